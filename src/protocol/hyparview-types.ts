@@ -1,0 +1,63 @@
+/**
+ * The interface of the HyParView state machine (sans-IO): configuration, events in, effects out.
+ * The implementation lives in `hyparview.ts`; this file only fixes the contract the node
+ * substrate and the tests program against.
+ */
+import type { HyParViewMessage, NodeId } from './messages.js';
+
+export interface HyParViewConfig {
+  /** Active view capacity (paper: log(n)+1; iroh-gossip default). Default 5. */
+  readonly activeViewCapacity: number;
+  /** Passive view capacity (paper: k·(log(n)+1)). Default 30. */
+  readonly passiveViewCapacity: number;
+  /** Active random walk length, ARWL (paper §5: 6). Default 6. */
+  readonly activeRandomWalkLength: number;
+  /** Passive random walk length, PRWL (paper §5: 3). Default 3. */
+  readonly passiveRandomWalkLength: number;
+  /** TTL of a Shuffle's random walk. Default 6. */
+  readonly shuffleRandomWalkLength: number;
+  /** Active-view ids sent in a Shuffle (paper: ka). Default 3. */
+  readonly shuffleActiveViewCount: number;
+  /** Passive-view ids sent in a Shuffle (paper: kp). Default 4. */
+  readonly shufflePassiveViewCount: number;
+  /** Period of the Shuffle, in ms. Default 60 000. */
+  readonly shuffleIntervalMs: number;
+  /** How long a Neighbor request may go unanswered before the next candidate is tried, ms. Default 500. */
+  readonly neighborRequestTimeoutMs: number;
+}
+
+export const HYPARVIEW_DEFAULTS: HyParViewConfig = {
+  activeViewCapacity: 5,
+  passiveViewCapacity: 30,
+  activeRandomWalkLength: 6,
+  passiveRandomWalkLength: 3,
+  shuffleRandomWalkLength: 6,
+  shuffleActiveViewCount: 3,
+  shufflePassiveViewCount: 4,
+  shuffleIntervalMs: 60_000,
+  neighborRequestTimeoutMs: 500,
+};
+
+/** Timers are data: an effect schedules one, and it comes back later as an event. */
+export type HyParViewTimer =
+  | { readonly type: 'Shuffle' }
+  /** `requestId` names the Neighbor request that armed it, so a stale timer never acts on a newer request. */
+  | { readonly type: 'NeighborTimeout'; readonly peer: NodeId; readonly requestId: number };
+
+export type HyParViewEvent =
+  /** Command: join the overlay through these contacts (seeds). */
+  | { readonly kind: 'join'; readonly contacts: readonly NodeId[] }
+  | { readonly kind: 'message'; readonly from: NodeId; readonly message: HyParViewMessage }
+  | { readonly kind: 'timer'; readonly timer: HyParViewTimer }
+  /** The connection layer lost the peer (connection closed, idled out, or a dial failed). */
+  | { readonly kind: 'peerDown'; readonly peer: NodeId }
+  /** Command: leave the topic; active neighbours get Disconnect{alive:false}. */
+  | { readonly kind: 'quit' };
+
+export type HyParViewEffect =
+  | { readonly kind: 'send'; readonly to: NodeId; readonly message: HyParViewMessage }
+  | { readonly kind: 'neighborUp'; readonly peer: NodeId }
+  | { readonly kind: 'neighborDown'; readonly peer: NodeId }
+  | { readonly kind: 'timer'; readonly delayMs: number; readonly timer: HyParViewTimer }
+  /** This topic no longer needs a connection to `peer` (the substrate keeps it if another topic does). */
+  | { readonly kind: 'disconnect'; readonly peer: NodeId };
