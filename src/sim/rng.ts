@@ -1,0 +1,99 @@
+/**
+ * Seeded randomness for a run: one run seed, and named independent streams derived from it
+ * (per node, per link, per primitive, workload), so that adding or removing one consumer does
+ * not shift the draws of any other. Built on seedrandom's xor4096; seeds are always passed as
+ * strings (a number and the same number as a string give different streams).
+ */
+import seedrandom from 'seedrandom';
+import type { Rng } from '../protocol/rng.js';
+import { assert } from './assert.js';
+
+const TWO_POW_32 = 4294967296;
+
+export class SimRng implements Rng {
+  private readonly prng: seedrandom.PRNG;
+
+  constructor(readonly seed: string) {
+    this.prng = seedrandom.xor4096(seed);
+  }
+
+  nextU32(): number {
+    return this.prng.int32() >>> 0;
+  }
+
+  int(maxExclusive: number): number {
+    assert(Number.isSafeInteger(maxExclusive) && maxExclusive > 0, `bad bound ${maxExclusive}`);
+    if (maxExclusive > TWO_POW_32) return Math.floor(this.prng.double() * maxExclusive);
+    // Rejection sampling keeps the draw unbiased.
+    const limit = TWO_POW_32 - (TWO_POW_32 % maxExclusive);
+    for (;;) {
+      const x = this.nextU32();
+      if (x < limit) return x % maxExclusive;
+    }
+  }
+
+  rangeInclusive(lo: number, hi: number): number {
+    assert(hi >= lo, `empty range [${lo}, ${hi}]`);
+    return lo + this.int(hi - lo + 1);
+  }
+
+  chance(num: number, den: number): boolean {
+    assert(den > 0 && num >= 0 && num <= den, `bad ratio ${num}/${den}`);
+    if (num === 0) return false;
+    if (num === den) return true;
+    return this.int(den) < num;
+  }
+
+  pick<T>(items: readonly T[]): T {
+    assert(items.length > 0, 'pick from an empty array');
+    return items[this.int(items.length)];
+  }
+
+  shuffle<T>(items: T[]): T[] {
+    for (let i = items.length - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      const tmp = items[i];
+      items[i] = items[j];
+      items[j] = tmp;
+    }
+    return items;
+  }
+
+  bytes(n: number): Uint8Array {
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i += 4) {
+      let x = this.nextU32();
+      for (let k = 0; k < 4 && i + k < n; k++) {
+        out[i + k] = x & 0xff;
+        x >>>= 8;
+      }
+    }
+    return out;
+  }
+
+  hex(nBytes: number): string {
+    return Buffer.from(this.bytes(nBytes)).toString('hex');
+  }
+}
+
+/** The run's seed and the streams forked from it by name. */
+export class RngStreams {
+  private readonly streams = new Map<string, SimRng>();
+
+  constructor(readonly runSeed: string) {}
+
+  /** The stream with this name; asking twice returns the same stream (it continues). */
+  stream(name: string): SimRng {
+    let s = this.streams.get(name);
+    if (s === undefined) {
+      s = new SimRng(`${this.runSeed}/${name}`);
+      this.streams.set(name, s);
+    }
+    return s;
+  }
+
+  /** A fresh stream that nobody else shares, derived from the name (restarts from the beginning). */
+  fork(name: string): SimRng {
+    return new SimRng(`${this.runSeed}/${name}`);
+  }
+}

@@ -1,0 +1,187 @@
+/**
+ * The discrete-event scheduler: one priority queue of callbacks ordered by (virtual time,
+ * insertion sequence), so events at the same time run in the order they were scheduled.
+ *
+ * Virtual time is integer milliseconds, starts at 0 and never goes backwards (asserted).
+ * The core is synchronous: no Promises, no real timers. Every run is bounded by a budget of
+ * virtual time and events; running out returns a failure report instead of hanging.
+ * The queue is a binary heap over parallel typed arrays (times, sequences) plus a callback
+ * array, which keeps the hot loop free of per-event allocation.
+ */
+import { assert } from './assert.js';
+
+export type EventFn = () => void;
+/** Identifies a scheduled event for `cancel`; it is the event's insertion sequence number. */
+export type EventId = number;
+
+export interface Budget {
+  /** Virtual time the run may advance, ms. Default: unbounded (Infinity). */
+  readonly virtualMs?: number;
+  /** Events the run may execute. Default: 50 000 000. */
+  readonly events?: number;
+}
+
+export type RunReport =
+  | { readonly ok: true; readonly nowMs: number; readonly events: number }
+  | {
+      readonly ok: false;
+      readonly reason: 'virtual-time-budget' | 'event-budget' | 'queue-empty';
+      readonly nowMs: number;
+      readonly events: number;
+    };
+
+const DEFAULT_EVENT_BUDGET = 50_000_000;
+const INITIAL_CAPACITY = 1024;
+
+export class Scheduler {
+  private nowMsValue = 0;
+  private nextSeq = 0;
+  private size = 0;
+  private times = new Float64Array(INITIAL_CAPACITY);
+  private seqs = new Float64Array(INITIAL_CAPACITY);
+  private fns: (EventFn | undefined)[] = new Array(INITIAL_CAPACITY);
+  private readonly cancelled = new Set<EventId>();
+  /** Total events executed since creation. */
+  eventsRun = 0;
+
+  get nowMs(): number {
+    return this.nowMsValue;
+  }
+
+  /** Number of events waiting (cancelled ones included until they surface). */
+  get pending(): number {
+    return this.size;
+  }
+
+  /** Schedule `fn` at absolute virtual time `atMs` (≥ now). */
+  at(atMs: number, fn: EventFn): EventId {
+    assert(atMs >= this.nowMsValue, `cannot schedule in the past: ${atMs} < ${this.nowMsValue}`);
+    assert(Number.isFinite(atMs), `event time must be finite: ${atMs}`);
+    if (this.size === this.times.length) this.grow();
+    const seq = this.nextSeq++;
+    let i = this.size++;
+    // Sift up: move the hole toward the root while the parent is later.
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const pt = this.times[parent];
+      if (pt < atMs || (pt === atMs && this.seqs[parent] < seq)) break;
+      this.times[i] = pt;
+      this.seqs[i] = this.seqs[parent];
+      this.fns[i] = this.fns[parent];
+      i = parent;
+    }
+    this.times[i] = atMs;
+    this.seqs[i] = seq;
+    this.fns[i] = fn;
+    return seq;
+  }
+
+  /** Schedule `fn` after `delayMs` (≥ 0) of virtual time. */
+  after(delayMs: number, fn: EventFn): EventId {
+    assert(delayMs >= 0, `negative delay: ${delayMs}`);
+    return this.at(this.nowMsValue + delayMs, fn);
+  }
+
+  /** Cancel a scheduled event; cancelling an event that already ran is a no-op. */
+  cancel(id: EventId): void {
+    if (id < this.nextSeq) this.cancelled.add(id);
+  }
+
+  /** Time of the next event, or Infinity when the queue is empty. */
+  peekTimeMs(): number {
+    return this.size === 0 ? Infinity : this.times[0];
+  }
+
+  /** Run the next event. Returns false when the queue is empty. */
+  step(): boolean {
+    while (this.size > 0) {
+      const timeMs = this.times[0];
+      const seq = this.seqs[0];
+      const fn = this.fns[0]!;
+      this.popRoot();
+      if (this.cancelled.size > 0 && this.cancelled.delete(seq)) continue;
+      assert(timeMs >= this.nowMsValue, 'virtual time went backwards');
+      this.nowMsValue = timeMs;
+      this.eventsRun++;
+      fn();
+      return true;
+    }
+    return false;
+  }
+
+  /** Run every event up to now + ms, then set the clock to now + ms. */
+  runFor(ms: number, budget: Budget = {}): RunReport {
+    assert(ms >= 0, `negative duration: ${ms}`);
+    const endMs = this.nowMsValue + ms;
+    const maxEvents = budget.events ?? DEFAULT_EVENT_BUDGET;
+    let events = 0;
+    while (this.size > 0 && this.times[0] <= endMs) {
+      if (events >= maxEvents) return { ok: false, reason: 'event-budget', nowMs: this.nowMsValue, events };
+      if (this.step()) events++;
+    }
+    this.nowMsValue = endMs;
+    return { ok: true, nowMs: endMs, events };
+  }
+
+  /**
+   * Run until `predicate()` holds (checked before the first event and after each one), or
+   * the budget runs out, or nothing is left to happen.
+   */
+  runUntil(predicate: () => boolean, budget: Budget = {}): RunReport {
+    const deadlineMs = this.nowMsValue + (budget.virtualMs ?? Infinity);
+    const maxEvents = budget.events ?? DEFAULT_EVENT_BUDGET;
+    let events = 0;
+    while (!predicate()) {
+      if (events >= maxEvents) return { ok: false, reason: 'event-budget', nowMs: this.nowMsValue, events };
+      if (this.size === 0) return { ok: false, reason: 'queue-empty', nowMs: this.nowMsValue, events };
+      if (this.times[0] > deadlineMs) {
+        this.nowMsValue = deadlineMs;
+        return { ok: false, reason: 'virtual-time-budget', nowMs: deadlineMs, events };
+      }
+      if (this.step()) events++;
+    }
+    return { ok: true, nowMs: this.nowMsValue, events };
+  }
+
+  private popRoot(): void {
+    const last = --this.size;
+    const t = this.times[last];
+    const s = this.seqs[last];
+    const f = this.fns[last];
+    this.fns[last] = undefined;
+    if (last === 0) return;
+    // Sift down from the root with the former last element.
+    let i = 0;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= last) break;
+      const right = left + 1;
+      let child = left;
+      if (right < last) {
+        const lt = this.times[left];
+        const rt = this.times[right];
+        if (rt < lt || (rt === lt && this.seqs[right] < this.seqs[left])) child = right;
+      }
+      const ct = this.times[child];
+      if (t < ct || (t === ct && s < this.seqs[child])) break;
+      this.times[i] = ct;
+      this.seqs[i] = this.seqs[child];
+      this.fns[i] = this.fns[child];
+      i = child;
+    }
+    this.times[i] = t;
+    this.seqs[i] = s;
+    this.fns[i] = f;
+  }
+
+  private grow(): void {
+    const capacity = this.times.length * 2;
+    const times = new Float64Array(capacity);
+    const seqs = new Float64Array(capacity);
+    times.set(this.times);
+    seqs.set(this.seqs);
+    this.times = times;
+    this.seqs = seqs;
+    this.fns.length = capacity;
+  }
+}
