@@ -1,0 +1,196 @@
+/**
+ * The process a virtual node runs in: lifecycle (start, kill, restart, graceful stop), wedging,
+ * timers owned by the node, its clock and its data dir.
+ *
+ * A kill loses all process state at once: the incarnation number moves on, so every timer the
+ * old incarnation armed dies, and its endpoint goes silent without a goodbye. The clock and the
+ * data dir belong to the machine and survive restarts. While wedged, nothing runs: inbound work
+ * and expiring timers queue up (bounded) and run, late, on unwedge.
+ * The host must not know what the application does; it only runs the callbacks it is handed.
+ */
+import { assert } from './assert.js';
+import { NodeClock } from './clock/node-clock.js';
+import { DataDir } from './data-dir.js';
+import type { Endpoint, EndpointOwner, Connection, Network } from './network/index.js';
+import type { RngStreams, SimRng } from './rng.js';
+import type { EventId, Scheduler } from './scheduler.js';
+import type { Telemetry } from './telemetry/index.js';
+
+export interface NodeIdentity {
+  readonly nodeId: string;
+  readonly name: string;
+  readonly role: string;
+  readonly meshId: string;
+}
+
+/** What a node's application hands back to its host when started. */
+export interface NodeApp {
+  /** A peer opened a connection to this node. */
+  onIncoming(conn: Connection): void;
+  /** Graceful stop: say goodbye (spans, close connections). Not called on kill. */
+  stop(reason: string): void;
+}
+
+export interface NodeContext {
+  readonly identity: NodeIdentity;
+  readonly incarnation: number;
+  readonly clock: NodeClock;
+  /** This incarnation's random stream (a restart gets a new one). */
+  readonly rng: SimRng;
+  readonly endpoint: Endpoint;
+  readonly dataDir: DataDir;
+  readonly telemetry: Telemetry;
+  nowMs(): number;
+  /** A timer owned by this incarnation: it dies with a kill and fires late if the node is wedged. */
+  setTimer(delayMs: number, fn: () => void): EventId;
+  cancelTimer(id: EventId): void;
+}
+
+export type AppFactory = (ctx: NodeContext) => NodeApp;
+
+export interface NodeHostDeps {
+  readonly scheduler: Scheduler;
+  readonly network: Network;
+  readonly telemetry: Telemetry;
+  readonly rng: RngStreams;
+}
+
+export interface NodeHostOptions {
+  /** Data dir capacity, bytes. Default 1 MiB. */
+  readonly diskCapacityBytes?: number;
+  /** Inbound callbacks and timers queued while wedged before more are dropped. Default 10 000. */
+  readonly wedgeBacklogMax?: number;
+}
+
+export type NodeStatus = 'stopped' | 'running' | 'wedged';
+
+export class NodeHost implements EndpointOwner {
+  readonly clock: NodeClock;
+  readonly dataDir: DataDir;
+  private statusValue: NodeStatus = 'stopped';
+  private incarnationValue = 0;
+  private app: NodeApp | null = null;
+  private endpoint: Endpoint | null = null;
+  private readonly backlog: (() => void)[] = [];
+  private readonly backlogMax: number;
+  /** Work dropped because the wedge backlog was full. */
+  droppedWhileWedged = 0;
+  /** Times this host was started (first start and restarts). */
+  starts = 0;
+
+  constructor(
+    private readonly deps: NodeHostDeps,
+    readonly identity: NodeIdentity,
+    private readonly factory: AppFactory,
+    options: NodeHostOptions = {},
+  ) {
+    this.clock = new NodeClock(deps.scheduler);
+    this.dataDir = new DataDir(options.diskCapacityBytes ?? 1024 * 1024);
+    this.backlogMax = options.wedgeBacklogMax ?? 10_000;
+  }
+
+  get status(): NodeStatus {
+    return this.statusValue;
+  }
+
+  get incarnation(): number {
+    return this.incarnationValue;
+  }
+
+  get backlogLength(): number {
+    return this.backlog.length;
+  }
+
+  // ---- EndpointOwner ----
+  isUp(): boolean {
+    return this.statusValue !== 'stopped';
+  }
+
+  isResponsive(): boolean {
+    return this.statusValue === 'running';
+  }
+
+  deliver(fn: () => void): void {
+    if (this.statusValue === 'running') fn();
+    else if (this.statusValue === 'wedged') this.enqueue(fn);
+  }
+
+  // ---- lifecycle ----
+  start(): void {
+    assert(this.statusValue === 'stopped', `${this.identity.name} is already running`);
+    this.incarnationValue++;
+    this.starts++;
+    this.statusValue = 'running';
+    this.endpoint = this.deps.network.bind(this.identity.nodeId, this, (conn) => this.app?.onIncoming(conn));
+    const incarnation = this.incarnationValue;
+    const ctx: NodeContext = {
+      identity: this.identity,
+      incarnation,
+      clock: this.clock,
+      rng: this.deps.rng.fork(`node:${this.identity.nodeId}:${incarnation}`),
+      endpoint: this.endpoint,
+      dataDir: this.dataDir,
+      telemetry: this.deps.telemetry,
+      nowMs: () => this.deps.scheduler.nowMs,
+      setTimer: (delayMs, fn) => this.setTimer(incarnation, delayMs, fn),
+      cancelTimer: (id) => this.deps.scheduler.cancel(id),
+    };
+    this.app = this.factory(ctx);
+  }
+
+  /** Die silently: all process state lost, no goodbye, connections go silent. */
+  kill(): void {
+    if (this.statusValue === 'stopped') return;
+    this.incarnationValue++; // every timer of the dead incarnation is now stale
+    this.statusValue = 'stopped';
+    this.backlog.length = 0;
+    this.endpoint?.closeSilently();
+    this.endpoint = null;
+    this.app = null;
+  }
+
+  /** Graceful stop: the application says goodbye, then the process ends. */
+  stop(reason: string): void {
+    if (this.statusValue === 'stopped') return;
+    if (this.statusValue === 'wedged') this.unwedge();
+    this.app?.stop(reason);
+    this.kill();
+  }
+
+  /** Kill (if running) and start again with the same identity, clock and data dir. */
+  restart(): void {
+    this.kill();
+    this.start();
+  }
+
+  /** Stop processing: inbound work and timers queue up until unwedge. */
+  wedge(): void {
+    if (this.statusValue === 'running') this.statusValue = 'wedged';
+  }
+
+  /** Resume: the backlog runs now, in arrival order, before anything new. */
+  unwedge(): void {
+    if (this.statusValue !== 'wedged') return;
+    this.statusValue = 'running';
+    const incarnation = this.incarnationValue;
+    const work = this.backlog.splice(0, this.backlog.length);
+    for (const fn of work) {
+      if (this.incarnationValue !== incarnation || this.statusValue !== 'running') break;
+      fn();
+    }
+  }
+
+  private setTimer(incarnation: number, delayMs: number, fn: () => void): EventId {
+    return this.deps.scheduler.after(delayMs, () => {
+      if (this.incarnationValue === incarnation) this.deliver(fn);
+    });
+  }
+
+  private enqueue(fn: () => void): void {
+    if (this.backlog.length >= this.backlogMax) {
+      this.droppedWhileWedged++;
+      return;
+    }
+    this.backlog.push(fn);
+  }
+}
