@@ -1,0 +1,172 @@
+/**
+ * The binary framer (SPEC §4): `tag: u8`, `length: LEB128 u32`, then `length` payload bytes.
+ *
+ * Two readers share one header parser so they can never disagree: `decodeFrame` for exactly
+ * one frame, and `FrameDecoder` for a byte stream arriving in arbitrary chunks. Errors are
+ * values. A declared length above the reader's limit is rejected as soon as the length is
+ * known, before any payload byte is awaited. This module knows tags, not payloads: it must
+ * not interpret what a frame carries (see `codec.ts` and `traced.ts`).
+ */
+import { U32_MAX, encodeLeb128U32, readLeb128U32 } from './leb128.js';
+import { type DecodeError, type Result, assertWire, err, ok } from './result.js';
+
+/** Payload limit on uni streams (and gossip messages), bytes. SPEC §4. */
+export const FRAME_LIMIT_UNI = 4096;
+/** Payload limit on bi streams, bytes (64 KiB). SPEC §4. */
+export const FRAME_LIMIT_BI = 65536;
+
+export const TAG_RESERVED = 0x00;
+export const TAG_CONTROL_MIN = 0x01;
+export const TAG_CONTROL_MAX = 0x0f;
+export const TAG_TRACED = 0x10;
+export const TAG_ECHO = 0x11;
+
+export type FrameKind = 'control' | 'traced' | 'echo';
+
+export interface Frame {
+  readonly tag: number;
+  readonly payload: Uint8Array;
+}
+
+/** Which family a tag belongs to; null for 0x00 and everything above 0x11. */
+export function frameKindOf(tag: number): FrameKind | null {
+  if (tag >= TAG_CONTROL_MIN && tag <= TAG_CONTROL_MAX) return 'control';
+  if (tag === TAG_TRACED) return 'traced';
+  if (tag === TAG_ECHO) return 'echo';
+  return null;
+}
+
+export function isKnownTag(tag: number): boolean {
+  return frameKindOf(tag) !== null;
+}
+
+/** Encodes one frame. `limitBytes` (default: the bi limit) is asserted: oversize is our bug. */
+export function encodeFrame(tag: number, payload: Uint8Array, limitBytes: number = FRAME_LIMIT_BI): Uint8Array {
+  assertWire(isKnownTag(tag), `encodeFrame: unknown tag ${tag}`);
+  assertWire(payload.length <= limitBytes, `encodeFrame: payload ${payload.length} > limit ${limitBytes}`);
+  const length = encodeLeb128U32(payload.length);
+  const out = new Uint8Array(1 + length.length + payload.length);
+  out[0] = tag;
+  out.set(length, 1);
+  out.set(payload, 1 + length.length);
+  return out;
+}
+
+type Head =
+  | { readonly kind: 'frame'; readonly tag: number; readonly payloadStart: number; readonly length: number }
+  /** More bytes needed; `declared` is null while the length itself is incomplete. */
+  | { readonly kind: 'incomplete'; readonly declared: number | null; readonly payloadStart: number }
+  | { readonly kind: 'error'; readonly error: DecodeError };
+
+/**
+ * Parses the frame starting at `offset`. Judges only bytes that are present, so a verdict of
+ * `error` on a prefix holds for every extension of it (chunking cannot change results).
+ */
+function readHead(bytes: Uint8Array, offset: number, limit: number): Head {
+  if (offset >= bytes.length) return { kind: 'incomplete', declared: null, payloadStart: offset };
+  const tag = bytes[offset];
+  if (!isKnownTag(tag)) return { kind: 'error', error: { kind: 'UnknownTag', tag } };
+  const length = readLeb128U32(bytes, offset + 1);
+  if (length.kind === 'bad') return { kind: 'error', error: { kind: 'BadLength' } };
+  if (length.kind === 'incomplete') return { kind: 'incomplete', declared: null, payloadStart: offset + 1 };
+  if (length.value > limit) return { kind: 'error', error: { kind: 'Oversize', declared: length.value, max: limit } };
+  if (bytes.length - length.next < length.value) {
+    return { kind: 'incomplete', declared: length.value, payloadStart: length.next };
+  }
+  return { kind: 'frame', tag, payloadStart: length.next, length: length.value };
+}
+
+function assertLimit(limit: number): void {
+  assertWire(Number.isInteger(limit) && limit >= 0 && limit <= U32_MAX, `bad frame limit ${limit}`);
+}
+
+/** The error a stream that ends inside a frame deserves (shared by both readers). */
+function incompleteError(head: Head & { kind: 'incomplete' }, total: number): DecodeError {
+  if (head.declared === null) return { kind: 'BadLength' };
+  return { kind: 'Truncated', declared: head.declared, available: total - head.payloadStart };
+}
+
+/** Decodes exactly one frame; anything after it is `TrailingBytes`. */
+export function decodeFrame(bytes: Uint8Array, limit: number): Result<Frame> {
+  assertLimit(limit);
+  if (bytes.length === 0) return err({ kind: 'Empty' });
+  const head = readHead(bytes, 0, limit);
+  if (head.kind === 'error') return err(head.error);
+  if (head.kind === 'incomplete') return err(incompleteError(head, bytes.length));
+  const end = head.payloadStart + head.length;
+  if (end < bytes.length) return err({ kind: 'TrailingBytes', extra: bytes.length - end });
+  return ok({ tag: head.tag, payload: bytes.slice(head.payloadStart, end) });
+}
+
+/**
+ * Incremental decoder for one stream. `push` bytes as they arrive, then call `next` until it
+ * returns null (need more bytes). After an error the stream is poisoned: framing is lost, so
+ * every later `next` returns the same error. Buffered bytes are bounded by what the caller
+ * pushes without draining; a frame itself never needs more than `limit` + 6 bytes.
+ */
+export class FrameDecoder {
+  private buffer = new Uint8Array(256);
+  private readPos = 0;
+  private writePos = 0;
+  private failed: Result<Frame> | null = null;
+
+  constructor(private readonly limit: number) {
+    assertLimit(limit);
+  }
+
+  get bufferedBytes(): number {
+    return this.writePos - this.readPos;
+  }
+
+  push(chunk: Uint8Array): void {
+    if (this.failed !== null || chunk.length === 0) return;
+    this.reserve(chunk.length);
+    this.buffer.set(chunk, this.writePos);
+    this.writePos += chunk.length;
+  }
+
+  next(): Result<Frame> | null {
+    if (this.failed !== null) return this.failed;
+    const view = this.buffer.subarray(0, this.writePos);
+    const head = readHead(view, this.readPos, this.limit);
+    if (head.kind === 'incomplete') return null;
+    if (head.kind === 'error') {
+      this.failed = err(head.error);
+      return this.failed;
+    }
+    const end = head.payloadStart + head.length;
+    const frame: Frame = { tag: head.tag, payload: view.slice(head.payloadStart, end) };
+    this.readPos = end;
+    assertWire(this.readPos <= this.writePos, 'FrameDecoder read past written bytes');
+    return ok(frame);
+  }
+
+  /**
+   * Call when the stream has ended: null if it ended on a frame boundary, otherwise the error
+   * (`Truncated`, or `BadLength` inside the length field; the poisoning error if any).
+   */
+  end(): DecodeError | null {
+    if (this.failed !== null) return this.failed.ok ? null : this.failed.error;
+    if (this.bufferedBytes === 0) return null;
+    const head = readHead(this.buffer.subarray(0, this.writePos), this.readPos, this.limit);
+    assertWire(head.kind === 'incomplete', 'FrameDecoder.end called before draining next()');
+    return incompleteError(head, this.writePos);
+  }
+
+  /** Makes room for `extra` bytes: compacts consumed bytes away first, grows only if needed. */
+  private reserve(extra: number): void {
+    if (this.writePos + extra <= this.buffer.length) return;
+    const live = this.writePos - this.readPos;
+    let size = this.buffer.length;
+    while (size < live + extra) size *= 2;
+    if (size === this.buffer.length) {
+      this.buffer.copyWithin(0, this.readPos, this.writePos);
+    } else {
+      const grown = new Uint8Array(size);
+      grown.set(this.buffer.subarray(this.readPos, this.writePos));
+      this.buffer = grown;
+    }
+    this.readPos = 0;
+    this.writePos = live;
+  }
+}

@@ -1,0 +1,212 @@
+/**
+ * Unsigned LEB128 integers and the byte cursor the payload codecs are built on.
+ *
+ * Reading is strict (SPEC §4): minimal encodings only, at most 5 bytes / 2^32−1 for u32 and
+ * 10 bytes / 2^64−1 for u64. Readers report a short buffer (`incomplete`) separately from a
+ * malformed one (`bad`), and a prefix judged `bad` stays `bad` however many bytes follow —
+ * the streaming framer relies on that. Nothing here throws on input; only encoders assert.
+ */
+import { assertWire } from './result.js';
+
+export const U32_MAX = 0xffff_ffff;
+export const U64_MAX = (1n << 64n) - 1n;
+export const LEB128_U32_BYTES_MAX = 5;
+export const LEB128_U64_BYTES_MAX = 10;
+
+export type LebRead<T> =
+  | { readonly kind: 'ok'; readonly value: T; readonly next: number }
+  | { readonly kind: 'incomplete' }
+  | { readonly kind: 'bad' };
+
+const INCOMPLETE = { kind: 'incomplete' } as const;
+const BAD = { kind: 'bad' } as const;
+
+/** Reads a u32 at `offset`. The 5th byte may carry only 4 value bits (≤ 0x0F), no continuation. */
+export function readLeb128U32(bytes: Uint8Array, offset: number): LebRead<number> {
+  let value = 0;
+  for (let i = 0; i < LEB128_U32_BYTES_MAX; i++) {
+    const at = offset + i;
+    if (at >= bytes.length) return INCOMPLETE;
+    const byte = bytes[at];
+    if (i === LEB128_U32_BYTES_MAX - 1 && byte > 0x0f) return BAD;
+    value += (byte & 0x7f) * 2 ** (7 * i);
+    if ((byte & 0x80) === 0) {
+      // A zero final byte after a continuation byte adds nothing: a non-minimal encoding.
+      if (i > 0 && byte === 0) return BAD;
+      return { kind: 'ok', value, next: at + 1 };
+    }
+  }
+  return BAD; // unreachable: the 5th byte either ended the number or was rejected above
+}
+
+/** Reads a u64 at `offset` as a bigint. The 10th byte may carry only 1 value bit. */
+export function readLeb128U64(bytes: Uint8Array, offset: number): LebRead<bigint> {
+  let value = 0n;
+  for (let i = 0; i < LEB128_U64_BYTES_MAX; i++) {
+    const at = offset + i;
+    if (at >= bytes.length) return INCOMPLETE;
+    const byte = bytes[at];
+    if (i === LEB128_U64_BYTES_MAX - 1 && byte > 0x01) return BAD;
+    value |= BigInt(byte & 0x7f) << BigInt(7 * i);
+    if ((byte & 0x80) === 0) {
+      if (i > 0 && byte === 0) return BAD;
+      return { kind: 'ok', value, next: at + 1 };
+    }
+  }
+  return BAD;
+}
+
+export function encodeLeb128U32(value: number): Uint8Array {
+  assertWire(Number.isInteger(value) && value >= 0 && value <= U32_MAX, `u32 out of range: ${value}`);
+  const out: number[] = [];
+  let rest = value;
+  while (rest >= 0x80) {
+    out.push((rest % 0x80) | 0x80);
+    rest = Math.floor(rest / 0x80);
+  }
+  out.push(rest);
+  assertWire(out.length <= LEB128_U32_BYTES_MAX, 'u32 LEB128 longer than 5 bytes');
+  return Uint8Array.from(out);
+}
+
+export function encodeLeb128U64(value: bigint): Uint8Array {
+  assertWire(value >= 0n && value <= U64_MAX, `u64 out of range: ${value}`);
+  const out: number[] = [];
+  let rest = value;
+  while (rest >= 0x80n) {
+    out.push(Number(rest & 0x7fn) | 0x80);
+    rest >>= 7n;
+  }
+  out.push(Number(rest));
+  return Uint8Array.from(out);
+}
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const HEX_ID = /^[0-9a-f]{64}$/;
+
+export function bytesToHex(bytes: Uint8Array): string {
+  let out = '';
+  for (const byte of bytes) out += HEX[byte];
+  return out;
+}
+
+/** True for a NodeId / MessageId / TopicId: 64 lowercase hex characters. */
+export function isHexId(value: string): boolean {
+  return HEX_ID.test(value);
+}
+
+/** Grows as needed; `finish()` returns exactly the bytes written. */
+export class ByteWriter {
+  private buffer = new Uint8Array(64);
+  private length = 0;
+
+  u8(value: number): void {
+    assertWire(Number.isInteger(value) && value >= 0 && value <= 0xff, `u8 out of range: ${value}`);
+    this.reserve(1);
+    this.buffer[this.length++] = value;
+  }
+
+  bytes(value: Uint8Array): void {
+    this.reserve(value.length);
+    this.buffer.set(value, this.length);
+    this.length += value.length;
+  }
+
+  u32(value: number): void { this.bytes(encodeLeb128U32(value)); }
+  u64(value: bigint): void { this.bytes(encodeLeb128U64(value)); }
+
+  /** A 32-byte id given as 64 lowercase hex characters. */
+  id32(hex: string): void {
+    assertWire(isHexId(hex), `not a 64-hex id: ${JSON.stringify(hex)}`);
+    this.reserve(32);
+    for (let i = 0; i < 32; i++) this.buffer[this.length++] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  }
+
+  finish(): Uint8Array {
+    return this.buffer.slice(0, this.length);
+  }
+
+  private reserve(extra: number): void {
+    if (this.length + extra <= this.buffer.length) return;
+    let size = this.buffer.length * 2;
+    while (size < this.length + extra) size *= 2;
+    const grown = new Uint8Array(size);
+    grown.set(this.buffer.subarray(0, this.length));
+    this.buffer = grown;
+  }
+}
+
+/**
+ * Reads a payload front to back. The first failure is sticky: later reads return zero values
+ * and `failure` keeps the first reason, so decoders can read a whole message and check once.
+ */
+export class ByteReader {
+  private offset = 0;
+  private reason: string | null = null;
+
+  constructor(private readonly bytes: Uint8Array) {}
+
+  get failure(): string | null { return this.reason; }
+  get remaining(): number { return this.bytes.length - this.offset; }
+
+  fail(reason: string): void {
+    if (this.reason === null) this.reason = reason;
+  }
+
+  u8(what: string): number {
+    if (!this.need(1, what)) return 0;
+    return this.bytes[this.offset++];
+  }
+
+  u32(what: string): number {
+    if (this.reason !== null) return 0;
+    const read = readLeb128U32(this.bytes, this.offset);
+    if (read.kind !== 'ok') { this.fail(`${what}: ${read.kind === 'bad' ? 'bad' : 'truncated'} LEB128 u32`); return 0; }
+    this.offset = read.next;
+    return read.value;
+  }
+
+  u64(what: string): bigint {
+    if (this.reason !== null) return 0n;
+    const read = readLeb128U64(this.bytes, this.offset);
+    if (read.kind !== 'ok') { this.fail(`${what}: ${read.kind === 'bad' ? 'bad' : 'truncated'} LEB128 u64`); return 0n; }
+    this.offset = read.next;
+    return read.value;
+  }
+
+  /** A copy of the next `length` bytes. */
+  fixed(length: number, what: string): Uint8Array {
+    if (!this.need(length, what)) return new Uint8Array(length);
+    const out = this.bytes.slice(this.offset, this.offset + length);
+    this.offset += length;
+    return out;
+  }
+
+  id32(what: string): string {
+    if (!this.need(32, what)) return '';
+    const out = bytesToHex(this.bytes.subarray(this.offset, this.offset + 32));
+    this.offset += 32;
+    return out;
+  }
+
+  /** A byte that must be 0 or 1. */
+  bool(what: string): boolean {
+    const byte = this.u8(what);
+    if (byte > 1) this.fail(`${what}: expected 0 or 1, got ${byte}`);
+    return byte === 1;
+  }
+
+  /** Fails unless the payload was consumed exactly. */
+  end(what: string): void {
+    if (this.reason === null && this.remaining > 0) this.fail(`${what}: ${this.remaining} trailing bytes`);
+  }
+
+  private need(length: number, what: string): boolean {
+    if (this.reason !== null) return false;
+    if (this.remaining < length) {
+      this.fail(`${what}: need ${length} bytes, ${this.remaining} left`);
+      return false;
+    }
+    return true;
+  }
+}
