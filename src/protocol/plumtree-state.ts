@@ -1,0 +1,100 @@
+/**
+ * The state of one Plumtree machine (see `plumtree.ts`): eager/lazy push peers, the message
+ * cache, received ids, the paper's "missing" set of IHave announcements and the IHave batch
+ * queue, plus table limits, the constructor, read-only accessors and set moves.
+ * It must not send, arm timers or read clocks: handlers in `plumtree.ts` do the protocol.
+ */
+import type { Gossip, MessageId, NodeId } from './messages.js';
+import { TimeBoundMap } from './plumtree-cache.js';
+import { PLUMTREE_DEFAULTS, type PlumtreeConfig } from './plumtree-types.js';
+
+/** Table limits. Retention times bound the tables in a correct run; hitting these is a bug. */
+export const PLUMTREE_LIMITS = {
+  cacheEntriesMax: 16_384,
+  receivedIdsMax: 65_536,
+  pendingGraftsMax: 16_384,
+  lazyQueueEntriesPerPeerMax: 16_384,
+} as const;
+
+export interface Advertisement {
+  readonly peer: NodeId;
+  readonly round: number;
+}
+
+/** A message known only through IHave (the paper's "missing" set), awaiting Gossip or Graft. */
+export interface PendingGraft {
+  readonly advertisers: Advertisement[];
+  /** Index of the next advertiser to Graft. */
+  nextIndex: number;
+  /** When the SendGraft timer armed last for this id is due; earlier firings are stale. */
+  dueMs: number;
+  readonly createdAtMs: number;
+}
+
+export interface PlumtreeState {
+  readonly self: NodeId;
+  readonly config: PlumtreeConfig;
+  readonly eagerPushPeers: Set<NodeId>;
+  readonly lazyPushPeers: Set<NodeId>;
+  /** Payloads to answer Grafts, stored with the round to forward them at. */
+  readonly cache: TimeBoundMap<MessageId, Gossip>;
+  readonly receivedIds: TimeBoundMap<MessageId, true>;
+  readonly missing: Map<MessageId, PendingGraft>;
+  readonly lazyQueue: Map<NodeId, { id: MessageId; round: number }[]>;
+  dispatchArmed: boolean;
+  /** When the EvictCache timer armed last is due; null until the first event arms the chain. */
+  evictDueMs: number | null;
+  lastNowMs: number;
+}
+
+export function check(condition: boolean, message: string): asserts condition {
+  if (!condition) throw new Error(`plumtree: ${message}`);
+}
+
+function checkConfig(c: PlumtreeConfig): void {
+  for (const [name, value] of Object.entries(c).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    check(Number.isSafeInteger(value) && value > 0, `config ${name} must be a positive integer, got ${value}`);
+  }
+  check(c.messageCacheRetentionMs <= c.messageIdRetentionMs, 'cache retention must not exceed id retention');
+}
+
+export function createPlumtree(self: NodeId, config: Partial<PlumtreeConfig> = {}): PlumtreeState {
+  const full: PlumtreeConfig = { ...PLUMTREE_DEFAULTS, ...config };
+  checkConfig(full);
+  return {
+    self,
+    config: full,
+    eagerPushPeers: new Set(),
+    lazyPushPeers: new Set(),
+    cache: new TimeBoundMap(PLUMTREE_LIMITS.cacheEntriesMax),
+    receivedIds: new TimeBoundMap(PLUMTREE_LIMITS.receivedIdsMax),
+    missing: new Map(),
+    lazyQueue: new Map(),
+    dispatchArmed: false,
+    evictDueMs: null,
+    lastNowMs: 0,
+  };
+}
+
+// ---- accessors (sorted copies: stable for assertions and reports) ----
+export const eagerPeers = (s: PlumtreeState): NodeId[] => [...s.eagerPushPeers].sort();
+export const lazyPeers = (s: PlumtreeState): NodeId[] => [...s.lazyPushPeers].sort();
+export const cacheSize = (s: PlumtreeState): number => s.cache.size;
+export const receivedIdCount = (s: PlumtreeState): number => s.receivedIds.size;
+export const pendingGraftCount = (s: PlumtreeState): number => s.missing.size;
+
+// ---- set moves ----
+export function addEager(s: PlumtreeState, peer: NodeId): void {
+  s.lazyPushPeers.delete(peer);
+  s.eagerPushPeers.add(peer);
+}
+
+export function addLazy(s: PlumtreeState, peer: NodeId): void {
+  s.eagerPushPeers.delete(peer);
+  s.lazyPushPeers.add(peer);
+}
+
+export function isNeighbour(s: PlumtreeState, peer: NodeId): boolean {
+  return s.eagerPushPeers.has(peer) || s.lazyPushPeers.has(peer);
+}
+

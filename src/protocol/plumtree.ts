@@ -1,0 +1,270 @@
+/**
+ * Plumtree broadcast ("Epidemic Broadcast Trees", Leitão, Pereira, Rodrigues, SRDS 2007) as a
+ * sans-IO state machine: `handlePlumtree(state, event, nowMs, rng)` mutates the state and
+ * returns effects (send, deliver, timer, rejected). Timers are data: a timer effect comes back
+ * later as a timer event. Eager push runs along the tree; lazy push sends batched IHave ids
+ * on the other links; IHave → Graft repairs the tree; Prune removes redundant tree links.
+ *
+ * It must not do IO, read clocks, own randomness or import from `src/sim`.
+ *
+ * Choices beyond the paper, each to guard a known weak spot:
+ * - The EvictCache timer chain is armed by the first call of `handlePlumtree`, whatever the event;
+ *   like SendGraft, only the timer armed last acts (`evictDueMs`), so there is one chain.
+ * - Every send goes to a current neighbour (asserted). Messages from non-neighbours may still
+ *   deliver a Gossip, but never change the eager/lazy sets nor record IHave advertisers,
+ *   so a late message cannot resurrect a peer that went down.
+ * - A SendGraft timer acts only when it is the one armed last for its id (`dueMs`), so a stale
+ *   timer never acts on a newer request.
+ * - Tree optimization also moves the peers locally (IHave sender to eager, Gossip sender to
+ *   lazy), keeping both ends of each link in agreement.
+ * - `deliver.round` is the hop count: 0 for an own broadcast, wire round + 1 when received.
+ */
+import type { Gossip, MessageId, NodeId, PlumtreeMessage } from './messages.js';
+import { messageIdOf } from './message-id.js';
+import type { PlumtreeEffect, PlumtreeEvent, PlumtreeTimer } from './plumtree-types.js';
+import {
+  addEager, addLazy, check, isNeighbour, PLUMTREE_LIMITS,
+  type Advertisement, type PendingGraft, type PlumtreeState,
+} from './plumtree-state.js';
+import type { Rng } from './rng.js';
+
+export { messageIdOf } from './message-id.js';
+export {
+  cacheSize, createPlumtree, eagerPeers, lazyPeers, pendingGraftCount, PLUMTREE_LIMITS, receivedIdCount,
+  type PlumtreeState,
+} from './plumtree-state.js';
+
+/** The dispatcher. `rng` is part of the protocol contract; Plumtree itself draws nothing. */
+export function handlePlumtree(s: PlumtreeState, event: PlumtreeEvent, nowMs: number, _rng: Rng): PlumtreeEffect[] {
+  check(Number.isSafeInteger(nowMs) && nowMs >= s.lastNowMs, `time went backwards: ${nowMs} < ${s.lastNowMs}`);
+  s.lastNowMs = nowMs;
+  const out: PlumtreeEffect[] = [];
+  const isEvictTimer = event.kind === 'timer' && event.timer.type === 'EvictCache';
+  if (s.evictDueMs === null && !isEvictTimer) armEvictCache(s, nowMs, out);
+  switch (event.kind) {
+    case 'neighborUp': onNeighborUp(s, event.peer); break;
+    case 'neighborDown': onNeighborDown(s, event.peer); break;
+    case 'broadcast': onBroadcast(s, event.content, nowMs, out); break;
+    case 'message': onMessage(s, event.from, event.message, nowMs, out); break;
+    case 'timer': onTimer(s, event.timer, nowMs, out); break;
+  }
+  checkInvariants(s);
+  return out;
+}
+
+function onMessage(s: PlumtreeState, from: NodeId, message: PlumtreeMessage, nowMs: number, out: PlumtreeEffect[]): void {
+  if (from === s.self) return; // bad input: nobody talks to itself
+  switch (message.type) {
+    case 'Gossip': onGossip(s, from, message, nowMs, out); break;
+    case 'IHave': onIHave(s, from, message.entries, nowMs, out); break;
+    case 'Graft': onGraft(s, from, message.id, out); break;
+    case 'Prune': onPrune(s, from); break;
+  }
+}
+
+function onTimer(s: PlumtreeState, timer: PlumtreeTimer, nowMs: number, out: PlumtreeEffect[]): void {
+  switch (timer.type) {
+    case 'SendGraft': onSendGraftTimer(s, timer.id, nowMs, out); break;
+    case 'DispatchLazyPush': onDispatchLazyPush(s, out); break;
+    case 'EvictCache': onEvictCache(s, nowMs, out); break;
+  }
+}
+
+// ---- membership ----
+function onNeighborUp(s: PlumtreeState, peer: NodeId): void {
+  check(peer !== s.self, 'neighborUp for self');
+  addEager(s, peer);
+}
+
+// Paper p9: a failed neighbour leaves the sets, and its IHave records leave the missing history.
+function onNeighborDown(s: PlumtreeState, peer: NodeId): void {
+  s.eagerPushPeers.delete(peer);
+  s.lazyPushPeers.delete(peer);
+  s.lazyQueue.delete(peer);
+  for (const [id, pending] of [...s.missing]) {
+    const index = pending.advertisers.findIndex((a) => a.peer === peer);
+    if (index < 0) continue;
+    pending.advertisers.splice(index, 1);
+    if (index < pending.nextIndex) pending.nextIndex -= 1;
+    if (pending.advertisers.length === 0) s.missing.delete(id);
+  }
+}
+
+// ---- broadcast and Gossip ----
+function onBroadcast(s: PlumtreeState, content: Uint8Array, nowMs: number, out: PlumtreeEffect[]): void {
+  if (content.length > s.config.maxMessageSizeBytes) {
+    out.push({ kind: 'rejected', reason: `message of ${content.length} bytes exceeds ${s.config.maxMessageSizeBytes}` });
+    return;
+  }
+  const id = messageIdOf(content);
+  if (s.receivedIds.has(id)) {
+    out.push({ kind: 'rejected', reason: `message ${id} was already broadcast or received` });
+    return;
+  }
+  const gossip: Gossip = { type: 'Gossip', id, round: 0, content };
+  remember(s, gossip, nowMs);
+  out.push({ kind: 'deliver', id, content, from: null, round: 0 });
+  eagerPush(s, gossip, null, out);
+  lazyPush(s, id, 0, null, out);
+}
+
+function onGossip(s: PlumtreeState, from: NodeId, message: Gossip, nowMs: number, out: PlumtreeEffect[]): void {
+  if (!isWellFormedGossip(s, message)) return; // spoofed id or bad input: no delivery, no state change
+  const neighbour = isNeighbour(s, from);
+  if (s.receivedIds.has(message.id)) {
+    // A duplicate: this link is redundant for the tree.
+    if (neighbour) {
+      addLazy(s, from);
+      send(s, out, from, { type: 'Prune' });
+    }
+    return;
+  }
+  const forward: Gossip = { type: 'Gossip', id: message.id, round: message.round + 1, content: message.content };
+  remember(s, forward, nowMs);
+  out.push({ kind: 'deliver', id: message.id, content: message.content, from, round: message.round + 1 });
+  const pending = s.missing.get(message.id);
+  s.missing.delete(message.id); // cancels the graft: its timer will find nothing to do
+  eagerPush(s, forward, from, out);
+  lazyPush(s, forward.id, forward.round, from, out);
+  if (!neighbour) return;
+  addEager(s, from);
+  if (pending !== undefined) optimizeTree(s, from, message.round, pending, out);
+}
+
+function isWellFormedGossip(s: PlumtreeState, message: Gossip): boolean {
+  return Number.isSafeInteger(message.round) && message.round >= 0 &&
+    message.content.length <= s.config.maxMessageSizeBytes &&
+    message.id === messageIdOf(message.content);
+}
+
+/**
+ * Paper §3.8: if a lazy peer announced this message at round r and the Gossip came at a round
+ * at least `optimizationThreshold` larger, the lazy path is much shorter: Graft the IHave
+ * sender (no id: it only joins the tree) and Prune the Gossip sender.
+ */
+function optimizeTree(s: PlumtreeState, gossipSender: NodeId, round: number, pending: PendingGraft, out: PlumtreeEffect[]): void {
+  let best: Advertisement | null = null;
+  for (const a of pending.advertisers) {
+    if (a.peer === gossipSender) continue;
+    if (best === null || a.round < best.round) best = a;
+  }
+  if (best === null || best.round >= round || round - best.round < s.config.optimizationThreshold) return;
+  addEager(s, best.peer);
+  send(s, out, best.peer, { type: 'Graft', id: null, round: best.round });
+  addLazy(s, gossipSender);
+  send(s, out, gossipSender, { type: 'Prune' });
+}
+
+// ---- lazy push: IHave, Graft ----
+function onIHave(s: PlumtreeState, from: NodeId, entries: readonly { id: MessageId; round: number }[], nowMs: number, out: PlumtreeEffect[]): void {
+  if (!isNeighbour(s, from)) return;
+  for (const { id, round } of entries) {
+    if (!Number.isSafeInteger(round) || round < 0) continue;
+    if (s.receivedIds.has(id)) continue;
+    let pending = s.missing.get(id);
+    if (pending === undefined) {
+      // Paper p8: mark missing and wait for the eager push before asking for it.
+      pending = { advertisers: [], nextIndex: 0, dueMs: nowMs + s.config.graftTimeout1Ms, createdAtMs: nowMs };
+      s.missing.set(id, pending);
+      check(s.missing.size <= PLUMTREE_LIMITS.pendingGraftsMax, 'pending grafts over capacity');
+      armTimer(s, out, s.config.graftTimeout1Ms, { type: 'SendGraft', id });
+    }
+    if (!pending.advertisers.some((a) => a.peer === from)) pending.advertisers.push({ peer: from, round });
+  }
+}
+
+function onSendGraftTimer(s: PlumtreeState, id: MessageId, nowMs: number, out: PlumtreeEffect[]): void {
+  const pending = s.missing.get(id);
+  if (pending === undefined || nowMs < pending.dueMs) return; // delivered meanwhile, or a stale timer
+  check(!s.receivedIds.has(id), 'a received id is still pending');
+  if (pending.nextIndex >= pending.advertisers.length) {
+    s.missing.delete(id); // every advertiser was asked: give up until a new IHave arrives
+    return;
+  }
+  const next = pending.advertisers[pending.nextIndex];
+  pending.nextIndex += 1;
+  addEager(s, next.peer);
+  send(s, out, next.peer, { type: 'Graft', id, round: next.round });
+  // Paper p9: a second, shorter timer asks the next advertiser if this one does not answer.
+  pending.dueMs = nowMs + s.config.graftTimeout2Ms;
+  armTimer(s, out, s.config.graftTimeout2Ms, { type: 'SendGraft', id });
+}
+
+function onGraft(s: PlumtreeState, from: NodeId, id: MessageId | null, out: PlumtreeEffect[]): void {
+  if (!isNeighbour(s, from)) return;
+  addEager(s, from);
+  if (id === null) return;
+  const cached = s.cache.get(id);
+  if (cached !== undefined) send(s, out, from, cached);
+}
+
+function onPrune(s: PlumtreeState, from: NodeId): void {
+  if (isNeighbour(s, from)) addLazy(s, from);
+}
+
+function onDispatchLazyPush(s: PlumtreeState, out: PlumtreeEffect[]): void {
+  s.dispatchArmed = false;
+  for (const [peer, entries] of s.lazyQueue) {
+    if (entries.length > 0 && isNeighbour(s, peer)) send(s, out, peer, { type: 'IHave', entries });
+  }
+  s.lazyQueue.clear();
+}
+
+// ---- eviction ----
+function onEvictCache(s: PlumtreeState, nowMs: number, out: PlumtreeEffect[]): void {
+  if (s.evictDueMs !== null && nowMs < s.evictDueMs) return; // stale: only the newest chain acts
+  s.cache.evictOlderThan(nowMs, s.config.messageCacheRetentionMs);
+  s.receivedIds.evictOlderThan(nowMs, s.config.messageIdRetentionMs);
+  for (const [id, pending] of [...s.missing]) {
+    if (nowMs - pending.createdAtMs >= s.config.messageIdRetentionMs) s.missing.delete(id);
+  }
+  armEvictCache(s, nowMs, out);
+}
+
+function armEvictCache(s: PlumtreeState, nowMs: number, out: PlumtreeEffect[]): void {
+  s.evictDueMs = nowMs + s.config.cacheEvictIntervalMs;
+  armTimer(s, out, s.config.cacheEvictIntervalMs, { type: 'EvictCache' });
+}
+
+// ---- helpers ----
+function remember(s: PlumtreeState, gossip: Gossip, nowMs: number): void {
+  s.receivedIds.insert(gossip.id, true, nowMs);
+  s.cache.insert(gossip.id, gossip, nowMs);
+}
+
+function eagerPush(s: PlumtreeState, gossip: Gossip, except: NodeId | null, out: PlumtreeEffect[]): void {
+  for (const peer of s.eagerPushPeers) if (peer !== except) send(s, out, peer, gossip);
+}
+
+/** Queues an IHave entry for every lazy peer; the batch leaves when DispatchLazyPush fires. */
+function lazyPush(s: PlumtreeState, id: MessageId, round: number, except: NodeId | null, out: PlumtreeEffect[]): void {
+  let queued = false;
+  for (const peer of s.lazyPushPeers) {
+    if (peer === except) continue;
+    let entries = s.lazyQueue.get(peer);
+    if (entries === undefined) s.lazyQueue.set(peer, (entries = []));
+    entries.push({ id, round });
+    check(entries.length <= PLUMTREE_LIMITS.lazyQueueEntriesPerPeerMax, 'lazy push queue over capacity');
+    queued = true;
+  }
+  if (queued && !s.dispatchArmed) {
+    s.dispatchArmed = true;
+    armTimer(s, out, s.config.dispatchTimeoutMs, { type: 'DispatchLazyPush' });
+  }
+}
+
+function send(s: PlumtreeState, out: PlumtreeEffect[], to: NodeId, message: PlumtreeMessage): void {
+  check(isNeighbour(s, to), `send to non-neighbour ${to}`);
+  out.push({ kind: 'send', to, message });
+}
+
+function armTimer(s: PlumtreeState, out: PlumtreeEffect[], delayMs: number, timer: PlumtreeTimer): void {
+  check(delayMs > 0, `timer ${timer.type} with delay ${delayMs}`);
+  out.push({ kind: 'timer', delayMs, timer });
+}
+
+function checkInvariants(s: PlumtreeState): void {
+  check(!s.eagerPushPeers.has(s.self) && !s.lazyPushPeers.has(s.self), 'self in own peer sets');
+  for (const peer of s.lazyPushPeers) check(!s.eagerPushPeers.has(peer), `peer ${peer} both eager and lazy`);
+  check(s.cache.size <= s.receivedIds.size, 'cache holds ids that are not remembered');
+}
