@@ -1,0 +1,154 @@
+/**
+ * OpenTelemetry adapter: turns trace-stream records into real sdk-trace-base spans (ReadableSpan)
+ * on demand, and those into OTLP JSON. Never on the simulation's hot path.
+ *
+ * SDK pitfalls handled here (SPEC §9): times are always passed as [seconds, nanos] HrTime, for the
+ * start AND the end (a numeric time or a missing end time is rebased onto the wall clock); ids
+ * come from an IdGenerator that replays the record's own ids; finished spans are collected by a
+ * tiny processor that appends to an array (no timers, nothing dropped); sampler and limits are
+ * explicit so OTEL_* environment variables cannot change the output.
+ */
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  TraceFlags,
+  trace,
+  type Attributes,
+  type Context,
+  type HrTime,
+  type Link,
+  type Tracer,
+} from '@opentelemetry/api';
+import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
+import {
+  AlwaysOnSampler,
+  BasicTracerProvider,
+  type IdGenerator,
+  type ReadableSpan,
+  type Span,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { assert } from '../assert.js';
+import type { NodeResource, SpanContextRef, SpanRecord } from './span-record.js';
+
+const SCOPE_NAME = 'meshsim';
+const SCOPE_VERSION = '0.1.0';
+const LIMIT_COUNT = 1024;
+
+/** Virtual ms → OpenTelemetry HrTime [seconds, nanoseconds]. */
+export function msToHrTime(ms: number): [number, number] {
+  assert(Number.isSafeInteger(ms) && ms >= 0, `virtual time must be a non-negative integer ms: ${ms}`);
+  return [Math.floor(ms / 1000), (ms % 1000) * 1_000_000];
+}
+
+/** Hands out exactly the ids it was told to, so SDK spans carry the record's ids. */
+class ReplayIdGenerator implements IdGenerator {
+  traceId = '';
+  spanId = '';
+  generateTraceId(): string {
+    assert(this.traceId !== '', 'trace id not primed');
+    return this.traceId;
+  }
+  generateSpanId(): string {
+    assert(this.spanId !== '', 'span id not primed');
+    return this.spanId;
+  }
+}
+
+/** Appends finished spans to an array; no timers, no drops. */
+class CollectingProcessor implements SpanProcessor {
+  readonly spans: ReadableSpan[] = [];
+  onStart(_span: Span, _parentContext: Context): void {}
+  onEnd(span: ReadableSpan): void {
+    this.spans.push(span);
+  }
+  forceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** The OpenTelemetry resource for a node. */
+export function nodeResource(r: NodeResource): Resource {
+  return resourceFromAttributes({
+    'service.name': r.nodeName,
+    'service.instance.id': r.nodeId,
+    'meshsim.node_type': r.nodeType,
+    'meshsim.mesh_id': r.meshId,
+  });
+}
+
+function spanContextOf(ref: SpanContextRef) {
+  return { traceId: ref.traceId, spanId: ref.spanId, traceFlags: TraceFlags.SAMPLED };
+}
+
+/**
+ * Real SDK spans for the records, in record order: virtual [s, ns] times, the record's ids and
+ * parent, its attributes plus `meshsim.level`, its links, status OK, kind INTERNAL, and one
+ * Resource per node. A node without a registered resource gets one with only its name.
+ */
+export function toOtelSpans(
+  records: readonly SpanRecord[],
+  resources: ReadonlyMap<string, NodeResource>,
+): ReadableSpan[] {
+  const ids = new ReplayIdGenerator();
+  const processor = new CollectingProcessor();
+  const tracers = new Map<string, Tracer>();
+  const tracerFor = (node: string): Tracer => {
+    let tracer = tracers.get(node);
+    if (tracer === undefined) {
+      const known = resources.get(node);
+      const provider = new BasicTracerProvider({
+        resource: known === undefined ? resourceFromAttributes({ 'service.name': node }) : nodeResource(known),
+        idGenerator: ids,
+        sampler: new AlwaysOnSampler(),
+        spanProcessors: [processor],
+        spanLimits: {
+          attributeCountLimit: LIMIT_COUNT,
+          attributeValueLengthLimit: Infinity,
+          linkCountLimit: LIMIT_COUNT,
+          eventCountLimit: LIMIT_COUNT,
+          attributePerEventCountLimit: LIMIT_COUNT,
+          attributePerLinkCountLimit: LIMIT_COUNT,
+        },
+      });
+      tracer = provider.getTracer(SCOPE_NAME, SCOPE_VERSION);
+      tracers.set(node, tracer);
+    }
+    return tracer;
+  };
+  for (const r of records) {
+    ids.traceId = r.traceId;
+    ids.spanId = r.spanId;
+    const parentCtx =
+      r.parentSpanId === null
+        ? ROOT_CONTEXT
+        : trace.setSpanContext(ROOT_CONTEXT, spanContextOf({ traceId: r.traceId, spanId: r.parentSpanId }));
+    const links: Link[] = (r.links ?? []).map((l) => ({ context: spanContextOf(l) }));
+    const attributes: Attributes = { ...r.attrs, 'meshsim.level': r.level };
+    const startTime: HrTime = msToHrTime(r.startMs);
+    const span = tracerFor(r.node).startSpan(
+      r.name,
+      { kind: SpanKind.INTERNAL, startTime, attributes, links },
+      parentCtx,
+    );
+    span.setStatus({ code: SpanStatusCode.OK });
+    span.end(msToHrTime(r.endMs));
+  }
+  assert(processor.spans.length === records.length, 'SDK dropped spans');
+  return processor.spans;
+}
+
+/** OTLP/JSON (ExportTraceServiceRequest) for the records. */
+export function toOtlpJson(
+  records: readonly SpanRecord[],
+  resources: ReadonlyMap<string, NodeResource>,
+): string {
+  const bytes = JsonTraceSerializer.serializeRequest(toOtelSpans(records, resources));
+  assert(bytes !== undefined, 'OTLP serializer returned nothing');
+  return new TextDecoder().decode(bytes);
+}

@@ -1,0 +1,230 @@
+/**
+ * The telemetry hub: nodes and the harness emit spans here; it stamps them with virtual time,
+ * draws ids from the run's telemetry PRNG stream, filters by level, and appends finished records
+ * to the trace stream (indexed for queries, hashed for the trace digest).
+ *
+ * Hot path: `emit` builds one plain record and never touches the OpenTelemetry SDK; conversion
+ * to SDK spans happens on demand (`toOtelSpans`). Must not read the wall clock or any randomness
+ * other than the `ids` stream it is given. The hub takes ownership of the attrs objects passed in.
+ */
+import { assert } from '../assert.js';
+import type { SimRng } from '../rng.js';
+import { TraceDigest } from './digest.js';
+import { SpanQuery } from './query.js';
+import {
+  HARNESS_RESOURCE,
+  INVALID_CONTEXT,
+  isValidContext,
+  type Attrs,
+  type NodeResource,
+  type SpanContextRef,
+  type SpanLevel,
+  type SpanRecord,
+} from './span-record.js';
+
+export interface TelemetryOptions {
+  /** Most detailed level recorded. Default 'info' (TRACE spans are dropped). */
+  readonly traceLevel?: SpanLevel;
+  /** Keep records for `records`/`query`. Default true; when false only counts and digest are kept. */
+  readonly keepRecords?: boolean;
+}
+
+export interface SpanOptions {
+  /** Default 'info'. */
+  readonly level?: SpanLevel;
+  /** Parent span; absent, null or invalid starts a new trace. */
+  readonly parent?: SpanContextRef | null;
+  readonly links?: readonly SpanContextRef[];
+}
+
+/** A span with duration, recorded when it ends. */
+export interface OpenSpan {
+  /** The ids children and links refer to (`INVALID_CONTEXT` if the span was filtered out). */
+  readonly context: SpanContextRef;
+  /** False when the span was filtered out by level; `end()` then records nothing. */
+  readonly recorded: boolean;
+  /** Ends the span at the current virtual time; `extraAttrs` override same-named start attrs. */
+  end(extraAttrs?: Attrs): SpanRecord | null;
+}
+
+interface Clock {
+  readonly nowMs: number;
+}
+
+const FILTERED_SPAN: OpenSpan = {
+  context: INVALID_CONTEXT,
+  recorded: false,
+  end: () => null,
+};
+
+export class Telemetry {
+  readonly traceEnabled: boolean;
+  readonly query = new SpanQuery();
+  private readonly recordList: SpanRecord[] = [];
+  private readonly keepRecords: boolean;
+  private readonly digest = new TraceDigest();
+  /** Records not yet fed to the digest (hashing is deferred when records are kept). */
+  private digestedCount = 0;
+  private nextSeq = 0;
+  private lastEndMs = 0;
+  private readonly counts = new Map<string, number>();
+  private readonly resourceMap = new Map<string, NodeResource>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly ids: SimRng,
+    options: TelemetryOptions = {},
+  ) {
+    this.traceEnabled = options.traceLevel === 'trace';
+    this.keepRecords = options.keepRecords ?? true;
+    this.resourceMap.set(HARNESS_RESOURCE.nodeName, HARNESS_RESOURCE);
+  }
+
+  /** Finished spans in finish order (empty when `keepRecords` is false). */
+  get records(): readonly SpanRecord[] {
+    return this.recordList;
+  }
+
+  /** Resources by node name, in registration order ('harness' first). */
+  get resources(): ReadonlyMap<string, NodeResource> {
+    return this.resourceMap;
+  }
+
+  /** Registers a node's resource; registering the same identity again (a restart) is a no-op. */
+  registerResource(r: NodeResource): void {
+    const known = this.resourceMap.get(r.nodeName);
+    if (known !== undefined) {
+      assert(
+        known.nodeId === r.nodeId && known.nodeType === r.nodeType && known.meshId === r.meshId,
+        `node name ${r.nodeName} reused for a different identity`,
+      );
+      return;
+    }
+    this.resourceMap.set(r.nodeName, { ...r });
+  }
+
+  /** True if a span at this level would be recorded. */
+  enabled(level: SpanLevel): boolean {
+    return level === 'info' || this.traceEnabled;
+  }
+
+  /** An instant span (start = end = now); null if filtered out by level. */
+  emit(node: string, name: string, attrs: Attrs, opts?: SpanOptions): SpanRecord | null {
+    const level = opts?.level ?? 'info';
+    if (level === 'trace' && !this.traceEnabled) return null;
+    const parent = parentOf(opts?.parent);
+    const traceId = parent === null ? this.newTraceId() : parent.traceId;
+    const nowMs = this.clock.nowMs;
+    return this.finish(node, name, level, traceId, this.newSpanId(), parent, nowMs, attrs, opts?.links);
+  }
+
+  /** A span with duration: ids are drawn now, the record is appended at `end()` with endMs = now. */
+  start(node: string, name: string, attrs: Attrs, opts?: SpanOptions): OpenSpan {
+    const level = opts?.level ?? 'info';
+    if (level === 'trace' && !this.traceEnabled) return FILTERED_SPAN;
+    const parent = parentOf(opts?.parent);
+    const context: SpanContextRef = {
+      traceId: parent === null ? this.newTraceId() : parent.traceId,
+      spanId: this.newSpanId(),
+    };
+    const startMs = this.clock.nowMs;
+    const links = opts?.links;
+    let ended = false;
+    return {
+      context,
+      recorded: true,
+      end: (extraAttrs?: Attrs): SpanRecord | null => {
+        assert(!ended, `span ${name} ${context.spanId} ended twice`);
+        ended = true;
+        const finalAttrs = extraAttrs === undefined ? attrs : { ...attrs, ...extraAttrs };
+        return this.finish(node, name, level, context.traceId, context.spanId, parent, startMs, finalAttrs, links);
+      },
+    };
+  }
+
+  /** Recorded spans per name, sorted by name. */
+  countsByName(): ReadonlyMap<string, number> {
+    const names = [...this.counts.keys()].sort();
+    return new Map(names.map((n) => [n, this.counts.get(n) ?? 0]));
+  }
+
+  /** Number of recorded spans (also counted when records are not kept). */
+  get recordCount(): number {
+    return this.nextSeq;
+  }
+
+  /** Hex SHA-256 over the canonical serialization of every recorded span. */
+  traceDigest(): string {
+    for (; this.digestedCount < this.recordList.length; this.digestedCount++) {
+      this.digest.add(this.recordList[this.digestedCount]);
+    }
+    assert(this.digest.count === this.nextSeq, 'digest missed records');
+    return this.digest.hex();
+  }
+
+  private finish(
+    node: string,
+    name: string,
+    level: SpanLevel,
+    traceId: string,
+    spanId: string,
+    parent: SpanContextRef | null,
+    startMs: number,
+    attrs: Attrs,
+    links: readonly SpanContextRef[] | undefined,
+  ): SpanRecord {
+    const endMs = this.clock.nowMs;
+    assert(Number.isSafeInteger(endMs) && endMs >= 0, `virtual time must be an integer ms: ${endMs}`);
+    assert(startMs <= endMs, `span ${name} ends before it starts: ${startMs} > ${endMs}`);
+    assert(endMs >= this.lastEndMs, `span ${name} finishes in the past: ${endMs} < ${this.lastEndMs}`);
+    this.lastEndMs = endMs;
+    const base = {
+      seq: this.nextSeq++,
+      traceId,
+      spanId,
+      parentSpanId: parent === null ? null : parent.spanId,
+      node,
+      name,
+      level,
+      startMs,
+      endMs,
+      attrs,
+    };
+    const record: SpanRecord = links !== undefined && links.length > 0 ? { ...base, links } : base;
+    this.counts.set(name, (this.counts.get(name) ?? 0) + 1);
+    if (this.keepRecords) {
+      this.recordList.push(record);
+      this.query.add(record);
+    } else {
+      this.digest.add(record);
+    }
+    return record;
+  }
+
+  /** 16 random bytes as hex, never all zero. */
+  private newTraceId(): string {
+    for (;;) {
+      const id = this.ids.hex(16);
+      if (!isAllZero(id)) return id;
+    }
+  }
+
+  /** 8 random bytes as hex, never all zero. */
+  private newSpanId(): string {
+    for (;;) {
+      const id = this.ids.hex(8);
+      if (!isAllZero(id)) return id;
+    }
+  }
+}
+
+function parentOf(parent: SpanContextRef | null | undefined): SpanContextRef | null {
+  if (parent === undefined || parent === null || isAllZero(parent.spanId)) return null;
+  assert(isValidContext(parent), `malformed parent context ${parent.traceId}/${parent.spanId}`);
+  return parent;
+}
+
+function isAllZero(hex: string): boolean {
+  for (let i = 0; i < hex.length; i++) if (hex.charCodeAt(i) !== 48) return false;
+  return true;
+}
