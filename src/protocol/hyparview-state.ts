@@ -1,0 +1,154 @@
+/**
+ * The state of one HyParView instance and the view operations the handlers in `hyparview.ts`
+ * are built from: adding to and removing from the active and passive views, refilling the
+ * active view, and the invariant check run after every event.
+ *
+ * Like the rest of `src/protocol` it only mutates the state it is given and appends effects;
+ * it must not do IO, read a clock, or draw randomness other than from the Rng in the context.
+ */
+import type { HyParViewMessage, NodeId, Priority } from './messages.js';
+import type { Rng } from './rng.js';
+import type { HyParViewConfig, HyParViewEffect } from './hyparview-types.js';
+import { assert, isDuplicateFree, pickFromView, removeFromView, sampleView } from './hyparview-views.js';
+
+export interface HyParViewState {
+  readonly self: NodeId;
+  readonly config: HyParViewConfig;
+  /** Active view, in insertion order. */
+  readonly active: NodeId[];
+  /** Passive view, in insertion order. */
+  readonly passive: NodeId[];
+  /** Neighbor requests in flight to passive candidates: peer → requestId. Disjoint from both views. */
+  readonly pendingNeighbor: Map<NodeId, number>;
+  /** Candidates already asked in the current refill round (bounded by the passive capacity). */
+  readonly triedInRound: Set<NodeId>;
+  /** Passive members whose connection we released or who left alive: their next peerDown is expected. */
+  readonly releasedPeers: Set<NodeId>;
+  /** Ids we sent in our last Shuffle; evicted first when its ShuffleReply is merged. */
+  lastShuffleSent: NodeId[];
+  nextRequestId: number;
+  shuffleTimerArmed: boolean;
+  /** Set by `quit`; only a new `join` brings the node back. */
+  left: boolean;
+  lastNowMs: number;
+}
+
+export interface Ctx {
+  readonly state: HyParViewState;
+  readonly rng: Rng;
+  readonly out: HyParViewEffect[];
+}
+
+/** Puts `peer` in the active view (evicting a random member if full); `notify` sends Neighbor. */
+export function addActive(ctx: Ctx, peer: NodeId, notify: Priority | null): void {
+  const { state } = ctx;
+  assert(peer !== state.self, 'self cannot be an active neighbour');
+  if (!state.active.includes(peer)) {
+    removePassive(state, peer);
+    state.pendingNeighbor.delete(peer);
+    if (state.active.length >= state.config.activeViewCapacity) evictRandomActive(ctx);
+    state.active.push(peer);
+    // Neighbor goes out before neighborUp so it precedes anything the broadcast layer sends.
+    if (notify !== null) send(ctx, peer, { type: 'Neighbor', priority: notify });
+    ctx.out.push({ kind: 'neighborUp', peer });
+  } else if (notify !== null) {
+    send(ctx, peer, { type: 'Neighbor', priority: notify });
+  }
+  assert(state.active.length <= state.config.activeViewCapacity, 'active view over capacity after add');
+}
+
+export function evictRandomActive(ctx: Ctx): void {
+  const victim = ctx.rng.pick(ctx.state.active);
+  offerPeers(ctx, victim);
+  send(ctx, victim, { type: 'Disconnect', alive: true });
+  removeActive(ctx, victim);
+  addPassive(ctx, victim);
+  releasePeer(ctx, victim);
+}
+
+export function removeActive(ctx: Ctx, peer: NodeId): void {
+  const removed = removeFromView(ctx.state.active, peer);
+  assert(removed, 'removing a peer that is not active');
+  ctx.out.push({ kind: 'neighborDown', peer });
+}
+
+/** Adds to the passive view unless known; when full, evicts one of `preferEvict` if possible. */
+export function addPassive(ctx: Ctx, peer: NodeId, preferEvict: readonly NodeId[] = []): void {
+  const { state, rng } = ctx;
+  if (peer === state.self || state.active.includes(peer) || state.passive.includes(peer)) return;
+  if (state.pendingNeighbor.has(peer) || state.config.passiveViewCapacity === 0) return;
+  if (state.passive.length >= state.config.passiveViewCapacity) {
+    const preferred = state.passive.filter((id) => preferEvict.includes(id));
+    removePassive(state, rng.pick(preferred.length > 0 ? preferred : state.passive));
+  }
+  state.passive.push(peer);
+}
+
+export function removePassive(state: HyParViewState, peer: NodeId): void {
+  removeFromView(state.passive, peer);
+  state.releasedPeers.delete(peer);
+}
+
+/** Promotes passive candidates with Neighbor requests, never more than there are free slots. */
+export function refillActive(ctx: Ctx, newRound: boolean): void {
+  const { state, rng } = ctx;
+  const { config } = state;
+  if (newRound) state.triedInRound.clear();
+  let free = config.activeViewCapacity - state.active.length - state.pendingNeighbor.size;
+  // A round asks at most one passive view's worth of candidates: refusals keep offering new
+  // ones, so without this bound a node that nobody wants would ask forever.
+  while (free > 0 && state.triedInRound.size < Math.max(config.passiveViewCapacity, 1)) {
+    const candidate = pickFromView(rng, state.passive, [...state.triedInRound]);
+    if (candidate === null) return;
+    state.triedInRound.add(candidate);
+    removePassive(state, candidate);
+    const requestId = ++state.nextRequestId;
+    state.pendingNeighbor.set(candidate, requestId);
+    send(ctx, candidate, { type: 'Neighbor', priority: state.active.length === 0 ? 'high' : 'low' });
+    ctx.out.push({ kind: 'timer', delayMs: config.neighborRequestTimeoutMs, timer: { type: 'NeighborTimeout', peer: candidate, requestId } });
+    free--;
+  }
+}
+
+/**
+ * Before turning `peer` away (eviction or refusal), hand it some other peers in a ShuffleReply
+ * so it has fresh candidates to refill from (iroh-gossip does the same): a node evicted early,
+ * while the overlay was small, otherwise knows only the node that evicted it.
+ */
+export function offerPeers(ctx: Ctx, peer: NodeId): void {
+  const { state, rng } = ctx;
+  const count = state.config.shuffleActiveViewCount + state.config.shufflePassiveViewCount;
+  const nodes = sampleView(rng, state.passive, count, [peer]);
+  nodes.push(...sampleView(rng, state.active, count - nodes.length, [peer]));
+  if (nodes.length > 0) send(ctx, peer, { type: 'ShuffleReply', nodes });
+}
+
+/** Tells the substrate this topic no longer needs `peer`; its next peerDown is then expected. */
+export function releasePeer(ctx: Ctx, peer: NodeId): void {
+  assert(!isNeeded(ctx.state, peer), 'releasing a peer that is still needed');
+  if (ctx.state.passive.includes(peer)) ctx.state.releasedPeers.add(peer);
+  ctx.out.push({ kind: 'disconnect', peer });
+}
+
+export function isNeeded(state: HyParViewState, peer: NodeId): boolean {
+  return state.active.includes(peer) || state.pendingNeighbor.has(peer);
+}
+
+export function send(ctx: Ctx, to: NodeId, message: HyParViewMessage): void {
+  assert(to !== ctx.state.self, `sending ${message.type} to self`);
+  ctx.out.push({ kind: 'send', to, message });
+}
+
+export function checkInvariants(state: HyParViewState): void {
+  const { active, passive, config, self } = state;
+  assert(active.length <= config.activeViewCapacity, 'active view over capacity');
+  assert(passive.length <= config.passiveViewCapacity, 'passive view over capacity');
+  assert(!active.includes(self) && !passive.includes(self) && !state.pendingNeighbor.has(self), 'self in a view');
+  assert(isDuplicateFree(active) && isDuplicateFree(passive), 'duplicate view entry');
+  assert(active.every((peer) => !passive.includes(peer)), 'active and passive views overlap');
+  for (const peer of state.pendingNeighbor.keys()) {
+    assert(!active.includes(peer) && !passive.includes(peer), 'pending Neighbor request to a peer in a view');
+  }
+  for (const peer of state.releasedPeers) assert(passive.includes(peer), 'released peer outside the passive view');
+  assert(!state.left || (active.length === 0 && state.pendingNeighbor.size === 0), 'left node still has neighbours');
+}

@@ -1,0 +1,306 @@
+/**
+ * HyParView membership for one topic, as a sans-IO state machine (Leitão, Pereira, Rodrigues,
+ * "HyParView: a membership protocol for reliable gossip-based broadcast", DSN 2007).
+ *
+ * `handleHyParView(state, event, nowMs, rng)` mutates `state` and returns effects (sends, timers,
+ * neighbour up/down, connection release). It must not do IO, read a clock, or own randomness:
+ * time and the Rng come from the caller, timers are data that come back as events.
+ *
+ * Choices beyond the paper (each guards a known weak spot, see SPEC §2.2):
+ * - `join` sends Join to every contact at once (like iroh-gossip), and keeps the contacts in the
+ *   passive view so a lost overlay can be re-entered through them.
+ * - Symmetry: a node that puts a peer in its active view on its own initiative (Join,
+ *   ForwardJoin) sends it Neighbor{high}, which the peer always accepts; a node answering a
+ *   Neighbor request adds the asker before replying, and the asker adds on the accepted reply
+ *   (or sends Disconnect back if it has no room any more).
+ * - Every Neighbor request to a passive candidate carries a requestId and a NeighborTimeout;
+ *   stale timers do nothing, and never more requests than free active slots are in flight.
+ * - A refill round asks each candidate at most once and at most passiveViewCapacity of them, so
+ *   refusals cannot cause an endless request loop; loss or the Shuffle timer starts a new round.
+ * - A node turned away (evicted, or refused as a neighbour) first gets a ShuffleReply with
+ *   some of our peers, so it always has fresh refill candidates.
+ * - `disconnect` effects follow any send to the same peer in the same effect list: the
+ *   substrate must flush those sends before it closes. A later peerDown for a peer we released
+ *   ourselves (or that left with Disconnect{alive:true}) is expected and keeps it passive.
+ */
+import type { HyParViewMessage, NodeId, Priority } from './messages.js';
+import type { Rng } from './rng.js';
+import {
+  HYPARVIEW_DEFAULTS,
+  type HyParViewConfig,
+  type HyParViewEffect,
+  type HyParViewEvent,
+  type HyParViewTimer,
+} from './hyparview-types.js';
+import { assert, pickFromView, sampleView } from './hyparview-views.js';
+import {
+  addActive,
+  addPassive,
+  checkInvariants,
+  isNeeded,
+  offerPeers,
+  refillActive,
+  releasePeer,
+  removeActive,
+  removePassive,
+  send,
+  type Ctx,
+  type HyParViewState,
+} from './hyparview-state.js';
+
+export type { HyParViewState } from './hyparview-state.js';
+
+export function createHyParView(self: NodeId, config: Partial<HyParViewConfig> = {}): HyParViewState {
+  const merged: HyParViewConfig = { ...HYPARVIEW_DEFAULTS, ...config };
+  assert(merged.activeViewCapacity >= 1, 'activeViewCapacity must be at least 1');
+  assert(merged.passiveViewCapacity >= 0, 'passiveViewCapacity must not be negative');
+  assert(merged.passiveRandomWalkLength <= merged.activeRandomWalkLength, 'PRWL must not exceed ARWL');
+  assert(merged.shuffleIntervalMs > 0 && merged.neighborRequestTimeoutMs > 0, 'timer periods must be positive');
+  return {
+    self,
+    config: merged,
+    active: [],
+    passive: [],
+    pendingNeighbor: new Map(),
+    triedInRound: new Set(),
+    releasedPeers: new Set(),
+    lastShuffleSent: [],
+    nextRequestId: 0,
+    shuffleTimerArmed: false,
+    left: false,
+    lastNowMs: 0,
+  };
+}
+
+export function activeView(state: HyParViewState): readonly NodeId[] {
+  return state.active.slice();
+}
+
+export function passiveView(state: HyParViewState): readonly NodeId[] {
+  return state.passive.slice();
+}
+
+/** The single dispatcher: mutates `state`, returns the effects in the order they must happen. */
+export function handleHyParView(state: HyParViewState, event: HyParViewEvent, nowMs: number, rng: Rng): HyParViewEffect[] {
+  assert(nowMs >= state.lastNowMs, `time went backwards: ${nowMs} < ${state.lastNowMs}`);
+  state.lastNowMs = nowMs;
+  const ctx: Ctx = { state, rng, out: [] };
+  if (event.kind === 'join') {
+    startJoin(ctx, event.contacts);
+  } else if (state.left) {
+    if (event.kind === 'timer' && event.timer.type === 'Shuffle') state.shuffleTimerArmed = false;
+  } else {
+    switch (event.kind) {
+      case 'message':
+        if (event.from !== state.self) onMessage(ctx, event.from, event.message);
+        break;
+      case 'timer':
+        onTimer(ctx, event.timer);
+        break;
+      case 'peerDown':
+        if (event.peer !== state.self) onPeerDown(ctx, event.peer);
+        break;
+      case 'quit':
+        quit(ctx);
+        break;
+    }
+  }
+  checkInvariants(state);
+  return ctx.out;
+}
+
+function onMessage(ctx: Ctx, from: NodeId, message: HyParViewMessage): void {
+  switch (message.type) {
+    case 'Join': return onJoin(ctx, from);
+    case 'ForwardJoin': return onForwardJoin(ctx, from, message.peer, message.ttl);
+    case 'Neighbor': return onNeighbor(ctx, from, message.priority);
+    case 'NeighborReply': return onNeighborReply(ctx, from, message.accepted);
+    case 'Disconnect': return onDisconnect(ctx, from, message.alive);
+    case 'Shuffle': return onShuffle(ctx, from, message.origin, message.ttl, message.nodes);
+    case 'ShuffleReply': return onShuffleReply(ctx, from, message.nodes);
+  }
+}
+
+function onTimer(ctx: Ctx, timer: HyParViewTimer): void {
+  if (timer.type === 'Shuffle') onShuffleTimer(ctx);
+  else onNeighborTimeout(ctx, timer.peer, timer.requestId);
+}
+
+// ---- commands ----
+
+function startJoin(ctx: Ctx, contacts: readonly NodeId[]): void {
+  const { state } = ctx;
+  state.left = false;
+  const unique = [...new Set(contacts)].filter((contact) => contact !== state.self);
+  for (const contact of unique) {
+    send(ctx, contact, { type: 'Join' });
+    addPassive(ctx, contact);
+  }
+  if (!state.shuffleTimerArmed) {
+    state.shuffleTimerArmed = true;
+    ctx.out.push({ kind: 'timer', delayMs: state.config.shuffleIntervalMs, timer: { type: 'Shuffle' } });
+  }
+}
+
+function quit(ctx: Ctx): void {
+  const { state } = ctx;
+  for (const peer of state.active.slice()) {
+    send(ctx, peer, { type: 'Disconnect', alive: false });
+    removeActive(ctx, peer);
+    ctx.out.push({ kind: 'disconnect', peer });
+  }
+  for (const peer of state.pendingNeighbor.keys()) ctx.out.push({ kind: 'disconnect', peer });
+  state.pendingNeighbor.clear();
+  state.left = true;
+}
+
+// ---- paper §4.2: join ----
+
+function onJoin(ctx: Ctx, joiner: NodeId): void {
+  const { state } = ctx;
+  // A joiner (maybe restarted) has forgotten any request we sent it before.
+  state.pendingNeighbor.delete(joiner);
+  addActive(ctx, joiner, 'high');
+  for (const peer of state.active) {
+    if (peer !== joiner) send(ctx, peer, { type: 'ForwardJoin', peer: joiner, ttl: state.config.activeRandomWalkLength });
+  }
+}
+
+function onForwardJoin(ctx: Ctx, from: NodeId, joiner: NodeId, ttl: number): void {
+  const { state } = ctx;
+  if (joiner === state.self) return;
+  if (state.active.includes(joiner)) {
+    // Renew: the joiner may have restarted and forgotten us; Neighbor{high} is idempotent.
+    send(ctx, joiner, { type: 'Neighbor', priority: 'high' });
+    return;
+  }
+  if (ttl <= 0 || state.active.length <= 1) {
+    addActive(ctx, joiner, 'high');
+    return;
+  }
+  if (ttl === state.config.passiveRandomWalkLength) addPassive(ctx, joiner);
+  const next = pickFromView(ctx.rng, state.active, [from, joiner]);
+  if (next === null) addActive(ctx, joiner, 'high');
+  else send(ctx, next, { type: 'ForwardJoin', peer: joiner, ttl: ttl - 1 });
+}
+
+// ---- paper §4.3: active view management ----
+
+function onNeighbor(ctx: Ctx, from: NodeId, priority: Priority): void {
+  const { state } = ctx;
+  if (state.active.includes(from)) {
+    send(ctx, from, { type: 'NeighborReply', accepted: true });
+  } else if (priority === 'high' || state.active.length < state.config.activeViewCapacity) {
+    addActive(ctx, from, null);
+    send(ctx, from, { type: 'NeighborReply', accepted: true });
+  } else {
+    offerPeers(ctx, from);
+    send(ctx, from, { type: 'NeighborReply', accepted: false });
+    addPassive(ctx, from);
+    if (!state.pendingNeighbor.has(from)) releasePeer(ctx, from);
+  }
+}
+
+function onNeighborReply(ctx: Ctx, from: NodeId, accepted: boolean): void {
+  const { state } = ctx;
+  const wasPending = state.pendingNeighbor.delete(from);
+  if (state.active.includes(from)) return;
+  if (accepted) {
+    // The peer holds us in its active view now; join it, or tell it we have no room.
+    if (state.active.length < state.config.activeViewCapacity) {
+      addActive(ctx, from, null);
+    } else {
+      send(ctx, from, { type: 'Disconnect', alive: true });
+      addPassive(ctx, from);
+      releasePeer(ctx, from);
+    }
+    return;
+  }
+  if (!wasPending) return; // refusal of a request that already timed out
+  addPassive(ctx, from);
+  releasePeer(ctx, from);
+  refillActive(ctx, false);
+}
+
+function onNeighborTimeout(ctx: Ctx, peer: NodeId, requestId: number): void {
+  const { state } = ctx;
+  if (state.pendingNeighbor.get(peer) !== requestId) return; // stale: answered or superseded
+  state.pendingNeighbor.delete(peer);
+  removePassive(state, peer); // likely dead
+  ctx.out.push({ kind: 'disconnect', peer });
+  refillActive(ctx, false);
+}
+
+function onDisconnect(ctx: Ctx, from: NodeId, alive: boolean): void {
+  const { state } = ctx;
+  const wasActive = state.active.includes(from);
+  if (wasActive) {
+    removeActive(ctx, from);
+    ctx.out.push({ kind: 'disconnect', peer: from });
+  }
+  if (alive) {
+    addPassive(ctx, from);
+    // The sender closes the connection next; that close must not drop it from the passive view.
+    if (state.passive.includes(from)) state.releasedPeers.add(from);
+  } else {
+    removePassive(state, from);
+  }
+  if (wasActive) refillActive(ctx, true);
+}
+
+function onPeerDown(ctx: Ctx, peer: NodeId): void {
+  const { state } = ctx;
+  const wasActive = state.active.includes(peer);
+  if (wasActive) removeActive(ctx, peer);
+  const wasPending = state.pendingNeighbor.delete(peer);
+  if (!wasActive && state.releasedPeers.has(peer)) {
+    state.releasedPeers.delete(peer); // the close we asked for (or were told about)
+  } else {
+    removePassive(state, peer);
+  }
+  if (wasActive || wasPending) refillActive(ctx, wasActive);
+}
+
+// ---- paper §4.4: passive view management ----
+
+function onShuffleTimer(ctx: Ctx): void {
+  const { state, rng } = ctx;
+  const { config } = state;
+  ctx.out.push({ kind: 'timer', delayMs: config.shuffleIntervalMs, timer: { type: 'Shuffle' } });
+  shuffle(ctx);
+  // The periodic retry of the refill: a new round, so earlier refusers are asked again.
+  refillActive(ctx, true);
+}
+
+function shuffle(ctx: Ctx): void {
+  const { state, rng } = ctx;
+  const { config } = state;
+  const target = pickFromView(rng, state.active);
+  if (target === null) return;
+  const sent = [
+    ...sampleView(rng, state.active, config.shuffleActiveViewCount, [target]),
+    ...sampleView(rng, state.passive, config.shufflePassiveViewCount, [target]),
+  ];
+  state.lastShuffleSent = sent;
+  send(ctx, target, { type: 'Shuffle', origin: state.self, ttl: config.shuffleRandomWalkLength, nodes: [state.self, ...sent] });
+}
+
+function onShuffle(ctx: Ctx, from: NodeId, origin: NodeId, ttl: number, nodes: readonly NodeId[]): void {
+  const { state, rng } = ctx;
+  if (origin === state.self) return;
+  const next = ttl > 0 && state.active.length > 1 ? pickFromView(rng, state.active, [from, origin]) : null;
+  if (next !== null) {
+    send(ctx, next, { type: 'Shuffle', origin, ttl: ttl - 1, nodes });
+    return;
+  }
+  const reply = sampleView(rng, state.passive, nodes.length, [origin]);
+  send(ctx, origin, { type: 'ShuffleReply', nodes: reply });
+  for (const node of nodes) addPassive(ctx, node, reply);
+  if (!isNeeded(state, origin)) releasePeer(ctx, origin);
+}
+
+function onShuffleReply(ctx: Ctx, from: NodeId, nodes: readonly NodeId[]): void {
+  const { state } = ctx;
+  for (const node of nodes) addPassive(ctx, node, state.lastShuffleSent);
+  if (!isNeeded(state, from)) releasePeer(ctx, from);
+}
