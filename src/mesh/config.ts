@@ -1,0 +1,77 @@
+/**
+ * Substrate timing and behaviour of one mesh node (SPEC §2.3), with the defaults of the system
+ * being simulated. The `variant` switches exist for test doubles only: they turn off a repair
+ * path or reintroduce a known bug so that tests can prove that detectors and properties go red.
+ */
+import type { TopicConfig } from '../protocol/topic.js';
+
+export interface MeshNodeConfig {
+  /** Digest gossip tick per topic, ms. Default 2 000. */
+  readonly digestIntervalMs: number;
+  /** A digest is broadcast at least this often even if unchanged, ms. Default 30 000. */
+  readonly digestForcedIntervalMs: number;
+  /** Staleness pruner period, ms. Default 5 000. */
+  readonly prunerIntervalMs: number;
+  /** Entries not heard from for this long are dropped, ms. Default 30 000. */
+  readonly stalenessTtlMs: number;
+  /** Heartbeat span period, ms. Default 5 000. */
+  readonly heartbeatIntervalMs: number;
+  /** Seed dial retries: delay = min(base·2^min(attempt, expMax), max). */
+  readonly seedRetryBaseMs: number;
+  readonly seedRetryExponentMax: number;
+  readonly seedRetryMaxMs: number;
+  /** Dial attempts per seed before giving up. Default 10. */
+  readonly seedAttemptsMax: number;
+  /** How often a node checks that it still reaches the overlay of each seed, ms. Default 10 000. */
+  readonly seedCheckIntervalMs: number;
+  /** Grace before closing a connection no topic uses any more, ms. Default 2 000. */
+  readonly unusedConnectionGraceMs: number;
+  /** Peer-cache file write period (exercises the disk), ms. Default 5 000. */
+  readonly persistIntervalMs: number;
+  /** Frames queued per peer while a dial is in flight. Default 256. */
+  readonly pendingFramesMax: number;
+  /** Digest table entries at most (bounded table). Default 4 096. */
+  readonly digestTableMax: number;
+  readonly topic: TopicConfig;
+  readonly variant: NodeVariant;
+}
+
+/** Deliberate deviations, for test doubles. All off in production scenarios. */
+export interface NodeVariant {
+  /** Known bug: judge staleness by the sender's wall clock instead of local receive time. */
+  readonly stalenessBySenderWallClock?: boolean;
+  /** Repair path off: the staleness pruner never runs. */
+  readonly disablePruner?: boolean;
+  /** Repair path off: lost neighbours are not reported to the overlay (no refill). */
+  readonly disablePeerDown?: boolean;
+  /** Repair path off: no seed re-dialing or re-joining after start. */
+  readonly disableSeedRejoin?: boolean;
+  /** Repair path off: disk writes are never retried after a failure. */
+  readonly disableDiskRetry?: boolean;
+  /** Repair path off: inbound connections are refused (the node only dials out). */
+  readonly refuseInbound?: boolean;
+}
+
+export const MESH_NODE_DEFAULTS: MeshNodeConfig = {
+  digestIntervalMs: 2_000,
+  digestForcedIntervalMs: 30_000,
+  prunerIntervalMs: 5_000,
+  stalenessTtlMs: 30_000,
+  heartbeatIntervalMs: 5_000,
+  seedRetryBaseMs: 1_000,
+  seedRetryExponentMax: 5,
+  seedRetryMaxMs: 30_000,
+  seedAttemptsMax: 10,
+  seedCheckIntervalMs: 10_000,
+  unusedConnectionGraceMs: 2_000,
+  persistIntervalMs: 5_000,
+  pendingFramesMax: 256,
+  digestTableMax: 4_096,
+  topic: {},
+  variant: {},
+};
+
+/** Seed dial backoff (SPEC §2.3): min(1000·2^min(attempt, 5), 30 000) ms. */
+export function seedRetryDelayMs(config: MeshNodeConfig, attempt: number): number {
+  return Math.min(config.seedRetryBaseMs * 2 ** Math.min(attempt, config.seedRetryExponentMax), config.seedRetryMaxMs);
+}

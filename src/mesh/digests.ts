@@ -1,0 +1,72 @@
+/**
+ * The digest table of one node: the latest digest of every node it has heard of, stamped with
+ * the LOCAL monotonic time it arrived. The staleness pruner drops entries not heard from for
+ * the TTL, judged on that local receive time — never on the sender's wall clock, which a
+ * skewed clock could make look ancient or from the future.
+ */
+import { assert } from '../sim/assert.js';
+import type { Digest } from './payload.js';
+
+export interface DigestEntry {
+  readonly digest: Digest;
+  /** Local monotonic time the digest arrived, ms. */
+  readonly receivedAtMs: number;
+}
+
+export interface PruneClock {
+  /** Local monotonic time, ms. */
+  readonly nowMs: number;
+  /** Local wall time, ms (used only by the deliberately broken variant). */
+  readonly wallMs: number;
+}
+
+export class DigestTable {
+  private readonly entries = new Map<string, DigestEntry>();
+
+  constructor(
+    private readonly self: string,
+    private readonly capacity: number,
+  ) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  has(nodeId: string): boolean {
+    return this.entries.has(nodeId);
+  }
+
+  get(nodeId: string): DigestEntry | undefined {
+    return this.entries.get(nodeId);
+  }
+
+  /** Sorted node ids. */
+  nodeIds(): string[] {
+    return [...this.entries.keys()].sort();
+  }
+
+  /** Record a digest; returns true when the node was not known before (learned or re-learned). */
+  record(digest: Digest, receivedAtMs: number): boolean {
+    const known = this.entries.get(digest.nodeId);
+    if (known === undefined && this.entries.size >= this.capacity) return false;
+    this.entries.set(digest.nodeId, { digest, receivedAtMs });
+    assert(this.entries.size <= this.capacity, 'digest table over capacity');
+    return known === undefined;
+  }
+
+  /**
+   * Drop entries older than `ttlMs`. The self-record is never pruned. With `bySenderWallClock`
+   * (a known bug kept for test doubles) age is own wall time minus the sender's wall time.
+   */
+  prune(clock: PruneClock, ttlMs: number, bySenderWallClock: boolean): string[] {
+    const removed: string[] = [];
+    for (const [nodeId, entry] of this.entries) {
+      if (nodeId === this.self) continue;
+      const ageMs = bySenderWallClock ? clock.wallMs - entry.digest.wallTimeMs : clock.nowMs - entry.receivedAtMs;
+      if (ageMs > ttlMs) removed.push(nodeId);
+    }
+    removed.sort();
+    for (const nodeId of removed) this.entries.delete(nodeId);
+    return removed;
+  }
+}

@@ -1,0 +1,380 @@
+/**
+ * A mesh node: the substrate of SPEC §2.3 around one HyParView + Plumtree machine per topic.
+ *
+ * It owns the node's side effects — connections, timers, spans, disk — and feeds the pure
+ * protocol machines events, carrying out the effects they return. It reads its identity back
+ * from its data dir on restart, gossips digests, prunes stale ones on local receive time, emits
+ * heartbeats, dials seeds with backoff and re-probes them when it looks cut off.
+ * It must not reach into other nodes: everything it learns arrives over the network.
+ */
+import { decodeEnvelope, encodeEnvelope } from '../protocol/codec.js';
+import type { Frame } from '../protocol/framer.js';
+import type { MessageId, NodeId, TopicId } from '../protocol/messages.js';
+import { describeDecodeError } from '../protocol/result.js';
+import { createTopic, handleTopic, type TopicEffect, type TopicEvent, type TopicState } from '../protocol/topic.js';
+import { activeView } from '../protocol/hyparview.js';
+import type { Connection } from '../sim/network/index.js';
+import type { NodeApp, NodeContext } from '../sim/node-host.js';
+import type { SpanContextRef } from '../sim/telemetry/index.js';
+import { DigestTable } from './digests.js';
+import { readIdentity, writeIdentity } from './identity.js';
+import type { MeshNodeConfig } from './config.js';
+import { decodePayload, digestChanged, encodePayload, type Digest } from './payload.js';
+import { PeerTable, type PeerInfo } from './peers.js';
+import { SeedDialer } from './seed-dialer.js';
+import { topicIdOf } from './topic-id.js';
+
+export interface SeedSpec {
+  readonly nodeId: NodeId;
+  /** Mesh ids (topics) this node joins through the seed. */
+  readonly meshIds: readonly string[];
+}
+
+export interface MeshNodeSpec {
+  /** Mesh ids this node subscribes to (its own first). */
+  readonly meshIds: readonly string[];
+  readonly seeds: readonly SeedSpec[];
+  readonly config: MeshNodeConfig;
+}
+
+interface TopicRuntime {
+  readonly meshId: string;
+  readonly state: TopicState;
+  lastDigest: Digest | null;
+  lastDigestSentMs: number;
+  /** Application deliveries by message id → delivery time, for duplicate detection. */
+  readonly delivered: Map<MessageId, number>;
+}
+
+const DELIVERED_RETENTION_MS = 120_000;
+const PROBES_REMEMBERED = 10_000;
+
+export class MeshNode implements NodeApp {
+  readonly topics = new Map<TopicId, TopicRuntime>();
+  readonly digests: DigestTable;
+  readonly peers: PeerTable;
+  /** Probe ids delivered here (bounded, oldest forgotten first). */
+  readonly probesDelivered = new Set<string>();
+  duplicateDeliveries = 0;
+  foreignPayloads = 0;
+  private readonly seedDialers: SeedDialer[] = [];
+  private digestSeq = 0;
+  private diskFailing = false;
+  private stopped = false;
+  private readonly name: string;
+  private readonly startedAtMs: number;
+
+  constructor(
+    readonly ctx: NodeContext,
+    readonly spec: MeshNodeSpec,
+  ) {
+    const { identity, telemetry } = ctx;
+    this.name = identity.name;
+    this.startedAtMs = ctx.nowMs();
+    this.digests = new DigestTable(identity.nodeId, spec.config.digestTableMax);
+    this.peers = new PeerTable(ctx, spec.config, { type: 'Hello', meshId: identity.meshId, nodeType: identity.role }, {
+      onControlFrame: (peer, frame) => this.onControlFrame(peer, frame),
+      onHello: (peer, info, parent) => this.onHello(peer, info, parent),
+      onPeerLost: (peer) => this.onPeerLost(peer),
+    });
+    telemetry.registerResource({ nodeName: identity.name, nodeId: identity.nodeId, nodeType: identity.role, meshId: identity.meshId });
+    this.loadIdentity();
+    for (const meshId of spec.meshIds) {
+      const topic = topicIdOf(meshId);
+      this.topics.set(topic, {
+        meshId,
+        state: createTopic(topic, identity.nodeId, spec.config.topic),
+        lastDigest: null,
+        lastDigestSentMs: -Infinity,
+        delivered: new Map(),
+      });
+    }
+    telemetry.emit(this.name, 'mesh.node.ready', {
+      nodeId: identity.nodeId,
+      nodeName: identity.name,
+      nodeType: identity.role,
+      meshId: identity.meshId,
+      incarnation: ctx.incarnation,
+    });
+    this.recordOwnDigest();
+    this.every(spec.config.digestIntervalMs, () => this.digestTick());
+    this.every(spec.config.prunerIntervalMs, () => this.prunerTick());
+    this.every(spec.config.heartbeatIntervalMs, () => this.heartbeatTick());
+    this.every(spec.config.persistIntervalMs, () => this.persistTick());
+    for (const seed of spec.seeds) {
+      const dialer = new SeedDialer(seed.nodeId, ctx, spec.config, this.peers, () => this.joinThrough(seed));
+      this.seedDialers.push(dialer);
+      dialer.start();
+    }
+    if (!spec.config.variant.disableSeedRejoin) this.every(spec.config.seedCheckIntervalMs, () => this.seedCheckTick());
+  }
+
+  // ---- NodeApp ----
+  onIncoming(conn: Connection): void {
+    if (this.spec.config.variant.refuseInbound) {
+      conn.close();
+      return;
+    }
+    this.peers.accept(conn);
+    this.closeLaterIfUnused(conn.remote);
+  }
+
+  stop(reason: string): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.ctx.telemetry.emit(this.name, 'mesh.node.stopping', { reason });
+    for (const topic of this.topics.keys()) this.dispatch(topic, { kind: 'quit' });
+  }
+
+  // ---- public read model (for the harness's checker and workloads) ----
+  activeView(meshId: string): readonly NodeId[] {
+    const rt = this.topics.get(topicIdOf(meshId));
+    return rt === undefined ? [] : activeView(rt.state.hyparview);
+  }
+
+  topicState(meshId: string): TopicState | undefined {
+    return this.topics.get(topicIdOf(meshId))?.state;
+  }
+
+  /** Broadcast a liveness probe on a topic (the harness's workload). */
+  broadcastProbe(meshId: string, probeId: string): void {
+    const topic = topicIdOf(meshId);
+    if (!this.topics.has(topic) || this.stopped) return;
+    this.ctx.telemetry.emit(this.name, 'mesh.probe.sent', { topic: meshId, probeId });
+    this.broadcast(topic, encodePayload({ kind: 'probe', probe: { probeId, origin: this.ctx.identity.nodeId } }));
+  }
+
+  // ---- protocol plumbing ----
+  private dispatch(topic: TopicId, event: TopicEvent): void {
+    const rt = this.topics.get(topic);
+    if (rt === undefined) return;
+    const effects = handleTopic(rt.state, event, this.ctx.nowMs(), this.ctx.rng);
+    for (const effect of effects) this.apply(topic, rt, effect);
+  }
+
+  private apply(topic: TopicId, rt: TopicRuntime, effect: TopicEffect): void {
+    const tel = this.ctx.telemetry;
+    switch (effect.kind) {
+      case 'send':
+        if (effect.message.type === 'Graft') tel.emit(this.name, 'mesh.plumtree.graft', { topic: rt.meshId, peerId: effect.to });
+        if (effect.message.type === 'Prune') tel.emit(this.name, 'mesh.plumtree.prune', { topic: rt.meshId, peerId: effect.to });
+        this.peers.send(effect.to, encodeEnvelope({ topic, message: effect.message }));
+        break;
+      case 'neighborUp':
+        tel.emit(this.name, 'mesh.gossip.neighbor_up', { topic: rt.meshId, peerId: effect.peer });
+        break;
+      case 'neighborDown':
+        tel.emit(this.name, 'mesh.gossip.neighbor_down', { topic: rt.meshId, peerId: effect.peer });
+        this.closeLaterIfUnused(effect.peer);
+        break;
+      case 'disconnect':
+        this.closeLaterIfUnused(effect.peer);
+        break;
+      case 'timer': {
+        const timer = effect.timer;
+        this.ctx.setTimer(effect.delayMs, () => this.dispatch(topic, { kind: 'timer', timer }));
+        break;
+      }
+      case 'deliver':
+        this.onDeliver(rt, effect.id, effect.content, effect.from);
+        break;
+      case 'rejected':
+        tel.emit(this.name, 'mesh.gossip.rejected', { topic: rt.meshId, reason: effect.reason });
+        break;
+    }
+  }
+
+  private broadcast(topic: TopicId, content: Uint8Array): void {
+    const rt = this.topics.get(topic)!;
+    if (this.ctx.telemetry.traceEnabled) {
+      this.ctx.telemetry.emit(this.name, 'mesh.gossip.broadcast', { topic: rt.meshId, sizeBytes: content.length }, { level: 'trace' });
+    }
+    this.dispatch(topic, { kind: 'broadcast', content });
+  }
+
+  private onDeliver(rt: TopicRuntime, id: MessageId, content: Uint8Array, from: NodeId | null): void {
+    if (from === null) return; // own broadcast
+    const nowMs = this.ctx.nowMs();
+    if (rt.delivered.has(id)) this.duplicateDeliveries++;
+    rt.delivered.set(id, nowMs);
+    const tel = this.ctx.telemetry;
+    if (tel.traceEnabled) tel.emit(this.name, 'mesh.gossip.received', { topic: rt.meshId, from }, { level: 'trace' });
+    const payload = decodePayload(content);
+    if (payload === null) {
+      this.foreignPayloads++;
+      return;
+    }
+    if (payload.kind === 'digest') {
+      if (payload.digest.nodeId === this.ctx.identity.nodeId) return;
+      if (this.digests.record(payload.digest, nowMs)) {
+        tel.emit(this.name, 'mesh.digest.learned', { topic: rt.meshId, nodeId: payload.digest.nodeId, nodeName: payload.digest.name });
+      }
+      return;
+    }
+    if (this.probesDelivered.size >= PROBES_REMEMBERED) {
+      const oldest = this.probesDelivered.values().next().value as string;
+      this.probesDelivered.delete(oldest);
+    }
+    this.probesDelivered.add(payload.probe.probeId);
+    tel.emit(this.name, 'mesh.probe.delivered', { topic: rt.meshId, probeId: payload.probe.probeId, origin: payload.probe.origin, from });
+  }
+
+  private onControlFrame(peer: string, frame: Frame): void {
+    const decoded = decodeEnvelope(frame);
+    if (!decoded.ok) {
+      this.ctx.telemetry.emit(this.name, 'mesh.frame.decode_failed', { error: describeDecodeError(decoded.error), peerId: peer });
+      return;
+    }
+    this.dispatch(decoded.value.topic, { kind: 'message', from: peer, message: decoded.value.message });
+  }
+
+  private onHello(peer: string, info: PeerInfo, parent: SpanContextRef): void {
+    const own = this.ctx.identity.meshId;
+    if (info.meshId === own) return;
+    this.ctx.telemetry.emit(
+      this.name,
+      'mesh.cross.peer_connected',
+      { peerId: peer, ownMeshId: own, peerMeshId: info.meshId, peerNodeType: info.nodeType },
+      { parent },
+    );
+  }
+
+  private onPeerLost(peer: string): void {
+    if (this.spec.config.variant.disablePeerDown) return;
+    for (const topic of this.topics.keys()) this.dispatch(topic, { kind: 'peerDown', peer });
+  }
+
+  private joinThrough(seed: { nodeId: NodeId; meshIds: readonly string[] }): void {
+    for (const meshId of seed.meshIds) this.dispatch(topicIdOf(meshId), { kind: 'join', contacts: [seed.nodeId] });
+    this.closeLaterIfUnused(seed.nodeId);
+  }
+
+  private isUsed(peer: string): boolean {
+    for (const rt of this.topics.values()) if (activeView(rt.state.hyparview).includes(peer)) return true;
+    return false;
+  }
+
+  private closeLaterIfUnused(peer: string): void {
+    this.ctx.setTimer(this.spec.config.unusedConnectionGraceMs, () => {
+      if (!this.isUsed(peer) && this.peers.isConnected(peer)) this.peers.close(peer);
+    });
+  }
+
+  // ---- periodic behaviours ----
+  private every(intervalMs: number, fn: () => void): void {
+    const tick = (): void => {
+      if (this.stopped) return;
+      fn();
+      this.ctx.setTimer(intervalMs, tick);
+    };
+    this.ctx.setTimer(intervalMs, tick);
+  }
+
+  private buildDigest(): Digest {
+    const peerIds = this.peers.connectedPeers();
+    const connections = this.peers.connectionCount();
+    return {
+      nodeId: this.ctx.identity.nodeId,
+      name: this.name,
+      meshId: this.ctx.identity.meshId,
+      nodeType: this.ctx.identity.role,
+      peerCount: peerIds.length,
+      peerIds,
+      framesSent: this.peers.framesSent,
+      framesReceived: this.peers.framesReceived,
+      wallTimeMs: this.ctx.clock.wallMs(),
+      cpuUsedPermille: Math.min(1000, 20 + 7 * connections),
+      ramUsedBytes: 48 * 1024 * 1024 + 1024 * this.digests.size,
+      cpuBudgetPermille: 1000,
+      ramBudgetBytes: 512 * 1024 * 1024,
+      seq: this.digestSeq++,
+    };
+  }
+
+  private recordOwnDigest(): Digest {
+    const digest = this.buildDigest();
+    this.digests.record(digest, this.ctx.nowMs());
+    return digest;
+  }
+
+  /** Every 2 s per topic: broadcast the digest if anything changed, and at least every 30 s. */
+  private digestTick(): void {
+    const digest = this.recordOwnDigest();
+    const nowMs = this.ctx.nowMs();
+    for (const [topic, rt] of this.topics) {
+      const forced = nowMs - rt.lastDigestSentMs >= this.spec.config.digestForcedIntervalMs;
+      if (!forced && !digestChanged(rt.lastDigest, digest)) continue;
+      if (activeView(rt.state.hyparview).length === 0) continue;
+      rt.lastDigest = digest;
+      rt.lastDigestSentMs = nowMs;
+      this.broadcast(topic, encodePayload({ kind: 'digest', digest }));
+    }
+  }
+
+  private prunerTick(): void {
+    const nowMs = this.ctx.nowMs();
+    for (const rt of this.topics.values()) {
+      for (const [id, atMs] of rt.delivered) {
+        if (nowMs - atMs <= DELIVERED_RETENTION_MS) break; // insertion order = time order
+        rt.delivered.delete(id);
+      }
+    }
+    if (this.spec.config.variant.disablePruner) return;
+    const ttl = this.spec.config.stalenessTtlMs;
+    const removed = this.digests.prune({ nowMs, wallMs: this.ctx.clock.wallMs() }, ttl, this.spec.config.variant.stalenessBySenderWallClock === true);
+    if (removed.length === 0) return;
+    this.ctx.telemetry.emit(this.name, 'mesh.staleness.pruned', { removed: removed.length, stalenessMs: ttl, nodeIds: removed.join(',') });
+  }
+
+  private heartbeatTick(): void {
+    const tel = this.ctx.telemetry;
+    tel.emit(this.name, 'mesh.heartbeat', {
+      peerCount: this.peers.connectedPeers().length,
+      wallTimeMs: this.ctx.clock.wallMs(),
+      clockSkewMs: this.ctx.clock.skewMs(),
+    });
+    if (this.ctx.identity.role !== 'bridge') return;
+    for (const rt of this.topics.values()) {
+      if (rt.meshId === this.ctx.identity.meshId) continue;
+      tel.emit(this.name, 'mesh.bridge.per_mesh_heartbeat', { meshId: rt.meshId, peerCount: activeView(rt.state.hyparview).length });
+    }
+  }
+
+  /** Persist the known-peers cache; a failed write is a span, never a crash. */
+  private persistTick(): void {
+    if (this.diskFailing && this.spec.config.variant.disableDiskRetry) return;
+    const path = 'peers.json';
+    const body = new TextEncoder().encode(JSON.stringify(this.digests.nodeIds()));
+    const result = this.ctx.dataDir.write(path, body);
+    if (!result.ok) {
+      this.ctx.telemetry.emit(this.name, 'mesh.disk.write_failed', { path, freeBytes: result.freeBytes });
+      this.diskFailing = true;
+    } else if (this.diskFailing) {
+      this.diskFailing = false;
+      this.ctx.telemetry.emit(this.name, 'mesh.disk.write_recovered', { path });
+    }
+  }
+
+  /**
+   * Re-probe seeds when cut off from their overlay: a topic with an empty active view, or a
+   * seed whose digest has not been heard for the staleness TTL (e.g. after a partition healed:
+   * one Join through the seed re-merges the two halves).
+   */
+  private seedCheckTick(): void {
+    const upLongEnough = this.ctx.nowMs() - this.startedAtMs > this.spec.config.stalenessTtlMs;
+    for (const [i, dialer] of this.seedDialers.entries()) {
+      if (dialer.busy) continue;
+      const seed = this.spec.seeds[i];
+      const isolated = seed.meshIds.some((m) => this.activeView(m).length === 0);
+      const seedUnheard = upLongEnough && !this.digests.has(seed.nodeId);
+      if (isolated || seedUnheard) dialer.start();
+    }
+  }
+
+  private loadIdentity(): void {
+    const stored = readIdentity(this.ctx.dataDir);
+    if (stored !== null) return;
+    const result = writeIdentity(this.ctx.dataDir, this.ctx.identity);
+    if (!result.ok) this.ctx.telemetry.emit(this.name, 'mesh.disk.write_failed', { path: result.path, freeBytes: result.freeBytes });
+  }
+}

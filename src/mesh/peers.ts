@@ -1,0 +1,273 @@
+/**
+ * The node's connections to its peers: one or more QUIC-like connections per peer, the Hello
+ * handshake, framing on streams, and the bi-stream echo service.
+ *
+ * Control-plane frames go out on one uni stream of the peer's newest open connection. When both
+ * sides dial each other there are two connections: the newest (highest connection id, the same
+ * at both ends) carries traffic and the older one is left alone to idle out; it is never
+ * force-closed, since closing it looked like a lost neighbour to the other side.
+ * A peer is lost only when its last connection closes.
+ */
+import type { Frame } from '../protocol/framer.js';
+import { FRAME_LIMIT_BI, FrameDecoder, TAG_ECHO, TAG_TRACED, frameKindOf } from '../protocol/framer.js';
+import { FRAME_LIMIT_CONTROL } from '../protocol/codec.js';
+import { describeDecodeError } from '../protocol/result.js';
+import { decodeTraced, encodeEcho, encodeTraced, type TracedMessage } from '../protocol/traced.js';
+import type { NodeContext } from '../sim/node-host.js';
+import type { CloseReason, Connection, Stream } from '../sim/network/index.js';
+import type { SpanContextRef } from '../sim/telemetry/index.js';
+import type { MeshNodeConfig } from './config.js';
+
+export interface PeerInfo {
+  readonly meshId: string;
+  readonly nodeType: string;
+}
+
+export interface PeerListener {
+  /** A control-plane frame (tags 0x01–0x0F) arrived from `peer`. */
+  onControlFrame(peer: string, frame: Frame): void;
+  /** A Hello arrived: the peer's mesh and type are now known. */
+  onHello(peer: string, info: PeerInfo, parent: SpanContextRef): void;
+  /** The last connection to `peer` closed, or a dial to it failed. */
+  onPeerLost(peer: string, reason: string): void;
+}
+
+interface PeerLink {
+  readonly conns: Connection[];
+  readonly sendStreams: Map<number, Stream>;
+  readonly pending: Uint8Array[];
+  dialing: boolean;
+  info: PeerInfo | null;
+}
+
+export class PeerTable {
+  private readonly peers = new Map<string, PeerLink>();
+  framesSent = 0;
+  framesReceived = 0;
+  framesDropped = 0;
+
+  constructor(
+    private readonly ctx: NodeContext,
+    private readonly config: MeshNodeConfig,
+    private readonly hello: TracedMessage,
+    private readonly listener: PeerListener,
+  ) {}
+
+  /** Peers with at least one open connection, sorted. */
+  connectedPeers(): string[] {
+    const out: string[] = [];
+    for (const [id, link] of this.peers) if (link.conns.length > 0) out.push(id);
+    return out.sort();
+  }
+
+  isConnected(peer: string): boolean {
+    return (this.peers.get(peer)?.conns.length ?? 0) > 0;
+  }
+
+  infoOf(peer: string): PeerInfo | null {
+    return this.peers.get(peer)?.info ?? null;
+  }
+
+  connectionCount(): number {
+    let n = 0;
+    for (const link of this.peers.values()) n += link.conns.length;
+    return n;
+  }
+
+  /** Send one encoded frame to `peer`, dialing first if needed. */
+  send(peer: string, frame: Uint8Array): void {
+    const link = this.link(peer);
+    const conn = newest(link);
+    if (conn !== undefined) {
+      this.write(link, conn, frame);
+      return;
+    }
+    if (link.pending.length >= this.config.pendingFramesMax) {
+      this.framesDropped++;
+      return;
+    }
+    link.pending.push(frame);
+    this.dial(peer);
+  }
+
+  /** Make sure a connection to `peer` exists; `done` reports whether one does. */
+  connect(peer: string, done: (ok: boolean) => void): void {
+    if (this.isConnected(peer)) {
+      done(true);
+      return;
+    }
+    this.dial(peer, done);
+  }
+
+  accept(conn: Connection): void {
+    this.register(conn);
+  }
+
+  /** Close every connection to `peer` with an explicit close (the peer hears it if it gets through). */
+  close(peer: string): void {
+    const link = this.peers.get(peer);
+    if (link === undefined) return;
+    link.pending.length = 0;
+    for (const conn of [...link.conns]) conn.close();
+  }
+
+  private link(peer: string): PeerLink {
+    let link = this.peers.get(peer);
+    if (link === undefined) {
+      link = { conns: [], sendStreams: new Map(), pending: [], dialing: false, info: null };
+      this.peers.set(peer, link);
+    }
+    return link;
+  }
+
+  private dial(peer: string, done?: (ok: boolean) => void): void {
+    const link = this.link(peer);
+    if (link.dialing) {
+      if (done) this.waitForDial(peer, done);
+      return;
+    }
+    link.dialing = true;
+    this.ctx.endpoint.dial(peer, (result) => {
+      link.dialing = false;
+      if (result.ok) {
+        this.register(result.conn);
+        done?.(true);
+        return;
+      }
+      this.ctx.telemetry.emit(this.ctx.identity.name, 'mesh.peer.dial_failed', { peerId: peer, reason: result.reason });
+      link.pending.length = 0;
+      this.forget(peer);
+      done?.(false);
+      this.listener.onPeerLost(peer, `dial-${result.reason}`);
+    });
+  }
+
+  private waitForDial(peer: string, done: (ok: boolean) => void): void {
+    // Poll cheaply on the node's own timer until the in-flight dial settles.
+    const check = (): void => {
+      const link = this.peers.get(peer);
+      if (link !== undefined && link.conns.length > 0) done(true);
+      else if (link === undefined || !link.dialing) done(false);
+      else this.ctx.setTimer(100, check);
+    };
+    this.ctx.setTimer(100, check);
+  }
+
+  private register(conn: Connection): void {
+    const peer = conn.remote;
+    const link = this.link(peer);
+    link.conns.push(conn);
+    link.conns.sort((a, b) => a.id - b.id);
+    const span = this.ctx.telemetry.emit(this.ctx.identity.name, 'mesh.peer.connected', {
+      peerId: peer,
+      direction: conn.direction,
+    });
+    conn.onStream = (stream) => this.onStream(peer, conn, stream);
+    conn.onClose = (reason) => this.onClose(peer, conn, reason);
+    // Every new connection starts with a traced Hello carrying the connected span's context.
+    const traceId = span === null ? new Uint8Array(16) : Buffer.from(span.traceId, 'hex');
+    const spanId = span === null ? new Uint8Array(8) : Buffer.from(span.spanId, 'hex');
+    this.write(link, conn, encodeTraced({ traceId, spanId, flags: 1, message: this.hello }));
+    if (conn === newest(link)) {
+      const queued = link.pending.splice(0, link.pending.length);
+      for (const frame of queued) this.write(link, conn, frame);
+    }
+  }
+
+  private write(link: PeerLink, conn: Connection, frame: Uint8Array): void {
+    let stream = link.sendStreams.get(conn.id);
+    if (stream === undefined) {
+      stream = conn.openUni();
+      link.sendStreams.set(conn.id, stream);
+    }
+    const result = stream.write(frame);
+    if (result.ok) this.framesSent++;
+    else this.framesDropped++;
+  }
+
+  private onStream(peer: string, conn: Connection, stream: Stream): void {
+    if (stream.kind === 'bi') {
+      this.serveEcho(stream);
+      return;
+    }
+    const decoder = new FrameDecoder(FRAME_LIMIT_CONTROL);
+    stream.onData = (bytes) => {
+      decoder.push(bytes);
+      for (let r = decoder.next(); r !== null; r = decoder.next()) {
+        if (!r.ok) {
+          this.ctx.telemetry.emit(this.ctx.identity.name, 'mesh.frame.decode_failed', { error: describeDecodeError(r.error) });
+          conn.close(); // framing is lost on this stream
+          return;
+        }
+        this.framesReceived++;
+        this.onFrame(peer, r.value);
+      }
+    };
+  }
+
+  private onFrame(peer: string, frame: Frame): void {
+    if (frame.tag === TAG_TRACED) {
+      const traced = decodeTraced(frame);
+      if (!traced.ok) {
+        this.ctx.telemetry.emit(this.ctx.identity.name, 'mesh.frame.decode_failed', { error: describeDecodeError(traced.error) });
+        return;
+      }
+      const message = traced.value.message;
+      if (message.type !== 'Hello') return;
+      const info = { meshId: message.meshId, nodeType: message.nodeType };
+      this.link(peer).info = info;
+      const parent = {
+        traceId: Buffer.from(traced.value.traceId).toString('hex'),
+        spanId: Buffer.from(traced.value.spanId).toString('hex'),
+      };
+      this.listener.onHello(peer, info, parent);
+      return;
+    }
+    if (frameKindOf(frame.tag) === 'control') this.listener.onControlFrame(peer, frame);
+  }
+
+  /** Bi streams echo 0x11 frames back byte for byte; anything else is dropped with a span. */
+  private serveEcho(stream: Stream): void {
+    const decoder = new FrameDecoder(FRAME_LIMIT_BI);
+    stream.onData = (bytes) => {
+      decoder.push(bytes);
+      for (let r = decoder.next(); r !== null; r = decoder.next()) {
+        if (!r.ok) {
+          this.ctx.telemetry.emit(this.ctx.identity.name, 'mesh.frame.decode_failed', { error: describeDecodeError(r.error) });
+          return;
+        }
+        if (r.value.tag !== TAG_ECHO) {
+          this.ctx.telemetry.emit(this.ctx.identity.name, 'mesh.bi.unknown_tag', {
+            tag: r.value.tag,
+            sizeBytes: r.value.payload.length,
+          });
+          continue;
+        }
+        stream.write(encodeEcho(r.value.payload));
+      }
+    };
+  }
+
+  private onClose(peer: string, conn: Connection, reason: CloseReason): void {
+    const link = this.peers.get(peer);
+    if (link === undefined) return;
+    const i = link.conns.indexOf(conn);
+    if (i < 0) return;
+    link.conns.splice(i, 1);
+    link.sendStreams.delete(conn.id);
+    if (link.conns.length > 0) return; // an other connection still carries the peer
+    this.ctx.telemetry.emit(this.ctx.identity.name, 'mesh.peer.disconnected', { peerId: peer, reason });
+    this.forget(peer);
+    this.listener.onPeerLost(peer, reason);
+  }
+
+  private forget(peer: string): void {
+    const link = this.peers.get(peer);
+    if (link !== undefined && link.conns.length === 0 && !link.dialing && link.pending.length === 0) this.peers.delete(peer);
+  }
+}
+
+function newest(link: PeerLink): Connection | undefined {
+  for (let i = link.conns.length - 1; i >= 0; i--) if (link.conns[i].isOpen) return link.conns[i];
+  return undefined;
+}

@@ -1,0 +1,136 @@
+/**
+ * One gossip topic: HyParView membership feeding Plumtree broadcast (sans-IO).
+ *
+ * HyParView's neighborUp/neighborDown become Plumtree's eager-set changes, incoming messages are
+ * routed to the machine that owns their type, and timers are tagged with their machine. Like
+ * its parts it owns no clock, no IO and no randomness: the caller passes `nowMs` and an `Rng`.
+ */
+import { createHyParView, handleHyParView } from './hyparview.js';
+import type { HyParViewConfig, HyParViewEffect, HyParViewTimer } from './hyparview-types.js';
+import type { HyParViewMessage, MessageId, NodeId, PlumtreeMessage, TopicId, TopicMessage } from './messages.js';
+import { createPlumtree, handlePlumtree } from './plumtree.js';
+import type { PlumtreeConfig, PlumtreeEffect, PlumtreeTimer } from './plumtree-types.js';
+import type { Rng } from './rng.js';
+
+export type HyParViewState = ReturnType<typeof createHyParView>;
+export type PlumtreeState = ReturnType<typeof createPlumtree>;
+
+export interface TopicState {
+  readonly topic: TopicId;
+  readonly self: NodeId;
+  readonly hyparview: HyParViewState;
+  readonly plumtree: PlumtreeState;
+}
+
+export type TopicTimer =
+  | { readonly machine: 'hyparview'; readonly timer: HyParViewTimer }
+  | { readonly machine: 'plumtree'; readonly timer: PlumtreeTimer };
+
+export type TopicEvent =
+  | { readonly kind: 'join'; readonly contacts: readonly NodeId[] }
+  | { readonly kind: 'message'; readonly from: NodeId; readonly message: TopicMessage }
+  | { readonly kind: 'timer'; readonly timer: TopicTimer }
+  | { readonly kind: 'peerDown'; readonly peer: NodeId }
+  | { readonly kind: 'broadcast'; readonly content: Uint8Array }
+  | { readonly kind: 'quit' };
+
+export type TopicEffect =
+  | { readonly kind: 'send'; readonly to: NodeId; readonly message: TopicMessage }
+  | { readonly kind: 'neighborUp'; readonly peer: NodeId }
+  | { readonly kind: 'neighborDown'; readonly peer: NodeId }
+  | { readonly kind: 'timer'; readonly delayMs: number; readonly timer: TopicTimer }
+  | { readonly kind: 'disconnect'; readonly peer: NodeId }
+  | { readonly kind: 'deliver'; readonly id: MessageId; readonly content: Uint8Array; readonly from: NodeId | null; readonly round: number }
+  | { readonly kind: 'rejected'; readonly reason: string };
+
+export interface TopicConfig {
+  readonly hyparview?: Partial<HyParViewConfig>;
+  readonly plumtree?: Partial<PlumtreeConfig>;
+}
+
+const HYPARVIEW_TYPES: ReadonlySet<string> = new Set([
+  'Join',
+  'ForwardJoin',
+  'Neighbor',
+  'NeighborReply',
+  'Disconnect',
+  'Shuffle',
+  'ShuffleReply',
+]);
+
+export function isHyParViewMessage(message: TopicMessage): message is HyParViewMessage {
+  return HYPARVIEW_TYPES.has(message.type);
+}
+
+export function createTopic(topic: TopicId, self: NodeId, config: TopicConfig = {}): TopicState {
+  return {
+    topic,
+    self,
+    hyparview: createHyParView(self, config.hyparview),
+    plumtree: createPlumtree(self, config.plumtree),
+  };
+}
+
+/** Handle one event; mutates `state` and returns the effects in order. */
+export function handleTopic(state: TopicState, event: TopicEvent, nowMs: number, rng: Rng): TopicEffect[] {
+  const out: TopicEffect[] = [];
+  switch (event.kind) {
+    case 'join':
+    case 'peerDown':
+    case 'quit':
+      runHyParView(state, event, nowMs, rng, out);
+      break;
+    case 'broadcast':
+      runPlumtree(state, event, nowMs, rng, out);
+      break;
+    case 'message':
+      if (isHyParViewMessage(event.message)) {
+        runHyParView(state, { kind: 'message', from: event.from, message: event.message }, nowMs, rng, out);
+      } else {
+        const message = event.message as PlumtreeMessage;
+        runPlumtree(state, { kind: 'message', from: event.from, message }, nowMs, rng, out);
+      }
+      break;
+    case 'timer':
+      if (event.timer.machine === 'hyparview') runHyParView(state, { kind: 'timer', timer: event.timer.timer }, nowMs, rng, out);
+      else runPlumtree(state, { kind: 'timer', timer: event.timer.timer }, nowMs, rng, out);
+      break;
+  }
+  return out;
+}
+
+function runHyParView(
+  state: TopicState,
+  event: Parameters<typeof handleHyParView>[1],
+  nowMs: number,
+  rng: Rng,
+  out: TopicEffect[],
+): void {
+  for (const effect of handleHyParView(state.hyparview, event, nowMs, rng)) {
+    out.push(mapHyParViewEffect(effect));
+    // Membership changes drive Plumtree's peer sets.
+    if (effect.kind === 'neighborUp' || effect.kind === 'neighborDown') {
+      runPlumtree(state, { kind: effect.kind, peer: effect.peer }, nowMs, rng, out);
+    }
+  }
+}
+
+function runPlumtree(
+  state: TopicState,
+  event: Parameters<typeof handlePlumtree>[1],
+  nowMs: number,
+  rng: Rng,
+  out: TopicEffect[],
+): void {
+  for (const effect of handlePlumtree(state.plumtree, event, nowMs, rng)) out.push(mapPlumtreeEffect(effect));
+}
+
+function mapHyParViewEffect(effect: HyParViewEffect): TopicEffect {
+  if (effect.kind === 'timer') return { kind: 'timer', delayMs: effect.delayMs, timer: { machine: 'hyparview', timer: effect.timer } };
+  return effect;
+}
+
+function mapPlumtreeEffect(effect: PlumtreeEffect): TopicEffect {
+  if (effect.kind === 'timer') return { kind: 'timer', delayMs: effect.delayMs, timer: { machine: 'plumtree', timer: effect.timer } };
+  return effect;
+}

@@ -1,0 +1,110 @@
+/**
+ * A simulated cluster: the scheduler, seeded streams, network and telemetry of one run, and a
+ * node host running a MeshNode per planned node. This is the harness side: it may look inside
+ * nodes (for checks and workloads), while nodes only learn things over the network.
+ */
+import { MESH_NODE_DEFAULTS, type MeshNodeConfig, type NodeVariant } from '../mesh/config.js';
+import { MeshNode } from '../mesh/node.js';
+import { Network, type NetworkConfig } from '../sim/network/index.js';
+import { NodeHost } from '../sim/node-host.js';
+import { RngStreams } from '../sim/rng.js';
+import { Scheduler } from '../sim/scheduler.js';
+import { Telemetry, type SpanLevel } from '../sim/telemetry/index.js';
+import { planTopology, type NodePlan, type TopologySpec } from './topology.js';
+
+export interface ClusterOptions {
+  readonly seed: string;
+  readonly topology: TopologySpec;
+  /** Default 'info'. */
+  readonly traceLevel?: SpanLevel;
+  readonly network?: Partial<NetworkConfig>;
+  readonly node?: Partial<Omit<MeshNodeConfig, 'variant'>>;
+  /** Per-node deviations for test doubles (default: none). */
+  readonly variantOf?: (plan: NodePlan) => NodeVariant;
+  /** Data dir capacity per node, bytes. Default 1 MiB. */
+  readonly diskCapacityBytes?: number;
+}
+
+export class Cluster {
+  readonly scheduler = new Scheduler();
+  readonly rng: RngStreams;
+  readonly network: Network;
+  readonly telemetry: Telemetry;
+  readonly plans: readonly NodePlan[];
+  readonly hosts: readonly NodeHost[];
+  private readonly apps = new Map<string, MeshNode>();
+  private readonly byId = new Map<string, number>();
+
+  constructor(readonly options: ClusterOptions) {
+    this.rng = new RngStreams(options.seed);
+    this.network = new Network(this.scheduler, this.rng, options.network);
+    this.telemetry = new Telemetry(this.scheduler, this.rng.stream('span-ids'), { traceLevel: options.traceLevel ?? 'info' });
+    this.plans = planTopology(options.topology, this.rng.stream('topology'));
+    this.hosts = this.plans.map((plan) => this.makeHost(plan));
+    this.plans.forEach((p, i) => this.byId.set(p.nodeId, i));
+  }
+
+  /** Schedule every node's first start at its boot time. */
+  boot(): void {
+    for (const [i, plan] of this.plans.entries()) {
+      this.scheduler.at(this.scheduler.nowMs + plan.bootAtMs, () => {
+        if (this.hosts[i].status === 'stopped' && this.hosts[i].starts === 0) this.hosts[i].start();
+      });
+    }
+  }
+
+  host(nodeId: string): NodeHost {
+    const i = this.byId.get(nodeId);
+    if (i === undefined) throw new Error(`unknown node ${nodeId}`);
+    return this.hosts[i];
+  }
+
+  plan(nodeId: string): NodePlan {
+    return this.plans[this.byId.get(nodeId)!];
+  }
+
+  /** The running application of a node, or undefined when it is down. */
+  app(nodeId: string): MeshNode | undefined {
+    return this.host(nodeId).status === 'stopped' ? undefined : this.apps.get(nodeId);
+  }
+
+  /** Plans of nodes whose process is up (running or wedged), in plan order. */
+  livePlans(): NodePlan[] {
+    return this.plans.filter((p, i) => this.hosts[i].status !== 'stopped');
+  }
+
+  /** Plans of every node subscribed to `meshId`. */
+  subscribers(meshId: string): NodePlan[] {
+    return this.plans.filter((p) => p.meshIds.includes(meshId));
+  }
+
+  /** All topics (mesh ids) of the cluster, sorted. */
+  meshIds(): string[] {
+    return [...new Set(this.plans.flatMap((p) => p.meshIds))].sort();
+  }
+
+  nameOf(nodeId: string): string {
+    const i = this.byId.get(nodeId);
+    return i === undefined ? nodeId.slice(0, 8) : this.plans[i].name;
+  }
+
+  private makeHost(plan: NodePlan): NodeHost {
+    const config: MeshNodeConfig = {
+      ...MESH_NODE_DEFAULTS,
+      ...this.options.node,
+      variant: this.options.variantOf?.(plan) ?? {},
+    };
+    const identity = { nodeId: plan.nodeId, name: plan.name, role: plan.role, meshId: plan.meshId };
+    const seeds = plan.seeds.map((s) => ({ nodeId: this.plans[s.index].nodeId, meshIds: s.meshIds }));
+    return new NodeHost(
+      { scheduler: this.scheduler, network: this.network, telemetry: this.telemetry, rng: this.rng },
+      identity,
+      (ctx) => {
+        const app = new MeshNode(ctx, { meshIds: plan.meshIds, seeds, config });
+        this.apps.set(plan.nodeId, app);
+        return app;
+      },
+      { diskCapacityBytes: this.options.diskCapacityBytes },
+    );
+  }
+}
