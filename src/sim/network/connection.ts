@@ -1,0 +1,289 @@
+/**
+ * One end of a QUIC-like connection: its streams, its share of the send buffer, and two lazily
+ * re-armed timers (keep-alive after `keepAliveMs` without sending, idle timeout after
+ * `idleTimeoutMs` without receiving). Every callback into the app goes through the owner's
+ * deliver(). This module must not decide loss, latency or addressing (that is the wire's job).
+ *
+ * Timers are never cancelled: each checks the end's state when it fires (at most one chain of
+ * each per end; a closed end's timers run once more and stop), which keeps them one per end.
+ *
+ * Close semantics: close() sends one CONNECTION_CLOSE packet (which may be lost) and closes
+ * this end at once; the closer's onClose IS called, with 'closed-locally'. Every end that
+ * opened gets exactly one onClose, except after Endpoint.closeSilently (a killed owner).
+ */
+import { assert } from '../assert.js';
+import type { Endpoint } from './endpoint.js';
+import type { Link } from './link.js';
+import { Packet, PacketKind } from './packet.js';
+import { Stream, type StreamKind } from './stream.js';
+import { UNRESPONSIVE_POLL_MS, type Address, type CloseReason, type DialResult, type NodeKey, type WriteResult } from './types.js';
+import type { Wire } from './wire.js';
+
+const OK: WriteResult = Object.freeze({ ok: true }) as WriteResult;
+const BACKPRESSURE: WriteResult = Object.freeze({ ok: false, reason: 'backpressure' }) as WriteResult;
+
+export class Connection {
+  readonly id: number;
+  readonly local: NodeKey;
+  lastReceivedAtMs: number;
+  /** @internal Virtual time this end last put a packet on the wire, ms. */
+  lastSentAtMs: number;
+  /** Called (via deliver) when the peer opens a stream, on its first data. */
+  onStream: (s: Stream) => void = () => {};
+  /** Called once (via deliver) when this end closes. */
+  onClose: (reason: CloseReason) => void = () => {};
+
+  /** @internal */
+  state: 'connecting' | 'open' | 'closed' = 'connecting';
+  /** @internal The other end (a simulation shortcut; the wire still checks addresses). */
+  peer: Connection | null = null;
+  /** @internal */
+  readonly linkOut: Link;
+  /** @internal */
+  readonly linkIn: Link;
+  /** @internal Unacknowledged payload bytes over all streams. */
+  bufferedBytes = 0;
+
+  private openedAtMsValue = -1;
+  private readonly streams = new Map<number, Stream>();
+  private drainWaiters: Stream[] = [];
+  private nextStreamIndex = 0;
+  private keepAliveInFlight = false;
+  private dialDone: ((r: DialResult) => void) | null = null;
+  private readonly idleFn = (): void => this.onIdleTimer();
+  private readonly keepAliveFn = (): void => this.onKeepAliveTimer();
+
+  constructor(
+    private readonly wire: Wire,
+    /** @internal */ readonly endpoint: Endpoint,
+    readonly remote: NodeKey,
+    readonly direction: 'outbound' | 'inbound',
+    /** The peer's address this connection was made with; a NAT remap makes it stale. */
+    readonly remoteAddr: Address,
+  ) {
+    assert(remote !== endpoint.node, 'a connection to oneself');
+    this.id = wire.nextConnectionId();
+    this.local = endpoint.node;
+    this.linkOut = wire.link(this.local, remote);
+    this.linkIn = wire.link(remote, this.local);
+    this.lastReceivedAtMs = wire.scheduler.nowMs;
+    this.lastSentAtMs = wire.scheduler.nowMs;
+  }
+
+  get isOpen(): boolean {
+    return this.state === 'open';
+  }
+
+  /** When this end opened, ms (-1 while connecting or if it never opened). */
+  get openedAtMs(): number {
+    return this.openedAtMsValue;
+  }
+
+  /** Streams this end still tracks (open in at least one direction), in id order of creation. */
+  openStreams(): readonly Stream[] {
+    return Array.from(this.streams.values());
+  }
+
+  openUni(): Stream {
+    return this.openStream('uni');
+  }
+
+  openBi(): Stream {
+    return this.openStream('bi');
+  }
+
+  close(): void {
+    this.closeSending('closed-locally');
+  }
+
+  /** @internal Send CONNECTION_CLOSE once, then close this end and report `reason`. */
+  closeSending(reason: CloseReason): void {
+    if (this.state !== 'open') return;
+    this.wire.transmit(new Packet(this.wire, PacketKind.Close, this, null, 0, null, false));
+    this.closeWith(reason, true);
+  }
+
+  /** @internal Start the handshake (dialer side). */
+  startDial(done: (r: DialResult) => void): void {
+    assert(this.direction === 'outbound' && this.state === 'connecting', 'startDial on a non-dialing end');
+    this.dialDone = done;
+    this.endpoint.pendingDials.add(this);
+    this.wire.scheduler.after(this.wire.config.dialTimeoutMs, () => this.failDial());
+    this.wire.transmit(new Packet(this.wire, PacketKind.Initial, this, null, 0, null, false));
+  }
+
+  /** @internal Open this end: registers it with its endpoint and arms its timers. */
+  open(): void {
+    assert(this.state === 'connecting', `open from state ${this.state}`);
+    const nowMs = this.wire.scheduler.nowMs;
+    this.state = 'open';
+    this.openedAtMsValue = nowMs;
+    this.endpoint.pendingDials.delete(this);
+    this.endpoint.conns.set(this.id, this);
+    this.wire.stats.connectionsOpened++;
+    this.wire.scheduler.at(this.lastReceivedAtMs + this.wire.config.idleTimeoutMs, this.idleFn);
+    this.wire.scheduler.at(this.lastSentAtMs + this.wire.config.keepAliveMs, this.keepAliveFn);
+    if (this.direction === 'inbound') {
+      this.wire.transmit(new Packet(this.wire, PacketKind.Response, this, null, 0, null, false));
+      return;
+    }
+    const done = this.dialDone!;
+    this.dialDone = null;
+    this.notify(() => done({ ok: true, conn: this }));
+  }
+
+  /** @internal The wire accepted a packet for this end. */
+  receive(p: Packet): void {
+    assert(this.state !== 'closed', 'receive on a closed end');
+    this.lastReceivedAtMs = this.wire.scheduler.nowMs;
+    if (this.state === 'connecting') this.open(); // Any packet from the acceptor completes the handshake.
+    if (p.kind === PacketKind.Data) this.receiveData(p);
+    else if (p.kind === PacketKind.Close) this.closeWith('closed-by-peer', true);
+  }
+
+  /** @internal The peer received one of our reliable packets. */
+  acked(p: Packet): void {
+    if (this.state !== 'open') return;
+    if (p.kind === PacketKind.KeepAlive) this.keepAliveInFlight = false;
+    if (p.kind !== PacketKind.Data) return;
+    const s = p.stream!;
+    s.acked(p);
+    this.bufferedBytes -= p.bytes === null ? 0 : p.bytes.length;
+    assert(this.bufferedBytes >= 0, `connection ${this.id} buffered bytes went negative`);
+    this.forgetIfDone(s);
+    this.checkDrain();
+  }
+
+  /** @internal */
+  writeChunk(s: Stream, bytes: Uint8Array): WriteResult {
+    const limitBytes = this.wire.config.sendBufferBytes;
+    // An empty buffer always takes one chunk, so a chunk larger than the buffer cannot stall.
+    if (this.bufferedBytes > 0 && this.bufferedBytes + bytes.length > limitBytes) {
+      if (!s.waitingDrain) this.drainWaiters.push(s);
+      s.waitingDrain = true;
+      s.drainNeedBytes = Math.max(s.drainNeedBytes, bytes.length);
+      return BACKPRESSURE;
+    }
+    this.bufferedBytes += bytes.length;
+    const seq = s.takeSeq(bytes.length);
+    this.wire.transmit(new Packet(this.wire, PacketKind.Data, this, s, seq, bytes.slice(), false));
+    return OK;
+  }
+
+  /** @internal */
+  sendFin(s: Stream): void {
+    this.wire.transmit(new Packet(this.wire, PacketKind.Data, this, s, s.takeSeq(0), null, true));
+  }
+
+  /** @internal Run an app callback through the owner (dropped once the endpoint is closed). */
+  notify(fn: () => void): void {
+    this.endpoint.notify(fn);
+  }
+
+  /** @internal Retransmission timeout after `losses` lost attempts, ms: doubles per loss. */
+  rtoMs(losses: number): number {
+    const o = this.linkOut.state;
+    const i = this.linkIn.state;
+    const rttMaxMs = o.latencyMs + o.jitterMs + i.latencyMs + i.jitterMs;
+    const baseMs = Math.max(this.wire.config.rtoMinMs, 2 * rttMaxMs);
+    return Math.min(this.wire.config.rtoMaxMs, baseMs * 2 ** Math.min(losses, 30));
+  }
+
+  /** @internal Close without sending anything; `notify` = report `reason` to onClose. */
+  closeWith(reason: CloseReason, notify: boolean): void {
+    if (this.state === 'closed') return;
+    const wasOpen = this.state === 'open';
+    this.state = 'closed';
+    this.endpoint.conns.delete(this.id);
+    this.endpoint.pendingDials.delete(this);
+    this.streams.clear();
+    this.drainWaiters = [];
+    this.dialDone = null;
+    if (!wasOpen) return;
+    this.wire.stats.connectionsClosed++;
+    if (notify) this.notify(() => this.onClose(reason));
+  }
+
+  private failDial(): void {
+    if (this.state !== 'connecting') return;
+    const done = this.dialDone!;
+    this.closeWith('closed-locally', false);
+    this.wire.stats.dialFailures++;
+    this.notify(() => done({ ok: false, reason: 'timeout' }));
+  }
+
+  private openStream(kind: StreamKind): Stream {
+    const index = this.nextStreamIndex++;
+    // QUIC-like ids: bit 0 = initiated by the acceptor's side, bit 1 = unidirectional.
+    const id = index * 4 + (this.direction === 'outbound' ? 0 : 1) + (kind === 'uni' ? 2 : 0);
+    const s = new Stream(this, id, kind, true);
+    // A stream of a closed connection is returned untracked; its writes report 'closed'.
+    if (this.state === 'open') this.streams.set(id, s);
+    return s;
+  }
+
+  private isLocalStreamId(id: number): boolean {
+    return (id & 1) === (this.direction === 'outbound' ? 0 : 1);
+  }
+
+  private receiveData(p: Packet): void {
+    const from = p.stream!;
+    let s = this.streams.get(from.id);
+    if (s === undefined) {
+      if (this.isLocalStreamId(from.id)) return; // Ours and already finished: a stale chunk.
+      const opened = new Stream(this, from.id, from.kind, false);
+      this.streams.set(from.id, opened);
+      this.notify(() => this.onStream(opened));
+      s = opened;
+    }
+    s.receive(p);
+    this.forgetIfDone(s);
+  }
+
+  private forgetIfDone(s: Stream): void {
+    if (s.sendDone && s.recvDone) this.streams.delete(s.id);
+  }
+
+  private checkDrain(): void {
+    if (this.drainWaiters.length === 0) return;
+    const freeBytes = this.wire.config.sendBufferBytes - this.bufferedBytes;
+    const waiting: Stream[] = [];
+    for (const s of this.drainWaiters) {
+      if (this.bufferedBytes === 0 || freeBytes >= s.drainNeedBytes) {
+        s.waitingDrain = false;
+        s.drainNeedBytes = 0;
+        this.notify(() => s.onDrain());
+      } else {
+        waiting.push(s);
+      }
+    }
+    this.drainWaiters = waiting;
+  }
+
+  private onIdleTimer(): void {
+    if (this.state !== 'open') return;
+    const deadlineMs = this.lastReceivedAtMs + this.wire.config.idleTimeoutMs;
+    if (this.wire.scheduler.nowMs >= deadlineMs) this.closeWith('idle-timeout', true);
+    else this.wire.scheduler.at(deadlineMs, this.idleFn);
+  }
+
+  private onKeepAliveTimer(): void {
+    if (this.state !== 'open') return;
+    const nowMs = this.wire.scheduler.nowMs;
+    const dueMs = this.lastSentAtMs + this.wire.config.keepAliveMs;
+    if (nowMs < dueMs) {
+      this.wire.scheduler.at(dueMs, this.keepAliveFn);
+      return;
+    }
+    const owner = this.endpoint.owner;
+    if (!owner.isUp() || !owner.isResponsive()) {
+      this.wire.scheduler.after(UNRESPONSIVE_POLL_MS, this.keepAliveFn);
+      return;
+    }
+    if (!this.keepAliveInFlight) {
+      this.keepAliveInFlight = true;
+      this.wire.transmit(new Packet(this.wire, PacketKind.KeepAlive, this, null, 0, null, false));
+    }
+    this.wire.scheduler.at(nowMs + this.wire.config.keepAliveMs, this.keepAliveFn);
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * A node's binding to the network: dials, accepts (through `onIncoming`) and owns the table of
+ * its open connection ends. A restart binds a new Endpoint; the old one is closed silently.
+ * Closed connections leave the tables at once, so nothing grows without bound. This module must
+ * not decide delivery (the wire does).
+ */
+import type { Connection } from './connection.js';
+import type { DialResult, EndpointOwner, NodeKey } from './types.js';
+import type { Wire } from './wire.js';
+
+export class Endpoint {
+  /** @internal Open connection ends by id, in opening order. */
+  readonly conns = new Map<number, Connection>();
+  /** @internal Dialer ends still in their handshake. */
+  readonly pendingDials = new Set<Connection>();
+  private closedValue = false;
+
+  constructor(
+    private readonly wire: Wire,
+    readonly node: NodeKey,
+    readonly owner: EndpointOwner,
+    /** @internal */ readonly onIncoming: (conn: Connection) => void,
+  ) {}
+
+  /** True after close() or closeSilently(): no more sending, receiving or callbacks. */
+  get closed(): boolean {
+    return this.closedValue;
+  }
+
+  /**
+   * Dial `peer` (resolved by node id to its current address, like discovery). `done` runs via
+   * the owner's deliver(): after one RTT on success; 'timeout' after dialTimeoutMs when the peer
+   * is unreachable; 'no-endpoint' (next event) when the peer was never bound. On a closed
+   * endpoint nothing happens and `done` is never called (its owner is gone).
+   */
+  dial(peer: NodeKey, done: (r: DialResult) => void): void {
+    this.wire.dial(this, peer, done);
+  }
+
+  /** Open connection ends, in opening order. */
+  connections(): readonly Connection[] {
+    return Array.from(this.conns.values());
+  }
+
+  /** On kill: every connection goes silent, no close packet, no onClose; peers learn by idle timeout. */
+  closeSilently(): void {
+    if (this.closedValue) return;
+    this.closedValue = true;
+    for (const conn of [...this.conns.values(), ...this.pendingDials]) conn.closeWith('endpoint-closed', false);
+  }
+
+  /** Graceful shutdown: each open connection sends CONNECTION_CLOSE and reports 'endpoint-closed'. */
+  close(): void {
+    if (this.closedValue) return;
+    for (const conn of [...this.conns.values()]) conn.closeSending('endpoint-closed');
+    for (const conn of [...this.pendingDials]) conn.closeWith('endpoint-closed', false);
+    this.closedValue = true;
+  }
+
+  /** @internal Run an app callback through the owner, unless this endpoint is closed. */
+  notify(fn: () => void): void {
+    if (!this.closedValue) this.owner.deliver(fn);
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * Public exports of the simulated network (SPEC §3): addresses, per-direction links with
+ * loss/latency/bandwidth/partition, stateful inbound firewall, NAT, and QUIC-like connections
+ * with reliable ordered streams, backpressure, keep-alive and idle timeout.
+ */
+export { Network } from './network.js';
+export { Endpoint } from './endpoint.js';
+export { Connection } from './connection.js';
+export { Stream, type StreamKind } from './stream.js';
+export { Link, LOST, linkKey } from './link.js';
+export {
+  DEFAULT_LINK,
+  DEFAULT_NETWORK_CONFIG,
+  PACKET_OVERHEAD_BYTES,
+  UNRESPONSIVE_POLL_MS,
+  type Address,
+  type CloseReason,
+  type DialResult,
+  type EndpointOwner,
+  type LinkState,
+  type NetworkConfig,
+  type NetworkStats,
+  type NodeKey,
+  type WriteResult,
+} from './types.js';

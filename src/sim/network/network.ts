@@ -1,0 +1,130 @@
+/**
+ * The simulated network's public surface: bind nodes, look up addresses, and turn every fault
+ * knob at run time — per-direction link state, partition/repair, the stateful inbound firewall
+ * and NAT remapping — each with a named inverse. Built from a scheduler, the run's RNG streams
+ * and a config whose defaults are in DEFAULT_NETWORK_CONFIG. It must not own app logic or
+ * read real time.
+ */
+import { assert } from '../assert.js';
+import type { RngStreams } from '../rng.js';
+import type { Scheduler } from '../scheduler.js';
+import type { Connection } from './connection.js';
+import { Endpoint } from './endpoint.js';
+import {
+  DEFAULT_NETWORK_CONFIG,
+  type Address,
+  type EndpointOwner,
+  type LinkState,
+  type NetworkConfig,
+  type NetworkStats,
+  type NodeKey,
+} from './types.js';
+import { Wire, type NodeEntry } from './wire.js';
+
+/** Addresses are 10.x.y.z:7000, handed out in order and never reused (2^24 of them). */
+const ADDRESS_COUNT_MAX = 1 << 24;
+
+export class Network {
+  readonly config: Readonly<NetworkConfig>;
+  private readonly wire: Wire;
+  private nextAddressIndex = 1;
+
+  constructor(scheduler: Scheduler, rng: RngStreams, config: Partial<NetworkConfig> = {}) {
+    this.config = Object.freeze({ ...DEFAULT_NETWORK_CONFIG, ...config });
+    const c = this.config;
+    assert(c.keepAliveMs > 0 && c.idleTimeoutMs > 0 && c.dialTimeoutMs > 0, 'timeouts must be positive');
+    assert(c.sendBufferBytes > 0, 'sendBufferBytes must be positive');
+    assert(c.rtoMinMs > 0 && c.rtoMaxMs >= c.rtoMinMs, 'need 0 < rtoMinMs <= rtoMaxMs');
+    this.wire = new Wire(scheduler, rng, this.config);
+  }
+
+  get stats(): Readonly<NetworkStats> {
+    return this.wire.stats;
+  }
+
+  /**
+   * Bind `node` (again, after a restart): any previous endpoint of the node is closed silently.
+   * The address stays the same unless remapped. `onIncoming` runs via the owner's deliver().
+   */
+  bind(node: NodeKey, owner: EndpointOwner, onIncoming: (conn: Connection) => void): Endpoint {
+    const e = this.entryOrCreate(node);
+    e.endpoint?.closeSilently();
+    const ep = new Endpoint(this.wire, node, owner, onIncoming);
+    e.endpoint = ep;
+    return ep;
+  }
+
+  /** The node's current endpoint, or null if it was never bound. */
+  endpointOf(node: NodeKey): Endpoint | null {
+    return this.wire.nodes.get(node)?.endpoint ?? null;
+  }
+
+  addressOf(node: NodeKey): Address {
+    return this.wire.entry(node).address;
+  }
+
+  setLink(from: NodeKey, to: NodeKey, patch: Partial<LinkState>): void {
+    this.wire.link(from, to).patch(patch);
+  }
+
+  link(from: NodeKey, to: NodeKey): Readonly<LinkState> {
+    return this.wire.link(from, to).state;
+  }
+
+  /** Put one direction back to DEFAULT_LINK (its queue and random stream continue). */
+  resetLink(from: NodeKey, to: NodeKey): void {
+    this.wire.link(from, to).reset();
+  }
+
+  /** Block both directions between a and b. Inverse: repair. */
+  partition(a: NodeKey, b: NodeKey): void {
+    this.setLink(a, b, { blocked: true });
+    this.setLink(b, a, { blocked: true });
+  }
+
+  /** Unblock both directions between a and b (other link knobs are left as they are). */
+  repair(a: NodeKey, b: NodeKey): void {
+    this.setLink(a, b, { blocked: false });
+    this.setLink(b, a, { blocked: false });
+  }
+
+  /** Stateful: drops packets of connections `node` did not initiate, new dials to it included. */
+  setInboundFirewall(node: NodeKey, enabled: boolean): void {
+    this.entryOrCreate(node).firewallInbound = enabled;
+  }
+
+  inboundFirewall(node: NodeKey): boolean {
+    return this.wire.nodes.get(node)?.firewallInbound ?? false;
+  }
+
+  /**
+   * NAT: give `node` a fresh address. Existing connections' paths break both ways (packets to the
+   * old address are dropped, and the node's packets from the new one are not recognized); new
+   * dials resolve the new address.
+   */
+  remapAddress(node: NodeKey): Address {
+    const e = this.wire.entry(node);
+    e.address = this.newAddress();
+    return e.address;
+  }
+
+  /** Nodes known to the directory, in the order they were first seen. */
+  nodes(): readonly NodeKey[] {
+    return Array.from(this.wire.nodes.keys());
+  }
+
+  private entryOrCreate(node: NodeKey): NodeEntry {
+    let e = this.wire.nodes.get(node);
+    if (e === undefined) {
+      e = { address: this.newAddress(), endpoint: null, firewallInbound: false };
+      this.wire.nodes.set(node, e);
+    }
+    return e;
+  }
+
+  private newAddress(): Address {
+    const i = this.nextAddressIndex++;
+    assert(i < ADDRESS_COUNT_MAX, 'address space exhausted');
+    return `10.${(i >>> 16) & 255}.${(i >>> 8) & 255}.${i & 255}:7000`;
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * One end of a QUIC-like stream: reliable, ordered bytes in chunks. The send side numbers each
+ * chunk and counts it against the connection's send buffer until it is acknowledged; the receive
+ * side puts chunks back in sequence order (a reorder buffer) before handing them to `onData`.
+ * A stream forgets nothing by itself: its connection drops it from its table once both
+ * directions are finished. It must not touch links or timers (the connection and wire do).
+ */
+import { assert } from '../assert.js';
+import type { Connection } from './connection.js';
+import type { Packet } from './packet.js';
+import type { WriteResult } from './types.js';
+
+export type StreamKind = 'uni' | 'bi';
+
+const CLOSED: WriteResult = Object.freeze({ ok: false, reason: 'closed' }) as WriteResult;
+const noop = (): void => {};
+
+export class Stream {
+  /** Ordered, reliable chunks from the peer, called via the owner's deliver(). */
+  onData: (bytes: Uint8Array) => void = noop;
+  /** After a write returned 'backpressure', called (via deliver) once that write would fit. */
+  onDrain: () => void = noop;
+  /** The peer finished its side (all its data has been handed to onData before). */
+  onFinish: () => void = noop;
+
+  /** @internal Send side done: FIN acknowledged (or never had a send side). */
+  sendDone: boolean;
+  /** @internal Receive side done: FIN received in order (or never had a receive side). */
+  recvDone: boolean;
+  /** @internal Size of the largest rejected write while waiting for drain; 0 = not waiting. */
+  drainNeedBytes = 0;
+  /** @internal */
+  waitingDrain = false;
+
+  private sendSeq = 0;
+  private recvSeq = 0;
+  private reorder: Map<number, Packet> | null = null;
+  private bufferedBytesValue = 0;
+  private finishing = false;
+
+  constructor(
+    private readonly conn: Connection,
+    readonly id: number,
+    readonly kind: StreamKind,
+    /** True when this end opened the stream. */
+    readonly locallyInitiated: boolean,
+  ) {
+    this.sendDone = kind === 'uni' && !locallyInitiated;
+    this.recvDone = kind === 'uni' && locallyInitiated;
+  }
+
+  /** Payload bytes written on this stream and not yet acknowledged by the peer. */
+  get bufferedBytes(): number {
+    return this.bufferedBytesValue;
+  }
+
+  /** False for the receiving end of a uni stream. */
+  get writable(): boolean {
+    return !(this.kind === 'uni' && !this.locallyInitiated);
+  }
+
+  /**
+   * Queue one chunk (usually one whole frame). The bytes are copied. Returns 'backpressure' when
+   * the connection's send buffer cannot take it (nothing is queued; onDrain fires later) and
+   * 'closed' after finish() or once the connection is closed.
+   */
+  write(bytes: Uint8Array): WriteResult {
+    assert(this.writable, `write on the receiving end of uni stream ${this.id}`);
+    if (this.finishing || !this.conn.isOpen) return CLOSED;
+    return this.conn.writeChunk(this, bytes);
+  }
+
+  /** Finish the send side: the peer's onFinish fires after every byte written before. */
+  finish(): void {
+    assert(this.writable, `finish on the receiving end of uni stream ${this.id}`);
+    if (this.finishing || !this.conn.isOpen) return;
+    this.finishing = true;
+    this.conn.sendFin(this);
+  }
+
+  /** @internal Next send sequence number, counting a chunk of `sizeBytes` as buffered. */
+  takeSeq(sizeBytes: number): number {
+    this.bufferedBytesValue += sizeBytes;
+    return this.sendSeq++;
+  }
+
+  /** @internal The peer acknowledged one of our chunks. */
+  acked(p: Packet): void {
+    const sizeBytes = p.bytes === null ? 0 : p.bytes.length;
+    this.bufferedBytesValue -= sizeBytes;
+    assert(this.bufferedBytesValue >= 0, `stream ${this.id} buffered bytes went negative`);
+    if (p.fin) this.sendDone = true;
+  }
+
+  /** @internal A chunk from the peer, in any order; hands chunks to the app in sequence order. */
+  receive(p: Packet): void {
+    if (p.seq < this.recvSeq) return; // Duplicate; the wire does not make them, but be safe.
+    if (p.seq > this.recvSeq) {
+      if (this.reorder === null) this.reorder = new Map();
+      this.reorder.set(p.seq, p);
+      return;
+    }
+    this.take(p);
+    while (this.reorder !== null && this.reorder.size > 0) {
+      const next = this.reorder.get(this.recvSeq);
+      if (next === undefined) break;
+      this.reorder.delete(this.recvSeq);
+      this.take(next);
+    }
+  }
+
+  private take(p: Packet): void {
+    assert(p.seq === this.recvSeq, `stream ${this.id} out of order: ${p.seq} != ${this.recvSeq}`);
+    assert(!this.recvDone, `stream ${this.id} data after FIN`);
+    this.recvSeq++;
+    const bytes = p.bytes;
+    if (bytes !== null && bytes.length > 0) this.conn.notify(() => this.onData(bytes));
+    if (p.fin) {
+      this.recvDone = true;
+      this.reorder = null;
+      this.conn.notify(() => this.onFinish());
+    }
+  }
+}

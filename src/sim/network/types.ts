@@ -1,0 +1,99 @@
+/**
+ * Vocabulary of the simulated network: node keys, addresses, per-direction link state, the
+ * network configuration with its defaults, and the contract the node host implements
+ * (EndpointOwner). Plain data and types only; this module must not hold any behaviour.
+ */
+import type { Connection } from './connection.js';
+
+/** A node's id (64 hex chars). Links, the firewall and NAT are keyed by node. */
+export type NodeKey = string;
+/** A node's current network address, e.g. "10.0.0.7:7000". Remapping (NAT) gives a new one. */
+export type Address = string;
+
+/** State of one link direction (from → to). Every field may change at run time. */
+export interface LinkState {
+  /** Base one-way latency, ms (integer ≥ 0). */
+  latencyMs: number;
+  /** Extra one-way delay drawn uniformly from 0..jitterMs per packet, ms (integer ≥ 0). */
+  jitterMs: number;
+  /** Each transmission attempt is lost with probability lossNum/lossDen. */
+  lossNum: number;
+  lossDen: number;
+  /** Serialization rate of the link's FIFO queue, bytes/s; 0 = unlimited (no queue). */
+  bandwidthBytesPerSec: number;
+  /** Partition: every packet on this direction is dropped. */
+  blocked: boolean;
+}
+
+/** Default link: 10 ms + uniform 0..5 ms jitter, no loss, unlimited bandwidth (guess). */
+export const DEFAULT_LINK: Readonly<LinkState> = Object.freeze({
+  latencyMs: 10,
+  jitterMs: 5,
+  lossNum: 0,
+  lossDen: 1,
+  bandwidthBytesPerSec: 0,
+  blocked: false,
+});
+
+export interface NetworkConfig {
+  /** An open end sends a keep-alive after sending nothing for this long, ms. Default 15 000 (SPEC §2.3). */
+  keepAliveMs: number;
+  /** An end closes with 'idle-timeout' after receiving nothing for this long, ms. Default 30 000 (SPEC §2.3). */
+  idleTimeoutMs: number;
+  /** A dial that has not completed its handshake by then fails with 'timeout', ms. Default 5 000 (guess). */
+  dialTimeoutMs: number;
+  /** Unacknowledged payload bytes a connection may hold before writes report backpressure. Default 256 KiB (guess). */
+  sendBufferBytes: number;
+  /** Lower bound of the retransmission timeout, ms. Default 200 (QUIC-like guess). */
+  rtoMinMs: number;
+  /** Upper bound of the retransmission timeout after doubling, ms. Default 10 000 (guess). */
+  rtoMaxMs: number;
+}
+
+export const DEFAULT_NETWORK_CONFIG: Readonly<NetworkConfig> = Object.freeze({
+  keepAliveMs: 15_000,
+  idleTimeoutMs: 30_000,
+  dialTimeoutMs: 5_000,
+  sendBufferBytes: 256 * 1024,
+  rtoMinMs: 200,
+  rtoMaxMs: 10_000,
+});
+
+/** Bytes of header counted on the wire per packet on top of its payload (for bandwidth). */
+export const PACKET_OVERHEAD_BYTES = 32;
+
+/** While an owner is not responsive (wedged), its keep-alive timer re-checks this often, ms. */
+export const UNRESPONSIVE_POLL_MS = 250;
+
+/** Implemented by the node host (kill and wedge live there). */
+export interface EndpointOwner {
+  /** False after kill: the endpoint neither sends nor receives nor answers. */
+  isUp(): boolean;
+  /** False while wedged: no keep-alives are sent; inbound work is still handed to deliver(). */
+  isResponsive(): boolean;
+  /** Run an inbound callback now, or queue it (wedged). */
+  deliver(fn: () => void): void;
+}
+
+export type CloseReason = 'idle-timeout' | 'closed-by-peer' | 'closed-locally' | 'endpoint-closed';
+
+/** 'no-endpoint': the peer was never bound (unknown to the directory). Unreachable peers give 'timeout'. */
+export type DialResult = { ok: true; conn: Connection } | { ok: false; reason: 'timeout' | 'no-endpoint' };
+
+/** 'backpressure': the connection's send buffer is full (onDrain fires later); 'closed': stream or connection is done. */
+export type WriteResult = { ok: true } | { ok: false; reason: 'backpressure' | 'closed' };
+
+export interface NetworkStats {
+  /** Transmission attempts of any packet (retransmissions, keep-alives, handshakes, closes included). */
+  packetsSent: number;
+  /** Packets accepted by their receiving end. */
+  packetsDelivered: number;
+  /** Packets dropped for any reason: loss, partition, stale address, firewall, receiver down or closed. */
+  packetsLost: number;
+  dials: number;
+  dialFailures: number;
+  /** Connection ends that opened (a connection counts twice: dialer and acceptor). */
+  connectionsOpened: number;
+  /** Connection ends that closed after having opened. */
+  connectionsClosed: number;
+}

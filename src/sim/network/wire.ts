@@ -1,0 +1,147 @@
+/**
+ * The wire: the node directory (address, endpoint, inbound firewall), the links, and the fate
+ * of every packet. A transmission attempt is dropped when the sender is down, the link blocked
+ * or the loss draw says so; on arrival it is dropped again unless the receiving end is open and
+ * up, the packet's addresses match the current directory (NAT) and the receiver's stateful
+ * firewall lets it in. A dropped reliable packet is retransmitted after the sender's RTO.
+ * Acknowledgements are not packets: the sender learns of a delivery at once (a simplification).
+ * This module must not call app callbacks directly (connections do, through deliver()).
+ */
+import { assert } from '../assert.js';
+import type { RngStreams } from '../rng.js';
+import type { Scheduler } from '../scheduler.js';
+import { Connection } from './connection.js';
+import type { Endpoint } from './endpoint.js';
+import { LOST, Link, linkKey } from './link.js';
+import { PacketKind, type Packet, type PacketSink } from './packet.js';
+import type { Address, DialResult, NetworkConfig, NetworkStats, NodeKey } from './types.js';
+
+export interface NodeEntry {
+  address: Address;
+  endpoint: Endpoint | null;
+  firewallInbound: boolean;
+}
+
+export class Wire implements PacketSink {
+  readonly nodes = new Map<NodeKey, NodeEntry>();
+  readonly stats: NetworkStats = {
+    packetsSent: 0,
+    packetsDelivered: 0,
+    packetsLost: 0,
+    dials: 0,
+    dialFailures: 0,
+    connectionsOpened: 0,
+    connectionsClosed: 0,
+  };
+  private readonly links = new Map<string, Link>();
+  private nextConnId = 1;
+
+  constructor(
+    readonly scheduler: Scheduler,
+    private readonly rng: RngStreams,
+    readonly config: Readonly<NetworkConfig>,
+  ) {}
+
+  nextConnectionId(): number {
+    return this.nextConnId++;
+  }
+
+  /** The link from → to, created with DEFAULT_LINK on first use. */
+  link(from: NodeKey, to: NodeKey): Link {
+    const key = linkKey(from, to);
+    let l = this.links.get(key);
+    if (l === undefined) {
+      l = new Link(from, to, this.rng.stream(`link:${key}`));
+      this.links.set(key, l);
+    }
+    return l;
+  }
+
+  entry(node: NodeKey): NodeEntry {
+    const e = this.nodes.get(node);
+    assert(e !== undefined, `unknown node ${node}`);
+    return e;
+  }
+
+  dial(ep: Endpoint, peer: NodeKey, done: (r: DialResult) => void): void {
+    assert(peer !== ep.node, `node ${peer} dials itself`);
+    if (ep.closed) return;
+    this.stats.dials++;
+    const target = this.nodes.get(peer);
+    if (target === undefined) {
+      this.stats.dialFailures++;
+      this.scheduler.after(0, () => ep.notify(() => done({ ok: false, reason: 'no-endpoint' })));
+      return;
+    }
+    new Connection(this, ep, peer, 'outbound', target.address).startDial(done);
+  }
+
+  /** One transmission attempt of `p` now. */
+  transmit(p: Packet): void {
+    const from = p.from;
+    const nowMs = this.scheduler.nowMs;
+    this.stats.packetsSent++;
+    p.sentAtMs = nowMs;
+    p.srcAddr = this.entry(from.local).address;
+    from.lastSentAtMs = nowMs;
+    const ep = from.endpoint;
+    const arrivalMs = ep.closed || !ep.owner.isUp() ? LOST : from.linkOut.send(nowMs, p.sizeBytes);
+    if (arrivalMs === LOST) this.lose(p);
+    else this.scheduler.at(arrivalMs, p.arriveFn);
+  }
+
+  arrive(p: Packet): void {
+    if (p.kind === PacketKind.Initial) {
+      this.arriveInitial(p);
+      return;
+    }
+    const to = p.from.peer;
+    if (to === null || !this.accepts(to, p)) {
+      this.lose(p);
+      return;
+    }
+    this.stats.packetsDelivered++;
+    to.receive(p);
+    p.from.acked(p);
+  }
+
+  retry(p: Packet): void {
+    const live = p.kind === PacketKind.Initial ? p.from.state === 'connecting' : p.from.state === 'open';
+    if (live) this.transmit(p);
+  }
+
+  private lose(p: Packet): void {
+    this.stats.packetsLost++;
+    if (!p.reliable) return;
+    const rtoMs = p.from.rtoMs(p.losses);
+    p.losses++;
+    this.scheduler.at(Math.max(this.scheduler.nowMs, p.sentAtMs + rtoMs), p.retryFn);
+  }
+
+  private accepts(to: Connection, p: Packet): boolean {
+    if (to.state === 'closed') return false;
+    const ep = to.endpoint;
+    if (ep.closed || !ep.owner.isUp()) return false;
+    const e = this.entry(to.local);
+    if (e.address !== p.from.remoteAddr) return false; // Addressed to a stale address (NAT).
+    if (p.srcAddr !== to.remoteAddr) return false; // Sent from an address this end never knew.
+    return !(e.firewallInbound && to.direction === 'inbound');
+  }
+
+  private arriveInitial(p: Packet): void {
+    const dialer = p.from;
+    const e = this.entry(dialer.remote);
+    const ep = e.endpoint;
+    const reachable = ep !== null && !ep.closed && ep.owner.isUp() && e.address === dialer.remoteAddr;
+    if (!reachable || e.firewallInbound) {
+      this.lose(p);
+      return;
+    }
+    this.stats.packetsDelivered++;
+    const conn = new Connection(this, ep, dialer.local, 'inbound', p.srcAddr);
+    conn.peer = dialer;
+    dialer.peer = conn;
+    conn.open();
+    ep.notify(() => ep.onIncoming(conn));
+  }
+}

@@ -1,0 +1,426 @@
+/**
+ * Simulated network (SPEC §3). Goal: every fault knob does what chaos primitives rely on —
+ * partition/repair, stateful inbound firewall, NAT remap, loss with retransmission, bandwidth
+ * queueing, backpressure, keep-alive and idle timeout, explicit close — and streams stay
+ * reliable and ordered. Method: two or three nodes on a fresh scheduler with a fixed seed; the
+ * tests drive virtual time and assert on what the app-level callbacks saw and when.
+ */
+import { describe, expect, it } from 'vitest';
+import { RngStreams } from '../src/sim/rng.js';
+import { Scheduler } from '../src/sim/scheduler.js';
+import {
+  Network,
+  type CloseReason,
+  type Connection,
+  type DialResult,
+  type Endpoint,
+  type EndpointOwner,
+  type NetworkConfig,
+  type Stream,
+} from '../src/sim/network/index.js';
+
+const A = 'a'.repeat(64);
+const B = 'b'.repeat(64);
+const C = 'c'.repeat(64);
+
+class Host implements EndpointOwner {
+  up = true;
+  responsive = true;
+  readonly queued: (() => void)[] = [];
+  readonly incoming: Connection[] = [];
+  isUp(): boolean {
+    return this.up;
+  }
+  isResponsive(): boolean {
+    return this.responsive;
+  }
+  deliver(fn: () => void): void {
+    if (!this.up) return;
+    if (this.responsive) fn();
+    else this.queued.push(fn);
+  }
+  unwedge(): void {
+    this.responsive = true;
+    for (const fn of this.queued.splice(0)) fn();
+  }
+}
+
+interface Node {
+  host: Host;
+  ep: Endpoint;
+}
+
+function world(config: Partial<NetworkConfig> = {}, seed = 'net-seed') {
+  const sched = new Scheduler();
+  const net = new Network(sched, new RngStreams(seed), config);
+  const bind = (key: string, onIncoming?: (c: Connection) => void): Node => {
+    const host = new Host();
+    const ep = net.bind(key, host, (c) => {
+      host.incoming.push(c);
+      onIncoming?.(c);
+    });
+    return { host, ep };
+  };
+  /** Dial and run until the result is in; returns it with the virtual time it took. */
+  const dial = (from: Node, to: string): { r: DialResult; tookMs: number } => {
+    let r: DialResult | undefined;
+    const startMs = sched.nowMs;
+    from.ep.dial(to, (res) => (r = res));
+    const report = sched.runUntil(() => r !== undefined, { virtualMs: 60_000 });
+    expect(report.ok).toBe(true);
+    return { r: r!, tookMs: sched.nowMs - startMs };
+  };
+  const connect = (from: Node, to: Node): { out: Connection; inc: Connection } => {
+    const { r } = dial(from, to.ep.node);
+    if (!r.ok) throw new Error(`dial failed: ${r.reason}`);
+    sched.runFor(0);
+    return { out: r.conn, inc: to.host.incoming[to.host.incoming.length - 1] };
+  };
+  const flat = (): void => {
+    for (const x of [A, B, C])
+      for (const y of [A, B, C]) if (x !== y) net.setLink(x, y, { latencyMs: 10, jitterMs: 0 });
+  };
+  return { sched, net, bind, dial, connect, flat };
+}
+
+/** Collects everything a stream delivers, with arrival times. */
+function collect(s: Stream, sched: Scheduler): { chunks: Uint8Array[]; atMs: number[]; bytes: () => number[] } {
+  const chunks: Uint8Array[] = [];
+  const atMs: number[] = [];
+  s.onData = (b) => {
+    chunks.push(b);
+    atMs.push(sched.nowMs);
+  };
+  return { chunks, atMs, bytes: () => chunks.flatMap((c) => Array.from(c)) };
+}
+
+/** Streams opened by the peer, with their collectors. */
+function acceptStreams(conn: Connection, sched: Scheduler) {
+  const got: { s: Stream; c: ReturnType<typeof collect> }[] = [];
+  conn.onStream = (s) => got.push({ s, c: collect(s, sched) });
+  return got;
+}
+
+function closes(conn: Connection, sched: Scheduler): { reason: CloseReason; atMs: number }[] {
+  const out: { reason: CloseReason; atMs: number }[] = [];
+  conn.onClose = (reason) => out.push({ reason, atMs: sched.nowMs });
+  return out;
+}
+
+describe('network: dial and streams', () => {
+  it('opens at the dialer after one RTT and at the acceptor after one way', () => {
+    const w = world();
+    w.flat();
+    const a = w.bind(A);
+    let incomingAtMs = -1;
+    const b = w.bind(B, () => (incomingAtMs = w.sched.nowMs));
+    const { r, tookMs } = w.dial(a, B);
+    expect(r.ok).toBe(true);
+    expect(tookMs).toBe(20);
+    expect(incomingAtMs).toBe(10);
+    expect(a.ep.connections()).toHaveLength(1);
+    expect(b.ep.connections()).toHaveLength(1);
+    expect(w.net.addressOf(A)).not.toBe(w.net.addressOf(B));
+  });
+
+  it('reports no-endpoint for a node that was never bound', () => {
+    const w = world();
+    const a = w.bind(A);
+    const { r } = w.dial(a, C);
+    expect(r).toEqual({ ok: false, reason: 'no-endpoint' });
+  });
+
+  it('echoes bytes over a bi stream byte for byte (with jitter and some loss)', () => {
+    const w = world();
+    w.net.setLink(A, B, { lossNum: 1, lossDen: 10, jitterMs: 20 });
+    const a = w.bind(A);
+    const b = w.bind(B);
+    const { out, inc } = w.connect(a, b);
+    inc.onStream = (s) => (s.onData = (bytes) => expect(s.write(bytes).ok).toBe(true));
+    const s = out.openBi();
+    const echoed = collect(s, w.sched);
+    const rng = new RngStreams('payload').stream('p');
+    const sent: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const chunk = rng.bytes(1 + rng.int(700));
+      sent.push(...chunk);
+      expect(s.write(chunk).ok).toBe(true);
+    }
+    w.sched.runFor(20_000);
+    expect(echoed.bytes()).toEqual(sent);
+    expect(w.net.stats.packetsLost).toBeGreaterThan(0);
+  });
+
+  it('forgets finished streams and closed connections (no table growth)', () => {
+    const w = world();
+    const a = w.bind(A);
+    const b = w.bind(B);
+    const { out, inc } = w.connect(a, b);
+    let finished = 0;
+    for (let i = 0; i < 50; i++) {
+      const s = out.openUni();
+      s.write(new Uint8Array([i]));
+      s.finish();
+    }
+    inc.onStream = (s) => (s.onFinish = () => finished++);
+    w.sched.runFor(1_000);
+    expect(finished).toBe(50);
+    expect(out.openStreams()).toHaveLength(0);
+    expect(inc.openStreams()).toHaveLength(0);
+    out.close();
+    w.sched.runFor(1_000);
+    expect(a.ep.connections()).toHaveLength(0);
+    expect(b.ep.connections()).toHaveLength(0);
+    expect(w.net.stats.connectionsOpened).toBe(w.net.stats.connectionsClosed);
+  });
+});
+
+describe('network: faults', () => {
+  it('partition drops traffic both ways; repair restores it', () => {
+    const w = world();
+    w.flat();
+    const a = w.bind(A);
+    const b = w.bind(B);
+    const { out, inc } = w.connect(a, b);
+    const atB = acceptStreams(inc, w.sched);
+    const atA = acceptStreams(out, w.sched);
+    w.net.partition(A, B);
+    expect(w.net.link(A, B).blocked && w.net.link(B, A).blocked).toBe(true);
+    out.openUni().write(new Uint8Array([1, 2, 3]));
+    inc.openUni().write(new Uint8Array([4, 5]));
+    w.sched.runFor(5_000);
+    expect(atB).toHaveLength(0);
+    expect(atA).toHaveLength(0);
+    const blockedDial = w.dial(a, B);
+    expect(blockedDial.r).toEqual({ ok: false, reason: 'timeout' });
+    expect(blockedDial.tookMs).toBe(5_000);
+    w.net.repair(A, B);
+    w.sched.runFor(11_000); // Retransmissions back off to at most rtoMaxMs.
+    expect(atB.map((x) => x.c.bytes())).toEqual([[1, 2, 3]]);
+    expect(atA.map((x) => x.c.bytes())).toEqual([[4, 5]]);
+    expect(out.isOpen && inc.isOpen).toBe(true);
+    expect(w.dial(a, B).r.ok).toBe(true);
+  });
+
+  it('inbound firewall blocks dials to a node but not its own outbound connections', () => {
+    const w = world();
+    const a = w.bind(A);
+    const b = w.bind(B);
+    w.net.setInboundFirewall(A, true);
+    expect(w.dial(b, A).r).toEqual({ ok: false, reason: 'timeout' });
+    const { out, inc } = w.connect(a, b);
+    inc.onStream = (s) => (s.onData = (bytes) => s.write(bytes));
+    const s = out.openBi();
+    const echoed = collect(s, w.sched);
+    s.write(new Uint8Array([9, 8, 7]));
+    w.sched.runFor(60_000); // Longer than the idle timeout: keep-alives pass both ways.
+    expect(echoed.bytes()).toEqual([9, 8, 7]);
+    expect(out.isOpen && inc.isOpen).toBe(true);
+    w.net.setInboundFirewall(A, false);
+    expect(w.dial(b, A).r.ok).toBe(true);
+  });
+
+  it('NAT remap breaks old paths; a new dial reaches the new address', () => {
+    const w = world();
+    const a = w.bind(A);
+    const b = w.bind(B);
+    const { out, inc } = w.connect(a, b);
+    const oldAddress = w.net.addressOf(A);
+    const atA = acceptStreams(out, w.sched);
+    const atB = acceptStreams(inc, w.sched);
+    const closedA = closes(out, w.sched);
+    const closedB = closes(inc, w.sched);
+    const newAddress = w.net.remapAddress(A);
+    expect(newAddress).not.toBe(oldAddress);
+    expect(w.net.addressOf(A)).toBe(newAddress);
+    out.openUni().write(new Uint8Array([1]));
+    inc.openUni().write(new Uint8Array([2]));
+    w.sched.runFor(31_000);
+    expect(atA).toHaveLength(0);
+    expect(atB).toHaveLength(0);
+    expect(closedA.map((c) => c.reason)).toEqual(['idle-timeout']);
+    expect(closedB.map((c) => c.reason)).toEqual(['idle-timeout']);
+    const again = w.dial(b, A);
+    expect(again.r.ok).toBe(true);
+    if (again.r.ok) expect(again.r.conn.remoteAddr).toBe(newAddress);
+    expect(w.dial(a, B).r.ok).toBe(true);
+  });
+
+  it('a killed peer is seen to idle out after exactly 30 s of silence, not before', () => {
+    const w = world();
+    const a = w.bind(A);
+    const b = w.bind(B);
+    const { inc } = w.connect(a, b);
+    const closed = closes(inc, w.sched);
+    w.sched.runFor(7_000);
+    a.host.up = false;
+    a.ep.closeSilently();
+    w.sched.runFor(100); // Packets already on the wire still land.
+    const silentSinceMs = inc.lastReceivedAtMs;
+    w.sched.runFor(silentSinceMs + 30_000 - 1 - w.sched.nowMs);
+    expect(inc.isOpen).toBe(true);
+    expect(closed).toHaveLength(0);
+    w.sched.runFor(1);
+    expect(closed).toEqual([{ reason: 'idle-timeout', atMs: silentSinceMs + 30_000 }]);
+    expect(b.ep.connections()).toHaveLength(0);
+  });
+
+  it('keep-alives hold an idle connection open for minutes', () => {
+    const w = world();
+    w.net.setLink(A, B, { lossNum: 1, lossDen: 4 });
+    w.net.setLink(B, A, { lossNum: 1, lossDen: 4 });
+    const a = w.bind(A);
+    const b = w.bind(B);
+    const { out, inc } = w.connect(a, b);
+    w.sched.runFor(300_000);
+    expect(out.isOpen && inc.isOpen).toBe(true);
+  });
+
+  it('a 5 s wedge queues inbound work and disconnects nobody', () => {
+    const w = world();
+    const a = w.bind(A);
+    const b = w.bind(B);
+    const { out, inc } = w.connect(a, b);
+    const atB = acceptStreams(inc, w.sched);
+    w.sched.runFor(12_000);
+    b.host.responsive = false;
+    out.openUni().write(new Uint8Array([5]));
+    w.sched.runFor(5_000);
+    expect(atB).toHaveLength(0);
+    expect(b.host.queued.length).toBeGreaterThan(0);
+    b.host.unwedge();
+    expect(atB.map((x) => x.c.bytes())).toEqual([[5]]);
+    w.sched.runFor(60_000);
+    expect(out.isOpen && inc.isOpen).toBe(true);
+  });
+
+  it('loss costs delay but not data, and keeps order', () => {
+    const run = (lossNum: number) => {
+      const w = world();
+      w.net.setLink(A, B, { lossNum, lossDen: 10 });
+      const a = w.bind(A);
+      const b = w.bind(B);
+      const { out, inc } = w.connect(a, b);
+      const got = acceptStreams(inc, w.sched);
+      const s = out.openUni();
+      const startMs = w.sched.nowMs;
+      for (let i = 0; i < 300; i++) s.write(new Uint8Array([i & 255, i >> 8]));
+      w.sched.runUntil(() => got.length === 1 && got[0].c.chunks.length === 300, { virtualMs: 120_000 });
+      const values = got[0].c.chunks.map((c) => c[0] | (c[1] << 8));
+      return { values, lastMs: got[0].c.atMs[299] - startMs, lost: w.net.stats.packetsLost };
+    };
+    const clean = run(0);
+    const lossy = run(3);
+    const expected = Array.from({ length: 300 }, (_, i) => i);
+    expect(clean.values).toEqual(expected);
+    expect(lossy.values).toEqual(expected);
+    expect(clean.lost).toBe(0);
+    expect(lossy.lost).toBeGreaterThan(50);
+    expect(lossy.lastMs).toBeGreaterThan(clean.lastMs + 200); // At least one RTO.
+  });
+
+  it('enough loss idles the connection out', () => {
+    const w = world();
+    const a = w.bind(A);
+    const b = w.bind(B);
+    const { out, inc } = w.connect(a, b);
+    w.net.setLink(A, B, { lossNum: 1, lossDen: 1 });
+    w.net.setLink(B, A, { lossNum: 1, lossDen: 1 });
+    w.sched.runFor(30_100);
+    expect(out.isOpen || inc.isOpen).toBe(false);
+  });
+});
+
+describe('network: flow control', () => {
+  it('writes beyond the send buffer return backpressure; drain fires later', () => {
+    const w = world({ sendBufferBytes: 1_000 });
+    const a = w.bind(A);
+    const b = w.bind(B);
+    const { out, inc } = w.connect(a, b);
+    const got = acceptStreams(inc, w.sched);
+    const s = out.openUni();
+    let drains = 0;
+    s.onDrain = () => drains++;
+    const chunk = new Uint8Array(300);
+    expect([1, 2, 3].map(() => s.write(chunk).ok)).toEqual([true, true, true]);
+    expect(s.write(chunk)).toEqual({ ok: false, reason: 'backpressure' });
+    expect(s.bufferedBytes).toBe(900);
+    expect(drains).toBe(0);
+    w.sched.runFor(100);
+    expect(drains).toBe(1);
+    expect(s.bufferedBytes).toBe(0);
+    expect(s.write(chunk).ok).toBe(true);
+    w.sched.runFor(100);
+    expect(got[0].c.chunks).toHaveLength(4);
+  });
+
+  it('bandwidth queues packets FIFO and delays them by their transmission time', () => {
+    const w = world();
+    w.flat();
+    // 1 000 bytes/s: a packet of 68 payload bytes + 32 overhead takes 100 ms to serialize.
+    w.net.setLink(A, B, { bandwidthBytesPerSec: 1_000 });
+    const a = w.bind(A);
+    const b = w.bind(B);
+    const { out, inc } = w.connect(a, b);
+    const got = acceptStreams(inc, w.sched);
+    const s = out.openUni();
+    const startMs = w.sched.nowMs;
+    for (let i = 0; i < 5; i++) s.write(new Uint8Array(68).fill(i));
+    w.sched.runFor(2_000);
+    expect(got[0].c.atMs.map((t) => t - startMs)).toEqual([110, 210, 310, 410, 510]);
+    expect(got[0].c.chunks.map((c) => c[0])).toEqual([0, 1, 2, 3, 4]);
+  });
+});
+
+describe('network: close', () => {
+  it('explicit close is heard by the peer when the link is up', () => {
+    const w = world();
+    w.flat();
+    const a = w.bind(A);
+    const b = w.bind(B);
+    const { out, inc } = w.connect(a, b);
+    const closedA = closes(out, w.sched);
+    const closedB = closes(inc, w.sched);
+    const t0 = w.sched.nowMs;
+    out.close();
+    expect(out.isOpen).toBe(false);
+    w.sched.runFor(100);
+    expect(closedA).toEqual([{ reason: 'closed-locally', atMs: t0 }]);
+    expect(closedB).toEqual([{ reason: 'closed-by-peer', atMs: t0 + 10 }]);
+  });
+
+  it('explicit close is not heard when blocked; the peer idles out instead', () => {
+    const w = world();
+    const a = w.bind(A);
+    const b = w.bind(B);
+    const { out, inc } = w.connect(a, b);
+    const closedB = closes(inc, w.sched);
+    w.net.partition(A, B);
+    const lastMs = inc.lastReceivedAtMs;
+    out.close();
+    w.net.repair(A, B);
+    w.sched.runFor(29_000);
+    expect(inc.isOpen).toBe(true);
+    w.sched.runFor(2_000);
+    expect(closedB).toEqual([{ reason: 'idle-timeout', atMs: lastMs + 30_000 }]);
+  });
+});
+
+describe('network: determinism', () => {
+  it('the same seed gives the same delivery times', () => {
+    const run = (seed: string) => {
+      const w = world({}, seed);
+      w.net.setLink(A, B, { lossNum: 1, lossDen: 5, jitterMs: 30 });
+      const a = w.bind(A);
+      const b = w.bind(B);
+      const { out, inc } = w.connect(a, b);
+      const got = acceptStreams(inc, w.sched);
+      const s = out.openUni();
+      for (let i = 0; i < 50; i++) s.write(new Uint8Array([i]));
+      w.sched.runFor(30_000);
+      return got[0].c.atMs;
+    };
+    expect(run('s1')).toEqual(run('s1'));
+    expect(run('s1')).not.toEqual(run('s2'));
+  });
+});
