@@ -130,3 +130,18 @@ describe('rng', () => {
     expect(r.bytes(5)).toHaveLength(5);
   });
 });
+
+describe('scheduler cancellation and runFor bounds', () => {
+  it('runFor never runs an event past its end, even behind a cancelled one', () => {
+    const s = new Scheduler();
+    const ran: number[] = [];
+    const early = s.at(5, () => ran.push(5));
+    s.at(100, () => ran.push(100));
+    s.cancel(early);
+    s.runFor(10);
+    expect(ran).toEqual([]);
+    expect(s.nowMs).toBe(10);
+    s.runFor(100);
+    expect(ran).toEqual([100]);
+  });
+});

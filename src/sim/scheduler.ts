@@ -89,24 +89,27 @@ export class Scheduler {
 
   /** Time of the next event, or Infinity when the queue is empty. */
   peekTimeMs(): number {
+    this.dropCancelledRoots();
     return this.size === 0 ? Infinity : this.times[0];
   }
 
   /** Run the next event. Returns false when the queue is empty. */
   step(): boolean {
-    while (this.size > 0) {
-      const timeMs = this.times[0];
-      const seq = this.seqs[0];
-      const fn = this.fns[0]!;
-      this.popRoot();
-      if (this.cancelled.size > 0 && this.cancelled.delete(seq)) continue;
-      assert(timeMs >= this.nowMsValue, 'virtual time went backwards');
-      this.nowMsValue = timeMs;
-      this.eventsRun++;
-      fn();
-      return true;
-    }
-    return false;
+    this.dropCancelledRoots();
+    if (this.size === 0) return false;
+    const timeMs = this.times[0];
+    const fn = this.fns[0]!;
+    this.popRoot();
+    assert(timeMs >= this.nowMsValue, 'virtual time went backwards');
+    this.nowMsValue = timeMs;
+    this.eventsRun++;
+    fn();
+    return true;
+  }
+
+  /** Pop cancelled events off the top so that the root is the next event that will run. */
+  private dropCancelledRoots(): void {
+    while (this.cancelled.size > 0 && this.size > 0 && this.cancelled.delete(this.seqs[0])) this.popRoot();
   }
 
   /** Run every event up to now + ms, then set the clock to now + ms. */
@@ -115,7 +118,7 @@ export class Scheduler {
     const endMs = this.nowMsValue + ms;
     const maxEvents = budget.events ?? DEFAULT_EVENT_BUDGET;
     let events = 0;
-    while (this.size > 0 && this.times[0] <= endMs) {
+    for (this.dropCancelledRoots(); this.size > 0 && this.times[0] <= endMs; this.dropCancelledRoots()) {
       if (events >= maxEvents) return { ok: false, reason: 'event-budget', nowMs: this.nowMsValue, events };
       if (this.step()) events++;
     }
@@ -132,6 +135,7 @@ export class Scheduler {
     const maxEvents = budget.events ?? DEFAULT_EVENT_BUDGET;
     let events = 0;
     while (!predicate()) {
+      this.dropCancelledRoots();
       if (events >= maxEvents) return { ok: false, reason: 'event-budget', nowMs: this.nowMsValue, events };
       if (this.size === 0) return { ok: false, reason: 'queue-empty', nowMs: this.nowMsValue, events };
       if (this.times[0] > deadlineMs) {
