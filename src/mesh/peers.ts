@@ -158,6 +158,8 @@ export class PeerTable {
     const link = this.link(peer);
     link.conns.push(conn);
     link.conns.sort((a, b) => a.id - b.id);
+    // Only the newest connection is kept alive; older ones idle out on their own.
+    for (const c of link.conns) c.keepAlive = c === link.conns[link.conns.length - 1];
     const span = this.ctx.telemetry.emit(this.ctx.identity.name, 'mesh.peer.connected', {
       peerId: peer,
       direction: conn.direction,
@@ -255,7 +257,10 @@ export class PeerTable {
     if (i < 0) return;
     link.conns.splice(i, 1);
     link.sendStreams.delete(conn.id);
-    if (link.conns.length > 0) return; // an other connection still carries the peer
+    if (link.conns.length > 0) {
+      link.conns[link.conns.length - 1].keepAlive = true; // the next newest takes over
+      return;
+    }
     this.ctx.telemetry.emit(this.ctx.identity.name, 'mesh.peer.disconnected', { peerId: peer, reason });
     this.forget(peer);
     this.listener.onPeerLost(peer, reason);

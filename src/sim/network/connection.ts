@@ -32,6 +32,11 @@ export class Connection {
   onStream: (s: Stream) => void = () => {};
   /** Called once (via deliver) when this end closes. */
   onClose: (reason: CloseReason) => void = () => {};
+  /**
+   * Whether this end sends keep-alives when idle (default true). An app turns it off on a
+   * connection it has superseded, so that the connection idles out instead of being closed.
+   */
+  keepAlive = true;
 
   /** @internal */
   state: 'connecting' | 'open' | 'closed' = 'connecting';
@@ -60,9 +65,11 @@ export class Connection {
     readonly direction: 'outbound' | 'inbound',
     /** The peer's address this connection was made with; a NAT remap makes it stale. */
     readonly remoteAddr: Address,
+    /** The accepting end shares the dialer's id (like a QUIC connection id). */
+    sharedId?: number,
   ) {
     assert(remote !== endpoint.node, 'a connection to oneself');
-    this.id = wire.nextConnectionId();
+    this.id = sharedId ?? wire.nextConnectionId();
     this.local = endpoint.node;
     this.linkOut = wire.link(this.local, remote);
     this.linkIn = wire.link(remote, this.local);
@@ -273,6 +280,10 @@ export class Connection {
     const dueMs = this.lastSentAtMs + this.wire.config.keepAliveMs;
     if (nowMs < dueMs) {
       this.wire.scheduler.at(dueMs, this.keepAliveFn);
+      return;
+    }
+    if (!this.keepAlive) {
+      this.wire.scheduler.at(nowMs + this.wire.config.keepAliveMs, this.keepAliveFn);
       return;
     }
     const owner = this.endpoint.owner;

@@ -138,7 +138,7 @@ export class Wire implements PacketSink {
       return;
     }
     this.stats.packetsDelivered++;
-    const conn = new Connection(this, ep, dialer.local, 'inbound', p.srcAddr);
+    const conn = new Connection(this, ep, dialer.local, 'inbound', p.srcAddr, dialer.id);
     conn.peer = dialer;
     dialer.peer = conn;
     conn.open();

@@ -1,0 +1,157 @@
+/**
+ * The checker: whole-cluster invariants, run by the harness from outside the nodes (SPEC §6).
+ *
+ * Safety holds at every instant (view sizes within capacity, no self in views, no duplicate
+ * application delivery, only broadcast payloads delivered, bounded tables). Liveness holds
+ * eventually, after faults are reverted and a heal window has passed: symmetric active views,
+ * a connected overlay per topic, every probe delivered to every live subscriber, every node's
+ * digest known to every live co-subscriber, and no ghost digests or connections.
+ * Checks return violations as data; the runner turns them into a verdict.
+ */
+import { activeView, passiveView } from '../protocol/hyparview.js';
+import { cacheSize, pendingGraftCount, receivedIdCount } from '../protocol/plumtree.js';
+import type { Cluster } from './cluster.js';
+
+export interface Violation {
+  readonly check: string;
+  readonly message: string;
+}
+
+export interface ProbeRecord {
+  readonly probeId: string;
+  readonly meshId: string;
+  readonly origin: string;
+  readonly sentAtMs: number;
+  /** Node ids that were live subscribers when the probe was sent and must receive it. */
+  readonly expected: readonly string[];
+}
+
+/** Bounds on per-node tables; exceeding one is a safety violation. */
+export const TABLE_BOUNDS = {
+  connections: 64,
+  digests: 1_024,
+  plumtreeCache: 4_096,
+  plumtreeIds: 16_384,
+  pendingGrafts: 4_096,
+  wedgeBacklog: 10_000,
+} as const;
+
+export function checkSafety(cluster: Cluster, knownProbeIds: ReadonlySet<string>): Violation[] {
+  const out: Violation[] = [];
+  for (const plan of cluster.livePlans()) {
+    const app = cluster.app(plan.nodeId);
+    if (app === undefined) continue;
+    const who = plan.name;
+    for (const meshId of plan.meshIds) {
+      const state = app.topicState(meshId);
+      if (state === undefined) continue;
+      const active = activeView(state.hyparview);
+      const passive = passiveView(state.hyparview);
+      const cfg = state.hyparview.config;
+      if (active.length > cfg.activeViewCapacity) out.push(v('view-capacity', `${who} ${meshId} active view ${active.length} > ${cfg.activeViewCapacity}`));
+      if (passive.length > cfg.passiveViewCapacity) out.push(v('view-capacity', `${who} ${meshId} passive view ${passive.length} > ${cfg.passiveViewCapacity}`));
+      if (active.includes(plan.nodeId) || passive.includes(plan.nodeId)) out.push(v('no-self-in-views', `${who} ${meshId} holds itself in a view`));
+      const pt = state.plumtree;
+      if (cacheSize(pt) > TABLE_BOUNDS.plumtreeCache) out.push(v('tables-bounded', `${who} ${meshId} message cache ${cacheSize(pt)}`));
+      if (receivedIdCount(pt) > TABLE_BOUNDS.plumtreeIds) out.push(v('tables-bounded', `${who} ${meshId} id table ${receivedIdCount(pt)}`));
+      if (pendingGraftCount(pt) > TABLE_BOUNDS.pendingGrafts) out.push(v('tables-bounded', `${who} ${meshId} pending grafts ${pendingGraftCount(pt)}`));
+    }
+    if (app.duplicateDeliveries > 0) out.push(v('no-duplicate-delivery', `${who} delivered ${app.duplicateDeliveries} message(s) twice`));
+    if (app.foreignPayloads > 0) out.push(v('only-broadcast-payloads', `${who} delivered ${app.foreignPayloads} payload(s) nobody broadcast`));
+    for (const probeId of app.probesDelivered) {
+      if (!knownProbeIds.has(probeId)) out.push(v('only-broadcast-payloads', `${who} delivered unknown probe ${probeId}`));
+    }
+    if (app.peers.connectionCount() > TABLE_BOUNDS.connections) out.push(v('tables-bounded', `${who} has ${app.peers.connectionCount()} connections`));
+    if (app.digests.size > TABLE_BOUNDS.digests) out.push(v('tables-bounded', `${who} digest table ${app.digests.size}`));
+    if (cluster.host(plan.nodeId).backlogLength > TABLE_BOUNDS.wedgeBacklog) out.push(v('tables-bounded', `${who} wedge backlog over bound`));
+  }
+  return out;
+}
+
+/** Liveness checks for the current instant; the runner retries them across the heal window. */
+export function checkLiveness(cluster: Cluster, probes: readonly ProbeRecord[]): Violation[] {
+  return [...checkViews(cluster), ...checkProbes(cluster, probes), ...checkDigests(cluster), ...checkGhosts(cluster)];
+}
+
+export function checkViews(cluster: Cluster): Violation[] {
+  const out: Violation[] = [];
+  for (const meshId of cluster.meshIds()) {
+    const live = cluster.subscribers(meshId).filter((p) => cluster.app(p.nodeId) !== undefined);
+    if (live.length === 0) continue;
+    const liveIds = new Set(live.map((p) => p.nodeId));
+    const adjacency = new Map<string, readonly string[]>();
+    for (const p of live) adjacency.set(p.nodeId, cluster.app(p.nodeId)!.activeView(meshId));
+    for (const [a, view] of adjacency) {
+      for (const b of view) {
+        if (!liveIds.has(b)) {
+          out.push(v('no-ghost-neighbors', `${cluster.nameOf(a)} ${meshId} keeps dead ${cluster.nameOf(b)} in its active view`));
+        } else if (!adjacency.get(b)!.includes(a)) {
+          out.push(v('views-symmetric', `${meshId}: ${cluster.nameOf(a)} → ${cluster.nameOf(b)} is not returned`));
+        }
+      }
+    }
+    const reached = reachable(live[0].nodeId, adjacency);
+    if (reached.size < live.length) {
+      const missing = live.filter((p) => !reached.has(p.nodeId)).map((p) => p.name);
+      out.push(v('overlay-connected', `${meshId} overlay is split: ${missing.length} of ${live.length} unreachable from ${live[0].name} (${missing.slice(0, 5).join(', ')})`));
+    }
+  }
+  return out;
+}
+
+function reachable(start: string, adjacency: ReadonlyMap<string, readonly string[]>): Set<string> {
+  const seen = new Set([start]);
+  const stack = [start];
+  while (stack.length > 0) {
+    for (const next of adjacency.get(stack.pop()!) ?? []) {
+      if (adjacency.has(next) && !seen.has(next)) {
+        seen.add(next);
+        stack.push(next);
+      }
+    }
+  }
+  return seen;
+}
+
+export function checkProbes(cluster: Cluster, probes: readonly ProbeRecord[]): Violation[] {
+  const out: Violation[] = [];
+  for (const probe of probes) {
+    const missing = probe.expected.filter((id) => id !== probe.origin && cluster.app(id) !== undefined && !cluster.app(id)!.probesDelivered.has(probe.probeId));
+    if (missing.length > 0) {
+      out.push(v('full-delivery', `probe ${probe.probeId} on ${probe.meshId} missed by ${missing.map((id) => cluster.nameOf(id)).slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}`));
+    }
+  }
+  return out;
+}
+
+export function checkDigests(cluster: Cluster): Violation[] {
+  const out: Violation[] = [];
+  for (const a of cluster.livePlans()) {
+    const app = cluster.app(a.nodeId)!;
+    for (const b of cluster.livePlans()) {
+      if (a === b || !a.meshIds.some((m) => b.meshIds.includes(m))) continue;
+      if (!app.digests.has(b.nodeId)) out.push(v('digests-known', `${a.name} does not know the digest of ${b.name}`));
+    }
+  }
+  return out;
+}
+
+export function checkGhosts(cluster: Cluster): Violation[] {
+  const out: Violation[] = [];
+  for (const a of cluster.livePlans()) {
+    const app = cluster.app(a.nodeId)!;
+    for (const id of app.digests.nodeIds()) {
+      if (cluster.app(id) === undefined && cluster.plans.some((p) => p.nodeId === id)) {
+        out.push(v('no-ghost-digests', `${a.name} still holds the digest of dead ${cluster.nameOf(id)}`));
+      }
+    }
+    for (const peer of app.peers.connectedPeers()) {
+      if (cluster.app(peer) === undefined) out.push(v('no-ghost-connections', `${a.name} still has a connection to dead ${cluster.nameOf(peer)}`));
+    }
+  }
+  return out;
+}
+
+function v(check: string, message: string): Violation {
+  return { check, message };
+}

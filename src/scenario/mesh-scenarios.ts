@@ -1,0 +1,98 @@
+/**
+ * The fault-free mesh scenarios (SPEC §6): the default 18-node layout and the functional mesh
+ * tests. Each scenario's own assertions count evidence from the nodes' spans.
+ */
+import type { Violation } from './checker.js';
+import type { RunContext, Scenario } from './scenario.js';
+import { DEFAULT_TOPOLOGY, standardMesh, type TopologySpec } from './topology.js';
+
+/** One mesh of the four roles (one each) plus the observer: 4 nodes and their seed. */
+export const SWARM_TOPOLOGY: TopologySpec = { meshes: [standardMesh('mesh-a', 1)], bridges: 0 };
+
+export const defaultScenario: Scenario = {
+  name: 'default',
+  description: '18 nodes in two meshes joined by 2 bridges, plus the observer; 60 s fault-free',
+  topology: DEFAULT_TOPOLOGY,
+  durationMs: 60_000,
+};
+
+/** Every role of SPEC §2.1 shows up as a ready node, and each mesh has all four service roles. */
+export const meshFiveTypesPresent: Scenario = {
+  name: 'mesh-five-types-present',
+  description: 'the default layout boots nodes of all five types (gateway, broker, compute, registry, bridge) plus the observer',
+  topology: DEFAULT_TOPOLOGY,
+  durationMs: 20_000,
+  expect: (ctx) => {
+    const ready = ctx.cluster.telemetry.query.find({ name: 'mesh.node.ready' });
+    const types = new Set(ready.map((s) => String(s.attrs.nodeType)));
+    const out: Violation[] = [];
+    for (const t of ['gateway', 'broker', 'compute', 'registry', 'bridge', 'observer']) {
+      if (!types.has(t)) out.push({ check: 'five-types-present', message: `no mesh.node.ready span of type ${t}` });
+    }
+    for (const mesh of ['mesh-a', 'mesh-b']) {
+      const roles = new Set(ready.filter((s) => s.attrs.meshId === mesh).map((s) => String(s.attrs.nodeType)));
+      if (roles.size !== 4) out.push({ check: 'five-types-present', message: `${mesh} has roles ${[...roles].sort().join(',')}` });
+    }
+    return out;
+  },
+};
+
+export const GOSSIP_SWARM_WINDOW_MS = 34_000;
+export const GOSSIP_SWARM_MIN_DIGESTS = 200;
+
+/** 4 nodes exchange at least 200 digests within 34 s, counted from mesh.gossip.received spans. */
+export const gossipSwarmForms: Scenario = {
+  name: 'gossip-swarm-forms',
+  description: '4 nodes (+ observer seed) exchange at least 200 digests within 34 s of virtual time',
+  topology: SWARM_TOPOLOGY,
+  durationMs: GOSSIP_SWARM_WINDOW_MS,
+  traceLevel: 'trace',
+  expect: (ctx) => {
+    const four = new Set(ctx.cluster.plans.filter((p) => p.role !== 'observer').map((p) => p.name));
+    const received = ctx.cluster.telemetry.query
+      .find({ name: 'mesh.gossip.received', untilMs: GOSSIP_SWARM_WINDOW_MS })
+      .filter((s) => four.has(s.node)).length;
+    const probes = ctx.cluster.telemetry.query
+      .find({ name: 'mesh.probe.delivered', untilMs: GOSSIP_SWARM_WINDOW_MS })
+      .filter((s) => four.has(s.node)).length;
+    const digests = received - probes;
+    return digests >= GOSSIP_SWARM_MIN_DIGESTS
+      ? []
+      : [{ check: 'gossip-swarm-forms', message: `only ${digests} digests received by the 4 nodes within 34 s (need ${GOSSIP_SWARM_MIN_DIGESTS})` }];
+  },
+};
+
+export const MESH_TO_MESH_DEADLINE_MS = 57_000;
+
+/**
+ * Every connection between nodes of different meshes is detected at both ends within 57 s:
+ * each mesh.peer.connected between nodes of different mesh ids has a mesh.cross.peer_connected
+ * at both ends.
+ */
+export const gossipMeshToMesh: Scenario = {
+  name: 'gossip-mesh-to-mesh',
+  description: 'every cross-mesh connection produces mesh.cross.peer_connected at both ends within 57 s',
+  topology: DEFAULT_TOPOLOGY,
+  durationMs: MESH_TO_MESH_DEADLINE_MS,
+  expect: (ctx) => crossMeshDetected(ctx, MESH_TO_MESH_DEADLINE_MS),
+};
+
+export function crossMeshDetected(ctx: RunContext, deadlineMs: number): Violation[] {
+  const { cluster } = ctx;
+  const q = cluster.telemetry.query;
+  const meshOf = new Map(cluster.plans.map((p) => [p.name, p.meshId]));
+  const idToName = new Map(cluster.plans.map((p) => [p.nodeId, p.name]));
+  const detected = new Set(q.find({ name: 'mesh.cross.peer_connected', untilMs: deadlineMs }).map((s) => `${s.node}>${idToName.get(String(s.attrs.peerId))}`));
+  const out: Violation[] = [];
+  let crossConnections = 0;
+  for (const s of q.find({ name: 'mesh.peer.connected', untilMs: deadlineMs - 1_000 })) {
+    const peer = idToName.get(String(s.attrs.peerId));
+    if (peer === undefined || meshOf.get(peer) === meshOf.get(s.node)) continue;
+    crossConnections++;
+    for (const [a, b] of [[s.node, peer], [peer, s.node]]) {
+      if (!detected.has(`${a}>${b}`)) out.push({ check: 'gossip-mesh-to-mesh', message: `${a} never detected cross-mesh peer ${b}` });
+    }
+  }
+  if (crossConnections === 0) out.push({ check: 'gossip-mesh-to-mesh', message: 'no cross-mesh connection formed at all' });
+  return out;
+}

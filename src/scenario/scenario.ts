@@ -1,0 +1,54 @@
+/**
+ * What a scenario is: topology + durations + workload (+ chaos, through run extensions).
+ * Scenarios are data; `runScenario` executes one for a seed and returns a report.
+ */
+import type { MeshNodeConfig, NodeVariant } from '../mesh/config.js';
+import type { NetworkConfig } from '../sim/network/index.js';
+import type { SpanLevel } from '../sim/telemetry/index.js';
+import type { Violation } from './checker.js';
+import type { Cluster } from './cluster.js';
+import type { NodePlan, TopologySpec } from './topology.js';
+
+export interface Scenario {
+  readonly name: string;
+  readonly description: string;
+  readonly topology: TopologySpec;
+  /** Main phase (chaos runs here), ms of virtual time. */
+  readonly durationMs: number;
+  /** Budget for liveness to hold after all faults are reverted, ms. Default 60 000. */
+  readonly healWindowMs?: number;
+  /** Workload: a probe broadcast from a random live node every this many ms (0 = none). Default 5 000. */
+  readonly probeIntervalMs?: number;
+  /** Default 'info'. */
+  readonly traceLevel?: SpanLevel;
+  readonly node?: Partial<Omit<MeshNodeConfig, 'variant'>>;
+  readonly network?: Partial<NetworkConfig>;
+  readonly variantOf?: (plan: NodePlan) => NodeVariant;
+  /** Extensions that act during the run (chaos, flood workloads). */
+  readonly extensions?: readonly ((ctx: RunContext) => RunExtension)[];
+  /** Scenario-specific assertions over the finished run. */
+  readonly expect?: (ctx: RunContext) => Violation[];
+  /** Check liveness at the end (default true). */
+  readonly liveness?: boolean;
+}
+
+/** What extensions and assertions see of a run. */
+export interface RunContext {
+  readonly scenario: Scenario;
+  readonly seed: string;
+  readonly cluster: Cluster;
+  /** Virtual time the main phase ends, ms. */
+  readonly mainEndMs: number;
+}
+
+/** A pluggable part of a run (e.g. the chaos engine). */
+export interface RunExtension {
+  /** Called once after boot is scheduled, at virtual time 0. */
+  start(): void;
+  /** Called when the main phase ends: revert every fault. */
+  finish(): void;
+  /** Violations this extension found (e.g. failed detections beyond the flake budget). */
+  violations(): Violation[];
+  /** Extra fields for the run report (e.g. `chaos`). */
+  report(): Record<string, unknown>;
+}
