@@ -57,10 +57,10 @@ export function runScenario(scenario: Scenario, seed: string, options: RunOption
     node: scenario.node,
     variantOf: scenario.variantOf,
   });
-  const ctx: RunContext = { scenario, seed, cluster, mainEndMs: durationMs };
+  const probes = new ProbeWorkload(cluster);
+  const ctx: RunContext = { scenario, seed, cluster, mainEndMs: durationMs, probe: (meshId, origin) => probes.probe(meshId, origin) };
   const extensions: RunExtension[] = (scenario.extensions ?? []).map((make) => make(ctx));
   const violations = new ViolationLog();
-  const probes = new ProbeWorkload(cluster);
   const { scheduler } = cluster;
 
   cluster.boot();
@@ -155,6 +155,18 @@ class ProbeWorkload {
       out.push(record);
     }
     return out;
+  }
+
+  /** A probe from `origin` (default: a random running subscriber); null if nobody can send. */
+  probe(meshId: string, origin?: string): ProbeRecord | null {
+    const running = this.cluster.subscribers(meshId).filter((p) => this.cluster.host(p.nodeId).status === 'running');
+    if (origin === undefined) {
+      if (running.length === 0) return null;
+      origin = this.cluster.rng.stream('probes').pick(running).nodeId;
+    } else if (!running.some((p) => p.nodeId === origin)) {
+      return null;
+    }
+    return this.send(origin, meshId);
   }
 
   /** Probes whose full delivery is required at the end: the final ones. */

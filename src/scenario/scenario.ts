@@ -5,7 +5,7 @@
 import type { MeshNodeConfig, NodeVariant } from '../mesh/config.js';
 import type { NetworkConfig } from '../sim/network/index.js';
 import type { SpanLevel } from '../sim/telemetry/index.js';
-import type { Violation } from './checker.js';
+import type { ProbeRecord, Violation } from './checker.js';
 import type { Cluster } from './cluster.js';
 import type { NodePlan, TopologySpec } from './topology.js';
 
@@ -39,6 +39,12 @@ export interface RunContext {
   readonly cluster: Cluster;
   /** Virtual time the main phase ends, ms. */
   readonly mainEndMs: number;
+  /**
+   * Stimulus: broadcast a liveness probe on `meshId` from `originNodeId` (default: a random
+   * running subscriber). Returns null when no running subscriber can send it. Whether it
+   * arrived is evidence the nodes emit (`mesh.probe.delivered`).
+   */
+  probe(meshId: string, originNodeId?: string): ProbeRecord | null;
 }
 
 /** A pluggable part of a run (e.g. the chaos engine). */

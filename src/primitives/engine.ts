@@ -1,0 +1,287 @@
+/**
+ * The chaos engine: fires primitives on a schedule (explicit, random, or a soak that fires one
+ * every interval), applies them, polls their detectors until a verdict or the deadline, reverts
+ * them, and records each event as `chaos.primitive.applied|detected|reverted` spans in one trace
+ * (detected links to the evidence spans). It plugs into a run as a RunExtension.
+ * It never judges recovery itself: verdicts come from the primitives' detectors.
+ */
+import type { RunContext, RunExtension } from '../scenario/scenario.js';
+import type { Violation } from '../scenario/checker.js';
+import type { SimRng } from '../sim/rng.js';
+import { HARNESS_NODE, type SpanContextRef, type SpanRecord } from '../sim/telemetry/index.js';
+import { primitiveByName } from './registry.js';
+import { DETECTOR_POLL_MS } from './timing.js';
+import type { ChaosWorld, Detector, Fault, ParamValue, Primitive, PrimitiveName, Verdict } from './types.js';
+
+/** One planned chaos event. Without `fault`, targets and parameters are drawn when it fires. */
+export interface ChaosEventPlan {
+  readonly atMs: number;
+  readonly primitive: PrimitiveName;
+  /** Decoded fault with node NAMES as targets (as written in schedules and seed files). */
+  readonly fault?: { readonly targets: readonly string[]; readonly params: Readonly<Record<string, ParamValue>> };
+  readonly overrides?: Readonly<Record<string, ParamValue>>;
+}
+
+export interface ChaosConfig {
+  /** Explicit events. */
+  readonly events?: readonly ChaosEventPlan[];
+  /** Fire `count` random primitives from `pool` at random times in the main phase (`--chaos N`). */
+  readonly random?: { readonly count: number; readonly pool?: readonly PrimitiveName[] };
+  /** Fire one primitive from `pool` every `intervalMs`, keeping every role alive (SPEC §6). */
+  readonly soak?: { readonly pool: readonly PrimitiveName[]; readonly intervalMs: number; readonly startMs?: number };
+  /** Share of decided events allowed to fail by assertion, percent. Default 0. Timeouts never pass. */
+  readonly flakeBudgetPct?: number;
+}
+
+export interface ChaosEventReport {
+  readonly id: number;
+  readonly atMs: number;
+  readonly primitive: PrimitiveName;
+  readonly targets: readonly string[];
+  readonly params: Readonly<Record<string, ParamValue>>;
+  readonly verdict: Verdict['result'] | 'pending';
+  readonly waitedMs: number;
+  readonly message?: string;
+  readonly revertedAtMs: number | null;
+  readonly evidence: readonly string[];
+  readonly deadlineMs: number;
+  readonly deadlineFormula: string;
+  readonly evidenceRule: string;
+}
+
+interface ActiveEvent {
+  readonly id: number;
+  readonly primitive: Primitive;
+  readonly fault: Fault;
+  readonly appliedAtMs: number;
+  readonly detector: Detector;
+  readonly span: SpanContextRef;
+  verdict: Verdict | null;
+  evidence: readonly SpanRecord[];
+  revertedAtMs: number | null;
+}
+
+const EVIDENCE_LINKS_MAX = 8;
+
+export class ChaosEngine implements RunExtension {
+  private readonly events: ActiveEvent[] = [];
+  private readonly skipped: { atMs: number; primitive: PrimitiveName }[] = [];
+  private readonly rng: SimRng;
+  readonly world: ChaosWorld;
+
+  constructor(
+    private readonly ctx: RunContext,
+    private readonly config: ChaosConfig,
+  ) {
+    this.rng = ctx.cluster.rng.stream('chaos');
+    this.world = {
+      cluster: ctx.cluster,
+      nowMs: () => ctx.cluster.scheduler.nowMs,
+      probe: (meshId, origin) => ctx.probe(meshId, origin),
+      isFaulted: (nodeId) => this.isFaulted(nodeId),
+    };
+  }
+
+  start(): void {
+    const s = this.ctx.cluster.scheduler;
+    for (const plan of this.config.events ?? []) s.at(plan.atMs, () => this.fire(plan));
+    const random = this.config.random;
+    if (random !== undefined && random.count > 0) {
+      const pool = random.pool ?? DEFAULT_RANDOM_POOL;
+      const lo = Math.min(10_000, this.ctx.mainEndMs);
+      const hi = Math.max(lo, this.ctx.mainEndMs - 5_000);
+      const times = Array.from({ length: random.count }, () => this.rng.rangeInclusive(lo, hi)).sort((a, b) => a - b);
+      for (const atMs of times) {
+        const primitive = this.rng.pick(pool);
+        s.at(atMs, () => this.fire({ atMs, primitive }));
+      }
+    }
+    const soak = this.config.soak;
+    if (soak !== undefined) {
+      for (let atMs = soak.startMs ?? soak.intervalMs; atMs < this.ctx.mainEndMs; atMs += soak.intervalMs) {
+        s.at(atMs, () => {
+          this.keepRolesAlive();
+          this.fire({ atMs, primitive: this.rng.pick(soak.pool) });
+        });
+      }
+    }
+  }
+
+  /** End of the main phase: revert whatever is still applied; pending detectors keep polling. */
+  finish(): void {
+    for (const e of this.events) if (e.revertedAtMs === null) this.revert(e);
+  }
+
+  violations(): Violation[] {
+    const out: Violation[] = [];
+    for (const e of this.events) {
+      if (e.verdict === null) this.settle(e, { result: 'failed_timeout', waitedMs: this.world.nowMs() - e.appliedAtMs }, []);
+    }
+    const decided = this.events.length;
+    const timeouts = this.events.filter((e) => e.verdict!.result === 'failed_timeout');
+    const passedCount = this.events.filter((e) => e.verdict!.result === 'passed').length;
+    for (const e of timeouts) out.push({ check: 'chaos-detection-timeout', message: `${describe(this, e)}: no recovery evidence within ${e.detector.deadlineMs} ms (${e.detector.deadlineFormula})` });
+    const budget = this.config.flakeBudgetPct ?? 0;
+    if (decided > 0 && passedCount * 100 < decided * (100 - budget)) {
+      const failures = this.events.filter((e) => e.verdict!.result === 'failed_assertion');
+      out.push({
+        check: 'chaos-flake-budget',
+        message: `${passedCount}/${decided} chaos events passed (budget ${budget}% failures); ${failures.map((e) => `${describe(this, e)}: ${(e.verdict as { message: string }).message}`).join('; ')}`,
+      });
+    }
+    return out;
+  }
+
+  report(): Record<string, unknown> {
+    const count = (r: Verdict['result']): number => this.events.filter((e) => e.verdict?.result === r).length;
+    return {
+      chaos: {
+        events: this.events.length,
+        passed: count('passed'),
+        failedTimeout: count('failed_timeout'),
+        failedAssertion: count('failed_assertion'),
+        skipped: this.skipped.length,
+        flakeBudgetPct: this.config.flakeBudgetPct ?? 0,
+        log: this.eventReports(),
+      },
+    };
+  }
+
+  eventReports(): ChaosEventReport[] {
+    const name = (id: string): string => this.ctx.cluster.nameOf(id);
+    return this.events.map((e) => ({
+      id: e.id,
+      atMs: e.appliedAtMs,
+      primitive: e.primitive.name,
+      targets: e.fault.targets.map(name),
+      params: e.fault.params,
+      verdict: e.verdict?.result ?? 'pending',
+      waitedMs: e.verdict?.waitedMs ?? 0,
+      ...(e.verdict?.result === 'failed_assertion' ? { message: e.verdict.message } : {}),
+      revertedAtMs: e.revertedAtMs,
+      evidence: e.evidence.slice(0, EVIDENCE_LINKS_MAX).map((s) => `${s.node}:${s.name}@${s.endMs}`),
+      deadlineMs: e.detector.deadlineMs,
+      deadlineFormula: e.detector.deadlineFormula,
+      evidenceRule: e.detector.evidence,
+    }));
+  }
+
+  /** Fire one event now. Returns the event id, or null when the primitive found no target. */
+  fire(plan: ChaosEventPlan): number | null {
+    const primitive = primitiveByName(plan.primitive);
+    const fault = plan.fault !== undefined ? this.decode(plan.fault) : primitive.choose(this.world, this.ctx.cluster.rng.stream(`chaos:${plan.primitive}`), plan.overrides);
+    if (fault === null) {
+      this.skipped.push({ atMs: this.world.nowMs(), primitive: plan.primitive });
+      return null;
+    }
+    const tel = this.ctx.cluster.telemetry;
+    const nowMs = this.world.nowMs();
+    const applied = tel.emit(HARNESS_NODE, 'chaos.primitive.applied', {
+      name: primitive.name,
+      targets: fault.targets.map((t) => this.ctx.cluster.nameOf(t)).join(','),
+      params: JSON.stringify(fault.params),
+    })!;
+    primitive.apply(this.world, fault);
+    const event: ActiveEvent = {
+      id: this.events.length + 1,
+      primitive,
+      fault,
+      appliedAtMs: nowMs,
+      detector: primitive.detector(this.world, fault, nowMs),
+      span: { traceId: applied.traceId, spanId: applied.spanId },
+      verdict: null,
+      evidence: [],
+      revertedAtMs: null,
+    };
+    this.events.push(event);
+    const policy = primitive.revertPolicy(fault);
+    if (policy !== 'after-detection') this.ctx.cluster.scheduler.after(policy.afterMs, () => this.revert(event));
+    this.ctx.cluster.scheduler.after(DETECTOR_POLL_MS, () => this.poll(event));
+    return event.id;
+  }
+
+  private poll(e: ActiveEvent): void {
+    if (e.verdict !== null) return;
+    const nowMs = this.world.nowMs();
+    const detection = e.detector.poll(nowMs);
+    if (detection !== null) this.settle(e, detection.verdict, detection.evidence);
+    else if (nowMs - e.appliedAtMs >= e.detector.deadlineMs) this.settle(e, { result: 'failed_timeout', waitedMs: nowMs - e.appliedAtMs }, []);
+    else this.ctx.cluster.scheduler.after(DETECTOR_POLL_MS, () => this.poll(e));
+  }
+
+  private settle(e: ActiveEvent, verdict: Verdict, evidence: readonly SpanRecord[]): void {
+    e.verdict = verdict;
+    e.evidence = evidence;
+    this.ctx.cluster.telemetry.emit(
+      HARNESS_NODE,
+      'chaos.primitive.detected',
+      {
+        name: e.primitive.name,
+        result: verdict.result,
+        waitedMs: verdict.waitedMs,
+        ...(verdict.result === 'failed_assertion' ? { message: verdict.message } : {}),
+      },
+      { parent: e.span, links: evidence.slice(0, EVIDENCE_LINKS_MAX).map((s) => ({ traceId: s.traceId, spanId: s.spanId })) },
+    );
+    if (e.revertedAtMs === null && e.primitive.revertPolicy(e.fault) === 'after-detection') this.revert(e);
+  }
+
+  private revert(e: ActiveEvent): void {
+    if (e.revertedAtMs !== null) return;
+    e.revertedAtMs = this.world.nowMs();
+    e.primitive.revert(this.world, e.fault);
+    this.ctx.cluster.telemetry.emit(HARNESS_NODE, 'chaos.primitive.reverted', { name: e.primitive.name }, { parent: e.span });
+  }
+
+  private isFaulted(nodeId: string): boolean {
+    return this.events.some((e) => e.revertedAtMs === null && e.fault.targets.includes(nodeId));
+  }
+
+  private decode(fault: NonNullable<ChaosEventPlan['fault']>): Fault {
+    const byName = new Map(this.ctx.cluster.plans.map((p) => [p.name, p.nodeId]));
+    const targets = fault.targets.map((t) => {
+      const id = byName.get(t);
+      if (id === undefined) throw new Error(`schedule names unknown node ${t}`);
+      return id;
+    });
+    return { targets, params: fault.params };
+  }
+
+  /** Soak rule: every role keeps at least one node up; respawn one where a role has none. */
+  private keepRolesAlive(): void {
+    const cluster = this.ctx.cluster;
+    const roles = [...new Set(cluster.plans.map((p) => p.role))];
+    for (const role of roles) {
+      const ofRole = cluster.plans.filter((p) => p.role === role);
+      if (ofRole.some((p) => cluster.host(p.nodeId).status !== 'stopped')) continue;
+      const dead = ofRole.find((p) => !this.isFaulted(p.nodeId)) ?? ofRole[0];
+      cluster.host(dead.nodeId).start();
+    }
+  }
+}
+
+/** Background chaos for `--chaos N` draws from every primitive. */
+export const DEFAULT_RANDOM_POOL: readonly PrimitiveName[] = [
+  'kill_node',
+  'restart_node',
+  'burst_kill',
+  'wedge_node',
+  'disk_full',
+  'partition_pair',
+  'partition_subset',
+  'flap_link',
+  'firewall_inbound',
+  'clock_skew',
+  'nat_shift',
+  'slow_link',
+  'lossy_link',
+];
+
+function describe(engine: ChaosEngine, e: ActiveEvent): string {
+  return `#${e.id} ${e.primitive.name}@${e.appliedAtMs}ms [${e.fault.targets.map((t) => engine.world.cluster.nameOf(t)).join(',')}]`;
+}
+
+/** A RunExtension factory for scenarios. */
+export function chaosExtension(config: ChaosConfig): (ctx: RunContext) => RunExtension {
+  return (ctx) => new ChaosEngine(ctx, config);
+}

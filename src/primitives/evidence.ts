@@ -1,0 +1,151 @@
+/**
+ * Shared evidence queries for detectors. Everything here reads the trace (spans the nodes
+ * emitted) through the telemetry query API; the only harness state used is which nodes are
+ * currently up, to know whose evidence to expect.
+ */
+import type { ProbeRecord } from '../scenario/checker.js';
+import type { SpanRecord } from '../sim/telemetry/index.js';
+import type { ChaosWorld, Detection, Verdict } from './types.js';
+
+/** Name of a node id (spans carry node names; attributes carry node ids). */
+export function nameOf(world: ChaosWorld, nodeId: string): string {
+  return world.cluster.nameOf(nodeId);
+}
+
+/** Node ids whose process is running (not down, not wedged) and not under another fault. */
+export function healthyNodes(world: ChaosWorld, exclude: readonly string[] = []): string[] {
+  return world.cluster.plans
+    .filter((p) => world.cluster.host(p.nodeId).status === 'running' && !world.isFaulted(p.nodeId) && !exclude.includes(p.nodeId))
+    .map((p) => p.nodeId);
+}
+
+/** Mesh ids that `nodeId` subscribes to. */
+export function meshesOf(world: ChaosWorld, nodeId: string): readonly string[] {
+  return world.cluster.plan(nodeId).meshIds;
+}
+
+/** Spans of `name` emitted by `nodeId` since `sinceMs` (inclusive). */
+export function spansOf(world: ChaosWorld, nodeId: string, name: string, sinceMs: number): readonly SpanRecord[] {
+  return world.cluster.telemetry.query.find({ name, node: nameOf(world, nodeId), sinceMs });
+}
+
+/** Whether `nodeId` emitted a span `name` with the given attrs since `sinceMs`. */
+export function emitted(world: ChaosWorld, nodeId: string, name: string, sinceMs: number, attrs?: Record<string, string | number | boolean>): SpanRecord | undefined {
+  return world.cluster.telemetry.query.first({ name, node: nameOf(world, nodeId), sinceMs, attrs });
+}
+
+/**
+ * Peers that, by their own spans, held a connection to `target` at `atMs`: their latest
+ * mesh.peer.connected about it is newer than their latest mesh.peer.disconnected.
+ */
+export function peersConnectedTo(world: ChaosWorld, target: string, atMs: number): string[] {
+  const q = world.cluster.telemetry.query;
+  const out: string[] = [];
+  for (const p of world.cluster.plans) {
+    if (p.nodeId === target) continue;
+    const up = q.last({ name: 'mesh.peer.connected', node: p.name, untilMs: atMs, attrs: { peerId: target } });
+    if (up === undefined) continue;
+    const down = q.last({ name: 'mesh.peer.disconnected', node: p.name, untilMs: atMs, attrs: { peerId: target } });
+    if (down === undefined || down.seq < up.seq) out.push(p.nodeId);
+  }
+  return out;
+}
+
+/**
+ * (node, topic) pairs that, by their own spans, had `target` in their active view at `atMs`:
+ * the latest mesh.gossip.neighbor_up about it on that topic is newer than the latest neighbor_down.
+ */
+export function neighborsOf(world: ChaosWorld, target: string, atMs: number): { nodeId: string; topic: string }[] {
+  const q = world.cluster.telemetry.query;
+  const out: { nodeId: string; topic: string }[] = [];
+  for (const p of world.cluster.plans) {
+    if (p.nodeId === target) continue;
+    for (const topic of p.meshIds) {
+      const up = q.last({ name: 'mesh.gossip.neighbor_up', node: p.name, untilMs: atMs, attrs: { peerId: target, topic } });
+      if (up === undefined) continue;
+      const down = q.last({ name: 'mesh.gossip.neighbor_down', node: p.name, untilMs: atMs, attrs: { peerId: target, topic } });
+      if (down === undefined || down.seq < up.seq) out.push({ nodeId: p.nodeId, topic });
+    }
+  }
+  return out;
+}
+
+/** Whether `pruned` (a mesh.staleness.pruned span) names `nodeId` among those removed. */
+export function prunedIncludes(pruned: SpanRecord, nodeId: string): boolean {
+  return String(pruned.attrs.nodeIds ?? '').split(',').includes(nodeId);
+}
+
+/** The first mesh.staleness.pruned span of `observer` since `sinceMs` that removed `nodeId`. */
+export function prunedBy(world: ChaosWorld, observer: string, nodeId: string, sinceMs: number): SpanRecord | undefined {
+  return spansOf(world, observer, 'mesh.staleness.pruned', sinceMs).find((s) => prunedIncludes(s, nodeId));
+}
+
+/** Delivery spans of a probe, and the expected receivers (healthy now) that have none yet. */
+export function probeDeliveries(world: ChaosWorld, probe: ProbeRecord, exclude: readonly string[] = []): { delivered: SpanRecord[]; missing: string[] } {
+  const spans = world.cluster.telemetry.query.find({ name: 'mesh.probe.delivered', sinceMs: probe.sentAtMs, attrs: { probeId: probe.probeId } });
+  const got = new Set(spans.map((s) => s.node));
+  const healthy = new Set(healthyNodes(world, exclude));
+  const missing = world.cluster
+    .subscribers(probe.meshId)
+    .filter((p) => p.nodeId !== probe.origin && healthy.has(p.nodeId) && !got.has(p.name))
+    .map((p) => p.name);
+  return { delivered: [...spans], missing };
+}
+
+/**
+ * A round of probes, one per mesh, sent once the detector is ready for them; `check` reports
+ * the receivers still missing. Re-sends after `resendMs` if a round did not complete (a probe
+ * sent while the overlay was still healing cannot be repaired by Plumtree later).
+ */
+export class ProbeRound {
+  private probes: ProbeRecord[] = [];
+  private sentAtMs = -1;
+
+  constructor(
+    private readonly world: ChaosWorld,
+    private readonly meshIds: readonly string[],
+    private readonly exclude: readonly string[] = [],
+    private readonly resendMs = 5_000,
+  ) {}
+
+  /** Send (or re-send) the round if due; returns the missing receivers, [] when complete. */
+  poll(nowMs: number): { done: boolean; missing: string[]; evidence: SpanRecord[] } {
+    if (this.sentAtMs < 0 || (nowMs - this.sentAtMs >= this.resendMs && !this.complete().done)) this.send(nowMs);
+    return this.complete();
+  }
+
+  private send(nowMs: number): void {
+    this.sentAtMs = nowMs;
+    this.probes = [];
+    for (const meshId of this.meshIds) {
+      const origins = healthyNodes(this.world, this.exclude).filter((id) => meshesOf(this.world, id).includes(meshId));
+      if (origins.length === 0) continue;
+      const record = this.world.probe(meshId, origins[0]);
+      if (record !== null) this.probes.push(record);
+    }
+  }
+
+  private complete(): { done: boolean; missing: string[]; evidence: SpanRecord[] } {
+    const missing: string[] = [];
+    const evidence: SpanRecord[] = [];
+    for (const p of this.probes) {
+      const r = probeDeliveries(this.world, p, this.exclude);
+      missing.push(...r.missing.map((m) => `${m} (${p.meshId})`));
+      evidence.push(...r.delivered);
+    }
+    const settled = this.probes.length > 0 && missing.length === 0;
+    return { done: settled, missing, evidence };
+  }
+}
+
+export function passed(waitedMs: number, evidence: readonly SpanRecord[]): Detection {
+  return { verdict: { result: 'passed', waitedMs }, evidence };
+}
+
+export function failedAssertion(waitedMs: number, message: string, evidence: readonly SpanRecord[] = []): Detection {
+  return { verdict: { result: 'failed_assertion', waitedMs, message }, evidence };
+}
+
+export function timeoutVerdict(waitedMs: number): Verdict {
+  return { result: 'failed_timeout', waitedMs };
+}

@@ -1,0 +1,6 @@
+/**
+ * Registration of the links primitives (one file per primitive; this list only names them).
+ */
+import type { Primitive } from './types.js';
+
+export const LINKS_PRIMITIVES: readonly Primitive[] = [];

@@ -1,0 +1,92 @@
+/**
+ * KillNode: a node dies silently (no goodbye; its connections go quiet).
+ *
+ * Evidence (all from the survivors' spans, after apply):
+ *  1. every node whose spans show a connection to the victim at apply time emits
+ *     mesh.peer.disconnected{peerId: victim} (its connection idled out);
+ *  2. every node whose spans show the victim in its active view emits
+ *     mesh.gossip.neighbor_down{peerId: victim} on that topic (the view drops it and refills);
+ *  3. every running co-subscriber that had learned the victim's digest emits
+ *     mesh.staleness.pruned naming the victim;
+ *  4. then a probe round on each of the victim's topics is delivered to every healthy
+ *     subscriber (mesh.probe.delivered) — the overlay repaired around the hole.
+ * Deadline: idle timeout 30 s (connections) ‖ digest interval 2 s + staleness TTL 30 s +
+ * pruner interval 5 s (pruning) — the longer branch, 37 s — + probe round 5 s + slack 5 s = 47 s.
+ * Revert (after detection): respawn the victim with the same identity.
+ */
+import { emitted, failedAssertion, healthyNodes, meshesOf, nameOf, neighborsOf, passed, peersConnectedTo, prunedBy, ProbeRound } from './evidence.js';
+import { pickKillable } from './targets.js';
+import { T } from './timing.js';
+import type { ChaosWorld, Detector, Fault, Primitive } from './types.js';
+
+export const KILL_DEADLINE_MS = Math.max(T.idleTimeoutMs, T.digestIntervalMs + T.stalenessTtlMs + T.prunerIntervalMs) + 5_000 + T.slackMs;
+export const KILL_DEADLINE_FORMULA = 'max(idle 30 s, digest 2 s + TTL 30 s + pruner 5 s) + probe round 5 s + slack 5 s';
+
+export const killNode: Primitive = {
+  name: 'kill_node',
+  choose: (world, rng) => {
+    const targets = pickKillable(world, rng, 1);
+    return targets === null ? null : { targets, params: {} };
+  },
+  apply: (world, fault) => {
+    for (const id of fault.targets) world.cluster.host(id).kill();
+  },
+  revert: (world, fault) => {
+    for (const id of fault.targets) if (world.cluster.host(id).status === 'stopped') world.cluster.host(id).start();
+  },
+  revertPolicy: () => 'after-detection',
+  detector: (world, fault, appliedAtMs) => deathDetector(world, fault, appliedAtMs, KILL_DEADLINE_MS, KILL_DEADLINE_FORMULA),
+};
+
+/** The detector shared by KillNode and BurstKill: survivors notice every victim and repair. */
+export function deathDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number, deadlineMs: number, deadlineFormula: string): Detector {
+  const victims = fault.targets;
+  const q = world.cluster.telemetry.query;
+  // Who must notice, fixed at apply time from the spans emitted before it.
+  const mustDisconnect = new Map(victims.map((v) => [v, peersConnectedTo(world, v, appliedAtMs).filter((p) => !victims.includes(p))]));
+  const mustDropNeighbor = new Map(victims.map((v) => [v, neighborsOf(world, v, appliedAtMs).filter((n) => !victims.includes(n.nodeId))]));
+  const mustPrune = new Map(
+    victims.map((v) => [
+      v,
+      world.cluster.plans
+        .filter((p) => !victims.includes(p.nodeId) && q.first({ name: 'mesh.digest.learned', node: p.name, untilMs: appliedAtMs, attrs: { nodeId: v } }) !== undefined)
+        .map((p) => p.nodeId),
+    ]),
+  );
+  const meshes = [...new Set(victims.flatMap((v) => meshesOf(world, v)))].sort();
+  let round: ProbeRound | null = null;
+  return {
+    evidence: 'peers emit mesh.peer.disconnected, mesh.gossip.neighbor_down and mesh.staleness.pruned for each victim, then a probe reaches every survivor',
+    deadlineFormula,
+    deadlineMs,
+    poll: (nowMs) => {
+      const healthy = new Set(healthyNodes(world, victims));
+      const evidence = [];
+      for (const v of victims) {
+        if (world.cluster.host(v).status !== 'stopped') return failedAssertion(nowMs - appliedAtMs, `${nameOf(world, v)} came back before the mesh was seen to notice`);
+        for (const p of mustDisconnect.get(v)!) {
+          if (!healthy.has(p)) continue;
+          const s = emitted(world, p, 'mesh.peer.disconnected', appliedAtMs, { peerId: v });
+          if (s === undefined) return null;
+          evidence.push(s);
+        }
+        for (const n of mustDropNeighbor.get(v)!) {
+          if (!healthy.has(n.nodeId)) continue;
+          const s = emitted(world, n.nodeId, 'mesh.gossip.neighbor_down', appliedAtMs, { peerId: v, topic: n.topic });
+          if (s === undefined) return null;
+          evidence.push(s);
+        }
+        for (const p of mustPrune.get(v)!) {
+          if (!healthy.has(p)) continue;
+          const s = prunedBy(world, p, v, appliedAtMs);
+          if (s === undefined) return null;
+          evidence.push(s);
+        }
+      }
+      round ??= new ProbeRound(world, meshes, victims);
+      const r = round.poll(nowMs);
+      if (!r.done) return null;
+      return passed(nowMs - appliedAtMs, [...evidence, ...r.evidence]);
+    },
+  };
+}

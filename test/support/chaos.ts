@@ -1,0 +1,38 @@
+/**
+ * Helpers for chaos tests: run a battery scenario (optionally with a broken node variant) and
+ * read its single chaos event back from the report.
+ */
+import type { ChaosEventReport } from '../../src/primitives/engine.js';
+import type { NodeVariant } from '../../src/mesh/config.js';
+import { findScenario } from '../../src/scenario/registry.js';
+import { runScenario, type RunReport } from '../../src/scenario/runner.js';
+import type { Scenario } from '../../src/scenario/scenario.js';
+
+export interface ChaosRun {
+  readonly report: RunReport;
+  readonly events: readonly ChaosEventReport[];
+}
+
+export function chaosLog(report: RunReport): ChaosEventReport[] {
+  return ((report.chaos as { log?: ChaosEventReport[] } | undefined)?.log ?? []) as ChaosEventReport[];
+}
+
+export function scenarioNamed(name: string): Scenario {
+  const s = findScenario(name);
+  if (s === undefined) throw new Error(`no scenario ${name}`);
+  return s;
+}
+
+/** Run a named scenario; `variant` turns a repair path off on every node (a test double). */
+export function runChaos(name: string, seed: string, variant?: NodeVariant, patch: Partial<Scenario> = {}): ChaosRun {
+  const base = scenarioNamed(name);
+  const scenario: Scenario = { ...base, ...patch, ...(variant ? { variantOf: () => variant } : {}) };
+  const { report } = runScenario(scenario, seed);
+  return { report, events: chaosLog(report) };
+}
+
+/** A readable failure message: the verdicts and violations plus the replay command. */
+export function explain(run: ChaosRun): string {
+  const lines = run.events.map((e) => `#${e.id} ${e.primitive} [${e.targets.join(',')}] → ${e.verdict} ${e.message ?? ''} (waited ${e.waitedMs} ms)`);
+  return [...lines, ...run.report.violations.map((v) => `${v.check}: ${v.message}`), `replay: ${run.report.replay}`].join('\n');
+}
