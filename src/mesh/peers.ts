@@ -18,6 +18,9 @@ import type { CloseReason, Connection, Stream } from '../sim/network/index.js';
 import type { SpanContextRef } from '../sim/telemetry/index.js';
 import type { MeshNodeConfig } from './config.js';
 
+/** Echo replies one bi stream may hold back while its connection's send buffer is full. */
+const ECHO_QUEUE_BYTES_MAX = 1024 * 1024;
+
 export interface PeerInfo {
   readonly meshId: string;
   readonly nodeType: string;
@@ -228,15 +231,33 @@ export class PeerTable {
     if (frameKindOf(frame.tag) === 'control') this.listener.onControlFrame(peer, frame);
   }
 
-  /** Bi streams echo 0x11 frames back byte for byte; anything else is dropped with a span. */
+  /**
+   * Bi streams echo 0x11 frames back byte for byte; anything else is dropped with a span.
+   * Replies wait (bounded) for send-buffer room instead of being lost to backpressure; after a
+   * framing error the rest of the stream is ignored (one span, not one per chunk).
+   */
   private serveEcho(stream: Stream): void {
     const decoder = new FrameDecoder(FRAME_LIMIT_BI);
+    const replies: Uint8Array[] = [];
+    let queuedBytes = 0;
+    const flush = (): void => {
+      while (replies.length > 0) {
+        const result = stream.write(replies[0]);
+        if (!result.ok) {
+          if (result.reason === 'closed') replies.length = queuedBytes = 0;
+          return;
+        }
+        queuedBytes -= replies.shift()!.length;
+      }
+    };
+    stream.onDrain = flush;
     stream.onData = (bytes) => {
       decoder.push(bytes);
       for (let r = decoder.next(); r !== null; r = decoder.next()) {
         if (!r.ok) {
           this.ctx.telemetry.emit(this.ctx.identity.name, 'mesh.frame.decode_failed', { error: describeDecodeError(r.error) });
-          return;
+          stream.onData = () => {};
+          break;
         }
         if (r.value.tag !== TAG_ECHO) {
           this.ctx.telemetry.emit(this.ctx.identity.name, 'mesh.bi.unknown_tag', {
@@ -245,8 +266,15 @@ export class PeerTable {
           });
           continue;
         }
-        stream.write(encodeEcho(r.value.payload));
+        const reply = encodeEcho(r.value.payload);
+        if (queuedBytes + reply.length > ECHO_QUEUE_BYTES_MAX) {
+          this.framesDropped++;
+          continue;
+        }
+        replies.push(reply);
+        queuedBytes += reply.length;
       }
+      flush();
     };
   }
 
