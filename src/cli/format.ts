@@ -1,0 +1,101 @@
+/**
+ * Output of `meshsim run`: the compact text summary (a few aligned tables) and the one JSON
+ * object of `--json`. Both are adapters over the run report; this module computes nothing
+ * about the mesh itself and must not print (the caller writes the strings).
+ */
+import type { RunReport } from '../scenario/runner.js';
+
+/** A finished CLI run: the simulator's report plus what only the CLI knows. */
+export interface CliRunResult {
+  readonly report: RunReport;
+  readonly description: string;
+  /** Wall time around runScenario, ms (measured by the CLI, never by the core). */
+  readonly wallMs: number;
+  /** The exact command that reproduces this run. */
+  readonly replay: string;
+}
+
+export function speedup(result: CliRunResult): number {
+  return result.wallMs > 0 ? result.report.virtualMs / result.wallMs : 0;
+}
+
+/** The `--json` object: the report with wall time, speed-up and the CLI's replay command. */
+export function runJson(result: CliRunResult): Record<string, unknown> {
+  const { seed, scenario, verdict, ...rest } = result.report;
+  return {
+    seed,
+    scenario,
+    verdict,
+    ...rest,
+    wallMs: round(result.wallMs, 1),
+    speedup: round(speedup(result), 1),
+    replay: result.replay,
+  };
+}
+
+/** The text summary; the `seed:` line is printed by the caller before the run starts. */
+export function formatRunText(result: CliRunResult): string {
+  const { report } = result;
+  const out: string[] = [];
+  out.push(`scenario: ${report.scenario} (${result.description})`);
+  out.push('');
+  out.push(
+    table([
+      ['nodes', `${report.nodes.total} (${report.nodes.live} live)`],
+      ['connections', String(report.connections)],
+      ['broadcasts', String(report.probes.sent)],
+      ['deliveries', String(report.probes.deliveries)],
+      ['events', String(report.events)],
+      ['spans', String(report.spans)],
+      ['virtual time', `${(report.virtualMs / 1000).toFixed(3)} s`],
+      ['wall time', `${(result.wallMs / 1000).toFixed(3)} s`],
+      ['speed-up', `${Math.round(speedup(result))}x`],
+      ['trace digest', report.traceDigest],
+    ], ['l', 'l']),
+  );
+  out.push('', 'active view size per topic');
+  const topics = Object.keys(report.views).sort();
+  out.push(
+    table(
+      [
+        ['topic', 'subscribers', 'min', 'mean', 'max'],
+        ...topics.map((t) => {
+          const v = report.views[t]!;
+          return [t, String(v.subscribers), String(v.min), v.mean.toFixed(2), String(v.max)];
+        }),
+      ],
+      ['l', 'r', 'r', 'r', 'r'],
+    ),
+  );
+  out.push('', 'spans by name');
+  const names = Object.keys(report.spansByName).sort();
+  out.push(names.length === 0 ? '  (none)' : table(names.map((n) => [n, String(report.spansByName[n])]), ['l', 'r']));
+  out.push('');
+  if (report.verdict === 'pass') {
+    out.push('verdict: pass');
+  } else {
+    out.push(`verdict: FAIL (${report.violations.length} violation${report.violations.length === 1 ? '' : 's'})`);
+    for (const v of report.violations) out.push(`  ${v.check}: ${v.message}`);
+  }
+  out.push(`seed: ${report.seed}`);
+  out.push(`replay: ${result.replay}`);
+  return out.join('\n') + '\n';
+}
+
+/** Rows as aligned columns, indented by two spaces; `align` per column (default: left, then right). */
+export function table(rows: readonly (readonly string[])[], align?: readonly ('l' | 'r')[]): string {
+  const columns = Math.max(0, ...rows.map((r) => r.length));
+  const widths = Array.from({ length: columns }, (_, c) => Math.max(0, ...rows.map((r) => (r[c] ?? '').length)));
+  const sideOf = (c: number): 'l' | 'r' => align?.[c] ?? (c === 0 ? 'l' : 'r');
+  return rows
+    .map((r) => {
+      const cells = widths.map((w, c) => (sideOf(c) === 'l' ? (r[c] ?? '').padEnd(w) : (r[c] ?? '').padStart(w)));
+      return `  ${cells.join('  ')}`.trimEnd();
+    })
+    .join('\n');
+}
+
+function round(value: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}

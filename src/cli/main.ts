@@ -1,0 +1,77 @@
+/**
+ * The `meshsim` command line: wires commander and the subcommands (one file each) and owns
+ * error output. Bad usage — from commander or from our own checks (`UsageError`) — prints ONE
+ * line `meshsim: <problem>` on stderr and exits 2; it never shows a stack trace. Exit codes
+ * are set through process.exitCode so buffered stdout is flushed before the process ends.
+ *
+ * Extending: a new subcommand is a `register<Name>(program)` in its own file, added below.
+ * Register subcommands with `program.command(...)` so they inherit exitOverride and the output
+ * configuration.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import { EXIT_USAGE, UsageError, oneLine } from './errors.js';
+import { registerFrame } from './frame-command.js';
+import { registerList } from './list-command.js';
+import { registerRun } from './run-command.js';
+
+export function buildProgram(): Command {
+  const program = new Command('meshsim')
+    .description('deterministic in-process simulator of a HyParView + Plumtree gossip mesh')
+    .version(packageVersion(), '-V, --version')
+    .exitOverride()
+    .showSuggestionAfterError(true)
+    .configureOutput({
+      // Commander's own error text is replaced by ours (one line, `meshsim:` prefix) in main().
+      outputError: () => {},
+    });
+  registerRun(program);
+  registerList(program);
+  registerFrame(program);
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync([...argv], { from: 'user' });
+  } catch (e) {
+    process.exitCode = handleError(e);
+  }
+}
+
+function handleError(e: unknown): number {
+  if (e instanceof UsageError) {
+    process.stderr.write(`meshsim: ${oneLine(e.message)}\n`);
+    return e.exitCode;
+  }
+  if (e instanceof CommanderError) {
+    // Help and version were already printed; they are not errors.
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return 0;
+    // Missing subcommand: commander printed the help to stderr already.
+    if (e.code === 'commander.help') return EXIT_USAGE;
+    process.stderr.write(`meshsim: ${oneLine(e.message.replace(/^error: /, ''))}\n`);
+    return EXIT_USAGE;
+  }
+  // Anything else is a bug in the CLI itself: show everything.
+  process.stderr.write(`meshsim: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  return 70;
+}
+
+/** The version from the nearest package.json above this file (works from src/ and dist/). */
+function packageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let up = 0; up < 5; up++) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'meshsim' && typeof pkg.version === 'string') return pkg.version;
+    } catch {
+      // not here; keep walking up
+    }
+    dir = dirname(dir);
+  }
+  return 'unknown';
+}
+
+await main(process.argv.slice(2));

@@ -1,0 +1,131 @@
+/**
+ * `meshsim run`: resolve the scenario (registry name or JSON file), the seed (given, or picked
+ * from crypto randomness and printed first) and the options; run it; print the text summary or
+ * one JSON object; exit 0 on pass, 1 on a failed run. Wall time is measured here, around
+ * runScenario, because the core never reads a clock.
+ *
+ * Extending: new `run` options are declared in `registerRun` and parsed in `parseRunRequest`;
+ * other subcommands (replay, sweep) can reuse `executeRun` and the formatters.
+ */
+import { performance } from 'node:perf_hooks';
+import { Option, type Command } from 'commander';
+import { findScenario } from '../scenario/registry.js';
+import { replayCommand, runScenario } from '../scenario/runner.js';
+import type { Scenario } from '../scenario/scenario.js';
+import { parseDuration } from './duration.js';
+import { EXIT_FAIL, EXIT_PASS, fail, quoted } from './errors.js';
+import { type CliRunResult, formatRunText, runJson } from './format.js';
+import { isScenarioPath, loadScenarioFile } from './scenario-file.js';
+import { parseSeed, pickSeed } from './seed.js';
+
+export const DEFAULT_SCENARIO = 'default';
+export const TRACE_LEVELS = ['info', 'trace'] as const;
+export type CliTraceLevel = (typeof TRACE_LEVELS)[number];
+
+/** Raw option values as commander hands them over. */
+interface RunOptionValues {
+  readonly scenario: string;
+  readonly seed?: string;
+  readonly duration?: string;
+  readonly traceLevel?: CliTraceLevel;
+  readonly json?: boolean;
+}
+
+/** A validated request to run one scenario once. */
+export interface RunRequest {
+  readonly scenario: Scenario;
+  /** What the user typed for --scenario (a name or a file path); used in the replay command. */
+  readonly scenarioRef: string;
+  readonly seed: string;
+  readonly seedPicked: boolean;
+  readonly durationMs?: number;
+  readonly traceLevel?: CliTraceLevel;
+  readonly json: boolean;
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('run a scenario for a seed and print a summary (exit 0 pass, 1 fail, 2 bad usage)')
+    .option('--scenario <name|file>', 'scenario name (see `meshsim list`) or a JSON scenario file', DEFAULT_SCENARIO)
+    .option('--seed <n>', 'seed, a non-negative integer (default: picked at random and printed)')
+    .option('--duration <time>', "main phase length: 90s, 5m, 1500ms or seconds (default: the scenario's)")
+    .addOption(new Option('--trace-level <level>', 'record per-message TRACE spans too (default: the scenario\'s, usually info)').choices(TRACE_LEVELS))
+    .option('--json', 'print exactly one JSON object instead of the text summary')
+    .action((options: RunOptionValues) => {
+      process.exitCode = runAction(parseRunRequest(options));
+    });
+}
+
+export function parseRunRequest(options: RunOptionValues): RunRequest {
+  const scenarioRef = options.scenario;
+  const scenario = resolveScenario(scenarioRef);
+  let seed: string;
+  const seedPicked = options.seed === undefined;
+  if (options.seed === undefined) {
+    seed = pickSeed();
+  } else {
+    const parsed = parseSeed(options.seed);
+    seed = parsed.ok ? parsed.seed : fail(parsed.error);
+  }
+  let durationMs: number | undefined;
+  if (options.duration !== undefined) {
+    const parsed = parseDuration(options.duration);
+    durationMs = parsed.ok ? parsed.ms : fail(`--duration: ${parsed.error}`);
+  }
+  return { scenario, scenarioRef, seed, seedPicked, durationMs, traceLevel: options.traceLevel, json: options.json === true };
+}
+
+export function resolveScenario(ref: string): Scenario {
+  if (isScenarioPath(ref)) return loadScenarioFile(ref);
+  return findScenario(ref) ?? fail(`unknown scenario ${quoted(ref)} (run \`meshsim list\` to see the scenarios)`);
+}
+
+/** Runs the request and measures wall time; a crash inside the simulator is left to the caller. */
+export function executeRun(request: RunRequest): CliRunResult {
+  const startMs = performance.now();
+  const { report } = runScenario(request.scenario, request.seed, { durationMs: request.durationMs, traceLevel: request.traceLevel });
+  const wallMs = performance.now() - startMs;
+  return { report, description: request.scenario.description, wallMs, replay: replayFor(request) };
+}
+
+/** The exact command that reproduces a request (file scenarios replay by path). */
+export function replayFor(request: RunRequest): string {
+  const base = replayCommand(shellWord(request.scenarioRef), request.seed, request.durationMs);
+  return request.traceLevel === undefined ? base : `${base} --trace-level ${request.traceLevel}`;
+}
+
+function runAction(request: RunRequest): number {
+  // Printed before the run so the seed is known even if the run never finishes.
+  if (!request.json) process.stdout.write(`seed: ${request.seed}\n`);
+  let result: CliRunResult;
+  try {
+    result = executeRun(request);
+  } catch (e) {
+    return reportCrash(request, e);
+  }
+  process.stdout.write(request.json ? `${JSON.stringify(runJson(result))}\n` : formatRunText(result));
+  return result.report.verdict === 'pass' ? EXIT_PASS : EXIT_FAIL;
+}
+
+/**
+ * An exception from the simulator is a bug it found (an assertion), so it is a failed run with
+ * a replay command — and, unlike bad usage, its stack goes to stderr for whoever fixes it.
+ */
+function reportCrash(request: RunRequest, error: unknown): number {
+  const message = error instanceof Error ? error.message : String(error);
+  const replay = replayFor(request);
+  if (request.json) {
+    const crash = { seed: request.seed, scenario: request.scenario.name, verdict: 'fail', violations: [{ check: 'crash', message }], replay };
+    process.stdout.write(`${JSON.stringify(crash)}\n`);
+  } else {
+    process.stdout.write(`verdict: FAIL (the simulator crashed)\n  crash: ${message}\nreplay: ${replay}\n`);
+  }
+  if (error instanceof Error && error.stack !== undefined) process.stderr.write(`${error.stack}\n`);
+  return EXIT_FAIL;
+}
+
+/** Quote a word for a POSIX shell only when it needs it. */
+function shellWord(word: string): string {
+  return /^[A-Za-z0-9_./:=@%+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
