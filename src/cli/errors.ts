@@ -1,12 +1,14 @@
 /**
  * CLI errors: a `UsageError` carries the exit code and a one-line message; `main` prints it as
  * `meshsim: <message>` on stderr and never shows a stack trace for it. Exit codes: 0 pass,
- * 1 failed run (or a frame that does not decode), 2 bad usage. This module must not print.
+ * 1 failed run (or a frame that does not decode), 2 bad usage, 70 a bug in the CLI. This module must not print.
  */
 
 export const EXIT_PASS = 0;
 export const EXIT_FAIL = 1;
 export const EXIT_USAGE = 2;
+/** A bug in the CLI itself (sysexits EX_SOFTWARE); its stack is printed. */
+export const EXIT_INTERNAL = 70;
 
 export class UsageError extends Error {
   constructor(message: string, readonly exitCode: number = EXIT_USAGE) {

@@ -6,13 +6,14 @@
  *
  * Extending: a new subcommand is a `register<Name>(program)` in its own file, added below.
  * Register subcommands with `program.command(...)` so they inherit exitOverride and the output
- * configuration.
+ * configuration. Importing this module runs the CLI (bin/meshsim.js relies on that); tests
+ * spawn the built binary instead of importing it.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { EXIT_USAGE, UsageError, oneLine } from './errors.js';
+import { EXIT_INTERNAL, EXIT_USAGE, UsageError, oneLine } from './errors.js';
 import { registerFrame } from './frame-command.js';
 import { registerList } from './list-command.js';
 import { registerRun } from './run-command.js';
@@ -56,7 +57,7 @@ function handleError(e: unknown): number {
   }
   // Anything else is a bug in the CLI itself: show everything.
   process.stderr.write(`meshsim: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  return 70;
+  return EXIT_INTERNAL;
 }
 
 /** The version from the nearest package.json above this file (works from src/ and dist/). */
