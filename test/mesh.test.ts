@@ -1,0 +1,163 @@
+/**
+ * Mesh acceptance (SPEC §6: `mesh-five-types-present`, `gossip-swarm-forms`,
+ * `gossip-mesh-to-mesh`). Goal: each named scenario passes for fixed seeds, and the mesh really
+ * did what the name says, judged by an assertion of our own over the nodes' spans rather than by
+ * the scenario's checker alone. Canaries prove the checker can fail: a run whose digests never
+ * flow must fail `digests-known`, a topology without bridges must fail the five-types check, and
+ * an active view broken by hand must fail `views-symmetric`.
+ * Method: `runScenario` from the registry (the 18-node scenarios for one seed to keep the suite
+ * fast, the small swarm for three); a failure message lists the violations and the replay command.
+ */
+import { describe, expect, it } from 'vitest';
+import { checkLiveness, checkViews } from '../src/scenario/checker.js';
+import type { Cluster } from '../src/scenario/cluster.js';
+import { GOSSIP_SWARM_MIN_DIGESTS, GOSSIP_SWARM_WINDOW_MS, MESH_TO_MESH_DEADLINE_MS, SWARM_TOPOLOGY } from '../src/scenario/mesh-scenarios.js';
+import { findScenario } from '../src/scenario/registry.js';
+import { runScenario, type RunOutcome, type RunReport } from '../src/scenario/runner.js';
+import type { Scenario } from '../src/scenario/scenario.js';
+
+function explain(report: RunReport): string {
+  const lines = report.violations.map((v) => `  [${v.check}] ${v.message}`);
+  return `${report.scenario} seed ${report.seed}: ${report.verdict}\n${lines.join('\n')}\nreplay: ${report.replay}`;
+}
+
+function scenario(name: string): Scenario {
+  const s = findScenario(name);
+  if (s === undefined) throw new Error(`scenario ${name} is not registered`);
+  return s;
+}
+
+function runPassing(name: string, seed: string): RunOutcome {
+  const outcome = runScenario(scenario(name), seed);
+  expect(outcome.report.verdict, explain(outcome.report)).toBe('pass');
+  return outcome;
+}
+
+function countBy<T>(items: readonly T[], key: (t: T) => string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const item of items) out[key(item)] = (out[key(item)] ?? 0) + 1;
+  return out;
+}
+
+/** Node name → plan, for reading spans. */
+function plansByName(cluster: Cluster) {
+  return new Map(cluster.plans.map((p) => [p.name, p]));
+}
+
+/** The swarm exchanged enough digests by 34 s, every member took part and learned every other. */
+function swarmFormed(cluster: Cluster): void {
+  const q = cluster.telemetry.query;
+  const four = cluster.plans.filter((p) => p.role !== 'observer');
+  expect(four.map((p) => p.role).sort()).toEqual(['broker', 'compute', 'gateway', 'registry']);
+  let digests = 0;
+  for (const p of four) {
+    const received = q.find({ name: 'mesh.gossip.received', node: p.name, untilMs: GOSSIP_SWARM_WINDOW_MS }).length;
+    const probes = q.find({ name: 'mesh.probe.delivered', node: p.name, untilMs: GOSSIP_SWARM_WINDOW_MS }).length;
+    // Every node takes part, not just a loud few: at least a fifth of an even share each.
+    expect(received - probes, `${p.name} received ${received - probes} digests`).toBeGreaterThanOrEqual(GOSSIP_SWARM_MIN_DIGESTS / 4 / 5);
+    digests += received - probes;
+    // Each node learned the digest of every other swarm member (observer included) in time.
+    const learned = new Set(q.find({ name: 'mesh.digest.learned', node: p.name, untilMs: GOSSIP_SWARM_WINDOW_MS }).map((s) => s.attrs.nodeId));
+    const others = cluster.plans.filter((o) => o !== p).map((o) => o.nodeId);
+    expect(others.filter((id) => !learned.has(id)), `${p.name} never learned these digests`).toEqual([]);
+  }
+  expect(digests).toBeGreaterThanOrEqual(GOSSIP_SWARM_MIN_DIGESTS);
+}
+
+describe('mesh scenarios', () => {
+  it('mesh-five-types-present', () => {
+    const { cluster } = runPassing('mesh-five-types-present', '1');
+    const ready = cluster.telemetry.query.find({ name: 'mesh.node.ready' });
+    // Nobody restarted in a fault-free run: exactly one ready span per planned node.
+    expect(countBy(ready, (s) => String(s.attrs.nodeType))).toEqual({
+      observer: 1,
+      gateway: 4,
+      broker: 4,
+      compute: 4,
+      registry: 4,
+      bridge: 2,
+    });
+    const plans = plansByName(cluster);
+    expect(new Set(ready.map((s) => s.node))).toEqual(new Set(plans.keys()));
+    for (const s of ready) {
+      const plan = plans.get(s.node)!;
+      expect([s.attrs.nodeId, s.attrs.nodeName, s.attrs.meshId]).toEqual([plan.nodeId, plan.name, plan.meshId]);
+      expect(s.endMs).toBe(plan.bootAtMs); // ready at boot, 50 ms apart
+    }
+    expect(countBy(ready, (s) => String(s.attrs.meshId))).toEqual({ admin: 1, 'mesh-a': 8, 'mesh-b': 8, bridge: 2 });
+  });
+
+  it('gossip-swarm-forms', () => {
+    for (const seed of ['1', '2', '3']) swarmFormed(runPassing('gossip-swarm-forms', seed).cluster);
+  });
+
+  it('gossip-mesh-to-mesh', () => {
+    const { cluster } = runPassing('gossip-mesh-to-mesh', '1');
+    const q = cluster.telemetry.query;
+    const plans = plansByName(cluster);
+    const nameOf = new Map(cluster.plans.map((p) => [p.nodeId, p.name]));
+    const cross = q.find({ name: 'mesh.cross.peer_connected', untilMs: MESH_TO_MESH_DEADLINE_MS });
+    const pairs = new Set<string>();
+    for (const s of cross) {
+      const own = plans.get(s.node)!;
+      const peer = plans.get(nameOf.get(String(s.attrs.peerId))!)!;
+      // The span states the truth about both ends.
+      expect([s.attrs.ownMeshId, s.attrs.peerMeshId, s.attrs.peerNodeType]).toEqual([own.meshId, peer.meshId, peer.role]);
+      expect(peer.meshId).not.toBe(own.meshId);
+      // It continues the trace of the peer's connected span, carried in the Hello frame.
+      const parent = q.find({ name: 'mesh.peer.connected', node: peer.name, attrs: { peerId: own.nodeId } }).find((c) => c.spanId === s.parentSpanId);
+      expect(parent, `${s.node} cross span has no parent at ${peer.name}`).toBeDefined();
+      expect(parent!.traceId).toBe(s.traceId);
+      pairs.add(`${own.name}>${peer.name}`);
+    }
+    // Detected at both ends: every a>b has its b>a.
+    const oneSided = [...pairs].filter((p) => !pairs.has(p.split('>').reverse().join('>')));
+    expect(oneSided).toEqual([]);
+    // Every node dials the observer first (its seed), and the observer's mesh differs from all.
+    const observer = cluster.plans.find((p) => p.role === 'observer')!;
+    for (const p of cluster.plans) if (p !== observer) expect(pairs.has(`${p.name}>${observer.name}`), p.name).toBe(true);
+    // Bridges reach into both service meshes.
+    for (const bridge of cluster.plans.filter((p) => p.role === 'bridge')) {
+      const meshes = new Set([...pairs].filter((x) => x.startsWith(`${bridge.name}>`)).map((x) => plans.get(x.split('>')[1])!.meshId));
+      expect(meshes.has('mesh-a') && meshes.has('mesh-b'), `${bridge.name} saw ${[...meshes].join(',')}`).toBe(true);
+    }
+  });
+});
+
+describe('canaries: the checker can fail', () => {
+  it('digests that never flow fail digests-known, and the report carries the replay command', () => {
+    const broken: Scenario = {
+      ...scenario('default'),
+      node: { digestIntervalMs: 10 ** 9 },
+      durationMs: 10_000,
+      healWindowMs: 10_000,
+    };
+    const { report } = runScenario(broken, '1');
+    expect(report.verdict, explain(report)).toBe('fail');
+    expect(report.violations.map((v) => v.check)).toContain('digests-known');
+    expect(report.replay).toContain('--seed 1');
+    expect(explain(report)).toContain('[digests-known]');
+  });
+
+  it('a layout without bridges fails the five-types check', () => {
+    const broken: Scenario = { ...scenario('mesh-five-types-present'), topology: SWARM_TOPOLOGY };
+    const { report } = runScenario(broken, '1');
+    expect(report.verdict).toBe('fail');
+    expect(report.violations.filter((v) => v.check === 'five-types-present').map((v) => v.message)).toContain('no mesh.node.ready span of type bridge');
+  });
+
+  it('an active view broken by hand fails views-symmetric', () => {
+    const { cluster } = runPassing('gossip-swarm-forms', '1');
+    expect(checkViews(cluster)).toEqual([]);
+    const a = cluster.plans.find((p) => p.role === 'gateway')!;
+    const active = cluster.app(a.nodeId)!.topicState('mesh-a')!.hyparview.active;
+    expect(active.length).toBeGreaterThan(0);
+    const b = active[0];
+    active.splice(0, 1); // a forgets b; b still holds a
+    const violations = checkViews(cluster);
+    expect(violations).toContainEqual({ check: 'views-symmetric', message: `mesh-a: ${cluster.nameOf(b)} → ${a.name} is not returned` });
+    expect(checkLiveness(cluster, []).map((v) => v.check)).toContain('views-symmetric');
+    active.unshift(b);
+    expect(checkViews(cluster)).toEqual([]);
+  });
+});
