@@ -253,18 +253,21 @@ export class Connection {
 
   private checkDrain(): void {
     if (this.drainWaiters.length === 0) return;
-    const freeBytes = this.wire.config.sendBufferBytes - this.bufferedBytes;
-    const waiting: Stream[] = [];
-    for (const s of this.drainWaiters) {
+    // Detach the list first: when the owner runs callbacks synchronously, an onDrain may write
+    // until backpressure again and re-register its stream while we are still iterating (which
+    // used to re-visit it forever). Free space is re-read per stream for the same reason.
+    const candidates = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const s of candidates) {
+      const freeBytes = this.wire.config.sendBufferBytes - this.bufferedBytes;
       if (this.bufferedBytes === 0 || freeBytes >= s.drainNeedBytes) {
         s.waitingDrain = false;
         s.drainNeedBytes = 0;
         this.notify(() => s.onDrain());
       } else {
-        waiting.push(s);
+        this.drainWaiters.push(s);
       }
     }
-    this.drainWaiters = waiting;
   }
 
   private onIdleTimer(): void {

@@ -1,0 +1,23 @@
+/**
+ * Prints the default scenario's trace digest for a few seeds (5 virtual minutes each), so an
+ * optimization can be checked for "no observable change": the digests before and after must be
+ * equal. Usage: `node dist/bench/digests.js [seeds...]` (default seeds 1 2 3).
+ * Benchmark tooling only: it may read the wall clock; nothing in src/ imports it.
+ */
+import { findScenario } from '../src/scenario/registry.js';
+import { runScenario } from '../src/scenario/runner.js';
+
+const DURATION_MS = 300_000;
+
+const seeds = process.argv.length > 2 ? process.argv.slice(2) : ['1', '2', '3'];
+const scenario = findScenario('default');
+if (scenario === undefined) throw new Error('no default scenario');
+for (const seed of seeds) {
+  const startedMs = performance.now();
+  const { report } = runScenario(scenario, seed, { durationMs: DURATION_MS });
+  const wallMs = performance.now() - startedMs;
+  console.log(
+    `seed ${seed} digest ${report.traceDigest} events ${report.events} spans ${report.spans} ` +
+      `verdict ${report.verdict} wall ${wallMs.toFixed(0)} ms`,
+  );
+}

@@ -1,0 +1,27 @@
+/**
+ * `npm run bench`: runs every benchmark section in turn and prints one table per section.
+ * To add a section, write bench/<name>.ts exporting `run(): Row[]` and list it below.
+ * `node dist/bench/main.js scheduler network` runs only the named sections.
+ */
+import { run as runNetwork } from './network.js';
+import { run as runScenario } from './scenario.js';
+import { run as runScheduler } from './scheduler.js';
+import { type Row, section } from './table.js';
+
+const SECTIONS: readonly { readonly name: string; readonly title: string; readonly run: () => Row[] }[] = [
+  { name: 'scheduler', title: 'Scheduler throughput (1M events)', run: runScheduler },
+  { name: 'network', title: 'Network message throughput (200k frames, one uni stream)', run: runNetwork },
+  { name: 'scenario', title: 'Default scenario, 5 virtual minutes, 18 nodes', run: runScenario },
+];
+
+const wanted = process.argv.slice(2);
+const unknown = wanted.filter((w) => !SECTIONS.some((s) => s.name === w));
+if (unknown.length > 0) {
+  console.error(`unknown section(s): ${unknown.join(', ')}; known: ${SECTIONS.map((s) => s.name).join(', ')}`);
+  process.exit(2);
+}
+console.log(`meshsim bench — node ${process.version}, ${new Date().toISOString()}`);
+for (const s of SECTIONS) {
+  if (wanted.length > 0 && !wanted.includes(s.name)) continue;
+  section(s.title, s.run());
+}
