@@ -102,6 +102,14 @@ export class PeerTable {
     this.dial(peer, done);
   }
 
+  /** Open a bi stream to `peer` on its newest connection, dialing first if needed (null: unreachable). */
+  openBi(peer: string, done: (stream: Stream | null) => void): void {
+    this.connect(peer, (ok) => {
+      const conn = ok ? newest(this.link(peer)) : undefined;
+      done(conn === undefined ? null : conn.openBi());
+    });
+  }
+
   accept(conn: Connection): void {
     this.register(conn);
   }

@@ -79,6 +79,7 @@ export class ChaosEngine implements RunExtension {
       nowMs: () => ctx.cluster.scheduler.nowMs,
       probe: (meshId, origin) => ctx.probe(meshId, origin),
       isFaulted: (nodeId) => this.isFaulted(nodeId),
+      isProtected: (nodeId) => ctx.protectedNodes.has(nodeId),
     };
   }
 

@@ -1,6 +1,6 @@
 /**
  * Target choosers shared by primitives. They draw only from the primitive's own stream and
- * skip nodes under another fault, the observer (the universal seed), and — for destructive
+ * skip nodes under another fault, nodes the scenario protects, the observer (the universal seed), and — for destructive
  * primitives — the last live node of a role (SPEC §6: every role stays alive).
  */
 import { OBSERVER_ROLE } from '../scenario/topology.js';
@@ -11,7 +11,7 @@ import type { ChaosWorld } from './types.js';
 export function candidates(world: ChaosWorld): string[] {
   const { cluster } = world;
   return cluster.plans
-    .filter((p) => p.role !== OBSERVER_ROLE && cluster.host(p.nodeId).status === 'running' && !world.isFaulted(p.nodeId))
+    .filter((p) => p.role !== OBSERVER_ROLE && cluster.host(p.nodeId).status === 'running' && !world.isFaulted(p.nodeId) && !world.isProtected(p.nodeId))
     .map((p) => p.nodeId);
 }
 

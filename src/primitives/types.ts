@@ -53,6 +53,8 @@ export interface ChaosWorld {
   probe(meshId: string, originNodeId?: string): ProbeRecord | null;
   /** Nodes under another active fault; choosers avoid them, detectors may discount them. */
   isFaulted(nodeId: string): boolean;
+  /** Nodes the scenario's own workload depends on (e.g. a flood's client and server); choosers avoid them. */
+  isProtected(nodeId: string): boolean;
 }
 
 /** The outcome of one poll: still waiting (null), or a verdict with the spans that decided it. */

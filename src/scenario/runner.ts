@@ -58,7 +58,7 @@ export function runScenario(scenario: Scenario, seed: string, options: RunOption
     variantOf: scenario.variantOf,
   });
   const probes = new ProbeWorkload(cluster);
-  const ctx: RunContext = { scenario, seed, cluster, mainEndMs: durationMs, probe: (meshId, origin) => probes.probe(meshId, origin) };
+  const ctx: RunContext = { scenario, seed, cluster, mainEndMs: durationMs, probe: (meshId, origin) => probes.probe(meshId, origin), protectedNodes: new Set() };
   const extensions: RunExtension[] = (scenario.extensions ?? []).map((make) => make(ctx));
   const violations = new ViolationLog();
   const { scheduler } = cluster;

@@ -45,6 +45,8 @@ export interface RunContext {
    * arrived is evidence the nodes emit (`mesh.probe.delivered`).
    */
   probe(meshId: string, originNodeId?: string): ProbeRecord | null;
+  /** Node ids the scenario's workloads depend on; chaos does not target them. Extensions may add. */
+  readonly protectedNodes: Set<string>;
 }
 
 /** A pluggable part of a run (e.g. the chaos engine). */
