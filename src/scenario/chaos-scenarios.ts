@@ -58,8 +58,35 @@ const BATTERY: Scenario[] = [
   batteryScenario('lossy-link-25pct', 'lossy_link', { lossPct: 25 }),
 ];
 
-/** Battery scenarios whose primitive is implemented. */
-export const CHAOS_BATTERY: Scenario[] = BATTERY.filter((s) => s.extensions !== undefined && batteryPrimitives(s).every(isImplemented));
+/** The soak's pool (SPEC §6). */
+export const SOAK_POOL: readonly PrimitiveName[] = [
+  'burst_kill',
+  'clock_skew',
+  'disk_full',
+  'kill_node',
+  'lossy_link',
+  'nat_shift',
+  'restart_node',
+  'slow_link',
+  'wedge_node',
+];
+
+/** Soak: one primitive from the 9-primitive pool every 10 s, 15 % flake budget (SPEC §6). */
+export function soakScenario(name: string, durationMs: number, flakeBudgetPct = 15): Scenario {
+  BATTERY_PRIMITIVE.set(name, [...SOAK_POOL]);
+  return {
+    name,
+    description: `a primitive from the 9-primitive pool every 10 s for ${durationMs / 60_000} min on the default layout, roles kept alive, ${flakeBudgetPct} % flake budget`,
+    topology: DEFAULT_TOPOLOGY,
+    durationMs,
+    extensions: [chaosExtension({ soak: { pool: SOAK_POOL, intervalMs: 10_000 }, flakeBudgetPct })],
+  };
+}
+
+const SOAKS: Scenario[] = [soakScenario('chaos-soak-9prim-1min', 60_000), soakScenario('chaos-soak-9prim-5min', 300_000)];
+
+/** Battery and soak scenarios whose primitives are all implemented. */
+export const CHAOS_BATTERY: Scenario[] = [...BATTERY, ...SOAKS].filter((s) => batteryPrimitives(s).every(isImplemented));
 
 function batteryPrimitives(s: Scenario): PrimitiveName[] {
   return BATTERY_PRIMITIVE.get(s.name) ?? [];
