@@ -1,6 +1,7 @@
 /**
  * Registration of the links primitives (one file per primitive; this list only names them).
  */
+import { partitionPair } from './partition-pair.js';
 import type { Primitive } from './types.js';
 
-export const LINKS_PRIMITIVES: readonly Primitive[] = [];
+export const LINKS_PRIMITIVES: readonly Primitive[] = [partitionPair];

@@ -1,0 +1,126 @@
+/**
+ * PartitionPair: two connected nodes cannot reach each other (both link directions blocked)
+ * for `durationMs`, then the link is repaired.
+ *
+ * Evidence (spans after apply):
+ *  1. during the partition, a probe from each end on a topic they share is delivered at the
+ *     other end (mesh.probe.delivered) by a third node and before the repair — traffic found
+ *     another path (Plumtree eager push or IHave/Graft repair around the dead link);
+ *  2. after the repair, a probe round on every topic of the pair reaches every healthy
+ *     subscriber (no lasting loss).
+ * A partition-time probe that reached the other end only across the healed link (from the other
+ * end, or after the repair) contradicts (1): failed_assertion.
+ * Deadline: durationMs + probe round 5 s + slack 5 s. (Default durations 10–20 s stay below the
+ * idle timeout 30 s, so the pair's own connection survives; longer overrides are allowed.)
+ * Revert (after durationMs): repair both directions — idempotent.
+ * Must not judge from the network's own state: only node spans decide.
+ */
+import { failedAssertion, meshesOf, nameOf, passed, ProbeRound } from './evidence.js';
+import { candidates, intParam } from './targets.js';
+import { T } from './timing.js';
+import type { ProbeRecord } from '../scenario/checker.js';
+import type { SimRng } from '../sim/rng.js';
+import type { SpanRecord } from '../sim/telemetry/index.js';
+import type { ChaosWorld, Detection, Fault, Primitive } from './types.js';
+
+export const PARTITION_PAIR_DURATION_MS_MIN = 10_000;
+export const PARTITION_PAIR_DURATION_MS_MAX = 20_000;
+/** Probe round after the repair (ProbeRound resend period). */
+const PROBE_ROUND_MS = 5_000;
+export const PARTITION_PAIR_DEADLINE_FORMULA = 'durationMs + probe round 5 s + slack 5 s';
+
+export const partitionPair: Primitive = {
+  name: 'partition_pair',
+  choose: (world, rng, overrides) => {
+    const pair = pickNeighborPair(world, rng);
+    if (pair === null) return null;
+    const durationMs = intParam(overrides, 'durationMs', rng, PARTITION_PAIR_DURATION_MS_MIN, PARTITION_PAIR_DURATION_MS_MAX);
+    return { targets: pair, params: { durationMs } };
+  },
+  apply: (world, fault) => {
+    const [a, b] = fault.targets;
+    world.cluster.network.partition(a, b);
+  },
+  revert: (world, fault) => {
+    const [a, b] = fault.targets;
+    world.cluster.network.repair(a, b);
+  },
+  revertPolicy: (fault) => ({ afterMs: durationOf(fault) }),
+  detector: (world, fault, appliedAtMs) => {
+    const [a, b] = fault.targets;
+    const healAtMs = appliedAtMs + durationOf(fault);
+    const topic = sharedMeshes(world, a, b)[0];
+    const meshes = [...new Set([...meshesOf(world, a), ...meshesOf(world, b)])].sort();
+    const crossing: { from: string; to: string; probe: ProbeRecord | null }[] = [
+      { from: a, to: b, probe: null },
+      { from: b, to: a, probe: null },
+    ];
+    let round: ProbeRound | null = null;
+    const evidence: SpanRecord[] = [];
+    return {
+      evidence: 'during the partition a probe from each end reaches the other through a third node (mesh.probe.delivered); after repair a probe round reaches every subscriber',
+      deadlineFormula: PARTITION_PAIR_DEADLINE_FORMULA,
+      deadlineMs: durationOf(fault) + PROBE_ROUND_MS + T.slackMs,
+      poll: (nowMs): Detection | null => {
+        const waitedMs = nowMs - appliedAtMs;
+        if (nowMs < healAtMs) {
+          // Send each crossing probe once, while the link is down.
+          for (const c of crossing) if (c.probe === null && topic !== undefined && isRunning(world, c.from)) c.probe = world.probe(topic, c.from);
+          return null;
+        }
+        if (evidence.length === 0) {
+          for (const c of crossing) {
+            if (c.probe === null || !isRunning(world, c.to)) continue; // an end went down under another fault
+            const got = deliveredAt(world, c.probe, c.to);
+            if (got === undefined || got.endMs >= healAtMs || got.attrs.from === c.from) {
+              return failedAssertion(waitedMs, `probe ${nameOf(world, c.from)}→${nameOf(world, c.to)} sent during the partition found no other path (${got === undefined ? 'not delivered' : `delivered from ${nameOf(world, String(got.attrs.from))} at ${got.endMs} ms`})`, got === undefined ? [] : [got]);
+            }
+            evidence.push(got);
+          }
+        }
+        round ??= new ProbeRound(world, meshes);
+        const r = round.poll(nowMs);
+        if (!r.done) return null;
+        return passed(waitedMs, [...evidence, ...r.evidence]);
+      },
+    };
+  },
+};
+
+function durationOf(fault: Fault): number {
+  const d = fault.params.durationMs;
+  return typeof d === 'number' ? d : PARTITION_PAIR_DURATION_MS_MIN;
+}
+
+/** Up and processing (the pair itself counts as faulted while partitioned, so no healthyNodes here). */
+export function isRunning(world: ChaosWorld, nodeId: string): boolean {
+  return world.cluster.host(nodeId).status === 'running';
+}
+
+/** The delivery span of `probe` at node `at`, if any. */
+export function deliveredAt(world: ChaosWorld, probe: ProbeRecord, at: string): SpanRecord | undefined {
+  return world.cluster.telemetry.query.first({ name: 'mesh.probe.delivered', node: nameOf(world, at), sinceMs: probe.sentAtMs, attrs: { probeId: probe.probeId } });
+}
+
+/** Topics both nodes subscribe to, sorted. */
+export function sharedMeshes(world: ChaosWorld, a: string, b: string): string[] {
+  const mb = meshesOf(world, b);
+  return meshesOf(world, a).filter((m) => mb.includes(m)).sort();
+}
+
+/**
+ * Two candidate nodes that are overlay neighbours right now (b in a's active view on a shared
+ * topic) — a link the mesh actually uses. Null when no such pair exists.
+ */
+export function pickNeighborPair(world: ChaosWorld, rng: SimRng): [string, string] | null {
+  const pool = candidates(world);
+  for (const a of rng.shuffle([...pool])) {
+    const app = world.cluster.app(a);
+    if (app === undefined) continue;
+    const peers = [...new Set(meshesOf(world, a).flatMap((m) => app.activeView(m)))].filter((b) => pool.includes(b)).sort();
+    if (peers.length === 0) continue;
+    const b = rng.pick(peers);
+    return world.cluster.plan(a).index < world.cluster.plan(b).index ? [a, b] : [b, a];
+  }
+  return null;
+}
