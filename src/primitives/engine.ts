@@ -2,14 +2,15 @@
  * The chaos engine: fires primitives on a schedule (explicit, random, or a soak that fires one
  * every interval), applies them, polls their detectors until a verdict or the deadline, reverts
  * them, and records each event as `chaos.primitive.applied|detected|reverted` spans in one trace
- * (detected links to the evidence spans). It plugs into a run as a RunExtension.
+ * (detected links to the evidence spans and has one `chaos.primitive.evidence` child per linked
+ * evidence span, emitted on the evidence node). It plugs into a run as a RunExtension.
  * It never judges recovery itself: verdicts come from the primitives' detectors.
  */
 import type { RunContext, RunExtension } from '../scenario/scenario.js';
 import type { Violation } from '../scenario/checker.js';
 import type { SimRng } from '../sim/rng.js';
 import { HARNESS_NODE, type SpanContextRef, type SpanRecord } from '../sim/telemetry/index.js';
-import { primitiveByName } from './registry.js';
+import { isImplemented, primitiveByName } from './registry.js';
 import { DETECTOR_POLL_MS } from './timing.js';
 import type { ChaosWorld, Detector, Fault, ParamValue, Primitive, PrimitiveName, Verdict } from './types.js';
 
@@ -88,7 +89,7 @@ export class ChaosEngine implements RunExtension {
     for (const plan of this.config.events ?? []) s.at(plan.atMs, () => this.fire(plan));
     const random = this.config.random;
     if (random !== undefined && random.count > 0) {
-      const pool = random.pool ?? DEFAULT_RANDOM_POOL;
+      const pool = random.pool ?? DEFAULT_RANDOM_POOL.filter(isImplemented);
       const lo = Math.min(10_000, this.ctx.mainEndMs);
       const hi = Math.max(lo, this.ctx.mainEndMs - 5_000);
       const times = Array.from({ length: random.count }, () => this.rng.rangeInclusive(lo, hi)).sort((a, b) => a - b);
@@ -108,9 +109,23 @@ export class ChaosEngine implements RunExtension {
     }
   }
 
-  /** End of the main phase: revert whatever is still applied; pending detectors keep polling. */
+  /**
+   * End of the main phase: revert faults with a fixed duration that are still applied. Faults
+   * reverted after detection (kills) stay until their detector settles; the runner waits for
+   * `settled()` before the heal window.
+   */
   finish(): void {
-    for (const e of this.events) if (e.revertedAtMs === null) this.revert(e);
+    for (const e of this.events) if (e.revertedAtMs === null && e.primitive.revertPolicy(e.fault) !== 'after-detection') this.revert(e);
+  }
+
+  /** True once every detection has a verdict and every fault is reverted. */
+  settled(): boolean {
+    return this.events.every((e) => e.verdict !== null && e.revertedAtMs !== null);
+  }
+
+  /** The latest deadline of a pending detection, ms of virtual time (0 when none). */
+  pendingUntilMs(): number {
+    return Math.max(0, ...this.events.filter((e) => e.verdict === null).map((e) => e.appliedAtMs + e.detector.deadlineMs));
   }
 
   violations(): Violation[] {
@@ -213,7 +228,8 @@ export class ChaosEngine implements RunExtension {
   private settle(e: ActiveEvent, verdict: Verdict, evidence: readonly SpanRecord[]): void {
     e.verdict = verdict;
     e.evidence = evidence;
-    this.ctx.cluster.telemetry.emit(
+    const linked = evidence.slice(0, EVIDENCE_LINKS_MAX);
+    const detected = this.ctx.cluster.telemetry.emit(
       HARNESS_NODE,
       'chaos.primitive.detected',
       {
@@ -222,8 +238,20 @@ export class ChaosEngine implements RunExtension {
         waitedMs: verdict.waitedMs,
         ...(verdict.result === 'failed_assertion' ? { message: verdict.message } : {}),
       },
-      { parent: e.span, links: evidence.slice(0, EVIDENCE_LINKS_MAX).map((s) => ({ traceId: s.traceId, spanId: s.spanId })) },
+      { parent: e.span, links: linked.map((s) => ({ traceId: s.traceId, spanId: s.spanId })) },
     );
+    // One child of `detected` per linked evidence span, on the evidence node's resource, so a
+    // trace viewer shows the evidence under the chaos event's trace (links alone are often hidden).
+    if (detected !== null) {
+      for (const s of linked) {
+        this.ctx.cluster.telemetry.emit(
+          s.node,
+          'chaos.primitive.evidence',
+          { name: e.primitive.name, evidenceName: s.name, evidenceNode: s.node, evidenceSpanId: s.spanId, evidenceTraceId: s.traceId, evidenceAtMs: s.endMs },
+          { parent: { traceId: detected.traceId, spanId: detected.spanId }, links: [{ traceId: s.traceId, spanId: s.spanId }] },
+        );
+      }
+    }
     if (e.revertedAtMs === null && e.primitive.revertPolicy(e.fault) === 'after-detection') this.revert(e);
   }
 
@@ -234,8 +262,9 @@ export class ChaosEngine implements RunExtension {
     this.ctx.cluster.telemetry.emit(HARNESS_NODE, 'chaos.primitive.reverted', { name: e.primitive.name }, { parent: e.span });
   }
 
+  /** A node is faulted from apply until its event is both reverted and detected. */
   private isFaulted(nodeId: string): boolean {
-    return this.events.some((e) => e.revertedAtMs === null && e.fault.targets.includes(nodeId));
+    return this.events.some((e) => (e.revertedAtMs === null || e.verdict === null) && e.fault.targets.includes(nodeId));
   }
 
   private decode(fault: NonNullable<ChaosEventPlan['fault']>): Fault {
