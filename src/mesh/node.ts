@@ -198,8 +198,11 @@ export class MeshNode implements NodeApp {
     if (rt.delivered.has(id)) this.duplicateDeliveries++;
     rt.delivered.set(id, nowMs);
     const tel = this.ctx.telemetry;
-    if (tel.traceEnabled) tel.emit(this.name, 'mesh.gossip.received', { topic: rt.meshId, from }, { level: 'trace' });
     const payload = decodePayload(content);
+    if (tel.traceEnabled) {
+      const origin = payload === null ? '' : payload.kind === 'digest' ? payload.digest.nodeId : payload.probe.origin;
+      tel.emit(this.name, 'mesh.gossip.received', { topic: rt.meshId, from, origin, kind: payload?.kind ?? 'foreign' }, { level: 'trace' });
+    }
     if (payload === null) {
       this.foreignPayloads++;
       return;

@@ -33,6 +33,7 @@ export class Cluster {
   readonly plans: readonly NodePlan[];
   readonly hosts: readonly NodeHost[];
   private readonly apps = new Map<string, MeshNode>();
+  private readonly deferred = new Set<string>();
   private readonly byId = new Map<string, number>();
 
   constructor(readonly options: ClusterOptions) {
@@ -44,9 +45,15 @@ export class Cluster {
     this.plans.forEach((p, i) => this.byId.set(p.nodeId, i));
   }
 
+  /** Leave a node out of `boot()`; a workload starts it later (mesh growth). */
+  deferBoot(nodeId: string): void {
+    this.deferred.add(nodeId);
+  }
+
   /** Schedule every node's first start at its boot time. */
   boot(): void {
     for (const [i, plan] of this.plans.entries()) {
+      if (this.deferred.has(plan.nodeId)) continue;
       this.scheduler.at(this.scheduler.nowMs + plan.bootAtMs, () => {
         if (this.hosts[i].status === 'stopped' && this.hosts[i].starts === 0) this.hosts[i].start();
       });

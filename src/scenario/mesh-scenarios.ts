@@ -49,13 +49,9 @@ export const gossipSwarmForms: Scenario = {
   traceLevel: 'trace',
   expect: (ctx) => {
     const four = new Set(ctx.cluster.plans.filter((p) => p.role !== 'observer').map((p) => p.name));
-    const received = ctx.cluster.telemetry.query
-      .find({ name: 'mesh.gossip.received', untilMs: GOSSIP_SWARM_WINDOW_MS })
+    const digests = ctx.cluster.telemetry.query
+      .find({ name: 'mesh.gossip.received', untilMs: GOSSIP_SWARM_WINDOW_MS, attrs: { kind: 'digest' } })
       .filter((s) => four.has(s.node)).length;
-    const probes = ctx.cluster.telemetry.query
-      .find({ name: 'mesh.probe.delivered', untilMs: GOSSIP_SWARM_WINDOW_MS })
-      .filter((s) => four.has(s.node)).length;
-    const digests = received - probes;
     return digests >= GOSSIP_SWARM_MIN_DIGESTS
       ? []
       : [{ check: 'gossip-swarm-forms', message: `only ${digests} digests received by the 4 nodes within 34 s (need ${GOSSIP_SWARM_MIN_DIGESTS})` }];

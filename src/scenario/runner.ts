@@ -42,6 +42,8 @@ const SAFETY_CHECK_INTERVAL_MS = 1_000;
 const LIVENESS_POLL_MS = 1_000;
 const PROBE_WARMUP_MS = 10_000;
 const VIOLATIONS_KEPT = 50;
+/** Margin past the last pending deadline for extensions to settle, ms. */
+const SETTLE_SLACK_MS = 2_000;
 
 export function replayCommand(scenario: string, seed: string, durationMs?: number): string {
   return `npx meshsim run --scenario ${scenario} --seed ${seed}${durationMs === undefined ? '' : ` --duration ${durationMs}ms`}`;
@@ -76,6 +78,10 @@ export function runScenario(scenario: Scenario, seed: string, options: RunOption
   if (!main.ok) violations.add([{ check: 'run-budget', message: `main phase stopped: ${main.reason} at ${main.nowMs} ms` }]);
 
   for (const ext of extensions) ext.finish();
+  // Let pending work (detections, reverts after detection) settle before the heal window.
+  const settleUntilMs = Math.max(scheduler.nowMs, ...extensions.map((e) => e.pendingUntilMs?.() ?? 0)) + SETTLE_SLACK_MS;
+  const settled = scheduler.runUntil(() => extensions.every((e) => e.settled?.() ?? true), { virtualMs: settleUntilMs - scheduler.nowMs });
+  if (!settled.ok) violations.add([{ check: 'run-budget', message: `extensions did not settle: ${settled.reason} at ${settled.nowMs} ms` }]);
   if (scenario.liveness !== false) heal(cluster, probes, violations, scenario.healWindowMs ?? 60_000);
   violations.add(checkSafety(cluster, probes.ids));
   for (const ext of extensions) violations.add(ext.violations());

@@ -53,8 +53,12 @@ export interface RunContext {
 export interface RunExtension {
   /** Called once after boot is scheduled, at virtual time 0. */
   start(): void;
-  /** Called when the main phase ends: revert every fault. */
+  /** Called when the main phase ends: revert every fault that does not wait for its detection. */
   finish(): void;
+  /** Whether the extension is done acting (e.g. every detection settled); default: always. */
+  settled?(): boolean;
+  /** Virtual time until which the runner should wait for `settled()`, ms. */
+  pendingUntilMs?(): number;
   /** Violations this extension found (e.g. failed detections beyond the flake budget). */
   violations(): Violation[];
   /** Extra fields for the run report (e.g. `chaos`). */

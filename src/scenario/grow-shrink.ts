@@ -1,0 +1,82 @@
+/**
+ * Mesh growth and shrinkage: the last half of the plan is left out of boot and joins one node
+ * at a time; later some nodes leave gracefully (they say goodbye: Disconnect to neighbours).
+ * The evidence is the nodes' own spans: joiners get neighbours and are learned by everyone;
+ * leavers are dropped promptly by their neighbours (no idle-timeout wait) and pruned.
+ */
+import { OBSERVER_ROLE } from './topology.js';
+import type { Violation } from './checker.js';
+import type { RunContext, RunExtension } from './scenario.js';
+
+export interface GrowShrinkConfig {
+  readonly growFromMs: number;
+  readonly growEveryMs: number;
+  readonly shrinkAtMs: number;
+  readonly shrinkCount: number;
+}
+
+/** A graceful leave must be noticed long before an idle timeout would: Disconnect travels in ms. */
+const LEAVE_NOTICED_WITHIN_MS = 5_000;
+
+class GrowShrink implements RunExtension {
+  private readonly joiners: string[];
+  private leavers: string[] = [];
+
+  constructor(
+    private readonly ctx: RunContext,
+    private readonly config: GrowShrinkConfig,
+  ) {
+    const members = ctx.cluster.plans.filter((p) => p.role !== OBSERVER_ROLE);
+    this.joiners = members.slice(Math.ceil(members.length / 2)).map((p) => p.nodeId);
+    for (const id of this.joiners) ctx.cluster.deferBoot(id);
+  }
+
+  start(): void {
+    const { cluster } = this.ctx;
+    this.joiners.forEach((id, i) => cluster.scheduler.at(this.config.growFromMs + i * this.config.growEveryMs, () => cluster.host(id).start()));
+    cluster.scheduler.at(this.config.shrinkAtMs, () => {
+      const rng = cluster.rng.stream('grow-shrink');
+      const running = cluster.plans.filter((p) => p.role !== OBSERVER_ROLE && cluster.host(p.nodeId).status === 'running');
+      this.leavers = rng.shuffle(running.map((p) => p.nodeId)).slice(0, this.config.shrinkCount);
+      for (const id of this.leavers) cluster.host(id).stop('shrink');
+    });
+  }
+
+  finish(): void {}
+
+  violations(): Violation[] {
+    const { cluster } = this.ctx;
+    const q = cluster.telemetry.query;
+    const out: Violation[] = [];
+    for (const id of this.joiners) {
+      const name = cluster.nameOf(id);
+      if (q.first({ name: 'mesh.node.ready', node: name }) === undefined) out.push({ check: 'mesh-grow-shrink', message: `joiner ${name} never became ready` });
+      if (q.first({ name: 'mesh.gossip.neighbor_up', node: name }) === undefined) out.push({ check: 'mesh-grow-shrink', message: `joiner ${name} never got a neighbour` });
+    }
+    for (const id of this.leavers) {
+      const name = cluster.nameOf(id);
+      if (q.first({ name: 'mesh.node.stopping', node: name }) === undefined) out.push({ check: 'mesh-grow-shrink', message: `leaver ${name} did not say goodbye` });
+      // Every node that had the leaver as a neighbour drops it promptly.
+      for (const p of cluster.plans) {
+        if (p.nodeId === id || this.leavers.includes(p.nodeId)) continue;
+        const up = q.last({ name: 'mesh.gossip.neighbor_up', node: p.name, untilMs: this.config.shrinkAtMs, attrs: { peerId: id } });
+        const down = q.last({ name: 'mesh.gossip.neighbor_down', node: p.name, untilMs: this.config.shrinkAtMs, attrs: { peerId: id } });
+        if (up === undefined || (down !== undefined && down.seq > up.seq)) continue;
+        const dropped = q.first({ name: 'mesh.gossip.neighbor_down', node: p.name, sinceMs: this.config.shrinkAtMs, attrs: { peerId: id } });
+        if (dropped === undefined || dropped.endMs > this.config.shrinkAtMs + LEAVE_NOTICED_WITHIN_MS) {
+          out.push({ check: 'mesh-grow-shrink', message: `${p.name} did not drop leaver ${name} within ${LEAVE_NOTICED_WITHIN_MS / 1000} s` });
+        }
+      }
+    }
+    return out;
+  }
+
+  report(): Record<string, unknown> {
+    const name = (id: string): string => this.ctx.cluster.nameOf(id);
+    return { growShrink: { joiners: this.joiners.map(name), leavers: this.leavers.map(name) } };
+  }
+}
+
+export function growShrinkExtension(config: GrowShrinkConfig): (ctx: RunContext) => RunExtension {
+  return (ctx) => new GrowShrink(ctx, config);
+}
