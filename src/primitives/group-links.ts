@@ -2,6 +2,7 @@
  * Registration of the links primitives (one file per primitive; this list only names them).
  */
 import { partitionPair } from './partition-pair.js';
+import { partitionSubset } from './partition-subset.js';
 import type { Primitive } from './types.js';
 
-export const LINKS_PRIMITIVES: readonly Primitive[] = [partitionPair];
+export const LINKS_PRIMITIVES: readonly Primitive[] = [partitionPair, partitionSubset];

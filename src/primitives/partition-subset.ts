@@ -1,0 +1,206 @@
+/**
+ * PartitionSubset: `size` nodes of one mesh (its own nodes, not bridges or the observer) are cut
+ * off from every other node — every link across the cut blocked both ways — for `durationMs`,
+ * longer than the idle timeout and the staleness TTL so that both sides notice.
+ *
+ * Evidence (spans after apply; "side" = inside or outside the cut):
+ *  1. both sides notice: every node that, by its spans, held a connection across the cut at
+ *     apply emits mesh.peer.disconnected for that peer, and every node that had learned the
+ *     digest of a node across the cut emits mesh.staleness.pruned naming it;
+ *  2. both sides keep working: once (1) holds, a probe on each affected topic from each side
+ *     reaches that side's running subscribers before the repair (mesh.probe.delivered);
+ *  3. the overlay re-merges after the repair: every running node re-learns the digest of at
+ *     least one node across the old cut (mesh.digest.learned), then a probe round on every
+ *     affected topic reaches every subscriber.
+ * A digest learned across the cut while it is fully in place (after the in-flight allowance and
+ * before the repair) contradicts the fault: failed_assertion; so does a side that never got a
+ * probe through before the repair.
+ * Deadline: durationMs + re-merge (seed retry backoff max 30 s + seed check 10 s) + digest
+ * interval 2 s + probe round 5 s + slack 5 s.
+ * Revert (after durationMs): repair every blocked pair — idempotent.
+ */
+import type { ProbeRecord } from '../scenario/checker.js';
+import { BRIDGE_ROLE } from '../scenario/topology.js';
+import type { SpanRecord } from '../sim/telemetry/index.js';
+import { emitted, failedAssertion, meshesOf, nameOf, passed, peersConnectedTo, ProbeRound, probeDeliveries, prunedBy } from './evidence.js';
+import { candidates, intParam } from './targets.js';
+import { T } from './timing.js';
+import type { ChaosWorld, Detection, Fault, Primitive } from './types.js';
+
+export const SUBSET_SIZE_MIN = 3;
+export const SUBSET_SIZE_MAX = 5;
+/** Idle timeout 30 s and digest 2 s + TTL 30 s + pruner 5 s both fit, with room for (2). */
+export const SUBSET_DURATION_MS_MIN = 50_000;
+export const SUBSET_DURATION_MS_MAX = 60_000;
+const SEED_RETRY_MAX_MS = 30_000;
+const PROBE_ROUND_MS = 5_000;
+/** Packets already on the wire at apply may still land; digests learned this soon are not a leak. */
+const IN_FLIGHT_MS = 1_000;
+export const SUBSET_DEADLINE_FORMULA = 'durationMs + seed retry max 30 s + seed check 10 s + digest 2 s + probe round 5 s + slack 5 s';
+
+export const partitionSubset: Primitive = {
+  name: 'partition_subset',
+  choose: (world, rng, overrides) => {
+    const size = intParam(overrides, 'size', rng, SUBSET_SIZE_MIN, SUBSET_SIZE_MAX);
+    const meshIds = [...new Set(world.cluster.plans.filter((p) => p.role !== BRIDGE_ROLE).map((p) => p.meshId))].sort();
+    const pool = candidates(world);
+    const fitting = meshIds.filter((m) => pool.filter((id) => isOwnNode(world, id, m)).length > size);
+    if (fitting.length === 0 || size < 1) return null;
+    const meshId = rng.pick(fitting);
+    const inside = rng.shuffle(pool.filter((id) => isOwnNode(world, id, meshId))).slice(0, size);
+    const durationMs = intParam(overrides, 'durationMs', rng, SUBSET_DURATION_MS_MIN, SUBSET_DURATION_MS_MAX);
+    return { targets: inside.sort((a, b) => world.cluster.plan(a).index - world.cluster.plan(b).index), params: { size, durationMs } };
+  },
+  apply: (world, fault) => forEachCrossing(world, fault, (a, b) => world.cluster.network.partition(a, b)),
+  revert: (world, fault) => forEachCrossing(world, fault, (a, b) => world.cluster.network.repair(a, b)),
+  revertPolicy: (fault) => ({ afterMs: durationOf(fault) }),
+  detector: (world, fault, appliedAtMs) => subsetDetector(world, fault, appliedAtMs),
+};
+
+function subsetDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number) {
+  const inside = new Set(fault.targets);
+  const all = world.cluster.plans.map((p) => p.nodeId);
+  const sides = [all.filter((id) => inside.has(id)), all.filter((id) => !inside.has(id))];
+  /** Nodes on the other side of the cut that share a topic with `id` (whose digests it can learn). */
+  const across = (id: string): string[] => (inside.has(id) ? sides[1] : sides[0]).filter((o) => meshesOf(world, o).some((m) => meshesOf(world, id).includes(m)));
+  const healAtMs = appliedAtMs + durationOf(fault);
+  const q = world.cluster.telemetry.query;
+  // Who must notice whom, fixed from the spans emitted before apply.
+  const mustDisconnect: [string, string][] = [];
+  const mustPrune: [string, string][] = [];
+  for (const v of all) {
+    for (const p of peersConnectedTo(world, v, appliedAtMs)) if (inside.has(p) !== inside.has(v)) mustDisconnect.push([p, v]);
+    for (const p of across(v)) {
+      if (q.first({ name: 'mesh.digest.learned', node: nameOf(world, p), untilMs: appliedAtMs, attrs: { nodeId: v } }) !== undefined) mustPrune.push([p, v]);
+    }
+  }
+  const topics = [...new Set(fault.targets.flatMap((id) => meshesOf(world, id)))].sort();
+  let sideProbes: SideProbe[] | null = null;
+  const noticed: SpanRecord[] = [];
+  const working: SpanRecord[] = [];
+  let round: ProbeRound | null = null;
+  return {
+    evidence: 'nodes on both sides emit mesh.peer.disconnected / mesh.staleness.pruned for the other side; a probe inside each side reaches it during the partition; after repair digests across the cut are re-learned and a probe round reaches everyone',
+    deadlineFormula: SUBSET_DEADLINE_FORMULA,
+    deadlineMs: durationOf(fault) + SEED_RETRY_MAX_MS + T.seedCheckIntervalMs + T.digestIntervalMs + PROBE_ROUND_MS + T.slackMs,
+    poll: (nowMs: number): Detection | null => {
+      const waitedMs = nowMs - appliedAtMs;
+      const running = (id: string): boolean => world.cluster.host(id).status === 'running';
+      if (nowMs < healAtMs) {
+        const leak = leakedDigest(world, sides, appliedAtMs + IN_FLIGHT_MS, nowMs);
+        if (leak !== undefined) return failedAssertion(waitedMs, `${leak.node} learned the digest of ${String(leak.attrs.nodeName)} across the cut`, [leak]);
+        if (noticed.length === 0 || sideProbes === null) {
+          const seen: SpanRecord[] = [];
+          for (const [p, v] of mustDisconnect) {
+            if (!running(p)) continue;
+            const s = emitted(world, p, 'mesh.peer.disconnected', appliedAtMs, { peerId: v });
+            if (s === undefined) return null;
+            seen.push(s);
+          }
+          for (const [p, v] of mustPrune) {
+            if (!running(p)) continue;
+            const s = prunedBy(world, p, v, appliedAtMs);
+            if (s === undefined) return null;
+            seen.push(s);
+          }
+          noticed.push(...seen);
+          sideProbes = sendSideProbes(world, sides, topics);
+          return null;
+        }
+        resendIfDue(world, sideProbes, nowMs);
+        return null;
+      }
+      if (working.length === 0) {
+        if (sideProbes === null) return failedAssertion(waitedMs, 'the sides did not notice the cut before the repair', noticed);
+        for (const sp of sideProbes) {
+          const complete = sp.probes.map((p) => deliveredBefore(world, p, sp.side, healAtMs)).find((r) => r.missing.length === 0);
+          if (complete === undefined) {
+            const last = sp.probes[sp.probes.length - 1];
+            const missing = deliveredBefore(world, last, sp.side, healAtMs).missing;
+            return failedAssertion(waitedMs, `side of ${nameOf(world, last.origin)} stopped working during the partition: ${sp.probes.length} probe(s) on ${last.meshId} missed ${missing.join(', ')}`);
+          }
+          working.push(...complete.delivered);
+        }
+      }
+      const relearned: SpanRecord[] = [];
+      for (const id of all) {
+        if (!running(id) || world.isFaulted(id) || across(id).length === 0) continue;
+        const s = firstLearnedAcross(world, id, across(id), healAtMs);
+        if (s === undefined) return null;
+        relearned.push(s);
+      }
+      round ??= new ProbeRound(world, topics);
+      const r = round.poll(nowMs);
+      if (!r.done) return null;
+      return passed(waitedMs, [...noticed, ...working, ...relearned, ...r.evidence]);
+    },
+  };
+}
+
+/** The probes sent inside one side on one topic (re-sent while the side is still repairing). */
+interface SideProbe {
+  readonly side: readonly string[];
+  readonly probes: ProbeRecord[];
+}
+
+/** Deliveries of `probe` within `side` before `untilMs`, and the side's running subscribers still missing it. */
+function deliveredBefore(world: ChaosWorld, probe: ProbeRecord, side: readonly string[], untilMs: number): { delivered: SpanRecord[]; missing: string[] } {
+  const r = probeDeliveries(world, probe, world.cluster.plans.map((p) => p.nodeId).filter((id) => !side.includes(id)));
+  const late = r.delivered.filter((s) => s.endMs >= untilMs);
+  return { delivered: r.delivered.filter((s) => s.endMs < untilMs), missing: [...r.missing, ...late.map((s) => s.node)] };
+}
+
+/** One probe per topic per side, from the side's first running subscriber of that topic. */
+function sendSideProbes(world: ChaosWorld, sides: string[][], topics: readonly string[]): SideProbe[] {
+  const out: SideProbe[] = [];
+  for (const side of sides) {
+    for (const topic of topics) {
+      const members = side.filter((id) => world.cluster.host(id).status === 'running' && meshesOf(world, id).includes(topic));
+      if (members.length < 2) continue;
+      const probe = world.probe(topic, members[0]);
+      if (probe !== null) out.push({ side, probes: [probe] });
+    }
+  }
+  return out;
+}
+
+/** A side probe that has not reached its whole side yet is re-sent (the side may still be repairing). */
+function resendIfDue(world: ChaosWorld, sideProbes: readonly SideProbe[], nowMs: number): void {
+  for (const sp of sideProbes) {
+    if (sp.probes.some((p) => deliveredBefore(world, p, sp.side, nowMs + 1).missing.length === 0)) continue;
+    const last = sp.probes[sp.probes.length - 1];
+    if (nowMs - last.sentAtMs < PROBE_ROUND_MS) continue;
+    const again = world.probe(last.meshId, last.origin);
+    if (again !== null) sp.probes.push(again);
+  }
+}
+
+function firstLearnedAcross(world: ChaosWorld, id: string, others: readonly string[], sinceMs: number): SpanRecord | undefined {
+  return world.cluster.telemetry.query.find({ name: 'mesh.digest.learned', node: nameOf(world, id), sinceMs }).find((s) => others.includes(String(s.attrs.nodeId)));
+}
+
+/** A mesh.digest.learned in [fromMs, toMs] by a node on one side about a node on the other. */
+function leakedDigest(world: ChaosWorld, sides: string[][], fromMs: number, toMs: number): SpanRecord | undefined {
+  if (toMs < fromMs) return undefined;
+  const sideOf = new Map<string, number>();
+  sides.forEach((side, i) => side.forEach((id) => sideOf.set(nameOf(world, id), i).set(id, i)));
+  return world.cluster.telemetry.query
+    .find({ name: 'mesh.digest.learned', sinceMs: fromMs, untilMs: toMs })
+    .find((s) => sideOf.get(s.node) !== undefined && sideOf.get(String(s.attrs.nodeId)) !== undefined && sideOf.get(s.node) !== sideOf.get(String(s.attrs.nodeId)));
+}
+
+function forEachCrossing(world: ChaosWorld, fault: Fault, fn: (a: string, b: string) => void): void {
+  const inside = new Set(fault.targets);
+  for (const a of fault.targets) for (const p of world.cluster.plans) if (!inside.has(p.nodeId)) fn(a, p.nodeId);
+}
+
+/** A node of mesh `meshId` itself (its own mesh id; bridges and the observer excluded). */
+function isOwnNode(world: ChaosWorld, id: string, meshId: string): boolean {
+  const p = world.cluster.plan(id);
+  return p.meshId === meshId && p.role !== BRIDGE_ROLE;
+}
+
+function durationOf(fault: Fault): number {
+  const d = fault.params.durationMs;
+  return typeof d === 'number' ? d : SUBSET_DURATION_MS_MIN;
+}

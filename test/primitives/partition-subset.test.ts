@@ -1,0 +1,33 @@
+/**
+ * PartitionSubset. Goal: when a few nodes of one mesh are cut off from the rest for longer than
+ * the idle timeout and the staleness TTL, both sides notice (disconnects, prunes), both keep
+ * delivering inside themselves, and after the repair the overlay re-merges; and the detector
+ * goes red when the re-merge path is switched off. Method: the `partition-subset` battery
+ * scenario over two seeds; then a seed whose halves stay apart with a node variant that never
+ * re-joins through its seeds.
+ */
+import { describe, expect, it } from 'vitest';
+import { explain, runChaos } from '../support/chaos.js';
+
+describe('partition_subset', () => {
+  it('partition-subset', () => {
+    for (const seed of ['1', '2']) {
+      const run = runChaos('partition-subset', seed);
+      expect(run.report.verdict, explain(run)).toBe('pass');
+      expect(run.events).toHaveLength(1);
+      const e = run.events[0];
+      expect(e.verdict, explain(run)).toBe('passed');
+      expect(e.targets.length).toBeGreaterThanOrEqual(3);
+      // Detection comes after the repair: re-merge is part of the evidence.
+      expect(e.waitedMs).toBeGreaterThan(Number(e.params.durationMs));
+      expect(e.evidence.some((s) => s.includes('mesh.peer.disconnected') || s.includes('mesh.staleness.pruned'))).toBe(true);
+    }
+  });
+
+  it('partition-subset goes red when nodes never re-join through their seeds', () => {
+    const run = runChaos('partition-subset', '2', { disableSeedRejoin: true });
+    expect(run.events).toHaveLength(1);
+    expect(run.events[0].verdict, explain(run)).toBe('failed_timeout');
+    expect(run.report.verdict).toBe('fail');
+  });
+});
