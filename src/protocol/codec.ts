@@ -7,7 +7,7 @@
  * returns error values; encoding asserts, because an invalid message from our own state
  * machines is a bug. This module must not know about streams, spans or protocol state.
  */
-import { ByteReader, ByteWriter, bytesToHex, isHexId } from './leb128.js';
+import { ByteReader, ByteWriter, bytesToHex } from './leb128.js';
 import { type Frame, FRAME_LIMIT_BI, decodeFrame, encodeFrame, frameKindOf } from './framer.js';
 import { MESSAGE_TAG, type TopicEnvelope, type TopicMessage } from './messages.js';
 import { type DecodeError, type Result, assertWire, badPayload, describeDecodeError, err, ok } from './result.js';
@@ -46,7 +46,9 @@ function writeMessage(writer: ByteWriter, message: TopicMessage): void {
     case 'Shuffle': writer.id32(message.origin); writer.u32(message.ttl); writeIdList(writer, message.nodes); return;
     case 'ShuffleReply': writeIdList(writer, message.nodes); return;
     case 'Gossip':
-      assertWire(message.content.length <= GOSSIP_CONTENT_MAX_BYTES, `Gossip content ${message.content.length} > ${GOSSIP_CONTENT_MAX_BYTES}`);
+      if (message.content.length > GOSSIP_CONTENT_MAX_BYTES) {
+        assertWire(false, `Gossip content ${message.content.length} > ${GOSSIP_CONTENT_MAX_BYTES}`);
+      }
       writer.id32(message.id); writer.u32(message.round); writer.u32(message.content.length); writer.bytes(message.content);
       return;
     case 'IHave':
@@ -61,14 +63,29 @@ function writeMessage(writer: ByteWriter, message: TopicMessage): void {
   }
 }
 
-/** The whole frame for one envelope. */
+/**
+ * An upper bound of the payload size, so the writer is allocated once at the right size:
+ * topic 32, ids 32, u32s at most 5 each, IHave entries at most 37.
+ */
+function payloadSizeHintBytes(message: TopicMessage): number {
+  switch (message.type) {
+    case 'Gossip': return 32 + 32 + 5 + 5 + message.content.length;
+    case 'IHave': return 32 + 5 + 37 * message.entries.length;
+    case 'Shuffle': return 32 + 32 + 5 + 5 + 32 * message.nodes.length;
+    case 'ShuffleReply': return 32 + 5 + 32 * message.nodes.length;
+    default: return 32 + 32 + 5 + 1;
+  }
+}
+
+/** The whole frame for one envelope. Invalid ids are caught by `id32` as they are written. */
 export function encodeEnvelope(envelope: TopicEnvelope): Uint8Array {
-  assertWire(isHexId(envelope.topic), 'envelope topic must be a 64-hex id');
-  const writer = new ByteWriter();
+  const writer = new ByteWriter(payloadSizeHintBytes(envelope.message));
   writer.id32(envelope.topic);
   writeMessage(writer, envelope.message);
   const payload = writer.finish();
-  assertWire(payload.length <= FRAME_LIMIT_CONTROL, `${envelope.message.type} payload ${payload.length} > ${FRAME_LIMIT_CONTROL}`);
+  if (payload.length > FRAME_LIMIT_CONTROL) {
+    assertWire(false, `${envelope.message.type} payload ${payload.length} > ${FRAME_LIMIT_CONTROL}`);
+  }
   return encodeFrame(MESSAGE_TAG[envelope.message.type], payload, FRAME_LIMIT_BI);
 }
 

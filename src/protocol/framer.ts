@@ -7,7 +7,7 @@
  * known, before any payload byte is awaited. This module knows tags, not payloads: it must
  * not interpret what a frame carries (see `codec.ts` and `traced.ts`).
  */
-import { U32_MAX, encodeLeb128U32, readLeb128U32 } from './leb128.js';
+import { U32_MAX, leb128U32Bytes, readLeb128U32, writeLeb128U32 } from './leb128.js';
 import { type DecodeError, type Result, assertWire, err, ok } from './result.js';
 
 /** Payload limit on uni streams (and gossip messages), bytes. SPEC §4. */
@@ -40,15 +40,20 @@ export function isKnownTag(tag: number): boolean {
   return frameKindOf(tag) !== null;
 }
 
+/** Most header bytes a frame can have: the tag and a 5-byte LEB128 length. */
+export const FRAME_HEADER_BYTES_MAX = 1 + 5;
+
 /** Encodes one frame. `limitBytes` (default: the bi limit) is asserted: oversize is our bug. */
 export function encodeFrame(tag: number, payload: Uint8Array, limitBytes: number = FRAME_LIMIT_BI): Uint8Array {
-  assertWire(isKnownTag(tag), `encodeFrame: unknown tag ${tag}`);
-  assertWire(payload.length <= limitBytes, `encodeFrame: payload ${payload.length} > limit ${limitBytes}`);
-  const length = encodeLeb128U32(payload.length);
-  const out = new Uint8Array(1 + length.length + payload.length);
+  // Conditions first, messages only on failure: this runs once per frame sent.
+  if (!isKnownTag(tag)) assertWire(false, `encodeFrame: unknown tag ${tag}`);
+  if (payload.length > limitBytes) assertWire(false, `encodeFrame: payload ${payload.length} > limit ${limitBytes}`);
+  // One allocation, one copy: the header is written in place, not built separately.
+  const headerBytes = 1 + leb128U32Bytes(payload.length);
+  const out = new Uint8Array(headerBytes + payload.length);
   out[0] = tag;
-  out.set(length, 1);
-  out.set(payload, 1 + length.length);
+  writeLeb128U32(out, 1, payload.length);
+  out.set(payload, headerBytes);
   return out;
 }
 

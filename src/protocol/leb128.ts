@@ -6,6 +6,7 @@
  * malformed one (`bad`), and a prefix judged `bad` stays `bad` however many bytes follow —
  * the streaming framer relies on that. Nothing here throws on input; only encoders assert.
  */
+import { Buffer } from 'node:buffer';
 import { assertWire } from './result.js';
 
 export const U32_MAX = 0xffff_ffff;
@@ -58,15 +59,10 @@ export function readLeb128U64(bytes: Uint8Array, offset: number): LebRead<bigint
 
 export function encodeLeb128U32(value: number): Uint8Array {
   assertWire(Number.isInteger(value) && value >= 0 && value <= U32_MAX, `u32 out of range: ${value}`);
-  const out: number[] = [];
-  let rest = value;
-  while (rest >= 0x80) {
-    out.push((rest % 0x80) | 0x80);
-    rest = Math.floor(rest / 0x80);
-  }
-  out.push(rest);
+  const out = new Uint8Array(leb128U32Bytes(value));
+  writeLeb128U32(out, 0, value);
   assertWire(out.length <= LEB128_U32_BYTES_MAX, 'u32 LEB128 longer than 5 bytes');
-  return Uint8Array.from(out);
+  return out;
 }
 
 export function encodeLeb128U64(value: bigint): Uint8Array {
@@ -81,27 +77,66 @@ export function encodeLeb128U64(value: bigint): Uint8Array {
   return Uint8Array.from(out);
 }
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-const HEX_ID = /^[0-9a-f]{64}$/;
+/** Value of each ASCII code as a lowercase hex digit, -1 for anything else. */
+const HEX_DIGIT_VALUE = new Int8Array(128).fill(-1);
+for (let d = 0; d < 16; d++) HEX_DIGIT_VALUE['0123456789abcdef'.charCodeAt(d)] = d;
 
+function hexDigitValue(code: number): number {
+  return code < 128 ? HEX_DIGIT_VALUE[code] : -1;
+}
+
+/** Lowercase hex of `bytes` (Buffer's native encoder: much cheaper than joining per byte). */
 export function bytesToHex(bytes: Uint8Array): string {
-  let out = '';
-  for (const byte of bytes) out += HEX[byte];
-  return out;
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex');
 }
 
 /** True for a NodeId / MessageId / TopicId: 64 lowercase hex characters. */
 export function isHexId(value: string): boolean {
-  return HEX_ID.test(value);
+  if (value.length !== 64) return false;
+  for (let i = 0; i < 64; i++) if (hexDigitValue(value.charCodeAt(i)) < 0) return false;
+  return true;
 }
 
-/** Grows as needed; `finish()` returns exactly the bytes written. */
+/** Bytes of the minimal LEB128 encoding of a u32 (minimal encodings are the only valid ones). */
+export function leb128U32Bytes(value: number): number {
+  let bytes = 1;
+  for (let rest = value; rest >= 0x80; rest = Math.floor(rest / 0x80)) bytes++;
+  return bytes;
+}
+
+/**
+ * Writes the minimal LEB128 encoding of a u32 at `offset` (room is the caller's job) and
+ * returns the offset after it. Division instead of shifts: values up to 2^32−1 exceed int32.
+ */
+export function writeLeb128U32(out: Uint8Array, offset: number, value: number): number {
+  let at = offset;
+  let rest = value;
+  while (rest >= 0x80) {
+    out[at++] = (rest % 0x80) | 0x80;
+    rest = Math.floor(rest / 0x80);
+  }
+  out[at++] = rest;
+  return at;
+}
+
+/** Default starting size of a ByteWriter, bytes: most control payloads fit without growing. */
+const WRITER_INITIAL_BYTES = 128;
+
+/**
+ * Grows as needed; `finish()` returns exactly the bytes written. Give the constructor a size
+ * hint when the payload size is known roughly (e.g. Gossip content) so it never has to grow.
+ */
 export class ByteWriter {
-  private buffer = new Uint8Array(64);
+  private buffer: Uint8Array;
   private length = 0;
 
+  constructor(sizeHintBytes: number = WRITER_INITIAL_BYTES) {
+    this.buffer = new Uint8Array(Math.max(1, sizeHintBytes));
+  }
+
   u8(value: number): void {
-    assertWire(Number.isInteger(value) && value >= 0 && value <= 0xff, `u8 out of range: ${value}`);
+    // Condition first, message only on failure: this runs once per field on the hot path.
+    if (!(Number.isInteger(value) && value >= 0 && value <= 0xff)) assertWire(false, `u8 out of range: ${value}`);
     this.reserve(1);
     this.buffer[this.length++] = value;
   }
@@ -112,18 +147,35 @@ export class ByteWriter {
     this.length += value.length;
   }
 
-  u32(value: number): void { this.bytes(encodeLeb128U32(value)); }
-  u64(value: bigint): void { this.bytes(encodeLeb128U64(value)); }
-
-  /** A 32-byte id given as 64 lowercase hex characters. */
-  id32(hex: string): void {
-    assertWire(isHexId(hex), `not a 64-hex id: ${JSON.stringify(hex)}`);
-    this.reserve(32);
-    for (let i = 0; i < 32; i++) this.buffer[this.length++] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  u32(value: number): void {
+    if (!(Number.isInteger(value) && value >= 0 && value <= U32_MAX)) assertWire(false, `u32 out of range: ${value}`);
+    this.reserve(LEB128_U32_BYTES_MAX);
+    this.length = writeLeb128U32(this.buffer, this.length, value);
   }
 
+  u64(value: bigint): void { this.bytes(encodeLeb128U64(value)); }
+
+  /** A 32-byte id given as 64 lowercase hex characters (validated while it is converted). */
+  id32(hex: string): void {
+    this.reserve(32);
+    let valid = hex.length === 64;
+    for (let i = 0; i < 32 && valid; i++) {
+      const high = hexDigitValue(hex.charCodeAt(2 * i));
+      const low = hexDigitValue(hex.charCodeAt(2 * i + 1));
+      valid = high >= 0 && low >= 0;
+      this.buffer[this.length + i] = (high << 4) | low;
+    }
+    // Bytes past `length` are scratch until committed here, so a bad id leaves no trace.
+    if (!valid) assertWire(false, `not a 64-hex id: ${JSON.stringify(hex)}`);
+    this.length += 32;
+  }
+
+  /**
+   * The bytes written, as a view of the writer's buffer (no copy): the writer must not be used
+   * afterwards. Every caller hands the result straight to a framer or returns it.
+   */
   finish(): Uint8Array {
-    return this.buffer.slice(0, this.length);
+    return this.buffer.subarray(0, this.length);
   }
 
   private reserve(extra: number): void {
