@@ -16,6 +16,7 @@ import { activeView } from '../protocol/hyparview.js';
 import type { Connection } from '../sim/network/index.js';
 import type { NodeApp, NodeContext } from '../sim/node-host.js';
 import type { SpanContextRef } from '../sim/telemetry/index.js';
+import { assert } from '../sim/assert.js';
 import { DigestTable } from './digests.js';
 import { readIdentity, writeIdentity } from './identity.js';
 import type { MeshNodeConfig } from './config.js';
@@ -60,6 +61,10 @@ export class MeshNode implements NodeApp {
   private readonly seedDialers: SeedDialer[] = [];
   private digestSeq = 0;
   private diskFailing = false;
+  /** Whether the identity file is known to be on disk; a failed first write is retried by the persist tick. */
+  private identitySaved = false;
+  /** Where this incarnation's identity came from: read back from the data dir, or new (first boot or never saved). */
+  identitySource: 'data-dir' | 'new' = 'new';
   private stopped = false;
   private readonly name: string;
   private readonly startedAtMs: number;
@@ -75,7 +80,7 @@ export class MeshNode implements NodeApp {
     this.peers = new PeerTable(ctx, spec.config, { type: 'Hello', meshId: identity.meshId, nodeType: identity.role }, {
       onControlFrame: (peer, frame) => this.onControlFrame(peer, frame),
       onHello: (peer, info, parent) => this.onHello(peer, info, parent),
-      onPeerLost: (peer) => this.onPeerLost(peer),
+      onPeerLost: (peer, reason) => this.onPeerLost(peer, reason),
     });
     telemetry.registerResource({ nodeName: identity.name, nodeId: identity.nodeId, nodeType: identity.role, meshId: identity.meshId });
     this.loadIdentity();
@@ -95,6 +100,7 @@ export class MeshNode implements NodeApp {
       nodeType: identity.role,
       meshId: identity.meshId,
       incarnation: ctx.incarnation,
+      identity: this.identitySource,
     });
     this.recordOwnDigest();
     this.every(spec.config.digestIntervalMs, () => this.digestTick());
@@ -242,7 +248,10 @@ export class MeshNode implements NodeApp {
     );
   }
 
-  private onPeerLost(peer: string): void {
+  private onPeerLost(peer: string, reason: string): void {
+    if (this.spec.config.variant.redialLostPeers && (reason === 'idle-timeout' || reason.startsWith('dial-')) && !this.stopped) {
+      this.peers.connect(peer, () => {});
+    }
     if (this.spec.config.variant.disablePeerDown) return;
     for (const topic of this.topics.keys()) this.dispatch(topic, { kind: 'peerDown', peer });
   }
@@ -343,12 +352,16 @@ export class MeshNode implements NodeApp {
     }
   }
 
-  /** Persist the known-peers cache; a failed write is a span, never a crash. */
+  /**
+   * Persist the known-peers cache (an atomic replace, so a full disk fails it) and, until it
+   * has been saved, the identity file; a failed write is a span, never a crash.
+   */
   private persistTick(): void {
     if (this.diskFailing && this.spec.config.variant.disableDiskRetry) return;
     const path = 'peers.json';
+    if (!this.identitySaved) this.identitySaved = writeIdentity(this.ctx.dataDir, this.ctx.identity).ok;
     const body = new TextEncoder().encode(JSON.stringify(this.digests.nodeIds()));
-    const result = this.ctx.dataDir.write(path, body);
+    const result = this.ctx.dataDir.writeAtomic(path, body);
     if (!result.ok) {
       this.ctx.telemetry.emit(this.name, 'mesh.disk.write_failed', { path, freeBytes: result.freeBytes });
       this.diskFailing = true;
@@ -374,10 +387,22 @@ export class MeshNode implements NodeApp {
     }
   }
 
+  /**
+   * Read the identity back from the data dir (a restart); on first boot, or when an earlier
+   * write never made it to disk (disk full), write it now — a failure is a span and the
+   * persist tick retries it.
+   */
   private loadIdentity(): void {
+    const own = this.ctx.identity;
     const stored = readIdentity(this.ctx.dataDir);
-    if (stored !== null) return;
-    const result = writeIdentity(this.ctx.dataDir, this.ctx.identity);
+    if (stored !== null) {
+      assert(stored.nodeId === own.nodeId && stored.name === own.name, `${own.name}: data dir holds the identity of ${stored.name}`);
+      this.identitySource = 'data-dir';
+      this.identitySaved = true;
+      return;
+    }
+    const result = writeIdentity(this.ctx.dataDir, own);
+    this.identitySaved = result.ok;
     if (!result.ok) this.ctx.telemetry.emit(this.name, 'mesh.disk.write_failed', { path: result.path, freeBytes: result.freeBytes });
   }
 }

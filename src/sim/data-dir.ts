@@ -39,6 +39,16 @@ export class DataDir {
     return { ok: true };
   }
 
+  /**
+   * Replace a file the safe way (a new copy is written, then renamed over the old one): it
+   * needs room for the whole new copy, as on a real disk, so a full disk fails even when the
+   * new contents are no larger than the old.
+   */
+  writeAtomic(path: string, bytes: Uint8Array): WriteResult {
+    if (bytes.length > this.freeBytes) return { ok: false, error: 'ENOSPC', path, neededBytes: bytes.length, freeBytes: this.freeBytes };
+    return this.write(path, bytes);
+  }
+
   read(path: string): Uint8Array | undefined {
     const bytes = this.files.get(path);
     return bytes === undefined ? undefined : bytes.slice();
