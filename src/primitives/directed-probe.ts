@@ -1,0 +1,73 @@
+/**
+ * A probe round with a chosen sender and named receivers, for detectors of the lifecycle
+ * primitives: "a probe FROM the restarted node reaches everyone", "a probe reaches the wedged
+ * node after unwedge", "the node with the full disk still delivers a probe". Like ProbeRound
+ * (evidence.ts) it is stimulus plus span evidence (mesh.probe.delivered); it must not read
+ * node state, only which nodes are up.
+ */
+import type { ProbeRecord } from '../scenario/checker.js';
+import type { SpanRecord } from '../sim/telemetry/index.js';
+import { emitted, healthyNodes, meshesOf, nameOf, probeDeliveries } from './evidence.js';
+import type { ChaosWorld } from './types.js';
+
+export interface DirectedProbeOptions {
+  /** Sender of every probe; default: the first healthy subscriber not in `mustReach`. */
+  readonly origin?: string;
+  /** Receivers that must deliver the probe even if they are under a fault (e.g. the victim). */
+  readonly mustReach?: readonly string[];
+  /** Re-send a round that has not completed after this long, ms. Default 5 000. */
+  readonly resendMs?: number;
+}
+
+export interface ProbeOutcome {
+  readonly done: boolean;
+  readonly missing: readonly string[];
+  readonly evidence: readonly SpanRecord[];
+}
+
+export class DirectedProbe {
+  private probes: ProbeRecord[] = [];
+  private sentAtMs = -1;
+
+  constructor(
+    private readonly world: ChaosWorld,
+    private readonly meshIds: readonly string[],
+    private readonly options: DirectedProbeOptions = {},
+  ) {}
+
+  /** Send (or re-send) the round if due; complete once every healthy subscriber and every `mustReach` node delivered it. */
+  poll(nowMs: number): ProbeOutcome {
+    if (this.sentAtMs < 0 || (nowMs - this.sentAtMs >= (this.options.resendMs ?? 5_000) && !this.outcome().done)) this.send(nowMs);
+    return this.outcome();
+  }
+
+  private send(nowMs: number): void {
+    this.sentAtMs = nowMs;
+    this.probes = [];
+    const mustReach = this.options.mustReach ?? [];
+    const healthy = healthyNodes(this.world);
+    for (const meshId of this.meshIds) {
+      const origin = this.options.origin ?? healthy.find((id) => !mustReach.includes(id) && meshesOf(this.world, id).includes(meshId));
+      if (origin === undefined) continue;
+      const record = this.world.probe(meshId, origin);
+      if (record !== null) this.probes.push(record);
+    }
+  }
+
+  private outcome(): ProbeOutcome {
+    if (this.probes.length < this.meshIds.length) return { done: false, missing: ['(no probe could be sent)'], evidence: [] };
+    const missing: string[] = [];
+    const evidence: SpanRecord[] = [];
+    for (const p of this.probes) {
+      const r = probeDeliveries(this.world, p);
+      missing.push(...r.missing.map((m) => `${m} (${p.meshId})`));
+      evidence.push(...r.delivered);
+      for (const id of this.options.mustReach ?? []) {
+        if (id === p.origin || !meshesOf(this.world, id).includes(p.meshId)) continue;
+        const s = emitted(this.world, id, 'mesh.probe.delivered', p.sentAtMs, { probeId: p.probeId });
+        if (s === undefined && !missing.includes(`${nameOf(this.world, id)} (${p.meshId})`)) missing.push(`${nameOf(this.world, id)} (${p.meshId})`);
+      }
+    }
+    return { done: missing.length === 0, missing, evidence };
+  }
+}

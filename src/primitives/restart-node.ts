@@ -1,0 +1,131 @@
+/**
+ * RestartNode: a node dies silently, stays down for `downtimeMs`, then respawns with the same
+ * identity (read back from its data dir) and rejoins.
+ *
+ * Evidence (spans after apply; the victim's own spans after its new mesh.node.ready):
+ *  1. the victim emits mesh.node.ready with its own nodeId (same identity);
+ *  2. it reconnects (mesh.peer.connected) and rejoins every topic (mesh.gossip.neighbor_up);
+ *  3. its heartbeats continue with peerCount > 0;
+ *  4. once the idle timeout has passed since the kill, nobody holds a ghost: for every running
+ *     node P, P's spans say "connected to the victim" iff the victim's spans (since respawn)
+ *     say "connected to P", and the same per topic for active views (neighbor_up/down) — a
+ *     stale connection or view entry of the dead incarnation shows as a one-sided claim;
+ *     and no running co-subscriber's last word on the victim's digest is a prune;
+ *  5. a probe round FROM the victim reaches every healthy subscriber of its topics.
+ * Deadline: downtime + idle 30 s (stale connections idle out) + probe round 5 s + slack 5 s.
+ * Revert (after `downtimeMs`): start the victim again if it is still stopped.
+ */
+import type { SpanRecord } from '../sim/telemetry/index.js';
+import { DirectedProbe } from './directed-probe.js';
+import { emitted, failedAssertion, healthyNodes, meshesOf, nameOf, neighborsOf, passed, peersConnectedTo, prunedIncludes, spansOf } from './evidence.js';
+import { intParam, pickKillable } from './targets.js';
+import { DETECTOR_POLL_MS, T } from './timing.js';
+import type { ChaosWorld, Detector, Fault, Primitive } from './types.js';
+
+export const RESTART_DOWNTIME_MS_MIN = 1_000;
+export const RESTART_DOWNTIME_MS_MAX = 5_000;
+/** After the kill, stale connections to the dead incarnation have idled out by then (+ packets in flight). */
+export const RESTART_GHOST_WINDOW_MS = T.idleTimeoutMs + 2 * DETECTOR_POLL_MS;
+export const RESTART_DEADLINE_FORMULA = 'downtime + idle 30 s + probe round 5 s + slack 5 s';
+
+export function restartDeadlineMs(downtimeMs: number): number {
+  return downtimeMs + T.idleTimeoutMs + 5_000 + T.slackMs;
+}
+
+export const restartNode: Primitive = {
+  name: 'restart_node',
+  choose: (world, rng, overrides) => {
+    const targets = pickKillable(world, rng, 1);
+    if (targets === null) return null;
+    return { targets, params: { downtimeMs: intParam(overrides, 'downtimeMs', rng, RESTART_DOWNTIME_MS_MIN, RESTART_DOWNTIME_MS_MAX) } };
+  },
+  apply: (world, fault) => {
+    for (const id of fault.targets) world.cluster.host(id).kill();
+  },
+  revert: (world, fault) => {
+    for (const id of fault.targets) if (world.cluster.host(id).status === 'stopped') world.cluster.host(id).start();
+  },
+  revertPolicy: (fault) => ({ afterMs: downtimeOf(fault) }),
+  detector: (world, fault, appliedAtMs) => restartDetector(world, fault, appliedAtMs),
+};
+
+function downtimeOf(fault: Fault): number {
+  const v = fault.params.downtimeMs;
+  return typeof v === 'number' ? v : RESTART_DOWNTIME_MS_MIN;
+}
+
+function restartDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number): Detector {
+  const victim = fault.targets[0];
+  const meshes = meshesOf(world, victim);
+  let probe: DirectedProbe | null = null;
+  return {
+    evidence: 'the victim emits mesh.node.ready (same nodeId), mesh.peer.connected, mesh.gossip.neighbor_up per topic and heartbeats; after the idle timeout no one-sided connection/view/digest claims remain; a probe from it reaches every subscriber',
+    deadlineFormula: RESTART_DEADLINE_FORMULA,
+    deadlineMs: restartDeadlineMs(downtimeOf(fault)),
+    poll: (nowMs) => {
+      const waitedMs = nowMs - appliedAtMs;
+      const ready = emitted(world, victim, 'mesh.node.ready', appliedAtMs);
+      if (ready === undefined) return null;
+      if (ready.attrs.nodeId !== victim) return failedAssertion(waitedMs, `${nameOf(world, victim)} came back as ${String(ready.attrs.nodeId)}`, [ready]);
+      const rejoined = rejoinEvidence(world, victim, meshes, ready.endMs);
+      if (rejoined === null) return null;
+      if (nowMs < appliedAtMs + RESTART_GHOST_WINDOW_MS) return null;
+      if (oneSidedClaims(world, victim, ready.endMs, nowMs).length > 0) return null;
+      probe ??= new DirectedProbe(world, meshes, { origin: victim });
+      const r = probe.poll(nowMs);
+      if (!r.done) return null;
+      return passed(waitedMs, [ready, ...rejoined, ...r.evidence]);
+    },
+  };
+}
+
+/** The victim's reconnect, per-topic rejoin and a heartbeat with peers, since `sinceMs`; null while any is missing. */
+function rejoinEvidence(world: ChaosWorld, victim: string, meshes: readonly string[], sinceMs: number): SpanRecord[] | null {
+  const connected = emitted(world, victim, 'mesh.peer.connected', sinceMs);
+  if (connected === undefined) return null;
+  const out = [connected];
+  for (const topic of meshes) {
+    const up = emitted(world, victim, 'mesh.gossip.neighbor_up', sinceMs, { topic });
+    if (up === undefined) return null;
+    out.push(up);
+  }
+  const beat = spansOf(world, victim, 'mesh.heartbeat', sinceMs).find((s) => Number(s.attrs.peerCount) > 0);
+  if (beat === undefined) return null;
+  out.push(beat);
+  return out;
+}
+
+/**
+ * Claims about the victim that only one side makes, judged from spans: connections, active
+ * view membership per topic, and digests pruned but never re-learned. Empty = no ghosts.
+ */
+export function oneSidedClaims(world: ChaosWorld, victim: string, respawnedAtMs: number, nowMs: number): string[] {
+  const running = new Set(healthyNodes(world, [victim]));
+  const out: string[] = [];
+  const theySayConnected = new Set(peersConnectedTo(world, victim, nowMs));
+  for (const p of running) {
+    const victimSays = latestIsUp(world, victim, 'mesh.peer.connected', 'mesh.peer.disconnected', respawnedAtMs, { peerId: p });
+    if (victimSays !== theySayConnected.has(p)) out.push(`connection ${nameOf(world, p)}↔victim`);
+  }
+  const theySayNeighbor = new Set(neighborsOf(world, victim, nowMs).map((n) => `${n.nodeId}/${n.topic}`));
+  for (const p of running) {
+    for (const topic of meshesOf(world, p)) {
+      if (!meshesOf(world, victim).includes(topic)) continue;
+      const victimSays = latestIsUp(world, victim, 'mesh.gossip.neighbor_up', 'mesh.gossip.neighbor_down', respawnedAtMs, { peerId: p, topic });
+      if (victimSays !== theySayNeighbor.has(`${p}/${topic}`)) out.push(`neighbor ${nameOf(world, p)}↔victim on ${topic}`);
+    }
+    const learned = world.cluster.telemetry.query.last({ name: 'mesh.digest.learned', node: nameOf(world, p), attrs: { nodeId: victim } });
+    const pruned = spansOf(world, p, 'mesh.staleness.pruned', 0).filter((s) => prunedIncludes(s, victim)).at(-1);
+    if (pruned !== undefined && (learned === undefined || learned.seq < pruned.seq)) out.push(`digest of victim pruned by ${nameOf(world, p)}`);
+  }
+  return out;
+}
+
+/** Whether `node`'s latest `up` span (since `sinceMs`, matching attrs) is newer than its latest `down`. */
+function latestIsUp(world: ChaosWorld, node: string, up: string, down: string, sinceMs: number, attrs: Record<string, string>): boolean {
+  const q = world.cluster.telemetry.query;
+  const u = q.last({ name: up, node: nameOf(world, node), sinceMs, attrs });
+  if (u === undefined) return false;
+  const d = q.last({ name: down, node: nameOf(world, node), sinceMs, attrs });
+  return d === undefined || d.seq < u.seq;
+}
