@@ -3,7 +3,7 @@
  * object of `--json`. Both are adapters over the run report; this module computes nothing
  * about the mesh itself and must not print (the caller writes the strings).
  */
-import type { RunReport } from '../scenario/runner.js';
+import type { RunOutcome, RunReport } from '../scenario/runner.js';
 
 /** A finished CLI run: the simulator's report plus what only the CLI knows. */
 export interface CliRunResult {
@@ -13,6 +13,8 @@ export interface CliRunResult {
   readonly wallMs: number;
   /** The exact command that reproduces this run. */
   readonly replay: string;
+  /** The run's cluster and trace, kept when reports or OTLP files are written from it. */
+  readonly outcome?: RunOutcome;
 }
 
 export function speedup(result: CliRunResult): number {

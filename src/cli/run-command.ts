@@ -17,13 +17,14 @@ import { EXIT_FAIL, EXIT_PASS, fail, quoted } from './errors.js';
 import { type CliRunResult, formatRunText, runJson } from './format.js';
 import { isScenarioPath, loadScenarioFile } from './scenario-file.js';
 import { parseSeed, pickSeed } from './seed.js';
+import { addReportOptions, parseReportOutputs, wantsOutputs, writeRunOutputs, type ReportOptionValues, type ReportOutputs } from './report-output.js';
 
 export const DEFAULT_SCENARIO = 'default';
 export const TRACE_LEVELS = ['info', 'trace'] as const;
 export type CliTraceLevel = (typeof TRACE_LEVELS)[number];
 
 /** Raw option values as commander hands them over. */
-interface RunOptionValues {
+interface RunOptionValues extends ReportOptionValues {
   readonly scenario: string;
   readonly seed?: string;
   readonly duration?: string;
@@ -41,17 +42,20 @@ export interface RunRequest {
   readonly durationMs?: number;
   readonly traceLevel?: CliTraceLevel;
   readonly json: boolean;
+  /** --otlp / --report files to write after the run. */
+  readonly outputs?: ReportOutputs;
 }
 
 export function registerRun(program: Command): void {
-  program
+  const run = program
     .command('run')
     .description('run a scenario for a seed and print a summary (exit 0 pass, 1 fail, 2 bad usage)')
     .option('--scenario <name|file>', 'scenario name (see `meshsim list`) or a JSON scenario file', DEFAULT_SCENARIO)
     .option('--seed <n>', 'seed, a non-negative integer (default: picked at random and printed)')
     .option('--duration <time>', "main phase length: 90s, 5m, 1500ms or seconds (default: the scenario's)")
     .addOption(new Option('--trace-level <level>', 'record per-message TRACE spans too (default: the scenario\'s, usually info)').choices(TRACE_LEVELS))
-    .option('--json', 'print exactly one JSON object instead of the text summary')
+    .option('--json', 'print exactly one JSON object instead of the text summary');
+  addReportOptions(run)
     .action((options: RunOptionValues) => {
       process.exitCode = runAction(parseRunRequest(options));
     });
@@ -73,7 +77,8 @@ export function parseRunRequest(options: RunOptionValues): RunRequest {
     const parsed = parseDuration(options.duration);
     durationMs = parsed.ok ? parsed.ms : fail(`--duration: ${parsed.error}`);
   }
-  return { scenario, scenarioRef, seed, seedPicked, durationMs, traceLevel: options.traceLevel, json: options.json === true };
+  const outputs = parseReportOutputs(options);
+  return { scenario, scenarioRef, seed, seedPicked, durationMs, traceLevel: options.traceLevel, json: options.json === true, outputs };
 }
 
 export function resolveScenario(ref: string): Scenario {
@@ -84,9 +89,11 @@ export function resolveScenario(ref: string): Scenario {
 /** Runs the request and measures wall time; a crash inside the simulator is left to the caller. */
 export function executeRun(request: RunRequest): CliRunResult {
   const startMs = performance.now();
-  const { report } = runScenario(request.scenario, request.seed, { durationMs: request.durationMs, traceLevel: request.traceLevel });
+  const outcome = runScenario(request.scenario, request.seed, { durationMs: request.durationMs, traceLevel: request.traceLevel });
   const wallMs = performance.now() - startMs;
-  return { report, description: request.scenario.description, wallMs, replay: replayFor(request) };
+  // The cluster (whole trace) is kept only when files are written from it: sweeps run many.
+  const keep = request.outputs !== undefined && wantsOutputs(request.outputs);
+  return { report: outcome.report, description: request.scenario.description, wallMs, replay: replayFor(request), ...(keep ? { outcome } : {}) };
 }
 
 /** The exact command that reproduces a request (file scenarios replay by path). */
@@ -105,6 +112,11 @@ function runAction(request: RunRequest): number {
     return reportCrash(request, e);
   }
   process.stdout.write(request.json ? `${JSON.stringify(runJson(result))}\n` : formatRunText(result));
+  if (request.outputs !== undefined && result.outcome !== undefined) {
+    const notes = writeRunOutputs(result.outcome, request.outputs, { replay: result.replay, description: result.description });
+    // With --json, stdout stays exactly one JSON object; the notes go to stderr.
+    (request.json ? process.stderr : process.stdout).write(notes.map((n) => `${n}\n`).join(''));
+  }
   return result.report.verdict === 'pass' ? EXIT_PASS : EXIT_FAIL;
 }
 

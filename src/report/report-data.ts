@@ -1,0 +1,79 @@
+/**
+ * Everything the HTML report shows, as plain JSON-ready data: the run (timeline, chaos rows,
+ * topology snapshots, all read from the trace stream) and/or a tests grid. The report is an
+ * adapter over the trace; this module judges nothing and reads no clock.
+ */
+import type { ChaosEventReport } from '../primitives/engine.js';
+import type { RunOutcome } from '../scenario/runner.js';
+import { chaosRowsOf, type ChaosRow } from './chaos-events.js';
+import type { TestsGrid } from './tests-grid.js';
+import { timelineOf, type TimelineData } from './timeline.js';
+import { layoutNodes, type MeshGroup, type NodePlace } from './topology-layout.js';
+import { encodeSnapshots, topologySnapshots, type EncodedTopology, type TopologyNode } from './topology-snapshots.js';
+
+export interface RunSection {
+  readonly scenario: string;
+  readonly description: string;
+  readonly seed: string;
+  readonly verdict: 'pass' | 'fail';
+  readonly replay: string;
+  readonly virtualMs: number;
+  readonly spans: number;
+  readonly traceDigest: string;
+  readonly violations: readonly string[];
+  readonly nodes: readonly (TopologyNode & { readonly place: NodePlace })[];
+  readonly groups: readonly MeshGroup[];
+  readonly chaos: readonly ChaosRow[];
+  readonly timeline: TimelineData;
+  readonly topology: EncodedTopology;
+}
+
+export interface ReportData {
+  readonly title: string;
+  readonly run: RunSection | null;
+  readonly tests: TestsGrid | null;
+}
+
+export interface RunReportOptions {
+  /** The command that reproduces the run (default: the runner's). */
+  readonly replay?: string;
+  readonly description?: string;
+  /** A tests grid to show alongside (default: none). */
+  readonly tests?: TestsGrid | null;
+}
+
+export function runReportData(outcome: RunOutcome, options: RunReportOptions = {}): ReportData {
+  const { report, cluster } = outcome;
+  const records = cluster.telemetry.records;
+  const nodes: TopologyNode[] = cluster.plans.map((p) => ({ name: p.name, nodeId: p.nodeId, role: p.role, meshId: p.meshId, topics: p.meshIds }));
+  const names = new Map(nodes.map((n) => [n.nodeId, n.name]));
+  const log = ((report.chaos as { log?: ChaosEventReport[] } | undefined)?.log ?? []) as readonly ChaosEventReport[];
+  const chaos = chaosRowsOf(records, names, log);
+  const { places, groups } = layoutNodes(nodes);
+  const replay = options.replay ?? report.replay;
+  return {
+    title: `meshsim ${report.scenario} seed ${report.seed}`,
+    run: {
+      scenario: report.scenario,
+      description: options.description ?? '',
+      seed: report.seed,
+      verdict: report.verdict,
+      replay,
+      virtualMs: report.virtualMs,
+      spans: report.spans,
+      traceDigest: report.traceDigest,
+      violations: report.violations.map((v) => `${v.check}: ${v.message}`),
+      nodes: nodes.map((n, i) => ({ ...n, place: places[i] })),
+      groups,
+      chaos,
+      timeline: timelineOf(records, nodes, chaos, names, report.virtualMs),
+      topology: encodeSnapshots(topologySnapshots(records, nodes), nodes),
+    },
+    tests: options.tests ?? null,
+  };
+}
+
+/** A report with only the Tests grid (battery, sweep). */
+export function testsReportData(title: string, tests: TestsGrid): ReportData {
+  return { title, run: null, tests };
+}
