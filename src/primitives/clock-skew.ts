@@ -1,0 +1,121 @@
+/**
+ * ClockSkew: one node's WALL clock jumps by `skewMs` (its monotonic clock, and with it every
+ * protocol timer, is untouched). Sign: positive = the victim's clock runs ahead, negative =
+ * behind. Default: magnitude drawn from {5 s, 60 s}, sign drawn; the battery overrides a
+ * positive `skewMs` (ahead). `durationMs` (default 40 s, at least heartbeat 5 s + 1 s) is how
+ * long the skew lasts: longer than TTL + pruner, so a pruner that judges by wall time shows.
+ *
+ * Evidence (spans only, after apply):
+ *  - the victim's mesh.heartbeat shows clockSkewMs = (its last pre-apply clockSkewMs) + skewMs;
+ *  - no false staleness, watched for digest 2 s + TTL 30 s + pruner 5 s = 37 s: a
+ *    mesh.staleness.pruned naming the victim, from anyone while the victim is up (a victim
+ *    BEHIND looks stale to a peer judging by the sender's wall time), or one BY the victim
+ *    naming a running peer that stayed its active-view neighbour since apply (a victim AHEAD
+ *    sees everyone's wall time as old), is a failed_assertion.
+ * Deadline: watch (digest 2 s + TTL 30 s + pruner 5 s) + slack 5 s = 42 s.
+ * Revert (after `durationMs`): jump back by −skewMs. Jumps are relative, so it composes.
+ * Must not judge by the harness's view of the clock: the heartbeat span is the evidence.
+ */
+import { emitted, failedAssertion, nameOf, passed, prunedIncludes, spansOf } from './evidence.js';
+import { pickNodes } from './targets.js';
+import { T } from './timing.js';
+import type { ChaosWorld, Detector, Fault, ParamValue, Primitive } from './types.js';
+import type { SimRng } from '../sim/rng.js';
+import type { SpanRecord } from '../sim/telemetry/index.js';
+
+export const CLOCK_SKEW_WATCH_MS = T.digestIntervalMs + T.stalenessTtlMs + T.prunerIntervalMs;
+export const CLOCK_SKEW_DEADLINE_MS = CLOCK_SKEW_WATCH_MS + T.slackMs;
+export const CLOCK_SKEW_DEADLINE_FORMULA = 'watch (digest 2 s + TTL 30 s + pruner 5 s) + slack 5 s';
+export const CLOCK_SKEW_DURATION_MS = 40_000;
+const SKEW_MAGNITUDES_MS = [5_000, 60_000] as const;
+const DURATION_MIN_MS = T.heartbeatIntervalMs + 1_000;
+
+export const clockSkew: Primitive = {
+  name: 'clock_skew',
+  choose: (world, rng, overrides) => {
+    const targets = pickNodes(world, rng, 1);
+    if (targets === null) return null;
+    return { targets, params: { skewMs: skewParam(overrides, rng), durationMs: durationParam(overrides) } };
+  },
+  apply: (world, fault) => {
+    for (const id of fault.targets) world.cluster.host(id).clock.jump(skewOf(fault));
+  },
+  revert: (world, fault) => {
+    for (const id of fault.targets) world.cluster.host(id).clock.jump(-skewOf(fault));
+  },
+  revertPolicy: (fault) => ({ afterMs: Number(fault.params.durationMs ?? CLOCK_SKEW_DURATION_MS) }),
+  detector: (world, fault, appliedAtMs) => clockSkewDetector(world, fault, appliedAtMs),
+};
+
+function skewParam(overrides: Readonly<Record<string, ParamValue>> | undefined, rng: SimRng): number {
+  const v = overrides?.skewMs;
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v !== 0) return v;
+  const magnitudeMs = rng.pick(SKEW_MAGNITUDES_MS);
+  return rng.chance(1, 2) ? magnitudeMs : -magnitudeMs;
+}
+
+function durationParam(overrides: Readonly<Record<string, ParamValue>> | undefined): number {
+  const v = overrides?.durationMs;
+  return typeof v === 'number' && Number.isSafeInteger(v) ? Math.max(v, DURATION_MIN_MS) : CLOCK_SKEW_DURATION_MS;
+}
+
+function skewOf(fault: Fault): number {
+  const skewMs = fault.params.skewMs;
+  if (typeof skewMs !== 'number' || !Number.isSafeInteger(skewMs)) throw new Error(`clock_skew needs an integer skewMs, got ${String(skewMs)}`);
+  return skewMs;
+}
+
+export function clockSkewDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number): Detector {
+  const victim = fault.targets[0];
+  const q = world.cluster.telemetry.query;
+  const before = q.last({ name: 'mesh.heartbeat', node: nameOf(world, victim), untilMs: appliedAtMs - 1 });
+  const expectedSkewMs = Number(before?.attrs.clockSkewMs ?? 0) + skewOf(fault);
+  return {
+    evidence: `${nameOf(world, victim)}'s mesh.heartbeat shows clockSkewMs ${expectedSkewMs}; no mesh.staleness.pruned of it, or by it of a live neighbour, for ${CLOCK_SKEW_WATCH_MS} ms`,
+    deadlineFormula: CLOCK_SKEW_DEADLINE_FORMULA,
+    deadlineMs: CLOCK_SKEW_DEADLINE_MS,
+    poll: (nowMs) => {
+      const waitedMs = nowMs - appliedAtMs;
+      const falsePrune = falseStaleness(world, victim, appliedAtMs);
+      if (falsePrune !== undefined) return failedAssertion(waitedMs, falsePrune.message, [falsePrune.span]);
+      const heartbeat = emitted(world, victim, 'mesh.heartbeat', appliedAtMs, { clockSkewMs: expectedSkewMs });
+      if (heartbeat === undefined || waitedMs < CLOCK_SKEW_WATCH_MS) return null;
+      return passed(waitedMs, [heartbeat]);
+    },
+  };
+}
+
+/** The first prune since apply that judged a live node stale: of the victim, or by the victim. */
+function falseStaleness(world: ChaosWorld, victim: string, sinceMs: number): { message: string; span: SpanRecord } | undefined {
+  const { cluster } = world;
+  if (cluster.host(victim).status !== 'stopped') {
+    for (const p of cluster.plans) {
+      if (p.nodeId === victim) continue;
+      const span = spansOf(world, p.nodeId, 'mesh.staleness.pruned', sinceMs).find((s) => prunedIncludes(s, victim));
+      if (span !== undefined) return { message: `${p.name} pruned ${nameOf(world, victim)} as stale while it was alive (clock skewed, not dead)`, span };
+    }
+  }
+  for (const span of spansOf(world, victim, 'mesh.staleness.pruned', sinceMs)) {
+    for (const id of String(span.attrs.nodeIds ?? '').split(',')) {
+      if (id === '' || !cluster.plans.some((p) => p.nodeId === id)) continue;
+      if (cluster.host(id).status !== 'running' || world.isFaulted(id)) continue;
+      if (stayedNeighbor(world, victim, id, sinceMs, span.endMs)) {
+        return { message: `${nameOf(world, victim)} (clock skewed) pruned its live neighbour ${nameOf(world, id)} as stale`, span };
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Whether, by `node`'s spans, `peer` was in its active view on some topic at `fromMs` and never left it until `untilMs`. */
+function stayedNeighbor(world: ChaosWorld, node: string, peer: string, fromMs: number, untilMs: number): boolean {
+  const q = world.cluster.telemetry.query;
+  const name = nameOf(world, node);
+  for (const topic of world.cluster.plan(node).meshIds) {
+    const up = q.last({ name: 'mesh.gossip.neighbor_up', node: name, untilMs: fromMs, attrs: { peerId: peer, topic } });
+    if (up === undefined) continue;
+    const down = q.last({ name: 'mesh.gossip.neighbor_down', node: name, untilMs: untilMs, attrs: { peerId: peer, topic } });
+    if (down === undefined || down.seq < up.seq) return true;
+  }
+  return false;
+}

@@ -1,0 +1,133 @@
+/**
+ * NatShift: a node's address is remapped (a NAT rebinding). Every connection it had breaks
+ * both ways — packets to the old address are dropped, its packets from the new one are not
+ * recognized — and only dials made after the shift, which resolve the new address, work.
+ *
+ * Evidence (spans only, after apply):
+ *  1. old paths die: every running node whose spans show a connection to the victim at apply
+ *     emits mesh.peer.disconnected{peerId: victim}, and the victim one for each peer its own
+ *     spans showed it connected to — or, where a new connection at the new address came first,
+ *     mesh.peer.connected (the dead one is superseded and idles out silently, as the peer table
+ *     intends); at least one of them is an idle-timeout disconnect;
+ *  2. new connections form at the new address: the victim and some peer both emit
+ *     mesh.peer.connected about each other after apply (nothing can reach the old address);
+ *  3. it has neighbours again: on each of its topics the victim emitted mesh.gossip.neighbor_up
+ *     after apply for a peer still in its active view (by its own spans);
+ *  4. then a probe round per topic, one from the victim and one from another node, reaches every
+ *     running subscriber (mesh.probe.delivered) — the victim is reachable and reaches everyone.
+ * Deadline: idle 30 s + seed check 10 s + dial timeout 5 s + probe resend 5 s + slack 5 s = 55 s.
+ * Revert: none — the new address stays (a NAT does not give the old mapping back); the
+ * primitive's revert is a no-op, called after detection.
+ */
+import { emitted, nameOf, passed, peersConnectedTo } from './evidence.js';
+import { TargetedProbeRound } from './slow-link.js';
+import { pickNodes } from './targets.js';
+import { T } from './timing.js';
+import type { ChaosWorld, Detector, Fault, Primitive } from './types.js';
+import type { SpanRecord } from '../sim/telemetry/index.js';
+
+export const NAT_SHIFT_DEADLINE_MS = T.idleTimeoutMs + T.seedCheckIntervalMs + T.dialTimeoutMs + 5_000 + T.slackMs;
+export const NAT_SHIFT_DEADLINE_FORMULA = 'idle 30 s + seed check 10 s + dial timeout 5 s + probe resend 5 s + slack 5 s';
+
+export const natShift: Primitive = {
+  name: 'nat_shift',
+  choose: (world, rng) => {
+    const targets = pickNodes(world, rng, 1);
+    return targets === null ? null : { targets, params: {} };
+  },
+  apply: (world, fault) => {
+    for (const id of fault.targets) world.cluster.network.remapAddress(id);
+  },
+  revert: () => {},
+  revertPolicy: () => 'after-detection',
+  detector: (world, fault, appliedAtMs) => natShiftDetector(world, fault, appliedAtMs),
+};
+
+/** Peers that `node`'s own spans show it connected to at `atMs`. */
+function connectedPeersOf(world: ChaosWorld, node: string, atMs: number): string[] {
+  const q = world.cluster.telemetry.query;
+  const name = nameOf(world, node);
+  return world.cluster.plans
+    .filter((p) => p.nodeId !== node)
+    .filter((p) => {
+      const up = q.last({ name: 'mesh.peer.connected', node: name, untilMs: atMs, attrs: { peerId: p.nodeId } });
+      if (up === undefined) return false;
+      const down = q.last({ name: 'mesh.peer.disconnected', node: name, untilMs: atMs, attrs: { peerId: p.nodeId } });
+      return down === undefined || down.seq < up.seq;
+    })
+    .map((p) => p.nodeId);
+}
+
+export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number): Detector {
+  const victim = fault.targets[0];
+  const q = world.cluster.telemetry.query;
+  const peersOfVictim = peersConnectedTo(world, victim, appliedAtMs);
+  const victimsPeers = connectedPeersOf(world, victim, appliedAtMs);
+  const meshes = world.cluster.plan(victim).meshIds;
+  let round: TargetedProbeRound | null = null;
+  const running = (id: string): boolean => world.cluster.host(id).status === 'running';
+
+  // An old path ends in mesh.peer.disconnected, or — when a new connection at the new address
+  // came first — is superseded by it (the dead one then idles out silently, by design of the
+  // peer table). At least one end must have seen an idle timeout.
+  const pathEnded = (node: string, peer: string): SpanRecord | undefined =>
+    emitted(world, node, 'mesh.peer.disconnected', appliedAtMs, { peerId: peer }) ?? emitted(world, node, 'mesh.peer.connected', appliedAtMs, { peerId: peer });
+  const oldPathsDied = (): SpanRecord[] | null => {
+    const out: SpanRecord[] = [];
+    const ends: [string, string][] = [...peersOfVictim.filter(running).map((p): [string, string] => [p, victim]), ...victimsPeers.map((p): [string, string] => [victim, p])];
+    for (const [node, peer] of ends) {
+      const s = pathEnded(node, peer);
+      if (s === undefined) return null;
+      out.push(s);
+    }
+    const idled = out.find((s) => s.name === 'mesh.peer.disconnected' && s.attrs.reason === 'idle-timeout');
+    return idled === undefined ? null : [idled, ...out.filter((s) => s !== idled)];
+  };
+
+  const newConnection = (): SpanRecord[] | null => {
+    for (const s of q.find({ name: 'mesh.peer.connected', node: nameOf(world, victim), sinceMs: appliedAtMs })) {
+      const peer = String(s.attrs.peerId);
+      const back = emitted(world, peer, 'mesh.peer.connected', appliedAtMs, { peerId: victim });
+      if (back !== undefined) return [s, back];
+    }
+    return null;
+  };
+
+  const neighboursAgain = (nowMs: number): SpanRecord[] | null => {
+    const out: SpanRecord[] = [];
+    const name = nameOf(world, victim);
+    for (const topic of meshes) {
+      const ups = q.find({ name: 'mesh.gossip.neighbor_up', node: name, sinceMs: appliedAtMs, attrs: { topic } });
+      const current = ups.find((up) => {
+        const down = q.last({ name: 'mesh.gossip.neighbor_down', node: name, untilMs: nowMs, attrs: { topic, peerId: up.attrs.peerId! } });
+        return down === undefined || down.seq < up.seq;
+      });
+      if (current === undefined) return null;
+      out.push(current);
+    }
+    return out;
+  };
+
+  return {
+    evidence: `peers and ${nameOf(world, victim)} emit mesh.peer.disconnected for the old paths, mesh.peer.connected both ways after the shift, the victim emits mesh.gossip.neighbor_up on every topic, then probes from and to it reach every running subscriber`,
+    deadlineFormula: NAT_SHIFT_DEADLINE_FORMULA,
+    deadlineMs: NAT_SHIFT_DEADLINE_MS,
+    poll: (nowMs) => {
+      const died = oldPathsDied();
+      const formed = died === null ? null : newConnection();
+      const neighbours = formed === null ? null : neighboursAgain(nowMs);
+      if (died === null || formed === null || neighbours === null) return null;
+      if (round === null) {
+        const others = meshes.map((m): [string, string] | null => {
+          const sender = world.cluster.subscribers(m).find((p) => p.nodeId !== victim && running(p.nodeId) && !world.isFaulted(p.nodeId));
+          return sender === undefined ? null : [m, sender.nodeId];
+        });
+        const origins = [...meshes.map((m): [string, string] => [m, victim]), ...others.filter((o): o is [string, string] => o !== null)];
+        round = new TargetedProbeRound(world, origins, fault.targets);
+      }
+      const r = round.poll(nowMs);
+      if (!r.done) return null;
+      return passed(nowMs - appliedAtMs, [...died.slice(0, 3), ...formed, ...neighbours.slice(0, 1), ...r.evidence]);
+    },
+  };
+}

@@ -1,0 +1,149 @@
+/**
+ * SlowLink: extra latency on both directions of a connected pair's link, for `durationMs`
+ * (default 20 s). Override `latencyMs` = the ADDED one-way latency (default drawn from
+ * 100..500 ms); the link's latency becomes its base + latencyMs.
+ *
+ * Evidence (spans only; shared with LossyLink through `damagedLinkDetector`):
+ *  - slow is not dead: no mesh.peer.disconnected{reason: idle-timeout} between the pair during
+ *    the damaged period (either end) — else failed_assertion. Other close reasons are the
+ *    overlay dropping an unused connection, not a false death;
+ *  - broadcasts still flow: a probe round sent during the damaged period — from the pair itself
+ *    on each of its meshes, so the damaged link is on the path — is delivered
+ *    (mesh.probe.delivered) to every running subscriber, the pair included;
+ *  - Plumtree tree repair (mesh.plumtree.graft|prune by the pair) is attached as evidence when
+ *    it happens; it is not required, since the tree need not route over the damaged link.
+ * It passes once the whole damaged period has been watched and the round is complete.
+ * Deadline: durationMs (20 s) + probe resend 5 s + slack 5 s = 30 s.
+ * Revert (after `durationMs`): resetLink both directions (idempotent).
+ */
+import { failedAssertion, nameOf, passed } from './evidence.js';
+import { pickLinkedPair, intParam } from './targets.js';
+import { T } from './timing.js';
+import type { ChaosWorld, Detector, Fault, ParamValue, Primitive } from './types.js';
+import type { ProbeRecord } from '../scenario/checker.js';
+import type { SpanRecord } from '../sim/telemetry/index.js';
+
+export const LINK_DAMAGE_DURATION_MS = 20_000;
+const PROBE_RESEND_MS = 5_000;
+
+export const slowLink: Primitive = {
+  name: 'slow_link',
+  choose: (world, rng, overrides) => {
+    const pair = pickLinkedPair(world, rng);
+    if (pair === null) return null;
+    return { targets: pair, params: { latencyMs: Math.max(0, Math.round(intParam(overrides, 'latencyMs', rng, 100, 500))), durationMs: durationParam(overrides) } };
+  },
+  apply: (world, fault) => {
+    const [a, b] = pairOf(fault);
+    const addedMs = intOf(fault, 'latencyMs');
+    const net = world.cluster.network;
+    net.setLink(a, b, { latencyMs: net.link(a, b).latencyMs + addedMs });
+    net.setLink(b, a, { latencyMs: net.link(b, a).latencyMs + addedMs });
+  },
+  revert: (world, fault) => resetPair(world, fault),
+  revertPolicy: (fault) => ({ afterMs: intOf(fault, 'durationMs') }),
+  detector: (world, fault, appliedAtMs) => damagedLinkDetector(world, fault, appliedAtMs, 'slow'),
+};
+
+export function durationParam(overrides: Readonly<Record<string, ParamValue>> | undefined): number {
+  const v = overrides?.durationMs;
+  return typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : LINK_DAMAGE_DURATION_MS;
+}
+
+export function intOf(fault: Fault, key: string): number {
+  const v = fault.params[key];
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new Error(`${key} must be a non-negative integer, got ${String(v)}`);
+  return v;
+}
+
+export function pairOf(fault: Fault): [string, string] {
+  if (fault.targets.length !== 2) throw new Error(`a link fault needs two targets, got ${fault.targets.length}`);
+  return [fault.targets[0], fault.targets[1]];
+}
+
+export function resetPair(world: ChaosWorld, fault: Fault): void {
+  const [a, b] = pairOf(fault);
+  world.cluster.network.resetLink(a, b);
+  world.cluster.network.resetLink(b, a);
+}
+
+/** The detector shared by SlowLink and LossyLink (see the header). */
+export function damagedLinkDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number, what: string): Detector {
+  const [a, b] = pairOf(fault);
+  const durationMs = intOf(fault, 'durationMs');
+  const damagedUntilMs = appliedAtMs + durationMs;
+  const q = world.cluster.telemetry.query;
+  const origins: [string, string][] = [];
+  for (const meshId of world.cluster.plan(a).meshIds) origins.push([meshId, a]);
+  for (const meshId of world.cluster.plan(b).meshIds) if (!origins.some(([m]) => m === meshId)) origins.push([meshId, b]);
+  const round = new TargetedProbeRound(world, origins, fault.targets, damagedUntilMs);
+  return {
+    evidence: `no idle-timeout disconnect between ${nameOf(world, a)} and ${nameOf(world, b)} while the link is ${what}; a probe round from the pair sent meanwhile reaches every running subscriber`,
+    deadlineFormula: 'durationMs + probe resend 5 s + slack 5 s',
+    deadlineMs: durationMs + PROBE_RESEND_MS + T.slackMs,
+    poll: (nowMs) => {
+      const waitedMs = nowMs - appliedAtMs;
+      const untilMs = Math.min(nowMs, damagedUntilMs);
+      for (const [x, y] of [[a, b], [b, a]] as const) {
+        const down = q.first({ name: 'mesh.peer.disconnected', node: nameOf(world, x), sinceMs: appliedAtMs, untilMs, attrs: { peerId: y, reason: 'idle-timeout' } });
+        if (down !== undefined) return failedAssertion(waitedMs, `${nameOf(world, x)} declared ${nameOf(world, y)} dead (idle timeout) over a ${what} link`, [down]);
+      }
+      const r = round.poll(nowMs);
+      if (!r.done || nowMs < damagedUntilMs) return null;
+      const repair = [a, b].flatMap((x) => [
+        ...q.find({ name: 'mesh.plumtree.graft', node: nameOf(world, x), sinceMs: appliedAtMs, untilMs }),
+        ...q.find({ name: 'mesh.plumtree.prune', node: nameOf(world, x), sinceMs: appliedAtMs, untilMs }),
+      ]);
+      return passed(waitedMs, [...repair.slice(0, 2), ...r.evidence]);
+    },
+  };
+}
+
+/**
+ * Probes from chosen origins, one per (mesh, origin); complete when every running subscriber
+ * not under ANOTHER fault (this fault's own targets are expected to receive) has each one.
+ * Sent on the first poll and re-sent every 5 s while incomplete, but only before `sendUntilMs`.
+ */
+export class TargetedProbeRound {
+  private probes: ProbeRecord[] = [];
+  private sentAtMs = -1;
+
+  constructor(
+    private readonly world: ChaosWorld,
+    private readonly origins: readonly (readonly [meshId: string, origin: string])[],
+    private readonly own: readonly string[],
+    private readonly sendUntilMs = Infinity,
+  ) {}
+
+  poll(nowMs: number): { done: boolean; missing: string[]; evidence: SpanRecord[] } {
+    const due = this.sentAtMs < 0 || nowMs - this.sentAtMs >= PROBE_RESEND_MS;
+    if (due && nowMs < this.sendUntilMs && !this.check().done) this.send();
+    return this.check();
+  }
+
+  private send(): void {
+    this.sentAtMs = this.world.nowMs();
+    this.probes = [];
+    for (const [meshId, origin] of this.origins) {
+      const record = this.world.probe(meshId, origin);
+      if (record !== null) this.probes.push(record);
+    }
+  }
+
+  private check(): { done: boolean; missing: string[]; evidence: SpanRecord[] } {
+    const { cluster } = this.world;
+    const missing: string[] = [];
+    const evidence: SpanRecord[] = [];
+    for (const p of this.probes) {
+      const spans = cluster.telemetry.query.find({ name: 'mesh.probe.delivered', sinceMs: p.sentAtMs, attrs: { probeId: p.probeId } });
+      const got = new Set(spans.map((s) => s.node));
+      for (const s of cluster.subscribers(p.meshId)) {
+        if (s.nodeId === p.origin || got.has(s.name) || cluster.host(s.nodeId).status !== 'running') continue;
+        if (this.world.isFaulted(s.nodeId) && !this.own.includes(s.nodeId)) continue;
+        missing.push(`${s.name} (${p.meshId})`);
+      }
+      evidence.push(...spans.slice(0, 2));
+    }
+    return { done: this.probes.length === this.origins.length && this.probes.length > 0 && missing.length === 0, missing, evidence };
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * SlowLink. Goal: added latency on a connected pair's link is slowness, not death — nobody
+ * idles the pair out below the idle timeout — and broadcasts from the pair still reach every
+ * subscriber. The detector goes red when the transport's idle timeout is shorter than the
+ * added delay (an over-eager liveness check declares the slow peer dead).
+ * Method: `slow-link-100ms`/`slow-link-500ms` over two seeds; then `slow-link-500ms` on a
+ * network whose keep-alive is 200 ms and idle timeout 400 ms (the delay step opens a 500 ms
+ * silence), while `slow-link-100ms` on that same network stays green.
+ */
+import { describe, expect, it } from 'vitest';
+import { explain, runChaos } from '../support/chaos.js';
+
+/** A transport tuned too tight: fine at 10–15 ms latency, fooled by 500 ms. Dial timeout below keep-alive. */
+const TIGHT_IDLE = { network: { keepAliveMs: 200, idleTimeoutMs: 400, dialTimeoutMs: 150 } } as const;
+
+describe('slow_link', () => {
+  for (const name of ['slow-link-100ms', 'slow-link-500ms']) {
+    it(name, () => {
+      for (const seed of ['1', '2']) {
+        const run = runChaos(name, seed);
+        expect(run.report.verdict, explain(run)).toBe('pass');
+        expect(run.events).toHaveLength(1);
+        expect(run.events[0].verdict, explain(run)).toBe('passed');
+        expect(run.events[0].evidence.some((e) => e.includes('mesh.probe.delivered'))).toBe(true);
+      }
+    });
+  }
+
+  it('slow-link-500ms goes red when the idle timeout is shorter than the added latency', () => {
+    const run = runChaos('slow-link-500ms', '1', undefined, { ...TIGHT_IDLE, durationMs: 25_000, liveness: false });
+    expect(run.events[0].verdict, explain(run)).toBe('failed_assertion');
+    expect(run.events[0].message).toMatch(/dead \(idle timeout\) over a slow link/);
+    const control = runChaos('slow-link-100ms', '1', undefined, { ...TIGHT_IDLE, durationMs: 45_000, liveness: false });
+    expect(control.events[0].verdict, explain(control)).toBe('passed');
+  });
+});
