@@ -14,6 +14,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { EXIT_INTERNAL, EXIT_USAGE, UsageError, oneLine } from './errors.js';
+import { registerBattery } from './battery-command.js';
 import { registerFrame } from './frame-command.js';
 import { registerList } from './list-command.js';
 import { registerRun } from './run-command.js';
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerRun(program);
   registerList(program);
   registerFrame(program);
+  registerBattery(program);
   return program;
 }
 

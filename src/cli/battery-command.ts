@@ -1,0 +1,123 @@
+/**
+ * `meshsim battery`: run every named scenario (or the `--scenarios` chosen) over seeds 1..N,
+ * print one line per run and the scenarios × seeds grid (or one JSON object with `--json`),
+ * optionally write the HTML report's Tests grid; exit 0 when every run passed, 1 otherwise.
+ * A simulator crash is a failed cell with its replay command, not the end of the battery.
+ * Runs are sequential in this process; wall time is measured here, never in the core.
+ */
+import { performance } from 'node:perf_hooks';
+import type { Command } from 'commander';
+import { renderReportHtml } from '../report/html.js';
+import { testsReportData } from '../report/report-data.js';
+import { crashCell, gridCounts, testCellOf, testsGridOf, type TestCell, type TestsGrid } from '../report/tests-grid.js';
+import { allScenarios, findScenario } from '../scenario/registry.js';
+import { replayCommand, runScenario } from '../scenario/runner.js';
+import type { Scenario } from '../scenario/scenario.js';
+import { parseDuration } from './duration.js';
+import { EXIT_FAIL, EXIT_PASS, fail, quoted } from './errors.js';
+import { table } from './format.js';
+import { writablePath, writeHtml } from './report-output.js';
+
+interface BatteryOptionValues {
+  readonly seeds: string;
+  readonly scenarios?: string;
+  readonly duration?: string;
+  readonly report?: string;
+  readonly json?: boolean;
+}
+
+export interface BatteryRequest {
+  readonly scenarios: readonly Scenario[];
+  readonly seeds: readonly string[];
+  readonly durationMs?: number;
+  readonly reportPath?: string;
+  readonly json: boolean;
+}
+
+const SEEDS_MAX = 1000;
+
+export function registerBattery(program: Command): void {
+  program
+    .command('battery')
+    .description('run every named scenario over seeds 1..N and print the scenarios × seeds grid (exit 0 all pass, 1 any fail)')
+    .option('--seeds <n>', 'number of seeds per scenario (seeds 1..N)', '1')
+    .option('--scenarios <names>', 'comma-separated scenario names (default: every scenario in `meshsim list`)')
+    .option('--duration <time>', "main phase length for every run (default: each scenario's)")
+    .option('--report <file.html>', 'write a self-contained HTML report with the Tests grid')
+    .option('--json', 'print exactly one JSON object instead of the text output')
+    .action((options: BatteryOptionValues) => {
+      process.exitCode = batteryAction(parseBatteryRequest(options));
+    });
+}
+
+export function parseBatteryRequest(options: BatteryOptionValues): BatteryRequest {
+  const n = /^[0-9]+$/.test(options.seeds) ? Number(options.seeds) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > SEEDS_MAX) fail(`--seeds: expected a whole number from 1 to ${SEEDS_MAX}, got ${quoted(options.seeds)}`);
+  const scenarios =
+    options.scenarios === undefined
+      ? allScenarios()
+      : options.scenarios
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s !== '')
+          .map((name) => findScenario(name) ?? fail(`--scenarios: unknown scenario ${quoted(name)} (run \`meshsim list\`)`));
+  if (scenarios.length === 0) fail('--scenarios: no scenario named');
+  let durationMs: number | undefined;
+  if (options.duration !== undefined) {
+    const parsed = parseDuration(options.duration);
+    durationMs = parsed.ok ? parsed.ms : fail(`--duration: ${parsed.error}`);
+  }
+  return {
+    scenarios,
+    seeds: Array.from({ length: n }, (_, i) => String(i + 1)),
+    durationMs,
+    reportPath: options.report === undefined ? undefined : writablePath('--report', options.report),
+    json: options.json === true,
+  };
+}
+
+/** Runs every scenario × seed in order; `onCell` sees each result as it lands. */
+export function runBattery(request: Pick<BatteryRequest, 'scenarios' | 'seeds' | 'durationMs'>, onCell: (cell: TestCell, wallMs: number) => void = () => {}): TestsGrid {
+  const cells: TestCell[] = [];
+  for (const scenario of request.scenarios) {
+    for (const seed of request.seeds) {
+      const replay = replayCommand(scenario.name, seed, request.durationMs);
+      const startMs = performance.now();
+      let cell: TestCell;
+      try {
+        cell = testCellOf(runScenario(scenario, seed, { durationMs: request.durationMs }).report, replay);
+      } catch (e) {
+        cell = crashCell(scenario.name, seed, replay, e instanceof Error ? e.message : String(e));
+      }
+      cells.push(cell);
+      onCell(cell, performance.now() - startMs);
+    }
+  }
+  return testsGridOf(cells);
+}
+
+function batteryAction(request: BatteryRequest): number {
+  const grid = runBattery(request, (cell, wallMs) => {
+    if (!request.json) process.stdout.write(`${cell.verdict === 'pass' ? 'pass' : 'FAIL'}  ${cell.scenario} seed ${cell.seed} (${(wallMs / 1000).toFixed(1)} s wall)\n`);
+  });
+  const { passed, failed } = gridCounts(grid);
+  let note: string | null = null;
+  if (request.reportPath !== undefined) {
+    note = writeHtml(request.reportPath, renderReportHtml(testsReportData(`meshsim battery: ${grid.scenarios.length} scenarios × ${grid.seeds.length} seeds`, grid)));
+  }
+  if (request.json) {
+    process.stdout.write(`${JSON.stringify({ scenarios: grid.scenarios, seeds: grid.seeds, passed, failed, cells: grid.cells })}\n`);
+    if (note !== null) process.stderr.write(`${note}\n`);
+  } else {
+    process.stdout.write(`\n${formatGrid(grid)}\n\n${passed} passed, ${failed} failed\n`);
+    for (const c of grid.cells.filter((x) => x.verdict === 'fail')) process.stdout.write(`replay: ${c.replay}\n`);
+    if (note !== null) process.stdout.write(`${note}\n`);
+  }
+  return failed === 0 ? EXIT_PASS : EXIT_FAIL;
+}
+
+export function formatGrid(grid: TestsGrid): string {
+  const byKey = new Map(grid.cells.map((c) => [`${c.scenario}\u0000${c.seed}`, c.verdict]));
+  const rows = [['scenario', ...grid.seeds.map((s) => `seed ${s}`)], ...grid.scenarios.map((sc) => [sc, ...grid.seeds.map((s) => (byKey.get(`${sc}\u0000${s}`) === 'fail' ? 'FAIL' : 'pass'))])];
+  return table(rows, ['l', ...grid.seeds.map(() => 'r' as const)]);
+}
