@@ -50,6 +50,8 @@ export interface NodeVariant {
   readonly disableDiskRetry?: boolean;
   /** Repair path off: inbound connections are refused (the node only dials out). */
   readonly refuseInbound?: boolean;
+  /** Known bug: a peer lost to a timeout is re-dialled at once, and again after every failed dial (no backoff). */
+  readonly redialLostPeers?: boolean;
 }
 
 export const MESH_NODE_DEFAULTS: MeshNodeConfig = {

@@ -249,7 +249,7 @@ export class MeshNode implements NodeApp {
   }
 
   private onPeerLost(peer: string, reason: string): void {
-    if (this.spec.config.variant.redialLostPeers && (reason === 'idle-timeout' || reason.startsWith('dial-')) && !this.stopped) {
+    if (this.spec.config.variant.redialLostPeers && (reason === 'idle-timeout' || reason === 'dial-timeout') && !this.stopped) {
       this.peers.connect(peer, () => {});
     }
     if (this.spec.config.variant.disablePeerDown) return;

@@ -1,0 +1,141 @@
+/**
+ * FlapLink: the link between two overlay neighbours goes down (both directions blocked) and up
+ * again `flaps` times: `downMs` down, `upMs` up, starting at apply.
+ *
+ * Evidence (spans after apply):
+ *  1. no reconnect storm: at each end, the mesh.peer.connected + mesh.peer.dial_failed spans
+ *     about the other end number at most DIALS_PER_FLAP_MAX (3) in each flap's period (its own
+ *     redial, the other's redial it accepts, one dial failed inside the down phase) — exceeded
+ *     at any poll: failed_assertion;
+ *  2. the mesh ends connected: after the last flap, a probe round on every topic reaches every
+ *     healthy subscriber (mesh.probe.delivered).
+ * Deadline: flaps·(downMs + upMs) + probe round 5 s + slack 5 s.
+ * Revert (after the flapping window, or early at the end of a run): repair the link and cancel
+ * the flaps not yet done — idempotent.
+ * The flap schedule runs on the cluster's scheduler; it must not read any other clock.
+ */
+import { failedAssertion, nameOf, passed, ProbeRound } from './evidence.js';
+import { intParam } from './targets.js';
+import { pickNeighborPair } from './partition-pair.js';
+import { T } from './timing.js';
+import type { SpanRecord } from '../sim/telemetry/index.js';
+import type { ChaosWorld, Detection, Fault, Primitive } from './types.js';
+
+export const FLAPS_MIN = 4;
+export const FLAPS_MAX = 6;
+export const FLAP_DOWN_MS_MIN = 2_000;
+export const FLAP_DOWN_MS_MAX = 4_000;
+export const FLAP_UP_MS_MIN = 2_000;
+export const FLAP_UP_MS_MAX = 4_000;
+/**
+ * Connection attempts (connected or failed) one end may show about the other per flap: its own
+ * redial, the other end's redial it accepts, and one dial that failed inside the down phase.
+ */
+export const DIALS_PER_FLAP_MAX = 3;
+const PROBE_ROUND_MS = 5_000;
+export const FLAP_DEADLINE_FORMULA = 'flaps·(downMs + upMs) + probe round 5 s + slack 5 s';
+
+/** Applications reverted (their pending flaps must not fire). Keyed by the fault object. */
+const reverted = new WeakSet<Fault>();
+
+export const flapLink: Primitive = {
+  name: 'flap_link',
+  choose: (world, rng, overrides) => {
+    const pair = pickNeighborPair(world, rng);
+    if (pair === null) return null;
+    const flaps = intParam(overrides, 'flaps', rng, FLAPS_MIN, FLAPS_MAX);
+    const downMs = intParam(overrides, 'downMs', rng, FLAP_DOWN_MS_MIN, FLAP_DOWN_MS_MAX);
+    const upMs = intParam(overrides, 'upMs', rng, FLAP_UP_MS_MIN, FLAP_UP_MS_MAX);
+    if (flaps < 1 || downMs < 1 || upMs < 0) return null;
+    return { targets: pair, params: { flaps, downMs, upMs } };
+  },
+  apply: (world, fault) => {
+    const [a, b] = fault.targets;
+    const { flaps, downMs, upMs } = flapParams(fault);
+    const net = world.cluster.network;
+    const s = world.cluster.scheduler;
+    for (let i = 0; i < flaps; i++) {
+      const downAtMs = i * (downMs + upMs);
+      const down = (): void => {
+        if (!reverted.has(fault)) net.partition(a, b);
+      };
+      if (downAtMs === 0) down();
+      else s.after(downAtMs, down);
+      s.after(downAtMs + downMs, () => {
+        if (!reverted.has(fault)) net.repair(a, b);
+      });
+    }
+  },
+  revert: (world, fault) => {
+    reverted.add(fault);
+    const [a, b] = fault.targets;
+    world.cluster.network.repair(a, b);
+  },
+  revertPolicy: (fault) => ({ afterMs: windowMs(fault) }),
+  detector: (world, fault, appliedAtMs) => {
+    const [a, b] = fault.targets;
+    const endAtMs = appliedAtMs + windowMs(fault);
+    let round: ProbeRound | null = null;
+    return {
+      evidence: `each end's mesh.peer.connected + mesh.peer.dial_failed about the other stay ≤ ${DIALS_PER_FLAP_MAX} per flap; after the last flap a probe round reaches every subscriber`,
+      deadlineFormula: FLAP_DEADLINE_FORMULA,
+      deadlineMs: windowMs(fault) + PROBE_ROUND_MS + T.slackMs,
+      poll: (nowMs): Detection | null => {
+        const waitedMs = nowMs - appliedAtMs;
+        const attempts = [...dialSpans(world, a, b, appliedAtMs), ...dialSpans(world, b, a, appliedAtMs)];
+        const storm = stormIn(attempts, appliedAtMs, fault);
+        if (storm !== null) return failedAssertion(waitedMs, storm.message, storm.spans);
+        if (nowMs <= endAtMs) return null;
+        round ??= new ProbeRound(world, world.cluster.meshIds());
+        const r = round.poll(nowMs);
+        if (!r.done) return null;
+        return passed(waitedMs, [...attempts, ...r.evidence]);
+      },
+    };
+  },
+};
+
+/**
+ * The first (end, flap) whose connection attempts exceed DIALS_PER_FLAP_MAX. Flap i spans
+ * [i·period, (i+1)·period) after apply; anything after the window counts for the last flap.
+ */
+function stormIn(attempts: readonly SpanRecord[], appliedAtMs: number, fault: Fault): { message: string; spans: SpanRecord[] } | null {
+  const { flaps, downMs, upMs } = flapParams(fault);
+  const periodMs = downMs + upMs;
+  const counts = new Map<string, SpanRecord[]>();
+  for (const s of attempts) {
+    const flap = Math.min(flaps - 1, Math.floor((s.endMs - appliedAtMs) / periodMs));
+    const key = `${s.node} ${flap}`;
+    const list = counts.get(key) ?? [];
+    list.push(s);
+    counts.set(key, list);
+    if (list.length > DIALS_PER_FLAP_MAX) {
+      return { message: `reconnect storm: ${s.node} made or took ${list.length} connection attempts about the other end in flap ${flap + 1} of ${flaps} (bound ${DIALS_PER_FLAP_MAX} per flap)`, spans: list };
+    }
+  }
+  return null;
+}
+
+/** mesh.peer.connected and mesh.peer.dial_failed spans of `end` about `other` since `sinceMs`. */
+function dialSpans(world: ChaosWorld, end: string, other: string, sinceMs: number): SpanRecord[] {
+  const q = world.cluster.telemetry.query;
+  const node = nameOf(world, end);
+  return [
+    ...q.find({ name: 'mesh.peer.connected', node, sinceMs, attrs: { peerId: other } }),
+    ...q.find({ name: 'mesh.peer.dial_failed', node, sinceMs, attrs: { peerId: other } }),
+  ].sort((x, y) => x.seq - y.seq);
+}
+
+function flapParams(fault: Fault): { flaps: number; downMs: number; upMs: number } {
+  const num = (key: string, dflt: number): number => {
+    const v = fault.params[key];
+    return typeof v === 'number' ? v : dflt;
+  };
+  return { flaps: num('flaps', FLAPS_MIN), downMs: num('downMs', FLAP_DOWN_MS_MIN), upMs: num('upMs', FLAP_UP_MS_MIN) };
+}
+
+/** The flapping window: every down and up phase. */
+function windowMs(fault: Fault): number {
+  const { flaps, downMs, upMs } = flapParams(fault);
+  return flaps * (downMs + upMs);
+}
