@@ -71,3 +71,9 @@ export class DirectedProbe {
     return { done: missing.length === 0, missing, evidence };
   }
 }
+
+/** `spans` with those emitted by `nodeId` first (evidence lists are cut short in reports). */
+export function victimFirst(world: ChaosWorld, nodeId: string, spans: readonly SpanRecord[]): SpanRecord[] {
+  const name = nameOf(world, nodeId);
+  return [...spans.filter((s) => s.node === name), ...spans.filter((s) => s.node !== name)];
+}

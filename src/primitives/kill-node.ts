@@ -38,8 +38,11 @@ export const killNode: Primitive = {
   detector: (world, fault, appliedAtMs) => deathDetector(world, fault, appliedAtMs, KILL_DEADLINE_MS, KILL_DEADLINE_FORMULA),
 };
 
-/** The detector shared by KillNode and BurstKill: survivors notice every victim and repair. */
-export function deathDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number, deadlineMs: number, deadlineFormula: string): Detector {
+/**
+ * The detector shared by KillNode and BurstKill: survivors notice every victim and repair.
+ * The probe round covers `probeMeshIds` (default: the victims' topics).
+ */
+export function deathDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number, deadlineMs: number, deadlineFormula: string, probeMeshIds?: readonly string[]): Detector {
   const victims = fault.targets;
   const q = world.cluster.telemetry.query;
   // Who must notice, fixed at apply time from the spans emitted before it.
@@ -53,7 +56,7 @@ export function deathDetector(world: ChaosWorld, fault: Fault, appliedAtMs: numb
         .map((p) => p.nodeId),
     ]),
   );
-  const meshes = [...new Set(victims.flatMap((v) => meshesOf(world, v)))].sort();
+  const meshes = probeMeshIds ?? [...new Set(victims.flatMap((v) => meshesOf(world, v)))].sort();
   let round: ProbeRound | null = null;
   return {
     evidence: 'peers emit mesh.peer.disconnected, mesh.gossip.neighbor_down and mesh.staleness.pruned for each victim, then a probe reaches every survivor',

@@ -1,0 +1,36 @@
+/**
+ * BurstKill: `count` nodes die silently at the same instant (default 3), never the last live
+ * node of a role nor the observer.
+ *
+ * Evidence (survivors' spans after apply), the KillNode detector for every victim at once:
+ *  1. every survivor that was connected to a victim emits mesh.peer.disconnected{peerId};
+ *  2. every survivor that had a victim in its active view emits mesh.gossip.neighbor_down;
+ *  3. every survivor that had learned a victim's digest emits mesh.staleness.pruned naming it;
+ *  4. then a probe round on EVERY topic (not only the victims') reaches every healthy
+ *     subscriber: each topic's overlay stayed or became connected despite the sudden loss.
+ * Deadline: the KillNode formula — max(idle 30 s, digest 2 s + TTL 30 s + pruner 5 s) +
+ * probe round 5 s + slack 5 s = 47 s; the victims fail in parallel, so it does not grow with count.
+ * Revert (after detection): respawn every victim still stopped, with its identity.
+ */
+import { deathDetector, KILL_DEADLINE_FORMULA, KILL_DEADLINE_MS } from './kill-node.js';
+import { pickKillable } from './targets.js';
+import type { Primitive } from './types.js';
+
+export const BURST_COUNT_DEFAULT = 3;
+
+export const burstKill: Primitive = {
+  name: 'burst_kill',
+  choose: (world, rng, overrides) => {
+    const count = typeof overrides?.count === 'number' ? overrides.count : BURST_COUNT_DEFAULT;
+    const targets = pickKillable(world, rng, count);
+    return targets === null ? null : { targets, params: { count } };
+  },
+  apply: (world, fault) => {
+    for (const id of fault.targets) world.cluster.host(id).kill();
+  },
+  revert: (world, fault) => {
+    for (const id of fault.targets) if (world.cluster.host(id).status === 'stopped') world.cluster.host(id).start();
+  },
+  revertPolicy: () => 'after-detection',
+  detector: (world, fault, appliedAtMs) => deathDetector(world, fault, appliedAtMs, KILL_DEADLINE_MS, KILL_DEADLINE_FORMULA, world.cluster.meshIds()),
+};

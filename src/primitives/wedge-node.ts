@@ -1,0 +1,91 @@
+/**
+ * WedgeNode: a node stops processing for `durationMs` (inbound work and timers queue up), then
+ * resumes. Slow is not dead: a wedge shorter than the idle timeout must not look like a death.
+ *
+ * Evidence (spans after apply):
+ *  - contradiction, at any poll: some other node emits mesh.peer.disconnected{peerId: victim},
+ *    mesh.gossip.neighbor_down{peerId: victim} or a mesh.staleness.pruned naming the victim —
+ *    it judged the slow node dead (failed_assertion);
+ *  - recovery: after the unwedge (apply + durationMs) the victim emits mesh.heartbeat again
+ *    and delivers a probe sent after the unwedge (mesh.probe.delivered on the victim, and on
+ *    every other healthy subscriber), and a pruner interval + digest interval have passed
+ *    since the unwedge without any contradiction (a pruner that would judge the gap has run).
+ * Deadline: wedge duration + digest 2 s + pruner 5 s + probe round 5 s + slack 5 s.
+ * Revert (after `durationMs`): unwedge (a no-op unless the node is still wedged).
+ */
+import type { SpanRecord } from '../sim/telemetry/index.js';
+import { DirectedProbe, victimFirst } from './directed-probe.js';
+import { emitted, failedAssertion, meshesOf, nameOf, passed, prunedBy } from './evidence.js';
+import { intParam, pickNodes } from './targets.js';
+import { T } from './timing.js';
+import type { ChaosWorld, Detector, Fault, Primitive } from './types.js';
+
+/** Default wedge lengths drawn from this range, ms: well below the idle timeout. */
+export const WEDGE_DURATION_MS_MIN = 1_000;
+export const WEDGE_DURATION_MS_MAX = 10_000;
+export const WEDGE_DEADLINE_FORMULA = 'wedge duration + digest 2 s + pruner 5 s + probe round 5 s + slack 5 s';
+
+export function wedgeDeadlineMs(durationMs: number): number {
+  return durationMs + T.digestIntervalMs + T.prunerIntervalMs + 5_000 + T.slackMs;
+}
+
+export const wedgeNode: Primitive = {
+  name: 'wedge_node',
+  choose: (world, rng, overrides) => {
+    const targets = pickNodes(world, rng, 1);
+    if (targets === null) return null;
+    return { targets, params: { durationMs: intParam(overrides, 'durationMs', rng, WEDGE_DURATION_MS_MIN, WEDGE_DURATION_MS_MAX) } };
+  },
+  apply: (world, fault) => {
+    for (const id of fault.targets) world.cluster.host(id).wedge();
+  },
+  revert: (world, fault) => {
+    for (const id of fault.targets) world.cluster.host(id).unwedge();
+  },
+  revertPolicy: (fault) => ({ afterMs: durationOf(fault) }),
+  detector: (world, fault, appliedAtMs) => wedgeDetector(world, fault, appliedAtMs),
+};
+
+function durationOf(fault: Fault): number {
+  const v = fault.params.durationMs;
+  return typeof v === 'number' ? v : WEDGE_DURATION_MS_MIN;
+}
+
+function wedgeDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number): Detector {
+  const victim = fault.targets[0];
+  const unwedgeAtMs = appliedAtMs + durationOf(fault);
+  const settledAtMs = unwedgeAtMs + T.digestIntervalMs + T.prunerIntervalMs;
+  let probe: DirectedProbe | null = null;
+  return {
+    evidence: 'no node emits mesh.peer.disconnected / neighbor_down / staleness.pruned about the victim; after unwedge it emits mesh.heartbeat and delivers a fresh probe',
+    deadlineFormula: WEDGE_DEADLINE_FORMULA,
+    deadlineMs: wedgeDeadlineMs(durationOf(fault)),
+    poll: (nowMs) => {
+      const waitedMs = nowMs - appliedAtMs;
+      const wrong = judgedDead(world, victim, appliedAtMs);
+      if (wrong !== null) return failedAssertion(waitedMs, `${nameOf(world, wrong.node)} treated slow ${nameOf(world, victim)} as dead: ${wrong.span.name}`, [wrong.span]);
+      // Catching up is judged only once the victim's process runs again.
+      if (nowMs < unwedgeAtMs || world.cluster.host(victim).status !== 'running') return null;
+      const beat = emitted(world, victim, 'mesh.heartbeat', unwedgeAtMs);
+      if (beat === undefined) return null;
+      probe ??= new DirectedProbe(world, meshesOf(world, victim), { mustReach: [victim] });
+      const r = probe.poll(nowMs);
+      if (!r.done || nowMs < settledAtMs) return null;
+      return passed(waitedMs, [beat, ...victimFirst(world, victim, r.evidence)]);
+    },
+  };
+}
+
+/** The first span (since `sinceMs`) in which another node dropped `victim` as if it had died. */
+function judgedDead(world: ChaosWorld, victim: string, sinceMs: number): { node: string; span: SpanRecord } | null {
+  for (const p of world.cluster.plans) {
+    if (p.nodeId === victim) continue;
+    const span =
+      emitted(world, p.nodeId, 'mesh.peer.disconnected', sinceMs, { peerId: victim }) ??
+      emitted(world, p.nodeId, 'mesh.gossip.neighbor_down', sinceMs, { peerId: victim }) ??
+      prunedBy(world, p.nodeId, victim, sinceMs);
+    if (span !== undefined) return { node: p.nodeId, span };
+  }
+  return null;
+}
+
