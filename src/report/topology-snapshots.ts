@@ -34,7 +34,7 @@ export interface TopologySnapshot {
 /** Primitives whose `applied` span means its targets' processes died. */
 export const KILLING_PRIMITIVES: ReadonlySet<string> = new Set(['kill_node', 'burst_kill', 'restart_node']);
 
-/** Snapshots in time order; the first (atMs 0) has every node down and every view empty. */
+/** Snapshots in strictly increasing time order, from atMs 0 (before boot: every node down, every view empty). */
 export function topologySnapshots(records: readonly SpanRecord[], nodes: readonly TopologyNode[]): TopologySnapshot[] {
   const nameOfId = new Map(nodes.map((n) => [n.nodeId, n.name]));
   const topics = [...new Set(nodes.flatMap((n) => n.topics))].sort();
@@ -47,7 +47,7 @@ export function topologySnapshots(records: readonly SpanRecord[], nodes: readonl
     if (next === current) continue;
     assert(next.atMs >= current.atMs, 'topology snapshots must move forward in time');
     // Changes at the same virtual ms collapse into one snapshot (the slider's resolution).
-    if (out[out.length - 1].atMs === next.atMs && out.length > 1) out[out.length - 1] = next;
+    if (out[out.length - 1].atMs === next.atMs) out[out.length - 1] = next;
     else out.push(next);
     current = next;
   }
@@ -120,7 +120,7 @@ export interface EncodedTopology {
   readonly views: readonly (readonly number[])[];
   /** Distinct per-topic states: a view index per node. */
   readonly topicStates: readonly (readonly number[])[];
-  /** Distinct down sets as node indices. */
+  /** Distinct down sets as ascending node indices. */
   readonly downSets: readonly (readonly number[])[];
   /** Per snapshot: [atMs, downSet index, one topicState index per topic]. */
   readonly snapshots: readonly (readonly number[])[];
@@ -134,7 +134,7 @@ export function encodeSnapshots(snapshots: readonly TopologySnapshot[], nodes: r
   const views = new Interner<readonly string[]>((v) => toIndices(v));
   views.add([]);
   const topicStates = new Interner<Readonly<Record<string, readonly string[]>>>((s) => names.map((n) => views.add(s[n] ?? [])));
-  const downSets = new Interner<readonly string[]>((d) => toIndices(d));
+  const downSets = new Interner<readonly string[]>((d) => toIndices(d).sort((a, b) => a - b));
   const encoded = snapshots.map((s) => [s.atMs, downSets.add(s.down), ...topics.map((t) => topicStates.add(s.views[t]))]);
   return { topics, nodes: names, views: views.rows, topicStates: topicStates.rows, downSets: downSets.rows, snapshots: encoded };
 }
