@@ -128,8 +128,9 @@ export class Connection {
     this.endpoint.pendingDials.delete(this);
     this.endpoint.conns.set(this.id, this);
     this.wire.stats.connectionsOpened++;
-    this.wire.scheduler.at(this.lastReceivedAtMs + this.wire.config.idleTimeoutMs, this.idleFn);
-    this.wire.scheduler.at(this.lastSentAtMs + this.wire.config.keepAliveMs, this.keepAliveFn);
+    // A slow handshake can already be past either deadline: the timers then fire now and re-check.
+    this.wire.scheduler.at(Math.max(nowMs, this.lastReceivedAtMs + this.wire.config.idleTimeoutMs), this.idleFn);
+    this.wire.scheduler.at(Math.max(nowMs, this.lastSentAtMs + this.wire.config.keepAliveMs), this.keepAliveFn);
     if (this.direction === 'inbound') {
       this.wire.transmit(new Packet(this.wire, PacketKind.Response, this, null, 0, null, false));
       return;
