@@ -1,0 +1,143 @@
+/**
+ * Property-based chaos as data: `checkChaos` runs fast-check over generated cases (topology +
+ * schedule), decodes each to a schedule file, runs it, and judges the report; it returns a
+ * result (never throws for a failing property) holding the fast-check seed and path, the
+ * shrunk counterexample as a DECODED schedule file, and its report. `formatFailure` turns that
+ * into the readable failure text (seed, path, schedule, one replay command). Two judges:
+ *  - 'mesh': the runner's safety checks held throughout and liveness held after the heal
+ *    window (chaos detection verdicts are not judged: overlapping faults may confuse them);
+ *  - 'chaos': also every chaos detection passed (use with one fault at a time).
+ * Writing the counterexample to a file is the caller's choice (`saveCounterexample`).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import fc from 'fast-check';
+import type { NodeVariant } from '../mesh/config.js';
+import type { PrimitiveName } from '../primitives/types.js';
+import type { Violation } from '../scenario/checker.js';
+import type { RunReport } from '../scenario/runner.js';
+import { caseArb, type GeneratedCase, type ScheduleOptions, type TopologyOptions } from './arbitraries.js';
+import { decodeCase } from './decode.js';
+import { runScheduleFile } from './replay.js';
+import { formatScheduleFile, type ScheduleFile } from './schedule.js';
+
+export type Judge = 'mesh' | 'chaos';
+
+export interface ChaosPropertyOptions extends ScheduleOptions, TopologyOptions {
+  /** Counterexample name (seeds/<name>.json). */
+  readonly name: string;
+  readonly pool: readonly PrimitiveName[];
+  /** Draw a swarm (subset + weights) per case. Default false. */
+  readonly swarm?: boolean;
+  /** 'none' = one fault at a time. Default 'per-node'. */
+  readonly overlap?: 'per-node' | 'none';
+  readonly judge: Judge;
+  /** Node variant under test (a deliberately broken one, in canary tests). */
+  readonly variant?: NodeVariant;
+  /** fast-check runs. */
+  readonly numRuns: number;
+  readonly seed: number;
+  /** Replay one case: the path fast-check printed (with the same seed). */
+  readonly path?: string;
+}
+
+export interface ChaosPropertyResult {
+  readonly ok: boolean;
+  readonly numRuns: number;
+  readonly numShrinks: number;
+  readonly seed: number;
+  readonly path: string | null;
+  /** The shrunk counterexample, decoded (null when the property held). */
+  readonly counterexample: ScheduleFile | null;
+  readonly report: RunReport | null;
+  readonly violations: readonly Violation[];
+  /** A thrown error (crash or bad decode) instead of a failed report. */
+  readonly error: string | null;
+}
+
+const CHAOS_CHECKS = new Set(['chaos-detection-timeout', 'chaos-flake-budget']);
+
+/** The violations a judge counts. */
+export function judged(report: RunReport, judge: Judge): Violation[] {
+  return judge === 'chaos' ? [...report.violations] : report.violations.filter((v) => !CHAOS_CHECKS.has(v.check));
+}
+
+export function decodeFor(options: ChaosPropertyOptions, c: GeneratedCase, extra: Partial<ScheduleFile> = {}): ScheduleFile {
+  return { ...decodeCase(c, { name: options.name, overlap: options.overlap, variant: options.variant }), ...extra };
+}
+
+export function checkChaos(options: ChaosPropertyOptions): ChaosPropertyResult {
+  let last: { report: RunReport | null; violations: Violation[] } = { report: null, violations: [] };
+  const property = fc.property(caseArb(options.pool, options), (c) => {
+    const run = runScheduleFile(decodeFor(options, c));
+    if (!run.ok) throw new Error(run.error);
+    const violations = judged(run.outcome.report, options.judge);
+    last = { report: run.outcome.report, violations };
+    return violations.length === 0;
+  });
+  const details = fc.check(property, {
+    numRuns: options.numRuns,
+    seed: options.seed,
+    ...(options.path === undefined ? {} : { path: options.path }),
+  });
+  if (!details.failed || details.counterexample === null) {
+    return { ok: true, numRuns: details.numRuns, numShrinks: 0, seed: options.seed, path: null, counterexample: null, report: null, violations: [], error: null };
+  }
+  const [c] = details.counterexample;
+  // The predicate's last call is not necessarily the shrunk case: run the counterexample again.
+  const file = decodeFor(options, c, { expect: 'fail', found: { fcSeed: details.seed, fcPath: details.counterexamplePath ?? '' } });
+  let error: string | null = null;
+  try {
+    const run = runScheduleFile(file);
+    if (run.ok) last = { report: run.outcome.report, violations: judged(run.outcome.report, options.judge) };
+    else error = run.error;
+  } catch (e) {
+    error = e instanceof Error ? e.message : String(e);
+  }
+  return {
+    ok: false,
+    numRuns: details.numRuns,
+    numShrinks: details.numShrinks,
+    seed: details.seed,
+    path: details.counterexamplePath,
+    counterexample: file,
+    report: last.report,
+    violations: last.violations,
+    error,
+  };
+}
+
+/**
+ * The counterexample to save under seeds/: replayed with the CORRECT node (no variant) its
+ * expectation is `expect`; the broken variant it was found with is kept under `found`.
+ */
+export function seedFileOf(result: ChaosPropertyResult, expect: 'pass' | 'fail', note?: string): ScheduleFile {
+  const file = result.counterexample;
+  if (file === null) throw new Error('the property held: there is no counterexample');
+  const { variant, ...rest } = file;
+  return { ...rest, expect, found: { ...(variant === undefined ? {} : { variant }), ...file.found, ...(note === undefined ? {} : { note }) } };
+}
+
+export function saveCounterexample(path: string, file: ScheduleFile): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, formatScheduleFile(file));
+}
+
+/** Readable failure text: fast-check seed and path, the shrunk schedule, violations, one replay command. */
+export function formatFailure(result: ChaosPropertyResult, replayPath: string): string {
+  const file = result.counterexample;
+  if (file === null) return `property held after ${result.numRuns} runs (seed ${result.seed})`;
+  const topo = file.topology === undefined ? file.scenario : file.topology.meshes.map((m) => `${m.meshId}{${m.roles.map(([r, n]) => `${r}:${n}`).join(',')}}`).join(' ') + ` bridges:${file.topology.bridges}`;
+  const lines = [
+    `property failed after ${result.numRuns} run(s) and ${result.numShrinks} shrink(s)`,
+    `  fast-check seed: ${result.seed}  path: ${result.path ?? ''}  (MESHSIM_PROP_SEED=${result.seed} MESHSIM_PROP_PATH=${result.path ?? ''})`,
+    `  simulator seed: ${file.seed}  topology: ${topo}${file.variant === undefined ? '' : `  variant: ${JSON.stringify(file.variant)}`}`,
+    `  shrunk schedule (${file.schedule.length} event${file.schedule.length === 1 ? '' : 's'}):`,
+    ...file.schedule.map((e) => `    ${(e.atMs / 1000).toFixed(1).padStart(7)} s  ${e.primitive.padEnd(16)} [${e.targets.join(', ')}] ${JSON.stringify(e.params)}`),
+    '  violations:',
+    ...(result.error !== null ? [`    crash: ${result.error}`] : []),
+    ...result.violations.map((v) => `    ${v.check}: ${v.message}`),
+    `  replay: npx meshsim replay ${replayPath}`,
+  ];
+  return lines.join('\n');
+}

@@ -1,0 +1,36 @@
+/**
+ * Property-run settings from the environment, so CI stays small while a long search is one
+ * variable away:
+ *   MESHSIM_PROP_RUNS  fast-check runs per property (default: the test's own small number)
+ *   MESHSIM_PROP_SEED  fast-check seed (default: the test's fixed seed, so CI is stable)
+ *   MESHSIM_PROP_PATH  replay one shrunk case: the path a failure printed (with its seed)
+ *   MESHSIM_PROP_FULL  1 = full topology range (up to 40 nodes, 3 meshes); default small
+ *   MESHSIM_PROP_SAVE  a directory (e.g. seeds): failing properties write <name>.json there
+ * Malformed values are an error naming the variable (never silently the default).
+ */
+
+export interface PropertyEnv {
+  readonly numRuns: number;
+  readonly seed: number;
+  readonly path?: string;
+  readonly full: boolean;
+  readonly saveDir?: string;
+}
+
+export function propertyEnv(defaults: { readonly numRuns: number; readonly seed: number }, env: NodeJS.ProcessEnv = process.env): PropertyEnv {
+  const int = (name: string, fallback: number, min: number): number => {
+    const text = env[name];
+    if (text === undefined || text === '') return fallback;
+    if (!/^-?\d+$/.test(text.trim()) || Number(text) < min || !Number.isSafeInteger(Number(text))) throw new Error(`${name} must be an integer ≥ ${min} (got ${JSON.stringify(text)})`);
+    return Number(text);
+  };
+  const path = env.MESHSIM_PROP_PATH;
+  if (path !== undefined && path !== '' && !/^\d+(:\d+)*$/.test(path)) throw new Error(`MESHSIM_PROP_PATH must look like 0:1:3 (got ${JSON.stringify(path)})`);
+  return {
+    numRuns: int('MESHSIM_PROP_RUNS', defaults.numRuns, 1),
+    seed: int('MESHSIM_PROP_SEED', defaults.seed, -(2 ** 31)),
+    ...(path === undefined || path === '' ? {} : { path }),
+    full: env.MESHSIM_PROP_FULL === '1',
+    ...(env.MESHSIM_PROP_SAVE === undefined || env.MESHSIM_PROP_SAVE === '' ? {} : { saveDir: env.MESHSIM_PROP_SAVE }),
+  };
+}
