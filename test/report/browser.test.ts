@@ -1,0 +1,148 @@
+/**
+ * End-to-end: the HTML report of a chaos-soak-9prim-1min run in a real headless Chromium
+ * (Debian's `chromium`, driven by playwright-core through executablePath). Goal: what an
+ * operator sees is what the trace says — each tab renders the expected number of rows and
+ * events, hovering shows a span's attributes, zoom and the topology slider work, and clicking a
+ * chaos event (a failed one when there is one) moves the Timeline to it. Screenshots are saved to
+ * artifacts/ as test artifacts. Skips, saying why, only when no Chromium is installed
+ * (.ci/run installs it, so CI runs this).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderReportHtml, runReportData, testCellOf, testsGridOf, type ReportData, type RunSection } from '../../src/report/index.js';
+import { findScenario } from '../../src/scenario/registry.js';
+import { runScenario } from '../../src/scenario/runner.js';
+
+const SCENARIO = 'chaos-soak-9prim-1min';
+const SEED = '2';
+const ARTIFACTS = resolve('artifacts');
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+function findChromium(): string | null {
+  if (existsSync('/usr/bin/chromium')) return '/usr/bin/chromium';
+  const which = spawnSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' });
+  const path = which.status === 0 ? which.stdout.trim() : '';
+  return path === '' ? null : path;
+}
+
+const executablePath = findChromium();
+if (executablePath === null) {
+  console.warn('browser.test: SKIPPED — no Chromium at /usr/bin/chromium or `chromium` on PATH (apt-get install chromium; .ci/run does this)');
+}
+
+describe.skipIf(executablePath === null)(`HTML report in headless Chromium (${SCENARIO} seed ${SEED})`, () => {
+  let run: RunSection;
+  let context: BrowserContext;
+  let page: Page;
+  let profileDir: string;
+
+  beforeAll(async () => {
+    const scenario = findScenario(SCENARIO);
+    expect(scenario, `${SCENARIO} is registered`).toBeDefined();
+    const outcome = runScenario(scenario!, SEED);
+    const data: ReportData = runReportData(outcome, { tests: testsGridOf([testCellOf(outcome.report)]) });
+    run = data.run!;
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const file = join(ARTIFACTS, `report-${SCENARIO}-seed-${SEED}.html`);
+    writeFileSync(file, renderReportHtml(data));
+    profileDir = mkdtempSync(join(tmpdir(), 'meshsim-chromium-'));
+    context = await chromium.launchPersistentContext(profileDir, {
+      executablePath: executablePath!,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1400, height: 900 },
+      offline: true,
+    });
+    page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(pathToFileURL(file).href);
+    expect(errors).toEqual([]);
+  }, 60_000);
+
+  afterAll(async () => {
+    await context?.close();
+    if (profileDir !== undefined) rmSync(profileDir, { recursive: true, force: true });
+  });
+
+  it('Timeline: a row per node and per chaos event, every event drawn, hover shows span attributes', async () => {
+    expect(await page.getAttribute('body', 'data-active-tab')).toBe('timeline');
+    expect(await page.locator('#timeline .row-label').count()).toBe(run.nodes.length + run.chaos.length);
+    expect(await page.locator('#timeline .bar').count()).toBe(run.chaos.length);
+    expect(await page.locator('#timeline .ev').count()).toBe(run.timeline.events.length);
+    // A connection event with no other event of its row nearby, so nothing covers it.
+    const { events, names, endMs } = run.timeline;
+    const gapMs = endMs / 100;
+    const i = events.findIndex((e, k) => names[e[3]] === 'mesh.peer.connected' && events.every((o, j) => j === k || o[1] !== e[1] || Math.abs(o[0] - e[0]) > gapMs));
+    expect(i).toBeGreaterThanOrEqual(0);
+    await page.hover(`#timeline .ev[data-e="${i}"]`);
+    const tip = await page.textContent('#tooltip');
+    expect(await page.isVisible('#tooltip')).toBe(true);
+    expect(tip).toContain('mesh.peer.connected');
+    expect(tip).toContain(run.timeline.rows[events[i][1]].label);
+    expect(tip).toContain(`peerId=${/peerId=(\S+)/.exec(events[i][4])![1]}`);
+    await page.screenshot({ path: join(ARTIFACTS, 'report-timeline.png') });
+  });
+
+  it('Timeline zooms in and pans', async () => {
+    const span = async (): Promise<[number, number]> => [Number(await page.getAttribute('#timeline', 'data-view-start-ms')), Number(await page.getAttribute('#timeline', 'data-view-end-ms'))];
+    const [s0, e0] = await span();
+    await page.click('#zoom-in');
+    const [s1, e1] = await span();
+    expect(e1 - s1).toBeLessThan((e0 - s0) * 0.6);
+    const box = (await page.locator('#timeline').boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + 40);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2 - 200, box.y + 40, { steps: 4 });
+    await page.mouse.up();
+    const [s2, e2] = await span();
+    expect(s2).toBeGreaterThan(s1);
+    expect(e2 - s2).toBe(e1 - s1);
+    await page.click('#zoom-reset');
+  });
+
+  it('Chaos: a row per event; clicking one (a failed one if any) moves the Timeline to it', async () => {
+    await page.click('nav [data-tab="chaos"]');
+    expect(await page.locator('#chaos-table tbody tr').count()).toBe(run.chaos.length);
+    expect(run.chaos.length).toBeGreaterThanOrEqual(4);
+    const failed = run.chaos.filter((c) => c.verdict !== 'passed');
+    expect(await page.locator('#chaos-table code.replay').count()).toBe(failed.length);
+    await page.screenshot({ path: join(ARTIFACTS, 'report-chaos.png'), fullPage: true });
+    const target = failed[0] ?? run.chaos[0];
+    await page.click(`.chaos-row[data-chaos-id="${target.id}"] td:nth-child(3)`);
+    expect(await page.getAttribute('body', 'data-active-tab')).toBe('timeline');
+    const start = Number(await page.getAttribute('#timeline', 'data-view-start-ms'));
+    const end = Number(await page.getAttribute('#timeline', 'data-view-end-ms'));
+    expect(start).toBeLessThanOrEqual(target.atMs);
+    expect(end).toBeGreaterThanOrEqual(target.revertedAtMs ?? target.atMs);
+    expect(end - start).toBeLessThan(run.timeline.endMs);
+    expect(await page.locator(`#timeline .bar.selected[data-c="${target.id}"]`).count()).toBe(1);
+    expect(await page.textContent('#timeline .row-label.selected')).toBe(`#${target.id} ${target.primitive}`);
+    await page.screenshot({ path: join(ARTIFACTS, 'report-timeline-focused.png') });
+  });
+
+  it('Tests: the run as a scenario × seed grid', async () => {
+    await page.click('nav [data-tab="tests"]');
+    expect(await page.locator('#tests-grid .test-row').count()).toBe(1);
+    expect(await page.locator(`#tests-grid td.cell.${run.verdict}`).count()).toBe(1);
+    expect(await page.textContent('#tests-grid thead')).toContain(`seed ${SEED}`);
+  });
+
+  it('Topology: every node drawn, active-view links at the end, none before boot', async () => {
+    await page.click('nav [data-tab="topology"]');
+    expect(await page.locator('#topology .node').count()).toBe(run.nodes.length);
+    expect(await page.inputValue('#topo-topic')).toBe('mesh-a');
+    expect(Number(await page.getAttribute('#topology', 'data-edges'))).toBeGreaterThan(0);
+    expect(Number(await page.getAttribute('#topology', 'data-members'))).toBe(run.nodes.filter((n) => n.topics.includes('mesh-a')).length);
+    await page.screenshot({ path: join(ARTIFACTS, 'report-topology.png') });
+    await page.fill('#topo-time', '0');
+    expect(Number(await page.getAttribute('#topology', 'data-edges'))).toBe(0);
+    await page.selectOption('#topo-topic', 'bridge');
+    expect(Number(await page.getAttribute('#topology', 'data-members'))).toBe(run.nodes.filter((n) => n.topics.includes('bridge')).length);
+  });
+});
