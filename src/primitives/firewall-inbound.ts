@@ -1,0 +1,131 @@
+/**
+ * FirewallInbound: a stateful inbound firewall on one node for `durationMs` — packets of
+ * connections it did not initiate are dropped (its existing inbound connections go quiet and
+ * idle out; new dials to it time out); its own outbound connections keep working.
+ *
+ * Evidence (spans after apply), gathered once its inbound connections had time to idle out
+ * (from apply + min(idle timeout 30 s + slack 5 s, durationMs − 2 probe rounds of 5 s)) and before
+ * the revert:
+ *  1. it stays in the mesh: a probe FROM it on each of its topics reaches every running
+ *     subscriber, and a probe TO it (from another subscriber) is delivered at it
+ *     (mesh.probe.delivered), re-sent every 5 s until both get through;
+ *  2. it keeps neighbours: a mesh.heartbeat of it in that phase shows peerCount > 0.
+ * Peers' failed dials to it (mesh.peer.dial_failed{peerId: victim}) are attached as evidence
+ * when they happened, but not required: whether anyone dials it depends on who it lost.
+ * A prune of its digest by a running node while the firewall is up (its digests stopped
+ * reaching the mesh), or no probe evidence by the revert, is a failed_assertion.
+ * Deadline: durationMs + slack 5 s (evidence must come before the revert; durationMs defaults
+ * to 45–55 s = idle 30 s + slack 5 s + room for probe rounds of 5 s).
+ * Revert (after durationMs): firewall off — idempotent.
+ */
+import type { ProbeRecord } from '../scenario/checker.js';
+import type { SpanRecord } from '../sim/telemetry/index.js';
+import { failedAssertion, meshesOf, nameOf, passed, probeDeliveries, prunedIncludes, spansOf } from './evidence.js';
+import { deliveredAt } from './partition-pair.js';
+import { intParam, pickNodes } from './targets.js';
+import { T } from './timing.js';
+import type { ChaosWorld, Detection, Fault, Primitive } from './types.js';
+
+export const FIREWALL_DURATION_MS_MIN = 45_000;
+export const FIREWALL_DURATION_MS_MAX = 55_000;
+const PROBE_RESEND_MS = 5_000;
+export const FIREWALL_DEADLINE_FORMULA = 'durationMs + slack 5 s (evidence from apply + min(idle 30 s + slack 5 s, durationMs − 2·probe round 5 s) until the revert)';
+
+export const firewallInbound: Primitive = {
+  name: 'firewall_inbound',
+  choose: (world, rng, overrides) => {
+    const targets = pickNodes(world, rng, 1);
+    if (targets === null) return null;
+    const durationMs = intParam(overrides, 'durationMs', rng, FIREWALL_DURATION_MS_MIN, FIREWALL_DURATION_MS_MAX);
+    return { targets, params: { durationMs } };
+  },
+  apply: (world, fault) => world.cluster.network.setInboundFirewall(fault.targets[0], true),
+  revert: (world, fault) => world.cluster.network.setInboundFirewall(fault.targets[0], false),
+  revertPolicy: (fault) => ({ afterMs: durationOf(fault) }),
+  detector: (world, fault, appliedAtMs) => {
+    const victim = fault.targets[0];
+    const durationMs = durationOf(fault);
+    const probeFromMs = appliedAtMs + Math.max(0, Math.min(T.idleTimeoutMs + T.slackMs, durationMs - 2 * PROBE_RESEND_MS));
+    const revertAtMs = appliedAtMs + durationMs;
+    const topics = [...meshesOf(world, victim)].sort();
+    const probes = new Map<string, { from: ProbeRecord[]; to: ProbeRecord[] }>(topics.map((t) => [t, { from: [], to: [] }]));
+    return {
+      evidence: 'while firewalled (after its inbound connections idled out) probes from and to the victim are delivered and its heartbeat shows peers; nobody prunes its digest; peers\' dial_failed to it attached if any',
+      deadlineFormula: FIREWALL_DEADLINE_FORMULA,
+      deadlineMs: durationMs + T.slackMs,
+      poll: (nowMs): Detection | null => {
+        const waitedMs = nowMs - appliedAtMs;
+        const until = Math.min(nowMs, revertAtMs - 1);
+        const prune = world.cluster.telemetry.query
+          .find({ name: 'mesh.staleness.pruned', sinceMs: appliedAtMs, untilMs: until })
+          .find((s) => prunedIncludes(s, victim));
+        if (prune !== undefined) return failedAssertion(waitedMs, `${prune.node} pruned the digest of firewalled ${nameOf(world, victim)}: it fell out of the mesh`, [prune]);
+        if (world.cluster.host(victim).status !== 'running') return failedAssertion(waitedMs, `${nameOf(world, victim)} stopped while firewalled`);
+        if (nowMs < probeFromMs) return null;
+        const toVictim: SpanRecord[] = [];
+        const fromVictim: SpanRecord[] = [];
+        let complete = true;
+        for (const topic of topics) {
+          const p = probes.get(topic)!;
+          const from = firstComplete(p.from, (r) => fromVictimDone(world, r, revertAtMs));
+          const to = firstComplete(p.to, (r) => toVictimDone(world, r, victim, revertAtMs));
+          if (from === null && nowMs < revertAtMs) resend(p.from, nowMs, () => world.probe(topic, victim));
+          if (to === null && nowMs < revertAtMs) resend(p.to, nowMs, () => probeToVictim(world, topic, victim));
+          if (from === null || to === null) complete = false;
+          else {
+            toVictim.push(...to);
+            fromVictim.push(...from);
+          }
+        }
+        const heartbeat = spansOf(world, victim, 'mesh.heartbeat', probeFromMs).find((s) => s.endMs < revertAtMs && Number(s.attrs.peerCount) > 0);
+        if (!complete || heartbeat === undefined) {
+          if (nowMs >= revertAtMs) return failedAssertion(waitedMs, `${nameOf(world, victim)} was not shown in the mesh while firewalled (${complete ? 'no heartbeat with peers' : 'probes from/to it not delivered'})`);
+          return null;
+        }
+        const dialFailures = world.cluster.telemetry.query.find({ name: 'mesh.peer.dial_failed', sinceMs: appliedAtMs, untilMs: nowMs, attrs: { peerId: victim } });
+        return passed(waitedMs, [heartbeat, ...toVictim, ...dialFailures, ...fromVictim]);
+      },
+    };
+  },
+};
+
+/** A probe from the victim counts when every running subscriber had it before the revert. */
+function fromVictimDone(world: ChaosWorld, probe: ProbeRecord, revertAtMs: number): SpanRecord[] | null {
+  const r = probeDeliveries(world, probe, [probe.origin]);
+  const running = world.cluster.subscribers(probe.meshId).filter((p) => p.nodeId !== probe.origin && world.cluster.host(p.nodeId).status === 'running');
+  const early = r.delivered.filter((s) => s.endMs < revertAtMs);
+  const got = new Set(early.map((s) => s.node));
+  return running.every((p) => got.has(p.name)) ? early : null;
+}
+
+function toVictimDone(world: ChaosWorld, probe: ProbeRecord, victim: string, revertAtMs: number): SpanRecord[] | null {
+  const s = deliveredAt(world, probe, victim);
+  return s !== undefined && s.endMs < revertAtMs ? [s] : null;
+}
+
+function firstComplete(sent: readonly ProbeRecord[], done: (p: ProbeRecord) => SpanRecord[] | null): SpanRecord[] | null {
+  for (const p of sent) {
+    const r = done(p);
+    if (r !== null) return r;
+  }
+  return null;
+}
+
+/** Send the first probe, or another once the last one is PROBE_RESEND_MS old. */
+function resend(sent: ProbeRecord[], nowMs: number, send: () => ProbeRecord | null): void {
+  const last = sent[sent.length - 1];
+  if (last !== undefined && nowMs - last.sentAtMs < PROBE_RESEND_MS) return;
+  const p = send();
+  if (p !== null) sent.push(p);
+}
+
+/** A probe on `topic` from the first running subscriber other than the victim. */
+function probeToVictim(world: ChaosWorld, topic: string, victim: string): ProbeRecord | null {
+  const origin = world.cluster.subscribers(topic).find((p) => p.nodeId !== victim && world.cluster.host(p.nodeId).status === 'running');
+  return origin === undefined ? null : world.probe(topic, origin.nodeId);
+}
+
+function durationOf(fault: Fault): number {
+  const d = fault.params.durationMs;
+  return typeof d === 'number' ? d : FIREWALL_DURATION_MS_MIN;
+}
