@@ -17,7 +17,9 @@ import { EXIT_INTERNAL, EXIT_USAGE, UsageError, oneLine } from './errors.js';
 import { registerBattery } from './battery-command.js';
 import { registerFrame } from './frame-command.js';
 import { registerList } from './list-command.js';
+import { registerReplay } from './replay-command.js';
 import { registerRun } from './run-command.js';
+import { registerSweep } from './sweep-command.js';
 
 export function buildProgram(): Command {
   const program = new Command('meshsim')
@@ -32,6 +34,8 @@ export function buildProgram(): Command {
   registerRun(program);
   registerList(program);
   registerFrame(program);
+  registerReplay(program);
+  registerSweep(program);
   registerBattery(program);
   return program;
 }

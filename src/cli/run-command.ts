@@ -17,6 +17,7 @@ import { EXIT_FAIL, EXIT_PASS, fail, quoted } from './errors.js';
 import { type CliRunResult, formatRunText, runJson } from './format.js';
 import { isScenarioPath, loadScenarioFile } from './scenario-file.js';
 import { parseSeed, pickSeed } from './seed.js';
+import { applyRunExtras, replayWithExtras } from './run-extras.js';
 import { addReportOptions, parseReportOutputs, wantsOutputs, writeRunOutputs, type ReportOptionValues, type ReportOutputs } from './report-output.js';
 
 export const DEFAULT_SCENARIO = 'default';
@@ -30,6 +31,8 @@ interface RunOptionValues extends ReportOptionValues {
   readonly duration?: string;
   readonly traceLevel?: CliTraceLevel;
   readonly json?: boolean;
+  readonly schedule?: string;
+  readonly chaos?: string;
 }
 
 /** A validated request to run one scenario once. */
@@ -44,6 +47,10 @@ export interface RunRequest {
   readonly json: boolean;
   /** --otlp / --report files to write after the run. */
   readonly outputs?: ReportOutputs;
+  /** --schedule FILE: the schedule file this run replays. */
+  readonly scheduleRef?: string;
+  /** --chaos N: random primitives added to the scenario. */
+  readonly chaosCount?: number;
 }
 
 export function registerRun(program: Command): void {
@@ -54,7 +61,9 @@ export function registerRun(program: Command): void {
     .option('--seed <n>', 'seed, a non-negative integer (default: picked at random and printed)')
     .option('--duration <time>', "main phase length: 90s, 5m, 1500ms or seconds (default: the scenario's)")
     .addOption(new Option('--trace-level <level>', 'record per-message TRACE spans too (default: the scenario\'s, usually info)').choices(TRACE_LEVELS))
-    .option('--json', 'print exactly one JSON object instead of the text summary');
+    .option('--json', 'print exactly one JSON object instead of the text summary')
+    .option('--schedule <file>', 'run a schedule file (seed, base scenario, topology, decoded chaos events), e.g. one from seeds/')
+    .option('--chaos <n>', 'add n random chaos primitives, fired at seeded times in the main phase');
   addReportOptions(run)
     .action((options: RunOptionValues) => {
       process.exitCode = runAction(parseRunRequest(options));
@@ -78,7 +87,7 @@ export function parseRunRequest(options: RunOptionValues): RunRequest {
     durationMs = parsed.ok ? parsed.ms : fail(`--duration: ${parsed.error}`);
   }
   const outputs = parseReportOutputs(options);
-  return { scenario, scenarioRef, seed, seedPicked, durationMs, traceLevel: options.traceLevel, json: options.json === true, outputs };
+  return applyRunExtras({ scenario, scenarioRef, seed, seedPicked, durationMs, traceLevel: options.traceLevel, json: options.json === true, outputs }, options, DEFAULT_SCENARIO);
 }
 
 export function resolveScenario(ref: string): Scenario {
@@ -98,7 +107,7 @@ export function executeRun(request: RunRequest): CliRunResult {
 
 /** The exact command that reproduces a request (file scenarios replay by path). */
 export function replayFor(request: RunRequest): string {
-  const base = replayCommand(shellWord(request.scenarioRef), request.seed, request.durationMs);
+  const base = replayWithExtras(request, replayCommand(shellWord(request.scenarioRef), request.seed, request.durationMs));
   return request.traceLevel === undefined ? base : `${base} --trace-level ${request.traceLevel}`;
 }
 

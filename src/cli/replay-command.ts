@@ -1,0 +1,55 @@
+/**
+ * `meshsim replay <file> [--json] [--found-variant]`: replays a schedule file (seeds/<name>.json
+ * or a counterexample a property printed): its seed, base scenario, topology and decoded
+ * chaos schedule. Prints the run summary (or one JSON object) plus whether the verdict matches
+ * the file's `expect`. Exit 0 when the run passed, 1 when it failed, 2 for a malformed file
+ * (one line naming the file and the problem). --found-variant replays with the broken node
+ * variant the counterexample was found with (recorded under `found.variant`).
+ */
+import { performance } from 'node:perf_hooks';
+import type { Command } from 'commander';
+import { runScheduleFile } from '../property/replay.js';
+import { loadScheduleFile } from '../property/schedule.js';
+import { EXIT_FAIL, EXIT_PASS, fail } from './errors.js';
+import { formatRunText, runJson } from './format.js';
+
+interface ReplayOptionValues {
+  readonly json?: boolean;
+  readonly foundVariant?: boolean;
+}
+
+export function registerReplay(program: Command): void {
+  program
+    .command('replay')
+    .description('replay a schedule file, e.g. a saved counterexample in seeds/ (exit 0 pass, 1 fail, 2 bad file)')
+    .argument('<file>', 'schedule file (JSON)')
+    .option('--json', 'print exactly one JSON object instead of the text summary')
+    .option('--found-variant', 'replay with the node variant recorded under found.variant (the bug it was found with)')
+    .action((path: string, options: ReplayOptionValues) => {
+      process.exitCode = replayAction(path, options);
+    });
+}
+
+function replayAction(path: string, options: ReplayOptionValues): number {
+  const loaded = loadScheduleFile(path);
+  if (!loaded.ok) fail(loaded.error);
+  const file = loaded.file;
+  const variant = options.foundVariant === true ? (file.found?.variant ?? fail(`${path}: no found.variant to replay with`)) : undefined;
+  const replay = `npx meshsim replay ${path}${options.foundVariant === true ? ' --found-variant' : ''}`;
+  const startMs = performance.now();
+  const run = runScheduleFile(file, { replay, ...(variant === undefined ? {} : { variant }) });
+  if (!run.ok) fail(`${path}: ${run.error}`);
+  const wallMs = performance.now() - startMs;
+  const { report } = run.outcome;
+  const result = { report, description: `schedule ${file.name}`, wallMs, replay };
+  // With the broken variant it was found with, a counterexample is expected to fail still.
+  const expect = variant === undefined ? file.expect : 'fail';
+  const matches = report.verdict === expect;
+  if (options.json === true) {
+    process.stdout.write(`${JSON.stringify({ ...runJson(result), schedule: file.name, expect, matchesExpect: matches })}\n`);
+  } else {
+    process.stdout.write(formatRunText(result));
+    process.stdout.write(`expect: ${expect} (${matches ? 'matches' : 'DOES NOT match'})\n`);
+  }
+  return report.verdict === 'pass' ? EXIT_PASS : EXIT_FAIL;
+}

@@ -1,0 +1,51 @@
+/**
+ * Two `meshsim run` options that change what runs: `--schedule FILE` (a hand-written or saved
+ * schedule file: its seed, base scenario, topology, variant and decoded chaos events) and
+ * `--chaos N` (N random primitives from the chaos stream on top of the scenario, drawn from
+ * the implemented primitives). Both are applied to an already parsed request, and both show up
+ * in the replay command. Problems are usage errors (one line, exit 2). Must not print.
+ */
+import { DEFAULT_RANDOM_POOL } from '../primitives/engine.js';
+import { isImplemented } from '../primitives/registry.js';
+import { scheduleScenario } from '../property/replay.js';
+import { loadScheduleFile } from '../property/schedule.js';
+import { withChaos } from '../scenario/chaos-scenarios.js';
+import { fail, quoted } from './errors.js';
+import type { RunRequest } from './run-command.js';
+
+export interface RunExtrasValues {
+  readonly scenario: string;
+  readonly seed?: string;
+  readonly schedule?: string;
+  readonly chaos?: string;
+}
+
+const CHAOS_COUNT_MAX = 1_000;
+
+export function applyRunExtras(request: RunRequest, options: RunExtrasValues, defaultScenario: string): RunRequest {
+  let out = request;
+  if (options.schedule !== undefined) {
+    if (options.seed !== undefined) fail('--seed cannot be combined with --schedule (the schedule names the nodes of its own seed)');
+    if (options.scenario !== defaultScenario) fail('--scenario cannot be combined with --schedule (the file names its base scenario)');
+    const loaded = loadScheduleFile(options.schedule);
+    if (!loaded.ok) fail(loaded.error);
+    const built = scheduleScenario(loaded.file);
+    if (!built.ok) fail(`${options.schedule}: ${built.error}`);
+    out = { ...out, scenario: built.scenario, seed: loaded.file.seed, seedPicked: false, scheduleRef: options.schedule };
+  }
+  if (options.chaos !== undefined) {
+    const text = options.chaos.trim();
+    if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > CHAOS_COUNT_MAX) fail(`--chaos must be an integer from 1 to ${CHAOS_COUNT_MAX} (got ${quoted(options.chaos)})`);
+    const count = Number(text);
+    const pool = DEFAULT_RANDOM_POOL.filter(isImplemented);
+    if (pool.length === 0) fail('--chaos: no chaos primitive is implemented yet');
+    out = { ...out, scenario: withChaos(out.scenario, { random: { count, pool } }), chaosCount: count };
+  }
+  return out;
+}
+
+/** The replay command for a request with these options (`base` is the plain run's). */
+export function replayWithExtras(request: RunRequest, base: string): string {
+  const head = request.scheduleRef === undefined ? base : `npx meshsim run --schedule ${request.scheduleRef}${request.durationMs === undefined ? '' : ` --duration ${request.durationMs}ms`}`;
+  return request.chaosCount === undefined ? head : `${head} --chaos ${request.chaosCount}`;
+}

@@ -1,0 +1,102 @@
+/**
+ * `meshsim sweep --scenario NAME --seeds A..B [--workers N] [--shard i/n] [--duration T] [--json]`:
+ * runs every seed of the range (or of one shard of it) on worker threads. With --json, stdout
+ * is one JSON line per seed (in seed order) and a last line `{"type":"summary",...}`; without
+ * it, failing seeds are printed as they come and a text summary at the end. A progress bar
+ * goes to stderr on a terminal only. Exit 0 when every seed passed, 1 when any failed, 2 on
+ * bad usage.
+ */
+import { availableParallelism } from 'node:os';
+import type { Command } from 'commander';
+import { findScenario } from '../scenario/registry.js';
+import { runSweep, type SweepSummary } from '../sweep/pool.js';
+import { Progress, seedsPerMin } from '../sweep/progress.js';
+import { parseSeedRange, parseShard, shardSeeds, type Shard } from '../sweep/shard.js';
+import { parseDuration } from './duration.js';
+import { EXIT_FAIL, EXIT_PASS, fail, quoted } from './errors.js';
+
+interface SweepOptionValues {
+  readonly scenario: string;
+  readonly seeds: string;
+  readonly workers?: string;
+  readonly shard?: string;
+  readonly duration?: string;
+  readonly json?: boolean;
+}
+
+const WORKERS_MAX = 256;
+
+export function registerSweep(program: Command): void {
+  program
+    .command('sweep')
+    .description('run a scenario for a range of seeds on worker threads (exit 0 all pass, 1 any fail, 2 bad usage)')
+    .requiredOption('--scenario <name>', 'scenario name (see `meshsim list`)')
+    .requiredOption('--seeds <A..B>', 'seed range, inclusive, e.g. 1..200')
+    .option('--workers <n>', 'worker threads (default: the available cores)')
+    .option('--shard <i/n>', 'run only shard i of n (strided, disjoint; the n shards cover the range exactly)')
+    .option('--duration <time>', "main phase length for every seed (default: the scenario's)")
+    .option('--json', 'one JSON line per seed, then a summary line')
+    .action(async (options: SweepOptionValues) => {
+      process.exitCode = await sweepAction(options);
+    });
+}
+
+async function sweepAction(options: SweepOptionValues): Promise<number> {
+  if (findScenario(options.scenario) === undefined) fail(`unknown scenario ${quoted(options.scenario)} (run \`meshsim list\` to see the scenarios)`);
+  const range = parseSeedRange(options.seeds);
+  if (!range.ok) fail(range.error);
+  let shard: Shard | undefined;
+  if (options.shard !== undefined) {
+    const parsed = parseShard(options.shard);
+    shard = parsed.ok ? parsed.value : fail(parsed.error);
+  }
+  let workers = availableParallelism();
+  if (options.workers !== undefined) {
+    if (!/^\d+$/.test(options.workers) || Number(options.workers) < 1 || Number(options.workers) > WORKERS_MAX) fail(`--workers must be an integer from 1 to ${WORKERS_MAX} (got ${quoted(options.workers)})`);
+    workers = Number(options.workers);
+  }
+  let durationMs: number | undefined;
+  if (options.duration !== undefined) {
+    const parsed = parseDuration(options.duration);
+    durationMs = parsed.ok ? parsed.ms : fail(`--duration: ${parsed.error}`);
+  }
+  const seeds = shardSeeds(range.value, shard);
+  const json = options.json === true;
+  const progress = new Progress(seeds.length);
+  const summary = await runSweep({
+    scenario: options.scenario,
+    seeds,
+    workers,
+    durationMs,
+    onLine: (line, done) => {
+      progress.tick(done, line.verdict !== 'pass');
+      if (json) process.stdout.write(`${JSON.stringify({ type: 'seed', ...line })}\n`);
+      else if (line.verdict !== 'pass') {
+        progress.end();
+        process.stdout.write(`FAIL seed ${line.seed}: ${line.violations[0] ?? 'failed'}\n  replay: ${line.replay}\n`);
+      }
+    },
+  });
+  progress.end();
+  const wallMs = progress.elapsedMs();
+  const rate = Math.round(seedsPerMin(summary.seeds, wallMs) * 10) / 10;
+  const shardText = shard === undefined ? null : `${shard.index}/${shard.count}`;
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ type: 'summary', ...summary, seedRange: options.seeds, shard: shardText, wallMs: Math.round(wallMs), seedsPerMin: rate })}\n`);
+  } else {
+    process.stdout.write(formatSummary(summary, options.seeds, shardText, wallMs, rate));
+  }
+  return summary.failed === 0 ? EXIT_PASS : EXIT_FAIL;
+}
+
+function formatSummary(s: SweepSummary, range: string, shard: string | null, wallMs: number, rate: number): string {
+  const lines = [
+    `sweep: ${s.scenario} seeds ${range}${shard === null ? '' : ` shard ${shard}`} on ${s.workers} worker${s.workers === 1 ? '' : 's'}`,
+    `  seeds: ${s.seeds}  passed: ${s.passed}  failed: ${s.failed}  wall: ${(wallMs / 1000).toFixed(1)} s  ${rate} seeds/min`,
+  ];
+  if (s.failing.length > 0) {
+    lines.push('  failing seeds:');
+    for (const f of s.failing) lines.push(`    ${f.seed}: ${f.replay}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
