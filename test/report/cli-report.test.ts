@@ -1,0 +1,106 @@
+/**
+ * CLI surface of the reports. Goal: `meshsim run --report/--otlp` writes both files (and keeps
+ * `--json` stdout to one object), `meshsim battery` runs scenarios × seeds with a text grid, one
+ * JSON object or an HTML Tests grid and the right exit code, and bad options are one-line usage
+ * errors before any run starts. Method: spawn the BUILT cli (`npm test` builds it) with short
+ * durations, in a temporary directory.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ReportData } from '../../src/report/index.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const BIN = join(ROOT, 'bin', 'meshsim.js');
+
+interface CliResult {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function cli(...args: string[]): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 110_000 }, (error, stdout, stderr) => {
+      const status = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
+
+const embedded = (page: string): ReportData => JSON.parse(/<script type="application\/json" id="report-data">(.*?)<\/script>/s.exec(page)![1]) as ReportData;
+
+let dir: string;
+
+beforeAll(() => {
+  if (!existsSync(join(ROOT, 'dist', 'src', 'cli', 'main.js'))) {
+    throw new Error('the CLI is not built: run `npm run build` (npm test does it) before this test');
+  }
+  dir = mkdtempSync(join(tmpdir(), 'meshsim-report-cli-'));
+});
+
+afterAll(() => {
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+});
+
+describe.concurrent('report options', () => {
+  it('run --json --report --otlp writes both files; stdout stays one JSON object, notes go to stderr', async () => {
+    const html = join(dir, 'run.html');
+    const otlp = join(dir, 'run.json');
+    const r = await cli('run', '--seed', '3', '--duration', '5s', '--json', '--report', html, '--otlp', otlp);
+    expect(r.status).toBe(0);
+    const json = JSON.parse(r.stdout) as { spans: number; replay: string };
+    expect(r.stderr).toMatch(/^otlp: .*run\.json \(\d+ spans, \d+ resources, [\d.]+ KiB\)\nreport: .*run\.html \([\d.]+ KiB\)\n$/);
+    const data = embedded(readFileSync(html, 'utf8'));
+    expect(data.run!.seed).toBe('3');
+    expect(data.run!.spans).toBe(json.spans);
+    expect(data.run!.replay).toBe(json.replay);
+    expect(data.tests!.cells).toHaveLength(1);
+    const doc = JSON.parse(readFileSync(otlp, 'utf8')) as { resourceSpans: { scopeSpans: { spans: unknown[] }[] }[] };
+    expect(doc.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((s) => s.spans))).toHaveLength(json.spans);
+  });
+
+  it('a report path in a missing directory is bad usage before the run', async () => {
+    const r = await cli('run', '--seed', '3', '--report', join(dir, 'missing', 'x.html'));
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^meshsim: --report: directory .* does not exist/);
+  });
+});
+
+describe.concurrent('meshsim battery', () => {
+  it('runs scenarios × seeds and prints the grid; --report writes the Tests grid', async () => {
+    const html = join(dir, 'battery.html');
+    const r = await cli('battery', '--scenarios', 'default,gossip-swarm-forms', '--seeds', '2', '--duration', '3s', '--report', html);
+    const lines = r.stdout.split('\n');
+    expect(lines.filter((l) => /^(pass|FAIL) {2}\S+ seed \d/.test(l))).toHaveLength(4);
+    expect(r.stdout).toMatch(/scenario\s+seed 1\s+seed 2/);
+    const counts = /(\d+) passed, (\d+) failed/.exec(r.stdout)!;
+    expect(Number(counts[1]) + Number(counts[2])).toBe(4);
+    expect(r.status).toBe(Number(counts[2]) === 0 ? 0 : 1);
+    const data = embedded(readFileSync(html, 'utf8'));
+    expect(data.run).toBeNull();
+    expect(data.tests!.scenarios).toEqual(['default', 'gossip-swarm-forms']);
+    expect(data.tests!.seeds).toEqual(['1', '2']);
+    expect(data.tests!.cells.every((c) => c.replay === `npx meshsim run --scenario ${c.scenario} --seed ${c.seed} --duration 3000ms`)).toBe(true);
+  });
+
+  it('--json prints one object with every cell', async () => {
+    const r = await cli('battery', '--scenarios', 'default', '--seeds', '2', '--duration', '3s', '--json');
+    const out = JSON.parse(r.stdout) as { passed: number; failed: number; cells: { seed: string; verdict: string }[] };
+    expect(out.cells.map((c) => c.seed)).toEqual(['1', '2']);
+    expect(out.passed + out.failed).toBe(2);
+  });
+
+  it('bad --seeds or an unknown scenario is one-line bad usage', async () => {
+    for (const args of [['--seeds', '0'], ['--seeds', 'x'], ['--scenarios', 'nope']]) {
+      const r = await cli('battery', ...args);
+      expect(r.status).toBe(2);
+      expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/^meshsim: --(seeds|scenarios): /);
+    }
+  });
+});
