@@ -1,8 +1,8 @@
 /**
- * `meshsim replay <file> [--json] [--found-variant]`: replays a schedule file (seeds/<name>.json
- * or a counterexample a property printed): its seed, base scenario, topology and decoded
- * chaos schedule. Prints the run summary (or one JSON object) plus whether the verdict matches
- * the file's `expect`. Exit 0 when the run passed, 1 when it failed, 2 for a malformed file
+ * `meshsim replay <file> [--json] [--found-variant] [--report FILE.html] [--otlp FILE]`: replays
+ * a schedule file (seeds/<name>.json or a counterexample a property printed): its seed, base
+ * scenario, topology and decoded chaos schedule. Prints the run summary (or one JSON object)
+ * plus whether the verdict matches the file's `expect`. Exit 0 when the run passed, 1 when it failed, 2 for a malformed file
  * (one line naming the file and the problem). --found-variant replays with the broken node
  * variant the counterexample was found with (recorded under `found.variant`).
  */
@@ -12,28 +12,30 @@ import { runScheduleFile } from '../property/replay.js';
 import { loadScheduleFile } from '../property/schedule.js';
 import { EXIT_FAIL, EXIT_PASS, fail } from './errors.js';
 import { formatRunText, runJson } from './format.js';
+import { addReportOptions, parseReportOutputs, writeRunOutputs, type ReportOptionValues } from './report-output.js';
 
-interface ReplayOptionValues {
+interface ReplayOptionValues extends ReportOptionValues {
   readonly json?: boolean;
   readonly foundVariant?: boolean;
 }
 
 export function registerReplay(program: Command): void {
-  program
+  const replay = program
     .command('replay')
     .description('replay a schedule file, e.g. a saved counterexample in seeds/ (exit 0 pass, 1 fail, 2 bad file)')
     .argument('<file>', 'schedule file (JSON)')
     .option('--json', 'print exactly one JSON object instead of the text summary')
-    .option('--found-variant', 'replay with the node variant recorded under found.variant (the bug it was found with)')
-    .action((path: string, options: ReplayOptionValues) => {
-      process.exitCode = replayAction(path, options);
-    });
+    .option('--found-variant', 'replay with the node variant recorded under found.variant (the bug it was found with)');
+  addReportOptions(replay).action((path: string, options: ReplayOptionValues) => {
+    process.exitCode = replayAction(path, options);
+  });
 }
 
 function replayAction(path: string, options: ReplayOptionValues): number {
   const loaded = loadScheduleFile(path);
   if (!loaded.ok) fail(loaded.error);
   const file = loaded.file;
+  const outputs = parseReportOutputs(options);
   const variant = options.foundVariant === true ? (file.found?.variant ?? fail(`${path}: no found.variant to replay with`)) : undefined;
   const replay = `npx meshsim replay ${path}${options.foundVariant === true ? ' --found-variant' : ''}`;
   const startMs = performance.now();
@@ -51,5 +53,7 @@ function replayAction(path: string, options: ReplayOptionValues): number {
     process.stdout.write(formatRunText(result));
     process.stdout.write(`expect: ${expect} (${matches ? 'matches' : 'DOES NOT match'})\n`);
   }
+  const notes = writeRunOutputs(run.outcome, outputs, { replay, description: result.description });
+  (options.json === true ? process.stderr : process.stdout).write(notes.map((n) => `${n}\n`).join(''));
   return report.verdict === 'pass' ? EXIT_PASS : EXIT_FAIL;
 }
