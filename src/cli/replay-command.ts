@@ -2,9 +2,9 @@
  * `meshsim replay <file> [--json] [--found-variant] [--report FILE.html] [--otlp FILE]`: replays
  * a schedule file (seeds/<name>.json or a counterexample a property printed): its seed, base
  * scenario, topology and decoded chaos schedule. Prints the run summary (or one JSON object)
- * plus whether the verdict matches the file's `expect`. Exit 0 when the run passed, 1 when it failed, 2 for a malformed file
- * (one line naming the file and the problem). --found-variant replays with the broken node
- * variant the counterexample was found with (recorded under `found.variant`).
+ * plus whether the verdict matches the file's `expect`. Exit 0 when the run passed, 1 when it
+ * failed, 2 for a malformed file (one line naming the file and the problem). --found-variant
+ * replays with the broken node variant the counterexample was found with (`found.variant`).
  */
 import { performance } from 'node:perf_hooks';
 import type { Command } from 'commander';
