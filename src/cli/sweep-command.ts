@@ -1,6 +1,6 @@
 /**
- * `meshsim sweep --scenario NAME --seeds A..B [--workers N] [--shard i/n] [--duration T] [--json]`:
- * runs every seed of the range (or of one shard of it) on worker threads. With --json, stdout
+ * `meshsim sweep --scenario NAME --seeds A..B [--workers N] [--shard i/n] [--duration T] [--json]
+ * [--report FILE.html]`: runs every seed of the range (or of one shard of it) on worker threads. With --json, stdout
  * is one JSON line per seed (in seed order) and a last line `{"type":"summary",...}`; without
  * it, failing seeds are printed as they come and a text summary at the end. A progress bar
  * goes to stderr on a terminal only. Exit 0 when every seed passed, 1 when any failed, 2 on
@@ -14,6 +14,10 @@ import { Progress, seedsPerMin } from '../sweep/progress.js';
 import { parseSeedRange, parseShard, shardSeeds, type Shard } from '../sweep/shard.js';
 import { parseDuration } from './duration.js';
 import { EXIT_FAIL, EXIT_PASS, fail, quoted } from './errors.js';
+import { renderReportHtml } from '../report/html.js';
+import { testsReportData } from '../report/report-data.js';
+import { testCellOfLine, testsGridOf, type TestCell } from '../report/tests-grid.js';
+import { writablePath, writeHtml } from './report-output.js';
 
 interface SweepOptionValues {
   readonly scenario: string;
@@ -22,6 +26,7 @@ interface SweepOptionValues {
   readonly shard?: string;
   readonly duration?: string;
   readonly json?: boolean;
+  readonly report?: string;
 }
 
 const WORKERS_MAX = 256;
@@ -36,6 +41,7 @@ export function registerSweep(program: Command): void {
     .option('--shard <i/n>', 'run only shard i of n (strided, disjoint; the n shards cover the range exactly)')
     .option('--duration <time>', "main phase length for every seed (default: the scenario's)")
     .option('--json', 'one JSON line per seed, then a summary line')
+    .option('--report <file.html>', 'write a self-contained HTML report with the Tests grid (scenario × seeds)')
     .action(async (options: SweepOptionValues) => {
       process.exitCode = await sweepAction(options);
     });
@@ -60,6 +66,8 @@ async function sweepAction(options: SweepOptionValues): Promise<number> {
     const parsed = parseDuration(options.duration);
     durationMs = parsed.ok ? parsed.ms : fail(`--duration: ${parsed.error}`);
   }
+  const reportPath = options.report === undefined ? undefined : writablePath('--report', options.report);
+  const cells: TestCell[] = [];
   const seeds = shardSeeds(range.value, shard);
   const json = options.json === true;
   const progress = new Progress(seeds.length);
@@ -70,6 +78,7 @@ async function sweepAction(options: SweepOptionValues): Promise<number> {
     durationMs,
     onLine: (line, done) => {
       progress.tick(done, line.verdict !== 'pass');
+      if (reportPath !== undefined) cells.push(testCellOfLine(line));
       if (json) process.stdout.write(`${JSON.stringify({ type: 'seed', ...line })}\n`);
       else if (line.verdict !== 'pass') {
         progress.end();
@@ -85,6 +94,11 @@ async function sweepAction(options: SweepOptionValues): Promise<number> {
     process.stdout.write(`${JSON.stringify({ type: 'summary', ...summary, seedRange: options.seeds, shard: shardText, wallMs: Math.round(wallMs), seedsPerMin: rate })}\n`);
   } else {
     process.stdout.write(formatSummary(summary, options.seeds, shardText, wallMs, rate));
+  }
+  if (reportPath !== undefined) {
+    const grid = testsGridOf(cells);
+    const note = writeHtml(reportPath, renderReportHtml(testsReportData(`meshsim sweep: ${options.scenario} seeds ${options.seeds}`, grid)));
+    (json ? process.stderr : process.stdout).write(`${note}\n`);
   }
   return summary.failed === 0 ? EXIT_PASS : EXIT_FAIL;
 }

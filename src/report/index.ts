@@ -8,7 +8,7 @@ export { renderReportHtml } from './html.js';
 export { runReportData, testsReportData, type ReportData, type RunReportOptions, type RunSection } from './report-data.js';
 export { chaosRowsOf, type ChaosRow, type EvidenceRef } from './chaos-events.js';
 export { timelineOf, TIMELINE_KINDS, type TimelineData, type TimelineRow } from './timeline.js';
-export { crashCell, gridCounts, testCellOf, testsGridOf, type TestCell, type TestsGrid } from './tests-grid.js';
+export { crashCell, gridCounts, testCellOf, testCellOfLine, testsGridOf, type TestCell, type TestsGrid } from './tests-grid.js';
 export {
   encodeSnapshots,
   KILLING_PRIMITIVES,

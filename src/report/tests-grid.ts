@@ -40,6 +40,21 @@ export function testCellOf(report: RunReport, replay: string = report.replay): T
   };
 }
 
+/** A cell from a compact result line (e.g. a sweep's JSON line). */
+export function testCellOfLine(line: {
+  readonly scenario: string;
+  readonly seed: string;
+  readonly verdict: 'pass' | 'fail';
+  readonly replay: string;
+  readonly violations: readonly string[];
+  readonly virtualMs: number;
+  readonly chaos?: { readonly passed: number; readonly events: number };
+}): TestCell {
+  const { scenario, seed, verdict, replay, virtualMs } = line;
+  const chaos = line.chaos === undefined ? null : { passed: line.chaos.passed, events: line.chaos.events };
+  return { scenario, seed, verdict, replay, violations: line.violations.slice(0, VIOLATIONS_SHOWN), virtualMs, chaos };
+}
+
 /** A crashed run (an assertion inside the simulator) is a failed cell. */
 export function crashCell(scenario: string, seed: string, replay: string, message: string): TestCell {
   return { scenario, seed, verdict: 'fail', replay, violations: [`crash: ${message}`], virtualMs: 0, chaos: null };

@@ -95,6 +95,18 @@ describe.concurrent('meshsim battery', () => {
     expect(out.passed + out.failed).toBe(2);
   });
 
+  it('sweep --report writes the Tests grid of its seeds', async () => {
+    const html = join(dir, 'sweep.html');
+    const r = await cli('sweep', '--scenario', 'default', '--seeds', '1..3', '--workers', '1', '--duration', '3s', '--json', '--report', html);
+    const lines = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { type: string; verdict?: string });
+    expect(lines.filter((l) => l.type === 'seed')).toHaveLength(3);
+    expect(r.stderr).toMatch(/report: .*sweep\.html/);
+    const data = embedded(readFileSync(html, 'utf8'));
+    expect(data.tests!.scenarios).toEqual(['default']);
+    expect(data.tests!.seeds).toEqual(['1', '2', '3']);
+    expect(data.tests!.cells.map((c) => c.verdict)).toEqual(lines.filter((l) => l.type === 'seed').map((l) => l.verdict));
+  });
+
   it('bad --seeds or an unknown scenario is one-line bad usage', async () => {
     for (const args of [['--seeds', '0'], ['--seeds', 'x'], ['--scenarios', 'nope']]) {
       const r = await cli('battery', ...args);
