@@ -146,6 +146,12 @@ export class PeerTable {
         return;
       }
       this.ctx.telemetry.emit(this.ctx.identity.name, 'mesh.peer.dial_failed', { peerId: peer, reason: result.reason });
+      // The peer dialled us meanwhile (e.g. it respawned while our dial to its old incarnation
+      // was timing out): it is reachable, so this failure must not report it lost.
+      if (link.conns.length > 0) {
+        done?.(true);
+        return;
+      }
       link.pending.length = 0;
       this.forget(peer);
       done?.(false);
