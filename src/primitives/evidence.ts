@@ -35,8 +35,17 @@ export function emitted(world: ChaosWorld, nodeId: string, name: string, sinceMs
 }
 
 /**
+ * Sequence number of `nodeName`'s latest mesh.node.ready at or before `atMs` (-1 if none): a
+ * respawned node starts with no connections and empty views, so older spans say nothing now.
+ */
+export function incarnationStartSeq(world: ChaosWorld, nodeName: string, atMs: number): number {
+  return world.cluster.telemetry.query.last({ name: 'mesh.node.ready', node: nodeName, untilMs: atMs })?.seq ?? -1;
+}
+
+/**
  * Peers that, by their own spans, held a connection to `target` at `atMs`: their latest
- * mesh.peer.connected about it is newer than their latest mesh.peer.disconnected.
+ * mesh.peer.connected about it (in their current incarnation) is newer than their latest
+ * mesh.peer.disconnected.
  */
 export function peersConnectedTo(world: ChaosWorld, target: string, atMs: number): string[] {
   const q = world.cluster.telemetry.query;
@@ -44,7 +53,7 @@ export function peersConnectedTo(world: ChaosWorld, target: string, atMs: number
   for (const p of world.cluster.plans) {
     if (p.nodeId === target) continue;
     const up = q.last({ name: 'mesh.peer.connected', node: p.name, untilMs: atMs, attrs: { peerId: target } });
-    if (up === undefined) continue;
+    if (up === undefined || up.seq < incarnationStartSeq(world, p.name, atMs)) continue;
     const down = q.last({ name: 'mesh.peer.disconnected', node: p.name, untilMs: atMs, attrs: { peerId: target } });
     if (down === undefined || down.seq < up.seq) out.push(p.nodeId);
   }
@@ -53,7 +62,8 @@ export function peersConnectedTo(world: ChaosWorld, target: string, atMs: number
 
 /**
  * (node, topic) pairs that, by their own spans, had `target` in their active view at `atMs`:
- * the latest mesh.gossip.neighbor_up about it on that topic is newer than the latest neighbor_down.
+ * the latest mesh.gossip.neighbor_up about it on that topic (in their current incarnation) is
+ * newer than the latest neighbor_down.
  */
 export function neighborsOf(world: ChaosWorld, target: string, atMs: number): { nodeId: string; topic: string }[] {
   const q = world.cluster.telemetry.query;
@@ -62,7 +72,7 @@ export function neighborsOf(world: ChaosWorld, target: string, atMs: number): { 
     if (p.nodeId === target) continue;
     for (const topic of p.meshIds) {
       const up = q.last({ name: 'mesh.gossip.neighbor_up', node: p.name, untilMs: atMs, attrs: { peerId: target, topic } });
-      if (up === undefined) continue;
+      if (up === undefined || up.seq < incarnationStartSeq(world, p.name, atMs)) continue;
       const down = q.last({ name: 'mesh.gossip.neighbor_down', node: p.name, untilMs: atMs, attrs: { peerId: target, topic } });
       if (down === undefined || down.seq < up.seq) out.push({ nodeId: p.nodeId, topic });
     }

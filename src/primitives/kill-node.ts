@@ -14,7 +14,7 @@
  * pruner interval 5 s (pruning) — the longer branch, 37 s — + probe round 5 s + slack 5 s = 47 s.
  * Revert (after detection): respawn the victim with the same identity.
  */
-import { emitted, failedAssertion, healthyNodes, meshesOf, nameOf, neighborsOf, passed, peersConnectedTo, prunedBy, ProbeRound } from './evidence.js';
+import { emitted, failedAssertion, healthyNodes, incarnationStartSeq, meshesOf, nameOf, neighborsOf, passed, peersConnectedTo, prunedBy, ProbeRound } from './evidence.js';
 import { pickKillable } from './targets.js';
 import { T } from './timing.js';
 import type { ChaosWorld, Detector, Fault, Primitive } from './types.js';
@@ -52,7 +52,7 @@ export function deathDetector(world: ChaosWorld, fault: Fault, appliedAtMs: numb
     victims.map((v) => [
       v,
       world.cluster.plans
-        .filter((p) => !victims.includes(p.nodeId) && q.first({ name: 'mesh.digest.learned', node: p.name, untilMs: appliedAtMs, attrs: { nodeId: v } }) !== undefined)
+        .filter((p) => !victims.includes(p.nodeId) && (q.last({ name: 'mesh.digest.learned', node: p.name, untilMs: appliedAtMs, attrs: { nodeId: v } })?.seq ?? -1) > incarnationStartSeq(world, p.name, appliedAtMs))
         .map((p) => p.nodeId),
     ]),
   );
@@ -63,7 +63,8 @@ export function deathDetector(world: ChaosWorld, fault: Fault, appliedAtMs: numb
     deadlineFormula,
     deadlineMs,
     poll: (nowMs) => {
-      const healthy = new Set(healthyNodes(world, victims));
+      // A node that respawned since apply lost the state it would have had to clean up.
+      const healthy = new Set(healthyNodes(world, victims).filter((p) => emitted(world, p, 'mesh.node.ready', appliedAtMs) === undefined));
       const evidence = [];
       for (const v of victims) {
         if (world.cluster.host(v).status !== 'stopped') return failedAssertion(nowMs - appliedAtMs, `${nameOf(world, v)} came back before the mesh was seen to notice`);
