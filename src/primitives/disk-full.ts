@@ -3,17 +3,18 @@
  * the ballast is removed. A failed write must degrade gracefully: a span, and keep running.
  *
  * Evidence (the victim's spans):
- *  1. while full (after apply, before apply + durationMs): mesh.disk.write_failed, a
- *     mesh.heartbeat, and mesh.probe.delivered for a probe sent after apply — it keeps serving;
- *     if the disk is cleared before all three showed, that is a failed_assertion;
- *  2. after the ballast is removed: mesh.disk.write_recovered (writes succeed again).
+ *  1. mesh.disk.write_failed after apply (a write hit the full disk);
+ *  2. then mesh.disk.write_recovered (writes succeed again once the ballast is gone);
+ *  3. while full — after apply and before that recovery span — a mesh.heartbeat and a
+ *     mesh.probe.delivered for a probe sent after apply: it kept serving. Recovery without
+ *     them is a failed_assertion (the node stopped serving while full).
  * Deadline: full duration + persist interval 5 s + slack 5 s.
  * The duration should be at least the persist interval + the heartbeat interval (default 15 s),
  * so that a write is attempted and a heartbeat falls while full.
  * Revert (after `durationMs`): clear the ballast (idempotent).
  */
 import type { SpanRecord } from '../sim/telemetry/index.js';
-import { DirectedProbe, victimFirst } from './directed-probe.js';
+import { DirectedProbe } from './directed-probe.js';
 import { emitted, failedAssertion, meshesOf, nameOf, passed } from './evidence.js';
 import { pickNodes } from './targets.js';
 import { T } from './timing.js';
@@ -51,30 +52,30 @@ function durationOf(fault: Fault): number {
 
 function diskFullDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number): Detector {
   const victim = fault.targets[0];
-  const clearedAtMs = appliedAtMs + durationOf(fault);
   const probe = new DirectedProbe(world, meshesOf(world, victim), { mustReach: [victim] });
-  const whileFull = (s: SpanRecord | undefined): SpanRecord | undefined => (s !== undefined && s.endMs < clearedAtMs ? s : undefined);
-  let delivered: readonly SpanRecord[] | null = null;
+  let delivered: SpanRecord | undefined;
   return {
-    evidence: 'while full the victim emits mesh.disk.write_failed, mesh.heartbeat and mesh.probe.delivered; after revert mesh.disk.write_recovered',
+    evidence: 'while full the victim emits mesh.disk.write_failed, mesh.heartbeat and mesh.probe.delivered; then mesh.disk.write_recovered',
     deadlineFormula: DISK_FULL_DEADLINE_FORMULA,
     deadlineMs: diskFullDeadlineMs(durationOf(fault)),
     poll: (nowMs) => {
       const waitedMs = nowMs - appliedAtMs;
-      if (delivered === null && nowMs < clearedAtMs) {
+      const failed = emitted(world, victim, 'mesh.disk.write_failed', appliedAtMs);
+      // The node's own recovery span ends "while full"; the ballast may go early (end of run).
+      const recovered = failed === undefined ? undefined : emitted(world, victim, 'mesh.disk.write_recovered', failed.endMs);
+      const fullUntilMs = recovered?.endMs ?? Infinity;
+      if (delivered === undefined && recovered === undefined) {
         const r = probe.poll(nowMs);
-        if (r.done) delivered = victimFirst(world, victim, r.evidence);
+        delivered = r.evidence.find((s) => s.node === nameOf(world, victim));
       }
-      const failed = whileFull(emitted(world, victim, 'mesh.disk.write_failed', appliedAtMs));
-      const beat = whileFull(emitted(world, victim, 'mesh.heartbeat', appliedAtMs));
-      if (nowMs < clearedAtMs) return null;
-      if (failed === undefined || beat === undefined || delivered === null) {
-        const lacking = [failed ? '' : 'no write_failed', beat ? '' : 'no heartbeat', delivered ? '' : 'no probe delivered'].filter((x) => x !== '');
-        return failedAssertion(waitedMs, `${nameOf(world, victim)} while its disk was full: ${lacking.join(', ')}`);
-      }
-      const recovered = emitted(world, victim, 'mesh.disk.write_recovered', clearedAtMs);
+      const beat = emitted(world, victim, 'mesh.heartbeat', appliedAtMs);
       if (recovered === undefined) return null;
-      return passed(waitedMs, [failed, recovered, beat, ...delivered]);
+      const whileFull = (s: SpanRecord | undefined): s is SpanRecord => s !== undefined && s.endMs <= fullUntilMs;
+      if (!whileFull(beat) || !whileFull(delivered)) {
+        const lacking = [whileFull(beat) ? '' : 'no heartbeat', whileFull(delivered) ? '' : 'no probe delivered'].filter((x) => x !== '');
+        return failedAssertion(waitedMs, `${nameOf(world, victim)} stopped serving while its disk was full: ${lacking.join(', ')}`, [failed!, recovered]);
+      }
+      return passed(waitedMs, [failed!, recovered, beat, delivered]);
     },
   };
 }

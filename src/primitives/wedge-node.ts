@@ -3,9 +3,11 @@
  * resumes. Slow is not dead: a wedge shorter than the idle timeout must not look like a death.
  *
  * Evidence (spans after apply):
- *  - contradiction, at any poll: some other node emits mesh.peer.disconnected{peerId: victim},
- *    mesh.gossip.neighbor_down{peerId: victim} or a mesh.staleness.pruned naming the victim —
- *    it judged the slow node dead (failed_assertion);
+ *  - contradiction, at any poll: some other node emits mesh.peer.disconnected{peerId: victim,
+ *    reason: idle-timeout} (its transport took silence for death, and the neighbor_down that
+ *    follows) or a mesh.staleness.pruned naming the victim — it judged the slow node dead
+ *    (failed_assertion). Other disconnects and neighbor_downs are churn, not judgments of death
+ *    (see judgedDead);
  *  - recovery: after the unwedge (apply + durationMs) the victim emits mesh.heartbeat again
  *    and delivers a probe sent after the unwedge (mesh.probe.delivered on the victim, and on
  *    every other healthy subscriber), and a pruner interval + digest interval have passed
@@ -57,13 +59,13 @@ function wedgeDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number): De
   const settledAtMs = unwedgeAtMs + T.digestIntervalMs + T.prunerIntervalMs;
   let probe: DirectedProbe | null = null;
   return {
-    evidence: 'no node emits mesh.peer.disconnected / neighbor_down / staleness.pruned about the victim; after unwedge it emits mesh.heartbeat and delivers a fresh probe',
+    evidence: 'no node emits mesh.peer.disconnected{reason: idle-timeout} or mesh.staleness.pruned about the victim; after unwedge it emits mesh.heartbeat and delivers a fresh probe',
     deadlineFormula: WEDGE_DEADLINE_FORMULA,
     deadlineMs: wedgeDeadlineMs(durationOf(fault)),
     poll: (nowMs) => {
       const waitedMs = nowMs - appliedAtMs;
       const wrong = judgedDead(world, victim, appliedAtMs);
-      if (wrong !== null) return failedAssertion(waitedMs, `${nameOf(world, wrong.node)} treated slow ${nameOf(world, victim)} as dead: ${wrong.span.name}`, [wrong.span]);
+      if (wrong !== null) return failedAssertion(waitedMs, `${nameOf(world, wrong.node)} treated slow ${nameOf(world, victim)} as dead: ${wrong.span.name}${wrong.span.attrs.reason === undefined ? '' : ` (${String(wrong.span.attrs.reason)})`} at ${wrong.span.endMs} ms`, [wrong.span]);
       // Catching up is judged only once the victim's process runs again.
       if (nowMs < unwedgeAtMs || world.cluster.host(victim).status !== 'running') return null;
       const beat = emitted(world, victim, 'mesh.heartbeat', unwedgeAtMs);
@@ -76,14 +78,17 @@ function wedgeDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number): De
   };
 }
 
-/** The first span (since `sinceMs`) in which another node dropped `victim` as if it had died. */
+/**
+ * The first span (since `sinceMs`) in which another node judged `victim` dead: its connection
+ * idled out (silence taken for death; the view drop follows from it) or its digest was pruned.
+ * Other disconnects and view drops are ordinary churn a slow node does not cause: an unused
+ * connection closed by either side, a Disconnect sent before the wedge, a full active view
+ * making room for a joiner, a Neighbor request timing out (the paper's 500 ms rule).
+ */
 function judgedDead(world: ChaosWorld, victim: string, sinceMs: number): { node: string; span: SpanRecord } | null {
   for (const p of world.cluster.plans) {
     if (p.nodeId === victim) continue;
-    const span =
-      emitted(world, p.nodeId, 'mesh.peer.disconnected', sinceMs, { peerId: victim }) ??
-      emitted(world, p.nodeId, 'mesh.gossip.neighbor_down', sinceMs, { peerId: victim }) ??
-      prunedBy(world, p.nodeId, victim, sinceMs);
+    const span = emitted(world, p.nodeId, 'mesh.peer.disconnected', sinceMs, { peerId: victim, reason: 'idle-timeout' }) ?? prunedBy(world, p.nodeId, victim, sinceMs);
     if (span !== undefined) return { node: p.nodeId, span };
   }
   return null;
