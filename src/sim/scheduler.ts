@@ -55,8 +55,10 @@ export class Scheduler {
 
   /** Schedule `fn` at absolute virtual time `atMs` (≥ now). */
   at(atMs: number, fn: EventFn): EventId {
-    assert(atMs >= this.nowMsValue, `cannot schedule in the past: ${atMs} < ${this.nowMsValue}`);
-    assert(Number.isFinite(atMs), `event time must be finite: ${atMs}`);
+    // Condition first, message only on failure: a template literal argument would be built
+    // (two number-to-string conversions) on every call of the hottest function in the kernel.
+    if (!(atMs >= this.nowMsValue)) assert(false, `cannot schedule in the past: ${atMs} < ${this.nowMsValue}`);
+    if (!Number.isFinite(atMs)) assert(false, `event time must be finite: ${atMs}`);
     if (this.size === this.times.length) this.grow();
     const seq = this.nextSeq++;
     let i = this.size++;
@@ -78,7 +80,7 @@ export class Scheduler {
 
   /** Schedule `fn` after `delayMs` (≥ 0) of virtual time. */
   after(delayMs: number, fn: EventFn): EventId {
-    assert(delayMs >= 0, `negative delay: ${delayMs}`);
+    if (!(delayMs >= 0)) assert(false, `negative delay: ${delayMs}`);
     return this.at(this.nowMsValue + delayMs, fn);
   }
 

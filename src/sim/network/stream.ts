@@ -65,7 +65,8 @@ export class Stream {
    * 'closed' after finish() or once the connection is closed.
    */
   write(bytes: Uint8Array): WriteResult {
-    assert(this.writable, `write on the receiving end of uni stream ${this.id}`);
+    // Hot-path assertions test first and build their message only on failure.
+    if (!this.writable) assert(false, `write on the receiving end of uni stream ${this.id}`);
     if (this.finishing || !this.conn.isOpen) return CLOSED;
     return this.conn.writeChunk(this, bytes);
   }
@@ -88,7 +89,7 @@ export class Stream {
   acked(p: Packet): void {
     const sizeBytes = p.bytes === null ? 0 : p.bytes.length;
     this.bufferedBytesValue -= sizeBytes;
-    assert(this.bufferedBytesValue >= 0, `stream ${this.id} buffered bytes went negative`);
+    if (this.bufferedBytesValue < 0) assert(false, `stream ${this.id} buffered bytes went negative`);
     if (p.fin) this.sendDone = true;
   }
 
@@ -110,8 +111,8 @@ export class Stream {
   }
 
   private take(p: Packet): void {
-    assert(p.seq === this.recvSeq, `stream ${this.id} out of order: ${p.seq} != ${this.recvSeq}`);
-    assert(!this.recvDone, `stream ${this.id} data after FIN`);
+    if (p.seq !== this.recvSeq) assert(false, `stream ${this.id} out of order: ${p.seq} != ${this.recvSeq}`);
+    if (this.recvDone) assert(false, `stream ${this.id} data after FIN`);
     this.recvSeq++;
     const bytes = p.bytes;
     if (bytes !== null && bytes.length > 0) this.conn.notify(() => this.onData(bytes));
