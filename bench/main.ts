@@ -6,12 +6,14 @@
 import { run as runNetwork } from './network.js';
 import { run as runScenario } from './scenario.js';
 import { run as runScheduler } from './scheduler.js';
+import { run as runSweep } from './sweep.js';
 import { type Row, section } from './table.js';
 
 const SECTIONS: readonly { readonly name: string; readonly title: string; readonly run: () => Row[] }[] = [
   { name: 'scheduler', title: 'Scheduler throughput (1M events)', run: runScheduler },
   { name: 'network', title: 'Network message throughput (200k frames, one uni stream)', run: runNetwork },
   { name: 'scenario', title: 'Default scenario, 5 virtual minutes, 18 nodes', run: runScenario },
+  { name: 'sweep', title: 'Seed sweep, one-minute soak seeds on 2 workers (goal ≥ 1000 seeds/min)', run: runSweep },
 ];
 
 const wanted = process.argv.slice(2);

@@ -1,0 +1,129 @@
+/**
+ * Schedule files (seeds/*.json, `meshsim run --schedule`, `meshsim replay`). Goal: a malformed
+ * file is ONE line naming the file and the problem (exit 2 from the CLI, never a stack trace);
+ * a well-formed hand-written schedule runs, and its replay command points back at the file.
+ * Method: the validator on a table of broken files, then the built CLI on a few of them and
+ * on a hand-written one-event schedule.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { plannedNodes } from '../src/property/decode.js';
+import { formatScheduleFile, loadScheduleFile, parseScheduleJson, type ScheduleFile } from '../src/property/schedule.js';
+import { standardMesh } from '../src/scenario/topology.js';
+
+const ROOT = join(import.meta.dirname, '..');
+let dir: string;
+
+function cli(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [join(ROOT, 'bin', 'meshsim.js'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 110_000 }, (error, stdout, stderr) => {
+      resolve({ status: error === null ? 0 : typeof error.code === 'number' ? error.code : null, stdout, stderr });
+    });
+  });
+}
+
+const TOPOLOGY = { meshes: [standardMesh('mesh-a', 1)], bridges: 0 };
+const victim = plannedNodes(TOPOLOGY, '5').find((p) => p.role === 'broker')!.name;
+const GOOD: ScheduleFile = {
+  version: 1,
+  name: 'hand-written',
+  seed: '5',
+  scenario: 'default',
+  topology: TOPOLOGY,
+  schedule: [{ atMs: 20_000, primitive: 'kill_node', targets: [victim], params: {} }],
+  expect: 'pass',
+};
+const good = (): Record<string, unknown> => JSON.parse(formatScheduleFile(GOOD)) as Record<string, unknown>;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'meshsim-schedule-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function write(name: string, content: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+describe('schedule file validation', () => {
+  it('accepts the formatted file and reads back the same schedule', () => {
+    const parsed = parseScheduleJson(good());
+    expect(parsed.ok && parsed.file).toEqual(GOOD);
+  });
+
+  const broken: [string, (f: Record<string, unknown>) => unknown, RegExp][] = [
+    ['wrong version', (f) => ({ ...f, version: 2 }), /version must be 1/],
+    ['unknown field', (f) => ({ ...f, sceanrio: 'x' }), /unknown field sceanrio/],
+    ['missing schedule', (f) => ({ ...f, schedule: undefined }), /schedule must be an array/],
+    ['unknown primitive', (f) => ({ ...f, schedule: [{ atMs: 1, primitive: 'melt_node', targets: ['a'], params: {} }] }), /schedule\[0\]\.primitive must be one of/],
+    ['negative time', (f) => ({ ...f, schedule: [{ atMs: -5, primitive: 'kill_node', targets: ['a'] }] }), /schedule\[0\]\.atMs must be an integer/],
+    ['no targets', (f) => ({ ...f, schedule: [{ atMs: 5, primitive: 'kill_node', targets: [] }] }), /schedule\[0\]\.targets must be a non-empty array/],
+    ['bad param', (f) => ({ ...f, schedule: [{ atMs: 5, primitive: 'kill_node', targets: ['a'], params: { x: { y: 1 } } }] }), /schedule\[0\]\.params\.x must be/],
+    ['bad expect', (f) => ({ ...f, expect: 'maybe' }), /expect must be "pass" or "fail"/],
+    ['bad seed', (f) => ({ ...f, seed: 'abc' }), /seed "abc" has an invalid form/],
+    ['unknown variant switch', (f) => ({ ...f, variant: { breakEverything: true } }), /unknown field variant\.breakEverything/],
+    ['reserved mesh id', (f) => ({ ...f, topology: { meshes: [{ meshId: 'admin', roles: { gateway: 1 } }] } }), /meshId "admin" is reserved/],
+  ];
+
+  it.each(broken)('%s: one line naming the file and the problem', (_label, mutate, pattern) => {
+    const path = write('broken.json', JSON.stringify(mutate(good())));
+    const loaded = loadScheduleFile(path);
+    expect(loaded.ok).toBe(false);
+    if (loaded.ok) return;
+    expect(loaded.error.startsWith(`${path}: `)).toBe(true);
+    expect(loaded.error).not.toContain('\n');
+    expect(loaded.error).toMatch(pattern);
+  });
+
+  it('invalid JSON and a missing file are one line too', () => {
+    const bad = loadScheduleFile(write('bad.json', '{ "version": 1,\n  oops }'));
+    expect(!bad.ok && bad.error).toMatch(/bad\.json: invalid JSON: /);
+    expect(!bad.ok && bad.error).not.toContain('\n');
+    const missing = loadScheduleFile(join(dir, 'nope.json'));
+    expect(!missing.ok && missing.error).toMatch(/nope\.json: cannot read schedule file \(ENOENT\)/);
+  });
+});
+
+describe('meshsim replay / run --schedule', () => {
+  it('a malformed file is exit 2 with one line naming the file', async () => {
+    const path = write('cli-broken.json', JSON.stringify({ ...good(), expect: 'sometimes' }));
+    const unknownNode = write('cli-unknown-node.json', JSON.stringify({ ...good(), schedule: [{ atMs: 20_000, primitive: 'kill_node', targets: ['gateway-00000000'], params: {} }] }));
+    for (const args of [['replay', path], ['run', '--schedule', path], ['replay', unknownNode], ['run', '--schedule', path, '--seed', '3']]) {
+      const r = await cli(...args);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stdout).toBe('');
+      const lines = r.stderr.trimEnd().split('\n');
+      expect(lines, r.stderr).toHaveLength(1);
+      expect(lines[0]).toMatch(/^meshsim: /);
+      if (args.length === 2) expect(lines[0]).toContain(args[1]);
+    }
+  });
+
+  it('runs a hand-written schedule; the replay command points at the file', async () => {
+    const path = write('hand.json', formatScheduleFile(GOOD));
+    const [run, replay] = await Promise.all([cli('run', '--schedule', path, '--json'), cli('replay', path, '--json')]);
+    expect(run.status, run.stdout + run.stderr).toBe(0);
+    expect(replay.status, replay.stdout + replay.stderr).toBe(0);
+    const a = JSON.parse(run.stdout) as Record<string, unknown>;
+    const b = JSON.parse(replay.stdout) as Record<string, unknown>;
+    expect(a.replay).toBe(`npx meshsim run --schedule ${path}`);
+    expect(b.replay).toBe(`npx meshsim replay ${path}`);
+    expect(b).toMatchObject({ verdict: 'pass', expect: 'pass', matchesExpect: true });
+    expect(a.traceDigest).toBe(b.traceDigest);
+    const log = (a.chaos as { log: { primitive: string; targets: string[]; verdict: string }[] }).log;
+    expect(log).toEqual([expect.objectContaining({ primitive: 'kill_node', targets: [victim], verdict: 'passed' })]);
+  });
+
+  it('meshsim run --chaos N adds N random primitives and keeps them in the replay command', async () => {
+    const r = await cli('run', '--scenario', 'gossip-swarm-forms', '--seed', '3', '--chaos', '2', '--json');
+    const out = JSON.parse(r.stdout) as { replay: string; chaos: { events: number; skipped: number } };
+    expect(out.replay).toBe('npx meshsim run --scenario gossip-swarm-forms --seed 3 --chaos 2');
+    expect(out.chaos.events + out.chaos.skipped).toBe(2);
+    const bad = await cli('run', '--chaos', 'x');
+    expect(bad.status).toBe(2);
+  });
+});
