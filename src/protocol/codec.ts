@@ -64,25 +64,18 @@ function writeMessage(writer: ByteWriter, message: TopicMessage): void {
 }
 
 /**
- * An upper bound of the payload size, so the writer is allocated once at the right size:
- * topic 32, ids 32, u32s at most 5 each, IHave entries at most 37.
+ * Scratch space for payloads: encoding is synchronous and the frame is copied out before
+ * returning, so one writer serves every call (no buffer allocated per frame). It grows to
+ * the largest payload seen, at most FRAME_LIMIT_CONTROL plus one item.
  */
-function payloadSizeHintBytes(message: TopicMessage): number {
-  switch (message.type) {
-    case 'Gossip': return 32 + 32 + 5 + 5 + message.content.length;
-    case 'IHave': return 32 + 5 + 37 * message.entries.length;
-    case 'Shuffle': return 32 + 32 + 5 + 5 + 32 * message.nodes.length;
-    case 'ShuffleReply': return 32 + 5 + 32 * message.nodes.length;
-    default: return 32 + 32 + 5 + 1;
-  }
-}
+const scratch = new ByteWriter(1024);
 
 /** The whole frame for one envelope. Invalid ids are caught by `id32` as they are written. */
 export function encodeEnvelope(envelope: TopicEnvelope): Uint8Array {
-  const writer = new ByteWriter(payloadSizeHintBytes(envelope.message));
-  writer.id32(envelope.topic);
-  writeMessage(writer, envelope.message);
-  const payload = writer.finish();
+  scratch.reset();
+  scratch.id32(envelope.topic);
+  writeMessage(scratch, envelope.message);
+  const payload = scratch.finish();
   if (payload.length > FRAME_LIMIT_CONTROL) {
     assertWire(false, `${envelope.message.type} payload ${payload.length} > ${FRAME_LIMIT_CONTROL}`);
   }
@@ -91,7 +84,7 @@ export function encodeEnvelope(envelope: TopicEnvelope): Uint8Array {
 
 /** A count that claims more items than the bytes left could hold is rejected up front. */
 function readCount(reader: ByteReader, minItemBytes: number, what: string): number {
-  const count = reader.u32(`${what} count`);
+  const count = reader.u32(() => `${what} count`);
   if (reader.failure === null && count * minItemBytes > reader.remaining) {
     reader.fail(`${what}: count ${count} exceeds remaining ${reader.remaining} bytes`);
     return 0;
@@ -102,7 +95,7 @@ function readCount(reader: ByteReader, minItemBytes: number, what: string): numb
 function readIdList(reader: ByteReader, what: string): string[] {
   const count = readCount(reader, 32, what);
   const ids: string[] = [];
-  for (let i = 0; i < count && reader.failure === null; i++) ids.push(reader.id32(`${what}[${i}]`));
+  for (let i = 0; i < count && reader.failure === null; i++) ids.push(reader.id32(() => `${what}[${i}]`));
   return ids;
 }
 
@@ -129,7 +122,7 @@ function readMessage(reader: ByteReader, type: TopicMessage['type']): TopicMessa
       const count = readCount(reader, 33, 'entries');
       const entries: { id: string; round: number }[] = [];
       for (let i = 0; i < count && reader.failure === null; i++) {
-        entries.push({ id: reader.id32(`entries[${i}].id`), round: reader.u32(`entries[${i}].round`) });
+        entries.push({ id: reader.id32(() => `entries[${i}].id`), round: reader.u32(() => `entries[${i}].round`) });
       }
       return { type, entries };
     }

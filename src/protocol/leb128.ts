@@ -22,22 +22,38 @@ export type LebRead<T> =
 const INCOMPLETE = { kind: 'incomplete' } as const;
 const BAD = { kind: 'bad' } as const;
 
-/** Reads a u32 at `offset`. The 5th byte may carry only 4 value bits (≤ 0x0F), no continuation. */
-export function readLeb128U32(bytes: Uint8Array, offset: number): LebRead<number> {
+/** `scanLeb128U32` results that are not values (values are ≥ 0). */
+export const SCAN_INCOMPLETE = -1;
+export const SCAN_BAD = -2;
+
+/**
+ * The u32 at `offset`, or SCAN_INCOMPLETE / SCAN_BAD. Allocation-free core of every u32 reader.
+ * Only minimal encodings are accepted, so the encoding's length is `leb128U32Bytes(value)`.
+ * The 5th byte may carry only 4 value bits (≤ 0x0F), no continuation.
+ */
+export function scanLeb128U32(bytes: Uint8Array, offset: number): number {
   let value = 0;
   for (let i = 0; i < LEB128_U32_BYTES_MAX; i++) {
     const at = offset + i;
-    if (at >= bytes.length) return INCOMPLETE;
+    if (at >= bytes.length) return SCAN_INCOMPLETE;
     const byte = bytes[at];
-    if (i === LEB128_U32_BYTES_MAX - 1 && byte > 0x0f) return BAD;
+    if (i === LEB128_U32_BYTES_MAX - 1 && byte > 0x0f) return SCAN_BAD;
     value += (byte & 0x7f) * 2 ** (7 * i);
     if ((byte & 0x80) === 0) {
       // A zero final byte after a continuation byte adds nothing: a non-minimal encoding.
-      if (i > 0 && byte === 0) return BAD;
-      return { kind: 'ok', value, next: at + 1 };
+      if (i > 0 && byte === 0) return SCAN_BAD;
+      return value;
     }
   }
-  return BAD; // unreachable: the 5th byte either ended the number or was rejected above
+  return SCAN_BAD; // unreachable: the 5th byte either ended the number or was rejected above
+}
+
+/** Reads a u32 at `offset` (see `scanLeb128U32`). */
+export function readLeb128U32(bytes: Uint8Array, offset: number): LebRead<number> {
+  const value = scanLeb128U32(bytes, offset);
+  if (value === SCAN_INCOMPLETE) return INCOMPLETE;
+  if (value === SCAN_BAD) return BAD;
+  return { kind: 'ok', value, next: offset + leb128U32Bytes(value) };
 }
 
 /** Reads a u64 at `offset` as a bigint. The 10th byte may carry only 1 value bit. */
@@ -170,9 +186,14 @@ export class ByteWriter {
     this.length += 32;
   }
 
+  /** Forget what was written, keeping the buffer (for a writer reused as scratch space). */
+  reset(): void {
+    this.length = 0;
+  }
+
   /**
-   * The bytes written, as a view of the writer's buffer (no copy): the writer must not be used
-   * afterwards. Every caller hands the result straight to a framer or returns it.
+   * The bytes written, as a view of the writer's buffer (no copy): valid until the writer is
+   * written to or reset again. Every caller hands the result straight to a framer or returns it.
    */
   finish(): Uint8Array {
     return this.buffer.subarray(0, this.length);
@@ -195,6 +216,8 @@ export class ByteWriter {
 export class ByteReader {
   private offset = 0;
   private reason: string | null = null;
+  /** A Buffer over `bytes` for hex conversion, made on the first id (one per reader, not per id). */
+  private hexView: Buffer | null = null;
 
   constructor(private readonly bytes: Uint8Array) {}
 
@@ -205,60 +228,74 @@ export class ByteReader {
     if (this.reason === null) this.reason = reason;
   }
 
-  u8(what: string): number {
+  u8(what: Label): number {
     if (!this.need(1, what)) return 0;
     return this.bytes[this.offset++];
   }
 
-  u32(what: string): number {
+  u32(what: Label): number {
     if (this.reason !== null) return 0;
-    const read = readLeb128U32(this.bytes, this.offset);
-    if (read.kind !== 'ok') { this.fail(`${what}: ${read.kind === 'bad' ? 'bad' : 'truncated'} LEB128 u32`); return 0; }
-    this.offset = read.next;
-    return read.value;
+    const value = scanLeb128U32(this.bytes, this.offset);
+    if (value < 0) {
+      this.fail(`${labelText(what)}: ${value === SCAN_BAD ? 'bad' : 'truncated'} LEB128 u32`);
+      return 0;
+    }
+    this.offset += leb128U32Bytes(value);
+    return value;
   }
 
-  u64(what: string): bigint {
+  u64(what: Label): bigint {
     if (this.reason !== null) return 0n;
     const read = readLeb128U64(this.bytes, this.offset);
-    if (read.kind !== 'ok') { this.fail(`${what}: ${read.kind === 'bad' ? 'bad' : 'truncated'} LEB128 u64`); return 0n; }
+    if (read.kind !== 'ok') { this.fail(`${labelText(what)}: ${read.kind === 'bad' ? 'bad' : 'truncated'} LEB128 u64`); return 0n; }
     this.offset = read.next;
     return read.value;
   }
 
   /** A copy of the next `length` bytes. */
-  fixed(length: number, what: string): Uint8Array {
+  fixed(length: number, what: Label): Uint8Array {
     if (!this.need(length, what)) return new Uint8Array(length);
     const out = this.bytes.slice(this.offset, this.offset + length);
     this.offset += length;
     return out;
   }
 
-  id32(what: string): string {
+  id32(what: Label): string {
     if (!this.need(32, what)) return '';
-    const out = bytesToHex(this.bytes.subarray(this.offset, this.offset + 32));
+    this.hexView ??= Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.bytes.length);
+    const out = this.hexView.toString('hex', this.offset, this.offset + 32);
     this.offset += 32;
     return out;
   }
 
   /** A byte that must be 0 or 1. */
-  bool(what: string): boolean {
+  bool(what: Label): boolean {
     const byte = this.u8(what);
-    if (byte > 1) this.fail(`${what}: expected 0 or 1, got ${byte}`);
+    if (byte > 1) this.fail(`${labelText(what)}: expected 0 or 1, got ${byte}`);
     return byte === 1;
   }
 
   /** Fails unless the payload was consumed exactly. */
-  end(what: string): void {
-    if (this.reason === null && this.remaining > 0) this.fail(`${what}: ${this.remaining} trailing bytes`);
+  end(what: Label): void {
+    if (this.reason === null && this.remaining > 0) this.fail(`${labelText(what)}: ${this.remaining} trailing bytes`);
   }
 
-  private need(length: number, what: string): boolean {
+  private need(length: number, what: Label): boolean {
     if (this.reason !== null) return false;
     if (this.remaining < length) {
-      this.fail(`${what}: need ${length} bytes, ${this.remaining} left`);
+      this.fail(`${labelText(what)}: need ${length} bytes, ${this.remaining} left`);
       return false;
     }
     return true;
   }
+}
+
+/**
+ * What a read is for, in failure reasons. A function is called only when a read fails, so
+ * per-item labels such as `nodes[7]` cost nothing on the (usual) success path.
+ */
+export type Label = string | (() => string);
+
+function labelText(what: Label): string {
+  return typeof what === 'string' ? what : what();
 }
