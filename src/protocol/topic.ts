@@ -5,7 +5,7 @@
  * routed to the machine that owns their type, and timers are tagged with their machine. Like
  * its parts it owns no clock, no IO and no randomness: the caller passes `nowMs` and an `Rng`.
  */
-import { createHyParView, handleHyParView } from './hyparview.js';
+import { activeView, createHyParView, handleHyParView } from './hyparview.js';
 import type { HyParViewConfig, HyParViewEffect, HyParViewTimer } from './hyparview-types.js';
 import type { HyParViewMessage, MessageId, NodeId, PlumtreeMessage, TopicId, TopicMessage } from './messages.js';
 import { createPlumtree, handlePlumtree } from './plumtree.js';
@@ -88,6 +88,12 @@ export function handleTopic(state: TopicState, event: TopicEvent, nowMs: number,
         runHyParView(state, { kind: 'message', from: event.from, message: event.message }, nowMs, rng, out);
       } else {
         const message = event.message as PlumtreeMessage;
+        // Plumtree traffic only flows between active neighbours. A sender that still counts us
+        // as its neighbour while we do not (its side missed our loss of it) is told so, which
+        // restores symmetric active views instead of leaving a one-sided link forever.
+        if (!activeView(state.hyparview).includes(event.from)) {
+          out.push({ kind: 'send', to: event.from, message: { type: 'Disconnect', alive: true } });
+        }
         runPlumtree(state, { kind: 'message', from: event.from, message }, nowMs, rng, out);
       }
       break;
