@@ -110,12 +110,12 @@ export class ChaosEngine implements RunExtension {
   }
 
   /**
-   * End of the main phase: revert faults with a fixed duration that are still applied. Faults
-   * reverted after detection (kills) stay until their detector settles; the runner waits for
-   * `settled()` before the heal window.
+   * After the main phase and the settle wait: revert whatever is still applied, so the heal
+   * window starts fault-free. Normally nothing is left: fixed-duration faults revert on their
+   * own schedule and kills revert when their detection settles.
    */
   finish(): void {
-    for (const e of this.events) if (e.revertedAtMs === null && e.primitive.revertPolicy(e.fault) !== 'after-detection') this.revert(e);
+    for (const e of this.events) if (e.revertedAtMs === null) this.revert(e);
   }
 
   /** True once every detection has a verdict and every fault is reverted. */
@@ -123,9 +123,16 @@ export class ChaosEngine implements RunExtension {
     return this.events.every((e) => e.verdict !== null && e.revertedAtMs !== null);
   }
 
-  /** The latest deadline of a pending detection, ms of virtual time (0 when none). */
+  /** The latest deadline of a pending detection or scheduled revert, ms of virtual time (0 when none). */
   pendingUntilMs(): number {
-    return Math.max(0, ...this.events.filter((e) => e.verdict === null).map((e) => e.appliedAtMs + e.detector.deadlineMs));
+    const times = this.events.flatMap((e) => {
+      const policy = e.primitive.revertPolicy(e.fault);
+      const out: number[] = [];
+      if (e.verdict === null) out.push(e.appliedAtMs + e.detector.deadlineMs);
+      if (e.revertedAtMs === null && policy !== 'after-detection') out.push(e.appliedAtMs + policy.afterMs);
+      return out;
+    });
+    return Math.max(0, ...times);
   }
 
   violations(): Violation[] {

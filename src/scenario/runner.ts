@@ -77,11 +77,11 @@ export function runScenario(scenario: Scenario, seed: string, options: RunOption
   const main = scheduler.runFor(durationMs);
   if (!main.ok) violations.add([{ check: 'run-budget', message: `main phase stopped: ${main.reason} at ${main.nowMs} ms` }]);
 
-  for (const ext of extensions) ext.finish();
-  // Let pending work (detections, reverts after detection) settle before the heal window.
+  // Let pending work (detections, scheduled reverts) run its course, then revert what is left.
   const settleUntilMs = Math.max(scheduler.nowMs, ...extensions.map((e) => e.pendingUntilMs?.() ?? 0)) + SETTLE_SLACK_MS;
   const settled = scheduler.runUntil(() => extensions.every((e) => e.settled?.() ?? true), { virtualMs: settleUntilMs - scheduler.nowMs });
   if (!settled.ok) violations.add([{ check: 'run-budget', message: `extensions did not settle: ${settled.reason} at ${settled.nowMs} ms` }]);
+  for (const ext of extensions) ext.finish();
   if (scenario.liveness !== false) heal(cluster, probes, violations, scenario.healWindowMs ?? 60_000);
   violations.add(checkSafety(cluster, probes.ids));
   for (const ext of extensions) violations.add(ext.violations());

@@ -53,7 +53,7 @@ export interface RunContext {
 export interface RunExtension {
   /** Called once after boot is scheduled, at virtual time 0. */
   start(): void;
-  /** Called when the main phase ends: revert every fault that does not wait for its detection. */
+  /** Called after the main phase and the settle wait: revert every fault still applied. */
   finish(): void;
   /** Whether the extension is done acting (e.g. every detection settled); default: always. */
   settled?(): boolean;
