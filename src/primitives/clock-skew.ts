@@ -9,14 +9,16 @@
  *  - the victim's mesh.heartbeat shows clockSkewMs = (its last pre-apply clockSkewMs) + skewMs;
  *  - no false staleness, watched for digest 2 s + TTL 30 s + pruner 5 s = 37 s: a
  *    mesh.staleness.pruned naming the victim, from anyone while the victim is up (a victim
- *    BEHIND looks stale to a peer judging by the sender's wall time), or one BY the victim
+ *    BEHIND looks stale to a peer judging by the sender's wall time) unless that pruner was
+ *    itself disturbed in the staleness window before (named by another chaos event or idled
+ *    out of a connection — then real silence explains it), or one BY the victim
  *    naming a running peer that stayed its active-view neighbour since apply (a victim AHEAD
  *    sees everyone's wall time as old), is a failed_assertion.
  * Deadline: watch (digest 2 s + TTL 30 s + pruner 5 s) + slack 5 s = 42 s.
  * Revert (after `durationMs`): jump back by −skewMs. Jumps are relative, so it composes.
  * Must not judge by the harness's view of the clock: the heartbeat span is the evidence.
  */
-import { emitted, failedAssertion, nameOf, passed, prunedIncludes, spansOf } from './evidence.js';
+import { disturbed, emitted, failedAssertion, nameOf, passed, prunedIncludes, spansOf } from './evidence.js';
 import { pickNodes } from './targets.js';
 import { T } from './timing.js';
 import type { ChaosWorld, Detector, Fault, ParamValue, Primitive } from './types.js';
@@ -24,6 +26,8 @@ import type { SimRng } from '../sim/rng.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
 
 export const CLOCK_SKEW_WATCH_MS = T.digestIntervalMs + T.stalenessTtlMs + T.prunerIntervalMs;
+/** A prune is only blamed on the skew if the pruner was undisturbed this long before it. */
+const STALENESS_WINDOW_MS = T.digestIntervalMs + T.stalenessTtlMs + T.prunerIntervalMs;
 export const CLOCK_SKEW_DEADLINE_MS = CLOCK_SKEW_WATCH_MS + T.slackMs;
 export const CLOCK_SKEW_DEADLINE_FORMULA = 'watch (digest 2 s + TTL 30 s + pruner 5 s) + slack 5 s';
 export const CLOCK_SKEW_DURATION_MS = 40_000;
@@ -91,7 +95,9 @@ function falseStaleness(world: ChaosWorld, victim: string, sinceMs: number): { m
   if (cluster.host(victim).status !== 'stopped') {
     for (const p of cluster.plans) {
       if (p.nodeId === victim) continue;
-      const span = spansOf(world, p.nodeId, 'mesh.staleness.pruned', sinceMs).find((s) => prunedIncludes(s, victim));
+      const span = spansOf(world, p.nodeId, 'mesh.staleness.pruned', sinceMs).find(
+        (s) => prunedIncludes(s, victim) && !disturbed(world, p.nodeId, s.endMs - STALENESS_WINDOW_MS, s.endMs),
+      );
       if (span !== undefined) return { message: `${p.name} pruned ${nameOf(world, victim)} as stale while it was alive (clock skewed, not dead)`, span };
     }
   }

@@ -159,3 +159,17 @@ export function failedAssertion(waitedMs: number, message: string, evidence: rea
 export function timeoutVerdict(waitedMs: number): Verdict {
   return { result: 'failed_timeout', waitedMs };
 }
+
+/**
+ * Whether `nodeId` was itself disturbed in [fromMs, toMs]: it was named by another chaos event
+ * (chaos.primitive.applied) or lost a connection to silence
+ * (mesh.peer.disconnected{reason: idle-timeout}). Detectors use it to avoid blaming their own
+ * fault for what another fault explains (e.g. a node cut off for 30 s rightly prunes others).
+ */
+export function disturbed(world: ChaosWorld, nodeId: string, fromMs: number, toMs: number): boolean {
+  const q = world.cluster.telemetry.query;
+  const name = nameOf(world, nodeId);
+  const window = { sinceMs: fromMs, untilMs: toMs };
+  if (q.first({ name: 'mesh.peer.disconnected', node: name, ...window, attrs: { reason: 'idle-timeout' } }) !== undefined) return true;
+  return q.find({ name: 'chaos.primitive.applied', ...window }).some((s) => String(s.attrs.targets).split(',').includes(name));
+}
