@@ -7,7 +7,7 @@
  * known, before any payload byte is awaited. This module knows tags, not payloads: it must
  * not interpret what a frame carries (see `codec.ts` and `traced.ts`).
  */
-import { U32_MAX, leb128U32Bytes, readLeb128U32, writeLeb128U32 } from './leb128.js';
+import { SCAN_BAD, SCAN_INCOMPLETE, U32_MAX, leb128U32Bytes, scanLeb128U32, writeLeb128U32 } from './leb128.js';
 import { type DecodeError, type Result, assertWire, err, ok } from './result.js';
 
 /** Payload limit on uni streams (and gossip messages), bytes. SPEC §4. */
@@ -64,21 +64,21 @@ type Head =
   | { readonly kind: 'error'; readonly error: DecodeError };
 
 /**
- * Parses the frame starting at `offset`. Judges only bytes that are present, so a verdict of
- * `error` on a prefix holds for every extension of it (chunking cannot change results).
+ * Parses the frame starting at `offset` within `bytes[0, end)`. Judges only bytes that are
+ * present, so a verdict of `error` on a prefix holds for every extension of it (chunking cannot
+ * change results). `end` lets the streaming decoder parse its buffer without making a view.
  */
-function readHead(bytes: Uint8Array, offset: number, limit: number): Head {
-  if (offset >= bytes.length) return { kind: 'incomplete', declared: null, payloadStart: offset };
+function readHead(bytes: Uint8Array, offset: number, end: number, limit: number): Head {
+  if (offset >= end) return { kind: 'incomplete', declared: null, payloadStart: offset };
   const tag = bytes[offset];
   if (!isKnownTag(tag)) return { kind: 'error', error: { kind: 'UnknownTag', tag } };
-  const length = readLeb128U32(bytes, offset + 1);
-  if (length.kind === 'bad') return { kind: 'error', error: { kind: 'BadLength' } };
-  if (length.kind === 'incomplete') return { kind: 'incomplete', declared: null, payloadStart: offset + 1 };
-  if (length.value > limit) return { kind: 'error', error: { kind: 'Oversize', declared: length.value, max: limit } };
-  if (bytes.length - length.next < length.value) {
-    return { kind: 'incomplete', declared: length.value, payloadStart: length.next };
-  }
-  return { kind: 'frame', tag, payloadStart: length.next, length: length.value };
+  const length = scanLeb128U32(bytes, offset + 1, end);
+  if (length === SCAN_BAD) return { kind: 'error', error: { kind: 'BadLength' } };
+  if (length === SCAN_INCOMPLETE) return { kind: 'incomplete', declared: null, payloadStart: offset + 1 };
+  if (length > limit) return { kind: 'error', error: { kind: 'Oversize', declared: length, max: limit } };
+  const payloadStart = offset + 1 + leb128U32Bytes(length);
+  if (end - payloadStart < length) return { kind: 'incomplete', declared: length, payloadStart };
+  return { kind: 'frame', tag, payloadStart, length };
 }
 
 function assertLimit(limit: number): void {
@@ -95,7 +95,7 @@ function incompleteError(head: Head & { kind: 'incomplete' }, total: number): De
 export function decodeFrame(bytes: Uint8Array, limit: number): Result<Frame> {
   assertLimit(limit);
   if (bytes.length === 0) return err({ kind: 'Empty' });
-  const head = readHead(bytes, 0, limit);
+  const head = readHead(bytes, 0, bytes.length, limit);
   if (head.kind === 'error') return err(head.error);
   if (head.kind === 'incomplete') return err(incompleteError(head, bytes.length));
   const end = head.payloadStart + head.length;
@@ -132,15 +132,15 @@ export class FrameDecoder {
 
   next(): Result<Frame> | null {
     if (this.failed !== null) return this.failed;
-    const view = this.buffer.subarray(0, this.writePos);
-    const head = readHead(view, this.readPos, this.limit);
+    const head = readHead(this.buffer, this.readPos, this.writePos, this.limit);
     if (head.kind === 'incomplete') return null;
     if (head.kind === 'error') {
       this.failed = err(head.error);
       return this.failed;
     }
     const end = head.payloadStart + head.length;
-    const frame: Frame = { tag: head.tag, payload: view.slice(head.payloadStart, end) };
+    // A copy, not a view: the buffer is compacted and overwritten by later pushes.
+    const frame: Frame = { tag: head.tag, payload: this.buffer.slice(head.payloadStart, end) };
     this.readPos = end;
     assertWire(this.readPos <= this.writePos, 'FrameDecoder read past written bytes');
     return ok(frame);
@@ -153,7 +153,7 @@ export class FrameDecoder {
   end(): DecodeError | null {
     if (this.failed !== null) return this.failed.ok ? null : this.failed.error;
     if (this.bufferedBytes === 0) return null;
-    const head = readHead(this.buffer.subarray(0, this.writePos), this.readPos, this.limit);
+    const head = readHead(this.buffer, this.readPos, this.writePos, this.limit);
     assertWire(head.kind === 'incomplete', 'FrameDecoder.end called before draining next()');
     return incompleteError(head, this.writePos);
   }

@@ -27,15 +27,16 @@ export const SCAN_INCOMPLETE = -1;
 export const SCAN_BAD = -2;
 
 /**
- * The u32 at `offset`, or SCAN_INCOMPLETE / SCAN_BAD. Allocation-free core of every u32 reader.
+ * The u32 at `offset` (reading no further than `end`), or SCAN_INCOMPLETE / SCAN_BAD. The
+ * allocation-free core of every u32 reader.
  * Only minimal encodings are accepted, so the encoding's length is `leb128U32Bytes(value)`.
  * The 5th byte may carry only 4 value bits (≤ 0x0F), no continuation.
  */
-export function scanLeb128U32(bytes: Uint8Array, offset: number): number {
+export function scanLeb128U32(bytes: Uint8Array, offset: number, end: number = bytes.length): number {
   let value = 0;
   for (let i = 0; i < LEB128_U32_BYTES_MAX; i++) {
     const at = offset + i;
-    if (at >= bytes.length) return SCAN_INCOMPLETE;
+    if (at >= end) return SCAN_INCOMPLETE;
     const byte = bytes[at];
     if (i === LEB128_U32_BYTES_MAX - 1 && byte > 0x0f) return SCAN_BAD;
     value += (byte & 0x7f) * 2 ** (7 * i);
