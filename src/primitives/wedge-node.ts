@@ -6,8 +6,8 @@
  *  - contradiction, at any poll: some other node emits mesh.peer.disconnected{peerId: victim,
  *    reason: idle-timeout} (its transport took silence for death, and the neighbor_down that
  *    follows) or a mesh.staleness.pruned naming the victim — it judged the slow node dead
- *    (failed_assertion). Other disconnects and neighbor_downs are churn, not judgments of death
- *    (see judgedDead);
+ *    (failed_assertion). Other disconnects and neighbor_downs are churn, not judgments of death,
+ *    and so are silences that began before the wedge (see judgedDead);
  *  - recovery: after the unwedge (apply + durationMs) the victim emits mesh.heartbeat again
  *    and delivers a probe sent after the unwedge (mesh.probe.delivered on the victim, and on
  *    every other healthy subscriber), and a pruner interval + digest interval have passed
@@ -86,9 +86,16 @@ function wedgeDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number): De
  * making room for a joiner, a Neighbor request timing out (the paper's 500 ms rule).
  */
 function judgedDead(world: ChaosWorld, victim: string, sinceMs: number): { node: string; span: SpanRecord } | null {
+  // Silence the wedge can explain starts at apply at the earliest: the victim was sending
+  // (keep-alives at least every keep-alive period) until then, so an idle timeout before
+  // apply + idle − keep-alive (or a prune before apply + TTL − digest interval) is about a
+  // connection or entry that was already silent before the wedge, not a judgement of it.
+  const { idleTimeoutMs, keepAliveMs } = world.cluster.network.config;
+  const idleSinceMs = sinceMs + Math.max(0, idleTimeoutMs - keepAliveMs);
+  const pruneSinceMs = sinceMs + T.stalenessTtlMs - T.digestIntervalMs;
   for (const p of world.cluster.plans) {
     if (p.nodeId === victim) continue;
-    const span = emitted(world, p.nodeId, 'mesh.peer.disconnected', sinceMs, { peerId: victim, reason: 'idle-timeout' }) ?? prunedBy(world, p.nodeId, victim, sinceMs);
+    const span = emitted(world, p.nodeId, 'mesh.peer.disconnected', idleSinceMs, { peerId: victim, reason: 'idle-timeout' }) ?? prunedBy(world, p.nodeId, victim, pruneSinceMs);
     if (span !== undefined) return { node: p.nodeId, span };
   }
   return null;
