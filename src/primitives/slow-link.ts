@@ -106,6 +106,8 @@ export function damagedLinkDetector(world: ChaosWorld, fault: Fault, appliedAtMs
  */
 export class TargetedProbeRound {
   private probes: ProbeRecord[] = [];
+  /** Per probe: who was there to receive it when it was sent (running, not under another fault). */
+  private expected = new Map<string, Set<string>>();
   private sentAtMs = -1;
 
   constructor(
@@ -124,9 +126,17 @@ export class TargetedProbeRound {
   private send(): void {
     this.sentAtMs = this.world.nowMs();
     this.probes = [];
+    this.expected.clear();
+    const { cluster } = this.world;
     for (const [meshId, origin] of this.origins) {
       const record = this.world.probe(meshId, origin);
-      if (record !== null) this.probes.push(record);
+      if (record === null) continue;
+      this.probes.push(record);
+      const receivers = cluster
+        .subscribers(meshId)
+        .filter((s) => cluster.host(s.nodeId).status === 'running' && (!this.world.isFaulted(s.nodeId) || this.own.includes(s.nodeId)))
+        .map((s) => s.nodeId);
+      this.expected.set(record.probeId, new Set(receivers));
     }
   }
 
@@ -139,6 +149,7 @@ export class TargetedProbeRound {
       const got = new Set(spans.map((s) => s.node));
       for (const s of cluster.subscribers(p.meshId)) {
         if (s.nodeId === p.origin || got.has(s.name) || cluster.host(s.nodeId).status !== 'running') continue;
+        if (!this.expected.get(p.probeId)?.has(s.nodeId)) continue; // under another fault when it was sent
         if (this.world.isFaulted(s.nodeId) && !this.own.includes(s.nodeId)) continue;
         missing.push(`${s.name} (${p.meshId})`);
       }
