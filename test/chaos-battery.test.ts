@@ -1,0 +1,94 @@
+/**
+ * The chaos battery's workload scenarios, the chaos variants of the functional tests, and the
+ * soaks (SPEC §6). Goal: every named scenario passes for its seeds — verdict pass means every
+ * detection passed (or the soak stayed within its flake budget with no timeout) and the
+ * liveness checks held after the heal window. Method: run each by name from the registry, and
+ * check the evidence each scenario is about in its report. The per-primitive battery tests
+ * live in test/primitives/.
+ */
+import { describe, expect, it } from 'vitest';
+import { runScenario, type RunReport } from '../src/scenario/runner.js';
+import { chaosLog, explain, scenarioNamed } from './support/chaos.js';
+
+function run(name: string, seed: string): RunReport {
+  return runScenario(scenarioNamed(name), seed).report;
+}
+
+function expectPass(report: RunReport): void {
+  expect(report.verdict, explain({ report, events: chaosLog(report) })).toBe('pass');
+}
+
+describe('workload scenarios', () => {
+  it('remove-resilience', () => {
+    for (const seed of ['1', '2']) {
+      const report = run('remove-resilience', seed);
+      expectPass(report);
+      const [burst] = chaosLog(report);
+      expect(burst.primitive).toBe('burst_kill');
+      expect(burst.targets).toHaveLength(3);
+      expect(burst.verdict).toBe('passed');
+    }
+  });
+
+  it('mesh-grow-shrink', () => {
+    const report = run('mesh-grow-shrink', '1');
+    expectPass(report);
+    const gs = report.growShrink as { joiners: string[]; leavers: string[] };
+    expect(gs.joiners).toHaveLength(6);
+    expect(gs.leavers).toHaveLength(4);
+    expect(report.spansByName['mesh.node.stopping']).toBe(4);
+  });
+
+  it('backpressure-stream-flood', () => {
+    const report = run('backpressure-stream-flood', '1');
+    expectPass(report);
+    const flood = report.flood as { streams: number; roundTrips: number; errors: number };
+    expect(flood.streams).toBe(32);
+    expect(flood.roundTrips).toBeGreaterThanOrEqual(200);
+    expect(flood.errors).toBe(0);
+  });
+});
+
+describe('chaos variants: the same assertions with 3 random primitives firing', () => {
+  for (const base of ['mesh-five-types-present', 'gossip-swarm-forms', 'gossip-mesh-to-mesh', 'backpressure-stream-flood']) {
+    it(`${base} under chaos`, () => {
+      const report = run(`${base}-chaos`, '1');
+      expectPass(report);
+      const chaos = report.chaos as { events: number; skipped: number };
+      expect(chaos.events + chaos.skipped).toBe(3);
+    });
+  }
+});
+
+describe('soaks', () => {
+  it('chaos-soak-9prim-1min', () => {
+    const report = run('chaos-soak-9prim-1min', '1');
+    expectPass(report);
+    const chaos = report.chaos as { events: number; failedTimeout: number };
+    expect(chaos.events).toBe(5);
+    expect(chaos.failedTimeout).toBe(0);
+  });
+
+  it('chaos-soak-9prim-5min', () => {
+    const a = run('chaos-soak-9prim-5min', '1');
+    expectPass(a);
+    const chaos = a.chaos as { events: number; passed: number; failedTimeout: number };
+    expect(chaos.events).toBeGreaterThanOrEqual(27);
+    expect(chaos.events).toBeLessThanOrEqual(30);
+    expect(chaos.failedTimeout).toBe(0);
+    expect(chaos.passed * 100).toBeGreaterThanOrEqual(chaos.events * 85);
+    // Every event is in the trace: applied, detected and reverted spans for each.
+    expect(a.spansByName['chaos.primitive.applied']).toBe(chaos.events);
+    expect(a.spansByName['chaos.primitive.detected']).toBe(chaos.events);
+    expect(a.spansByName['chaos.primitive.reverted']).toBe(chaos.events);
+  });
+
+  it('a soak whose detections time out fails, even within the flake budget', () => {
+    // Staleness pruning off: every kill detection waits for prunes that never come.
+    const report = runScenario({ ...scenarioNamed('chaos-soak-9prim-1min'), variantOf: () => ({ disablePruner: true }) }, '1').report;
+    const chaos = report.chaos as { failedTimeout: number };
+    expect(report.verdict).toBe('fail');
+    expect(chaos.failedTimeout).toBeGreaterThan(0);
+    expect(report.violations.some((v) => v.check === 'chaos-detection-timeout')).toBe(true);
+  });
+});
