@@ -163,8 +163,8 @@ export class Connection {
     this.checkDrain();
   }
 
-  /** @internal */
-  writeChunk(s: Stream, bytes: Uint8Array): WriteResult {
+  /** @internal Queues `bytes` (copied unless `owned`: then the caller gave them up). */
+  writeChunk(s: Stream, bytes: Uint8Array, owned: boolean): WriteResult {
     const limitBytes = this.wire.config.sendBufferBytes;
     // An empty buffer always takes one chunk, so a chunk larger than the buffer cannot stall.
     if (this.bufferedBytes > 0 && this.bufferedBytes + bytes.length > limitBytes) {
@@ -175,7 +175,7 @@ export class Connection {
     }
     this.bufferedBytes += bytes.length;
     const seq = s.takeSeq(bytes.length);
-    this.wire.transmit(new Packet(this.wire, PacketKind.Data, this, s, seq, bytes.slice(), false));
+    this.wire.transmit(new Packet(this.wire, PacketKind.Data, this, s, seq, owned ? bytes : bytes.slice(), false));
     return OK;
   }
 
