@@ -12,7 +12,7 @@ import type { SimRng } from '../sim/rng.js';
 import { HARNESS_NODE, type SpanContextRef, type SpanRecord } from '../sim/telemetry/index.js';
 import { isImplemented, primitiveByName } from './registry.js';
 import { DETECTOR_POLL_MS } from './timing.js';
-import type { ChaosWorld, Detector, Fault, ParamValue, Primitive, PrimitiveName, Verdict } from './types.js';
+import { PRIMITIVE_NAMES, type ChaosWorld, type Detector, type Fault, type ParamValue, type Primitive, type PrimitiveName, type Verdict } from './types.js';
 
 /** One planned chaos event. Without `fault`, targets and parameters are drawn when it fires. */
 export interface ChaosEventPlan {
@@ -298,21 +298,7 @@ export class ChaosEngine implements RunExtension {
 }
 
 /** Background chaos for `--chaos N` draws from every primitive. */
-export const DEFAULT_RANDOM_POOL: readonly PrimitiveName[] = [
-  'kill_node',
-  'restart_node',
-  'burst_kill',
-  'wedge_node',
-  'disk_full',
-  'partition_pair',
-  'partition_subset',
-  'flap_link',
-  'firewall_inbound',
-  'clock_skew',
-  'nat_shift',
-  'slow_link',
-  'lossy_link',
-];
+export const DEFAULT_RANDOM_POOL: readonly PrimitiveName[] = PRIMITIVE_NAMES;
 
 function describe(engine: ChaosEngine, e: ActiveEvent): string {
   return `#${e.id} ${e.primitive.name}@${e.appliedAtMs}ms [${e.fault.targets.map((t) => engine.world.cluster.nameOf(t)).join(',')}]`;
