@@ -10,8 +10,9 @@
  *  - no false staleness, watched for digest 2 s + TTL 30 s + pruner 5 s = 37 s: a
  *    mesh.staleness.pruned naming the victim, from anyone while the victim is up (a victim
  *    BEHIND looks stale to a peer judging by the sender's wall time) unless that pruner was
- *    itself disturbed in the staleness window before (named by another chaos event or idled
- *    out of a connection — then real silence explains it), or one BY the victim
+ *    itself disturbed in the staleness window before, or the victim was before the skew
+ *    (named by another chaos event or idled out of a connection — then real silence explains
+ *    it), or one BY the victim
  *    naming a running peer that stayed its active-view neighbour since apply (a victim AHEAD
  *    sees everyone's wall time as old), is a failed_assertion.
  * Deadline: watch (digest 2 s + TTL 30 s + pruner 5 s) + slack 5 s = 42 s.
@@ -96,13 +97,18 @@ function falseStaleness(world: ChaosWorld, victim: string, sinceMs: number): { m
     for (const p of cluster.plans) {
       if (p.nodeId === victim) continue;
       const span = spansOf(world, p.nodeId, 'mesh.staleness.pruned', sinceMs).find(
-        (s) => prunedIncludes(s, victim) && !disturbed(world, p.nodeId, s.endMs - STALENESS_WINDOW_MS, s.endMs),
+        (s) =>
+          prunedIncludes(s, victim) &&
+          !disturbed(world, p.nodeId, s.endMs - STALENESS_WINDOW_MS, s.endMs) &&
+          !disturbed(world, victim, s.endMs - STALENESS_WINDOW_MS, sinceMs - 1),
       );
       if (span !== undefined) return { message: `${p.name} pruned ${nameOf(world, victim)} as stale while it was alive (clock skewed, not dead)`, span };
     }
   }
   for (const span of spansOf(world, victim, 'mesh.staleness.pruned', sinceMs)) {
+    if (disturbed(world, victim, span.endMs - STALENESS_WINDOW_MS, sinceMs - 1)) continue;
     for (const id of String(span.attrs.nodeIds ?? '').split(',')) {
+      if (disturbed(world, id, span.endMs - STALENESS_WINDOW_MS, span.endMs)) continue;
       if (id === '' || !cluster.plans.some((p) => p.nodeId === id)) continue;
       if (cluster.host(id).status !== 'running' || world.isFaulted(id)) continue;
       if (stayedNeighbor(world, victim, id, sinceMs, span.endMs)) {
