@@ -11,8 +11,10 @@
  *     intends); at least one of them is an idle-timeout disconnect;
  *  2. new connections form at the new address: the victim and some peer both emit
  *     mesh.peer.connected about each other after apply (nothing can reach the old address);
- *  3. it has neighbours again: on each of its topics the victim emitted mesh.gossip.neighbor_up
- *     after apply for a peer still in its active view (by its own spans);
+ *  3. it has neighbours again: on each of its topics a neighbour relation formed after apply
+ *     and still current — the victim's mesh.gossip.neighbor_up for a peer, or a peer's for the
+ *     victim (the victim may have kept a peer in its view that re-requested it over a new
+ *     connection);
  *  4. then a probe round per topic, one from the victim and one from another node, reaches every
  *     running subscriber (mesh.probe.delivered) — the victim is reachable and reaches everyone.
  * Deadline: idle 30 s + seed check 10 s + dial timeout 5 s + probe resend 5 s + slack 5 s = 55 s.
@@ -93,17 +95,21 @@ export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: n
     return null;
   };
 
+  // A neighbour relation formed at the new address, seen from either end: the victim's
+  // neighbor_up for a peer, or a peer's neighbor_up for the victim (when the victim kept that
+  // peer in its view while the peer re-requested it over a new connection), still current.
   const neighboursAgain = (nowMs: number): SpanRecord[] | null => {
     const out: SpanRecord[] = [];
     const name = nameOf(world, victim);
+    const current = (node: string, peerId: string, topic: string, up: SpanRecord): boolean => {
+      const down = q.last({ name: 'mesh.gossip.neighbor_down', node, untilMs: nowMs, attrs: { topic, peerId } });
+      return down === undefined || down.seq < up.seq;
+    };
     for (const topic of meshes) {
-      const ups = q.find({ name: 'mesh.gossip.neighbor_up', node: name, sinceMs: appliedAtMs, attrs: { topic } });
-      const current = ups.find((up) => {
-        const down = q.last({ name: 'mesh.gossip.neighbor_down', node: name, untilMs: nowMs, attrs: { topic, peerId: up.attrs.peerId! } });
-        return down === undefined || down.seq < up.seq;
-      });
-      if (current === undefined) return null;
-      out.push(current);
+      const own = q.find({ name: 'mesh.gossip.neighbor_up', node: name, sinceMs: appliedAtMs, attrs: { topic } }).find((up) => current(name, String(up.attrs.peerId), topic, up));
+      const theirs = own ?? q.find({ name: 'mesh.gossip.neighbor_up', sinceMs: appliedAtMs, attrs: { topic, peerId: victim } }).find((up) => current(up.node, victim, topic, up));
+      if (theirs === undefined) return null;
+      out.push(theirs);
     }
     return out;
   };
