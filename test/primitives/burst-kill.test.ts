@@ -6,8 +6,7 @@
  * `burst-kill-3` with a node variant whose pruner never runs.
  */
 import { describe, expect, it } from 'vitest';
-import { explain, runChaos } from '../support/chaos.js';
-import { expectGreen } from '../support/chaos-lifecycle.js';
+import { expectGreen, explain, runChaos } from '../support/chaos.js';
 
 describe('burst_kill', () => {
   it('burst-kill-3', () => {

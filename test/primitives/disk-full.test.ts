@@ -6,8 +6,7 @@
  * `disableDiskRetry` node variant.
  */
 import { describe, expect, it } from 'vitest';
-import { explain, runChaos } from '../support/chaos.js';
-import { expectGreen } from '../support/chaos-lifecycle.js';
+import { expectGreen, explain, runChaos } from '../support/chaos.js';
 
 describe('disk_full', () => {
   it('disk-full', () => {

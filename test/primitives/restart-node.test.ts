@@ -11,8 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { readIdentity } from '../../src/mesh/identity.js';
 import { Cluster } from '../../src/scenario/cluster.js';
 import { DEFAULT_TOPOLOGY } from '../../src/scenario/topology.js';
-import { explain, runChaos } from '../support/chaos.js';
-import { expectGreen } from '../support/chaos-lifecycle.js';
+import { expectGreen, explain, runChaos } from '../support/chaos.js';
 
 describe('restart_node', () => {
   it('restart-node', () => {

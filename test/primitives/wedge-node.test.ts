@@ -7,8 +7,7 @@
  * `wedge-node-5s` on a network with a 3 s idle timeout (keep-alive 1 s).
  */
 import { describe, expect, it } from 'vitest';
-import { explain, runChaos } from '../support/chaos.js';
-import { expectGreen } from '../support/chaos-lifecycle.js';
+import { expectGreen, explain, runChaos } from '../support/chaos.js';
 
 describe('wedge_node', () => {
   it('wedge-node-2s', () => {

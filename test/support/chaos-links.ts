@@ -21,6 +21,12 @@ export function killRoleAt(role: string, atMs: number): (ctx: RunContext) => Run
   });
 }
 
+/**
+ * A transport tuned too tight: fine at 10–15 ms latency, but a 400 ms idle timeout takes a slow
+ * or lossy link's silences for death. Dial timeout below keep-alive.
+ */
+export const TIGHT_IDLE_NETWORK = { network: { keepAliveMs: 200, idleTimeoutMs: 400, dialTimeoutMs: 150 } } as const satisfies Partial<Scenario>;
+
 /** A two-node mesh (one gateway, one broker) plus the observer: the smallest layout with a linked pair. */
 export const TWO_NODE_TOPOLOGY: TopologySpec = { meshes: [{ meshId: 'mesh-a', roles: [['gateway', 1], ['broker', 1]] }], bridges: 0 };
 

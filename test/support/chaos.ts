@@ -1,7 +1,8 @@
 /**
- * Helpers for chaos tests: run a battery scenario (optionally with a broken node variant) and
- * read its single chaos event back from the report.
+ * Helpers for chaos tests: run a battery scenario (optionally with a broken node variant), read
+ * its single chaos event back from the report, and assert the green outcome over seeds.
  */
+import { expect } from 'vitest';
 import type { ChaosEventReport } from '../../src/primitives/engine.js';
 import type { NodeVariant } from '../../src/mesh/config.js';
 import { findScenario } from '../../src/scenario/registry.js';
@@ -35,4 +36,19 @@ export function runChaos(name: string, seed: string, variant?: NodeVariant, patc
 export function explain(run: ChaosRun): string {
   const lines = run.events.map((e) => `#${e.id} ${e.primitive} [${e.targets.join(',')}] → ${e.verdict} ${e.message ?? ''} (waited ${e.waitedMs} ms)`);
   return [...lines, ...run.report.violations.map((v) => `${v.check}: ${v.message}`), `replay: ${run.report.replay}`].join('\n');
+}
+
+/**
+ * Run `scenario` for each seed; the run and its one chaos event must pass, and each of
+ * `evidenceNames` must appear in the event's evidence. Returns the runs for further checks.
+ */
+export function expectGreen(scenario: string, seeds: readonly string[], evidenceNames: readonly string[]): ChaosRun[] {
+  return seeds.map((seed) => {
+    const run = runChaos(scenario, seed);
+    expect(run.report.verdict, explain(run)).toBe('pass');
+    expect(run.events).toHaveLength(1);
+    expect(run.events[0].verdict, explain(run)).toBe('passed');
+    for (const name of evidenceNames) expect(run.events[0].evidence.some((e) => e.includes(name)), `${name} in ${run.events[0].evidence.join(' ')}`).toBe(true);
+    return run;
+  });
 }
