@@ -5,48 +5,16 @@
  * Method: spawn the BUILT cli (`node bin/meshsim.js`, compiled by `npm test` / `npm run build`)
  * as a user would, with short durations except for the required default run.
  */
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const ROOT = join(import.meta.dirname, '..');
-const BIN = join(ROOT, 'bin', 'meshsim.js');
-
-interface CliResult {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Async, so the tests of this file can run their processes concurrently. */
-function cli(...args: string[]): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 110_000 }, (error, stdout, stderr) => {
-      const status = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
-
-/** Bad usage: exit 2, exactly one `meshsim:` line on stderr, no stack frames, nothing on stdout. */
-function expectUsageError(r: CliResult, pattern: RegExp): void {
-  expect(r.status).toBe(2);
-  expect(r.stdout).toBe('');
-  const lines = r.stderr.trimEnd().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(/^meshsim: /);
-  expect(lines[0]).toMatch(pattern);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
-}
+import { cli, expectUsageError, requireBuiltCli } from './support/cli.js';
 
 let dir: string;
 
 beforeAll(() => {
-  if (!existsSync(join(ROOT, 'dist', 'src', 'cli', 'main.js'))) {
-    throw new Error('the CLI is not built: run `npm run build` (npm test does it) before this test');
-  }
+  requireBuiltCli();
   dir = mkdtempSync(join(tmpdir(), 'meshsim-cli-'));
 });
 

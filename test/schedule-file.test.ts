@@ -5,7 +5,6 @@
  * Method: the validator on a table of broken files, then the built CLI on a few of them and
  * on a hand-written one-event schedule.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,17 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { plannedNodes } from '../src/property/decode.js';
 import { formatScheduleFile, loadScheduleFile, parseScheduleJson, type ScheduleFile } from '../src/property/schedule.js';
 import { standardMesh } from '../src/scenario/topology.js';
+import { cli } from './support/cli.js';
 
-const ROOT = join(import.meta.dirname, '..');
 let dir: string;
-
-function cli(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [join(ROOT, 'bin', 'meshsim.js'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 110_000 }, (error, stdout, stderr) => {
-      resolve({ status: error === null ? 0 : typeof error.code === 'number' ? error.code : null, stdout, stderr });
-    });
-  });
-}
 
 const TOPOLOGY = { meshes: [standardMesh('mesh-a', 1)], bridges: 0 };
 const victim = plannedNodes(TOPOLOGY, '5').find((p) => p.role === 'broker')!.name;

@@ -7,8 +7,6 @@
  * dist/, which `npm test` builds first) on the 4-node gossip-swarm-forms scenario; the CLI
  * for the sharded JSON output.
  */
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { findScenario } from '../src/scenario/registry.js';
@@ -17,17 +15,9 @@ import { runSweep } from '../src/sweep/pool.js';
 import { formatProgress } from '../src/sweep/progress.js';
 import { parseSeedRange, parseShard, shardSeeds } from '../src/sweep/shard.js';
 import type { SweepLine } from '../src/sweep/worker.js';
+import { cli } from './support/cli.js';
 
-const ROOT = join(import.meta.dirname, '..');
 const SCENARIO = 'gossip-swarm-forms';
-
-function cli(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [join(ROOT, 'bin', 'meshsim.js'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 110_000 }, (error, stdout, stderr) => {
-      resolve({ status: error === null ? 0 : typeof error.code === 'number' ? error.code : null, stdout, stderr });
-    });
-  });
-}
 
 async function sweepLines(seeds: string[], workers: number): Promise<SweepLine[]> {
   const lines: SweepLine[] = [];

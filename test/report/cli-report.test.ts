@@ -5,39 +5,19 @@
  * errors before any run starts. Method: spawn the BUILT cli (`npm test` builds it) with short
  * durations, in a temporary directory.
  */
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReportData } from '../../src/report/index.js';
-
-const ROOT = join(import.meta.dirname, '..', '..');
-const BIN = join(ROOT, 'bin', 'meshsim.js');
-
-interface CliResult {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function cli(...args: string[]): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 110_000 }, (error, stdout, stderr) => {
-      const status = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
+import { cli, expectUsageError, requireBuiltCli } from '../support/cli.js';
 
 const embedded = (page: string): ReportData => JSON.parse(/<script type="application\/json" id="report-data">(.*?)<\/script>/s.exec(page)![1]) as ReportData;
 
 let dir: string;
 
 beforeAll(() => {
-  if (!existsSync(join(ROOT, 'dist', 'src', 'cli', 'main.js'))) {
-    throw new Error('the CLI is not built: run `npm run build` (npm test does it) before this test');
-  }
+  requireBuiltCli();
   dir = mkdtempSync(join(tmpdir(), 'meshsim-report-cli-'));
 });
 
@@ -63,11 +43,7 @@ describe.concurrent('report options', () => {
   });
 
   it('a report path in a missing directory is bad usage before the run', async () => {
-    const r = await cli('run', '--seed', '3', '--report', join(dir, 'missing', 'x.html'));
-    expect(r.status).toBe(2);
-    expect(r.stdout).toBe('');
-    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/^meshsim: --report: directory .* does not exist/);
+    expectUsageError(await cli('run', '--seed', '3', '--report', join(dir, 'missing', 'x.html')), /^meshsim: --report: directory .* does not exist/);
   });
 });
 
@@ -109,10 +85,7 @@ describe.concurrent('meshsim battery', () => {
 
   it('bad --seeds or an unknown scenario is one-line bad usage', async () => {
     for (const args of [['--seeds', '0'], ['--seeds', 'x'], ['--scenarios', 'nope']]) {
-      const r = await cli('battery', ...args);
-      expect(r.status).toBe(2);
-      expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
-      expect(r.stderr).toMatch(/^meshsim: --(seeds|scenarios): /);
+      expectUsageError(await cli('battery', ...args), /^meshsim: --(seeds|scenarios): /);
     }
   });
 });
