@@ -7,6 +7,7 @@
  * known, before any payload byte is awaited. This module knows tags, not payloads: it must
  * not interpret what a frame carries (see `codec.ts` and `traced.ts`).
  */
+import { allocBytes, copyBytes } from './byte-slab.js';
 import { SCAN_BAD, SCAN_INCOMPLETE, U32_MAX, leb128U32Bytes, scanLeb128U32, writeLeb128U32 } from './leb128.js';
 import { type DecodeError, type Result, assertWire, err, ok } from './result.js';
 
@@ -48,9 +49,9 @@ export function encodeFrame(tag: number, payload: Uint8Array, limitBytes: number
   // Conditions first, messages only on failure: this runs once per frame sent.
   if (!isKnownTag(tag)) assertWire(false, `encodeFrame: unknown tag ${tag}`);
   if (payload.length > limitBytes) assertWire(false, `encodeFrame: payload ${payload.length} > limit ${limitBytes}`);
-  // One allocation, one copy: the header is written in place, not built separately.
+  // One (slab) allocation, one copy: the header is written in place, not built separately.
   const headerBytes = 1 + leb128U32Bytes(payload.length);
-  const out = new Uint8Array(headerBytes + payload.length);
+  const out = allocBytes(headerBytes + payload.length);
   out[0] = tag;
   writeLeb128U32(out, 1, payload.length);
   out.set(payload, headerBytes);
@@ -140,7 +141,7 @@ export class FrameDecoder {
     }
     const end = head.payloadStart + head.length;
     // A copy, not a view: the buffer is compacted and overwritten by later pushes.
-    const frame: Frame = { tag: head.tag, payload: this.buffer.slice(head.payloadStart, end) };
+    const frame: Frame = { tag: head.tag, payload: copyBytes(this.buffer, head.payloadStart, end) };
     this.readPos = end;
     assertWire(this.readPos <= this.writePos, 'FrameDecoder read past written bytes');
     return ok(frame);

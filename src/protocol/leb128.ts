@@ -7,6 +7,7 @@
  * the streaming framer relies on that. Nothing here throws on input; only encoders assert.
  */
 import { Buffer } from 'node:buffer';
+import { copyBytes } from './byte-slab.js';
 import { assertWire } from './result.js';
 
 export const U32_MAX = 0xffff_ffff;
@@ -253,10 +254,10 @@ export class ByteReader {
     return read.value;
   }
 
-  /** A copy of the next `length` bytes. */
+  /** A copy of the next `length` bytes (in slab memory, see byte-slab.ts). */
   fixed(length: number, what: Label): Uint8Array {
     if (!this.need(length, what)) return new Uint8Array(length);
-    const out = this.bytes.slice(this.offset, this.offset + length);
+    const out = copyBytes(this.bytes, this.offset, this.offset + length);
     this.offset += length;
     return out;
   }

@@ -1,0 +1,38 @@
+/**
+ * Short-lived byte arrays carved out of shared slabs, for the per-frame hot path.
+ *
+ * V8 gives every typed array longer than 64 bytes its own off-heap backing store, which costs
+ * about a microsecond to create plus garbage-collector work to release — more than encoding a
+ * control frame. Frames and payloads are mostly 65–1000 bytes, so encoders and decoders take
+ * views of a 32 KiB slab instead (the same idea as Node's Buffer pool). A view is a plain
+ * Uint8Array, zero-filled like a fresh one (each slab byte is handed out once). Its `.buffer`
+ * is the shared slab, so code must use `byteOffset`/`length` (all of meshsim does) and never
+ * `.buffer` alone. A slab stays alive while any view of it does; retention times bound that.
+ * Pure and deterministic: no IO, no clocks.
+ */
+
+const SLAB_BYTES = 32 * 1024;
+/** Larger arrays get a backing store of their own (a slab would be wasted on them). */
+const SLAB_ITEM_BYTES_MAX = 4 * 1024;
+
+let slab = new ArrayBuffer(SLAB_BYTES);
+let slabUsedBytes = 0;
+
+/** A zero-filled Uint8Array of `length` bytes, usually a view of the current slab. */
+export function allocBytes(length: number): Uint8Array {
+  if (length > SLAB_ITEM_BYTES_MAX) return new Uint8Array(length);
+  if (slabUsedBytes + length > SLAB_BYTES) {
+    slab = new ArrayBuffer(SLAB_BYTES);
+    slabUsedBytes = 0;
+  }
+  const out = new Uint8Array(slab, slabUsedBytes, length);
+  slabUsedBytes += length;
+  return out;
+}
+
+/** A copy of `source[start, end)` in slab memory (what `source.slice(start, end)` returns). */
+export function copyBytes(source: Uint8Array, start: number, end: number): Uint8Array {
+  const out = allocBytes(end - start);
+  out.set(source.subarray(start, end));
+  return out;
+}
