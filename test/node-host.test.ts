@@ -77,6 +77,14 @@ function world(seed = 'node-host') {
     expect(scheduler.runUntil(() => conn !== null, { virtualMs: 10_000 }).ok).toBe(true);
     return conn!;
   };
+  /** The echo server and its client, both started (not yet connected). */
+  const startedPair = (): { server: NodeHost; client: NodeHost } => {
+    const server = host('server');
+    const client = host('client');
+    server.start();
+    client.start();
+    return { server, client };
+  };
   /** A bi stream whose echoed chunks are collected as strings. */
   const echoStream = (conn: Connection): { stream: Stream; echoed: string[] } => {
     const echoed: string[] = [];
@@ -84,16 +92,13 @@ function world(seed = 'node-host') {
     stream.onData = (bytes) => echoed.push(str(bytes));
     return { stream, echoed };
   };
-  return { scheduler, network, telemetry, log, host, ctxOf, connect, echoStream };
+  return { scheduler, network, telemetry, log, host, ctxOf, connect, startedPair, echoStream };
 }
 
 describe('kill and the idle timeout', () => {
   it("a killed node's peer sees the connection idle out 30 s after its last packet, not before", () => {
     const w = world();
-    const server = w.host('server');
-    const client = w.host('client');
-    server.start();
-    client.start();
+    const { server, client } = w.startedPair();
     const conn = w.connect(client, server);
     const closes: { reason: CloseReason; atMs: number }[] = [];
     conn.onClose = (reason) => closes.push({ reason, atMs: w.scheduler.nowMs });
@@ -133,10 +138,7 @@ describe('kill and the idle timeout', () => {
 
   it('the killed side gets no onClose and no goodbye reaches the peer', () => {
     const w = world();
-    const server = w.host('server');
-    const client = w.host('client');
-    server.start();
-    client.start();
+    const { server, client } = w.startedPair();
     const conn = w.connect(client, server);
     w.scheduler.runFor(100);
     const serverConn = w.ctxOf('server').endpoint.connections()[0];
@@ -153,10 +155,7 @@ describe('kill and the idle timeout', () => {
 
   it('a graceful stop runs the app goodbye, a restarted node accepts new dials at the same address', () => {
     const w = world();
-    const server = w.host('server');
-    const client = w.host('client');
-    server.start();
-    client.start();
+    const { server, client } = w.startedPair();
     const addressBefore = w.network.addressOf(server.identity.nodeId);
     server.stop('maintenance');
     expect(w.log.map((e) => e.what)).toContain('server stop maintenance');
@@ -255,10 +254,7 @@ describe('restart keeps the machine', () => {
 describe('wedge', () => {
   it('inbound deliveries and timers queue while wedged and run late, in arrival order, on unwedge', () => {
     const w = world();
-    const server = w.host('server');
-    const client = w.host('client');
-    server.start();
-    client.start();
+    const { server, client } = w.startedPair();
     const conn = w.connect(client, server);
     w.scheduler.runFor(100);
     const ctx = w.ctxOf('server');
