@@ -40,16 +40,11 @@ export function testCellOf(report: RunReport, replay: string = report.replay): T
   };
 }
 
-/** A cell from a compact result line (e.g. a sweep's JSON line). */
-export function testCellOfLine(line: {
-  readonly scenario: string;
-  readonly seed: string;
-  readonly verdict: 'pass' | 'fail';
-  readonly replay: string;
-  readonly violations: readonly string[];
-  readonly virtualMs: number;
-  readonly chaos?: { readonly passed: number; readonly events: number };
-}): TestCell {
+/** A compact result line (e.g. a sweep's JSON line): a cell's fields, with chaos absent instead of null. */
+export type TestCellLine = Omit<TestCell, 'chaos'> & { readonly chaos?: NonNullable<TestCell['chaos']> };
+
+/** A cell from a compact result line; the line may carry more fields (they are dropped). */
+export function testCellOfLine(line: TestCellLine): TestCell {
   const { scenario, seed, verdict, replay, virtualMs } = line;
   const chaos = line.chaos === undefined ? null : { passed: line.chaos.passed, events: line.chaos.events };
   return { scenario, seed, verdict, replay, violations: line.violations.slice(0, VIOLATIONS_SHOWN), virtualMs, chaos };
