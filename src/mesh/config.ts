@@ -44,6 +44,8 @@ export interface NodeVariant {
   readonly disablePruner?: boolean;
   /** Repair path off: lost neighbours are not reported to the overlay (no refill). */
   readonly disablePeerDown?: boolean;
+  /** Repair path off: Plumtree traffic from a non-neighbour is not answered with Disconnect. */
+  readonly disableOneSidedRepair?: boolean;
   /** Repair path off: no seed re-dialing or re-joining after start. */
   readonly disableSeedRejoin?: boolean;
   /** Repair path off: disk writes are never retried after a failure. */

@@ -88,7 +88,7 @@ export class MeshNode implements NodeApp {
       const topic = topicIdOf(meshId);
       this.topics.set(topic, {
         meshId,
-        state: createTopic(topic, identity.nodeId, spec.config.topic),
+        state: createTopic(topic, identity.nodeId, { ...spec.config.topic, repairOneSidedLinks: !spec.config.variant.disableOneSidedRepair }),
         lastDigest: null,
         lastDigestSentMs: -Infinity,
         delivered: new Map(),

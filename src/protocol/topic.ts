@@ -18,6 +18,7 @@ export type PlumtreeState = ReturnType<typeof createPlumtree>;
 export interface TopicState {
   readonly topic: TopicId;
   readonly self: NodeId;
+  readonly repairOneSidedLinks: boolean;
   readonly hyparview: HyParViewState;
   readonly plumtree: PlumtreeState;
 }
@@ -46,6 +47,11 @@ export type TopicEffect =
 export interface TopicConfig {
   readonly hyparview?: Partial<HyParViewConfig>;
   readonly plumtree?: Partial<PlumtreeConfig>;
+  /**
+   * Answer Plumtree traffic from a peer outside the active view with Disconnect, so a link
+   * only one side still holds is dropped (default true; off only in test doubles).
+   */
+  readonly repairOneSidedLinks?: boolean;
 }
 
 const HYPARVIEW_TYPES: ReadonlySet<string> = new Set([
@@ -66,6 +72,7 @@ export function createTopic(topic: TopicId, self: NodeId, config: TopicConfig = 
   return {
     topic,
     self,
+    repairOneSidedLinks: config.repairOneSidedLinks ?? true,
     hyparview: createHyParView(self, config.hyparview),
     plumtree: createPlumtree(self, config.plumtree),
   };
@@ -91,7 +98,7 @@ export function handleTopic(state: TopicState, event: TopicEvent, nowMs: number,
         // Plumtree traffic only flows between active neighbours. A sender that still counts us
         // as its neighbour while we do not (its side missed our loss of it) is told so, which
         // restores symmetric active views instead of leaving a one-sided link forever.
-        if (!activeView(state.hyparview).includes(event.from)) {
+        if (state.repairOneSidedLinks && !activeView(state.hyparview).includes(event.from)) {
           out.push({ kind: 'send', to: event.from, message: { type: 'Disconnect', alive: true } });
         }
         runPlumtree(state, { kind: 'message', from: event.from, message }, nowMs, rng, out);
