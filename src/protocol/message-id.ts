@@ -4,10 +4,49 @@
  * Content-addressed ids let a receiver check that a Gossip's id really names its payload
  * (a spoofed id is dropped). Hashing is deterministic, so this stays inside the pure
  * protocol layer; it must not draw randomness or read clocks.
+ *
+ * Every node of a simulation checks every message it receives, so the same content is hashed
+ * once per node. `isMessageIdOf` remembers recently verified (id, content) pairs and accepts
+ * identical bytes under the same id with a byte comparison instead of a new hash. That is a
+ * memo of a pure function: answers are exactly those of hashing, whatever the memo holds.
  */
-import { createHash } from 'node:crypto';
+import { Buffer } from 'node:buffer';
+import * as crypto from 'node:crypto';
 import type { MessageId } from './messages.js';
 
+/** One-shot SHA-256 (`crypto.hash`, Node ≥ 20.12) without a Hash object; older Node 20 falls back. */
+const sha256Hex: (content: Uint8Array) => string =
+  typeof crypto.hash === 'function'
+    ? (content) => crypto.hash('sha256', content, 'hex')
+    : (content) => crypto.createHash('sha256').update(content).digest('hex');
+
 export function messageIdOf(content: Uint8Array): MessageId {
-  return createHash('sha256').update(content).digest('hex');
+  const id = sha256Hex(content);
+  remember(id, content);
+  return id;
+}
+
+/**
+ * Verified pairs, oldest first. A message crosses the whole mesh within a few hundred ms, so a
+ * few hundred entries cover every message in flight; the bound keeps held content ≤ 1 MiB.
+ */
+const verified = new Map<MessageId, Uint8Array>();
+const VERIFIED_MAX = 256;
+
+function remember(id: MessageId, content: Uint8Array): void {
+  if (verified.has(id)) return;
+  if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value as MessageId);
+  verified.set(id, content);
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  return Buffer.from(a.buffer, a.byteOffset, a.length).equals(b);
+}
+
+/** True when `id` is the SHA-256 of `content` (same answer as `messageIdOf(content) === id`). */
+export function isMessageIdOf(id: MessageId, content: Uint8Array): boolean {
+  const known = verified.get(id);
+  if (known !== undefined && sameBytes(known, content)) return true;
+  return messageIdOf(content) === id;
 }

@@ -20,7 +20,7 @@
  * - `deliver.round` is the hop count: 0 for an own broadcast, wire round + 1 when received.
  */
 import type { Gossip, MessageId, NodeId, PlumtreeMessage } from './messages.js';
-import { messageIdOf } from './message-id.js';
+import { isMessageIdOf, messageIdOf } from './message-id.js';
 import type { PlumtreeEffect, PlumtreeEvent, PlumtreeTimer } from './plumtree-types.js';
 import {
   addEager, addLazy, check, isNeighbour, PLUMTREE_LIMITS,
@@ -135,7 +135,7 @@ function onGossip(s: PlumtreeState, from: NodeId, message: Gossip, nowMs: number
 function isWellFormedGossip(s: PlumtreeState, message: Gossip): boolean {
   return Number.isSafeInteger(message.round) && message.round >= 0 &&
     message.content.length <= s.config.maxMessageSizeBytes &&
-    message.id === messageIdOf(message.content);
+    isMessageIdOf(message.id, message.content);
 }
 
 /**
