@@ -143,7 +143,13 @@ export class ChaosEngine implements RunExtension {
     const decided = this.events.length;
     const timeouts = this.events.filter((e) => e.verdict!.result === 'failed_timeout');
     const passedCount = this.events.filter((e) => e.verdict!.result === 'passed').length;
-    for (const e of timeouts) out.push({ check: 'chaos-detection-timeout', message: `${describe(this, e)}: no recovery evidence within ${e.detector.deadlineMs} ms (${e.detector.deadlineFormula})` });
+    for (const e of timeouts) {
+      const missing = e.detector.missing?.() ?? '';
+      out.push({
+        check: 'chaos-detection-timeout',
+        message: `${describe(this, e)}: no recovery evidence within ${e.detector.deadlineMs} ms (${e.detector.deadlineFormula})${missing === '' ? '' : `; still missing: ${missing}`}`,
+      });
+    }
     const budget = this.config.flakeBudgetPct ?? 0;
     if (decided > 0 && passedCount * 100 < decided * (100 - budget)) {
       const failures = this.events.filter((e) => e.verdict!.result === 'failed_assertion');

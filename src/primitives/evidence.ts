@@ -60,6 +60,22 @@ export function peersConnectedTo(world: ChaosWorld, target: string, atMs: number
   return out;
 }
 
+/** Peers that `node`'s own spans (in its incarnation current at `atMs`) show it connected to at `atMs`. */
+export function connectedPeersOf(world: ChaosWorld, node: string, atMs: number): string[] {
+  const q = world.cluster.telemetry.query;
+  const name = nameOf(world, node);
+  const since = incarnationStartSeq(world, name, atMs);
+  return world.cluster.plans
+    .filter((p) => {
+      if (p.nodeId === node) return false;
+      const up = q.last({ name: 'mesh.peer.connected', node: name, untilMs: atMs, attrs: { peerId: p.nodeId } });
+      if (up === undefined || up.seq < since) return false;
+      const down = q.last({ name: 'mesh.peer.disconnected', node: name, untilMs: atMs, attrs: { peerId: p.nodeId } });
+      return down === undefined || down.seq < up.seq;
+    })
+    .map((p) => p.nodeId);
+}
+
 /**
  * (node, topic) pairs that, by their own spans, had `target` in their active view at `atMs`:
  * the latest mesh.gossip.neighbor_up about it on that topic (in their current incarnation) is
@@ -172,4 +188,9 @@ export function disturbed(world: ChaosWorld, nodeId: string, fromMs: number, toM
   const window = { sinceMs: fromMs, untilMs: toMs };
   if (q.first({ name: 'mesh.peer.disconnected', node: name, ...window, attrs: { reason: 'idle-timeout' } }) !== undefined) return true;
   return q.find({ name: 'chaos.primitive.applied', ...window }).some((s) => String(s.attrs.targets).split(',').includes(name));
+}
+
+/** Whether `nodeId` started a new incarnation (mesh.node.ready) since `sinceMs`: its old connections and views died with it, silently. */
+export function restartedSince(world: ChaosWorld, nodeId: string, sinceMs: number): boolean {
+  return emitted(world, nodeId, 'mesh.node.ready', sinceMs) !== undefined;
 }

@@ -14,7 +14,7 @@
  * pruner interval 5 s (pruning) — the longer branch, 37 s — + probe round 5 s + slack 5 s = 47 s.
  * Revert (after detection): respawn the victim with the same identity.
  */
-import { emitted, failedAssertion, healthyNodes, incarnationStartSeq, meshesOf, nameOf, neighborsOf, passed, peersConnectedTo, prunedBy, ProbeRound } from './evidence.js';
+import { emitted, failedAssertion, healthyNodes, incarnationStartSeq, meshesOf, nameOf, neighborsOf, passed, peersConnectedTo, prunedBy, prunedIncludes, ProbeRound } from './evidence.js';
 import { pickKillable } from './targets.js';
 import { T } from './timing.js';
 import type { ChaosWorld, Detector, Fault, Primitive } from './types.js';
@@ -52,16 +52,22 @@ export function deathDetector(world: ChaosWorld, fault: Fault, appliedAtMs: numb
     victims.map((v) => [
       v,
       world.cluster.plans
-        .filter((p) => !victims.includes(p.nodeId) && (q.last({ name: 'mesh.digest.learned', node: p.name, untilMs: appliedAtMs, attrs: { nodeId: v } })?.seq ?? -1) > incarnationStartSeq(world, p.name, appliedAtMs))
+        .filter((p) => !victims.includes(p.nodeId) && holdsDigest(world, p.name, v, appliedAtMs))
         .map((p) => p.nodeId),
     ]),
   );
   const meshes = probeMeshIds ?? [...new Set(victims.flatMap((v) => meshesOf(world, v)))].sort();
   let round: ProbeRound | null = null;
+  let missing = 'nothing yet';
+  const waitFor = (what: string): null => {
+    missing = what;
+    return null;
+  };
   return {
     evidence: 'peers emit mesh.peer.disconnected, mesh.gossip.neighbor_down and mesh.staleness.pruned for each victim, then a probe reaches every survivor',
     deadlineFormula,
     deadlineMs,
+    missing: () => missing,
     poll: (nowMs) => {
       // A node that respawned since apply lost the state it would have had to clean up.
       const healthy = new Set(healthyNodes(world, victims).filter((p) => emitted(world, p, 'mesh.node.ready', appliedAtMs) === undefined));
@@ -71,26 +77,38 @@ export function deathDetector(world: ChaosWorld, fault: Fault, appliedAtMs: numb
         for (const p of mustDisconnect.get(v)!) {
           if (!healthy.has(p)) continue;
           const s = emitted(world, p, 'mesh.peer.disconnected', appliedAtMs, { peerId: v });
-          if (s === undefined) return null;
+          if (s === undefined) return waitFor(`${nameOf(world, p)}: mesh.peer.disconnected of ${nameOf(world, v)}`);
           evidence.push(s);
         }
         for (const n of mustDropNeighbor.get(v)!) {
           if (!healthy.has(n.nodeId)) continue;
           const s = emitted(world, n.nodeId, 'mesh.gossip.neighbor_down', appliedAtMs, { peerId: v, topic: n.topic });
-          if (s === undefined) return null;
+          if (s === undefined) return waitFor(`${nameOf(world, n.nodeId)}: mesh.gossip.neighbor_down of ${nameOf(world, v)} on ${n.topic}`);
           evidence.push(s);
         }
         for (const p of mustPrune.get(v)!) {
           if (!healthy.has(p)) continue;
           const s = prunedBy(world, p, v, appliedAtMs);
-          if (s === undefined) return null;
+          if (s === undefined) return waitFor(`${nameOf(world, p)}: mesh.staleness.pruned of ${nameOf(world, v)}`);
           evidence.push(s);
         }
       }
       round ??= new ProbeRound(world, meshes, victims);
       const r = round.poll(nowMs);
-      if (!r.done) return null;
+      if (!r.done) return waitFor(`probe deliveries: ${r.missing.slice(0, 5).join(', ')}`);
       return passed(nowMs - appliedAtMs, [...evidence, ...r.evidence]);
     },
   };
+}
+
+/**
+ * Whether, by its own spans, `observer` held `nodeId`'s digest at `atMs`: it learned it in its
+ * current incarnation and has not pruned it since.
+ */
+function holdsDigest(world: ChaosWorld, observer: string, nodeId: string, atMs: number): boolean {
+  const q = world.cluster.telemetry.query;
+  const learned = q.last({ name: 'mesh.digest.learned', node: observer, untilMs: atMs, attrs: { nodeId } });
+  if (learned === undefined || learned.seq < incarnationStartSeq(world, observer, atMs)) return false;
+  const pruned = q.find({ name: 'mesh.staleness.pruned', node: observer, sinceMs: learned.endMs, untilMs: atMs }).some((s) => s.seq > learned.seq && prunedIncludes(s, nodeId));
+  return !pruned;
 }

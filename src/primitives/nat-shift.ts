@@ -21,7 +21,7 @@
  * Revert: none — the new address stays (a NAT does not give the old mapping back); the
  * primitive's revert is a no-op, called after detection.
  */
-import { emitted, nameOf, passed, peersConnectedTo } from './evidence.js';
+import { connectedPeersOf, emitted, nameOf, passed, peersConnectedTo, restartedSince } from './evidence.js';
 import { TargetedProbeRound } from './slow-link.js';
 import { pickNodes } from './targets.js';
 import { T } from './timing.js';
@@ -45,20 +45,6 @@ export const natShift: Primitive = {
   detector: (world, fault, appliedAtMs) => natShiftDetector(world, fault, appliedAtMs),
 };
 
-/** Peers that `node`'s own spans show it connected to at `atMs`. */
-function connectedPeersOf(world: ChaosWorld, node: string, atMs: number): string[] {
-  const q = world.cluster.telemetry.query;
-  const name = nameOf(world, node);
-  return world.cluster.plans
-    .filter((p) => p.nodeId !== node)
-    .filter((p) => {
-      const up = q.last({ name: 'mesh.peer.connected', node: name, untilMs: atMs, attrs: { peerId: p.nodeId } });
-      if (up === undefined) return false;
-      const down = q.last({ name: 'mesh.peer.disconnected', node: name, untilMs: atMs, attrs: { peerId: p.nodeId } });
-      return down === undefined || down.seq < up.seq;
-    })
-    .map((p) => p.nodeId);
-}
 
 export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number): Detector {
   const victim = fault.targets[0];
@@ -67,6 +53,7 @@ export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: n
   const victimsPeers = connectedPeersOf(world, victim, appliedAtMs);
   const meshes = world.cluster.plan(victim).meshIds;
   let round: TargetedProbeRound | null = null;
+  let missing = 'nothing yet';
   const running = (id: string): boolean => world.cluster.host(id).status === 'running';
 
   // An old path ends in mesh.peer.disconnected, or — when a new connection at the new address
@@ -78,11 +65,17 @@ export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: n
     const out: SpanRecord[] = [];
     const ends: [string, string][] = [...peersOfVictim.filter(running).map((p): [string, string] => [p, victim]), ...victimsPeers.map((p): [string, string] => [victim, p])];
     for (const [node, peer] of ends) {
+      // A peer that restarted since lost its old connection with its process: nothing to see.
+      if (node !== victim ? restartedSince(world, node, appliedAtMs) : restartedSince(world, peer, appliedAtMs)) continue;
       const s = pathEnded(node, peer);
-      if (s === undefined) return null;
+      if (s === undefined) {
+        missing = `old path ${nameOf(world, node)}→${nameOf(world, peer)} neither disconnected nor superseded`;
+        return null;
+      }
       out.push(s);
     }
     const idled = out.find((s) => s.name === 'mesh.peer.disconnected' && s.attrs.reason === 'idle-timeout');
+    if (idled === undefined) missing = 'no idle-timeout disconnect of an old path';
     return idled === undefined ? null : [idled, ...out.filter((s) => s !== idled)];
   };
 
@@ -108,7 +101,10 @@ export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: n
     for (const topic of meshes) {
       const own = q.find({ name: 'mesh.gossip.neighbor_up', node: name, sinceMs: appliedAtMs, attrs: { topic } }).find((up) => current(name, String(up.attrs.peerId), topic, up));
       const theirs = own ?? q.find({ name: 'mesh.gossip.neighbor_up', sinceMs: appliedAtMs, attrs: { topic, peerId: victim } }).find((up) => current(up.node, victim, topic, up));
-      if (theirs === undefined) return null;
+      if (theirs === undefined) {
+        missing = `no current neighbour relation of the victim on ${topic}`;
+        return null;
+      }
       out.push(theirs);
     }
     return out;
@@ -118,9 +114,11 @@ export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: n
     evidence: `peers and ${nameOf(world, victim)} emit mesh.peer.disconnected for the old paths, mesh.peer.connected both ways after the shift, the victim emits mesh.gossip.neighbor_up on every topic, then probes from and to it reach every running subscriber`,
     deadlineFormula: NAT_SHIFT_DEADLINE_FORMULA,
     deadlineMs: NAT_SHIFT_DEADLINE_MS,
+    missing: () => missing,
     poll: (nowMs) => {
       const died = oldPathsDied();
       const formed = died === null ? null : newConnection();
+      if (died !== null && formed === null) missing = 'no connection formed both ways at the new address';
       const neighbours = formed === null ? null : neighboursAgain(nowMs);
       if (died === null || formed === null || neighbours === null) return null;
       if (round === null) {
@@ -132,7 +130,10 @@ export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: n
         round = new TargetedProbeRound(world, origins, fault.targets);
       }
       const r = round.poll(nowMs);
-      if (!r.done) return null;
+      if (!r.done) {
+        missing = `probe deliveries: ${r.missing.slice(0, 5).join(', ')}`;
+        return null;
+      }
       return passed(nowMs - appliedAtMs, [...died.slice(0, 3), ...formed, ...neighbours.slice(0, 1), ...r.evidence]);
     },
   };

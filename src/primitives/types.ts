@@ -72,6 +72,8 @@ export interface Detector {
   readonly deadlineMs: number;
   /** Look at the trace now; null = keep waiting. Called every poll interval from apply on. */
   poll(nowMs: number): Detection | null;
+  /** What evidence is still missing (for the failed_timeout message); optional. */
+  missing?(): string;
 }
 
 export type RevertPolicy = { readonly afterMs: number } | 'after-detection';
