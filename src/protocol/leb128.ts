@@ -8,6 +8,7 @@
  */
 import { Buffer } from 'node:buffer';
 import { copyBytes } from './byte-slab.js';
+import { knownHexId, rememberHexId } from './hex-ids.js';
 import { assertWire } from './result.js';
 
 export const U32_MAX = 0xffff_ffff;
@@ -262,12 +263,17 @@ export class ByteReader {
     return out;
   }
 
+  /** A 32-byte id as 64 lowercase hex characters (recently read ids come back as the same string). */
   id32(what: Label): string {
     if (!this.need(32, what)) return '';
-    this.hexView ??= Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.bytes.length);
-    const out = this.hexView.toString('hex', this.offset, this.offset + 32);
+    let hex = knownHexId(this.bytes, this.offset);
+    if (hex === undefined) {
+      this.hexView ??= Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.bytes.length);
+      hex = this.hexView.toString('hex', this.offset, this.offset + 32);
+      rememberHexId(this.bytes, this.offset, hex);
+    }
     this.offset += 32;
-    return out;
+    return hex;
   }
 
   /** A byte that must be 0 or 1. */
