@@ -2,7 +2,8 @@
  * Reads the newest V8 CPU profile in a directory and prints self time per function, and with
  * `--callers NAME` the callers through which NAME's self time was reached (one level up).
  * Usage: `node --cpu-prof --cpu-prof-dir=/tmp/prof dist/bench/digests.js 1`, then
- * `node dist/bench/profile.js [/tmp/prof] [--callers encode] [--top 30]`.
+ * `node dist/bench/profile.js [/tmp/prof] [--callers encode] [--inclusive] [--top 30]`.
+ * `--inclusive` ranks functions by total time (their own plus everything they called).
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -36,6 +37,8 @@ function option(args: string[], name: string): string | undefined {
 }
 
 const args = process.argv.slice(2);
+const inclusive = args.includes('--inclusive');
+if (inclusive) args.splice(args.indexOf('--inclusive'), 1);
 const callersOf = option(args, '--callers');
 const top = Number(option(args, '--top') ?? 30);
 const dir = args[0] ?? '/tmp/prof';
@@ -50,7 +53,16 @@ for (const n of profile.nodes) for (const c of n.children ?? []) parentOf.set(c,
 const totalUs = [...selfUs.values()].reduce((a, b) => a + b, 0);
 
 const byLabel = new Map<string, number>();
-for (const n of profile.nodes) {
+if (inclusive) {
+  // Each sample counts once for every distinct function on its stack (recursion counted once).
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  for (const [id, us] of selfUs) {
+    const seen = new Set<string>();
+    for (let n = byId.get(id); n !== undefined; n = parentOf.get(n.id)) seen.add(label(n.callFrame));
+    for (const key of seen) byLabel.set(key, (byLabel.get(key) ?? 0) + us);
+  }
+}
+for (const n of inclusive ? [] : profile.nodes) {
   const us = selfUs.get(n.id) ?? 0;
   if (us === 0) continue;
   let key = label(n.callFrame);
