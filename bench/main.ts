@@ -12,7 +12,7 @@ import { type Row, section } from './table.js';
 const SECTIONS: readonly { readonly name: string; readonly title: string; readonly run: () => Row[] }[] = [
   { name: 'scheduler', title: 'Scheduler throughput (1M events)', run: runScheduler },
   { name: 'network', title: 'Network message throughput (200k frames, one uni stream)', run: runNetwork },
-  { name: 'scenario', title: 'Default scenario, 5 virtual minutes, 18 nodes', run: runScenario },
+  { name: 'scenario', title: 'Scenarios: default for 5 virtual minutes, and the 5-minute chaos soak (18 nodes)', run: runScenario },
   { name: 'sweep', title: 'Seed sweep, one-minute soak seeds on 2 workers (goal ≥ 1000 seeds/min)', run: runSweep },
 ];
 
