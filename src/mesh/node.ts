@@ -48,6 +48,8 @@ interface TopicRuntime {
 }
 
 const DELIVERED_RETENTION_MS = 120_000;
+/** One encoder for every persist tick (a TextEncoder per call was a needless allocation). */
+const utf8 = new TextEncoder();
 const PROBES_REMEMBERED = 10_000;
 
 export class MeshNode implements NodeApp {
@@ -360,7 +362,7 @@ export class MeshNode implements NodeApp {
     if (this.diskFailing && this.spec.config.variant.disableDiskRetry) return;
     const path = 'peers.json';
     if (!this.identitySaved) this.identitySaved = writeIdentity(this.ctx.dataDir, this.ctx.identity).ok;
-    const body = new TextEncoder().encode(JSON.stringify(this.digests.nodeIds()));
+    const body = utf8.encode(JSON.stringify(this.digests.nodeIds()));
     const result = this.ctx.dataDir.writeAtomic(path, body);
     if (!result.ok) {
       this.ctx.telemetry.emit(this.name, 'mesh.disk.write_failed', { path, freeBytes: result.freeBytes });

@@ -22,7 +22,8 @@ export class SimRng implements Rng {
   }
 
   int(maxExclusive: number): number {
-    assert(Number.isSafeInteger(maxExclusive) && maxExclusive > 0, `bad bound ${maxExclusive}`);
+    // Checks on per-draw paths test first and build their message only on failure.
+    if (!(Number.isSafeInteger(maxExclusive) && maxExclusive > 0)) assert(false, `bad bound ${maxExclusive}`);
     if (maxExclusive > TWO_POW_32) return Math.floor(this.prng.double() * maxExclusive);
     // Rejection sampling keeps the draw unbiased.
     const limit = TWO_POW_32 - (TWO_POW_32 % maxExclusive);
@@ -33,12 +34,12 @@ export class SimRng implements Rng {
   }
 
   rangeInclusive(lo: number, hi: number): number {
-    assert(hi >= lo, `empty range [${lo}, ${hi}]`);
+    if (!(hi >= lo)) assert(false, `empty range [${lo}, ${hi}]`);
     return lo + this.int(hi - lo + 1);
   }
 
   chance(num: number, den: number): boolean {
-    assert(den > 0 && num >= 0 && num <= den, `bad ratio ${num}/${den}`);
+    if (!(den > 0 && num >= 0 && num <= den)) assert(false, `bad ratio ${num}/${den}`);
     if (num === 0) return false;
     if (num === den) return true;
     return this.int(den) < num;
