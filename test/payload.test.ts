@@ -1,0 +1,107 @@
+/**
+ * Gossip application payloads (digests and probes) in their binary layout.
+ *
+ * Goal: every digest and probe roundtrips exactly (ids, arbitrary Unicode strings, negative and
+ * fractional numbers), the layout is the documented one, and bad bytes — random garbage,
+ * truncations, trailing bytes, invalid UTF-8 — decode to null instead of throwing.
+ * Method: fast-check arbitraries for both kinds and for garbage, plus hand-built vectors.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { bytesToHex } from '../src/protocol/leb128.js';
+import { decodePayload, digestChanged, encodePayload, type AppPayload, type Digest } from '../src/mesh/payload.js';
+
+const hexId = fc.uint8Array({ minLength: 32, maxLength: 32 }).map(bytesToHex);
+/** Ids as the mesh makes them, and any other string a caller might pass. */
+const text = fc.oneof(hexId, fc.string({ unit: 'binary', maxLength: 40 }), fc.string({ maxLength: 80 }));
+const num = fc.oneof(fc.integer({ min: -1e12, max: 1e12 }), fc.double({ noNaN: true }), fc.constant(Number.MAX_SAFE_INTEGER));
+
+const digestArb: fc.Arbitrary<Digest> = fc.record({
+  nodeId: text, name: text, meshId: text, nodeType: text,
+  peerCount: num, peerIds: fc.array(text, { maxLength: 30 }),
+  framesSent: num, framesReceived: num, wallTimeMs: num,
+  cpuUsedPermille: num, ramUsedBytes: num, cpuBudgetPermille: num, ramBudgetBytes: num, seq: num,
+});
+const payloadArb: fc.Arbitrary<AppPayload> = fc.oneof(
+  digestArb.map((digest) => ({ kind: 'digest' as const, digest })),
+  fc.record({ probeId: text, origin: text }).map((probe) => ({ kind: 'probe' as const, probe })),
+);
+
+const sample: Digest = {
+  nodeId: 'ab'.repeat(32), name: 'gateway-0a1b2c3d', meshId: 'mesh-a', nodeType: 'gateway',
+  peerCount: 2, peerIds: ['01'.repeat(32), 'fe'.repeat(32)], framesSent: 10, framesReceived: 12,
+  wallTimeMs: -5_000, cpuUsedPermille: 34, ramUsedBytes: 50_331_648, cpuBudgetPermille: 1000,
+  ramBudgetBytes: 536_870_912, seq: 7,
+};
+
+describe('payload codec', () => {
+  it('roundtrips every digest and probe exactly', () => {
+    fc.assert(
+      fc.property(payloadArb, (payload) => {
+        expect(decodePayload(encodePayload(payload))).toEqual(payload);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('keeps the number bits exactly (negative zero included)', () => {
+    const digest = { ...sample, wallTimeMs: -0, ramUsedBytes: 0.1 + 0.2 };
+    const back = decodePayload(encodePayload({ kind: 'digest', digest }));
+    expect(back?.kind).toBe('digest');
+    if (back?.kind !== 'digest') return;
+    expect(Object.is(back.digest.wallTimeMs, -0)).toBe(true);
+    expect(back.digest.ramUsedBytes).toBe(0.1 + 0.2);
+  });
+
+  it('writes the documented layout: kind byte, ids as 32 raw bytes, strings with a length + 1 header', () => {
+    const bytes = encodePayload({ kind: 'probe', probe: { probeId: 'probe-1', origin: 'cd'.repeat(32) } });
+    const expected = [0x50, 8, ...new TextEncoder().encode('probe-1'), 0, ...new Array(32).fill(0xcd)];
+    expect([...bytes]).toEqual(expected);
+    const digest = encodePayload({ kind: 'digest', digest: sample });
+    expect(digest[0]).toBe(0x44);
+    // kind + 3 ids (33 each incl. header) + 3 short strings + 9 float64 + count + 2 ids
+    expect(digest.length).toBe(1 + 33 + (1 + 16) + (1 + 6) + (1 + 7) + 9 * 8 + 1 + 2 * 33);
+  });
+
+  it('decodes garbage to null or a payload, never throwing', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.constantFrom(0x44, 0x50, 0x00, 0x7b), (body, kind) => {
+        const bytes = new Uint8Array(body.length + 1);
+        bytes[0] = kind;
+        bytes.set(body, 1);
+        const decoded = decodePayload(bytes);
+        if (decoded !== null) expect(decodePayload(encodePayload(decoded))).toEqual(decoded);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('rejects every truncation and any trailing byte of a valid payload', () => {
+    fc.assert(
+      fc.property(payloadArb, fc.integer({ min: 0, max: 255 }), (payload, extra) => {
+        const bytes = encodePayload(payload);
+        for (let n = 0; n < bytes.length; n++) expect(decodePayload(bytes.subarray(0, n))).toBeNull();
+        const longer = new Uint8Array(bytes.length + 1);
+        longer.set(bytes);
+        longer[bytes.length] = extra;
+        expect(decodePayload(longer)).toBeNull();
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('rejects invalid UTF-8, unknown kinds, old JSON payloads and huge peer counts', () => {
+    expect(decodePayload(Uint8Array.from([0x50, 3, 0xc3, 0x28, 1]))).toBeNull();
+    expect(decodePayload(Uint8Array.from([0x51, 1, 1]))).toBeNull();
+    expect(decodePayload(new TextEncoder().encode('D{"nodeId":"x","wallTimeMs":1,"peerIds":[]}'))).toBeNull();
+    const bytes = encodePayload({ kind: 'digest', digest: { ...sample, peerIds: [] } });
+    const huge = Uint8Array.from([...bytes.subarray(0, bytes.length - 1), 0xff, 0xff, 0xff, 0xff, 0x0f]);
+    expect(decodePayload(huge)).toBeNull();
+  });
+
+  it('digestChanged ignores the clock and the sequence number only', () => {
+    expect(digestChanged(null, sample)).toBe(true);
+    expect(digestChanged(sample, { ...sample, wallTimeMs: 1, seq: 8 })).toBe(false);
+    expect(digestChanged(sample, { ...sample, peerIds: [sample.peerIds[0]] })).toBe(true);
+  });
+});
