@@ -9,7 +9,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { bytesToHex } from '../src/protocol/leb128.js';
-import { decodePayload, digestChanged, encodePayload, type AppPayload, type Digest } from '../src/mesh/payload.js';
+import { decodePayload, decodePayloadOf, digestChanged, encodePayload, type AppPayload, type Digest } from '../src/mesh/payload.js';
+import { messageIdOf } from '../src/protocol/message-id.js';
 
 const hexId = fc.uint8Array({ minLength: 32, maxLength: 32 }).map(bytesToHex);
 /** Ids as the mesh makes them, and any other string a caller might pass. */
@@ -103,5 +104,17 @@ describe('payload codec', () => {
     expect(digestChanged(null, sample)).toBe(true);
     expect(digestChanged(sample, { ...sample, wallTimeMs: 1, seq: 8 })).toBe(false);
     expect(digestChanged(sample, { ...sample, peerIds: [sample.peerIds[0]] })).toBe(true);
+  });
+});
+
+describe('decodePayloadOf', () => {
+  it('answers like decodePayload and shares one decoded object per message id', () => {
+    const bytes = encodePayload({ kind: 'digest', digest: { ...sample, seq: 99 } });
+    const id = messageIdOf(bytes);
+    const first = decodePayloadOf(id, bytes);
+    expect(first).toEqual(decodePayload(bytes));
+    expect(decodePayloadOf(id, bytes.slice())).toBe(first);
+    const garbage = Uint8Array.from([0x44, 1, 2]);
+    expect(decodePayloadOf(messageIdOf(garbage), garbage)).toBeNull();
   });
 });

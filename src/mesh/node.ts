@@ -20,7 +20,7 @@ import { assert } from '../sim/assert.js';
 import { DigestTable } from './digests.js';
 import { readIdentity, writeIdentity } from './identity.js';
 import type { MeshNodeConfig } from './config.js';
-import { decodePayload, digestChanged, encodePayload, type Digest } from './payload.js';
+import { decodePayloadOf, digestChanged, encodePayload, type Digest } from './payload.js';
 import { PeerTable, type PeerInfo } from './peers.js';
 import { SeedDialer } from './seed-dialer.js';
 import { topicIdOf } from './topic-id.js';
@@ -206,7 +206,7 @@ export class MeshNode implements NodeApp {
     if (rt.delivered.has(id)) this.duplicateDeliveries++;
     rt.delivered.set(id, nowMs);
     const tel = this.ctx.telemetry;
-    const payload = decodePayload(content);
+    const payload = decodePayloadOf(id, content); // id: Plumtree checked it is the content's SHA-256
     if (tel.traceEnabled) {
       const origin = payload === null ? '' : payload.kind === 'digest' ? payload.digest.nodeId : payload.probe.origin;
       tel.emit(this.name, 'mesh.gossip.received', { topic: rt.meshId, from, origin, kind: payload?.kind ?? 'foreign' }, { level: 'trace' });

@@ -245,6 +245,29 @@ export function decodePayload(bytes: Uint8Array): AppPayload | null {
   return c.failed || c.offset !== bytes.length ? null : payload;
 }
 
+/**
+ * Decoded payloads by message id, oldest first. Every node of a simulation delivers the same
+ * message, so one decode can serve them all; a message crosses the mesh within a few hundred
+ * ms, so a few hundred entries cover the messages in flight.
+ */
+const decodedById = new Map<string, AppPayload | null>();
+const DECODED_BY_ID_MAX = 512;
+
+/**
+ * `decodePayload(bytes)` for Gossip content whose message id `id` the caller has verified to be
+ * the SHA-256 of `bytes` (Plumtree delivers only such content). Equal ids mean equal bytes, so
+ * the result is remembered by id and shared: callers must treat it as immutable (it is typed
+ * readonly). A memo of a pure function: the answer is always that of `decodePayload(bytes)`.
+ */
+export function decodePayloadOf(id: string, bytes: Uint8Array): AppPayload | null {
+  const known = decodedById.get(id);
+  if (known !== undefined) return known;
+  const payload = decodePayload(bytes);
+  if (decodedById.size >= DECODED_BY_ID_MAX) decodedById.delete(decodedById.keys().next().value as string);
+  decodedById.set(id, payload);
+  return payload;
+}
+
 /** True when two digests differ in anything but the clock and the sequence number. */
 export function digestChanged(a: Digest | null, b: Digest): boolean {
   if (a === null) return true;
