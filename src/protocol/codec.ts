@@ -7,8 +7,9 @@
  * returns error values; encoding asserts, because an invalid message from our own state
  * machines is a bug. This module must not know about streams, spans or protocol state.
  */
-import { ByteReader, ByteWriter, bytesToHex } from './leb128.js';
-import { type Frame, FRAME_LIMIT_BI, decodeFrame, encodeFrame, frameKindOf } from './framer.js';
+import { allocBytes } from './byte-slab.js';
+import { ByteReader, ByteWriter, type Label, bytesToHex, leb128U32Bytes, writeLeb128U32 } from './leb128.js';
+import { type Frame, FRAME_LIMIT_BI, decodeFrame, frameKindOf } from './framer.js';
 import { MESSAGE_TAG, type TopicEnvelope, type TopicMessage } from './messages.js';
 import { type DecodeError, type Result, assertWire, badPayload, describeDecodeError, err, ok } from './result.js';
 import { type TracedMessage, decodeTracedPayload } from './traced.js';
@@ -63,28 +64,60 @@ function writeMessage(writer: ByteWriter, message: TopicMessage): void {
   }
 }
 
+/** Payload bytes `writeMessage` writes for `message` (after the topic id). */
+function messageBytes(message: TopicMessage): number {
+  switch (message.type) {
+    case 'Join': case 'Prune': return 0;
+    case 'ForwardJoin': return 32 + leb128U32Bytes(message.ttl);
+    case 'Neighbor': case 'NeighborReply': case 'Disconnect': return 1;
+    case 'Shuffle': return 32 + leb128U32Bytes(message.ttl) + idListBytes(message.nodes);
+    case 'ShuffleReply': return idListBytes(message.nodes);
+    case 'Gossip': return 32 + leb128U32Bytes(message.round) + leb128U32Bytes(message.content.length) + message.content.length;
+    case 'IHave': {
+      let bytes = leb128U32Bytes(message.entries.length);
+      for (const entry of message.entries) bytes += 32 + leb128U32Bytes(entry.round);
+      return bytes;
+    }
+    case 'Graft': return 1 + (message.id === null ? 0 : 32) + leb128U32Bytes(message.round);
+  }
+}
+
+function idListBytes(ids: readonly string[]): number {
+  return leb128U32Bytes(ids.length) + 32 * ids.length;
+}
+
 /**
- * Scratch space for payloads: encoding is synchronous and the frame is copied out before
- * returning, so one writer serves every call (no buffer allocated per frame). It grows to
- * the largest payload seen, at most FRAME_LIMIT_CONTROL plus one item.
+ * Writes straight into each frame: the size is computed first, so the frame is allocated once
+ * (slab memory) and the payload is never copied from a scratch buffer.
  */
-const scratch = new ByteWriter(1024);
+const frameWriter = new ByteWriter(1);
 
 /** The whole frame for one envelope. Invalid ids are caught by `id32` as they are written. */
 export function encodeEnvelope(envelope: TopicEnvelope): Uint8Array {
-  scratch.reset();
-  scratch.id32(envelope.topic);
-  writeMessage(scratch, envelope.message);
-  const payload = scratch.finish();
-  if (payload.length > FRAME_LIMIT_CONTROL) {
-    assertWire(false, `${envelope.message.type} payload ${payload.length} > ${FRAME_LIMIT_CONTROL}`);
+  const message = envelope.message;
+  const payloadBytes = 32 + messageBytes(message);
+  if (payloadBytes > FRAME_LIMIT_CONTROL) {
+    if (message.type === 'Gossip' && message.content.length > GOSSIP_CONTENT_MAX_BYTES) {
+      assertWire(false, `Gossip content ${message.content.length} > ${GOSSIP_CONTENT_MAX_BYTES}`);
+    }
+    assertWire(false, `${message.type} payload ${payloadBytes} > ${FRAME_LIMIT_CONTROL}`);
   }
-  return encodeFrame(MESSAGE_TAG[envelope.message.type], payload, FRAME_LIMIT_BI);
+  // The frame header (SPEC §4) in place: the tag, then the payload length as LEB128.
+  const headerBytes = 1 + leb128U32Bytes(payloadBytes);
+  const frame = allocBytes(headerBytes + payloadBytes);
+  frame[0] = MESSAGE_TAG[message.type];
+  writeLeb128U32(frame, 1, payloadBytes);
+  frameWriter.writeInto(frame, headerBytes);
+  frameWriter.id32(envelope.topic);
+  writeMessage(frameWriter, message);
+  // Paired with messageBytes: a size disagreement is a codec bug.
+  if (frameWriter.offset !== frame.length) assertWire(false, `${message.type}: wrote ${frameWriter.offset} of ${frame.length} bytes`);
+  return frame;
 }
 
 /** A count that claims more items than the bytes left could hold is rejected up front. */
-function readCount(reader: ByteReader, minItemBytes: number, what: string): number {
-  const count = reader.u32(() => `${what} count`);
+function readCount(reader: ByteReader, minItemBytes: number, what: string, countLabel: string): number {
+  const count = reader.u32(countLabel);
   if (reader.failure === null && count * minItemBytes > reader.remaining) {
     reader.fail(`${what}: count ${count} exceeds remaining ${reader.remaining} bytes`);
     return 0;
@@ -93,11 +126,19 @@ function readCount(reader: ByteReader, minItemBytes: number, what: string): numb
 }
 
 function readIdList(reader: ByteReader, what: string): string[] {
-  const count = readCount(reader, 32, what);
+  const count = readCount(reader, 32, what, `${what} count`);
   const ids: string[] = [];
   for (let i = 0; i < count && reader.failure === null; i++) ids.push(reader.id32(() => `${what}[${i}]`));
   return ids;
 }
+
+/**
+ * IHave entry labels without a closure per entry (the most common frame): the labels read the
+ * index of the entry being decoded, and a label is only called while that entry is read.
+ */
+let entryIndex = 0;
+const ENTRY_ID_LABEL: Label = () => `entries[${entryIndex}].id`;
+const ENTRY_ROUND_LABEL: Label = () => `entries[${entryIndex}].round`;
 
 function readMessage(reader: ByteReader, type: TopicMessage['type']): TopicMessage {
   switch (type) {
@@ -119,10 +160,10 @@ function readMessage(reader: ByteReader, type: TopicMessage['type']): TopicMessa
       return { type, id, round, content: reader.failure === null ? reader.fixed(length, 'content') : new Uint8Array(0) };
     }
     case 'IHave': {
-      const count = readCount(reader, 33, 'entries');
+      const count = readCount(reader, 33, 'entries', 'entries count');
       const entries: { id: string; round: number }[] = [];
-      for (let i = 0; i < count && reader.failure === null; i++) {
-        entries.push({ id: reader.id32(() => `entries[${i}].id`), round: reader.u32(() => `entries[${i}].round`) });
+      for (entryIndex = 0; entryIndex < count && reader.failure === null; entryIndex++) {
+        entries.push({ id: reader.id32(ENTRY_ID_LABEL), round: reader.u32(ENTRY_ROUND_LABEL) });
       }
       return { type, entries };
     }

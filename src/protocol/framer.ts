@@ -58,36 +58,63 @@ export function encodeFrame(tag: number, payload: Uint8Array, limitBytes: number
   return out;
 }
 
-type Head =
-  | { readonly kind: 'frame'; readonly tag: number; readonly payloadStart: number; readonly length: number }
-  /** More bytes needed; `declared` is null while the length itself is incomplete. */
-  | { readonly kind: 'incomplete'; readonly declared: number | null; readonly payloadStart: number }
-  | { readonly kind: 'error'; readonly error: DecodeError };
+const HEAD_FRAME = 0;
+/** More bytes needed; `declared` is null while the length itself is incomplete. */
+const HEAD_INCOMPLETE = 1;
+const HEAD_ERROR = 2;
 
 /**
- * Parses the frame starting at `offset` within `bytes[0, end)`. Judges only bytes that are
- * present, so a verdict of `error` on a prefix holds for every extension of it (chunking cannot
- * change results). `end` lets the streaming decoder parse its buffer without making a view.
+ * `readHead`'s answer. One object serves every call (a frame header is parsed per frame
+ * received, and each answer is read before the next parse), so parsing allocates nothing.
  */
-function readHead(bytes: Uint8Array, offset: number, end: number, limit: number): Head {
-  if (offset >= end) return { kind: 'incomplete', declared: null, payloadStart: offset };
+const head = {
+  tag: 0,
+  payloadStart: 0,
+  length: 0,
+  declared: null as number | null,
+  error: null as DecodeError | null,
+};
+
+function headIncomplete(declared: number | null, payloadStart: number): number {
+  head.declared = declared;
+  head.payloadStart = payloadStart;
+  return HEAD_INCOMPLETE;
+}
+
+function headError(error: DecodeError): number {
+  head.error = error;
+  return HEAD_ERROR;
+}
+
+/**
+ * Parses the frame starting at `offset` within `bytes[0, end)` into `head`; returns HEAD_FRAME,
+ * HEAD_INCOMPLETE or HEAD_ERROR.
+ * Judges only bytes that are present, so a verdict of error on a prefix holds for every
+ * extension of it (chunking cannot change results). `end` lets the streaming decoder parse its
+ * buffer without making a view.
+ */
+function readHead(bytes: Uint8Array, offset: number, end: number, limit: number): number {
+  if (offset >= end) return headIncomplete(null, offset);
   const tag = bytes[offset];
-  if (!isKnownTag(tag)) return { kind: 'error', error: { kind: 'UnknownTag', tag } };
+  if (!isKnownTag(tag)) return headError({ kind: 'UnknownTag', tag });
   const length = scanLeb128U32(bytes, offset + 1, end);
-  if (length === SCAN_BAD) return { kind: 'error', error: { kind: 'BadLength' } };
-  if (length === SCAN_INCOMPLETE) return { kind: 'incomplete', declared: null, payloadStart: offset + 1 };
-  if (length > limit) return { kind: 'error', error: { kind: 'Oversize', declared: length, max: limit } };
+  if (length === SCAN_BAD) return headError({ kind: 'BadLength' });
+  if (length === SCAN_INCOMPLETE) return headIncomplete(null, offset + 1);
+  if (length > limit) return headError({ kind: 'Oversize', declared: length, max: limit });
   const payloadStart = offset + 1 + leb128U32Bytes(length);
-  if (end - payloadStart < length) return { kind: 'incomplete', declared: length, payloadStart };
-  return { kind: 'frame', tag, payloadStart, length };
+  if (end - payloadStart < length) return headIncomplete(length, payloadStart);
+  head.tag = tag;
+  head.payloadStart = payloadStart;
+  head.length = length;
+  return HEAD_FRAME;
 }
 
 function assertLimit(limit: number): void {
   assertWire(Number.isInteger(limit) && limit >= 0 && limit <= U32_MAX, `bad frame limit ${limit}`);
 }
 
-/** The error a stream that ends inside a frame deserves (shared by both readers). */
-function incompleteError(head: Head & { kind: 'incomplete' }, total: number): DecodeError {
+/** The error a stream that ends inside a frame deserves (shared by both readers; `head` is incomplete). */
+function incompleteError(total: number): DecodeError {
   if (head.declared === null) return { kind: 'BadLength' };
   return { kind: 'Truncated', declared: head.declared, available: total - head.payloadStart };
 }
@@ -96,9 +123,9 @@ function incompleteError(head: Head & { kind: 'incomplete' }, total: number): De
 export function decodeFrame(bytes: Uint8Array, limit: number): Result<Frame> {
   assertLimit(limit);
   if (bytes.length === 0) return err({ kind: 'Empty' });
-  const head = readHead(bytes, 0, bytes.length, limit);
-  if (head.kind === 'error') return err(head.error);
-  if (head.kind === 'incomplete') return err(incompleteError(head, bytes.length));
+  const kind = readHead(bytes, 0, bytes.length, limit);
+  if (kind === HEAD_ERROR) return err(head.error!);
+  if (kind === HEAD_INCOMPLETE) return err(incompleteError(bytes.length));
   const end = head.payloadStart + head.length;
   if (end < bytes.length) return err({ kind: 'TrailingBytes', extra: bytes.length - end });
   return ok({ tag: head.tag, payload: bytes.slice(head.payloadStart, end) });
@@ -133,10 +160,10 @@ export class FrameDecoder {
 
   next(): Result<Frame> | null {
     if (this.failed !== null) return this.failed;
-    const head = readHead(this.buffer, this.readPos, this.writePos, this.limit);
-    if (head.kind === 'incomplete') return null;
-    if (head.kind === 'error') {
-      this.failed = err(head.error);
+    const kind = readHead(this.buffer, this.readPos, this.writePos, this.limit);
+    if (kind === HEAD_INCOMPLETE) return null;
+    if (kind === HEAD_ERROR) {
+      this.failed = err(head.error!);
       return this.failed;
     }
     const end = head.payloadStart + head.length;
@@ -154,9 +181,9 @@ export class FrameDecoder {
   end(): DecodeError | null {
     if (this.failed !== null) return this.failed.ok ? null : this.failed.error;
     if (this.bufferedBytes === 0) return null;
-    const head = readHead(this.buffer, this.readPos, this.writePos, this.limit);
-    assertWire(head.kind === 'incomplete', 'FrameDecoder.end called before draining next()');
-    return incompleteError(head, this.writePos);
+    const kind = readHead(this.buffer, this.readPos, this.writePos, this.limit);
+    assertWire(kind === HEAD_INCOMPLETE, 'FrameDecoder.end called before draining next()');
+    return incompleteError(this.writePos);
   }
 
   /** Makes room for `extra` bytes: compacts consumed bytes away first, grows only if needed. */

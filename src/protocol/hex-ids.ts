@@ -7,7 +7,9 @@
  * each time, and every Map or Set lookup with a new string must hash it again. On a hit the
  * table returns the very same string as before (hash already cached by V8) after comparing the
  * 32 bytes. The answer is always the hex of the bytes, whatever the table holds; it only
- * saves work. Pure: no IO, no clocks, no randomness.
+ * saves work. Encoders get the reverse table: the bytes of a recently written id, so a hex
+ * string is parsed once, not once per frame (the topic id goes into every frame).
+ * Pure: no IO, no clocks, no randomness.
  */
 
 const ID_BYTES = 32;
@@ -44,4 +46,18 @@ export function rememberHexId(bytes: Uint8Array, offset: number, hex: string): v
   if (known.has(key)) known.delete(key);
   else if (known.size >= KNOWN_MAX) known.delete(known.keys().next().value as number);
   known.set(key, { bytes: bytes.slice(offset, offset + ID_BYTES), hex });
+}
+
+/** Bytes of recently written ids by their (validated) hex, oldest first. */
+const bytesByHex = new Map<string, Uint8Array>();
+
+/** The 32 bytes of `hex` if it was remembered by `rememberIdBytes` (the caller must not modify them). */
+export function idBytesOf(hex: string): Uint8Array | undefined {
+  return bytesByHex.get(hex);
+}
+
+/** Remember `bytes` (which the table takes over) as the parsed form of the valid id `hex`. */
+export function rememberIdBytes(hex: string, bytes: Uint8Array): void {
+  if (bytesByHex.size >= KNOWN_MAX) bytesByHex.delete(bytesByHex.keys().next().value as string);
+  bytesByHex.set(hex, bytes);
 }

@@ -8,7 +8,7 @@
  */
 import { Buffer } from 'node:buffer';
 import { copyBytes } from './byte-slab.js';
-import { knownHexId, rememberHexId } from './hex-ids.js';
+import { idBytesOf, knownHexId, rememberHexId, rememberIdBytes } from './hex-ids.js';
 import { assertWire } from './result.js';
 
 export const U32_MAX = 0xffff_ffff;
@@ -148,9 +148,28 @@ const WRITER_INITIAL_BYTES = 128;
 export class ByteWriter {
   private buffer: Uint8Array;
   private length = 0;
+  /** Writing into a caller's array of exactly the right size (see `writeInto`): never grows. */
+  private fixedTarget = false;
 
   constructor(sizeHintBytes: number = WRITER_INITIAL_BYTES) {
     this.buffer = new Uint8Array(Math.max(1, sizeHintBytes));
+  }
+
+  /**
+   * Write into `out` from `offset` on instead of the writer's own buffer, until `reset`. For
+   * encoders that know the encoded size up front (one copy less per frame); writing past the
+   * end of `out` is an encoder bug (asserted). The writer stays in this mode: keep one writer
+   * for it rather than mixing it with `reset`/`finish` use.
+   */
+  writeInto(out: Uint8Array, offset: number): void {
+    this.buffer = out;
+    this.length = offset;
+    this.fixedTarget = true;
+  }
+
+  /** Bytes written so far (in `writeInto` mode: the offset reached in the target). */
+  get offset(): number {
+    return this.length;
   }
 
   u8(value: number): void {
@@ -168,25 +187,38 @@ export class ByteWriter {
 
   u32(value: number): void {
     if (!(Number.isInteger(value) && value >= 0 && value <= U32_MAX)) assertWire(false, `u32 out of range: ${value}`);
-    this.reserve(LEB128_U32_BYTES_MAX);
+    if (this.fixedTarget) this.reserve(leb128U32Bytes(value));
+    else this.reserve(LEB128_U32_BYTES_MAX);
     this.length = writeLeb128U32(this.buffer, this.length, value);
   }
 
   u64(value: bigint): void { this.bytes(encodeLeb128U64(value)); }
 
-  /** A 32-byte id given as 64 lowercase hex characters (validated while it is converted). */
+  /**
+   * A 32-byte id given as 64 lowercase hex characters (validated while it is converted; the
+   * bytes of recently written ids are remembered, see hex-ids.ts).
+   */
   id32(hex: string): void {
     this.reserve(32);
+    const buffer = this.buffer;
+    const start = this.length;
+    const known = idBytesOf(hex);
+    if (known !== undefined) {
+      for (let i = 0; i < 32; i++) buffer[start + i] = known[i];
+      this.length = start + 32;
+      return;
+    }
     let valid = hex.length === 64;
     for (let i = 0; i < 32 && valid; i++) {
       const high = hexDigitValue(hex.charCodeAt(2 * i));
       const low = hexDigitValue(hex.charCodeAt(2 * i + 1));
       valid = high >= 0 && low >= 0;
-      this.buffer[this.length + i] = (high << 4) | low;
+      buffer[start + i] = (high << 4) | low;
     }
     // Bytes past `length` are scratch until committed here, so a bad id leaves no trace.
     if (!valid) assertWire(false, `not a 64-hex id: ${JSON.stringify(hex)}`);
-    this.length += 32;
+    rememberIdBytes(hex, buffer.slice(start, start + 32));
+    this.length = start + 32;
   }
 
   /** Forget what was written, keeping the buffer (for a writer reused as scratch space). */
@@ -204,6 +236,7 @@ export class ByteWriter {
 
   private reserve(extra: number): void {
     if (this.length + extra <= this.buffer.length) return;
+    if (this.fixedTarget) assertWire(false, `write past the end of a ${this.buffer.length}-byte target`);
     let size = this.buffer.length * 2;
     while (size < this.length + extra) size *= 2;
     const grown = new Uint8Array(size);
