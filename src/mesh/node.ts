@@ -16,11 +16,11 @@ import { activeView } from '../protocol/hyparview.js';
 import type { Connection } from '../sim/network/index.js';
 import type { NodeApp, NodeContext } from '../sim/node-host.js';
 import type { SpanContextRef } from '../sim/telemetry/index.js';
-import { assert } from '../sim/assert.js';
-import { DigestTable } from './digests.js';
-import { readIdentity, writeIdentity } from './identity.js';
 import type { MeshNodeConfig } from './config.js';
-import { decodePayloadOf, digestChanged, encodePayload, type Digest } from './payload.js';
+import { DigestGossip, type DigestSendState } from './digest-gossip.js';
+import type { DigestTable } from './digests.js';
+import { NodeDisk } from './node-disk.js';
+import { decodePayloadOf, encodePayload } from './payload.js';
 import { PeerTable, type PeerInfo } from './peers.js';
 import { SeedDialer } from './seed-dialer.js';
 import { topicIdOf } from './topic-id.js';
@@ -38,35 +38,26 @@ export interface MeshNodeSpec {
   readonly config: MeshNodeConfig;
 }
 
-interface TopicRuntime {
+interface TopicRuntime extends DigestSendState {
   readonly meshId: string;
   readonly state: TopicState;
-  lastDigest: Digest | null;
-  lastDigestSentMs: number;
   /** Application deliveries by message id → delivery time, for duplicate detection. */
   readonly delivered: Map<MessageId, number>;
 }
 
 const DELIVERED_RETENTION_MS = 120_000;
-/** One encoder for every persist tick (a TextEncoder per call was a needless allocation). */
-const utf8 = new TextEncoder();
 const PROBES_REMEMBERED = 10_000;
 
 export class MeshNode implements NodeApp {
   readonly topics = new Map<TopicId, TopicRuntime>();
-  readonly digests: DigestTable;
   readonly peers: PeerTable;
+  private readonly gossip: DigestGossip;
+  private readonly disk: NodeDisk;
   /** Probe ids delivered here (bounded, oldest forgotten first). */
   readonly probesDelivered = new Set<string>();
   duplicateDeliveries = 0;
   foreignPayloads = 0;
   private readonly seedDialers: SeedDialer[] = [];
-  private digestSeq = 0;
-  private diskFailing = false;
-  /** Whether the identity file is known to be on disk; a failed first write is retried by the persist tick. */
-  private identitySaved = false;
-  /** Where this incarnation's identity came from: read back from the data dir, or new (first boot or never saved). */
-  identitySource: 'data-dir' | 'new' = 'new';
   private stopped = false;
   private readonly name: string;
   private readonly startedAtMs: number;
@@ -78,14 +69,15 @@ export class MeshNode implements NodeApp {
     const { identity, telemetry } = ctx;
     this.name = identity.name;
     this.startedAtMs = ctx.nowMs();
-    this.digests = new DigestTable(identity.nodeId, spec.config.digestTableMax);
     this.peers = new PeerTable(ctx, spec.config, { type: 'Hello', meshId: identity.meshId, nodeType: identity.role }, {
       onControlFrame: (peer, frame) => this.onControlFrame(peer, frame),
       onHello: (peer, info, parent) => this.onHello(peer, info, parent),
       onPeerLost: (peer, reason) => this.onPeerLost(peer, reason),
     });
+    this.gossip = new DigestGossip(ctx, spec.config, this.peers);
+    this.disk = new NodeDisk(ctx, spec.config.variant);
     telemetry.registerResource({ nodeName: identity.name, nodeId: identity.nodeId, nodeType: identity.role, meshId: identity.meshId });
-    this.loadIdentity();
+    this.disk.loadIdentity();
     for (const meshId of spec.meshIds) {
       const topic = topicIdOf(meshId);
       this.topics.set(topic, {
@@ -102,9 +94,9 @@ export class MeshNode implements NodeApp {
       nodeType: identity.role,
       meshId: identity.meshId,
       incarnation: ctx.incarnation,
-      identity: this.identitySource,
+      identity: this.disk.identitySource,
     });
-    this.recordOwnDigest();
+    this.gossip.recordOwn();
     this.every(spec.config.digestIntervalMs, () => this.digestTick());
     this.every(spec.config.prunerIntervalMs, () => this.prunerTick());
     this.every(spec.config.heartbeatIntervalMs, () => this.heartbeatTick());
@@ -135,6 +127,16 @@ export class MeshNode implements NodeApp {
   }
 
   // ---- public read model (for the harness's checker and workloads) ----
+  /** The digests this node holds (its own included). */
+  get digests(): DigestTable {
+    return this.gossip.table;
+  }
+
+  /** Where this incarnation's identity came from. */
+  get identitySource(): 'data-dir' | 'new' {
+    return this.disk.identitySource;
+  }
+
   activeView(meshId: string): readonly NodeId[] {
     const rt = this.topics.get(topicIdOf(meshId));
     return rt === undefined ? [] : activeView(rt.state.hyparview);
@@ -216,10 +218,7 @@ export class MeshNode implements NodeApp {
       return;
     }
     if (payload.kind === 'digest') {
-      if (payload.digest.nodeId === this.ctx.identity.nodeId) return;
-      if (this.digests.record(payload.digest, nowMs)) {
-        tel.emit(this.name, 'mesh.digest.learned', { topic: rt.meshId, nodeId: payload.digest.nodeId, nodeName: payload.digest.name });
-      }
+      this.gossip.heard(rt.meshId, payload.digest);
       return;
     }
     if (this.probesDelivered.size >= PROBES_REMEMBERED) {
@@ -284,40 +283,12 @@ export class MeshNode implements NodeApp {
     this.ctx.setTimer(intervalMs, tick);
   }
 
-  private buildDigest(): Digest {
-    const peerIds = this.peers.connectedPeers();
-    const connections = this.peers.connectionCount();
-    return {
-      nodeId: this.ctx.identity.nodeId,
-      name: this.name,
-      meshId: this.ctx.identity.meshId,
-      nodeType: this.ctx.identity.role,
-      peerCount: peerIds.length,
-      peerIds,
-      framesSent: this.peers.framesSent,
-      framesReceived: this.peers.framesReceived,
-      wallTimeMs: this.ctx.clock.wallMs(),
-      cpuUsedPermille: Math.min(1000, 20 + 7 * connections),
-      ramUsedBytes: 48 * 1024 * 1024 + 1024 * this.digests.size,
-      cpuBudgetPermille: 1000,
-      ramBudgetBytes: 512 * 1024 * 1024,
-      seq: this.digestSeq++,
-    };
-  }
-
-  private recordOwnDigest(): Digest {
-    const digest = this.buildDigest();
-    this.digests.record(digest, this.ctx.nowMs());
-    return digest;
-  }
-
   /** Every 2 s per topic: broadcast the digest if anything changed, and at least every 30 s. */
   private digestTick(): void {
-    const digest = this.recordOwnDigest();
+    const digest = this.gossip.recordOwn();
     const nowMs = this.ctx.nowMs();
     for (const [topic, rt] of this.topics) {
-      const forced = nowMs - rt.lastDigestSentMs >= this.spec.config.digestForcedIntervalMs;
-      if (!forced && !digestChanged(rt.lastDigest, digest)) continue;
+      if (!this.gossip.due(rt, digest, nowMs)) continue;
       if (activeView(rt.state.hyparview).length === 0) continue;
       rt.lastDigest = digest;
       rt.lastDigestSentMs = nowMs;
@@ -333,11 +304,7 @@ export class MeshNode implements NodeApp {
         rt.delivered.delete(id);
       }
     }
-    if (this.spec.config.variant.disablePruner) return;
-    const ttl = this.spec.config.stalenessTtlMs;
-    const removed = this.digests.prune({ nowMs, wallMs: this.ctx.clock.wallMs() }, ttl, this.spec.config.variant.stalenessBySenderWallClock === true);
-    if (removed.length === 0) return;
-    this.ctx.telemetry.emit(this.name, 'mesh.staleness.pruned', { removed: removed.length, stalenessMs: ttl, nodeIds: removed.join(',') });
+    this.gossip.prune();
   }
 
   private heartbeatTick(): void {
@@ -354,23 +321,8 @@ export class MeshNode implements NodeApp {
     }
   }
 
-  /**
-   * Persist the known-peers cache (an atomic replace, so a full disk fails it) and, until it
-   * has been saved, the identity file; a failed write is a span, never a crash.
-   */
   private persistTick(): void {
-    if (this.diskFailing && this.spec.config.variant.disableDiskRetry) return;
-    const path = 'peers.json';
-    if (!this.identitySaved) this.identitySaved = writeIdentity(this.ctx.dataDir, this.ctx.identity).ok;
-    const body = utf8.encode(JSON.stringify(this.digests.nodeIds()));
-    const result = this.ctx.dataDir.writeAtomic(path, body);
-    if (!result.ok) {
-      this.ctx.telemetry.emit(this.name, 'mesh.disk.write_failed', { path, freeBytes: result.freeBytes });
-      this.diskFailing = true;
-    } else if (this.diskFailing) {
-      this.diskFailing = false;
-      this.ctx.telemetry.emit(this.name, 'mesh.disk.write_recovered', { path });
-    }
+    this.disk.persist(this.digests.nodeIds());
   }
 
   /**
@@ -387,24 +339,5 @@ export class MeshNode implements NodeApp {
       const seedUnheard = upLongEnough && !this.digests.has(seed.nodeId);
       if (isolated || seedUnheard) dialer.start();
     }
-  }
-
-  /**
-   * Read the identity back from the data dir (a restart); on first boot, or when an earlier
-   * write never made it to disk (disk full), write it now — a failure is a span and the
-   * persist tick retries it.
-   */
-  private loadIdentity(): void {
-    const own = this.ctx.identity;
-    const stored = readIdentity(this.ctx.dataDir);
-    if (stored !== null) {
-      assert(stored.nodeId === own.nodeId && stored.name === own.name, `${own.name}: data dir holds the identity of ${stored.name}`);
-      this.identitySource = 'data-dir';
-      this.identitySaved = true;
-      return;
-    }
-    const result = writeIdentity(this.ctx.dataDir, own);
-    this.identitySaved = result.ok;
-    if (!result.ok) this.ctx.telemetry.emit(this.name, 'mesh.disk.write_failed', { path: result.path, freeBytes: result.freeBytes });
   }
 }
