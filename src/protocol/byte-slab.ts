@@ -15,6 +15,9 @@ const SLAB_BYTES = 32 * 1024;
 /** Larger arrays get a backing store of their own (a slab would be wasted on them). */
 const SLAB_ITEM_BYTES_MAX = 4 * 1024;
 
+/** Copies up to this long are done byte by byte (cheaper than making a view to `set` from). */
+const SHORT_COPY_BYTES_MAX = 128;
+
 let slab = new ArrayBuffer(SLAB_BYTES);
 let slabUsedBytes = 0;
 
@@ -32,7 +35,10 @@ export function allocBytes(length: number): Uint8Array {
 
 /** A copy of `source[start, end)` in slab memory (what `source.slice(start, end)` returns). */
 export function copyBytes(source: Uint8Array, start: number, end: number): Uint8Array {
-  const out = allocBytes(end - start);
-  out.set(source.subarray(start, end));
+  const length = end - start;
+  const out = allocBytes(length);
+  // Short copies (most control frames) in a loop: `set` needs a subarray view, an object per copy.
+  if (length <= SHORT_COPY_BYTES_MAX) for (let i = 0; i < length; i++) out[i] = source[start + i];
+  else out.set(source.subarray(start, end));
   return out;
 }

@@ -240,11 +240,13 @@ function eagerPush(s: PlumtreeState, gossip: Gossip, except: NodeId | null, out:
 /** Queues an IHave entry for every lazy peer; the batch leaves when DispatchLazyPush fires. */
 function lazyPush(s: PlumtreeState, id: MessageId, round: number, except: NodeId | null, out: PlumtreeEffect[]): void {
   let queued = false;
+  // One entry object for every peer's batch: batches are only read once queued.
+  const entry = { id, round };
   for (const peer of s.lazyPushPeers) {
     if (peer === except) continue;
     let entries = s.lazyQueue.get(peer);
     if (entries === undefined) s.lazyQueue.set(peer, (entries = []));
-    entries.push({ id, round });
+    entries.push(entry);
     check(entries.length <= PLUMTREE_LIMITS.lazyQueueEntriesPerPeerMax, 'lazy push queue over capacity');
     queued = true;
   }

@@ -5,11 +5,11 @@
  * routed to the machine that owns their type, and timers are tagged with their machine. Like
  * its parts it owns no clock, no IO and no randomness: the caller passes `nowMs` and an `Rng`.
  */
-import { activeView, createHyParView, handleHyParView } from './hyparview.js';
+import { createHyParView, handleHyParView } from './hyparview.js';
 import type { HyParViewConfig, HyParViewEffect, HyParViewTimer } from './hyparview-types.js';
-import type { HyParViewMessage, MessageId, NodeId, PlumtreeMessage, TopicId, TopicMessage } from './messages.js';
+import type { HyParViewMessage, MessageId, NodeId, TopicId, TopicMessage } from './messages.js';
 import { createPlumtree, handlePlumtree } from './plumtree.js';
-import type { PlumtreeConfig, PlumtreeEffect, PlumtreeTimer } from './plumtree-types.js';
+import type { PlumtreeConfig, PlumtreeEffect, PlumtreeEvent, PlumtreeTimer } from './plumtree-types.js';
 import type { Rng } from './rng.js';
 
 export type HyParViewState = ReturnType<typeof createHyParView>;
@@ -94,14 +94,15 @@ export function handleTopic(state: TopicState, event: TopicEvent, nowMs: number,
       if (isHyParViewMessage(event.message)) {
         runHyParView(state, { kind: 'message', from: event.from, message: event.message }, nowMs, rng, out);
       } else {
-        const message = event.message as PlumtreeMessage;
         // Plumtree traffic only flows between active neighbours. A sender that still counts us
         // as its neighbour while we do not (its side missed our loss of it) is told so, which
         // restores symmetric active views instead of leaving a one-sided link forever.
-        if (state.repairOneSidedLinks && !activeView(state.hyparview).includes(event.from)) {
+        // (The view is read in place: `activeView` copies it, and this runs per message.)
+        if (state.repairOneSidedLinks && !state.hyparview.active.includes(event.from)) {
           out.push({ kind: 'send', to: event.from, message: { type: 'Disconnect', alive: true } });
         }
-        runPlumtree(state, { kind: 'message', from: event.from, message }, nowMs, rng, out);
+        // The event already has the shape of a Plumtree message event (checked above).
+        runPlumtree(state, event as Extract<PlumtreeEvent, { kind: 'message' }>, nowMs, rng, out);
       }
       break;
     case 'timer':
