@@ -5,6 +5,7 @@
  * not decide delivery (the wire does).
  */
 import type { Connection } from './connection.js';
+import type { Stream } from './stream.js';
 import type { DialResult, EndpointOwner, NodeKey } from './types.js';
 import type { Wire } from './wire.js';
 
@@ -60,5 +61,16 @@ export class Endpoint {
   /** @internal Run an app callback through the owner, unless this endpoint is closed. */
   notify(fn: () => void): void {
     if (!this.closedValue) this.owner.deliver(fn);
+  }
+
+  /**
+   * @internal `notify(() => s.onData(bytes))` without the closure when the owner would run it
+   * at once anyway (see `EndpointOwner.deliver`): this runs once per data chunk received.
+   */
+  notifyData(s: Stream, bytes: Uint8Array): void {
+    if (this.closedValue) return;
+    const owner = this.owner;
+    if (owner.isUp() && owner.isResponsive()) s.onData(bytes);
+    else owner.deliver(() => s.onData(bytes));
   }
 }

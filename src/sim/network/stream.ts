@@ -127,7 +127,7 @@ export class Stream {
     if (this.recvDone) assert(false, `stream ${this.id} data after FIN`);
     this.recvSeq++;
     const bytes = p.bytes;
-    if (bytes !== null && bytes.length > 0) this.conn.notify(() => this.onData(bytes));
+    if (bytes !== null && bytes.length > 0) this.conn.endpoint.notifyData(this, bytes);
     if (p.fin) {
       this.recvDone = true;
       this.reorder = null;

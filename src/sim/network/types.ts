@@ -71,7 +71,11 @@ export interface EndpointOwner {
   isUp(): boolean;
   /** False while wedged: no keep-alives are sent; inbound work is still handed to deliver(). */
   isResponsive(): boolean;
-  /** Run an inbound callback now, or queue it (wedged). */
+  /**
+   * Run an inbound callback now, or queue it (wedged). It must run `fn` at once exactly when
+   * `isUp()` and `isResponsive()` both hold: the network then calls per-chunk callbacks directly
+   * instead of making a closure per chunk.
+   */
   deliver(fn: () => void): void;
 }
 
