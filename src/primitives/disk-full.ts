@@ -16,7 +16,7 @@
 import type { SpanRecord } from '../sim/telemetry/index.js';
 import { DirectedProbe } from './directed-probe.js';
 import { emitted, failedAssertion, meshesOf, nameOf, passed } from './evidence.js';
-import { pickNodes } from './targets.js';
+import { pickNodes, numberParam } from './targets.js';
 import { T } from './timing.js';
 import type { ChaosWorld, Detector, Fault, Primitive } from './types.js';
 
@@ -46,8 +46,7 @@ export const diskFull: Primitive = {
 };
 
 function durationOf(fault: Fault): number {
-  const v = fault.params.durationMs;
-  return typeof v === 'number' ? v : DISK_FULL_DURATION_MS_DEFAULT;
+  return numberParam(fault, 'durationMs', DISK_FULL_DURATION_MS_DEFAULT);
 }
 
 function diskFullDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number): Detector {

@@ -22,7 +22,7 @@ import type { ProbeRecord } from '../scenario/checker.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
 import { failedAssertion, meshesOf, nameOf, passed, probeDeliveries, prunedIncludes, spansOf } from './evidence.js';
 import { deliveredAt } from './partition-pair.js';
-import { intParam, pickNodes } from './targets.js';
+import { intParam, pickNodes, numberParam } from './targets.js';
 import { T } from './timing.js';
 import type { ChaosWorld, Detection, Fault, Primitive } from './types.js';
 
@@ -126,6 +126,5 @@ function probeToVictim(world: ChaosWorld, topic: string, victim: string): ProbeR
 }
 
 function durationOf(fault: Fault): number {
-  const d = fault.params.durationMs;
-  return typeof d === 'number' ? d : FIREWALL_DURATION_MS_MIN;
+  return numberParam(fault, 'durationMs', FIREWALL_DURATION_MS_MIN);
 }

@@ -15,7 +15,7 @@
  * The flap schedule runs on the cluster's scheduler; it must not read any other clock.
  */
 import { failedAssertion, nameOf, passed, ProbeRound } from './evidence.js';
-import { intParam } from './targets.js';
+import { intParam, numberParam } from './targets.js';
 import { pickNeighborPair } from './partition-pair.js';
 import { T } from './timing.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
@@ -127,11 +127,11 @@ function dialSpans(world: ChaosWorld, end: string, other: string, sinceMs: numbe
 }
 
 function flapParams(fault: Fault): { flaps: number; downMs: number; upMs: number } {
-  const num = (key: string, dflt: number): number => {
-    const v = fault.params[key];
-    return typeof v === 'number' ? v : dflt;
+  return {
+    flaps: numberParam(fault, 'flaps', FLAPS_MIN),
+    downMs: numberParam(fault, 'downMs', FLAP_DOWN_MS_MIN),
+    upMs: numberParam(fault, 'upMs', FLAP_UP_MS_MIN),
   };
-  return { flaps: num('flaps', FLAPS_MIN), downMs: num('downMs', FLAP_DOWN_MS_MIN), upMs: num('upMs', FLAP_UP_MS_MIN) };
 }
 
 /** The flapping window: every down and up phase. */

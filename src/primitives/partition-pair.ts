@@ -16,7 +16,7 @@
  * Must not judge from the network's own state: only node spans decide.
  */
 import { failedAssertion, meshesOf, nameOf, passed, ProbeRound } from './evidence.js';
-import { candidates, intParam } from './targets.js';
+import { candidates, intParam, numberParam } from './targets.js';
 import { T } from './timing.js';
 import type { ProbeRecord } from '../scenario/checker.js';
 import type { SimRng } from '../sim/rng.js';
@@ -88,8 +88,7 @@ export const partitionPair: Primitive = {
 };
 
 function durationOf(fault: Fault): number {
-  const d = fault.params.durationMs;
-  return typeof d === 'number' ? d : PARTITION_PAIR_DURATION_MS_MIN;
+  return numberParam(fault, 'durationMs', PARTITION_PAIR_DURATION_MS_MIN);
 }
 
 /** Up and processing (the pair itself counts as faulted while partitioned, so no healthyNodes here). */

@@ -23,7 +23,7 @@ import type { ProbeRecord } from '../scenario/checker.js';
 import { BRIDGE_ROLE } from '../scenario/topology.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
 import { emitted, failedAssertion, meshesOf, nameOf, passed, peersConnectedTo, ProbeRound, probeDeliveries, prunedBy } from './evidence.js';
-import { candidates, intParam } from './targets.js';
+import { candidates, intParam, numberParam } from './targets.js';
 import { T } from './timing.js';
 import type { ChaosWorld, Detection, Fault, Primitive } from './types.js';
 
@@ -201,6 +201,5 @@ function isOwnNode(world: ChaosWorld, id: string, meshId: string): boolean {
 }
 
 function durationOf(fault: Fault): number {
-  const d = fault.params.durationMs;
-  return typeof d === 'number' ? d : SUBSET_DURATION_MS_MIN;
+  return numberParam(fault, 'durationMs', SUBSET_DURATION_MS_MIN);
 }

@@ -18,7 +18,7 @@
 import type { SpanRecord } from '../sim/telemetry/index.js';
 import { DirectedProbe } from './directed-probe.js';
 import { emitted, failedAssertion, healthyNodes, meshesOf, nameOf, neighborsOf, passed, peersConnectedTo, prunedIncludes, spansOf } from './evidence.js';
-import { intParam, pickKillable } from './targets.js';
+import { intParam, pickKillable, numberParam } from './targets.js';
 import { DETECTOR_POLL_MS, T } from './timing.js';
 import type { ChaosWorld, Detector, Fault, Primitive } from './types.js';
 
@@ -50,8 +50,7 @@ export const restartNode: Primitive = {
 };
 
 function downtimeOf(fault: Fault): number {
-  const v = fault.params.downtimeMs;
-  return typeof v === 'number' ? v : RESTART_DOWNTIME_MS_MIN;
+  return numberParam(fault, 'downtimeMs', RESTART_DOWNTIME_MS_MIN);
 }
 
 function restartDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number): Detector {

@@ -18,7 +18,7 @@
 import type { SpanRecord } from '../sim/telemetry/index.js';
 import { DirectedProbe, victimFirst } from './directed-probe.js';
 import { emitted, failedAssertion, meshesOf, nameOf, passed, prunedBy } from './evidence.js';
-import { intParam, pickNodes } from './targets.js';
+import { intParam, pickNodes, numberParam } from './targets.js';
 import { T } from './timing.js';
 import type { ChaosWorld, Detector, Fault, Primitive } from './types.js';
 
@@ -49,8 +49,7 @@ export const wedgeNode: Primitive = {
 };
 
 function durationOf(fault: Fault): number {
-  const v = fault.params.durationMs;
-  return typeof v === 'number' ? v : WEDGE_DURATION_MS_MIN;
+  return numberParam(fault, 'durationMs', WEDGE_DURATION_MS_MIN);
 }
 
 function wedgeDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number): Detector {
