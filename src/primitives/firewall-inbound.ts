@@ -13,14 +13,16 @@
  * Peers' failed dials to it (mesh.peer.dial_failed{peerId: victim}) are attached as evidence
  * when they happened, but not required: whether anyone dials it depends on who it lost.
  * A prune of its digest by a running node while the firewall is up (its digests stopped
- * reaching the mesh), or no probe evidence by the revert, is a failed_assertion.
+ * reaching the mesh), or no probe evidence by the revert, is a failed_assertion — unless the
+ * pruner was itself disturbed in the staleness window (another chaos event, an idle-timeout);
+ * receivers under another fault are not expected to hear its probes.
  * Deadline: durationMs + slack 5 s (evidence must come before the revert; durationMs defaults
  * to 45–55 s = idle 30 s + slack 5 s + room for probe rounds of 5 s).
  * Revert (after durationMs): firewall off — idempotent.
  */
 import type { ProbeRecord } from '../scenario/checker.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
-import { failedAssertion, meshesOf, nameOf, passed, probeDeliveries, prunedIncludes, spansOf } from './evidence.js';
+import { disturbed, failedAssertion, meshesOf, nameOf, passed, probeDeliveries, prunedIncludes, spansOf } from './evidence.js';
 import { deliveredAt } from './partition-pair.js';
 import { intParam, pickNodes, numberParam } from './targets.js';
 import { T } from './timing.js';
@@ -29,6 +31,8 @@ import type { ChaosWorld, Detection, Fault, Primitive } from './types.js';
 export const FIREWALL_DURATION_MS_MIN = 45_000;
 export const FIREWALL_DURATION_MS_MAX = 55_000;
 const PROBE_RESEND_MS = 5_000;
+/** A prune is only blamed on the firewall if the pruner was undisturbed this long before it. */
+const STALENESS_WINDOW_MS = T.digestIntervalMs + T.stalenessTtlMs + T.prunerIntervalMs;
 export const FIREWALL_DEADLINE_FORMULA = 'durationMs + slack 5 s (evidence from apply + min(idle 30 s + slack 5 s, durationMs − 2·probe round 5 s) until the revert)';
 
 export const firewallInbound: Primitive = {
@@ -58,7 +62,7 @@ export const firewallInbound: Primitive = {
         const until = Math.min(nowMs, revertAtMs - 1);
         const prune = world.cluster.telemetry.query
           .find({ name: 'mesh.staleness.pruned', sinceMs: appliedAtMs, untilMs: until })
-          .find((s) => prunedIncludes(s, victim));
+          .find((s) => prunedIncludes(s, victim) && !disturbed(world, world.cluster.plans.find((p) => p.name === s.node)!.nodeId, s.endMs - STALENESS_WINDOW_MS, s.endMs));
         if (prune !== undefined) return failedAssertion(waitedMs, `${prune.node} pruned the digest of firewalled ${nameOf(world, victim)}: it fell out of the mesh`, [prune]);
         if (world.cluster.host(victim).status !== 'running') return failedAssertion(waitedMs, `${nameOf(world, victim)} stopped while firewalled`);
         if (nowMs < probeFromMs) return null;
@@ -92,7 +96,10 @@ export const firewallInbound: Primitive = {
 /** A probe from the victim counts when every running subscriber had it before the revert. */
 function fromVictimDone(world: ChaosWorld, probe: ProbeRecord, revertAtMs: number): SpanRecord[] | null {
   const r = probeDeliveries(world, probe, [probe.origin]);
-  const running = world.cluster.subscribers(probe.meshId).filter((p) => p.nodeId !== probe.origin && world.cluster.host(p.nodeId).status === 'running');
+  // Receivers under another fault (cut off, shifted, killed) cannot be expected to hear it.
+  const running = world.cluster
+    .subscribers(probe.meshId)
+    .filter((p) => p.nodeId !== probe.origin && world.cluster.host(p.nodeId).status === 'running' && !world.isFaulted(p.nodeId));
   const early = r.delivered.filter((s) => s.endMs < revertAtMs);
   const got = new Set(early.map((s) => s.node));
   return running.every((p) => got.has(p.name)) ? early : null;
@@ -121,7 +128,7 @@ function resend(sent: ProbeRecord[], nowMs: number, send: () => ProbeRecord | nu
 
 /** A probe on `topic` from the first running subscriber other than the victim. */
 function probeToVictim(world: ChaosWorld, topic: string, victim: string): ProbeRecord | null {
-  const origin = world.cluster.subscribers(topic).find((p) => p.nodeId !== victim && world.cluster.host(p.nodeId).status === 'running');
+  const origin = world.cluster.subscribers(topic).find((p) => p.nodeId !== victim && world.cluster.host(p.nodeId).status === 'running' && !world.isFaulted(p.nodeId));
   return origin === undefined ? null : world.probe(topic, origin.nodeId);
 }
 
