@@ -25,7 +25,7 @@ interface Queue {
   runAll(): void;
 }
 
-/** Minimal heap over parallel typed arrays, ordered by (time, seq); no budgets, no cancel. */
+/** The same 4-ary heap over parallel typed arrays, ordered by (time, seq), bare: no budgets, no cancel, no asserts. */
 class TypedHeap implements Queue {
   private times = new Float64Array(1024);
   private seqs = new Float64Array(1024);
@@ -43,7 +43,7 @@ class TypedHeap implements Queue {
     const seq = this.nextSeq++;
     let i = this.size++;
     while (i > 0) {
-      const p = (i - 1) >> 1;
+      const p = (i - 1) >> 2;
       const pt = this.times[p];
       if (pt < timeMs || (pt === timeMs && this.seqs[p] < seq)) break;
       this.times[i] = pt;
@@ -66,26 +66,28 @@ class TypedHeap implements Queue {
   }
 
   private pop(): void {
+    const times = this.times;
+    const seqs = this.seqs;
     const last = --this.size;
-    const t = this.times[last];
-    const s = this.seqs[last];
+    const t = times[last];
+    const s = seqs[last];
     const f = this.fns[last];
     this.fns[last] = undefined;
     let i = 0;
     for (;;) {
-      const l = 2 * i + 1;
-      if (l >= last) break;
-      const r = l + 1;
-      let c = l;
-      if (r < last && (this.times[r] < this.times[l] || (this.times[r] === this.times[l] && this.seqs[r] < this.seqs[l]))) c = r;
-      if (t < this.times[c] || (t === this.times[c] && s < this.seqs[c])) break;
-      this.times[i] = this.times[c];
-      this.seqs[i] = this.seqs[c];
+      const first = 4 * i + 1;
+      if (first >= last) break;
+      let c = first;
+      const end = first + 4 < last ? first + 4 : last;
+      for (let k = first + 1; k < end; k++) if (times[k] < times[c] || (times[k] === times[c] && seqs[k] < seqs[c])) c = k;
+      if (t < times[c] || (t === times[c] && s < seqs[c])) break;
+      times[i] = times[c];
+      seqs[i] = seqs[c];
       this.fns[i] = this.fns[c];
       i = c;
     }
-    this.times[i] = t;
-    this.seqs[i] = s;
+    times[i] = t;
+    seqs[i] = s;
     this.fns[i] = f;
   }
 

@@ -5,7 +5,7 @@
  * Virtual time is integer milliseconds, starts at 0 and never goes backwards (asserted).
  * The core is synchronous: no Promises, no real timers. Every run is bounded by a budget of
  * virtual time and events; running out returns a failure report instead of hanging.
- * The queue is a binary heap over parallel typed arrays (times, sequences) plus a callback
+ * The queue is a 4-ary heap over parallel typed arrays (times, sequences) plus a callback
  * array, which keeps the hot loop free of per-event allocation.
  */
 import { assert } from './assert.js';
@@ -61,20 +61,23 @@ export class Scheduler {
     if (!Number.isFinite(atMs)) assert(false, `event time must be finite: ${atMs}`);
     if (this.size === this.times.length) this.grow();
     const seq = this.nextSeq++;
+    const times = this.times;
+    const seqs = this.seqs;
+    const fns = this.fns;
     let i = this.size++;
     // Sift up: move the hole toward the root while the parent is later.
     while (i > 0) {
-      const parent = (i - 1) >> 1;
-      const pt = this.times[parent];
-      if (pt < atMs || (pt === atMs && this.seqs[parent] < seq)) break;
-      this.times[i] = pt;
-      this.seqs[i] = this.seqs[parent];
-      this.fns[i] = this.fns[parent];
+      const parent = (i - 1) >> 2;
+      const pt = times[parent];
+      if (pt < atMs || (pt === atMs && seqs[parent] < seq)) break;
+      times[i] = pt;
+      seqs[i] = seqs[parent];
+      fns[i] = fns[parent];
       i = parent;
     }
-    this.times[i] = atMs;
-    this.seqs[i] = seq;
-    this.fns[i] = fn;
+    times[i] = atMs;
+    seqs[i] = seq;
+    fns[i] = fn;
     return seq;
   }
 
@@ -150,34 +153,42 @@ export class Scheduler {
   }
 
   private popRoot(): void {
+    const times = this.times;
+    const seqs = this.seqs;
+    const fns = this.fns;
     const last = --this.size;
-    const t = this.times[last];
-    const s = this.seqs[last];
-    const f = this.fns[last];
-    this.fns[last] = undefined;
+    const t = times[last];
+    const s = seqs[last];
+    const f = fns[last];
+    fns[last] = undefined;
     if (last === 0) return;
-    // Sift down from the root with the former last element.
+    // Sift down from the root with the former last element; four children per node keep the
+    // heap shallow (fewer levels to walk on every pop, the dominant operation).
     let i = 0;
     for (;;) {
-      const left = 2 * i + 1;
-      if (left >= last) break;
-      const right = left + 1;
-      let child = left;
-      if (right < last) {
-        const lt = this.times[left];
-        const rt = this.times[right];
-        if (rt < lt || (rt === lt && this.seqs[right] < this.seqs[left])) child = right;
+      const first = 4 * i + 1;
+      if (first >= last) break;
+      let child = first;
+      let ct = times[first];
+      let cs = seqs[first];
+      const end = first + 4 < last ? first + 4 : last;
+      for (let c = first + 1; c < end; c++) {
+        const tc = times[c];
+        if (tc < ct || (tc === ct && seqs[c] < cs)) {
+          child = c;
+          ct = tc;
+          cs = seqs[c];
+        }
       }
-      const ct = this.times[child];
-      if (t < ct || (t === ct && s < this.seqs[child])) break;
-      this.times[i] = ct;
-      this.seqs[i] = this.seqs[child];
-      this.fns[i] = this.fns[child];
+      if (t < ct || (t === ct && s < cs)) break;
+      times[i] = ct;
+      seqs[i] = cs;
+      fns[i] = fns[child];
       i = child;
     }
-    this.times[i] = t;
-    this.seqs[i] = s;
-    this.fns[i] = f;
+    times[i] = t;
+    seqs[i] = s;
+    fns[i] = f;
   }
 
   private grow(): void {
