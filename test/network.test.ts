@@ -424,3 +424,29 @@ describe('network: determinism', () => {
     expect(run('s1')).not.toEqual(run('s2'));
   });
 });
+
+describe('overlapping partitions compose', () => {
+  it('a pair stays blocked until every partition of it is repaired; extra repairs are no-ops', () => {
+    const w = world();
+    w.net.partition(A, B);
+    w.net.partition(B, A); // a second fault cutting the same pair
+    w.net.repair(A, B);
+    expect(w.net.link(A, B).blocked && w.net.link(B, A).blocked).toBe(true);
+    expect(w.net.partitionsHeld(A, B)).toBe(1);
+    w.net.repair(A, B);
+    expect(w.net.link(A, B).blocked || w.net.link(B, A).blocked).toBe(false);
+    w.net.repair(A, B); // nothing left to repair
+    expect(w.net.partitionsHeld(A, B)).toBe(0);
+    w.net.partition(A, B);
+    expect(w.net.link(A, B).blocked).toBe(true);
+  });
+
+  it('resetting a damaged link keeps a partition that is still held', () => {
+    const w = world();
+    w.net.setLink(A, B, { latencyMs: 500 });
+    w.net.partition(A, B);
+    w.net.resetLink(A, B);
+    expect(w.net.link(A, B).latencyMs).not.toBe(500);
+    expect(w.net.link(A, B).blocked).toBe(true);
+  });
+});

@@ -194,3 +194,15 @@ export function disturbed(world: ChaosWorld, nodeId: string, fromMs: number, toM
 export function restartedSince(world: ChaosWorld, nodeId: string, sinceMs: number): boolean {
   return emitted(world, nodeId, 'mesh.node.ready', sinceMs) !== undefined;
 }
+
+/**
+ * Whether, by its own spans, `observer` held `nodeId`'s digest at `atMs`: it learned it in its
+ * current incarnation and has not pruned it since.
+ */
+export function holdsDigest(world: ChaosWorld, observer: string, nodeId: string, atMs: number): boolean {
+  const q = world.cluster.telemetry.query;
+  const learned = q.last({ name: 'mesh.digest.learned', node: observer, untilMs: atMs, attrs: { nodeId } });
+  if (learned === undefined || learned.seq < incarnationStartSeq(world, observer, atMs)) return false;
+  const pruned = q.find({ name: 'mesh.staleness.pruned', node: observer, sinceMs: learned.endMs, untilMs: atMs }).some((s) => s.seq > learned.seq && prunedIncludes(s, nodeId));
+  return !pruned;
+}

@@ -37,6 +37,14 @@ export const FLAP_DEADLINE_FORMULA = 'flaps·(downMs + upMs) + probe round 5 s +
 
 /** Applications reverted (their pending flaps must not fire). Keyed by the fault object. */
 const reverted = new WeakSet<Fault>();
+/** Faults whose link is down right now (they hold one partition of the pair). */
+const holding = new WeakSet<Fault>();
+
+function release(world: ChaosWorld, fault: Fault): void {
+  if (!holding.has(fault)) return;
+  holding.delete(fault);
+  world.cluster.network.repair(fault.targets[0], fault.targets[1]);
+}
 
 export const flapLink: Primitive = {
   name: 'flap_link',
@@ -54,22 +62,22 @@ export const flapLink: Primitive = {
     const { flaps, downMs, upMs } = flapParams(fault);
     const net = world.cluster.network;
     const s = world.cluster.scheduler;
+    // Partitions are counted per pair: this fault holds at most one, and releases only its own.
     for (let i = 0; i < flaps; i++) {
       const downAtMs = i * (downMs + upMs);
       const down = (): void => {
-        if (!reverted.has(fault)) net.partition(a, b);
+        if (reverted.has(fault) || holding.has(fault)) return;
+        holding.add(fault);
+        net.partition(a, b);
       };
       if (downAtMs === 0) down();
       else s.after(downAtMs, down);
-      s.after(downAtMs + downMs, () => {
-        if (!reverted.has(fault)) net.repair(a, b);
-      });
+      s.after(downAtMs + downMs, () => release(world, fault));
     }
   },
   revert: (world, fault) => {
     reverted.add(fault);
-    const [a, b] = fault.targets;
-    world.cluster.network.repair(a, b);
+    release(world, fault);
   },
   revertPolicy: (fault) => ({ afterMs: windowMs(fault) }),
   detector: (world, fault, appliedAtMs) => {

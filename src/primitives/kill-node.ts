@@ -14,7 +14,7 @@
  * pruner interval 5 s (pruning) — the longer branch, 37 s — + probe round 5 s + slack 5 s = 47 s.
  * Revert (after detection): respawn the victim with the same identity.
  */
-import { emitted, failedAssertion, healthyNodes, incarnationStartSeq, meshesOf, nameOf, neighborsOf, passed, peersConnectedTo, prunedBy, prunedIncludes, ProbeRound } from './evidence.js';
+import { emitted, failedAssertion, healthyNodes, holdsDigest, meshesOf, nameOf, neighborsOf, passed, peersConnectedTo, prunedBy, ProbeRound } from './evidence.js';
 import { pickKillable } from './targets.js';
 import { T } from './timing.js';
 import type { ChaosWorld, Detector, Fault, Primitive } from './types.js';
@@ -101,14 +101,3 @@ export function deathDetector(world: ChaosWorld, fault: Fault, appliedAtMs: numb
   };
 }
 
-/**
- * Whether, by its own spans, `observer` held `nodeId`'s digest at `atMs`: it learned it in its
- * current incarnation and has not pruned it since.
- */
-function holdsDigest(world: ChaosWorld, observer: string, nodeId: string, atMs: number): boolean {
-  const q = world.cluster.telemetry.query;
-  const learned = q.last({ name: 'mesh.digest.learned', node: observer, untilMs: atMs, attrs: { nodeId } });
-  if (learned === undefined || learned.seq < incarnationStartSeq(world, observer, atMs)) return false;
-  const pruned = q.find({ name: 'mesh.staleness.pruned', node: observer, sinceMs: learned.endMs, untilMs: atMs }).some((s) => s.seq > learned.seq && prunedIncludes(s, nodeId));
-  return !pruned;
-}

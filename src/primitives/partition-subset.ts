@@ -22,7 +22,7 @@
 import type { ProbeRecord } from '../scenario/checker.js';
 import { BRIDGE_ROLE } from '../scenario/topology.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
-import { emitted, failedAssertion, meshesOf, nameOf, passed, peersConnectedTo, ProbeRound, probeDeliveries, prunedBy } from './evidence.js';
+import { emitted, failedAssertion, holdsDigest, restartedSince, meshesOf, nameOf, passed, peersConnectedTo, ProbeRound, probeDeliveries, prunedBy } from './evidence.js';
 import { candidates, intParam, numberParam } from './targets.js';
 import { T } from './timing.js';
 import type { ChaosWorld, Detection, Fault, Primitive } from './types.js';
@@ -71,7 +71,7 @@ function subsetDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number) {
   for (const v of all) {
     for (const p of peersConnectedTo(world, v, appliedAtMs)) if (inside.has(p) !== inside.has(v)) mustDisconnect.push([p, v]);
     for (const p of across(v)) {
-      if (q.first({ name: 'mesh.digest.learned', node: nameOf(world, p), untilMs: appliedAtMs, attrs: { nodeId: v } }) !== undefined) mustPrune.push([p, v]);
+      if (world.cluster.host(p).status !== 'stopped' && holdsDigest(world, nameOf(world, p), v, appliedAtMs)) mustPrune.push([p, v]);
     }
   }
   const topics = [...new Set(fault.targets.flatMap((id) => meshesOf(world, id)))].sort();
@@ -91,14 +91,15 @@ function subsetDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number) {
         if (leak !== undefined) return failedAssertion(waitedMs, `${leak.node} learned the digest of ${String(leak.attrs.nodeName)} across the cut`, [leak]);
         if (noticed.length === 0 || sideProbes === null) {
           const seen: SpanRecord[] = [];
+          // A node that respawned since apply lost the connections and digests it would prune.
           for (const [p, v] of mustDisconnect) {
-            if (!running(p)) continue;
+            if (!running(p) || restartedSince(world, p, appliedAtMs)) continue;
             const s = emitted(world, p, 'mesh.peer.disconnected', appliedAtMs, { peerId: v });
             if (s === undefined) return null;
             seen.push(s);
           }
           for (const [p, v] of mustPrune) {
-            if (!running(p)) continue;
+            if (!running(p) || restartedSince(world, p, appliedAtMs)) continue;
             const s = prunedBy(world, p, v, appliedAtMs);
             if (s === undefined) return null;
             seen.push(s);

@@ -27,6 +27,8 @@ const ADDRESS_COUNT_MAX = 1 << 24;
 export class Network {
   readonly config: Readonly<NetworkConfig>;
   private readonly wire: Wire;
+  /** Partitions in force per unordered node pair (see `partition`). */
+  private readonly partitions = new Map<string, number>();
   private nextAddressIndex = 1;
 
   constructor(scheduler: Scheduler, rng: RngStreams, config: Partial<NetworkConfig> = {}) {
@@ -71,21 +73,42 @@ export class Network {
     return this.wire.link(from, to).state;
   }
 
-  /** Put one direction back to DEFAULT_LINK (its queue and random stream continue). */
+  /** Put one direction back to DEFAULT_LINK (its queue and random stream continue); a partition still held stays. */
   resetLink(from: NodeKey, to: NodeKey): void {
     this.wire.link(from, to).reset();
+    if (this.partitionsHeld(from, to) > 0) this.setLink(from, to, { blocked: true });
   }
 
-  /** Block both directions between a and b. Inverse: repair. */
+  /**
+   * Block both directions between a and b. Inverse: repair. Partitions are counted per pair,
+   * so overlapping faults compose: the pair is blocked until every partition of it is repaired.
+   */
   partition(a: NodeKey, b: NodeKey): void {
+    const key = pairKey(a, b);
+    const held = (this.partitions.get(key) ?? 0) + 1;
+    this.partitions.set(key, held);
+    if (held > 1) return;
     this.setLink(a, b, { blocked: true });
     this.setLink(b, a, { blocked: true });
   }
 
-  /** Unblock both directions between a and b (other link knobs are left as they are). */
+  /** Release one partition of a and b; the pair unblocks when none is left (other link knobs stay). */
   repair(a: NodeKey, b: NodeKey): void {
+    const key = pairKey(a, b);
+    const held = this.partitions.get(key) ?? 0;
+    if (held === 0) return; // nothing to repair: idempotent
+    if (held > 1) {
+      this.partitions.set(key, held - 1);
+      return;
+    }
+    this.partitions.delete(key);
     this.setLink(a, b, { blocked: false });
     this.setLink(b, a, { blocked: false });
+  }
+
+  /** How many partitions of the pair are in force. */
+  partitionsHeld(a: NodeKey, b: NodeKey): number {
+    return this.partitions.get(pairKey(a, b)) ?? 0;
   }
 
   /** Stateful: drops packets of connections `node` did not initiate, new dials to it included. */
@@ -127,4 +150,9 @@ export class Network {
     assert(i < ADDRESS_COUNT_MAX, 'address space exhausted');
     return `10.${(i >>> 16) & 255}.${(i >>> 8) & 255}.${i & 255}:7000`;
   }
+}
+
+/** Unordered pair key for partition counts. */
+function pairKey(a: NodeKey, b: NodeKey): string {
+  return a < b ? `${a}|${b}` : `${b}|${a}`;
 }
