@@ -10,7 +10,8 @@ import type { RunContext, RunExtension } from '../scenario/scenario.js';
 import type { Violation } from '../scenario/checker.js';
 import type { SimRng } from '../sim/rng.js';
 import { HARNESS_NODE, type SpanContextRef, type SpanRecord } from '../sim/telemetry/index.js';
-import { isImplemented, primitiveByName } from './registry.js';
+import { timeoutVerdict } from './evidence.js';
+import { primitiveByName } from './registry.js';
 import { DETECTOR_POLL_MS } from './timing.js';
 import { PRIMITIVE_NAMES, type ChaosWorld, type Detector, type Fault, type ParamValue, type Primitive, type PrimitiveName, type Verdict } from './types.js';
 
@@ -89,7 +90,7 @@ export class ChaosEngine implements RunExtension {
     for (const plan of this.config.events ?? []) s.at(plan.atMs, () => this.fire(plan));
     const random = this.config.random;
     if (random !== undefined && random.count > 0) {
-      const pool = random.pool ?? DEFAULT_RANDOM_POOL.filter(isImplemented);
+      const pool = random.pool ?? DEFAULT_RANDOM_POOL;
       const lo = Math.min(10_000, this.ctx.mainEndMs);
       const hi = Math.max(lo, this.ctx.mainEndMs - 5_000);
       const times = Array.from({ length: random.count }, () => this.rng.rangeInclusive(lo, hi)).sort((a, b) => a - b);
@@ -138,7 +139,7 @@ export class ChaosEngine implements RunExtension {
   violations(): Violation[] {
     const out: Violation[] = [];
     for (const e of this.events) {
-      if (e.verdict === null) this.settle(e, { result: 'failed_timeout', waitedMs: this.world.nowMs() - e.appliedAtMs }, []);
+      if (e.verdict === null) this.settle(e, timeoutVerdict(this.world.nowMs() - e.appliedAtMs), []);
     }
     const decided = this.events.length;
     const timeouts = this.events.filter((e) => e.verdict!.result === 'failed_timeout');
@@ -234,7 +235,7 @@ export class ChaosEngine implements RunExtension {
     const nowMs = this.world.nowMs();
     const detection = e.detector.poll(nowMs);
     if (detection !== null) this.settle(e, detection.verdict, detection.evidence);
-    else if (nowMs - e.appliedAtMs >= e.detector.deadlineMs) this.settle(e, { result: 'failed_timeout', waitedMs: nowMs - e.appliedAtMs }, []);
+    else if (nowMs - e.appliedAtMs >= e.detector.deadlineMs) this.settle(e, timeoutVerdict(nowMs - e.appliedAtMs), []);
     else this.ctx.cluster.scheduler.after(DETECTOR_POLL_MS, () => this.poll(e));
   }
 

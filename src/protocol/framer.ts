@@ -41,9 +41,6 @@ export function isKnownTag(tag: number): boolean {
   return frameKindOf(tag) !== null;
 }
 
-/** Most header bytes a frame can have: the tag and a 5-byte LEB128 length. */
-export const FRAME_HEADER_BYTES_MAX = 1 + 5;
-
 /** Encodes one frame. `limitBytes` (default: the bi limit) is asserted: oversize is our bug. */
 export function encodeFrame(tag: number, payload: Uint8Array, limitBytes: number = FRAME_LIMIT_BI): Uint8Array {
   // Conditions first, messages only on failure: this runs once per frame sent.

@@ -7,7 +7,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { caseArb, scheduleArb, topologyArb } from '../../src/property/arbitraries.js';
+import { caseArb, NODES_MAX, NODES_MIN, scheduleArb, topologyArb } from '../../src/property/arbitraries.js';
 import { decodeCase, FAULT_BUSY_MS, plannedNodes } from '../../src/property/decode.js';
 import { faultLengthMs } from '../../src/property/shapes.js';
 import { PRIMITIVE_NAMES } from '../../src/primitives/types.js';
@@ -19,8 +19,8 @@ describe('arbitraries', () => {
       fc.property(topologyArb(), (t) => {
         expect(t.meshes.length).toBeGreaterThanOrEqual(1);
         expect(t.meshes.length).toBeLessThanOrEqual(3);
-        expect(nodeCount(t)).toBeGreaterThanOrEqual(4);
-        expect(nodeCount(t)).toBeLessThanOrEqual(40);
+        expect(nodeCount(t)).toBeGreaterThanOrEqual(NODES_MIN);
+        expect(nodeCount(t)).toBeLessThanOrEqual(NODES_MAX);
         if (t.meshes.length === 1) expect(t.bridges).toBe(0);
       }),
     );
