@@ -5,8 +5,6 @@
  * the implemented primitives). Both are applied to an already parsed request, and both show up
  * in the replay command. Problems are usage errors (one line, exit 2). Must not print.
  */
-import { DEFAULT_RANDOM_POOL } from '../primitives/engine.js';
-import { isImplemented } from '../primitives/registry.js';
 import { scheduleScenario } from '../property/replay.js';
 import { loadScheduleFile } from '../property/schedule.js';
 import { withChaos } from '../scenario/chaos-scenarios.js';
@@ -37,9 +35,7 @@ export function applyRunExtras(request: RunRequest, options: RunExtrasValues, de
     const text = options.chaos.trim();
     if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > CHAOS_COUNT_MAX) fail(`--chaos must be an integer from 1 to ${CHAOS_COUNT_MAX} (got ${quoted(options.chaos)})`);
     const count = Number(text);
-    const pool = DEFAULT_RANDOM_POOL.filter(isImplemented);
-    if (pool.length === 0) fail('--chaos: no chaos primitive is implemented yet');
-    out = { ...out, scenario: withChaos(out.scenario, { random: { count, pool } }), chaosCount: count };
+    out = { ...out, scenario: withChaos(out.scenario, { random: { count } }), chaosCount: count };
   }
   return out;
 }

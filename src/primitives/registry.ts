@@ -1,26 +1,35 @@
 /**
- * Every chaos primitive by name. One primitive per file; the group files list them.
+ * Every chaos primitive by name (SPEC §5). One primitive per file; this list is the only place
+ * that knows them all, and it is complete: a name without a primitive is a bug caught at load.
  */
-import { CLOCKS_PRIMITIVES } from './group-clocks.js';
-import { LIFECYCLE_PRIMITIVES } from './group-lifecycle.js';
-import { LINKS_PRIMITIVES } from './group-links.js';
+import { assert } from '../sim/assert.js';
+import { burstKill } from './burst-kill.js';
+import { clockSkew } from './clock-skew.js';
+import { diskFull } from './disk-full.js';
+import { firewallInbound } from './firewall-inbound.js';
+import { flapLink } from './flap-link.js';
 import { killNode } from './kill-node.js';
-import type { Primitive, PrimitiveName } from './types.js';
+import { lossyLink } from './lossy-link.js';
+import { natShift } from './nat-shift.js';
+import { partitionPair } from './partition-pair.js';
+import { partitionSubset } from './partition-subset.js';
+import { restartNode } from './restart-node.js';
+import { slowLink } from './slow-link.js';
+import { PRIMITIVE_NAMES, type Primitive, type PrimitiveName } from './types.js';
+import { wedgeNode } from './wedge-node.js';
 
 const PRIMITIVES = new Map<PrimitiveName, Primitive>(
-  [killNode, ...LIFECYCLE_PRIMITIVES, ...LINKS_PRIMITIVES, ...CLOCKS_PRIMITIVES].map((p) => [p.name, p]),
+  [killNode, restartNode, burstKill, wedgeNode, diskFull, partitionPair, partitionSubset, flapLink, firewallInbound, clockSkew, natShift, slowLink, lossyLink].map(
+    (p) => [p.name, p],
+  ),
 );
+assert(PRIMITIVE_NAMES.every((n) => PRIMITIVES.has(n)) && PRIMITIVES.size === PRIMITIVE_NAMES.length, 'every primitive name has exactly one primitive');
 
 export function primitiveByName(name: PrimitiveName): Primitive {
-  const p = PRIMITIVES.get(name);
-  if (p === undefined) throw new Error(`primitive ${name} is not implemented`);
-  return p;
+  return PRIMITIVES.get(name)!;
 }
 
-export function isImplemented(name: PrimitiveName): boolean {
-  return PRIMITIVES.has(name);
-}
-
+/** All primitive names, sorted. */
 export function implementedPrimitives(): PrimitiveName[] {
   return [...PRIMITIVES.keys()].sort();
 }

@@ -7,7 +7,6 @@
  */
 import type { NodeVariant } from '../mesh/config.js';
 import { chaosExtension, type ChaosEventPlan } from '../primitives/engine.js';
-import { isImplemented } from '../primitives/registry.js';
 import { findScenario } from '../scenario/registry.js';
 import { runScenario, type RunOutcome, type RunReport } from '../scenario/runner.js';
 import type { Scenario } from '../scenario/scenario.js';
@@ -43,7 +42,6 @@ export function scheduleScenario(file: ScheduleFile, options: ScheduleRunOptions
   const topology = file.topology ?? base.topology;
   const names = new Set(plannedNodes(topology, file.seed).map((p) => p.name));
   for (const [i, e] of file.schedule.entries()) {
-    if (!isImplemented(e.primitive)) return { ok: false, error: `schedule[${i}].primitive ${e.primitive} is not implemented yet` };
     const shape = PRIMITIVE_SHAPES[e.primitive];
     if (e.targets.length < shape.targetsMin || e.targets.length > shape.targetsMax) {
       return { ok: false, error: `schedule[${i}].targets: ${e.primitive} takes ${shape.targetsMin}-${shape.targetsMax} targets (got ${e.targets.length})` };

@@ -4,12 +4,9 @@
  * after revert and the heal window, the liveness checks must hold.
  */
 import { chaosExtension, type ChaosConfig } from '../primitives/engine.js';
-import { isImplemented } from '../primitives/registry.js';
 import type { ParamValue, PrimitiveName } from '../primitives/types.js';
 import type { Scenario } from './scenario.js';
 import { DEFAULT_TOPOLOGY } from './topology.js';
-
-const BATTERY_PRIMITIVE = new Map<string, PrimitiveName[]>();
 
 /** When battery events fire: the default mesh has formed and digests have flowed. */
 export const BATTERY_EVENT_AT_MS = 20_000;
@@ -21,7 +18,6 @@ export function batteryScenario(
   durationMs = 90_000,
   description = `one ${primitive} on the default layout at ${BATTERY_EVENT_AT_MS / 1000} s; its detection must pass and the mesh heal`,
 ): Scenario {
-  BATTERY_PRIMITIVE.set(name, [primitive]);
   return {
     name,
     description,
@@ -73,7 +69,6 @@ export const SOAK_POOL: readonly PrimitiveName[] = [
 
 /** Soak: one primitive from the 9-primitive pool every 10 s, 15 % flake budget (SPEC §6). */
 export function soakScenario(name: string, durationMs: number, flakeBudgetPct = 15): Scenario {
-  BATTERY_PRIMITIVE.set(name, [...SOAK_POOL]);
   return {
     name,
     description: `a primitive from the 9-primitive pool every 10 s for ${durationMs / 60_000} min on the default layout, roles kept alive, ${flakeBudgetPct} % flake budget`,
@@ -85,10 +80,6 @@ export function soakScenario(name: string, durationMs: number, flakeBudgetPct = 
 
 const SOAKS: Scenario[] = [soakScenario('chaos-soak-9prim-1min', 60_000), soakScenario('chaos-soak-9prim-5min', 300_000)];
 
-/** Battery and soak scenarios whose primitives are all implemented. */
-export const CHAOS_BATTERY: Scenario[] = [...BATTERY, ...SOAKS].filter((s) => batteryPrimitives(s).every(isImplemented));
-
-function batteryPrimitives(s: Scenario): PrimitiveName[] {
-  return BATTERY_PRIMITIVE.get(s.name) ?? [];
-}
+/** Battery and soak scenarios. */
+export const CHAOS_BATTERY: Scenario[] = [...BATTERY, ...SOAKS];
 

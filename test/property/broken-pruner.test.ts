@@ -13,13 +13,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkChaos, formatFailure, saveCounterexample, seedFileOf } from '../../src/property/check.js';
 import { runScheduleFile } from '../../src/property/replay.js';
-import { implementedPrimitives, isImplemented } from '../../src/primitives/registry.js';
+import { implementedPrimitives } from '../../src/primitives/registry.js';
 import { settings } from './settings.js';
 
 const NAME = 'clock-skew-sender-wall-clock-pruner';
 
 describe('property run finds a broken staleness pruner', () => {
-  it.skipIf(!isImplemented('clock_skew'))('shrinks to one clock_skew on one node; the correct node passes it', () => {
+  it('shrinks to one clock_skew on one node; the correct node passes it', () => {
     const env = settings({ numRuns: 10, seed: 1 });
     const result = checkChaos({
       ...env,
