@@ -139,7 +139,7 @@ export class NodeHost implements EndpointOwner {
   }
 
   /** Die silently: all process state lost, no goodbye, connections go silent. */
-  kill(): void {
+  kill(_mode?: 'crash' | 'vanish'): void {
     if (this.statusValue === 'stopped') return;
     this.incarnationValue++; // every timer of the dead incarnation is now stale
     this.statusValue = 'stopped';

@@ -44,7 +44,7 @@ describe('seeds', () => {
     expect(plans[0].seeds).toEqual([]);
     for (const p of plans.slice(1)) {
       expect(p.seeds.length).toBeGreaterThan(0);
-      for (const s of p.seeds) expect(plans[s.index].meshIds).toEqual(expect.arrayContaining(s.meshIds));
+      for (const s of p.seeds) expect(plans[s.index].meshIds).toEqual(expect.arrayContaining([...s.meshIds]));
     }
     const bridges = plans.filter((p) => p.role === 'bridge');
     expect(bridges[0].seeds.map((s) => s.meshIds)).toEqual([['a']]);

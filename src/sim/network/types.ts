@@ -48,6 +48,8 @@ export interface NetworkConfig {
   rtoMinMs: number;
   /** Upper bound of the retransmission timeout after doubling, ms. Default 10 000 (guess). */
   rtoMaxMs: number;
+  /** State every link direction starts with and is reset to. Default DEFAULT_LINK. */
+  link: Readonly<LinkState>;
 }
 
 export const DEFAULT_NETWORK_CONFIG: Readonly<NetworkConfig> = Object.freeze({
@@ -57,6 +59,7 @@ export const DEFAULT_NETWORK_CONFIG: Readonly<NetworkConfig> = Object.freeze({
   sendBufferBytes: 256 * 1024,
   rtoMinMs: 200,
   rtoMaxMs: 10_000,
+  link: DEFAULT_LINK,
 });
 
 /** Bytes of header counted on the wire per packet on top of its payload (for bandwidth). */

@@ -51,7 +51,7 @@ export class Wire implements PacketSink {
     const key = linkKey(from, to);
     let l = this.links.get(key);
     if (l === undefined) {
-      l = new Link(from, to, this.rng.stream(`link:${key}`));
+      l = new Link(from, to, this.rng.small(`link:${key}`), this.config.link);
       this.links.set(key, l);
     }
     return l;
