@@ -33,8 +33,7 @@ export class Endpoint {
    * the owner's deliver(): after one RTT on success; 'reset' after one RTT when the peer's
    * process is dead on a live host and deadPeer is not 'silent'; 'timeout' after dialTimeoutMs
    * when the peer is otherwise unreachable; 'no-endpoint' (next event) when the peer was never
-   * bound. On a closed
-   * endpoint nothing happens and `done` is never called (its owner is gone).
+   * bound. On a closed endpoint nothing happens and `done` is never called (its owner is gone).
    */
   dial(peer: NodeKey, done: (r: DialResult) => void): void {
     this.wire.dial(this, peer, done);
