@@ -12,7 +12,7 @@ import { MESH_NODE_DEFAULTS, NODE_PROFILES, type MeshNodeConfig } from '../mesh/
 import { GOSSIP_CONTENT_MAX_BYTES } from '../protocol/codec.js';
 import { HYPARVIEW_DEFAULTS, type HyParViewConfig } from '../protocol/hyparview-types.js';
 import { PLUMTREE_DEFAULTS, type PlumtreeConfig } from '../protocol/plumtree-types.js';
-import { DEFAULT_LINK, DEFAULT_NETWORK_CONFIG, type LinkState, type NetworkConfig } from '../sim/network/index.js';
+import { DEFAULT_LINK, DEFAULT_NETWORK_CONFIG, type DeadPeer, type LinkState, type NetworkConfig } from '../sim/network/index.js';
 import {
   FieldProblem, boolean, catchFieldProblem, integer, nameString, number, object, oneOf, rootObject, string, topologyOf,
 } from './json-fields.js';
@@ -78,7 +78,7 @@ export const SUBSTRATE_RANGES: { readonly [K in SubstrateKey]: Range } = {
   digestTableMax: [1, 2 * SCENARIO_NODES_MAX],
 };
 
-type NetworkKey = Exclude<keyof NetworkConfig, 'link'>;
+type NetworkKey = Exclude<keyof NetworkConfig, 'link' | 'deadPeer'>;
 
 /** `network` keys of NetworkConfig and their ranges. */
 export const NETWORK_RANGES: { readonly [K in NetworkKey]: Range } = {
@@ -101,8 +101,7 @@ export const LINK_RANGES = {
 /** Loss is an integer ratio lossNum / LOSS_DEN (SPEC §3: probabilities as integer ratios). */
 const LOSS_DEN = 10_000;
 
-export const DEAD_PEER_MODES = ['silent', 'reset', 'close'] as const;
-export type DeadPeerMode = (typeof DEAD_PEER_MODES)[number];
+export const DEAD_PEER_MODES: readonly DeadPeer[] = ['silent', 'reset', 'close'];
 
 const ROOT_FIELDS = [
   'name', 'description', 'profile', 'topology', 'bootSpacingMs', 'durationMs', 'healWindowMs', 'probeIntervalMs', 'node', 'network', 'workload',
@@ -158,7 +157,7 @@ function nodeOf(value: unknown): NonNullable<Scenario['node']> {
   return { ...substrate, ...(hyparview || plumtree ? { topic } : {}) };
 }
 
-function networkOf(value: unknown): { config: Partial<NetworkConfig> & { deadPeer?: DeadPeerMode }; link?: Partial<LinkState> } {
+function networkOf(value: unknown): { config: Partial<NetworkConfig>; link?: Partial<LinkState> } {
   const keys = [...Object.keys(NETWORK_RANGES), ...Object.keys(LINK_RANGES), 'deadPeer'];
   const net = object(value, 'network', keys);
   const config: Record<string, unknown> = {};
