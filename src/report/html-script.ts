@@ -2,7 +2,8 @@
  * The report's inline browser script (plain ES2017, no libraries, no network): tabs, the
  * Timeline (virtual time axis, zoom with the wheel or buttons, pan by dragging, hover text),
  * the Chaos table's jump to the Timeline, and the Topology graph at a slider-chosen time from
- * the structurally shared snapshots. It reads the embedded JSON and never mutates it.
+ * the structurally shared snapshots; the tabs are whichever the page has (an experiment report
+ * opens on its Experiment tab, drawn by its own script). It reads the embedded JSON and never mutates it.
  * Kept as a raw string: no template interpolation, so backslashes and quotes pass through.
  */
 export const REPORT_SCRIPT = String.raw`
@@ -15,7 +16,7 @@ export const REPORT_SCRIPT = String.raw`
   function fmtMs(ms) { return ms >= 1000 ? (ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 3) + ' s' : ms + ' ms'; }
 
   // ---- tabs ----
-  var tabNames = ['timeline', 'chaos', 'tests', 'topology'];
+  var tabNames = [].map.call(document.querySelectorAll('nav [data-tab]'), function (b) { return b.getAttribute('data-tab'); });
   function show(name) {
     tabNames.forEach(function (t) {
       $('tab-' + t).classList.toggle('active', t === name);
@@ -24,6 +25,7 @@ export const REPORT_SCRIPT = String.raw`
     document.body.setAttribute('data-active-tab', name);
     if (name === 'timeline') renderTimeline();
     if (name === 'topology') renderTopology();
+    if (name === 'experiment' && window.meshsimExperiment) window.meshsimExperiment.render();
   }
   document.querySelectorAll('nav [data-tab]').forEach(function (b) {
     b.addEventListener('click', function () { show(b.getAttribute('data-tab')); });
@@ -195,12 +197,14 @@ export const REPORT_SCRIPT = String.raw`
   }
 
   // ---- start ----
-  var m = /^#(timeline|chaos|tests|topology)(?::chaos-(\d+))?$/.exec(location.hash);
+  var HASH = /^#(experiment|timeline|chaos|tests|topology)(?::chaos-(\d+))?$/;
+  var m = HASH.exec(location.hash);
+  if (m && tabNames.indexOf(m[1]) < 0) m = null;
   if (m && m[2] && tl) focusChaos(Number(m[2]));
-  else show(m ? m[1] : run ? 'timeline' : 'tests');
+  else show(m ? m[1] : data.experiment ? 'experiment' : run ? 'timeline' : 'tests');
   window.addEventListener('hashchange', function () {
-    var h = /^#(timeline|chaos|tests|topology)(?::chaos-(\d+))?$/.exec(location.hash);
-    if (h && h[2] && tl) focusChaos(Number(h[2])); else if (h) show(h[1]);
+    var h = HASH.exec(location.hash);
+    if (h && h[2] && tl) focusChaos(Number(h[2])); else if (h && tabNames.indexOf(h[1]) >= 0) show(h[1]);
   });
 })();
 `;

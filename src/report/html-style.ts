@@ -50,4 +50,9 @@ details summary { cursor:pointer; }
 .r-observer{fill:#1d2330} .r-bridge{fill:#b5179e} .r-gateway{fill:#2f6fde} .r-broker{fill:#1f9d55} .r-compute{fill:#e08a00} .r-registry{fill:#6b3fa0}
 .node-label { font-size:9px; fill:var(--muted); }
 input[type=range] { width:420px; }
+#exp-charts { display:flex; flex-wrap:wrap; gap:12px; margin-bottom:14px; }
+.exp-chart { background:var(--panel); border:1px solid var(--line); border-radius:6px; padding:6px 8px; }
+.u-legend .exp-bound { display:none; }
+.exp-chart h3 { font-size:12px; margin:0 0 4px; font-weight:600; }
+#exp-filter { font:inherit; padding:2px 6px; border:1px solid var(--line); border-radius:4px; }
 `;

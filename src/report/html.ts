@@ -2,16 +2,24 @@
  * The self-contained HTML report: one file with inline CSS, inline script and the report data
  * as embedded JSON — nothing is fetched, so it opens offline and attaches to a CI run as-is.
  * The Chaos and Tests tables are rendered here (static HTML); the Timeline and Topology are
- * drawn by the inline script from the data. Output depends only on the data (no clock).
+ * drawn by the inline script from the data. An experiment report adds the Experiment tab,
+ * whose charts are drawn by the inlined uPlot. Output depends only on the data (no clock).
  */
 import type { ChaosRow } from './chaos-events.js';
+import { experimentPanel } from './experiment-panel.js';
+import { EXPERIMENT_SCRIPT } from './experiment-script.js';
+import { esc } from './html-escape.js';
 import { REPORT_SCRIPT } from './html-script.js';
 import { REPORT_CSS } from './html-style.js';
 import type { ReportData, RunSection } from './report-data.js';
 import { gridCounts, type TestsGrid } from './tests-grid.js';
+import { uplotLibrary } from './vendor-uplot.js';
 
 export function renderReportHtml(data: ReportData): string {
   const run = data.run;
+  const experiment = data.experiment ?? null;
+  const tabs = [...(experiment === null ? [] : ['Experiment']), 'Timeline', 'Chaos', 'Tests', 'Topology'];
+  const chartLibrary = experiment === null ? null : uplotLibrary();
   return [
     '<!doctype html>',
     '<html lang="en"><head><meta charset="utf-8">',
@@ -19,17 +27,20 @@ export function renderReportHtml(data: ReportData): string {
     `<meta name="generator" content="meshsim">`,
     `<title>${esc(data.title)}</title>`,
     `<style>${REPORT_CSS}</style>`,
+    ...(chartLibrary === null ? [] : [`<style>${chartLibrary.css}</style>`]),
     '</head><body>',
     header(data),
     '<nav>',
-    ...['Timeline', 'Chaos', 'Tests', 'Topology'].map((t) => `<button type="button" data-tab="${t.toLowerCase()}">${t}</button>`),
+    ...tabs.map((t) => `<button type="button" data-tab="${t.toLowerCase()}">${t}</button>`),
     '</nav>',
+    ...(experiment === null ? [] : [`<section class="panel" id="tab-experiment">${experimentPanel(experiment)}</section>`]),
     `<section class="panel" id="tab-timeline">${run === null ? noRun() : timelinePanel(run)}</section>`,
     `<section class="panel" id="tab-chaos">${run === null ? noRun() : chaosPanel(run)}</section>`,
     `<section class="panel" id="tab-tests">${data.tests === null ? '<p class="empty">No tests grid: produced from a single run. Run <code>meshsim battery --report FILE.html</code> for scenarios × seeds.</p>' : testsPanel(data.tests)}</section>`,
     `<section class="panel" id="tab-topology">${run === null ? noRun() : topologyPanel(run)}</section>`,
     '<div id="tooltip" hidden></div>',
     `<script type="application/json" id="report-data">${jsonForScript(data)}</script>`,
+    ...(chartLibrary === null ? [] : [`<script>${chartLibrary.script}</script>`, `<script>${EXPERIMENT_SCRIPT}</script>`]),
     `<script>${REPORT_SCRIPT}</script>`,
     '</body></html>',
     '',
@@ -54,7 +65,7 @@ function header(data: ReportData): string {
 }
 
 function noRun(): string {
-  return '<p class="empty">This report holds no single run (it was produced from a battery or sweep); see the Tests tab.</p>';
+  return '<p class="empty">This report holds no single run (it was produced from a battery, sweep or experiment); see the Tests tab.</p>';
 }
 
 function timelinePanel(run: RunSection): string {
@@ -129,8 +140,4 @@ function jsonForScript(data: unknown): string {
 
 function ms(value: number): string {
   return value >= 1000 ? `${(value / 1000).toFixed(value % 1000 === 0 ? 0 : 3)} s` : `${value} ms`;
-}
-
-function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
