@@ -6,7 +6,7 @@
  * units; the metrics flattening over a real run report; then the built CLI on a 2 × 2 × 2
  * experiment of a tiny one-mesh scenario with 1 and 2 workers, checked against in-process runs.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -162,8 +162,14 @@ describe('meshsim experiment (built CLI)', () => {
     const [a, b, p] = await Promise.all([
       cli('experiment', file, '--json', '--workers', '1', '--shard', '1/3'),
       cli('experiment', file, '--json', '--workers', '1', '--shard', '3/3'),
-      cli('experiment', file, '--json', '--workers', '1', '--point', '3', '--seeds', '2..2'),
+      cli('experiment', file, '--json', '--workers', '1', '--point', '3', '--seeds', '2..2', '--report', join(dir, 'point3.html')),
     ]);
+    expect(p.stderr).toMatch(/^report: .*point3\.html \([\d.]+ KiB\)\n$/);
+    const page = readFileSync(join(dir, 'point3.html'), 'utf8');
+    const embedded = JSON.parse(/<script type="application\/json" id="report-data">(.*?)<\/script>/s.exec(page)![1]) as { experiment: { points: { point: number; runs: number }[]; metrics: string[] } };
+    expect(embedded.experiment.points.map((x) => [x.point, x.runs])).toEqual([[3, 1]]);
+    expect(embedded.experiment.metrics).toContain('events');
+    expect(page).toContain('id="tab-experiment"');
     const pairs = (out: string): string[] => out.trimEnd().split('\n').filter((l) => l.startsWith('{"type":"run"')).map((l) => { const r = JSON.parse(l) as { point: number; seed: string }; return `${r.point}/${r.seed}`; });
     expect(pairs(a.stdout)).toEqual(['1/1', '2/2', '4/1']);
     expect(pairs(b.stdout)).toEqual(['2/1', '3/2']);
