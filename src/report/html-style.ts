@@ -43,6 +43,13 @@ th { background:#eef1f6; font-weight:600; }
 .cell { font-weight:600; text-align:center; min-width:64px; }
 .cell.fail { background:#fdeeee; } .cell.pass { background:#eef8f1; }
 details summary { cursor:pointer; }
+#tests-grid.aggregated td { max-width:720px; }
+.count { font-weight:600; text-align:right; } .count.pass { color:var(--pass); } .count.fail { color:var(--fail); }
+.failures { display:flex; flex-wrap:wrap; align-items:flex-start; gap:3px; max-width:440px; }
+.failures .cell { text-align:left; min-width:0; padding:1px 6px; border-radius:3px; font-size:12px; }
+.failures .cell details { display:inline; font-weight:400; } .failures .cell details[open] { display:block; max-width:420px; }
+.strip { display:flex; flex-wrap:wrap; gap:1px; max-width:720px; }
+.sq { display:block; width:7px; height:7px; } .sq.pass { background:var(--pass); opacity:.55; } .sq.fail { background:var(--fail); }
 #topology { background:var(--panel); border:1px solid var(--line); border-radius:6px; width:100%; max-width:1000px; }
 .group { fill:none; stroke:#c9cfdb; stroke-dasharray:4 4; } .group-label { fill:var(--muted); font-weight:600; }
 .edge { stroke:#5b6b8c; stroke-width:1.4; } .edge.oneway { stroke-dasharray:4 3; stroke:#c07b00; }

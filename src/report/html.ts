@@ -1,7 +1,7 @@
 /**
  * The self-contained HTML report: one file with inline CSS, inline script and the report data
  * as embedded JSON — nothing is fetched, so it opens offline and attaches to a CI run as-is.
- * The Chaos and Tests tables are rendered here (static HTML); the Timeline and Topology are
+ * The Chaos table is rendered here and the Tests grid in tests-panel (static HTML); the Timeline and Topology are
  * drawn by the inline script from the data. An experiment report adds the Experiment tab,
  * whose charts are drawn by the inlined uPlot. Output depends only on the data (no clock).
  */
@@ -12,7 +12,8 @@ import { esc } from './html-escape.js';
 import { REPORT_SCRIPT } from './html-script.js';
 import { REPORT_CSS } from './html-style.js';
 import type { ReportData, RunSection } from './report-data.js';
-import { gridCounts, type TestsGrid } from './tests-grid.js';
+import { gridCounts } from './tests-grid.js';
+import { testsPanel } from './tests-panel.js';
 import { uplotLibrary } from './vendor-uplot.js';
 
 export function renderReportHtml(data: ReportData): string {
@@ -101,22 +102,6 @@ function chaosRow(c: ChaosRow, replay: string): string {
     `<td>${esc(c.targets.join(', '))}</td><td><span class="verdict ${esc(c.verdict)}">${esc(c.verdict)}</span>${failure}</td>` +
     `<td>${ms(c.waitedMs)}</td><td>${c.revertedAtMs === null ? '—' : ms(c.revertedAtMs)}</td><td>${deadline}</td><td>${evidence}</td></tr>`
   );
-}
-
-function testsPanel(grid: TestsGrid): string {
-  const byKey = new Map(grid.cells.map((c) => [`${c.scenario}\u0000${c.seed}`, c]));
-  const head = `<tr><th>scenario</th>${grid.seeds.map((s) => `<th>seed ${esc(s)}</th>`).join('')}</tr>`;
-  const rows = grid.scenarios.map((scenario) => {
-    const cells = grid.seeds.map((seed) => {
-      const c = byKey.get(`${scenario}\u0000${seed}`);
-      if (c === undefined) return '<td class="cell">—</td>';
-      const chaos = c.chaos === null ? '' : ` <span class="empty">${c.chaos.passed}/${c.chaos.events}</span>`;
-      const detail = c.verdict === 'fail' ? `<details><summary>why</summary>${c.violations.map((v) => `<div>${esc(v)}</div>`).join('')}<code class="replay">${esc(c.replay)}</code></details>` : '';
-      return `<td class="cell ${c.verdict}" title="${esc(c.replay)}">${c.verdict}${chaos}${detail}</td>`;
-    });
-    return `<tr class="test-row"><td>${esc(scenario)}</td>${cells.join('')}</tr>`;
-  });
-  return `<table id="tests-grid"><thead>${head}</thead><tbody>${rows.join('\n')}</tbody></table>`;
 }
 
 function topologyPanel(run: RunSection): string {
