@@ -136,6 +136,8 @@ describe('meshsim experiment (built CLI)', () => {
     const [one, two] = await Promise.all([cli('experiment', file, '--json', '--workers', '1'), cli('experiment', file, '--json', '--workers', '2')]);
     expect(one.status, one.stderr).toBe(0);
     expect(two.status, two.stderr).toBe(0);
+    // Not a terminal: no progress bar, nothing on stderr.
+    expect(one.stderr + two.stderr).toBe('');
     const runLines = (out: string): string[] => out.trimEnd().split('\n').filter((l) => l.startsWith('{"type":"run"'));
     expect(runLines(one.stdout)).toHaveLength(8);
     expect(runLines(two.stdout)).toEqual(runLines(one.stdout));
