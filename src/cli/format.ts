@@ -72,6 +72,7 @@ export function formatRunText(result: CliRunResult): string {
   out.push('', 'spans by name');
   const names = Object.keys(report.spansByName).sort();
   out.push(names.length === 0 ? '  (none)' : table(names.map((n) => [n, String(report.spansByName[n])]), ['l', 'r']));
+  out.push(...chaosLines(report));
   out.push('');
   if (report.verdict === 'pass') {
     out.push('verdict: pass');
@@ -82,6 +83,37 @@ export function formatRunText(result: CliRunResult): string {
   out.push(`seed: ${report.seed}`);
   out.push(`replay: ${result.replay}`);
   return out.join('\n') + '\n';
+}
+
+/** What the text summary shows of one chaos event (the engine's log entry). */
+interface ChaosLogEntry {
+  readonly id: number;
+  readonly atMs: number;
+  readonly primitive: string;
+  readonly targets: readonly string[];
+  readonly verdict: string;
+  readonly waitedMs: number;
+  readonly message?: string;
+}
+
+const CHAOS_EVENTS_SHOWN = 50;
+const CHAOS_TARGETS_SHOWN = 3;
+
+/** The run's chaos events with their verdicts (none when the run had no chaos). */
+function chaosLines(report: RunReport): string[] {
+  const log = ((report.chaos as { log?: readonly ChaosLogEntry[] } | undefined)?.log ?? []) as readonly ChaosLogEntry[];
+  if (log.length === 0) return [];
+  const passed = log.filter((e) => e.verdict === 'passed').length;
+  const out = ['', `chaos events (${log.length}: ${passed} passed, ${log.length - passed} not passed)`];
+  const shown = log.slice(0, CHAOS_EVENTS_SHOWN);
+  const rows = shown.map((e) => {
+    const more = e.targets.length > CHAOS_TARGETS_SHOWN ? ` +${e.targets.length - CHAOS_TARGETS_SHOWN}` : '';
+    return [`#${e.id}`, `${(e.atMs / 1000).toFixed(3)} s`, e.primitive, `${e.targets.slice(0, CHAOS_TARGETS_SHOWN).join(', ')}${more}`, e.verdict, `${(e.waitedMs / 1000).toFixed(3)} s`];
+  });
+  out.push(table([['event', 'at', 'primitive', 'targets', 'verdict', 'waited'], ...rows], ['l', 'r', 'l', 'l', 'l', 'r']));
+  if (log.length > CHAOS_EVENTS_SHOWN) out.push(`  … ${log.length - CHAOS_EVENTS_SHOWN} more (see --json or --report)`);
+  for (const e of shown) if (e.verdict !== 'passed' && e.message !== undefined) out.push(`  #${e.id} ${e.verdict}: ${e.message}`);
+  return out;
 }
 
 /** Rows as aligned columns, indented by two spaces; `align` per column (default: left, then right). */
