@@ -6,7 +6,8 @@
  * sides dial each other there are two connections: the newest (highest connection id, the same
  * at both ends) carries traffic and the older one is left alone to idle out; it is never
  * force-closed, since closing it looked like a lost neighbour to the other side.
- * A peer is lost only when its last connection closes.
+ * A peer is lost only when its last connection closes. Every close this node makes names its
+ * cause (`PeerCloseCause`), and `mesh.peer.disconnected` carries it: the churn invariant reads it.
  */
 import type { Frame } from '../protocol/framer.js';
 import { FRAME_LIMIT_BI, FrameDecoder, TAG_ECHO, TAG_TRACED, frameKindOf } from '../protocol/framer.js';
@@ -35,12 +36,17 @@ export interface PeerListener {
   onPeerLost(peer: string, reason: string): void;
 }
 
+/** Why this node closes a peer's connections: no topic uses the peer, or framing was lost. */
+export type PeerCloseCause = 'unused' | 'decode-failed';
+
 interface PeerLink {
   readonly conns: Connection[];
   readonly sendStreams: Map<number, Stream>;
   readonly pending: Uint8Array[];
   dialing: boolean;
   info: PeerInfo | null;
+  /** Cause of the last close this node made on the link (read when the close is reported). */
+  closeCause: PeerCloseCause | null;
 }
 
 export class PeerTable {
@@ -118,17 +124,18 @@ export class PeerTable {
   }
 
   /** Close every connection to `peer` with an explicit close (the peer hears it if it gets through). */
-  close(peer: string): void {
+  close(peer: string, cause: PeerCloseCause): void {
     const link = this.peers.get(peer);
     if (link === undefined) return;
     link.pending.length = 0;
+    link.closeCause = cause;
     for (const conn of [...link.conns]) conn.close();
   }
 
   private link(peer: string): PeerLink {
     let link = this.peers.get(peer);
     if (link === undefined) {
-      link = { conns: [], sendStreams: new Map(), pending: [], dialing: false, info: null };
+      link = { conns: [], sendStreams: new Map(), pending: [], dialing: false, info: null, closeCause: null };
       this.peers.set(peer, link);
     }
     return link;
@@ -219,6 +226,7 @@ export class PeerTable {
       for (let r = decoder.next(); r !== null; r = decoder.next()) {
         if (!r.ok) {
           this.ctx.telemetry.emit(this.ctx.identity.name, 'mesh.frame.decode_failed', { error: describeDecodeError(r.error) });
+          this.link(peer).closeCause = 'decode-failed';
           conn.close(); // framing is lost on this stream
           return;
         }
@@ -307,7 +315,10 @@ export class PeerTable {
       link.conns[link.conns.length - 1].keepAlive = true; // the next newest takes over
       return;
     }
-    this.ctx.telemetry.emit(this.ctx.identity.name, 'mesh.peer.disconnected', { peerId: peer, reason });
+    // A local close names the decision behind it; otherwise the connection's reason is the cause.
+    const cause = reason === 'closed-locally' ? link.closeCause : reason;
+    link.closeCause = null;
+    this.ctx.telemetry.emit(this.ctx.identity.name, 'mesh.peer.disconnected', { peerId: peer, reason, ...(cause === null ? {} : { cause }) });
     this.forget(peer);
     this.listener.onPeerLost(peer, reason);
   }
