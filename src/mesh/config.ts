@@ -54,6 +54,10 @@ export interface NodeVariant {
   readonly refuseInbound?: boolean;
   /** Known bug: a peer lost to a timeout is re-dialled at once, and again after every failed dial (no backoff). */
   readonly redialLostPeers?: boolean;
+  /** Repair path off: connections no topic uses are never closed. */
+  readonly keepUnusedConnections?: boolean;
+  /** Known bug: every connection to a peer is kept alive, not only the newest (duplicates never idle out). */
+  readonly keepEveryConnectionAlive?: boolean;
 }
 
 export const MESH_NODE_DEFAULTS: MeshNodeConfig = {

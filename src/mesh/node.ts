@@ -280,6 +280,7 @@ export class MeshNode implements NodeApp {
   }
 
   private closeLaterIfUnused(peer: string): void {
+    if (this.spec.config.variant.keepUnusedConnections) return;
     this.ctx.setTimer(this.spec.config.unusedConnectionGraceMs, () => {
       if (!this.isUsed(peer) && this.peers.isConnected(peer)) this.peers.close(peer, 'unused');
     });

@@ -77,6 +77,13 @@ export class PeerTable {
     return this.peers.get(peer)?.info ?? null;
   }
 
+  /** Every connection this registry holds, by peer then connection id (for the cross-layer checks). */
+  ownedConnections(): { readonly peer: string; readonly id: number }[] {
+    const out: { peer: string; id: number }[] = [];
+    for (const [peer, link] of this.peers) for (const conn of link.conns) out.push({ peer, id: conn.id });
+    return out.sort((a, b) => (a.peer < b.peer ? -1 : a.peer > b.peer ? 1 : a.id - b.id));
+  }
+
   connectionCount(): number {
     let n = 0;
     for (const link of this.peers.values()) n += link.conns.length;
@@ -186,7 +193,8 @@ export class PeerTable {
     link.conns.push(conn);
     link.conns.sort((a, b) => a.id - b.id);
     // Only the newest connection is kept alive; older ones idle out on their own.
-    for (const c of link.conns) c.keepAlive = c === link.conns[link.conns.length - 1];
+    const keepEvery = this.config.variant.keepEveryConnectionAlive === true;
+    for (const c of link.conns) c.keepAlive = keepEvery || c === link.conns[link.conns.length - 1];
     const span = this.ctx.telemetry.emit(this.ctx.identity.name, 'mesh.peer.connected', {
       peerId: peer,
       direction: conn.direction,

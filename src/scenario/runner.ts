@@ -6,6 +6,7 @@
  */
 import { checkDigests, checkGhosts, checkProbes, checkSafety, checkViews, type ProbeRecord, type Violation } from './checker.js';
 import { Cluster } from './cluster.js';
+import { CrossLayerMonitor, settledViolations } from './invariants/cross-layer.js';
 import type { RunContext, RunExtension, Scenario } from './scenario.js';
 
 export interface RunOptions {
@@ -69,8 +70,10 @@ export function runScenario(scenario: Scenario, seed: string, options: RunOption
   for (const ext of extensions) ext.start();
   const probeIntervalMs = scenario.probeIntervalMs ?? 5_000;
   if (probeIntervalMs > 0) probes.every(probeIntervalMs, PROBE_WARMUP_MS, durationMs);
+  const crossLayer = new CrossLayerMonitor(cluster);
   const safety = (): void => {
     violations.add(checkSafety(cluster, probes.ids));
+    violations.add(crossLayer.sample());
     if (scheduler.nowMs + SAFETY_CHECK_INTERVAL_MS <= durationMs) scheduler.after(SAFETY_CHECK_INTERVAL_MS, safety);
   };
   scheduler.after(SAFETY_CHECK_INTERVAL_MS, safety);
@@ -113,7 +116,7 @@ function heal(cluster: Cluster, probes: ProbeWorkload, violations: ViolationLog,
   let settled = false;
   const poll = (): void => {
     if (finalProbes === null) {
-      last = [...checkViews(cluster), ...checkDigests(cluster), ...checkGhosts(cluster)];
+      last = [...checkViews(cluster), ...checkDigests(cluster), ...checkGhosts(cluster), ...settledViolations(cluster)];
       if (last.length === 0) finalProbes = probes.sendFinal();
     } else {
       last = checkProbes(cluster, [...finalProbes, ...probes.checked()]);
