@@ -56,6 +56,8 @@ export interface NodeVariant {
   readonly redialLostPeers?: boolean;
   /** Repair path off: connections no topic uses are never closed. */
   readonly keepUnusedConnections?: boolean;
+  /** Known bug: the unused-connection timer closes a peer's connections even while a topic uses it. */
+  readonly closeUsedConnections?: boolean;
   /** Known bug: every connection to a peer is kept alive, not only the newest (duplicates never idle out). */
   readonly keepEveryConnectionAlive?: boolean;
 }

@@ -282,7 +282,8 @@ export class MeshNode implements NodeApp {
   private closeLaterIfUnused(peer: string): void {
     if (this.spec.config.variant.keepUnusedConnections) return;
     this.ctx.setTimer(this.spec.config.unusedConnectionGraceMs, () => {
-      if (!this.isUsed(peer) && this.peers.isConnected(peer)) this.peers.close(peer, 'unused');
+      const unused = this.spec.config.variant.closeUsedConnections === true || !this.isUsed(peer);
+      if (unused && this.peers.isConnected(peer)) this.peers.close(peer, 'unused');
     });
   }
 

@@ -6,6 +6,7 @@
  */
 import { checkDigests, checkGhosts, checkProbes, checkSafety, checkViews, type ProbeRecord, type Violation } from './checker.js';
 import { Cluster } from './cluster.js';
+import { checkChurn } from './invariants/churn.js';
 import { CrossLayerMonitor, settledViolations } from './invariants/cross-layer.js';
 import type { RunContext, RunExtension, Scenario } from './scenario.js';
 
@@ -87,6 +88,7 @@ export function runScenario(scenario: Scenario, seed: string, options: RunOption
   for (const ext of extensions) ext.finish();
   if (scenario.liveness !== false) heal(cluster, probes, violations, scenario.healWindowMs ?? 60_000);
   violations.add(checkSafety(cluster, probes.ids));
+  violations.add(checkChurn(cluster));
   for (const ext of extensions) violations.add(ext.violations());
   if (scenario.expect) violations.add(scenario.expect(ctx));
 
