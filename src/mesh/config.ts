@@ -58,6 +58,8 @@ export interface NodeVariant {
   readonly keepUnusedConnections?: boolean;
   /** Known bug: the unused-connection timer closes a peer's connections even while a topic uses it. */
   readonly closeUsedConnections?: boolean;
+  /** Known bug: new connections start without the Hello frame (cross-mesh peers go unnoticed). */
+  readonly omitHello?: boolean;
   /** Known bug: every connection to a peer is kept alive, not only the newest (duplicates never idle out). */
   readonly keepEveryConnectionAlive?: boolean;
 }

@@ -204,7 +204,7 @@ export class PeerTable {
     // Every new connection starts with a traced Hello carrying the connected span's context.
     const traceId = span === null ? new Uint8Array(16) : Buffer.from(span.traceId, 'hex');
     const spanId = span === null ? new Uint8Array(8) : Buffer.from(span.spanId, 'hex');
-    this.write(link, conn, encodeTraced({ traceId, spanId, flags: 1, message: this.hello }));
+    if (!this.config.variant.omitHello) this.write(link, conn, encodeTraced({ traceId, spanId, flags: 1, message: this.hello }));
     if (conn === newest(link)) {
       const queued = link.pending.splice(0, link.pending.length);
       for (const frame of queued) this.write(link, conn, frame);

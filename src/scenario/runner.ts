@@ -8,6 +8,7 @@ import { checkDigests, checkGhosts, checkProbes, checkSafety, checkViews, type P
 import { Cluster } from './cluster.js';
 import { checkChurn } from './invariants/churn.js';
 import { CrossLayerMonitor, settledViolations } from './invariants/cross-layer.js';
+import { checkSubstrate } from './invariants/substrate.js';
 import type { RunContext, RunExtension, Scenario } from './scenario.js';
 
 export interface RunOptions {
@@ -89,6 +90,7 @@ export function runScenario(scenario: Scenario, seed: string, options: RunOption
   if (scenario.liveness !== false) heal(cluster, probes, violations, scenario.healWindowMs ?? 60_000);
   violations.add(checkSafety(cluster, probes.ids));
   violations.add(checkChurn(cluster));
+  violations.add(checkSubstrate(cluster));
   for (const ext of extensions) violations.add(ext.violations());
   if (scenario.expect) violations.add(scenario.expect(ctx));
 
