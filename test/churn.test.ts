@@ -4,7 +4,8 @@
  * Goal: the churn invariant (src/scenario/invariants/churn.ts) passes healthy fault-free runs,
  * fails a substrate that tears down live neighbour links although the mesh heals within a
  * second, fails a neighbour down that names no cause or a fault-only cause outside fault
- * periods, and forgives the same down inside a chaos window. Method: whole runs of small
+ * periods, and forgives the same down inside the window of a chaos event that targeted one of
+ * its two nodes (only then). Method: whole runs of small
  * scenarios (one with the `closeUsedConnections` test double), and spans written into a formed
  * cluster's trace as a node would write them.
  */
@@ -75,15 +76,26 @@ describe('churn without cause', () => {
     expect(checkChurn(cluster)).toHaveLength(1); // only the first one
   });
 
-  it('the same down inside a chaos window (and its aftermath) is forgiven', () => {
+  // A fault on `target` from 10 s to 15 s, then a down of node → peer at 55 s (inside the aftermath).
+  const downAfterFaultOn = (target: (cluster: Cluster, node: string, peer: string) => string) => {
     const cluster = formed();
     const [node, peer] = pair(cluster);
-    const applied = cluster.telemetry.emit(HARNESS_NODE, 'chaos.primitive.applied', { name: 'partition_pair', targets: node, params: '{}' })!;
+    const targets = target(cluster, node, peer);
+    const applied = cluster.telemetry.emit(HARNESS_NODE, 'chaos.primitive.applied', { name: 'kill_node', targets, params: '{}' })!;
     cluster.scheduler.runFor(5_000);
-    cluster.telemetry.emit(HARNESS_NODE, 'chaos.primitive.reverted', { name: 'partition_pair' }, { parent: { traceId: applied.traceId, spanId: applied.spanId } });
-    expect(faultPeriods(cluster)).toEqual([{ fromMs: 10_000, untilMs: 15_000 + 30_000 + 5_000 + 5_000 }]);
+    cluster.telemetry.emit(HARNESS_NODE, 'chaos.primitive.reverted', { name: 'kill_node' }, { parent: { traceId: applied.traceId, spanId: applied.spanId } });
+    expect(faultPeriods(cluster)).toEqual([{ fromMs: 10_000, untilMs: 15_000 + 30_000 + 5_000 + 5_000, targets: new Set([targets]) }]);
     cluster.scheduler.runFor(40_000);
     cluster.telemetry.emit(node, 'mesh.gossip.neighbor_down', { topic: 'mesh-a', peerId: peer, cause: 'peer-down', reason: 'idle-timeout' });
-    expect(checkChurn(cluster)).toEqual([]);
+    return checkChurn(cluster);
+  };
+
+  it('the same down inside the window (and aftermath) of a fault on one of its nodes is forgiven', () => {
+    expect(downAfterFaultOn((_, node) => node)).toEqual([]);
+  });
+
+  it('a fault on an uninvolved node forgives nothing', () => {
+    const red = downAfterFaultOn((cluster, node, peer) => cluster.plans.find((p) => p.name !== node && p.nodeId !== peer)!.name);
+    expect(red.map((v) => v.message)).toEqual([expect.stringMatching(/no fault in force \(connection idle-timeout\)/)]);
   });
 });

@@ -12,8 +12,10 @@
  *
  * Fault periods come from the chaos spans: from `chaos.primitive.applied` until its
  * `chaos.primitive.reverted` plus an aftermath (idle timeout + dial timeout + slack: a fault's
- * losses surface that late). A node runs from its `mesh.node.ready` until its
- * `mesh.node.stopping` (kills are chaos, so inside fault periods). Reads spans only.
+ * losses surface that late), and excuse only downs that involve one of the event's targets: a
+ * link between two untouched nodes must stay up through chaos elsewhere. A node runs from its
+ * `mesh.node.ready` until its `mesh.node.stopping` (kills are chaos, and target the killed
+ * node). Reads spans only.
  */
 import type { SpanRecord } from '../../sim/telemetry/index.js';
 import type { Violation } from '../checker.js';
@@ -33,21 +35,34 @@ export interface Period {
   readonly untilMs: number;
 }
 
+/** A chaos event's period and the nodes (names) it targeted. */
+export interface FaultPeriod extends Period {
+  readonly targets: ReadonlySet<string>;
+}
+
 /** Fault periods of the run, from chaos spans, each extended by the aftermath. */
-export function faultPeriods(cluster: Cluster): Period[] {
+export function faultPeriods(cluster: Cluster): FaultPeriod[] {
   const q = cluster.telemetry.query;
   const aftermathMs = cluster.network.config.idleTimeoutMs + cluster.network.config.dialTimeoutMs + AFTERMATH_SLACK_MS;
   const reverted = new Map(q.find({ name: 'chaos.primitive.reverted' }).map((s) => [s.parentSpanId, s.endMs]));
   return q.find({ name: 'chaos.primitive.applied' }).map((a) => {
     const r = reverted.get(a.spanId);
-    return { fromMs: a.endMs, untilMs: r === undefined ? Infinity : r + aftermathMs };
+    const targets = new Set(String(a.attrs.targets).split(',').filter((t) => t !== ''));
+    return { fromMs: a.endMs, untilMs: r === undefined ? Infinity : r + aftermathMs, targets };
   });
+}
+
+/**
+ * Whether a fault excuses what happened to `nodes` (names) within [fromMs, untilMs]: a fault
+ * period overlaps it and targeted one of them. A fault elsewhere excuses nothing here.
+ */
+export function excused(faults: readonly FaultPeriod[], fromMs: number, untilMs: number, nodes: readonly string[]): boolean {
+  return faults.some((p) => p.fromMs <= untilMs && fromMs <= p.untilMs && nodes.some((n) => p.targets.has(n)));
 }
 
 export function checkChurn(cluster: Cluster): Violation[] {
   const q = cluster.telemetry.query;
   const faults = faultPeriods(cluster);
-  const inFault = (ms: number): boolean => faults.some((p) => ms >= p.fromMs && ms <= p.untilMs);
   const nameOfId = new Map(cluster.plans.map((p) => [p.nodeId, p.name]));
   const idOfName = new Map(cluster.plans.map((p) => [p.name, p.nodeId]));
   const lives = lifetimes(cluster);
@@ -55,11 +70,12 @@ export function checkChurn(cluster: Cluster): Violation[] {
   const out: Violation[] = [];
 
   for (const s of q.find({ name: 'mesh.peer.disconnected' })) {
-    if (s.attrs.cause === undefined && !inFault(s.endMs)) out.push(v(`${s.node} closed its connection to ${nameOfId.get(String(s.attrs.peerId)) ?? s.attrs.peerId} (${s.attrs.reason}) without a cause at ${s.endMs} ms`));
+    const peer = nameOfId.get(String(s.attrs.peerId)) ?? String(s.attrs.peerId);
+    if (s.attrs.cause === undefined && !excused(faults, s.endMs, s.endMs, [s.node, peer])) out.push(v(`${s.node} closed its connection to ${peer} (${s.attrs.reason}) without a cause at ${s.endMs} ms`));
   }
   for (const s of q.find({ name: 'mesh.gossip.neighbor_down' })) {
     const peer = nameOfId.get(String(s.attrs.peerId));
-    if (peer === undefined || inFault(s.endMs) || !running(s.node, s.endMs) || !running(peer, s.endMs)) continue;
+    if (peer === undefined || excused(faults, s.endMs, s.endMs, [s.node, peer]) || !running(s.node, s.endMs) || !running(peer, s.endMs)) continue;
     const why = unexplained(s, peer, idOfName.get(s.node)!, cluster);
     if (why !== null) out.push(v(`${s.node} ${s.attrs.topic}: neighbour ${peer} went down at ${s.endMs} ms ${why}`));
   }

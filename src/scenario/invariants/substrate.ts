@@ -10,13 +10,14 @@
  * - seed dialing: retries of one round count 1, 2, …, each waits at least
  *   min(base·2^min(attempt, expMax), max) ms (computed here from the configuration) before the
  *   next, and a round gives up at exactly the attempt limit.
- * Fault periods (chaos spans, see churn.ts) excuse late heartbeats and missing Hellos.
+ * Fault periods (chaos spans, see churn.ts) excuse late heartbeats and missing Hellos of the
+ * nodes they targeted.
  */
 import { MESH_NODE_DEFAULTS, seedRetryDelayMs, type MeshNodeConfig } from '../../mesh/config.js';
 import type { SpanRecord } from '../../sim/telemetry/index.js';
 import type { Violation } from '../checker.js';
 import type { Cluster } from '../cluster.js';
-import { faultPeriods, type Period } from './churn.js';
+import { excused, faultPeriods, type FaultPeriod } from './churn.js';
 
 /** Timer slack: virtual timers fire on time, so only rounding is allowed, ms. */
 const TIMER_SLACK_MS = 10;
@@ -27,9 +28,7 @@ export function checkSubstrate(cluster: Cluster): Violation[] {
   return [...heartbeats(cluster, config, faults), ...crossMesh(cluster, faults), ...seedBackoff(cluster, config)];
 }
 
-const overlaps = (faults: readonly Period[], fromMs: number, untilMs: number): boolean => faults.some((p) => p.fromMs <= untilMs && fromMs <= p.untilMs);
-
-function heartbeats(cluster: Cluster, config: MeshNodeConfig, faults: readonly Period[]): Violation[] {
+function heartbeats(cluster: Cluster, config: MeshNodeConfig, faults: readonly FaultPeriod[]): Violation[] {
   const q = cluster.telemetry.query;
   const endMs = cluster.scheduler.nowMs;
   const intervalMs = config.heartbeatIntervalMs;
@@ -44,7 +43,7 @@ function heartbeats(cluster: Cluster, config: MeshNodeConfig, faults: readonly P
       let lastMs = ready.endMs;
       for (const t of [...beats.filter((b) => b > ready.endMs && b <= untilMs), untilMs]) {
         const late = t - lastMs > intervalMs + TIMER_SLACK_MS;
-        if (late && !overlaps(faults, lastMs, t)) out.push(v('heartbeat-cadence', `${plan.name} had no mesh.heartbeat from ${lastMs} to ${t} ms (every ${intervalMs} ms)`));
+        if (late && !excused(faults, lastMs, t, [plan.name])) out.push(v('heartbeat-cadence', `${plan.name} had no mesh.heartbeat from ${lastMs} to ${t} ms (every ${intervalMs} ms)`));
         lastMs = t;
       }
     }
@@ -59,7 +58,7 @@ function heartbeats(cluster: Cluster, config: MeshNodeConfig, faults: readonly P
   return out;
 }
 
-function crossMesh(cluster: Cluster, faults: readonly Period[]): Violation[] {
+function crossMesh(cluster: Cluster, faults: readonly FaultPeriod[]): Violation[] {
   const q = cluster.telemetry.query;
   const boundMs = cluster.network.config.dialTimeoutMs;
   const endMs = cluster.scheduler.nowMs;
@@ -70,7 +69,7 @@ function crossMesh(cluster: Cluster, faults: readonly Period[]): Violation[] {
     const self = byName.get(s.node);
     const peer = String(s.attrs.peerId);
     if (self === undefined || meshOf.get(peer) === undefined || meshOf.get(peer) === self.meshId) continue;
-    if (s.endMs + boundMs > endMs || overlaps(faults, s.endMs, s.endMs + boundMs)) continue;
+    if (s.endMs + boundMs > endMs || excused(faults, s.endMs, s.endMs + boundMs, [s.node, cluster.nameOf(peer)])) continue;
     const closed = q.find({ name: 'mesh.peer.disconnected', node: s.node, sinceMs: s.endMs, untilMs: s.endMs + boundMs, attrs: { peerId: peer } });
     if (closed.length > 0) continue; // gone before its Hello could arrive
     const seen = q.find({ name: 'mesh.cross.peer_connected', node: s.node, sinceMs: s.endMs, untilMs: s.endMs + boundMs, attrs: { peerId: peer } });
