@@ -49,9 +49,10 @@ function heartbeats(cluster: Cluster, config: MeshNodeConfig, faults: readonly F
     }
     if (plan.role !== 'bridge') continue;
     const others = plan.meshIds.filter((m) => m !== plan.meshId);
+    const perMeshAt = new Map<number, Set<string>>();
+    for (const s of perMesh) perMeshAt.set(s.endMs, (perMeshAt.get(s.endMs) ?? new Set()).add(String(s.attrs.meshId)));
     for (const t of beats) {
-      const at = perMesh.filter((s) => s.endMs === t).map((s) => String(s.attrs.meshId));
-      const missing = others.filter((m) => !at.includes(m));
+      const missing = others.filter((m) => !perMeshAt.get(t)?.has(m));
       if (missing.length > 0) out.push(v('bridge-heartbeat', `${plan.name} heartbeat at ${t} ms without per-mesh heartbeat for ${missing.join(', ')}`));
     }
   }
