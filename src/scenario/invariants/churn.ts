@@ -10,7 +10,8 @@
  * its own making is a fault, or a substrate bug when no fault was in force. Every
  * `mesh.peer.disconnected` must carry a cause as well.
  *
- * Fault periods come from the chaos spans: from `chaos.primitive.applied` until its
+ * Fault periods come from the chaos spans, and from `workload.failure` spans (from the failure
+ * on, never reverted): from `chaos.primitive.applied` until its
  * `chaos.primitive.reverted` plus an aftermath (idle timeout + dial timeout + slack: a fault's
  * losses surface that late), and excuse only downs that involve one of the event's targets: a
  * link between two untouched nodes must stay up through chaos elsewhere. A node runs from its
@@ -45,11 +46,13 @@ export function faultPeriods(cluster: Cluster): FaultPeriod[] {
   const q = cluster.telemetry.query;
   const aftermathMs = cluster.network.config.idleTimeoutMs + cluster.network.config.dialTimeoutMs + AFTERMATH_SLACK_MS;
   const reverted = new Map(q.find({ name: 'chaos.primitive.reverted' }).map((s) => [s.parentSpanId, s.endMs]));
-  return q.find({ name: 'chaos.primitive.applied' }).map((a) => {
+  const targetsOf = (s: SpanRecord): Set<string> => new Set(String(s.attrs.targets).split(',').filter((t) => t !== ''));
+  const chaos = q.find({ name: 'chaos.primitive.applied' }).map((a) => {
     const r = reverted.get(a.spanId);
-    const targets = new Set(String(a.attrs.targets).split(',').filter((t) => t !== ''));
-    return { fromMs: a.endMs, untilMs: r === undefined ? Infinity : r + aftermathMs, targets };
+    return { fromMs: a.endMs, untilMs: r === undefined ? Infinity : r + aftermathMs, targets: targetsOf(a) };
   });
+  const failures = q.find({ name: 'workload.failure' }).map((f) => ({ fromMs: f.endMs, untilMs: Infinity, targets: targetsOf(f) }));
+  return [...chaos, ...failures];
 }
 
 /**

@@ -11,7 +11,8 @@
  *   min(base·2^min(attempt, expMax), max) ms (computed here from the configuration) before the
  *   next, and a round gives up at exactly the attempt limit.
  * Fault periods (chaos spans, see churn.ts) excuse late heartbeats and missing Hellos of the
- * nodes they targeted.
+ * nodes they targeted. Heartbeats and Hellos exist only in the `full` profile; seed dialing is
+ * part of both.
  */
 import { MESH_NODE_DEFAULTS, seedRetryDelayMs, type MeshNodeConfig } from '../../mesh/config.js';
 import type { SpanRecord } from '../../sim/telemetry/index.js';
@@ -25,6 +26,7 @@ const TIMER_SLACK_MS = 10;
 export function checkSubstrate(cluster: Cluster): Violation[] {
   const config: MeshNodeConfig = { ...MESH_NODE_DEFAULTS, ...cluster.options.node, variant: {} };
   const faults = faultPeriods(cluster);
+  if (cluster.options.profile === 'protocol') return seedBackoff(cluster, config);
   return [...heartbeats(cluster, config, faults), ...crossMesh(cluster, faults), ...seedBackoff(cluster, config)];
 }
 
