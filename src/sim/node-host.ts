@@ -16,7 +16,7 @@ import { DataDir } from './data-dir.js';
 import type { Endpoint, EndpointOwner, Connection, KillMode, Network } from './network/index.js';
 import type { RngStreams, SimRng } from './rng.js';
 import type { EventId, Scheduler } from './scheduler.js';
-import type { Telemetry } from './telemetry/index.js';
+import { HARNESS_NODE, type Telemetry } from './telemetry/index.js';
 
 export interface NodeIdentity {
   readonly nodeId: string;
@@ -148,6 +148,9 @@ export class NodeHost implements EndpointOwner {
    */
   kill(mode: KillMode = 'crash'): void {
     if (this.statusValue === 'stopped') return;
+    // The host records the death itself (the process cannot): whatever killed it — chaos, a
+    // workload, a test — checks can tell the losses it causes from churn without cause.
+    this.deps.telemetry.emit(HARNESS_NODE, 'sim.node.killed', { targets: this.identity.name, mode, incarnation: this.incarnationValue });
     this.incarnationValue++; // every timer of the dead incarnation is now stale
     this.statusValue = 'stopped';
     this.backlog.length = 0;

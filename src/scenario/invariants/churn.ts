@@ -10,8 +10,9 @@
  * its own making is a fault, or a substrate bug when no fault was in force. Every
  * `mesh.peer.disconnected` must carry a cause as well.
  *
- * Fault periods come from the chaos spans, and from `workload.failure` spans (from the failure
- * on, never reverted): from `chaos.primitive.applied` until its
+ * Fault periods come from the chaos spans, and from `sim.node.killed` (the host records every
+ * kill, whatever caused it: from the kill until the node is ready again, plus the aftermath)
+ * and `workload.failure` spans: from `chaos.primitive.applied` until its
  * `chaos.primitive.reverted` plus an aftermath (idle timeout + dial timeout + slack: a fault's
  * losses surface that late), and excuse only downs that involve one of the event's targets: a
  * link between two untouched nodes must stay up through chaos elsewhere. A node runs from its
@@ -52,7 +53,11 @@ export function faultPeriods(cluster: Cluster): FaultPeriod[] {
     return { fromMs: a.endMs, untilMs: r === undefined ? Infinity : r + aftermathMs, targets: targetsOf(a) };
   });
   const failures = q.find({ name: 'workload.failure' }).map((f) => ({ fromMs: f.endMs, untilMs: Infinity, targets: targetsOf(f) }));
-  return [...chaos, ...failures];
+  const kills = q.find({ name: 'sim.node.killed' }).map((k) => {
+    const back = q.find({ name: 'mesh.node.ready', node: String(k.attrs.targets), sinceMs: k.endMs }).find((r) => r.seq > k.seq);
+    return { fromMs: k.endMs, untilMs: back === undefined ? Infinity : back.endMs + aftermathMs, targets: targetsOf(k) };
+  });
+  return [...chaos, ...failures, ...kills];
 }
 
 /**
