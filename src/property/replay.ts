@@ -31,7 +31,7 @@ export function scheduleDurationMs(file: ScheduleFile, baseDurationMs: number): 
   if (file.durationMs !== undefined) return file.durationMs;
   let endMs = baseDurationMs;
   for (const e of file.schedule) {
-    endMs = Math.max(endMs, e.atMs + faultLengthMs(e.params) + DETECTION_ALLOWANCE_MS);
+    endMs = Math.max(endMs, e.atMs + faultLengthMs(e.primitive, e.params) + DETECTION_ALLOWANCE_MS);
   }
   return endMs;
 }
