@@ -46,9 +46,9 @@ export interface ParamSpec {
 }
 
 /**
- * Which nodes a fault may name. `node`: any nodes but the observer; `link`: two nodes, the second
- * sharing a topic with the first (a link the mesh uses); `subset`: own nodes of one mesh (no
- * bridges), leaving at least one of its nodes outside.
+ * Which nodes a fault may name (never the observer, every node's seed). `node`: any nodes;
+ * `link`: two nodes whose link is damaged (choosers and generated cases pick two that share a
+ * topic); `subset`: own nodes of one mesh (no bridges), leaving at least one of its nodes outside.
  */
 export interface TargetSpec {
   readonly min: number;
