@@ -55,6 +55,8 @@ export function formatRunText(result: CliRunResult): string {
       ['trace digest', report.traceDigest],
     ], ['l', 'l']),
   );
+  const chaos = chaosLine(report);
+  if (chaos !== null) out.push('', chaos);
   out.push('', 'active view size per topic');
   const topics = Object.keys(report.views).sort();
   out.push(
@@ -82,6 +84,18 @@ export function formatRunText(result: CliRunResult): string {
   out.push(`seed: ${report.seed}`);
   out.push(`replay: ${result.replay}`);
   return out.join('\n') + '\n';
+}
+
+/**
+ * The chaos tally, or null for a run without chaos. Skipped events (no target fitted when they
+ * came due, e.g. every node already under a fault) are named, so `--chaos 1000` on a short run
+ * does not look like 1000 faults.
+ */
+export function chaosLine(report: RunReport): string | null {
+  const c = report.chaos as { events: number; passed: number; failedTimeout: number; failedAssertion: number; skipped: number } | undefined;
+  if (c === undefined) return null;
+  const skipped = c.skipped > 0 ? `, ${c.skipped} skipped (no fitting target when due)` : '';
+  return `chaos: ${c.events} fired${skipped}; ${c.passed} passed, ${c.failedTimeout} timed out, ${c.failedAssertion} failed assertion`;
 }
 
 /** Rows as aligned columns, indented by two spaces; `align` per column (default: left, then right). */

@@ -13,12 +13,12 @@ import { findScenario } from '../scenario/registry.js';
 import { replayCommand, runScenario } from '../scenario/runner.js';
 import type { Scenario } from '../scenario/scenario.js';
 import { parseDuration } from './duration.js';
-import { EXIT_FAIL, EXIT_PASS, fail, quoted } from './errors.js';
+import { EXIT_FAIL, EXIT_OUTPUT, EXIT_PASS, fail, quoted } from './errors.js';
 import { type CliRunResult, formatRunText, runJson } from './format.js';
 import { isScenarioPath, loadScenarioFile } from './scenario-file.js';
 import { parseSeed, pickSeed } from './seed.js';
 import { applyRunExtras, replayWithExtras } from './run-extras.js';
-import { addReportOptions, parseReportOutputs, wantsOutputs, writeRunOutputs, type ReportOptionValues, type ReportOutputs } from './report-output.js';
+import { addReportOptions, parseReportOutputs, printWritten, wantsOutputs, writeRunOutputs, type ReportOptionValues, type ReportOutputs } from './report-output.js';
 
 export const DEFAULT_SCENARIO = 'default';
 export const TRACE_LEVELS = ['info', 'trace'] as const;
@@ -26,7 +26,8 @@ export type CliTraceLevel = (typeof TRACE_LEVELS)[number];
 
 /** Raw option values as commander hands them over. */
 interface RunOptionValues extends ReportOptionValues {
-  readonly scenario: string;
+  /** Absent when not given (so `--scenario default --schedule F` can be refused). */
+  readonly scenario?: string;
   readonly seed?: string;
   readonly duration?: string;
   readonly traceLevel?: CliTraceLevel;
@@ -57,7 +58,7 @@ export function registerRun(program: Command): void {
   const run = program
     .command('run')
     .description('run a scenario for a seed and print a summary (exit 0 pass, 1 fail, 2 bad usage)')
-    .option('--scenario <name|file>', 'scenario name (see `meshsim list`) or a JSON scenario file', DEFAULT_SCENARIO)
+    .option('--scenario <name|file>', `scenario name (see \`meshsim list\`) or a JSON scenario file (default: ${DEFAULT_SCENARIO})`)
     .option('--seed <n>', 'seed, a non-negative integer (default: picked at random and printed)')
     .option('--duration <time>', "main phase length: 90s, 5m, 1500ms or seconds (default: the scenario's)")
     .addOption(new Option('--trace-level <level>', 'record per-message TRACE spans too (default: the scenario\'s, usually info)').choices(TRACE_LEVELS))
@@ -71,7 +72,8 @@ export function registerRun(program: Command): void {
 }
 
 export function parseRunRequest(options: RunOptionValues): RunRequest {
-  const scenarioRef = options.scenario;
+  if (options.schedule !== undefined && options.scenario !== undefined) fail('--scenario cannot be combined with --schedule (the file names its base scenario)');
+  const scenarioRef = options.scenario ?? DEFAULT_SCENARIO;
   const scenario = resolveScenario(scenarioRef);
   let seed: string;
   const seedPicked = options.seed === undefined;
@@ -87,7 +89,7 @@ export function parseRunRequest(options: RunOptionValues): RunRequest {
     durationMs = parsed.ok ? parsed.ms : fail(`--duration: ${parsed.error}`);
   }
   const outputs = parseReportOutputs(options);
-  return applyRunExtras({ scenario, scenarioRef, seed, seedPicked, durationMs, traceLevel: options.traceLevel, json: options.json === true, outputs }, options, DEFAULT_SCENARIO);
+  return applyRunExtras({ scenario, scenarioRef, seed, seedPicked, durationMs, traceLevel: options.traceLevel, json: options.json === true, outputs }, options);
 }
 
 export function resolveScenario(ref: string): Scenario {
@@ -122,9 +124,9 @@ function runAction(request: RunRequest): number {
   }
   process.stdout.write(request.json ? `${JSON.stringify(runJson(result))}\n` : formatRunText(result));
   if (request.outputs !== undefined && result.outcome !== undefined) {
-    const notes = writeRunOutputs(result.outcome, request.outputs, { replay: result.replay, description: result.description });
-    // With --json, stdout stays exactly one JSON object; the notes go to stderr.
-    (request.json ? process.stderr : process.stdout).write(notes.map((n) => `${n}\n`).join(''));
+    const written = writeRunOutputs(result.outcome, request.outputs, { replay: result.replay, description: result.description });
+    // The verdict and replay command are out already: a file that cannot be written only changes the exit code.
+    if (!printWritten(written, request.json)) return EXIT_OUTPUT;
   }
   return result.report.verdict === 'pass' ? EXIT_PASS : EXIT_FAIL;
 }

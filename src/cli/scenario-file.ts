@@ -8,7 +8,7 @@
  * the file lists them (JSON.parse keeps text order for non-numeric keys), so the same file
  * always gives the same boot order. Must not run anything.
  */
-import { readFileSync } from 'node:fs';
+import { readJsonFile } from '../io/json-input.js';
 import type { Scenario } from '../scenario/scenario.js';
 import { catchFieldProblem, integer, nameString, rootObject, string, topologyOf } from '../scenario/json-fields.js';
 import { DURATION_MS_MAX } from './duration.js';
@@ -27,21 +27,9 @@ export function isScenarioPath(ref: string): boolean {
 
 /** Reads and validates a scenario file; any problem is a usage failure naming the file. */
 export function loadScenarioFile(path: string): Scenario {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? 'error';
-    return fail(`${path}: cannot read scenario file (${code})`);
-  }
-  if (text.length > SCENARIO_FILE_BYTES_MAX) return fail(`${path}: scenario file is larger than ${SCENARIO_FILE_BYTES_MAX} bytes`);
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    return fail(`${path}: invalid JSON: ${(e as Error).message}`);
-  }
-  const parsed = parseScenarioJson(value);
+  const read = readJsonFile(path, 'scenario file', SCENARIO_FILE_BYTES_MAX);
+  if (!read.ok) return fail(read.error);
+  const parsed = parseScenarioJson(read.value);
   return parsed.ok ? parsed.scenario : fail(`${path}: ${parsed.error}`);
 }
 

@@ -187,7 +187,7 @@ export function validateFault(spec: PrimitiveSpec, targets: readonly unknown[], 
       values[p.name] = p.default;
       continue;
     }
-    if (typeof v !== 'number' || !Number.isSafeInteger(v)) return bad(`${field} must be an integer (${rangeText(p)}), got ${shortJson(v)}`);
+    if (typeof v !== 'number' || !Number.isSafeInteger(v)) return bad(`${field} must be ${rangeText(p)}, got ${shortJson(v)}`);
     if (v < p.min || v > p.max || (p.nonZero === true && v === 0)) return bad(`${field} must be ${rangeText(p)}, got ${v}`);
     if (p.equalsTargetCount === true && v !== targets.length) return bad(`${field} must equal the number of targets (${targets.length}), got ${v}`);
     values[p.name] = v;

@@ -14,7 +14,7 @@
  *     "expect": "pass" | "fail",
  *     "found"?: { "variant"?: {...}, "fcSeed"?: 1, "fcPath"?: "0:1", "note"?: "..." } }
  */
-import { readFileSync } from 'node:fs';
+import { readJsonFile, shortenQuoted } from '../io/json-input.js';
 import type { NodeVariant } from '../mesh/config.js';
 import { specOf } from '../primitives/registry.js';
 import { short, validateFault } from '../primitives/schema.js';
@@ -78,21 +78,10 @@ export type ScheduleParse = { readonly ok: true; readonly file: ScheduleFile } |
 
 /** Reads and validates a schedule file; the error is one line starting with the path. */
 export function loadScheduleFile(path: string): ScheduleParse {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    return { ok: false, error: `${path}: cannot read schedule file (${(e as NodeJS.ErrnoException).code ?? 'error'})` };
-  }
-  if (text.length > FILE_BYTES_MAX) return { ok: false, error: `${path}: schedule file is larger than ${FILE_BYTES_MAX} bytes` };
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    return { ok: false, error: `${path}: invalid JSON: ${oneLine((e as Error).message)}` };
-  }
-  const parsed = parseScheduleJson(value);
-  return parsed.ok ? parsed : { ok: false, error: `${path}: ${parsed.error}` };
+  const read = readJsonFile(path, 'schedule file', FILE_BYTES_MAX);
+  if (!read.ok) return read;
+  const parsed = parseScheduleJson(read.value);
+  return parsed.ok ? parsed : { ok: false, error: `${path}: ${shortenQuoted(parsed.error)}` };
 }
 
 export function parseScheduleJson(value: unknown): ScheduleParse {
@@ -177,8 +166,4 @@ function foundOf(value: unknown): FoundWith {
   if (f.fcPath !== undefined && (typeof f.fcPath !== 'string' || !/^[\d:]*$/.test(f.fcPath))) throw new FieldProblem('found.fcPath must be a fast-check path like "0:1:3"');
   if (f.note !== undefined && typeof f.note !== 'string') throw new FieldProblem('found.note must be a string');
   return { ...f, ...(f.variant === undefined ? {} : { variant: variantOf(f.variant, 'found.variant') }) } as FoundWith;
-}
-
-function oneLine(message: string): string {
-  return message.replace(/\s*\n\s*/g, ' ').trim();
 }

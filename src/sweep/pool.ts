@@ -8,11 +8,13 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
+import { seedListOf, type SeedList } from './shard.js';
 import type { SweepLine, SweepTask } from './worker.js';
 
 export interface SweepOptions {
   readonly scenario: string;
-  readonly seeds: readonly string[];
+  /** The seeds in order: a list, or a lazy SeedList (a range of millions starts at once). */
+  readonly seeds: readonly string[] | SeedList;
   /** Worker threads. */
   readonly workers: number;
   readonly durationMs?: number;
@@ -41,6 +43,7 @@ export function workerFile(): string {
 }
 
 export async function runSweep(options: SweepOptions): Promise<SweepSummary> {
+  const seeds: SeedList = Array.isArray(options.seeds) ? seedListOf(options.seeds as readonly string[]) : (options.seeds as SeedList);
   const workers = Math.max(1, Math.floor(options.workers));
   const pool = new Piscina({ filename: workerFile(), minThreads: workers, maxThreads: workers, idleTimeout: 1_000 });
   const lines = new Map<number, SweepLine>();
@@ -58,17 +61,17 @@ export async function runSweep(options: SweepOptions): Promise<SweepSummary> {
     }
   };
   const lane = async (): Promise<void> => {
-    while (next < options.seeds.length) {
+    while (next < seeds.length) {
       const i = next++;
-      const task: SweepTask = { scenario: options.scenario, seed: options.seeds[i], ...(options.durationMs === undefined ? {} : { durationMs: options.durationMs }) };
+      const task: SweepTask = { scenario: options.scenario, seed: seeds.seedAt(i), ...(options.durationMs === undefined ? {} : { durationMs: options.durationMs }) };
       lines.set(i, (await pool.run(task)) as SweepLine);
       flush();
     }
   };
   try {
-    await Promise.all(Array.from({ length: Math.min(options.seeds.length, workers * IN_FLIGHT_PER_WORKER) }, lane));
+    await Promise.all(Array.from({ length: Math.min(seeds.length, workers * IN_FLIGHT_PER_WORKER) }, lane));
   } finally {
     await pool.destroy();
   }
-  return { scenario: options.scenario, seeds: options.seeds.length, passed, failed: failing.length, workers, failing };
+  return { scenario: options.scenario, seeds: seeds.length, passed, failed: failing.length, workers, failing };
 }
