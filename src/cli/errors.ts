@@ -17,7 +17,8 @@ export const EXIT_INTERNAL = 70;
 
 export class UsageError extends Error {
   constructor(message: string, readonly exitCode: number = EXIT_USAGE) {
-    super(message);
+    // Made readable here, so no caller can put a 900 KB value or a line break into stderr.
+    super(oneLine(message));
     this.name = 'UsageError';
   }
 }
