@@ -220,6 +220,13 @@ describe('extreme but well-formed parameters', () => {
     ['restart_node, no downtime', { atMs: 20_000, primitive: 'restart_node', targets: targetsFor(1), params: { downtimeMs: 0 } }],
   ];
 
+  it('an event before its target has booted is refused (nat_shift then crashed on a node with no address)', () => {
+    const loaded = loadScheduleFile(write(JSON.stringify({ ...GOOD_SCHEDULE, schedule: [{ atMs: 10, primitive: 'nat_shift', targets: targetsFor(1), params: {} }] })));
+    expect(loaded.ok).toBe(true);
+    const built = loaded.ok ? scheduleScenario(loaded.file) : null;
+    expect(built).toEqual({ ok: false, error: `schedule[0].atMs 10 comes before ${NODES[0].name} boots (at ${NODES[0].bootAtMs} ms)` });
+  });
+
   it.each(RUNS)('%s runs to a verdict', (_label, entry) => {
     const loaded = loadScheduleFile(write(JSON.stringify({ ...GOOD_SCHEDULE, schedule: [entry] })));
     if (!loaded.ok) throw new Error(loaded.error);

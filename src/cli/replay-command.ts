@@ -41,7 +41,12 @@ function replayAction(path: string, options: ReplayOptionValues): number {
   const variant = options.foundVariant === true ? (file.found?.variant ?? fail(`${path}: no found.variant to replay with`)) : undefined;
   const replay = `npx meshsim replay ${path}${options.foundVariant === true ? ' --found-variant' : ''}`;
   const startMs = performance.now();
-  const run = runScheduleFile(file, { replay, ...(variant === undefined ? {} : { variant }) });
+  let run: ReturnType<typeof runScheduleFile>;
+  try {
+    run = runScheduleFile(file, { replay, ...(variant === undefined ? {} : { variant }) });
+  } catch (e) {
+    return reportCrash(replay, options.json === true, e);
+  }
   if (!run.ok) fail(`${path}: ${run.error}`);
   const wallMs = performance.now() - startMs;
   const { report } = run.outcome;
@@ -58,4 +63,16 @@ function replayAction(path: string, options: ReplayOptionValues): number {
   const written = writeRunOutputs(run.outcome, outputs, { replay, description: result.description });
   if (!printWritten(written, options.json === true)) return EXIT_OUTPUT;
   return matches ? EXIT_PASS : EXIT_FAIL;
+}
+
+/**
+ * The simulator threw: a bug it found (an assertion), reported as a failed replay with its
+ * replay command, like `meshsim run` does; the stack goes to stderr for whoever fixes it.
+ */
+function reportCrash(replay: string, json: boolean, error: unknown): number {
+  const message = error instanceof Error ? error.message : String(error);
+  if (json) process.stdout.write(`${JSON.stringify({ verdict: 'fail', violations: [{ check: 'crash', message }], replay, matchesExpect: false })}\n`);
+  else process.stdout.write(`verdict: FAIL (the simulator crashed)\n  crash: ${message}\nreplay: ${replay}\n`);
+  if (error instanceof Error && error.stack !== undefined) process.stderr.write(`${error.stack}\n`);
+  return EXIT_FAIL;
 }

@@ -51,8 +51,12 @@ export function scheduleScenario(file: ScheduleFile, options: ScheduleRunOptions
     if (!checked.ok) return checked;
     const unknown = e.targets.find((t) => !byName.has(t));
     if (unknown !== undefined) return { ok: false, error: `schedule[${i}].targets names ${short(unknown)}, which is not a node of this topology for seed ${file.seed}` };
-    const misfit = targetMisfit(spec.targets, e.targets.map((t) => byName.get(t)!), plans);
+    const targets = e.targets.map((t) => byName.get(t)!);
+    const misfit = targetMisfit(spec.targets, targets, plans);
     if (misfit !== null) return { ok: false, error: `schedule[${i}].targets: ${e.primitive} ${misfit}` };
+    // A node that has not booted yet has no process and no address to damage.
+    const unborn = targets.find((p) => p.bootAtMs > e.atMs);
+    if (unborn !== undefined) return { ok: false, error: `schedule[${i}].atMs ${e.atMs} comes before ${unborn.name} boots (at ${unborn.bootAtMs} ms)` };
   }
   const events: ChaosEventPlan[] = file.schedule.map((e) => ({ atMs: e.atMs, primitive: e.primitive, fault: { targets: e.targets, params: e.params } }));
   const variant = options.variant ?? file.variant;
