@@ -13,6 +13,7 @@
  * Deadline: durationMs (20 s) + probe resend 5 s + slack 5 s = 30 s.
  * Revert (after `durationMs`): resetLink both directions (idempotent).
  */
+import { assert } from '../sim/assert.js';
 import { paramOf } from './schema.js';
 import { damagedLinkDetector, damagedLinkSpec, durationParam, pairOf, resetPair } from './slow-link.js';
 import { intParam, pickLinkedPair } from './targets.js';
@@ -38,7 +39,7 @@ export const lossyLink: Primitive = {
     const pair = pickLinkedPair(world, rng);
     if (pair === null) return null;
     const loss = lossyLinkSpec.params[0];
-    if (loss.draw.kind !== 'range') throw new Error('lossy_link draws its loss from a range');
+    assert(loss.draw.kind === 'range', 'lossy_link draws its loss from a range');
     const lossPct = Math.min(LOSS_DEN, Math.max(0, Math.round(intParam(overrides, 'lossPct', rng, loss.draw.min, loss.draw.max))));
     return { targets: pair, params: { lossPct, durationMs: durationParam(overrides) } };
   },

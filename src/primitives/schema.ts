@@ -7,6 +7,7 @@
  * `validateFault` returns the first problem as one line naming the field; it never throws and
  * never trusts the value it is given (a schedule file is user input). Pure: no IO.
  */
+import { assert } from '../sim/assert.js';
 import type { Fault, ParamValue, PrimitiveName } from './types.js';
 
 /** Every parameter is an integer; the unit says how to read it. */
@@ -138,7 +139,7 @@ export function paramValues(spec: PrimitiveSpec, params: Readonly<Record<string,
 /** One parameter of a fault (validated upstream; the default when omitted). */
 export function paramOf(spec: PrimitiveSpec, fault: Fault, name: string): number {
   const value = paramValues(spec, fault.params)[name];
-  if (value === undefined) throw new Error(`${spec.name}: no value for parameter ${name} (schedules are validated before they run)`);
+  if (value === undefined) assert(false, `${spec.name}: no value for parameter ${name} (faults are validated before they are applied)`);
   return value;
 }
 
@@ -147,7 +148,7 @@ export function drawParam(p: ParamSpec, overrides: Readonly<Record<string, Param
   const v = overrides?.[p.name];
   if (typeof v === 'number') return v;
   if (p.draw.kind === 'range') return draw(p.draw.min, p.draw.max);
-  if (p.default === null) throw new Error(`${p.name} has no default to draw`);
+  if (p.default === null) assert(false, `${p.name} has no default to draw`);
   return p.default;
 }
 

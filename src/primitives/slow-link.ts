@@ -17,6 +17,7 @@
  * Revert (after `durationMs`): resetLink both directions (idempotent).
  */
 import { failedAssertion, nameOf, passed } from './evidence.js';
+import { assert } from '../sim/assert.js';
 import { deadlineOf, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type ParamSpec, type PrimitiveSpec } from './schema.js';
 import { pickLinkedPair, intParam } from './targets.js';
 import { T } from './timing.js';
@@ -70,7 +71,7 @@ export const slowLink: Primitive = {
     const pair = pickLinkedPair(world, rng);
     if (pair === null) return null;
     const latency = slowLinkSpec.params[0];
-    if (latency.draw.kind !== 'range') throw new Error('slow_link draws its latency from a range');
+    assert(latency.draw.kind === 'range', 'slow_link draws its latency from a range');
     return { targets: pair, params: { latencyMs: Math.max(0, Math.round(intParam(overrides, 'latencyMs', rng, latency.draw.min, latency.draw.max))), durationMs: durationParam(overrides) } };
   },
   apply: (world, fault) => {
