@@ -227,6 +227,14 @@ describe('extreme but well-formed parameters', () => {
     expect(built).toEqual({ ok: false, error: `schedule[0].atMs 10 comes before ${NODES[0].name} boots (at ${NODES[0].bootAtMs} ms)` });
   });
 
+  it('a 25 s wedge on the default layout runs to a verdict (its IHave backlog of 132 entries crashed the encoder)', () => {
+    const file = { version: 1, name: 'long-wedge', seed: '9', scenario: 'default', schedule: [{ atMs: 113_764, primitive: 'wedge_node', targets: ['registry-c77ecc89'], params: { durationMs: 25_523 } }], expect: 'pass' };
+    const loaded = loadScheduleFile(write(JSON.stringify(file)));
+    if (!loaded.ok) throw new Error(loaded.error);
+    const run = runScheduleFile(loaded.file);
+    expect(run.ok && run.outcome.report.verdict).toBe('pass');
+  });
+
   it.each(RUNS)('%s runs to a verdict', (_label, entry) => {
     const loaded = loadScheduleFile(write(JSON.stringify({ ...GOOD_SCHEDULE, schedule: [entry] })));
     if (!loaded.ok) throw new Error(loaded.error);

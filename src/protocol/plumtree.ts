@@ -19,6 +19,7 @@
  *   lazy), keeping both ends of each link in agreement.
  * - `deliver.round` is the hop count: 0 for an own broadcast, wire round + 1 when received.
  */
+import { IHAVE_ENTRIES_MAX } from './codec.js';
 import type { Gossip, MessageId, NodeId, PlumtreeMessage } from './messages.js';
 import { isMessageIdOf, messageIdOf } from './message-id.js';
 import type { PlumtreeEffect, PlumtreeEvent, PlumtreeTimer } from './plumtree-types.js';
@@ -206,7 +207,11 @@ function onPrune(s: PlumtreeState, from: NodeId): void {
 function onDispatchLazyPush(s: PlumtreeState, out: PlumtreeEffect[]): void {
   s.dispatchArmed = false;
   for (const [peer, entries] of s.lazyQueue) {
-    if (entries.length > 0 && isNeighbour(s, peer)) send(s, out, peer, { type: 'IHave', entries });
+    if (entries.length === 0 || !isNeighbour(s, peer)) continue;
+    // One frame holds at most IHAVE_ENTRIES_MAX entries (docs/wire.md): a larger batch (a node
+    // catching up after a wedge) leaves as several IHaves; a batch that fits is sent as it was.
+    if (entries.length <= IHAVE_ENTRIES_MAX) send(s, out, peer, { type: 'IHave', entries });
+    else for (let i = 0; i < entries.length; i += IHAVE_ENTRIES_MAX) send(s, out, peer, { type: 'IHave', entries: entries.slice(i, i + IHAVE_ENTRIES_MAX) });
   }
   s.lazyQueue.clear();
 }
