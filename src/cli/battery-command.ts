@@ -1,7 +1,8 @@
 /**
  * `meshsim battery`: run every named scenario (or the `--scenarios` chosen) over seeds 1..N,
  * print one line per run and the scenarios × seeds grid (or one JSON object with `--json`),
- * optionally write the HTML report's Tests grid; exit 0 when every run passed, 1 otherwise.
+ * optionally write the HTML report's Tests grid; exit 0 when every run passed, 1 otherwise, 3 when
+ * the report could not be written. With --json each cell carries its run's trace digest.
  * A simulator crash is a failed cell with its replay command, not the end of the battery.
  * Runs are sequential in this process; wall time is measured here, never in the core.
  */
@@ -39,7 +40,7 @@ const SEEDS_MAX = 1000;
 export function registerBattery(program: Command): void {
   program
     .command('battery')
-    .description('run every named scenario over seeds 1..N and print the scenarios × seeds grid (exit 0 all pass, 1 any fail)')
+    .description('run every named scenario over seeds 1..N and print the scenarios × seeds grid (exit 0 all pass, 1 any fail, 2 bad usage, 3 report not written)')
     .option('--seeds <n>', 'number of seeds per scenario (seeds 1..N)', '1')
     .option('--scenarios <names>', 'comma-separated scenario names (default: every scenario in `meshsim list`)')
     .option('--duration <time>', "main phase length for every run (default: each scenario's)")

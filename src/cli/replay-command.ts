@@ -24,7 +24,7 @@ interface ReplayOptionValues extends ReportOptionValues {
 export function registerReplay(program: Command): void {
   const replay = program
     .command('replay')
-    .description('replay a schedule file, e.g. a saved counterexample in seeds/ (exit 0 verdict matches its expect, 1 it does not, 2 bad file)')
+    .description('replay a schedule file, e.g. a saved counterexample in seeds/ (exit 0 verdict matches its expect, 1 it does not, 2 bad file, 3 output not written)')
     .argument('<file>', 'schedule file (JSON)')
     .option('--json', 'print exactly one JSON object instead of the text summary')
     .option('--found-variant', 'replay with the node variant recorded under found.variant (the bug it was found with)');

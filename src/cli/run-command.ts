@@ -1,7 +1,8 @@
 /**
  * `meshsim run`: resolve the scenario (registry name or JSON file), the seed (given, or picked
  * from crypto randomness and printed first) and the options; run it; print the text summary or
- * one JSON object; exit 0 on pass, 1 on a failed run. Wall time is measured here, around
+ * one JSON object; exit 0 on pass, 1 on a failed run, 3 when an output file could not be
+ * written (after the verdict). Wall time is measured here, around
  * runScenario, because the core never reads a clock.
  *
  * Extending: new `run` options are declared in `registerRun` and parsed in `parseRunRequest`;
@@ -57,7 +58,7 @@ export interface RunRequest {
 export function registerRun(program: Command): void {
   const run = program
     .command('run')
-    .description('run a scenario for a seed and print a summary (exit 0 pass, 1 fail, 2 bad usage)')
+    .description('run a scenario for a seed and print a summary (exit 0 pass, 1 fail, 2 bad usage, 3 output not written)')
     .option('--scenario <name|file>', `scenario name (see \`meshsim list\`) or a JSON scenario file (default: ${DEFAULT_SCENARIO})`)
     .option('--seed <n>', 'seed, a non-negative integer (default: picked at random and printed)')
     .option('--duration <time>', "main phase length: 90s, 5m, 1500ms or seconds (default: the scenario's)")

@@ -4,7 +4,8 @@
  * is one JSON line per seed (in seed order) and a last line `{"type":"summary",...}`; without
  * it, failing seeds are printed as they come and a text summary at the end. A progress bar
  * goes to stderr on a terminal only. Exit 0 when every seed passed, 1 when any failed, 2 on
- * bad usage.
+ * bad usage, 3 when the report could not be written. Seeds are computed by position (a range
+ * of millions is never listed).
  */
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
@@ -34,7 +35,7 @@ const WORKERS_MAX = 256;
 export function registerSweep(program: Command): void {
   program
     .command('sweep')
-    .description('run a scenario for a range of seeds on worker threads (exit 0 all pass, 1 any fail, 2 bad usage)')
+    .description('run a scenario for a range of seeds on worker threads (exit 0 all pass, 1 any fail, 2 bad usage, 3 report not written)')
     .requiredOption('--scenario <name>', 'scenario name (see `meshsim list`)')
     .requiredOption('--seeds <A..B>', 'seed range, inclusive, e.g. 1..200')
     .option('--workers <n>', 'worker threads (default: the available cores)')
