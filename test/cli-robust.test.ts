@@ -58,6 +58,10 @@ describe('run and replay', () => {
     expectUsageError(await cli('run', '--schedule', SEED_FILE, '--scenario', 'default'), /--scenario cannot be combined with --schedule/);
   });
 
+  it('refuses a main phase longer than --trace-level trace can hold in memory', async () => {
+    expectUsageError(await cli('run', '--seed', '1', '--duration', '180m', '--trace-level', 'trace'), /--trace-level trace records every message: at most 2 h of main phase/);
+  });
+
   it('--found-variant: the printed expectation and the exit code agree', async () => {
     const r = await cli('replay', SEED_FILE, '--found-variant');
     expect(r.stdout).toMatch(/^verdict: FAIL/m);

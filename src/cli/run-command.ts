@@ -22,6 +22,12 @@ import { applyRunExtras, replayWithExtras } from './run-extras.js';
 import { addReportOptions, parseReportOutputs, printWritten, wantsOutputs, writeRunOutputs, type ReportOptionValues, type ReportOutputs } from './report-output.js';
 
 export const DEFAULT_SCENARIO = 'default';
+/**
+ * Longest main phase recorded at --trace-level trace, ms: every frame and message is a span
+ * (about 490 000 spans and 450 MB per virtual hour on the default layout), so a day of it would
+ * exhaust the heap.
+ */
+export const TRACE_DURATION_MS_MAX = 7_200_000;
 export const TRACE_LEVELS = ['info', 'trace'] as const;
 export type CliTraceLevel = (typeof TRACE_LEVELS)[number];
 
@@ -90,6 +96,8 @@ export function parseRunRequest(options: RunOptionValues): RunRequest {
     durationMs = parsed.ok ? parsed.ms : fail(`--duration: ${parsed.error}`);
   }
   const outputs = parseReportOutputs(options);
+  const traced = options.traceLevel === 'trace' ? (durationMs ?? scenario.durationMs) : 0;
+  if (traced > TRACE_DURATION_MS_MAX) fail(`--trace-level trace records every message: at most ${TRACE_DURATION_MS_MAX / 3_600_000} h of main phase (got ${traced} ms; shorten it with --duration)`);
   return applyRunExtras({ scenario, scenarioRef, seed, seedPicked, durationMs, traceLevel: options.traceLevel, json: options.json === true, outputs }, options);
 }
 
