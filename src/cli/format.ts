@@ -55,8 +55,6 @@ export function formatRunText(result: CliRunResult): string {
       ['trace digest', report.traceDigest],
     ], ['l', 'l']),
   );
-  const chaos = chaosLine(report);
-  if (chaos !== null) out.push('', chaos);
   out.push('', 'active view size per topic');
   const topics = Object.keys(report.views).sort();
   out.push(
@@ -74,6 +72,7 @@ export function formatRunText(result: CliRunResult): string {
   out.push('', 'spans by name');
   const names = Object.keys(report.spansByName).sort();
   out.push(names.length === 0 ? '  (none)' : table(names.map((n) => [n, String(report.spansByName[n])]), ['l', 'r']));
+  out.push(...chaosLines(report));
   out.push('');
   if (report.verdict === 'pass') {
     out.push('verdict: pass');
@@ -86,16 +85,40 @@ export function formatRunText(result: CliRunResult): string {
   return out.join('\n') + '\n';
 }
 
-/**
- * The chaos tally, or null for a run without chaos. Skipped events (no target fitted when they
- * came due, e.g. every node already under a fault) are named, so `--chaos 1000` on a short run
- * does not look like 1000 faults.
- */
-export function chaosLine(report: RunReport): string | null {
-  const c = report.chaos as { events: number; passed: number; failedTimeout: number; failedAssertion: number; skipped: number } | undefined;
-  if (c === undefined) return null;
-  const skipped = c.skipped > 0 ? `, ${c.skipped} skipped (no fitting target when due)` : '';
-  return `chaos: ${c.events} fired${skipped}; ${c.passed} passed, ${c.failedTimeout} timed out, ${c.failedAssertion} failed assertion`;
+/** What the text summary shows of one chaos event (the engine's log entry). */
+interface ChaosLogEntry {
+  readonly id: number;
+  readonly atMs: number;
+  readonly primitive: string;
+  readonly targets: readonly string[];
+  readonly verdict: string;
+  readonly waitedMs: number;
+  readonly message?: string;
+}
+
+const CHAOS_EVENTS_SHOWN = 50;
+const CHAOS_TARGETS_SHOWN = 3;
+
+/** The run's chaos events with their verdicts (none when the run had no chaos). */
+function chaosLines(report: RunReport): string[] {
+  const chaos = report.chaos as { log?: readonly ChaosLogEntry[]; skipped?: number } | undefined;
+  const log = chaos?.log ?? [];
+  // Events that found no fitting target when due are named, so `--chaos 1000` on a short run does not look like 1000 faults.
+  const skipped = chaos?.skipped ?? 0;
+  if (log.length === 0 && skipped === 0) return [];
+  const passed = log.filter((e) => e.verdict === 'passed').length;
+  const skippedText = skipped > 0 ? `, ${skipped} skipped (no fitting target when due)` : '';
+  const out = ['', `chaos events (${log.length}: ${passed} passed, ${log.length - passed} not passed${skippedText})`];
+  if (log.length === 0) return out;
+  const shown = log.slice(0, CHAOS_EVENTS_SHOWN);
+  const rows = shown.map((e) => {
+    const more = e.targets.length > CHAOS_TARGETS_SHOWN ? ` +${e.targets.length - CHAOS_TARGETS_SHOWN}` : '';
+    return [`#${e.id}`, `${(e.atMs / 1000).toFixed(3)} s`, e.primitive, `${e.targets.slice(0, CHAOS_TARGETS_SHOWN).join(', ')}${more}`, e.verdict, `${(e.waitedMs / 1000).toFixed(3)} s`];
+  });
+  out.push(table([['event', 'at', 'primitive', 'targets', 'verdict', 'waited'], ...rows], ['l', 'r', 'l', 'l', 'l', 'r']));
+  if (log.length > CHAOS_EVENTS_SHOWN) out.push(`  … ${log.length - CHAOS_EVENTS_SHOWN} more (see --json or --report)`);
+  for (const e of shown) if (e.verdict !== 'passed' && e.message !== undefined) out.push(`  #${e.id} ${e.verdict}: ${e.message}`);
+  return out;
 }
 
 /** Rows as aligned columns, indented by two spaces; `align` per column (default: left, then right). */

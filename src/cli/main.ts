@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { EXIT_INTERNAL, EXIT_USAGE, UsageError, oneLine } from './errors.js';
 import { registerBattery } from './battery-command.js';
+import { registerExperiment } from './experiment-command.js';
 import { registerFrame } from './frame-command.js';
 import { registerList } from './list-command.js';
 import { registerReplay } from './replay-command.js';
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerReplay(program);
   registerSweep(program);
   registerBattery(program);
+  registerExperiment(program);
   return program;
 }
 

@@ -5,7 +5,19 @@
  */
 import type { TopicConfig } from '../protocol/topic.js';
 
+/**
+ * What a node runs (SPEC §10.1). `full`: every substrate behaviour of §2.3 on top of the
+ * protocols. `protocol`: HyParView + Plumtree + framer over the simulated network, joining
+ * through seeds and closing connections no topic uses — no Hello, digest gossip, pruner,
+ * heartbeats, peer-cache writes or seed re-checks. The protocol code is the same in both.
+ */
+export type NodeProfile = 'full' | 'protocol';
+
+export const NODE_PROFILES: readonly NodeProfile[] = ['full', 'protocol'];
+
 export interface MeshNodeConfig {
+  /** Default 'full'. */
+  readonly profile: NodeProfile;
   /** Digest gossip tick per topic, ms. Default 2 000. */
   readonly digestIntervalMs: number;
   /** A digest is broadcast at least this often even if unchanged, ms. Default 30 000. */
@@ -57,6 +69,7 @@ export interface NodeVariant {
 }
 
 export const MESH_NODE_DEFAULTS: MeshNodeConfig = {
+  profile: 'full',
   digestIntervalMs: 2_000,
   digestForcedIntervalMs: 30_000,
   prunerIntervalMs: 5_000,

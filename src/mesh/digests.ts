@@ -21,7 +21,10 @@ export interface PruneClock {
 }
 
 export class DigestTable {
+  /** Least recently heard first (a record moves its node to the end). */
   private readonly entries = new Map<string, DigestEntry>();
+  /** Entries dropped to make room for a new node while the table was full (a node sheds, never crashes). */
+  evicted = 0;
 
   constructor(
     private readonly self: string,
@@ -48,10 +51,20 @@ export class DigestTable {
   /** Record a digest; returns true when the node was not known before (learned or re-learned). */
   record(digest: Digest, receivedAtMs: number): boolean {
     const known = this.entries.get(digest.nodeId);
-    if (known === undefined && this.entries.size >= this.capacity) return false;
+    if (known !== undefined) this.entries.delete(digest.nodeId);
+    else if (this.entries.size >= this.capacity) this.evictLeastRecentlyHeard();
     this.entries.set(digest.nodeId, { digest, receivedAtMs });
     assert(this.entries.size <= this.capacity, 'digest table over capacity');
     return known === undefined;
+  }
+
+  private evictLeastRecentlyHeard(): void {
+    for (const nodeId of this.entries.keys()) {
+      if (nodeId === this.self) continue;
+      this.entries.delete(nodeId);
+      this.evicted++;
+      return;
+    }
   }
 
   /**

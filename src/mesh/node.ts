@@ -13,6 +13,7 @@ import type { MessageId, NodeId, TopicId } from '../protocol/messages.js';
 import { describeDecodeError } from '../protocol/result.js';
 import { createTopic, handleTopic, type TopicEffect, type TopicEvent, type TopicState } from '../protocol/topic.js';
 import { activeView } from '../protocol/hyparview.js';
+import { messageIdOf } from '../protocol/message-id.js';
 import type { Connection } from '../sim/network/index.js';
 import type { NodeApp, NodeContext } from '../sim/node-host.js';
 import type { SpanContextRef } from '../sim/telemetry/index.js';
@@ -69,7 +70,9 @@ export class MeshNode implements NodeApp {
     const { identity, telemetry } = ctx;
     this.name = identity.name;
     this.startedAtMs = ctx.nowMs();
-    this.peers = new PeerTable(ctx, spec.config, { type: 'Hello', meshId: identity.meshId, nodeType: identity.role }, {
+    const full = spec.config.profile === 'full';
+    const hello = full ? ({ type: 'Hello', meshId: identity.meshId, nodeType: identity.role } as const) : null;
+    this.peers = new PeerTable(ctx, spec.config, hello, {
       onControlFrame: (peer, frame) => this.onControlFrame(peer, frame),
       onHello: (peer, info, parent) => this.onHello(peer, info, parent),
       onPeerLost: (peer, reason) => this.onPeerLost(peer, reason),
@@ -96,17 +99,20 @@ export class MeshNode implements NodeApp {
       incarnation: ctx.incarnation,
       identity: this.disk.identitySource,
     });
-    this.gossip.recordOwn();
-    this.every(spec.config.digestIntervalMs, () => this.digestTick());
+    if (full) {
+      this.gossip.recordOwn();
+      this.every(spec.config.digestIntervalMs, () => this.digestTick());
+      this.every(spec.config.heartbeatIntervalMs, () => this.heartbeatTick());
+      this.every(spec.config.persistIntervalMs, () => this.persistTick());
+    }
+    // The pruner tick also forgets old delivery records, which both profiles keep.
     this.every(spec.config.prunerIntervalMs, () => this.prunerTick());
-    this.every(spec.config.heartbeatIntervalMs, () => this.heartbeatTick());
-    this.every(spec.config.persistIntervalMs, () => this.persistTick());
     for (const seed of spec.seeds) {
       const dialer = new SeedDialer(seed.nodeId, ctx, spec.config, this.peers, () => this.joinThrough(seed));
       this.seedDialers.push(dialer);
       dialer.start();
     }
-    if (!spec.config.variant.disableSeedRejoin) this.every(spec.config.seedCheckIntervalMs, () => this.seedCheckTick());
+    if (full && !spec.config.variant.disableSeedRejoin) this.every(spec.config.seedCheckIntervalMs, () => this.seedCheckTick());
   }
 
   // ---- NodeApp ----
@@ -146,12 +152,21 @@ export class MeshNode implements NodeApp {
     return this.topics.get(topicIdOf(meshId))?.state;
   }
 
-  /** Broadcast a liveness probe on a topic (the harness's workload). */
-  broadcastProbe(meshId: string, probeId: string): void {
+  /**
+   * Broadcast a liveness probe on a topic (the harness's workload), padded with zero bytes to
+   * about `sizeBytes` when given (a probe is never smaller than its bare encoding).
+   */
+  broadcastProbe(meshId: string, probeId: string, sizeBytes?: number): void {
     const topic = topicIdOf(meshId);
     if (!this.topics.has(topic) || this.stopped) return;
-    this.ctx.telemetry.emit(this.name, 'mesh.probe.sent', { topic: meshId, probeId });
-    this.broadcast(topic, encodePayload({ kind: 'probe', probe: { probeId, origin: this.ctx.identity.nodeId } }));
+    const probe = { probeId, origin: this.ctx.identity.nodeId };
+    const bare = encodePayload({ kind: 'probe', probe });
+    // The pad's own length header takes 1-2 bytes; sizes within a few bytes of bare stay bare.
+    const padBytes = sizeBytes === undefined ? 0 : sizeBytes - bare.length - 2;
+    const content = padBytes > 0 ? encodePayload({ kind: 'probe', probe: { ...probe, padBytes } }) : bare;
+    // The message id lets payload receipts (tallied by id) be matched to the probe.
+    this.ctx.telemetry.emit(this.name, 'mesh.probe.sent', { topic: meshId, probeId, messageId: messageIdOf(content), sizeBytes: content.length });
+    this.broadcast(topic, content);
   }
 
   // ---- protocol plumbing ----
@@ -186,7 +201,7 @@ export class MeshNode implements NodeApp {
         break;
       }
       case 'deliver':
-        this.onDeliver(rt, effect.id, effect.content, effect.from);
+        this.onDeliver(rt, effect.id, effect.content, effect.from, effect.round);
         break;
       case 'rejected':
         tel.emit(this.name, 'mesh.gossip.rejected', { topic: rt.meshId, reason: effect.reason });
@@ -202,7 +217,8 @@ export class MeshNode implements NodeApp {
     this.dispatch(topic, { kind: 'broadcast', content });
   }
 
-  private onDeliver(rt: TopicRuntime, id: MessageId, content: Uint8Array, from: NodeId | null): void {
+  /** `hop` is Plumtree's round: how many links the payload crossed to reach this node. */
+  private onDeliver(rt: TopicRuntime, id: MessageId, content: Uint8Array, from: NodeId | null, hop: number): void {
     if (from === null) return; // own broadcast
     const nowMs = this.ctx.nowMs();
     if (rt.delivered.has(id)) this.duplicateDeliveries++;
@@ -226,7 +242,7 @@ export class MeshNode implements NodeApp {
       this.probesDelivered.delete(oldest);
     }
     this.probesDelivered.add(payload.probe.probeId);
-    tel.emit(this.name, 'mesh.probe.delivered', { topic: rt.meshId, probeId: payload.probe.probeId, origin: payload.probe.origin, from });
+    tel.emit(this.name, 'mesh.probe.delivered', { topic: rt.meshId, probeId: payload.probe.probeId, origin: payload.probe.origin, from, hop });
   }
 
   private onControlFrame(peer: string, frame: Frame): void {
@@ -235,7 +251,10 @@ export class MeshNode implements NodeApp {
       this.ctx.telemetry.emit(this.name, 'mesh.frame.decode_failed', { error: describeDecodeError(decoded.error), peerId: peer });
       return;
     }
-    this.dispatch(decoded.value.topic, { kind: 'message', from: peer, message: decoded.value.message });
+    const message = decoded.value.message;
+    // Every payload received counts, duplicates included (the papers' RMR is built on it).
+    if (message.type === 'Gossip') this.ctx.telemetry.tally('mesh.gossip.payload_received', message.id);
+    this.dispatch(decoded.value.topic, { kind: 'message', from: peer, message });
   }
 
   private onHello(peer: string, info: PeerInfo, parent: SpanContextRef): void {
@@ -304,7 +323,7 @@ export class MeshNode implements NodeApp {
         rt.delivered.delete(id);
       }
     }
-    this.gossip.prune();
+    if (this.spec.config.profile === 'full') this.gossip.prune();
   }
 
   private heartbeatTick(): void {

@@ -12,6 +12,8 @@
  *   framesReceived, wallTimeMs, cpuUsedPermille, ramUsedBytes, cpuBudgetPermille,
  *   ramBudgetBytes, seq), then peerIds as a LEB128 count and that many strings.
  * - Probe: probeId, origin.
+ * - Padded probe ('Q', for workloads with a payload size): probeId, origin, a LEB128 pad length
+ *   n, then n zero bytes. It decodes as a probe with `padBytes` = n.
  * Decoding bad bytes (truncated, trailing, invalid UTF-8, unknown kind) returns null — the
  * payload is then counted as foreign — and never throws. No IO, clocks or randomness here.
  */
@@ -41,12 +43,15 @@ export interface Digest {
 export interface Probe {
   readonly probeId: string;
   readonly origin: string;
+  /** Zero bytes appended to reach a workload's payload size; absent for a bare probe. */
+  readonly padBytes?: number;
 }
 
 export type AppPayload = { readonly kind: 'digest'; readonly digest: Digest } | { readonly kind: 'probe'; readonly probe: Probe };
 
 const DIGEST = 0x44; // 'D'
 const PROBE = 0x50; // 'P'
+const PADDED_PROBE = 0x51; // 'Q'
 const ID_BYTES = 32;
 const F64_BYTES = 8;
 const utf8Encoder = new TextEncoder();
@@ -138,9 +143,16 @@ export function encodePayload(payload: AppPayload): Uint8Array {
     w.u32(d.peerIds.length);
     for (const id of d.peerIds) w.string(id);
   } else {
-    w.u8(PROBE);
+    const pad = payload.probe.padBytes ?? 0;
+    w.u8(pad > 0 ? PADDED_PROBE : PROBE);
     w.string(payload.probe.probeId);
     w.string(payload.probe.origin);
+    if (pad > 0) {
+      w.u32(pad);
+      w.reserve(pad);
+      w.buffer.fill(0, w.length, w.length + pad);
+      w.length += pad;
+    }
   }
   const out = allocBytes(w.length);
   out.set(w.buffer.subarray(0, w.length));
@@ -239,6 +251,14 @@ export function decodePayload(bytes: Uint8Array): AppPayload | null {
   } else if (bytes[0] === PROBE) {
     const probeId = c.string();
     payload = { kind: 'probe', probe: { probeId, origin: c.string() } };
+  } else if (bytes[0] === PADDED_PROBE) {
+    const probeId = c.string();
+    const origin = c.string();
+    const padBytes = c.u32();
+    if (padBytes === 0 || c.offset + padBytes !== bytes.length) return null;
+    for (let i = c.offset; i < bytes.length; i++) if (bytes[i] !== 0) return null;
+    c.offset += padBytes;
+    payload = { kind: 'probe', probe: { probeId, origin, padBytes } };
   } else {
     return null;
   }

@@ -16,7 +16,9 @@ import { decodeTraced, encodeEcho, encodeTraced, type TracedMessage } from '../p
 import type { NodeContext } from '../sim/node-host.js';
 import type { CloseReason, Connection, Stream } from '../sim/network/index.js';
 import type { SpanContextRef } from '../sim/telemetry/index.js';
+import { leb128U32Bytes } from '../protocol/leb128.js';
 import type { MeshNodeConfig } from './config.js';
+import { TrafficCounter } from './traffic.js';
 
 /** Echo replies one bi stream may hold back while its connection's send buffer is full. */
 const ECHO_QUEUE_BYTES_MAX = 1024 * 1024;
@@ -48,11 +50,14 @@ export class PeerTable {
   framesSent = 0;
   framesReceived = 0;
   framesDropped = 0;
+  /** Frames and bytes by frame type, both directions (SPEC §10.4). */
+  readonly traffic = new TrafficCounter();
 
   constructor(
     private readonly ctx: NodeContext,
     private readonly config: MeshNodeConfig,
-    private readonly hello: TracedMessage,
+    /** Sent first on every new connection; null in the `protocol` profile (no Hello). */
+    private readonly hello: TracedMessage | null,
     private readonly listener: PeerListener,
   ) {}
 
@@ -187,9 +192,11 @@ export class PeerTable {
     conn.onStream = (stream) => this.onStream(peer, conn, stream);
     conn.onClose = (reason) => this.onClose(peer, conn, reason);
     // Every new connection starts with a traced Hello carrying the connected span's context.
-    const traceId = span === null ? new Uint8Array(16) : Buffer.from(span.traceId, 'hex');
-    const spanId = span === null ? new Uint8Array(8) : Buffer.from(span.spanId, 'hex');
-    this.write(link, conn, encodeTraced({ traceId, spanId, flags: 1, message: this.hello }));
+    if (this.hello !== null) {
+      const traceId = span === null ? new Uint8Array(16) : Buffer.from(span.traceId, 'hex');
+      const spanId = span === null ? new Uint8Array(8) : Buffer.from(span.spanId, 'hex');
+      this.write(link, conn, encodeTraced({ traceId, spanId, flags: 1, message: this.hello }));
+    }
     if (conn === newest(link)) {
       const queued = link.pending.splice(0, link.pending.length);
       for (const frame of queued) this.write(link, conn, frame);
@@ -204,8 +211,12 @@ export class PeerTable {
     }
     // Every frame reaching here was encoded for this one send (see `send`): no copy needed.
     const result = stream.writeOwned(frame);
-    if (result.ok) this.framesSent++;
-    else this.framesDropped++;
+    if (result.ok) {
+      this.framesSent++;
+      this.traffic.sent(frame);
+    } else {
+      this.framesDropped++;
+    }
   }
 
   private onStream(peer: string, conn: Connection, stream: Stream): void {
@@ -223,6 +234,7 @@ export class PeerTable {
           return;
         }
         this.framesReceived++;
+        this.traffic.received(r.value.tag, 1 + leb128U32Bytes(r.value.payload.length) + r.value.payload.length);
         this.onFrame(peer, r.value);
       }
     };

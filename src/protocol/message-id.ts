@@ -27,21 +27,33 @@ export function messageIdOf(content: Uint8Array): MessageId {
 }
 
 /**
- * Verified pairs, oldest first. A message crosses the whole mesh within a few hundred ms, so a
- * few hundred entries cover every message in flight; the bound keeps held content ≤ 1 MiB.
+ * Verified pairs, oldest first. A message crosses the whole mesh within a second, so the bound
+ * covers the messages in flight even when thousands of nodes broadcast at once; it keeps held
+ * content ≤ 16 MiB (4096 × the 4096-byte content limit). Content is kept as an exact copy, so
+ * a memo entry never pins a larger buffer it was cut from.
  */
 const verified = new Map<MessageId, Uint8Array>();
-const VERIFIED_MAX = 256;
+const VERIFIED_MAX = 4096;
 
 function remember(id: MessageId, content: Uint8Array): void {
   if (verified.has(id)) return;
   if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value as MessageId);
-  verified.set(id, content);
+  verified.set(id, content.slice());
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   return Buffer.from(a.buffer, a.byteOffset, a.length).equals(b);
+}
+
+/**
+ * The one shared copy of verified content `content` under `id` (the same bytes), so every node
+ * caching a message holds the same bytes instead of its own copy: memory is not nodes ×
+ * messages. Returns `content` itself when the memo no longer holds the id.
+ */
+export function sharedContentOf(id: MessageId, content: Uint8Array): Uint8Array {
+  const known = verified.get(id);
+  return known !== undefined && sameBytes(known, content) ? known : content;
 }
 
 /** True when `id` is the SHA-256 of `content` (same answer as `messageIdOf(content) === id`). */

@@ -3,8 +3,9 @@
  *
  * Entries are kept in insertion order, and insertion times never go backwards, so eviction
  * only has to look at the oldest end. The map never re-inserts a key (ids are delivered once),
- * which keeps that order equal to time order. Overflowing the capacity is a bug (asserted):
- * retention times, not the map, are what bound the table in a correct run.
+ * which keeps that order equal to time order. Retention times bound the table in a normal run;
+ * under a load beyond its capacity the oldest entry is evicted and counted (`evicted`): a real
+ * node sheds load, it does not crash.
  * It must not read clocks: the caller passes `nowMs`.
  */
 
@@ -20,6 +21,8 @@ interface Stamped<V> {
 export class TimeBoundMap<K, V> {
   private readonly entries = new Map<K, Stamped<V>>();
   private newestInsertMs = 0;
+  /** Entries evicted by capacity (not by age) since creation. */
+  evicted = 0;
 
   constructor(readonly capacityMax: number) {
     check(Number.isSafeInteger(capacityMax) && capacityMax > 0, `bad capacity ${capacityMax}`);
@@ -41,6 +44,10 @@ export class TimeBoundMap<K, V> {
     check(!this.entries.has(key), 'key inserted twice');
     // Tested first, messages built only on failure: this runs per received message.
     if (nowMs < this.newestInsertMs) check(false, `insert time went backwards: ${nowMs} < ${this.newestInsertMs}`);
+    if (this.entries.size >= this.capacityMax) {
+      this.entries.delete(this.entries.keys().next().value as K);
+      this.evicted++;
+    }
     this.entries.set(key, { value, insertedAtMs: nowMs });
     this.newestInsertMs = nowMs;
     if (this.entries.size > this.capacityMax) check(false, `table over capacity ${this.capacityMax}`);

@@ -8,12 +8,16 @@ import type { Gossip, MessageId, NodeId } from './messages.js';
 import { TimeBoundMap } from './plumtree-cache.js';
 import { PLUMTREE_DEFAULTS, type PlumtreeConfig } from './plumtree-types.js';
 
-/** Table limits. Retention times bound the tables in a correct run; hitting these is a bug. */
+/**
+ * Table limits. Retention times bound the tables in a normal run; under more load than these
+ * allow, the oldest entry is evicted and counted (`evictedPendingGrafts`, the maps' `evicted`).
+ * A peer's IHave batch never grows past what one frame holds (IHAVE_ENTRIES_MAX): a full
+ * batch leaves at once.
+ */
 export const PLUMTREE_LIMITS = {
   cacheEntriesMax: 16_384,
   receivedIdsMax: 65_536,
   pendingGraftsMax: 16_384,
-  lazyQueueEntriesPerPeerMax: 16_384,
 } as const;
 
 export interface Advertisement {
@@ -42,6 +46,10 @@ export interface PlumtreeState {
   readonly missing: Map<MessageId, PendingGraft>;
   readonly lazyQueue: Map<NodeId, { id: MessageId; round: number }[]>;
   dispatchArmed: boolean;
+  /** Entries of `missing` evicted by capacity (oldest first). */
+  evictedPendingGrafts: number;
+  /** IHave batches sent early because they filled a frame. */
+  fullIHaveBatches: number;
   /** When the EvictCache timer armed last is due; null until the first event arms the chain. */
   evictDueMs: number | null;
   lastNowMs: number;
@@ -71,6 +79,8 @@ export function createPlumtree(self: NodeId, config: Partial<PlumtreeConfig> = {
     missing: new Map(),
     lazyQueue: new Map(),
     dispatchArmed: false,
+    evictedPendingGrafts: 0,
+    fullIHaveBatches: 0,
     evictDueMs: null,
     lastNowMs: 0,
   };
@@ -82,6 +92,8 @@ export const lazyPeers = (s: PlumtreeState): NodeId[] => [...s.lazyPushPeers].so
 export const cacheSize = (s: PlumtreeState): number => s.cache.size;
 export const receivedIdCount = (s: PlumtreeState): number => s.receivedIds.size;
 export const pendingGraftCount = (s: PlumtreeState): number => s.missing.size;
+/** Entries shed by capacity so far: message cache, received ids, pending grafts. */
+export const evictionCount = (s: PlumtreeState): number => s.cache.evicted + s.receivedIds.evicted + s.evictedPendingGrafts;
 
 // ---- set moves ----
 export function addEager(s: PlumtreeState, peer: NodeId): void {

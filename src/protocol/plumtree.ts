@@ -19,19 +19,19 @@
  *   lazy), keeping both ends of each link in agreement.
  * - `deliver.round` is the hop count: 0 for an own broadcast, wire round + 1 when received.
  */
-import { IHAVE_ENTRIES_MAX } from './codec.js';
 import type { Gossip, MessageId, NodeId, PlumtreeMessage } from './messages.js';
-import { isMessageIdOf, messageIdOf } from './message-id.js';
+import { isMessageIdOf, messageIdOf, sharedContentOf } from './message-id.js';
 import type { PlumtreeEffect, PlumtreeEvent, PlumtreeTimer } from './plumtree-types.js';
 import {
   addEager, addLazy, check, isNeighbour, PLUMTREE_LIMITS,
   type Advertisement, type PendingGraft, type PlumtreeState,
 } from './plumtree-state.js';
+import { IHAVE_ENTRIES_MAX } from './codec.js';
 import type { Rng } from './rng.js';
 
 export { messageIdOf } from './message-id.js';
 export {
-  cacheSize, createPlumtree, eagerPeers, lazyPeers, pendingGraftCount, PLUMTREE_LIMITS, receivedIdCount,
+  cacheSize, createPlumtree, eagerPeers, evictionCount, lazyPeers, pendingGraftCount, PLUMTREE_LIMITS, receivedIdCount,
   type PlumtreeState,
 } from './plumtree-state.js';
 
@@ -121,9 +121,11 @@ function onGossip(s: PlumtreeState, from: NodeId, message: Gossip, nowMs: number
     }
     return;
   }
-  const forward: Gossip = { type: 'Gossip', id: message.id, round: message.round + 1, content: message.content };
+  // Equal ids mean equal bytes (checked above): cache and forward the one shared copy.
+  const content = sharedContentOf(message.id, message.content);
+  const forward: Gossip = { type: 'Gossip', id: message.id, round: message.round + 1, content };
   remember(s, forward, nowMs);
-  out.push({ kind: 'deliver', id: message.id, content: message.content, from, round: message.round + 1 });
+  out.push({ kind: 'deliver', id: message.id, content, from, round: message.round + 1 });
   const pending = s.missing.get(message.id);
   s.missing.delete(message.id); // cancels the graft: its timer will find nothing to do
   eagerPush(s, forward, from, out);
@@ -167,8 +169,12 @@ function onIHave(s: PlumtreeState, from: NodeId, entries: readonly { id: Message
     if (pending === undefined) {
       // Paper p8: mark missing and wait for the eager push before asking for it.
       pending = { advertisers: [], nextIndex: 0, dueMs: nowMs + s.config.graftTimeout1Ms, createdAtMs: nowMs };
+      if (s.missing.size >= PLUMTREE_LIMITS.pendingGraftsMax) {
+        // Shed the oldest announcement rather than fail: its SendGraft timer will find nothing.
+        s.missing.delete(s.missing.keys().next().value as MessageId);
+        s.evictedPendingGrafts++;
+      }
       s.missing.set(id, pending);
-      check(s.missing.size <= PLUMTREE_LIMITS.pendingGraftsMax, 'pending grafts over capacity');
       armTimer(s, out, s.config.graftTimeout1Ms, { type: 'SendGraft', id });
     }
     if (!pending.advertisers.some((a) => a.peer === from)) pending.advertisers.push({ peer: from, round });
@@ -207,11 +213,7 @@ function onPrune(s: PlumtreeState, from: NodeId): void {
 function onDispatchLazyPush(s: PlumtreeState, out: PlumtreeEffect[]): void {
   s.dispatchArmed = false;
   for (const [peer, entries] of s.lazyQueue) {
-    if (entries.length === 0 || !isNeighbour(s, peer)) continue;
-    // One frame holds at most IHAVE_ENTRIES_MAX entries (docs/wire.md): a larger batch (a node
-    // catching up after a wedge) leaves as several IHaves; a batch that fits is sent as it was.
-    if (entries.length <= IHAVE_ENTRIES_MAX) send(s, out, peer, { type: 'IHave', entries });
-    else for (let i = 0; i < entries.length; i += IHAVE_ENTRIES_MAX) send(s, out, peer, { type: 'IHave', entries: entries.slice(i, i + IHAVE_ENTRIES_MAX) });
+    if (entries.length > 0 && isNeighbour(s, peer)) send(s, out, peer, { type: 'IHave', entries });
   }
   s.lazyQueue.clear();
 }
@@ -252,7 +254,13 @@ function lazyPush(s: PlumtreeState, id: MessageId, round: number, except: NodeId
     let entries = s.lazyQueue.get(peer);
     if (entries === undefined) s.lazyQueue.set(peer, (entries = []));
     entries.push(entry);
-    check(entries.length <= PLUMTREE_LIMITS.lazyQueueEntriesPerPeerMax, 'lazy push queue over capacity');
+    if (entries.length >= IHAVE_ENTRIES_MAX) {
+      // A full frame leaves now; the batch starts again empty (the wire limit, docs/wire.md).
+      send(s, out, peer, { type: 'IHave', entries });
+      s.lazyQueue.delete(peer);
+      s.fullIHaveBatches++;
+      continue;
+    }
     queued = true;
   }
   if (queued && !s.dispatchArmed) {

@@ -2,7 +2,8 @@
  * The report's inline browser script (plain ES2017, no libraries, no network): tabs, the
  * Timeline (virtual time axis, zoom with the wheel or buttons, pan by dragging, hover text),
  * the Chaos table's jump to the Timeline, and the Topology graph at a slider-chosen time from
- * the structurally shared snapshots. It reads the embedded JSON and never mutates it.
+ * the structurally shared snapshots; the tabs are whichever the page has (an experiment report
+ * opens on its Experiment tab, drawn by its own script). It reads the embedded JSON and never mutates it.
  * Kept as a raw string: no template interpolation, so backslashes and quotes pass through.
  */
 export const REPORT_SCRIPT = String.raw`
@@ -15,7 +16,7 @@ export const REPORT_SCRIPT = String.raw`
   function fmtMs(ms) { return ms >= 1000 ? (ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 3) + ' s' : ms + ' ms'; }
 
   // ---- tabs ----
-  var tabNames = ['timeline', 'chaos', 'tests', 'topology'];
+  var tabNames = [].map.call(document.querySelectorAll('nav [data-tab]'), function (b) { return b.getAttribute('data-tab'); });
   function show(name) {
     tabNames.forEach(function (t) {
       $('tab-' + t).classList.toggle('active', t === name);
@@ -24,6 +25,7 @@ export const REPORT_SCRIPT = String.raw`
     document.body.setAttribute('data-active-tab', name);
     if (name === 'timeline') renderTimeline();
     if (name === 'topology') renderTopology();
+    if (name === 'experiment' && window.meshsimExperiment) window.meshsimExperiment.render();
   }
   document.querySelectorAll('nav [data-tab]').forEach(function (b) {
     b.addEventListener('click', function () { show(b.getAttribute('data-tab')); });
@@ -36,6 +38,8 @@ export const REPORT_SCRIPT = String.raw`
 
   // ---- timeline ----
   var tl = run ? run.timeline : null;
+  // Kinds thinned to fit the report: say so wherever the count of events is shown.
+  var sampledNote = !tl || tl.sampled.length === 0 ? '' : '; sampled: ' + tl.sampled.map(function (k) { return tl.kinds[k[0]] + ' 1 in ' + Math.round(k[2] / k[1]) + ' (' + k[1] + ' of ' + k[2] + ')'; }).join(', ');
   var view = { start: 0, end: tl ? Math.max(1, tl.endMs) : 1 };
   var selectedChaos = null;
   var hiddenKinds = {};
@@ -65,6 +69,11 @@ export const REPORT_SCRIPT = String.raw`
       out.push('<line x1="' + x + '" x2="' + x + '" y1="' + (AXIS_H - 4) + '" y2="' + h + '"/><text x="' + (x + 2) + '" y="14">' + fmtMs(Math.round(t)) + '</text>');
     }
     out.push('</g>');
+    tl.downs.forEach(function (d) {
+      if (d[2] < view.start || d[1] > view.end) return;
+      var y = AXIS_H + d[0] * ROW_H + 2, x1 = Math.max(LABEL_W, xOf(d[1], w)), x2 = Math.min(w - RIGHT, xOf(d[2], w));
+      out.push('<rect class="down-span" data-down="' + d[0] + '" x="' + x1 + '" y="' + y + '" width="' + Math.max(2, x2 - x1) + '" height="' + (ROW_H - 4) + '"><title>' + esc(tl.rows[d[0]].label) + ' killed at ' + fmtMs(d[1]) + (d[2] < tl.endMs ? ', up again at ' + fmtMs(d[2]) : ', down to the end') + '</title></rect>');
+    });
     tl.bars.forEach(function (b) {
       if (b[3] < view.start || b[2] > view.end) return;
       var y = AXIS_H + b[0] * ROW_H + 3, x1 = Math.max(LABEL_W, xOf(b[2], w)), x2 = Math.min(w - RIGHT, xOf(b[3], w));
@@ -85,7 +94,7 @@ export const REPORT_SCRIPT = String.raw`
     svg.setAttribute('data-view-start-ms', Math.round(view.start));
     svg.setAttribute('data-view-end-ms', Math.round(view.end));
     svg.setAttribute('data-events-shown', shown);
-    $('tl-range').textContent = fmtMs(Math.round(view.start)) + ' \u2013 ' + fmtMs(Math.round(view.end)) + ' (' + shown + ' events)';
+    $('tl-range').textContent = fmtMs(Math.round(view.start)) + ' \u2013 ' + fmtMs(Math.round(view.end)) + ' (' + shown + ' events' + sampledNote + ')';
   }
   function clampView() {
     var full = tl.endMs, span = Math.min(full, Math.max(50, view.end - view.start));
@@ -155,39 +164,54 @@ export const REPORT_SCRIPT = String.raw`
     while (lo < hi) { var mid = (lo + hi + 1) >> 1; if (s[mid][0] <= t) lo = mid; else hi = mid - 1; }
     return lo;
   }
+  var LABELS_SHOWN_MAX = 24;
   function renderTopology() {
     if (!topo) return;
     var ti = topo.topics.indexOf($('topo-topic').value), t = Number($('topo-time').value);
     var snap = topo.snapshots[snapshotIndexAt(t)], state = topo.topicStates[snap[2 + ti]];
     var down = {}; topo.downSets[snap[1]].forEach(function (i) { down[i] = true; });
-    var topic = topo.topics[ti], out = [], edges = 0, oneway = 0;
+    var killed = {}, killedCount = 0; topo.downSets[snap[2 + topo.topics.length]].forEach(function (i) { killed[i] = true; killedCount++; });
+    var topic = topo.topics[ti], out = [], edges = 0, oneway = 0, drawn = 0;
+    var groupOf = {};
     run.groups.forEach(function (g) {
-      out.push('<circle class="group" cx="' + g.x + '" cy="' + g.y + '" r="' + (g.r + 34) + '"/><text class="group-label" x="' + (g.x - g.r - 30) + '" y="' + (g.y - g.r - 24) + '">' + esc(g.meshId) + '</text>');
+      groupOf[g.meshId] = g;
+      out.push('<circle class="group" cx="' + g.x + '" cy="' + g.y + '" r="' + (g.r + 34) + '"/><text class="group-label" x="' + (g.x - g.r - 30) + '" y="' + (g.y - g.r - 24) + '">' + esc(g.meshId) + (g.stride > 1 ? ' (' + g.shown + ' of ' + g.members + ' drawn)' : '') + '</text>');
     });
     var inView = function (i, j) { return topo.views[state[i]].indexOf(j) >= 0; };
     state.forEach(function (vid, i) {
       topo.views[vid].forEach(function (j) {
         var mutual = inView(j, i);
         if (mutual && j < i) return;
-        var a = run.nodes[i].place, b = run.nodes[j].place;
         edges++; if (!mutual) oneway++;
+        var a = run.nodes[i].place, b = run.nodes[j].place;
+        if (a.hidden || b.hidden) return;
         out.push('<line class="edge' + (mutual ? '' : ' oneway') + '" x1="' + a.x + '" y1="' + a.y + '" x2="' + b.x + '" y2="' + b.y + '"/>');
       });
     });
-    var members = 0;
+    var members = 0, downCount = 0;
     run.nodes.forEach(function (n, i) {
-      var p = n.place, on = n.topics.indexOf(topic) >= 0, cls = 'node r-' + n.role + (on ? '' : ' off') + (down[i] ? ' down' : '');
+      var p = n.place, on = n.topics.indexOf(topic) >= 0;
       if (on) members++;
-      var title = '<title>' + esc(n.name + ' (' + n.role + ', ' + n.meshId + ')' + (down[i] ? ' down' : '') + ' view: ' + topo.views[state[i]].map(function (j) { return run.nodes[j].name; }).join(', ')) + '</title>';
+      if (down[i]) downCount++;
+      if (p.hidden) return;
+      drawn++;
+      var cls = 'node r-' + n.role + (on ? '' : ' off') + (down[i] ? ' down' : '') + (killed[i] ? ' killed' : '');
+      var status = killed[i] ? ' killed' : down[i] ? ' down' : '';
+      var title = '<title>' + esc(n.name + ' (' + n.role + ', ' + n.meshId + ')' + status + ' view: ' + topo.views[state[i]].map(function (j) { return run.nodes[j].name; }).join(', ')) + '</title>';
       if (p.shape === 'observer') out.push('<rect class="' + cls + '" x="' + (p.x - 9) + '" y="' + (p.y - 9) + '" width="18" height="18">' + title + '</rect>');
       else if (p.shape === 'bridge') out.push('<polygon class="' + cls + '" points="' + p.x + ',' + (p.y - 11) + ' ' + (p.x + 11) + ',' + p.y + ' ' + p.x + ',' + (p.y + 11) + ' ' + (p.x - 11) + ',' + p.y + '">' + title + '</polygon>');
-      else out.push('<circle class="' + cls + '" cx="' + p.x + '" cy="' + p.y + '" r="8">' + title + '</circle>');
-      out.push('<text class="node-label" x="' + (p.x + 11) + '" y="' + (p.y + 3) + '">' + esc(n.name) + '</text>');
+      else out.push('<circle class="' + cls + '" cx="' + p.x + '" cy="' + p.y + '" r="' + (groupOf[n.meshId] && groupOf[n.meshId].shown > LABELS_SHOWN_MAX ? 5 : 8) + '">' + title + '</circle>');
+      if (killed[i]) out.push('<path class="killed-mark" d="M' + (p.x - 6) + ',' + (p.y - 6) + 'L' + (p.x + 6) + ',' + (p.y + 6) + 'M' + (p.x + 6) + ',' + (p.y - 6) + 'L' + (p.x - 6) + ',' + (p.y + 6) + '"/>');
+      var crowded = p.shape === 'member' && groupOf[n.meshId] && groupOf[n.meshId].shown > LABELS_SHOWN_MAX;
+      if (!crowded) out.push('<text class="node-label" x="' + (p.x + 11) + '" y="' + (p.y + 3) + '">' + esc(n.name) + '</text>');
     });
     var svg = $('topology');
     svg.innerHTML = out.join('');
     svg.setAttribute('data-edges', edges); svg.setAttribute('data-members', members);
-    $('topo-time-label').textContent = fmtMs(t) + ' \u2014 ' + topic + ': ' + members + ' members, ' + edges + ' links' + (oneway ? ' (' + oneway + ' one-way)' : '') + ', snapshot of ' + fmtMs(snap[0]);
+    svg.setAttribute('data-drawn', drawn); svg.setAttribute('data-killed', killedCount);
+    var sampledGroups = run.groups.filter(function (g) { return g.stride > 1; });
+    var sampling = sampledGroups.length === 0 ? '' : '; sampled: ' + sampledGroups.map(function (g) { return g.meshId + ' draws every ' + g.stride + (g.stride === 2 ? 'nd' : g.stride === 3 ? 'rd' : 'th') + ' node in boot order (' + g.shown + ' of ' + g.members + ') and the links among them; counts cover every node'; }).join('; ');
+    $('topo-time-label').textContent = fmtMs(t) + ' \u2014 ' + topic + ': ' + members + ' members, ' + edges + ' links' + (oneway ? ' (' + oneway + ' one-way)' : '') + ', ' + downCount + ' down (' + killedCount + ' killed), snapshot of ' + fmtMs(snap[0]) + sampling;
   }
   if (topo) {
     $('topo-topic').addEventListener('change', renderTopology);
@@ -195,12 +219,14 @@ export const REPORT_SCRIPT = String.raw`
   }
 
   // ---- start ----
-  var m = /^#(timeline|chaos|tests|topology)(?::chaos-(\d+))?$/.exec(location.hash);
+  var HASH = /^#(experiment|timeline|chaos|tests|topology)(?::chaos-(\d+))?$/;
+  var m = HASH.exec(location.hash);
+  if (m && tabNames.indexOf(m[1]) < 0) m = null;
   if (m && m[2] && tl) focusChaos(Number(m[2]));
-  else show(m ? m[1] : run ? 'timeline' : 'tests');
+  else show(m ? m[1] : data.experiment ? 'experiment' : run ? 'timeline' : 'tests');
   window.addEventListener('hashchange', function () {
-    var h = /^#(timeline|chaos|tests|topology)(?::chaos-(\d+))?$/.exec(location.hash);
-    if (h && h[2] && tl) focusChaos(Number(h[2])); else if (h) show(h[1]);
+    var h = HASH.exec(location.hash);
+    if (h && h[2] && tl) focusChaos(Number(h[2])); else if (h && tabNames.indexOf(h[1]) >= 0) show(h[1]);
   });
 })();
 `;

@@ -32,6 +32,7 @@ svg text { font:11px system-ui,sans-serif; fill:var(--fg); }
 .bar { cursor:pointer; opacity:.85; } .bar.selected { stroke:#000; stroke-width:2; opacity:1; }
 .v-passed{fill:var(--pass)} .v-failed_timeout{fill:var(--timeout)} .v-failed_assertion{fill:var(--fail)} .v-pending{fill:var(--pending)}
 .detect-mark { stroke:#000; stroke-width:2; }
+.down-span { fill:#c5c9d3; opacity:.7; stroke:#8a90a0; stroke-dasharray:3 2; }
 .row-label.selected { font-weight:700; fill:var(--accent); }
 #tooltip { position:fixed; z-index:10; max-width:480px; padding:6px 8px; background:#1d2330; color:#fff; border-radius:4px; pointer-events:none; font-size:12px; white-space:pre-wrap; word-break:break-all; }
 table { border-collapse:collapse; background:var(--panel); border:1px solid var(--line); }
@@ -43,11 +44,24 @@ th { background:#eef1f6; font-weight:600; }
 .cell { font-weight:600; text-align:center; min-width:64px; }
 .cell.fail { background:#fdeeee; } .cell.pass { background:#eef8f1; }
 details summary { cursor:pointer; }
+#tests-grid.aggregated td { max-width:720px; }
+.count { font-weight:600; text-align:right; } .count.pass { color:var(--pass); } .count.fail { color:var(--fail); }
+.failures { display:flex; flex-wrap:wrap; align-items:flex-start; gap:3px; max-width:440px; }
+.failures .cell { text-align:left; min-width:0; padding:1px 6px; border-radius:3px; font-size:12px; }
+.failures .cell details { display:inline; font-weight:400; } .failures .cell details[open] { display:block; max-width:420px; }
+.strip { display:flex; flex-wrap:wrap; gap:1px; max-width:720px; }
+.sq { display:block; width:7px; height:7px; } .sq.pass { background:var(--pass); opacity:.55; } .sq.fail { background:var(--fail); }
 #topology { background:var(--panel); border:1px solid var(--line); border-radius:6px; width:100%; max-width:1000px; }
 .group { fill:none; stroke:#c9cfdb; stroke-dasharray:4 4; } .group-label { fill:var(--muted); font-weight:600; }
 .edge { stroke:#5b6b8c; stroke-width:1.4; } .edge.oneway { stroke-dasharray:4 3; stroke:#c07b00; }
 .node { stroke:#fff; stroke-width:1.5; } .node.off { opacity:.18; } .node.down { fill:#c5c9d3 !important; stroke:#888; stroke-dasharray:2 2; }
 .r-observer{fill:#1d2330} .r-bridge{fill:#b5179e} .r-gateway{fill:#2f6fde} .r-broker{fill:#1f9d55} .r-compute{fill:#e08a00} .r-registry{fill:#6b3fa0}
 .node-label { font-size:9px; fill:var(--muted); }
+.node.killed { fill:#f3d6d6 !important; stroke:var(--fail); stroke-dasharray:none; } .killed-mark { stroke:var(--fail); stroke-width:2; pointer-events:none; }
 input[type=range] { width:420px; }
+#exp-charts { display:flex; flex-wrap:wrap; gap:12px; margin-bottom:14px; }
+.exp-chart { background:var(--panel); border:1px solid var(--line); border-radius:6px; padding:6px 8px; }
+.u-legend .exp-bound { display:none; }
+.exp-chart h3 { font-size:12px; margin:0 0 4px; font-weight:600; }
+#exp-filter { font:inherit; padding:2px 6px; border:1px solid var(--line); border-radius:4px; }
 `;

@@ -1,17 +1,27 @@
 /**
  * The self-contained HTML report: one file with inline CSS, inline script and the report data
  * as embedded JSON — nothing is fetched, so it opens offline and attaches to a CI run as-is.
- * The Chaos and Tests tables are rendered here (static HTML); the Timeline and Topology are
- * drawn by the inline script from the data. Output depends only on the data (no clock).
+ * The Chaos table is rendered here and the Tests grid in tests-panel (static HTML); the Timeline and Topology are
+ * drawn by the inline script from the data. An experiment report adds the Experiment tab,
+ * whose charts are drawn by the inlined uPlot. Output depends only on the data (no clock).
  */
 import type { ChaosRow } from './chaos-events.js';
+import { experimentPanel } from './experiment-panel.js';
+import { EXPERIMENT_SCRIPT } from './experiment-script.js';
+import { esc } from './html-escape.js';
 import { REPORT_SCRIPT } from './html-script.js';
 import { REPORT_CSS } from './html-style.js';
 import type { ReportData, RunSection } from './report-data.js';
-import { gridCounts, type TestsGrid } from './tests-grid.js';
+import { gridCounts } from './tests-grid.js';
+import { testsPanel } from './tests-panel.js';
+import { MESH_SHOWN_MAX } from './topology-layout.js';
+import { uplotLibrary } from './vendor-uplot.js';
 
 export function renderReportHtml(data: ReportData): string {
   const run = data.run;
+  const experiment = data.experiment ?? null;
+  const tabs = [...(experiment === null ? [] : ['Experiment']), 'Timeline', 'Chaos', 'Tests', 'Topology'];
+  const chartLibrary = experiment === null ? null : uplotLibrary();
   return [
     '<!doctype html>',
     '<html lang="en"><head><meta charset="utf-8">',
@@ -19,17 +29,20 @@ export function renderReportHtml(data: ReportData): string {
     `<meta name="generator" content="meshsim">`,
     `<title>${esc(data.title)}</title>`,
     `<style>${REPORT_CSS}</style>`,
+    ...(chartLibrary === null ? [] : [`<style>${chartLibrary.css}</style>`]),
     '</head><body>',
     header(data),
     '<nav>',
-    ...['Timeline', 'Chaos', 'Tests', 'Topology'].map((t) => `<button type="button" data-tab="${t.toLowerCase()}">${t}</button>`),
+    ...tabs.map((t) => `<button type="button" data-tab="${t.toLowerCase()}">${t}</button>`),
     '</nav>',
+    ...(experiment === null ? [] : [`<section class="panel" id="tab-experiment">${experimentPanel(experiment)}</section>`]),
     `<section class="panel" id="tab-timeline">${run === null ? noRun() : timelinePanel(run)}</section>`,
     `<section class="panel" id="tab-chaos">${run === null ? noRun() : chaosPanel(run)}</section>`,
     `<section class="panel" id="tab-tests">${data.tests === null ? '<p class="empty">No tests grid: produced from a single run. Run <code>meshsim battery --report FILE.html</code> for scenarios × seeds.</p>' : testsPanel(data.tests)}</section>`,
     `<section class="panel" id="tab-topology">${run === null ? noRun() : topologyPanel(run)}</section>`,
     '<div id="tooltip" hidden></div>',
     `<script type="application/json" id="report-data">${jsonForScript(data)}</script>`,
+    ...(chartLibrary === null ? [] : [`<script>${chartLibrary.script}</script>`, `<script>${EXPERIMENT_SCRIPT}</script>`]),
     `<script>${REPORT_SCRIPT}</script>`,
     '</body></html>',
     '',
@@ -54,7 +67,7 @@ function header(data: ReportData): string {
 }
 
 function noRun(): string {
-  return '<p class="empty">This report holds no single run (it was produced from a battery or sweep); see the Tests tab.</p>';
+  return '<p class="empty">This report holds no single run (it was produced from a battery, sweep or experiment); see the Tests tab.</p>';
 }
 
 function timelinePanel(run: RunSection): string {
@@ -66,7 +79,7 @@ function timelinePanel(run: RunSection): string {
     '<button type="button" id="zoom-reset">reset</button><span id="tl-range"></span>',
     `<span class="legend">${legend}</span></div>`,
     '<div id="tl-wrap"><svg id="timeline"></svg></div>',
-    '<p class="empty">Wheel to zoom, drag to pan, hover an event for its span attributes. Chaos rows span apply → revert; the black tick is the detection.</p>',
+    '<p class="empty">Wheel to zoom, drag to pan, hover an event for its span attributes. Chaos rows span apply → revert; the black tick is the detection. A grey band on a node\'s row: killed by chaos, until it is ready again.</p>',
   ].join('');
 }
 
@@ -92,22 +105,6 @@ function chaosRow(c: ChaosRow, replay: string): string {
   );
 }
 
-function testsPanel(grid: TestsGrid): string {
-  const byKey = new Map(grid.cells.map((c) => [`${c.scenario}\u0000${c.seed}`, c]));
-  const head = `<tr><th>scenario</th>${grid.seeds.map((s) => `<th>seed ${esc(s)}</th>`).join('')}</tr>`;
-  const rows = grid.scenarios.map((scenario) => {
-    const cells = grid.seeds.map((seed) => {
-      const c = byKey.get(`${scenario}\u0000${seed}`);
-      if (c === undefined) return '<td class="cell">—</td>';
-      const chaos = c.chaos === null ? '' : ` <span class="empty">${c.chaos.passed}/${c.chaos.events}</span>`;
-      const detail = c.verdict === 'fail' ? `<details><summary>why</summary>${c.violations.map((v) => `<div>${esc(v)}</div>`).join('')}<code class="replay">${esc(c.replay)}</code></details>` : '';
-      return `<td class="cell ${c.verdict}" title="${esc(c.replay)}">${c.verdict}${chaos}${detail}</td>`;
-    });
-    return `<tr class="test-row"><td>${esc(scenario)}</td>${cells.join('')}</tr>`;
-  });
-  return `<table id="tests-grid"><thead>${head}</thead><tbody>${rows.join('\n')}</tbody></table>`;
-}
-
 function topologyPanel(run: RunSection): string {
   // Open on the first ordinary mesh rather than the bridge or admin topic.
   const first = run.groups[0]?.meshId ?? run.topology.topics[0];
@@ -118,7 +115,7 @@ function topologyPanel(run: RunSection): string {
     `<label>virtual time <input type="range" id="topo-time" min="0" max="${endMs}" step="100" value="${endMs}"></label>`,
     '<span id="topo-time-label"></span></div>',
     '<svg id="topology" viewBox="0 0 1000 560"></svg>',
-    '<p class="empty">Active views of the chosen topic: solid = both ends list each other, dashed = one-way. Square = observer, diamond = bridge, grey = down. Meshes are grouped in dashed circles.</p>',
+    `<p class="empty">Active views of the chosen topic: solid = both ends list each other, dashed = one-way. Square = observer, diamond = bridge, grey = down (not booted yet or left), red cross = killed by chaos. Meshes are grouped in dashed circles; a mesh of more than ${MESH_SHOWN_MAX} nodes is sampled (every k-th node in boot order is drawn, with the links among drawn nodes; the counts above cover every node).</p>`,
   ].join('');
 }
 
@@ -129,8 +126,4 @@ function jsonForScript(data: unknown): string {
 
 function ms(value: number): string {
   return value >= 1000 ? `${(value / 1000).toFixed(value % 1000 === 0 ? 0 : 3)} s` : `${value} ms`;
-}
-
-function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }

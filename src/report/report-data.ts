@@ -6,6 +6,7 @@
 import type { ChaosEventReport } from '../primitives/engine.js';
 import type { RunOutcome } from '../scenario/runner.js';
 import { chaosRowsOf, type ChaosRow } from './chaos-events.js';
+import type { ExperimentSection } from './experiment-data.js';
 import type { TestsGrid } from './tests-grid.js';
 import { timelineOf, type TimelineData } from './timeline.js';
 import { layoutNodes, type MeshGroup, type NodePlace } from './topology-layout.js';
@@ -32,6 +33,8 @@ export interface ReportData {
   readonly title: string;
   readonly run: RunSection | null;
   readonly tests: TestsGrid | null;
+  /** An experiment's points and metrics (the Experiment tab); absent in run and battery reports. */
+  readonly experiment?: ExperimentSection;
 }
 
 export interface RunReportOptions {
@@ -76,4 +79,9 @@ export function runReportData(outcome: RunOutcome, options: RunReportOptions = {
 /** A report with only the Tests grid (battery, sweep). */
 export function testsReportData(title: string, tests: TestsGrid): ReportData {
   return { title, run: null, tests };
+}
+
+/** An experiment's report: the Experiment tab, and its runs as the Tests grid (point × seed). */
+export function experimentReportData(title: string, experiment: ExperimentSection, tests: TestsGrid): ReportData {
+  return { title, run: null, tests, experiment };
 }

@@ -7,7 +7,9 @@
  * Liveness marks also come from the trace: `mesh.node.ready` brings a node up with empty views
  * (a new incarnation starts from nothing); a `chaos.primitive.applied` span of a killing
  * primitive (kill_node, burst_kill, restart_node) takes its targets down and clears their views,
- * because a killed node emits nothing. Must not read the cluster's live state.
+ * because a killed node emits nothing; such a node is also `killed` until it is ready again,
+ * so the report can draw it as killed rather than merely absent. Must not read the cluster's
+ * live state.
  */
 import { freeze, produce } from 'immer';
 import { killingPrimitives } from '../primitives/registry.js';
@@ -28,6 +30,8 @@ export interface TopologySnapshot {
   readonly atMs: number;
   /** Names of nodes that are down (or not yet booted), sorted. */
   readonly down: readonly string[];
+  /** The down nodes a killing chaos primitive took down (not yet ready again), sorted. */
+  readonly killed: readonly string[];
   /** Topic (mesh id) → node name → its active view as sorted peer names. */
   readonly views: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>>;
 }
@@ -41,7 +45,7 @@ export function topologySnapshots(records: readonly SpanRecord[], nodes: readonl
   const topics = [...new Set(nodes.flatMap((n) => n.topics))].sort();
   const initialViews: Record<string, Record<string, readonly string[]>> = {};
   for (const t of topics) initialViews[t] = {};
-  let current: TopologySnapshot = freeze({ atMs: 0, down: nodes.map((n) => n.name).sort(), views: initialViews }, true);
+  let current: TopologySnapshot = freeze({ atMs: 0, down: nodes.map((n) => n.name).sort(), killed: [], views: initialViews }, true);
   const out: TopologySnapshot[] = [current];
   for (const r of records) {
     const next = apply(current, r, nameOfId);
@@ -74,6 +78,7 @@ function apply(base: TopologySnapshot, r: SpanRecord, nameOfId: ReadonlyMap<stri
       return produce(base, (d) => {
         d.atMs = r.endMs;
         d.down = base.down.filter((n) => n !== r.node);
+        if (base.killed.includes(r.node)) d.killed = base.killed.filter((n) => n !== r.node);
         clearViews(d.views, base, r.node);
       });
     case 'chaos.primitive.applied': {
@@ -82,6 +87,7 @@ function apply(base: TopologySnapshot, r: SpanRecord, nameOfId: ReadonlyMap<stri
       return produce(base, (d) => {
         d.atMs = r.endMs;
         d.down = [...new Set([...base.down, ...targets])].sort();
+        d.killed = [...new Set([...base.killed, ...targets])].sort();
         for (const t of targets) clearViews(d.views, base, t);
       });
     }
@@ -121,9 +127,9 @@ export interface EncodedTopology {
   readonly views: readonly (readonly number[])[];
   /** Distinct per-topic states: a view index per node. */
   readonly topicStates: readonly (readonly number[])[];
-  /** Distinct down sets as ascending node indices. */
+  /** Distinct down (and killed) sets as ascending node indices. */
   readonly downSets: readonly (readonly number[])[];
-  /** Per snapshot: [atMs, downSet index, one topicState index per topic]. */
+  /** Per snapshot: [atMs, downSet index, one topicState index per topic, killed set index]. */
   readonly snapshots: readonly (readonly number[])[];
 }
 
@@ -136,7 +142,8 @@ export function encodeSnapshots(snapshots: readonly TopologySnapshot[], nodes: r
   views.add([]);
   const topicStates = new Interner<Readonly<Record<string, readonly string[]>>>((s) => names.map((n) => views.add(s[n] ?? [])));
   const downSets = new Interner<readonly string[]>((d) => toIndices(d).sort((a, b) => a - b));
-  const encoded = snapshots.map((s) => [s.atMs, downSets.add(s.down), ...topics.map((t) => topicStates.add(s.views[t]))]);
+  // Killed sets share the down sets' table (a killed set is a down set's subset, often equal).
+  const encoded = snapshots.map((s) => [s.atMs, downSets.add(s.down), ...topics.map((t) => topicStates.add(s.views[t])), downSets.add(s.killed)]);
   return { topics, nodes: names, views: views.rows, topicStates: topicStates.rows, downSets: downSets.rows, snapshots: encoded };
 }
 

@@ -11,6 +11,7 @@
 import { activeView, passiveView } from '../protocol/hyparview.js';
 import { cacheSize, pendingGraftCount, receivedIdCount } from '../protocol/plumtree.js';
 import type { Cluster } from './cluster.js';
+import type { TableBounds } from './table-bounds.js';
 
 export interface Violation {
   readonly check: string;
@@ -26,18 +27,14 @@ export interface ProbeRecord {
   readonly expected: readonly string[];
 }
 
-/** Bounds on per-node tables; exceeding one is a safety violation. */
-export const TABLE_BOUNDS = {
-  connections: 64,
-  digests: 1_024,
-  plumtreeCache: 4_096,
-  plumtreeIds: 16_384,
-  pendingGrafts: 4_096,
-  wedgeBacklog: 10_000,
-} as const;
-
-export function checkSafety(cluster: Cluster, knownProbeIds: ReadonlySet<string>): Violation[] {
+/**
+ * Safety checks of the current instant. `bounds` come from the scenario's configuration
+ * (table-bounds.ts). Probe payloads are checked as they are delivered (`watchProbeDeliveries`).
+ */
+export function checkSafety(cluster: Cluster, bounds: TableBounds): Violation[] {
   const out: Violation[] = [];
+  const full = cluster.options.profile !== 'protocol';
+  const connectionsBounded = cluster.scheduler.nowMs >= bounds.connectionsFromMs;
   for (const plan of cluster.livePlans()) {
     const app = cluster.app(plan.nodeId);
     if (app === undefined) continue;
@@ -52,20 +49,30 @@ export function checkSafety(cluster: Cluster, knownProbeIds: ReadonlySet<string>
       if (passive.length > cfg.passiveViewCapacity) out.push(v('view-capacity', `${who} ${meshId} passive view ${passive.length} > ${cfg.passiveViewCapacity}`));
       if (active.includes(plan.nodeId) || passive.includes(plan.nodeId)) out.push(v('no-self-in-views', `${who} ${meshId} holds itself in a view`));
       const pt = state.plumtree;
-      if (cacheSize(pt) > TABLE_BOUNDS.plumtreeCache) out.push(v('tables-bounded', `${who} ${meshId} message cache ${cacheSize(pt)}`));
-      if (receivedIdCount(pt) > TABLE_BOUNDS.plumtreeIds) out.push(v('tables-bounded', `${who} ${meshId} id table ${receivedIdCount(pt)}`));
-      if (pendingGraftCount(pt) > TABLE_BOUNDS.pendingGrafts) out.push(v('tables-bounded', `${who} ${meshId} pending grafts ${pendingGraftCount(pt)}`));
+      if (cacheSize(pt) > bounds.plumtreeCache) out.push(v('tables-bounded', `${who} ${meshId} message cache ${cacheSize(pt)} > ${bounds.plumtreeCache}`));
+      if (receivedIdCount(pt) > bounds.plumtreeIds) out.push(v('tables-bounded', `${who} ${meshId} id table ${receivedIdCount(pt)} > ${bounds.plumtreeIds}`));
+      if (pendingGraftCount(pt) > bounds.pendingGrafts) out.push(v('tables-bounded', `${who} ${meshId} pending grafts ${pendingGraftCount(pt)} > ${bounds.pendingGrafts}`));
     }
     if (app.duplicateDeliveries > 0) out.push(v('no-duplicate-delivery', `${who} delivered ${app.duplicateDeliveries} message(s) twice`));
     if (app.foreignPayloads > 0) out.push(v('only-broadcast-payloads', `${who} delivered ${app.foreignPayloads} payload(s) nobody broadcast`));
-    for (const probeId of app.probesDelivered) {
-      if (!knownProbeIds.has(probeId)) out.push(v('only-broadcast-payloads', `${who} delivered unknown probe ${probeId}`));
-    }
-    if (app.peers.connectionCount() > TABLE_BOUNDS.connections) out.push(v('tables-bounded', `${who} has ${app.peers.connectionCount()} connections`));
-    if (app.digests.size > TABLE_BOUNDS.digests) out.push(v('tables-bounded', `${who} digest table ${app.digests.size}`));
-    if (cluster.host(plan.nodeId).backlogLength > TABLE_BOUNDS.wedgeBacklog) out.push(v('tables-bounded', `${who} wedge backlog over bound`));
+    const connections = app.peers.connectionCount();
+    if (connectionsBounded && connections > bounds.connectionsOf(plan)) out.push(v('tables-bounded', `${who} has ${connections} connections > ${bounds.connectionsOf(plan)}`));
+    if (full && app.digests.size > bounds.digests) out.push(v('tables-bounded', `${who} digest table ${app.digests.size} > ${bounds.digests}`));
+    if (cluster.host(plan.nodeId).backlogLength > bounds.wedgeBacklog) out.push(v('tables-bounded', `${who} wedge backlog over bound`));
   }
   return out;
+}
+
+/**
+ * Only broadcast payloads are delivered: every `mesh.probe.delivered` span the nodes emit must
+ * name a probe the harness sent. Checked as each span is recorded (O(1) per delivery at any
+ * size); violations go to `report`.
+ */
+export function watchProbeDeliveries(cluster: Cluster, knownProbeIds: ReadonlySet<string>, report: (v: Violation) => void): void {
+  cluster.telemetry.listen('mesh.probe.delivered', (r) => {
+    const probeId = String(r.attrs.probeId);
+    if (!knownProbeIds.has(probeId)) report(v('only-broadcast-payloads', `${r.node} delivered unknown probe ${probeId}`));
+  });
 }
 
 /** Liveness checks for the current instant; the runner retries them across the heal window. */
@@ -124,8 +131,10 @@ export function checkProbes(cluster: Cluster, probes: readonly ProbeRecord[]): V
   return out;
 }
 
+/** Every live node knows the digest of every live co-subscriber (full profile only: Θ(n²) by design). */
 export function checkDigests(cluster: Cluster): Violation[] {
   const out: Violation[] = [];
+  if (cluster.options.profile === 'protocol') return out;
   for (const a of cluster.livePlans()) {
     const app = cluster.app(a.nodeId)!;
     for (const b of cluster.livePlans()) {
@@ -138,10 +147,11 @@ export function checkDigests(cluster: Cluster): Violation[] {
 
 export function checkGhosts(cluster: Cluster): Violation[] {
   const out: Violation[] = [];
+  const full = cluster.options.profile !== 'protocol';
   for (const a of cluster.livePlans()) {
     const app = cluster.app(a.nodeId)!;
-    for (const id of app.digests.nodeIds()) {
-      if (cluster.app(id) === undefined && cluster.plans.some((p) => p.nodeId === id)) {
+    for (const id of full ? app.digests.nodeIds() : []) {
+      if (cluster.isNode(id) && cluster.app(id) === undefined) {
         out.push(v('no-ghost-digests', `${a.name} still holds the digest of dead ${cluster.nameOf(id)}`));
       }
     }

@@ -3,14 +3,15 @@
  * node host running a MeshNode per planned node. This is the harness side: it may look inside
  * nodes (for checks and workloads), while nodes only learn things over the network.
  */
-import { MESH_NODE_DEFAULTS, type MeshNodeConfig, type NodeVariant } from '../mesh/config.js';
+import { MESH_NODE_DEFAULTS, type MeshNodeConfig, type NodeProfile, type NodeVariant } from '../mesh/config.js';
 import { MeshNode } from '../mesh/node.js';
-import { Network, type NetworkConfig } from '../sim/network/index.js';
+import { DEFAULT_LINK, Network, type LinkState, type NetworkConfig } from '../sim/network/index.js';
 import { NodeHost } from '../sim/node-host.js';
 import { RngStreams } from '../sim/rng.js';
 import { Scheduler } from '../sim/scheduler.js';
 import { Telemetry, type SpanLevel } from '../sim/telemetry/index.js';
 import { planTopology, type NodePlan, type TopologySpec } from './topology.js';
+import type { FailureMode } from './workload.js';
 
 export interface ClusterOptions {
   readonly seed: string;
@@ -18,9 +19,15 @@ export interface ClusterOptions {
   /** Default 'info'. */
   readonly traceLevel?: SpanLevel;
   readonly network?: Partial<NetworkConfig>;
-  readonly node?: Partial<Omit<MeshNodeConfig, 'variant'>>;
+  /** Default link of every node pair; default DEFAULT_LINK. */
+  readonly link?: Partial<LinkState>;
+  /** What every node runs (SPEC §10.1). Default 'full'. */
+  readonly profile?: NodeProfile;
+  readonly node?: Partial<Omit<MeshNodeConfig, 'variant' | 'profile'>>;
   /** Per-node deviations for test doubles (default: none). */
   readonly variantOf?: (plan: NodePlan) => NodeVariant;
+  /** Which spans are kept in memory, by name (see TelemetryOptions.retain). Default: all. */
+  readonly retainSpans?: (name: string) => boolean;
   /** Data dir capacity per node, bytes. Default 1 MiB. */
   readonly diskCapacityBytes?: number;
 }
@@ -35,11 +42,18 @@ export class Cluster {
   private readonly apps = new Map<string, MeshNode>();
   private readonly deferred = new Set<string>();
   private readonly byId = new Map<string, number>();
+  /** Plans never change after construction, so per-topic lists are computed once. */
+  private readonly subscribersByMesh = new Map<string, readonly NodePlan[]>();
+  private meshIdList: readonly string[] | null = null;
 
   constructor(readonly options: ClusterOptions) {
     this.rng = new RngStreams(options.seed);
-    this.network = new Network(this.scheduler, this.rng, options.network);
-    this.telemetry = new Telemetry(this.scheduler, this.rng.stream('span-ids'), { traceLevel: options.traceLevel ?? 'info' });
+    const network = options.link === undefined ? options.network : { ...options.network, link: { ...DEFAULT_LINK, ...options.link } };
+    this.network = new Network(this.scheduler, this.rng, network);
+    this.telemetry = new Telemetry(this.scheduler, this.rng.stream('span-ids'), {
+      traceLevel: options.traceLevel ?? 'info',
+      ...(options.retainSpans === undefined ? {} : { retain: options.retainSpans }),
+    });
     this.plans = planTopology(options.topology, this.rng.stream('topology'));
     this.hosts = this.plans.map((plan) => this.makeHost(plan));
     this.plans.forEach((p, i) => this.byId.set(p.nodeId, i));
@@ -66,6 +80,11 @@ export class Cluster {
     return this.hosts[i];
   }
 
+  /** True when `nodeId` is a node of this cluster. */
+  isNode(nodeId: string): boolean {
+    return this.byId.has(nodeId);
+  }
+
   plan(nodeId: string): NodePlan {
     return this.plans[this.byId.get(nodeId)!];
   }
@@ -80,14 +99,30 @@ export class Cluster {
     return this.plans.filter((p, i) => this.hosts[i].status !== 'stopped');
   }
 
+  /** Plans of nodes whose process is running (not wedged), in plan order. */
+  runningPlans(): NodePlan[] {
+    return this.plans.filter((p, i) => this.hosts[i].status === 'running');
+  }
+
+  /**
+   * Kill a node as a failure workload does: `crash` (peers learn as the network's `deadPeer`
+   * model says) or `vanish` (the host is gone: always silent).
+   */
+  kill(nodeId: string, mode: FailureMode): void {
+    this.host(nodeId).kill(mode);
+  }
+
   /** Plans of every node subscribed to `meshId`. */
   subscribers(meshId: string): NodePlan[] {
-    return this.plans.filter((p) => p.meshIds.includes(meshId));
+    let list = this.subscribersByMesh.get(meshId);
+    if (list === undefined) this.subscribersByMesh.set(meshId, (list = this.plans.filter((p) => p.meshIds.includes(meshId))));
+    return [...list];
   }
 
   /** All topics (mesh ids) of the cluster, sorted. */
   meshIds(): string[] {
-    return [...new Set(this.plans.flatMap((p) => p.meshIds))].sort();
+    this.meshIdList ??= [...new Set(this.plans.flatMap((p) => p.meshIds))].sort();
+    return [...this.meshIdList];
   }
 
   nameOf(nodeId: string): string {
@@ -99,6 +134,7 @@ export class Cluster {
     const config: MeshNodeConfig = {
       ...MESH_NODE_DEFAULTS,
       ...this.options.node,
+      profile: this.options.profile ?? MESH_NODE_DEFAULTS.profile,
       variant: this.options.variantOf?.(plan) ?? {},
     };
     const identity = { nodeId: plan.nodeId, name: plan.name, role: plan.role, meshId: plan.meshId };

@@ -71,6 +71,26 @@ export function integer(value: unknown, where: string, min: number, max: number)
   return value;
 }
 
+export function boolean(value: unknown, where: string): boolean {
+  if (typeof value !== 'boolean') throw new FieldProblem(`${where} must be true or false`);
+  return value;
+}
+
+/** A finite number in [min, max] (fractions allowed). */
+export function number(value: unknown, where: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new FieldProblem(`${where} must be a number`);
+  if (value < min || value > max) throw new FieldProblem(`${where} must be a number in [${min}, ${max}]`);
+  return value;
+}
+
+/** One of `choices`. */
+export function oneOf<T extends string>(value: unknown, where: string, choices: readonly T[]): T {
+  if (typeof value !== 'string' || !(choices as readonly string[]).includes(value)) {
+    throw new FieldProblem(`${where} must be one of ${choices.map((c) => JSON.stringify(c)).join(', ')}`);
+  }
+  return value as T;
+}
+
 export interface TopologyLimits {
   /** Most nodes the topology may have, observer included. */
   readonly nodesMax: number;
@@ -78,9 +98,9 @@ export interface TopologyLimits {
   readonly meshesMax?: number;
 }
 
-/** `{ "meshes": [{ "meshId", "roles": { role: count } }], "bridges"?: n }`; roles keep file order. */
+/** `{ "meshes": [{ "meshId", "roles": { role: count } }], "bridges"?: n, "observer"?: bool }`; roles keep file order. */
 export function topologyOf(value: unknown, limits: TopologyLimits): TopologySpec {
-  const topo = object(value, 'topology', ['meshes', 'bridges']);
+  const topo = object(value, 'topology', ['meshes', 'bridges', 'observer']);
   if (!Array.isArray(topo.meshes) || topo.meshes.length === 0) throw new FieldProblem('topology.meshes must be a non-empty array');
   if (limits.meshesMax !== undefined && topo.meshes.length > limits.meshesMax) {
     throw new FieldProblem(`topology.meshes has more than ${limits.meshesMax} meshes`);
@@ -92,9 +112,12 @@ export function topologyOf(value: unknown, limits: TopologyLimits): TopologySpec
     seen.add(m.meshId);
   });
   const bridges = topo.bridges === undefined ? 0 : integer(topo.bridges, 'topology.bridges', 0, limits.nodesMax);
-  const spec: TopologySpec = { meshes, bridges };
+  const observer = topo.observer === undefined ? true : boolean(topo.observer, 'topology.observer');
+  const spec: TopologySpec = observer ? { meshes, bridges } : { meshes, bridges, observer };
   const total = nodeCount(spec);
-  if (total <= 1) throw new FieldProblem('topology has no nodes besides the observer');
+  if (total - (observer ? 1 : 0) < (observer ? 1 : 2)) {
+    throw new FieldProblem(observer ? 'topology has no nodes besides the observer' : 'topology without the observer needs at least 2 nodes');
+  }
   if (total > limits.nodesMax) throw new FieldProblem(`topology has ${total} nodes, more than ${limits.nodesMax}`);
   return spec;
 }

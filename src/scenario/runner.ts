@@ -4,9 +4,15 @@
  * Returns a report as data (a failed run is a verdict, not an exception). It never reads a
  * wall clock; the CLI measures wall time around it.
  */
-import { checkDigests, checkGhosts, checkProbes, checkSafety, checkViews, type ProbeRecord, type Violation } from './checker.js';
+import { checkDigests, checkGhosts, checkProbes, checkSafety, checkViews, watchProbeDeliveries, type ProbeRecord, type Violation } from './checker.js';
 import { Cluster } from './cluster.js';
+import { ProbeWorkload } from './probes.js';
 import type { RunContext, RunExtension, Scenario } from './scenario.js';
+import { evictionCount } from '../protocol/plumtree.js';
+import { trafficPerNodeSecond } from '../mesh/traffic.js';
+import { tableBounds } from './table-bounds.js';
+import { nodeCount } from './topology.js';
+import { scheduleWorkload } from './workload.js';
 
 export interface RunOptions {
   /** Override the scenario's main-phase duration, ms. */
@@ -49,6 +55,41 @@ export function replayCommand(scenario: string, seed: string, durationMs?: numbe
   return `npx meshsim run --scenario ${scenario} --seed ${seed}${durationMs === undefined ? '' : ` --duration ${durationMs}ms`}`;
 }
 
+/**
+ * Events a phase may run before it is stopped as a runaway (a reported failure, never a hang):
+ * generous per node and virtual second, plus the full profile's Θ(n) digest deliveries per
+ * node per second (every node gossips its digest to every other).
+ */
+export function eventBudget(scenario: Scenario, phaseMs: number): number {
+  const nodes = nodeCount(scenario.topology);
+  const perNodeSecond = EVENTS_PER_NODE_SECOND + (scenario.profile === 'protocol' ? 0 : EVENTS_PER_NODE_PAIR_SECOND * nodes);
+  return Math.max(MIN_EVENT_BUDGET, Math.ceil(((phaseMs + BOOT_MARGIN_MS) / 1000) * nodes * perNodeSecond));
+}
+
+const MIN_EVENT_BUDGET = 50_000_000;
+/** Guess, ~10× what a protocol-profile node uses at one broadcast per second. */
+const EVENTS_PER_NODE_SECOND = 2_000;
+/** Guess, ~10× the measured full-profile digest cost per node pair and second. */
+const EVENTS_PER_NODE_PAIR_SECOND = 30;
+const BOOT_MARGIN_MS = 60_000;
+
+/**
+ * Above this many nodes, per-pair and per-message spans are counted, hashed into the trace
+ * digest and seen by listeners (checkers, metrics), but not kept in memory: kept, they would
+ * grow as nodes × messages. Runs with extensions (chaos detectors query them) keep everything.
+ */
+export const RETAIN_ALL_SPANS_NODES_MAX = 1_000;
+
+const PER_PAIR_AND_MESSAGE_SPANS: ReadonlySet<string> = new Set([
+  'mesh.peer.connected', 'mesh.peer.disconnected', 'mesh.peer.dial_failed', 'mesh.cross.peer_connected',
+  'mesh.gossip.neighbor_up', 'mesh.gossip.neighbor_down', 'mesh.gossip.broadcast', 'mesh.gossip.received',
+  'mesh.plumtree.graft', 'mesh.plumtree.prune', 'mesh.probe.sent', 'mesh.probe.delivered', 'mesh.seed.retry',
+]);
+
+function retainsEverything(scenario: Scenario): boolean {
+  return nodeCount(scenario.topology) <= RETAIN_ALL_SPANS_NODES_MAX || (scenario.extensions ?? []).length > 0;
+}
+
 export function runScenario(scenario: Scenario, seed: string, options: RunOptions = {}): RunOutcome {
   const durationMs = options.durationMs ?? scenario.durationMs;
   const cluster = new Cluster({
@@ -56,38 +97,46 @@ export function runScenario(scenario: Scenario, seed: string, options: RunOption
     topology: scenario.topology,
     traceLevel: options.traceLevel ?? scenario.traceLevel,
     network: scenario.network,
+    link: scenario.link,
+    profile: scenario.profile,
     node: scenario.node,
     variantOf: scenario.variantOf,
+    ...(retainsEverything(scenario) ? {} : { retainSpans: (name: string) => !PER_PAIR_AND_MESSAGE_SPANS.has(name) }),
   });
   const probes = new ProbeWorkload(cluster);
+  const workload = scheduleWorkload(scenario.workload ?? [], cluster, probes);
   const ctx: RunContext = { scenario, seed, cluster, mainEndMs: durationMs, probe: (meshId, origin) => probes.probe(meshId, origin), protectedNodes: new Set() };
   const extensions: RunExtension[] = (scenario.extensions ?? []).map((make) => make(ctx));
   const violations = new ViolationLog();
   const { scheduler } = cluster;
+  const bounds = tableBounds(scenario, cluster);
+  watchProbeDeliveries(cluster, probes.ids, (violation) => violations.add([violation]));
 
   cluster.boot();
   for (const ext of extensions) ext.start();
   const probeIntervalMs = scenario.probeIntervalMs ?? 5_000;
   if (probeIntervalMs > 0) probes.every(probeIntervalMs, PROBE_WARMUP_MS, durationMs);
   const safety = (): void => {
-    violations.add(checkSafety(cluster, probes.ids));
+    violations.add(checkSafety(cluster, bounds));
     if (scheduler.nowMs + SAFETY_CHECK_INTERVAL_MS <= durationMs) scheduler.after(SAFETY_CHECK_INTERVAL_MS, safety);
   };
   scheduler.after(SAFETY_CHECK_INTERVAL_MS, safety);
-  const main = scheduler.runFor(durationMs);
+  const budget = { events: eventBudget(scenario, durationMs) };
+  const main = scheduler.runFor(durationMs, budget);
   if (!main.ok) violations.add([{ check: 'run-budget', message: `main phase stopped: ${main.reason} at ${main.nowMs} ms` }]);
 
   // Let pending work (detections, scheduled reverts) run its course, then revert what is left.
   const settleUntilMs = Math.max(scheduler.nowMs, ...extensions.map((e) => e.pendingUntilMs?.() ?? 0)) + SETTLE_SLACK_MS;
-  const settled = scheduler.runUntil(() => extensions.every((e) => e.settled?.() ?? true), { virtualMs: settleUntilMs - scheduler.nowMs });
+  const settled = scheduler.runUntil(() => extensions.every((e) => e.settled?.() ?? true), { ...budget, virtualMs: settleUntilMs - scheduler.nowMs });
   if (!settled.ok) violations.add([{ check: 'run-budget', message: `extensions did not settle: ${settled.reason} at ${settled.nowMs} ms` }]);
   for (const ext of extensions) ext.finish();
-  if (scenario.liveness !== false) heal(cluster, probes, violations, scenario.healWindowMs ?? 60_000);
-  violations.add(checkSafety(cluster, probes.ids));
+  if (scenario.liveness !== false) heal(cluster, probes, violations, scenario.healWindowMs ?? 60_000, budget.events);
+  violations.add(checkSafety(cluster, bounds));
   for (const ext of extensions) violations.add(ext.violations());
   if (scenario.expect) violations.add(scenario.expect(ctx));
 
   const extra = Object.assign({}, ...extensions.map((e) => e.report())) as Record<string, unknown>;
+  if ((scenario.workload ?? []).length > 0) extra.workload = workload;
   const report: RunReport = {
     ...summarize(cluster, probes),
     seed,
@@ -105,7 +154,7 @@ export function runScenario(scenario: Scenario, seed: string, options: RunOption
  * known and no ghosts remain; then send one probe per topic and wait until every live
  * subscriber has it. Whatever still fails when the window closes is reported.
  */
-function heal(cluster: Cluster, probes: ProbeWorkload, violations: ViolationLog, windowMs: number): void {
+function heal(cluster: Cluster, probes: ProbeWorkload, violations: ViolationLog, windowMs: number, events: number): void {
   const { scheduler } = cluster;
   const deadlineMs = scheduler.nowMs + windowMs;
   let finalProbes: ProbeRecord[] | null = null;
@@ -122,79 +171,9 @@ function heal(cluster: Cluster, probes: ProbeWorkload, violations: ViolationLog,
     if (!settled && scheduler.nowMs + LIVENESS_POLL_MS <= deadlineMs) scheduler.after(LIVENESS_POLL_MS, poll);
   };
   scheduler.after(0, poll);
-  const result = scheduler.runUntil(() => settled, { virtualMs: windowMs });
+  const result = scheduler.runUntil(() => settled, { virtualMs: windowMs, events });
   if (!result.ok) {
     violations.add(last.length > 0 ? last : [{ check: 'liveness', message: `heal window ended: ${result.reason}` }]);
-  }
-}
-
-class ProbeWorkload {
-  readonly ids = new Set<string>();
-  private readonly records: ProbeRecord[] = [];
-  private readonly final = new Set<string>();
-  private n = 0;
-
-  constructor(private readonly cluster: Cluster) {}
-
-  every(intervalMs: number, startMs: number, endMs: number): void {
-    const rng = this.cluster.rng.stream('workload');
-    const tick = (): void => {
-      const live = this.cluster.livePlans().filter((p) => this.cluster.host(p.nodeId).status === 'running');
-      if (live.length > 0) {
-        const origin = rng.pick(live);
-        this.send(origin.nodeId, rng.pick(origin.meshIds));
-      }
-      if (this.cluster.scheduler.nowMs + intervalMs <= endMs) this.cluster.scheduler.after(intervalMs, tick);
-    };
-    if (startMs <= endMs) this.cluster.scheduler.at(startMs, tick);
-  }
-
-  /** One probe per topic from a random running subscriber. */
-  sendFinal(): ProbeRecord[] {
-    const rng = this.cluster.rng.stream('workload');
-    const out: ProbeRecord[] = [];
-    for (const meshId of this.cluster.meshIds()) {
-      const live = this.cluster.subscribers(meshId).filter((p) => this.cluster.host(p.nodeId).status === 'running');
-      if (live.length < 2) continue;
-      const record = this.send(rng.pick(live).nodeId, meshId);
-      this.final.add(record.probeId);
-      out.push(record);
-    }
-    return out;
-  }
-
-  /** A probe from `origin` (default: a random running subscriber); null if nobody can send. */
-  probe(meshId: string, origin?: string): ProbeRecord | null {
-    const running = this.cluster.subscribers(meshId).filter((p) => this.cluster.host(p.nodeId).status === 'running');
-    if (origin === undefined) {
-      if (running.length === 0) return null;
-      origin = this.cluster.rng.stream('probes').pick(running).nodeId;
-    } else if (!running.some((p) => p.nodeId === origin)) {
-      return null;
-    }
-    return this.send(origin, meshId);
-  }
-
-  /** Probes whose full delivery is required at the end: the final ones. */
-  checked(): ProbeRecord[] {
-    return this.records.filter((r) => this.final.has(r.probeId));
-  }
-
-  get sent(): number {
-    return this.records.length;
-  }
-
-  private send(origin: string, meshId: string): ProbeRecord {
-    const probeId = `probe-${++this.n}`;
-    const expected = this.cluster
-      .subscribers(meshId)
-      .filter((p) => this.cluster.host(p.nodeId).status === 'running')
-      .map((p) => p.nodeId);
-    const record = { probeId, meshId, origin, sentAtMs: this.cluster.scheduler.nowMs, expected };
-    this.ids.add(probeId);
-    this.records.push(record);
-    this.cluster.app(origin)!.broadcastProbe(meshId, probeId);
-    return record;
   }
 }
 
@@ -229,15 +208,23 @@ function summarize(cluster: Cluster, probes: ProbeWorkload) {
     };
   }
   const counts = cluster.telemetry.countsByName();
+  const apps = live.map((p) => cluster.app(p.nodeId)).filter((a) => a !== undefined);
+  let plumtreeEvictions = 0;
+  for (const app of apps) for (const meshId of app.spec.meshIds) plumtreeEvictions += evictionCount(app.topicState(meshId)!.plumtree);
   return {
     virtualMs: cluster.scheduler.nowMs,
     events: cluster.scheduler.eventsRun,
     spans: cluster.telemetry.recordCount,
+    spansNotRetained: cluster.telemetry.notRetained,
     spansByName: Object.fromEntries(counts),
     traceDigest: cluster.telemetry.traceDigest(),
     nodes: { total: cluster.plans.length, live: live.length },
     connections: live.reduce((n, p) => n + (cluster.app(p.nodeId)?.peers.connectionCount() ?? 0), 0),
     views,
     probes: { sent: probes.sent, deliveries: counts.get('mesh.probe.delivered') ?? 0 },
+    /** Mean per live node and virtual second of the run, by frame type. */
+    traffic: trafficPerNodeSecond(apps.map((a) => a.peers.traffic), cluster.scheduler.nowMs / 1000),
+    /** Table entries live nodes shed under load (bounded tables evict instead of failing). */
+    evictions: { plumtree: plumtreeEvictions, digests: apps.reduce((n, a) => n + a.digests.evicted, 0) },
   };
 }

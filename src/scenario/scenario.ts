@@ -2,12 +2,13 @@
  * What a scenario is: topology + durations + workload (+ chaos, through run extensions).
  * Scenarios are data; `runScenario` executes one for a seed and returns a report.
  */
-import type { MeshNodeConfig, NodeVariant } from '../mesh/config.js';
-import type { NetworkConfig } from '../sim/network/index.js';
+import type { MeshNodeConfig, NodeProfile, NodeVariant } from '../mesh/config.js';
+import type { LinkState, NetworkConfig } from '../sim/network/index.js';
 import type { SpanLevel } from '../sim/telemetry/index.js';
 import type { ProbeRecord, Violation } from './checker.js';
 import type { Cluster } from './cluster.js';
 import type { NodePlan, TopologySpec } from './topology.js';
+import type { WorkloadEntry } from './workload.js';
 
 export interface Scenario {
   readonly name: string;
@@ -21,8 +22,14 @@ export interface Scenario {
   readonly probeIntervalMs?: number;
   /** Default 'info'. */
   readonly traceLevel?: SpanLevel;
-  readonly node?: Partial<Omit<MeshNodeConfig, 'variant'>>;
+  /** What every node runs (SPEC §10.1). Default 'full'. */
+  readonly profile?: NodeProfile;
+  readonly node?: Partial<Omit<MeshNodeConfig, 'variant' | 'profile'>>;
   readonly network?: Partial<NetworkConfig>;
+  /** Default link of every node pair (SPEC §10.3 `network.latencyMs` etc.). Default: DEFAULT_LINK. */
+  readonly link?: Partial<LinkState>;
+  /** Timed broadcasts and failures (SPEC §10.3), in the order given. Default none. */
+  readonly workload?: readonly WorkloadEntry[];
   readonly variantOf?: (plan: NodePlan) => NodeVariant;
   /** Extensions that act during the run (chaos, flood workloads). */
   readonly extensions?: readonly ((ctx: RunContext) => RunExtension)[];

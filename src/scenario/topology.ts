@@ -21,8 +21,10 @@ export interface TopologySpec {
   readonly meshes: readonly MeshLayout[];
   /** Bridges join every mesh (plus their own `bridge` mesh). Default 0. */
   readonly bridges: number;
-  /** Boot spacing between nodes, ms. Default 50. */
+  /** Boot spacing between nodes, ms. Default 50 (SPEC §2.1). */
   readonly bootSpacingMs?: number;
+  /** Whether the observer (admin node, joins every topic) exists. Default true. */
+  readonly observer?: boolean;
 }
 
 export interface SeedPlan {
@@ -55,42 +57,71 @@ export const DEFAULT_TOPOLOGY: TopologySpec = {
   bridges: 2,
 };
 
+/**
+ * The observer seeds the first this-many nodes of each mesh only (SPEC §10.1: no node is every
+ * node's seed). Every node of the default 18-node layout is within it, so that layout keeps
+ * the observer as its universal seed.
+ */
+export const OBSERVER_SEEDED_PER_MESH = 32;
+/** Same-mesh seeds per node, drawn from the nodes of its mesh started before it (SPEC §2.1). */
+const MESH_SEEDS_PER_NODE = 2;
+/**
+ * Up to this many started nodes, seeds are drawn by shuffling the started list, as before:
+ * that keeps the trace digests of every existing seed. Beyond it the shuffle would make
+ * planning O(n²), so seeds are two distinct uniform draws (O(1) per node).
+ */
+const SHUFFLE_PICK_MAX = 64;
+
 export function planTopology(spec: TopologySpec, rng: SimRng): NodePlan[] {
   const spacingMs = spec.bootSpacingMs ?? 50;
+  const withObserver = spec.observer ?? true;
   const meshIds = spec.meshes.map((m) => m.meshId);
-  const observerTopics = spec.bridges > 0 ? [...meshIds, BRIDGE_MESH] : meshIds;
   const plans: NodePlan[] = [];
   const add = (role: string, meshId: string, topics: string[], seeds: SeedPlan[]): void => {
     const nodeId = rng.hex(32);
     const index = plans.length;
     plans.push({ index, nodeId, name: `${role}-${nodeId.slice(0, 8)}`, role, meshId, meshIds: topics, bootAtMs: index * spacingMs, seeds });
   };
-  add(OBSERVER_ROLE, ADMIN_MESH, observerTopics, []);
+  if (withObserver) add(OBSERVER_ROLE, ADMIN_MESH, spec.bridges > 0 ? [...meshIds, BRIDGE_MESH] : meshIds, []);
   const started = new Map<string, number[]>(meshIds.map((m) => [m, []]));
   for (const mesh of spec.meshes) {
     for (const [role, count] of mesh.roles) {
       for (let k = 0; k < count; k++) {
         const peers = started.get(mesh.meshId)!;
-        const chosen = rng.shuffle([...peers]).slice(0, 2).sort((a, b) => a - b);
-        const seeds = [{ index: 0, meshIds: [mesh.meshId] }, ...chosen.map((i) => ({ index: i, meshIds: [mesh.meshId] }))];
+        const seeds: SeedPlan[] = [];
+        if (withObserver && peers.length < OBSERVER_SEEDED_PER_MESH) seeds.push({ index: 0, meshIds: [mesh.meshId] });
+        for (const i of pickDistinct(peers, MESH_SEEDS_PER_NODE, rng)) seeds.push({ index: i, meshIds: [mesh.meshId] });
         add(role, mesh.meshId, [mesh.meshId], seeds);
         peers.push(plans.length - 1);
       }
     }
   }
+  const bridges: number[] = [];
   for (let b = 0; b < spec.bridges; b++) {
-    const seeds: SeedPlan[] = [{ index: 0, meshIds: [BRIDGE_MESH, ...meshIds] }];
+    // Without the observer, a bridge joins the bridge topic through an earlier bridge.
+    const seeds: SeedPlan[] = withObserver
+      ? [{ index: 0, meshIds: [BRIDGE_MESH, ...meshIds] }]
+      : bridges.length > 0 ? [{ index: rng.pick(bridges), meshIds: [BRIDGE_MESH] }] : [];
     for (const m of meshIds) {
       const peers = started.get(m)!;
       if (peers.length > 0) seeds.push({ index: rng.pick(peers), meshIds: [m] });
     }
     add(BRIDGE_ROLE, BRIDGE_MESH, [BRIDGE_MESH, ...meshIds], seeds);
+    bridges.push(plans.length - 1);
   }
   assert(new Set(plans.map((p) => p.nodeId)).size === plans.length, 'node ids must be unique');
   return plans;
 }
 
+/** Up to `count` distinct entries of `items`, ascending. */
+function pickDistinct(items: readonly number[], count: number, rng: SimRng): number[] {
+  if (items.length <= SHUFFLE_PICK_MAX) return rng.shuffle([...items]).slice(0, count).sort((a, b) => a - b);
+  const chosen = new Set<number>();
+  while (chosen.size < count) chosen.add(items[rng.int(items.length)]);
+  return [...chosen].sort((a, b) => a - b);
+}
+
 /** Total node count of a spec, observer included. */
 export function nodeCount(spec: TopologySpec): number {
-  return 1 + spec.bridges + spec.meshes.reduce((n, m) => n + m.roles.reduce((k, [, c]) => k + c, 0), 0);
+  return (spec.observer === false ? 0 : 1) + spec.bridges + spec.meshes.reduce((n, m) => n + m.roles.reduce((k, [, c]) => k + c, 0), 0);
 }

@@ -3,15 +3,17 @@
  * timers owned by the node, its clock and its data dir.
  *
  * A kill loses all process state at once: the incarnation number moves on, so every timer the
- * old incarnation armed dies, and its endpoint goes silent without a goodbye. The clock and the
- * data dir belong to the machine and survive restarts. While wedged, nothing runs: inbound work
+ * old incarnation armed dies, and its endpoint closes without a goodbye. A kill is a 'crash'
+ * (the process dies on a live host; what peers hear follows the network's deadPeer, silence by
+ * default) or a 'vanish' (the host is gone: always silence). The clock and the data dir belong
+ * to the machine and survive restarts. While wedged, nothing runs: inbound work
  * and expiring timers queue up (bounded) and run, late, on unwedge.
  * The host must not know what the application does; it only runs the callbacks it is handed.
  */
 import { assert } from './assert.js';
 import { NodeClock } from './clock/node-clock.js';
 import { DataDir } from './data-dir.js';
-import type { Endpoint, EndpointOwner, Connection, Network } from './network/index.js';
+import type { Endpoint, EndpointOwner, Connection, KillMode, Network } from './network/index.js';
 import type { RngStreams, SimRng } from './rng.js';
 import type { EventId, Scheduler } from './scheduler.js';
 import type { Telemetry } from './telemetry/index.js';
@@ -138,28 +140,42 @@ export class NodeHost implements EndpointOwner {
     this.app = this.factory(ctx);
   }
 
-  /** Die silently: all process state lost, no goodbye, connections go silent. */
-  kill(): void {
+  /**
+   * Die without a goodbye: all process state is lost, the app is not told. `mode` (default
+   * 'crash'): 'crash' = the process dies on a live host, and its peers hear what the network's
+   * deadPeer says (with the default 'silent', nothing: they notice at idle timeout); 'vanish' =
+   * the host is gone, so its peers hear nothing whatever deadPeer says.
+   */
+  kill(mode: KillMode = 'crash'): void {
     if (this.statusValue === 'stopped') return;
     this.incarnationValue++; // every timer of the dead incarnation is now stale
     this.statusValue = 'stopped';
     this.backlog.length = 0;
-    this.endpoint?.closeSilently();
+    const network = this.deps.network;
+    const nodeId = this.identity.nodeId;
+    assert(network.endpointOf(nodeId) === this.endpoint, `${this.identity.name} is not bound to its own endpoint`);
+    if (mode === 'vanish') network.vanish(nodeId);
+    else network.crash(nodeId);
+    assert(this.endpoint === null || this.endpoint.closed, 'a killed endpoint stays open');
     this.endpoint = null;
     this.app = null;
   }
 
-  /** Graceful stop: the application says goodbye, then the process ends. */
+  /**
+   * Graceful stop: the application says goodbye, then the process ends on a live host (a
+   * 'crash' kill after the goodbye: under deadPeer 'reset' or 'close' the host answers stray
+   * packets with resets).
+   */
   stop(reason: string): void {
     if (this.statusValue === 'stopped') return;
     if (this.statusValue === 'wedged') this.unwedge();
     this.app?.stop(reason);
-    this.kill();
+    this.kill('crash');
   }
 
-  /** Kill (if running) and start again with the same identity, clock and data dir. */
-  restart(): void {
-    this.kill();
+  /** Kill (if running, in `mode`, default 'crash') and start again with the same identity, clock and data dir. */
+  restart(mode: KillMode = 'crash'): void {
+    this.kill(mode);
     this.start();
   }
 

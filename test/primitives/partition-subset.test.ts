@@ -21,7 +21,9 @@ describe('partition_subset', () => {
   });
 
   it('partition-subset goes red when nodes never re-join through their seeds', () => {
-    const run = runChaos('partition-subset', '2', { disableSeedRejoin: true });
+    // Seed-dependent: some cuts still re-merge through passive views without the re-join repair
+    // (seeds 1, 2, 8 today); seed 3 needs it.
+    const run = runChaos('partition-subset', '3', { disableSeedRejoin: true });
     expect(run.events).toHaveLength(1);
     expect(run.events[0].verdict, explain(run)).toBe('failed_timeout');
     expect(run.report.verdict).toBe('fail');

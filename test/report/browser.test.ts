@@ -145,4 +145,18 @@ describe.skipIf(executablePath === null)(`HTML report in headless Chromium (${SC
     await page.selectOption('#topo-topic', 'bridge');
     expect(Number(await page.getAttribute('#topology', 'data-members'))).toBe(run.nodes.filter((n) => n.topics.includes('bridge')).length);
   });
+
+  it('a killed node is drawn killed: a cross on the Topology, a down band on its Timeline row', async () => {
+    const kill = run.chaos.find((c) => ['kill_node', 'burst_kill', 'restart_node'].includes(c.primitive));
+    expect(kill, 'the soak kills a node').toBeDefined();
+    await page.selectOption('#topo-topic', 'mesh-a');
+    await page.fill('#topo-time', String(Math.ceil((kill!.atMs + 1) / 100) * 100));
+    const killed = Number(await page.getAttribute('#topology', 'data-killed'));
+    expect(killed).toBeGreaterThanOrEqual(1);
+    expect(await page.locator('#topology .killed-mark').count()).toBe(killed);
+    expect(await page.textContent('#topo-time-label')).toContain(`(${killed} killed)`);
+    await page.click('nav [data-tab="timeline"]');
+    expect(await page.locator('#timeline .down-span').count()).toBe(run.timeline.downs.length);
+    expect(run.timeline.downs.length).toBeGreaterThanOrEqual(kill!.targets.length);
+  });
 });

@@ -26,6 +26,16 @@ afterAll(() => {
 });
 
 describe.concurrent('report options', () => {
+  it('the text summary of a run lists its chaos events with their verdicts, as the engine logged them', async () => {
+    const [text, json] = await Promise.all([cli('run', '--scenario', 'kill-node', '--seed', '5'), cli('run', '--scenario', 'kill-node', '--seed', '5', '--json')]);
+    const log = (JSON.parse(json.stdout) as { chaos: { log: { id: number; primitive: string; targets: string[]; verdict: string }[] } }).chaos.log;
+    expect(log).toHaveLength(1);
+    expect(text.stdout).toContain(`chaos events (1: ${log[0].verdict === 'passed' ? 1 : 0} passed`);
+    expect(text.stdout).toMatch(new RegExp(`\\n  #1\\s+20\\.000 s\\s+kill_node\\s+${log[0].targets[0]}\\s+${log[0].verdict}\\s`));
+    const quiet = await cli('run', '--scenario', 'default', '--seed', '1', '--duration', '3s');
+    expect(quiet.stdout).not.toContain('chaos events');
+  });
+
   it('run --json --report --otlp writes both files; stdout stays one JSON object, notes go to stderr', async () => {
     const html = join(dir, 'run.html');
     const otlp = join(dir, 'run.json');

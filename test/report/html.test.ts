@@ -207,4 +207,26 @@ describe('HTML report', () => {
     expect(page).toContain('3 passed, 1 failed');
     expect(page).not.toContain('id="chaos-table"');
   });
+
+  it('aggregates a grid of 1,200 seeds: failing scenarios first, their failures listed with replay, a square per seed', () => {
+    const seeds = Array.from({ length: 1200 }, (_, i) => String(i + 1));
+    const failing = new Set(['7', '300', '1200']);
+    const cells = [...seeds.map((s) => cell('default', s, 'pass')), ...seeds.map((s) => cell('kill-node', s, failing.has(s) ? 'fail' : 'pass'))];
+    const page = renderReportHtml(testsReportData('sweep', testsGridOf(cells)));
+    expect([...page.matchAll(/<tr class="test-row[^"]*"><td>([^<]+)<\/td>/g)].map((m) => m[1])).toEqual(['kill-node', 'default']);
+    expect([...page.matchAll(/<div class="cell fail"[^>]*>seed (\d+)/g)].map((m) => m[1])).toEqual(['7', '300', '1200']);
+    expect(page).toContain('<code class="replay">npx meshsim run --scenario kill-node --seed 300</code>');
+    expect([...page.matchAll(/<i class="sq (pass|fail)"/g)]).toHaveLength(2400);
+    expect([...page.matchAll(/<i class="sq fail" title="seed (\d+): fail"/g)].map((m) => m[1])).toEqual(['7', '300', '1200']);
+    expect(page).not.toContain('<th>seed 1</th>');
+    expect(page).toContain('2397 passed, 3 failed');
+  });
+
+  it('past 2,000 seeds a square stands for a bucket of consecutive seeds, red when any failed', () => {
+    const seeds = Array.from({ length: 5000 }, (_, i) => String(i + 1));
+    const page = renderReportHtml(testsReportData('sweep', testsGridOf(seeds.map((s) => cell('default', s, s === '4001' ? 'fail' : 'pass')))));
+    const squares = [...page.matchAll(/<i class="sq (pass|fail)" title="([^"]*)"/g)];
+    expect(squares).toHaveLength(Math.ceil(5000 / 3));
+    expect(squares.filter((m) => m[1] === 'fail').map((m) => m[2])).toEqual(['seeds 4000–4002: 1 failed of 3']);
+  });
 });

@@ -10,6 +10,8 @@
  * Close semantics: close() sends one CONNECTION_CLOSE packet (which may be lost) and closes
  * this end at once; the closer's onClose IS called, with 'closed-locally'. Every end that
  * opened gets exactly one onClose, except after Endpoint.closeSilently (a killed owner).
+ * A reset from the peer's host (deadPeer 'reset' or 'close') closes an open end with 'reset'
+ * and fails a dial with 'reset'; nothing is sent back.
  */
 import { assert } from '../assert.js';
 import type { Endpoint } from './endpoint.js';
@@ -115,7 +117,7 @@ export class Connection {
     assert(this.direction === 'outbound' && this.state === 'connecting', 'startDial on a non-dialing end');
     this.dialDone = done;
     this.endpoint.pendingDials.add(this);
-    this.wire.scheduler.after(this.wire.config.dialTimeoutMs, () => this.failDial());
+    this.wire.scheduler.after(this.wire.config.dialTimeoutMs, () => this.failDial('timeout'));
     this.wire.transmit(new Packet(this.wire, PacketKind.Initial, this, null, 0, null, false));
   }
 
@@ -198,6 +200,12 @@ export class Connection {
     return Math.min(this.wire.config.rtoMaxMs, baseMs * 2 ** Math.min(losses, 30));
   }
 
+  /** @internal The peer's host answered with a reset: a dial fails, an open end closes, both with 'reset'. */
+  resetByPeer(): void {
+    if (this.state === 'connecting') this.failDial('reset');
+    else this.closeWith('reset', true);
+  }
+
   /** @internal Close without sending anything; `notify` = report `reason` to onClose. */
   closeWith(reason: CloseReason, notify: boolean): void {
     if (this.state === 'closed') return;
@@ -213,12 +221,12 @@ export class Connection {
     if (notify) this.notify(() => this.onClose(reason));
   }
 
-  private failDial(): void {
+  private failDial(reason: 'timeout' | 'reset'): void {
     if (this.state !== 'connecting') return;
     const done = this.dialDone!;
     this.closeWith('closed-locally', false);
     this.wire.stats.dialFailures++;
-    this.notify(() => done({ ok: false, reason: 'timeout' }));
+    this.notify(() => done({ ok: false, reason }));
   }
 
   private openStream(kind: StreamKind): Stream {

@@ -30,9 +30,10 @@ export class Endpoint {
 
   /**
    * Dial `peer` (resolved by node id to its current address, like discovery). `done` runs via
-   * the owner's deliver(): after one RTT on success; 'timeout' after dialTimeoutMs when the peer
-   * is unreachable; 'no-endpoint' (next event) when the peer was never bound. On a closed
-   * endpoint nothing happens and `done` is never called (its owner is gone).
+   * the owner's deliver(): after one RTT on success; 'reset' after one RTT when the peer's
+   * process is dead on a live host and deadPeer is not 'silent'; 'timeout' after dialTimeoutMs
+   * when the peer is otherwise unreachable; 'no-endpoint' (next event) when the peer was never
+   * bound. On a closed endpoint nothing happens and `done` is never called (its owner is gone).
    */
   dial(peer: NodeKey, done: (r: DialResult) => void): void {
     this.wire.dial(this, peer, done);
@@ -43,7 +44,10 @@ export class Endpoint {
     return Array.from(this.conns.values());
   }
 
-  /** On kill: every connection goes silent, no close packet, no onClose; peers learn by idle timeout. */
+  /**
+   * On kill: every connection goes silent, no close packet, no onClose. What peers learn then is
+   * the network's business (Network.crash / vanish, by deadPeer).
+   */
   closeSilently(): void {
     if (this.closedValue) return;
     this.closedValue = true;

@@ -1,7 +1,8 @@
 /**
  * Public exports of the simulated network (SPEC §3): addresses, per-direction links with
  * loss/latency/bandwidth/partition, stateful inbound firewall, NAT, and QUIC-like connections
- * with reliable ordered streams, backpressure, keep-alive and idle timeout.
+ * with reliable ordered streams, backpressure, keep-alive and idle timeout; and what a dead
+ * process's peers hear (deadPeer: silent, reset, close).
  */
 export { Network } from './network.js';
 export { Endpoint } from './endpoint.js';
@@ -15,8 +16,10 @@ export {
   UNRESPONSIVE_POLL_MS,
   type Address,
   type CloseReason,
+  type DeadPeer,
   type DialResult,
   type EndpointOwner,
+  type KillMode,
   type LinkState,
   type NetworkConfig,
   type NetworkStats,

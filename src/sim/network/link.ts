@@ -30,7 +30,7 @@ export function assertLinkState(s: LinkState): void {
 }
 
 export class Link {
-  state: LinkState = { ...DEFAULT_LINK };
+  state: LinkState;
   /** When the serialization queue is next free, ms (only used with a bandwidth limit). */
   private busyUntilMs = 0;
 
@@ -38,7 +38,12 @@ export class Link {
     readonly from: NodeKey,
     readonly to: NodeKey,
     private readonly rng: SimRng,
-  ) {}
+    /** The state this direction starts with and `reset` restores (the network's default link). */
+    private readonly initial: Readonly<LinkState> = DEFAULT_LINK,
+  ) {
+    assertLinkState(initial);
+    this.state = { ...initial };
+  }
 
   patch(patch: Partial<LinkState>): void {
     const next = { ...this.state, ...patch };
@@ -47,7 +52,7 @@ export class Link {
   }
 
   reset(): void {
-    this.state = { ...DEFAULT_LINK };
+    this.state = { ...this.initial };
   }
 
   /**

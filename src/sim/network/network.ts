@@ -1,9 +1,10 @@
 /**
  * The simulated network's public surface: bind nodes, look up addresses, and turn every fault
  * knob at run time — per-direction link state, partition/repair, the stateful inbound firewall
- * and NAT remapping — each with a named inverse. Built from a scheduler, the run's RNG streams
- * and a config whose defaults are in DEFAULT_NETWORK_CONFIG. It must not own app logic or
- * read real time.
+ * and NAT remapping — each with a named inverse; and a node's death, crash or vanish, whose
+ * inverse is bind (a restart), with what its peers hear set by config.deadPeer. Built from a
+ * scheduler, the run's RNG streams and a config whose defaults are in DEFAULT_NETWORK_CONFIG.
+ * It must not own app logic or read real time.
  */
 import { assert } from '../assert.js';
 import type { RngStreams } from '../rng.js';
@@ -13,6 +14,7 @@ import { Endpoint } from './endpoint.js';
 import {
   DEFAULT_NETWORK_CONFIG,
   type Address,
+  type DeadPeer,
   type EndpointOwner,
   type LinkState,
   type NetworkConfig,
@@ -20,6 +22,8 @@ import {
   type NodeKey,
 } from './types.js';
 import { Wire, type NodeEntry } from './wire.js';
+
+const DEAD_PEER_MODES: readonly DeadPeer[] = ['silent', 'reset', 'close'];
 
 /** Addresses are 10.x.y.z:7000, handed out in order and never reused (2^24 of them). */
 const ADDRESS_COUNT_MAX = 1 << 24;
@@ -37,6 +41,7 @@ export class Network {
     assert(c.keepAliveMs > 0 && c.idleTimeoutMs > 0 && c.dialTimeoutMs > 0, 'timeouts must be positive');
     assert(c.sendBufferBytes > 0, 'sendBufferBytes must be positive');
     assert(c.rtoMinMs > 0 && c.rtoMaxMs >= c.rtoMinMs, 'need 0 < rtoMinMs <= rtoMaxMs');
+    assert(DEAD_PEER_MODES.includes(c.deadPeer), `unknown deadPeer ${String(c.deadPeer)}`);
     this.wire = new Wire(scheduler, rng, this.config);
   }
 
@@ -45,15 +50,49 @@ export class Network {
   }
 
   /**
-   * Bind `node` (again, after a restart): any previous endpoint of the node is closed silently.
-   * The address stays the same unless remapped. `onIncoming` runs via the owner's deliver().
+   * Bind `node` (again, after a restart): any previous endpoint of the node is closed silently,
+   * and its host is up (again). The address stays the same unless remapped. `onIncoming` runs
+   * via the owner's deliver(). Inverse: crash or vanish.
    */
   bind(node: NodeKey, owner: EndpointOwner, onIncoming: (conn: Connection) => void): Endpoint {
     const e = this.entryOrCreate(node);
     e.endpoint?.closeSilently();
     const ep = new Endpoint(this.wire, node, owner, onIncoming);
     e.endpoint = ep;
+    e.hostUp = true;
     return ep;
+  }
+
+  /**
+   * The node's process dies on a live host: its endpoint closes silently, and its peers then
+   * hear what config.deadPeer says — nothing ('silent'); a reset in answer to their next packet
+   * ('reset'); and under 'close' also, at once, one reset per connection the process had, as a
+   * kernel closes a dead process's sockets (each heard one link latency later, unless lost or
+   * blocked). Its host keeps answering until the node is bound again. Inverse: bind.
+   */
+  crash(node: NodeKey): void {
+    const e = this.wire.entry(node);
+    const ep = e.endpoint;
+    if (ep === null || ep.closed) return;
+    assert(e.hostUp, `${node} crashed on a host that is down`);
+    // Collected before the silent close empties the tables. A dial whose handshake has not
+    // reached its peer yet has no far end to close: its peer hears the reset to its answer.
+    const ends = this.config.deadPeer === 'close' ? [...ep.conns.values(), ...ep.pendingDials] : [];
+    const far = ends.filter((c) => c.peer !== null);
+    ep.closeSilently();
+    for (const c of far) this.wire.sendReset(node, c.peer!, c.remoteAddr);
+  }
+
+  /** The node's host is gone: its endpoint closes silently and nothing answers for it, whatever deadPeer says. Inverse: bind. */
+  vanish(node: NodeKey): void {
+    const e = this.wire.entry(node);
+    e.hostUp = false;
+    e.endpoint?.closeSilently();
+  }
+
+  /** Whether the node's host is up: bound and not vanished (its process may have crashed). */
+  hostUp(node: NodeKey): boolean {
+    return this.wire.nodes.get(node)?.hostUp ?? false;
   }
 
   /** The node's current endpoint, or null if it was never bound. */
@@ -139,7 +178,7 @@ export class Network {
   private entryOrCreate(node: NodeKey): NodeEntry {
     let e = this.wire.nodes.get(node);
     if (e === undefined) {
-      e = { address: this.newAddress(), endpoint: null, firewallInbound: false };
+      e = { address: this.newAddress(), endpoint: null, firewallInbound: false, hostUp: false };
       this.wire.nodes.set(node, e);
     }
     return e;

@@ -1,7 +1,8 @@
 /**
  * Vocabulary of the simulated network: node keys, addresses, per-direction link state, the
- * network configuration with its defaults, and the contract the node host implements
- * (EndpointOwner). Plain data and types only; this module must not hold any behaviour.
+ * network configuration with its defaults (the failure-detection model `deadPeer` among them),
+ * and the contract the node host implements (EndpointOwner). Plain data and types only; this
+ * module must not hold any behaviour.
  */
 import type { Connection } from './connection.js';
 
@@ -35,6 +36,29 @@ export const DEFAULT_LINK: Readonly<LinkState> = Object.freeze({
   blocked: false,
 });
 
+/**
+ * What the peers of a node whose process died learn from the network (SPEC §10.2; the full
+ * story with examples is docs/failure-model.md). It matters only for a crash; a vanished host
+ * is always silent.
+ *  - 'silent': the dead process's host answers nothing. Peers notice at idle timeout. The
+ *    analogue is QUIC, which has no kernel state: a crashed process's connections just stop.
+ *  - 'reset': the live host answers the next packet for a connection it has no open end for
+ *    (data, keep-alive, handshake, retransmission) with a reset; the sender's end closes with
+ *    'reset' one link latency after its packet reached the host, and a dial fails with 'reset'
+ *    after one RTT. The analogue is a QUIC stateless reset, or an ICMP port unreachable that
+ *    the sender acts on.
+ *  - 'close': as 'reset', and in addition, at the crash the host's kernel closes each of the
+ *    dead process's connections, so every peer hears a reset one link latency later without
+ *    sending anything. The analogue is TCP, whose kernel sends FIN/RST for a dead process's
+ *    sockets; it is the failure detector HyParView's evaluation assumes.
+ * A reset is one packet, never retransmitted: a lost or blocked one is not heard (the peer's
+ * next packet draws another).
+ */
+export type DeadPeer = 'silent' | 'reset' | 'close';
+
+/** How a node dies (NodeHost.kill): its process crashes on a live host, or the host vanishes. */
+export type KillMode = 'crash' | 'vanish';
+
 export interface NetworkConfig {
   /** An open end sends a keep-alive after sending nothing for this long, ms. Default 15 000 (SPEC §2.3). */
   keepAliveMs: number;
@@ -48,6 +72,10 @@ export interface NetworkConfig {
   rtoMinMs: number;
   /** Upper bound of the retransmission timeout after doubling, ms. Default 10 000 (guess). */
   rtoMaxMs: number;
+  /** State every link direction starts with and is reset to. Default DEFAULT_LINK. */
+  link: Readonly<LinkState>;
+  /** What a crashed process's peers hear (see DeadPeer). Default 'silent' (QUIC-faithful, SPEC §10.2). */
+  deadPeer: DeadPeer;
 }
 
 export const DEFAULT_NETWORK_CONFIG: Readonly<NetworkConfig> = Object.freeze({
@@ -57,6 +85,8 @@ export const DEFAULT_NETWORK_CONFIG: Readonly<NetworkConfig> = Object.freeze({
   sendBufferBytes: 256 * 1024,
   rtoMinMs: 200,
   rtoMaxMs: 10_000,
+  link: DEFAULT_LINK,
+  deadPeer: 'silent',
 });
 
 /** Bytes of header counted on the wire per packet on top of its payload (for bandwidth). */
@@ -79,10 +109,14 @@ export interface EndpointOwner {
   deliver(fn: () => void): void;
 }
 
-export type CloseReason = 'idle-timeout' | 'closed-by-peer' | 'closed-locally' | 'endpoint-closed';
+/** 'reset': the peer's host said it has no open end for this connection (see DeadPeer). */
+export type CloseReason = 'idle-timeout' | 'closed-by-peer' | 'closed-locally' | 'endpoint-closed' | 'reset';
 
-/** 'no-endpoint': the peer was never bound (unknown to the directory). Unreachable peers give 'timeout'. */
-export type DialResult = { ok: true; conn: Connection } | { ok: false; reason: 'timeout' | 'no-endpoint' };
+/**
+ * 'no-endpoint': the peer was never bound (unknown to the directory). 'reset': the peer's
+ * process is dead on a live host and deadPeer is not 'silent'. Other unreachable peers give 'timeout'.
+ */
+export type DialResult = { ok: true; conn: Connection } | { ok: false; reason: 'timeout' | 'no-endpoint' | 'reset' };
 
 /** 'backpressure': the connection's send buffer is full (onDrain fires later); 'closed': stream or connection is done. */
 export type WriteResult = { ok: true } | { ok: false; reason: 'backpressure' | 'closed' };
@@ -96,6 +130,8 @@ export interface NetworkStats {
   packetsLost: number;
   dials: number;
   dialFailures: number;
+  /** Resets a host sent for connections it had no open end for (never under deadPeer 'silent'). */
+  resetsSent: number;
   /** Connection ends that opened (a connection counts twice: dialer and acceptor). */
   connectionsOpened: number;
   /** Connection ends that closed after having opened. */

@@ -14,12 +14,17 @@ import { Connection } from './connection.js';
 import type { Endpoint } from './endpoint.js';
 import { LOST, Link, linkKey } from './link.js';
 import { PacketKind, type Packet, type PacketSink } from './packet.js';
-import type { Address, DialResult, NetworkConfig, NetworkStats, NodeKey } from './types.js';
+import { PACKET_OVERHEAD_BYTES, type Address, type DialResult, type NetworkConfig, type NetworkStats, type NodeKey } from './types.js';
 
 export interface NodeEntry {
   address: Address;
   endpoint: Endpoint | null;
   firewallInbound: boolean;
+  /**
+   * The node's machine is up: its process runs, or crashed on a live host (whose stack may
+   * answer with resets). False before the first bind and after a vanish.
+   */
+  hostUp: boolean;
 }
 
 export class Wire implements PacketSink {
@@ -30,6 +35,7 @@ export class Wire implements PacketSink {
     packetsLost: 0,
     dials: 0,
     dialFailures: 0,
+    resetsSent: 0,
     connectionsOpened: 0,
     connectionsClosed: 0,
   };
@@ -51,7 +57,7 @@ export class Wire implements PacketSink {
     const key = linkKey(from, to);
     let l = this.links.get(key);
     if (l === undefined) {
-      l = new Link(from, to, this.rng.stream(`link:${key}`));
+      l = new Link(from, to, this.rng.small(`link:${key}`), this.config.link);
       this.links.set(key, l);
     }
     return l;
@@ -99,11 +105,31 @@ export class Wire implements PacketSink {
     const to = p.from.peer;
     if (to === null || !this.accepts(to, p)) {
       this.lose(p);
+      // Only the end being gone draws a reset; a close needs no answer (its sender is closed).
+      if (this.config.deadPeer !== 'silent' && to !== null && to.state === 'closed' && p.kind !== PacketKind.Close) {
+        this.answerGoneEnd(p, to);
+      }
       return;
     }
     this.stats.packetsDelivered++;
     to.receive(p);
     p.from.acked(p);
+  }
+
+  /**
+   * One reset from `host`'s network stack (not from a connection end) to the end `target`, at
+   * `dstAddr` (where the packet it answers came from, or the peer address a dead end knew). A
+   * single packet on the link host → target, never retransmitted: lost or blocked, it is not
+   * heard, and the target's next packet to the host draws another.
+   */
+  sendReset(host: NodeKey, target: Connection, dstAddr: Address): void {
+    assert(target.remote === host, 'a reset travels back along its own connection');
+    this.stats.packetsSent++;
+    this.stats.resetsSent++;
+    const srcAddr = this.entry(host).address;
+    const arrivalMs = target.linkIn.send(this.scheduler.nowMs, PACKET_OVERHEAD_BYTES);
+    if (arrivalMs === LOST) this.stats.packetsLost++;
+    else this.scheduler.at(arrivalMs, () => this.arriveReset(target, srcAddr, dstAddr));
   }
 
   retry(p: Packet): void {
@@ -129,13 +155,48 @@ export class Wire implements PacketSink {
     return !(e.firewallInbound && to.direction === 'inbound');
   }
 
+  /**
+   * `p` reached `to`'s node, whose end for the connection is closed (the process crashed,
+   * restarted or closed it). The host answers with a reset unless nothing lives at that address
+   * (vanished host, stale NAT address) or its stateful firewall dropped the packet first.
+   */
+  private answerGoneEnd(p: Packet, to: Connection): void {
+    const e = this.entry(to.local);
+    if (!e.hostUp || e.address !== p.from.remoteAddr) return;
+    if (e.firewallInbound && to.direction === 'inbound') return;
+    this.sendReset(to.local, p.from, p.srcAddr);
+  }
+
+  private arriveReset(target: Connection, srcAddr: Address, dstAddr: Address): void {
+    const ep = target.endpoint;
+    const e = this.entry(target.local);
+    const accepted =
+      target.state !== 'closed' &&
+      !ep.closed &&
+      ep.owner.isUp() &&
+      e.address === dstAddr && // not to a NAT-stale address
+      srcAddr === target.remoteAddr && // only the host this end talks to can reset it
+      !(e.firewallInbound && target.direction === 'inbound');
+    if (!accepted) {
+      this.stats.packetsLost++;
+      return;
+    }
+    this.stats.packetsDelivered++;
+    target.resetByPeer();
+  }
+
   private arriveInitial(p: Packet): void {
     const dialer = p.from;
     const e = this.entry(dialer.remote);
     const ep = e.endpoint;
-    const reachable = ep !== null && !ep.closed && ep.owner.isUp() && e.address === dialer.remoteAddr;
+    const atAddress = e.address === dialer.remoteAddr;
+    const reachable = ep !== null && !ep.closed && ep.owner.isUp() && atAddress;
     if (!reachable || e.firewallInbound) {
       this.lose(p);
+      // A live host without a running process refuses the handshake (the dial fails at once).
+      if (!reachable && atAddress && e.hostUp && !e.firewallInbound && this.config.deadPeer !== 'silent') {
+        this.sendReset(dialer.remote, dialer, p.srcAddr);
+      }
       return;
     }
     this.stats.packetsDelivered++;

@@ -27,7 +27,16 @@ export interface TelemetryOptions {
   readonly traceLevel?: SpanLevel;
   /** Keep records for `records`/`query`. Default true; when false only counts and digest are kept. */
   readonly keepRecords?: boolean;
+  /**
+   * Which recorded spans are kept in memory (for `records`/`query`), by name. Default: all.
+   * Spans not kept are still counted, hashed into the trace digest and shown to listeners, so
+   * retention never changes the digest; large runs drop per-pair and per-message spans here.
+   */
+  readonly retain?: (name: string) => boolean;
 }
+
+/** Called with every recorded span of one name, as it finishes (after counting and hashing). */
+export type SpanListener = (record: SpanRecord) => void;
 
 export interface SpanOptions {
   /** Default 'info'. */
@@ -62,9 +71,12 @@ export class Telemetry {
   readonly query = new SpanQuery();
   private readonly recordList: SpanRecord[] = [];
   private readonly keepRecords: boolean;
+  private readonly retain: ((name: string) => boolean) | null;
   private readonly digest = new TraceDigest();
-  /** Records not yet fed to the digest (hashing is deferred when records are kept). */
-  private digestedCount = 0;
+  private readonly listeners = new Map<string, SpanListener[]>();
+  private readonly tallyListeners = new Map<string, ((key: string) => void)[]>();
+  /** Spans recorded but not kept in memory (see `retain`). */
+  private droppedCount = 0;
   private nextSeq = 0;
   private lastEndMs = 0;
   private readonly counts = new Map<string, number>();
@@ -77,6 +89,7 @@ export class Telemetry {
   ) {
     this.traceEnabled = options.traceLevel === 'trace';
     this.keepRecords = options.keepRecords ?? true;
+    this.retain = options.retain ?? null;
     this.resourceMap.set(HARNESS_RESOURCE.nodeName, HARNESS_RESOURCE);
   }
 
@@ -88,6 +101,37 @@ export class Telemetry {
   /** Resources by node name, in registration order ('harness' first). */
   get resources(): ReadonlyMap<string, NodeResource> {
     return this.resourceMap;
+  }
+
+  /** Spans recorded (counted and hashed) but not kept in memory by the retention rule. */
+  get notRetained(): number {
+    return this.droppedCount;
+  }
+
+  /**
+   * Calls `fn` with every span named `name` recorded from now on, whether or not it is kept.
+   * Checkers and metrics read the nodes' evidence this way at any size, in finish order.
+   */
+  listen(name: string, fn: SpanListener): void {
+    let list = this.listeners.get(name);
+    if (list === undefined) this.listeners.set(name, (list = []));
+    list.push(fn);
+  }
+
+  /**
+   * A counted event too frequent for a span (e.g. every Gossip payload received, duplicates
+   * included): listeners registered with `listenTally` see it; nothing is recorded or hashed,
+   * so tallies never change the trace. Costs one map lookup when nobody listens.
+   */
+  tally(name: string, key: string): void {
+    const listeners = this.tallyListeners.get(name);
+    if (listeners !== undefined) for (const fn of listeners) fn(key);
+  }
+
+  listenTally(name: string, fn: (key: string) => void): void {
+    let list = this.tallyListeners.get(name);
+    if (list === undefined) this.tallyListeners.set(name, (list = []));
+    list.push(fn);
   }
 
   /** Registers a node's resource; registering the same identity again (a restart) is a no-op. */
@@ -155,9 +199,6 @@ export class Telemetry {
 
   /** Hex SHA-256 over the canonical serialization of every recorded span. */
   traceDigest(): string {
-    for (; this.digestedCount < this.recordList.length; this.digestedCount++) {
-      this.digest.add(this.recordList[this.digestedCount]);
-    }
     assert(this.digest.count === this.nextSeq, 'digest missed records');
     return this.digest.hex();
   }
@@ -192,12 +233,16 @@ export class Telemetry {
     };
     const record: SpanRecord = links !== undefined && links.length > 0 ? { ...base, links } : base;
     this.counts.set(name, (this.counts.get(name) ?? 0) + 1);
-    if (this.keepRecords) {
+    // The digest streams every record: it stays exact whatever is kept in memory.
+    this.digest.add(record);
+    if (this.keepRecords && (this.retain === null || this.retain(name))) {
       this.recordList.push(record);
       this.query.add(record);
-    } else {
-      this.digest.add(record);
+    } else if (this.keepRecords) {
+      this.droppedCount++;
     }
+    const listeners = this.listeners.get(name);
+    if (listeners !== undefined) for (const fn of listeners) fn(record);
     return record;
   }
 

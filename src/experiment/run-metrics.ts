@@ -1,0 +1,43 @@
+/**
+ * The numbers an experiment keeps of one run: flattened numeric leaves of the run report, named
+ * by their dotted path. `pass` is 1 or 0 (its mean over seeds is the pass rate); then `events`,
+ * `connections`, `nodes.live`, `probes.*`, `views.<topic>.mean`, the chaos counters, and every
+ * numeric leaf of the report's `metrics` object (SPEC §10.4), whatever it holds, so a metric
+ * added to the run report shows up here without a change. Arrays are skipped (per-broadcast
+ * and per-node lists would be hundreds of columns; their aggregates are objects). Keys come
+ * back sorted, so the output does not depend on object key order. Pure.
+ */
+import type { RunReport } from '../scenario/runner.js';
+
+/** Most metrics kept per run; beyond this the flattening stops (a report should aggregate). */
+export const RUN_METRICS_MAX = 256;
+const DEPTH_MAX = 8;
+
+export type RunMetrics = Readonly<Record<string, number>>;
+
+export function runMetrics(report: RunReport): RunMetrics {
+  const out = new Map<string, number>();
+  out.set('pass', report.verdict === 'pass' ? 1 : 0);
+  out.set('events', report.events);
+  out.set('connections', report.connections);
+  out.set('nodes.live', report.nodes.live);
+  out.set('probes.sent', report.probes.sent);
+  out.set('probes.deliveries', report.probes.deliveries);
+  for (const topic of Object.keys(report.views).sort()) out.set(`views.${topic}.mean`, report.views[topic].mean);
+  const chaos = report.chaos as Record<string, unknown> | undefined;
+  if (chaos !== undefined) flatten(chaos, 'chaos', out, 1);
+  const metrics = report.metrics as Record<string, unknown> | undefined;
+  if (metrics !== undefined) flatten(metrics, 'metrics', out, 1);
+  return Object.fromEntries([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+function flatten(value: unknown, prefix: string, out: Map<string, number>, depth: number): void {
+  if (out.size >= RUN_METRICS_MAX) return;
+  if (typeof value === 'number') {
+    if (Number.isFinite(value)) out.set(prefix, value);
+    return;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || depth > DEPTH_MAX) return;
+  const fields = value as Record<string, unknown>;
+  for (const key of Object.keys(fields).sort()) flatten(fields[key], `${prefix}.${key}`, out, depth + 1);
+}

@@ -1,0 +1,98 @@
+/**
+ * The probe workload: liveness probes broadcast from live nodes, on a timer (the scenario's
+ * `probeIntervalMs`), at the end of the heal window (one per topic), on demand (chaos
+ * detectors) and from scenario workloads. Each probe is recorded with the live subscribers
+ * that must receive it; whether they did is evidence the nodes emit (`mesh.probe.delivered`).
+ * Records of probes sent in the same scheduler event on the same topic share one expected list, so
+ * an all-nodes burst costs O(n), not O(n²).
+ */
+import type { ProbeRecord } from './checker.js';
+import type { Cluster } from './cluster.js';
+
+export class ProbeWorkload {
+  readonly ids = new Set<string>();
+  private readonly records: ProbeRecord[] = [];
+  private readonly final = new Set<string>();
+  private n = 0;
+  /** The expected list last computed, reused while time and topic are the same. */
+  private expectedMemo: { atMs: number; meshId: string; epoch: number; ids: readonly string[] } | null = null;
+
+  constructor(private readonly cluster: Cluster) {}
+
+  every(intervalMs: number, startMs: number, endMs: number): void {
+    const rng = this.cluster.rng.stream('workload');
+    const tick = (): void => {
+      const live = this.cluster.runningPlans();
+      if (live.length > 0) {
+        const origin = rng.pick(live);
+        this.send(origin.nodeId, rng.pick(origin.meshIds));
+      }
+      if (this.cluster.scheduler.nowMs + intervalMs <= endMs) this.cluster.scheduler.after(intervalMs, tick);
+    };
+    if (startMs <= endMs) this.cluster.scheduler.at(startMs, tick);
+  }
+
+  /** One probe per topic from a random running subscriber. */
+  sendFinal(): ProbeRecord[] {
+    const rng = this.cluster.rng.stream('workload');
+    const out: ProbeRecord[] = [];
+    for (const meshId of this.cluster.meshIds()) {
+      const live = this.cluster.subscribers(meshId).filter((p) => this.cluster.host(p.nodeId).status === 'running');
+      if (live.length < 2) continue;
+      const record = this.send(rng.pick(live).nodeId, meshId);
+      this.final.add(record.probeId);
+      out.push(record);
+    }
+    return out;
+  }
+
+  /** A probe from `origin` (default: a random running subscriber); null if nobody can send. */
+  probe(meshId: string, origin?: string): ProbeRecord | null {
+    const running = this.cluster.subscribers(meshId).filter((p) => this.cluster.host(p.nodeId).status === 'running');
+    if (origin === undefined) {
+      if (running.length === 0) return null;
+      origin = this.cluster.rng.stream('probes').pick(running).nodeId;
+    } else if (!running.some((p) => p.nodeId === origin)) {
+      return null;
+    }
+    return this.send(origin, meshId);
+  }
+
+  /** Probes whose full delivery is required at the end: the final ones. */
+  checked(): ProbeRecord[] {
+    return this.records.filter((r) => this.final.has(r.probeId));
+  }
+
+  /** Every probe sent, in send order. */
+  all(): readonly ProbeRecord[] {
+    return this.records;
+  }
+
+  get sent(): number {
+    return this.records.length;
+  }
+
+  /** Broadcast a probe (padded to `sizeBytes` when given) from a running subscriber of `meshId`. */
+  send(origin: string, meshId: string, sizeBytes?: number): ProbeRecord {
+    const probeId = `probe-${++this.n}`;
+    const record = { probeId, meshId, origin, sentAtMs: this.cluster.scheduler.nowMs, expected: this.expectedOn(meshId) };
+    this.ids.add(probeId);
+    this.records.push(record);
+    this.cluster.app(origin)!.broadcastProbe(meshId, probeId, sizeBytes);
+    return record;
+  }
+
+  /** Running subscribers of `meshId` now (shared between probes of the same instant and topic). */
+  private expectedOn(meshId: string): readonly string[] {
+    const atMs = this.cluster.scheduler.nowMs;
+    const epoch = this.cluster.scheduler.eventsRun; // one event (e.g. an all-nodes burst) cannot change who runs between its probes
+    const memo = this.expectedMemo;
+    if (memo !== null && memo.atMs === atMs && memo.meshId === meshId && memo.epoch === epoch) return memo.ids;
+    const ids = this.cluster
+      .subscribers(meshId)
+      .filter((p) => this.cluster.host(p.nodeId).status === 'running')
+      .map((p) => p.nodeId);
+    this.expectedMemo = { atMs, meshId, epoch, ids };
+    return ids;
+  }
+}

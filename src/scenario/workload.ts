@@ -1,0 +1,98 @@
+/**
+ * Scenario workloads (SPEC §10.3): timed broadcasts and failures, given as data in a scenario
+ * (code or file) and scheduled by the runner at virtual times. A broadcast is a probe (its
+ * delivery is evidence the nodes emit, `mesh.probe.delivered`); a failure kills a share of the
+ * live nodes at once, as a crash (the network's `deadPeer` model) or a vanish (always silent).
+ * Targets are drawn from the run's 'workload' stream, so the same seed picks the same nodes.
+ * Must not read clocks or ambient randomness.
+ */
+import type { Cluster } from './cluster.js';
+import type { ProbeWorkload } from './probes.js';
+
+/** Who sends: one node fixed for the run (drawn from the seed, or named), a random live node each time, or every live node. */
+export type BroadcastSender = 'fixed' | 'random' | 'all' | { readonly name: string };
+
+export interface BroadcastEntry {
+  readonly kind: 'broadcast';
+  readonly sender: BroadcastSender;
+  /** Topic (mesh id); default the sender's own mesh. */
+  readonly meshId?: string;
+  /** First broadcast, ms of virtual time. */
+  readonly fromMs: number;
+  /** Gap between broadcasts, ms (ignored when count is 1). */
+  readonly everyMs: number;
+  readonly count: number;
+  /** Payload size, bytes (the probe is padded); default the bare probe (~100 bytes). */
+  readonly sizeBytes?: number;
+}
+
+export type FailureMode = 'crash' | 'vanish';
+
+export interface FailureEntry {
+  readonly kind: 'failure';
+  readonly atMs: number;
+  /** Share of the live nodes to kill (rounded to the nearest whole node); or `count`. */
+  readonly fraction?: number;
+  readonly count?: number;
+  /** `crash`: peers learn as the network's `deadPeer` model says; `vanish`: silent. Default 'crash'. */
+  readonly mode: FailureMode;
+}
+
+export type WorkloadEntry = BroadcastEntry | FailureEntry;
+
+/** What a workload run left behind, for the report. */
+export interface WorkloadLog {
+  readonly failures: { readonly atMs: number; readonly killed: number; readonly mode: FailureMode }[];
+  /** Broadcasts that found no live sender (e.g. a fixed sender that died). */
+  skippedBroadcasts: number;
+}
+
+export function scheduleWorkload(entries: readonly WorkloadEntry[], cluster: Cluster, probes: ProbeWorkload): WorkloadLog {
+  const log: WorkloadLog = { failures: [], skippedBroadcasts: 0 };
+  const rng = cluster.rng.stream('workload-entries');
+  for (const entry of entries) {
+    if (entry.kind === 'failure') {
+      cluster.scheduler.at(entry.atMs, () => log.failures.push(fail(entry, cluster)));
+      continue;
+    }
+    let fixed: string | null = null;
+    for (let k = 0; k < entry.count; k++) {
+      cluster.scheduler.at(entry.fromMs + k * entry.everyMs, () => {
+        const running = cluster.runningPlans().filter((p) => candidate(p.meshIds));
+        if (entry.sender === 'all') {
+          for (const p of running) broadcastFrom(p.nodeId, p.meshIds[0]);
+          return;
+        }
+        let origin: string | undefined;
+        if (entry.sender === 'random') origin = running.length > 0 ? rng.pick(running).nodeId : undefined;
+        else if (entry.sender === 'fixed') origin = fixed ??= rng.pick(cluster.plans.filter((p) => candidate(p.meshIds))).nodeId;
+        else origin = cluster.plans.find((p) => p.name === (entry.sender as { name: string }).name)?.nodeId;
+        if (origin === undefined || cluster.host(origin).status !== 'running') {
+          log.skippedBroadcasts++;
+          return;
+        }
+        broadcastFrom(origin, entry.meshId ?? cluster.plan(origin).meshIds[0]);
+      });
+    }
+    function candidate(meshIds: readonly string[]): boolean {
+      return entry.kind === 'broadcast' && (entry.meshId === undefined || meshIds.includes(entry.meshId));
+    }
+    function broadcastFrom(origin: string, meshId: string): void {
+      if (!cluster.plan(origin).meshIds.includes(meshId)) {
+        log.skippedBroadcasts++;
+        return;
+      }
+      probes.send(origin, meshId, entry.kind === 'broadcast' ? entry.sizeBytes : undefined);
+    }
+  }
+  return log;
+}
+
+/** Kills the entry's share of the live nodes at once; returns what it did. */
+function fail(entry: FailureEntry, cluster: Cluster): WorkloadLog['failures'][number] {
+  const live = cluster.livePlans();
+  const wanted = entry.count ?? Math.round((entry.fraction ?? 0) * live.length);
+  const victims = cluster.rng.stream('failures').shuffle([...live]).slice(0, Math.min(wanted, live.length));
+  for (const p of victims) cluster.kill(p.nodeId, entry.mode);
+  return { atMs: cluster.scheduler.nowMs, killed: victims.length, mode: entry.mode };
+}

@@ -1,0 +1,60 @@
+/**
+ * Tasks on piscina worker threads with results handed back in TASK order (a small reorder
+ * buffer), so output never depends on which worker finished first; at most a few tasks per
+ * worker are in flight, so a long task list never queues a promise per task. Tasks are made
+ * on demand from their index, so the list itself is never materialized. Used by experiments;
+ * the same discipline as runSweep. The worker module must be compiled (dist/).
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+
+export interface OrderedPoolOptions<T, R> {
+  /** Absolute path of the compiled worker module (its default export runs one task). */
+  readonly filename: string;
+  readonly workers: number;
+  readonly count: number;
+  readonly taskAt: (index: number) => T;
+  /** Called once per task, in index order; `done` counts results handed back so far. */
+  readonly onResult: (result: R, index: number, done: number) => void;
+}
+
+const IN_FLIGHT_PER_WORKER = 4;
+
+export async function runOrdered<T, R>(options: OrderedPoolOptions<T, R>): Promise<void> {
+  const workers = Math.max(1, Math.floor(options.workers));
+  const pool = new Piscina({ filename: options.filename, minThreads: workers, maxThreads: workers, idleTimeout: 1_000 });
+  const waiting = new Map<number, R>();
+  let next = 0;
+  let emitted = 0;
+  const flush = (): void => {
+    for (let result = waiting.get(emitted); waiting.has(emitted); result = waiting.get(emitted)) {
+      waiting.delete(emitted);
+      emitted++;
+      options.onResult(result as R, emitted - 1, emitted);
+    }
+  };
+  const lane = async (): Promise<void> => {
+    while (next < options.count) {
+      const i = next++;
+      waiting.set(i, (await pool.run(options.taskAt(i))) as R);
+      flush();
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(options.count, workers * IN_FLIGHT_PER_WORKER) }, lane));
+  } finally {
+    await pool.destroy();
+  }
+}
+
+/**
+ * The compiled form of a module next to `moduleUrl` (`import.meta.url` of the caller): the
+ * caller's own directory under dist/ when it runs from src/ (vitest), else its directory.
+ */
+export function compiledSibling(moduleUrl: string, file: string): string {
+  const here = fileURLToPath(moduleUrl);
+  const built = here.endsWith('.ts') ? here.replace(/[\\/]src[\\/]([^\\/]+)[\\/][^\\/]+\.ts$/, `/dist/src/$1/${file}`) : here.replace(/[^\\/]+\.js$/, file);
+  if (!existsSync(built)) throw new Error(`worker ${built} is not built: run \`npm run build\` first`);
+  return built;
+}

@@ -1,0 +1,95 @@
+/**
+ * The report at scale (hundreds of nodes, millions of spans) and for killed nodes. Goal: a
+ * killed node is marked killed — in the topology snapshots until it is ready again, and as a
+ * down interval on its Timeline row — from the chaos spans, not from the cluster; a big mesh is
+ * sampled on the Topology view (every k-th node, all inside the box); a Timeline with more
+ * events than it can embed thins only its most numerous kinds and says so. Method: the
+ * kill-node scenario for the killed marks (checked against the engine's own log), a synthetic
+ * 200-member layout, and synthetic trace records for the sampling.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { encodeSnapshots, layoutNodes, snapshotAt, timelineOf, topologySnapshots, type TopologyNode } from '../../src/report/index.js';
+import { LAYOUT_HEIGHT, LAYOUT_WIDTH, MESH_SHOWN_MAX } from '../../src/report/topology-layout.js';
+import { TIMELINE_EVENTS_MAX } from '../../src/report/timeline.js';
+import { findScenario } from '../../src/scenario/registry.js';
+import { runScenario, type RunOutcome } from '../../src/scenario/runner.js';
+import type { SpanRecord } from '../../src/sim/telemetry/index.js';
+
+let outcome: RunOutcome;
+let nodes: TopologyNode[];
+let kill: { atMs: number; targets: string[]; revertedAtMs: number | null };
+
+beforeAll(() => {
+  outcome = runScenario(findScenario('kill-node')!, '5');
+  nodes = outcome.cluster.plans.map((p) => ({ name: p.name, nodeId: p.nodeId, role: p.role, meshId: p.meshId, topics: p.meshIds }));
+  kill = (outcome.report.chaos as { log: { atMs: number; targets: string[]; revertedAtMs: number | null }[] }).log[0];
+});
+
+describe('killed nodes', () => {
+  it('are killed in the topology from the kill until they are ready again, and encode that way', () => {
+    const records = outcome.cluster.telemetry.records;
+    const snapshots = topologySnapshots(records, nodes);
+    const [target] = kill.targets;
+    const readyAgain = records.find((r) => r.name === 'mesh.node.ready' && r.node === target && r.endMs > kill.atMs)!;
+    expect(readyAgain, 'the killed node comes back when the kill is reverted').toBeDefined();
+    expect(snapshotAt(snapshots, kill.atMs - 1).killed).toEqual([]);
+    expect(snapshotAt(snapshots, kill.atMs).killed).toEqual([target]);
+    expect(snapshotAt(snapshots, kill.atMs).down).toContain(target);
+    expect(snapshotAt(snapshots, readyAgain.endMs - 1).killed).toEqual([target]);
+    expect(snapshotAt(snapshots, readyAgain.endMs).killed).toEqual([]);
+    // Before boot every node is down but none is killed.
+    expect(snapshots[0].killed).toEqual([]);
+    const enc = encodeSnapshots(snapshots, nodes);
+    const at = snapshots.findIndex((s) => s.atMs === kill.atMs);
+    const row = enc.snapshots[at];
+    expect(enc.downSets[row[row.length - 1]].map((i) => enc.nodes[i])).toEqual([target]);
+  });
+
+  it('have a down interval on their Timeline row, kill to ready', () => {
+    const records = outcome.cluster.telemetry.records;
+    const names = new Map(nodes.map((n) => [n.nodeId, n.name]));
+    const tl = timelineOf(records, nodes, [], names, outcome.report.virtualMs);
+    const [target] = kill.targets;
+    const readyAgain = records.find((r) => r.name === 'mesh.node.ready' && r.node === target && r.endMs > kill.atMs)!;
+    expect(tl.downs).toEqual([[nodes.findIndex((n) => n.name === target), kill.atMs, readyAgain.endMs]]);
+    expect(tl.sampled).toEqual([]);
+  });
+});
+
+describe('big meshes', () => {
+  const member = (i: number): TopologyNode => ({ name: `gateway-${i}`, nodeId: `id-${i}`, role: 'gateway', meshId: 'mesh-a', topics: ['mesh-a'] });
+
+  it('are sampled on the Topology view: every k-th member in boot order, at most MESH_SHOWN_MAX, all inside the box', () => {
+    const big = [{ name: 'observer', nodeId: 'o', role: 'observer', meshId: 'admin', topics: ['admin'] }, ...Array.from({ length: 200 }, (_, i) => member(i))];
+    const { places, groups } = layoutNodes(big);
+    expect(groups).toEqual([expect.objectContaining({ meshId: 'mesh-a', members: 200, stride: 4, shown: 50 })]);
+    const drawn = places.filter((p) => p.hidden !== true);
+    expect(drawn).toHaveLength(51);
+    expect(places.slice(1).map((p, i) => p.hidden !== true)).toEqual(Array.from({ length: 200 }, (_, i) => i % 4 === 0));
+    expect(drawn.every((p) => p.x >= 0 && p.x <= LAYOUT_WIDTH && p.y >= 0 && p.y <= LAYOUT_HEIGHT)).toBe(true);
+    expect(new Set(drawn.map((p) => `${p.x},${p.y}`)).size).toBe(drawn.length);
+  });
+
+  it('small meshes are drawn whole', () => {
+    const { places, groups } = layoutNodes(Array.from({ length: MESH_SHOWN_MAX }, (_, i) => member(i)));
+    expect(groups[0].stride).toBe(1);
+    expect(places.every((p) => p.hidden === undefined)).toBe(true);
+  });
+
+  it('a Timeline over its event budget thins only the most numerous kind, every k-th event, and says so', () => {
+    const small = [member(0), member(1)];
+    const record = (i: number, name: string, node: string): SpanRecord => ({ seq: i, traceId: 't', spanId: `s${i}`, parentSpanId: null, node, name, level: 'info', startMs: i, endMs: i, attrs: {} });
+    const records: SpanRecord[] = [];
+    for (let i = 0; i < 3 * TIMELINE_EVENTS_MAX; i++) records.push(record(i, i % 1000 === 0 ? 'mesh.peer.connected' : 'mesh.plumtree.prune', small[i % 2].name));
+    const tl = timelineOf(records, small, [], new Map(), records.length);
+    const connected = records.filter((r) => r.name === 'mesh.peer.connected').length;
+    const pruned = records.length - connected;
+    expect(tl.events.length).toBeLessThanOrEqual(TIMELINE_EVENTS_MAX);
+    expect(tl.events.filter((e) => tl.names[e[3]] === 'mesh.peer.connected')).toHaveLength(connected);
+    const prunedKind = tl.kinds.indexOf('pruned');
+    const kept = tl.events.filter((e) => e[2] === prunedKind).length;
+    expect(tl.sampled).toEqual([[prunedKind, kept, pruned]]);
+    // Whole strides: the kind keeps more than half the budget left to it.
+    expect(kept).toBeGreaterThan(TIMELINE_EVENTS_MAX / 2);
+  });
+});
