@@ -335,3 +335,14 @@ describe('OpenTelemetry adapter', () => {
     expect(json).toBe(toOtlpJson(telemetry.records, telemetry.resources));
   });
 });
+
+describe('id drawing', () => {
+  it('SimRng.hex is the hex of SimRng.bytes for the same draws (span ids keep their values)', () => {
+    const a = new SimRng('hex-check');
+    const b = new SimRng('hex-check');
+    for (let i = 0; i < 2_000; i++) {
+      const n = [8, 16, 32, 3, 5][i % 5];
+      expect(a.hex(n)).toBe(Buffer.from(b.bytes(n)).toString('hex'));
+    }
+  });
+});

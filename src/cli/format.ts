@@ -3,6 +3,8 @@
  * object of `--json`. Both are adapters over the run report; this module computes nothing
  * about the mesh itself and must not print (the caller writes the strings).
  */
+import type { TrafficRow } from '../mesh/traffic.js';
+import type { RunMetrics, Spread } from '../scenario/metrics.js';
 import type { RunOutcome, RunReport } from '../scenario/runner.js';
 
 /** A finished CLI run: the simulator's report plus what only the CLI knows. */
@@ -69,6 +71,7 @@ export function formatRunText(result: CliRunResult): string {
       ['l', 'r', 'r', 'r', 'r'],
     ),
   );
+  out.push(...metricsLines(report));
   out.push('', 'spans by name');
   const names = Object.keys(report.spansByName).sort();
   out.push(names.length === 0 ? '  (none)' : table(names.map((n) => [n, String(report.spansByName[n])]), ['l', 'r']));
@@ -83,6 +86,38 @@ export function formatRunText(result: CliRunResult): string {
   out.push(`seed: ${report.seed}`);
   out.push(`replay: ${result.replay}`);
   return out.join('\n') + '\n';
+}
+
+/** The broadcast metrics over the run (SPEC §10.4), and per-node traffic by frame type. */
+function metricsLines(report: RunReport): string[] {
+  const m = report.metrics as RunMetrics | undefined;
+  const out: string[] = [];
+  if (m !== undefined && m.summary.broadcasts > 0) {
+    const s = m.summary;
+    const row = (name: string, v: Spread, digits = 3): string[] => [name, fix(v.min, digits), fix(v.mean, digits), fix(v.max, digits)];
+    out.push('', `broadcast metrics (${s.broadcasts} broadcasts)`);
+    out.push(table([
+      ['metric', 'min', 'mean', 'max'],
+      row('reliability', s.reliability),
+      row('missed', s.missed, 0),
+      row('ldh (hops)', s.ldh, 0),
+      row('mean hop', s.meanHop, 2),
+      row('rmr', s.rmr, 2),
+      row('latency p50 ms', s.latencyP50Ms, 0),
+      row('latency p99 ms', s.latencyP99Ms, 0),
+    ], ['l', 'r', 'r', 'r']));
+    out.push(`overlay at the end: at most ${s.components} component(s) per topic, smallest largest-component share ${(s.largestComponentShare * 100).toFixed(1)}%, ${s.isolated} isolated node(s)`);
+  }
+  const traffic = (report.traffic ?? []) as readonly TrafficRow[];
+  if (traffic.length > 0) {
+    out.push('', 'traffic per node and second (sent)');
+    out.push(table([['frame type', 'frames', 'bytes'], ...traffic.map((r) => [r.frameType, fix(r.framesSentPerSecond, 2), fix(r.bytesSentPerSecond, 0)])], ['l', 'r', 'r']));
+  }
+  return out;
+}
+
+function fix(value: number, digits: number): string {
+  return Number.isInteger(value) && digits > 0 ? String(value) : value.toFixed(digits);
 }
 
 /** What the text summary shows of one chaos event (the engine's log entry). */

@@ -45,6 +45,7 @@ export class Cluster {
   /** Plans never change after construction, so per-topic lists are computed once. */
   private readonly subscribersByMesh = new Map<string, readonly NodePlan[]>();
   private meshIdList: readonly string[] | null = null;
+  private idByName: Map<string, string> | null = null;
 
   constructor(readonly options: ClusterOptions) {
     this.rng = new RngStreams(options.seed);
@@ -78,6 +79,12 @@ export class Cluster {
     const i = this.byId.get(nodeId);
     if (i === undefined) throw new Error(`unknown node ${nodeId}`);
     return this.hosts[i];
+  }
+
+  /** The node id of a node name ('' when unknown, e.g. the harness). */
+  idOfName(name: string): string {
+    this.idByName ??= new Map(this.plans.map((p) => [p.name, p.nodeId]));
+    return this.idByName.get(name) ?? '';
   }
 
   /** True when `nodeId` is a node of this cluster. */

@@ -13,6 +13,7 @@ import { trafficPerNodeSecond } from '../mesh/traffic.js';
 import { tableBounds } from './table-bounds.js';
 import { nodeCount } from './topology.js';
 import { scheduleWorkload } from './workload.js';
+import { MetricsCollector } from './metrics.js';
 
 export interface RunOptions {
   /** Override the scenario's main-phase duration, ms. */
@@ -45,6 +46,8 @@ export interface RunOutcome {
 }
 
 const SAFETY_CHECK_INTERVAL_MS = 1_000;
+/** Overlay snapshots during the main phase (SPEC §10.4), ms. */
+const DEFAULT_OVERLAY_EVERY_MS = 10_000;
 const LIVENESS_POLL_MS = 1_000;
 const PROBE_WARMUP_MS = 10_000;
 const VIOLATIONS_KEPT = 50;
@@ -104,7 +107,9 @@ export function runScenario(scenario: Scenario, seed: string, options: RunOption
     ...(retainsEverything(scenario) ? {} : { retainSpans: (name: string) => !PER_PAIR_AND_MESSAGE_SPANS.has(name) }),
   });
   const probes = new ProbeWorkload(cluster);
-  const workload = scheduleWorkload(scenario.workload ?? [], cluster, probes);
+  const metrics = new MetricsCollector(cluster, () => probes.all());
+  const workload = scheduleWorkload(scenario.workload ?? [], cluster, probes, () => metrics.snapshot('failure'));
+  metrics.snapshotEvery(scenario.overlayEveryMs ?? DEFAULT_OVERLAY_EVERY_MS, scenario.overlayEveryMs ?? DEFAULT_OVERLAY_EVERY_MS, durationMs);
   const ctx: RunContext = { scenario, seed, cluster, mainEndMs: durationMs, probe: (meshId, origin) => probes.probe(meshId, origin), protectedNodes: new Set() };
   const extensions: RunExtension[] = (scenario.extensions ?? []).map((make) => make(ctx));
   const violations = new ViolationLog();
@@ -135,7 +140,9 @@ export function runScenario(scenario: Scenario, seed: string, options: RunOption
   for (const ext of extensions) violations.add(ext.violations());
   if (scenario.expect) violations.add(scenario.expect(ctx));
 
+  metrics.snapshot('end');
   const extra = Object.assign({}, ...extensions.map((e) => e.report())) as Record<string, unknown>;
+  extra.metrics = metrics.finish();
   if ((scenario.workload ?? []).length > 0) extra.workload = workload;
   const report: RunReport = {
     ...summarize(cluster, probes),

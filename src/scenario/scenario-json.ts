@@ -104,7 +104,7 @@ const LOSS_DEN = 10_000;
 export const DEAD_PEER_MODES: readonly DeadPeer[] = ['silent', 'reset', 'close'];
 
 const ROOT_FIELDS = [
-  'name', 'description', 'profile', 'topology', 'bootSpacingMs', 'durationMs', 'healWindowMs', 'probeIntervalMs', 'node', 'network', 'workload',
+  'name', 'description', 'profile', 'topology', 'bootSpacingMs', 'durationMs', 'healWindowMs', 'probeIntervalMs', 'overlayEveryMs', 'node', 'network', 'workload',
 ];
 
 export type ScenarioParse = { readonly ok: true; readonly scenario: Scenario } | { readonly ok: false; readonly error: string };
@@ -130,6 +130,7 @@ function scenarioOf(value: unknown): Scenario {
     ...scenario,
     ...defined('probeIntervalMs', optional(root.probeIntervalMs, (v) => integer(v, 'probeIntervalMs', 0, SCENARIO_DURATION_MS_MAX))),
     ...defined('healWindowMs', optional(root.healWindowMs, (v) => integer(v, 'healWindowMs', 1, SCENARIO_DURATION_MS_MAX))),
+    ...defined('overlayEveryMs', optional(root.overlayEveryMs, (v) => integer(v, 'overlayEveryMs', 0, SCENARIO_DURATION_MS_MAX))),
     ...defined('profile', optional(root.profile, (v) => oneOf(v, 'profile', NODE_PROFILES))),
     ...defined('node', optional(root.node, nodeOf)),
     ...defined('network', network?.config),

@@ -28,6 +28,8 @@ export interface Scenario {
   readonly network?: Partial<NetworkConfig>;
   /** Default link of every node pair (SPEC §10.3 `network.latencyMs` etc.). Default: DEFAULT_LINK. */
   readonly link?: Partial<LinkState>;
+  /** Overlay snapshots (SPEC §10.4) every this many ms of the main phase; 0 = only after failures and at the end. Default 10 000. */
+  readonly overlayEveryMs?: number;
   /** Timed broadcasts and failures (SPEC §10.3), in the order given. Default none. */
   readonly workload?: readonly WorkloadEntry[];
   readonly variantOf?: (plan: NodePlan) => NodeVariant;

@@ -47,12 +47,16 @@ export interface WorkloadLog {
   skippedBroadcasts: number;
 }
 
-export function scheduleWorkload(entries: readonly WorkloadEntry[], cluster: Cluster, probes: ProbeWorkload): WorkloadLog {
+/** `afterFailure` runs right after each failure entry has killed its nodes (overlay snapshots). */
+export function scheduleWorkload(entries: readonly WorkloadEntry[], cluster: Cluster, probes: ProbeWorkload, afterFailure: () => void = () => {}): WorkloadLog {
   const log: WorkloadLog = { failures: [], skippedBroadcasts: 0 };
   const rng = cluster.rng.stream('workload-entries');
   for (const entry of entries) {
     if (entry.kind === 'failure') {
-      cluster.scheduler.at(entry.atMs, () => log.failures.push(fail(entry, cluster)));
+      cluster.scheduler.at(entry.atMs, () => {
+        log.failures.push(fail(entry, cluster));
+        afterFailure();
+      });
       continue;
     }
     let fixed: string | null = null;

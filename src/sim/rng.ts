@@ -9,6 +9,7 @@ import type { Rng } from '../protocol/rng.js';
 import { assert } from './assert.js';
 
 const TWO_POW_32 = 4294967296;
+const HEX_BYTE: readonly string[] = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
 
 /**
  * Generators: xor4096 (long period, ~1 KB of state, ~18 µs to seed) for the run's named
@@ -82,8 +83,17 @@ export class SimRng implements Rng {
     return out;
   }
 
+  /** `nBytes` random bytes as lowercase hex: the same string as hex-encoding `bytes(nBytes)`, without the buffers. */
   hex(nBytes: number): string {
-    return Buffer.from(this.bytes(nBytes)).toString('hex');
+    let out = '';
+    for (let i = 0; i < nBytes; i += 4) {
+      let x = this.nextU32();
+      for (let k = 0; k < 4 && i + k < nBytes; k++) {
+        out += HEX_BYTE[x & 0xff];
+        x >>>= 8;
+      }
+    }
+    return out;
   }
 }
 

@@ -187,7 +187,7 @@ describe('meshsim experiment (built CLI)', () => {
 
   it('a bad file or option is one line naming the problem, exit 2, before anything runs', async () => {
     const bad = join(dir, 'bad.json');
-    writeFileSync(bad, JSON.stringify({ ...FILE, axes: { 'node.hyparview': [1] } }));
+    writeFileSync(bad, JSON.stringify({ ...FILE, axes: { 'node.hyperview': [1] } }));
     const noSeeds = join(dir, 'no-seeds.json');
     writeFileSync(noSeeds, JSON.stringify({ base: BASE, axes: {} }));
     const [r1, r2, r3, r4] = await Promise.all([
@@ -196,7 +196,7 @@ describe('meshsim experiment (built CLI)', () => {
       cli('experiment', file, '--point', '9'),
       cli('experiment', join(dir, 'missing.json')),
     ]);
-    expectUsageError(r1, /bad\.json: point 1 \(node\.hyparview=1\): unknown field node/);
+    expectUsageError(r1, /bad\.json: point 1 \(node\.hyperview=1\): unknown field node\.hyperview/);
     expectUsageError(r2, /no seeds \(set "seeds"/);
     expectUsageError(r3, /--point must be an integer from 1 to 4/);
     expectUsageError(r4, /cannot read experiment file \(ENOENT\)/);

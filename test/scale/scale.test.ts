@@ -89,10 +89,9 @@ describe('determinism at 1,000 nodes', () => {
     workload: [{ kind: 'broadcast', sender: 'random', fromMs: 5_000, everyMs: 1_000, count: 3 }],
   });
 
-  it('the same seed gives the same trace digest; another seed a different one', () => {
+  it('the same seed gives the same trace digest (a different seed differs: test/determinism.test.ts)', () => {
     const a = runScenario(steady, '7').report;
     expect(a.verdict, explain(a)).toBe('pass');
     expect(runScenario(steady, '7').report.traceDigest).toBe(a.traceDigest);
-    expect(runScenario(steady, '8').report.traceDigest).not.toBe(a.traceDigest);
   });
 });

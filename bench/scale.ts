@@ -1,0 +1,76 @@
+/**
+ * Scale (SPEC §10.1, issue goals): the `protocol` profile at 1k, 2k, 5k and 10k nodes (boot,
+ * then 2 virtual minutes with one broadcast per second from a random node) and the `full`
+ * profile at 100, 200, 500 and 1,000 nodes × 60 s, each in its own process (bench/scale-one).
+ * Scenario files live in bench/scenarios/. Prints wall and CPU seconds, peak RSS, events,
+ * events/s, µs/event and bytes per node, then the growth exponent k of wall ∝ nodes^k fitted
+ * over the protocol runs. Long: opt-in (`node dist/bench/main.js scale`); `SCALE_ONLY=protocol-1k,full-100`
+ * picks runs.
+ */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import type { Row } from './table.js';
+
+const RUNS = ['protocol-1k', 'protocol-2k', 'protocol-5k', 'protocol-10k', 'full-100', 'full-200', 'full-500', 'full-1000'];
+const SCENARIO_DIR = join(import.meta.dirname, '..', '..', 'bench', 'scenarios');
+
+interface One {
+  readonly scenario: string;
+  readonly nodes: number;
+  readonly wallMs: number;
+  readonly cpuMs: number;
+  readonly peakRssBytes: number;
+  readonly events: number;
+  readonly verdict: string;
+  readonly violations: readonly string[];
+}
+
+export function run(): Row[] {
+  const only = process.env.SCALE_ONLY?.split(',').filter((s) => s.length > 0);
+  const rows: Row[] = [];
+  const protocol: One[] = [];
+  for (const name of RUNS.filter((r) => only === undefined || only.includes(r))) {
+    const child = spawnSync(process.execPath, ['--max-old-space-size=16384', join(import.meta.dirname, 'scale-one.js'), join(SCENARIO_DIR, `${name}.json`)], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 24,
+    });
+    const line = child.stdout.trim().split('\n').at(-1) ?? '';
+    if (child.status !== 0 || !line.startsWith('{')) {
+      rows.push({ run: name, nodes: '', 'wall s': `failed (exit ${child.status}): ${child.stderr.trim().split('\n').at(-1) ?? ''}` });
+      continue;
+    }
+    const one = JSON.parse(line) as One;
+    if (name.startsWith('protocol')) protocol.push(one);
+    rows.push({
+      run: name,
+      nodes: one.nodes,
+      'wall s': (one.wallMs / 1000).toFixed(1),
+      'CPU s': (one.cpuMs / 1000).toFixed(1),
+      'peak RSS MB': Math.round(one.peakRssBytes / 2 ** 20),
+      events: one.events,
+      'events/s': Math.round(one.events / (one.wallMs / 1000)),
+      'µs/event': ((one.cpuMs * 1000) / one.events).toFixed(2),
+      'KB/node': Math.round(one.peakRssBytes / one.nodes / 1024),
+      verdict: one.verdict === 'pass' ? 'pass' : `FAIL ${one.violations[0] ?? ''}`,
+    });
+  }
+  if (protocol.length >= 2) {
+    rows.push({ run: `growth: wall ∝ nodes^${exponent(protocol).toFixed(2)} (protocol runs)`, nodes: '' });
+  }
+  return rows;
+}
+
+/** Least-squares slope of log(wall) over log(nodes). */
+function exponent(runs: readonly One[]): number {
+  const xs = runs.map((r) => Math.log(r.nodes));
+  const ys = runs.map((r) => Math.log(r.wallMs));
+  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const my = ys.reduce((a, b) => a + b, 0) / ys.length;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < xs.length; i++) {
+    num += (xs[i] - mx) * (ys[i] - my);
+    den += (xs[i] - mx) ** 2;
+  }
+  return num / den;
+}
