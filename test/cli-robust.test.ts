@@ -48,6 +48,10 @@ describe('outputs', () => {
     expect(r.stderr).toBe('meshsim: --report: cannot write /dev/full: ENOSPC: no space left on device\n');
   });
 
+  it('a sweep report too large to hold is refused before the run', async () => {
+    expectUsageError(await cli('sweep', '--scenario', 'kill-node', '--seeds', '1..200000', '--report', join(dir, 'sweep.html')), /--report holds at most 100000 seeds \(this sweep has 200000; split it with --shard\)/);
+  });
+
   it('an output directory that does not exist is refused before the run', async () => {
     expectUsageError(await cli('run', '--seed', '1', '--otlp', join(dir, 'nope', 'trace.json')), /--otlp: directory .* does not exist/);
   });

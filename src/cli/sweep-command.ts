@@ -31,6 +31,8 @@ interface SweepOptionValues {
 }
 
 const WORKERS_MAX = 256;
+/** Most seeds a --report grid holds (one cell each, all kept until the end): a bigger sweep is split with --shard. */
+export const REPORT_SEEDS_MAX = 100_000;
 
 export function registerSweep(program: Command): void {
   program
@@ -70,6 +72,7 @@ async function sweepAction(options: SweepOptionValues): Promise<number> {
   const reportPath = options.report === undefined ? undefined : writablePath('--report', options.report);
   const cells: TestCell[] = [];
   const seeds = shardSeedList(range.value, shard);
+  if (reportPath !== undefined && seeds.length > REPORT_SEEDS_MAX) fail(`--report holds at most ${REPORT_SEEDS_MAX} seeds (this sweep has ${seeds.length}; split it with --shard)`);
   const json = options.json === true;
   const progress = new Progress(seeds.length);
   let chaosSkipped = 0;
@@ -115,6 +118,7 @@ function formatSummary(s: SweepSummary, range: string, shard: string | null, wal
   if (s.failing.length > 0) {
     lines.push('  failing seeds:');
     for (const f of s.failing) lines.push(`    ${f.seed}: ${f.replay}`);
+    if (s.failingNotListed > 0) lines.push(`    … and ${s.failingNotListed} more (each was printed as it failed)`);
   }
   return `${lines.join('\n')}\n`;
 }
