@@ -18,7 +18,8 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../src/cli/errors.js';
 import { loadScenarioFile } from '../src/cli/scenario-file.js';
-import { parseJsonText } from '../src/io/json-input.js';
+import { parseExperimentJson } from '../src/experiment/experiment-file.js';
+import { parseJsonText, readJsonFile } from '../src/io/json-input.js';
 import { plannedNodes } from '../src/property/decode.js';
 import { DETECTION_ALLOWANCE_MS, runScheduleFile, scheduleDurationMs, scheduleScenario } from '../src/property/replay.js';
 import { loadScheduleFile, SCHEDULE_TIME_MS_MAX } from '../src/property/schedule.js';
@@ -165,6 +166,31 @@ describe('scenario files: any mutation is a scenario or one usage line', () => {
         }
       }),
       { numRuns: 200, seed: 14 },
+    );
+  });
+});
+
+const GOOD_EXPERIMENT = { name: 'fuzz', base: GOOD_SCENARIO, axes: { durationMs: [10_000, 20_000] }, seeds: '1..2' };
+const EXPERIMENT_PATHS: (string | number)[][] = [
+  ['name'], ['description'], ['base'], ['base', 'durationMs'], ['base', 'topology'], ['axes'], ['axes', 'durationMs'], ['axes', 'durationMs', 0],
+  ['axes', 'node.hyparview.activeViewCapacity'], ['axes', 'topology.meshes.0.roles.gateway'], ['axes', 'a..b'], ['axes', 'topology.meshes.9.roles'], ['seeds'], ['bogus'],
+];
+
+describe('experiment files: any mutation is an experiment or one line', () => {
+  it('parses in-process (200 mutations)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.constantFrom(...EXPERIMENT_PATHS), hostile), { minLength: 1, maxLength: 3 }), (edits) => {
+        const value = edits.reduce<unknown>((v, [path, x]) => mutate(v, path, x), GOOD_EXPERIMENT);
+        const read = readJsonFile(write(JSON.stringify(value) ?? 'null'), 'experiment file', 1_000_000);
+        if (!read.ok) {
+          expectOneLine(read.error);
+          return;
+        }
+        const parsed = parseExperimentJson(read.value, 'fuzz');
+        // What the CLI prints: the parser's message as a usage error (one line, long values cut).
+        if (!parsed.ok) expectOneLine(new UsageError(parsed.error).message);
+      }),
+      { numRuns: 200, seed: 18 },
     );
   });
 });
