@@ -155,7 +155,7 @@ describe('HyParView failure handling', () => {
     feed(msg(hvNodeId(2), { type: 'Neighbor', priority: 'high' }));
     feed(msg(hvNodeId(1), { type: 'ShuffleReply', nodes: [hvNodeId(5)] }));
     const effects = feed(msg(hvNodeId(1), { type: 'Disconnect', alive: true }));
-    expect(effects).toContainEqual({ kind: 'neighborDown', peer: hvNodeId(1) });
+    expect(effects).toContainEqual({ kind: 'neighborDown', peer: hvNodeId(1), cause: 'disconnect' });
     expect(effects).toContainEqual({ kind: 'disconnect', peer: hvNodeId(1) });
     const requests = sends(effects, 'Neighbor');
     expect(requests).toHaveLength(1); // one free slot, one request
@@ -167,6 +167,12 @@ describe('HyParView failure handling', () => {
     expect(passiveView(state)).not.toContain(hvNodeId(2));
   });
 
+  it('a neighbour lost by the connection layer goes down with cause peer-down', () => {
+    const { feed } = single();
+    feed(msg(hvNodeId(1), { type: 'Neighbor', priority: 'high' }));
+    expect(feed({ kind: 'peerDown', peer: hvNodeId(1) })).toContainEqual({ kind: 'neighborDown', peer: hvNodeId(1), cause: 'peer-down' });
+  });
+
   it('quit sends Disconnect{alive:false} to all active neighbours and forgets them', () => {
     const cluster = joinThroughOne('quit', 8);
     const leaver = hvNodeId(4);
@@ -174,7 +180,7 @@ describe('HyParView failure handling', () => {
     const effects = cluster.apply(leaver, { kind: 'quit' });
     expect(sends(effects, 'Disconnect').map((s) => s.to).sort()).toEqual(neighbours.slice().sort());
     expect(sends(effects, 'Disconnect').every((s) => s.message.type === 'Disconnect' && !s.message.alive)).toBe(true);
-    expect(effects.filter((e) => e.kind === 'neighborDown').length).toBe(neighbours.length);
+    expect(effects.filter((e) => e.kind === 'neighborDown' && e.cause === 'quit').length).toBe(neighbours.length);
     expect(effects.filter((e) => e.kind === 'disconnect').length).toBeGreaterThanOrEqual(neighbours.length);
     cluster.drain();
     cluster.node(leaver).alive = false; // it left: it answers nothing any more
@@ -269,6 +275,7 @@ describe('HyParView Neighbor requests', () => {
       { to: hvNodeId(1), message: { type: 'Disconnect', alive: true } },
       { to: hvNodeId(3), message: { type: 'NeighborReply', accepted: true } },
     ]);
+    expect(accepted).toContainEqual({ kind: 'neighborDown', peer: hvNodeId(1), cause: 'evicted' });
     expect(activeView(state)).toEqual([hvNodeId(3)]);
     expect(passiveView(state)).toContain(hvNodeId(1));
   });

@@ -68,6 +68,10 @@ describe('metrics of a real run', () => {
   const { report } = runScenario(parsed.scenario, '4');
   const m = report.metrics as RunMetrics;
 
+  it('the protocol-profile run passes (no substrate checks apply to it)', () => {
+    expect(report.verdict, JSON.stringify(report.violations)).toBe('pass');
+  });
+
   it('every workload broadcast before the failure reached every expected node', () => {
     const workload = m.broadcasts.filter((b) => b.sentAtMs < 9_000);
     expect(workload).toHaveLength(5);

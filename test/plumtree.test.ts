@@ -201,7 +201,7 @@ describe('plumtree tree construction and repair', () => {
 
     const second = at(120, { kind: 'timer', timer: { type: 'SendGraft', id } });
     expect(sends(second)).toEqual([{ to: 'q', message: { type: 'Graft', id, round: 4 } }]);
-    expect(at(160, { kind: 'timer', timer: { type: 'SendGraft', id } })).toEqual([]);
+    expect(at(160, { kind: 'timer', timer: { type: 'SendGraft', id } })).toEqual([{ kind: 'gaveUp', id, reason: 'advertisers-exhausted' }]);
     expect(pendingGraftCount(s)).toBe(0);
   });
 

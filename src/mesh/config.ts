@@ -66,6 +66,14 @@ export interface NodeVariant {
   readonly refuseInbound?: boolean;
   /** Known bug: a peer lost to a timeout is re-dialled at once, and again after every failed dial (no backoff). */
   readonly redialLostPeers?: boolean;
+  /** Repair path off: connections no topic uses are never closed. */
+  readonly keepUnusedConnections?: boolean;
+  /** Known bug: the unused-connection timer closes a peer's connections even while a topic uses it. */
+  readonly closeUsedConnections?: boolean;
+  /** Known bug: new connections start without the Hello frame (cross-mesh peers go unnoticed). */
+  readonly omitHello?: boolean;
+  /** Known bug: every connection to a peer is kept alive, not only the newest (duplicates never idle out). */
+  readonly keepEveryConnectionAlive?: boolean;
 }
 
 export const MESH_NODE_DEFAULTS: MeshNodeConfig = {

@@ -58,6 +58,8 @@ export class MeshNode implements NodeApp {
   readonly probesDelivered = new Set<string>();
   duplicateDeliveries = 0;
   foreignPayloads = 0;
+  /** Messages Plumtree gave up on after every IHave advertiser failed (`mesh.plumtree.gave_up`). */
+  messagesGivenUp = 0;
   private readonly seedDialers: SeedDialer[] = [];
   private stopped = false;
   private readonly name: string;
@@ -174,10 +176,10 @@ export class MeshNode implements NodeApp {
     const rt = this.topics.get(topic);
     if (rt === undefined) return;
     const effects = handleTopic(rt.state, event, this.ctx.nowMs(), this.ctx.rng);
-    for (const effect of effects) this.apply(topic, rt, effect);
+    for (const effect of effects) this.apply(topic, rt, effect, event);
   }
 
-  private apply(topic: TopicId, rt: TopicRuntime, effect: TopicEffect): void {
+  private apply(topic: TopicId, rt: TopicRuntime, effect: TopicEffect, event: TopicEvent): void {
     const tel = this.ctx.telemetry;
     switch (effect.kind) {
       case 'send':
@@ -189,7 +191,13 @@ export class MeshNode implements NodeApp {
         tel.emit(this.name, 'mesh.gossip.neighbor_up', { topic: rt.meshId, peerId: effect.peer });
         break;
       case 'neighborDown':
-        tel.emit(this.name, 'mesh.gossip.neighbor_down', { topic: rt.meshId, peerId: effect.peer });
+        // Every down carries its cause; a lost connection also carries the connection's reason.
+        tel.emit(this.name, 'mesh.gossip.neighbor_down', {
+          topic: rt.meshId,
+          peerId: effect.peer,
+          cause: effect.cause,
+          ...(effect.cause === 'peer-down' && event.kind === 'peerDown' && event.reason !== undefined ? { reason: event.reason } : {}),
+        });
         this.closeLaterIfUnused(effect.peer);
         break;
       case 'disconnect':
@@ -205,6 +213,10 @@ export class MeshNode implements NodeApp {
         break;
       case 'rejected':
         tel.emit(this.name, 'mesh.gossip.rejected', { topic: rt.meshId, reason: effect.reason });
+        break;
+      case 'gaveUp':
+        this.messagesGivenUp++;
+        tel.emit(this.name, 'mesh.plumtree.gave_up', { topic: rt.meshId, messageId: effect.id, reason: effect.reason });
         break;
     }
   }
@@ -273,7 +285,7 @@ export class MeshNode implements NodeApp {
       this.peers.connect(peer, () => {});
     }
     if (this.spec.config.variant.disablePeerDown) return;
-    for (const topic of this.topics.keys()) this.dispatch(topic, { kind: 'peerDown', peer });
+    for (const topic of this.topics.keys()) this.dispatch(topic, { kind: 'peerDown', peer, reason });
   }
 
   private joinThrough(seed: { nodeId: NodeId; meshIds: readonly string[] }): void {
@@ -287,8 +299,10 @@ export class MeshNode implements NodeApp {
   }
 
   private closeLaterIfUnused(peer: string): void {
+    if (this.spec.config.variant.keepUnusedConnections) return;
     this.ctx.setTimer(this.spec.config.unusedConnectionGraceMs, () => {
-      if (!this.isUsed(peer) && this.peers.isConnected(peer)) this.peers.close(peer);
+      const unused = this.spec.config.variant.closeUsedConnections === true || !this.isUsed(peer);
+      if (unused && this.peers.isConnected(peer)) this.peers.close(peer, 'unused');
     });
   }
 

@@ -6,7 +6,8 @@
  * sides dial each other there are two connections: the newest (highest connection id, the same
  * at both ends) carries traffic and the older one is left alone to idle out; it is never
  * force-closed, since closing it looked like a lost neighbour to the other side.
- * A peer is lost only when its last connection closes.
+ * A peer is lost only when its last connection closes. Every close this node makes names its
+ * cause (`PeerCloseCause`), and `mesh.peer.disconnected` carries it: the churn invariant reads it.
  */
 import type { Frame } from '../protocol/framer.js';
 import { FRAME_LIMIT_BI, FrameDecoder, TAG_ECHO, TAG_TRACED, frameKindOf } from '../protocol/framer.js';
@@ -37,12 +38,17 @@ export interface PeerListener {
   onPeerLost(peer: string, reason: string): void;
 }
 
+/** Why this node closes a peer's connections: no topic uses the peer, or framing was lost. */
+export type PeerCloseCause = 'unused' | 'decode-failed';
+
 interface PeerLink {
   readonly conns: Connection[];
   readonly sendStreams: Map<number, Stream>;
   readonly pending: Uint8Array[];
   dialing: boolean;
   info: PeerInfo | null;
+  /** Cause of the last close this node made on the link (read when the close is reported). */
+  closeCause: PeerCloseCause | null;
 }
 
 export class PeerTable {
@@ -74,6 +80,13 @@ export class PeerTable {
 
   infoOf(peer: string): PeerInfo | null {
     return this.peers.get(peer)?.info ?? null;
+  }
+
+  /** Every connection this registry holds, by peer then connection id (for the cross-layer checks). */
+  ownedConnections(): { readonly peer: string; readonly id: number }[] {
+    const out: { peer: string; id: number }[] = [];
+    for (const [peer, link] of this.peers) for (const conn of link.conns) out.push({ peer, id: conn.id });
+    return out.sort((a, b) => (a.peer < b.peer ? -1 : a.peer > b.peer ? 1 : a.id - b.id));
   }
 
   connectionCount(): number {
@@ -123,17 +136,18 @@ export class PeerTable {
   }
 
   /** Close every connection to `peer` with an explicit close (the peer hears it if it gets through). */
-  close(peer: string): void {
+  close(peer: string, cause: PeerCloseCause): void {
     const link = this.peers.get(peer);
     if (link === undefined) return;
     link.pending.length = 0;
+    link.closeCause = cause;
     for (const conn of [...link.conns]) conn.close();
   }
 
   private link(peer: string): PeerLink {
     let link = this.peers.get(peer);
     if (link === undefined) {
-      link = { conns: [], sendStreams: new Map(), pending: [], dialing: false, info: null };
+      link = { conns: [], sendStreams: new Map(), pending: [], dialing: false, info: null, closeCause: null };
       this.peers.set(peer, link);
     }
     return link;
@@ -184,7 +198,8 @@ export class PeerTable {
     link.conns.push(conn);
     link.conns.sort((a, b) => a.id - b.id);
     // Only the newest connection is kept alive; older ones idle out on their own.
-    for (const c of link.conns) c.keepAlive = c === link.conns[link.conns.length - 1];
+    const keepEvery = this.config.variant.keepEveryConnectionAlive === true;
+    for (const c of link.conns) c.keepAlive = keepEvery || c === link.conns[link.conns.length - 1];
     const span = this.ctx.telemetry.emit(this.ctx.identity.name, 'mesh.peer.connected', {
       peerId: peer,
       direction: conn.direction,
@@ -192,7 +207,7 @@ export class PeerTable {
     conn.onStream = (stream) => this.onStream(peer, conn, stream);
     conn.onClose = (reason) => this.onClose(peer, conn, reason);
     // Every new connection starts with a traced Hello carrying the connected span's context.
-    if (this.hello !== null) {
+    if (this.hello !== null && !this.config.variant.omitHello) {
       const traceId = span === null ? new Uint8Array(16) : Buffer.from(span.traceId, 'hex');
       const spanId = span === null ? new Uint8Array(8) : Buffer.from(span.spanId, 'hex');
       this.write(link, conn, encodeTraced({ traceId, spanId, flags: 1, message: this.hello }));
@@ -230,6 +245,7 @@ export class PeerTable {
       for (let r = decoder.next(); r !== null; r = decoder.next()) {
         if (!r.ok) {
           this.ctx.telemetry.emit(this.ctx.identity.name, 'mesh.frame.decode_failed', { error: describeDecodeError(r.error) });
+          this.link(peer).closeCause = 'decode-failed';
           conn.close(); // framing is lost on this stream
           return;
         }
@@ -319,7 +335,10 @@ export class PeerTable {
       link.conns[link.conns.length - 1].keepAlive = true; // the next newest takes over
       return;
     }
-    this.ctx.telemetry.emit(this.ctx.identity.name, 'mesh.peer.disconnected', { peerId: peer, reason });
+    // A local close names the decision behind it; otherwise the connection's reason is the cause.
+    const cause = reason === 'closed-locally' ? link.closeCause : reason;
+    link.closeCause = null;
+    this.ctx.telemetry.emit(this.ctx.identity.name, 'mesh.peer.disconnected', { peerId: peer, reason, ...(cause === null ? {} : { cause }) });
     this.forget(peer);
     this.listener.onPeerLost(peer, reason);
   }

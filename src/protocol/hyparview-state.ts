@@ -8,7 +8,7 @@
  */
 import type { HyParViewMessage, NodeId, Priority } from './messages.js';
 import type { Rng } from './rng.js';
-import type { HyParViewConfig, HyParViewEffect } from './hyparview-types.js';
+import type { HyParViewConfig, HyParViewEffect, NeighborDownCause } from './hyparview-types.js';
 import { assert, isDuplicateFree, pickFromView, removeFromView, sampleView } from './hyparview-views.js';
 
 export interface HyParViewState {
@@ -61,15 +61,15 @@ export function evictRandomActive(ctx: Ctx): void {
   const victim = ctx.rng.pick(ctx.state.active);
   offerPeers(ctx, victim);
   send(ctx, victim, { type: 'Disconnect', alive: true });
-  removeActive(ctx, victim);
+  removeActive(ctx, victim, 'evicted');
   addPassive(ctx, victim);
   releasePeer(ctx, victim);
 }
 
-export function removeActive(ctx: Ctx, peer: NodeId): void {
+export function removeActive(ctx: Ctx, peer: NodeId, cause: NeighborDownCause): void {
   const removed = removeFromView(ctx.state.active, peer);
   assert(removed, 'removing a peer that is not active');
-  ctx.out.push({ kind: 'neighborDown', peer });
+  ctx.out.push({ kind: 'neighborDown', peer, cause });
 }
 
 /** Adds to the passive view unless known; when full, evicts one of `preferEvict` if possible. */

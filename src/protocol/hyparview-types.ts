@@ -38,6 +38,13 @@ export const HYPARVIEW_DEFAULTS: HyParViewConfig = {
   neighborRequestTimeoutMs: 500,
 };
 
+/**
+ * Why an active neighbour left the view: `evicted` (room made for a new neighbour, paper §4.3),
+ * `disconnect` (the peer sent Disconnect), `quit` (this node leaves the topic), or `peer-down`
+ * (the connection layer lost the peer; the substrate records the connection's own reason).
+ */
+export type NeighborDownCause = 'evicted' | 'disconnect' | 'quit' | 'peer-down';
+
 /** Timers are data: an effect schedules one, and it comes back later as an event. */
 export type HyParViewTimer =
   | { readonly type: 'Shuffle' }
@@ -57,7 +64,8 @@ export type HyParViewEvent =
 export type HyParViewEffect =
   | { readonly kind: 'send'; readonly to: NodeId; readonly message: HyParViewMessage }
   | { readonly kind: 'neighborUp'; readonly peer: NodeId }
-  | { readonly kind: 'neighborDown'; readonly peer: NodeId }
+  /** `cause` names the decision or event that ended the link (checked by the churn invariant). */
+  | { readonly kind: 'neighborDown'; readonly peer: NodeId; readonly cause: NeighborDownCause }
   | { readonly kind: 'timer'; readonly delayMs: number; readonly timer: HyParViewTimer }
   /** This topic no longer needs a connection to `peer` (the substrate keeps it if another topic does). */
   | { readonly kind: 'disconnect'; readonly peer: NodeId };

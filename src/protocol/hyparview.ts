@@ -146,7 +146,7 @@ function quit(ctx: Ctx): void {
   const { state } = ctx;
   for (const peer of state.active.slice()) {
     send(ctx, peer, { type: 'Disconnect', alive: false });
-    removeActive(ctx, peer);
+    removeActive(ctx, peer, 'quit');
     ctx.out.push({ kind: 'disconnect', peer });
   }
   for (const peer of state.pendingNeighbor.keys()) ctx.out.push({ kind: 'disconnect', peer });
@@ -235,7 +235,7 @@ function onDisconnect(ctx: Ctx, from: NodeId, alive: boolean): void {
   const { state } = ctx;
   const wasActive = state.active.includes(from);
   if (wasActive) {
-    removeActive(ctx, from);
+    removeActive(ctx, from, 'disconnect');
     ctx.out.push({ kind: 'disconnect', peer: from });
   }
   if (alive) {
@@ -251,7 +251,7 @@ function onDisconnect(ctx: Ctx, from: NodeId, alive: boolean): void {
 function onPeerDown(ctx: Ctx, peer: NodeId): void {
   const { state } = ctx;
   const wasActive = state.active.includes(peer);
-  if (wasActive) removeActive(ctx, peer);
+  if (wasActive) removeActive(ctx, peer, 'peer-down');
   const wasPending = state.pendingNeighbor.delete(peer);
   if (!wasActive && state.releasedPeers.has(peer)) {
     state.releasedPeers.delete(peer); // the close we asked for (or were told about)

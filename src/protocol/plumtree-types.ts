@@ -53,4 +53,9 @@ export type PlumtreeEffect =
   | { readonly kind: 'deliver'; readonly id: MessageId; readonly content: Uint8Array; readonly from: NodeId | null; readonly round: number }
   | { readonly kind: 'timer'; readonly delayMs: number; readonly timer: PlumtreeTimer }
   /** A broadcast command was refused (e.g. over the size limit): a value, not an exception. */
-  | { readonly kind: 'rejected'; readonly reason: string };
+  | { readonly kind: 'rejected'; readonly reason: string }
+  /** A message known only by IHave is given up: every advertiser was asked, or every one went down. */
+  | { readonly kind: 'gaveUp'; readonly id: MessageId; readonly reason: GaveUpReason };
+
+/** `advertisers-exhausted`: each advertiser got a Graft and none answered; `advertisers-down`: the last one left. */
+export type GaveUpReason = 'advertisers-exhausted' | 'advertisers-down';

@@ -18,6 +18,8 @@
  * - Tree optimization also moves the peers locally (IHave sender to eager, Gossip sender to
  *   lazy), keeping both ends of each link in agreement.
  * - `deliver.round` is the hop count: 0 for an own broadcast, wire round + 1 when received.
+ * - Giving up on a message known only by IHave (every advertiser grafted in vain, or every one
+ *   went down) is an effect, `gaveUp`, never silent: the substrate spans and counts it.
  */
 import type { Gossip, MessageId, NodeId, PlumtreeMessage } from './messages.js';
 import { isMessageIdOf, messageIdOf, sharedContentOf } from './message-id.js';
@@ -45,7 +47,7 @@ export function handlePlumtree(s: PlumtreeState, event: PlumtreeEvent, nowMs: nu
   if (s.evictDueMs === null && !isEvictTimer) armEvictCache(s, nowMs, out);
   switch (event.kind) {
     case 'neighborUp': onNeighborUp(s, event.peer); break;
-    case 'neighborDown': onNeighborDown(s, event.peer); break;
+    case 'neighborDown': onNeighborDown(s, event.peer, out); break;
     case 'broadcast': onBroadcast(s, event.content, nowMs, out); break;
     case 'message': onMessage(s, event.from, event.message, nowMs, out); break;
     case 'timer': onTimer(s, event.timer, nowMs, out); break;
@@ -79,7 +81,7 @@ function onNeighborUp(s: PlumtreeState, peer: NodeId): void {
 }
 
 // Paper p9: a failed neighbour leaves the sets, and its IHave records leave the missing history.
-function onNeighborDown(s: PlumtreeState, peer: NodeId): void {
+function onNeighborDown(s: PlumtreeState, peer: NodeId, out: PlumtreeEffect[]): void {
   s.eagerPushPeers.delete(peer);
   s.lazyPushPeers.delete(peer);
   s.lazyQueue.delete(peer);
@@ -88,7 +90,9 @@ function onNeighborDown(s: PlumtreeState, peer: NodeId): void {
     if (index < 0) continue;
     pending.advertisers.splice(index, 1);
     if (index < pending.nextIndex) pending.nextIndex -= 1;
-    if (pending.advertisers.length === 0) s.missing.delete(id);
+    if (pending.advertisers.length > 0) continue;
+    s.missing.delete(id);
+    out.push({ kind: 'gaveUp', id, reason: 'advertisers-down' });
   }
 }
 
@@ -187,6 +191,7 @@ function onSendGraftTimer(s: PlumtreeState, id: MessageId, nowMs: number, out: P
   check(!s.receivedIds.has(id), 'a received id is still pending');
   if (pending.nextIndex >= pending.advertisers.length) {
     s.missing.delete(id); // every advertiser was asked: give up until a new IHave arrives
+    out.push({ kind: 'gaveUp', id, reason: 'advertisers-exhausted' });
     return;
   }
   const next = pending.advertisers[pending.nextIndex];

@@ -6,10 +6,10 @@
  * its parts it owns no clock, no IO and no randomness: the caller passes `nowMs` and an `Rng`.
  */
 import { createHyParView, handleHyParView } from './hyparview.js';
-import type { HyParViewConfig, HyParViewEffect, HyParViewTimer } from './hyparview-types.js';
+import type { HyParViewConfig, HyParViewEffect, HyParViewTimer, NeighborDownCause } from './hyparview-types.js';
 import type { HyParViewMessage, MessageId, NodeId, TopicId, TopicMessage } from './messages.js';
 import { createPlumtree, handlePlumtree } from './plumtree.js';
-import type { PlumtreeConfig, PlumtreeEffect, PlumtreeEvent, PlumtreeTimer } from './plumtree-types.js';
+import type { GaveUpReason, PlumtreeConfig, PlumtreeEffect, PlumtreeEvent, PlumtreeTimer } from './plumtree-types.js';
 import type { Rng } from './rng.js';
 
 export type HyParViewState = ReturnType<typeof createHyParView>;
@@ -31,18 +31,20 @@ export type TopicEvent =
   | { readonly kind: 'join'; readonly contacts: readonly NodeId[] }
   | { readonly kind: 'message'; readonly from: NodeId; readonly message: TopicMessage }
   | { readonly kind: 'timer'; readonly timer: TopicTimer }
-  | { readonly kind: 'peerDown'; readonly peer: NodeId }
+  /** `reason` is the connection layer's, kept for the substrate's records; the machines ignore it. */
+  | { readonly kind: 'peerDown'; readonly peer: NodeId; readonly reason?: string }
   | { readonly kind: 'broadcast'; readonly content: Uint8Array }
   | { readonly kind: 'quit' };
 
 export type TopicEffect =
   | { readonly kind: 'send'; readonly to: NodeId; readonly message: TopicMessage }
   | { readonly kind: 'neighborUp'; readonly peer: NodeId }
-  | { readonly kind: 'neighborDown'; readonly peer: NodeId }
+  | { readonly kind: 'neighborDown'; readonly peer: NodeId; readonly cause: NeighborDownCause }
   | { readonly kind: 'timer'; readonly delayMs: number; readonly timer: TopicTimer }
   | { readonly kind: 'disconnect'; readonly peer: NodeId }
   | { readonly kind: 'deliver'; readonly id: MessageId; readonly content: Uint8Array; readonly from: NodeId | null; readonly round: number }
-  | { readonly kind: 'rejected'; readonly reason: string };
+  | { readonly kind: 'rejected'; readonly reason: string }
+  | { readonly kind: 'gaveUp'; readonly id: MessageId; readonly reason: GaveUpReason };
 
 export interface TopicConfig {
   readonly hyparview?: Partial<HyParViewConfig>;

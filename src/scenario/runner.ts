@@ -7,6 +7,9 @@
 import { checkDigests, checkGhosts, checkProbes, checkSafety, checkViews, watchProbeDeliveries, type ProbeRecord, type Violation } from './checker.js';
 import { Cluster } from './cluster.js';
 import { ProbeWorkload } from './probes.js';
+import { checkChurn } from './invariants/churn.js';
+import { CrossLayerMonitor, settledViolations } from './invariants/cross-layer.js';
+import { checkSubstrate } from './invariants/substrate.js';
 import type { RunContext, RunExtension, Scenario } from './scenario.js';
 import { evictionCount } from '../protocol/plumtree.js';
 import { trafficPerNodeSecond } from '../mesh/traffic.js';
@@ -121,8 +124,10 @@ export function runScenario(scenario: Scenario, seed: string, options: RunOption
   for (const ext of extensions) ext.start();
   const probeIntervalMs = scenario.probeIntervalMs ?? 5_000;
   if (probeIntervalMs > 0) probes.every(probeIntervalMs, PROBE_WARMUP_MS, durationMs);
+  const crossLayer = new CrossLayerMonitor(cluster);
   const safety = (): void => {
     violations.add(checkSafety(cluster, bounds));
+    violations.add(crossLayer.sample());
     if (scheduler.nowMs + SAFETY_CHECK_INTERVAL_MS <= durationMs) scheduler.after(SAFETY_CHECK_INTERVAL_MS, safety);
   };
   scheduler.after(SAFETY_CHECK_INTERVAL_MS, safety);
@@ -137,6 +142,8 @@ export function runScenario(scenario: Scenario, seed: string, options: RunOption
   for (const ext of extensions) ext.finish();
   if (scenario.liveness !== false) heal(cluster, probes, violations, scenario.healWindowMs ?? 60_000, budget.events);
   violations.add(checkSafety(cluster, bounds));
+  violations.add(checkChurn(cluster));
+  violations.add(checkSubstrate(cluster));
   for (const ext of extensions) violations.add(ext.violations());
   if (scenario.expect) violations.add(scenario.expect(ctx));
 
@@ -169,7 +176,7 @@ function heal(cluster: Cluster, probes: ProbeWorkload, violations: ViolationLog,
   let settled = false;
   const poll = (): void => {
     if (finalProbes === null) {
-      last = [...checkViews(cluster), ...checkDigests(cluster), ...checkGhosts(cluster)];
+      last = [...checkViews(cluster), ...checkDigests(cluster), ...checkGhosts(cluster), ...settledViolations(cluster)];
       if (last.length === 0) finalProbes = probes.sendFinal();
     } else {
       last = checkProbes(cluster, [...finalProbes, ...probes.checked()]);

@@ -6,6 +6,7 @@
  * Targets are drawn from the run's 'workload' stream, so the same seed picks the same nodes.
  * Must not read clocks or ambient randomness.
  */
+import { HARNESS_NODE } from '../sim/telemetry/index.js';
 import type { Cluster } from './cluster.js';
 import type { ProbeWorkload } from './probes.js';
 
@@ -97,6 +98,8 @@ function fail(entry: FailureEntry, cluster: Cluster): WorkloadLog['failures'][nu
   const live = cluster.livePlans();
   const wanted = entry.count ?? Math.round((entry.fraction ?? 0) * live.length);
   const victims = cluster.rng.stream('failures').shuffle([...live]).slice(0, Math.min(wanted, live.length));
+  // Evidence for checks that must tell a fault from churn without cause (invariants/churn.ts).
+  cluster.telemetry.emit(HARNESS_NODE, 'workload.failure', { targets: victims.map((p) => p.name).join(','), mode: entry.mode, killed: victims.length });
   for (const p of victims) cluster.kill(p.nodeId, entry.mode);
   return { atMs: cluster.scheduler.nowMs, killed: victims.length, mode: entry.mode };
 }

@@ -7,8 +7,7 @@
  * artifacts/ as test artifacts. Skips, saying why, only when no Chromium is installed
  * (.ci/run installs it, so CI runs this).
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -17,18 +16,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderReportHtml, runReportData, testCellOf, testsGridOf, type ReportData, type RunSection } from '../../src/report/index.js';
 import { findScenario } from '../../src/scenario/registry.js';
 import { runScenario } from '../../src/scenario/runner.js';
+import { CHROMIUM_ARGS, findChromium } from '../support/chromium.js';
 
 const SCENARIO = 'chaos-soak-9prim-1min';
 const SEED = '2';
 const ARTIFACTS = resolve('artifacts');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-function findChromium(): string | null {
-  if (existsSync('/usr/bin/chromium')) return '/usr/bin/chromium';
-  const which = spawnSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' });
-  const path = which.status === 0 ? which.stdout.trim() : '';
-  return path === '' ? null : path;
-}
 
 const executablePath = findChromium();
 if (executablePath === null) {

@@ -7,8 +7,7 @@
  * in-process (the worker's own function), summarise it as the CLI does, render and load the
  * file offline. Skips, saying why, only when no Chromium is installed.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -20,22 +19,15 @@ import runPoint from '../../src/experiment/worker.js';
 import { renderReportHtml } from '../../src/report/html.js';
 import { experimentReportData, type ReportData } from '../../src/report/report-data.js';
 import { testsGridOf, type TestCell } from '../../src/report/tests-grid.js';
+import { CHROMIUM_ARGS, findChromium } from '../support/chromium.js';
 
 const ARTIFACTS = resolve('artifacts');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const FILE = {
   name: 'tiny-grid',
   base: { name: 'tiny', topology: { meshes: [{ meshId: 'mesh-a', roles: { gateway: 2 } }] }, durationMs: 3000, healWindowMs: 20000 },
   axes: { 'topology.meshes.0.roles.gateway': [2, 3], durationMs: [3000, 4000] },
 };
 const SEEDS = ['1', '2'];
-
-function findChromium(): string | null {
-  if (existsSync('/usr/bin/chromium')) return '/usr/bin/chromium';
-  const which = spawnSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' });
-  const path = which.status === 0 ? which.stdout.trim() : '';
-  return path === '' ? null : path;
-}
 
 const executablePath = findChromium();
 if (executablePath === null) console.warn('experiment-view.test: SKIPPED — no Chromium at /usr/bin/chromium or `chromium` on PATH');

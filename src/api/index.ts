@@ -1,0 +1,22 @@
+/**
+ * `import … from 'meshsim'` (SPEC §10.6): the public surface. Run a scenario for a seed and get
+ * the object `meshsim run --json` prints; build scenarios, workloads and assertions in code or
+ * from scenario-file objects; read metrics; compute trace digests. Everything not exported
+ * here or from `meshsim/protocol`, `meshsim/property` and `meshsim/report` is internal.
+ */
+export { run, MeshsimInputError, type RunInput, type RunJson } from './run.js';
+export { runScenario, type RunOptions, type RunOutcome, type RunReport } from '../scenario/runner.js';
+export type { RunContext, RunExtension, Scenario } from '../scenario/scenario.js';
+export { parseScenarioJson, type ScenarioParse } from '../scenario/scenario-json.js';
+export type { BroadcastEntry, BroadcastSender, FailureEntry, FailureMode, WorkloadEntry } from '../scenario/workload.js';
+export type { BroadcastMetrics, OverlaySnapshot, RunMetrics, Spread } from '../scenario/metrics.js';
+export type { ProbeRecord, Violation } from '../scenario/checker.js';
+export { Cluster, type ClusterOptions } from '../scenario/cluster.js';
+export { DEFAULT_TOPOLOGY, standardMesh, type MeshLayout, type NodePlan, type TopologySpec } from '../scenario/topology.js';
+export { allScenarios, findScenario } from '../scenario/registry.js';
+export { withChaos } from '../scenario/chaos-scenarios.js';
+export { MESH_NODE_DEFAULTS, type MeshNodeConfig, type NodeProfile, type NodeVariant } from '../mesh/config.js';
+export { DEFAULT_LINK, DEFAULT_NETWORK_CONFIG, type DeadPeer, type KillMode, type LinkState, type NetworkConfig } from '../sim/network/index.js';
+export { traceDigestOf } from '../sim/telemetry/digest.js';
+export type { SpanRecord, Attrs, AttrValue } from '../sim/telemetry/span-record.js';
+export type { SpanFilter } from '../sim/telemetry/query.js';

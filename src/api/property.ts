@@ -1,0 +1,6 @@
+/**
+ * `meshsim/property`: fast-check arbitraries for topologies and chaos schedules, and the chaos
+ * property check (run a generated case, judge it, shrink a failure to a replayable schedule).
+ */
+export { caseArb, eventArb, scheduleArb, swarmArb, topologyArb, type GeneratedCase, type GeneratedEvent } from '../property/arbitraries.js';
+export { checkChaos, seedFileOf, type ChaosPropertyOptions, type ChaosPropertyResult } from '../property/check.js';

@@ -1,0 +1,90 @@
+/**
+ * `run` for library users (SPEC §10.6): one scenario, one seed, the same object `meshsim run
+ * --json` prints — same `traceDigest` for the same inputs. The scenario is a registered name,
+ * a scenario-file object (SPEC §10.3, validated like a file) or a `Scenario` built in code
+ * (with its own workloads, extensions and assertions). Bad input throws a `MeshsimInputError`
+ * whose message is the one line the CLI would print; a failed run is a verdict, not an error.
+ * Like the CLI, this front end measures wall time around the deterministic core.
+ */
+import { executeRun } from '../cli/run-command.js';
+import { runJson } from '../cli/format.js';
+import { parseSeed } from '../cli/seed.js';
+import { findScenario } from '../scenario/registry.js';
+import { parseScenarioJson } from '../scenario/scenario-json.js';
+import type { Scenario } from '../scenario/scenario.js';
+import { withChaos } from '../scenario/chaos-scenarios.js';
+import type { RunReport } from '../scenario/runner.js';
+
+export interface RunInput {
+  /** A name from `meshsim list`, a scenario-file object, or a Scenario built in code. Default 'default'. */
+  readonly scenario?: string | Scenario | Record<string, unknown>;
+  /** A non-negative integer (or its decimal string). */
+  readonly seed: number | string;
+  /** Main-phase length, ms; default the scenario's. */
+  readonly durationMs?: number;
+  /** Default 'info'; 'trace' also records per-frame and per-message spans. */
+  readonly traceLevel?: 'info' | 'trace';
+  /** Add this many random chaos primitives at seeded times, as `--chaos N`. */
+  readonly chaos?: number;
+}
+
+/** What `meshsim run --json` prints: the run report plus wall time, speed-up and the replay command. */
+export type RunJson = RunReport & { readonly wallMs: number; readonly speedup: number; readonly replay: string };
+
+/** Bad input to the library: the message is one line naming the problem. */
+export class MeshsimInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MeshsimInputError';
+  }
+}
+
+const CHAOS_MAX = 1_000;
+
+export function run(input: RunInput): RunJson {
+  const seed = seedOf(input.seed);
+  let { scenario, ref } = scenarioOf(input.scenario ?? 'default');
+  if (input.chaos !== undefined) {
+    if (!Number.isInteger(input.chaos) || input.chaos < 1 || input.chaos > CHAOS_MAX) throw new MeshsimInputError(`chaos must be an integer from 1 to ${CHAOS_MAX}`);
+    scenario = withChaos(scenario, { random: { count: input.chaos } });
+  }
+  if (input.durationMs !== undefined && !(Number.isInteger(input.durationMs) && input.durationMs >= 1 && input.durationMs <= 86_400_000)) {
+    throw new MeshsimInputError('durationMs must be an integer in [1, 86400000]');
+  }
+  const result = executeRun({
+    scenario,
+    scenarioRef: ref,
+    seed,
+    seedPicked: false,
+    durationMs: input.durationMs,
+    traceLevel: input.traceLevel,
+    json: true,
+    ...(input.chaos === undefined ? {} : { chaosCount: input.chaos }),
+  });
+  return runJson(result) as RunJson;
+}
+
+function seedOf(seed: number | string): string {
+  if (typeof seed === 'number' && !Number.isSafeInteger(seed)) throw new MeshsimInputError(`seed must be a non-negative integer, got ${seed}`);
+  const parsed = parseSeed(String(seed));
+  if (!parsed.ok) throw new MeshsimInputError(parsed.error.replace('--seed', 'seed'));
+  return parsed.seed;
+}
+
+function scenarioOf(value: string | Scenario | Record<string, unknown>): { scenario: Scenario; ref: string } {
+  if (typeof value === 'string') {
+    const found = findScenario(value);
+    if (found === undefined) throw new MeshsimInputError(`unknown scenario ${JSON.stringify(value)} (run \`meshsim list\` to see the scenarios)`);
+    return { scenario: found, ref: value };
+  }
+  if (isScenario(value)) return { scenario: value, ref: value.name };
+  const parsed = parseScenarioJson(value);
+  if (!parsed.ok) throw new MeshsimInputError(parsed.error);
+  return { scenario: parsed.scenario, ref: parsed.scenario.name };
+}
+
+/** A Scenario built in code has roles as [role, count] pairs; a scenario-file object has them as an object. */
+function isScenario(value: object): value is Scenario {
+  const topology = (value as { topology?: { meshes?: { roles?: unknown }[] } }).topology;
+  return typeof (value as { description?: unknown }).description === 'string' && Array.isArray(topology?.meshes?.[0]?.roles);
+}

@@ -1,0 +1,129 @@
+/**
+ * Churn without cause: outside fault periods, a neighbour link between two running nodes goes
+ * down only for a recorded cause. Eventual checks cannot see this (membership refills and
+ * Plumtree repairs within a second), so it is read afterwards from the spans the nodes emit.
+ *
+ * A `mesh.gossip.neighbor_down{cause}` is caused when its cause is a HyParView decision
+ * (`evicted`, `disconnect` — the peer's decision —, `quit`), or `peer-down` with the connection
+ * reason `closed-by-peer` and the peer's own `mesh.peer.disconnected` for this node recording
+ * why it closed (`unused`). A neighbour lost to an idle timeout, a failed dial, or a close of
+ * its own making is a fault, or a substrate bug when no fault was in force. Every
+ * `mesh.peer.disconnected` must carry a cause as well.
+ *
+ * Fault periods come from the chaos spans, and from `workload.failure` spans (from the failure
+ * on, never reverted): from `chaos.primitive.applied` until its
+ * `chaos.primitive.reverted` plus an aftermath (idle timeout + dial timeout + slack: a fault's
+ * losses surface that late), and excuse only downs that involve one of the event's targets: a
+ * link between two untouched nodes must stay up through chaos elsewhere. A node runs from its
+ * `mesh.node.ready` until its `mesh.node.stopping` (kills are chaos, and target the killed
+ * node). Reads spans only.
+ */
+import type { SpanRecord } from '../../sim/telemetry/index.js';
+import type { Violation } from '../checker.js';
+import type { Cluster } from '../cluster.js';
+
+/** Causes that are HyParView decisions (this node's or, for `disconnect`, the peer's). */
+export const DECISION_CAUSES: ReadonlySet<string> = new Set(['evicted', 'disconnect', 'quit']);
+/** Causes a node may give for closing a peer's connections in a fault-free period. */
+export const CLOSE_CAUSES: ReadonlySet<string> = new Set(['unused']);
+/** How far back the closer's own span may lie before the close reaches this node, ms (guess: retransmissions). */
+const CLOSE_LOOKBACK_MS = 10_000;
+/** Margin on top of idle + dial timeout for a fault's losses to surface, ms (guess). */
+const AFTERMATH_SLACK_MS = 5_000;
+
+export interface Period {
+  readonly fromMs: number;
+  readonly untilMs: number;
+}
+
+/** A chaos event's period and the nodes (names) it targeted. */
+export interface FaultPeriod extends Period {
+  readonly targets: ReadonlySet<string>;
+}
+
+/** Fault periods of the run, from chaos spans, each extended by the aftermath. */
+export function faultPeriods(cluster: Cluster): FaultPeriod[] {
+  const q = cluster.telemetry.query;
+  const aftermathMs = cluster.network.config.idleTimeoutMs + cluster.network.config.dialTimeoutMs + AFTERMATH_SLACK_MS;
+  const reverted = new Map(q.find({ name: 'chaos.primitive.reverted' }).map((s) => [s.parentSpanId, s.endMs]));
+  const targetsOf = (s: SpanRecord): Set<string> => new Set(String(s.attrs.targets).split(',').filter((t) => t !== ''));
+  const chaos = q.find({ name: 'chaos.primitive.applied' }).map((a) => {
+    const r = reverted.get(a.spanId);
+    return { fromMs: a.endMs, untilMs: r === undefined ? Infinity : r + aftermathMs, targets: targetsOf(a) };
+  });
+  const failures = q.find({ name: 'workload.failure' }).map((f) => ({ fromMs: f.endMs, untilMs: Infinity, targets: targetsOf(f) }));
+  return [...chaos, ...failures];
+}
+
+/**
+ * Whether a fault excuses what happened to `nodes` (names) within [fromMs, untilMs]: a fault
+ * period overlaps it and targeted one of them. A fault elsewhere excuses nothing here.
+ */
+export function excused(faults: readonly FaultPeriod[], fromMs: number, untilMs: number, nodes: readonly string[]): boolean {
+  return faults.some((p) => p.fromMs <= untilMs && fromMs <= p.untilMs && nodes.some((n) => p.targets.has(n)));
+}
+
+export function checkChurn(cluster: Cluster): Violation[] {
+  const q = cluster.telemetry.query;
+  const faults = faultPeriods(cluster);
+  const nameOfId = new Map(cluster.plans.map((p) => [p.nodeId, p.name]));
+  const idOfName = new Map(cluster.plans.map((p) => [p.name, p.nodeId]));
+  const lives = lifetimes(cluster);
+  const running = (name: string, ms: number): boolean => (lives.get(name) ?? []).some((p) => ms >= p.fromMs && ms < p.untilMs);
+  const out: Violation[] = [];
+
+  for (const s of q.find({ name: 'mesh.peer.disconnected' })) {
+    const peer = nameOfId.get(String(s.attrs.peerId)) ?? String(s.attrs.peerId);
+    if (s.attrs.cause === undefined && !excused(faults, s.endMs, s.endMs, [s.node, peer])) out.push(v(`${s.node} closed its connection to ${peer} (${s.attrs.reason}) without a cause at ${s.endMs} ms`));
+  }
+  for (const s of q.find({ name: 'mesh.gossip.neighbor_down' })) {
+    const peer = nameOfId.get(String(s.attrs.peerId));
+    if (peer === undefined || excused(faults, s.endMs, s.endMs, [s.node, peer]) || !running(s.node, s.endMs) || !running(peer, s.endMs)) continue;
+    const why = unexplained(s, peer, idOfName.get(s.node)!, cluster);
+    if (why !== null) out.push(v(`${s.node} ${s.attrs.topic}: neighbour ${peer} went down at ${s.endMs} ms ${why}`));
+  }
+  return out;
+}
+
+/** Null if the down is caused; otherwise what is wrong with it. */
+function unexplained(down: SpanRecord, peer: string, selfId: string, cluster: Cluster): string | null {
+  const cause = down.attrs.cause;
+  if (cause === undefined) return 'without a cause';
+  if (DECISION_CAUSES.has(String(cause))) return null;
+  if (cause !== 'peer-down') return `for an unknown cause ${String(cause)}`;
+  const reason = String(down.attrs.reason ?? 'unknown');
+  if (reason !== 'closed-by-peer') return `with no fault in force (connection ${reason})`;
+  const closes = cluster.telemetry.query.find({
+    name: 'mesh.peer.disconnected',
+    node: peer,
+    sinceMs: down.endMs - CLOSE_LOOKBACK_MS,
+    untilMs: down.endMs,
+    attrs: { peerId: selfId, reason: 'closed-locally' },
+  });
+  const last = closes[closes.length - 1];
+  if (last === undefined) return 'closed by the peer, which recorded no close';
+  return CLOSE_CAUSES.has(String(last.attrs.cause)) ? null : `closed by the peer for ${String(last.attrs.cause ?? 'no recorded cause')}`;
+}
+
+/** Per node name, the periods it ran: each mesh.node.ready until the next mesh.node.stopping (or the end). */
+function lifetimes(cluster: Cluster): Map<string, Period[]> {
+  const q = cluster.telemetry.query;
+  const out = new Map<string, Period[]>();
+  const events = [...q.find({ name: 'mesh.node.ready' }), ...q.find({ name: 'mesh.node.stopping' })].sort((a, b) => a.seq - b.seq);
+  for (const s of events) {
+    const list = out.get(s.node) ?? [];
+    out.set(s.node, list);
+    const open = list.length > 0 && list[list.length - 1].untilMs === Infinity;
+    if (s.name === 'mesh.node.ready') {
+      if (open) list[list.length - 1] = { fromMs: list[list.length - 1].fromMs, untilMs: s.endMs };
+      list.push({ fromMs: s.endMs, untilMs: Infinity });
+    } else if (open) {
+      list[list.length - 1] = { fromMs: list[list.length - 1].fromMs, untilMs: s.endMs };
+    }
+  }
+  return out;
+}
+
+function v(message: string): Violation {
+  return { check: 'churn-without-cause', message };
+}

@@ -1,0 +1,196 @@
+/**
+ * Cross-layer invariants: what each node believes about its connections and neighbours, held
+ * against what the simulated network holds open (read from the network's endpoints directly,
+ * never from the node's own registry alone).
+ *
+ * Checked on every running (not wedged) node:
+ * - ownership: every connection end the network holds open for the node is owned by its peer
+ *   registry, and every connection the registry owns is open in the network (no grace: the
+ *   network reports opens and closes to a running node at once);
+ * - views agree: per topic, Plumtree's eager and lazy sets are disjoint and together equal the
+ *   HyParView active view (no grace: both change in the same event);
+ * - neighbours connected: every active-view neighbour has an open connection within a dial
+ *   timeout (a dial either opens or reports the peer lost by then);
+ * - connections wanted: every kept-alive connection leads to a peer some topic wants (active
+ *   view or pending Neighbor request) or carries an open bi stream, within the unused-connection
+ *   grace plus a dial timeout (a dial may land after the grace timer looked);
+ * - one connection per pair: after a handshake race settles (a dial timeout), the two nodes of
+ *   a pair keep at most one connection alive between them, counted over both ends.
+ * `CrossLayerMonitor.sample()` applies the graces (safety, every second); `settledViolations()`
+ * applies none (liveness, after the heal window). Both return violations as data.
+ */
+import { MESH_NODE_DEFAULTS } from '../../mesh/config.js';
+import type { MeshNode } from '../../mesh/node.js';
+import { eagerPeers, lazyPeers } from '../../protocol/plumtree.js';
+import type { Connection } from '../../sim/network/index.js';
+import type { Violation } from '../checker.js';
+import type { Cluster } from '../cluster.js';
+
+/** How late a sample may see a fact that should already hold, ms (the safety period). */
+const SAMPLE_SLACK_MS = 1_000;
+
+export interface CrossLayerGraces {
+  readonly neighbourConnectedMs: number;
+  readonly connectionWantedMs: number;
+  readonly onePerPairMs: number;
+}
+
+/** Graces derived from the cluster's network and node configuration. */
+export function crossLayerGraces(cluster: Cluster): CrossLayerGraces {
+  const dialMs = cluster.network.config.dialTimeoutMs;
+  const unusedMs = cluster.options.node?.unusedConnectionGraceMs ?? MESH_NODE_DEFAULTS.unusedConnectionGraceMs;
+  return {
+    neighbourConnectedMs: dialMs + SAMPLE_SLACK_MS,
+    connectionWantedMs: unusedMs + dialMs + SAMPLE_SLACK_MS,
+    onePerPairMs: dialMs + SAMPLE_SLACK_MS,
+  };
+}
+
+/** One finding before its grace is applied: `key` identifies it across samples. */
+interface Finding {
+  readonly key: string;
+  readonly grace: keyof CrossLayerGraces | null;
+  readonly violation: Violation;
+}
+
+export class CrossLayerMonitor {
+  private readonly firstSeenMs = new Map<string, number>();
+  private readonly graces: CrossLayerGraces;
+
+  constructor(private readonly cluster: Cluster) {
+    this.graces = crossLayerGraces(cluster);
+  }
+
+  /** Safety: findings without a grace at once, the others once they outlast their grace. */
+  sample(): Violation[] {
+    const nowMs = this.cluster.scheduler.nowMs;
+    const seen = new Set<string>();
+    const out: Violation[] = [];
+    for (const f of findings(this.cluster)) {
+      if (f.grace === null) {
+        out.push(f.violation);
+        continue;
+      }
+      seen.add(f.key);
+      const since = this.firstSeenMs.get(f.key) ?? nowMs;
+      this.firstSeenMs.set(f.key, since);
+      if (nowMs - since > this.graces[f.grace]) out.push({ ...f.violation, message: `${f.violation.message} for ${nowMs - since} ms` });
+    }
+    for (const key of [...this.firstSeenMs.keys()]) if (!seen.has(key)) this.firstSeenMs.delete(key);
+    return out;
+  }
+}
+
+/** Liveness: every cross-layer invariant, with no grace. */
+export function settledViolations(cluster: Cluster): Violation[] {
+  return findings(cluster).map((f) => f.violation);
+}
+
+interface NodeView {
+  readonly nodeId: string;
+  readonly name: string;
+  readonly app: MeshNode;
+  /** Open connection ends the network holds for the node. */
+  readonly conns: readonly Connection[];
+}
+
+function runningNodes(cluster: Cluster): NodeView[] {
+  const out: NodeView[] = [];
+  for (const plan of cluster.livePlans()) {
+    if (cluster.host(plan.nodeId).status !== 'running') continue; // a wedged node hears of changes late
+    const app = cluster.app(plan.nodeId);
+    const endpoint = cluster.network.endpointOf(plan.nodeId);
+    if (app === undefined || endpoint === null || endpoint.closed) continue;
+    out.push({ nodeId: plan.nodeId, name: plan.name, app, conns: endpoint.connections().filter((c) => c.isOpen) });
+  }
+  return out;
+}
+
+function findings(cluster: Cluster): Finding[] {
+  const nodes = runningNodes(cluster);
+  const out: Finding[] = [];
+  for (const n of nodes) {
+    ownership(cluster, n, out);
+    viewsAgree(cluster, n, out);
+    neighboursConnected(cluster, n, out);
+    connectionsWanted(cluster, n, out);
+  }
+  onePerPair(cluster, nodes, out);
+  return out;
+}
+
+function ownership(cluster: Cluster, n: NodeView, out: Finding[]): void {
+  const owned = new Set(n.app.peers.ownedConnections().map((c) => `${c.peer}#${c.id}`));
+  const open = new Set(n.conns.map((c) => `${c.remote}#${c.id}`));
+  for (const c of n.conns) {
+    if (!owned.has(`${c.remote}#${c.id}`)) {
+      out.push(at(null, `own|${n.nodeId}|${c.id}`, 'cross-layer-ownership', `${n.name}: the network holds connection ${c.id} to ${cluster.nameOf(c.remote)} open, its peer registry does not own it`));
+    }
+  }
+  for (const c of n.app.peers.ownedConnections()) {
+    if (!open.has(`${c.peer}#${c.id}`)) {
+      out.push(at(null, `own|${n.nodeId}|${c.id}`, 'cross-layer-ownership', `${n.name}: its peer registry owns connection ${c.id} to ${cluster.nameOf(c.peer)}, which the network does not hold open`));
+    }
+  }
+}
+
+function viewsAgree(cluster: Cluster, n: NodeView, out: Finding[]): void {
+  for (const rt of n.app.topics.values()) {
+    const active = [...rt.state.hyparview.active].sort();
+    const eager = eagerPeers(rt.state.plumtree);
+    const lazy = lazyPeers(rt.state.plumtree);
+    const both = eager.filter((p) => lazy.includes(p));
+    const union = [...new Set([...eager, ...lazy])].sort();
+    if (both.length > 0 || union.join() !== active.join()) {
+      const names = (ids: readonly string[]) => ids.map((id) => cluster.nameOf(id)).join(',');
+      out.push(at(null, `views|${n.nodeId}|${rt.meshId}`, 'cross-layer-views-agree', `${n.name} ${rt.meshId}: HyParView active [${names(active)}] but Plumtree eager [${names(eager)}] lazy [${names(lazy)}]`));
+    }
+  }
+}
+
+function neighboursConnected(cluster: Cluster, n: NodeView, out: Finding[]): void {
+  const connected = new Set(n.conns.map((c) => c.remote));
+  for (const rt of n.app.topics.values()) {
+    for (const peer of rt.state.hyparview.active) {
+      if (connected.has(peer)) continue;
+      out.push(at('neighbourConnectedMs', `nbr|${n.nodeId}|${rt.meshId}|${peer}`, 'cross-layer-neighbour-connected', `${n.name} ${rt.meshId}: active neighbour ${cluster.nameOf(peer)} has no open connection`));
+    }
+  }
+}
+
+function connectionsWanted(cluster: Cluster, n: NodeView, out: Finding[]): void {
+  for (const c of n.conns) {
+    if (!c.keepAlive || isWanted(n.app, c)) continue;
+    out.push(at('connectionWantedMs', `want|${n.nodeId}|${c.id}`, 'cross-layer-connection-wanted', `${n.name}: connection ${c.id} to ${cluster.nameOf(c.remote)} is kept alive but no topic wants the peer`));
+  }
+}
+
+function isWanted(app: MeshNode, conn: Connection): boolean {
+  for (const rt of app.topics.values()) {
+    const hv = rt.state.hyparview;
+    if (hv.active.includes(conn.remote) || hv.pendingNeighbor.has(conn.remote)) return true;
+  }
+  return conn.openStreams().some((s) => s.kind === 'bi'); // the echo service's workload
+}
+
+function onePerPair(cluster: Cluster, nodes: readonly NodeView[], out: Finding[]): void {
+  const alive = new Map<string, Set<number>>();
+  for (const n of nodes) {
+    for (const c of n.conns) {
+      if (!c.keepAlive) continue;
+      const pair = n.nodeId < c.remote ? `${n.nodeId}|${c.remote}` : `${c.remote}|${n.nodeId}`;
+      let ids = alive.get(pair);
+      if (ids === undefined) alive.set(pair, (ids = new Set()));
+      ids.add(c.id);
+    }
+  }
+  for (const [pair, ids] of alive) {
+    if (ids.size <= 1) continue;
+    const [a, b] = pair.split('|');
+    out.push(at('onePerPairMs', `pair|${pair}`, 'cross-layer-one-connection', `${cluster.nameOf(a)} and ${cluster.nameOf(b)} keep ${ids.size} connections alive (${[...ids].sort((x, y) => x - y).join(', ')})`));
+  }
+}
+
+function at(grace: keyof CrossLayerGraces | null, key: string, check: string, message: string): Finding {
+  return { key, grace, violation: { check, message } };
+}

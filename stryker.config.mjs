@@ -1,0 +1,42 @@
+// Mutation testing (StrykerJS with its vitest runner): `npm run mutate [-- FOLDER [stryker args]]`.
+// One run per folder, each with the test subset that exercises it, so a full run of the three
+// folders stays near an hour on 2 cores; incremental mode reuses earlier results, so a re-run
+// only tests mutants in changed code. Reports land in reports/mutation/<folder>/ (git-ignored).
+// Not part of `npm test` or CI.
+const FOLDERS = {
+  protocol: {
+    mutate: ['src/protocol/**/*.ts'],
+    tests: ['test/codec.test.ts', 'test/framer.test.ts', 'test/hyparview.test.ts', 'test/plumtree.test.ts', 'test/plumtree-gave-up.test.ts', 'test/plumtree-cache.test.ts', 'test/topic.test.ts', 'test/payload.test.ts'],
+  },
+  mesh: {
+    mutate: ['src/mesh/**/*.ts'],
+    tests: ['test/mesh.test.ts', 'test/payload.test.ts', 'test/bi-stream-echo.test.ts', 'test/cross-layer.test.ts', 'test/churn.test.ts', 'test/plumtree-gave-up.test.ts', 'test/primitives/disk-full.test.ts', 'test/primitives/clock-skew.test.ts', 'test/property/broken-pruner.test.ts'],
+  },
+  network: {
+    mutate: ['src/sim/network/**/*.ts'],
+    tests: ['test/network.test.ts', 'test/bi-stream-echo.test.ts', 'test/cross-layer.test.ts', 'test/primitives/nat-shift.test.ts', 'test/primitives/firewall-inbound.test.ts'],
+  },
+};
+
+const folder = process.env.MUTATE_FOLDER ?? 'protocol';
+const chosen = FOLDERS[folder];
+if (chosen === undefined) throw new Error(`MUTATE_FOLDER must be one of ${Object.keys(FOLDERS).join(', ')}`);
+process.env.MUTATE_TESTS = chosen.tests.join(',');
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: 'vitest',
+  vitest: { configFile: 'vitest.mutate.config.ts', related: false },
+  mutate: chosen.mutate,
+  coverageAnalysis: 'perTest',
+  incremental: true,
+  incrementalFile: `reports/mutation/${folder}/stryker-incremental.json`,
+  reporters: ['html', 'clear-text', 'progress', 'json'],
+  htmlReporter: { fileName: `reports/mutation/${folder}/mutation.html` },
+  jsonReporter: { fileName: `reports/mutation/${folder}/mutation.json` },
+  tempDirName: '.stryker-tmp',
+  concurrency: 1,
+  ignoreStatic: true,
+  timeoutMS: 30_000,
+  thresholds: { high: 90, low: 80, break: null },
+};

@@ -1,0 +1,101 @@
+/**
+ * Churn without cause goes red.
+ *
+ * Goal: the churn invariant (src/scenario/invariants/churn.ts) passes healthy fault-free runs,
+ * fails a substrate that tears down live neighbour links although the mesh heals within a
+ * second, fails a neighbour down that names no cause or a fault-only cause outside fault
+ * periods, and forgives the same down inside the window of a chaos event that targeted one of
+ * its two nodes (only then). Method: whole runs of small
+ * scenarios (one with the `closeUsedConnections` test double), and spans written into a formed
+ * cluster's trace as a node would write them.
+ */
+import { describe, expect, it } from 'vitest';
+import { Cluster } from '../src/scenario/cluster.js';
+import { checkChurn, faultPeriods } from '../src/scenario/invariants/churn.js';
+import { runScenario } from '../src/scenario/runner.js';
+import { HARNESS_NODE } from '../src/sim/telemetry/index.js';
+import { standardMesh, type TopologySpec } from '../src/scenario/topology.js';
+
+const TWELVE: TopologySpec = { meshes: [standardMesh('mesh-a', 3)], bridges: 0 };
+const scenario = { name: 'churn', description: 'test', topology: TWELVE, durationMs: 30_000, healWindowMs: 10_000 };
+
+function formed(): Cluster {
+  const cluster = new Cluster({ seed: 'churn', topology: TWELVE });
+  cluster.boot();
+  cluster.scheduler.runFor(10_000);
+  return cluster;
+}
+
+/** A neighbour pair of running nodes: [node name, peer id]. */
+function pair(cluster: Cluster): [string, string] {
+  const a = cluster.plans[1];
+  return [a.name, cluster.app(a.nodeId)!.activeView('mesh-a')[0]];
+}
+
+describe('churn without cause', () => {
+  it('a healthy fault-free run has none, and its downs all carry causes', () => {
+    const { report, cluster } = runScenario(scenario, '1');
+    expect(report.violations).toEqual([]);
+    const downs = cluster.telemetry.query.find({ name: 'mesh.gossip.neighbor_down' });
+    expect(downs.length).toBeGreaterThan(0);
+    expect(downs.every((s) => typeof s.attrs.cause === 'string')).toBe(true);
+    expect(cluster.telemetry.query.find({ name: 'mesh.peer.disconnected' }).every((s) => typeof s.attrs.cause === 'string')).toBe(true);
+  });
+
+  it('a substrate that closes connections topics still use is red', () => {
+    const { report } = runScenario({ ...scenario, variantOf: () => ({ closeUsedConnections: true }) }, '1');
+    const churn = report.violations.filter((v) => v.check === 'churn-without-cause');
+    expect(churn.length).toBeGreaterThan(0);
+    expect(churn[0].message).toMatch(/went down at \d+ ms with no fault in force \(connection closed-locally\)/);
+  });
+
+  it('a down without a cause, or for an idle timeout, outside fault periods is red', () => {
+    const cluster = formed();
+    const [node, peer] = pair(cluster);
+    cluster.telemetry.emit(node, 'mesh.gossip.neighbor_down', { topic: 'mesh-a', peerId: peer });
+    cluster.telemetry.emit(node, 'mesh.gossip.neighbor_down', { topic: 'mesh-a', peerId: peer, cause: 'peer-down', reason: 'idle-timeout' });
+    cluster.telemetry.emit(node, 'mesh.gossip.neighbor_down', { topic: 'mesh-a', peerId: peer, cause: 'evicted' });
+    cluster.telemetry.emit(node, 'mesh.peer.disconnected', { peerId: peer, reason: 'closed-locally' });
+    const messages = checkChurn(cluster).map((v) => v.message);
+    expect(messages).toHaveLength(3);
+    expect(messages[0]).toMatch(/\(closed-locally\) without a cause at 10000 ms/);
+    expect(messages[1]).toMatch(/went down at 10000 ms without a cause$/);
+    expect(messages[2]).toMatch(/no fault in force \(connection idle-timeout\)/);
+  });
+
+  it('a close by the peer is caused only when the peer recorded why it closed', () => {
+    const cluster = formed();
+    const [node, peer] = pair(cluster);
+    const peerName = cluster.nameOf(peer);
+    const self = cluster.plans[1].nodeId;
+    cluster.telemetry.emit(node, 'mesh.gossip.neighbor_down', { topic: 'mesh-a', peerId: peer, cause: 'peer-down', reason: 'closed-by-peer' });
+    expect(checkChurn(cluster).map((v) => v.message)).toEqual([expect.stringMatching(/closed by the peer, which recorded no close/)]);
+    cluster.scheduler.runFor(20_000);
+    cluster.telemetry.emit(peerName, 'mesh.peer.disconnected', { peerId: self, reason: 'closed-locally', cause: 'unused' });
+    cluster.telemetry.emit(node, 'mesh.gossip.neighbor_down', { topic: 'mesh-a', peerId: peer, cause: 'peer-down', reason: 'closed-by-peer' });
+    expect(checkChurn(cluster)).toHaveLength(1); // only the first one
+  });
+
+  // A fault on `target` from 10 s to 15 s, then a down of node → peer at 55 s (inside the aftermath).
+  const downAfterFaultOn = (target: (cluster: Cluster, node: string, peer: string) => string) => {
+    const cluster = formed();
+    const [node, peer] = pair(cluster);
+    const targets = target(cluster, node, peer);
+    const applied = cluster.telemetry.emit(HARNESS_NODE, 'chaos.primitive.applied', { name: 'kill_node', targets, params: '{}' })!;
+    cluster.scheduler.runFor(5_000);
+    cluster.telemetry.emit(HARNESS_NODE, 'chaos.primitive.reverted', { name: 'kill_node' }, { parent: { traceId: applied.traceId, spanId: applied.spanId } });
+    expect(faultPeriods(cluster)).toEqual([{ fromMs: 10_000, untilMs: 15_000 + 30_000 + 5_000 + 5_000, targets: new Set([targets]) }]);
+    cluster.scheduler.runFor(40_000);
+    cluster.telemetry.emit(node, 'mesh.gossip.neighbor_down', { topic: 'mesh-a', peerId: peer, cause: 'peer-down', reason: 'idle-timeout' });
+    return checkChurn(cluster);
+  };
+
+  it('the same down inside the window (and aftermath) of a fault on one of its nodes is forgiven', () => {
+    expect(downAfterFaultOn((_, node) => node)).toEqual([]);
+  });
+
+  it('a fault on an uninvolved node forgives nothing', () => {
+    const red = downAfterFaultOn((cluster, node, peer) => cluster.plans.find((p) => p.name !== node && p.nodeId !== peer)!.name);
+    expect(red.map((v) => v.message)).toEqual([expect.stringMatching(/no fault in force \(connection idle-timeout\)/)]);
+  });
+});

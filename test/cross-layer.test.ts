@@ -1,0 +1,130 @@
+/**
+ * Cross-layer invariants go red when the node substrate and the network disagree.
+ *
+ * Goal: each cross-layer check (src/scenario/invariants/cross-layer.ts) stays quiet on a healthy
+ * mesh and fires when the behaviour it guards is broken. Method: a 4-node mesh plus its observer
+ * is formed for 10 s; then one test double breaks one behaviour — a node variant (refill off,
+ * unused connections kept, duplicates kept alive) or a structure corrupted from outside — and
+ * the monitor is sampled every second like the runner does. Each red case has a green twin
+ * without the break.
+ */
+import { describe, expect, it } from 'vitest';
+import type { NodeVariant } from '../src/mesh/config.js';
+import { Cluster } from '../src/scenario/cluster.js';
+import type { Violation } from '../src/scenario/checker.js';
+import { CrossLayerMonitor, crossLayerGraces, settledViolations } from '../src/scenario/invariants/cross-layer.js';
+import { SWARM_TOPOLOGY } from '../src/scenario/mesh-scenarios.js';
+import { runScenario } from '../src/scenario/runner.js';
+import { standardMesh, type NodePlan, type TopologySpec } from '../src/scenario/topology.js';
+
+/** 12 nodes in one mesh: more than an active view holds, so some connections end up unused. */
+const TWELVE: TopologySpec = { meshes: [standardMesh('mesh-a', 3)], bridges: 0 };
+
+function formed(variantOf?: (plan: NodePlan) => NodeVariant, topology: TopologySpec = SWARM_TOPOLOGY): Cluster {
+  const cluster = new Cluster({ seed: 'cross-layer', topology, variantOf });
+  cluster.boot();
+  cluster.scheduler.runFor(10_000);
+  return cluster;
+}
+
+/** Runs `ms` more, sampling like the runner; returns every violation seen, by check. */
+function sampled(cluster: Cluster, ms: number, monitor = new CrossLayerMonitor(cluster)): Map<string, Violation[]> {
+  const seen = new Map<string, Violation[]>();
+  for (let t = 0; t < ms; t += 1_000) {
+    cluster.scheduler.runFor(1_000);
+    for (const v of monitor.sample()) seen.set(v.check, [...(seen.get(v.check) ?? []), v]);
+  }
+  return seen;
+}
+
+const gateway = (c: Cluster) => c.plans.find((p) => p.role === 'gateway')!.nodeId;
+const observer = (c: Cluster) => c.plans.find((p) => p.role === 'observer')!.nodeId;
+
+describe('cross-layer invariants', () => {
+  it('hold on a healthy mesh, sampled and settled', () => {
+    const cluster = formed(undefined, TWELVE);
+    expect([...sampled(cluster, 30_000).keys()]).toEqual([]);
+    expect(settledViolations(cluster)).toEqual([]);
+  });
+
+  it('graces come from the configuration', () => {
+    const g = crossLayerGraces(new Cluster({ seed: 'g', topology: SWARM_TOPOLOGY, network: { dialTimeoutMs: 7_000 }, node: { unusedConnectionGraceMs: 3_000 } }));
+    expect(g).toEqual({ neighbourConnectedMs: 8_000, connectionWantedMs: 11_000, onePerPairMs: 8_000 });
+  });
+
+  it('ownership: a connection the network holds that the registry does not own is red', () => {
+    const cluster = formed();
+    const a = gateway(cluster);
+    const b = cluster.app(a)!.activeView('mesh-a')[0];
+    cluster.network.endpointOf(a)!.dial(b, () => {}); // behind the registry's back
+    cluster.scheduler.runFor(200);
+    const v = settledViolations(cluster).filter((x) => x.check === 'cross-layer-ownership');
+    expect(v.map((x) => x.message).join()).toMatch(/the network holds connection \d+ .* its peer registry does not own it/);
+  });
+
+  it('ownership: a connection the registry owns that the network closed is red', () => {
+    const cluster = formed();
+    const a = gateway(cluster);
+    const conn = cluster.network.endpointOf(a)!.connections()[0];
+    conn.onClose = () => {}; // the registry never hears of the close
+    conn.close();
+    const v = settledViolations(cluster).filter((x) => x.check === 'cross-layer-ownership');
+    expect(v.map((x) => x.message).join()).toMatch(/its peer registry owns connection \d+ .* which the network does not hold open/);
+    expect(sampled(cluster, 1_000).get('cross-layer-ownership')?.length).toBeGreaterThan(0);
+  });
+
+  it('views agree: a Plumtree set that drifts from the active view is red', () => {
+    const cluster = formed();
+    const state = cluster.app(gateway(cluster))!.topicState('mesh-a')!;
+    const peer = state.hyparview.active[0];
+    state.plumtree.eagerPushPeers.delete(peer);
+    state.plumtree.lazyPushPeers.delete(peer);
+    expect(settledViolations(cluster).map((v) => v.check)).toContain('cross-layer-views-agree');
+  });
+
+  // A neighbour partitioned away beyond the idle timeout: with peer-down reporting the
+  // overlay drops it; without, it stays an active neighbour with no connection.
+  const cutNeighbour = (variant: NodeVariant) => {
+    const cluster = formed((p) => (p.role === 'gateway' ? variant : {}));
+    const a = gateway(cluster);
+    const b = cluster.app(a)!.activeView('mesh-a').find((id) => id !== observer(cluster))!;
+    cluster.network.partition(a, b);
+    return sampled(cluster, 50_000).get('cross-layer-neighbour-connected') ?? [];
+  };
+
+  it('neighbours connected: a neighbour kept after its connection died is red', () => {
+    expect(cutNeighbour({ disablePeerDown: true }).length).toBeGreaterThan(0);
+    expect(cutNeighbour({})).toEqual([]);
+  });
+
+  it('connections wanted: connections no topic uses that are never closed are red', () => {
+    const red = sampled(formed(() => ({ keepUnusedConnections: true }), TWELVE), 20_000).get('cross-layer-connection-wanted') ?? [];
+    expect(red.length).toBeGreaterThan(0);
+    expect(red[0].message).toMatch(/kept alive but no topic wants the peer for \d+ ms/);
+    expect(sampled(formed(undefined, TWELVE), 20_000).get('cross-layer-connection-wanted')).toBeUndefined();
+  });
+
+  // A second connection between an existing pair, dialled by b and adopted by its registry.
+  const duplicate = (variant: NodeVariant) => {
+    const cluster = formed((p) => (p.role === 'gateway' ? variant : {}));
+    const a = gateway(cluster);
+    const b = cluster.app(a)!.activeView('mesh-a')[0];
+    cluster.network.endpointOf(b)!.dial(a, (r) => {
+      if (r.ok) cluster.app(b)!.peers.accept(r.conn);
+    });
+    return sampled(cluster, 20_000).get('cross-layer-one-connection') ?? [];
+  };
+
+  it('one connection per pair: both ends keeping duplicates alive is red', () => {
+    expect(duplicate({ keepEveryConnectionAlive: true }).length).toBeGreaterThan(0);
+    expect(duplicate({})).toEqual([]);
+  });
+
+  it('the runner checks them: a run whose nodes keep unused connections fails', () => {
+    const scenario = { name: 'keeps-unused', description: 'test double', topology: TWELVE, durationMs: 15_000, healWindowMs: 5_000, variantOf: () => ({ keepUnusedConnections: true }) };
+    const { report } = runScenario(scenario, '1');
+    expect(report.verdict).toBe('fail');
+    expect(report.violations.map((v) => v.check)).toContain('cross-layer-connection-wanted');
+    expect(runScenario({ ...scenario, variantOf: undefined }, '1').report.verdict).toBe('pass');
+  });
+});
