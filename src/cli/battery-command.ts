@@ -1,7 +1,8 @@
 /**
  * `meshsim battery`: run every named scenario (or the `--scenarios` chosen) over seeds 1..N,
  * print one line per run and the scenarios × seeds grid (or one JSON object with `--json`),
- * optionally write the HTML report's Tests grid; exit 0 when every run passed, 1 otherwise.
+ * optionally write the HTML report's Tests grid; exit 0 when every run passed, 1 otherwise, 3 when
+ * the report could not be written. With --json each cell carries its run's trace digest.
  * A simulator crash is a failed cell with its replay command, not the end of the battery.
  * Runs are sequential in this process; wall time is measured here, never in the core.
  */
@@ -14,9 +15,9 @@ import { allScenarios, findScenario } from '../scenario/registry.js';
 import { replayCommand, runScenario } from '../scenario/runner.js';
 import type { Scenario } from '../scenario/scenario.js';
 import { parseDuration } from './duration.js';
-import { EXIT_FAIL, EXIT_PASS, fail, quoted } from './errors.js';
+import { EXIT_FAIL, EXIT_OUTPUT, EXIT_PASS, fail, quoted } from './errors.js';
 import { table } from './format.js';
-import { writablePath, writeHtml } from './report-output.js';
+import { printWritten, writablePath, writeHtml, type Written } from './report-output.js';
 
 interface BatteryOptionValues {
   readonly seeds: string;
@@ -39,7 +40,7 @@ const SEEDS_MAX = 1000;
 export function registerBattery(program: Command): void {
   program
     .command('battery')
-    .description('run every named scenario over seeds 1..N and print the scenarios × seeds grid (exit 0 all pass, 1 any fail)')
+    .description('run every named scenario over seeds 1..N and print the scenarios × seeds grid (exit 0 all pass, 1 any fail, 2 bad usage, 3 report not written)')
     .option('--seeds <n>', 'number of seeds per scenario (seeds 1..N)', '1')
     .option('--scenarios <names>', 'comma-separated scenario names (default: every scenario in `meshsim list`)')
     .option('--duration <time>', "main phase length for every run (default: each scenario's)")
@@ -76,43 +77,50 @@ export function parseBatteryRequest(options: BatteryOptionValues): BatteryReques
   };
 }
 
-/** Runs every scenario × seed in order; `onCell` sees each result as it lands. */
-export function runBattery(request: Pick<BatteryRequest, 'scenarios' | 'seeds' | 'durationMs'>, onCell: (cell: TestCell, wallMs: number) => void = () => {}): TestsGrid {
+/** Runs every scenario × seed in order; `onCell` sees each result (and its trace digest; null for a crash) as it lands. */
+export function runBattery(
+  request: Pick<BatteryRequest, 'scenarios' | 'seeds' | 'durationMs'>,
+  onCell: (cell: TestCell, wallMs: number, traceDigest: string | null) => void = () => {},
+): TestsGrid {
   const cells: TestCell[] = [];
   for (const scenario of request.scenarios) {
     for (const seed of request.seeds) {
       const replay = replayCommand(scenario.name, seed, request.durationMs);
       const startMs = performance.now();
       let cell: TestCell;
+      let traceDigest: string | null = null;
       try {
-        cell = testCellOf(runScenario(scenario, seed, { durationMs: request.durationMs }).report, replay);
+        const { report } = runScenario(scenario, seed, { durationMs: request.durationMs });
+        cell = testCellOf(report, replay);
+        traceDigest = report.traceDigest;
       } catch (e) {
         cell = crashCell(scenario.name, seed, replay, e instanceof Error ? e.message : String(e));
       }
       cells.push(cell);
-      onCell(cell, performance.now() - startMs);
+      onCell(cell, performance.now() - startMs, traceDigest);
     }
   }
   return testsGridOf(cells);
 }
 
 function batteryAction(request: BatteryRequest): number {
-  const grid = runBattery(request, (cell, wallMs) => {
+  const digests = new Map<TestCell, string | null>();
+  const grid = runBattery(request, (cell, wallMs, traceDigest) => {
+    digests.set(cell, traceDigest);
     if (!request.json) process.stdout.write(`${cell.verdict === 'pass' ? 'pass' : 'FAIL'}  ${cell.scenario} seed ${cell.seed} (${(wallMs / 1000).toFixed(1)} s wall)\n`);
   });
   const { passed, failed } = gridCounts(grid);
-  let note: string | null = null;
+  let written: Written = { notes: [], errors: [] };
   if (request.reportPath !== undefined) {
-    note = writeHtml(request.reportPath, renderReportHtml(testsReportData(`meshsim battery: ${grid.scenarios.length} scenarios × ${grid.seeds.length} seeds`, grid)));
+    written = writeHtml(request.reportPath, renderReportHtml(testsReportData(`meshsim battery: ${grid.scenarios.length} scenarios × ${grid.seeds.length} seeds`, grid)));
   }
   if (request.json) {
-    process.stdout.write(`${JSON.stringify({ scenarios: grid.scenarios, seeds: grid.seeds, passed, failed, cells: grid.cells })}\n`);
-    if (note !== null) process.stderr.write(`${note}\n`);
+    process.stdout.write(`${JSON.stringify({ scenarios: grid.scenarios, seeds: grid.seeds, passed, failed, cells: grid.cells.map((c) => ({ ...c, traceDigest: digests.get(c) ?? null })) })}\n`);
   } else {
     process.stdout.write(`\n${formatGrid(grid)}\n\n${passed} passed, ${failed} failed\n`);
     for (const c of grid.cells.filter((x) => x.verdict === 'fail')) process.stdout.write(`replay: ${c.replay}\n`);
-    if (note !== null) process.stdout.write(`${note}\n`);
   }
+  if (!printWritten(written, request.json)) return EXIT_OUTPUT;
   return failed === 0 ? EXIT_PASS : EXIT_FAIL;
 }
 

@@ -1,18 +1,24 @@
 /**
  * CLI errors: a `UsageError` carries the exit code and a one-line message; `main` prints it as
- * `meshsim: <message>` on stderr and never shows a stack trace for it. Exit codes: 0 pass,
- * 1 failed run (or a frame that does not decode), 2 bad usage, 70 a bug in the CLI. This module must not print.
+ * `meshsim: <message>` on stderr and never shows a stack trace for it. Exit codes (README,
+ * "Exit codes"): 0 pass, 1 failed run (or a frame that does not decode), 2 bad usage, 3 the run
+ * finished (verdict printed) but an output file could not be written, 70 a bug in the CLI.
+ * This module must not print.
  */
+import { shortenQuoted } from '../io/json-input.js';
 
 export const EXIT_PASS = 0;
 export const EXIT_FAIL = 1;
 export const EXIT_USAGE = 2;
+/** The run finished and its verdict was printed, but an --otlp/--report file could not be written. */
+export const EXIT_OUTPUT = 3;
 /** A bug in the CLI itself (sysexits EX_SOFTWARE); its stack is printed. */
 export const EXIT_INTERNAL = 70;
 
 export class UsageError extends Error {
   constructor(message: string, readonly exitCode: number = EXIT_USAGE) {
-    super(message);
+    // Made readable here, so no caller can put a 900 KB value or a line break into stderr.
+    super(oneLine(message));
     this.name = 'UsageError';
   }
 }
@@ -22,12 +28,15 @@ export function fail(message: string, code: number = EXIT_USAGE): never {
   throw new UsageError(message, code);
 }
 
-/** Collapse a (possibly multi-line) message into one line for stderr. */
+const LINE_CHARS_MAX = 1_000;
+
+/** Collapse a (possibly multi-line) message into one readable line for stderr: quoted values cut to ~80 characters, the line to 1000. */
 export function oneLine(message: string): string {
-  return message.replace(/\s*\n\s*/g, ' ').trim();
+  const line = shortenQuoted(message.replace(/\s*\n\s*/g, ' ').trim());
+  return line.length > LINE_CHARS_MAX ? `${line.slice(0, LINE_CHARS_MAX - 1)}…` : line;
 }
 
 /** Quote a value for the error text, cut to a readable length. */
-export function quoted(value: string, maxChars = 40): string {
+export function quoted(value: string, maxChars = 80): string {
   return JSON.stringify(value.length > maxChars ? `${value.slice(0, maxChars)}…` : value);
 }

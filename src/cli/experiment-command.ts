@@ -7,7 +7,7 @@
  * on a terminal only. Exit 0 when every run passed, 1 when any failed, 2 on bad usage or a bad
  * file (one line naming the field).
  */
-import { readFileSync } from 'node:fs';
+import { readJsonFile } from '../io/json-input.js';
 import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
@@ -19,9 +19,9 @@ import { experimentReportData } from '../report/report-data.js';
 import { testsGridOf, type TestCell } from '../report/tests-grid.js';
 import { Progress, seedsPerMin } from '../sweep/progress.js';
 import { parseSeedRange, parseShard, type Shard } from '../sweep/shard.js';
-import { EXIT_FAIL, EXIT_PASS, fail, quoted } from './errors.js';
+import { EXIT_FAIL, EXIT_OUTPUT, EXIT_PASS, fail, quoted } from './errors.js';
 import { table } from './format.js';
-import { writablePath, writeHtml } from './report-output.js';
+import { printWritten, writablePath, writeHtml } from './report-output.js';
 
 interface ExperimentOptionValues {
   readonly seeds?: string;
@@ -52,20 +52,9 @@ export function registerExperiment(program: Command): void {
 }
 
 function loadExperiment(path: string): Experiment {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    return fail(`${path}: cannot read experiment file (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-  if (text.length > FILE_BYTES_MAX) fail(`${path}: experiment file is larger than ${FILE_BYTES_MAX} bytes`);
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    return fail(`${path}: invalid JSON: ${(e as Error).message}`);
-  }
-  const parsed = parseExperimentJson(value, basename(path).replace(/\.json$/, '').replace(/[^A-Za-z0-9._-]/g, '-') || 'experiment');
+  const read = readJsonFile(path, 'experiment file', FILE_BYTES_MAX);
+  if (!read.ok) return fail(read.error);
+  const parsed = parseExperimentJson(read.value, basename(path).replace(/\.json$/, '').replace(/[^A-Za-z0-9._-]/g, '-') || 'experiment');
   return parsed.ok ? parsed.experiment : fail(`${path}: ${parsed.error}`);
 }
 
@@ -148,7 +137,7 @@ async function experimentAction(path: string, options: ExperimentOptionValues): 
       points: pointSummaries,
     };
     const html = renderReportHtml(experimentReportData(`meshsim experiment: ${experiment.name} seeds ${seeds}`, section, testsGridOf(cells)));
-    (json ? process.stderr : process.stdout).write(`${writeHtml(reportPath, html)}\n`);
+    if (!printWritten(writeHtml(reportPath, html), json)) return EXIT_OUTPUT;
   }
   return summary.passed === summary.runs ? EXIT_PASS : EXIT_FAIL;
 }

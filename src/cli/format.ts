@@ -136,10 +136,15 @@ const CHAOS_TARGETS_SHOWN = 3;
 
 /** The run's chaos events with their verdicts (none when the run had no chaos). */
 function chaosLines(report: RunReport): string[] {
-  const log = ((report.chaos as { log?: readonly ChaosLogEntry[] } | undefined)?.log ?? []) as readonly ChaosLogEntry[];
-  if (log.length === 0) return [];
+  const chaos = report.chaos as { log?: readonly ChaosLogEntry[]; skipped?: number } | undefined;
+  const log = chaos?.log ?? [];
+  // Events that found no fitting target when due are named, so `--chaos 1000` on a short run does not look like 1000 faults.
+  const skipped = chaos?.skipped ?? 0;
+  if (log.length === 0 && skipped === 0) return [];
   const passed = log.filter((e) => e.verdict === 'passed').length;
-  const out = ['', `chaos events (${log.length}: ${passed} passed, ${log.length - passed} not passed)`];
+  const skippedText = skipped > 0 ? `, ${skipped} skipped (no fitting target when due)` : '';
+  const out = ['', `chaos events (${log.length}: ${passed} passed, ${log.length - passed} not passed${skippedText})`];
+  if (log.length === 0) return out;
   const shown = log.slice(0, CHAOS_EVENTS_SHOWN);
   const rows = shown.map((e) => {
     const more = e.targets.length > CHAOS_TARGETS_SHOWN ? ` +${e.targets.length - CHAOS_TARGETS_SHOWN}` : '';

@@ -2,17 +2,19 @@
  * `meshsim replay <file> [--json] [--found-variant] [--report FILE.html] [--otlp FILE]`: replays
  * a schedule file (seeds/<name>.json or a counterexample a property printed): its seed, base
  * scenario, topology and decoded chaos schedule. Prints the run summary (or one JSON object)
- * plus whether the verdict matches the file's `expect`. Exit 0 when the run passed, 1 when it
- * failed, 2 for a malformed file (one line naming the file and the problem). --found-variant
- * replays with the broken node variant the counterexample was found with (`found.variant`).
+ * plus whether the verdict matches the file's `expect`. A replay checks that expectation, so
+ * the exit code follows it: 0 when the verdict matches `expect` (with --found-variant: `fail`),
+ * 1 when it does not, 2 for a malformed file (one line naming the file and the problem), 3 when
+ * an output file could not be written. --found-variant replays with the broken node variant the
+ * counterexample was found with (`found.variant`).
  */
 import { performance } from 'node:perf_hooks';
 import type { Command } from 'commander';
 import { runScheduleFile } from '../property/replay.js';
 import { loadScheduleFile } from '../property/schedule.js';
-import { EXIT_FAIL, EXIT_PASS, fail } from './errors.js';
+import { EXIT_FAIL, EXIT_OUTPUT, EXIT_PASS, fail } from './errors.js';
 import { formatRunText, runJson } from './format.js';
-import { addReportOptions, parseReportOutputs, writeRunOutputs, type ReportOptionValues } from './report-output.js';
+import { addReportOptions, parseReportOutputs, printWritten, writeRunOutputs, type ReportOptionValues } from './report-output.js';
 
 interface ReplayOptionValues extends ReportOptionValues {
   readonly json?: boolean;
@@ -22,7 +24,7 @@ interface ReplayOptionValues extends ReportOptionValues {
 export function registerReplay(program: Command): void {
   const replay = program
     .command('replay')
-    .description('replay a schedule file, e.g. a saved counterexample in seeds/ (exit 0 pass, 1 fail, 2 bad file)')
+    .description('replay a schedule file, e.g. a saved counterexample in seeds/ (exit 0 verdict matches its expect, 1 it does not, 2 bad file, 3 output not written)')
     .argument('<file>', 'schedule file (JSON)')
     .option('--json', 'print exactly one JSON object instead of the text summary')
     .option('--found-variant', 'replay with the node variant recorded under found.variant (the bug it was found with)');
@@ -39,7 +41,12 @@ function replayAction(path: string, options: ReplayOptionValues): number {
   const variant = options.foundVariant === true ? (file.found?.variant ?? fail(`${path}: no found.variant to replay with`)) : undefined;
   const replay = `npx meshsim replay ${path}${options.foundVariant === true ? ' --found-variant' : ''}`;
   const startMs = performance.now();
-  const run = runScheduleFile(file, { replay, ...(variant === undefined ? {} : { variant }) });
+  let run: ReturnType<typeof runScheduleFile>;
+  try {
+    run = runScheduleFile(file, { replay, ...(variant === undefined ? {} : { variant }) });
+  } catch (e) {
+    return reportCrash(replay, options.json === true, e);
+  }
   if (!run.ok) fail(`${path}: ${run.error}`);
   const wallMs = performance.now() - startMs;
   const { report } = run.outcome;
@@ -53,7 +60,19 @@ function replayAction(path: string, options: ReplayOptionValues): number {
     process.stdout.write(formatRunText(result));
     process.stdout.write(`expect: ${expect} (${matches ? 'matches' : 'DOES NOT match'})\n`);
   }
-  const notes = writeRunOutputs(run.outcome, outputs, { replay, description: result.description });
-  (options.json === true ? process.stderr : process.stdout).write(notes.map((n) => `${n}\n`).join(''));
-  return report.verdict === 'pass' ? EXIT_PASS : EXIT_FAIL;
+  const written = writeRunOutputs(run.outcome, outputs, { replay, description: result.description });
+  if (!printWritten(written, options.json === true)) return EXIT_OUTPUT;
+  return matches ? EXIT_PASS : EXIT_FAIL;
+}
+
+/**
+ * The simulator threw: a bug it found (an assertion), reported as a failed replay with its
+ * replay command, like `meshsim run` does; the stack goes to stderr for whoever fixes it.
+ */
+function reportCrash(replay: string, json: boolean, error: unknown): number {
+  const message = error instanceof Error ? error.message : String(error);
+  if (json) process.stdout.write(`${JSON.stringify({ verdict: 'fail', violations: [{ check: 'crash', message }], replay, matchesExpect: false })}\n`);
+  else process.stdout.write(`verdict: FAIL (the simulator crashed)\n  crash: ${message}\nreplay: ${replay}\n`);
+  if (error instanceof Error && error.stack !== undefined) process.stderr.write(`${error.stack}\n`);
+  return EXIT_FAIL;
 }

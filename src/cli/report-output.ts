@@ -1,18 +1,20 @@
 /**
  * The `--otlp FILE` and `--report FILE.html` options shared by `run` (and `replay`): declare
- * them, check the target directories BEFORE the run (a typo should not cost a whole run), and
- * write the OTLP JSON and the self-contained HTML report after it. Returns one note line per
- * file written; never prints.
+ * them, check the targets BEFORE the run (a typo should not cost a whole run), and write the
+ * OTLP JSON and the self-contained HTML report after it (output-file.ts: whole or not at all).
+ * Returns one note line per file written and one error line per file that could not be;
+ * `printWritten` prints them after the verdict, so a full disk never hides the run's result.
  */
-import { existsSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { otlpJsonOfRun, summarizeOtlp } from '../report/otlp.js';
 import { renderReportHtml } from '../report/html.js';
 import { runReportData } from '../report/report-data.js';
 import { testCellOf, testsGridOf, type TestsGrid } from '../report/tests-grid.js';
 import type { RunOutcome } from '../scenario/runner.js';
-import { fail, quoted } from './errors.js';
+import { oneLine } from './errors.js';
+import { writablePath, writeOutputFile } from './output-file.js';
+
+export { writablePath } from './output-file.js';
 
 export interface ReportOptionValues {
   readonly otlp?: string;
@@ -42,42 +44,51 @@ export function wantsOutputs(outputs: ReportOutputs): boolean {
   return outputs.otlpPath !== undefined || outputs.reportPath !== undefined;
 }
 
+/** What writing the outputs gave: a note per file written, an error line per file that could not be. */
+export interface Written {
+  readonly notes: readonly string[];
+  readonly errors: readonly string[];
+}
+
 /** Write what was asked for; `tests` defaults to a 1 × 1 grid of this run. */
 export function writeRunOutputs(
   outcome: RunOutcome,
   outputs: ReportOutputs,
   context: { readonly replay: string; readonly description: string; readonly tests?: TestsGrid },
-): string[] {
+): Written {
   const notes: string[] = [];
+  const errors: string[] = [];
   if (outputs.otlpPath !== undefined) {
     const json = otlpJsonOfRun(outcome.cluster.telemetry);
-    writeFileSync(outputs.otlpPath, json);
+    const w = writeOutputFile(outputs.otlpPath, json);
     const s = summarizeOtlp(json);
-    notes.push(`otlp: ${outputs.otlpPath} (${s.spans} spans, ${s.resources} resources, ${kib(json.length)})`);
+    if (w.ok) notes.push(`otlp: ${outputs.otlpPath} (${s.spans} spans, ${s.resources} resources, ${kib(json.length)})`);
+    else errors.push(`--otlp: ${w.error}`);
   }
   if (outputs.reportPath !== undefined) {
     const tests = context.tests ?? testsGridOf([testCellOf(outcome.report, context.replay)]);
     const html = renderReportHtml(runReportData(outcome, { replay: context.replay, description: context.description, tests }));
-    writeFileSync(outputs.reportPath, html);
-    notes.push(`report: ${outputs.reportPath} (${kib(Buffer.byteLength(html))})`);
+    const w = writeOutputFile(outputs.reportPath, html);
+    if (w.ok) notes.push(`report: ${outputs.reportPath} (${kib(Buffer.byteLength(html))})`);
+    else errors.push(`--report: ${w.error}`);
   }
-  return notes;
+  return { notes, errors };
 }
 
-/** Write an HTML file; returns the note line. */
-export function writeHtml(path: string, html: string): string {
-  writeFileSync(path, html);
-  return `report: ${path} (${kib(Buffer.byteLength(html))})`;
+/** Write an HTML report file. */
+export function writeHtml(path: string, html: string): Written {
+  const w = writeOutputFile(path, html);
+  return w.ok ? { notes: [`report: ${path} (${kib(Buffer.byteLength(html))})`], errors: [] } : { notes: [], errors: [`--report: ${w.error}`] };
 }
 
-/** The path, if its directory exists and it is not itself a directory; else bad usage. */
-export function writablePath(option: string, path: string): string {
-  if (path.trim() === '') fail(`${option}: empty file name`);
-  const full = resolve(path);
-  const dir = dirname(full);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) fail(`${option}: directory ${quoted(dirname(path))} does not exist`);
-  if (existsSync(full) && statSync(full).isDirectory()) fail(`${option}: ${quoted(path)} is a directory`);
-  return path;
+/**
+ * Prints the notes (on stderr with --json, so stdout stays one JSON document) and each error as
+ * one `meshsim:` line on stderr. True when every file was written.
+ */
+export function printWritten(written: Written, json: boolean): boolean {
+  (json ? process.stderr : process.stdout).write(written.notes.map((n) => `${n}\n`).join(''));
+  for (const e of written.errors) process.stderr.write(`meshsim: ${oneLine(e)}\n`);
+  return written.errors.length === 0;
 }
 
 function kib(bytes: number): string {

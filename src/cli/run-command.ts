@@ -1,7 +1,8 @@
 /**
  * `meshsim run`: resolve the scenario (registry name or JSON file), the seed (given, or picked
  * from crypto randomness and printed first) and the options; run it; print the text summary or
- * one JSON object; exit 0 on pass, 1 on a failed run. Wall time is measured here, around
+ * one JSON object; exit 0 on pass, 1 on a failed run, 3 when an output file could not be
+ * written (after the verdict). Wall time is measured here, around
  * runScenario, because the core never reads a clock.
  *
  * Extending: new `run` options are declared in `registerRun` and parsed in `parseRunRequest`;
@@ -13,20 +14,27 @@ import { findScenario } from '../scenario/registry.js';
 import { replayCommand, runScenario } from '../scenario/runner.js';
 import type { Scenario } from '../scenario/scenario.js';
 import { parseDuration } from './duration.js';
-import { EXIT_FAIL, EXIT_PASS, fail, quoted } from './errors.js';
+import { EXIT_FAIL, EXIT_OUTPUT, EXIT_PASS, fail, quoted } from './errors.js';
 import { type CliRunResult, formatRunText, runJson } from './format.js';
 import { isScenarioPath, loadScenarioFile } from './scenario-file.js';
 import { parseSeed, pickSeed } from './seed.js';
 import { applyRunExtras, replayWithExtras } from './run-extras.js';
-import { addReportOptions, parseReportOutputs, wantsOutputs, writeRunOutputs, type ReportOptionValues, type ReportOutputs } from './report-output.js';
+import { addReportOptions, parseReportOutputs, printWritten, wantsOutputs, writeRunOutputs, type ReportOptionValues, type ReportOutputs } from './report-output.js';
 
 export const DEFAULT_SCENARIO = 'default';
+/**
+ * Longest main phase recorded at --trace-level trace, ms: every frame and message is a span
+ * (about 490 000 spans and 450 MB per virtual hour on the default layout), so a day of it would
+ * exhaust the heap.
+ */
+export const TRACE_DURATION_MS_MAX = 7_200_000;
 export const TRACE_LEVELS = ['info', 'trace'] as const;
 export type CliTraceLevel = (typeof TRACE_LEVELS)[number];
 
 /** Raw option values as commander hands them over. */
 interface RunOptionValues extends ReportOptionValues {
-  readonly scenario: string;
+  /** Absent when not given (so `--scenario default --schedule F` can be refused). */
+  readonly scenario?: string;
   readonly seed?: string;
   readonly duration?: string;
   readonly traceLevel?: CliTraceLevel;
@@ -56,8 +64,8 @@ export interface RunRequest {
 export function registerRun(program: Command): void {
   const run = program
     .command('run')
-    .description('run a scenario for a seed and print a summary (exit 0 pass, 1 fail, 2 bad usage)')
-    .option('--scenario <name|file>', 'scenario name (see `meshsim list`) or a JSON scenario file', DEFAULT_SCENARIO)
+    .description('run a scenario for a seed and print a summary (exit 0 pass, 1 fail, 2 bad usage, 3 output not written)')
+    .option('--scenario <name|file>', `scenario name (see \`meshsim list\`) or a JSON scenario file (default: ${DEFAULT_SCENARIO})`)
     .option('--seed <n>', 'seed, a non-negative integer (default: picked at random and printed)')
     .option('--duration <time>', "main phase length: 90s, 5m, 1500ms or seconds (default: the scenario's)")
     .addOption(new Option('--trace-level <level>', 'record per-message TRACE spans too (default: the scenario\'s, usually info)').choices(TRACE_LEVELS))
@@ -71,7 +79,8 @@ export function registerRun(program: Command): void {
 }
 
 export function parseRunRequest(options: RunOptionValues): RunRequest {
-  const scenarioRef = options.scenario;
+  if (options.schedule !== undefined && options.scenario !== undefined) fail('--scenario cannot be combined with --schedule (the file names its base scenario)');
+  const scenarioRef = options.scenario ?? DEFAULT_SCENARIO;
   const scenario = resolveScenario(scenarioRef);
   let seed: string;
   const seedPicked = options.seed === undefined;
@@ -87,7 +96,9 @@ export function parseRunRequest(options: RunOptionValues): RunRequest {
     durationMs = parsed.ok ? parsed.ms : fail(`--duration: ${parsed.error}`);
   }
   const outputs = parseReportOutputs(options);
-  return applyRunExtras({ scenario, scenarioRef, seed, seedPicked, durationMs, traceLevel: options.traceLevel, json: options.json === true, outputs }, options, DEFAULT_SCENARIO);
+  const traced = options.traceLevel === 'trace' ? (durationMs ?? scenario.durationMs) : 0;
+  if (traced > TRACE_DURATION_MS_MAX) fail(`--trace-level trace records every message: at most ${TRACE_DURATION_MS_MAX / 3_600_000} h of main phase (got ${traced} ms; shorten it with --duration)`);
+  return applyRunExtras({ scenario, scenarioRef, seed, seedPicked, durationMs, traceLevel: options.traceLevel, json: options.json === true, outputs }, options);
 }
 
 export function resolveScenario(ref: string): Scenario {
@@ -122,9 +133,9 @@ function runAction(request: RunRequest): number {
   }
   process.stdout.write(request.json ? `${JSON.stringify(runJson(result))}\n` : formatRunText(result));
   if (request.outputs !== undefined && result.outcome !== undefined) {
-    const notes = writeRunOutputs(result.outcome, request.outputs, { replay: result.replay, description: result.description });
-    // With --json, stdout stays exactly one JSON object; the notes go to stderr.
-    (request.json ? process.stderr : process.stdout).write(notes.map((n) => `${n}\n`).join(''));
+    const written = writeRunOutputs(result.outcome, request.outputs, { replay: result.replay, description: result.description });
+    // The verdict and replay command are out already: a file that cannot be written only changes the exit code.
+    if (!printWritten(written, request.json)) return EXIT_OUTPUT;
   }
   return result.report.verdict === 'pass' ? EXIT_PASS : EXIT_FAIL;
 }

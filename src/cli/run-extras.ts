@@ -12,7 +12,6 @@ import { fail, quoted } from './errors.js';
 import type { RunRequest } from './run-command.js';
 
 export interface RunExtrasValues {
-  readonly scenario: string;
   readonly seed?: string;
   readonly schedule?: string;
   readonly chaos?: string;
@@ -20,15 +19,18 @@ export interface RunExtrasValues {
 
 const CHAOS_COUNT_MAX = 1_000;
 
-export function applyRunExtras(request: RunRequest, options: RunExtrasValues, defaultScenario: string): RunRequest {
+/** `--scenario` with `--schedule` is refused by the caller (it alone knows whether --scenario was given). */
+export function applyRunExtras(request: RunRequest, options: RunExtrasValues): RunRequest {
   let out = request;
   if (options.schedule !== undefined) {
     if (options.seed !== undefined) fail('--seed cannot be combined with --schedule (the schedule names the nodes of its own seed)');
-    if (options.scenario !== defaultScenario) fail('--scenario cannot be combined with --schedule (the file names its base scenario)');
     const loaded = loadScheduleFile(options.schedule);
     if (!loaded.ok) fail(loaded.error);
     const built = scheduleScenario(loaded.file);
     if (!built.ok) fail(`${options.schedule}: ${built.error}`);
+    // --duration shortens the main phase: an event it leaves out would silently never fire.
+    const late = request.durationMs === undefined ? -1 : loaded.file.schedule.findIndex((e) => e.atMs >= request.durationMs!);
+    if (late >= 0) fail(`${options.schedule}: schedule[${late}].atMs ${loaded.file.schedule[late].atMs} is not inside --duration ${request.durationMs}ms`);
     out = { ...out, scenario: built.scenario, seed: loaded.file.seed, seedPicked: false, scheduleRef: options.schedule };
   }
   if (options.chaos !== undefined) {

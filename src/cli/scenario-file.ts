@@ -3,7 +3,7 @@
  * parser (src/scenario/scenario-json.ts, SPEC §10.3; docs/scenario-files.md lists every field).
  * Problems come back as one line naming the file and the field. Must not run anything.
  */
-import { readFileSync } from 'node:fs';
+import { readJsonFile } from '../io/json-input.js';
 import type { Scenario } from '../scenario/scenario.js';
 import { parseScenarioJson } from '../scenario/scenario-json.js';
 import { fail } from './errors.js';
@@ -18,21 +18,9 @@ export function isScenarioPath(ref: string): boolean {
 
 /** Reads and validates a scenario file; any problem is a usage failure naming the file. */
 export function loadScenarioFile(path: string): Scenario {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? 'error';
-    return fail(`${path}: cannot read scenario file (${code})`);
-  }
-  if (text.length > SCENARIO_FILE_BYTES_MAX) return fail(`${path}: scenario file is larger than ${SCENARIO_FILE_BYTES_MAX} bytes`);
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    return fail(`${path}: invalid JSON: ${(e as Error).message}`);
-  }
-  const parsed = parseScenarioJson(value);
+  const read = readJsonFile(path, 'scenario file', SCENARIO_FILE_BYTES_MAX);
+  if (!read.ok) return fail(read.error);
+  const parsed = parseScenarioJson(read.value);
   return parsed.ok ? parsed.scenario : fail(`${path}: ${parsed.error}`);
 }
 

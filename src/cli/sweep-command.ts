@@ -4,20 +4,21 @@
  * is one JSON line per seed (in seed order) and a last line `{"type":"summary",...}`; without
  * it, failing seeds are printed as they come and a text summary at the end. A progress bar
  * goes to stderr on a terminal only. Exit 0 when every seed passed, 1 when any failed, 2 on
- * bad usage.
+ * bad usage, 3 when the report could not be written. Seeds are computed by position (a range
+ * of millions is never listed).
  */
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { findScenario } from '../scenario/registry.js';
 import { runSweep, type SweepSummary } from '../sweep/pool.js';
 import { Progress, seedsPerMin } from '../sweep/progress.js';
-import { parseSeedRange, parseShard, shardSeeds, type Shard } from '../sweep/shard.js';
+import { parseSeedRange, parseShard, shardSeedList, type Shard } from '../sweep/shard.js';
 import { parseDuration } from './duration.js';
-import { EXIT_FAIL, EXIT_PASS, fail, quoted } from './errors.js';
+import { EXIT_FAIL, EXIT_OUTPUT, EXIT_PASS, fail, quoted } from './errors.js';
 import { renderReportHtml } from '../report/html.js';
 import { testsReportData } from '../report/report-data.js';
 import { testCellOfLine, testsGridOf, type TestCell } from '../report/tests-grid.js';
-import { writablePath, writeHtml } from './report-output.js';
+import { printWritten, writablePath, writeHtml } from './report-output.js';
 
 interface SweepOptionValues {
   readonly scenario: string;
@@ -30,11 +31,13 @@ interface SweepOptionValues {
 }
 
 const WORKERS_MAX = 256;
+/** Most seeds a --report grid holds (one cell each, all kept until the end): a bigger sweep is split with --shard. */
+export const REPORT_SEEDS_MAX = 100_000;
 
 export function registerSweep(program: Command): void {
   program
     .command('sweep')
-    .description('run a scenario for a range of seeds on worker threads (exit 0 all pass, 1 any fail, 2 bad usage)')
+    .description('run a scenario for a range of seeds on worker threads (exit 0 all pass, 1 any fail, 2 bad usage, 3 report not written)')
     .requiredOption('--scenario <name>', 'scenario name (see `meshsim list`)')
     .requiredOption('--seeds <A..B>', 'seed range, inclusive, e.g. 1..200')
     .option('--workers <n>', 'worker threads (default: the available cores)')
@@ -68,9 +71,11 @@ async function sweepAction(options: SweepOptionValues): Promise<number> {
   }
   const reportPath = options.report === undefined ? undefined : writablePath('--report', options.report);
   const cells: TestCell[] = [];
-  const seeds = shardSeeds(range.value, shard);
+  const seeds = shardSeedList(range.value, shard);
+  if (reportPath !== undefined && seeds.length > REPORT_SEEDS_MAX) fail(`--report holds at most ${REPORT_SEEDS_MAX} seeds (this sweep has ${seeds.length}; split it with --shard)`);
   const json = options.json === true;
   const progress = new Progress(seeds.length);
+  let chaosSkipped = 0;
   const summary = await runSweep({
     scenario: options.scenario,
     seeds,
@@ -78,6 +83,7 @@ async function sweepAction(options: SweepOptionValues): Promise<number> {
     durationMs,
     onLine: (line, done) => {
       progress.tick(done, line.verdict !== 'pass');
+      chaosSkipped += line.chaos?.skipped ?? 0;
       if (reportPath !== undefined) cells.push(testCellOfLine(line));
       if (json) process.stdout.write(`${JSON.stringify({ type: 'seed', ...line })}\n`);
       else if (line.verdict !== 'pass') {
@@ -91,26 +97,28 @@ async function sweepAction(options: SweepOptionValues): Promise<number> {
   const rate = Math.round(seedsPerMin(summary.seeds, wallMs) * 10) / 10;
   const shardText = shard === undefined ? null : `${shard.index}/${shard.count}`;
   if (json) {
-    process.stdout.write(`${JSON.stringify({ type: 'summary', ...summary, seedRange: options.seeds, shard: shardText, wallMs: Math.round(wallMs), seedsPerMin: rate })}\n`);
+    process.stdout.write(`${JSON.stringify({ type: 'summary', ...summary, seedRange: options.seeds, shard: shardText, wallMs: Math.round(wallMs), seedsPerMin: rate, chaosSkipped })}\n`);
   } else {
-    process.stdout.write(formatSummary(summary, options.seeds, shardText, wallMs, rate));
+    process.stdout.write(formatSummary(summary, options.seeds, shardText, wallMs, rate, chaosSkipped));
   }
   if (reportPath !== undefined) {
     const grid = testsGridOf(cells);
-    const note = writeHtml(reportPath, renderReportHtml(testsReportData(`meshsim sweep: ${options.scenario} seeds ${options.seeds}`, grid)));
-    (json ? process.stderr : process.stdout).write(`${note}\n`);
+    const written = writeHtml(reportPath, renderReportHtml(testsReportData(`meshsim sweep: ${options.scenario} seeds ${options.seeds}`, grid)));
+    if (!printWritten(written, json)) return EXIT_OUTPUT;
   }
   return summary.failed === 0 ? EXIT_PASS : EXIT_FAIL;
 }
 
-function formatSummary(s: SweepSummary, range: string, shard: string | null, wallMs: number, rate: number): string {
+function formatSummary(s: SweepSummary, range: string, shard: string | null, wallMs: number, rate: number, chaosSkipped: number): string {
   const lines = [
     `sweep: ${s.scenario} seeds ${range}${shard === null ? '' : ` shard ${shard}`} on ${s.workers} worker${s.workers === 1 ? '' : 's'}`,
     `  seeds: ${s.seeds}  passed: ${s.passed}  failed: ${s.failed}  wall: ${(wallMs / 1000).toFixed(1)} s  ${rate} seeds/min`,
   ];
+  if (chaosSkipped > 0) lines.push(`  chaos events skipped (no fitting target when due): ${chaosSkipped}`);
   if (s.failing.length > 0) {
     lines.push('  failing seeds:');
     for (const f of s.failing) lines.push(`    ${f.seed}: ${f.replay}`);
+    if (s.failingNotListed > 0) lines.push(`    … and ${s.failingNotListed} more (each was printed as it failed)`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -12,16 +12,38 @@
  * probe round 5 s + slack 5 s = 47 s; the victims fail in parallel, so it does not grow with count.
  * Revert (after detection): respawn every victim still stopped, with its identity.
  */
-import { deathDetector, KILL_DEADLINE_FORMULA, KILL_DEADLINE_MS } from './kill-node.js';
+import { deathDetector, KILL_DEADLINE_FORMULA, KILL_DEADLINE_MS, KILL_DEADLINE_TERMS } from './kill-node.js';
+import { drawParam, type PrimitiveSpec } from './schema.js';
 import { pickKillable } from './targets.js';
 import type { Primitive } from './types.js';
 
 export const BURST_COUNT_DEFAULT = 3;
+export const BURST_COUNT_MAX = 5;
+
+export const burstKillSpec: PrimitiveSpec = {
+  name: 'burst_kill',
+  params: [
+    {
+      name: 'count',
+      unit: 'count',
+      min: 2,
+      max: BURST_COUNT_MAX,
+      default: BURST_COUNT_DEFAULT,
+      draw: { kind: 'fixed' },
+      equalsTargetCount: true,
+      doc: 'nodes killed at once; in a schedule it equals the number of targets (omit it to take that)',
+    },
+  ],
+  targets: { min: 2, max: BURST_COUNT_MAX, shape: 'node', kills: true },
+  faultLengthMs: () => 0,
+  deadline: () => KILL_DEADLINE_TERMS,
+};
 
 export const burstKill: Primitive = {
   name: 'burst_kill',
+  spec: burstKillSpec,
   choose: (world, rng, overrides) => {
-    const count = typeof overrides?.count === 'number' ? overrides.count : BURST_COUNT_DEFAULT;
+    const count = drawParam(burstKillSpec.params[0], overrides, () => BURST_COUNT_DEFAULT);
     const targets = pickKillable(world, rng, count);
     return targets === null ? null : { targets, params: { count } };
   },

@@ -20,6 +20,7 @@
  * Must not judge by the harness's view of the clock: the heartbeat span is the evidence.
  */
 import { disturbed, emitted, failedAssertion, nameOf, passed, prunedIncludes, spansOf } from './evidence.js';
+import { deadlineOf, FAULT_LENGTH_MS_MAX, group, paramOf, timer, type PrimitiveSpec } from './schema.js';
 import { pickNodes } from './targets.js';
 import { T } from './timing.js';
 import type { ChaosWorld, Detector, Fault, ParamValue, Primitive } from './types.js';
@@ -29,14 +30,50 @@ import type { SpanRecord } from '../sim/telemetry/index.js';
 export const CLOCK_SKEW_WATCH_MS = T.digestIntervalMs + T.stalenessTtlMs + T.prunerIntervalMs;
 /** A prune is only blamed on the skew if the pruner was undisturbed this long before it. */
 const STALENESS_WINDOW_MS = T.digestIntervalMs + T.stalenessTtlMs + T.prunerIntervalMs;
-export const CLOCK_SKEW_DEADLINE_MS = CLOCK_SKEW_WATCH_MS + T.slackMs;
-export const CLOCK_SKEW_DEADLINE_FORMULA = 'watch (digest 2 s + TTL 30 s + pruner 5 s) + slack 5 s';
 export const CLOCK_SKEW_DURATION_MS = 40_000;
 const SKEW_MAGNITUDES_MS = [5_000, 60_000] as const;
 const DURATION_MIN_MS = T.heartbeatIntervalMs + 1_000;
+/** Largest jump a schedule may ask for: one day either way. */
+export const CLOCK_SKEW_MS_MAX = 86_400_000;
+
+export const clockSkewSpec: PrimitiveSpec = {
+  name: 'clock_skew',
+  params: [
+    {
+      name: 'skewMs',
+      unit: 'ms',
+      min: -CLOCK_SKEW_MS_MAX,
+      max: CLOCK_SKEW_MS_MAX,
+      nonZero: true,
+      default: null,
+      draw: { kind: 'signed-choice', magnitudes: SKEW_MAGNITUDES_MS },
+      // Skew shrinks toward ±1 s.
+      explore: { min: -120_000, max: 120_000, step: 1_000, nonZero: true },
+      doc: 'wall-clock jump: positive = the node runs ahead, negative = behind',
+    },
+    {
+      name: 'durationMs',
+      unit: 'ms',
+      min: DURATION_MIN_MS,
+      max: FAULT_LENGTH_MS_MAX,
+      default: CLOCK_SKEW_DURATION_MS,
+      draw: { kind: 'fixed' },
+      // The duration shrinks toward its floor (heartbeat 5 s + 1 s).
+      explore: { min: DURATION_MIN_MS, max: 60_000, step: 500 },
+      doc: 'how long the skew lasts (at least heartbeat 5 s + 1 s, so a heartbeat shows it)',
+    },
+  ],
+  targets: { min: 1, max: 1, shape: 'node', kills: false },
+  faultLengthMs: (p) => p.durationMs,
+  deadline: () => [group('watch', [timer('digest', T.digestIntervalMs), timer('TTL', T.stalenessTtlMs), timer('pruner', T.prunerIntervalMs)]), timer('slack', T.slackMs)],
+};
+
+export const CLOCK_SKEW_DEADLINE_MS = deadlineOf(clockSkewSpec, {}).ms;
+export const CLOCK_SKEW_DEADLINE_FORMULA = deadlineOf(clockSkewSpec, {}).formula;
 
 export const clockSkew: Primitive = {
   name: 'clock_skew',
+  spec: clockSkewSpec,
   choose: (world, rng, overrides) => {
     const targets = pickNodes(world, rng, 1);
     if (targets === null) return null;
@@ -48,7 +85,7 @@ export const clockSkew: Primitive = {
   revert: (world, fault) => {
     for (const id of fault.targets) world.cluster.host(id).clock.jump(-skewOf(fault));
   },
-  revertPolicy: (fault) => ({ afterMs: Number(fault.params.durationMs ?? CLOCK_SKEW_DURATION_MS) }),
+  revertPolicy: (fault) => ({ afterMs: paramOf(clockSkewSpec, fault, 'durationMs') }),
   detector: (world, fault, appliedAtMs) => clockSkewDetector(world, fault, appliedAtMs),
 };
 
@@ -65,9 +102,7 @@ function durationParam(overrides: Readonly<Record<string, ParamValue>> | undefin
 }
 
 function skewOf(fault: Fault): number {
-  const skewMs = fault.params.skewMs;
-  if (typeof skewMs !== 'number' || !Number.isSafeInteger(skewMs)) throw new Error(`clock_skew needs an integer skewMs, got ${String(skewMs)}`);
-  return skewMs;
+  return paramOf(clockSkewSpec, fault, 'skewMs');
 }
 
 export function clockSkewDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number): Detector {

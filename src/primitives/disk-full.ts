@@ -16,23 +16,45 @@
 import type { SpanRecord } from '../sim/telemetry/index.js';
 import { DirectedProbe } from './directed-probe.js';
 import { emitted, failedAssertion, meshesOf, nameOf, passed } from './evidence.js';
-import { pickNodes, numberParam } from './targets.js';
+import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
+import { pickNodes } from './targets.js';
 import { T } from './timing.js';
 import type { ChaosWorld, Detector, Fault, Primitive } from './types.js';
 
 export const DISK_FULL_DURATION_MS_DEFAULT = 15_000;
-export const DISK_FULL_DEADLINE_FORMULA = 'full duration + persist 5 s + slack 5 s';
+
+export const diskFullSpec: PrimitiveSpec = {
+  name: 'disk_full',
+  params: [
+    {
+      name: 'durationMs',
+      unit: 'ms',
+      min: 1,
+      max: FAULT_LENGTH_MS_MAX,
+      default: DISK_FULL_DURATION_MS_DEFAULT,
+      draw: { kind: 'fixed' },
+      explore: { min: 5_000, max: 30_000, step: 500 },
+      doc: 'how long the data dir stays full (at least persist 5 s + heartbeat 5 s to show anything)',
+    },
+  ],
+  targets: { min: 1, max: 1, shape: 'node', kills: false },
+  faultLengthMs: (p) => p.durationMs,
+  deadline: (p) => [paramTerm('full duration', p.durationMs), timer('persist', T.persistIntervalMs), timer('slack', T.slackMs)],
+};
+
+export const DISK_FULL_DEADLINE_FORMULA = deadlineOf(diskFullSpec, { durationMs: 0 }).formula;
 
 export function diskFullDeadlineMs(durationMs: number): number {
-  return durationMs + T.persistIntervalMs + T.slackMs;
+  return deadlineOf(diskFullSpec, { durationMs }).ms;
 }
 
 export const diskFull: Primitive = {
   name: 'disk_full',
+  spec: diskFullSpec,
   choose: (world, rng, overrides) => {
     const targets = pickNodes(world, rng, 1);
     if (targets === null) return null;
-    const durationMs = typeof overrides?.durationMs === 'number' ? overrides.durationMs : DISK_FULL_DURATION_MS_DEFAULT;
+    const durationMs = drawParam(diskFullSpec.params[0], overrides, () => DISK_FULL_DURATION_MS_DEFAULT);
     return { targets, params: { durationMs } };
   },
   apply: (world, fault) => {
@@ -46,7 +68,7 @@ export const diskFull: Primitive = {
 };
 
 function durationOf(fault: Fault): number {
-  return numberParam(fault, 'durationMs', DISK_FULL_DURATION_MS_DEFAULT);
+  return paramOf(diskFullSpec, fault, 'durationMs');
 }
 
 function diskFullDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number): Detector {

@@ -10,8 +10,10 @@ import type { RunContext, RunExtension } from '../scenario/scenario.js';
 import type { Violation } from '../scenario/checker.js';
 import type { SimRng } from '../sim/rng.js';
 import { HARNESS_NODE, type SpanContextRef, type SpanRecord } from '../sim/telemetry/index.js';
+import { assert } from '../sim/assert.js';
 import { timeoutVerdict } from './evidence.js';
 import { primitiveByName } from './registry.js';
+import { validateFault } from './schema.js';
 import { DETECTOR_POLL_MS } from './timing.js';
 import { PRIMITIVE_NAMES, type ChaosWorld, type Detector, type Fault, type ParamValue, type Primitive, type PrimitiveName, type Verdict } from './types.js';
 
@@ -199,7 +201,7 @@ export class ChaosEngine implements RunExtension {
   /** Fire one event now. Returns the event id, or null when the primitive found no target. */
   fire(plan: ChaosEventPlan): number | null {
     const primitive = primitiveByName(plan.primitive);
-    const fault = plan.fault !== undefined ? this.decode(plan.fault) : primitive.choose(this.world, this.ctx.cluster.rng.stream(`chaos:${plan.primitive}`), plan.overrides);
+    const fault = plan.fault !== undefined ? this.decode(primitive, plan.fault) : primitive.choose(this.world, this.ctx.cluster.rng.stream(`chaos:${plan.primitive}`), plan.overrides);
     if (fault === null) {
       this.skipped.push({ atMs: this.world.nowMs(), primitive: plan.primitive });
       return null;
@@ -281,7 +283,10 @@ export class ChaosEngine implements RunExtension {
     return this.events.some((e) => (e.revertedAtMs === null || e.verdict === null) && e.fault.targets.includes(nodeId));
   }
 
-  private decode(fault: NonNullable<ChaosEventPlan['fault']>): Fault {
+  /** An explicit fault was validated against the primitive's spec when its schedule was read; check again (a bug otherwise). */
+  private decode(primitive: Primitive, fault: NonNullable<ChaosEventPlan['fault']>): Fault {
+    const checked = validateFault(primitive.spec, fault.targets, fault.params, 'fault');
+    if (!checked.ok) assert(false, `schedule event not validated: ${checked.error}`);
     const byName = new Map(this.ctx.cluster.plans.map((p) => [p.name, p.nodeId]));
     const targets = fault.targets.map((t) => {
       const id = byName.get(t);

@@ -24,7 +24,8 @@ import type { ProbeRecord } from '../scenario/checker.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
 import { disturbed, failedAssertion, meshesOf, nameOf, passed, probeDeliveries, prunedIncludes, spansOf } from './evidence.js';
 import { deliveredAt } from './partition-pair.js';
-import { intParam, pickNodes, numberParam } from './targets.js';
+import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
+import { pickNodes } from './targets.js';
 import { T } from './timing.js';
 import type { ChaosWorld, Detection, Fault, Primitive } from './types.js';
 
@@ -33,14 +34,36 @@ export const FIREWALL_DURATION_MS_MAX = 55_000;
 const PROBE_RESEND_MS = 5_000;
 /** A prune is only blamed on the firewall if the pruner was undisturbed this long before it. */
 const STALENESS_WINDOW_MS = T.digestIntervalMs + T.stalenessTtlMs + T.prunerIntervalMs;
-export const FIREWALL_DEADLINE_FORMULA = 'durationMs + slack 5 s (evidence from apply + min(idle 30 s + slack 5 s, durationMs − 2·probe round 5 s) until the revert)';
+
+export const firewallInboundSpec: PrimitiveSpec = {
+  name: 'firewall_inbound',
+  params: [
+    {
+      name: 'durationMs',
+      unit: 'ms',
+      min: 1,
+      max: FAULT_LENGTH_MS_MAX,
+      default: FIREWALL_DURATION_MS_MIN,
+      draw: { kind: 'range', min: FIREWALL_DURATION_MS_MIN, max: FIREWALL_DURATION_MS_MAX },
+      explore: { min: 5_000, max: 30_000, step: 500 },
+      doc: 'how long inbound connections are dropped',
+    },
+  ],
+  targets: { min: 1, max: 1, shape: 'node', kills: false },
+  faultLengthMs: (p) => p.durationMs,
+  deadline: (p) => [paramTerm('durationMs', p.durationMs), timer('slack', T.slackMs)],
+  deadlineNote: '(evidence from apply + min(idle 30 s + slack 5 s, durationMs − 2·probe round 5 s) until the revert)',
+};
+
+export const FIREWALL_DEADLINE_FORMULA = deadlineOf(firewallInboundSpec, { durationMs: 0 }).formula;
 
 export const firewallInbound: Primitive = {
   name: 'firewall_inbound',
+  spec: firewallInboundSpec,
   choose: (world, rng, overrides) => {
     const targets = pickNodes(world, rng, 1);
     if (targets === null) return null;
-    const durationMs = intParam(overrides, 'durationMs', rng, FIREWALL_DURATION_MS_MIN, FIREWALL_DURATION_MS_MAX);
+    const durationMs = drawParam(firewallInboundSpec.params[0], overrides, (lo, hi) => rng.rangeInclusive(lo, hi));
     return { targets, params: { durationMs } };
   },
   apply: (world, fault) => world.cluster.network.setInboundFirewall(fault.targets[0], true),
@@ -56,7 +79,7 @@ export const firewallInbound: Primitive = {
     return {
       evidence: 'while firewalled (after its inbound connections idled out) probes from and to the victim are delivered and its heartbeat shows peers; nobody prunes its digest; peers\' dial_failed to it attached if any',
       deadlineFormula: FIREWALL_DEADLINE_FORMULA,
-      deadlineMs: durationMs + T.slackMs,
+      deadlineMs: deadlineOf(firewallInboundSpec, { durationMs }).ms,
       poll: (nowMs): Detection | null => {
         const waitedMs = nowMs - appliedAtMs;
         const until = Math.min(nowMs, revertAtMs - 1);
@@ -133,5 +156,5 @@ function probeToVictim(world: ChaosWorld, topic: string, victim: string): ProbeR
 }
 
 function durationOf(fault: Fault): number {
-  return numberParam(fault, 'durationMs', FIREWALL_DURATION_MS_MIN);
+  return paramOf(firewallInboundSpec, fault, 'durationMs');
 }

@@ -15,8 +15,8 @@
  * The flap schedule runs on the cluster's scheduler; it must not read any other clock.
  */
 import { failedAssertion, nameOf, passed, ProbeRound } from './evidence.js';
-import { intParam, numberParam } from './targets.js';
 import { pickNeighborPair } from './partition-pair.js';
+import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
 import { T } from './timing.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
 import type { ChaosWorld, Detection, Fault, Primitive } from './types.js';
@@ -27,13 +27,55 @@ export const FLAP_DOWN_MS_MIN = 2_000;
 export const FLAP_DOWN_MS_MAX = 4_000;
 export const FLAP_UP_MS_MIN = 2_000;
 export const FLAP_UP_MS_MAX = 4_000;
+/** Most flaps one application may ask for: each flap is two scheduled events, and more proves nothing new. */
+export const FLAPS_CEILING = 50;
 /**
  * Connection attempts (connected or failed) one end may show about the other per flap: its own
  * redial, the other end's redial it accepts, and one dial that failed inside the down phase.
  */
 export const DIALS_PER_FLAP_MAX = 3;
 const PROBE_ROUND_MS = 5_000;
-export const FLAP_DEADLINE_FORMULA = 'flaps·(downMs + upMs) + probe round 5 s + slack 5 s';
+
+export const flapLinkSpec: PrimitiveSpec = {
+  name: 'flap_link',
+  params: [
+    {
+      name: 'flaps',
+      unit: 'count',
+      min: 1,
+      max: FLAPS_CEILING,
+      default: FLAPS_MIN,
+      draw: { kind: 'range', min: FLAPS_MIN, max: FLAPS_MAX },
+      explore: { min: 2, max: 6, step: 1 },
+      doc: 'down-up cycles; flaps·(downMs + upMs) may not exceed the longest fault',
+    },
+    {
+      name: 'downMs',
+      unit: 'ms',
+      min: 1,
+      max: FAULT_LENGTH_MS_MAX,
+      default: FLAP_DOWN_MS_MIN,
+      draw: { kind: 'range', min: FLAP_DOWN_MS_MIN, max: FLAP_DOWN_MS_MAX },
+      explore: { min: FLAP_DOWN_MS_MIN, max: FLAP_DOWN_MS_MAX, step: 500 },
+      doc: 'how long the link is down in each flap',
+    },
+    {
+      name: 'upMs',
+      unit: 'ms',
+      min: 0,
+      max: FAULT_LENGTH_MS_MAX,
+      default: FLAP_UP_MS_MIN,
+      draw: { kind: 'range', min: FLAP_UP_MS_MIN, max: FLAP_UP_MS_MAX },
+      explore: { min: FLAP_UP_MS_MIN, max: FLAP_UP_MS_MAX, step: 500 },
+      doc: 'how long the link is up between downs',
+    },
+  ],
+  targets: { min: 2, max: 2, shape: 'link', kills: false },
+  faultLengthMs: (p) => p.flaps * (p.downMs + p.upMs),
+  deadline: (p) => [paramTerm('flaps·(downMs + upMs)', p.flaps * (p.downMs + p.upMs)), timer('probe round', PROBE_ROUND_MS), timer('slack', T.slackMs)],
+};
+
+export const FLAP_DEADLINE_FORMULA = deadlineOf(flapLinkSpec, { flaps: 0, downMs: 0, upMs: 0 }).formula;
 
 /** Applications reverted (their pending flaps must not fire). Keyed by the fault object. */
 const reverted = new WeakSet<Fault>();
@@ -48,12 +90,15 @@ function release(world: ChaosWorld, fault: Fault): void {
 
 export const flapLink: Primitive = {
   name: 'flap_link',
+  spec: flapLinkSpec,
   choose: (world, rng, overrides) => {
     const pair = pickNeighborPair(world, rng);
     if (pair === null) return null;
-    const flaps = intParam(overrides, 'flaps', rng, FLAPS_MIN, FLAPS_MAX);
-    const downMs = intParam(overrides, 'downMs', rng, FLAP_DOWN_MS_MIN, FLAP_DOWN_MS_MAX);
-    const upMs = intParam(overrides, 'upMs', rng, FLAP_UP_MS_MIN, FLAP_UP_MS_MAX);
+    const draw = (lo: number, hi: number): number => rng.rangeInclusive(lo, hi);
+    const [flapsSpec, downSpec, upSpec] = flapLinkSpec.params;
+    const flaps = drawParam(flapsSpec, overrides, draw);
+    const downMs = drawParam(downSpec, overrides, draw);
+    const upMs = drawParam(upSpec, overrides, draw);
     if (flaps < 1 || downMs < 1 || upMs < 0) return null;
     return { targets: pair, params: { flaps, downMs, upMs } };
   },
@@ -87,7 +132,7 @@ export const flapLink: Primitive = {
     return {
       evidence: `each end's mesh.peer.connected + mesh.peer.dial_failed about the other stay ≤ ${DIALS_PER_FLAP_MAX} per flap; after the last flap a probe round reaches every subscriber`,
       deadlineFormula: FLAP_DEADLINE_FORMULA,
-      deadlineMs: windowMs(fault) + PROBE_ROUND_MS + T.slackMs,
+      deadlineMs: deadlineOf(flapLinkSpec, flapParams(fault)).ms,
       poll: (nowMs): Detection | null => {
         const waitedMs = nowMs - appliedAtMs;
         const attempts = [...dialSpans(world, a, b, appliedAtMs), ...dialSpans(world, b, a, appliedAtMs)];
@@ -136,9 +181,9 @@ function dialSpans(world: ChaosWorld, end: string, other: string, sinceMs: numbe
 
 function flapParams(fault: Fault): { flaps: number; downMs: number; upMs: number } {
   return {
-    flaps: numberParam(fault, 'flaps', FLAPS_MIN),
-    downMs: numberParam(fault, 'downMs', FLAP_DOWN_MS_MIN),
-    upMs: numberParam(fault, 'upMs', FLAP_UP_MS_MIN),
+    flaps: paramOf(flapLinkSpec, fault, 'flaps'),
+    downMs: paramOf(flapLinkSpec, fault, 'downMs'),
+    upMs: paramOf(flapLinkSpec, fault, 'upMs'),
   };
 }
 

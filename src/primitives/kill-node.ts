@@ -15,15 +15,32 @@
  * Revert (after detection): respawn the victim with the same identity.
  */
 import { emitted, failedAssertion, healthyNodes, holdsDigest, meshesOf, nameOf, neighborsOf, passed, peersConnectedTo, prunedBy, ProbeRound } from './evidence.js';
+import { deadlineOf, maxOf, timer, type DeadlineTerm, type PrimitiveSpec } from './schema.js';
 import { pickKillable } from './targets.js';
 import { T } from './timing.js';
 import type { ChaosWorld, Detector, Fault, Primitive } from './types.js';
 
-export const KILL_DEADLINE_MS = Math.max(T.idleTimeoutMs, T.digestIntervalMs + T.stalenessTtlMs + T.prunerIntervalMs) + 5_000 + T.slackMs;
-export const KILL_DEADLINE_FORMULA = 'max(idle 30 s, digest 2 s + TTL 30 s + pruner 5 s) + probe round 5 s + slack 5 s';
+/** The death deadline KillNode and BurstKill share: connections idle out ‖ digests are pruned, then a probe round. */
+export const KILL_DEADLINE_TERMS: readonly DeadlineTerm[] = [
+  maxOf([timer('idle', T.idleTimeoutMs)], [timer('digest', T.digestIntervalMs), timer('TTL', T.stalenessTtlMs), timer('pruner', T.prunerIntervalMs)]),
+  timer('probe round', 5_000),
+  timer('slack', T.slackMs),
+];
+
+export const killNodeSpec: PrimitiveSpec = {
+  name: 'kill_node',
+  params: [],
+  targets: { min: 1, max: 1, shape: 'node', kills: true },
+  faultLengthMs: () => 0,
+  deadline: () => KILL_DEADLINE_TERMS,
+};
+
+export const KILL_DEADLINE_MS = deadlineOf(killNodeSpec, {}).ms;
+export const KILL_DEADLINE_FORMULA = deadlineOf(killNodeSpec, {}).formula;
 
 export const killNode: Primitive = {
   name: 'kill_node',
+  spec: killNodeSpec,
   choose: (world, rng) => {
     const targets = pickKillable(world, rng, 1);
     return targets === null ? null : { targets, params: {} };

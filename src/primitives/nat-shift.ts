@@ -23,16 +23,26 @@
  */
 import { connectedPeersOf, emitted, nameOf, passed, peersConnectedTo, restartedSince } from './evidence.js';
 import { TargetedProbeRound } from './slow-link.js';
+import { deadlineOf, timer, type PrimitiveSpec } from './schema.js';
 import { pickNodes } from './targets.js';
 import { T } from './timing.js';
 import type { ChaosWorld, Detector, Fault, Primitive } from './types.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
 
-export const NAT_SHIFT_DEADLINE_MS = T.idleTimeoutMs + T.seedCheckIntervalMs + T.dialTimeoutMs + 5_000 + T.slackMs;
-export const NAT_SHIFT_DEADLINE_FORMULA = 'idle 30 s + seed check 10 s + dial timeout 5 s + probe resend 5 s + slack 5 s';
+export const natShiftSpec: PrimitiveSpec = {
+  name: 'nat_shift',
+  params: [],
+  targets: { min: 1, max: 1, shape: 'node', kills: false },
+  faultLengthMs: () => 0,
+  deadline: () => [timer('idle', T.idleTimeoutMs), timer('seed check', T.seedCheckIntervalMs), timer('dial timeout', T.dialTimeoutMs), timer('probe resend', 5_000), timer('slack', T.slackMs)],
+};
+
+export const NAT_SHIFT_DEADLINE_MS = deadlineOf(natShiftSpec, {}).ms;
+export const NAT_SHIFT_DEADLINE_FORMULA = deadlineOf(natShiftSpec, {}).formula;
 
 export const natShift: Primitive = {
   name: 'nat_shift',
+  spec: natShiftSpec,
   choose: (world, rng) => {
     const targets = pickNodes(world, rng, 1);
     return targets === null ? null : { targets, params: {} };

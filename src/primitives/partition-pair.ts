@@ -16,7 +16,8 @@
  * Must not judge from the network's own state: only node spans decide.
  */
 import { failedAssertion, meshesOf, nameOf, passed, ProbeRound } from './evidence.js';
-import { candidates, intParam, numberParam } from './targets.js';
+import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
+import { candidates } from './targets.js';
 import { T } from './timing.js';
 import type { ProbeRecord } from '../scenario/checker.js';
 import type { SimRng } from '../sim/rng.js';
@@ -27,14 +28,35 @@ export const PARTITION_PAIR_DURATION_MS_MIN = 10_000;
 export const PARTITION_PAIR_DURATION_MS_MAX = 20_000;
 /** Probe round after the repair (ProbeRound resend period). */
 const PROBE_ROUND_MS = 5_000;
-export const PARTITION_PAIR_DEADLINE_FORMULA = 'durationMs + probe round 5 s + slack 5 s';
+
+export const partitionPairSpec: PrimitiveSpec = {
+  name: 'partition_pair',
+  params: [
+    {
+      name: 'durationMs',
+      unit: 'ms',
+      min: 1,
+      max: FAULT_LENGTH_MS_MAX,
+      default: PARTITION_PAIR_DURATION_MS_MIN,
+      draw: { kind: 'range', min: PARTITION_PAIR_DURATION_MS_MIN, max: PARTITION_PAIR_DURATION_MS_MAX },
+      explore: { min: 10_000, max: 20_000, step: 500 },
+      doc: 'how long the two nodes cannot reach each other',
+    },
+  ],
+  targets: { min: 2, max: 2, shape: 'link', kills: false },
+  faultLengthMs: (p) => p.durationMs,
+  deadline: (p) => [paramTerm('durationMs', p.durationMs), timer('probe round', PROBE_ROUND_MS), timer('slack', T.slackMs)],
+};
+
+export const PARTITION_PAIR_DEADLINE_FORMULA = deadlineOf(partitionPairSpec, { durationMs: 0 }).formula;
 
 export const partitionPair: Primitive = {
   name: 'partition_pair',
+  spec: partitionPairSpec,
   choose: (world, rng, overrides) => {
     const pair = pickNeighborPair(world, rng);
     if (pair === null) return null;
-    const durationMs = intParam(overrides, 'durationMs', rng, PARTITION_PAIR_DURATION_MS_MIN, PARTITION_PAIR_DURATION_MS_MAX);
+    const durationMs = drawParam(partitionPairSpec.params[0], overrides, (lo, hi) => rng.rangeInclusive(lo, hi));
     return { targets: pair, params: { durationMs } };
   },
   apply: (world, fault) => {
@@ -60,7 +82,7 @@ export const partitionPair: Primitive = {
     return {
       evidence: 'during the partition a probe from each end reaches the other through a third node (mesh.probe.delivered); after repair a probe round reaches every subscriber',
       deadlineFormula: PARTITION_PAIR_DEADLINE_FORMULA,
-      deadlineMs: durationOf(fault) + PROBE_ROUND_MS + T.slackMs,
+      deadlineMs: deadlineOf(partitionPairSpec, { durationMs: durationOf(fault) }).ms,
       poll: (nowMs): Detection | null => {
         const waitedMs = nowMs - appliedAtMs;
         if (nowMs < healAtMs) {
@@ -88,7 +110,7 @@ export const partitionPair: Primitive = {
 };
 
 function durationOf(fault: Fault): number {
-  return numberParam(fault, 'durationMs', PARTITION_PAIR_DURATION_MS_MIN);
+  return paramOf(partitionPairSpec, fault, 'durationMs');
 }
 
 /** Up and processing (the pair itself counts as faulted while partitioned, so no healthyNodes here). */

@@ -23,7 +23,8 @@ import type { ProbeRecord } from '../scenario/checker.js';
 import { BRIDGE_ROLE } from '../scenario/topology.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
 import { emitted, failedAssertion, holdsDigest, restartedSince, meshesOf, nameOf, passed, peersConnectedTo, ProbeRound, probeDeliveries, prunedBy } from './evidence.js';
-import { candidates, intParam, numberParam } from './targets.js';
+import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
+import { candidates } from './targets.js';
 import { T } from './timing.js';
 import type { ChaosWorld, Detection, Fault, Primitive } from './types.js';
 
@@ -36,19 +37,58 @@ const SEED_RETRY_MAX_MS = 30_000;
 const PROBE_ROUND_MS = 5_000;
 /** Packets already on the wire at apply may still land; digests learned this soon are not a leak. */
 const IN_FLIGHT_MS = 1_000;
-export const SUBSET_DEADLINE_FORMULA = 'durationMs + seed retry max 30 s + seed check 10 s + digest 2 s + probe round 5 s + slack 5 s';
+
+export const partitionSubsetSpec: PrimitiveSpec = {
+  name: 'partition_subset',
+  params: [
+    {
+      name: 'size',
+      unit: 'count',
+      min: SUBSET_SIZE_MIN,
+      max: SUBSET_SIZE_MAX,
+      default: SUBSET_SIZE_MIN,
+      draw: { kind: 'range', min: SUBSET_SIZE_MIN, max: SUBSET_SIZE_MAX },
+      equalsTargetCount: true,
+      doc: 'nodes cut off; in a schedule it equals the number of targets (omit it to take that)',
+    },
+    {
+      name: 'durationMs',
+      unit: 'ms',
+      min: 1,
+      max: FAULT_LENGTH_MS_MAX,
+      default: SUBSET_DURATION_MS_MIN,
+      draw: { kind: 'range', min: SUBSET_DURATION_MS_MIN, max: SUBSET_DURATION_MS_MAX },
+      // A cut must outlast TTL 30 s + pruner 5 s + digest 2 s for both sides to notice it.
+      explore: { min: 40_000, max: 60_000, step: 500 },
+      doc: 'how long the cut lasts (shorter than idle 30 s / TTL 30 s + pruner 5 s and nobody can notice it)',
+    },
+  ],
+  targets: { min: SUBSET_SIZE_MIN, max: SUBSET_SIZE_MAX, shape: 'subset', kills: false },
+  faultLengthMs: (p) => p.durationMs,
+  deadline: (p) => [
+    paramTerm('durationMs', p.durationMs),
+    timer('seed retry max', SEED_RETRY_MAX_MS),
+    timer('seed check', T.seedCheckIntervalMs),
+    timer('digest', T.digestIntervalMs),
+    timer('probe round', PROBE_ROUND_MS),
+    timer('slack', T.slackMs),
+  ],
+};
+
+export const SUBSET_DEADLINE_FORMULA = deadlineOf(partitionSubsetSpec, { durationMs: 0 }).formula;
 
 export const partitionSubset: Primitive = {
   name: 'partition_subset',
+  spec: partitionSubsetSpec,
   choose: (world, rng, overrides) => {
-    const size = intParam(overrides, 'size', rng, SUBSET_SIZE_MIN, SUBSET_SIZE_MAX);
+    const size = drawParam(partitionSubsetSpec.params[0], overrides, (lo, hi) => rng.rangeInclusive(lo, hi));
     const meshIds = [...new Set(world.cluster.plans.filter((p) => p.role !== BRIDGE_ROLE).map((p) => p.meshId))].sort();
     const pool = candidates(world);
     const fitting = meshIds.filter((m) => pool.filter((id) => isOwnNode(world, id, m)).length > size);
     if (fitting.length === 0 || size < 1) return null;
     const meshId = rng.pick(fitting);
     const inside = rng.shuffle(pool.filter((id) => isOwnNode(world, id, meshId))).slice(0, size);
-    const durationMs = intParam(overrides, 'durationMs', rng, SUBSET_DURATION_MS_MIN, SUBSET_DURATION_MS_MAX);
+    const durationMs = drawParam(partitionSubsetSpec.params[1], overrides, (lo, hi) => rng.rangeInclusive(lo, hi));
     return { targets: inside.sort((a, b) => world.cluster.plan(a).index - world.cluster.plan(b).index), params: { size, durationMs } };
   },
   apply: (world, fault) => forEachCrossing(world, fault, (a, b) => world.cluster.network.partition(a, b)),
@@ -82,7 +122,7 @@ function subsetDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number) {
   return {
     evidence: 'nodes on both sides emit mesh.peer.disconnected / mesh.staleness.pruned for the other side; a probe inside each side reaches it during the partition; after repair digests across the cut are re-learned and a probe round reaches everyone',
     deadlineFormula: SUBSET_DEADLINE_FORMULA,
-    deadlineMs: durationOf(fault) + SEED_RETRY_MAX_MS + T.seedCheckIntervalMs + T.digestIntervalMs + PROBE_ROUND_MS + T.slackMs,
+    deadlineMs: deadlineOf(partitionSubsetSpec, { durationMs: durationOf(fault) }).ms,
     poll: (nowMs: number): Detection | null => {
       const waitedMs = nowMs - appliedAtMs;
       const running = (id: string): boolean => world.cluster.host(id).status === 'running';
@@ -202,5 +242,5 @@ function isOwnNode(world: ChaosWorld, id: string, meshId: string): boolean {
 }
 
 function durationOf(fault: Fault): number {
-  return numberParam(fault, 'durationMs', SUBSET_DURATION_MS_MIN);
+  return paramOf(partitionSubsetSpec, fault, 'durationMs');
 }

@@ -15,6 +15,7 @@ import { partitionPair } from './partition-pair.js';
 import { partitionSubset } from './partition-subset.js';
 import { restartNode } from './restart-node.js';
 import { slowLink } from './slow-link.js';
+import type { PrimitiveSpec } from './schema.js';
 import { PRIMITIVE_NAMES, type Primitive, type PrimitiveName } from './types.js';
 import { wedgeNode } from './wedge-node.js';
 
@@ -24,9 +25,20 @@ const PRIMITIVES = new Map<PrimitiveName, Primitive>(
   ),
 );
 assert(PRIMITIVE_NAMES.every((n) => PRIMITIVES.has(n)) && PRIMITIVES.size === PRIMITIVE_NAMES.length, 'every primitive name has exactly one primitive');
+assert([...PRIMITIVES].every(([n, p]) => p.spec.name === n), 'every primitive carries its own spec');
 
 export function primitiveByName(name: PrimitiveName): Primitive {
   return PRIMITIVES.get(name)!;
+}
+
+/** What a primitive knows about its parameters, targets and deadline. */
+export function specOf(name: PrimitiveName): PrimitiveSpec {
+  return PRIMITIVES.get(name)!.spec;
+}
+
+/** Primitives whose faults take their targets down, sorted (the report draws their victims as down). */
+export function killingPrimitives(): PrimitiveName[] {
+  return implementedPrimitives().filter((n) => specOf(n).targets.kills);
 }
 
 /** All primitive names, sorted. */

@@ -18,7 +18,8 @@
 import type { SpanRecord } from '../sim/telemetry/index.js';
 import { DirectedProbe } from './directed-probe.js';
 import { emitted, failedAssertion, healthyNodes, meshesOf, nameOf, neighborsOf, passed, peersConnectedTo, prunedIncludes, spansOf } from './evidence.js';
-import { intParam, pickKillable, numberParam } from './targets.js';
+import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
+import { pickKillable } from './targets.js';
 import { DETECTOR_POLL_MS, T } from './timing.js';
 import type { ChaosWorld, Detector, Fault, Primitive } from './types.js';
 
@@ -26,18 +27,39 @@ export const RESTART_DOWNTIME_MS_MIN = 1_000;
 export const RESTART_DOWNTIME_MS_MAX = 5_000;
 /** After the kill, stale connections to the dead incarnation have idled out by then (+ packets in flight). */
 export const RESTART_GHOST_WINDOW_MS = T.idleTimeoutMs + 2 * DETECTOR_POLL_MS;
-export const RESTART_DEADLINE_FORMULA = 'downtime + idle 30 s + probe round 5 s + slack 5 s';
+
+export const restartNodeSpec: PrimitiveSpec = {
+  name: 'restart_node',
+  params: [
+    {
+      name: 'downtimeMs',
+      unit: 'ms',
+      min: 0,
+      max: FAULT_LENGTH_MS_MAX,
+      default: RESTART_DOWNTIME_MS_MIN,
+      draw: { kind: 'range', min: RESTART_DOWNTIME_MS_MIN, max: RESTART_DOWNTIME_MS_MAX },
+      explore: { min: 1_000, max: 5_000, step: 500 },
+      doc: 'how long the node stays down before it respawns',
+    },
+  ],
+  targets: { min: 1, max: 1, shape: 'node', kills: true },
+  faultLengthMs: (p) => p.downtimeMs,
+  deadline: (p) => [paramTerm('downtime', p.downtimeMs), timer('idle', T.idleTimeoutMs), timer('probe round', 5_000), timer('slack', T.slackMs)],
+};
+
+export const RESTART_DEADLINE_FORMULA = deadlineOf(restartNodeSpec, { downtimeMs: 0 }).formula;
 
 export function restartDeadlineMs(downtimeMs: number): number {
-  return downtimeMs + T.idleTimeoutMs + 5_000 + T.slackMs;
+  return deadlineOf(restartNodeSpec, { downtimeMs }).ms;
 }
 
 export const restartNode: Primitive = {
   name: 'restart_node',
+  spec: restartNodeSpec,
   choose: (world, rng, overrides) => {
     const targets = pickKillable(world, rng, 1);
     if (targets === null) return null;
-    return { targets, params: { downtimeMs: intParam(overrides, 'downtimeMs', rng, RESTART_DOWNTIME_MS_MIN, RESTART_DOWNTIME_MS_MAX) } };
+    return { targets, params: { downtimeMs: drawParam(restartNodeSpec.params[0], overrides, (lo, hi) => rng.rangeInclusive(lo, hi)) } };
   },
   apply: (world, fault) => {
     for (const id of fault.targets) world.cluster.host(id).kill();
@@ -50,7 +72,7 @@ export const restartNode: Primitive = {
 };
 
 function downtimeOf(fault: Fault): number {
-  return numberParam(fault, 'downtimeMs', RESTART_DOWNTIME_MS_MIN);
+  return paramOf(restartNodeSpec, fault, 'downtimeMs');
 }
 
 function restartDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number): Detector {

@@ -17,6 +17,8 @@
  * Revert (after `durationMs`): resetLink both directions (idempotent).
  */
 import { failedAssertion, nameOf, passed } from './evidence.js';
+import { assert } from '../sim/assert.js';
+import { deadlineOf, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type ParamSpec, type PrimitiveSpec } from './schema.js';
 import { pickLinkedPair, intParam } from './targets.js';
 import { T } from './timing.js';
 import type { ChaosWorld, Detector, Fault, ParamValue, Primitive } from './types.js';
@@ -25,35 +27,68 @@ import type { SpanRecord } from '../sim/telemetry/index.js';
 
 export const LINK_DAMAGE_DURATION_MS = 20_000;
 const PROBE_RESEND_MS = 5_000;
+/** Most latency a schedule may add, one way, ms (twice the idle timeout: beyond it a link is plainly dead). */
+export const SLOW_LINK_LATENCY_MS_MAX = 60_000;
+
+/** The damaged period of SlowLink and LossyLink. */
+export const LINK_DURATION_PARAM: ParamSpec = {
+  name: 'durationMs',
+  unit: 'ms',
+  min: 1,
+  max: FAULT_LENGTH_MS_MAX,
+  default: LINK_DAMAGE_DURATION_MS,
+  draw: { kind: 'fixed' },
+  explore: { min: 5_000, max: 30_000, step: 500 },
+  doc: 'how long the link stays damaged',
+};
+
+/** The deadline of SlowLink and LossyLink: the damaged period is watched whole, then a probe resend. */
+export function damagedLinkSpec(name: 'slow_link' | 'lossy_link', first: ParamSpec): PrimitiveSpec {
+  return {
+    name,
+    params: [first, LINK_DURATION_PARAM],
+    targets: { min: 2, max: 2, shape: 'link', kills: false },
+    faultLengthMs: (p) => p.durationMs,
+    deadline: (p) => [paramTerm('durationMs', p.durationMs), timer('probe resend', PROBE_RESEND_MS), timer('slack', T.slackMs)],
+  };
+}
+
+export const slowLinkSpec = damagedLinkSpec('slow_link', {
+  name: 'latencyMs',
+  unit: 'ms',
+  min: 0,
+  max: SLOW_LINK_LATENCY_MS_MAX,
+  default: 100,
+  draw: { kind: 'range', min: 100, max: 500 },
+  explore: { min: 50, max: 1_000, step: 50 },
+  doc: "one-way latency ADDED to the link's own, both directions",
+});
 
 export const slowLink: Primitive = {
   name: 'slow_link',
+  spec: slowLinkSpec,
   choose: (world, rng, overrides) => {
     const pair = pickLinkedPair(world, rng);
     if (pair === null) return null;
-    return { targets: pair, params: { latencyMs: Math.max(0, Math.round(intParam(overrides, 'latencyMs', rng, 100, 500))), durationMs: durationParam(overrides) } };
+    const latency = slowLinkSpec.params[0];
+    assert(latency.draw.kind === 'range', 'slow_link draws its latency from a range');
+    return { targets: pair, params: { latencyMs: Math.max(0, Math.round(intParam(overrides, 'latencyMs', rng, latency.draw.min, latency.draw.max))), durationMs: durationParam(overrides) } };
   },
   apply: (world, fault) => {
     const [a, b] = pairOf(fault);
-    const addedMs = intOf(fault, 'latencyMs');
+    const addedMs = paramOf(slowLinkSpec, fault, 'latencyMs');
     const net = world.cluster.network;
     net.setLink(a, b, { latencyMs: net.link(a, b).latencyMs + addedMs });
     net.setLink(b, a, { latencyMs: net.link(b, a).latencyMs + addedMs });
   },
   revert: (world, fault) => resetPair(world, fault),
-  revertPolicy: (fault) => ({ afterMs: intOf(fault, 'durationMs') }),
-  detector: (world, fault, appliedAtMs) => damagedLinkDetector(world, fault, appliedAtMs, 'slow'),
+  revertPolicy: (fault) => ({ afterMs: paramOf(slowLinkSpec, fault, 'durationMs') }),
+  detector: (world, fault, appliedAtMs) => damagedLinkDetector(world, slowLinkSpec, fault, appliedAtMs, 'slow'),
 };
 
 export function durationParam(overrides: Readonly<Record<string, ParamValue>> | undefined): number {
   const v = overrides?.durationMs;
   return typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : LINK_DAMAGE_DURATION_MS;
-}
-
-export function intOf(fault: Fault, key: string): number {
-  const v = fault.params[key];
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new Error(`${key} must be a non-negative integer, got ${String(v)}`);
-  return v;
 }
 
 export function pairOf(fault: Fault): [string, string] {
@@ -68,9 +103,10 @@ export function resetPair(world: ChaosWorld, fault: Fault): void {
 }
 
 /** The detector shared by SlowLink and LossyLink (see the header). */
-export function damagedLinkDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number, what: string): Detector {
+export function damagedLinkDetector(world: ChaosWorld, spec: PrimitiveSpec, fault: Fault, appliedAtMs: number, what: string): Detector {
   const [a, b] = pairOf(fault);
-  const durationMs = intOf(fault, 'durationMs');
+  const durationMs = paramOf(spec, fault, 'durationMs');
+  const deadline = deadlineOf(spec, { durationMs });
   const damagedUntilMs = appliedAtMs + durationMs;
   const q = world.cluster.telemetry.query;
   const origins: [string, string][] = [];
@@ -79,8 +115,8 @@ export function damagedLinkDetector(world: ChaosWorld, fault: Fault, appliedAtMs
   const round = new TargetedProbeRound(world, origins, fault.targets, damagedUntilMs);
   return {
     evidence: `no idle-timeout disconnect between ${nameOf(world, a)} and ${nameOf(world, b)} while the link is ${what}; a probe round from the pair sent meanwhile reaches every running subscriber`,
-    deadlineFormula: 'durationMs + probe resend 5 s + slack 5 s',
-    deadlineMs: durationMs + PROBE_RESEND_MS + T.slackMs,
+    deadlineFormula: deadline.formula,
+    deadlineMs: deadline.ms,
     poll: (nowMs) => {
       const waitedMs = nowMs - appliedAtMs;
       const untilMs = Math.min(nowMs, damagedUntilMs);

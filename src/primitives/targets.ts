@@ -5,7 +5,7 @@
  */
 import { OBSERVER_ROLE } from '../scenario/topology.js';
 import type { SimRng } from '../sim/rng.js';
-import type { ChaosWorld, Fault } from './types.js';
+import type { ChaosWorld } from './types.js';
 
 /** Running, unfaulted, non-observer node ids in plan order. */
 export function candidates(world: ChaosWorld): string[] {
@@ -58,10 +58,4 @@ export function pickLinkedPair(world: ChaosWorld, rng: SimRng): [string, string]
 export function intParam(overrides: Readonly<Record<string, unknown>> | undefined, key: string, rng: SimRng, lo: number, hi: number): number {
   const v = overrides?.[key];
   return typeof v === 'number' ? v : rng.rangeInclusive(lo, hi);
-}
-
-/** A numeric parameter of a decoded fault, or `fallback` when absent (hand-written schedules may omit it). */
-export function numberParam(fault: Fault, key: string, fallback: number): number {
-  const v = fault.params[key];
-  return typeof v === 'number' ? v : fallback;
 }

@@ -9,6 +9,7 @@ import type { ProbeRecord } from '../scenario/checker.js';
 import type { Cluster } from '../scenario/cluster.js';
 import type { SimRng } from '../sim/rng.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
+import type { PrimitiveSpec } from './schema.js';
 
 export const PRIMITIVE_NAMES = [
   'kill_node',
@@ -80,6 +81,8 @@ export type RevertPolicy = { readonly afterMs: number } | 'after-detection';
 
 export interface Primitive {
   readonly name: PrimitiveName;
+  /** Parameters, targets and deadline as data (schema.ts): what validation, docs and tests read. */
+  readonly spec: PrimitiveSpec;
   /** Choose targets and parameters from the primitive's stream; null when nothing fits now. */
   choose(world: ChaosWorld, rng: SimRng, overrides?: Readonly<Record<string, ParamValue>>): Fault | null;
   /** Do the damage. */

@@ -18,25 +18,47 @@
 import type { SpanRecord } from '../sim/telemetry/index.js';
 import { DirectedProbe, victimFirst } from './directed-probe.js';
 import { emitted, failedAssertion, meshesOf, nameOf, passed, prunedBy } from './evidence.js';
-import { intParam, pickNodes, numberParam } from './targets.js';
+import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
+import { pickNodes } from './targets.js';
 import { T } from './timing.js';
 import type { ChaosWorld, Detector, Fault, Primitive } from './types.js';
 
 /** Default wedge lengths drawn from this range, ms: well below the idle timeout. */
 export const WEDGE_DURATION_MS_MIN = 1_000;
 export const WEDGE_DURATION_MS_MAX = 10_000;
-export const WEDGE_DEADLINE_FORMULA = 'wedge duration + digest 2 s + pruner 5 s + probe round 5 s + slack 5 s';
+
+export const wedgeNodeSpec: PrimitiveSpec = {
+  name: 'wedge_node',
+  params: [
+    {
+      name: 'durationMs',
+      unit: 'ms',
+      min: 1,
+      max: FAULT_LENGTH_MS_MAX,
+      default: WEDGE_DURATION_MS_MIN,
+      draw: { kind: 'range', min: WEDGE_DURATION_MS_MIN, max: WEDGE_DURATION_MS_MAX },
+      explore: { min: 1_000, max: 10_000, step: 500 },
+      doc: 'how long the node processes nothing (above the idle timeout 30 s it looks dead, and the detector says so)',
+    },
+  ],
+  targets: { min: 1, max: 1, shape: 'node', kills: false },
+  faultLengthMs: (p) => p.durationMs,
+  deadline: (p) => [paramTerm('wedge duration', p.durationMs), timer('digest', T.digestIntervalMs), timer('pruner', T.prunerIntervalMs), timer('probe round', 5_000), timer('slack', T.slackMs)],
+};
+
+export const WEDGE_DEADLINE_FORMULA = deadlineOf(wedgeNodeSpec, { durationMs: 0 }).formula;
 
 export function wedgeDeadlineMs(durationMs: number): number {
-  return durationMs + T.digestIntervalMs + T.prunerIntervalMs + 5_000 + T.slackMs;
+  return deadlineOf(wedgeNodeSpec, { durationMs }).ms;
 }
 
 export const wedgeNode: Primitive = {
   name: 'wedge_node',
+  spec: wedgeNodeSpec,
   choose: (world, rng, overrides) => {
     const targets = pickNodes(world, rng, 1);
     if (targets === null) return null;
-    return { targets, params: { durationMs: intParam(overrides, 'durationMs', rng, WEDGE_DURATION_MS_MIN, WEDGE_DURATION_MS_MAX) } };
+    return { targets, params: { durationMs: drawParam(wedgeNodeSpec.params[0], overrides, (lo, hi) => rng.rangeInclusive(lo, hi)) } };
   },
   apply: (world, fault) => {
     for (const id of fault.targets) world.cluster.host(id).wedge();
@@ -49,7 +71,7 @@ export const wedgeNode: Primitive = {
 };
 
 function durationOf(fault: Fault): number {
-  return numberParam(fault, 'durationMs', WEDGE_DURATION_MS_MIN);
+  return paramOf(wedgeNodeSpec, fault, 'durationMs');
 }
 
 function wedgeDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number): Detector {

@@ -38,7 +38,6 @@ export interface DecodeOptions {
 
 /** How long after apply (beyond its own length) a fault's targets count as busy: the longest detection deadline beyond the fault's length (partition_subset: 52 s) plus slack. */
 export const FAULT_BUSY_MS = 60_000;
-const DESTRUCTIVE = new Set(['kill_node', 'restart_node', 'burst_kill']);
 
 export function decodeCase(c: GeneratedCase, options: DecodeOptions): ScheduleFile {
   const eligible = plannedNodes(c.topology, c.seed).filter((p) => p.role !== OBSERVER_ROLE);
@@ -48,9 +47,9 @@ export function decodeCase(c: GeneratedCase, options: DecodeOptions): ScheduleFi
   for (const e of c.schedule) {
     if (options.overlap === 'none' && e.atMs < allBusyUntilMs) continue;
     const free = eligible.filter((p) => (busyUntilMs.get(p) ?? 0) <= e.atMs);
-    const entry = decodeEvent(e, free, DESTRUCTIVE.has(e.primitive));
+    const entry = decodeEvent(e, free, PRIMITIVE_SHAPES[e.primitive].kills);
     if (entry === null) continue;
-    const faultMs = faultLengthMs(e.params);
+    const faultMs = faultLengthMs(e.primitive, e.params);
     for (const p of entry.chosen) busyUntilMs.set(p, e.atMs + faultMs + FAULT_BUSY_MS);
     allBusyUntilMs = e.atMs + faultMs + FAULT_BUSY_MS;
     schedule.push(entry.entry);

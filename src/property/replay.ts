@@ -7,12 +7,15 @@
  */
 import type { NodeVariant } from '../mesh/config.js';
 import { chaosExtension, type ChaosEventPlan } from '../primitives/engine.js';
+import { specOf } from '../primitives/registry.js';
+import { short, validateFault, type TargetSpec } from '../primitives/schema.js';
 import { findScenario } from '../scenario/registry.js';
 import { runScenario, type RunOutcome, type RunReport } from '../scenario/runner.js';
 import type { Scenario } from '../scenario/scenario.js';
+import { BRIDGE_ROLE, OBSERVER_ROLE, type NodePlan } from '../scenario/topology.js';
 import { plannedNodes } from './decode.js';
 import type { ScheduleFile } from './schedule.js';
-import { faultLengthMs, PRIMITIVE_SHAPES } from './shapes.js';
+import { faultLengthMs } from './shapes.js';
 
 /** Main phase kept after a fault's length so its detection can decide: longest deadline beyond the fault (52 s) + slack. */
 export const DETECTION_ALLOWANCE_MS = 60_000;
@@ -31,23 +34,29 @@ export function scheduleDurationMs(file: ScheduleFile, baseDurationMs: number): 
   if (file.durationMs !== undefined) return file.durationMs;
   let endMs = baseDurationMs;
   for (const e of file.schedule) {
-    endMs = Math.max(endMs, e.atMs + faultLengthMs(e.params) + DETECTION_ALLOWANCE_MS);
+    endMs = Math.max(endMs, e.atMs + faultLengthMs(e.primitive, e.params) + DETECTION_ALLOWANCE_MS);
   }
   return endMs;
 }
 
 export function scheduleScenario(file: ScheduleFile, options: ScheduleRunOptions = {}): ScenarioBuild {
   const base = findScenario(file.scenario);
-  if (base === undefined) return { ok: false, error: `scenario ${JSON.stringify(file.scenario)} is not registered (see \`meshsim list\`)` };
+  if (base === undefined) return { ok: false, error: `scenario ${short(JSON.stringify(file.scenario))} is not registered (see \`meshsim list\`)` };
   const topology = file.topology ?? base.topology;
-  const names = new Set(plannedNodes(topology, file.seed).map((p) => p.name));
+  const plans = plannedNodes(topology, file.seed);
+  const byName = new Map(plans.map((p) => [p.name, p]));
   for (const [i, e] of file.schedule.entries()) {
-    const shape = PRIMITIVE_SHAPES[e.primitive];
-    if (e.targets.length < shape.targetsMin || e.targets.length > shape.targetsMax) {
-      return { ok: false, error: `schedule[${i}].targets: ${e.primitive} takes ${shape.targetsMin}-${shape.targetsMax} targets (got ${e.targets.length})` };
-    }
-    const unknown = e.targets.find((t) => !names.has(t));
-    if (unknown !== undefined) return { ok: false, error: `schedule[${i}].targets names ${unknown}, which is not a node of this topology for seed ${file.seed}` };
+    const spec = specOf(e.primitive);
+    const checked = validateFault(spec, e.targets, e.params, `schedule[${i}]`);
+    if (!checked.ok) return checked;
+    const unknown = e.targets.find((t) => !byName.has(t));
+    if (unknown !== undefined) return { ok: false, error: `schedule[${i}].targets names ${short(unknown)}, which is not a node of this topology for seed ${file.seed}` };
+    const targets = e.targets.map((t) => byName.get(t)!);
+    const misfit = targetMisfit(spec.targets, targets, plans);
+    if (misfit !== null) return { ok: false, error: `schedule[${i}].targets: ${e.primitive} ${misfit}` };
+    // A node that has not booted yet has no process and no address to damage.
+    const unborn = targets.find((p) => p.bootAtMs > e.atMs);
+    if (unborn !== undefined) return { ok: false, error: `schedule[${i}].atMs ${e.atMs} comes before ${unborn.name} boots (at ${unborn.bootAtMs} ms)` };
   }
   const events: ChaosEventPlan[] = file.schedule.map((e) => ({ atMs: e.atMs, primitive: e.primitive, fault: { targets: e.targets, params: e.params } }));
   const variant = options.variant ?? file.variant;
@@ -62,6 +71,23 @@ export function scheduleScenario(file: ScheduleFile, options: ScheduleRunOptions
       extensions: [...(base.extensions ?? []), chaosExtension({ events })],
     },
   };
+}
+
+/**
+ * Why these targets do not fit the primitive's target shape, or null when they do. A link's two
+ * ends need not share a mesh here: a schedule may damage any link, choosers only pick used ones.
+ */
+function targetMisfit(shape: TargetSpec, targets: readonly NodePlan[], plans: readonly NodePlan[]): string | null {
+  const observer = targets.find((p) => p.role === OBSERVER_ROLE);
+  if (observer !== undefined) return `cannot hit the observer ${observer.name} (it is every node's seed)`;
+  if (shape.shape === 'subset') {
+    const meshId = targets[0].meshId;
+    const stray = targets.find((p) => p.role === BRIDGE_ROLE || p.meshId !== meshId);
+    if (stray !== undefined) return `cuts off own nodes of one mesh, and ${stray.name} is not one of ${meshId}`;
+    const own = plans.filter((p) => p.meshId === meshId && p.role !== BRIDGE_ROLE && p.role !== OBSERVER_ROLE);
+    if (own.length <= targets.length) return `must leave a node of ${meshId} outside the cut`;
+  }
+  return null;
 }
 
 export type ScheduleRun = { readonly ok: true; readonly outcome: RunOutcome } | { readonly ok: false; readonly error: string };

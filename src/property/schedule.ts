@@ -14,16 +14,20 @@
  *     "expect": "pass" | "fail",
  *     "found"?: { "variant"?: {...}, "fcSeed"?: 1, "fcPath"?: "0:1", "note"?: "..." } }
  */
-import { readFileSync } from 'node:fs';
+import { readJsonFile, shortenQuoted } from '../io/json-input.js';
 import type { NodeVariant } from '../mesh/config.js';
+import { specOf } from '../primitives/registry.js';
+import { short, validateFault } from '../primitives/schema.js';
 import { PRIMITIVE_NAMES, type ParamValue, type PrimitiveName } from '../primitives/types.js';
 import { FieldProblem, catchFieldProblem, integer, nameString, object, rootObject, string, topologyOf } from '../scenario/json-fields.js';
 import type { TopologySpec } from '../scenario/topology.js';
 
 export const SCHEDULE_FILE_VERSION = 1;
+/** Ceilings checked before anything runs (README, "Schedule files"). */
 export const SCHEDULE_EVENTS_MAX = 1_000;
 export const SCHEDULE_NODES_MAX = 500;
-const TIME_MS_MAX = 86_400_000;
+/** Latest event time and longest main phase a file may give: one virtual hour. */
+export const SCHEDULE_TIME_MS_MAX = 3_600_000;
 const FILE_BYTES_MAX = 1_000_000;
 
 /** The node variant switches a file may set (test doubles, mesh/config.ts). */
@@ -74,21 +78,10 @@ export type ScheduleParse = { readonly ok: true; readonly file: ScheduleFile } |
 
 /** Reads and validates a schedule file; the error is one line starting with the path. */
 export function loadScheduleFile(path: string): ScheduleParse {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    return { ok: false, error: `${path}: cannot read schedule file (${(e as NodeJS.ErrnoException).code ?? 'error'})` };
-  }
-  if (text.length > FILE_BYTES_MAX) return { ok: false, error: `${path}: schedule file is larger than ${FILE_BYTES_MAX} bytes` };
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    return { ok: false, error: `${path}: invalid JSON: ${oneLine((e as Error).message)}` };
-  }
-  const parsed = parseScheduleJson(value);
-  return parsed.ok ? parsed : { ok: false, error: `${path}: ${parsed.error}` };
+  const read = readJsonFile(path, 'schedule file', FILE_BYTES_MAX);
+  if (!read.ok) return read;
+  const parsed = parseScheduleJson(read.value);
+  return parsed.ok ? parsed : { ok: false, error: `${path}: ${shortenQuoted(parsed.error)}` };
 }
 
 export function parseScheduleJson(value: unknown): ScheduleParse {
@@ -126,6 +119,10 @@ function fileOf(value: unknown): ScheduleFile {
   if (!Array.isArray(root.schedule)) throw new FieldProblem('schedule must be an array');
   if (root.schedule.length > SCHEDULE_EVENTS_MAX) throw new FieldProblem(`schedule has more than ${SCHEDULE_EVENTS_MAX} events`);
   const schedule = root.schedule.map((e: unknown, i: number) => entryOf(e, `schedule[${i}]`));
+  const durationMs = root.durationMs === undefined ? undefined : integer(root.durationMs, 'durationMs', 1, SCHEDULE_TIME_MS_MAX);
+  // An event after the main phase would never fire: refuse it rather than drop it silently.
+  const late = durationMs === undefined ? -1 : schedule.findIndex((e) => e.atMs >= durationMs);
+  if (late >= 0) throw new FieldProblem(`schedule[${late}].atMs ${schedule[late].atMs} is not inside the main phase (durationMs ${durationMs}); drop durationMs to have it stretched`);
   if (root.expect !== 'pass' && root.expect !== 'fail') throw new FieldProblem('expect must be "pass" or "fail"');
   return {
     version: SCHEDULE_FILE_VERSION,
@@ -133,7 +130,7 @@ function fileOf(value: unknown): ScheduleFile {
     seed: seed.replace(/^0+(?=\d)/, ''),
     scenario,
     ...(root.topology === undefined ? {} : { topology: topologyOf(root.topology, { nodesMax: SCHEDULE_NODES_MAX }) }),
-    ...(root.durationMs === undefined ? {} : { durationMs: integer(root.durationMs, 'durationMs', 1, TIME_MS_MAX) }),
+    ...(durationMs === undefined ? {} : { durationMs }),
     ...(root.variant === undefined ? {} : { variant: variantOf(root.variant, 'variant') }),
     schedule,
     expect: root.expect,
@@ -143,19 +140,18 @@ function fileOf(value: unknown): ScheduleFile {
 
 function entryOf(value: unknown, where: string): ScheduleEntry {
   const e = object(value, where, ['atMs', 'primitive', 'targets', 'params']);
-  const atMs = integer(e.atMs, `${where}.atMs`, 0, TIME_MS_MAX);
+  const atMs = integer(e.atMs, `${where}.atMs`, 0, SCHEDULE_TIME_MS_MAX);
   if (typeof e.primitive !== 'string' || !(PRIMITIVE_NAMES as readonly string[]).includes(e.primitive)) {
-    throw new FieldProblem(`${where}.primitive must be one of ${PRIMITIVE_NAMES.join(', ')} (got ${JSON.stringify(e.primitive) ?? 'nothing'})`);
+    throw new FieldProblem(`${where}.primitive must be one of ${PRIMITIVE_NAMES.join(', ')} (got ${short(JSON.stringify(e.primitive) ?? 'nothing')})`);
   }
+  const primitive = e.primitive as PrimitiveName;
   if (!Array.isArray(e.targets) || e.targets.length === 0 || e.targets.some((t) => typeof t !== 'string' || t.length === 0)) {
     throw new FieldProblem(`${where}.targets must be a non-empty array of node names`);
   }
   const params = e.params === undefined ? {} : object(e.params, `${where}.params`, null);
-  for (const [k, v] of Object.entries(params)) {
-    const ok = typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v)) || (Array.isArray(v) && v.every((x) => typeof x === 'string'));
-    if (!ok) throw new FieldProblem(`${where}.params.${k} must be a number, string, boolean or array of strings`);
-  }
-  return { atMs, primitive: e.primitive as PrimitiveName, targets: e.targets as string[], params: params as Record<string, ParamValue> };
+  const checked = validateFault(specOf(primitive), e.targets, params, where);
+  if (!checked.ok) throw new FieldProblem(checked.error);
+  return { atMs, primitive, targets: e.targets as string[], params: params as Record<string, ParamValue> };
 }
 
 function variantOf(value: unknown, where: string): NodeVariant {
@@ -170,8 +166,4 @@ function foundOf(value: unknown): FoundWith {
   if (f.fcPath !== undefined && (typeof f.fcPath !== 'string' || !/^[\d:]*$/.test(f.fcPath))) throw new FieldProblem('found.fcPath must be a fast-check path like "0:1:3"');
   if (f.note !== undefined && typeof f.note !== 'string') throw new FieldProblem('found.note must be a string');
   return { ...f, ...(f.variant === undefined ? {} : { variant: variantOf(f.variant, 'found.variant') }) } as FoundWith;
-}
-
-function oneLine(message: string): string {
-  return message.replace(/\s*\n\s*/g, ' ').trim();
 }

@@ -95,6 +95,11 @@ const frameWriter = new ByteWriter(1);
 /** The whole frame for one envelope. Invalid ids are caught by `id32` as they are written. */
 export function encodeEnvelope(envelope: TopicEnvelope): Uint8Array {
   const message = envelope.message;
+  // The batch limits docs/wire.md states, whatever the payload size (short rounds would let a few more fit).
+  if (message.type === 'IHave' && message.entries.length > IHAVE_ENTRIES_MAX) assertWire(false, `IHave with ${message.entries.length} entries > ${IHAVE_ENTRIES_MAX}`);
+  if ((message.type === 'Shuffle' || message.type === 'ShuffleReply') && message.nodes.length > SHUFFLE_NODES_MAX) {
+    assertWire(false, `${message.type} with ${message.nodes.length} ids > ${SHUFFLE_NODES_MAX}`);
+  }
   const payloadBytes = 32 + messageBytes(message);
   if (payloadBytes > FRAME_LIMIT_CONTROL) {
     if (message.type === 'Gossip' && message.content.length > GOSSIP_CONTENT_MAX_BYTES) {

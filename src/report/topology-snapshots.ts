@@ -12,6 +12,7 @@
  * live state.
  */
 import { freeze, produce } from 'immer';
+import { killingPrimitives } from '../primitives/registry.js';
 import { assert } from '../sim/assert.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
 
@@ -35,8 +36,8 @@ export interface TopologySnapshot {
   readonly views: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>>;
 }
 
-/** Primitives whose `applied` span means its targets' processes died. */
-export const KILLING_PRIMITIVES: ReadonlySet<string> = new Set(['kill_node', 'burst_kill', 'restart_node']);
+/** Primitives whose `applied` span means its targets' processes died (each primitive's spec says so). */
+export const KILLING_PRIMITIVES: ReadonlySet<string> = new Set(killingPrimitives());
 
 /** Snapshots in strictly increasing time order, from atMs 0 (before boot: every node down, every view empty). */
 export function topologySnapshots(records: readonly SpanRecord[], nodes: readonly TopologyNode[]): TopologySnapshot[] {

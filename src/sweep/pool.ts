@@ -8,11 +8,13 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
+import { seedListOf, type SeedList } from './shard.js';
 import type { SweepLine, SweepTask } from './worker.js';
 
 export interface SweepOptions {
   readonly scenario: string;
-  readonly seeds: readonly string[];
+  /** The seeds in order: a list, or a lazy SeedList (a range of millions starts at once). */
+  readonly seeds: readonly string[] | SeedList;
   /** Worker threads. */
   readonly workers: number;
   readonly durationMs?: number;
@@ -26,11 +28,15 @@ export interface SweepSummary {
   readonly passed: number;
   readonly failed: number;
   readonly workers: number;
-  /** Failing seeds with their replay commands, in seed order. */
+  /** The first FAILING_LISTED_MAX failing seeds with their replay commands, in seed order (every one was also handed to onLine). */
   readonly failing: readonly { readonly seed: string; readonly replay: string; readonly violations: readonly string[] }[];
+  /** Failing seeds beyond the listed ones. */
+  readonly failingNotListed: number;
 }
 
 const IN_FLIGHT_PER_WORKER = 4;
+/** Failing seeds the summary lists: a sweep of millions that all fail must not hold them all. */
+export const FAILING_LISTED_MAX = 1_000;
 
 /** The compiled worker module (from dist/ also when this file runs from src/ under vitest). */
 export function workerFile(): string {
@@ -41,34 +47,36 @@ export function workerFile(): string {
 }
 
 export async function runSweep(options: SweepOptions): Promise<SweepSummary> {
+  const seeds: SeedList = Array.isArray(options.seeds) ? seedListOf(options.seeds as readonly string[]) : (options.seeds as SeedList);
   const workers = Math.max(1, Math.floor(options.workers));
   const pool = new Piscina({ filename: workerFile(), minThreads: workers, maxThreads: workers, idleTimeout: 1_000 });
   const lines = new Map<number, SweepLine>();
   let next = 0;
   let emitted = 0;
   let passed = 0;
+  let failed = 0;
   const failing: { seed: string; replay: string; violations: readonly string[] }[] = [];
   const flush = (): void => {
     for (let line = lines.get(emitted); line !== undefined; line = lines.get(emitted)) {
       lines.delete(emitted);
       emitted++;
       if (line.verdict === 'pass') passed++;
-      else failing.push({ seed: line.seed, replay: line.replay, violations: line.violations });
+      else if (++failed <= FAILING_LISTED_MAX) failing.push({ seed: line.seed, replay: line.replay, violations: line.violations });
       options.onLine?.(line, emitted);
     }
   };
   const lane = async (): Promise<void> => {
-    while (next < options.seeds.length) {
+    while (next < seeds.length) {
       const i = next++;
-      const task: SweepTask = { scenario: options.scenario, seed: options.seeds[i], ...(options.durationMs === undefined ? {} : { durationMs: options.durationMs }) };
+      const task: SweepTask = { scenario: options.scenario, seed: seeds.seedAt(i), ...(options.durationMs === undefined ? {} : { durationMs: options.durationMs }) };
       lines.set(i, (await pool.run(task)) as SweepLine);
       flush();
     }
   };
   try {
-    await Promise.all(Array.from({ length: Math.min(options.seeds.length, workers * IN_FLIGHT_PER_WORKER) }, lane));
+    await Promise.all(Array.from({ length: Math.min(seeds.length, workers * IN_FLIGHT_PER_WORKER) }, lane));
   } finally {
     await pool.destroy();
   }
-  return { scenario: options.scenario, seeds: options.seeds.length, passed, failed: failing.length, workers, failing };
+  return { scenario: options.scenario, seeds: seeds.length, passed, failed, workers, failing, failingNotListed: failed - failing.length };
 }

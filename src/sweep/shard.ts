@@ -5,7 +5,7 @@
  * together are exactly the range, whatever n. Parsers return error values. Pure.
  */
 
-/** Largest range one sweep accepts (the seed list is materialized). */
+/** Largest range one sweep accepts. Seeds are computed by position, never listed, so memory does not grow with it. */
 export const SWEEP_SEEDS_MAX = 10_000_000;
 
 export interface SeedRange {
@@ -40,9 +40,33 @@ export function parseShard(text: string): Parsed<Shard> {
   return { ok: true, value: { index, count } };
 }
 
-/** The seeds of `range` that shard `shard` runs, ascending, as decimal strings. */
+/** The seeds a sweep runs, by position: a range is never materialized. */
+export interface SeedList {
+  readonly length: number;
+  /** The seed at position i (0 ≤ i < length), as a decimal string. */
+  seedAt(i: number): string;
+}
+
+/** The seeds of `range` that shard `shard` runs, ascending (lazy: constant memory however long). */
+export function shardSeedList(range: SeedRange, shard: Shard = { index: 1, count: 1 }): SeedList {
+  const first = range.from + (shard.index - 1);
+  const length = first > range.to ? 0 : Math.floor((range.to - first) / shard.count) + 1;
+  return {
+    length,
+    seedAt: (i) => {
+      if (!Number.isInteger(i) || i < 0 || i >= length) throw new RangeError(`seed position ${i} outside 0..${length - 1}`);
+      return String(first + i * shard.count);
+    },
+  };
+}
+
+/** The same seeds as an array (for small ranges and tests). */
 export function shardSeeds(range: SeedRange, shard: Shard = { index: 1, count: 1 }): string[] {
-  const out: string[] = [];
-  for (let seed = range.from + (shard.index - 1); seed <= range.to; seed += shard.count) out.push(String(seed));
-  return out;
+  const list = shardSeedList(range, shard);
+  return Array.from({ length: list.length }, (_, i) => list.seedAt(i));
+}
+
+/** A list of seeds already in hand, as a SeedList. */
+export function seedListOf(seeds: readonly string[]): SeedList {
+  return { length: seeds.length, seedAt: (i) => seeds[i] };
 }

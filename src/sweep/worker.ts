@@ -26,7 +26,8 @@ export interface SweepLine {
   readonly wallMs: number;
   /** First violations as `check: message`. */
   readonly violations: readonly string[];
-  readonly chaos?: { readonly events: number; readonly passed: number; readonly failedTimeout: number; readonly failedAssertion: number };
+  /** `skipped`: events that found no fitting target when due (fired = events). */
+  readonly chaos?: { readonly events: number; readonly passed: number; readonly failedTimeout: number; readonly failedAssertion: number; readonly skipped: number };
   readonly replay: string;
 }
 
@@ -39,7 +40,7 @@ export default function runSeed(task: SweepTask): SweepLine {
   if (scenario === undefined) throw new Error(`unknown scenario ${task.scenario}`);
   try {
     const { report } = runScenario(scenario, task.seed, { durationMs: task.durationMs });
-    const chaos = report.chaos as { events: number; passed: number; failedTimeout: number; failedAssertion: number } | undefined;
+    const chaos = report.chaos as { events: number; passed: number; failedTimeout: number; failedAssertion: number; skipped: number } | undefined;
     return {
       seed: task.seed,
       scenario: task.scenario,
@@ -49,7 +50,7 @@ export default function runSeed(task: SweepTask): SweepLine {
       events: report.events,
       wallMs: Math.round(performance.now() - startMs),
       violations: report.violations.slice(0, VIOLATIONS_SHOWN).map((v) => `${v.check}: ${v.message}`),
-      ...(chaos === undefined ? {} : { chaos: { events: chaos.events, passed: chaos.passed, failedTimeout: chaos.failedTimeout, failedAssertion: chaos.failedAssertion } }),
+      ...(chaos === undefined ? {} : { chaos: { events: chaos.events, passed: chaos.passed, failedTimeout: chaos.failedTimeout, failedAssertion: chaos.failedAssertion, skipped: chaos.skipped } }),
       replay,
     };
   } catch (e) {

@@ -64,9 +64,9 @@ describe('decodeCase', () => {
             expect(byName.get(t)?.role).toBeDefined();
             expect(byName.get(t)!.role).not.toBe('observer');
             expect(e.atMs).toBeGreaterThanOrEqual(busyUntil.get(t) ?? 0);
-            busyUntil.set(t, e.atMs + faultLengthMs(e.params) + FAULT_BUSY_MS);
+            busyUntil.set(t, e.atMs + faultLengthMs(e.primitive, e.params) + FAULT_BUSY_MS);
           }
-          allBusyUntil = e.atMs + faultLengthMs(e.params) + FAULT_BUSY_MS;
+          allBusyUntil = e.atMs + faultLengthMs(e.primitive, e.params) + FAULT_BUSY_MS;
         }
       }),
       { numRuns: 200 },

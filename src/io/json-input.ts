@@ -1,0 +1,71 @@
+/**
+ * JSON documents from users (scenario files, schedule files): read with a size ceiling
+ * (bounded-read.ts), decoded as UTF-8 with an optional byte-order mark, refused when nested
+ * deeper than a limit (checked on the text before parsing, so nothing recurses on it), and
+ * parsed. Every failure is one line that starts with the path and names the problem; values
+ * quoted in it are cut to about 80 characters. Must not validate any format's fields.
+ */
+import { readBounded } from './bounded-read.js';
+
+/** Deepest nesting of arrays and objects a document may have (the formats need fewer than 10). */
+export const JSON_DEPTH_MAX = 64;
+
+export type JsonRead = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: string };
+
+/** Reads `path` as one JSON document of at most `bytesMax` bytes; `what` names it in errors ("schedule file"). */
+export function readJsonFile(path: string, what: string, bytesMax: number): JsonRead {
+  const read = readBounded(path, bytesMax);
+  if (!read.ok) {
+    return { ok: false, error: read.reason === 'size' ? `${path}: ${what} is larger than ${read.bytesMax} bytes` : `${path}: cannot read ${what} (${read.code})` };
+  }
+  const parsed = parseJsonText(read.bytes);
+  return parsed.ok ? parsed : { ok: false, error: `${path}: ${parsed.error}` };
+}
+
+/** UTF-8 bytes (BOM allowed) → a JSON value, or one line saying why not. */
+export function parseJsonText(bytes: Uint8Array): JsonRead {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    return { ok: false, error: 'invalid JSON: the file is not UTF-8 text' };
+  }
+  const tooDeep = nestingPast(text, JSON_DEPTH_MAX);
+  if (tooDeep !== null) return { ok: false, error: `invalid JSON: nested deeper than ${JSON_DEPTH_MAX} levels (at character ${tooDeep})` };
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch (e) {
+    return { ok: false, error: `invalid JSON: ${shortLine((e as Error).message)}` };
+  }
+}
+
+/** The index where `[`/`{` nesting first exceeds `depthMax` (outside strings), or null. */
+export function nestingPast(text: string, depthMax: number): number | null {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > depthMax) return i;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return null;
+}
+
+const LINE_CHARS_MAX = 200;
+
+function shortLine(message: string): string {
+  const line = message.replace(/\s*\n\s*/g, ' ').trim();
+  return line.length > LINE_CHARS_MAX ? `${line.slice(0, LINE_CHARS_MAX - 1)}…` : line;
+}
+
+const QUOTED_CHARS_MAX = 80;
+
+/** Cuts every JSON string literal in a message that is longer than about 80 characters. */
+export function shortenQuoted(message: string): string {
+  return message.replace(/"(?:[^"\\]|\\.)*"/g, (q) => (q.length > QUOTED_CHARS_MAX ? `${q.slice(0, QUOTED_CHARS_MAX - 2)}…"` : q));
+}

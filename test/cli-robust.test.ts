@@ -1,0 +1,109 @@
+/**
+ * The CLI never hides a result or hangs on bad input. Goal: an output file that cannot be
+ * written costs the file, not the verdict (exit 3 after the verdict and replay command); a
+ * schedule with --scenario is refused; replay's exit code follows its printed expectation;
+ * frame decode reads files and stdin with the real reader's limits; chaos summaries name
+ * skipped events; battery --json carries trace digests.
+ * Method: run the built CLI on short runs (gossip-swarm-forms, a few virtual seconds).
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli, expectUsageError, requireBuiltCli, ROOT } from './support/cli.js';
+
+let dir: string;
+beforeAll(() => {
+  requireBuiltCli();
+  dir = mkdtempSync(join(tmpdir(), 'meshsim-cli-robust-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const SEED_FILE = 'seeds/clock-skew-sender-wall-clock-pruner.json';
+
+/** A Shuffle frame with `n` ids (tag 0x06), as bytes. */
+function shuffleFrame(n: number): Buffer {
+  const id = Buffer.alloc(32, 1);
+  const leb = (v: number): Buffer => {
+    const out: number[] = [];
+    do {
+      let b = v & 0x7f;
+      v >>>= 7;
+      if (v !== 0) b |= 0x80;
+      out.push(b);
+    } while (v !== 0);
+    return Buffer.from(out);
+  };
+  const payload = Buffer.concat([id, id, leb(1), leb(n), ...new Array<Buffer>(n).fill(id)]);
+  return Buffer.concat([Buffer.from([0x06]), leb(payload.length), payload]);
+}
+
+describe('outputs', () => {
+  it.skipIf(!existsSync('/dev/full'))('a report that cannot be written: verdict and replay still printed, one error line, exit 3', async () => {
+    const r = await cli('run', '--scenario', 'gossip-swarm-forms', '--seed', '1', '--duration', '5s', '--report', '/dev/full');
+    expect(r.status, r.stderr).toBe(3);
+    expect(r.stdout).toMatch(/^verdict: /m);
+    expect(r.stdout).toMatch(/^replay: npx meshsim run --scenario gossip-swarm-forms --seed 1 --duration 5000ms$/m);
+    expect(r.stderr).toBe('meshsim: --report: cannot write /dev/full: ENOSPC: no space left on device\n');
+  });
+
+  it('a sweep report too large to hold is refused before the run', async () => {
+    expectUsageError(await cli('sweep', '--scenario', 'kill-node', '--seeds', '1..200000', '--report', join(dir, 'sweep.html')), /--report holds at most 100000 seeds \(this sweep has 200000; split it with --shard\)/);
+  });
+
+  it('an output directory that does not exist is refused before the run', async () => {
+    expectUsageError(await cli('run', '--seed', '1', '--otlp', join(dir, 'nope', 'trace.json')), /--otlp: directory .* does not exist/);
+  });
+});
+
+describe('run and replay', () => {
+  it('refuses --scenario with --schedule, even --scenario default', async () => {
+    expectUsageError(await cli('run', '--schedule', SEED_FILE, '--scenario', 'default'), /--scenario cannot be combined with --schedule/);
+  });
+
+  it('refuses a main phase longer than --trace-level trace can hold in memory', async () => {
+    expectUsageError(await cli('run', '--seed', '1', '--duration', '180m', '--trace-level', 'trace'), /--trace-level trace records every message: at most 2 h of main phase/);
+  });
+
+  it('--found-variant: the printed expectation and the exit code agree', async () => {
+    const r = await cli('replay', SEED_FILE, '--found-variant');
+    expect(r.stdout).toMatch(/^verdict: FAIL/m);
+    expect(r.stdout).toMatch(/^expect: fail \(matches\)$/m);
+    expect(r.status).toBe(0);
+  });
+
+  it('the text summary says how many chaos events were skipped', async () => {
+    const r = await cli('run', '--scenario', 'gossip-swarm-forms', '--seed', '2', '--duration', '20s', '--chaos', '200');
+    expect(r.stdout).toMatch(/^chaos events \(\d+: \d+ passed, \d+ not passed, \d+ skipped \(no fitting target when due\)\)$/m);
+  });
+
+  it('battery --json carries each run\'s trace digest', async () => {
+    const r = await cli('battery', '--scenarios', 'gossip-swarm-forms', '--duration', '5s', '--json');
+    const out = JSON.parse(r.stdout) as { cells: { traceDigest: string }[] };
+    expect(out.cells).toHaveLength(1);
+    expect(out.cells[0].traceDigest).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe('frame decode from files and stdin', () => {
+  it('judges a control frame with the control-frame limit, from raw bytes or hex on stdin', async () => {
+    const raw = join(dir, 'shuffle.bin');
+    writeFileSync(raw, shuffleFrame(2_000));
+    const r = await cli('frame', 'decode', '--file', raw, '--raw');
+    expect(r.status).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, error: { kind: 'Oversize', max: 4167 } });
+    const out = execFileSync(process.execPath, [join(ROOT, 'bin', 'meshsim.js'), 'frame', 'decode', '--file', '-'], { input: shuffleFrame(3).toString('hex'), encoding: 'utf8' });
+    expect(JSON.parse(out)).toMatchObject({ ok: true, kind: 'control', message: { type: 'Shuffle' } });
+  });
+
+  it('takes the largest echo frame from a file, and refuses input larger than any frame', async () => {
+    const big = join(dir, 'echo.hex');
+    writeFileSync(big, Buffer.concat([Buffer.from([0x11, 0x80, 0x80, 0x04]), Buffer.alloc(65_536)]).toString('hex'));
+    const r = await cli('frame', 'decode', '--file', big);
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, kind: 'echo', payloadBytes: 65_536 });
+    if (existsSync('/dev/zero')) expectUsageError(await cli('frame', 'decode', '--file', '/dev/zero', '--raw'), /\/dev\/zero is larger than the largest frame/);
+    expectUsageError(await cli('frame', 'decode', '--file', big, '--raw', 'ab'), /either as a hex argument or with --file/);
+  });
+});
