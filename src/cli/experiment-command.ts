@@ -8,7 +8,6 @@
  * file (one line naming the field).
  */
 import { readJsonFile } from '../io/json-input.js';
-import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { parseExperimentJson, pointLabel, type Experiment } from '../experiment/experiment-file.js';
@@ -18,8 +17,9 @@ import { renderReportHtml } from '../report/html.js';
 import { experimentReportData } from '../report/report-data.js';
 import { testsGridOf, type TestCell } from '../report/tests-grid.js';
 import { Progress, seedsPerMin } from '../sweep/progress.js';
-import { parseSeedRange, parseShard, type Shard } from '../sweep/shard.js';
+import { parseSeedRange } from '../sweep/shard.js';
 import { EXIT_FAIL, EXIT_OUTPUT, EXIT_PASS, fail, quoted } from './errors.js';
+import { parsePoolOptions } from './pool-options.js';
 import { table } from './format.js';
 import { printWritten, writablePath, writeHtml } from './report-output.js';
 
@@ -32,7 +32,6 @@ interface ExperimentOptionValues {
   readonly report?: string;
 }
 
-const WORKERS_MAX = 256;
 const FILE_BYTES_MAX = 1_000_000;
 
 export function registerExperiment(program: Command): void {
@@ -69,16 +68,7 @@ async function experimentAction(path: string, options: ExperimentOptionValues): 
   if (seedText === null) fail(`${path}: no seeds (set "seeds": "A..B" in the file or pass --seeds)`);
   const range = parseSeedRange(seedText);
   if (!range.ok) fail(range.error);
-  let shard: Shard | undefined;
-  if (options.shard !== undefined) {
-    const parsed = parseShard(options.shard);
-    shard = parsed.ok ? parsed.value : fail(parsed.error);
-  }
-  let workers = availableParallelism();
-  if (options.workers !== undefined) {
-    if (!/^\d+$/.test(options.workers) || Number(options.workers) < 1 || Number(options.workers) > WORKERS_MAX) fail(`--workers must be an integer from 1 to ${WORKERS_MAX} (got ${quoted(options.workers)})`);
-    workers = Number(options.workers);
-  }
+  const { shard, workers } = parsePoolOptions(options);
   let points = experiment.points;
   if (options.point !== undefined) {
     const k = Number(options.point);

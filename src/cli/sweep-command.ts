@@ -7,14 +7,14 @@
  * bad usage, 3 when the report could not be written. Seeds are computed by position (a range
  * of millions is never listed).
  */
-import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { findScenario } from '../scenario/registry.js';
 import { runSweep, type SweepSummary } from '../sweep/pool.js';
 import { Progress, seedsPerMin } from '../sweep/progress.js';
-import { parseSeedRange, parseShard, shardSeedList, type Shard } from '../sweep/shard.js';
+import { parseSeedRange, shardSeedList } from '../sweep/shard.js';
 import { parseDuration } from './duration.js';
 import { EXIT_FAIL, EXIT_OUTPUT, EXIT_PASS, fail, quoted } from './errors.js';
+import { parsePoolOptions } from './pool-options.js';
 import { renderReportHtml } from '../report/html.js';
 import { testsReportData } from '../report/report-data.js';
 import { testCellOfLine, testsGridOf, type TestCell } from '../report/tests-grid.js';
@@ -30,7 +30,6 @@ interface SweepOptionValues {
   readonly report?: string;
 }
 
-const WORKERS_MAX = 256;
 /** Most seeds a --report grid holds (one cell each, all kept until the end): a bigger sweep is split with --shard. */
 export const REPORT_SEEDS_MAX = 100_000;
 
@@ -54,16 +53,7 @@ async function sweepAction(options: SweepOptionValues): Promise<number> {
   if (findScenario(options.scenario) === undefined) fail(`unknown scenario ${quoted(options.scenario)} (run \`meshsim list\` to see the scenarios)`);
   const range = parseSeedRange(options.seeds);
   if (!range.ok) fail(range.error);
-  let shard: Shard | undefined;
-  if (options.shard !== undefined) {
-    const parsed = parseShard(options.shard);
-    shard = parsed.ok ? parsed.value : fail(parsed.error);
-  }
-  let workers = availableParallelism();
-  if (options.workers !== undefined) {
-    if (!/^\d+$/.test(options.workers) || Number(options.workers) < 1 || Number(options.workers) > WORKERS_MAX) fail(`--workers must be an integer from 1 to ${WORKERS_MAX} (got ${quoted(options.workers)})`);
-    workers = Number(options.workers);
-  }
+  const { shard, workers } = parsePoolOptions(options);
   let durationMs: number | undefined;
   if (options.duration !== undefined) {
     const parsed = parseDuration(options.duration);
