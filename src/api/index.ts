@@ -15,8 +15,14 @@ export { Cluster, type ClusterOptions } from '../scenario/cluster.js';
 export { DEFAULT_TOPOLOGY, standardMesh, type MeshLayout, type NodePlan, type TopologySpec } from '../scenario/topology.js';
 export { allScenarios, findScenario } from '../scenario/registry.js';
 export { withChaos } from '../scenario/chaos-scenarios.js';
+// Chaos: the 13 primitives (apply and its named inverse, revert; detect), their parameter
+// schemas and deadlines, and the engine's configuration (explicit events, random, soak).
+export { PRIMITIVE_NAMES, type Fault, type Primitive, type PrimitiveName, type Verdict, type ChaosWorld, type Detector } from '../primitives/types.js';
+export { implementedPrimitives, killingPrimitives, primitiveByName, specOf } from '../primitives/registry.js';
+export { deadlineOf, validateFault, type ParamSpec, type PrimitiveSpec, type TargetSpec } from '../primitives/schema.js';
+export type { ChaosConfig, ChaosEventReport } from '../primitives/engine.js';
 export { MESH_NODE_DEFAULTS, type MeshNodeConfig, type NodeProfile, type NodeVariant } from '../mesh/config.js';
 export { DEFAULT_LINK, DEFAULT_NETWORK_CONFIG, type DeadPeer, type KillMode, type LinkState, type NetworkConfig } from '../sim/network/index.js';
 export { traceDigestOf } from '../sim/telemetry/digest.js';
 export type { SpanRecord, Attrs, AttrValue } from '../sim/telemetry/span-record.js';
-export type { SpanFilter } from '../sim/telemetry/query.js';
+export { SpanQuery, type SpanFilter } from '../sim/telemetry/query.js';
