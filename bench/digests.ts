@@ -5,7 +5,7 @@
  * and CPU time per run.
  * Benchmark tooling only: it may read the wall clock; nothing in src/ imports it.
  */
-import { findScenario } from '../src/scenario/registry.js';
+import { findScenario } from '../src/catalog/registry.js';
 import { runScenario } from '../src/scenario/runner.js';
 
 const DURATION_MS = 300_000;

@@ -5,7 +5,7 @@
  * goal ≥ 1000×) and kernel events per wall second: one short warm-up run, then the median of
  * REPS runs of seed 1. Virtual time includes each run's settle and heal phases.
  */
-import { findScenario } from '../src/scenario/registry.js';
+import { findScenario } from '../src/catalog/registry.js';
 import { runScenario, type RunOptions, type RunReport } from '../src/scenario/runner.js';
 import { type Row, medianMs, rate } from './table.js';
 

@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { FRAME_LIMIT_BI, FrameDecoder, TAG_ECHO, type Frame } from '../src/protocol/framer.js';
 import { encodeEcho } from '../src/protocol/traced.js';
 import { Cluster } from '../src/scenario/cluster.js';
-import { SWARM_TOPOLOGY } from '../src/scenario/mesh-scenarios.js';
+import { SWARM_TOPOLOGY } from '../src/catalog/mesh-scenarios.js';
 import type { Connection, Stream } from '../src/sim/network/index.js';
 import { NodeHost, type NodeContext } from '../src/sim/node-host.js';
 import type { SimRng } from '../src/sim/rng.js';

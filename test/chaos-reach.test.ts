@@ -9,10 +9,10 @@
  * with one real chaos event.
  */
 import { describe, expect, it } from 'vitest';
-import { cutWindows, isCut, reachableShare, REJOIN_ALLOWANCE_MS } from '../src/scenario/chaos-reach.js';
-import { withChaos } from '../src/scenario/chaos-scenarios.js';
+import { cutWindows, isCut, reachableShare, REJOIN_ALLOWANCE_MS } from '../src/catalog/chaos-reach.js';
+import { withChaos } from '../src/catalog/chaos-scenarios.js';
 import { Cluster } from '../src/scenario/cluster.js';
-import { gossipSwarmForms, SWARM_TOPOLOGY } from '../src/scenario/mesh-scenarios.js';
+import { gossipSwarmForms, SWARM_TOPOLOGY } from '../src/catalog/mesh-scenarios.js';
 import { runScenario } from '../src/scenario/runner.js';
 import { HARNESS_NODE } from '../src/sim/telemetry/index.js';
 

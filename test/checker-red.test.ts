@@ -15,7 +15,7 @@ import { encodePayload } from '../src/mesh/payload.js';
 import { topicIdOf } from '../src/mesh/topic-id.js';
 import { checkGhosts, checkProbes, checkSafety, checkViews, watchProbeDeliveries, type Violation } from '../src/scenario/checker.js';
 import { Cluster } from '../src/scenario/cluster.js';
-import { SWARM_TOPOLOGY } from '../src/scenario/mesh-scenarios.js';
+import { SWARM_TOPOLOGY } from '../src/catalog/mesh-scenarios.js';
 import type { Scenario } from '../src/scenario/scenario.js';
 import { tableBounds, type TableBounds } from '../src/scenario/table-bounds.js';
 

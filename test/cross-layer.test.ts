@@ -13,7 +13,7 @@ import type { NodeVariant } from '../src/mesh/config.js';
 import { Cluster } from '../src/scenario/cluster.js';
 import type { Violation } from '../src/scenario/checker.js';
 import { CrossLayerMonitor, crossLayerGraces, settledViolations } from '../src/scenario/invariants/cross-layer.js';
-import { SWARM_TOPOLOGY } from '../src/scenario/mesh-scenarios.js';
+import { SWARM_TOPOLOGY } from '../src/catalog/mesh-scenarios.js';
 import { runScenario } from '../src/scenario/runner.js';
 import { standardMesh, type NodePlan, type TopologySpec } from '../src/scenario/topology.js';
 

@@ -10,7 +10,7 @@
  * run's spans.
  */
 import { describe, expect, it } from 'vitest';
-import { findScenario } from '../src/scenario/registry.js';
+import { findScenario } from '../src/catalog/registry.js';
 import { runScenario } from '../src/scenario/runner.js';
 import type { RunContext, RunExtension, Scenario } from '../src/scenario/scenario.js';
 import type { DeadPeer, KillMode } from '../src/sim/network/index.js';

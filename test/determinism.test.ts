@@ -14,7 +14,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { findScenario } from '../src/scenario/registry.js';
+import { findScenario } from '../src/catalog/registry.js';
 import { runScenario, type RunReport } from '../src/scenario/runner.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');

@@ -25,7 +25,7 @@ import { DETECTION_ALLOWANCE_MS, runScheduleFile, scheduleDurationMs, scheduleSc
 import { loadScheduleFile, SCHEDULE_TIME_MS_MAX } from '../src/property/schedule.js';
 import { implementedPrimitives, specOf } from '../src/primitives/registry.js';
 import { FAULT_LENGTH_MS_MAX } from '../src/primitives/schema.js';
-import { findScenario } from '../src/scenario/registry.js';
+import { findScenario } from '../src/catalog/registry.js';
 import { OBSERVER_ROLE } from '../src/scenario/topology.js';
 import { requireBuiltCli, ROOT, type CliResult } from './support/cli.js';
 

@@ -11,8 +11,8 @@
 import { describe, expect, it } from 'vitest';
 import { checkLiveness, checkViews } from '../src/scenario/checker.js';
 import type { Cluster } from '../src/scenario/cluster.js';
-import { GOSSIP_SWARM_MIN_DIGESTS, GOSSIP_SWARM_WINDOW_MS, MESH_TO_MESH_DEADLINE_MS, SWARM_TOPOLOGY } from '../src/scenario/mesh-scenarios.js';
-import { findScenario } from '../src/scenario/registry.js';
+import { GOSSIP_SWARM_MIN_DIGESTS, GOSSIP_SWARM_WINDOW_MS, MESH_TO_MESH_DEADLINE_MS, SWARM_TOPOLOGY } from '../src/catalog/mesh-scenarios.js';
+import { findScenario } from '../src/catalog/registry.js';
 import { runScenario, type RunOutcome, type RunReport } from '../src/scenario/runner.js';
 import type { Scenario } from '../src/scenario/scenario.js';
 

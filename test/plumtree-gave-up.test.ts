@@ -14,7 +14,7 @@ import type { PlumtreeEffect, PlumtreeEvent } from '../src/protocol/plumtree-typ
 import { encodeEnvelope } from '../src/protocol/codec.js';
 import { topicIdOf } from '../src/mesh/topic-id.js';
 import { Cluster } from '../src/scenario/cluster.js';
-import { SWARM_TOPOLOGY } from '../src/scenario/mesh-scenarios.js';
+import { SWARM_TOPOLOGY } from '../src/catalog/mesh-scenarios.js';
 import { ptRng } from './support/pt-rng.js';
 
 const rng = ptRng('plumtree-gave-up');

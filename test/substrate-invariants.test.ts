@@ -11,7 +11,7 @@
 import { describe, expect, it } from 'vitest';
 import { Cluster } from '../src/scenario/cluster.js';
 import { checkSubstrate } from '../src/scenario/invariants/substrate.js';
-import { SWARM_TOPOLOGY } from '../src/scenario/mesh-scenarios.js';
+import { SWARM_TOPOLOGY } from '../src/catalog/mesh-scenarios.js';
 import { DEFAULT_TOPOLOGY, type TopologySpec } from '../src/scenario/topology.js';
 import type { NodeVariant } from '../src/mesh/config.js';
 

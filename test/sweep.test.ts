@@ -9,7 +9,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { findScenario } from '../src/scenario/registry.js';
+import { findScenario } from '../src/catalog/registry.js';
 import { runScenario } from '../src/scenario/runner.js';
 import { runSweep } from '../src/sweep/pool.js';
 import { formatProgress } from '../src/sweep/progress.js';

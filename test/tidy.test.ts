@@ -1,14 +1,50 @@
 /**
  * Tidy: the deterministic core must not reach for wall clocks, real timers or ambient randomness,
- * and dependencies must point one way (protocol ← sim ← primitives ← cli/report).
- * Method: scan the source text of the core folders, ignoring comments.
+ * and every import between rooms of src/ points one way, down the layer order below.
+ * Method: scan the source text (comments blanked out); canaries prove both scans can fail.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 // The deterministic core, plus the pure adapters over it (reports, property generation).
-const CORE_DIRS = ['src/sim', 'src/protocol', 'src/primitives', 'src/mesh', 'src/scenario', 'src/property', 'src/report'];
+const CORE_DIRS = ['src/sim', 'src/protocol', 'src/primitives', 'src/mesh', 'src/scenario', 'src/catalog', 'src/property', 'src/report'];
+
+/**
+ * The rooms of src/ from the ground up. A room may import only from rooms of a lower rank:
+ * the pure protocol and input readers; the simulated world; the node substrate; the harness
+ * (clusters, runner, checks, scenario files); chaos primitives; the catalogue of named
+ * scenarios; the adapters and runners over finished runs; experiments; the command line; the
+ * public library surface.
+ */
+export const LAYERS: Readonly<Record<string, number>> = {
+  protocol: 0, io: 0,
+  sim: 1,
+  mesh: 2,
+  scenario: 3,
+  primitives: 4,
+  catalog: 5,
+  property: 6, report: 6, sweep: 6,
+  experiment: 7,
+  cli: 8,
+  api: 9,
+};
+
+/** Wrong-way imports in `text`, read as the source of `path` (a path under src/). */
+export function layerViolations(path: string, text: string): string[] {
+  const from = path.split('/')[1];
+  const out: string[] = [];
+  text.split('\n').forEach((line, i) => {
+    const m = /from\s+['"](\.{1,2}\/[^'"]+)['"]/.exec(line);
+    if (m === null) return;
+    const target = join(dirname(path), m[1]).split('/');
+    if (target[0] !== 'src' || target[1] === from) return;
+    const to = target[1];
+    const ok = LAYERS[from] !== undefined && LAYERS[to] !== undefined && LAYERS[to] < LAYERS[from];
+    if (!ok) out.push(`${path}:${i + 1}: ${from} (rank ${LAYERS[from] ?? '?'}) imports ${to} (rank ${LAYERS[to] ?? '?'})`);
+  });
+  return out;
+}
 const BANNED: readonly [RegExp, string][] = [
   [/\bMath\.random\b/, 'Math.random'],
   [/\bDate\.now\b/, 'Date.now'],
@@ -49,10 +85,6 @@ export function findViolations(files: readonly string[]): string[] {
     const lines = code(file).split('\n');
     lines.forEach((line, i) => {
       for (const [re, what] of BANNED) if (re.test(line)) out.push(`${file}:${i + 1}: ${what}`);
-      if (file.startsWith('src/protocol') && /from\s+['"][^'"]*\/sim\//.test(line)) {
-        out.push(`${file}:${i + 1}: src/protocol imports from src/sim`);
-      }
-      if (/from\s+['"][^'"]*\/(cli|report)\//.test(line)) out.push(`${file}:${i + 1}: core imports from cli/report`);
     });
   }
   return out;
@@ -67,6 +99,20 @@ describe('tidy', () => {
 
   it('bans nondeterministic calls and wrong-way imports in the deterministic core', () => {
     expect(findViolations(files)).toEqual([]);
+  });
+
+  it('every import between rooms of src/ points down the layer order', () => {
+    const all = sourceFiles('src');
+    expect(all.length).toBeGreaterThan(100);
+    for (const file of all) expect(file.split('/')[1] in LAYERS, `${file}: room missing from LAYERS`).toBe(true);
+    expect(all.flatMap((file) => layerViolations(file, code(file)))).toEqual([]);
+  });
+
+  it('the layer check catches wrong-way imports (canary)', () => {
+    const canary = code('test/fixtures/layer-canary.ts.txt');
+    expect(layerViolations('src/protocol/canary.ts', canary)).toHaveLength(4);
+    // The same imports are fine from the top room.
+    expect(layerViolations('src/api/canary.ts', canary)).toEqual([]);
   });
 
   it('the scanner catches what it bans (canary)', () => {

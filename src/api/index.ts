@@ -13,8 +13,8 @@ export type { BroadcastMetrics, OverlaySnapshot, RunMetrics, Spread } from '../s
 export type { ProbeRecord, Violation } from '../scenario/checker.js';
 export { Cluster, type ClusterOptions } from '../scenario/cluster.js';
 export { DEFAULT_TOPOLOGY, standardMesh, type MeshLayout, type NodePlan, type TopologySpec } from '../scenario/topology.js';
-export { allScenarios, findScenario } from '../scenario/registry.js';
-export { withChaos } from '../scenario/chaos-scenarios.js';
+export { allScenarios, findScenario } from '../catalog/registry.js';
+export { withChaos } from '../catalog/chaos-scenarios.js';
 // Chaos: the 13 primitives (apply and its named inverse, revert; detect), their parameter
 // schemas and deadlines, and the engine's configuration (explicit events, random, soak).
 export { PRIMITIVE_NAMES, type Fault, type Primitive, type PrimitiveName, type Verdict, type ChaosWorld, type Detector } from '../primitives/types.js';

@@ -9,10 +9,10 @@
 import { executeRun } from '../cli/run-command.js';
 import { runJson } from '../cli/format.js';
 import { parseSeed } from '../cli/seed.js';
-import { findScenario } from '../scenario/registry.js';
+import { findScenario } from '../catalog/registry.js';
 import { parseScenarioJson } from '../scenario/scenario-json.js';
 import type { Scenario } from '../scenario/scenario.js';
-import { withChaos } from '../scenario/chaos-scenarios.js';
+import { withChaos } from '../catalog/chaos-scenarios.js';
 import type { RunReport } from '../scenario/runner.js';
 
 export interface RunInput {

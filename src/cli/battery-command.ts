@@ -11,7 +11,7 @@ import type { Command } from 'commander';
 import { renderReportHtml } from '../report/html.js';
 import { testsReportData } from '../report/report-data.js';
 import { crashCell, gridCounts, testCellOf, testsGridOf, type TestCell, type TestsGrid } from '../report/tests-grid.js';
-import { allScenarios, findScenario } from '../scenario/registry.js';
+import { allScenarios, findScenario } from '../catalog/registry.js';
 import { replayCommand, runScenario } from '../scenario/runner.js';
 import type { Scenario } from '../scenario/scenario.js';
 import { parseDuration } from './duration.js';

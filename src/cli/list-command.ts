@@ -3,7 +3,7 @@
  * one per line, in registry order (names are part of the product, SPEC §6).
  */
 import type { Command } from 'commander';
-import { allScenarios } from '../scenario/registry.js';
+import { allScenarios } from '../catalog/registry.js';
 import { table } from './format.js';
 
 export function registerList(program: Command): void {

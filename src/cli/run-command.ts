@@ -10,7 +10,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Option, type Command } from 'commander';
-import { findScenario } from '../scenario/registry.js';
+import { findScenario } from '../catalog/registry.js';
 import { replayCommand, runScenario } from '../scenario/runner.js';
 import type { Scenario } from '../scenario/scenario.js';
 import { parseDuration } from './duration.js';

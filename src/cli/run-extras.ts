@@ -7,7 +7,7 @@
  */
 import { scheduleScenario } from '../property/replay.js';
 import { loadScheduleFile } from '../property/schedule.js';
-import { withChaos } from '../scenario/chaos-scenarios.js';
+import { withChaos } from '../catalog/chaos-scenarios.js';
 import { fail, quoted } from './errors.js';
 import type { RunRequest } from './run-command.js';
 

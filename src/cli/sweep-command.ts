@@ -8,7 +8,7 @@
  * of millions is never listed).
  */
 import type { Command } from 'commander';
-import { findScenario } from '../scenario/registry.js';
+import { findScenario } from '../catalog/registry.js';
 import { runSweep, type SweepSummary } from '../sweep/pool.js';
 import { Progress, seedsPerMin } from '../sweep/progress.js';
 import { parseSeedRange, shardSeedList } from '../sweep/shard.js';

@@ -11,8 +11,8 @@
  * Every point is validated before anything runs; a problem is one line naming the field.
  * Must not run anything or read files.
  */
-import { parseScenarioJson } from '../cli/scenario-file.js';
-import { findScenario } from '../scenario/registry.js';
+import { parseScenarioJson } from '../scenario/scenario-json.js';
+import { findScenario } from '../catalog/registry.js';
 import { FieldProblem, catchFieldProblem, nameString, object, rootObject, string } from '../scenario/json-fields.js';
 import { parseSeedRange, type SeedRange } from '../sweep/shard.js';
 import { parseFieldPath, withFieldAt } from './field-path.js';

@@ -6,8 +6,8 @@
  * run with a `crash` violation, never a lost task. The line holds no wall time: it is a pure
  * function of (point, seed), so results are byte-identical whatever the worker count.
  */
-import { parseScenarioJson } from '../cli/scenario-file.js';
-import { findScenario } from '../scenario/registry.js';
+import { parseScenarioJson } from '../scenario/scenario-json.js';
+import { findScenario } from '../catalog/registry.js';
 import { runScenario } from '../scenario/runner.js';
 import type { Scenario } from '../scenario/scenario.js';
 import type { PointBase } from './experiment-file.js';

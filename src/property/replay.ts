@@ -9,7 +9,7 @@ import type { NodeVariant } from '../mesh/config.js';
 import { chaosExtension, type ChaosEventPlan } from '../primitives/engine.js';
 import { specOf } from '../primitives/registry.js';
 import { short, validateFault, type TargetSpec } from '../primitives/schema.js';
-import { findScenario } from '../scenario/registry.js';
+import { findScenario } from '../catalog/registry.js';
 import { runScenario, type RunOutcome, type RunReport } from '../scenario/runner.js';
 import type { Scenario } from '../scenario/scenario.js';
 import { BRIDGE_ROLE, OBSERVER_ROLE, type NodePlan } from '../scenario/topology.js';

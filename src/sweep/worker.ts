@@ -5,7 +5,7 @@
  * wall time of the run (tooling, outside the deterministic core).
  */
 import { performance } from 'node:perf_hooks';
-import { findScenario } from '../scenario/registry.js';
+import { findScenario } from '../catalog/registry.js';
 import { replayCommand, runScenario } from '../scenario/runner.js';
 
 export interface SweepTask {

@@ -15,7 +15,7 @@ import { parseExperimentJson, type Experiment } from '../../src/experiment/exper
 import { parseFieldPath, withFieldAt } from '../../src/experiment/field-path.js';
 import { runMetrics } from '../../src/experiment/run-metrics.js';
 import { ExperimentSummary } from '../../src/experiment/summary.js';
-import { findScenario } from '../../src/scenario/registry.js';
+import { findScenario } from '../../src/catalog/registry.js';
 import { runScenario } from '../../src/scenario/runner.js';
 import { cli, expectUsageError, requireBuiltCli } from '../support/cli.js';
 

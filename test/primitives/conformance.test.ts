@@ -12,10 +12,10 @@ import { implementedPrimitives } from '../../src/primitives/registry.js';
 import type { PrimitiveName } from '../../src/primitives/types.js';
 import { cacheSize, receivedIdCount, pendingGraftCount } from '../../src/protocol/plumtree.js';
 import type { Cluster } from '../../src/scenario/cluster.js';
-import { allScenarios } from '../../src/scenario/registry.js';
+import { allScenarios } from '../../src/catalog/registry.js';
 import { runScenario } from '../../src/scenario/runner.js';
 import type { RunExtension, Scenario } from '../../src/scenario/scenario.js';
-import { SIX_NODE_TOPOLOGY } from '../../src/scenario/workload-scenarios.js';
+import { SIX_NODE_TOPOLOGY } from '../../src/catalog/workload-scenarios.js';
 import { chaosLog, explain } from '../support/chaos.js';
 
 /** The first battery scenario that exercises `primitive` alone. */

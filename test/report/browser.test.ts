@@ -14,7 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderReportHtml, runReportData, testCellOf, testsGridOf, type ReportData, type RunSection } from '../../src/report/index.js';
-import { findScenario } from '../../src/scenario/registry.js';
+import { findScenario } from '../../src/catalog/registry.js';
 import { runScenario } from '../../src/scenario/runner.js';
 import { CHROMIUM_ARGS, findChromium } from '../support/chromium.js';
 

@@ -20,7 +20,7 @@ import {
   type TopologyNode,
   type TopologySnapshot,
 } from '../../src/report/index.js';
-import { findScenario } from '../../src/scenario/registry.js';
+import { findScenario } from '../../src/catalog/registry.js';
 import { runScenario, type RunOutcome } from '../../src/scenario/runner.js';
 
 let outcome: RunOutcome;

@@ -8,7 +8,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { otlpJsonOfRun, summarizeOtlp } from '../../src/report/otlp.js';
-import { findScenario } from '../../src/scenario/registry.js';
+import { findScenario } from '../../src/catalog/registry.js';
 import { runScenario, type RunOutcome } from '../../src/scenario/runner.js';
 
 interface OtlpAttr { key: string; value: { stringValue?: string; intValue?: string | number; boolValue?: boolean; doubleValue?: number } }

@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeSnapshots, layoutNodes, snapshotAt, timelineOf, topologySnapshots, type TopologyNode } from '../../src/report/index.js';
 import { LAYOUT_HEIGHT, LAYOUT_WIDTH, MESH_SHOWN_MAX } from '../../src/report/topology-layout.js';
 import { TIMELINE_EVENTS_MAX } from '../../src/report/timeline.js';
-import { findScenario } from '../../src/scenario/registry.js';
+import { findScenario } from '../../src/catalog/registry.js';
 import { runScenario, type RunOutcome } from '../../src/scenario/runner.js';
 import type { SpanRecord } from '../../src/sim/telemetry/index.js';
 

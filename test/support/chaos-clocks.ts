@@ -4,7 +4,7 @@
  * never applied (a detector that cannot see damage must not report recovery).
  */
 import type { NodeVariant } from '../../src/mesh/config.js';
-import { BATTERY_EVENT_AT_MS } from '../../src/scenario/chaos-scenarios.js';
+import { BATTERY_EVENT_AT_MS } from '../../src/catalog/chaos-scenarios.js';
 import { chaosExtension } from '../../src/primitives/engine.js';
 import { DETECTOR_POLL_MS } from '../../src/primitives/timing.js';
 import type { ChaosWorld, Fault, ParamValue, Primitive, PrimitiveName, Verdict } from '../../src/primitives/types.js';

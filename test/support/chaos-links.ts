@@ -3,7 +3,7 @@
  * mesh relies on to survive a link fault (detours around a cut link, a stateful firewall that
  * keeps a node's own outbound connections), so the detectors can be shown to fail.
  */
-import { BATTERY_EVENT_AT_MS } from '../../src/scenario/chaos-scenarios.js';
+import { BATTERY_EVENT_AT_MS } from '../../src/catalog/chaos-scenarios.js';
 import type { RunContext, RunExtension, Scenario } from '../../src/scenario/scenario.js';
 import { OBSERVER_ROLE, type TopologySpec } from '../../src/scenario/topology.js';
 import { scenarioNamed } from './chaos.js';

@@ -5,7 +5,7 @@
 import { expect } from 'vitest';
 import type { ChaosEventReport } from '../../src/primitives/engine.js';
 import type { NodeVariant } from '../../src/mesh/config.js';
-import { findScenario } from '../../src/scenario/registry.js';
+import { findScenario } from '../../src/catalog/registry.js';
 import { runScenario, type RunReport } from '../../src/scenario/runner.js';
 import type { Scenario } from '../../src/scenario/scenario.js';
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 const [distDir, name, seed, durationMs, traceLevel] = process.argv.slice(2);
 const load = (rel) => import(pathToFileURL(join(distDir, rel)).href);
 const { runScenario } = await load('src/scenario/runner.js');
-const { findScenario } = await load('src/scenario/registry.js');
+const { findScenario } = await load('src/catalog/registry.js');
 const scenario = findScenario(name);
 if (scenario === undefined) throw new Error(`no scenario ${name}`);
 const { report } = runScenario(scenario, seed, { durationMs: Number(durationMs), traceLevel });

@@ -4,14 +4,14 @@
  * variants of the functional mesh tests (chaos-pass replaces tests-pass: the same
  * assertions, with 3 random primitives firing).
  */
-import { OBSERVER_ROLE, type TopologySpec } from './topology.js';
+import { OBSERVER_ROLE, type TopologySpec } from '../scenario/topology.js';
 import { withChaos, BATTERY_EVENT_AT_MS } from './chaos-scenarios.js';
 import { chaosExtension } from '../primitives/engine.js';
-import type { Violation } from './checker.js';
+import type { Violation } from '../scenario/checker.js';
 import { floodExtension } from './flood.js';
 import { growShrinkExtension } from './grow-shrink.js';
 import { gossipMeshToMesh, gossipSwarmForms, meshFiveTypesPresent } from './mesh-scenarios.js';
-import type { RunContext, Scenario } from './scenario.js';
+import type { RunContext, Scenario } from '../scenario/scenario.js';
 
 /** Six nodes (three roles, two each) and their observer seed. */
 export const SIX_NODE_TOPOLOGY: TopologySpec = {

@@ -3,9 +3,9 @@
  * tests. Each scenario's own assertions count evidence from the nodes' spans.
  */
 import { reachableShare } from './chaos-reach.js';
-import type { Violation } from './checker.js';
-import type { RunContext, Scenario } from './scenario.js';
-import { DEFAULT_TOPOLOGY, standardMesh, type TopologySpec } from './topology.js';
+import type { Violation } from '../scenario/checker.js';
+import type { RunContext, Scenario } from '../scenario/scenario.js';
+import { DEFAULT_TOPOLOGY, standardMesh, type TopologySpec } from '../scenario/topology.js';
 
 /** One mesh of the four roles (one each) plus the observer: 4 nodes and their seed. */
 export const SWARM_TOPOLOGY: TopologySpec = { meshes: [standardMesh('mesh-a', 1)], bridges: 0 };

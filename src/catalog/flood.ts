@@ -9,8 +9,8 @@
 import { FRAME_LIMIT_BI, FrameDecoder, TAG_ECHO } from '../protocol/framer.js';
 import { encodeEcho } from '../protocol/traced.js';
 import type { Stream } from '../sim/network/index.js';
-import type { Violation } from './checker.js';
-import type { RunContext, RunExtension } from './scenario.js';
+import type { Violation } from '../scenario/checker.js';
+import type { RunContext, RunExtension } from '../scenario/scenario.js';
 
 export interface FloodConfig {
   readonly streams: number;

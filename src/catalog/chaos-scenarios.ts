@@ -5,8 +5,8 @@
  */
 import { chaosExtension, type ChaosConfig } from '../primitives/engine.js';
 import type { ParamValue, PrimitiveName } from '../primitives/types.js';
-import type { Scenario } from './scenario.js';
-import { DEFAULT_TOPOLOGY } from './topology.js';
+import type { Scenario } from '../scenario/scenario.js';
+import { DEFAULT_TOPOLOGY } from '../scenario/topology.js';
 
 /** When battery events fire: the default mesh has formed and digests have flowed. */
 export const BATTERY_EVENT_AT_MS = 20_000;

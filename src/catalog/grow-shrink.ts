@@ -4,9 +4,9 @@
  * The evidence is the nodes' own spans: joiners get neighbours and are learned by everyone;
  * leavers are dropped promptly by their neighbours (no idle-timeout wait) and pruned.
  */
-import { OBSERVER_ROLE } from './topology.js';
-import type { Violation } from './checker.js';
-import type { RunContext, RunExtension } from './scenario.js';
+import { OBSERVER_ROLE } from '../scenario/topology.js';
+import type { Violation } from '../scenario/checker.js';
+import type { RunContext, RunExtension } from '../scenario/scenario.js';
 
 export interface GrowShrinkConfig {
   readonly growFromMs: number;

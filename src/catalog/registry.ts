@@ -5,7 +5,7 @@ import { CHAOS_BATTERY } from './chaos-scenarios.js';
 import { CHAOS_VARIANTS, WORKLOAD_SCENARIOS } from './workload-scenarios.js';
 import { defaultScenario, gossipMeshToMesh, gossipSwarmForms, meshFiveTypesPresent } from './mesh-scenarios.js';
 import { assert } from '../sim/assert.js';
-import type { Scenario } from './scenario.js';
+import type { Scenario } from '../scenario/scenario.js';
 
 const SCENARIOS: readonly Scenario[] = [defaultScenario, meshFiveTypesPresent, gossipSwarmForms, gossipMeshToMesh, ...CHAOS_BATTERY, ...WORKLOAD_SCENARIOS, ...CHAOS_VARIANTS];
 assert(new Set(SCENARIOS.map((s) => s.name)).size === SCENARIOS.length, 'scenario names must be unique');
