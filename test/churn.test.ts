@@ -11,7 +11,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Cluster } from '../src/scenario/cluster.js';
-import { checkChurn, faultPeriods } from '../src/scenario/invariants/churn.js';
+import { ChurnWatcher, checkChurn, faultPeriods } from '../src/scenario/invariants/churn.js';
 import { runScenario } from '../src/scenario/runner.js';
 import { HARNESS_NODE } from '../src/sim/telemetry/index.js';
 import { standardMesh, type TopologySpec } from '../src/scenario/topology.js';
@@ -97,5 +97,19 @@ describe('churn without cause', () => {
   it('a fault on an uninvolved node forgives nothing', () => {
     const red = downAfterFaultOn((cluster, node, peer) => cluster.plans.find((p) => p.name !== node && p.nodeId !== peer)!.name);
     expect(red.map((v) => v.message)).toEqual([expect.stringMatching(/no fault in force \(connection idle-timeout\)/)]);
+  });
+
+  it('the watcher judges downs and closes that are not kept in memory (clusters above 1,000 nodes)', () => {
+    const perPair = new Set(['mesh.gossip.neighbor_down', 'mesh.peer.disconnected']);
+    const cluster = new Cluster({ seed: 'churn', topology: TWELVE, retainSpans: (name) => !perPair.has(name) });
+    const watcher = new ChurnWatcher(cluster);
+    cluster.boot();
+    cluster.scheduler.runFor(10_000);
+    const [node, peer] = pair(cluster);
+    cluster.telemetry.emit(node, 'mesh.gossip.neighbor_down', { topic: 'mesh-a', peerId: peer, cause: 'peer-down', reason: 'idle-timeout' });
+    cluster.telemetry.emit(node, 'mesh.gossip.neighbor_down', { topic: 'mesh-a', peerId: peer, cause: 'evicted' });
+    expect(cluster.telemetry.query.find({ name: 'mesh.gossip.neighbor_down' })).toEqual([]);
+    expect(checkChurn(cluster)).toEqual([]); // nothing kept, nothing seen
+    expect(checkChurn(cluster, watcher).map((v) => v.message)).toEqual([expect.stringMatching(/no fault in force \(connection idle-timeout\)/)]);
   });
 });

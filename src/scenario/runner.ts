@@ -7,7 +7,7 @@
 import { checkDigests, checkGhosts, checkProbes, checkSafety, checkViews, watchProbeDeliveries, type ProbeRecord, type Violation } from './checker.js';
 import { Cluster } from './cluster.js';
 import { ProbeWorkload } from './probes.js';
-import { checkChurn } from './invariants/churn.js';
+import { ChurnWatcher, checkChurn } from './invariants/churn.js';
 import { CrossLayerMonitor, settledViolations } from './invariants/cross-layer.js';
 import { checkSubstrate } from './invariants/substrate.js';
 import type { RunContext, RunExtension, Scenario } from './scenario.js';
@@ -125,6 +125,7 @@ export function runScenario(scenario: Scenario, seed: string, options: RunOption
   const probeIntervalMs = scenario.probeIntervalMs ?? 5_000;
   if (probeIntervalMs > 0) probes.every(probeIntervalMs, PROBE_WARMUP_MS, durationMs);
   const crossLayer = new CrossLayerMonitor(cluster);
+  const churn = new ChurnWatcher(cluster);
   const safety = (): void => {
     violations.add(checkSafety(cluster, bounds));
     violations.add(crossLayer.sample());
@@ -142,7 +143,7 @@ export function runScenario(scenario: Scenario, seed: string, options: RunOption
   for (const ext of extensions) ext.finish();
   if (scenario.liveness !== false) heal(cluster, probes, violations, scenario.healWindowMs ?? 60_000, budget.events);
   violations.add(checkSafety(cluster, bounds));
-  violations.add(checkChurn(cluster));
+  violations.add(checkChurn(cluster, churn));
   violations.add(checkSubstrate(cluster));
   for (const ext of extensions) violations.add(ext.violations());
   if (scenario.expect) violations.add(scenario.expect(ctx));

@@ -68,46 +68,97 @@ export function excused(faults: readonly FaultPeriod[], fromMs: number, untilMs:
   return faults.some((p) => p.fromMs <= untilMs && fromMs <= p.untilMs && nodes.some((n) => p.targets.has(n)));
 }
 
-export function checkChurn(cluster: Cluster): Violation[] {
-  const q = cluster.telemetry.query;
+/** A down or close that no HyParView decision or recorded close explains; faults may still excuse it. */
+interface Suspect {
+  readonly kind: 'close' | 'down';
+  readonly node: string;
+  readonly peer: string;
+  readonly endMs: number;
+  readonly message: string;
+}
+
+/** The peer's last close of its connections to a node (name, node id), if recorded. */
+type LastClose = (closer: string, peerId: string, sinceMs: number, untilMs: number) => SpanRecord | undefined;
+
+/**
+ * Judges every close and down as it is recorded (telemetry listeners), keeping only the
+ * suspects and each pair's last close: the check then works at any size, also when per-pair
+ * spans are not kept in memory (above 1,000 nodes). Create it before the run starts.
+ */
+export class ChurnWatcher {
+  readonly suspects: Suspect[] = [];
+  private readonly lastClose = new Map<string, SpanRecord>();
+
+  constructor(private readonly cluster: Cluster) {
+    const tel = cluster.telemetry;
+    tel.listen('mesh.peer.disconnected', (s) => {
+      if (s.attrs.reason === 'closed-locally') this.lastClose.set(`${s.node}|${String(s.attrs.peerId)}`, s);
+      const suspect = judgeClose(s, cluster);
+      if (suspect !== null) this.suspects.push(suspect);
+    });
+    tel.listen('mesh.gossip.neighbor_down', (s) => {
+      const suspect = judgeDown(s, cluster, (closer, peerId, sinceMs) => {
+        const last = this.lastClose.get(`${closer}|${peerId}`);
+        return last !== undefined && last.endMs >= sinceMs ? last : undefined;
+      });
+      if (suspect !== null) this.suspects.push(suspect);
+    });
+  }
+}
+
+/**
+ * Churn without cause over the run: the watcher's suspects (or, without one, the spans kept in
+ * memory, judged now), less those a fault excuses or that involve a node not running.
+ */
+export function checkChurn(cluster: Cluster, watcher?: ChurnWatcher): Violation[] {
   const faults = faultPeriods(cluster);
-  const nameOfId = new Map(cluster.plans.map((p) => [p.nodeId, p.name]));
-  const idOfName = new Map(cluster.plans.map((p) => [p.name, p.nodeId]));
   const lives = lifetimes(cluster);
   const running = (name: string, ms: number): boolean => (lives.get(name) ?? []).some((p) => ms >= p.fromMs && ms < p.untilMs);
-  const out: Violation[] = [];
+  const suspects = watcher?.suspects ?? suspectsInRecords(cluster);
+  return suspects
+    .filter((x) => !excused(faults, x.endMs, x.endMs, [x.node, x.peer]) && (x.kind === 'close' || (running(x.node, x.endMs) && running(x.peer, x.endMs))))
+    .map((x) => v(x.message));
+}
 
-  for (const s of q.find({ name: 'mesh.peer.disconnected' })) {
-    const peer = nameOfId.get(String(s.attrs.peerId)) ?? String(s.attrs.peerId);
-    if (s.attrs.cause === undefined && !excused(faults, s.endMs, s.endMs, [s.node, peer])) out.push(v(`${s.node} closed its connection to ${peer} (${s.attrs.reason}) without a cause at ${s.endMs} ms`));
-  }
-  for (const s of q.find({ name: 'mesh.gossip.neighbor_down' })) {
-    const peer = nameOfId.get(String(s.attrs.peerId));
-    if (peer === undefined || excused(faults, s.endMs, s.endMs, [s.node, peer]) || !running(s.node, s.endMs) || !running(peer, s.endMs)) continue;
-    const why = unexplained(s, peer, idOfName.get(s.node)!, cluster);
-    if (why !== null) out.push(v(`${s.node} ${s.attrs.topic}: neighbour ${peer} went down at ${s.endMs} ms ${why}`));
-  }
-  return out;
+function suspectsInRecords(cluster: Cluster): Suspect[] {
+  const q = cluster.telemetry.query;
+  const lastClose: LastClose = (closer, peerId, sinceMs, untilMs) =>
+    q.find({ name: 'mesh.peer.disconnected', node: closer, sinceMs, untilMs, attrs: { peerId, reason: 'closed-locally' } }).at(-1);
+  const closes = q.find({ name: 'mesh.peer.disconnected' }).map((s) => judgeClose(s, cluster));
+  const downs = q.find({ name: 'mesh.gossip.neighbor_down' }).map((s) => judgeDown(s, cluster, lastClose));
+  return [...closes, ...downs].filter((x): x is Suspect => x !== null);
+}
+
+/** Every close must carry a cause. */
+function judgeClose(s: SpanRecord, cluster: Cluster): Suspect | null {
+  if (s.attrs.cause !== undefined) return null;
+  const peer = nameOf(cluster, String(s.attrs.peerId));
+  return { kind: 'close', node: s.node, peer, endMs: s.endMs, message: `${s.node} closed its connection to ${peer} (${s.attrs.reason}) without a cause at ${s.endMs} ms` };
+}
+
+function judgeDown(s: SpanRecord, cluster: Cluster, lastClose: LastClose): Suspect | null {
+  const peerId = String(s.attrs.peerId);
+  if (!cluster.isNode(peerId)) return null;
+  const peer = cluster.nameOf(peerId);
+  const why = unexplained(s, peer, cluster.idOfName(s.node), lastClose);
+  return why === null ? null : { kind: 'down', node: s.node, peer, endMs: s.endMs, message: `${s.node} ${s.attrs.topic}: neighbour ${peer} went down at ${s.endMs} ms ${why}` };
 }
 
 /** Null if the down is caused; otherwise what is wrong with it. */
-function unexplained(down: SpanRecord, peer: string, selfId: string, cluster: Cluster): string | null {
+function unexplained(down: SpanRecord, peer: string, selfId: string, lastClose: LastClose): string | null {
   const cause = down.attrs.cause;
   if (cause === undefined) return 'without a cause';
   if (DECISION_CAUSES.has(String(cause))) return null;
   if (cause !== 'peer-down') return `for an unknown cause ${String(cause)}`;
   const reason = String(down.attrs.reason ?? 'unknown');
   if (reason !== 'closed-by-peer') return `with no fault in force (connection ${reason})`;
-  const closes = cluster.telemetry.query.find({
-    name: 'mesh.peer.disconnected',
-    node: peer,
-    sinceMs: down.endMs - CLOSE_LOOKBACK_MS,
-    untilMs: down.endMs,
-    attrs: { peerId: selfId, reason: 'closed-locally' },
-  });
-  const last = closes[closes.length - 1];
+  const last = lastClose(peer, selfId, down.endMs - CLOSE_LOOKBACK_MS, down.endMs);
   if (last === undefined) return 'closed by the peer, which recorded no close';
   return CLOSE_CAUSES.has(String(last.attrs.cause)) ? null : `closed by the peer for ${String(last.attrs.cause ?? 'no recorded cause')}`;
+}
+
+function nameOf(cluster: Cluster, nodeId: string): string {
+  return cluster.isNode(nodeId) ? cluster.nameOf(nodeId) : nodeId;
 }
 
 /** Per node name, the periods it ran: each mesh.node.ready until the next mesh.node.stopping (or the end). */
