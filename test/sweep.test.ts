@@ -7,6 +7,8 @@
  * dist/, which `npm test` builds first) on the 4-node gossip-swarm-forms scenario; the CLI
  * for the sharded JSON output.
  */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { findScenario } from '../src/catalog/registry.js';
@@ -111,5 +113,14 @@ describe('sweep on worker threads', () => {
       expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
       expect(r.stderr).toMatch(/^meshsim: /);
     }
+  });
+});
+
+describe('output into a closed pipe', () => {
+  it('a reader that stops early (| head -1) ends the sweep quietly: no stack trace on stderr', () => {
+    const bin = join(import.meta.dirname, '..', 'bin', 'meshsim.js');
+    const r = spawnSync('sh', ['-c', `"${process.execPath}" "${bin}" sweep --scenario kill-node --seeds 1..4 --workers 1 --json --duration 5s | head -1`], { encoding: 'utf8' });
+    expect(r.stdout).toMatch(/^\{"type":"seed"/);
+    expect(r.stderr).toBe('');
   });
 });

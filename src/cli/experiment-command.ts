@@ -58,11 +58,6 @@ function loadExperiment(path: string): Experiment {
 }
 
 async function experimentAction(path: string, options: ExperimentOptionValues): Promise<number> {
-  // A reader that stops early (`| head`) is not an error: stop quietly, without a stack trace.
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(process.exitCode ?? EXIT_PASS);
-    throw e;
-  });
   const experiment = loadExperiment(path);
   const seedText = options.seeds ?? (experiment.seeds === null ? null : `${experiment.seeds.from}..${experiment.seeds.to}`);
   if (seedText === null) fail(`${path}: no seeds (set "seeds": "A..B" in the file or pass --seeds)`);

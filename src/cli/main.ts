@@ -43,6 +43,12 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: readonly string[]): Promise<void> {
+  // A reader that stops early (`meshsim sweep … | head`) is not an error: end quietly with the
+  // exit code decided so far, never with a stack trace.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
   try {
     await buildProgram().parseAsync([...argv], { from: 'user' });
   } catch (e) {
