@@ -77,7 +77,7 @@ async function experimentAction(path: string, options: ExperimentOptionValues): 
   const json = options.json === true;
   const summary = new ExperimentSummary((point) => experiment.points[point - 1].values);
   const cells: TestCell[] = [];
-  const progress = new Progress(runs);
+  const progress = new Progress(runs, process.stderr, process.stderr.isTTY === true, 'runs');
   const replay = (point: number, seed: string): string => `npx meshsim experiment ${path} --point ${point} --seeds ${seed}..${seed}`;
   await runExperiment({
     points,

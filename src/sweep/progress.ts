@@ -18,6 +18,8 @@ export class Progress {
     private readonly total: number,
     private readonly out: NodeJS.WriteStream = process.stderr,
     private readonly enabled: boolean = process.stderr.isTTY === true,
+    /** What one finished task is called in the rate ('seeds' for a sweep, 'runs' for an experiment). */
+    private readonly unit: string = 'seeds',
   ) {}
 
   /** One more seed finished. */
@@ -27,7 +29,7 @@ export class Progress {
     const nowMs = performance.now();
     if (done < this.total && nowMs - this.lastDrawMs < REDRAW_MS) return;
     this.lastDrawMs = nowMs;
-    this.out.write(`\r${formatProgress(done, this.total, this.failed, nowMs - this.startMs)}\x1b[K`);
+    this.out.write(`\r${formatProgress(done, this.total, this.failed, nowMs - this.startMs, this.unit)}\x1b[K`);
   }
 
   /** Clear the line before the summary is printed. */
@@ -40,11 +42,11 @@ export class Progress {
   }
 }
 
-export function formatProgress(done: number, total: number, failed: number, elapsedMs: number): string {
+export function formatProgress(done: number, total: number, failed: number, elapsedMs: number, unit = 'seeds'): string {
   const filled = total === 0 ? BAR_WIDTH : Math.round((done / total) * BAR_WIDTH);
   const perMin = elapsedMs > 0 ? (done * 60_000) / elapsedMs : 0;
   const etaS = perMin > 0 ? Math.round(((total - done) / perMin) * 60) : 0;
-  return `[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${done}/${total}  failed ${failed}  ${perMin.toFixed(0)} seeds/min  eta ${etaS}s`;
+  return `[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${done}/${total}  failed ${failed}  ${perMin.toFixed(0)} ${unit}/min  eta ${etaS}s`;
 }
 
 /** Seeds per minute over a wall time. */
