@@ -11,12 +11,13 @@
 import { performance } from 'node:perf_hooks';
 import { Option, type Command } from 'commander';
 import { findScenario } from '../catalog/registry.js';
-import { replayCommand, runScenario } from '../scenario/runner.js';
+import { replayCommand, runScenario, type RunOutcome } from '../scenario/runner.js';
 import type { Scenario } from '../scenario/scenario.js';
 import { parseDuration } from './duration.js';
 import { EXIT_FAIL, EXIT_OUTPUT, EXIT_PASS, fail, quoted } from './errors.js';
 import { type CliRunResult, formatRunText, runJson } from './format.js';
 import { isScenarioPath, loadScenarioFile } from './scenario-file.js';
+import { runProgressLine, type ProgressLine } from './run-progress.js';
 import { parseSeed, pickSeed } from './seed.js';
 import { applyRunExtras, replayWithExtras } from './run-extras.js';
 import { addReportOptions, parseReportOutputs, printWritten, wantsOutputs, writeRunOutputs, type ReportOptionValues, type ReportOutputs } from './report-output.js';
@@ -107,9 +108,14 @@ export function resolveScenario(ref: string): Scenario {
 }
 
 /** Runs the request and measures wall time; a crash inside the simulator is left to the caller. */
-export function executeRun(request: RunRequest): CliRunResult {
+export function executeRun(request: RunRequest, progress: ProgressLine = { end: () => {} }): CliRunResult {
   const startMs = performance.now();
-  const outcome = runScenario(request.scenario, request.seed, { durationMs: request.durationMs, traceLevel: request.traceLevel });
+  let outcome: RunOutcome;
+  try {
+    outcome = runScenario(request.scenario, request.seed, { durationMs: request.durationMs, traceLevel: request.traceLevel, onProgress: progress.onProgress });
+  } finally {
+    progress.end();
+  }
   const wallMs = performance.now() - startMs;
   // The cluster (whole trace) is kept only when files are written from it: sweeps run many.
   const keep = request.outputs !== undefined && wantsOutputs(request.outputs);
@@ -127,7 +133,7 @@ function runAction(request: RunRequest): number {
   if (!request.json) process.stdout.write(`seed: ${request.seed}\n`);
   let result: CliRunResult;
   try {
-    result = executeRun(request);
+    result = executeRun(request, runProgressLine());
   } catch (e) {
     return reportCrash(request, e);
   }

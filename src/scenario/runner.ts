@@ -22,6 +22,19 @@ export interface RunOptions {
   /** Override the scenario's main-phase duration, ms. */
   readonly durationMs?: number;
   readonly traceLevel?: 'info' | 'trace';
+  /**
+   * Called about once per virtual second, from checks the run makes anyway (no event is added,
+   * so the trace is the same with or without it). For display only: it must not touch the run.
+   */
+  readonly onProgress?: (progress: RunProgress) => void;
+}
+
+export interface RunProgress {
+  readonly phase: 'main' | 'heal';
+  readonly virtualMs: number;
+  /** Virtual time the main phase ends, ms. */
+  readonly mainEndMs: number;
+  readonly events: number;
 }
 
 export interface RunReport {
@@ -127,6 +140,7 @@ export function runScenario(scenario: Scenario, seed: string, options: RunOption
   const crossLayer = new CrossLayerMonitor(cluster);
   const churn = new ChurnWatcher(cluster);
   const safety = (): void => {
+    options.onProgress?.({ phase: 'main', virtualMs: scheduler.nowMs, mainEndMs: durationMs, events: scheduler.eventsRun });
     violations.add(checkSafety(cluster, bounds));
     violations.add(crossLayer.sample());
     if (scheduler.nowMs + SAFETY_CHECK_INTERVAL_MS <= durationMs) scheduler.after(SAFETY_CHECK_INTERVAL_MS, safety);
@@ -141,7 +155,8 @@ export function runScenario(scenario: Scenario, seed: string, options: RunOption
   const settled = scheduler.runUntil(() => extensions.every((e) => e.settled?.() ?? true), { ...budget, virtualMs: settleUntilMs - scheduler.nowMs });
   if (!settled.ok) violations.add([{ check: 'run-budget', message: `extensions did not settle: ${settled.reason} at ${settled.nowMs} ms` }]);
   for (const ext of extensions) ext.finish();
-  if (scenario.liveness !== false) heal(cluster, probes, violations, scenario.healWindowMs ?? 60_000, budget.events);
+  const onHealPoll = (): void => options.onProgress?.({ phase: 'heal', virtualMs: scheduler.nowMs, mainEndMs: durationMs, events: scheduler.eventsRun });
+  if (scenario.liveness !== false) heal(cluster, probes, violations, scenario.healWindowMs ?? 60_000, budget.events, onHealPoll);
   violations.add(checkSafety(cluster, bounds));
   violations.add(checkChurn(cluster, churn));
   violations.add(checkSubstrate(cluster));
@@ -169,13 +184,14 @@ export function runScenario(scenario: Scenario, seed: string, options: RunOption
  * known and no ghosts remain; then send one probe per topic and wait until every live
  * subscriber has it. Whatever still fails when the window closes is reported.
  */
-function heal(cluster: Cluster, probes: ProbeWorkload, violations: ViolationLog, windowMs: number, events: number): void {
+function heal(cluster: Cluster, probes: ProbeWorkload, violations: ViolationLog, windowMs: number, events: number, onPoll: () => void): void {
   const { scheduler } = cluster;
   const deadlineMs = scheduler.nowMs + windowMs;
   let finalProbes: ProbeRecord[] | null = null;
   let last: Violation[] = [];
   let settled = false;
   const poll = (): void => {
+    onPoll();
     if (finalProbes === null) {
       last = [...checkViews(cluster), ...checkDigests(cluster), ...checkGhosts(cluster), ...settledViolations(cluster)];
       if (last.length === 0) finalProbes = probes.sendFinal();
