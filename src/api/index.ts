@@ -5,7 +5,7 @@
  * here or from `meshsim/protocol`, `meshsim/property` and `meshsim/report` is internal.
  */
 export { run, MeshsimInputError, type RunInput, type RunJson } from './run.js';
-export { runScenario, type RunOptions, type RunOutcome, type RunReport } from '../scenario/runner.js';
+export { runScenario, type RunOptions, type RunOutcome, type RunProgress, type RunReport } from '../scenario/runner.js';
 export type { RunContext, RunExtension, Scenario } from '../scenario/scenario.js';
 export { parseScenarioJson, type ScenarioParse } from '../scenario/scenario-json.js';
 export type { BroadcastEntry, BroadcastSender, FailureEntry, FailureMode, WorkloadEntry } from '../scenario/workload.js';
