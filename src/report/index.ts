@@ -11,7 +11,6 @@ export { timelineOf, TIMELINE_KINDS, type TimelineData, type TimelineRow } from 
 export { crashCell, gridCounts, testCellOf, testCellOfLine, testsGridOf, type TestCell, type TestsGrid } from './tests-grid.js';
 export {
   encodeSnapshots,
-  KILLING_PRIMITIVES,
   snapshotAt,
   topologySnapshots,
   type EncodedTopology,

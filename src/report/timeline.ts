@@ -11,7 +11,7 @@
 import type { SpanRecord } from '../sim/telemetry/index.js';
 import type { ChaosRow } from './chaos-events.js';
 import { attrText, type NodeNames } from './span-text.js';
-import { KILLING_PRIMITIVES, type TopologyNode } from './topology-snapshots.js';
+import type { TopologyNode } from './topology-snapshots.js';
 
 /** Most events the Timeline embeds and draws. */
 export const TIMELINE_EVENTS_MAX = 50_000;
@@ -71,7 +71,7 @@ export function timelineOf(
   const downs: [number, number, number][] = [];
   const downSince = new Map<number, number>();
   for (const r of records) {
-    if (r.name === 'chaos.primitive.applied' && KILLING_PRIMITIVES.has(String(r.attrs.name))) {
+    if (r.name === 'sim.node.killed') {
       for (const target of String(r.attrs.targets ?? '').split(',')) {
         const row = rowOf.get(target);
         if (row !== undefined && !downSince.has(row)) downSince.set(row, r.endMs);

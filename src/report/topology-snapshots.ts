@@ -5,14 +5,12 @@
  * and auto-freeze makes a snapshot immutable: nothing can rewrite the past after the fact.
  *
  * Liveness marks also come from the trace: `mesh.node.ready` brings a node up with empty views
- * (a new incarnation starts from nothing); a `chaos.primitive.applied` span of a killing
- * primitive (kill_node, burst_kill, restart_node) takes its targets down and clears their views,
- * because a killed node emits nothing; such a node is also `killed` until it is ready again,
- * so the report can draw it as killed rather than merely absent. Must not read the cluster's
- * live state.
+ * (a new incarnation starts from nothing); `sim.node.killed`, which the node host records for
+ * every kill (chaos, workload failure, test), takes the node down and clears its views, because
+ * a killed node emits nothing; such a node is also `killed` until it is ready again, so the
+ * report can draw it as killed rather than merely absent. Must not read the cluster's live state.
  */
 import { freeze, produce } from 'immer';
-import { killingPrimitives } from '../primitives/registry.js';
 import { assert } from '../sim/assert.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
 
@@ -36,8 +34,6 @@ export interface TopologySnapshot {
   readonly views: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>>;
 }
 
-/** Primitives whose `applied` span means its targets' processes died (each primitive's spec says so). */
-export const KILLING_PRIMITIVES: ReadonlySet<string> = new Set(killingPrimitives());
 
 /** Snapshots in strictly increasing time order, from atMs 0 (before boot: every node down, every view empty). */
 export function topologySnapshots(records: readonly SpanRecord[], nodes: readonly TopologyNode[]): TopologySnapshot[] {
@@ -81,8 +77,7 @@ function apply(base: TopologySnapshot, r: SpanRecord, nameOfId: ReadonlyMap<stri
         if (base.killed.includes(r.node)) d.killed = base.killed.filter((n) => n !== r.node);
         clearViews(d.views, base, r.node);
       });
-    case 'chaos.primitive.applied': {
-      if (!KILLING_PRIMITIVES.has(String(r.attrs.name))) return base;
+    case 'sim.node.killed': {
       const targets = String(r.attrs.targets ?? '').split(',').filter((t) => t !== '');
       return produce(base, (d) => {
         d.atMs = r.endMs;

@@ -8,6 +8,7 @@
  * 200-member layout, and synthetic trace records for the sampling.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parseScenarioJson } from '../../src/scenario/scenario-json.js';
 import { encodeSnapshots, layoutNodes, snapshotAt, timelineOf, topologySnapshots, type TopologyNode } from '../../src/report/index.js';
 import { LAYOUT_HEIGHT, LAYOUT_WIDTH, MESH_SHOWN_MAX } from '../../src/report/topology-layout.js';
 import { TIMELINE_EVENTS_MAX } from '../../src/report/timeline.js';
@@ -91,5 +92,22 @@ describe('big meshes', () => {
     expect(tl.sampled).toEqual([[prunedKind, kept, pruned]]);
     // Whole strides: the kind keeps more than half the budget left to it.
     expect(kept).toBeGreaterThan(TIMELINE_EVENTS_MAX / 2);
+  });
+});
+
+describe('nodes killed by a workload failure (not chaos)', () => {
+  it('are drawn as killed from the host’s own sim.node.killed span', () => {
+    const parsed = parseScenarioJson({
+      name: 'failure-drawn', profile: 'protocol', topology: { meshes: [{ meshId: 'm', roles: { gateway: 12 } }], observer: false },
+      durationMs: 10_000, healWindowMs: 5_000, probeIntervalMs: 0, workload: [{ kind: 'failure', atMs: 6_000, count: 3 }],
+    });
+    if (!parsed.ok) throw new Error(parsed.error);
+    const run = runScenario(parsed.scenario, '2');
+    const records = run.cluster.telemetry.records;
+    const victims = records.filter((r) => r.name === 'sim.node.killed').map((r) => String(r.attrs.targets)).sort();
+    expect(victims).toHaveLength(3);
+    const snapshots = topologySnapshots(records, run.cluster.plans.map((p) => ({ name: p.name, nodeId: p.nodeId, role: p.role, meshId: p.meshId, topics: p.meshIds })));
+    expect(snapshotAt(snapshots, 5_999).killed).toEqual([]);
+    expect(snapshotAt(snapshots, 6_000).killed).toEqual(victims);
   });
 });
