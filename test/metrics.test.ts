@@ -9,7 +9,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Cluster } from '../src/scenario/cluster.js';
-import { MetricsCollector, percentile } from '../src/scenario/metrics.js';
+import { MetricsCollector, percentile, percentileOf } from '../src/scenario/metrics.js';
 import type { ProbeRecord } from '../src/scenario/checker.js';
 import { parseScenarioJson } from '../src/scenario/scenario-json.js';
 import { runScenario } from '../src/scenario/runner.js';
@@ -55,6 +55,10 @@ describe('per-broadcast metrics from delivery evidence', () => {
     expect(m.latencyMs).toEqual({ p50: 25, p99: 40, max: 40 });
     expect(percentile([1, 2, 3, 4], 0.5)).toBe(2);
     expect(percentile([], 0.99)).toBe(0);
+    // The histogram form gives the same answers as the sorted list.
+    expect(percentileOf([1, 2, 3, 4], [1, 1, 1, 1], 0.5)).toBe(percentile([1, 2, 3, 4], 0.5));
+    expect(percentileOf([10, 20], [99, 1], 0.99)).toBe(percentile([...Array(99).fill(10), 20], 0.99));
+    expect(percentileOf([10, 20], [98, 2], 0.99)).toBe(percentile([...Array(98).fill(10), 20, 20], 0.99));
   });
 });
 

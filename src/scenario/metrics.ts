@@ -74,7 +74,8 @@ interface Tracked {
   hopMax: number;
   hopSum: number;
   receipts: number;
-  readonly latencies: number[];
+  /** Delivery latency → count (integer ms): bounded by the distinct latencies, not the deliveries. */
+  readonly latencies: Map<number, number>;
 }
 
 export class MetricsCollector {
@@ -99,7 +100,8 @@ export class MetricsCollector {
       t.reached++;
       t.hopSum += hop;
       if (hop > t.hopMax) t.hopMax = hop;
-      t.latencies.push(r.endMs - t.record.sentAtMs);
+      const latencyMs = r.endMs - t.record.sentAtMs;
+      t.latencies.set(latencyMs, (t.latencies.get(latencyMs) ?? 0) + 1);
     });
     tel.listenTally('mesh.gossip.payload_received', (messageId) => {
       const t = this.byMessageId.get(messageId);
@@ -199,7 +201,7 @@ export class MetricsCollector {
     if (record === undefined || record.probeId !== probeId) return undefined;
     let expected = this.expectedSets.get(record.expected);
     if (expected === undefined) this.expectedSets.set(record.expected, (expected = new Set(record.expected)));
-    t = { record, expected, reached: 0, hopMax: 0, hopSum: 0, receipts: 0, latencies: [] };
+    t = { record, expected, reached: 0, hopMax: 0, hopSum: 0, receipts: 0, latencies: new Map() };
     this.tracked.set(probeId, t);
     return t;
   }
@@ -208,7 +210,8 @@ export class MetricsCollector {
     const expected = t.record.expected.length;
     const senderCounts = t.expected.has(t.record.origin) ? 1 : 0;
     const reached = senderCounts + t.reached;
-    const lat = [...t.latencies].sort((a, b) => a - b);
+    const lat = [...t.latencies.keys()].sort((a, b) => a - b);
+    const counts = lat.map((ms) => t.latencies.get(ms)!);
     return {
       probeId: t.record.probeId,
       meshId: t.record.meshId,
@@ -220,9 +223,22 @@ export class MetricsCollector {
       ldh: t.hopMax,
       meanHop: t.reached === 0 ? 0 : round(t.hopSum / t.reached),
       rmr: reached <= 1 ? 0 : round(t.receipts / (reached - 1) - 1),
-      latencyMs: { p50: percentile(lat, 0.5), p99: percentile(lat, 0.99), max: lat.length === 0 ? 0 : lat[lat.length - 1] },
+      latencyMs: { p50: percentileOf(lat, counts, 0.5), p99: percentileOf(lat, counts, 0.99), max: lat.length === 0 ? 0 : lat[lat.length - 1] },
     };
   }
+}
+
+/** Nearest-rank percentile of a histogram: ascending values and their counts (0 when empty). */
+export function percentileOf(values: readonly number[], counts: readonly number[], q: number): number {
+  const total = counts.reduce((a, b) => a + b, 0);
+  if (total === 0) return 0;
+  const rank = Math.min(total, Math.max(1, Math.ceil(q * total)));
+  let seen = 0;
+  for (let i = 0; i < values.length; i++) {
+    seen += counts[i];
+    if (seen >= rank) return values[i];
+  }
+  return values[values.length - 1];
 }
 
 /** Nearest-rank percentile of sorted values (0 when empty). */
