@@ -98,7 +98,7 @@ function fail(entry: FailureEntry, cluster: Cluster): WorkloadLog['failures'][nu
   const live = cluster.livePlans();
   const wanted = entry.count ?? Math.round((entry.fraction ?? 0) * live.length);
   const victims = cluster.rng.stream('failures').shuffle([...live]).slice(0, Math.min(wanted, live.length));
-  // Evidence for checks that must tell a fault from churn without cause (invariants/churn.ts).
+  // One span per failure entry for the trace (who, how); each kill is also recorded by the host.
   cluster.telemetry.emit(HARNESS_NODE, 'workload.failure', { targets: victims.map((p) => p.name).join(','), mode: entry.mode, killed: victims.length });
   for (const p of victims) cluster.kill(p.nodeId, entry.mode);
   return { atMs: cluster.scheduler.nowMs, killed: victims.length, mode: entry.mode };

@@ -11,8 +11,8 @@
  * `mesh.peer.disconnected` must carry a cause as well.
  *
  * Fault periods come from the chaos spans, and from `sim.node.killed` (the host records every
- * kill, whatever caused it: from the kill until the node is ready again, plus the aftermath)
- * and `workload.failure` spans: from `chaos.primitive.applied` until its
+ * kill, whatever caused it — chaos, a workload failure, a test: from the kill until the node is
+ * ready again, plus the aftermath): from `chaos.primitive.applied` until its
  * `chaos.primitive.reverted` plus an aftermath (idle timeout + dial timeout + slack: a fault's
  * losses surface that late), and excuse only downs that involve one of the event's targets: a
  * link between two untouched nodes must stay up through chaos elsewhere. A node runs from its
@@ -52,12 +52,11 @@ export function faultPeriods(cluster: Cluster): FaultPeriod[] {
     const r = reverted.get(a.spanId);
     return { fromMs: a.endMs, untilMs: r === undefined ? Infinity : r + aftermathMs, targets: targetsOf(a) };
   });
-  const failures = q.find({ name: 'workload.failure' }).map((f) => ({ fromMs: f.endMs, untilMs: Infinity, targets: targetsOf(f) }));
   const kills = q.find({ name: 'sim.node.killed' }).map((k) => {
     const back = q.find({ name: 'mesh.node.ready', node: String(k.attrs.targets), sinceMs: k.endMs }).find((r) => r.seq > k.seq);
     return { fromMs: k.endMs, untilMs: back === undefined ? Infinity : back.endMs + aftermathMs, targets: targetsOf(k) };
   });
-  return [...chaos, ...failures, ...kills];
+  return [...chaos, ...kills];
 }
 
 /**
