@@ -3,24 +3,14 @@
  * ran it (and how many did). Fed the result lines one by one, so it never holds them all.
  * Output order is fixed (points by index, metrics by name), whatever order lines came in. Pure.
  */
+import type { ExperimentPointData, ExperimentStats } from '../report/experiment-data.js';
 import type { AxisValue } from './experiment-file.js';
 import type { ExperimentLine } from './worker.js';
 
-export interface MetricStats {
-  /** Seeds that reported this metric. */
-  readonly n: number;
-  readonly mean: number;
-  readonly min: number;
-  readonly max: number;
-}
-
-export interface PointSummary {
-  readonly point: number;
-  readonly values: readonly AxisValue[];
-  readonly runs: number;
-  readonly passed: number;
-  readonly metrics: Readonly<Record<string, MetricStats>>;
-}
+/** One metric over a point's seeds (`n`: seeds that reported it): the report's own shape. */
+export type MetricStats = ExperimentStats;
+/** A point's row of the table: the shape the Experiment view draws from. */
+export type PointSummary = ExperimentPointData;
 
 interface Accumulator {
   runs: number;
