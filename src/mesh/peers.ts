@@ -89,6 +89,14 @@ export class PeerTable {
     return out.sort((a, b) => (a.peer < b.peer ? -1 : a.peer > b.peer ? 1 : a.id - b.id));
   }
 
+  /** Whether this registry holds connection `id` to `peer` (for the cross-layer checks). */
+  owns(peer: string, id: number): boolean {
+    const link = this.peers.get(peer);
+    if (link === undefined) return false;
+    for (const conn of link.conns) if (conn.id === id) return true;
+    return false;
+  }
+
   connectionCount(): number {
     let n = 0;
     for (const link of this.peers.values()) n += link.conns.length;

@@ -106,17 +106,79 @@ function runningNodes(cluster: Cluster): NodeView[] {
   return out;
 }
 
+// Each check has a quick test that allocates nothing and says only whether the node (or the
+// cluster) is clean, and a full pass that builds the findings. The full pass runs only where the
+// quick test fails, so findings (and their order) are those of the full pass alone. At 10,000
+// nodes the full passes every second were ~8% of a run, mostly strings built for set lookups.
 function findings(cluster: Cluster): Finding[] {
   const nodes = runningNodes(cluster);
   const out: Finding[] = [];
   for (const n of nodes) {
-    ownership(cluster, n, out);
-    viewsAgree(cluster, n, out);
-    neighboursConnected(cluster, n, out);
+    if (!ownershipHolds(n)) ownership(cluster, n, out);
+    if (!viewsAgreeHold(n)) viewsAgree(cluster, n, out);
+    if (!neighboursConnectedHold(n)) neighboursConnected(cluster, n, out);
     connectionsWanted(cluster, n, out);
   }
-  onePerPair(cluster, nodes, out);
+  if (!onePerPairHolds(nodes)) onePerPair(cluster, nodes, out);
   return out;
+}
+
+/** Quick test of `ownership`: the open ends and the owned connections are the same (peer, id) pairs. */
+function ownershipHolds(n: NodeView): boolean {
+  const peers = n.app.peers;
+  if (peers.connectionCount() !== n.conns.length) return false;
+  for (let i = 0; i < n.conns.length; i++) {
+    const c = n.conns[i];
+    if (!peers.owns(c.remote, c.id)) return false;
+    for (let j = 0; j < i; j++) if (n.conns[j].id === c.id && n.conns[j].remote === c.remote) return false;
+  }
+  return true;
+}
+
+/** Quick test of `viewsAgree`: each active neighbour is in exactly one of eager and lazy, and nothing else is. */
+function viewsAgreeHold(n: NodeView): boolean {
+  for (const rt of n.app.topics.values()) {
+    const active = rt.state.hyparview.active;
+    const { eagerPushPeers: eager, lazyPushPeers: lazy } = rt.state.plumtree;
+    if (eager.size + lazy.size !== active.length) return false;
+    for (let i = 0; i < active.length; i++) {
+      const p = active[i];
+      if (eager.has(p) === lazy.has(p)) return false;
+      for (let j = 0; j < i; j++) if (active[j] === p) return false;
+    }
+  }
+  return true;
+}
+
+/** Quick test of `neighboursConnected`: every active neighbour has an open end. */
+function neighboursConnectedHold(n: NodeView): boolean {
+  for (const rt of n.app.topics.values()) {
+    for (const peer of rt.state.hyparview.active) if (!n.conns.some((c) => c.remote === peer)) return false;
+  }
+  return true;
+}
+
+/**
+ * Quick test of `onePerPair`: no node keeps two connections alive to one peer, and where both
+ * nodes of a pair are running, their kept-alive ends are the same connection.
+ */
+function onePerPairHolds(nodes: readonly NodeView[]): boolean {
+  const byId = new Map<string, NodeView>();
+  for (const n of nodes) byId.set(n.nodeId, n);
+  for (const n of nodes) {
+    for (let i = 0; i < n.conns.length; i++) {
+      const c = n.conns[i];
+      if (!c.keepAlive) continue;
+      for (let j = 0; j < i; j++) {
+        const d = n.conns[j];
+        if (d.keepAlive && d.remote === c.remote && d.id !== c.id) return false;
+      }
+      const other = byId.get(c.remote);
+      if (other === undefined) continue;
+      for (const d of other.conns) if (d.keepAlive && d.remote === n.nodeId && d.id !== c.id) return false;
+    }
+  }
+  return true;
 }
 
 function ownership(cluster: Cluster, n: NodeView, out: Finding[]): void {
