@@ -30,7 +30,8 @@ export function assertLinkState(s: LinkState): void {
 }
 
 export class Link {
-  state: LinkState;
+  /** Replaced, never changed in place: every direction shares the default until patched. */
+  state: Readonly<LinkState>;
   /** When the serialization queue is next free, ms (only used with a bandwidth limit). */
   private busyUntilMs = 0;
 
@@ -42,7 +43,7 @@ export class Link {
     private readonly initial: Readonly<LinkState> = DEFAULT_LINK,
   ) {
     assertLinkState(initial);
-    this.state = { ...initial };
+    this.state = initial;
   }
 
   patch(patch: Partial<LinkState>): void {
@@ -52,7 +53,7 @@ export class Link {
   }
 
   reset(): void {
-    this.state = { ...this.initial };
+    this.state = this.initial;
   }
 
   /**

@@ -39,7 +39,11 @@ export class Wire implements PacketSink {
     connectionsOpened: 0,
     connectionsClosed: 0,
   };
-  private readonly links = new Map<string, Link>();
+  /**
+   * Links by sender, then receiver: keyed by the node keys themselves, so that a run with
+   * hundreds of thousands of link directions holds no key string per direction.
+   */
+  private readonly links = new Map<NodeKey, Map<NodeKey, Link>>();
   private nextConnId = 1;
 
   constructor(
@@ -54,11 +58,12 @@ export class Wire implements PacketSink {
 
   /** The link from → to, created with DEFAULT_LINK on first use. */
   link(from: NodeKey, to: NodeKey): Link {
-    const key = linkKey(from, to);
-    let l = this.links.get(key);
+    let out = this.links.get(from);
+    if (out === undefined) this.links.set(from, (out = new Map()));
+    let l = out.get(to);
     if (l === undefined) {
-      l = new Link(from, to, this.rng.small(`link:${key}`), this.config.link);
-      this.links.set(key, l);
+      l = new Link(from, to, this.rng.small(`link:${linkKey(from, to)}`), this.config.link);
+      out.set(to, l);
     }
     return l;
   }
