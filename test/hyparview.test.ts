@@ -370,3 +370,32 @@ describe('HyParView determinism', () => {
     }
   });
 });
+
+describe('HyParView invariant checks (run after every event)', () => {
+  const a = hvNodeId(1);
+  const b = hvNodeId(2);
+  const c = hvNodeId(3);
+  // An event that changes nothing (a peer it never knew went down), so only the check can throw.
+  const tick = (s: HyParViewState) => handleHyParView(s, { kind: 'peerDown', peer: hvNodeId(9) }, 1, createTestRng('inv'));
+  const broken: [string, (s: HyParViewState) => void, RegExp][] = [
+    ['a peer twice in the passive view', (s) => s.passive.push(b, b), /duplicate view entry/],
+    ['a peer in both views', (s) => { s.active.push(b); s.passive.push(b); }, /overlap/],
+    ['itself in a view', (s) => s.passive.push(a), /self in a view/],
+    ['a pending request to a passive peer', (s) => { s.passive.push(c); s.pendingNeighbor.set(c, 1 as never); }, /pending Neighbor request/],
+    ['a released peer outside the passive view', (s) => s.releasedPeers.add(c), /released peer/],
+  ];
+  for (const [what, corrupt, message] of broken) {
+    it(`names the broken rule: ${what}`, () => {
+      const s = createHyParView(a);
+      corrupt(s);
+      expect(() => tick(s)).toThrow(message);
+    });
+  }
+
+  it('passes a healthy state', () => {
+    const s = createHyParView(a);
+    s.active.push(b);
+    s.passive.push(c);
+    expect(() => tick(s)).not.toThrow();
+  });
+});

@@ -135,11 +135,32 @@ export function isNeeded(state: HyParViewState, peer: NodeId): boolean {
 }
 
 export function send(ctx: Ctx, to: NodeId, message: HyParViewMessage): void {
-  assert(to !== ctx.state.self, `sending ${message.type} to self`);
+  if (to === ctx.state.self) assert(false, `sending ${message.type} to self`);
   ctx.out.push({ kind: 'send', to, message });
 }
 
 export function checkInvariants(state: HyParViewState): void {
+  // Runs after every event: one set over both views answers the membership questions, and the
+  // checks that name the broken rule run only when that quick pass finds something wrong.
+  if (invariantsHoldQuick(state)) return;
+  checkInvariantsNamed(state);
+  assert(false, 'HyParView invariants: the quick pass failed where the named checks passed');
+}
+
+function invariantsHoldQuick(state: HyParViewState): boolean {
+  const { active, passive, config, self } = state;
+  if (active.length > config.activeViewCapacity || passive.length > config.passiveViewCapacity) return false;
+  const inViews = new Set(active);
+  for (const peer of passive) inViews.add(peer);
+  // Equal sizes: no view holds a peer twice and no peer is in both.
+  if (inViews.size !== active.length + passive.length) return false;
+  if (inViews.has(self) || state.pendingNeighbor.has(self)) return false;
+  for (const peer of state.pendingNeighbor.keys()) if (inViews.has(peer)) return false;
+  for (const peer of state.releasedPeers) if (!inViews.has(peer) || active.includes(peer)) return false;
+  return !state.left || (active.length === 0 && state.pendingNeighbor.size === 0);
+}
+
+function checkInvariantsNamed(state: HyParViewState): void {
   const { active, passive, config, self } = state;
   assert(active.length <= config.activeViewCapacity, 'active view over capacity');
   assert(passive.length <= config.passiveViewCapacity, 'passive view over capacity');
