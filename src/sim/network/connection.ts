@@ -123,7 +123,7 @@ export class Connection {
 
   /** @internal Open this end: registers it with its endpoint and arms its timers. */
   open(): void {
-    assert(this.state === 'connecting', `open from state ${this.state}`);
+    if (this.state !== 'connecting') assert(false, `open from state ${this.state}`);
     const nowMs = this.wire.scheduler.nowMs;
     this.state = 'open';
     this.openedAtMsValue = nowMs;

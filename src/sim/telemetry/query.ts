@@ -62,9 +62,9 @@ export class SpanQuery {
   /** Called by the hub as each record finishes; records must arrive in finish order. */
   add(record: SpanRecord): void {
     const last = this.all.length === 0 ? undefined : this.all[this.all.length - 1];
-    assert(last === undefined || last.endMs <= record.endMs, `records out of time order: ${record.endMs}`);
+    if (!(last === undefined || last.endMs <= record.endMs)) assert(false, `records out of time order: ${record.endMs}`);
     // Seqs increase; they have gaps when the hub's retention rule keeps some spans out of memory.
-    assert(last === undefined || record.seq > last.seq, `record seq ${record.seq} after ${last?.seq}`);
+    if (!(last === undefined || record.seq > last.seq)) assert(false, `record seq ${record.seq} after ${last?.seq}`);
     this.all.push(record);
     pushTo(this.byName, record.name, record);
     pushTo(this.byNode, record.node, record);
