@@ -45,6 +45,9 @@ export function layerViolations(path: string, text: string): string[] {
   });
   return out;
 }
+/** The one file that turns replay data into a command line. */
+const REPLAY_LINE_HOME = 'src/cli/replay-line.ts';
+
 const BANNED: readonly [RegExp, string][] = [
   [/\bMath\.random\b/, 'Math.random'],
   [/\bDate\.now\b/, 'Date.now'],
@@ -113,6 +116,12 @@ describe('tidy', () => {
     expect(layerViolations('src/protocol/canary.ts', canary)).toHaveLength(4);
     // The same imports are fine from the top room.
     expect(layerViolations('src/api/canary.ts', canary)).toEqual([]);
+  });
+
+  it('only the CLI spells replay command lines (src/cli/replay-line.ts); lower layers return replay data', () => {
+    const spelled = sourceFiles('src').filter((file) => file !== REPLAY_LINE_HOME && /npx meshsim/.test(code(file)));
+    expect(spelled).toEqual([]);
+    expect(/npx meshsim/.test(code(REPLAY_LINE_HOME)), 'canary: the home itself spells them').toBe(true);
   });
 
   it('the scanner catches what it bans (canary)', () => {
