@@ -4,7 +4,7 @@
  * currently up, to know whose evidence to expect.
  */
 import type { ProbeRecord } from '../scenario/checker.js';
-import type { SpanRecord } from '../sim/telemetry/index.js';
+import type { SpanAttrs, SpanName, SpanOf, SpanRecord } from '../sim/telemetry/index.js';
 import type { ChaosWorld, Detection, Verdict } from './types.js';
 
 /** Name of a node id (spans carry node names; attributes carry node ids). */
@@ -25,12 +25,12 @@ export function meshesOf(world: ChaosWorld, nodeId: string): readonly string[] {
 }
 
 /** Spans of `name` emitted by `nodeId` since `sinceMs` (inclusive). */
-export function spansOf(world: ChaosWorld, nodeId: string, name: string, sinceMs: number): readonly SpanRecord[] {
+export function spansOf<N extends SpanName>(world: ChaosWorld, nodeId: string, name: N, sinceMs: number): readonly SpanOf<N>[] {
   return world.cluster.telemetry.query.find({ name, node: nameOf(world, nodeId), sinceMs });
 }
 
 /** Whether `nodeId` emitted a span `name` with the given attrs since `sinceMs`. */
-export function emitted(world: ChaosWorld, nodeId: string, name: string, sinceMs: number, attrs?: Record<string, string | number | boolean>): SpanRecord | undefined {
+export function emitted<N extends SpanName>(world: ChaosWorld, nodeId: string, name: N, sinceMs: number, attrs?: Partial<SpanAttrs<N>>): SpanOf<N> | undefined {
   return world.cluster.telemetry.query.first({ name, node: nameOf(world, nodeId), sinceMs, attrs });
 }
 

@@ -15,7 +15,7 @@
  * Deadline: downtime + idle 30 s (stale connections idle out) + probe round 5 s + slack 5 s.
  * Revert (after `downtimeMs`): start the victim again if it is still stopped.
  */
-import type { SpanRecord } from '../sim/telemetry/index.js';
+import type { SpanAttrs, SpanName, SpanRecord } from '../sim/telemetry/index.js';
 import { DirectedProbe } from './directed-probe.js';
 import { emitted, failedAssertion, healthyNodes, meshesOf, nameOf, neighborsOf, passed, peersConnectedTo, prunedIncludes, spansOf } from './evidence.js';
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
@@ -104,7 +104,7 @@ function restartDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number): 
 function rejoinEvidence(world: ChaosWorld, victim: string, meshes: readonly string[], sinceMs: number): SpanRecord[] | null {
   const connected = emitted(world, victim, 'mesh.peer.connected', sinceMs);
   if (connected === undefined) return null;
-  const out = [connected];
+  const out: SpanRecord[] = [connected];
   for (const topic of meshes) {
     const up = emitted(world, victim, 'mesh.gossip.neighbor_up', sinceMs, { topic });
     if (up === undefined) return null;
@@ -143,7 +143,7 @@ export function oneSidedClaims(world: ChaosWorld, victim: string, respawnedAtMs:
 }
 
 /** Whether `node`'s latest `up` span (since `sinceMs`, matching attrs) is newer than its latest `down`. */
-function latestIsUp(world: ChaosWorld, node: string, up: string, down: string, sinceMs: number, attrs: Record<string, string>): boolean {
+function latestIsUp<U extends SpanName, D extends SpanName>(world: ChaosWorld, node: string, up: U, down: D, sinceMs: number, attrs: Partial<SpanAttrs<U>> & Partial<SpanAttrs<D>>): boolean {
   const q = world.cluster.telemetry.query;
   const u = q.last({ name: up, node: nameOf(world, node), sinceMs, attrs });
   if (u === undefined) return false;

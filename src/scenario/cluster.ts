@@ -9,7 +9,7 @@ import { DEFAULT_LINK, Network, type LinkState, type NetworkConfig } from '../si
 import { NodeHost } from '../sim/node-host.js';
 import { RngStreams } from '../sim/rng.js';
 import { Scheduler } from '../sim/scheduler.js';
-import { Telemetry, type SpanLevel } from '../sim/telemetry/index.js';
+import { Telemetry, type SpanLevel, type SpanName } from '../sim/telemetry/index.js';
 import { planTopology, type NodePlan, type TopologySpec } from './topology.js';
 import type { FailureMode } from './workload.js';
 
@@ -27,7 +27,7 @@ export interface ClusterOptions {
   /** Per-node deviations for test doubles (default: none). */
   readonly variantOf?: (plan: NodePlan) => NodeVariant;
   /** Which spans are kept in memory, by name (see TelemetryOptions.retain). Default: all. */
-  readonly retainSpans?: (name: string) => boolean;
+  readonly retainSpans?: (name: SpanName) => boolean;
   /** Data dir capacity per node, bytes. Default 1 MiB. */
   readonly diskCapacityBytes?: number;
 }

@@ -18,6 +18,7 @@ import { nodeCount } from './topology.js';
 import { scheduleWorkload } from './workload.js';
 import { MetricsCollector } from './metrics.js';
 import { runReplay, type ReplayRef } from './replay-ref.js';
+import type { SpanName } from '../sim/telemetry/index.js';
 
 export interface RunOptions {
   /** Override the scenario's main-phase duration, ms. */
@@ -97,7 +98,7 @@ const BOOT_MARGIN_MS = 60_000;
  */
 export const RETAIN_ALL_SPANS_NODES_MAX = 1_000;
 
-const PER_PAIR_AND_MESSAGE_SPANS: ReadonlySet<string> = new Set([
+const PER_PAIR_AND_MESSAGE_SPANS: ReadonlySet<SpanName> = new Set<SpanName>([
   'mesh.peer.connected', 'mesh.peer.disconnected', 'mesh.peer.dial_failed', 'mesh.cross.peer_connected',
   'mesh.gossip.neighbor_up', 'mesh.gossip.neighbor_down', 'mesh.gossip.broadcast', 'mesh.gossip.received',
   'mesh.plumtree.graft', 'mesh.plumtree.prune', 'mesh.probe.sent', 'mesh.probe.delivered', 'mesh.seed.retry',
@@ -118,7 +119,7 @@ export function runScenario(scenario: Scenario, seed: string, options: RunOption
     profile: scenario.profile,
     node: scenario.node,
     variantOf: scenario.variantOf,
-    ...(retainsEverything(scenario) ? {} : { retainSpans: (name: string) => !PER_PAIR_AND_MESSAGE_SPANS.has(name) }),
+    ...(retainsEverything(scenario) ? {} : { retainSpans: (name: SpanName) => !PER_PAIR_AND_MESSAGE_SPANS.has(name) }),
   });
   const probes = new ProbeWorkload(cluster);
   const metrics = new MetricsCollector(cluster, () => probes.all());

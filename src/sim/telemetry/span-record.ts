@@ -4,6 +4,8 @@
  * HTML report are adapters over it. Plain data only: no OpenTelemetry types, no behaviour.
  */
 
+import type { SpanName } from './span-vocabulary.js';
+
 export type AttrValue = string | number | boolean;
 export type Attrs = Readonly<Record<string, AttrValue>>;
 
@@ -24,7 +26,8 @@ export interface SpanRecord {
   readonly parentSpanId: string | null;
   /** Node name, or `HARNESS_NODE` for chaos and harness spans. */
   readonly node: string;
-  readonly name: string;
+  /** A name from the span vocabulary (src/sim/telemetry/span-vocabulary.ts). */
+  readonly name: SpanName;
   readonly level: SpanLevel;
   readonly startMs: number;
   readonly endMs: number;
