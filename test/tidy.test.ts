@@ -45,6 +45,27 @@ export function layerViolations(path: string, text: string): string[] {
   });
   return out;
 }
+/**
+ * Chaos primitives see a narrow world (src/primitives/types.ts: levers and the span query), not
+ * the cluster: only the engine and the adapter that builds the world may import the modules
+ * that hold clusters, hosts, applications, the network or the scheduler.
+ */
+const CLUSTER_MODULES = ['scenario/cluster', 'scenario/runner', 'scenario/scenario', 'mesh/node', 'sim/node-host', 'sim/network/network', 'sim/scheduler'];
+const WORLD_BUILDERS = ['src/primitives/engine.ts', 'src/primitives/world.ts'];
+
+/** Imports in `text` (the source of `path`) by which a primitive could reach the cluster. */
+export function clusterReaches(path: string, text: string): string[] {
+  if (!path.startsWith('src/primitives/') || WORLD_BUILDERS.includes(path)) return [];
+  const out: string[] = [];
+  text.split('\n').forEach((line, i) => {
+    const m = /from\s+['"](\.{1,2}\/[^'"]+)['"]/.exec(line);
+    if (m === null) return;
+    const target = join(dirname(path), m[1]).replace(/^src\//, '').replace(/\.js$/, '');
+    if (CLUSTER_MODULES.includes(target)) out.push(`${path}:${i + 1}: a primitive imports ${target} (use the ChaosWorld levers)`);
+  });
+  return out;
+}
+
 /** The one file that turns replay data into a command line. */
 const REPLAY_LINE_HOME = 'src/cli/replay-line.ts';
 
@@ -116,6 +137,18 @@ describe('tidy', () => {
     expect(layerViolations('src/protocol/canary.ts', canary)).toHaveLength(4);
     // The same imports are fine from the top room.
     expect(layerViolations('src/api/canary.ts', canary)).toEqual([]);
+  });
+
+  it('primitives cannot reach the cluster: only the engine and world.ts import it', () => {
+    const primitives = sourceFiles('src/primitives');
+    expect(primitives.length).toBeGreaterThan(10);
+    expect(primitives.flatMap((file) => clusterReaches(file, code(file)))).toEqual([]);
+  });
+
+  it('the cluster check catches a primitive that imports it (canary)', () => {
+    const canary = code('test/fixtures/cluster-canary.ts.txt');
+    expect(clusterReaches('src/primitives/canary.ts', canary)).toHaveLength(3);
+    expect(clusterReaches('src/primitives/world.ts', canary)).toEqual([]);
   });
 
   it('only the CLI spells replay command lines (src/cli/replay-line.ts); lower layers return replay data', () => {

@@ -20,7 +20,10 @@ export { allScenarios, findScenario } from '../catalog/registry.js';
 export { withChaos } from '../catalog/chaos-scenarios.js';
 // Chaos: the 13 primitives (apply and its named inverse, revert; detect), their parameter
 // schemas and deadlines, and the engine's configuration (explicit events, random, soak).
-export { PRIMITIVE_NAMES, type Fault, type Primitive, type PrimitiveName, type Verdict, type ChaosWorld, type Detector } from '../primitives/types.js';
+export {
+  PRIMITIVE_NAMES, type Fault, type Primitive, type PrimitiveName, type Verdict, type ChaosWorld, type Detector, type Detection,
+  type ProcessLevers, type ProcessStatus, type DiskLevers, type ClockLevers, type LinkLevers,
+} from '../primitives/types.js';
 export { implementedPrimitives, killingPrimitives, primitiveByName, specOf } from '../primitives/registry.js';
 export { deadlineOf, validateFault, type ParamSpec, type PrimitiveSpec, type TargetSpec } from '../primitives/schema.js';
 export type { ChaosConfig, ChaosEventReport } from '../primitives/engine.js';

@@ -62,10 +62,10 @@ export const restartNode: Primitive = {
     return { targets, params: { downtimeMs: drawParam(restartNodeSpec.params[0], overrides, (lo, hi) => rng.rangeInclusive(lo, hi)) } };
   },
   apply: (world, fault) => {
-    for (const id of fault.targets) world.cluster.host(id).kill();
+    for (const id of fault.targets) world.process.kill(id);
   },
   revert: (world, fault) => {
-    for (const id of fault.targets) if (world.cluster.host(id).status === 'stopped') world.cluster.host(id).start();
+    for (const id of fault.targets) if (world.status(id) === 'stopped') world.process.start(id);
   },
   revertPolicy: (fault) => ({ afterMs: downtimeOf(fault) }),
   detector: (world, fault, appliedAtMs) => restartDetector(world, fault, appliedAtMs),
@@ -135,7 +135,7 @@ export function oneSidedClaims(world: ChaosWorld, victim: string, respawnedAtMs:
       const victimSays = latestIsUp(world, victim, 'mesh.gossip.neighbor_up', 'mesh.gossip.neighbor_down', respawnedAtMs, { peerId: p, topic });
       if (victimSays !== theySayNeighbor.has(`${p}/${topic}`)) out.push(`neighbor ${nameOf(world, p)}↔victim on ${topic}`);
     }
-    const learned = world.cluster.telemetry.query.last({ name: 'mesh.digest.learned', node: nameOf(world, p), attrs: { nodeId: victim } });
+    const learned = world.spans.last({ name: 'mesh.digest.learned', node: nameOf(world, p), attrs: { nodeId: victim } });
     const pruned = spansOf(world, p, 'mesh.staleness.pruned', 0).filter((s) => prunedIncludes(s, victim)).at(-1);
     if (pruned !== undefined && (learned === undefined || learned.seq < pruned.seq)) out.push(`digest of victim pruned by ${nameOf(world, p)}`);
   }
@@ -144,7 +144,7 @@ export function oneSidedClaims(world: ChaosWorld, victim: string, respawnedAtMs:
 
 /** Whether `node`'s latest `up` span (since `sinceMs`, matching attrs) is newer than its latest `down`. */
 function latestIsUp<U extends SpanName, D extends SpanName>(world: ChaosWorld, node: string, up: U, down: D, sinceMs: number, attrs: Partial<SpanAttrs<U>> & Partial<SpanAttrs<D>>): boolean {
-  const q = world.cluster.telemetry.query;
+  const q = world.spans;
   const u = q.last({ name: up, node: nameOf(world, node), sinceMs, attrs });
   if (u === undefined) return false;
   const d = q.last({ name: down, node: nameOf(world, node), sinceMs, attrs });
