@@ -8,13 +8,13 @@ import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 // The deterministic core, plus the pure adapters over it (reports, property generation).
-const CORE_DIRS = ['src/sim', 'src/protocol', 'src/primitives', 'src/mesh', 'src/scenario', 'src/catalog', 'src/property', 'src/report'];
+const CORE_DIRS = ['src/sim', 'src/protocol', 'src/primitives', 'src/mesh', 'src/scenario', 'src/catalog', 'src/apps', 'src/property', 'src/report'];
 
 /**
  * The rooms of src/ from the ground up. A room may import only from rooms of a lower rank:
  * the pure protocol and input readers; the simulated world; the node substrate; the harness
  * (clusters, runner, checks, scenario files); chaos primitives; the catalogue of named
- * scenarios; the adapters and runners over finished runs; experiments; the command line; the
+ * scenarios and the harness for node applications users bring; the adapters and runners over finished runs; experiments; the command line; the
  * public library surface.
  */
 export const LAYERS: Readonly<Record<string, number>> = {
@@ -23,7 +23,7 @@ export const LAYERS: Readonly<Record<string, number>> = {
   mesh: 2,
   scenario: 3,
   primitives: 4,
-  catalog: 5,
+  catalog: 5, apps: 5,
   property: 6, report: 6, sweep: 6,
   experiment: 7,
   cli: 8,

@@ -27,6 +27,17 @@ export {
 export { implementedPrimitives, killingPrimitives, primitiveByName, specOf } from '../primitives/registry.js';
 export { deadlineOf, validateFault, type ParamSpec, type PrimitiveSpec, type TargetSpec } from '../primitives/schema.js';
 export type { ChaosConfig, ChaosEventReport } from '../primitives/engine.js';
+// Bring your own node logic (docs/byo-node.md): an application hosted on the simulated
+// network, clocks and disk, with the chaos primitives' levers; the mesh node is one such app.
+export { runApp, AppRunError, type AppAction, type AppMaker, type AppNodeInfo, type AppRunInput, type AppRunResult, type AppSim } from '../apps/run-app.js';
+export type { AppFault, AppFaultReport } from '../apps/app-faults.js';
+export type { AppFactory, NodeApp, NodeContext, NodeIdentity } from '../sim/node-host.js';
+export type { CloseReason, Connection, DialResult, Endpoint, NodeKey, Stream, StreamKind, WriteResult } from '../sim/network/index.js';
+export type { NodeClock } from '../sim/clock/node-clock.js';
+export type { DataDir, WriteResult as DiskWriteResult } from '../sim/data-dir.js';
+export type { SimRng } from '../sim/rng.js';
+export type { EventId } from '../sim/scheduler.js';
+export type { OpenSpan, SpanOptions, Telemetry } from '../sim/telemetry/index.js';
 export { MESH_NODE_DEFAULTS, type MeshNodeConfig, type NodeProfile, type NodeVariant } from '../mesh/config.js';
 export { DEFAULT_LINK, DEFAULT_NETWORK_CONFIG, type DeadPeer, type KillMode, type LinkState, type NetworkConfig } from '../sim/network/index.js';
 export { traceDigestOf } from '../sim/telemetry/digest.js';
