@@ -41,7 +41,7 @@ export type { OpenSpan, SpanOptions, Telemetry } from '../sim/telemetry/index.js
 export { MESH_NODE_DEFAULTS, type MeshNodeConfig, type NodeProfile, type NodeVariant } from '../mesh/config.js';
 export { DEFAULT_LINK, DEFAULT_NETWORK_CONFIG, type DeadPeer, type KillMode, type LinkState, type NetworkConfig } from '../sim/network/index.js';
 export { traceDigestOf } from '../sim/telemetry/digest.js';
-export type { SpanRecord, Attrs, AttrValue } from '../sim/telemetry/span-record.js';
+export type { SpanRecord, SpanOf, Attrs, AttrValue } from '../sim/telemetry/span-record.js';
 // The span vocabulary: every span name with its attribute types (applications add `app.…`).
-export type { SpanAttrs, SpanName, SpanOf, SpanVocabulary } from '../sim/telemetry/span-vocabulary.js';
+export type { SpanAttrs, SpanName, SpanVocabulary } from '../sim/telemetry/span-vocabulary.js';
 export { SpanQuery, type AnySpanFilter, type NamedSpanFilter, type SpanFilter, type SpanWindow } from '../sim/telemetry/query.js';

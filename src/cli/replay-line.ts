@@ -25,7 +25,9 @@ function runTail(ref: { readonly durationMs?: number; readonly chaos?: number; r
   return `${duration}${chaos}${trace}`;
 }
 
-/** Quote a word for a POSIX shell only when it needs it. */
+const SHELL_SAFE_WORD = /^[A-Za-z0-9_./:=@%+-]+$/;
+
+/** Quote a word for a POSIX shell only when it needs it: in single quotes, each quote becomes '\''. */
 function shellWord(word: string): string {
-  return /^[A-Za-z0-9_./:=@%+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+  return SHELL_SAFE_WORD.test(word) ? word : `'${word.split("'").join("'\\''")}'`;
 }

@@ -7,8 +7,8 @@
  * spans that is also the start time. Must not mutate records or read clocks.
  */
 import { assert } from '../assert.js';
-import type { Attrs, SpanRecord } from './span-record.js';
-import type { SpanAttrs, SpanName, SpanOf } from './span-vocabulary.js';
+import type { Attrs, SpanOf, SpanRecord } from './span-record.js';
+import type { SpanAttrs, SpanName } from './span-vocabulary.js';
 
 /** Where and when: the parts of a filter that do not depend on the span's name. */
 export interface SpanWindow {

@@ -4,10 +4,9 @@
  * HTML report are adapters over it. Plain data only: no OpenTelemetry types, no behaviour.
  */
 
-import type { SpanName } from './span-vocabulary.js';
+import type { Attrs, SpanAttrs, SpanName } from './span-vocabulary.js';
 
-export type AttrValue = string | number | boolean;
-export type Attrs = Readonly<Record<string, AttrValue>>;
+export type { AttrValue, Attrs } from './span-vocabulary.js';
 
 /** INFO spans (state transitions) are always recorded; TRACE spans (per frame / message) only when asked. */
 export type SpanLevel = 'info' | 'trace';
@@ -35,6 +34,9 @@ export interface SpanRecord {
   /** Present only when the span has links. */
   readonly links?: readonly SpanContextRef[];
 }
+
+/** A finished span of a known name, its attributes typed; it is still a SpanRecord. */
+export type SpanOf<N extends SpanName> = Omit<SpanRecord, 'name' | 'attrs'> & { readonly name: N; readonly attrs: SpanAttrs<N> };
 
 /** What an OpenTelemetry resource says about a node. */
 export interface NodeResource {

@@ -5,9 +5,12 @@
  * attribute fails to compile. Types only: nothing here runs, so the hot path pays nothing.
  *
  * Node applications brought by users (docs/byo-node.md) name their own spans under `app.`;
- * those take any attributes. Must not hold behaviour or import anything but record types.
+ * those take any attributes. Must not hold behaviour or import anything (records import it).
  */
-import type { AttrValue, SpanRecord } from './span-record.js';
+
+/** An attribute value: spans carry only these (OpenTelemetry's primitive attribute types). */
+export type AttrValue = string | number | boolean;
+export type Attrs = Readonly<Record<string, AttrValue>>;
 
 /** Attribute types per span name. Optional attributes are sometimes absent from a record. */
 export type SpanVocabulary = {
@@ -53,7 +56,7 @@ export type SpanVocabulary = {
   'chaos.primitive.reverted': { name: string };
 } & {
   // Spans of node applications users bring (docs/byo-node.md): any attributes.
-  readonly [app: `app.${string}`]: Readonly<Record<string, AttrValue>>;
+  readonly [app: `app.${string}`]: Attrs;
 };
 
 /** A span name the simulator knows: one of the vocabulary's, or an application's `app.…`. */
@@ -61,9 +64,6 @@ export type SpanName = keyof SpanVocabulary & string;
 
 /** The attributes a span of this name carries. */
 export type SpanAttrs<N extends SpanName> = Readonly<SpanVocabulary[N]>;
-
-/** A finished span of a known name, its attributes typed; it is still a SpanRecord. */
-export type SpanOf<N extends SpanName> = Omit<SpanRecord, 'name' | 'attrs'> & { readonly name: N; readonly attrs: SpanAttrs<N> };
 
 /** Counted events too frequent for a span (`Telemetry.tally`), by name, with what their key is. */
 export type TallyVocabulary = {

@@ -11,7 +11,7 @@ import { assert } from '../assert.js';
 import type { SimRng } from '../rng.js';
 import { TraceDigest } from './digest.js';
 import { SpanQuery } from './query.js';
-import type { SpanAttrs, SpanName, SpanOf, TallyName } from './span-vocabulary.js';
+import type { SpanAttrs, SpanName, TallyName } from './span-vocabulary.js';
 import {
   HARNESS_RESOURCE,
   INVALID_CONTEXT,
@@ -20,6 +20,7 @@ import {
   type NodeResource,
   type SpanContextRef,
   type SpanLevel,
+  type SpanOf,
   type SpanRecord,
 } from './span-record.js';
 
