@@ -11,6 +11,7 @@ import { validateFault } from '../primitives/schema.js';
 import type { ChaosWorld, Fault, PrimitiveName } from '../primitives/types.js';
 import { PRIMITIVE_NAMES } from '../primitives/types.js';
 import type { NodePlan } from '../scenario/topology.js';
+import { assert } from '../sim/assert.js';
 import { HARNESS_NODE, type SpanContextRef, type Telemetry } from '../sim/telemetry/index.js';
 
 /** One fault of an application run. */
@@ -109,6 +110,8 @@ export class AppFaults {
   private apply(planned: Planned): void {
     const primitive = primitiveByName(planned.entry.primitive);
     const { fault } = planned;
+    assert(this.world.nowMs() === planned.entry.atMs, `fault ${primitive.name} applied at ${this.world.nowMs()} ms, planned for ${planned.entry.atMs}`);
+    assert(fault.targets.every((id) => this.world.nodes.some((p) => p.nodeId === id)), `fault ${primitive.name} targets a node outside the run`);
     const span = this.telemetry.emit(HARNESS_NODE, 'chaos.primitive.applied', {
       name: primitive.name,
       targets: fault.targets.map((id) => this.world.nameOf(id)).join(','),
@@ -119,6 +122,7 @@ export class AppFaults {
     primitive.apply(this.world, fault);
     if (planned.revertAfterMs !== null) {
       this.world.after(planned.revertAfterMs, () => {
+        assert(record.revertedAtMs === null, `fault ${primitive.name} reverted twice`);
         primitive.revert(this.world, fault);
         record.revertedAtMs = this.world.nowMs();
         this.telemetry.emit(HARNESS_NODE, 'chaos.primitive.reverted', { name: primitive.name }, { parent: record.span });

@@ -14,6 +14,7 @@ import { Cluster } from '../scenario/cluster.js';
 import type { NodePlan } from '../scenario/topology.js';
 import type { LinkState, NetworkConfig } from '../sim/network/index.js';
 import type { NodeApp, NodeContext } from '../sim/node-host.js';
+import { assert } from '../sim/assert.js';
 import type { SpanQuery, SpanRecord } from '../sim/telemetry/index.js';
 import { AppFaults, planAppFaults, type AppFault, type AppFaultReport } from './app-faults.js';
 
@@ -116,6 +117,7 @@ export function runApp<A extends NodeApp>(input: AppRunInput<A>): AppRunResult<A
     link: input.link,
     diskCapacityBytes: input.diskCapacityBytes,
     app: (ctx, plan) => {
+      assert(infos[plan.index]?.nodeId === plan.nodeId, `node ${plan.name} started before the run knew its nodes`);
       const app = input.app(ctx, infos[plan.index]);
       running.set(plan.nodeId, app);
       return app;
