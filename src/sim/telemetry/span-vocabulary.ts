@@ -36,14 +36,14 @@ export type SpanVocabulary = {
   'mesh.probe.delivered': { topic: string; probeId: string; origin: string; from: string; hop: number };
   // The substrate (SPEC §2.3).
   'mesh.digest.learned': { topic: string; nodeId: string; nodeName: string };
-  'mesh.staleness.pruned': { removed: number; stalenessMs: number; nodeIds?: string };
+  'mesh.staleness.pruned': { removed: number; stalenessMs: number; nodeIds: string };
   'mesh.heartbeat': { peerCount: number; wallTimeMs: number; clockSkewMs: number };
   'mesh.bridge.per_mesh_heartbeat': { meshId: string; peerCount: number };
   'mesh.frame.decode_failed': { error: string; peerId?: string };
   'mesh.bi.unknown_tag': { tag: number; sizeBytes: number };
-  'mesh.seed.retry': { attempt: number; delayMs: number; peerId?: string };
-  'mesh.seed.giveup': { attempts: number; peerId?: string };
-  'mesh.disk.write_failed': { path: string; freeBytes?: number };
+  'mesh.seed.retry': { attempt: number; delayMs: number; peerId: string };
+  'mesh.seed.giveup': { attempts: number; peerId: string };
+  'mesh.disk.write_failed': { path: string; freeBytes: number };
   'mesh.disk.write_recovered': { path: string };
   // The harness: kills recorded by the host, workload failures, chaos events.
   'sim.node.killed': { targets: string; mode: string; incarnation: number };
