@@ -58,7 +58,7 @@ function run(deadPeer: DeadPeer, mode: KillMode, seed = '11') {
   const { report, cluster } = runScenario(scenario, seed, { durationMs: DURATION_MS });
   const q = cluster.telemetry.query;
   /** Who emitted `name` about the victim in [kill, kill + withinMs], by name, sorted. */
-  const heard = (name: string, withinMs: number, attrs: Record<string, string> = {}): string[] => {
+  const heard = (name: 'mesh.peer.disconnected' | 'mesh.gossip.neighbor_down', withinMs: number, attrs: { reason?: string } = {}): string[] => {
     const spans = q.find({ name, sinceMs: KILL_AT_MS, untilMs: KILL_AT_MS + withinMs, attrs: { peerId: killed.victim, ...attrs } });
     return [...new Set(spans.map((s) => s.node))].sort();
   };

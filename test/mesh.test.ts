@@ -15,10 +15,11 @@ import { GOSSIP_SWARM_MIN_DIGESTS, GOSSIP_SWARM_WINDOW_MS, MESH_TO_MESH_DEADLINE
 import { findScenario } from '../src/catalog/registry.js';
 import { runScenario, type RunOutcome, type RunReport } from '../src/scenario/runner.js';
 import type { Scenario } from '../src/scenario/scenario.js';
+import { replayLine } from '../src/cli/replay-line.js';
 
 function explain(report: RunReport): string {
   const lines = report.violations.map((v) => `  [${v.check}] ${v.message}`);
-  return `${report.scenario} seed ${report.seed}: ${report.verdict}\n${lines.join('\n')}\nreplay: ${report.replay}`;
+  return `${report.scenario} seed ${report.seed}: ${report.verdict}\n${lines.join('\n')}\nreplay: ${replayLine(report.replay)}`;
 }
 
 function scenario(name: string): Scenario {
@@ -125,7 +126,7 @@ describe('mesh scenarios', () => {
 });
 
 describe('canaries: the checker can fail', () => {
-  it('digests that never flow fail digests-known, and the report carries the replay command', () => {
+  it('digests that never flow fail digests-known, and the report carries what replays it', () => {
     const broken: Scenario = {
       ...scenario('default'),
       node: { digestIntervalMs: 10 ** 9 },
@@ -135,7 +136,8 @@ describe('canaries: the checker can fail', () => {
     const { report } = runScenario(broken, '1');
     expect(report.verdict, explain(report)).toBe('fail');
     expect(report.violations.map((v) => v.check)).toContain('digests-known');
-    expect(report.replay).toContain('--seed 1');
+    expect(report.replay).toEqual({ kind: 'run', scenario: 'default', seed: '1' });
+    expect(replayLine(report.replay)).toBe('npx meshsim run --scenario default --seed 1');
     expect(explain(report)).toContain('[digests-known]');
   });
 

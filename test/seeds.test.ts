@@ -11,13 +11,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runScheduleFile } from '../src/property/replay.js';
 import { loadScheduleFile } from '../src/property/schedule.js';
+import { replayLine } from '../src/cli/replay-line.js';
 
 const SEEDS_DIR = join(import.meta.dirname, '..', 'seeds');
 const files = readdirSync(SEEDS_DIR).filter((f) => f.endsWith('.json')).sort();
 
 function explain(run: ReturnType<typeof runScheduleFile>): string {
   if (!run.ok) return run.error;
-  return [...run.outcome.report.violations.map((v) => `${v.check}: ${v.message}`), `replay: ${run.outcome.report.replay}`].join('\n');
+  return [...run.outcome.report.violations.map((v) => `${v.check}: ${v.message}`), `replay: ${replayLine(run.outcome.report.replay)}`].join('\n');
 }
 
 describe('seeds/', () => {
@@ -27,7 +28,7 @@ describe('seeds/', () => {
 
   describe.each(files)('%s', (name) => {
     const path = join(SEEDS_DIR, name);
-    const replay = `npx meshsim replay seeds/${name}`;
+    const replay = { kind: 'schedule-replay', schedule: `seeds/${name}` } as const;
 
     it('replays with its recorded expectation', () => {
       const loaded = loadScheduleFile(path);
@@ -42,7 +43,7 @@ describe('seeds/', () => {
       if (!loaded.ok) throw new Error(loaded.error);
       const variant = loaded.file.found?.variant;
       if (variant === undefined) return;
-      const run = runScheduleFile(loaded.file, { variant, replay: `${replay} --found-variant` });
+      const run = runScheduleFile(loaded.file, { variant, replay: { ...replay, foundVariant: true } });
       expect(run.ok && run.outcome.report.verdict, explain(run)).toBe('fail');
     });
   });

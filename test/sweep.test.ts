@@ -62,7 +62,7 @@ describe('sweep on worker threads', () => {
     for (const l of lines) {
       expect(l.verdict, l.violations.join('\n')).toBe('pass');
       expect(l.traceDigest).toMatch(/^[0-9a-f]{64}$/);
-      expect(l.replay).toBe(`npx meshsim run --scenario ${SCENARIO} --seed ${l.seed}`);
+      expect(l.replay).toEqual({ kind: 'run', scenario: SCENARIO, seed: l.seed });
     }
   });
 
@@ -93,6 +93,7 @@ describe('sweep on worker threads', () => {
     const merged = [...seedLines(a.stdout), ...seedLines(b.stdout)].map(key).sort();
     expect(merged).toEqual(seedLines(all.stdout).map(key).sort());
     expect(seedLines(a.stdout).map((l) => l.seed)).toEqual(['5', '7', '9']);
+    expect(seedLines(all.stdout).map((l) => l.replay)).toEqual(['5', '6', '7', '8', '9'].map((seed) => `npx meshsim run --scenario ${SCENARIO} --seed ${seed}`));
     const summary = parse(all.stdout).at(-1)!;
     expect(summary).toMatchObject({ type: 'summary', seeds: 5, passed: 5, failed: 0, failing: [] });
     expect(typeof summary.seedsPerMin).toBe('number');

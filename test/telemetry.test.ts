@@ -18,6 +18,7 @@ import {
   toOtelSpans,
   toOtlpJson,
   type NodeResource,
+  type AnySpanFilter,
   type SpanLevel,
 } from '../src/sim/telemetry/index.js';
 
@@ -39,9 +40,9 @@ function workload(traceLevel: SpanLevel = 'info', keepRecords = true) {
   const { clock, telemetry } = hub(traceLevel, keepRecords);
   telemetry.registerResource(gateway);
   telemetry.registerResource(broker);
-  telemetry.emit(gateway.nodeName, 'mesh.node.ready', { nodeId: gateway.nodeId, nodeType: 'gateway', meshId: 'mesh-a' });
+  telemetry.emit(gateway.nodeName, 'mesh.node.ready', { nodeId: gateway.nodeId, nodeName: gateway.nodeName, nodeType: 'gateway', meshId: 'mesh-a' });
   clock.nowMs = 50;
-  telemetry.emit(broker.nodeName, 'mesh.node.ready', { nodeId: broker.nodeId, nodeType: 'broker', meshId: 'mesh-b' });
+  telemetry.emit(broker.nodeName, 'mesh.node.ready', { nodeId: broker.nodeId, nodeName: broker.nodeName, nodeType: 'broker', meshId: 'mesh-b' });
   clock.nowMs = 120;
   telemetry.emit(gateway.nodeName, 'mesh.peer.connected', { peerId: broker.nodeId, direction: 'outbound' });
   telemetry.emit(broker.nodeName, 'mesh.gossip.received', { topic: 't', from: 'x' }, { level: 'trace' });
@@ -66,13 +67,13 @@ describe('levels', () => {
 
   it('emit returns null and start returns an unrecorded span when filtered', () => {
     const { telemetry } = hub('info');
-    expect(telemetry.emit('n', 'x', {}, { level: 'trace' })).toBeNull();
-    const open = telemetry.start('n', 'y', {}, { level: 'trace' });
+    expect(telemetry.emit('n', 'app.x', {}, { level: 'trace' })).toBeNull();
+    const open = telemetry.start('n', 'app.y', {}, { level: 'trace' });
     expect(open.recorded).toBe(false);
     expect(open.context).toEqual(INVALID_CONTEXT);
     expect(open.end()).toBeNull();
     // An invalid parent starts a new trace rather than linking to zeros.
-    const child = telemetry.emit('n', 'z', {}, { parent: open.context });
+    const child = telemetry.emit('n', 'app.z', {}, { parent: open.context });
     expect(child?.parentSpanId).toBeNull();
     expect(telemetry.records).toHaveLength(1);
   });
@@ -111,11 +112,11 @@ describe('records and ids', () => {
     clock.nowMs = 150;
     const inner = telemetry.emit('n2', 'mesh.peer.disconnected', { peerId: 'n1', reason: 'idle' }, { parent: chaos.context })!;
     clock.nowMs = 400;
-    const rec = chaos.end({ targets: 'n1,n2', extra: true })!;
+    const rec = chaos.end({ targets: 'n1,n2', params: '{}' })!;
     expect(rec.startMs).toBe(100);
     expect(rec.endMs).toBe(400);
     expect(rec.spanId).toBe(chaos.context.spanId);
-    expect(rec.attrs).toEqual({ name: 'kill_node', targets: 'n1,n2', extra: true });
+    expect(rec.attrs).toEqual({ name: 'kill_node', targets: 'n1,n2', params: '{}' });
     expect(inner.parentSpanId).toBe(rec.spanId);
     expect(telemetry.records.map((r) => r.name)).toEqual(['mesh.peer.disconnected', 'chaos.primitive.applied']);
     expect(() => chaos.end()).toThrow(/ended twice/);
@@ -137,9 +138,9 @@ describe('records and ids', () => {
   it('asserts that time never goes backwards between finished spans', () => {
     const { clock, telemetry } = hub();
     clock.nowMs = 10;
-    telemetry.emit('n', 'a', {});
+    telemetry.emit('n', 'app.a', {});
     clock.nowMs = 9;
-    expect(() => telemetry.emit('n', 'b', {})).toThrow(/past/);
+    expect(() => telemetry.emit('n', 'app.b', {})).toThrow(/past/);
   });
 
   it('registers a resource per node, with harness by default; a restart re-registers the same identity', () => {
@@ -166,13 +167,13 @@ describe('query', () => {
     expect(q.count({ name: 'mesh.heartbeat', untilMs: 4999 })).toBe(0);
     expect(q.first({ name: 'mesh.heartbeat' })?.node).toBe(gateway.nodeName);
     expect(q.last({ name: 'mesh.heartbeat' })?.node).toBe(broker.nodeName);
-    expect(q.first({ name: 'nope' })).toBeUndefined();
+    expect(q.first({ name: 'app.nope' })).toBeUndefined();
     expect(q.find({ node: 'nobody' })).toEqual([]);
   });
 
   it('agrees with a linear scan on a larger stream', () => {
     const { clock, telemetry } = hub('trace');
-    const names = ['a', 'b', 'c'];
+    const names = ['app.a', 'app.b', 'app.c'] as const;
     const nodes = ['n0', 'n1', 'n2', 'n3'];
     const rng = new SimRng('query-model');
     for (let i = 0; i < 2000; i++) {
@@ -197,10 +198,12 @@ describe('query', () => {
           r.endMs <= filter.untilMs &&
           (filter.attrs === undefined || r.attrs.k === filter.attrs.k),
       );
-      expect(telemetry.query.find(filter)).toEqual(expected);
-      expect(telemetry.query.count(filter)).toBe(expected.length);
-      expect(telemetry.query.first(filter)).toBe(expected[0]);
-      expect(telemetry.query.last(filter)).toBe(expected[expected.length - 1]);
+      // A random filter, with or without a name: the query's types take one or the other.
+      const any = filter as AnySpanFilter;
+      expect(telemetry.query.find(any)).toEqual(expected);
+      expect(telemetry.query.count(any)).toBe(expected.length);
+      expect(telemetry.query.first(any)).toBe(expected[0]);
+      expect(telemetry.query.last(any)).toBe(expected[expected.length - 1]);
     }
   });
 });
@@ -233,15 +236,15 @@ describe('traceDigest', () => {
     expect(dropped.recordCount).toBe(kept.recordCount);
     expect(dropped.traceDigest()).toBe(kept.traceDigest());
     const before = kept.traceDigest();
-    kept.emit('n', 'x', {});
-    dropped.emit('n', 'x', {});
+    kept.emit('n', 'app.x', {});
+    dropped.emit('n', 'app.x', {});
     expect(kept.traceDigest()).not.toBe(before);
     expect(kept.traceDigest()).toBe(dropped.traceDigest());
   });
 
   it('canonical lines have keys in a fixed order and sorted attrs', () => {
     const { telemetry } = hub();
-    const r = telemetry.emit('n', 'm', { b: 2, a: 'x', c: true })!;
+    const r = telemetry.emit('n', 'app.m', { b: 2, a: 'x', c: true })!;
     const line = canonicalLine(r);
     expect(line.endsWith('\n')).toBe(true);
     expect(Object.keys(JSON.parse(line))).toEqual([
@@ -274,7 +277,7 @@ describe('OpenTelemetry adapter', () => {
 
   it('leaks no wall clock: a span at virtual time 0 starts and ends at [0, 0]', () => {
     const { telemetry } = hub();
-    telemetry.emit('n', 'mesh.node.ready', {});
+    telemetry.emit('n', 'app.ready', {});
     const [span] = toOtelSpans(telemetry.records, telemetry.resources);
     expect(span.startTime).toEqual([0, 0]);
     expect(span.endTime).toEqual([0, 0]);

@@ -8,13 +8,13 @@ import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 // The deterministic core, plus the pure adapters over it (reports, property generation).
-const CORE_DIRS = ['src/sim', 'src/protocol', 'src/primitives', 'src/mesh', 'src/scenario', 'src/catalog', 'src/property', 'src/report'];
+const CORE_DIRS = ['src/sim', 'src/protocol', 'src/primitives', 'src/mesh', 'src/scenario', 'src/catalog', 'src/apps', 'src/property', 'src/report'];
 
 /**
  * The rooms of src/ from the ground up. A room may import only from rooms of a lower rank:
  * the pure protocol and input readers; the simulated world; the node substrate; the harness
  * (clusters, runner, checks, scenario files); chaos primitives; the catalogue of named
- * scenarios; the adapters and runners over finished runs; experiments; the command line; the
+ * scenarios and the harness for node applications users bring; the adapters and runners over finished runs; experiments; the command line; the
  * public library surface.
  */
 export const LAYERS: Readonly<Record<string, number>> = {
@@ -23,7 +23,7 @@ export const LAYERS: Readonly<Record<string, number>> = {
   mesh: 2,
   scenario: 3,
   primitives: 4,
-  catalog: 5,
+  catalog: 5, apps: 5,
   property: 6, report: 6, sweep: 6,
   experiment: 7,
   cli: 8,
@@ -45,6 +45,30 @@ export function layerViolations(path: string, text: string): string[] {
   });
   return out;
 }
+/**
+ * Chaos primitives see a narrow world (src/primitives/types.ts: levers and the span query), not
+ * the cluster: only the engine and the adapter that builds the world may import the modules
+ * that hold clusters, hosts, applications, the network or the scheduler.
+ */
+const CLUSTER_MODULES = ['scenario/cluster', 'scenario/runner', 'scenario/scenario', 'mesh/node', 'sim/node-host', 'sim/network/network', 'sim/scheduler'];
+const WORLD_BUILDERS = ['src/primitives/engine.ts', 'src/primitives/world.ts'];
+
+/** Imports in `text` (the source of `path`) by which a primitive could reach the cluster. */
+export function clusterReaches(path: string, text: string): string[] {
+  if (!path.startsWith('src/primitives/') || WORLD_BUILDERS.includes(path)) return [];
+  const out: string[] = [];
+  text.split('\n').forEach((line, i) => {
+    const m = /from\s+['"](\.{1,2}\/[^'"]+)['"]/.exec(line);
+    if (m === null) return;
+    const target = join(dirname(path), m[1]).replace(/^src\//, '').replace(/\.js$/, '');
+    if (CLUSTER_MODULES.includes(target)) out.push(`${path}:${i + 1}: a primitive imports ${target} (use the ChaosWorld levers)`);
+  });
+  return out;
+}
+
+/** The one file that turns replay data into a command line. */
+const REPLAY_LINE_HOME = 'src/cli/replay-line.ts';
+
 const BANNED: readonly [RegExp, string][] = [
   [/\bMath\.random\b/, 'Math.random'],
   [/\bDate\.now\b/, 'Date.now'],
@@ -113,6 +137,24 @@ describe('tidy', () => {
     expect(layerViolations('src/protocol/canary.ts', canary)).toHaveLength(4);
     // The same imports are fine from the top room.
     expect(layerViolations('src/api/canary.ts', canary)).toEqual([]);
+  });
+
+  it('primitives cannot reach the cluster: only the engine and world.ts import it', () => {
+    const primitives = sourceFiles('src/primitives');
+    expect(primitives.length).toBeGreaterThan(10);
+    expect(primitives.flatMap((file) => clusterReaches(file, code(file)))).toEqual([]);
+  });
+
+  it('the cluster check catches a primitive that imports it (canary)', () => {
+    const canary = code('test/fixtures/cluster-canary.ts.txt');
+    expect(clusterReaches('src/primitives/canary.ts', canary)).toHaveLength(3);
+    expect(clusterReaches('src/primitives/world.ts', canary)).toEqual([]);
+  });
+
+  it('only the CLI spells replay command lines (src/cli/replay-line.ts); lower layers return replay data', () => {
+    const spelled = sourceFiles('src').filter((file) => file !== REPLAY_LINE_HOME && /npx meshsim/.test(code(file)));
+    expect(spelled).toEqual([]);
+    expect(/npx meshsim/.test(code(REPLAY_LINE_HOME)), 'canary: the home itself spells them').toBe(true);
   });
 
   it('the scanner catches what it bans (canary)', () => {

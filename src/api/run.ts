@@ -28,8 +28,15 @@ export interface RunInput {
   readonly chaos?: number;
 }
 
-/** What `meshsim run --json` prints: the run report plus wall time, speed-up and the replay command. */
-export type RunJson = RunReport & { readonly wallMs: number; readonly speedup: number; readonly replay: string };
+/**
+ * What `meshsim run --json` prints: the run report plus wall time and speed-up, with the
+ * report's structured `replay` spelled as the CLI's command line.
+ */
+export type RunJson = { readonly [K in keyof RunReport as K extends 'replay' ? never : K]: RunReport[K] } & {
+  readonly wallMs: number;
+  readonly speedup: number;
+  readonly replay: string;
+};
 
 /** Bad input to the library: the message is one line naming the problem. */
 export class MeshsimInputError extends Error {

@@ -12,7 +12,9 @@ import { renderReportHtml } from '../report/html.js';
 import { testsReportData } from '../report/report-data.js';
 import { crashCell, gridCounts, testCellOf, testsGridOf, type TestCell, type TestsGrid } from '../report/tests-grid.js';
 import { allScenarios, findScenario } from '../catalog/registry.js';
-import { replayCommand, runScenario } from '../scenario/runner.js';
+import { runScenario } from '../scenario/runner.js';
+import { runReplay } from '../scenario/replay-ref.js';
+import { replayLine } from './replay-line.js';
 import type { Scenario } from '../scenario/scenario.js';
 import { parseDuration } from './duration.js';
 import { EXIT_FAIL, EXIT_OUTPUT, EXIT_PASS, fail, quoted } from './errors.js';
@@ -85,7 +87,7 @@ export function runBattery(
   const cells: TestCell[] = [];
   for (const scenario of request.scenarios) {
     for (const seed of request.seeds) {
-      const replay = replayCommand(scenario.name, seed, request.durationMs);
+      const replay = replayLine(runReplay(scenario.name, seed, request.durationMs));
       const startMs = performance.now();
       let cell: TestCell;
       let traceDigest: string | null = null;

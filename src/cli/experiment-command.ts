@@ -22,6 +22,7 @@ import { EXIT_FAIL, EXIT_OUTPUT, EXIT_PASS, fail, quoted } from './errors.js';
 import { parsePoolOptions } from './pool-options.js';
 import { table } from './format.js';
 import { printWritten, writablePath, writeHtml } from './report-output.js';
+import { replayLine } from './replay-line.js';
 
 interface ExperimentOptionValues {
   readonly seeds?: string;
@@ -78,7 +79,7 @@ async function experimentAction(path: string, options: ExperimentOptionValues): 
   const summary = new ExperimentSummary((point) => experiment.points[point - 1].values);
   const cells: TestCell[] = [];
   const progress = new Progress(runs, process.stderr, process.stderr.isTTY === true, 'runs');
-  const replay = (point: number, seed: string): string => `npx meshsim experiment ${path} --point ${point} --seeds ${seed}..${seed}`;
+  const replay = (point: number, seed: string): string => replayLine({ kind: 'experiment-point', experiment: path, point, seed });
   await runExperiment({
     points,
     seeds: range.value,

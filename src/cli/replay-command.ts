@@ -15,6 +15,7 @@ import { loadScheduleFile } from '../property/schedule.js';
 import { EXIT_FAIL, EXIT_OUTPUT, EXIT_PASS, fail } from './errors.js';
 import { formatRunText, runJson } from './format.js';
 import { addReportOptions, parseReportOutputs, printWritten, writeRunOutputs, type ReportOptionValues } from './report-output.js';
+import { replayLine } from './replay-line.js';
 
 interface ReplayOptionValues extends ReportOptionValues {
   readonly json?: boolean;
@@ -39,11 +40,12 @@ function replayAction(path: string, options: ReplayOptionValues): number {
   const file = loaded.file;
   const outputs = parseReportOutputs(options);
   const variant = options.foundVariant === true ? (file.found?.variant ?? fail(`${path}: no found.variant to replay with`)) : undefined;
-  const replay = `npx meshsim replay ${path}${options.foundVariant === true ? ' --found-variant' : ''}`;
+  const replayRef = { kind: 'schedule-replay', schedule: path, ...(options.foundVariant === true ? { foundVariant: true } : {}) } as const;
+  const replay = replayLine(replayRef);
   const startMs = performance.now();
   let run: ReturnType<typeof runScheduleFile>;
   try {
-    run = runScheduleFile(file, { replay, ...(variant === undefined ? {} : { variant }) });
+    run = runScheduleFile(file, { replay: replayRef, ...(variant === undefined ? {} : { variant }) });
   } catch (e) {
     return reportCrash(replay, options.json === true, e);
   }

@@ -11,7 +11,7 @@
 import { performance } from 'node:perf_hooks';
 import { Option, type Command } from 'commander';
 import { findScenario } from '../catalog/registry.js';
-import { replayCommand, runScenario, type RunOutcome } from '../scenario/runner.js';
+import { runScenario, type RunOutcome } from '../scenario/runner.js';
 import type { Scenario } from '../scenario/scenario.js';
 import { parseDuration } from './duration.js';
 import { EXIT_FAIL, EXIT_OUTPUT, EXIT_PASS, fail, quoted } from './errors.js';
@@ -19,7 +19,8 @@ import { type CliRunResult, formatRunText, runJson } from './format.js';
 import { isScenarioPath, loadScenarioFile } from './scenario-file.js';
 import { runProgressLine, type ProgressLine } from './run-progress.js';
 import { parseSeed, pickSeed } from './seed.js';
-import { applyRunExtras, replayWithExtras } from './run-extras.js';
+import { applyRunExtras, replayOfRequest } from './run-extras.js';
+import { replayLine } from './replay-line.js';
 import { addReportOptions, parseReportOutputs, printWritten, wantsOutputs, writeRunOutputs, type ReportOptionValues, type ReportOutputs } from './report-output.js';
 
 export const DEFAULT_SCENARIO = 'default';
@@ -124,8 +125,7 @@ export function executeRun(request: RunRequest, progress: ProgressLine = { end: 
 
 /** The exact command that reproduces a request (file scenarios replay by path). */
 export function replayFor(request: RunRequest): string {
-  const base = replayWithExtras(request, replayCommand(shellWord(request.scenarioRef), request.seed, request.durationMs));
-  return request.traceLevel === undefined ? base : `${base} --trace-level ${request.traceLevel}`;
+  return replayLine(replayOfRequest(request));
 }
 
 function runAction(request: RunRequest): number {
@@ -161,9 +161,4 @@ function reportCrash(request: RunRequest, error: unknown): number {
   }
   if (error instanceof Error && error.stack !== undefined) process.stderr.write(`${error.stack}\n`);
   return EXIT_FAIL;
-}
-
-/** Quote a word for a POSIX shell only when it needs it. */
-function shellWord(word: string): string {
-  return /^[A-Za-z0-9_./:=@%+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }

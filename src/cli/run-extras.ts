@@ -3,13 +3,14 @@
  * schedule file: its seed, base scenario, topology, variant and decoded chaos events) and
  * `--chaos N` (N random primitives from the chaos stream on top of the scenario, drawn from
  * the implemented primitives). Both are applied to an already parsed request, and both show up
- * in the replay command. Problems are usage errors (one line, exit 2). Must not print.
+ * in what replays the run. Problems are usage errors (one line, exit 2). Must not print.
  */
 import { scheduleScenario } from '../property/replay.js';
 import { loadScheduleFile } from '../property/schedule.js';
 import { withChaos } from '../catalog/chaos-scenarios.js';
 import { fail, quoted } from './errors.js';
 import type { RunRequest } from './run-command.js';
+import type { RunReplay, ScheduleRunReplay } from '../scenario/replay-ref.js';
 
 export interface RunExtrasValues {
   readonly seed?: string;
@@ -42,8 +43,13 @@ export function applyRunExtras(request: RunRequest, options: RunExtrasValues): R
   return out;
 }
 
-/** The replay command for a request with these options (`base` is the plain run's). */
-export function replayWithExtras(request: RunRequest, base: string): string {
-  const head = request.scheduleRef === undefined ? base : `npx meshsim run --schedule ${request.scheduleRef}${request.durationMs === undefined ? '' : ` --duration ${request.durationMs}ms`}`;
-  return request.chaosCount === undefined ? head : `${head} --chaos ${request.chaosCount}`;
+/** What replays a request with these options: its schedule file, or its scenario and seed. */
+export function replayOfRequest(request: RunRequest): ScheduleRunReplay | RunReplay {
+  const tail = {
+    ...(request.durationMs === undefined ? {} : { durationMs: request.durationMs }),
+    ...(request.chaosCount === undefined ? {} : { chaos: request.chaosCount }),
+    ...(request.traceLevel === undefined ? {} : { traceLevel: request.traceLevel }),
+  };
+  if (request.scheduleRef !== undefined) return { kind: 'schedule-run', schedule: request.scheduleRef, ...tail };
+  return { kind: 'run', scenario: request.scenarioRef, seed: request.seed, ...tail };
 }

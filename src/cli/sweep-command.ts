@@ -19,6 +19,7 @@ import { renderReportHtml } from '../report/html.js';
 import { testsReportData } from '../report/report-data.js';
 import { testCellOfLine, testsGridOf, type TestCell } from '../report/tests-grid.js';
 import { printWritten, writablePath, writeHtml } from './report-output.js';
+import { replayLine } from './replay-line.js';
 
 interface SweepOptionValues {
   readonly scenario: string;
@@ -71,7 +72,8 @@ async function sweepAction(options: SweepOptionValues): Promise<number> {
     seeds,
     workers,
     durationMs,
-    onLine: (line, done) => {
+    onLine: (raw, done) => {
+      const line = { ...raw, replay: replayLine(raw.replay) };
       progress.tick(done, line.verdict !== 'pass');
       chaosSkipped += line.chaos?.skipped ?? 0;
       if (reportPath !== undefined) cells.push(testCellOfLine(line));
@@ -87,7 +89,8 @@ async function sweepAction(options: SweepOptionValues): Promise<number> {
   const rate = Math.round(seedsPerMin(summary.seeds, wallMs) * 10) / 10;
   const shardText = shard === undefined ? null : `${shard.index}/${shard.count}`;
   if (json) {
-    process.stdout.write(`${JSON.stringify({ type: 'summary', ...summary, seedRange: options.seeds, shard: shardText, wallMs: Math.round(wallMs), seedsPerMin: rate, chaosSkipped })}\n`);
+    const failing = summary.failing.map((f) => ({ ...f, replay: replayLine(f.replay) }));
+    process.stdout.write(`${JSON.stringify({ type: 'summary', ...summary, failing, seedRange: options.seeds, shard: shardText, wallMs: Math.round(wallMs), seedsPerMin: rate, chaosSkipped })}\n`);
   } else {
     process.stdout.write(formatSummary(summary, options.seeds, shardText, wallMs, rate, chaosSkipped));
   }
@@ -107,7 +110,7 @@ function formatSummary(s: SweepSummary, range: string, shard: string | null, wal
   if (chaosSkipped > 0) lines.push(`  chaos events skipped (no fitting target when due): ${chaosSkipped}`);
   if (s.failing.length > 0) {
     lines.push('  failing seeds:');
-    for (const f of s.failing) lines.push(`    ${f.seed}: ${f.replay}`);
+    for (const f of s.failing) lines.push(`    ${f.seed}: ${replayLine(f.replay)}`);
     if (s.failingNotListed > 0) lines.push(`    … and ${s.failingNotListed} more (each was printed as it failed)`);
   }
   return `${lines.join('\n')}\n`;

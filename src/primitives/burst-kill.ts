@@ -48,11 +48,11 @@ export const burstKill: Primitive = {
     return targets === null ? null : { targets, params: { count } };
   },
   apply: (world, fault) => {
-    for (const id of fault.targets) world.cluster.host(id).kill();
+    for (const id of fault.targets) world.process.kill(id);
   },
   revert: (world, fault) => {
-    for (const id of fault.targets) if (world.cluster.host(id).status === 'stopped') world.cluster.host(id).start();
+    for (const id of fault.targets) if (world.status(id) === 'stopped') world.process.start(id);
   },
   revertPolicy: () => 'after-detection',
-  detector: (world, fault, appliedAtMs) => deathDetector(world, fault, appliedAtMs, KILL_DEADLINE_MS, KILL_DEADLINE_FORMULA, world.cluster.meshIds()),
+  detector: (world, fault, appliedAtMs) => deathDetector(world, fault, appliedAtMs, KILL_DEADLINE_MS, KILL_DEADLINE_FORMULA, world.meshIds()),
 };

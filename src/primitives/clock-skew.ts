@@ -80,10 +80,10 @@ export const clockSkew: Primitive = {
     return { targets, params: { skewMs: skewParam(overrides, rng), durationMs: durationParam(overrides) } };
   },
   apply: (world, fault) => {
-    for (const id of fault.targets) world.cluster.host(id).clock.jump(skewOf(fault));
+    for (const id of fault.targets) world.clock.jump(id, skewOf(fault));
   },
   revert: (world, fault) => {
-    for (const id of fault.targets) world.cluster.host(id).clock.jump(-skewOf(fault));
+    for (const id of fault.targets) world.clock.jump(id, -skewOf(fault));
   },
   revertPolicy: (fault) => ({ afterMs: paramOf(clockSkewSpec, fault, 'durationMs') }),
   detector: (world, fault, appliedAtMs) => clockSkewDetector(world, fault, appliedAtMs),
@@ -107,7 +107,7 @@ function skewOf(fault: Fault): number {
 
 export function clockSkewDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number): Detector {
   const victim = fault.targets[0];
-  const q = world.cluster.telemetry.query;
+  const q = world.spans;
   const before = q.last({ name: 'mesh.heartbeat', node: nameOf(world, victim), untilMs: appliedAtMs - 1 });
   const expectedSkewMs = Number(before?.attrs.clockSkewMs ?? 0) + skewOf(fault);
   return {
@@ -127,9 +127,8 @@ export function clockSkewDetector(world: ChaosWorld, fault: Fault, appliedAtMs: 
 
 /** The first prune since apply that judged a live node stale: of the victim, or by the victim. */
 function falseStaleness(world: ChaosWorld, victim: string, sinceMs: number): { message: string; span: SpanRecord } | undefined {
-  const { cluster } = world;
-  if (cluster.host(victim).status !== 'stopped') {
-    for (const p of cluster.plans) {
+  if (world.status(victim) !== 'stopped') {
+    for (const p of world.nodes) {
       if (p.nodeId === victim) continue;
       const span = spansOf(world, p.nodeId, 'mesh.staleness.pruned', sinceMs).find(
         (s) =>
@@ -144,8 +143,8 @@ function falseStaleness(world: ChaosWorld, victim: string, sinceMs: number): { m
     if (disturbed(world, victim, span.endMs - STALENESS_WINDOW_MS, sinceMs - 1)) continue;
     for (const id of String(span.attrs.nodeIds ?? '').split(',')) {
       if (disturbed(world, id, span.endMs - STALENESS_WINDOW_MS, span.endMs)) continue;
-      if (id === '' || !cluster.plans.some((p) => p.nodeId === id)) continue;
-      if (cluster.host(id).status !== 'running' || world.isFaulted(id)) continue;
+      if (id === '' || !world.nodes.some((p) => p.nodeId === id)) continue;
+      if (world.status(id) !== 'running' || world.isFaulted(id)) continue;
       if (stayedNeighbor(world, victim, id, sinceMs, span.endMs)) {
         return { message: `${nameOf(world, victim)} (clock skewed) pruned its live neighbour ${nameOf(world, id)} as stale`, span };
       }
@@ -156,9 +155,9 @@ function falseStaleness(world: ChaosWorld, victim: string, sinceMs: number): { m
 
 /** Whether, by `node`'s spans, `peer` was in its active view on some topic at `fromMs` and never left it until `untilMs`. */
 function stayedNeighbor(world: ChaosWorld, node: string, peer: string, fromMs: number, untilMs: number): boolean {
-  const q = world.cluster.telemetry.query;
+  const q = world.spans;
   const name = nameOf(world, node);
-  for (const topic of world.cluster.plan(node).meshIds) {
+  for (const topic of world.node(node).meshIds) {
     const up = q.last({ name: 'mesh.gossip.neighbor_up', node: name, untilMs: fromMs, attrs: { peerId: peer, topic } });
     if (up === undefined) continue;
     const down = q.last({ name: 'mesh.gossip.neighbor_down', node: name, untilMs: untilMs, attrs: { peerId: peer, topic } });

@@ -58,10 +58,10 @@ export const diskFull: Primitive = {
     return { targets, params: { durationMs } };
   },
   apply: (world, fault) => {
-    for (const id of fault.targets) world.cluster.host(id).dataDir.fill();
+    for (const id of fault.targets) world.disk.fill(id);
   },
   revert: (world, fault) => {
-    for (const id of fault.targets) world.cluster.host(id).dataDir.clearBallast();
+    for (const id of fault.targets) world.disk.drain(id);
   },
   revertPolicy: (fault) => ({ afterMs: durationOf(fault) }),
   detector: (world, fault, appliedAtMs) => diskFullDetector(world, fault, appliedAtMs),

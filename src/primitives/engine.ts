@@ -16,6 +16,7 @@ import { primitiveByName } from './registry.js';
 import { validateFault } from './schema.js';
 import { DETECTOR_POLL_MS } from './timing.js';
 import { PRIMITIVE_NAMES, type ChaosWorld, type Detector, type Fault, type ParamValue, type Primitive, type PrimitiveName, type Verdict } from './types.js';
+import { chaosWorldOf } from './world.js';
 
 /** One planned chaos event. Without `fault`, targets and parameters are drawn when it fires. */
 export interface ChaosEventPlan {
@@ -78,13 +79,11 @@ export class ChaosEngine implements RunExtension {
     private readonly config: ChaosConfig,
   ) {
     this.rng = ctx.cluster.rng.stream('chaos');
-    this.world = {
-      cluster: ctx.cluster,
-      nowMs: () => ctx.cluster.scheduler.nowMs,
+    this.world = chaosWorldOf(ctx.cluster, {
       probe: (meshId, origin) => ctx.probe(meshId, origin),
       isFaulted: (nodeId) => this.isFaulted(nodeId),
       isProtected: (nodeId) => ctx.protectedNodes.has(nodeId),
-    };
+    });
   }
 
   start(): void {
@@ -313,7 +312,7 @@ export class ChaosEngine implements RunExtension {
 export const DEFAULT_RANDOM_POOL: readonly PrimitiveName[] = PRIMITIVE_NAMES;
 
 function describe(engine: ChaosEngine, e: ActiveEvent): string {
-  return `#${e.id} ${e.primitive.name}@${e.appliedAtMs}ms [${e.fault.targets.map((t) => engine.world.cluster.nameOf(t)).join(',')}]`;
+  return `#${e.id} ${e.primitive.name}@${e.appliedAtMs}ms [${e.fault.targets.map((t) => engine.world.nameOf(t)).join(',')}]`;
 }
 
 /** A RunExtension factory for scenarios. */

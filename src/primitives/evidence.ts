@@ -4,34 +4,34 @@
  * currently up, to know whose evidence to expect.
  */
 import type { ProbeRecord } from '../scenario/checker.js';
-import type { SpanRecord } from '../sim/telemetry/index.js';
+import type { SpanAttrs, SpanName, SpanOf, SpanRecord } from '../sim/telemetry/index.js';
 import type { ChaosWorld, Detection, Verdict } from './types.js';
 
 /** Name of a node id (spans carry node names; attributes carry node ids). */
 export function nameOf(world: ChaosWorld, nodeId: string): string {
-  return world.cluster.nameOf(nodeId);
+  return world.nameOf(nodeId);
 }
 
 /** Node ids whose process is running (not down, not wedged) and not under another fault. */
 export function healthyNodes(world: ChaosWorld, exclude: readonly string[] = []): string[] {
-  return world.cluster.plans
-    .filter((p) => world.cluster.host(p.nodeId).status === 'running' && !world.isFaulted(p.nodeId) && !exclude.includes(p.nodeId))
+  return world.nodes
+    .filter((p) => world.status(p.nodeId) === 'running' && !world.isFaulted(p.nodeId) && !exclude.includes(p.nodeId))
     .map((p) => p.nodeId);
 }
 
 /** Mesh ids that `nodeId` subscribes to. */
 export function meshesOf(world: ChaosWorld, nodeId: string): readonly string[] {
-  return world.cluster.plan(nodeId).meshIds;
+  return world.node(nodeId).meshIds;
 }
 
 /** Spans of `name` emitted by `nodeId` since `sinceMs` (inclusive). */
-export function spansOf(world: ChaosWorld, nodeId: string, name: string, sinceMs: number): readonly SpanRecord[] {
-  return world.cluster.telemetry.query.find({ name, node: nameOf(world, nodeId), sinceMs });
+export function spansOf<N extends SpanName>(world: ChaosWorld, nodeId: string, name: N, sinceMs: number): readonly SpanOf<N>[] {
+  return world.spans.find({ name, node: nameOf(world, nodeId), sinceMs });
 }
 
 /** Whether `nodeId` emitted a span `name` with the given attrs since `sinceMs`. */
-export function emitted(world: ChaosWorld, nodeId: string, name: string, sinceMs: number, attrs?: Record<string, string | number | boolean>): SpanRecord | undefined {
-  return world.cluster.telemetry.query.first({ name, node: nameOf(world, nodeId), sinceMs, attrs });
+export function emitted<N extends SpanName>(world: ChaosWorld, nodeId: string, name: N, sinceMs: number, attrs?: Partial<SpanAttrs<N>>): SpanOf<N> | undefined {
+  return world.spans.first({ name, node: nameOf(world, nodeId), sinceMs, attrs });
 }
 
 /**
@@ -39,7 +39,7 @@ export function emitted(world: ChaosWorld, nodeId: string, name: string, sinceMs
  * respawned node starts with no connections and empty views, so older spans say nothing now.
  */
 export function incarnationStartSeq(world: ChaosWorld, nodeName: string, atMs: number): number {
-  return world.cluster.telemetry.query.last({ name: 'mesh.node.ready', node: nodeName, untilMs: atMs })?.seq ?? -1;
+  return world.spans.last({ name: 'mesh.node.ready', node: nodeName, untilMs: atMs })?.seq ?? -1;
 }
 
 /**
@@ -48,9 +48,9 @@ export function incarnationStartSeq(world: ChaosWorld, nodeName: string, atMs: n
  * mesh.peer.disconnected.
  */
 export function peersConnectedTo(world: ChaosWorld, target: string, atMs: number): string[] {
-  const q = world.cluster.telemetry.query;
+  const q = world.spans;
   const out: string[] = [];
-  for (const p of world.cluster.plans) {
+  for (const p of world.nodes) {
     if (p.nodeId === target) continue;
     const up = q.last({ name: 'mesh.peer.connected', node: p.name, untilMs: atMs, attrs: { peerId: target } });
     if (up === undefined || up.seq < incarnationStartSeq(world, p.name, atMs)) continue;
@@ -62,10 +62,10 @@ export function peersConnectedTo(world: ChaosWorld, target: string, atMs: number
 
 /** Peers that `node`'s own spans (in its incarnation current at `atMs`) show it connected to at `atMs`. */
 export function connectedPeersOf(world: ChaosWorld, node: string, atMs: number): string[] {
-  const q = world.cluster.telemetry.query;
+  const q = world.spans;
   const name = nameOf(world, node);
   const since = incarnationStartSeq(world, name, atMs);
-  return world.cluster.plans
+  return world.nodes
     .filter((p) => {
       if (p.nodeId === node) return false;
       const up = q.last({ name: 'mesh.peer.connected', node: name, untilMs: atMs, attrs: { peerId: p.nodeId } });
@@ -82,9 +82,9 @@ export function connectedPeersOf(world: ChaosWorld, node: string, atMs: number):
  * newer than the latest neighbor_down.
  */
 export function neighborsOf(world: ChaosWorld, target: string, atMs: number): { nodeId: string; topic: string }[] {
-  const q = world.cluster.telemetry.query;
+  const q = world.spans;
   const out: { nodeId: string; topic: string }[] = [];
-  for (const p of world.cluster.plans) {
+  for (const p of world.nodes) {
     if (p.nodeId === target) continue;
     for (const topic of p.meshIds) {
       const up = q.last({ name: 'mesh.gossip.neighbor_up', node: p.name, untilMs: atMs, attrs: { peerId: target, topic } });
@@ -108,10 +108,10 @@ export function prunedBy(world: ChaosWorld, observer: string, nodeId: string, si
 
 /** Delivery spans of a probe, and the expected receivers (healthy now) that have none yet. */
 export function probeDeliveries(world: ChaosWorld, probe: ProbeRecord, exclude: readonly string[] = []): { delivered: SpanRecord[]; missing: string[] } {
-  const spans = world.cluster.telemetry.query.find({ name: 'mesh.probe.delivered', sinceMs: probe.sentAtMs, attrs: { probeId: probe.probeId } });
+  const spans = world.spans.find({ name: 'mesh.probe.delivered', sinceMs: probe.sentAtMs, attrs: { probeId: probe.probeId } });
   const got = new Set(spans.map((s) => s.node));
   const healthy = new Set(healthyNodes(world, exclude));
-  const missing = world.cluster
+  const missing = world
     .subscribers(probe.meshId)
     .filter((p) => p.nodeId !== probe.origin && healthy.has(p.nodeId) && !got.has(p.name))
     .map((p) => p.name);
@@ -183,7 +183,7 @@ export function timeoutVerdict(waitedMs: number): Verdict {
  * fault for what another fault explains (e.g. a node cut off for 30 s rightly prunes others).
  */
 export function disturbed(world: ChaosWorld, nodeId: string, fromMs: number, toMs: number): boolean {
-  const q = world.cluster.telemetry.query;
+  const q = world.spans;
   const name = nameOf(world, nodeId);
   const window = { sinceMs: fromMs, untilMs: toMs };
   if (q.first({ name: 'mesh.peer.disconnected', node: name, ...window, attrs: { reason: 'idle-timeout' } }) !== undefined) return true;
@@ -200,7 +200,7 @@ export function restartedSince(world: ChaosWorld, nodeId: string, sinceMs: numbe
  * current incarnation and has not pruned it since.
  */
 export function holdsDigest(world: ChaosWorld, observer: string, nodeId: string, atMs: number): boolean {
-  const q = world.cluster.telemetry.query;
+  const q = world.spans;
   const learned = q.last({ name: 'mesh.digest.learned', node: observer, untilMs: atMs, attrs: { nodeId } });
   if (learned === undefined || learned.seq < incarnationStartSeq(world, observer, atMs)) return false;
   const pruned = q.find({ name: 'mesh.staleness.pruned', node: observer, sinceMs: learned.endMs, untilMs: atMs }).some((s) => s.seq > learned.seq && prunedIncludes(s, nodeId));

@@ -66,8 +66,8 @@ export const firewallInbound: Primitive = {
     const durationMs = drawParam(firewallInboundSpec.params[0], overrides, (lo, hi) => rng.rangeInclusive(lo, hi));
     return { targets, params: { durationMs } };
   },
-  apply: (world, fault) => world.cluster.network.setInboundFirewall(fault.targets[0], true),
-  revert: (world, fault) => world.cluster.network.setInboundFirewall(fault.targets[0], false),
+  apply: (world, fault) => world.links.blockInbound(fault.targets[0]),
+  revert: (world, fault) => world.links.allowInbound(fault.targets[0]),
   revertPolicy: (fault) => ({ afterMs: durationOf(fault) }),
   detector: (world, fault, appliedAtMs) => {
     const victim = fault.targets[0];
@@ -83,11 +83,11 @@ export const firewallInbound: Primitive = {
       poll: (nowMs): Detection | null => {
         const waitedMs = nowMs - appliedAtMs;
         const until = Math.min(nowMs, revertAtMs - 1);
-        const prune = world.cluster.telemetry.query
+        const prune = world.spans
           .find({ name: 'mesh.staleness.pruned', sinceMs: appliedAtMs, untilMs: until })
-          .find((s) => prunedIncludes(s, victim) && !disturbed(world, world.cluster.plans.find((p) => p.name === s.node)!.nodeId, s.endMs - STALENESS_WINDOW_MS, s.endMs));
+          .find((s) => prunedIncludes(s, victim) && !disturbed(world, world.nodes.find((p) => p.name === s.node)!.nodeId, s.endMs - STALENESS_WINDOW_MS, s.endMs));
         if (prune !== undefined) return failedAssertion(waitedMs, `${prune.node} pruned the digest of firewalled ${nameOf(world, victim)}: it fell out of the mesh`, [prune]);
-        if (world.cluster.host(victim).status !== 'running') return failedAssertion(waitedMs, `${nameOf(world, victim)} stopped while firewalled`);
+        if (world.status(victim) !== 'running') return failedAssertion(waitedMs, `${nameOf(world, victim)} stopped while firewalled`);
         if (nowMs < probeFromMs) return null;
         const toVictim: SpanRecord[] = [];
         const fromVictim: SpanRecord[] = [];
@@ -109,7 +109,7 @@ export const firewallInbound: Primitive = {
           if (nowMs >= revertAtMs) return failedAssertion(waitedMs, `${nameOf(world, victim)} was not shown in the mesh while firewalled (${complete ? 'no heartbeat with peers' : 'probes from/to it not delivered'})`);
           return null;
         }
-        const dialFailures = world.cluster.telemetry.query.find({ name: 'mesh.peer.dial_failed', sinceMs: appliedAtMs, untilMs: nowMs, attrs: { peerId: victim } });
+        const dialFailures = world.spans.find({ name: 'mesh.peer.dial_failed', sinceMs: appliedAtMs, untilMs: nowMs, attrs: { peerId: victim } });
         return passed(waitedMs, [heartbeat, ...toVictim, ...dialFailures, ...fromVictim]);
       },
     };
@@ -120,9 +120,9 @@ export const firewallInbound: Primitive = {
 function fromVictimDone(world: ChaosWorld, probe: ProbeRecord, revertAtMs: number): SpanRecord[] | null {
   const r = probeDeliveries(world, probe, [probe.origin]);
   // Receivers under another fault (cut off, shifted, killed) cannot be expected to hear it.
-  const running = world.cluster
+  const running = world
     .subscribers(probe.meshId)
-    .filter((p) => p.nodeId !== probe.origin && world.cluster.host(p.nodeId).status === 'running' && !world.isFaulted(p.nodeId));
+    .filter((p) => p.nodeId !== probe.origin && world.status(p.nodeId) === 'running' && !world.isFaulted(p.nodeId));
   const early = r.delivered.filter((s) => s.endMs < revertAtMs);
   const got = new Set(early.map((s) => s.node));
   return running.every((p) => got.has(p.name)) ? early : null;
@@ -151,7 +151,7 @@ function resend(sent: ProbeRecord[], nowMs: number, send: () => ProbeRecord | nu
 
 /** A probe on `topic` from the first running subscriber other than the victim. */
 function probeToVictim(world: ChaosWorld, topic: string, victim: string): ProbeRecord | null {
-  const origin = world.cluster.subscribers(topic).find((p) => p.nodeId !== victim && world.cluster.host(p.nodeId).status === 'running' && !world.isFaulted(p.nodeId));
+  const origin = world.subscribers(topic).find((p) => p.nodeId !== victim && world.status(p.nodeId) === 'running' && !world.isFaulted(p.nodeId));
   return origin === undefined ? null : world.probe(topic, origin.nodeId);
 }
 

@@ -12,7 +12,7 @@
  * Deadline: flaps·(downMs + upMs) + probe round 5 s + slack 5 s.
  * Revert (after the flapping window, or early at the end of a run): repair the link and cancel
  * the flaps not yet done — idempotent.
- * The flap schedule runs on the cluster's scheduler; it must not read any other clock.
+ * The flap schedule runs on the world's virtual-time timer (`world.after`); it must not read any other clock.
  */
 import { failedAssertion, nameOf, passed, ProbeRound } from './evidence.js';
 import { pickNeighborPair } from './partition-pair.js';
@@ -85,7 +85,7 @@ const holding = new WeakSet<Fault>();
 function release(world: ChaosWorld, fault: Fault): void {
   if (!holding.has(fault)) return;
   holding.delete(fault);
-  world.cluster.network.repair(fault.targets[0], fault.targets[1]);
+  world.links.repair(fault.targets[0], fault.targets[1]);
 }
 
 export const flapLink: Primitive = {
@@ -105,8 +105,7 @@ export const flapLink: Primitive = {
   apply: (world, fault) => {
     const [a, b] = fault.targets;
     const { flaps, downMs, upMs } = flapParams(fault);
-    const net = world.cluster.network;
-    const s = world.cluster.scheduler;
+    const net = world.links;
     // Partitions are counted per pair: this fault holds at most one, and releases only its own.
     for (let i = 0; i < flaps; i++) {
       const downAtMs = i * (downMs + upMs);
@@ -116,8 +115,8 @@ export const flapLink: Primitive = {
         net.partition(a, b);
       };
       if (downAtMs === 0) down();
-      else s.after(downAtMs, down);
-      s.after(downAtMs + downMs, () => release(world, fault));
+      else world.after(downAtMs, down);
+      world.after(downAtMs + downMs, () => release(world, fault));
     }
   },
   revert: (world, fault) => {
@@ -139,7 +138,7 @@ export const flapLink: Primitive = {
         const storm = stormIn(attempts, appliedAtMs, fault);
         if (storm !== null) return failedAssertion(waitedMs, storm.message, storm.spans);
         if (nowMs <= endAtMs) return null;
-        round ??= new ProbeRound(world, world.cluster.meshIds());
+        round ??= new ProbeRound(world, world.meshIds());
         const r = round.poll(nowMs);
         if (!r.done) return null;
         return passed(waitedMs, [...attempts, ...r.evidence]);
@@ -171,7 +170,7 @@ function stormIn(attempts: readonly SpanRecord[], appliedAtMs: number, fault: Fa
 
 /** mesh.peer.connected and mesh.peer.dial_failed spans of `end` about `other` since `sinceMs`. */
 function dialSpans(world: ChaosWorld, end: string, other: string, sinceMs: number): SpanRecord[] {
-  const q = world.cluster.telemetry.query;
+  const q = world.spans;
   const node = nameOf(world, end);
   return [
     ...q.find({ name: 'mesh.peer.connected', node, sinceMs, attrs: { peerId: other } }),

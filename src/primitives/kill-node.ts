@@ -46,10 +46,10 @@ export const killNode: Primitive = {
     return targets === null ? null : { targets, params: {} };
   },
   apply: (world, fault) => {
-    for (const id of fault.targets) world.cluster.host(id).kill();
+    for (const id of fault.targets) world.process.kill(id);
   },
   revert: (world, fault) => {
-    for (const id of fault.targets) if (world.cluster.host(id).status === 'stopped') world.cluster.host(id).start();
+    for (const id of fault.targets) if (world.status(id) === 'stopped') world.process.start(id);
   },
   revertPolicy: () => 'after-detection',
   detector: (world, fault, appliedAtMs) => deathDetector(world, fault, appliedAtMs, KILL_DEADLINE_MS, KILL_DEADLINE_FORMULA),
@@ -61,14 +61,14 @@ export const killNode: Primitive = {
  */
 export function deathDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number, deadlineMs: number, deadlineFormula: string, probeMeshIds?: readonly string[]): Detector {
   const victims = fault.targets;
-  const q = world.cluster.telemetry.query;
+  const q = world.spans;
   // Who must notice, fixed at apply time from the spans emitted before it.
   const mustDisconnect = new Map(victims.map((v) => [v, peersConnectedTo(world, v, appliedAtMs).filter((p) => !victims.includes(p))]));
   const mustDropNeighbor = new Map(victims.map((v) => [v, neighborsOf(world, v, appliedAtMs).filter((n) => !victims.includes(n.nodeId))]));
   const mustPrune = new Map(
     victims.map((v) => [
       v,
-      world.cluster.plans
+      world.nodes
         .filter((p) => !victims.includes(p.nodeId) && holdsDigest(world, p.name, v, appliedAtMs))
         .map((p) => p.nodeId),
     ]),
@@ -90,7 +90,7 @@ export function deathDetector(world: ChaosWorld, fault: Fault, appliedAtMs: numb
       const healthy = new Set(healthyNodes(world, victims).filter((p) => emitted(world, p, 'mesh.node.ready', appliedAtMs) === undefined));
       const evidence = [];
       for (const v of victims) {
-        if (world.cluster.host(v).status !== 'stopped') return failedAssertion(nowMs - appliedAtMs, `${nameOf(world, v)} came back before the mesh was seen to notice`);
+        if (world.status(v) !== 'stopped') return failedAssertion(nowMs - appliedAtMs, `${nameOf(world, v)} came back before the mesh was seen to notice`);
         for (const p of mustDisconnect.get(v)!) {
           if (!healthy.has(p)) continue;
           const s = emitted(world, p, 'mesh.peer.disconnected', appliedAtMs, { peerId: v });

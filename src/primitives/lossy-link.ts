@@ -46,8 +46,8 @@ export const lossyLink: Primitive = {
   apply: (world, fault) => {
     const [a, b] = pairOf(fault);
     const loss = { lossNum: paramOf(lossyLinkSpec, fault, 'lossPct'), lossDen: LOSS_DEN };
-    world.cluster.network.setLink(a, b, loss);
-    world.cluster.network.setLink(b, a, loss);
+    world.links.setLink(a, b, loss);
+    world.links.setLink(b, a, loss);
   },
   revert: (world, fault) => resetPair(world, fault),
   revertPolicy: (fault) => ({ afterMs: paramOf(lossyLinkSpec, fault, 'durationMs') }),

@@ -48,7 +48,7 @@ export const natShift: Primitive = {
     return targets === null ? null : { targets, params: {} };
   },
   apply: (world, fault) => {
-    for (const id of fault.targets) world.cluster.network.remapAddress(id);
+    for (const id of fault.targets) world.links.remapAddress(id);
   },
   revert: () => {},
   revertPolicy: () => 'after-detection',
@@ -58,13 +58,13 @@ export const natShift: Primitive = {
 
 export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number): Detector {
   const victim = fault.targets[0];
-  const q = world.cluster.telemetry.query;
+  const q = world.spans;
   const peersOfVictim = peersConnectedTo(world, victim, appliedAtMs);
   const victimsPeers = connectedPeersOf(world, victim, appliedAtMs);
-  const meshes = world.cluster.plan(victim).meshIds;
+  const meshes = world.node(victim).meshIds;
   let round: TargetedProbeRound | null = null;
   let missing = 'nothing yet';
-  const running = (id: string): boolean => world.cluster.host(id).status === 'running';
+  const running = (id: string): boolean => world.status(id) === 'running';
 
   // An old path ends in mesh.peer.disconnected, or — when a new connection at the new address
   // came first — is superseded by it (the dead one then idles out silently, by design of the
@@ -133,7 +133,7 @@ export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: n
       if (died === null || formed === null || neighbours === null) return null;
       if (round === null) {
         const others = meshes.map((m): [string, string] | null => {
-          const sender = world.cluster.subscribers(m).find((p) => p.nodeId !== victim && running(p.nodeId) && !world.isFaulted(p.nodeId));
+          const sender = world.subscribers(m).find((p) => p.nodeId !== victim && running(p.nodeId) && !world.isFaulted(p.nodeId));
           return sender === undefined ? null : [m, sender.nodeId];
         });
         const origins = [...meshes.map((m): [string, string] => [m, victim]), ...others.filter((o): o is [string, string] => o !== null)];

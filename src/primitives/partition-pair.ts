@@ -61,11 +61,11 @@ export const partitionPair: Primitive = {
   },
   apply: (world, fault) => {
     const [a, b] = fault.targets;
-    world.cluster.network.partition(a, b);
+    world.links.partition(a, b);
   },
   revert: (world, fault) => {
     const [a, b] = fault.targets;
-    world.cluster.network.repair(a, b);
+    world.links.repair(a, b);
   },
   revertPolicy: (fault) => ({ afterMs: durationOf(fault) }),
   detector: (world, fault, appliedAtMs) => {
@@ -115,12 +115,12 @@ function durationOf(fault: Fault): number {
 
 /** Up and processing (the pair itself counts as faulted while partitioned, so no healthyNodes here). */
 export function isRunning(world: ChaosWorld, nodeId: string): boolean {
-  return world.cluster.host(nodeId).status === 'running';
+  return world.status(nodeId) === 'running';
 }
 
 /** The delivery span of `probe` at node `at`, if any. */
 export function deliveredAt(world: ChaosWorld, probe: ProbeRecord, at: string): SpanRecord | undefined {
-  return world.cluster.telemetry.query.first({ name: 'mesh.probe.delivered', node: nameOf(world, at), sinceMs: probe.sentAtMs, attrs: { probeId: probe.probeId } });
+  return world.spans.first({ name: 'mesh.probe.delivered', node: nameOf(world, at), sinceMs: probe.sentAtMs, attrs: { probeId: probe.probeId } });
 }
 
 /** Topics both nodes subscribe to, sorted. */
@@ -136,12 +136,10 @@ export function sharedMeshes(world: ChaosWorld, a: string, b: string): string[] 
 export function pickNeighborPair(world: ChaosWorld, rng: SimRng): [string, string] | null {
   const pool = candidates(world);
   for (const a of rng.shuffle([...pool])) {
-    const app = world.cluster.app(a);
-    if (app === undefined) continue;
-    const peers = [...new Set(meshesOf(world, a).flatMap((m) => app.activeView(m)))].filter((b) => pool.includes(b)).sort();
+    const peers = [...new Set(meshesOf(world, a).flatMap((m) => world.activeView(a, m)))].filter((b) => pool.includes(b)).sort();
     if (peers.length === 0) continue;
     const b = rng.pick(peers);
-    return world.cluster.plan(a).index < world.cluster.plan(b).index ? [a, b] : [b, a];
+    return world.node(a).index < world.node(b).index ? [a, b] : [b, a];
   }
   return null;
 }

@@ -82,36 +82,36 @@ export const partitionSubset: Primitive = {
   spec: partitionSubsetSpec,
   choose: (world, rng, overrides) => {
     const size = drawParam(partitionSubsetSpec.params[0], overrides, (lo, hi) => rng.rangeInclusive(lo, hi));
-    const meshIds = [...new Set(world.cluster.plans.filter((p) => p.role !== BRIDGE_ROLE).map((p) => p.meshId))].sort();
+    const meshIds = [...new Set(world.nodes.filter((p) => p.role !== BRIDGE_ROLE).map((p) => p.meshId))].sort();
     const pool = candidates(world);
     const fitting = meshIds.filter((m) => pool.filter((id) => isOwnNode(world, id, m)).length > size);
     if (fitting.length === 0 || size < 1) return null;
     const meshId = rng.pick(fitting);
     const inside = rng.shuffle(pool.filter((id) => isOwnNode(world, id, meshId))).slice(0, size);
     const durationMs = drawParam(partitionSubsetSpec.params[1], overrides, (lo, hi) => rng.rangeInclusive(lo, hi));
-    return { targets: inside.sort((a, b) => world.cluster.plan(a).index - world.cluster.plan(b).index), params: { size, durationMs } };
+    return { targets: inside.sort((a, b) => world.node(a).index - world.node(b).index), params: { size, durationMs } };
   },
-  apply: (world, fault) => forEachCrossing(world, fault, (a, b) => world.cluster.network.partition(a, b)),
-  revert: (world, fault) => forEachCrossing(world, fault, (a, b) => world.cluster.network.repair(a, b)),
+  apply: (world, fault) => forEachCrossing(world, fault, (a, b) => world.links.partition(a, b)),
+  revert: (world, fault) => forEachCrossing(world, fault, (a, b) => world.links.repair(a, b)),
   revertPolicy: (fault) => ({ afterMs: durationOf(fault) }),
   detector: (world, fault, appliedAtMs) => subsetDetector(world, fault, appliedAtMs),
 };
 
 function subsetDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number) {
   const inside = new Set(fault.targets);
-  const all = world.cluster.plans.map((p) => p.nodeId);
+  const all = world.nodes.map((p) => p.nodeId);
   const sides = [all.filter((id) => inside.has(id)), all.filter((id) => !inside.has(id))];
   /** Nodes on the other side of the cut that share a topic with `id` (whose digests it can learn). */
   const across = (id: string): string[] => (inside.has(id) ? sides[1] : sides[0]).filter((o) => meshesOf(world, o).some((m) => meshesOf(world, id).includes(m)));
   const healAtMs = appliedAtMs + durationOf(fault);
-  const q = world.cluster.telemetry.query;
+  const q = world.spans;
   // Who must notice whom, fixed from the spans emitted before apply.
   const mustDisconnect: [string, string][] = [];
   const mustPrune: [string, string][] = [];
   for (const v of all) {
     for (const p of peersConnectedTo(world, v, appliedAtMs)) if (inside.has(p) !== inside.has(v)) mustDisconnect.push([p, v]);
     for (const p of across(v)) {
-      if (world.cluster.host(p).status !== 'stopped' && holdsDigest(world, nameOf(world, p), v, appliedAtMs)) mustPrune.push([p, v]);
+      if (world.status(p) !== 'stopped' && holdsDigest(world, nameOf(world, p), v, appliedAtMs)) mustPrune.push([p, v]);
     }
   }
   const topics = [...new Set(fault.targets.flatMap((id) => meshesOf(world, id)))].sort();
@@ -125,7 +125,7 @@ function subsetDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number) {
     deadlineMs: deadlineOf(partitionSubsetSpec, { durationMs: durationOf(fault) }).ms,
     poll: (nowMs: number): Detection | null => {
       const waitedMs = nowMs - appliedAtMs;
-      const running = (id: string): boolean => world.cluster.host(id).status === 'running';
+      const running = (id: string): boolean => world.status(id) === 'running';
       if (nowMs < healAtMs) {
         const leak = leakedDigest(world, sides, appliedAtMs + IN_FLIGHT_MS, nowMs);
         if (leak !== undefined) return failedAssertion(waitedMs, `${leak.node} learned the digest of ${String(leak.attrs.nodeName)} across the cut`, [leak]);
@@ -186,7 +186,7 @@ interface SideProbe {
 
 /** Deliveries of `probe` within `side` before `untilMs`, and the side's running subscribers still missing it. */
 function deliveredBefore(world: ChaosWorld, probe: ProbeRecord, side: readonly string[], untilMs: number): { delivered: SpanRecord[]; missing: string[] } {
-  const r = probeDeliveries(world, probe, world.cluster.plans.map((p) => p.nodeId).filter((id) => !side.includes(id)));
+  const r = probeDeliveries(world, probe, world.nodes.map((p) => p.nodeId).filter((id) => !side.includes(id)));
   const late = r.delivered.filter((s) => s.endMs >= untilMs);
   return { delivered: r.delivered.filter((s) => s.endMs < untilMs), missing: [...r.missing, ...late.map((s) => s.node)] };
 }
@@ -196,7 +196,7 @@ function sendSideProbes(world: ChaosWorld, sides: string[][], topics: readonly s
   const out: SideProbe[] = [];
   for (const side of sides) {
     for (const topic of topics) {
-      const members = side.filter((id) => world.cluster.host(id).status === 'running' && meshesOf(world, id).includes(topic));
+      const members = side.filter((id) => world.status(id) === 'running' && meshesOf(world, id).includes(topic));
       if (members.length < 2) continue;
       const probe = world.probe(topic, members[0]);
       if (probe !== null) out.push({ side, probes: [probe] });
@@ -217,7 +217,7 @@ function resendIfDue(world: ChaosWorld, sideProbes: readonly SideProbe[], nowMs:
 }
 
 function firstLearnedAcross(world: ChaosWorld, id: string, others: readonly string[], sinceMs: number): SpanRecord | undefined {
-  return world.cluster.telemetry.query.find({ name: 'mesh.digest.learned', node: nameOf(world, id), sinceMs }).find((s) => others.includes(String(s.attrs.nodeId)));
+  return world.spans.find({ name: 'mesh.digest.learned', node: nameOf(world, id), sinceMs }).find((s) => others.includes(String(s.attrs.nodeId)));
 }
 
 /** A mesh.digest.learned in [fromMs, toMs] by a node on one side about a node on the other. */
@@ -225,19 +225,19 @@ function leakedDigest(world: ChaosWorld, sides: string[][], fromMs: number, toMs
   if (toMs < fromMs) return undefined;
   const sideOf = new Map<string, number>();
   sides.forEach((side, i) => side.forEach((id) => sideOf.set(nameOf(world, id), i).set(id, i)));
-  return world.cluster.telemetry.query
+  return world.spans
     .find({ name: 'mesh.digest.learned', sinceMs: fromMs, untilMs: toMs })
     .find((s) => sideOf.get(s.node) !== undefined && sideOf.get(String(s.attrs.nodeId)) !== undefined && sideOf.get(s.node) !== sideOf.get(String(s.attrs.nodeId)));
 }
 
 function forEachCrossing(world: ChaosWorld, fault: Fault, fn: (a: string, b: string) => void): void {
   const inside = new Set(fault.targets);
-  for (const a of fault.targets) for (const p of world.cluster.plans) if (!inside.has(p.nodeId)) fn(a, p.nodeId);
+  for (const a of fault.targets) for (const p of world.nodes) if (!inside.has(p.nodeId)) fn(a, p.nodeId);
 }
 
 /** A node of mesh `meshId` itself (its own mesh id; bridges and the observer excluded). */
 function isOwnNode(world: ChaosWorld, id: string, meshId: string): boolean {
-  const p = world.cluster.plan(id);
+  const p = world.node(id);
   return p.meshId === meshId && p.role !== BRIDGE_ROLE;
 }
 

@@ -15,7 +15,7 @@
  * Deadline: downtime + idle 30 s (stale connections idle out) + probe round 5 s + slack 5 s.
  * Revert (after `downtimeMs`): start the victim again if it is still stopped.
  */
-import type { SpanRecord } from '../sim/telemetry/index.js';
+import type { SpanAttrs, SpanName, SpanRecord } from '../sim/telemetry/index.js';
 import { DirectedProbe } from './directed-probe.js';
 import { emitted, failedAssertion, healthyNodes, meshesOf, nameOf, neighborsOf, passed, peersConnectedTo, prunedIncludes, spansOf } from './evidence.js';
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
@@ -62,10 +62,10 @@ export const restartNode: Primitive = {
     return { targets, params: { downtimeMs: drawParam(restartNodeSpec.params[0], overrides, (lo, hi) => rng.rangeInclusive(lo, hi)) } };
   },
   apply: (world, fault) => {
-    for (const id of fault.targets) world.cluster.host(id).kill();
+    for (const id of fault.targets) world.process.kill(id);
   },
   revert: (world, fault) => {
-    for (const id of fault.targets) if (world.cluster.host(id).status === 'stopped') world.cluster.host(id).start();
+    for (const id of fault.targets) if (world.status(id) === 'stopped') world.process.start(id);
   },
   revertPolicy: (fault) => ({ afterMs: downtimeOf(fault) }),
   detector: (world, fault, appliedAtMs) => restartDetector(world, fault, appliedAtMs),
@@ -104,7 +104,7 @@ function restartDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number): 
 function rejoinEvidence(world: ChaosWorld, victim: string, meshes: readonly string[], sinceMs: number): SpanRecord[] | null {
   const connected = emitted(world, victim, 'mesh.peer.connected', sinceMs);
   if (connected === undefined) return null;
-  const out = [connected];
+  const out: SpanRecord[] = [connected];
   for (const topic of meshes) {
     const up = emitted(world, victim, 'mesh.gossip.neighbor_up', sinceMs, { topic });
     if (up === undefined) return null;
@@ -135,7 +135,7 @@ export function oneSidedClaims(world: ChaosWorld, victim: string, respawnedAtMs:
       const victimSays = latestIsUp(world, victim, 'mesh.gossip.neighbor_up', 'mesh.gossip.neighbor_down', respawnedAtMs, { peerId: p, topic });
       if (victimSays !== theySayNeighbor.has(`${p}/${topic}`)) out.push(`neighbor ${nameOf(world, p)}↔victim on ${topic}`);
     }
-    const learned = world.cluster.telemetry.query.last({ name: 'mesh.digest.learned', node: nameOf(world, p), attrs: { nodeId: victim } });
+    const learned = world.spans.last({ name: 'mesh.digest.learned', node: nameOf(world, p), attrs: { nodeId: victim } });
     const pruned = spansOf(world, p, 'mesh.staleness.pruned', 0).filter((s) => prunedIncludes(s, victim)).at(-1);
     if (pruned !== undefined && (learned === undefined || learned.seq < pruned.seq)) out.push(`digest of victim pruned by ${nameOf(world, p)}`);
   }
@@ -143,8 +143,8 @@ export function oneSidedClaims(world: ChaosWorld, victim: string, respawnedAtMs:
 }
 
 /** Whether `node`'s latest `up` span (since `sinceMs`, matching attrs) is newer than its latest `down`. */
-function latestIsUp(world: ChaosWorld, node: string, up: string, down: string, sinceMs: number, attrs: Record<string, string>): boolean {
-  const q = world.cluster.telemetry.query;
+function latestIsUp<U extends SpanName, D extends SpanName>(world: ChaosWorld, node: string, up: U, down: D, sinceMs: number, attrs: Partial<SpanAttrs<U>> & Partial<SpanAttrs<D>>): boolean {
+  const q = world.spans;
   const u = q.last({ name: up, node: nameOf(world, node), sinceMs, attrs });
   if (u === undefined) return false;
   const d = q.last({ name: down, node: nameOf(world, node), sinceMs, attrs });

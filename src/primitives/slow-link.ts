@@ -77,7 +77,7 @@ export const slowLink: Primitive = {
   apply: (world, fault) => {
     const [a, b] = pairOf(fault);
     const addedMs = paramOf(slowLinkSpec, fault, 'latencyMs');
-    const net = world.cluster.network;
+    const net = world.links;
     net.setLink(a, b, { latencyMs: net.link(a, b).latencyMs + addedMs });
     net.setLink(b, a, { latencyMs: net.link(b, a).latencyMs + addedMs });
   },
@@ -98,8 +98,8 @@ export function pairOf(fault: Fault): [string, string] {
 
 export function resetPair(world: ChaosWorld, fault: Fault): void {
   const [a, b] = pairOf(fault);
-  world.cluster.network.resetLink(a, b);
-  world.cluster.network.resetLink(b, a);
+  world.links.resetLink(a, b);
+  world.links.resetLink(b, a);
 }
 
 /** The detector shared by SlowLink and LossyLink (see the header). */
@@ -108,10 +108,10 @@ export function damagedLinkDetector(world: ChaosWorld, spec: PrimitiveSpec, faul
   const durationMs = paramOf(spec, fault, 'durationMs');
   const deadline = deadlineOf(spec, { durationMs });
   const damagedUntilMs = appliedAtMs + durationMs;
-  const q = world.cluster.telemetry.query;
+  const q = world.spans;
   const origins: [string, string][] = [];
-  for (const meshId of world.cluster.plan(a).meshIds) origins.push([meshId, a]);
-  for (const meshId of world.cluster.plan(b).meshIds) if (!origins.some(([m]) => m === meshId)) origins.push([meshId, b]);
+  for (const meshId of world.node(a).meshIds) origins.push([meshId, a]);
+  for (const meshId of world.node(b).meshIds) if (!origins.some(([m]) => m === meshId)) origins.push([meshId, b]);
   const round = new TargetedProbeRound(world, origins, fault.targets, damagedUntilMs);
   return {
     evidence: `no idle-timeout disconnect between ${nameOf(world, a)} and ${nameOf(world, b)} while the link is ${what}; a probe round from the pair sent meanwhile reaches every running subscriber`,
@@ -163,28 +163,26 @@ export class TargetedProbeRound {
     this.sentAtMs = this.world.nowMs();
     this.probes = [];
     this.expected.clear();
-    const { cluster } = this.world;
     for (const [meshId, origin] of this.origins) {
       const record = this.world.probe(meshId, origin);
       if (record === null) continue;
       this.probes.push(record);
-      const receivers = cluster
+      const receivers = this.world
         .subscribers(meshId)
-        .filter((s) => cluster.host(s.nodeId).status === 'running' && (!this.world.isFaulted(s.nodeId) || this.own.includes(s.nodeId)))
+        .filter((s) => this.world.status(s.nodeId) === 'running' && (!this.world.isFaulted(s.nodeId) || this.own.includes(s.nodeId)))
         .map((s) => s.nodeId);
       this.expected.set(record.probeId, new Set(receivers));
     }
   }
 
   private check(): { done: boolean; missing: string[]; evidence: SpanRecord[] } {
-    const { cluster } = this.world;
     const missing: string[] = [];
     const evidence: SpanRecord[] = [];
     for (const p of this.probes) {
-      const spans = cluster.telemetry.query.find({ name: 'mesh.probe.delivered', sinceMs: p.sentAtMs, attrs: { probeId: p.probeId } });
+      const spans = this.world.spans.find({ name: 'mesh.probe.delivered', sinceMs: p.sentAtMs, attrs: { probeId: p.probeId } });
       const got = new Set(spans.map((s) => s.node));
-      for (const s of cluster.subscribers(p.meshId)) {
-        if (s.nodeId === p.origin || got.has(s.name) || cluster.host(s.nodeId).status !== 'running') continue;
+      for (const s of this.world.subscribers(p.meshId)) {
+        if (s.nodeId === p.origin || got.has(s.name) || this.world.status(s.nodeId) !== 'running') continue;
         if (!this.expected.get(p.probeId)?.has(s.nodeId)) continue; // under another fault when it was sent
         if (this.world.isFaulted(s.nodeId) && !this.own.includes(s.nodeId)) continue;
         missing.push(`${s.name} (${p.meshId})`);

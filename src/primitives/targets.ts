@@ -9,33 +9,31 @@ import type { ChaosWorld } from './types.js';
 
 /** Running, unfaulted, non-observer node ids in plan order. */
 export function candidates(world: ChaosWorld): string[] {
-  const { cluster } = world;
-  return cluster.plans
-    .filter((p) => p.role !== OBSERVER_ROLE && cluster.host(p.nodeId).status === 'running' && !world.isFaulted(p.nodeId) && !world.isProtected(p.nodeId))
+  return world.nodes
+    .filter((p) => p.role !== OBSERVER_ROLE && world.status(p.nodeId) === 'running' && !world.isFaulted(p.nodeId) && !world.isProtected(p.nodeId))
     .map((p) => p.nodeId);
 }
 
 /** Up to `count` distinct nodes whose loss leaves every role with a live node; null if fewer than `count`. */
 export function pickKillable(world: ChaosWorld, rng: SimRng, count: number): string[] | null {
-  const { cluster } = world;
   const liveByRole = new Map<string, number>();
-  for (const p of cluster.plans) if (cluster.host(p.nodeId).status !== 'stopped') liveByRole.set(p.role, (liveByRole.get(p.role) ?? 0) + 1);
+  for (const p of world.nodes) if (world.status(p.nodeId) !== 'stopped') liveByRole.set(p.role, (liveByRole.get(p.role) ?? 0) + 1);
   const chosen: string[] = [];
   for (const id of rng.shuffle(candidates(world))) {
     if (chosen.length === count) break;
-    const role = cluster.plan(id).role;
+    const role = world.node(id).role;
     if ((liveByRole.get(role) ?? 0) <= 1) continue;
     liveByRole.set(role, liveByRole.get(role)! - 1);
     chosen.push(id);
   }
-  return chosen.length === count ? chosen.sort((a, b) => cluster.plan(a).index - cluster.plan(b).index) : null;
+  return chosen.length === count ? chosen.sort((a, b) => world.node(a).index - world.node(b).index) : null;
 }
 
 /** `count` distinct candidate nodes (non-destructive primitives); null if too few. */
 export function pickNodes(world: ChaosWorld, rng: SimRng, count: number): string[] | null {
   const pool = rng.shuffle(candidates(world));
   if (pool.length < count) return null;
-  return pool.slice(0, count).sort((a, b) => world.cluster.plan(a).index - world.cluster.plan(b).index);
+  return pool.slice(0, count).sort((a, b) => world.node(a).index - world.node(b).index);
 }
 
 /**
@@ -43,12 +41,9 @@ export function pickNodes(world: ChaosWorld, rng: SimRng, count: number): string
  * whose damage the mesh must notice. Falls back to any two candidates sharing a topic.
  */
 export function pickLinkedPair(world: ChaosWorld, rng: SimRng): [string, string] | null {
-  const { cluster } = world;
   const nodes = rng.shuffle(candidates(world));
   for (const a of nodes) {
-    const app = cluster.app(a);
-    if (app === undefined) continue;
-    const peers = app.peers.connectedPeers().filter((b) => nodes.includes(b));
+    const peers = world.connectedPeers(a).filter((b) => nodes.includes(b));
     if (peers.length > 0) return [a, rng.pick(peers)];
   }
   return null;

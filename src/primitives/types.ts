@@ -2,13 +2,14 @@
  * The one interface every chaos primitive implements (SPEC §5): choose targets and parameters
  * from the primitive's own seeded stream, apply the damage, revert it, and detect — from spans
  * the nodes emit — that the mesh noticed and recovered, within a deadline stated as a formula
- * of protocol timers. Primitives act through the harness's levers (hosts, network, disks) but
- * judge only by evidence in the trace.
+ * of protocol timers. Primitives act through the narrow world's levers (processes, disks,
+ * clocks, links) but judge only by evidence in the trace.
  */
 import type { ProbeRecord } from '../scenario/checker.js';
-import type { Cluster } from '../scenario/cluster.js';
+import type { NodePlan } from '../scenario/topology.js';
+import type { LinkState, NetworkConfig } from '../sim/network/index.js';
 import type { SimRng } from '../sim/rng.js';
-import type { SpanRecord } from '../sim/telemetry/index.js';
+import type { SpanQuery, SpanRecord } from '../sim/telemetry/index.js';
 import type { PrimitiveSpec } from './schema.js';
 
 export const PRIMITIVE_NAMES = [
@@ -46,16 +47,90 @@ export interface Fault {
   readonly params: Readonly<Record<string, ParamValue>>;
 }
 
-/** What a primitive may use: the cluster's levers, the trace, and probe stimulus. */
+/**
+ * What a primitive may use, and nothing more: facts about the layout, each node's process
+ * status, levers with named inverses (processes, disks, clocks, links), a timer on virtual
+ * time, the typed span query, and probe stimulus. It holds no cluster, host, application or
+ * network object (the engine adapts the cluster to it, in world.ts), so a primitive cannot
+ * reach around the levers; the tidy test keeps primitives from importing the cluster.
+ */
 export interface ChaosWorld {
-  readonly cluster: Cluster;
   nowMs(): number;
+  /** Run `fn` after `delayMs` of virtual time (a fault's own schedule, e.g. a flapping link). */
+  after(delayMs: number, fn: () => void): void;
+  /** Every planned node, in plan order (plain data). */
+  readonly nodes: readonly NodePlan[];
+  node(nodeId: string): NodePlan;
+  /** A node's name (spans carry names; attributes and faults carry node ids). */
+  nameOf(nodeId: string): string;
+  /** Every topic (mesh id), sorted. */
+  meshIds(): readonly string[];
+  /** Nodes subscribed to `meshId`, in plan order. */
+  subscribers(meshId: string): readonly NodePlan[];
+  status(nodeId: string): ProcessStatus;
+  /** A running node's active view on `meshId` as its application reports it; empty when down or when it keeps none. */
+  activeView(nodeId: string, meshId: string): readonly string[];
+  /** Peers a running node holds a connection to, as its application reports it; empty when down. */
+  connectedPeers(nodeId: string): readonly string[];
+  readonly process: ProcessLevers;
+  readonly disk: DiskLevers;
+  readonly clock: ClockLevers;
+  readonly links: LinkLevers;
+  /** The trace so far: where detectors find their evidence. */
+  readonly spans: SpanQuery;
   /** Broadcast a probe (stimulus); delivery shows up as `mesh.probe.delivered` spans. */
   probe(meshId: string, originNodeId?: string): ProbeRecord | null;
   /** Nodes under another active fault; choosers avoid them, detectors may discount them. */
   isFaulted(nodeId: string): boolean;
   /** Nodes the scenario's own workload depends on (e.g. a flood's client and server); choosers avoid them. */
   isProtected(nodeId: string): boolean;
+}
+
+/** A node's process: up and working, up but wedged (processing nothing), or down. */
+export type ProcessStatus = 'running' | 'wedged' | 'stopped';
+
+/** A node's process. */
+export interface ProcessLevers {
+  /** The process dies silently: all state lost, no goodbye (SPEC §3). Inverse: start. */
+  kill(nodeId: string): void;
+  /** Start a stopped process; it reads its identity back from its data dir. */
+  start(nodeId: string): void;
+  /** Stop processing events; inbound work queues up. Inverse: unwedge. */
+  wedge(nodeId: string): void;
+  unwedge(nodeId: string): void;
+}
+
+/** A node's data dir. */
+export interface DiskLevers {
+  /** Fill the disk to capacity with ballast; writes fail. Inverse: drain. */
+  fill(nodeId: string): void;
+  /** Remove the ballast. */
+  drain(nodeId: string): void;
+}
+
+/** A node's wall clock (its monotonic clock is virtual time and cannot be moved). */
+export interface ClockLevers {
+  /** Move the wall clock by `deltaMs` (negative: back); the inverse is the opposite jump. */
+  jump(nodeId: string, deltaMs: number): void;
+}
+
+/** The network between nodes; link state is per direction (from → to). */
+export interface LinkLevers {
+  /** The network's timers (idle timeout, keep-alive), for deadlines. */
+  readonly config: Readonly<NetworkConfig>;
+  link(from: string, to: string): Readonly<LinkState>;
+  /** Change one direction's latency, loss, bandwidth… Inverse: resetLink. */
+  setLink(from: string, to: string, patch: Partial<LinkState>): void;
+  /** Back to the network's default link (a partition still held stays blocked). */
+  resetLink(from: string, to: string): void;
+  /** Block both directions between a and b (counted per pair). Inverse: repair. */
+  partition(a: string, b: string): void;
+  repair(a: string, b: string): void;
+  /** Drop every inbound connection attempt to `nodeId`. Inverse: allowInbound. */
+  blockInbound(nodeId: string): void;
+  allowInbound(nodeId: string): void;
+  /** Give `nodeId` a new address (NAT rebinding): old paths die. */
+  remapAddress(nodeId: string): void;
 }
 
 /** The outcome of one poll: still waiting (null), or a verdict with the spans that decided it. */

@@ -61,10 +61,10 @@ export const wedgeNode: Primitive = {
     return { targets, params: { durationMs: drawParam(wedgeNodeSpec.params[0], overrides, (lo, hi) => rng.rangeInclusive(lo, hi)) } };
   },
   apply: (world, fault) => {
-    for (const id of fault.targets) world.cluster.host(id).wedge();
+    for (const id of fault.targets) world.process.wedge(id);
   },
   revert: (world, fault) => {
-    for (const id of fault.targets) world.cluster.host(id).unwedge();
+    for (const id of fault.targets) world.process.unwedge(id);
   },
   revertPolicy: (fault) => ({ afterMs: durationOf(fault) }),
   detector: (world, fault, appliedAtMs) => wedgeDetector(world, fault, appliedAtMs),
@@ -88,7 +88,7 @@ function wedgeDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number): De
       const wrong = judgedDead(world, victim, appliedAtMs);
       if (wrong !== null) return failedAssertion(waitedMs, `${nameOf(world, wrong.node)} treated slow ${nameOf(world, victim)} as dead: ${wrong.span.name}${wrong.span.attrs.reason === undefined ? '' : ` (${String(wrong.span.attrs.reason)})`} at ${wrong.span.endMs} ms`, [wrong.span]);
       // Catching up is judged only once the victim's process runs again.
-      if (nowMs < unwedgeAtMs || world.cluster.host(victim).status !== 'running') return null;
+      if (nowMs < unwedgeAtMs || world.status(victim) !== 'running') return null;
       const beat = emitted(world, victim, 'mesh.heartbeat', unwedgeAtMs);
       if (beat === undefined) return null;
       probe ??= new DirectedProbe(world, meshesOf(world, victim), { mustReach: [victim] });
@@ -111,10 +111,10 @@ function judgedDead(world: ChaosWorld, victim: string, sinceMs: number): { node:
   // (keep-alives at least every keep-alive period) until then, so an idle timeout before
   // apply + idle − keep-alive (or a prune before apply + TTL − digest interval) is about a
   // connection or entry that was already silent before the wedge, not a judgement of it.
-  const { idleTimeoutMs, keepAliveMs } = world.cluster.network.config;
+  const { idleTimeoutMs, keepAliveMs } = world.links.config;
   const idleSinceMs = sinceMs + Math.max(0, idleTimeoutMs - keepAliveMs);
   const pruneSinceMs = sinceMs + T.stalenessTtlMs - T.digestIntervalMs;
-  for (const p of world.cluster.plans) {
+  for (const p of world.nodes) {
     if (p.nodeId === victim) continue;
     const span = emitted(world, p.nodeId, 'mesh.peer.disconnected', idleSinceMs, { peerId: victim, reason: 'idle-timeout' }) ?? prunedBy(world, p.nodeId, victim, pruneSinceMs);
     if (span !== undefined) return { node: p.nodeId, span };

@@ -123,8 +123,12 @@ export function saveCounterexample(path: string, file: ScheduleFile): void {
   writeFileSync(path, formatScheduleFile(file));
 }
 
-/** Readable failure text: fast-check seed and path, the shrunk schedule, violations, one replay command. */
-export function formatFailure(result: ChaosPropertyResult, replayPath: string): string {
+/**
+ * Readable failure text: fast-check seed and path, the shrunk schedule, violations, and the
+ * command line that replays the saved counterexample (`replay`, spelled by the caller: the
+ * CLI's replayLine of a schedule replay).
+ */
+export function formatFailure(result: ChaosPropertyResult, replay: string): string {
   const file = result.counterexample;
   if (file === null) return `property held after ${result.numRuns} runs (seed ${result.seed})`;
   const topo = file.topology === undefined ? file.scenario : file.topology.meshes.map((m) => `${m.meshId}{${m.roles.map(([r, n]) => `${r}:${n}`).join(',')}}`).join(' ') + ` bridges:${file.topology.bridges}`;
@@ -137,7 +141,7 @@ export function formatFailure(result: ChaosPropertyResult, replayPath: string): 
     '  violations:',
     ...(result.error !== null ? [`    crash: ${result.error}`] : []),
     ...result.violations.map((v) => `    ${v.check}: ${v.message}`),
-    `  replay: npx meshsim replay ${replayPath}`,
+    `  replay: ${replay}`,
   ];
   return lines.join('\n');
 }

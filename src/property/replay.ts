@@ -12,6 +12,7 @@ import { short, validateFault, type TargetSpec } from '../primitives/schema.js';
 import { findScenario } from '../catalog/registry.js';
 import { runScenario, type RunOutcome, type RunReport } from '../scenario/runner.js';
 import type { Scenario } from '../scenario/scenario.js';
+import type { ReplayRef } from '../scenario/replay-ref.js';
 import { BRIDGE_ROLE, OBSERVER_ROLE, type NodePlan } from '../scenario/topology.js';
 import { plannedNodes } from './decode.js';
 import type { ScheduleFile } from './schedule.js';
@@ -25,8 +26,8 @@ export type ScenarioBuild = { readonly ok: true; readonly scenario: Scenario } |
 export interface ScheduleRunOptions {
   /** Replay with this node variant instead of the file's (e.g. the broken one it was found with). */
   readonly variant?: NodeVariant;
-  /** The command that replays this run (goes into the report). */
-  readonly replay?: string;
+  /** What replays this run (goes into the report). Default: the schedule's base scenario and seed. */
+  readonly replay?: ReplayRef;
 }
 
 /** The main phase a schedule needs: every fault applied, reverted and given time to be judged. */

@@ -56,7 +56,8 @@ function header(data: ReportData): string {
     parts.push(`<span>scenario <b>${esc(run.scenario)}</b></span>`, `<span>seed <b>${esc(run.seed)}</b></span>`);
     parts.push(`<span>verdict <b class="verdict ${run.verdict === 'pass' ? 'passed' : 'failed_assertion'}">${run.verdict}</b></span>`);
     parts.push(`<span>virtual time <b>${(run.virtualMs / 1000).toFixed(3)} s</b></span>`, `<span>spans <b>${run.spans}</b></span>`);
-    parts.push(`<span>chaos events <b>${run.chaos.length}</b></span>`, `<span>replay <code>${esc(run.replay)}</code></span>`);
+    parts.push(`<span>chaos events <b>${run.chaos.length}</b></span>`);
+    if (run.replay !== null) parts.push(`<span>replay <code>${esc(run.replay)}</code></span>`);
   }
   if (data.tests !== null) {
     const { passed, failed } = gridCounts(data.tests);
@@ -90,11 +91,11 @@ function chaosPanel(run: RunSection): string {
   return `<table id="chaos-table"><thead>${head}</thead><tbody>\n${rows}\n</tbody></table>`;
 }
 
-function chaosRow(c: ChaosRow, replay: string): string {
+function chaosRow(c: ChaosRow, replay: string | null): string {
   const failed = c.verdict !== 'passed';
   const evidence = c.evidence.length === 0 ? '<span class="empty">none</span>' : `<ul class="evidence">${c.evidence.map((e) => `<li title="${esc(e.attrs)}">${esc(e.node)} <b>${esc(e.name)}</b> @ ${ms(e.atMs)}</li>`).join('')}</ul>`;
   const failure = failed
-    ? `<div>${c.message === null ? '' : `${esc(c.message)}<br>`}replay: <code class="replay">${esc(replay)}</code></div>`
+    ? `<div>${c.message === null ? '' : `${esc(c.message)}<br>`}${replay === null ? '' : `replay: <code class="replay">${esc(replay)}</code>`}</div>`
     : '';
   const deadline = c.deadlineMs === null ? '' : `<span title="${esc(c.deadlineFormula ?? '')}">${ms(c.deadlineMs)}</span>`;
   return (

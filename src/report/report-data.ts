@@ -17,7 +17,8 @@ export interface RunSection {
   readonly description: string;
   readonly seed: string;
   readonly verdict: 'pass' | 'fail';
-  readonly replay: string;
+  /** The command line that reproduces the run, when the caller gave one. */
+  readonly replay: string | null;
   readonly virtualMs: number;
   readonly spans: number;
   readonly traceDigest: string;
@@ -38,7 +39,7 @@ export interface ReportData {
 }
 
 export interface RunReportOptions {
-  /** The command that reproduces the run (default: the runner's). */
+  /** The command line that reproduces the run, shown with the verdict (default: none shown; the CLI passes its own). */
   readonly replay?: string;
   readonly description?: string;
   /** A tests grid to show alongside (default: none). */
@@ -53,7 +54,7 @@ export function runReportData(outcome: RunOutcome, options: RunReportOptions = {
   const log = ((report.chaos as { log?: ChaosEventReport[] } | undefined)?.log ?? []) as readonly ChaosEventReport[];
   const chaos = chaosRowsOf(records, names, log);
   const { places, groups } = layoutNodes(nodes);
-  const replay = options.replay ?? report.replay;
+  const replay = options.replay ?? null;
   return {
     title: `meshsim ${report.scenario} seed ${report.seed}`,
     run: {

@@ -27,7 +27,8 @@ export interface TestsGrid {
 
 const VIOLATIONS_SHOWN = 5;
 
-export function testCellOf(report: RunReport, replay: string = report.replay): TestCell {
+/** `replay` is the command line that reproduces the run (the CLI spells it from `report.replay`). */
+export function testCellOf(report: RunReport, replay: string): TestCell {
   const chaos = report.chaos as { passed?: unknown; events?: unknown } | undefined;
   return {
     scenario: report.scenario,

@@ -8,7 +8,7 @@
  * rare kinds stay complete — and `sampled` says which and how much. Pure data; the drawing is
  * the browser script's job.
  */
-import type { SpanRecord } from '../sim/telemetry/index.js';
+import type { SpanName, SpanRecord } from '../sim/telemetry/index.js';
 import type { ChaosRow } from './chaos-events.js';
 import { attrText, type NodeNames } from './span-text.js';
 import type { TopologyNode } from './topology-snapshots.js';
@@ -17,7 +17,7 @@ import type { TopologyNode } from './topology-snapshots.js';
 export const TIMELINE_EVENTS_MAX = 50_000;
 
 /** Event kinds in legend order, each with the span names it shows. */
-export const TIMELINE_KINDS: readonly (readonly [string, readonly string[]])[] = [
+export const TIMELINE_KINDS: readonly (readonly [string, readonly SpanName[]])[] = [
   ['ready', ['mesh.node.ready', 'mesh.node.stopping']],
   ['connected', ['mesh.peer.connected', 'mesh.cross.peer_connected']],
   ['disconnected', ['mesh.peer.disconnected', 'mesh.peer.dial_failed']],

@@ -1,15 +1,17 @@
 /**
  * A simulated cluster: the scheduler, seeded streams, network and telemetry of one run, and a
- * node host running a MeshNode per planned node. This is the harness side: it may look inside
- * nodes (for checks and workloads), while nodes only learn things over the network.
+ * node host per planned node running its application — by default a MeshNode, or one a user
+ * brings (`ClusterOptions.app`, docs/byo-node.md) through the same host, network, clocks and
+ * disk. This is the harness side: it may look inside mesh nodes (for checks and workloads),
+ * while nodes only learn things over the network.
  */
 import { MESH_NODE_DEFAULTS, type MeshNodeConfig, type NodeProfile, type NodeVariant } from '../mesh/config.js';
 import { MeshNode } from '../mesh/node.js';
 import { DEFAULT_LINK, Network, type LinkState, type NetworkConfig } from '../sim/network/index.js';
-import { NodeHost } from '../sim/node-host.js';
+import { NodeHost, type AppFactory, type NodeApp, type NodeContext } from '../sim/node-host.js';
 import { RngStreams } from '../sim/rng.js';
 import { Scheduler } from '../sim/scheduler.js';
-import { Telemetry, type SpanLevel } from '../sim/telemetry/index.js';
+import { Telemetry, type SpanLevel, type SpanName } from '../sim/telemetry/index.js';
 import { planTopology, type NodePlan, type TopologySpec } from './topology.js';
 import type { FailureMode } from './workload.js';
 
@@ -27,9 +29,14 @@ export interface ClusterOptions {
   /** Per-node deviations for test doubles (default: none). */
   readonly variantOf?: (plan: NodePlan) => NodeVariant;
   /** Which spans are kept in memory, by name (see TelemetryOptions.retain). Default: all. */
-  readonly retainSpans?: (name: string) => boolean;
+  readonly retainSpans?: (name: SpanName) => boolean;
   /** Data dir capacity per node, bytes. Default 1 MiB. */
   readonly diskCapacityBytes?: number;
+  /**
+   * The application every node runs, started on each (re)start of its process. Default: the
+   * mesh node, configured by `profile`, `node` and `variantOf` (which a custom app ignores).
+   */
+  readonly app?: (ctx: NodeContext, plan: NodePlan) => NodeApp;
 }
 
 export class Cluster {
@@ -96,7 +103,7 @@ export class Cluster {
     return this.plans[this.byId.get(nodeId)!];
   }
 
-  /** The running application of a node, or undefined when it is down. */
+  /** The running mesh node of a node; undefined when it is down or the cluster runs another application. */
   app(nodeId: string): MeshNode | undefined {
     return this.host(nodeId).status === 'stopped' ? undefined : this.apps.get(nodeId);
   }
@@ -146,14 +153,20 @@ export class Cluster {
     };
     const identity = { nodeId: plan.nodeId, name: plan.name, role: plan.role, meshId: plan.meshId };
     const seeds = plan.seeds.map((s) => ({ nodeId: this.plans[s.index].nodeId, meshIds: s.meshIds }));
+    const custom = this.options.app;
+    // The mesh node is one application among any: hosted through the same factory interface.
+    const factory: AppFactory =
+      custom !== undefined
+        ? (ctx) => custom(ctx, plan)
+        : (ctx) => {
+            const app = new MeshNode(ctx, { meshIds: plan.meshIds, seeds, config });
+            this.apps.set(plan.nodeId, app);
+            return app;
+          };
     return new NodeHost(
       { scheduler: this.scheduler, network: this.network, telemetry: this.telemetry, rng: this.rng },
       identity,
-      (ctx) => {
-        const app = new MeshNode(ctx, { meshIds: plan.meshIds, seeds, config });
-        this.apps.set(plan.nodeId, app);
-        return app;
-      },
+      factory,
       { diskCapacityBytes: this.options.diskCapacityBytes },
     );
   }

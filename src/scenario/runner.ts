@@ -17,6 +17,8 @@ import { tableBounds } from './table-bounds.js';
 import { nodeCount } from './topology.js';
 import { scheduleWorkload } from './workload.js';
 import { MetricsCollector } from './metrics.js';
+import { runReplay, type ReplayRef } from './replay-ref.js';
+import type { SpanName } from '../sim/telemetry/index.js';
 
 export interface RunOptions {
   /** Override the scenario's main-phase duration, ms. */
@@ -47,7 +49,8 @@ export interface RunReport {
   readonly traceDigest: string;
   readonly verdict: 'pass' | 'fail';
   readonly violations: readonly Violation[];
-  readonly replay: string;
+  /** What reproduces this run, as data (the CLI spells it as a command line). */
+  readonly replay: ReplayRef;
   readonly nodes: { readonly total: number; readonly live: number };
   readonly connections: number;
   /** Per topic: min/mean/max active view size among live subscribers. */
@@ -69,10 +72,6 @@ const PROBE_WARMUP_MS = 10_000;
 const VIOLATIONS_KEPT = 50;
 /** Margin past the last pending deadline for extensions to settle, ms. */
 const SETTLE_SLACK_MS = 2_000;
-
-export function replayCommand(scenario: string, seed: string, durationMs?: number): string {
-  return `npx meshsim run --scenario ${scenario} --seed ${seed}${durationMs === undefined ? '' : ` --duration ${durationMs}ms`}`;
-}
 
 /**
  * Events a phase may run before it is stopped as a runaway (a reported failure, never a hang):
@@ -99,7 +98,7 @@ const BOOT_MARGIN_MS = 60_000;
  */
 export const RETAIN_ALL_SPANS_NODES_MAX = 1_000;
 
-const PER_PAIR_AND_MESSAGE_SPANS: ReadonlySet<string> = new Set([
+const PER_PAIR_AND_MESSAGE_SPANS: ReadonlySet<SpanName> = new Set<SpanName>([
   'mesh.peer.connected', 'mesh.peer.disconnected', 'mesh.peer.dial_failed', 'mesh.cross.peer_connected',
   'mesh.gossip.neighbor_up', 'mesh.gossip.neighbor_down', 'mesh.gossip.broadcast', 'mesh.gossip.received',
   'mesh.plumtree.graft', 'mesh.plumtree.prune', 'mesh.probe.sent', 'mesh.probe.delivered', 'mesh.seed.retry',
@@ -120,7 +119,7 @@ export function runScenario(scenario: Scenario, seed: string, options: RunOption
     profile: scenario.profile,
     node: scenario.node,
     variantOf: scenario.variantOf,
-    ...(retainsEverything(scenario) ? {} : { retainSpans: (name: string) => !PER_PAIR_AND_MESSAGE_SPANS.has(name) }),
+    ...(retainsEverything(scenario) ? {} : { retainSpans: (name: SpanName) => !PER_PAIR_AND_MESSAGE_SPANS.has(name) }),
   });
   const probes = new ProbeWorkload(cluster);
   const metrics = new MetricsCollector(cluster, () => probes.all());
@@ -173,7 +172,7 @@ export function runScenario(scenario: Scenario, seed: string, options: RunOption
     scenario: scenario.name,
     verdict: violations.list.length === 0 ? 'pass' : 'fail',
     violations: violations.list,
-    replay: replayCommand(scenario.name, seed, options.durationMs),
+    replay: runReplay(scenario.name, seed, options.durationMs),
     ...extra,
   };
   return { report, cluster };

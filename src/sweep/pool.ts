@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { seedListOf, type SeedList } from './shard.js';
 import type { SweepLine, SweepTask } from './worker.js';
+import type { RunReplay } from '../scenario/replay-ref.js';
 
 export interface SweepOptions {
   readonly scenario: string;
@@ -29,7 +30,7 @@ export interface SweepSummary {
   readonly failed: number;
   readonly workers: number;
   /** The first FAILING_LISTED_MAX failing seeds with their replay commands, in seed order (every one was also handed to onLine). */
-  readonly failing: readonly { readonly seed: string; readonly replay: string; readonly violations: readonly string[] }[];
+  readonly failing: readonly { readonly seed: string; readonly replay: RunReplay; readonly violations: readonly string[] }[];
   /** Failing seeds beyond the listed ones. */
   readonly failingNotListed: number;
 }
@@ -55,7 +56,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepSummary> {
   let emitted = 0;
   let passed = 0;
   let failed = 0;
-  const failing: { seed: string; replay: string; violations: readonly string[] }[] = [];
+  const failing: { seed: string; replay: RunReplay; violations: readonly string[] }[] = [];
   const flush = (): void => {
     for (let line = lines.get(emitted); line !== undefined; line = lines.get(emitted)) {
       lines.delete(emitted);

@@ -6,7 +6,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import { findScenario } from '../catalog/registry.js';
-import { replayCommand, runScenario } from '../scenario/runner.js';
+import { runScenario } from '../scenario/runner.js';
+import { runReplay, type RunReplay } from '../scenario/replay-ref.js';
 
 export interface SweepTask {
   readonly scenario: string;
@@ -28,14 +29,15 @@ export interface SweepLine {
   readonly violations: readonly string[];
   /** `skipped`: events that found no fitting target when due (fired = events). */
   readonly chaos?: { readonly events: number; readonly passed: number; readonly failedTimeout: number; readonly failedAssertion: number; readonly skipped: number };
-  readonly replay: string;
+  /** What reproduces this seed (the CLI prints it as a command line). */
+  readonly replay: RunReplay;
 }
 
 const VIOLATIONS_SHOWN = 3;
 
 export default function runSeed(task: SweepTask): SweepLine {
   const startMs = performance.now();
-  const replay = replayCommand(task.scenario, task.seed, task.durationMs);
+  const replay = runReplay(task.scenario, task.seed, task.durationMs);
   const scenario = findScenario(task.scenario);
   if (scenario === undefined) throw new Error(`unknown scenario ${task.scenario}`);
   try {

@@ -2,7 +2,8 @@
  * meshsim as a library (SPEC §10.6). Goal: the packed tarball installs into a project of its
  * own and works there: `import { run } from 'meshsim'` gives the same trace digest as the CLI
  * for the same scenario and seed, and the example consumer's tests (a custom scenario, a
- * fast-check property over a workload, the protocol machines alone) pass. Method: `npm pack`,
+ * fast-check property over a workload, the protocol machines alone, its own flooding node
+ * logic run through fault primitives) pass. Method: `npm pack`,
  * install the tarball into a temporary copy of examples/consumer offline (from the npm cache
  * the project's own install filled), run its tests with node's test runner; publint and attw
  * check the package's exports and types.
@@ -49,5 +50,7 @@ describe('the packed package in a consumer project', () => {
     const tests = spawnSync('npm', ['test'], { cwd: project, encoding: 'utf8' });
     expect(tests.status, tests.stdout + tests.stderr).toBe(0);
     expect(tests.stdout).toMatch(/# fail 0/);
+    // Its own node logic ran on the simulated world, through the fault primitives.
+    expect(tests.stdout).toMatch(/ok \d+ - through kill, partition, loss, wedge and a full disk/);
   });
 });

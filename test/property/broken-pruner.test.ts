@@ -15,6 +15,7 @@ import { checkChaos, formatFailure, saveCounterexample, seedFileOf } from '../..
 import { runScheduleFile } from '../../src/property/replay.js';
 import { implementedPrimitives } from '../../src/primitives/registry.js';
 import { settings } from './settings.js';
+import { replayLine } from '../../src/cli/replay-line.js';
 
 const NAME = 'clock-skew-sender-wall-clock-pruner';
 
@@ -29,7 +30,7 @@ describe('property run finds a broken staleness pruner', () => {
       judge: 'chaos',
       variant: { stalenessBySenderWallClock: true },
     });
-    const text = formatFailure(result, `seeds/${NAME}.json`);
+    const text = formatFailure(result, replayLine({ kind: 'schedule-replay', schedule: `seeds/${NAME}.json` }));
     expect(result.ok, 'the broken pruner was not found within the default budget').toBe(false);
     const file = result.counterexample!;
     expect(file.schedule, text).toHaveLength(1);

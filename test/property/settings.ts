@@ -9,6 +9,7 @@ import { formatFailure, saveCounterexample, seedFileOf } from '../../src/propert
 import { propertyEnv, type PropertyEnv } from '../../src/property/env.js';
 import type { ScheduleOptions, TopologyOptions } from '../../src/property/arbitraries.js';
 import { tmpdir } from 'node:os';
+import { replayLine } from '../../src/cli/replay-line.js';
 
 export function settings(defaults: { numRuns: number; seed: number }): PropertyEnv & ScheduleOptions & TopologyOptions {
   const env = propertyEnv(defaults);
@@ -25,7 +26,7 @@ export function reportFailure(result: ChaosPropertyResult, env: PropertyEnv): st
   const dir = env.saveDir ?? tmpdir();
   const path = join(dir, `${result.counterexample.name}.json`);
   saveCounterexample(path, { ...result.counterexample, expect: 'fail' });
-  return formatFailure(result, path);
+  return formatFailure(result, replayLine({ kind: 'schedule-replay', schedule: path }));
 }
 
 export { seedFileOf };

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderReportHtml, runReportData, testCellOf, testsGridOf, type ReportData, type RunSection } from '../../src/report/index.js';
 import { findScenario } from '../../src/catalog/registry.js';
 import { runScenario } from '../../src/scenario/runner.js';
+import { replayLine } from '../../src/cli/replay-line.js';
 import { CHROMIUM_ARGS, findChromium } from '../support/chromium.js';
 
 const SCENARIO = 'chaos-soak-9prim-1min';
@@ -37,7 +38,7 @@ describe.skipIf(executablePath === null)(`HTML report in headless Chromium (${SC
     const scenario = findScenario(SCENARIO);
     expect(scenario, `${SCENARIO} is registered`).toBeDefined();
     const outcome = runScenario(scenario!, SEED);
-    const data: ReportData = runReportData(outcome, { tests: testsGridOf([testCellOf(outcome.report)]) });
+    const data: ReportData = runReportData(outcome, { tests: testsGridOf([testCellOf(outcome.report, replayLine(outcome.report.replay))]) });
     run = data.run!;
     mkdirSync(ARTIFACTS, { recursive: true });
     const file = join(ARTIFACTS, `report-${SCENARIO}-seed-${SEED}.html`);

@@ -22,6 +22,7 @@ import {
 } from '../../src/report/index.js';
 import { findScenario } from '../../src/catalog/registry.js';
 import { runScenario, type RunOutcome } from '../../src/scenario/runner.js';
+import { replayLine } from '../../src/cli/replay-line.js';
 
 let outcome: RunOutcome;
 let nodes: TopologyNode[];
@@ -33,7 +34,7 @@ beforeAll(() => {
   outcome = runScenario(findScenario('kill-node')!, '5');
   nodes = outcome.cluster.plans.map((p) => ({ name: p.name, nodeId: p.nodeId, role: p.role, meshId: p.meshId, topics: p.meshIds }));
   snapshots = topologySnapshots(outcome.cluster.telemetry.records, nodes);
-  data = runReportData(outcome, { tests: testsGridOf([cell('kill-node', '5', 'pass')]) });
+  data = runReportData(outcome, { replay: replayLine(outcome.report.replay), tests: testsGridOf([cell('kill-node', '5', 'pass')]) });
   html = renderReportHtml(data);
 });
 
@@ -193,7 +194,7 @@ describe('HTML report', () => {
   });
 
   it('is a pure function of the run', () => {
-    expect(renderReportHtml(runReportData(outcome, { tests: testsGridOf([cell('kill-node', '5', 'pass')]) }))).toBe(html);
+    expect(renderReportHtml(runReportData(outcome, { replay: replayLine(outcome.report.replay), tests: testsGridOf([cell('kill-node', '5', 'pass')]) }))).toBe(html);
   });
 
   it('renders a battery grid of scenarios × seeds with pass/fail and replay commands, and no run tabs', () => {

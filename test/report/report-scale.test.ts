@@ -79,7 +79,7 @@ describe('big meshes', () => {
 
   it('a Timeline over its event budget thins only the most numerous kind, every k-th event, and says so', () => {
     const small = [member(0), member(1)];
-    const record = (i: number, name: string, node: string): SpanRecord => ({ seq: i, traceId: 't', spanId: `s${i}`, parentSpanId: null, node, name, level: 'info', startMs: i, endMs: i, attrs: {} });
+    const record = (i: number, name: SpanRecord['name'], node: string): SpanRecord => ({ seq: i, traceId: 't', spanId: `s${i}`, parentSpanId: null, node, name, level: 'info', startMs: i, endMs: i, attrs: {} });
     const records: SpanRecord[] = [];
     for (let i = 0; i < 3 * TIMELINE_EVENTS_MAX; i++) records.push(record(i, i % 1000 === 0 ? 'mesh.peer.connected' : 'mesh.plumtree.prune', small[i % 2].name));
     const tl = timelineOf(records, small, [], new Map(), records.length);

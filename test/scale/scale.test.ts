@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { parseScenarioJson } from '../../src/scenario/scenario-json.js';
 import { runScenario, type RunReport } from '../../src/scenario/runner.js';
 import type { Scenario } from '../../src/scenario/scenario.js';
+import { replayLine } from '../../src/cli/replay-line.js';
 
 function scenario(json: unknown): Scenario {
   const parsed = parseScenarioJson(json);
@@ -18,7 +19,7 @@ function scenario(json: unknown): Scenario {
 }
 
 function explain(report: RunReport): string {
-  return `${report.verdict}\n${report.violations.map((v) => `  [${v.check}] ${v.message}`).join('\n')}\nreplay: ${report.replay}`;
+  return `${report.verdict}\n${report.violations.map((v) => `  [${v.check}] ${v.message}`).join('\n')}\nreplay: ${replayLine(report.replay)}`;
 }
 
 const N = 1_001;

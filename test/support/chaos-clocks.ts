@@ -8,6 +8,7 @@ import { BATTERY_EVENT_AT_MS } from '../../src/catalog/chaos-scenarios.js';
 import { chaosExtension } from '../../src/primitives/engine.js';
 import { DETECTOR_POLL_MS } from '../../src/primitives/timing.js';
 import type { ChaosWorld, Fault, ParamValue, Primitive, PrimitiveName, Verdict } from '../../src/primitives/types.js';
+import { chaosWorldOf } from '../../src/primitives/world.js';
 import { runScenario } from '../../src/scenario/runner.js';
 import type { RunContext, RunExtension, Scenario } from '../../src/scenario/scenario.js';
 import { runChaos, scenarioNamed, type ChaosRun } from './chaos.js';
@@ -36,13 +37,11 @@ export interface UnappliedOutcome {
 export function runUnappliedDetector(name: string, seed: string, primitive: Primitive): UnappliedOutcome {
   const outcome: { fault: Fault | null; verdict: Verdict | null } = { fault: null, verdict: null };
   const extension = (ctx: RunContext): RunExtension => {
-    const world: ChaosWorld = {
-      cluster: ctx.cluster,
-      nowMs: () => ctx.cluster.scheduler.nowMs,
+    const world: ChaosWorld = chaosWorldOf(ctx.cluster, {
       probe: (meshId, origin) => ctx.probe(meshId, origin),
       isFaulted: (id) => outcome.verdict === null && (outcome.fault?.targets.includes(id) ?? false),
       isProtected: (id) => ctx.protectedNodes.has(id),
-    };
+    });
     return {
       start: () => {
         ctx.cluster.scheduler.at(BATTERY_EVENT_AT_MS, () => {

@@ -8,6 +8,7 @@ import type { NodeVariant } from '../../src/mesh/config.js';
 import { findScenario } from '../../src/catalog/registry.js';
 import { runScenario, type RunReport } from '../../src/scenario/runner.js';
 import type { Scenario } from '../../src/scenario/scenario.js';
+import { replayLine } from '../../src/cli/replay-line.js';
 
 export interface ChaosRun {
   readonly report: RunReport;
@@ -35,7 +36,7 @@ export function runChaos(name: string, seed: string, variant?: NodeVariant, patc
 /** A readable failure message: the verdicts and violations plus the replay command. */
 export function explain(run: ChaosRun): string {
   const lines = run.events.map((e) => `#${e.id} ${e.primitive} [${e.targets.join(',')}] → ${e.verdict} ${e.message ?? ''} (waited ${e.waitedMs} ms)`);
-  return [...lines, ...run.report.violations.map((v) => `${v.check}: ${v.message}`), `replay: ${run.report.replay}`].join('\n');
+  return [...lines, ...run.report.violations.map((v) => `${v.check}: ${v.message}`), `replay: ${replayLine(run.report.replay)}`].join('\n');
 }
 
 /**

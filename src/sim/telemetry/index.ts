@@ -12,9 +12,11 @@ export {
   type NodeResource,
   type SpanContextRef,
   type SpanLevel,
+  type SpanOf,
   type SpanRecord,
 } from './span-record.js';
 export { Telemetry, type OpenSpan, type SpanOptions, type TelemetryOptions } from './telemetry.js';
-export { SpanQuery, type SpanFilter } from './query.js';
+export { SpanQuery, type AnySpanFilter, type NamedSpanFilter, type SpanFilter, type SpanWindow } from './query.js';
+export type { SpanAttrs, SpanName, SpanVocabulary, TallyName, TallyVocabulary } from './span-vocabulary.js';
 export { TraceDigest, canonicalLine, canonicalTrace, traceDigestOf } from './digest.js';
 export { msToHrTime, nodeResource, toOtelSpans, toOtlpJson } from './otel.js';

@@ -7,16 +7,37 @@
  * spans that is also the start time. Must not mutate records or read clocks.
  */
 import { assert } from '../assert.js';
-import type { Attrs, SpanRecord } from './span-record.js';
+import type { Attrs, SpanOf, SpanRecord } from './span-record.js';
+import type { SpanAttrs, SpanName } from './span-vocabulary.js';
 
-export interface SpanFilter {
-  readonly name?: string;
+/** Where and when: the parts of a filter that do not depend on the span's name. */
+export interface SpanWindow {
   readonly node?: string;
   /** Inclusive lower bound on `endMs`. */
   readonly sinceMs?: number;
   /** Inclusive upper bound on `endMs`. */
   readonly untilMs?: number;
+}
+
+/** Spans of one name (from the vocabulary): attributes typed by it, records returned typed. */
+export interface NamedSpanFilter<N extends SpanName> extends SpanWindow {
+  readonly name: N;
   /** Every listed attribute must be present with an equal (===) value. */
+  readonly attrs?: Partial<SpanAttrs<N>>;
+}
+
+/** Spans of any name. */
+export interface AnySpanFilter extends SpanWindow {
+  readonly name?: undefined;
+  /** Every listed attribute must be present with an equal (===) value. */
+  readonly attrs?: Attrs;
+}
+
+export type SpanFilter<N extends SpanName = SpanName> = NamedSpanFilter<N> | AnySpanFilter;
+
+/** The filter as the index reads it (names and attributes already checked by the types above). */
+interface LooseFilter extends SpanWindow {
+  readonly name?: string;
   readonly attrs?: Attrs;
 }
 
@@ -71,7 +92,10 @@ export class SpanQuery {
   }
 
   /** Matching records in record order. */
-  find(filter: SpanFilter): readonly SpanRecord[] {
+  find<N extends SpanName>(filter: NamedSpanFilter<N>): readonly SpanOf<N>[];
+  find(filter: AnySpanFilter): readonly SpanRecord[];
+  find(wanted: SpanFilter): readonly SpanRecord[] {
+    const filter = wanted as LooseFilter;
     const { list, lo, hi } = this.range(filter);
     const out: SpanRecord[] = [];
     for (let i = lo; i < hi; i++) {
@@ -80,7 +104,10 @@ export class SpanQuery {
     return out;
   }
 
-  first(filter: SpanFilter): SpanRecord | undefined {
+  first<N extends SpanName>(filter: NamedSpanFilter<N>): SpanOf<N> | undefined;
+  first(filter: AnySpanFilter): SpanRecord | undefined;
+  first(wanted: SpanFilter): SpanRecord | undefined {
+    const filter = wanted as LooseFilter;
     const { list, lo, hi } = this.range(filter);
     for (let i = lo; i < hi; i++) {
       if (this.matches(list[i], filter)) return list[i];
@@ -88,7 +115,10 @@ export class SpanQuery {
     return undefined;
   }
 
-  last(filter: SpanFilter): SpanRecord | undefined {
+  last<N extends SpanName>(filter: NamedSpanFilter<N>): SpanOf<N> | undefined;
+  last(filter: AnySpanFilter): SpanRecord | undefined;
+  last(wanted: SpanFilter): SpanRecord | undefined {
+    const filter = wanted as LooseFilter;
     const { list, lo, hi } = this.range(filter);
     for (let i = hi - 1; i >= lo; i--) {
       if (this.matches(list[i], filter)) return list[i];
@@ -96,7 +126,9 @@ export class SpanQuery {
     return undefined;
   }
 
-  count(filter: SpanFilter): number {
+  count<N extends SpanName>(filter: SpanFilter<N>): number;
+  count(wanted: SpanFilter): number {
+    const filter = wanted as LooseFilter;
     const { list, lo, hi } = this.range(filter);
     let n = 0;
     for (let i = lo; i < hi; i++) {
@@ -106,7 +138,7 @@ export class SpanQuery {
   }
 
   /** The smallest index list that covers the filter, narrowed to the time window. */
-  private range(filter: SpanFilter): { list: readonly SpanRecord[]; lo: number; hi: number } {
+  private range(filter: LooseFilter): { list: readonly SpanRecord[]; lo: number; hi: number } {
     let list: readonly SpanRecord[] = this.all;
     if (filter.name !== undefined) list = this.byName.get(filter.name) ?? EMPTY;
     if (filter.node !== undefined) {
@@ -119,7 +151,7 @@ export class SpanQuery {
   }
 
   /** Name and node are re-checked because `range` picked only one index. */
-  private matches(r: SpanRecord, filter: SpanFilter): boolean {
+  private matches(r: SpanRecord, filter: LooseFilter): boolean {
     return (
       (filter.name === undefined || r.name === filter.name) &&
       (filter.node === undefined || r.node === filter.node) &&

@@ -4,8 +4,9 @@
  * HTML report are adapters over it. Plain data only: no OpenTelemetry types, no behaviour.
  */
 
-export type AttrValue = string | number | boolean;
-export type Attrs = Readonly<Record<string, AttrValue>>;
+import type { Attrs, SpanAttrs, SpanName } from './span-vocabulary.js';
+
+export type { AttrValue, Attrs } from './span-vocabulary.js';
 
 /** INFO spans (state transitions) are always recorded; TRACE spans (per frame / message) only when asked. */
 export type SpanLevel = 'info' | 'trace';
@@ -24,7 +25,8 @@ export interface SpanRecord {
   readonly parentSpanId: string | null;
   /** Node name, or `HARNESS_NODE` for chaos and harness spans. */
   readonly node: string;
-  readonly name: string;
+  /** A name from the span vocabulary (src/sim/telemetry/span-vocabulary.ts). */
+  readonly name: SpanName;
   readonly level: SpanLevel;
   readonly startMs: number;
   readonly endMs: number;
@@ -32,6 +34,9 @@ export interface SpanRecord {
   /** Present only when the span has links. */
   readonly links?: readonly SpanContextRef[];
 }
+
+/** A finished span of a known name, its attributes typed; it is still a SpanRecord. */
+export type SpanOf<N extends SpanName> = Omit<SpanRecord, 'name' | 'attrs'> & { readonly name: N; readonly attrs: SpanAttrs<N> };
 
 /** What an OpenTelemetry resource says about a node. */
 export interface NodeResource {

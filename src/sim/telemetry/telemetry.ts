@@ -11,6 +11,7 @@ import { assert } from '../assert.js';
 import type { SimRng } from '../rng.js';
 import { TraceDigest } from './digest.js';
 import { SpanQuery } from './query.js';
+import type { SpanAttrs, SpanName, TallyName } from './span-vocabulary.js';
 import {
   HARNESS_RESOURCE,
   INVALID_CONTEXT,
@@ -19,6 +20,7 @@ import {
   type NodeResource,
   type SpanContextRef,
   type SpanLevel,
+  type SpanOf,
   type SpanRecord,
 } from './span-record.js';
 
@@ -32,11 +34,11 @@ export interface TelemetryOptions {
    * Spans not kept are still counted, hashed into the trace digest and shown to listeners, so
    * retention never changes the digest; large runs drop per-pair and per-message spans here.
    */
-  readonly retain?: (name: string) => boolean;
+  readonly retain?: (name: SpanName) => boolean;
 }
 
 /** Called with every recorded span of one name, as it finishes (after counting and hashing). */
-export type SpanListener = (record: SpanRecord) => void;
+export type SpanListener<N extends SpanName = SpanName> = (record: SpanOf<N>) => void;
 
 export interface SpanOptions {
   /** Default 'info'. */
@@ -47,13 +49,13 @@ export interface SpanOptions {
 }
 
 /** A span with duration, recorded when it ends. */
-export interface OpenSpan {
+export interface OpenSpan<N extends SpanName = SpanName> {
   /** The ids children and links refer to (`INVALID_CONTEXT` if the span was filtered out). */
   readonly context: SpanContextRef;
   /** False when the span was filtered out by level; `end()` then records nothing. */
   readonly recorded: boolean;
   /** Ends the span at the current virtual time; `extraAttrs` override same-named start attrs. */
-  end(extraAttrs?: Attrs): SpanRecord | null;
+  end(extraAttrs?: Partial<SpanAttrs<N>>): SpanOf<N> | null;
 }
 
 interface Clock {
@@ -71,9 +73,9 @@ export class Telemetry {
   readonly query = new SpanQuery();
   private readonly recordList: SpanRecord[] = [];
   private readonly keepRecords: boolean;
-  private readonly retain: ((name: string) => boolean) | null;
+  private readonly retain: ((name: SpanName) => boolean) | null;
   private readonly digest = new TraceDigest();
-  private readonly listeners = new Map<string, SpanListener[]>();
+  private readonly listeners = new Map<string, ((record: SpanRecord) => void)[]>();
   private readonly tallyListeners = new Map<string, ((key: string) => void)[]>();
   /** Spans recorded but not kept in memory (see `retain`). */
   private droppedCount = 0;
@@ -112,10 +114,10 @@ export class Telemetry {
    * Calls `fn` with every span named `name` recorded from now on, whether or not it is kept.
    * Checkers and metrics read the nodes' evidence this way at any size, in finish order.
    */
-  listen(name: string, fn: SpanListener): void {
+  listen<N extends SpanName>(name: N, fn: SpanListener<N>): void {
     let list = this.listeners.get(name);
     if (list === undefined) this.listeners.set(name, (list = []));
-    list.push(fn);
+    list.push(fn as (record: SpanRecord) => void);
   }
 
   /**
@@ -123,12 +125,12 @@ export class Telemetry {
    * included): listeners registered with `listenTally` see it; nothing is recorded or hashed,
    * so tallies never change the trace. Costs one map lookup when nobody listens.
    */
-  tally(name: string, key: string): void {
+  tally(name: TallyName, key: string): void {
     const listeners = this.tallyListeners.get(name);
     if (listeners !== undefined) for (const fn of listeners) fn(key);
   }
 
-  listenTally(name: string, fn: (key: string) => void): void {
+  listenTally(name: TallyName, fn: (key: string) => void): void {
     let list = this.tallyListeners.get(name);
     if (list === undefined) this.tallyListeners.set(name, (list = []));
     list.push(fn);
@@ -153,19 +155,19 @@ export class Telemetry {
   }
 
   /** An instant span (start = end = now); null if filtered out by level. */
-  emit(node: string, name: string, attrs: Attrs, opts?: SpanOptions): SpanRecord | null {
+  emit<N extends SpanName>(node: string, name: N, attrs: SpanAttrs<N>, opts?: SpanOptions): SpanOf<N> | null {
     const level = opts?.level ?? 'info';
     if (level === 'trace' && !this.traceEnabled) return null;
     const parent = parentOf(opts?.parent);
     const traceId = parent === null ? this.newTraceId() : parent.traceId;
     const nowMs = this.clock.nowMs;
-    return this.finish(node, name, level, traceId, this.newSpanId(), parent, nowMs, attrs, opts?.links);
+    return this.finish(node, name, level, traceId, this.newSpanId(), parent, nowMs, attrs as Attrs, opts?.links) as SpanOf<N>;
   }
 
   /** A span with duration: ids are drawn now, the record is appended at `end()` with endMs = now. */
-  start(node: string, name: string, attrs: Attrs, opts?: SpanOptions): OpenSpan {
+  start<N extends SpanName>(node: string, name: N, attrs: SpanAttrs<N>, opts?: SpanOptions): OpenSpan<N> {
     const level = opts?.level ?? 'info';
-    if (level === 'trace' && !this.traceEnabled) return FILTERED_SPAN;
+    if (level === 'trace' && !this.traceEnabled) return FILTERED_SPAN as OpenSpan<N>;
     const parent = parentOf(opts?.parent);
     const context: SpanContextRef = {
       traceId: parent === null ? this.newTraceId() : parent.traceId,
@@ -177,11 +179,11 @@ export class Telemetry {
     return {
       context,
       recorded: true,
-      end: (extraAttrs?: Attrs): SpanRecord | null => {
+      end: (extraAttrs?: Partial<SpanAttrs<N>>): SpanOf<N> | null => {
         assert(!ended, `span ${name} ${context.spanId} ended twice`);
         ended = true;
-        const finalAttrs = extraAttrs === undefined ? attrs : { ...attrs, ...extraAttrs };
-        return this.finish(node, name, level, context.traceId, context.spanId, parent, startMs, finalAttrs, links);
+        const finalAttrs = (extraAttrs === undefined ? attrs : { ...attrs, ...extraAttrs }) as Attrs;
+        return this.finish(node, name, level, context.traceId, context.spanId, parent, startMs, finalAttrs, links) as SpanOf<N>;
       },
     };
   }
@@ -205,7 +207,7 @@ export class Telemetry {
 
   private finish(
     node: string,
-    name: string,
+    name: SpanName,
     level: SpanLevel,
     traceId: string,
     spanId: string,
