@@ -76,6 +76,26 @@ describe('churn without cause', () => {
     expect(checkChurn(cluster)).toHaveLength(1); // only the first one
   });
 
+  // Seen at 2,000 nodes under deadPeer 'close': a node re-added a neighbour 11 ms before that
+  // neighbour closed their unused connection; its Neighbor request reached the closed end, the
+  // host answered with a reset, and the reset arrived before the close.
+  it('a reset is caused only when the peer recorded closing that connection (a packet crossed its close)', () => {
+    const cluster = formed();
+    const [node, peer] = pair(cluster);
+    const peerName = cluster.nameOf(peer);
+    const self = cluster.plans[1].nodeId;
+    const resetDown = { topic: 'mesh-a', peerId: peer, cause: 'peer-down', reason: 'reset' };
+    cluster.telemetry.emit(node, 'mesh.gossip.neighbor_down', resetDown);
+    expect(checkChurn(cluster).map((v) => v.message)).toEqual([expect.stringMatching(/no fault in force \(connection reset\)$/)]);
+    cluster.scheduler.runFor(20_000);
+    cluster.telemetry.emit(peerName, 'mesh.peer.disconnected', { peerId: self, reason: 'closed-locally', cause: 'unused' });
+    cluster.telemetry.emit(node, 'mesh.gossip.neighbor_down', resetDown);
+    expect(checkChurn(cluster)).toHaveLength(1); // only the first one
+    cluster.scheduler.runFor(20_000); // past the lookback: that close no longer explains a reset
+    cluster.telemetry.emit(node, 'mesh.gossip.neighbor_down', resetDown);
+    expect(checkChurn(cluster)).toHaveLength(2);
+  });
+
   // A fault on `target` from 10 s to 15 s, then a down of node → peer at 55 s (inside the aftermath).
   const downAfterFaultOn = (target: (cluster: Cluster, node: string, peer: string) => string) => {
     const cluster = formed();

@@ -6,8 +6,11 @@
  * A `mesh.gossip.neighbor_down{cause}` is caused when its cause is a HyParView decision
  * (`evicted`, `disconnect` — the peer's decision —, `quit`), or `peer-down` with the connection
  * reason `closed-by-peer` and the peer's own `mesh.peer.disconnected` for this node recording
- * why it closed (`unused`). A neighbour lost to an idle timeout, a failed dial, or a close of
- * its own making is a fault, or a substrate bug when no fault was in force. Every
+ * why it closed (`unused`). Under `deadPeer` `reset` or `close` the same recorded close also
+ * explains the reason `reset`: a packet that crossed the peer's close draws a reset from its
+ * host (docs/failure-model.md, "Who answers"), and the wire may deliver that reset before the
+ * close. A neighbour lost to an idle timeout, a failed dial, a reset no close explains, or a
+ * close of its own making is a fault, or a substrate bug when no fault was in force. Every
  * `mesh.peer.disconnected` must carry a cause as well.
  *
  * Fault periods come from the chaos spans, and from `sim.node.killed` (the host records every
@@ -27,6 +30,11 @@ import type { Cluster } from '../cluster.js';
 export const DECISION_CAUSES: ReadonlySet<string> = new Set(['evicted', 'disconnect', 'quit']);
 /** Causes a node may give for closing a peer's connections in a fault-free period. */
 export const CLOSE_CAUSES: ReadonlySet<string> = new Set(['unused']);
+/**
+ * Connection reasons a peer's recorded close can explain: its close itself, or the reset its
+ * host sent to a packet that crossed that close (under `deadPeer` `reset` or `close`).
+ */
+const CLOSE_REASONS: ReadonlySet<string> = new Set(['closed-by-peer', 'reset']);
 /** How far back the closer's own span may lie before the close reaches this node, ms (guess: retransmissions). */
 const CLOSE_LOOKBACK_MS = 10_000;
 /** Margin on top of idle + dial timeout for a fault's losses to surface, ms (guess). */
@@ -150,9 +158,9 @@ function unexplained(down: SpanRecord, peer: string, selfId: string, lastClose: 
   if (DECISION_CAUSES.has(String(cause))) return null;
   if (cause !== 'peer-down') return `for an unknown cause ${String(cause)}`;
   const reason = String(down.attrs.reason ?? 'unknown');
-  if (reason !== 'closed-by-peer') return `with no fault in force (connection ${reason})`;
+  if (!CLOSE_REASONS.has(reason)) return `with no fault in force (connection ${reason})`;
   const last = lastClose(peer, selfId, down.endMs - CLOSE_LOOKBACK_MS, down.endMs);
-  if (last === undefined) return 'closed by the peer, which recorded no close';
+  if (last === undefined) return reason === 'reset' ? 'with no fault in force (connection reset)' : 'closed by the peer, which recorded no close';
   return CLOSE_CAUSES.has(String(last.attrs.cause)) ? null : `closed by the peer for ${String(last.attrs.cause ?? 'no recorded cause')}`;
 }
 
