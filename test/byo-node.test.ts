@@ -2,7 +2,7 @@
  * Bring your own node logic (docs/byo-node.md). Goal: a node application that is not the mesh
  * node runs on the same simulated processes, network, clocks and disk, and the battery's fault
  * primitives hit it through the same levers. Method: the example flooding-broadcast node
- * (test/support/flood-node.ts) on 8 nodes; a broadcast on a healthy network reaches everyone;
+ * (examples/consumer/flood-node.mjs, the example users read) on 8 nodes; a broadcast on a healthy network reaches everyone;
  * then, for each primitive, apply it to the app, broadcast while it holds and again once it is
  * reverted and connections had an idle timeout to settle: the later broadcast must reach every
  * running node, and what the primitive does must show in the app's own spans (a killed node
@@ -11,7 +11,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { AppRunError, runApp, type AppFault, type AppRunResult, type PrimitiveName } from '../src/api/index.js';
-import { FloodNode } from './support/flood-node.js';
+import { FloodNode } from '../examples/consumer/flood-node.mjs';
 
 const NODES = 8;
 const FAULT_AT_MS = 10_000;
