@@ -20,8 +20,9 @@ import { isScenarioPath, loadScenarioFile } from './scenario-file.js';
 import { runProgressLine, type ProgressLine } from './run-progress.js';
 import { parseSeed, pickSeed } from './seed.js';
 import { applyRunExtras, replayOfRequest } from './run-extras.js';
+import { TRACE_LEVELS, type CliTraceLevel, type RunRequest } from './run-request.js';
 import { replayLine } from './replay-line.js';
-import { addReportOptions, parseReportOutputs, printWritten, wantsOutputs, writeRunOutputs, type ReportOptionValues, type ReportOutputs } from './report-output.js';
+import { addReportOptions, parseReportOutputs, printWritten, wantsOutputs, writeRunOutputs, type ReportOptionValues } from './report-output.js';
 
 export const DEFAULT_SCENARIO = 'default';
 /**
@@ -30,8 +31,6 @@ export const DEFAULT_SCENARIO = 'default';
  * exhaust the heap.
  */
 export const TRACE_DURATION_MS_MAX = 7_200_000;
-export const TRACE_LEVELS = ['info', 'trace'] as const;
-export type CliTraceLevel = (typeof TRACE_LEVELS)[number];
 
 /** Raw option values as commander hands them over. */
 interface RunOptionValues extends ReportOptionValues {
@@ -43,24 +42,6 @@ interface RunOptionValues extends ReportOptionValues {
   readonly json?: boolean;
   readonly schedule?: string;
   readonly chaos?: string;
-}
-
-/** A validated request to run one scenario once. */
-export interface RunRequest {
-  readonly scenario: Scenario;
-  /** What the user typed for --scenario (a name or a file path); used in the replay command. */
-  readonly scenarioRef: string;
-  readonly seed: string;
-  readonly seedPicked: boolean;
-  readonly durationMs?: number;
-  readonly traceLevel?: CliTraceLevel;
-  readonly json: boolean;
-  /** --otlp / --report files to write after the run. */
-  readonly outputs?: ReportOutputs;
-  /** --schedule FILE: the schedule file this run replays. */
-  readonly scheduleRef?: string;
-  /** --chaos N: random primitives added to the scenario. */
-  readonly chaosCount?: number;
 }
 
 export function registerRun(program: Command): void {

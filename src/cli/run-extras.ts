@@ -9,7 +9,7 @@ import { scheduleScenario } from '../property/replay.js';
 import { loadScheduleFile } from '../property/schedule.js';
 import { withChaos } from '../catalog/chaos-scenarios.js';
 import { fail, quoted } from './errors.js';
-import type { RunRequest } from './run-command.js';
+import type { RunRequest } from './run-request.js';
 import type { RunReplay, ScheduleRunReplay } from '../scenario/replay-ref.js';
 
 export interface RunExtrasValues {
