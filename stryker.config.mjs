@@ -42,6 +42,9 @@ export default {
   tempDirName: '.stryker-tmp',
   concurrency: 1,
   ignoreStatic: true,
+  // Assertion messages are text for a crash report: not mutated (scripts/stryker-assert-messages.mjs).
+  plugins: ['@stryker-mutator/*', './scripts/stryker-assert-messages.mjs'],
+  ignorers: ['assert-messages'],
   timeoutMS: 30_000,
   thresholds: { high: 90, low: 80, break: null },
 };
