@@ -284,3 +284,20 @@ describe('Shuffle', () => {
     expect(seen.size).toBeGreaterThan(5);
   });
 });
+
+describe('configuration and clock checks', () => {
+  it('rejects impossible configurations and accepts the boundary ones', () => {
+    for (const bad of [{ activeViewCapacity: 0 }, { passiveViewCapacity: -1 }, { passiveRandomWalkLength: 7 }, { shuffleIntervalMs: 0 }, { neighborRequestTimeoutMs: 0 }]) {
+      expect(() => createHyParView(SELF, bad), JSON.stringify(bad)).toThrow(/hyparview invariant violated/);
+    }
+    expect(() => createHyParView(SELF, { activeViewCapacity: 1, passiveViewCapacity: 0, passiveRandomWalkLength: 6, shuffleIntervalMs: 1, neighborRequestTimeoutMs: 1 })).not.toThrow();
+  });
+
+  it('time must not go backwards', () => {
+    const state = createHyParView(SELF);
+    const rng = createTestRng('clock');
+    handleHyParView(state, { kind: 'join', contacts: [] }, 5, rng);
+    handleHyParView(state, { kind: 'timer', timer: { type: 'Shuffle' } }, 5, rng);
+    expect(() => handleHyParView(state, { kind: 'timer', timer: { type: 'Shuffle' } }, 4, rng)).toThrow(/time went backwards/);
+  });
+});
