@@ -1,5 +1,5 @@
 // Mutation testing (StrykerJS with its vitest runner): `npm run mutate [-- FOLDER [stryker args]]`.
-// One run per folder, each with the test subset that exercises it, so a full run of the three
+// One run per folder (src/mesh: two, see below), each with the test subset that exercises it, so a full run of the three
 // folders stays near an hour on 2 cores; incremental mode reuses earlier results, so a re-run
 // only tests mutants in changed code. Reports land in reports/mutation/<folder>/ (git-ignored).
 // Not part of `npm test` or CI.
@@ -8,12 +8,20 @@ const FOLDERS = {
     mutate: ['src/protocol/**/*.ts'],
     tests: ['test/codec.test.ts', 'test/framer.test.ts', 'test/decode-reasons.test.ts', 'test/message-id.test.ts', 'test/byte-slab.test.ts', 'test/hyparview.test.ts', 'test/hyparview-handlers.test.ts', 'test/plumtree.test.ts', 'test/plumtree-handlers.test.ts', 'test/plumtree-gave-up.test.ts', 'test/plumtree-cache.test.ts', 'test/topic.test.ts', 'test/payload.test.ts'],
   },
+  // src/mesh in two runs. Its parts (digest table and gossip, disk, seed dialer, traffic,
+  // payload codec, config, identity) against their unit tests only, in milliseconds per mutant:
+  // every scenario test covers these files too, and perTest coverage would otherwise run 1–5 s
+  // scenarios for each of their mutants. The node and its peer table have no unit tests: they
+  // run against the scenario files (churn.test.ts, 5 s, is left out: cross-layer covers the
+  // same connection handling). disk-full, clock-skew and broken-pruner (10 s each) are covered
+  // by test/node-disk.test.ts and test/digests.test.ts.
   mesh: {
-    mutate: ['src/mesh/**/*.ts'],
-    // The unit tests of the node's parts first; the scenario files are the slow part (1–5 s each
-    // per mutant they cover). disk-full, clock-skew and broken-pruner (10 s each) are left out:
-    // test/node-disk.test.ts and test/digests.test.ts cover the same code in milliseconds.
-    tests: ['test/digests.test.ts', 'test/node-disk.test.ts', 'test/seed-dialer.test.ts', 'test/traffic.test.ts', 'test/payload.test.ts', 'test/mesh.test.ts', 'test/bi-stream-echo.test.ts', 'test/cross-layer.test.ts', 'test/churn.test.ts', 'test/plumtree-gave-up.test.ts'],
+    mutate: ['src/mesh/**/*.ts', '!src/mesh/node.ts', '!src/mesh/peers.ts'],
+    tests: ['test/digests.test.ts', 'test/node-disk.test.ts', 'test/seed-dialer.test.ts', 'test/traffic.test.ts', 'test/payload.test.ts'],
+  },
+  'mesh-node': {
+    mutate: ['src/mesh/node.ts', 'src/mesh/peers.ts'],
+    tests: ['test/mesh.test.ts', 'test/bi-stream-echo.test.ts', 'test/cross-layer.test.ts', 'test/plumtree-gave-up.test.ts'],
   },
   network: {
     mutate: ['src/sim/network/**/*.ts'],
