@@ -27,7 +27,7 @@ const FOLDERS = {
     mutate: ['src/sim/network/**/*.ts'],
     // Unit-level network and host tests (under 0.5 s each); the nat-shift and firewall-inbound
     // scenarios (5–6 s) test the same knobs end to end and are covered by network.test.ts.
-    tests: ['test/network.test.ts', 'test/node-host.test.ts', 'test/dead-peer.test.ts', 'test/bi-stream-echo.test.ts'],
+    tests: ['test/network.test.ts', 'test/network-units.test.ts', 'test/node-host.test.ts', 'test/dead-peer.test.ts', 'test/bi-stream-echo.test.ts'],
   },
 };
 
