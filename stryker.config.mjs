@@ -17,7 +17,7 @@ const FOLDERS = {
   // by test/node-disk.test.ts and test/digests.test.ts.
   mesh: {
     mutate: ['src/mesh/**/*.ts', '!src/mesh/node.ts', '!src/mesh/peers.ts'],
-    tests: ['test/digests.test.ts', 'test/node-disk.test.ts', 'test/seed-dialer.test.ts', 'test/traffic.test.ts', 'test/payload.test.ts'],
+    tests: ['test/digests.test.ts', 'test/node-disk.test.ts', 'test/seed-dialer.test.ts', 'test/traffic.test.ts', 'test/topic-id.test.ts', 'test/payload.test.ts'],
   },
   'mesh-node': {
     mutate: ['src/mesh/node.ts', 'src/mesh/peers.ts'],
