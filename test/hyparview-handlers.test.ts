@@ -301,3 +301,36 @@ describe('configuration and clock checks', () => {
     expect(() => handleHyParView(state, { kind: 'timer', timer: { type: 'Shuffle' } }, 4, rng)).toThrow(/time went backwards/);
   });
 });
+
+describe('refill rounds', () => {
+  const asked = (effects: readonly HyParViewEffect[]): NodeId[] =>
+    effects.flatMap((e) => (e.kind === 'send' && e.message.type === 'Neighbor' ? [e.to] : []));
+
+  it('a timeout continues the round (earlier refusers are not asked again); the Shuffle timer starts a new one', () => {
+    for (let seed = 0; seed < 16; seed++) {
+      const { state, feed } = withViews([], [5, 6, 7], {}, `round-${seed}`);
+      const tried: NodeId[] = [];
+      let effects = feed({ kind: 'timer', timer: { type: 'Shuffle' } });
+      tried.push(...asked(effects));
+      effects = feed(msg(tried[0]!, { type: 'NeighborReply', accepted: false }));
+      tried.push(...asked(effects));
+      const requestId = state.pendingNeighbor.get(tried[1]!)!;
+      effects = feed({ kind: 'timer', timer: { type: 'NeighborTimeout', peer: tried[1]!, requestId } });
+      const third = asked(effects);
+      expect(third).toHaveLength(1);
+      expect(tried).not.toContain(third[0]);
+      // The third refuses too: the round is over until the Shuffle timer starts a new one.
+      expect(asked(feed(msg(third[0]!, { type: 'NeighborReply', accepted: false })))).toEqual([]);
+      expect(asked(feed({ kind: 'timer', timer: { type: 'Shuffle' } }))).toHaveLength(1);
+    }
+  });
+
+  it('a released peer is kept passive through one close only; a later peerDown forgets it', () => {
+    const { state, feed } = withViews([1], []);
+    feed(msg(id(2), { type: 'Neighbor', priority: 'low' })); // refused and released
+    expect(feed({ kind: 'peerDown', peer: id(2) })).toEqual([]);
+    expect(passiveView(state)).toEqual([id(2)]);
+    expect(feed({ kind: 'peerDown', peer: id(2) })).toEqual([]);
+    expect(passiveView(state)).toEqual([]);
+  });
+});
