@@ -334,3 +334,18 @@ describe('refill rounds', () => {
     expect(passiveView(state)).toEqual([]);
   });
 });
+
+describe('the Shuffle timer chain across leaving', () => {
+  it('only the Shuffle timer coming back while away disarms it: a message or a Neighbor timer does not', () => {
+    const { state, feed } = withViews([], [5], { activeViewCapacity: 2 });
+    feed({ kind: 'join', contacts: [] }); // arms the chain
+    const requests = feed({ kind: 'timer', timer: { type: 'Shuffle' } }).filter((e) => e.kind === 'timer' && e.timer.type === 'NeighborTimeout');
+    feed({ kind: 'quit' });
+    expect(feed(msg(id(3), { type: 'Join' }))).toEqual([]);
+    const timeout = requests[0]!;
+    expect(timeout.kind === 'timer' && feed({ kind: 'timer', timer: timeout.timer })).toEqual([]);
+    // The Shuffle timer is still out: joining again must not arm a second chain.
+    expect(feed({ kind: 'join', contacts: [id(1)] })).toEqual([send(id(1), { type: 'Join' })]);
+    expect(state.shuffleTimerArmed).toBe(true);
+  });
+});
