@@ -1,10 +1,10 @@
 // A Stryker ignorer (stryker.config.mjs): the message argument of an assertion (`assert(cond,
-// message)`, `assertWire(cond, message)`) is not mutated. It is text for a programmer reading a
-// crash; no behaviour depends on it, so its mutants ("" for the text, a dropped template) could
-// only survive as noise. The condition is still mutated.
+// message)`, `assertWire(cond, message)`, Plumtree's `check(cond, message)`) is not mutated. It
+// is text for a programmer reading a crash; no behaviour depends on it, so its mutants ("" for
+// the text, a dropped template) could only survive as noise. The condition is still mutated.
 import { PluginKind, declareValuePlugin } from '@stryker-mutator/api/plugin';
 
-const ASSERTIONS = new Set(['assert', 'assertWire']);
+const ASSERTIONS = new Set(['assert', 'assertWire', 'check']);
 
 export const strykerPlugins = [
   declareValuePlugin(PluginKind.Ignore, 'assert-messages', {

@@ -7,9 +7,9 @@
  * reason expected; ids that share their first three bytes (the key of the id table).
  */
 import { describe, expect, it } from 'vitest';
-import { FRAME_LIMIT_CONTROL, decodeAny, decodeEnvelope, encodeEnvelope } from '../src/protocol/codec.js';
-import { FrameDecoder, frameKindOf } from '../src/protocol/framer.js';
-import { ByteReader } from '../src/protocol/leb128.js';
+import { FRAME_LIMIT_CONTROL, IHAVE_ENTRIES_MAX, SHUFFLE_NODES_MAX, decodeAny, decodeEnvelope, encodeEnvelope } from '../src/protocol/codec.js';
+import { FrameDecoder, decodeFrame, frameKindOf } from '../src/protocol/framer.js';
+import { ByteReader, readLeb128U32 } from '../src/protocol/leb128.js';
 import { MESSAGE_TAG } from '../src/protocol/messages.js';
 import { describeDecodeError } from '../src/protocol/result.js';
 import { decodeTracedPayload, encodeTraced } from '../src/protocol/traced.js';
@@ -46,6 +46,12 @@ describe('control payload reasons', () => {
       [MESSAGE_TAG.Graft, [0x02, 0x00], 'Graft: has id: expected 0 or 1, got 2'],
       [MESSAGE_TAG.Graft, [0x01, 0x00], 'Graft: id: need 32 bytes, 1 left'],
       [MESSAGE_TAG.Graft, [0x00], 'Graft: round: truncated LEB128 u32'],
+      [MESSAGE_TAG.ShuffleReply, [0x80], 'ShuffleReply: nodes count: truncated LEB128 u32'],
+      [MESSAGE_TAG.Shuffle, [1, 2, 3], 'Shuffle: origin: need 32 bytes, 3 left'],
+      [MESSAGE_TAG.IHave, [0x80], 'IHave: entries count: truncated LEB128 u32'],
+      // A 5-byte round leaves the second id short although the count check (33 bytes an entry) passed.
+      [MESSAGE_TAG.IHave, [0x02, ...ID, 0x80, 0x80, 0x80, 0x80, 0x01, ...ID.slice(0, 31)], 'IHave: entries[1].id: need 32 bytes, 31 left'],
+      [MESSAGE_TAG.Gossip, ID.slice(0, 8), 'Gossip: id: need 32 bytes, 8 left'],
       [MESSAGE_TAG.Gossip, [...ID], 'Gossip: round: truncated LEB128 u32'],
       [MESSAGE_TAG.Gossip, [...ID, 0x00], 'Gossip: content length: truncated LEB128 u32'],
       [MESSAGE_TAG.Gossip, [...ID, 0x00, 0x05, 1, 2], 'Gossip: content: need 5 bytes, 2 left'],
@@ -150,5 +156,38 @@ describe('frame decoder after an error', () => {
 
   it('frame kinds: 0x01–0x0F control, 0x10 traced, 0x11 echo, nothing else', () => {
     expect([0x00, 0x01, 0x0f, 0x10, 0x11, 0x12].map(frameKindOf)).toEqual([null, 'control', 'control', 'traced', 'echo', null]);
+  });
+});
+
+describe('encoder limits and frame limits', () => {
+  const A = '0a'.repeat(32);
+  it('encoders refuse batches past the documented limits and numbers out of range', () => {
+    const entries = Array.from({ length: IHAVE_ENTRIES_MAX + 1 }, () => ({ id: A, round: 0 }));
+    expect(() => encodeEnvelope({ topic: TOPIC, message: { type: 'IHave', entries } })).toThrow(/IHave with/);
+    expect(() => encodeEnvelope({ topic: TOPIC, message: { type: 'IHave', entries: entries.slice(1) } })).not.toThrow();
+    const nodes = Array.from({ length: SHUFFLE_NODES_MAX + 1 }, () => A);
+    expect(() => encodeEnvelope({ topic: TOPIC, message: { type: 'ShuffleReply', nodes } })).toThrow(/ShuffleReply with/);
+    expect(() => encodeEnvelope({ topic: TOPIC, message: { type: 'Shuffle', origin: A, ttl: 1, nodes } })).toThrow(/Shuffle with/);
+    expect(() => encodeEnvelope({ topic: TOPIC, message: { type: 'ShuffleReply', nodes: nodes.slice(1) } })).not.toThrow();
+    for (const ttl of [2 ** 32, 1.5]) expect(() => encodeEnvelope({ topic: TOPIC, message: { type: 'ForwardJoin', peer: A, ttl } }), String(ttl)).toThrow();
+    for (const orgId of [-1n, 2n ** 64n]) {
+      expect(() => encodeTraced({ traceId: new Uint8Array(16), spanId: new Uint8Array(8), flags: 0, message: { type: 'Ping', orgId } }), String(orgId)).toThrow();
+    }
+    for (const flags of [256, -1, 0.5]) expect(() => encodeTraced({ traceId: new Uint8Array(16), spanId: new Uint8Array(8), flags, message: { type: 'Pong', orgId: 1n } })).toThrow();
+  });
+
+  it('frame limits must be integers in [0, 2^32-1]', () => {
+    for (const limit of [-1, 1.5, 2 ** 32]) {
+      expect(() => decodeFrame(Uint8Array.of(0x01, 0x00), limit), String(limit)).toThrow();
+      expect(() => new FrameDecoder(limit), String(limit)).toThrow();
+    }
+    expect(decodeFrame(Uint8Array.of(0x11, 0x00), 0)).toEqual({ ok: true, value: { tag: 0x11, payload: new Uint8Array(0) } });
+    expect(() => new FrameDecoder(2 ** 32 - 1)).not.toThrow();
+  });
+
+  it('readLeb128U32 reports bad and incomplete encodings by kind', () => {
+    expect(readLeb128U32(Uint8Array.of(0x80, 0x00), 0)).toEqual({ kind: 'bad' });
+    expect(readLeb128U32(Uint8Array.of(0x80), 0)).toEqual({ kind: 'incomplete' });
+    expect(readLeb128U32(Uint8Array.of(9, 0xac, 0x02), 1)).toEqual({ kind: 'ok', value: 300, next: 3 });
   });
 });

@@ -158,6 +158,13 @@ describe('Neighbor and NeighborReply', () => {
     expect(passiveView(state)).toEqual([id(2)]);
   });
 
+  it('a refused asker we already know passively is not offered its own id', () => {
+    const { feed } = withViews([1], [2, 3]);
+    const refused = feed(msg(id(2), { type: 'Neighbor', priority: 'low' }));
+    const offer = refused.find((e) => e.kind === 'send' && e.message.type === 'ShuffleReply');
+    expect(offer?.kind === 'send' && offer.message.type === 'ShuffleReply' && [...offer.message.nodes].sort()).toEqual([id(1), id(3)].sort());
+  });
+
   it('evicting the only neighbour for a high-priority asker offers no empty ShuffleReply', () => {
     const { state, feed } = withViews([1], []);
     expect(feed(msg(id(2), { type: 'Neighbor', priority: 'high' }))).toEqual([

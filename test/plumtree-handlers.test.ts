@@ -171,13 +171,14 @@ describe('IHave batching', () => {
     expect(at(6, { kind: 'timer', timer: { type: 'DispatchLazyPush' } })).toEqual([]);
   });
 
-  it('a full batch leaves at once and the next starts empty', () => {
-    const { at } = machine([], ['l']);
+  it('a full batch leaves at once (and is counted) and the next starts empty', () => {
+    const { s, at } = machine([], ['l']);
     let full: PlumtreeEffect[] = [];
     for (let i = 0; i < IHAVE_ENTRIES_MAX; i++) full = at(1, { kind: 'broadcast', content: bytes(`m${i}`) });
     const batch = full.filter((e) => e.kind === 'send');
     expect(batch).toHaveLength(1);
     expect(batch[0]!.kind === 'send' && batch[0]!.message.type === 'IHave' && batch[0]!.message.entries.length).toBe(IHAVE_ENTRIES_MAX);
+    expect(s.fullIHaveBatches).toBe(1);
     at(2, { kind: 'broadcast', content: bytes('after') });
     expect(at(6, { kind: 'timer', timer: { type: 'DispatchLazyPush' } })).toEqual([
       { kind: 'send', to: 'l', message: { type: 'IHave', entries: [{ id: messageIdOf(bytes('after')), round: 0 }] } },
