@@ -86,6 +86,16 @@ describe('NodeDisk', () => {
     expect(fake.spans).toEqual([]);
   });
 
+  it('after a restart the identity read back is not written again', () => {
+    const fake = fakeNodeContext(identity);
+    new NodeDisk(fake.ctx, {}).loadIdentity();
+    const restarted = new NodeDisk(fake.ctx, {});
+    restarted.loadIdentity();
+    fake.dataDir.write(IDENTITY_PATH, utf8.encode('sentinel'));
+    restarted.persist(['n1']);
+    expect(new TextDecoder().decode(fake.dataDir.read(IDENTITY_PATH))).toBe('sentinel');
+  });
+
   it('with disableDiskRetry a failed write is never retried', () => {
     const fake = fakeNodeContext(identity, 4096);
     const disk = new NodeDisk(fake.ctx, { disableDiskRetry: true });
