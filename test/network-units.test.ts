@@ -279,3 +279,52 @@ describe('connection timing and buffers', () => {
     expect(out.openBi().write(Uint8Array.of(1))).toEqual({ ok: false, reason: 'closed' });
   });
 });
+
+describe('dial and death edge cases', () => {
+  it('a dial to a node never bound fails with no-endpoint and counts; a closed endpoint dials nothing', () => {
+    const { sched, net, bind } = world();
+    bind(A);
+    let r: DialResult | undefined;
+    net.endpointOf(A)!.dial(C, (res) => (r = res));
+    sched.runFor(10);
+    expect(r).toEqual({ ok: false, reason: 'no-endpoint' });
+    expect([net.stats.dials, net.stats.dialFailures]).toEqual([1, 1]);
+    const ep = net.endpointOf(A)!;
+    ep.close();
+    let late: DialResult | undefined;
+    ep.dial(C, (res) => (late = res));
+    sched.runFor(10_000);
+    expect(late).toBeUndefined();
+    expect(net.stats.dials).toBe(1);
+  });
+
+  it('a node known only to the directory is not up, and vanishing it is harmless', () => {
+    const { net } = world();
+    net.setInboundFirewall(C, false);
+    expect(net.hostUp(C)).toBe(false);
+    expect(net.endpointOf(C)).toBeNull();
+    expect(() => net.vanish(C)).not.toThrow();
+  });
+
+  it('crashing a vanished node, or one already crashed, does nothing', () => {
+    const { net, bind } = world({ deadPeer: 'close' });
+    bind(A);
+    net.vanish(A);
+    expect(() => net.crash(A)).not.toThrow();
+    bind(B);
+    net.crash(B);
+    expect(() => net.crash(B)).not.toThrow();
+  });
+
+  it('under deadPeer close, a crash with a dial still in its handshake resets only real far ends', () => {
+    const { sched, net, bind, connect } = world({ deadPeer: 'close' });
+    for (const n of [A, B, C]) bind(n);
+    const { inc } = connect(A, B);
+    const heard: CloseReason[] = [];
+    inc.onClose = (reason) => heard.push(reason);
+    net.endpointOf(A)!.dial(C, () => {});
+    expect(() => net.crash(A)).not.toThrow();
+    sched.runFor(1_000);
+    expect(heard).toEqual(['reset']);
+  });
+});
