@@ -53,7 +53,7 @@ describe('configuration checks', () => {
     bind(B);
     const bad = [
       { latencyMs: -1 }, { latencyMs: 1.5 }, { jitterMs: -1 }, { jitterMs: 0.5 }, { lossNum: -1 }, { lossNum: 0.5 },
-      { lossNum: 1, lossDen: 0 }, { lossDen: 1.5 }, { lossNum: 3, lossDen: 2 }, { bandwidthBytesPerSec: -1 },
+      { lossNum: 1, lossDen: 0 }, { lossNum: 0, lossDen: 0 }, { lossDen: 1.5 }, { lossNum: 3, lossDen: 2 }, { bandwidthBytesPerSec: -1 },
       { bandwidthBytesPerSec: 0.5 }, { blocked: 1 as unknown as boolean },
     ];
     for (const patch of bad) expect(() => net.setLink(A, B, patch), JSON.stringify(patch)).toThrow();
@@ -155,8 +155,8 @@ describe('streams', () => {
     const { out, inc } = connect(A, B);
     const received: Stream[] = [];
     out.onStream = (s) => received.push(s);
-    const opened = [out.openBi(), out.openUni(), out.openBi(), inc.openBi(), inc.openUni()];
-    expect(opened.map((s) => s.id % 4)).toEqual([0, 2, 0, 1, 3]);
+    const opened = [out.openUni(), out.openBi(), out.openBi(), inc.openUni(), inc.openBi()];
+    expect(opened.map((s) => s.id)).toEqual([2, 4, 8, 3, 5]);
     expect(new Set(opened.map((s) => s.id)).size).toBe(5);
     for (const s of opened.slice(3)) s.write(Uint8Array.of(9));
     sched.runFor(1_000);
@@ -326,5 +326,67 @@ describe('dial and death edge cases', () => {
     expect(() => net.crash(A)).not.toThrow();
     sched.runFor(1_000);
     expect(heard).toEqual(['reset']);
+  });
+});
+
+describe('data and liveness details', () => {
+  it('write copies the caller\'s bytes; writeOwned takes them; a FIN delivers no empty chunk', () => {
+    const { sched, bind, connect } = world();
+    bind(A);
+    bind(B);
+    const { out, inc } = connect(A, B);
+    const chunks: number[][] = [];
+    inc.onStream = (s) => (s.onData = (b) => chunks.push(Array.from(b)));
+    const s = out.openBi();
+    const buf = Uint8Array.of(1, 2, 3);
+    s.write(buf);
+    buf.fill(9);
+    s.finish();
+    sched.runFor(1_000);
+    expect(chunks).toEqual([[1, 2, 3]]);
+  });
+
+  it('a second close sends nothing more', () => {
+    const { sched, net, bind, connect } = world();
+    bind(A);
+    bind(B);
+    const { out } = connect(A, B);
+    out.close();
+    const sent = net.stats.packetsSent;
+    out.close();
+    sched.runFor(1_000);
+    expect(net.stats.packetsSent).toBe(sent);
+  });
+
+  it('a wedged node sends no keep-alives, so a wedge longer than the idle timeout loses its connections', () => {
+    const sched = new Scheduler();
+    const net = new Network(sched, new RngStreams('wedge'));
+    let responsive = true;
+    const queued: (() => void)[] = [];
+    const wedgeable: EndpointOwner = { isUp: () => true, isResponsive: () => responsive, deliver: (fn) => (responsive ? fn() : queued.push(fn)) };
+    const accepted: Connection[] = [];
+    net.bind(A, wedgeable, () => {});
+    net.bind(B, host, (c) => accepted.push(c));
+    let r: DialResult | undefined;
+    net.endpointOf(A)!.dial(B, (res) => (r = res));
+    sched.runUntil(() => r !== undefined, { virtualMs: 10_000 });
+    const closes: CloseReason[] = [];
+    accepted[0]!.onClose = (reason) => closes.push(reason);
+    accepted[0]!.keepAlive = false; // only the wedged side's keep-alives could hold it
+    responsive = false;
+    sched.runFor(45_000);
+    expect(closes).toEqual(['idle-timeout']);
+  });
+
+  it('a graceful close also drops a dial still in its handshake, even one that would have connected', () => {
+    const { sched, net, bind } = world();
+    for (const n of [A, B]) bind(n);
+    const ep = net.endpointOf(A)!;
+    let r: DialResult | undefined;
+    ep.dial(B, (res) => (r = res));
+    ep.close();
+    sched.runFor(10_000);
+    expect(r).toBeUndefined();
+    expect(ep.connections()).toEqual([]);
   });
 });
