@@ -54,6 +54,9 @@ describe('NodeDisk', () => {
     const fake = fakeNodeContext(identity);
     writeIdentity(fake.dataDir, { ...identity, name: 'other' });
     expect(() => new NodeDisk(fake.ctx, {}).loadIdentity()).toThrow(/holds the identity of other/);
+    const sameName = fakeNodeContext(identity);
+    writeIdentity(sameName.dataDir, { ...identity, nodeId: 'cd'.repeat(32) });
+    expect(() => new NodeDisk(sameName.ctx, {}).loadIdentity()).toThrow(/holds the identity of sensor-1/);
   });
 
   it('a full disk at first boot is a span; the next persist that fits saves identity and peers', () => {

@@ -158,4 +158,16 @@ describe('padded probes and digest changes', () => {
     }
     expect(digestChanged(null, sample)).toBe(true);
   });
+
+  it('long and non-ASCII strings, padding after a large digest, and an unknown type byte', () => {
+    const long = { probeId: 'x'.repeat(5_000), origin: '\u0080\u00ff€' };
+    expect(decodePayload(encodePayload({ kind: 'probe', probe: long }))).toEqual({ kind: 'probe', probe: long });
+    encodePayload({ kind: 'digest', digest: { ...sample, peerIds: Array.from({ length: 300 }, () => 'ff'.repeat(32)) } });
+    const padded = encodePayload({ kind: 'probe', probe: { ...probe, padBytes: 2_000 } });
+    expect(Array.from(padded.subarray(padded.length - 2_000)).every((b) => b === 0)).toBe(true);
+    const unknown = padded.slice();
+    unknown[0] = 0x7f;
+    expect(decodePayload(unknown)).toBeNull();
+  });
 });
+
