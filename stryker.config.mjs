@@ -12,8 +12,8 @@ const FOLDERS = {
   // payload codec, config, identity) against their unit tests only, in milliseconds per mutant:
   // every scenario test covers these files too, and perTest coverage would otherwise run 1–5 s
   // scenarios for each of their mutants. The node and its peer table have no unit tests: they
-  // run against the scenario files (churn.test.ts, 5 s, is left out: cross-layer covers the
-  // same connection handling). disk-full, clock-skew and broken-pruner (10 s each) are covered
+  // run against the scenario files and the peer table's unit test (churn.test.ts, 5 s, is left
+  // out: cross-layer covers the same connection handling). disk-full, clock-skew and broken-pruner (10 s each) are covered
   // by test/node-disk.test.ts and test/digests.test.ts.
   mesh: {
     mutate: ['src/mesh/**/*.ts', '!src/mesh/node.ts', '!src/mesh/peers.ts'],
@@ -21,7 +21,7 @@ const FOLDERS = {
   },
   'mesh-node': {
     mutate: ['src/mesh/node.ts', 'src/mesh/peers.ts'],
-    tests: ['test/mesh.test.ts', 'test/bi-stream-echo.test.ts', 'test/cross-layer.test.ts', 'test/plumtree-gave-up.test.ts'],
+    tests: ['test/peers.test.ts', 'test/mesh.test.ts', 'test/bi-stream-echo.test.ts', 'test/cross-layer.test.ts', 'test/plumtree-gave-up.test.ts'],
   },
   network: {
     mutate: ['src/sim/network/**/*.ts'],
