@@ -11,10 +11,10 @@ const FOLDERS = {
   // src/mesh in two runs. Its parts (digest table and gossip, disk, seed dialer, traffic,
   // payload codec, config, identity) against their unit tests only, in milliseconds per mutant:
   // every scenario test covers these files too, and perTest coverage would otherwise run 1–5 s
-  // scenarios for each of their mutants. The node and its peer table have no unit tests: they
-  // run against the scenario files and the peer table's unit test (churn.test.ts, 5 s, is left
-  // out: cross-layer covers the same connection handling). disk-full, clock-skew and broken-pruner (10 s each) are covered
-  // by test/node-disk.test.ts and test/digests.test.ts.
+  // scenarios for each of their mutants. The node (no unit test) and its peer table run against
+  // the peer table's unit test and the scenario files (churn.test.ts, 5 s, is left out:
+  // cross-layer covers the same connection handling). disk-full, clock-skew and broken-pruner
+  // (10 s each) are covered by test/node-disk.test.ts and test/digests.test.ts.
   mesh: {
     mutate: ['src/mesh/**/*.ts', '!src/mesh/node.ts', '!src/mesh/peers.ts'],
     tests: ['test/digests.test.ts', 'test/node-disk.test.ts', 'test/seed-dialer.test.ts', 'test/traffic.test.ts', 'test/topic-id.test.ts', 'test/payload.test.ts'],
