@@ -178,3 +178,32 @@ describe('PeerTable', () => {
     expect(a.table.framesSent).toBe(1);
   });
 });
+
+describe('PeerTable: order and bad input', () => {
+  it('listings are sorted whatever the order peers connected in', () => {
+    const w = world();
+    const a = w.node('a');
+    const c = w.node('c');
+    const b = w.node('b');
+    a.table.send(c.id, join());
+    w.scheduler.runFor(1_000);
+    a.table.send(b.id, join());
+    w.scheduler.runFor(1_000);
+    expect(a.table.connectedPeers()).toEqual([b.id, c.id]);
+    expect(a.table.ownedConnections().map((o) => o.peer)).toEqual([b.id, c.id]);
+  });
+
+  it('a frame that cannot be decoded on a control stream is a span and closes the connection with that cause', () => {
+    const w = world();
+    const a = w.node('a');
+    const b = w.node('b');
+    a.table.send(b.id, join());
+    w.scheduler.runFor(1_000);
+    const conn = w.network.endpointOf(a.id)!.connections()[0]!;
+    conn.openUni().write(Uint8Array.of(0x12, 0x00)); // an unknown tag: framing is lost
+    w.scheduler.runFor(1_000);
+    expect(w.spans('mesh.frame.decode_failed', 'b')).toEqual([{ error: 'UnknownTag{tag=0x12}' }]);
+    expect(w.spans('mesh.peer.disconnected', 'b')).toEqual([{ peerId: a.id, reason: 'closed-locally', cause: 'decode-failed' }]);
+    expect(b.lost).toEqual([{ peer: a.id, reason: 'closed-locally' }]);
+  });
+});
