@@ -118,3 +118,56 @@ describe('decodePayloadOf', () => {
     expect(decodePayloadOf(messageIdOf(garbage), garbage)).toBeNull();
   });
 });
+
+describe('padded probes and digest changes', () => {
+  const probe = { probeId: 'p-1', origin: 'o'.repeat(64) };
+
+  it('a padded probe roundtrips with its zero padding; a bare probe has no padBytes', () => {
+    const padded = encodePayload({ kind: 'probe', probe: { ...probe, padBytes: 300 } });
+    const bare = encodePayload({ kind: 'probe', probe });
+    expect(padded.length).toBeGreaterThanOrEqual(bare.length + 300);
+    expect(Array.from(padded.subarray(padded.length - 300)).every((b) => b === 0)).toBe(true);
+    expect(decodePayload(padded)).toEqual({ kind: 'probe', probe: { ...probe, padBytes: 300 } });
+    expect(decodePayload(bare)).toEqual({ kind: 'probe', probe });
+    expect(encodePayload({ kind: 'probe', probe: { ...probe, padBytes: 0 } })).toEqual(bare);
+  });
+
+  it('a padded probe with a non-zero pad byte, a wrong pad length or a zero pad count is refused', () => {
+    const padded = encodePayload({ kind: 'probe', probe: { ...probe, padBytes: 8 } });
+    const dirty = padded.slice();
+    dirty[dirty.length - 3] = 1;
+    expect(decodePayload(dirty)).toBeNull();
+    expect(decodePayload(padded.subarray(0, padded.length - 1))).toBeNull();
+    expect(decodePayload(Uint8Array.from([...padded, 0]))).toBeNull();
+    // The same probe with its pad count rewritten to 0 and no padding.
+    const zero = padded.slice(0, padded.length - 8);
+    zero[zero.length - 1] = 0;
+    expect(decodePayload(zero)).toBeNull();
+    expect(decodePayload(Uint8Array.of(padded[0]!))).toBeNull();
+  });
+
+  it('a digest with many long peer ids (past the writer\'s first buffer) roundtrips', () => {
+    const big: Digest = { ...sample, peerIds: Array.from({ length: 200 }, (_, i) => i.toString(16).padStart(64, '0')) };
+    expect(decodePayload(encodePayload({ kind: 'digest', digest: big }))).toEqual({ kind: 'digest', digest: big });
+  });
+
+  it('digestChanged: each compared field alone is a change; clock, seq and loads are not', () => {
+    expect(digestChanged(sample, { ...sample, wallTimeMs: 1, seq: 99, cpuUsedPermille: 1, ramUsedBytes: 1 })).toBe(false);
+    for (const change of [{ peerCount: 3 }, { framesSent: 11 }, { framesReceived: 13 }, { meshId: 'mesh-b' }, { nodeType: 'sensor' }, { peerIds: [sample.peerIds[0]!] }]) {
+      expect(digestChanged(sample, { ...sample, ...change }), JSON.stringify(change)).toBe(true);
+    }
+    expect(digestChanged(null, sample)).toBe(true);
+  });
+
+  it('long and non-ASCII strings, padding after a large digest, and an unknown type byte', () => {
+    const long = { probeId: 'x'.repeat(5_000), origin: '\u0080\u00ff€' };
+    expect(decodePayload(encodePayload({ kind: 'probe', probe: long }))).toEqual({ kind: 'probe', probe: long });
+    encodePayload({ kind: 'digest', digest: { ...sample, peerIds: Array.from({ length: 300 }, () => 'ff'.repeat(32)) } });
+    const padded = encodePayload({ kind: 'probe', probe: { ...probe, padBytes: 2_000 } });
+    expect(Array.from(padded.subarray(padded.length - 2_000)).every((b) => b === 0)).toBe(true);
+    const unknown = padded.slice();
+    unknown[0] = 0x7f;
+    expect(decodePayload(unknown)).toBeNull();
+  });
+});
+

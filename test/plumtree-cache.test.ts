@@ -31,3 +31,16 @@ describe('TimeBoundMap', () => {
     expect(m.size).toBe(2);
   });
 });
+
+describe('time-bound map capacity', () => {
+  it('at capacity the oldest entry is evicted and counted; the size never passes the capacity', () => {
+    const m = new TimeBoundMap<string, number>(3);
+    for (const [i, key] of ['a', 'b', 'c'].entries()) m.insert(key, i, i);
+    expect([m.size, m.evicted]).toEqual([3, 0]);
+    m.insert('d', 3, 3);
+    expect([m.size, m.evicted]).toEqual([3, 1]);
+    expect([m.get('a'), m.get('b'), m.get('d')]).toEqual([undefined, 1, 3]);
+    m.insert('e', 4, 4);
+    expect([m.size, m.evicted, m.get('b')]).toEqual([3, 2, undefined]);
+  });
+});

@@ -50,3 +50,41 @@ describe('topic', () => {
     expect(sends(reply, A)).toEqual([]);
   });
 });
+
+describe('topic routing', () => {
+  const C = 'd'.repeat(64);
+  const shuffleTimer = { kind: 'timer', delayMs: 60_000, timer: { machine: 'hyparview', timer: { type: 'Shuffle' } } } as const;
+
+  it('join, timers, peerDown, quit and broadcast reach their machine; timers say whose they are', () => {
+    const rng = createTestRng(4);
+    const a = createTopic(TOPIC, A);
+    expect(handleTopic(a, { kind: 'join', contacts: [B] }, 0, rng)).toEqual([{ kind: 'send', to: B, message: { type: 'Join' } }, shuffleTimer]);
+    expect(handleTopic(a, { kind: 'timer', timer: { machine: 'hyparview', timer: { type: 'Shuffle' } } }, 1, rng)[0]).toEqual(shuffleTimer);
+    handleTopic(a, { kind: 'message', from: C, message: { type: 'Neighbor', priority: 'high' } }, 2, rng);
+    const broadcast = handleTopic(a, { kind: 'broadcast', content: new TextEncoder().encode('hi') }, 3, rng);
+    expect(broadcast.map((e) => e.kind)).toEqual(['deliver', 'send']);
+    expect(handleTopic(a, { kind: 'timer', timer: { machine: 'plumtree', timer: { type: 'EvictCache' } } }, 1_002, rng)).toEqual([
+      { kind: 'timer', delayMs: 1_000, timer: { machine: 'plumtree', timer: { type: 'EvictCache' } } },
+    ]);
+    expect(handleTopic(a, { kind: 'peerDown', peer: C }, 1_003, rng)).toContainEqual({ kind: 'neighborDown', peer: C, cause: 'peer-down' });
+    expect(eagerPeers(a.plumtree)).toEqual([]);
+    handleTopic(a, { kind: 'message', from: C, message: { type: 'Neighbor', priority: 'high' } }, 1_004, rng);
+    expect(handleTopic(a, { kind: 'quit' }, 1_005, rng)).toEqual([
+      { kind: 'send', to: C, message: { type: 'Disconnect', alive: false } },
+      { kind: 'neighborDown', peer: C, cause: 'quit' },
+      { kind: 'disconnect', peer: C },
+      { kind: 'disconnect', peer: B }, // the refill after C went down had asked B
+    ]);
+    expect(eagerPeers(a.plumtree)).toEqual([]);
+  });
+
+  it('the one-sided repair is a Disconnect that keeps the sender passive', () => {
+    const rng = createTestRng(5);
+    const b = createTopic(TOPIC, B);
+    handleTopic(b, { kind: 'join', contacts: [] }, 0, rng);
+    expect(handleTopic(b, { kind: 'message', from: A, message: { type: 'Prune' } }, 10, rng)).toEqual([
+      { kind: 'send', to: A, message: { type: 'Disconnect', alive: true } },
+      { kind: 'timer', delayMs: 1_000, timer: { machine: 'plumtree', timer: { type: 'EvictCache' } } }, // Plumtree's first event
+    ]);
+  });
+});

@@ -1,0 +1,50 @@
+/**
+ * The byte writer and id checks under the codecs (src/protocol/leb128.ts, hex-ids.ts). Goal: a
+ * writer that starts small grows to hold whatever is written and `reset` starts it over; only 64
+ * lowercase hex digits make an id (length, every character, non-ASCII) and an encoder refuses an
+ * id with one bad digit in either half of a byte; an id read from a buffer that the caller later
+ * overwrites still reads back right afterwards. Method: direct calls with hand-made values.
+ */
+import { describe, expect, it } from 'vitest';
+import { encodeEnvelope } from '../src/protocol/codec.js';
+import { ByteReader, ByteWriter, isHexId } from '../src/protocol/leb128.js';
+
+describe('ByteWriter', () => {
+  it('grows from one byte to hold large writes, and reset starts over', () => {
+    const w = new ByteWriter(1);
+    const big = Uint8Array.from({ length: 1_000 }, (_, i) => i % 251);
+    w.u8(7);
+    w.bytes(big);
+    w.u32(300);
+    expect(Array.from(w.finish())).toEqual([7, ...big, 0xac, 0x02]);
+    w.reset();
+    w.u8(9);
+    expect(Array.from(w.finish())).toEqual([9]);
+  });
+});
+
+describe('ids', () => {
+  it('are exactly 64 lowercase hex digits', () => {
+    const good = '0123456789abcdef'.repeat(4);
+    expect(isHexId(good)).toBe(true);
+    for (const bad of [good.slice(1), good + '0', 'g' + good.slice(1), good.slice(0, 63) + 'g', good.slice(0, 63) + 'A', good.slice(0, 63) + '\u0080', good.slice(0, 63) + '€']) {
+      expect(isHexId(bad), JSON.stringify(bad)).toBe(false);
+    }
+  });
+
+  it('an encoder refuses an id with one bad digit, high or low half of a byte', () => {
+    for (const peer of ['g' + '0'.repeat(63), '0g' + '0'.repeat(62), '0'.repeat(62) + 'x0']) {
+      expect(() => encodeEnvelope({ topic: 'ab'.repeat(32), message: { type: 'ForwardJoin', peer, ttl: 1 } }), peer).toThrow();
+    }
+  });
+
+  it('an id read from a buffer the caller then overwrites still reads back as itself later', () => {
+    const first = 'abcdef' + '12'.repeat(29);
+    const second = 'abcdef' + '34'.repeat(29);
+    const buffer = Uint8Array.from(Buffer.from(first, 'hex'));
+    expect(new ByteReader(buffer).id32('id')).toBe(first);
+    buffer.set(Buffer.from(second, 'hex'));
+    expect(new ByteReader(Uint8Array.from(Buffer.from(second, 'hex'))).id32('id')).toBe(second);
+    expect(new ByteReader(Uint8Array.from(Buffer.from(first, 'hex'))).id32('id')).toBe(first);
+  });
+});

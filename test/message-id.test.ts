@@ -1,0 +1,59 @@
+/**
+ * Message ids and their memo (src/protocol/message-id.ts). Goal: an id is the SHA-256 of the
+ * content; `isMessageIdOf` answers exactly as hashing would, whatever the memo holds;
+ * `sharedContentOf` hands every caller the one remembered copy of verified bytes (not the
+ * caller's array, not a buffer the caller can still change) and the caller's own bytes when they
+ * differ or were forgotten; the memo keeps the newest 4096 ids. Method: direct calls; the bound
+ * is checked by filling the memo with 4096 fresh ids, which pushes out whatever it held before.
+ */
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { isMessageIdOf, messageIdOf, sharedContentOf } from '../src/protocol/message-id.js';
+
+const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+describe('message ids', () => {
+  it('are the SHA-256 of the content; a check answers as hashing would', () => {
+    const content = bytes('hello mesh');
+    const id = createHash('sha256').update(content).digest('hex');
+    expect(messageIdOf(content)).toBe(id);
+    expect(isMessageIdOf(id, bytes('hello mesh'))).toBe(true);
+    expect(isMessageIdOf(id, bytes('hello mesi'))).toBe(false); // same length, one byte off
+    expect(isMessageIdOf(id, bytes('hello mesh!'))).toBe(false);
+    const unseen = bytes('never hashed before');
+    expect(isMessageIdOf(createHash('sha256').update(unseen).digest('hex'), unseen)).toBe(true);
+  });
+
+  it('sharedContentOf returns the one remembered copy for equal bytes, else the caller\'s own', () => {
+    const original = bytes('shared payload');
+    const id = messageIdOf(original);
+    const shared = sharedContentOf(id, bytes('shared payload'));
+    expect(shared).toEqual(original);
+    expect(shared).not.toBe(original); // a copy: the caller may reuse its buffer
+    original[0] = 0;
+    expect(sharedContentOf(id, bytes('shared payload'))).toBe(shared);
+    expect(shared[0]).toBe('s'.charCodeAt(0));
+    // Hashing the same content again keeps the first copy.
+    messageIdOf(bytes('shared payload'));
+    expect(sharedContentOf(id, bytes('shared payload'))).toBe(shared);
+    const other = bytes('shared paylaod');
+    expect(sharedContentOf(id, other)).toBe(other);
+    const shorter = bytes('shared');
+    expect(sharedContentOf(id, shorter)).toBe(shorter);
+  });
+
+  it('keeps the newest 4096 ids: the 4097th pushes out the oldest', () => {
+    const contents = Array.from({ length: 4097 }, (_, i) => bytes(`bound-${i}`));
+    const ids = contents.slice(0, 4096).map((c) => messageIdOf(c));
+    const probe = (i: number): boolean => {
+      const copy = contents[i].slice();
+      return sharedContentOf(ids[i], copy) !== copy;
+    };
+    expect(probe(0)).toBe(true);
+    expect(probe(4095)).toBe(true);
+    ids.push(messageIdOf(contents[4096]));
+    expect(probe(0)).toBe(false);
+    expect(probe(1)).toBe(true);
+    expect(probe(4096)).toBe(true);
+  });
+});

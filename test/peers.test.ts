@@ -1,0 +1,209 @@
+/**
+ * The peer table of a mesh node (src/mesh/peers.ts), as a unit over the simulated network.
+ * Goal: connections are registered per peer (sorted listings, counts); frames sent before a
+ * connection exists wait, bounded, and go out in order once it opens; concurrent connects share
+ * one dial; a failed dial is a span and a lost peer unless the peer dialled in meanwhile; a close
+ * names its cause; the newest connection carries traffic and keeps alive; a Hello reports the
+ * peer's mesh and type. Method: two or three NodeHosts on a fresh network, each running a bare
+ * PeerTable whose listener records what it hears; virtual time only.
+ */
+import { describe, expect, it } from 'vitest';
+import { MESH_NODE_DEFAULTS, type MeshNodeConfig } from '../src/mesh/config.js';
+import { PeerTable, type PeerInfo } from '../src/mesh/peers.js';
+import { encodeEnvelope } from '../src/protocol/codec.js';
+import type { Frame } from '../src/protocol/framer.js';
+import { Network, type Connection } from '../src/sim/network/index.js';
+import { NodeHost } from '../src/sim/node-host.js';
+import { RngStreams } from '../src/sim/rng.js';
+import { Scheduler } from '../src/sim/scheduler.js';
+import { Telemetry } from '../src/sim/telemetry/index.js';
+
+const TOPIC = 'ab'.repeat(32);
+const join = (): Uint8Array => encodeEnvelope({ topic: TOPIC, message: { type: 'Join' } });
+
+interface Node {
+  readonly host: NodeHost;
+  readonly id: string;
+  table: PeerTable;
+  readonly frames: { peer: string; frame: Frame }[];
+  readonly lost: { peer: string; reason: string }[];
+  readonly hellos: { peer: string; info: PeerInfo }[];
+}
+
+function world(config: Partial<MeshNodeConfig> = {}) {
+  const scheduler = new Scheduler();
+  const rng = new RngStreams('peers');
+  const network = new Network(scheduler, rng);
+  const telemetry = new Telemetry(scheduler, rng.stream('span-ids'));
+  const node = (name: string, hello = true): Node => {
+    const id = name.padEnd(64, '0');
+    const n = { id, frames: [], lost: [], hellos: [] } as unknown as Node;
+    const host = new NodeHost({ scheduler, network, telemetry, rng }, { nodeId: id, name, role: 'gateway', meshId: 'mesh-a' }, (ctx) => {
+      n.table = new PeerTable(ctx, { ...MESH_NODE_DEFAULTS, ...config }, hello ? { type: 'Hello', meshId: 'mesh-a', nodeType: 'gateway' } : null, {
+        onControlFrame: (peer, frame) => n.frames.push({ peer, frame }),
+        onHello: (peer, info) => n.hellos.push({ peer, info }),
+        onPeerLost: (peer, reason) => n.lost.push({ peer, reason }),
+      });
+      return { onIncoming: (conn) => n.table.accept(conn), stop: () => {} };
+    });
+    (n as { host: NodeHost }).host = host;
+    host.start();
+    return n;
+  };
+  const spans = (name: string, nodeName: string) => telemetry.records.filter((r) => r.name === name && r.node === nodeName).map((r) => r.attrs);
+  return { scheduler, network, node, spans };
+}
+
+describe('PeerTable', () => {
+  it('frames sent before the dial completes wait and go out in order; listings are sorted', () => {
+    const w = world();
+    const a = w.node('a');
+    const b = w.node('b');
+    const c = w.node('c');
+    for (let i = 0; i < 3; i++) a.table.send(b.id, join());
+    a.table.send(c.id, join());
+    expect(a.table.connectedPeers()).toEqual([]);
+    expect(a.table.isConnected(b.id)).toBe(false);
+    w.scheduler.runFor(1_000);
+    expect(a.table.connectedPeers()).toEqual([b.id, c.id]);
+    expect(a.table.isConnected(b.id)).toBe(true);
+    expect(a.table.connectionCount()).toBe(2);
+    expect(a.table.ownedConnections().map((o) => o.peer)).toEqual([b.id, c.id]);
+    expect(b.frames.map((f) => f.peer)).toEqual([a.id, a.id, a.id]);
+    expect(a.table.framesSent).toBe(6); // 4 Joins and 2 Hellos
+    expect(b.table.framesReceived).toBe(4); // 3 Joins and a Hello
+    expect(b.hellos).toEqual([{ peer: a.id, info: { meshId: 'mesh-a', nodeType: 'gateway' } }]);
+    expect(b.table.infoOf(a.id)).toEqual({ meshId: 'mesh-a', nodeType: 'gateway' });
+    expect(b.table.infoOf(c.id)).toBeNull();
+  });
+
+  it('waiting frames are bounded: past pendingFramesMax they are dropped and counted', () => {
+    const w = world({ pendingFramesMax: 2 });
+    const a = w.node('a');
+    const b = w.node('b');
+    for (let i = 0; i < 5; i++) a.table.send(b.id, join());
+    expect(a.table.framesDropped).toBe(3);
+    w.scheduler.runFor(1_000);
+    expect(b.frames).toHaveLength(2);
+  });
+
+  it('concurrent connects share one dial and all hear the result; a connected peer answers at once', () => {
+    const w = world();
+    const a = w.node('a');
+    const b = w.node('b');
+    const results: boolean[] = [];
+    a.table.connect(b.id, (ok) => results.push(ok));
+    a.table.connect(b.id, (ok) => results.push(ok));
+    w.scheduler.runFor(1_000);
+    expect(results).toEqual([true, true]);
+    expect(w.network.stats.dials).toBe(1);
+    let now: boolean | null = null;
+    a.table.connect(b.id, (ok) => (now = ok));
+    expect(now).toBe(true);
+    let stream: unknown = 'pending';
+    a.table.openBi(b.id, (s) => (stream = s));
+    w.scheduler.runFor(10);
+    expect(stream).not.toBeNull();
+    expect(stream).not.toBe('pending');
+  });
+
+  it('a failed dial is a span and a lost peer; concurrent waiters hear false; openBi gives null', () => {
+    const w = world();
+    const a = w.node('a');
+    const b = w.node('b');
+    w.network.partition(a.id, b.id);
+    const results: boolean[] = [];
+    a.table.connect(b.id, (ok) => results.push(ok));
+    a.table.connect(b.id, (ok) => results.push(ok));
+    let stream: unknown = 'pending';
+    a.table.openBi(b.id, (s) => (stream = s));
+    w.scheduler.runFor(10_000);
+    expect(results).toEqual([false, false]);
+    expect(stream).toBeNull();
+    expect(w.spans('mesh.peer.dial_failed', 'a')[0]).toEqual({ peerId: b.id, reason: 'timeout' });
+    expect(a.lost).toEqual([{ peer: b.id, reason: 'dial-timeout' }]);
+    expect(a.table.connectedPeers()).toEqual([]);
+  });
+
+  it('a close names its cause, and the peer is lost once its last connection closes', () => {
+    const w = world();
+    const a = w.node('a');
+    const b = w.node('b');
+    a.table.send(b.id, join());
+    w.scheduler.runFor(1_000);
+    a.table.close(b.id, 'unused');
+    a.table.close('nobody'.padEnd(64, '0'), 'unused');
+    w.scheduler.runFor(1_000);
+    expect(w.spans('mesh.peer.disconnected', 'a')).toEqual([{ peerId: b.id, reason: 'closed-locally', cause: 'unused' }]);
+    expect(w.spans('mesh.peer.disconnected', 'b')).toEqual([{ peerId: a.id, reason: 'closed-by-peer', cause: 'closed-by-peer' }]);
+    expect(a.lost).toEqual([{ peer: b.id, reason: 'closed-locally' }]);
+    expect(b.lost).toEqual([{ peer: a.id, reason: 'closed-by-peer' }]);
+    expect([a.table.connectionCount(), b.table.connectionCount()]).toEqual([0, 0]);
+  });
+
+  it('with two connections to a peer the newer carries traffic and keeps alive; losing it hands over', () => {
+    const w = world();
+    const a = w.node('a');
+    const b = w.node('b');
+    a.table.connect(b.id, () => {});
+    w.scheduler.runFor(1_000);
+    b.table.connect(a.id, () => {}); // already connected from a: answered at once, no second dial
+    expect(w.network.stats.dials).toBe(1);
+    // A second connection, dialled by b's endpoint directly (as after a restart race).
+    let second: Connection | null = null;
+    w.network.endpointOf(b.id)!.dial(a.id, (r) => { if (r.ok) second = r.conn; });
+    w.scheduler.runFor(1_000);
+    expect(second).not.toBeNull();
+    const owned = a.table.ownedConnections();
+    expect(owned.map((o) => o.peer)).toEqual([b.id, b.id]);
+    expect(owned[0]!.id).toBeLessThan(owned[1]!.id);
+    const conns = w.network.endpointOf(a.id)!.connections();
+    const newest = conns.find((c) => c.id === owned[1]!.id)!;
+    const older = conns.find((c) => c.id === owned[0]!.id)!;
+    expect([older.keepAlive, newest.keepAlive]).toEqual([false, true]);
+    newest.close();
+    w.scheduler.runFor(10);
+    expect(older.keepAlive).toBe(true);
+    expect(a.lost).toEqual([]);
+    expect(a.table.connectionCount()).toBe(1);
+  });
+
+  it('without a Hello message (protocol profile) no Hello is sent', () => {
+    const w = world();
+    const a = w.node('a', false);
+    const b = w.node('b');
+    a.table.send(b.id, join());
+    w.scheduler.runFor(1_000);
+    expect(b.hellos).toEqual([]);
+    expect(a.table.framesSent).toBe(1);
+  });
+});
+
+describe('PeerTable: order and bad input', () => {
+  it('listings are sorted whatever the order peers connected in', () => {
+    const w = world();
+    const a = w.node('a');
+    const c = w.node('c');
+    const b = w.node('b');
+    a.table.send(c.id, join());
+    w.scheduler.runFor(1_000);
+    a.table.send(b.id, join());
+    w.scheduler.runFor(1_000);
+    expect(a.table.connectedPeers()).toEqual([b.id, c.id]);
+    expect(a.table.ownedConnections().map((o) => o.peer)).toEqual([b.id, c.id]);
+  });
+
+  it('a frame that cannot be decoded on a control stream is a span and closes the connection with that cause', () => {
+    const w = world();
+    const a = w.node('a');
+    const b = w.node('b');
+    a.table.send(b.id, join());
+    w.scheduler.runFor(1_000);
+    const conn = w.network.endpointOf(a.id)!.connections()[0]!;
+    conn.openUni().write(Uint8Array.of(0x12, 0x00)); // an unknown tag: framing is lost
+    w.scheduler.runFor(1_000);
+    expect(w.spans('mesh.frame.decode_failed', 'b')).toEqual([{ error: 'UnknownTag{tag=0x12}' }]);
+    expect(w.spans('mesh.peer.disconnected', 'b')).toEqual([{ peerId: a.id, reason: 'closed-locally', cause: 'decode-failed' }]);
+    expect(b.lost).toEqual([{ peer: a.id, reason: 'closed-locally' }]);
+  });
+});

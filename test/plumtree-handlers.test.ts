@@ -1,0 +1,211 @@
+/**
+ * Plumtree handlers, effect by effect. Goal: the exact effects of the cases the cluster tests
+ * reach only by chance — input from itself or from non-neighbours never changes the peer sets
+ * (a non-neighbour's Gossip still delivers); malformed Gossip is dropped; the graft walk over
+ * IHave advertisers (each asked once, in order, the index kept right when one goes down, the
+ * second timer not acting early); tree optimization picks the lowest-round advertiser other
+ * than the Gossip sender; IHave batching (one timer per batch, one entry per message, a full
+ * batch leaving at once); the EvictCache chain acting only when due; configuration and clock
+ * checks. Method: one machine fed event by event with its neighbours set up by neighborUp.
+ */
+import { describe, expect, it } from 'vitest';
+import { IHAVE_ENTRIES_MAX } from '../src/protocol/codec.js';
+import type { Gossip, NodeId, PlumtreeMessage } from '../src/protocol/messages.js';
+import {
+  createPlumtree, eagerPeers, evictionCount, handlePlumtree, lazyPeers, messageIdOf, pendingGraftCount, PLUMTREE_LIMITS,
+} from '../src/protocol/plumtree.js';
+import type { PlumtreeConfig, PlumtreeEffect, PlumtreeEvent } from '../src/protocol/plumtree-types.js';
+import { ptRng } from './support/pt-rng.js';
+
+const rng = ptRng('plumtree-handlers');
+const SELF = 'self';
+const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
+const gossip = (text: string, round = 0): Gossip => ({ type: 'Gossip', id: messageIdOf(bytes(text)), round, content: bytes(text) });
+
+function machine(eager: NodeId[], lazy: NodeId[] = [], config: Partial<PlumtreeConfig> = {}) {
+  const s = createPlumtree(SELF, config);
+  const at = (nowMs: number, event: PlumtreeEvent): PlumtreeEffect[] => handlePlumtree(s, event, nowMs, rng);
+  const msg = (nowMs: number, from: NodeId, message: PlumtreeMessage): PlumtreeEffect[] => at(nowMs, { kind: 'message', from, message });
+  for (const peer of [...eager, ...lazy]) at(0, { kind: 'neighborUp', peer });
+  for (const peer of lazy) msg(0, peer, { type: 'Prune' });
+  expect(eagerPeers(s)).toEqual([...eager].sort());
+  expect(lazyPeers(s)).toEqual([...lazy].sort());
+  return { s, at, msg };
+}
+
+const sends = (effects: readonly PlumtreeEffect[]) => effects.flatMap((e) => (e.kind === 'send' ? [{ to: e.to, type: e.message.type }] : []));
+const timers = (effects: readonly PlumtreeEffect[]) => effects.flatMap((e) => (e.kind === 'timer' ? [e.timer.type] : []));
+
+describe('input that must not change the peer sets', () => {
+  it('a message from itself is dropped', () => {
+    const { s, msg } = machine(['a']);
+    expect(msg(1, SELF, gossip('mine'))).toEqual([]);
+    expect(msg(1, SELF, { type: 'Graft', id: null, round: 0 })).toEqual([]);
+    expect(eagerPeers(s)).toEqual(['a']);
+  });
+
+  it('a non-neighbour\'s Gossip delivers and goes on, but it joins no set; its duplicate is not pruned', () => {
+    const { s, msg } = machine(['a']);
+    const g = gossip('from afar');
+    expect(msg(1, 'z', g)).toEqual([
+      { kind: 'deliver', id: g.id, content: g.content, from: 'z', round: 1 },
+      { kind: 'send', to: 'a', message: { ...g, round: 1 } },
+    ]);
+    expect(msg(2, 'z', g)).toEqual([]);
+    expect([eagerPeers(s), lazyPeers(s)]).toEqual([['a'], []]);
+  });
+
+  it('IHave, Graft and Prune from a non-neighbour are ignored', () => {
+    const { s, msg } = machine(['a'], ['b']);
+    const g = gossip('cached');
+    msg(1, 'a', g);
+    expect(msg(2, 'z', { type: 'IHave', entries: [{ id: gossip('other').id, round: 0 }] })).toEqual([]);
+    expect(pendingGraftCount(s)).toBe(0);
+    expect(msg(3, 'z', { type: 'Graft', id: g.id, round: 0 })).toEqual([]);
+    expect(msg(4, 'z', { type: 'Prune' })).toEqual([]);
+    expect([eagerPeers(s), lazyPeers(s)]).toEqual([['a'], ['b']]);
+  });
+
+  it('malformed Gossip is dropped: negative or fractional round, oversize content', () => {
+    const { s, msg } = machine(['a'], [], { maxMessageSizeBytes: 8 });
+    expect(msg(1, 'a', { ...gossip('x'), round: -1 })).toEqual([]);
+    expect(msg(1, 'a', { ...gossip('x'), round: 1.5 })).toEqual([]);
+    expect(msg(1, 'a', gossip('nine byte'))).toEqual([]);
+    expect(msg(1, 'a', gossip('8 bytes!')).map((e) => e.kind)).toEqual(['deliver']);
+    expect(eagerPeers(s)).toEqual(['a']);
+  });
+
+  it('a refused broadcast says why', () => {
+    const { at } = machine(['a'], [], { maxMessageSizeBytes: 4 });
+    expect(at(1, { kind: 'broadcast', content: bytes('12345') })).toEqual([{ kind: 'rejected', reason: 'message of 5 bytes exceeds 4' }]);
+    const id = messageIdOf(bytes('1234'));
+    at(1, { kind: 'broadcast', content: bytes('1234') });
+    expect(at(2, { kind: 'broadcast', content: bytes('1234') })).toEqual([{ kind: 'rejected', reason: `message ${id} was already broadcast or received` }]);
+  });
+});
+
+describe('graft walk', () => {
+  it('each advertiser is asked once, in order; a second IHave from the same peer adds nothing', () => {
+    const { msg, at } = machine(['a', 'b']);
+    const id = gossip('lost').id;
+    msg(0, 'a', { type: 'IHave', entries: [{ id, round: 2 }] });
+    msg(1, 'a', { type: 'IHave', entries: [{ id, round: 1 }] });
+    msg(2, 'b', { type: 'IHave', entries: [{ id, round: 3 }] });
+    expect(sends(at(80, { kind: 'timer', timer: { type: 'SendGraft', id } }))).toEqual([{ to: 'a', type: 'Graft' }]);
+    // The second timer is due 40 ms after the Graft, not before.
+    expect(at(119, { kind: 'timer', timer: { type: 'SendGraft', id } })).toEqual([]);
+    const second = at(120, { kind: 'timer', timer: { type: 'SendGraft', id } });
+    expect(second.filter((e) => e.kind === 'send')).toEqual([{ kind: 'send', to: 'b', message: { type: 'Graft', id, round: 3 } }]);
+    expect(at(160, { kind: 'timer', timer: { type: 'SendGraft', id } })).toEqual([{ kind: 'gaveUp', id, reason: 'advertisers-exhausted' }]);
+  });
+
+  it('an advertiser already asked that goes down moves the walk back by one', () => {
+    const { msg, at } = machine(['a', 'b', 'c']);
+    const id = gossip('lost again').id;
+    for (const peer of ['a', 'b', 'c']) msg(0, peer, { type: 'IHave', entries: [{ id, round: 1 }] });
+    expect(sends(at(80, { kind: 'timer', timer: { type: 'SendGraft', id } }))).toEqual([{ to: 'a', type: 'Graft' }]);
+    expect(at(90, { kind: 'neighborDown', peer: 'a' })).toEqual([]);
+    expect(sends(at(120, { kind: 'timer', timer: { type: 'SendGraft', id } }))).toEqual([{ to: 'b', type: 'Graft' }]);
+    expect(sends(at(160, { kind: 'timer', timer: { type: 'SendGraft', id } }))).toEqual([{ to: 'c', type: 'Graft' }]);
+  });
+
+  it('IHave entries with a bad round are skipped', () => {
+    const { s, msg } = machine(['a']);
+    msg(0, 'a', { type: 'IHave', entries: [{ id: gossip('p').id, round: -1 }, { id: gossip('q').id, round: 0.5 }] });
+    expect(pendingGraftCount(s)).toBe(0);
+  });
+
+  it('pending grafts are bounded: the oldest is shed and counted', () => {
+    const { s, msg } = machine(['a']);
+    const max = PLUMTREE_LIMITS.pendingGraftsMax;
+    const entries = Array.from({ length: max + 1 }, (_, i) => ({ id: i.toString(16).padStart(64, '0'), round: 0 }));
+    msg(0, 'a', { type: 'IHave', entries });
+    expect(pendingGraftCount(s)).toBe(max);
+    expect(evictionCount(s)).toBe(1);
+  });
+
+  it('pending grafts expire by their creation time', () => {
+    const { s, msg, at } = machine(['a']);
+    msg(1_000, 'a', { type: 'IHave', entries: [{ id: gossip('late').id, round: 0 }] });
+    at(89_999, { kind: 'timer', timer: { type: 'EvictCache' } });
+    expect(pendingGraftCount(s)).toBe(1);
+    at(91_000, { kind: 'timer', timer: { type: 'EvictCache' } });
+    expect(pendingGraftCount(s)).toBe(0);
+  });
+});
+
+describe('tree optimization', () => {
+  it('grafts the lowest-round advertiser other than the Gossip sender, the first of equals', () => {
+    const { s, msg } = machine(['x', 'y', 'z', 'w']);
+    const g = gossip('optimize');
+    msg(0, 'y', { type: 'IHave', entries: [{ id: g.id, round: 0 }] }); // the later Gossip sender: never chosen
+    msg(0, 'x', { type: 'IHave', entries: [{ id: g.id, round: 3 }] });
+    msg(0, 'z', { type: 'IHave', entries: [{ id: g.id, round: 1 }] });
+    msg(0, 'w', { type: 'IHave', entries: [{ id: g.id, round: 1 }] });
+    const effects = msg(10, 'y', { ...g, round: 8 });
+    expect(effects.filter((e) => e.kind === 'send' && e.message.type !== 'Gossip')).toEqual([
+      { kind: 'send', to: 'z', message: { type: 'Graft', id: null, round: 1 } },
+      { kind: 'send', to: 'y', message: { type: 'Prune' } },
+    ]);
+    expect(lazyPeers(s)).toEqual(['y']);
+  });
+});
+
+describe('IHave batching', () => {
+  it('one dispatch timer per batch, one entry per message, re-armed after each dispatch', () => {
+    const { at } = machine([], ['l']);
+    expect(timers(at(1, { kind: 'broadcast', content: bytes('one') }))).toEqual(['DispatchLazyPush']);
+    expect(timers(at(2, { kind: 'broadcast', content: bytes('two') }))).toEqual([]);
+    expect(at(6, { kind: 'timer', timer: { type: 'DispatchLazyPush' } })).toEqual([
+      { kind: 'send', to: 'l', message: { type: 'IHave', entries: [{ id: messageIdOf(bytes('one')), round: 0 }, { id: messageIdOf(bytes('two')), round: 0 }] } },
+    ]);
+    expect(timers(at(7, { kind: 'broadcast', content: bytes('three') }))).toEqual(['DispatchLazyPush']);
+  });
+
+  it('nothing queued arms no dispatch; the lazy Gossip sender gets no IHave for it', () => {
+    const { at, msg } = machine(['e'], ['l']);
+    const onlyEager = machine(['e']);
+    expect(timers(onlyEager.at(1, { kind: 'broadcast', content: bytes('solo') }))).toEqual([]);
+    const g = gossip('via lazy');
+    expect(timers(msg(1, 'l', g))).toEqual([]);
+    expect(at(6, { kind: 'timer', timer: { type: 'DispatchLazyPush' } })).toEqual([]);
+  });
+
+  it('a full batch leaves at once (and is counted) and the next starts empty', () => {
+    const { s, at } = machine([], ['l']);
+    let full: PlumtreeEffect[] = [];
+    for (let i = 0; i < IHAVE_ENTRIES_MAX; i++) full = at(1, { kind: 'broadcast', content: bytes(`m${i}`) });
+    const batch = full.filter((e) => e.kind === 'send');
+    expect(batch).toHaveLength(1);
+    expect(batch[0]!.kind === 'send' && batch[0]!.message.type === 'IHave' && batch[0]!.message.entries.length).toBe(IHAVE_ENTRIES_MAX);
+    expect(s.fullIHaveBatches).toBe(1);
+    at(2, { kind: 'broadcast', content: bytes('after') });
+    expect(at(6, { kind: 'timer', timer: { type: 'DispatchLazyPush' } })).toEqual([
+      { kind: 'send', to: 'l', message: { type: 'IHave', entries: [{ id: messageIdOf(bytes('after')), round: 0 }] } },
+    ]);
+  });
+});
+
+describe('EvictCache chain and checks', () => {
+  it('an EvictCache timer acts only when due, then re-arms', () => {
+    const { at } = machine(['a']); // the first event (t=0) armed the chain: due at 1 000
+    expect(at(500, { kind: 'timer', timer: { type: 'EvictCache' } })).toEqual([]);
+    expect(at(1_000, { kind: 'timer', timer: { type: 'EvictCache' } })).toEqual([{ kind: 'timer', delayMs: 1_000, timer: { type: 'EvictCache' } }]);
+    expect(at(1_500, { kind: 'timer', timer: { type: 'EvictCache' } })).toEqual([]);
+  });
+
+  it('configuration values must be positive integers, cache retention at most id retention', () => {
+    for (const bad of [{ graftTimeout1Ms: 0 }, { dispatchTimeoutMs: -5 }, { cacheEvictIntervalMs: 1.5 }, { messageCacheRetentionMs: 90_001 }]) {
+      expect(() => createPlumtree(SELF, bad), JSON.stringify(bad)).toThrow(/plumtree: /);
+    }
+    expect(() => createPlumtree(SELF, { messageCacheRetentionMs: 90_000, messageIdRetentionMs: 90_000, optimizationThreshold: 1 })).not.toThrow();
+  });
+
+  it('time must not go backwards nor be fractional', () => {
+    const { at } = machine(['a']);
+    at(100, { kind: 'neighborUp', peer: 'b' });
+    expect(() => at(99, { kind: 'neighborUp', peer: 'c' })).toThrow(/time went backwards/);
+    expect(() => at(100.5, { kind: 'neighborUp', peer: 'c' })).toThrow(/time went backwards/);
+    expect(() => at(100, { kind: 'neighborUp', peer: SELF })).toThrow(/neighborUp for self/);
+  });
+});
