@@ -9,7 +9,8 @@
  * with one real chaos event.
  */
 import { describe, expect, it } from 'vitest';
-import { cutWindows, isCut, reachableShare, REJOIN_ALLOWANCE_MS } from '../src/catalog/chaos-reach.js';
+import { reachableShare } from '../src/catalog/chaos-reach.js';
+import { cutWindows, isCut, REJOIN_ALLOWANCE_MS } from '../src/primitives/reach.js';
 import { withChaos } from '../src/catalog/chaos-scenarios.js';
 import { Cluster } from '../src/scenario/cluster.js';
 import { gossipSwarmForms, SWARM_TOPOLOGY } from '../src/catalog/mesh-scenarios.js';

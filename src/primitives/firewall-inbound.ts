@@ -14,8 +14,12 @@
  * when they happened, but not required: whether anyone dials it depends on who it lost.
  * A prune of its digest by a running node while the firewall is up (its digests stopped
  * reaching the mesh), or no probe evidence by the revert, is a failed_assertion — unless the
- * pruner was itself disturbed in the staleness window (another chaos event, an idle-timeout);
- * receivers under another fault are not expected to hear its probes.
+ * pruner was itself disturbed in the staleness window (another chaos event, an idle-timeout),
+ * or at some digest tick of that window concurrent faults had cut every overlay path from the
+ * victim to the pruner that the firewall left (src/primitives/reach.ts: with the firewall alone
+ * the nodes' own neighbour and connection spans show a path over the victim's outbound links,
+ * with the other faults' cuts added none); receivers under another fault are not expected to
+ * hear its probes.
  * Deadline: durationMs + slack 5 s (evidence must come before the revert; durationMs defaults
  * to 45–55 s = idle 30 s + slack 5 s + room for probe rounds of 5 s).
  * Revert (after durationMs): firewall off — idempotent.
@@ -23,7 +27,8 @@
 import type { ProbeRecord } from '../scenario/checker.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
 import { disturbed, failedAssertion, meshesOf, nameOf, passed, probeDeliveries, prunedIncludes, spansOf } from './evidence.js';
-import { deliveredAt } from './partition-pair.js';
+import { deliveredAt, sharedMeshes } from './partition-pair.js';
+import { otherCutWindows, othersCutEveryPath } from './reach.js';
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
 import { pickNodes } from './targets.js';
 import { T } from './timing.js';
@@ -85,7 +90,7 @@ export const firewallInbound: Primitive = {
         const until = Math.min(nowMs, revertAtMs - 1);
         const prune = world.spans
           .find({ name: 'mesh.staleness.pruned', sinceMs: appliedAtMs, untilMs: until })
-          .find((s) => prunedIncludes(s, victim) && !disturbed(world, world.nodes.find((p) => p.name === s.node)!.nodeId, s.endMs - STALENESS_WINDOW_MS, s.endMs));
+          .find((s) => prunedIncludes(s, victim) && !explainedElsewhere(world, fault, appliedAtMs, world.nodes.find((p) => p.name === s.node)!.nodeId, s.endMs));
         if (prune !== undefined) return failedAssertion(waitedMs, `${prune.node} pruned the digest of firewalled ${nameOf(world, victim)}: it fell out of the mesh`, [prune]);
         if (world.status(victim) !== 'running') return failedAssertion(waitedMs, `${nameOf(world, victim)} stopped while firewalled`);
         if (nowMs < probeFromMs) return null;
@@ -115,6 +120,32 @@ export const firewallInbound: Primitive = {
     };
   },
 };
+
+/**
+ * Whether something other than the firewall explains `pruner` dropping the victim's digest at
+ * `atMs`: the pruner was itself disturbed in the staleness window, or at some digest tick of
+ * that window concurrent faults had cut every overlay path from the victim to the pruner that
+ * the firewall left (its outbound links; src/primitives/reach.ts).
+ */
+function explainedElsewhere(world: ChaosWorld, fault: Fault, appliedAtMs: number, pruner: string, atMs: number): boolean {
+  const fromMs = atMs - STALENESS_WINDOW_MS;
+  if (disturbed(world, pruner, fromMs, atMs)) return true;
+  const victim = fault.targets[0];
+  const others = otherCutWindows(world, fault, appliedAtMs);
+  if (others.length === 0) return false;
+  const topics = sharedMeshes(world, victim, pruner);
+  for (let x = Math.max(0, fromMs); x <= atMs; x += T.digestIntervalMs) {
+    const firewalled = x >= appliedAtMs;
+    const ownBlock = (a: string, b: string) => firewalled && (a === victim ? inboundAt(world, victim, b, x) : b === victim && inboundAt(world, victim, a, x));
+    if (othersCutEveryPath(world, others, topics, victim, pruner, x, ownBlock)) return true;
+  }
+  return false;
+}
+
+/** Whether `node`'s latest connection to `peer` by `atMs` was one the peer dialled (its spans say so). */
+function inboundAt(world: ChaosWorld, node: string, peer: string, atMs: number): boolean {
+  return world.spans.last({ name: 'mesh.peer.connected', node: nameOf(world, node), untilMs: atMs, attrs: { peerId: peer } })?.attrs.direction === 'inbound';
+}
 
 /** A probe from the victim counts when every running subscriber had it before the revert. */
 function fromVictimDone(world: ChaosWorld, probe: ProbeRecord, revertAtMs: number): SpanRecord[] | null {

@@ -9,7 +9,11 @@
  *  2. after the repair, a probe round on every topic of the pair reaches every healthy
  *     subscriber (no lasting loss).
  * A partition-time probe that reached the other end only across the healed link (from the other
- * end, or after the repair) contradicts (1): failed_assertion.
+ * end, or after the repair) contradicts (1): failed_assertion — unless, when it was sent,
+ * concurrent faults (another partition, a killed node…) had cut every other path the overlay
+ * offered (src/primitives/reach.ts: with this partition alone the nodes' own neighbour spans
+ * show a path, with the other faults' cuts added none). Then (1) cannot be judged for that
+ * probe and only (2) decides. With no other path even without other faults, it still fails.
  * Deadline: durationMs + probe round 5 s + slack 5 s. (Default durations 10–20 s stay below the
  * idle timeout 30 s, so the pair's own connection survives; longer overrides are allowed.)
  * Revert (after durationMs): repair both directions — idempotent.
@@ -17,6 +21,7 @@
  */
 import { failedAssertion, meshesOf, nameOf, passed, ProbeRound } from './evidence.js';
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
+import { otherCutWindows, othersCutEveryPath } from './reach.js';
 import { candidates } from './targets.js';
 import { T } from './timing.js';
 import type { ProbeRecord } from '../scenario/checker.js';
@@ -78,7 +83,9 @@ export const partitionPair: Primitive = {
       { from: b, to: a, probe: null },
     ];
     let round: ProbeRound | null = null;
+    let judged = false;
     const evidence: SpanRecord[] = [];
+    const isOwnLink = (x: string, y: string) => (x === a && y === b) || (x === b && y === a);
     return {
       evidence: 'during the partition a probe from each end reaches the other through a third node (mesh.probe.delivered); after repair a probe round reaches every subscriber',
       deadlineFormula: PARTITION_PAIR_DEADLINE_FORMULA,
@@ -90,11 +97,13 @@ export const partitionPair: Primitive = {
           for (const c of crossing) if (c.probe === null && topic !== undefined && isRunning(world, c.from)) c.probe = world.probe(topic, c.from);
           return null;
         }
-        if (evidence.length === 0) {
+        if (!judged) {
+          judged = true;
           for (const c of crossing) {
             if (c.probe === null || !isRunning(world, c.to)) continue; // an end went down under another fault
             const got = deliveredAt(world, c.probe, c.to);
             if (got === undefined || got.endMs >= healAtMs || got.attrs.from === c.from) {
+              if (othersCutEveryPath(world, otherCutWindows(world, fault, appliedAtMs), [c.probe.meshId], c.from, c.to, c.probe.sentAtMs, isOwnLink)) continue;
               return failedAssertion(waitedMs, `probe ${nameOf(world, c.from)}→${nameOf(world, c.to)} sent during the partition found no other path (${got === undefined ? 'not delivered' : `delivered from ${nameOf(world, String(got.attrs.from))} at ${got.endMs} ms`})`, got === undefined ? [] : [got]);
             }
             evidence.push(got);

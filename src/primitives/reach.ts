@@ -1,0 +1,149 @@
+/**
+ * Who could reach whom, and when, read from spans only: the chaos spans of a run
+ * (`chaos.primitive.applied{name,targets}` and its child `chaos.primitive.reverted`) say which
+ * pairs another fault cut, and the nodes' own `mesh.gossip.neighbor_up|down` and
+ * `mesh.peer.connected` spans say which overlay links they held. Detectors use it to tell a
+ * failure of the mesh from a failure another, concurrent fault explains: a detector judges a
+ * claim such as "traffic found another path" only when another path existed, and blames its
+ * own fault only when a concurrent fault did not take that path away. It must not look at the
+ * network or the nodes.
+ */
+import type { SpanQuery } from '../sim/telemetry/query.js';
+import { incarnationStartSeq } from './evidence.js';
+import type { ChaosWorld, Fault, PrimitiveName } from './types.js';
+
+/**
+ * What a primitive cuts, as far as reaching a peer goes: `node` — every pair with a target;
+ * `link` — the pair of its two targets; `subset` — every pair across the targets' boundary;
+ * `none` — nothing (the node stays reachable). Conservative: slow and lossy links count as cut.
+ */
+export const REACH_CUT: Readonly<Record<PrimitiveName, 'node' | 'link' | 'subset' | 'none'>> = {
+  kill_node: 'node',
+  restart_node: 'node',
+  burst_kill: 'node',
+  wedge_node: 'node',
+  nat_shift: 'node',
+  firewall_inbound: 'node',
+  partition_pair: 'link',
+  flap_link: 'link',
+  slow_link: 'link',
+  lossy_link: 'link',
+  partition_subset: 'subset',
+  disk_full: 'none',
+  clock_skew: 'none',
+};
+
+/** After a revert, a node needs this long to rejoin and gossip again, ms (guess: dial + Join + one 2 s digest tick + slack). */
+export const REJOIN_ALLOWANCE_MS = 5_000;
+
+export interface CutWindow {
+  /** The primitive whose event this is. */
+  readonly name: string;
+  readonly cut: 'node' | 'link' | 'subset';
+  /** Node names. */
+  readonly targets: ReadonlySet<string>;
+  readonly fromMs: number;
+  /** Revert time plus the rejoin allowance; Infinity if never reverted. */
+  readonly untilMs: number;
+}
+
+/** Every chaos event of the run that cuts reachability, with its window. */
+export function cutWindows(query: SpanQuery): CutWindow[] {
+  const reverted = new Map(query.find({ name: 'chaos.primitive.reverted' }).map((s) => [s.parentSpanId, s.endMs]));
+  const out: CutWindow[] = [];
+  for (const applied of query.find({ name: 'chaos.primitive.applied' })) {
+    const cut = REACH_CUT[String(applied.attrs.name) as PrimitiveName] ?? 'node'; // unknown name: assume the worst
+    if (cut === 'none') continue;
+    const revertedAtMs = reverted.get(applied.spanId);
+    out.push({
+      name: String(applied.attrs.name),
+      cut,
+      targets: new Set(String(applied.attrs.targets).split(',').filter((t) => t !== '')),
+      fromMs: applied.endMs,
+      untilMs: revertedAtMs === undefined ? Infinity : revertedAtMs + REJOIN_ALLOWANCE_MS,
+    });
+  }
+  return out;
+}
+
+/** Whether a chaos window separates nodes `a` and `b` (names) at `atMs`. */
+export function isCut(windows: readonly CutWindow[], a: string, b: string, atMs: number): boolean {
+  for (const w of windows) {
+    if (atMs < w.fromMs || atMs >= w.untilMs) continue;
+    const inA = w.targets.has(a);
+    const inB = w.targets.has(b);
+    if (w.cut === 'node' && (inA || inB)) return true;
+    if (w.cut === 'link' && inA && inB) return true;
+    if (w.cut === 'subset' && inA !== inB) return true;
+  }
+  return false;
+}
+
+/** The cut windows of every chaos event but `fault` itself (applied at `appliedAtMs`). */
+export function otherCutWindows(world: ChaosWorld, fault: Fault, appliedAtMs: number): CutWindow[] {
+  const own = fault.targets.map((t) => world.nameOf(t));
+  const isOwn = (w: CutWindow) => w.fromMs === appliedAtMs && w.targets.size === own.length && own.every((t) => w.targets.has(t));
+  return cutWindows(world.spans).filter((w) => !isOwn(w));
+}
+
+/**
+ * The overlay on `topic` at `atMs` as the nodes' own spans show it: for each node (id), the
+ * peers (ids) in its active view — the latest neighbor_up about a peer, in the node's current
+ * incarnation, is newer than the latest neighbor_down. Directed: Plumtree pushes a broadcast
+ * from a node to the peers in its own view.
+ */
+export function overlayAt(world: ChaosWorld, topic: string, atMs: number): Map<string, string[]> {
+  const q = world.spans;
+  const out = new Map<string, string[]>();
+  for (const p of world.nodes) {
+    if (!p.meshIds.includes(topic)) continue;
+    const since = incarnationStartSeq(world, p.name, atMs);
+    const state = new Map<string, boolean>();
+    const changes = [
+      ...q.find({ name: 'mesh.gossip.neighbor_up', node: p.name, untilMs: atMs, attrs: { topic } }),
+      ...q.find({ name: 'mesh.gossip.neighbor_down', node: p.name, untilMs: atMs, attrs: { topic } }),
+    ].filter((s) => s.seq > since).sort((x, y) => x.seq - y.seq);
+    for (const s of changes) state.set(String(s.attrs.peerId), s.name === 'mesh.gossip.neighbor_up');
+    out.set(p.nodeId, [...state].filter(([, up]) => up).map(([peer]) => peer).sort());
+  }
+  return out;
+}
+
+/** Whether `to` can be reached from `from` along the overlay's directed links that `blocked` leaves open. */
+export function pathExists(overlay: ReadonlyMap<string, readonly string[]>, from: string, to: string, blocked: (x: string, y: string) => boolean): boolean {
+  const seen = new Set([from]);
+  const queue = [from];
+  for (let i = 0; i < queue.length; i++) {
+    const x = queue[i];
+    for (const y of overlay.get(x) ?? []) {
+      if (seen.has(y) || blocked(x, y)) continue;
+      if (y === to) return true;
+      seen.add(y);
+      queue.push(y);
+    }
+  }
+  return false;
+}
+
+/**
+ * Whether, at `atMs`, concurrent faults (`others`, from otherCutWindows) took away every path
+ * from `from` to `to` on the `topics` that the detector's own fault (`ownBlock`) left: with only
+ * the own fault's cuts a path exists on some topic, with the other faults' cuts added there is
+ * none on any. Then a message sent at that moment could not arrive, and the detector's own fault
+ * does not explain it.
+ */
+export function othersCutEveryPath(
+  world: ChaosWorld,
+  others: readonly CutWindow[],
+  topics: readonly string[],
+  from: string,
+  to: string,
+  atMs: number,
+  ownBlock: (x: string, y: string) => boolean,
+): boolean {
+  const overlays = topics.map((t) => overlayAt(world, t, atMs));
+  if (!overlays.some((o) => pathExists(o, from, to, ownBlock))) return false;
+  const name = (id: string) => world.nameOf(id);
+  const blocked = (x: string, y: string) => ownBlock(x, y) || isCut(others, name(x), name(y), atMs);
+  return !overlays.some((o) => pathExists(o, from, to, blocked));
+}

@@ -1,0 +1,87 @@
+/**
+ * Who could reach whom, from spans (src/primitives/reach.ts), as the chaos detectors use it to
+ * tell a failure of the mesh from one a concurrent fault explains.
+ *
+ * Goal: the overlay is read from the nodes' own neighbour spans (directed, per incarnation);
+ * a path counts only along open directed links; "other faults cut every path" holds exactly
+ * when the detector's own fault alone leaves a path and the other faults' cuts remove the last
+ * one — so a concurrent fault elsewhere, or a pair with no detour at all, still leaves the
+ * detector's verdict to its own evidence (the red cases below).
+ * Method: neighbour and chaos spans written into an unstarted cluster's trace by hand.
+ */
+import { describe, expect, it } from 'vitest';
+import { chaosWorldOf } from '../src/primitives/world.js';
+import { otherCutWindows, othersCutEveryPath, overlayAt, pathExists } from '../src/primitives/reach.js';
+import type { ChaosWorld, Fault } from '../src/primitives/types.js';
+import { Cluster } from '../src/scenario/cluster.js';
+import { standardMesh } from '../src/scenario/topology.js';
+import { HARNESS_NODE } from '../src/sim/telemetry/index.js';
+
+const TOPOLOGY = { meshes: [standardMesh('mesh-a', 1)], bridges: 0 };
+
+function setup() {
+  const cluster = new Cluster({ seed: 'reach-paths', topology: TOPOLOGY });
+  const world: ChaosWorld = chaosWorldOf(cluster, { probe: () => null, isFaulted: () => false, isProtected: () => false });
+  const [a, b, c, d] = cluster.plans.filter((p) => p.meshIds.includes('mesh-a') && p.role !== 'observer');
+  const tel = cluster.telemetry;
+  const at = (ms: number) => cluster.scheduler.runFor(ms - cluster.scheduler.nowMs);
+  const up = (from: typeof a, to: typeof a) => tel.emit(from.name, 'mesh.gossip.neighbor_up', { topic: 'mesh-a', peerId: to.nodeId });
+  const down = (from: typeof a, to: typeof a) => tel.emit(from.name, 'mesh.gossip.neighbor_down', { topic: 'mesh-a', peerId: to.nodeId, cause: 'disconnect' });
+  const chaos = (name: string, targets: (typeof a)[]) => tel.emit(HARNESS_NODE, 'chaos.primitive.applied', { name, targets: targets.map((t) => t.name).join(','), params: '{}' })!;
+  return { cluster, world, a, b, c, d, at, up, down, chaos };
+}
+
+describe('reach: paths from spans', () => {
+  it('the overlay is each node\'s own view, directed, and a new incarnation starts empty', () => {
+    const { world, a, b, c, at, up, down, cluster } = setup();
+    at(100);
+    up(a, b);
+    up(a, c);
+    up(c, b);
+    at(200);
+    down(a, c);
+    expect(overlayAt(world, 'mesh-a', 150).get(a.nodeId)).toEqual([b.nodeId, c.nodeId].sort());
+    expect(overlayAt(world, 'mesh-a', 250).get(a.nodeId)).toEqual([b.nodeId]);
+    expect(overlayAt(world, 'mesh-a', 250).get(b.nodeId)).toEqual([]); // b said nothing: links are directed
+    at(300);
+    cluster.telemetry.emit(c.name, 'mesh.node.ready', { nodeId: c.nodeId, nodeName: c.name, nodeType: c.role, meshId: 'mesh-a', incarnation: 2, identity: 'data-dir' });
+    expect(overlayAt(world, 'mesh-a', 250).get(c.nodeId)).toEqual([b.nodeId]);
+    expect(overlayAt(world, 'mesh-a', 350).get(c.nodeId)).toEqual([]);
+  });
+
+  it('a path follows open directed links only', () => {
+    const overlay = new Map([['a', ['b']], ['b', ['c']], ['c', []]]);
+    const open = () => false;
+    expect(pathExists(overlay, 'a', 'c', open)).toBe(true);
+    expect(pathExists(overlay, 'c', 'a', open)).toBe(false);
+    expect(pathExists(overlay, 'a', 'c', (x, y) => x === 'b' && y === 'c')).toBe(false);
+  });
+
+  it('other faults cut every path only when they, not the own fault, remove the last detour', () => {
+    const { world, a, b, c, d, at, up, chaos } = setup();
+    at(100);
+    up(a, b);
+    up(a, c); // the detour a → c → b
+    up(c, b);
+    up(a, d); // d leads nowhere
+    at(1_000);
+    chaos('kill_node', [d]);
+    at(2_000);
+    const own: Fault = { targets: [a.nodeId, b.nodeId], params: {} };
+    chaos('partition_pair', [a, b]);
+    const ownLink = (x: string, y: string) => (x === a.nodeId && y === b.nodeId) || (x === b.nodeId && y === a.nodeId);
+    // Red: a concurrent fault that leaves the detour open explains nothing.
+    expect(othersCutEveryPath(world, otherCutWindows(world, own, 2_000), ['mesh-a'], a.nodeId, b.nodeId, 2_500, ownLink)).toBe(false);
+    at(3_000);
+    chaos('kill_node', [c]);
+    const others = otherCutWindows(world, own, 2_000);
+    expect(others.map((w) => w.name)).toEqual(['kill_node', 'kill_node']); // the own partition is left out
+    // Killing c takes the last detour: the other faults explain an undelivered probe.
+    expect(othersCutEveryPath(world, others, ['mesh-a'], a.nodeId, b.nodeId, 3_500, ownLink)).toBe(true);
+    // …but not before c was killed.
+    expect(othersCutEveryPath(world, others, ['mesh-a'], a.nodeId, b.nodeId, 2_500, ownLink)).toBe(false);
+    // Red: with no detour even without other faults, the own fault explains it.
+    const noDetour = (x: string, y: string) => ownLink(x, y) || (x === a.nodeId && y === c.nodeId);
+    expect(othersCutEveryPath(world, others, ['mesh-a'], a.nodeId, b.nodeId, 3_500, noDetour)).toBe(false);
+  });
+});
