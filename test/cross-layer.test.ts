@@ -6,13 +6,14 @@
  * is formed for 10 s; then one test double breaks one behaviour — a node variant (refill off,
  * unused connections kept, duplicates kept alive) or a structure corrupted from outside — and
  * the monitor is sampled every second like the runner does. Each red case has a green twin
- * without the break.
+ * without the break. The checks without a grace (ownership, views agree) are read from one
+ * sample of a fresh monitor.
  */
 import { describe, expect, it } from 'vitest';
 import type { NodeVariant } from '../src/mesh/config.js';
 import { Cluster } from '../src/scenario/cluster.js';
 import type { Violation } from '../src/scenario/checker.js';
-import { CrossLayerMonitor, crossLayerGraces, settledViolations } from '../src/scenario/invariants/cross-layer.js';
+import { CrossLayerMonitor, crossLayerGraces } from '../src/scenario/invariants/cross-layer.js';
 import { SWARM_TOPOLOGY } from '../src/catalog/mesh-scenarios.js';
 import { runScenario } from '../src/scenario/runner.js';
 import { standardMesh, type NodePlan, type TopologySpec } from '../src/scenario/topology.js';
@@ -44,7 +45,7 @@ describe('cross-layer invariants', () => {
   it('hold on a healthy mesh, sampled and settled', () => {
     const cluster = formed(undefined, TWELVE);
     expect([...sampled(cluster, 30_000).keys()]).toEqual([]);
-    expect(settledViolations(cluster)).toEqual([]);
+    expect(new CrossLayerMonitor(cluster).sample()).toEqual([]);
   });
 
   it('graces come from the configuration', () => {
@@ -58,7 +59,7 @@ describe('cross-layer invariants', () => {
     const b = cluster.app(a)!.activeView('mesh-a')[0];
     cluster.network.endpointOf(a)!.dial(b, () => {}); // behind the registry's back
     cluster.scheduler.runFor(200);
-    const v = settledViolations(cluster).filter((x) => x.check === 'cross-layer-ownership');
+    const v = new CrossLayerMonitor(cluster).sample().filter((x) => x.check === 'cross-layer-ownership');
     expect(v.map((x) => x.message).join()).toMatch(/the network holds connection \d+ .* its peer registry does not own it/);
   });
 
@@ -68,7 +69,7 @@ describe('cross-layer invariants', () => {
     const conn = cluster.network.endpointOf(a)!.connections()[0];
     conn.onClose = () => {}; // the registry never hears of the close
     conn.close();
-    const v = settledViolations(cluster).filter((x) => x.check === 'cross-layer-ownership');
+    const v = new CrossLayerMonitor(cluster).sample().filter((x) => x.check === 'cross-layer-ownership');
     expect(v.map((x) => x.message).join()).toMatch(/its peer registry owns connection \d+ .* which the network does not hold open/);
     expect(sampled(cluster, 1_000).get('cross-layer-ownership')?.length).toBeGreaterThan(0);
   });
@@ -79,7 +80,7 @@ describe('cross-layer invariants', () => {
     const peer = state.hyparview.active[0];
     state.plumtree.eagerPushPeers.delete(peer);
     state.plumtree.lazyPushPeers.delete(peer);
-    expect(settledViolations(cluster).map((v) => v.check)).toContain('cross-layer-views-agree');
+    expect(new CrossLayerMonitor(cluster).sample().map((v) => v.check)).toContain('cross-layer-views-agree');
   });
 
   // A neighbour partitioned away beyond the idle timeout: with peer-down reporting the
@@ -104,6 +105,22 @@ describe('cross-layer invariants', () => {
     expect(sampled(formed(undefined, TWELVE), 20_000).get('cross-layer-connection-wanted')).toBeUndefined();
   });
 
+  it('connections wanted: no finding within the grace, a finding past it, timed from the monitor\'s first sample', () => {
+    const cluster = formed(() => ({ keepUnusedConnections: true }), TWELVE);
+    const graceMs = crossLayerGraces(cluster).connectionWantedMs;
+    const monitor = new CrossLayerMonitor(cluster);
+    const wanted = () => monitor.sample().filter((v) => v.check === 'cross-layer-connection-wanted');
+    // The connections formation left unused are first seen now: within the grace they are no finding.
+    for (let t = 0; t <= graceMs; t += 1_000) {
+      expect(wanted(), `at +${t} ms`).toEqual([]);
+      cluster.scheduler.runFor(1_000);
+    }
+    // Never closed, they are findings once the grace is over, and say for how long.
+    const late = wanted();
+    expect(late.length).toBeGreaterThan(0);
+    for (const v of late) expect(Number(/for (\d+) ms$/.exec(v.message)?.[1])).toBe(graceMs + 1_000);
+  });
+
   // A second connection between an existing pair, dialled by b and adopted by its registry.
   const duplicate = (variant: NodeVariant) => {
     const cluster = formed((p) => (p.role === 'gateway' ? variant : {}));
@@ -126,5 +143,28 @@ describe('cross-layer invariants', () => {
     expect(report.verdict).toBe('fail');
     expect(report.violations.map((v) => v.check)).toContain('cross-layer-connection-wanted');
     expect(runScenario({ ...scenario, variantOf: undefined }, '1').report.verdict).toBe('pass');
+  });
+
+  // The heal window polls with the main phase's monitor, so its graces hold there too. Two runs
+  // whose main phase (3 s) is shorter than the grace, so only the heal window can judge them.
+  const healOnly = { name: 'heal-graces', description: 'test double', topology: TWELVE, durationMs: 3_000, healWindowMs: 15_000 };
+
+  it('the heal window flags a connection still unwanted after its grace', () => {
+    const { report } = runScenario({ ...healOnly, variantOf: () => ({ keepUnusedConnections: true }) }, '1');
+    expect(report.verdict).toBe('fail');
+    const found = report.violations.filter((v) => v.check === 'cross-layer-connection-wanted');
+    expect(found.length).toBeGreaterThan(0);
+    expect(found[0].message).toMatch(/kept alive but no topic wants the peer for \d+ ms$/);
+    const graceMs = crossLayerGraces(new Cluster({ seed: '1', topology: TWELVE })).connectionWantedMs;
+    for (const v of found) expect(Number(/for (\d+) ms$/.exec(v.message)?.[1])).toBeGreaterThan(graceMs);
+  });
+
+  it('the heal window does not flag connections inside their grace (Shuffle replies every second)', () => {
+    // A Shuffle's walk ends at a node that dials the origin for its ShuffleReply; both ends
+    // close that connection after the 2 s unused grace. Shuffling every second keeps some open
+    // at every poll, as at 10,000 nodes, where Shuffles fall inside the heal window.
+    const { report } = runScenario({ ...healOnly, node: { topic: { hyparview: { shuffleIntervalMs: 1_000 } } } }, '1');
+    expect(report.violations).toEqual([]);
+    expect(report.verdict).toBe('pass');
   });
 });

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { FRAME_LIMIT_CONTROL, IHAVE_ENTRIES_MAX, SHUFFLE_NODES_MAX, decodeAny, decodeEnvelope, encodeEnvelope } from '../src/protocol/codec.js';
 import { FrameDecoder, decodeFrame, frameKindOf } from '../src/protocol/framer.js';
 import { ByteReader, readLeb128U32 } from '../src/protocol/leb128.js';
-import { MESSAGE_TAG } from '../src/protocol/messages.js';
+import { MESSAGE_TAG, type TopicMessage } from '../src/protocol/messages.js';
 import { describeDecodeError } from '../src/protocol/result.js';
 import { decodeTracedPayload, encodeTraced } from '../src/protocol/traced.js';
 
@@ -60,7 +60,30 @@ describe('control payload reasons', () => {
     ];
     for (const [tag, rest, reason] of cases) expect(controlReason(tag, rest), reason).toBe(reason);
     expect(decodeEnvelope({ tag: MESSAGE_TAG.Prune, payload: new Uint8Array(31) })).toEqual({ ok: false, error: { kind: 'BadPayload', reason: 'Prune: topic: need 32 bytes, 31 left' } });
-    expect(controlReason(MESSAGE_TAG.Join, [0x00, 0x01])).toMatch(/^Join: .*2 trailing bytes$/);
+    expect(controlReason(MESSAGE_TAG.Join, [0x00, 0x01])).toBe('Join: 2 trailing bytes');
+  });
+
+  it('trailing bytes after a whole message name the message once', () => {
+    const HEX = '01'.repeat(32);
+    const messages: TopicMessage[] = [
+      { type: 'Join' },
+      { type: 'ForwardJoin', peer: HEX, ttl: 6 },
+      { type: 'Neighbor', priority: 'high' },
+      { type: 'NeighborReply', accepted: true },
+      { type: 'Disconnect', alive: false },
+      { type: 'Shuffle', origin: HEX, ttl: 6, nodes: [HEX] },
+      { type: 'ShuffleReply', nodes: [] },
+      { type: 'Gossip', id: HEX, round: 3, content: Uint8Array.of(1, 2) },
+      { type: 'IHave', entries: [{ id: HEX, round: 1 }] },
+      { type: 'Graft', id: null, round: 0 },
+      { type: 'Prune' },
+    ];
+    for (const message of messages) {
+      const frame = decodeFrame(encodeEnvelope({ topic: TOPIC, message }), FRAME_LIMIT_CONTROL);
+      if (!frame.ok) throw new Error(`${message.type}: ${describeDecodeError(frame.error)}`);
+      const payload = Uint8Array.from([...frame.value.payload, 0x00]);
+      expect(decodeEnvelope({ tag: frame.value.tag, payload })).toEqual({ ok: false, error: { kind: 'BadPayload', reason: `${message.type}: 1 trailing bytes` } });
+    }
   });
 
   it('a count that exactly fits is read, and a Gossip of exactly 4096 bytes is accepted', () => {

@@ -186,7 +186,7 @@ export function decodeEnvelope(frame: Frame): Result<TopicEnvelope> {
   const reader = new ByteReader(frame.payload);
   const topic = reader.id32('topic');
   const message = readMessage(reader, type);
-  reader.end(type);
+  reader.end(); // unlabelled: the line below puts the message's name in front of every reason
   if (reader.failure !== null) return badPayload(`${type}: ${reader.failure}`);
   return ok({ topic, message });
 }

@@ -316,9 +316,14 @@ export class ByteReader {
     return byte === 1;
   }
 
-  /** Fails unless the payload was consumed exactly. */
-  end(what: Label): void {
-    if (this.reason === null && this.remaining > 0) this.fail(`${labelText(what)}: ${this.remaining} trailing bytes`);
+  /**
+   * Fails unless the payload was consumed exactly. `what` names the payload when the caller does
+   * not already put the message's name in front of every reason (as `decodeEnvelope` does).
+   */
+  end(what?: Label): void {
+    if (this.reason !== null || this.remaining === 0) return;
+    const defect = `${this.remaining} trailing bytes`;
+    this.fail(what === undefined ? defect : `${labelText(what)}: ${defect}`);
   }
 
   private need(length: number, what: Label): boolean {

@@ -8,7 +8,7 @@ import { checkDigests, checkGhosts, checkProbes, checkSafety, checkViews, watchP
 import { Cluster } from './cluster.js';
 import { ProbeWorkload } from './probes.js';
 import { ChurnWatcher, checkChurn } from './invariants/churn.js';
-import { CrossLayerMonitor, settledViolations } from './invariants/cross-layer.js';
+import { CrossLayerMonitor } from './invariants/cross-layer.js';
 import { checkSubstrate } from './invariants/substrate.js';
 import type { RunContext, RunExtension, Scenario } from './scenario.js';
 import { evictionCount } from '../protocol/plumtree.js';
@@ -155,7 +155,7 @@ export function runScenario(scenario: Scenario, seed: string, options: RunOption
   if (!settled.ok) violations.add([{ check: 'run-budget', message: `extensions did not settle: ${settled.reason} at ${settled.nowMs} ms` }]);
   for (const ext of extensions) ext.finish();
   const onHealPoll = (): void => options.onProgress?.({ phase: 'heal', virtualMs: scheduler.nowMs, mainEndMs: durationMs, events: scheduler.eventsRun });
-  if (scenario.liveness !== false) heal(cluster, probes, violations, scenario.healWindowMs ?? 60_000, budget.events, onHealPoll);
+  if (scenario.liveness !== false) heal(cluster, probes, crossLayer, violations, scenario.healWindowMs ?? 60_000, budget.events, onHealPoll);
   violations.add(checkSafety(cluster, bounds));
   violations.add(checkChurn(cluster, churn));
   violations.add(checkSubstrate(cluster));
@@ -180,20 +180,28 @@ export function runScenario(scenario: Scenario, seed: string, options: RunOption
 
 /**
  * Liveness phase: wait (polling every second) until views are symmetric and connected, digests
- * known and no ghosts remain; then send one probe per topic and wait until every live
- * subscriber has it. Whatever still fails when the window closes is reported.
+ * known, no ghosts remain and the cross-layer checks are clean; then send one probe per topic and
+ * wait until every live subscriber has it. Whatever still fails when the window closes is
+ * reported.
+ * The cross-layer monitor is the main phase's, so its graces count from the first sample that saw
+ * a finding, in either phase: a connection opened by a Shuffle a moment before a poll is not a
+ * finding, and one that stays unwanted past its grace is. So that a finding inside its grace is
+ * not waved through, the checks count as clean only once every finding that was inside its grace
+ * when they first came clean has resolved: gone, or reported when its grace ran out.
  */
-function heal(cluster: Cluster, probes: ProbeWorkload, violations: ViolationLog, windowMs: number, events: number, onPoll: () => void): void {
+function heal(cluster: Cluster, probes: ProbeWorkload, crossLayer: CrossLayerMonitor, violations: ViolationLog, windowMs: number, events: number, onPoll: () => void): void {
   const { scheduler } = cluster;
   const deadlineMs = scheduler.nowMs + windowMs;
   let finalProbes: ProbeRecord[] | null = null;
   let last: Violation[] = [];
   let settled = false;
+  let cleanSinceMs: number | null = null;
   const poll = (): void => {
     onPoll();
     if (finalProbes === null) {
-      last = [...checkViews(cluster), ...checkDigests(cluster), ...checkGhosts(cluster), ...settledViolations(cluster)];
-      if (last.length === 0) finalProbes = probes.sendFinal();
+      last = [...checkViews(cluster), ...checkDigests(cluster), ...checkGhosts(cluster), ...crossLayer.sample()];
+      cleanSinceMs = last.length > 0 ? null : (cleanSinceMs ?? scheduler.nowMs);
+      if (cleanSinceMs !== null && crossLayer.oldestFindingSinceMs() > cleanSinceMs) finalProbes = probes.sendFinal();
     } else {
       last = checkProbes(cluster, [...finalProbes, ...probes.checked()]);
       if (last.length === 0) settled = true;

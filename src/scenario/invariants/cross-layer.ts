@@ -16,8 +16,11 @@
  *   grace plus a dial timeout (a dial may land after the grace timer looked);
  * - one connection per pair: after a handshake race settles (a dial timeout), the two nodes of
  *   a pair keep at most one connection alive between them, counted over both ends.
- * `CrossLayerMonitor.sample()` applies the graces (safety, every second); `settledViolations()`
- * applies none (liveness, after the heal window). Both return violations as data.
+ * `CrossLayerMonitor.sample()` returns them as data, each graced finding only once the monitor's
+ * own samples have seen it for longer than its grace. The runner samples one monitor every second
+ * of the main phase (safety) and at every poll of the heal window (liveness), so both phases judge
+ * a finding by how long it was observed, never by what the node's timers intend: a Shuffle reply's
+ * connection inside its unused grace is not a finding, one still unwanted after the grace is.
  */
 import { MESH_NODE_DEFAULTS } from '../../mesh/config.js';
 import type { MeshNode } from '../../mesh/node.js';
@@ -61,7 +64,12 @@ export class CrossLayerMonitor {
     this.graces = crossLayerGraces(cluster);
   }
 
-  /** Safety: findings without a grace at once, the others once they outlast their grace. */
+  /**
+   * Findings without a grace at once, the others once they outlast their grace, counted from the
+   * first of this monitor's consecutive samples that saw them (a finding missing from one sample
+   * starts over). The runner samples every second; between two samples a finding that went and
+   * came back is counted as one.
+   */
   sample(): Violation[] {
     const nowMs = this.cluster.scheduler.nowMs;
     const seen = new Set<string>();
@@ -79,11 +87,13 @@ export class CrossLayerMonitor {
     for (const key of [...this.firstSeenMs.keys()]) if (!seen.has(key)) this.firstSeenMs.delete(key);
     return out;
   }
-}
 
-/** Liveness: every cross-layer invariant, with no grace. */
-export function settledViolations(cluster: Cluster): Violation[] {
-  return findings(cluster).map((f) => f.violation);
+  /** When the oldest graced finding of the last sample was first seen, ms (Infinity: none). */
+  oldestFindingSinceMs(): number {
+    let oldestMs = Infinity;
+    for (const sinceMs of this.firstSeenMs.values()) oldestMs = Math.min(oldestMs, sinceMs);
+    return oldestMs;
+  }
 }
 
 interface NodeView {
