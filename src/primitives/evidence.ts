@@ -122,10 +122,15 @@ export function probeDeliveries(world: ChaosWorld, probe: ProbeRecord, exclude: 
  * A round of probes, one per mesh, sent once the detector is ready for them; `check` reports
  * the receivers still missing. Re-sends after `resendMs` if a round did not complete (a probe
  * sent while the overlay was still healing cannot be repaired by Plumtree later).
+ * A probe is expected only at nodes healthy both when it was sent and now: a node that was down,
+ * cut off or restarting under another fault at send time cannot receive it later (Plumtree does
+ * not replay old broadcasts to a node that joins afterwards); the next re-send includes it.
  */
 export class ProbeRound {
   private probes: ProbeRecord[] = [];
   private sentAtMs = -1;
+  /** Names of the nodes healthy when the round was sent. */
+  private healthyAtSend = new Set<string>();
 
   constructor(
     private readonly world: ChaosWorld,
@@ -143,6 +148,7 @@ export class ProbeRound {
   private send(nowMs: number): void {
     this.sentAtMs = nowMs;
     this.probes = [];
+    this.healthyAtSend = new Set(healthyNodes(this.world, this.exclude).map((id) => nameOf(this.world, id)));
     for (const meshId of this.meshIds) {
       const origins = healthyNodes(this.world, this.exclude).filter((id) => meshesOf(this.world, id).includes(meshId));
       if (origins.length === 0) continue;
@@ -156,7 +162,7 @@ export class ProbeRound {
     const evidence: SpanRecord[] = [];
     for (const p of this.probes) {
       const r = probeDeliveries(this.world, p, this.exclude);
-      missing.push(...r.missing.map((m) => `${m} (${p.meshId})`));
+      missing.push(...r.missing.filter((m) => this.healthyAtSend.has(m)).map((m) => `${m} (${p.meshId})`));
       evidence.push(...r.delivered);
     }
     const settled = this.probes.length > 0 && missing.length === 0;

@@ -1,0 +1,75 @@
+/**
+ * The probe round detectors use to show a mesh recovered (src/primitives/evidence.ts).
+ *
+ * Goal: a round is complete when every node healthy both when its probe was sent and now has
+ * the probe; a node that was under another fault at send time (killed, cut off) and recovered
+ * since is not expected to have it — Plumtree does not replay old broadcasts — while a node
+ * healthy all along that lacks it keeps the round open (the red case).
+ * Method: an unstarted cluster's plans behind a ChaosWorld whose health and probe stimulus the
+ * test sets; delivery spans written by hand.
+ */
+import { describe, expect, it } from 'vitest';
+import { ProbeRound } from '../src/primitives/evidence.js';
+import type { ChaosWorld } from '../src/primitives/types.js';
+import { chaosWorldOf } from '../src/primitives/world.js';
+import { Cluster } from '../src/scenario/cluster.js';
+import type { ProbeRecord } from '../src/scenario/checker.js';
+import { standardMesh } from '../src/scenario/topology.js';
+
+function setup() {
+  const cluster = new Cluster({ seed: 'probe-round', topology: { meshes: [standardMesh('mesh-a', 1)], bridges: 0 } });
+  const faulted = new Set<string>();
+  const sent: ProbeRecord[] = [];
+  const base = chaosWorldOf(cluster, { probe: () => null, isFaulted: () => false, isProtected: () => false });
+  const world: ChaosWorld = {
+    ...base,
+    status: () => 'running',
+    isFaulted: (id) => faulted.has(id),
+    probe: (meshId, origin) => {
+      const record = { probeId: `probe-${sent.length + 1}`, meshId, origin: origin!, sentAtMs: cluster.scheduler.nowMs, expected: [] };
+      sent.push(record);
+      return record;
+    },
+  };
+  const subscribers = cluster.subscribers('mesh-a');
+  const at = (ms: number) => cluster.scheduler.runFor(ms - cluster.scheduler.nowMs);
+  const deliver = (probe: ProbeRecord, to: string) =>
+    cluster.telemetry.emit(cluster.nameOf(to), 'mesh.probe.delivered', { topic: 'mesh-a', probeId: probe.probeId, origin: probe.origin, from: probe.origin, hop: 1 });
+  return { world, faulted, sent, subscribers, at, deliver };
+}
+
+describe('ProbeRound', () => {
+  it('does not expect a probe at a node that recovered from another fault after it was sent', () => {
+    const { world, faulted, sent, subscribers, at, deliver } = setup();
+    const late = subscribers[subscribers.length - 1].nodeId;
+    faulted.add(late);
+    const round = new ProbeRound(world, ['mesh-a']);
+    at(1_000);
+    expect(round.poll(1_000).done).toBe(false); // sent now, nobody has it yet
+    expect(sent).toHaveLength(1);
+    at(1_100);
+    for (const s of subscribers) if (s.nodeId !== sent[0].origin && s.nodeId !== late) deliver(sent[0], s.nodeId);
+    faulted.delete(late); // recovered after the probe went out: it cannot have it
+    at(1_500);
+    const r = round.poll(1_500);
+    expect(r.missing).toEqual([]);
+    expect(r.done).toBe(true);
+  });
+
+  it('stays open while a node healthy all along lacks the probe, and re-sends', () => {
+    const { world, sent, subscribers, at, deliver } = setup();
+    const round = new ProbeRound(world, ['mesh-a']);
+    at(1_000);
+    round.poll(1_000);
+    const lacking = subscribers.find((s) => s.nodeId !== sent[0].origin)!;
+    at(1_100);
+    for (const s of subscribers) if (s.nodeId !== sent[0].origin && s !== lacking) deliver(sent[0], s.nodeId);
+    at(1_500);
+    const r = round.poll(1_500);
+    expect(r.done).toBe(false);
+    expect(r.missing).toEqual([`${lacking.name} (mesh-a)`]);
+    at(6_000);
+    round.poll(6_000);
+    expect(sent).toHaveLength(2); // re-sent after 5 s
+  });
+});
