@@ -8,7 +8,10 @@
  *     emits mesh.peer.disconnected{peerId: victim}, and the victim one for each peer its own
  *     spans showed it connected to — or, where a new connection at the new address came first,
  *     mesh.peer.connected (the dead one is superseded and idles out silently, as the peer table
- *     intends); at least one of them is an idle-timeout disconnect;
+ *     intends); at least one of them is an idle-timeout disconnect — unless every old path was
+ *     cut short by a concurrent fault before it could idle out (old-paths-cut-short.ts: an end
+ *     closed after evicting its peer for a node another fault hit, the other end, unaware,
+ *     superseded later);
  *  2. new connections form at the new address: the victim and some peer both emit
  *     mesh.peer.connected about each other after apply (nothing can reach the old address);
  *  3. it has neighbours again: on each of its topics a neighbour relation formed after apply
@@ -22,6 +25,8 @@
  * primitive's revert is a no-op, called after detection.
  */
 import { connectedPeersOf, emitted, nameOf, passed, peersConnectedTo, restartedSince } from './evidence.js';
+import { oldPathsCutShort, type PathEnd } from './old-paths-cut-short.js';
+import { otherCutWindows } from './reach.js';
 import { TargetedProbeRound } from './slow-link.js';
 import { deadlineOf, timer, type PrimitiveSpec } from './schema.js';
 import { pickNodes } from './targets.js';
@@ -73,10 +78,10 @@ export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: n
     emitted(world, node, 'mesh.peer.disconnected', appliedAtMs, { peerId: peer }) ?? emitted(world, node, 'mesh.peer.connected', appliedAtMs, { peerId: peer });
   const oldPathsDied = (): SpanRecord[] | null => {
     const out: SpanRecord[] = [];
-    const ends: [string, string][] = [...peersOfVictim.filter(running).map((p): [string, string] => [p, victim]), ...victimsPeers.map((p): [string, string] => [victim, p])];
-    for (const [node, peer] of ends) {
-      // A peer that restarted since lost its old connection with its process: nothing to see.
-      if (node !== victim ? restartedSince(world, node, appliedAtMs) : restartedSince(world, peer, appliedAtMs)) continue;
+    const ends: PathEnd[] = [...peersOfVictim.filter(running).map((p) => ({ node: p, peer: victim })), ...victimsPeers.map((p) => ({ node: victim, peer: p }))];
+    // A peer that restarted since lost its old connection with its process: nothing to see.
+    const required = ends.filter((e) => !restartedSince(world, e.node !== victim ? e.node : e.peer, appliedAtMs));
+    for (const { node, peer } of required) {
       const s = pathEnded(node, peer);
       if (s === undefined) {
         missing = `old path ${nameOf(world, node)}→${nameOf(world, peer)} neither disconnected nor superseded`;
@@ -85,8 +90,12 @@ export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: n
       out.push(s);
     }
     const idled = out.find((s) => s.name === 'mesh.peer.disconnected' && s.attrs.reason === 'idle-timeout');
-    if (idled === undefined) missing = 'no idle-timeout disconnect of an old path';
-    return idled === undefined ? null : [idled, ...out.filter((s) => s !== idled)];
+    if (idled !== undefined) return [idled, ...out.filter((s) => s !== idled)];
+    // Every old path has ended, none by an idle timeout. Excused only where concurrent faults
+    // cut every old path short before it could idle out (src/primitives/old-paths-cut-short.ts).
+    if (oldPathsCutShort(world, otherCutWindows(world, fault, appliedAtMs), required, appliedAtMs)) return out;
+    missing = 'no idle-timeout disconnect of an old path';
+    return null;
   };
 
   const newConnection = (): SpanRecord[] | null => {

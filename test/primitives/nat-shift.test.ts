@@ -4,12 +4,19 @@
  * detector goes red when the mesh cannot re-form, and when nothing was shifted at all.
  * Method: the `nat-shift` battery scenario over two seeds; then the same with lost peers not
  * reported to the overlay (`disablePeerDown`: dead neighbours stay in the active views, so the
- * victim never gets new ones); then the detector pointed at a shift that was never applied.
+ * victim never gets new ones); then the detector pointed at a shift that was never applied, in
+ * the battery and amid the concurrent faults of seeds/nat-shift-old-paths-cut-short-by-rejoining-nodes.json
+ * (there the detector may excuse a missing idle timeout, but not for paths that were never cut).
  */
 import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
 import { natShift } from '../../src/primitives/nat-shift.js';
+import { scheduleScenario } from '../../src/property/replay.js';
+import { loadScheduleFile } from '../../src/property/schedule.js';
 import { expectGreen, explain, runChaos } from '../support/chaos.js';
-import { runUnappliedDetector } from '../support/chaos-clocks.js';
+import { runUnappliedAt, runUnappliedDetector } from '../support/chaos-clocks.js';
+
+const CUT_SHORT_SEED = join(import.meta.dirname, '..', '..', 'seeds', 'nat-shift-old-paths-cut-short-by-rejoining-nodes.json');
 
 describe('nat_shift', () => {
   it('nat-shift', () => {
@@ -26,5 +33,18 @@ describe('nat_shift', () => {
     const out = runUnappliedDetector('nat-shift', '2', natShift);
     expect(out.fault).not.toBeNull();
     expect(out.verdict?.result).toBe('failed_timeout');
+  });
+
+  it('nat-shift goes red when the shift was never applied, amid the faults that cut old paths short', () => {
+    const loaded = loadScheduleFile(CUT_SHORT_SEED);
+    if (!loaded.ok) throw new Error(loaded.error);
+    const shift = loaded.file.schedule.find((e) => e.primitive === 'nat_shift')!;
+    const full = scheduleScenario(loaded.file);
+    if (!full.ok) throw new Error(full.error);
+    // The same faults but the shift, run as long as with it (until its detector's deadline).
+    const built = scheduleScenario({ ...loaded.file, durationMs: full.scenario.durationMs, schedule: loaded.file.schedule.filter((e) => e !== shift) });
+    if (!built.ok) throw new Error(built.error);
+    const out = runUnappliedAt(built.scenario, loaded.file.seed, natShift, shift.atMs, shift.targets);
+    expect(out.verdict?.result, out.missing).toBe('failed_timeout');
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Helpers for the clocks-group chaos tests: run a battery scenario with its one event's
  * overrides replaced, and run a primitive's detector against a fault that was chosen but
- * never applied (a detector that cannot see damage must not report recovery).
+ * never applied (a detector that cannot see damage must not report recovery), also amid the
+ * concurrent faults of a saved schedule.
  */
 import type { NodeVariant } from '../../src/mesh/config.js';
 import { BATTERY_EVENT_AT_MS } from '../../src/catalog/chaos-scenarios.js';
@@ -67,5 +68,50 @@ export function runUnappliedDetector(name: string, seed: string, primitive: Prim
   };
   const scenario: Scenario = { ...scenarioNamed(name), extensions: [extension], liveness: false };
   runScenario(scenario, seed);
+  return outcome;
+}
+
+export interface UnappliedScheduledOutcome {
+  readonly verdict: Verdict | null;
+  /** The detector's last word on what it still lacked. */
+  readonly missing: string;
+}
+
+/**
+ * Run `scenario` (e.g. a schedule file's, with its other faults) and at `atMs` point
+ * `primitive`'s detector at a fault on the nodes named `targets` that is never applied; poll it as
+ * the engine would (every 500 ms up to its deadline) and return the verdict.
+ */
+export function runUnappliedAt(scenario: Scenario, seed: string, primitive: Primitive, atMs: number, targets: readonly string[], params: Readonly<Record<string, ParamValue>> = {}): UnappliedScheduledOutcome {
+  const outcome: { verdict: Verdict | null; missing: string } = { verdict: null, missing: '' };
+  const extension = (ctx: RunContext): RunExtension => {
+    const ids = targets.map((t) => ctx.cluster.idOfName(t));
+    const world: ChaosWorld = chaosWorldOf(ctx.cluster, {
+      probe: (meshId, origin) => ctx.probe(meshId, origin),
+      isFaulted: (id) => outcome.verdict === null && ids.includes(id),
+      isProtected: (id) => ctx.protectedNodes.has(id),
+    });
+    return {
+      start: () => {
+        ctx.cluster.scheduler.at(atMs, () => {
+          const appliedAtMs = world.nowMs();
+          const detector = primitive.detector(world, { targets: ids, params }, appliedAtMs);
+          const poll = (): void => {
+            const nowMs = world.nowMs();
+            const detection = detector.poll(nowMs);
+            outcome.missing = detector.missing?.() ?? '';
+            if (detection !== null) outcome.verdict = detection.verdict;
+            else if (nowMs - appliedAtMs >= detector.deadlineMs) outcome.verdict = { result: 'failed_timeout', waitedMs: nowMs - appliedAtMs };
+            else ctx.cluster.scheduler.after(DETECTOR_POLL_MS, poll);
+          };
+          ctx.cluster.scheduler.after(DETECTOR_POLL_MS, poll);
+        });
+      },
+      finish: () => {},
+      violations: () => [],
+      report: () => ({}),
+    };
+  };
+  runScenario({ ...scenario, extensions: [...(scenario.extensions ?? []), extension], liveness: false }, seed);
   return outcome;
 }

@@ -1,0 +1,93 @@
+/**
+ * Whether concurrent faults, not the mesh, explain why no old path of a shifted node idled out.
+ * An old path can only show an idle timeout if one of its ends stays open until it idles out.
+ * Under churn from other faults it may not: a node rejoining after a kill or restart is admitted
+ * to a full active view, the view evicts the old path's peer, and the node closes the now unused
+ * connection well before the idle timeout; its other end never hears the Disconnect or the close
+ * over the dead path, and is later superseded by a fresh connection. Read from spans only; it
+ * must not look at the network or the nodes. A path that was alive fails it: there the other end
+ * hears the Disconnect (neighbor_down cause disconnect) and sees the connection close.
+ */
+import { assert } from '../sim/assert.js';
+import type { SpanRecord } from '../sim/telemetry/index.js';
+import { nameOf } from './evidence.js';
+import type { CutWindow } from './reach.js';
+import type { ChaosWorld } from './types.js';
+
+/** One end of an old path: `node`'s connection to `peer` (node ids). */
+export interface PathEnd {
+  readonly node: string;
+  readonly peer: string;
+}
+
+/**
+ * Whether every old path among `ends` was cut short by a concurrent fault (`others`, from
+ * otherCutWindows): one end of it was closed locally as unused after each of its evictions since
+ * `appliedAtMs` made room for a node another fault had hit (`evictedForDisturbed`), and the other
+ * end heard none of it: it was first ended by a newer connection superseding it, with no
+ * Disconnect from the closing end before (`supersededUnheard`). False when there is no path:
+ * nothing then explains a missing idle timeout.
+ */
+export function oldPathsCutShort(world: ChaosWorld, others: readonly CutWindow[], ends: readonly PathEnd[], appliedAtMs: number): boolean {
+  const paths = new Map<string, PathEnd[]>();
+  for (const e of ends) {
+    assert(e.node !== e.peer, 'an old path joins two different nodes');
+    const key = [e.node, e.peer].sort().join('|');
+    paths.set(key, [...(paths.get(key) ?? []), e]);
+  }
+  if (paths.size === 0) return false;
+  for (const pathEnds of paths.values()) {
+    const cut = pathEnds.some((e) => closedForDisturbed(world, others, e, appliedAtMs) && supersededUnheard(world, { node: e.peer, peer: e.node }, appliedAtMs));
+    if (!cut) return false;
+  }
+  return true;
+}
+
+/** The first span since `sinceMs` that ended `node`'s connection to `peer`: a disconnect, or a newer connection superseding it. */
+export function firstEnd(world: ChaosWorld, end: PathEnd, sinceMs: number): SpanRecord | undefined {
+  const q = world.spans;
+  const node = nameOf(world, end.node);
+  const down = q.first({ name: 'mesh.peer.disconnected', node, sinceMs, attrs: { peerId: end.peer } });
+  const up = q.first({ name: 'mesh.peer.connected', node, sinceMs, attrs: { peerId: end.peer } });
+  if (down === undefined || up === undefined) return down ?? up;
+  return down.seq < up.seq ? down : up;
+}
+
+/** Whether `end` was first ended by its node closing it as unused, after evictions each made room for a disturbed node. */
+function closedForDisturbed(world: ChaosWorld, others: readonly CutWindow[], end: PathEnd, appliedAtMs: number): boolean {
+  const close = firstEnd(world, end, appliedAtMs);
+  if (close?.name !== 'mesh.peer.disconnected' || close.attrs.reason !== 'closed-locally' || close.attrs.cause !== 'unused') return false;
+  const evictions = world.spans
+    .find({ name: 'mesh.gossip.neighbor_down', node: nameOf(world, end.node), sinceMs: appliedAtMs, untilMs: close.endMs, attrs: { peerId: end.peer } })
+    .filter((s) => s.seq < close.seq);
+  return evictions.length > 0 && evictions.every((down) => evictedForDisturbed(world, others, down));
+}
+
+/**
+ * Whether `down` (a neighbor_down) evicted its peer to admit a node that another fault had hit:
+ * the node's neighbor_up that follows it at the same instant on the same topic (HyParView adds
+ * the newcomer right after evicting, paper §4.3) names a target of a node-cutting fault whose
+ * window (until its revert plus the rejoin allowance) holds that instant.
+ */
+export function evictedForDisturbed(world: ChaosWorld, others: readonly CutWindow[], down: SpanRecord): boolean {
+  assert(down.name === 'mesh.gossip.neighbor_down', 'an eviction is a neighbor_down span');
+  if (down.attrs.cause !== 'evicted') return false;
+  const admitted = world.spans
+    .find({ name: 'mesh.gossip.neighbor_up', node: down.node, sinceMs: down.endMs, untilMs: down.endMs, attrs: { topic: String(down.attrs.topic) } })
+    .find((up) => up.seq > down.seq);
+  if (admitted === undefined) return false;
+  const newcomer = nameOf(world, String(admitted.attrs.peerId));
+  return others.some((w) => w.cut === 'node' && w.targets.has(newcomer) && down.endMs >= w.fromMs && down.endMs < w.untilMs);
+}
+
+/**
+ * Whether `end` was first ended by a newer connection to its peer while the old one was still
+ * open at its end, and it got no Disconnect from that peer before: the peer's close and
+ * Disconnect never arrived, so the old path was dead.
+ */
+function supersededUnheard(world: ChaosWorld, end: PathEnd, appliedAtMs: number): boolean {
+  const first = firstEnd(world, end, appliedAtMs);
+  if (first?.name !== 'mesh.peer.connected') return false;
+  const told = world.spans.first({ name: 'mesh.gossip.neighbor_down', node: nameOf(world, end.node), sinceMs: appliedAtMs, untilMs: first.endMs, attrs: { peerId: end.peer, cause: 'disconnect' } });
+  return told === undefined || told.seq > first.seq;
+}

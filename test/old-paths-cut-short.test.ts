@@ -1,0 +1,144 @@
+/**
+ * When concurrent faults explain that no old path of a NAT-shifted node idled out
+ * (src/primitives/old-paths-cut-short.ts).
+ *
+ * Goal: the excuse holds exactly when every old path was cut short by another fault — one end
+ * closed it as unused after evicting the other end to admit a node another fault hit, and the
+ * other end heard none of it and was superseded by a fresh connection — and not when the
+ * newcomer was under no fault, the eviction came after that fault's window, the other end heard
+ * the Disconnect or saw the close (the path was alive: nothing was shifted), one path was cut
+ * short for another reason, or there is no old path at all (the red cases).
+ * Method: connection, neighbour and chaos spans written into an unstarted cluster's trace by hand,
+ * shaped like seeds/nat-shift-old-paths-cut-short-by-rejoining-nodes.json.
+ */
+import { describe, expect, it } from 'vitest';
+import { oldPathsCutShort, type PathEnd } from '../src/primitives/old-paths-cut-short.js';
+import { otherCutWindows } from '../src/primitives/reach.js';
+import { chaosWorldOf } from '../src/primitives/world.js';
+import type { ChaosWorld, Fault } from '../src/primitives/types.js';
+import { Cluster } from '../src/scenario/cluster.js';
+import { standardMesh } from '../src/scenario/topology.js';
+import { HARNESS_NODE } from '../src/sim/telemetry/index.js';
+
+const TOPOLOGY = { meshes: [standardMesh('mesh-a', 1)], bridges: 0 };
+const SHIFT_AT_MS = 1_000;
+
+function setup() {
+  const cluster = new Cluster({ seed: 'old-paths-cut-short', topology: TOPOLOGY });
+  const world: ChaosWorld = chaosWorldOf(cluster, { probe: () => null, isFaulted: () => false, isProtected: () => false });
+  const [victim, p, q, n] = cluster.plans.filter((x) => x.meshIds.includes('mesh-a') && x.role !== 'observer');
+  type Node = typeof victim;
+  const tel = cluster.telemetry;
+  const at = (ms: number) => cluster.scheduler.runFor(ms - cluster.scheduler.nowMs);
+  const chaos = (name: string, targets: Node[]) => tel.emit(HARNESS_NODE, 'chaos.primitive.applied', { name, targets: targets.map((t) => t.name).join(','), params: '{}' })!;
+  const revert = (applied: { spanId: string; traceId: string }) => tel.emit(HARNESS_NODE, 'chaos.primitive.reverted', { name: 'burst_kill' }, { parent: applied });
+  /** `from` evicts `out` from its active view to admit `newcomer`. */
+  const evict = (from: Node, out: Node, newcomer: Node) => {
+    tel.emit(from.name, 'mesh.gossip.neighbor_down', { topic: 'mesh-a', peerId: out.nodeId, cause: 'evicted' });
+    tel.emit(from.name, 'mesh.gossip.neighbor_up', { topic: 'mesh-a', peerId: newcomer.nodeId });
+  };
+  const closeUnused = (from: Node, to: Node) => tel.emit(from.name, 'mesh.peer.disconnected', { peerId: to.nodeId, reason: 'closed-locally', cause: 'unused' });
+  const hearDisconnect = (from: Node, to: Node) => tel.emit(from.name, 'mesh.gossip.neighbor_down', { topic: 'mesh-a', peerId: to.nodeId, cause: 'disconnect' });
+  const hearClose = (from: Node, to: Node) => tel.emit(from.name, 'mesh.peer.disconnected', { peerId: to.nodeId, reason: 'closed-by-peer', cause: 'closed-by-peer' });
+  const connect = (from: Node, to: Node) => tel.emit(from.name, 'mesh.peer.connected', { peerId: to.nodeId, direction: 'inbound' });
+  const ends = (...peers: Node[]): PathEnd[] => peers.flatMap((x) => [{ node: x.nodeId, peer: victim.nodeId }, { node: victim.nodeId, peer: x.nodeId }]);
+  /** Whether, for the shift of `victim` at SHIFT_AT_MS, the other faults cut short every old path to `peers`. */
+  const cutShort = (...peers: Node[]) => {
+    const own: Fault = { targets: [victim.nodeId], params: {} };
+    return oldPathsCutShort(world, otherCutWindows(world, own, SHIFT_AT_MS), ends(...peers), SHIFT_AT_MS);
+  };
+  /** The soak's shape: n is killed, the victim shifted, and n's restart rejoins at 3 s. */
+  const rejoinAfterShift = () => {
+    at(500);
+    const kill = chaos('burst_kill', [n]);
+    at(SHIFT_AT_MS);
+    chaos('nat_shift', [victim]);
+    at(3_000);
+    revert(kill);
+    return kill;
+  };
+  return { victim, p, q, n, at, chaos, evict, closeUnused, hearDisconnect, hearClose, connect, cutShort, rejoinAfterShift };
+}
+
+describe('old paths cut short by concurrent faults', () => {
+  it('holds when a rejoining node displaced the path and its close went unheard', () => {
+    const { victim, p, n, at, evict, closeUnused, connect, cutShort, rejoinAfterShift } = setup();
+    rejoinAfterShift();
+    evict(p, victim, n);
+    at(5_000);
+    closeUnused(p, victim);
+    expect(cutShort(p)).toBe(false); // the victim's end has not shown yet that the path was dead
+    at(10_000);
+    connect(victim, p); // superseded by a fresh connection at the new address, the old one still open
+    expect(cutShort(p)).toBe(true);
+  });
+
+  it('red: the newcomer was under no other fault', () => {
+    const { victim, p, q, at, evict, closeUnused, connect, cutShort, rejoinAfterShift } = setup();
+    rejoinAfterShift();
+    evict(p, victim, q);
+    at(5_000);
+    closeUnused(p, victim);
+    connect(victim, p);
+    expect(cutShort(p)).toBe(false);
+  });
+
+  it('red: the eviction came after the other fault\'s window (revert + rejoin allowance)', () => {
+    const { victim, p, n, at, evict, closeUnused, cutShort, rejoinAfterShift } = setup();
+    rejoinAfterShift();
+    at(9_000);
+    evict(p, victim, n);
+    at(11_000);
+    closeUnused(p, victim);
+    expect(cutShort(p)).toBe(false);
+  });
+
+  it('red: the other end heard the Disconnect or the close, so the old path was alive (nothing was shifted)', () => {
+    const { victim, p, n, at, evict, closeUnused, hearDisconnect, hearClose, connect, cutShort, rejoinAfterShift } = setup();
+    rejoinAfterShift();
+    evict(p, victim, n);
+    hearDisconnect(victim, p);
+    at(5_000);
+    closeUnused(p, victim);
+    closeUnused(victim, p); // as in a live run: both ends drop the unused connection
+    connect(victim, p);
+    expect(cutShort(p)).toBe(false);
+    const closed = setup();
+    closed.rejoinAfterShift();
+    closed.evict(closed.p, closed.victim, closed.n);
+    closed.at(5_000);
+    closed.closeUnused(closed.p, closed.victim);
+    closed.hearClose(closed.victim, closed.p);
+    expect(closed.cutShort(closed.p)).toBe(false);
+    // Told of the Disconnect, yet superseded before the close: still a live path.
+    const told = setup();
+    told.rejoinAfterShift();
+    told.evict(told.p, told.victim, told.n);
+    told.hearDisconnect(told.victim, told.p);
+    told.at(4_000);
+    told.connect(told.victim, told.p);
+    told.at(5_000);
+    told.closeUnused(told.p, told.victim);
+    expect(told.cutShort(told.p)).toBe(false);
+    void hearClose;
+  });
+
+  it('red: one old path ended for a reason no other fault explains', () => {
+    const { victim, p, q, n, at, evict, closeUnused, connect, cutShort, rejoinAfterShift } = setup();
+    rejoinAfterShift();
+    evict(p, victim, n);
+    at(5_000);
+    closeUnused(p, victim);
+    connect(victim, p);
+    connect(victim, q); // q's path only superseded: it could have idled out on q's side otherwise
+    connect(q, victim);
+    expect(cutShort(p)).toBe(true);
+    expect(cutShort(p, q)).toBe(false);
+  });
+
+  it('red: no old path, nothing to explain', () => {
+    const { cutShort, rejoinAfterShift } = setup();
+    rejoinAfterShift();
+    expect(cutShort()).toBe(false);
+  });
+});
