@@ -14,6 +14,7 @@ import { decodePayload, encodePayload } from '../src/mesh/payload.js';
 import { topicIdOf } from '../src/mesh/topic-id.js';
 import { encodeEnvelope } from '../src/protocol/codec.js';
 import { messageIdOf } from '../src/protocol/message-id.js';
+import { MESSAGE_TAG } from '../src/protocol/messages.js';
 import { MESH, meshWorld } from './support/mesh-world.js';
 
 const utf8 = new TextEncoder();
@@ -39,10 +40,27 @@ describe('mesh node: probes', () => {
     expect(w.spans('mesh.probe.sent', a)).toEqual([{ topic: MESH, probeId: 'p1', messageId: messageIdOf(content), sizeBytes: content.length }]);
     expect(w.spans('mesh.probe.delivered', b)).toEqual([{ topic: MESH, probeId: 'p1', origin: a.id, from: a.id, hop: 1 }]);
     expect(w.spans('mesh.gossip.received', b).filter((s) => s.kind === 'probe')).toEqual([{ topic: MESH, from: a.id, origin: a.id, kind: 'probe' }]);
+    const probeBroadcast = w.telemetry.records.filter((r) => r.name === 'mesh.gossip.broadcast' && r.node === 'a' && r.startMs === 1_000);
+    expect(probeBroadcast.map((r) => r.attrs)).toEqual([{ topic: MESH, sizeBytes: content.length }]); // the digests go at 2 s
+    const traced = w.telemetry.records.filter((r) => r.name === 'mesh.gossip.broadcast' || r.name === 'mesh.gossip.received');
+    expect(new Set(traced.map((r) => r.level))).toEqual(new Set(['trace']));
     expect([...b.app.probesDelivered]).toEqual(['p1']);
     expect([...a.app.probesDelivered]).toEqual([]); // its own broadcast is no delivery
     expect(w.spans('mesh.probe.delivered', a)).toEqual([]);
     expect([b.app.duplicateDeliveries, b.app.foreignPayloads]).toEqual([0, 0]);
+  });
+
+  it('with tracing off, broadcasts and receipts leave no span', () => {
+    const w = meshWorld();
+    const a = w.node('a');
+    const b = w.node('b', { seeds: ['a'] });
+    w.runTo(1_000);
+    a.app.broadcastProbe(MESH, 'p1');
+    w.runTo(5_000);
+    expect(w.spans('mesh.probe.delivered', b)).toHaveLength(1);
+    const names = new Set(w.telemetry.records.map((r) => r.name));
+    expect([names.has('mesh.gossip.broadcast'), names.has('mesh.gossip.received')]).toEqual([false, false]);
+    expect(w.telemetry.records.filter((r) => r.level === 'trace')).toEqual([]);
   });
 
   it('a probe is padded to the size asked for, and stays bare when the pad and its header would not fit', () => {
@@ -121,11 +139,12 @@ describe('mesh node: delivery records', () => {
     const tallied: string[] = [];
     w.telemetry.listenTally('mesh.gossip.payload_received', (key) => tallied.push(key));
     w.sendRaw(a, b, { type: 'Gossip', id: messageIdOf(content), round: 0, content });
-    w.runTo(2_000);
+    w.sendRaw(a, b, { type: 'IHave', entries: [{ id: messageIdOf(utf8.encode('other')), round: 1 }] });
+    w.runTo(1_500); // before the digests of 2 s
+    expect(tallied).toEqual([messageIdOf(content)]); // Gossip payloads only, not the IHave
     expect(b.app.foreignPayloads).toBe(1);
     expect(w.spans('mesh.gossip.received', b).filter((s) => s.kind === 'foreign')).toEqual([{ topic: MESH, from: a.id, origin: '', kind: 'foreign' }]);
     expect(w.spans('mesh.probe.delivered', b)).toEqual([]);
-    expect(tallied).toContain(messageIdOf(content));
   });
 
   it('an envelope that does not decode is a span naming the peer; the connection stays', () => {
@@ -140,6 +159,19 @@ describe('mesh node: delivery records', () => {
 });
 
 describe('mesh node: Plumtree effects', () => {
+  it('Plumtree traffic from a peer outside the active view is answered with Disconnect, unless disableOneSidedRepair', () => {
+    for (const repair of [true, false]) {
+      const w = meshWorld();
+      const a = w.node('a', { variant: { disableOneSidedRepair: !repair } });
+      const c = w.node('c');
+      const content = probeBytes('stray', c.id);
+      w.sendRaw(c, a, { type: 'Gossip', id: messageIdOf(content), round: 0, content });
+      w.runTo(1_000);
+      expect(a.app.topicState(MESH)!.repairOneSidedLinks).toBe(repair);
+      expect(a.app.peers.traffic.framesSent[MESSAGE_TAG.Disconnect]).toBe(repair ? 1 : 0);
+    }
+  });
+
   it('a Gossip received twice from an eager peer is answered with a Prune span', () => {
     const { w, a, b } = pair();
     const content = probeBytes('twice', a.id);

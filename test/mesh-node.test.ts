@@ -35,6 +35,11 @@ describe('mesh node: set-up and ticks', () => {
       { peerCount: 0, wallTimeMs: 10_250, clockSkewMs: 250 },
     ]);
     expect(w.spans('mesh.bridge.per_mesh_heartbeat', a)).toEqual([]);
+    // Only bridges report per mesh: a gateway that joined a second mesh does not.
+    const d = w.node('d', { meshIds: [MESH, 'mesh-b'], seeds: ['a'] });
+    w.runTo(15_000);
+    expect(d.app.activeView(MESH)).toContain(a.id);
+    expect(w.spans('mesh.bridge.per_mesh_heartbeat', d)).toEqual([]);
   });
 
   it('a lone node records its own digest but broadcasts none; the peer cache is written every 5 s', () => {
@@ -82,6 +87,18 @@ describe('mesh node: set-up and ticks', () => {
     expect(w.spans('mesh.cross.peer_connected', a)).toEqual([]);
   });
 
+  it('a protocol-profile node learns digests a full neighbour sends, but never prunes them', () => {
+    const w = meshWorld();
+    const a = w.node('a', { config: { profile: 'protocol' } });
+    const b = w.node('b', { seeds: ['a'] });
+    w.runTo(3_000);
+    b.host.kill('vanish');
+    w.runTo(60_000);
+    expect(w.spans('mesh.digest.learned', a)).toEqual([{ topic: MESH, nodeId: b.id, nodeName: 'b' }]);
+    expect(w.spans('mesh.staleness.pruned', a)).toEqual([]);
+    expect(a.app.digests.has(b.id)).toBe(true);
+  });
+
   it('a restart reads the identity back from the data dir and announces the new incarnation', () => {
     const w = meshWorld();
     const a = w.node('a');
@@ -103,6 +120,11 @@ describe('mesh node: set-up and ticks', () => {
     // Its own mesh (empty view) is left to the node heartbeat.
     expect(w.spans('mesh.bridge.per_mesh_heartbeat', c)).toEqual([{ meshId: MESH, peerCount: 1 }]);
     expect(w.spans('mesh.bridge.per_mesh_heartbeat', a)).toEqual([]);
+    // Only bridges report per mesh: a gateway that joined a second mesh does not.
+    const d = w.node('d', { meshIds: [MESH, 'mesh-b'], seeds: ['a'] });
+    w.runTo(15_000);
+    expect(d.app.activeView(MESH)).toContain(a.id);
+    expect(w.spans('mesh.bridge.per_mesh_heartbeat', d)).toEqual([]);
   });
 
   it('the read model answers an unknown mesh with an empty view and no state', () => {
@@ -127,7 +149,8 @@ describe('mesh node: stop', () => {
     expect(w.spans('mesh.node.stopping', b)).toEqual([{ reason: 'test' }]);
     expect(w.times('mesh.heartbeat', b)).toEqual([5_000]);
     expect(w.spans('mesh.probe.sent', b)).toEqual([]);
-    expect(w.spans('mesh.gossip.neighbor_down', a)).toEqual([{ topic: MESH, peerId: b.id, cause: 'disconnect' }]);
+    // A down caused by a Disconnect message carries no reason attribute at all.
+    expect(w.spans('mesh.gossip.neighbor_down', a)).toStrictEqual([{ topic: MESH, peerId: b.id, cause: 'disconnect' }]);
     expect(a.app.activeView(MESH)).toEqual([]);
   });
 });
@@ -170,13 +193,16 @@ describe('mesh node: connections', () => {
     expect(w.spans('mesh.peer.disconnected', c)).toEqual([{ peerId: a.id, reason: 'closed-by-peer', cause: 'closed-by-peer' }]);
   });
 
-  it('a lost peer is a peer-down on every topic, with the connection\'s reason', () => {
+  it('a lost peer is a peer-down on every topic, with the connection\'s reason; its digest is pruned after the TTL', () => {
     const w = meshWorld();
     const a = w.node('a');
     const b = w.node('b', { seeds: ['a'] });
-    w.runTo(1_000);
+    w.runTo(3_000); // a heard b's first digest (sent at 2 s) a few ms after 2 s
     b.host.kill('vanish');
     w.runTo(40_000);
+    // Heard at 2 s + latency: not older than the TTL at the 30 s tick, older at the 35 s tick.
+    expect(w.spans('mesh.staleness.pruned', a)).toEqual([{ removed: 1, stalenessMs: D.stalenessTtlMs, nodeIds: b.id }]);
+    expect(w.times('mesh.staleness.pruned', a)).toEqual([35_000]);
     expect(w.spans('mesh.gossip.neighbor_down', a)).toEqual([{ topic: MESH, peerId: b.id, cause: 'peer-down', reason: 'idle-timeout' }]);
     expect(a.app.activeView(MESH)).toEqual([]);
     expect(w.spans('mesh.peer.dial_failed', a)).toEqual([]);
@@ -211,19 +237,50 @@ describe('mesh node: connections', () => {
     w.runTo(80_000);
     expect(w.times('mesh.peer.dial_failed', a)).toHaveLength(before + 1);
   });
+
+  it('redialLostPeers leaves a peer lost for any other reason than a timeout alone', () => {
+    const w = meshWorld();
+    const a = w.node('a', { variant: { redialLostPeers: true } });
+    const b = w.node('b', { seeds: ['a'] });
+    w.runTo(1_000);
+    b.host.stop('test'); // its Disconnect ends the neighbourship; a then closes the unused connection itself
+    w.runTo(30_000);
+    expect(w.spans('mesh.peer.disconnected', a)).toEqual([{ peerId: b.id, reason: 'closed-locally', cause: 'unused' }]);
+    expect(w.spans('mesh.peer.dial_failed', a)).toEqual([]);
+  });
+
+  it('a released peer (a Neighbor request refused when full) is closed after the grace', () => {
+    const w = meshWorld();
+    const a = w.node('a', { config: { topic: { hyparview: { activeViewCapacity: 1 } } } });
+    w.node('b', { seeds: ['a'] }); // fills a's only slot
+    const c = w.node('c', { variant: { keepUnusedConnections: true } });
+    w.runTo(1_000);
+    a.app.peers.connect(c.id, () => {}); // a's own dial: no unused-connection timer from accepting it
+    w.runTo(2_000);
+    w.sendRaw(c, a, { type: 'Neighbor', priority: 'low' });
+    w.runTo(3_000);
+    expect(a.app.activeView(MESH)).not.toContain(c.id);
+    w.runTo(10_000);
+    expect(w.spans('mesh.peer.disconnected', a)).toEqual([{ peerId: c.id, reason: 'closed-locally', cause: 'unused' }]);
+    const [closedAt] = w.times('mesh.peer.disconnected', a);
+    expect(closedAt).toBeGreaterThan(2_000 + D.unusedConnectionGraceMs);
+    expect(closedAt).toBeLessThan(2_100 + D.unusedConnectionGraceMs);
+  });
 });
 
 describe('mesh node: seed re-checks', () => {
   it('re-joins through a seed whose digest it has not heard once up longer than the TTL, every check', () => {
     const w = meshWorld();
     w.node('a', { config: { profile: 'protocol' } }); // joins, but never gossips a digest
+    const startMs = 5_000; // b starts late: "up" is measured from its own start
+    w.runTo(startMs);
     const b = w.node('b', { seeds: ['a'] });
     const ttl = D.stalenessTtlMs;
-    w.runTo(ttl);
-    expect(joinsSent(b)).toBe(1); // the check at 30 s finds b up for exactly the TTL: not longer
-    w.runTo(ttl + D.seedCheckIntervalMs);
+    w.runTo(startMs + ttl);
+    expect(joinsSent(b)).toBe(1); // the check at start + 30 s finds b up for exactly the TTL: not longer
+    w.runTo(startMs + ttl + D.seedCheckIntervalMs);
     expect(joinsSent(b)).toBe(2);
-    w.runTo(ttl + 2 * D.seedCheckIntervalMs);
+    w.runTo(startMs + ttl + 2 * D.seedCheckIntervalMs);
     expect(joinsSent(b)).toBe(3);
   });
 
@@ -236,6 +293,31 @@ describe('mesh node: seed re-checks', () => {
     w.runTo(60_000);
     expect(b.app.digests.has(a.id)).toBe(true);
     expect([joinsSent(b), joinsSent(f)]).toEqual([1, 1]);
+  });
+
+  it('re-dials a seed whose node said goodbye at the next check, well before the TTL', () => {
+    const w = meshWorld();
+    const a = w.node('a');
+    const b = w.node('b', { seeds: ['a'] });
+    w.runTo(1_000);
+    a.host.stop('test'); // b hears the Disconnect at once; its view is empty
+    w.runTo(20_000);
+    expect(b.app.activeView(MESH)).toEqual([]);
+    // Up 10 s < TTL: only the empty view explains the dial; it times out (a is gone).
+    expect(w.spans('mesh.seed.retry', b)).toEqual([{ attempt: 1, delayMs: 2_000, peerId: a.id }]);
+    expect(w.times('mesh.seed.retry', b)).toEqual([D.seedCheckIntervalMs + DEFAULT_NETWORK_CONFIG.dialTimeoutMs]);
+  });
+
+  it('one empty topic among a seed\'s topics is enough to re-join through it; a topic the seed lacks is ignored there', () => {
+    const w = meshWorld();
+    const a = w.node('a'); // MESH only
+    const b = w.node('b', { meshIds: [MESH, 'mesh-b'], seeds: ['a'], seedMeshIds: [MESH, 'mesh-b'] });
+    w.runTo(D.seedCheckIntervalMs - 1);
+    expect(joinsSent(b)).toBe(2); // one Join per topic
+    w.runTo(D.seedCheckIntervalMs);
+    expect([b.app.activeView(MESH), b.app.activeView('mesh-b')]).toEqual([[a.id], []]);
+    expect(joinsSent(b)).toBe(4);
+    expect(w.spans('mesh.gossip.neighbor_up', a)).toEqual([{ topic: MESH, peerId: b.id }]);
   });
 
   it('re-dials the seed once its topic view is empty, at the next check', () => {
