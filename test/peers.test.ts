@@ -207,3 +207,21 @@ describe('PeerTable: order and bad input', () => {
     expect(b.lost).toEqual([{ peer: a.id, reason: 'closed-locally' }]);
   });
 });
+
+describe('PeerTable: dial races', () => {
+  it('a dial that fails while the peer dialled in is no loss: waiters hear true, the inbound connection stays', () => {
+    const w = world();
+    const a = w.node('a');
+    const b = w.node('b');
+    w.network.setLink(a.id, b.id, { blocked: true }); // a's packets never reach b; b's reach a
+    const results: boolean[] = [];
+    a.table.connect(b.id, (ok) => results.push(ok));
+    a.table.connect(b.id, (ok) => results.push(ok)); // waits on the same dial
+    w.network.endpointOf(b.id)!.dial(a.id, () => {}); // b's Initial gets through: a registers it
+    w.scheduler.runFor(10_000);
+    expect(w.spans('mesh.peer.dial_failed', 'a')).toEqual([{ peerId: b.id, reason: 'timeout' }]);
+    expect(results).toEqual([true, true]);
+    expect(a.lost).toEqual([]);
+    expect(a.table.isConnected(b.id)).toBe(true);
+  });
+});
