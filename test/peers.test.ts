@@ -292,7 +292,7 @@ describe('PeerTable: frames a control stream ignores, and closes without a cause
     w.scheduler.runFor(1_000);
     expect(b.hellos.map((h) => h.peer)).toEqual([a.id]); // the Hello of the connection only
     expect(b.frames).toHaveLength(1); // the Join only
-    expect(w.spans('mesh.frame.decode_failed', 'b')).toHaveLength(1);
+    expect(w.spans('mesh.frame.decode_failed', 'b')).toEqual([{ error: 'BadPayload{traceId: need 16 bytes, 1 left}' }]);
     expect(b.table.connectedPeers()).toEqual([a.id]); // framing was intact: the connection stays
   });
 
