@@ -296,6 +296,22 @@ describe('PeerTable: frames a control stream ignores, and closes without a cause
     expect(b.table.connectedPeers()).toEqual([a.id]); // framing was intact: the connection stays
   });
 
+  it('a frame the connection\'s send buffer cannot take is dropped and counted, not counted as sent', () => {
+    const w = world();
+    const a = w.node('a');
+    const b = w.node('b');
+    a.table.send(b.id, join());
+    w.scheduler.runFor(1_000);
+    const content = new Uint8Array(4_000);
+    const gossip = encodeEnvelope({ topic: TOPIC, message: { type: 'Gossip', id: 'cd'.repeat(32), round: 0, content } });
+    const burst = 100; // 100 × 4 KB in one go: more than the 256 KiB send buffer
+    for (let i = 0; i < burst; i++) a.table.send(b.id, gossip.slice());
+    expect(a.table.framesDropped).toBeGreaterThan(0);
+    expect(a.table.framesSent + a.table.framesDropped).toBe(2 + burst); // the Hello and the Join before
+    w.scheduler.runFor(10_000);
+    expect(b.frames).toHaveLength(a.table.framesSent - 1); // everything counted as sent arrived (but the Hello)
+  });
+
   it('a connection closed locally outside the table has no cause attribute', () => {
     const w = world();
     const a = w.node('a');
