@@ -338,4 +338,42 @@ describe('PeerTable: frames a control stream ignores, and closes without a cause
     w.scheduler.runFor(1_000);
     expect(w.spans('mesh.peer.disconnected', 'a')).toStrictEqual([{ peerId: b.id, reason: 'closed-locally' }]);
   });
+
+  it('a frame sent while the last connection is closed but not yet reported waits for a new dial and arrives', () => {
+    const w = world();
+    const a = w.node('a');
+    const b = w.node('b');
+    a.table.send(b.id, join());
+    w.scheduler.runFor(1_000);
+    a.host.wedge(); // a's callbacks queue: the close below reaches a's table only on unwedge
+    b.table.close(a.id, 'unused');
+    w.scheduler.runFor(100);
+    expect(a.table.isConnected(b.id)).toBe(true); // closed on the wire, still listed by a
+    a.table.send(b.id, join()); // no open connection: queued, and a new dial starts
+    w.scheduler.runFor(100);
+    a.host.unwedge(); // the close runs while the dial is in flight: the link and its frame stay
+    w.scheduler.runFor(1_000);
+    expect(b.frames).toHaveLength(2);
+    expect(a.table.framesDropped).toBe(0);
+    expect(a.table.isConnected(b.id)).toBe(true);
+  });
+
+  it('a waiter hears how the dial ends, not that a connection closed while it was under way', () => {
+    const w = world();
+    const a = w.node('a');
+    const b = w.node('b');
+    w.network.setLink(a.id, b.id, { blocked: true }); // a's dial hangs until its timeout
+    const results: [number, boolean][] = [];
+    a.table.connect(b.id, (ok) => results.push([w.scheduler.nowMs, ok])); // starts the dial
+    a.table.connect(b.id, (ok) => results.push([w.scheduler.nowMs, ok])); // waits on it, polling every 100 ms
+    w.network.endpointOf(b.id)!.dial(a.id, () => {}); // b's connection reaches a meanwhile
+    w.scheduler.runFor(50);
+    expect(a.table.isConnected(b.id)).toBe(true);
+    w.network.endpointOf(a.id)!.connections()[0]!.close(); // and closes again, the dial still under way
+    w.scheduler.runFor(10_000);
+    const dialMs = 5_000; // the network's default dial timeout
+    expect(results.map(([, ok]) => ok)).toEqual([false, false]);
+    expect(results.map(([atMs]) => atMs >= dialMs)).toEqual([true, true]); // neither answered at the close
+  });
 });
+
