@@ -74,6 +74,23 @@ describe('mesh node: set-up and ticks', () => {
     expect(w.spans('mesh.heartbeat', a)[0]).toEqual({ peerCount: 1, wallTimeMs: 5_000, clockSkewMs: 0 });
   });
 
+  it('an unchanged digest goes out only every 30 s', () => {
+    const w = meshWorld({ trace: true });
+    const a = w.node('a');
+    // disablePeerDown: the lost neighbour stays in b's view, so the digest tick keeps running.
+    const b = w.node('b', { seeds: ['a'], variant: { disablePeerDown: true } });
+    w.runTo(3_000);
+    w.network.partition(a.id, b.id);
+    w.runTo(130_000);
+    const [lostAt] = w.times('mesh.peer.disconnected', b);
+    const firstTickAfter = Math.ceil(lostAt / D.digestIntervalMs) * D.digestIntervalMs;
+    // That tick sends the changed digest (no peers now); after it no frame goes out or comes
+    // in, so nothing the digest compares changes and only the forced interval sends it.
+    const after = w.times('mesh.gossip.broadcast', b).filter((t) => t >= firstTickAfter);
+    const forced = D.digestForcedIntervalMs;
+    expect(after).toEqual([firstTickAfter, firstTickAfter + forced, firstTickAfter + 2 * forced, firstTickAfter + 3 * forced]);
+  });
+
   it('the protocol profile runs no heartbeat, digest, persist or seed check, but still joins', () => {
     const w = meshWorld();
     const a = w.node('a', { config: { profile: 'protocol' } });
