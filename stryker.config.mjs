@@ -21,7 +21,7 @@ const FOLDERS = {
   },
   'mesh-node': {
     mutate: ['src/mesh/node.ts', 'src/mesh/peers.ts'],
-    tests: ['test/mesh-node.test.ts', 'test/mesh-node-delivery.test.ts', 'test/peers.test.ts', 'test/mesh.test.ts', 'test/bi-stream-echo.test.ts', 'test/cross-layer.test.ts', 'test/plumtree-gave-up.test.ts'],
+    tests: ['test/mesh-node.test.ts', 'test/mesh-node-peers.test.ts', 'test/mesh-node-delivery.test.ts', 'test/peers.test.ts', 'test/mesh.test.ts', 'test/bi-stream-echo.test.ts', 'test/cross-layer.test.ts', 'test/plumtree-gave-up.test.ts'],
   },
   network: {
     mutate: ['src/sim/network/**/*.ts'],
