@@ -11,8 +11,8 @@ const FOLDERS = {
   // src/mesh in two runs. Its parts (digest table and gossip, disk, seed dialer, traffic,
   // payload codec, config, identity) against their unit tests only, in milliseconds per mutant:
   // every scenario test covers these files too, and perTest coverage would otherwise run 1–5 s
-  // scenarios for each of their mutants. The node (no unit test) and its peer table run against
-  // the peer table's unit test and the scenario files (churn.test.ts, 5 s, is left out:
+  // scenarios for each of their mutants. The node and its peer table run against
+  // their unit tests (fast, first) and the scenario files (churn.test.ts, 5 s, is left out:
   // cross-layer covers the same connection handling). disk-full, clock-skew and broken-pruner
   // (10 s each) are covered by test/node-disk.test.ts and test/digests.test.ts.
   mesh: {
@@ -21,7 +21,7 @@ const FOLDERS = {
   },
   'mesh-node': {
     mutate: ['src/mesh/node.ts', 'src/mesh/peers.ts'],
-    tests: ['test/peers.test.ts', 'test/mesh.test.ts', 'test/bi-stream-echo.test.ts', 'test/cross-layer.test.ts', 'test/plumtree-gave-up.test.ts'],
+    tests: ['test/mesh-node.test.ts', 'test/mesh-node-peers.test.ts', 'test/mesh-node-delivery.test.ts', 'test/peers.test.ts', 'test/mesh.test.ts', 'test/bi-stream-echo.test.ts', 'test/cross-layer.test.ts', 'test/plumtree-gave-up.test.ts'],
   },
   network: {
     mutate: ['src/sim/network/**/*.ts'],

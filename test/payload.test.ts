@@ -169,5 +169,24 @@ describe('padded probes and digest changes', () => {
     unknown[0] = 0x7f;
     expect(decodePayload(unknown)).toBeNull();
   });
-});
 
+  it('a string whose only non-ASCII character is U+0080 roundtrips (it is not ASCII)', () => {
+    const probe = { probeId: 'a\u0080b', origin: '\u0080' };
+    expect(decodePayload(encodePayload({ kind: 'probe', probe }))).toEqual({ kind: 'probe', probe });
+  });
+
+  it('the pad is zeroed over any bytes an earlier, larger payload left in the writer', () => {
+    // About 99 KB of 0xff ids: the writer's buffer is now at least that large and dirty.
+    const big = { ...sample, peerIds: Array.from({ length: 3_000 }, () => 'ff'.repeat(32)) };
+    expect(decodePayload(encodePayload({ kind: 'digest', digest: big }))).toEqual({ kind: 'digest', digest: big });
+    const padBytes = 90_000; // most of the dirty region, and more than half the buffer
+    const padded = encodePayload({ kind: 'probe', probe: { ...probe, padBytes } });
+    expect(padded.subarray(padded.length - padBytes).every((b) => b === 0)).toBe(true);
+    expect(decodePayload(padded)).toEqual({ kind: 'probe', probe: { ...probe, padBytes } });
+  });
+
+  it('one string longer than twice the writer\'s buffer is written whole', () => {
+    const probe = { probeId: 'y'.repeat(600_000), origin: 'ab'.repeat(32) };
+    expect(decodePayload(encodePayload({ kind: 'probe', probe }))).toEqual({ kind: 'probe', probe });
+  });
+});

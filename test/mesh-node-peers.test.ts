@@ -1,0 +1,196 @@
+/**
+ * The mesh node's connections and seeds (src/mesh/node.ts), as a unit. Goal: connections no
+ * topic uses are closed after the grace, used ones are kept, and the test doubles that change
+ * this do what they say; a lost peer reaches every topic as a peer-down carrying the
+ * connection's reason, and its digest is pruned after the TTL; seeds are re-joined when the node
+ * is cut off from their overlay or has not heard their digest for the TTL since its own start.
+ * Method: two or three MeshNodes on a fresh simulated network (test/support/mesh-world.ts);
+ * exact span attributes and start times in virtual milliseconds.
+ */
+import { describe, expect, it } from 'vitest';
+import { MESH_NODE_DEFAULTS } from '../src/mesh/config.js';
+import { MESSAGE_TAG } from '../src/protocol/messages.js';
+import { DEFAULT_NETWORK_CONFIG } from '../src/sim/network/index.js';
+import { MESH, meshWorld } from './support/mesh-world.js';
+
+const D = MESH_NODE_DEFAULTS;
+const joinsSent = (n: { app: { peers: { traffic: { framesSent: Float64Array } } } }): number => n.app.peers.traffic.framesSent[MESSAGE_TAG.Join];
+
+describe('mesh node: connections', () => {
+  it('an inbound connection no topic uses is closed after the grace; a neighbour\'s is kept', () => {
+    const w = meshWorld();
+    const a = w.node('a');
+    const b = w.node('b', { seeds: ['a'] });
+    const c = w.node('c');
+    c.app.peers.connect(a.id, () => {});
+    w.runTo(10_000);
+    const [accepted] = w.times('mesh.peer.connected', a).filter((_, i) => w.spans('mesh.peer.connected', a)[i].peerId === c.id);
+    expect(w.spans('mesh.peer.disconnected', a)).toEqual([{ peerId: c.id, reason: 'closed-locally', cause: 'unused' }]);
+    expect(w.times('mesh.peer.disconnected', a)).toEqual([accepted + D.unusedConnectionGraceMs]);
+    expect(a.app.peers.connectedPeers()).toEqual([b.id]);
+    expect(b.app.peers.connectedPeers()).toEqual([a.id]);
+  });
+
+  it('keepUnusedConnections keeps it; closeUsedConnections closes a neighbour\'s too', () => {
+    const w = meshWorld();
+    const a = w.node('a', { variant: { keepUnusedConnections: true } });
+    const c = w.node('c');
+    c.app.peers.connect(a.id, () => {});
+    const d = w.node('d', { variant: { closeUsedConnections: true } });
+    const b = w.node('b', { seeds: ['d'] });
+    w.runTo(10_000);
+    expect(a.app.peers.connectedPeers()).toEqual([c.id]);
+    expect(w.spans('mesh.peer.disconnected', a)).toEqual([]);
+    expect(w.spans('mesh.peer.disconnected', d)[0]).toEqual({ peerId: b.id, reason: 'closed-locally', cause: 'unused' });
+  });
+
+  it('refuseInbound closes an inbound connection at once, before it is registered', () => {
+    const w = meshWorld();
+    const a = w.node('a', { variant: { refuseInbound: true } });
+    const c = w.node('c');
+    c.app.peers.connect(a.id, () => {});
+    w.runTo(1_000);
+    expect(w.spans('mesh.peer.connected', a)).toEqual([]);
+    expect(w.spans('mesh.peer.disconnected', c)).toEqual([{ peerId: a.id, reason: 'closed-by-peer', cause: 'closed-by-peer' }]);
+  });
+
+  it('a lost peer is a peer-down on every topic, with the connection\'s reason; its digest is pruned after the TTL', () => {
+    const w = meshWorld();
+    const a = w.node('a');
+    const b = w.node('b', { seeds: ['a'] });
+    w.runTo(3_000); // a heard b's first digest (sent at 2 s) a few ms after 2 s
+    b.host.kill('vanish');
+    w.runTo(40_000);
+    // Heard at 2 s + latency: not older than the TTL at the 30 s tick, older at the 35 s tick.
+    expect(w.spans('mesh.staleness.pruned', a)).toEqual([{ removed: 1, stalenessMs: D.stalenessTtlMs, nodeIds: b.id }]);
+    expect(w.times('mesh.staleness.pruned', a)).toEqual([35_000]);
+    expect(w.spans('mesh.gossip.neighbor_down', a)).toEqual([{ topic: MESH, peerId: b.id, cause: 'peer-down', reason: 'idle-timeout' }]);
+    expect(a.app.activeView(MESH)).toEqual([]);
+    expect(w.spans('mesh.peer.dial_failed', a)).toEqual([]);
+  });
+
+  it('disablePeerDown keeps a lost peer in the view', () => {
+    const w = meshWorld();
+    const a = w.node('a', { variant: { disablePeerDown: true } });
+    const b = w.node('b', { seeds: ['a'] });
+    w.runTo(1_000);
+    b.host.kill('vanish');
+    w.runTo(40_000);
+    expect(w.spans('mesh.gossip.neighbor_down', a)).toEqual([]);
+    expect(a.app.activeView(MESH)).toEqual([b.id]);
+  });
+
+  it('redialLostPeers re-dials a peer lost to a timeout at once, and again after each failed dial', () => {
+    const w = meshWorld();
+    const a = w.node('a', { variant: { redialLostPeers: true } });
+    const b = w.node('b', { seeds: ['a'] });
+    w.runTo(1_000);
+    b.host.kill('vanish');
+    w.runTo(60_000);
+    const [lostAt] = w.times('mesh.gossip.neighbor_down', a);
+    const dialMs = DEFAULT_NETWORK_CONFIG.dialTimeoutMs;
+    const failed = w.times('mesh.peer.dial_failed', a);
+    expect(failed.slice(0, 3)).toEqual([lostAt + dialMs, lostAt + 2 * dialMs, lostAt + 3 * dialMs]);
+    expect(failed).toHaveLength(Math.floor((60_000 - lostAt) / dialMs));
+    // The redials stop with the node.
+    a.app.stop('test');
+    const before = w.times('mesh.peer.dial_failed', a).length;
+    w.runTo(80_000);
+    expect(w.times('mesh.peer.dial_failed', a)).toHaveLength(before + 1);
+  });
+
+  it('redialLostPeers leaves a peer lost for any other reason than a timeout alone', () => {
+    const w = meshWorld();
+    const a = w.node('a', { variant: { redialLostPeers: true } });
+    const b = w.node('b', { seeds: ['a'] });
+    w.runTo(1_000);
+    b.host.stop('test'); // its Disconnect ends the neighbourship; a then closes the unused connection itself
+    w.runTo(30_000);
+    expect(w.spans('mesh.peer.disconnected', a)).toEqual([{ peerId: b.id, reason: 'closed-locally', cause: 'unused' }]);
+    expect(w.spans('mesh.peer.dial_failed', a)).toEqual([]);
+  });
+
+  it('a released peer (a Neighbor request refused when full) is closed after the grace', () => {
+    const w = meshWorld();
+    const a = w.node('a', { config: { topic: { hyparview: { activeViewCapacity: 1 } } } });
+    w.node('b', { seeds: ['a'] }); // fills a's only slot
+    const c = w.node('c', { variant: { keepUnusedConnections: true } });
+    w.runTo(1_000);
+    a.app.peers.connect(c.id, () => {}); // a's own dial: no unused-connection timer from accepting it
+    w.runTo(2_000);
+    w.sendRaw(c, a, { type: 'Neighbor', priority: 'low' });
+    w.runTo(3_000);
+    expect(a.app.activeView(MESH)).not.toContain(c.id);
+    w.runTo(10_000);
+    expect(w.spans('mesh.peer.disconnected', a)).toEqual([{ peerId: c.id, reason: 'closed-locally', cause: 'unused' }]);
+    const [closedAt] = w.times('mesh.peer.disconnected', a);
+    expect(closedAt).toBeGreaterThan(2_000 + D.unusedConnectionGraceMs);
+    expect(closedAt).toBeLessThan(2_100 + D.unusedConnectionGraceMs);
+  });
+});
+
+describe('mesh node: seed re-checks', () => {
+  it('re-joins through a seed whose digest it has not heard once up longer than the TTL, every check', () => {
+    const w = meshWorld();
+    w.node('a', { config: { profile: 'protocol' } }); // joins, but never gossips a digest
+    const startMs = 5_000; // b starts late: "up" is measured from its own start
+    w.runTo(startMs);
+    const b = w.node('b', { seeds: ['a'] });
+    const ttl = D.stalenessTtlMs;
+    w.runTo(startMs + ttl);
+    expect(joinsSent(b)).toBe(1); // the check at start + 30 s finds b up for exactly the TTL: not longer
+    w.runTo(startMs + ttl + D.seedCheckIntervalMs);
+    expect(joinsSent(b)).toBe(2);
+    w.runTo(startMs + ttl + 2 * D.seedCheckIntervalMs);
+    expect(joinsSent(b)).toBe(3);
+  });
+
+  it('does not re-join a seed it hears, nor any seed with disableSeedRejoin', () => {
+    const w = meshWorld();
+    const a = w.node('a');
+    const b = w.node('b', { seeds: ['a'] });
+    w.node('e', { config: { profile: 'protocol' } });
+    const f = w.node('f', { seeds: ['e'], variant: { disableSeedRejoin: true } });
+    w.runTo(60_000);
+    expect(b.app.digests.has(a.id)).toBe(true);
+    expect([joinsSent(b), joinsSent(f)]).toEqual([1, 1]);
+  });
+
+  it('re-dials a seed whose node said goodbye at the next check, well before the TTL', () => {
+    const w = meshWorld();
+    const a = w.node('a');
+    const b = w.node('b', { seeds: ['a'] });
+    w.runTo(1_000);
+    a.host.stop('test'); // b hears the Disconnect at once; its view is empty
+    w.runTo(20_000);
+    expect(b.app.activeView(MESH)).toEqual([]);
+    // Up 10 s < TTL: only the empty view explains the dial; it times out (a is gone).
+    expect(w.spans('mesh.seed.retry', b)).toEqual([{ attempt: 1, delayMs: 2_000, peerId: a.id }]);
+    expect(w.times('mesh.seed.retry', b)).toEqual([D.seedCheckIntervalMs + DEFAULT_NETWORK_CONFIG.dialTimeoutMs]);
+  });
+
+  it('one empty topic among a seed\'s topics is enough to re-join through it; a topic the seed lacks is ignored there', () => {
+    const w = meshWorld();
+    const a = w.node('a'); // MESH only
+    const b = w.node('b', { meshIds: [MESH, 'mesh-b'], seeds: ['a'], seedMeshIds: [MESH, 'mesh-b'] });
+    w.runTo(D.seedCheckIntervalMs - 1);
+    expect(joinsSent(b)).toBe(2); // one Join per topic
+    w.runTo(D.seedCheckIntervalMs);
+    expect([b.app.activeView(MESH), b.app.activeView('mesh-b')]).toEqual([[a.id], []]);
+    expect(joinsSent(b)).toBe(4);
+    expect(w.spans('mesh.gossip.neighbor_up', a)).toEqual([{ topic: MESH, peerId: b.id }]);
+  });
+
+  it('re-dials the seed once its topic view is empty, at the next check', () => {
+    const w = meshWorld();
+    const a = w.node('a');
+    const b = w.node('b', { seeds: ['a'] });
+    w.runTo(1_000);
+    a.host.kill('vanish');
+    w.runTo(60_000);
+    const [lostAt] = w.times('mesh.gossip.neighbor_down', b);
+    const checkAt = Math.ceil(lostAt / D.seedCheckIntervalMs) * D.seedCheckIntervalMs;
+    expect(w.spans('mesh.seed.retry', b)[0]).toEqual({ attempt: 1, delayMs: 2_000, peerId: a.id });
+    expect(w.times('mesh.seed.retry', b)[0]).toBe(checkAt + DEFAULT_NETWORK_CONFIG.dialTimeoutMs);
+  });
+});
