@@ -49,16 +49,7 @@ export function runUnappliedDetector(name: string, seed: string, primitive: Prim
           const fault = primitive.choose(world, ctx.cluster.rng.stream(`chaos:${primitive.name}`));
           outcome.fault = fault;
           if (fault === null) return;
-          const appliedAtMs = world.nowMs();
-          const detector = primitive.detector(world, fault, appliedAtMs);
-          const poll = (): void => {
-            const nowMs = world.nowMs();
-            const detection = detector.poll(nowMs);
-            if (detection !== null) outcome.verdict = detection.verdict;
-            else if (nowMs - appliedAtMs >= detector.deadlineMs) outcome.verdict = { result: 'failed_timeout', waitedMs: nowMs - appliedAtMs };
-            else ctx.cluster.scheduler.after(DETECTOR_POLL_MS, poll);
-          };
-          ctx.cluster.scheduler.after(DETECTOR_POLL_MS, poll);
+          pollDetector(ctx, world, primitive, fault, outcome);
         });
       },
       finish: () => {},
@@ -94,17 +85,7 @@ export function runUnappliedAt(scenario: Scenario, seed: string, primitive: Prim
     return {
       start: () => {
         ctx.cluster.scheduler.at(atMs, () => {
-          const appliedAtMs = world.nowMs();
-          const detector = primitive.detector(world, { targets: ids, params }, appliedAtMs);
-          const poll = (): void => {
-            const nowMs = world.nowMs();
-            const detection = detector.poll(nowMs);
-            outcome.missing = detector.missing?.() ?? '';
-            if (detection !== null) outcome.verdict = detection.verdict;
-            else if (nowMs - appliedAtMs >= detector.deadlineMs) outcome.verdict = { result: 'failed_timeout', waitedMs: nowMs - appliedAtMs };
-            else ctx.cluster.scheduler.after(DETECTOR_POLL_MS, poll);
-          };
-          ctx.cluster.scheduler.after(DETECTOR_POLL_MS, poll);
+          pollDetector(ctx, world, primitive, { targets: ids, params }, outcome);
         });
       },
       finish: () => {},
@@ -114,4 +95,22 @@ export function runUnappliedAt(scenario: Scenario, seed: string, primitive: Prim
   };
   runScenario({ ...scenario, extensions: [...(scenario.extensions ?? []), extension], liveness: false }, seed);
   return outcome;
+}
+
+/**
+ * Create `primitive`'s detector for `fault` now (applied or not) and poll it as the engine
+ * would, every 500 ms up to its deadline, writing its verdict and last `missing` into `outcome`.
+ */
+function pollDetector(ctx: RunContext, world: ChaosWorld, primitive: Primitive, fault: Fault, outcome: { verdict: Verdict | null; missing?: string }): void {
+  const appliedAtMs = world.nowMs();
+  const detector = primitive.detector(world, fault, appliedAtMs);
+  const poll = (): void => {
+    const nowMs = world.nowMs();
+    const detection = detector.poll(nowMs);
+    if ('missing' in outcome) outcome.missing = detector.missing?.() ?? '';
+    if (detection !== null) outcome.verdict = detection.verdict;
+    else if (nowMs - appliedAtMs >= detector.deadlineMs) outcome.verdict = { result: 'failed_timeout', waitedMs: nowMs - appliedAtMs };
+    else ctx.cluster.scheduler.after(DETECTOR_POLL_MS, poll);
+  };
+  ctx.cluster.scheduler.after(DETECTOR_POLL_MS, poll);
 }
