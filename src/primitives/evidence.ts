@@ -148,9 +148,10 @@ export class ProbeRound {
   private send(nowMs: number): void {
     this.sentAtMs = nowMs;
     this.probes = [];
-    this.healthyAtSend = new Set(healthyNodes(this.world, this.exclude).map((id) => nameOf(this.world, id)));
+    const healthy = healthyNodes(this.world, this.exclude);
+    this.healthyAtSend = new Set(healthy.map((id) => nameOf(this.world, id)));
     for (const meshId of this.meshIds) {
-      const origins = healthyNodes(this.world, this.exclude).filter((id) => meshesOf(this.world, id).includes(meshId));
+      const origins = healthy.filter((id) => meshesOf(this.world, id).includes(meshId));
       if (origins.length === 0) continue;
       const record = this.world.probe(meshId, origins[0]);
       if (record !== null) this.probes.push(record);

@@ -1,8 +1,8 @@
 /**
  * Who could reach whom, and when, read from spans only: the chaos spans of a run
  * (`chaos.primitive.applied{name,targets}` and its child `chaos.primitive.reverted`) say which
- * pairs another fault cut, and the nodes' own `mesh.gossip.neighbor_up|down` and
- * `mesh.peer.connected` spans say which overlay links they held. Detectors use it to tell a
+ * pairs another fault cut, and the nodes' own `mesh.gossip.neighbor_up|down` spans say which
+ * overlay links they held. Detectors use it to tell a
  * failure of the mesh from a failure another, concurrent fault explains: a detector judges a
  * claim such as "traffic found another path" only when another path existed, and blames its
  * own fault only when a concurrent fault did not take that path away. It must not look at the
