@@ -383,6 +383,13 @@ describe('HyParView invariant checks (run after every event)', () => {
     ['itself in a view', (s) => s.passive.push(a), /self in a view/],
     ['a pending request to a passive peer', (s) => { s.passive.push(c); s.pendingNeighbor.set(c, 1 as never); }, /pending Neighbor request/],
     ['a released peer outside the passive view', (s) => s.releasedPeers.add(c), /released peer/],
+    ['a released peer in the active view only', (s) => { s.active.push(c); s.releasedPeers.add(c); }, /released peer/],
+    ['a peer twice in the active view', (s) => s.active.push(b, b), /duplicate view entry/],
+    ['itself in the active view', (s) => s.active.push(a), /self in a view/],
+    ['a pending request to an active peer', (s) => { s.active.push(c); s.pendingNeighbor.set(c, 1 as never); }, /pending Neighbor request/],
+    ['a pending request to itself', (s) => s.pendingNeighbor.set(a, 1 as never), /self in a view/],
+    ['an active view over capacity', (s) => s.active.push(...[4, 5, 6, 7, 8, 10].map(hvNodeId)), /active view over capacity/],
+    ['a node that left but keeps a neighbour', (s) => { s.left = true; s.active.push(b); }, /left node still has neighbours/],
   ];
   for (const [what, corrupt, message] of broken) {
     it(`names the broken rule: ${what}`, () => {
