@@ -23,8 +23,40 @@ function quoteKey(key: string): string {
   return quoted;
 }
 
-function canonicalAttrs(attrs: Attrs): string {
-  const keys = Object.keys(attrs).sort();
+/** The sorted key list last seen for a span name, and the key order it was computed from. */
+interface KeyOrder {
+  readonly seen: readonly string[];
+  readonly sorted: readonly string[];
+}
+const keyOrders = new Map<string, KeyOrder>();
+
+/**
+ * `Object.keys(attrs).sort()`, without sorting (or allocating) again when a span name comes with
+ * the same keys in the same order as last time, which is nearly always: most of a run's bytes
+ * allocated were these sorted copies. Any other key list is sorted afresh, so the output never
+ * depends on the cache.
+ */
+function sortedKeysOf(name: string, attrs: Attrs): readonly string[] {
+  const known = keyOrders.get(name);
+  if (known !== undefined && hasKeysInOrder(attrs, known.seen)) return known.sorted;
+  const seen = Object.keys(attrs);
+  const sorted = [...seen].sort();
+  if (known !== undefined || keyOrders.size < QUOTED_KEYS_MAX) keyOrders.set(name, { seen, sorted });
+  return sorted;
+}
+
+function hasKeysInOrder(attrs: Attrs, keys: readonly string[]): boolean {
+  let i = 0;
+  // for-in walks the keys without building an array; inherited keys make it a mismatch.
+  for (const key in attrs) {
+    if (i >= keys.length || keys[i] !== key) return false;
+    i++;
+  }
+  return i === keys.length;
+}
+
+function canonicalAttrs(name: string, attrs: Attrs): string {
+  const keys = sortedKeysOf(name, attrs);
   let out = '{';
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i];
@@ -48,7 +80,7 @@ export function canonicalLine(r: SpanRecord): string {
     `{"seq":${r.seq},"traceId":"${r.traceId}","spanId":"${r.spanId}",` +
     `"parentSpanId":${r.parentSpanId === null ? 'null' : `"${r.parentSpanId}"`},` +
     `"node":${JSON.stringify(r.node)},"name":${JSON.stringify(r.name)},"level":"${r.level}",` +
-    `"startMs":${r.startMs},"endMs":${r.endMs},"attrs":${canonicalAttrs(r.attrs)},` +
+    `"startMs":${r.startMs},"endMs":${r.endMs},"attrs":${canonicalAttrs(r.name, r.attrs)},` +
     `"links":${canonicalLinks(r.links)}}\n`
   );
 }
@@ -60,13 +92,149 @@ export function canonicalTrace(records: readonly SpanRecord[]): string {
   return out;
 }
 
-/** Lines are hashed in chunks of about this many characters (fewer, larger hash updates). */
-const CHUNK_CHARS = 64 * 1024;
+/** Canonical bytes are hashed in chunks of this size (fewer, larger hash updates). */
+const CHUNK_BYTES = 64 * 1024;
+
+/**
+ * Writes the UTF-8 bytes of `canonicalLine(record)` straight into a reused buffer, so no line
+ * string is built per span: those strings were the largest share of all bytes a large run
+ * allocated. Every piece is written exactly as `canonicalLine` writes it (a property test holds
+ * the two together); a piece with characters that need escaping or are not ASCII goes through
+ * `JSON.stringify` and `Buffer.write`, the same functions the string form uses.
+ */
+class CanonicalBytes {
+  private readonly buf = Buffer.allocUnsafe(CHUNK_BYTES);
+  private pos = 0;
+
+  constructor(private readonly hash: Hash) {}
+
+  line(r: SpanRecord): void {
+    this.raw('{"seq":');
+    this.number(r.seq);
+    this.raw(',"traceId":"');
+    this.raw(r.traceId);
+    this.raw('","spanId":"');
+    this.raw(r.spanId);
+    this.raw('","parentSpanId":');
+    if (r.parentSpanId === null) this.raw('null');
+    else {
+      this.raw('"');
+      this.raw(r.parentSpanId);
+      this.raw('"');
+    }
+    this.raw(',"node":');
+    this.json(r.node);
+    this.raw(',"name":');
+    this.json(r.name);
+    this.raw(',"level":"');
+    this.raw(r.level);
+    this.raw('","startMs":');
+    this.number(r.startMs);
+    this.raw(',"endMs":');
+    this.number(r.endMs);
+    this.raw(',"attrs":{');
+    const attrs = r.attrs;
+    const keys = sortedKeysOf(r.name, attrs);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
+      const value = attrs[key];
+      if (typeof value === 'number' && !Number.isFinite(value)) assert(false, `attribute ${key} is not a finite number: ${value}`);
+      if (i > 0) this.raw(',');
+      this.raw(quoteKey(key));
+      this.raw(':');
+      if (typeof value === 'string') this.json(value);
+      else if (typeof value === 'number') this.number(value);
+      else this.raw(String(value));
+    }
+    this.raw('},"links":');
+    const links = r.links;
+    if (links === undefined || links.length === 0) this.raw('[]');
+    else {
+      this.raw('[');
+      for (let i = 0; i < links.length; i++) {
+        if (i > 0) this.raw(',');
+        this.raw('["');
+        this.raw(links[i].traceId);
+        this.raw('","');
+        this.raw(links[i].spanId);
+        this.raw('"]');
+      }
+      this.raw(']');
+    }
+    this.raw('}\n');
+  }
+
+  /** Hands the buffered bytes to the hash. */
+  flush(): void {
+    if (this.pos === 0) return;
+    this.hash.update(this.buf.subarray(0, this.pos));
+    this.pos = 0;
+  }
+
+  /** A string as its UTF-8 bytes (ASCII copied in a loop; anything else via Buffer.write). */
+  private raw(text: string): void {
+    const n = text.length;
+    if (this.pos + 3 * n > CHUNK_BYTES) {
+      this.flush();
+      if (3 * n > CHUNK_BYTES) {
+        this.hash.update(text, 'utf8');
+        return;
+      }
+    }
+    const buf = this.buf;
+    let pos = this.pos;
+    for (let i = 0; i < n; i++) {
+      const code = text.charCodeAt(i);
+      if (code >= 0x80) {
+        this.pos = pos + buf.write(text.slice(i), pos, 'utf8');
+        return;
+      }
+      buf[pos++] = code;
+    }
+    this.pos = pos;
+  }
+
+  /** `JSON.stringify(text)`: quoted as is when nothing in it needs escaping. */
+  private json(text: string): void {
+    for (let i = 0; i < text.length; i++) {
+      const code = text.charCodeAt(i);
+      if (code < 0x20 || code === 0x22 || code === 0x5c || code >= 0x7f) {
+        this.raw(JSON.stringify(text));
+        return;
+      }
+    }
+    this.raw('"');
+    this.raw(text);
+    this.raw('"');
+  }
+
+  /** `String(value)`: safe integers digit by digit, anything else through String. */
+  private number(value: number): void {
+    if (!Number.isSafeInteger(value)) {
+      this.raw(String(value));
+      return;
+    }
+    if (value < 0) {
+      this.raw('-');
+      value = -value;
+    }
+    if (this.pos + 16 > CHUNK_BYTES) this.flush();
+    let digits = 1;
+    for (let v = value; v >= 10; v = Math.floor(v / 10)) digits++;
+    const buf = this.buf;
+    let pos = this.pos + digits;
+    this.pos = pos;
+    do {
+      buf[--pos] = 0x30 + (value % 10);
+      value = Math.floor(value / 10);
+    } while (value > 0);
+  }
+}
 
 /** Incremental SHA-256 over canonical lines. */
 export class TraceDigest {
   private readonly hash: Hash = createHash('sha256');
-  private pending = '';
+  private readonly bytes = new CanonicalBytes(this.hash);
   private recordCount = 0;
 
   get count(): number {
@@ -74,21 +242,14 @@ export class TraceDigest {
   }
 
   add(record: SpanRecord): void {
-    this.pending += canonicalLine(record);
+    this.bytes.line(record);
     this.recordCount++;
-    if (this.pending.length >= CHUNK_CHARS) this.flush();
   }
 
   /** Hex digest of everything added so far; adding may continue afterwards. */
   hex(): string {
-    this.flush();
+    this.bytes.flush();
     return this.hash.copy().digest('hex');
-  }
-
-  private flush(): void {
-    if (this.pending.length === 0) return;
-    this.hash.update(this.pending);
-    this.pending = '';
   }
 }
 
