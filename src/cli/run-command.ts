@@ -2,7 +2,7 @@
  * `meshsim run`: resolve the scenario (registry name or JSON file), the seed (given, or picked
  * from crypto randomness and printed first) and the options; run it; print the text summary or
  * one JSON object; exit 0 on pass, 1 on a failed run, 3 when an output file could not be
- * written (after the verdict). Wall time is measured here, around
+ * written (after the verdict), 4 when the heap fills up (memory-guard.ts). Wall time is measured here, around
  * runScenario, because the core never reads a clock.
  *
  * Extending: new `run` options are declared in `registerRun` and parsed in `parseRunRequest`;
@@ -11,10 +11,12 @@
 import { performance } from 'node:perf_hooks';
 import { Option, type Command } from 'commander';
 import { findScenario } from '../catalog/registry.js';
-import { runScenario, type RunOutcome } from '../scenario/runner.js';
+import { runScenario, type RunOutcome, type RunProgress } from '../scenario/runner.js';
 import type { Scenario } from '../scenario/scenario.js';
 import { parseDuration } from './duration.js';
-import { EXIT_FAIL, EXIT_OUTPUT, EXIT_PASS, fail, quoted } from './errors.js';
+import { EXIT_FAIL, EXIT_OUTPUT, EXIT_PASS, UsageError, fail, quoted } from './errors.js';
+import { guardHeap, heapWatch } from './memory-guard.js';
+import { nodeCount } from '../scenario/topology.js';
 import { type CliRunResult, formatRunText, runJson } from './format.js';
 import { isScenarioPath, loadScenarioFile } from './scenario-file.js';
 import { runProgressLine, type ProgressLine } from './run-progress.js';
@@ -110,13 +112,25 @@ export function replayFor(request: RunRequest): string {
 }
 
 function runAction(request: RunRequest): number {
+  // A run that cannot fit is refused here; one that needs a larger heap runs in a child Node.
+  const childExit = guardHeap(request.scenario);
+  if (childExit !== null) return childExit;
   // Printed before the run so the seed is known even if the run never finishes.
   if (!request.json) process.stdout.write(`seed: ${request.seed}\n`);
+  const line = runProgressLine();
+  const watch = heapWatch(nodeCount(request.scenario.topology));
+  const onProgress = (p: RunProgress): void => {
+    watch.check(p);
+    line.onProgress?.(p);
+  };
   let result: CliRunResult;
   try {
-    result = executeRun(request, runProgressLine());
+    result = executeRun(request, { end: line.end, onProgress });
   } catch (e) {
+    if (e instanceof UsageError) throw e; // the heap watch stopped the run: one line, exit 4
     return reportCrash(request, e);
+  } finally {
+    watch.stop();
   }
   process.stdout.write(request.json ? `${JSON.stringify(runJson(result))}\n` : formatRunText(result));
   if (request.outputs !== undefined && result.outcome !== undefined) {

@@ -1,0 +1,222 @@
+/**
+ * Memory for large runs (`meshsim run`): a run never ends in V8's out-of-memory crash.
+ *
+ * - Before the run, a lower bound of what the scenario needs, from measured per-node figures
+ *   (protocol profile: linear in nodes; full profile: the digest gossip is Θ(n²)), is held
+ *   against the machine: a run that cannot fit is refused at once with one line (exit 2).
+ * - A run likely to need more than Node's default heap limit (about 4 GB on a 64-bit machine,
+ *   whatever its memory) runs in a child Node with a heap limit sized to the machine, and says
+ *   so on stderr, unless the user set `--max-old-space-size` (then their limit stands).
+ * - During the run, V8's record of its full collections is read at each progress call (about once
+ *   per virtual second). Once two in a row leave the old generation above 85 % of its limit, the
+ *   run stops with one line and exit 4 instead of crashing. This catches a heap whose live data
+ *   grows over virtual seconds (boot, retained state); a single virtual second that fills the
+ *   last 15 % can still reach V8's limit first.
+ *
+ * It reads the machine (memory, heap statistics), so it lives in the CLI, never in the core; it
+ * cannot change a run's trace, only stop it.
+ */
+import { spawnSync } from 'node:child_process';
+import { totalmem } from 'node:os';
+import { GCProfiler, getHeapStatistics } from 'node:v8';
+import type { Scenario } from '../scenario/scenario.js';
+import type { RunProgress } from '../scenario/runner.js';
+import { nodeCount } from '../scenario/topology.js';
+import { EXIT_MEMORY, fail, UsageError } from './errors.js';
+
+const MB = 1024 * 1024;
+const GB = 1024 * MB;
+
+/**
+ * Lower bounds per node, from docs/performance.md: protocol-10k peaked at ~316 KB per node,
+ * full-200 at ~6 MB per node and full-1000 passed 5.8 GB (~5.8 KB per node pair) while running.
+ * They are floors on purpose: a run they refuse could not have fitted.
+ */
+const PROTOCOL_BYTES_PER_NODE = 200 * 1024;
+const FULL_BYTES_PER_NODE = 300 * 1024;
+const FULL_BYTES_PER_NODE_PAIR = 3 * 1024;
+/** What the run itself costs beyond its nodes (code, scheduler, telemetry). */
+const BASE_BYTES = 100 * MB;
+/** The floor times this is the expected need (protocol-10k: 3.16 GB against a 2.05 GB floor). */
+const EXPECTED_OVER_FLOOR = 1.6;
+/** Share of the machine's memory a run may plan to use. */
+const MACHINE_SHARE = 0.75;
+/** Environment marker of the child Node started with a raised heap limit. */
+const RAISED_ENV = 'MESHSIM_HEAP_RAISED';
+
+export function memoryFloorBytes(scenario: Scenario): number {
+  const n = nodeCount(scenario.topology);
+  if (scenario.profile === 'protocol') return BASE_BYTES + n * PROTOCOL_BYTES_PER_NODE;
+  return BASE_BYTES + n * FULL_BYTES_PER_NODE + n * n * FULL_BYTES_PER_NODE_PAIR;
+}
+
+export type HeapPlan =
+  | { readonly kind: 'run' }
+  | { readonly kind: 'raise'; readonly heapMb: number; readonly note: string }
+  | { readonly kind: 'refuse'; readonly message: string };
+
+export interface Machine {
+  readonly totalMemBytes: number;
+  readonly heapLimitBytes: number;
+  /** The user chose the heap limit (`--max-old-space-size` in execArgv or NODE_OPTIONS). */
+  readonly heapChosen: boolean;
+  /** This process is already the child with a raised limit. */
+  readonly raised: boolean;
+}
+
+/** What to do before running `scenario` on `machine` (pure: the tests hold it to figures). */
+export function heapPlan(scenario: Scenario, machine: Machine): HeapPlan {
+  const n = nodeCount(scenario.topology);
+  const floor = memoryFloorBytes(scenario);
+  const usable = machine.totalMemBytes * MACHINE_SHARE;
+  if (floor > usable) {
+    return {
+      kind: 'refuse',
+      message: `${n} nodes in the ${scenario.profile ?? 'full'} profile need at least ${gb(floor)} GB of memory; ` +
+        `this machine has ${gb(machine.totalMemBytes)} GB (a run may use ${gb(usable)} GB): use fewer nodes` +
+        (scenario.profile === 'protocol' ? '' : ' or "profile": "protocol"'),
+    };
+  }
+  const expected = floor * EXPECTED_OVER_FLOOR;
+  if (machine.heapChosen || machine.raised || expected <= 0.7 * machine.heapLimitBytes) return { kind: 'run' };
+  const heapMb = Math.floor(Math.min(usable, Math.max(2 * expected, machine.heapLimitBytes)) / MB);
+  if (heapMb * MB <= machine.heapLimitBytes) return { kind: 'run' };
+  return { kind: 'raise', heapMb, note: `meshsim: ${n} nodes may need about ${gb(expected)} GB: running with a heap limit of ${gb(heapMb * MB)} GB (Node's default is ${gb(machine.heapLimitBytes)} GB)` };
+}
+
+export function thisMachine(): Machine {
+  const flags = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' ');
+  return {
+    totalMemBytes: totalmem(),
+    heapLimitBytes: getHeapStatistics().heap_size_limit,
+    heapChosen: /--max-old-space-size|--max-heap-size/.test(flags),
+    raised: process.env[RAISED_ENV] === '1',
+  };
+}
+
+/**
+ * Applies the plan: returns null to run here, or the exit code of the child that ran instead.
+ * A refusal throws the one-line usage error.
+ */
+export function guardHeap(scenario: Scenario, machine: Machine = thisMachine()): number | null {
+  const plan = heapPlan(scenario, machine);
+  if (plan.kind === 'refuse') fail(plan.message);
+  if (plan.kind === 'run') return null;
+  process.stderr.write(`${plan.note}\n`);
+  const child = spawnSync(process.execPath, [...process.execArgv, `--max-old-space-size=${plan.heapMb}`, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...process.env, [RAISED_ENV]: '1' },
+  });
+  if (child.error !== undefined) fail(`could not start Node with a larger heap: ${child.error.message}`, EXIT_MEMORY);
+  // A child ended by a signal exits as a shell would report it (128 + signal number).
+  if (child.status === null) return 128 + signalNumber(child.signal);
+  return child.status;
+}
+
+function signalNumber(signal: NodeJS.Signals | null): number {
+  const numbers: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15 };
+  return (signal === null ? undefined : numbers[signal]) ?? 0;
+}
+
+/** Share of the old generation's limit that, left after two full collections in a row, stops the run. */
+const HIGH_SHARE = 0.85;
+const HIGH_COLLECTIONS = 2;
+/** V8's default largest semi-space on 64-bit machines, MB; the young generation is three of them. */
+const SEMI_SPACE_MB_DEFAULT = 16;
+
+export interface HeapReading {
+  /** Bytes used in the old generation (everything but the young generation's spaces). */
+  readonly oldUsed: number;
+  /** The old generation's limit: the heap limit without the young generation. */
+  readonly oldLimit: number;
+}
+
+/** A source of readings: the old generation right after each full collection since the last call. */
+export interface HeapSource {
+  afterFullCollections(): readonly HeapReading[];
+  stop(): void;
+}
+
+/**
+ * Reads V8's own record of its collections (`v8.GCProfiler`): the old generation left by each
+ * full (mark-compact) collection is what is live, so garbage waiting for a collection never
+ * counts. V8 fails when the old generation cannot grow, and its heap limit counts the young
+ * generation too (160 MB of old space is a 208 MB limit), so the limit is taken without it.
+ */
+export function v8HeapSource(): HeapSource {
+  const flags = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' ');
+  const semiMb = Number(/--max-semi-space-size[= ](\d+)/.exec(flags)?.[1] ?? SEMI_SPACE_MB_DEFAULT);
+  const oldLimit = getHeapStatistics().heap_size_limit - 3 * semiMb * MB;
+  let profiler = new GCProfiler();
+  profiler.start();
+  return {
+    afterFullCollections: () => {
+      const result = profiler.stop() as unknown as { statistics?: readonly GcRecord[] } | undefined;
+      profiler = new GCProfiler();
+      profiler.start();
+      const out: HeapReading[] = [];
+      for (const gc of result?.statistics ?? []) {
+        if (gc.gcType === 'MarkSweepCompact') out.push({ oldUsed: oldUsedOf(gc.afterGC), oldLimit });
+      }
+      return out;
+    },
+    stop: () => {
+      profiler.stop();
+    },
+  };
+}
+
+/** The shape `GCProfiler.stop()` returns on Node 20 (camelCase, unlike the bundled types). */
+interface GcRecord {
+  readonly gcType: string;
+  readonly afterGC: {
+    readonly heapStatistics: { readonly usedHeapSize: number };
+    readonly heapSpaceStatistics: readonly { readonly spaceName: string; readonly spaceUsedSize: number }[];
+  };
+}
+
+function oldUsedOf(after: GcRecord['afterGC']): number {
+  let young = 0;
+  for (const space of after.heapSpaceStatistics) {
+    if (space.spaceName === 'new_space' || space.spaceName === 'new_large_object_space') young += space.spaceUsedSize;
+  }
+  return after.heapStatistics.usedHeapSize - young;
+}
+
+export interface HeapWatch {
+  /** Call with each progress report; throws a `UsageError` (exit 4) to stop the run. */
+  check(p: RunProgress): void;
+  stop(): void;
+}
+
+/**
+ * Stops the run once two full collections in a row leave the old generation above 85 % of its
+ * limit: what they leave is live, so the run is about to fail in V8 (which gives up a little
+ * above 90 %). A full collection below the line starts the count again.
+ */
+export function heapWatch(nodes: number, source: HeapSource = v8HeapSource()): HeapWatch {
+  let high = 0;
+  return {
+    check: (p) => {
+      for (const { oldUsed, oldLimit } of source.afterFullCollections()) {
+        high = oldUsed > HIGH_SHARE * oldLimit ? high + 1 : 0;
+        if (high < HIGH_COLLECTIONS) continue;
+        source.stop();
+        throw new UsageError(
+          `out of memory: the heap held ${size(oldUsed)} of its ${size(oldLimit)} limit at ${Math.round(p.virtualMs / 1000)} s virtual ` +
+            `(${nodes} nodes); the run was stopped. Use fewer nodes, or a larger limit: NODE_OPTIONS=--max-old-space-size=<MB>`,
+          EXIT_MEMORY,
+        );
+      }
+    },
+    stop: () => source.stop(),
+  };
+}
+
+function gb(bytes: number): string {
+  return (bytes / GB).toFixed(1);
+}
+
+function size(bytes: number): string {
+  return bytes < GB ? `${Math.round(bytes / MB)} MB` : `${gb(bytes)} GB`;
+}

@@ -1,0 +1,179 @@
+/**
+ * Large runs and memory (`meshsim run`). Goal: a run never ends in V8's out-of-memory crash:
+ * one that cannot fit on the machine is refused at once (exit 2, one line); one that needs more
+ * than Node's default heap runs in a child Node with a heap sized to the machine, and says so;
+ * one whose heap fills up anyway is stopped with one line and exit 4.
+ * Method: the plan is a pure function held to figures; the CLI is spawned as a user would, with
+ * a small heap (NODE_OPTIONS) where the watch must act.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { heapPlan, heapWatch, memoryFloorBytes, thisMachine, type HeapSource, type Machine } from '../src/cli/memory-guard.js';
+import { EXIT_MEMORY, UsageError } from '../src/cli/errors.js';
+import { parseScenarioJson } from '../src/scenario/scenario-json.js';
+import type { Scenario } from '../src/scenario/scenario.js';
+import { expectUsageError, requireBuiltCli, ROOT, type CliResult } from './support/cli.js';
+
+const GB = 1024 ** 3;
+
+function fileJson(gateways: number, profile: 'protocol' | 'full', extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    name: `mem-${profile}-${gateways}`,
+    profile,
+    topology: { meshes: [{ meshId: 'mesh-a', roles: { gateway: gateways } }], bridges: 0, observer: false },
+    durationMs: 60_000,
+    probeIntervalMs: 0,
+    ...extra,
+  };
+}
+
+function scenario(gateways: number, profile: 'protocol' | 'full'): Scenario {
+  const parsed = parseScenarioJson(fileJson(gateways, profile));
+  if (!parsed.ok) throw new Error(parsed.error);
+  return parsed.scenario;
+}
+
+const machine: Machine = { totalMemBytes: 23 * GB, heapLimitBytes: 4.05 * GB, heapChosen: false, raised: false };
+
+describe('the plan before a run', () => {
+  it('runs small and mid-size runs as they are', () => {
+    expect(heapPlan(scenario(18, 'full'), machine)).toEqual({ kind: 'run' });
+    expect(heapPlan(scenario(5_000, 'protocol'), machine)).toEqual({ kind: 'run' });
+    expect(heapPlan(scenario(200, 'full'), machine)).toEqual({ kind: 'run' });
+  });
+
+  it('raises the heap limit for 10,000 protocol nodes and 1,000 full nodes, within the machine', () => {
+    for (const s of [scenario(10_000, 'protocol'), scenario(1_000, 'full')]) {
+      const plan = heapPlan(s, machine);
+      expect(plan.kind).toBe('raise');
+      if (plan.kind !== 'raise') continue;
+      expect(plan.heapMb * 1024 * 1024).toBeGreaterThan(machine.heapLimitBytes);
+      expect(plan.heapMb * 1024 * 1024).toBeLessThanOrEqual(0.75 * machine.totalMemBytes);
+      expect(plan.note).toMatch(/^meshsim: \d+ nodes may need about [\d.]+ GB: running with a heap limit of [\d.]+ GB/);
+    }
+  });
+
+  it('leaves a heap limit the user chose, and never raises twice', () => {
+    expect(heapPlan(scenario(10_000, 'protocol'), { ...machine, heapChosen: true })).toEqual({ kind: 'run' });
+    expect(heapPlan(scenario(10_000, 'protocol'), { ...machine, raised: true })).toEqual({ kind: 'run' });
+  });
+
+  it('refuses what cannot fit: a million protocol nodes, 100,000 full nodes, 50,000 nodes on an 8 GB machine', () => {
+    const refused = (s: Scenario, m: Machine) => {
+      const plan = heapPlan(s, m);
+      return plan.kind === 'refuse' ? plan.message : `not refused: ${plan.kind}`;
+    };
+    expect(refused(scenario(1_000_000, 'protocol'), machine)).toMatch(/^1000000 nodes in the protocol profile need at least 190\.8 GB of memory; this machine has 23\.0 GB/);
+    expect(refused(scenario(100_000, 'full'), machine)).toMatch(/need at least \d+\.\d GB .* use fewer nodes or "profile": "protocol"$/);
+    expect(refused(scenario(50_000, 'protocol'), { ...machine, totalMemBytes: 8 * GB })).toMatch(/this machine has 8\.0 GB/);
+  });
+
+  it('floors grow linearly in the protocol profile and quadratically in the full one', () => {
+    const p = (n: number) => memoryFloorBytes(scenario(n, 'protocol')) - memoryFloorBytes(scenario(2, 'protocol'));
+    const f = (n: number) => memoryFloorBytes(scenario(n, 'full'));
+    expect(p(20_002) / p(10_002)).toBeCloseTo(2, 5);
+    expect(f(2_000) / f(1_000)).toBeGreaterThan(3.5);
+  });
+});
+
+describe('the heap watch during a run', () => {
+  const progress = { phase: 'main' as const, virtualMs: 42_000, mainEndMs: 60_000, events: 1 };
+
+  /** A source that hands out the given full-collection readings, one batch per progress call (MB of 100). */
+  function source(batches: number[][]): HeapSource & { stopped: boolean } {
+    const s = {
+      stopped: false,
+      afterFullCollections: () => (batches.shift() ?? []).map((mb) => ({ oldUsed: mb * 1024 ** 2, oldLimit: 100 * 1024 ** 2 })),
+      stop: () => {
+        s.stopped = true;
+      },
+    };
+    return s;
+  }
+
+  function stopsAt(batches: number[][]): number | null {
+    const watch = heapWatch(3_000, source(batches));
+    const calls = batches.length;
+    for (let i = 0; i < calls; i++) {
+      try {
+        watch.check(progress);
+      } catch (e) {
+        expect(e).toBeInstanceOf(UsageError);
+        expect((e as UsageError).exitCode).toBe(EXIT_MEMORY);
+        expect((e as UsageError).message).toMatch(/^out of memory: the heap held \d+ MB of its 100 MB limit at 42 s virtual \(3000 nodes\); the run was stopped\./);
+        return i;
+      }
+    }
+    return null;
+  }
+
+  it('stops the run (exit 4) once two full collections in a row leave the old generation above 85 %', () => {
+    expect(stopsAt([[90], [], [88]])).toBe(2);
+    expect(stopsAt([[86, 90]])).toBe(0);
+  });
+
+  it('a collection below the line starts the count again; calls without a full collection change nothing', () => {
+    expect(stopsAt([[90], [80], [90], [], [84], [90]])).toBeNull();
+    const s = source([[90]]);
+    const watch = heapWatch(10, s);
+    watch.check(progress);
+    watch.stop();
+    expect(s.stopped).toBe(true);
+  });
+});
+
+describe('the CLI with large scenario files', () => {
+  let dir: string;
+  beforeAll(() => {
+    requireBuiltCli();
+    dir = mkdtempSync(join(tmpdir(), 'meshsim-memory-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  function run(file: string, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+    return new Promise((resolve) => {
+      execFile(process.execPath, [join(ROOT, 'bin', 'meshsim.js'), 'run', '--scenario', file, '--seed', '1', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 110_000, env: { ...process.env, ...env } }, (error, stdout, stderr) => {
+        resolve({ status: error === null ? 0 : typeof error.code === 'number' ? error.code : null, stdout, stderr });
+      });
+    });
+  }
+
+  function write(name: string, json: unknown): string {
+    const file = join(dir, name);
+    writeFileSync(file, JSON.stringify(json));
+    return file;
+  }
+
+  it('a million protocol nodes are refused before anything runs', async () => {
+    const r = await run(write('million.json', fileJson(1_000_000, 'protocol')), []);
+    expectUsageError(r, /1000000 nodes in the protocol profile need at least 190\.8 GB of memory; this machine has/);
+  });
+
+  it('a heap that fills up stops the run with one line and exit 4, not a crash', async () => {
+    // 3,000 nodes booting 50 ms apart grow the heap by a few MB per virtual second: 160 MB of
+    // old generation fill at about 45 virtual s, and V8 itself would fail at about 50 s.
+    const file = write('filling.json', fileJson(3_000, 'protocol', { bootSpacingMs: 50, durationMs: 150_000 }));
+    const r = await run(file, ['--json'], { NODE_OPTIONS: '--max-old-space-size=160' });
+    expect(r.status, r.stderr).toBe(EXIT_MEMORY);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^meshsim: out of memory: the heap held \d+ MB of its \d+ MB limit at \d+ s virtual \(3000 nodes\); the run was stopped\. /);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+  }, 120_000);
+
+  it('a run that needs more than the default heap runs in a child Node with a larger one, and says so', async () => {
+    const s = scenario(14_000, 'protocol');
+    const plan = heapPlan(s, { ...thisMachine(), heapChosen: false, raised: false });
+    const r = await run(write('big.json', fileJson(14_000, 'protocol', { durationMs: 1_000, healWindowMs: 1_000 })), [], { NODE_OPTIONS: '' });
+    if (plan.kind === 'refuse') {
+      expectUsageError(r, /14000 nodes in the protocol profile need at least/);
+      return;
+    }
+    expect(plan.kind).toBe('raise');
+    expect(r.stderr).toMatch(/^meshsim: 14000 nodes may need about [\d.]+ GB: running with a heap limit of [\d.]+ GB/);
+    expect(r.stdout).toMatch(/^verdict: (PASS|FAIL)/m);
+    expect([0, 1]).toContain(r.status);
+  }, 120_000);
+});
