@@ -46,18 +46,22 @@ export function tableBounds(scenario: Scenario, cluster: Cluster): TableBounds {
   let perMs = CHAOS_PROBES_PER_SECOND / 1000;
   const probeIntervalMs = scenario.probeIntervalMs ?? 5_000;
   if (probeIntervalMs > 0) perMs += 1 / probeIntervalMs;
+  // A one-shot entry is a burst, not a rate: all its messages may be in every table at once
+  // (2,000 nodes broadcasting together each cache 2,000 messages within a second).
+  let burst = 0;
   for (const entry of scenario.workload ?? []) {
     if (entry.kind !== 'broadcast') continue;
     const senders = entry.sender === 'all' ? nodes : 1;
-    perMs += entry.count === 1 ? senders / pt.messageIdRetentionMs : senders / entry.everyMs;
+    if (entry.count === 1) burst += senders;
+    else perMs += senders / entry.everyMs;
   }
   if (scenario.profile !== 'protocol') perMs += nodes / sub.digestIntervalMs;
-  const ids = Math.ceil(perMs * pt.messageIdRetentionMs * RATE_SLACK) + ID_SLACK;
+  const ids = Math.ceil(perMs * pt.messageIdRetentionMs * RATE_SLACK) + burst + ID_SLACK;
   return {
     connectionsOf: (plan) => plan.meshIds.length * (hv.activeViewCapacity + hv.passiveViewCapacity) + plan.seeds.length + CONNECTION_SLACK,
     connectionsFromMs: lastBootMs + sub.unusedConnectionGraceMs + (scenario.network?.dialTimeoutMs ?? 5_000),
     digests: nodes,
-    plumtreeCache: Math.ceil(perMs * pt.messageCacheRetentionMs * RATE_SLACK) + ID_SLACK,
+    plumtreeCache: Math.ceil(perMs * pt.messageCacheRetentionMs * RATE_SLACK) + burst + ID_SLACK,
     plumtreeIds: ids,
     pendingGrafts: ids,
     wedgeBacklog: 10_000,
