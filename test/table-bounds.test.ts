@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { tableBounds } from '../src/scenario/table-bounds.js';
 import type { Cluster } from '../src/scenario/cluster.js';
-import type { Scenario, WorkloadEntry } from '../src/scenario/scenario.js';
+import type { Scenario } from '../src/scenario/scenario.js';
+import type { WorkloadEntry } from '../src/scenario/workload.js';
 
 function bounds(nodes: number, workload: WorkloadEntry[]) {
   const scenario = {
