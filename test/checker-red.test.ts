@@ -76,7 +76,13 @@ describe('checker checks go red', () => {
     gossip(cluster, p, x, content); // deduplicated: no second delivery
     expect(checkSafety(cluster, boundsOf(cluster))).toEqual([]);
     const pt = cluster.app(x)!.topicState('mesh-a')!.plumtree;
-    for (const table of [pt.receivedIds, pt.cache]) (table as unknown as { entries: Map<string, unknown> }).entries.clear(); // the bug: Plumtree forgets what it delivered
+    // The bug: Plumtree forgets what it delivered (both tables emptied, their time lists too).
+    for (const table of [pt.receivedIds, pt.cache]) {
+      const inside = table as unknown as { entries: Map<string, unknown>; times: number[]; head: number };
+      inside.entries.clear();
+      inside.times = [];
+      inside.head = 0;
+    }
     gossip(cluster, p, x, content);
     expect(checksOf(checkSafety(cluster, boundsOf(cluster)))).toEqual(['no-duplicate-delivery']);
   });

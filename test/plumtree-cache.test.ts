@@ -5,6 +5,7 @@
  * map's assertions (bad capacity, a key inserted twice, insert time going backwards) fire.
  * Method: one map driven by hand. Written from the mutation run's survivors on this file.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TimeBoundMap } from '../src/protocol/plumtree-cache.js';
 
@@ -42,5 +43,37 @@ describe('time-bound map capacity', () => {
     expect([m.get('a'), m.get('b'), m.get('d')]).toEqual([undefined, 1, 3]);
     m.insert('e', 4, 4);
     expect([m.size, m.evicted, m.get('b')]).toEqual([3, 2, undefined]);
+  });
+
+  it('agrees with a list of (key, time) pairs through thousands of inserts, age evictions and capacity evictions', () => {
+    // Long enough to compact its time list many times (it drops spent slots past 1,024).
+    fc.assert(fc.property(
+      fc.array(fc.record({ gapMs: fc.nat(5), evictRetentionMs: fc.option(fc.nat(40), { nil: undefined }) }), { minLength: 1_000, maxLength: 6_000 }),
+      fc.integer({ min: 1, max: 3_000 }),
+      (steps, capacity) => {
+        const m = new TimeBoundMap<number, number>(capacity);
+        const model: [number, number][] = [];
+        let nowMs = 0;
+        let evicted = 0;
+        steps.forEach(({ gapMs, evictRetentionMs }, key) => {
+          nowMs += gapMs;
+          m.insert(key, key * 2, nowMs);
+          if (model.length >= capacity) {
+            model.shift();
+            evicted++;
+          }
+          model.push([key, nowMs]);
+          if (evictRetentionMs !== undefined) {
+            const gone: number[] = [];
+            while (model.length > 0 && nowMs - model[0][1] >= evictRetentionMs) gone.push(model.shift()![0]);
+            expect(m.evictOlderThan(nowMs, evictRetentionMs)).toEqual(gone);
+          }
+        });
+        expect(m.size).toBe(model.length);
+        expect(m.evicted).toBe(evicted);
+        for (const [key] of model) expect(m.get(key)).toBe(key * 2);
+        expect(m.has(model[0]?.[0] ?? -1)).toBe(model.length > 0);
+      },
+    ), { numRuns: 30 });
   });
 });
