@@ -49,7 +49,7 @@ interface RunOptionValues extends ReportOptionValues {
 export function registerRun(program: Command): void {
   const run = program
     .command('run')
-    .description('run a scenario for a seed and print a summary (exit 0 pass, 1 fail, 2 bad usage, 3 output not written)')
+    .description('run a scenario for a seed and print a summary (exit 0 pass, 1 fail, 2 bad usage, 3 output not written, 4 out of memory)')
     .option('--scenario <name|file>', `scenario name (see \`meshsim list\`) or a JSON scenario file (default: ${DEFAULT_SCENARIO})`)
     .option('--seed <n>', 'seed, a non-negative integer (default: picked at random and printed)')
     .option('--duration <time>', "main phase length: 90s, 5m, 1500ms or seconds (default: the scenario's)")
