@@ -121,6 +121,49 @@ describe('cross-layer invariants', () => {
     for (const v of late) expect(Number(/for (\d+) ms$/.exec(v.message)?.[1])).toBe(graceMs + 1_000);
   });
 
+  it('the main phase logs a lingering finding once per streak, not once per second', () => {
+    const stem = (v: Violation) => v.message.replace(/ for \d+ ms$/, '');
+    const cluster = formed(() => ({ keepUnusedConnections: true }), TWELVE);
+    const monitor = new CrossLayerMonitor(cluster);
+    const once: Violation[] = [];
+    const every: Violation[] = [];
+    for (let t = 0; t < 20_000; t += 1_000) {
+      cluster.scheduler.runFor(1_000);
+      const fresh = monitor.sampleNew();
+      once.push(...fresh.filter((v) => v.check === 'cross-layer-connection-wanted'));
+      every.push(...monitor.sample().filter((v) => v.check === 'cross-layer-connection-wanted'));
+    }
+    expect(once.length).toBeGreaterThan(0);
+    expect(new Set(once.map(stem)).size).toBe(once.length);
+    // The same findings, asked "still wrong now?" every second, come back every second.
+    expect(every.length).toBeGreaterThan(2 * once.length);
+    expect(new Set(every.map(stem))).toEqual(new Set(once.map(stem)));
+  });
+
+  it('a finding that goes away and comes back is logged again', () => {
+    const cluster = formed(() => ({ keepUnusedConnections: true }), TWELVE);
+    const monitor = new CrossLayerMonitor(cluster);
+    const graceMs = crossLayerGraces(cluster).connectionWantedMs;
+    const wanted = () => monitor.sampleNew().filter((v) => v.check === 'cross-layer-connection-wanted');
+    let first: Violation[] = [];
+    for (let t = 0; t <= graceMs + 1_000 && first.length === 0; t += 1_000) {
+      cluster.scheduler.runFor(1_000);
+      first = wanted();
+    }
+    expect(first.length).toBeGreaterThan(0);
+    expect(wanted()).toEqual([]); // still there: not again
+    // One sample where the cluster looks clean (no node running) ends every streak.
+    const hosts = cluster.plans.map((p) => cluster.host(p.nodeId));
+    for (const h of hosts) h.wedge();
+    expect(monitor.sampleNew()).toEqual([]);
+    for (const h of hosts) h.unwedge();
+    for (let t = 0; t <= graceMs; t += 1_000) {
+      expect(wanted(), `at +${t} ms`).toEqual([]);
+      cluster.scheduler.runFor(1_000);
+    }
+    expect(wanted().length).toBeGreaterThan(0);
+  });
+
   // A second connection between an existing pair, dialled by b and adopted by its registry.
   const duplicate = (variant: NodeVariant) => {
     const cluster = formed((p) => (p.role === 'gateway' ? variant : {}));
@@ -142,6 +185,9 @@ describe('cross-layer invariants', () => {
     const { report } = runScenario(scenario, '1');
     expect(report.verdict).toBe('fail');
     expect(report.violations.map((v) => v.check)).toContain('cross-layer-connection-wanted');
+    // Each lingering connection is in the log once, not once per second of the main phase.
+    const stems = report.violations.filter((v) => v.check === 'cross-layer-connection-wanted').map((v) => v.message.replace(/ for \d+ ms$/, ''));
+    expect(new Set(stems).size).toBe(stems.length);
     expect(runScenario({ ...scenario, variantOf: undefined }, '1').report.verdict).toBe('pass');
   });
 

@@ -141,7 +141,7 @@ export function runScenario(scenario: Scenario, seed: string, options: RunOption
   const safety = (): void => {
     options.onProgress?.({ phase: 'main', virtualMs: scheduler.nowMs, mainEndMs: durationMs, events: scheduler.eventsRun });
     violations.add(checkSafety(cluster, bounds));
-    violations.add(crossLayer.sample());
+    violations.add(crossLayer.sampleNew());
     if (scheduler.nowMs + SAFETY_CHECK_INTERVAL_MS <= durationMs) scheduler.after(SAFETY_CHECK_INTERVAL_MS, safety);
   };
   scheduler.after(SAFETY_CHECK_INTERVAL_MS, safety);

@@ -58,6 +58,8 @@ interface Finding {
 
 export class CrossLayerMonitor {
   private readonly firstSeenMs = new Map<string, number>();
+  /** Graced findings `sampleNew` returned in their current streak. */
+  private readonly reported = new Set<string>();
   private readonly graces: CrossLayerGraces;
 
   constructor(private readonly cluster: Cluster) {
@@ -71,6 +73,21 @@ export class CrossLayerMonitor {
    * came back is counted as one.
    */
   sample(): Violation[] {
+    return this.collect(false);
+  }
+
+  /**
+   * Like `sample`, but a graced finding is returned once per streak: by the first sample past
+   * its grace, not again while it lasts (its "for N ms" would make every second's copy a new
+   * line in the run's violations). Findings without a grace come every time; their message does
+   * not change, so the run's log keeps one. The main phase logs with this; the heal window,
+   * which asks "is anything still wrong now?", uses `sample`. Both share one bookkeeping.
+   */
+  sampleNew(): Violation[] {
+    return this.collect(true);
+  }
+
+  private collect(newOnly: boolean): Violation[] {
     const nowMs = this.cluster.scheduler.nowMs;
     const seen = new Set<string>();
     const out: Violation[] = [];
@@ -82,9 +99,16 @@ export class CrossLayerMonitor {
       seen.add(f.key);
       const since = this.firstSeenMs.get(f.key) ?? nowMs;
       this.firstSeenMs.set(f.key, since);
-      if (nowMs - since > this.graces[f.grace]) out.push({ ...f.violation, message: `${f.violation.message} for ${nowMs - since} ms` });
+      if (nowMs - since <= this.graces[f.grace]) continue;
+      if (newOnly && this.reported.has(f.key)) continue;
+      if (newOnly) this.reported.add(f.key);
+      out.push({ ...f.violation, message: `${f.violation.message} for ${nowMs - since} ms` });
     }
-    for (const key of [...this.firstSeenMs.keys()]) if (!seen.has(key)) this.firstSeenMs.delete(key);
+    for (const key of [...this.firstSeenMs.keys()]) {
+      if (seen.has(key)) continue;
+      this.firstSeenMs.delete(key);
+      this.reported.delete(key);
+    }
     return out;
   }
 
