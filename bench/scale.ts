@@ -25,6 +25,7 @@ interface One {
   readonly events: number;
   readonly verdict: string;
   readonly violations: readonly string[];
+  readonly traceDigest: string;
 }
 
 export function run(): Row[] {
@@ -54,6 +55,8 @@ export function run(): Row[] {
       'µs/event': ((one.cpuMs * 1000) / one.events).toFixed(2),
       'KB/node': Math.round(one.peakRssBytes / one.nodes / 1024),
       verdict: one.verdict === 'pass' ? 'pass' : `FAIL ${one.violations[0] ?? ''}`,
+      // The same seed must give the same trace at any size: compare this column across runs.
+      digest: one.traceDigest.slice(0, 12),
     });
   }
   if (protocol.length >= 2) {
