@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { isMessageIdOf, messageIdOf, sharedContentOf } from '../src/protocol/message-id.js';
+import { isMessageIdOf, messageIdOf, sharedContentOf, sharedGossipOf } from '../src/protocol/message-id.js';
 
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
 
@@ -55,5 +55,24 @@ describe('message ids', () => {
     expect(probe(0)).toBe(false);
     expect(probe(1)).toBe(true);
     expect(probe(4096)).toBe(true);
+  });
+
+  it('sharedGossipOf: one Gossip per (id, round) over the shared copy; anything else gets its own', () => {
+    const id = messageIdOf(bytes('forwarded payload'));
+    const content = sharedContentOf(id, bytes('forwarded payload'));
+    const a = sharedGossipOf(id, 3, content);
+    expect(a).toEqual({ type: 'Gossip', id, round: 3, content });
+    expect(sharedGossipOf(id, 3, content)).toBe(a);
+    const b = sharedGossipOf(id, 4, content);
+    expect(b).not.toBe(a);
+    expect(b.round).toBe(4);
+    // Not the shared copy (same bytes, the caller's own array): its own object, with its bytes.
+    const own = bytes('forwarded payload');
+    const c = sharedGossipOf(id, 3, own);
+    expect(c).not.toBe(a);
+    expect(c.content).toBe(own);
+    // A forged or very deep round is never shared.
+    expect(sharedGossipOf(id, 64, content)).not.toBe(sharedGossipOf(id, 64, content));
+    expect(sharedGossipOf(id, -1, content).round).toBe(-1);
   });
 });

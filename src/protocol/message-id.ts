@@ -12,7 +12,7 @@
  */
 import { Buffer } from 'node:buffer';
 import * as crypto from 'node:crypto';
-import type { MessageId } from './messages.js';
+import type { Gossip, MessageId } from './messages.js';
 
 /** One-shot SHA-256 (`crypto.hash`, Node ≥ 20.12) without a Hash object; older Node 20 falls back. */
 const sha256Hex: (content: Uint8Array) => string =
@@ -61,4 +61,30 @@ export function isMessageIdOf(id: MessageId, content: Uint8Array): boolean {
   const known = verified.get(id);
   if (known !== undefined && sameBytes(known, content)) return true;
   return messageIdOf(content) === id;
+}
+
+/**
+ * Forwarded Gossip messages by id, indexed by round: every node that forwards a message at the
+ * same round sends the same immutable message, so one object serves them all instead of one per
+ * node per message (an all-nodes burst at n nodes made n² of them). Bounded like `verified`;
+ * rounds past `SHARED_ROUNDS_MAX` (a deep tree, or a forged round) get their own object.
+ */
+const forwarded = new Map<MessageId, Gossip[]>();
+const SHARED_ROUNDS_MAX = 64;
+
+/** The Gossip `{ id, round, content }`, shared when `content` is the one shared copy of its id. */
+export function sharedGossipOf(id: MessageId, round: number, content: Uint8Array): Gossip {
+  if (verified.get(id) !== content || !(Number.isSafeInteger(round) && round >= 0 && round < SHARED_ROUNDS_MAX)) {
+    return { type: 'Gossip', id, round, content };
+  }
+  let byRound = forwarded.get(id);
+  if (byRound === undefined) {
+    if (forwarded.size >= VERIFIED_MAX) forwarded.delete(forwarded.keys().next().value as MessageId);
+    forwarded.set(id, (byRound = []));
+  }
+  const known = byRound[round];
+  if (known !== undefined && known.content === content) return known;
+  const gossip: Gossip = { type: 'Gossip', id, round, content };
+  byRound[round] = gossip;
+  return gossip;
 }

@@ -22,7 +22,7 @@
  *   went down) is an effect, `gaveUp`, never silent: the substrate spans and counts it.
  */
 import type { Gossip, MessageId, NodeId, PlumtreeMessage } from './messages.js';
-import { isMessageIdOf, messageIdOf, sharedContentOf } from './message-id.js';
+import { isMessageIdOf, messageIdOf, sharedContentOf, sharedGossipOf } from './message-id.js';
 import type { PlumtreeEffect, PlumtreeEvent, PlumtreeTimer } from './plumtree-types.js';
 import {
   addEager, addLazy, check, isNeighbour, PLUMTREE_LIMITS,
@@ -125,9 +125,10 @@ function onGossip(s: PlumtreeState, from: NodeId, message: Gossip, nowMs: number
     }
     return;
   }
-  // Equal ids mean equal bytes (checked above): cache and forward the one shared copy.
+  // Equal ids mean equal bytes (checked above): cache and forward the one shared copy, in the
+  // one Gossip object every node forwarding it at this round shares.
   const content = sharedContentOf(message.id, message.content);
-  const forward: Gossip = { type: 'Gossip', id: message.id, round: message.round + 1, content };
+  const forward = sharedGossipOf(message.id, message.round + 1, content);
   remember(s, forward, nowMs);
   out.push({ kind: 'deliver', id: message.id, content, from, round: message.round + 1 });
   const pending = s.missing.get(message.id);
