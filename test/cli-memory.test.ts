@@ -45,6 +45,10 @@ describe('the plan before a run', () => {
     expect(heapPlan(scenario(200, 'full'), machine)).toEqual({ kind: 'run' });
   });
 
+  it('full-500 (6.0 GB peak at a 16 GB limit) gets a raised limit too', () => {
+    expect(heapPlan(scenario(500, 'full'), machine).kind).toBe('raise');
+  });
+
   it('raises the heap limit for 10,000 protocol nodes and 1,000 full nodes, within the machine', () => {
     for (const s of [scenario(10_000, 'protocol'), scenario(1_000, 'full')]) {
       const plan = heapPlan(s, machine);
