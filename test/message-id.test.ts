@@ -1,14 +1,17 @@
 /**
  * Message ids and their memo (src/protocol/message-id.ts). Goal: an id is the SHA-256 of the
  * content; `isMessageIdOf` answers exactly as hashing would, whatever the memo holds;
- * `sharedContentOf` hands every caller the one remembered copy of verified bytes (not the
+ * a forwarded Gossip (`sharedGossipOf`) carries the one remembered copy of verified bytes (not the
  * caller's array, not a buffer the caller can still change) and the caller's own bytes when they
- * differ or were forgotten; the memo keeps the newest 4096 ids. Method: direct calls; the bound
+ * differ or were forgotten), in one object per (id, round); the memo keeps the newest 4096 ids. Method: direct calls; the bound
  * is checked by filling the memo with 4096 fresh ids, which pushes out whatever it held before.
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { isMessageIdOf, messageIdOf, sharedContentOf, sharedGossipOf } from '../src/protocol/message-id.js';
+import { isMessageIdOf, messageIdOf, sharedGossipOf } from '../src/protocol/message-id.js';
+
+/** The bytes a forwarded Gossip carries (round 1,000 is never memoised, so this leaves no trace). */
+const forwardedContentOf = (id: string, content: Uint8Array): Uint8Array => sharedGossipOf(id, 1_000, content).content;
 
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
 
@@ -24,22 +27,22 @@ describe('message ids', () => {
     expect(isMessageIdOf(createHash('sha256').update(unseen).digest('hex'), unseen)).toBe(true);
   });
 
-  it('sharedContentOf returns the one remembered copy for equal bytes, else the caller\'s own', () => {
+  it('a forwarded Gossip carries the one remembered copy for equal bytes, else the caller\'s own', () => {
     const original = bytes('shared payload');
     const id = messageIdOf(original);
-    const shared = sharedContentOf(id, bytes('shared payload'));
+    const shared = forwardedContentOf(id, bytes('shared payload'));
     expect(shared).toEqual(original);
     expect(shared).not.toBe(original); // a copy: the caller may reuse its buffer
     original[0] = 0;
-    expect(sharedContentOf(id, bytes('shared payload'))).toBe(shared);
+    expect(forwardedContentOf(id, bytes('shared payload'))).toBe(shared);
     expect(shared[0]).toBe('s'.charCodeAt(0));
     // Hashing the same content again keeps the first copy.
     messageIdOf(bytes('shared payload'));
-    expect(sharedContentOf(id, bytes('shared payload'))).toBe(shared);
+    expect(forwardedContentOf(id, bytes('shared payload'))).toBe(shared);
     const other = bytes('shared paylaod');
-    expect(sharedContentOf(id, other)).toBe(other);
+    expect(forwardedContentOf(id, other)).toBe(other);
     const shorter = bytes('shared');
-    expect(sharedContentOf(id, shorter)).toBe(shorter);
+    expect(forwardedContentOf(id, shorter)).toBe(shorter);
   });
 
   it('keeps the newest 4096 ids: the 4097th pushes out the oldest', () => {
@@ -47,7 +50,7 @@ describe('message ids', () => {
     const ids = contents.slice(0, 4096).map((c) => messageIdOf(c));
     const probe = (i: number): boolean => {
       const copy = contents[i].slice();
-      return sharedContentOf(ids[i], copy) !== copy;
+      return forwardedContentOf(ids[i], copy) !== copy;
     };
     expect(probe(0)).toBe(true);
     expect(probe(4095)).toBe(true);
@@ -59,15 +62,17 @@ describe('message ids', () => {
 
   it('sharedGossipOf: one Gossip per (id, round) over the shared copy; anything else gets its own', () => {
     const id = messageIdOf(bytes('forwarded payload'));
-    const content = sharedContentOf(id, bytes('forwarded payload'));
+    const content = forwardedContentOf(id, bytes('forwarded payload'));
     const a = sharedGossipOf(id, 3, content);
     expect(a).toEqual({ type: 'Gossip', id, round: 3, content });
     expect(sharedGossipOf(id, 3, content)).toBe(a);
     const b = sharedGossipOf(id, 4, content);
     expect(b).not.toBe(a);
     expect(b.round).toBe(4);
-    // Not the shared copy (same bytes, the caller's own array): its own object, with its bytes.
-    const own = bytes('forwarded payload');
+    // The same bytes in the caller's own array: still the shared object.
+    expect(sharedGossipOf(id, 3, bytes('forwarded payload'))).toBe(a);
+    // Other bytes under the id: its own object, with its own bytes.
+    const own = bytes('forwarded paylaod');
     const c = sharedGossipOf(id, 3, own);
     expect(c).not.toBe(a);
     expect(c.content).toBe(own);

@@ -46,16 +46,6 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return Buffer.from(a.buffer, a.byteOffset, a.length).equals(b);
 }
 
-/**
- * The one shared copy of verified content `content` under `id` (the same bytes), so every node
- * caching a message holds the same bytes instead of its own copy: memory is not nodes ×
- * messages. Returns `content` itself when the memo no longer holds the id.
- */
-export function sharedContentOf(id: MessageId, content: Uint8Array): Uint8Array {
-  const known = verified.get(id);
-  return known !== undefined && sameBytes(known, content) ? known : content;
-}
-
 /** True when `id` is the SHA-256 of `content` (same answer as `messageIdOf(content) === id`). */
 export function isMessageIdOf(id: MessageId, content: Uint8Array): boolean {
   const known = verified.get(id);
@@ -72,19 +62,24 @@ export function isMessageIdOf(id: MessageId, content: Uint8Array): boolean {
 const forwarded = new Map<MessageId, Gossip[]>();
 const SHARED_ROUNDS_MAX = 64;
 
-/** The Gossip `{ id, round, content }`, shared when `content` is the one shared copy of its id. */
+/**
+ * The Gossip `{ id, round, content }` for verified `content`, over the one remembered copy of
+ * its bytes (so every node caching a message holds the same bytes, not its own copy: memory is
+ * not nodes × messages) and, for rounds below 64, the one object every caller shares. When the
+ * memo no longer holds the id, the caller's own bytes in its own object.
+ */
 export function sharedGossipOf(id: MessageId, round: number, content: Uint8Array): Gossip {
-  if (verified.get(id) !== content || !(Number.isSafeInteger(round) && round >= 0 && round < SHARED_ROUNDS_MAX)) {
-    return { type: 'Gossip', id, round, content };
-  }
+  const known = verified.get(id);
+  if (known === undefined || !sameBytes(known, content)) return { type: 'Gossip', id, round, content };
+  if (!(Number.isSafeInteger(round) && round >= 0 && round < SHARED_ROUNDS_MAX)) return { type: 'Gossip', id, round, content: known };
   let byRound = forwarded.get(id);
   if (byRound === undefined) {
     if (forwarded.size >= VERIFIED_MAX) forwarded.delete(forwarded.keys().next().value as MessageId);
     forwarded.set(id, (byRound = []));
   }
-  const known = byRound[round];
-  if (known !== undefined && known.content === content) return known;
-  const gossip: Gossip = { type: 'Gossip', id, round, content };
+  const shared = byRound[round];
+  if (shared !== undefined && shared.content === known) return shared;
+  const gossip: Gossip = { type: 'Gossip', id, round, content: known };
   byRound[round] = gossip;
   return gossip;
 }

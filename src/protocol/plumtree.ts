@@ -22,7 +22,7 @@
  *   went down) is an effect, `gaveUp`, never silent: the substrate spans and counts it.
  */
 import type { Gossip, MessageId, NodeId, PlumtreeMessage } from './messages.js';
-import { isMessageIdOf, messageIdOf, sharedContentOf, sharedGossipOf } from './message-id.js';
+import { isMessageIdOf, messageIdOf, sharedGossipOf } from './message-id.js';
 import type { PlumtreeEffect, PlumtreeEvent, PlumtreeTimer } from './plumtree-types.js';
 import {
   addEager, addLazy, check, isNeighbour, PLUMTREE_LIMITS,
@@ -127,10 +127,9 @@ function onGossip(s: PlumtreeState, from: NodeId, message: Gossip, nowMs: number
   }
   // Equal ids mean equal bytes (checked above): cache and forward the one shared copy, in the
   // one Gossip object every node forwarding it at this round shares.
-  const content = sharedContentOf(message.id, message.content);
-  const forward = sharedGossipOf(message.id, message.round + 1, content);
+  const forward = sharedGossipOf(message.id, message.round + 1, message.content);
   remember(s, forward, nowMs);
-  out.push({ kind: 'deliver', id: message.id, content, from, round: message.round + 1 });
+  out.push({ kind: 'deliver', id: message.id, content: forward.content, from, round: forward.round });
   const pending = s.missing.get(message.id);
   s.missing.delete(message.id); // cancels the graft: its timer will find nothing to do
   eagerPush(s, forward, from, out);
