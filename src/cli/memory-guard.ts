@@ -17,7 +17,7 @@
  * cannot change a run's trace, only stop it.
  */
 import { spawnSync } from 'node:child_process';
-import { totalmem } from 'node:os';
+import { constants, totalmem } from 'node:os';
 import { GCProfiler, getHeapStatistics } from 'node:v8';
 import type { Scenario } from '../scenario/scenario.js';
 import type { RunProgress } from '../scenario/runner.js';
@@ -89,8 +89,13 @@ export function heapPlan(scenario: Scenario, machine: Machine): HeapPlan {
   return { kind: 'raise', heapMb, note: `meshsim: ${n} nodes may need about ${gb(expected)} GB: running with a heap limit of ${gb(heapMb * MB)} GB (Node's default is ${gb(machine.heapLimitBytes)} GB)` };
 }
 
+/** The V8/Node flags this process runs with, from its command line and NODE_OPTIONS. */
+function nodeFlags(): string {
+  return [...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' ');
+}
+
 export function thisMachine(): Machine {
-  const flags = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' ');
+  const flags = nodeFlags();
   return {
     totalMemBytes: totalmem(),
     heapLimitBytes: getHeapStatistics().heap_size_limit,
@@ -114,13 +119,8 @@ export function guardHeap(scenario: Scenario, machine: Machine = thisMachine()):
   });
   if (child.error !== undefined) fail(`could not start Node with a larger heap: ${child.error.message}`, EXIT_MEMORY);
   // A child ended by a signal exits as a shell would report it (128 + signal number).
-  if (child.status === null) return 128 + signalNumber(child.signal);
+  if (child.status === null) return 128 + (child.signal === null ? 0 : (constants.signals[child.signal] ?? 0));
   return child.status;
-}
-
-function signalNumber(signal: NodeJS.Signals | null): number {
-  const numbers: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15 };
-  return (signal === null ? undefined : numbers[signal]) ?? 0;
 }
 
 /** Share of the old generation's limit that, left after two full collections in a row, stops the run. */
@@ -149,15 +149,14 @@ export interface HeapSource {
  * generation too (160 MB of old space is a 208 MB limit), so the limit is taken without it.
  */
 export function v8HeapSource(): HeapSource {
-  const flags = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' ');
-  const semiMb = Number(/--max-semi-space-size[= ](\d+)/.exec(flags)?.[1] ?? SEMI_SPACE_MB_DEFAULT);
+  const semiMb = Number(/--max-semi-space-size[= ](\d+)/.exec(nodeFlags())?.[1] ?? SEMI_SPACE_MB_DEFAULT);
   const oldLimit = getHeapStatistics().heap_size_limit - 3 * semiMb * MB;
-  let profiler = new GCProfiler();
+  const profiler = new GCProfiler();
   profiler.start();
   return {
     afterFullCollections: () => {
+      // Each stop hands over the collections since the last start; the next window starts now.
       const result = profiler.stop() as unknown as { statistics?: readonly GcRecord[] } | undefined;
-      profiler = new GCProfiler();
       profiler.start();
       const out: HeapReading[] = [];
       for (const gc of result?.statistics ?? []) {
@@ -206,7 +205,6 @@ export function heapWatch(nodes: number, source: HeapSource = v8HeapSource()): H
       for (const { oldUsed, oldLimit } of source.afterFullCollections()) {
         high = oldUsed > HIGH_SHARE * oldLimit ? high + 1 : 0;
         if (high < HIGH_COLLECTIONS) continue;
-        source.stop();
         throw new UsageError(
           `out of memory: the heap held ${size(oldUsed)} of its ${size(oldLimit)} limit at ${Math.round(p.virtualMs / 1000)} s virtual ` +
             `(${nodes} nodes); the run was stopped. Use fewer nodes, or a larger limit: NODE_OPTIONS=--max-old-space-size=<MB>`,
