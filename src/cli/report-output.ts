@@ -72,6 +72,10 @@ export function writeRunOutputs(
     if (w.ok) notes.push(`report: ${outputs.reportPath} (${kib(Buffer.byteLength(html))})`);
     else errors.push(`--report: ${w.error}`);
   }
+  const dropped = outcome.report.spansNotRetained;
+  if (notes.length > 0 && dropped > 0) {
+    notes.push(`${dropped} per-pair and per-message spans were not kept in memory at this size and are left out (the trace digest and spansByName count them)`);
+  }
   return { notes, errors };
 }
 
