@@ -1,8 +1,9 @@
 /**
- * Large runs and memory (`meshsim run`). Goal: a run never ends in V8's out-of-memory crash:
- * one that cannot fit on the machine is refused at once (exit 2, one line); one that needs more
- * than Node's default heap runs in a child Node with a heap sized to the machine, and says so;
- * one whose heap fills up anyway is stopped with one line and exit 4.
+ * Large runs and memory (`meshsim run`, `meshsim experiment`). Goal: a run never ends in V8's
+ * out-of-memory crash: one that cannot fit on the machine is refused at once (exit 2, one line);
+ * one that needs more than Node's default heap runs in a child Node (or worker threads) with a
+ * heap sized to the machine, and says so; one whose heap fills up anyway is stopped with one
+ * line and exit 4, in a worker thread too.
  * Method: the plan is a pure function held to figures; the CLI is spawned as a user would, with
  * a small heap (NODE_OPTIONS) where the watch must act.
  */
@@ -11,7 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { heapPlan, heapWatch, memoryFloorBytes, thisMachine, type HeapSource, type Machine } from '../src/cli/memory-guard.js';
+import { heapPlan, heapWatch, memoryFloorBytes, thisMachine, workerHeapPlan, type HeapSource, type Machine } from '../src/cli/memory-guard.js';
 import { EXIT_MEMORY, UsageError } from '../src/cli/errors.js';
 import { parseScenarioJson } from '../src/scenario/scenario-json.js';
 import type { Scenario } from '../src/scenario/scenario.js';
@@ -80,6 +81,29 @@ describe('the plan before a run', () => {
     const f = (n: number) => memoryFloorBytes(scenario(n, 'full'));
     expect(p(20_002) / p(10_002)).toBeCloseTo(2, 5);
     expect(f(2_000) / f(1_000)).toBeGreaterThan(3.5);
+  });
+});
+
+describe('the plan before an experiment (one run per worker thread at a time)', () => {
+  it('runs small experiments as they are, and keeps a heap limit the user chose', () => {
+    expect(workerHeapPlan([scenario(18, 'full'), scenario(200, 'full')], 2, machine)).toEqual({ kind: 'run' });
+    expect(workerHeapPlan([scenario(10_000, 'protocol')], 2, { ...machine, heapChosen: true })).toEqual({ kind: 'run' });
+  });
+
+  it('gives each worker thread a larger heap when its largest point needs one, within the machine', () => {
+    const plan = workerHeapPlan([scenario(1_000, 'protocol'), scenario(10_000, 'protocol')], 2, machine);
+    expect(plan.kind).toBe('limit');
+    if (plan.kind !== 'limit') return;
+    expect(plan.heapMb * 1024 * 1024).toBeGreaterThan(machine.heapLimitBytes);
+    expect(2 * plan.heapMb * 1024 * 1024).toBeLessThanOrEqual(0.75 * machine.totalMemBytes);
+    expect(plan.note).toMatch(/^meshsim: 10000 nodes may need about [\d.]+ GB per run: each of the 2 worker threads gets a heap limit of [\d.]+ GB$/);
+  });
+
+  it('refuses workers that cannot all fit, naming a worker count that does; and what one run cannot fit', () => {
+    const plan = workerHeapPlan([scenario(60_000, 'protocol')], 2, machine);
+    expect(plan.kind === 'refuse' ? plan.message : plan.kind).toMatch(/^2 worker threads running 60000 nodes each need at least 2\d\.\d GB of memory together; .*: use --workers 1$/);
+    const alone = workerHeapPlan([scenario(18, 'full'), scenario(1_000_000, 'protocol')], 1, machine);
+    expect(alone.kind === 'refuse' ? alone.message : alone.kind).toMatch(/^1000000 nodes in the protocol profile need at least 190\.8 GB/);
   });
 });
 
@@ -164,6 +188,20 @@ describe('the CLI with large scenario files', () => {
     expect(r.status, r.stderr).toBe(EXIT_MEMORY);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/^meshsim: out of memory: the heap held \d+ MB of its \d+ MB limit at \d+ s virtual \(3000 nodes\); the run was stopped\. /);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+  }, 120_000);
+
+  it('an experiment whose worker thread fills its heap stops with one line and exit 4, not an internal error', async () => {
+    // 1,500 nodes booting 5 ms apart outgrow a 48 MB heap within a few virtual seconds.
+    const base = fileJson(1_500, 'protocol', { bootSpacingMs: 5 });
+    const file = write('experiment.json', { name: 'filling', base, axes: {}, seeds: '1..1' });
+    const r = await new Promise<CliResult>((resolve) => {
+      execFile(process.execPath, [join(ROOT, 'bin', 'meshsim.js'), 'experiment', file, '--workers', '1'], { cwd: ROOT, encoding: 'utf8', timeout: 110_000, env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=48' } }, (error, stdout, stderr) => {
+        resolve({ status: error === null ? 0 : typeof error.code === 'number' ? error.code : null, stdout, stderr });
+      });
+    });
+    expect(r.status, r.stderr).toBe(EXIT_MEMORY);
+    expect(r.stderr).toMatch(/^meshsim: out of memory: point 1 seed 1 filled the heap of its worker thread; stopped\. /);
     expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
   }, 120_000);
 

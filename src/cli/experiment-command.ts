@@ -13,12 +13,15 @@ import type { Command } from 'commander';
 import { parseExperimentJson, pointLabel, type Experiment } from '../experiment/experiment-file.js';
 import { EXPERIMENT_RUNS_MAX, experimentRunCount, runExperiment } from '../experiment/run-experiment.js';
 import { ExperimentSummary, metricNames, type PointSummary } from '../experiment/summary.js';
+import { scenarioOfPoint, type ExperimentTask } from '../experiment/worker.js';
 import { renderReportHtml } from '../report/html.js';
 import { experimentReportData } from '../report/report-data.js';
 import { testsGridOf, type TestCell } from '../report/tests-grid.js';
+import { TaskOutOfMemory } from '../sweep/ordered-pool.js';
 import { Progress, seedsPerMin } from '../sweep/progress.js';
 import { parseSeedRange } from '../sweep/shard.js';
 import { EXIT_FAIL, EXIT_OUTPUT, EXIT_PASS, fail, quoted } from './errors.js';
+import { thisMachine, workerHeapPlan, workerOutOfMemory } from './memory-guard.js';
 import { parsePoolOptions } from './pool-options.js';
 import { table } from './format.js';
 import { printWritten, writablePath, writeHtml } from './report-output.js';
@@ -80,11 +83,16 @@ async function experimentAction(path: string, options: ExperimentOptionValues): 
   const cells: TestCell[] = [];
   const progress = new Progress(runs, process.stderr, process.stderr.isTTY === true, 'runs');
   const replay = (point: number, seed: string): string => replayLine({ kind: 'experiment-point', experiment: path, point, seed });
+  const heap = workerHeapPlan(points.map((p) => scenarioOfPoint(p.base)), Math.min(workers, runs), thisMachine());
+  if (heap.kind === 'refuse') fail(heap.message);
+  if (heap.kind === 'limit') process.stderr.write(`${heap.note}\n`);
+  const heapMb = heap.kind === 'limit' ? heap.heapMb : undefined;
   await runExperiment({
     points,
     seeds: range.value,
     shard,
     workers,
+    ...(heapMb === undefined ? {} : { heapMb }),
     onLine: (line, done) => {
       progress.tick(done, line.verdict !== 'pass');
       summary.add(line);
@@ -100,6 +108,11 @@ async function experimentAction(path: string, options: ExperimentOptionValues): 
         process.stdout.write(`FAIL point ${line.point} (${pointLabel(experiment.axes, values)}) seed ${line.seed}: ${line.violations[0] ?? 'failed'}\n  replay: ${replay(line.point, line.seed)}\n`);
       }
     },
+  }).catch((e: unknown) => {
+    if (!(e instanceof TaskOutOfMemory)) throw e;
+    progress.end();
+    const task = e.task as ExperimentTask;
+    throw workerOutOfMemory(`point ${task.point} seed ${task.seed}`, heapMb ?? null);
   });
   progress.end();
   const wallMs = progress.elapsedMs();

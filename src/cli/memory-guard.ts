@@ -1,5 +1,6 @@
 /**
- * Memory for large runs (`meshsim run`): a run never ends in V8's out-of-memory crash.
+ * Memory for large runs (`meshsim run`, and `meshsim experiment`'s worker threads): a run never
+ * ends in V8's out-of-memory crash.
  *
  * - Before the run, a lower bound of what the scenario needs, from measured per-node figures
  *   (protocol profile: linear in nodes; full profile: the digest gossip is Θ(n²)), is held
@@ -89,6 +90,44 @@ export function heapPlan(scenario: Scenario, machine: Machine): HeapPlan {
   return { kind: 'raise', heapMb, note: `meshsim: ${n} nodes may need about ${gb(expected)} GB: running with a heap limit of ${gb(heapMb * MB)} GB (Node's default is ${gb(machine.heapLimitBytes)} GB)` };
 }
 
+export type WorkerHeapPlan =
+  | { readonly kind: 'run' }
+  | { readonly kind: 'limit'; readonly heapMb: number; readonly note: string }
+  | { readonly kind: 'refuse'; readonly message: string };
+
+/**
+ * What to do before `workers` worker threads run `scenarios` (an experiment's points), each
+ * thread one run at a time: the largest point must fit `workers` times over, or the experiment
+ * is refused with the worker count that would fit; threads likely to need more than the default
+ * heap get a per-thread limit sized to the machine (unless the user chose one). Pure.
+ */
+export function workerHeapPlan(scenarios: readonly Scenario[], workers: number, machine: Machine): WorkerHeapPlan {
+  if (scenarios.length === 0) return { kind: 'run' };
+  let largest = scenarios[0];
+  for (const s of scenarios) if (memoryFloorBytes(s) > memoryFloorBytes(largest)) largest = s;
+  const alone = heapPlan(largest, { ...machine, heapChosen: true });
+  if (alone.kind === 'refuse') return alone;
+  const n = nodeCount(largest.topology);
+  const floor = memoryFloorBytes(largest);
+  const usable = machine.totalMemBytes * MACHINE_SHARE;
+  if (workers * floor > usable) {
+    return {
+      kind: 'refuse',
+      message: `${workers} worker threads running ${n} nodes each need at least ${gb(workers * floor)} GB of memory together; ` +
+        `this machine has ${gb(machine.totalMemBytes)} GB (a run may use ${gb(usable)} GB): use --workers ${Math.max(1, Math.floor(usable / floor))}`,
+    };
+  }
+  const expected = floor * EXPECTED_OVER_FLOOR[largest.profile === 'protocol' ? 'protocol' : 'full'];
+  if (machine.heapChosen || expected <= 0.7 * machine.heapLimitBytes) return { kind: 'run' };
+  const heapMb = Math.floor(Math.min(usable / workers, Math.max(2 * expected, machine.heapLimitBytes)) / MB);
+  if (heapMb * MB <= machine.heapLimitBytes) return { kind: 'run' };
+  return {
+    kind: 'limit',
+    heapMb,
+    note: `meshsim: ${n} nodes may need about ${gb(expected)} GB per run: each of the ${workers} worker thread${workers === 1 ? '' : 's'} gets a heap limit of ${gb(heapMb * MB)} GB`,
+  };
+}
+
 /** The V8/Node flags this process runs with, from its command line and NODE_OPTIONS. */
 function nodeFlags(): string {
   return [...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' ');
@@ -121,6 +160,19 @@ export function guardHeap(scenario: Scenario, machine: Machine = thisMachine()):
   // A child ended by a signal exits as a shell would report it (128 + signal number).
   if (child.status === null) return 128 + (child.signal === null ? 0 : (constants.signals[child.signal] ?? 0));
   return child.status;
+}
+
+/**
+ * The one line (exit 4) for a worker thread V8 stopped because its heap was full (Node reports
+ * `ERR_WORKER_OUT_OF_MEMORY`); `what` names the run, e.g. "point 2 seed 7".
+ */
+export function workerOutOfMemory(what: string, heapMb: number | null): UsageError {
+  const limit = heapMb === null ? '' : ` (limit ${size(heapMb * MB)})`;
+  return new UsageError(
+    `out of memory: ${what} filled the heap of its worker thread${limit}; stopped. ` +
+      'Use fewer nodes or --workers, or a larger limit: NODE_OPTIONS=--max-old-space-size=<MB>',
+    EXIT_MEMORY,
+  );
 }
 
 /** Share of the old generation's limit that, left after two full collections in a row, stops the run. */

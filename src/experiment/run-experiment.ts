@@ -18,6 +18,8 @@ export interface ExperimentRunOptions {
   readonly shard?: Shard;
   readonly workers: number;
   readonly onLine: (line: ExperimentLine, done: number) => void;
+  /** Heap limit of each worker thread, MB (default: V8's). */
+  readonly heapMb?: number;
 }
 
 /** How many runs the (sharded) task list has. */
@@ -42,5 +44,6 @@ export async function runExperiment(options: ExperimentRunOptions): Promise<void
     count: experimentRunCount(options.points.length, options.seeds, shard),
     taskAt: (k) => experimentTaskAt(options.points, options.seeds, shard, k),
     onResult: (line, _k, done) => options.onLine(line, done),
+    ...(options.heapMb === undefined ? {} : { heapMb: options.heapMb }),
   });
 }

@@ -17,13 +17,35 @@ export interface OrderedPoolOptions<T, R> {
   readonly taskAt: (index: number) => T;
   /** Called once per task, in index order; `done` counts results handed back so far. */
   readonly onResult: (result: R, index: number, done: number) => void;
+  /** Heap limit of each worker thread, MB (default: V8's, or the process's --max-old-space-size). */
+  readonly heapMb?: number;
+}
+
+/**
+ * A worker thread's heap filled up while it ran `task` (Node ended the thread with
+ * ERR_WORKER_OUT_OF_MEMORY). The pool stops; results handed back before it stand.
+ */
+export class TaskOutOfMemory extends Error {
+  constructor(readonly task: unknown) {
+    super('a task ran out of memory in its worker thread');
+  }
+}
+
+function isOutOfMemory(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === 'ERR_WORKER_OUT_OF_MEMORY';
 }
 
 const IN_FLIGHT_PER_WORKER = 4;
 
 export async function runOrdered<T, R>(options: OrderedPoolOptions<T, R>): Promise<void> {
   const workers = Math.max(1, Math.floor(options.workers));
-  const pool = new Piscina({ filename: options.filename, minThreads: workers, maxThreads: workers, idleTimeout: 1_000 });
+  const pool = new Piscina({
+    filename: options.filename,
+    minThreads: workers,
+    maxThreads: workers,
+    idleTimeout: 1_000,
+    ...(options.heapMb === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: options.heapMb } }),
+  });
   const waiting = new Map<number, R>();
   let next = 0;
   let emitted = 0;
@@ -37,7 +59,12 @@ export async function runOrdered<T, R>(options: OrderedPoolOptions<T, R>): Promi
   const lane = async (): Promise<void> => {
     while (next < options.count) {
       const i = next++;
-      waiting.set(i, (await pool.run(options.taskAt(i))) as R);
+      const task = options.taskAt(i);
+      try {
+        waiting.set(i, (await pool.run(task)) as R);
+      } catch (e) {
+        throw isOutOfMemory(e) ? new TaskOutOfMemory(task) : e;
+      }
       flush();
     }
   };
