@@ -161,12 +161,16 @@ describe('the CLI with large scenario files', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  function run(file: string, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  function meshsim(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
     return new Promise((resolve) => {
-      execFile(process.execPath, [join(ROOT, 'bin', 'meshsim.js'), 'run', '--scenario', file, '--seed', '1', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 110_000, env: { ...process.env, ...env } }, (error, stdout, stderr) => {
+      execFile(process.execPath, [join(ROOT, 'bin', 'meshsim.js'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 110_000, env: { ...process.env, ...env } }, (error, stdout, stderr) => {
         resolve({ status: error === null ? 0 : typeof error.code === 'number' ? error.code : null, stdout, stderr });
       });
     });
+  }
+
+  function run(file: string, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+    return meshsim(['run', '--scenario', file, '--seed', '1', ...args], env);
   }
 
   function write(name: string, json: unknown): string {
@@ -195,13 +199,17 @@ describe('the CLI with large scenario files', () => {
     // 1,500 nodes booting 5 ms apart outgrow a 48 MB heap within a few virtual seconds.
     const base = fileJson(1_500, 'protocol', { bootSpacingMs: 5 });
     const file = write('experiment.json', { name: 'filling', base, axes: {}, seeds: '1..1' });
-    const r = await new Promise<CliResult>((resolve) => {
-      execFile(process.execPath, [join(ROOT, 'bin', 'meshsim.js'), 'experiment', file, '--workers', '1'], { cwd: ROOT, encoding: 'utf8', timeout: 110_000, env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=48' } }, (error, stdout, stderr) => {
-        resolve({ status: error === null ? 0 : typeof error.code === 'number' ? error.code : null, stdout, stderr });
-      });
-    });
+    const r = await meshsim(['experiment', file, '--workers', '1'], { NODE_OPTIONS: '--max-old-space-size=48' });
     expect(r.status, r.stderr).toBe(EXIT_MEMORY);
     expect(r.stderr).toMatch(/^meshsim: out of memory: point 1 seed 1 filled the heap of its worker thread; stopped\. /);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+  }, 120_000);
+
+  it('a sweep whose worker thread fills its heap stops with one line and exit 4 too', async () => {
+    // Twenty virtual minutes of the default scenario outgrow a 12 MB heap within a second or two.
+    const r = await meshsim(['sweep', '--scenario', 'default', '--seeds', '1..1', '--workers', '1', '--duration', '20m'], { NODE_OPTIONS: '--max-old-space-size=12' });
+    expect(r.status, r.stderr).toBe(EXIT_MEMORY);
+    expect(r.stderr).toMatch(/^meshsim: out of memory: seed 1 filled the heap of its worker thread; stopped\. /);
     expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
   }, 120_000);
 

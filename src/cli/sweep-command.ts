@@ -9,11 +9,14 @@
  */
 import type { Command } from 'commander';
 import { findScenario } from '../catalog/registry.js';
+import { TaskOutOfMemory } from '../sweep/ordered-pool.js';
 import { runSweep, type SweepSummary } from '../sweep/pool.js';
 import { Progress, seedsPerMin } from '../sweep/progress.js';
 import { parseSeedRange, shardSeedList } from '../sweep/shard.js';
+import type { SweepTask } from '../sweep/worker.js';
 import { parseDuration } from './duration.js';
 import { EXIT_FAIL, EXIT_OUTPUT, EXIT_PASS, fail, quoted } from './errors.js';
+import { workerOutOfMemory } from './memory-guard.js';
 import { parsePoolOptions } from './pool-options.js';
 import { renderReportHtml } from '../report/html.js';
 import { testsReportData } from '../report/report-data.js';
@@ -83,6 +86,10 @@ async function sweepAction(options: SweepOptionValues): Promise<number> {
         process.stdout.write(`FAIL seed ${line.seed}: ${line.violations[0] ?? 'failed'}\n  replay: ${line.replay}\n`);
       }
     },
+  }).catch((e: unknown) => {
+    if (!(e instanceof TaskOutOfMemory)) throw e;
+    progress.end();
+    throw workerOutOfMemory(`seed ${(e.task as SweepTask).seed}`, null);
   });
   progress.end();
   const wallMs = progress.elapsedMs();

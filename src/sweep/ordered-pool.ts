@@ -2,8 +2,8 @@
  * Tasks on piscina worker threads with results handed back in TASK order (a small reorder
  * buffer), so output never depends on which worker finished first; at most a few tasks per
  * worker are in flight, so a long task list never queues a promise per task. Tasks are made
- * on demand from their index, so the list itself is never materialized. Used by experiments;
- * the same discipline as runSweep. The worker module must be compiled (dist/).
+ * on demand from their index, so the list itself is never materialized. Sweeps and experiments
+ * both run on it. The worker module must be compiled (dist/).
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
