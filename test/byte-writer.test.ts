@@ -3,10 +3,13 @@
  * writer that starts small grows to hold whatever is written and `reset` starts it over; only 64
  * lowercase hex digits make an id (length, every character, non-ASCII) and an encoder refuses an
  * id with one bad digit in either half of a byte; an id read from a buffer that the caller later
- * overwrites still reads back right afterwards. Method: direct calls with hand-made values.
+ * overwrites still reads back right afterwards; interning an id never changes its characters.
+ * Method: direct calls with hand-made values, and a fast-check property for interning.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeEnvelope } from '../src/protocol/codec.js';
+import { internedId } from '../src/protocol/hex-ids.js';
 import { ByteReader, ByteWriter, isHexId } from '../src/protocol/leb128.js';
 
 describe('ByteWriter', () => {
@@ -46,5 +49,20 @@ describe('ids', () => {
     buffer.set(Buffer.from(second, 'hex'));
     expect(new ByteReader(Uint8Array.from(Buffer.from(second, 'hex'))).id32('id')).toBe(second);
     expect(new ByteReader(Uint8Array.from(Buffer.from(first, 'hex'))).id32('id')).toBe(first);
+  });
+});
+
+describe('interned ids', () => {
+  it('are the same characters as the string given, for any string (the table only picks the object)', () => {
+    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 80 }), (s) => internedId(s) === s));
+    for (const s of ['', '0'.repeat(64), 'f'.repeat(64), '123', '4294967295', '__proto__', 'constructor']) expect(internedId(s)).toBe(s);
+  });
+
+  it('an id read off the wire twice comes back with the same characters, through the interned table entry', () => {
+    const bytes = Uint8Array.from({ length: 32 }, (_, i) => (i * 37) & 0xff);
+    const first = new ByteReader(bytes).id32('id');
+    const second = new ByteReader(bytes.slice()).id32('id');
+    expect(first).toBe(Buffer.from(bytes).toString('hex'));
+    expect(second).toBe(first);
   });
 });

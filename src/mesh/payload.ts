@@ -212,9 +212,7 @@ class Cursor {
 function hexIdAt(bytes: Uint8Array, start: number): string {
   const known = knownHexId(bytes, start);
   if (known !== undefined) return known;
-  const hex = Buffer.from(bytes.buffer, bytes.byteOffset + start, ID_BYTES).toString('hex');
-  rememberHexId(bytes, start, hex);
-  return hex;
+  return rememberHexId(bytes, start, Buffer.from(bytes.buffer, bytes.byteOffset + start, ID_BYTES).toString('hex'));
 }
 
 function decodeDigest(c: Cursor): Digest {

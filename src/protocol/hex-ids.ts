@@ -39,13 +39,31 @@ export function knownHexId(bytes: Uint8Array, offset: number): string | undefine
   return entry !== undefined && sameId(entry.bytes, bytes, offset) ? entry.hex : undefined;
 }
 
-/** Remember `hex` as the id at `bytes[offset, offset + 32)` (the caller converted it). */
-export function rememberHexId(bytes: Uint8Array, offset: number, hex: string): void {
+/**
+ * Remember `hex` as the id at `bytes[offset, offset + 32)` (the caller converted it); returns
+ * the string to use from now on, `hex` interned (see `internedId`).
+ */
+export function rememberHexId(bytes: Uint8Array, offset: number, hex: string): string {
   const key = keyAt(bytes, offset);
+  const interned = internedId(hex);
   // A different id with the same first three bytes replaces the entry (rare: ids are hashes).
   if (known.has(key)) known.delete(key);
   else if (known.size >= KNOWN_MAX) known.delete(known.keys().next().value as number);
-  known.set(key, { bytes: bytes.slice(offset, offset + ID_BYTES), hex });
+  known.set(key, { bytes: bytes.slice(offset, offset + ID_BYTES), hex: interned });
+  return interned;
+}
+
+/**
+ * The same string as `id`, from V8's table of internalized strings (object property names live
+ * there; `Object.keys` hands back the table's copy). Two internalized strings are equal exactly
+ * when they are the same object, so V8 compares ids by pointer: in `===`, `indexOf`/`includes`
+ * over the views and the key compares of Map and Set lookups. A plain string equal to another
+ * is compared character by character (64 of them for an id). The answer is always `id`'s
+ * characters; the table only changes which object holds them. Call it where an id string is
+ * made (decoded off the wire, drawn for a new node), never per lookup.
+ */
+export function internedId(id: string): string {
+  return Object.keys({ [id]: 0 })[0];
 }
 
 /** Bytes of recently written ids by their (validated) hex, oldest first. */

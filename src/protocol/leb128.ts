@@ -302,8 +302,7 @@ export class ByteReader {
     let hex = knownHexId(this.bytes, this.offset);
     if (hex === undefined) {
       this.hexView ??= Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.bytes.length);
-      hex = this.hexView.toString('hex', this.offset, this.offset + 32);
-      rememberHexId(this.bytes, this.offset, hex);
+      hex = rememberHexId(this.bytes, this.offset, this.hexView.toString('hex', this.offset, this.offset + 32));
     }
     this.offset += 32;
     return hex;

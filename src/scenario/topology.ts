@@ -5,6 +5,7 @@
  */
 import type { SimRng } from '../sim/rng.js';
 import { assert } from '../sim/assert.js';
+import { internedId } from '../protocol/hex-ids.js';
 
 export const OBSERVER_ROLE = 'observer';
 export const BRIDGE_ROLE = 'bridge';
@@ -78,7 +79,7 @@ export function planTopology(spec: TopologySpec, rng: SimRng): NodePlan[] {
   const meshIds = spec.meshes.map((m) => m.meshId);
   const plans: NodePlan[] = [];
   const add = (role: string, meshId: string, topics: string[], seeds: SeedPlan[]): void => {
-    const nodeId = rng.hex(32);
+    const nodeId = internedId(rng.hex(32)); // compared by pointer from now on (see internedId)
     const index = plans.length;
     plans.push({ index, nodeId, name: `${role}-${nodeId.slice(0, 8)}`, role, meshId, meshIds: topics, bootAtMs: index * spacingMs, seeds });
   };
