@@ -12,6 +12,7 @@
  */
 import { Buffer } from 'node:buffer';
 import * as crypto from 'node:crypto';
+import { internedId } from './hex-ids.js';
 import type { Gossip, MessageId } from './messages.js';
 
 /** One-shot SHA-256 (`crypto.hash`, Node ≥ 20.12) without a Hash object; older Node 20 falls back. */
@@ -21,7 +22,7 @@ const sha256Hex: (content: Uint8Array) => string =
     : (content) => crypto.createHash('sha256').update(content).digest('hex');
 
 export function messageIdOf(content: Uint8Array): MessageId {
-  const id = sha256Hex(content);
+  const id = internedId(sha256Hex(content)); // like ids read off the wire (see internedId)
   remember(id, content);
   return id;
 }
