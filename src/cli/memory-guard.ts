@@ -83,11 +83,26 @@ export function heapPlan(scenario: Scenario, machine: Machine): HeapPlan {
         (scenario.profile === 'protocol' ? '' : ' or "profile": "protocol"'),
     };
   }
-  const expected = floor * EXPECTED_OVER_FLOOR[scenario.profile === 'protocol' ? 'protocol' : 'full'];
-  if (machine.heapChosen || machine.raised || expected <= 0.7 * machine.heapLimitBytes) return { kind: 'run' };
-  const heapMb = Math.floor(Math.min(usable, Math.max(2 * expected, machine.heapLimitBytes)) / MB);
-  if (heapMb * MB <= machine.heapLimitBytes) return { kind: 'run' };
+  const expected = expectedBytes(scenario);
+  const heapMb = machine.raised ? null : raisedHeapMb(expected, usable, machine);
+  if (heapMb === null) return { kind: 'run' };
   return { kind: 'raise', heapMb, note: `meshsim: ${n} nodes may need about ${gb(expected)} GB: running with a heap limit of ${gb(heapMb * MB)} GB (Node's default is ${gb(machine.heapLimitBytes)} GB)` };
+}
+
+/** What a run of `scenario` is expected to need: its floor times the measured overshoot. */
+function expectedBytes(scenario: Scenario): number {
+  return memoryFloorBytes(scenario) * EXPECTED_OVER_FLOOR[scenario.profile === 'protocol' ? 'protocol' : 'full'];
+}
+
+/**
+ * The heap limit, MB, for a run expected to need `expected` bytes with `usable` bytes to itself,
+ * or null to keep the current limit: the user chose it, the run fits it, or the machine cannot
+ * give more.
+ */
+function raisedHeapMb(expected: number, usable: number, machine: Machine): number | null {
+  if (machine.heapChosen || expected <= 0.7 * machine.heapLimitBytes) return null;
+  const heapMb = Math.floor(Math.min(usable, Math.max(2 * expected, machine.heapLimitBytes)) / MB);
+  return heapMb * MB <= machine.heapLimitBytes ? null : heapMb;
 }
 
 export type WorkerHeapPlan =
@@ -117,10 +132,9 @@ export function workerHeapPlan(scenarios: readonly Scenario[], workers: number, 
         `this machine has ${gb(machine.totalMemBytes)} GB (a run may use ${gb(usable)} GB): use --workers ${Math.max(1, Math.floor(usable / floor))}`,
     };
   }
-  const expected = floor * EXPECTED_OVER_FLOOR[largest.profile === 'protocol' ? 'protocol' : 'full'];
-  if (machine.heapChosen || expected <= 0.7 * machine.heapLimitBytes) return { kind: 'run' };
-  const heapMb = Math.floor(Math.min(usable / workers, Math.max(2 * expected, machine.heapLimitBytes)) / MB);
-  if (heapMb * MB <= machine.heapLimitBytes) return { kind: 'run' };
+  const expected = expectedBytes(largest);
+  const heapMb = raisedHeapMb(expected, usable / workers, machine);
+  if (heapMb === null) return { kind: 'run' };
   return {
     kind: 'limit',
     heapMb,
