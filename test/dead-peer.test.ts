@@ -178,7 +178,7 @@ describe("deadPeer 'reset': the live host answers the next packet with a reset",
     const w = world('reset');
     const c = w.connect('c1', 'server');
     w.host('server').restart();
-    expect(w.host('server').incarnation).toBe(3); // start, kill, start
+    expect(w.host('server').incarnation).toBe(2); // the second life
     w.scheduler.runFor(1_000);
     expect(c.outCloses).toEqual([]);
     const writeAtMs = w.scheduler.nowMs;

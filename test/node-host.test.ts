@@ -209,6 +209,22 @@ describe('incarnation-owned timers', () => {
     expect(fired).toEqual(['new']);
     expect(node.starts).toBe(2);
   });
+
+  it('incarnations count lives (1, 2, 3), and each kill span names the life it ended', () => {
+    const w = world();
+    const node = w.host('node');
+    expect(node.incarnation).toBe(0);
+    node.start();
+    w.scheduler.runFor(100);
+    node.restart();
+    w.scheduler.runFor(100);
+    node.kill('vanish');
+    node.start();
+    expect(node.incarnation).toBe(3);
+    expect(w.ctxOf('node').incarnation).toBe(3);
+    const killed = w.telemetry.records.filter((r) => r.name === 'sim.node.killed').map((r) => r.attrs.incarnation);
+    expect(killed).toEqual([1, 2]);
+  });
 });
 
 describe('restart keeps the machine', () => {

@@ -2,8 +2,9 @@
  * The process a virtual node runs in: lifecycle (start, kill, restart, graceful stop), wedging,
  * timers owned by the node, its clock and its data dir.
  *
- * A kill loses all process state at once: the incarnation number moves on, so every timer the
- * old incarnation armed dies, and its endpoint closes without a goodbye. A kill is a 'crash'
+ * A kill loses all process state at once: every timer the old incarnation armed dies, and its
+ * endpoint closes without a goodbye. Incarnations are numbered by start: 1 for the first life,
+ * 2 after the first restart, and so on. A kill is a 'crash'
  * (the process dies on a live host; what peers hear follows the network's deadPeer, silence by
  * default) or a 'vanish' (the host is gone: always silence). The clock and the data dir belong
  * to the machine and survive restarts. While wedged, nothing runs: inbound work
@@ -70,15 +71,18 @@ export class NodeHost implements EndpointOwner {
   readonly clock: NodeClock;
   readonly dataDir: DataDir;
   private statusValue: NodeStatus = 'stopped';
-  private incarnationValue = 0;
+  /**
+   * Moves on at every start and every kill, so a timer armed in one life never fires in another,
+   * nor while the node is down. Not the incarnation number (that counts starts).
+   */
+  private lifeEpoch = 0;
   private app: NodeApp | null = null;
   private endpoint: Endpoint | null = null;
   private readonly backlog: (() => void)[] = [];
   private readonly backlogMax: number;
   /** Work dropped because the wedge backlog was full. */
   droppedWhileWedged = 0;
-  /** Times this host was started (first start and restarts). */
-  starts = 0;
+  private startsValue = 0;
 
   constructor(
     private readonly deps: NodeHostDeps,
@@ -95,8 +99,14 @@ export class NodeHost implements EndpointOwner {
     return this.statusValue;
   }
 
+  /** Times this host was started (first start and restarts). */
+  get starts(): number {
+    return this.startsValue;
+  }
+
+  /** Which life this is: 1 after the first start, 2 after the first restart; 0 before any start. */
   get incarnation(): number {
-    return this.incarnationValue;
+    return this.startsValue;
   }
 
   get backlogLength(): number {
@@ -120,11 +130,10 @@ export class NodeHost implements EndpointOwner {
   // ---- lifecycle ----
   start(): void {
     assert(this.statusValue === 'stopped', `${this.identity.name} is already running`);
-    this.incarnationValue++;
-    this.starts++;
+    const epoch = ++this.lifeEpoch;
+    const incarnation = ++this.startsValue;
     this.statusValue = 'running';
     this.endpoint = this.deps.network.bind(this.identity.nodeId, this, (conn) => this.app?.onIncoming(conn));
-    const incarnation = this.incarnationValue;
     const ctx: NodeContext = {
       identity: this.identity,
       incarnation,
@@ -134,7 +143,7 @@ export class NodeHost implements EndpointOwner {
       dataDir: this.dataDir,
       telemetry: this.deps.telemetry,
       nowMs: () => this.deps.scheduler.nowMs,
-      setTimer: (delayMs, fn) => this.setTimer(incarnation, delayMs, fn),
+      setTimer: (delayMs, fn) => this.setTimer(epoch, delayMs, fn),
       cancelTimer: (id) => this.deps.scheduler.cancel(id),
     };
     this.app = this.factory(ctx);
@@ -150,8 +159,8 @@ export class NodeHost implements EndpointOwner {
     if (this.statusValue === 'stopped') return;
     // The host records the death itself (the process cannot): whatever killed it — chaos, a
     // workload, a test — checks can tell the losses it causes from churn without cause.
-    this.deps.telemetry.emit(HARNESS_NODE, 'sim.node.killed', { targets: this.identity.name, mode, incarnation: this.incarnationValue });
-    this.incarnationValue++; // every timer of the dead incarnation is now stale
+    this.deps.telemetry.emit(HARNESS_NODE, 'sim.node.killed', { targets: this.identity.name, mode, incarnation: this.startsValue });
+    this.lifeEpoch++; // every timer of the dead incarnation is now stale
     this.statusValue = 'stopped';
     this.backlog.length = 0;
     const network = this.deps.network;
@@ -191,17 +200,17 @@ export class NodeHost implements EndpointOwner {
   unwedge(): void {
     if (this.statusValue !== 'wedged') return;
     this.statusValue = 'running';
-    const incarnation = this.incarnationValue;
+    const epoch = this.lifeEpoch;
     const work = this.backlog.splice(0, this.backlog.length);
     for (const fn of work) {
-      if (this.incarnationValue !== incarnation || this.statusValue !== 'running') break;
+      if (this.lifeEpoch !== epoch || this.statusValue !== 'running') break;
       fn();
     }
   }
 
-  private setTimer(incarnation: number, delayMs: number, fn: () => void): EventId {
+  private setTimer(epoch: number, delayMs: number, fn: () => void): EventId {
     return this.deps.scheduler.after(delayMs, () => {
-      if (this.incarnationValue === incarnation) this.deliver(fn);
+      if (this.lifeEpoch === epoch) this.deliver(fn);
     });
   }
 
