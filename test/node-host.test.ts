@@ -207,7 +207,7 @@ describe('incarnation-owned timers', () => {
     w.ctxOf('node').setTimer(1_000, () => fired.push('new'));
     w.scheduler.runFor(2_000);
     expect(fired).toEqual(['new']);
-    expect(node.starts).toBe(2);
+    expect(node.incarnation).toBe(2);
   });
 
   it('incarnations count lives (1, 2, 3), and each kill span names the life it ended', () => {

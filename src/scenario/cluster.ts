@@ -77,7 +77,7 @@ export class Cluster {
     for (const [i, plan] of this.plans.entries()) {
       if (this.deferred.has(plan.nodeId)) continue;
       this.scheduler.at(this.scheduler.nowMs + plan.bootAtMs, () => {
-        if (this.hosts[i].status === 'stopped' && this.hosts[i].starts === 0) this.hosts[i].start();
+        if (this.hosts[i].status === 'stopped' && this.hosts[i].incarnation === 0) this.hosts[i].start();
       });
     }
   }

@@ -71,18 +71,14 @@ export class NodeHost implements EndpointOwner {
   readonly clock: NodeClock;
   readonly dataDir: DataDir;
   private statusValue: NodeStatus = 'stopped';
-  /**
-   * Moves on at every start and every kill, so a timer armed in one life never fires in another,
-   * nor while the node is down. Not the incarnation number (that counts starts).
-   */
-  private lifeEpoch = 0;
   private app: NodeApp | null = null;
   private endpoint: Endpoint | null = null;
   private readonly backlog: (() => void)[] = [];
   private readonly backlogMax: number;
   /** Work dropped because the wedge backlog was full. */
   droppedWhileWedged = 0;
-  private startsValue = 0;
+  /** Lives started so far; a timer or backlog item of an earlier life never runs in a later one. */
+  private incarnationValue = 0;
 
   constructor(
     private readonly deps: NodeHostDeps,
@@ -99,14 +95,9 @@ export class NodeHost implements EndpointOwner {
     return this.statusValue;
   }
 
-  /** Times this host was started (first start and restarts). */
-  get starts(): number {
-    return this.startsValue;
-  }
-
   /** Which life this is: 1 after the first start, 2 after the first restart; 0 before any start. */
   get incarnation(): number {
-    return this.startsValue;
+    return this.incarnationValue;
   }
 
   get backlogLength(): number {
@@ -130,8 +121,7 @@ export class NodeHost implements EndpointOwner {
   // ---- lifecycle ----
   start(): void {
     assert(this.statusValue === 'stopped', `${this.identity.name} is already running`);
-    const epoch = ++this.lifeEpoch;
-    const incarnation = ++this.startsValue;
+    const incarnation = ++this.incarnationValue;
     this.statusValue = 'running';
     this.endpoint = this.deps.network.bind(this.identity.nodeId, this, (conn) => this.app?.onIncoming(conn));
     const ctx: NodeContext = {
@@ -143,7 +133,7 @@ export class NodeHost implements EndpointOwner {
       dataDir: this.dataDir,
       telemetry: this.deps.telemetry,
       nowMs: () => this.deps.scheduler.nowMs,
-      setTimer: (delayMs, fn) => this.setTimer(epoch, delayMs, fn),
+      setTimer: (delayMs, fn) => this.setTimer(incarnation, delayMs, fn),
       cancelTimer: (id) => this.deps.scheduler.cancel(id),
     };
     this.app = this.factory(ctx);
@@ -159,8 +149,7 @@ export class NodeHost implements EndpointOwner {
     if (this.statusValue === 'stopped') return;
     // The host records the death itself (the process cannot): whatever killed it — chaos, a
     // workload, a test — checks can tell the losses it causes from churn without cause.
-    this.deps.telemetry.emit(HARNESS_NODE, 'sim.node.killed', { targets: this.identity.name, mode, incarnation: this.startsValue });
-    this.lifeEpoch++; // every timer of the dead incarnation is now stale
+    this.deps.telemetry.emit(HARNESS_NODE, 'sim.node.killed', { targets: this.identity.name, mode, incarnation: this.incarnationValue });
     this.statusValue = 'stopped';
     this.backlog.length = 0;
     const network = this.deps.network;
@@ -200,17 +189,18 @@ export class NodeHost implements EndpointOwner {
   unwedge(): void {
     if (this.statusValue !== 'wedged') return;
     this.statusValue = 'running';
-    const epoch = this.lifeEpoch;
+    const incarnation = this.incarnationValue;
     const work = this.backlog.splice(0, this.backlog.length);
     for (const fn of work) {
-      if (this.lifeEpoch !== epoch || this.statusValue !== 'running') break;
+      if (this.incarnationValue !== incarnation || this.statusValue !== 'running') break;
       fn();
     }
   }
 
-  private setTimer(epoch: number, delayMs: number, fn: () => void): EventId {
+  /** Dies with its life: while the node is down, deliver() drops it; after a restart, the number has moved on. */
+  private setTimer(incarnation: number, delayMs: number, fn: () => void): EventId {
     return this.deps.scheduler.after(delayMs, () => {
-      if (this.lifeEpoch === epoch) this.deliver(fn);
+      if (this.incarnationValue === incarnation) this.deliver(fn);
     });
   }
 
