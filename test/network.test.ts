@@ -276,6 +276,24 @@ describe('network: faults', () => {
     expect(out.isOpen && inc.isOpen).toBe(true);
   });
 
+  it('one timer per end serves keep-alive and idle: a quiet pair costs two events per end per keep-alive period', () => {
+    const w = world();
+    w.flat();
+    const a = w.bind(A);
+    const b = w.bind(B);
+    const { out, inc } = w.connect(a, b);
+    w.sched.runFor(30_000); // Past the first idle deadline, so both deadlines have moved on.
+    const sent = w.net.stats.packetsSent;
+    const before = w.sched.eventsRun;
+    w.sched.runFor(300_000);
+    const keepAlives = w.net.stats.packetsSent - sent;
+    // Every 15 s each end sends a keep-alive (one timer event, one arrival at the peer). A
+    // separate idle chain would add a wake-up per end at each 30 s deadline it re-arms from.
+    expect(keepAlives).toBe(2 * (300_000 / 15_000));
+    expect(w.sched.eventsRun - before).toBe(2 * keepAlives);
+    expect(out.isOpen && inc.isOpen).toBe(true);
+  });
+
   it('a 5 s wedge queues inbound work and disconnects nobody', () => {
     const w = world();
     const a = w.bind(A);

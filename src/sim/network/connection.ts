@@ -1,11 +1,14 @@
 /**
- * One end of a QUIC-like connection: its streams, its share of the send buffer, and two lazily
- * re-armed timers (keep-alive after `keepAliveMs` without sending, idle timeout after
- * `idleTimeoutMs` without receiving). Every callback into the app goes through the owner's
- * deliver(). This module must not decide loss, latency or addressing (that is the wire's job).
+ * One end of a QUIC-like connection: its streams, its share of the send buffer, and one lazily
+ * re-armed timer chain that serves two deadlines (keep-alive after `keepAliveMs` without
+ * sending, idle timeout after `idleTimeoutMs` without receiving), like the single connection
+ * timer of a QUIC stack. Every callback into the app goes through the owner's deliver(). This
+ * module must not decide loss, latency or addressing (that is the wire's job).
  *
- * Timers are never cancelled: each checks the end's state when it fires (at most one chain of
- * each per end; a closed end's timers run once more and stop), which keeps them one per end.
+ * The timer is never cancelled: it checks the end's state when it fires (one chain per end; a
+ * closed end's timer runs once more and stops). It is armed for the earlier of the idle
+ * deadline and the keep-alive's next look (`keepAliveNextMs`), and each fire re-reads both, so
+ * an end that keeps receiving costs one event per keep-alive period, not one per deadline.
  *
  * Close semantics: close() sends one CONNECTION_CLOSE packet (which may be lost) and closes
  * this end at once; the closer's onClose IS called, with 'closed-locally'. Every end that
@@ -56,9 +59,10 @@ export class Connection {
   private drainWaiters: Stream[] = [];
   private nextStreamIndex = 0;
   private keepAliveInFlight = false;
+  /** When the keep-alive next looks at this end, ms (its own chain before the two merged). */
+  private keepAliveNextMs = 0;
   private dialDone: ((r: DialResult) => void) | null = null;
-  private readonly idleFn = (): void => this.onIdleTimer();
-  private readonly keepAliveFn = (): void => this.onKeepAliveTimer();
+  private readonly timerFn = (): void => this.onTimer();
 
   constructor(
     private readonly wire: Wire,
@@ -130,9 +134,9 @@ export class Connection {
     this.endpoint.pendingDials.delete(this);
     this.endpoint.conns.set(this.id, this);
     this.wire.stats.connectionsOpened++;
-    // A slow handshake can already be past either deadline: the timers then fire now and re-check.
-    this.wire.scheduler.at(Math.max(nowMs, this.lastReceivedAtMs + this.wire.config.idleTimeoutMs), this.idleFn);
-    this.wire.scheduler.at(Math.max(nowMs, this.lastSentAtMs + this.wire.config.keepAliveMs), this.keepAliveFn);
+    // A slow handshake can already be past either deadline: the timer then fires now and re-checks.
+    this.keepAliveNextMs = Math.max(nowMs, this.lastSentAtMs + this.wire.config.keepAliveMs);
+    this.armTimer(nowMs);
     if (this.direction === 'inbound') {
       this.wire.transmit(new Packet(this.wire, PacketKind.Response, this, null, 0, null, false));
       return;
@@ -280,34 +284,34 @@ export class Connection {
     }
   }
 
-  private onIdleTimer(): void {
-    if (this.state !== 'open') return;
-    const deadlineMs = this.lastReceivedAtMs + this.wire.config.idleTimeoutMs;
-    if (this.wire.scheduler.nowMs >= deadlineMs) this.closeWith('idle-timeout', true);
-    else this.wire.scheduler.at(deadlineMs, this.idleFn);
+  /** Arms the chain for the earlier of the idle deadline and the keep-alive's next look. */
+  private armTimer(nowMs: number): void {
+    const idleDueMs = this.lastReceivedAtMs + this.wire.config.idleTimeoutMs;
+    this.wire.scheduler.at(Math.max(nowMs, Math.min(idleDueMs, this.keepAliveNextMs)), this.timerFn);
   }
 
-  private onKeepAliveTimer(): void {
+  private onTimer(): void {
     if (this.state !== 'open') return;
     const nowMs = this.wire.scheduler.nowMs;
+    if (nowMs >= this.lastReceivedAtMs + this.wire.config.idleTimeoutMs) {
+      this.closeWith('idle-timeout', true);
+      return;
+    }
+    if (nowMs >= this.keepAliveNextMs) this.keepAliveNextMs = this.keepAliveLook(nowMs);
+    this.armTimer(nowMs);
+  }
+
+  /** The keep-alive's look at this end: sends one if due; returns when to look next, ms. */
+  private keepAliveLook(nowMs: number): number {
     const dueMs = this.lastSentAtMs + this.wire.config.keepAliveMs;
-    if (nowMs < dueMs) {
-      this.wire.scheduler.at(dueMs, this.keepAliveFn);
-      return;
-    }
-    if (!this.keepAlive) {
-      this.wire.scheduler.at(nowMs + this.wire.config.keepAliveMs, this.keepAliveFn);
-      return;
-    }
+    if (nowMs < dueMs) return dueMs;
+    if (!this.keepAlive) return nowMs + this.wire.config.keepAliveMs;
     const owner = this.endpoint.owner;
-    if (!owner.isUp() || !owner.isResponsive()) {
-      this.wire.scheduler.after(UNRESPONSIVE_POLL_MS, this.keepAliveFn);
-      return;
-    }
+    if (!owner.isUp() || !owner.isResponsive()) return nowMs + UNRESPONSIVE_POLL_MS;
     if (!this.keepAliveInFlight) {
       this.keepAliveInFlight = true;
       this.wire.transmit(new Packet(this.wire, PacketKind.KeepAlive, this, null, 0, null, false));
     }
-    this.wire.scheduler.at(nowMs + this.wire.config.keepAliveMs, this.keepAliveFn);
+    return nowMs + this.wire.config.keepAliveMs;
   }
 }
