@@ -110,6 +110,27 @@ describe('mesh node: connections', () => {
     expect(w.spans('mesh.peer.dial_failed', a)).toEqual([]);
   });
 
+  it('two reasons to look at one peer in the same millisecond arm one unused-connection check', () => {
+    const w = meshWorld();
+    const a = w.node('a');
+    const b = w.node('b', { seeds: ['a'] });
+    w.runTo(1_000);
+    const armedAtMs: number[] = [];
+    const ctx = a.app.ctx as { setTimer: (delayMs: number, fn: () => void) => number };
+    const setTimer = ctx.setTimer;
+    ctx.setTimer = (delayMs, fn) => {
+      if (delayMs === D.unusedConnectionGraceMs) armedAtMs.push(w.scheduler.nowMs);
+      return setTimer(delayMs, fn);
+    };
+    b.host.stop('test'); // its Disconnect is both a neighbourDown and a disconnect at a
+    w.runTo(1_500); // before a's next digest tick, which has the same period as the grace
+    expect(armedAtMs).toHaveLength(1);
+    w.runTo(30_000);
+    expect(w.spans('mesh.peer.disconnected', a)).toEqual([{ peerId: b.id, reason: 'closed-locally', cause: 'unused' }]);
+    // Closed by the first check due after b left (the one armed when b's connection was accepted).
+    expect(w.times('mesh.peer.disconnected', a)[0]).toBeLessThanOrEqual(armedAtMs[0] + D.unusedConnectionGraceMs);
+  });
+
   it('a released peer (a Neighbor request refused when full) is closed after the grace', () => {
     const w = meshWorld();
     const a = w.node('a', { config: { topic: { hyparview: { activeViewCapacity: 1 } } } });

@@ -61,6 +61,12 @@ export class MeshNode implements NodeApp {
   /** Messages Plumtree gave up on after every IHave advertiser failed (`mesh.plumtree.gave_up`). */
   messagesGivenUp = 0;
   private readonly seedDialers: SeedDialer[] = [];
+  /**
+   * Per peer, when the unused-connection check armed last is due, ms. A second reason in the
+   * same millisecond (a neighbourDown and a Disconnect from one event) arms no second check:
+   * the one armed would look at the same moment.
+   */
+  private readonly unusedCheckDueMs = new Map<string, number>();
   private stopped = false;
   private readonly name: string;
   private readonly startedAtMs: number;
@@ -300,7 +306,12 @@ export class MeshNode implements NodeApp {
 
   private closeLaterIfUnused(peer: string): void {
     if (this.spec.config.variant.keepUnusedConnections) return;
-    this.ctx.setTimer(this.spec.config.unusedConnectionGraceMs, () => {
+    const graceMs = this.spec.config.unusedConnectionGraceMs;
+    const dueMs = this.ctx.nowMs() + graceMs;
+    if (this.unusedCheckDueMs.get(peer) === dueMs) return;
+    this.unusedCheckDueMs.set(peer, dueMs);
+    this.ctx.setTimer(graceMs, () => {
+      if (this.unusedCheckDueMs.get(peer) === dueMs) this.unusedCheckDueMs.delete(peer);
       const unused = this.spec.config.variant.closeUsedConnections === true || !this.isUsed(peer);
       if (unused && this.peers.isConnected(peer)) this.peers.close(peer, 'unused');
     });
