@@ -3,7 +3,8 @@
  * then 2 virtual minutes with one broadcast per second from a random node) and the `full`
  * profile at 100, 200, 500 and 1,000 nodes × 60 s, each in its own process (bench/scale-one).
  * Scenario files live in bench/scenarios/. Prints wall and CPU seconds, peak RSS, events,
- * events/s, µs/event and bytes per node, then the growth exponent k of wall ∝ nodes^k fitted
+ * events/s, µs/event (CPU), the boot's wall seconds and µs/event after it, and bytes per node,
+ * then the growth exponent k of wall ∝ nodes^k fitted
  * over the protocol runs. Long: opt-in (`node dist/bench/main.js scale`); `SCALE_ONLY=protocol-1k,full-100`
  * picks runs, and `SCALE_ONLY=burst-10k` runs the all-nodes burst, which no default run includes.
  */
@@ -26,6 +27,8 @@ interface One {
   readonly verdict: string;
   readonly violations: readonly string[];
   readonly traceDigest: string;
+  /** Until the first workload event (null: no workload, or the run ended first). */
+  readonly boot: { readonly virtualMs: number; readonly wallMs: number; readonly cpuMs: number; readonly events: number } | null;
 }
 
 export function run(): Row[] {
@@ -53,6 +56,9 @@ export function run(): Row[] {
       events: one.events,
       'events/s': Math.round(one.events / (one.wallMs / 1000)),
       'µs/event': ((one.cpuMs * 1000) / one.events).toFixed(2),
+      // The boot's share and the steady state's cost apart: at scale they grow differently.
+      'boot wall s': one.boot === null ? '' : (one.boot.wallMs / 1000).toFixed(1),
+      'µs/event after boot': one.boot === null ? '' : (((one.cpuMs - one.boot.cpuMs) * 1000) / (one.events - one.boot.events)).toFixed(2),
       'KB/node': Math.round(one.peakRssBytes / one.nodes / 1024),
       verdict: one.verdict === 'pass' ? 'pass' : `FAIL ${one.violations[0] ?? ''}`,
       // The same seed must give the same trace at any size: compare this column across runs.
