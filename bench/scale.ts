@@ -3,8 +3,8 @@
  * then 2 virtual minutes with one broadcast per second from a random node) and the `full`
  * profile at 100, 200, 500 and 1,000 nodes × 60 s, each in its own process (bench/scale-one).
  * Scenario files live in bench/scenarios/. Prints wall and CPU seconds, peak RSS, events,
- * events/s, µs/event (CPU), the boot's wall seconds and µs/event after it, and bytes per node,
- * then the growth exponent k of wall ∝ nodes^k fitted
+ * events per node and virtual second, events/s, µs/event (CPU), the boot's wall seconds and
+ * µs/event after it, and bytes per node, then the growth exponent k of wall ∝ nodes^k fitted
  * over the protocol runs. Long: opt-in (`node dist/bench/main.js scale`); `SCALE_ONLY=protocol-1k,full-100`
  * picks runs, and `SCALE_ONLY=burst-10k` runs the all-nodes burst, which no default run includes.
  */
@@ -20,6 +20,7 @@ const SCENARIO_DIR = join(import.meta.dirname, '..', '..', 'bench', 'scenarios')
 interface One {
   readonly scenario: string;
   readonly nodes: number;
+  readonly virtualMs: number;
   readonly wallMs: number;
   readonly cpuMs: number;
   readonly peakRssBytes: number;
@@ -54,6 +55,8 @@ export function run(): Row[] {
       'CPU s': (one.cpuMs / 1000).toFixed(1),
       'peak RSS MB': Math.round(one.peakRssBytes / 2 ** 20),
       events: one.events,
+      // Linear cost means this stays flat as nodes grow (the issue's first measure).
+      'events/node/virtual s': (one.events / one.nodes / (one.virtualMs / 1000)).toFixed(2),
       'events/s': Math.round(one.events / (one.wallMs / 1000)),
       'µs/event': ((one.cpuMs * 1000) / one.events).toFixed(2),
       // The boot's share and the steady state's cost apart: at scale they grow differently.
