@@ -55,7 +55,7 @@ export function run(): Row[] {
       'CPU s': (one.cpuMs / 1000).toFixed(1),
       'peak RSS MB': Math.round(one.peakRssBytes / 2 ** 20),
       events: one.events,
-      // Linear cost means this stays flat as nodes grow (the first measure).
+      // Cost linear in nodes means this stays flat as nodes grow.
       'events/node/virtual s': (one.events / one.nodes / (one.virtualMs / 1000)).toFixed(2),
       'events/s': Math.round(one.events / (one.wallMs / 1000)),
       'µs/event': ((one.cpuMs * 1000) / one.events).toFixed(2),

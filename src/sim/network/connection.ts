@@ -59,7 +59,7 @@ export class Connection {
   private drainWaiters: Stream[] = [];
   private nextStreamIndex = 0;
   private keepAliveInFlight = false;
-  /** When the keep-alive next looks at this end, ms (its own chain before the two merged). */
+  /** When the keep-alive next looks at this end, ms. */
   private keepAliveNextMs = 0;
   private dialDone: ((r: DialResult) => void) | null = null;
   private readonly timerFn = (): void => this.onTimer();
