@@ -18,7 +18,7 @@ import { MESSAGE_TAG } from '../src/protocol/messages.js';
 import { encodeEcho, encodeTraced } from '../src/protocol/traced.js';
 import { TAG_TRACED } from '../src/protocol/framer.js';
 import type { Frame } from '../src/protocol/framer.js';
-import { Network, type Connection } from '../src/sim/network/index.js';
+import { Network, type Connection, type Stream } from '../src/sim/network/index.js';
 import { NodeHost } from '../src/sim/node-host.js';
 import { RngStreams } from '../src/sim/rng.js';
 import { Scheduler } from '../src/sim/scheduler.js';
@@ -356,6 +356,31 @@ describe('PeerTable: frames a control stream ignores, and closes without a cause
     expect(b.frames).toHaveLength(2);
     expect(a.table.framesDropped).toBe(0);
     expect(a.table.isConnected(b.id)).toBe(true);
+  });
+
+  it('a connect or openBi while the last connection is closed but not yet reported dials anew', () => {
+    const w = world();
+    const a = w.node('a');
+    const b = w.node('b');
+    a.table.send(b.id, join());
+    w.scheduler.runFor(1_000);
+    a.host.wedge(); // a's callbacks queue: the close below reaches a's table only on unwedge
+    b.table.close(a.id, 'unused');
+    w.scheduler.runFor(100);
+    expect(a.table.isConnected(b.id)).toBe(true); // closed on the wire, still listed by a
+    const heard: boolean[] = [];
+    let stream: Stream | null | undefined;
+    a.table.connect(b.id, (ok) => heard.push(ok));
+    a.table.openBi(b.id, (s) => (stream = s));
+    // Not answered from the closed connection (which gave openBi no stream to open).
+    expect(heard).toEqual([]);
+    expect(stream).toBeUndefined();
+    a.host.unwedge();
+    w.scheduler.runFor(1_000);
+    expect(heard).toEqual([true]);
+    expect(stream).not.toBeNull();
+    expect(stream?.writable).toBe(true);
+    expect(a.table.connectedPeers()).toEqual([b.id]);
   });
 
   it('a waiter hears how the dial ends, not that a connection closed while it was under way', () => {

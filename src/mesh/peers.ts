@@ -122,9 +122,14 @@ export class PeerTable {
     this.dial(peer);
   }
 
-  /** Make sure a connection to `peer` exists; `done` reports whether one does. */
+  /**
+   * Make sure an open connection to `peer` exists; `done` reports whether one does. A connection
+   * closed on the wire whose close has not reached this table yet (its node was wedged) does not
+   * count: `send` would not use it either.
+   */
   connect(peer: string, done: (ok: boolean) => void): void {
-    if (this.isConnected(peer)) {
+    const link = this.peers.get(peer);
+    if (link !== undefined && newest(link) !== undefined) {
       done(true);
       return;
     }
@@ -193,7 +198,7 @@ export class PeerTable {
     // Poll cheaply on the node's own timer until the in-flight dial settles.
     const check = (): void => {
       const link = this.peers.get(peer);
-      if (link !== undefined && link.conns.length > 0) done(true);
+      if (link !== undefined && newest(link) !== undefined) done(true);
       else if (link === undefined || !link.dialing) done(false);
       else this.ctx.setTimer(100, check);
     };
