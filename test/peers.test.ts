@@ -328,6 +328,26 @@ describe('PeerTable: frames a control stream ignores, and closes without a cause
     expect(b.frames).toHaveLength(a.table.framesSent - 1); // everything counted as sent arrived (but the Hello)
   });
 
+  it('a decode failure names the close of its own connection only, not a later one handed the keep-alive', () => {
+    const w = world();
+    const a = w.node('a');
+    const b = w.node('b');
+    a.table.send(b.id, join());
+    w.scheduler.runFor(1_000);
+    let second: Connection | null = null;
+    w.network.endpointOf(a.id)!.dial(b.id, (r) => { if (r.ok) second = r.conn; }); // a newer connection
+    w.scheduler.runFor(1_000);
+    expect(b.table.ownedConnections()).toHaveLength(2);
+    second!.openUni().write(Uint8Array.of(0x12, 0x00)); // framing lost on the newer one: b closes it
+    w.scheduler.runFor(1_000);
+    expect(w.spans('mesh.frame.decode_failed', 'b')).toHaveLength(1);
+    expect(b.table.ownedConnections()).toHaveLength(1); // the older one took over, no disconnect yet
+    expect(w.spans('mesh.peer.disconnected', 'b')).toEqual([]);
+    w.network.endpointOf(b.id)!.connections()[0]!.close(); // closed outside the table: no cause
+    w.scheduler.runFor(1_000);
+    expect(w.spans('mesh.peer.disconnected', 'b')).toStrictEqual([{ peerId: a.id, reason: 'closed-locally' }]);
+  });
+
   it('a connection closed locally outside the table has no cause attribute', () => {
     const w = world();
     const a = w.node('a');

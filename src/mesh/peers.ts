@@ -47,8 +47,12 @@ interface PeerLink {
   readonly pending: Uint8Array[];
   dialing: boolean;
   info: PeerInfo | null;
-  /** Cause of the last close this node made on the link (read when the close is reported). */
-  closeCause: PeerCloseCause | null;
+  /**
+   * Why this node closed each connection it closed, by connection id, until the close is
+   * reported. Kept per connection: a cause must not outlive its connection and name the close of
+   * another one (a decode failure on the newest, then the older one closing for another reason).
+   */
+  readonly closeCauses: Map<number, PeerCloseCause>;
 }
 
 export class PeerTable {
@@ -153,14 +157,16 @@ export class PeerTable {
     const link = this.peers.get(peer);
     if (link === undefined) return;
     link.pending.length = 0;
-    link.closeCause = cause;
-    for (const conn of [...link.conns]) conn.close();
+    for (const conn of [...link.conns]) {
+      link.closeCauses.set(conn.id, cause);
+      conn.close();
+    }
   }
 
   private link(peer: string): PeerLink {
     let link = this.peers.get(peer);
     if (link === undefined) {
-      link = { conns: [], sendStreams: new Map(), pending: [], dialing: false, info: null, closeCause: null };
+      link = { conns: [], sendStreams: new Map(), pending: [], dialing: false, info: null, closeCauses: new Map() };
       this.peers.set(peer, link);
     }
     return link;
@@ -258,7 +264,7 @@ export class PeerTable {
       for (let r = decoder.next(); r !== null; r = decoder.next()) {
         if (!r.ok) {
           this.ctx.telemetry.emit(this.ctx.identity.name, 'mesh.frame.decode_failed', { error: describeDecodeError(r.error) });
-          this.link(peer).closeCause = 'decode-failed';
+          this.link(peer).closeCauses.set(conn.id, 'decode-failed');
           conn.close(); // framing is lost on this stream
           return;
         }
@@ -340,6 +346,8 @@ export class PeerTable {
   private onClose(peer: string, conn: Connection, reason: CloseReason): void {
     const link = this.peers.get(peer);
     if (link === undefined) return;
+    const localCause = link.closeCauses.get(conn.id) ?? null;
+    link.closeCauses.delete(conn.id);
     const i = link.conns.indexOf(conn);
     if (i < 0) return;
     link.conns.splice(i, 1);
@@ -349,8 +357,7 @@ export class PeerTable {
       return;
     }
     // A local close names the decision behind it; otherwise the connection's reason is the cause.
-    const cause = reason === 'closed-locally' ? link.closeCause : reason;
-    link.closeCause = null;
+    const cause = reason === 'closed-locally' ? localCause : reason;
     this.ctx.telemetry.emit(this.ctx.identity.name, 'mesh.peer.disconnected', { peerId: peer, reason, ...(cause === null ? {} : { cause }) });
     this.forget(peer);
     this.listener.onPeerLost(peer, reason);
