@@ -60,6 +60,23 @@ function world(config: Partial<MeshNodeConfig> = {}) {
   return { scheduler, network, node, spans };
 }
 
+/**
+ * a and b connected; then a is wedged and b closes the connection, so a's table still lists the
+ * closed connection: its close waits in a's queue until a is unwedged.
+ */
+function closedButUnreported() {
+  const w = world();
+  const a = w.node('a');
+  const b = w.node('b');
+  a.table.send(b.id, join());
+  w.scheduler.runFor(1_000);
+  a.host.wedge();
+  b.table.close(a.id, 'unused');
+  w.scheduler.runFor(100);
+  expect(a.table.isConnected(b.id)).toBe(true); // closed on the wire, still listed by a
+  return { w, a, b };
+}
+
 describe('PeerTable', () => {
   it('frames sent before the dial completes wait and go out in order; listings are sorted', () => {
     const w = world();
@@ -360,15 +377,7 @@ describe('PeerTable: frames a control stream ignores, and closes without a cause
   });
 
   it('a frame sent while the last connection is closed but not yet reported waits for a new dial and arrives', () => {
-    const w = world();
-    const a = w.node('a');
-    const b = w.node('b');
-    a.table.send(b.id, join());
-    w.scheduler.runFor(1_000);
-    a.host.wedge(); // a's callbacks queue: the close below reaches a's table only on unwedge
-    b.table.close(a.id, 'unused');
-    w.scheduler.runFor(100);
-    expect(a.table.isConnected(b.id)).toBe(true); // closed on the wire, still listed by a
+    const { w, a, b } = closedButUnreported();
     a.table.send(b.id, join()); // no open connection: queued, and a new dial starts
     w.scheduler.runFor(100);
     a.host.unwedge(); // the close runs while the dial is in flight: the link and its frame stay
@@ -379,15 +388,7 @@ describe('PeerTable: frames a control stream ignores, and closes without a cause
   });
 
   it('a connect or openBi while the last connection is closed but not yet reported dials anew', () => {
-    const w = world();
-    const a = w.node('a');
-    const b = w.node('b');
-    a.table.send(b.id, join());
-    w.scheduler.runFor(1_000);
-    a.host.wedge(); // a's callbacks queue: the close below reaches a's table only on unwedge
-    b.table.close(a.id, 'unused');
-    w.scheduler.runFor(100);
-    expect(a.table.isConnected(b.id)).toBe(true); // closed on the wire, still listed by a
+    const { w, a, b } = closedButUnreported();
     const heard: boolean[] = [];
     let stream: Stream | null | undefined;
     a.table.connect(b.id, (ok) => heard.push(ok));

@@ -132,8 +132,7 @@ export class PeerTable {
    * count: `send` would not use it either.
    */
   connect(peer: string, done: (ok: boolean) => void): void {
-    const link = this.peers.get(peer);
-    if (link !== undefined && newest(link) !== undefined) {
+    if (this.hasOpenConnection(peer)) {
       done(true);
       return;
     }
@@ -161,6 +160,12 @@ export class PeerTable {
       link.closeCauses.set(conn.id, cause);
       conn.close();
     }
+  }
+
+  /** An open connection to `peer` exists: one `send` would write on (not one closed but unreported). */
+  private hasOpenConnection(peer: string): boolean {
+    const link = this.peers.get(peer);
+    return link !== undefined && newest(link) !== undefined;
   }
 
   private link(peer: string): PeerLink {
@@ -203,9 +208,8 @@ export class PeerTable {
   private waitForDial(peer: string, done: (ok: boolean) => void): void {
     // Poll cheaply on the node's own timer until the in-flight dial settles.
     const check = (): void => {
-      const link = this.peers.get(peer);
-      if (link !== undefined && newest(link) !== undefined) done(true);
-      else if (link === undefined || !link.dialing) done(false);
+      if (this.hasOpenConnection(peer)) done(true);
+      else if (!(this.peers.get(peer)?.dialing ?? false)) done(false);
       else this.ctx.setTimer(100, check);
     };
     this.ctx.setTimer(100, check);
