@@ -44,6 +44,11 @@ export class Endpoint {
     return Array.from(this.conns.values());
   }
 
+  /** The same ends without copying the table (for checks that visit every node each second). */
+  eachConnection(): IterableIterator<Connection> {
+    return this.conns.values();
+  }
+
   /**
    * On kill: every connection goes silent, no close packet, no onClose. What peers learn then is
    * the network's business (Network.crash / vanish, by deadPeer).
