@@ -19,7 +19,7 @@ const HEX_BYTE: readonly string[] = Array.from({ length: 256 }, (_, b) => b.toSt
 export type RngAlgorithm = 'xor4096' | 'xor128';
 
 /** What SimRng draws from: seedrandom's PRNG interface, of which it uses these two. */
-interface Generator {
+export interface Generator {
   int32(): number;
   double(): number;
 }
@@ -65,6 +65,27 @@ export class Xor128 implements Generator {
   }
 }
 
+/** A uniform integer in [0, maxExclusive) from `g`: SimRng's `int`, also for generators held inline. */
+export function drawInt(g: Generator, maxExclusive: number): number {
+  // Checks on per-draw paths test first and build their message only on failure.
+  if (!(Number.isSafeInteger(maxExclusive) && maxExclusive > 0)) assert(false, `bad bound ${maxExclusive}`);
+  if (maxExclusive > TWO_POW_32) return Math.floor(g.double() * maxExclusive);
+  // Rejection sampling keeps the draw unbiased.
+  const limit = TWO_POW_32 - (TWO_POW_32 % maxExclusive);
+  for (;;) {
+    const x = g.int32() >>> 0;
+    if (x < limit) return x % maxExclusive;
+  }
+}
+
+/** True with probability num/den, drawn from `g`: SimRng's `chance`. */
+export function drawChance(g: Generator, num: number, den: number): boolean {
+  if (!(den > 0 && num >= 0 && num <= den)) assert(false, `bad ratio ${num}/${den}`);
+  if (num === 0) return false;
+  if (num === den) return true;
+  return drawInt(g, den) < num;
+}
+
 export class SimRng implements Rng {
   private readonly prng: Generator;
 
@@ -78,15 +99,7 @@ export class SimRng implements Rng {
   }
 
   int(maxExclusive: number): number {
-    // Checks on per-draw paths test first and build their message only on failure.
-    if (!(Number.isSafeInteger(maxExclusive) && maxExclusive > 0)) assert(false, `bad bound ${maxExclusive}`);
-    if (maxExclusive > TWO_POW_32) return Math.floor(this.prng.double() * maxExclusive);
-    // Rejection sampling keeps the draw unbiased.
-    const limit = TWO_POW_32 - (TWO_POW_32 % maxExclusive);
-    for (;;) {
-      const x = this.nextU32();
-      if (x < limit) return x % maxExclusive;
-    }
+    return drawInt(this.prng, maxExclusive);
   }
 
   rangeInclusive(lo: number, hi: number): number {
@@ -95,10 +108,7 @@ export class SimRng implements Rng {
   }
 
   chance(num: number, den: number): boolean {
-    if (!(den > 0 && num >= 0 && num <= den)) assert(false, `bad ratio ${num}/${den}`);
-    if (num === 0) return false;
-    if (num === den) return true;
-    return this.int(den) < num;
+    return drawChance(this.prng, num, den);
   }
 
   pick<T>(items: readonly T[]): T {
@@ -163,7 +173,12 @@ export class RngStreams {
    * per link direction; asking twice restarts it, so ask once).
    */
   small(name: string): SimRng {
-    return new SimRng(`${this.runSeed}/${name}`, 'xor128');
+    return new SimRng(this.smallSeed(name), 'xor128');
+  }
+
+  /** The seed `small(name)` starts its xor128 from, for an owner that holds the generator itself. */
+  smallSeed(name: string): string {
+    return `${this.runSeed}/${name}`;
   }
 
   /** A fresh stream that nobody else shares, derived from the name (restarts from the beginning). */
