@@ -14,10 +14,12 @@ import { DEFAULT_NETWORK_CONFIG } from '../src/sim/network/index.js';
 import { MESH, meshWorld } from './support/mesh-world.js';
 
 const D = MESH_NODE_DEFAULTS;
+/** When the unused-connection sweep looks at a peer given a reason at `reasonMs`: the first sweep at least the grace later. */
+const sweepAfter = (reasonMs: number): number => Math.ceil((reasonMs + D.unusedConnectionGraceMs) / D.unusedConnectionSweepMs) * D.unusedConnectionSweepMs;
 const joinsSent = (n: { app: { peers: { traffic: { framesSent: Float64Array } } } }): number => n.app.peers.traffic.framesSent[MESSAGE_TAG.Join];
 
 describe('mesh node: connections', () => {
-  it('an inbound connection no topic uses is closed after the grace; a neighbour\'s is kept', () => {
+  it('an inbound connection no topic uses is closed by the first sweep after the grace; a neighbour\'s is kept', () => {
     const w = meshWorld();
     const a = w.node('a');
     const b = w.node('b', { seeds: ['a'] });
@@ -26,7 +28,7 @@ describe('mesh node: connections', () => {
     w.runTo(10_000);
     const [accepted] = w.times('mesh.peer.connected', a).filter((_, i) => w.spans('mesh.peer.connected', a)[i].peerId === c.id);
     expect(w.spans('mesh.peer.disconnected', a)).toEqual([{ peerId: c.id, reason: 'closed-locally', cause: 'unused' }]);
-    expect(w.times('mesh.peer.disconnected', a)).toEqual([accepted + D.unusedConnectionGraceMs]);
+    expect(w.times('mesh.peer.disconnected', a)).toEqual([sweepAfter(accepted)]);
     expect(a.app.peers.connectedPeers()).toEqual([b.id]);
     expect(b.app.peers.connectedPeers()).toEqual([a.id]);
   });
@@ -110,28 +112,38 @@ describe('mesh node: connections', () => {
     expect(w.spans('mesh.peer.dial_failed', a)).toEqual([]);
   });
 
-  it('two reasons to look at one peer in the same millisecond arm one unused-connection check', () => {
+  it('one sweep looks at every peer given a reason in the same sweep period, with one timer', () => {
     const w = meshWorld();
     const a = w.node('a');
-    const b = w.node('b', { seeds: ['a'] });
-    w.runTo(1_000);
-    const armedAtMs: number[] = [];
-    const ctx = a.app.ctx as { setTimer: (delayMs: number, fn: () => void) => number };
-    const setTimer = ctx.setTimer;
-    ctx.setTimer = (delayMs, fn) => {
-      if (delayMs === D.unusedConnectionGraceMs) armedAtMs.push(w.scheduler.nowMs);
-      return setTimer(delayMs, fn);
+    const others = ['c', 'd', 'e'].map((name) => w.node(name));
+    const sweeps: number[] = [];
+    const app = a.app as unknown as { sweepUnused: (dueMs: number) => void };
+    const sweep = app.sweepUnused.bind(app);
+    app.sweepUnused = (dueMs) => {
+      sweeps.push(dueMs);
+      sweep(dueMs);
     };
-    b.host.stop('test'); // its Disconnect is both a neighbourDown and a disconnect at a
-    w.runTo(1_500); // before a's next digest tick, which has the same period as the grace
-    expect(armedAtMs).toHaveLength(1);
-    w.runTo(30_000);
-    expect(w.spans('mesh.peer.disconnected', a)).toEqual([{ peerId: b.id, reason: 'closed-locally', cause: 'unused' }]);
-    // Closed by the first check due after b left (the one armed when b's connection was accepted).
-    expect(w.times('mesh.peer.disconnected', a)[0]).toBeLessThanOrEqual(armedAtMs[0] + D.unusedConnectionGraceMs);
+    for (const o of others) o.app.peers.connect(a.id, () => {}); // three inbound connections no topic uses
+    w.runTo(10_000);
+    const accepted = w.times('mesh.peer.connected', a);
+    expect(accepted).toHaveLength(3);
+    expect(new Set(accepted.map(sweepAfter)).size).toBe(1); // the reasons fall in one sweep period
+    expect(sweeps).toEqual([sweepAfter(accepted[0])]);
+    expect(w.spans('mesh.peer.disconnected', a).map((s) => s.peerId).sort()).toEqual(others.map((o) => o.id).sort());
+    expect(w.times('mesh.peer.disconnected', a)).toEqual([0, 1, 2].map(() => sweepAfter(accepted[0])));
   });
 
-  it('a released peer (a Neighbor request refused when full) is closed after the grace', () => {
+  it('a sweep period of 1 ms closes exactly at the grace', () => {
+    const w = meshWorld();
+    const a = w.node('a', { config: { unusedConnectionSweepMs: 1 } });
+    const c = w.node('c');
+    c.app.peers.connect(a.id, () => {});
+    w.runTo(10_000);
+    const [accepted] = w.times('mesh.peer.connected', a);
+    expect(w.times('mesh.peer.disconnected', a)).toEqual([accepted + D.unusedConnectionGraceMs]);
+  });
+
+  it('a released peer (a Neighbor request refused when full) is closed by the first sweep after the grace', () => {
     const w = meshWorld();
     const a = w.node('a', { config: { topic: { hyparview: { activeViewCapacity: 1 } } } });
     w.node('b', { seeds: ['a'] }); // fills a's only slot
@@ -144,9 +156,10 @@ describe('mesh node: connections', () => {
     expect(a.app.activeView(MESH)).not.toContain(c.id);
     w.runTo(10_000);
     expect(w.spans('mesh.peer.disconnected', a)).toEqual([{ peerId: c.id, reason: 'closed-locally', cause: 'unused' }]);
+    // Released when the refusal went out, a few ms after 2 s.
     const [closedAt] = w.times('mesh.peer.disconnected', a);
+    expect(closedAt).toBe(sweepAfter(2_001));
     expect(closedAt).toBeGreaterThan(2_000 + D.unusedConnectionGraceMs);
-    expect(closedAt).toBeLessThan(2_100 + D.unusedConnectionGraceMs);
   });
 });
 

@@ -38,6 +38,12 @@ export interface MeshNodeConfig {
   readonly seedCheckIntervalMs: number;
   /** Grace before closing a connection no topic uses any more, ms. Default 2 000. */
   readonly unusedConnectionGraceMs: number;
+  /**
+   * Period of the sweep that closes unused connections, ms: a connection is looked at by the
+   * first sweep at least the grace after the reason (sweeps fall on multiples of the period of
+   * the node's clock). 1 looks at it exactly at the grace. Default 1 000.
+   */
+  readonly unusedConnectionSweepMs: number;
   /** Peer-cache file write period (exercises the disk), ms. Default 5 000. */
   readonly persistIntervalMs: number;
   /** Frames queued per peer while a dial is in flight. Default 256. */
@@ -89,6 +95,7 @@ export const MESH_NODE_DEFAULTS: MeshNodeConfig = {
   seedAttemptsMax: 10,
   seedCheckIntervalMs: 10_000,
   unusedConnectionGraceMs: 2_000,
+  unusedConnectionSweepMs: 1_000,
   persistIntervalMs: 5_000,
   pendingFramesMax: 256,
   digestTableMax: 4_096,

@@ -62,11 +62,12 @@ export class MeshNode implements NodeApp {
   messagesGivenUp = 0;
   private readonly seedDialers: SeedDialer[] = [];
   /**
-   * Per peer, when the unused-connection check armed last is due, ms. A second reason in the
-   * same millisecond (a neighbourDown and a Disconnect from one event) arms no second check:
-   * the one armed would look at the same moment.
+   * Peers to look at for an unused connection, by the sweep that will (its time on the node's
+   * clock, ms). One timer per sweep, however many peers and reasons it gathers, as a connection
+   * pool's reaper does: a node booting into 4,000 others had ~140 reasons, most of them within
+   * a second of another, and each used to arm its own timer (docs/performance.md, round 9).
    */
-  private readonly unusedCheckDueMs = new Map<string, number>();
+  private readonly unusedSweeps = new Map<number, Set<string>>();
   private stopped = false;
   private readonly name: string;
   private readonly startedAtMs: number;
@@ -304,17 +305,28 @@ export class MeshNode implements NodeApp {
     return false;
   }
 
+  /** Has the first sweep at least the grace from now close the connection to `peer` unless a topic uses it then. */
   private closeLaterIfUnused(peer: string): void {
-    if (this.spec.config.variant.keepUnusedConnections) return;
-    const graceMs = this.spec.config.unusedConnectionGraceMs;
-    const dueMs = this.ctx.nowMs() + graceMs;
-    if (this.unusedCheckDueMs.get(peer) === dueMs) return;
-    this.unusedCheckDueMs.set(peer, dueMs);
-    this.ctx.setTimer(graceMs, () => {
-      if (this.unusedCheckDueMs.get(peer) === dueMs) this.unusedCheckDueMs.delete(peer);
+    const { unusedConnectionGraceMs: graceMs, unusedConnectionSweepMs: sweepMs, variant } = this.spec.config;
+    if (variant.keepUnusedConnections) return;
+    const nowMs = this.ctx.nowMs();
+    const dueMs = Math.ceil((nowMs + graceMs) / sweepMs) * sweepMs;
+    let peers = this.unusedSweeps.get(dueMs);
+    if (peers === undefined) {
+      this.unusedSweeps.set(dueMs, (peers = new Set()));
+      this.ctx.setTimer(dueMs - nowMs, () => this.sweepUnused(dueMs));
+    }
+    peers.add(peer);
+  }
+
+  /** Closes the connections of the sweep's peers that no topic uses, in the order they were added. */
+  private sweepUnused(dueMs: number): void {
+    const peers = this.unusedSweeps.get(dueMs)!;
+    this.unusedSweeps.delete(dueMs);
+    for (const peer of peers) {
       const unused = this.spec.config.variant.closeUsedConnections === true || !this.isUsed(peer);
       if (unused && this.peers.isConnected(peer)) this.peers.close(peer, 'unused');
-    });
+    }
   }
 
   // ---- periodic behaviours ----

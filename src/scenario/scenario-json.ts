@@ -73,6 +73,7 @@ export const SUBSTRATE_RANGES: { readonly [K in SubstrateKey]: Range } = {
   seedAttemptsMax: [1, 1_000],
   seedCheckIntervalMs: [1, DAY_MS],
   unusedConnectionGraceMs: [1, DAY_MS],
+  unusedConnectionSweepMs: [1, DAY_MS],
   persistIntervalMs: [1, DAY_MS],
   pendingFramesMax: [1, 65_536],
   digestTableMax: [1, 2 * SCENARIO_NODES_MAX],

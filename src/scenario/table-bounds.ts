@@ -59,7 +59,7 @@ export function tableBounds(scenario: Scenario, cluster: Cluster): TableBounds {
   const ids = Math.ceil(perMs * pt.messageIdRetentionMs * RATE_SLACK) + burst + ID_SLACK;
   return {
     connectionsOf: (plan) => plan.meshIds.length * (hv.activeViewCapacity + hv.passiveViewCapacity) + plan.seeds.length + CONNECTION_SLACK,
-    connectionsFromMs: lastBootMs + sub.unusedConnectionGraceMs + (scenario.network?.dialTimeoutMs ?? 5_000),
+    connectionsFromMs: lastBootMs + sub.unusedConnectionGraceMs + sub.unusedConnectionSweepMs + (scenario.network?.dialTimeoutMs ?? 5_000),
     digests: nodes,
     plumtreeCache: Math.ceil(perMs * pt.messageCacheRetentionMs * RATE_SLACK) + burst + ID_SLACK,
     plumtreeIds: ids,

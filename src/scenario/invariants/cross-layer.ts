@@ -13,7 +13,7 @@
  *   timeout (a dial either opens or reports the peer lost by then);
  * - connections wanted: every kept-alive connection leads to a peer some topic wants (active
  *   view or pending Neighbor request) or carries an open bi stream, within the unused-connection
- *   grace plus a dial timeout (a dial may land after the grace timer looked);
+ *   grace and sweep period plus a dial timeout (a dial may land after the sweep looked);
  * - one connection per pair: after a handshake race settles (a dial timeout), the two nodes of
  *   a pair keep at most one connection alive between them, counted over both ends.
  * `CrossLayerMonitor.sample()` returns them as data, each graced finding only once the monitor's
@@ -41,7 +41,11 @@ export interface CrossLayerGraces {
 /** Graces derived from the cluster's network and node configuration. */
 export function crossLayerGraces(cluster: Cluster): CrossLayerGraces {
   const dialMs = cluster.network.config.dialTimeoutMs;
-  const unusedMs = cluster.options.node?.unusedConnectionGraceMs ?? MESH_NODE_DEFAULTS.unusedConnectionGraceMs;
+  const node = cluster.options.node;
+  // The close comes at the first sweep at least the grace after the reason: up to one sweep later.
+  const unusedMs =
+    (node?.unusedConnectionGraceMs ?? MESH_NODE_DEFAULTS.unusedConnectionGraceMs) +
+    (node?.unusedConnectionSweepMs ?? MESH_NODE_DEFAULTS.unusedConnectionSweepMs);
   return {
     neighbourConnectedMs: dialMs + SAMPLE_SLACK_MS,
     connectionWantedMs: unusedMs + dialMs + SAMPLE_SLACK_MS,
