@@ -5,14 +5,15 @@
  * IHave advertisers (each asked once, in order, the index kept right when one goes down, the
  * second timer not acting early); tree optimization picks the lowest-round advertiser other
  * than the Gossip sender; IHave batching (one timer per batch, one entry per message, a full
- * batch leaving at once); the EvictCache chain acting only when due; configuration and clock
- * checks. Method: one machine fed event by event with its neighbours set up by neighborUp.
+ * batch leaving at once); expired entries dropped at the first event due, with no timer;
+ * configuration and clock checks. Method: one machine fed event by event with its neighbours set up by neighborUp.
  */
 import { describe, expect, it } from 'vitest';
 import { IHAVE_ENTRIES_MAX } from '../src/protocol/codec.js';
 import type { Gossip, NodeId, PlumtreeMessage } from '../src/protocol/messages.js';
 import {
-  createPlumtree, eagerPeers, evictionCount, handlePlumtree, lazyPeers, messageIdOf, pendingGraftCount, PLUMTREE_LIMITS,
+  cacheSize, createPlumtree, eagerPeers, evictionCount, handlePlumtree, lazyPeers, messageIdOf, pendingGraftCount, PLUMTREE_LIMITS,
+  receivedIdCount,
 } from '../src/protocol/plumtree.js';
 import type { PlumtreeConfig, PlumtreeEffect, PlumtreeEvent } from '../src/protocol/plumtree-types.js';
 import { ptRng } from './support/pt-rng.js';
@@ -35,6 +36,8 @@ function machine(eager: NodeId[], lazy: NodeId[] = [], config: Partial<PlumtreeC
 
 const sends = (effects: readonly PlumtreeEffect[]) => effects.flatMap((e) => (e.kind === 'send' ? [{ to: e.to, type: e.message.type }] : []));
 const timers = (effects: readonly PlumtreeEffect[]) => effects.flatMap((e) => (e.kind === 'timer' ? [e.timer.type] : []));
+/** An event that does nothing else here (no lazy batch is queued): it only lets the machine look at the time. */
+const TICK: PlumtreeEvent = { kind: 'timer', timer: { type: 'DispatchLazyPush' } };
 
 describe('input that must not change the peer sets', () => {
   it('a message from itself is dropped', () => {
@@ -127,9 +130,9 @@ describe('graft walk', () => {
   it('pending grafts expire by their creation time', () => {
     const { s, msg, at } = machine(['a']);
     msg(1_000, 'a', { type: 'IHave', entries: [{ id: gossip('late').id, round: 0 }] });
-    at(89_999, { kind: 'timer', timer: { type: 'EvictCache' } });
+    at(89_999, TICK); // a pass: 88 999 ms old, kept; the next is due at 90 999
     expect(pendingGraftCount(s)).toBe(1);
-    at(91_000, { kind: 'timer', timer: { type: 'EvictCache' } });
+    at(91_000, TICK);
     expect(pendingGraftCount(s)).toBe(0);
   });
 });
@@ -186,12 +189,19 @@ describe('IHave batching', () => {
   });
 });
 
-describe('EvictCache chain and checks', () => {
-  it('an EvictCache timer acts only when due, then re-arms', () => {
-    const { at } = machine(['a']); // the first event (t=0) armed the chain: due at 1 000
-    expect(at(500, { kind: 'timer', timer: { type: 'EvictCache' } })).toEqual([]);
-    expect(at(1_000, { kind: 'timer', timer: { type: 'EvictCache' } })).toEqual([{ kind: 'timer', delayMs: 1_000, timer: { type: 'EvictCache' } }]);
-    expect(at(1_500, { kind: 'timer', timer: { type: 'EvictCache' } })).toEqual([]);
+describe('eviction and checks', () => {
+  it('expired entries go at the start of the first event at least the interval after the last pass, with no timer', () => {
+    const { s, msg, at } = machine(['a'], [], { messageCacheRetentionMs: 2_000, messageIdRetentionMs: 2_000 });
+    // The first event (t=0) started the count: the first pass is due at 1 000.
+    const g = gossip('expires');
+    expect(timers(msg(100, 'a', g))).toEqual([]);
+    expect([cacheSize(s), receivedIdCount(s)]).toEqual([1, 1]);
+    at(2_099, TICK); // a pass, 1 999 ms after the message: kept; the next is due at 3 099
+    expect([cacheSize(s), receivedIdCount(s)]).toEqual([1, 1]);
+    at(2_100, TICK); // old enough, but no pass is due
+    expect([cacheSize(s), receivedIdCount(s)]).toEqual([1, 1]);
+    expect(at(3_099, TICK)).toEqual([]);
+    expect([cacheSize(s), receivedIdCount(s)]).toEqual([0, 0]);
   });
 
   it('configuration values must be positive integers, cache retention at most id retention', () => {

@@ -340,24 +340,30 @@ describe('plumtree input checks and bounded tables', () => {
     expect(receivedIdCount(s)).toBe(1);
   });
 
-  it('evicts the cache after 30 s and the ids after 90 s', () => {
+  it('evicts the cache after 30 s and the ids after 90 s, at the first event a pass is due', () => {
     const c = new PtCluster(['solo', 'peer']);
-    c.connect('solo', 'peer'); // arms the EvictCache chain at t=0: ticks every 1 s
+    c.connect('solo', 'peer'); // solo's first event (t=0) starts the count: a pass at most every 1 s
     c.dropIf = () => true; // keep 'peer' out of it
     const content = bytes('evict');
     c.broadcast('solo', content);
     const s = c.state('solo');
-    c.runUntil(29_999);
-    expect([cacheSize(s), receivedIdCount(s)]).toEqual([1, 1]);
+    const tick = { kind: 'timer', timer: { type: 'DispatchLazyPush' } } as const; // nothing queued: only a look at the time
     c.runUntil(30_000);
+    expect([cacheSize(s), receivedIdCount(s)]).toEqual([1, 1]); // no event, no pass: solo heard nothing
+    c.inject('solo', tick); // a pass at 30 000: the payload goes, its id stays; the next pass is due at 31 000
     expect([cacheSize(s), receivedIdCount(s)]).toEqual([0, 1]);
     // Still a duplicate (Prune, no second delivery), but nothing left to answer a Graft with.
     c.inject('solo', { kind: 'message', from: 'peer', message: { type: 'Gossip', id: messageIdOf(content), round: 0, content } });
     expect(c.deliveriesOf(messageIdOf(content)).filter((d) => d.node === 'solo')).toHaveLength(1);
     expect(c.sentOfType('Prune')).toHaveLength(1);
     c.runUntil(89_999);
+    c.inject('solo', tick); // a pass: 89 999 ms old, kept; the next is due at 90 999
     expect(receivedIdCount(s)).toBe(1);
-    c.runUntil(90_000);
+    c.runUntil(90_998);
+    c.inject('solo', tick); // old enough, but no pass is due
+    expect(receivedIdCount(s)).toBe(1);
+    c.runUntil(90_999);
+    c.inject('solo', tick);
     expect(receivedIdCount(s)).toBe(0);
   });
 
@@ -365,9 +371,10 @@ describe('plumtree input checks and bounded tables', () => {
     const { s, at, msg } = machine('x', ['p']);
     msg(0, 'p', { type: 'IHave', entries: [{ id: messageIdOf(bytes('never')), round: 0 }] });
     expect(pendingGraftCount(s)).toBe(1);
-    at(89_000, { kind: 'timer', timer: { type: 'EvictCache' } });
+    const tick = { kind: 'timer', timer: { type: 'DispatchLazyPush' } } as const; // nothing queued: only a look at the time
+    at(89_000, tick); // a pass: 89 000 ms old, kept; the next is due at 90 000
     expect(pendingGraftCount(s)).toBe(1);
-    at(90_000, { kind: 'timer', timer: { type: 'EvictCache' } });
+    at(90_000, tick);
     expect(pendingGraftCount(s)).toBe(0);
   });
 

@@ -50,7 +50,7 @@ export interface PlumtreeState {
   evictedPendingGrafts: number;
   /** IHave batches sent early because they filled a frame. */
   fullIHaveBatches: number;
-  /** When the EvictCache timer armed last is due; null until the first event arms the chain. */
+  /** From when the next event drops expired entries first, ms; null until the first event. */
   evictDueMs: number | null;
   lastNowMs: number;
 }

@@ -17,7 +17,7 @@ export interface PlumtreeConfig {
   readonly messageCacheRetentionMs: number;
   /** How long received ids are remembered to detect duplicates, ms. Default 90 000. */
   readonly messageIdRetentionMs: number;
-  /** Period of cache eviction, ms. Default 1 000. */
+  /** Least time between two passes that drop expired entries (run at the start of an event), ms. Default 1 000. */
   readonly cacheEvictIntervalMs: number;
   /** Largest broadcast payload accepted, bytes. Default 4096. */
   readonly maxMessageSizeBytes: number;
@@ -36,8 +36,7 @@ export const PLUMTREE_DEFAULTS: PlumtreeConfig = {
 
 export type PlumtreeTimer =
   | { readonly type: 'SendGraft'; readonly id: MessageId }
-  | { readonly type: 'DispatchLazyPush' }
-  | { readonly type: 'EvictCache' };
+  | { readonly type: 'DispatchLazyPush' };
 
 export type PlumtreeEvent =
   | { readonly kind: 'neighborUp'; readonly peer: NodeId }

@@ -8,8 +8,12 @@
  * It must not do IO, read clocks, own randomness or import from `src/sim`.
  *
  * Choices beyond the paper, each to guard a known weak spot:
- * - The EvictCache timer chain is armed by the first call of `handlePlumtree`, whatever the event;
- *   like SendGraft, only the timer armed last acts (`evictDueMs`), so there is one chain.
+ * - Expired entries (message cache, received ids, pending grafts) are dropped at the start of the
+ *   first event at least `cacheEvictIntervalMs` after the previous pass (the first event starts
+ *   the count), not by a timer of its own: those tables are only read by events, so nothing can
+ *   tell the difference, and a timer per node per second was about a tenth of a large run's
+ *   events. A node that hears nothing keeps its expired entries until it does (the tables stay
+ *   within their capacity either way).
  * - Every send goes to a current neighbour (asserted). Messages from non-neighbours may still
  *   deliver a Gossip, but never change the eager/lazy sets nor record IHave advertisers,
  *   so a late message cannot resurrect a peer that went down.
@@ -43,8 +47,8 @@ export function handlePlumtree(s: PlumtreeState, event: PlumtreeEvent, nowMs: nu
   if (!(Number.isSafeInteger(nowMs) && nowMs >= s.lastNowMs)) check(false, `time went backwards: ${nowMs} < ${s.lastNowMs}`);
   s.lastNowMs = nowMs;
   const out: PlumtreeEffect[] = [];
-  const isEvictTimer = event.kind === 'timer' && event.timer.type === 'EvictCache';
-  if (s.evictDueMs === null && !isEvictTimer) armEvictCache(s, nowMs, out);
+  if (s.evictDueMs === null) s.evictDueMs = nowMs + s.config.cacheEvictIntervalMs;
+  else if (nowMs >= s.evictDueMs) evictExpired(s, nowMs);
   switch (event.kind) {
     case 'neighborUp': onNeighborUp(s, event.peer); break;
     case 'neighborDown': onNeighborDown(s, event.peer, out); break;
@@ -70,7 +74,6 @@ function onTimer(s: PlumtreeState, timer: PlumtreeTimer, nowMs: number, out: Plu
   switch (timer.type) {
     case 'SendGraft': onSendGraftTimer(s, timer.id, nowMs, out); break;
     case 'DispatchLazyPush': onDispatchLazyPush(s, out); break;
-    case 'EvictCache': onEvictCache(s, nowMs, out); break;
   }
 }
 
@@ -224,19 +227,13 @@ function onDispatchLazyPush(s: PlumtreeState, out: PlumtreeEffect[]): void {
 }
 
 // ---- eviction ----
-function onEvictCache(s: PlumtreeState, nowMs: number, out: PlumtreeEffect[]): void {
-  if (s.evictDueMs !== null && nowMs < s.evictDueMs) return; // stale: only the newest chain acts
+function evictExpired(s: PlumtreeState, nowMs: number): void {
   s.cache.evictOlderThan(nowMs, s.config.messageCacheRetentionMs);
   s.receivedIds.evictOlderThan(nowMs, s.config.messageIdRetentionMs);
   for (const [id, pending] of [...s.missing]) {
     if (nowMs - pending.createdAtMs >= s.config.messageIdRetentionMs) s.missing.delete(id);
   }
-  armEvictCache(s, nowMs, out);
-}
-
-function armEvictCache(s: PlumtreeState, nowMs: number, out: PlumtreeEffect[]): void {
   s.evictDueMs = nowMs + s.config.cacheEvictIntervalMs;
-  armTimer(s, out, s.config.cacheEvictIntervalMs, { type: 'EvictCache' });
 }
 
 // ---- helpers ----
