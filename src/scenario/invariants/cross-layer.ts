@@ -28,6 +28,7 @@ import { eagerPeers, lazyPeers } from '../../protocol/plumtree.js';
 import type { Connection, Endpoint } from '../../sim/network/index.js';
 import type { Violation } from '../checker.js';
 import type { Cluster } from '../cluster.js';
+import type { NodePlan } from '../topology.js';
 
 /** How late a sample may see a fact that should already hold, ms (the safety period). */
 const SAMPLE_SLACK_MS = 1_000;
@@ -132,28 +133,35 @@ interface NodeView {
   readonly conns: readonly Connection[];
 }
 
-/** The node as the checks see it, or null when it is not running (down, wedged or unbound). */
-function runningNode(cluster: Cluster, nodeId: string, name: string): NodeView | null {
-  const endpoint = runningEndpoint(cluster, nodeId);
-  if (endpoint === null) return null;
-  const conns: Connection[] = [];
-  for (const c of endpoint.eachConnection()) if (c.isOpen) conns.push(c);
-  return { nodeId, name, app: cluster.app(nodeId)!, conns };
+/**
+ * The endpoints of the running nodes with a mesh application, by node id (a wedged node hears of
+ * changes late, so it is left out; so is a node without an open endpoint).
+ */
+function runningEndpoints(cluster: Cluster, plans: readonly NodePlan[]): Map<string, Endpoint> {
+  const out = new Map<string, Endpoint>();
+  for (const plan of plans) {
+    if (cluster.host(plan.nodeId).status !== 'running') continue;
+    const endpoint = cluster.network.endpointOf(plan.nodeId);
+    if (endpoint === null || endpoint.closed || cluster.app(plan.nodeId) === undefined) continue;
+    out.set(plan.nodeId, endpoint);
+  }
+  return out;
 }
 
-/** The endpoint of a running node with a mesh application, or null. */
-function runningEndpoint(cluster: Cluster, nodeId: string): Endpoint | null {
-  if (cluster.host(nodeId).status !== 'running') return null; // a wedged node hears of changes late
-  const endpoint = cluster.network.endpointOf(nodeId);
-  if (cluster.app(nodeId) === undefined || endpoint === null || endpoint.closed) return null;
-  return endpoint;
+/** A running node as the checks see it: its open connection ends read from its endpoint. */
+function viewOf(cluster: Cluster, plan: NodePlan, endpoint: Endpoint): NodeView {
+  const conns: Connection[] = [];
+  for (const c of endpoint.eachConnection()) if (c.isOpen) conns.push(c);
+  return { nodeId: plan.nodeId, name: plan.name, app: cluster.app(plan.nodeId)!, conns };
 }
 
 function runningNodes(cluster: Cluster): NodeView[] {
+  const plans = cluster.livePlans();
+  const running = runningEndpoints(cluster, plans);
   const out: NodeView[] = [];
-  for (const plan of cluster.livePlans()) {
-    const n = runningNode(cluster, plan.nodeId, plan.name);
-    if (n !== null) out.push(n);
+  for (const plan of plans) {
+    const endpoint = running.get(plan.nodeId);
+    if (endpoint !== undefined) out.push(viewOf(cluster, plan, endpoint));
   }
   return out;
 }
@@ -166,15 +174,18 @@ function runningNodes(cluster: Cluster): NodeView[] {
 // were ~9% of the bytes the young-generation collector had to promote.
 function findings(cluster: Cluster): Finding[] {
   const out: Finding[] = [];
+  const plans = cluster.livePlans();
+  const running = runningEndpoints(cluster, plans);
   let pairsHold = true;
-  for (const plan of cluster.livePlans()) {
-    const n = runningNode(cluster, plan.nodeId, plan.name);
-    if (n === null) continue;
+  for (const plan of plans) {
+    const endpoint = running.get(plan.nodeId);
+    if (endpoint === undefined) continue;
+    const n = viewOf(cluster, plan, endpoint);
     if (!ownershipHolds(n)) ownership(cluster, n, out);
     if (!viewsAgreeHold(n)) viewsAgree(cluster, n, out);
     if (!neighboursConnectedHold(n)) neighboursConnected(cluster, n, out);
     connectionsWanted(cluster, n, out);
-    if (pairsHold) pairsHold = onePerPairHolds(cluster, n);
+    if (pairsHold) pairsHold = onePerPairHolds(n, running);
   }
   if (!pairsHold) onePerPair(cluster, runningNodes(cluster), out);
   return out;
@@ -219,7 +230,7 @@ function neighboursConnectedHold(n: NodeView): boolean {
  * Quick test of `onePerPair` for one node: it keeps no two connections alive to one peer, and
  * where the peer is running too, the peer's kept-alive ends to it are this node's connection.
  */
-function onePerPairHolds(cluster: Cluster, n: NodeView): boolean {
+function onePerPairHolds(n: NodeView, running: ReadonlyMap<string, Endpoint>): boolean {
   for (let i = 0; i < n.conns.length; i++) {
     const c = n.conns[i];
     if (!c.keepAlive) continue;
@@ -227,8 +238,8 @@ function onePerPairHolds(cluster: Cluster, n: NodeView): boolean {
       const d = n.conns[j];
       if (d.keepAlive && d.remote === c.remote && d.id !== c.id) return false;
     }
-    const other = cluster.isNode(c.remote) ? runningEndpoint(cluster, c.remote) : null;
-    if (other === null) continue;
+    const other = running.get(c.remote);
+    if (other === undefined) continue;
     for (const d of other.eachConnection()) if (d.isOpen && d.keepAlive && d.remote === n.nodeId && d.id !== c.id) return false;
   }
   return true;
