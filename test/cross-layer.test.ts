@@ -181,6 +181,34 @@ describe('cross-layer invariants', () => {
     expect(duplicate({})).toEqual([]);
   });
 
+  // Each end keeps a different connection of the pair alive (`flipped` keeps the older one):
+  // no node keeps two, so only reading both ends finds it, whichever end has the smaller id.
+  const crossed = (flipped: 'smaller' | 'larger' | null) => {
+    const cluster = formed();
+    const a = gateway(cluster);
+    const b = cluster.app(a)!.activeView('mesh-a')[0];
+    cluster.network.endpointOf(b)!.dial(a, (r) => {
+      if (r.ok) cluster.app(b)!.peers.accept(r.conn);
+    });
+    cluster.scheduler.runFor(100); // both ends now keep the newer connection alive
+    const [lo, hi] = [a, b].sort();
+    if (flipped !== null) {
+      const at = flipped === 'smaller' ? lo : hi;
+      const ends = cluster.network.endpointOf(at)!.connections().filter((c) => c.remote === (at === lo ? hi : lo));
+      expect(ends).toHaveLength(2);
+      const [older, newer] = [...ends].sort((x, y) => x.openedAtMs - y.openedAtMs);
+      older.keepAlive = true;
+      newer.keepAlive = false;
+    }
+    return sampled(cluster, 20_000).get('cross-layer-one-connection') ?? [];
+  };
+
+  it('one connection per pair: two ends keeping different connections alive is red, from either end', () => {
+    expect(crossed('smaller').length).toBeGreaterThan(0);
+    expect(crossed('larger').length).toBeGreaterThan(0);
+    expect(crossed(null)).toEqual([]);
+  });
+
   it('the runner checks them: a run whose nodes keep unused connections fails', () => {
     const scenario = { name: 'keeps-unused', description: 'test double', topology: TWELVE, durationMs: 15_000, healWindowMs: 5_000, variantOf: () => ({ keepUnusedConnections: true }) };
     const { report } = runScenario(scenario, '1');

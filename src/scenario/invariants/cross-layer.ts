@@ -229,6 +229,8 @@ function neighboursConnectedHold(n: NodeView): boolean {
 /**
  * Quick test of `onePerPair` for one node: it keeps no two connections alive to one peer, and
  * where the peer is running too, the peer's kept-alive ends to it are this node's connection.
+ * A pair of running nodes is compared from the side with the smaller id only: if both keep a
+ * connection alive, that side has one too and finds the other's (half the ends to read).
  */
 function onePerPairHolds(n: NodeView, running: ReadonlyMap<string, Endpoint>): boolean {
   for (let i = 0; i < n.conns.length; i++) {
@@ -238,6 +240,7 @@ function onePerPairHolds(n: NodeView, running: ReadonlyMap<string, Endpoint>): b
       const d = n.conns[j];
       if (d.keepAlive && d.remote === c.remote && d.id !== c.id) return false;
     }
+    if (c.remote < n.nodeId) continue; // the peer's own test compares this pair
     const other = running.get(c.remote);
     if (other === undefined) continue;
     for (const d of other.eachConnection()) if (d.isOpen && d.keepAlive && d.remote === n.nodeId && d.id !== c.id) return false;
