@@ -127,6 +127,16 @@ describe('graft walk', () => {
     expect(evictionCount(s)).toBe(1);
   });
 
+  it('no pass runs before one interval from the first event, even for entries already past their retention', () => {
+    // The first event (t=0) starts the count: no pass is due before 1 000.
+    const { s, msg, at } = machine(['a'], [], { messageCacheRetentionMs: 100, messageIdRetentionMs: 100, cacheEvictIntervalMs: 1_000 });
+    msg(10, 'a', gossip('short-lived'));
+    at(500, TICK); // 490 ms old, past its retention, but no pass is due
+    expect([cacheSize(s), receivedIdCount(s)]).toEqual([1, 1]);
+    at(1_000, TICK);
+    expect([cacheSize(s), receivedIdCount(s)]).toEqual([0, 0]);
+  });
+
   it('pending grafts expire by their creation time', () => {
     const { s, msg, at } = machine(['a']);
     msg(1_000, 'a', { type: 'IHave', entries: [{ id: gossip('late').id, round: 0 }] });
