@@ -294,6 +294,21 @@ describe('network: faults', () => {
     expect(out.isOpen && inc.isOpen).toBe(true);
   });
 
+  it('a dialer\'s timer chain starts at the dial timeout: a connection closed before it costs each end one timer event', () => {
+    const w = world();
+    w.flat();
+    const a = w.bind(A);
+    const b = w.bind(B);
+    const { out, inc } = w.connect(a, b);
+    const before = w.sched.eventsRun;
+    out.close();
+    w.sched.runFor(60_000);
+    expect(inc.isOpen).toBe(false);
+    // The CONNECTION_CLOSE's arrival, the dialer's fire at its dial timeout, the acceptor's
+    // first look at 15 s. A separate dial-timeout timer would add one more for the dialer.
+    expect(w.sched.eventsRun - before).toBe(3);
+  });
+
   it('a 5 s wedge queues inbound work and disconnects nobody', () => {
     const w = world();
     const a = w.bind(A);

@@ -9,6 +9,9 @@
  * closed end's timer runs once more and stops). It is armed for the earlier of the idle
  * deadline and the keep-alive's next look (`keepAliveNextMs`), and each fire re-reads both, so
  * an end that keeps receiving costs one event per keep-alive period, not one per deadline.
+ * A dialer's chain starts with the dial timeout: that fire fails a dial still in its handshake,
+ * and otherwise serves as the open end's first look. A connection that lives shorter than the
+ * dial timeout (most of a large boot's) then costs its dialer one timer event, not two.
  *
  * Close semantics: close() sends one CONNECTION_CLOSE packet (which may be lost) and closes
  * this end at once; the closer's onClose IS called, with 'closed-locally'. Every end that
@@ -62,6 +65,8 @@ export class Connection {
   /** When the keep-alive next looks at this end, ms. */
   private keepAliveNextMs = 0;
   private dialDone: ((r: DialResult) => void) | null = null;
+  /** When the chain's live fire is due, ms (-1: none armed); a fire at another time is stale. */
+  private timerDueMs = -1;
   private readonly timerFn = (): void => this.onTimer();
 
   constructor(
@@ -121,7 +126,7 @@ export class Connection {
     assert(this.direction === 'outbound' && this.state === 'connecting', 'startDial on a non-dialing end');
     this.dialDone = done;
     this.endpoint.pendingDials.add(this);
-    this.wire.scheduler.after(this.wire.config.dialTimeoutMs, () => this.failDial('timeout'));
+    this.schedule(this.wire.scheduler.nowMs + this.wire.config.dialTimeoutMs);
     this.wire.transmit(new Packet(this.wire, PacketKind.Initial, this, null, 0, null, false));
   }
 
@@ -136,7 +141,9 @@ export class Connection {
     this.wire.stats.connectionsOpened++;
     // A slow handshake can already be past either deadline: the timer then fires now and re-checks.
     this.keepAliveNextMs = Math.max(nowMs, this.lastSentAtMs + this.wire.config.keepAliveMs);
-    this.armTimer(nowMs);
+    // A dialer's dial-timeout fire is its first look, unless a deadline comes before it.
+    const dueMs = this.nextDueMs(nowMs);
+    if (this.timerDueMs < 0 || dueMs < this.timerDueMs) this.schedule(dueMs);
     if (this.direction === 'inbound') {
       this.wire.transmit(new Packet(this.wire, PacketKind.Response, this, null, 0, null, false));
       return;
@@ -284,21 +291,32 @@ export class Connection {
     }
   }
 
-  /** Arms the chain for the earlier of the idle deadline and the keep-alive's next look. */
-  private armTimer(nowMs: number): void {
+  /** The earlier of the idle deadline and the keep-alive's next look, not before now. */
+  private nextDueMs(nowMs: number): number {
     const idleDueMs = this.lastReceivedAtMs + this.wire.config.idleTimeoutMs;
-    this.wire.scheduler.at(Math.max(nowMs, Math.min(idleDueMs, this.keepAliveNextMs)), this.timerFn);
+    return Math.max(nowMs, Math.min(idleDueMs, this.keepAliveNextMs));
+  }
+
+  private schedule(atMs: number): void {
+    this.timerDueMs = atMs;
+    this.wire.scheduler.at(atMs, this.timerFn);
   }
 
   private onTimer(): void {
-    if (this.state !== 'open') return;
     const nowMs = this.wire.scheduler.nowMs;
+    if (nowMs !== this.timerDueMs) return; // stale: an earlier deadline re-armed the chain
+    this.timerDueMs = -1;
+    if (this.state === 'connecting') {
+      this.failDial('timeout');
+      return;
+    }
+    if (this.state !== 'open') return;
     if (nowMs >= this.lastReceivedAtMs + this.wire.config.idleTimeoutMs) {
       this.closeWith('idle-timeout', true);
       return;
     }
     if (nowMs >= this.keepAliveNextMs) this.keepAliveNextMs = this.keepAliveLook(nowMs);
-    this.armTimer(nowMs);
+    this.schedule(this.nextDueMs(nowMs));
   }
 
   /** The keep-alive's look at this end: sends one if due; returns when to look next, ms. */
