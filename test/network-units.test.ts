@@ -64,7 +64,7 @@ describe('configuration checks', () => {
 });
 
 describe('one link direction', () => {
-  const link = (state: Partial<typeof DEFAULT_LINK>) => new Link(A, B, new RngStreams('link').smallSeed('l'), { ...DEFAULT_LINK, ...state });
+  const link = (state: Partial<typeof DEFAULT_LINK>) => new Link(A, B, new RngStreams('link').seedOf('l'), { ...DEFAULT_LINK, ...state });
 
   it('jitter covers 0..jitterMs inclusive; no loss is never lost, full loss always', () => {
     const jittery = link({ latencyMs: 10, jitterMs: 2 });

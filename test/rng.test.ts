@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import seedrandom from 'seedrandom';
 import { describe, expect, it } from 'vitest';
-import { SimRng, Xor128 } from '../src/sim/rng.js';
+import { Link } from '../src/sim/network/link.js';
+import { DEFAULT_LINK } from '../src/sim/network/types.js';
+import { drawInt, Xor128 } from '../src/sim/rng.js';
 
 describe('Xor128', () => {
   // A seed of only NUL code units leaves the state all zero: xor128 then yields 0 forever and
@@ -19,10 +21,10 @@ describe('Xor128', () => {
     );
   });
 
-  it('keeps the link streams of a run: a small SimRng matches one over seedrandom.xor128', () => {
+  it('keeps the link streams of a run: a link draws its jitter as a stream over seedrandom.xor128 would', () => {
     const seed = '7/link:aa>bb';
-    const ours = new SimRng(seed, 'xor128');
+    const link = new Link('aa', 'bb', seed, { ...DEFAULT_LINK, latencyMs: 10, jitterMs: 5 });
     const theirs = seedrandom.xor128(seed);
-    for (let i = 0; i < 10_000; i++) expect(ours.nextU32()).toBe(theirs.int32() >>> 0);
+    for (let i = 0; i < 10_000; i++) expect(link.send(i, 100) - i - 10).toBe(drawInt(theirs, 6));
   });
 });

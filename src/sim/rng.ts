@@ -13,12 +13,11 @@ const HEX_BYTE: readonly string[] = Array.from({ length: 256 }, (_, b) => b.toSt
 
 /**
  * Generators: xor4096 (long period, ~1 KB of state, ~18 µs to seed) for the run's named
- * streams, and xor128 (16 bytes of state, ~2 µs to seed) for streams a run makes by the
- * hundred thousand — one per link direction at 10,000 nodes.
+ * streams (SimRng), and xor128 (16 bytes of state, ~2 µs to seed) for streams a run makes by
+ * the hundred thousand: one per link direction at 10,000 nodes, held in the link itself.
  */
-export type RngAlgorithm = 'xor4096' | 'xor128';
 
-/** What SimRng draws from: seedrandom's PRNG interface, of which it uses these two. */
+/** What the draws read: seedrandom's PRNG interface, of which they use these two. */
 export interface Generator {
   int32(): number;
   double(): number;
@@ -89,9 +88,8 @@ export function drawChance(g: Generator, num: number, den: number): boolean {
 export class SimRng implements Rng {
   private readonly prng: Generator;
 
-  /** `seed` is not kept: a run makes streams by the hundred thousand (see Xor128). */
-  constructor(seed: string, algorithm: RngAlgorithm = 'xor4096') {
-    this.prng = algorithm === 'xor4096' ? seedrandom.xor4096(seed) : new Xor128(seed);
+  constructor(seed: string) {
+    this.prng = seedrandom.xor4096(seed);
   }
 
   nextU32(): number {
@@ -162,27 +160,22 @@ export class RngStreams {
   stream(name: string): SimRng {
     let s = this.streams.get(name);
     if (s === undefined) {
-      s = new SimRng(`${this.runSeed}/${name}`);
+      s = new SimRng(this.seedOf(name));
       this.streams.set(name, s);
     }
     return s;
   }
 
-  /**
-   * A small-state stream (xor128) derived from the name, not kept here: its owner holds it (one
-   * per link direction; asking twice restarts it, so ask once).
-   */
-  small(name: string): SimRng {
-    return new SimRng(this.smallSeed(name), 'xor128');
-  }
-
-  /** The seed `small(name)` starts its xor128 from, for an owner that holds the generator itself. */
-  smallSeed(name: string): string {
-    return `${this.runSeed}/${name}`;
-  }
-
   /** A fresh stream that nobody else shares, derived from the name (restarts from the beginning). */
   fork(name: string): SimRng {
-    return new SimRng(`${this.runSeed}/${name}`);
+    return new SimRng(this.seedOf(name));
+  }
+
+  /**
+   * The seed of the stream named `name`, for an owner that holds its generator itself (a link
+   * direction's xor128: asking twice restarts it, so ask once).
+   */
+  seedOf(name: string): string {
+    return `${this.runSeed}/${name}`;
   }
 }

@@ -42,7 +42,7 @@ export class Link extends Xor128 {
   constructor(
     readonly from: NodeKey,
     readonly to: NodeKey,
-    /** Seed of the link's random stream (`RngStreams.smallSeed`). */
+    /** Seed of the link's random stream (`RngStreams.seedOf`). */
     seed: string,
     /** The state this direction starts with and `reset` restores (the network's default link). */
     private readonly initial: Readonly<LinkState> = DEFAULT_LINK,

@@ -62,7 +62,7 @@ export class Wire implements PacketSink {
     if (out === undefined) this.links.set(from, (out = new Map()));
     let l = out.get(to);
     if (l === undefined) {
-      l = new Link(from, to, this.rng.smallSeed(`link:${linkKey(from, to)}`), this.config.link);
+      l = new Link(from, to, this.rng.seedOf(`link:${linkKey(from, to)}`), this.config.link);
       out.set(to, l);
     }
     return l;
