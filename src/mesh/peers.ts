@@ -209,7 +209,7 @@ export class PeerTable {
     // Poll cheaply on the node's own timer until the in-flight dial settles.
     const check = (): void => {
       if (this.hasOpenConnection(peer)) done(true);
-      else if (!(this.peers.get(peer)?.dialing ?? false)) done(false);
+      else if (this.peers.get(peer)?.dialing !== true) done(false); // the dial settled without a connection
       else this.ctx.setTimer(100, check);
     };
     this.ctx.setTimer(100, check);
