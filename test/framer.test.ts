@@ -85,16 +85,27 @@ function drain(decoder: FrameDecoder, into: Result<Frame>[]): void {
   }
 }
 
-/** Feeds `bytes` split at `cuts`, draining after every chunk; returns results and end(). */
-function decodeChunked(bytes: Uint8Array, cuts: number[], limit: number): { results: Result<Frame>[]; end: DecodeError | null } {
+/**
+ * Feeds `bytes` split at `cuts`, draining after every chunk; returns results and end(). With
+ * `reuse`, every chunk is pushed from one scratch buffer that is overwritten after the drain,
+ * as a socket reader reuses its read buffer.
+ */
+function decodeChunked(bytes: Uint8Array, cuts: number[], limit: number, reuse = false): { results: Result<Frame>[]; end: DecodeError | null } {
   const decoder = new FrameDecoder(limit);
   const results: Result<Frame>[] = [];
   const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+  const scratch = new Uint8Array(bytes.length);
   let from = 0;
   for (const to of [...points, bytes.length]) {
-    decoder.push(bytes.subarray(from, to));
+    if (reuse) {
+      scratch.set(bytes.subarray(from, to));
+      decoder.push(scratch.subarray(0, to - from));
+    } else {
+      decoder.push(bytes.subarray(from, to));
+    }
     from = to;
     if (results.length === 0 || results[results.length - 1].ok) drain(decoder, results);
+    scratch.fill(0xaa);
   }
   return { results: dedupeTrailingError(results), end: decoder.end() };
 }
@@ -211,6 +222,8 @@ describe('framer', () => {
       expect(chunked).toEqual(whole);
       const byteByByte = decodeChunked(bytes, Array.from({ length: bytes.length }, (_, i) => i), limit);
       expect(byteByByte).toEqual(whole);
+      // The decoder reads a chunk in place, yet once drained it holds none of the caller's bytes.
+      expect(decodeChunked(bytes, cuts, limit, true)).toEqual(whole);
       // A stream of exactly one frame agrees with the one-frame decoder.
       if (frames.length === 1 && tail.length === 0) {
         expect(whole.results).toEqual([decodeFrame(bytes, limit)]);

@@ -128,14 +128,25 @@ export function decodeFrame(bytes: Uint8Array, limit: number): Result<Frame> {
   return ok({ tag: head.tag, payload: bytes.slice(head.payloadStart, end) });
 }
 
+/** The buffer of a decoder that holds nothing (shared: nothing is ever written into it). */
+const NO_BYTES: Uint8Array = new Uint8Array(0);
+
 /**
  * Incremental decoder for one stream. `push` bytes as they arrive, then call `next` until it
  * returns null (need more bytes). After an error the stream is poisoned: framing is lost, so
  * every later `next` returns the same error. Buffered bytes are bounded by what the caller
  * pushes without draining; a frame itself never needs more than `limit` + 6 bytes.
+ *
+ * A chunk pushed while nothing is buffered is read in place, not copied: nearly every chunk
+ * holds whole frames, so most decoders never own a buffer (a 256-byte one per stream was an
+ * off-heap allocation for each of the hundreds of thousands of streams a large boot opens).
+ * The decoder stops reading the caller's chunk by the time `next` returns null (it copies an
+ * incomplete tail) or `push` is called again, so the caller may reuse it from then on.
  */
 export class FrameDecoder {
-  private buffer = new Uint8Array(256);
+  private buffer: Uint8Array = NO_BYTES;
+  /** `buffer` is the caller's chunk, read in place: never written, copied before it is kept. */
+  private borrowed = false;
   private readPos = 0;
   private writePos = 0;
   private failed: Result<Frame> | null = null;
@@ -150,6 +161,13 @@ export class FrameDecoder {
 
   push(chunk: Uint8Array): void {
     if (this.failed !== null || chunk.length === 0) return;
+    if (this.readPos === this.writePos) {
+      this.buffer = chunk;
+      this.borrowed = true;
+      this.readPos = 0;
+      this.writePos = chunk.length;
+      return;
+    }
     this.reserve(chunk.length);
     this.buffer.set(chunk, this.writePos);
     this.writePos += chunk.length;
@@ -158,9 +176,12 @@ export class FrameDecoder {
   next(): Result<Frame> | null {
     if (this.failed !== null) return this.failed;
     const kind = readHead(this.buffer, this.readPos, this.writePos, this.limit);
-    if (kind === HEAD_INCOMPLETE) return null;
+    if (kind === HEAD_INCOMPLETE) {
+      if (this.borrowed) this.letGoOfChunk();
+      return null;
+    }
     if (kind === HEAD_ERROR) {
-      this.failed = err(head.error!);
+      this.failed = err(head.error!); // nothing is read after this: a borrowed chunk is not kept
       return this.failed;
     }
     const end = head.payloadStart + head.length;
@@ -183,18 +204,33 @@ export class FrameDecoder {
     return incompleteError(this.writePos);
   }
 
-  /** Makes room for `extra` bytes: compacts consumed bytes away first, grows only if needed. */
+  /** Stops reading the caller's chunk: its unread tail (an incomplete frame) is copied out. */
+  private letGoOfChunk(): void {
+    if (this.readPos < this.writePos) {
+      this.reserve(0);
+      return;
+    }
+    this.buffer = NO_BYTES;
+    this.borrowed = false;
+    this.readPos = this.writePos = 0;
+  }
+
+  /**
+   * Makes room for `extra` more bytes in a buffer of our own: compacts consumed bytes away
+   * first, grows only if needed; a borrowed chunk's unread bytes are copied out.
+   */
   private reserve(extra: number): void {
-    if (this.writePos + extra <= this.buffer.length) return;
+    if (!this.borrowed && this.writePos + extra <= this.buffer.length) return;
     const live = this.writePos - this.readPos;
-    let size = this.buffer.length;
+    let size = Math.max(this.borrowed ? 0 : this.buffer.length, 256);
     while (size < live + extra) size *= 2;
-    if (size === this.buffer.length) {
+    if (size === this.buffer.length && !this.borrowed) {
       this.buffer.copyWithin(0, this.readPos, this.writePos);
     } else {
       const grown = new Uint8Array(size);
       grown.set(this.buffer.subarray(this.readPos, this.writePos));
       this.buffer = grown;
+      this.borrowed = false;
     }
     this.readPos = 0;
     this.writePos = live;
