@@ -54,17 +54,31 @@ export function crossLayerGraces(cluster: Cluster): CrossLayerGraces {
   };
 }
 
-/** One finding before its grace is applied: `key` identifies it across samples. */
+/**
+ * One finding before its grace is applied: `key` identifies it across samples. The finding of
+ * one connection end is keyed by the end itself (ends are never reused): a large boot holds tens
+ * of thousands of ends inside their grace at every sample, and a key string per end and sample,
+ * hashed for each lookup, was most of the sample's cost. The message is built only for a
+ * finding that is reported.
+ */
 interface Finding {
-  readonly key: string;
+  readonly key: string | Connection;
   readonly grace: keyof CrossLayerGraces | null;
-  readonly violation: Violation;
+  readonly violation: () => Violation;
+}
+
+/** A graced finding seen in consecutive samples since `sinceMs`. */
+interface Streak {
+  readonly sinceMs: number;
+  /** The number of the last sample that saw it. */
+  seenInSample: number;
+  /** `sampleNew` returned it in this streak. */
+  reported: boolean;
 }
 
 export class CrossLayerMonitor {
-  private readonly firstSeenMs = new Map<string, number>();
-  /** Graced findings `sampleNew` returned in their current streak. */
-  private readonly reported = new Set<string>();
+  private readonly streaks = new Map<string | Connection, Streak>();
+  private samples = 0;
   private readonly graces: CrossLayerGraces;
 
   constructor(private readonly cluster: Cluster) {
@@ -94,33 +108,31 @@ export class CrossLayerMonitor {
 
   private collect(newOnly: boolean): Violation[] {
     const nowMs = this.cluster.scheduler.nowMs;
-    const seen = new Set<string>();
+    const sample = ++this.samples;
     const out: Violation[] = [];
     for (const f of findings(this.cluster)) {
       if (f.grace === null) {
-        out.push(f.violation);
+        out.push(f.violation());
         continue;
       }
-      seen.add(f.key);
-      const since = this.firstSeenMs.get(f.key) ?? nowMs;
-      this.firstSeenMs.set(f.key, since);
-      if (nowMs - since <= this.graces[f.grace]) continue;
-      if (newOnly && this.reported.has(f.key)) continue;
-      if (newOnly) this.reported.add(f.key);
-      out.push({ ...f.violation, message: `${f.violation.message} for ${nowMs - since} ms` });
+      let streak = this.streaks.get(f.key);
+      if (streak === undefined) this.streaks.set(f.key, (streak = { sinceMs: nowMs, seenInSample: sample, reported: false }));
+      else streak.seenInSample = sample;
+      if (nowMs - streak.sinceMs <= this.graces[f.grace]) continue;
+      if (newOnly && streak.reported) continue;
+      if (newOnly) streak.reported = true;
+      const v = f.violation();
+      out.push({ ...v, message: `${v.message} for ${nowMs - streak.sinceMs} ms` });
     }
-    for (const key of [...this.firstSeenMs.keys()]) {
-      if (seen.has(key)) continue;
-      this.firstSeenMs.delete(key);
-      this.reported.delete(key);
-    }
+    // A finding this sample did not see has ended its streak.
+    for (const [key, streak] of this.streaks) if (streak.seenInSample !== sample) this.streaks.delete(key);
     return out;
   }
 
   /** When the oldest graced finding of the last sample was first seen, ms (Infinity: none). */
   oldestFindingSinceMs(): number {
     let oldestMs = Infinity;
-    for (const sinceMs of this.firstSeenMs.values()) oldestMs = Math.min(oldestMs, sinceMs);
+    for (const streak of this.streaks.values()) oldestMs = Math.min(oldestMs, streak.sinceMs);
     return oldestMs;
   }
 }
@@ -288,9 +300,10 @@ function neighboursConnected(cluster: Cluster, n: NodeView, out: Finding[]): voi
 }
 
 function connectionsWanted(cluster: Cluster, n: NodeView, out: Finding[]): void {
+  const name = n.name; // the message closures keep this, not the node's view
   for (const c of n.conns) {
     if (!c.keepAlive || isWanted(n.app, c)) continue;
-    out.push(at('connectionWantedMs', `want|${n.nodeId}|${c.id}`, 'cross-layer-connection-wanted', `${n.name}: connection ${c.id} to ${cluster.nameOf(c.remote)} is kept alive but no topic wants the peer`));
+    out.push(lazyAt('connectionWantedMs', c, 'cross-layer-connection-wanted', () => `${name}: connection ${c.id} to ${cluster.nameOf(c.remote)} is kept alive but no topic wants the peer`));
   }
 }
 
@@ -321,5 +334,10 @@ function onePerPair(cluster: Cluster, nodes: readonly NodeView[], out: Finding[]
 }
 
 function at(grace: keyof CrossLayerGraces | null, key: string, check: string, message: string): Finding {
-  return { key, grace, violation: { check, message } };
+  return { key, grace, violation: () => ({ check, message }) };
+}
+
+/** A finding whose message is built only if it is reported. */
+function lazyAt(grace: keyof CrossLayerGraces, key: string | Connection, check: string, message: () => string): Finding {
+  return { key, grace, violation: () => ({ check, message: message() }) };
 }
