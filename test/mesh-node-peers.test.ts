@@ -163,6 +163,30 @@ describe('mesh node: connections', () => {
   });
 });
 
+describe('mesh node: what one event sends a peer', () => {
+  it('leaves in one packet: a refused Neighbor request gets its ShuffleReply and NeighborReply together', () => {
+    const w = meshWorld();
+    const a = w.node('a', { config: { topic: { hyparview: { activeViewCapacity: 1 } } } });
+    w.node('b', { seeds: ['a'] }); // fills a's only slot
+    const c = w.node('c', { variant: { keepUnusedConnections: true } });
+    w.runTo(1_000);
+    a.app.peers.connect(c.id, () => {});
+    w.runTo(2_000);
+    const packetsBefore = w.network.stats.packetsSent;
+    const framesBefore = a.app.peers.framesSent;
+    w.sendRaw(c, a, { type: 'Neighbor', priority: 'low' });
+    w.runTo(2_500);
+    expect(a.app.activeView(MESH)).not.toContain(c.id);
+    const sent = (tag: number) => a.app.peers.traffic.framesSent[tag];
+    expect(sent(MESSAGE_TAG.ShuffleReply)).toBe(1);
+    expect(sent(MESSAGE_TAG.NeighborReply)).toBe(1);
+    expect(a.app.peers.framesSent - framesBefore).toBe(2);
+    // c's request and a's answer: two packets (three when each frame was its own packet).
+    expect(w.network.stats.packetsSent - packetsBefore).toBe(2);
+    expect(c.app.peers.framesReceived).toBeGreaterThanOrEqual(2);
+  });
+});
+
 describe('mesh node: seed re-checks', () => {
   it('re-joins through a seed whose digest it has not heard once up longer than the TTL, every check', () => {
     const w = meshWorld();

@@ -183,7 +183,13 @@ export class MeshNode implements NodeApp {
     const rt = this.topics.get(topic);
     if (rt === undefined) return;
     const effects = handleTopic(rt.state, event, this.ctx.nowMs(), this.ctx.rng);
-    for (const effect of effects) this.apply(topic, rt, effect, event);
+    // What one event sends one peer leaves in one chunk (PeerTable.hold).
+    this.peers.hold();
+    try {
+      for (const effect of effects) this.apply(topic, rt, effect, event);
+    } finally {
+      this.peers.release();
+    }
   }
 
   private apply(topic: TopicId, rt: TopicRuntime, effect: TopicEffect, event: TopicEvent): void {

@@ -18,6 +18,7 @@ import type { NodeContext } from '../sim/node-host.js';
 import type { CloseReason, Connection, Stream } from '../sim/network/index.js';
 import type { SpanContextRef } from '../sim/telemetry/index.js';
 import { leb128U32Bytes } from '../protocol/leb128.js';
+import { allocBytes } from '../protocol/byte-slab.js';
 import type { MeshNodeConfig } from './config.js';
 import { TrafficCounter } from './traffic.js';
 
@@ -57,6 +58,10 @@ interface PeerLink {
 
 export class PeerTable {
   private readonly peers = new Map<string, PeerLink>();
+  /** Open `hold`s: while above zero, `send` collects frames in `held` instead of writing them. */
+  private holds = 0;
+  /** Frames sent while held, by peer in the order each peer was first sent to. */
+  private readonly held = new Map<string, Uint8Array[]>();
   framesSent = 0;
   framesReceived = 0;
   framesDropped = 0;
@@ -112,17 +117,45 @@ export class PeerTable {
    * (it goes on the wire without a copy): the caller must not modify it afterwards.
    */
   send(peer: string, frame: Uint8Array): void {
+    if (this.holds > 0) {
+      const frames = this.held.get(peer);
+      if (frames === undefined) this.held.set(peer, [frame]);
+      else frames.push(frame);
+      return;
+    }
+    this.sendNow(peer, [frame]);
+  }
+
+  /**
+   * Collect the frames `send` is given until the matching `release`, then send each peer's
+   * frames, in order, as one chunk: the node handles one event (a message, a timer) at a time,
+   * and what it sends one peer while handling it leaves as one packet, as a QUIC stack packs
+   * the stream data queued before it next writes to the socket. A refused Neighbor request,
+   * for one, answers with a ShuffleReply and a NeighborReply. Holds nest; the outermost release
+   * sends.
+   */
+  hold(): void {
+    this.holds++;
+  }
+
+  release(): void {
+    if (--this.holds > 0 || this.held.size === 0) return;
+    // Sending calls no app callback (the wire defers them), so nothing is held meanwhile.
+    for (const [peer, frames] of this.held) this.sendNow(peer, frames);
+    this.held.clear();
+  }
+
+  private sendNow(peer: string, frames: Uint8Array[]): void {
     const link = this.link(peer);
     const conn = newest(link);
     if (conn !== undefined) {
-      this.write(link, conn, frame);
+      this.write(link, conn, frames);
       return;
     }
-    if (link.pending.length >= this.config.pendingFramesMax) {
-      this.framesDropped++;
-      return;
+    for (const frame of frames) {
+      if (link.pending.length >= this.config.pendingFramesMax) this.framesDropped++;
+      else link.pending.push(frame);
     }
-    link.pending.push(frame);
     this.dial(peer);
   }
 
@@ -229,31 +262,32 @@ export class PeerTable {
     });
     conn.onStream = (stream) => this.onStream(peer, conn, stream);
     conn.onClose = (reason) => this.onClose(peer, conn, reason);
-    // Every new connection starts with a traced Hello carrying the connected span's context.
+    // Every new connection starts with a traced Hello carrying the connected span's context,
+    // and the frames that waited for a connection follow it in the same chunk.
+    const frames: Uint8Array[] = [];
     if (this.hello !== null && !this.config.variant.omitHello) {
       const traceId = span === null ? new Uint8Array(16) : Buffer.from(span.traceId, 'hex');
       const spanId = span === null ? new Uint8Array(8) : Buffer.from(span.spanId, 'hex');
-      this.write(link, conn, encodeTraced({ traceId, spanId, flags: 1, message: this.hello }));
+      frames.push(encodeTraced({ traceId, spanId, flags: 1, message: this.hello }));
     }
-    if (conn === newest(link)) {
-      const queued = link.pending.splice(0, link.pending.length);
-      for (const frame of queued) this.write(link, conn, frame);
-    }
+    if (conn === newest(link)) frames.push(...link.pending.splice(0, link.pending.length));
+    if (frames.length > 0) this.write(link, conn, frames);
   }
 
-  private write(link: PeerLink, conn: Connection, frame: Uint8Array): void {
+  /** Writes `frames` on the connection's control stream as one chunk: all of them or none. */
+  private write(link: PeerLink, conn: Connection, frames: readonly Uint8Array[]): void {
     let stream = link.sendStreams.get(conn.id);
     if (stream === undefined) {
       stream = conn.openUni();
       link.sendStreams.set(conn.id, stream);
     }
     // Every frame reaching here was encoded for this one send (see `send`): no copy needed.
-    const result = stream.writeOwned(frame);
+    const result = stream.writeOwned(frames.length === 1 ? frames[0] : concatenated(frames));
     if (result.ok) {
-      this.framesSent++;
-      this.traffic.sent(frame);
+      this.framesSent += frames.length;
+      for (const frame of frames) this.traffic.sent(frame);
     } else {
-      this.framesDropped++;
+      this.framesDropped += frames.length;
     }
   }
 
@@ -371,6 +405,18 @@ export class PeerTable {
     const link = this.peers.get(peer);
     if (link !== undefined && link.conns.length === 0 && !link.dialing && link.pending.length === 0) this.peers.delete(peer);
   }
+}
+
+function concatenated(frames: readonly Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const frame of frames) length += frame.length;
+  const out = allocBytes(length);
+  let offset = 0;
+  for (const frame of frames) {
+    out.set(frame, offset);
+    offset += frame.length;
+  }
+  return out;
 }
 
 function newest(link: PeerLink): Connection | undefined {
