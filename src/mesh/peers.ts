@@ -60,8 +60,12 @@ export class PeerTable {
   private readonly peers = new Map<string, PeerLink>();
   /** Open `hold`s: while above zero, `send` collects frames in `held` instead of writing them. */
   private holds = 0;
-  /** Frames sent while held, by peer in the order each peer was first sent to. */
-  private readonly held = new Map<string, Uint8Array[]>();
+  /**
+   * Frames sent while held: peers in the order each was first sent to, and each one's frames.
+   * An event sends to a handful of peers, so a scan finds a peer faster than a map would.
+   */
+  private readonly heldPeers: string[] = [];
+  private readonly heldFrames: Uint8Array[][] = [];
   framesSent = 0;
   framesReceived = 0;
   framesDropped = 0;
@@ -118,9 +122,13 @@ export class PeerTable {
    */
   send(peer: string, frame: Uint8Array): void {
     if (this.holds > 0) {
-      const frames = this.held.get(peer);
-      if (frames === undefined) this.held.set(peer, [frame]);
-      else frames.push(frame);
+      const i = this.heldPeers.indexOf(peer);
+      if (i >= 0) {
+        this.heldFrames[i].push(frame);
+      } else {
+        this.heldPeers.push(peer);
+        this.heldFrames.push([frame]);
+      }
       return;
     }
     this.sendNow(peer, [frame]);
@@ -139,10 +147,11 @@ export class PeerTable {
   }
 
   release(): void {
-    if (--this.holds > 0 || this.held.size === 0) return;
+    if (--this.holds > 0 || this.heldPeers.length === 0) return;
     // Sending calls no app callback (the wire defers them), so nothing is held meanwhile.
-    for (const [peer, frames] of this.held) this.sendNow(peer, frames);
-    this.held.clear();
+    for (let i = 0; i < this.heldPeers.length; i++) this.sendNow(this.heldPeers[i], this.heldFrames[i]);
+    this.heldPeers.length = 0;
+    this.heldFrames.length = 0;
   }
 
   private sendNow(peer: string, frames: Uint8Array[]): void {
