@@ -11,7 +11,9 @@ import { describe, expect, it } from 'vitest';
 import { MESH_NODE_DEFAULTS } from '../src/mesh/config.js';
 import { MESSAGE_TAG } from '../src/protocol/messages.js';
 import { DEFAULT_NETWORK_CONFIG } from '../src/sim/network/index.js';
-import { MESH, meshWorld } from './support/mesh-world.js';
+import { encodeEnvelope } from '../src/protocol/codec.js';
+import { topicIdOf } from '../src/mesh/topic-id.js';
+import { MESH, idOf, meshWorld } from './support/mesh-world.js';
 
 const D = MESH_NODE_DEFAULTS;
 /** When the unused-connection sweep looks at a peer given a reason at `reasonMs`: the first sweep at least the grace later. */
@@ -184,6 +186,26 @@ describe('mesh node: what one event sends a peer', () => {
     // c's request and a's answer: two packets (three when each frame was its own packet).
     expect(w.network.stats.packetsSent - packetsBefore).toBe(2);
     expect(c.app.peers.framesReceived).toBeGreaterThanOrEqual(2);
+  });
+
+  it('is packed into chunks of at most 1,200 bytes, in order, each frame received once', () => {
+    const w = meshWorld();
+    const a = w.node('a', { variant: { keepUnusedConnections: true } });
+    const c = w.node('c', { variant: { keepUnusedConnections: true } });
+    a.app.peers.connect(c.id, () => {});
+    w.runTo(1_000);
+    const nodes = Array.from({ length: 8 }, (_, i) => idOf(String(i + 1)));
+    const frame = encodeEnvelope({ topic: topicIdOf(MESH), message: { type: 'ShuffleReply', nodes } });
+    const perChunk = Math.floor(1_200 / frame.length);
+    expect(perChunk).toBeGreaterThan(1);
+    const packetsBefore = w.network.stats.packetsSent;
+    const receivedBefore = c.app.peers.framesReceived;
+    a.app.peers.hold();
+    for (let i = 0; i < 10; i++) a.app.peers.send(c.id, frame);
+    a.app.peers.release();
+    w.runTo(1_500);
+    expect(w.network.stats.packetsSent - packetsBefore).toBe(Math.ceil(10 / perChunk));
+    expect(c.app.peers.framesReceived - receivedBefore).toBe(10);
   });
 });
 

@@ -22,6 +22,12 @@ import { allocBytes } from '../protocol/byte-slab.js';
 import type { MeshNodeConfig } from './config.js';
 import { TrafficCounter } from './traffic.js';
 
+/**
+ * Frames sent one peer together are packed into chunks (packets) of at most this many bytes,
+ * QUIC's smallest datagram; a larger frame goes alone, as every frame did before packing.
+ */
+const PACKED_CHUNK_BYTES_MAX = 1200;
+
 /** Echo replies one bi stream may hold back while its connection's send buffer is full. */
 const ECHO_QUEUE_BYTES_MAX = 1024 * 1024;
 
@@ -283,20 +289,31 @@ export class PeerTable {
     if (frames.length > 0) this.write(link, conn, frames);
   }
 
-  /** Writes `frames` on the connection's control stream as one chunk: all of them or none. */
+  /**
+   * Writes `frames`, in order, on the connection's control stream, packed into chunks of at most
+   * PACKED_CHUNK_BYTES_MAX bytes (a larger frame alone). A chunk is written whole or, refused by
+   * backpressure, not at all (its frames count as dropped).
+   */
   private write(link: PeerLink, conn: Connection, frames: readonly Uint8Array[]): void {
     let stream = link.sendStreams.get(conn.id);
     if (stream === undefined) {
       stream = conn.openUni();
       link.sendStreams.set(conn.id, stream);
     }
-    // Every frame reaching here was encoded for this one send (see `send`): no copy needed.
-    const result = stream.writeOwned(frames.length === 1 ? frames[0] : concatenated(frames));
-    if (result.ok) {
-      this.framesSent += frames.length;
-      for (const frame of frames) this.traffic.sent(frame);
-    } else {
-      this.framesDropped += frames.length;
+    let from = 0;
+    while (from < frames.length) {
+      let to = from + 1;
+      let bytes = frames[from].length;
+      while (to < frames.length && bytes + frames[to].length <= PACKED_CHUNK_BYTES_MAX) bytes += frames[to++].length;
+      // Every frame reaching here was encoded for this one send (see `send`): no copy needed.
+      const result = stream.writeOwned(to === from + 1 ? frames[from] : concatenated(frames, from, to, bytes));
+      if (result.ok) {
+        this.framesSent += to - from;
+        for (let i = from; i < to; i++) this.traffic.sent(frames[i]);
+      } else {
+        this.framesDropped += to - from;
+      }
+      from = to;
     }
   }
 
@@ -416,14 +433,13 @@ export class PeerTable {
   }
 }
 
-function concatenated(frames: readonly Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const frame of frames) length += frame.length;
+/** `frames[from, to)` back to back in one array of `length` bytes (their total). */
+function concatenated(frames: readonly Uint8Array[], from: number, to: number, length: number): Uint8Array {
   const out = allocBytes(length);
   let offset = 0;
-  for (const frame of frames) {
-    out.set(frame, offset);
-    offset += frame.length;
+  for (let i = from; i < to; i++) {
+    out.set(frames[i], offset);
+    offset += frames[i].length;
   }
   return out;
 }
