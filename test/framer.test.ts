@@ -222,13 +222,34 @@ describe('framer', () => {
       expect(chunked).toEqual(whole);
       const byteByByte = decodeChunked(bytes, Array.from({ length: bytes.length }, (_, i) => i), limit);
       expect(byteByByte).toEqual(whole);
-      // The decoder reads a chunk in place, yet once drained it holds none of the caller's bytes.
+      // The decoder reads a chunk in place, yet once drained it holds none of the caller's bytes,
+      // and it never writes into them.
       expect(decodeChunked(bytes, cuts, limit, true)).toEqual(whole);
+      expect(bytes).toEqual(concat([...frames.map((f) => f.bytes), tail]));
       // A stream of exactly one frame agrees with the one-frame decoder.
       if (frames.length === 1 && tail.length === 0) {
         expect(whole.results).toEqual([decodeFrame(bytes, limit)]);
       }
     }), { numRuns: 200 });
+  });
+
+  it('a chunk read in place is never written: a long chunk with an incomplete tail stays as it was', () => {
+    const first = encodeFrame(TAG_ECHO, new Uint8Array(300).fill(7));
+    const second = encodeFrame(TAG_ECHO, new Uint8Array(40).fill(9));
+    const chunk = concat([first, second.subarray(0, 10)]);
+    const before = chunk.slice();
+    const decoder = new FrameDecoder(FRAME_LIMIT_BI);
+    decoder.push(chunk);
+    const results: Result<Frame>[] = [];
+    drain(decoder, results);
+    expect(chunk).toEqual(before);
+    chunk.fill(0xaa); // the caller reuses its buffer
+    decoder.push(second.subarray(10));
+    drain(decoder, results);
+    expect(results).toEqual([
+      { ok: true, value: { tag: TAG_ECHO, payload: new Uint8Array(300).fill(7) } },
+      { ok: true, value: { tag: TAG_ECHO, payload: new Uint8Array(40).fill(9) } },
+    ]);
   });
 
   it('oversize rejected before the payload arrives', () => {
