@@ -12,6 +12,7 @@ import { MESH_NODE_DEFAULTS } from '../src/mesh/config.js';
 import { MESSAGE_TAG } from '../src/protocol/messages.js';
 import { DEFAULT_NETWORK_CONFIG } from '../src/sim/network/index.js';
 import { encodeEnvelope } from '../src/protocol/codec.js';
+import { encodeFrame } from '../src/protocol/framer.js';
 import { topicIdOf } from '../src/mesh/topic-id.js';
 import { MESH, idOf, meshWorld } from './support/mesh-world.js';
 
@@ -200,12 +201,26 @@ describe('mesh node: what one event sends a peer', () => {
     expect(perChunk).toBeGreaterThan(1);
     const packetsBefore = w.network.stats.packetsSent;
     const receivedBefore = c.app.peers.framesReceived;
+    const sentBefore = a.app.peers.framesSent;
     a.app.peers.hold();
     for (let i = 0; i < 10; i++) a.app.peers.send(c.id, frame);
     a.app.peers.release();
     w.runTo(1_500);
     expect(w.network.stats.packetsSent - packetsBefore).toBe(Math.ceil(10 / perChunk));
     expect(c.app.peers.framesReceived - receivedBefore).toBe(10);
+    expect(a.app.peers.framesSent - sentBefore).toBe(10);
+    // The bound is inclusive: 600 + 600 bytes share a packet, 600 + 601 do not.
+    const sized = (bytes: number) => encodeFrame(MESSAGE_TAG.Join, new Uint8Array(bytes - 3));
+    expect(sized(600).length).toBe(600);
+    const packetsOf = (frames: Uint8Array[]): number => {
+      const before = w.network.stats.packetsSent;
+      a.app.peers.hold();
+      for (const f of frames) a.app.peers.send(c.id, f);
+      a.app.peers.release();
+      return w.network.stats.packetsSent - before;
+    };
+    expect(packetsOf([sized(600), sized(600)])).toBe(1);
+    expect(packetsOf([sized(600), sized(601)])).toBe(2);
   });
 });
 
