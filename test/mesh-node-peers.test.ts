@@ -21,6 +21,21 @@ const D = MESH_NODE_DEFAULTS;
 const sweepAfter = (reasonMs: number): number => Math.ceil((reasonMs + D.unusedConnectionGraceMs) / D.unusedConnectionSweepMs) * D.unusedConnectionSweepMs;
 const joinsSent = (n: { app: { peers: { traffic: { framesSent: Float64Array } } } }): number => n.app.peers.traffic.framesSent[MESSAGE_TAG.Join];
 
+/**
+ * At 2 s: a, whose only active slot b fills, holds a connection it dialled to c (so accepting it
+ * armed no unused-connection timer); c keeps unused connections, ready to ask a for a slot.
+ */
+function fullNodeAndAsker() {
+  const w = meshWorld();
+  const a = w.node('a', { config: { topic: { hyparview: { activeViewCapacity: 1 } } } });
+  w.node('b', { seeds: ['a'] });
+  const c = w.node('c', { variant: { keepUnusedConnections: true } });
+  w.runTo(1_000);
+  a.app.peers.connect(c.id, () => {});
+  w.runTo(2_000);
+  return { w, a, c };
+}
+
 describe('mesh node: connections', () => {
   it('an inbound connection no topic uses is closed by the first sweep after the grace; a neighbour\'s is kept', () => {
     const w = meshWorld();
@@ -147,13 +162,7 @@ describe('mesh node: connections', () => {
   });
 
   it('a released peer (a Neighbor request refused when full) is closed by the first sweep after the grace', () => {
-    const w = meshWorld();
-    const a = w.node('a', { config: { topic: { hyparview: { activeViewCapacity: 1 } } } });
-    w.node('b', { seeds: ['a'] }); // fills a's only slot
-    const c = w.node('c', { variant: { keepUnusedConnections: true } });
-    w.runTo(1_000);
-    a.app.peers.connect(c.id, () => {}); // a's own dial: no unused-connection timer from accepting it
-    w.runTo(2_000);
+    const { w, a, c } = fullNodeAndAsker();
     w.sendRaw(c, a, { type: 'Neighbor', priority: 'low' });
     w.runTo(3_000);
     expect(a.app.activeView(MESH)).not.toContain(c.id);
@@ -168,13 +177,7 @@ describe('mesh node: connections', () => {
 
 describe('mesh node: what one event sends a peer', () => {
   it('leaves in one packet: a refused Neighbor request gets its ShuffleReply and NeighborReply together', () => {
-    const w = meshWorld();
-    const a = w.node('a', { config: { topic: { hyparview: { activeViewCapacity: 1 } } } });
-    w.node('b', { seeds: ['a'] }); // fills a's only slot
-    const c = w.node('c', { variant: { keepUnusedConnections: true } });
-    w.runTo(1_000);
-    a.app.peers.connect(c.id, () => {});
-    w.runTo(2_000);
+    const { w, a, c } = fullNodeAndAsker();
     const packetsBefore = w.network.stats.packetsSent;
     const framesBefore = a.app.peers.framesSent;
     w.sendRaw(c, a, { type: 'Neighbor', priority: 'low' });
