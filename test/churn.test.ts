@@ -132,4 +132,27 @@ describe('churn without cause', () => {
     expect(checkChurn(cluster)).toEqual([]); // nothing kept, nothing seen
     expect(checkChurn(cluster, watcher).map((v) => v.message)).toEqual([expect.stringMatching(/no fault in force \(connection idle-timeout\)/)]);
   });
+
+  it('the watcher keeps closes for the lookback only, and still finds a close across a generation change', () => {
+    const cluster = new Cluster({ seed: 'churn', topology: TWELVE });
+    const watcher = new ChurnWatcher(cluster);
+    const [a, b] = [cluster.plans[1], cluster.plans[2]];
+    const close = (closer: string, peerId: string) =>
+      cluster.telemetry.emit(closer, 'mesh.peer.disconnected', { peerId, reason: 'closed-locally', cause: 'unused' });
+    const down = () =>
+      cluster.telemetry.emit(a.name, 'mesh.gossip.neighbor_down', { topic: 'mesh-a', peerId: b.nodeId, cause: 'peer-down', reason: 'closed-by-peer' });
+    cluster.scheduler.runFor(1_000);
+    close(b.name, a.nodeId);
+    for (let i = 0; i < 50; i++) close(b.name, `gone-${i}`);
+    cluster.scheduler.runFor(9_500); // 10.5 s: this close starts a new generation
+    close(a.name, 'gone-x');
+    expect(watcher.closesKept).toBe(52);
+    down(); // b's close 9.5 s ago is in the older generation: explained
+    expect(watcher.suspects).toEqual([]);
+    cluster.scheduler.runFor(10_000); // 20.5 s: the generation with b's close is dropped
+    close(a.name, 'gone-y');
+    expect(watcher.closesKept).toBe(2);
+    down(); // b's close is 19.5 s old, past the lookback: unexplained, as it was before
+    expect(watcher.suspects.map((x) => x.message)).toEqual([expect.stringMatching(/closed by the peer, which recorded no close/)]);
+  });
 });

@@ -84,32 +84,61 @@ interface Suspect {
   readonly message: string;
 }
 
-/** The peer's last close of its connections to a node (name, node id), if recorded. */
-type LastClose = (closer: string, peerId: string, sinceMs: number, untilMs: number) => SpanRecord | undefined;
+/** What the check needs of a close: when it was recorded and the cause it gave. */
+interface Close {
+  readonly endMs: number;
+  readonly cause: unknown;
+}
+
+/** The cause the peer gave for its last close of its connections to a node (name, node id), if recorded. */
+type LastClose = (closer: string, peerId: string, sinceMs: number, untilMs: number) => { readonly cause?: unknown } | undefined;
 
 /**
  * Judges every close and down as it is recorded (telemetry listeners), keeping only the
- * suspects and each pair's last close: the check then works at any size, also when per-pair
+ * suspects and each pair's recent closes: the check then works at any size, also when per-pair
  * spans are not kept in memory (above 1,000 nodes). Create it before the run starts.
+ *
+ * A down only asks for a close at most CLOSE_LOOKBACK_MS old, so closes are kept in two
+ * generations, each at least that long: when the current one is that old, it becomes the
+ * previous one and the older is dropped. Memory then follows the closes of the last two
+ * lookbacks, not every pair that ever closed (at 2,000 nodes that was ~120,000 spans after
+ * 100 s, a fifth of the live heap).
  */
 export class ChurnWatcher {
   readonly suspects: Suspect[] = [];
-  private readonly lastClose = new Map<string, SpanRecord>();
+  private recent = new Map<string, Close>();
+  private older = new Map<string, Close>();
+  private recentSinceMs = 0;
 
   constructor(private readonly cluster: Cluster) {
     const tel = cluster.telemetry;
     tel.listen('mesh.peer.disconnected', (s) => {
-      if (s.attrs.reason === 'closed-locally') this.lastClose.set(`${s.node}|${String(s.attrs.peerId)}`, s);
+      if (s.attrs.reason === 'closed-locally') this.remember(`${s.node}|${String(s.attrs.peerId)}`, { endMs: s.endMs, cause: s.attrs.cause });
       const suspect = judgeClose(s, cluster);
       if (suspect !== null) this.suspects.push(suspect);
     });
     tel.listen('mesh.gossip.neighbor_down', (s) => {
       const suspect = judgeDown(s, cluster, (closer, peerId, sinceMs) => {
-        const last = this.lastClose.get(`${closer}|${peerId}`);
+        const key = `${closer}|${peerId}`;
+        const last = this.recent.get(key) ?? this.older.get(key);
         return last !== undefined && last.endMs >= sinceMs ? last : undefined;
       });
       if (suspect !== null) this.suspects.push(suspect);
     });
+  }
+
+  /** Closes held in memory (the last one per pair, over the last one or two lookbacks). */
+  get closesKept(): number {
+    return this.recent.size + this.older.size;
+  }
+
+  private remember(key: string, close: Close): void {
+    if (close.endMs - this.recentSinceMs >= CLOSE_LOOKBACK_MS) {
+      this.older = this.recent;
+      this.recent = new Map();
+      this.recentSinceMs = close.endMs;
+    }
+    this.recent.set(key, close);
   }
 }
 
@@ -130,7 +159,7 @@ export function checkChurn(cluster: Cluster, watcher?: ChurnWatcher): Violation[
 function suspectsInRecords(cluster: Cluster): Suspect[] {
   const q = cluster.telemetry.query;
   const lastClose: LastClose = (closer, peerId, sinceMs, untilMs) =>
-    q.find({ name: 'mesh.peer.disconnected', node: closer, sinceMs, untilMs, attrs: { peerId, reason: 'closed-locally' } }).at(-1);
+    q.find({ name: 'mesh.peer.disconnected', node: closer, sinceMs, untilMs, attrs: { peerId, reason: 'closed-locally' } }).at(-1)?.attrs;
   const closes = q.find({ name: 'mesh.peer.disconnected' }).map((s) => judgeClose(s, cluster));
   const downs = q.find({ name: 'mesh.gossip.neighbor_down' }).map((s) => judgeDown(s, cluster, lastClose));
   return [...closes, ...downs].filter((x): x is Suspect => x !== null);
@@ -161,7 +190,7 @@ function unexplained(down: SpanRecord, peer: string, selfId: string, lastClose: 
   if (!CLOSE_REASONS.has(reason)) return `with no fault in force (connection ${reason})`;
   const last = lastClose(peer, selfId, down.endMs - CLOSE_LOOKBACK_MS, down.endMs);
   if (last === undefined) return reason === 'reset' ? 'with no fault in force (connection reset)' : 'closed by the peer, which recorded no close';
-  return CLOSE_CAUSES.has(String(last.attrs.cause)) ? null : `closed by the peer for ${String(last.attrs.cause ?? 'no recorded cause')}`;
+  return CLOSE_CAUSES.has(String(last.cause)) ? null : `closed by the peer for ${String(last.cause ?? 'no recorded cause')}`;
 }
 
 function nameOf(cluster: Cluster, nodeId: string): string {
