@@ -20,10 +20,14 @@ import { createTestRng } from './support/test-rng.js';
 
 const SELF = id(0);
 
-function node(config: Partial<HyParViewConfig> = {}, seed = 'handlers'): { state: HyParViewState; feed: (event: HyParViewEvent) => HyParViewEffect[] } {
+/** One state machine; `feed` runs an event at time 0, or at `atMs` (never earlier than the last). */
+function node(
+  config: Partial<HyParViewConfig> = {},
+  seed = 'handlers',
+): { state: HyParViewState; feed: (event: HyParViewEvent, atMs?: number) => HyParViewEffect[] } {
   const state = createHyParView(SELF, config);
   const rng = createTestRng(seed);
-  return { state, feed: (event) => handleHyParView(state, event, 0, rng) };
+  return { state, feed: (event, atMs = state.lastNowMs) => handleHyParView(state, event, atMs, rng) };
 }
 
 const msg = (from: NodeId, message: HyParViewMessage): HyParViewEvent => ({ kind: 'message', from, message });
@@ -197,7 +201,7 @@ describe('Neighbor and NeighborReply', () => {
     const { state, feed } = withViews([], [5]);
     const timers = feed({ kind: 'timer', timer: { type: 'Shuffle' } }).filter((e) => e.kind === 'timer' && e.timer.type === 'NeighborTimeout');
     const timer = timers[0]!;
-    expect(timer.kind === 'timer' && feed({ kind: 'timer', timer: timer.timer })).toEqual([{ kind: 'disconnect', peer: id(5) }]);
+    expect(timer.kind === 'timer' && feed({ kind: 'timer', timer: timer.timer }, timer.delayMs)).toEqual([{ kind: 'disconnect', peer: id(5) }]);
     expect(feed(msg(id(5), { type: 'NeighborReply', accepted: false }))).toEqual([]);
     expect(passiveView(state)).toEqual([]);
   });
@@ -321,8 +325,7 @@ describe('refill rounds', () => {
       tried.push(...asked(effects));
       effects = feed(msg(tried[0]!, { type: 'NeighborReply', accepted: false }));
       tried.push(...asked(effects));
-      const requestId = state.pendingNeighbor.get(tried[1]!)!;
-      effects = feed({ kind: 'timer', timer: { type: 'NeighborTimeout', peer: tried[1]!, requestId } });
+      effects = feed({ kind: 'timer', timer: { type: 'NeighborTimeout' } }, state.pendingNeighbor.get(tried[1]!)!);
       const third = asked(effects);
       expect(third).toHaveLength(1);
       expect(tried).not.toContain(third[0]);
@@ -354,5 +357,40 @@ describe('the Shuffle timer chain across leaving', () => {
     // The Shuffle timer is still out: joining again must not arm a second chain.
     expect(feed({ kind: 'join', contacts: [id(1)] })).toEqual([send(id(1), { type: 'Join' })]);
     expect(state.shuffleTimerArmed).toBe(true);
+  });
+});
+
+describe('the NeighborTimeout across leaving', () => {
+  const TIMEOUT: HyParViewEvent = { kind: 'timer', timer: { type: 'NeighborTimeout' } };
+  const timers = (effects: readonly HyParViewEffect[]): HyParViewEffect[] =>
+    effects.filter((e) => e.kind === 'timer' && e.timer.type === 'NeighborTimeout');
+
+  it('coming back while away disarms it, so the next request after a new join arms one again', () => {
+    const { state, feed } = withViews([], [5, 6], { activeViewCapacity: 1 });
+    feed({ kind: 'join', contacts: [] });
+    expect(timers(feed({ kind: 'timer', timer: { type: 'Shuffle' } }))).toHaveLength(1);
+    feed({ kind: 'quit' }, 100);
+    expect(feed(TIMEOUT, 500)).toEqual([]);
+    expect(state.neighborTimerArmed).toBe(false);
+    feed({ kind: 'join', contacts: [] }, 600);
+    feed(msg(id(7), { type: 'ShuffleReply', nodes: [id(8)] }), 600);
+    expect(timers(feed({ kind: 'timer', timer: { type: 'Shuffle' } }, 700))).toEqual([
+      { kind: 'timer', delayMs: 500, timer: { type: 'NeighborTimeout' } },
+    ]);
+  });
+
+  it('a timer still out from before leaving serves the requests of the new join', () => {
+    const { state, feed } = withViews([], [5, 6], { activeViewCapacity: 1 });
+    feed({ kind: 'join', contacts: [] });
+    feed({ kind: 'timer', timer: { type: 'Shuffle' } });
+    feed({ kind: 'quit' }, 100);
+    feed({ kind: 'join', contacts: [] }, 200);
+    feed(msg(id(7), { type: 'ShuffleReply', nodes: [id(8)] }), 200);
+    const asked = feed({ kind: 'timer', timer: { type: 'Shuffle' } }, 300);
+    expect(timers(asked)).toEqual([]); // the one from before is still out
+    const [peer] = asked.flatMap((e) => (e.kind === 'send' && e.message.type === 'Neighbor' ? [e.to] : []));
+    expect(feed(TIMEOUT, 500)).toEqual([{ kind: 'timer', delayMs: 300, timer: { type: 'NeighborTimeout' } }]);
+    expect(feed(TIMEOUT, 800)).toContainEqual({ kind: 'disconnect', peer });
+    expect(state.pendingNeighbor.has(peer!)).toBe(false);
   });
 });

@@ -44,11 +44,14 @@ function joinThroughOne(seed: string, n: number, config: Parameters<typeof creat
   return cluster;
 }
 
-/** A lone state machine plus a helper to feed it events at a fixed time. */
-function single(config: Parameters<typeof createHyParView>[1] = {}, seed = 'single'): { state: HyParViewState; feed: (event: HyParViewEvent) => HyParViewEffect[] } {
+/** A lone state machine plus a helper to feed it events, at time 0 or at `atMs` (never earlier than the last). */
+function single(
+  config: Parameters<typeof createHyParView>[1] = {},
+  seed = 'single',
+): { state: HyParViewState; feed: (event: HyParViewEvent, atMs?: number) => HyParViewEffect[] } {
   const state = createHyParView(hvNodeId(0), config);
   const rng = createTestRng(seed);
-  return { state, feed: (event) => handleHyParView(state, event, 0, rng) };
+  return { state, feed: (event, atMs = state.lastNowMs) => handleHyParView(state, event, atMs, rng) };
 }
 
 const msg = (from: NodeId, message: HyParViewMessage): HyParViewEvent => ({ kind: 'message', from, message });
@@ -195,51 +198,73 @@ describe('HyParView failure handling', () => {
 
 describe('HyParView Neighbor requests', () => {
   /** A node with one active slot, an empty active view and passive candidates 1..3. */
-  function lonely(): { state: HyParViewState; feed: (event: HyParViewEvent) => HyParViewEffect[] } {
+  function lonely(): ReturnType<typeof single> {
     const s = single({ activeViewCapacity: 1 }, 'lonely');
     s.feed(msg(hvNodeId(1), { type: 'ShuffleReply', nodes: [hvNodeId(1), hvNodeId(2), hvNodeId(3)] }));
     return s;
   }
 
-  function request(effects: readonly HyParViewEffect[]): { peer: NodeId; requestId: number } {
-    const timers = effects.flatMap((e) => (e.kind === 'timer' && e.timer.type === 'NeighborTimeout' ? [e.timer] : []));
-    expect(timers).toHaveLength(1);
-    expect(sends(effects, 'Neighbor')).toEqual([{ to: timers[0]!.peer, message: { type: 'Neighbor', priority: 'high' } }]);
-    return { peer: timers[0]!.peer, requestId: timers[0]!.requestId };
+  const TIMEOUT: HyParViewEvent = { kind: 'timer', timer: { type: 'NeighborTimeout' } };
+  const timersOf = (effects: readonly HyParViewEffect[]): number[] =>
+    effects.flatMap((e) => (e.kind === 'timer' && e.timer.type === 'NeighborTimeout' ? [e.delayMs] : []));
+
+  /** The one Neighbor request in `effects`, which arms the node's NeighborTimeout (500 ms). */
+  function request(effects: readonly HyParViewEffect[]): NodeId {
+    expect(timersOf(effects)).toEqual([500]);
+    const asked = sends(effects, 'Neighbor');
+    expect(asked).toEqual([{ to: asked[0]?.to, message: { type: 'Neighbor', priority: 'high' } }]);
+    return asked[0]!.to;
   }
 
   it('a timed-out request drops the candidate and moves on to the next one', () => {
     const { state, feed } = lonely();
     const first = request(feed({ kind: 'timer', timer: { type: 'Shuffle' } }));
-    const effects = feed({ kind: 'timer', timer: { type: 'NeighborTimeout', ...first } });
+    const effects = feed(TIMEOUT, 500);
     const second = request(effects);
-    expect(second.peer).not.toBe(first.peer);
-    expect(second.requestId).toBeGreaterThan(first.requestId);
-    expect(passiveView(state)).not.toContain(first.peer);
-    expect(effects).toContainEqual({ kind: 'disconnect', peer: first.peer });
+    expect(second).not.toBe(first);
+    expect(state.pendingNeighbor.get(second)).toBe(1_000);
+    expect(passiveView(state)).not.toContain(first);
+    expect(effects).toContainEqual({ kind: 'disconnect', peer: first });
   });
 
-  it('a stale NeighborTimeout (older requestId) does nothing', () => {
+  it('one NeighborTimeout per node: it fires at the earliest deadline, expires only what is due and re-arms for the next', () => {
     const { state, feed } = lonely();
     const first = request(feed({ kind: 'timer', timer: { type: 'Shuffle' } }));
-    // The first candidate refuses; the next candidate is asked with a newer request.
-    const second = request(feed(msg(first.peer, { type: 'NeighborReply', accepted: false })));
+    // The first candidate refuses at 100 ms; the next is asked, and no second timer is armed.
+    const refused = feed(msg(first, { type: 'NeighborReply', accepted: false }), 100);
+    expect(timersOf(refused)).toEqual([]);
+    const [second] = sends(refused, 'Neighbor').map((x) => x.to);
+    expect(state.pendingNeighbor.get(second!)).toBe(600);
+    // At 500 ms nothing is due: the timer only re-arms for the second request's deadline.
     const snapshot = JSON.stringify({ a: activeView(state), p: passiveView(state), q: [...state.pendingNeighbor] });
-    expect(feed({ kind: 'timer', timer: { type: 'NeighborTimeout', ...first } })).toEqual([]);
-    expect(feed({ kind: 'timer', timer: { type: 'NeighborTimeout', peer: second.peer, requestId: first.requestId } })).toEqual([]);
+    expect(feed(TIMEOUT, 500)).toEqual([{ kind: 'timer', delayMs: 100, timer: { type: 'NeighborTimeout' } }]);
     expect(JSON.stringify({ a: activeView(state), p: passiveView(state), q: [...state.pendingNeighbor] })).toBe(snapshot);
-    // The current request still times out normally.
-    expect(feed({ kind: 'timer', timer: { type: 'NeighborTimeout', ...second } }).length).toBeGreaterThan(0);
+    // At 600 ms the second request expires.
+    expect(feed(TIMEOUT, 600)).toContainEqual({ kind: 'disconnect', peer: second });
+    expect(state.pendingNeighbor.has(second!)).toBe(false);
   });
 
-  it('an accepted reply promotes the candidate; its later timer is stale', () => {
+  it('requests made at the same time expire in the same event', () => {
+    const { state, feed } = single({ activeViewCapacity: 3 }, 'together');
+    feed(msg(hvNodeId(1), { type: 'ShuffleReply', nodes: [2, 3, 4, 5].map(hvNodeId) }));
+    const effects = feed({ kind: 'timer', timer: { type: 'Shuffle' } });
+    const asked = sends(effects, 'Neighbor').map((x) => x.to);
+    expect(asked).toHaveLength(3);
+    expect(timersOf(effects)).toEqual([500]);
+    const expired = feed(TIMEOUT, 500);
+    for (const peer of asked) expect(expired).toContainEqual({ kind: 'disconnect', peer });
+    expect([...state.pendingNeighbor.keys()]).not.toContain(asked[0]);
+  });
+
+  it('an accepted reply promotes the candidate; the timer then finds nothing due and stays off', () => {
     const { state, feed } = lonely();
     const first = request(feed({ kind: 'timer', timer: { type: 'Shuffle' } }));
-    const effects = feed(msg(first.peer, { type: 'NeighborReply', accepted: true }));
-    expect(effects).toEqual([{ kind: 'neighborUp', peer: first.peer }]);
-    expect(activeView(state)).toEqual([first.peer]);
-    expect(feed({ kind: 'timer', timer: { type: 'NeighborTimeout', ...first } })).toEqual([]);
-    expect(activeView(state)).toEqual([first.peer]);
+    const effects = feed(msg(first, { type: 'NeighborReply', accepted: true }));
+    expect(effects).toEqual([{ kind: 'neighborUp', peer: first }]);
+    expect(activeView(state)).toEqual([first]);
+    expect(feed(TIMEOUT, 500)).toEqual([]);
+    expect(activeView(state)).toEqual([first]);
+    expect(state.neighborTimerArmed).toBe(false);
   });
 
   it('never has more requests in flight than free active slots, and a refusing round ends', () => {

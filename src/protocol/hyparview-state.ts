@@ -18,7 +18,11 @@ export interface HyParViewState {
   readonly active: NodeId[];
   /** Passive view, in insertion order. */
   readonly passive: NodeId[];
-  /** Neighbor requests in flight to passive candidates: peer → requestId. Disjoint from both views. */
+  /**
+   * Neighbor requests in flight to passive candidates: peer → deadline (ms). Disjoint from both
+   * views. Every request gets the same timeout and time never goes back, so insertion order is
+   * deadline order: the first entry is always the next to expire.
+   */
   readonly pendingNeighbor: Map<NodeId, number>;
   /** Candidates already asked in the current refill round (bounded by the passive capacity). */
   readonly triedInRound: Set<NodeId>;
@@ -26,8 +30,9 @@ export interface HyParViewState {
   readonly releasedPeers: Set<NodeId>;
   /** Ids we sent in our last Shuffle; evicted first when its ShuffleReply is merged. */
   lastShuffleSent: NodeId[];
-  nextRequestId: number;
   shuffleTimerArmed: boolean;
+  /** A NeighborTimeout is scheduled (one per node, armed for the earliest pending deadline). */
+  neighborTimerArmed: boolean;
   /** Set by `quit`; only a new `join` brings the node back. */
   left: boolean;
   lastNowMs: number;
@@ -102,11 +107,25 @@ export function refillActive(ctx: Ctx, newRound: boolean): void {
     if (candidate === null) return;
     state.triedInRound.add(candidate);
     removePassive(state, candidate);
-    const requestId = ++state.nextRequestId;
-    state.pendingNeighbor.set(candidate, requestId);
+    state.pendingNeighbor.set(candidate, state.lastNowMs + config.neighborRequestTimeoutMs);
     send(ctx, candidate, { type: 'Neighbor', priority: state.active.length === 0 ? 'high' : 'low' });
-    ctx.out.push({ kind: 'timer', delayMs: config.neighborRequestTimeoutMs, timer: { type: 'NeighborTimeout', peer: candidate, requestId } });
+    armNeighborTimer(ctx);
     free--;
+  }
+}
+
+/**
+ * Arms the node's one NeighborTimeout for the earliest pending deadline, unless one is armed
+ * already: an armed timer is never later than any pending deadline, because deadlines only
+ * grow and a fired timer re-arms for the next one.
+ */
+export function armNeighborTimer(ctx: Ctx): void {
+  const { state } = ctx;
+  if (state.neighborTimerArmed) return;
+  for (const dueMs of state.pendingNeighbor.values()) {
+    state.neighborTimerArmed = true;
+    ctx.out.push({ kind: 'timer', delayMs: dueMs - state.lastNowMs, timer: { type: 'NeighborTimeout' } });
+    return;
   }
 }
 

@@ -48,8 +48,11 @@ export type NeighborDownCause = 'evicted' | 'disconnect' | 'quit' | 'peer-down';
 /** Timers are data: an effect schedules one, and it comes back later as an event. */
 export type HyParViewTimer =
   | { readonly type: 'Shuffle' }
-  /** `requestId` names the Neighbor request that armed it, so a stale timer never acts on a newer request. */
-  | { readonly type: 'NeighborTimeout'; readonly peer: NodeId; readonly requestId: number };
+  /**
+   * Expires every Neighbor request whose deadline has come. One per node is scheduled at a
+   * time, for the earliest deadline in flight; it re-arms itself for the next one.
+   */
+  | { readonly type: 'NeighborTimeout' };
 
 export type HyParViewEvent =
   /** Command: join the overlay through these contacts (seeds). */

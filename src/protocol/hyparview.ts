@@ -13,8 +13,10 @@
  *   ForwardJoin) sends it Neighbor{high}, which the peer always accepts; a node answering a
  *   Neighbor request adds the asker before replying, and the asker adds on the accepted reply
  *   (or sends Disconnect back if it has no room any more).
- * - Every Neighbor request to a passive candidate carries a requestId and a NeighborTimeout;
- *   stale timers do nothing, and never more requests than free active slots are in flight.
+ * - Every Neighbor request to a passive candidate has a deadline, and never more requests than
+ *   free active slots are in flight. One NeighborTimeout per node, armed for the earliest
+ *   deadline in flight, expires each request at its deadline (a timer per request would fire
+ *   for nothing after most replies: 9 % of a 4,000-node boot's events).
  * - A refill round asks each candidate at most once and at most passiveViewCapacity of them, so
  *   refusals cannot cause an endless request loop; loss or the Shuffle timer starts a new round.
  * - A node turned away (evicted, or refused as a neighbour) first gets a ShuffleReply with
@@ -36,6 +38,7 @@ import { assert, pickFromView, sampleView } from './hyparview-views.js';
 import {
   addActive,
   addPassive,
+  armNeighborTimer,
   checkInvariants,
   isNeeded,
   offerPeers,
@@ -65,8 +68,8 @@ export function createHyParView(self: NodeId, config: Partial<HyParViewConfig> =
     triedInRound: new Set(),
     releasedPeers: new Set(),
     lastShuffleSent: [],
-    nextRequestId: 0,
     shuffleTimerArmed: false,
+    neighborTimerArmed: false,
     left: false,
     lastNowMs: 0,
   };
@@ -89,7 +92,10 @@ export function handleHyParView(state: HyParViewState, event: HyParViewEvent, no
   if (event.kind === 'join') {
     startJoin(ctx, event.contacts);
   } else if (state.left) {
-    if (event.kind === 'timer' && event.timer.type === 'Shuffle') state.shuffleTimerArmed = false;
+    if (event.kind === 'timer') {
+      if (event.timer.type === 'Shuffle') state.shuffleTimerArmed = false;
+      else state.neighborTimerArmed = false;
+    }
   } else {
     switch (event.kind) {
       case 'message':
@@ -124,7 +130,7 @@ function onMessage(ctx: Ctx, from: NodeId, message: HyParViewMessage): void {
 
 function onTimer(ctx: Ctx, timer: HyParViewTimer): void {
   if (timer.type === 'Shuffle') onShuffleTimer(ctx);
-  else onNeighborTimeout(ctx, timer.peer, timer.requestId);
+  else onNeighborTimeout(ctx);
 }
 
 // ---- commands ----
@@ -223,13 +229,22 @@ function onNeighborReply(ctx: Ctx, from: NodeId, accepted: boolean): void {
   refillActive(ctx, false);
 }
 
-function onNeighborTimeout(ctx: Ctx, peer: NodeId, requestId: number): void {
+function onNeighborTimeout(ctx: Ctx): void {
   const { state } = ctx;
-  if (state.pendingNeighbor.get(peer) !== requestId) return; // stale: answered or superseded
-  state.pendingNeighbor.delete(peer);
-  removePassive(state, peer); // likely dead
-  ctx.out.push({ kind: 'disconnect', peer });
-  refillActive(ctx, false);
+  state.neighborTimerArmed = false;
+  const expired: NodeId[] = [];
+  for (const [peer, dueMs] of state.pendingNeighbor) {
+    if (dueMs > state.lastNowMs) break; // deadline order: the rest are later
+    expired.push(peer);
+  }
+  for (const peer of expired) {
+    state.pendingNeighbor.delete(peer);
+    removePassive(state, peer); // likely dead
+    ctx.out.push({ kind: 'disconnect', peer });
+  }
+  // Re-arm for the requests still in flight before the refill adds later ones.
+  armNeighborTimer(ctx);
+  if (expired.length > 0) refillActive(ctx, false);
 }
 
 function onDisconnect(ctx: Ctx, from: NodeId, alive: boolean): void {
