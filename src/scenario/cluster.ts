@@ -99,6 +99,11 @@ export class Cluster {
     return this.byId.has(nodeId);
   }
 
+  /** The node's position in `plans` (a small integer key for per-sample tables); undefined when not a node. */
+  indexOf(nodeId: string): number | undefined {
+    return this.byId.get(nodeId);
+  }
+
   plan(nodeId: string): NodePlan {
     return this.plans[this.byId.get(nodeId)!];
   }
