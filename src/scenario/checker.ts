@@ -8,7 +8,6 @@
  * digest known to every live co-subscriber, and no ghost digests or connections.
  * Checks return violations as data; the runner turns them into a verdict.
  */
-import { activeView, passiveView } from '../protocol/hyparview.js';
 import { cacheSize, pendingGraftCount, receivedIdCount } from '../protocol/plumtree.js';
 import type { Cluster } from './cluster.js';
 import type { TableBounds } from './table-bounds.js';
@@ -42,8 +41,8 @@ export function checkSafety(cluster: Cluster, bounds: TableBounds): Violation[] 
     for (const meshId of plan.meshIds) {
       const state = app.topicState(meshId);
       if (state === undefined) continue;
-      const active = activeView(state.hyparview);
-      const passive = passiveView(state.hyparview);
+      // The views themselves, read in place: a copy of each, per node and second, was garbage.
+      const { active, passive } = state.hyparview;
       const cfg = state.hyparview.config;
       if (active.length > cfg.activeViewCapacity) out.push(v('view-capacity', `${who} ${meshId} active view ${active.length} > ${cfg.activeViewCapacity}`));
       if (passive.length > cfg.passiveViewCapacity) out.push(v('view-capacity', `${who} ${meshId} passive view ${passive.length} > ${cfg.passiveViewCapacity}`));
