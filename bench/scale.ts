@@ -7,9 +7,13 @@
  * µs/event after it, and bytes per node, then the growth exponent k of wall ∝ nodes^k fitted
  * over the protocol runs. Long: opt-in (`node dist/bench/main.js scale`); `SCALE_ONLY=protocol-1k,full-100`
  * picks runs, and `SCALE_ONLY=burst-10k` runs the all-nodes burst, which no default run includes.
+ * Each run gets the young generation `meshsim run` gives a run its size (src/cli/memory-guard.ts).
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { largeRunSemiSpaceMb } from '../src/cli/memory-guard.js';
+import { parseScenarioJson } from '../src/scenario/scenario-json.js';
 import type { Row } from './table.js';
 
 const RUNS = ['protocol-1k', 'protocol-2k', 'protocol-5k', 'protocol-10k', 'full-100', 'full-200', 'full-500', 'full-1000'];
@@ -37,7 +41,8 @@ export function run(): Row[] {
   const rows: Row[] = [];
   const protocol: One[] = [];
   for (const name of [...RUNS, ...OPT_IN_RUNS].filter((r) => (only === undefined ? RUNS.includes(r) : only.includes(r)))) {
-    const child = spawnSync(process.execPath, ['--max-old-space-size=16384', join(import.meta.dirname, 'scale-one.js'), join(SCENARIO_DIR, `${name}.json`)], {
+    const file = join(SCENARIO_DIR, `${name}.json`);
+    const child = spawnSync(process.execPath, ['--max-old-space-size=16384', ...youngGenerationFlags(file), join(import.meta.dirname, 'scale-one.js'), file], {
       encoding: 'utf8',
       maxBuffer: 1 << 24,
     });
@@ -87,4 +92,11 @@ function exponent(runs: readonly One[]): number {
     den += (xs[i] - mx) ** 2;
   }
   return num / den;
+}
+
+/** The young generation `meshsim run` would give this scenario (memory-guard), as Node flags. */
+function youngGenerationFlags(file: string): string[] {
+  const parsed = parseScenarioJson(JSON.parse(readFileSync(file, 'utf8')));
+  const semiSpaceMb = parsed.ok ? largeRunSemiSpaceMb(parsed.scenario, { youngChosen: false }) : null;
+  return semiSpaceMb === null ? [] : [`--max-semi-space-size=${semiSpaceMb}`];
 }

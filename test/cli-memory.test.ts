@@ -37,32 +37,44 @@ function scenario(gateways: number, profile: 'protocol' | 'full'): Scenario {
   return parsed.scenario;
 }
 
-const machine: Machine = { totalMemBytes: 23 * GB, heapLimitBytes: 4.05 * GB, heapChosen: false, raised: false };
+const machine: Machine = { totalMemBytes: 23 * GB, heapLimitBytes: 4.05 * GB, heapChosen: false, youngChosen: false, raised: false };
 
 describe('the plan before a run', () => {
   it('runs small and mid-size runs as they are', () => {
     expect(heapPlan(scenario(18, 'full'), machine)).toEqual({ kind: 'run' });
-    expect(heapPlan(scenario(5_000, 'protocol'), machine)).toEqual({ kind: 'run' });
+    expect(heapPlan(scenario(1_999, 'protocol'), machine)).toEqual({ kind: 'run' });
     expect(heapPlan(scenario(200, 'full'), machine)).toEqual({ kind: 'run' });
   });
 
   it('full-500 (6.0 GB peak at a 16 GB limit) gets a raised limit too', () => {
-    expect(heapPlan(scenario(500, 'full'), machine).kind).toBe('raise');
+    const plan = heapPlan(scenario(500, 'full'), machine);
+    expect(plan.kind === 'child' && plan.heapMb !== null && plan.semiSpaceMb === null).toBe(true);
   });
 
   it('raises the heap limit for 10,000 protocol nodes and 1,000 full nodes, within the machine', () => {
     for (const s of [scenario(10_000, 'protocol'), scenario(1_000, 'full')]) {
       const plan = heapPlan(s, machine);
-      expect(plan.kind).toBe('raise');
-      if (plan.kind !== 'raise') continue;
-      expect(plan.heapMb * 1024 * 1024).toBeGreaterThan(machine.heapLimitBytes);
-      expect(plan.heapMb * 1024 * 1024).toBeLessThanOrEqual(0.75 * machine.totalMemBytes);
+      expect(plan.kind).toBe('child');
+      if (plan.kind !== 'child') continue;
+      expect(plan.heapMb! * 1024 * 1024).toBeGreaterThan(machine.heapLimitBytes);
+      expect(plan.heapMb! * 1024 * 1024).toBeLessThanOrEqual(0.75 * machine.totalMemBytes);
       expect(plan.note).toMatch(/^meshsim: \d+ nodes may need about [\d.]+ GB: running with a heap limit of [\d.]+ GB/);
     }
   });
 
-  it('leaves a heap limit the user chose, and never raises twice', () => {
-    expect(heapPlan(scenario(10_000, 'protocol'), { ...machine, heapChosen: true })).toEqual({ kind: 'run' });
+  it('gives runs of 2,000 nodes and more a larger young generation (said only with a raised limit)', () => {
+    expect(heapPlan(scenario(2_000, 'protocol'), machine)).toEqual({ kind: 'child', heapMb: null, semiSpaceMb: 64, note: null });
+    const both = heapPlan(scenario(10_000, 'protocol'), machine);
+    expect(both.kind === 'child' && both.semiSpaceMb).toBe(64);
+    expect(both.kind === 'child' && both.note).toMatch(/GB \(Node's default is [\d.]+ GB\) and 64 MB young-generation semi-spaces \(16 MB\)$/);
+    // A young generation the user chose stands; a heap limit may still be raised.
+    expect(heapPlan(scenario(2_000, 'protocol'), { ...machine, youngChosen: true })).toEqual({ kind: 'run' });
+    const chosen = heapPlan(scenario(10_000, 'protocol'), { ...machine, youngChosen: true });
+    expect(chosen.kind === 'child' && chosen.semiSpaceMb === null && chosen.heapMb !== null).toBe(true);
+  });
+
+  it('leaves a heap limit and young generation the user chose, and never starts a child twice', () => {
+    expect(heapPlan(scenario(10_000, 'protocol'), { ...machine, heapChosen: true, youngChosen: true })).toEqual({ kind: 'run' });
     expect(heapPlan(scenario(10_000, 'protocol'), { ...machine, raised: true })).toEqual({ kind: 'run' });
   });
 
@@ -217,14 +229,14 @@ describe('the CLI with large scenario files', () => {
 
   it('a run that needs more than the default heap runs in a child Node with a larger one, and says so', async () => {
     const s = scenario(14_000, 'protocol');
-    const plan = heapPlan(s, { ...thisMachine(), heapChosen: false, raised: false });
+    const plan = heapPlan(s, { ...thisMachine(), heapChosen: false, youngChosen: false, raised: false });
     const r = await run(write('big.json', fileJson(14_000, 'protocol', { durationMs: 1_000, healWindowMs: 1_000 })), [], { NODE_OPTIONS: '' });
     if (plan.kind === 'refuse') {
       expectUsageError(r, /14000 nodes in the protocol profile need at least/);
       return;
     }
-    expect(plan.kind).toBe('raise');
-    expect(r.stderr).toMatch(/^meshsim: 14000 nodes may need about [\d.]+ GB: running with a heap limit of [\d.]+ GB/);
+    expect(plan.kind).toBe('child');
+    expect(r.stderr).toMatch(/^meshsim: 14000 nodes may need about [\d.]+ GB: running with a heap limit of [\d.]+ GB .* and 64 MB young-generation semi-spaces/);
     expect(r.stdout).toMatch(/^verdict: (PASS|FAIL)/m);
     expect([0, 1]).toContain(r.status);
   }, 120_000);
