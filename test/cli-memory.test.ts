@@ -63,10 +63,10 @@ describe('the plan before a run', () => {
   });
 
   it('gives runs of 2,000 nodes and more a larger young generation (said only with a raised limit)', () => {
-    expect(heapPlan(scenario(2_000, 'protocol'), machine)).toEqual({ kind: 'child', heapMb: null, semiSpaceMb: 64, note: null });
+    expect(heapPlan(scenario(2_000, 'protocol'), machine)).toEqual({ kind: 'child', heapMb: null, semiSpaceMb: 32, note: null });
     const both = heapPlan(scenario(10_000, 'protocol'), machine);
-    expect(both.kind === 'child' && both.semiSpaceMb).toBe(64);
-    expect(both.kind === 'child' && both.note).toMatch(/GB \(Node's default is [\d.]+ GB\) and 64 MB young-generation semi-spaces \(16 MB\)$/);
+    expect(both.kind === 'child' && both.semiSpaceMb).toBe(32);
+    expect(both.kind === 'child' && both.note).toMatch(/GB \(Node's default is [\d.]+ GB\) and 32 MB young-generation semi-spaces \(16 MB\)$/);
     // A young generation the user chose stands; a heap limit may still be raised.
     expect(heapPlan(scenario(2_000, 'protocol'), { ...machine, youngChosen: true })).toEqual({ kind: 'run' });
     const chosen = heapPlan(scenario(10_000, 'protocol'), { ...machine, youngChosen: true });
@@ -236,7 +236,7 @@ describe('the CLI with large scenario files', () => {
       return;
     }
     expect(plan.kind).toBe('child');
-    expect(r.stderr).toMatch(/^meshsim: 14000 nodes may need about [\d.]+ GB: running with a heap limit of [\d.]+ GB .* and 64 MB young-generation semi-spaces/);
+    expect(r.stderr).toMatch(/^meshsim: 14000 nodes may need about [\d.]+ GB: running with a heap limit of [\d.]+ GB .* and 32 MB young-generation semi-spaces/);
     expect(r.stdout).toMatch(/^verdict: (PASS|FAIL)/m);
     expect([0, 1]).toContain(r.status);
   }, 120_000);

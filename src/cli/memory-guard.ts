@@ -56,13 +56,14 @@ const RAISED_ENV = 'MESHSIM_HEAP_RAISED';
 const SEMI_SPACE_MB_DEFAULT = 16;
 /**
  * From this many nodes a run gets LARGE_RUN_SEMI_SPACE_MB semi-spaces. Measured side by side
- * against the default (docs/performance.md, round 11): protocol-10k CPU 0.87, wall 0.91, peak
- * RSS 2.76 -> 2.99 GB; protocol-5k CPU 0.93, wall 0.94, +0.2 GB. A semi-space fills after a fixed number
+ * (docs/performance.md, round 11), protocol-10k: 32 MB against V8's 16 MB, CPU 0.96, peak RSS
+ * +0.26 GB; 64 MB took another 6 % off the CPU, but peaked at 3.9 GB under a large heap
+ * limit, too close to the 4 GB the issue allows at 10,000 nodes. A semi-space fills after a fixed number
  * of bytes, which a large run allocates in less virtual time, so more of its short-lived
  * objects (packets in flight, timers) outlive a scavenge and are copied, then promoted.
  */
 export const LARGE_RUN_NODES = 2_000;
-export const LARGE_RUN_SEMI_SPACE_MB = 64;
+export const LARGE_RUN_SEMI_SPACE_MB = 32;
 
 export function memoryFloorBytes(scenario: Scenario): number {
   const n = nodeCount(scenario.topology);
