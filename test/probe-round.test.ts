@@ -5,8 +5,11 @@
  * the probe; a node that was under another fault at send time (killed, cut off) and recovered
  * since is not expected to have it — Plumtree does not replay old broadcasts — while a node
  * healthy all along that lacks it keeps the round open (the red case).
+ * A node whose whole active view on the topic another fault had killed when the probe went out
+ * is not expected either (it hears nothing until those connections idle out); one with a live
+ * neighbour, or cut off by the round's own victims, is.
  * Method: an unstarted cluster's plans behind a ChaosWorld whose health and probe stimulus the
- * test sets; delivery spans written by hand.
+ * test sets; delivery, neighbour and kill spans written by hand.
  */
 import { describe, expect, it } from 'vitest';
 import { ProbeRound } from '../src/primitives/evidence.js';
@@ -15,15 +18,17 @@ import { chaosWorldOf } from '../src/primitives/world.js';
 import { Cluster } from '../src/scenario/cluster.js';
 import type { ProbeRecord } from '../src/scenario/checker.js';
 import { standardMesh } from '../src/scenario/topology.js';
+import { HARNESS_NODE } from '../src/sim/telemetry/span-record.js';
 
 function setup() {
   const cluster = new Cluster({ seed: 'probe-round', topology: { meshes: [standardMesh('mesh-a', 1)], bridges: 0 } });
   const faulted = new Set<string>();
+  const stopped = new Set<string>();
   const sent: ProbeRecord[] = [];
   const base = chaosWorldOf(cluster, { probe: () => null, isFaulted: () => false, isProtected: () => false });
   const world: ChaosWorld = {
     ...base,
-    status: () => 'running',
+    status: (id) => (stopped.has(id) ? 'stopped' : 'running'),
     isFaulted: (id) => faulted.has(id),
     probe: (meshId, origin) => {
       const record = { probeId: `probe-${sent.length + 1}`, meshId, origin: origin!, sentAtMs: cluster.scheduler.nowMs, expected: [] };
@@ -35,7 +40,39 @@ function setup() {
   const at = (ms: number) => cluster.scheduler.runFor(ms - cluster.scheduler.nowMs);
   const deliver = (probe: ProbeRecord, to: string) =>
     cluster.telemetry.emit(cluster.nameOf(to), 'mesh.probe.delivered', { topic: 'mesh-a', probeId: probe.probeId, origin: probe.origin, from: probe.origin, hop: 1 });
-  return { world, faulted, sent, subscribers, at, deliver };
+  const neighborUp = (node: string, peer: string) =>
+    cluster.telemetry.emit(cluster.nameOf(node), 'mesh.gossip.neighbor_up', { topic: 'mesh-a', peerId: peer });
+  const kill = (node: string) => {
+    stopped.add(node);
+    cluster.telemetry.emit(HARNESS_NODE, 'sim.node.killed', { targets: cluster.nameOf(node), mode: 'crash', incarnation: 1 });
+  };
+  const ready = (node: string) =>
+    cluster.telemetry.emit(cluster.nameOf(node), 'mesh.node.ready', { nodeId: node, nodeName: cluster.nameOf(node), nodeType: 'gateway', meshId: 'mesh-a', incarnation: 2 });
+  return { world, faulted, sent, subscribers, at, deliver, neighborUp, kill, ready };
+}
+
+/**
+ * A round where `lacking` never gets the probe; its active view is `view`, of which `killed`
+ * died (another fault) before the probe went out. Returns the round's state after delivery.
+ */
+function isolated(opts: { viewSize: number; killedCount: number; ownVictims?: 'view'; respawnFirst?: true }) {
+  const { world, sent, subscribers, at, deliver, neighborUp, kill, ready } = setup();
+  const origin = subscribers[0].nodeId;
+  const lacking = subscribers[subscribers.length - 1];
+  const view = subscribers.slice(1, 1 + opts.viewSize).map((s) => s.nodeId);
+  at(100);
+  for (const peer of view) neighborUp(lacking.nodeId, peer);
+  at(500);
+  for (const peer of view.slice(0, opts.killedCount)) kill(peer);
+  if (opts.respawnFirst) ready(view[0]); // back before the probe: its side of the view is empty, but the node may reach it
+  const round = new ProbeRound(world, ['mesh-a'], opts.ownVictims === 'view' ? view : []);
+  at(1_000);
+  round.poll(1_000);
+  expect(sent[0].origin).toBe(origin);
+  at(1_100);
+  for (const s of subscribers) if (s.nodeId !== origin && s !== lacking && !view.slice(0, opts.killedCount).includes(s.nodeId)) deliver(sent[0], s.nodeId);
+  at(1_500);
+  return { r: round.poll(1_500), lacking };
 }
 
 describe('ProbeRound', () => {
@@ -71,5 +108,29 @@ describe('ProbeRound', () => {
     at(6_000);
     round.poll(6_000);
     expect(sent).toHaveLength(2); // re-sent after 5 s
+  });
+
+  it('does not expect a probe at a node whose whole active view another fault had killed', () => {
+    const { r } = isolated({ viewSize: 2, killedCount: 2 });
+    expect(r.missing).toEqual([]);
+    expect(r.done).toBe(true);
+  });
+
+  it('expects it when one neighbour of that node was still alive (the red case)', () => {
+    const { r, lacking } = isolated({ viewSize: 2, killedCount: 1 });
+    expect(r.done).toBe(false);
+    expect(r.missing).toEqual([`${lacking.name} (mesh-a)`]);
+  });
+
+  it('expects it when one of those neighbours was running again before the probe went out', () => {
+    const { r, lacking } = isolated({ viewSize: 2, killedCount: 2, respawnFirst: true });
+    expect(r.done).toBe(false);
+    expect(r.missing).toEqual([`${lacking.name} (mesh-a)`]);
+  });
+
+  it("expects it when the round's own victims cut that node off: that repair is the round's to show", () => {
+    const { r, lacking } = isolated({ viewSize: 2, killedCount: 2, ownVictims: 'view' });
+    expect(r.done).toBe(false);
+    expect(r.missing).toEqual([`${lacking.name} (mesh-a)`]);
   });
 });

@@ -163,12 +163,44 @@ export class ProbeRound {
     const evidence: SpanRecord[] = [];
     for (const p of this.probes) {
       const r = probeDeliveries(this.world, p, this.exclude);
-      missing.push(...r.missing.filter((m) => this.healthyAtSend.has(m)).map((m) => `${m} (${p.meshId})`));
+      const expected = r.missing.filter((m) => this.healthyAtSend.has(m) && !cutOffByOtherKills(this.world, this.idOf(m), p.meshId, p.sentAtMs, this.exclude));
+      missing.push(...expected.map((m) => `${m} (${p.meshId})`));
       evidence.push(...r.delivered);
     }
     const settled = this.probes.length > 0 && missing.length === 0;
     return { done: settled, missing, evidence };
   }
+
+  private idOf(name: string): string {
+    return this.world.nodes.find((p) => p.name === name)!.nodeId;
+  }
+}
+
+/**
+ * Whether `nodeId` was cut off on `topic` at `atMs` by other faults' kills: by its own spans
+ * (its incarnation current at `atMs`) its active view there was not empty, and every member had
+ * been killed by then (the harness's sim.node.killed, with no mesh.node.ready since), none of
+ * them one of `ownVictims`. Such a node hears nothing on the topic until its connections to the
+ * dead idle out, 30 s later; showing that repair is the other fault's evidence. A node cut off
+ * by `ownVictims`, or with an empty view, is not excused.
+ */
+export function cutOffByOtherKills(world: ChaosWorld, nodeId: string, topic: string, atMs: number, ownVictims: readonly string[]): boolean {
+  const q = world.spans;
+  const name = nameOf(world, nodeId);
+  const since = incarnationStartSeq(world, name, atMs);
+  let members = 0;
+  for (const p of world.nodes) {
+    if (p.nodeId === nodeId) continue;
+    const up = q.last({ name: 'mesh.gossip.neighbor_up', node: name, untilMs: atMs, attrs: { peerId: p.nodeId, topic } });
+    if (up === undefined || up.seq < since) continue;
+    const down = q.last({ name: 'mesh.gossip.neighbor_down', node: name, untilMs: atMs, attrs: { peerId: p.nodeId, topic } });
+    if (down !== undefined && down.seq > up.seq) continue;
+    members++;
+    if (ownVictims.includes(p.nodeId)) return false;
+    const killed = q.last({ name: 'sim.node.killed', untilMs: atMs, attrs: { targets: p.name } });
+    if (killed === undefined || incarnationStartSeq(world, p.name, atMs) > killed.seq) return false; // respawned since its kill
+  }
+  return members > 0;
 }
 
 export function passed(waitedMs: number, evidence: readonly SpanRecord[]): Detection {
