@@ -306,6 +306,72 @@ describe('HyParView Neighbor requests', () => {
   });
 });
 
+describe('HyParView introductions (a turned-away peer is offered first, and asked first)', () => {
+  const firstOffered = (effects: readonly HyParViewEffect[], to: NodeId): NodeId | undefined => {
+    const reply = sends(effects, 'ShuffleReply').find((x) => x.to === to);
+    return reply?.message.type === 'ShuffleReply' ? reply.message.nodes[0] : undefined;
+  };
+
+  it('a refusing or evicting node offers the last peer it turned away first, once', () => {
+    const { feed } = single({ activeViewCapacity: 1 }, 'introducer');
+    feed(msg(hvNodeId(1), { type: 'Neighbor', priority: 'high' }));
+    feed(msg(hvNodeId(1), { type: 'ShuffleReply', nodes: [10, 11, 12, 13, 14, 15].map(hvNodeId) }));
+    const toTwo = feed(msg(hvNodeId(2), { type: 'Neighbor', priority: 'low' }));
+    expect(firstOffered(toTwo, hvNodeId(2))).not.toBe(hvNodeId(2));
+    // 2 was turned away with a free slot: the next asker we refuse meets it first.
+    expect(firstOffered(feed(msg(hvNodeId(3), { type: 'Neighbor', priority: 'low' })), hvNodeId(3))).toBe(hvNodeId(2));
+    // 2 is introduced once; 4 now meets 3.
+    const toFour = feed(msg(hvNodeId(4), { type: 'Neighbor', priority: 'low' }));
+    expect(firstOffered(toFour, hvNodeId(4))).toBe(hvNodeId(3));
+    // An eviction introduces too: 1 is evicted for 5 and meets 4.
+    const evicting = feed(msg(hvNodeId(5), { type: 'Neighbor', priority: 'high' }));
+    expect(evicting).toContainEqual({ kind: 'neighborDown', peer: hvNodeId(1), cause: 'evicted' });
+    expect(firstOffered(evicting, hvNodeId(1))).toBe(hvNodeId(4));
+  });
+
+  /** A node with 2 slots, one neighbour (1) and candidates 10..19; its refill asks one of them. */
+  function refilling(seed: string) {
+    const s = single({ activeViewCapacity: 2 }, seed);
+    s.feed(msg(hvNodeId(1), { type: 'Neighbor', priority: 'high' }));
+    s.feed(msg(hvNodeId(1), { type: 'ShuffleReply', nodes: [10, 11, 12, 13, 14, 15, 16, 17, 18, 19].map(hvNodeId) }));
+    const asked = sends(s.feed({ kind: 'timer', timer: { type: 'Shuffle' } }), 'Neighbor').map((x) => x.to);
+    expect(asked).toHaveLength(1);
+    return { ...s, asked: asked[0]! };
+  }
+
+  it('a refused requester asks the peer its refuser introduced next (10 seeds, 10 candidates each)', () => {
+    for (let i = 0; i < 10; i++) {
+      const { feed, asked } = refilling(`requester-${i}`);
+      const introduced = [10, 11, 12, 13, 14, 15, 16, 17, 18, 19].map(hvNodeId).find((id) => id !== asked)!;
+      feed(msg(asked, { type: 'ShuffleReply', nodes: [introduced, hvNodeId(30), hvNodeId(31)] }));
+      const next = sends(feed(msg(asked, { type: 'NeighborReply', accepted: false })), 'Neighbor');
+      expect(next).toEqual([{ to: introduced, message: { type: 'Neighbor', priority: 'low' } }]);
+    }
+  });
+
+  it('an evicted node asks the peer its evicter introduced first', () => {
+    const { feed } = single({ activeViewCapacity: 2 }, 'evicted');
+    feed(msg(hvNodeId(1), { type: 'Neighbor', priority: 'high' }));
+    feed(msg(hvNodeId(2), { type: 'Neighbor', priority: 'high' }));
+    feed(msg(hvNodeId(3), { type: 'ShuffleReply', nodes: [10, 11, 12, 13, 14, 15].map(hvNodeId) }));
+    feed(msg(hvNodeId(1), { type: 'ShuffleReply', nodes: [hvNodeId(14), hvNodeId(30)] }));
+    const next = sends(feed(msg(hvNodeId(1), { type: 'Disconnect', alive: true })), 'Neighbor');
+    expect(next).toEqual([{ to: hvNodeId(14), message: { type: 'Neighbor', priority: 'low' } }]);
+  });
+
+  it('an offer from a peer other than the refuser does not steer the next pick', () => {
+    // 40 joins 9 untried candidates: picked at random about 1 time in 10; always, if steered.
+    let picked40 = 0;
+    for (let i = 0; i < 10; i++) {
+      const { feed, asked } = refilling(`stale-${i}`);
+      feed(msg(hvNodeId(1), { type: 'ShuffleReply', nodes: [hvNodeId(40)] }));
+      const next = sends(feed(msg(asked, { type: 'NeighborReply', accepted: false })), 'Neighbor');
+      if (next[0]!.to === hvNodeId(40)) picked40++;
+    }
+    expect(picked40).toBeLessThan(5);
+  });
+});
+
 describe('HyParView shuffle', () => {
   it('exchanges passive entries between the origin and the end of the walk', () => {
     const origin = single({ activeViewCapacity: 1 }, 'origin');

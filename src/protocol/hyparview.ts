@@ -20,7 +20,9 @@
  * - A refill round asks each candidate at most once and at most passiveViewCapacity of them, so
  *   refusals cannot cause an endless request loop; loss or the Shuffle timer starts a new round.
  * - A node turned away (evicted, or refused as a neighbour) first gets a ShuffleReply with
- *   some of our peers, so it always has fresh refill candidates.
+ *   some of our peers, so it always has fresh refill candidates. The first of them is the
+ *   previous peer we turned away, which then had a free slot too, and it is asked first (an
+ *   introduction, see `offerPeers`).
  * - `disconnect` effects follow any send to the same peer in the same effect list: the
  *   substrate must flush those sends before it closes. A later peerDown for a peer we released
  *   ourselves (or that left with Disconnect{alive:true}) is expected and keeps it passive.
@@ -40,6 +42,7 @@ import {
   addPassive,
   armNeighborTimer,
   checkInvariants,
+  introducedBy,
   isNeeded,
   offerPeers,
   refillActive,
@@ -68,6 +71,9 @@ export function createHyParView(self: NodeId, config: Partial<HyParViewConfig> =
     triedInRound: new Set(),
     releasedPeers: new Set(),
     lastShuffleSent: [],
+    turnedAway: null,
+    lastOfferFrom: null,
+    lastOfferFirst: null,
     shuffleTimerArmed: false,
     neighborTimerArmed: false,
     left: false,
@@ -205,6 +211,7 @@ function onNeighbor(ctx: Ctx, from: NodeId, priority: Priority): void {
     send(ctx, from, { type: 'NeighborReply', accepted: false });
     addPassive(ctx, from);
     if (!state.pendingNeighbor.has(from)) releasePeer(ctx, from);
+    state.turnedAway = from;
   }
 }
 
@@ -226,7 +233,7 @@ function onNeighborReply(ctx: Ctx, from: NodeId, accepted: boolean): void {
   if (!wasPending) return; // refusal of a request that already timed out
   addPassive(ctx, from);
   releasePeer(ctx, from);
-  refillActive(ctx, false);
+  refillActive(ctx, false, introducedBy(state, from));
 }
 
 function onNeighborTimeout(ctx: Ctx): void {
@@ -261,7 +268,7 @@ function onDisconnect(ctx: Ctx, from: NodeId, alive: boolean): void {
   } else {
     removePassive(state, from);
   }
-  if (wasActive) refillActive(ctx, true);
+  if (wasActive) refillActive(ctx, true, introducedBy(state, from));
 }
 
 function onPeerDown(ctx: Ctx, peer: NodeId): void {
@@ -317,6 +324,8 @@ function onShuffle(ctx: Ctx, from: NodeId, origin: NodeId, ttl: number, nodes: r
 
 function onShuffleReply(ctx: Ctx, from: NodeId, nodes: readonly NodeId[]): void {
   const { state } = ctx;
+  state.lastOfferFrom = from;
+  state.lastOfferFirst = nodes.length > 0 ? nodes[0]! : null;
   for (const node of nodes) addPassive(ctx, node, state.lastShuffleSent);
   if (!isNeeded(state, from)) releasePeer(ctx, from);
 }
