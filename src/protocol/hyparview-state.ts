@@ -154,9 +154,10 @@ export function armNeighborTimer(ctx: Ctx): void {
  * if it has not been introduced yet, and `peer` asks it first (`introducedBy`). Both had a
  * free slot when we turned them away, so each may take the other: a low-priority request is
  * accepted only with a free slot. A candidate picked at random from the passive view has a
- * free slot less and less often as the overlay grows. In boots of 1,000 to 4,000 nodes, 5 ms
- * apart, an introduced candidate accepted 37 % of requests against 18 % for a random one,
- * and refusals per node fell from 17–32 to 12–22 (docs/performance.md, round 12).
+ * free slot less and less often as the overlay grows. In boots of 1,000, 2,000 and 4,000
+ * nodes, 5 ms apart, an introduced candidate accepted 40 / 37 / 33 % of requests, a random one
+ * 23 / 19 / 14 %; refusals per node fell from 17 / 24 / 33 to 12 / 17 / 22
+ * (docs/performance.md, round 12).
  */
 export function offerPeers(ctx: Ctx, peer: NodeId): void {
   const { state, rng } = ctx;
