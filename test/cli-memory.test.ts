@@ -12,7 +12,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { heapPlan, heapWatch, memoryFloorBytes, thisMachine, workerHeapPlan, type HeapSource, type Machine } from '../src/cli/memory-guard.js';
+import { heapPlan, heapWatch, memoryFloorBytes, thisMachine, workerHeapPlan, workerYoungGenerationMb, type HeapSource, type Machine } from '../src/cli/memory-guard.js';
+import { runOrdered } from '../src/sweep/ordered-pool.js';
 import { EXIT_MEMORY, UsageError } from '../src/cli/errors.js';
 import { parseScenarioJson } from '../src/scenario/scenario-json.js';
 import type { Scenario } from '../src/scenario/scenario.js';
@@ -109,6 +110,39 @@ describe('the plan before an experiment (one run per worker thread at a time)', 
     expect(plan.heapMb * 1024 * 1024).toBeGreaterThan(machine.heapLimitBytes);
     expect(2 * plan.heapMb * 1024 * 1024).toBeLessThanOrEqual(0.75 * machine.totalMemBytes);
     expect(plan.note).toMatch(/^meshsim: 10000 nodes may need about [\d.]+ GB per run: each of the 2 worker threads gets a heap limit of [\d.]+ GB$/);
+  });
+
+  it('gives worker threads the young generation of a large run when a point has 2,000 nodes or more', () => {
+    expect(workerYoungGenerationMb([scenario(18, 'full'), scenario(1_999, 'protocol')], machine)).toBeNull();
+    // Three 32 MB semi-spaces: what `meshsim run` gives a run of that size.
+    expect(workerYoungGenerationMb([scenario(18, 'full'), scenario(2_000, 'protocol')], machine)).toBe(96);
+    expect(workerYoungGenerationMb([scenario(10_000, 'protocol')], { youngChosen: true })).toBeNull();
+  });
+
+  it('a worker thread given that young generation gets 32 MB semi-spaces (V8 reports new space as two of them)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'meshsim-young-'));
+    const file = join(dir, 'young-worker.mjs');
+    writeFileSync(
+      file,
+      `import v8 from 'node:v8';
+export default function () {
+  let keep = [];
+  for (let i = 0; i < 3e6; i++) { keep.push({ a: i, b: [i, i + 1] }); if (keep.length > 200000) keep = []; }
+  return v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size / 1048576;
+}
+`,
+    );
+    const newSpaceMb = async (youngMb?: number): Promise<number> => {
+      let out = -1;
+      await runOrdered<number, number>({ filename: file, workers: 1, count: 1, taskAt: (k) => k, onResult: (r) => (out = r), ...(youngMb === undefined ? {} : { youngMb }) });
+      return out;
+    };
+    try {
+      expect(await newSpaceMb(96)).toBe(64);
+      expect(await newSpaceMb()).toBeLessThan(64);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses workers that cannot all fit, naming a worker count that does; and what one run cannot fit', () => {

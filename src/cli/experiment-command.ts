@@ -21,7 +21,7 @@ import { TaskOutOfMemory } from '../sweep/ordered-pool.js';
 import { Progress, seedsPerMin } from '../sweep/progress.js';
 import { parseSeedRange } from '../sweep/shard.js';
 import { EXIT_FAIL, EXIT_OUTPUT, EXIT_PASS, fail, quoted } from './errors.js';
-import { thisMachine, workerHeapPlan, workerOutOfMemory } from './memory-guard.js';
+import { thisMachine, workerHeapPlan, workerOutOfMemory, workerYoungGenerationMb } from './memory-guard.js';
 import { parsePoolOptions } from './pool-options.js';
 import { table } from './format.js';
 import { printWritten, writablePath, writeHtml } from './report-output.js';
@@ -83,16 +83,20 @@ async function experimentAction(path: string, options: ExperimentOptionValues): 
   const cells: TestCell[] = [];
   const progress = new Progress(runs, process.stderr, process.stderr.isTTY === true, 'runs');
   const replay = (point: number, seed: string): string => replayLine({ kind: 'experiment-point', experiment: path, point, seed });
-  const heap = workerHeapPlan(points.map((p) => scenarioOfPoint(p.base)), Math.min(workers, runs), thisMachine());
+  const machine = thisMachine();
+  const scenarios = points.map((p) => scenarioOfPoint(p.base));
+  const heap = workerHeapPlan(scenarios, Math.min(workers, runs), machine);
   if (heap.kind === 'refuse') fail(heap.message);
   if (heap.kind === 'limit') process.stderr.write(`${heap.note}\n`);
   const heapMb = heap.kind === 'limit' ? heap.heapMb : undefined;
+  const youngMb = workerYoungGenerationMb(scenarios, machine) ?? undefined;
   await runExperiment({
     points,
     seeds: range.value,
     shard,
     workers,
     ...(heapMb === undefined ? {} : { heapMb }),
+    ...(youngMb === undefined ? {} : { youngMb }),
     onLine: (line, done) => {
       progress.tick(done, line.verdict !== 'pass');
       summary.add(line);

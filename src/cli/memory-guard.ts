@@ -126,6 +126,23 @@ export function largeRunSemiSpaceMb(scenario: Scenario, machine: Pick<Machine, '
   return nodeCount(scenario.topology) >= LARGE_RUN_NODES && !machine.youngChosen ? LARGE_RUN_SEMI_SPACE_MB : null;
 }
 
+/** V8 sizes a young generation as three semi-spaces: two, plus the space for new large objects. */
+const YOUNG_GENERATION_PER_SEMI_SPACE = 3;
+
+/**
+ * The young generation, MB, for worker threads that run `scenarios` (an experiment's points):
+ * the semi-spaces `meshsim run` gives a large run, as a worker's
+ * `resourceLimits.maxYoungGenerationSizeMb`, or null to keep V8's default (every point is
+ * smaller than LARGE_RUN_NODES, or the user chose a size). Pure.
+ */
+export function workerYoungGenerationMb(scenarios: readonly Scenario[], machine: Pick<Machine, 'youngChosen'>): number | null {
+  for (const s of scenarios) {
+    const semiSpaceMb = largeRunSemiSpaceMb(s, machine);
+    if (semiSpaceMb !== null) return YOUNG_GENERATION_PER_SEMI_SPACE * semiSpaceMb;
+  }
+  return null;
+}
+
 /** What a run of `scenario` is expected to need: its floor times the measured overshoot. */
 function expectedBytes(scenario: Scenario): number {
   return memoryFloorBytes(scenario) * EXPECTED_OVER_FLOOR[scenario.profile === 'protocol' ? 'protocol' : 'full'];

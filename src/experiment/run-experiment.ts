@@ -20,6 +20,8 @@ export interface ExperimentRunOptions {
   readonly onLine: (line: ExperimentLine, done: number) => void;
   /** Heap limit of each worker thread, MB (default: V8's). */
   readonly heapMb?: number;
+  /** Young generation of each worker thread, MB (default: V8's). */
+  readonly youngMb?: number;
 }
 
 /** How many runs the (sharded) task list has. */
@@ -45,5 +47,6 @@ export async function runExperiment(options: ExperimentRunOptions): Promise<void
     taskAt: (k) => experimentTaskAt(options.points, options.seeds, shard, k),
     onResult: (line, _k, done) => options.onLine(line, done),
     ...(options.heapMb === undefined ? {} : { heapMb: options.heapMb }),
+    ...(options.youngMb === undefined ? {} : { youngMb: options.youngMb }),
   });
 }

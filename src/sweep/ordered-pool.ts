@@ -19,6 +19,8 @@ export interface OrderedPoolOptions<T, R> {
   readonly onResult: (result: R, index: number, done: number) => void;
   /** Heap limit of each worker thread, MB (default: V8's, or the process's --max-old-space-size). */
   readonly heapMb?: number;
+  /** Young generation of each worker thread, MB (default: V8's, or the process's semi-space flags). */
+  readonly youngMb?: number;
 }
 
 /**
@@ -39,12 +41,19 @@ const IN_FLIGHT_PER_WORKER = 4;
 
 export async function runOrdered<T, R>(options: OrderedPoolOptions<T, R>): Promise<void> {
   const workers = Math.max(1, Math.floor(options.workers));
+  const limits =
+    options.heapMb === undefined && options.youngMb === undefined
+      ? null
+      : {
+          ...(options.heapMb === undefined ? {} : { maxOldGenerationSizeMb: options.heapMb }),
+          ...(options.youngMb === undefined ? {} : { maxYoungGenerationSizeMb: options.youngMb }),
+        };
   const pool = new Piscina({
     filename: options.filename,
     minThreads: workers,
     maxThreads: workers,
     idleTimeout: 1_000,
-    ...(options.heapMb === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: options.heapMb } }),
+    ...(limits === null ? {} : { resourceLimits: limits }),
   });
   const waiting = new Map<number, R>();
   let next = 0;
