@@ -188,17 +188,20 @@ export function cutOffByOtherKills(world: ChaosWorld, nodeId: string, topic: str
   const q = world.spans;
   const name = nameOf(world, nodeId);
   const since = incarnationStartSeq(world, name, atMs);
+  // The peers it ever took up on the topic in this incarnation (its own spans only: this runs
+  // for every node a probe has not reached yet, so it must not scan every node).
+  const ups = q.find({ name: 'mesh.gossip.neighbor_up', node: name, untilMs: atMs, attrs: { topic } });
+  const peers = new Set(ups.filter((s) => s.seq >= since).map((s) => s.attrs.peerId));
   let members = 0;
-  for (const p of world.nodes) {
-    if (p.nodeId === nodeId) continue;
-    const up = q.last({ name: 'mesh.gossip.neighbor_up', node: name, untilMs: atMs, attrs: { peerId: p.nodeId, topic } });
-    if (up === undefined || up.seq < since) continue;
-    const down = q.last({ name: 'mesh.gossip.neighbor_down', node: name, untilMs: atMs, attrs: { peerId: p.nodeId, topic } });
+  for (const peer of peers) {
+    const up = q.last({ name: 'mesh.gossip.neighbor_up', node: name, untilMs: atMs, attrs: { peerId: peer, topic } })!;
+    const down = q.last({ name: 'mesh.gossip.neighbor_down', node: name, untilMs: atMs, attrs: { peerId: peer, topic } });
     if (down !== undefined && down.seq > up.seq) continue;
     members++;
-    if (ownVictims.includes(p.nodeId)) return false;
-    const killed = q.last({ name: 'sim.node.killed', untilMs: atMs, attrs: { targets: p.name } });
-    if (killed === undefined || incarnationStartSeq(world, p.name, atMs) > killed.seq) return false; // respawned since its kill
+    if (ownVictims.includes(peer)) return false;
+    const peerName = nameOf(world, peer);
+    const killed = q.last({ name: 'sim.node.killed', untilMs: atMs, attrs: { targets: peerName } });
+    if (killed === undefined || incarnationStartSeq(world, peerName, atMs) > killed.seq) return false; // respawned since its kill
   }
   return members > 0;
 }
