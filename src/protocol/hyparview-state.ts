@@ -32,7 +32,7 @@ export interface HyParViewState {
   lastShuffleSent: NodeId[];
   /**
    * The last peer we turned away (evicted, or refused as a low-priority neighbour), not yet
-   * introduced to anyone: it had a free active slot when we did (see `offerPeers`).
+   * introduced to anyone: it had a free active slot when we did. Set and read by `offerPeers`.
    */
   turnedAway: NodeId | null;
   /** Who sent the last ShuffleReply we received, and the first peer it offered. */
@@ -77,7 +77,6 @@ export function evictRandomActive(ctx: Ctx): void {
   removeActive(ctx, victim, 'evicted');
   addPassive(ctx, victim);
   releasePeer(ctx, victim);
-  ctx.state.turnedAway = victim;
 }
 
 export function removeActive(ctx: Ctx, peer: NodeId, cause: NeighborDownCause): void {
@@ -146,29 +145,29 @@ export function armNeighborTimer(ctx: Ctx): void {
 }
 
 /**
- * Before turning `peer` away (eviction or refusal), hand it some other peers in a ShuffleReply
- * so it has fresh candidates to refill from (iroh-gossip does the same): a node evicted early,
- * while the overlay was small, otherwise knows only the node that evicted it.
+ * Turns `peer` away (called on every eviction and refusal): hands it some other peers in a
+ * ShuffleReply so it has fresh candidates to refill from (iroh-gossip does the same): a node
+ * evicted early, while the overlay was small, otherwise knows only the node that evicted it.
  *
  * Beyond the paper, an introduction: the first peer offered is the last one we turned away,
- * if it has not been introduced yet, and `peer` asks it first (`introducedBy`). Both had a
- * free slot when we turned them away, so each may take the other: a low-priority request is
- * accepted only with a free slot. A candidate picked at random from the passive view has a
- * free slot less and less often as the overlay grows. In boots of 1,000, 2,000 and 4,000
- * nodes, 5 ms apart, an introduced candidate accepted 40 / 37 / 33 % of requests, a random one
- * 23 / 19 / 14 %; refusals per node fell from 17 / 24 / 33 to 12 / 17 / 22
- * (docs/performance.md, round 12).
+ * if it has not been introduced yet (each is offered once: `peer` takes its place), and
+ * `peer` asks it first (`introducedBy`). Both had a free slot when we turned them away, so
+ * each may take the other: a low-priority request is accepted only with a free slot. A
+ * candidate picked at random from the passive view has a free slot less and less often as the
+ * overlay grows. In boots of 1,000, 2,000 and 4,000 nodes, 5 ms apart, an introduced candidate
+ * accepted 40 / 37 / 33 % of requests, a random one 23 / 19 / 14 %; refusals per node fell from
+ * 17 / 24 / 33 to 12 / 17 / 22 (docs/performance.md, round 12).
  */
 export function offerPeers(ctx: Ctx, peer: NodeId): void {
   const { state, rng } = ctx;
   const count = state.config.shuffleActiveViewCount + state.config.shufflePassiveViewCount;
   const introduced = state.turnedAway;
-  state.turnedAway = null;
   const nodes: NodeId[] = introduced === null || introduced === peer ? [] : [introduced];
   const excluded = nodes.length === 0 ? [peer] : [peer, introduced!];
   nodes.push(...sampleView(rng, state.passive, count - nodes.length, excluded));
   nodes.push(...sampleView(rng, state.active, count - nodes.length, excluded));
   if (nodes.length > 0) send(ctx, peer, { type: 'ShuffleReply', nodes });
+  state.turnedAway = peer; // it has a free slot now: the next peer we turn away meets it
 }
 
 /** The peer `from` offered first in the last ShuffleReply we received, if `from` sent it; else null. */

@@ -211,7 +211,6 @@ function onNeighbor(ctx: Ctx, from: NodeId, priority: Priority): void {
     send(ctx, from, { type: 'NeighborReply', accepted: false });
     addPassive(ctx, from);
     if (!state.pendingNeighbor.has(from)) releasePeer(ctx, from);
-    state.turnedAway = from;
   }
 }
 
