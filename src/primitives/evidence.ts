@@ -131,6 +131,7 @@ export class ProbeRound {
   private sentAtMs = -1;
   /** Names of the nodes healthy when the round was sent. */
   private healthyAtSend = new Set<string>();
+  private idByName: Map<string, string> | null = null;
 
   constructor(
     private readonly world: ChaosWorld,
@@ -171,8 +172,10 @@ export class ProbeRound {
     return { done: settled, missing, evidence };
   }
 
+  /** A node's id from its name (probe deliveries name nodes); the table is built on first use. */
   private idOf(name: string): string {
-    return this.world.nodes.find((p) => p.name === name)!.nodeId;
+    this.idByName ??= new Map(this.world.nodes.map((p) => [p.name, p.nodeId]));
+    return this.idByName.get(name)!;
   }
 }
 
