@@ -53,8 +53,10 @@ const EXPECTED_OVER_FLOOR = { protocol: 1.6, full: 4 } as const;
 const MACHINE_SHARE = 0.75;
 /** Environment marker of the child Node started with a raised heap limit or young generation. */
 const RAISED_ENV = 'MESHSIM_HEAP_RAISED';
-/** V8's default largest semi-space on 64-bit machines, MB; the young generation is three of them. */
+/** V8's default largest semi-space on 64-bit machines, MB. */
 const SEMI_SPACE_MB_DEFAULT = 16;
+/** V8 sizes a young generation as three semi-spaces: two, plus the space for new large objects. */
+const YOUNG_GENERATION_PER_SEMI_SPACE = 3;
 /**
  * From this many nodes a run gets LARGE_RUN_SEMI_SPACE_MB semi-spaces. Measured side by side
  * (docs/performance.md, round 11), protocol-10k: 32 MB against V8's 16 MB, CPU 0.96, peak RSS
@@ -125,9 +127,6 @@ export function heapPlan(scenario: Scenario, machine: Machine): HeapPlan {
 export function largeRunSemiSpaceMb(scenario: Scenario, machine: Pick<Machine, 'youngChosen'>): number | null {
   return nodeCount(scenario.topology) >= LARGE_RUN_NODES && !machine.youngChosen ? LARGE_RUN_SEMI_SPACE_MB : null;
 }
-
-/** V8 sizes a young generation as three semi-spaces: two, plus the space for new large objects. */
-const YOUNG_GENERATION_PER_SEMI_SPACE = 3;
 
 /**
  * The young generation, MB, for worker threads that run `scenarios` (an experiment's points):
@@ -273,7 +272,7 @@ export interface HeapSource {
  */
 export function v8HeapSource(): HeapSource {
   const semiMb = Number(/--max-semi-space-size[= ](\d+)/.exec(nodeFlags())?.[1] ?? SEMI_SPACE_MB_DEFAULT);
-  const oldLimit = getHeapStatistics().heap_size_limit - 3 * semiMb * MB;
+  const oldLimit = getHeapStatistics().heap_size_limit - YOUNG_GENERATION_PER_SEMI_SPACE * semiMb * MB;
   const profiler = new GCProfiler();
   profiler.start();
   return {
