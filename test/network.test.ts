@@ -5,6 +5,8 @@
  * reliable and ordered. Method: two or three nodes on a fresh scheduler with a fixed seed; the
  * tests drive virtual time and assert on what the app-level callbacks saw and when.
  */
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { RngStreams } from '../src/sim/rng.js';
 import { Scheduler } from '../src/sim/scheduler.js';
@@ -481,5 +483,30 @@ describe('overlapping partitions compose', () => {
     w.net.resetLink(A, B);
     expect(w.net.link(A, B).latencyMs).not.toBe(500);
     expect(w.net.link(A, B).blocked).toBe(true);
+  });
+});
+
+describe('network: memory of closed connections', () => {
+  it('a closed connection is not kept alive by its pending timer', async () => {
+    // A large boot closes tens of thousands of short connections per virtual second, and each
+    // end's timer may be a keep-alive period away: the scheduler must not hold the ends that long.
+    v8.setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const w = world();
+    w.flat();
+    const a = w.bind(A);
+    const b = w.bind(B);
+    const refs = ((): WeakRef<Connection>[] => {
+      const { out, inc } = w.connect(a, b);
+      out.close();
+      w.sched.runFor(50); // the close reaches the acceptor
+      expect([out.isOpen, inc.isOpen]).toEqual([false, false]);
+      b.host.incoming.length = 0;
+      return [new WeakRef(out), new WeakRef(inc)];
+    })();
+    expect(w.sched.pending).toBeGreaterThan(0); // both ends' timers are still armed
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+    expect(refs.map((r) => r.deref() === undefined)).toEqual([true, true]);
   });
 });

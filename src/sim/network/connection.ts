@@ -6,7 +6,7 @@
  * module must not decide loss, latency or addressing (that is the wire's job).
  *
  * The timer is never cancelled: it checks the end's state when it fires (one chain per end; a
- * closed end's timer runs once more and stops). It is armed for the earlier of the idle
+ * closed end's timer runs once more and stops, and no longer reaches the end). It is armed for the earlier of the idle
  * deadline and the keep-alive's next look (`keepAliveNextMs`), and each fire re-reads both, so
  * an end that keeps receiving costs one event per keep-alive period, not one per deadline.
  * A dialer's chain starts with the dial timeout: that fire fails a dial still in its handshake,
@@ -67,7 +67,14 @@ export class Connection {
   private dialDone: ((r: DialResult) => void) | null = null;
   /** When the chain's live fire is due, ms (-1: none armed); a fire at another time is stale. */
   private timerDueMs = -1;
-  private readonly timerFn = (): void => this.onTimer();
+  /**
+   * What the pending fire reaches: this end until it closes, then nothing. A closed end's last
+   * fire may be a keep-alive period away, and through it the scheduler would hold the end, its
+   * streams, decoders and the app's closures that long: a large boot closes tens of thousands of
+   * short connections per virtual second. The fire itself still runs (a no-op, as before).
+   */
+  private readonly timerTarget: { end: Connection | null } = { end: this };
+  private readonly timerFn = Connection.fireOf(this.timerTarget);
 
   constructor(
     private readonly wire: Wire,
@@ -86,6 +93,11 @@ export class Connection {
     this.linkIn = wire.link(remote, this.local);
     this.lastReceivedAtMs = wire.scheduler.nowMs;
     this.lastSentAtMs = wire.scheduler.nowMs;
+  }
+
+  /** The timer callback, made outside any instance's scope so that it holds `target` only. */
+  private static fireOf(target: { end: Connection | null }): () => void {
+    return () => target.end?.onTimer();
   }
 
   get isOpen(): boolean {
@@ -222,6 +234,7 @@ export class Connection {
     if (this.state === 'closed') return;
     const wasOpen = this.state === 'open';
     this.state = 'closed';
+    this.timerTarget.end = null; // a closed end's fire does nothing; let the end go
     this.endpoint.conns.delete(this.id);
     this.endpoint.pendingDials.delete(this);
     this.streams.clear();
