@@ -6,11 +6,14 @@
  * our own assertions read the report and the nodes' delivery spans, not only the verdict.
  * Long runs (10,000 nodes) are benchmarks (`npm run bench -- scale`), never tests.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseScenarioJson } from '../../src/scenario/scenario-json.js';
 import { runScenario, type RunReport } from '../../src/scenario/runner.js';
 import type { Scenario } from '../../src/scenario/scenario.js';
 import { replayLine } from '../../src/cli/replay-line.js';
+import { nodeCount } from '../../src/scenario/topology.js';
 
 function scenario(json: unknown): Scenario {
   const parsed = parseScenarioJson(json);
@@ -94,5 +97,19 @@ describe('determinism at 1,000 nodes', () => {
     const a = runScenario(steady, '7').report;
     expect(a.verdict, explain(a)).toBe('pass');
     expect(runScenario(steady, '7').report.traceDigest).toBe(a.traceDigest);
+  });
+});
+
+describe('the scale bench scenario files', () => {
+  it('every file in bench/scenarios parses, and the moonshot is 100,000 protocol nodes', () => {
+    const dir = join(import.meta.dirname, '..', '..', 'bench', 'scenarios');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+    expect(files).toContain('protocol-100k.json');
+    for (const f of files) {
+      const parsed = parseScenarioJson(JSON.parse(readFileSync(join(dir, f), 'utf8')));
+      expect(parsed.ok ? parsed.scenario.name : parsed.error).toBe(f.replace(/\.json$/, ''));
+    }
+    const moon = scenario(JSON.parse(readFileSync(join(dir, 'protocol-100k.json'), 'utf8')));
+    expect([moon.profile, nodeCount(moon.topology)]).toEqual(['protocol', 100_000]);
   });
 });
