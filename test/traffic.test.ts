@@ -6,8 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MESSAGE_TAG } from '../src/protocol/messages.js';
-import { TAG_ECHO, TAG_TRACED } from '../src/protocol/framer.js';
-import { TrafficCounter, frameTypeName, trafficPerNodeSecond } from '../src/mesh/traffic.js';
+import { isKnownTag, TAG_ECHO, TAG_TRACED } from '../src/protocol/framer.js';
+import { TRAFFIC_TAGS, TrafficCounter, frameTypeName, trafficPerNodeSecond } from '../src/mesh/traffic.js';
 
 const frame = (tag: number, length: number): Uint8Array => {
   const f = new Uint8Array(length);
@@ -25,6 +25,16 @@ describe('traffic counters', () => {
     expect([c.framesReceived[MESSAGE_TAG.IHave], c.bytesReceived[MESSAGE_TAG.IHave]]).toEqual([1, 40]);
     expect(c.framesReceived[MESSAGE_TAG.Gossip]).toBe(0);
     expect(c.framesSent[MESSAGE_TAG.IHave]).toBe(0);
+  });
+
+  it('cover every tag the framer accepts, and keep the four counts apart at the highest tag', () => {
+    for (let tag = 0; tag < 256; tag++) if (isKnownTag(tag)) expect(tag, `tag 0x${tag.toString(16)}`).toBeLessThan(TRAFFIC_TAGS);
+    const c = new TrafficCounter();
+    c.sent(frame(TAG_ECHO, 9));
+    c.received(TAG_ECHO, 5);
+    c.received(MESSAGE_TAG.Join, 3);
+    expect([c.framesSent[TAG_ECHO], c.bytesSent[TAG_ECHO], c.framesReceived[TAG_ECHO], c.bytesReceived[TAG_ECHO]]).toEqual([1, 9, 1, 5]);
+    expect([c.framesSent[MESSAGE_TAG.Join], c.bytesSent[MESSAGE_TAG.Join], c.bytesReceived[MESSAGE_TAG.Join]]).toEqual([0, 0, 3]);
   });
 
   it('names: the protocol messages, Traced, Echo, and hex for the rest', () => {

@@ -7,13 +7,20 @@
 import { MESSAGE_TAG } from '../protocol/messages.js';
 import { TAG_ECHO, TAG_TRACED } from '../protocol/framer.js';
 
-const TAGS = 256;
+/**
+ * Tags a counted frame can carry, 0x00–0x11: nodes encode only known tags, and the framer's
+ * decoder refuses any other (`isKnownTag`). Counting all 256 took 8 KB per node, an eighth of
+ * a booted node's live heap.
+ */
+export const TRAFFIC_TAGS = TAG_ECHO + 1;
 
 export class TrafficCounter {
-  readonly framesSent = new Float64Array(TAGS);
-  readonly bytesSent = new Float64Array(TAGS);
-  readonly framesReceived = new Float64Array(TAGS);
-  readonly bytesReceived = new Float64Array(TAGS);
+  /** The four counters in one backing store (each typed array over 64 bytes gets its own). */
+  private readonly counts = new Float64Array(4 * TRAFFIC_TAGS);
+  readonly framesSent = this.counts.subarray(0, TRAFFIC_TAGS);
+  readonly bytesSent = this.counts.subarray(TRAFFIC_TAGS, 2 * TRAFFIC_TAGS);
+  readonly framesReceived = this.counts.subarray(2 * TRAFFIC_TAGS, 3 * TRAFFIC_TAGS);
+  readonly bytesReceived = this.counts.subarray(3 * TRAFFIC_TAGS, 4 * TRAFFIC_TAGS);
 
   /** An encoded frame (tag byte first) went out. */
   sent(frame: Uint8Array): void {
@@ -51,7 +58,7 @@ export function trafficPerNodeSecond(counters: readonly TrafficCounter[], second
   const rows: TrafficRow[] = [];
   const div = Math.max(1, counters.length) * Math.max(seconds, 1e-9);
   const round = (x: number): number => Math.round((x / div) * 100) / 100;
-  for (let tag = 0; tag < TAGS; tag++) {
+  for (let tag = 0; tag < TRAFFIC_TAGS; tag++) {
     let fs = 0, bs = 0, fr = 0, br = 0;
     for (const c of counters) {
       fs += c.framesSent[tag];
