@@ -78,10 +78,12 @@ export function planTopology(spec: TopologySpec, rng: SimRng): NodePlan[] {
   const withObserver = spec.observer ?? true;
   const meshIds = spec.meshes.map((m) => m.meshId);
   const plans: NodePlan[] = [];
+  const names = new Set<string>();
   const add = (role: string, meshId: string, topics: string[], seeds: SeedPlan[]): void => {
     const nodeId = internedId(rng.hex(32)); // compared by pointer from now on (see internedId)
     const index = plans.length;
-    plans.push({ index, nodeId, name: `${role}-${nodeId.slice(0, 8)}`, role, meshId, meshIds: topics, bootAtMs: index * spacingMs, seeds });
+    const name = uniqueName(role, nodeId, names);
+    plans.push({ index, nodeId, name, role, meshId, meshIds: topics, bootAtMs: index * spacingMs, seeds });
   };
   if (withObserver) add(OBSERVER_ROLE, ADMIN_MESH, spec.bridges > 0 ? [...meshIds, BRIDGE_MESH] : meshIds, []);
   const started = new Map<string, number[]>(meshIds.map((m) => [m, []]));
@@ -112,6 +114,27 @@ export function planTopology(spec: TopologySpec, rng: SimRng): NodePlan[] {
   }
   assert(new Set(plans.map((p) => p.nodeId)).size === plans.length, 'node ids must be unique');
   return plans;
+}
+
+/**
+ * `<role>-<8 hex of the id>` (SPEC §2.1), unless an earlier node of the run has that name: then
+ * two more hex digits of the id at a time until the name is free. Eight hex digits are 32 bits,
+ * so names collide somewhere in most runs of 100,000 nodes (the first such run failed on
+ * `gateway-1ebac1a7`), and everything keyed by name (spans, chaos targets, replays) needs them
+ * unique. Runs without a collision keep their names, and so their traces.
+ */
+function uniqueName(role: string, nodeId: string, taken: Set<string>): string {
+  for (let digits = 8; digits < nodeId.length; digits += 2) {
+    const name = `${role}-${nodeId.slice(0, digits)}`;
+    if (!taken.has(name)) {
+      taken.add(name);
+      return name;
+    }
+  }
+  const name = `${role}-${nodeId}`;
+  assert(!taken.has(name), `node id ${nodeId} drawn twice`);
+  taken.add(name);
+  return name;
 }
 
 /** Up to `count` distinct entries of `items`, ascending. */

@@ -6,7 +6,7 @@
  * fixed seed and count, for each node, how many others list it as a seed.
  */
 import { describe, expect, it } from 'vitest';
-import { SimRng } from '../../src/sim/rng.js';
+import { RngStreams, SimRng } from '../../src/sim/rng.js';
 import { DEFAULT_TOPOLOGY, OBSERVER_SEEDED_PER_MESH, planTopology, type NodePlan, type TopologySpec } from '../../src/scenario/topology.js';
 
 const plan = (spec: TopologySpec): NodePlan[] => planTopology(spec, new SimRng('topology-test'));
@@ -54,5 +54,21 @@ describe('seeds', () => {
   it('planning is deterministic', () => {
     const spec: TopologySpec = { meshes: [{ meshId: 'a', roles: [['gateway', 2_000]] }], bridges: 0, observer: false };
     expect(plan(spec)).toEqual(plan(spec));
+  });
+});
+
+describe('names', () => {
+  it('are <role>-<8 hex of the id>, and unique at 100,000 nodes where 8 hex digits collide', () => {
+    const small = plan(DEFAULT_TOPOLOGY);
+    for (const p of small) expect(p.name).toBe(`${p.role}-${p.nodeId.slice(0, 8)}`);
+    // The moonshot's seed: two of its ids share their first 8 hex digits with an earlier node's.
+    const plans = planTopology({ meshes: [{ meshId: 'mesh-a', roles: [['gateway', 100_000]] }], bridges: 0, observer: false }, new RngStreams('1').stream('topology'));
+    expect(new Set(plans.map((p) => p.name)).size).toBe(plans.length);
+    const longer = plans.filter((p) => p.name !== `${p.role}-${p.nodeId.slice(0, 8)}`);
+    expect(longer.map((p) => p.name)).toEqual(['gateway-1ebac1a758', 'gateway-b97c3d0851']);
+    for (const p of longer) {
+      expect(p.name).toBe(`gateway-${p.nodeId.slice(0, 10)}`);
+      expect(plans.some((q) => q.index < p.index && q.name === `gateway-${p.nodeId.slice(0, 8)}`)).toBe(true);
+    }
   });
 });
