@@ -7,7 +7,7 @@
  * µs/event after it, and bytes per node, then the growth exponent k of wall ∝ nodes^k fitted
  * over the protocol runs. Long: opt-in (`node dist/bench/main.js scale`); `SCALE_ONLY=protocol-1k,full-100`
  * picks runs; `SCALE_ONLY=burst-10k` runs the all-nodes burst and `SCALE_ONLY=protocol-100k` the
- * 100,000-node moonshot (boot 1 ms apart, then 30 virtual s), which no default run includes.
+ * 100,000-node moonshot (boot 1 ms apart, then 10 virtual s), which no default run includes.
  * Each run gets the young generation `meshsim run` gives a run its size (src/cli/memory-guard.ts).
  */
 import { spawnSync } from 'node:child_process';
