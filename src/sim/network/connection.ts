@@ -6,9 +6,10 @@
  * module must not decide loss, latency or addressing (that is the wire's job).
  *
  * The timer is never cancelled: it checks the end's state when it fires (one chain per end; a
- * closed end's timer runs once more and stops, and no longer reaches the end). It is armed for the earlier of the idle
- * deadline and the keep-alive's next look (`keepAliveNextMs`), and each fire re-reads both, so
- * an end that keeps receiving costs one event per keep-alive period, not one per deadline.
+ * closed end's timer runs once more and stops, and no longer reaches the end). It is armed for
+ * the earlier of the idle deadline and the keep-alive's next look (`keepAliveNextMs`), and each
+ * fire re-reads both, so an end that keeps receiving costs one event per keep-alive period, not
+ * one per deadline.
  * A dialer's chain starts with the dial timeout: that fire fails a dial still in its handshake,
  * and otherwise serves as the open end's first look. A connection that lives shorter than the
  * dial timeout (most of a large boot's) then costs its dialer one timer event, not two.
