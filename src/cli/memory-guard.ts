@@ -34,9 +34,10 @@ const GB = 1024 * MB;
 
 /**
  * Lower bounds per node, from docs/performance.md.
- * - protocol: the live heap and external memory after a full collection, once booted, was 63 KB
- *   per node at 2,000 nodes and about 65 KB at 5,000 (round 13). Peak RSS is several times that
- *   (V8 lets garbage build up under a large heap limit), so it is no floor: the former floor of
+ * - protocol: the live heap and external memory after a full collection (docs/performance.md,
+ *   round 13): 53 KB per node at 2,000 nodes once booted, and ~49 KB per started node late in
+ *   the boot of 100,000 nodes (4.55 GB at ~92,000 started). Peak RSS is several times that (V8
+ *   lets garbage build up under a large heap limit), so it is no floor: the former floor of
  *   200 KB per node, taken from protocol-10k's peak RSS, refused 100,000 nodes on a 24 GB
  *   machine that holds their live heap twice over.
  * - full: full-200 peaked at ~6 MB per node, full-500 at 6.0 GB (~24 KB per node pair) and
@@ -49,10 +50,10 @@ const FULL_BYTES_PER_NODE_PAIR = 3 * 1024;
 /** What the run itself costs beyond its nodes (code, scheduler, telemetry). */
 const BASE_BYTES = 100 * MB;
 /**
- * The floor times this is the expected need. protocol: a boot holds about twice the steady live
- * heap (connections inside their unused grace, closed ones still referenced by their peers): a
- * 2,000-node boot held 145 MB live at 1,600 nodes started, against 101 MB once booted; the
- * 100,000-node run held ~85 KB per started node while booting 1,000 nodes per virtual second.
+ * The floor times this is the expected need. protocol: a boot can hold about twice the steady
+ * live heap (connections inside their unused grace, closed ones still referenced by their
+ * peers): a 2,000-node boot held 145 MB live at 1,600 nodes started, against 101 MB once
+ * booted.
  * full: full-500 × 60 s peaked at 6.0 GB against a 1.0 GB floor (its heap limit was 16 GB, so
  * part of that is garbage V8 had no reason to collect yet).
  */
