@@ -8,9 +8,9 @@ import { MESSAGE_TAG } from '../protocol/messages.js';
 import { TAG_ECHO, TAG_TRACED } from '../protocol/framer.js';
 
 /**
- * Tags a counted frame can carry, 0x00–0x11: nodes encode only known tags, and the framer's
- * decoder refuses any other (`isKnownTag`). Counting all 256 took 8 KB per node, an eighth of
- * a booted node's live heap.
+ * Counters for tags 0x00–0x11, indexed by tag: a counted frame carries 0x01–0x11, because nodes
+ * encode only known tags and the framer's decoder refuses any other (`isKnownTag`). Counting
+ * all 256 took 8 KB per node, an eighth of a booted node's live heap.
  */
 export const TRAFFIC_TAGS = TAG_ECHO + 1;
 
