@@ -124,17 +124,14 @@ export function planTopology(spec: TopologySpec, rng: SimRng): NodePlan[] {
  * unique. Runs without a collision keep their names, and so their traces.
  */
 function uniqueName(role: string, nodeId: string, taken: Set<string>): string {
-  for (let digits = 8; digits < nodeId.length; digits += 2) {
+  for (let digits = 8; digits <= nodeId.length; digits += 2) {
     const name = `${role}-${nodeId.slice(0, digits)}`;
     if (!taken.has(name)) {
       taken.add(name);
       return name;
     }
   }
-  const name = `${role}-${nodeId}`;
-  assert(!taken.has(name), `node id ${nodeId} drawn twice`);
-  taken.add(name);
-  return name;
+  assert(false, `node id ${nodeId} drawn twice`);
 }
 
 /** Up to `count` distinct entries of `items`, ascending. */
