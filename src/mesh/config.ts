@@ -36,6 +36,13 @@ export interface MeshNodeConfig {
   readonly seedAttemptsMax: number;
   /** How often a node checks that it still reaches the overlay of each seed, ms. Default 10 000. */
   readonly seedCheckIntervalMs: number;
+  /**
+   * A topic joins through one seed at a time (HyParView paper §4.2: one contact node): the
+   * first seed that answers gets the Join, and another seed answering within this many ms of
+   * it is joined through only if the topic's active view is still not full by then. 0 joins
+   * through every seed at once, as iroh-gossip does. Default 1 000.
+   */
+  readonly joinFallbackMs: number;
   /** Grace before closing a connection no topic uses any more, ms. Default 2 000. */
   readonly unusedConnectionGraceMs: number;
   /**
@@ -94,6 +101,7 @@ export const MESH_NODE_DEFAULTS: MeshNodeConfig = {
   seedRetryMaxMs: 30_000,
   seedAttemptsMax: 10,
   seedCheckIntervalMs: 10_000,
+  joinFallbackMs: 1_000,
   unusedConnectionGraceMs: 2_000,
   unusedConnectionSweepMs: 1_000,
   persistIntervalMs: 5_000,

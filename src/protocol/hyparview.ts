@@ -7,8 +7,10 @@
  * time and the Rng come from the caller, timers are data that come back as events.
  *
  * Choices beyond the paper (each guards a known weak spot, see SPEC §2.2):
- * - `join` sends Join to every contact at once (like iroh-gossip), and keeps the contacts in the
- *   passive view so a lost overlay can be re-entered through them.
+ * - `join` sends Join to every contact it is given at once (like iroh-gossip), and keeps the
+ *   contacts in the passive view so a lost overlay can be re-entered through them. The mesh
+ *   node gives it one seed at a time, as the paper's join has one contact (mesh/node.ts,
+ *   `joinTopicThrough`).
  * - Symmetry: a node that puts a peer in its active view on its own initiative (Join,
  *   ForwardJoin) sends it Neighbor{high}, which the peer always accepts; a node answering a
  *   Neighbor request adds the asker before replying, and the asker adds on the accepted reply

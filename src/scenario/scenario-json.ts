@@ -72,6 +72,7 @@ export const SUBSTRATE_RANGES: { readonly [K in SubstrateKey]: Range } = {
   seedRetryMaxMs: [1, DAY_MS],
   seedAttemptsMax: [1, 1_000],
   seedCheckIntervalMs: [1, DAY_MS],
+  joinFallbackMs: [0, DAY_MS],
   unusedConnectionGraceMs: [1, DAY_MS],
   unusedConnectionSweepMs: [1, DAY_MS],
   persistIntervalMs: [1, DAY_MS],

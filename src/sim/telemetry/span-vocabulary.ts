@@ -25,6 +25,8 @@ export type SpanVocabulary = {
   // Gossip and the Plumtree tree.
   'mesh.gossip.broadcast': { topic: string; sizeBytes: number };
   'mesh.gossip.received': { topic: string; from: string; origin?: string; kind?: string };
+  /** A topic sent a Join through this seed (mesh/node.ts, `joinTopicThrough`). */
+  'mesh.gossip.join': { topic: string; peerId: string };
   'mesh.gossip.neighbor_up': { topic: string; peerId: string };
   'mesh.gossip.neighbor_down': { topic: string; peerId: string; cause?: string; reason?: string };
   'mesh.gossip.rejected': { topic: string; reason: string };
