@@ -4,12 +4,14 @@
  *
  * Goal: the excuse holds exactly when every old path was cut short by another fault — one end
  * closed it as unused after evicting the other end to admit a node another fault hit, and the
- * other end heard none of it and was superseded by a fresh connection — and not when the
- * newcomer was under no fault, the eviction came after that fault's window, the other end heard
- * the Disconnect or saw the close (the path was alive: nothing was shifted), one path was cut
- * short for another reason, or there is no old path at all (the red cases).
+ * other end heard none of it and was superseded by a fresh connection or closed the path as
+ * unused itself after that eviction — and not when the newcomer was under no fault, the
+ * eviction came after that fault's window, the other end heard the Disconnect or saw the close
+ * (the path was alive: nothing was shifted), it closed the path before the eviction, one path
+ * was cut short for another reason, or there is no old path at all (the red cases).
  * Method: connection, neighbour and chaos spans written into an unstarted cluster's trace by hand,
- * shaped like seeds/nat-shift-old-paths-cut-short-by-rejoining-nodes.json.
+ * shaped like seeds/nat-shift-old-paths-cut-short-by-rejoining-nodes.json and
+ * seeds/nat-shift-old-path-closed-unused-at-both-ends.json.
  */
 import { describe, expect, it } from 'vitest';
 import { oldPathsCutShort, type PathEnd } from '../src/primitives/old-paths-cut-short.js';
@@ -71,6 +73,33 @@ describe('old paths cut short by concurrent faults', () => {
     at(10_000);
     connect(victim, p); // superseded by a fresh connection at the new address, the old one still open
     expect(cutShort(p)).toBe(true);
+  });
+
+  it('holds when the other end, never told, dropped the path from its own view and closed it as unused too', () => {
+    // seeds/nat-shift-old-path-closed-unused-at-both-ends.json: the victim evicted the peer 9 s
+    // after the peer had evicted it, so the Disconnect had not arrived over the old path.
+    const { victim, p, q, n, at, evict, closeUnused, cutShort, rejoinAfterShift } = setup();
+    rejoinAfterShift();
+    evict(p, victim, n);
+    at(5_000);
+    closeUnused(p, victim);
+    expect(cutShort(p)).toBe(false);
+    at(8_000);
+    evict(victim, p, q);
+    closeUnused(victim, p);
+    expect(cutShort(p)).toBe(true);
+  });
+
+  it('red: the other end closed the path as unused before the eviction whose Disconnect it would have heard', () => {
+    const { victim, p, q, n, at, evict, closeUnused, cutShort, rejoinAfterShift } = setup();
+    rejoinAfterShift();
+    evict(victim, p, q);
+    closeUnused(victim, p);
+    at(3_500);
+    evict(p, victim, n);
+    at(5_000);
+    closeUnused(p, victim);
+    expect(cutShort(p)).toBe(false);
   });
 
   it('red: the newcomer was under no other fault', () => {

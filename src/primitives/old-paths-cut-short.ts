@@ -4,7 +4,8 @@
  * Under churn from other faults it may not: a node rejoining after a kill or restart is admitted
  * to a full active view, the view evicts the old path's peer, and the node closes the now unused
  * connection well before the idle timeout; its other end never hears the Disconnect or the close
- * over the dead path, and is later superseded by a fresh connection. Read from spans only; it
+ * over the dead path, and is later superseded by a fresh connection, or drops the path from its
+ * own view and closes it as unused too. Read from spans only; it
  * must not look at the network or the nodes. A path that was alive fails it: there the other end
  * hears the Disconnect (neighbor_down cause disconnect) and sees the connection close.
  */
@@ -24,8 +25,9 @@ export interface PathEnd {
  * Whether every old path among `ends` was cut short by a concurrent fault (`others`, from
  * otherCutWindows): one end of it was closed locally as unused after each of its evictions since
  * `appliedAtMs` made room for a node another fault had hit (`evictedForDisturbed`), and the other
- * end heard none of it: it was first ended by a newer connection superseding it, with no
- * Disconnect from the closing end before (`supersededUnheard`). False when there is no path:
+ * end heard none of it: it was first ended by a newer connection superseding it, or closed it
+ * as unused itself after that eviction, with no Disconnect from the closing end before
+ * (`endedUnheard`). False when there is no path:
  * nothing then explains a missing idle timeout.
  */
 export function oldPathsCutShort(world: ChaosWorld, others: readonly CutWindow[], ends: readonly PathEnd[], appliedAtMs: number): boolean {
@@ -37,7 +39,10 @@ export function oldPathsCutShort(world: ChaosWorld, others: readonly CutWindow[]
   }
   if (paths.size === 0) return false;
   for (const pathEnds of paths.values()) {
-    const cut = pathEnds.some((e) => closedForDisturbed(world, others, e, appliedAtMs) && supersededUnheard(world, { node: e.peer, peer: e.node }, appliedAtMs));
+    const cut = pathEnds.some((e) => {
+      const eviction = closedForDisturbed(world, others, e, appliedAtMs);
+      return eviction !== undefined && endedUnheard(world, { node: e.peer, peer: e.node }, appliedAtMs, eviction);
+    });
     if (!cut) return false;
   }
   return true;
@@ -53,14 +58,22 @@ export function firstEnd(world: ChaosWorld, end: PathEnd, sinceMs: number): Span
   return down.seq < up.seq ? down : up;
 }
 
-/** Whether `end` was first ended by its node closing it as unused, after evictions each made room for a disturbed node. */
-function closedForDisturbed(world: ChaosWorld, others: readonly CutWindow[], end: PathEnd, appliedAtMs: number): boolean {
+/**
+ * Whether `end` was first ended by its node closing it as unused, after evictions each made room
+ * for a disturbed node: the first of those evictions (whose Disconnect the other end would have
+ * heard over a live path), or undefined.
+ */
+function closedForDisturbed(world: ChaosWorld, others: readonly CutWindow[], end: PathEnd, appliedAtMs: number): SpanRecord | undefined {
   const close = firstEnd(world, end, appliedAtMs);
-  if (close?.name !== 'mesh.peer.disconnected' || close.attrs.reason !== 'closed-locally' || close.attrs.cause !== 'unused') return false;
+  if (!isUnusedClose(close)) return undefined;
   const evictions = world.spans
     .find({ name: 'mesh.gossip.neighbor_down', node: nameOf(world, end.node), sinceMs: appliedAtMs, untilMs: close.endMs, attrs: { peerId: end.peer } })
     .filter((s) => s.seq < close.seq);
-  return evictions.length > 0 && evictions.every((down) => evictedForDisturbed(world, others, down));
+  return evictions.length > 0 && evictions.every((down) => evictedForDisturbed(world, others, down)) ? evictions[0] : undefined;
+}
+
+function isUnusedClose(s: SpanRecord | undefined): s is SpanRecord {
+  return s?.name === 'mesh.peer.disconnected' && s.attrs.reason === 'closed-locally' && s.attrs.cause === 'unused';
 }
 
 /**
@@ -82,12 +95,15 @@ export function evictedForDisturbed(world: ChaosWorld, others: readonly CutWindo
 
 /**
  * Whether `end` was first ended by a newer connection to its peer while the old one was still
- * open at its end, and it got no Disconnect from that peer before: the peer's close and
- * Disconnect never arrived, so the old path was dead.
+ * open at its end, or, after the peer's `eviction` of it, by its node closing it as unused
+ * itself; and it got no Disconnect from that peer before: the Disconnect the eviction sent and
+ * the peer's close never arrived, so the old path was dead. (An end closed as unused before the
+ * eviction could not have heard its Disconnect: that proves nothing.)
  */
-function supersededUnheard(world: ChaosWorld, end: PathEnd, appliedAtMs: number): boolean {
+function endedUnheard(world: ChaosWorld, end: PathEnd, appliedAtMs: number, eviction: SpanRecord): boolean {
   const first = firstEnd(world, end, appliedAtMs);
-  if (first?.name !== 'mesh.peer.connected') return false;
+  const ended = first?.name === 'mesh.peer.connected' || (isUnusedClose(first) && first.seq > eviction.seq);
+  if (first === undefined || !ended) return false;
   const told = world.spans.first({ name: 'mesh.gossip.neighbor_down', node: nameOf(world, end.node), sinceMs: appliedAtMs, untilMs: first.endMs, attrs: { peerId: end.peer, cause: 'disconnect' } });
   return told === undefined || told.seq > first.seq;
 }
