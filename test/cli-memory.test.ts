@@ -52,9 +52,9 @@ describe('the plan before a run', () => {
     expect(plan.kind === 'child' && plan.heapMb !== null && plan.semiSpaceMb === null).toBe(true);
   });
 
-  it('raises the heap limit for 50,000 and 100,000 protocol nodes and 1,000 full nodes, within the machine', () => {
+  it('raises the heap limit for 60,000 and 100,000 protocol nodes and 1,000 full nodes, within the machine', () => {
     // 100,000 protocol nodes hold ~5 GB live once booted: they fit this machine and must run.
-    for (const s of [scenario(50_000, 'protocol'), scenario(100_000, 'protocol'), scenario(1_000, 'full')]) {
+    for (const s of [scenario(60_000, 'protocol'), scenario(100_000, 'protocol'), scenario(1_000, 'full')]) {
       const plan = heapPlan(s, machine);
       expect(plan.kind).toBe('child');
       if (plan.kind !== 'child') continue;
@@ -66,28 +66,28 @@ describe('the plan before a run', () => {
 
   it('gives runs of 2,000 nodes and more a larger young generation (said only with a raised limit)', () => {
     expect(heapPlan(scenario(2_000, 'protocol'), machine)).toEqual({ kind: 'child', heapMb: null, semiSpaceMb: 32, note: null });
-    const both = heapPlan(scenario(50_000, 'protocol'), machine);
+    const both = heapPlan(scenario(60_000, 'protocol'), machine);
     expect(both.kind === 'child' && both.semiSpaceMb).toBe(32);
     expect(both.kind === 'child' && both.note).toMatch(/GB \(Node's default is [\d.]+ GB\) and 32 MB young-generation semi-spaces \(16 MB\)$/);
     // A young generation the user chose stands; a heap limit may still be raised.
     expect(heapPlan(scenario(2_000, 'protocol'), { ...machine, youngChosen: true })).toEqual({ kind: 'run' });
-    const chosen = heapPlan(scenario(50_000, 'protocol'), { ...machine, youngChosen: true });
+    const chosen = heapPlan(scenario(60_000, 'protocol'), { ...machine, youngChosen: true });
     expect(chosen.kind === 'child' && chosen.semiSpaceMb === null && chosen.heapMb !== null).toBe(true);
   });
 
   it('leaves a heap limit and young generation the user chose, and never starts a child twice', () => {
-    expect(heapPlan(scenario(50_000, 'protocol'), { ...machine, heapChosen: true, youngChosen: true })).toEqual({ kind: 'run' });
-    expect(heapPlan(scenario(50_000, 'protocol'), { ...machine, raised: true })).toEqual({ kind: 'run' });
+    expect(heapPlan(scenario(60_000, 'protocol'), { ...machine, heapChosen: true, youngChosen: true })).toEqual({ kind: 'run' });
+    expect(heapPlan(scenario(60_000, 'protocol'), { ...machine, raised: true })).toEqual({ kind: 'run' });
   });
 
-  it('refuses what cannot fit: a million protocol nodes, 100,000 full nodes, 150,000 nodes on an 8 GB machine', () => {
+  it('refuses what cannot fit: a million protocol nodes, 100,000 full nodes, 200,000 nodes on an 8 GB machine', () => {
     const refused = (s: Scenario, m: Machine) => {
       const plan = heapPlan(s, m);
       return plan.kind === 'refuse' ? plan.message : `not refused: ${plan.kind}`;
     };
-    expect(refused(scenario(1_000_000, 'protocol'), machine)).toMatch(/^1000000 nodes in the protocol profile need at least 45\.9 GB of memory; this machine has 23\.0 GB/);
+    expect(refused(scenario(1_000_000, 'protocol'), machine)).toMatch(/^1000000 nodes in the protocol profile need at least 34\.4 GB of memory; this machine has 23\.0 GB/);
     expect(refused(scenario(100_000, 'full'), machine)).toMatch(/need at least \d+\.\d GB .* use fewer nodes or "profile": "protocol"$/);
-    expect(refused(scenario(150_000, 'protocol'), { ...machine, totalMemBytes: 8 * GB })).toMatch(/this machine has 8\.0 GB/);
+    expect(refused(scenario(200_000, 'protocol'), { ...machine, totalMemBytes: 8 * GB })).toMatch(/this machine has 8\.0 GB/);
   });
 
   it('floors grow linearly in the protocol profile and quadratically in the full one', () => {
@@ -105,12 +105,12 @@ describe('the plan before an experiment (one run per worker thread at a time)', 
   });
 
   it('gives each worker thread a larger heap when its largest point needs one, within the machine', () => {
-    const plan = workerHeapPlan([scenario(1_000, 'protocol'), scenario(50_000, 'protocol')], 2, machine);
+    const plan = workerHeapPlan([scenario(1_000, 'protocol'), scenario(60_000, 'protocol')], 2, machine);
     expect(plan.kind).toBe('limit');
     if (plan.kind !== 'limit') return;
     expect(plan.heapMb * 1024 * 1024).toBeGreaterThan(machine.heapLimitBytes);
     expect(2 * plan.heapMb * 1024 * 1024).toBeLessThanOrEqual(0.75 * machine.totalMemBytes);
-    expect(plan.note).toMatch(/^meshsim: 50000 nodes may need about [\d.]+ GB per run: each of the 2 worker threads gets a heap limit of [\d.]+ GB$/);
+    expect(plan.note).toMatch(/^meshsim: 60000 nodes may need about [\d.]+ GB per run: each of the 2 worker threads gets a heap limit of [\d.]+ GB$/);
   });
 
   it('gives worker threads the young generation of a large run when a point has 2,000 nodes or more', () => {
@@ -147,10 +147,10 @@ export default function () {
   });
 
   it('refuses workers that cannot all fit, naming a worker count that does; and what one run cannot fit', () => {
-    const plan = workerHeapPlan([scenario(200_000, 'protocol')], 2, machine);
-    expect(plan.kind === 'refuse' ? plan.message : plan.kind).toMatch(/^2 worker threads running 200000 nodes each need at least 1\d\.\d GB of memory together; .*: use --workers 1$/);
+    const plan = workerHeapPlan([scenario(300_000, 'protocol')], 2, machine);
+    expect(plan.kind === 'refuse' ? plan.message : plan.kind).toMatch(/^2 worker threads running 300000 nodes each need at least 2\d\.\d GB of memory together; .*: use --workers 1$/);
     const alone = workerHeapPlan([scenario(18, 'full'), scenario(1_000_000, 'protocol')], 1, machine);
-    expect(alone.kind === 'refuse' ? alone.message : alone.kind).toMatch(/^1000000 nodes in the protocol profile need at least 45\.9 GB/);
+    expect(alone.kind === 'refuse' ? alone.message : alone.kind).toMatch(/^1000000 nodes in the protocol profile need at least 34\.4 GB/);
   });
 });
 
@@ -228,7 +228,7 @@ describe('the CLI with large scenario files', () => {
 
   it('a million protocol nodes are refused before anything runs', async () => {
     const r = await run(write('million.json', fileJson(1_000_000, 'protocol')), []);
-    expectUsageError(r, /1000000 nodes in the protocol profile need at least 45\.9 GB of memory; this machine has/);
+    expectUsageError(r, /1000000 nodes in the protocol profile need at least 34\.4 GB of memory; this machine has/);
   });
 
   it('a heap that fills up stops the run with one line and exit 4, not a crash', async () => {
@@ -264,15 +264,15 @@ describe('the CLI with large scenario files', () => {
   }, 120_000);
 
   it('a run that needs more than the default heap runs in a child Node with a larger one, and says so', async () => {
-    const s = scenario(40_000, 'protocol');
+    const s = scenario(60_000, 'protocol');
     const plan = heapPlan(s, { ...thisMachine(), heapChosen: false, youngChosen: false, raised: false });
-    const r = await run(write('big.json', fileJson(40_000, 'protocol', { durationMs: 1_000, healWindowMs: 1_000 })), [], { NODE_OPTIONS: '' });
+    const r = await run(write('big.json', fileJson(60_000, 'protocol', { durationMs: 1_000, healWindowMs: 1_000 })), [], { NODE_OPTIONS: '' });
     if (plan.kind === 'refuse') {
-      expectUsageError(r, /40000 nodes in the protocol profile need at least/);
+      expectUsageError(r, /60000 nodes in the protocol profile need at least/);
       return;
     }
     expect(plan.kind).toBe('child');
-    expect(r.stderr).toMatch(/^meshsim: 40000 nodes may need about [\d.]+ GB: running with a heap limit of [\d.]+ GB .* and 32 MB young-generation semi-spaces/);
+    expect(r.stderr).toMatch(/^meshsim: 60000 nodes may need about [\d.]+ GB: running with a heap limit of [\d.]+ GB .* and 32 MB young-generation semi-spaces/);
     expect(r.stdout).toMatch(/^verdict: (PASS|FAIL)/m);
     expect([0, 1]).toContain(r.status);
   }, 120_000);

@@ -34,17 +34,18 @@ const GB = 1024 * MB;
 
 /**
  * Lower bounds per node, from docs/performance.md.
- * - protocol: the live heap and external memory after a full collection (round 13): 53 KB per
- *   node at 2,000 nodes once booted, and ~49 KB per started node late in the boot of 100,000
- *   nodes (4.55 GB at ~92,000 started). Peak RSS is several times that (V8 lets garbage build
- *   up under a large heap limit), so it is no floor: the former floor of 200 KB per node, taken
- *   from protocol-10k's peak RSS, refused 100,000 nodes on a 24 GB machine that holds their
- *   live heap twice over.
+ * - protocol: the live heap and external memory after a full collection. Since joins go
+ *   through one seed at a time (round 14): 45.4 KB per node at 2,000 nodes 20 virtual s after
+ *   the boot, 38.2 KB at 5,000 nodes 10 s after it (round 13, with two seeds per join: 53 KB
+ *   at 2,000, ~49 KB per started node late in the boot of 100,000). Peak RSS is several times
+ *   that (V8 lets garbage build up under a large heap limit), so it is no floor: the former
+ *   floor of 200 KB per node, taken from protocol-10k's peak RSS, refused 100,000 nodes on a
+ *   24 GB machine that holds their live heap twice over.
  * - full: full-200 peaked at ~6 MB per node, full-500 at 6.0 GB (~24 KB per node pair) and
  *   full-1000 passed 5.8 GB (~5.8 KB per node pair) while running.
  * They are floors on purpose: a run they refuse could not have fitted.
  */
-const PROTOCOL_BYTES_PER_NODE = 48 * 1024;
+const PROTOCOL_BYTES_PER_NODE = 36 * 1024;
 const FULL_BYTES_PER_NODE = 300 * 1024;
 const FULL_BYTES_PER_NODE_PAIR = 3 * 1024;
 /** What the run itself costs beyond its nodes (code, scheduler, telemetry). */
