@@ -155,7 +155,8 @@ export class MeshNode implements NodeApp {
   }
 
   activeView(meshId: string): readonly NodeId[] {
-    return this.activeViewOf(topicIdOf(meshId));
+    const rt = this.topics.get(topicIdOf(meshId));
+    return rt === undefined ? [] : activeView(rt.state.hyparview);
   }
 
   topicState(meshId: string): TopicState | undefined {
@@ -311,11 +312,11 @@ export class MeshNode implements NodeApp {
    * Join `topic` through one contact at a time (HyParView paper §4.2), not through every seed at
    * once as iroh-gossip does: each Join sets off ForwardJoin walks whose ends take the joiner in,
    * evicting a neighbour each, so a second contact doubled a join's churn (a 4,000-node boot
-   * had 376 events per node with two contacts each, 212 with this rule). A seed that answers within
-   * `joinFallbackMs` of the last Join waits out the rest of it, then is joined through only if
-   * the topic's active view is still not full: the contact died or the Join was lost, or the
-   * mesh is small enough that the walks came back to nodes the joiner already had (in meshes of
-   * 8, one contact left views too sparse to survive the kill of 3 nodes).
+   * had 376 events per node with two contacts each, 212 with this rule). A seed that answers
+   * within `joinFallbackMs` of the last Join waits out the rest of it, then is joined through
+   * only if the topic's active view is still not full: the contact died or the Join was lost,
+   * or the mesh is small enough that the walks came back to nodes the joiner already had (in
+   * meshes of 8, one contact left views too sparse to survive the kill of 3 nodes).
    */
   private joinTopicThrough(topic: TopicId, seed: NodeId): void {
     const fallbackMs = this.spec.config.joinFallbackMs;
@@ -339,11 +340,6 @@ export class MeshNode implements NodeApp {
   private activeViewFull(topic: TopicId): boolean {
     const hv = this.topics.get(topic)?.state.hyparview;
     return hv === undefined || hv.active.length >= hv.config.activeViewCapacity;
-  }
-
-  private activeViewOf(topic: TopicId): readonly NodeId[] {
-    const rt = this.topics.get(topic);
-    return rt === undefined ? [] : activeView(rt.state.hyparview);
   }
 
   private isUsed(peer: string): boolean {

@@ -5,9 +5,9 @@
  * to a full active view, the view evicts the old path's peer, and the node closes the now unused
  * connection well before the idle timeout; its other end never hears the Disconnect or the close
  * over the dead path, and is later superseded by a fresh connection, or drops the path from its
- * own view and closes it as unused too. Read from spans only; it
- * must not look at the network or the nodes. A path that was alive fails it: there the other end
- * hears the Disconnect (neighbor_down cause disconnect) and sees the connection close.
+ * own view and closes it as unused too. Read from spans only; it must not look at the network
+ * or the nodes. A path that was alive fails it: there the other end hears the Disconnect
+ * (neighbor_down cause disconnect) and sees the connection close.
  */
 import { assert } from '../sim/assert.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
@@ -27,8 +27,7 @@ export interface PathEnd {
  * `appliedAtMs` made room for a node another fault had hit (`evictedForDisturbed`), and the other
  * end heard none of it: it was first ended by a newer connection superseding it, or closed it
  * as unused itself after that eviction, with no Disconnect from the closing end before
- * (`endedUnheard`). False when there is no path:
- * nothing then explains a missing idle timeout.
+ * (`endedUnheard`). False when there is no path: nothing then explains a missing idle timeout.
  */
 export function oldPathsCutShort(world: ChaosWorld, others: readonly CutWindow[], ends: readonly PathEnd[], appliedAtMs: number): boolean {
   const paths = new Map<string, PathEnd[]>();
