@@ -59,16 +59,20 @@ function setup() {
     revert(kill);
     return kill;
   };
-  return { victim, p, q, n, at, chaos, evict, closeUnused, hearDisconnect, hearClose, connect, cutShort, rejoinAfterShift };
+  /** p evicts the victim to admit `newcomer`, then closes the old path as unused at 5 s. */
+  const pDropsVictimFor = (newcomer: Node) => {
+    evict(p, victim, newcomer);
+    at(5_000);
+    closeUnused(p, victim);
+  };
+  return { victim, p, q, n, at, chaos, evict, closeUnused, hearDisconnect, hearClose, connect, cutShort, rejoinAfterShift, pDropsVictimFor };
 }
 
 describe('old paths cut short by concurrent faults', () => {
   it('holds when a rejoining node displaced the path and its close went unheard', () => {
-    const { victim, p, n, at, evict, closeUnused, connect, cutShort, rejoinAfterShift } = setup();
+    const { victim, p, n, at, connect, cutShort, rejoinAfterShift, pDropsVictimFor } = setup();
     rejoinAfterShift();
-    evict(p, victim, n);
-    at(5_000);
-    closeUnused(p, victim);
+    pDropsVictimFor(n);
     expect(cutShort(p)).toBe(false); // the victim's end has not shown yet that the path was dead
     at(10_000);
     connect(victim, p); // superseded by a fresh connection at the new address, the old one still open
@@ -78,11 +82,9 @@ describe('old paths cut short by concurrent faults', () => {
   it('holds when the other end, never told, dropped the path from its own view and closed it as unused too', () => {
     // seeds/nat-shift-old-path-closed-unused-at-both-ends.json: the victim evicted the peer 9 s
     // after the peer had evicted it, so the Disconnect had not arrived over the old path.
-    const { victim, p, q, n, at, evict, closeUnused, cutShort, rejoinAfterShift } = setup();
+    const { victim, p, q, n, at, evict, closeUnused, cutShort, rejoinAfterShift, pDropsVictimFor } = setup();
     rejoinAfterShift();
-    evict(p, victim, n);
-    at(5_000);
-    closeUnused(p, victim);
+    pDropsVictimFor(n);
     expect(cutShort(p)).toBe(false);
     at(8_000);
     evict(victim, p, q);
@@ -91,23 +93,19 @@ describe('old paths cut short by concurrent faults', () => {
   });
 
   it('red: the other end closed the path as unused before the eviction whose Disconnect it would have heard', () => {
-    const { victim, p, q, n, at, evict, closeUnused, cutShort, rejoinAfterShift } = setup();
+    const { victim, p, q, n, at, evict, closeUnused, cutShort, rejoinAfterShift, pDropsVictimFor } = setup();
     rejoinAfterShift();
     evict(victim, p, q);
     closeUnused(victim, p);
     at(3_500);
-    evict(p, victim, n);
-    at(5_000);
-    closeUnused(p, victim);
+    pDropsVictimFor(n);
     expect(cutShort(p)).toBe(false);
   });
 
   it('red: the newcomer was under no other fault', () => {
-    const { victim, p, q, at, evict, closeUnused, connect, cutShort, rejoinAfterShift } = setup();
+    const { victim, p, q, connect, cutShort, rejoinAfterShift, pDropsVictimFor } = setup();
     rejoinAfterShift();
-    evict(p, victim, q);
-    at(5_000);
-    closeUnused(p, victim);
+    pDropsVictimFor(q);
     connect(victim, p);
     expect(cutShort(p)).toBe(false);
   });
@@ -153,11 +151,9 @@ describe('old paths cut short by concurrent faults', () => {
   });
 
   it('red: one old path ended for a reason no other fault explains', () => {
-    const { victim, p, q, n, at, evict, closeUnused, connect, cutShort, rejoinAfterShift } = setup();
+    const { victim, p, q, n, connect, cutShort, rejoinAfterShift, pDropsVictimFor } = setup();
     rejoinAfterShift();
-    evict(p, victim, n);
-    at(5_000);
-    closeUnused(p, victim);
+    pDropsVictimFor(n);
     connect(victim, p);
     connect(victim, q); // q's path only superseded: it could have idled out on q's side otherwise
     connect(q, victim);
