@@ -223,6 +223,53 @@ describe('plumtree tree construction and repair', () => {
     expect(sends(graft)).toEqual([{ to: 'q', message: { type: 'Graft', id: other, round: 1 } }]);
   });
 
+  it('cancels the SendGraft timer it armed once the graft is moot (paper p8), naming the very object', () => {
+    const { at, msg } = machine('x', ['p', 'q', 'e']);
+    const cancels = (effects: PlumtreeEffect[]) => effects.filter((e) => e.kind === 'cancelTimer').map((e) => (e as { timer: unknown }).timer);
+    const armedTimer = (effects: PlumtreeEffect[]) => effects.find((e) => e.kind === 'timer' && e.timer.type === 'SendGraft')!;
+    // The Gossip came in time.
+    const content = bytes('moot');
+    const id = messageIdOf(content);
+    const armed = armedTimer(msg(0, 'p', { type: 'IHave', entries: [{ id, round: 1 }] }));
+    const gossip = msg(5, 'e', { type: 'Gossip', id, round: 1, content });
+    expect(cancels(gossip)).toHaveLength(1);
+    expect(cancels(gossip)[0]).toBe((armed as { timer: unknown }).timer);
+    // A re-armed request cancels the second timer, not the one that fired.
+    const late = bytes('late');
+    const lateId = messageIdOf(late);
+    msg(10, 'p', { type: 'IHave', entries: [{ id: lateId, round: 1 }] });
+    const rearmed = armedTimer(at(90, { kind: 'timer', timer: { type: 'SendGraft', id: lateId } }));
+    expect(cancels(msg(95, 'e', { type: 'Gossip', id: lateId, round: 1, content: late }))[0]).toBe((rearmed as { timer: unknown }).timer);
+    // Its last advertiser left.
+    const gone = messageIdOf(bytes('gone'));
+    const goneTimer = armedTimer(msg(100, 'q', { type: 'IHave', entries: [{ id: gone, round: 1 }] }));
+    expect(cancels(at(110, { kind: 'neighborDown', peer: 'q' }))).toEqual([(goneTimer as { timer: unknown }).timer]);
+  });
+
+  it('a cluster applying the cancels never fires a SendGraft timer for a message already delivered', () => {
+    const ids = ['a', 'b', 'c', 'd', 'e'];
+    const c = new PtCluster(ids, { delayMs: 10 });
+    for (let i = 0; i < ids.length; i++) c.connect(ids[i], ids[(i + 1) % ids.length]);
+    c.connect('a', 'c');
+    c.connect('b', 'd');
+    c.setDelay('a', 'b', 60); // a slow tree link: IHaves overtake its Gossip, which then lands in time
+    const mootFires: string[] = [];
+    const inject = c.inject.bind(c);
+    c.inject = (node, event) => {
+      if (event.kind === 'timer' && event.timer.type === 'SendGraft') {
+        const { id } = event.timer;
+        if (c.deliveriesOf(id).some((d) => d.node === node)) mootFires.push(`${node} ${id.slice(0, 8)}`);
+      }
+      return inject(node, event);
+    };
+    for (let i = 0; i < 30; i++) {
+      c.broadcast(ids[i % ids.length], bytes(`m${i}`));
+      c.runFor(200);
+    }
+    expect(c.cancelledTimers).toBeGreaterThan(0);
+    expect(mootFires).toEqual([]);
+  });
+
   it('ignores a stale SendGraft timer armed for an earlier request of the same id', () => {
     const { at, msg } = machine('x', ['p', 'q']);
     const id = messageIdOf(bytes('stale'));

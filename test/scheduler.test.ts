@@ -144,4 +144,20 @@ describe('scheduler cancellation and runFor bounds', () => {
     s.runFor(100);
     expect(ran).toEqual([100]);
   });
+
+  it('forgets cancels of events that already ran, and keeps those still queued', () => {
+    const s = new Scheduler();
+    let ranLate = false;
+    const late = s.at(1_000_000, () => (ranLate = true));
+    s.cancel(late);
+    s.at(500_000, () => {}); // keeps the cancelled event off the root (roots are dropped at once)
+    // A host may cancel a timer whose event ran already (a wedged node's backlog held it).
+    const ran = Array.from({ length: 5_000 }, (_, i) => s.at(i, () => {}));
+    s.runFor(5_000);
+    for (const id of ran) s.cancel(id);
+    expect(s.cancelledHeld).toBeLessThanOrEqual(1_025);
+    s.runFor(1_000_000);
+    expect(ranLate).toBe(false);
+    expect(s.eventsRun).toBe(5_001);
+  });
 });

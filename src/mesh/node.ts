@@ -16,6 +16,7 @@ import { activeView } from '../protocol/hyparview.js';
 import { messageIdOf } from '../protocol/message-id.js';
 import type { Connection } from '../sim/network/index.js';
 import type { NodeApp, NodeContext } from '../sim/node-host.js';
+import type { EventId } from '../sim/scheduler.js';
 import type { SpanContextRef } from '../sim/telemetry/index.js';
 import type { MeshNodeConfig } from './config.js';
 import { DigestGossip, type DigestSendState } from './digest-gossip.js';
@@ -70,6 +71,11 @@ export class MeshNode implements NodeApp {
   private readonly unusedSweeps = new Map<number, Set<string>>();
   /** When each topic last sent a Join (see `joinTopicThrough`), virtual ms. */
   private readonly lastJoinAtMs = new Map<TopicId, number>();
+  /**
+   * Timers the protocol may cancel (Plumtree's SendGraft), by the timer object it armed, until
+   * they fire. Only those: a map write per timer would be paid by every lazy-push dispatch too.
+   */
+  private readonly cancellableTimers = new Map<object, EventId>();
   private stopped = false;
   private readonly name: string;
   private readonly startedAtMs: number;
@@ -220,7 +226,23 @@ export class MeshNode implements NodeApp {
         break;
       case 'timer': {
         const timer = effect.timer;
-        this.ctx.setTimer(effect.delayMs, () => this.dispatch(topic, { kind: 'timer', timer }));
+        if (timer.machine !== 'plumtree' || timer.timer.type !== 'SendGraft') {
+          this.ctx.setTimer(effect.delayMs, () => this.dispatch(topic, { kind: 'timer', timer }));
+          break;
+        }
+        const key = timer.timer;
+        const id = this.ctx.setTimer(effect.delayMs, () => {
+          this.cancellableTimers.delete(key);
+          this.dispatch(topic, { kind: 'timer', timer });
+        });
+        this.cancellableTimers.set(key, id);
+        break;
+      }
+      case 'cancelTimer': {
+        const id = this.cancellableTimers.get(effect.timer.timer);
+        if (id === undefined) break; // its fire ran already
+        this.cancellableTimers.delete(effect.timer.timer);
+        this.ctx.cancelTimer(id);
         break;
       }
       case 'deliver':

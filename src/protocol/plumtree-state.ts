@@ -6,7 +6,7 @@
  */
 import type { Gossip, MessageId, NodeId } from './messages.js';
 import { TimeBoundMap } from './plumtree-cache.js';
-import { PLUMTREE_DEFAULTS, type PlumtreeConfig } from './plumtree-types.js';
+import { PLUMTREE_DEFAULTS, type PlumtreeConfig, type PlumtreeTimer } from './plumtree-types.js';
 
 /**
  * Table limits. Retention times bound the tables in a normal run; under more load than these
@@ -32,6 +32,8 @@ export interface PendingGraft {
   nextIndex: number;
   /** When the SendGraft timer armed last for this id is due; earlier firings are stale. */
   dueMs: number;
+  /** That timer, as armed (the object a `cancelTimer` effect names). */
+  timer: PlumtreeTimer;
   readonly createdAtMs: number;
 }
 

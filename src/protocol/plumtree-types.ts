@@ -51,6 +51,11 @@ export type PlumtreeEffect =
   /** Deliver to the application, exactly once per message id. `from` is null for own broadcasts. */
   | { readonly kind: 'deliver'; readonly id: MessageId; readonly content: Uint8Array; readonly from: NodeId | null; readonly round: number }
   | { readonly kind: 'timer'; readonly delayMs: number; readonly timer: PlumtreeTimer }
+  /**
+   * The timer armed earlier as this very object would find nothing to do (its Graft is moot):
+   * the host may drop it. A host that lets it fire anyway loses nothing; it is ignored.
+   */
+  | { readonly kind: 'cancelTimer'; readonly timer: PlumtreeTimer }
   /** A broadcast command was refused (e.g. over the size limit): a value, not an exception. */
   | { readonly kind: 'rejected'; readonly reason: string }
   /** A message known only by IHave is given up: every advertiser was asked, or every one went down. */

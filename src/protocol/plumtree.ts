@@ -18,7 +18,9 @@
  *   deliver a Gossip, but never change the eager/lazy sets nor record IHave advertisers,
  *   so a late message cannot resurrect a peer that went down.
  * - A SendGraft timer acts only when it is the one armed last for its id (`dueMs`), so a stale
- *   timer never acts on a newer request.
+ *   timer never acts on a newer request. As in the paper, a timer whose Graft became moot (the
+ *   Gossip came, the id was shed or its last advertiser left) is cancelled: a `cancelTimer`
+ *   effect names it, and a host that fires it anyway changes nothing.
  * - Tree optimization also moves the peers locally (IHave sender to eager, Gossip sender to
  *   lazy), keeping both ends of each link in agreement.
  * - `deliver.round` is the hop count: 0 for an own broadcast, wire round + 1 when received.
@@ -95,6 +97,7 @@ function onNeighborDown(s: PlumtreeState, peer: NodeId, out: PlumtreeEffect[]): 
     if (index < pending.nextIndex) pending.nextIndex -= 1;
     if (pending.advertisers.length > 0) continue;
     s.missing.delete(id);
+    out.push({ kind: 'cancelTimer', timer: pending.timer });
     out.push({ kind: 'gaveUp', id, reason: 'advertisers-down' });
   }
 }
@@ -134,7 +137,10 @@ function onGossip(s: PlumtreeState, from: NodeId, message: Gossip, nowMs: number
   remember(s, forward, nowMs);
   out.push({ kind: 'deliver', id: message.id, content: forward.content, from, round: forward.round });
   const pending = s.missing.get(message.id);
-  s.missing.delete(message.id); // cancels the graft: its timer will find nothing to do
+  if (pending !== undefined) {
+    s.missing.delete(message.id);
+    out.push({ kind: 'cancelTimer', timer: pending.timer }); // paper p8: cancel the graft timer
+  }
   eagerPush(s, forward, from, out);
   lazyPush(s, forward.id, forward.round, from, out);
   if (!neighbour) return;
@@ -175,14 +181,17 @@ function onIHave(s: PlumtreeState, from: NodeId, entries: readonly { id: Message
     let pending = s.missing.get(id);
     if (pending === undefined) {
       // Paper p8: mark missing and wait for the eager push before asking for it.
-      pending = { advertisers: [], nextIndex: 0, dueMs: nowMs + s.config.graftTimeout1Ms, createdAtMs: nowMs };
+      const timer: PlumtreeTimer = { type: 'SendGraft', id };
+      pending = { advertisers: [], nextIndex: 0, dueMs: nowMs + s.config.graftTimeout1Ms, timer, createdAtMs: nowMs };
       if (s.missing.size >= PLUMTREE_LIMITS.pendingGraftsMax) {
-        // Shed the oldest announcement rather than fail: its SendGraft timer will find nothing.
-        s.missing.delete(s.missing.keys().next().value as MessageId);
+        // Shed the oldest announcement rather than fail, and its SendGraft timer with it.
+        const [oldestId, oldest] = s.missing.entries().next().value as [MessageId, PendingGraft];
+        s.missing.delete(oldestId);
+        out.push({ kind: 'cancelTimer', timer: oldest.timer });
         s.evictedPendingGrafts++;
       }
       s.missing.set(id, pending);
-      armTimer(s, out, s.config.graftTimeout1Ms, { type: 'SendGraft', id });
+      armTimer(s, out, s.config.graftTimeout1Ms, timer);
     }
     if (!pending.advertisers.some((a) => a.peer === from)) pending.advertisers.push({ peer: from, round });
   }
@@ -203,7 +212,8 @@ function onSendGraftTimer(s: PlumtreeState, id: MessageId, nowMs: number, out: P
   send(s, out, next.peer, { type: 'Graft', id, round: next.round });
   // Paper p9: a second, shorter timer asks the next advertiser if this one does not answer.
   pending.dueMs = nowMs + s.config.graftTimeout2Ms;
-  armTimer(s, out, s.config.graftTimeout2Ms, { type: 'SendGraft', id });
+  pending.timer = { type: 'SendGraft', id };
+  armTimer(s, out, s.config.graftTimeout2Ms, pending.timer);
 }
 
 function onGraft(s: PlumtreeState, from: NodeId, id: MessageId | null, out: PlumtreeEffect[]): void {

@@ -41,6 +41,8 @@ export type TopicEffect =
   | { readonly kind: 'neighborUp'; readonly peer: NodeId }
   | { readonly kind: 'neighborDown'; readonly peer: NodeId; readonly cause: NeighborDownCause }
   | { readonly kind: 'timer'; readonly delayMs: number; readonly timer: TopicTimer }
+  /** The timer armed earlier with this `timer.timer` object is moot: the host may drop it. */
+  | { readonly kind: 'cancelTimer'; readonly timer: TopicTimer }
   | { readonly kind: 'disconnect'; readonly peer: NodeId }
   | { readonly kind: 'deliver'; readonly id: MessageId; readonly content: Uint8Array; readonly from: NodeId | null; readonly round: number }
   | { readonly kind: 'rejected'; readonly reason: string }
@@ -148,5 +150,6 @@ function mapHyParViewEffect(effect: HyParViewEffect): TopicEffect {
 
 function mapPlumtreeEffect(effect: PlumtreeEffect): TopicEffect {
   if (effect.kind === 'timer') return { kind: 'timer', delayMs: effect.delayMs, timer: { machine: 'plumtree', timer: effect.timer } };
+  if (effect.kind === 'cancelTimer') return { kind: 'cancelTimer', timer: { machine: 'plumtree', timer: effect.timer } };
   return effect;
 }

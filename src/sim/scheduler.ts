@@ -32,6 +32,8 @@ export type RunReport =
 
 const DEFAULT_EVENT_BUDGET = 50_000_000;
 const INITIAL_CAPACITY = 1024;
+/** Cancelled ids held before the first look for ones whose events already ran. */
+const MIN_PURGE_AT_SIZE = 1024;
 
 export class Scheduler {
   private nowMsValue = 0;
@@ -40,7 +42,13 @@ export class Scheduler {
   private times = new Float64Array(INITIAL_CAPACITY);
   private seqs = new Float64Array(INITIAL_CAPACITY);
   private fns: (EventFn | undefined)[] = new Array(INITIAL_CAPACITY);
-  private readonly cancelled = new Set<EventId>();
+  /**
+   * Ids cancelled while (perhaps) still queued. A cancelled event leaves when it surfaces; an id
+   * whose event already ran would stay forever, so once the set outgrows `purgeAtSize` it is cut
+   * down to the ids still in the queue (ids are never reused, so a stale one is only dead weight).
+   */
+  private cancelled = new Set<EventId>();
+  private purgeAtSize = MIN_PURGE_AT_SIZE;
   /** Total events executed since creation. */
   eventsRun = 0;
 
@@ -89,7 +97,25 @@ export class Scheduler {
 
   /** Cancel a scheduled event; cancelling an event that already ran is a no-op. */
   cancel(id: EventId): void {
-    if (id < this.nextSeq) this.cancelled.add(id);
+    if (!(id < this.nextSeq)) return;
+    this.cancelled.add(id);
+    if (this.cancelled.size > this.purgeAtSize) this.forgetRunCancels();
+  }
+
+  /** Cancelled ids held: still queued, or run and not yet forgotten (for tests). */
+  get cancelledHeld(): number {
+    return this.cancelled.size;
+  }
+
+  /**
+   * Keeps only the cancelled ids still in the queue. One pass over the queue; the next pass comes
+   * after at least as many cancels again as ids kept, so the cost per cancel stays constant.
+   */
+  private forgetRunCancels(): void {
+    const kept = new Set<EventId>();
+    for (let i = 0; i < this.size; i++) if (this.cancelled.has(this.seqs[i])) kept.add(this.seqs[i]);
+    this.cancelled = kept;
+    this.purgeAtSize = Math.max(MIN_PURGE_AT_SIZE, 2 * kept.size);
   }
 
   /** Time of the next event, or Infinity when the queue is empty. */

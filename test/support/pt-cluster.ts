@@ -54,6 +54,8 @@ export class PtCluster {
   readonly deliveries: Delivery[] = [];
   readonly sent: SentRecord[] = [];
   readonly rejections: { node: NodeId; reason: string }[] = [];
+  /** `cancelTimer` effects applied (each drops its timer from the queue if still there). */
+  cancelledTimers = 0;
   dropIf: DropFilter | null = null;
   private readonly delayMs: number;
   private readonly linkDelayMs = new Map<string, number>();
@@ -156,6 +158,13 @@ export class PtCluster {
       case 'timer':
         this.enqueue(this.nowMs + effect.delayMs, node, { kind: 'timer', timer: effect.timer });
         break;
+      case 'cancelTimer': {
+        // The armed timer is the queued event holding this very timer object.
+        const i = this.queue.findIndex((q) => q.node === node && q.event.kind === 'timer' && q.event.timer === effect.timer);
+        if (i >= 0) this.queue.splice(i, 1);
+        this.cancelledTimers++;
+        break;
+      }
       case 'rejected':
         this.rejections.push({ node, reason: effect.reason });
         break;
