@@ -1,9 +1,10 @@
 /**
  * The node drops the SendGraft timers Plumtree cancels (paper p8: the Gossip came, so the graft
  * is moot). Goal: no SendGraft timer reaches a node for a message that node already delivered,
- * and the scheduler ran fewer events for it. Method: a 200-gateway protocol run with a broadcast
- * every 500 ms, read at the node's dispatch (the timer events it is handed) against the
- * deliveries it made before (its own delivery record, not Plumtree's pending table).
+ * while grafts for late Gossip still fire, and the scheduler holds no cancels past their events.
+ * Method: a 200-gateway protocol run with a broadcast every 500 ms, read at the node's dispatch
+ * (the timer events it is handed) against the deliveries it made before (its own delivery
+ * record, not Plumtree's pending table).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { MeshNode } from '../src/mesh/node.js';
