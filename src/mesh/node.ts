@@ -226,16 +226,12 @@ export class MeshNode implements NodeApp {
         break;
       case 'timer': {
         const timer = effect.timer;
-        if (timer.machine !== 'plumtree' || timer.timer.type !== 'SendGraft') {
-          this.ctx.setTimer(effect.delayMs, () => this.dispatch(topic, { kind: 'timer', timer }));
-          break;
-        }
-        const key = timer.timer;
+        const cancellable = timer.machine === 'plumtree' && timer.timer.type === 'SendGraft';
         const id = this.ctx.setTimer(effect.delayMs, () => {
-          this.cancellableTimers.delete(key);
+          if (cancellable) this.cancellableTimers.delete(timer.timer);
           this.dispatch(topic, { kind: 'timer', timer });
         });
-        this.cancellableTimers.set(key, id);
+        if (cancellable) this.cancellableTimers.set(timer.timer, id);
         break;
       }
       case 'cancelTimer': {

@@ -128,6 +128,12 @@ export class Scheduler {
   step(): boolean {
     this.dropCancelledRoots();
     if (this.size === 0) return false;
+    this.runRoot();
+    return true;
+  }
+
+  /** Run the root event; the caller has dropped cancelled roots and seen the queue non-empty. */
+  private runRoot(): void {
     const timeMs = this.times[0];
     const fn = this.fns[0]!;
     this.popRoot();
@@ -135,7 +141,6 @@ export class Scheduler {
     this.nowMsValue = timeMs;
     this.eventsRun++;
     fn();
-    return true;
   }
 
   /** Pop cancelled events off the top so that the root is the next event that will run. */
@@ -151,7 +156,8 @@ export class Scheduler {
     let events = 0;
     for (this.dropCancelledRoots(); this.size > 0 && this.times[0] <= endMs; this.dropCancelledRoots()) {
       if (events >= maxEvents) return { ok: false, reason: 'event-budget', nowMs: this.nowMsValue, events };
-      if (this.step()) events++;
+      this.runRoot(); // the loop's condition dropped cancelled roots: step() would again
+      events++;
     }
     this.nowMsValue = endMs;
     return { ok: true, nowMs: endMs, events };
@@ -173,7 +179,8 @@ export class Scheduler {
         this.nowMsValue = deadlineMs;
         return { ok: false, reason: 'virtual-time-budget', nowMs: deadlineMs, events };
       }
-      if (this.step()) events++;
+      this.runRoot(); // cancelled roots are dropped above
+      events++;
     }
     return { ok: true, nowMs: this.nowMsValue, events };
   }
