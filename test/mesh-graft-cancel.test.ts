@@ -9,22 +9,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MeshNode } from '../src/mesh/node.js';
 import { runScenario } from '../src/scenario/runner.js';
-import { parseScenarioJson } from '../src/scenario/scenario-json.js';
+import { gatewayMeshScenario } from './support/gateway-mesh.js';
 import type { TopicEvent } from '../src/protocol/topic.js';
 
 const N = 200;
-const parsed = parseScenarioJson({
-  name: `graft-cancel-${N}`,
-  profile: 'protocol',
-  topology: { meshes: [{ meshId: 'mesh-a', roles: { gateway: N } }], bridges: 0, observer: false },
-  bootSpacingMs: 5,
+const scenario = gatewayMeshScenario(`graft-cancel-${N}`, N, {
   durationMs: N * 5 + 15_000,
-  healWindowMs: 10_000,
-  probeIntervalMs: 0,
   workload: [{ kind: 'broadcast', sender: 'random', fromMs: N * 5 + 2_000, everyMs: 500, count: 20 }],
 });
-if (!parsed.ok) throw new Error(parsed.error);
-const scenario = parsed.scenario;
 
 type Dispatch = (this: MeshNode, topic: string, event: TopicEvent) => void;
 const proto = MeshNode.prototype as unknown as { dispatch: Dispatch };

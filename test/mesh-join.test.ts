@@ -11,25 +11,17 @@ import { findScenario } from '../src/catalog/registry.js';
 import type { Cluster } from '../src/scenario/cluster.js';
 import { runScenario } from '../src/scenario/runner.js';
 import type { Scenario } from '../src/scenario/scenario.js';
-import { parseScenarioJson } from '../src/scenario/scenario-json.js';
+import { gatewayMeshScenario } from './support/gateway-mesh.js';
 import { HYPARVIEW_DEFAULTS } from '../src/protocol/hyparview-types.js';
 import { MESH_NODE_DEFAULTS } from '../src/mesh/config.js';
 import type { SpanRecord } from '../src/sim/telemetry/index.js';
 
 const N = 300;
 function wide(joinFallbackMs?: number): Scenario {
-  const parsed = parseScenarioJson({
-    name: `join-${N}`,
-    profile: 'protocol',
-    topology: { meshes: [{ meshId: 'mesh-a', roles: { gateway: N } }], bridges: 0, observer: false },
-    bootSpacingMs: 5,
+  return gatewayMeshScenario(`join-${N}`, N, {
     durationMs: N * 5 + 5_000,
-    healWindowMs: 10_000,
-    probeIntervalMs: 0,
     ...(joinFallbackMs === undefined ? {} : { node: { substrate: { joinFallbackMs } } }),
   });
-  if (!parsed.ok) throw new Error(parsed.error);
-  return parsed.scenario;
 }
 
 /** Each node's Join spans per topic (keyed `node topic`), in order. */
