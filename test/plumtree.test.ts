@@ -22,6 +22,7 @@ import {
 } from '../src/protocol/plumtree.js';
 import type { NodeId, PlumtreeMessage } from '../src/protocol/messages.js';
 import type { PlumtreeEffect, PlumtreeEvent } from '../src/protocol/plumtree-types.js';
+import { IHAVE_ENTRIES_MAX } from '../src/protocol/codec.js';
 import { PtCluster } from './support/pt-cluster.js';
 import { ptRng } from './support/pt-rng.js';
 
@@ -129,6 +130,34 @@ describe('plumtree delivery', () => {
   it('is deterministic: the same seed gives the same messages in the same order', () => {
     const trace = (c: PtCluster) => JSON.stringify(c.sent.map((r) => [r.atMs, r.from, r.to, r.message.type]));
     expect(trace(runRandomBroadcasts('same'))).toBe(trace(runRandomBroadcasts('same')));
+  });
+
+  it('never sends an IHave entry to a peer whose IHave or Gossip for that id reached it first', () => {
+    for (const seed of ['random-1', 'random-2', 'random-3']) {
+      const c = runRandomBroadcasts(seed);
+      // What each node heard each id from, and when: the sends the machines made, as delivered.
+      const heard = new Map<string, number>(); // "to<from:id" → first arrival, ms
+      for (const r of c.sent) {
+        if (r.dropped) continue;
+        const ids = r.message.type === 'Gossip' ? [r.message.id] : r.message.type === 'IHave' ? r.message.entries.map((e) => e.id) : [];
+        for (const id of ids) {
+          const key = `${r.to}<${r.from}:${id}`;
+          if (!heard.has(key) || heard.get(key)! > r.arrivesAtMs) heard.set(key, r.arrivesAtMs);
+        }
+      }
+      const told: string[] = [];
+      let entries = 0;
+      for (const r of c.sentOfType('IHave')) {
+        if (r.message.type !== 'IHave') continue;
+        for (const { id } of r.message.entries) {
+          entries++;
+          const firstHeardMs = heard.get(`${r.from}<${r.to}:${id}`);
+          if (firstHeardMs !== undefined && firstHeardMs < r.atMs) told.push(`${r.from}>${r.to} ${id.slice(0, 8)} at ${r.atMs}`);
+        }
+      }
+      expect(entries, seed).toBeGreaterThan(0); // lazy push still ran
+      expect(told, seed).toEqual([]);
+    }
   });
 
   it('delivers across two islands once a link bridges them', () => {
@@ -295,6 +324,81 @@ describe('plumtree tree construction and repair', () => {
     expect(sends(reply)).toEqual([{ to: 'p', message: { type: 'Gossip', id: messageIdOf(content), round: 0, content } }]);
     expect(eagerPeers(s)).toEqual(['p']);
     expect(sends(msg(60, 'p', { type: 'Graft', id: messageIdOf(bytes('unknown')), round: 0 }))).toEqual([]);
+  });
+});
+
+describe('plumtree lazy push to peers known to hold the id', () => {
+  /** x with eager e and lazy l1, l2 (each pruned its link). */
+  function lazyMachine() {
+    const m = machine('x', ['e', 'l1', 'l2']);
+    m.msg(0, 'l1', { type: 'Prune' });
+    m.msg(0, 'l2', { type: 'Prune' });
+    expect(lazyPeers(m.s)).toEqual(['l1', 'l2']);
+    return m;
+  }
+  const gossipOf = (text: string, round = 1) => ({ type: 'Gossip', id: messageIdOf(bytes(text)), round, content: bytes(text) }) as const;
+  const ihaveTargets = (effects: PlumtreeEffect[]) =>
+    sends(effects).flatMap((x) => (x.message.type === 'IHave' ? [{ to: x.to, ids: x.message.entries.map((e) => e.id) }] : []));
+
+  it('queues no IHave for a peer that announced the id before the Gossip came', () => {
+    const { msg, at } = lazyMachine();
+    const g = gossipOf('announced');
+    msg(1, 'l1', { type: 'IHave', entries: [{ id: g.id, round: 0 }] });
+    msg(2, 'e', g);
+    expect(ihaveTargets(at(7, { kind: 'timer', timer: { type: 'DispatchLazyPush' } }))).toEqual([{ to: 'l2', ids: [g.id] }]);
+  });
+
+  it('drops a queued entry when the peer\'s IHave for it arrives before the batch leaves, and keeps the rest', () => {
+    const { s, msg, at } = lazyMachine();
+    const a = gossipOf('a');
+    const b = gossipOf('b');
+    msg(1, 'e', a);
+    msg(2, 'e', b);
+    msg(3, 'l1', { type: 'IHave', entries: [{ id: a.id, round: 0 }] }); // l1 holds a: a no-op there
+    expect(s.lazyHeld.get('l1')).toEqual(new Set([a.id]));
+    expect(ihaveTargets(at(6, { kind: 'timer', timer: { type: 'DispatchLazyPush' } }))).toEqual([
+      { to: 'l1', ids: [b.id] },
+      { to: 'l2', ids: [a.id, b.id] },
+    ]);
+    expect(s.lazyHeld.size).toBe(0); // the record lives as long as the batch
+  });
+
+  it('drops a queued entry when the peer sends the Gossip itself, and sends nothing when nothing is left', () => {
+    const { s, msg, at } = lazyMachine();
+    const g = gossipOf('dup');
+    msg(1, 'e', g);
+    const answer = msg(2, 'l2', g); // a duplicate: answered with Prune, and l2 holds it
+    expect(sends(answer)).toEqual([{ to: 'l2', message: { type: 'Prune' } }]);
+    msg(3, 'l1', { type: 'IHave', entries: [{ id: g.id, round: 0 }] });
+    expect(ihaveTargets(at(6, { kind: 'timer', timer: { type: 'DispatchLazyPush' } }))).toEqual([]);
+    expect(s.lazyHeld.size).toBe(0);
+  });
+
+  it('leaves held ids out of a batch sent early at the frame limit too', () => {
+    const { s, msg } = lazyMachine();
+    const first = gossipOf('full-0');
+    msg(1, 'e', first);
+    msg(1, 'l1', { type: 'IHave', entries: [{ id: first.id, round: 0 }] });
+    const out: PlumtreeEffect[] = [];
+    for (let i = 1; i < IHAVE_ENTRIES_MAX; i++) out.push(...msg(1, 'e', gossipOf(`full-${i}`)));
+    const early = ihaveTargets(out);
+    expect(early.map((x) => [x.to, x.ids.length])).toEqual([['l1', IHAVE_ENTRIES_MAX - 1], ['l2', IHAVE_ENTRIES_MAX]]);
+    expect(early[0].ids).not.toContain(first.id);
+    expect(s.lazyHeld.size).toBe(0);
+  });
+
+  it('records nothing for a peer without a queued batch, and forgets a peer that goes down', () => {
+    const { s, msg, at } = lazyMachine();
+    const g = gossipOf('late');
+    msg(1, 'e', g);
+    at(6, { kind: 'timer', timer: { type: 'DispatchLazyPush' } });
+    msg(8, 'l1', { type: 'IHave', entries: [{ id: g.id, round: 0 }] }); // after the batch left
+    expect(s.lazyHeld.size).toBe(0);
+    const h = gossipOf('second');
+    msg(10, 'e', h);
+    msg(11, 'l1', { type: 'IHave', entries: [{ id: h.id, round: 0 }] });
+    at(12, { kind: 'neighborDown', peer: 'l1' });
+    expect(s.lazyHeld.has('l1')).toBe(false);
   });
 });
 

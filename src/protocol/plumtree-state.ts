@@ -47,6 +47,11 @@ export interface PlumtreeState {
   readonly receivedIds: TimeBoundMap<MessageId, true>;
   readonly missing: Map<MessageId, PendingGraft>;
   readonly lazyQueue: Map<NodeId, { id: MessageId; round: number }[]>;
+  /**
+   * Ids a peer with a queued IHave batch showed it holds (its IHave or Gossip for them arrived
+   * after ours was queued): dropped from the batch when it leaves. Lives as long as the batch.
+   */
+  readonly lazyHeld: Map<NodeId, Set<MessageId>>;
   dispatchArmed: boolean;
   /** Entries of `missing` evicted by capacity (oldest first). */
   evictedPendingGrafts: number;
@@ -80,6 +85,7 @@ export function createPlumtree(self: NodeId, config: Partial<PlumtreeConfig> = {
     receivedIds: new TimeBoundMap(PLUMTREE_LIMITS.receivedIdsMax),
     missing: new Map(),
     lazyQueue: new Map(),
+    lazyHeld: new Map(),
     dispatchArmed: false,
     evictedPendingGrafts: 0,
     fullIHaveBatches: 0,

@@ -30,6 +30,8 @@ export interface SentRecord {
   readonly to: NodeId;
   readonly message: PlumtreeMessage;
   readonly dropped: boolean;
+  /** When it reaches `to` (unless dropped), ms. */
+  readonly arrivesAtMs: number;
 }
 
 export type DropFilter = (from: NodeId, to: NodeId, message: PlumtreeMessage, atMs: number) => boolean;
@@ -147,8 +149,8 @@ export class PtCluster {
     switch (effect.kind) {
       case 'send': {
         const dropped = this.dropIf?.(node, effect.to, effect.message, this.nowMs) ?? false;
-        this.sent.push({ atMs: this.nowMs, from: node, to: effect.to, message: effect.message, dropped });
         const delayMs = this.linkDelayMs.get(`${node}>${effect.to}`) ?? this.delayMs;
+        this.sent.push({ atMs: this.nowMs, from: node, to: effect.to, message: effect.message, dropped, arrivesAtMs: this.nowMs + delayMs });
         if (!dropped) this.enqueue(this.nowMs + delayMs, effect.to, { kind: 'message', from: node, message: effect.message });
         break;
       }
