@@ -8,7 +8,7 @@
  * exact span attributes and start times in virtual milliseconds.
  */
 import { describe, expect, it } from 'vitest';
-import { MESH_NODE_DEFAULTS } from '../src/mesh/config.js';
+import { MESH_NODE_DEFAULTS, type NodeVariant } from '../src/mesh/config.js';
 import { MESSAGE_TAG } from '../src/protocol/messages.js';
 import { DEFAULT_NETWORK_CONFIG } from '../src/sim/network/index.js';
 import { encodeEnvelope } from '../src/protocol/codec.js';
@@ -87,6 +87,52 @@ describe('mesh node: connections', () => {
     expect(w.spans('mesh.gossip.neighbor_down', a)).toEqual([{ topic: MESH, peerId: b.id, cause: 'peer-down', reason: 'idle-timeout' }]);
     expect(a.app.activeView(MESH)).toEqual([]);
     expect(w.spans('mesh.peer.dial_failed', a)).toEqual([]);
+  });
+
+  /**
+   * a and b are neighbours; from 3 s a hears nothing from b (b→a blocked) while b hears a. At
+   * `redialMs` b drops its end (its close is lost) and dials a again over the healed link, as a
+   * peer whose end timed out first does after a NAT shift.
+   */
+  function redialOverSilentPath(redialMs: number, variant: NodeVariant = {}) {
+    const w = meshWorld();
+    const a = w.node('a', { variant });
+    const b = w.node('b', { seeds: ['a'] });
+    w.runTo(3_000);
+    expect(a.app.activeView(MESH)).toEqual([b.id]);
+    w.network.setLink(b.id, a.id, { blocked: true });
+    w.runTo(redialMs);
+    b.app.peers.close(a.id, 'unused');
+    w.network.setLink(b.id, a.id, { blocked: false });
+    b.app.peers.connect(a.id, () => {});
+    w.runTo(redialMs + 100);
+    return { w, a, b };
+  }
+
+  it('a peer dialing again over a path silent for a keep-alive period and a half closes the dead connection first', () => {
+    const { w, a, b } = redialOverSilentPath(3_000 + 1.5 * DEFAULT_NETWORK_CONFIG.keepAliveMs + 1_000);
+    expect(w.spans('mesh.peer.disconnected', a)).toEqual([{ peerId: b.id, reason: 'closed-locally', cause: 'dead-path' }]);
+    // Reported before the new connection, so a's views drop b as b's dropped a: no one-sided link.
+    const records = w.telemetry.records.filter((r) => r.node === 'a' && r.startMs > 3_000);
+    const order = records.map((r) => r.name).filter((n) => n === 'mesh.peer.disconnected' || n === 'mesh.peer.connected' || n === 'mesh.gossip.neighbor_down');
+    expect(order.slice(0, 3)).toEqual(['mesh.peer.disconnected', 'mesh.gossip.neighbor_down', 'mesh.peer.connected']);
+    expect(w.spans('mesh.gossip.neighbor_down', a)).toEqual([{ topic: MESH, peerId: b.id, cause: 'peer-down', reason: 'closed-locally' }]);
+    expect(a.app.activeView(MESH).includes(b.id)).toBe(b.app.activeView(MESH).includes(a.id));
+  });
+
+  it('keepDeadPaths keeps the dead connection as a superseded one, hiding a one-sided link', () => {
+    const { w, a, b } = redialOverSilentPath(3_000 + 1.5 * DEFAULT_NETWORK_CONFIG.keepAliveMs + 1_000, { keepDeadPaths: true });
+    expect(w.spans('mesh.peer.disconnected', a)).toEqual([]);
+    expect(w.spans('mesh.gossip.neighbor_down', a)).toEqual([]);
+    expect(a.app.activeView(MESH)).toEqual([b.id]); // a still holds b ...
+    expect(b.app.activeView(MESH)).toEqual([]); // ... which dropped a when its end went
+  });
+
+  it('keeps a connection silent for less than that as a superseded one (a live path may be quiet that long)', () => {
+    const { w, a, b } = redialOverSilentPath(3_000 + DEFAULT_NETWORK_CONFIG.keepAliveMs);
+    expect(w.spans('mesh.peer.disconnected', a).filter((s) => s.cause === 'dead-path')).toEqual([]);
+    expect(w.times('mesh.peer.connected', a).length).toBe(2); // the first, and b's new one beside it
+    expect(a.app.peers.connectedPeers()).toEqual([b.id]);
   });
 
   it('disablePeerDown keeps a lost peer in the view', () => {

@@ -87,6 +87,11 @@ export interface NodeVariant {
   readonly omitHello?: boolean;
   /** Known bug: every connection to a peer is kept alive, not only the newest (duplicates never idle out). */
   readonly keepEveryConnectionAlive?: boolean;
+  /**
+   * Repair path off: a dead connection the peer dialed past is kept as a superseded one (it idles
+   * out unheard, and the views keep a peer that has dropped this node: a hidden one-sided link).
+   */
+  readonly keepDeadPaths?: boolean;
 }
 
 export const MESH_NODE_DEFAULTS: MeshNodeConfig = {

@@ -4,8 +4,10 @@
  *
  * Control-plane frames go out on one uni stream of the peer's newest open connection. When both
  * sides dial each other there are two connections: the newest (highest connection id, the same
- * at both ends) carries traffic and the older one is left alone to idle out; it is never
- * force-closed, since closing it looked like a lost neighbour to the other side.
+ * at both ends) carries traffic and the older one is left alone to idle out; a live one is never
+ * force-closed, since closing it looked like a lost neighbour to the other side. A dead one is:
+ * when the peer dials again while the connection kept alive to it has heard nothing for a
+ * keep-alive period and a half (see `register`).
  * A peer is lost only when its last connection closes. Every close this node makes names its
  * cause (`PeerCloseCause`), and `mesh.peer.disconnected` carries it: the churn invariant reads it.
  */
@@ -45,8 +47,11 @@ export interface PeerListener {
   onPeerLost(peer: string, reason: string): void;
 }
 
-/** Why this node closes a peer's connections: no topic uses the peer, or framing was lost. */
-export type PeerCloseCause = 'unused' | 'decode-failed';
+/**
+ * Why this node closes a peer's connections: no topic uses the peer, framing was lost, or the
+ * peer dialed again over a path that had long been silent (`dead-path`: a fault's doing).
+ */
+export type PeerCloseCause = 'unused' | 'decode-failed' | 'dead-path';
 
 interface PeerLink {
   readonly conns: Connection[];
@@ -265,6 +270,7 @@ export class PeerTable {
 
   private register(conn: Connection): void {
     const peer = conn.remote;
+    this.closeIfDead(peer);
     const link = this.link(peer);
     link.conns.push(conn);
     link.conns.sort((a, b) => a.id - b.id);
@@ -287,6 +293,25 @@ export class PeerTable {
     }
     if (conn === newest(link)) frames.push(...link.pending.splice(0, link.pending.length));
     if (frames.length > 0) this.write(link, conn, frames);
+  }
+
+  /**
+   * A peer that dials again while the connection kept alive to it has heard nothing for a
+   * keep-alive period and a half lost its end of that path: its end timed out first (then its
+   * views dropped this node) or its process restarted. Kept as a superseded connection, the dead
+   * one would idle out without a word, and this node's views would keep the peer on topics where
+   * the peer no longer holds it: a one-sided link the new connection hides (after a NAT shift,
+   * until the next Plumtree traffic, or 30 s more when the peer then dies). Closing it first
+   * reports the peer lost, as its idle timeout would have a moment later; the peer's requests
+   * over the new connection then re-form the links both ends hold.
+   */
+  private closeIfDead(peer: string): void {
+    if (this.config.variant.keepDeadPaths === true) return;
+    const link = this.peers.get(peer);
+    const kept = link === undefined ? undefined : newest(link);
+    if (kept === undefined || !kept.silentPastKeepAlive) return;
+    link!.closeCauses.set(kept.id, 'dead-path');
+    kept.close();
   }
 
   /**

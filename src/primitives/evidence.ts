@@ -35,6 +35,26 @@ export function emitted<N extends SpanName>(world: ChaosWorld, nodeId: string, n
 }
 
 /**
+ * The first mesh.peer.disconnected of `nodeName` in [sinceMs, untilMs] (about `peerId` if given)
+ * in which the node judged a connection dead by its silence: its idle timeout, or a `dead-path`
+ * close (the peer dialed again over a path silent for a keep-alive period and a half; see
+ * src/mesh/peers.ts). Both are the same judgement, made at 30 s or at the redial.
+ */
+export function silenceDeath(world: ChaosWorld, nodeName: string, sinceMs: number, untilMs?: number, peerId?: string): SpanOf<'mesh.peer.disconnected'> | undefined {
+  const q = world.spans;
+  const peer = peerId === undefined ? {} : { peerId };
+  const idle = q.first({ name: 'mesh.peer.disconnected', node: nodeName, sinceMs, untilMs, attrs: { ...peer, reason: 'idle-timeout' } });
+  const dead = q.first({ name: 'mesh.peer.disconnected', node: nodeName, sinceMs, untilMs, attrs: { ...peer, cause: 'dead-path' } });
+  if (idle === undefined) return dead;
+  return dead === undefined || idle.seq < dead.seq ? idle : dead;
+}
+
+/** Whether `s` is a disconnect that judged its connection dead by silence (see `silenceDeath`). */
+export function isSilenceDeath(s: SpanRecord): boolean {
+  return s.name === 'mesh.peer.disconnected' && (s.attrs.reason === 'idle-timeout' || s.attrs.cause === 'dead-path');
+}
+
+/**
  * Sequence number of `nodeName`'s latest mesh.node.ready at or before `atMs` (-1 if none): a
  * respawned node starts with no connections and empty views, so older spans say nothing now.
  */
@@ -223,15 +243,14 @@ export function timeoutVerdict(waitedMs: number): Verdict {
 
 /**
  * Whether `nodeId` was itself disturbed in [fromMs, toMs]: it was named by another chaos event
- * (chaos.primitive.applied) or lost a connection to silence
- * (mesh.peer.disconnected{reason: idle-timeout}). Detectors use it to avoid blaming their own
+ * (chaos.primitive.applied) or lost a connection to silence (`silenceDeath`). Detectors use it to avoid blaming their own
  * fault for what another fault explains (e.g. a node cut off for 30 s rightly prunes others).
  */
 export function disturbed(world: ChaosWorld, nodeId: string, fromMs: number, toMs: number): boolean {
   const q = world.spans;
   const name = nameOf(world, nodeId);
   const window = { sinceMs: fromMs, untilMs: toMs };
-  if (q.first({ name: 'mesh.peer.disconnected', node: name, ...window, attrs: { reason: 'idle-timeout' } }) !== undefined) return true;
+  if (silenceDeath(world, name, fromMs, toMs) !== undefined) return true;
   return q.find({ name: 'chaos.primitive.applied', ...window }).some((s) => String(s.attrs.targets).split(',').includes(name));
 }
 

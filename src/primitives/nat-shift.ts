@@ -8,7 +8,8 @@
  *     emits mesh.peer.disconnected{peerId: victim}, and the victim one for each peer its own
  *     spans showed it connected to — or, where a new connection at the new address came first,
  *     mesh.peer.connected (the dead one is superseded and idles out silently, as the peer table
- *     intends); at least one of them is an idle-timeout disconnect — unless every old path was
+ *     intends); at least one of them judged its path dead by silence (an idle timeout, or a
+ *     `dead-path` close when the other end dialed again; evidence.ts `silenceDeath`) — unless every old path was
  *     cut short by a concurrent fault before it could idle out (old-paths-cut-short.ts: an end
  *     closed after evicting its peer for a node another fault hit, the other end, unaware,
  *     superseded later);
@@ -24,7 +25,7 @@
  * Revert: none — the new address stays (a NAT does not give the old mapping back); the
  * primitive's revert is a no-op, called after detection.
  */
-import { connectedPeersOf, emitted, nameOf, passed, peersConnectedTo, restartedSince } from './evidence.js';
+import { connectedPeersOf, emitted, isSilenceDeath, nameOf, passed, peersConnectedTo, restartedSince } from './evidence.js';
 import { oldPathsCutShort, type PathEnd } from './old-paths-cut-short.js';
 import { otherCutWindows } from './reach.js';
 import { TargetedProbeRound } from './slow-link.js';
@@ -89,7 +90,7 @@ export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: n
       }
       out.push(s);
     }
-    const idled = out.find((s) => s.name === 'mesh.peer.disconnected' && s.attrs.reason === 'idle-timeout');
+    const idled = out.find(isSilenceDeath);
     if (idled !== undefined) return [idled, ...out.filter((s) => s !== idled)];
     // Every old path has ended, none by an idle timeout. Excused only where concurrent faults
     // cut every old path short before it could idle out (src/primitives/old-paths-cut-short.ts).

@@ -4,7 +4,7 @@
  * 100..500 ms); the link's latency becomes its base + latencyMs.
  *
  * Evidence (spans only; shared with LossyLink through `damagedLinkDetector`):
- *  - slow is not dead: no mesh.peer.disconnected{reason: idle-timeout} between the pair during
+ *  - slow is not dead: no mesh.peer.disconnected{reason: idle-timeout} (nor {cause: dead-path}) between the pair during
  *    the damaged period (either end) — else failed_assertion. Other close reasons are the
  *    overlay dropping an unused connection, not a false death;
  *  - broadcasts still flow: a probe round sent during the damaged period — from the pair itself
@@ -16,7 +16,7 @@
  * Deadline: durationMs (20 s) + probe resend 5 s + slack 5 s = 30 s.
  * Revert (after `durationMs`): resetLink both directions (idempotent).
  */
-import { failedAssertion, nameOf, passed } from './evidence.js';
+import { failedAssertion, nameOf, passed, silenceDeath } from './evidence.js';
 import { assert } from '../sim/assert.js';
 import { deadlineOf, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type ParamSpec, type PrimitiveSpec } from './schema.js';
 import { pickLinkedPair, intParam } from './targets.js';
@@ -114,15 +114,15 @@ export function damagedLinkDetector(world: ChaosWorld, spec: PrimitiveSpec, faul
   for (const meshId of world.node(b).meshIds) if (!origins.some(([m]) => m === meshId)) origins.push([meshId, b]);
   const round = new TargetedProbeRound(world, origins, fault.targets, damagedUntilMs);
   return {
-    evidence: `no idle-timeout disconnect between ${nameOf(world, a)} and ${nameOf(world, b)} while the link is ${what}; a probe round from the pair sent meanwhile reaches every running subscriber`,
+    evidence: `no idle-timeout or dead-path disconnect between ${nameOf(world, a)} and ${nameOf(world, b)} while the link is ${what}; a probe round from the pair sent meanwhile reaches every running subscriber`,
     deadlineFormula: deadline.formula,
     deadlineMs: deadline.ms,
     poll: (nowMs) => {
       const waitedMs = nowMs - appliedAtMs;
       const untilMs = Math.min(nowMs, damagedUntilMs);
       for (const [x, y] of [[a, b], [b, a]] as const) {
-        const down = q.first({ name: 'mesh.peer.disconnected', node: nameOf(world, x), sinceMs: appliedAtMs, untilMs, attrs: { peerId: y, reason: 'idle-timeout' } });
-        if (down !== undefined) return failedAssertion(waitedMs, `${nameOf(world, x)} declared ${nameOf(world, y)} dead (idle timeout) over a ${what} link`, [down]);
+        const down = silenceDeath(world, nameOf(world, x), appliedAtMs, untilMs, y);
+        if (down !== undefined) return failedAssertion(waitedMs, `${nameOf(world, x)} declared ${nameOf(world, y)} dead (${down.attrs.reason === 'idle-timeout' ? 'idle timeout' : 'dead path'}) over a ${what} link`, [down]);
       }
       const r = round.poll(nowMs);
       if (!r.done || nowMs < damagedUntilMs) return null;

@@ -4,8 +4,8 @@
  *
  * Evidence (spans after apply):
  *  - contradiction, at any poll: some other node emits mesh.peer.disconnected{peerId: victim,
- *    reason: idle-timeout} (its transport took silence for death, and the neighbor_down that
- *    follows) or a mesh.staleness.pruned naming the victim — it judged the slow node dead
+ *    reason: idle-timeout} or {cause: dead-path} (silence taken for death, by its transport or
+ *    by its peer table at a redial; and the neighbor_down that follows) or a mesh.staleness.pruned naming the victim — it judged the slow node dead
  *    (failed_assertion). Other disconnects and neighbor_downs are churn, not judgments of death,
  *    and so are silences that began before the wedge (see judgedDead);
  *  - recovery: after the unwedge (apply + durationMs) the victim emits mesh.heartbeat again
@@ -17,7 +17,7 @@
  */
 import type { SpanRecord } from '../sim/telemetry/index.js';
 import { DirectedProbe, victimFirst } from './directed-probe.js';
-import { emitted, failedAssertion, meshesOf, nameOf, passed, prunedBy } from './evidence.js';
+import { emitted, failedAssertion, meshesOf, nameOf, passed, prunedBy, silenceDeath } from './evidence.js';
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
 import { pickNodes } from './targets.js';
 import { T } from './timing.js';
@@ -80,7 +80,7 @@ function wedgeDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number): De
   const settledAtMs = unwedgeAtMs + T.digestIntervalMs + T.prunerIntervalMs;
   let probe: DirectedProbe | null = null;
   return {
-    evidence: 'no node emits mesh.peer.disconnected{reason: idle-timeout} or mesh.staleness.pruned about the victim; after unwedge it emits mesh.heartbeat and delivers a fresh probe',
+    evidence: 'no node emits mesh.peer.disconnected{reason: idle-timeout or cause: dead-path} or mesh.staleness.pruned about the victim; after unwedge it emits mesh.heartbeat and delivers a fresh probe',
     deadlineFormula: WEDGE_DEADLINE_FORMULA,
     deadlineMs: wedgeDeadlineMs(durationOf(fault)),
     poll: (nowMs) => {
@@ -116,7 +116,7 @@ function judgedDead(world: ChaosWorld, victim: string, sinceMs: number): { node:
   const pruneSinceMs = sinceMs + T.stalenessTtlMs - T.digestIntervalMs;
   for (const p of world.nodes) {
     if (p.nodeId === victim) continue;
-    const span = emitted(world, p.nodeId, 'mesh.peer.disconnected', idleSinceMs, { peerId: victim, reason: 'idle-timeout' }) ?? prunedBy(world, p.nodeId, victim, pruneSinceMs);
+    const span = silenceDeath(world, nameOf(world, p.nodeId), idleSinceMs, undefined, victim) ?? prunedBy(world, p.nodeId, victim, pruneSinceMs);
     if (span !== undefined) return { node: p.nodeId, span };
   }
   return null;

@@ -38,6 +38,7 @@ export const VARIANT_KEYS = [
   'disableSeedRejoin',
   'disableDiskRetry',
   'refuseInbound',
+  'keepDeadPaths',
 ] as const satisfies readonly (keyof NodeVariant)[];
 
 export interface ScheduleEntry {

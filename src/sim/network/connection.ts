@@ -105,6 +105,17 @@ export class Connection {
     return this.state === 'open';
   }
 
+  /**
+   * Whether this open end, kept alive, has heard nothing from its peer for longer than a
+   * keep-alive period and a half. A live peer end that keeps the connection alive sends at least
+   * once per keep-alive period (a lost keep-alive is resent within a fraction of another), so
+   * the path of such an end is almost surely dead; its idle timeout would say so only at
+   * `idleTimeoutMs` of silence.
+   */
+  get silentPastKeepAlive(): boolean {
+    return this.state === 'open' && this.keepAlive && this.wire.scheduler.nowMs - this.lastReceivedAtMs > 1.5 * this.wire.config.keepAliveMs;
+  }
+
   /** When this end opened, ms (-1 while connecting or if it never opened). */
   get openedAtMs(): number {
     return this.openedAtMsValue;
