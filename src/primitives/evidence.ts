@@ -243,8 +243,9 @@ export function timeoutVerdict(waitedMs: number): Verdict {
 
 /**
  * Whether `nodeId` was itself disturbed in [fromMs, toMs]: it was named by another chaos event
- * (chaos.primitive.applied) or lost a connection to silence (`silenceDeath`). Detectors use it to avoid blaming their own
- * fault for what another fault explains (e.g. a node cut off for 30 s rightly prunes others).
+ * (chaos.primitive.applied) or lost a connection to silence (`silenceDeath`). Detectors use it
+ * to avoid blaming their own fault for what another fault explains (e.g. a node cut off for
+ * 30 s rightly prunes others).
  */
 export function disturbed(world: ChaosWorld, nodeId: string, fromMs: number, toMs: number): boolean {
   const q = world.spans;
