@@ -2,8 +2,10 @@
  * The mesh node's connections and seeds (src/mesh/node.ts), as a unit. Goal: connections no
  * topic uses are closed after the grace, used ones are kept, and the test doubles that change
  * this do what they say; a lost peer reaches every topic as a peer-down carrying the
- * connection's reason, and its digest is pruned after the TTL; seeds are re-joined when the node
- * is cut off from their overlay or has not heard their digest for the TTL since its own start.
+ * connection's reason, and its digest is pruned after the TTL; a connection long silent when its
+ * peer dials again is closed as a dead path before the new one is taken, so both views agree;
+ * seeds are re-joined when the node is cut off from their overlay or has not heard their digest
+ * for the TTL since its own start.
  * Method: two or three MeshNodes on a fresh simulated network (test/support/mesh-world.ts);
  * exact span attributes and start times in virtual milliseconds.
  */

@@ -9,10 +9,10 @@
  *     spans showed it connected to — or, where a new connection at the new address came first,
  *     mesh.peer.connected (the dead one is superseded and idles out silently, as the peer table
  *     intends); at least one of them judged its path dead by silence (an idle timeout, or a
- *     `dead-path` close when the other end dialed again; evidence.ts `silenceDeath`) — unless every old path was
- *     cut short by a concurrent fault before it could idle out (old-paths-cut-short.ts: an end
- *     closed after evicting its peer for a node another fault hit, the other end, unaware,
- *     superseded later);
+ *     `dead-path` close when the other end dialed again; evidence.ts `silenceDeath`) — unless
+ *     every old path was cut short by a concurrent fault before it could idle out
+ *     (old-paths-cut-short.ts: an end closed after evicting its peer for a node another fault
+ *     hit, the other end, unaware, superseded later);
  *  2. new connections form at the new address: the victim and some peer both emit
  *     mesh.peer.connected about each other after apply (nothing can reach the old address);
  *  3. it has neighbours again: on each of its topics a neighbour relation formed after apply
@@ -92,7 +92,7 @@ export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: n
     }
     const idled = out.find(isSilenceDeath);
     if (idled !== undefined) return [idled, ...out.filter((s) => s !== idled)];
-    // Every old path has ended, none by an idle timeout. Excused only where concurrent faults
+    // Every old path has ended, none by silence. Excused only where concurrent faults
     // cut every old path short before it could idle out (src/primitives/old-paths-cut-short.ts).
     if (oldPathsCutShort(world, otherCutWindows(world, fault, appliedAtMs), required, appliedAtMs)) return out;
     missing = 'no idle-timeout disconnect of an old path';

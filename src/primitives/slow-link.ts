@@ -4,9 +4,9 @@
  * 100..500 ms); the link's latency becomes its base + latencyMs.
  *
  * Evidence (spans only; shared with LossyLink through `damagedLinkDetector`):
- *  - slow is not dead: no mesh.peer.disconnected{reason: idle-timeout} (nor {cause: dead-path}) between the pair during
- *    the damaged period (either end) — else failed_assertion. Other close reasons are the
- *    overlay dropping an unused connection, not a false death;
+ *  - slow is not dead: no mesh.peer.disconnected{reason: idle-timeout} (nor {cause: dead-path})
+ *    between the pair during the damaged period (either end) — else failed_assertion. Other
+ *    close reasons are the overlay dropping an unused connection, not a false death;
  *  - broadcasts still flow: a probe round sent during the damaged period — from the pair itself
  *    on each of its meshes, so the damaged link is on the path — is delivered
  *    (mesh.probe.delivered) to every running subscriber, the pair included;

@@ -5,9 +5,10 @@
  * Evidence (spans after apply):
  *  - contradiction, at any poll: some other node emits mesh.peer.disconnected{peerId: victim,
  *    reason: idle-timeout} or {cause: dead-path} (silence taken for death, by its transport or
- *    by its peer table at a redial; and the neighbor_down that follows) or a mesh.staleness.pruned naming the victim — it judged the slow node dead
- *    (failed_assertion). Other disconnects and neighbor_downs are churn, not judgments of death,
- *    and so are silences that began before the wedge (see judgedDead);
+ *    by its peer table at a redial; and the neighbor_down that follows) or a
+ *    mesh.staleness.pruned naming the victim — it judged the slow node dead (failed_assertion).
+ *    Other disconnects and neighbor_downs are churn, not judgments of death, and so are
+ *    silences that began before the wedge (see judgedDead);
  *  - recovery: after the unwedge (apply + durationMs) the victim emits mesh.heartbeat again
  *    and delivers a probe sent after the unwedge (mesh.probe.delivered on the victim, and on
  *    every other healthy subscriber), and a pruner interval + digest interval have passed
