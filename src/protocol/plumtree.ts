@@ -33,7 +33,7 @@
  * - Giving up on a message known only by IHave (every advertiser grafted in vain, or every one
  *   went down) is an effect, `gaveUp`, never silent: the substrate spans and counts it.
  */
-import type { Gossip, MessageId, NodeId, PlumtreeMessage } from './messages.js';
+import type { Gossip, IHave, MessageId, NodeId, PlumtreeMessage } from './messages.js';
 import { isMessageIdOf, messageIdOf, sharedGossipOf } from './message-id.js';
 import type { PlumtreeEffect, PlumtreeEvent, PlumtreeTimer } from './plumtree-types.js';
 import {
@@ -309,7 +309,7 @@ function noteHeld(s: PlumtreeState, peer: NodeId, id: MessageId): void {
 }
 
 /** `entries` without the ids `peer` showed it holds since they were queued. */
-function entriesNotHeld(s: PlumtreeState, peer: NodeId, entries: { id: MessageId; round: number }[]): { id: MessageId; round: number }[] {
+function entriesNotHeld(s: PlumtreeState, peer: NodeId, entries: IHave['entries']): IHave['entries'] {
   const held = s.lazyHeld.get(peer);
   return held === undefined ? entries : entries.filter((e) => !held.has(e.id));
 }
