@@ -16,7 +16,8 @@ import { topicIdOf } from '../src/mesh/topic-id.js';
 import { checkGhosts, checkProbes, checkSafety, checkViews, watchProbeDeliveries, type Violation } from '../src/scenario/checker.js';
 import { Cluster } from '../src/scenario/cluster.js';
 import { SWARM_TOPOLOGY } from '../src/catalog/mesh-scenarios.js';
-import type { Scenario } from '../src/scenario/scenario.js';
+import { runScenario } from '../src/scenario/runner.js';
+import type { RunContext, Scenario } from '../src/scenario/scenario.js';
 import { tableBounds, type TableBounds } from '../src/scenario/table-bounds.js';
 
 /** The checker's bounds for a plain scenario on this topology (derived from the configuration). */
@@ -32,6 +33,9 @@ function formed(): { cluster: Cluster; x: string; p: string } {
   const x = cluster.plans.find((plan) => plan.role === 'gateway')!.nodeId;
   return { cluster, x, p: cluster.app(x)!.activeView('mesh-a')[0] };
 }
+
+/** Two subscribers of mesh-a other than the observer. */
+const meshNodes = (cluster: Cluster) => cluster.plans.filter((plan) => plan.meshIds.includes('mesh-a') && plan.role !== 'observer').slice(0, 2);
 
 const checksOf = (violations: readonly { check: string }[]) => [...new Set(violations.map((v) => v.check))];
 
@@ -117,5 +121,45 @@ describe('checker checks go red', () => {
     expect([...checkGhosts(cluster), ...checkViews(cluster)]).toEqual([]);
     cluster.host(p).kill();
     expect(checksOf([...checkGhosts(cluster), ...checkViews(cluster)]).sort()).toEqual(['no-ghost-connections', 'no-ghost-digests', 'no-ghost-neighbors']);
+  });
+  // The main phase checks safety inside the cross-layer sample's walk over the nodes: a fault
+  // that lasts between two of its seconds, and is gone before the run's last check, must still
+  // reach the report, for a running node and for a wedged one (safety covers both; the
+  // cross-layer checks only the running).
+  it('the main phase reports a safety violation that lasted one second, running or wedged', () => {
+    const selfInView = (ctx: RunContext, nodeId: string, fromMs: number) => {
+      const hv = () => ctx.cluster.app(nodeId)!.topicState('mesh-a')!.hyparview;
+      ctx.cluster.scheduler.at(fromMs, () => hv().passive.push(nodeId));
+      ctx.cluster.scheduler.at(fromMs + 1_500, () => hv().passive.splice(hv().passive.indexOf(nodeId), 1));
+    };
+    const scenario: Scenario = {
+      name: 'safety-in-main-phase',
+      description: 'a self entry held for 1.5 s by a running node and by a wedged one',
+      topology: SWARM_TOPOLOGY,
+      durationMs: 20_000,
+      probeIntervalMs: 0,
+      extensions: [
+        (ctx) => {
+          const [running, wedged] = meshNodes(ctx.cluster).map((plan) => plan.nodeId);
+          return {
+            start: () => {
+              selfInView(ctx, running, 10_200);
+              ctx.cluster.scheduler.at(12_000, () => ctx.cluster.host(wedged).wedge());
+              selfInView(ctx, wedged, 12_200);
+              ctx.cluster.scheduler.at(14_000, () => ctx.cluster.host(wedged).unwedge());
+            },
+            finish: () => {},
+            violations: () => [],
+            report: () => ({}),
+          };
+        },
+      ],
+    };
+    const { report, cluster } = runScenario(scenario, '1');
+    const [running, wedged] = meshNodes(cluster).map((plan) => plan.name);
+    expect(report.violations.filter((v) => v.check === 'no-self-in-views').map((v) => v.message)).toEqual([
+      `${running} mesh-a holds itself in a view`,
+      `${wedged} mesh-a holds itself in a view`,
+    ]);
   });
 });

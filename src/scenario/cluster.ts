@@ -113,6 +113,11 @@ export class Cluster {
     return this.host(nodeId).status === 'stopped' ? undefined : this.apps.get(nodeId);
   }
 
+  /** `app` of the node at position `index` of `plans` (for checks that walk every node). */
+  appAt(index: number): MeshNode | undefined {
+    return this.hosts[index].status === 'stopped' ? undefined : this.apps.get(this.plans[index].nodeId);
+  }
+
   /** Plans of nodes whose process is up (running or wedged), in plan order. */
   livePlans(): NodePlan[] {
     return this.plans.filter((p, i) => this.hosts[i].status !== 'stopped');

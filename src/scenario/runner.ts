@@ -4,7 +4,7 @@
  * Returns a report as data (a failed run is a verdict, not an exception). It never reads a
  * wall clock; the CLI measures wall time around it.
  */
-import { checkDigests, checkGhosts, checkProbes, checkSafety, checkViews, watchProbeDeliveries, type ProbeRecord, type Violation } from './checker.js';
+import { checkDigests, checkGhosts, checkNodeSafety, checkProbes, checkSafety, checkViews, watchProbeDeliveries, type ProbeRecord, type Violation } from './checker.js';
 import { Cluster } from './cluster.js';
 import { ProbeWorkload } from './probes.js';
 import { ChurnWatcher, checkChurn } from './invariants/churn.js';
@@ -165,8 +165,11 @@ export function runScenario(scenario: Scenario, seed: string, options: RunOption
   const churn = new ChurnWatcher(cluster);
   const safety = (): void => {
     options.onProgress?.({ phase: 'main', virtualMs: scheduler.nowMs, mainEndMs: durationMs, events: scheduler.eventsRun });
-    violations.add(checkSafety(cluster, bounds));
-    violations.add(crossLayer.sampleNew());
+    // Safety per node inside the cross-layer sample's walk (one read of each node per second).
+    const unsafe: Violation[] = [];
+    const crossLayerFindings = crossLayer.sampleNew((plan, app) => checkNodeSafety(cluster, bounds, plan, app, unsafe));
+    violations.add(unsafe);
+    violations.add(crossLayerFindings);
     if (scheduler.nowMs + SAFETY_CHECK_INTERVAL_MS <= durationMs) scheduler.after(SAFETY_CHECK_INTERVAL_MS, safety);
   };
   scheduler.after(SAFETY_CHECK_INTERVAL_MS, safety);

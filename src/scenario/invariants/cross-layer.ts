@@ -92,7 +92,7 @@ export class CrossLayerMonitor {
    * came back is counted as one.
    */
   sample(): Violation[] {
-    return this.collect(false);
+    return this.collect(false, undefined);
   }
 
   /**
@@ -101,16 +101,19 @@ export class CrossLayerMonitor {
    * line in the run's violations). Findings without a grace come every time; their message does
    * not change, so the run's log keeps one. The main phase logs with this; the heal window,
    * which asks "is anything still wrong now?", uses `sample`. Both share one bookkeeping.
+   * `eachLiveNode`, when given, is called for every live node with a mesh application (running
+   * or wedged), in plan order, during the sample's own walk over the nodes (the runner's safety
+   * checks: see `checkNodeSafety`).
    */
-  sampleNew(): Violation[] {
-    return this.collect(true);
+  sampleNew(eachLiveNode?: LiveNodeVisitor): Violation[] {
+    return this.collect(true, eachLiveNode);
   }
 
-  private collect(newOnly: boolean): Violation[] {
+  private collect(newOnly: boolean, eachLiveNode: LiveNodeVisitor | undefined): Violation[] {
     const nowMs = this.cluster.scheduler.nowMs;
     const sample = ++this.samples;
     const out: Violation[] = [];
-    for (const f of findings(this.cluster)) {
+    for (const f of findings(this.cluster, eachLiveNode)) {
       if (f.grace === null) {
         out.push(f.violation());
         continue;
@@ -137,6 +140,9 @@ export class CrossLayerMonitor {
   }
 }
 
+/** Called with each live node of a sample (see `CrossLayerMonitor.sampleNew`). */
+export type LiveNodeVisitor = (plan: NodePlan, app: MeshNode) => void;
+
 interface NodeView {
   readonly nodeId: string;
   readonly name: string;
@@ -146,34 +152,29 @@ interface NodeView {
 }
 
 /**
- * The endpoints of the running nodes with a mesh application, by node id (a wedged node hears of
- * changes late, so it is left out; so is a node without an open endpoint).
+ * The open endpoint of the node at position `index` when it runs (a wedged node hears of changes
+ * late, so it is left out; so is a node without an open endpoint); null otherwise.
  */
-function runningEndpoints(cluster: Cluster, plans: readonly NodePlan[]): Map<string, Endpoint> {
-  const out = new Map<string, Endpoint>();
-  for (const plan of plans) {
-    if (cluster.host(plan.nodeId).status !== 'running') continue;
-    const endpoint = cluster.network.endpointOf(plan.nodeId);
-    if (endpoint === null || endpoint.closed || cluster.app(plan.nodeId) === undefined) continue;
-    out.set(plan.nodeId, endpoint);
-  }
-  return out;
+function runningEndpoint(cluster: Cluster, index: number): Endpoint | null {
+  if (cluster.hosts[index].status !== 'running') return null;
+  const endpoint = cluster.network.endpointOf(cluster.plans[index].nodeId);
+  return endpoint === null || endpoint.closed ? null : endpoint;
 }
 
 /** A running node as the checks see it: its open connection ends read from its endpoint. */
-function viewOf(cluster: Cluster, plan: NodePlan, endpoint: Endpoint): NodeView {
+function viewOf(plan: NodePlan, app: MeshNode, endpoint: Endpoint): NodeView {
   const conns: Connection[] = [];
   for (const c of endpoint.eachConnection()) if (c.isOpen) conns.push(c);
-  return { nodeId: plan.nodeId, name: plan.name, app: cluster.app(plan.nodeId)!, conns };
+  return { nodeId: plan.nodeId, name: plan.name, app, conns };
 }
 
+/** The running nodes with a mesh application, in plan order. */
 function runningNodes(cluster: Cluster): NodeView[] {
-  const plans = cluster.livePlans();
-  const running = runningEndpoints(cluster, plans);
   const out: NodeView[] = [];
-  for (const plan of plans) {
-    const endpoint = running.get(plan.nodeId);
-    if (endpoint !== undefined) out.push(viewOf(cluster, plan, endpoint));
+  for (let i = 0; i < cluster.plans.length; i++) {
+    const app = cluster.appAt(i);
+    const endpoint = app === undefined ? null : runningEndpoint(cluster, i);
+    if (endpoint !== null) out.push(viewOf(cluster.plans[i], app!, endpoint));
   }
   return out;
 }
@@ -184,20 +185,22 @@ function runningNodes(cluster: Cluster): NodeView[] {
 // nodes the full passes every second were ~8% of a run, mostly strings built for set lookups.
 // A node's view is dropped once its checks ran: at 5,000 nodes, views kept for the whole sample
 // were ~9% of the bytes the young-generation collector had to promote.
-function findings(cluster: Cluster): Finding[] {
+function findings(cluster: Cluster, eachLiveNode: LiveNodeVisitor | undefined): Finding[] {
   const out: Finding[] = [];
-  const plans = cluster.livePlans();
-  const running = runningEndpoints(cluster, plans);
   const pairs = new PairTable(cluster);
-  for (const plan of plans) {
-    const endpoint = running.get(plan.nodeId);
-    if (endpoint === undefined) continue;
-    const n = viewOf(cluster, plan, endpoint);
+  const { plans } = cluster;
+  for (let i = 0; i < plans.length; i++) {
+    const app = cluster.appAt(i);
+    if (app === undefined) continue;
+    eachLiveNode?.(plans[i], app);
+    const endpoint = runningEndpoint(cluster, i);
+    if (endpoint === null) continue;
+    const n = viewOf(plans[i], app, endpoint);
     if (!ownershipHolds(n)) ownership(cluster, n, out);
     if (!viewsAgreeHold(n)) viewsAgree(cluster, n, out);
     if (!neighboursConnectedHold(n)) neighboursConnected(cluster, n, out);
     connectionsWanted(cluster, n, out);
-    pairs.add(n);
+    pairs.add(n, i);
   }
   if (!pairs.hold) onePerPair(cluster, runningNodes(cluster), out);
   return out;
@@ -254,9 +257,9 @@ class PairTable {
     this.nodes = cluster.plans.length;
   }
 
-  add(n: NodeView): void {
+  /** `self` is the node's position in the cluster's plans. */
+  add(n: NodeView, self: number): void {
     if (!this.hold) return;
-    const self = this.cluster.indexOf(n.nodeId)!;
     for (const c of n.conns) {
       if (!c.keepAlive) continue;
       const peer = this.cluster.indexOf(c.remote);
