@@ -5,11 +5,11 @@
  * the probe; a node that was under another fault at send time (killed, cut off) and recovered
  * since is not expected to have it — Plumtree does not replay old broadcasts — while a node
  * healthy all along that lacks it keeps the round open (the red case).
- * A node whose whole active view on the topic another fault had killed when the probe went out
- * is not expected either (it hears nothing until those connections idle out); one with a live
- * neighbour, or cut off by the round's own victims, is.
+ * A node whose whole active view on the topic another fault had killed, or NAT-shifted since the
+ * link formed, when the probe went out is not expected either (it hears nothing until those
+ * connections idle out); one with a live neighbour, or cut off by the round's own victims, is.
  * Method: an unstarted cluster's plans behind a ChaosWorld whose health and probe stimulus the
- * test sets; delivery, neighbour and kill spans written by hand.
+ * test sets; delivery, neighbour, kill and nat_shift spans written by hand.
  */
 import { describe, expect, it } from 'vitest';
 import { ProbeRound } from '../src/primitives/evidence.js';
@@ -46,24 +46,32 @@ function setup() {
     stopped.add(node);
     cluster.telemetry.emit(HARNESS_NODE, 'sim.node.killed', { targets: cluster.nameOf(node), mode: 'crash', incarnation: 1 });
   };
+  const natShift = (node: string) =>
+    cluster.telemetry.emit(HARNESS_NODE, 'chaos.primitive.applied', { name: 'nat_shift', targets: cluster.nameOf(node), params: '{}' });
   const ready = (node: string) =>
     cluster.telemetry.emit(cluster.nameOf(node), 'mesh.node.ready', { nodeId: node, nodeName: cluster.nameOf(node), nodeType: 'gateway', meshId: 'mesh-a', incarnation: 2 });
-  return { world, faulted, sent, subscribers, at, deliver, neighborUp, kill, ready };
+  return { world, faulted, sent, subscribers, at, deliver, neighborUp, kill, natShift, ready };
 }
 
 /**
  * A round where `lacking` never gets the probe; its active view is `view`, of which `killed`
- * died (another fault) before the probe went out. Returns the round's state after delivery.
+ * died (another fault) before the probe went out, and the next member, with `shifted`, had its
+ * address remapped by another fault's nat_shift: after `lacking` took it up (the link's
+ * connection died with the old address), or before (the link formed at the new address).
+ * Returns the round's state after delivery.
  */
-function isolated(opts: { viewSize: number; killedCount: number; ownVictims?: 'view'; respawnFirst?: true }) {
-  const { world, sent, subscribers, at, deliver, neighborUp, kill, ready } = setup();
+function isolated(opts: { viewSize: number; killedCount: number; shifted?: 'after-up' | 'before-up'; ownVictims?: 'view'; respawnFirst?: true }) {
+  const { world, sent, subscribers, at, deliver, neighborUp, kill, natShift, ready } = setup();
   const origin = subscribers[0].nodeId;
   const lacking = subscribers[subscribers.length - 1];
   const view = subscribers.slice(1, 1 + opts.viewSize).map((s) => s.nodeId);
+  at(50);
+  if (opts.shifted === 'before-up') natShift(view[opts.killedCount]);
   at(100);
   for (const peer of view) neighborUp(lacking.nodeId, peer);
   at(500);
   for (const peer of view.slice(0, opts.killedCount)) kill(peer);
+  if (opts.shifted === 'after-up') natShift(view[opts.killedCount]);
   if (opts.respawnFirst) ready(view[0]); // back before the probe: its side of the view is empty, but the node may reach it
   const round = new ProbeRound(world, ['mesh-a'], opts.ownVictims === 'view' ? view : []);
   at(1_000);
@@ -118,6 +126,24 @@ describe('ProbeRound', () => {
 
   it('expects it when one neighbour of that node was still alive (the red case)', () => {
     const { r, lacking } = isolated({ viewSize: 2, killedCount: 1 });
+    expect(r.done).toBe(false);
+    expect(r.missing).toEqual([`${lacking.name} (mesh-a)`]);
+  });
+
+  it('does not expect it when the one neighbour left alive had its address remapped by another fault since', () => {
+    const { r } = isolated({ viewSize: 2, killedCount: 1, shifted: 'after-up' });
+    expect(r.missing).toEqual([]);
+    expect(r.done).toBe(true);
+  });
+
+  it('expects it when that neighbour was remapped before the node took it up (the link runs at the new address)', () => {
+    const { r, lacking } = isolated({ viewSize: 2, killedCount: 1, shifted: 'before-up' });
+    expect(r.done).toBe(false);
+    expect(r.missing).toEqual([`${lacking.name} (mesh-a)`]);
+  });
+
+  it("expects it when the remapped neighbour is one of the round's own victims", () => {
+    const { r, lacking } = isolated({ viewSize: 2, killedCount: 1, shifted: 'after-up', ownVictims: 'view' });
     expect(r.done).toBe(false);
     expect(r.missing).toEqual([`${lacking.name} (mesh-a)`]);
   });

@@ -184,7 +184,7 @@ export class ProbeRound {
     const evidence: SpanRecord[] = [];
     for (const p of this.probes) {
       const r = probeDeliveries(this.world, p, this.exclude);
-      const expected = r.missing.filter((m) => this.healthyAtSend.has(m) && !cutOffByOtherKills(this.world, this.idOf(m), p.meshId, p.sentAtMs, this.exclude));
+      const expected = r.missing.filter((m) => this.healthyAtSend.has(m) && !cutOffByOtherFaults(this.world, this.idOf(m), p.meshId, p.sentAtMs, this.exclude));
       missing.push(...expected.map((m) => `${m} (${p.meshId})`));
       evidence.push(...r.delivered);
     }
@@ -200,14 +200,17 @@ export class ProbeRound {
 }
 
 /**
- * Whether `nodeId` was cut off on `topic` at `atMs` by other faults' kills: by its own spans
- * (its incarnation current at `atMs`) its active view there was not empty, and every member had
- * been killed by then (the harness's sim.node.killed, with no mesh.node.ready since), none of
- * them one of `ownVictims`. Such a node hears nothing on the topic until its connections to the
- * dead idle out, 30 s later; showing that repair is the other fault's evidence. A node cut off
- * by `ownVictims`, or with an empty view, is not excused.
+ * Whether `nodeId` was cut off on `topic` at `atMs` by other faults: by its own spans (its
+ * incarnation current at `atMs`) its active view there was not empty, and the path to every
+ * member was dead. A member killed by then (the harness's sim.node.killed, with no
+ * mesh.node.ready since), or NAT-shifted after the node took it up (a `nat_shift`'s
+ * chaos.primitive.applied naming it: the old mapping never comes back, so the connection that
+ * link ran on is dead at both ends), none of them one of `ownVictims`. Such a node hears
+ * nothing on the topic until those connections idle out, 30 s later; showing that repair is the
+ * other fault's evidence. A node cut off by `ownVictims`, or with an empty view, is not excused,
+ * nor one that took a shifted member up again over a new connection.
  */
-export function cutOffByOtherKills(world: ChaosWorld, nodeId: string, topic: string, atMs: number, ownVictims: readonly string[]): boolean {
+export function cutOffByOtherFaults(world: ChaosWorld, nodeId: string, topic: string, atMs: number, ownVictims: readonly string[]): boolean {
   const q = world.spans;
   const name = nameOf(world, nodeId);
   const since = incarnationStartSeq(world, name, atMs);
@@ -223,6 +226,8 @@ export function cutOffByOtherKills(world: ChaosWorld, nodeId: string, topic: str
     members++;
     if (ownVictims.includes(peer)) return false;
     const peerName = nameOf(world, peer);
+    const shifted = q.last({ name: 'chaos.primitive.applied', untilMs: atMs, attrs: { name: 'nat_shift', targets: peerName } });
+    if (shifted !== undefined && shifted.seq > up.seq) continue; // its path died with the old address
     const killed = q.last({ name: 'sim.node.killed', untilMs: atMs, attrs: { targets: peerName } });
     if (killed === undefined || incarnationStartSeq(world, peerName, atMs) > killed.seq) return false; // respawned since its kill
   }
