@@ -11,6 +11,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MESH_NODE_DEFAULTS, type NodeVariant } from '../src/mesh/config.js';
+import { unusedSweepDueMs } from '../src/mesh/node.js';
 import { MESSAGE_TAG } from '../src/protocol/messages.js';
 import { DEFAULT_NETWORK_CONFIG } from '../src/sim/network/index.js';
 import { encodeEnvelope } from '../src/protocol/codec.js';
@@ -19,8 +20,8 @@ import { topicIdOf } from '../src/mesh/topic-id.js';
 import { MESH, idOf, meshWorld } from './support/mesh-world.js';
 
 const D = MESH_NODE_DEFAULTS;
-/** When the unused-connection sweep looks at a peer given a reason at `reasonMs`: the first sweep at least the grace later. */
-const sweepAfter = (reasonMs: number): number => Math.ceil((reasonMs + D.unusedConnectionGraceMs) / D.unusedConnectionSweepMs) * D.unusedConnectionSweepMs;
+/** When a's unused-connection sweep looks at a peer given a reason at `reasonMs`: a's first sweep at least the grace later. */
+const sweepAfter = (reasonMs: number): number => unusedSweepDueMs(idOf('a'), reasonMs, D.unusedConnectionGraceMs, D.unusedConnectionSweepMs);
 const joinsSent = (n: { app: { peers: { traffic: { framesSent: Float64Array } } } }): number => n.app.peers.traffic.framesSent[MESSAGE_TAG.Join];
 
 /**
@@ -197,6 +198,23 @@ describe('mesh node: connections', () => {
     expect(sweeps).toEqual([sweepAfter(accepted[0])]);
     expect(w.spans('mesh.peer.disconnected', a).map((s) => s.peerId).sort()).toEqual(others.map((o) => o.id).sort());
     expect(w.times('mesh.peer.disconnected', a)).toEqual([0, 1, 2].map(() => sweepAfter(accepted[0])));
+  });
+
+  it('sweeps fall at a phase of each node\'s own, the first at least the grace after the reason', () => {
+    const sweepMs = D.unusedConnectionSweepMs;
+    const ids = ['a', 'b', 'c', 'd', 'e', 'f'].map(idOf);
+    const phases = ids.map((id) => {
+      const dues = [0, 1, 499, 1_000, 12_345].map((nowMs) => {
+        const dueMs = unusedSweepDueMs(id, nowMs, D.unusedConnectionGraceMs, sweepMs);
+        expect(dueMs - nowMs).toBeGreaterThanOrEqual(D.unusedConnectionGraceMs);
+        expect(dueMs - nowMs).toBeLessThan(D.unusedConnectionGraceMs + sweepMs);
+        return dueMs % sweepMs;
+      });
+      expect(new Set(dues).size).toBe(1); // one phase per node
+      return dues[0];
+    });
+    // Two ends of one connection seldom share a sweep: the first Close arrives before the other's.
+    expect(new Set(phases).size).toBe(ids.length);
   });
 
   it('a sweep period of 1 ms closes exactly at the grace', () => {
