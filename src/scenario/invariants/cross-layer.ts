@@ -250,7 +250,7 @@ function neighboursConnectedHold(n: NodeView): boolean {
  * It reads each node's own ends, which the other checks read anyway, and the other end of each
  * kept-alive one (the same object the network delivers to); only a rival search reads the
  * peer's table. A map of every pair's id, filed under node positions looked up by id for every
- * end, was a third of the sample's cost at 10,000 nodes.
+ * end, took about a seventh of the sample at 5,000 nodes (docs/performance.md, round 17).
  */
 class PairTable {
   hold = true;
