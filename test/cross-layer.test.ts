@@ -75,6 +75,38 @@ describe('cross-layer invariants', () => {
     expect(sampled(cluster, 1_000).get('cross-layer-ownership')?.length).toBeGreaterThan(0);
   });
 
+  // Both at once leave the counts equal: the registry owns a closed end, and the network holds
+  // an end the registry does not own. Counting alone would call that clean.
+  it('ownership: an unowned open end and an owned closed one together are red', () => {
+    const cluster = formed();
+    const a = gateway(cluster);
+    const b = cluster.app(a)!.activeView('mesh-a')[0];
+    cluster.network.endpointOf(a)!.dial(b, () => {}); // behind the registry's back
+    cluster.scheduler.runFor(200);
+    const owned = cluster.network.endpointOf(a)!.connections().find((c) => cluster.app(a)!.peers.ownedEnds([]).includes(c))!;
+    owned.onClose = () => {}; // the registry never hears of the close
+    owned.close();
+    expect(cluster.app(a)!.peers.connectionCount()).toBe(cluster.network.endpointOf(a)!.connections().filter((c) => c.isOpen).length);
+    const v = new CrossLayerMonitor(cluster).sample().filter((x) => x.check === 'cross-layer-ownership').map((x) => x.message).join();
+    expect(v).toMatch(/the network holds connection \d+ .* its peer registry does not own it/);
+    expect(v).toMatch(/its peer registry owns connection \d+ .* which the network does not hold open/);
+  });
+
+  // An end the registry holds twice makes up the count of an end it does not own.
+  it('ownership: an unowned open end beside an end the registry holds twice is red', () => {
+    const cluster = formed();
+    const a = gateway(cluster);
+    const b = cluster.app(a)!.activeView('mesh-a')[0];
+    cluster.network.endpointOf(a)!.dial(b, () => {}); // behind the registry's back
+    cluster.scheduler.runFor(200);
+    const peers = cluster.app(a)!.peers;
+    const owned = peers.ownedEnds([])[0];
+    (peers as unknown as { peers: Map<string, { conns: unknown[] }> }).peers.get(owned.remote)!.conns.push(owned); // the bug: held twice
+    expect(peers.connectionCount()).toBe(cluster.network.endpointOf(a)!.connections().filter((c) => c.isOpen).length);
+    const v = new CrossLayerMonitor(cluster).sample().filter((x) => x.check === 'cross-layer-ownership').map((x) => x.message).join();
+    expect(v).toMatch(/the network holds connection \d+ .* its peer registry does not own it/);
+  });
+
   it('views agree: a Plumtree set that drifts from the active view is red', () => {
     const cluster = formed();
     const state = cluster.app(gateway(cluster))!.topicState('mesh-a')!;

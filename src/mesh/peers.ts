@@ -113,12 +113,15 @@ export class PeerTable {
     return out.sort((a, b) => (a.peer < b.peer ? -1 : a.peer > b.peer ? 1 : a.id - b.id));
   }
 
-  /** Whether this registry holds connection `id` to `peer` (for the cross-layer checks). */
-  owns(peer: string, id: number): boolean {
-    const link = this.peers.get(peer);
-    if (link === undefined) return false;
-    for (const conn of link.conns) if (conn.id === id) return true;
-    return false;
+  /**
+   * The connection ends this registry holds, the objects themselves, written into `into` (its
+   * old contents dropped) in peer order: for the cross-layer checks to hold against the ends
+   * the network holds open, without a copy per node and second.
+   */
+  ownedEnds(into: Connection[]): Connection[] {
+    into.length = 0;
+    for (const link of this.peers.values()) for (let i = 0; i < link.conns.length; i++) into.push(link.conns[i]);
+    return into;
   }
 
   connectionCount(): number {
