@@ -4,10 +4,14 @@
  * read. Goal: an idle timeout and a `dead-path` close (the peer dialed again over a path silent
  * for a keep-alive period and a half, src/mesh/peers.ts) count, earliest first, within the
  * window and for the peer asked about; an unused close or a peer's close does not.
- * Method: disconnect spans written into an unstarted cluster's trace by hand.
+ * The slow_link and wedge_node detectors go red on a dead-path close as on an idle timeout.
+ * Method: disconnect spans written into an unstarted cluster's trace by hand; the detectors are
+ * polled over that trace directly.
  */
 import { describe, expect, it } from 'vitest';
 import { isSilenceDeath, silenceDeath } from '../src/primitives/evidence.js';
+import { slowLink } from '../src/primitives/slow-link.js';
+import { wedgeNode } from '../src/primitives/wedge-node.js';
 import { chaosWorldOf } from '../src/primitives/world.js';
 import { Cluster } from '../src/scenario/cluster.js';
 import { standardMesh } from '../src/scenario/topology.js';
@@ -39,5 +43,37 @@ describe('silence deaths', () => {
     expect(silenceDeath(world, a.name, 2_500)).toBe(idle); // within the window only
     expect(silenceDeath(world, a.name, 0, 2_500, c.nodeId)).toBeUndefined(); // and about the peer asked
     expect(silenceDeath(world, a.name, 0, undefined, c.nodeId)).toBe(idle);
+  });
+});
+
+// The detectors that read it go red on a dead-path close as on an idle timeout, and an unused
+// close (the green twin) leaves them waiting.
+describe('detectors reading silence deaths', () => {
+  const verdictOf = (r: ReturnType<ReturnType<typeof slowLink.detector>['poll']>) => (r === null ? null : r.verdict);
+
+  it('slow_link: a dead-path close between the pair during the damage is red, an unused close is not', () => {
+    for (const cause of ['dead-path', 'unused'] as const) {
+      const { world, a, b, at, disconnect } = setup();
+      at(1_000);
+      const detector = slowLink.detector(world, { targets: [a.nodeId, b.nodeId], params: { latencyMs: 200, durationMs: 20_000 } }, 1_000);
+      at(5_000);
+      disconnect(b.nodeId, 'closed-locally', cause);
+      const v = verdictOf(detector.poll(5_000));
+      if (cause === 'unused') expect(v).toBeNull();
+      else expect(v).toMatchObject({ result: 'failed_assertion', message: expect.stringMatching(/dead \(dead path\) over a slow link/) });
+    }
+  });
+
+  it('wedge_node: a dead-path close about the victim is red, an unused close is not', () => {
+    for (const cause of ['dead-path', 'unused'] as const) {
+      const { world, b, at, disconnect } = setup();
+      at(1_000);
+      const detector = wedgeNode.detector(world, { targets: [b.nodeId], params: { durationMs: 5_000 } }, 1_000);
+      at(17_000); // past apply + idle timeout - keep-alive: silence the wedge can explain
+      disconnect(b.nodeId, 'closed-locally', cause);
+      const v = verdictOf(detector.poll(17_000));
+      if (cause === 'unused') expect(v).toBeNull();
+      else expect(v).toMatchObject({ result: 'failed_assertion', message: expect.stringContaining(`treated slow ${b.name} as dead`) });
+    }
   });
 });
