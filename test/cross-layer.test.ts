@@ -54,12 +54,18 @@ describe('cross-layer invariants', () => {
     expect(g).toEqual({ neighbourConnectedMs: 8_000, connectionWantedMs: 12_000, onePerPairMs: 8_000 });
   });
 
-  it('ownership: a connection the network holds that the registry does not own is red', () => {
+  // A gateway of a formed mesh that dialed a neighbour behind its registry's back.
+  const dialedBehindRegistry = () => {
     const cluster = formed();
     const a = gateway(cluster);
     const b = cluster.app(a)!.activeView('mesh-a')[0];
-    cluster.network.endpointOf(a)!.dial(b, () => {}); // behind the registry's back
+    cluster.network.endpointOf(a)!.dial(b, () => {});
     cluster.scheduler.runFor(200);
+    return { cluster, a };
+  };
+
+  it('ownership: a connection the network holds that the registry does not own is red', () => {
+    const { cluster, a } = dialedBehindRegistry();
     const v = new CrossLayerMonitor(cluster).sample().filter((x) => x.check === 'cross-layer-ownership');
     expect(v.map((x) => x.message).join()).toMatch(/the network holds connection \d+ .* its peer registry does not own it/);
   });
@@ -78,11 +84,7 @@ describe('cross-layer invariants', () => {
   // Both at once leave the counts equal: the registry owns a closed end, and the network holds
   // an end the registry does not own. Counting alone would call that clean.
   it('ownership: an unowned open end and an owned closed one together are red', () => {
-    const cluster = formed();
-    const a = gateway(cluster);
-    const b = cluster.app(a)!.activeView('mesh-a')[0];
-    cluster.network.endpointOf(a)!.dial(b, () => {}); // behind the registry's back
-    cluster.scheduler.runFor(200);
+    const { cluster, a } = dialedBehindRegistry();
     const owned = cluster.network.endpointOf(a)!.connections().find((c) => cluster.app(a)!.peers.ownedEnds([]).includes(c))!;
     owned.onClose = () => {}; // the registry never hears of the close
     owned.close();
@@ -94,11 +96,7 @@ describe('cross-layer invariants', () => {
 
   // An end the registry holds twice makes up the count of an end it does not own.
   it('ownership: an unowned open end beside an end the registry holds twice is red', () => {
-    const cluster = formed();
-    const a = gateway(cluster);
-    const b = cluster.app(a)!.activeView('mesh-a')[0];
-    cluster.network.endpointOf(a)!.dial(b, () => {}); // behind the registry's back
-    cluster.scheduler.runFor(200);
+    const { cluster, a } = dialedBehindRegistry();
     const peers = cluster.app(a)!.peers;
     const owned = peers.ownedEnds([])[0];
     (peers as unknown as { peers: Map<string, { conns: unknown[] }> }).peers.get(owned.remote)!.conns.push(owned); // the bug: held twice
