@@ -95,7 +95,7 @@ export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: n
     // Every old path has ended, none by silence. Excused only where concurrent faults
     // cut every old path short before it could idle out (src/primitives/old-paths-cut-short.ts).
     if (oldPathsCutShort(world, otherCutWindows(world, fault, appliedAtMs), required, appliedAtMs)) return out;
-    missing = 'no idle-timeout disconnect of an old path';
+    missing = 'no old path judged dead by silence (idle timeout or dead-path close)';
     return null;
   };
 
