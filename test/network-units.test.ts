@@ -147,6 +147,117 @@ describe('statistics', () => {
   });
 });
 
+describe('datagram packing', () => {
+  /** A connection A → B with latency `latencyMs`, no jitter; the chunks B's uni streams hand over, per stream. */
+  function pair(latencyMs = 10) {
+    const w = world();
+    w.bind(A);
+    w.bind(B);
+    w.net.setLink(A, B, { latencyMs, jitterMs: 0 });
+    w.net.setLink(B, A, { latencyMs, jitterMs: 0 });
+    const { out, inc } = w.connect(A, B);
+    const chunks: number[][] = [];
+    inc.onStream = (s) => (s.onData = (b) => chunks.push(Array.from(b)));
+    const sentSince = (() => {
+      const at = w.net.stats.packetsSent;
+      return () => w.net.stats.packetsSent - at;
+    })();
+    return { ...w, out, inc, chunks, sentSince };
+  }
+  const bytes = (n: number, v: number) => new Uint8Array(n).fill(v);
+
+  it('writes to one stream in one millisecond, from different events, travel in one packet, in order', () => {
+    const { sched, out, chunks, sentSince } = pair();
+    const s = out.openUni();
+    const t = sched.nowMs + 5;
+    const mine = Uint8Array.of(3);
+    sched.at(t, () => s.write(Uint8Array.of(1, 2)));
+    sched.at(t, () => {
+      s.write(mine);
+      mine.fill(9); // write copies, also into a packet on its way
+    });
+    sched.at(t, () => s.writeOwned(Uint8Array.of(4, 5)));
+    sched.runFor(1_000);
+    expect(sentSince()).toBe(1);
+    expect(chunks.flat()).toEqual([1, 2, 3, 4, 5]);
+    expect(s.bufferedBytes).toBe(0); // the one acknowledgement released every joined byte
+    expect(out.bufferedBytes).toBe(0);
+  });
+
+  it('a datagram holds 1,200 bytes: exactly full is joined, one byte more goes in the next packet', () => {
+    const { sched, out, chunks, sentSince } = pair();
+    const s = out.openUni();
+    s.write(bytes(1_000, 1));
+    s.write(bytes(200, 2));
+    s.write(bytes(1, 3));
+    sched.runFor(1_000);
+    expect(sentSince()).toBe(2);
+    expect(chunks.flat()).toEqual([...bytes(1_000, 1), ...bytes(200, 2), 3]);
+    const big = out.openUni(); // one write larger than a datagram still goes whole, alone
+    big.write(bytes(1_500, 4));
+    big.write(bytes(1, 5));
+    sched.runFor(1_000);
+    expect(sentSince()).toBe(4);
+    expect(chunks.slice(3).map((c) => c.length)).toEqual([1_500, 1]);
+  });
+
+  it('a new packet for a later millisecond, another stream, a bandwidth-limited link, or a chunk that already arrived', () => {
+    const later = pair();
+    const s1 = later.out.openUni();
+    s1.write(Uint8Array.of(1));
+    later.sched.after(1, () => s1.write(Uint8Array.of(2)));
+    later.sched.runFor(1_000);
+    expect(later.sentSince()).toBe(2);
+
+    const streams = pair();
+    streams.out.openUni().write(Uint8Array.of(1));
+    streams.out.openUni().write(Uint8Array.of(2));
+    streams.sched.runFor(1_000);
+    expect(streams.sentSince()).toBe(2);
+    expect(streams.chunks).toEqual([[1], [2]]);
+
+    const slow = pair();
+    slow.net.setLink(A, B, { bandwidthBytesPerSec: 1_000_000 });
+    const s3 = slow.out.openUni();
+    s3.write(Uint8Array.of(1));
+    s3.write(Uint8Array.of(2));
+    slow.sched.runFor(1_000);
+    expect(slow.sentSince()).toBe(2);
+    expect(slow.chunks).toEqual([[1], [2]]);
+
+    const instant = pair(0); // no latency: the first chunk arrives within its millisecond
+    const s4 = instant.out.openUni();
+    const t = instant.sched.nowMs + 5;
+    instant.sched.at(t, () => s4.write(Uint8Array.of(1)));
+    instant.sched.at(t, () => instant.sched.at(t, () => s4.write(Uint8Array.of(2)))); // after the arrival
+    instant.sched.runFor(1_000);
+    expect(instant.sentSince()).toBe(2);
+    expect(instant.chunks).toEqual([[1], [2]]);
+  });
+
+  it('a packet lost as it is sent takes nothing more; a joined packet lost on arrival is resent whole', () => {
+    const lostAtSend = pair();
+    lostAtSend.net.setLink(A, B, { lossNum: 1, lossDen: 1 });
+    const s = lostAtSend.out.openUni();
+    s.write(Uint8Array.of(1));
+    s.write(Uint8Array.of(2));
+    lostAtSend.sched.after(1, () => lostAtSend.net.setLink(A, B, { lossNum: 0 }));
+    lostAtSend.sched.runFor(5_000);
+    expect(lostAtSend.chunks).toEqual([[1], [2]]);
+
+    const lostOnArrival = pair();
+    const s2 = lostOnArrival.out.openUni();
+    lostOnArrival.net.setInboundFirewall(B, true); // B's end is the inbound one: the packet is dropped there
+    s2.write(Uint8Array.of(1));
+    s2.write(Uint8Array.of(2));
+    lostOnArrival.sched.after(20, () => lostOnArrival.net.setInboundFirewall(B, false));
+    lostOnArrival.sched.runFor(5_000);
+    expect(lostOnArrival.net.stats.packetsLost).toBe(1);
+    expect(lostOnArrival.sentSince()).toBe(2); // one packet, sent twice
+    expect(lostOnArrival.chunks.flat()).toEqual([1, 2]);
+  });
+});
+
 describe('streams', () => {
   it('ids: bit 0 says which end opened it, bit 1 that it is uni; ids never repeat', () => {
     const { sched, bind, connect } = world();

@@ -339,7 +339,8 @@ describe('network: faults', () => {
       const got = acceptStreams(inc, w.sched);
       const s = out.openUni();
       const startMs = w.sched.nowMs;
-      for (let i = 0; i < 300; i++) s.write(new Uint8Array([i & 255, i >> 8]));
+      // One chunk per millisecond: chunks written in one millisecond would share a packet.
+      for (let i = 0; i < 300; i++) w.sched.at(startMs + i, () => s.write(new Uint8Array([i & 255, i >> 8])));
       w.sched.runUntil(() => got.length === 1 && got[0].c.chunks.length === 300, { virtualMs: 120_000 });
       const values = got[0].c.chunks.map((c) => c[0] | (c[1] << 8));
       return { values, lastMs: got[0].c.atMs[299] - startMs, lost: w.net.stats.packetsLost };

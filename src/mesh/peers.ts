@@ -17,7 +17,7 @@ import { FRAME_LIMIT_CONTROL } from '../protocol/codec.js';
 import { describeDecodeError } from '../protocol/result.js';
 import { decodeTraced, encodeEcho, encodeTraced, type TracedMessage } from '../protocol/traced.js';
 import type { NodeContext } from '../sim/node-host.js';
-import type { CloseReason, Connection, Stream } from '../sim/network/index.js';
+import { DATAGRAM_PAYLOAD_BYTES_MAX, type CloseReason, type Connection, type Stream } from '../sim/network/index.js';
 import type { SpanContextRef } from '../sim/telemetry/index.js';
 import { leb128U32Bytes } from '../protocol/leb128.js';
 import { allocBytes } from '../protocol/byte-slab.js';
@@ -25,10 +25,10 @@ import type { MeshNodeConfig } from './config.js';
 import { TrafficCounter } from './traffic.js';
 
 /**
- * Frames sent one peer together are packed into chunks (packets) of at most this many bytes,
- * QUIC's smallest datagram; a larger frame goes alone, as every frame did before packing.
+ * Frames sent one peer together are packed into chunks (packets) of at most a datagram's bytes
+ * (QUIC's smallest); a larger frame goes alone, as every frame did before packing.
  */
-const PACKED_CHUNK_BYTES_MAX = 1200;
+const PACKED_CHUNK_BYTES_MAX = DATAGRAM_PAYLOAD_BYTES_MAX;
 
 /** Echo replies one bi stream may hold back while its connection's send buffer is full. */
 const ECHO_QUEUE_BYTES_MAX = 1024 * 1024;

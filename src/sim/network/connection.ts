@@ -193,7 +193,8 @@ export class Connection {
     if (p.kind !== PacketKind.Data) return;
     const s = p.stream!;
     s.acked(p);
-    this.bufferedBytes -= p.bytes === null ? 0 : p.bytes.length;
+    if (s.latest === p) s.latest = null; // arrived: nothing joins it, and the stream lets it go
+    this.bufferedBytes -= p.payloadBytes;
     // Tested first, message built only on failure: this runs per acknowledged packet.
     if (this.bufferedBytes < 0) assert(false, `connection ${this.id} buffered bytes went negative`);
     this.forgetIfDone(s);
@@ -211,13 +212,25 @@ export class Connection {
       return BACKPRESSURE;
     }
     this.bufferedBytes += bytes.length;
+    // Written in the millisecond the stream's latest chunk left, and it is still on its way:
+    // the bytes join that packet, as a QUIC stack packs stream data into one datagram. Not on a
+    // bandwidth-limited link, whose queue already charged the packet's serialization.
+    const latest = s.latest;
+    if (latest !== null && latest.joinable(this.wire.scheduler.nowMs, bytes.length) && this.linkOut.state.bandwidthBytesPerSec === 0) {
+      latest.append(owned ? bytes : bytes.slice());
+      s.addToLatest(bytes.length);
+      return OK;
+    }
     const seq = s.takeSeq(bytes.length);
-    this.wire.transmit(new Packet(this.wire, PacketKind.Data, this, s, seq, owned ? bytes : bytes.slice(), false));
+    const p = new Packet(this.wire, PacketKind.Data, this, s, seq, owned ? bytes : bytes.slice(), false);
+    s.latest = p;
+    this.wire.transmit(p);
     return OK;
   }
 
   /** @internal */
   sendFin(s: Stream): void {
+    s.latest = null;
     this.wire.transmit(new Packet(this.wire, PacketKind.Data, this, s, s.takeSeq(0), null, true));
   }
 

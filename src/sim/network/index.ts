@@ -12,6 +12,7 @@ export { Link, LOST, linkKey } from './link.js';
 export {
   DEFAULT_LINK,
   DEFAULT_NETWORK_CONFIG,
+  DATAGRAM_PAYLOAD_BYTES_MAX,
   PACKET_OVERHEAD_BYTES,
   UNRESPONSIVE_POLL_MS,
   type Address,

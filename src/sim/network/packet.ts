@@ -4,11 +4,14 @@
  * allocates once per chunk, not per attempt.
  * A packet carries a reference to its sending connection end; the receiver end is found through
  * that end's peer (a simulation shortcut), and the wire checks addresses before accepting it.
+ * A Data packet on its way may still take more bytes of its stream written in the millisecond it
+ * left (`joinable`, `append`): a QUIC stack packs what is written before it next sends into one
+ * datagram, and the simulated clock does not see time pass within a millisecond.
  * This module holds data only; the decisions live in wire.ts.
  */
 import type { Connection } from './connection.js';
 import type { Stream } from './stream.js';
-import { PACKET_OVERHEAD_BYTES, type Address } from './types.js';
+import { DATAGRAM_PAYLOAD_BYTES_MAX, PACKET_OVERHEAD_BYTES, type Address } from './types.js';
 
 export const PacketKind = {
   /** Handshake from the dialer; creates the acceptor's end. */
@@ -36,6 +39,12 @@ export class Packet {
   sentAtMs = 0;
   /** Attempts lost so far; the retransmission timeout doubles with each. */
   losses = 0;
+  /** The latest attempt is on its way: its arrival is scheduled and has not run yet. */
+  inFlight = false;
+  /** Bytes later writes of the stream added to this chunk, in order (see `append`). */
+  joined: Uint8Array[] | null = null;
+  /** Stream bytes this packet carries: `bytes` and everything `joined`. */
+  payloadBytes: number;
   readonly arriveFn: () => void;
   private retryFnValue: (() => void) | null = null;
 
@@ -45,9 +54,11 @@ export class Packet {
     readonly from: Connection,
     readonly stream: Stream | null,
     readonly seq: number,
+    /** The chunk's first bytes (`joined` holds what later writes added). */
     readonly bytes: Uint8Array | null,
     readonly fin: boolean,
   ) {
+    this.payloadBytes = bytes === null ? 0 : bytes.length;
     this.arriveFn = () => sink.arrive(this);
   }
 
@@ -56,11 +67,30 @@ export class Packet {
     return this.retryFnValue;
   }
 
+  /**
+   * Whether `sizeBytes` more of this packet's stream, written at `nowMs`, may travel in it: a
+   * Data chunk with bytes (not a FIN), sent at `nowMs` and not yet arrived, that stays within a
+   * datagram. The caller makes sure the packet is its stream's latest chunk.
+   */
+  joinable(nowMs: number, sizeBytes: number): boolean {
+    return this.inFlight && this.sentAtMs === nowMs && !this.fin && this.bytes !== null && this.payloadBytes + sizeBytes <= DATAGRAM_PAYLOAD_BYTES_MAX;
+  }
+
+  /**
+   * Adds `more` after this chunk's bytes (see `joinable`). Kept as its own array, handed over
+   * after the others on arrival: a copy into one buffer per join cost more than the event saved.
+   */
+  append(more: Uint8Array): void {
+    if (this.joined === null) this.joined = [more];
+    else this.joined.push(more);
+    this.payloadBytes += more.length;
+  }
+
   get reliable(): boolean {
     return this.kind !== PacketKind.Close;
   }
 
   get sizeBytes(): number {
-    return PACKET_OVERHEAD_BYTES + (this.bytes === null ? 0 : this.bytes.length);
+    return PACKET_OVERHEAD_BYTES + this.payloadBytes;
   }
 }

@@ -32,6 +32,9 @@ export class Stream {
   /** @internal */
   waitingDrain = false;
 
+  /** @internal The latest Data packet sent on this stream (see `Packet.joinable`). */
+  latest: Packet | null = null;
+
   private sendSeq = 0;
   private recvSeq = 0;
   private reorder: Map<number, Packet> | null = null;
@@ -97,9 +100,14 @@ export class Stream {
     return this.sendSeq++;
   }
 
+  /** @internal Counts `sizeBytes` more as buffered, written into the latest chunk. */
+  addToLatest(sizeBytes: number): void {
+    this.bufferedBytesValue += sizeBytes;
+  }
+
   /** @internal The peer acknowledged one of our chunks. */
   acked(p: Packet): void {
-    const sizeBytes = p.bytes === null ? 0 : p.bytes.length;
+    const sizeBytes = p.payloadBytes;
     this.bufferedBytesValue -= sizeBytes;
     if (this.bufferedBytesValue < 0) assert(false, `stream ${this.id} buffered bytes went negative`);
     if (p.fin) this.sendDone = true;
@@ -128,6 +136,8 @@ export class Stream {
     this.recvSeq++;
     const bytes = p.bytes;
     if (bytes !== null && bytes.length > 0) this.conn.endpoint.notifyData(this, bytes);
+    const joined = p.joined;
+    if (joined !== null) for (let i = 0; i < joined.length; i++) if (joined[i].length > 0) this.conn.endpoint.notifyData(this, joined[i]);
     if (p.fin) {
       this.recvDone = true;
       this.reorder = null;

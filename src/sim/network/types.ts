@@ -92,6 +92,12 @@ export const DEFAULT_NETWORK_CONFIG: Readonly<NetworkConfig> = Object.freeze({
 /** Bytes of header counted on the wire per packet on top of its payload (for bandwidth). */
 export const PACKET_OVERHEAD_BYTES = 32;
 
+/**
+ * Payload bytes one Data packet may carry when stream writes join it (QUIC's smallest datagram,
+ * 1,200 bytes). A single larger write still goes as one packet: the network does not fragment.
+ */
+export const DATAGRAM_PAYLOAD_BYTES_MAX = 1200;
+
 /** While an owner is not responsive (wedged), its keep-alive timer re-checks this often, ms. */
 export const UNRESPONSIVE_POLL_MS = 250;
 

@@ -98,11 +98,13 @@ export class Wire implements PacketSink {
     from.lastSentAtMs = nowMs;
     const ep = from.endpoint;
     const arrivalMs = ep.closed || !ep.owner.isUp() ? LOST : from.linkOut.send(nowMs, p.sizeBytes);
+    p.inFlight = arrivalMs !== LOST;
     if (arrivalMs === LOST) this.lose(p);
     else this.scheduler.at(arrivalMs, p.arriveFn);
   }
 
   arrive(p: Packet): void {
+    p.inFlight = false;
     if (p.kind === PacketKind.Initial) {
       this.arriveInitial(p);
       return;
