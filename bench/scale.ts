@@ -2,6 +2,8 @@
  * Scale (SPEC §10.1, issue goals): the `protocol` profile at 1k, 2k, 5k and 10k nodes (boot,
  * then 2 virtual minutes with one broadcast per second from a random node) and the `full`
  * profile at 100, 200, 500 and 1,000 nodes × 60 s, each in its own process (bench/scale-one).
+ * Between them, the all-nodes burst at 100 nodes (the size of the project's speed anchor) and at
+ * 1,000 nodes: every node broadcasts once at the same moment, n² (node, message) deliveries.
  * Scenario files live in bench/scenarios/. Prints wall and CPU seconds, peak RSS, events,
  * events per node and virtual second, events/s, µs/event (CPU), the boot's wall seconds and
  * µs/event after it, and bytes per node, then the growth exponent k of wall ∝ nodes^k fitted
@@ -17,7 +19,7 @@ import { largeRunSemiSpaceMb } from '../src/cli/memory-guard.js';
 import { parseScenarioJson } from '../src/scenario/scenario-json.js';
 import type { Row } from './table.js';
 
-const RUNS = ['protocol-1k', 'protocol-2k', 'protocol-5k', 'protocol-10k', 'full-100', 'full-200', 'full-500', 'full-1000'];
+const RUNS = ['protocol-1k', 'protocol-2k', 'protocol-5k', 'protocol-10k', 'burst-100', 'burst-1k', 'full-100', 'full-200', 'full-500', 'full-1000'];
 /**
  * Runs only when named in SCALE_ONLY: the all-nodes burst at 10,000 nodes is Θ(n²) deliveries
  * (hours), and protocol-100k, the issue's moonshot, boots 100,000 nodes (over an hour).
