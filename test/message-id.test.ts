@@ -45,19 +45,42 @@ describe('message ids', () => {
     expect(forwardedContentOf(id, shorter)).toBe(shorter);
   });
 
-  it('keeps the newest 4096 ids: the 4097th pushes out the oldest', () => {
-    const contents = Array.from({ length: 4097 }, (_, i) => bytes(`bound-${i}`));
-    const ids = contents.slice(0, 4096).map((c) => messageIdOf(c));
+  it('keeps the newest 16,384 ids: the 16,385th pushes out the oldest', () => {
+    const contents = Array.from({ length: 16_385 }, (_, i) => bytes(`bound-${i}`));
+    const ids = contents.slice(0, 16_384).map((c) => messageIdOf(c));
     const probe = (i: number): boolean => {
       const copy = contents[i].slice();
       return forwardedContentOf(ids[i], copy) !== copy;
     };
     expect(probe(0)).toBe(true);
-    expect(probe(4095)).toBe(true);
-    ids.push(messageIdOf(contents[4096]));
+    expect(probe(16_383)).toBe(true);
+    ids.push(messageIdOf(contents[16_384]));
     expect(probe(0)).toBe(false);
     expect(probe(1)).toBe(true);
-    expect(probe(4096)).toBe(true);
+    expect(probe(16_384)).toBe(true);
+  });
+
+  it('keeps at most 32 MiB of content: a 4096-byte message past 8,192 of them pushes out the oldest', () => {
+    const big = (i: number): Uint8Array => {
+      const b = new Uint8Array(4096);
+      new DataView(b.buffer).setUint32(0, i);
+      b[4] = 0xb1; // apart from the other tests' contents
+      return b;
+    };
+    const ids = Array.from({ length: 8_192 }, (_, i) => messageIdOf(big(i)));
+    const probe = (i: number): boolean => {
+      const copy = big(i);
+      return forwardedContentOf(ids[i], copy) !== copy;
+    };
+    expect(probe(0)).toBe(true);
+    ids.push(messageIdOf(big(8_192)));
+    expect(probe(0)).toBe(false);
+    expect(probe(1)).toBe(true);
+    expect(probe(8_192)).toBe(true);
+    // The memo is full by bytes: even a small message pushes out the oldest big one.
+    ids.push(messageIdOf(bytes('small after big')));
+    expect(probe(1)).toBe(false);
+    expect(probe(2)).toBe(true);
   });
 
   it('sharedGossipOf: one Gossip per (id, round) over the shared copy; anything else gets its own', () => {

@@ -29,17 +29,27 @@ export function messageIdOf(content: Uint8Array): MessageId {
 
 /**
  * Verified pairs, oldest first. A message crosses the whole mesh within a second, so the bound
- * covers the messages in flight even when thousands of nodes broadcast at once; it keeps held
- * content ≤ 16 MiB (4096 × the 4096-byte content limit). Content is kept as an exact copy, so
- * a memo entry never pins a larger buffer it was cut from.
+ * must cover the messages in flight when every node broadcasts at once: 16,384 ids, and at most
+ * 32 MiB of content (8,192 messages at the 4096-byte content limit), whichever is reached first.
+ * 4,096 ids were too few for a 10,000-node burst: the first messages would leave the memo while
+ * still spreading, and every later node would hash them again and keep its own copy of their
+ * bytes (memory nodes × messages). Content is kept as an exact copy, so a memo entry never pins
+ * a larger buffer it was cut from.
  */
 const verified = new Map<MessageId, Uint8Array>();
-const VERIFIED_MAX = 4096;
+const VERIFIED_MAX = 16_384;
+const VERIFIED_BYTES_MAX = 32 * 1024 * 1024;
+let verifiedBytes = 0;
 
 function remember(id: MessageId, content: Uint8Array): void {
   if (verified.has(id)) return;
-  if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value as MessageId);
+  while (verified.size > 0 && (verified.size >= VERIFIED_MAX || verifiedBytes + content.length > VERIFIED_BYTES_MAX)) {
+    const [oldestId, oldest] = verified.entries().next().value as [MessageId, Uint8Array];
+    verified.delete(oldestId);
+    verifiedBytes -= oldest.length;
+  }
   verified.set(id, content.slice());
+  verifiedBytes += content.length;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
