@@ -117,6 +117,17 @@ describe('decodePayloadOf', () => {
     const garbage = Uint8Array.from([0x44, 1, 2]);
     expect(decodePayloadOf(messageIdOf(garbage), garbage)).toBeNull();
   });
+
+  it('keeps the newest 16,384 messages: an all-nodes burst of 10,000 decodes each message once', () => {
+    const probe = encodePayload({ kind: 'probe', probe: { probeId: 'p-burst', origin: 'b'.repeat(64) } });
+    const first = decodePayloadOf('burst-0', probe);
+    for (let i = 1; i < 16_384; i++) decodePayloadOf(`burst-${i}`, probe);
+    expect(decodePayloadOf('burst-0', probe)).toBe(first);
+    decodePayloadOf('burst-16384', probe); // one more pushes out the oldest
+    const again = decodePayloadOf('burst-0', probe);
+    expect(again).not.toBe(first);
+    expect(again).toEqual(first);
+  });
 });
 
 describe('padded probes and digest changes', () => {

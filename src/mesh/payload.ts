@@ -21,6 +21,7 @@ import { Buffer } from 'node:buffer';
 import { allocBytes } from '../protocol/byte-slab.js';
 import { knownHexId, rememberHexId } from '../protocol/hex-ids.js';
 import { isHexId, leb128U32Bytes, scanLeb128U32, writeLeb128U32 } from '../protocol/leb128.js';
+import { MESSAGES_IN_FLIGHT_MAX } from '../protocol/message-id.js';
 
 export interface Digest {
   readonly nodeId: string;
@@ -265,11 +266,13 @@ export function decodePayload(bytes: Uint8Array): AppPayload | null {
 
 /**
  * Decoded payloads by message id, oldest first. Every node of a simulation delivers the same
- * message, so one decode can serve them all; a message crosses the mesh within a few hundred
- * ms, so a few hundred entries cover the messages in flight.
+ * message, so one decode can serve them all, and every node then holds the same probe id
+ * string. The bound is the message-id memo's: 512 entries covered one broadcast a second, but in
+ * an all-nodes burst the first messages left while still spreading, and each later node decoded
+ * its own copy (a payload object and strings per node and message).
  */
 const decodedById = new Map<string, AppPayload | null>();
-const DECODED_BY_ID_MAX = 512;
+const DECODED_BY_ID_MAX = MESSAGES_IN_FLIGHT_MAX;
 
 /**
  * `decodePayload(bytes)` for Gossip content whose message id `id` the caller has verified to be

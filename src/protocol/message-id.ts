@@ -37,7 +37,12 @@ export function messageIdOf(content: Uint8Array): MessageId {
  * a larger buffer it was cut from.
  */
 const verified = new Map<MessageId, Uint8Array>();
-const VERIFIED_MAX = 16_384;
+/**
+ * Messages a per-message memo must cover: every node of a 10,000-node burst broadcasting at
+ * once, with room. Memos keyed by message id elsewhere (decoded payloads) share it.
+ */
+export const MESSAGES_IN_FLIGHT_MAX = 16_384;
+const VERIFIED_MAX = MESSAGES_IN_FLIGHT_MAX;
 const VERIFIED_BYTES_MAX = 32 * 1024 * 1024;
 let verifiedBytes = 0;
 
