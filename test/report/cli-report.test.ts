@@ -5,12 +5,13 @@
  * errors before any run starts. Method: spawn the BUILT cli (`npm test` builds it) with short
  * durations, in a temporary directory.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReportData } from '../../src/report/index.js';
-import { cli, expectUsageError, requireBuiltCli } from '../support/cli.js';
+import { ROOT, cli, expectUsageError, requireBuiltCli } from '../support/cli.js';
 
 const embedded = (page: string): ReportData => JSON.parse(/<script type="application\/json" id="report-data">(.*?)<\/script>/s.exec(page)![1]) as ReportData;
 
@@ -26,6 +27,26 @@ afterAll(() => {
 });
 
 describe.concurrent('report options', () => {
+  it('a run loads the OpenTelemetry packages only to write OTLP (they are some 220 module files)', () => {
+    // The built run path, as `meshsim run` imports it, then one OTLP export; the CommonJS module
+    // cache says what was loaded.
+    const script = `
+      import { createRequire } from 'node:module';
+      const dist = ${JSON.stringify(join(ROOT, 'dist', 'src'))};
+      await import(dist + '/cli/run-command.js');
+      const { runScenario } = await import(dist + '/scenario/runner.js');
+      const { findScenario } = await import(dist + '/catalog/registry.js');
+      const otel = () => Object.keys(createRequire(import.meta.url).cache).filter((k) => k.includes('@opentelemetry')).length;
+      const { cluster } = runScenario({ ...findScenario('default'), durationMs: 2000 }, '1');
+      const before = otel();
+      const { otlpJsonOfRun } = await import(dist + '/report/otlp.js');
+      otlpJsonOfRun(cluster.telemetry);
+      console.log(before, otel());`;
+    const [before, after] = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }).trim().split(' ').map(Number);
+    expect(before).toBe(0);
+    expect(after).toBeGreaterThan(0);
+  });
+
   it('the text summary of a run lists its chaos events with their verdicts, as the engine logged them', async () => {
     const [text, json] = await Promise.all([cli('run', '--scenario', 'kill-node', '--seed', '5'), cli('run', '--scenario', 'kill-node', '--seed', '5', '--json')]);
     const log = (JSON.parse(json.stdout) as { chaos: { log: { id: number; primitive: string; targets: string[]; verdict: string }[] } }).chaos.log;

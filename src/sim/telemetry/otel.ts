@@ -8,30 +8,42 @@
  * tiny processor that appends to an array (no timers, nothing dropped); sampler and limits are
  * explicit so OTEL_* environment variables cannot change the output.
  */
-import {
-  ROOT_CONTEXT,
-  SpanKind,
-  SpanStatusCode,
-  TraceFlags,
-  trace,
-  type Attributes,
-  type Context,
-  type HrTime,
-  type Link,
-  type Tracer,
-} from '@opentelemetry/api';
-import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
-import {
-  AlwaysOnSampler,
-  BasicTracerProvider,
-  type IdGenerator,
-  type ReadableSpan,
-  type Span,
-  type SpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
-import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { createRequire } from 'node:module';
+import type * as OtelApi from '@opentelemetry/api';
+import type { Attributes, Context, HrTime, Link, Tracer } from '@opentelemetry/api';
+import type * as OtelResources from '@opentelemetry/resources';
+import type { Resource } from '@opentelemetry/resources';
+import type * as OtelTraceBase from '@opentelemetry/sdk-trace-base';
+import type { IdGenerator, ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type * as OtelTransformer from '@opentelemetry/otlp-transformer';
 import { assert } from '../assert.js';
 import type { NodeResource, SpanContextRef, SpanRecord } from './span-record.js';
+
+/**
+ * The OpenTelemetry packages, loaded on first use. They are some 220 module files that every
+ * run, sweep worker, test file and CLI command loaded at start-up (half a second on a cold
+ * cache), although only OTLP export needs them. They are CommonJS, so a synchronous require
+ * keeps this module's functions synchronous.
+ */
+interface Otel {
+  readonly api: typeof OtelApi;
+  readonly resources: typeof OtelResources;
+  readonly traceBase: typeof OtelTraceBase;
+  readonly transformer: typeof OtelTransformer;
+}
+let loaded: Otel | null = null;
+function otel(): Otel {
+  if (loaded === null) {
+    const require = createRequire(import.meta.url);
+    loaded = {
+      api: require('@opentelemetry/api') as typeof OtelApi,
+      resources: require('@opentelemetry/resources') as typeof OtelResources,
+      traceBase: require('@opentelemetry/sdk-trace-base') as typeof OtelTraceBase,
+      transformer: require('@opentelemetry/otlp-transformer') as typeof OtelTransformer,
+    };
+  }
+  return loaded;
+}
 
 const SCOPE_NAME = 'meshsim';
 const SCOPE_VERSION = '0.1.0';
@@ -74,7 +86,7 @@ class CollectingProcessor implements SpanProcessor {
 
 /** The OpenTelemetry resource for a node. */
 export function nodeResource(r: NodeResource): Resource {
-  return resourceFromAttributes({
+  return otel().resources.resourceFromAttributes({
     'service.name': r.nodeName,
     'service.instance.id': r.nodeId,
     'meshsim.node_type': r.nodeType,
@@ -83,7 +95,7 @@ export function nodeResource(r: NodeResource): Resource {
 }
 
 function spanContextOf(ref: SpanContextRef) {
-  return { traceId: ref.traceId, spanId: ref.spanId, traceFlags: TraceFlags.SAMPLED };
+  return { traceId: ref.traceId, spanId: ref.spanId, traceFlags: otel().api.TraceFlags.SAMPLED };
 }
 
 /**
@@ -95,6 +107,7 @@ export function toOtelSpans(
   records: readonly SpanRecord[],
   resources: ReadonlyMap<string, NodeResource>,
 ): ReadableSpan[] {
+  const { api, resources: otelResources, traceBase } = otel();
   const ids = new ReplayIdGenerator();
   const processor = new CollectingProcessor();
   const tracers = new Map<string, Tracer>();
@@ -102,10 +115,10 @@ export function toOtelSpans(
     let tracer = tracers.get(node);
     if (tracer === undefined) {
       const known = resources.get(node);
-      const provider = new BasicTracerProvider({
-        resource: known === undefined ? resourceFromAttributes({ 'service.name': node }) : nodeResource(known),
+      const provider = new traceBase.BasicTracerProvider({
+        resource: known === undefined ? otelResources.resourceFromAttributes({ 'service.name': node }) : nodeResource(known),
         idGenerator: ids,
-        sampler: new AlwaysOnSampler(),
+        sampler: new traceBase.AlwaysOnSampler(),
         spanProcessors: [processor],
         spanLimits: {
           attributeCountLimit: LIMIT_COUNT,
@@ -126,17 +139,17 @@ export function toOtelSpans(
     ids.spanId = r.spanId;
     const parentCtx =
       r.parentSpanId === null
-        ? ROOT_CONTEXT
-        : trace.setSpanContext(ROOT_CONTEXT, spanContextOf({ traceId: r.traceId, spanId: r.parentSpanId }));
+        ? api.ROOT_CONTEXT
+        : api.trace.setSpanContext(api.ROOT_CONTEXT, spanContextOf({ traceId: r.traceId, spanId: r.parentSpanId }));
     const links: Link[] = (r.links ?? []).map((l) => ({ context: spanContextOf(l) }));
     const attributes: Attributes = { ...r.attrs, 'meshsim.level': r.level };
     const startTime: HrTime = msToHrTime(r.startMs);
     const span = tracerFor(r.node).startSpan(
       r.name,
-      { kind: SpanKind.INTERNAL, startTime, attributes, links },
+      { kind: api.SpanKind.INTERNAL, startTime, attributes, links },
       parentCtx,
     );
-    span.setStatus({ code: SpanStatusCode.OK });
+    span.setStatus({ code: api.SpanStatusCode.OK });
     span.end(msToHrTime(r.endMs));
   }
   assert(processor.spans.length === records.length, 'SDK dropped spans');
@@ -148,7 +161,7 @@ export function toOtlpJson(
   records: readonly SpanRecord[],
   resources: ReadonlyMap<string, NodeResource>,
 ): string {
-  const bytes = JsonTraceSerializer.serializeRequest(toOtelSpans(records, resources));
+  const bytes = otel().transformer.JsonTraceSerializer.serializeRequest(toOtelSpans(records, resources));
   assert(bytes !== undefined, 'OTLP serializer returned nothing');
   return new TextDecoder().decode(bytes);
 }
