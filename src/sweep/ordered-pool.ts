@@ -7,7 +7,6 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Piscina } from 'piscina';
 
 export interface OrderedPoolOptions<T, R> {
   /** Absolute path of the compiled worker module (its default export runs one task). */
@@ -48,6 +47,9 @@ export async function runOrdered<T, R>(options: OrderedPoolOptions<T, R>): Promi
           ...(options.heapMb === undefined ? {} : { maxOldGenerationSizeMb: options.heapMb }),
           ...(options.youngMb === undefined ? {} : { maxYoungGenerationSizeMb: options.youngMb }),
         };
+  // Loaded here, not at the top: every `meshsim` command imports this module through the CLI,
+  // and only sweeps and experiments start workers.
+  const { Piscina } = await import('piscina');
   const pool = new Piscina({
     filename: options.filename,
     minThreads: workers,
