@@ -16,7 +16,7 @@ import { partitionSubset } from './partition-subset.js';
 import { restartNode } from './restart-node.js';
 import { slowLink } from './slow-link.js';
 import type { PrimitiveSpec } from './schema.js';
-import { PRIMITIVE_NAMES, type Primitive, type PrimitiveName } from './types.js';
+import { PRIMITIVE_NAMES, type ParamValue, type Primitive, type PrimitiveName } from './types.js';
 import { wedgeNode } from './wedge-node.js';
 
 const PRIMITIVES = new Map<PrimitiveName, Primitive>(
@@ -34,6 +34,17 @@ export function primitiveByName(name: PrimitiveName): Primitive {
 /** What a primitive knows about its parameters, targets and deadline. */
 export function specOf(name: PrimitiveName): PrimitiveSpec {
   return PRIMITIVES.get(name)!.spec;
+}
+
+/** How long a fault lasts before its revert, ms (0 for faults reverted on detection); params as validated. */
+export function faultLengthMs(primitive: PrimitiveName, params: Readonly<Record<string, ParamValue>>): number {
+  const spec = specOf(primitive);
+  const values: Record<string, number> = {};
+  for (const p of spec.params) {
+    const v = params[p.name];
+    values[p.name] = typeof v === 'number' && Number.isFinite(v) ? v : (p.default ?? 0);
+  }
+  return spec.faultLengthMs(values);
 }
 
 /** Primitives whose faults take their targets down, sorted (the report draws their victims as down). */

@@ -10,16 +10,12 @@
  * first. An event left with too few free targets is dropped. Pure: plans topology, runs nothing.
  */
 import type { NodeVariant } from '../mesh/config.js';
-import { RngStreams } from '../sim/rng.js';
-import { BRIDGE_ROLE, OBSERVER_ROLE, planTopology, type NodePlan, type TopologySpec } from '../scenario/topology.js';
+import { BRIDGE_ROLE, OBSERVER_ROLE, plannedNodes, type NodePlan } from '../scenario/topology.js';
 import type { GeneratedCase, GeneratedEvent } from './arbitraries.js';
 import { SCHEDULE_FILE_VERSION, type FoundWith, type ScheduleEntry, type ScheduleFile } from './schedule.js';
 import { faultLengthMs, PRIMITIVE_SHAPES } from './shapes.js';
 
-/** The topology a cluster with this seed will boot (same stream as Cluster uses). */
-export function plannedNodes(topology: TopologySpec, seed: string): NodePlan[] {
-  return planTopology(topology, new RngStreams(seed).stream('topology'));
-}
+export { plannedNodes };
 
 export interface DecodeOptions {
   readonly name: string;

@@ -7,16 +7,14 @@
  */
 import type { NodeVariant } from '../mesh/config.js';
 import { chaosExtension, type ChaosEventPlan } from '../primitives/engine.js';
-import { specOf } from '../primitives/registry.js';
+import { faultLengthMs, specOf } from '../primitives/registry.js';
 import { short, validateFault, type TargetSpec } from '../primitives/schema.js';
 import { findScenario } from '../catalog/registry.js';
 import { runScenario, type RunOutcome, type RunReport } from '../scenario/runner.js';
 import type { Scenario } from '../scenario/scenario.js';
 import type { ReplayRef } from '../scenario/replay-ref.js';
-import { BRIDGE_ROLE, OBSERVER_ROLE, type NodePlan } from '../scenario/topology.js';
-import { plannedNodes } from './decode.js';
+import { BRIDGE_ROLE, OBSERVER_ROLE, plannedNodes, type NodePlan } from '../scenario/topology.js';
 import type { ScheduleFile } from './schedule.js';
-import { faultLengthMs } from './shapes.js';
 
 /** Main phase kept after a fault's length so its detection can decide: longest deadline beyond the fault (52 s) + slack. */
 export const DETECTION_ALLOWANCE_MS = 60_000;

@@ -8,6 +8,8 @@
  */
 import fc from 'fast-check';
 import { specOf } from '../primitives/registry.js';
+
+export { faultLengthMs } from '../primitives/registry.js';
 import type { ParamExplore, ParamSpec, PrimitiveSpec } from '../primitives/schema.js';
 import { PRIMITIVE_NAMES, type ParamValue, type PrimitiveName } from '../primitives/types.js';
 
@@ -52,13 +54,3 @@ export const PRIMITIVE_SHAPES: Readonly<Record<PrimitiveName, PrimitiveShape>> =
   PRIMITIVE_NAMES.map((n) => [n, shapeOf(specOf(n))]),
 ) as Record<PrimitiveName, PrimitiveShape>;
 
-/** How long a fault lasts before its revert, ms (0 for faults reverted on detection); params as validated. */
-export function faultLengthMs(primitive: PrimitiveName, params: Readonly<Record<string, ParamValue>>): number {
-  const spec = specOf(primitive);
-  const values: Record<string, number> = {};
-  for (const p of spec.params) {
-    const v = params[p.name];
-    values[p.name] = typeof v === 'number' && Number.isFinite(v) ? v : (p.default ?? 0);
-  }
-  return spec.faultLengthMs(values);
-}

@@ -3,7 +3,7 @@
  * order (observer first, then 50 ms apart) and each node's seeds (SPEC §2.1). A plan is pure
  * data drawn from the run's 'topology' stream, so the same seed gives the same cluster.
  */
-import type { SimRng } from '../sim/rng.js';
+import { RngStreams, type SimRng } from '../sim/rng.js';
 import { assert } from '../sim/assert.js';
 import { internedId } from '../protocol/hex-ids.js';
 
@@ -145,4 +145,9 @@ function pickDistinct(items: readonly number[], count: number, rng: SimRng): num
 /** Total node count of a spec, observer included. */
 export function nodeCount(spec: TopologySpec): number {
   return (spec.observer === false ? 0 : 1) + spec.bridges + spec.meshes.reduce((n, m) => n + m.roles.reduce((k, [, c]) => k + c, 0), 0);
+}
+
+/** The topology a cluster with this seed will boot (same stream as Cluster uses). */
+export function plannedNodes(topology: TopologySpec, seed: string): NodePlan[] {
+  return planTopology(topology, new RngStreams(seed).stream('topology'));
 }
