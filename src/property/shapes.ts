@@ -8,10 +8,11 @@
  */
 import fc from 'fast-check';
 import { specOf } from '../primitives/registry.js';
-
-export { faultLengthMs } from '../primitives/registry.js';
 import type { ParamExplore, ParamSpec, PrimitiveSpec } from '../primitives/schema.js';
 import { PRIMITIVE_NAMES, type ParamValue, type PrimitiveName } from '../primitives/types.js';
+
+/** Moved beside the primitive specs it reads (the replay needs it without fast-check); kept here for importers. */
+export { faultLengthMs } from '../primitives/registry.js';
 
 export interface PrimitiveShape {
   /** Distinct targets the fault takes (min, max). */
