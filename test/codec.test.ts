@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   FRAME_LIMIT_CONTROL, GOSSIP_CONTENT_MAX_BYTES, IHAVE_ENTRIES_MAX, SHUFFLE_NODES_MAX,
-  decodeAny, decodeEnvelope, encodeEnvelope,
+  decodeAny, decodeEnvelope, encodeEnvelope, sharedEnvelopeFrame,
 } from '../src/protocol/codec.js';
 import { FRAME_LIMIT_BI, FRAME_LIMIT_UNI, decodeFrame } from '../src/protocol/framer.js';
 import { U32_MAX, bytesToHex, encodeLeb128U32 } from '../src/protocol/leb128.js';
@@ -137,6 +137,40 @@ describe('codec', () => {
     expect(() => encodeEnvelope({ topic: TOPIC, message: { type: 'ForwardJoin', peer: 'xyz', ttl: 1 } })).toThrow();
     expect(() => encodeEnvelope({ topic: TOPIC, message: { type: 'ForwardJoin', peer: ID_A, ttl: -1 } })).toThrow();
     expect(() => encodeEnvelope({ topic: TOPIC, message: { type: 'Graft', id: null, round: 1.5 } })).toThrow();
+  });
+});
+
+describe('sharedEnvelopeFrame', () => {
+  const gossip: TopicMessage = { type: 'Gossip', id: ID_A, round: 3, content: Uint8Array.from({ length: 300 }, (_, i) => i % 251) };
+  const OTHER_TOPIC = 'cd'.repeat(32);
+
+  it('encodes a Gossip once per object and topic: every send of it shares one frame', () => {
+    const first = sharedEnvelopeFrame({ topic: TOPIC, message: gossip });
+    expect(sharedEnvelopeFrame({ topic: TOPIC, message: gossip })).toBe(first);
+    expect(first).toEqual(encodeEnvelope({ topic: TOPIC, message: gossip }));
+    // An equal Gossip in another object is encoded for itself (the memo keys on the object).
+    const twin = sharedEnvelopeFrame({ topic: TOPIC, message: { ...gossip } });
+    expect(twin).not.toBe(first);
+    expect(twin).toEqual(first);
+  });
+
+  it('gives the frame of the topic asked for, not the one encoded first', () => {
+    const message: TopicMessage = { ...gossip, round: 4 };
+    expect(sharedEnvelopeFrame({ topic: TOPIC, message })).toEqual(encodeEnvelope({ topic: TOPIC, message }));
+    expect(sharedEnvelopeFrame({ topic: OTHER_TOPIC, message })).toEqual(encodeEnvelope({ topic: OTHER_TOPIC, message }));
+  });
+
+  it('keeps a shared frame in a buffer of its own, not a view that holds a whole slab', () => {
+    const frame = sharedEnvelopeFrame({ topic: TOPIC, message: { ...gossip, round: 5 } });
+    expect(frame.byteOffset).toBe(0);
+    expect(frame.buffer.byteLength).toBe(frame.length);
+  });
+
+  it('encodes every other message anew for each send', () => {
+    const prune: TopicMessage = { type: 'Prune' };
+    const a = sharedEnvelopeFrame({ topic: TOPIC, message: prune });
+    expect(sharedEnvelopeFrame({ topic: TOPIC, message: prune })).not.toBe(a);
+    expect(a).toEqual(encodeEnvelope({ topic: TOPIC, message: prune }));
   });
 });
 

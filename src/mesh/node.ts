@@ -7,7 +7,7 @@
  * heartbeats, dials seeds with backoff and re-probes them when it looks cut off.
  * It must not reach into other nodes: everything it learns arrives over the network.
  */
-import { decodeEnvelope, encodeEnvelope } from '../protocol/codec.js';
+import { decodeEnvelope, sharedEnvelopeFrame } from '../protocol/codec.js';
 import type { Frame } from '../protocol/framer.js';
 import type { MessageId, NodeId, TopicId } from '../protocol/messages.js';
 import { describeDecodeError } from '../protocol/result.js';
@@ -221,7 +221,7 @@ export class MeshNode implements NodeApp {
       case 'send':
         if (effect.message.type === 'Graft') tel.emit(this.name, 'mesh.plumtree.graft', { topic: rt.meshId, peerId: effect.to });
         if (effect.message.type === 'Prune') tel.emit(this.name, 'mesh.plumtree.prune', { topic: rt.meshId, peerId: effect.to });
-        this.peers.send(effect.to, encodeEnvelope({ topic, message: effect.message }));
+        this.peers.send(effect.to, sharedEnvelopeFrame({ topic, message: effect.message }));
         break;
       case 'neighborUp':
         tel.emit(this.name, 'mesh.gossip.neighbor_up', { topic: rt.meshId, peerId: effect.peer });

@@ -333,7 +333,8 @@ export class PeerTable {
       let to = from + 1;
       let bytes = frames[from].length;
       while (to < frames.length && bytes + frames[to].length <= PACKED_CHUNK_BYTES_MAX) bytes += frames[to++].length;
-      // Every frame reaching here was encoded for this one send (see `send`): no copy needed.
+      // Frames are never written once given to `send` (a Gossip's is even shared by every send
+      // of it, codec.ts `sharedEnvelopeFrame`): no copy needed.
       const result = stream.writeOwned(to === from + 1 ? frames[from] : concatenated(frames, from, to, bytes));
       if (result.ok) {
         this.framesSent += to - from;

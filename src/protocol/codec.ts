@@ -10,7 +10,7 @@
 import { allocBytes } from './byte-slab.js';
 import { ByteReader, ByteWriter, type Label, bytesToHex, leb128U32Bytes, writeLeb128U32 } from './leb128.js';
 import { type Frame, FRAME_LIMIT_BI, decodeFrame, frameKindOf } from './framer.js';
-import { MESSAGE_TAG, type TopicEnvelope, type TopicMessage } from './messages.js';
+import { type Gossip, MESSAGE_TAG, type TopicEnvelope, type TopicId, type TopicMessage } from './messages.js';
 import { type DecodeError, type Result, assertWire, badPayload, describeDecodeError, err, ok } from './result.js';
 import { type TracedMessage, decodeTracedPayload } from './traced.js';
 
@@ -117,6 +117,28 @@ export function encodeEnvelope(envelope: TopicEnvelope): Uint8Array {
   writeMessage(frameWriter, message);
   // Paired with messageBytes: a size disagreement is a codec bug.
   if (frameWriter.offset !== frame.length) assertWire(false, `${message.type}: wrote ${frameWriter.offset} of ${frame.length} bytes`);
+  return frame;
+}
+
+/** The frame of each Gossip object sent, with the topic it was encoded for (see `sharedEnvelopeFrame`). */
+const gossipFrames = new WeakMap<Gossip, { readonly topic: TopicId; readonly frame: Uint8Array }>();
+
+/**
+ * `encodeEnvelope`, except that a Gossip is encoded once per Gossip object and topic and the
+ * frame is shared: every eager peer of a node, and every node forwarding the message at the same
+ * round (they share the Gossip object, `sharedGossipOf`), sends the same immutable bytes. In an
+ * all-nodes burst a frame per send held a copy of the content per (sender, receiver, message) in
+ * flight. The caller and everyone after it must never write into the frame (the transport and
+ * the decoders only read chunks). The bytes are those `encodeEnvelope` would give.
+ */
+export function sharedEnvelopeFrame(envelope: TopicEnvelope): Uint8Array {
+  const message = envelope.message;
+  if (message.type !== 'Gossip') return encodeEnvelope(envelope);
+  const known = gossipFrames.get(message);
+  if (known !== undefined && known.topic === envelope.topic) return known.frame;
+  // Out of the slab: a kept frame would keep its whole 32 KiB slab alive (byte-slab.ts).
+  const frame = encodeEnvelope(envelope).slice();
+  gossipFrames.set(message, { topic: envelope.topic, frame });
   return frame;
 }
 
