@@ -6,7 +6,8 @@
  * 1,000 nodes: every node broadcasts once at the same moment, n² (node, message) deliveries.
  * Scenario files live in bench/scenarios/. Prints wall and CPU seconds, peak RSS, events,
  * events per node and virtual second, events/s, µs/event (CPU), the boot's wall seconds and
- * µs/event after it, and bytes per node, then the growth exponent k of wall ∝ nodes^k fitted
+ * µs/event after it, the wall seconds of the workload's first virtual second (a burst's own time),
+ * and bytes per node, then the growth exponent k of wall ∝ nodes^k fitted
  * over the protocol runs. Long: opt-in (`node dist/bench/main.js scale`); `SCALE_ONLY=protocol-1k,full-100`
  * picks runs; `SCALE_ONLY=burst-10k` runs the all-nodes burst and `SCALE_ONLY=protocol-100k` the
  * 100,000-node moonshot (boot 1 ms apart, then 10 virtual s), which no default run includes.
@@ -40,6 +41,8 @@ interface One {
   readonly traceDigest: string;
   /** Until the first workload event (null: no workload, or the run ended first). */
   readonly boot: { readonly virtualMs: number; readonly wallMs: number; readonly cpuMs: number; readonly events: number } | null;
+  /** The workload's first virtual second alone (a burst is over within it; null: none). */
+  readonly firstSecond: { readonly virtualMs: number; readonly wallMs: number; readonly cpuMs: number; readonly events: number } | null;
 }
 
 export function run(): Row[] {
@@ -73,6 +76,8 @@ export function run(): Row[] {
       // The boot's share and the steady state's cost apart: at scale they grow differently.
       'boot wall s': one.boot === null ? '' : (one.boot.wallMs / 1000).toFixed(1),
       'µs/event after boot': one.boot === null ? '' : (((one.cpuMs - one.boot.cpuMs) * 1000) / (one.events - one.boot.events)).toFixed(2),
+      // A burst is over within the workload's first virtual second: this is its time alone.
+      '1st workload s, wall s': one.firstSecond === null ? '' : (one.firstSecond.wallMs / 1000).toFixed(2),
       'KB/node': Math.round(one.peakRssBytes / one.nodes / 1024),
       verdict: one.verdict === 'pass' ? 'pass' : `FAIL ${one.violations[0] ?? ''}`,
       // The same seed must give the same trace at any size: compare this column across runs.
