@@ -31,7 +31,7 @@ let boot: Mark | null = null;
 let firstSecondEnd: Mark | null = null;
 const { report } = runScenario(parsed.scenario, seed, {
   onProgress: (p) => {
-    if (bootEndMs === null || p.virtualMs < bootEndMs || firstSecondEnd !== null) return;
+    if (p.pace !== 'second' || bootEndMs === null || p.virtualMs < bootEndMs || firstSecondEnd !== null) return;
     const mark = { virtualMs: p.virtualMs, wallMs: Math.round(performance.now() - wall0), cpuMs: Math.round(cpuMsSince(cpu0)), events: p.events };
     if (boot === null) boot = mark;
     else if (p.virtualMs >= boot.virtualMs + 1000) firstSecondEnd = mark;

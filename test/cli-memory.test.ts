@@ -155,7 +155,7 @@ export default function () {
 });
 
 describe('the heap watch during a run', () => {
-  const progress = { phase: 'main' as const, virtualMs: 42_000, mainEndMs: 60_000, events: 1 };
+  const progress = { phase: 'main' as const, virtualMs: 42_000, mainEndMs: 60_000, events: 1, pace: 'second' as const };
 
   /** A source that hands out the given full-collection readings, one batch per progress call (MB of 100). */
   function source(batches: number[][]): HeapSource & { stopped: boolean } {

@@ -8,7 +8,16 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { findScenario } from '../src/catalog/registry.js';
 import { formatRunProgress, runProgressLine } from '../src/cli/run-progress.js';
-import { runScenario, type RunProgress } from '../src/scenario/runner.js';
+import { readFileSync } from 'node:fs';
+import { parseScenarioJson } from '../src/scenario/scenario-json.js';
+import { PROGRESS_EVERY_EVENTS, runScenario, type RunProgress } from '../src/scenario/runner.js';
+
+/** bench/scenarios/burst-100.json: 100 nodes boot for 10 virtual s, then all broadcast at once. */
+function burst100() {
+  const parsed = parseScenarioJson(JSON.parse(readFileSync(new URL('../bench/scenarios/burst-100.json', import.meta.url), 'utf8')));
+  if (!parsed.ok) throw new Error(parsed.error);
+  return parsed.scenario;
+}
 
 describe('run progress', () => {
   it('is reported in both phases, in order, and does not change the run', () => {
@@ -18,13 +27,43 @@ describe('run progress', () => {
     const b = runScenario(scenario, '3', { durationMs: 8_000 }).report;
     expect(a.traceDigest).toBe(b.traceDigest);
     expect(a.events).toBe(b.events);
-    expect(seen.filter((p) => p.phase === 'main').map((p) => p.virtualMs)).toEqual([1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000]);
+    expect(seen.filter((p) => p.phase === 'main' && p.pace === 'second').map((p) => p.virtualMs)).toEqual([1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000]);
     expect(seen.some((p) => p.phase === 'heal')).toBe(true);
     for (let i = 1; i < seen.length; i++) expect(seen[i].virtualMs).toBeGreaterThanOrEqual(seen[i - 1].virtualMs);
   });
 
+  it('is also reported every PROGRESS_EVERY_EVENTS events, inside a virtual second that holds a burst', () => {
+    const seen: RunProgress[] = [];
+    const a = runScenario(burst100(), '1', { onProgress: (p) => seen.push(p) }).report;
+    const b = runScenario(burst100(), '1').report;
+    expect(a.traceDigest).toBe(b.traceDigest);
+    const byEvents = seen.filter((p) => p.pace === 'events');
+    expect(byEvents.length).toBe(Math.floor(a.events / PROGRESS_EVERY_EVENTS));
+    byEvents.forEach((p, i) => expect(p.events).toBe((i + 1) * PROGRESS_EVERY_EVENTS));
+    // The burst (every node broadcasts at 10,000 ms) is over before the next whole second: only
+    // the calls paced by events see inside it.
+    const inBurst = byEvents.filter((p) => p.virtualMs > 10_000 && p.virtualMs < 11_000);
+    expect(inBurst.length).toBeGreaterThanOrEqual(2);
+    expect(seen.filter((p) => p.pace === 'second' && p.virtualMs > 10_000 && p.virtualMs < 11_000)).toEqual([]);
+    expect(inBurst.every((p) => p.phase === 'main')).toBe(true);
+  });
+
+  it('a listener that throws inside the burst stops the run there (how the CLI stops a heap that fills)', () => {
+    const stop = new Error('stop');
+    let stoppedAt: RunProgress | null = null;
+    expect(() => runScenario(burst100(), '1', {
+      onProgress: (p) => {
+        if (p.pace === 'events' && p.virtualMs > 10_000) {
+          stoppedAt = p;
+          throw stop;
+        }
+      },
+    })).toThrow(stop);
+    expect(stoppedAt!.virtualMs).toBeLessThan(11_000);
+  });
+
   it('the CLI line says where the run is, and nothing is drawn off a terminal', () => {
-    expect(formatRunProgress({ phase: 'main', virtualMs: 42_000, mainEndMs: 174_000, events: 1_234_567 }, 30_400)).toBe('running: main phase 42/174 s virtual, 1.23 M events, 30 s wall');
+    expect(formatRunProgress({ phase: 'main', virtualMs: 42_000, mainEndMs: 174_000, events: 1_234_567, pace: 'second' }, 30_400)).toBe('running: main phase 42/174 s virtual, 1.23 M events, 30 s wall');
     const out = new PassThrough() as unknown as NodeJS.WriteStream;
     let written = '';
     (out as unknown as PassThrough).on('data', (d) => (written += String(d)));

@@ -145,6 +145,25 @@ describe('scheduler cancellation and runFor bounds', () => {
     expect(ran).toEqual([100]);
   });
 
+  it('calls an event watcher after every N events, between events, until it is stopped', () => {
+    const s = new Scheduler();
+    const log: string[] = [];
+    for (let i = 1; i <= 7; i++) s.at(i, () => log.push(`e${i}`));
+    const stop = s.watchEvents(3, () => log.push(`watch@${s.eventsRun}`));
+    s.runFor(5);
+    stop();
+    s.runFor(5);
+    expect(log).toEqual(['e1', 'e2', 'e3', 'watch@3', 'e4', 'e5', 'e6', 'e7']);
+    // A watcher replaced by another is not the first one's to stop.
+    const first = s.watchEvents(1, () => log.push('first'));
+    s.watchEvents(1, () => log.push('second'));
+    first();
+    s.at(20, () => {});
+    s.runFor(20);
+    expect(log.slice(-1)).toEqual(['second']);
+    expect(() => s.watchEvents(0, () => {})).toThrow(/bad event watch interval/);
+  });
+
   it('forgets cancels of events that already ran, and keeps those still queued', () => {
     const s = new Scheduler();
     let ranLate = false;

@@ -25,8 +25,10 @@ export interface RunOptions {
   readonly durationMs?: number;
   readonly traceLevel?: 'info' | 'trace';
   /**
-   * Called about once per virtual second, from checks the run makes anyway (no event is added,
-   * so the trace is the same with or without it). For display only: it must not touch the run.
+   * Called about once per virtual second, from checks the run makes anyway, and after every
+   * PROGRESS_EVERY_EVENTS events between two events (a virtual second can hold millions: an
+   * all-nodes burst is over within one). No event is added, so the trace is the same with or
+   * without it. It must not touch the run; it may throw to stop it (the CLI's heap watch does).
    */
   readonly onProgress?: (progress: RunProgress) => void;
 }
@@ -37,7 +39,15 @@ export interface RunProgress {
   /** Virtual time the main phase ends, ms. */
   readonly mainEndMs: number;
   readonly events: number;
+  /**
+   * 'second': from the once-per-virtual-second checks (at whole virtual seconds of the phase);
+   * 'events': PROGRESS_EVERY_EVENTS more events ran, at whatever virtual time that was.
+   */
+  readonly pace: 'second' | 'events';
 }
+
+/** Events between two progress calls paced by events (see RunOptions.onProgress). */
+export const PROGRESS_EVERY_EVENTS = 4_096;
 
 export interface RunReport {
   readonly seed: string;
@@ -163,8 +173,13 @@ export function runScenario(scenario: Scenario, seed: string, options: RunOption
   if (probeIntervalMs > 0) probes.every(probeIntervalMs, PROBE_WARMUP_MS, durationMs);
   const crossLayer = new CrossLayerMonitor(cluster);
   const churn = new ChurnWatcher(cluster);
+  let phase: RunProgress['phase'] = 'main';
+  const onProgress = options.onProgress;
+  const unwatch = onProgress === undefined ? null : scheduler.watchEvents(PROGRESS_EVERY_EVENTS, () => {
+    onProgress({ phase, virtualMs: scheduler.nowMs, mainEndMs: durationMs, events: scheduler.eventsRun, pace: 'events' });
+  });
   const safety = (): void => {
-    options.onProgress?.({ phase: 'main', virtualMs: scheduler.nowMs, mainEndMs: durationMs, events: scheduler.eventsRun });
+    onProgress?.({ phase: 'main', virtualMs: scheduler.nowMs, mainEndMs: durationMs, events: scheduler.eventsRun, pace: 'second' });
     // Safety per node inside the cross-layer sample's walk (one read of each node per second).
     const unsafe: Violation[] = [];
     const crossLayerFindings = crossLayer.sampleNew((plan, app) => checkNodeSafety(cluster, bounds, plan, app, unsafe));
@@ -182,8 +197,10 @@ export function runScenario(scenario: Scenario, seed: string, options: RunOption
   const settled = scheduler.runUntil(() => extensions.every((e) => e.settled?.() ?? true), { ...budget, virtualMs: settleUntilMs - scheduler.nowMs });
   if (!settled.ok) violations.add([{ check: 'run-budget', message: `extensions did not settle: ${settled.reason} at ${settled.nowMs} ms` }]);
   for (const ext of extensions) ext.finish();
-  const onHealPoll = (): void => options.onProgress?.({ phase: 'heal', virtualMs: scheduler.nowMs, mainEndMs: durationMs, events: scheduler.eventsRun });
+  phase = 'heal';
+  const onHealPoll = (): void => onProgress?.({ phase: 'heal', virtualMs: scheduler.nowMs, mainEndMs: durationMs, events: scheduler.eventsRun, pace: 'second' });
   if (scenario.liveness !== false) heal(cluster, probes, crossLayer, violations, scenario.healWindowMs ?? 60_000, budget.events, onHealPoll);
+  unwatch?.(); // the run's own events are over; a caller may go on with the cluster
   violations.add(checkSafety(cluster, bounds));
   violations.add(checkChurn(cluster, churn));
   violations.add(checkSubstrate(cluster));

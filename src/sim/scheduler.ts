@@ -51,6 +51,10 @@ export class Scheduler {
   private purgeAtSize = MIN_PURGE_AT_SIZE;
   /** Total events executed since creation. */
   eventsRun = 0;
+  /** See `watchEvents`: the event count at which `watcher` is next called (never: Infinity). */
+  private watchAt = Infinity;
+  private watchEvery = 0;
+  private watcher: (() => void) | null = null;
 
   get nowMs(): number {
     return this.nowMsValue;
@@ -133,6 +137,25 @@ export class Scheduler {
   }
 
   /** Run the root event; the caller has dropped cancelled roots and seen the queue non-empty. */
+  /**
+   * Calls `fn` after every `every` events run, between two events: for a harness to look at a
+   * run (progress, its own memory) at the pace of events, where a virtual second can hold
+   * millions of them (an all-nodes burst is over within one). `fn` must not schedule or cancel
+   * anything, so the trace is the same with or without it; it may throw to stop the run.
+   * One watcher at a time; a new call replaces it. Returns the call that stops it.
+   */
+  watchEvents(every: number, fn: () => void): () => void {
+    assert(Number.isSafeInteger(every) && every > 0, `bad event watch interval ${every}`);
+    this.watcher = fn;
+    this.watchEvery = every;
+    this.watchAt = this.eventsRun + every;
+    return () => {
+      if (this.watcher !== fn) return; // replaced meanwhile: not ours to stop
+      this.watcher = null;
+      this.watchAt = Infinity;
+    };
+  }
+
   private runRoot(): void {
     const timeMs = this.times[0];
     const fn = this.fns[0]!;
@@ -141,6 +164,10 @@ export class Scheduler {
     this.nowMsValue = timeMs;
     this.eventsRun++;
     fn();
+    if (this.eventsRun >= this.watchAt) {
+      this.watchAt += this.watchEvery;
+      this.watcher!();
+    }
   }
 
   /** Pop cancelled events off the top so that the root is the next event that will run. */
