@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { heapPlan, heapWatch, memoryFloorBytes, thisMachine, workerHeapPlan, workerYoungGenerationMb, type HeapSource, type Machine } from '../src/cli/memory-guard.js';
+import { heapPlan, heapWatch, LARGE_RUN_SEMI_SPACE_MB, memoryFloorBytes, thisMachine, workerHeapPlan, workerYoungGenerationMb, type HeapSource, type Machine } from '../src/cli/memory-guard.js';
 import { runOrdered } from '../src/sweep/ordered-pool.js';
 import { EXIT_MEMORY, UsageError } from '../src/cli/errors.js';
 import { parseScenarioJson } from '../src/scenario/scenario-json.js';
@@ -65,10 +65,11 @@ describe('the plan before a run', () => {
   });
 
   it('gives runs of 2,000 nodes and more a larger young generation (said only with a raised limit)', () => {
-    expect(heapPlan(scenario(2_000, 'protocol'), machine)).toEqual({ kind: 'child', heapMb: null, semiSpaceMb: 32, note: null });
+    expect(LARGE_RUN_SEMI_SPACE_MB).toBeGreaterThan(16); // larger than V8's own
+    expect(heapPlan(scenario(2_000, 'protocol'), machine)).toEqual({ kind: 'child', heapMb: null, semiSpaceMb: LARGE_RUN_SEMI_SPACE_MB, note: null });
     const both = heapPlan(scenario(60_000, 'protocol'), machine);
-    expect(both.kind === 'child' && both.semiSpaceMb).toBe(32);
-    expect(both.kind === 'child' && both.note).toMatch(/GB \(Node's default is [\d.]+ GB\) and 32 MB young-generation semi-spaces \(16 MB\)$/);
+    expect(both.kind === 'child' && both.semiSpaceMb).toBe(LARGE_RUN_SEMI_SPACE_MB);
+    expect(both.kind === 'child' && both.note).toMatch(new RegExp(`GB \\(Node's default is [\\d.]+ GB\\) and ${LARGE_RUN_SEMI_SPACE_MB} MB young-generation semi-spaces \\(16 MB\\)$`));
     // A young generation the user chose stands; a heap limit may still be raised.
     expect(heapPlan(scenario(2_000, 'protocol'), { ...machine, youngChosen: true })).toEqual({ kind: 'run' });
     const chosen = heapPlan(scenario(60_000, 'protocol'), { ...machine, youngChosen: true });
@@ -115,8 +116,8 @@ describe('the plan before an experiment (one run per worker thread at a time)', 
 
   it('gives worker threads the young generation of a large run when a point has 2,000 nodes or more', () => {
     expect(workerYoungGenerationMb([scenario(18, 'full'), scenario(1_999, 'protocol')], machine)).toBeNull();
-    // Three 32 MB semi-spaces: what `meshsim run` gives a run of that size.
-    expect(workerYoungGenerationMb([scenario(18, 'full'), scenario(2_000, 'protocol')], machine)).toBe(96);
+    // Three semi-spaces of a large run's size: what `meshsim run` gives a run of that size.
+    expect(workerYoungGenerationMb([scenario(18, 'full'), scenario(2_000, 'protocol')], machine)).toBe(3 * LARGE_RUN_SEMI_SPACE_MB);
     expect(workerYoungGenerationMb([scenario(10_000, 'protocol')], { youngChosen: true })).toBeNull();
   });
 
@@ -272,7 +273,7 @@ describe('the CLI with large scenario files', () => {
       return;
     }
     expect(plan.kind).toBe('child');
-    expect(r.stderr).toMatch(/^meshsim: 60000 nodes may need about [\d.]+ GB: running with a heap limit of [\d.]+ GB .* and 32 MB young-generation semi-spaces/);
+    expect(r.stderr).toMatch(/^meshsim: 60000 nodes may need about [\d.]+ GB: running with a heap limit of [\d.]+ GB .* and \d+ MB young-generation semi-spaces/);
     expect(r.stdout).toMatch(/^verdict: (PASS|FAIL)/m);
     expect([0, 1]).toContain(r.status);
   }, 120_000);

@@ -69,16 +69,16 @@ const SEMI_SPACE_MB_DEFAULT = 16;
 /** V8 sizes a young generation as three semi-spaces: two, plus the space for new large objects. */
 const YOUNG_GENERATION_PER_SEMI_SPACE = 3;
 /**
- * From this many nodes a run gets LARGE_RUN_SEMI_SPACE_MB semi-spaces. Measured side by side
- * (docs/performance.md, round 11), protocol-10k: 32 MB against V8's 16 MB, CPU 0.96, peak RSS
- * +0.26 GB; 64 MB took another 6 % off the CPU, but peaked at 3.9 GB under a large heap
- * limit, too close to the 4 GB the issue allows at 10,000 nodes. A semi-space fills after a
- * fixed number of bytes, which a large run allocates in less virtual time, so more of its
+ * From this many nodes a run gets LARGE_RUN_SEMI_SPACE_MB semi-spaces. A semi-space fills after
+ * a fixed number of bytes, which a large run allocates in less virtual time, so more of its
  * short-lived objects (packets in flight, timers) outlive a scavenge and are copied, then
- * promoted.
+ * promoted. Measured side by side (docs/performance.md), protocol-10k: round 11, 32 MB against
+ * V8's 16 MB, CPU 0.96 (64 MB then peaked at 3.9 GB, too close to the issue's 4 GB); round 19,
+ * with the run's heap down to 1.8 GB, CPU 265.6, 260.4 s at 32 MB, 229.8, 216.8 s at 64 MB,
+ * 194.9 s at 128 MB and 197.6 s at 256 MB; peak RSS 1.79, 1.84, 1.92 and 2.17 GB.
  */
 export const LARGE_RUN_NODES = 2_000;
-export const LARGE_RUN_SEMI_SPACE_MB = 32;
+export const LARGE_RUN_SEMI_SPACE_MB = 128;
 
 export function memoryFloorBytes(scenario: Scenario): number {
   const n = nodeCount(scenario.topology);
