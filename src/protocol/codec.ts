@@ -120,26 +120,32 @@ export function encodeEnvelope(envelope: TopicEnvelope): Uint8Array {
   return frame;
 }
 
-/** The frame of each Gossip object sent, with the topic it was encoded for (see `sharedEnvelopeFrame`). */
-const gossipFrames = new WeakMap<Gossip, { readonly topic: TopicId; readonly frame: Uint8Array }>();
+/** The Gossip last encoded by `sharedEnvelopeFrame`, the topic it was encoded for, and its frame. */
+let lastGossip: Gossip | null = null;
+let lastTopic: TopicId = '';
+let lastFrame: Uint8Array = new Uint8Array(0);
 
 /**
- * `encodeEnvelope`, except that a Gossip is encoded once per Gossip object and topic and the
- * frame is shared: every eager peer of a node, and every node forwarding the message at the same
- * round (they share the Gossip object, `sharedGossipOf`), sends the same immutable bytes. In an
- * all-nodes burst a frame per send held a copy of the content per (sender, receiver, message) in
- * flight. The caller and everyone after it must never write into the frame (the transport and
- * the decoders only read chunks). The bytes are those `encodeEnvelope` would give.
+ * `encodeEnvelope`, except that the same Gossip object sent again on the same topic gets the
+ * same frame: a node's eager push sends one Gossip object to each of its eager peers in turn,
+ * and each send used to encode it, copying the content, so an all-nodes burst held a copy per
+ * (sender, receiver, message) in flight and most of its allocation was frames. The memo holds
+ * the last Gossip only: that covers a node's sends of one message (they come one after another),
+ * costs one comparison, and keeps nothing alive past the next Gossip. (A memo of every Gossip,
+ * keyed weakly, also shared one frame between the nodes forwarding a message at the same round,
+ * at the price of a WeakMap entry and a copy out of the slab per Gossip object; in a burst that
+ * saved little more than this one does.)
+ * The caller and everyone after it must never write into the frame (the transport and the
+ * decoders only read chunks). The bytes are those `encodeEnvelope` would give.
  */
 export function sharedEnvelopeFrame(envelope: TopicEnvelope): Uint8Array {
   const message = envelope.message;
   if (message.type !== 'Gossip') return encodeEnvelope(envelope);
-  const known = gossipFrames.get(message);
-  if (known !== undefined && known.topic === envelope.topic) return known.frame;
-  // Out of the slab: a kept frame would keep its whole 32 KiB slab alive (byte-slab.ts).
-  const frame = encodeEnvelope(envelope).slice();
-  gossipFrames.set(message, { topic: envelope.topic, frame });
-  return frame;
+  if (message === lastGossip && envelope.topic === lastTopic) return lastFrame;
+  lastFrame = encodeEnvelope(envelope);
+  lastGossip = message;
+  lastTopic = envelope.topic;
+  return lastFrame;
 }
 
 /** A count that claims more items than the bytes left could hold is rejected up front. */
