@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { heapPlan, heapWatch, LARGE_RUN_SEMI_SPACE_MB, memoryFloorBytes, thisMachine, workerHeapPlan, workerYoungGenerationMb, type HeapSource, type Machine } from '../src/cli/memory-guard.js';
+import { heapPlan, heapWatch, heldMessages, LARGE_RUN_SEMI_SPACE_MB, memoryFloorBytes, thisMachine, workerHeapPlan, workerYoungGenerationMb, type HeapSource, type Machine } from '../src/cli/memory-guard.js';
 import { runOrdered } from '../src/sweep/ordered-pool.js';
 import { EXIT_MEMORY, UsageError } from '../src/cli/errors.js';
 import { parseScenarioJson } from '../src/scenario/scenario-json.js';
@@ -96,6 +96,33 @@ describe('the plan before a run', () => {
     const f = (n: number) => memoryFloorBytes(scenario(n, 'full'));
     expect(p(20_002) / p(10_002)).toBeCloseTo(2, 5);
     expect(f(2_000) / f(1_000)).toBeGreaterThan(3.5);
+  });
+
+  /** `n` gateways that all broadcast once at the same moment (bench/scenarios/burst-*.json). */
+  function burst(n: number): Scenario {
+    const parsed = parseScenarioJson(fileJson(n, 'protocol', { workload: [{ kind: 'broadcast', sender: 'all', fromMs: 10_000, count: 1 }] }));
+    if (!parsed.ok) throw new Error(parsed.error);
+    return parsed.scenario;
+  }
+
+  it('counts the broadcasts every node holds at once: an all-nodes burst is n² of them', () => {
+    expect(heldMessages(scenario(5_000, 'protocol'))).toBe(0);
+    expect(heldMessages(burst(5_000))).toBe(5_000);
+    const steady = parseScenarioJson(fileJson(10_000, 'protocol', { workload: [{ kind: 'broadcast', sender: 'random', fromMs: 10_000, everyMs: 1_000, count: 120 }] }));
+    if (!steady.ok) throw new Error(steady.error);
+    expect(heldMessages(steady.scenario)).toBe(91); // a 90 s id retention at one a second
+    const burstBytes = (n: number) => memoryFloorBytes(burst(n)) - memoryFloorBytes(scenario(n, 'protocol'));
+    expect(burstBytes(10_000) / burstBytes(5_000)).toBeCloseTo(4, 5);
+    expect(burstBytes(5_000)).toBe(25_000_000 * 128); // 25 M deliveries, 128 bytes each at least
+  });
+
+  it('an all-nodes burst gets the heap it needs, or is refused at once when the machine cannot hold it', () => {
+    // 5,000 nodes fit a default heap without a workload; their burst does not (it filled 4 GB).
+    expect(heapPlan(scenario(5_000, 'protocol'), machine)).toEqual({ kind: 'child', heapMb: null, semiSpaceMb: LARGE_RUN_SEMI_SPACE_MB, note: null });
+    const plan = heapPlan(burst(5_000), machine);
+    expect(plan.kind === 'child' && plan.heapMb! * 1024 * 1024).toBeGreaterThan(2 * machine.heapLimitBytes);
+    const refused = heapPlan(burst(20_000), machine);
+    expect(refused.kind === 'refuse' && refused.message).toMatch(/^20000 nodes in the protocol profile, each holding 20000 broadcast messages at once, need at least \d+\.\d GB of memory; this machine has 23\.0 GB/);
   });
 });
 

@@ -25,6 +25,7 @@
 import { spawnSync } from 'node:child_process';
 import { constants, totalmem } from 'node:os';
 import { GCProfiler, getHeapStatistics } from 'node:v8';
+import { PLUMTREE_DEFAULTS } from '../protocol/plumtree-types.js';
 import type { Scenario } from '../scenario/scenario.js';
 import type { RunProgress } from '../scenario/runner.js';
 import { nodeCount } from '../scenario/topology.js';
@@ -47,6 +48,14 @@ const GB = 1024 * MB;
  * They are floors on purpose: a run they refuse could not have fitted.
  */
 const PROTOCOL_BYTES_PER_NODE = 36 * 1024;
+/**
+ * Each node holds each message it delivered for a while: Plumtree's received id (90 s) and
+ * cached Gossip (30 s), and the node's own record of delivered ids. A 2,000-node all-nodes
+ * burst (4 M deliveries) held 149 bytes of live heap per delivery after a full collection
+ * (docs/performance.md, round 18), 128 as a floor. The per-node figures above were measured with
+ * one broadcast a second; a burst, where every node holds every message at once, is n² of these.
+ */
+const BYTES_PER_HELD_MESSAGE = 128;
 const FULL_BYTES_PER_NODE = 300 * 1024;
 const FULL_BYTES_PER_NODE_PAIR = 3 * 1024;
 /** What the run itself costs beyond its nodes (code, scheduler, telemetry). */
@@ -82,8 +91,27 @@ export const LARGE_RUN_SEMI_SPACE_MB = 128;
 
 export function memoryFloorBytes(scenario: Scenario): number {
   const n = nodeCount(scenario.topology);
-  if (scenario.profile === 'protocol') return BASE_BYTES + n * PROTOCOL_BYTES_PER_NODE;
-  return BASE_BYTES + n * FULL_BYTES_PER_NODE + n * n * FULL_BYTES_PER_NODE_PAIR;
+  const held = n * heldMessages(scenario) * BYTES_PER_HELD_MESSAGE;
+  if (scenario.profile === 'protocol') return BASE_BYTES + n * PROTOCOL_BYTES_PER_NODE + held;
+  return BASE_BYTES + n * FULL_BYTES_PER_NODE + n * n * FULL_BYTES_PER_NODE_PAIR + held;
+}
+
+/**
+ * Workload broadcasts every node may hold at once: all of a one-shot entry's messages (with
+ * `sender: "all"`, one per node: a burst), and of a repeated one what its rate sends within a
+ * received id's retention (never more than the entry sends in all).
+ */
+export function heldMessages(scenario: Scenario): number {
+  const n = nodeCount(scenario.topology);
+  const retentionMs = scenario.node?.topic?.plumtree?.messageIdRetentionMs ?? PLUMTREE_DEFAULTS.messageIdRetentionMs;
+  let held = 0;
+  for (const entry of scenario.workload ?? []) {
+    if (entry.kind !== 'broadcast') continue;
+    const senders = entry.sender === 'all' ? n : 1;
+    const shots = entry.count === 1 ? 1 : Math.min(entry.count, Math.ceil(retentionMs / entry.everyMs) + 1);
+    held += senders * shots;
+  }
+  return held;
 }
 
 export type HeapPlan =
@@ -111,7 +139,7 @@ export function heapPlan(scenario: Scenario, machine: Machine): HeapPlan {
   if (floor > usable) {
     return {
       kind: 'refuse',
-      message: `${n} nodes in the ${scenario.profile ?? 'full'} profile need at least ${gb(floor)} GB of memory; ` +
+      message: `${n} nodes in the ${scenario.profile ?? 'full'} profile${heldPhrase(scenario)} need at least ${gb(floor)} GB of memory; ` +
         `this machine has ${gb(machine.totalMemBytes)} GB (a run may use ${gb(usable)} GB): use fewer nodes` +
         (scenario.profile === 'protocol' ? '' : ' or "profile": "protocol"'),
     };
@@ -128,6 +156,13 @@ export function heapPlan(scenario: Scenario, machine: Machine): HeapPlan {
     : `meshsim: ${n} nodes may need about ${gb(expected)} GB: running with a heap limit of ${gb(heapMb * MB)} GB (Node's default is ${gb(machine.heapLimitBytes)} GB)` +
       (semiSpaceMb === null ? '' : ` and ${semiSpaceMb} MB young-generation semi-spaces (${SEMI_SPACE_MB_DEFAULT} MB)`);
   return { kind: 'child', heapMb, semiSpaceMb, note };
+}
+
+/** ", each holding M broadcast messages at once," when the workload's messages are a tenth of the floor or more. */
+function heldPhrase(scenario: Scenario): string {
+  const held = heldMessages(scenario);
+  const bytes = nodeCount(scenario.topology) * held * BYTES_PER_HELD_MESSAGE;
+  return bytes >= 0.1 * memoryFloorBytes(scenario) ? `, each holding ${held} broadcast messages at once,` : '';
 }
 
 /**
