@@ -131,7 +131,7 @@ let lastFrame: Uint8Array = new Uint8Array(0);
  * and each send used to encode it, copying the content, so an all-nodes burst held a copy per
  * (sender, receiver, message) in flight and most of its allocation was frames. The memo holds
  * the last Gossip only: that covers a node's sends of one message (they come one after another),
- * costs one comparison, and keeps nothing alive past the next Gossip. (A memo of every Gossip,
+ * costs one comparison, and keeps no frame alive but the last one. (A memo of every Gossip,
  * keyed weakly, also shared one frame between the nodes forwarding a message at the same round,
  * at the price of a WeakMap entry and a copy out of the slab per Gossip object; in a burst that
  * saved little more than this one does.)

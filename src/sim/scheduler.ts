@@ -136,7 +136,6 @@ export class Scheduler {
     return true;
   }
 
-  /** Run the root event; the caller has dropped cancelled roots and seen the queue non-empty. */
   /**
    * Calls `fn` after every `every` events run, between two events: for a harness to look at a
    * run (progress, its own memory) at the pace of events, where a virtual second can hold
@@ -156,6 +155,7 @@ export class Scheduler {
     };
   }
 
+  /** Run the root event; the caller has dropped cancelled roots and seen the queue non-empty. */
   private runRoot(): void {
     const timeMs = this.times[0];
     const fn = this.fns[0]!;
