@@ -1,14 +1,15 @@
 /**
  * Run progress (long runs at scale). Goal: the runner reports progress about once per virtual
- * second in both phases without changing the run (same trace digest and event count with and
- * without a listener), and the CLI's line reads as intended and stays silent off a terminal.
- * Method: the default scenario for a short main phase, run twice.
+ * second in both phases, and every PROGRESS_EVERY_EVENTS events inside a busy second, without
+ * changing the run (same trace digest and event count with and without a listener); a listener
+ * that throws stops the run; the CLI's line reads as intended and stays silent off a terminal.
+ * Method: the default scenario for a short main phase, and burst-100, each run twice.
  */
+import { readFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { findScenario } from '../src/catalog/registry.js';
 import { formatRunProgress, runProgressLine } from '../src/cli/run-progress.js';
-import { readFileSync } from 'node:fs';
 import { parseScenarioJson } from '../src/scenario/scenario-json.js';
 import { PROGRESS_EVERY_EVENTS, runScenario, type RunProgress } from '../src/scenario/runner.js';
 
