@@ -10,7 +10,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { encodeEnvelope } from '../src/protocol/codec.js';
-import { messageIdOf } from '../src/protocol/plumtree.js';
+import { TimeBoundMap } from '../src/protocol/plumtree-cache.js';
+import { messageIdOf, PLUMTREE_LIMITS } from '../src/protocol/plumtree.js';
 import { encodePayload } from '../src/mesh/payload.js';
 import { topicIdOf } from '../src/mesh/topic-id.js';
 import { checkGhosts, checkProbes, checkSafety, checkViews, watchProbeDeliveries, type Violation } from '../src/scenario/checker.js';
@@ -68,7 +69,7 @@ describe('checker checks go red', () => {
     const content = encodePayload({ kind: 'probe', probe: { probeId: 'probe-1', origin: p } });
     gossip(cluster, p, x, content);
     // The same run judged with bounds one entry tighter than what the nodes now hold.
-    const ids = cluster.app(x)!.topicState('mesh-a')!.plumtree.receivedIds.size;
+    const ids = cluster.app(x)!.topicState('mesh-a')!.plumtree.received.size;
     const tight = { ...bounds, plumtreeIds: ids - 1, plumtreeCache: ids - 1 };
     expect(checksOf(checkSafety(cluster, tight))).toEqual(['tables-bounded']);
   });
@@ -80,13 +81,8 @@ describe('checker checks go red', () => {
     gossip(cluster, p, x, content); // deduplicated: no second delivery
     expect(checkSafety(cluster, boundsOf(cluster))).toEqual([]);
     const pt = cluster.app(x)!.topicState('mesh-a')!.plumtree;
-    // The bug: Plumtree forgets what it delivered (both tables emptied, their time lists too).
-    for (const table of [pt.receivedIds, pt.cache]) {
-      const inside = table as unknown as { entries: Map<string, unknown>; times: number[]; head: number };
-      inside.entries.clear();
-      inside.times = [];
-      inside.head = 0;
-    }
+    // The bug: Plumtree forgets what it delivered (its received ids and cache start empty).
+    Object.assign(pt, { received: new TimeBoundMap(PLUMTREE_LIMITS.receivedIdsMax, PLUMTREE_LIMITS.cacheEntriesMax) });
     gossip(cluster, p, x, content);
     expect(checksOf(checkSafety(cluster, boundsOf(cluster)))).toEqual(['no-duplicate-delivery']);
   });

@@ -42,9 +42,13 @@ export interface PlumtreeState {
   readonly config: PlumtreeConfig;
   readonly eagerPushPeers: Set<NodeId>;
   readonly lazyPushPeers: Set<NodeId>;
-  /** Payloads to answer Grafts, stored with the round to forward them at. */
-  readonly cache: TimeBoundMap<MessageId, Gossip>;
-  readonly receivedIds: TimeBoundMap<MessageId, true>;
+  /**
+   * Received ids (kept `messageIdRetentionMs`) and, as their values, the message cache: payloads
+   * to answer Grafts, stored with the round to forward them at (kept `messageCacheRetentionMs`,
+   * at most `cacheEntriesMax`). The paper's two tables in one map: the cache is always the newest
+   * part of the received set.
+   */
+  readonly received: TimeBoundMap<MessageId, Gossip>;
   readonly missing: Map<MessageId, PendingGraft>;
   readonly lazyQueue: Map<NodeId, { id: MessageId; round: number }[]>;
   /**
@@ -81,8 +85,7 @@ export function createPlumtree(self: NodeId, config: Partial<PlumtreeConfig> = {
     config: full,
     eagerPushPeers: new Set(),
     lazyPushPeers: new Set(),
-    cache: new TimeBoundMap(PLUMTREE_LIMITS.cacheEntriesMax),
-    receivedIds: new TimeBoundMap(PLUMTREE_LIMITS.receivedIdsMax),
+    received: new TimeBoundMap(PLUMTREE_LIMITS.receivedIdsMax, PLUMTREE_LIMITS.cacheEntriesMax),
     missing: new Map(),
     lazyQueue: new Map(),
     lazyHeld: new Map(),
@@ -97,11 +100,11 @@ export function createPlumtree(self: NodeId, config: Partial<PlumtreeConfig> = {
 // ---- accessors (sorted copies: stable for assertions and reports) ----
 export const eagerPeers = (s: PlumtreeState): NodeId[] => [...s.eagerPushPeers].sort();
 export const lazyPeers = (s: PlumtreeState): NodeId[] => [...s.lazyPushPeers].sort();
-export const cacheSize = (s: PlumtreeState): number => s.cache.size;
-export const receivedIdCount = (s: PlumtreeState): number => s.receivedIds.size;
+export const cacheSize = (s: PlumtreeState): number => s.received.valueCount;
+export const receivedIdCount = (s: PlumtreeState): number => s.received.size;
 export const pendingGraftCount = (s: PlumtreeState): number => s.missing.size;
 /** Entries shed by capacity so far: message cache, received ids, pending grafts. */
-export const evictionCount = (s: PlumtreeState): number => s.cache.evicted + s.receivedIds.evicted + s.evictedPendingGrafts;
+export const evictionCount = (s: PlumtreeState): number => s.received.valuesEvicted + s.received.evicted + s.evictedPendingGrafts;
 
 // ---- set moves ----
 export function addEager(s: PlumtreeState, peer: NodeId): void {

@@ -116,7 +116,7 @@ function onBroadcast(s: PlumtreeState, content: Uint8Array, nowMs: number, out: 
     return;
   }
   const id = messageIdOf(content);
-  if (s.receivedIds.has(id)) {
+  if (s.received.has(id)) {
     out.push({ kind: 'rejected', reason: `message ${id} was already broadcast or received` });
     return;
   }
@@ -130,7 +130,7 @@ function onBroadcast(s: PlumtreeState, content: Uint8Array, nowMs: number, out: 
 function onGossip(s: PlumtreeState, from: NodeId, message: Gossip, nowMs: number, out: PlumtreeEffect[]): void {
   if (!isWellFormedGossip(s, message)) return; // spoofed id or bad input: no delivery, no state change
   const neighbour = isNeighbour(s, from);
-  if (s.receivedIds.has(message.id)) {
+  if (s.received.has(message.id)) {
     // A duplicate: this link is redundant for the tree.
     if (neighbour) {
       addLazy(s, from);
@@ -185,7 +185,7 @@ function onIHave(s: PlumtreeState, from: NodeId, entries: readonly { id: Message
   if (!isNeighbour(s, from)) return;
   for (const { id, round } of entries) {
     if (!Number.isSafeInteger(round) || round < 0) continue;
-    if (s.receivedIds.has(id)) {
+    if (s.received.has(id)) {
       noteHeld(s, from, id);
       continue;
     }
@@ -211,7 +211,7 @@ function onIHave(s: PlumtreeState, from: NodeId, entries: readonly { id: Message
 function onSendGraftTimer(s: PlumtreeState, id: MessageId, nowMs: number, out: PlumtreeEffect[]): void {
   const pending = s.missing.get(id);
   if (pending === undefined || nowMs < pending.dueMs) return; // delivered meanwhile, or a stale timer
-  check(!s.receivedIds.has(id), 'a received id is still pending');
+  check(!s.received.has(id), 'a received id is still pending');
   if (pending.nextIndex >= pending.advertisers.length) {
     s.missing.delete(id); // every advertiser was asked: give up until a new IHave arrives
     out.push({ kind: 'gaveUp', id, reason: 'advertisers-exhausted' });
@@ -231,7 +231,7 @@ function onGraft(s: PlumtreeState, from: NodeId, id: MessageId | null, out: Plum
   if (!isNeighbour(s, from)) return;
   addEager(s, from);
   if (id === null) return;
-  const cached = s.cache.get(id);
+  const cached = s.received.get(id);
   if (cached !== undefined) send(s, out, from, cached);
 }
 
@@ -251,8 +251,8 @@ function onDispatchLazyPush(s: PlumtreeState, out: PlumtreeEffect[]): void {
 
 // ---- eviction ----
 function evictExpired(s: PlumtreeState, nowMs: number): void {
-  s.cache.evictOlderThan(nowMs, s.config.messageCacheRetentionMs);
-  s.receivedIds.evictOlderThan(nowMs, s.config.messageIdRetentionMs);
+  s.received.evictOlderThan(nowMs, s.config.messageIdRetentionMs);
+  s.received.dropValuesOlderThan(nowMs, s.config.messageCacheRetentionMs);
   for (const [id, pending] of [...s.missing]) {
     if (nowMs - pending.createdAtMs >= s.config.messageIdRetentionMs) s.missing.delete(id);
   }
@@ -261,8 +261,7 @@ function evictExpired(s: PlumtreeState, nowMs: number): void {
 
 // ---- helpers ----
 function remember(s: PlumtreeState, gossip: Gossip, nowMs: number): void {
-  s.receivedIds.insert(gossip.id, true, nowMs);
-  s.cache.insert(gossip.id, gossip, nowMs);
+  s.received.insert(gossip.id, gossip, nowMs);
 }
 
 function eagerPush(s: PlumtreeState, gossip: Gossip, except: NodeId | null, out: PlumtreeEffect[]): void {
@@ -327,5 +326,4 @@ function armTimer(s: PlumtreeState, out: PlumtreeEffect[], delayMs: number, time
 function checkInvariants(s: PlumtreeState): void {
   check(!s.eagerPushPeers.has(s.self) && !s.lazyPushPeers.has(s.self), 'self in own peer sets');
   for (const peer of s.lazyPushPeers) if (s.eagerPushPeers.has(peer)) check(false, `peer ${peer} both eager and lazy`);
-  check(s.cache.size <= s.receivedIds.size, 'cache holds ids that are not remembered');
 }
