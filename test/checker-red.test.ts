@@ -16,6 +16,7 @@ import { encodePayload } from '../src/mesh/payload.js';
 import { topicIdOf } from '../src/mesh/topic-id.js';
 import { checkGhosts, checkProbes, checkSafety, checkViews, watchProbeDeliveries, type Violation } from '../src/scenario/checker.js';
 import { Cluster } from '../src/scenario/cluster.js';
+import { ProbeWorkload } from '../src/scenario/probes.js';
 import { SWARM_TOPOLOGY } from '../src/catalog/mesh-scenarios.js';
 import { runScenario } from '../src/scenario/runner.js';
 import type { RunContext, Scenario } from '../src/scenario/scenario.js';
@@ -108,8 +109,23 @@ describe('checker checks go red', () => {
 
   it('full-delivery: a probe a live subscriber never got', () => {
     const { cluster, x, p } = formed();
+    const probes = new ProbeWorkload(cluster);
+    const final = probes.sendFinal();
+    cluster.scheduler.runFor(2_000);
+    expect(final.length).toBe(cluster.meshIds().length);
+    expect(checkProbes(cluster, final, probes.deliveredTo)).toEqual([]); // read from the nodes' delivery spans
     const record = { probeId: 'probe-never-sent', meshId: 'mesh-a', origin: p, sentAtMs: 0, expected: [p, x] };
-    expect(checkProbes(cluster, [record]).map((v) => v.message)).toEqual([`probe probe-never-sent on mesh-a missed by ${cluster.nameOf(x)}`]);
+    expect(checkProbes(cluster, [record], probes.deliveredTo).map((v) => v.message)).toEqual([`probe probe-never-sent on mesh-a missed by ${cluster.nameOf(x)}`]);
+  });
+
+  it('full-delivery: a final probe sent while a subscriber is cut off', () => {
+    const { cluster, x } = formed();
+    for (const plan of cluster.plans) if (plan.nodeId !== x) cluster.network.partition(x, plan.nodeId);
+    const probes = new ProbeWorkload(cluster);
+    const final = probes.sendFinal().filter((r) => r.meshId === 'mesh-a' && r.origin !== x);
+    cluster.scheduler.runFor(2_000);
+    expect(final).toHaveLength(1);
+    expect(checkProbes(cluster, final, probes.deliveredTo).map((v) => v.message)).toEqual([`probe ${final[0].probeId} on mesh-a missed by ${cluster.nameOf(x)}`]);
   });
 
   it('no-ghost-digests, no-ghost-connections, no-ghost-neighbors: a node killed under its peers', () => {

@@ -48,7 +48,6 @@ interface TopicRuntime extends DigestSendState {
 }
 
 const DELIVERED_RETENTION_MS = 120_000;
-const PROBES_REMEMBERED = 10_000;
 
 /**
  * When the unused-connection sweep that looks at a reason given at `nowMs` runs: the first sweep
@@ -70,8 +69,6 @@ export class MeshNode implements NodeApp {
   readonly peers: PeerTable;
   private readonly gossip: DigestGossip;
   private readonly disk: NodeDisk;
-  /** Probe ids delivered here (bounded, oldest forgotten first). */
-  readonly probesDelivered = new Set<string>();
   duplicateDeliveries = 0;
   foreignPayloads = 0;
   /** Messages Plumtree gave up on after every IHave advertiser failed (`mesh.plumtree.gave_up`). */
@@ -297,11 +294,6 @@ export class MeshNode implements NodeApp {
       this.gossip.heard(rt.meshId, payload.digest);
       return;
     }
-    if (this.probesDelivered.size >= PROBES_REMEMBERED) {
-      const oldest = this.probesDelivered.values().next().value as string;
-      this.probesDelivered.delete(oldest);
-    }
-    this.probesDelivered.add(payload.probe.probeId);
     tel.emit(this.name, 'mesh.probe.delivered', { topic: rt.meshId, probeId: payload.probe.probeId, origin: payload.probe.origin, from, hop });
   }
 

@@ -84,8 +84,8 @@ export function watchProbeDeliveries(cluster: Cluster, knownProbeIds: ReadonlySe
 }
 
 /** Liveness checks for the current instant; the runner retries them across the heal window. */
-export function checkLiveness(cluster: Cluster, probes: readonly ProbeRecord[]): Violation[] {
-  return [...checkViews(cluster), ...checkProbes(cluster, probes), ...checkDigests(cluster), ...checkGhosts(cluster)];
+export function checkLiveness(cluster: Cluster, probes: readonly ProbeRecord[], deliveredTo: DeliveredTo): Violation[] {
+  return [...checkViews(cluster), ...checkProbes(cluster, probes, deliveredTo), ...checkDigests(cluster), ...checkGhosts(cluster)];
 }
 
 export function checkViews(cluster: Cluster): Violation[] {
@@ -128,10 +128,14 @@ function reachable(start: string, adjacency: ReadonlyMap<string, readonly string
   return seen;
 }
 
-export function checkProbes(cluster: Cluster, probes: readonly ProbeRecord[]): Violation[] {
+/** Whether node `nodeId` delivered probe `probeId`, as its `mesh.probe.delivered` span said. */
+export type DeliveredTo = (probeId: string, nodeId: string) => boolean;
+
+/** Every expected subscriber still live delivered each of `probes` (the nodes' spans, read through `deliveredTo`). */
+export function checkProbes(cluster: Cluster, probes: readonly ProbeRecord[], deliveredTo: DeliveredTo): Violation[] {
   const out: Violation[] = [];
   for (const probe of probes) {
-    const missing = probe.expected.filter((id) => id !== probe.origin && cluster.app(id) !== undefined && !cluster.app(id)!.probesDelivered.has(probe.probeId));
+    const missing = probe.expected.filter((id) => id !== probe.origin && cluster.app(id) !== undefined && !deliveredTo(probe.probeId, id));
     if (missing.length > 0) {
       out.push(v('full-delivery', `probe ${probe.probeId} on ${probe.meshId} missed by ${missing.map((id) => cluster.nameOf(id)).slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}`));
     }

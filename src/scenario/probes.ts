@@ -4,7 +4,9 @@
  * detectors) and from scenario workloads. Each probe is recorded with the live subscribers
  * that must receive it; whether they did is evidence the nodes emit (`mesh.probe.delivered`).
  * Records of probes sent in the same scheduler event on the same topic share one expected list, so
- * an all-nodes burst costs O(n), not O(n²).
+ * an all-nodes burst costs O(n), not O(n²). Who delivered a probe is recorded only for the probes
+ * whose full delivery the run checks (the final ones): a record per node and probe for all of them
+ * would be nodes × probes, most of an all-nodes burst's memory.
  */
 import type { ProbeRecord } from './checker.js';
 import type { Cluster } from './cluster.js';
@@ -13,6 +15,9 @@ export class ProbeWorkload {
   readonly ids = new Set<string>();
   private readonly records: ProbeRecord[] = [];
   private readonly final = new Set<string>();
+  /** Node ids that delivered each final probe, from their `mesh.probe.delivered` spans. */
+  private readonly deliveredBy = new Map<string, Set<string>>();
+  private watching = false;
   private n = 0;
   /** The expected list last computed, reused while time and topic are the same. */
   private expectedMemo: { atMs: number; meshId: string; epoch: number; ids: readonly string[] } | null = null;
@@ -39,8 +44,10 @@ export class ProbeWorkload {
     for (const meshId of this.cluster.meshIds()) {
       const live = this.cluster.subscribers(meshId).filter((p) => this.cluster.host(p.nodeId).status === 'running');
       if (live.length < 2) continue;
+      this.watchDeliveries();
       const record = this.send(rng.pick(live).nodeId, meshId);
       this.final.add(record.probeId);
+      this.deliveredBy.set(record.probeId, new Set()); // delivery takes a hop: no span came yet
       out.push(record);
     }
     return out;
@@ -61,6 +68,18 @@ export class ProbeWorkload {
   /** Probes whose full delivery is required at the end: the final ones. */
   checked(): ProbeRecord[] {
     return this.records.filter((r) => this.final.has(r.probeId));
+  }
+
+  /** Whether node `nodeId` delivered the checked probe `probeId` (false for a probe not checked). */
+  readonly deliveredTo = (probeId: string, nodeId: string): boolean => this.deliveredBy.get(probeId)?.has(nodeId) ?? false;
+
+  /** From the first final probe on: note which nodes deliver the final probes. */
+  private watchDeliveries(): void {
+    if (this.watching) return;
+    this.watching = true;
+    this.cluster.telemetry.listen('mesh.probe.delivered', (r) => {
+      this.deliveredBy.get(String(r.attrs.probeId))?.add(this.cluster.idOfName(r.node));
+    });
   }
 
   /** Every probe sent, in send order. */

@@ -248,7 +248,7 @@ function heal(cluster: Cluster, probes: ProbeWorkload, crossLayer: CrossLayerMon
       cleanSinceMs = last.length > 0 ? null : (cleanSinceMs ?? scheduler.nowMs);
       if (cleanSinceMs !== null && crossLayer.oldestFindingSinceMs() > cleanSinceMs) finalProbes = probes.sendFinal();
     } else {
-      last = checkProbes(cluster, [...finalProbes, ...probes.checked()]);
+      last = checkProbes(cluster, [...finalProbes, ...probes.checked()], probes.deliveredTo);
       if (last.length === 0) settled = true;
     }
     if (!settled && scheduler.nowMs + LIVENESS_POLL_MS <= deadlineMs) scheduler.after(LIVENESS_POLL_MS, poll);
