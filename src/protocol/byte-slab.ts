@@ -18,25 +18,47 @@ const SLAB_ITEM_BYTES_MAX = 4 * 1024;
 /** Copies up to this long are done byte by byte (cheaper than making a view to `set` from). */
 const SHORT_COPY_BYTES_MAX = 128;
 
-let slab = new ArrayBuffer(SLAB_BYTES);
-let slabUsedBytes = 0;
+/**
+ * One run of slabs: views are carved from the current slab until it is full, then a new one
+ * starts. A slab's memory returns only when its last view dies, so arrays that die together
+ * should share slabs, and arrays that live long should not be scattered among ones that die at once.
+ */
+class SlabRun {
+  private slab = new ArrayBuffer(SLAB_BYTES);
+  private usedBytes = 0;
 
-/** A zero-filled Uint8Array of `length` bytes, usually a view of the current slab. */
-export function allocBytes(length: number): Uint8Array {
-  if (length > SLAB_ITEM_BYTES_MAX) return new Uint8Array(length);
-  if (slabUsedBytes + length > SLAB_BYTES) {
-    slab = new ArrayBuffer(SLAB_BYTES);
-    slabUsedBytes = 0;
+  alloc(length: number): Uint8Array {
+    if (length > SLAB_ITEM_BYTES_MAX) return new Uint8Array(length);
+    if (this.usedBytes + length > SLAB_BYTES) {
+      this.slab = new ArrayBuffer(SLAB_BYTES);
+      this.usedBytes = 0;
+    }
+    const out = new Uint8Array(this.slab, this.usedBytes, length);
+    this.usedBytes += length;
+    return out;
   }
-  const out = new Uint8Array(slab, slabUsedBytes, length);
-  slabUsedBytes += length;
-  return out;
 }
 
-/** A copy of `source[start, end)` in slab memory (what `source.slice(start, end)` returns). */
+/** Encoded frames and payloads: they live until their packet arrives (or longer, when kept). */
+const encoded = new SlabRun();
+/**
+ * Decoders' copies: nearly all die within the event that made them (a frame's payload once
+ * decoded, a Gossip's content once checked against the memo). Apart from the frames in flight,
+ * whose slabs they would otherwise pin: at the peak of an all-nodes burst, frames in flight and
+ * spent copies shared slabs, and array buffers held twice what they do apart (docs/performance.md,
+ * round 20).
+ */
+const decoded = new SlabRun();
+
+/** A zero-filled Uint8Array of `length` bytes, usually a view of a slab (for arrays being encoded). */
+export function allocBytes(length: number): Uint8Array {
+  return encoded.alloc(length);
+}
+
+/** A copy of `source[start, end)` in slab memory (what `source.slice(start, end)` returns), for decoders. */
 export function copyBytes(source: Uint8Array, start: number, end: number): Uint8Array {
   const length = end - start;
-  const out = allocBytes(length);
+  const out = decoded.alloc(length);
   // Short copies (most control frames) in a loop: `set` needs a subarray view, an object per copy.
   if (length <= SHORT_COPY_BYTES_MAX) for (let i = 0; i < length; i++) out[i] = source[start + i];
   else out.set(source.subarray(start, end));
