@@ -186,10 +186,11 @@ describe('the heap watch during a run', () => {
   const progress = { phase: 'main' as const, virtualMs: 42_000, mainEndMs: 60_000, events: 1, pace: 'second' as const };
 
   /** A source that hands out the given full-collection readings, one batch per progress call (MB of 100). */
-  function source(batches: number[][]): HeapSource & { stopped: boolean } {
+  function source(batches: number[][], residentMb: number[] = []): HeapSource & { stopped: boolean } {
     const s = {
       stopped: false,
       afterFullCollections: () => (batches.shift() ?? []).map((mb) => ({ oldUsed: mb * 1024 ** 2, oldLimit: 100 * 1024 ** 2 })),
+      resident: () => (residentMb.shift() ?? 0) * 1024 ** 2,
       stop: () => {
         s.stopped = true;
       },
@@ -225,6 +226,24 @@ describe('the heap watch during a run', () => {
     watch.check(progress);
     watch.stop();
     expect(s.stopped).toBe(true);
+  });
+
+  it('stops the run (exit 4) once the process holds more than 90 % of the machine, whatever the heap holds', () => {
+    const machineBytes = 1_000 * 1024 ** 2;
+    const watch = heapWatch(5_000, source([[10], [10], [10]], [850, 900, 901]), machineBytes);
+    watch.check(progress);
+    watch.check(progress); // 90 % exactly: still running
+    let stopped: unknown = null;
+    try {
+      watch.check(progress);
+    } catch (e) {
+      stopped = e;
+    }
+    expect(stopped).toBeInstanceOf(UsageError);
+    expect((stopped as UsageError).exitCode).toBe(EXIT_MEMORY);
+    expect((stopped as UsageError).message).toBe(
+      "out of memory: the process held 901 MB of the machine's 1000 MB at 42 s virtual (5000 nodes); the run was stopped. Use fewer nodes, or fewer broadcasts at once",
+    );
   });
 });
 

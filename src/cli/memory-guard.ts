@@ -18,6 +18,10 @@
  *   of its limit, the run stops with one line and exit 4 instead of crashing. 4,096 events that
  *   fill the last 15 % can still reach V8's limit first: only with a heap far too small for the
  *   run (a 600-node burst keeping every span in a 128 MB heap did; with 96 or 200 MB it stopped).
+ *   At the same calls, the process's resident memory is held against the machine's: memory
+ *   outside V8's heap (array buffers: frames in flight, copies) is under no heap limit, and a
+ *   5,000-node burst's RSS passed its 13 GB heap limit by 4.7 GB (docs/performance.md, round
+ *   19). Above 90 % of the machine, the run stops the same way, before the system kills it.
  *
  * It reads the machine (memory, heap statistics), so it lives in the CLI, never in the core; it
  * cannot change a run's trace, only stop it.
@@ -296,6 +300,8 @@ export function workerOutOfMemory(what: string, heapMb: number | null): UsageErr
 /** Share of the old generation's limit that, left after two full collections in a row, stops the run. */
 const HIGH_SHARE = 0.85;
 const HIGH_COLLECTIONS = 2;
+/** Share of the machine's memory that, resident in the process at a progress call, stops the run. */
+const RESIDENT_SHARE = 0.9;
 
 export interface HeapReading {
   /** Bytes used in the old generation (everything but the young generation's spaces). */
@@ -307,6 +313,8 @@ export interface HeapReading {
 /** A source of readings: the old generation right after each full collection since the last call. */
 export interface HeapSource {
   afterFullCollections(): readonly HeapReading[];
+  /** Bytes of the process in memory now (its resident set): the heap and everything outside it. */
+  resident(): number;
   stop(): void;
 }
 
@@ -332,6 +340,7 @@ export function v8HeapSource(): HeapSource {
       }
       return out;
     },
+    resident: () => process.memoryUsage.rss(),
     stop: () => {
       profiler.stop();
     },
@@ -364,12 +373,21 @@ export interface HeapWatch {
 /**
  * Stops the run once two full collections in a row leave the old generation above 85 % of its
  * limit: what they leave is live, so the run is about to fail in V8 (which gives up a little
- * above 90 %). A full collection below the line starts the count again.
+ * above 90 %). A full collection below the line starts the count again. Stops it too once the
+ * process holds more than 90 % of the machine's memory (`machineBytes`), heap or not.
  */
-export function heapWatch(nodes: number, source: HeapSource = v8HeapSource()): HeapWatch {
+export function heapWatch(nodes: number, source: HeapSource = v8HeapSource(), machineBytes: number = totalmem()): HeapWatch {
   let high = 0;
   return {
     check: (p) => {
+      const resident = source.resident();
+      if (resident > RESIDENT_SHARE * machineBytes) {
+        throw new UsageError(
+          `out of memory: the process held ${size(resident)} of the machine's ${size(machineBytes)} at ${Math.round(p.virtualMs / 1000)} s virtual ` +
+            `(${nodes} nodes); the run was stopped. Use fewer nodes, or fewer broadcasts at once`,
+          EXIT_MEMORY,
+        );
+      }
       for (const { oldUsed, oldLimit } of source.afterFullCollections()) {
         high = oldUsed > HIGH_SHARE * oldLimit ? high + 1 : 0;
         if (high < HIGH_COLLECTIONS) continue;
