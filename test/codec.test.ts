@@ -154,6 +154,15 @@ describe('sharedEnvelopeFrame', () => {
     expect(twin).toEqual(first);
   });
 
+  it('gives every send of a Gossip object its one frame, whatever was encoded in between (the nodes forwarding at one round)', () => {
+    const shared: TopicMessage = { ...gossip, round: 5 };
+    const first = sharedEnvelopeFrame({ topic: TOPIC, message: shared });
+    sharedEnvelopeFrame({ topic: TOPIC, message: { ...gossip, round: 6 } }); // another node's push
+    expect(sharedEnvelopeFrame({ topic: TOPIC, message: shared })).toBe(first);
+    // Its own buffer, not a view of a slab that the frame would keep alive.
+    expect([first.byteOffset, first.buffer.byteLength]).toEqual([0, first.length]);
+  });
+
   it('gives the frame of the topic asked for, not the one encoded last', () => {
     const message: TopicMessage = { ...gossip, round: 4 };
     expect(sharedEnvelopeFrame({ topic: TOPIC, message })).toEqual(encodeEnvelope({ topic: TOPIC, message }));

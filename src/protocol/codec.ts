@@ -126,15 +126,22 @@ let lastTopic: TopicId = '';
 let lastFrame: Uint8Array = new Uint8Array(0);
 
 /**
+ * Frames of the Gossip objects sent so far, by object, for as long as the object lives: every
+ * node that forwards a message at the same round sends the same Gossip object (message-id.ts,
+ * `sharedGossipOf`), so this gives them all one frame. Each frame has a buffer of its own: kept
+ * as long as its Gossip, a view would pin a whole slab.
+ */
+const framesByGossip = new WeakMap<Gossip, { readonly topic: TopicId; readonly frame: Uint8Array }>();
+
+/**
  * `encodeEnvelope`, except that the same Gossip object sent again on the same topic gets the
- * same frame: a node's eager push sends one Gossip object to each of its eager peers in turn,
- * and each send used to encode it, copying the content, so an all-nodes burst held a copy per
- * (sender, receiver, message) in flight and most of its allocation was frames. The memo holds
- * the last Gossip only: that covers a node's sends of one message (they come one after another),
- * costs one comparison, and keeps no frame alive but the last one. (A memo of every Gossip,
- * keyed weakly, also shared one frame between the nodes forwarding a message at the same round,
- * at the price of a WeakMap entry and a copy out of the slab per Gossip object; in a burst that
- * saved little more than this one does.)
+ * same frame. A node's eager push sends one Gossip object to each of its eager peers in turn,
+ * and the nodes forwarding a message at the same round share that object. With a frame per send,
+ * an all-nodes burst held a frame per (sender, receiver, message) in flight, and with one per
+ * sender still one per (sender, message): at the peak of a burst most array-buffer memory was
+ * frames in flight (docs/performance.md, rounds 19 and 20). Now a message has a frame per round.
+ * The last Gossip is checked first (a node's sends of one message come one after another);
+ * other Gossips are looked up by object. Messages other than Gossip are encoded anew.
  * The caller and everyone after it must never write into the frame (the transport and the
  * decoders only read chunks). The bytes are those `encodeEnvelope` would give.
  */
@@ -142,10 +149,18 @@ export function sharedEnvelopeFrame(envelope: TopicEnvelope): Uint8Array {
   const message = envelope.message;
   if (message.type !== 'Gossip') return encodeEnvelope(envelope);
   if (message === lastGossip && envelope.topic === lastTopic) return lastFrame;
-  lastFrame = encodeEnvelope(envelope);
+  const known = framesByGossip.get(message);
+  let frame: Uint8Array;
+  if (known !== undefined && known.topic === envelope.topic) {
+    frame = known.frame;
+  } else {
+    frame = encodeEnvelope(envelope).slice();
+    framesByGossip.set(message, { topic: envelope.topic, frame });
+  }
+  lastFrame = frame;
   lastGossip = message;
   lastTopic = envelope.topic;
-  return lastFrame;
+  return frame;
 }
 
 /** A count that claims more items than the bytes left could hold is rejected up front. */
