@@ -169,11 +169,21 @@ describe('sharedEnvelopeFrame', () => {
     expect(sharedEnvelopeFrame({ topic: OTHER_TOPIC, message })).toEqual(encodeEnvelope({ topic: OTHER_TOPIC, message }));
   });
 
+  it('gives every Prune on a topic one frame of its own (a Prune has no body)', () => {
+    const a = sharedEnvelopeFrame({ topic: TOPIC, message: { type: 'Prune' } });
+    expect(sharedEnvelopeFrame({ topic: TOPIC, message: { type: 'Prune' } })).toBe(a);
+    expect(a).toEqual(encodeEnvelope({ topic: TOPIC, message: { type: 'Prune' } }));
+    expect([a.byteOffset, a.buffer.byteLength]).toEqual([0, a.length]);
+    const other = sharedEnvelopeFrame({ topic: OTHER_TOPIC, message: { type: 'Prune' } });
+    expect(other).toEqual(encodeEnvelope({ topic: OTHER_TOPIC, message: { type: 'Prune' } }));
+    expect(other).not.toEqual(a);
+  });
+
   it('encodes every other message anew for each send', () => {
-    const prune: TopicMessage = { type: 'Prune' };
-    const a = sharedEnvelopeFrame({ topic: TOPIC, message: prune });
-    expect(sharedEnvelopeFrame({ topic: TOPIC, message: prune })).not.toBe(a);
-    expect(a).toEqual(encodeEnvelope({ topic: TOPIC, message: prune }));
+    const graft: TopicMessage = { type: 'Graft', id: null, round: 2 };
+    const a = sharedEnvelopeFrame({ topic: TOPIC, message: graft });
+    expect(sharedEnvelopeFrame({ topic: TOPIC, message: graft })).not.toBe(a);
+    expect(a).toEqual(encodeEnvelope({ topic: TOPIC, message: graft }));
   });
 });
 

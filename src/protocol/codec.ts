@@ -141,12 +141,14 @@ const framesByGossip = new WeakMap<Gossip, { readonly topic: TopicId; readonly f
  * sender still one per (sender, message): at the peak of a burst most array-buffer memory was
  * frames in flight (docs/performance.md, rounds 19 and 20). Now a message has a frame per round.
  * The last Gossip is checked first (a node's sends of one message come one after another);
- * other Gossips are looked up by object. Messages other than Gossip are encoded anew.
+ * other Gossips are looked up by object. A Prune, which has no body, has one frame per topic;
+ * other messages are encoded anew.
  * The caller and everyone after it must never write into the frame (the transport and the
  * decoders only read chunks). The bytes are those `encodeEnvelope` would give.
  */
 export function sharedEnvelopeFrame(envelope: TopicEnvelope): Uint8Array {
   const message = envelope.message;
+  if (message.type === 'Prune') return pruneFrameOf(envelope);
   if (message.type !== 'Gossip') return encodeEnvelope(envelope);
   if (message === lastGossip && envelope.topic === lastTopic) return lastFrame;
   const known = framesByGossip.get(message);
@@ -160,6 +162,26 @@ export function sharedEnvelopeFrame(envelope: TopicEnvelope): Uint8Array {
   lastFrame = frame;
   lastGossip = message;
   lastTopic = envelope.topic;
+  return frame;
+}
+
+/** Prune frames by topic (a Prune has no body: its frame is the same for every send on a topic). */
+const pruneFrames = new Map<TopicId, Uint8Array>();
+/** Topics remembered at most; past it the table starts again (a run has a few). */
+const PRUNE_TOPICS_MAX = 1024;
+
+/**
+ * The one Prune frame of `envelope`'s topic, in a buffer of its own. A node prunes on every
+ * duplicate Gossip, about once per (node, message) in an all-nodes burst: a fresh frame for each
+ * was a typed array and slab bytes per Prune in flight.
+ */
+function pruneFrameOf(envelope: TopicEnvelope): Uint8Array {
+  let frame = pruneFrames.get(envelope.topic);
+  if (frame === undefined) {
+    if (pruneFrames.size >= PRUNE_TOPICS_MAX) pruneFrames.clear();
+    frame = encodeEnvelope(envelope).slice();
+    pruneFrames.set(envelope.topic, frame);
+  }
   return frame;
 }
 
