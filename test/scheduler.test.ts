@@ -179,4 +179,23 @@ describe('scheduler cancellation and runFor bounds', () => {
     expect(ranLate).toBe(false);
     expect(s.eventsRun).toBe(5_001);
   });
+
+  it('lets go of a queued cancelled event\'s function at the next pass over the cancels, and still never runs it', () => {
+    const s = new Scheduler();
+    let ran = 0;
+    const timers = Array.from({ length: 3_000 }, (_, i) => {
+      const fn = (): void => {
+        ran++;
+      };
+      return { fn, id: s.at(10_000 + i, fn) };
+    });
+    const queued = (): readonly unknown[] => (s as unknown as { fns: unknown[] }).fns;
+    for (const { id } of timers.slice(0, 2_000)) s.cancel(id); // past 1,024 cancels: a pass
+    const held = timers.filter(({ fn }) => queued().includes(fn)).length;
+    expect(held).toBeLessThanOrEqual(1_000 + 1_024); // the uncancelled, and cancels since the pass
+    expect(queued().includes(timers[0].fn)).toBe(false);
+    s.runFor(20_000);
+    expect(ran).toBe(1_000);
+    expect(s.eventsRun).toBe(1_000);
+  });
 });

@@ -35,6 +35,11 @@ const INITIAL_CAPACITY = 1024;
 /** Cancelled ids held before the first look for ones whose events already ran. */
 const MIN_PURGE_AT_SIZE = 1024;
 
+/** Stands in the queue for a cancelled event's function, which is dropped, never run. */
+const NEVER_RUN: EventFn = () => {
+  assert(false, 'a cancelled event ran');
+};
+
 export class Scheduler {
   private nowMsValue = 0;
   private nextSeq = 0;
@@ -114,10 +119,17 @@ export class Scheduler {
   /**
    * Keeps only the cancelled ids still in the queue. One pass over the queue; the next pass comes
    * after at least as many cancels again as ids kept, so the cost per cancel stays constant.
+   * The pass also lets go of the queued cancelled events' functions (they never run): in an
+   * all-nodes burst most graft timers are cancelled, and each held its closures, and what they
+   * captured, until its time came.
    */
   private forgetRunCancels(): void {
     const kept = new Set<EventId>();
-    for (let i = 0; i < this.size; i++) if (this.cancelled.has(this.seqs[i])) kept.add(this.seqs[i]);
+    for (let i = 0; i < this.size; i++) {
+      if (!this.cancelled.has(this.seqs[i])) continue;
+      kept.add(this.seqs[i]);
+      this.fns[i] = NEVER_RUN;
+    }
     this.cancelled = kept;
     this.purgeAtSize = Math.max(MIN_PURGE_AT_SIZE, 2 * kept.size);
   }
