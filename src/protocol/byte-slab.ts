@@ -43,10 +43,10 @@ class SlabRun {
 const encoded = new SlabRun();
 /**
  * Decoders' copies: nearly all die within the event that made them (a frame's payload once
- * decoded, a Gossip's content once checked against the memo). Apart from the frames in flight,
- * whose slabs they would otherwise pin: at the peak of an all-nodes burst, frames in flight and
- * spent copies shared slabs, and array buffers held twice what they do apart (docs/performance.md,
- * round 20).
+ * decoded, a Gossip's content once checked against the memo). They are kept out of the frames'
+ * slabs: sharing them, a slab of spent copies stayed alive while any frame carved beside them was
+ * in flight, and at the peak of an all-nodes burst array buffers held twice what they hold apart
+ * (docs/performance.md, round 20).
  */
 const decoded = new SlabRun();
 
