@@ -57,10 +57,9 @@ const PROTOCOL_BYTES_PER_NODE = 36 * 1024;
  * cached Gossip (30 s), and the node's own record of delivered ids. A 2,000-node all-nodes
  * burst (4 M deliveries) held 149 bytes of live heap per delivery after a full collection
  * (docs/performance.md, round 18), 85 since round 20; at the burst's peak, with its packets,
- * timers and pending grafts in flight, 316 or more (sampled; round 20, before two changes took
- * 26 % off a 1,200-node burst's peak). 128 is a floor of the peak. The per-node figures above
- * were measured with one broadcast a second; a burst, where every node holds every message at
- * once, is n² of these.
+ * timers and pending grafts in flight, 230 (sampled; 316 before round 20's last two changes).
+ * 128 is a floor of the peak. The per-node figures above were measured with one broadcast a
+ * second; a burst, where every node holds every message at once, is n² of these.
  */
 const BYTES_PER_HELD_MESSAGE = 128;
 const FULL_BYTES_PER_NODE = 300 * 1024;
