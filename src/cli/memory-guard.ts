@@ -33,6 +33,7 @@ import { PLUMTREE_DEFAULTS } from '../protocol/plumtree-types.js';
 import type { Scenario } from '../scenario/scenario.js';
 import type { RunProgress } from '../scenario/runner.js';
 import { nodeCount } from '../scenario/topology.js';
+import { sendersAtOnce } from '../scenario/workload.js';
 import { EXIT_MEMORY, fail, UsageError } from './errors.js';
 
 const MB = 1024 * 1024;
@@ -113,7 +114,7 @@ export function heldMessages(scenario: Scenario): number {
   let held = 0;
   for (const entry of scenario.workload ?? []) {
     if (entry.kind !== 'broadcast') continue;
-    const senders = entry.sender === 'all' ? n : 1;
+    const senders = sendersAtOnce(entry, n);
     const shots = entry.count === 1 ? 1 : Math.min(entry.count, Math.ceil(retentionMs / entry.everyMs) + 1);
     held += senders * shots;
   }

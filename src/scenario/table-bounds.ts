@@ -10,6 +10,7 @@ import { PLUMTREE_DEFAULTS } from '../protocol/plumtree-types.js';
 import type { Cluster } from './cluster.js';
 import type { Scenario } from './scenario.js';
 import type { NodePlan } from './topology.js';
+import { sendersAtOnce } from './workload.js';
 
 export interface TableBounds {
   /** Open connections of a node once boot has settled (see `connectionsFromMs`). */
@@ -51,7 +52,7 @@ export function tableBounds(scenario: Scenario, cluster: Cluster): TableBounds {
   let burst = 0;
   for (const entry of scenario.workload ?? []) {
     if (entry.kind !== 'broadcast') continue;
-    const senders = entry.sender === 'all' ? nodes : 1;
+    const senders = sendersAtOnce(entry, nodes);
     if (entry.count === 1) burst += senders;
     else perMs += senders / entry.everyMs;
   }

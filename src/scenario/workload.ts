@@ -27,6 +27,15 @@ export interface BroadcastEntry {
   readonly sizeBytes?: number;
 }
 
+/**
+ * How many nodes send each broadcast of `entry` at once, at most, among `nodes`: all of them for
+ * `sender: "all"`, one otherwise. The checker's table bounds and the CLI's memory floor both
+ * count the messages a workload puts in every node's tables with it.
+ */
+export function sendersAtOnce(entry: BroadcastEntry, nodes: number): number {
+  return entry.sender === 'all' ? nodes : 1;
+}
+
 export type FailureMode = 'crash' | 'vanish';
 
 export interface FailureEntry {
