@@ -15,8 +15,7 @@ import type { Cluster } from './cluster.js';
 export class ProbeWorkload {
   readonly ids = new Set<string>();
   private readonly records: ProbeRecord[] = [];
-  private readonly final = new Set<string>();
-  /** Node ids that delivered each final probe, from their `mesh.probe.delivered` spans. */
+  /** The final probes (the keys) and the node ids that delivered each, from their `mesh.probe.delivered` spans. */
   private readonly deliveredBy = new Map<string, Set<string>>();
   private watching = false;
   private n = 0;
@@ -47,7 +46,6 @@ export class ProbeWorkload {
       if (live.length < 2) continue;
       this.watchDeliveries();
       const record = this.send(rng.pick(live).nodeId, meshId);
-      this.final.add(record.probeId);
       this.deliveredBy.set(record.probeId, new Set()); // delivery takes a hop: no span came yet
       out.push(record);
     }
@@ -68,7 +66,7 @@ export class ProbeWorkload {
 
   /** Probes whose full delivery is required at the end: the final ones. */
   checked(): ProbeRecord[] {
-    return this.records.filter((r) => this.final.has(r.probeId));
+    return this.records.filter((r) => this.deliveredBy.has(r.probeId));
   }
 
   /** Whether node `nodeId` delivered the checked probe `probeId` (false for a probe not checked). */
