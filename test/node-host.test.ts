@@ -197,6 +197,28 @@ describe('incarnation-owned timers', () => {
     expect(fired).toEqual(['old-immediate', 'new']);
   });
 
+  it('a timer given as a task (an object with run) lives and dies like a function timer, and waits out a wedge', () => {
+    const w = world();
+    const node = w.host('node');
+    node.start();
+    const fired: string[] = [];
+    const task = (what: string) => ({ run: () => fired.push(`${what}@${w.scheduler.nowMs}`) });
+    const first = w.ctxOf('node');
+    first.setTimer(100, task('a'));
+    first.setTimer(1_000, task('dead'));
+    w.scheduler.runFor(200);
+    node.wedge();
+    first.setTimer(100, task('late'));
+    w.scheduler.runFor(300);
+    expect(node.backlogLength).toBe(1);
+    node.unwedge();
+    node.kill();
+    node.start();
+    w.ctxOf('node').setTimer(100, task('new'));
+    w.scheduler.runFor(2_000);
+    expect(fired).toEqual(['a@100', 'late@500', 'new@600']);
+  });
+
   it('restart() while running also drops the old timers', () => {
     const w = world();
     const node = w.host('node');

@@ -7,6 +7,25 @@ import { Scheduler } from '../src/sim/scheduler.js';
 import { SimRng } from '../src/sim/rng.js';
 
 describe('scheduler', () => {
+  it('a task (an object with run) is an event like a function: ordered, run with itself as this, cancellable', () => {
+    const s = new Scheduler();
+    const order: string[] = [];
+    class Named {
+      constructor(readonly name: string) {}
+      run(): void {
+        order.push(`${this.name}@${s.nowMs}`);
+      }
+    }
+    s.at(20, new Named('b'));
+    s.at(10, () => order.push(`fn@${s.nowMs}`));
+    s.at(10, new Named('a'));
+    const dropped = s.at(15, new Named('cancelled'));
+    s.cancel(dropped);
+    s.runFor(30);
+    expect(order).toEqual(['fn@10', 'a@10', 'b@20']);
+    expect(s.eventsRun).toBe(3);
+  });
+
   it('equal-time events run in insertion order', () => {
     const s = new Scheduler();
     const order: number[] = [];

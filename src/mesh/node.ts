@@ -11,12 +11,12 @@ import { decodeEnvelope, sharedEnvelopeFrame } from '../protocol/codec.js';
 import type { Frame } from '../protocol/framer.js';
 import type { MessageId, NodeId, TopicId } from '../protocol/messages.js';
 import { describeDecodeError } from '../protocol/result.js';
-import { createTopic, handleTopic, type TopicEffect, type TopicEvent, type TopicState } from '../protocol/topic.js';
+import { createTopic, handleTopic, type TopicEffect, type TopicEvent, type TopicState, type TopicTimer } from '../protocol/topic.js';
 import { activeView } from '../protocol/hyparview.js';
 import { messageIdOf } from '../protocol/message-id.js';
 import type { Connection } from '../sim/network/index.js';
 import type { NodeApp, NodeContext } from '../sim/node-host.js';
-import type { EventId } from '../sim/scheduler.js';
+import type { EventId, Task } from '../sim/scheduler.js';
 import type { SpanContextRef } from '../sim/telemetry/index.js';
 import type { MeshNodeConfig } from './config.js';
 import { DigestGossip, type DigestSendState } from './digest-gossip.js';
@@ -239,10 +239,7 @@ export class MeshNode implements NodeApp {
       case 'timer': {
         const timer = effect.timer;
         const cancellable = timer.machine === 'plumtree' && timer.timer.type === 'SendGraft';
-        const id = this.ctx.setTimer(effect.delayMs, () => {
-          if (cancellable) this.cancellableTimers.delete(timer.timer);
-          this.dispatch(topic, { kind: 'timer', timer });
-        });
+        const id = this.ctx.setTimer(effect.delayMs, new TopicTimerFire(this, topic, timer, cancellable));
         if (cancellable) this.cancellableTimers.set(timer.timer, id);
         break;
       }
@@ -295,6 +292,12 @@ export class MeshNode implements NodeApp {
       return;
     }
     tel.emit(this.name, 'mesh.probe.delivered', { topic: rt.meshId, probeId: payload.probe.probeId, origin: payload.probe.origin, from, hop });
+  }
+
+  /** @internal A protocol timer is due (`TopicTimerFire`). */
+  fireTopicTimer(topic: TopicId, timer: TopicTimer, cancellable: boolean): void {
+    if (cancellable) this.cancellableTimers.delete(timer.timer);
+    this.dispatch(topic, { kind: 'timer', timer });
   }
 
   private onControlFrame(peer: string, frame: Frame): void {
@@ -462,5 +465,22 @@ export class MeshNode implements NodeApp {
       const seedUnheard = upLongEnough && !this.digests.has(seed.nodeId);
       if (isolated || seedUnheard) dialer.start();
     }
+  }
+}
+
+/**
+ * A protocol timer as the scheduler holds it: the timer is the object, with no closure per timer
+ * (a node arms one for most messages it receives: Plumtree's lazy-push dispatch and SendGraft).
+ */
+class TopicTimerFire implements Task {
+  constructor(
+    private readonly node: MeshNode,
+    private readonly topic: TopicId,
+    private readonly timer: TopicTimer,
+    private readonly cancellable: boolean,
+  ) {}
+
+  run(): void {
+    this.node.fireTopicTimer(this.topic, this.timer, this.cancellable);
   }
 }

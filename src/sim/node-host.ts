@@ -16,7 +16,7 @@ import { NodeClock } from './clock/node-clock.js';
 import { DataDir } from './data-dir.js';
 import type { Endpoint, EndpointOwner, Connection, KillMode, Network } from './network/index.js';
 import type { RngStreams, SimRng } from './rng.js';
-import type { EventId, Scheduler } from './scheduler.js';
+import type { Event, EventId, Scheduler, Task } from './scheduler.js';
 import { HARNESS_NODE, type Telemetry } from './telemetry/index.js';
 
 export interface NodeIdentity {
@@ -44,8 +44,12 @@ export interface NodeContext {
   readonly dataDir: DataDir;
   readonly telemetry: Telemetry;
   nowMs(): number;
-  /** A timer owned by this incarnation: it dies with a kill and fires late if the node is wedged. */
-  setTimer(delayMs: number, fn: () => void): EventId;
+  /**
+   * A timer owned by this incarnation: it dies with a kill and fires late if the node is wedged.
+   * `fn` is a function, or a task (an object whose `run` is called): a node that arms timers at
+   * every message can make the timer itself the object, with no closure per timer.
+   */
+  setTimer(delayMs: number, fn: Event): EventId;
   cancelTimer(id: EventId): void;
 }
 
@@ -73,7 +77,7 @@ export class NodeHost implements EndpointOwner {
   private statusValue: NodeStatus = 'stopped';
   private app: NodeApp | null = null;
   private endpoint: Endpoint | null = null;
-  private readonly backlog: (() => void)[] = [];
+  private readonly backlog: Event[] = [];
   private readonly backlogMax: number;
   /** Work dropped because the wedge backlog was full. */
   droppedWhileWedged = 0;
@@ -115,6 +119,13 @@ export class NodeHost implements EndpointOwner {
 
   deliver(fn: () => void): void {
     if (this.statusValue === 'running') fn();
+    else if (this.statusValue === 'wedged') this.enqueue(fn);
+  }
+
+  /** A timer of life `incarnation` is due: it runs unless that life is over (see `deliver`). */
+  fire(incarnation: number, fn: Event): void {
+    if (this.incarnationValue !== incarnation) return;
+    if (this.statusValue === 'running') runEvent(fn);
     else if (this.statusValue === 'wedged') this.enqueue(fn);
   }
 
@@ -193,22 +204,38 @@ export class NodeHost implements EndpointOwner {
     const work = this.backlog.splice(0, this.backlog.length);
     for (const fn of work) {
       if (this.incarnationValue !== incarnation || this.statusValue !== 'running') break;
-      fn();
+      runEvent(fn);
     }
   }
 
-  /** Dies with its life: while the node is down, deliver() drops it; after a restart, the number has moved on. */
-  private setTimer(incarnation: number, delayMs: number, fn: () => void): EventId {
-    return this.deps.scheduler.after(delayMs, () => {
-      if (this.incarnationValue === incarnation) this.deliver(fn);
-    });
+  /** Dies with its life: while the node is down, fire() drops it; after a restart, the number has moved on. */
+  private setTimer(incarnation: number, delayMs: number, fn: Event): EventId {
+    return this.deps.scheduler.after(delayMs, new HostTimer(this, incarnation, fn));
   }
 
-  private enqueue(fn: () => void): void {
+  private enqueue(fn: Event): void {
     if (this.backlog.length >= this.backlogMax) {
       this.droppedWhileWedged++;
       return;
     }
     this.backlog.push(fn);
+  }
+}
+
+function runEvent(fn: Event): void {
+  if (typeof fn === 'function') fn();
+  else fn.run();
+}
+
+/** A node's timer in the scheduler's queue: one object, no closure (see `NodeHost.fire`). */
+class HostTimer implements Task {
+  constructor(
+    private readonly host: NodeHost,
+    private readonly incarnation: number,
+    private readonly fn: Event,
+  ) {}
+
+  run(): void {
+    this.host.fire(this.incarnation, this.fn);
   }
 }

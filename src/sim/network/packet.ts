@@ -1,7 +1,7 @@
 /**
  * A packet on the simulated wire. One object per logical packet: a retransmission reuses it
- * (with its bound callbacks; the retry one is made on the first loss only), so the hot path
- * allocates once per chunk, not per attempt.
+ * (it is its own arrival event; the retry callback is made on the first loss only), so the hot
+ * path allocates once per chunk, not per attempt.
  * A packet carries a reference to its sending connection end; the receiver end is found through
  * that end's peer (a simulation shortcut), and the wire checks addresses before accepting it.
  * A Data packet on its way may still take more bytes of its stream written in the millisecond it
@@ -9,6 +9,7 @@
  * datagram, and the simulated clock does not see time pass within a millisecond.
  * This module holds data only; the decisions live in wire.ts.
  */
+import type { Task } from '../scheduler.js';
 import type { Connection } from './connection.js';
 import type { Stream } from './stream.js';
 import { DATAGRAM_PAYLOAD_BYTES_MAX, PACKET_OVERHEAD_BYTES, type Address } from './types.js';
@@ -32,7 +33,8 @@ export interface PacketSink {
   retry(p: Packet): void;
 }
 
-export class Packet {
+/** Scheduled as itself (`run` is its arrival): no closure per packet. */
+export class Packet implements Task {
   /** Sender's address at the latest attempt (a NAT remap changes it for retransmissions). */
   srcAddr: Address = '';
   /** Virtual time of the latest attempt, ms. */
@@ -45,7 +47,6 @@ export class Packet {
   joined: Uint8Array[] | null = null;
   /** Stream bytes this packet carries: `bytes` and everything `joined`. */
   payloadBytes: number;
-  readonly arriveFn: () => void;
   private retryFnValue: (() => void) | null = null;
 
   constructor(
@@ -59,7 +60,11 @@ export class Packet {
     readonly fin: boolean,
   ) {
     this.payloadBytes = bytes === null ? 0 : bytes.length;
-    this.arriveFn = () => sink.arrive(this);
+  }
+
+  /** The latest attempt arrives (the wire's event for it). */
+  run(): void {
+    this.sink.arrive(this);
   }
 
   get retryFn(): () => void {

@@ -100,7 +100,7 @@ export class Wire implements PacketSink {
     const arrivalMs = ep.closed || !ep.owner.isUp() ? LOST : from.linkOut.send(nowMs, p.sizeBytes);
     p.inFlight = arrivalMs !== LOST;
     if (arrivalMs === LOST) this.lose(p);
-    else this.scheduler.at(arrivalMs, p.arriveFn);
+    else this.scheduler.at(arrivalMs, p);
   }
 
   arrive(p: Packet): void {
