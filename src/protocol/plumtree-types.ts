@@ -38,6 +38,12 @@ export type PlumtreeTimer =
   | { readonly type: 'SendGraft'; readonly id: MessageId }
   | { readonly type: 'DispatchLazyPush' };
 
+/**
+ * The lazy-push dispatch timer carries nothing, so every arming shares this one frozen object
+ * (a node arms it for most messages it receives, and it lives until it fires, 5 ms on).
+ */
+export const DISPATCH_LAZY_PUSH: PlumtreeTimer = Object.freeze({ type: 'DispatchLazyPush' });
+
 export type PlumtreeEvent =
   | { readonly kind: 'neighborUp'; readonly peer: NodeId }
   | { readonly kind: 'neighborDown'; readonly peer: NodeId }

@@ -35,7 +35,7 @@
  */
 import type { Gossip, IHave, MessageId, NodeId, PlumtreeMessage } from './messages.js';
 import { isMessageIdOf, messageIdOf, sharedGossipOf } from './message-id.js';
-import type { PlumtreeEffect, PlumtreeEvent, PlumtreeTimer } from './plumtree-types.js';
+import { DISPATCH_LAZY_PUSH, type PlumtreeEffect, type PlumtreeEvent, type PlumtreeTimer } from './plumtree-types.js';
 import {
   addEager, addLazy, check, isNeighbour, PLUMTREE_LIMITS,
   type Advertisement, type PendingGraft, type PlumtreeState,
@@ -295,7 +295,7 @@ function lazyPush(s: PlumtreeState, id: MessageId, round: number, except: NodeId
   }
   if (queued && !s.dispatchArmed) {
     s.dispatchArmed = true;
-    armTimer(s, out, s.config.dispatchTimeoutMs, { type: 'DispatchLazyPush' });
+    armTimer(s, out, s.config.dispatchTimeoutMs, DISPATCH_LAZY_PUSH);
   }
 }
 

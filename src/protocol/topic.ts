@@ -9,7 +9,7 @@ import { createHyParView, handleHyParView } from './hyparview.js';
 import type { HyParViewConfig, HyParViewEffect, HyParViewTimer, NeighborDownCause } from './hyparview-types.js';
 import type { HyParViewMessage, MessageId, NodeId, TopicId, TopicMessage } from './messages.js';
 import { createPlumtree, handlePlumtree } from './plumtree.js';
-import type { GaveUpReason, PlumtreeConfig, PlumtreeEffect, PlumtreeEvent, PlumtreeTimer } from './plumtree-types.js';
+import { DISPATCH_LAZY_PUSH, type GaveUpReason, type PlumtreeConfig, type PlumtreeEffect, type PlumtreeEvent, type PlumtreeTimer } from './plumtree-types.js';
 import type { Rng } from './rng.js';
 
 export type HyParViewState = ReturnType<typeof createHyParView>;
@@ -148,8 +148,14 @@ function mapHyParViewEffect(effect: HyParViewEffect): TopicEffect {
   return effect;
 }
 
+/** The topic's tag of Plumtree's lazy-push timer: shared like the timer itself. */
+const DISPATCH_LAZY_PUSH_TIMER: TopicTimer = Object.freeze({ machine: 'plumtree', timer: DISPATCH_LAZY_PUSH });
+
 function mapPlumtreeEffect(effect: PlumtreeEffect): TopicEffect {
-  if (effect.kind === 'timer') return { kind: 'timer', delayMs: effect.delayMs, timer: { machine: 'plumtree', timer: effect.timer } };
+  if (effect.kind === 'timer') {
+    const timer: TopicTimer = effect.timer === DISPATCH_LAZY_PUSH ? DISPATCH_LAZY_PUSH_TIMER : { machine: 'plumtree', timer: effect.timer };
+    return { kind: 'timer', delayMs: effect.delayMs, timer };
+  }
   if (effect.kind === 'cancelTimer') return { kind: 'cancelTimer', timer: { machine: 'plumtree', timer: effect.timer } };
   return effect;
 }

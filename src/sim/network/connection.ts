@@ -21,6 +21,7 @@
  * and fails a dial with 'reset'; nothing is sent back.
  */
 import { assert } from '../assert.js';
+import type { Task } from '../scheduler.js';
 import type { Endpoint } from './endpoint.js';
 import type { Link } from './link.js';
 import { Packet, PacketKind } from './packet.js';
@@ -73,9 +74,9 @@ export class Connection {
    * fire may be a keep-alive period away, and through it the scheduler would hold the end, its
    * streams, decoders and the app's closures that long: a large boot closes tens of thousands of
    * short connections per virtual second. The fire itself still runs (a no-op, as before).
+   * The target is the scheduler's event itself (a task), with no closure in front of it.
    */
-  private readonly timerTarget: { end: Connection | null } = { end: this };
-  private readonly timerFn = Connection.fireOf(this.timerTarget);
+  private readonly timerTarget = new ConnectionFire(this);
 
   constructor(
     private readonly wire: Wire,
@@ -94,11 +95,6 @@ export class Connection {
     this.linkIn = wire.link(remote, this.local);
     this.lastReceivedAtMs = wire.scheduler.nowMs;
     this.lastSentAtMs = wire.scheduler.nowMs;
-  }
-
-  /** The timer callback, made outside any instance's scope so that it holds `target` only. */
-  private static fireOf(target: { end: Connection | null }): () => void {
-    return () => target.end?.onTimer();
   }
 
   get isOpen(): boolean {
@@ -337,10 +333,11 @@ export class Connection {
 
   private schedule(atMs: number): void {
     this.timerDueMs = atMs;
-    this.wire.scheduler.at(atMs, this.timerFn);
+    this.wire.scheduler.at(atMs, this.timerTarget);
   }
 
-  private onTimer(): void {
+  /** @internal The timer chain's fire (`ConnectionFire`). */
+  onTimer(): void {
     const nowMs = this.wire.scheduler.nowMs;
     if (nowMs !== this.timerDueMs) return; // stale: an earlier deadline re-armed the chain
     this.timerDueMs = -1;
@@ -369,5 +366,14 @@ export class Connection {
       this.wire.transmit(new Packet(this.wire, PacketKind.KeepAlive, this, null, 0, null, false));
     }
     return nowMs + this.wire.config.keepAliveMs;
+  }
+}
+
+/** A connection end's timer in the scheduler's queue: reaches the end until it closes. */
+class ConnectionFire implements Task {
+  constructor(public end: Connection | null) {}
+
+  run(): void {
+    this.end?.onTimer();
   }
 }
