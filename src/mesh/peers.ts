@@ -56,6 +56,9 @@ export type PeerCloseCause = 'unused' | 'decode-failed' | 'dead-path';
 interface PeerLink {
   readonly conns: Connection[];
   readonly sendStreams: Map<number, Stream>;
+  /** `write`'s memo of the last stream it wrote on, and its connection's id (-1: none). */
+  memoConnId: number;
+  memoStream: Stream | null;
   readonly pending: Uint8Array[];
   dialing: boolean;
   info: PeerInfo | null;
@@ -227,7 +230,7 @@ export class PeerTable {
   private link(peer: string): PeerLink {
     let link = this.peers.get(peer);
     if (link === undefined) {
-      link = { conns: [], sendStreams: new Map(), pending: [], dialing: false, info: null, closeCauses: new Map() };
+      link = { conns: [], sendStreams: new Map(), memoConnId: -1, memoStream: null, pending: [], dialing: false, info: null, closeCauses: new Map() };
       this.peers.set(peer, link);
     }
     return link;
@@ -323,11 +326,14 @@ export class PeerTable {
    * backpressure, not at all (its frames count as dropped).
    */
   private write(link: PeerLink, conn: Connection, frames: readonly Uint8Array[]): void {
-    let stream = link.sendStreams.get(conn.id);
+    // The last connection written first: a node writes to a peer on its newest connection.
+    let stream = link.memoConnId === conn.id ? link.memoStream! : link.sendStreams.get(conn.id);
     if (stream === undefined) {
       stream = conn.openUni();
       link.sendStreams.set(conn.id, stream);
     }
+    link.memoConnId = conn.id;
+    link.memoStream = stream;
     let from = 0;
     while (from < frames.length) {
       let to = from + 1;
@@ -445,6 +451,10 @@ export class PeerTable {
     if (i < 0) return;
     link.conns.splice(i, 1);
     link.sendStreams.delete(conn.id);
+    if (link.memoConnId === conn.id) {
+      link.memoConnId = -1;
+      link.memoStream = null;
+    }
     if (link.conns.length > 0) {
       link.conns[link.conns.length - 1].keepAlive = true; // the next newest takes over
       return;

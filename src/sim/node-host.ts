@@ -135,6 +135,9 @@ export class NodeHost implements EndpointOwner {
     const incarnation = ++this.incarnationValue;
     this.statusValue = 'running';
     this.endpoint = this.deps.network.bind(this.identity.nodeId, this, (conn) => this.app?.onIncoming(conn));
+    // The context's functions capture the scheduler itself: `nowMs` runs at every event a node
+    // handles, and through the host and its deps it read two more objects from memory each time.
+    const scheduler = this.deps.scheduler;
     const ctx: NodeContext = {
       identity: this.identity,
       incarnation,
@@ -143,9 +146,9 @@ export class NodeHost implements EndpointOwner {
       endpoint: this.endpoint,
       dataDir: this.dataDir,
       telemetry: this.deps.telemetry,
-      nowMs: () => this.deps.scheduler.nowMs,
+      nowMs: () => scheduler.nowMs,
       setTimer: (delayMs, fn) => this.setTimer(incarnation, delayMs, fn),
-      cancelTimer: (id) => this.deps.scheduler.cancel(id),
+      cancelTimer: (id) => scheduler.cancel(id),
     };
     this.app = this.factory(ctx);
   }

@@ -61,7 +61,10 @@ export class Connection {
 
   private openedAtMsValue = -1;
   private readonly streams = new Map<number, Stream>();
-  private drainWaiters: Stream[] = [];
+  /** `receiveData`'s memo: the stream the last chunk was for, while `streams` holds it. */
+  private recvMemo: Stream | null = null;
+  /** Streams refused by backpressure, waiting for room; null when none (most of the time). */
+  private drainWaiters: Stream[] | null = null;
   private nextStreamIndex = 0;
   private keepAliveInFlight = false;
   /** When the keep-alive next looks at this end, ms. */
@@ -202,7 +205,7 @@ export class Connection {
     const limitBytes = this.wire.config.sendBufferBytes;
     // An empty buffer always takes one chunk, so a chunk larger than the buffer cannot stall.
     if (this.bufferedBytes > 0 && this.bufferedBytes + bytes.length > limitBytes) {
-      if (!s.waitingDrain) this.drainWaiters.push(s);
+      if (!s.waitingDrain) (this.drainWaiters ??= []).push(s);
       s.waitingDrain = true;
       s.drainNeedBytes = Math.max(s.drainNeedBytes, bytes.length);
       return BACKPRESSURE;
@@ -259,7 +262,8 @@ export class Connection {
     this.endpoint.conns.delete(this.id);
     this.endpoint.pendingDials.delete(this);
     this.streams.clear();
-    this.drainWaiters = [];
+    this.recvMemo = null;
+    this.drainWaiters = null;
     this.dialDone = null;
     if (!wasOpen) return;
     this.wire.stats.connectionsClosed++;
@@ -290,7 +294,8 @@ export class Connection {
 
   private receiveData(p: Packet): void {
     const from = p.stream!;
-    let s = this.streams.get(from.id);
+    // The stream of the last chunk first: an end receives on one stream nearly always.
+    let s = this.recvMemo !== null && this.recvMemo.id === from.id ? this.recvMemo : this.streams.get(from.id);
     if (s === undefined) {
       if (this.isLocalStreamId(from.id)) return; // Ours and already finished: a stale chunk.
       const opened = new Stream(this, from.id, from.kind, false);
@@ -298,21 +303,25 @@ export class Connection {
       this.notify(() => this.onStream(opened));
       s = opened;
     }
+    this.recvMemo = s;
     s.receive(p);
     this.forgetIfDone(s);
   }
 
   private forgetIfDone(s: Stream): void {
-    if (s.sendDone && s.recvDone) this.streams.delete(s.id);
+    if (!(s.sendDone && s.recvDone)) return;
+    this.streams.delete(s.id);
+    if (this.recvMemo === s) this.recvMemo = null;
   }
 
   private checkDrain(): void {
-    if (this.drainWaiters.length === 0) return;
+    // Read per acknowledged packet: a null test of this end's own field, not a list's length.
+    if (this.drainWaiters === null) return;
     // Detach the list first: when the owner runs callbacks synchronously, an onDrain may write
     // until backpressure again and re-register its stream while we are still iterating (which
     // used to re-visit it forever). Free space is re-read per stream for the same reason.
     const candidates = this.drainWaiters;
-    this.drainWaiters = [];
+    this.drainWaiters = null;
     for (const s of candidates) {
       const freeBytes = this.wire.config.sendBufferBytes - this.bufferedBytes;
       if (this.bufferedBytes === 0 || freeBytes >= s.drainNeedBytes) {
@@ -320,7 +329,7 @@ export class Connection {
         s.drainNeedBytes = 0;
         this.notify(() => s.onDrain());
       } else {
-        this.drainWaiters.push(s);
+        (this.drainWaiters ??= []).push(s);
       }
     }
   }
