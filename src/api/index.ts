@@ -36,7 +36,7 @@ export type { CloseReason, Connection, DialResult, Endpoint, NodeKey, Stream, St
 export type { NodeClock } from '../sim/clock/node-clock.js';
 export type { DataDir, WriteResult as DiskWriteResult } from '../sim/data-dir.js';
 export type { SimRng } from '../sim/rng.js';
-export type { EventId } from '../sim/scheduler.js';
+export type { EventId, SimEvent, Task } from '../sim/scheduler.js';
 export type { OpenSpan, SpanOptions, Telemetry } from '../sim/telemetry/index.js';
 export { MESH_NODE_DEFAULTS, type MeshNodeConfig, type NodeProfile, type NodeVariant } from '../mesh/config.js';
 export { DEFAULT_LINK, DEFAULT_NETWORK_CONFIG, type DeadPeer, type KillMode, type LinkState, type NetworkConfig } from '../sim/network/index.js';

@@ -16,7 +16,7 @@ import { NodeClock } from './clock/node-clock.js';
 import { DataDir } from './data-dir.js';
 import type { Endpoint, EndpointOwner, Connection, KillMode, Network } from './network/index.js';
 import type { RngStreams, SimRng } from './rng.js';
-import type { Event, EventId, Scheduler, Task } from './scheduler.js';
+import type { SimEvent, EventId, Scheduler, Task } from './scheduler.js';
 import { HARNESS_NODE, type Telemetry } from './telemetry/index.js';
 
 export interface NodeIdentity {
@@ -49,7 +49,7 @@ export interface NodeContext {
    * `fn` is a function, or a task (an object whose `run` is called): a node that arms timers at
    * every message can make the timer itself the object, with no closure per timer.
    */
-  setTimer(delayMs: number, fn: Event): EventId;
+  setTimer(delayMs: number, fn: SimEvent): EventId;
   cancelTimer(id: EventId): void;
 }
 
@@ -77,7 +77,7 @@ export class NodeHost implements EndpointOwner {
   private statusValue: NodeStatus = 'stopped';
   private app: NodeApp | null = null;
   private endpoint: Endpoint | null = null;
-  private readonly backlog: Event[] = [];
+  private readonly backlog: SimEvent[] = [];
   private readonly backlogMax: number;
   /** Work dropped because the wedge backlog was full. */
   droppedWhileWedged = 0;
@@ -123,7 +123,7 @@ export class NodeHost implements EndpointOwner {
   }
 
   /** A timer of life `incarnation` is due: it runs unless that life is over (see `deliver`). */
-  fire(incarnation: number, fn: Event): void {
+  fire(incarnation: number, fn: SimEvent): void {
     if (this.incarnationValue !== incarnation) return;
     if (this.statusValue === 'running') runEvent(fn);
     else if (this.statusValue === 'wedged') this.enqueue(fn);
@@ -212,11 +212,11 @@ export class NodeHost implements EndpointOwner {
   }
 
   /** Dies with its life: while the node is down, fire() drops it; after a restart, the number has moved on. */
-  private setTimer(incarnation: number, delayMs: number, fn: Event): EventId {
+  private setTimer(incarnation: number, delayMs: number, fn: SimEvent): EventId {
     return this.deps.scheduler.after(delayMs, new HostTimer(this, incarnation, fn));
   }
 
-  private enqueue(fn: Event): void {
+  private enqueue(fn: SimEvent): void {
     if (this.backlog.length >= this.backlogMax) {
       this.droppedWhileWedged++;
       return;
@@ -225,7 +225,7 @@ export class NodeHost implements EndpointOwner {
   }
 }
 
-function runEvent(fn: Event): void {
+function runEvent(fn: SimEvent): void {
   if (typeof fn === 'function') fn();
   else fn.run();
 }
@@ -235,7 +235,7 @@ class HostTimer implements Task {
   constructor(
     private readonly host: NodeHost,
     private readonly incarnation: number,
-    private readonly fn: Event,
+    private readonly fn: SimEvent,
   ) {}
 
   run(): void {

@@ -20,7 +20,7 @@ export interface Task {
   run(): void;
 }
 /** What the queue holds for an event. */
-export type Event = EventFn | Task;
+export type SimEvent = EventFn | Task;
 /** Identifies a scheduled event for `cancel`; it is the event's insertion sequence number. */
 export type EventId = number;
 
@@ -46,7 +46,7 @@ const INITIAL_CAPACITY = 1024;
 const MIN_PURGE_AT_SIZE = 1024;
 
 /** Stands in the queue for a cancelled event's function, which is dropped, never run. */
-const NEVER_RUN: Event = () => {
+const NEVER_RUN: SimEvent = () => {
   assert(false, 'a cancelled event ran');
 };
 
@@ -56,7 +56,7 @@ export class Scheduler {
   private size = 0;
   private times = new Float64Array(INITIAL_CAPACITY);
   private seqs = new Float64Array(INITIAL_CAPACITY);
-  private fns: (Event | undefined)[] = new Array(INITIAL_CAPACITY);
+  private fns: (SimEvent | undefined)[] = new Array(INITIAL_CAPACITY);
   /**
    * Ids cancelled while (perhaps) still queued. A cancelled event leaves when it surfaces; an id
    * whose event already ran would stay forever, so once the set outgrows `purgeAtSize` it is cut
@@ -81,7 +81,7 @@ export class Scheduler {
   }
 
   /** Schedule `fn` (a function or a task) at absolute virtual time `atMs` (≥ now). */
-  at(atMs: number, fn: Event): EventId {
+  at(atMs: number, fn: SimEvent): EventId {
     // Condition first, message only on failure: a template literal argument would be built
     // (two number-to-string conversions) on every call of the hottest function in the kernel.
     if (!(atMs >= this.nowMsValue)) assert(false, `cannot schedule in the past: ${atMs} < ${this.nowMsValue}`);
@@ -109,7 +109,7 @@ export class Scheduler {
   }
 
   /** Schedule `fn` (a function or a task) after `delayMs` (≥ 0) of virtual time. */
-  after(delayMs: number, fn: Event): EventId {
+  after(delayMs: number, fn: SimEvent): EventId {
     if (!(delayMs >= 0)) assert(false, `negative delay: ${delayMs}`);
     return this.at(this.nowMsValue + delayMs, fn);
   }
