@@ -118,13 +118,16 @@ export class NodeHost implements EndpointOwner {
   }
 
   deliver(fn: () => void): void {
-    if (this.statusValue === 'running') fn();
-    else if (this.statusValue === 'wedged') this.enqueue(fn);
+    this.runOrQueue(fn);
   }
 
   /** A timer of life `incarnation` is due: it runs unless that life is over (see `deliver`). */
   fire(incarnation: number, fn: SimEvent): void {
-    if (this.incarnationValue !== incarnation) return;
+    if (this.incarnationValue === incarnation) this.runOrQueue(fn);
+  }
+
+  /** Runs `fn` now while running, queues it while wedged, drops it while stopped. */
+  private runOrQueue(fn: SimEvent): void {
     if (this.statusValue === 'running') runEvent(fn);
     else if (this.statusValue === 'wedged') this.enqueue(fn);
   }
