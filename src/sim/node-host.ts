@@ -16,7 +16,7 @@ import { NodeClock } from './clock/node-clock.js';
 import { DataDir } from './data-dir.js';
 import type { Endpoint, EndpointOwner, Connection, KillMode, Network } from './network/index.js';
 import type { RngStreams, SimRng } from './rng.js';
-import type { SimEvent, EventId, Scheduler, Task } from './scheduler.js';
+import { runEvent, type SimEvent, type EventId, type Scheduler, type Task } from './scheduler.js';
 import { HARNESS_NODE, type Telemetry } from './telemetry/index.js';
 
 export interface NodeIdentity {
@@ -226,11 +226,6 @@ export class NodeHost implements EndpointOwner {
     }
     this.backlog.push(fn);
   }
-}
-
-function runEvent(fn: SimEvent): void {
-  if (typeof fn === 'function') fn();
-  else fn.run();
 }
 
 /** A node's timer in the scheduler's queue: one object, no closure (see `NodeHost.fire`). */

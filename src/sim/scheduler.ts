@@ -21,6 +21,12 @@ export interface Task {
 }
 /** What the queue holds for an event. */
 export type SimEvent = EventFn | Task;
+
+/** Runs an event of either form (the scheduler's loop, and a host running a queued timer late). */
+export function runEvent(fn: SimEvent): void {
+  if (typeof fn === 'function') fn();
+  else fn.run();
+}
 /** Identifies a scheduled event for `cancel`; it is the event's insertion sequence number. */
 export type EventId = number;
 
@@ -185,8 +191,7 @@ export class Scheduler {
     assert(timeMs >= this.nowMsValue, 'virtual time went backwards');
     this.nowMsValue = timeMs;
     this.eventsRun++;
-    if (typeof fn === 'function') fn();
-    else fn.run();
+    runEvent(fn);
     if (this.eventsRun >= this.watchAt) {
       this.watchAt += this.watchEvery;
       this.watcher!();
