@@ -31,6 +31,11 @@ export function speedupText(x: number): string {
   return `${x >= 10 ? Math.round(x) : Number(x.toPrecision(2))}x`;
 }
 
+/** A speed-up in `--json`: one decimal from 1×, two significant digits below (never 0 for a slow run). */
+function jsonSpeedup(x: number): number {
+  return x >= 1 ? round(x, 1) : Number(x.toPrecision(2));
+}
+
 /** The `--json` object: the report with wall time, speed-up and the CLI's replay command. */
 export function runJson(result: CliRunResult): Record<string, unknown> {
   const { seed, scenario, verdict, ...rest } = result.report;
@@ -40,7 +45,7 @@ export function runJson(result: CliRunResult): Record<string, unknown> {
     verdict,
     ...rest,
     wallMs: round(result.wallMs, 1),
-    speedup: speedup(result) >= 1 ? round(speedup(result), 1) : Number(speedup(result).toPrecision(2)),
+    speedup: jsonSpeedup(speedup(result)),
     replay: result.replay,
   };
 }
