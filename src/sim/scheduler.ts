@@ -135,9 +135,9 @@ export class Scheduler {
   /**
    * Keeps only the cancelled ids still in the queue. One pass over the queue; the next pass comes
    * after at least as many cancels again as ids kept, so the cost per cancel stays constant.
-   * The pass also lets go of the queued cancelled events' functions (they never run): in an
-   * all-nodes burst most graft timers are cancelled, and each held its closures, and what they
-   * captured, until its time came.
+   * The pass also lets go of the queued cancelled events (they never run): in an all-nodes
+   * burst most graft timers are cancelled, and each held its task objects, and what those
+   * point to, until its time came.
    */
   private forgetRunCancels(): void {
     const kept = new Set<EventId>();
