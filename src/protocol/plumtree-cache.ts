@@ -10,10 +10,9 @@
  * bound the table in a normal run; under a load beyond its capacity the oldest entry (or value)
  * is evicted and counted (`evicted`, `valuesEvicted`): a real node sheds load, it does not crash.
  *
- * One table instead of two (the paper's cache and received set): every node holds every message
+ * One map instead of two (the paper's cache and received set): every node holds every message
  * of an all-nodes burst, and a hash-table entry per node and message was most of such a run's
- * memory (docs/performance.md, rounds 20 and 22). The mesh node's own delivery record is the
- * same table without values.
+ * memory (docs/performance.md, round 20).
  * It must not read clocks: the caller passes `nowMs`.
  */
 
@@ -21,60 +20,24 @@ function check(condition: boolean, message: string): asserts condition {
   if (!condition) throw new Error(`plumtree-cache: ${message}`);
 }
 
-/** Stands in for "no key" in the index: ring positions are stored plus one. */
-const EMPTY = 0;
-/** The smallest ring; a table never shrinks below it. */
-const RING_MIN = 16;
+/** Spent slots at the front of the key and time lists are dropped once there are this many and they are half of them. */
+const COMPACT_AFTER = 1024;
 
-/**
- * A number from a key for the index: for strings, the length and up to the first and last 8
- * characters (a message id is 64 hex characters of SHA-256; counters differ at the end), for
- * numbers their integer bits; then a 32-bit finaliser. Two keys with the same hash are told
- * apart by comparing the keys themselves, so the hash only decides speed, never an answer.
- */
-function hashOf(key: string | number): number {
-  let h: number;
-  if (typeof key === 'number') {
-    h = (key | 0) ^ Math.floor(key / 4_294_967_296);
-  } else {
-    const n = key.length;
-    h = 0x811c9dc5 ^ n;
-    const head = n < 8 ? n : 8;
-    for (let i = 0; i < head; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
-    for (let i = n - 8 > head ? n - 8 : head; i < n; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return h ^ (h >>> 16);
-}
+/** Stands in the map for a value dropped while its key stays. */
+const NO_VALUE: unique symbol = Symbol('plumtree-cache: value dropped');
 
-/** Keys and ring positions handed out by `evictOlderThan` when nothing left (no array per call). */
-const NONE: readonly never[] = Object.freeze([]);
-
-/**
- * Keys are strings or finite numbers (compared with `===`). `valuesMax` 0 makes a table of keys
- * and times only (the node's delivery record).
- *
- * Layout: the entries live in a ring in insertion order, as three parallel lists (keys, times,
- * values) indexed by an entry's sequence number modulo the ring's size; an open-addressing index
- * (linear probing, at most half full, backward-shift deletion) maps a key's hash to its ring
- * position. Per entry that is about 32 bytes in lists the collector does not have to trace
- * (times, index) or traces once per list, where a `Map` beside key and time lists took about 69
- * (docs/performance.md, round 22): at an all-nodes burst every node holds every message.
- */
-export class TimeBoundMap<K extends string | number, V> {
-  /** Ring lists, `ring` long (a power of two); entry `seq` is at `seq & (ring - 1)`. */
-  private keys: (K | undefined)[];
-  private times: Float64Array;
-  private values: (V | undefined)[] | null;
-  /** Index: ring position + 1 of the key hashed there, or EMPTY; twice the ring's length. */
-  private slots: Int32Array;
-  /** Sequence number of the oldest entry; the newest is `head + count - 1`. */
+export class TimeBoundMap<K, V> {
+  private readonly entries = new Map<K, V | typeof NO_VALUE>();
+  /**
+   * Keys and insertion times, oldest first: `keys[head + i]`, `times[head + i]` belong to the
+   * map's i-th key in insertion order. Entries only ever leave from the oldest end, so the three
+   * stay aligned. Lists instead of a time-stamped object per entry: at 10,000 nodes those objects
+   * were one long-lived allocation per node per message (docs/performance.md, round 5).
+   */
+  private keys: (K | undefined)[] = [];
+  private times: number[] = [];
   private head = 0;
-  private count = 0;
-  /** Sequence number of the oldest entry still holding its value (from `head` to `head + count`). */
+  /** Index in `keys` of the oldest entry still holding its value (at least `head`). */
   private valueHead = 0;
   private newestInsertMs = 0;
   /** Entries evicted by capacity (not by age) since creation. */
@@ -84,165 +47,84 @@ export class TimeBoundMap<K extends string | number, V> {
 
   constructor(readonly capacityMax: number, readonly valuesMax: number = capacityMax) {
     check(Number.isSafeInteger(capacityMax) && capacityMax > 0, `bad capacity ${capacityMax}`);
-    check(Number.isSafeInteger(valuesMax) && valuesMax >= 0 && valuesMax <= capacityMax, `bad value capacity ${valuesMax}`);
-    this.keys = new Array<K | undefined>(RING_MIN).fill(undefined);
-    this.times = new Float64Array(RING_MIN);
-    this.values = valuesMax === 0 ? null : new Array<V | undefined>(RING_MIN).fill(undefined);
-    this.slots = new Int32Array(2 * RING_MIN);
+    check(Number.isSafeInteger(valuesMax) && valuesMax > 0 && valuesMax <= capacityMax, `bad value capacity ${valuesMax}`);
   }
 
   /** Keys held (with or without their value). */
   get size(): number {
-    return this.count;
+    return this.entries.size;
   }
 
   /** Keys still holding their value. */
   get valueCount(): number {
-    return this.values === null ? 0 : this.head + this.count - this.valueHead;
+    return this.keys.length - this.valueHead;
   }
 
   has(key: K): boolean {
-    return this.slotOf(key) >= 0;
+    return this.entries.has(key);
   }
 
   /** The key's value, or undefined when the key is not held or its value was dropped. */
   get(key: K): V | undefined {
-    const values = this.values;
-    if (values === null) return undefined;
-    const slot = this.slotOf(key);
-    return slot < 0 ? undefined : values[this.slots[slot] - 1];
-  }
-
-  /** When the key was inserted (ms), or undefined when it is not held. */
-  insertedAtMs(key: K): number | undefined {
-    const slot = this.slotOf(key);
-    return slot < 0 ? undefined : this.times[this.slots[slot] - 1];
-  }
-
-  /** The keys held, oldest first (a copy). */
-  keysOldestFirst(): K[] {
-    const out: K[] = [];
-    const mask = this.keys.length - 1;
-    for (let i = 0; i < this.count; i++) out.push(this.keys[(this.head + i) & mask] as K);
-    return out;
+    const value = this.entries.get(key);
+    return value === NO_VALUE ? undefined : value;
   }
 
   insert(key: K, value: V, nowMs: number): void {
-    check(this.slotOf(key) < 0, 'key inserted twice');
+    check(!this.entries.has(key), 'key inserted twice');
     // Tested first, messages built only on failure: this runs per received message.
     if (nowMs < this.newestInsertMs) check(false, `insert time went backwards: ${nowMs} < ${this.newestInsertMs}`);
-    if (this.count >= this.capacityMax) {
-      this.removeOldest();
+    if (this.entries.size >= this.capacityMax) {
+      this.entries.delete(this.keys[this.head] as K);
+      this.keys[this.head] = undefined; // hold no reference to a key that left
+      if (this.valueHead === this.head) this.valueHead++;
+      this.head++;
       this.evicted++;
     }
-    if (this.values !== null && this.valueCount >= this.valuesMax) {
-      this.values[this.valueHead & (this.values.length - 1)] = undefined;
+    if (this.valueCount >= this.valuesMax) {
+      this.entries.set(this.keys[this.valueHead] as K, NO_VALUE);
       this.valueHead++;
       this.valuesEvicted++;
     }
-    if (this.count === this.keys.length) this.resize(2 * this.keys.length);
-    // Read the lists after a resize: it replaces them.
-    const at = (this.head + this.count) & (this.keys.length - 1);
-    this.keys[at] = key;
-    this.times[at] = nowMs;
-    if (this.values !== null) this.values[at] = value;
-    this.count++;
-    this.link(key, at);
+    this.entries.set(key, value);
+    this.keys.push(key);
+    this.times.push(nowMs);
     this.newestInsertMs = nowMs;
-    if (this.count > this.capacityMax) check(false, `table over capacity ${this.capacityMax}`);
+    if (this.entries.size > this.capacityMax) check(false, `table over capacity ${this.capacityMax}`);
+    this.compact();
   }
 
   /** Removes entries whose age is at least `retentionMs`; returns the removed keys, oldest first. */
-  evictOlderThan(nowMs: number, retentionMs: number): readonly K[] {
-    let removed: K[] | null = null;
-    const mask = this.keys.length - 1;
-    while (this.count > 0 && nowMs - this.times[this.head & mask] >= retentionMs) {
-      (removed ??= []).push(this.keys[this.head & mask] as K);
-      this.removeOldest();
+  evictOlderThan(nowMs: number, retentionMs: number): K[] {
+    const removed: K[] = [];
+    let at = this.head;
+    for (; at < this.keys.length && nowMs - this.times[at] >= retentionMs; at++) {
+      const key = this.keys[at] as K;
+      removed.push(key);
+      this.entries.delete(key);
+      this.keys[at] = undefined;
     }
-    // Give the memory back once the table is a quarter full (an all-nodes burst passed).
-    if (removed !== null && this.keys.length > RING_MIN && 4 * this.count <= this.keys.length) this.resize(this.keys.length / 2);
-    return removed ?? NONE;
+    this.head = at;
+    if (this.valueHead < at) this.valueHead = at;
+    this.compact();
+    return removed;
   }
 
   /** Drops the values (not the keys) of entries whose age is at least `retentionMs`. */
   dropValuesOlderThan(nowMs: number, retentionMs: number): void {
-    const values = this.values;
-    if (values === null) return;
-    const mask = values.length - 1;
-    const end = this.head + this.count;
-    while (this.valueHead < end && nowMs - this.times[this.valueHead & mask] >= retentionMs) {
-      values[this.valueHead & mask] = undefined;
-      this.valueHead++;
+    let at = this.valueHead;
+    for (; at < this.keys.length && nowMs - this.times[at] >= retentionMs; at++) this.entries.set(this.keys[at] as K, NO_VALUE);
+    this.valueHead = at;
+  }
+
+  private compact(): void {
+    if (this.head >= COMPACT_AFTER && 2 * this.head >= this.keys.length) {
+      this.keys = this.keys.slice(this.head);
+      this.times = this.times.slice(this.head);
+      this.valueHead -= this.head;
+      this.head = 0;
     }
-  }
-
-  /** Index slot holding `key`, or -1. */
-  private slotOf(key: K): number {
-    const slots = this.slots;
-    const mask = slots.length - 1;
-    const keys = this.keys;
-    for (let i = hashOf(key) & mask; ; i = (i + 1) & mask) {
-      const entry = slots[i];
-      if (entry === EMPTY) return -1;
-      if (keys[entry - 1] === key) return i;
-    }
-  }
-
-  private link(key: K, at: number): void {
-    const slots = this.slots;
-    const mask = slots.length - 1;
-    let i = hashOf(key) & mask;
-    while (slots[i] !== EMPTY) i = (i + 1) & mask;
-    slots[i] = at + 1;
-  }
-
-  private removeOldest(): void {
-    const mask = this.keys.length - 1;
-    const at = this.head & mask;
-    const slot = this.slotOf(this.keys[at] as K);
-    if (slot < 0) check(false, 'ring and index out of step');
-    this.unlink(slot);
-    this.keys[at] = undefined; // hold no reference to a key that left
-    if (this.values !== null) this.values[at] = undefined;
-    if (this.valueHead === this.head) this.valueHead++;
-    this.head++;
-    this.count--;
-  }
-
-  /** Empties index slot `i`, moving later entries of its probe run back (no tombstones). */
-  private unlink(i: number): void {
-    const slots = this.slots;
-    const mask = slots.length - 1;
-    for (let j = (i + 1) & mask; slots[j] !== EMPTY; j = (j + 1) & mask) {
-      const home = hashOf(this.keys[slots[j] - 1] as K) & mask;
-      // The entry at j may fill the hole at i unless its home lies cyclically in (i, j].
-      const stays = i <= j ? i < home && home <= j : i < home || home <= j;
-      if (stays) continue;
-      slots[i] = slots[j];
-      i = j;
-    }
-    slots[i] = EMPTY;
-  }
-
-  /** Moves the entries into a ring of `ring` positions (oldest at 0) and rebuilds the index. */
-  private resize(ring: number): void {
-    const oldMask = this.keys.length - 1;
-    const keys = new Array<K | undefined>(ring).fill(undefined);
-    const times = new Float64Array(ring);
-    const values = this.values === null ? null : new Array<V | undefined>(ring).fill(undefined);
-    for (let i = 0; i < this.count; i++) {
-      const from = (this.head + i) & oldMask;
-      keys[i] = this.keys[from];
-      times[i] = this.times[from];
-      if (values !== null) values[i] = this.values![from];
-    }
-    this.valueHead -= this.head;
-    this.head = 0;
-    this.keys = keys;
-    this.times = times;
-    this.values = values;
-    this.slots = new Int32Array(2 * ring);
-    for (let i = 0; i < this.count; i++) this.link(keys[i] as K, i);
+    if (this.keys.length - this.head !== this.entries.size) check(false, 'key list out of step with the entries');
+    if (this.valueHead < this.head || this.valueHead > this.keys.length) check(false, 'value cursor outside the entries');
   }
 }
