@@ -10,6 +10,19 @@ import { assert } from './assert.js';
 
 const TWO_POW_32 = 4294967296;
 const HEX_BYTE: readonly string[] = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+/** Character codes of the 16 hex digits. */
+const HEX_DIGIT = new Uint8Array([...'0123456789abcdef'].map((c) => c.charCodeAt(0)));
+
+/** The hex of 8 bytes, `a`'s four then `b`'s, each low byte first (as `SimRng.bytes` lays them out), as one flat string. */
+function hexOfWords(a: number, b: number): string {
+  const d = HEX_DIGIT;
+  return String.fromCharCode(
+    d[(a >>> 4) & 15], d[a & 15], d[(a >>> 12) & 15], d[(a >>> 8) & 15],
+    d[(a >>> 20) & 15], d[(a >>> 16) & 15], d[(a >>> 28) & 15], d[(a >>> 24) & 15],
+    d[(b >>> 4) & 15], d[b & 15], d[(b >>> 12) & 15], d[(b >>> 8) & 15],
+    d[(b >>> 20) & 15], d[(b >>> 16) & 15], d[(b >>> 28) & 15], d[(b >>> 24) & 15],
+  );
+}
 
 /**
  * Generators: xor4096 (long period, ~1 KB of state, ~18 µs to seed) for the run's named
@@ -136,8 +149,15 @@ export class SimRng implements Rng {
     return out;
   }
 
-  /** `nBytes` random bytes as lowercase hex: the same string as hex-encoding `bytes(nBytes)`, without the buffers. */
+  /**
+   * `nBytes` random bytes as lowercase hex: the same string as hex-encoding `bytes(nBytes)`,
+   * without the buffers. Span ids (8 bytes) and trace ids (16) are drawn for every span: built
+   * two characters at a time they were 15 and 31 intermediate strings each, about a tenth of all
+   * bytes a large run allocated (docs/performance.md, round 23); they are built whole instead.
+   */
   hex(nBytes: number): string {
+    if (nBytes === 8) return hexOfWords(this.nextU32(), this.nextU32());
+    if (nBytes === 16) return hexOfWords(this.nextU32(), this.nextU32()) + hexOfWords(this.nextU32(), this.nextU32());
     let out = '';
     for (let i = 0; i < nBytes; i += 4) {
       let x = this.nextU32();
