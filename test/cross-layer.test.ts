@@ -152,6 +152,23 @@ describe('cross-layer invariants', () => {
     for (const v of late) expect(Number(/for (\d+) ms$/.exec(v.message)?.[1])).toBe(graceMs + 1_000);
   });
 
+  it('connections wanted: an unused end with an open bi stream (the echo service\'s workload) is wanted', () => {
+    const cluster = formed(() => ({ keepUnusedConnections: true }), TWELVE);
+    const monitor = new CrossLayerMonitor(cluster);
+    const wanted = () => monitor.sample().filter((v) => v.check === 'cross-layer-connection-wanted').map((v) => v.message);
+    wanted();
+    cluster.scheduler.runFor(crossLayerGraces(cluster).connectionWantedMs + 1_000);
+    const before = wanted();
+    expect(before.length).toBeGreaterThan(1);
+    const [, name, id] = /^(\S+): connection (\d+) to /.exec(before[0])!;
+    const plan = cluster.plans.find((p) => p.name === name)!;
+    const end = [...cluster.network.endpointOf(plan.nodeId)!.eachConnection()].find((c) => c.id === Number(id))!;
+    end.openBi();
+    const after = wanted();
+    expect(after).not.toContain(before[0]);
+    expect(after).toEqual(before.slice(1));
+  });
+
   it('the main phase logs a lingering finding once per streak, not once per second', () => {
     const stem = (v: Violation) => v.message.replace(/ for \d+ ms$/, '');
     const cluster = formed(() => ({ keepUnusedConnections: true }), TWELVE);

@@ -125,6 +125,12 @@ export class Connection {
     return Array.from(this.streams.values());
   }
 
+  /** Whether a stream of this kind is open (`openStreams` without the copy: checks ask it per end and second). */
+  hasOpenStream(kind: StreamKind): boolean {
+    for (const s of this.streams.values()) if (s.kind === kind) return true;
+    return false;
+  }
+
   openUni(): Stream {
     return this.openStream('uni');
   }
