@@ -67,12 +67,14 @@ describe('trace digest bytes', () => {
     expect(traceDigestOf(records)).toBe(byLines(records));
   });
 
-  it('pieces larger than the 64 KiB buffer, and many records across its edge', () => {
+  it('pieces larger than the 64 KiB buffer, and many records across its edge (escapes found late too)', () => {
     const base = { traceId: 'c'.repeat(32), spanId: 'd'.repeat(16), parentSpanId: null, node: 'n', name: 'app.x', level: 'info', startMs: 0, endMs: 0 } as const;
     const records = [
       { ...base, seq: 0, attrs: { big: 'x'.repeat(100_000) } },
       { ...base, seq: 1, attrs: { big: 'é'.repeat(30_000) } },
       ...Array.from({ length: 2_000 }, (_, i) => ({ ...base, seq: i + 2, attrs: { i, s: '€'.repeat(i % 50) } })),
+      // ASCII copied while checked, then an escape found at its end: what was copied is taken back.
+      ...Array.from({ length: 400 }, (_, i) => ({ ...base, seq: i + 2_002, node: 'n'.repeat(i), attrs: { t: 'a'.repeat(i * 3) + (i % 2 === 0 ? '"' : '\n') } })),
     ] as SpanRecord[];
     expect(traceDigestOf(records)).toBe(byLines(records));
   });

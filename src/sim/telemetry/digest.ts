@@ -194,18 +194,33 @@ class CanonicalBytes {
     this.pos = pos;
   }
 
-  /** `JSON.stringify(text)`: quoted as is when nothing in it needs escaping. */
+  /**
+   * `JSON.stringify(text)`: quoted as is when nothing in it needs escaping. Copied while it is
+   * checked, in one pass (names and ids are most of a line's bytes); a character that needs
+   * escaping takes back what was copied and goes through `JSON.stringify`.
+   */
   private json(text: string): void {
-    for (let i = 0; i < text.length; i++) {
+    const n = text.length;
+    if (3 * n > CHUNK_BYTES) {
+      this.raw(JSON.stringify(text)); // long: `raw` hashes it directly
+      return;
+    }
+    if (this.pos + n + 2 > CHUNK_BYTES) this.flush();
+    const buf = this.buf;
+    const start = this.pos;
+    let pos = start;
+    buf[pos++] = 0x22;
+    for (let i = 0; i < n; i++) {
       const code = text.charCodeAt(i);
       if (code < 0x20 || code === 0x22 || code === 0x5c || code >= 0x7f) {
+        this.pos = start;
         this.raw(JSON.stringify(text));
         return;
       }
+      buf[pos++] = code;
     }
-    this.raw('"');
-    this.raw(text);
-    this.raw('"');
+    buf[pos++] = 0x22;
+    this.pos = pos;
   }
 
   /** `String(value)`: safe integers digit by digit, anything else through String. */
