@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { heapPlan, heapWatch, heldMessages, LARGE_RUN_SEMI_SPACE_MB, memoryFloorBytes, thisMachine, workerHeapPlan, workerYoungGenerationMb, type HeapSource, type Machine } from '../src/cli/memory-guard.js';
+import { childEnd, heapPlan, heapWatch, heldMessages, LARGE_RUN_SEMI_SPACE_MB, memoryFloorBytes, thisMachine, workerHeapPlan, workerYoungGenerationMb, type HeapSource, type Machine } from '../src/cli/memory-guard.js';
 import { runOrdered } from '../src/sweep/ordered-pool.js';
 import { EXIT_MEMORY, UsageError } from '../src/cli/errors.js';
 import { parseScenarioJson } from '../src/scenario/scenario-json.js';
@@ -185,12 +185,20 @@ export default function () {
 describe('the heap watch during a run', () => {
   const progress = { phase: 'main' as const, virtualMs: 42_000, mainEndMs: 60_000, events: 1, pace: 'second' as const };
 
-  /** A source that hands out the given full-collection readings, one batch per progress call (MB of 100). */
-  function source(batches: number[][], residentMb: number[] = []): HeapSource & { stopped: boolean } {
+  /**
+   * A source that hands out the given full-collection readings, one batch per progress call (MB of
+   * 100), the process's resident MB and what the machine has left (MB), one per call each.
+   */
+  function source(batches: number[][], residentMb: number[] = [], availableMb: number[] = []): HeapSource & { stopped: boolean; asked: number } {
     const s = {
       stopped: false,
+      asked: 0,
       afterFullCollections: () => (batches.shift() ?? []).map((mb) => ({ oldUsed: mb * 1024 ** 2, oldLimit: 100 * 1024 ** 2 })),
       resident: () => (residentMb.shift() ?? 0) * 1024 ** 2,
+      available: () => {
+        s.asked++;
+        return (availableMb.shift() ?? Infinity) * 1024 ** 2;
+      },
       stop: () => {
         s.stopped = true;
       },
@@ -244,6 +252,43 @@ describe('the heap watch during a run', () => {
     expect((stopped as UsageError).message).toBe(
       "out of memory: the process held 901 MB of the machine's 1000 MB at 42 s virtual (5000 nodes); the run was stopped. Use fewer nodes, or fewer broadcasts at once",
     );
+  });
+  it('stops the run (exit 4) once less than 20 % of the machine is left to processes, while it holds more than a quarter', () => {
+    const machineBytes = 1_000 * 1024 ** 2;
+    // Other programs hold the rest: this process is far below 90 %, the machine is not.
+    const s = source([[10], [10], [10], [10]], [200, 300, 300, 300], [250, 200, 199]);
+    const watch = heapWatch(10_000, s, machineBytes);
+    watch.check(progress); // holds 20 %: what is left is not asked
+    expect(s.asked).toBe(0);
+    watch.check(progress); // 250 MB left
+    watch.check(progress); // 200 MB left, 20 % exactly: still running
+    let stopped: unknown = null;
+    try {
+      watch.check(progress);
+    } catch (e) {
+      stopped = e;
+    }
+    expect(s.asked).toBe(3);
+    expect(stopped).toBeInstanceOf(UsageError);
+    expect((stopped as UsageError).exitCode).toBe(EXIT_MEMORY);
+    expect((stopped as UsageError).message).toBe(
+      "out of memory: 199 MB of the machine's 1000 MB was left (this process held 300 MB) at 42 s virtual (10000 nodes); " +
+        'the run was stopped before the machine ran out. Use fewer nodes or fewer broadcasts at once, or run it with less else running',
+    );
+  });
+});
+
+describe('the end of a run in a raised-heap child', () => {
+  it('a child killed by SIGKILL or SIGABRT ran out of memory: exit 4 and one line; other ends pass through', () => {
+    expect(childEnd(0, null)).toEqual({ code: 0, line: null });
+    expect(childEnd(4, null)).toEqual({ code: 4, line: null });
+    for (const signal of ['SIGKILL', 'SIGABRT'] as const) {
+      const end = childEnd(null, signal);
+      expect(end.code).toBe(EXIT_MEMORY);
+      expect(end.line).toMatch(new RegExp(`^meshsim: out of memory: the run's process was ended by ${signal} \\(`));
+    }
+    expect(childEnd(null, 'SIGINT')).toEqual({ code: 130, line: null });
+    expect(childEnd(null, 'SIGTERM')).toEqual({ code: 143, line: null });
   });
 });
 

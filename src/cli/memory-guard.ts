@@ -27,7 +27,7 @@
  * cannot change a run's trace, only stop it.
  */
 import { spawnSync } from 'node:child_process';
-import { constants, totalmem } from 'node:os';
+import { constants, freemem, totalmem } from 'node:os';
 import { GCProfiler, getHeapStatistics } from 'node:v8';
 import { PLUMTREE_DEFAULTS } from '../protocol/plumtree-types.js';
 import type { Scenario } from '../scenario/scenario.js';
@@ -282,9 +282,29 @@ export function guardHeap(scenario: Scenario, machine: Machine = thisMachine()):
     env: { ...process.env, [RAISED_ENV]: '1' },
   });
   if (child.error !== undefined) fail(`could not start Node with ${flags.join(' ')}: ${child.error.message}`, EXIT_MEMORY);
-  // A child ended by a signal exits as a shell would report it (128 + signal number).
-  if (child.status === null) return 128 + (child.signal === null ? 0 : (constants.signals[child.signal] ?? 0));
-  return child.status;
+  const end = childEnd(child.status, child.signal);
+  if (end.line !== null) process.stderr.write(`${end.line}\n`);
+  return end.code;
+}
+
+/**
+ * The exit code for the raised-heap child's end, and the line to add when its end needs one.
+ * Ended by SIGKILL (the system's out-of-memory killer) or SIGABRT (V8 or C++ failing to
+ * allocate; a 10,000-node burst ended so, docs/performance.md round 23), a large run ran out of
+ * memory: exit 4, as when the heap watch stops it, with one line under the child's own. Any
+ * other signal exits as a shell would report it (128 + its number). Pure.
+ */
+export function childEnd(status: number | null, signal: NodeJS.Signals | null): { readonly code: number; readonly line: string | null } {
+  if (status !== null) return { code: status, line: null };
+  if (signal === 'SIGKILL' || signal === 'SIGABRT') {
+    return {
+      code: EXIT_MEMORY,
+      line: `meshsim: out of memory: the run's process was ended by ${signal} ` +
+        `(${signal === 'SIGKILL' ? "likely the system's out-of-memory killer" : 'an allocation failed'}) before the memory watch could stop it. ` +
+        'Use fewer nodes or fewer broadcasts at once, or run it with less else running',
+    };
+  }
+  return { code: 128 + (signal === null ? 0 : (constants.signals[signal] ?? 0)), line: null };
 }
 
 /**
@@ -305,6 +325,16 @@ const HIGH_SHARE = 0.85;
 const HIGH_COLLECTIONS = 2;
 /** Share of the machine's memory that, resident in the process at a progress call, stops the run. */
 const RESIDENT_SHARE = 0.9;
+/**
+ * Share of the machine's memory that, when less than that is left to processes (the process
+ * holding more than AVAILABLE_WATCH_FROM of it), stops the run. Other programs use the machine
+ * too: a 10,000-node burst died of a failed C++ allocation (`std::bad_alloc`, exit 134) holding
+ * 19.7 GB of 25.3, below the resident share, while other runs held a few GB beside it
+ * (docs/performance.md, round 23). 20 % is set from that one crash, not from a known request size.
+ */
+const AVAILABLE_FLOOR_SHARE = 0.2;
+/** Share of the machine's memory the process must hold before the watch asks what is left (a system call). */
+const AVAILABLE_WATCH_FROM = 0.25;
 
 export interface HeapReading {
   /** Bytes used in the old generation (everything but the young generation's spaces). */
@@ -318,6 +348,8 @@ export interface HeapSource {
   afterFullCollections(): readonly HeapReading[];
   /** Bytes of the process in memory now (its resident set): the heap and everything outside it. */
   resident(): number;
+  /** Bytes the machine can still give to processes (on Linux its MemAvailable: free, or reclaimable). */
+  available(): number;
   stop(): void;
 }
 
@@ -344,6 +376,7 @@ export function v8HeapSource(): HeapSource {
       return out;
     },
     resident: () => process.memoryUsage.rss(),
+    available: () => freemem(),
     stop: () => {
       profiler.stop();
     },
@@ -377,7 +410,8 @@ export interface HeapWatch {
  * Stops the run once two full collections in a row leave the old generation above 85 % of its
  * limit: what they leave is live, so the run is about to fail in V8 (which gives up a little
  * above 90 %). A full collection below the line starts the count again. Stops it too once the
- * process holds more than 90 % of the machine's memory (`machineBytes`), heap or not.
+ * process holds more than 90 % of the machine's memory (`machineBytes`), heap or not, and once
+ * less than 20 % of it is left to processes while this one holds more than a quarter of it.
  */
 export function heapWatch(nodes: number, source: HeapSource = v8HeapSource(), machineBytes: number = totalmem()): HeapWatch {
   let high = 0;
@@ -390,6 +424,17 @@ export function heapWatch(nodes: number, source: HeapSource = v8HeapSource(), ma
             `(${nodes} nodes); the run was stopped. Use fewer nodes, or fewer broadcasts at once`,
           EXIT_MEMORY,
         );
+      }
+      if (resident > AVAILABLE_WATCH_FROM * machineBytes) {
+        const available = source.available();
+        if (available < AVAILABLE_FLOOR_SHARE * machineBytes) {
+          throw new UsageError(
+            `out of memory: ${size(available)} of the machine's ${size(machineBytes)} was left (this process held ${size(resident)}) ` +
+              `at ${Math.round(p.virtualMs / 1000)} s virtual (${nodes} nodes); the run was stopped before the machine ran out. ` +
+              'Use fewer nodes or fewer broadcasts at once, or run it with less else running',
+            EXIT_MEMORY,
+          );
+        }
       }
       for (const { oldUsed, oldLimit } of source.afterFullCollections()) {
         high = oldUsed > HIGH_SHARE * oldLimit ? high + 1 : 0;
