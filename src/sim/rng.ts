@@ -153,7 +153,7 @@ export class SimRng implements Rng {
    * `nBytes` random bytes as lowercase hex: the same string as hex-encoding `bytes(nBytes)`,
    * without the buffers. Span ids (8 bytes) and trace ids (16) are drawn for every span: built
    * two characters at a time they were 15 and 31 intermediate strings each, about a tenth of all
-   * bytes a large run allocated (docs/performance.md, round 23); they are built whole instead.
+   * bytes protocol-2k allocated after its boot (docs/performance.md, round 23); now built whole.
    */
   hex(nBytes: number): string {
     if (nBytes === 8) return hexOfWords(this.nextU32(), this.nextU32());

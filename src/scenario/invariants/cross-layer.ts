@@ -164,7 +164,7 @@ function runningEndpoint(cluster: Cluster, index: number): Endpoint | null {
 /**
  * A running node as the checks see it: its open connection ends read from its endpoint, into
  * `conns` when given (the sample's walk reuses one array: no check keeps a node's list past its
- * turn, and a new list per node and second was a fiftieth of all bytes a large run allocated).
+ * turn, and a new list per node and second was about 2 % of all bytes protocol-2k allocated).
  */
 function viewOf(plan: NodePlan, app: MeshNode, endpoint: Endpoint, conns: Connection[] = []): NodeView {
   conns.length = 0;
