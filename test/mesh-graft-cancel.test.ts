@@ -33,7 +33,7 @@ describe('moot graft timers', () => {
       if (event.kind === 'timer' && event.timer.machine === 'plumtree' && event.timer.timer.type === 'SendGraft') {
         graftTimers++;
         const id = event.timer.timer.id;
-        for (const rt of this.topics.values()) if (rt.delivered.has(id)) moot.push(id.slice(0, 8));
+        for (const rt of this.topics.values()) if (this.deliveries.delivered(rt.reader, id)) moot.push(id.slice(0, 8));
       }
       dispatch.call(this, topic, event);
     };

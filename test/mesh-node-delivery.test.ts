@@ -90,34 +90,64 @@ describe('mesh node: delivery records', () => {
     w.sendRaw(a, b, gossip);
     w.runTo(2_000);
     const rt = b.app.topics.get(topicIdOf(MESH))!;
-    const firstAt = rt.delivered.get(id)!;
+    const ledger = b.app.deliveries;
+    const firstAt = ledger.lastDeliveryMs(id)!;
     expect(firstAt).toBeGreaterThan(1_000);
     w.runTo(firstAt + 100_000); // Plumtree keeps ids 90 s; the node keeps deliveries 120 s
     w.sendRaw(a, b, gossip);
     w.runTo(firstAt + 101_000);
     expect(b.app.duplicateDeliveries).toBe(1);
-    const secondAt = rt.delivered.get(id)!;
+    const secondAt = ledger.lastDeliveryMs(id)!;
     w.runTo(secondAt + 125_000); // past 120 s and a pruner tick (every 5 s)
-    expect(rt.delivered.has(id)).toBe(false);
+    expect(ledger.delivered(rt.reader, id)).toBe(false);
     w.sendRaw(a, b, gossip);
     w.runTo(secondAt + 126_000);
     expect(b.app.duplicateDeliveries).toBe(1);
     expect(w.spans('mesh.probe.delivered', b)).toHaveLength(3);
   });
 
-  it('the pruner forgets records older than 120 s and keeps the rest, in both profiles', () => {
+  it("the node's pruner tick forgets deliveries older than 120 s and keeps the rest, in both profiles", () => {
     for (const profile of ['full', 'protocol'] as const) {
       const w = meshWorld();
       const a = w.node('a', { config: { profile } });
-      const rt = a.app.topics.get(topicIdOf(MESH))!;
-      rt.delivered.set('old', 4_000).set('edge', 5_000).set('young', 6_000);
+      const ledger = a.app.deliveries;
+      const reader = a.app.topics.get(topicIdOf(MESH))!.reader;
+      ledger.record(reader, 'old', 4_000);
+      ledger.record(reader, 'edge', 5_000);
+      ledger.record(reader, 'young', 6_000);
       w.runTo(124_999);
-      expect([...rt.delivered.keys()]).toEqual(['old', 'edge', 'young']); // the tick at 120 s found none older than 120 s
+      expect(['old', 'edge', 'young'].map((id) => ledger.delivered(reader, id))).toEqual([true, true, true]); // the tick at 120 s found none older than 120 s
       w.runTo(125_000);
-      expect([...rt.delivered.keys()]).toEqual(['edge', 'young']); // exactly 120 s old is kept
+      expect(['old', 'edge', 'young'].map((id) => ledger.delivered(reader, id))).toEqual([false, true, true]); // exactly 120 s old is kept
       w.runTo(130_000);
-      expect([...rt.delivered.keys()]).toEqual([]);
+      expect(ledger.size).toBe(0);
     }
+  });
+
+  it('nodes sharing a ledger keep their records apart, and a restarted node starts with none', () => {
+    const w = meshWorld();
+    const a = w.node('a');
+    const b = w.node('b', { seeds: ['a'] });
+    w.runTo(1_000);
+    expect(b.app.deliveries).toBe(a.app.deliveries); // the world's nodes share one ledger, as a cluster's do
+    a.app.broadcastProbe(MESH, 'p1');
+    w.runTo(2_000);
+    const id = w.spans('mesh.probe.sent', a)[0].messageId as string;
+    const readerOf = (n: typeof a) => n.app.topics.get(topicIdOf(MESH))!.reader;
+    expect([a.app.deliveries.delivered(readerOf(a), id), b.app.deliveries.delivered(readerOf(b), id)]).toEqual([false, true]); // own broadcast is no delivery
+    const before = readerOf(b);
+    b.host.kill('crash');
+    b.host.start();
+    w.runTo(3_000);
+    expect(readerOf(b)).not.toBe(before);
+    expect(b.app.deliveries.delivered(readerOf(b), id)).toBe(false);
+    const content = probeBytes('p1', a.id);
+    w.sendRaw(a, b, { type: 'Gossip', id, round: 0, content });
+    w.runTo(4_000);
+    expect(b.app.duplicateDeliveries).toBe(0); // the new incarnation had not delivered it
+    w.sendRaw(a, b, { type: 'Gossip', id, round: 0, content });
+    w.runTo(5_000);
+    expect(b.app.duplicateDeliveries).toBe(0); // Plumtree drops the repeat before the node sees it
   });
 
   it('bytes that are no payload are foreign: counted and traced with an empty origin', () => {

@@ -19,6 +19,7 @@ import type { NodeApp, NodeContext } from '../sim/node-host.js';
 import type { EventId, Task } from '../sim/scheduler.js';
 import type { SpanContextRef } from '../sim/telemetry/index.js';
 import type { MeshNodeConfig } from './config.js';
+import { DeliveryLedger } from './delivery-ledger.js';
 import { DigestGossip, type DigestSendState } from './digest-gossip.js';
 import type { DigestTable } from './digests.js';
 import { NodeDisk } from './node-disk.js';
@@ -38,16 +39,19 @@ export interface MeshNodeSpec {
   readonly meshIds: readonly string[];
   readonly seeds: readonly SeedSpec[];
   readonly config: MeshNodeConfig;
+  /**
+   * Where the node notes its deliveries to catch a repeat: one ledger for all the nodes of a
+   * simulation keeps a bit per (node, message). Default: a ledger of the node's own.
+   */
+  readonly deliveries?: DeliveryLedger;
 }
 
 interface TopicRuntime extends DigestSendState {
   readonly meshId: string;
   readonly state: TopicState;
-  /** Application deliveries by message id → delivery time, for duplicate detection. */
-  readonly delivered: Map<MessageId, number>;
+  /** This topic's reader in the ledger of deliveries (duplicate detection). */
+  readonly reader: number;
 }
-
-const DELIVERED_RETENTION_MS = 120_000;
 
 /**
  * When the unused-connection sweep that looks at a reason given at `nowMs` runs: the first sweep
@@ -69,6 +73,8 @@ export class MeshNode implements NodeApp, PeerListener {
   readonly peers: PeerTable;
   private readonly gossip: DigestGossip;
   private readonly disk: NodeDisk;
+  /** Deliveries of every topic, by reader (`TopicRuntime.reader`); see MeshNodeSpec.deliveries. */
+  readonly deliveries: DeliveryLedger;
   duplicateDeliveries = 0;
   foreignPayloads = 0;
   /** Messages Plumtree gave up on after every IHave advertiser failed (`mesh.plumtree.gave_up`). */
@@ -102,6 +108,7 @@ export class MeshNode implements NodeApp, PeerListener {
     const { identity, telemetry } = ctx;
     this.name = identity.name;
     this.startedAtMs = ctx.nowMs();
+    this.deliveries = spec.deliveries ?? new DeliveryLedger();
     const full = spec.config.profile === 'full';
     const hello = full ? ({ type: 'Hello', meshId: identity.meshId, nodeType: identity.role } as const) : null;
     // The node is its peer table's listener itself: a frame reaches it without passing through
@@ -118,7 +125,7 @@ export class MeshNode implements NodeApp, PeerListener {
         state: createTopic(topic, identity.nodeId, { ...spec.config.topic, repairOneSidedLinks: !spec.config.variant.disableOneSidedRepair }),
         lastDigest: null,
         lastDigestSentMs: -Infinity,
-        delivered: new Map(),
+        reader: this.deliveries.addReader(),
       });
     }
     telemetry.emit(this.name, 'mesh.node.ready', {
@@ -135,7 +142,7 @@ export class MeshNode implements NodeApp, PeerListener {
       this.every(spec.config.heartbeatIntervalMs, () => this.heartbeatTick());
       this.every(spec.config.persistIntervalMs, () => this.persistTick());
     }
-    // The pruner tick also forgets old delivery records, which both profiles keep.
+    // The pruner tick also has the ledger forget old deliveries, in both profiles.
     this.every(spec.config.prunerIntervalMs, () => this.prunerTick());
     for (const seed of spec.seeds) {
       const dialer = new SeedDialer(seed.nodeId, ctx, spec.config, this.peers, () => this.joinThrough(seed));
@@ -279,8 +286,7 @@ export class MeshNode implements NodeApp, PeerListener {
   private onDeliver(rt: TopicRuntime, id: MessageId, content: Uint8Array, from: NodeId | null, hop: number): void {
     if (from === null) return; // own broadcast
     const nowMs = this.ctx.nowMs();
-    if (rt.delivered.has(id)) this.duplicateDeliveries++;
-    rt.delivered.set(id, nowMs);
+    if (this.deliveries.record(rt.reader, id, nowMs)) this.duplicateDeliveries++;
     const tel = this.ctx.telemetry;
     const payload = decodePayloadOf(id, content); // id: Plumtree checked it is the content's SHA-256
     if (tel.traceEnabled) {
@@ -431,12 +437,7 @@ export class MeshNode implements NodeApp, PeerListener {
 
   private prunerTick(): void {
     const nowMs = this.ctx.nowMs();
-    for (const rt of this.topics.values()) {
-      for (const [id, atMs] of rt.delivered) {
-        if (nowMs - atMs <= DELIVERED_RETENTION_MS) break; // insertion order = time order
-        rt.delivered.delete(id);
-      }
-    }
+    this.deliveries.forget(nowMs);
     if (this.spec.config.profile === 'full') this.gossip.prune();
   }
 

@@ -6,6 +6,7 @@
  * while nodes only learn things over the network.
  */
 import { MESH_NODE_DEFAULTS, type MeshNodeConfig, type NodeProfile, type NodeVariant } from '../mesh/config.js';
+import { DeliveryLedger } from '../mesh/delivery-ledger.js';
 import { MeshNode } from '../mesh/node.js';
 import { DEFAULT_LINK, Network, type LinkState, type NetworkConfig } from '../sim/network/index.js';
 import { NodeHost, type AppFactory, type NodeApp, type NodeContext } from '../sim/node-host.js';
@@ -47,6 +48,8 @@ export class Cluster {
   readonly plans: readonly NodePlan[];
   readonly hosts: readonly NodeHost[];
   private readonly apps = new Map<string, MeshNode>();
+  /** Every mesh node's deliveries, one bit per (node, message): see src/mesh/delivery-ledger.ts. */
+  private readonly deliveries = new DeliveryLedger();
   private readonly deferred = new Set<string>();
   private readonly byId = new Map<string, number>();
   /** Plans never change after construction, so per-topic lists are computed once. */
@@ -169,7 +172,7 @@ export class Cluster {
       custom !== undefined
         ? (ctx) => custom(ctx, plan)
         : (ctx) => {
-            const app = new MeshNode(ctx, { meshIds: plan.meshIds, seeds, config });
+            const app = new MeshNode(ctx, { meshIds: plan.meshIds, seeds, config, deliveries: this.deliveries });
             this.apps.set(plan.nodeId, app);
             return app;
           };

@@ -5,6 +5,7 @@
  * it. Spans are read back by name and node, with their start times; virtual time only.
  */
 import { MESH_NODE_DEFAULTS, type MeshNodeConfig, type NodeVariant } from '../../src/mesh/config.js';
+import { DeliveryLedger } from '../../src/mesh/delivery-ledger.js';
 import { MeshNode } from '../../src/mesh/node.js';
 import { topicIdOf } from '../../src/mesh/topic-id.js';
 import { encodeEnvelope } from '../../src/protocol/codec.js';
@@ -48,6 +49,7 @@ export function meshWorld(options: { readonly trace?: boolean } = {}) {
   const rng = new RngStreams('mesh-node');
   const network = new Network(scheduler, rng);
   const telemetry = new Telemetry(scheduler, rng.stream('span-ids'), { traceLevel: options.trace === true ? 'trace' : 'info' });
+  const deliveries = new DeliveryLedger(); // shared, as a cluster's nodes share theirs
 
   const node = (name: string, o: NodeOptions = {}): WorldNode => {
     const meshId = o.meshId ?? MESH;
@@ -56,7 +58,7 @@ export function meshWorld(options: { readonly trace?: boolean } = {}) {
     let app: MeshNode | null = null;
     const identity = { nodeId: idOf(name), name, role: o.role ?? 'gateway', meshId };
     const host = new NodeHost({ scheduler, network, telemetry, rng }, identity, (ctx) => {
-      app = new MeshNode(ctx, { meshIds: o.meshIds ?? [meshId], seeds, config });
+      app = new MeshNode(ctx, { meshIds: o.meshIds ?? [meshId], seeds, config, deliveries });
       return app;
     });
     host.start();
