@@ -53,6 +53,13 @@ describe.concurrent('meshsim run', async () => {
     expect(r.stdout).toContain(`replay: npx meshsim run --scenario default --seed ${seed} --duration 3000ms`);
   });
 
+  it('--progress is taken, stays out of stdout and of the replay command, and a run under 10 s writes no line', async () => {
+    const r = await cli('run', '--seed', '5', '--duration', '2s', '--progress');
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    expect(r.stdout).toMatch(/verdict: pass/);
+    expect(r.stdout).toContain('replay: npx meshsim run --scenario default --seed 5 --duration 2000ms\n');
+  });
+
   it('an unknown scenario is bad usage that points to `meshsim list`', async () => {
     expectUsageError(await cli('run', '--scenario', 'nope', '--seed', '1'), /nope.*meshsim list/);
   });

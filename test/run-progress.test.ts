@@ -2,14 +2,15 @@
  * Run progress (long runs at scale). Goal: the runner reports progress about once per virtual
  * second in both phases, and every PROGRESS_EVERY_EVENTS events inside a busy second, without
  * changing the run (same trace digest and event count with and without a listener); a listener
- * that throws stops the run; the CLI's line reads as intended and stays silent off a terminal.
+ * that throws stops the run; the CLI's line reads as intended, stays silent off a terminal, and with --progress is a plain
+ * line every 10 s of wall time there.
  * Method: the default scenario for a short main phase, and burst-100, each run twice.
  */
 import { readFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { findScenario } from '../src/catalog/registry.js';
-import { formatRunProgress, runProgressLine } from '../src/cli/run-progress.js';
+import { formatRunProgress, progressMode, runProgressLine } from '../src/cli/run-progress.js';
 import { parseScenarioJson } from '../src/scenario/scenario-json.js';
 import { PROGRESS_EVERY_EVENTS, runScenario, type RunProgress } from '../src/scenario/runner.js';
 
@@ -63,14 +64,46 @@ describe('run progress', () => {
     expect(stoppedAt!.virtualMs).toBeLessThan(11_000);
   });
 
-  it('the CLI line says where the run is, and nothing is drawn off a terminal', () => {
-    expect(formatRunProgress({ phase: 'main', virtualMs: 42_000, mainEndMs: 174_000, events: 1_234_567, pace: 'second' }, 30_400)).toBe('running: main phase 42/174 s virtual, 1.23 M events, 30 s wall');
-    const out = new PassThrough() as unknown as NodeJS.WriteStream;
-    let written = '';
-    (out as unknown as PassThrough).on('data', (d) => (written += String(d)));
-    const line = runProgressLine(out, false);
+  it('the CLI line says where the run is, and nothing is drawn off a terminal unless asked', () => {
+    const at = { phase: 'main', virtualMs: 42_000, mainEndMs: 174_000, events: 1_234_567, pace: 'second' } as const;
+    expect(formatRunProgress(at, 30_400, 1_449_000_000)).toBe('running: main phase 42/174 s virtual, 1.23 M events, 30 s wall, 1.4 GB resident');
+    expect(formatRunProgress({ ...at, phase: 'heal', virtualMs: 181_000 }, 30_400, 312_400_000)).toBe('running: heal window at 181 s virtual, 1.23 M events, 30 s wall, 312 MB resident');
+    const { out, written } = capture();
+    const line = runProgressLine(out, 'off');
     expect(line.onProgress).toBeUndefined();
     line.end();
-    expect(written).toBe('');
+    expect(written()).toBe('');
+    expect([progressMode(out, false), progressMode(out, true)]).toEqual(['off', 'lines']);
+    expect(progressMode(Object.assign(capture().out, { isTTY: true }), false)).toBe('redraw');
+  });
+
+  it('with --progress off a terminal, writes a plain line every 10 s of wall time and nothing at the end', () => {
+    const { out, written } = capture();
+    let wallMs = 0;
+    const line = runProgressLine(out, 'lines', { nowMs: () => wallMs, resident: () => 2_000_000_000 });
+    for (wallMs = 0; wallMs <= 25_000; wallMs += 500) line.onProgress!({ phase: 'main', virtualMs: wallMs * 2, mainEndMs: 70_000, events: wallMs * 100, pace: 'events' });
+    line.end();
+    expect(written()).toBe(
+      'running: main phase 20/70 s virtual, 1.00 M events, 10 s wall, 2.0 GB resident\n' +
+        'running: main phase 40/70 s virtual, 2.00 M events, 20 s wall, 2.0 GB resident\n',
+    );
+  });
+
+  it('on a terminal, redraws one line in place after the first second, at most five times a second, and clears it', () => {
+    const { out, written } = capture();
+    let wallMs = 0;
+    const line = runProgressLine(out, 'redraw', { nowMs: () => wallMs, resident: () => 5_000_000 });
+    for (wallMs = 0; wallMs <= 1_400; wallMs += 100) line.onProgress!({ phase: 'main', virtualMs: 1_000, mainEndMs: 70_000, events: 7, pace: 'events' });
+    line.end();
+    const drawn = 'running: main phase 1/70 s virtual, 0.00 M events, ';
+    const one = `\r${drawn}1 s wall, 5 MB resident\x1b[K`;
+    expect(written()).toBe(`${one.repeat(3)}\r\x1b[K`); // at 1.0, 1.2 and 1.4 s
   });
 });
+
+function capture(): { out: NodeJS.WriteStream; written: () => string } {
+  const stream = new PassThrough();
+  let text = '';
+  stream.on('data', (d) => (text += String(d)));
+  return { out: stream as unknown as NodeJS.WriteStream, written: () => text };
+}

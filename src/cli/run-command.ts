@@ -19,7 +19,7 @@ import { guardHeap, heapWatch } from './memory-guard.js';
 import { nodeCount } from '../scenario/topology.js';
 import { type CliRunResult, formatRunText, runJson } from './format.js';
 import { isScenarioPath, loadScenarioFile } from './scenario-file.js';
-import { runProgressLine, type ProgressLine } from './run-progress.js';
+import { progressMode, runProgressLine, type ProgressLine } from './run-progress.js';
 import { parseSeed, pickSeed } from './seed.js';
 import { applyRunExtras, replayOfRequest } from './run-extras.js';
 import { TRACE_LEVELS, type CliTraceLevel, type RunRequest } from './run-request.js';
@@ -44,6 +44,7 @@ interface RunOptionValues extends ReportOptionValues {
   readonly json?: boolean;
   readonly schedule?: string;
   readonly chaos?: string;
+  readonly progress?: boolean;
 }
 
 export function registerRun(program: Command): void {
@@ -55,6 +56,7 @@ export function registerRun(program: Command): void {
     .option('--duration <time>', "main phase length: 90s, 5m, 1500ms or seconds (default: the scenario's)")
     .addOption(new Option('--trace-level <level>', 'record per-message TRACE spans too (default: the scenario\'s, usually info)').choices(TRACE_LEVELS))
     .option('--json', 'print exactly one JSON object instead of the text summary')
+    .option('--progress', 'off a terminal too, write a progress line to stderr every 10 s of wall time (for logs of long runs)')
     .option('--schedule <file>', 'run a schedule file (seed, base scenario, topology, decoded chaos events), e.g. one from seeds/')
     .option('--chaos <n>', 'add n random chaos primitives, fired at seeded times in the main phase');
   addReportOptions(run)
@@ -83,7 +85,7 @@ export function parseRunRequest(options: RunOptionValues): RunRequest {
   const outputs = parseReportOutputs(options);
   const traced = options.traceLevel === 'trace' ? (durationMs ?? scenario.durationMs) : 0;
   if (traced > TRACE_DURATION_MS_MAX) fail(`--trace-level trace records every message: at most ${TRACE_DURATION_MS_MAX / 3_600_000} h of main phase (got ${traced} ms; shorten it with --duration)`);
-  return applyRunExtras({ scenario, scenarioRef, seed, seedPicked, durationMs, traceLevel: options.traceLevel, json: options.json === true, outputs }, options);
+  return applyRunExtras({ scenario, scenarioRef, seed, seedPicked, durationMs, traceLevel: options.traceLevel, json: options.json === true, ...(options.progress === true ? { progress: true } : {}), outputs }, options);
 }
 
 export function resolveScenario(ref: string): Scenario {
@@ -117,7 +119,7 @@ function runAction(request: RunRequest): number {
   if (childExit !== null) return childExit;
   // Printed before the run so the seed is known even if the run never finishes.
   if (!request.json) process.stdout.write(`seed: ${request.seed}\n`);
-  const line = runProgressLine();
+  const line = runProgressLine(process.stderr, progressMode(process.stderr, request.progress === true));
   const watch = heapWatch(nodeCount(request.scenario.topology));
   const onProgress = (p: RunProgress): void => {
     watch.check(p);

@@ -1,8 +1,10 @@
 /**
- * A progress line for long runs (a 10,000-node run takes minutes): virtual time against the main
- * phase, events, and wall time, redrawn at most five times a second on stderr when stderr is a
- * terminal; nothing otherwise, so logs, pipes and `--json` stay clean. It reads the wall clock
- * (the CLI may; the core never does) and never writes to stdout.
+ * Progress of a long run (a 10,000-node run takes minutes, its all-nodes burst an hour): virtual
+ * time against the main phase, events, wall time and the memory the process holds. On a terminal
+ * the line is redrawn at most five times a second on stderr; with `--progress` off a terminal, a
+ * plain line is written every 10 s of wall time (for logs of long runs); nothing otherwise, so
+ * logs, pipes and `--json` stay clean. It reads the wall clock and the process's memory (the CLI
+ * may; the core never does) and never writes to stdout.
  */
 import { performance } from 'node:perf_hooks';
 import type { RunProgress } from '../scenario/runner.js';
@@ -10,6 +12,11 @@ import type { RunProgress } from '../scenario/runner.js';
 const REDRAW_MS = 200;
 /** Runs shorter than this (wall) never draw: the summary follows at once. */
 const QUIET_FOR_MS = 1_000;
+/** Wall time between two plain lines (`--progress` off a terminal), and before the first. */
+export const PROGRESS_LINE_EVERY_MS = 10_000;
+
+/** 'redraw': one line redrawn in place (a terminal); 'lines': a line per 10 s (a log); 'off'. */
+export type ProgressMode = 'redraw' | 'lines' | 'off';
 
 export interface ProgressLine {
   readonly onProgress?: (p: RunProgress) => void;
@@ -17,18 +24,38 @@ export interface ProgressLine {
   end(): void;
 }
 
-export function runProgressLine(out: NodeJS.WriteStream = process.stderr, enabled = out.isTTY === true): ProgressLine {
-  if (!enabled) return { end: () => {} };
-  const startMs = performance.now();
-  let lastDrawMs = -Infinity;
+/** What the line reads besides the run: the wall clock and the process's resident memory, bytes. */
+export interface ProgressProbe {
+  nowMs(): number;
+  resident(): number;
+}
+
+const processProbe: ProgressProbe = { nowMs: () => performance.now(), resident: () => process.memoryUsage.rss() };
+
+/** The mode for a run: redrawn on a terminal, plain lines when asked for (`--progress`), else off. */
+export function progressMode(out: NodeJS.WriteStream, asked: boolean): ProgressMode {
+  if (out.isTTY === true) return 'redraw';
+  return asked ? 'lines' : 'off';
+}
+
+export function runProgressLine(out: NodeJS.WriteStream = process.stderr, mode: ProgressMode = progressMode(out, false), probe: ProgressProbe = processProbe): ProgressLine {
+  if (mode === 'off') return { end: () => {} };
+  const startMs = probe.nowMs();
+  const redraw = mode === 'redraw';
+  let lastDrawMs = redraw ? -Infinity : startMs;
   let drawn = false;
   return {
     onProgress: (p) => {
-      const nowMs = performance.now();
-      if (nowMs - startMs < QUIET_FOR_MS || nowMs - lastDrawMs < REDRAW_MS) return;
+      const nowMs = probe.nowMs();
+      if (redraw ? nowMs - startMs < QUIET_FOR_MS || nowMs - lastDrawMs < REDRAW_MS : nowMs - lastDrawMs < PROGRESS_LINE_EVERY_MS) return;
       lastDrawMs = nowMs;
-      drawn = true;
-      out.write(`\r${formatRunProgress(p, nowMs - startMs)}\x1b[K`);
+      const text = formatRunProgress(p, nowMs - startMs, probe.resident());
+      if (redraw) {
+        drawn = true;
+        out.write(`\r${text}\x1b[K`);
+      } else {
+        out.write(`${text}\n`);
+      }
     },
     end: () => {
       if (drawn) out.write('\r\x1b[K');
@@ -36,7 +63,11 @@ export function runProgressLine(out: NodeJS.WriteStream = process.stderr, enable
   };
 }
 
-export function formatRunProgress(p: RunProgress, wallMs: number): string {
+export function formatRunProgress(p: RunProgress, wallMs: number, residentBytes: number): string {
   const phase = p.phase === 'main' ? `main phase ${(p.virtualMs / 1000).toFixed(0)}/${(p.mainEndMs / 1000).toFixed(0)} s` : `heal window at ${(p.virtualMs / 1000).toFixed(0)} s`;
-  return `running: ${phase} virtual, ${(p.events / 1e6).toFixed(2)} M events, ${(wallMs / 1000).toFixed(0)} s wall`;
+  return `running: ${phase} virtual, ${(p.events / 1e6).toFixed(2)} M events, ${(wallMs / 1000).toFixed(0)} s wall, ${residentText(residentBytes)} resident`;
+}
+
+function residentText(bytes: number): string {
+  return bytes < 1e9 ? `${Math.round(bytes / 1e6)} MB` : `${(bytes / 1e9).toFixed(1)} GB`;
 }

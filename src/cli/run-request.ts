@@ -18,6 +18,8 @@ export interface RunRequest {
   readonly durationMs?: number;
   readonly traceLevel?: CliTraceLevel;
   readonly json: boolean;
+  /** --progress: a progress line every 10 s on stderr even when it is not a terminal. */
+  readonly progress?: boolean;
   /** --otlp / --report files to write after the run. */
   readonly outputs?: ReportOutputs;
   /** --schedule FILE: the schedule file this run replays. */
