@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { childEnd, heapPlan, heapWatch, heldMessages, LARGE_RUN_SEMI_SPACE_MB, memoryFloorBytes, thisMachine, workerHeapPlan, workerYoungGenerationMb, type HeapSource, type Machine } from '../src/cli/memory-guard.js';
+import { availableOf, childEnd, heapPlan, heapWatch, heldMessages, LARGE_RUN_SEMI_SPACE_MB, memoryFloorBytes, memoryLimitOf, thisMachine, workerHeapPlan, workerYoungGenerationMb, type HeapSource, type Machine } from '../src/cli/memory-guard.js';
 import { runOrdered } from '../src/sweep/ordered-pool.js';
 import { EXIT_MEMORY, UsageError } from '../src/cli/errors.js';
 import { parseScenarioJson } from '../src/scenario/scenario-json.js';
@@ -275,6 +275,34 @@ describe('the heap watch during a run', () => {
       "out of memory: 199 MB of the machine's 1000 MB was left (this process held 300 MB) at 42 s virtual (10000 nodes); " +
         'the run was stopped before the machine ran out. Use fewer nodes or fewer broadcasts at once, or run it with less else running',
     );
+  });
+  it("words the watch's stop as the container's", () => {
+    const watch = heapWatch(5_000, source([[10]], [901]), 1_000 * 1024 ** 2, true);
+    expect(() => watch.check(progress)).toThrow("out of memory: the process held 901 MB of its container's 1000 MB at 42 s virtual (5000 nodes)");
+  });
+});
+
+describe('a container with a memory limit', () => {
+  const machine = 25 * GB;
+  it("counts on the container's limit when it is below the machine's memory, else on the machine", () => {
+    expect(memoryLimitOf(machine, 1.5 * GB)).toBe(1.5 * GB);
+    expect(memoryLimitOf(machine, 2 ** 64)).toBe(machine); // cgroup v1 without a limit
+    expect(memoryLimitOf(machine, 0)).toBe(machine); // no constraint known
+    expect(memoryLimitOf(machine, undefined)).toBe(machine);
+    expect(memoryLimitOf(machine, machine)).toBe(machine);
+  });
+
+  it("leaves a contained process no more than its limit less what it holds, or what the machine has if less", () => {
+    expect(availableOf(10 * GB, machine, machine, 3 * GB)).toBe(10 * GB); // no container: the machine's answer
+    expect(availableOf(10 * GB, machine, 1.5 * GB, 1.2 * GB)).toBeCloseTo(0.3 * GB);
+    expect(availableOf(0.1 * GB, machine, 1.5 * GB, 1.2 * GB)).toBe(0.1 * GB);
+    expect(availableOf(10 * GB, machine, 1.5 * GB, 1.6 * GB)).toBe(0);
+  });
+
+  it("plans and words a refusal against the container's limit", () => {
+    const contained: Machine = { totalMemBytes: 1.5 * GB, contained: true, heapLimitBytes: 0.75 * GB, heapChosen: false, youngChosen: false, raised: false };
+    const plan = heapPlan(scenario(50_000, 'protocol'), contained);
+    expect(plan.kind === 'refuse' && plan.message).toMatch(/need at least 1\.8 GB of memory; this machine's container has 1\.5 GB \(a run may use 1\.1 GB\): use fewer nodes$/);
   });
 });
 

@@ -22,6 +22,9 @@
  *   outside V8's heap (array buffers: frames in flight, copies) is under no heap limit, and a
  *   5,000-node burst's RSS passed its 13 GB heap limit by 4.7 GB (docs/performance.md, round
  *   19). Above 90 % of the machine, the run stops the same way, before the system kills it.
+ * - Inside a container with a memory limit below the machine's memory (a cgroup), "the machine"
+ *   above is that limit: the plan, the heap limit and the watch all count on what the container
+ *   allows, not on what the machine has (`memoryLimitOf`).
  *
  * It reads the machine (memory, heap statistics), so it lives in the CLI, never in the core; it
  * cannot change a run's trace, only stop it.
@@ -128,7 +131,10 @@ export type HeapPlan =
   | { readonly kind: 'refuse'; readonly message: string };
 
 export interface Machine {
+  /** The memory a run may count on: the machine's, or its container's limit (`memoryLimitOf`). */
   readonly totalMemBytes: number;
+  /** `totalMemBytes` is a container's limit, below the machine's memory. */
+  readonly contained?: boolean;
   readonly heapLimitBytes: number;
   /** The user chose the heap limit (`--max-old-space-size` in execArgv or NODE_OPTIONS). */
   readonly heapChosen: boolean;
@@ -147,7 +153,7 @@ export function heapPlan(scenario: Scenario, machine: Machine): HeapPlan {
     return {
       kind: 'refuse',
       message: `${n} nodes in the ${scenario.profile ?? 'full'} profile${heldPhrase(scenario)} need at least ${gb(floor)} GB of memory; ` +
-        `this machine has ${gb(machine.totalMemBytes)} GB (a run may use ${gb(usable)} GB): use fewer nodes` +
+        `${memoryOwner(machine.contained === true)} has ${gb(machine.totalMemBytes)} GB (a run may use ${gb(usable)} GB): use fewer nodes` +
         (scenario.profile === 'protocol' ? '' : ' or "profile": "protocol"'),
     };
   }
@@ -235,7 +241,7 @@ export function workerHeapPlan(scenarios: readonly Scenario[], workers: number, 
     return {
       kind: 'refuse',
       message: `${workers} worker threads running ${n} nodes each need at least ${gb(workers * floor)} GB of memory together; ` +
-        `this machine has ${gb(machine.totalMemBytes)} GB (a run may use ${gb(usable)} GB): use --workers ${Math.max(1, Math.floor(usable / floor))}`,
+        `${memoryOwner(machine.contained === true)} has ${gb(machine.totalMemBytes)} GB (a run may use ${gb(usable)} GB): use --workers ${Math.max(1, Math.floor(usable / floor))}`,
     };
   }
   const expected = expectedBytes(largest);
@@ -253,10 +259,41 @@ function nodeFlags(): string {
   return [...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' ');
 }
 
+/**
+ * The memory a run may count on: the machine's, or its container's limit when that is smaller
+ * (a cgroup's, which Node reports as `process.constrainedMemory()`; 0 or a huge number when there
+ * is none). Inside a container of 1.5 GB on a 25 GB machine, a burst planned for the machine got
+ * a heap limit of 2.6 GB and was killed by the container's out-of-memory killer. Pure.
+ */
+export function memoryLimitOf(totalBytes: number, constrainedBytes: number | undefined): number {
+  return constrainedBytes !== undefined && constrainedBytes > 0 && constrainedBytes < totalBytes ? constrainedBytes : totalBytes;
+}
+
+/** This process's `memoryLimitOf`. */
+export function machineMemoryBytes(): number {
+  return memoryLimitOf(totalmem(), process.constrainedMemory?.());
+}
+
+/**
+ * Bytes still left to this process: what the machine can give (`freeBytes`), and inside a
+ * container no more than its limit less what this process holds (other processes in the
+ * container are not seen, so this errs on the side of running on). Pure.
+ */
+export function availableOf(freeBytes: number, totalBytes: number, limitBytes: number, residentBytes: number): number {
+  return limitBytes < totalBytes ? Math.min(freeBytes, Math.max(0, limitBytes - residentBytes)) : freeBytes;
+}
+
+/** Who has the memory a message speaks of. */
+function memoryOwner(contained: boolean): string {
+  return contained ? "this machine's container" : 'this machine';
+}
+
 export function thisMachine(): Machine {
   const flags = nodeFlags();
+  const totalMemBytes = machineMemoryBytes();
   return {
-    totalMemBytes: totalmem(),
+    totalMemBytes,
+    contained: totalMemBytes < totalmem(),
     heapLimitBytes: getHeapStatistics().heap_size_limit,
     heapChosen: /--max-old-space-size|--max-heap-size/.test(flags),
     youngChosen: /--max-semi-space-size|--semi-space-size|--max-young-generation-size/.test(flags),
@@ -376,7 +413,7 @@ export function v8HeapSource(): HeapSource {
       return out;
     },
     resident: () => process.memoryUsage.rss(),
-    available: () => freemem(),
+    available: () => availableOf(freemem(), totalmem(), machineMemoryBytes(), process.memoryUsage.rss()),
     stop: () => {
       profiler.stop();
     },
@@ -413,14 +450,16 @@ export interface HeapWatch {
  * process holds more than 90 % of the machine's memory (`machineBytes`), heap or not, and once
  * less than 20 % of it is left to processes while this one holds more than a quarter of it.
  */
-export function heapWatch(nodes: number, source: HeapSource = v8HeapSource(), machineBytes: number = totalmem()): HeapWatch {
+export function heapWatch(nodes: number, source: HeapSource = v8HeapSource(), machineBytes: number = machineMemoryBytes(), contained = false): HeapWatch {
   let high = 0;
+  // Messages name the container when `machineBytes` is its limit (`thisMachine().contained`).
+  const of = contained ? "its container's" : "the machine's";
   return {
     check: (p) => {
       const resident = source.resident();
       if (resident > RESIDENT_SHARE * machineBytes) {
         throw new UsageError(
-          `out of memory: the process held ${size(resident)} of the machine's ${size(machineBytes)} at ${Math.round(p.virtualMs / 1000)} s virtual ` +
+          `out of memory: the process held ${size(resident)} of ${of} ${size(machineBytes)} at ${Math.round(p.virtualMs / 1000)} s virtual ` +
             `(${nodes} nodes); the run was stopped. Use fewer nodes, or fewer broadcasts at once`,
           EXIT_MEMORY,
         );
@@ -429,8 +468,8 @@ export function heapWatch(nodes: number, source: HeapSource = v8HeapSource(), ma
         const available = source.available();
         if (available < AVAILABLE_FLOOR_SHARE * machineBytes) {
           throw new UsageError(
-            `out of memory: ${size(available)} of the machine's ${size(machineBytes)} was left (this process held ${size(resident)}) ` +
-              `at ${Math.round(p.virtualMs / 1000)} s virtual (${nodes} nodes); the run was stopped before the machine ran out. ` +
+            `out of memory: ${size(available)} of ${of} ${size(machineBytes)} was left (this process held ${size(resident)}) ` +
+              `at ${Math.round(p.virtualMs / 1000)} s virtual (${nodes} nodes); the run was stopped before ${contained ? 'the container' : 'the machine'} ran out. ` +
               'Use fewer nodes or fewer broadcasts at once, or run it with less else running',
             EXIT_MEMORY,
           );

@@ -15,7 +15,7 @@ import { runScenario, type RunOutcome, type RunProgress } from '../scenario/runn
 import type { Scenario } from '../scenario/scenario.js';
 import { parseDuration } from './duration.js';
 import { EXIT_FAIL, EXIT_OUTPUT, EXIT_PASS, UsageError, fail, quoted } from './errors.js';
-import { guardHeap, heapWatch } from './memory-guard.js';
+import { guardHeap, heapWatch, thisMachine, v8HeapSource } from './memory-guard.js';
 import { nodeCount } from '../scenario/topology.js';
 import { type CliRunResult, formatRunText, runJson } from './format.js';
 import { isScenarioPath, loadScenarioFile } from './scenario-file.js';
@@ -120,7 +120,8 @@ function runAction(request: RunRequest): number {
   // Printed before the run so the seed is known even if the run never finishes.
   if (!request.json) process.stdout.write(`seed: ${request.seed}\n`);
   const line = runProgressLine(process.stderr, progressMode(process.stderr, request.progress === true));
-  const watch = heapWatch(nodeCount(request.scenario.topology));
+  const machine = thisMachine();
+  const watch = heapWatch(nodeCount(request.scenario.topology), v8HeapSource(), machine.totalMemBytes, machine.contained === true);
   const onProgress = (p: RunProgress): void => {
     watch.check(p);
     line.onProgress?.(p);
