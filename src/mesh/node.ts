@@ -41,7 +41,8 @@ export interface MeshNodeSpec {
   readonly config: MeshNodeConfig;
   /**
    * Where the node notes its deliveries to catch a repeat: one ledger for all the nodes of a
-   * simulation keeps a bit per (node, message). Default: a ledger of the node's own.
+   * simulation keeps a bit per (node, message). Default: a ledger of the node's own. It is the
+   * harness's record, not a channel: a node reads and writes only its own readers' bits.
    */
   readonly deliveries?: DeliveryLedger;
 }
