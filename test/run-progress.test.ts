@@ -66,8 +66,8 @@ describe('run progress', () => {
 
   it('the CLI line says where the run is, and nothing is drawn off a terminal unless asked', () => {
     const at = { phase: 'main', virtualMs: 42_000, mainEndMs: 174_000, events: 1_234_567, pace: 'second' } as const;
-    expect(formatRunProgress(at, 30_400, 1_449_000_000)).toBe('running: main phase 42/174 s virtual, 1.23 M events, 30 s wall, 1.4 GB resident');
-    expect(formatRunProgress({ ...at, phase: 'heal', virtualMs: 181_000 }, 30_400, 312_400_000)).toBe('running: heal window at 181 s virtual, 1.23 M events, 30 s wall, 312 MB resident');
+    expect(formatRunProgress(at, 30_400, 1.4 * 1024 ** 3)).toBe('running: main phase 42/174 s virtual, 1.23 M events, 30 s wall, 1.4 GB resident');
+    expect(formatRunProgress({ ...at, phase: 'heal', virtualMs: 181_000 }, 30_400, 312 * 1024 ** 2)).toBe('running: heal window at 181 s virtual, 1.23 M events, 30 s wall, 312 MB resident');
     const { out, written } = capture();
     const line = runProgressLine(out, 'off');
     expect(line.onProgress).toBeUndefined();
@@ -80,7 +80,7 @@ describe('run progress', () => {
   it('with --progress off a terminal, writes a plain line every 10 s of wall time and nothing at the end', () => {
     const { out, written } = capture();
     let wallMs = 0;
-    const line = runProgressLine(out, 'lines', { nowMs: () => wallMs, resident: () => 2_000_000_000 });
+    const line = runProgressLine(out, 'lines', { nowMs: () => wallMs, resident: () => 2 * 1024 ** 3 });
     for (wallMs = 0; wallMs <= 25_000; wallMs += 500) line.onProgress!({ phase: 'main', virtualMs: wallMs * 2, mainEndMs: 70_000, events: wallMs * 100, pace: 'events' });
     line.end();
     expect(written()).toBe(
@@ -92,7 +92,7 @@ describe('run progress', () => {
   it('on a terminal, redraws one line in place after the first second, at most five times a second, and clears it', () => {
     const { out, written } = capture();
     let wallMs = 0;
-    const line = runProgressLine(out, 'redraw', { nowMs: () => wallMs, resident: () => 5_000_000 });
+    const line = runProgressLine(out, 'redraw', { nowMs: () => wallMs, resident: () => 5 * 1024 ** 2 });
     for (wallMs = 0; wallMs <= 1_400; wallMs += 100) line.onProgress!({ phase: 'main', virtualMs: 1_000, mainEndMs: 70_000, events: 7, pace: 'events' });
     line.end();
     const drawn = 'running: main phase 1/70 s virtual, 0.00 M events, ';

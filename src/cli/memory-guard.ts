@@ -401,6 +401,9 @@ export function v8HeapSource(): HeapSource {
   const oldLimit = getHeapStatistics().heap_size_limit - YOUNG_GENERATION_PER_SEMI_SPACE * semiMb * MB;
   const profiler = new GCProfiler();
   profiler.start();
+  // The machine and its container do not change during a run: read them once, not per call.
+  const totalBytes = totalmem();
+  const limitBytes = machineMemoryBytes();
   return {
     afterFullCollections: () => {
       // Each stop hands over the collections since the last start; the next window starts now.
@@ -413,7 +416,7 @@ export function v8HeapSource(): HeapSource {
       return out;
     },
     resident: () => process.memoryUsage.rss(),
-    available: () => availableOf(freemem(), totalmem(), machineMemoryBytes(), process.memoryUsage.rss()),
+    available: () => availableOf(freemem(), totalBytes, limitBytes, process.memoryUsage.rss()),
     stop: () => {
       profiler.stop();
     },
@@ -493,6 +496,7 @@ function gb(bytes: number): string {
   return (bytes / GB).toFixed(1);
 }
 
-function size(bytes: number): string {
+/** Bytes as the memory messages and the progress line print them: MB below a GB, else GB to 0.1 (both binary). */
+export function size(bytes: number): string {
   return bytes < GB ? `${Math.round(bytes / MB)} MB` : `${gb(bytes)} GB`;
 }

@@ -8,6 +8,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { RunProgress } from '../scenario/runner.js';
+import { size } from './memory-guard.js';
 
 const REDRAW_MS = 200;
 /** Runs shorter than this (wall) never draw: the summary follows at once. */
@@ -65,9 +66,5 @@ export function runProgressLine(out: NodeJS.WriteStream = process.stderr, mode: 
 
 export function formatRunProgress(p: RunProgress, wallMs: number, residentBytes: number): string {
   const phase = p.phase === 'main' ? `main phase ${(p.virtualMs / 1000).toFixed(0)}/${(p.mainEndMs / 1000).toFixed(0)} s` : `heal window at ${(p.virtualMs / 1000).toFixed(0)} s`;
-  return `running: ${phase} virtual, ${(p.events / 1e6).toFixed(2)} M events, ${(wallMs / 1000).toFixed(0)} s wall, ${residentText(residentBytes)} resident`;
-}
-
-function residentText(bytes: number): string {
-  return bytes < 1e9 ? `${Math.round(bytes / 1e6)} MB` : `${(bytes / 1e9).toFixed(1)} GB`;
+  return `running: ${phase} virtual, ${(p.events / 1e6).toFixed(2)} M events, ${(wallMs / 1000).toFixed(0)} s wall, ${size(residentBytes)} resident`;
 }
