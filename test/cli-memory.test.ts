@@ -183,7 +183,7 @@ export default function () {
 });
 
 describe('the heap watch during a run', () => {
-  const progress = { phase: 'main' as const, virtualMs: 42_000, mainEndMs: 60_000, events: 1, pace: 'second' as const };
+  const progress = { phase: 'main' as const, virtualMs: 42_000, mainEndMs: 60_000, events: 1, deliveries: { reached: 0, expected: 0 }, pace: 'second' as const };
 
   /**
    * A source that hands out the given full-collection readings, one batch per progress call (MB of
@@ -207,7 +207,7 @@ describe('the heap watch during a run', () => {
   }
 
   function stopsAt(batches: number[][]): number | null {
-    const watch = heapWatch(3_000, source(batches));
+    const watch = heapWatch(3_000, { source: source(batches) });
     const calls = batches.length;
     for (let i = 0; i < calls; i++) {
       try {
@@ -230,7 +230,7 @@ describe('the heap watch during a run', () => {
   it('a collection below the line starts the count again; calls without a full collection change nothing', () => {
     expect(stopsAt([[90], [80], [90], [], [84], [90]])).toBeNull();
     const s = source([[90]]);
-    const watch = heapWatch(10, s);
+    const watch = heapWatch(10, { source: s });
     watch.check(progress);
     watch.stop();
     expect(s.stopped).toBe(true);
@@ -238,7 +238,7 @@ describe('the heap watch during a run', () => {
 
   it('stops the run (exit 4) once the process holds more than 90 % of the machine, whatever the heap holds', () => {
     const machineBytes = 1_000 * 1024 ** 2;
-    const watch = heapWatch(5_000, source([[10], [10], [10]], [850, 900, 901]), machineBytes);
+    const watch = heapWatch(5_000, { source: source([[10], [10], [10]], [850, 900, 901]), machineBytes });
     watch.check(progress);
     watch.check(progress); // 90 % exactly: still running
     let stopped: unknown = null;
@@ -257,7 +257,7 @@ describe('the heap watch during a run', () => {
     const machineBytes = 1_000 * 1024 ** 2;
     // Other programs hold the rest: this process is far below 90 %, the machine is not.
     const s = source([[10], [10], [10], [10]], [200, 300, 300, 300], [250, 200, 199]);
-    const watch = heapWatch(10_000, s, machineBytes);
+    const watch = heapWatch(10_000, { source: s, machineBytes });
     watch.check(progress); // holds 20 %: what is left is not asked
     expect(s.asked).toBe(0);
     watch.check(progress); // 250 MB left
@@ -277,8 +277,22 @@ describe('the heap watch during a run', () => {
     );
   });
   it("words the watch's stop as the container's", () => {
-    const watch = heapWatch(5_000, source([[10]], [901]), 1_000 * 1024 ** 2, true);
+    const watch = heapWatch(5_000, { source: source([[10]], [901]), machineBytes: 1_000 * 1024 ** 2, contained: true });
     expect(() => watch.check(progress)).toThrow("out of memory: the process held 901 MB of its container's 1000 MB at 42 s virtual (5000 nodes)");
+  });
+  it('says how far the broadcasts sent so far got, once there are any', () => {
+    const machineBytes = 1_000 * 1024 ** 2;
+    const burst = { ...progress, deliveries: { reached: 16_780_000, expected: 100_000_000 } };
+    const watch = heapWatch(10_000, { source: source([[10]], [300], [199]), machineBytes });
+    expect(() => watch.check(burst)).toThrow(
+      "out of memory: 199 MB of the machine's 1000 MB was left (this process held 300 MB) at 42 s virtual " +
+        '(10000 nodes, 16.78 M of 100.00 M deliveries made (16 %)); the run was stopped before the machine ran out.',
+    );
+    const heap = heapWatch(3_000, { source: source([[90], [90]]) });
+    heap.check({ ...progress, deliveries: { reached: 999_999, expected: 1_000_000 } });
+    expect(() => heap.check({ ...progress, deliveries: { reached: 999_999, expected: 1_000_000 } })).toThrow(
+      'out of memory: the heap held 90 MB of its 100 MB limit at 42 s virtual (3000 nodes, 1.00 M of 1.00 M deliveries made (99 %)); the run was stopped.',
+    );
   });
 });
 

@@ -2,7 +2,8 @@
  * Run progress (long runs at scale). Goal: the runner reports progress about once per virtual
  * second in both phases, and every PROGRESS_EVERY_EVENTS events inside a busy second, without
  * changing the run (same trace digest and event count with and without a listener); a listener
- * that throws stops the run; the CLI's line reads as intended, stays silent off a terminal, and with --progress is a plain
+ * that throws stops the run; it counts the deliveries of the broadcasts sent so far (all of them
+ * by the end, as the run's metrics count them); the CLI's line reads as intended, stays silent off a terminal, and with --progress is a plain
  * line every 10 s of wall time there.
  * Method: the default scenario for a short main phase, and burst-100, each run twice.
  */
@@ -12,6 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { findScenario } from '../src/catalog/registry.js';
 import { formatRunProgress, progressMode, runProgressLine } from '../src/cli/run-progress.js';
 import { parseScenarioJson } from '../src/scenario/scenario-json.js';
+import type { RunMetrics } from '../src/scenario/metrics.js';
 import { PROGRESS_EVERY_EVENTS, runScenario, type RunProgress } from '../src/scenario/runner.js';
 
 /** bench/scenarios/burst-100.json: 100 nodes boot for 10 virtual s, then all broadcast at once. */
@@ -50,6 +52,25 @@ describe('run progress', () => {
     expect(inBurst.every((p) => p.phase === 'main')).toBe(true);
   });
 
+  it("counts the deliveries of the broadcasts sent so far: none before the burst, part of them inside it, all the run's metrics count at its end", () => {
+    const seen: RunProgress[] = [];
+    const { report } = runScenario(burst100(), '1', { onProgress: (p) => seen.push(p) });
+    const broadcasts = (report.metrics as RunMetrics).broadcasts;
+    // The burst's 100 broadcasts, each to the 100 nodes, and the heal window's probe after them.
+    expect(broadcasts.filter((b) => b.sentAtMs === 10_000 && b.expected === 100).length).toBe(100);
+    const reached = broadcasts.reduce((sum, b) => sum + b.reached, 0);
+    const expected = broadcasts.reduce((sum, b) => sum + b.expected, 0);
+    expect(expected).toBeGreaterThanOrEqual(100 * 100);
+    expect(seen.filter((p) => p.virtualMs < 10_000).every((p) => p.deliveries.expected === 0 && p.deliveries.reached === 0)).toBe(true);
+    const inBurst = seen.filter((p) => p.virtualMs > 10_000 && p.virtualMs < 11_000);
+    expect(inBurst.some((p) => p.deliveries.reached > 0 && p.deliveries.reached < p.deliveries.expected)).toBe(true);
+    for (let i = 1; i < seen.length; i++) {
+      expect(seen[i].deliveries.reached).toBeGreaterThanOrEqual(seen[i - 1].deliveries.reached);
+      expect(seen[i].deliveries.expected).toBeGreaterThanOrEqual(seen[i - 1].deliveries.expected);
+    }
+    expect(seen.at(-1)!.deliveries).toEqual({ reached, expected });
+  });
+
   it('a listener that throws inside the burst stops the run there (how the CLI stops a heap that fills)', () => {
     const stop = new Error('stop');
     let stoppedAt: RunProgress | null = null;
@@ -65,8 +86,17 @@ describe('run progress', () => {
   });
 
   it('the CLI line says where the run is, and nothing is drawn off a terminal unless asked', () => {
-    const at = { phase: 'main', virtualMs: 42_000, mainEndMs: 174_000, events: 1_234_567, pace: 'second' } as const;
+    const at = { phase: 'main', virtualMs: 42_000, mainEndMs: 174_000, events: 1_234_567, deliveries: { reached: 0, expected: 0 }, pace: 'second' } as const;
     expect(formatRunProgress(at, 30_400, 1.4 * 1024 ** 3)).toBe('running: main phase 42/174 s virtual, 1.23 M events, 30 s wall, 1.4 GB resident');
+    expect(formatRunProgress({ ...at, deliveries: { reached: 4_321, expected: 10_000 } }, 30_400, 1.4 * 1024 ** 3)).toBe(
+      'running: main phase 42/174 s virtual, 1.23 M events, 4321 of 10000 deliveries made (43 %), 30 s wall, 1.4 GB resident',
+    );
+    expect(formatRunProgress({ ...at, deliveries: { reached: 221_580, expected: 1_000_000 } }, 30_400, 1.4 * 1024 ** 3)).toBe(
+      'running: main phase 42/174 s virtual, 1.23 M events, 0.22 M of 1.00 M deliveries made (22 %), 30 s wall, 1.4 GB resident',
+    );
+    expect(formatRunProgress({ ...at, deliveries: { reached: 99_999_999, expected: 100_000_000 } }, 30_400, 1.4 * 1024 ** 3)).toBe(
+      'running: main phase 42/174 s virtual, 1.23 M events, 100.00 M of 100.00 M deliveries made (99 %), 30 s wall, 1.4 GB resident',
+    );
     expect(formatRunProgress({ ...at, phase: 'heal', virtualMs: 181_000 }, 30_400, 312 * 1024 ** 2)).toBe('running: heal window at 181 s virtual, 1.23 M events, 30 s wall, 312 MB resident');
     const { out, written } = capture();
     const line = runProgressLine(out, 'off');
@@ -81,7 +111,7 @@ describe('run progress', () => {
     const { out, written } = capture();
     let wallMs = 0;
     const line = runProgressLine(out, 'lines', { nowMs: () => wallMs, resident: () => 2 * 1024 ** 3 });
-    for (wallMs = 0; wallMs <= 25_000; wallMs += 500) line.onProgress!({ phase: 'main', virtualMs: wallMs * 2, mainEndMs: 70_000, events: wallMs * 100, pace: 'events' });
+    for (wallMs = 0; wallMs <= 25_000; wallMs += 500) line.onProgress!({ phase: 'main', virtualMs: wallMs * 2, mainEndMs: 70_000, events: wallMs * 100, deliveries: { reached: 0, expected: 0 }, pace: 'events' });
     line.end();
     expect(written()).toBe(
       'running: main phase 20/70 s virtual, 1.00 M events, 10 s wall, 2.0 GB resident\n' +
@@ -93,7 +123,7 @@ describe('run progress', () => {
     const { out, written } = capture();
     let wallMs = 0;
     const line = runProgressLine(out, 'redraw', { nowMs: () => wallMs, resident: () => 5 * 1024 ** 2 });
-    for (wallMs = 0; wallMs <= 1_400; wallMs += 100) line.onProgress!({ phase: 'main', virtualMs: 1_000, mainEndMs: 70_000, events: 7, pace: 'events' });
+    for (wallMs = 0; wallMs <= 1_400; wallMs += 100) line.onProgress!({ phase: 'main', virtualMs: 1_000, mainEndMs: 70_000, events: 7, deliveries: { reached: 0, expected: 0 }, pace: 'events' });
     line.end();
     const drawn = 'running: main phase 1/70 s virtual, 0.00 M events, ';
     const one = `\r${drawn}1 s wall, 5 MB resident\x1b[K`;

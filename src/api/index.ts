@@ -12,7 +12,7 @@ export type { ReplayRef, RunReplay, ScheduleRunReplay, ScheduleFileReplay, Exper
 export { replayLine } from '../cli/replay-line.js';
 export { parseScenarioJson, type ScenarioParse } from '../scenario/scenario-json.js';
 export type { BroadcastEntry, BroadcastSender, FailureEntry, FailureMode, WorkloadEntry } from '../scenario/workload.js';
-export type { BroadcastMetrics, OverlaySnapshot, RunMetrics, Spread } from '../scenario/metrics.js';
+export type { BroadcastMetrics, DeliveryProgress, OverlaySnapshot, RunMetrics, Spread } from '../scenario/metrics.js';
 export type { ProbeRecord, Violation } from '../scenario/checker.js';
 export { Cluster, type ClusterOptions } from '../scenario/cluster.js';
 export { DEFAULT_TOPOLOGY, standardMesh, type MeshLayout, type NodePlan, type TopologySpec } from '../scenario/topology.js';

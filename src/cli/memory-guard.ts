@@ -34,6 +34,7 @@ import { constants, freemem, totalmem } from 'node:os';
 import { GCProfiler, getHeapStatistics } from 'node:v8';
 import { PLUMTREE_DEFAULTS } from '../protocol/plumtree-types.js';
 import type { Scenario } from '../scenario/scenario.js';
+import type { DeliveryProgress } from '../scenario/metrics.js';
 import type { RunProgress } from '../scenario/runner.js';
 import { nodeCount } from '../scenario/topology.js';
 import { sendersAtOnce } from '../scenario/workload.js';
@@ -453,17 +454,31 @@ export interface HeapWatch {
  * process holds more than 90 % of the machine's memory (`machineBytes`), heap or not, and once
  * less than 20 % of it is left to processes while this one holds more than a quarter of it.
  */
-export function heapWatch(nodes: number, source: HeapSource = v8HeapSource(), machineBytes: number = machineMemoryBytes(), contained = false): HeapWatch {
+/** What the heap watch reads (all default to this process on this machine). */
+export interface HeapWatchOptions {
+  readonly source?: HeapSource;
+  /** The memory the run may count on: the machine's, or its container's limit. */
+  readonly machineBytes?: number;
+  /** `machineBytes` is a container's limit (`thisMachine().contained`): the messages say so. */
+  readonly contained?: boolean;
+}
+
+export function heapWatch(nodes: number, options: HeapWatchOptions = {}): HeapWatch {
+  const { source = v8HeapSource(), machineBytes = machineMemoryBytes(), contained = false } = options;
   let high = 0;
-  // Messages name the container when `machineBytes` is its limit (`thisMachine().contained`).
+  /** Where the run was: virtual time, size and, once broadcasts were sent, how far they got. */
+  const when = (p: RunProgress): string => {
+    const made = deliveriesMade(p.deliveries);
+    return `at ${Math.round(p.virtualMs / 1000)} s virtual (${nodes} nodes${made === '' ? '' : `, ${made}`})`;
+  };
   const of = contained ? "its container's" : "the machine's";
   return {
     check: (p) => {
       const resident = source.resident();
       if (resident > RESIDENT_SHARE * machineBytes) {
         throw new UsageError(
-          `out of memory: the process held ${size(resident)} of ${of} ${size(machineBytes)} at ${Math.round(p.virtualMs / 1000)} s virtual ` +
-            `(${nodes} nodes); the run was stopped. Use fewer nodes, or fewer broadcasts at once`,
+          `out of memory: the process held ${size(resident)} of ${of} ${size(machineBytes)} ${when(p)}; the run was stopped. ` +
+            'Use fewer nodes, or fewer broadcasts at once',
           EXIT_MEMORY,
         );
       }
@@ -472,7 +487,7 @@ export function heapWatch(nodes: number, source: HeapSource = v8HeapSource(), ma
         if (available < AVAILABLE_FLOOR_SHARE * machineBytes) {
           throw new UsageError(
             `out of memory: ${size(available)} of ${of} ${size(machineBytes)} was left (this process held ${size(resident)}) ` +
-              `at ${Math.round(p.virtualMs / 1000)} s virtual (${nodes} nodes); the run was stopped before ${contained ? 'the container' : 'the machine'} ran out. ` +
+              `${when(p)}; the run was stopped before ${contained ? 'the container' : 'the machine'} ran out. ` +
               'Use fewer nodes or fewer broadcasts at once, or run it with less else running',
             EXIT_MEMORY,
           );
@@ -482,14 +497,26 @@ export function heapWatch(nodes: number, source: HeapSource = v8HeapSource(), ma
         high = oldUsed > HIGH_SHARE * oldLimit ? high + 1 : 0;
         if (high < HIGH_COLLECTIONS) continue;
         throw new UsageError(
-          `out of memory: the heap held ${size(oldUsed)} of its ${size(oldLimit)} limit at ${Math.round(p.virtualMs / 1000)} s virtual ` +
-            `(${nodes} nodes); the run was stopped. Use fewer nodes, or a larger limit: NODE_OPTIONS=--max-old-space-size=<MB>`,
+          `out of memory: the heap held ${size(oldUsed)} of its ${size(oldLimit)} limit ${when(p)}; the run was stopped. ` +
+            'Use fewer nodes, or a larger limit: NODE_OPTIONS=--max-old-space-size=<MB>',
           EXIT_MEMORY,
         );
       }
     },
     stop: () => source.stop(),
   };
+}
+
+/**
+ * `12.34 M of 100.00 M deliveries made (12 %)`, or '' before any broadcast: the progress line's and
+ * the stop lines' word on how far the broadcasts sent so far got. The share is rounded down, so
+ * a run short of its last delivery never reads 100 %.
+ */
+export function deliveriesMade(d: DeliveryProgress): string {
+  if (d.expected === 0) return '';
+  // Both counts in the unit of the larger: `0.22 M of 1.00 M`, `4321 of 10000`.
+  const count = (n: number): string => (d.expected < 1e6 ? String(n) : `${(n / 1e6).toFixed(2)} M`);
+  return `${count(d.reached)} of ${count(d.expected)} deliveries made (${Math.floor((100 * d.reached) / d.expected)} %)`;
 }
 
 function gb(bytes: number): string {

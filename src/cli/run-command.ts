@@ -121,7 +121,7 @@ function runAction(request: RunRequest): number {
   if (!request.json) process.stdout.write(`seed: ${request.seed}\n`);
   const line = runProgressLine(process.stderr, progressMode(process.stderr, request.progress === true));
   const machine = thisMachine();
-  const watch = heapWatch(nodeCount(request.scenario.topology), v8HeapSource(), machine.totalMemBytes, machine.contained === true);
+  const watch = heapWatch(nodeCount(request.scenario.topology), { source: v8HeapSource(), machineBytes: machine.totalMemBytes, contained: machine.contained === true });
   const onProgress = (p: RunProgress): void => {
     watch.check(p);
     line.onProgress?.(p);

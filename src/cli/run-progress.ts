@@ -1,6 +1,8 @@
 /**
  * Progress of a long run (a 10,000-node run takes minutes, its all-nodes burst an hour): virtual
- * time against the main phase, events, wall time and the memory the process holds. On a terminal
+ * time against the main phase, events, the deliveries of the broadcasts sent so far (all of an
+ * all-nodes burst happen within one virtual second: only they show how far it got), wall time and
+ * the memory the process holds. On a terminal
  * the line is redrawn at most five times a second on stderr; with `--progress` off a terminal, a
  * plain line is written every 10 s of wall time (for logs of long runs); nothing otherwise, so
  * logs, pipes and `--json` stay clean. It reads the wall clock and the process's memory (the CLI
@@ -8,7 +10,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { RunProgress } from '../scenario/runner.js';
-import { size } from './memory-guard.js';
+import { deliveriesMade, size } from './memory-guard.js';
 
 const REDRAW_MS = 200;
 /** Runs shorter than this (wall) never draw: the summary follows at once. */
@@ -66,5 +68,6 @@ export function runProgressLine(out: NodeJS.WriteStream = process.stderr, mode: 
 
 export function formatRunProgress(p: RunProgress, wallMs: number, residentBytes: number): string {
   const phase = p.phase === 'main' ? `main phase ${(p.virtualMs / 1000).toFixed(0)}/${(p.mainEndMs / 1000).toFixed(0)} s` : `heal window at ${(p.virtualMs / 1000).toFixed(0)} s`;
-  return `running: ${phase} virtual, ${(p.events / 1e6).toFixed(2)} M events, ${(wallMs / 1000).toFixed(0)} s wall, ${size(residentBytes)} resident`;
+  const made = deliveriesMade(p.deliveries);
+  return `running: ${phase} virtual, ${(p.events / 1e6).toFixed(2)} M events${made === '' ? '' : `, ${made}`}, ${(wallMs / 1000).toFixed(0)} s wall, ${size(residentBytes)} resident`;
 }

@@ -67,6 +67,12 @@ export interface RunMetrics {
   readonly overlay: readonly OverlaySnapshot[];
 }
 
+/** See `MetricsCollector.deliveries`. */
+export interface DeliveryProgress {
+  readonly reached: number;
+  readonly expected: number;
+}
+
 interface Tracked {
   readonly record: ProbeRecord;
   readonly expected: ReadonlySet<string>;
@@ -83,6 +89,9 @@ export class MetricsCollector {
   private readonly byMessageId = new Map<string, Tracked>();
   private readonly expectedSets = new WeakMap<readonly string[], ReadonlySet<string>>();
   private readonly snapshots: OverlaySnapshot[] = [];
+  /** Running totals over the broadcasts sent so far, for a long run's progress (`deliveries`). */
+  private expectedTotal = 0;
+  private reachedTotal = 0;
 
   constructor(
     private readonly cluster: Cluster,
@@ -98,6 +107,7 @@ export class MetricsCollector {
       if (t === undefined || !t.expected.has(cluster.idOfName(r.node))) return;
       const hop = Number(r.attrs.hop);
       t.reached++;
+      this.reachedTotal++;
       t.hopSum += hop;
       if (hop > t.hopMax) t.hopMax = hop;
       const latencyMs = r.endMs - t.record.sentAtMs;
@@ -107,6 +117,15 @@ export class MetricsCollector {
       const t = this.byMessageId.get(messageId);
       if (t !== undefined) t.receipts++;
     });
+  }
+
+  /**
+   * Deliveries so far, summed over the broadcasts sent so far (probes and the workload's): how
+   * many of their expected nodes they reached (senders included, as per broadcast), of how many.
+   * Counters kept as the spans arrive: O(1) to read at any size.
+   */
+  deliveries(): DeliveryProgress {
+    return { reached: this.reachedTotal, expected: this.expectedTotal };
   }
 
   /** Overlay snapshots every `everyMs` from `fromMs` to `untilMs` (0 = none). */
@@ -203,6 +222,8 @@ export class MetricsCollector {
     if (expected === undefined) this.expectedSets.set(record.expected, (expected = new Set(record.expected)));
     t = { record, expected, reached: 0, hopMax: 0, hopSum: 0, receipts: 0, latencies: new Map() };
     this.tracked.set(probeId, t);
+    this.expectedTotal += record.expected.length;
+    if (expected.has(record.origin)) this.reachedTotal++; // the sender counts, as in `reached`
     return t;
   }
 

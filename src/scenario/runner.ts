@@ -16,7 +16,7 @@ import { trafficPerNodeSecond } from '../mesh/traffic.js';
 import { tableBounds } from './table-bounds.js';
 import { nodeCount } from './topology.js';
 import { scheduleWorkload } from './workload.js';
-import { MetricsCollector } from './metrics.js';
+import { MetricsCollector, type DeliveryProgress } from './metrics.js';
 import { runReplay, type ReplayRef } from './replay-ref.js';
 import type { SpanName } from '../sim/telemetry/index.js';
 
@@ -39,6 +39,8 @@ export interface RunProgress {
   /** Virtual time the main phase ends, ms. */
   readonly mainEndMs: number;
   readonly events: number;
+  /** The broadcasts sent so far (probes and workload): their deliveries made, of those expected. */
+  readonly deliveries: DeliveryProgress;
   /**
    * 'second': from the once-per-virtual-second checks (at whole virtual seconds of the phase);
    * 'events': PROGRESS_EVERY_EVENTS more events ran, at whatever virtual time that was.
@@ -176,10 +178,10 @@ export function runScenario(scenario: Scenario, seed: string, options: RunOption
   let phase: RunProgress['phase'] = 'main';
   const onProgress = options.onProgress;
   const unwatch = onProgress === undefined ? null : scheduler.watchEvents(PROGRESS_EVERY_EVENTS, () => {
-    onProgress({ phase, virtualMs: scheduler.nowMs, mainEndMs: durationMs, events: scheduler.eventsRun, pace: 'events' });
+    onProgress({ phase, virtualMs: scheduler.nowMs, mainEndMs: durationMs, events: scheduler.eventsRun, deliveries: metrics.deliveries(), pace: 'events' });
   });
   const safety = (): void => {
-    onProgress?.({ phase: 'main', virtualMs: scheduler.nowMs, mainEndMs: durationMs, events: scheduler.eventsRun, pace: 'second' });
+    onProgress?.({ phase: 'main', virtualMs: scheduler.nowMs, mainEndMs: durationMs, events: scheduler.eventsRun, deliveries: metrics.deliveries(), pace: 'second' });
     // Safety per node inside the cross-layer sample's walk (one read of each node per second).
     const unsafe: Violation[] = [];
     const crossLayerFindings = crossLayer.sampleNew((plan, app) => checkNodeSafety(cluster, bounds, plan, app, unsafe));
@@ -198,7 +200,7 @@ export function runScenario(scenario: Scenario, seed: string, options: RunOption
   if (!settled.ok) violations.add([{ check: 'run-budget', message: `extensions did not settle: ${settled.reason} at ${settled.nowMs} ms` }]);
   for (const ext of extensions) ext.finish();
   phase = 'heal';
-  const onHealPoll = (): void => onProgress?.({ phase: 'heal', virtualMs: scheduler.nowMs, mainEndMs: durationMs, events: scheduler.eventsRun, pace: 'second' });
+  const onHealPoll = (): void => onProgress?.({ phase: 'heal', virtualMs: scheduler.nowMs, mainEndMs: durationMs, events: scheduler.eventsRun, deliveries: metrics.deliveries(), pace: 'second' });
   if (scenario.liveness !== false) heal(cluster, probes, crossLayer, violations, scenario.healWindowMs ?? 60_000, budget.events, onHealPoll);
   unwatch?.(); // the run's own events are over; a caller may go on with the cluster
   violations.add(checkSafety(cluster, bounds));
