@@ -52,6 +52,8 @@ interface TopicRuntime extends DigestSendState {
   readonly state: TopicState;
   /** This topic's reader in the ledger of deliveries (duplicate detection). */
   readonly reader: number;
+  /** Plumtree's one graft timer as armed last, until it fires or is cancelled. */
+  graftTimer: { readonly fire: TopicTimerFire; readonly event: EventId } | null;
 }
 
 /**
@@ -90,11 +92,6 @@ export class MeshNode implements NodeApp, PeerListener {
   private readonly unusedSweeps = new Map<number, Set<string>>();
   /** When each topic last sent a Join (see `joinTopicThrough`), virtual ms. */
   private readonly lastJoinAtMs = new Map<TopicId, number>();
-  /**
-   * Timers the protocol may cancel (Plumtree's SendGraft), by the timer object it armed, until
-   * they fire. Only those: a map write per timer would be paid by every lazy-push dispatch too.
-   */
-  private readonly cancellableTimers = new Map<object, EventId>();
   private stopped = false;
   /** `dispatch`'s memo of its last topic and runtime (a map lookup less per event). */
   private lastTopic: TopicId | null = null;
@@ -127,6 +124,7 @@ export class MeshNode implements NodeApp, PeerListener {
         lastDigest: null,
         lastDigestSentMs: -Infinity,
         reader: this.deliveries.addReader(),
+        graftTimer: null,
       });
     }
     telemetry.emit(this.name, 'mesh.node.ready', {
@@ -249,19 +247,16 @@ export class MeshNode implements NodeApp, PeerListener {
         this.closeLaterIfUnused(effect.peer);
         break;
       case 'timer': {
-        const timer = effect.timer;
-        const cancellable = timer.machine === 'plumtree' && timer.timer.type === 'SendGraft';
-        const id = this.ctx.setTimer(effect.delayMs, new TopicTimerFire(this, topic, timer, cancellable));
-        if (cancellable) this.cancellableTimers.set(timer.timer, id);
+        const fire = new TopicTimerFire(this, topic, effect.timer);
+        const event = this.ctx.setTimer(effect.delayMs, fire);
+        if (effect.timer.machine === 'plumtree' && effect.timer.timer.type === 'SendGraft') rt.graftTimer = { fire, event };
         break;
       }
-      case 'cancelTimer': {
-        const id = this.cancellableTimers.get(effect.timer.timer);
-        if (id === undefined) break; // its fire ran already
-        this.cancellableTimers.delete(effect.timer.timer);
-        this.ctx.cancelTimer(id);
+      case 'cancelTimer':
+        // Plumtree cancels only its graft timer, the one armed last.
+        if (rt.graftTimer !== null) this.ctx.cancelTimer(rt.graftTimer.event);
+        rt.graftTimer = null;
         break;
-      }
       case 'deliver':
         this.onDeliver(rt, effect.id, effect.content, effect.from, effect.round);
         break;
@@ -306,8 +301,11 @@ export class MeshNode implements NodeApp, PeerListener {
   }
 
   /** @internal A protocol timer is due (`TopicTimerFire`). */
-  fireTopicTimer(topic: TopicId, timer: TopicTimer, cancellable: boolean): void {
-    if (cancellable) this.cancellableTimers.delete(timer.timer);
+  fireTopicTimer(topic: TopicId, timer: TopicTimer, fire: TopicTimerFire): void {
+    if (timer.timer.type === 'SendGraft') {
+      const rt = this.topics.get(topic);
+      if (rt !== undefined && rt.graftTimer?.fire === fire) rt.graftTimer = null; // the armed one fired
+    }
     this.dispatch(topic, { kind: 'timer', timer });
   }
 
@@ -486,10 +484,9 @@ class TopicTimerFire implements Task {
     private readonly node: MeshNode,
     private readonly topic: TopicId,
     private readonly timer: TopicTimer,
-    private readonly cancellable: boolean,
   ) {}
 
   run(): void {
-    this.node.fireTopicTimer(this.topic, this.timer, this.cancellable);
+    this.node.fireTopicTimer(this.topic, this.timer, this);
   }
 }

@@ -6,7 +6,7 @@
  */
 import type { Gossip, MessageId, NodeId } from './messages.js';
 import { TimeBoundMap } from './plumtree-cache.js';
-import { PLUMTREE_DEFAULTS, type PlumtreeConfig, type PlumtreeTimer } from './plumtree-types.js';
+import { PLUMTREE_DEFAULTS, type PlumtreeConfig } from './plumtree-types.js';
 
 /**
  * Table limits. Retention times bound the tables in a normal run; under more load than these
@@ -27,14 +27,56 @@ export interface Advertisement {
 
 /** A message known only through IHave (the paper's "missing" set), awaiting Gossip or Graft. */
 export interface PendingGraft {
+  readonly id: MessageId;
   readonly advertisers: Advertisement[];
   /** Index of the next advertiser to Graft. */
   nextIndex: number;
-  /** When the SendGraft timer armed last for this id is due; earlier firings are stale. */
+  /** When this request is next due (its one entry in a `GraftQueue`). */
   dueMs: number;
-  /** That timer, as armed (the object a `cancelTimer` effect names). */
-  timer: PlumtreeTimer;
   readonly createdAtMs: number;
+}
+
+/**
+ * Pending grafts in the order they fall due, for one timeout: every request is pushed due
+ * `timeoutMs` after the time of its push, and those times never go backwards, so the queue is a
+ * FIFO and the oldest entry is the next due. A request is in at most one queue at a time (it is
+ * pushed again only once its entry was taken out); it is stale once it left the missing set
+ * (delivered, shed, given up) and is then skipped. Stale entries leave by their due time.
+ */
+export class GraftQueue {
+  private requests: (PendingGraft | undefined)[] = [];
+  private head = 0;
+
+  get size(): number {
+    return this.requests.length - this.head;
+  }
+
+  push(request: PendingGraft): void {
+    this.requests.push(request);
+  }
+
+  /** The oldest entry, or undefined when empty. */
+  peek(): PendingGraft | undefined {
+    return this.requests[this.head];
+  }
+
+  /** Due time of the oldest entry, or Infinity when empty. */
+  nextDueMs(): number {
+    return this.head < this.requests.length ? (this.requests[this.head] as PendingGraft).dueMs : Infinity;
+  }
+
+  /** Takes the oldest entry out; the caller has seen `nextDueMs()` finite. */
+  shift(): PendingGraft {
+    const request = this.requests[this.head] as PendingGraft;
+    this.requests[this.head++] = undefined; // hold no request that left
+    if (this.head === this.requests.length) {
+      this.requests.length = this.head = 0;
+    } else if (this.head >= 1024 && 2 * this.head >= this.requests.length) {
+      this.requests = this.requests.slice(this.head);
+      this.head = 0;
+    }
+    return request;
+  }
 }
 
 export interface PlumtreeState {
@@ -50,6 +92,15 @@ export interface PlumtreeState {
    */
   readonly received: TimeBoundMap<MessageId, Gossip>;
   readonly missing: Map<MessageId, PendingGraft>;
+  /**
+   * The missing set's requests by due time: first Grafts (`graftTimeout1Ms` after the first
+   * IHave) and next ones (`graftTimeout2Ms` after a Graft). One timer per node serves both
+   * (paper: a timer per message; see `plumtree.ts`).
+   */
+  readonly firstGrafts: GraftQueue;
+  readonly nextGrafts: GraftQueue;
+  /** When the node's armed SendGraft timer is due, or null when none is armed. */
+  graftTimerDueMs: number | null;
   readonly lazyQueue: Map<NodeId, { id: MessageId; round: number }[]>;
   /**
    * Ids a peer with a queued IHave batch showed it holds (its IHave or Gossip for them arrived
@@ -87,6 +138,9 @@ export function createPlumtree(self: NodeId, config: Partial<PlumtreeConfig> = {
     lazyPushPeers: new Set(),
     received: new TimeBoundMap(PLUMTREE_LIMITS.receivedIdsMax, PLUMTREE_LIMITS.cacheEntriesMax),
     missing: new Map(),
+    firstGrafts: new GraftQueue(),
+    nextGrafts: new GraftQueue(),
+    graftTimerDueMs: null,
     lazyQueue: new Map(),
     lazyHeld: new Map(),
     dispatchArmed: false,

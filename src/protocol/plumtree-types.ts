@@ -34,8 +34,13 @@ export const PLUMTREE_DEFAULTS: PlumtreeConfig = {
   maxMessageSizeBytes: 4096,
 };
 
+/**
+ * `SendGraft`: the node's one graft timer, armed for the earliest due request of the "missing"
+ * set; it acts on every request due when it fires (see `plumtree.ts`). `DispatchLazyPush`: the
+ * IHave batches leave.
+ */
 export type PlumtreeTimer =
-  | { readonly type: 'SendGraft'; readonly id: MessageId }
+  | { readonly type: 'SendGraft' }
   | { readonly type: 'DispatchLazyPush' };
 
 /**
@@ -43,6 +48,8 @@ export type PlumtreeTimer =
  * (a node arms it for most messages it receives, and it lives until it fires, 5 ms on).
  */
 export const DISPATCH_LAZY_PUSH: PlumtreeTimer = Object.freeze({ type: 'DispatchLazyPush' });
+/** The graft timer carries nothing either: one frozen object for every arming. */
+export const SEND_GRAFT: PlumtreeTimer = Object.freeze({ type: 'SendGraft' });
 
 export type PlumtreeEvent =
   | { readonly kind: 'neighborUp'; readonly peer: NodeId }
@@ -58,8 +65,8 @@ export type PlumtreeEffect =
   | { readonly kind: 'deliver'; readonly id: MessageId; readonly content: Uint8Array; readonly from: NodeId | null; readonly round: number }
   | { readonly kind: 'timer'; readonly delayMs: number; readonly timer: PlumtreeTimer }
   /**
-   * The timer armed earlier as this very object would find nothing to do (its Graft is moot):
-   * the host may drop it. A host that lets it fire anyway loses nothing; it is ignored.
+   * The timer of this kind armed last is moot (only the SendGraft timer is cancelled, and a node
+   * has at most one armed): the host may drop it. A host that lets it fire loses nothing.
    */
   | { readonly kind: 'cancelTimer'; readonly timer: PlumtreeTimer }
   /** A broadcast command was refused (e.g. over the size limit): a value, not an exception. */

@@ -17,10 +17,17 @@
  * - Every send goes to a current neighbour (asserted). Messages from non-neighbours may still
  *   deliver a Gossip, but never change the eager/lazy sets nor record IHave advertisers,
  *   so a late message cannot resurrect a peer that went down.
- * - A SendGraft timer acts only when it is the one armed last for its id (`dueMs`), so a stale
- *   timer never acts on a newer request. As in the paper, a timer whose Graft became moot (the
- *   Gossip came, the id was shed or its last advertiser left) is cancelled: a `cancelTimer`
- *   effect names it, and a host that fires it anyway changes nothing.
+ * - One SendGraft timer per node instead of the paper's timer per missing message: requests wait
+ *   in two queues by due time (first Grafts `graftTimeout1Ms` after the first IHave, next ones
+ *   `graftTimeout2Ms` after a Graft), and a timer armed for the earliest due time acts on every
+ *   request due when it fires, in the order the paper's timers would have been armed. Each
+ *   request is still acted on at its own due millisecond. A request whose Graft became moot (the
+ *   Gossip came, the id was shed or its last advertiser left) leaves the missing set and its
+ *   queue entry is skipped; a timer armed for it is cancelled (a `cancelTimer` effect) and armed
+ *   for the next live request, as the paper cancels a moot message's timer. Per message, a timer
+ *   was about ten objects across the layers (timer, wrappers, the host's event, the cancel
+ *   entry): 0.25 KB for every message a node of an all-nodes burst heard of first by IHave
+ *   (docs/performance.md, round 25). HyParView's Neighbor requests have one timer per node too.
  * - Lazy push leaves out the peers a node knows hold the message: those whose IHave came before
  *   the Gossip (the paper still announces to them), and those whose IHave or Gossip for it came
  *   while our IHave batch waited. An IHave for an id the receiver holds changes nothing there
@@ -35,10 +42,10 @@
  */
 import type { Gossip, IHave, MessageId, NodeId, PlumtreeMessage } from './messages.js';
 import { isMessageIdOf, messageIdOf, sharedGossipOf } from './message-id.js';
-import { DISPATCH_LAZY_PUSH, type PlumtreeEffect, type PlumtreeEvent, type PlumtreeTimer } from './plumtree-types.js';
+import { DISPATCH_LAZY_PUSH, SEND_GRAFT, type PlumtreeEffect, type PlumtreeEvent, type PlumtreeTimer } from './plumtree-types.js';
 import {
   addEager, addLazy, check, isNeighbour, PLUMTREE_LIMITS,
-  type Advertisement, type PendingGraft, type PlumtreeState,
+  type Advertisement, type GraftQueue, type PendingGraft, type PlumtreeState,
 } from './plumtree-state.js';
 import { IHAVE_ENTRIES_MAX } from './codec.js';
 import type { Rng } from './rng.js';
@@ -56,10 +63,10 @@ export function handlePlumtree(s: PlumtreeState, event: PlumtreeEvent, nowMs: nu
   s.lastNowMs = nowMs;
   const out: PlumtreeEffect[] = [];
   if (s.evictDueMs === null) s.evictDueMs = nowMs + s.config.cacheEvictIntervalMs;
-  else if (nowMs >= s.evictDueMs) evictExpired(s, nowMs);
+  else if (nowMs >= s.evictDueMs) evictExpired(s, nowMs, out);
   switch (event.kind) {
     case 'neighborUp': onNeighborUp(s, event.peer); break;
-    case 'neighborDown': onNeighborDown(s, event.peer, out); break;
+    case 'neighborDown': onNeighborDown(s, event.peer, nowMs, out); break;
     case 'broadcast': onBroadcast(s, event.content, nowMs, out); break;
     case 'message': onMessage(s, event.from, event.message, nowMs, out); break;
     case 'timer': onTimer(s, event.timer, nowMs, out); break;
@@ -80,7 +87,7 @@ function onMessage(s: PlumtreeState, from: NodeId, message: PlumtreeMessage, now
 
 function onTimer(s: PlumtreeState, timer: PlumtreeTimer, nowMs: number, out: PlumtreeEffect[]): void {
   switch (timer.type) {
-    case 'SendGraft': onSendGraftTimer(s, timer.id, nowMs, out); break;
+    case 'SendGraft': onSendGraftTimer(s, nowMs, out); break;
     case 'DispatchLazyPush': onDispatchLazyPush(s, out); break;
   }
 }
@@ -92,7 +99,7 @@ function onNeighborUp(s: PlumtreeState, peer: NodeId): void {
 }
 
 // Paper p9: a failed neighbour leaves the sets, and its IHave records leave the missing history.
-function onNeighborDown(s: PlumtreeState, peer: NodeId, out: PlumtreeEffect[]): void {
+function onNeighborDown(s: PlumtreeState, peer: NodeId, nowMs: number, out: PlumtreeEffect[]): void {
   s.eagerPushPeers.delete(peer);
   s.lazyPushPeers.delete(peer);
   s.lazyQueue.delete(peer);
@@ -104,9 +111,9 @@ function onNeighborDown(s: PlumtreeState, peer: NodeId, out: PlumtreeEffect[]): 
     if (index < pending.nextIndex) pending.nextIndex -= 1;
     if (pending.advertisers.length > 0) continue;
     s.missing.delete(id);
-    out.push({ kind: 'cancelTimer', timer: pending.timer });
     out.push({ kind: 'gaveUp', id, reason: 'advertisers-down' });
   }
+  timeGrafts(s, nowMs, out);
 }
 
 // ---- broadcast and Gossip ----
@@ -146,8 +153,8 @@ function onGossip(s: PlumtreeState, from: NodeId, message: Gossip, nowMs: number
   out.push({ kind: 'deliver', id: message.id, content: forward.content, from, round: forward.round });
   const pending = s.missing.get(message.id);
   if (pending !== undefined) {
-    s.missing.delete(message.id);
-    out.push({ kind: 'cancelTimer', timer: pending.timer }); // paper p8: cancel the graft timer
+    s.missing.delete(message.id); // paper p8: the graft is moot
+    timeGrafts(s, nowMs, out);
   }
   eagerPush(s, forward, from, out);
   lazyPush(s, forward.id, forward.round, from, out, pending?.advertisers);
@@ -183,6 +190,7 @@ function optimizeTree(s: PlumtreeState, gossipSender: NodeId, round: number, pen
 // ---- lazy push: IHave, Graft ----
 function onIHave(s: PlumtreeState, from: NodeId, entries: readonly { id: MessageId; round: number }[], nowMs: number, out: PlumtreeEffect[]): void {
   if (!isNeighbour(s, from)) return;
+  let queued = false;
   for (const { id, round } of entries) {
     if (!Number.isSafeInteger(round) || round < 0) continue;
     if (s.received.has(id)) {
@@ -192,25 +200,78 @@ function onIHave(s: PlumtreeState, from: NodeId, entries: readonly { id: Message
     let pending = s.missing.get(id);
     if (pending === undefined) {
       // Paper p8: mark missing and wait for the eager push before asking for it.
-      const timer: PlumtreeTimer = { type: 'SendGraft', id };
-      pending = { advertisers: [], nextIndex: 0, dueMs: nowMs + s.config.graftTimeout1Ms, timer, createdAtMs: nowMs };
+      pending = { id, advertisers: [], nextIndex: 0, dueMs: 0, createdAtMs: nowMs };
       if (s.missing.size >= PLUMTREE_LIMITS.pendingGraftsMax) {
-        // Shed the oldest announcement rather than fail, and its SendGraft timer with it.
-        const [oldestId, oldest] = s.missing.entries().next().value as [MessageId, PendingGraft];
-        s.missing.delete(oldestId);
-        out.push({ kind: 'cancelTimer', timer: oldest.timer });
+        // Shed the oldest announcement rather than fail (its queue entry goes stale).
+        s.missing.delete(s.missing.keys().next().value as MessageId);
         s.evictedPendingGrafts++;
       }
       s.missing.set(id, pending);
-      armTimer(s, out, s.config.graftTimeout1Ms, timer);
+      queueGraft(s, s.firstGrafts, pending, nowMs);
+      queued = true;
     }
     if (!pending.advertisers.some((a) => a.peer === from)) pending.advertisers.push({ peer: from, round });
   }
+  if (queued) timeGrafts(s, nowMs, out);
 }
 
-function onSendGraftTimer(s: PlumtreeState, id: MessageId, nowMs: number, out: PlumtreeEffect[]): void {
-  const pending = s.missing.get(id);
-  if (pending === undefined || nowMs < pending.dueMs) return; // delivered meanwhile, or a stale timer
+/** Puts `pending` in `queue`, due the queue's timeout from now. */
+function queueGraft(s: PlumtreeState, queue: GraftQueue, pending: PendingGraft, nowMs: number): void {
+  pending.dueMs = nowMs + (queue === s.firstGrafts ? s.config.graftTimeout1Ms : s.config.graftTimeout2Ms);
+  queue.push(pending);
+}
+
+/**
+ * Keeps the node's one graft timer armed for the earliest live request: stale entries (their
+ * request delivered, shed or given up) leave the queue heads first. A timer armed for another
+ * time is cancelled and armed again, so no timer fires for a request that became moot (most do:
+ * the Gossip usually follows its IHave within the first timeout), as the paper cancels a moot
+ * message's timer; with none left, it is only cancelled. Called whenever a request joins or
+ * leaves the missing set, and after the timer fired.
+ * A timer due before now did not fire on time: its host held it (a wedged node runs its timers
+ * late) or dropped it (a wedged node's backlog was full). It no longer counts as armed, so a
+ * lost timer cannot keep the node from arming another; one that was only late and still fires
+ * finds nothing due, or what is due anyway. A request already overdue then waits 1 ms.
+ */
+function timeGrafts(s: PlumtreeState, nowMs: number, out: PlumtreeEffect[]): void {
+  if (s.graftTimerDueMs !== null && s.graftTimerDueMs < nowMs) s.graftTimerDueMs = null;
+  const next = Math.min(liveHeadDueMs(s, s.firstGrafts), liveHeadDueMs(s, s.nextGrafts));
+  const dueMs = next === Infinity ? null : Math.max(next, nowMs + 1);
+  if (s.graftTimerDueMs === dueMs) return;
+  if (s.graftTimerDueMs !== null) out.push({ kind: 'cancelTimer', timer: SEND_GRAFT });
+  s.graftTimerDueMs = dueMs;
+  if (dueMs !== null) armTimer(s, out, dueMs - nowMs, SEND_GRAFT);
+}
+
+/** Due time of the queue's oldest live request (stale ones before it leave), or Infinity. */
+function liveHeadDueMs(s: PlumtreeState, queue: GraftQueue): number {
+  for (let head = queue.peek(); head !== undefined; head = queue.peek()) {
+    if (s.missing.get(head.id) === head) return head.dueMs;
+    queue.shift();
+  }
+  return Infinity;
+}
+
+/**
+ * The node's graft timer: every request due by now, earliest first, and at one due time first
+ * Grafts before next ones (the paper's timers for them were armed in that order); then the timer
+ * is armed for the next live request.
+ */
+function onSendGraftTimer(s: PlumtreeState, nowMs: number, out: PlumtreeEffect[]): void {
+  if (s.graftTimerDueMs !== null && s.graftTimerDueMs <= nowMs) s.graftTimerDueMs = null; // this one fired
+  for (;;) {
+    const firstDue = s.firstGrafts.nextDueMs();
+    const nextDue = s.nextGrafts.nextDueMs();
+    if (Math.min(firstDue, nextDue) > nowMs) break;
+    const request = (firstDue <= nextDue ? s.firstGrafts : s.nextGrafts).shift();
+    // A request has one entry at a time; it is stale once delivered, shed or given up.
+    if (s.missing.get(request.id) === request) sendGraft(s, request, nowMs, out);
+  }
+  timeGrafts(s, nowMs, out);
+}
+
+function sendGraft(s: PlumtreeState, pending: PendingGraft, nowMs: number, out: PlumtreeEffect[]): void {
+  const id = pending.id;
   check(!s.received.has(id), 'a received id is still pending');
   if (pending.nextIndex >= pending.advertisers.length) {
     s.missing.delete(id); // every advertiser was asked: give up until a new IHave arrives
@@ -222,9 +283,7 @@ function onSendGraftTimer(s: PlumtreeState, id: MessageId, nowMs: number, out: P
   addEager(s, next.peer);
   send(s, out, next.peer, { type: 'Graft', id, round: next.round });
   // Paper p9: a second, shorter timer asks the next advertiser if this one does not answer.
-  pending.dueMs = nowMs + s.config.graftTimeout2Ms;
-  pending.timer = { type: 'SendGraft', id };
-  armTimer(s, out, s.config.graftTimeout2Ms, pending.timer);
+  queueGraft(s, s.nextGrafts, pending, nowMs);
 }
 
 function onGraft(s: PlumtreeState, from: NodeId, id: MessageId | null, out: PlumtreeEffect[]): void {
@@ -250,12 +309,14 @@ function onDispatchLazyPush(s: PlumtreeState, out: PlumtreeEffect[]): void {
 }
 
 // ---- eviction ----
-function evictExpired(s: PlumtreeState, nowMs: number): void {
+function evictExpired(s: PlumtreeState, nowMs: number, out: PlumtreeEffect[]): void {
   s.received.evictOlderThan(nowMs, s.config.messageIdRetentionMs);
   s.received.dropValuesOlderThan(nowMs, s.config.messageCacheRetentionMs);
-  for (const [id, pending] of [...s.missing]) {
-    if (nowMs - pending.createdAtMs >= s.config.messageIdRetentionMs) s.missing.delete(id);
+  const pending = s.missing.size;
+  for (const [id, request] of [...s.missing]) {
+    if (nowMs - request.createdAtMs >= s.config.messageIdRetentionMs) s.missing.delete(id);
   }
+  if (s.missing.size < pending) timeGrafts(s, nowMs, out);
   s.evictDueMs = nowMs + s.config.cacheEvictIntervalMs;
 }
 

@@ -9,7 +9,7 @@ import { createHyParView, handleHyParView } from './hyparview.js';
 import type { HyParViewConfig, HyParViewEffect, HyParViewTimer, NeighborDownCause } from './hyparview-types.js';
 import type { HyParViewMessage, MessageId, NodeId, TopicId, TopicMessage } from './messages.js';
 import { createPlumtree, handlePlumtree } from './plumtree.js';
-import { DISPATCH_LAZY_PUSH, type GaveUpReason, type PlumtreeConfig, type PlumtreeEffect, type PlumtreeEvent, type PlumtreeTimer } from './plumtree-types.js';
+import { DISPATCH_LAZY_PUSH, SEND_GRAFT, type GaveUpReason, type PlumtreeConfig, type PlumtreeEffect, type PlumtreeEvent, type PlumtreeTimer } from './plumtree-types.js';
 import type { Rng } from './rng.js';
 
 export type HyParViewState = ReturnType<typeof createHyParView>;
@@ -41,7 +41,7 @@ export type TopicEffect =
   | { readonly kind: 'neighborUp'; readonly peer: NodeId }
   | { readonly kind: 'neighborDown'; readonly peer: NodeId; readonly cause: NeighborDownCause }
   | { readonly kind: 'timer'; readonly delayMs: number; readonly timer: TopicTimer }
-  /** The timer armed earlier with this `timer.timer` object is moot: the host may drop it. */
+  /** The timer of this kind armed last is moot: the host may drop it (Plumtree's SendGraft). */
   | { readonly kind: 'cancelTimer'; readonly timer: TopicTimer }
   | { readonly kind: 'disconnect'; readonly peer: NodeId }
   | { readonly kind: 'deliver'; readonly id: MessageId; readonly content: Uint8Array; readonly from: NodeId | null; readonly round: number }
@@ -148,14 +148,15 @@ function mapHyParViewEffect(effect: HyParViewEffect): TopicEffect {
   return effect;
 }
 
-/** The topic's tag of Plumtree's lazy-push timer: shared like the timer itself. */
+/** The topic's tags of Plumtree's lazy-push and graft timers: shared like the timers themselves. */
 const DISPATCH_LAZY_PUSH_TIMER: TopicTimer = Object.freeze({ machine: 'plumtree', timer: DISPATCH_LAZY_PUSH });
+const SEND_GRAFT_TIMER: TopicTimer = Object.freeze({ machine: 'plumtree', timer: SEND_GRAFT });
 
 function mapPlumtreeEffect(effect: PlumtreeEffect): TopicEffect {
   if (effect.kind === 'timer') {
-    const timer: TopicTimer = effect.timer === DISPATCH_LAZY_PUSH ? DISPATCH_LAZY_PUSH_TIMER : { machine: 'plumtree', timer: effect.timer };
+    const timer: TopicTimer = effect.timer === DISPATCH_LAZY_PUSH ? DISPATCH_LAZY_PUSH_TIMER : effect.timer === SEND_GRAFT ? SEND_GRAFT_TIMER : { machine: 'plumtree', timer: effect.timer };
     return { kind: 'timer', delayMs: effect.delayMs, timer };
   }
-  if (effect.kind === 'cancelTimer') return { kind: 'cancelTimer', timer: { machine: 'plumtree', timer: effect.timer } };
+  if (effect.kind === 'cancelTimer') return { kind: 'cancelTimer', timer: effect.timer === SEND_GRAFT ? SEND_GRAFT_TIMER : { machine: 'plumtree', timer: effect.timer } };
   return effect;
 }

@@ -56,7 +56,7 @@ export class PtCluster {
   readonly deliveries: Delivery[] = [];
   readonly sent: SentRecord[] = [];
   readonly rejections: { node: NodeId; reason: string }[] = [];
-  /** `cancelTimer` effects applied (each drops its timer from the queue if still there). */
+  /** `cancelTimer` effects applied (each drops the node's latest queued timer of that kind). */
   cancelledTimers = 0;
   dropIf: DropFilter | null = null;
   private readonly delayMs: number;
@@ -161,8 +161,11 @@ export class PtCluster {
         this.enqueue(this.nowMs + effect.delayMs, node, { kind: 'timer', timer: effect.timer });
         break;
       case 'cancelTimer': {
-        // The armed timer is the queued event holding this very timer object.
-        const i = this.queue.findIndex((q) => q.node === node && q.event.kind === 'timer' && q.event.timer === effect.timer);
+        // The node's timer of this kind armed last: the latest queued one.
+        let i = -1;
+        this.queue.forEach((q, at) => {
+          if (q.node === node && q.event.kind === 'timer' && q.event.timer === effect.timer) i = at;
+        });
         if (i >= 0) this.queue.splice(i, 1);
         this.cancelledTimers++;
         break;
