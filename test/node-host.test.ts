@@ -326,19 +326,24 @@ describe('wedge', () => {
     expect(sinceWedge().at(-1)).toEqual({ what: 'server timer 5000', atMs: t0 + 5_000 });
   });
 
-  it('the backlog is bounded: overflow is dropped and counted; kill discards the backlog', () => {
+  it('the backlog is bounded for inbound work: overflow is dropped and counted; timers are never dropped; kill discards the backlog', () => {
     const w = world();
     const node = w.host('node', { wedgeBacklogMax: 3 });
     node.start();
     const ctx = w.ctxOf('node');
     const fired: number[] = [];
     node.wedge();
-    for (let i = 0; i < 5; i++) ctx.setTimer(10 * (i + 1), () => fired.push(i));
+    for (let i = 0; i < 5; i++) w.scheduler.after(10 * (i + 1), () => node.deliver(() => fired.push(i)));
     w.scheduler.runFor(100);
     expect(node.backlogLength).toBe(3);
     expect(node.droppedWhileWedged).toBe(2);
+    // The node's own timers queue past the bound: none is lost, and they run in order.
+    for (let i = 5; i < 7; i++) ctx.setTimer(10 * i, () => fired.push(i));
+    w.scheduler.runFor(100);
+    expect(node.backlogLength).toBe(5);
+    expect(node.droppedWhileWedged).toBe(2);
     node.unwedge();
-    expect(fired).toEqual([0, 1, 2]);
+    expect(fired).toEqual([0, 1, 2, 5, 6]);
 
     node.wedge();
     ctx.setTimer(10, () => fired.push(99));
@@ -347,7 +352,7 @@ describe('wedge', () => {
     node.kill();
     expect(node.backlogLength).toBe(0);
     node.unwedge(); // not wedged any more: a no-op
-    expect(fired).toEqual([0, 1, 2]);
+    expect(fired).toEqual([0, 1, 2, 5, 6]);
   });
 
   it('a graceful stop of a wedged node first runs its backlog, then says goodbye', () => {

@@ -65,7 +65,12 @@ export interface NodeHostDeps {
 export interface NodeHostOptions {
   /** Data dir capacity, bytes. Default 1 MiB. */
   readonly diskCapacityBytes?: number;
-  /** Inbound callbacks and timers queued while wedged before more are dropped. Default 10 000. */
+  /**
+   * Inbound callbacks queued while wedged before more are dropped. Default 10 000. Timers are
+   * always kept: a process that stops answering loses what arrives for it, not its own timers
+   * (a node arms a bounded number of them, and a dropped one could silence it for good: a
+   * protocol that arms a timer only when none is armed would wait for it forever).
+   */
   readonly wedgeBacklogMax?: number;
 }
 
@@ -79,7 +84,7 @@ export class NodeHost implements EndpointOwner {
   private endpoint: Endpoint | null = null;
   private readonly backlog: SimEvent[] = [];
   private readonly backlogMax: number;
-  /** Work dropped because the wedge backlog was full. */
+  /** Inbound callbacks dropped because the wedge backlog was full. */
   droppedWhileWedged = 0;
   /** Lives started so far; a timer or backlog item of an earlier life never runs in a later one. */
   private incarnationValue = 0;
@@ -117,19 +122,17 @@ export class NodeHost implements EndpointOwner {
     return this.statusValue === 'running';
   }
 
+  /** Inbound work: runs now while running, queues while wedged (dropped once the backlog is full), dropped while stopped. */
   deliver(fn: () => void): void {
-    this.runOrQueue(fn);
-  }
-
-  /** A timer of life `incarnation` is due: it runs unless that life is over (see `deliver`). */
-  fire(incarnation: number, fn: SimEvent): void {
-    if (this.incarnationValue === incarnation) this.runOrQueue(fn);
-  }
-
-  /** Runs `fn` now while running, queues it while wedged, drops it while stopped. */
-  private runOrQueue(fn: SimEvent): void {
     if (this.statusValue === 'running') runEvent(fn);
-    else if (this.statusValue === 'wedged') this.enqueue(fn);
+    else if (this.statusValue === 'wedged') this.enqueue(fn, false);
+  }
+
+  /** A timer of life `incarnation` is due: it runs unless that life is over; while wedged it always queues (see `wedgeBacklogMax`). */
+  fire(incarnation: number, fn: SimEvent): void {
+    if (this.incarnationValue !== incarnation) return;
+    if (this.statusValue === 'running') runEvent(fn);
+    else if (this.statusValue === 'wedged') this.enqueue(fn, true);
   }
 
   // ---- lifecycle ----
@@ -219,8 +222,9 @@ export class NodeHost implements EndpointOwner {
     return this.deps.scheduler.after(delayMs, new HostTimer(this, incarnation, fn));
   }
 
-  private enqueue(fn: SimEvent): void {
-    if (this.backlog.length >= this.backlogMax) {
+  /** Queues work while wedged: a timer always, an inbound callback while the backlog has room. */
+  private enqueue(fn: SimEvent, timer: boolean): void {
+    if (!timer && this.backlog.length >= this.backlogMax) {
       this.droppedWhileWedged++;
       return;
     }

@@ -34,6 +34,8 @@ export interface NodeOptions {
   readonly seedMeshIds?: readonly string[];
   readonly config?: Partial<MeshNodeConfig>;
   readonly variant?: NodeVariant;
+  /** The host's bound on inbound work queued while wedged (NodeHostOptions). */
+  readonly wedgeBacklogMax?: number;
 }
 
 export interface WorldNode {
@@ -60,7 +62,7 @@ export function meshWorld(options: { readonly trace?: boolean } = {}) {
     const host = new NodeHost({ scheduler, network, telemetry, rng }, identity, (ctx) => {
       app = new MeshNode(ctx, { meshIds: o.meshIds ?? [meshId], seeds, config, deliveries });
       return app;
-    });
+    }, { wedgeBacklogMax: o.wedgeBacklogMax });
     host.start();
     return { name, id: identity.nodeId, host, get app() { return app!; } };
   };
