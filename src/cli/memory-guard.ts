@@ -24,7 +24,9 @@
  *   19). Above 90 % of the machine, the run stops the same way, before the system kills it.
  * - Inside a container with a memory limit below the machine's memory (a cgroup), "the machine"
  *   above is that limit: the plan, the heap limit and the watch all count on what the container
- *   allows, not on what the machine has (`memoryLimitOf`).
+ *   allows, not on what the machine has (`memoryLimitOf`). What is left there is the limit less
+ *   what the whole container holds, read from its cgroup (`cgroup-memory.ts`): other processes
+ *   in it (test workers, a second run) count too.
  *
  * It reads the machine (memory, heap statistics), so it lives in the CLI, never in the core; it
  * cannot change a run's trace, only stop it.
@@ -38,6 +40,7 @@ import type { DeliveryProgress } from '../scenario/metrics.js';
 import type { RunProgress } from '../scenario/runner.js';
 import { nodeCount } from '../scenario/topology.js';
 import { sendersAtOnce } from '../scenario/workload.js';
+import { cgroupMemoryInUse, memoryCgroup } from './cgroup-memory.js';
 import { EXIT_MEMORY, fail, UsageError } from './errors.js';
 
 const MB = 1024 * 1024;
@@ -277,11 +280,12 @@ export function machineMemoryBytes(): number {
 
 /**
  * Bytes still left to this process: what the machine can give (`freeBytes`), and inside a
- * container no more than its limit less what this process holds (other processes in the
- * container are not seen, so this errs on the side of running on). Pure.
+ * container no more than its limit less what the container holds (`heldBytes`: its cgroup's
+ * working set, every process in it; this process's resident memory when that cannot be read,
+ * which errs on the side of running on). Pure.
  */
-export function availableOf(freeBytes: number, totalBytes: number, limitBytes: number, residentBytes: number): number {
-  return limitBytes < totalBytes ? Math.min(freeBytes, Math.max(0, limitBytes - residentBytes)) : freeBytes;
+export function availableOf(freeBytes: number, totalBytes: number, limitBytes: number, heldBytes: number): number {
+  return limitBytes < totalBytes ? Math.min(freeBytes, Math.max(0, limitBytes - heldBytes)) : freeBytes;
 }
 
 /** Who has the memory a message speaks of. */
@@ -405,6 +409,7 @@ export function v8HeapSource(): HeapSource {
   // The machine and its container do not change during a run: read them once, not per call.
   const totalBytes = totalmem();
   const limitBytes = machineMemoryBytes();
+  const cgroup = limitBytes < totalBytes ? memoryCgroup() : null;
   return {
     afterFullCollections: () => {
       // Each stop hands over the collections since the last start; the next window starts now.
@@ -417,7 +422,11 @@ export function v8HeapSource(): HeapSource {
       return out;
     },
     resident: () => process.memoryUsage.rss(),
-    available: () => availableOf(freemem(), totalBytes, limitBytes, process.memoryUsage.rss()),
+    available: () => {
+      const resident = process.memoryUsage.rss();
+      const held = cgroup === null ? null : cgroupMemoryInUse(cgroup);
+      return availableOf(freemem(), totalBytes, limitBytes, held === null ? resident : Math.max(held, resident));
+    },
     stop: () => {
       profiler.stop();
     },
