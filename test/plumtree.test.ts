@@ -270,6 +270,31 @@ describe('plumtree tree construction and repair', () => {
     expect(s.graftTimerDueMs).toBe(120);
   });
 
+  it('cancels the graft timer when the request it waits for becomes moot, and arms it for the next live one', () => {
+    const { s, msg } = machine('x', ['p', 'e']);
+    const [a, b] = ['a', 'b'].map((t) => messageIdOf(bytes(t)));
+    msg(0, 'p', { type: 'IHave', entries: [{ id: a, round: 1 }] }); // timer for 80
+    msg(30, 'p', { type: 'IHave', entries: [{ id: b, round: 1 }] }); // due at 110
+    const gossip = msg(40, 'e', { type: 'Gossip', id: a, round: 1, content: bytes('a') });
+    expect(gossip.filter((e) => e.kind === 'cancelTimer' || (e.kind === 'timer' && e.timer.type === 'SendGraft'))).toEqual([
+      { kind: 'cancelTimer', timer: { type: 'SendGraft' } },
+      { kind: 'timer', delayMs: 70, timer: { type: 'SendGraft' } },
+    ]);
+    expect(s.graftTimerDueMs).toBe(110);
+    // The last live request goes too: the timer is only cancelled.
+    const last = msg(50, 'e', { type: 'Gossip', id: b, round: 1, content: bytes('b') });
+    expect(last.filter((e) => e.kind === 'cancelTimer' || (e.kind === 'timer' && e.timer.type === 'SendGraft'))).toEqual([{ kind: 'cancelTimer', timer: { type: 'SendGraft' } }]);
+    expect(s.graftTimerDueMs).toBeNull();
+  });
+
+  it('skips a moot request due at the same time as a live one', () => {
+    const { at, msg } = machine('x', ['p', 'e']);
+    const [a, b] = ['a', 'b'].map((t) => messageIdOf(bytes(t)));
+    msg(0, 'p', { type: 'IHave', entries: [{ id: a, round: 1 }, { id: b, round: 1 }] }); // both due at 80
+    msg(40, 'e', { type: 'Gossip', id: b, round: 1, content: bytes('b') }); // b moot, behind the live a
+    expect(sends(at(80, { kind: 'timer', timer: { type: 'SendGraft' } }))).toEqual([{ to: 'p', message: { type: 'Graft', id: a, round: 1 } }]);
+  });
+
   it('arms an earlier graft timer when a next Graft falls due before the armed one', () => {
     const { s, at, msg } = machine('x', ['p', 'q']);
     const [a, b] = ['a', 'b'].map((t) => messageIdOf(bytes(t)));
@@ -295,13 +320,16 @@ describe('plumtree tree construction and repair', () => {
     expect(sends(at(120, { kind: 'timer', timer: { type: 'SendGraft' } })).map((m) => (m.message as { id: string }).id)).toEqual([b, a]);
   });
 
-  it('a graft timer its host never fired (a full wedge backlog drops it) does not stop the node from arming another', () => {
+  it('a graft timer its host did not fire on time (a wedged node runs it late) does not stop the node from arming another', () => {
     const { s, at, msg } = machine('x', ['p']);
     const [a, b] = ['a', 'b'].map((t) => messageIdOf(bytes(t)));
-    msg(0, 'p', { type: 'IHave', entries: [{ id: a, round: 1 }] }); // timer for 80, never fired
-    // The next request finds the timer overdue, so not armed: the overdue request waits 1 ms.
+    msg(0, 'p', { type: 'IHave', entries: [{ id: a, round: 1 }] }); // timer for 80, not fired by 200
+    // The next request finds the timer overdue: it is cancelled and one armed; the overdue request waits 1 ms.
     const later = msg(200, 'p', { type: 'IHave', entries: [{ id: b, round: 1 }] });
-    expect(later).toContainEqual({ kind: 'timer', delayMs: 1, timer: { type: 'SendGraft' } });
+    expect(later.filter((e) => e.kind === 'cancelTimer' || e.kind === 'timer')).toEqual([
+      { kind: 'cancelTimer', timer: { type: 'SendGraft' } },
+      { kind: 'timer', delayMs: 1, timer: { type: 'SendGraft' } },
+    ]);
     expect(s.graftTimerDueMs).toBe(201);
     expect(sends(at(201, { kind: 'timer', timer: { type: 'SendGraft' } }))).toEqual([{ to: 'p', message: { type: 'Graft', id: a, round: 1 } }]);
     expect(s.graftTimerDueMs).toBe(241); // a's next advertiser, had it one

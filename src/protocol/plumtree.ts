@@ -228,13 +228,12 @@ function queueGraft(s: PlumtreeState, queue: GraftQueue, pending: PendingGraft, 
  * the Gossip usually follows its IHave within the first timeout), as the paper cancels a moot
  * message's timer; with none left, it is only cancelled. Called whenever a request joins or
  * leaves the missing set, and after the timer fired.
- * A timer due before now did not fire on time: its host held it (a wedged node runs its timers
- * late) or dropped it (a wedged node's backlog was full). It no longer counts as armed, so a
- * lost timer cannot keep the node from arming another; one that was only late and still fires
- * finds nothing due, or what is due anyway. A request already overdue then waits 1 ms.
+ * A timer armed for a time already past did not fire on time (its host held it: a wedged node
+ * runs its timers late). The time wanted is never in the past (a request already overdue waits
+ * 1 ms), so such a timer is cancelled and another armed: a late timer cannot keep the node from
+ * arming one, and if it still fires it finds nothing due, or what is due anyway.
  */
 function timeGrafts(s: PlumtreeState, nowMs: number, out: PlumtreeEffect[]): void {
-  if (s.graftTimerDueMs !== null && s.graftTimerDueMs < nowMs) s.graftTimerDueMs = null;
   const next = Math.min(liveHeadDueMs(s, s.firstGrafts), liveHeadDueMs(s, s.nextGrafts));
   const dueMs = next === Infinity ? null : Math.max(next, nowMs + 1);
   if (s.graftTimerDueMs === dueMs) return;
