@@ -456,13 +456,6 @@ export interface HeapWatch {
   stop(): void;
 }
 
-/**
- * Stops the run once two full collections in a row leave the old generation above 85 % of its
- * limit: what they leave is live, so the run is about to fail in V8 (which gives up a little
- * above 90 %). A full collection below the line starts the count again. Stops it too once the
- * process holds more than 90 % of the machine's memory (`machineBytes`), heap or not, and once
- * less than 20 % of it is left to processes while this one holds more than a quarter of it.
- */
 /** What the heap watch reads (all default to this process on this machine). */
 export interface HeapWatchOptions {
   readonly source?: HeapSource;
@@ -472,6 +465,14 @@ export interface HeapWatchOptions {
   readonly contained?: boolean;
 }
 
+/**
+ * Stops the run once two full collections in a row leave the old generation above 85 % of its
+ * limit: what they leave is live, so the run is about to fail in V8 (which gives up a little
+ * above 90 %). A full collection below the line starts the count again. Stops it too once the
+ * process holds more than 90 % of the machine's memory (`machineBytes`), heap or not, and once
+ * less than 20 % of it is left to processes while this one holds more than a quarter of it.
+ * Its lines say where the run was, and how far the broadcasts sent so far got.
+ */
 export function heapWatch(nodes: number, options: HeapWatchOptions = {}): HeapWatch {
   const { source = v8HeapSource(), machineBytes = machineMemoryBytes(), contained = false } = options;
   let high = 0;

@@ -253,7 +253,8 @@ export class MeshNode implements NodeApp, PeerListener {
         break;
       }
       case 'cancelTimer':
-        // Plumtree cancels only its graft timer, the one armed last.
+        // Only Plumtree's graft timer is ever cancelled: the one armed last.
+        if (effect.timer.machine !== 'plumtree' || effect.timer.timer.type !== 'SendGraft') break;
         if (rt.graftTimer !== null) this.ctx.cancelTimer(rt.graftTimer.event);
         rt.graftTimer = null;
         break;
