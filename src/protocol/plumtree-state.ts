@@ -47,10 +47,6 @@ export class GraftQueue {
   private requests: (PendingGraft | undefined)[] = [];
   private head = 0;
 
-  get size(): number {
-    return this.requests.length - this.head;
-  }
-
   push(request: PendingGraft): void {
     this.requests.push(request);
   }
