@@ -56,12 +56,7 @@ export class GraftQueue {
     return this.requests[this.head];
   }
 
-  /** Due time of the oldest entry, or Infinity when empty. */
-  nextDueMs(): number {
-    return this.head < this.requests.length ? (this.requests[this.head] as PendingGraft).dueMs : Infinity;
-  }
-
-  /** Takes the oldest entry out; the caller has seen `nextDueMs()` finite. */
+  /** Takes the oldest entry out; the caller has seen `peek()` return one. */
   shift(): PendingGraft {
     const request = this.requests[this.head] as PendingGraft;
     this.requests[this.head++] = undefined; // hold no request that left

@@ -259,12 +259,10 @@ function liveHeadDueMs(s: PlumtreeState, queue: GraftQueue): number {
 function onSendGraftTimer(s: PlumtreeState, nowMs: number, out: PlumtreeEffect[]): void {
   if (s.graftTimerDueMs !== null && s.graftTimerDueMs <= nowMs) s.graftTimerDueMs = null; // this one fired
   for (;;) {
-    const firstDue = s.firstGrafts.nextDueMs();
-    const nextDue = s.nextGrafts.nextDueMs();
+    const firstDue = liveHeadDueMs(s, s.firstGrafts);
+    const nextDue = liveHeadDueMs(s, s.nextGrafts);
     if (Math.min(firstDue, nextDue) > nowMs) break;
-    const request = (firstDue <= nextDue ? s.firstGrafts : s.nextGrafts).shift();
-    // A request has one entry at a time; it is stale once delivered, shed or given up.
-    if (s.missing.get(request.id) === request) sendGraft(s, request, nowMs, out);
+    sendGraft(s, (firstDue <= nextDue ? s.firstGrafts : s.nextGrafts).shift(), nowMs, out);
   }
   timeGrafts(s, nowMs, out);
 }
