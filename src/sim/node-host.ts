@@ -124,15 +124,18 @@ export class NodeHost implements EndpointOwner {
 
   /** Inbound work: runs now while running, queues while wedged (dropped once the backlog is full), dropped while stopped. */
   deliver(fn: () => void): void {
-    if (this.statusValue === 'running') runEvent(fn);
-    else if (this.statusValue === 'wedged') this.enqueue(fn, false);
+    this.runOrQueue(fn, false);
   }
 
   /** A timer of life `incarnation` is due: it runs unless that life is over; while wedged it always queues (see `wedgeBacklogMax`). */
   fire(incarnation: number, fn: SimEvent): void {
-    if (this.incarnationValue !== incarnation) return;
+    if (this.incarnationValue === incarnation) this.runOrQueue(fn, true);
+  }
+
+  /** Runs `fn` now while running, queues it while wedged, drops it while stopped. */
+  private runOrQueue(fn: SimEvent, timer: boolean): void {
     if (this.statusValue === 'running') runEvent(fn);
-    else if (this.statusValue === 'wedged') this.enqueue(fn, true);
+    else if (this.statusValue === 'wedged') this.enqueue(fn, timer);
   }
 
   // ---- lifecycle ----
