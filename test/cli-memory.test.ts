@@ -187,13 +187,18 @@ describe('the heap watch during a run', () => {
 
   /**
    * A source that hands out the given full-collection readings, one batch per progress call (MB of
-   * 100), the process's resident MB and what the machine has left (MB), one per call each.
+   * 100), the process's resident MB and what the machine has left (MB), one per call each, and the
+   * wall time and collector pauses of each call's window ([wall ms, paused ms], none by default).
    */
-  function source(batches: number[][], residentMb: number[] = [], availableMb: number[] = []): HeapSource & { stopped: boolean; asked: number } {
+  function source(batches: number[][], residentMb: number[] = [], availableMb: number[] = [], pauses: [number, number][] = []): HeapSource & { stopped: boolean; asked: number } {
     const s = {
       stopped: false,
       asked: 0,
-      afterFullCollections: () => (batches.shift() ?? []).map((mb) => ({ oldUsed: mb * 1024 ** 2, oldLimit: 100 * 1024 ** 2 })),
+      collections: () => {
+        const [wallMs, pausedMs] = pauses.shift() ?? [0, 0];
+        const afterFull = (batches.shift() ?? []).map((mb) => ({ oldUsed: mb * 1024 ** 2, oldLimit: 100 * 1024 ** 2 }));
+        return { afterFull, wallMs, pausedMs };
+      },
       resident: () => (residentMb.shift() ?? 0) * 1024 ** 2,
       available: () => {
         s.asked++;
@@ -276,6 +281,62 @@ describe('the heap watch during a run', () => {
         'the run was stopped before the machine ran out. Use fewer nodes or fewer broadcasts at once, or run it with less else running',
     );
   });
+  /** The index of the call that stopped the run (checking its line), or null when none did. */
+  function nearStopsAt(batches: number[][], pauses: [number, number][]): number | null {
+    const calls = pauses.length; // the source takes them out one per call
+    const watch = heapWatch(2_000, { source: source(batches, [], [], pauses) });
+    for (let i = 0; i < calls; i++) {
+      try {
+        watch.check(progress);
+      } catch (e) {
+        expect(e).toBeInstanceOf(UsageError);
+        expect((e as UsageError).exitCode).toBe(EXIT_MEMORY);
+        expect((e as UsageError).message).toMatch(
+          /^out of memory: \d+ full collections in a row each left at least 80 % of the heap's 100 MB limit \(the last \d+ MB\) while the collector took \d+ % of the last [\d.]+ s at 42 s virtual \(2000 nodes\); the run was stopped\. /,
+        );
+        return i;
+      }
+    }
+    return null;
+  }
+  /** `n` progress windows of 3 s, the collector pausing `share` of each. */
+  const windows = (n: number, share: number): [number, number][] => Array.from({ length: n }, () => [3_000, 3_000 * share]);
+
+  it('stops the run (exit 4) at the second full collection in a row leaving 80 % while the collector takes 60 % of the time', () => {
+    // V8 itself gives up at the fourth (a 2,000-node burst in a 700 MB heap: 81 %, three quarters of the time).
+    const watch = heapWatch(2_000, { source: source([[81], [81]], [], [], windows(2, 0.74)) });
+    watch.check(progress);
+    expect(() => watch.check(progress)).toThrow(
+      "out of memory: 2 full collections in a row each left at least 80 % of the heap's 100 MB limit (the last 81 MB) while the collector took 74 % " +
+        'of the last 6.0 s at 42 s virtual (2000 nodes); the run was stopped. Use fewer nodes or fewer broadcasts at once, or a larger limit: ' +
+        'NODE_OPTIONS=--max-old-space-size=<MB>',
+    );
+    expect(nearStopsAt([[80, 80]], windows(1, 0.6))).toBe(0); // both lines exactly, in one window
+    expect(nearStopsAt([[82], [], [], [83]], windows(4, 0.6))).toBe(3); // windows without a full collection count their time
+  });
+
+  it('does not stop while the collector leaves the run its time, or a full collection frees more', () => {
+    expect(nearStopsAt([[81], [81], [81], [81]], windows(4, 0.59))).toBeNull();
+    expect(nearStopsAt([[81], [79], [81]], windows(3, 0.9))).toBeNull(); // one below the line starts the count again
+    expect(nearStopsAt([[81, 79, 81]], windows(1, 0.9))).toBeNull(); // so does one in the same window
+    expect(nearStopsAt([[79], [79], [79]], windows(3, 1))).toBeNull();
+  });
+
+  it("reads the collector's time over the windows of the count's last two collections", () => {
+    // A quiet minute with its collection below the line, then two near the limit in busy windows.
+    expect(nearStopsAt([[50], [81], [81]], [[60_000, 0], [3_000, 2_400], [3_000, 2_400]])).toBe(2);
+    // A quiet minute holding the first of the two counts: the run still had its time then.
+    expect(nearStopsAt([[81], [81]], [[60_000, 0], [3_000, 3_000]])).toBeNull();
+    // So do windows between them without a full collection.
+    expect(nearStopsAt([[81], [], [], [81]], [[3_000, 3_000], [3_000, 0], [3_000, 0], [3_000, 3_000]])).toBeNull();
+    // But quiet minutes of earlier collections in the count no longer do (the 2,000-node burst in
+    // 700 MB: its collections left 80-83 % for a minute before the collector took the time).
+    expect(nearStopsAt([[81], [81], [81], [81]], [[60_000, 0], [60_000, 0], [3_000, 3_000], [3_000, 3_000]])).toBe(3);
+    expect(nearStopsAt([[81], [81], [81, 81]], [[60_000, 0], [60_000, 0], [3_000, 3_000]])).toBe(2);
+    // A count that ended leaves its windows behind.
+    expect(nearStopsAt([[81], [79], [81], [81]], [[60_000, 0], [3_000, 3_000], [3_000, 2_400], [3_000, 2_400]])).toBe(3);
+  });
+
   it("words the watch's stop as the container's", () => {
     const watch = heapWatch(5_000, { source: source([[10]], [901]), machineBytes: 1_000 * 1024 ** 2, contained: true });
     expect(() => watch.check(progress)).toThrow("out of memory: the process held 901 MB of its container's 1000 MB at 42 s virtual (5000 nodes)");
@@ -373,7 +434,10 @@ describe('the CLI with large scenario files', () => {
     const r = await run(file, ['--json'], { NODE_OPTIONS: '--max-old-space-size=96' });
     expect(r.status, r.stderr).toBe(EXIT_MEMORY);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^meshsim: out of memory: the heap held \d+ MB of its \d+ MB limit at \d+ s virtual \(3000 nodes\); the run was stopped\. /);
+    // Which of the two heap rules stops it first depends on the collector's timing.
+    expect(r.stderr).toMatch(
+      /^meshsim: out of memory: (the heap held \d+ MB of its \d+ MB limit|\d+ full collections in a row each left at least 80 % of the heap's \d+ MB limit \(the last \d+ MB\) while the collector took \d+ % of the last [\d.]+ s) at \d+ s virtual \(3000 nodes\); the run was stopped\. /,
+    );
     expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
   }, 120_000);
 

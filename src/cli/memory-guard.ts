@@ -22,6 +22,8 @@
  *   outside V8's heap (array buffers: frames in flight, copies) is under no heap limit, and a
  *   5,000-node burst's RSS passed its 13 GB heap limit by 4.7 GB (docs/performance.md, round
  *   19). Above 90 % of the machine, the run stops the same way, before the system kills it.
+ *   Full collections that free too little to go on with (V8's own rule for giving up, met
+ *   earlier) stop the run the same way (NEAR_SHARE).
  * - Inside a container with a memory limit below the machine's memory (a cgroup), "the machine"
  *   above is that limit: the plan, the heap limit and the watch all count on what the container
  *   allows, not on what the machine has (`memoryLimitOf`). What is left there is the limit less
@@ -368,6 +370,80 @@ const HIGH_COLLECTIONS = 2;
 /** Share of the machine's memory that, resident in the process at a progress call, stops the run. */
 const RESIDENT_SHARE = 0.9;
 /**
+ * V8 gives up on its own ("Ineffective mark-compacts near heap limit", a crash with a stack trace
+ * and SIGABRT) after four full collections in a row that each leave at least 80 % of the old
+ * generation's limit while the collector takes more than 60 % of the time. A 2,000-node burst in
+ * a 700 MB heap did so at 84 % of its deliveries: its collections left 570 MB (81 %), under the
+ * 85 % line above, and the collector took three quarters of the time (docs/performance.md,
+ * round 26). So the run stops at the second such collection in a row: at least NEAR_SHARE of the
+ * limit left, and the collector's pauses NEAR_PAUSED_SHARE or more of the wall time of the
+ * progress calls' windows the last two fell in, and those between (V8 does not say when in a
+ * window each one ran). A full collection that leaves less starts the count again.
+ */
+const NEAR_SHARE = 0.8;
+const NEAR_PAUSED_SHARE = 0.6;
+const NEAR_COLLECTIONS = 2;
+
+/** What stops a run at the limit (see NEAR_SHARE). */
+interface NearLimitStop {
+  readonly count: number;
+  readonly last: HeapReading;
+  readonly wallMs: number;
+  readonly pausedMs: number;
+}
+
+/**
+ * Counts full collections in a row that leave NEAR_SHARE or more, and keeps the progress calls'
+ * windows from the one of the last NEAR_COLLECTIONS of them on (with how many each held).
+ */
+class NearLimit {
+  private count = 0;
+  private last: HeapReading | null = null;
+  private inWindow = 0;
+  private readonly windows: { wallMs: number; pausedMs: number; collections: number }[] = [];
+
+  /** One full collection, in order. */
+  see(reading: HeapReading): void {
+    if (reading.oldUsed >= NEAR_SHARE * reading.oldLimit) {
+      this.count++;
+      this.last = reading;
+      this.inWindow++;
+    } else {
+      this.count = this.inWindow = 0;
+    }
+  }
+
+  /** The window of a progress call ends: what stops the run, or null. */
+  endWindow(wallMs: number, pausedMs: number): NearLimitStop | null {
+    const collections = this.inWindow;
+    this.inWindow = 0;
+    if (this.count === 0) return null;
+    // A window without such a collection only adds time to the one before (the list stays short).
+    const lastWindow = this.windows[this.windows.length - 1];
+    if (collections === 0 && lastWindow !== undefined) {
+      lastWindow.wallMs += wallMs;
+      lastWindow.pausedMs += pausedMs;
+    } else {
+      this.windows.push({ wallMs, pausedMs, collections });
+    }
+    // The collector's share is read over the windows of the count's last NEAR_COLLECTIONS
+    // collections and those between (V8 weighs its recent collections most).
+    let later = this.windows.reduce((sum, w) => sum + w.collections, 0) - this.windows[0].collections;
+    while (this.windows.length > 1 && later >= NEAR_COLLECTIONS) {
+      this.windows.shift();
+      later -= this.windows[0].collections;
+    }
+    let spanMs = 0;
+    let spanPausedMs = 0;
+    for (const w of this.windows) {
+      spanMs += w.wallMs;
+      spanPausedMs += w.pausedMs;
+    }
+    if (this.count < NEAR_COLLECTIONS || spanMs === 0 || spanPausedMs < NEAR_PAUSED_SHARE * spanMs) return null;
+    return { count: this.count, last: this.last!, wallMs: spanMs, pausedMs: spanPausedMs };
+  }
+}
+/**
  * Share of the machine's memory that, when less than that is left to processes (the process
  * holding more than AVAILABLE_WATCH_FROM of it), stops the run. Other programs use the machine
  * too: a 10,000-node burst died of a failed C++ allocation (`std::bad_alloc`, exit 134) holding
@@ -385,9 +461,21 @@ export interface HeapReading {
   readonly oldLimit: number;
 }
 
-/** A source of readings: the old generation right after each full collection since the last call. */
+/**
+ * What the collector did since the last call: the old generation right after each full
+ * collection, and how much of the wall time between the two calls it held the main thread.
+ */
+export interface Collections {
+  readonly afterFull: readonly HeapReading[];
+  /** Wall time the window covers, ms. */
+  readonly wallMs: number;
+  /** Of that, the time the collector's pauses took on the main thread, ms. */
+  readonly pausedMs: number;
+}
+
+/** A source of readings: what the collector did since the last call, and the memory held and left. */
 export interface HeapSource {
-  afterFullCollections(): readonly HeapReading[];
+  collections(): Collections;
   /** Bytes of the process in memory now (its resident set): the heap and everything outside it. */
   resident(): number;
   /** Bytes the machine can still give to processes (on Linux its MemAvailable: free, or reclaimable). */
@@ -411,15 +499,18 @@ export function v8HeapSource(): HeapSource {
   const limitBytes = machineMemoryBytes();
   const cgroup = limitBytes < totalBytes ? memoryCgroup() : null;
   return {
-    afterFullCollections: () => {
+    collections: () => {
       // Each stop hands over the collections since the last start; the next window starts now.
-      const result = profiler.stop() as unknown as { statistics?: readonly GcRecord[] } | undefined;
+      const result = profiler.stop() as unknown as GcWindow | undefined;
       profiler.start();
-      const out: HeapReading[] = [];
+      const afterFull: HeapReading[] = [];
+      let pausedMs = 0;
       for (const gc of result?.statistics ?? []) {
-        if (gc.gcType === 'MarkSweepCompact') out.push({ oldUsed: oldUsedOf(gc.afterGC), oldLimit });
+        pausedMs += gc.cost / 1000;
+        if (gc.gcType === 'MarkSweepCompact') afterFull.push({ oldUsed: oldUsedOf(gc.afterGC), oldLimit });
       }
-      return out;
+      const wallMs = result === undefined ? 0 : Math.max(0, result.endTime - result.startTime);
+      return { afterFull, wallMs, pausedMs };
     },
     resident: () => process.memoryUsage.rss(),
     available: () => {
@@ -433,9 +524,17 @@ export function v8HeapSource(): HeapSource {
   };
 }
 
-/** The shape `GCProfiler.stop()` returns on Node 20 (camelCase, unlike the bundled types). */
+/** The shape `GCProfiler.stop()` returns on Node 20 (camelCase, unlike the bundled types); times in ms since the epoch. */
+interface GcWindow {
+  readonly startTime: number;
+  readonly endTime: number;
+  readonly statistics?: readonly GcRecord[];
+}
+
 interface GcRecord {
   readonly gcType: string;
+  /** The collection's pause on the main thread, µs. */
+  readonly cost: number;
   readonly afterGC: {
     readonly heapStatistics: { readonly usedHeapSize: number };
     readonly heapSpaceStatistics: readonly { readonly spaceName: string; readonly spaceUsedSize: number }[];
@@ -470,12 +569,15 @@ export interface HeapWatchOptions {
  * limit: what they leave is live, so the run is about to fail in V8 (which gives up a little
  * above 90 %). A full collection below the line starts the count again. Stops it too once the
  * process holds more than 90 % of the machine's memory (`machineBytes`), heap or not, and once
- * less than 20 % of it is left to processes while this one holds more than a quarter of it.
+ * less than 20 % of it is left to processes while this one holds more than a quarter of it, and
+ * once two full collections in a row leave 80 % while the collector takes 60 % of the time
+ * (NEAR_SHARE: V8 gives up at four).
  * Its lines say where the run was, and how far the broadcasts sent so far got.
  */
 export function heapWatch(nodes: number, options: HeapWatchOptions = {}): HeapWatch {
   const { source = v8HeapSource(), machineBytes = machineMemoryBytes(), contained = false } = options;
   let high = 0;
+  const near = new NearLimit();
   /** Where the run was: virtual time, size and, once broadcasts were sent, how far they got. */
   const when = (p: RunProgress): string => {
     const made = deliveriesMade(p.deliveries);
@@ -503,15 +605,26 @@ export function heapWatch(nodes: number, options: HeapWatchOptions = {}): HeapWa
           );
         }
       }
-      for (const { oldUsed, oldLimit } of source.afterFullCollections()) {
-        high = oldUsed > HIGH_SHARE * oldLimit ? high + 1 : 0;
+      const collections = source.collections();
+      for (const reading of collections.afterFull) {
+        near.see(reading);
+        high = reading.oldUsed > HIGH_SHARE * reading.oldLimit ? high + 1 : 0;
         if (high < HIGH_COLLECTIONS) continue;
         throw new UsageError(
-          `out of memory: the heap held ${size(oldUsed)} of its ${size(oldLimit)} limit ${when(p)}; the run was stopped. ` +
+          `out of memory: the heap held ${size(reading.oldUsed)} of its ${size(reading.oldLimit)} limit ${when(p)}; the run was stopped. ` +
             'Use fewer nodes, or a larger limit: NODE_OPTIONS=--max-old-space-size=<MB>',
           EXIT_MEMORY,
         );
       }
+      const stop = near.endWindow(collections.wallMs, collections.pausedMs);
+      if (stop === null) return;
+      throw new UsageError(
+        `out of memory: ${stop.count} full collections in a row each left at least ${Math.round(100 * NEAR_SHARE)} % of the heap's ` +
+          `${size(stop.last.oldLimit)} limit (the last ${size(stop.last.oldUsed)}) while the collector took ` +
+          `${Math.floor((100 * stop.pausedMs) / stop.wallMs)} % of the last ${(stop.wallMs / 1000).toFixed(1)} s ${when(p)}; ` +
+          'the run was stopped. Use fewer nodes or fewer broadcasts at once, or a larger limit: NODE_OPTIONS=--max-old-space-size=<MB>',
+        EXIT_MEMORY,
+      );
     },
     stop: () => source.stop(),
   };
