@@ -256,6 +256,35 @@ describe('datagram packing', () => {
     expect(lostOnArrival.sentSince()).toBe(2); // one packet, sent twice
     expect(lostOnArrival.chunks.flat()).toEqual([1, 2]);
   });
+
+  it('a packet lost on arrival is resent at its latest send time plus the RTO, doubling, whole; chunks written as it is resent join it', () => {
+    const { sched, net, out, inc, sentSince } = pair();
+    const got: [number, number[]][] = [];
+    inc.onStream = (st) => (st.onData = (b) => got.push([sched.nowMs, Array.from(b)]));
+    const s = out.openUni();
+    const t = sched.nowMs + 5;
+    net.setInboundFirewall(B, true); // B's end is the inbound one: the packet is dropped there
+    sched.at(t, () => {
+      s.write(Uint8Array.of(1));
+      s.write(Uint8Array.of(2));
+    });
+    // RTO max(200, 2 × 20) = 200 ms: lost at t + 10, resent at t + 200, lost at t + 210,
+    // resent at t + 200 + 400 = t + 600, when the way is open again.
+    sched.at(t + 300, () => net.setInboundFirewall(B, false));
+    // Scheduled later than the retransmission due at t + 600, so it runs after it and joins it.
+    sched.at(t + 599, () => sched.at(t + 600, () => s.write(Uint8Array.of(3))));
+    sched.at(t + 601, () => out.openUni().write(Uint8Array.of(9)));
+    sched.runFor(2_000);
+    expect(got).toEqual([
+      [t + 610, [1]],
+      [t + 610, [2]],
+      [t + 610, [3]],
+      [t + 611, [9]],
+    ]);
+    expect(sentSince()).toBe(4); // three attempts of the joined packet, one other
+    expect(net.stats.packetsLost).toBe(2);
+    expect(s.bufferedBytes).toBe(0);
+  });
 });
 
 describe('streams', () => {

@@ -93,7 +93,13 @@ export class Wire implements PacketSink {
     const from = p.from;
     const nowMs = this.scheduler.nowMs;
     this.stats.packetsSent++;
-    p.sentAtMs = nowMs;
+    // Through `Math.trunc` on purpose: the scheduler's clock comes out of a Float64Array as a
+    // boxed number, and a boxed number stored as it is makes the field a double field, with a
+    // box of its own in every packet (16 bytes each). `Math.trunc` returns the same whole number
+    // as a small integer, which the field holds in place. Virtual time is whole milliseconds.
+    const sentAtMs = Math.trunc(nowMs);
+    if (sentAtMs !== nowMs) assert(false, `virtual time ${nowMs} is not whole milliseconds`);
+    p.sentAtMs = sentAtMs;
     p.srcAddr = this.entry(from.local).address;
     from.lastSentAtMs = nowMs;
     const ep = from.endpoint;
