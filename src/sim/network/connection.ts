@@ -82,7 +82,7 @@ export class Connection {
   private readonly timerTarget = new ConnectionFire(this);
 
   constructor(
-    private readonly wire: Wire,
+    /** @internal */ readonly wire: Wire,
     /** @internal */ readonly endpoint: Endpoint,
     readonly remote: NodeKey,
     readonly direction: 'outbound' | 'inbound',
@@ -146,7 +146,7 @@ export class Connection {
   /** @internal Send CONNECTION_CLOSE once, then close this end and report `reason`. */
   closeSending(reason: CloseReason): void {
     if (this.state !== 'open') return;
-    this.wire.transmit(new Packet(this.wire, PacketKind.Close, this, null, 0, null, false));
+    this.wire.transmit(new Packet(PacketKind.Close, this, null, 0, null));
     this.closeWith(reason, true);
   }
 
@@ -156,7 +156,7 @@ export class Connection {
     this.dialDone = done;
     this.endpoint.pendingDials.add(this);
     this.schedule(this.wire.scheduler.nowMs + this.wire.config.dialTimeoutMs);
-    this.wire.transmit(new Packet(this.wire, PacketKind.Initial, this, null, 0, null, false));
+    this.wire.transmit(new Packet(PacketKind.Initial, this, null, 0, null));
   }
 
   /** @internal Open this end: registers it with its endpoint and arms its timers. */
@@ -174,7 +174,7 @@ export class Connection {
     const dueMs = this.nextDueMs(nowMs);
     if (this.timerDueMs < 0 || dueMs < this.timerDueMs) this.schedule(dueMs);
     if (this.direction === 'inbound') {
-      this.wire.transmit(new Packet(this.wire, PacketKind.Response, this, null, 0, null, false));
+      this.wire.transmit(new Packet(PacketKind.Response, this, null, 0, null));
       return;
     }
     const done = this.dialDone!;
@@ -227,7 +227,7 @@ export class Connection {
       return OK;
     }
     const seq = s.takeSeq(bytes.length);
-    const p = new Packet(this.wire, PacketKind.Data, this, s, seq, owned ? bytes : bytes.slice(), false);
+    const p = new Packet(PacketKind.Data, this, s, seq, owned ? bytes : bytes.slice());
     s.latest = p;
     this.wire.transmit(p);
     return OK;
@@ -236,7 +236,8 @@ export class Connection {
   /** @internal */
   sendFin(s: Stream): void {
     s.latest = null;
-    this.wire.transmit(new Packet(this.wire, PacketKind.Data, this, s, s.takeSeq(0), null, true));
+    // A FIN is the Data packet without bytes (`Packet.fin`).
+    this.wire.transmit(new Packet(PacketKind.Data, this, s, s.takeSeq(0), null));
   }
 
   /** @internal Run an app callback through the owner (dropped once the endpoint is closed). */
@@ -378,7 +379,7 @@ export class Connection {
     if (!owner.isUp() || !owner.isResponsive()) return nowMs + UNRESPONSIVE_POLL_MS;
     if (!this.keepAliveInFlight) {
       this.keepAliveInFlight = true;
-      this.wire.transmit(new Packet(this.wire, PacketKind.KeepAlive, this, null, 0, null, false));
+      this.wire.transmit(new Packet(PacketKind.KeepAlive, this, null, 0, null));
     }
     return nowMs + this.wire.config.keepAliveMs;
   }

@@ -1,7 +1,8 @@
 /**
  * A packet on the simulated wire. One object per logical packet: a retransmission reuses it
- * (it is its own arrival event; the retry callback is made on the first loss only), so the hot
- * path allocates once per chunk, not per attempt.
+ * (it is its own event, both for its arrival and for its retransmission), so the hot path
+ * allocates once per chunk, not per attempt. At the peak of an all-nodes burst a hundred
+ * thousand packets are in flight, so every field counts: what can be derived is not stored.
  * A packet carries a reference to its sending connection end; the receiver end is found through
  * that end's peer (a simulation shortcut), and the wire checks addresses before accepting it.
  * A Data packet on its way may still take more bytes of its stream written in the millisecond it
@@ -27,13 +28,7 @@ export const PacketKind = {
 } as const;
 export type PacketKind = (typeof PacketKind)[keyof typeof PacketKind];
 
-/** What a packet needs from the wire to be scheduled. */
-export interface PacketSink {
-  arrive(p: Packet): void;
-  retry(p: Packet): void;
-}
-
-/** Scheduled as itself (`run` is its arrival): no closure per packet. */
+/** Scheduled as itself (`run` is its arrival or its retransmission): no closure per packet. */
 export class Packet implements Task {
   /** Sender's address at the latest attempt (a NAT remap changes it for retransmissions). */
   srcAddr: Address = '';
@@ -41,35 +36,41 @@ export class Packet implements Task {
   sentAtMs = 0;
   /** Attempts lost so far; the retransmission timeout doubles with each. */
   losses = 0;
-  /** The latest attempt is on its way: its arrival is scheduled and has not run yet. */
+  /**
+   * The latest attempt is on its way: its arrival is scheduled and has not run yet. Otherwise
+   * the packet's pending event, if any, is its retransmission (see `run`).
+   */
   inFlight = false;
   /** Bytes later writes of the stream added to this chunk, in order (see `append`). */
   joined: Uint8Array[] | null = null;
   /** Stream bytes this packet carries: `bytes` and everything `joined`. */
   payloadBytes: number;
-  private retryFnValue: (() => void) | null = null;
 
   constructor(
-    private readonly sink: PacketSink,
     readonly kind: PacketKind,
+    /** The sending end; its wire schedules the packet (and is reached through it). */
     readonly from: Connection,
     readonly stream: Stream | null,
     readonly seq: number,
-    /** The chunk's first bytes (`joined` holds what later writes added). */
+    /** The chunk's first bytes (`joined` holds what later writes added); null for a FIN. */
     readonly bytes: Uint8Array | null,
-    readonly fin: boolean,
   ) {
     this.payloadBytes = bytes === null ? 0 : bytes.length;
   }
 
-  /** The latest attempt arrives (the wire's event for it). */
+  /**
+   * The packet's one pending event: its arrival while an attempt is on its way, else its
+   * retransmission. A packet never has both pending: a retransmission is scheduled only
+   * when an attempt is lost, as it is sent or as it arrives.
+   */
   run(): void {
-    this.sink.arrive(this);
+    if (this.inFlight) this.from.wire.arrive(this);
+    else this.from.wire.retry(this);
   }
 
-  get retryFn(): () => void {
-    if (this.retryFnValue === null) this.retryFnValue = () => this.sink.retry(this);
-    return this.retryFnValue;
+  /** The end of its stream: the Data packet without bytes (every write carries an array, even an empty one). */
+  get fin(): boolean {
+    return this.bytes === null && this.kind === PacketKind.Data;
   }
 
   /**
@@ -78,7 +79,8 @@ export class Packet implements Task {
    * datagram. The caller makes sure the packet is its stream's latest chunk.
    */
   joinable(nowMs: number, sizeBytes: number): boolean {
-    return this.inFlight && this.sentAtMs === nowMs && !this.fin && this.bytes !== null && this.payloadBytes + sizeBytes <= DATAGRAM_PAYLOAD_BYTES_MAX;
+    // `bytes !== null`: not a FIN (the caller's packet is a Data packet).
+    return this.inFlight && this.sentAtMs === nowMs && this.bytes !== null && this.payloadBytes + sizeBytes <= DATAGRAM_PAYLOAD_BYTES_MAX;
   }
 
   /**

@@ -13,7 +13,7 @@ import type { Scheduler } from '../scheduler.js';
 import { Connection } from './connection.js';
 import type { Endpoint } from './endpoint.js';
 import { LOST, Link, linkKey } from './link.js';
-import { PacketKind, type Packet, type PacketSink } from './packet.js';
+import { PacketKind, type Packet } from './packet.js';
 import { PACKET_OVERHEAD_BYTES, type Address, type DialResult, type NetworkConfig, type NetworkStats, type NodeKey } from './types.js';
 
 export interface NodeEntry {
@@ -27,7 +27,7 @@ export interface NodeEntry {
   hostUp: boolean;
 }
 
-export class Wire implements PacketSink {
+export class Wire {
   readonly nodes = new Map<NodeKey, NodeEntry>();
   readonly stats: NetworkStats = {
     packetsSent: 0,
@@ -151,11 +151,13 @@ export class Wire implements PacketSink {
   }
 
   private lose(p: Packet): void {
+    // Paired with `Packet.run`: a packet's pending event is its retransmission only when it is not in flight.
+    if (p.inFlight) assert(false, 'a packet in flight is lost');
     this.stats.packetsLost++;
     if (!p.reliable) return;
     const rtoMs = p.from.rtoMs(p.losses);
     p.losses++;
-    this.scheduler.at(Math.max(this.scheduler.nowMs, p.sentAtMs + rtoMs), p.retryFn);
+    this.scheduler.at(Math.max(this.scheduler.nowMs, p.sentAtMs + rtoMs), p); // not in flight: its retransmission
   }
 
   private accepts(to: Connection, p: Packet): boolean {
