@@ -184,6 +184,22 @@ describe('datagram packing', () => {
     expect(out.bufferedBytes).toBe(0);
   });
 
+  it('joined chunks are handed over one by one, in write order, also when a later send copied their list while on the way', () => {
+    const { sched, out, chunks, sentSince } = pair();
+    const s = out.openUni();
+    const t = sched.nowMs + 5;
+    // Twenty chunks: past the 19 slots V8 gives a list that `push` has grown once.
+    sched.at(t, () => {
+      for (let i = 0; i < 20; i++) s.write(Uint8Array.of(i, i));
+    });
+    // A send in the next millisecond, while the packet is on its way, settles its list.
+    sched.at(t + 1, () => out.openUni().write(Uint8Array.of(99)));
+    sched.runFor(1_000);
+    expect(sentSince()).toBe(2);
+    expect(chunks).toEqual([...Array.from({ length: 20 }, (_, i) => [i, i]), [99]]);
+    expect(s.bufferedBytes).toBe(0);
+  });
+
   it('a datagram holds 1,200 bytes: exactly full is joined, one byte more goes in the next packet', () => {
     const { sched, out, chunks, sentSince } = pair();
     const s = out.openUni();

@@ -222,7 +222,7 @@ export class Connection {
     // bandwidth-limited link, whose queue already charged the packet's serialization.
     const latest = s.latest;
     if (latest !== null && latest.joinable(this.wire.scheduler.nowMs, bytes.length) && this.linkOut.state.bandwidthBytesPerSec === 0) {
-      latest.append(owned ? bytes : bytes.slice());
+      this.wire.join(latest, owned ? bytes : bytes.slice());
       s.addToLatest(bytes.length);
       return OK;
     }

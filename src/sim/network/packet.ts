@@ -93,6 +93,15 @@ export class Packet implements Task {
     this.payloadBytes += more.length;
   }
 
+  /**
+   * No more chunks join this packet (its millisecond is over): `joined` is copied to an array
+   * of its exact length, without the room `push` left to grow (the wire calls this).
+   */
+  settleJoined(): void {
+    const joined = this.joined;
+    if (joined !== null && joined.length > 1) this.joined = joined.slice();
+  }
+
   get reliable(): boolean {
     return this.kind !== PacketKind.Close;
   }
