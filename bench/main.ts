@@ -3,6 +3,7 @@
  * To add a section, write bench/<name>.ts exporting `run(): Row[]` and list it below.
  * `node dist/bench/main.js scheduler network` runs only the named sections.
  */
+import { run as runBurstMemory } from './burst-memory.js';
 import { run as runNetwork } from './network.js';
 import { run as runScale } from './scale.js';
 import { run as runScenario } from './scenario.js';
@@ -20,6 +21,12 @@ const SECTIONS: readonly { readonly name: string; readonly title: string; readon
     name: 'scale',
     title: 'Scale: protocol profile 1k-10k nodes (boot + 2 min, 1 broadcast/s; goal 10k ≤ 120 s wall, ≤ 4 GB), full profile 100-1,000 nodes × 60 s',
     run: runScale,
+    optIn: true,
+  },
+  {
+    name: 'burst-memory',
+    title: 'Burst memory: all-nodes bursts at 2k and 3k nodes, live peak and cost per (node, message) pair, projected to 10k (goal: the 10k burst completes)',
+    run: runBurstMemory,
     optIn: true,
   },
 ];

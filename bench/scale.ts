@@ -26,7 +26,7 @@ const RUNS = ['protocol-1k', 'protocol-2k', 'protocol-5k', 'protocol-10k', 'burs
  * (hours), and protocol-100k, the issue's moonshot, boots 100,000 nodes (over an hour).
  */
 const OPT_IN_RUNS = ['burst-10k', 'protocol-100k'];
-const SCENARIO_DIR = join(import.meta.dirname, '..', '..', 'bench', 'scenarios');
+export const SCENARIO_DIR = join(import.meta.dirname, '..', '..', 'bench', 'scenarios');
 
 interface One {
   readonly scenario: string;
@@ -106,7 +106,7 @@ function exponent(runs: readonly One[]): number {
 }
 
 /** The young generation `meshsim run` would give this scenario (memory-guard), as Node flags. */
-function youngGenerationFlags(file: string): string[] {
+export function youngGenerationFlags(file: string): string[] {
   const parsed = parseScenarioJson(JSON.parse(readFileSync(file, 'utf8')));
   const semiSpaceMb = parsed.ok ? largeRunSemiSpaceMb(parsed.scenario, { youngChosen: false }) : null;
   return semiSpaceMb === null ? [] : [`--max-semi-space-size=${semiSpaceMb}`];

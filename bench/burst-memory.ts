@@ -1,0 +1,76 @@
+/**
+ * Burst memory (SPEC §10.1: the all-nodes burst at 10,000 nodes completes on this machine): the
+ * all-nodes burst at 2,000 and 3,000 nodes, each in its own process (bench/burst-memory-one),
+ * with its live memory sampled. A burst's memory is the booted cluster (linear in nodes) plus
+ * what each (node, message) pair costs while its message is remembered or on its way (n² of
+ * them), so the table gives both and projects them to 10,000 nodes: the one figure to hold
+ * against the machine's memory (a heap limit of 17.7 GB on this 23.5 GiB machine) before
+ * spending an hour and a half on the real run. The two sizes say whether the cost per pair
+ * holds as n grows. Not at 1,000 nodes: a run of up to 1,000 nodes keeps its first million
+ * per-pair and per-message spans in memory (`PER_PAIR_AND_MESSAGE_SPANS_KEPT_MAX`, for checks
+ * that read them), about half of burst-1k's live peak, which no larger run holds.
+ * Opt-in (`node dist/bench/main.js burst-memory`, about 15 minutes); `BURST_ONLY=burst-2k` picks
+ * runs.
+ */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { SCENARIO_DIR, youngGenerationFlags } from './scale.js';
+import type { Row } from './table.js';
+
+const RUNS = ['burst-2k', 'burst-3k'];
+const PROJECTED_NODES = 10_000;
+
+interface Sample { readonly heapBytes: number; readonly arrayBufferBytes: number; readonly events: number; readonly reached: number; readonly expected: number }
+interface One {
+  readonly nodes: number;
+  readonly wallMs: number;
+  readonly events: number;
+  readonly verdict: string;
+  readonly traceDigest: string;
+  readonly start: Sample | null;
+  readonly peak: Sample | null;
+}
+
+const MB = 2 ** 20;
+const live = (s: Sample): number => s.heapBytes + s.arrayBufferBytes;
+
+export function run(): Row[] {
+  const only = process.env.BURST_ONLY?.split(',').filter((s) => s.length > 0);
+  const rows: Row[] = [];
+  for (const name of only ?? RUNS) {
+    const file = join(SCENARIO_DIR, `${name}.json`);
+    const child = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=16384', ...youngGenerationFlags(file), join(import.meta.dirname, 'burst-memory-one.js'), file], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 24,
+    });
+    const line = child.stdout.trim().split('\n').at(-1) ?? '';
+    if (child.status !== 0 || !line.startsWith('{')) {
+      rows.push({ run: name, nodes: '', 'live at start MB': `failed (exit ${child.status}): ${child.stderr.trim().split('\n').at(-1) ?? ''}` });
+      continue;
+    }
+    const one = JSON.parse(line) as One;
+    if (one.start === null || one.peak === null) {
+      rows.push({ run: name, nodes: one.nodes, 'live at start MB': 'no broadcast: not a burst' });
+      continue;
+    }
+    const pairs = one.nodes * one.nodes;
+    const perNode = live(one.start) / one.nodes;
+    const perPair = (live(one.peak) - live(one.start)) / pairs;
+    rows.push({
+      run: name,
+      nodes: one.nodes,
+      // The booted cluster, sampled as the broadcasts leave.
+      'live at start MB': Math.round(live(one.start) / MB),
+      'live peak MB (heap + buffers)': `${Math.round(live(one.peak) / MB)} (${Math.round(one.peak.heapBytes / MB)} + ${Math.round(one.peak.arrayBufferBytes / MB)})`,
+      'peak at deliveries %': Math.floor((100 * one.peak.reached) / one.peak.expected),
+      // What the burst adds over the booted cluster, per (node, message) pair.
+      'B/pair at peak': perPair.toFixed(1),
+      [`projected ${PROJECTED_NODES / 1000}k live GB`]: ((perNode * PROJECTED_NODES + perPair * PROJECTED_NODES ** 2) / 2 ** 30).toFixed(1),
+      'wall s (with forced GCs)': (one.wallMs / 1000).toFixed(1),
+      events: one.events,
+      verdict: one.verdict,
+      digest: one.traceDigest.slice(0, 12),
+    });
+  }
+  return rows;
+}
