@@ -107,7 +107,7 @@ function onNeighborDown(s: PlumtreeState, peer: NodeId, nowMs: number, out: Plum
   for (const [id, pending] of [...s.missing]) {
     const index = pending.advertisers.findIndex((a) => a.peer === peer);
     if (index < 0) continue;
-    pending.advertisers.splice(index, 1);
+    pending.advertisers = pending.advertisers.slice(0, index).concat(pending.advertisers.slice(index + 1));
     if (index < pending.nextIndex) pending.nextIndex -= 1;
     if (pending.advertisers.length > 0) continue;
     s.missing.delete(id);
@@ -210,7 +210,7 @@ function onIHave(s: PlumtreeState, from: NodeId, entries: readonly { id: Message
       queueGraft(s, s.firstGrafts, pending, nowMs);
       queued = true;
     }
-    if (!pending.advertisers.some((a) => a.peer === from)) pending.advertisers.push({ peer: from, round });
+    if (!pending.advertisers.some((a) => a.peer === from)) pending.advertisers = pending.advertisers.concat({ peer: from, round });
   }
   if (queued) timeGrafts(s, nowMs, out);
 }
