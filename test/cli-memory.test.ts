@@ -183,6 +183,11 @@ export default function () {
 });
 
 describe('the heap watch during a run', () => {
+  /** A wall clock a second later at each call: every progress call below is a look. */
+  const ticks = (): (() => number) => {
+    let t = 0;
+    return () => (t += 1_000);
+  };
   const progress = { phase: 'main' as const, virtualMs: 42_000, mainEndMs: 60_000, events: 1, deliveries: { reached: 0, expected: 0 }, pace: 'second' as const };
 
   /**
@@ -212,7 +217,7 @@ describe('the heap watch during a run', () => {
   }
 
   function stopsAt(batches: number[][]): number | null {
-    const watch = heapWatch(3_000, { source: source(batches) });
+    const watch = heapWatch(3_000, { now: ticks(), source: source(batches) });
     const calls = batches.length;
     for (let i = 0; i < calls; i++) {
       try {
@@ -235,7 +240,7 @@ describe('the heap watch during a run', () => {
   it('a collection below the line starts the count again; calls without a full collection change nothing', () => {
     expect(stopsAt([[90], [80], [90], [], [84], [90]])).toBeNull();
     const s = source([[90]]);
-    const watch = heapWatch(10, { source: s });
+    const watch = heapWatch(10, { now: ticks(), source: s });
     watch.check(progress);
     watch.stop();
     expect(s.stopped).toBe(true);
@@ -243,7 +248,7 @@ describe('the heap watch during a run', () => {
 
   it('stops the run (exit 4) once the process holds more than 90 % of the machine, whatever the heap holds', () => {
     const machineBytes = 1_000 * 1024 ** 2;
-    const watch = heapWatch(5_000, { source: source([[10], [10], [10]], [850, 900, 901]), machineBytes });
+    const watch = heapWatch(5_000, { now: ticks(), source: source([[10], [10], [10]], [850, 900, 901]), machineBytes });
     watch.check(progress);
     watch.check(progress); // 90 % exactly: still running
     let stopped: unknown = null;
@@ -262,7 +267,7 @@ describe('the heap watch during a run', () => {
     const machineBytes = 1_000 * 1024 ** 2;
     // Other programs hold the rest: this process is far below 90 %, the machine is not.
     const s = source([[10], [10], [10], [10]], [200, 300, 300, 300], [250, 200, 199]);
-    const watch = heapWatch(10_000, { source: s, machineBytes });
+    const watch = heapWatch(10_000, { now: ticks(), source: s, machineBytes });
     watch.check(progress); // holds 20 %: what is left is not asked
     expect(s.asked).toBe(0);
     watch.check(progress); // 250 MB left
@@ -284,7 +289,7 @@ describe('the heap watch during a run', () => {
   /** The index of the call that stopped the run (checking its line), or null when none did. */
   function nearStopsAt(batches: number[][], pauses: [number, number][]): number | null {
     const calls = pauses.length; // the source takes them out one per call
-    const watch = heapWatch(2_000, { source: source(batches, [], [], pauses) });
+    const watch = heapWatch(2_000, { now: ticks(), source: source(batches, [], [], pauses) });
     for (let i = 0; i < calls; i++) {
       try {
         watch.check(progress);
@@ -304,7 +309,7 @@ describe('the heap watch during a run', () => {
 
   it('stops the run (exit 4) at the second full collection in a row leaving 80 % while the collector takes 60 % of the time', () => {
     // V8 itself gives up at the fourth (a 2,000-node burst in a 700 MB heap: 81 %, three quarters of the time).
-    const watch = heapWatch(2_000, { source: source([[81], [81]], [], [], windows(2, 0.74)) });
+    const watch = heapWatch(2_000, { now: ticks(), source: source([[81], [81]], [], [], windows(2, 0.74)) });
     watch.check(progress);
     expect(() => watch.check(progress)).toThrow(
       "out of memory: 2 full collections in a row each left at least 80 % of the heap's 100 MB limit (the last 81 MB) while the collector took 74 % " +
@@ -337,19 +342,33 @@ describe('the heap watch during a run', () => {
     expect(nearStopsAt([[81], [79], [81], [81]], [[60_000, 0], [3_000, 3_000], [3_000, 2_400], [3_000, 2_400]])).toBe(3);
   });
 
+  it('looks at most every 100 ms of wall time: calls between are free', () => {
+    let nowMs = 0;
+    const s = source([[90], [90], [90]], [1, 1, 1, 1]);
+    let looks = 0;
+    const counted: HeapSource = { ...s, resident: () => (looks++, s.resident()) };
+    const watch = heapWatch(3_000, { now: () => nowMs, source: counted });
+    watch.check(progress); // the first call looks
+    nowMs = 99.9;
+    watch.check(progress);
+    expect(looks).toBe(1);
+    nowMs = 100;
+    expect(() => watch.check(progress)).toThrow(/^out of memory: the heap held 90 MB/); // the second look: two collections at 90 %
+    expect(looks).toBe(2);
+  });
   it("words the watch's stop as the container's", () => {
-    const watch = heapWatch(5_000, { source: source([[10]], [901]), machineBytes: 1_000 * 1024 ** 2, contained: true });
+    const watch = heapWatch(5_000, { now: ticks(), source: source([[10]], [901]), machineBytes: 1_000 * 1024 ** 2, contained: true });
     expect(() => watch.check(progress)).toThrow("out of memory: the process held 901 MB of its container's 1000 MB at 42 s virtual (5000 nodes)");
   });
   it('says how far the broadcasts sent so far got, once there are any', () => {
     const machineBytes = 1_000 * 1024 ** 2;
     const burst = { ...progress, deliveries: { reached: 16_780_000, expected: 100_000_000 } };
-    const watch = heapWatch(10_000, { source: source([[10]], [300], [199]), machineBytes });
+    const watch = heapWatch(10_000, { now: ticks(), source: source([[10]], [300], [199]), machineBytes });
     expect(() => watch.check(burst)).toThrow(
       "out of memory: 199 MB of the machine's 1000 MB was left (this process held 300 MB) at 42 s virtual " +
         '(10000 nodes, 16.78 M of 100.00 M deliveries made (16 %)); the run was stopped before the machine ran out.',
     );
-    const heap = heapWatch(3_000, { source: source([[90], [90]]) });
+    const heap = heapWatch(3_000, { now: ticks(), source: source([[90], [90]]) });
     heap.check({ ...progress, deliveries: { reached: 999_999, expected: 1_000_000 } });
     expect(() => heap.check({ ...progress, deliveries: { reached: 999_999, expected: 1_000_000 } })).toThrow(
       'out of memory: the heap held 90 MB of its 100 MB limit at 42 s virtual (3000 nodes, 1.00 M of 1.00 M deliveries made (99 %)); the run was stopped.',

@@ -364,6 +364,13 @@ export function workerOutOfMemory(what: string, heapMb: number | null): UsageErr
   );
 }
 
+/**
+ * Least wall time between two looks of the watch, ms. Progress calls come every virtual second
+ * and every 4,096 events, a few hundred times a wall second in a small run; a look (the resident
+ * set from /proc, V8's record of its collections) cost about 70 µs, 2.6 % of the 18-node
+ * default's CPU time (docs/performance.md, round 26). Ten looks a second still see a heap fill.
+ */
+const LOOK_EVERY_MS = 100;
 /** Share of the old generation's limit that, left after two full collections in a row, stops the run. */
 const HIGH_SHARE = 0.85;
 const HIGH_COLLECTIONS = 2;
@@ -558,6 +565,8 @@ export interface HeapWatch {
 /** What the heap watch reads (all default to this process on this machine). */
 export interface HeapWatchOptions {
   readonly source?: HeapSource;
+  /** The wall clock the watch paces its looks by, ms (default `performance.now`). */
+  readonly now?: () => number;
   /** The memory the run may count on: the machine's, or its container's limit. */
   readonly machineBytes?: number;
   /** `machineBytes` is a container's limit (`thisMachine().contained`): the messages say so. */
@@ -571,11 +580,12 @@ export interface HeapWatchOptions {
  * process holds more than 90 % of the machine's memory (`machineBytes`), heap or not, and once
  * less than 20 % of it is left to processes while this one holds more than a quarter of it, and
  * once two full collections in a row leave 80 % while the collector takes 60 % of the time
- * (NEAR_SHARE: V8 gives up at four).
+ * (NEAR_SHARE: V8 gives up at four). It looks at most every LOOK_EVERY_MS of wall time.
  * Its lines say where the run was, and how far the broadcasts sent so far got.
  */
 export function heapWatch(nodes: number, options: HeapWatchOptions = {}): HeapWatch {
-  const { source = v8HeapSource(), machineBytes = machineMemoryBytes(), contained = false } = options;
+  const { source = v8HeapSource(), now = () => performance.now(), machineBytes = machineMemoryBytes(), contained = false } = options;
+  let lastLookMs = -Infinity;
   let high = 0;
   const near = new NearLimit();
   /** Where the run was: virtual time, size and, once broadcasts were sent, how far they got. */
@@ -586,6 +596,9 @@ export function heapWatch(nodes: number, options: HeapWatchOptions = {}): HeapWa
   const of = contained ? "its container's" : "the machine's";
   return {
     check: (p) => {
+      const nowMs = now();
+      if (nowMs - lastLookMs < LOOK_EVERY_MS) return;
+      lastLookMs = nowMs;
       const resident = source.resident();
       if (resident > RESIDENT_SHARE * machineBytes) {
         throw new UsageError(
