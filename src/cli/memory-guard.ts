@@ -12,9 +12,9 @@
  *   (`--max-semi-space-size`), unless the user chose one: with the default one, the collector
  *   took ~8 % of a 2,000-node run's main thread and ~11 % of a 10,000-node one after the boot
  *   (docs/performance.md, round 11).
- * - During the run, V8's record of its full collections is read at each progress call (once per
+ * - During the run, V8's record of its full collections is read at progress calls (once per
  *   virtual second, and every PROGRESS_EVERY_EVENTS = 4,096 events: an all-nodes burst fills
- *   the heap within one virtual second). Once two in a row leave the old generation above 85 %
+ *   the heap within one virtual second), at most every LOOK_EVERY_MS = 100 ms of wall time. Once two in a row leave the old generation above 85 %
  *   of its limit, the run stops with one line and exit 4 instead of crashing. 4,096 events that
  *   fill the last 15 % can still reach V8's limit first: only with a heap far too small for the
  *   run (a 600-node burst keeping every span in a 128 MB heap did; with 96 or 200 MB it stopped).
