@@ -14,10 +14,11 @@
  *   (docs/performance.md, round 11).
  * - During the run, V8's record of its full collections is read at progress calls (once per
  *   virtual second, and every PROGRESS_EVERY_EVENTS = 4,096 events: an all-nodes burst fills
- *   the heap within one virtual second), at most every LOOK_EVERY_MS = 100 ms of wall time. Once two in a row leave the old generation above 85 %
- *   of its limit, the run stops with one line and exit 4 instead of crashing. 4,096 events that
- *   fill the last 15 % can still reach V8's limit first: only with a heap far too small for the
- *   run (a 600-node burst keeping every span in a 128 MB heap did; with 96 or 200 MB it stopped).
+ *   the heap within one virtual second), at most every LOOK_EVERY_MS = 100 ms of wall time.
+ *   Once two in a row leave the old generation above 85 % of its limit, the run stops with one
+ *   line and exit 4 instead of crashing. 4,096 events that fill the last 15 % can still reach
+ *   V8's limit first: only with a heap far too small for the run (a 600-node burst keeping every
+ *   span in a 128 MB heap did; with 96 or 200 MB it stopped).
  *   At the same calls, the process's resident memory is held against the machine's: memory
  *   outside V8's heap (array buffers: frames in flight, copies) is under no heap limit, and a
  *   5,000-node burst's RSS passed its 13 GB heap limit by 4.7 GB (docs/performance.md, round
