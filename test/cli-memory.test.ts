@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { availableOf, childEnd, heapPlan, heapWatch, heldMessages, LARGE_RUN_SEMI_SPACE_MB, memoryFloorBytes, memoryLimitOf, thisMachine, workerHeapPlan, workerYoungGenerationMb, type HeapSource, type Machine } from '../src/cli/memory-guard.js';
+import { availableOf, childEnd, heapPlan, heapWatch, heldMessages, LARGE_RUN_SEMI_SPACE_MB, memoryFloorBytes, memoryLimitOf, thisMachine, workerHeapPlan, workerYoungGenerationMb, type HeapSource, type HeapWatch, type Machine } from '../src/cli/memory-guard.js';
 import { runOrdered } from '../src/sweep/ordered-pool.js';
 import { EXIT_MEMORY, UsageError } from '../src/cli/errors.js';
 import { parseScenarioJson } from '../src/scenario/scenario-json.js';
@@ -216,21 +216,23 @@ describe('the heap watch during a run', () => {
     return s;
   }
 
-  function stopsAt(batches: number[][]): number | null {
-    const watch = heapWatch(3_000, { now: ticks(), source: source(batches) });
-    const calls = batches.length;
+  /** The index of the call that stopped the run with a line matching `line` (exit 4), or null when none did. */
+  function stopIndex(watch: HeapWatch, calls: number, line: RegExp): number | null {
     for (let i = 0; i < calls; i++) {
       try {
         watch.check(progress);
       } catch (e) {
         expect(e).toBeInstanceOf(UsageError);
         expect((e as UsageError).exitCode).toBe(EXIT_MEMORY);
-        expect((e as UsageError).message).toMatch(/^out of memory: the heap held \d+ MB of its 100 MB limit at 42 s virtual \(3000 nodes\); the run was stopped\./);
+        expect((e as UsageError).message).toMatch(line);
         return i;
       }
     }
     return null;
   }
+
+  const stopsAt = (batches: number[][]): number | null =>
+    stopIndex(heapWatch(3_000, { now: ticks(), source: source(batches) }), batches.length, /^out of memory: the heap held \d+ MB of its 100 MB limit at 42 s virtual \(3000 nodes\); the run was stopped\./);
 
   it('stops the run (exit 4) once two full collections in a row leave the old generation above 85 %', () => {
     expect(stopsAt([[90], [], [88]])).toBe(2);
@@ -286,24 +288,13 @@ describe('the heap watch during a run', () => {
         'the run was stopped before the machine ran out. Use fewer nodes or fewer broadcasts at once, or run it with less else running',
     );
   });
-  /** The index of the call that stopped the run (checking its line), or null when none did. */
-  function nearStopsAt(batches: number[][], pauses: [number, number][]): number | null {
-    const calls = pauses.length; // the source takes them out one per call
-    const watch = heapWatch(2_000, { now: ticks(), source: source(batches, [], [], pauses) });
-    for (let i = 0; i < calls; i++) {
-      try {
-        watch.check(progress);
-      } catch (e) {
-        expect(e).toBeInstanceOf(UsageError);
-        expect((e as UsageError).exitCode).toBe(EXIT_MEMORY);
-        expect((e as UsageError).message).toMatch(
-          /^out of memory: \d+ full collections in a row each left at least 80 % of the heap's 100 MB limit \(the last \d+ MB\) while the collector took \d+ % of the last [\d.]+ s at 42 s virtual \(2000 nodes\); the run was stopped\. /,
-        );
-        return i;
-      }
-    }
-    return null;
-  }
+  /** The index of the call the near-limit rule stopped, or null (the source takes one of `pauses` per call). */
+  const nearStopsAt = (batches: number[][], pauses: [number, number][]): number | null =>
+    stopIndex(
+      heapWatch(2_000, { now: ticks(), source: source(batches, [], [], pauses) }),
+      pauses.length,
+      /^out of memory: \d+ full collections in a row each left at least 80 % of the heap's 100 MB limit \(the last \d+ MB\) while the collector took \d+ % of the last [\d.]+ s at 42 s virtual \(2000 nodes\); the run was stopped\. /,
+    );
   /** `n` progress windows of 3 s, the collector pausing `share` of each. */
   const windows = (n: number, share: number): [number, number][] => Array.from({ length: n }, () => [3_000, 3_000 * share]);
 
