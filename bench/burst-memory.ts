@@ -14,9 +14,7 @@
  * Opt-in (`node dist/bench/main.js burst-memory`, about 15 minutes); `BURST_ONLY=burst-2k` picks
  * runs.
  */
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
-import { SCENARIO_DIR, youngGenerationFlags } from './scale.js';
+import { runOne } from './scale.js';
 import type { Row } from './table.js';
 
 const RUNS = ['burst-2k', 'burst-3k'];
@@ -41,17 +39,11 @@ export function run(): Row[] {
   const rows: Row[] = [];
   const measured: { nodes: number; perNode: number; perPair: number }[] = [];
   for (const name of only ?? RUNS) {
-    const file = join(SCENARIO_DIR, `${name}.json`);
-    const child = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=16384', ...youngGenerationFlags(file), join(import.meta.dirname, 'burst-memory-one.js'), file], {
-      encoding: 'utf8',
-      maxBuffer: 1 << 24,
-    });
-    const line = child.stdout.trim().split('\n').at(-1) ?? '';
-    if (child.status !== 0 || !line.startsWith('{')) {
-      rows.push({ run: name, nodes: '', 'live at start MB': `failed (exit ${child.status}): ${child.stderr.trim().split('\n').at(-1) ?? ''}` });
+    const one = runOne<One>('burst-memory-one.js', name, ['--expose-gc']);
+    if (typeof one === 'string') {
+      rows.push({ run: name, nodes: '', 'live at start MB': one });
       continue;
     }
-    const one = JSON.parse(line) as One;
     if (one.start === null || one.peak === null) {
       rows.push({ run: name, nodes: one.nodes, 'live at start MB': 'no broadcast: not a burst' });
       continue;

@@ -26,7 +26,7 @@ const RUNS = ['protocol-1k', 'protocol-2k', 'protocol-5k', 'protocol-10k', 'burs
  * (hours), and protocol-100k, the issue's moonshot, boots 100,000 nodes (over an hour).
  */
 const OPT_IN_RUNS = ['burst-10k', 'protocol-100k'];
-export const SCENARIO_DIR = join(import.meta.dirname, '..', '..', 'bench', 'scenarios');
+const SCENARIO_DIR = join(import.meta.dirname, '..', '..', 'bench', 'scenarios');
 
 interface One {
   readonly scenario: string;
@@ -50,17 +50,12 @@ export function run(): Row[] {
   const rows: Row[] = [];
   const protocol: One[] = [];
   for (const name of [...RUNS, ...OPT_IN_RUNS].filter((r) => (only === undefined ? RUNS.includes(r) : only.includes(r)))) {
-    const file = join(SCENARIO_DIR, `${name}.json`);
-    const child = spawnSync(process.execPath, ['--max-old-space-size=16384', ...youngGenerationFlags(file), join(import.meta.dirname, 'scale-one.js'), file], {
-      encoding: 'utf8',
-      maxBuffer: 1 << 24,
-    });
-    const line = child.stdout.trim().split('\n').at(-1) ?? '';
-    if (child.status !== 0 || !line.startsWith('{')) {
-      rows.push({ run: name, nodes: '', 'wall s': `failed (exit ${child.status}): ${child.stderr.trim().split('\n').at(-1) ?? ''}` });
+    const ran = runOne<One>('scale-one.js', name);
+    if (typeof ran === 'string') {
+      rows.push({ run: name, nodes: '', 'wall s': ran });
       continue;
     }
-    const one = JSON.parse(line) as One;
+    const one = ran;
     if (name.startsWith('protocol')) protocol.push(one);
     rows.push({
       run: name,
@@ -90,6 +85,22 @@ export function run(): Row[] {
   return rows;
 }
 
+/**
+ * Runs bench/`script` on bench/scenarios/`name`.json in its own Node (so its memory is its own),
+ * with the young generation `meshsim run` would give it and `flags`; its last stdout line parsed
+ * as JSON, or a `failed (exit N): …` cell for the table.
+ */
+export function runOne<T>(script: string, name: string, flags: readonly string[] = []): T | string {
+  const file = join(SCENARIO_DIR, `${name}.json`);
+  const child = spawnSync(process.execPath, [...flags, '--max-old-space-size=16384', ...youngGenerationFlags(file), join(import.meta.dirname, script), file], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+  });
+  const line = child.stdout.trim().split('\n').at(-1) ?? '';
+  if (child.status !== 0 || !line.startsWith('{')) return `failed (exit ${child.status}): ${child.stderr.trim().split('\n').at(-1) ?? ''}`;
+  return JSON.parse(line) as T;
+}
+
 /** Least-squares slope of log(wall) over log(nodes). */
 function exponent(runs: readonly One[]): number {
   const xs = runs.map((r) => Math.log(r.nodes));
@@ -106,7 +117,7 @@ function exponent(runs: readonly One[]): number {
 }
 
 /** The young generation `meshsim run` would give this scenario (memory-guard), as Node flags. */
-export function youngGenerationFlags(file: string): string[] {
+function youngGenerationFlags(file: string): string[] {
   const parsed = parseScenarioJson(JSON.parse(readFileSync(file, 'utf8')));
   const semiSpaceMb = parsed.ok ? largeRunSemiSpaceMb(parsed.scenario, { youngChosen: false }) : null;
   return semiSpaceMb === null ? [] : [`--max-semi-space-size=${semiSpaceMb}`];
