@@ -14,7 +14,7 @@
  * Each run gets the young generation `meshsim run` gives a run its size (src/cli/memory-guard.ts).
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { largeRunSemiSpaceMb } from '../src/cli/memory-guard.js';
 import { parseScenarioJson } from '../src/scenario/scenario-json.js';
@@ -92,6 +92,7 @@ export function run(): Row[] {
  */
 export function runOne<T>(script: string, name: string, flags: readonly string[] = []): T | string {
   const file = join(SCENARIO_DIR, `${name}.json`);
+  if (!existsSync(file)) return `failed: no scenario file bench/scenarios/${name}.json`;
   const child = spawnSync(process.execPath, [...flags, '--max-old-space-size=16384', ...youngGenerationFlags(file), join(import.meta.dirname, script), file], {
     encoding: 'utf8',
     maxBuffer: 1 << 24,
