@@ -2,12 +2,37 @@
  * TimeBoundMap, the table under Plumtree's message cache and received ids.
  *
  * Goal: eviction removes exactly the entries at least `retentionMs` old, oldest first, and the
- * map's assertions (bad capacity, a key inserted twice, insert time going backwards) fire.
- * Method: one map driven by hand. Written from the mutation run's survivors on this file.
+ * map's assertions (bad capacity, a key inserted twice, insert time going backwards) fire; its
+ * storage (time runs, a `Map` index that a larger table trades for an array index with a probe
+ * limit and an overflow map, values that carry their keys) answers as a plain list of entries
+ * would. Method: one map driven by hand, and models driven by random steps in every storage mode
+ * (keys beside values or read from values; the array index from the first key, or after the
+ * `Map` index held 64 keys), with ids built to collide in the array index. Written from the mutation run's survivors on this file.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { TimeBoundMap } from '../src/protocol/plumtree-cache.js';
+import { MAP_INDEX_MAX, PROBES_MAX, slotOf, TimeBoundMap } from '../src/protocol/plumtree-cache.js';
+
+/** The multiplier's inverse modulo 2^32 (Newton's iteration), to build keys with a chosen product. */
+const inverseOf = (odd: number): number => {
+  let x = odd;
+  for (let i = 0; i < 5; i++) x = Math.imul(x, 2 - Math.imul(odd, x));
+  return x;
+};
+const FIB_INVERSE = inverseOf(0x9e3779b1);
+/** The i-th number key whose product has the same top 16 bits: one index slot at every size up to 2^16. */
+const colliding = (i: number): number => Math.imul(0x5a5a_0000 + i, FIB_INVERSE);
+
+/**
+ * The storage modes: values beside their keys, or keys read from values (value = key * 2); the
+ * array index from the first key (`mapIndexMax` 0), or once the `Map` index outgrew 64 keys.
+ */
+const MODES = [undefined, (value: number): number => value / 2].flatMap((keyOf) =>
+  [0, 64].map((mapIndexMax) => ({
+    mode: `${keyOf ? 'keys read from values' : 'keys beside values'}, array index ${mapIndexMax === 0 ? 'from the first key' : 'after 64 keys'}`,
+    keyOf,
+    mapIndexMax,
+  })));
 
 describe('TimeBoundMap', () => {
   it('evicts entries whose age reached the retention, oldest first, and keeps younger ones', () => {
@@ -45,36 +70,53 @@ describe('time-bound map capacity', () => {
     expect([m.size, m.evicted, m.get('b')]).toEqual([3, 2, undefined]);
   });
 
-  it('agrees with a list of (key, time) pairs through thousands of inserts, age evictions and capacity evictions', () => {
-    // Long enough to compact its time list many times (it drops spent slots past 1,024).
-    fc.assert(fc.property(
-      fc.array(fc.record({ gapMs: fc.nat(5), evictRetentionMs: fc.option(fc.nat(40), { nil: undefined }) }), { minLength: 1_000, maxLength: 6_000 }),
-      fc.integer({ min: 1, max: 3_000 }),
-      (steps, capacity) => {
-        const m = new TimeBoundMap<number, number>(capacity);
-        const model: [number, number][] = [];
-        let nowMs = 0;
-        let evicted = 0;
-        steps.forEach(({ gapMs, evictRetentionMs }, key) => {
-          nowMs += gapMs;
-          m.insert(key, key * 2, nowMs);
-          if (model.length >= capacity) {
-            model.shift();
-            evicted++;
-          }
-          model.push([key, nowMs]);
-          if (evictRetentionMs !== undefined) {
-            const gone: number[] = [];
-            while (model.length > 0 && nowMs - model[0][1] >= evictRetentionMs) gone.push(model.shift()![0]);
-            expect(m.evictOlderThan(nowMs, evictRetentionMs)).toEqual(gone);
-          }
-        });
-        expect(m.size).toBe(model.length);
-        expect(m.evicted).toBe(evicted);
-        for (const [key] of model) expect(m.get(key)).toBe(key * 2);
-        expect(m.has(model[0]?.[0] ?? -1)).toBe(model.length > 0);
-      },
-    ), { numRuns: 30 });
+  for (const { mode, keyOf, mapIndexMax } of MODES) {
+    it(`agrees with a list of (key, time) pairs through thousands of inserts, age evictions and capacity evictions (${mode})`, () => {
+      // Long enough to compact its lists many times (it drops spent slots past 1,024); some keys
+      // share one index slot, more than a probe looks at, so some go to the overflow map.
+      fc.assert(fc.property(
+        fc.array(fc.record({
+          gapMs: fc.nat(5),
+          evictRetentionMs: fc.option(fc.nat(40), { nil: undefined }),
+          collides: fc.boolean(),
+        }), { minLength: 1_000, maxLength: 6_000 }),
+        fc.integer({ min: 1, max: 3_000 }),
+        // Short retentions keep a table small; long ones let colliding keys pile past the probe limit.
+        fc.constantFrom(1, 100),
+        (steps, capacity, retentionScale) => {
+          const m = new TimeBoundMap<number, number>(capacity, capacity, keyOf, mapIndexMax);
+          const model: [number, number][] = [];
+          let nowMs = 0;
+          let evicted = 0;
+          const keys = steps.map(({ collides }, i) => (collides ? colliding(i) : i));
+          steps.forEach(({ gapMs, evictRetentionMs: retentionMs }, i) => {
+            const evictRetentionMs = retentionMs === undefined ? undefined : retentionMs * retentionScale;
+            nowMs += gapMs;
+            m.insert(keys[i], keys[i] * 2, nowMs);
+            if (model.length >= capacity) {
+              model.shift();
+              evicted++;
+            }
+            model.push([keys[i], nowMs]);
+            if (evictRetentionMs !== undefined) {
+              const gone: number[] = [];
+              while (model.length > 0 && nowMs - model[0][1] >= evictRetentionMs) gone.push(model.shift()![0]);
+              expect(m.evictOlderThan(nowMs, evictRetentionMs)).toEqual(gone);
+            }
+          });
+          expect(m.size).toBe(model.length);
+          expect(m.evicted).toBe(evicted);
+          const held = new Set(model.map(([key]) => key));
+          for (const key of keys) expect([m.has(key), m.get(key)]).toEqual(held.has(key) ? [true, key * 2] : [false, undefined]);
+        },
+      ), { numRuns: 30 });
+    });
+  }
+
+  it('builds colliding keys that share one index slot and no small key', () => {
+    const slots = new Set(Array.from({ length: 6_000 }, (_, i) => slotOf(colliding(i), 16)));
+    expect(slots.size).toBe(1);
+    expect(Array.from({ length: 6_000 }, (_, i) => colliding(i)).filter((key) => key >= 0 && key < 6_000)).toEqual([]);
   });
 });
 
@@ -99,56 +141,174 @@ describe('time-bound map values (the message cache inside the received ids)', ()
     expect(() => new TimeBoundMap(2, 0)).toThrow('plumtree-cache: bad value capacity 0');
   });
 
-  it('agrees with a model of two tables (received ids, message cache) through thousands of steps', () => {
-    fc.assert(fc.property(
-      fc.array(fc.record({
-        gapMs: fc.nat(5),
-        idRetentionMs: fc.option(fc.nat(60), { nil: undefined }),
-        cacheRetentionMs: fc.option(fc.nat(30), { nil: undefined }),
-      }), { minLength: 1_000, maxLength: 5_000 }),
-      fc.integer({ min: 1, max: 2_000 }),
-      fc.integer({ min: 1, max: 2_000 }),
-      (steps, capacity, valuesWanted) => {
-        const valuesMax = Math.min(capacity, valuesWanted);
-        const m = new TimeBoundMap<number, number>(capacity, valuesMax);
-        const ids: [number, number][] = []; // the paper's received set: (key, time)
-        const cache: [number, number][] = []; // the paper's cache: (key, time), its newest part
-        let nowMs = 0;
-        let evicted = 0;
-        let valuesEvicted = 0;
-        const expire = (list: [number, number][], retentionMs: number): number[] => {
-          const gone: number[] = [];
-          while (list.length > 0 && nowMs - list[0][1] >= retentionMs) gone.push(list.shift()![0]);
-          return gone;
-        };
-        steps.forEach(({ gapMs, idRetentionMs, cacheRetentionMs }, key) => {
-          nowMs += gapMs;
-          m.insert(key, key * 2, nowMs);
-          if (ids.length >= capacity) {
-            if (cache.length > 0 && cache[0][0] === ids[0][0]) cache.shift();
-            ids.shift();
-            evicted++;
-          }
-          if (cache.length >= valuesMax) {
-            cache.shift();
-            valuesEvicted++;
-          }
-          ids.push([key, nowMs]);
-          cache.push([key, nowMs]);
-          if (idRetentionMs !== undefined) {
-            const gone = expire(ids, idRetentionMs);
-            expect(m.evictOlderThan(nowMs, idRetentionMs)).toEqual(gone);
-            while (cache.length > 0 && gone.includes(cache[0][0])) cache.shift();
-          }
-          if (cacheRetentionMs !== undefined) {
-            expire(cache, cacheRetentionMs);
-            m.dropValuesOlderThan(nowMs, cacheRetentionMs);
-          }
-        });
-        expect([m.size, m.valueCount, m.evicted, m.valuesEvicted]).toEqual([ids.length, cache.length, evicted, valuesEvicted]);
-        const cached = new Set(cache.map(([key]) => key));
-        for (const [key] of ids) expect([m.has(key), m.get(key)]).toEqual([true, cached.has(key) ? key * 2 : undefined]);
-      },
-    ), { numRuns: 30 });
+  for (const { mode, keyOf, mapIndexMax } of MODES) {
+    it(`agrees with a model of two tables (received ids, message cache) through thousands of steps (${mode})`, () => {
+      fc.assert(fc.property(
+        fc.array(fc.record({
+          gapMs: fc.nat(5),
+          idRetentionMs: fc.option(fc.nat(60), { nil: undefined }),
+          cacheRetentionMs: fc.option(fc.nat(30), { nil: undefined }),
+          collides: fc.boolean(),
+        }), { minLength: 1_000, maxLength: 5_000 }),
+        fc.integer({ min: 1, max: 2_000 }),
+        fc.integer({ min: 1, max: 2_000 }),
+        fc.constantFrom(1, 100), // as above: small tables, and tables past the probe limit's reach
+        (steps, capacity, valuesWanted, retentionScale) => {
+          const valuesMax = Math.min(capacity, valuesWanted);
+          const m = new TimeBoundMap<number, number>(capacity, valuesMax, keyOf, mapIndexMax);
+          const ids: [number, number][] = []; // the paper's received set: (key, time)
+          const cache: [number, number][] = []; // the paper's cache: (key, time), its newest part
+          let nowMs = 0;
+          let evicted = 0;
+          let valuesEvicted = 0;
+          const expire = (list: [number, number][], retentionMs: number): number[] => {
+            const gone: number[] = [];
+            while (list.length > 0 && nowMs - list[0][1] >= retentionMs) gone.push(list.shift()![0]);
+            return gone;
+          };
+          const keys = steps.map(({ collides }, i) => (collides ? colliding(i) : i));
+          steps.forEach(({ gapMs, idRetentionMs: idMs, cacheRetentionMs: cacheMs }, i) => {
+            const idRetentionMs = idMs === undefined ? undefined : idMs * retentionScale;
+            const cacheRetentionMs = cacheMs === undefined ? undefined : cacheMs * retentionScale;
+            const key = keys[i];
+            nowMs += gapMs;
+            m.insert(key, key * 2, nowMs);
+            if (ids.length >= capacity) {
+              if (cache.length > 0 && cache[0][0] === ids[0][0]) cache.shift();
+              ids.shift();
+              evicted++;
+            }
+            if (cache.length >= valuesMax) {
+              cache.shift();
+              valuesEvicted++;
+            }
+            ids.push([key, nowMs]);
+            cache.push([key, nowMs]);
+            if (idRetentionMs !== undefined) {
+              const gone = expire(ids, idRetentionMs);
+              expect(m.evictOlderThan(nowMs, idRetentionMs)).toEqual(gone);
+              while (cache.length > 0 && gone.includes(cache[0][0])) cache.shift();
+            }
+            if (cacheRetentionMs !== undefined) {
+              expire(cache, cacheRetentionMs);
+              m.dropValuesOlderThan(nowMs, cacheRetentionMs);
+            }
+          });
+          expect([m.size, m.valueCount, m.evicted, m.valuesEvicted]).toEqual([ids.length, cache.length, evicted, valuesEvicted]);
+          const held = new Set(ids.map(([key]) => key));
+          const cached = new Set(cache.map(([key]) => key));
+          for (const key of keys) expect([m.has(key), m.get(key)]).toEqual([held.has(key), cached.has(key) ? key * 2 : undefined]);
+        },
+      ), { numRuns: 30 });
+    });
+  }
+});
+
+describe('time-bound map storage (time runs, index, overflow map, keys read from values)', () => {
+  /** A value that names its key, as a Gossip names its id. */
+  type Named = { id: string; n: number };
+  const named = (id: string, n: number): Named => ({ id, n });
+  const idOf = (value: Named): string => value.id;
+
+  for (const keyOf of [undefined, idOf]) {
+    it(`splits a run of equal insertion times at both capacities and ages each part by its time (${keyOf ? 'keys read from values' : 'keys beside values'})`, () => {
+      const m = new TimeBoundMap<string, Named>(3, 2, keyOf);
+      for (const [i, id] of ['a', 'b', 'c', 'd'].entries()) m.insert(id, named(id, i), 10); // one millisecond
+      // a left for the capacity, b and a lost their values for the value capacity, from inside the run
+      expect([m.size, m.valueCount, m.evicted, m.valuesEvicted]).toEqual([3, 2, 1, 2]);
+      expect([m.has('a'), m.has('b'), m.get('b'), m.get('c')?.n, m.get('d')?.n]).toEqual([false, true, undefined, 2, 3]);
+      m.insert('e', named('e', 4), 20); // b leaves, c's value goes
+      expect([m.has('b'), m.has('c'), m.get('c'), m.get('d')?.n, m.get('e')?.n]).toEqual([false, true, undefined, 3, 4]);
+      m.dropValuesOlderThan(25, 15); // d (10 ms) is 15 old, e (20 ms) only 5
+      expect([m.valueCount, m.get('d'), m.get('e')?.n, m.has('d')]).toEqual([1, undefined, 4, true]);
+      expect(m.evictOlderThan(29, 20)).toEqual([]); // the rest of the 10 ms run is 19 old
+      expect(m.evictOlderThan(30, 20)).toEqual(['c', 'd']);
+      expect([m.size, m.valueCount, m.get('e')?.n, m.evicted, m.valuesEvicted]).toEqual([1, 1, 4, 2, 3]);
+    });
+  }
+
+  it('starts a new run when an insert at the same millisecond follows the drop of every value', () => {
+    const m = new TimeBoundMap<string, number>(4);
+    m.insert('a', 1, 10);
+    m.dropValuesOlderThan(10, 0); // every value gone: the value cursor stands past the last run
+    m.insert('b', 2, 10);
+    expect([m.get('a'), m.get('b'), m.valueCount]).toEqual([undefined, 2, 1]);
+    m.dropValuesOlderThan(15, 5); // b's value is 5 old
+    expect([m.get('b'), m.has('b'), m.valueCount]).toEqual([undefined, true, 0]);
+  });
+
+  for (const mapIndexMax of [0, 1_500]) { // the Map index holding exactly as many keys as it may
+    it(`keeps answering after its lists are compacted, with the times of what is left (${mapIndexMax === 0 ? 'array' : 'map'} index)`, () => {
+      const hexId = (i: number): string => i.toString(16).padStart(64, '0');
+      const m = new TimeBoundMap<string, number>(1_500, 1_500, undefined, mapIndexMax);
+      for (let i = 0; i < 4_000; i++) m.insert(hexId(i), i, Math.floor(i / 3)); // three per millisecond
+      expect([m.size, m.evicted]).toEqual([1_500, 2_500]);
+      expect([m.has(hexId(2_499)), m.get(hexId(2_500)), m.get(hexId(3_999))]).toEqual([false, 2_500, 3_999]);
+      // entries 2,500..2,501 were inserted at 833 ms, 2,502..2,504 at 834 ms: a retention of 500 at 1,334 ms takes both runs
+      expect(m.evictOlderThan(1_334, 500)).toEqual([hexId(2_500), hexId(2_501), hexId(2_502), hexId(2_503), hexId(2_504)]);
+      expect([m.size, m.has(hexId(2_504)), m.get(hexId(2_505)), m.indexKind]).toEqual([1_495, false, 2_505, mapIndexMax === 0 ? 'array' : 'map']);
+    });
+  }
+
+  it('finds keys that share one index slot, past the probe limit, and forgets them when they leave', () => {
+    const keyOf = (value: number): number => value / 2;
+    const m = new TimeBoundMap<number, number>(2 * PROBES_MAX, PROBES_MAX, keyOf, 0);
+    expect(m.indexKind).toBe('array');
+    const keys = Array.from({ length: 4 * PROBES_MAX }, (_, i) => colliding(i));
+    keys.forEach((key, i) => m.insert(key, key * 2, i));
+    const live = keys.slice(2 * PROBES_MAX);
+    expect(keys.slice(0, 2 * PROBES_MAX).filter((key) => m.has(key))).toEqual([]);
+    expect(live.map((key) => m.get(key))).toEqual(live.map((key, i) => (i < PROBES_MAX ? undefined : key * 2)));
+    expect(live.every((key) => m.has(key))).toBe(true);
+    expect(m.evictOlderThan(4 * PROBES_MAX - 1, PROBES_MAX)).toEqual(live.slice(0, PROBES_MAX)); // inserted at ms 64..95
+    expect(live.map((key) => m.has(key))).toEqual(live.map((_, i) => i >= PROBES_MAX));
+  });
+
+  for (const mapIndexMax of [0, MAP_INDEX_MAX]) {
+    it(`does not find a key that left in the index slot it left behind, even the key undefined (map index up to ${mapIndexMax} keys)`, () => {
+      const m = new TimeBoundMap<string | undefined, number>(2, 2, undefined, mapIndexMax);
+      m.insert(undefined, 1, 0);
+      m.insert('b', 2, 0);
+      m.insert('c', 3, 0); // undefined leaves for the capacity; its slot is cleared to undefined
+      expect([m.has(undefined), m.get(undefined), m.has('b'), m.evicted]).toEqual([false, undefined, true, 1]);
+    });
+  }
+
+  it(`moves from the Map index to the array index at key ${MAP_INDEX_MAX + 1}, answers the same across the move and keeps the array`, () => {
+    const hexId = (i: number): string => i.toString(16).padStart(64, '0');
+    const m = new TimeBoundMap<string, number>(4_096, 512);
+    for (let i = 0; i < MAP_INDEX_MAX; i++) m.insert(hexId(i), i, i);
+    expect(m.evictOlderThan(MAP_INDEX_MAX, MAP_INDEX_MAX)).toEqual([hexId(0)]); // the Map index forgets a key that left
+    m.insert(hexId(MAP_INDEX_MAX), MAP_INDEX_MAX, MAP_INDEX_MAX);
+    expect([m.indexKind, m.size]).toEqual(['map', MAP_INDEX_MAX]);
+    const answers = (): unknown[] => Array.from({ length: MAP_INDEX_MAX + 2 }, (_, i) => [m.has(hexId(i)), m.get(hexId(i))]);
+    const before = answers();
+    expect(before[0]).toEqual([false, undefined]);
+    expect(before[1]).toEqual([true, undefined]); // value dropped past the 512 value capacity
+    expect(before[MAP_INDEX_MAX]).toEqual([true, MAP_INDEX_MAX]);
+    m.insert(hexId(MAP_INDEX_MAX + 1), MAP_INDEX_MAX + 1, MAP_INDEX_MAX + 1);
+    expect(m.indexKind).toBe('array');
+    const after = [...before.slice(0, MAP_INDEX_MAX + 1), [true, MAP_INDEX_MAX + 1]];
+    after[MAP_INDEX_MAX - 511] = [true, undefined]; // the new value pushed the oldest held value out
+    expect(answers()).toEqual(after);
+    expect(m.evictOlderThan(4 * MAP_INDEX_MAX, 1).length).toBe(MAP_INDEX_MAX + 1); // all leave
+    expect([m.size, m.indexKind, m.has(hexId(5))]).toEqual([0, 'array', false]);
+    m.insert(hexId(5), 5, 4 * MAP_INDEX_MAX); // a key may come back once it left
+    expect([m.get(hexId(5)), m.indexKind]).toEqual([5, 'array']);
+  });
+
+  it('refuses a value that names another key, and a key not equal to itself', () => {
+    const m = new TimeBoundMap<number, number>(4, 4, (value) => value / 2);
+    expect(() => m.insert(1, 3, 0)).toThrow('plumtree-cache: value stored under another key');
+    expect(() => new TimeBoundMap<number, number>(4).insert(Number.NaN, 1, 0)).toThrow('plumtree-cache: a key not equal to itself');
+    expect(m.size).toBe(0);
+    for (const bad of [-1, 0.5]) expect(() => new TimeBoundMap(4, 4, undefined, bad)).toThrow(`plumtree-cache: bad map index bound ${bad}`);
+  });
+
+  it('notices a Map index out of step with its entries', () => {
+    const m = new TimeBoundMap<string, number>(4);
+    m.insert('a', 1, 0);
+    (m as unknown as { positions: Map<string, number> }).positions.delete('a'); // a fault no method makes
+    expect(() => m.insert('b', 2, 0)).toThrow('plumtree-cache: index out of step with the entries');
   });
 });

@@ -84,7 +84,8 @@ export interface PlumtreeState {
    * Received ids (kept `messageIdRetentionMs`) and, as their values, the message cache: payloads
    * to answer Grafts, stored with the round to forward them at (kept `messageCacheRetentionMs`,
    * at most `cacheEntriesMax`). The paper's two tables in one map: the cache is always the newest
-   * part of the received set.
+   * part of the received set. A Gossip carries its id, so the table keeps no separate key while
+   * it holds the Gossip (`idOfGossip`).
    */
   readonly received: TimeBoundMap<MessageId, Gossip>;
   readonly missing: Map<MessageId, PendingGraft>;
@@ -124,6 +125,9 @@ function checkConfig(c: PlumtreeConfig): void {
   check(c.messageCacheRetentionMs <= c.messageIdRetentionMs, 'cache retention must not exceed id retention');
 }
 
+/** The key a cached Gossip is stored under; one function for every node's table. */
+const idOfGossip = (gossip: Gossip): MessageId => gossip.id;
+
 export function createPlumtree(self: NodeId, config: Partial<PlumtreeConfig> = {}): PlumtreeState {
   const full: PlumtreeConfig = { ...PLUMTREE_DEFAULTS, ...config };
   checkConfig(full);
@@ -132,7 +136,7 @@ export function createPlumtree(self: NodeId, config: Partial<PlumtreeConfig> = {
     config: full,
     eagerPushPeers: new Set(),
     lazyPushPeers: new Set(),
-    received: new TimeBoundMap(PLUMTREE_LIMITS.receivedIdsMax, PLUMTREE_LIMITS.cacheEntriesMax),
+    received: new TimeBoundMap(PLUMTREE_LIMITS.receivedIdsMax, PLUMTREE_LIMITS.cacheEntriesMax, idOfGossip),
     missing: new Map(),
     firstGrafts: new GraftQueue(),
     nextGrafts: new GraftQueue(),
