@@ -114,11 +114,11 @@ export class TimeBoundMap<K, V> {
     check(Number.isSafeInteger(capacityMax) && capacityMax > 0, `bad capacity ${capacityMax}`);
     check(Number.isSafeInteger(valuesMax) && valuesMax > 0 && valuesMax <= capacityMax, `bad value capacity ${valuesMax}`);
     check(Number.isSafeInteger(mapIndexMax) && mapIndexMax >= 0, `bad map index bound ${mapIndexMax}`);
+    this.values = keyOf === undefined ? [] : null;
     if (mapIndexMax === 0) {
       this.positions = null;
       this.rebuildIndex(); // the array index from the first key
     }
-    this.values = keyOf === undefined ? [] : null;
   }
 
   /** Keys held (with or without their value). */
