@@ -25,8 +25,9 @@
  *   keys, then an `Int32Array` (open addressing, linear probing, kept at most three quarters
  *   full): 4 bytes a slot instead of a `Map` entry's 32. Why both: a run of a few dozen nodes
  *   keeps a few hundred ids a node, and there the engine's `Map` was the faster index (an
- *   `Int32Array` index cost the 18-node default 5-9 % more wall time in its first seconds, the
- *   same after a minute: docs/performance.md, round 27); the bytes matter only in large tables;
+ *   `Int32Array` index cost the 18-node default 5-9 % more wall time over 5 virtual minutes, all
+ *   of it in the first seconds: none over 60 minutes; docs/performance.md, round 27); the bytes
+ *   matter only in large tables;
  * - insertion times run-length encoded, one (time, end) pair per virtual millisecond: a burst
  *   inserts about ten ids per millisecond, and times only matter at the oldest end.
  * Entries leave only from the oldest end, so an index slot whose position is before `head` is
@@ -103,7 +104,8 @@ export class TimeBoundMap<K, V> {
 
   /**
    * `keyOf`, when given, names the key a value is stored under: the table then keeps no separate
-   * key for it. `mapIndexMax` (tests) moves the table to the array index sooner or never.
+   * key for it. `mapIndexMax` (tests) moves the table to the array index sooner (0: from the
+   * first key) or later.
    */
   constructor(
     readonly capacityMax: number,
