@@ -113,7 +113,7 @@ describe('the plan before a run', () => {
     expect(heldMessages(steady.scenario)).toBe(91); // a 90 s id retention at one a second
     const burstBytes = (n: number) => memoryFloorBytes(burst(n)) - memoryFloorBytes(scenario(n, 'protocol'));
     expect(burstBytes(10_000) / burstBytes(5_000)).toBeCloseTo(4, 5);
-    expect(burstBytes(5_000)).toBe(25_000_000 * 128); // 25 M deliveries, 128 bytes each at least
+    expect(burstBytes(5_000)).toBe(25_000_000 * 96); // 25 M deliveries, 96 bytes each at least
   });
 
   it('an all-nodes burst gets the heap it needs, or is refused at once when the machine cannot hold it', () => {
@@ -126,6 +126,9 @@ describe('the plan before a run', () => {
     // machine, its process reached the floor at 88 % of its deliveries (round 27).
     const big = heapPlan(burst(10_000), machine);
     expect(big.kind === 'child' && big.heapMb).toBe(Math.floor((0.6 * 23 * GB) / (1024 * 1024)));
+    // A limit below the need it announces says it is the machine's bound; one within it does not.
+    expect(big.kind === 'child' && big.note).toMatch(/^meshsim: 10000 nodes may need about [\d.]+ GB: running with a heap limit of 13\.8 GB \(60 % of this machine's 23\.0 GB; Node's default is 4\.0 GB\)/);
+    expect(plan.kind === 'child' && plan.note).toMatch(/heap limit of [\d.]+ GB \(Node's default is 4\.0 GB\)/);
     const refused = heapPlan(burst(20_000), machine);
     expect(refused.kind === 'refuse' && refused.message).toMatch(/^20000 nodes in the protocol profile, each holding 20000 broadcast messages at once, need at least \d+\.\d GB of memory; this machine has 23\.0 GB/);
   });

@@ -69,10 +69,13 @@ const PROTOCOL_BYTES_PER_NODE = 36 * 1024;
  * burst (4 M deliveries) held 149 bytes of live heap per delivery after a full collection
  * (docs/performance.md, round 18), 85 since round 20; at the burst's peak, with its packets,
  * timers and pending grafts in flight, 230 (sampled; 316 before round 20's last two changes).
- * 128 is a floor of the peak. The per-node figures above were measured with one broadcast a
- * second; a burst, where every node holds every message at once, is n² of these.
+ * Since round 27 (`node dist/bench/main.js burst-memory`: live heap and array buffers at the
+ * peak, less the booted cluster's) 114.6 at 2,000 nodes and 110.1 at 3,000, falling as about
+ * n^−0.1 (~98 at 10,000). 96 is a floor of the peak (128 was, until round 27's smaller tables
+ * went under it). The per-node figures above were measured with one broadcast a second; a
+ * burst, where every node holds every message at once, is n² of these.
  */
-const BYTES_PER_HELD_MESSAGE = 128;
+const BYTES_PER_HELD_MESSAGE = 96;
 const FULL_BYTES_PER_NODE = 300 * 1024;
 const FULL_BYTES_PER_NODE_PAIR = 3 * 1024;
 /** What the run itself costs beyond its nodes (code, scheduler, telemetry). */
@@ -185,9 +188,18 @@ export function heapPlan(scenario: Scenario, machine: Machine): HeapPlan {
   // generation alone is a speed setting, and the run's output stays as it would be without it.
   const note = heapMb === null
     ? null
-    : `meshsim: ${n} nodes may need about ${gb(expected)} GB: running with a heap limit of ${gb(heapMb * MB)} GB (Node's default is ${gb(machine.heapLimitBytes)} GB)` +
+    : `meshsim: ${n} nodes may need about ${gb(expected)} GB: running with a heap limit of ${gb(heapMb * MB)} GB (${heapShareNote(heapMb, machine)}Node's default is ${gb(machine.heapLimitBytes)} GB)` +
       (semiSpaceMb === null ? '' : ` and ${semiSpaceMb} MB young-generation semi-spaces (${SEMI_SPACE_MB_DEFAULT} MB)`);
   return { kind: 'child', heapMb, semiSpaceMb, note };
+}
+
+/**
+ * "60 % of this machine's 23.5 GB; " when the heap limit is the most a run gets (HEAP_SHARE),
+ * so that a limit below the need just announced reads as the machine's bound, not a mistake.
+ */
+function heapShareNote(heapMb: number, machine: Machine): string {
+  if (heapMb < Math.floor((machine.totalMemBytes * HEAP_SHARE) / MB)) return '';
+  return `${Math.round(100 * HEAP_SHARE)} % of ${memoryOwner(machine.contained === true)}'s ${gb(machine.totalMemBytes)} GB; `;
 }
 
 /** ", each holding M broadcast messages at once," when the workload's messages are a tenth of the floor or more. */
