@@ -258,7 +258,8 @@ describe('the heap watch during a run', () => {
 
   it('stops the run (exit 4) once the process holds more than 90 % of the machine, whatever the heap holds', () => {
     const machineBytes = 1_000 * 1024 ** 2;
-    const watch = heapWatch(5_000, { now: ticks(), source: source([[10], [10], [10]], [850, 900, 901]), machineBytes });
+    const watch = heapWatch(5_000, { now: ticks(), source: source([[10], [20], [30]], [850, 900, 901]), machineBytes });
+    expect(watch.liveHeap()).toBeNull(); // no full collection seen yet
     watch.check(progress);
     watch.check(progress); // 90 % exactly: still running
     let stopped: unknown = null;
@@ -270,13 +271,15 @@ describe('the heap watch during a run', () => {
     expect(stopped).toBeInstanceOf(UsageError);
     expect((stopped as UsageError).exitCode).toBe(EXIT_MEMORY);
     expect((stopped as UsageError).message).toBe(
-      "out of memory: the process held 901 MB of the machine's 1000 MB at 42 s virtual (5000 nodes); the run was stopped. Use fewer nodes, or fewer broadcasts at once",
+      // The stopping look reads memory first: the last full collection seen is the second call's.
+      "out of memory: the process held 901 MB of the machine's 1000 MB (20 MB of it live heap at the last full collection) at 42 s virtual (5000 nodes); the run was stopped. Use fewer nodes, or fewer broadcasts at once",
     );
+    expect(watch.liveHeap()).toBe(20 * 1024 ** 2);
   });
   it('stops the run (exit 4) once less than 20 % of the machine is left to processes, while it holds more than a quarter', () => {
     const machineBytes = 1_000 * 1024 ** 2;
     // Other programs hold the rest: this process is far below 90 %, the machine is not.
-    const s = source([[10], [10], [10], [10]], [200, 300, 300, 300], [250, 200, 199]);
+    const s = source([[10], [12], [11], [10]], [200, 300, 300, 300], [250, 200, 199]);
     const watch = heapWatch(10_000, { now: ticks(), source: s, machineBytes });
     watch.check(progress); // holds 20 %: what is left is not asked
     expect(s.asked).toBe(0);
@@ -292,8 +295,8 @@ describe('the heap watch during a run', () => {
     expect(stopped).toBeInstanceOf(UsageError);
     expect((stopped as UsageError).exitCode).toBe(EXIT_MEMORY);
     expect((stopped as UsageError).message).toBe(
-      "out of memory: 199 MB of the machine's 1000 MB was left (this process held 300 MB) at 42 s virtual (10000 nodes); " +
-        'the run was stopped before the machine ran out. Use fewer nodes or fewer broadcasts at once, or run it with less else running',
+      "out of memory: 199 MB of the machine's 1000 MB was left (this process held 300 MB, 11 MB of it live heap at the last full collection) " +
+        'at 42 s virtual (10000 nodes); the run was stopped before the machine ran out. Use fewer nodes or fewer broadcasts at once, or run it with less else running',
     );
   });
   /** The index of the call the near-limit rule stopped, or null (the source takes one of `pauses` per call). */

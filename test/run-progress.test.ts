@@ -98,6 +98,10 @@ describe('run progress', () => {
       'running: main phase 42/174 s virtual, 1.23 M events, 100.00 M of 100.00 M deliveries made (99 %), 30 s wall, 1.4 GB resident',
     );
     expect(formatRunProgress({ ...at, phase: 'heal', virtualMs: 181_000 }, 30_400, 312 * 1024 ** 2)).toBe('running: heal window at 181 s virtual, 1.23 M events, 30 s wall, 312 MB resident');
+    // Once the heap watch has seen a full collection, the line says how much of the heap was live.
+    expect(formatRunProgress(at, 30_400, 16.4 * 1024 ** 3, 9.3 * 1024 ** 3)).toBe(
+      'running: main phase 42/174 s virtual, 1.23 M events, 30 s wall, 16.4 GB resident (9.3 GB live heap at the last full collection)',
+    );
     const { out, written } = capture();
     const line = runProgressLine(out, 'off');
     expect(line.onProgress).toBeUndefined();
@@ -110,12 +114,13 @@ describe('run progress', () => {
   it('with --progress off a terminal, writes a plain line every 10 s of wall time and nothing at the end', () => {
     const { out, written } = capture();
     let wallMs = 0;
-    const line = runProgressLine(out, 'lines', { nowMs: () => wallMs, resident: () => 2 * 1024 ** 3 });
+    // The heap watch has seen no full collection until 15 s of wall time, then one that left 1.2 GB.
+    const line = runProgressLine(out, 'lines', { nowMs: () => wallMs, resident: () => 2 * 1024 ** 3, liveHeap: () => (wallMs < 15_000 ? null : 1.2 * 1024 ** 3) });
     for (wallMs = 0; wallMs <= 25_000; wallMs += 500) line.onProgress!({ phase: 'main', virtualMs: wallMs * 2, mainEndMs: 70_000, events: wallMs * 100, deliveries: { reached: 0, expected: 0 }, pace: 'events' });
     line.end();
     expect(written()).toBe(
       'running: main phase 20/70 s virtual, 1.00 M events, 10 s wall, 2.0 GB resident\n' +
-        'running: main phase 40/70 s virtual, 2.00 M events, 20 s wall, 2.0 GB resident\n',
+        'running: main phase 40/70 s virtual, 2.00 M events, 20 s wall, 2.0 GB resident (1.2 GB live heap at the last full collection)\n',
     );
   });
 

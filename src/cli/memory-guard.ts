@@ -584,6 +584,12 @@ function oldUsedOf(after: GcRecord['afterGC']): number {
 export interface HeapWatch {
   /** Call with each progress report; throws a `UsageError` (exit 4) to stop the run. */
   check(p: RunProgress): void;
+  /**
+   * What the last full collection the watch has seen left in the old generation, bytes: the
+   * live heap (garbage never counts), or null before the first. Memory outside the heap (array
+   * buffers) is not in it: the resident set less this is garbage, buffers and code.
+   */
+  liveHeap(): number | null;
   stop(): void;
 }
 
@@ -612,7 +618,11 @@ export function heapWatch(nodes: number, options: HeapWatchOptions = {}): HeapWa
   const { source = v8HeapSource(), now = () => performance.now(), machineBytes = machineMemoryBytes(), contained = false } = options;
   let lastLookMs = -Infinity;
   let high = 0;
+  let live: number | null = null;
   const near = new NearLimit();
+  /** "this process held R" and, once a full collection was seen, how much of it was live heap. */
+  const held = (resident: number): string =>
+    `this process held ${size(resident)}${live === null ? '' : `, ${size(live)} of it live heap at the last full collection`}`;
   /** Where the run was: virtual time, size and, once broadcasts were sent, how far they got. */
   const when = (p: RunProgress): string => {
     const made = deliveriesMade(p.deliveries);
@@ -627,7 +637,7 @@ export function heapWatch(nodes: number, options: HeapWatchOptions = {}): HeapWa
       const resident = source.resident();
       if (resident > RESIDENT_SHARE * machineBytes) {
         throw new UsageError(
-          `out of memory: the process held ${size(resident)} of ${of} ${size(machineBytes)} ${when(p)}; the run was stopped. ` +
+          `out of memory: the process held ${size(resident)} of ${of} ${size(machineBytes)}${live === null ? '' : ` (${size(live)} of it live heap at the last full collection)`} ${when(p)}; the run was stopped. ` +
             'Use fewer nodes, or fewer broadcasts at once',
           EXIT_MEMORY,
         );
@@ -636,7 +646,7 @@ export function heapWatch(nodes: number, options: HeapWatchOptions = {}): HeapWa
         const available = source.available();
         if (available < AVAILABLE_FLOOR_SHARE * machineBytes) {
           throw new UsageError(
-            `out of memory: ${size(available)} of ${of} ${size(machineBytes)} was left (this process held ${size(resident)}) ` +
+            `out of memory: ${size(available)} of ${of} ${size(machineBytes)} was left (${held(resident)}) ` +
               `${when(p)}; the run was stopped before ${contained ? 'the container' : 'the machine'} ran out. ` +
               'Use fewer nodes or fewer broadcasts at once, or run it with less else running',
             EXIT_MEMORY,
@@ -645,6 +655,7 @@ export function heapWatch(nodes: number, options: HeapWatchOptions = {}): HeapWa
       }
       const collections = source.collections();
       for (const reading of collections.afterFull) {
+        live = reading.oldUsed;
         near.see(reading);
         high = reading.oldUsed > HIGH_SHARE * reading.oldLimit ? high + 1 : 0;
         if (high < HIGH_COLLECTIONS) continue;
@@ -664,6 +675,7 @@ export function heapWatch(nodes: number, options: HeapWatchOptions = {}): HeapWa
         EXIT_MEMORY,
       );
     },
+    liveHeap: () => live,
     stop: () => source.stop(),
   };
 }

@@ -19,7 +19,7 @@ import { guardHeap, heapWatch, thisMachine, v8HeapSource } from './memory-guard.
 import { nodeCount } from '../scenario/topology.js';
 import { type CliRunResult, formatRunText, runJson } from './format.js';
 import { isScenarioPath, loadScenarioFile } from './scenario-file.js';
-import { progressMode, runProgressLine, type ProgressLine } from './run-progress.js';
+import { processProbe, progressMode, runProgressLine, type ProgressLine } from './run-progress.js';
 import { parseSeed, pickSeed } from './seed.js';
 import { applyRunExtras, replayOfRequest } from './run-extras.js';
 import { TRACE_LEVELS, type CliTraceLevel, type RunRequest } from './run-request.js';
@@ -119,9 +119,9 @@ function runAction(request: RunRequest): number {
   if (childExit !== null) return childExit;
   // Printed before the run so the seed is known even if the run never finishes.
   if (!request.json) process.stdout.write(`seed: ${request.seed}\n`);
-  const line = runProgressLine(process.stderr, progressMode(process.stderr, request.progress === true));
   const machine = thisMachine();
   const watch = heapWatch(nodeCount(request.scenario.topology), { source: v8HeapSource(), machineBytes: machine.totalMemBytes, contained: machine.contained === true });
+  const line = runProgressLine(process.stderr, progressMode(process.stderr, request.progress === true), processProbe(() => watch.liveHeap()));
   const onProgress = (p: RunProgress): void => {
     watch.check(p);
     line.onProgress?.(p);
