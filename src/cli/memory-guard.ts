@@ -181,14 +181,15 @@ export function heapPlan(scenario: Scenario, machine: Machine): HeapPlan {
   }
   if (machine.raised) return { kind: 'run' };
   const expected = expectedBytes(scenario);
-  const heapMb = raisedHeapMb(expected, machine.totalMemBytes * HEAP_SHARE, machine);
+  const heapUsable = machine.totalMemBytes * HEAP_SHARE;
+  const heapMb = raisedHeapMb(expected, heapUsable, machine);
   const semiSpaceMb = largeRunSemiSpaceMb(scenario, machine);
   if (heapMb === null && semiSpaceMb === null) return { kind: 'run' };
   // The heap limit is the user's business (it decides what fits), so it is announced; the young
   // generation alone is a speed setting, and the run's output stays as it would be without it.
   const note = heapMb === null
     ? null
-    : `meshsim: ${n} nodes may need about ${gb(expected)} GB: running with a heap limit of ${gb(heapMb * MB)} GB (${heapShareNote(heapMb, machine)}Node's default is ${gb(machine.heapLimitBytes)} GB)` +
+    : `meshsim: ${n} nodes may need about ${gb(expected)} GB: running with a heap limit of ${gb(heapMb * MB)} GB (${heapShareNote(heapMb, heapUsable, machine)}Node's default is ${gb(machine.heapLimitBytes)} GB)` +
       (semiSpaceMb === null ? '' : ` and ${semiSpaceMb} MB young-generation semi-spaces (${SEMI_SPACE_MB_DEFAULT} MB)`);
   return { kind: 'child', heapMb, semiSpaceMb, note };
 }
@@ -197,8 +198,8 @@ export function heapPlan(scenario: Scenario, machine: Machine): HeapPlan {
  * "60 % of this machine's 23.5 GB; " when the heap limit is the most a run gets (HEAP_SHARE),
  * so that a limit below the need just announced reads as the machine's bound, not a mistake.
  */
-function heapShareNote(heapMb: number, machine: Machine): string {
-  if (heapMb < Math.floor((machine.totalMemBytes * HEAP_SHARE) / MB)) return '';
+function heapShareNote(heapMb: number, heapUsable: number, machine: Machine): string {
+  if (heapMb < Math.floor(heapUsable / MB)) return ''; // as raisedHeapMb rounds its cap
   return `${Math.round(100 * HEAP_SHARE)} % of ${memoryOwner(machine.contained === true)}'s ${gb(machine.totalMemBytes)} GB; `;
 }
 
@@ -620,9 +621,8 @@ export function heapWatch(nodes: number, options: HeapWatchOptions = {}): HeapWa
   let high = 0;
   let live: number | null = null;
   const near = new NearLimit();
-  /** "this process held R" and, once a full collection was seen, how much of it was live heap. */
-  const held = (resident: number): string =>
-    `this process held ${size(resident)}${live === null ? '' : `, ${size(live)} of it live heap at the last full collection`}`;
+  /** "L of it live heap at the last full collection" once one was seen; null before. */
+  const livePhrase = (): string | null => (live === null ? null : `${size(live)} of it live heap at the last full collection`);
   /** Where the run was: virtual time, size and, once broadcasts were sent, how far they got. */
   const when = (p: RunProgress): string => {
     const made = deliveriesMade(p.deliveries);
@@ -637,7 +637,7 @@ export function heapWatch(nodes: number, options: HeapWatchOptions = {}): HeapWa
       const resident = source.resident();
       if (resident > RESIDENT_SHARE * machineBytes) {
         throw new UsageError(
-          `out of memory: the process held ${size(resident)} of ${of} ${size(machineBytes)}${live === null ? '' : ` (${size(live)} of it live heap at the last full collection)`} ${when(p)}; the run was stopped. ` +
+          `out of memory: the process held ${size(resident)} of ${of} ${size(machineBytes)}${live === null ? '' : ` (${livePhrase()})`} ${when(p)}; the run was stopped. ` +
             'Use fewer nodes, or fewer broadcasts at once',
           EXIT_MEMORY,
         );
@@ -646,7 +646,7 @@ export function heapWatch(nodes: number, options: HeapWatchOptions = {}): HeapWa
         const available = source.available();
         if (available < AVAILABLE_FLOOR_SHARE * machineBytes) {
           throw new UsageError(
-            `out of memory: ${size(available)} of ${of} ${size(machineBytes)} was left (${held(resident)}) ` +
+            `out of memory: ${size(available)} of ${of} ${size(machineBytes)} was left (this process held ${size(resident)}${live === null ? '' : `, ${livePhrase()}`}) ` +
               `${when(p)}; the run was stopped before ${contained ? 'the container' : 'the machine'} ran out. ` +
               'Use fewer nodes or fewer broadcasts at once, or run it with less else running',
             EXIT_MEMORY,
