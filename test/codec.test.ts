@@ -13,6 +13,7 @@ import {
 } from '../src/protocol/codec.js';
 import { FRAME_LIMIT_BI, FRAME_LIMIT_UNI, decodeFrame } from '../src/protocol/framer.js';
 import { U32_MAX, bytesToHex, encodeLeb128U32 } from '../src/protocol/leb128.js';
+import { isMessageIdOf, messageIdOf, verifiedContentOf } from '../src/protocol/message-id.js';
 import { MESSAGE_TAG, type TopicEnvelope, type TopicMessage } from '../src/protocol/messages.js';
 import { encodeEcho, encodeTraced } from '../src/protocol/traced.js';
 
@@ -184,6 +185,49 @@ describe('sharedEnvelopeFrame', () => {
     const a = sharedEnvelopeFrame({ topic: TOPIC, message: graft });
     expect(sharedEnvelopeFrame({ topic: TOPIC, message: graft })).not.toBe(a);
     expect(a).toEqual(encodeEnvelope({ topic: TOPIC, message: graft }));
+  });
+});
+
+describe('Gossip content of a verified message', () => {
+  const content = Uint8Array.from({ length: 120 }, (_, i) => (i * 7) % 256);
+  const decodeGossip = (message: TopicMessage): TopicMessage => {
+    const frame = decodeFrame(encodeEnvelope({ topic: TOPIC, message }), FRAME_LIMIT_CONTROL);
+    if (!frame.ok) throw new Error('frame');
+    const envelope = decodeEnvelope(frame.value);
+    if (!envelope.ok) throw new Error('envelope');
+    return envelope.value.message;
+  };
+
+  it('is the memo\'s bytes, not a copy, when the received content equals them', () => {
+    const id = messageIdOf(content.slice());
+    const decoded = decodeGossip({ type: 'Gossip', id, round: 2, content });
+    if (decoded.type !== 'Gossip') throw new Error('not a Gossip');
+    expect(decoded.content).toBe(verifiedContentOf(id));
+    expect(decoded.content).toEqual(content);
+    expect(isMessageIdOf(id, decoded.content)).toBe(true);
+  });
+
+  it('is a copy of the bytes received when they differ from the memo\'s under that id (a spoofed id)', () => {
+    const id = messageIdOf(content.slice());
+    const forged = content.slice();
+    forged[60] ^= 1;
+    const decoded = decodeGossip({ type: 'Gossip', id, round: 2, content: forged });
+    if (decoded.type !== 'Gossip') throw new Error('not a Gossip');
+    expect(decoded.content).not.toBe(verifiedContentOf(id));
+    expect(decoded.content).toEqual(forged);
+    expect(isMessageIdOf(id, decoded.content)).toBe(false);
+    // A shorter content under the id is read as itself too.
+    const short = decodeGossip({ type: 'Gossip', id, round: 2, content: content.subarray(0, 119) });
+    expect(short.type === 'Gossip' && short.content).toEqual(content.subarray(0, 119));
+  });
+
+  it('is read, and failed, like any content when the payload is cut short', () => {
+    const id = messageIdOf(content.slice());
+    const encoded = encodeEnvelope({ topic: TOPIC, message: { type: 'Gossip', id, round: 2, content } });
+    const frame = decodeFrame(encoded, FRAME_LIMIT_CONTROL);
+    if (!frame.ok) throw new Error('frame');
+    const cut = decodeEnvelope({ tag: frame.value.tag, payload: frame.value.payload.subarray(0, frame.value.payload.length - 1) });
+    expect(cut.ok).toBe(false);
   });
 });
 

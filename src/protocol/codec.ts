@@ -13,6 +13,7 @@ import { type Frame, FRAME_LIMIT_BI, decodeFrame, frameKindOf } from './framer.j
 import { type Gossip, MESSAGE_TAG, type TopicEnvelope, type TopicId, type TopicMessage } from './messages.js';
 import { type DecodeError, type Result, assertWire, badPayload, describeDecodeError, err, ok } from './result.js';
 import { type TracedMessage, decodeTracedPayload } from './traced.js';
+import { verifiedContentOf } from './message-id.js';
 
 /** Largest Gossip content, bytes (SPEC §2.2 "max gossip message size"). */
 export const GOSSIP_CONTENT_MAX_BYTES = 4096;
@@ -227,7 +228,10 @@ function readMessage(reader: ByteReader, type: TopicMessage['type']): TopicMessa
       if (reader.failure === null && length > GOSSIP_CONTENT_MAX_BYTES) {
         reader.fail(`content length ${length} > ${GOSSIP_CONTENT_MAX_BYTES}`);
       }
-      return { type, id, round, content: reader.failure === null ? reader.fixed(length, 'content') : new Uint8Array(0) };
+      // The memo's bytes when the content is theirs (compared here; the id is checked later, by
+      // Plumtree), so a message received again is not copied again.
+      if (reader.failure !== null) return { type, id, round, content: new Uint8Array(0) };
+      return { type, id, round, content: reader.fixedOr(verifiedContentOf(id), length, 'content') };
     }
     case 'IHave': {
       const count = readCount(reader, 33, 'entries', 'entries count');

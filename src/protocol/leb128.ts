@@ -296,6 +296,23 @@ export class ByteReader {
     return out;
   }
 
+  /**
+   * The next `length` bytes: `known` itself when they equal it, otherwise a copy as `fixed` makes.
+   * For content the reader already holds (a verified message's bytes): every receipt of a message
+   * after its first would otherwise copy it, and at the peak of an all-nodes burst those copies
+   * are most of the decoders' slab memory. `known` is shared: callers must not write to what
+   * this returns (no decoder's caller does).
+   */
+  fixedOr(known: Uint8Array | undefined, length: number, what: Label): Uint8Array {
+    if (known === undefined || known.length !== length || this.reason !== null || this.remaining < length) {
+      return this.fixed(length, what);
+    }
+    this.hexView ??= Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.bytes.length);
+    if (this.hexView.compare(known, 0, length, this.offset, this.offset + length) !== 0) return this.fixed(length, what);
+    this.offset += length;
+    return known;
+  }
+
   /** A 32-byte id as 64 lowercase hex characters (recently read ids come back as the same string). */
   id32(what: Label): string {
     if (!this.need(32, what)) return '';
