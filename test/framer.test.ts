@@ -252,6 +252,51 @@ describe('framer', () => {
     ]);
   });
 
+  it('a chunk handed over (pushOwned) gives frames that are views of it, not copies', () => {
+    const first = encodeFrame(TAG_ECHO, new Uint8Array(300).fill(7));
+    const second = encodeFrame(TAG_ECHO, new Uint8Array(40).fill(9));
+    const chunk = concat([first, second.subarray(0, 10)]);
+    const decoder = new FrameDecoder(FRAME_LIMIT_BI);
+    decoder.pushOwned(chunk);
+    const results: Result<Frame>[] = [];
+    drain(decoder, results);
+    const viewed = results[0].ok ? results[0].value.payload : null;
+    expect(viewed?.buffer).toBe(chunk.buffer);
+    expect(viewed?.byteOffset).toBe(chunk.byteOffset + first.length - 300);
+    // The incomplete tail was copied out, so the frame it completes is the decoder's own bytes.
+    const rest = second.slice(10);
+    decoder.pushOwned(rest);
+    drain(decoder, results);
+    const completed = results[1].ok ? results[1].value.payload : null;
+    expect(completed?.buffer).not.toBe(chunk.buffer);
+    expect(completed?.buffer).not.toBe(rest.buffer);
+    expect(results).toEqual([
+      { ok: true, value: { tag: TAG_ECHO, payload: new Uint8Array(300).fill(7) } },
+      { ok: true, value: { tag: TAG_ECHO, payload: new Uint8Array(40).fill(9) } },
+    ]);
+    // `push` still copies: its caller may reuse the chunk.
+    const copying = new FrameDecoder(FRAME_LIMIT_BI);
+    copying.push(first);
+    const copied = copying.next();
+    expect(copied?.ok && copied.value.payload.buffer).not.toBe(first.buffer);
+  });
+
+  it('owned chunks decode as copied ones do, whatever the cuts', () => {
+    fc.assert(fc.property(fc.array(validFrameArb, { maxLength: 5 }), fc.array(fc.nat(), { maxLength: 8 }), (frames, cuts) => {
+      const bytes = concat(frames.map((f) => f.bytes));
+      const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+      const owned = new FrameDecoder(FRAME_LIMIT_BI);
+      const results: Result<Frame>[] = [];
+      let from = 0;
+      for (const to of [...points, bytes.length]) {
+        owned.pushOwned(bytes.slice(from, to));
+        from = to;
+        drain(owned, results);
+      }
+      expect({ results, end: owned.end() }).toEqual(decodeChunked(bytes, cuts, FRAME_LIMIT_BI));
+    }), { numRuns: 200 });
+  });
+
   it('oversize rejected before the payload arrives', () => {
     const header = Uint8Array.from([0x11, ...encodeLeb128U32(FRAME_LIMIT_UNI + 1)]);
     const oversize = { ok: false, error: { kind: 'Oversize', declared: FRAME_LIMIT_UNI + 1, max: FRAME_LIMIT_UNI } };

@@ -359,7 +359,7 @@ export class PeerTable {
     }
     const decoder = new FrameDecoder(FRAME_LIMIT_CONTROL);
     stream.onData = (bytes) => {
-      decoder.push(bytes);
+      decoder.pushOwned(bytes);
       for (let r = decoder.next(); r !== null; r = decoder.next()) {
         if (!r.ok) {
           this.ctx.telemetry.emit(this.ctx.identity.name, 'mesh.frame.decode_failed', { error: describeDecodeError(r.error) });
@@ -416,7 +416,7 @@ export class PeerTable {
     };
     stream.onDrain = flush;
     stream.onData = (bytes) => {
-      decoder.push(bytes);
+      decoder.pushOwned(bytes);
       for (let r = decoder.next(); r !== null; r = decoder.next()) {
         if (!r.ok) {
           this.ctx.telemetry.emit(this.ctx.identity.name, 'mesh.frame.decode_failed', { error: describeDecodeError(r.error) });

@@ -142,11 +142,19 @@ const NO_BYTES: Uint8Array = new Uint8Array(0);
  * off-heap allocation for each of the hundreds of thousands of streams a large boot opens).
  * The decoder stops reading the caller's chunk by the time `next` returns null (it copies an
  * incomplete tail) or `push` is called again, so the caller may reuse it from then on.
+ *
+ * `pushOwned` is for chunks nobody will write to again (the simulated network's, whose bytes a
+ * sender handed over for good): frames wholly inside such a chunk come out as views of it,
+ * without the copy `push` must make. Copies are new array buffers, and at the peak of an
+ * all-nodes burst the collector's work grew with the array buffers made (docs/performance.md,
+ * round 29).
  */
 export class FrameDecoder {
   private buffer: Uint8Array = NO_BYTES;
   /** `buffer` is the caller's chunk, read in place: never written, copied before it is kept. */
   private borrowed = false;
+  /** The borrowed chunk came by `pushOwned`: frames may be views of it. */
+  private owned = false;
   private readPos = 0;
   private writePos = 0;
   private failed: Result<Frame> | null = null;
@@ -160,10 +168,23 @@ export class FrameDecoder {
   }
 
   push(chunk: Uint8Array): void {
+    this.pushChunk(chunk, false);
+  }
+
+  /**
+   * Like `push`, for a chunk the caller will never write to again (nor anyone else): frames
+   * wholly inside it are views of it rather than copies.
+   */
+  pushOwned(chunk: Uint8Array): void {
+    this.pushChunk(chunk, true);
+  }
+
+  private pushChunk(chunk: Uint8Array, owned: boolean): void {
     if (this.failed !== null || chunk.length === 0) return;
     if (this.readPos === this.writePos) {
       this.buffer = chunk;
       this.borrowed = true;
+      this.owned = owned;
       this.readPos = 0;
       this.writePos = chunk.length;
       return;
@@ -185,8 +206,10 @@ export class FrameDecoder {
       return this.failed;
     }
     const end = head.payloadStart + head.length;
-    // A copy, not a view: the buffer is compacted and overwritten by later pushes.
-    const frame: Frame = { tag: head.tag, payload: copyBytes(this.buffer, head.payloadStart, end) };
+    // A copy, not a view, unless the chunk is owned: our buffer is compacted and overwritten by
+    // later pushes, and a chunk given by `push` may be reused by its caller.
+    const payload = this.borrowed && this.owned ? this.buffer.subarray(head.payloadStart, end) : copyBytes(this.buffer, head.payloadStart, end);
+    const frame: Frame = { tag: head.tag, payload };
     this.readPos = end;
     assertWire(this.readPos <= this.writePos, 'FrameDecoder read past written bytes');
     return ok(frame);

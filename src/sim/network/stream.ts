@@ -16,7 +16,11 @@ const CLOSED: WriteResult = Object.freeze({ ok: false, reason: 'closed' }) as Wr
 const noop = (): void => {};
 
 export class Stream {
-  /** Ordered, reliable chunks from the peer, called via the owner's deliver(). */
+  /**
+   * Ordered, reliable chunks from the peer, called via the owner's deliver(). The bytes are the
+   * ones the sender wrote (its copy, or what it handed over with `writeOwned`): read-only, and
+   * never written again by anyone, so a reader may keep views of them.
+   */
   onData: (bytes: Uint8Array) => void = noop;
   /** After a write returned 'backpressure', called (via deliver) once that write would fit. */
   onDrain: () => void = noop;
