@@ -145,9 +145,9 @@ const NO_BYTES: Uint8Array = new Uint8Array(0);
  *
  * `pushOwned` is for chunks nobody will write to again (the simulated network's, whose bytes a
  * sender handed over for good): frames wholly inside such a chunk come out as views of it,
- * without the copy `push` must make. Copies are new array buffers, and at the peak of an
- * all-nodes burst the collector's work grew with the array buffers made (docs/performance.md,
- * round 29).
+ * without the copy `push` must make. Copies are new array buffers, which V8 counts as external
+ * memory, and in an all-nodes burst it is that memory's growth that starts the collector's
+ * marking cycles (docs/performance.md, round 29).
  */
 export class FrameDecoder {
   private buffer: Uint8Array = NO_BYTES;
