@@ -189,20 +189,26 @@ export function heapPlan(scenario: Scenario, machine: Machine): HeapPlan {
   // generation alone is a speed setting, and the run's output stays as it would be without it.
   const note = heapMb === null
     ? null
-    : `meshsim: ${n} nodes may need about ${gb(expected)} GB: running with a heap limit of ${gb(heapMb * MB)} GB (${heapShareNote(heapMb, heapUsable, machine, 1)}Node's default is ${gb(machine.heapLimitBytes)} GB)` +
+    : `meshsim: ${n} nodes may need about ${gb(expected)} GB: running with a heap limit of ${gb(heapMb * MB)} GB (${shareSep(heapShareNote(heapMb, heapUsable, machine, 1))}Node's default is ${gb(machine.heapLimitBytes)} GB)` +
       (semiSpaceMb === null ? '' : ` and ${semiSpaceMb} MB young-generation semi-spaces (${SEMI_SPACE_MB_DEFAULT} MB)`);
   return { kind: 'child', heapMb, semiSpaceMb, note };
 }
 
 /**
- * "60 % of this machine's 23.5 GB; " when the heap limit is the most a run gets (HEAP_SHARE),
+ * "60 % of this machine's 23.5 GB" when the heap limit is the most a run gets (HEAP_SHARE),
  * so that a limit below the need just announced reads as the machine's bound, not a mistake;
- * "60 % of this machine's 23.5 GB shared by 2 threads; " when `threads` worker threads split it.
+ * "60 % of this machine's 23.5 GB shared by 2 threads" when `threads` worker threads split it;
+ * '' otherwise.
  */
 function heapShareNote(heapMb: number, heapUsable: number, machine: Machine, threads: number): string {
   if (heapMb < Math.floor(heapUsable / MB)) return ''; // as raisedHeapMb rounds its cap
   const shared = threads === 1 ? '' : ` shared by ${threads} threads`;
-  return `${Math.round(100 * HEAP_SHARE)} % of ${memoryOwner(machine.contained === true)}'s ${gb(machine.totalMemBytes)} GB${shared}; `;
+  return `${Math.round(100 * HEAP_SHARE)} % of ${memoryOwner(machine.contained === true)}'s ${gb(machine.totalMemBytes)} GB${shared}`;
+}
+
+/** A phrase followed by "; ", or nothing when it is empty. */
+function shareSep(phrase: string): string {
+  return phrase === '' ? '' : `${phrase}; `;
 }
 
 /** ", each holding M broadcast messages at once," when the workload's messages are a tenth of the floor or more. */
@@ -287,7 +293,7 @@ export function workerHeapPlan(scenarios: readonly Scenario[], workers: number, 
     kind: 'limit',
     heapMb,
     note: `meshsim: ${n} nodes may need about ${gb(expected)} GB per run: each of the ${workers} worker thread${workers === 1 ? '' : 's'} gets a heap limit of ${gb(heapMb * MB)} GB` +
-      (share === '' ? '' : ` (${share.slice(0, -2)})`),
+      (share === '' ? '' : ` (${share})`),
   };
 }
 
