@@ -81,6 +81,11 @@ export interface PlumtreeState {
   readonly eagerPushPeers: Set<NodeId>;
   readonly lazyPushPeers: Set<NodeId>;
   /**
+   * When this node last sent a Prune to a peer that has stayed lazy since: only lazy peers are
+   * keys (a move to eager or the peer going down removes it). See `pruneRepeatMs`.
+   */
+  readonly prunedAtMs: Map<NodeId, number>;
+  /**
    * Received ids (kept `messageIdRetentionMs`) and, as their values, the message cache: payloads
    * to answer Grafts, stored with the round to forward them at (kept `messageCacheRetentionMs`,
    * at most `cacheEntriesMax`). The paper's two tables in one map: the cache is always the newest
@@ -118,9 +123,13 @@ export function check(condition: boolean, message: string): asserts condition {
   if (!condition) throw new Error(`plumtree: ${message}`);
 }
 
+/** Config fields where 0 is meaningful (the paper's behaviour); every other field must be positive. */
+const ZERO_ALLOWED: ReadonlySet<string> = new Set<keyof PlumtreeConfig>(['pruneRepeatMs']);
+
 function checkConfig(c: PlumtreeConfig): void {
   for (const [name, value] of Object.entries(c).sort(([a], [b]) => (a < b ? -1 : 1))) {
-    check(Number.isSafeInteger(value) && value > 0, `config ${name} must be a positive integer, got ${value}`);
+    if (ZERO_ALLOWED.has(name)) check(Number.isSafeInteger(value) && value >= 0, `config ${name} must be a non-negative integer, got ${value}`);
+    else check(Number.isSafeInteger(value) && value > 0, `config ${name} must be a positive integer, got ${value}`);
   }
   check(c.messageCacheRetentionMs <= c.messageIdRetentionMs, 'cache retention must not exceed id retention');
 }
@@ -136,6 +145,7 @@ export function createPlumtree(self: NodeId, config: Partial<PlumtreeConfig> = {
     config: full,
     eagerPushPeers: new Set(),
     lazyPushPeers: new Set(),
+    prunedAtMs: new Map(),
     received: new TimeBoundMap(PLUMTREE_LIMITS.receivedIdsMax, PLUMTREE_LIMITS.cacheEntriesMax, idOfGossip),
     missing: new Map(),
     firstGrafts: new GraftQueue(),
@@ -162,7 +172,7 @@ export const evictionCount = (s: PlumtreeState): number => s.received.valuesEvic
 
 // ---- set moves ----
 export function addEager(s: PlumtreeState, peer: NodeId): void {
-  s.lazyPushPeers.delete(peer);
+  if (s.lazyPushPeers.delete(peer)) s.prunedAtMs.delete(peer); // only lazy peers are keys
   s.eagerPushPeers.add(peer);
 }
 

@@ -21,6 +21,12 @@ export interface PlumtreeConfig {
   readonly cacheEvictIntervalMs: number;
   /** Largest broadcast payload accepted, bytes. Default 4096. */
   readonly maxMessageSizeBytes: number;
+  /**
+   * A duplicate from a peer this node pruned less than this long ago, and kept lazy since, sends
+   * no new Prune (the first is on its way), ms; 0 prunes on every duplicate as the paper does.
+   * Default 1 000.
+   */
+  readonly pruneRepeatMs: number;
 }
 
 export const PLUMTREE_DEFAULTS: PlumtreeConfig = {
@@ -32,6 +38,7 @@ export const PLUMTREE_DEFAULTS: PlumtreeConfig = {
   messageIdRetentionMs: 90_000,
   cacheEvictIntervalMs: 1_000,
   maxMessageSizeBytes: 4096,
+  pruneRepeatMs: 1_000,
 };
 
 /**

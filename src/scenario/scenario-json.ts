@@ -56,6 +56,7 @@ export const PLUMTREE_RANGES: { readonly [K in keyof PlumtreeConfig]: Range } = 
   messageIdRetentionMs: [1, DAY_MS],
   cacheEvictIntervalMs: [1, 600_000],
   maxMessageSizeBytes: [1, GOSSIP_CONTENT_MAX_BYTES],
+  pruneRepeatMs: [0, 600_000],
 };
 
 type SubstrateKey = Exclude<keyof MeshNodeConfig, 'topic' | 'variant' | 'profile'>;
