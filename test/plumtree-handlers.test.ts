@@ -164,6 +164,62 @@ describe('tree optimization', () => {
   });
 });
 
+describe('repeated Prunes (pruneRepeatMs)', () => {
+  const prunes = (effects: readonly PlumtreeEffect[]) => sends(effects).filter((x) => x.type === 'Prune').map((x) => x.to);
+  /** `self` with neighbours a and b: g(k) arrives from a first, so b's copies are duplicates. */
+  function pair(config: Partial<PlumtreeConfig> = {}) {
+    const m = machine(['a', 'b'], [], config);
+    const dupFromB = (nowMs: number, text: string): string[] => {
+      m.msg(nowMs, 'a', gossip(text));
+      return prunes(m.msg(nowMs, 'b', gossip(text)));
+    };
+    return { ...m, dupFromB };
+  }
+
+  it('a duplicate from a peer pruned less than pruneRepeatMs ago sends none; one at the window sends again', () => {
+    const { s, dupFromB } = pair({ pruneRepeatMs: 1_000 });
+    expect(dupFromB(10, 'one')).toEqual(['b']);
+    expect(dupFromB(20, 'two')).toEqual([]);
+    expect(dupFromB(1_009, 'three')).toEqual([]);
+    expect(lazyPeers(s)).toEqual(['b']);
+    expect(dupFromB(1_010, 'four')).toEqual(['b']); // 1 000 ms after the first: the window is over
+    expect(dupFromB(1_011, 'five')).toEqual([]); // and a new one starts
+  });
+
+  it('a peer made eager again (its Graft, its Gossip first, or it went down and came back) is pruned on its next duplicate', () => {
+    const { msg, at, dupFromB } = pair();
+    expect(dupFromB(10, 'one')).toEqual(['b']);
+    msg(11, 'b', { type: 'Graft', id: null, round: 0 });
+    expect(dupFromB(12, 'two')).toEqual(['b']);
+    msg(13, 'b', gossip('three')); // b is first with it: eager again
+    expect(dupFromB(14, 'four')).toEqual(['b']);
+    at(15, { kind: 'neighborDown', peer: 'b' });
+    at(15, { kind: 'neighborUp', peer: 'b' });
+    expect(dupFromB(16, 'five')).toEqual(['b']);
+  });
+
+  it('a peer that pruned this node is pruned on its duplicate: it made this node eager again', () => {
+    const { s, msg, dupFromB } = pair();
+    msg(10, 'b', { type: 'Prune' });
+    expect(lazyPeers(s)).toEqual(['b']);
+    expect(dupFromB(11, 'one')).toEqual(['b']);
+  });
+
+  it('the Prune of tree optimization starts the window too', () => {
+    const { msg } = machine(['x', 'y']);
+    const g = gossip('optimize');
+    msg(0, 'x', { type: 'IHave', entries: [{ id: g.id, round: 0 }] });
+    expect(prunes(msg(10, 'y', { ...g, round: 8 }))).toEqual(['y']);
+    msg(11, 'x', gossip('next'));
+    expect(prunes(msg(12, 'y', gossip('next')))).toEqual([]);
+  });
+
+  it('pruneRepeatMs 0 prunes on every duplicate, as the paper does', () => {
+    const { dupFromB } = pair({ pruneRepeatMs: 0 });
+    expect([dupFromB(10, 'one'), dupFromB(10, 'two'), dupFromB(11, 'three')]).toEqual([['b'], ['b'], ['b']]);
+  });
+});
+
 describe('IHave batching', () => {
   it('one dispatch timer per batch, one entry per message, re-armed after each dispatch', () => {
     const { at } = machine([], ['l']);
@@ -214,10 +270,11 @@ describe('eviction and checks', () => {
     expect([cacheSize(s), receivedIdCount(s)]).toEqual([0, 0]);
   });
 
-  it('configuration values must be positive integers, cache retention at most id retention', () => {
-    for (const bad of [{ graftTimeout1Ms: 0 }, { dispatchTimeoutMs: -5 }, { cacheEvictIntervalMs: 1.5 }, { messageCacheRetentionMs: 90_001 }]) {
+  it('configuration values must be positive integers (pruneRepeatMs may be 0), cache retention at most id retention', () => {
+    for (const bad of [{ graftTimeout1Ms: 0 }, { dispatchTimeoutMs: -5 }, { cacheEvictIntervalMs: 1.5 }, { messageCacheRetentionMs: 90_001 }, { pruneRepeatMs: -1 }, { pruneRepeatMs: 0.5 }]) {
       expect(() => createPlumtree(SELF, bad), JSON.stringify(bad)).toThrow(/plumtree: /);
     }
+    expect(() => createPlumtree(SELF, { pruneRepeatMs: 0 })).not.toThrow(); // 0 is the paper's behaviour
     expect(() => createPlumtree(SELF, { messageCacheRetentionMs: 90_000, messageIdRetentionMs: 90_000, optimizationThreshold: 1 })).not.toThrow();
   });
 

@@ -46,6 +46,10 @@ describe('version-2 fields round-trip', () => {
     expect(s.node).toEqual({ digestIntervalMs: 3000, topic: { hyparview: { activeViewCapacity: 4 }, plumtree: { graftTimeout1Ms: 120 } } });
   });
 
+  it('node.plumtree.pruneRepeatMs may be 0 (a Prune per duplicate, as the paper)', () => {
+    expect(ok({ node: { plumtree: { pruneRepeatMs: 0 } } }).node).toEqual({ topic: { plumtree: { pruneRepeatMs: 0 } } });
+  });
+
   it('network: NetworkConfig keys, the default link and deadPeer', () => {
     const s = ok({ network: { latencyMs: 20, jitterMs: 0, lossPct: 2.5, bandwidthBps: 1_000_000, idleTimeoutMs: 10_000, deadPeer: 'close' } });
     expect(s.network).toEqual({ idleTimeoutMs: 10_000, deadPeer: 'close' });
@@ -87,6 +91,7 @@ describe('bad values are one line naming the field', () => {
     ['active view out of range', { node: { hyparview: { activeViewCapacity: 0 } } }, /node\.hyparview\.activeViewCapacity must be an integer in \[1, 64\]/],
     ['PRWL above ARWL', { node: { hyparview: { passiveRandomWalkLength: 7 } } }, /passiveRandomWalkLength must not exceed/],
     ['fractional graft timeout', { node: { plumtree: { graftTimeout1Ms: 1.5 } } }, /node\.plumtree\.graftTimeout1Ms must be a positive integer/],
+    ['negative prune repeat', { node: { plumtree: { pruneRepeatMs: -1 } } }, /node\.plumtree\.pruneRepeatMs must be an integer in \[0, 600000\]/],
     ['cache longer than ids', { node: { plumtree: { messageCacheRetentionMs: 100_000 } } }, /messageCacheRetentionMs must not exceed/],
     ['unknown substrate key', { node: { substrate: { variant: {} } } }, /unknown field node\.substrate\.variant/],
     ['unknown node section', { node: { topic: {} } }, /unknown field node\.topic/],
