@@ -9,7 +9,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeEnvelope } from '../src/protocol/codec.js';
-import { internedId } from '../src/protocol/hex-ids.js';
+import { idBytesOf, internedId, KNOWN_MAX, knownHexId } from '../src/protocol/hex-ids.js';
 import { ByteReader, ByteWriter, isHexId } from '../src/protocol/leb128.js';
 
 describe('ByteWriter', () => {
@@ -64,5 +64,20 @@ describe('interned ids', () => {
     const second = new ByteReader(bytes.slice()).id32('id');
     expect(first).toBe(Buffer.from(bytes).toString('hex'));
     expect(second).toBe(first);
+  });
+
+  it('both tables keep the ids of an all-nodes burst at 10,000 nodes (its message ids and node ids) between two reads of one', () => {
+    expect(KNOWN_MAX).toBeGreaterThanOrEqual(20_001);
+    const ids = Array.from({ length: 20_001 }, (_, i) => {
+      const b = new Uint8Array(32);
+      new DataView(b.buffer).setUint32(0, i * 2_654_435_761 >>> 0); // spread over the first bytes, as hashes are
+      b[31] = 1;
+      return b;
+    });
+    const hexes = ids.map((b) => new ByteReader(b).id32('id'));
+    const writer = new ByteWriter();
+    for (const hex of hexes) writer.id32(hex);
+    expect(knownHexId(ids[0], 0)).toBe(hexes[0]); // read 20,000 other ids ago: still known
+    expect(idBytesOf(hexes[0])).toEqual(ids[0]); // written 20,000 other ids ago: still known
   });
 });

@@ -13,8 +13,14 @@
  */
 
 const ID_BYTES = 32;
-/** Ids remembered; the oldest entry is dropped first. */
-const KNOWN_MAX = 4096;
+/**
+ * Ids remembered in each table; the oldest entry is dropped first. An all-nodes burst at n nodes
+ * reads n message ids and the node ids over and over: at 10,000 nodes a bound of 4,096 missed
+ * nearly every read, and each miss made a hex string, interned it and copied the 32 bytes into
+ * an `ArrayBuffer` of their own (external memory, which starts V8's marking; docs/performance.md,
+ * round 30). About 10 MB when full; a run of a few dozen nodes never fills it.
+ */
+export const KNOWN_MAX = 32_768;
 
 interface KnownId {
   readonly bytes: Uint8Array;
