@@ -16,9 +16,10 @@ const ID_BYTES = 32;
 /**
  * Ids remembered in each table; the oldest entry is dropped first. An all-nodes burst at n nodes
  * reads n message ids and the node ids over and over: at 10,000 nodes a bound of 4,096 missed
- * nearly every read, and each miss made a hex string, interned it and copied the 32 bytes into
- * an `ArrayBuffer` of their own (external memory, which starts V8's marking; docs/performance.md,
- * round 30). About 10 MB when full; a run of a few dozen nodes never fills it.
+ * nearly every read, and each miss made a hex string, interned it (an object and an array) and
+ * copied the 32 bytes (a small typed array, in the heap): garbage on every read
+ * (docs/performance.md, round 30). Both tables full hold about 7 MB of heap; a run of a few
+ * dozen nodes never fills them.
  */
 export const KNOWN_MAX = 32_768;
 
