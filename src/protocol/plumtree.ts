@@ -38,11 +38,12 @@
  *   lazy), keeping both ends of each link in agreement.
  * - A duplicate Gossip from a peer this node pruned less than `pruneRepeatMs` ago, and kept lazy
  *   since, sends no second Prune (the paper sends one per duplicate). The duplicates that follow a
- *   Prune are mostly ones the peer sent before it arrived; the peer is already lazy here, and on a
- *   reliable, ordered link the peer can make this node eager again only by a Graft or a Gossip
- *   this node answers (both clear the mark here first), so the repeat changes no peer set. A
- *   peer that still pushes after the window (it made this node eager by a path this node did not
- *   see) is pruned again. In burst-1k (every node broadcasts at once) 69 % of the Prunes were
+ *   Prune are mostly ones the peer sent before it arrived; the peer is already lazy here. On a
+ *   reliable, ordered link the peer puts this node back among its eager peers only on a Graft it
+ *   sends here or on a Gossip from here that is new to it, which this node sends only to an eager
+ *   peer or to answer a Graft: each makes the peer eager here first, which clears the note. So a
+ *   repeat changes no peer set. A peer that still pushes after the window (it took this node back
+ *   by a path this node did not see, such as a new neighbourship only it noticed) is pruned again. In burst-1k (every node broadcasts at once) 69 % of the Prunes were
  *   such repeats: 1.23 M → 0.38 M, same deliveries (docs/performance.md, round 30). 0 restores
  *   the paper's one Prune per duplicate.
  * - `deliver.round` is the hop count: 0 for an own broadcast, wire round + 1 when received.
