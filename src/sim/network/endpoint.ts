@@ -75,11 +75,16 @@ export class Endpoint {
   /**
    * @internal `notify(() => s.onData(bytes))` without the closure when the owner would run it
    * at once anyway (see `EndpointOwner.deliver`): this runs once per data chunk received.
+   * True when `onData` ran before this returned (not deferred, not dropped).
    */
-  notifyData(s: Stream, bytes: Uint8Array): void {
-    if (this.closedValue) return;
+  notifyData(s: Stream, bytes: Uint8Array): boolean {
+    if (this.closedValue) return false;
     const owner = this.owner;
-    if (owner.isUp() && owner.isResponsive()) s.onData(bytes);
-    else owner.deliver(() => s.onData(bytes));
+    if (owner.isUp() && owner.isResponsive()) {
+      s.onData(bytes);
+      return true;
+    }
+    owner.deliver(() => s.onData(bytes));
+    return false;
   }
 }

@@ -9,6 +9,7 @@ export { Endpoint } from './endpoint.js';
 export { Connection } from './connection.js';
 export { Stream, type StreamKind } from './stream.js';
 export { Link, LOST, linkKey } from './link.js';
+export { LENT_CHUNK_BYTES_MAX, lendChunk, returnChunk, setChunkPoisoning, chunkPoolStats } from './chunk-pool.js';
 export {
   DEFAULT_LINK,
   DEFAULT_NETWORK_CONFIG,

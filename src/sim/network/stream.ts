@@ -7,6 +7,7 @@
  */
 import { assert } from '../assert.js';
 import type { Connection } from './connection.js';
+import { returnChunk } from './chunk-pool.js';
 import type { Packet } from './packet.js';
 import type { WriteResult } from './types.js';
 
@@ -19,9 +20,16 @@ export class Stream {
   /**
    * Ordered, reliable chunks from the peer, called via the owner's deliver(). The bytes are the
    * ones the sender wrote (its copy, or what it handed over with `writeOwned`): read-only, and
-   * never written again by anyone, so a reader may keep views of them.
+   * never written again by anyone, so a reader may keep views of them — unless it set
+   * `readsDataInCall`.
    */
   onData: (bytes: Uint8Array) => void = noop;
+  /**
+   * Set by a reader whose `onData` reads its bytes only during the call and keeps no view of
+   * them (copies what it keeps): the transport may then reuse the memory of a chunk lent by
+   * chunk-pool.ts once the call returns.
+   */
+  readsDataInCall = false;
   /** After a write returned 'backpressure', called (via deliver) once that write would fit. */
   onDrain: () => void = noop;
   /** The peer finished its side (all its data has been handed to onData before). */
@@ -134,14 +142,23 @@ export class Stream {
     }
   }
 
+  /**
+   * Hands `bytes` to the reader; a lent chunk goes back to the pool once a reader that keeps no
+   * views has read it (not when the owner defers the call: then it is read later).
+   */
+  private hand(bytes: Uint8Array): void {
+    const readNow = this.conn.endpoint.notifyData(this, bytes);
+    if (readNow && this.readsDataInCall) returnChunk(bytes);
+  }
+
   private take(p: Packet): void {
     if (p.seq !== this.recvSeq) assert(false, `stream ${this.id} out of order: ${p.seq} != ${this.recvSeq}`);
     if (this.recvDone) assert(false, `stream ${this.id} data after FIN`);
     this.recvSeq++;
     const bytes = p.bytes;
-    if (bytes !== null && bytes.length > 0) this.conn.endpoint.notifyData(this, bytes);
+    if (bytes !== null && bytes.length > 0) this.hand(bytes);
     const joined = p.joined;
-    if (joined !== null) for (let i = 0; i < joined.length; i++) if (joined[i].length > 0) this.conn.endpoint.notifyData(this, joined[i]);
+    if (joined !== null) for (let i = 0; i < joined.length; i++) if (joined[i].length > 0) this.hand(joined[i]);
     if (p.fin) {
       this.recvDone = true;
       this.reorder = null;
