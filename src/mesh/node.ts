@@ -14,7 +14,7 @@ import { describeDecodeError } from '../protocol/result.js';
 import { createTopic, handleTopic, type TopicEffect, type TopicEvent, type TopicState, type TopicTimer } from '../protocol/topic.js';
 import { activeView } from '../protocol/hyparview.js';
 import { messageIdOf } from '../protocol/message-id.js';
-import type { Connection } from '../sim/network/index.js';
+import { lendChunk, type Connection } from '../sim/network/index.js';
 import type { NodeApp, NodeContext } from '../sim/node-host.js';
 import type { EventId, Task } from '../sim/scheduler.js';
 import type { SpanContextRef } from '../sim/telemetry/index.js';
@@ -228,7 +228,7 @@ export class MeshNode implements NodeApp, PeerListener {
       case 'send':
         if (effect.message.type === 'Graft') tel.emit(this.name, 'mesh.plumtree.graft', { topic: rt.meshId, peerId: effect.to });
         if (effect.message.type === 'Prune') tel.emit(this.name, 'mesh.plumtree.prune', { topic: rt.meshId, peerId: effect.to });
-        this.peers.send(effect.to, sharedEnvelopeFrame({ topic, message: effect.message }));
+        this.peers.send(effect.to, sharedEnvelopeFrame({ topic, message: effect.message }, lendChunk));
         break;
       case 'neighborUp':
         tel.emit(this.name, 'mesh.gossip.neighbor_up', { topic: rt.meshId, peerId: effect.peer });

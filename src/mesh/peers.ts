@@ -17,10 +17,9 @@ import { FRAME_LIMIT_CONTROL } from '../protocol/codec.js';
 import { describeDecodeError } from '../protocol/result.js';
 import { decodeTraced, encodeEcho, encodeTraced, type TracedMessage } from '../protocol/traced.js';
 import type { NodeContext } from '../sim/node-host.js';
-import { DATAGRAM_PAYLOAD_BYTES_MAX, type CloseReason, type Connection, type Stream } from '../sim/network/index.js';
+import { DATAGRAM_PAYLOAD_BYTES_MAX, lendChunk, returnChunk, type CloseReason, type Connection, type Stream } from '../sim/network/index.js';
 import type { SpanContextRef } from '../sim/telemetry/index.js';
 import { leb128U32Bytes } from '../protocol/leb128.js';
-import { allocBytes } from '../protocol/byte-slab.js';
 import type { MeshNodeConfig } from './config.js';
 import { TrafficCounter } from './traffic.js';
 
@@ -339,15 +338,19 @@ export class PeerTable {
       let to = from + 1;
       let bytes = frames[from].length;
       while (to < frames.length && bytes + frames[to].length <= PACKED_CHUNK_BYTES_MAX) bytes += frames[to++].length;
-      // Frames are never written once given to `send` (a Gossip's is even shared by every send
-      // of it, codec.ts `sharedEnvelopeFrame`): no copy needed.
-      const result = stream.writeOwned(to === from + 1 ? frames[from] : concatenated(frames, from, to, bytes));
+      const chunk = to === from + 1 ? frames[from] : packed(frames, from, to, bytes);
+      const result = stream.writeOwned(chunk);
       if (result.ok) {
         this.framesSent += to - from;
         for (let i = from; i < to; i++) this.traffic.sent(frames[i]);
       } else {
         this.framesDropped += to - from;
       }
+      // Lent memory nothing reads any more goes back: a packed chunk's frames (copied into it)
+      // and a refused chunk (a frame sent once is lent; a shared one is not, and returning it
+      // does nothing).
+      if (chunk !== frames[from]) for (let i = from; i < to; i++) returnChunk(frames[i]);
+      if (!result.ok) returnChunk(chunk);
       from = to;
     }
   }
@@ -358,6 +361,9 @@ export class PeerTable {
       return;
     }
     const decoder = new FrameDecoder(FRAME_LIMIT_CONTROL);
+    // Frames are decoded within the call (ids become strings, contents are copied or the
+    // verified memo's), and the decoder copies an incomplete tail: no view of a chunk is kept.
+    stream.readsDataInCall = true;
     stream.onData = (bytes) => {
       decoder.pushOwned(bytes);
       for (let r = decoder.next(); r !== null; r = decoder.next()) {
@@ -415,6 +421,7 @@ export class PeerTable {
       }
     };
     stream.onDrain = flush;
+    stream.readsDataInCall = true; // echo replies are copies (`encodeEcho`)
     stream.onData = (bytes) => {
       decoder.pushOwned(bytes);
       for (let r = decoder.next(); r !== null; r = decoder.next()) {
@@ -472,9 +479,14 @@ export class PeerTable {
   }
 }
 
-/** `frames[from, to)` back to back in one array of `length` bytes (their total). */
-function concatenated(frames: readonly Uint8Array[], from: number, to: number, length: number): Uint8Array {
-  const out = allocBytes(length);
+/**
+ * `frames[from, to)` back to back in one chunk of `length` bytes (their total), lent by the
+ * transport (chunk-pool.ts), which takes it back once the receiver has read it: a chunk is on
+ * the wire for its link's latency, and a buffer per chunk was external memory that started the
+ * collector's full markings in a burst (docs/performance.md, round 31).
+ */
+function packed(frames: readonly Uint8Array[], from: number, to: number, length: number): Uint8Array {
+  const out = lendChunk(length);
   let offset = 0;
   for (let i = from; i < to; i++) {
     out.set(frames[i], offset);

@@ -93,8 +93,12 @@ function idListBytes(ids: readonly string[]): number {
  */
 const frameWriter = new ByteWriter(1);
 
-/** The whole frame for one envelope. Invalid ids are caught by `id32` as they are written. */
-export function encodeEnvelope(envelope: TopicEnvelope): Uint8Array {
+/**
+ * The whole frame for one envelope. Invalid ids are caught by `id32` as they are written.
+ * `alloc` gives the frame's bytes (zero-filled): slab memory by default; a sender whose
+ * transport lends chunk memory passes its own (the mesh node: sim/network/chunk-pool.ts).
+ */
+export function encodeEnvelope(envelope: TopicEnvelope, alloc: (length: number) => Uint8Array = allocBytes): Uint8Array {
   const message = envelope.message;
   // The batch limits docs/wire.md states, whatever the payload size (short rounds would let a few more fit).
   if (message.type === 'IHave' && message.entries.length > IHAVE_ENTRIES_MAX) assertWire(false, `IHave with ${message.entries.length} entries > ${IHAVE_ENTRIES_MAX}`);
@@ -110,7 +114,7 @@ export function encodeEnvelope(envelope: TopicEnvelope): Uint8Array {
   }
   // The frame header (SPEC §4) in place: the tag, then the payload length as LEB128.
   const headerBytes = 1 + leb128U32Bytes(payloadBytes);
-  const frame = allocBytes(headerBytes + payloadBytes);
+  const frame = alloc(headerBytes + payloadBytes);
   frame[0] = MESSAGE_TAG[message.type];
   writeLeb128U32(frame, 1, payloadBytes);
   frameWriter.writeInto(frame, headerBytes);
@@ -143,14 +147,14 @@ const framesByGossip = new WeakMap<Gossip, { readonly topic: TopicId; readonly f
  * frames in flight (docs/performance.md, rounds 19 and 20). Now a message has a frame per round.
  * The last Gossip is checked first (a node's sends of one message come one after another);
  * other Gossips are looked up by object. A Prune, which has no body, has one frame per topic;
- * other messages are encoded anew.
+ * other messages are encoded anew, into `alloc`'s bytes (a frame sent once).
  * The caller and everyone after it must never write into the frame (the transport and the
  * decoders only read chunks). The bytes are those `encodeEnvelope` would give.
  */
-export function sharedEnvelopeFrame(envelope: TopicEnvelope): Uint8Array {
+export function sharedEnvelopeFrame(envelope: TopicEnvelope, alloc: (length: number) => Uint8Array = allocBytes): Uint8Array {
   const message = envelope.message;
   if (message.type === 'Prune') return pruneFrameOf(envelope);
-  if (message.type !== 'Gossip') return encodeEnvelope(envelope);
+  if (message.type !== 'Gossip') return encodeEnvelope(envelope, alloc);
   if (message === lastGossip && envelope.topic === lastTopic) return lastFrame;
   const known = framesByGossip.get(message);
   let frame: Uint8Array;
