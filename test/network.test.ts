@@ -7,7 +7,7 @@
  */
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { RngStreams } from '../src/sim/rng.js';
 import { Scheduler } from '../src/sim/scheduler.js';
 import {
@@ -371,6 +371,8 @@ describe('network: faults', () => {
 });
 
 describe('network: lent chunks (chunk-pool.ts)', () => {
+  afterEach(() => setChunkPoisoning(false));
+
   /** A lent chunk holding `n` bytes of value `v`. */
   const lent = (n: number, v: number): Uint8Array => lendChunk(n).fill(v);
 
@@ -395,93 +397,73 @@ describe('network: lent chunks (chunk-pool.ts)', () => {
   };
 
   it('takes a chunk back once a reader that keeps no view has read it', () => {
-    try {
-      const { w, out, seen, copies } = setup(true);
-      const returned = chunkPoolStats.chunksReturned;
-      const s = out.openUni();
-      s.writeOwned(lent(300, 1));
-      w.sched.runFor(1); // a second write in a later millisecond: its own packet
-      s.writeOwned(lent(200, 2));
-      w.sched.runFor(1_000);
-      expect(copies.map((c) => c.length)).toEqual([300, 200]);
-      expect(copies[0].every((x) => x === 1) && copies[1].every((x) => x === 2)).toBe(true);
-      expect(chunkPoolStats.chunksReturned - returned).toBe(2);
-      // Poisoned on return: a reader that kept the view would read garbage.
-      expect(seen[0].every((x) => x === 1)).toBe(false);
-    } finally {
-      setChunkPoisoning(false);
-    }
+    const { w, out, seen, copies } = setup(true);
+    const returned = chunkPoolStats.chunksReturned;
+    const s = out.openUni();
+    s.writeOwned(lent(300, 1));
+    w.sched.runFor(1); // a second write in a later millisecond: its own packet
+    s.writeOwned(lent(200, 2));
+    w.sched.runFor(1_000);
+    expect(copies.map((c) => c.length)).toEqual([300, 200]);
+    expect(copies[0].every((x) => x === 1) && copies[1].every((x) => x === 2)).toBe(true);
+    expect(chunkPoolStats.chunksReturned - returned).toBe(2);
+    // Poisoned on return: a reader that kept the view would read garbage.
+    expect(seen[0].every((x) => x === 1)).toBe(false);
   });
 
   it('takes back chunks that joined a packet in its millisecond, each after its read', () => {
-    try {
-      const { w, out, copies } = setup(true);
-      const returned = chunkPoolStats.chunksReturned;
-      const s = out.openUni();
-      s.writeOwned(lent(100, 1));
-      s.writeOwned(lent(100, 2)); // the same millisecond: joins the first packet
-      w.sched.runFor(1_000);
-      expect(w.net.stats.packetsDelivered).toBeGreaterThan(0);
-      expect(copies.map((c) => c[0])).toEqual([1, 2]);
-      expect(chunkPoolStats.chunksReturned - returned).toBe(2);
-    } finally {
-      setChunkPoisoning(false);
-    }
+    const { w, out, copies } = setup(true);
+    const returned = chunkPoolStats.chunksReturned;
+    const s = out.openUni();
+    s.writeOwned(lent(100, 1));
+    s.writeOwned(lent(100, 2)); // the same millisecond: joins the first packet
+    w.sched.runFor(1_000);
+    expect(w.net.stats.packetsDelivered).toBeGreaterThan(0);
+    expect(copies.map((c) => c[0])).toEqual([1, 2]);
+    expect(chunkPoolStats.chunksReturned - returned).toBe(2);
   });
 
   it('leaves a chunk alone when its reader may keep views of it', () => {
-    try {
-      const { w, out, seen } = setup(false);
-      const returned = chunkPoolStats.chunksReturned;
-      out.openUni().writeOwned(lent(300, 5));
-      w.sched.runFor(1_000);
-      expect(seen).toHaveLength(1);
-      expect(chunkPoolStats.chunksReturned).toBe(returned);
-      for (let i = 0; i < 200; i++) lendChunk(300).fill(9); // the pool's slabs lent again
-      expect(seen[0].every((x) => x === 5)).toBe(true);
-    } finally {
-      setChunkPoisoning(false);
-    }
+    const { w, out, seen } = setup(false);
+    const returned = chunkPoolStats.chunksReturned;
+    out.openUni().writeOwned(lent(300, 5));
+    w.sched.runFor(1_000);
+    expect(seen).toHaveLength(1);
+    expect(chunkPoolStats.chunksReturned).toBe(returned);
+    for (let i = 0; i < 200; i++) lendChunk(300).fill(9); // the pool's slabs lent again
+    expect(seen[0].every((x) => x === 5)).toBe(true);
   });
 
   it('keeps a chunk whose read the owner deferred (a wedged node) until after it is read', () => {
-    try {
-      const { w, b, out, seen, copies } = setup(true);
-      const s = out.openUni();
-      s.writeOwned(lent(300, 5)); // the stream is open at B (and its reader set) before the wedge
-      w.sched.runFor(1_000);
-      expect(seen).toHaveLength(1);
-      const returned = chunkPoolStats.chunksReturned;
-      b.host.responsive = false;
-      s.writeOwned(lent(300, 6));
-      w.sched.runFor(1_000);
-      expect(seen).toHaveLength(1);
-      for (let i = 0; i < 200; i++) lendChunk(300).fill(9); // the pool's slabs lent again
-      b.host.unwedge();
-      expect(copies).toHaveLength(2);
-      expect(copies[1].every((x) => x === 6)).toBe(true);
-      expect(chunkPoolStats.chunksReturned).toBe(returned);
-    } finally {
-      setChunkPoisoning(false);
-    }
+    const { w, b, out, seen, copies } = setup(true);
+    const s = out.openUni();
+    s.writeOwned(lent(300, 5)); // the stream is open at B (and its reader set) before the wedge
+    w.sched.runFor(1_000);
+    expect(seen).toHaveLength(1);
+    const returned = chunkPoolStats.chunksReturned;
+    b.host.responsive = false;
+    s.writeOwned(lent(300, 6));
+    w.sched.runFor(1_000);
+    expect(seen).toHaveLength(1);
+    for (let i = 0; i < 200; i++) lendChunk(300).fill(9); // the pool's slabs lent again
+    b.host.unwedge();
+    expect(copies).toHaveLength(2);
+    expect(copies[1].every((x) => x === 6)).toBe(true);
+    expect(chunkPoolStats.chunksReturned).toBe(returned);
   });
 
   it('keeps a chunk lost on the way for its retransmission', () => {
-    try {
-      const { w, out, copies } = setup(true);
-      w.net.setLink(A, B, { lossNum: 1, lossDen: 5 });
-      const s = out.openUni();
-      for (let i = 1; i <= 40; i++) {
-        s.writeOwned(lent(50, i));
-        w.sched.runFor(1);
-        for (let j = 0; j < 5; j++) lendChunk(50).fill(0xaa); // other writers take what comes back
-      }
-      w.sched.runFor(60_000);
-      expect(w.net.stats.packetsLost).toBeGreaterThan(0);
-      expect(copies.map((c) => c.every((x) => x === c[0]) ? c[0] : -1)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
-    } finally {
-      setChunkPoisoning(false);
+    const { w, out, copies } = setup(true);
+    w.net.setLink(A, B, { lossNum: 1, lossDen: 5 });
+    const s = out.openUni();
+    for (let i = 1; i <= 40; i++) {
+      s.writeOwned(lent(50, i));
+      w.sched.runFor(1);
+      for (let j = 0; j < 5; j++) lendChunk(50).fill(0xaa); // other writers take what comes back
     }
+    w.sched.runFor(60_000);
+    expect(w.net.stats.packetsLost).toBeGreaterThan(0);
+    expect(copies.map((c) => c.every((x) => x === c[0]) ? c[0] : -1)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
   });
 });
 
