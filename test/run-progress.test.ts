@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { findScenario } from '../src/catalog/registry.js';
-import { formatRunProgress, progressMode, runProgressLine } from '../src/cli/run-progress.js';
+import { formatRunProgress, processProbe, progressMode, runProgressLine } from '../src/cli/run-progress.js';
 import { parseScenarioJson } from '../src/scenario/scenario-json.js';
 import type { RunMetrics } from '../src/scenario/metrics.js';
 import { PROGRESS_EVERY_EVENTS, runScenario, type RunProgress } from '../src/scenario/runner.js';
@@ -102,6 +102,14 @@ describe('run progress', () => {
     expect(formatRunProgress(at, 30_400, 16.4 * 1024 ** 3, 9.3 * 1024 ** 3)).toBe(
       'running: main phase 42/174 s virtual, 1.23 M events, 30 s wall, 16.4 GB resident (9.3 GB live heap at the last full collection)',
     );
+    // With the heap's size and the array buffers, the line says where the resident memory is.
+    const memory = { heap: 12.04 * 1024 ** 3, arrayBuffers: 1.1 * 1024 ** 3 };
+    expect(formatRunProgress(at, 30_400, 16.4 * 1024 ** 3, 9.3 * 1024 ** 3, memory)).toBe(
+      'running: main phase 42/174 s virtual, 1.23 M events, 30 s wall, 16.4 GB resident (heap 12.0 GB, 9.3 GB live at the last full collection; array buffers 1.1 GB)',
+    );
+    expect(formatRunProgress(at, 30_400, 400 * 1024 ** 2, null, { heap: 300 * 1024 ** 2, arrayBuffers: 20 * 1024 ** 2 })).toBe(
+      'running: main phase 42/174 s virtual, 1.23 M events, 30 s wall, 400 MB resident (heap 300 MB; array buffers 20 MB)',
+    );
     const { out, written } = capture();
     const line = runProgressLine(out, 'off');
     expect(line.onProgress).toBeUndefined();
@@ -109,6 +117,14 @@ describe('run progress', () => {
     expect(written()).toBe('');
     expect([progressMode(out, false), progressMode(out, true)]).toEqual(['off', 'lines']);
     expect(progressMode(Object.assign(capture().out, { isTTY: true }), false)).toBe('redraw');
+  });
+
+  it("this process's probe reads the heap V8 holds and the array buffers outside it", () => {
+    const held = new Uint8Array(8 * 1024 * 1024);
+    const memory = processProbe().memory!();
+    expect(memory.heap).toBeGreaterThan(1024 * 1024);
+    expect(memory.heap).toBeLessThan(process.memoryUsage.rss());
+    expect(memory.arrayBuffers).toBeGreaterThanOrEqual(held.byteLength);
   });
 
   it('with --progress off a terminal, writes a plain line every 10 s of wall time and nothing at the end', () => {

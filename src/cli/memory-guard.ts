@@ -103,6 +103,17 @@ const MACHINE_SHARE = 0.75;
  * burst run on it: docs/performance.md, round 28). The refusal rule stays at MACHINE_SHARE.
  */
 export const HEAP_SHARE = 0.6;
+/**
+ * How far, in per cent, V8 may let the old generation grow past what its last full collection
+ * left before it starts the next one, in a run whose heap limit is raised (V8's
+ * `--heap-growing-percent`). V8's own factor on a large heap limit goes up to 4: the 10,000-node
+ * burst's live heap stood at 6.0–6.5 GB while its resident memory went from 14 to 18 GB in its
+ * last quarter hour with V8's marking threads nearly idle, and the watch stopped it at 90 %
+ * (docs/performance.md, round 31): the heap had filled with garbage no collection had been asked
+ * to free. At most 1.5 times the live heap, a full collection comes long before the limit.
+ * More full collections cost time: measured on that run (round 32).
+ */
+export const HEAP_GROWING_PERCENT = 50;
 /** Environment marker of the child Node started with a raised heap limit or young generation. */
 const RAISED_ENV = 'MESHSIM_HEAP_RAISED';
 /** V8's default largest semi-space on 64-bit machines, MB. */
@@ -148,8 +159,12 @@ export function heldMessages(scenario: Scenario): number {
 
 export type HeapPlan =
   | { readonly kind: 'run' }
-  /** Run in a child Node with a larger heap limit (`heapMb`), a larger young generation (`semiSpaceMb`), or both. */
-  | { readonly kind: 'child'; readonly heapMb: number | null; readonly semiSpaceMb: number | null; readonly note: string | null }
+  /**
+   * Run in a child Node with a larger heap limit (`heapMb`), a larger young generation
+   * (`semiSpaceMb`), or both; with a raised limit, the old generation's growth between full
+   * collections bounded (`growingPercent`, unless the user chose it).
+   */
+  | { readonly kind: 'child'; readonly heapMb: number | null; readonly semiSpaceMb: number | null; readonly growingPercent: number | null; readonly note: string | null }
   | { readonly kind: 'refuse'; readonly message: string };
 
 export interface Machine {
@@ -162,6 +177,8 @@ export interface Machine {
   readonly heapChosen: boolean;
   /** The user chose the young generation's size (`--max-semi-space-size`). */
   readonly youngChosen: boolean;
+  /** The user chose how far the heap grows between full collections (`--heap-growing-percent`). */
+  readonly growingChosen?: boolean;
   /** This process is already the child with a raised limit. */
   readonly raised: boolean;
 }
@@ -191,7 +208,8 @@ export function heapPlan(scenario: Scenario, machine: Machine): HeapPlan {
     ? null
     : `meshsim: ${n} nodes may need about ${gb(expected)} GB: running with a heap limit of ${gb(heapMb * MB)} GB (${shareSep(heapShareNote(heapMb, heapUsable, machine, 1))}Node's default is ${gb(machine.heapLimitBytes)} GB)` +
       (semiSpaceMb === null ? '' : ` and ${semiSpaceMb} MB young-generation semi-spaces (${SEMI_SPACE_MB_DEFAULT} MB)`);
-  return { kind: 'child', heapMb, semiSpaceMb, note };
+  const growingPercent = heapMb === null || machine.growingChosen === true ? null : HEAP_GROWING_PERCENT;
+  return { kind: 'child', heapMb, semiSpaceMb, growingPercent, note };
 }
 
 /**
@@ -341,6 +359,7 @@ export function thisMachine(): Machine {
     heapLimitBytes: getHeapStatistics().heap_size_limit,
     heapChosen: /--max-old-space-size|--max-heap-size/.test(flags),
     youngChosen: /--max-semi-space-size|--semi-space-size|--max-young-generation-size/.test(flags),
+    growingChosen: /--heap-growing-percent/.test(flags),
     raised: process.env[RAISED_ENV] === '1',
   };
 }
@@ -354,10 +373,7 @@ export function guardHeap(scenario: Scenario, machine: Machine = thisMachine()):
   if (plan.kind === 'refuse') fail(plan.message);
   if (plan.kind === 'run') return null;
   if (plan.note !== null) process.stderr.write(`${plan.note}\n`);
-  const flags = [
-    ...(plan.heapMb === null ? [] : [`--max-old-space-size=${plan.heapMb}`]),
-    ...(plan.semiSpaceMb === null ? [] : [`--max-semi-space-size=${plan.semiSpaceMb}`]),
-  ];
+  const flags = childFlags(plan);
   const child = spawnSync(process.execPath, [...process.execArgv, ...flags, ...process.argv.slice(1)], {
     stdio: 'inherit',
     env: { ...process.env, [RAISED_ENV]: '1' },
@@ -366,6 +382,15 @@ export function guardHeap(scenario: Scenario, machine: Machine = thisMachine()):
   const end = childEnd(child.status, child.signal);
   if (end.line !== null) process.stderr.write(`${end.line}\n`);
   return end.code;
+}
+
+/** The Node flags the child of a `child` plan starts with. Pure. */
+export function childFlags(plan: Extract<HeapPlan, { kind: 'child' }>): string[] {
+  return [
+    ...(plan.heapMb === null ? [] : [`--max-old-space-size=${plan.heapMb}`]),
+    ...(plan.semiSpaceMb === null ? [] : [`--max-semi-space-size=${plan.semiSpaceMb}`]),
+    ...(plan.growingPercent === null ? [] : [`--heap-growing-percent=${plan.growingPercent}`]),
+  ];
 }
 
 /**

@@ -9,6 +9,7 @@
  * may; the core never does) and never writes to stdout.
  */
 import { performance } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
 import type { RunProgress } from '../scenario/runner.js';
 import { deliveriesMade, size } from './memory-guard.js';
 
@@ -33,11 +34,25 @@ export interface ProgressProbe {
   resident(): number;
   /** The live heap at the last full collection, bytes, or null before one (the heap watch's `liveHeap`). */
   liveHeap?(): number | null;
+  /** Where the resident memory is: the heap V8 holds (live or not) and array buffers outside it, bytes. */
+  memory?(): HeapMemory;
+}
+
+export interface HeapMemory {
+  /** The heap V8 has committed: live objects and garbage not yet collected. */
+  readonly heap: number;
+  /** Array buffers (frames in flight, lent chunks, tables' indexes): outside the heap and its limit. */
+  readonly arrayBuffers: number;
 }
 
 /** This process's clock and memory; `liveHeap` from the run's heap watch, when there is one. */
 export function processProbe(liveHeap?: () => number | null): ProgressProbe {
-  return { nowMs: () => performance.now(), resident: () => process.memoryUsage.rss(), liveHeap };
+  return {
+    nowMs: () => performance.now(),
+    resident: () => process.memoryUsage.rss(),
+    liveHeap,
+    memory: () => ({ heap: getHeapStatistics().total_heap_size, arrayBuffers: process.memoryUsage().arrayBuffers }),
+  };
 }
 
 /** The mode for a run: redrawn on a terminal, plain lines when asked for (`--progress`), else off. */
@@ -57,7 +72,7 @@ export function runProgressLine(out: NodeJS.WriteStream = process.stderr, mode: 
       const nowMs = probe.nowMs();
       if (redraw ? nowMs - startMs < QUIET_FOR_MS || nowMs - lastDrawMs < REDRAW_MS : nowMs - lastDrawMs < PROGRESS_LINE_EVERY_MS) return;
       lastDrawMs = nowMs;
-      const text = formatRunProgress(p, nowMs - startMs, probe.resident(), probe.liveHeap?.() ?? null);
+      const text = formatRunProgress(p, nowMs - startMs, probe.resident(), probe.liveHeap?.() ?? null, probe.memory?.() ?? null);
       if (redraw) {
         drawn = true;
         out.write(`\r${text}\x1b[K`);
@@ -74,11 +89,17 @@ export function runProgressLine(out: NodeJS.WriteStream = process.stderr, mode: 
 /**
  * The line. `liveHeapBytes`, once a full collection has been seen, tells a large heap of live
  * state from garbage the collector has not yet had a reason to take (round 27's 10,000-node burst
- * was stopped holding 17.9 GB, and what of it was live was not known).
+ * was stopped holding 17.9 GB, and what of it was live was not known); `memory` tells the heap
+ * from the array buffers outside it (round 31's was stopped holding 18.0 GB, 6.5 GB of it live
+ * heap, and the rest was not known).
  */
-export function formatRunProgress(p: RunProgress, wallMs: number, residentBytes: number, liveHeapBytes: number | null = null): string {
+export function formatRunProgress(p: RunProgress, wallMs: number, residentBytes: number, liveHeapBytes: number | null = null, memory: HeapMemory | null = null): string {
   const phase = p.phase === 'main' ? `main phase ${(p.virtualMs / 1000).toFixed(0)}/${(p.mainEndMs / 1000).toFixed(0)} s` : `heal window at ${(p.virtualMs / 1000).toFixed(0)} s`;
   const made = deliveriesMade(p.deliveries);
+  const live = liveHeapBytes === null ? null : `${size(liveHeapBytes)} live${memory === null ? ' heap' : ''} at the last full collection`;
+  const within = memory === null
+    ? live
+    : `heap ${size(memory.heap)}${live === null ? '' : `, ${live}`}; array buffers ${size(memory.arrayBuffers)}`;
   return `running: ${phase} virtual, ${(p.events / 1e6).toFixed(2)} M events${made === '' ? '' : `, ${made}`}, ${(wallMs / 1000).toFixed(0)} s wall, ${size(residentBytes)} resident` +
-    (liveHeapBytes === null ? '' : ` (${size(liveHeapBytes)} live heap at the last full collection)`);
+    (within === null ? '' : ` (${within})`);
 }
