@@ -4,12 +4,14 @@
  * lowercase hex digits make an id (length, every character, non-ASCII) and an encoder refuses an
  * id with one bad digit in either half of a byte; an id read from a buffer that the caller later
  * overwrites still reads back right afterwards; interning an id never changes its characters.
- * Method: direct calls with hand-made values, and a fast-check property for interning.
+ * The table of known ids answers exactly as a list of the last `capacity` ids remembered would.
+ * Method: direct calls with hand-made values, and fast-check properties for interning and the
+ * table (against that list).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeEnvelope } from '../src/protocol/codec.js';
-import { idBytesOf, internedId, KNOWN_MAX, knownHexId } from '../src/protocol/hex-ids.js';
+import { idBytesOf, internedId, KNOWN_MAX, KnownIds, knownHexId } from '../src/protocol/hex-ids.js';
 import { ByteReader, ByteWriter, isHexId } from '../src/protocol/leb128.js';
 
 describe('ByteWriter', () => {
@@ -79,5 +81,53 @@ describe('interned ids', () => {
     for (const hex of hexes) writer.id32(hex);
     expect(knownHexId(ids[0], 0)).toBe(hexes[0]); // read 20,000 other ids ago: still known
     expect(idBytesOf(hexes[0])).toEqual(ids[0]); // written 20,000 other ids ago: still known
+  });
+});
+
+describe('the table of known ids', () => {
+  /** An id from a small alphabet of first bytes, so that ids share keys and buckets often. */
+  const idArb = fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 5 })).map(([a, b, c]) => {
+    const bytes = new Uint8Array(40);
+    bytes[5] = a; // at offset 5: reads do not start at 0
+    bytes[7] = b;
+    bytes[36] = c; // last byte of the id: ids with the same key differ here
+    return bytes;
+  });
+  const hexOf = (bytes: Uint8Array) => Buffer.from(bytes.subarray(5, 37)).toString('hex');
+
+  it('answers as the list of the last `capacity` ids remembered (oldest replaced first), whatever keys they share', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 9 }), fc.array(idArb, { maxLength: 120 }), (capacity, reads) => {
+        const table = new KnownIds(capacity);
+        const model: string[] = []; // oldest first
+        for (const bytes of reads) {
+          const hex = hexOf(bytes);
+          const got = table.get(bytes, 5);
+          expect(got).toBe(model.includes(hex) ? hex : undefined);
+          if (got === undefined) {
+            table.add(bytes, 5, hex);
+            model.push(hex);
+            if (model.length > capacity) model.shift();
+          }
+          expect(table.size).toBe(model.length);
+        }
+        // Every id ever read: known exactly when the list holds it.
+        for (const bytes of reads) expect(table.get(bytes, 5)).toBe(model.includes(hexOf(bytes)) ? hexOf(bytes) : undefined);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('keeps its own copy of the bytes, and two ids with the same first three bytes side by side', () => {
+    const table = new KnownIds(4);
+    const a = new Uint8Array(32).fill(7);
+    const b = a.slice();
+    b[31] = 8;
+    table.add(a, 0, 'a');
+    table.add(b, 0, 'b');
+    const aAgain = a.slice();
+    a.fill(0); // the caller reuses its buffer
+    expect([table.get(aAgain, 0), table.get(b, 0), table.get(a, 0)]).toEqual(['a', 'b', undefined]);
+    expect(() => new KnownIds(0)).toThrow(RangeError);
   });
 });

@@ -23,18 +23,93 @@ const ID_BYTES = 32;
  */
 export const KNOWN_MAX = 32_768;
 
-interface KnownId {
-  readonly bytes: Uint8Array;
-  readonly hex: string;
+/**
+ * A bounded table of ids read off the wire and their hex strings, flat: the ids' bytes side by
+ * side in one array, a ring of `capacity` slots replaced oldest first, chained in buckets by the
+ * id's second and third bytes. Round 31's profile of the 10,000-node burst's tail had 13 % of the
+ * main thread in reading ids, most of it this table's lookups when it was a `Map` from the first
+ * three bytes to an object holding its own 32-byte array (three objects apart in memory per
+ * read); here a read touches the bucket's head, the slot's key and its bytes (one cache line).
+ * Two ids that share their first bytes are both kept (the `Map` kept the later one).
+ */
+export class KnownIds {
+  private readonly bytes: Uint8Array;
+  private readonly keys: Int32Array;
+  private readonly hexes: string[];
+  /** Next slot in the same bucket, or -1. */
+  private readonly next: Int32Array;
+  /** First slot of each bucket, or -1. */
+  private readonly heads: Int32Array;
+  private readonly mask: number;
+  /** The slot the next id goes to: the oldest once the ring is full. */
+  private cursor = 0;
+  private filled = 0;
+
+  constructor(readonly capacity: number) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`KnownIds: capacity ${capacity} is not a positive integer`);
+    this.bytes = new Uint8Array(capacity * ID_BYTES);
+    this.keys = new Int32Array(capacity);
+    this.hexes = new Array<string>(capacity).fill('');
+    this.next = new Int32Array(capacity).fill(-1);
+    // At least two buckets per slot: chains stay a slot or less long on average.
+    let buckets = 2;
+    while (buckets < 2 * capacity) buckets *= 2;
+    this.heads = new Int32Array(buckets).fill(-1);
+    this.mask = buckets - 1;
+  }
+
+  /** Ids held (at most `capacity`). */
+  get size(): number {
+    return this.filled;
+  }
+
+  /** The remembered hex of the id at `bytes[offset, offset + 32)`, or undefined. */
+  get(bytes: Uint8Array, offset: number): string | undefined {
+    const key = keyAt(bytes, offset);
+    for (let slot = this.heads[key & this.mask]; slot !== -1; slot = this.next[slot]) {
+      if (this.keys[slot] === key && this.sameAt(slot, bytes, offset)) return this.hexes[slot];
+    }
+    return undefined;
+  }
+
+  /**
+   * Remember `hex` as the id at `bytes[offset, offset + 32)`, which must not be held (the caller
+   * missed it with `get`), in place of the oldest id once full.
+   */
+  add(bytes: Uint8Array, offset: number, hex: string): void {
+    const slot = this.cursor;
+    if (this.filled === this.capacity) this.unlink(slot);
+    else this.filled++;
+    const key = keyAt(bytes, offset);
+    this.bytes.set(bytes.subarray(offset, offset + ID_BYTES), slot * ID_BYTES);
+    this.keys[slot] = key;
+    this.hexes[slot] = hex;
+    const bucket = key & this.mask;
+    this.next[slot] = this.heads[bucket];
+    this.heads[bucket] = slot;
+    this.cursor = slot + 1 === this.capacity ? 0 : slot + 1;
+  }
+
+  private sameAt(slot: number, bytes: Uint8Array, offset: number): boolean {
+    const base = slot * ID_BYTES;
+    for (let i = 0; i < ID_BYTES; i++) if (this.bytes[base + i] !== bytes[offset + i]) return false;
+    return true;
+  }
+
+  /** Take `slot` out of its bucket's chain. */
+  private unlink(slot: number): void {
+    const bucket = this.keys[slot] & this.mask;
+    if (this.heads[bucket] === slot) {
+      this.heads[bucket] = this.next[slot];
+      return;
+    }
+    let before = this.heads[bucket];
+    while (this.next[before] !== slot) before = this.next[before];
+    this.next[before] = this.next[slot];
+  }
 }
 
-/** Entries by the id's first three bytes (a small-integer key; the full bytes are compared). */
-const known = new Map<number, KnownId>();
-
-function sameId(a: Uint8Array, b: Uint8Array, bOffset: number): boolean {
-  for (let i = 0; i < ID_BYTES; i++) if (a[i] !== b[bOffset + i]) return false;
-  return true;
-}
+const known = new KnownIds(KNOWN_MAX);
 
 function keyAt(bytes: Uint8Array, offset: number): number {
   return (bytes[offset] << 16) | (bytes[offset + 1] << 8) | bytes[offset + 2];
@@ -42,21 +117,16 @@ function keyAt(bytes: Uint8Array, offset: number): number {
 
 /** The remembered hex of the id at `bytes[offset, offset + 32)`, or undefined. */
 export function knownHexId(bytes: Uint8Array, offset: number): string | undefined {
-  const entry = known.get(keyAt(bytes, offset));
-  return entry !== undefined && sameId(entry.bytes, bytes, offset) ? entry.hex : undefined;
+  return known.get(bytes, offset);
 }
 
 /**
- * Remember `hex` as the id at `bytes[offset, offset + 32)` (the caller converted it); returns
- * the string to use from now on, `hex` interned (see `internedId`).
+ * Remember `hex` as the id at `bytes[offset, offset + 32)` (the caller converted it after
+ * `knownHexId` missed); returns the string to use from now on, `hex` interned (see `internedId`).
  */
 export function rememberHexId(bytes: Uint8Array, offset: number, hex: string): string {
-  const key = keyAt(bytes, offset);
   const interned = internedId(hex);
-  // A different id with the same first three bytes replaces the entry (rare: ids are hashes).
-  if (known.has(key)) known.delete(key);
-  else if (known.size >= KNOWN_MAX) known.delete(known.keys().next().value as number);
-  known.set(key, { bytes: bytes.slice(offset, offset + ID_BYTES), hex: interned });
+  known.add(bytes, offset, interned);
   return interned;
 }
 
