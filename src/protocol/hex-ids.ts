@@ -96,7 +96,10 @@ export class KnownIds {
     return true;
   }
 
-  /** Take `slot` out of its bucket's chain. */
+  /**
+   * Take `slot` out of its bucket's chain. Slots join at the head of their chain and leave oldest
+   * first, so the slot is always the last of its chain; the walk finds the one before it.
+   */
   private unlink(slot: number): void {
     const bucket = this.keys[slot] & this.mask;
     if (this.heads[bucket] === slot) {
