@@ -7,7 +7,9 @@
  *   against the machine: a run that cannot fit is refused at once with one line (exit 2).
  * - A run likely to need more than Node's default heap limit (about 4 GB on a 64-bit machine,
  *   whatever its memory) runs in a child Node with a heap limit sized to the machine, and says
- *   so on stderr, unless the user set `--max-old-space-size` (then their limit stands).
+ *   so on stderr, unless the user set `--max-old-space-size` (then their limit stands). That
+ *   child's old generation grows at most HEAP_GROWING_PERCENT past what the last full collection
+ *   left before the next one, unless the user set `--heap-growing-percent`.
  * - A run of LARGE_RUN_NODES nodes or more runs in a child Node with a larger young generation
  *   (`--max-semi-space-size`), unless the user chose one: with the default one, the collector
  *   took ~8 % of a 2,000-node run's main thread and ~11 % of a 10,000-node one after the boot
