@@ -103,12 +103,12 @@ describe('run progress', () => {
       'running: main phase 42/174 s virtual, 1.23 M events, 30 s wall, 16.4 GB resident (9.3 GB live heap at the last full collection)',
     );
     // With the heap's size and the array buffers, the line says where the resident memory is.
-    const memory = { heap: 12.04 * 1024 ** 3, arrayBuffers: 1.1 * 1024 ** 3 };
+    const memory = { heap: 12.04 * 1024 ** 3, heapUsed: 9.96 * 1024 ** 3, arrayBuffers: 1.1 * 1024 ** 3 };
     expect(formatRunProgress(at, 30_400, 16.4 * 1024 ** 3, 9.3 * 1024 ** 3, memory)).toBe(
-      'running: main phase 42/174 s virtual, 1.23 M events, 30 s wall, 16.4 GB resident (heap 12.0 GB, 9.3 GB live at the last full collection; array buffers 1.1 GB)',
+      'running: main phase 42/174 s virtual, 1.23 M events, 30 s wall, 16.4 GB resident (heap 12.0 GB, 10.0 GB of it in use, 9.3 GB live at the last full collection; array buffers 1.1 GB)',
     );
-    expect(formatRunProgress(at, 30_400, 400 * 1024 ** 2, null, { heap: 300 * 1024 ** 2, arrayBuffers: 20 * 1024 ** 2 })).toBe(
-      'running: main phase 42/174 s virtual, 1.23 M events, 30 s wall, 400 MB resident (heap 300 MB; array buffers 20 MB)',
+    expect(formatRunProgress(at, 30_400, 400 * 1024 ** 2, null, { heap: 300 * 1024 ** 2, heapUsed: 120 * 1024 ** 2, arrayBuffers: 20 * 1024 ** 2 })).toBe(
+      'running: main phase 42/174 s virtual, 1.23 M events, 30 s wall, 400 MB resident (heap 300 MB, 120 MB of it in use; array buffers 20 MB)',
     );
     const { out, written } = capture();
     const line = runProgressLine(out, 'off');
@@ -124,6 +124,8 @@ describe('run progress', () => {
     const memory = processProbe().memory!();
     expect(memory.heap).toBeGreaterThan(1024 * 1024);
     expect(memory.heap).toBeLessThan(process.memoryUsage.rss());
+    expect(memory.heapUsed).toBeGreaterThan(0);
+    expect(memory.heapUsed).toBeLessThanOrEqual(memory.heap);
     expect(memory.arrayBuffers).toBeGreaterThanOrEqual(held.byteLength);
   });
 
