@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { availableOf, childEnd, childFlags, HEAP_GROWING_PERCENT, HEAP_SHARE, heapPlan, heapWatch, heldMessages, LARGE_RUN_SEMI_SPACE_MB, memoryFloorBytes, memoryLimitOf, thisMachine, workerHeapPlan, workerYoungGenerationMb, type HeapSource, type HeapWatch, type Machine } from '../src/cli/memory-guard.js';
+import { availableOf, childEnd, childFlags, HEAP_SHARE, heapPlan, heapWatch, heldMessages, LARGE_RUN_SEMI_SPACE_MB, memoryFloorBytes, memoryLimitOf, thisMachine, workerHeapPlan, workerYoungGenerationMb, type HeapSource, type HeapWatch, type Machine } from '../src/cli/memory-guard.js';
 import { runOrdered } from '../src/sweep/ordered-pool.js';
 import { EXIT_MEMORY, UsageError } from '../src/cli/errors.js';
 import { parseScenarioJson } from '../src/scenario/scenario-json.js';
@@ -66,7 +66,7 @@ describe('the plan before a run', () => {
 
   it('gives runs of 2,000 nodes and more a larger young generation (said only with a raised limit)', () => {
     expect(LARGE_RUN_SEMI_SPACE_MB).toBeGreaterThan(16); // larger than V8's own
-    expect(heapPlan(scenario(2_000, 'protocol'), machine)).toEqual({ kind: 'child', heapMb: null, semiSpaceMb: LARGE_RUN_SEMI_SPACE_MB, growingPercent: null, note: null });
+    expect(heapPlan(scenario(2_000, 'protocol'), machine)).toEqual({ kind: 'child', heapMb: null, semiSpaceMb: LARGE_RUN_SEMI_SPACE_MB, note: null });
     const both = heapPlan(scenario(60_000, 'protocol'), machine);
     expect(both.kind === 'child' && both.semiSpaceMb).toBe(LARGE_RUN_SEMI_SPACE_MB);
     expect(both.kind === 'child' && both.note).toMatch(new RegExp(`GB \\(Node's default is [\\d.]+ GB\\) and ${LARGE_RUN_SEMI_SPACE_MB} MB young-generation semi-spaces \\(16 MB\\)$`));
@@ -76,20 +76,16 @@ describe('the plan before a run', () => {
     expect(chosen.kind === 'child' && chosen.semiSpaceMb === null && chosen.heapMb !== null).toBe(true);
   });
 
-  it('a raised heap limit comes with a bounded growth between full collections, unless the user chose one', () => {
-    // Round 31's 10,000-node burst reached 18 GB with 6.5 GB live: V8 let garbage fill its limit.
+  it('starts the child with the limits the plan chose, and only those', () => {
     const plan = heapPlan(scenario(60_000, 'protocol'), machine);
-    expect(plan.kind === 'child' && plan.growingPercent).toBe(HEAP_GROWING_PERCENT);
     expect(plan.kind === 'child' && childFlags(plan)).toEqual([
       `--max-old-space-size=${plan.kind === 'child' ? plan.heapMb : 0}`,
       `--max-semi-space-size=${LARGE_RUN_SEMI_SPACE_MB}`,
-      `--heap-growing-percent=${HEAP_GROWING_PERCENT}`,
     ]);
-    const chosen = heapPlan(scenario(60_000, 'protocol'), { ...machine, growingChosen: true });
-    expect(chosen.kind === 'child' && chosen.growingPercent === null && chosen.heapMb !== null).toBe(true);
-    // Only the young generation raised (a speed setting): V8 grows the heap as it likes.
     const young = heapPlan(scenario(2_000, 'protocol'), machine);
     expect(young.kind === 'child' && childFlags(young)).toEqual([`--max-semi-space-size=${LARGE_RUN_SEMI_SPACE_MB}`]);
+    const heapOnly = heapPlan(scenario(60_000, 'protocol'), { ...machine, youngChosen: true });
+    expect(heapOnly.kind === 'child' && childFlags(heapOnly)).toEqual([`--max-old-space-size=${heapOnly.kind === 'child' ? heapOnly.heapMb : 0}`]);
   });
 
   it('leaves a heap limit and young generation the user chose, and never starts a child twice', () => {
@@ -134,7 +130,7 @@ describe('the plan before a run', () => {
 
   it('an all-nodes burst gets the heap it needs, or is refused at once when the machine cannot hold it', () => {
     // 5,000 nodes fit a default heap without a workload; their burst does not (it filled 4 GB).
-    expect(heapPlan(scenario(5_000, 'protocol'), machine)).toEqual({ kind: 'child', heapMb: null, semiSpaceMb: LARGE_RUN_SEMI_SPACE_MB, growingPercent: null, note: null });
+    expect(heapPlan(scenario(5_000, 'protocol'), machine)).toEqual({ kind: 'child', heapMb: null, semiSpaceMb: LARGE_RUN_SEMI_SPACE_MB, note: null });
     const plan = heapPlan(burst(5_000), machine);
     expect(plan.kind === 'child' && plan.heapMb! * 1024 * 1024).toBeGreaterThan(2 * machine.heapLimitBytes);
     // 10,000 nodes' burst: a limit that leaves a fifth of the machine between the heap and the

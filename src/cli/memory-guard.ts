@@ -7,9 +7,7 @@
  *   against the machine: a run that cannot fit is refused at once with one line (exit 2).
  * - A run likely to need more than Node's default heap limit (about 4 GB on a 64-bit machine,
  *   whatever its memory) runs in a child Node with a heap limit sized to the machine, and says
- *   so on stderr, unless the user set `--max-old-space-size` (then their limit stands). That
- *   child's old generation grows at most HEAP_GROWING_PERCENT past what the last full collection
- *   left before the next one, unless the user set `--heap-growing-percent`.
+ *   so on stderr, unless the user set `--max-old-space-size` (then their limit stands).
  * - A run of LARGE_RUN_NODES nodes or more runs in a child Node with a larger young generation
  *   (`--max-semi-space-size`), unless the user chose one: with the default one, the collector
  *   took ~8 % of a 2,000-node run's main thread and ~11 % of a 10,000-node one after the boot
@@ -105,17 +103,6 @@ const MACHINE_SHARE = 0.75;
  * burst run on it: docs/performance.md, round 28). The refusal rule stays at MACHINE_SHARE.
  */
 export const HEAP_SHARE = 0.6;
-/**
- * How far, in per cent, V8 may let the old generation grow past what its last full collection
- * left before it starts the next one, in a run whose heap limit is raised (V8's
- * `--heap-growing-percent`). V8's own factor on a large heap limit goes up to 4: the 10,000-node
- * burst's live heap stood at 6.0–6.5 GB while its resident memory went from 14 to 18 GB in its
- * last quarter hour with V8's marking threads nearly idle, and the watch stopped it at 90 %
- * (docs/performance.md, round 31): the heap had filled with garbage no collection had been asked
- * to free. At most 1.5 times the live heap, a full collection comes long before the limit.
- * More full collections cost time: measured on that run (round 32).
- */
-export const HEAP_GROWING_PERCENT = 50;
 /** Environment marker of the child Node started with a raised heap limit or young generation. */
 const RAISED_ENV = 'MESHSIM_HEAP_RAISED';
 /** V8's default largest semi-space on 64-bit machines, MB. */
@@ -161,12 +148,8 @@ export function heldMessages(scenario: Scenario): number {
 
 export type HeapPlan =
   | { readonly kind: 'run' }
-  /**
-   * Run in a child Node with a larger heap limit (`heapMb`), a larger young generation
-   * (`semiSpaceMb`), or both; with a raised limit, the old generation's growth between full
-   * collections bounded (`growingPercent`, unless the user chose it).
-   */
-  | { readonly kind: 'child'; readonly heapMb: number | null; readonly semiSpaceMb: number | null; readonly growingPercent: number | null; readonly note: string | null }
+  /** Run in a child Node with a larger heap limit (`heapMb`), a larger young generation (`semiSpaceMb`), or both. */
+  | { readonly kind: 'child'; readonly heapMb: number | null; readonly semiSpaceMb: number | null; readonly note: string | null }
   | { readonly kind: 'refuse'; readonly message: string };
 
 export interface Machine {
@@ -179,8 +162,6 @@ export interface Machine {
   readonly heapChosen: boolean;
   /** The user chose the young generation's size (`--max-semi-space-size`). */
   readonly youngChosen: boolean;
-  /** The user chose how far the heap grows between full collections (`--heap-growing-percent`). */
-  readonly growingChosen?: boolean;
   /** This process is already the child with a raised limit. */
   readonly raised: boolean;
 }
@@ -210,8 +191,7 @@ export function heapPlan(scenario: Scenario, machine: Machine): HeapPlan {
     ? null
     : `meshsim: ${n} nodes may need about ${gb(expected)} GB: running with a heap limit of ${gb(heapMb * MB)} GB (${shareSep(heapShareNote(heapMb, heapUsable, machine, 1))}Node's default is ${gb(machine.heapLimitBytes)} GB)` +
       (semiSpaceMb === null ? '' : ` and ${semiSpaceMb} MB young-generation semi-spaces (${SEMI_SPACE_MB_DEFAULT} MB)`);
-  const growingPercent = heapMb === null || machine.growingChosen === true ? null : HEAP_GROWING_PERCENT;
-  return { kind: 'child', heapMb, semiSpaceMb, growingPercent, note };
+  return { kind: 'child', heapMb, semiSpaceMb, note };
 }
 
 /**
@@ -361,7 +341,6 @@ export function thisMachine(): Machine {
     heapLimitBytes: getHeapStatistics().heap_size_limit,
     heapChosen: /--max-old-space-size|--max-heap-size/.test(flags),
     youngChosen: /--max-semi-space-size|--semi-space-size|--max-young-generation-size/.test(flags),
-    growingChosen: /--heap-growing-percent/.test(flags),
     raised: process.env[RAISED_ENV] === '1',
   };
 }
@@ -391,7 +370,6 @@ export function childFlags(plan: Extract<HeapPlan, { kind: 'child' }>): string[]
   return [
     ...(plan.heapMb === null ? [] : [`--max-old-space-size=${plan.heapMb}`]),
     ...(plan.semiSpaceMb === null ? [] : [`--max-semi-space-size=${plan.semiSpaceMb}`]),
-    ...(plan.growingPercent === null ? [] : [`--heap-growing-percent=${plan.growingPercent}`]),
   ];
 }
 
