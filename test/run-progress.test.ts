@@ -129,6 +129,14 @@ describe('run progress', () => {
     expect(memory.arrayBuffers).toBeGreaterThanOrEqual(held.byteLength);
   });
 
+  it("the line reads the probe's memory when it has one", () => {
+    const { out, written } = capture();
+    let wallMs = 0;
+    const line = runProgressLine(out, 'lines', { nowMs: () => wallMs, resident: () => 2 * 1024 ** 3, memory: () => ({ heap: 1.5 * 1024 ** 3, heapUsed: 1024 ** 3, arrayBuffers: 256 * 1024 ** 2 }) });
+    for (wallMs = 0; wallMs <= 10_000; wallMs += 500) line.onProgress!({ phase: 'main', virtualMs: wallMs * 2, mainEndMs: 70_000, events: wallMs * 100, deliveries: { reached: 0, expected: 0 }, pace: 'events' });
+    expect(written()).toBe('running: main phase 20/70 s virtual, 1.00 M events, 10 s wall, 2.0 GB resident (heap 1.5 GB, 1.0 GB of it in use; array buffers 256 MB)\n');
+  });
+
   it('with --progress off a terminal, writes a plain line every 10 s of wall time and nothing at the end', () => {
     const { out, written } = capture();
     let wallMs = 0;
