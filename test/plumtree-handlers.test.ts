@@ -214,6 +214,39 @@ describe('repeated Prunes (pruneRepeatMs)', () => {
     expect(prunes(msg(12, 'y', gossip('next')))).toEqual([]);
   });
 
+  it('a peer that took this node back unseen (a reconnect only it noticed) is pruned again once the window is over', () => {
+    // Two machines: self hears every message from a first; b hears it from c and pushes it on.
+    const { s, msg } = machine(['a', 'b'], [], { pruneRepeatMs: 1_000 });
+    const b = createPlumtree('b', { pruneRepeatMs: 1_000 });
+    const atB = (nowMs: number, event: PlumtreeEvent) => handlePlumtree(b, event, nowMs, rng);
+    for (const peer of ['c', SELF]) atB(0, { kind: 'neighborUp', peer });
+    /** g(text) reaches self from a, then from c to b, whose pushes to self arrive; self's Prunes reach b. */
+    const round = (nowMs: number, text: string) => {
+      msg(nowMs, 'a', gossip(text));
+      const pushed = sends(atB(nowMs, { kind: 'message', from: 'c', message: gossip(text) })).filter((x) => x.to === SELF);
+      const pruned: string[] = [];
+      const arrived = pushed.length === 0 ? [] : sends(msg(nowMs, 'b', gossip(text, 1)));
+      for (const x of arrived) {
+        if (x.type !== 'Prune') continue;
+        pruned.push(x.to);
+        atB(nowMs, { kind: 'message', from: SELF, message: { type: 'Prune' } });
+      }
+      return { pushed: pushed.map((x) => x.type), pruned };
+    };
+    expect(round(10, 'one')).toEqual({ pushed: ['Gossip'], pruned: ['b'] });
+    expect(lazyPeers(b)).toEqual([SELF]);
+    expect(round(20, 'two')).toEqual({ pushed: [], pruned: [] }); // b now announces, not pushes
+    // b alone sees its link to self go down and come back: self is eager there again.
+    atB(30, { kind: 'neighborDown', peer: SELF });
+    atB(30, { kind: 'neighborUp', peer: SELF });
+    expect(round(40, 'three')).toEqual({ pushed: ['Gossip'], pruned: [] }); // inside the window: no second Prune
+    expect(round(500, 'four')).toEqual({ pushed: ['Gossip'], pruned: [] });
+    expect(lazyPeers(s)).toEqual(['b']);
+    expect(round(1_010, 'five')).toEqual({ pushed: ['Gossip'], pruned: ['b'] }); // the window is over
+    expect(round(1_020, 'six')).toEqual({ pushed: [], pruned: [] }); // and b is lazy again
+    expect(lazyPeers(b)).toEqual([SELF]);
+  });
+
   it('pruneRepeatMs 0 prunes on every duplicate, as the paper does', () => {
     const { dupFromB } = pair({ pruneRepeatMs: 0 });
     expect([dupFromB(10, 'one'), dupFromB(10, 'two'), dupFromB(11, 'three')]).toEqual([['b'], ['b'], ['b']]);
