@@ -37,6 +37,15 @@ describe('traffic counters', () => {
     expect([c.framesSent[MESSAGE_TAG.Join], c.bytesSent[MESSAGE_TAG.Join], c.bytesReceived[MESSAGE_TAG.Join]]).toEqual([0, 0, 3]);
   });
 
+  it('a tag past the table is not counted, and no other counter moves', () => {
+    const c = new TrafficCounter();
+    c.sent(frame(TRAFFIC_TAGS, 7));
+    c.sent(frame(0xff, 7));
+    c.received(TRAFFIC_TAGS, 7);
+    c.received(-1, 7);
+    for (const counts of [c.framesSent, c.bytesSent, c.framesReceived, c.bytesReceived]) expect(Array.from(counts).every((x) => x === 0)).toBe(true);
+  });
+
   it('names: the protocol messages, Traced, Echo, and hex for the rest', () => {
     expect(frameTypeName(MESSAGE_TAG.Join)).toBe('Join');
     expect(frameTypeName(MESSAGE_TAG.Prune)).toBe('Prune');

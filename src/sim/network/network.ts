@@ -57,7 +57,7 @@ export class Network {
   bind(node: NodeKey, owner: EndpointOwner, onIncoming: (conn: Connection) => void): Endpoint {
     const e = this.entryOrCreate(node);
     e.endpoint?.closeSilently();
-    const ep = new Endpoint(this.wire, node, owner, onIncoming);
+    const ep = new Endpoint(this.wire, node, owner, onIncoming, e);
     e.endpoint = ep;
     e.hostUp = true;
     return ep;

@@ -111,9 +111,9 @@ export class Wire {
     if (sentAtMs !== nowMs) assert(false, `virtual time ${nowMs} is not whole milliseconds`);
     if (sentAtMs !== this.joiningAtMs) this.settleJoins(sentAtMs);
     p.sentAtMs = sentAtMs;
-    p.srcAddr = this.entry(from.local).address;
-    from.lastSentAtMs = nowMs;
     const ep = from.endpoint;
+    p.srcAddr = ep.entry.address;
+    from.lastSentAtMs = nowMs;
     const arrivalMs = ep.closed || !ep.owner.isUp() ? LOST : from.linkOut.send(nowMs, p.sizeBytes);
     p.inFlight = arrivalMs !== LOST;
     if (arrivalMs === LOST) {
@@ -195,7 +195,7 @@ export class Wire {
     if (to.state === 'closed') return false;
     const ep = to.endpoint;
     if (ep.closed || !ep.owner.isUp()) return false;
-    const e = this.entry(to.local);
+    const e = ep.entry;
     if (e.address !== p.from.remoteAddr) return false; // Addressed to a stale address (NAT).
     if (p.srcAddr !== to.remoteAddr) return false; // Sent from an address this end never knew.
     return !(e.firewallInbound && to.direction === 'inbound');
