@@ -16,7 +16,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { largeRunSemiSpaceMb } from '../src/cli/memory-guard.js';
+import { largeRunSemiSpaceMb, youngGenerationFlags as youngGenerationFlagsOf } from '../src/cli/memory-guard.js';
 import { parseScenarioJson } from '../src/scenario/scenario-json.js';
 import type { Row } from './table.js';
 
@@ -121,5 +121,5 @@ function exponent(runs: readonly One[]): number {
 function youngGenerationFlags(file: string): string[] {
   const parsed = parseScenarioJson(JSON.parse(readFileSync(file, 'utf8')));
   const semiSpaceMb = parsed.ok ? largeRunSemiSpaceMb(parsed.scenario, { youngChosen: false }) : null;
-  return semiSpaceMb === null ? [] : [`--max-semi-space-size=${semiSpaceMb}`];
+  return semiSpaceMb === null ? [] : youngGenerationFlagsOf(semiSpaceMb);
 }

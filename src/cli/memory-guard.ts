@@ -11,7 +11,8 @@
  * - A run of LARGE_RUN_NODES nodes or more runs in a child Node with a larger young generation
  *   (`--max-semi-space-size`), unless the user chose one: with the default one, the collector
  *   took ~8 % of a 2,000-node run's main thread and ~11 % of a 10,000-node one after the boot
- *   (docs/performance.md, round 11).
+ *   (docs/performance.md, round 11). Its young generation is also kept at that size
+ *   (`--min-semi-space-size`): see `youngGenerationFlags`.
  * - During the run, V8's record of its full collections is read at progress calls (once per
  *   virtual second, and every PROGRESS_EVERY_EVENTS = 4,096 events: an all-nodes burst fills
  *   the heap within one virtual second), at most every LOOK_EVERY_MS = 100 ms of wall time.
@@ -234,7 +235,9 @@ export function largeRunSemiSpaceMb(scenario: Scenario, machine: Pick<Machine, '
  * The young generation, MB, for worker threads that run `scenarios` (an experiment's points):
  * the semi-spaces `meshsim run` gives a large run, as a worker's
  * `resourceLimits.maxYoungGenerationSizeMb`, or null to keep V8's default (every point is
- * smaller than LARGE_RUN_NODES, or the user chose a size). Pure.
+ * smaller than LARGE_RUN_NODES, or the user chose a size). A worker's limits have no smallest
+ * size, so unlike `meshsim run` (`youngGenerationFlags`) a thread's young generation may still
+ * shrink near its heap limit. Pure.
  */
 export function workerYoungGenerationMb(scenarios: readonly Scenario[], machine: Pick<Machine, 'youngChosen'>): number | null {
   for (const s of scenarios) {
@@ -343,7 +346,7 @@ export function thisMachine(): Machine {
     contained: totalMemBytes < totalmem(),
     heapLimitBytes: getHeapStatistics().heap_size_limit,
     heapChosen: /--max-old-space-size|--max-heap-size/.test(flags),
-    youngChosen: /--max-semi-space-size|--semi-space-size|--max-young-generation-size/.test(flags),
+    youngChosen: /--max-semi-space-size|--min-semi-space-size|--semi-space-size|--max-young-generation-size/.test(flags),
     raised: process.env[RAISED_ENV] === '1',
   };
 }
@@ -372,8 +375,23 @@ export function guardHeap(scenario: Scenario, machine: Machine = thisMachine()):
 export function childFlags(plan: Extract<HeapPlan, { kind: 'child' }>): string[] {
   return [
     ...(plan.heapMb === null ? [] : [`--max-old-space-size=${plan.heapMb}`]),
-    ...(plan.semiSpaceMb === null ? [] : [`--max-semi-space-size=${plan.semiSpaceMb}`]),
+    ...(plan.semiSpaceMb === null ? [] : youngGenerationFlags(plan.semiSpaceMb)),
   ];
+}
+
+/**
+ * Node flags for semi-spaces of `semiSpaceMb`, from the start and for the whole run. The
+ * largest size alone is not enough: V8 starts the young generation at 1 MB, grows it only while
+ * much of it survives, and shrinks it back to where it started when it saves memory, as it does
+ * once the old generation nears its limit. Every scavenge then still reads the header of every
+ * page of the old generation (the pages with a remembered set are listed first), a walk from one
+ * page to the next through memory: near the limit of an 11.7 GB heap, 45,000 pages read at every
+ * 0.5 MB allocated, and the 10,000-node burst's main thread spent 70 % of its time there, at
+ * 1.3 % of its deliveries in 8 minutes (docs/performance.md, round 33). The young generation is
+ * planned at this size anyway (`YOUNG_GENERATION_PER_SEMI_SPACE`). Pure.
+ */
+export function youngGenerationFlags(semiSpaceMb: number): string[] {
+  return [`--max-semi-space-size=${semiSpaceMb}`, `--min-semi-space-size=${semiSpaceMb}`];
 }
 
 /**
