@@ -385,9 +385,10 @@ export function childFlags(plan: Extract<HeapPlan, { kind: 'child' }>): string[]
  * much of it survives, and shrinks it back to where it started when it saves memory, as it does
  * once the old generation nears its limit. Every scavenge then still reads the header of every
  * page of the old generation (the pages with a remembered set are listed first), a walk from one
- * page to the next through memory: near the limit of an 11.7 GB heap, 45,000 pages read at every
+ * page to the next through memory: near the limit of an 11.8 GB heap, 45,000 pages read at every
  * 0.5 MB allocated, and the 10,000-node burst's main thread spent 70 % of its time there, at
- * 1.3 % of its deliveries in 8 minutes (docs/performance.md, round 33). The young generation is
+ * 1.2 % of its deliveries in the 8 minutes before the profile, where it made 9.3 % in 8 minutes
+ * from 75 % (docs/performance.md, round 33). The young generation is
  * planned at this size anyway (`YOUNG_GENERATION_PER_SEMI_SPACE`). Pure.
  */
 export function youngGenerationFlags(semiSpaceMb: number): string[] {
