@@ -66,7 +66,7 @@ describe('the plan before a run', () => {
 
   it('gives runs of 2,000 nodes and more a larger young generation (said only with a raised limit)', () => {
     expect(LARGE_RUN_SEMI_SPACE_MB).toBeGreaterThan(16); // larger than V8's own
-    expect(heapPlan(scenario(2_000, 'protocol'), machine)).toEqual({ kind: 'child', heapMb: null, semiSpaceMb: LARGE_RUN_SEMI_SPACE_MB, note: null });
+    expect(heapPlan(scenario(2_000, 'protocol'), machine)).toEqual({ kind: 'child', heapMb: null, semiSpaceMb: LARGE_RUN_SEMI_SPACE_MB, youngKept: true, note: null });
     const both = heapPlan(scenario(60_000, 'protocol'), machine);
     expect(both.kind === 'child' && both.semiSpaceMb).toBe(LARGE_RUN_SEMI_SPACE_MB);
     expect(both.kind === 'child' && both.note).toMatch(new RegExp(`GB \\(Node's default is [\\d.]+ GB\\) and ${LARGE_RUN_SEMI_SPACE_MB} MB young-generation semi-spaces \\(16 MB\\)$`));
@@ -86,6 +86,10 @@ describe('the plan before a run', () => {
     // The young generation is kept at its size: V8 would start it at 1 MB and shrink it back there.
     const young = heapPlan(scenario(2_000, 'protocol'), machine);
     expect(young.kind === 'child' && childFlags(young)).toEqual([`--max-semi-space-size=${LARGE_RUN_SEMI_SPACE_MB}`, `--min-semi-space-size=${LARGE_RUN_SEMI_SPACE_MB}`]);
+    // Under a small heap limit a user chose, the young generation keeps only its largest size:
+    // one scavenge of a full 128 MB semi-space could promote more than the old generation holds.
+    const small = heapPlan(scenario(3_000, 'protocol'), { ...machine, heapChosen: true, heapLimitBytes: 0.14 * GB });
+    expect(small.kind === 'child' && childFlags(small)).toEqual([`--max-semi-space-size=${LARGE_RUN_SEMI_SPACE_MB}`]);
     const heapOnly = heapPlan(scenario(60_000, 'protocol'), { ...machine, youngChosen: true });
     expect(heapOnly.kind === 'child' && childFlags(heapOnly)).toEqual([`--max-old-space-size=${heapOnly.kind === 'child' ? heapOnly.heapMb : 0}`]);
   });
@@ -132,7 +136,7 @@ describe('the plan before a run', () => {
 
   it('an all-nodes burst gets the heap it needs, or is refused at once when the machine cannot hold it', () => {
     // 5,000 nodes fit a default heap without a workload; their burst does not (it filled 4 GB).
-    expect(heapPlan(scenario(5_000, 'protocol'), machine)).toEqual({ kind: 'child', heapMb: null, semiSpaceMb: LARGE_RUN_SEMI_SPACE_MB, note: null });
+    expect(heapPlan(scenario(5_000, 'protocol'), machine)).toEqual({ kind: 'child', heapMb: null, semiSpaceMb: LARGE_RUN_SEMI_SPACE_MB, youngKept: true, note: null });
     const plan = heapPlan(burst(5_000), machine);
     expect(plan.kind === 'child' && plan.heapMb! * 1024 * 1024).toBeGreaterThan(2 * machine.heapLimitBytes);
     // 10,000 nodes' burst: a limit of half the machine, which leaves 30 % of it between the heap

@@ -123,6 +123,8 @@ const YOUNG_GENERATION_PER_SEMI_SPACE = 3;
  * 194.9 s at 128 MB and 197.6 s at 256 MB; peak RSS 1.79, 1.84, 1.92 and 2.17 GB.
  */
 export const LARGE_RUN_NODES = 2_000;
+/** Young generations a heap limit must hold for the young generation to be kept at its size (`youngGenerationFlags`). */
+const YOUNG_KEPT_HEAP_GENERATIONS = 8;
 export const LARGE_RUN_SEMI_SPACE_MB = 128;
 
 export function memoryFloorBytes(scenario: Scenario): number {
@@ -153,7 +155,14 @@ export function heldMessages(scenario: Scenario): number {
 export type HeapPlan =
   | { readonly kind: 'run' }
   /** Run in a child Node with a larger heap limit (`heapMb`), a larger young generation (`semiSpaceMb`), or both. */
-  | { readonly kind: 'child'; readonly heapMb: number | null; readonly semiSpaceMb: number | null; readonly note: string | null }
+  | {
+      readonly kind: 'child';
+      readonly heapMb: number | null;
+      readonly semiSpaceMb: number | null;
+      /** The young generation is kept at `semiSpaceMb` from start to end (`youngGenerationFlags`). */
+      readonly youngKept: boolean;
+      readonly note: string | null;
+    }
   | { readonly kind: 'refuse'; readonly message: string };
 
 export interface Machine {
@@ -195,7 +204,9 @@ export function heapPlan(scenario: Scenario, machine: Machine): HeapPlan {
     ? null
     : `meshsim: ${n} nodes may need about ${gb(expected)} GB: running with a heap limit of ${gb(heapMb * MB)} GB (${shareSep(heapShareNote(heapMb, heapUsable, machine, 1))}Node's default is ${gb(machine.heapLimitBytes)} GB)` +
       (semiSpaceMb === null ? '' : ` and ${semiSpaceMb} MB young-generation semi-spaces (${SEMI_SPACE_MB_DEFAULT} MB)`);
-  return { kind: 'child', heapMb, semiSpaceMb, note };
+  const limitBytes = heapMb === null ? machine.heapLimitBytes : heapMb * MB;
+  const youngKept = semiSpaceMb !== null && limitBytes >= YOUNG_KEPT_HEAP_GENERATIONS * YOUNG_GENERATION_PER_SEMI_SPACE * semiSpaceMb * MB;
+  return { kind: 'child', heapMb, semiSpaceMb, youngKept, note };
 }
 
 /**
@@ -375,7 +386,7 @@ export function guardHeap(scenario: Scenario, machine: Machine = thisMachine()):
 export function childFlags(plan: Extract<HeapPlan, { kind: 'child' }>): string[] {
   return [
     ...(plan.heapMb === null ? [] : [`--max-old-space-size=${plan.heapMb}`]),
-    ...(plan.semiSpaceMb === null ? [] : youngGenerationFlags(plan.semiSpaceMb)),
+    ...(plan.semiSpaceMb === null ? [] : youngGenerationFlags(plan.semiSpaceMb, plan.youngKept)),
   ];
 }
 
@@ -389,10 +400,13 @@ export function childFlags(plan: Extract<HeapPlan, { kind: 'child' }>): string[]
  * 0.5 MB allocated, and the 10,000-node burst's main thread spent 70 % of its time there, at
  * 1.2 % of its deliveries in the 8 minutes before the profile, where it made 9.3 % in 8 minutes
  * from 75 % (docs/performance.md, round 33). The young generation is
- * planned at this size anyway (`YOUNG_GENERATION_PER_SEMI_SPACE`). Pure.
+ * planned at this size anyway (`YOUNG_GENERATION_PER_SEMI_SPACE`). Not `kept` under a heap limit
+ * of fewer than YOUNG_KEPT_HEAP_GENERATIONS young generations (a user's small limit): a scavenge
+ * of a full 128 MB semi-space may promote more than a 96 MB old generation holds, and V8 then
+ * fails before the heap watch can stop the run. Pure.
  */
-export function youngGenerationFlags(semiSpaceMb: number): string[] {
-  return [`--max-semi-space-size=${semiSpaceMb}`, `--min-semi-space-size=${semiSpaceMb}`];
+export function youngGenerationFlags(semiSpaceMb: number, kept = true): string[] {
+  return [`--max-semi-space-size=${semiSpaceMb}`, ...(kept ? [`--min-semi-space-size=${semiSpaceMb}`] : [])];
 }
 
 /**
