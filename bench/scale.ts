@@ -16,7 +16,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { largeRunSemiSpaceMb, youngGenerationFlags as youngGenerationFlagsOf } from '../src/cli/memory-guard.js';
+import { largeRunSemiSpaceMb, youngGenerationFlags } from '../src/cli/memory-guard.js';
 import { parseScenarioJson } from '../src/scenario/scenario-json.js';
 import type { Row } from './table.js';
 
@@ -93,7 +93,7 @@ export function run(): Row[] {
 export function runOne<T>(script: string, name: string, flags: readonly string[] = []): T | string {
   const file = join(SCENARIO_DIR, `${name}.json`);
   if (!existsSync(file)) return `failed: no scenario file bench/scenarios/${name}.json`;
-  const child = spawnSync(process.execPath, [...flags, '--max-old-space-size=16384', ...youngGenerationFlags(file), join(import.meta.dirname, script), file], {
+  const child = spawnSync(process.execPath, [...flags, '--max-old-space-size=16384', ...youngGenerationFlagsFor(file), join(import.meta.dirname, script), file], {
     encoding: 'utf8',
     maxBuffer: 1 << 24,
   });
@@ -118,8 +118,8 @@ function exponent(runs: readonly One[]): number {
 }
 
 /** The young generation `meshsim run` would give this scenario (memory-guard), as Node flags. */
-function youngGenerationFlags(file: string): string[] {
+function youngGenerationFlagsFor(file: string): string[] {
   const parsed = parseScenarioJson(JSON.parse(readFileSync(file, 'utf8')));
   const semiSpaceMb = parsed.ok ? largeRunSemiSpaceMb(parsed.scenario, { youngChosen: false }) : null;
-  return semiSpaceMb === null ? [] : youngGenerationFlagsOf(semiSpaceMb);
+  return semiSpaceMb === null ? [] : youngGenerationFlags(semiSpaceMb);
 }
