@@ -74,7 +74,7 @@ describe('leaving and joining again', () => {
     const { state, feed } = withViews([], [5], { activeViewCapacity: 2 });
     feed({ kind: 'timer', timer: { type: 'Shuffle' } });
     expect([...state.pendingNeighbor.keys()]).toEqual([id(5)]);
-    expect(feed({ kind: 'quit' })).toEqual([{ kind: 'disconnect', peer: id(5) }]);
+    expect(feed({ kind: 'quit' })).toEqual([{ kind: 'disconnect', peer: id(5) }, { kind: 'cancelTimer', timer: { type: 'NeighborTimeout' } }]);
     expect(state.pendingNeighbor.size).toBe(0);
   });
 
@@ -192,6 +192,7 @@ describe('Neighbor and NeighborReply', () => {
     expect(feed(msg(id(5), { type: 'NeighborReply', accepted: true }))).toEqual([
       send(id(5), { type: 'Disconnect', alive: true }),
       { kind: 'disconnect', peer: id(5) },
+      { kind: 'cancelTimer', timer: { type: 'NeighborTimeout' } }, // its request was the last in flight
     ]);
     expect(activeView(state)).toEqual([id(3)]);
     expect(passiveView(state)).toEqual([id(5)]);
@@ -371,7 +372,7 @@ describe('the NeighborTimeout across leaving', () => {
     expect(timers(feed({ kind: 'timer', timer: { type: 'Shuffle' } }))).toHaveLength(1);
     feed({ kind: 'quit' }, 100);
     expect(feed(TIMEOUT, 500)).toEqual([]);
-    expect(state.neighborTimerArmed).toBe(false);
+    expect(state.neighborTimerDueMs).toBeNull();
     feed({ kind: 'join', contacts: [] }, 600);
     feed(msg(id(7), { type: 'ShuffleReply', nodes: [id(8)] }), 600);
     expect(timers(feed({ kind: 'timer', timer: { type: 'Shuffle' } }, 700))).toEqual([
@@ -379,17 +380,18 @@ describe('the NeighborTimeout across leaving', () => {
     ]);
   });
 
-  it('a timer still out from before leaving serves the requests of the new join', () => {
+  it('leaving cancels the timer; the first request after joining again arms its own, and the old one, should it still fire, changes nothing', () => {
     const { state, feed } = withViews([], [5, 6], { activeViewCapacity: 1 });
     feed({ kind: 'join', contacts: [] });
     feed({ kind: 'timer', timer: { type: 'Shuffle' } });
-    feed({ kind: 'quit' }, 100);
+    expect(feed({ kind: 'quit' }, 100)).toContainEqual({ kind: 'cancelTimer', timer: { type: 'NeighborTimeout' } });
     feed({ kind: 'join', contacts: [] }, 200);
     feed(msg(id(7), { type: 'ShuffleReply', nodes: [id(8)] }), 200);
     const asked = feed({ kind: 'timer', timer: { type: 'Shuffle' } }, 300);
-    expect(timers(asked)).toEqual([]); // the one from before is still out
+    expect(timers(asked)).toEqual([{ kind: 'timer', delayMs: 500, timer: { type: 'NeighborTimeout' } }]);
     const [peer] = asked.flatMap((e) => (e.kind === 'send' && e.message.type === 'Neighbor' ? [e.to] : []));
-    expect(feed(TIMEOUT, 500)).toEqual([{ kind: 'timer', delayMs: 300, timer: { type: 'NeighborTimeout' } }]);
+    expect(feed(TIMEOUT, 500)).toEqual([]); // the cancelled one, run late
+    expect(state.neighborTimerDueMs).toBe(800);
     expect(feed(TIMEOUT, 800)).toContainEqual({ kind: 'disconnect', peer });
     expect(state.pendingNeighbor.has(peer!)).toBe(false);
   });

@@ -207,6 +207,8 @@ describe('HyParView Neighbor requests', () => {
   const TIMEOUT: HyParViewEvent = { kind: 'timer', timer: { type: 'NeighborTimeout' } };
   const timersOf = (effects: readonly HyParViewEffect[]): number[] =>
     effects.flatMap((e) => (e.kind === 'timer' && e.timer.type === 'NeighborTimeout' ? [e.delayMs] : []));
+  const cancelsOf = (effects: readonly HyParViewEffect[]): number =>
+    effects.filter((e) => e.kind === 'cancelTimer' && e.timer.type === 'NeighborTimeout').length;
 
   /** The one Neighbor request in `effects`, which arms the node's NeighborTimeout (500 ms). */
   function request(effects: readonly HyParViewEffect[]): NodeId {
@@ -228,20 +230,48 @@ describe('HyParView Neighbor requests', () => {
   });
 
   it('one NeighborTimeout per node: it fires at the earliest deadline, expires only what is due and re-arms for the next', () => {
+    // Two slots: two requests at 0 ms (due at 500), one refused at 100 ms and replaced (due at 600).
+    const { state, feed } = single({ activeViewCapacity: 2 }, 'staggered');
+    feed(msg(hvNodeId(1), { type: 'ShuffleReply', nodes: [1, 2, 3, 4].map(hvNodeId) }));
+    const asked = feed({ kind: 'timer', timer: { type: 'Shuffle' } });
+    const [kept, refuser] = sends(asked, 'Neighbor').map((x) => x.to);
+    expect(timersOf(asked)).toEqual([500]);
+    const refused = feed(msg(refuser!, { type: 'NeighborReply', accepted: false }), 100);
+    const [late] = sends(refused, 'Neighbor').map((x) => x.to);
+    expect(state.pendingNeighbor.get(late!)).toBe(600);
+    // The request at the head is still in flight: the timer armed for it stays, no second one.
+    expect(timersOf(refused)).toEqual([]);
+    expect(cancelsOf(refused)).toBe(0);
+    expect(state.neighborTimerDueMs).toBe(500);
+    // At 500 ms only the first request is due: it expires, and the timer re-arms for 600 ms.
+    const expired = feed(TIMEOUT, 500);
+    expect(expired).toContainEqual({ kind: 'disconnect', peer: kept });
+    expect(expired).not.toContainEqual({ kind: 'disconnect', peer: late });
+    expect(timersOf(expired)[0]).toBe(100);
+    expect(state.pendingNeighbor.has(late!)).toBe(true);
+    // At 600 ms the later request expires.
+    expect(feed(TIMEOUT, 600)).toContainEqual({ kind: 'disconnect', peer: late });
+    expect(state.pendingNeighbor.has(late!)).toBe(false);
+  });
+
+  it('a request answered before its deadline takes its timer with it: cancelled, and armed for the next request in flight', () => {
     const { state, feed } = lonely();
     const first = request(feed({ kind: 'timer', timer: { type: 'Shuffle' } }));
-    // The first candidate refuses at 100 ms; the next is asked, and no second timer is armed.
+    // The first candidate refuses at 100 ms; the next is asked (due at 600): the timer armed for
+    // 500 ms would find nothing due, so it is cancelled and one is armed for 600 ms instead.
     const refused = feed(msg(first, { type: 'NeighborReply', accepted: false }), 100);
-    expect(timersOf(refused)).toEqual([]);
     const [second] = sends(refused, 'Neighbor').map((x) => x.to);
     expect(state.pendingNeighbor.get(second!)).toBe(600);
-    // At 500 ms nothing is due: the timer only re-arms for the second request's deadline.
+    expect(cancelsOf(refused)).toBe(1);
+    expect(timersOf(refused)).toEqual([500]);
+    expect(refused.findIndex((e) => e.kind === 'cancelTimer')).toBeLessThan(refused.findIndex((e) => e.kind === 'timer'));
+    expect(state.neighborTimerDueMs).toBe(600);
+    // Should the cancelled timer still fire (a wedged node runs its timers late), it changes nothing.
     const snapshot = JSON.stringify({ a: activeView(state), p: passiveView(state), q: [...state.pendingNeighbor] });
-    expect(feed(TIMEOUT, 500)).toEqual([{ kind: 'timer', delayMs: 100, timer: { type: 'NeighborTimeout' } }]);
+    expect(feed(TIMEOUT, 500)).toEqual([]);
     expect(JSON.stringify({ a: activeView(state), p: passiveView(state), q: [...state.pendingNeighbor] })).toBe(snapshot);
-    // At 600 ms the second request expires.
+    expect(state.neighborTimerDueMs).toBe(600);
     expect(feed(TIMEOUT, 600)).toContainEqual({ kind: 'disconnect', peer: second });
-    expect(state.pendingNeighbor.has(second!)).toBe(false);
   });
 
   it('requests made at the same time expire in the same event', () => {
@@ -256,15 +286,16 @@ describe('HyParView Neighbor requests', () => {
     expect([...state.pendingNeighbor.keys()]).not.toContain(asked[0]);
   });
 
-  it('an accepted reply promotes the candidate; the timer then finds nothing due and stays off', () => {
+  it('an accepted reply promotes the candidate and cancels the timer; should it still fire, it finds nothing due', () => {
     const { state, feed } = lonely();
     const first = request(feed({ kind: 'timer', timer: { type: 'Shuffle' } }));
     const effects = feed(msg(first, { type: 'NeighborReply', accepted: true }));
-    expect(effects).toEqual([{ kind: 'neighborUp', peer: first }]);
+    expect(effects).toEqual([{ kind: 'neighborUp', peer: first }, { kind: 'cancelTimer', timer: { type: 'NeighborTimeout' } }]);
+    expect(state.neighborTimerDueMs).toBeNull();
     expect(activeView(state)).toEqual([first]);
     expect(feed(TIMEOUT, 500)).toEqual([]);
     expect(activeView(state)).toEqual([first]);
-    expect(state.neighborTimerArmed).toBe(false);
+    expect(state.neighborTimerDueMs).toBeNull();
   });
 
   it('never has more requests in flight than free active slots, and a refusing round ends', () => {

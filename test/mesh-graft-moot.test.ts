@@ -4,6 +4,8 @@
  * Grafts for late Gossip are still sent; the node's one graft timer is cancelled when the
  * request it was armed for became moot (so no timer fires for nothing), and the scheduler holds
  * no more cancels than its purge bound: every graft timer that fires finds a request due.
+ * HyParView's one NeighborTimeout per node likewise: cancelled once the Neighbor requests it was
+ * armed for are answered, so none fires for nothing (each that fires expires a request).
  * Method: a 200-gateway protocol run with a broadcast every 500 ms, read at the node's effects
  * (the Grafts it sends) against the deliveries it made before (its own delivery record, not
  * Plumtree's pending table).
@@ -38,16 +40,27 @@ describe('moot grafts', () => {
     let acted = 0;
     let graftFires = 0;
     let firesForNothing = 0;
+    // A NeighborTimeout that fires must expire a request: a disconnect comes of it.
+    let expiries = 0;
+    let neighborCancels = 0;
+    let neighborFiresForNothing = 0;
     proto.dispatch = function (topic, event) {
       const graftTimer = event.kind === 'timer' && event.timer.machine === 'plumtree' && event.timer.timer.type === 'SendGraft';
+      const neighborTimer = event.kind === 'timer' && event.timer.machine === 'hyparview' && event.timer.timer.type === 'NeighborTimeout';
       const before = acted;
+      const expiriesBefore = expiries;
       dispatch.call(this, topic, event);
+      if (neighborTimer) {
+        if (expiries === expiriesBefore) neighborFiresForNothing++;
+      }
       if (!graftTimer) return;
       graftFires++;
       if (acted === before) firesForNothing++;
     };
     proto.apply = function (topic, rt, effect, event) {
-      if (effect.kind === 'cancelTimer') cancels++;
+      if (effect.kind === 'cancelTimer' && effect.timer.machine === 'plumtree') cancels++;
+      if (effect.kind === 'cancelTimer' && effect.timer.machine === 'hyparview') neighborCancels++;
+      if (effect.kind === 'disconnect') expiries++;
       if ((effect.kind === 'send' && effect.message.type === 'Graft') || effect.kind === 'gaveUp') acted++;
       if (effect.kind === 'send' && effect.message.type === 'Graft' && effect.message.id !== null) {
         grafts++;
@@ -63,6 +76,8 @@ describe('moot grafts', () => {
     expect(cancels).toBeGreaterThan(0); // requests did become moot, and their timer was cancelled
     expect(graftFires).toBeGreaterThan(0);
     expect(firesForNothing).toBe(0);
+    expect(neighborCancels).toBeGreaterThan(0); // Neighbor requests were answered, and their timer cancelled
+    expect(neighborFiresForNothing).toBe(0);
     expect(cluster.scheduler.cancelledHeld).toBeLessThan(1_025);
   });
 });

@@ -72,6 +72,7 @@ describe('topic routing', () => {
       { kind: 'neighborDown', peer: C, cause: 'quit' },
       { kind: 'disconnect', peer: C },
       { kind: 'disconnect', peer: B }, // the refill after C went down had asked B
+      { kind: 'cancelTimer', timer: { machine: 'hyparview', timer: { type: 'NeighborTimeout' } } }, // B's request is gone with it
     ]);
     expect(eagerPeers(a.plumtree)).toEqual([]);
   });

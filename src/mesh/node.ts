@@ -53,7 +53,20 @@ interface TopicRuntime extends DigestSendState {
   /** This topic's reader in the ledger of deliveries (duplicate detection). */
   readonly reader: number;
   /** Plumtree's one graft timer as armed last, until it fires or is cancelled. */
-  graftTimer: { readonly fire: TopicTimerFire; readonly event: EventId } | null;
+  graftTimer: ArmedTimer | null;
+  /** HyParView's one NeighborTimeout as armed last, until it fires or is cancelled. */
+  neighborTimer: ArmedTimer | null;
+}
+
+interface ArmedTimer {
+  readonly fire: TopicTimerFire;
+  readonly event: EventId;
+}
+
+/** Which of the runtime's slots holds `timer` while armed: the two timers a machine cancels, one of each per topic. */
+function cancellableSlot(timer: TopicTimer): 'graftTimer' | 'neighborTimer' | null {
+  if (timer.machine === 'plumtree') return timer.timer.type === 'SendGraft' ? 'graftTimer' : null;
+  return timer.timer.type === 'NeighborTimeout' ? 'neighborTimer' : null;
 }
 
 /**
@@ -125,6 +138,7 @@ export class MeshNode implements NodeApp, PeerListener {
         lastDigestSentMs: -Infinity,
         reader: this.deliveries.addReader(),
         graftTimer: null,
+        neighborTimer: null,
       });
     }
     telemetry.emit(this.name, 'mesh.node.ready', {
@@ -249,15 +263,19 @@ export class MeshNode implements NodeApp, PeerListener {
       case 'timer': {
         const fire = new TopicTimerFire(this, topic, effect.timer);
         const event = this.ctx.setTimer(effect.delayMs, fire);
-        if (effect.timer.machine === 'plumtree' && effect.timer.timer.type === 'SendGraft') rt.graftTimer = { fire, event };
+        const slot = cancellableSlot(effect.timer);
+        if (slot !== null) rt[slot] = { fire, event };
         break;
       }
-      case 'cancelTimer':
-        // Only Plumtree's graft timer is ever cancelled: the one armed last.
-        if (effect.timer.machine !== 'plumtree' || effect.timer.timer.type !== 'SendGraft') break;
-        if (rt.graftTimer !== null) this.ctx.cancelTimer(rt.graftTimer.event);
-        rt.graftTimer = null;
+      case 'cancelTimer': {
+        // The one armed last of its kind (a machine keeps one of each armed at a time).
+        const slot = cancellableSlot(effect.timer);
+        if (slot === null) break;
+        const armed = rt[slot];
+        if (armed !== null) this.ctx.cancelTimer(armed.event);
+        rt[slot] = null;
         break;
+      }
       case 'deliver':
         this.onDeliver(rt, effect.id, effect.content, effect.from, effect.round);
         break;
@@ -303,9 +321,10 @@ export class MeshNode implements NodeApp, PeerListener {
 
   /** @internal A protocol timer is due (`TopicTimerFire`). */
   fireTopicTimer(topic: TopicId, timer: TopicTimer, fire: TopicTimerFire): void {
-    if (timer.timer.type === 'SendGraft') {
+    const slot = cancellableSlot(timer);
+    if (slot !== null) {
       const rt = this.topics.get(topic);
-      if (rt !== undefined && rt.graftTimer?.fire === fire) rt.graftTimer = null; // the armed one fired
+      if (rt !== undefined && rt[slot]?.fire === fire) rt[slot] = null; // the armed one fired
     }
     this.dispatch(topic, { kind: 'timer', timer });
   }

@@ -50,7 +50,8 @@ export type HyParViewTimer =
   | { readonly type: 'Shuffle' }
   /**
    * Expires every Neighbor request whose deadline has come. One per node is scheduled at a
-   * time, for the earliest deadline in flight; it re-arms itself for the next one.
+   * time, for the earliest deadline in flight; it re-arms itself for the next one, and is
+   * cancelled (`cancelTimer`) once the requests it was armed for are answered.
    */
   | { readonly type: 'NeighborTimeout' };
 
@@ -70,5 +71,7 @@ export type HyParViewEffect =
   /** `cause` names the decision or event that ended the link (checked by the churn invariant). */
   | { readonly kind: 'neighborDown'; readonly peer: NodeId; readonly cause: NeighborDownCause }
   | { readonly kind: 'timer'; readonly delayMs: number; readonly timer: HyParViewTimer }
+  /** The timer of this kind armed last is moot: the host may drop it (only the NeighborTimeout is cancelled). */
+  | { readonly kind: 'cancelTimer'; readonly timer: HyParViewTimer }
   /** This topic no longer needs a connection to `peer` (the substrate keeps it if another topic does). */
   | { readonly kind: 'disconnect'; readonly peer: NodeId };

@@ -6,6 +6,7 @@
  * its parts it owns no clock, no IO and no randomness: the caller passes `nowMs` and an `Rng`.
  */
 import { createHyParView, handleHyParView } from './hyparview.js';
+import { NEIGHBOR_TIMEOUT } from './hyparview-state.js';
 import type { HyParViewConfig, HyParViewEffect, HyParViewTimer, NeighborDownCause } from './hyparview-types.js';
 import type { HyParViewMessage, MessageId, NodeId, TopicId, TopicMessage } from './messages.js';
 import { createPlumtree, handlePlumtree } from './plumtree.js';
@@ -41,7 +42,7 @@ export type TopicEffect =
   | { readonly kind: 'neighborUp'; readonly peer: NodeId }
   | { readonly kind: 'neighborDown'; readonly peer: NodeId; readonly cause: NeighborDownCause }
   | { readonly kind: 'timer'; readonly delayMs: number; readonly timer: TopicTimer }
-  /** The timer of this kind armed last is moot: the host may drop it (Plumtree's SendGraft). */
+  /** The timer of this kind armed last is moot: the host may drop it (Plumtree's SendGraft, HyParView's NeighborTimeout). */
   | { readonly kind: 'cancelTimer'; readonly timer: TopicTimer }
   | { readonly kind: 'disconnect'; readonly peer: NodeId }
   | { readonly kind: 'deliver'; readonly id: MessageId; readonly content: Uint8Array; readonly from: NodeId | null; readonly round: number }
@@ -144,8 +145,16 @@ function runPlumtree(
 }
 
 function mapHyParViewEffect(effect: HyParViewEffect): TopicEffect {
-  if (effect.kind === 'timer') return { kind: 'timer', delayMs: effect.delayMs, timer: { machine: 'hyparview', timer: effect.timer } };
+  if (effect.kind === 'timer') return { kind: 'timer', delayMs: effect.delayMs, timer: hyParViewTimer(effect.timer) };
+  if (effect.kind === 'cancelTimer') return { kind: 'cancelTimer', timer: hyParViewTimer(effect.timer) };
   return effect;
+}
+
+/** The topic's tag of HyParView's NeighborTimeout: shared like the timer itself. */
+const NEIGHBOR_TIMEOUT_TIMER: TopicTimer = Object.freeze({ machine: 'hyparview', timer: NEIGHBOR_TIMEOUT });
+
+function hyParViewTimer(timer: HyParViewTimer): TopicTimer {
+  return timer === NEIGHBOR_TIMEOUT ? NEIGHBOR_TIMEOUT_TIMER : { machine: 'hyparview', timer };
 }
 
 /** The topic's tags of Plumtree's lazy-push and graft timers: shared like the timers themselves. */
