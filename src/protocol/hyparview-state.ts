@@ -8,7 +8,7 @@
  */
 import type { HyParViewMessage, NodeId, Priority } from './messages.js';
 import type { Rng } from './rng.js';
-import type { HyParViewConfig, HyParViewEffect, HyParViewTimer, NeighborDownCause } from './hyparview-types.js';
+import { NEIGHBOR_TIMEOUT, type HyParViewConfig, type HyParViewEffect, type NeighborDownCause } from './hyparview-types.js';
 import { assert, isDuplicateFree, pickFromView, removeFromView, sampleView } from './hyparview-views.js';
 
 export interface HyParViewState {
@@ -127,15 +127,14 @@ export function refillActive(ctx: Ctx, newRound: boolean, first: NodeId | null =
     removePassive(state, candidate);
     state.pendingNeighbor.set(candidate, state.lastNowMs + config.neighborRequestTimeoutMs);
     send(ctx, candidate, { type: 'Neighbor', priority: state.active.length === 0 ? 'high' : 'low' });
-    timeNeighborRequests(ctx);
     free--;
   }
 }
 
 /**
  * Keeps the node's one NeighborTimeout armed for the earliest pending deadline, and for nothing
- * else: called whenever a request joins or leaves `pendingNeighbor` (at the end of every event,
- * and as a request is sent) and after the timer fired. Requests are answered within their
+ * else: called once at the end of every event (`handleHyParView`), after whatever requests it
+ * sent, answered, expired or dropped. Requests are answered within their
  * timeout unless the peer or the path failed, so the timer armed for one is usually moot by
  * then; it is cancelled (a `cancelTimer` effect) and armed for the next request still in flight,
  * or left off when none is. A timer that fired for nothing was the only NeighborTimeout of a
@@ -147,6 +146,7 @@ export function refillActive(ctx: Ctx, newRound: boolean, first: NodeId | null =
  */
 export function timeNeighborRequests(ctx: Ctx): void {
   const { state } = ctx;
+  if (state.pendingNeighbor.size === 0 && state.neighborTimerDueMs === null) return; // most events: nothing pending, nothing armed
   let dueMs: number | null = null;
   for (const deadline of state.pendingNeighbor.values()) {
     dueMs = Math.max(deadline, state.lastNowMs + 1);
@@ -157,9 +157,6 @@ export function timeNeighborRequests(ctx: Ctx): void {
   state.neighborTimerDueMs = dueMs;
   if (dueMs !== null) ctx.out.push({ kind: 'timer', delayMs: dueMs - state.lastNowMs, timer: NEIGHBOR_TIMEOUT });
 }
-
-/** The NeighborTimeout tag, shared by every arming and cancel (the host tells it by its type). */
-export const NEIGHBOR_TIMEOUT: HyParViewTimer = Object.freeze({ type: 'NeighborTimeout' });
 
 /**
  * Turns `peer` away (called on every eviction and refusal): hands it some other peers in a

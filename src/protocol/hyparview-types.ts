@@ -55,6 +55,9 @@ export type HyParViewTimer =
    */
   | { readonly type: 'NeighborTimeout' };
 
+/** The NeighborTimeout tag, shared by every arming and cancel (the host tells it by its type). */
+export const NEIGHBOR_TIMEOUT: HyParViewTimer = Object.freeze({ type: 'NeighborTimeout' });
+
 export type HyParViewEvent =
   /** Command: join the overlay through these contacts (seeds). */
   | { readonly kind: 'join'; readonly contacts: readonly NodeId[] }

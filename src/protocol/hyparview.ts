@@ -122,7 +122,7 @@ export function handleHyParView(state: HyParViewState, event: HyParViewEvent, no
         break;
     }
   }
-  timeNeighborRequests(ctx); // a request answered, expired or dropped may leave the timer moot
+  timeNeighborRequests(ctx); // the one place the NeighborTimeout is armed or cancelled
   checkInvariants(state);
   return ctx.out;
 }
@@ -253,8 +253,6 @@ function onNeighborTimeout(ctx: Ctx): void {
     removePassive(state, peer); // likely dead
     ctx.out.push({ kind: 'disconnect', peer });
   }
-  // Re-arm for the requests still in flight before the refill adds later ones.
-  timeNeighborRequests(ctx);
   if (expired.length > 0) refillActive(ctx, false);
 }
 

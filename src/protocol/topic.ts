@@ -6,8 +6,7 @@
  * its parts it owns no clock, no IO and no randomness: the caller passes `nowMs` and an `Rng`.
  */
 import { createHyParView, handleHyParView } from './hyparview.js';
-import { NEIGHBOR_TIMEOUT } from './hyparview-state.js';
-import type { HyParViewConfig, HyParViewEffect, HyParViewTimer, NeighborDownCause } from './hyparview-types.js';
+import { NEIGHBOR_TIMEOUT, type HyParViewConfig, type HyParViewEffect, type HyParViewTimer, type NeighborDownCause } from './hyparview-types.js';
 import type { HyParViewMessage, MessageId, NodeId, TopicId, TopicMessage } from './messages.js';
 import { createPlumtree, handlePlumtree } from './plumtree.js';
 import { DISPATCH_LAZY_PUSH, SEND_GRAFT, type GaveUpReason, type PlumtreeConfig, type PlumtreeEffect, type PlumtreeEvent, type PlumtreeTimer } from './plumtree-types.js';
