@@ -20,25 +20,86 @@ export const PLUMTREE_LIMITS = {
   pendingGraftsMax: 16_384,
 } as const;
 
-export interface Advertisement {
-  readonly peer: NodeId;
-  readonly round: number;
-}
-
-/** A message known only through IHave (the paper's "missing" set), awaiting Gossip or Graft. */
-export interface PendingGraft {
-  readonly id: MessageId;
-  /**
-   * Replaced, never changed in place: an array grown by `push` gets room for 17, and a request
-   * has one or two advertisers; at the peak of a 2,000-node burst 283,000 such arrays were 43 MB
-   * of 591 (docs/performance.md, round 26). `concat` and `slice` make arrays of their length.
-   */
-  advertisers: readonly Advertisement[];
+/**
+ * A message known only through IHave (the paper's "missing" set), awaiting Gossip or Graft, with
+ * its advertisers in the order their IHaves came (each is asked once, in that order).
+ *
+ * How it is stored, and why: at an all-nodes burst's peak a node has hundreds to thousands of
+ * these at once (1.43 M over 3,000 nodes at 88 % of a burst's deliveries), and as an object with
+ * an array of `{ peer, round }` objects each took about 212 bytes with its `Map` entry, a third
+ * of the heap (docs/performance.md, round 35). Most have one advertiser, so the first is kept in
+ * the object's own fields and only the rest in an array of (peer, round) pairs laid flat.
+ */
+export class PendingGraft {
+  /** The first advertiser and the round it announced; `peer0` null once every one left. */
+  private peer0: NodeId | null;
+  private round0: number;
+  /** Advertisers after the first: peer, round, peer, round, …; null while there are none. */
+  private more: (NodeId | number)[] | null = null;
   /** Index of the next advertiser to Graft. */
-  nextIndex: number;
+  nextIndex = 0;
   /** When this request is next due (its one entry in a `GraftQueue`). */
-  dueMs: number;
-  readonly createdAtMs: number;
+  dueMs = 0;
+
+  constructor(
+    readonly id: MessageId,
+    peer: NodeId,
+    round: number,
+    readonly createdAtMs: number,
+  ) {
+    this.peer0 = peer;
+    this.round0 = round;
+  }
+
+  /** Advertisers left. */
+  get count(): number {
+    return this.peer0 === null ? 0 : 1 + (this.more === null ? 0 : this.more.length / 2);
+  }
+
+  /** Advertiser `i` (0 ≤ i < count): peer and round. */
+  peerAt(i: number): NodeId {
+    return i === 0 ? this.peer0! : (this.more![2 * (i - 1)] as NodeId);
+  }
+
+  roundAt(i: number): number {
+    return i === 0 ? this.round0 : (this.more![2 * i - 1] as number);
+  }
+
+  /** Position of `peer` among the advertisers, or -1. */
+  indexOf(peer: NodeId): number {
+    if (this.peer0 === peer) return 0;
+    const more = this.more;
+    if (more !== null) for (let j = 0; j < more.length; j += 2) if (more[j] === peer) return j / 2 + 1;
+    return -1;
+  }
+
+  /** Adds `peer` last, unless it already advertised. */
+  add(peer: NodeId, round: number): void {
+    if (this.indexOf(peer) >= 0) return;
+    if (this.peer0 === null) {
+      this.peer0 = peer;
+      this.round0 = round;
+    } else {
+      // `concat` makes an array of its exact length; one grown by `push` gets room for 17 or more.
+      this.more = this.more === null ? [peer, round] : this.more.concat(peer, round);
+    }
+  }
+
+  /** Removes advertiser `i` (0 ≤ i < count); the ones after it move up one place. */
+  removeAt(i: number): void {
+    const more = this.more;
+    if (i === 0) {
+      if (more === null) {
+        this.peer0 = null;
+        return;
+      }
+      this.peer0 = more[0] as NodeId;
+      this.round0 = more[1] as number;
+      i = 1;
+    }
+    more!.splice(2 * (i - 1), 2);
+    if (more!.length === 0) this.more = null;
+  }
 }
 
 /**

@@ -54,8 +54,8 @@ import type { Gossip, IHave, MessageId, NodeId, PlumtreeMessage } from './messag
 import { isMessageIdOf, messageIdOf, sharedGossipOf } from './message-id.js';
 import { DISPATCH_LAZY_PUSH, SEND_GRAFT, type PlumtreeEffect, type PlumtreeEvent, type PlumtreeTimer } from './plumtree-types.js';
 import {
-  addEager, addLazy, check, isNeighbour, PLUMTREE_LIMITS,
-  type Advertisement, type GraftQueue, type PendingGraft, type PlumtreeState,
+  addEager, addLazy, check, isNeighbour, PendingGraft, PLUMTREE_LIMITS,
+  type GraftQueue, type PlumtreeState,
 } from './plumtree-state.js';
 import { IHAVE_ENTRIES_MAX } from './codec.js';
 import type { Rng } from './rng.js';
@@ -116,11 +116,11 @@ function onNeighborDown(s: PlumtreeState, peer: NodeId, nowMs: number, out: Plum
   s.lazyQueue.delete(peer);
   s.lazyHeld.delete(peer);
   for (const [id, pending] of [...s.missing]) {
-    const index = pending.advertisers.findIndex((a) => a.peer === peer);
+    const index = pending.indexOf(peer);
     if (index < 0) continue;
-    pending.advertisers = pending.advertisers.slice(0, index).concat(pending.advertisers.slice(index + 1));
+    pending.removeAt(index);
     if (index < pending.nextIndex) pending.nextIndex -= 1;
-    if (pending.advertisers.length > 0) continue;
+    if (pending.count > 0) continue;
     s.missing.delete(id);
     out.push({ kind: 'gaveUp', id, reason: 'advertisers-down' });
   }
@@ -168,7 +168,7 @@ function onGossip(s: PlumtreeState, from: NodeId, message: Gossip, nowMs: number
     timeGrafts(s, nowMs, out);
   }
   eagerPush(s, forward, from, out);
-  lazyPush(s, forward.id, forward.round, from, out, pending?.advertisers);
+  lazyPush(s, forward.id, forward.round, from, out, pending);
   if (!neighbour) return;
   addEager(s, from);
   if (pending !== undefined) optimizeTree(s, from, message.round, pending, nowMs, out);
@@ -186,14 +186,16 @@ function isWellFormedGossip(s: PlumtreeState, message: Gossip): boolean {
  * sender (no id: it only joins the tree) and Prune the Gossip sender.
  */
 function optimizeTree(s: PlumtreeState, gossipSender: NodeId, round: number, pending: PendingGraft, nowMs: number, out: PlumtreeEffect[]): void {
-  let best: Advertisement | null = null;
-  for (const a of pending.advertisers) {
-    if (a.peer === gossipSender) continue;
-    if (best === null || a.round < best.round) best = a;
+  let best = -1;
+  for (let i = 0; i < pending.count; i++) {
+    if (pending.peerAt(i) === gossipSender) continue;
+    if (best < 0 || pending.roundAt(i) < pending.roundAt(best)) best = i;
   }
-  if (best === null || best.round >= round || round - best.round < s.config.optimizationThreshold) return;
-  addEager(s, best.peer);
-  send(s, out, best.peer, { type: 'Graft', id: null, round: best.round });
+  if (best < 0) return;
+  const bestPeer = pending.peerAt(best), bestRound = pending.roundAt(best);
+  if (bestRound >= round || round - bestRound < s.config.optimizationThreshold) return;
+  addEager(s, bestPeer);
+  send(s, out, bestPeer, { type: 'Graft', id: null, round: bestRound });
   addLazy(s, gossipSender);
   prune(s, out, gossipSender, nowMs);
 }
@@ -220,20 +222,21 @@ function onIHave(s: PlumtreeState, from: NodeId, entries: readonly { id: Message
       noteHeld(s, from, id);
       continue;
     }
-    let pending = s.missing.get(id);
+    const pending = s.missing.get(id);
     if (pending === undefined) {
       // Paper p8: mark missing and wait for the eager push before asking for it.
-      pending = { id, advertisers: [], nextIndex: 0, dueMs: 0, createdAtMs: nowMs };
+      const fresh = new PendingGraft(id, from, round, nowMs);
       if (s.missing.size >= PLUMTREE_LIMITS.pendingGraftsMax) {
         // Shed the oldest announcement rather than fail (its queue entry goes stale).
         s.missing.delete(s.missing.keys().next().value as MessageId);
         s.evictedPendingGrafts++;
       }
-      s.missing.set(id, pending);
-      queueGraft(s, s.firstGrafts, pending, nowMs);
+      s.missing.set(id, fresh);
+      queueGraft(s, s.firstGrafts, fresh, nowMs);
       queued = true;
+    } else {
+      pending.add(from, round);
     }
-    if (!pending.advertisers.some((a) => a.peer === from)) pending.advertisers = pending.advertisers.concat({ peer: from, round });
   }
   if (queued) timeGrafts(s, nowMs, out);
 }
@@ -293,15 +296,15 @@ function onSendGraftTimer(s: PlumtreeState, nowMs: number, out: PlumtreeEffect[]
 function sendGraft(s: PlumtreeState, pending: PendingGraft, nowMs: number, out: PlumtreeEffect[]): void {
   const id = pending.id;
   check(!s.received.has(id), 'a received id is still pending');
-  if (pending.nextIndex >= pending.advertisers.length) {
+  if (pending.nextIndex >= pending.count) {
     s.missing.delete(id); // every advertiser was asked: give up until a new IHave arrives
     out.push({ kind: 'gaveUp', id, reason: 'advertisers-exhausted' });
     return;
   }
-  const next = pending.advertisers[pending.nextIndex];
+  const peer = pending.peerAt(pending.nextIndex), round = pending.roundAt(pending.nextIndex);
   pending.nextIndex += 1;
-  addEager(s, next.peer);
-  send(s, out, next.peer, { type: 'Graft', id, round: next.round });
+  addEager(s, peer);
+  send(s, out, peer, { type: 'Graft', id, round });
   // Paper p9: a second, shorter timer asks the next advertiser if this one does not answer.
   queueGraft(s, s.nextGrafts, pending, nowMs);
 }
@@ -353,13 +356,13 @@ function eagerPush(s: PlumtreeState, gossip: Gossip, except: NodeId | null, out:
  * Queues an IHave entry for every lazy peer but `except` and the `holders` (peers that announced
  * the id to us); the batch leaves when DispatchLazyPush fires.
  */
-function lazyPush(s: PlumtreeState, id: MessageId, round: number, except: NodeId | null, out: PlumtreeEffect[], holders?: readonly Advertisement[]): void {
+function lazyPush(s: PlumtreeState, id: MessageId, round: number, except: NodeId | null, out: PlumtreeEffect[], holders?: PendingGraft): void {
   let queued = false;
   // One entry object for every peer's batch: batches are only read once queued.
   const entry = { id, round };
   for (const peer of s.lazyPushPeers) {
     if (peer === except) continue;
-    if (holders !== undefined && holders.some((a) => a.peer === peer)) continue;
+    if (holders !== undefined && holders.indexOf(peer) >= 0) continue;
     let entries = s.lazyQueue.get(peer);
     if (entries === undefined) s.lazyQueue.set(peer, (entries = []));
     entries.push(entry);
