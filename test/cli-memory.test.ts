@@ -465,6 +465,20 @@ describe('the CLI with large scenario files', () => {
     return file;
   }
 
+  it("reads the young generation as the user's choice from any of its flags, on the command line or in NODE_OPTIONS", async () => {
+    // thisMachine() of a Node started with each flag Node 20 takes: a user's own young generation is left as given.
+    const machineOf = (args: string[], env: Record<string, string> = {}): Promise<{ youngChosen: boolean; heapChosen: boolean }> => new Promise((resolve, reject) => {
+      const script = `import(${JSON.stringify(join(ROOT, 'dist', 'src', 'cli', 'memory-guard.js'))}).then((m) => console.log(JSON.stringify(m.thisMachine())))`;
+      execFile(process.execPath, [...args, '-e', script], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '', ...env } }, (error, stdout) => (error === null ? resolve(JSON.parse(stdout)) : reject(error)));
+    });
+    expect(await machineOf([])).toMatchObject({ youngChosen: false, heapChosen: false });
+    for (const flag of ['--min-semi-space-size=16', '--max-semi-space-size=16']) {
+      expect(await machineOf([flag]), flag).toMatchObject({ youngChosen: true, heapChosen: false });
+    }
+    expect(await machineOf([], { NODE_OPTIONS: '--max-semi-space-size=16' })).toMatchObject({ youngChosen: true });
+    expect(await machineOf(['--max-old-space-size=512'])).toMatchObject({ youngChosen: false, heapChosen: true });
+  }, 60_000);
+
   it('a million protocol nodes are refused before anything runs', async () => {
     const r = await run(write('million.json', fileJson(1_000_000, 'protocol')), []);
     expectUsageError(r, /1000000 nodes in the protocol profile need at least 34\.4 GB of memory; this machine has/);
