@@ -422,6 +422,19 @@ describe('plumtree lazy push to peers known to hold the id', () => {
     expect(s.lazyHeld.size).toBe(0); // the record lives as long as the batch
   });
 
+  it('records only ids some batch holds: a peer\'s news of an id no batch of ours holds is dropped at once', () => {
+    const { s, msg, at } = lazyMachine();
+    const old = gossipOf('old');
+    msg(1, 'e', old);
+    at(6, { kind: 'timer', timer: { type: 'DispatchLazyPush' } }); // old's batch left: no batch now
+    const a = gossipOf('a');
+    msg(10, 'e', a); // a batch for l1 and l2 holds a
+    msg(11, 'l1', { type: 'IHave', entries: [{ id: old.id, round: 0 }, { id: a.id, round: 0 }] });
+    expect(s.lazyHeld.get('l1')).toEqual(new Set([a.id]));
+    expect(ihaveTargets(at(15, { kind: 'timer', timer: { type: 'DispatchLazyPush' } }))).toEqual([{ to: 'l2', ids: [a.id] }]);
+    expect(s.lazyQueued.size).toBe(0);
+  });
+
   it('drops a queued entry when the peer sends the Gossip itself, and sends nothing when nothing is left', () => {
     const { s, msg, at } = lazyMachine();
     const g = gossipOf('dup');

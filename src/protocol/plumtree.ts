@@ -329,6 +329,7 @@ function onDispatchLazyPush(s: PlumtreeState, out: PlumtreeEffect[]): void {
   }
   s.lazyQueue.clear();
   s.lazyHeld.clear();
+  s.lazyQueued.clear();
 }
 
 // ---- eviction ----
@@ -377,6 +378,7 @@ function lazyPush(s: PlumtreeState, id: MessageId, round: number, except: NodeId
     }
     queued = true;
   }
+  if (queued) s.lazyQueued.add(id);
   if (queued && !s.dispatchArmed) {
     s.dispatchArmed = true;
     armTimer(s, out, s.config.dispatchTimeoutMs, DISPATCH_LAZY_PUSH);
@@ -385,7 +387,7 @@ function lazyPush(s: PlumtreeState, id: MessageId, round: number, except: NodeId
 
 /** `peer` showed it holds `id` (its IHave or Gossip came): no IHave of ours need tell it. */
 function noteHeld(s: PlumtreeState, peer: NodeId, id: MessageId): void {
-  if (!s.lazyQueue.has(peer)) return; // nothing queued for it: nothing to drop
+  if (!s.lazyQueue.has(peer) || !s.lazyQueued.has(id)) return; // not in any batch: nothing to drop
   let held = s.lazyHeld.get(peer);
   if (held === undefined) s.lazyHeld.set(peer, (held = new Set()));
   held.add(id);
