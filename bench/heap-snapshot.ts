@@ -84,7 +84,7 @@ function readSnapshot(file: string): Snapshot {
 }
 
 /** Groups of objects by kind and first-retainer path, largest first. */
-export function owners(s: Snapshot, depth: number): { readonly group: string; readonly bytes: number; readonly count: number }[] {
+function owners(s: Snapshot, depth: number): { readonly group: string; readonly bytes: number; readonly count: number }[] {
   const nf = s.nodeFields.length;
   const ef = s.edgeFields.length;
   const [typeF, nameF, sizeF, edgeCountF] = ['type', 'name', 'self_size', 'edge_count'].map((f) => s.nodeFields.indexOf(f));

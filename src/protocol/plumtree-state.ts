@@ -173,7 +173,7 @@ export interface PlumtreeState {
   /**
    * Ids with an entry in some peer's IHave batch since the last dispatch (a superset once a full
    * batch left early): `lazyHeld` records only these. In an all-nodes burst 92 % of the ids a
-   * peer showed it holds were in no batch of ours, and their sets were 5 % of the heap
+   * peer showed it holds were in no batch of ours, and their sets were about 7 % of the heap
    * (docs/performance.md, round 35).
    */
   readonly lazyQueued: Set<MessageId>;
