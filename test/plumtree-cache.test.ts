@@ -9,6 +9,8 @@
  * (keys beside values or read from values; the array index from the first key, or after the
  * `Map` index held 64 keys), with ids built to collide in the array index. Written from the mutation run's survivors on this file.
  */
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MAP_INDEX_MAX, PROBES_MAX, slotOf, TimeBoundMap } from '../src/protocol/plumtree-cache.js';
@@ -311,4 +313,37 @@ describe('time-bound map storage (time runs, index, overflow map, keys read from
     (m as unknown as { positions: Map<string, number> }).positions.delete('a'); // a fault no method makes
     expect(() => m.insert('b', 2, 0)).toThrow('plumtree-cache: index out of step with the entries');
   });
+});
+
+describe('time-bound map memory (what it lets go of)', () => {
+  // At an all-nodes burst's peak every node holds a payload per message; a value kept after its
+  // entry left (by age or capacity) or after the value capacity dropped it would hold that
+  // payload until the slot is compacted away, as many as a thousand inserts later.
+  for (const keyOf of [undefined, (value: { key: number }): number => value.key]) {
+    it(`holds no reference to a value that left or was dropped (${keyOf ? 'keys read from values' : 'keys beside values'})`, async () => {
+      v8.setFlagsFromString('--expose-gc');
+      const gc = runInNewContext('gc') as () => void;
+      const m = new TimeBoundMap<number, { key: number }>(3, 2, keyOf);
+      const n = new TimeBoundMap<number, { key: number }>(2, 2, keyOf);
+      const refs = ((): WeakRef<{ key: number }>[] => {
+        const values = [0, 1, 2, 3, 4, 5, 6, 7, 8].map((key) => ({ key }));
+        m.insert(0, values[0], 0);
+        m.insert(1, values[1], 0);
+        m.insert(2, values[2], 10); // the value capacity drops 0's value
+        m.evictOlderThan(15, 10); // age evicts 0, and 1 with its value
+        m.insert(3, values[3], 20);
+        m.dropValuesOlderThan(30, 15); // 2's value is 20 old: dropped (3's is 10 old: kept)
+        m.insert(4, values[4], 30);
+        m.insert(5, values[5], 30); // the key capacity evicts 2; the value capacity drops 3's value
+        n.insert(6, values[6], 0);
+        n.insert(7, values[7], 0);
+        n.insert(8, values[8], 0); // the key capacity evicts 6 with its value
+        return values.map((v) => new WeakRef(v));
+      })();
+      expect([m.size, m.valueCount, m.has(3), m.get(4)?.key, m.get(5)?.key, n.size, n.get(7)?.key, n.get(8)?.key]).toEqual([3, 2, true, 4, 5, 2, 7, 8]);
+      await new Promise((resolve) => setImmediate(resolve));
+      gc();
+      expect(refs.map((r) => r.deref() === undefined)).toEqual([true, true, true, true, false, false, true, false, false]);
+    });
+  }
 });
