@@ -6,6 +6,7 @@
 import type { TrafficRow } from '../mesh/traffic.js';
 import type { RunMetrics, Spread } from '../scenario/metrics.js';
 import type { RunOutcome, RunReport } from '../scenario/runner.js';
+import type { TopologyRecorder } from '../report/topology-snapshots.js';
 
 /** A finished CLI run: the simulator's report plus what only the CLI knows. */
 export interface CliRunResult {
@@ -17,6 +18,8 @@ export interface CliRunResult {
   readonly replay: string;
   /** The run's cluster and trace, kept when reports or OTLP files are written from it. */
   readonly outcome?: RunOutcome;
+  /** The run's topology, recorded as it ran when an HTML report is written. */
+  readonly topology?: TopologyRecorder;
 }
 
 export function speedup(result: CliRunResult): number {

@@ -11,6 +11,7 @@ import { renderReportHtml } from '../report/html.js';
 import { runReportData } from '../report/report-data.js';
 import { testCellOf, testsGridOf, type TestsGrid } from '../report/tests-grid.js';
 import type { RunOutcome } from '../scenario/runner.js';
+import type { TopologyRecorder } from '../report/topology-snapshots.js';
 import { oneLine } from './errors.js';
 import { writablePath, writeOutputFile } from './output-file.js';
 
@@ -54,7 +55,7 @@ export interface Written {
 export function writeRunOutputs(
   outcome: RunOutcome,
   outputs: ReportOutputs,
-  context: { readonly replay: string; readonly description: string; readonly tests?: TestsGrid },
+  context: { readonly replay: string; readonly description: string; readonly tests?: TestsGrid; readonly topology?: TopologyRecorder },
 ): Written {
   const notes: string[] = [];
   const errors: string[] = [];
@@ -67,7 +68,7 @@ export function writeRunOutputs(
   }
   if (outputs.reportPath !== undefined) {
     const tests = context.tests ?? testsGridOf([testCellOf(outcome.report, context.replay)]);
-    const html = renderReportHtml(runReportData(outcome, { replay: context.replay, description: context.description, tests }));
+    const html = renderReportHtml(runReportData(outcome, { replay: context.replay, description: context.description, tests, topology: context.topology }));
     const w = writeOutputFile(outputs.reportPath, html);
     if (w.ok) notes.push(`report: ${outputs.reportPath} (${kib(Buffer.byteLength(html))})`);
     else errors.push(`--report: ${w.error}`);

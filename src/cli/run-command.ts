@@ -12,6 +12,9 @@ import { performance } from 'node:perf_hooks';
 import { Option, type Command } from 'commander';
 import { findScenario } from '../catalog/registry.js';
 import { runScenario, type RunOutcome, type RunProgress } from '../scenario/runner.js';
+import type { Cluster } from '../scenario/cluster.js';
+import { recordTopology } from '../report/report-data.js';
+import type { TopologyRecorder } from '../report/topology-snapshots.js';
 import type { Scenario } from '../scenario/scenario.js';
 import { parseDuration } from './duration.js';
 import { EXIT_FAIL, EXIT_OUTPUT, EXIT_PASS, UsageError, fail, quoted } from './errors.js';
@@ -97,15 +100,18 @@ export function resolveScenario(ref: string): Scenario {
 export function executeRun(request: RunRequest, progress: ProgressLine = { end: () => {} }): CliRunResult {
   const startMs = performance.now();
   let outcome: RunOutcome;
+  // A report's topology is recorded as the run goes: a large run does not keep the spans it is made of.
+  let topology: TopologyRecorder | undefined;
+  const onStart = request.outputs?.reportPath === undefined ? undefined : (cluster: Cluster): void => void (topology = recordTopology(cluster));
   try {
-    outcome = runScenario(request.scenario, request.seed, { durationMs: request.durationMs, traceLevel: request.traceLevel, onProgress: progress.onProgress });
+    outcome = runScenario(request.scenario, request.seed, { durationMs: request.durationMs, traceLevel: request.traceLevel, onProgress: progress.onProgress, onStart });
   } finally {
     progress.end();
   }
   const wallMs = performance.now() - startMs;
   // The cluster (whole trace) is kept only when files are written from it: sweeps run many.
   const keep = request.outputs !== undefined && wantsOutputs(request.outputs);
-  return { report: outcome.report, description: request.scenario.description, wallMs, replay: replayFor(request), ...(keep ? { outcome } : {}) };
+  return { report: outcome.report, description: request.scenario.description, wallMs, replay: replayFor(request), ...(keep ? { outcome, topology } : {}) };
 }
 
 /** The exact command that reproduces a request (file scenarios replay by path). */
@@ -137,7 +143,7 @@ function runAction(request: RunRequest): number {
   }
   process.stdout.write(request.json ? `${JSON.stringify(runJson(result))}\n` : formatRunText(result));
   if (request.outputs !== undefined && result.outcome !== undefined) {
-    const written = writeRunOutputs(result.outcome, request.outputs, { replay: result.replay, description: result.description });
+    const written = writeRunOutputs(result.outcome, request.outputs, { replay: result.replay, description: result.description, topology: result.topology });
     // The verdict and replay command are out already: a file that cannot be written only changes the exit code.
     if (!printWritten(written, request.json)) return EXIT_OUTPUT;
   }

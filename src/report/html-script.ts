@@ -2,11 +2,15 @@
  * The report's inline browser script (plain ES2017, no libraries, no network): tabs, the
  * Timeline (virtual time axis, zoom with the wheel or buttons, pan by dragging, hover text),
  * the Chaos table's jump to the Timeline, and the Topology graph at a slider-chosen time from
- * the structurally shared snapshots; the tabs are whichever the page has (an experiment report
- * opens on its Experiment tab, drawn by its own script). It reads the embedded JSON and never mutates it.
+ * the encoded snapshots (decoded by `topologyStateAt`, whose source is put in at its marker, so
+ * the page and the tests run the same function); the tabs are whichever the page has (an
+ * experiment report opens on its Experiment tab, drawn by its own script). It reads the
+ * embedded JSON and never mutates it.
  * Kept as a raw string: no template interpolation, so backslashes and quotes pass through.
  */
-export const REPORT_SCRIPT = String.raw`
+import { topologyStateAt } from './topology-snapshots.js';
+
+export const REPORT_SCRIPT = (String.raw`
 (function () {
   'use strict';
   var data = JSON.parse(document.getElementById('report-data').textContent);
@@ -40,6 +44,7 @@ export const REPORT_SCRIPT = String.raw`
   var tl = run ? run.timeline : null;
   // Kinds thinned to fit the report: say so wherever the count of events is shown.
   var sampledNote = !tl || tl.sampled.length === 0 ? '' : '; sampled: ' + tl.sampled.map(function (k) { return tl.kinds[k[0]] + ' 1 in ' + Math.round(k[2] / k[1]) + ' (' + k[1] + ' of ' + k[2] + ')'; }).join(', ');
+  if (run && run.spansNotKept > 0) sampledNote += '; ' + run.spansNotKept + ' per-pair and per-message spans (connections, neighbours, Prunes, Grafts, deliveries) were not kept in memory at this size and are not shown';
   var view = { start: 0, end: tl ? Math.max(1, tl.endMs) : 1 };
   var selectedChaos = null;
   var hiddenKinds = {};
@@ -159,6 +164,7 @@ export const REPORT_SCRIPT = String.raw`
 
   // ---- topology ----
   var topo = run ? run.topology : null;
+  var topologyStateAt = /*TOPOLOGY_STATE_AT*/;
   function snapshotIndexAt(t) {
     var s = topo.snapshots, lo = 0, hi = s.length - 1;
     while (lo < hi) { var mid = (lo + hi + 1) >> 1; if (s[mid][0] <= t) lo = mid; else hi = mid - 1; }
@@ -168,9 +174,8 @@ export const REPORT_SCRIPT = String.raw`
   function renderTopology() {
     if (!topo) return;
     var ti = topo.topics.indexOf($('topo-topic').value), t = Number($('topo-time').value);
-    var snap = topo.snapshots[snapshotIndexAt(t)], state = topo.topicStates[snap[2 + ti]];
-    var down = {}; topo.downSets[snap[1]].forEach(function (i) { down[i] = true; });
-    var killed = {}, killedCount = 0; topo.downSets[snap[2 + topo.topics.length]].forEach(function (i) { killed[i] = true; killedCount++; });
+    var at = topologyStateAt(topo, snapshotIndexAt(t)), state = at.states[ti], down = at.down, killed = at.killed;
+    var killedCount = 0; killed.forEach(function (k) { killedCount += k; });
     var topic = topo.topics[ti], out = [], edges = 0, oneway = 0, drawn = 0;
     var groupOf = {};
     run.groups.forEach(function (g) {
@@ -211,7 +216,7 @@ export const REPORT_SCRIPT = String.raw`
     svg.setAttribute('data-drawn', drawn); svg.setAttribute('data-killed', killedCount);
     var sampledGroups = run.groups.filter(function (g) { return g.stride > 1; });
     var sampling = sampledGroups.length === 0 ? '' : '; sampled: ' + sampledGroups.map(function (g) { return g.meshId + ' draws every ' + g.stride + (g.stride === 2 ? 'nd' : g.stride === 3 ? 'rd' : 'th') + ' node in boot order (' + g.shown + ' of ' + g.members + ') and the links among them; counts cover every node'; }).join('; ');
-    $('topo-time-label').textContent = fmtMs(t) + ' \u2014 ' + topic + ': ' + members + ' members, ' + edges + ' links' + (oneway ? ' (' + oneway + ' one-way)' : '') + ', ' + downCount + ' down (' + killedCount + ' killed), snapshot of ' + fmtMs(snap[0]) + sampling;
+    $('topo-time-label').textContent = fmtMs(t) + ' \u2014 ' + topic + ': ' + members + ' members, ' + edges + ' links' + (oneway ? ' (' + oneway + ' one-way)' : '') + ', ' + downCount + ' down (' + killedCount + ' killed), snapshot of ' + fmtMs(at.atMs) + sampling;
   }
   if (topo) {
     $('topo-topic').addEventListener('change', renderTopology);
@@ -229,4 +234,4 @@ export const REPORT_SCRIPT = String.raw`
     if (h && h[2] && tl) focusChaos(Number(h[2])); else if (h && tabNames.indexOf(h[1]) >= 0) show(h[1]);
   });
 })();
-`;
+`).replace('/*TOPOLOGY_STATE_AT*/', () => topologyStateAt.toString());

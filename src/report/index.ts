@@ -5,15 +5,20 @@
  */
 export { otlpJsonOfRun, summarizeOtlp, type OtlpSummary } from './otlp.js';
 export { renderReportHtml } from './html.js';
-export { runReportData, testsReportData, type ReportData, type RunReportOptions, type RunSection } from './report-data.js';
+export { recordTopology, runReportData, testsReportData, type ReportData, type RunReportOptions, type RunSection } from './report-data.js';
 export { chaosRowsOf, type ChaosRow, type EvidenceRef } from './chaos-events.js';
 export { timelineOf, TIMELINE_KINDS, type TimelineData, type TimelineRow } from './timeline.js';
 export { crashCell, gridCounts, testCellOf, testCellOfLine, testsGridOf, type TestCell, type TestsGrid } from './tests-grid.js';
 export {
-  encodeSnapshots,
+  encodeTopology,
+  TOPOLOGY_SPANS,
+  TopologyRecorder,
   snapshotAt,
   topologySnapshots,
+  topologyStateAt,
   type EncodedTopology,
+  type TopologyKeyframe,
+  type TopologyState,
   type TopologyNode,
   type TopologySnapshot,
 } from './topology-snapshots.js';

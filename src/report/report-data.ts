@@ -4,13 +4,14 @@
  * adapter over the trace; this module judges nothing and reads no clock.
  */
 import type { ChaosEventReport } from '../primitives/engine.js';
+import type { Cluster } from '../scenario/cluster.js';
 import type { RunOutcome } from '../scenario/runner.js';
 import { chaosRowsOf, type ChaosRow } from './chaos-events.js';
 import type { ExperimentSection } from './experiment-data.js';
 import type { TestsGrid } from './tests-grid.js';
 import { timelineOf, type TimelineData } from './timeline.js';
 import { layoutNodes, type MeshGroup, type NodePlace } from './topology-layout.js';
-import { encodeSnapshots, topologySnapshots, type EncodedTopology, type TopologyNode } from './topology-snapshots.js';
+import { encodeTopology, TOPOLOGY_SPANS, TopologyRecorder, type EncodedTopology, type TopologyNode } from './topology-snapshots.js';
 
 export interface RunSection {
   readonly scenario: string;
@@ -21,6 +22,8 @@ export interface RunSection {
   readonly replay: string | null;
   readonly virtualMs: number;
   readonly spans: number;
+  /** Per-pair and per-message spans the run did not keep in memory (above 1,000 nodes, or past its budget): the Timeline cannot show them. */
+  readonly spansNotKept: number;
   readonly traceDigest: string;
   readonly violations: readonly string[];
   readonly nodes: readonly (TopologyNode & { readonly place: NodePlace })[];
@@ -44,12 +47,14 @@ export interface RunReportOptions {
   readonly description?: string;
   /** A tests grid to show alongside (default: none). */
   readonly tests?: TestsGrid | null;
+  /** The topology as recorded during the run (`recordTopology`); default: read from the spans the run kept. */
+  readonly topology?: TopologyRecorder;
 }
 
 export function runReportData(outcome: RunOutcome, options: RunReportOptions = {}): ReportData {
   const { report, cluster } = outcome;
   const records = cluster.telemetry.records;
-  const nodes: TopologyNode[] = cluster.plans.map((p) => ({ name: p.name, nodeId: p.nodeId, role: p.role, meshId: p.meshId, topics: p.meshIds }));
+  const nodes = topologyNodesOf(cluster);
   const names = new Map(nodes.map((n) => [n.nodeId, n.name]));
   const log = ((report.chaos as { log?: ChaosEventReport[] } | undefined)?.log ?? []) as readonly ChaosEventReport[];
   const chaos = chaosRowsOf(records, names, log);
@@ -65,16 +70,33 @@ export function runReportData(outcome: RunOutcome, options: RunReportOptions = {
       replay,
       virtualMs: report.virtualMs,
       spans: report.spans,
+      spansNotKept: report.spansNotRetained,
       traceDigest: report.traceDigest,
       violations: report.violations.map((v) => `${v.check}: ${v.message}`),
       nodes: nodes.map((n, i) => ({ ...n, place: places[i] })),
       groups,
       chaos,
       timeline: timelineOf(records, nodes, chaos, names, report.virtualMs),
-      topology: encodeSnapshots(topologySnapshots(records, nodes), nodes),
+      topology: options.topology?.encoded() ?? encodeTopology(records, nodes),
     },
     tests: options.tests ?? null,
   };
+}
+
+/**
+ * Records the topology of a run from its first span: call it from `RunOptions.onStart` and pass
+ * the recorder to `runReportData`. A run above 1,000 nodes (or past its budget of per-pair spans)
+ * keeps no neighbour changes in memory, and a Topology tab read from the kept spans alone would
+ * show its links missing, or frozen where the budget ran out.
+ */
+export function recordTopology(cluster: Cluster): TopologyRecorder {
+  const recorder = new TopologyRecorder(topologyNodesOf(cluster));
+  for (const name of TOPOLOGY_SPANS) cluster.telemetry.listen(name, (r) => recorder.observe(r));
+  return recorder;
+}
+
+function topologyNodesOf(cluster: Cluster): TopologyNode[] {
+  return cluster.plans.map((p) => ({ name: p.name, nodeId: p.nodeId, role: p.role, meshId: p.meshId, topics: p.meshIds }));
 }
 
 /** A report with only the Tests grid (battery, sweep). */

@@ -31,6 +31,12 @@ export interface RunOptions {
    * without it. It must not touch the run; it may throw to stop it (the CLI's heap watch does).
    */
   readonly onProgress?: (progress: RunProgress) => void;
+  /**
+   * Called once the cluster is built, before it boots: for an observer to listen to the trace as
+   * it is made (the report's topology, from spans a large run does not keep). It must not
+   * schedule anything or touch the nodes.
+   */
+  readonly onStart?: (cluster: Cluster) => void;
 }
 
 export interface RunProgress {
@@ -168,6 +174,7 @@ export function runScenario(scenario: Scenario, seed: string, options: RunOption
   const { scheduler } = cluster;
   const bounds = tableBounds(scenario, cluster);
   watchProbeDeliveries(cluster, probes.ids, (violation) => violations.add([violation]));
+  options.onStart?.(cluster);
 
   cluster.boot();
   for (const ext of extensions) ext.start();

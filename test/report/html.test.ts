@@ -8,13 +8,14 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  encodeSnapshots,
+  encodeTopology,
   renderReportHtml,
   runReportData,
   snapshotAt,
   testsGridOf,
   testsReportData,
   topologySnapshots,
+  topologyStateAt,
   type ReportData,
   type TestCell,
   type TopologyNode,
@@ -118,21 +119,23 @@ describe('topology snapshots', () => {
     expect(shared / total).toBeGreaterThan(0.5);
   });
 
-  it('encode to shared tables that decode back to the same views', () => {
-    const enc = encodeSnapshots(snapshots, nodes);
-    expect(enc.snapshots).toHaveLength(snapshots.length);
-    expect(enc.views.length).toBeLessThan(snapshots.length * nodes.length);
-    for (const i of [0, 1, Math.floor(snapshots.length / 2), snapshots.length - 1]) {
-      const row = enc.snapshots[i];
-      expect(row[0]).toBe(snapshots[i].atMs);
+  it('encode as changes and keyframes that decode back to every snapshot: views, down and killed nodes', () => {
+    const enc = encodeTopology(outcome.cluster.telemetry.records, nodes);
+    // The same snapshots: one per virtual ms in which the state changed.
+    expect(enc.snapshots.map((row) => row[0])).toEqual(snapshots.map((s) => s.atMs));
+    expect(enc.keyframes.length).toBeGreaterThan(1); // the decoder starts from later keyframes too
+    const byIndex = (list: readonly number[]): string[] => list.flatMap((flag, i) => (flag === 1 ? [enc.nodes[i]] : []));
+    snapshots.forEach((snapshot, i) => {
+      const state = topologyStateAt(enc, i);
+      expect(state.atMs).toBe(snapshot.atMs);
       enc.topics.forEach((topic, ti) => {
-        const state = enc.topicStates[row[2 + ti]];
         enc.nodes.forEach((name, ni) => {
-          expect(enc.views[state[ni]].map((j) => enc.nodes[j])).toEqual(snapshots[i].views[topic][name] ?? []);
+          expect(enc.views[state.states[ti][ni]].map((j) => enc.nodes[j])).toEqual(snapshot.views[topic][name] ?? []);
         });
       });
-      expect(enc.downSets[row[1]].map((j) => enc.nodes[j])).toEqual([...snapshots[i].down].sort((a, b) => enc.nodes.indexOf(a) - enc.nodes.indexOf(b)));
-    }
+      expect(byIndex(state.down).sort()).toEqual([...snapshot.down].sort());
+      expect(byIndex(state.killed).sort()).toEqual([...snapshot.killed].sort());
+    });
   });
 });
 

@@ -9,7 +9,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseScenarioJson } from '../../src/scenario/scenario-json.js';
-import { encodeSnapshots, layoutNodes, snapshotAt, timelineOf, topologySnapshots, type TopologyNode } from '../../src/report/index.js';
+import { encodeTopology, layoutNodes, snapshotAt, timelineOf, topologySnapshots, topologyStateAt, type TopologyNode } from '../../src/report/index.js';
 import { LAYOUT_HEIGHT, LAYOUT_WIDTH, MESH_SHOWN_MAX } from '../../src/report/topology-layout.js';
 import { TIMELINE_EVENTS_MAX } from '../../src/report/timeline.js';
 import { findScenario } from '../../src/catalog/registry.js';
@@ -40,10 +40,10 @@ describe('killed nodes', () => {
     expect(snapshotAt(snapshots, readyAgain.endMs).killed).toEqual([]);
     // Before boot every node is down but none is killed.
     expect(snapshots[0].killed).toEqual([]);
-    const enc = encodeSnapshots(snapshots, nodes);
-    const at = snapshots.findIndex((s) => s.atMs === kill.atMs);
-    const row = enc.snapshots[at];
-    expect(enc.downSets[row[row.length - 1]].map((i) => enc.nodes[i])).toEqual([target]);
+    const enc = encodeTopology(records, nodes);
+    const at = enc.snapshots.findIndex((row) => row[0] === kill.atMs);
+    const killedAt = (i: number): string[] => topologyStateAt(enc, i).killed.flatMap((flag, n) => (flag === 1 ? [enc.nodes[n]] : []));
+    expect([killedAt(at - 1), killedAt(at)]).toEqual([[], [target]]);
   });
 
   it('have a down interval on their Timeline row, kill to ready', () => {
@@ -75,6 +75,29 @@ describe('big meshes', () => {
     const { places, groups } = layoutNodes(Array.from({ length: MESH_SHOWN_MAX }, (_, i) => member(i)));
     expect(groups[0].stride).toBe(1);
     expect(places.every((p) => p.hidden === undefined)).toBe(true);
+  });
+
+  it('encode a boot of 3,000 nodes in numbers that grow with the changes, not with snapshots × nodes', () => {
+    // Each node ready in its own virtual ms, then linked to the one before it: 3,000 snapshots
+    // of boot. Written whole per snapshot, the down sets alone would be 4.5 M numbers.
+    const n = 3_000;
+    const big = Array.from({ length: n }, (_, i) => member(i));
+    const records: SpanRecord[] = [];
+    const span = (name: SpanRecord['name'], node: number, atMs: number, attrs: SpanRecord['attrs'] = {}): SpanRecord =>
+      ({ seq: records.length, traceId: 't', spanId: `s${records.length}`, parentSpanId: null, node: `gateway-${node}`, name, level: 'info', startMs: atMs, endMs: atMs, attrs });
+    for (let i = 0; i < n; i++) {
+      records.push(span('mesh.node.ready', i, 5 * i + 1));
+      if (i > 0) records.push(span('mesh.gossip.neighbor_up', i, 5 * i + 2, { topic: 'mesh-a', peerId: `id-${i - 1}` }));
+    }
+    const enc = encodeTopology(records, big);
+    const numbers = enc.snapshots.reduce((sum, row) => sum + row.length, 0) + enc.keyframes.reduce((sum, f) => sum + f.down.length + f.killed.length + f.states.reduce((a, s) => a + s.length, 0), 0);
+    expect(enc.snapshots).toHaveLength(2 * n);
+    expect(numbers).toBeLessThan(30 * n);
+    // And it still decodes: snapshot n is node n/2 coming up, not yet linked; those before it are up and linked.
+    const half = topologyStateAt(enc, n);
+    expect(half.down.indexOf(1)).toBe(n / 2 + 1);
+    expect(enc.views[half.states[0][n / 2 - 1]]).toEqual([n / 2 - 2]);
+    expect(half.states[0][n / 2]).toBe(0);
   });
 
   it('a Timeline over its event budget thins only the most numerous kind, every k-th event, and says so', () => {
