@@ -6,7 +6,7 @@
 const FOLDERS = {
   protocol: {
     mutate: ['src/protocol/**/*.ts'],
-    tests: ['test/codec.test.ts', 'test/framer.test.ts', 'test/decode-reasons.test.ts', 'test/byte-writer.test.ts', 'test/message-id.test.ts', 'test/byte-slab.test.ts', 'test/hyparview.test.ts', 'test/hyparview-handlers.test.ts', 'test/plumtree.test.ts', 'test/plumtree-handlers.test.ts', 'test/plumtree-gave-up.test.ts', 'test/plumtree-cache.test.ts', 'test/topic.test.ts', 'test/payload.test.ts'],
+    tests: ['test/codec.test.ts', 'test/framer.test.ts', 'test/decode-reasons.test.ts', 'test/byte-writer.test.ts', 'test/message-id.test.ts', 'test/byte-slab.test.ts', 'test/hyparview.test.ts', 'test/hyparview-handlers.test.ts', 'test/plumtree.test.ts', 'test/plumtree-handlers.test.ts', 'test/plumtree-gave-up.test.ts', 'test/plumtree-cache.test.ts', 'test/graft-queue.test.ts', 'test/topic.test.ts', 'test/payload.test.ts'],
   },
   // src/mesh in two runs. Its parts (digest table and gossip, disk, seed dialer, traffic,
   // payload codec, config, identity) against their unit tests only, in milliseconds per mutant:

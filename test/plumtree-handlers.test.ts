@@ -127,6 +127,20 @@ describe('graft walk', () => {
     expect(evictionCount(s)).toBe(1);
   });
 
+  it('received ids and cached payloads are bounded: the oldest are shed, and both kinds counted', () => {
+    const { s, msg } = machine(['a']);
+    const n = PLUMTREE_LIMITS.receivedIdsMax + 1;
+    for (let i = 0; i < n; i++) msg(0, 'a', gossip(`m${i}`));
+    expect([receivedIdCount(s), cacheSize(s)]).toEqual([PLUMTREE_LIMITS.receivedIdsMax, PLUMTREE_LIMITS.cacheEntriesMax]);
+    // One id shed, and every payload but the newest cacheEntriesMax.
+    expect(evictionCount(s)).toBe(1 + (n - PLUMTREE_LIMITS.cacheEntriesMax));
+  });
+
+  it('reads its peer sets as sorted lists whatever order the peers came in', () => {
+    const { s } = machine(['c', 'a'], ['z', 'b', 'y']);
+    expect([eagerPeers(s), lazyPeers(s)]).toEqual([['a', 'c'], ['b', 'y', 'z']]);
+  });
+
   it('no pass runs before one interval from the first event, even for entries already past their retention', () => {
     // The first event (t=0) starts the count: no pass is due before 1 000.
     const { s, msg, at } = machine(['a'], [], { messageCacheRetentionMs: 100, messageIdRetentionMs: 100, cacheEvictIntervalMs: 1_000 });
@@ -308,6 +322,8 @@ describe('eviction and checks', () => {
       expect(() => createPlumtree(SELF, bad), JSON.stringify(bad)).toThrow(/plumtree: /);
     }
     expect(() => createPlumtree(SELF, { pruneRepeatMs: 0 })).not.toThrow(); // 0 is the paper's behaviour
+    // Several bad fields: the error names the first in name order, whatever the object's order.
+    expect(() => createPlumtree(SELF, { graftTimeout1Ms: 0, maxMessageSizeBytes: -1, dispatchTimeoutMs: 0 })).toThrow('plumtree: config dispatchTimeoutMs must be a positive integer, got 0');
     expect(() => createPlumtree(SELF, { messageCacheRetentionMs: 90_000, messageIdRetentionMs: 90_000, optimizationThreshold: 1 })).not.toThrow();
   });
 
