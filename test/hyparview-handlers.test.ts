@@ -169,6 +169,23 @@ describe('Neighbor and NeighborReply', () => {
     expect(offer?.kind === 'send' && offer.message.type === 'ShuffleReply' && [...offer.message.nodes].sort()).toEqual([id(1), id(3)].sort());
   });
 
+  it('a refused asker is offered at most ka + kp peers, the one turned away before it first, never itself', () => {
+    const { state, feed } = withViews([1, 2], Array.from({ length: 20 }, (_, i) => 10 + i));
+    const offered = (from: number): readonly NodeId[] => {
+      const reply = feed(msg(id(from), { type: 'Neighbor', priority: 'low' })).find((e) => e.kind === 'send' && e.message.type === 'ShuffleReply');
+      return reply?.kind === 'send' && reply.message.type === 'ShuffleReply' ? reply.message.nodes : [];
+    };
+    const k = state.config.shuffleActiveViewCount + state.config.shufflePassiveViewCount;
+    const first = offered(50);
+    expect(first).toHaveLength(k);
+    expect(first).not.toContain(id(50));
+    const second = offered(51);
+    expect(second).toHaveLength(k);
+    expect(second[0]).toBe(id(50)); // the introduction
+    expect(second).not.toContain(id(51));
+    expect(new Set(second).size).toBe(k);
+  });
+
   it('evicting the only neighbour for a high-priority asker offers no empty ShuffleReply', () => {
     const { state, feed } = withViews([1], []);
     expect(feed(msg(id(2), { type: 'Neighbor', priority: 'high' }))).toEqual([

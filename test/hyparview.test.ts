@@ -512,6 +512,8 @@ describe('HyParView invariant checks (run after every event)', () => {
     ['a pending request to itself', (s) => s.pendingNeighbor.set(a, 1 as never), /self in a view/],
     ['an active view over capacity', (s) => s.active.push(...[4, 5, 6, 7, 8, 10].map(hvNodeId)), /active view over capacity/],
     ['a node that left but keeps a neighbour', (s) => { s.left = true; s.active.push(b); }, /left node still has neighbours/],
+    ['a passive view over capacity', (s) => s.passive.push(...Array.from({ length: s.config.passiveViewCapacity + 1 }, (_, i) => hvNodeId(100 + i))), /passive view over capacity/],
+    ['a node that left with a Neighbor request pending', (s) => { s.left = true; s.pendingNeighbor.set(c, 1 as never); }, /left node still has neighbours/],
   ];
   for (const [what, corrupt, message] of broken) {
     it(`names the broken rule: ${what}`, () => {
