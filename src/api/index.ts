@@ -25,8 +25,8 @@ export {
   type ProcessLevers, type ProcessStatus, type DiskLevers, type ClockLevers, type LinkLevers,
 } from '../primitives/types.js';
 export { implementedPrimitives, killingPrimitives, primitiveByName, specOf } from '../primitives/registry.js';
-export { deadlineOf, validateFault, type ParamSpec, type PrimitiveSpec, type TargetSpec } from '../primitives/schema.js';
-export type { ChaosConfig, ChaosEventReport } from '../primitives/engine.js';
+export { deadlineOf, judgeableIn, validateFault, type ParamSpec, type PrimitiveSpec, type TargetSpec } from '../primitives/schema.js';
+export { ChaosConfigError, type ChaosConfig, type ChaosEventReport } from '../primitives/engine.js';
 // Bring your own node logic (docs/byo-node.md): an application hosted on the simulated
 // network, clocks and disk, with the chaos primitives' levers; the mesh node is one such app.
 export { runApp, AppRunError, type AppAction, type AppMaker, type AppNodeInfo, type AppRunInput, type AppRunResult, type AppSim } from '../apps/run-app.js';

@@ -38,6 +38,7 @@ export const CLOCK_SKEW_MS_MAX = 86_400_000;
 
 export const clockSkewSpec: PrimitiveSpec = {
   name: 'clock_skew',
+  substrateEvidence: 'heartbeats (the skew shows in them) and the staleness pruner',
   params: [
     {
       name: 'skewMs',

@@ -25,6 +25,7 @@ export const DISK_FULL_DURATION_MS_DEFAULT = 15_000;
 
 export const diskFullSpec: PrimitiveSpec = {
   name: 'disk_full',
+  substrateEvidence: 'peer-cache disk writes and heartbeats',
   params: [
     {
       name: 'durationMs',

@@ -12,8 +12,8 @@ import type { SimRng } from '../sim/rng.js';
 import { HARNESS_NODE, type SpanContextRef, type SpanRecord } from '../sim/telemetry/index.js';
 import { assert } from '../sim/assert.js';
 import { timeoutVerdict } from './evidence.js';
-import { primitiveByName } from './registry.js';
-import { validateFault } from './schema.js';
+import { primitiveByName, specOf } from './registry.js';
+import { judgeableIn, validateFault } from './schema.js';
 import { DETECTOR_POLL_MS } from './timing.js';
 import { PRIMITIVE_NAMES, type ChaosWorld, type Detector, type Fault, type ParamValue, type Primitive, type PrimitiveName, type Verdict } from './types.js';
 import { chaosWorldOf } from './world.js';
@@ -88,10 +88,21 @@ export class ChaosEngine implements RunExtension {
 
   start(): void {
     const s = this.ctx.cluster.scheduler;
-    for (const plan of this.config.events ?? []) s.at(plan.atMs, () => this.fire(plan));
+    const profile = this.ctx.scenario.profile ?? 'full';
+    for (const plan of this.config.events ?? []) {
+      const spec = specOf(plan.primitive);
+      if (!judgeableIn(spec, profile)) throw new ChaosConfigError(`${plan.primitive} cannot be judged in the ${profile} profile: its evidence is the full profile's ${spec.substrateEvidence} (SPEC §10.1)`);
+      s.at(plan.atMs, () => this.fire(plan));
+    }
+    // Draws leave out what the profile cannot judge; the full profile draws from every pool whole.
+    const judgeable = (pool: readonly PrimitiveName[], what: string): readonly PrimitiveName[] => {
+      const kept = pool.filter((p) => judgeableIn(specOf(p), profile));
+      if (kept.length === 0) throw new ChaosConfigError(`no primitive of the ${what} pool (${pool.join(', ')}) can be judged in the ${profile} profile`);
+      return kept;
+    };
     const random = this.config.random;
     if (random !== undefined && random.count > 0) {
-      const pool = random.pool ?? DEFAULT_RANDOM_POOL;
+      const pool = judgeable(random.pool ?? DEFAULT_RANDOM_POOL, 'random');
       const lo = Math.min(10_000, this.ctx.mainEndMs);
       const hi = Math.max(lo, this.ctx.mainEndMs - 5_000);
       const times = Array.from({ length: random.count }, () => this.rng.rangeInclusive(lo, hi)).sort((a, b) => a - b);
@@ -102,10 +113,11 @@ export class ChaosEngine implements RunExtension {
     }
     const soak = this.config.soak;
     if (soak !== undefined) {
+      const pool = judgeable(soak.pool, 'soak');
       for (let atMs = soak.startMs ?? soak.intervalMs; atMs < this.ctx.mainEndMs; atMs += soak.intervalMs) {
         s.at(atMs, () => {
           this.keepRolesAlive();
-          this.fire({ atMs, primitive: this.rng.pick(soak.pool) });
+          this.fire({ atMs, primitive: this.rng.pick(pool) });
         });
       }
     }
@@ -310,6 +322,11 @@ export class ChaosEngine implements RunExtension {
 
 /** Background chaos for `--chaos N` draws from every primitive. */
 export const DEFAULT_RANDOM_POOL: readonly PrimitiveName[] = PRIMITIVE_NAMES;
+
+/** A chaos configuration the run's scenario cannot carry out (one line, for the caller to show). */
+export class ChaosConfigError extends Error {
+  override readonly name = 'ChaosConfigError';
+}
 
 function describe(engine: ChaosEngine, e: ActiveEvent): string {
   return `#${e.id} ${e.primitive.name}@${e.appliedAtMs}ms [${e.fault.targets.map((t) => engine.world.nameOf(t)).join(',')}]`;

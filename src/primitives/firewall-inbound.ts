@@ -42,6 +42,7 @@ const STALENESS_WINDOW_MS = T.digestIntervalMs + T.stalenessTtlMs + T.prunerInte
 
 export const firewallInboundSpec: PrimitiveSpec = {
   name: 'firewall_inbound',
+  substrateEvidence: 'heartbeats and digest prunes',
   params: [
     {
       name: 'durationMs',

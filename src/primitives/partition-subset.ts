@@ -40,6 +40,7 @@ const IN_FLIGHT_MS = 1_000;
 
 export const partitionSubsetSpec: PrimitiveSpec = {
   name: 'partition_subset',
+  substrateEvidence: 'digests and the staleness pruner on each side of the cut',
   params: [
     {
       name: 'size',

@@ -30,6 +30,7 @@ export const RESTART_GHOST_WINDOW_MS = T.idleTimeoutMs + 2 * DETECTOR_POLL_MS;
 
 export const restartNodeSpec: PrimitiveSpec = {
   name: 'restart_node',
+  substrateEvidence: 'identity read back from the data dir, heartbeats and digests',
   params: [
     {
       name: 'downtimeMs',

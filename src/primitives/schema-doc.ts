@@ -1,6 +1,6 @@
 /**
  * The generated part of docs/primitives.md: from every primitive's spec, a table of targets,
- * kills and deadline formula, and a table of parameters (unit, accepted range, value when a
+ * kills, deadline formula and whether the `protocol` profile can judge it, and a table of parameters (unit, accepted range, value when a
  * schedule omits it, what `choose` draws, the range property tests explore). The doc holds it
  * between two marker lines; test/primitive-schemas.test.ts fails when it differs, and
  * `npm run build && node scripts/primitives-doc.mjs` rewrites it. Pure: renders text, no IO.
@@ -16,9 +16,9 @@ export function renderSpecTables(): string {
   const lines = [
     DOC_BEGIN,
     '',
-    '| primitive | targets | kills | deadline (after apply) |',
-    '|---|---|---|---|',
-    ...specs.map((s) => `| \`${s.name}\` | ${targetsText(s)} | ${s.targets.kills ? 'yes' : 'no'} | \`${deadlineOf(s, defaults(s)).formula}\` |`),
+    '| primitive | targets | kills | deadline (after apply) | in the `protocol` profile |',
+    '|---|---|---|---|---|',
+    ...specs.map((s) => `| \`${s.name}\` | ${targetsText(s)} | ${s.targets.kills ? 'yes' : 'no'} | \`${deadlineOf(s, defaults(s)).formula}\` | ${s.substrateEvidence === undefined ? 'judged' : `not drawn, refused: its evidence is ${s.substrateEvidence}`} |`),
     '',
     `Parameters. Every value is an integer; a schedule file may omit a parameter that has a value "if omitted", and any other key is an error. No fault may last longer than ${num(FAULT_LENGTH_MS_MAX)} ms (for \`flap_link\`, flaps·(downMs + upMs)).`,
     '',

@@ -75,6 +75,17 @@ export interface PrimitiveSpec {
   deadline(params: ParamValues): readonly DeadlineTerm[];
   /** A remark printed after the formula (docs only). */
   readonly deadlineNote?: string;
+  /**
+   * What of the full profile's node substrate (SPEC §2.3) its evidence reads, when it reads any:
+   * such a primitive cannot be judged in the `protocol` profile, which has none of it (SPEC
+   * §10.1), so random and soak draws there leave it out and an explicit event is refused.
+   */
+  readonly substrateEvidence?: string;
+}
+
+/** Whether `spec`'s evidence exists in a run of `profile` (see `PrimitiveSpec.substrateEvidence`). */
+export function judgeableIn(spec: PrimitiveSpec, profile: 'full' | 'protocol'): boolean {
+  return profile === 'full' || spec.substrateEvidence === undefined;
 }
 
 /** Validated parameter values, defaults filled in. */

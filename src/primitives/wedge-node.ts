@@ -30,6 +30,7 @@ export const WEDGE_DURATION_MS_MAX = 10_000;
 
 export const wedgeNodeSpec: PrimitiveSpec = {
   name: 'wedge_node',
+  substrateEvidence: 'heartbeats and the staleness pruner',
   params: [
     {
       name: 'durationMs',
