@@ -13,8 +13,11 @@ import { NodeHost, type AppFactory, type NodeApp, type NodeContext } from '../si
 import { RngStreams } from '../sim/rng.js';
 import { Scheduler } from '../sim/scheduler.js';
 import { Telemetry, type SpanLevel, type SpanName } from '../sim/telemetry/index.js';
-import { planTopology, type NodePlan, type TopologySpec } from './topology.js';
+import { OBSERVER_ROLE, planTopology, type NodePlan, type TopologySpec } from './topology.js';
 import type { FailureMode } from './workload.js';
+
+/** Seeds a seedless node dials per mesh after a restart (see `restartSeedsOf`); SPEC §2.1 gives others up to 2. */
+const RESTART_SEEDS_PER_MESH = 2;
 
 export interface ClusterOptions {
   readonly seed: string;
@@ -157,6 +160,28 @@ export class Cluster {
     return i === undefined ? nodeId.slice(0, 8) : this.plans[i].name;
   }
 
+  /**
+   * Seeds for a node planned without any (the first of its mesh when there is no observer) once
+   * it restarts: the nodes that booted next in each of its meshes, up to two a mesh. Departure
+   * from SPEC §2.1, which gives a node the seeds started before it and so none to the first:
+   * restarted, such a node knew nobody (the peer cache is written, never read) and stayed alone
+   * until some peer's passive view brought it back (15.8 s in a 100-node protocol run, enough to
+   * fail a concurrent chaos detection). A deployment's first node names other seeds too; at the
+   * first boot none of them is up yet, so the boot is left as planned.
+   */
+  private restartSeedsOf(plan: NodePlan): { nodeId: string; meshIds: string[] }[] {
+    const out: { nodeId: string; meshIds: string[] }[] = [];
+    for (const meshId of plan.meshIds) {
+      let found = 0;
+      for (let i = plan.index + 1; i < this.plans.length && found < RESTART_SEEDS_PER_MESH; i++) {
+        if (this.plans[i].role === OBSERVER_ROLE || !this.plans[i].meshIds.includes(meshId)) continue;
+        out.push({ nodeId: this.plans[i].nodeId, meshIds: [meshId] });
+        found++;
+      }
+    }
+    return out;
+  }
+
   private makeHost(plan: NodePlan): NodeHost {
     const config: MeshNodeConfig = {
       ...MESH_NODE_DEFAULTS,
@@ -172,7 +197,8 @@ export class Cluster {
       custom !== undefined
         ? (ctx) => custom(ctx, plan)
         : (ctx) => {
-            const app = new MeshNode(ctx, { meshIds: plan.meshIds, seeds, config, deliveries: this.deliveries });
+            const restartSeeds = ctx.incarnation > 1 && seeds.length === 0 && plan.role !== OBSERVER_ROLE ? this.restartSeedsOf(plan) : seeds;
+            const app = new MeshNode(ctx, { meshIds: plan.meshIds, seeds: restartSeeds, config, deliveries: this.deliveries });
             this.apps.set(plan.nodeId, app);
             return app;
           };
