@@ -115,6 +115,16 @@ describe('chunk-pool', () => {
     expect(chunkPoolStats.chunksReturned).toBe(returned);
   });
 
+  it('in the poisoning mode, refuses a chunk returned twice while others of its slab are out', () => {
+    setChunkPoisoning(true);
+    for (let i = 0; i < 9; i++) returnChunk(lendChunk(LENT_CHUNK_BYTES_MAX)); // a slab taken in the poisoning mode
+    const a = lendChunk(100);
+    const b = lendChunk(100);
+    returnChunk(a);
+    expect(() => returnChunk(a)).toThrow(/returned twice/);
+    returnChunk(b); // the other chunk still goes back
+  });
+
   it('refuses a chunk returned twice once its slab is free', () => {
     const a = lendChunk(100);
     for (let i = 0; i < 9; i++) returnChunk(lendChunk(LENT_CHUNK_BYTES_MAX)); // the slab of `a` is no longer the current one

@@ -20,7 +20,8 @@
  * slab leaves the pool and the collector frees it as before. Returning a chunk twice, or one
  * still read, would hand its bytes to a second writer while the first reader reads them: that
  * is what the poisoning mode (`setChunkPoisoning`, tests) catches, by filling returned chunks at
- * once so that a late read decodes garbage.
+ * once so that a late read decodes garbage, and by refusing a chunk returned twice while other
+ * chunks of its slab are still out.
  * Deterministic: the pool's state depends only on the order of lends and returns; a reused slab
  * is zero-filled, so a chunk's contents never depend on an earlier run in the same process.
  */
@@ -42,6 +43,12 @@ class Slab {
   readonly bytes = new Uint8Array(SLAB_BYTES);
   /** Chunks carved from this slab and not yet returned. */
   lent = 0;
+  /**
+   * In the poisoning mode, where the chunks returned since the slab was last taken start: the
+   * count above sees a chunk returned twice only once every chunk of its slab is back, so a
+   * second return among chunks still out would otherwise pass (null outside that mode).
+   */
+  returnedAt: Set<number> | null = null;
 }
 
 /** The pool's slab of each lent chunk, by the chunk's buffer (a chunk not lent here has none). */
@@ -81,6 +88,7 @@ function startSlab(): void {
     next.bytes.fill(0);
     chunkPoolStats.slabsReused++;
   }
+  next.returnedAt = poisoning ? new Set() : null;
   current = next;
   carved = 0;
   // A slab whose chunks all came back while it was being carved is free once it is not.
@@ -95,6 +103,10 @@ export function returnChunk(chunk: Uint8Array): void {
   const slab = slabOf.get(chunk.buffer);
   if (slab === undefined) return;
   if (slab.lent <= 0) assert(false, 'chunk-pool: a chunk returned twice');
+  if (slab.returnedAt !== null) {
+    if (slab.returnedAt.has(chunk.byteOffset)) assert(false, 'chunk-pool: a chunk returned twice');
+    slab.returnedAt.add(chunk.byteOffset);
+  }
   slab.lent--;
   chunkPoolStats.chunksReturned++;
   if (poisoning) chunk.fill(POISON);
