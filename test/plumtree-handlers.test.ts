@@ -327,6 +327,23 @@ describe('eviction and checks', () => {
     expect(() => createPlumtree(SELF, { messageCacheRetentionMs: 90_000, messageIdRetentionMs: 90_000, optimizationThreshold: 1 })).not.toThrow();
   });
 
+  // Each rule of the invariant check that runs after every event, shown red on a state broken
+  // by hand; the event (a dispatch with nothing queued) changes nothing itself.
+  const broken: [string, (s: ReturnType<typeof machine>['s']) => void, string][] = [
+    ['itself an eager peer', (s) => s.eagerPushPeers.add(SELF), 'plumtree: self in own peer sets'],
+    ['itself a lazy peer', (s) => s.lazyPushPeers.add(SELF), 'plumtree: self in own peer sets'],
+    ['a peer both eager and lazy', (s) => s.lazyPushPeers.add('a'), 'plumtree: peer a both eager and lazy'],
+    ['a prune time for an eager peer', (s) => s.prunedAtMs.set('a', 0), 'plumtree: pruned peer a is not lazy'],
+  ];
+  for (const [what, corrupt, message] of broken) {
+    it(`the check after every event names the broken rule: ${what}`, () => {
+      const { s, at } = machine(['a'], ['b']);
+      expect(() => at(10, TICK)).not.toThrow();
+      corrupt(s);
+      expect(() => at(20, TICK)).toThrow(message);
+    });
+  }
+
   it('time must not go backwards nor be fractional', () => {
     const { at } = machine(['a']);
     at(100, { kind: 'neighborUp', peer: 'b' });
