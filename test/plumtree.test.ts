@@ -422,14 +422,6 @@ describe('plumtree lazy push to peers known to hold the id', () => {
     expect(s.lazyHeld.size).toBe(0); // the record lives as long as the batch
   });
 
-  it('sends no IHave at all, not an empty one, to a peer that showed it holds every id of its batch', () => {
-    const { msg, at } = lazyMachine();
-    const a = gossipOf('only');
-    msg(1, 'e', a);
-    msg(3, 'l1', { type: 'IHave', entries: [{ id: a.id, round: 0 }] });
-    expect(ihaveTargets(at(6, { kind: 'timer', timer: { type: 'DispatchLazyPush' } }))).toEqual([{ to: 'l2', ids: [a.id] }]);
-  });
-
   it('records only ids some batch holds: a peer\'s news of an id no batch of ours holds is dropped at once', () => {
     const { s, msg, at } = lazyMachine();
     const old = gossipOf('old');
