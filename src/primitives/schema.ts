@@ -8,6 +8,7 @@
  * never trusts the value it is given (a schedule file is user input). Pure: no IO.
  */
 import { assert } from '../sim/assert.js';
+import type { NodeProfile } from '../mesh/config.js';
 import type { Fault, ParamValue, PrimitiveName } from './types.js';
 
 /** Every parameter is an integer; the unit says how to read it. */
@@ -84,7 +85,7 @@ export interface PrimitiveSpec {
 }
 
 /** Whether `spec`'s evidence exists in a run of `profile` (see `PrimitiveSpec.substrateEvidence`). */
-export function judgeableIn(spec: PrimitiveSpec, profile: 'full' | 'protocol'): boolean {
+export function judgeableIn(spec: PrimitiveSpec, profile: NodeProfile): boolean {
   return profile === 'full' || spec.substrateEvidence === undefined;
 }
 

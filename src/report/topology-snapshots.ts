@@ -178,7 +178,7 @@ export const TOPOLOGY_SPANS = ['mesh.gossip.neighbor_up', 'mesh.gossip.neighbor_
  */
 export class TopologyRecorder {
   private readonly indexOfName: ReadonlyMap<string, number>;
-  private readonly nameOfId: ReadonlyMap<string, string>;
+  private readonly indexOfId: ReadonlyMap<string, number>;
   private readonly topics: readonly string[];
   private readonly topicIndex: ReadonlyMap<string, number>;
   private readonly names: readonly string[];
@@ -197,7 +197,7 @@ export class TopologyRecorder {
   constructor(nodes: readonly TopologyNode[]) {
     this.names = nodes.map((n) => n.name);
     this.indexOfName = new Map(this.names.map((name, i) => [name, i]));
-    this.nameOfId = new Map(nodes.map((n) => [n.nodeId, n.name]));
+    this.indexOfId = new Map(nodes.map((n, i) => [n.nodeId, i]));
     this.topics = [...new Set(nodes.flatMap((n) => n.topics))].sort();
     this.topicIndex = new Map(this.topics.map((t, i) => [t, i]));
     this.views = new ViewTable(this.names);
@@ -254,8 +254,7 @@ export class TopologyRecorder {
       case 'mesh.gossip.neighbor_down': {
         const t = this.topicIndex.get(String(r.attrs.topic));
         const i = this.indexOfName.get(r.node);
-        const peerName = this.nameOfId.get(String(r.attrs.peerId));
-        const peer = peerName === undefined ? undefined : this.indexOfName.get(peerName);
+        const peer = this.indexOfId.get(String(r.attrs.peerId));
         if (t === undefined || i === undefined || peer === undefined) return;
         const view = this.views.rows[this.states[t][i]];
         const up = r.name === 'mesh.gossip.neighbor_up';

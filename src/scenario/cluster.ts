@@ -197,8 +197,8 @@ export class Cluster {
       custom !== undefined
         ? (ctx) => custom(ctx, plan)
         : (ctx) => {
-            const restartSeeds = ctx.incarnation > 1 && seeds.length === 0 && plan.role !== OBSERVER_ROLE ? this.restartSeedsOf(plan) : seeds;
-            const app = new MeshNode(ctx, { meshIds: plan.meshIds, seeds: restartSeeds, config, deliveries: this.deliveries });
+            const seedsNow = ctx.incarnation > 1 && seeds.length === 0 && plan.role !== OBSERVER_ROLE ? this.restartSeedsOf(plan) : seeds;
+            const app = new MeshNode(ctx, { meshIds: plan.meshIds, seeds: seedsNow, config, deliveries: this.deliveries });
             this.apps.set(plan.nodeId, app);
             return app;
           };
