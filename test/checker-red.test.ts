@@ -75,6 +75,17 @@ describe('checker checks go red', () => {
     expect(checksOf(checkSafety(cluster, tight))).toEqual(['tables-bounded']);
   });
 
+  it('tables-bounded: a node holding more connections than its bound, counted by its own peer table', () => {
+    const { cluster, x } = formed();
+    const bounds = boundsOf(cluster);
+    const held = cluster.app(x)!.peers.connectionCount();
+    expect(held).toBeGreaterThan(0);
+    const at = { ...bounds, connectionsFromMs: 0 };
+    expect(checkSafety(cluster, { ...at, connectionsOf: (plan) => (plan.nodeId === x ? held : 1_000) })).toEqual([]);
+    const tight = checkSafety(cluster, { ...at, connectionsOf: (plan) => (plan.nodeId === x ? held - 1 : 1_000) });
+    expect(tight.map((v) => v.message)).toEqual([`${cluster.nameOf(x)} has ${held} connections > ${held - 1}`]);
+  });
+
   it('no-duplicate-delivery: a repeat Gossip after the received-id table was lost', () => {
     const { cluster, x, p } = formed();
     const content = encodePayload({ kind: 'probe', probe: { probeId: 'probe-1', origin: p } });
