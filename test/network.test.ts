@@ -178,6 +178,40 @@ describe('network: dial and streams', () => {
     expect(b.ep.connections()).toHaveLength(0);
     expect(w.net.stats.connectionsOpened).toBe(w.net.stats.connectionsClosed);
   });
+
+  it('routes every chunk to its own stream among many, as streams finish and open', () => {
+    // Past a handful of streams an end keeps an index by id beside its list; chunks written
+    // round-robin never find the stream of the one before, so each is looked up.
+    const w = world();
+    w.flat();
+    const a = w.bind(A);
+    const b = w.bind(B);
+    const { out, inc } = w.connect(a, b);
+    const got = acceptStreams(inc, w.sched);
+    const sent = new Map<number, number[]>();
+    const streams = Array.from({ length: 12 }, () => out.openUni());
+    const writeRound = (round: number): void => {
+      for (const s of streams) {
+        if (s.sendDone) continue;
+        const bytes = [s.id & 0xff, round];
+        sent.set(s.id, [...(sent.get(s.id) ?? []), ...bytes]);
+        expect(s.write(Uint8Array.from(bytes)).ok).toBe(true);
+        w.sched.runFor(1); // one packet per chunk: no chunk joins another's packet
+      }
+    };
+    writeRound(0);
+    w.sched.runFor(100);
+    for (let i = 0; i < streams.length; i += 2) streams[i].finish();
+    w.sched.runFor(100);
+    streams.push(out.openUni(), out.openUni()); // new streams after others finished
+    writeRound(1);
+    writeRound(2);
+    w.sched.runFor(100);
+    expect(got.map((g) => g.s.id)).toEqual(streams.map((s) => s.id));
+    for (const g of got) expect(g.c.bytes()).toEqual(sent.get(g.s.id));
+    expect(out.openStreams().map((s) => s.id)).toEqual(streams.filter((s) => !s.sendDone).map((s) => s.id));
+    expect(inc.openStreams().map((s) => s.id)).toEqual(streams.filter((s) => !s.sendDone).map((s) => s.id));
+  });
 });
 
 describe('network: faults', () => {
@@ -610,5 +644,32 @@ describe('network: memory of closed connections', () => {
     await new Promise((resolve) => setImmediate(resolve));
     gc();
     expect(refs.map((r) => r.deref() === undefined)).toEqual([true, true]);
+  });
+});
+
+describe('network: memory of finished streams', () => {
+  it('an open connection lets go of its finished streams, also past the few it finds by a scan', async () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const w = world();
+    w.flat();
+    const a = w.bind(A);
+    const b = w.bind(B);
+    const { out, inc } = w.connect(a, b);
+    inc.onStream = (s) => (s.onData = () => {});
+    const refs = ((): WeakRef<Stream>[] => {
+      const streams = Array.from({ length: 12 }, () => out.openUni());
+      for (const s of streams) {
+        s.write(Uint8Array.of(1));
+        s.finish();
+      }
+      w.sched.runFor(100);
+      return streams.map((s) => new WeakRef(s));
+    })();
+    expect([out.isOpen, inc.isOpen]).toEqual([true, true]);
+    expect([out.openStreams(), inc.openStreams()]).toEqual([[], []]);
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+    expect(refs.filter((r) => r.deref() !== undefined)).toHaveLength(0);
   });
 });

@@ -212,6 +212,28 @@ describe('PeerTable', () => {
     expect(a.table.connectionCount()).toBe(1);
   });
 
+  it('after the newer connection closes, frames go back on the older one\'s own stream, not a new one', () => {
+    const w = world();
+    const a = w.node('a');
+    const b = w.node('b');
+    a.table.send(b.id, join()); // a dials: the older connection, and a's stream on it
+    w.scheduler.runFor(1_000);
+    w.network.endpointOf(b.id)!.dial(a.id, (r) => { if (r.ok) b.table.accept(r.conn); }); // a newer one, dialled by b
+    w.scheduler.runFor(1_000);
+    const [older, newer] = [...w.network.endpointOf(a.id)!.connections()].sort((x, y) => x.id - y.id);
+    const olderStreams = older!.openStreams().map((s) => s.id);
+    a.table.send(b.id, join()); // on the newer connection
+    w.scheduler.runFor(1_000);
+    expect(newer!.openStreams().filter((s) => (s.id & 1) === 1)).toHaveLength(1); // a's own (b dialled it)
+    newer!.close();
+    w.scheduler.runFor(1_000);
+    a.table.send(b.id, join());
+    w.scheduler.runFor(1_000);
+    expect(older!.openStreams().map((s) => s.id)).toEqual(olderStreams);
+    expect(olderStreams.filter((id) => (id & 1) === 0)).toHaveLength(1); // a's own (a dialled it), beside b's
+    expect(b.frames.filter((f) => f.peer === a.id)).toHaveLength(3);
+  });
+
   it('without a Hello message (protocol profile) no Hello is sent', () => {
     const w = world();
     const a = w.node('a', false);

@@ -54,19 +54,28 @@ export type PeerCloseCause = 'unused' | 'decode-failed' | 'dead-path';
 
 interface PeerLink {
   readonly conns: Connection[];
-  readonly sendStreams: Map<number, Stream>;
-  /** `write`'s memo of the last stream it wrote on, and its connection's id (-1: none). */
+  /**
+   * The uni stream `write` last wrote on, and its connection's id (-1: none): a node writes to a
+   * peer on its newest connection, so this is nearly always the stream wanted.
+   */
   memoConnId: number;
   memoStream: Stream | null;
+  /**
+   * Send streams of this peer's other connections, by connection id; null until a write moves
+   * to another connection while the memo's is still open (most peers never have two). Made on
+   * demand: an empty map for each of a large run's peer links was 4 % of its heap.
+   */
+  olderStreams: Map<number, Stream> | null;
   readonly pending: Uint8Array[];
   dialing: boolean;
   info: PeerInfo | null;
   /**
    * Why this node closed each connection it closed, by connection id, until the close is
-   * reported. Kept per connection: a cause must not outlive its connection and name the close of
-   * another one (a decode failure on the newest, then the older one closing for another reason).
+   * reported; null while none is waiting (made on demand, as `olderStreams`). Kept per
+   * connection: a cause must not outlive its connection and name the close of another one (a
+   * decode failure on the newest, then the older one closing for another reason).
    */
-  readonly closeCauses: Map<number, PeerCloseCause>;
+  closeCauses: Map<number, PeerCloseCause> | null;
 }
 
 export class PeerTable {
@@ -215,7 +224,7 @@ export class PeerTable {
     if (link === undefined) return;
     link.pending.length = 0;
     for (const conn of [...link.conns]) {
-      link.closeCauses.set(conn.id, cause);
+      setCloseCause(link, conn.id, cause);
       conn.close();
     }
   }
@@ -229,7 +238,7 @@ export class PeerTable {
   private link(peer: string): PeerLink {
     let link = this.peers.get(peer);
     if (link === undefined) {
-      link = { conns: [], sendStreams: new Map(), memoConnId: -1, memoStream: null, pending: [], dialing: false, info: null, closeCauses: new Map() };
+      link = { conns: [], memoConnId: -1, memoStream: null, olderStreams: null, pending: [], dialing: false, info: null, closeCauses: null };
       this.peers.set(peer, link);
     }
     return link;
@@ -315,7 +324,7 @@ export class PeerTable {
     const link = this.peers.get(peer);
     const kept = link === undefined ? undefined : newest(link);
     if (kept === undefined || !kept.silentPastKeepAlive) return;
-    link!.closeCauses.set(kept.id, 'dead-path');
+    setCloseCause(link!, kept.id, 'dead-path');
     kept.close();
   }
 
@@ -325,14 +334,17 @@ export class PeerTable {
    * backpressure, not at all (its frames count as dropped).
    */
   private write(link: PeerLink, conn: Connection, frames: readonly Uint8Array[]): void {
-    // The last connection written first: a node writes to a peer on its newest connection.
-    let stream = link.memoConnId === conn.id ? link.memoStream! : link.sendStreams.get(conn.id);
-    if (stream === undefined) {
-      stream = conn.openUni();
-      link.sendStreams.set(conn.id, stream);
+    let stream: Stream;
+    if (link.memoConnId === conn.id) {
+      stream = link.memoStream!;
+    } else {
+      stream = link.olderStreams?.get(conn.id) ?? conn.openUni();
+      // The memo moves to this connection; the one it held, if still open, is kept apart.
+      if (link.olderStreams !== null) link.olderStreams.delete(conn.id);
+      if (link.memoStream !== null) (link.olderStreams ??= new Map()).set(link.memoConnId, link.memoStream);
+      link.memoConnId = conn.id;
+      link.memoStream = stream;
     }
-    link.memoConnId = conn.id;
-    link.memoStream = stream;
     let from = 0;
     while (from < frames.length) {
       let to = from + 1;
@@ -369,7 +381,7 @@ export class PeerTable {
       for (let r = decoder.next(); r !== null; r = decoder.next()) {
         if (!r.ok) {
           this.ctx.telemetry.emit(this.ctx.identity.name, 'mesh.frame.decode_failed', { error: describeDecodeError(r.error) });
-          this.link(peer).closeCauses.set(conn.id, 'decode-failed');
+          setCloseCause(this.link(peer), conn.id, 'decode-failed');
           conn.close(); // framing is lost on this stream
           return;
         }
@@ -452,15 +464,15 @@ export class PeerTable {
   private onClose(peer: string, conn: Connection, reason: CloseReason): void {
     const link = this.peers.get(peer);
     if (link === undefined) return;
-    const localCause = link.closeCauses.get(conn.id) ?? null;
-    link.closeCauses.delete(conn.id);
+    const localCause = takeCloseCause(link, conn.id);
     const i = link.conns.indexOf(conn);
     if (i < 0) return;
     link.conns.splice(i, 1);
-    link.sendStreams.delete(conn.id);
     if (link.memoConnId === conn.id) {
       link.memoConnId = -1;
       link.memoStream = null;
+    } else if (link.olderStreams !== null) {
+      link.olderStreams.delete(conn.id);
     }
     if (link.conns.length > 0) {
       link.conns[link.conns.length - 1].keepAlive = true; // the next newest takes over
@@ -498,4 +510,18 @@ function packed(frames: readonly Uint8Array[], from: number, to: number, length:
 function newest(link: PeerLink): Connection | undefined {
   for (let i = link.conns.length - 1; i >= 0; i--) if (link.conns[i].isOpen) return link.conns[i];
   return undefined;
+}
+
+function setCloseCause(link: PeerLink, connId: number, cause: PeerCloseCause): void {
+  (link.closeCauses ??= new Map()).set(connId, cause);
+}
+
+/** The cause this node gave for closing the connection, if any, forgotten as it is read. */
+function takeCloseCause(link: PeerLink, connId: number): PeerCloseCause | null {
+  const causes = link.closeCauses;
+  if (causes === null) return null;
+  const cause = causes.get(connId) ?? null;
+  causes.delete(connId);
+  if (causes.size === 0) link.closeCauses = null;
+  return cause;
 }
