@@ -1,14 +1,16 @@
 /**
- * A node planned without seeds (the first of its mesh when there is no observer, SPEC §2.1) that
- * restarts. Goal: it rejoins through the nodes booted after it, at once, as every other node
- * rejoins through its seeds; its first boot is left as planned (nobody to dial yet), and so is
- * the observer. Method: a 40-node protocol mesh without observer, its first node killed by
- * `kill_node` and restarted when the detection settles; its spans after the restart.
+ * A node planned without seeds on a topic (the first of its mesh, or the first bridge on the bridge
+ * topic, when there is no observer, SPEC §2.1) that restarts. Goal: it rejoins that topic through
+ * the nodes booted after it, at once, as every other node rejoins through its seeds; its first
+ * boot is left as planned (nobody to dial yet), and so is the observer. Method: a 40-node
+ * protocol mesh without observer, and two meshes joined by two bridges without observer, the
+ * first node (first bridge) killed by `kill_node` and restarted when the detection settles; its
+ * spans after the restart.
  */
 import { describe, expect, it } from 'vitest';
 import { withChaos } from '../src/catalog/chaos-scenarios.js';
 import { parseScenarioJson } from '../src/scenario/scenario-json.js';
-import { plannedNodes } from '../src/scenario/topology.js';
+import { BRIDGE_MESH, BRIDGE_ROLE, plannedNodes } from '../src/scenario/topology.js';
 import { runScenario } from '../src/scenario/runner.js';
 
 describe('a seedless node that restarts', () => {
@@ -36,6 +38,34 @@ describe('a seedless node that restarts', () => {
     expect([plans[1].name, plans[2].name]).toContain(nameOf.get(String(joins[0].attrs.peerId)));
     const up = records.find((r) => r.name === 'mesh.gossip.neighbor_up' && r.node === first.name && r.endMs >= restartMs)!;
     expect(up.endMs - restartMs).toBeLessThan(1_000);
+    expect(report.verdict, report.violations.map((v) => v.message).join('; ')).toBe('pass');
+  });
+
+  it('a first bridge joins the bridge topic again through the next bridge, beside its mesh seeds', () => {
+    const parsed = parseScenarioJson({
+      name: 'first-bridge-restarts', profile: 'protocol',
+      topology: { meshes: [{ meshId: 'mesh-a', roles: { gateway: 10 } }, { meshId: 'mesh-b', roles: { gateway: 10 } }], bridges: 2, observer: false },
+      bootSpacingMs: 5, durationMs: 80_000, healWindowMs: 30_000,
+    });
+    if (!parsed.ok) throw new Error(parsed.error);
+    const plans = plannedNodes(parsed.scenario.topology, '3');
+    const [first, second] = plans.filter((p) => p.role === BRIDGE_ROLE);
+    // Planned with a seed in each mesh and none on the bridge topic: nobody was there before it.
+    expect(first.seeds.map((s) => s.meshIds)).toEqual([['mesh-a'], ['mesh-b']]);
+    const scenario = withChaos(parsed.scenario, { events: [{ atMs: 10_000, primitive: 'kill_node', fault: { targets: [first.name], params: {} } }] });
+    const { report, cluster } = runScenario(scenario, '3');
+    const records = cluster.telemetry.records;
+    const ready = records.filter((r) => r.name === 'mesh.node.ready' && r.node === first.name);
+    expect(ready.map((r) => r.attrs.incarnation)).toEqual([1, 2]);
+    const restartMs = ready[1].endMs;
+    const after = (name: string) => records.filter((r) => r.name === name && r.node === first.name && r.endMs >= restartMs && r.attrs.topic === BRIDGE_MESH);
+    const joins = after('mesh.gossip.join');
+    expect(joins.map((r) => r.attrs.peerId)).toEqual([second.nodeId]);
+    expect(joins[0].endMs - restartMs).toBeLessThan(1_000);
+    expect(after('mesh.gossip.neighbor_up')[0].endMs - restartMs).toBeLessThan(1_000);
+    // Its meshes it joins through its planned seeds, as before.
+    const meshJoins = records.filter((r) => r.name === 'mesh.gossip.join' && r.node === first.name && r.endMs >= restartMs && r.attrs.topic !== BRIDGE_MESH);
+    expect(meshJoins.map((r) => [r.attrs.topic, r.attrs.peerId]).sort()).toEqual(first.seeds.map((s) => [s.meshIds[0], plans[s.index].nodeId]).sort());
     expect(report.verdict, report.violations.map((v) => v.message).join('; ')).toBe('pass');
   });
 });

@@ -7,7 +7,7 @@
  */
 import { MESH_NODE_DEFAULTS, type MeshNodeConfig, type NodeProfile, type NodeVariant } from '../mesh/config.js';
 import { DeliveryLedger } from '../mesh/delivery-ledger.js';
-import { MeshNode } from '../mesh/node.js';
+import { MeshNode, type SeedSpec } from '../mesh/node.js';
 import { DEFAULT_LINK, Network, type LinkState, type NetworkConfig } from '../sim/network/index.js';
 import { NodeHost, type AppFactory, type NodeApp, type NodeContext } from '../sim/node-host.js';
 import { RngStreams } from '../sim/rng.js';
@@ -16,7 +16,7 @@ import { Telemetry, type SpanLevel, type SpanName } from '../sim/telemetry/index
 import { OBSERVER_ROLE, planTopology, type NodePlan, type TopologySpec } from './topology.js';
 import type { FailureMode } from './workload.js';
 
-/** Seeds a seedless node dials per mesh after a restart (see `restartSeedsOf`); SPEC §2.1 gives others up to 2. */
+/** Seeds a restarted node dials per topic it was planned without a seed on (see `restartSeedsOf`); SPEC §2.1 gives others up to 2. */
 const RESTART_SEEDS_PER_MESH = 2;
 
 export interface ClusterOptions {
@@ -161,17 +161,19 @@ export class Cluster {
   }
 
   /**
-   * Seeds for a node planned without any (the first of its mesh when there is no observer) once
-   * it restarts: the nodes that booted next in each of its meshes, up to two a mesh. Departure
+   * Seeds for a restarted node planned without a seed on some of its topics (the first of its
+   * mesh, or the first bridge's bridge topic, when there is no observer): its planned seeds,
+   * plus, for each such topic, the nodes that booted next on it, up to two a topic. Departure
    * from SPEC §2.1, which gives a node the seeds started before it and so none to the first:
-   * restarted, such a node knew nobody (the peer cache is written, never read) and stayed alone
-   * until some peer's passive view brought it back (15.8 s in a 100-node protocol run, enough to
-   * fail a concurrent chaos detection). A deployment's first node names other seeds too; at the
-   * first boot none of them is up yet, so the boot is left as planned.
+   * restarted, such a node knew nobody on that topic (the peer cache is written, never read)
+   * and stayed alone there until some peer's passive view brought it back (15.8 s in a 100-node
+   * protocol run, enough to fail a concurrent chaos detection). A deployment's first node names
+   * other seeds too; at the first boot none of them is up yet, so the boot is left as planned.
    */
-  private restartSeedsOf(plan: NodePlan): { nodeId: string; meshIds: string[] }[] {
-    const out: { nodeId: string; meshIds: string[] }[] = [];
+  private restartSeedsOf(plan: NodePlan, seeds: readonly SeedSpec[]): SeedSpec[] {
+    const out = [...seeds];
     for (const meshId of plan.meshIds) {
+      if (seeds.some((s) => s.meshIds.includes(meshId))) continue;
       let found = 0;
       for (let i = plan.index + 1; i < this.plans.length && found < RESTART_SEEDS_PER_MESH; i++) {
         if (this.plans[i].role === OBSERVER_ROLE || !this.plans[i].meshIds.includes(meshId)) continue;
@@ -197,7 +199,7 @@ export class Cluster {
       custom !== undefined
         ? (ctx) => custom(ctx, plan)
         : (ctx) => {
-            const seedsNow = ctx.incarnation > 1 && seeds.length === 0 && plan.role !== OBSERVER_ROLE ? this.restartSeedsOf(plan) : seeds;
+            const seedsNow = ctx.incarnation > 1 && plan.role !== OBSERVER_ROLE ? this.restartSeedsOf(plan, seeds) : seeds;
             const app = new MeshNode(ctx, { meshIds: plan.meshIds, seeds: seedsNow, config, deliveries: this.deliveries });
             this.apps.set(plan.nodeId, app);
             return app;
