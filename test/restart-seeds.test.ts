@@ -5,7 +5,9 @@
  * boot is left as planned (nobody to dial yet), and so is the observer. Method: a 40-node
  * protocol mesh without observer, and two meshes joined by two bridges without observer, the
  * first node (first bridge) killed by `kill_node` and restarted when the detection settles; its
- * spans after the restart.
+ * spans after the restart. And in the full profile, whose seed check re-dials seeds when a topic
+ * looks cut off: the first bridge, firewalled inbound, loses the other bridge and must dial it
+ * itself (a rejoin seed, never dialled at boot).
  */
 import { describe, expect, it } from 'vitest';
 import { withChaos } from '../src/catalog/chaos-scenarios.js';
@@ -13,7 +15,7 @@ import { parseScenarioJson } from '../src/scenario/scenario-json.js';
 import { BRIDGE_MESH, BRIDGE_ROLE, plannedNodes } from '../src/scenario/topology.js';
 import { runScenario } from '../src/scenario/runner.js';
 
-describe('a seedless node that restarts', () => {
+describe('a node planned without a seed on a topic', () => {
   it('joins again through the next nodes of its mesh within a second, and is back in the overlay', () => {
     const parsed = parseScenarioJson({
       name: 'first-node-restarts', profile: 'protocol', topology: { meshes: [{ meshId: 'mesh-a', roles: { gateway: 40 } }], observer: false },
@@ -66,6 +68,31 @@ describe('a seedless node that restarts', () => {
     // Its meshes it joins through its planned seeds, as before.
     const meshJoins = records.filter((r) => r.name === 'mesh.gossip.join' && r.node === first.name && r.endMs >= restartMs && r.attrs.topic !== BRIDGE_MESH);
     expect(meshJoins.map((r) => [r.attrs.topic, r.attrs.peerId]).sort()).toEqual(first.seeds.map((s) => [s.meshIds[0], plans[s.index].nodeId]).sort());
+    expect(report.verdict, report.violations.map((v) => v.message).join('; ')).toBe('pass');
+  });
+
+  it('a first bridge cut off from the bridge topic by an inbound firewall dials the next bridge (full profile)', () => {
+    const parsed = parseScenarioJson({
+      name: 'first-bridge-firewalled', profile: 'full',
+      topology: { meshes: [{ meshId: 'mesh-a', roles: { gateway: 8 } }, { meshId: 'mesh-b', roles: { gateway: 8 } }], bridges: 2, observer: false },
+      bootSpacingMs: 5, durationMs: 90_000, healWindowMs: 30_000,
+    });
+    if (!parsed.ok) throw new Error(parsed.error);
+    const plans = plannedNodes(parsed.scenario.topology, '4');
+    const [first, second] = plans.filter((p) => p.role === BRIDGE_ROLE);
+    const appliedAtMs = 10_000;
+    const scenario = withChaos(parsed.scenario, { events: [{ atMs: appliedAtMs, primitive: 'firewall_inbound', fault: { targets: [first.name], params: { durationMs: 50_000 } } }] });
+    const { report, cluster } = runScenario(scenario, '4');
+    const records = cluster.telemetry.records;
+    // Not dialled at boot: the second bridge was not up yet, and the first joins nobody there.
+    expect(records.some((r) => r.name === 'mesh.gossip.join' && r.node === first.name && r.attrs.topic === BRIDGE_MESH)).toBe(true);
+    const boot = records.filter((r) => r.name === 'mesh.gossip.join' && r.node === first.name && r.attrs.topic === BRIDGE_MESH && r.endMs < appliedAtMs);
+    expect(boot).toEqual([]);
+    const rejoin = records.find((r) => r.name === 'mesh.gossip.join' && r.node === first.name && r.attrs.topic === BRIDGE_MESH && r.endMs >= appliedAtMs)!;
+    expect(rejoin.attrs.peerId).toBe(second.nodeId);
+    expect(rejoin.endMs).toBeLessThan(appliedAtMs + 50_000); // while the firewall is up: over its own outbound connection
+    const chaos = records.find((r) => r.name === 'chaos.primitive.detected');
+    expect(chaos?.attrs.result).toBe('passed');
     expect(report.verdict, report.violations.map((v) => v.message).join('; ')).toBe('pass');
   });
 });

@@ -38,6 +38,13 @@ export interface MeshNodeSpec {
   /** Mesh ids this node subscribes to (its own first). */
   readonly meshIds: readonly string[];
   readonly seeds: readonly SeedSpec[];
+  /**
+   * Seeds dialled only to rejoin, never at boot: the seed check (full profile) dials one when
+   * its topics look cut off, as it does a seed. For a topic the node has no seed on because it
+   * was the first there (nobody to dial at boot), so that it is not alone there for good once
+   * its neighbours are gone. Default: none.
+   */
+  readonly rejoinSeeds?: readonly SeedSpec[];
   readonly config: MeshNodeConfig;
   /**
    * Where the node notes its deliveries to catch a repeat: one ledger for all the nodes of a
@@ -96,6 +103,8 @@ export class MeshNode implements NodeApp, PeerListener {
   /** Messages Plumtree gave up on after every IHave advertiser failed (`mesh.plumtree.gave_up`). */
   messagesGivenUp = 0;
   private readonly seedDialers: SeedDialer[] = [];
+  /** What each of `seedDialers` dials: the seeds, then the rejoin seeds. */
+  private readonly seedsDialled: readonly SeedSpec[];
   /**
    * Peers to look at for an unused connection, by the sweep that will (its time on the node's
    * clock, ms). One timer per sweep, however many peers and reasons it gathers, as a connection
@@ -157,11 +166,12 @@ export class MeshNode implements NodeApp, PeerListener {
     }
     // The pruner tick also has the ledger forget old deliveries, in both profiles.
     this.every(spec.config.prunerIntervalMs, () => this.prunerTick());
-    for (const seed of spec.seeds) {
+    this.seedsDialled = [...spec.seeds, ...(spec.rejoinSeeds ?? [])];
+    for (const seed of this.seedsDialled) {
       const dialer = new SeedDialer(seed.nodeId, ctx, spec.config, this.peers, () => this.joinThrough(seed));
       this.seedDialers.push(dialer);
-      dialer.start();
     }
+    for (let i = 0; i < spec.seeds.length; i++) this.seedDialers[i].start(); // rejoin seeds wait for the seed check
     if (full && !spec.config.variant.disableSeedRejoin) this.every(spec.config.seedCheckIntervalMs, () => this.seedCheckTick());
   }
 
@@ -487,7 +497,7 @@ export class MeshNode implements NodeApp, PeerListener {
     const upLongEnough = this.ctx.nowMs() - this.startedAtMs > this.spec.config.stalenessTtlMs;
     for (const [i, dialer] of this.seedDialers.entries()) {
       if (dialer.busy) continue;
-      const seed = this.spec.seeds[i];
+      const seed = this.seedsDialled[i];
       const isolated = seed.meshIds.some((m) => this.activeView(m).length === 0);
       const seedUnheard = upLongEnough && !this.digests.has(seed.nodeId);
       if (isolated || seedUnheard) dialer.start();

@@ -16,8 +16,8 @@ import { Telemetry, type SpanLevel, type SpanName } from '../sim/telemetry/index
 import { OBSERVER_ROLE, planTopology, type NodePlan, type TopologySpec } from './topology.js';
 import type { FailureMode } from './workload.js';
 
-/** Seeds a restarted node dials per topic it was planned without a seed on (see `restartSeedsOf`); SPEC §2.1 gives others up to 2. */
-const RESTART_SEEDS_PER_MESH = 2;
+/** Fallback seeds of a node per topic it was planned without a seed on (see `fallbackSeedsOf`); SPEC §2.1 gives others up to 2. */
+const FALLBACK_SEEDS_PER_TOPIC = 2;
 
 export interface ClusterOptions {
   readonly seed: string;
@@ -161,21 +161,24 @@ export class Cluster {
   }
 
   /**
-   * Seeds for a restarted node planned without a seed on some of its topics (the first of its
-   * mesh, or the first bridge's bridge topic, when there is no observer): its planned seeds,
-   * plus, for each such topic, the nodes that booted next on it, up to two a topic. Departure
-   * from SPEC §2.1, which gives a node the seeds started before it and so none to the first:
-   * restarted, such a node knew nobody on that topic (the peer cache is written, never read)
-   * and stayed alone there until some peer's passive view brought it back (15.8 s in a 100-node
-   * protocol run, enough to fail a concurrent chaos detection). A deployment's first node names
-   * other seeds too; at the first boot none of them is up yet, so the boot is left as planned.
+   * Seeds for a node planned without a seed on some of its topics (the first of its mesh, or
+   * the first bridge on the bridge topic, when there is no observer): for each such topic, the
+   * nodes that booted next on it, up to two a topic. Departure from SPEC §2.1, which gives a
+   * node the seeds started before it and so none to the first. Without them such a node knew
+   * nobody on that topic once its neighbours there were gone (the peer cache is written, never
+   * read): restarted, it stayed alone until some peer's passive view brought it back (15.8 s in
+   * a 100-node protocol run, enough to fail a concurrent chaos detection), and a first bridge
+   * firewalled inbound never got back to the other bridge. A restarted node dials them at boot
+   * beside its planned seeds; at the first boot none of them is up yet, so they are rejoin
+   * seeds (`MeshNodeSpec.rejoinSeeds`: dialled when the node looks cut off, in the full profile,
+   * whose seed check is the only one). A deployment's first node names other seeds too.
    */
-  private restartSeedsOf(plan: NodePlan, seeds: readonly SeedSpec[]): SeedSpec[] {
-    const out = [...seeds];
+  private fallbackSeedsOf(plan: NodePlan, seeds: readonly SeedSpec[]): SeedSpec[] {
+    const out: SeedSpec[] = [];
     for (const meshId of plan.meshIds) {
       if (seeds.some((s) => s.meshIds.includes(meshId))) continue;
       let found = 0;
-      for (let i = plan.index + 1; i < this.plans.length && found < RESTART_SEEDS_PER_MESH; i++) {
+      for (let i = plan.index + 1; i < this.plans.length && found < FALLBACK_SEEDS_PER_TOPIC; i++) {
         if (this.plans[i].role === OBSERVER_ROLE || !this.plans[i].meshIds.includes(meshId)) continue;
         out.push({ nodeId: this.plans[i].nodeId, meshIds: [meshId] });
         found++;
@@ -199,8 +202,15 @@ export class Cluster {
       custom !== undefined
         ? (ctx) => custom(ctx, plan)
         : (ctx) => {
-            const seedsNow = ctx.incarnation > 1 && plan.role !== OBSERVER_ROLE ? this.restartSeedsOf(plan, seeds) : seeds;
-            const app = new MeshNode(ctx, { meshIds: plan.meshIds, seeds: seedsNow, config, deliveries: this.deliveries });
+            const fallback = plan.role === OBSERVER_ROLE ? [] : this.fallbackSeedsOf(plan, seeds);
+            const restarted = ctx.incarnation > 1;
+            const app = new MeshNode(ctx, {
+              meshIds: plan.meshIds,
+              seeds: restarted ? [...seeds, ...fallback] : seeds,
+              ...(restarted || fallback.length === 0 ? {} : { rejoinSeeds: fallback }),
+              config,
+              deliveries: this.deliveries,
+            });
             this.apps.set(plan.nodeId, app);
             return app;
           };
