@@ -8,7 +8,9 @@
  *     apply emits mesh.peer.disconnected for that peer, and every node that had learned the
  *     digest of a node across the cut emits mesh.staleness.pruned naming it;
  *  2. both sides keep working: once (1) holds, a probe on each affected topic from each side
- *     reaches that side's running subscribers before the repair (mesh.probe.delivered);
+ *     reaches that side's running subscribers before the repair (mesh.probe.delivered); a node
+ *     another fault cut off meanwhile (a node or subset cut) is neither a probe's origin nor
+ *     expected to get one, and a side whose every probe origin was cut off so is not judged;
  *  3. the overlay re-merges after the repair: every running node re-learns the digest of at
  *     least one node across the old cut (mesh.digest.learned), then a probe round on every
  *     affected topic reaches every subscriber.
@@ -23,6 +25,7 @@ import type { ProbeRecord } from '../scenario/checker.js';
 import { BRIDGE_ROLE } from '../scenario/topology.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
 import { emitted, failedAssertion, holdsDigest, restartedSince, meshesOf, nameOf, passed, peersConnectedTo, ProbeRound, probeDeliveries, prunedBy } from './evidence.js';
+import { otherCutWindows } from './reach.js';
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
 import { candidates } from './targets.js';
 import { T } from './timing.js';
@@ -146,20 +149,25 @@ function subsetDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number) {
             seen.push(s);
           }
           noticed.push(...seen);
-          sideProbes = sendSideProbes(world, sides, topics);
+          sideProbes = sendSideProbes(world, sides, topics, othersTouched(world, fault, appliedAtMs, nowMs));
           return null;
         }
-        resendIfDue(world, sideProbes, nowMs);
+        resendIfDue(world, sideProbes, othersTouched(world, fault, appliedAtMs, nowMs), nowMs);
         return null;
       }
       if (working.length === 0) {
         if (sideProbes === null) return failedAssertion(waitedMs, 'the sides did not notice the cut before the repair', noticed);
+        // Another fault that cut nodes off during the partition explains their probes (sent
+        // or missed); a side is judged by the probes of the origins no other fault touched.
+        const touched = othersTouched(world, fault, appliedAtMs, healAtMs);
         for (const sp of sideProbes) {
-          const complete = sp.probes.map((p) => deliveredBefore(world, p, sp.side, healAtMs)).find((r) => r.missing.length === 0);
+          const judged = sp.probes.filter((p) => !touched.has(p.origin));
+          if (judged.length === 0) continue;
+          const complete = judged.map((p) => deliveredBefore(world, p, sp.side, touched, healAtMs)).find((r) => r.missing.length === 0);
           if (complete === undefined) {
-            const last = sp.probes[sp.probes.length - 1];
-            const missing = deliveredBefore(world, last, sp.side, healAtMs).missing;
-            return failedAssertion(waitedMs, `side of ${nameOf(world, last.origin)} stopped working during the partition: ${sp.probes.length} probe(s) on ${last.meshId} missed ${missing.join(', ')}`);
+            const last = judged[judged.length - 1];
+            const missing = deliveredBefore(world, last, sp.side, touched, healAtMs).missing;
+            return failedAssertion(waitedMs, `side of ${nameOf(world, last.origin)} stopped working during the partition: ${judged.length} probe(s) on ${last.meshId} missed ${missing.join(', ')}`);
           }
           working.push(...complete.delivered);
         }
@@ -185,21 +193,37 @@ interface SideProbe {
   readonly probes: ProbeRecord[];
 }
 
-/** Deliveries of `probe` within `side` before `untilMs`, and the side's running subscribers still missing it. */
-function deliveredBefore(world: ChaosWorld, probe: ProbeRecord, side: readonly string[], untilMs: number): { delivered: SpanRecord[]; missing: string[] } {
-  const r = probeDeliveries(world, probe, world.nodes.map((p) => p.nodeId).filter((id) => !side.includes(id)));
+/**
+ * Nodes (ids) another chaos event cut off (a node or subset cut: killed, restarted, wedged,
+ * firewalled, moved, partitioned) at some time in [fromMs, toMs], from the chaos spans.
+ */
+function othersTouched(world: ChaosWorld, fault: Fault, fromMs: number, toMs: number): Set<string> {
+  const out = new Set<string>();
+  for (const w of otherCutWindows(world, fault, fromMs)) {
+    if (w.cut === 'link' || w.fromMs > toMs || w.untilMs < fromMs) continue;
+    for (const p of world.nodes) if (w.targets.has(p.name)) out.add(p.nodeId);
+  }
+  return out;
+}
+
+/**
+ * Deliveries of `probe` within `side` before `untilMs`, and the side's running subscribers still
+ * missing it; nodes another fault cut off (`touched`) are not expected to get it.
+ */
+function deliveredBefore(world: ChaosWorld, probe: ProbeRecord, side: readonly string[], touched: ReadonlySet<string>, untilMs: number): { delivered: SpanRecord[]; missing: string[] } {
+  const r = probeDeliveries(world, probe, world.nodes.map((p) => p.nodeId).filter((id) => !side.includes(id) || touched.has(id)));
   const late = r.delivered.filter((s) => s.endMs >= untilMs);
   return { delivered: r.delivered.filter((s) => s.endMs < untilMs), missing: [...r.missing, ...late.map((s) => s.node)] };
 }
 
 /** One probe per topic per side, from the side's first running subscriber of that topic. */
-function sendSideProbes(world: ChaosWorld, sides: string[][], topics: readonly string[]): SideProbe[] {
+function sendSideProbes(world: ChaosWorld, sides: string[][], topics: readonly string[], touched: ReadonlySet<string>): SideProbe[] {
   const out: SideProbe[] = [];
   for (const side of sides) {
     for (const topic of topics) {
       const members = side.filter((id) => world.status(id) === 'running' && meshesOf(world, id).includes(topic));
       if (members.length < 2) continue;
-      const probe = world.probe(topic, members[0]);
+      const probe = world.probe(topic, members.find((id) => !touched.has(id)) ?? members[0]);
       if (probe !== null) out.push({ side, probes: [probe] });
     }
   }
@@ -207,12 +231,16 @@ function sendSideProbes(world: ChaosWorld, sides: string[][], topics: readonly s
 }
 
 /** A side probe that has not reached its whole side yet is re-sent (the side may still be repairing). */
-function resendIfDue(world: ChaosWorld, sideProbes: readonly SideProbe[], nowMs: number): void {
+function resendIfDue(world: ChaosWorld, sideProbes: readonly SideProbe[], touched: ReadonlySet<string>, nowMs: number): void {
   for (const sp of sideProbes) {
-    if (sp.probes.some((p) => deliveredBefore(world, p, sp.side, nowMs + 1).missing.length === 0)) continue;
+    if (sp.probes.some((p) => deliveredBefore(world, p, sp.side, touched, nowMs + 1).missing.length === 0)) continue;
     const last = sp.probes[sp.probes.length - 1];
     if (nowMs - last.sentAtMs < PROBE_ROUND_MS) continue;
-    const again = world.probe(last.meshId, last.origin);
+    // From another member if another fault has cut the last origin off since.
+    const origin = touched.has(last.origin) || world.status(last.origin) !== 'running'
+      ? (sp.side.find((id) => world.status(id) === 'running' && !touched.has(id) && meshesOf(world, id).includes(last.meshId)) ?? last.origin)
+      : last.origin;
+    const again = world.probe(last.meshId, origin);
     if (again !== null) sp.probes.push(again);
   }
 }

@@ -4,10 +4,15 @@
  * delivering inside themselves, and after the repair the overlay re-merges; and the detector
  * goes red when the re-merge path is switched off. Method: the `partition-subset` battery
  * scenario over two seeds; then a seed whose halves stay apart with a node variant that never
- * re-joins through its seeds.
+ * re-joins through its seeds. And a concurrent partition that cuts off the node the side probe
+ * would start from: the probe starts from a node no other fault touched (it used to fail).
  */
 import { describe, expect, it } from 'vitest';
-import { expectGreen, explain, runChaos } from '../support/chaos.js';
+import { withChaos } from '../../src/catalog/chaos-scenarios.js';
+import { parseScenarioJson } from '../../src/scenario/scenario-json.js';
+import { plannedNodes } from '../../src/scenario/topology.js';
+import { runScenario } from '../../src/scenario/runner.js';
+import { chaosLog, expectGreen, explain, runChaos } from '../support/chaos.js';
 
 describe('partition_subset', () => {
   it('partition-subset', () => {
@@ -28,5 +33,26 @@ describe('partition_subset', () => {
     expect(run.events[0].verdict, explain(run)).toBe('failed_timeout');
     expect(run.report.verdict).toBe('fail');
     expect(runChaos('partition-subset', '7').report.verdict).toBe('pass');
+  });
+
+  it('a side probe starts from a node no concurrent fault cut off, and expects nothing of those', () => {
+    const parsed = parseScenarioJson({
+      name: 'two-subsets', profile: 'full', topology: { meshes: [{ meshId: 'mesh-a', roles: { gateway: 24 } }], observer: false },
+      bootSpacingMs: 5, durationMs: 140_000, healWindowMs: 30_000,
+    });
+    if (!parsed.ok) throw new Error(parsed.error);
+    const plans = plannedNodes(parsed.scenario.topology, '1');
+    const names = (is: number[]) => is.map((i) => plans[i].name);
+    // The first event's outside side starts with plans[0], which the second event cuts off
+    // before the first sends its side probes (once both sides noticed, some 35 s after apply).
+    const scenario = withChaos(parsed.scenario, {
+      events: [
+        { atMs: 10_000, primitive: 'partition_subset', fault: { targets: names([5, 9, 13]), params: { durationMs: 50_000 } } },
+        { atMs: 20_000, primitive: 'partition_subset', fault: { targets: names([0, 1, 2]), params: { durationMs: 50_000 } } },
+      ],
+    });
+    const { report } = runScenario(scenario, '1');
+    const events = chaosLog(report);
+    expect(events.map((e) => e.verdict), events.map((e) => e.message ?? '').join('; ')).toEqual(['passed', 'passed']);
   });
 });
