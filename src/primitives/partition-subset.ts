@@ -8,9 +8,11 @@
  *     apply emits mesh.peer.disconnected for that peer, and every node that had learned the
  *     digest of a node across the cut emits mesh.staleness.pruned naming it;
  *  2. both sides keep working: once (1) holds, a probe on each affected topic from each side
- *     reaches that side's running subscribers before the repair (mesh.probe.delivered); a node
- *     another fault cut off meanwhile (a node or subset cut) is neither a probe's origin nor
- *     expected to get one, and a side whose every probe origin was cut off so is not judged;
+ *     reaches that side's running subscribers before the repair (mesh.probe.delivered); inside
+ *     the cut, those its origin reached on the overlay by the nodes' spans when it was sent (see
+ *     `deliveredBefore`). A node another chaos event touched in the partition's window (any cut)
+ *     is not expected to get it; one another event cut off (a node or subset cut) is not a
+ *     probe's origin, and a side whose every probe origin was cut off is not judged;
  *  3. the overlay re-merges after the repair: every running node re-learns the digest of at
  *     least one node across the old cut (mesh.digest.learned), then a probe round on every
  *     affected topic reaches every subscriber.
@@ -25,7 +27,7 @@ import type { ProbeRecord } from '../scenario/checker.js';
 import { BRIDGE_ROLE } from '../scenario/topology.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
 import { emitted, failedAssertion, holdsDigest, restartedSince, meshesOf, nameOf, passed, peersConnectedTo, ProbeRound, probeDeliveries, prunedBy } from './evidence.js';
-import { otherCutWindows } from './reach.js';
+import { otherCutWindows, overlayAt } from './reach.js';
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
 import { candidates } from './targets.js';
 import { T } from './timing.js';
@@ -160,13 +162,14 @@ function subsetDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number) {
         // Another fault that cut nodes off during the partition explains their probes (sent
         // or missed); a side is judged by the probes of the origins no other fault touched.
         const touched = othersTouched(world, fault, appliedAtMs, healAtMs);
+        const touchedAny = othersTouched(world, fault, appliedAtMs, healAtMs, true);
         for (const sp of sideProbes) {
           const judged = sp.probes.filter((p) => !touched.has(p.origin));
           if (judged.length === 0) continue;
-          const complete = judged.map((p) => deliveredBefore(world, p, sp.side, touched, healAtMs)).find((r) => r.missing.length === 0);
+          const complete = judged.map((p) => deliveredBefore(world, sp, p, touchedAny, healAtMs)).find((r) => r.missing.length === 0);
           if (complete === undefined) {
             const last = judged[judged.length - 1];
-            const missing = deliveredBefore(world, last, sp.side, touched, healAtMs).missing;
+            const missing = deliveredBefore(world, sp, last, touchedAny, healAtMs).missing;
             return failedAssertion(waitedMs, `side of ${nameOf(world, last.origin)} stopped working during the partition: ${judged.length} probe(s) on ${last.meshId} missed ${missing.join(', ')}`);
           }
           working.push(...complete.delivered);
@@ -190,41 +193,70 @@ function subsetDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number) {
 /** The probes sent inside one side on one topic (re-sent while the side is still repairing). */
 interface SideProbe {
   readonly side: readonly string[];
+  /** The side inside the cut: a few nodes, which may not all know each other (see `deliveredBefore`). */
+  readonly inside: boolean;
   readonly probes: ProbeRecord[];
 }
 
 /**
  * Nodes (ids) another chaos event cut off (a node or subset cut: killed, restarted, wedged,
- * firewalled, moved, partitioned) at some time in [fromMs, toMs], from the chaos spans.
+ * firewalled, moved, partitioned; with `links`, a link cut's two ends too) at some time in
+ * [fromMs, toMs], from the chaos spans.
  */
-function othersTouched(world: ChaosWorld, fault: Fault, fromMs: number, toMs: number): Set<string> {
+function othersTouched(world: ChaosWorld, fault: Fault, fromMs: number, toMs: number, links = false): Set<string> {
   const out = new Set<string>();
   for (const w of otherCutWindows(world, fault, fromMs)) {
-    if (w.cut === 'link' || w.fromMs > toMs || w.untilMs < fromMs) continue;
+    if ((w.cut === 'link' && !links) || w.fromMs > toMs || w.untilMs < fromMs) continue;
     for (const p of world.nodes) if (w.targets.has(p.name)) out.add(p.nodeId);
   }
   return out;
 }
 
 /**
- * Deliveries of `probe` within `side` before `untilMs`, and the side's running subscribers still
- * missing it; nodes another fault cut off (`touched`) are not expected to get it.
+ * Deliveries of `probe` within its side before `untilMs`, and the side's running subscribers
+ * still missing it; nodes another fault touched (`touched`) are not expected to get it. Inside
+ * the cut, only the nodes the origin's overlay reached when the probe was sent (the nodes' own
+ * neighbour spans, `overlayAt`) are expected: a few nodes cut off together need not know each
+ * other (HyParView promises one overlay of the mesh, not of any part of it), and Plumtree is
+ * judged on the overlay there is. Not `probeDeliveries`: it leaves out every node under a fault,
+ * so every node inside this one's cut, and the inside expected nobody.
  */
-function deliveredBefore(world: ChaosWorld, probe: ProbeRecord, side: readonly string[], touched: ReadonlySet<string>, untilMs: number): { delivered: SpanRecord[]; missing: string[] } {
-  const r = probeDeliveries(world, probe, world.nodes.map((p) => p.nodeId).filter((id) => !side.includes(id) || touched.has(id)));
-  const late = r.delivered.filter((s) => s.endMs >= untilMs);
-  return { delivered: r.delivered.filter((s) => s.endMs < untilMs), missing: [...r.missing, ...late.map((s) => s.node)] };
+function deliveredBefore(world: ChaosWorld, sp: SideProbe, probe: ProbeRecord, touched: ReadonlySet<string>, untilMs: number): { delivered: SpanRecord[]; missing: string[] } {
+  const spans = world.spans.find({ name: 'mesh.probe.delivered', sinceMs: probe.sentAtMs, attrs: { probeId: probe.probeId } });
+  const delivered = spans.filter((s) => s.endMs < untilMs);
+  const got = new Set(delivered.map((s) => s.node));
+  const reached = sp.inside ? overlayReach(world, probe) : null;
+  const missing = world
+    .subscribers(probe.meshId)
+    .filter((p) => p.nodeId !== probe.origin && sp.side.includes(p.nodeId) && !touched.has(p.nodeId) && (reached === null || reached.has(p.nodeId)))
+    .filter((p) => world.status(p.nodeId) === 'running' && !got.has(p.name))
+    .map((p) => p.name);
+  return { delivered, missing };
 }
 
-/** One probe per topic per side, from the side's first running subscriber of that topic. */
+/** Nodes (ids) the probe's origin reached on its topic's overlay when it was sent, by the nodes' neighbour spans; kept per probe. */
+const reachMemo = new WeakMap<ProbeRecord, ReadonlySet<string>>();
+function overlayReach(world: ChaosWorld, probe: ProbeRecord): ReadonlySet<string> {
+  let out = reachMemo.get(probe);
+  if (out !== undefined) return out;
+  const overlay = overlayAt(world, probe.meshId, probe.sentAtMs);
+  const seen = new Set([probe.origin]);
+  const stack = [probe.origin];
+  while (stack.length > 0) for (const peer of overlay.get(stack.pop()!) ?? []) if (!seen.has(peer)) seen.add(peer), stack.push(peer);
+  out = seen;
+  reachMemo.set(probe, out);
+  return out;
+}
+
+/** One probe per topic per side (`sides`: inside the cut, then outside), from the side's first running subscriber of that topic no other fault cut off. */
 function sendSideProbes(world: ChaosWorld, sides: string[][], topics: readonly string[], touched: ReadonlySet<string>): SideProbe[] {
   const out: SideProbe[] = [];
-  for (const side of sides) {
+  for (const [i, side] of sides.entries()) {
     for (const topic of topics) {
       const members = side.filter((id) => world.status(id) === 'running' && meshesOf(world, id).includes(topic));
       if (members.length < 2) continue;
       const probe = world.probe(topic, members.find((id) => !touched.has(id)) ?? members[0]);
-      if (probe !== null) out.push({ side, probes: [probe] });
+      if (probe !== null) out.push({ side, inside: i === 0, probes: [probe] });
     }
   }
   return out;
@@ -233,7 +265,7 @@ function sendSideProbes(world: ChaosWorld, sides: string[][], topics: readonly s
 /** A side probe that has not reached its whole side yet is re-sent (the side may still be repairing). */
 function resendIfDue(world: ChaosWorld, sideProbes: readonly SideProbe[], touched: ReadonlySet<string>, nowMs: number): void {
   for (const sp of sideProbes) {
-    if (sp.probes.some((p) => deliveredBefore(world, p, sp.side, touched, nowMs + 1).missing.length === 0)) continue;
+    if (sp.probes.some((p) => deliveredBefore(world, sp, p, touched, nowMs + 1).missing.length === 0)) continue;
     const last = sp.probes[sp.probes.length - 1];
     if (nowMs - last.sentAtMs < PROBE_ROUND_MS) continue;
     // From another member if another fault has cut the last origin off since.

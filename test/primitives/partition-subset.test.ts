@@ -5,13 +5,17 @@
  * goes red when the re-merge path is switched off. Method: the `partition-subset` battery
  * scenario over two seeds; then a seed whose halves stay apart with a node variant that never
  * re-joins through its seeds. And a concurrent partition that cuts off the node the side probe
- * would start from: the probe starts from a node no other fault touched (it used to fail).
+ * would start from: the probe starts from a node no other fault touched (it used to fail). And
+ * the inside of the cut is judged too, on the overlay its nodes' spans show: its links to each
+ * other cut as well (outside the chaos engine) while their views still hold each other, it goes
+ * red (its probe used to expect nobody: every node under the fault itself was left out).
  */
 import { describe, expect, it } from 'vitest';
 import { withChaos } from '../../src/catalog/chaos-scenarios.js';
 import { parseScenarioJson } from '../../src/scenario/scenario-json.js';
 import { plannedNodes } from '../../src/scenario/topology.js';
 import { runScenario } from '../../src/scenario/runner.js';
+import type { RunContext, RunExtension } from '../../src/scenario/scenario.js';
 import { chaosLog, expectGreen, explain, runChaos } from '../support/chaos.js';
 
 describe('partition_subset', () => {
@@ -54,5 +58,36 @@ describe('partition_subset', () => {
     const { report } = runScenario(scenario, '1');
     const events = chaosLog(report);
     expect(events.map((e) => e.verdict), events.map((e) => e.message ?? '').join('; ')).toEqual(['passed', 'passed']);
+  });
+
+  it('a side that stops working inside the cut is red, as one outside is', () => {
+    const parsed = parseScenarioJson({
+      name: 'shattered-subset', profile: 'full', topology: { meshes: [{ meshId: 'mesh-a', roles: { gateway: 24 } }], observer: false },
+      bootSpacingMs: 5, durationMs: 120_000, healWindowMs: 30_000,
+    });
+    if (!parsed.ok) throw new Error(parsed.error);
+    const plans = plannedNodes(parsed.scenario.topology, '1');
+    const inside = [5, 9, 13].map((i) => plans[i]);
+    // Not a chaos event: nothing tells the detector that the inside was cut apart too.
+    const shatter = (ctx: RunContext): RunExtension => ({
+      start: () => {
+        const s = ctx.cluster.scheduler;
+        const pairs = inside.flatMap((a, i) => inside.slice(i + 1).map((b) => [a.nodeId, b.nodeId] as const));
+        // 25 s into the partition: until the idle timeout (30 s) the inside nodes' views, by
+        // their spans, still hold each other, so the probes sent meanwhile are owed to them.
+        s.at(35_000, () => pairs.forEach(([a, b]) => ctx.cluster.network.partition(a, b)));
+        s.at(60_000, () => pairs.forEach(([a, b]) => ctx.cluster.network.repair(a, b)));
+      },
+      finish: () => {},
+      violations: () => [],
+      report: () => ({}),
+    });
+    const chaotic = withChaos(parsed.scenario, {
+      events: [{ atMs: 10_000, primitive: 'partition_subset', fault: { targets: inside.map((p) => p.name), params: { durationMs: 50_000 } } }],
+    });
+    const { report } = runScenario({ ...chaotic, extensions: [...(chaotic.extensions ?? []), shatter] }, '1');
+    const [event] = chaosLog(report);
+    expect(event.verdict).toBe('failed_assertion');
+    expect(event.message).toMatch(new RegExp(`^side of (${inside.map((p) => p.name).join('|')}) stopped working during the partition`));
   });
 });
