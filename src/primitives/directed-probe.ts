@@ -27,6 +27,8 @@ export interface ProbeOutcome {
 
 export class DirectedProbe {
   private probes: ProbeRecord[] = [];
+  /** Probes of the last round that could not be sent from an origin there was (e.g. not running). */
+  private unsent = 0;
   private sentAtMs = -1;
 
   constructor(
@@ -35,7 +37,10 @@ export class DirectedProbe {
     private readonly options: DirectedProbeOptions = {},
   ) {}
 
-  /** Send (or re-send) the round if due; complete once every healthy subscriber and every `mustReach` node delivered it. */
+  /**
+   * Send (or re-send) the round if due; complete once every healthy subscriber and every
+   * `mustReach` node delivered it, on every topic with a healthy subscriber to send from.
+   */
   poll(nowMs: number): ProbeOutcome {
     if (this.sentAtMs < 0 || (nowMs - this.sentAtMs >= (this.options.resendMs ?? 5_000) && !this.outcome().done)) this.send(nowMs);
     return this.outcome();
@@ -44,18 +49,23 @@ export class DirectedProbe {
   private send(nowMs: number): void {
     this.sentAtMs = nowMs;
     this.probes = [];
+    this.unsent = 0;
     const mustReach = this.options.mustReach ?? [];
     const healthy = healthyNodes(this.world);
     for (const meshId of this.meshIds) {
       const origin = this.options.origin ?? healthy.find((id) => !mustReach.includes(id) && meshesOf(this.world, id).includes(meshId));
+      // No healthy subscriber but the nodes it must reach: every other one is down or under
+      // another fault (a two-bridge topic, its other bridge killed), so nobody there can show
+      // anything. The round leaves that topic out; a round with no topic at all is not done.
       if (origin === undefined) continue;
       const record = this.world.probe(meshId, origin);
       if (record !== null) this.probes.push(record);
+      else this.unsent++;
     }
   }
 
   private outcome(): ProbeOutcome {
-    if (this.probes.length < this.meshIds.length) return { done: false, missing: ['(no probe could be sent)'], evidence: [] };
+    if (this.probes.length === 0 || this.unsent > 0) return { done: false, missing: ['(no probe could be sent)'], evidence: [] };
     const missing: string[] = [];
     const evidence: SpanRecord[] = [];
     for (const p of this.probes) {

@@ -4,10 +4,16 @@
  * heartbeats again and delivers a fresh probe; the detector goes red (failed_assertion) when
  * the transport's idle timeout is shorter than the wedge, so peers declare the slow node dead.
  * Method: the `wedge-node-2s` and `wedge-node-5s` battery scenarios over two seeds each, then
- * `wedge-node-5s` on a network with a 3 s idle timeout (keep-alive 1 s).
+ * `wedge-node-5s` on a network with a 3 s idle timeout (keep-alive 1 s). And a wedged bridge
+ * whose one fellow on the bridge topic is killed meanwhile (two bridges, no observer): nobody
+ * is left to probe that topic from, so its recovery is judged on its meshes (it used to time out).
  */
 import { describe, expect, it } from 'vitest';
-import { expectGreen, explain, runChaos } from '../support/chaos.js';
+import { withChaos } from '../../src/catalog/chaos-scenarios.js';
+import { parseScenarioJson } from '../../src/scenario/scenario-json.js';
+import { BRIDGE_ROLE, plannedNodes } from '../../src/scenario/topology.js';
+import { runScenario } from '../../src/scenario/runner.js';
+import { chaosLog, expectGreen, explain, runChaos } from '../support/chaos.js';
 
 describe('wedge_node', () => {
   it('wedge-node-2s', () => {
@@ -32,5 +38,27 @@ describe('wedge_node', () => {
     expect(run.events[0].verdict, explain(run)).toBe('failed_assertion');
     expect(run.events[0].message).toMatch(/treated slow .* as dead: mesh\.peer\.disconnected/);
     expect(run.report.verdict).toBe('fail');
+  });
+
+  it('a wedged bridge whose only fellow on the bridge topic is down recovers on its meshes', () => {
+    const parsed = parseScenarioJson({
+      name: 'wedged-last-bridge', profile: 'full',
+      topology: { meshes: [{ meshId: 'mesh-a', roles: { gateway: 8 } }, { meshId: 'mesh-b', roles: { gateway: 8 } }], bridges: 2, observer: false },
+      bootSpacingMs: 5, durationMs: 80_000, healWindowMs: 30_000,
+    });
+    if (!parsed.ok) throw new Error(parsed.error);
+    const [a, b] = plannedNodes(parsed.scenario.topology, '1').filter((p) => p.role === BRIDGE_ROLE);
+    const scenario = withChaos(parsed.scenario, {
+      events: [
+        { atMs: 10_000, primitive: 'kill_node', fault: { targets: [b.name], params: {} } },
+        { atMs: 15_000, primitive: 'wedge_node', fault: { targets: [a.name], params: { durationMs: 2_000 } } },
+      ],
+    });
+    const { report } = runScenario(scenario, '1');
+    const events = chaosLog(report);
+    expect(events.map((e) => e.verdict), events.map((e) => e.message ?? '').join('; ')).toEqual(['passed', 'passed']);
+    // Judged by probe deliveries (on its meshes: nobody could send one on the bridge topic).
+    const wedge = events[1];
+    expect(wedge.evidence.some((e) => e.includes('mesh.probe.delivered'))).toBe(true);
   });
 });
