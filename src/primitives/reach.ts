@@ -66,6 +66,15 @@ export function cutWindows(query: SpanQuery): CutWindow[] {
   return out;
 }
 
+/** Whether a chaos window separates nodes `a` and `b` (names) at some time in [fromMs, toMs]. */
+export function isCutDuring(windows: readonly CutWindow[], a: string, b: string, fromMs: number, toMs: number): boolean {
+  for (const w of windows) {
+    if (w.fromMs > toMs || w.untilMs <= fromMs) continue;
+    if (isCut([w], a, b, Math.max(fromMs, w.fromMs))) return true;
+  }
+  return false;
+}
+
 /** Whether a chaos window separates nodes `a` and `b` (names) at `atMs`. */
 export function isCut(windows: readonly CutWindow[], a: string, b: string, atMs: number): boolean {
   for (const w of windows) {

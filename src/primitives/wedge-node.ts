@@ -8,7 +8,7 @@
  *    by its peer table at a redial; and the neighbor_down that follows) or a
  *    mesh.staleness.pruned naming the victim — it judged the slow node dead (failed_assertion).
  *    Other disconnects and neighbor_downs are churn, not judgments of death, and so are
- *    silences that began before the wedge (see judgedDead);
+ *    silences that began before the wedge or that another chaos event explains (see judgedDead);
  *  - recovery: after the unwedge (apply + durationMs) the victim emits mesh.heartbeat again
  *    and delivers a probe sent after the unwedge (mesh.probe.delivered on the victim, and on
  *    every other healthy subscriber; a topic with no other healthy subscriber to send from is
@@ -19,7 +19,8 @@
  */
 import type { SpanRecord } from '../sim/telemetry/index.js';
 import { DirectedProbe, victimFirst } from './directed-probe.js';
-import { emitted, failedAssertion, meshesOf, nameOf, passed, prunedBy, silenceDeath } from './evidence.js';
+import { emitted, failedAssertion, isSilenceDeath, meshesOf, nameOf, passed, prunedIncludes } from './evidence.js';
+import { isCutDuring, otherCutWindows } from './reach.js';
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
 import { pickNodes } from './targets.js';
 import { T } from './timing.js';
@@ -88,7 +89,7 @@ function wedgeDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number): De
     deadlineMs: wedgeDeadlineMs(durationOf(fault)),
     poll: (nowMs) => {
       const waitedMs = nowMs - appliedAtMs;
-      const wrong = judgedDead(world, victim, appliedAtMs);
+      const wrong = judgedDead(world, fault, victim, appliedAtMs);
       if (wrong !== null) return failedAssertion(waitedMs, `${nameOf(world, wrong.node)} treated slow ${nameOf(world, victim)} as dead: ${wrong.span.name}${wrong.span.attrs.reason === undefined ? '' : ` (${String(wrong.span.attrs.reason)})`} at ${wrong.span.endMs} ms`, [wrong.span]);
       // Catching up is judged only once the victim's process runs again.
       if (nowMs < unwedgeAtMs || world.status(victim) !== 'running') return null;
@@ -109,17 +110,29 @@ function wedgeDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number): De
  * connection closed by either side, a Disconnect sent before the wedge, a full active view
  * making room for a joiner, a Neighbor request timing out (the paper's 500 ms rule).
  */
-function judgedDead(world: ChaosWorld, victim: string, sinceMs: number): { node: string; span: SpanRecord } | null {
+function judgedDead(world: ChaosWorld, fault: Fault, victim: string, sinceMs: number): { node: string; span: SpanRecord } | null {
   // Silence the wedge can explain starts at apply at the earliest: the victim was sending
   // (keep-alives at least every keep-alive period) until then, so an idle timeout before
   // apply + idle − keep-alive (or a prune before apply + TTL − digest interval) is about a
   // connection or entry that was already silent before the wedge, not a judgement of it.
+  // Nor is one whose silence another chaos event explains: it cut the judge off from the victim
+  // (a partition, a killed or firewalled judge…) at some time in the silence that ended in it.
   const { idleTimeoutMs, keepAliveMs } = world.links.config;
   const idleSinceMs = sinceMs + Math.max(0, idleTimeoutMs - keepAliveMs);
   const pruneSinceMs = sinceMs + T.stalenessTtlMs - T.digestIntervalMs;
+  const others = otherCutWindows(world, fault, sinceMs);
+  const victimName = nameOf(world, victim);
+  const q = world.spans;
   for (const p of world.nodes) {
     if (p.nodeId === victim) continue;
-    const span = silenceDeath(world, nameOf(world, p.nodeId), idleSinceMs, undefined, victim) ?? prunedBy(world, p.nodeId, victim, pruneSinceMs);
+    const explained = (s: SpanRecord, silenceMs: number): boolean => isCutDuring(others, p.name, victimName, s.endMs - silenceMs, s.endMs);
+    const disconnect = q
+      .find({ name: 'mesh.peer.disconnected', node: p.name, sinceMs: idleSinceMs, attrs: { peerId: victim } })
+      .find((s) => isSilenceDeath(s) && !explained(s, idleTimeoutMs));
+    const prune = q
+      .find({ name: 'mesh.staleness.pruned', node: p.name, sinceMs: pruneSinceMs })
+      .find((s) => prunedIncludes(s, victim) && !explained(s, T.stalenessTtlMs + T.digestIntervalMs));
+    const span = disconnect === undefined ? prune : prune === undefined || disconnect.seq < prune.seq ? disconnect : prune;
     if (span !== undefined) return { node: p.nodeId, span };
   }
   return null;

@@ -7,6 +7,8 @@
  * `wedge-node-5s` on a network with a 3 s idle timeout (keep-alive 1 s). And a wedged bridge
  * whose one fellow on the bridge topic is killed meanwhile (two bridges, no observer): nobody
  * is left to probe that topic from, so its recovery is judged on its meshes (it used to time out).
+ * And a peer cut off from the victim by a concurrent partition idles its connection out during
+ * the wedge: the partition explains that silence, not the wedge (it used to fail the wedge).
  */
 import { describe, expect, it } from 'vitest';
 import { withChaos } from '../../src/catalog/chaos-scenarios.js';
@@ -60,5 +62,28 @@ describe('wedge_node', () => {
     // Judged by probe deliveries (on its meshes: nobody could send one on the bridge topic).
     const wedge = events[1];
     expect(wedge.evidence.some((e) => e.includes('mesh.probe.delivered'))).toBe(true);
+  });
+
+  it('a silence a concurrent partition explains is not a judgement of the wedged node', () => {
+    const parsed = parseScenarioJson({
+      name: 'wedge-beside-partition', profile: 'full', topology: { meshes: [{ meshId: 'mesh-a', roles: { gateway: 12 } }], observer: false },
+      bootSpacingMs: 5, durationMs: 90_000, healWindowMs: 30_000,
+    });
+    if (!parsed.ok) throw new Error(parsed.error);
+    const plans = plannedNodes(parsed.scenario.topology, '1');
+    // The inside nodes' connections to the victim idle out 25-40 s (silent since the cut at 10 s),
+    // while the wedge (20-32 s, settled 39 s) is judged.
+    const scenario = withChaos(parsed.scenario, {
+      events: [
+        { atMs: 10_000, primitive: 'partition_subset', fault: { targets: [plans[1].name, plans[2].name, plans[5].name], params: { durationMs: 50_000 } } },
+        { atMs: 20_000, primitive: 'wedge_node', fault: { targets: [plans[3].name], params: { durationMs: 12_000 } } },
+      ],
+    });
+    const { report, cluster } = runScenario(scenario, '1');
+    const events = chaosLog(report);
+    expect(events.map((e) => e.verdict), events.map((e) => e.message ?? '').join('; ')).toEqual(['passed', 'passed']);
+    // The case is real: an inside node idled its connection to the victim out during the wedge's judgement.
+    const idled = cluster.telemetry.records.filter((r) => r.name === 'mesh.peer.disconnected' && r.attrs.peerId === plans[3].nodeId && r.attrs.reason === 'idle-timeout');
+    expect(idled.some((r) => [plans[1].name, plans[2].name, plans[5].name].includes(r.node) && r.endMs >= 35_000 && r.endMs < 45_000)).toBe(true);
   });
 });
