@@ -15,7 +15,8 @@
  *     probe's origin, and a side whose every probe origin was cut off is not judged;
  *  3. the overlay re-merges after the repair: every running node re-learns the digest of at
  *     least one node across the old cut (mesh.digest.learned), then a probe round on every
- *     affected topic reaches every subscriber.
+ *     affected topic reaches every subscriber, inside the cut as outside (nodes another event
+ *     touched excused).
  * A digest learned across the cut while it is fully in place (after the in-flight allowance and
  * before the repair) contradicts the fault: failed_assertion; so does a side that never got a
  * probe through before the repair.
@@ -26,7 +27,7 @@
 import type { ProbeRecord } from '../scenario/checker.js';
 import { BRIDGE_ROLE } from '../scenario/topology.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
-import { emitted, failedAssertion, holdsDigest, restartedSince, meshesOf, nameOf, passed, peersConnectedTo, ProbeRound, probeDeliveries, prunedBy } from './evidence.js';
+import { emitted, failedAssertion, holdsDigest, restartedSince, meshesOf, nameOf, passed, peersConnectedTo, prunedBy } from './evidence.js';
 import { otherCutWindows, overlayAt } from './reach.js';
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
 import { candidates } from './targets.js';
@@ -124,7 +125,8 @@ function subsetDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number) {
   let sideProbes: SideProbe[] | null = null;
   const noticed: SpanRecord[] = [];
   const working: SpanRecord[] = [];
-  let round: ProbeRound | null = null;
+  /** The probe round after the repair: one side, every node. */
+  let mergeProbes: SideProbe[] | null = null;
   return {
     evidence: 'nodes on both sides emit mesh.peer.disconnected / mesh.staleness.pruned for the other side; a probe inside each side reaches it during the partition; after repair digests across the cut are re-learned and a probe round reaches everyone',
     deadlineFormula: SUBSET_DEADLINE_FORMULA,
@@ -175,17 +177,26 @@ function subsetDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number) {
           working.push(...complete.delivered);
         }
       }
+      // This event's own nodes count as faulted until its verdict (`world.isFaulted`, and so
+      // ProbeRound's healthy nodes): the inside of the cut was left out of the re-merge. Only
+      // another event's cut excuses a node here.
+      const excused = othersTouched(world, fault, appliedAtMs, nowMs, true);
       const relearned: SpanRecord[] = [];
       for (const id of all) {
-        if (!running(id) || world.isFaulted(id) || across(id).length === 0) continue;
+        if (!running(id) || excused.has(id) || across(id).length === 0) continue;
         const s = firstLearnedAcross(world, id, across(id), healAtMs);
         if (s === undefined) return null;
         relearned.push(s);
       }
-      round ??= new ProbeRound(world, topics);
-      const r = round.poll(nowMs);
-      if (!r.done) return null;
-      return passed(waitedMs, [...noticed, ...working, ...relearned, ...r.evidence]);
+      mergeProbes ??= sendSideProbes(world, [all], topics, excused, -1);
+      resendIfDue(world, mergeProbes, excused, nowMs);
+      const merged: SpanRecord[] = [];
+      for (const sp of mergeProbes) {
+        const complete = sp.probes.map((p) => deliveredBefore(world, sp, p, excused, Infinity)).find((r) => r.missing.length === 0);
+        if (complete === undefined) return null;
+        merged.push(...complete.delivered);
+      }
+      return passed(waitedMs, [...noticed, ...working, ...relearned, ...merged]);
     },
   };
 }
@@ -249,14 +260,14 @@ function overlayReach(world: ChaosWorld, probe: ProbeRecord): ReadonlySet<string
 }
 
 /** One probe per topic per side (`sides`: inside the cut, then outside), from the side's first running subscriber of that topic no other fault cut off. */
-function sendSideProbes(world: ChaosWorld, sides: string[][], topics: readonly string[], touched: ReadonlySet<string>): SideProbe[] {
+function sendSideProbes(world: ChaosWorld, sides: string[][], topics: readonly string[], touched: ReadonlySet<string>, insideIndex = 0): SideProbe[] {
   const out: SideProbe[] = [];
   for (const [i, side] of sides.entries()) {
     for (const topic of topics) {
       const members = side.filter((id) => world.status(id) === 'running' && meshesOf(world, id).includes(topic));
       if (members.length < 2) continue;
       const probe = world.probe(topic, members.find((id) => !touched.has(id)) ?? members[0]);
-      if (probe !== null) out.push({ side, inside: i === 0, probes: [probe] });
+      if (probe !== null) out.push({ side, inside: i === insideIndex, probes: [probe] });
     }
   }
   return out;

@@ -8,7 +8,9 @@
  * would start from: the probe starts from a node no other fault touched (it used to fail). And
  * the inside of the cut is judged too, on the overlay its nodes' spans show: its links to each
  * other cut as well (outside the chaos engine) while their views still hold each other, it goes
- * red (its probe used to expect nobody: every node under the fault itself was left out).
+ * red (its probe used to expect nobody: every node under the fault itself was left out). Nor is
+ * the inside left out of the re-merge: an inside node kept cut off after the repair (outside the
+ * chaos engine) never re-learns the other side, and the detection times out (it used to pass).
  */
 import { describe, expect, it } from 'vitest';
 import { withChaos } from '../../src/catalog/chaos-scenarios.js';
@@ -89,5 +91,33 @@ describe('partition_subset', () => {
     const [event] = chaosLog(report);
     expect(event.verdict).toBe('failed_assertion');
     expect(event.message).toMatch(new RegExp(`^side of (${inside.map((p) => p.name).join('|')}) stopped working during the partition`));
+  });
+
+  it('an inside node that never re-merges after the repair keeps the detection from passing', () => {
+    const parsed = parseScenarioJson({
+      name: 'stays-cut', profile: 'full', topology: { meshes: [{ meshId: 'mesh-a', roles: { gateway: 24 } }], observer: false },
+      bootSpacingMs: 5, durationMs: 150_000, healWindowMs: 30_000,
+    });
+    if (!parsed.ok) throw new Error(parsed.error);
+    const plans = plannedNodes(parsed.scenario.topology, '1');
+    const inside = [5, 9, 13].map((i) => plans[i]);
+    const stray = inside[0];
+    // From the repair on, one inside node stays cut off from every other node; not a chaos event.
+    const keepCut = (ctx: RunContext): RunExtension => ({
+      start: () => {
+        ctx.cluster.scheduler.at(60_000, () => {
+          for (const p of plans) if (p !== stray) ctx.cluster.network.partition(stray.nodeId, p.nodeId);
+        });
+      },
+      finish: () => {},
+      violations: () => [],
+      report: () => ({}),
+    });
+    const chaotic = withChaos(parsed.scenario, {
+      events: [{ atMs: 10_000, primitive: 'partition_subset', fault: { targets: inside.map((p) => p.name), params: { durationMs: 50_000 } } }],
+    });
+    const { report } = runScenario({ ...chaotic, extensions: [...(chaotic.extensions ?? []), keepCut] }, '1');
+    const [event] = chaosLog(report);
+    expect(event.verdict).toBe('failed_timeout');
   });
 });
