@@ -11,26 +11,21 @@
  */
 import { describe, expect, it } from 'vitest';
 import { withChaos } from '../src/catalog/chaos-scenarios.js';
-import { parseScenarioJson } from '../src/scenario/scenario-json.js';
+import { withoutObserver } from './support/scenario-file.js';
 import { BRIDGE_MESH, BRIDGE_ROLE, plannedNodes } from '../src/scenario/topology.js';
 import { runScenario } from '../src/scenario/runner.js';
+import type { SpanRecord } from '../src/sim/telemetry/index.js';
 
 describe('a node planned without a seed on a topic', () => {
   it('joins again through the next nodes of its mesh within a second, and is back in the overlay', () => {
-    const parsed = parseScenarioJson({
-      name: 'first-node-restarts', profile: 'protocol', topology: { meshes: [{ meshId: 'mesh-a', roles: { gateway: 40 } }], observer: false },
-      bootSpacingMs: 5, durationMs: 80_000, healWindowMs: 30_000,
-    });
-    if (!parsed.ok) throw new Error(parsed.error);
-    const plans = plannedNodes(parsed.scenario.topology, '3');
+    const base = withoutObserver('first-node-restarts', 'protocol', [40], 0, 80_000);
+    const plans = plannedNodes(base.topology, '3');
     const first = plans[0];
     expect(first.seeds).toEqual([]);
-    const scenario = withChaos(parsed.scenario, { events: [{ atMs: 10_000, primitive: 'kill_node', fault: { targets: [first.name], params: {} } }] });
+    const scenario = withChaos(base, { events: [{ atMs: 10_000, primitive: 'kill_node', fault: { targets: [first.name], params: {} } }] });
     const { report, cluster } = runScenario(scenario, '3');
     const records = cluster.telemetry.records;
-    const ready = records.filter((r) => r.name === 'mesh.node.ready' && r.node === first.name);
-    expect(ready.map((r) => r.attrs.incarnation)).toEqual([1, 2]);
-    const restartMs = ready[1].endMs;
+    const restartMs = restartedAt(records, first.name);
     const nameOf = new Map(plans.map((p) => [p.nodeId, p.name]));
     // No join at the first boot: nobody to dial.
     expect(records.some((r) => r.name === 'mesh.gossip.join' && r.node === first.name && r.endMs < restartMs)).toBe(false);
@@ -44,22 +39,15 @@ describe('a node planned without a seed on a topic', () => {
   });
 
   it('a first bridge joins the bridge topic again through the next bridge, beside its mesh seeds', () => {
-    const parsed = parseScenarioJson({
-      name: 'first-bridge-restarts', profile: 'protocol',
-      topology: { meshes: [{ meshId: 'mesh-a', roles: { gateway: 10 } }, { meshId: 'mesh-b', roles: { gateway: 10 } }], bridges: 2, observer: false },
-      bootSpacingMs: 5, durationMs: 80_000, healWindowMs: 30_000,
-    });
-    if (!parsed.ok) throw new Error(parsed.error);
-    const plans = plannedNodes(parsed.scenario.topology, '3');
+    const base = withoutObserver('first-bridge-restarts', 'protocol', [10, 10], 2, 80_000);
+    const plans = plannedNodes(base.topology, '3');
     const [first, second] = plans.filter((p) => p.role === BRIDGE_ROLE);
     // Planned with a seed in each mesh and none on the bridge topic: nobody was there before it.
     expect(first.seeds.map((s) => s.meshIds)).toEqual([['mesh-a'], ['mesh-b']]);
-    const scenario = withChaos(parsed.scenario, { events: [{ atMs: 10_000, primitive: 'kill_node', fault: { targets: [first.name], params: {} } }] });
+    const scenario = withChaos(base, { events: [{ atMs: 10_000, primitive: 'kill_node', fault: { targets: [first.name], params: {} } }] });
     const { report, cluster } = runScenario(scenario, '3');
     const records = cluster.telemetry.records;
-    const ready = records.filter((r) => r.name === 'mesh.node.ready' && r.node === first.name);
-    expect(ready.map((r) => r.attrs.incarnation)).toEqual([1, 2]);
-    const restartMs = ready[1].endMs;
+    const restartMs = restartedAt(records, first.name);
     const after = (name: string) => records.filter((r) => r.name === name && r.node === first.name && r.endMs >= restartMs && r.attrs.topic === BRIDGE_MESH);
     const joins = after('mesh.gossip.join');
     expect(joins.map((r) => r.attrs.peerId)).toEqual([second.nodeId]);
@@ -72,20 +60,15 @@ describe('a node planned without a seed on a topic', () => {
   });
 
   it('a first bridge cut off from the bridge topic by an inbound firewall dials the next bridge (full profile)', () => {
-    const parsed = parseScenarioJson({
-      name: 'first-bridge-firewalled', profile: 'full',
-      topology: { meshes: [{ meshId: 'mesh-a', roles: { gateway: 8 } }, { meshId: 'mesh-b', roles: { gateway: 8 } }], bridges: 2, observer: false },
-      bootSpacingMs: 5, durationMs: 90_000, healWindowMs: 30_000,
-    });
-    if (!parsed.ok) throw new Error(parsed.error);
-    const plans = plannedNodes(parsed.scenario.topology, '4');
+    const base = withoutObserver('first-bridge-firewalled', 'full', [8, 8], 2, 90_000);
+    const plans = plannedNodes(base.topology, '4');
     const [first, second] = plans.filter((p) => p.role === BRIDGE_ROLE);
     const appliedAtMs = 10_000;
-    const scenario = withChaos(parsed.scenario, { events: [{ atMs: appliedAtMs, primitive: 'firewall_inbound', fault: { targets: [first.name], params: { durationMs: 50_000 } } }] });
+    const scenario = withChaos(base, { events: [{ atMs: appliedAtMs, primitive: 'firewall_inbound', fault: { targets: [first.name], params: { durationMs: 50_000 } } }] });
     const { report, cluster } = runScenario(scenario, '4');
     const records = cluster.telemetry.records;
-    // Not dialled at boot: the second bridge was not up yet, and the first joins nobody there.
     expect(records.some((r) => r.name === 'mesh.gossip.join' && r.node === first.name && r.attrs.topic === BRIDGE_MESH)).toBe(true);
+    // Not dialled at boot: the second bridge was not up yet, and the first joins nobody there.
     const boot = records.filter((r) => r.name === 'mesh.gossip.join' && r.node === first.name && r.attrs.topic === BRIDGE_MESH && r.endMs < appliedAtMs);
     expect(boot).toEqual([]);
     const rejoin = records.find((r) => r.name === 'mesh.gossip.join' && r.node === first.name && r.attrs.topic === BRIDGE_MESH && r.endMs >= appliedAtMs)!;
@@ -96,3 +79,10 @@ describe('a node planned without a seed on a topic', () => {
     expect(report.verdict, report.violations.map((v) => v.message).join('; ')).toBe('pass');
   });
 });
+
+/** When `node` became ready the second time, asserting it was ready exactly twice (booted, then restarted). */
+function restartedAt(records: readonly SpanRecord[], node: string): number {
+  const ready = records.filter((r) => r.name === 'mesh.node.ready' && r.node === node);
+  expect(ready.map((r) => r.attrs.incarnation)).toEqual([1, 2]);
+  return ready[1].endMs;
+}

@@ -14,7 +14,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { withChaos } from '../../src/catalog/chaos-scenarios.js';
-import { parseScenarioJson } from '../../src/scenario/scenario-json.js';
+import { withoutObserver } from '../support/scenario-file.js';
 import { plannedNodes } from '../../src/scenario/topology.js';
 import { runScenario } from '../../src/scenario/runner.js';
 import type { RunContext, RunExtension } from '../../src/scenario/scenario.js';
@@ -42,16 +42,12 @@ describe('partition_subset', () => {
   });
 
   it('a side probe starts from a node no concurrent fault cut off, and expects nothing of those', () => {
-    const parsed = parseScenarioJson({
-      name: 'two-subsets', profile: 'full', topology: { meshes: [{ meshId: 'mesh-a', roles: { gateway: 24 } }], observer: false },
-      bootSpacingMs: 5, durationMs: 140_000, healWindowMs: 30_000,
-    });
-    if (!parsed.ok) throw new Error(parsed.error);
-    const plans = plannedNodes(parsed.scenario.topology, '1');
+    const base = withoutObserver('two-subsets', 'full', [24], 0, 140_000);
+    const plans = plannedNodes(base.topology, '1');
     const names = (is: number[]) => is.map((i) => plans[i].name);
     // The first event's outside side starts with plans[0], which the second event cuts off
     // before the first sends its side probes (once both sides noticed, some 35 s after apply).
-    const scenario = withChaos(parsed.scenario, {
+    const scenario = withChaos(base, {
       events: [
         { atMs: 10_000, primitive: 'partition_subset', fault: { targets: names([5, 9, 13]), params: { durationMs: 50_000 } } },
         { atMs: 20_000, primitive: 'partition_subset', fault: { targets: names([0, 1, 2]), params: { durationMs: 50_000 } } },
@@ -63,12 +59,8 @@ describe('partition_subset', () => {
   });
 
   it('a side that stops working inside the cut is red, as one outside is', () => {
-    const parsed = parseScenarioJson({
-      name: 'shattered-subset', profile: 'full', topology: { meshes: [{ meshId: 'mesh-a', roles: { gateway: 24 } }], observer: false },
-      bootSpacingMs: 5, durationMs: 120_000, healWindowMs: 30_000,
-    });
-    if (!parsed.ok) throw new Error(parsed.error);
-    const plans = plannedNodes(parsed.scenario.topology, '1');
+    const base = withoutObserver('shattered-subset', 'full', [24], 0, 120_000);
+    const plans = plannedNodes(base.topology, '1');
     const inside = [5, 9, 13].map((i) => plans[i]);
     // Not a chaos event: nothing tells the detector that the inside was cut apart too.
     const shatter = (ctx: RunContext): RunExtension => ({
@@ -84,7 +76,7 @@ describe('partition_subset', () => {
       violations: () => [],
       report: () => ({}),
     });
-    const chaotic = withChaos(parsed.scenario, {
+    const chaotic = withChaos(base, {
       events: [{ atMs: 10_000, primitive: 'partition_subset', fault: { targets: inside.map((p) => p.name), params: { durationMs: 50_000 } } }],
     });
     const { report } = runScenario({ ...chaotic, extensions: [...(chaotic.extensions ?? []), shatter] }, '1');
@@ -94,12 +86,8 @@ describe('partition_subset', () => {
   });
 
   it('an inside node that never re-merges after the repair keeps the detection from passing', () => {
-    const parsed = parseScenarioJson({
-      name: 'stays-cut', profile: 'full', topology: { meshes: [{ meshId: 'mesh-a', roles: { gateway: 24 } }], observer: false },
-      bootSpacingMs: 5, durationMs: 150_000, healWindowMs: 30_000,
-    });
-    if (!parsed.ok) throw new Error(parsed.error);
-    const plans = plannedNodes(parsed.scenario.topology, '1');
+    const base = withoutObserver('stays-cut', 'full', [24], 0, 150_000);
+    const plans = plannedNodes(base.topology, '1');
     const inside = [5, 9, 13].map((i) => plans[i]);
     const stray = inside[0];
     // From the repair on, one inside node stays cut off from every other node; not a chaos event.
@@ -113,7 +101,7 @@ describe('partition_subset', () => {
       violations: () => [],
       report: () => ({}),
     });
-    const chaotic = withChaos(parsed.scenario, {
+    const chaotic = withChaos(base, {
       events: [{ atMs: 10_000, primitive: 'partition_subset', fault: { targets: inside.map((p) => p.name), params: { durationMs: 50_000 } } }],
     });
     const { report } = runScenario({ ...chaotic, extensions: [...(chaotic.extensions ?? []), keepCut] }, '1');

@@ -12,7 +12,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { withChaos } from '../../src/catalog/chaos-scenarios.js';
-import { parseScenarioJson } from '../../src/scenario/scenario-json.js';
+import { withoutObserver } from '../support/scenario-file.js';
 import { BRIDGE_ROLE, plannedNodes } from '../../src/scenario/topology.js';
 import { runScenario } from '../../src/scenario/runner.js';
 import { chaosLog, expectGreen, explain, runChaos } from '../support/chaos.js';
@@ -43,14 +43,9 @@ describe('wedge_node', () => {
   });
 
   it('a wedged bridge whose only fellow on the bridge topic is down recovers on its meshes', () => {
-    const parsed = parseScenarioJson({
-      name: 'wedged-last-bridge', profile: 'full',
-      topology: { meshes: [{ meshId: 'mesh-a', roles: { gateway: 8 } }, { meshId: 'mesh-b', roles: { gateway: 8 } }], bridges: 2, observer: false },
-      bootSpacingMs: 5, durationMs: 80_000, healWindowMs: 30_000,
-    });
-    if (!parsed.ok) throw new Error(parsed.error);
-    const [a, b] = plannedNodes(parsed.scenario.topology, '1').filter((p) => p.role === BRIDGE_ROLE);
-    const scenario = withChaos(parsed.scenario, {
+    const base = withoutObserver('wedged-last-bridge', 'full', [8, 8], 2, 80_000);
+    const [a, b] = plannedNodes(base.topology, '1').filter((p) => p.role === BRIDGE_ROLE);
+    const scenario = withChaos(base, {
       events: [
         { atMs: 10_000, primitive: 'kill_node', fault: { targets: [b.name], params: {} } },
         { atMs: 15_000, primitive: 'wedge_node', fault: { targets: [a.name], params: { durationMs: 2_000 } } },
@@ -65,15 +60,11 @@ describe('wedge_node', () => {
   });
 
   it('a silence a concurrent partition explains is not a judgement of the wedged node', () => {
-    const parsed = parseScenarioJson({
-      name: 'wedge-beside-partition', profile: 'full', topology: { meshes: [{ meshId: 'mesh-a', roles: { gateway: 12 } }], observer: false },
-      bootSpacingMs: 5, durationMs: 90_000, healWindowMs: 30_000,
-    });
-    if (!parsed.ok) throw new Error(parsed.error);
-    const plans = plannedNodes(parsed.scenario.topology, '1');
+    const base = withoutObserver('wedge-beside-partition', 'full', [12], 0, 90_000);
+    const plans = plannedNodes(base.topology, '1');
     // The inside nodes' connections to the victim idle out 25-40 s (silent since the cut at 10 s),
     // while the wedge (20-32 s, settled 39 s) is judged.
-    const scenario = withChaos(parsed.scenario, {
+    const scenario = withChaos(base, {
       events: [
         { atMs: 10_000, primitive: 'partition_subset', fault: { targets: [plans[1].name, plans[2].name, plans[5].name], params: { durationMs: 50_000 } } },
         { atMs: 20_000, primitive: 'wedge_node', fault: { targets: [plans[3].name], params: { durationMs: 12_000 } } },

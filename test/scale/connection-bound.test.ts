@@ -9,21 +9,20 @@
 import { describe, expect, it } from 'vitest';
 import { withChaos } from '../../src/catalog/chaos-scenarios.js';
 import { HYPARVIEW_DEFAULTS } from '../../src/protocol/hyparview-types.js';
-import { parseScenarioJson } from '../../src/scenario/scenario-json.js';
+import { scenarioOf } from '../support/scenario-file.js';
 import { runScenario } from '../../src/scenario/runner.js';
 import type { Cluster } from '../../src/scenario/cluster.js';
 
 describe('a node refilling its active view from scratch', () => {
   it('holds more connections than its views for a moment, within one refill round of them', () => {
-    const parsed = parseScenarioJson({
+    const base = scenarioOf({
       name: 'p100', profile: 'protocol', topology: { meshes: [{ meshId: 'mesh-a', roles: { gateway: 100 } }], observer: false },
       bootSpacingMs: 5, durationMs: 120_000, healWindowMs: 60_000,
     });
-    if (!parsed.ok) throw new Error(parsed.error);
     let cluster: Cluster | undefined;
     let peak = 0;
     let peakOf = '';
-    const { report } = runScenario(withChaos(parsed.scenario, { random: { count: 6 } }), '23', {
+    const { report } = runScenario(withChaos(base, { random: { count: 6 } }), '23', {
       onStart: (c) => void (cluster = c),
       onProgress: (p) => {
         if (p.pace !== 'second') return;

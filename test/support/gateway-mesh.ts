@@ -4,10 +4,10 @@
  * scenario file (duration, workload, node settings) or overrides these.
  */
 import type { Scenario } from '../../src/scenario/scenario.js';
-import { parseScenarioJson } from '../../src/scenario/scenario-json.js';
+import { scenarioOf } from './scenario-file.js';
 
 export function gatewayMeshScenario(name: string, n: number, fields: Record<string, unknown>): Scenario {
-  const parsed = parseScenarioJson({
+  return scenarioOf({
     name,
     profile: 'protocol',
     topology: { meshes: [{ meshId: 'mesh-a', roles: { gateway: n } }], bridges: 0, observer: false },
@@ -16,6 +16,4 @@ export function gatewayMeshScenario(name: string, n: number, fields: Record<stri
     probeIntervalMs: 0,
     ...fields,
   });
-  if (!parsed.ok) throw new Error(parsed.error);
-  return parsed.scenario;
 }
