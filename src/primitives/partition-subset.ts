@@ -28,7 +28,7 @@ import type { ProbeRecord } from '../scenario/checker.js';
 import { BRIDGE_ROLE } from '../scenario/topology.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
 import { emitted, failedAssertion, holdsDigest, restartedSince, meshesOf, nameOf, passed, peersConnectedTo, prunedBy } from './evidence.js';
-import { otherCutWindows, overlayAt } from './reach.js';
+import { othersTouched, overlayAt } from './reach.js';
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
 import { candidates } from './targets.js';
 import { T } from './timing.js';
@@ -207,20 +207,6 @@ interface SideProbe {
   /** The side inside the cut: a few nodes, which may not all know each other (see `deliveredBefore`). */
   readonly inside: boolean;
   readonly probes: ProbeRecord[];
-}
-
-/**
- * Nodes (ids) another chaos event cut off (a node or subset cut: killed, restarted, wedged,
- * firewalled, moved, partitioned; with `links`, a link cut's two ends too) at some time in
- * [fromMs, toMs], from the chaos spans.
- */
-function othersTouched(world: ChaosWorld, fault: Fault, fromMs: number, toMs: number, links = false): Set<string> {
-  const out = new Set<string>();
-  for (const w of otherCutWindows(world, fault, fromMs)) {
-    if ((w.cut === 'link' && !links) || w.fromMs > toMs || w.untilMs < fromMs) continue;
-    for (const p of world.nodes) if (w.targets.has(p.name)) out.add(p.nodeId);
-  }
-  return out;
 }
 
 /**

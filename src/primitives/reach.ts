@@ -96,6 +96,21 @@ export function otherCutWindows(world: ChaosWorld, fault: Fault, appliedAtMs: nu
 }
 
 /**
+ * Nodes (ids) another chaos event than `fault` (applied at `fromMs`) cut off (a node or subset
+ * cut: killed, restarted, wedged, firewalled, moved, partitioned; with `links`, a link cut's two
+ * ends too) at some time in [fromMs, toMs], from the chaos spans. What a detector may excuse of
+ * its own targets: another event's damage, never its own.
+ */
+export function othersTouched(world: ChaosWorld, fault: Fault, fromMs: number, toMs: number, links = false): Set<string> {
+  const out = new Set<string>();
+  for (const w of otherCutWindows(world, fault, fromMs)) {
+    if ((w.cut === 'link' && !links) || w.fromMs > toMs || w.untilMs < fromMs) continue;
+    for (const p of world.nodes) if (w.targets.has(p.name)) out.add(p.nodeId);
+  }
+  return out;
+}
+
+/**
  * The overlay on `topic` at `atMs` as the nodes' own spans show it: for each node (id), the
  * peers (ids) in its active view — the latest neighbor_up about a peer, in the node's current
  * incarnation, is newer than the latest neighbor_down. Directed: Plumtree pushes a broadcast
