@@ -145,7 +145,20 @@ export function probeDeliveries(world: ChaosWorld, probe: ProbeRecord, exclude: 
  * A probe is expected only at nodes healthy both when it was sent and now: a node that was down,
  * cut off or restarting under another fault at send time cannot receive it later (Plumtree does
  * not replay old broadcasts to a node that joins afterwards); the next re-send includes it.
+ * "Healthy" follows `world.isFaulted`, which counts the detector's OWN targets as faulted until
+ * its verdict: a round that shows recovery after the damage is reverted names them in `owed`,
+ * and they are expected like any healthy node unless `excused` (nodes another chaos event
+ * touched, read from the chaos spans) has them.
  */
+export interface ProbeRoundOptions {
+  /** Re-send a round that has not completed after this long, ms. Default 5 000. */
+  readonly resendMs?: number;
+  /** The event's own targets, owed the probe although faulted by the event itself. Default none. */
+  readonly owed?: readonly string[];
+  /** Nodes (ids) another event touched by `nowMs`; an owed node in it is not expected. */
+  readonly excused?: (nowMs: number) => ReadonlySet<string>;
+}
+
 export class ProbeRound {
   private probes: ProbeRecord[] = [];
   private sentAtMs = -1;
@@ -157,20 +170,22 @@ export class ProbeRound {
     private readonly world: ChaosWorld,
     private readonly meshIds: readonly string[],
     private readonly exclude: readonly string[] = [],
-    private readonly resendMs = 5_000,
+    private readonly options: ProbeRoundOptions = {},
   ) {}
 
   /** Send (or re-send) the round if due; returns the missing receivers, [] when complete. */
   poll(nowMs: number): { done: boolean; missing: string[]; evidence: SpanRecord[] } {
-    if (this.sentAtMs < 0 || (nowMs - this.sentAtMs >= this.resendMs && !this.complete().done)) this.send(nowMs);
-    return this.complete();
+    if (this.sentAtMs < 0 || (nowMs - this.sentAtMs >= (this.options.resendMs ?? 5_000) && !this.complete(nowMs).done)) this.send(nowMs);
+    return this.complete(nowMs);
   }
 
   private send(nowMs: number): void {
     this.sentAtMs = nowMs;
     this.probes = [];
     const healthy = healthyNodes(this.world, this.exclude);
-    this.healthyAtSend = new Set(healthy.map((id) => nameOf(this.world, id)));
+    const owed = this.owedAt(nowMs);
+    this.healthyAtSend = new Set([...healthy, ...owed].map((id) => nameOf(this.world, id)));
+    // Origins stay the nodes no event faults: an owed node is a receiver to show, not a sender.
     for (const meshId of this.meshIds) {
       const origins = healthy.filter((id) => meshesOf(this.world, id).includes(meshId));
       if (origins.length === 0) continue;
@@ -179,17 +194,30 @@ export class ProbeRound {
     }
   }
 
-  private complete(): { done: boolean; missing: string[]; evidence: SpanRecord[] } {
+  private complete(nowMs: number): { done: boolean; missing: string[]; evidence: SpanRecord[] } {
     const missing: string[] = [];
     const evidence: SpanRecord[] = [];
+    const owed = this.owedAt(nowMs);
     for (const p of this.probes) {
       const r = probeDeliveries(this.world, p, this.exclude);
-      const expected = r.missing.filter((m) => this.healthyAtSend.has(m) && !cutOffByOtherFaults(this.world, this.idOf(m), p.meshId, p.sentAtMs, this.exclude));
+      const got = new Set(r.delivered.map((s) => s.node));
+      const owedMissing = owed.filter((id) => id !== p.origin && meshesOf(this.world, id).includes(p.meshId)).map((id) => nameOf(this.world, id)).filter((m) => !got.has(m) && !r.missing.includes(m));
+      const expected = [...r.missing, ...owedMissing].filter((m) => this.healthyAtSend.has(m) && !cutOffByOtherFaults(this.world, this.idOf(m), p.meshId, p.sentAtMs, this.exclude));
       missing.push(...expected.map((m) => `${m} (${p.meshId})`));
       evidence.push(...r.delivered);
     }
     const settled = this.probes.length > 0 && missing.length === 0;
     return { done: settled, missing, evidence };
+  }
+
+  /** The owed nodes (ids) running at `nowMs` that no other event touched, in plan order. */
+  private owedAt(nowMs: number): string[] {
+    const owed = this.options.owed ?? [];
+    if (owed.length === 0) return [];
+    const excused = this.options.excused?.(nowMs) ?? new Set<string>();
+    return this.world.nodes
+      .filter((p) => owed.includes(p.nodeId) && !this.exclude.includes(p.nodeId) && this.world.status(p.nodeId) === 'running' && !excused.has(p.nodeId))
+      .map((p) => p.nodeId);
   }
 
   /** A node's id from its name (probe deliveries name nodes); the table is built on first use. */

@@ -7,7 +7,8 @@
  *     other end (mesh.probe.delivered) by a third node and before the repair — traffic found
  *     another path (Plumtree eager push or IHave/Graft repair around the dead link);
  *  2. after the repair, a probe round on every topic of the pair reaches every healthy
- *     subscriber (no lasting loss).
+ *     subscriber, the pair included (no lasting loss); only nodes another chaos event touched
+ *     are excused.
  * A partition-time probe that reached the other end only across the healed link (from the other
  * end, or after the repair) contradicts (1): failed_assertion — unless, when it was sent,
  * concurrent faults (another partition, a killed node…) had cut every other path the overlay
@@ -21,7 +22,7 @@
  */
 import { failedAssertion, meshesOf, nameOf, passed, ProbeRound } from './evidence.js';
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
-import { otherCutWindows, othersCutEveryPath } from './reach.js';
+import { otherCutWindows, othersCutEveryPath, othersTouched } from './reach.js';
 import { candidates } from './targets.js';
 import { T } from './timing.js';
 import type { ProbeRecord } from '../scenario/checker.js';
@@ -109,7 +110,10 @@ export const partitionPair: Primitive = {
             evidence.push(got);
           }
         }
-        round ??= new ProbeRound(world, meshes);
+        // The pair counts as faulted until this verdict (`world.isFaulted`), so a plain round
+        // would expect everyone but the two nodes the partition hit: they are owed it too,
+        // unless another event touched them.
+        round ??= new ProbeRound(world, meshes, [], { owed: fault.targets, excused: (atMs) => othersTouched(world, fault, appliedAtMs, atMs, true) });
         const r = round.poll(nowMs);
         if (!r.done) return null;
         return passed(waitedMs, [...evidence, ...r.evidence]);

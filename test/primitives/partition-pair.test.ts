@@ -3,11 +3,28 @@
  * other paths, and after the repair nothing is lost for good; and the detector goes red when
  * no other path exists. Method: the `partition-pair` battery scenario over two
  * seeds; then a two-node mesh whose observer is dead, so the pair has no detour and the
- * partition-time probe can only cross once the link heals.
+ * partition-time probe can only cross once the link heals. And the pair is part of the "after
+ * the repair" evidence: one end kept cut off from every node from the repair on (outside the
+ * chaos engine) never gets the closing round, and the detection times out (it used to pass:
+ * the pair counts as faulted until the verdict, and the round expected everyone but them);
+ * the same end cut off by another chaos event instead is excused, and the detection passes.
  */
 import { describe, expect, it } from 'vitest';
-import { expectGreen, explain, runChaos } from '../support/chaos.js';
-import { withoutDetours } from '../support/chaos-links.js';
+import { withChaos } from '../../src/catalog/chaos-scenarios.js';
+import { runScenario } from '../../src/scenario/runner.js';
+import { plannedNodes } from '../../src/scenario/topology.js';
+import { chaosLog, expectGreen, explain, runChaos } from '../support/chaos.js';
+import { isolateAt, withoutDetours } from '../support/chaos-links.js';
+import { withoutObserver } from '../support/scenario-file.js';
+
+/** One mesh of 12 gateways; the pair [2, 7] cut from 10 s to 25 s. */
+function pairLayout(name: string) {
+  const base = withoutObserver(name, 'full', [12], 0, 90_000);
+  const plans = plannedNodes(base.topology, '1');
+  const pair = [plans[2], plans[7]];
+  const event = { atMs: 10_000, primitive: 'partition_pair' as const, fault: { targets: pair.map((p) => p.name), params: { durationMs: 15_000 } } };
+  return { base, plans, pair, event, healAtMs: 25_000 };
+}
 
 describe('partition_pair', () => {
   it('partition-pair', () => {
@@ -26,5 +43,22 @@ describe('partition_pair', () => {
     expect(run.events[0].verdict, explain(run)).toBe('failed_assertion');
     expect(run.events[0].message).toMatch(/found no other path/);
     expect(run.report.verdict).toBe('fail');
+  });
+
+  it('an end of the pair that never hears the mesh after the repair keeps the detection from passing', () => {
+    const { base, pair, event, healAtMs } = pairLayout('pair-end-stays-cut');
+    const chaotic = withChaos(base, { events: [event] });
+    const { report } = runScenario({ ...chaotic, extensions: [...(chaotic.extensions ?? []), isolateAt(pair[0].nodeId, healAtMs - 1)] }, '1');
+    const [e] = chaosLog(report);
+    expect(e.verdict, e.message).toBe('failed_timeout');
+  });
+
+  it('an end of the pair another chaos event cut off after the repair is not owed the closing round', () => {
+    const { base, plans, pair, event } = pairLayout('pair-end-cut-by-another-event');
+    // A partition_subset holding the first end (and two others) from 20 s to 70 s, past the pair's repair.
+    const subset = { atMs: 20_000, primitive: 'partition_subset' as const, fault: { targets: [pair[0], plans[4], plans[9]].map((p) => p.name), params: { durationMs: 50_000 } } };
+    const { report } = runScenario(withChaos(base, { events: [event, subset] }), '1');
+    const pairEvent = chaosLog(report).find((e) => e.primitive === 'partition_pair')!;
+    expect(pairEvent.verdict, pairEvent.message).toBe('passed');
   });
 });

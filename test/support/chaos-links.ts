@@ -59,3 +59,20 @@ export function statelessFirewall(): (ctx: RunContext) => RunExtension {
     report: () => ({}),
   });
 }
+
+/**
+ * An extension that cuts `nodeId` off from every other node at `atMs`, for good. Not a chaos
+ * event: nothing in the chaos spans excuses the node, so a detector that owes it a delivery
+ * after its own repair must wait for one that never comes.
+ */
+export function isolateAt(nodeId: string, atMs: number): (ctx: RunContext) => RunExtension {
+  return (ctx) => ({
+    start: () =>
+      void ctx.cluster.scheduler.at(atMs, () => {
+        for (const p of ctx.cluster.plans) if (p.nodeId !== nodeId) ctx.cluster.network.partition(nodeId, p.nodeId);
+      }),
+    finish: () => {},
+    violations: () => [],
+    report: () => ({}),
+  });
+}
