@@ -8,7 +8,8 @@
  *     redial, the other's redial it accepts, one dial failed inside the down phase) — exceeded
  *     at any poll: failed_assertion;
  *  2. the mesh ends connected: after the last flap, a probe round on every topic reaches every
- *     healthy subscriber (mesh.probe.delivered).
+ *     healthy subscriber, the pair included (mesh.probe.delivered); only nodes another chaos
+ *     event touched are excused.
  * Deadline: flaps·(downMs + upMs) + probe round 5 s + slack 5 s.
  * Revert (after the flapping window, or early at the end of a run): repair the link and cancel
  * the flaps not yet done — idempotent.
@@ -16,6 +17,7 @@
  */
 import { failedAssertion, nameOf, passed, ProbeRound } from './evidence.js';
 import { pickNeighborPair } from './partition-pair.js';
+import { othersTouched } from './reach.js';
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
 import { T } from './timing.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
@@ -138,7 +140,9 @@ export const flapLink: Primitive = {
         const storm = stormIn(attempts, appliedAtMs, fault);
         if (storm !== null) return failedAssertion(waitedMs, storm.message, storm.spans);
         if (nowMs <= endAtMs) return null;
-        round ??= new ProbeRound(world, world.meshIds());
+        // The pair counts as faulted until this verdict (`world.isFaulted`): owed the round too,
+        // unless another event touched them.
+        round ??= new ProbeRound(world, world.meshIds(), [], { owed: fault.targets, excused: (atMs) => othersTouched(world, fault, appliedAtMs, atMs, true) });
         const r = round.poll(nowMs);
         if (!r.done) return null;
         return passed(waitedMs, [...attempts, ...r.evidence]);

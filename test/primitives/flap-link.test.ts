@@ -3,11 +3,20 @@
  * ends and the mesh ends connected; and the detector goes red on a storm. Method: the
  * `flap-link` battery scenario over two seeds; then a network whose idle and dial timeouts are
  * short enough that every down really drops the connection — green with the real node, red
- * with a node variant that re-dials a lost peer at once and after every failed dial.
+ * with a node variant that re-dials a lost peer at once and after every failed dial. And the
+ * pair is part of "the mesh ends connected": one end kept cut off from every node from the last
+ * up phase on (outside the chaos engine) never gets the closing round, and the detection times
+ * out (it used to pass: the pair counts as faulted until the verdict, and the round expected
+ * everyone but them).
  */
 import { describe, expect, it } from 'vitest';
+import { withChaos } from '../../src/catalog/chaos-scenarios.js';
+import { runScenario } from '../../src/scenario/runner.js';
 import type { Scenario } from '../../src/scenario/scenario.js';
-import { expectGreen, explain, runChaos } from '../support/chaos.js';
+import { plannedNodes } from '../../src/scenario/topology.js';
+import { chaosLog, expectGreen, explain, runChaos } from '../support/chaos.js';
+import { isolateAt } from '../support/chaos-links.js';
+import { withoutObserver } from '../support/scenario-file.js';
 
 /** Every 3 s down outlives the connection (idle 1.5 s) and any dial in it (dial timeout 250 ms). */
 const HARSH_NETWORK: Partial<Scenario> = { network: { keepAliveMs: 500, idleTimeoutMs: 1_500, dialTimeoutMs: 250 } };
@@ -27,5 +36,18 @@ describe('flap_link', () => {
     expect(run.events[0].verdict, explain(run)).toBe('failed_assertion');
     expect(run.events[0].message).toMatch(/reconnect storm/);
     expect(run.report.verdict).toBe('fail');
+  });
+
+  it('an end of the link that never hears the mesh after the last flap keeps the detection from passing', () => {
+    const base = withoutObserver('flap-end-stays-cut', 'full', [12], 0, 90_000);
+    const plans = plannedNodes(base.topology, '1');
+    const pair = [plans[2], plans[7]];
+    // 4 flaps of 2 s down, 2 s up from 10 s: the window ends at 26 s; the first end is cut off in the last up phase.
+    const chaotic = withChaos(base, {
+      events: [{ atMs: 10_000, primitive: 'flap_link', fault: { targets: pair.map((p) => p.name), params: { flaps: 4, downMs: 2_000, upMs: 2_000 } } }],
+    });
+    const { report } = runScenario({ ...chaotic, extensions: [...(chaotic.extensions ?? []), isolateAt(pair[0].nodeId, 25_000)] }, '1');
+    const [e] = chaosLog(report);
+    expect(e.verdict, e.message).toBe('failed_timeout');
   });
 });
