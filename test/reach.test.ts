@@ -6,12 +6,15 @@
  * a path counts only along open directed links; "other faults cut every path" holds exactly
  * when the detector's own fault alone leaves a path and the other faults' cuts remove the last
  * one — so a concurrent fault elsewhere, or a pair with no detour at all, still leaves the
- * detector's verdict to its own evidence (the red cases below).
+ * detector's verdict to its own evidence (the red cases below). The receivers other events cut
+ * off from a probe's origin are those the overlay reached without their cuts and not with them,
+ * a link that ran on a connection another event's kill ended counting as cut (the node holding
+ * it has not noticed yet); a node out of reach even without them is not excused.
  * Method: neighbour and chaos spans written into an unstarted cluster's trace by hand.
  */
 import { describe, expect, it } from 'vitest';
 import { chaosWorldOf } from '../src/primitives/world.js';
-import { otherCutWindows, othersCutEveryPath, overlayAt, pathExists } from '../src/primitives/reach.js';
+import { cutOffFrom, otherCutWindows, othersCutEveryPath, overlayAt, pathExists } from '../src/primitives/reach.js';
 import type { ChaosWorld, Fault } from '../src/primitives/types.js';
 import { Cluster } from '../src/scenario/cluster.js';
 import { standardMesh } from '../src/scenario/topology.js';
@@ -83,5 +86,42 @@ describe('reach: paths from spans', () => {
     // Red: with no detour even without other faults, the own fault explains it.
     const noDetour = (x: string, y: string) => ownLink(x, y) || (x === a.nodeId && y === c.nodeId);
     expect(othersCutEveryPath(world, others, ['mesh-a'], a.nodeId, b.nodeId, 3_500, noDetour)).toBe(false);
+  });
+
+  it('the receivers other events cut off from an origin: reachable without their cuts, not with them', () => {
+    const { world, cluster, a, b, c, d, at, up, chaos } = setup();
+    const e = cluster.plans.find((p) => p.meshIds.includes('mesh-a') && p.role === 'observer')!;
+    at(100);
+    up(a, b);
+    up(b, c);
+    up(a, d);
+    up(e, a); // e → a only: nobody reaches e
+    at(1_000);
+    const own: Fault = { targets: [d.nodeId], params: {} };
+    const wedge = chaos('wedge_node', [d]);
+    const subset = chaos('partition_subset', [b]);
+    const others = () => otherCutWindows(world, own, 1_000);
+    // b behind the cut, and c with it; d (the own target) and e (out of reach anyway) are not excused.
+    expect([...cutOffFrom(world, others(), 'mesh-a', a.nodeId, 1_500)].sort()).toEqual([b.nodeId, c.nodeId].sort());
+    at(2_000);
+    cluster.telemetry.emit(HARNESS_NODE, 'chaos.primitive.reverted', { name: 'partition_subset' }, { parent: subset });
+    cluster.telemetry.emit(HARNESS_NODE, 'chaos.primitive.reverted', { name: 'wedge_node' }, { parent: wedge });
+    at(10_000);
+    expect([...cutOffFrom(world, others(), 'mesh-a', a.nodeId, 10_000)]).toEqual([]); // healed, rejoin allowance over
+    // b restarted by another event: a's link to it ran on a connection that died with the old
+    // process, though a's view (its spans) still holds b until the idle timeout.
+    const restart = chaos('restart_node', [b]);
+    at(11_000);
+    cluster.telemetry.emit(HARNESS_NODE, 'chaos.primitive.reverted', { name: 'restart_node' }, { parent: restart });
+    at(20_000);
+    expect(overlayAt(world, 'mesh-a', 20_000).get(a.nodeId)).toContain(b.nodeId);
+    expect([...cutOffFrom(world, others(), 'mesh-a', a.nodeId, 20_000)].sort()).toEqual([b.nodeId, c.nodeId].sort());
+    // Red: a link taken up again after the restart is a path.
+    at(21_000);
+    up(a, b);
+    expect([...cutOffFrom(world, others(), 'mesh-a', a.nodeId, 21_000)]).toEqual([]);
+    // Red: the own event's kill is not another event's: the same restart as the detector's own fault excuses nothing.
+    const ownRestart: Fault = { targets: [b.nodeId], params: {} };
+    expect([...cutOffFrom(world, otherCutWindows(world, ownRestart, 10_000), 'mesh-a', a.nodeId, 20_000)]).toEqual([]);
   });
 });

@@ -149,6 +149,80 @@ export function pathExists(overlay: ReadonlyMap<string, readonly string[]>, from
   return false;
 }
 
+/** Every node reachable from `from` along the overlay's directed links that `blocked` leaves open (`from` included). */
+export function reachableFrom(overlay: ReadonlyMap<string, readonly string[]>, from: string, blocked: (x: string, y: string) => boolean): Set<string> {
+  const seen = new Set([from]);
+  const queue = [from];
+  for (let i = 0; i < queue.length; i++) {
+    const x = queue[i];
+    for (const y of overlay.get(x) ?? []) {
+      if (seen.has(y) || blocked(x, y)) continue;
+      seen.add(y);
+      queue.push(y);
+    }
+  }
+  return seen;
+}
+
+const NO_BLOCK = (): boolean => false;
+
+/**
+ * Subscribers of `topic` (ids) that other chaos events (`others`, from otherCutWindows) had cut
+ * off from `origin` at `atMs`: on the overlay the nodes' own neighbour spans show then, a
+ * directed path from `origin` reached them with the detector's own cuts (`ownBlock`) alone, and
+ * none did once the other events' cuts were added (their windows, and the links that ran on a
+ * connection another event killed: `diedWithPeer`). A broadcast sent from `origin` then could not
+ * reach them whatever the mesh did until those cuts healed, or until the nodes noticed them
+ * (HyParView learns of a dead link from the transport: an idle timeout, 30 s); showing that
+ * repair is the other events' evidence, not the caller's. A node the overlay left unreachable
+ * even without the other cuts is not in the set.
+ */
+export function cutOffFrom(world: ChaosWorld, others: readonly CutWindow[], topic: string, origin: string, atMs: number, ownBlock: (x: string, y: string) => boolean = NO_BLOCK): Set<string> {
+  if (others.length === 0) return new Set();
+  const overlay = overlayAt(world, topic, atMs);
+  const name = (id: string) => world.nameOf(id);
+  const withOwn = reachableFrom(overlay, origin, ownBlock);
+  const othersBlock = (x: string, y: string) => isCut(others, name(x), name(y), atMs) || diedWithPeer(world, others, topic, x, y, atMs);
+  const withAll = reachableFrom(overlay, origin, (x, y) => ownBlock(x, y) || othersBlock(x, y));
+  return new Set([...withOwn].filter((id) => !withAll.has(id)));
+}
+
+/** Primitives after whose apply a target's old connections are dead for good: its process lost all state, or its address changed. */
+const LINKS_DIE: ReadonlySet<string> = new Set(['kill_node', 'restart_node', 'burst_kill', 'nat_shift']);
+
+/**
+ * Whether the overlay link `x`→`y` on `topic` (x's latest neighbor_up about y by `atMs`) ran on
+ * a connection one of `others` ended: after x took y up, another event killed, restarted or
+ * NAT-shifted y. x's view keeps y until that connection idles out, but nothing x pushes over it
+ * arrives (a respawned y holds none of its old connections, a shifted y's old mapping never
+ * comes back).
+ */
+function diedWithPeer(world: ChaosWorld, others: readonly CutWindow[], topic: string, x: string, y: string, atMs: number): boolean {
+  const yName = world.nameOf(y);
+  const hits = others.filter((w) => LINKS_DIE.has(w.name) && w.targets.has(yName) && w.fromMs <= atMs);
+  if (hits.length === 0) return false;
+  const up = world.spans.last({ name: 'mesh.gossip.neighbor_up', node: world.nameOf(x), untilMs: atMs, attrs: { peerId: y, topic } });
+  return up !== undefined && hits.some((w) => w.fromMs > up.endMs);
+}
+
+/**
+ * `cutOffFrom` for the probes a detector of `fault` (applied at `appliedAtMs`) sends once its own
+ * damage is reverted (no own cut left): the other events' windows are read at each call, the
+ * answer kept per (topic, origin, time) — a past instant's cuts and overlay do not change.
+ */
+export function othersCutOff(world: ChaosWorld, fault: Fault, appliedAtMs: number): (topic: string, origin: string, atMs: number) => ReadonlySet<string> {
+  const known = new Map<string, ReadonlySet<string>>();
+  return (topic, origin, atMs) => {
+    const key = `${topic} ${origin} ${atMs}`;
+    let out = known.get(key);
+    if (out === undefined) {
+      out = cutOffFrom(world, otherCutWindows(world, fault, appliedAtMs), topic, origin, atMs);
+      known.set(key, out);
+    }
+    return out;
+  };
+}
+
 /**
  * Whether, at `atMs`, concurrent faults (`others`, from otherCutWindows) took away every path
  * from `from` to `to` on the `topics` that the detector's own fault (`ownBlock`) left: with only
