@@ -7,7 +7,7 @@
  */
 import type { ProbeRecord } from '../scenario/checker.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
-import { emitted, healthyNodes, meshesOf, nameOf, probeDeliveries } from './evidence.js';
+import { emitted, healthyNodes, meshesOf, nameOf, probeDeliveries, type ProbeCutOff } from './evidence.js';
 import type { ChaosWorld } from './types.js';
 
 export interface DirectedProbeOptions {
@@ -17,6 +17,13 @@ export interface DirectedProbeOptions {
   readonly mustReach?: readonly string[];
   /** Re-send a round that has not completed after this long, ms. Default 5 000. */
   readonly resendMs?: number;
+  /**
+   * Receivers other chaos events had cut off from a probe's origin when it was sent (reach.ts,
+   * `othersCutOff`): not expected to have that probe, unless they are in `mustReach`, which is
+   * never excused; the default origin is then the first candidate no other event cut off from
+   * the `mustReach` nodes. Default: none.
+   */
+  readonly cutOff?: ProbeCutOff;
 }
 
 export interface ProbeOutcome {
@@ -50,10 +57,9 @@ export class DirectedProbe {
     this.sentAtMs = nowMs;
     this.probes = [];
     this.unsent = 0;
-    const mustReach = this.options.mustReach ?? [];
     const healthy = healthyNodes(this.world);
     for (const meshId of this.meshIds) {
-      const origin = this.options.origin ?? healthy.find((id) => !mustReach.includes(id) && meshesOf(this.world, id).includes(meshId));
+      const origin = this.options.origin ?? this.originFor(meshId, healthy, nowMs);
       // No healthy subscriber but the nodes it must reach: every other one is down or under
       // another fault (a two-bridge topic, its other bridge killed), so nobody there can show
       // anything. The round leaves that topic out; a round with no topic at all is not done.
@@ -64,13 +70,28 @@ export class DirectedProbe {
     }
   }
 
+  /**
+   * The first healthy subscriber of `meshId` not in `mustReach` that no other chaos event had
+   * cut off from the `mustReach` nodes there at `nowMs` (the first one if every candidate was).
+   */
+  private originFor(meshId: string, healthy: readonly string[], nowMs: number): string | undefined {
+    const mustReach = this.options.mustReach ?? [];
+    const candidates = healthy.filter((id) => !mustReach.includes(id) && meshesOf(this.world, id).includes(meshId));
+    const owed = mustReach.filter((id) => meshesOf(this.world, id).includes(meshId));
+    const cutOff = this.options.cutOff;
+    if (cutOff === undefined || owed.length === 0) return candidates[0];
+    return candidates.find((id) => !owed.some((m) => cutOff(meshId, id, nowMs).has(m))) ?? candidates[0];
+  }
+
   private outcome(): ProbeOutcome {
     if (this.probes.length === 0 || this.unsent > 0) return { done: false, missing: ['(no probe could be sent)'], evidence: [] };
     const missing: string[] = [];
     const evidence: SpanRecord[] = [];
     for (const p of this.probes) {
       const r = probeDeliveries(this.world, p);
-      missing.push(...r.missing.map((m) => `${m} (${p.meshId})`));
+      const cut = this.options.cutOff?.(p.meshId, p.origin, p.sentAtMs);
+      const excused = (name: string) => cut !== undefined && this.world.nodes.some((n) => n.name === name && cut.has(n.nodeId));
+      missing.push(...r.missing.filter((m) => !excused(m)).map((m) => `${m} (${p.meshId})`));
       evidence.push(...r.delivered);
       for (const id of this.options.mustReach ?? []) {
         if (id === p.origin || !meshesOf(this.world, id).includes(p.meshId)) continue;

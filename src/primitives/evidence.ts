@@ -157,7 +157,16 @@ export interface ProbeRoundOptions {
   readonly owed?: readonly string[];
   /** Nodes (ids) another event touched by `nowMs`; an owed node in it is not expected. */
   readonly excused?: (nowMs: number) => ReadonlySet<string>;
+  /**
+   * Receivers (ids) other events had cut off from a probe's origin on its topic when it was sent
+   * (reach.ts, `othersCutOff`): not expected to have that probe; a later re-send expects them
+   * again. Default: none.
+   */
+  readonly cutOff?: ProbeCutOff;
 }
+
+/** Receivers (ids) other chaos events had cut off from `origin` on `topic` at `atMs` (reach.ts). */
+export type ProbeCutOff = (topic: string, origin: string, atMs: number) => ReadonlySet<string>;
 
 export class ProbeRound {
   private probes: ProbeRecord[] = [];
@@ -202,7 +211,10 @@ export class ProbeRound {
       const r = probeDeliveries(this.world, p, this.exclude);
       const got = new Set(r.delivered.map((s) => s.node));
       const owedMissing = owed.filter((id) => id !== p.origin && meshesOf(this.world, id).includes(p.meshId)).map((id) => nameOf(this.world, id)).filter((m) => !got.has(m) && !r.missing.includes(m));
-      const expected = [...r.missing, ...owedMissing].filter((m) => this.healthyAtSend.has(m) && !cutOffByOtherFaults(this.world, this.idOf(m), p.meshId, p.sentAtMs, this.exclude));
+      const cut = this.options.cutOff?.(p.meshId, p.origin, p.sentAtMs);
+      const expected = [...r.missing, ...owedMissing].filter(
+        (m) => this.healthyAtSend.has(m) && !cut?.has(this.idOf(m)) && !cutOffByOtherFaults(this.world, this.idOf(m), p.meshId, p.sentAtMs, this.exclude),
+      );
       missing.push(...expected.map((m) => `${m} (${p.meshId})`));
       evidence.push(...r.delivered);
     }

@@ -17,6 +17,7 @@
  */
 import type { SpanAttrs, SpanName, SpanRecord } from '../sim/telemetry/index.js';
 import { DirectedProbe } from './directed-probe.js';
+import { othersCutOff } from './reach.js';
 import { emitted, failedAssertion, healthyNodes, meshesOf, nameOf, neighborsOf, passed, peersConnectedTo, prunedIncludes, spansOf } from './evidence.js';
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
 import { pickKillable } from './targets.js';
@@ -93,7 +94,7 @@ function restartDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number): 
       if (rejoined === null) return null;
       if (nowMs < appliedAtMs + RESTART_GHOST_WINDOW_MS) return null;
       if (oneSidedClaims(world, victim, ready.endMs, nowMs).length > 0) return null;
-      probe ??= new DirectedProbe(world, meshes, { origin: victim });
+      probe ??= new DirectedProbe(world, meshes, { origin: victim, cutOff: othersCutOff(world, fault, appliedAtMs) });
       const r = probe.poll(nowMs);
       if (!r.done) return null;
       return passed(waitedMs, [ready, ...rejoined, ...r.evidence]);

@@ -20,7 +20,7 @@
 import type { SpanRecord } from '../sim/telemetry/index.js';
 import { DirectedProbe, victimFirst } from './directed-probe.js';
 import { emitted, failedAssertion, isSilenceDeath, meshesOf, nameOf, passed, prunedIncludes } from './evidence.js';
-import { isCutDuring, otherCutWindows } from './reach.js';
+import { isCutDuring, otherCutWindows, othersCutOff } from './reach.js';
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
 import { pickNodes } from './targets.js';
 import { T } from './timing.js';
@@ -95,7 +95,7 @@ function wedgeDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number): De
       if (nowMs < unwedgeAtMs || world.status(victim) !== 'running') return null;
       const beat = emitted(world, victim, 'mesh.heartbeat', unwedgeAtMs);
       if (beat === undefined) return null;
-      probe ??= new DirectedProbe(world, meshesOf(world, victim), { mustReach: [victim] });
+      probe ??= new DirectedProbe(world, meshesOf(world, victim), { mustReach: [victim], cutOff: othersCutOff(world, fault, appliedAtMs) });
       const r = probe.poll(nowMs);
       if (!r.done || nowMs < settledAtMs) return null;
       return passed(waitedMs, [beat, ...victimFirst(world, victim, r.evidence)]);
