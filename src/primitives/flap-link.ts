@@ -9,7 +9,8 @@
  *     at any poll: failed_assertion;
  *  2. the mesh ends connected: after the last flap, a probe round on every topic reaches every
  *     healthy subscriber, the pair included (mesh.probe.delivered); only nodes another chaos
- *     event touched are excused.
+ *     event touched, or had cut off from the round's origin when it was sent (reach.ts), are
+ *     excused.
  * Deadline: flaps·(downMs + upMs) + probe round 5 s + slack 5 s.
  * Revert (after the flapping window, or early at the end of a run): repair the link and cancel
  * the flaps not yet done — idempotent.

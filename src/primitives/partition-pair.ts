@@ -7,8 +7,8 @@
  *     other end (mesh.probe.delivered) by a third node and before the repair — traffic found
  *     another path (Plumtree eager push or IHave/Graft repair around the dead link);
  *  2. after the repair, a probe round on every topic of the pair reaches every healthy
- *     subscriber, the pair included (no lasting loss); only nodes another chaos event touched
- *     are excused.
+ *     subscriber, the pair included (no lasting loss); only nodes another chaos event touched,
+ *     or had cut off from the round's origin when it was sent (reach.ts), are excused.
  * A partition-time probe that reached the other end only across the healed link (from the other
  * end, or after the repair) contradicts (1): failed_assertion — unless, when it was sent,
  * concurrent faults (another partition, a killed node…) had cut every other path the overlay

@@ -11,7 +11,8 @@
  *     say "connected to P", and the same per topic for active views (neighbor_up/down) — a
  *     stale connection or view entry of the dead incarnation shows as a one-sided claim;
  *     and no running co-subscriber's last word on the victim's digest is a prune;
- *  5. a probe round FROM the victim reaches every healthy subscriber of its topics.
+ *  5. a probe round FROM the victim reaches every healthy subscriber of its topics, but those
+ *     other chaos events had cut off from it when it was sent (reach.ts, `cutOffFrom`).
  * Deadline: downtime + idle 30 s (stale connections idle out) + probe round 5 s + slack 5 s.
  * Revert (after `downtimeMs`): start the victim again if it is still stopped.
  */

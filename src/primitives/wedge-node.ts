@@ -11,8 +11,10 @@
  *    silences that began before the wedge or that another chaos event explains (see judgedDead);
  *  - recovery: after the unwedge (apply + durationMs) the victim emits mesh.heartbeat again
  *    and delivers a probe sent after the unwedge (mesh.probe.delivered on the victim, and on
- *    every other healthy subscriber; a topic with no other healthy subscriber to send from is
- *    left out), and a pruner interval + digest interval have passed
+ *    every other healthy subscriber but those other chaos events had cut off from the probe's
+ *    origin, which is a node they had not cut off from the victim where there is one; a topic
+ *    with no other healthy subscriber to send from is left out), and a pruner interval + digest
+ *    interval have passed
  *    since the unwedge without any contradiction (a pruner that would judge the gap has run).
  * Deadline: wedge duration + digest 2 s + pruner 5 s + probe round 5 s + slack 5 s.
  * Revert (after `durationMs`): unwedge (a no-op unless the node is still wedged).
