@@ -112,4 +112,18 @@ describe('the scale bench scenario files', () => {
     const moon = scenario(JSON.parse(readFileSync(join(dir, 'protocol-100k.json'), 'utf8')));
     expect([moon.profile, nodeCount(moon.topology)]).toEqual(['protocol', 100_000]);
   });
+
+  it('the at-once files differ in their node count only: one virtual schedule at every size', () => {
+    const dir = join(import.meta.dirname, '..', '..', 'bench', 'scenarios');
+    const files = readdirSync(dir).filter((f) => f.endsWith('-at-once.json')).sort();
+    expect(files).toEqual(['protocol-10k-at-once.json', 'protocol-1k-at-once.json', 'protocol-2k-at-once.json', 'protocol-5k-at-once.json']);
+    const schedules = files.map((f) => {
+      const json = JSON.parse(readFileSync(join(dir, f), 'utf8')) as Record<string, unknown>;
+      expect(nodeCount(scenario(json).topology)).toBe(Number(/^protocol-(\d+)k/.exec(f)![1]) * 1000);
+      // Everything but the name, the words and the mesh's size.
+      return JSON.stringify({ ...json, name: '', description: '', topology: JSON.stringify(json.topology).replace(/"gateway":\d+/, '') });
+    });
+    expect(new Set(schedules).size).toBe(1);
+    expect(JSON.parse(schedules[0])).toMatchObject({ bootSpacingMs: 0, profile: 'protocol' });
+  });
 });
