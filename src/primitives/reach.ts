@@ -2,7 +2,8 @@
  * Who could reach whom, and when, read from spans only: the chaos spans of a run
  * (`chaos.primitive.applied{name,targets}` and its child `chaos.primitive.reverted`) say which
  * pairs another fault cut, and the nodes' own `mesh.gossip.neighbor_up|down` spans say which
- * overlay links they held. Detectors use it to tell a
+ * overlay links they held (and their `mesh.gossip.join` and `mesh.peer.dial_failed` spans whether
+ * they could join a topic at all). Detectors use it to tell a
  * failure of the mesh from a failure another, concurrent fault explains: a detector judges a
  * claim such as "traffic found another path" only when another path existed, and blames its
  * own fault only when a concurrent fault did not take that path away. It must not look at the
@@ -175,7 +176,8 @@ const NO_BLOCK = (): boolean => false;
  * reach them whatever the mesh did until those cuts healed, or until the nodes noticed them
  * (HyParView learns of a dead link from the transport: an idle timeout, 30 s); showing that
  * repair is the other events' evidence, not the caller's. A node the overlay left unreachable
- * even without the other cuts is not in the set.
+ * even without the other cuts is not in the set, unless it was off the topic (an empty active
+ * view there) because the other events held up its join (`joinHeldUp`).
  */
 export function cutOffFrom(world: ChaosWorld, others: readonly CutWindow[], topic: string, origin: string, atMs: number, ownBlock: (x: string, y: string) => boolean = NO_BLOCK): Set<string> {
   if (others.length === 0) return new Set();
@@ -184,7 +186,37 @@ export function cutOffFrom(world: ChaosWorld, others: readonly CutWindow[], topi
   const withOwn = reachableFrom(overlay, origin, ownBlock);
   const othersBlock = (x: string, y: string) => isCut(others, name(x), name(y), atMs) || diedWithPeer(world, others, topic, x, y, atMs);
   const withAll = reachableFrom(overlay, origin, (x, y) => ownBlock(x, y) || othersBlock(x, y));
-  return new Set([...withOwn].filter((id) => !withAll.has(id)));
+  const out = new Set([...withOwn].filter((id) => !withAll.has(id)));
+  for (const p of world.nodes) {
+    if (withOwn.has(p.nodeId) || !p.meshIds.includes(topic) || (overlay.get(p.nodeId) ?? []).length > 0) continue;
+    if (joinHeldUp(world, others, topic, p.nodeId, atMs)) out.add(p.nodeId);
+  }
+  return out;
+}
+
+/**
+ * Whether other chaos events (`others`) held up the join of `nodeId`, off `topic` at `atMs`, by
+ * its own spans in its incarnation current then: it had not joined the topic (no
+ * `mesh.gossip.join`: no contact for it had answered), and a dial of it to a subscriber of the
+ * topic had failed while another event cut that peer off (`mesh.peer.dial_failed` inside the
+ * peer's window: a firewalled, killed or wedged seed). A node joins a topic only through its
+ * contacts for it (a bridge without an observer has one per mesh) and re-dials a failed seed
+ * after a growing backoff (SPEC §2.3, seed dialing); with no passive view there either, it stays
+ * off the topic until that contact answers or a member takes it up from its own passive view.
+ * A node that joined, or whose failed dials no other event explains, is not excused.
+ */
+function joinHeldUp(world: ChaosWorld, others: readonly CutWindow[], topic: string, nodeId: string, atMs: number): boolean {
+  const q = world.spans;
+  const name = world.nameOf(nodeId);
+  const since = incarnationStartSeq(world, name, atMs);
+  if (since < 0) return false;
+  const current = (s: { readonly seq: number }) => s.seq >= since;
+  if (q.find({ name: 'mesh.gossip.join', node: name, untilMs: atMs, attrs: { topic } }).some(current)) return false;
+  return q.find({ name: 'mesh.peer.dial_failed', node: name, untilMs: atMs }).some((f) => {
+    if (!current(f)) return false;
+    const peer = String(f.attrs.peerId);
+    return world.nodes.some((p) => p.nodeId === peer && p.meshIds.includes(topic)) && isCut(others, name, world.nameOf(peer), f.endMs);
+  });
 }
 
 /** Primitives after whose apply a target's old connections are dead for good: its process lost all state, or its address changed. */

@@ -12,12 +12,23 @@
  * closing round from the observer, and the wedge_node's probe to registry-a6c1b322 from the
  * observer all timed out waiting for the other island; now each passes, and the wedged node is
  * shown its probe from an origin in its own island.
+ *
+ * And a join another event held up (the bridged-full `--chaos 8` sweep, seed 32): a bridge joins
+ * a mesh only through its one seed there, so a bridge that a kill_node revives while a
+ * firewall_inbound holds that seed stays off the mesh (its dials to the seed time out) until the
+ * firewall lifts or a member takes it up from its passive view. A partition_pair's closing round
+ * on that mesh timed out waiting for it; now the bridge is excused, read from its own spans (no
+ * mesh.gossip.join on the mesh, an empty active view, a mesh.peer.dial_failed to the seed inside
+ * the firewall's window). The same firewall set outside the chaos engine excuses nothing.
  */
 import { describe, expect, it } from 'vitest';
 import { findScenario } from '../../src/catalog/registry.js';
 import { withChaos } from '../../src/catalog/chaos-scenarios.js';
 import { runScenario } from '../../src/scenario/runner.js';
+import { plannedNodes } from '../../src/scenario/topology.js';
 import { chaosLog } from '../support/chaos.js';
+import { firewallBetween } from '../support/chaos-links.js';
+import { withoutObserver } from '../support/scenario-file.js';
 
 const SEED_8_EVENTS = [
   { atMs: 17_922, primitive: 'restart_node', fault: { targets: ['bridge-48958bc3'], params: { downtimeMs: 1_692 } } },
@@ -46,5 +57,50 @@ describe('detectors under compound faults', () => {
     // The wedged node got its probe (it is never excused), from a node of its own island.
     const wedge = log.find((e) => e.primitive === 'wedge_node')!;
     expect(wedge.evidence.some((s) => s.startsWith('registry-a6c1b322:mesh.probe.delivered'))).toBe(true);
+  });
+
+  /**
+   * Two meshes of 16 gateways and two bridges, seed 7. The last bridge is killed at 10 s and
+   * revived when that detection passes (41 s); its one mesh-a seed is firewalled from 15 s to
+   * 75 s; two other mesh-a gateways are partitioned from 40 s to 55 s. The revived bridge's dials
+   * to its seed time out (46 s, 53 s, 62 s) and its mesh-a view stays empty (but for 11 ms at
+   * 42.2 s: it takes up a gateway that closes their new connection as unused at that instant)
+   * until the other bridge takes it up at 60.3 s: the partition_pair's rounds of 55 s and 60 s
+   * cannot reach it, and the detection used to time out at 65 s.
+   */
+  function heldUpJoin() {
+    const base = withoutObserver('join-held-up', 'full', [16, 16], 2, 90_000);
+    const plans = plannedNodes(base.topology, '7');
+    const bridge = plans.filter((p) => p.role === 'bridge').at(-1)!;
+    const seedA = plans[bridge.seeds.find((s) => s.meshIds.length === 1 && s.meshIds[0] === 'mesh-a')!.index];
+    const gateways = plans.filter((p) => p.role === 'gateway' && p.meshIds.includes('mesh-a') && p !== seedA);
+    const kill = { atMs: 10_000, primitive: 'kill_node' as const, fault: { targets: [bridge.name], params: {} } };
+    const firewall = { atMs: 15_000, primitive: 'firewall_inbound' as const, fault: { targets: [seedA.name], params: { durationMs: 60_000 } } };
+    const pair = { atMs: 40_000, primitive: 'partition_pair' as const, fault: { targets: [gateways[1].name, gateways[5].name], params: { durationMs: 15_000 } } };
+    return { base, bridge, seedA, kill, firewall, pair };
+  }
+
+  it('a bridge whose join another event held up is not owed a closing round on that mesh', () => {
+    const { base, bridge, seedA, kill, firewall, pair } = heldUpJoin();
+    const { report, cluster } = runScenario(withChaos(base, { events: [kill, firewall, pair] }), '7');
+    const log = chaosLog(report);
+    expect(log.map((e) => `${e.primitive} ${e.verdict}`), log.map((e) => `${e.primitive}: ${e.message ?? ''}`).join('; ')).toEqual([
+      'kill_node passed',
+      'firewall_inbound passed',
+      'partition_pair passed',
+    ]);
+    // The case is the one meant: the revived bridge's dial to its mesh-a seed failed before the repair.
+    const q = cluster.telemetry.query;
+    const failed = q.find({ name: 'mesh.peer.dial_failed', node: bridge.name, attrs: { peerId: seedA.nodeId } });
+    expect(failed.some((s) => s.endMs > 41_000 && s.endMs < 55_000)).toBe(true);
+    expect(q.find({ name: 'mesh.gossip.join', node: bridge.name, attrs: { topic: 'mesh-a' } }).filter((s) => s.endMs > 41_000 && s.endMs < 65_000)).toEqual([]);
+  });
+
+  it('the same firewall set outside the chaos engine excuses nothing', () => {
+    const { base, bridge, seedA, kill, pair } = heldUpJoin();
+    const chaotic = withChaos(base, { events: [kill, pair] });
+    const { report } = runScenario({ ...chaotic, extensions: [...(chaotic.extensions ?? []), firewallBetween(seedA.nodeId, 15_000, 75_000)] }, '7');
+    const e = chaosLog(report).find((x) => x.primitive === 'partition_pair')!;
+    expect(e.verdict, `${bridge.name}: ${e.message ?? ''}`).toBe('failed_timeout');
   });
 });

@@ -76,3 +76,20 @@ export function isolateAt(nodeId: string, atMs: number): (ctx: RunContext) => Ru
     report: () => ({}),
   });
 }
+
+/**
+ * An extension that turns `nodeId`'s inbound firewall on at `fromMs` and off at `untilMs`. Not a
+ * chaos event: the same damage as a `firewall_inbound`, but nothing in the chaos spans names it,
+ * so no detector may excuse what it does.
+ */
+export function firewallBetween(nodeId: string, fromMs: number, untilMs: number): (ctx: RunContext) => RunExtension {
+  return (ctx) => ({
+    start: () => {
+      ctx.cluster.scheduler.at(fromMs, () => ctx.cluster.network.setInboundFirewall(nodeId, true));
+      ctx.cluster.scheduler.at(untilMs, () => ctx.cluster.network.setInboundFirewall(nodeId, false));
+    },
+    finish: () => {},
+    violations: () => [],
+    report: () => ({}),
+  });
+}
