@@ -87,7 +87,7 @@ describe('the plan before a run', () => {
     const young = heapPlan(scenario(2_000, 'protocol'), machine);
     expect(young.kind === 'child' && childFlags(young)).toEqual([`--max-semi-space-size=${LARGE_RUN_SEMI_SPACE_MB}`, `--min-semi-space-size=${LARGE_RUN_SEMI_SPACE_MB}`]);
     // Under a small heap limit a user chose, the young generation keeps only its largest size:
-    // one scavenge of a full 128 MB semi-space could promote more than the old generation holds.
+    // one scavenge of a full semi-space could promote more than the old generation holds.
     const small = heapPlan(scenario(3_000, 'protocol'), { ...machine, heapChosen: true, heapLimitBytes: 0.14 * GB });
     expect(small.kind === 'child' && childFlags(small)).toEqual([`--max-semi-space-size=${LARGE_RUN_SEMI_SPACE_MB}`]);
     const heapOnly = heapPlan(scenario(60_000, 'protocol'), { ...machine, youngChosen: true });

@@ -121,12 +121,21 @@ const YOUNG_GENERATION_PER_SEMI_SPACE = 3;
  * promoted. Measured side by side (docs/performance.md), protocol-10k: round 11, 32 MB against
  * V8's 16 MB, CPU 0.96 (64 MB then peaked at 3.9 GB, too close to the issue's 4 GB); round 19,
  * with the run's heap down to 1.8 GB, CPU 265.6, 260.4 s at 32 MB, 229.8, 216.8 s at 64 MB,
- * 194.9 s at 128 MB and 197.6 s at 256 MB; peak RSS 1.79, 1.84, 1.92 and 2.17 GB.
+ * 194.9 s at 128 MB and 197.6 s at 256 MB; peak RSS 1.79, 1.84, 1.92 and 2.17 GB. Round 38,
+ * with fewer objects made per event since, 256 MB against 128 MB, alternating runs (wall s):
+ * protocol-10k 95.4, 101.4 against 102.8, 109.4 (0.93; peak RSS 2.1 against 1.84 GB), the same
+ * 10,000 nodes booted at once 85.0, 80.0 against 89.2, 87.8 (0.93), 5,000 at once 32.7, 34.5
+ * against 34.8, 36.6 (0.94), 2,000 at once 10.0, 9.7, 10.0 against 11.0, 10.4, 10.4 (0.96; 0.93
+ * against 0.70 GB).
  */
 export const LARGE_RUN_NODES = 2_000;
-export const LARGE_RUN_SEMI_SPACE_MB = 128;
-/** Young generations a heap limit must hold for the young generation to be kept at its size (`youngGenerationFlags`). */
-const YOUNG_KEPT_HEAP_GENERATIONS = 8;
+export const LARGE_RUN_SEMI_SPACE_MB = 256;
+/**
+ * Young generations a heap limit must hold for the young generation to be kept at its size
+ * (`youngGenerationFlags`): 4 of 768 MB, 3 GB, under Node's default limit of 4 GB on a machine of
+ * more than 16 GB.
+ */
+const YOUNG_KEPT_HEAP_GENERATIONS = 4;
 
 export function memoryFloorBytes(scenario: Scenario): number {
   const n = nodeCount(scenario.topology);
@@ -403,7 +412,7 @@ export function childFlags(plan: Extract<HeapPlan, { kind: 'child' }>): string[]
  * from 75 % (docs/performance.md, round 33). The young generation is
  * planned at this size anyway (`YOUNG_GENERATION_PER_SEMI_SPACE`). Not `kept` under a heap limit
  * of fewer than YOUNG_KEPT_HEAP_GENERATIONS young generations (a user's small limit): a scavenge
- * of a full 128 MB semi-space may promote more than a 96 MB old generation holds, and V8 then
+ * of a full semi-space may promote more than a small old generation holds, and V8 then
  * fails before the heap watch can stop the run. Pure.
  */
 export function youngGenerationFlags(semiSpaceMb: number, kept = true): string[] {
