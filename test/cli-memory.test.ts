@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { availableOf, childEnd, childFlags, HEAP_SHARE, heapPlan, heapWatch, heldMessages, LARGE_RUN_SEMI_SPACE_MB, memoryFloorBytes, memoryLimitOf, thisMachine, workerHeapPlan, workerYoungGenerationMb, type HeapSource, type HeapWatch, type Machine } from '../src/cli/memory-guard.js';
+import { availableOf, childEnd, childFlags, HEAP_SHARE, HEAVY_RUN_SEMI_SPACE_MB, heapPlan, heapWatch, heldMessages, LARGE_RUN_SEMI_SPACE_MB, memoryFloorBytes, memoryLimitOf, thisMachine, workerHeapPlan, workerYoungGenerationMb, type HeapSource, type HeapWatch, type Machine } from '../src/cli/memory-guard.js';
 import { runOrdered } from '../src/sweep/ordered-pool.js';
 import { EXIT_MEMORY, UsageError } from '../src/cli/errors.js';
 import { parseScenarioJson } from '../src/scenario/scenario-json.js';
@@ -67,9 +67,13 @@ describe('the plan before a run', () => {
   it('gives runs of 2,000 nodes and more a larger young generation (said only with a raised limit)', () => {
     expect(LARGE_RUN_SEMI_SPACE_MB).toBeGreaterThan(16); // larger than V8's own
     expect(heapPlan(scenario(2_000, 'protocol'), machine)).toEqual({ kind: 'child', heapMb: null, semiSpaceMb: LARGE_RUN_SEMI_SPACE_MB, youngKept: true, note: null });
+    expect(heapPlan(scenario(10_000, 'protocol'), machine)).toEqual({ kind: 'child', heapMb: null, semiSpaceMb: LARGE_RUN_SEMI_SPACE_MB, youngKept: true, note: null });
+    // A run expected to need more than Node's default heap keeps the semi-spaces the 10,000-node
+    // burst and the 100,000-node moonshot completed with.
+    expect(HEAVY_RUN_SEMI_SPACE_MB).toBeLessThan(LARGE_RUN_SEMI_SPACE_MB);
     const both = heapPlan(scenario(60_000, 'protocol'), machine);
-    expect(both.kind === 'child' && both.semiSpaceMb).toBe(LARGE_RUN_SEMI_SPACE_MB);
-    expect(both.kind === 'child' && both.note).toMatch(new RegExp(`GB \\(Node's default is [\\d.]+ GB\\) and ${LARGE_RUN_SEMI_SPACE_MB} MB young-generation semi-spaces \\(16 MB\\)$`));
+    expect(both.kind === 'child' && both.semiSpaceMb).toBe(HEAVY_RUN_SEMI_SPACE_MB);
+    expect(both.kind === 'child' && both.note).toMatch(new RegExp(`GB \\(Node's default is [\\d.]+ GB\\) and ${HEAVY_RUN_SEMI_SPACE_MB} MB young-generation semi-spaces \\(16 MB\\)$`));
     // A young generation the user chose stands; a heap limit may still be raised.
     expect(heapPlan(scenario(2_000, 'protocol'), { ...machine, youngChosen: true })).toEqual({ kind: 'run' });
     const chosen = heapPlan(scenario(60_000, 'protocol'), { ...machine, youngChosen: true });
@@ -80,8 +84,8 @@ describe('the plan before a run', () => {
     const plan = heapPlan(scenario(60_000, 'protocol'), machine);
     expect(plan.kind === 'child' && childFlags(plan)).toEqual([
       `--max-old-space-size=${plan.kind === 'child' ? plan.heapMb : 0}`,
-      `--max-semi-space-size=${LARGE_RUN_SEMI_SPACE_MB}`,
-      `--min-semi-space-size=${LARGE_RUN_SEMI_SPACE_MB}`,
+      `--max-semi-space-size=${HEAVY_RUN_SEMI_SPACE_MB}`,
+      `--min-semi-space-size=${HEAVY_RUN_SEMI_SPACE_MB}`,
     ]);
     // The young generation is kept at its size: V8 would start it at 1 MB and shrink it back there.
     const young = heapPlan(scenario(2_000, 'protocol'), machine);

@@ -131,6 +131,15 @@ const YOUNG_GENERATION_PER_SEMI_SPACE = 3;
 export const LARGE_RUN_NODES = 2_000;
 export const LARGE_RUN_SEMI_SPACE_MB = 256;
 /**
+ * A large run expected to need more than HEAVY_RUN_BYTES (more than Node's default heap on a
+ * machine of over 16 GB: the 10,000-node all-nodes burst, the 100,000-node moonshot) keeps
+ * HEAVY_RUN_SEMI_SPACE_MB, with which both ran to completion within the memory watch (rounds 35
+ * and 38): its young generation comes out of a heap sized to the machine, and 256 MB was not
+ * measured there.
+ */
+export const HEAVY_RUN_SEMI_SPACE_MB = 128;
+const HEAVY_RUN_BYTES = 4 * GB;
+/**
  * Young generations a heap limit must hold for the young generation to be kept at its size
  * (`youngGenerationFlags`): 4 of 768 MB, 3 GB, under Node's default limit of 4 GB on a machine of
  * more than 16 GB.
@@ -244,12 +253,14 @@ function heldPhrase(scenario: Scenario): string {
 }
 
 /**
- * The semi-space size, MB, a run of `scenario` should have, or null to keep the current one:
- * the run is smaller than LARGE_RUN_NODES, or the user chose a size. The scale bench runs its
+ * The semi-space size, MB, a run of `scenario` should have (HEAVY_RUN_SEMI_SPACE_MB for a run
+ * expected to need more than HEAVY_RUN_BYTES), or null to keep the current one: the run is
+ * smaller than LARGE_RUN_NODES, or the user chose a size. The scale bench runs its
  * scenarios with the same flag, so it measures what `meshsim run` does.
  */
 export function largeRunSemiSpaceMb(scenario: Scenario, machine: Pick<Machine, 'youngChosen'>): number | null {
-  return nodeCount(scenario.topology) >= LARGE_RUN_NODES && !machine.youngChosen ? LARGE_RUN_SEMI_SPACE_MB : null;
+  if (nodeCount(scenario.topology) < LARGE_RUN_NODES || machine.youngChosen) return null;
+  return expectedBytes(scenario) > HEAVY_RUN_BYTES ? HEAVY_RUN_SEMI_SPACE_MB : LARGE_RUN_SEMI_SPACE_MB;
 }
 
 /**
