@@ -239,6 +239,29 @@ describe('mesh node: connections', () => {
     expect(closedAt).toBe(sweepAfter(2_001));
     expect(closedAt).toBeGreaterThan(2_000 + D.unusedConnectionGraceMs);
   });
+
+  it('a sweep keeps a connection that carries a Neighbor request still in flight', () => {
+    // protocol-1k (30 s, seeds 2 and 3): a sweep for an old reason closed the connection a
+    // refill had just sent a Neighbor request on; the peer took the asker up on it and lost it
+    // to the Close ~10 ms later (a neighbor_up then neighbor_down), the asker its request.
+    const w = meshWorld();
+    const a = w.node('a');
+    const c = w.node('c');
+    c.app.peers.connect(a.id, () => {});
+    w.runTo(1_000);
+    const [accepted] = w.times('mesh.peer.connected', a);
+    const sweepMs = sweepAfter(accepted);
+    // One ms before that sweep, a asks c for a slot (a refill round, its active view empty).
+    w.runTo(sweepMs - 1);
+    a.app.topicState(MESH)!.hyparview.passive.push(c.id);
+    (a.app as unknown as { dispatch(topic: unknown, event: unknown): void }).dispatch(topicIdOf(MESH), { kind: 'timer', timer: { machine: 'hyparview', timer: { type: 'Shuffle' } } });
+    expect(a.app.topicState(MESH)!.hyparview.pendingNeighbor.has(c.id)).toBe(true);
+    w.runTo(sweepMs + 200);
+    expect(w.spans('mesh.peer.disconnected', a)).toEqual([]);
+    expect(a.app.activeView(MESH)).toEqual([c.id]);
+    expect(c.app.activeView(MESH)).toEqual([a.id]);
+    expect(w.spans('mesh.gossip.neighbor_down', c)).toEqual([]);
+  });
 });
 
 describe('mesh node: what one event sends a peer', () => {

@@ -412,8 +412,17 @@ export class MeshNode implements NodeApp, PeerListener {
     return hv === undefined || hv.active.length >= hv.config.activeViewCapacity;
   }
 
+  /**
+   * A topic holds the peer active or has a Neighbor request to it in flight (HyParView's own
+   * `isNeeded`): a sweep for an older reason that closed the connection a refill had just asked
+   * on let the peer take this node up and lose it ~10 ms later to the Close, and lost the request
+   * (2 per 30 s of protocol-1k). Every way a request ends gives the sweep a new reason.
+   */
   private isUsed(peer: string): boolean {
-    for (const rt of this.topics.values()) if (activeView(rt.state.hyparview).includes(peer)) return true;
+    for (const rt of this.topics.values()) {
+      const hv = rt.state.hyparview;
+      if (hv.active.includes(peer) || hv.pendingNeighbor.has(peer)) return true;
+    }
     return false;
   }
 
