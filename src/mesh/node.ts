@@ -12,7 +12,7 @@ import type { Frame } from '../protocol/framer.js';
 import type { MessageId, NodeId, TopicId } from '../protocol/messages.js';
 import { describeDecodeError } from '../protocol/result.js';
 import { createTopic, handleTopic, type TopicEffect, type TopicEvent, type TopicState, type TopicTimer } from '../protocol/topic.js';
-import { activeView } from '../protocol/hyparview.js';
+import { activeView, isNeeded } from '../protocol/hyparview.js';
 import { messageIdOf } from '../protocol/message-id.js';
 import { lendChunk, type Connection } from '../sim/network/index.js';
 import type { NodeApp, NodeContext } from '../sim/node-host.js';
@@ -419,10 +419,7 @@ export class MeshNode implements NodeApp, PeerListener {
    * (2 per 30 s of protocol-1k). Every way a request ends gives the sweep a new reason.
    */
   private isUsed(peer: string): boolean {
-    for (const rt of this.topics.values()) {
-      const hv = rt.state.hyparview;
-      if (hv.active.includes(peer) || hv.pendingNeighbor.has(peer)) return true;
-    }
+    for (const rt of this.topics.values()) if (isNeeded(rt.state.hyparview, peer)) return true;
     return false;
   }
 

@@ -59,6 +59,8 @@ import {
 } from './hyparview-state.js';
 
 export type { HyParViewState } from './hyparview-state.js';
+/** Whether a node's view holds `peer` active or has a Neighbor request to it in flight (a connection to it is in use). */
+export { isNeeded } from './hyparview-state.js';
 
 export function createHyParView(self: NodeId, config: Partial<HyParViewConfig> = {}): HyParViewState {
   const merged: HyParViewConfig = { ...HYPARVIEW_DEFAULTS, ...config };
