@@ -90,8 +90,8 @@ export class DirectedProbe {
     for (const p of this.probes) {
       const r = probeDeliveries(this.world, p);
       const cut = this.options.cutOff?.(p.meshId, p.origin, p.sentAtMs);
-      const excused = (name: string) => cut !== undefined && this.world.nodes.some((n) => n.name === name && cut.has(n.nodeId));
-      missing.push(...r.missing.filter((m) => !excused(m)).map((m) => `${m} (${p.meshId})`));
+      const excused = new Set([...(cut ?? [])].map((id) => nameOf(this.world, id)));
+      missing.push(...r.missing.filter((m) => !excused.has(m)).map((m) => `${m} (${p.meshId})`));
       evidence.push(...r.delivered);
       for (const id of this.options.mustReach ?? []) {
         if (id === p.origin || !meshesOf(this.world, id).includes(p.meshId)) continue;

@@ -134,24 +134,16 @@ export function overlayAt(world: ChaosWorld, topic: string, atMs: number): Map<s
   return out;
 }
 
-/** Whether `to` can be reached from `from` along the overlay's directed links that `blocked` leaves open. */
+/** Whether `to` (another node than `from`) can be reached from `from` along the overlay's directed links that `blocked` leaves open. */
 export function pathExists(overlay: ReadonlyMap<string, readonly string[]>, from: string, to: string, blocked: (x: string, y: string) => boolean): boolean {
-  const seen = new Set([from]);
-  const queue = [from];
-  for (let i = 0; i < queue.length; i++) {
-    const x = queue[i];
-    for (const y of overlay.get(x) ?? []) {
-      if (seen.has(y) || blocked(x, y)) continue;
-      if (y === to) return true;
-      seen.add(y);
-      queue.push(y);
-    }
-  }
-  return false;
+  return to !== from && reachableFrom(overlay, from, blocked, to).has(to);
 }
 
-/** Every node reachable from `from` along the overlay's directed links that `blocked` leaves open (`from` included). */
-export function reachableFrom(overlay: ReadonlyMap<string, readonly string[]>, from: string, blocked: (x: string, y: string) => boolean): Set<string> {
+/**
+ * Every node reachable from `from` along the overlay's directed links that `blocked` leaves open
+ * (`from` included); with `until`, the search stops once it reaches that node.
+ */
+export function reachableFrom(overlay: ReadonlyMap<string, readonly string[]>, from: string, blocked: (x: string, y: string) => boolean, until?: string): Set<string> {
   const seen = new Set([from]);
   const queue = [from];
   for (let i = 0; i < queue.length; i++) {
@@ -159,6 +151,7 @@ export function reachableFrom(overlay: ReadonlyMap<string, readonly string[]>, f
     for (const y of overlay.get(x) ?? []) {
       if (seen.has(y) || blocked(x, y)) continue;
       seen.add(y);
+      if (y === until) return seen;
       queue.push(y);
     }
   }
