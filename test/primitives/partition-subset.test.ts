@@ -17,7 +17,7 @@ import { withChaos } from '../../src/catalog/chaos-scenarios.js';
 import { withoutObserver } from '../support/scenario-file.js';
 import { plannedNodes } from '../../src/scenario/topology.js';
 import { runScenario } from '../../src/scenario/runner.js';
-import type { RunContext, RunExtension } from '../../src/scenario/scenario.js';
+import { isolateAt, startOnly } from '../support/chaos-links.js';
 import { chaosLog, expectGreen, explain, runChaos } from '../support/chaos.js';
 
 describe('partition_subset', () => {
@@ -63,18 +63,13 @@ describe('partition_subset', () => {
     const plans = plannedNodes(base.topology, '1');
     const inside = [5, 9, 13].map((i) => plans[i]);
     // Not a chaos event: nothing tells the detector that the inside was cut apart too.
-    const shatter = (ctx: RunContext): RunExtension => ({
-      start: () => {
-        const s = ctx.cluster.scheduler;
-        const pairs = inside.flatMap((a, i) => inside.slice(i + 1).map((b) => [a.nodeId, b.nodeId] as const));
-        // 25 s into the partition: until the idle timeout (30 s) the inside nodes' views, by
-        // their spans, still hold each other, so the probes sent meanwhile are owed to them.
-        s.at(35_000, () => pairs.forEach(([a, b]) => ctx.cluster.network.partition(a, b)));
-        s.at(60_000, () => pairs.forEach(([a, b]) => ctx.cluster.network.repair(a, b)));
-      },
-      finish: () => {},
-      violations: () => [],
-      report: () => ({}),
+    const shatter = startOnly((ctx) => {
+      const s = ctx.cluster.scheduler;
+      const pairs = inside.flatMap((a, i) => inside.slice(i + 1).map((b) => [a.nodeId, b.nodeId] as const));
+      // 25 s into the partition: until the idle timeout (30 s) the inside nodes' views, by
+      // their spans, still hold each other, so the probes sent meanwhile are owed to them.
+      s.at(35_000, () => pairs.forEach(([a, b]) => ctx.cluster.network.partition(a, b)));
+      s.at(60_000, () => pairs.forEach(([a, b]) => ctx.cluster.network.repair(a, b)));
     });
     const chaotic = withChaos(base, {
       events: [{ atMs: 10_000, primitive: 'partition_subset', fault: { targets: inside.map((p) => p.name), params: { durationMs: 50_000 } } }],
@@ -91,16 +86,7 @@ describe('partition_subset', () => {
     const inside = [5, 9, 13].map((i) => plans[i]);
     const stray = inside[0];
     // From the repair on, one inside node stays cut off from every other node; not a chaos event.
-    const keepCut = (ctx: RunContext): RunExtension => ({
-      start: () => {
-        ctx.cluster.scheduler.at(60_000, () => {
-          for (const p of plans) if (p !== stray) ctx.cluster.network.partition(stray.nodeId, p.nodeId);
-        });
-      },
-      finish: () => {},
-      violations: () => [],
-      report: () => ({}),
-    });
+    const keepCut = isolateAt(stray.nodeId, 60_000);
     const chaotic = withChaos(base, {
       events: [{ atMs: 10_000, primitive: 'partition_subset', fault: { targets: inside.map((p) => p.name), params: { durationMs: 50_000 } } }],
     });

@@ -8,17 +8,18 @@ import type { RunContext, RunExtension, Scenario } from '../../src/scenario/scen
 import { OBSERVER_ROLE, type TopologySpec } from '../../src/scenario/topology.js';
 import { scenarioNamed } from './chaos.js';
 
+/** An extension that only acts at the start of the run (`start(ctx)`), with no violations and no report of its own. */
+export function startOnly(start: (ctx: RunContext) => void): (ctx: RunContext) => RunExtension {
+  return (ctx) => ({ start: () => start(ctx), finish: () => {}, violations: () => [], report: () => ({}) });
+}
+
 /** An extension that kills every node of `role` at `atMs` (e.g. the observer, to take away the mesh's detours). */
 export function killRoleAt(role: string, atMs: number): (ctx: RunContext) => RunExtension {
-  return (ctx) => ({
-    start: () =>
-      void ctx.cluster.scheduler.at(atMs, () => {
-        for (const p of ctx.cluster.plans) if (p.role === role) ctx.cluster.host(p.nodeId).kill();
-      }),
-    finish: () => {},
-    violations: () => [],
-    report: () => ({}),
-  });
+  return startOnly((ctx) =>
+    void ctx.cluster.scheduler.at(atMs, () => {
+      for (const p of ctx.cluster.plans) if (p.role === role) ctx.cluster.host(p.nodeId).kill();
+    }),
+  );
 }
 
 /**
@@ -41,22 +42,17 @@ export function withoutDetours(name: string): Partial<Scenario> {
  * blocks every link to and from it, so the node's own outbound connections are not kept either.
  */
 export function statelessFirewall(): (ctx: RunContext) => RunExtension {
-  return (ctx) => ({
-    start: () => {
-      const net = ctx.cluster.network;
-      const stateful = net.setInboundFirewall.bind(net);
-      net.setInboundFirewall = (node, enabled) => {
-        stateful(node, enabled);
-        for (const p of ctx.cluster.plans) {
-          if (p.nodeId === node) continue;
-          if (enabled) net.partition(node, p.nodeId);
-          else net.repair(node, p.nodeId);
-        }
-      };
-    },
-    finish: () => {},
-    violations: () => [],
-    report: () => ({}),
+  return startOnly((ctx) => {
+    const net = ctx.cluster.network;
+    const stateful = net.setInboundFirewall.bind(net);
+    net.setInboundFirewall = (node, enabled) => {
+      stateful(node, enabled);
+      for (const p of ctx.cluster.plans) {
+        if (p.nodeId === node) continue;
+        if (enabled) net.partition(node, p.nodeId);
+        else net.repair(node, p.nodeId);
+      }
+    };
   });
 }
 
@@ -66,15 +62,11 @@ export function statelessFirewall(): (ctx: RunContext) => RunExtension {
  * after its own repair must wait for one that never comes.
  */
 export function isolateAt(nodeId: string, atMs: number): (ctx: RunContext) => RunExtension {
-  return (ctx) => ({
-    start: () =>
-      void ctx.cluster.scheduler.at(atMs, () => {
-        for (const p of ctx.cluster.plans) if (p.nodeId !== nodeId) ctx.cluster.network.partition(nodeId, p.nodeId);
-      }),
-    finish: () => {},
-    violations: () => [],
-    report: () => ({}),
-  });
+  return startOnly((ctx) =>
+    void ctx.cluster.scheduler.at(atMs, () => {
+      for (const p of ctx.cluster.plans) if (p.nodeId !== nodeId) ctx.cluster.network.partition(nodeId, p.nodeId);
+    }),
+  );
 }
 
 /**
@@ -83,13 +75,8 @@ export function isolateAt(nodeId: string, atMs: number): (ctx: RunContext) => Ru
  * so no detector may excuse what it does.
  */
 export function firewallBetween(nodeId: string, fromMs: number, untilMs: number): (ctx: RunContext) => RunExtension {
-  return (ctx) => ({
-    start: () => {
-      ctx.cluster.scheduler.at(fromMs, () => ctx.cluster.network.setInboundFirewall(nodeId, true));
-      ctx.cluster.scheduler.at(untilMs, () => ctx.cluster.network.setInboundFirewall(nodeId, false));
-    },
-    finish: () => {},
-    violations: () => [],
-    report: () => ({}),
+  return startOnly((ctx) => {
+    ctx.cluster.scheduler.at(fromMs, () => ctx.cluster.network.setInboundFirewall(nodeId, true));
+    ctx.cluster.scheduler.at(untilMs, () => ctx.cluster.network.setInboundFirewall(nodeId, false));
   });
 }
