@@ -18,7 +18,7 @@
  */
 import { failedAssertion, nameOf, passed, ProbeRound } from './evidence.js';
 import { pickNeighborPair } from './partition-pair.js';
-import { othersCutOff, othersTouched } from './reach.js';
+import { afterOwnDamage } from './reach.js';
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
 import { T } from './timing.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
@@ -143,11 +143,7 @@ export const flapLink: Primitive = {
         if (nowMs <= endAtMs) return null;
         // The pair counts as faulted until this verdict (`world.isFaulted`): owed the round too,
         // unless another event touched them.
-        round ??= new ProbeRound(world, world.meshIds(), [], {
-          owed: fault.targets,
-          excused: (atMs) => othersTouched(world, fault, appliedAtMs, atMs, true),
-          cutOff: othersCutOff(world, fault, appliedAtMs),
-        });
+        round ??= new ProbeRound(world, world.meshIds(), [], afterOwnDamage(world, fault, appliedAtMs));
         const r = round.poll(nowMs);
         if (!r.done) return null;
         return passed(waitedMs, [...attempts, ...r.evidence]);

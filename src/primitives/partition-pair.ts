@@ -22,7 +22,7 @@
  */
 import { failedAssertion, meshesOf, nameOf, passed, ProbeRound } from './evidence.js';
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
-import { otherCutWindows, othersCutEveryPath, othersCutOff, othersTouched } from './reach.js';
+import { afterOwnDamage, otherCutWindows, othersCutEveryPath } from './reach.js';
 import { candidates } from './targets.js';
 import { T } from './timing.js';
 import type { ProbeRecord } from '../scenario/checker.js';
@@ -113,11 +113,7 @@ export const partitionPair: Primitive = {
         // The pair counts as faulted until this verdict (`world.isFaulted`), so a plain round
         // would expect everyone but the two nodes the partition hit: they are owed it too,
         // unless another event touched them.
-        round ??= new ProbeRound(world, meshes, [], {
-          owed: fault.targets,
-          excused: (atMs) => othersTouched(world, fault, appliedAtMs, atMs, true),
-          cutOff: othersCutOff(world, fault, appliedAtMs),
-        });
+        round ??= new ProbeRound(world, meshes, [], afterOwnDamage(world, fault, appliedAtMs));
         const r = round.poll(nowMs);
         if (!r.done) return null;
         return passed(waitedMs, [...evidence, ...r.evidence]);

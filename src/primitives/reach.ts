@@ -10,7 +10,7 @@
  * network or the nodes.
  */
 import type { SpanQuery } from '../sim/telemetry/query.js';
-import { incarnationStartSeq } from './evidence.js';
+import { incarnationStartSeq, type ProbeRoundOptions } from './evidence.js';
 import type { ChaosWorld, Fault, PrimitiveName } from './types.js';
 
 /**
@@ -245,6 +245,20 @@ export function othersCutOff(world: ChaosWorld, fault: Fault, appliedAtMs: numbe
       known.set(key, out);
     }
     return out;
+  };
+}
+
+/**
+ * The options of the probe round a detector of `fault` (applied at `appliedAtMs`) sends once its
+ * own damage is reverted: its own targets, which count as faulted until its verdict, are owed the
+ * probe, and only what other events did excuses a receiver (the nodes they touched, the receivers
+ * they cut off from the probe's origin).
+ */
+export function afterOwnDamage(world: ChaosWorld, fault: Fault, appliedAtMs: number): ProbeRoundOptions {
+  return {
+    owed: fault.targets,
+    excused: (atMs) => othersTouched(world, fault, appliedAtMs, atMs, true),
+    cutOff: othersCutOff(world, fault, appliedAtMs),
   };
 }
 
