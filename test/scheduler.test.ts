@@ -3,6 +3,7 @@
  * return failure reports instead of hanging.
  */
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { Scheduler } from '../src/sim/scheduler.js';
 import { SimRng } from '../src/sim/rng.js';
 
@@ -216,5 +217,129 @@ describe('scheduler cancellation and runFor bounds', () => {
     s.runFor(20_000);
     expect(ran).toBe(1_000);
     expect(s.eventsRun).toBe(1_000);
+  });
+});
+
+/**
+ * The wheel (events due within 1,024 ms) and the heap (later ones) must run events in exactly
+ * the order one queue sorted by (time, insertion) would: checked against a plain sorted list on
+ * random programs of schedules at every distance, cancels, runs that stop between events,
+ * peeks, and events that schedule more when they run.
+ */
+describe('scheduler order against a sorted-list model', () => {
+  type Op =
+    | { readonly op: 'at'; readonly delayMs: number; readonly children: number }
+    | { readonly op: 'cancel'; readonly pick: number }
+    | { readonly op: 'runFor'; readonly ms: number }
+    | { readonly op: 'runUntil'; readonly ms: number; readonly events: number }
+    | { readonly op: 'step' }
+    | { readonly op: 'peek' };
+
+  interface Queued { readonly timeMs: number; readonly seq: number; readonly label: string; readonly children: number }
+
+  /** The model: a list scanned for its (time, seq) minimum. */
+  class Model {
+    nowMs = 0;
+    private seq = 0;
+    private readonly queue: Queued[] = [];
+    at(timeMs: number, label: string, children: number): number {
+      this.queue.push({ timeMs, seq: this.seq, label, children });
+      return this.seq++;
+    }
+    cancel(id: number): void {
+      const i = this.queue.findIndex((q) => q.seq === id);
+      if (i >= 0) this.queue.splice(i, 1);
+    }
+    next(): Queued | undefined {
+      let best: Queued | undefined;
+      for (const q of this.queue) if (best === undefined || q.timeMs < best.timeMs || (q.timeMs === best.timeMs && q.seq < best.seq)) best = q;
+      return best;
+    }
+    take(q: Queued): void {
+      this.queue.splice(this.queue.indexOf(q), 1);
+      this.nowMs = q.timeMs;
+    }
+    get pending(): number {
+      return this.queue.length;
+    }
+  }
+
+  const delay = fc.oneof(fc.nat(3), fc.nat(40), fc.integer({ min: 900, max: 1_100 }), fc.nat(5_000));
+  const op: fc.Arbitrary<Op> = fc.oneof(
+    { arbitrary: fc.record({ op: fc.constant('at' as const), delayMs: delay, children: fc.nat(2) }), weight: 6 },
+    { arbitrary: fc.record({ op: fc.constant('cancel' as const), pick: fc.nat() }), weight: 2 },
+    { arbitrary: fc.record({ op: fc.constant('runFor' as const), ms: delay }), weight: 2 },
+    { arbitrary: fc.record({ op: fc.constant('runUntil' as const), ms: delay, events: fc.nat(30) }), weight: 1 },
+    { arbitrary: fc.constant({ op: 'step' as const }), weight: 1 },
+    { arbitrary: fc.constant({ op: 'peek' as const }), weight: 1 },
+  );
+
+  it('runs every random program in the model\'s order, with the same clock, peeks and pending counts', () => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 120 }), (program) => {
+        const s = new Scheduler();
+        const m = new Model();
+        const ran: string[] = [];
+        const modelRan: string[] = [];
+        const ids: number[] = [];
+        let labels = 0;
+        // An event with children schedules that many more when it runs, at delays spread over
+        // the wheel and beyond it; the model does the same for the same label.
+        const childDelay = (label: string, k: number): number => [0, 7, 1_023, 1_024, 2_500][(label.length + k) % 5];
+        const scheduleReal = (atMs: number, label: string, children: number): number =>
+          s.at(atMs, () => {
+            ran.push(`${label}@${s.nowMs}`);
+            for (let k = 0; k < children; k++) scheduleReal(s.nowMs + childDelay(label, k), `${label}.${k}`, 0);
+          });
+        const runModelUntil = (endMs: number, maxEvents: number): number => {
+          let n = 0;
+          for (let q = m.next(); q !== undefined && q.timeMs <= endMs && n < maxEvents; q = m.next(), n++) {
+            m.take(q);
+            modelRan.push(`${q.label}@${q.timeMs}`);
+            for (let k = 0; k < q.children; k++) m.at(m.nowMs + childDelay(q.label, k), `${q.label}.${k}`, 0);
+          }
+          return n;
+        };
+        for (const o of program) {
+          if (o.op === 'at') {
+            const label = String(labels++);
+            const id = scheduleReal(s.nowMs + o.delayMs, label, o.children);
+            expect(m.at(m.nowMs + o.delayMs, label, o.children)).toBe(id);
+            ids.push(id);
+          } else if (o.op === 'cancel' && ids.length > 0) {
+            const id = ids[o.pick % ids.length];
+            s.cancel(id);
+            m.cancel(id);
+          } else if (o.op === 'runFor') {
+            s.runFor(o.ms);
+            const endMs = m.nowMs + o.ms;
+            runModelUntil(endMs, Infinity);
+            m.nowMs = endMs;
+          } else if (o.op === 'runUntil') {
+            const report = s.runUntil(() => false, { virtualMs: o.ms, events: o.events });
+            runModelUntil(report.nowMs, report.events);
+            m.nowMs = report.nowMs;
+          } else if (o.op === 'step') {
+            const stepped = s.step();
+            expect(runModelUntil(Infinity, 1)).toBe(stepped ? 1 : 0);
+          } else {
+            expect(s.peekTimeMs()).toBe(m.next()?.timeMs ?? Infinity);
+          }
+          expect(ran).toEqual(modelRan);
+          expect(s.nowMs).toBe(m.nowMs);
+          if (o.op === 'peek') expect(s.pending).toBeGreaterThanOrEqual(m.pending); // cancelled events stay until they surface
+        }
+        s.runFor(100_000);
+        runModelUntil(Infinity, Infinity);
+        expect(ran).toEqual(modelRan);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('refuses an event time that is not a whole number of ms (a wheel slot is one ms)', () => {
+    const s = new Scheduler();
+    expect(() => s.at(1.5, () => {})).toThrow(/whole number of ms/);
+    expect(() => s.after(Infinity, () => {})).toThrow(/whole number of ms/);
   });
 });

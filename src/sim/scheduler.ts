@@ -5,8 +5,15 @@
  * Virtual time is integer milliseconds, starts at 0 and never goes backwards (asserted).
  * The core is synchronous: no Promises, no real timers. Every run is bounded by a budget of
  * virtual time and events; running out returns a failure report instead of hanging.
- * The queue is a 4-ary heap over parallel typed arrays (times, sequences) plus a callback
- * array, which keeps the hot loop free of per-event allocation.
+ * The queue has two parts. Events due within WHEEL_SLOTS ms of the current slot go to a ring of
+ * one FIFO per millisecond (a timing wheel): most events of a run are packets a few ms out, and
+ * appending to and taking from a short array touches memory in order, where every level of a
+ * heap of 100,000 pending events is a likely cache miss. Later events (timers seconds out) wait
+ * in a 4-ary heap over parallel typed arrays (times, sequences) plus a callback array, and move
+ * to the wheel, in heap order, as soon as their slot comes within the ring. The order is the
+ * heap's alone would be: within a slot, every event moved in from the heap was scheduled before
+ * anything put there directly (its slot was beyond the ring until then), so FIFO order is
+ * sequence order.
  * An event is a function or a `Task`: an object that runs itself. The wire's packets and the
  * nodes' timers are tasks, so scheduling one allocates no closure (and its captured context)
  * beside the object the event is about: two objects fewer to make, and to fetch from memory when
@@ -48,6 +55,11 @@ export type RunReport =
 
 const DEFAULT_EVENT_BUDGET = 50_000_000;
 const INITIAL_CAPACITY = 1024;
+/**
+ * Milliseconds the wheel spans. Packets and most protocol timers are due within it (a link's
+ * latency, a graft or Neighbor timeout); keep-alives, shuffles and sweeps go through the heap.
+ */
+const WHEEL_SLOTS = 1024;
 /** Cancelled ids held before the first look for ones whose events already ran. */
 const MIN_PURGE_AT_SIZE = 1024;
 
@@ -59,6 +71,20 @@ const NEVER_RUN: SimEvent = () => {
 export class Scheduler {
   private nowMsValue = 0;
   private nextSeq = 0;
+  /**
+   * The wheel's first slot, ms: the time of the latest event run (never after `nowMs`). The
+   * wheel holds the events due before `wheelStartMs + WHEEL_SLOTS`, in slot `time % WHEEL_SLOTS`;
+   * the heap holds the rest, all due at or after that bound.
+   */
+  private wheelStartMs = 0;
+  /** No wheel event is due before this time, ms (≥ wheelStartMs): where the look for the next one starts. */
+  private scanFromMs = 0;
+  private wheelCount = 0;
+  private readonly slotFns: SimEvent[][] = Array.from({ length: WHEEL_SLOTS }, () => []);
+  private readonly slotSeqs: number[][] = Array.from({ length: WHEEL_SLOTS }, () => []);
+  /** Per slot, the index of its next event (the events before it have run or were dropped). */
+  private readonly slotHeads = new Int32Array(WHEEL_SLOTS);
+  /** Events in the heap. */
   private size = 0;
   private times = new Float64Array(INITIAL_CAPACITY);
   private seqs = new Float64Array(INITIAL_CAPACITY);
@@ -83,7 +109,7 @@ export class Scheduler {
 
   /** Number of events waiting (cancelled ones included until they surface). */
   get pending(): number {
-    return this.size;
+    return this.wheelCount + this.size;
   }
 
   /** Schedule `fn` (a function or a task) at absolute virtual time `atMs` (≥ now). */
@@ -91,9 +117,22 @@ export class Scheduler {
     // Condition first, message only on failure: a template literal argument would be built
     // (two number-to-string conversions) on every call of the hottest function in the kernel.
     if (!(atMs >= this.nowMsValue)) assert(false, `cannot schedule in the past: ${atMs} < ${this.nowMsValue}`);
-    if (!Number.isFinite(atMs)) assert(false, `event time must be finite: ${atMs}`);
-    if (this.size === this.times.length) this.grow();
+    if (!Number.isSafeInteger(atMs)) assert(false, `event time must be a whole number of ms: ${atMs}`);
     const seq = this.nextSeq++;
+    if (atMs < this.wheelStartMs + WHEEL_SLOTS) {
+      const slot = atMs % WHEEL_SLOTS;
+      this.slotFns[slot].push(fn);
+      this.slotSeqs[slot].push(seq);
+      this.wheelCount++;
+      if (atMs < this.scanFromMs) this.scanFromMs = atMs;
+      return seq;
+    }
+    this.heapPush(atMs, seq, fn);
+    return seq;
+  }
+
+  private heapPush(atMs: number, seq: number, fn: SimEvent): void {
+    if (this.size === this.times.length) this.grow();
     const times = this.times;
     const seqs = this.seqs;
     const fns = this.fns;
@@ -111,7 +150,6 @@ export class Scheduler {
     times[i] = atMs;
     seqs[i] = seq;
     fns[i] = fn;
-    return seq;
   }
 
   /** Schedule `fn` (a function or a task) after `delayMs` (≥ 0) of virtual time. */
@@ -146,21 +184,29 @@ export class Scheduler {
       kept.add(this.seqs[i]);
       this.fns[i] = NEVER_RUN;
     }
+    for (let slot = 0; slot < WHEEL_SLOTS; slot++) {
+      const fns = this.slotFns[slot];
+      const seqs = this.slotSeqs[slot];
+      for (let i = this.slotHeads[slot]; i < seqs.length; i++) {
+        if (!this.cancelled.has(seqs[i])) continue;
+        kept.add(seqs[i]);
+        fns[i] = NEVER_RUN;
+      }
+    }
     this.cancelled = kept;
     this.purgeAtSize = Math.max(MIN_PURGE_AT_SIZE, 2 * kept.size);
   }
 
   /** Time of the next event, or Infinity when the queue is empty. */
   peekTimeMs(): number {
-    this.dropCancelledRoots();
-    return this.size === 0 ? Infinity : this.times[0];
+    return this.nextTimeMs();
   }
 
   /** Run the next event. Returns false when the queue is empty. */
   step(): boolean {
-    this.dropCancelledRoots();
-    if (this.size === 0) return false;
-    this.runRoot();
+    const timeMs = this.nextTimeMs();
+    if (timeMs === Infinity) return false;
+    this.runNext(timeMs);
     return true;
   }
 
@@ -183,12 +229,44 @@ export class Scheduler {
     };
   }
 
-  /** Run the root event; the caller has dropped cancelled roots and seen the queue non-empty. */
-  private runRoot(): void {
-    const timeMs = this.times[0];
-    const fn = this.fns[0]!;
-    this.popRoot();
+  /**
+   * The time of the next event that will run, or Infinity when none is left. Cancelled events
+   * met on the way are dropped; the wheel's look forward is kept (`scanFromMs`), so calling this
+   * again before anything runs costs nothing.
+   */
+  private nextTimeMs(): number {
+    for (;;) {
+      if (this.wheelCount > 0) {
+        // Some slot in [scanFromMs, wheelStartMs + WHEEL_SLOTS) holds an event: stop at the first.
+        let t = this.scanFromMs;
+        let slot = t % WHEEL_SLOTS;
+        while (this.slotHeads[slot] === this.slotSeqs[slot].length) {
+          t++;
+          slot = slot === WHEEL_SLOTS - 1 ? 0 : slot + 1;
+        }
+        this.scanFromMs = t;
+        if (this.cancelled.size > 0 && this.cancelled.delete(this.slotSeqs[slot][this.slotHeads[slot]])) {
+          this.takeFromSlot(slot);
+          continue;
+        }
+        return t;
+      }
+      if (this.size === 0) return Infinity;
+      if (this.cancelled.size > 0 && this.cancelled.delete(this.seqs[0])) {
+        this.popRoot();
+        continue;
+      }
+      return this.times[0];
+    }
+  }
+
+  /** Runs the next event, due at `timeMs` (just returned by `nextTimeMs`). */
+  private runNext(timeMs: number): void {
     assert(timeMs >= this.nowMsValue, 'virtual time went backwards');
+    if (timeMs !== this.wheelStartMs) this.turnWheelTo(timeMs);
+    const slot = timeMs % WHEEL_SLOTS;
+    const fn = this.slotFns[slot][this.slotHeads[slot]];
+    this.takeFromSlot(slot);
     this.nowMsValue = timeMs;
     this.eventsRun++;
     runEvent(fn);
@@ -198,9 +276,35 @@ export class Scheduler {
     }
   }
 
-  /** Pop cancelled events off the top so that the root is the next event that will run. */
-  private dropCancelledRoots(): void {
-    while (this.cancelled.size > 0 && this.size > 0 && this.cancelled.delete(this.seqs[0])) this.popRoot();
+  /**
+   * Moves the wheel's start to `timeMs` (the next event's time: every slot before it is empty)
+   * and the heap's events now within the wheel's span into their slots, in heap order, before
+   * anything new can be put there.
+   */
+  private turnWheelTo(timeMs: number): void {
+    this.wheelStartMs = timeMs;
+    this.scanFromMs = timeMs;
+    const endMs = timeMs + WHEEL_SLOTS;
+    while (this.size > 0 && this.times[0] < endMs) {
+      const slot = this.times[0] % WHEEL_SLOTS;
+      this.slotFns[slot].push(this.fns[0]!);
+      this.slotSeqs[slot].push(this.seqs[0]);
+      this.wheelCount++;
+      this.popRoot();
+    }
+  }
+
+  /** Takes the head event off a slot; a slot emptied lets go of its arrays' contents at once. */
+  private takeFromSlot(slot: number): void {
+    this.wheelCount--;
+    const head = this.slotHeads[slot] + 1;
+    if (head < this.slotSeqs[slot].length) {
+      this.slotHeads[slot] = head;
+      return;
+    }
+    this.slotHeads[slot] = 0;
+    this.slotFns[slot].length = 0;
+    this.slotSeqs[slot].length = 0;
   }
 
   /** Run every event up to now + ms, then set the clock to now + ms. */
@@ -209,9 +313,9 @@ export class Scheduler {
     const endMs = this.nowMsValue + ms;
     const maxEvents = budget.events ?? DEFAULT_EVENT_BUDGET;
     let events = 0;
-    for (this.dropCancelledRoots(); this.size > 0 && this.times[0] <= endMs; this.dropCancelledRoots()) {
+    for (let next = this.nextTimeMs(); next <= endMs; next = this.nextTimeMs()) {
       if (events >= maxEvents) return { ok: false, reason: 'event-budget', nowMs: this.nowMsValue, events };
-      this.runRoot(); // the loop's condition dropped cancelled roots: step() would again
+      this.runNext(next);
       events++;
     }
     this.nowMsValue = endMs;
@@ -227,14 +331,14 @@ export class Scheduler {
     const maxEvents = budget.events ?? DEFAULT_EVENT_BUDGET;
     let events = 0;
     while (!predicate()) {
-      this.dropCancelledRoots();
+      const next = this.nextTimeMs();
       if (events >= maxEvents) return { ok: false, reason: 'event-budget', nowMs: this.nowMsValue, events };
-      if (this.size === 0) return { ok: false, reason: 'queue-empty', nowMs: this.nowMsValue, events };
-      if (this.times[0] > deadlineMs) {
+      if (next === Infinity) return { ok: false, reason: 'queue-empty', nowMs: this.nowMsValue, events };
+      if (next > deadlineMs) {
         this.nowMsValue = deadlineMs;
         return { ok: false, reason: 'virtual-time-budget', nowMs: deadlineMs, events };
       }
-      this.runRoot(); // cancelled roots are dropped above
+      this.runNext(next);
       events++;
     }
     return { ok: true, nowMs: this.nowMsValue, events };
