@@ -14,7 +14,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { chaosWorldOf } from '../src/primitives/world.js';
-import { cutOffFrom, otherCutWindows, othersCutEveryPath, overlayAt, pathExists } from '../src/primitives/reach.js';
+import { cutOffFrom, cutOffTowards, otherCutWindows, othersCutEveryPath, overlayAt, pathExists, type CutWindow } from '../src/primitives/reach.js';
 import type { ChaosWorld, Fault } from '../src/primitives/types.js';
 import { Cluster } from '../src/scenario/cluster.js';
 import { standardMesh } from '../src/scenario/topology.js';
@@ -32,6 +32,23 @@ function setup() {
   const down = (from: typeof a, to: typeof a) => tel.emit(from.name, 'mesh.gossip.neighbor_down', { topic: 'mesh-a', peerId: to.nodeId, cause: 'disconnect' });
   const chaos = (name: string, targets: (typeof a)[]) => tel.emit(HARNESS_NODE, 'chaos.primitive.applied', { name, targets: targets.map((t) => t.name).join(','), params: '{}' })!;
   return { cluster, world, a, b, c, d, at, up, down, chaos };
+}
+
+/**
+ * cutOffTowards answers "was `target` cut off from x" for every x with searches from `target`;
+ * it must agree with cutOffFrom (searches from x) on every pair of nodes, the observer included.
+ */
+function expectTowardsAgrees(world: ChaosWorld, others: readonly CutWindow[], atMs: number): number {
+  let cut = 0;
+  for (const target of world.nodes) {
+    const isCut = cutOffTowards(world, others, 'mesh-a', target.nodeId, atMs);
+    for (const origin of world.nodes) {
+      const expected = cutOffFrom(world, others, 'mesh-a', origin.nodeId, atMs).has(target.nodeId);
+      expect(isCut(origin.nodeId), `${origin.name} → ${target.name} at ${atMs}`).toBe(expected);
+      if (expected) cut++;
+    }
+  }
+  return cut;
 }
 
 describe('reach: paths from spans', () => {
@@ -103,11 +120,13 @@ describe('reach: paths from spans', () => {
     const others = () => otherCutWindows(world, own, 1_000);
     // b behind the cut, and c with it; d (the own target) and e (out of reach anyway) are not excused.
     expect([...cutOffFrom(world, others(), 'mesh-a', a.nodeId, 1_500)].sort()).toEqual([b.nodeId, c.nodeId].sort());
+    expect(expectTowardsAgrees(world, others(), 1_500)).toBeGreaterThan(0);
     at(2_000);
     cluster.telemetry.emit(HARNESS_NODE, 'chaos.primitive.reverted', { name: 'partition_subset' }, { parent: subset });
     cluster.telemetry.emit(HARNESS_NODE, 'chaos.primitive.reverted', { name: 'wedge_node' }, { parent: wedge });
     at(10_000);
     expect([...cutOffFrom(world, others(), 'mesh-a', a.nodeId, 10_000)]).toEqual([]); // healed, rejoin allowance over
+    expectTowardsAgrees(world, others(), 10_000);
     // b restarted by another event: a's link to it ran on a connection that died with the old
     // process, though a's view (its spans) still holds b until the idle timeout.
     const restart = chaos('restart_node', [b]);
@@ -116,10 +135,12 @@ describe('reach: paths from spans', () => {
     at(20_000);
     expect(overlayAt(world, 'mesh-a', 20_000).get(a.nodeId)).toContain(b.nodeId);
     expect([...cutOffFrom(world, others(), 'mesh-a', a.nodeId, 20_000)].sort()).toEqual([b.nodeId, c.nodeId].sort());
+    expect(expectTowardsAgrees(world, others(), 20_000)).toBeGreaterThan(0); // the restart's dead link, searched backwards
     // Red: a link taken up again after the restart is a path.
     at(21_000);
     up(a, b);
     expect([...cutOffFrom(world, others(), 'mesh-a', a.nodeId, 21_000)]).toEqual([]);
+    expectTowardsAgrees(world, others(), 21_000);
     // Red: the own event's kill is not another event's: the same restart as the detector's own fault excuses nothing.
     const ownRestart: Fault = { targets: [b.nodeId], params: {} };
     expect([...cutOffFrom(world, otherCutWindows(world, ownRestart, 10_000), 'mesh-a', a.nodeId, 20_000)]).toEqual([]);

@@ -165,8 +165,16 @@ export interface ProbeRoundOptions {
   readonly cutOff?: ProbeCutOff;
 }
 
-/** Receivers (ids) other chaos events had cut off from `origin` on `topic` at `atMs` (reach.ts). */
-export type ProbeCutOff = (topic: string, origin: string, atMs: number) => ReadonlySet<string>;
+/** Who other chaos events had cut off from whom on a topic at an instant (reach.ts, `othersCutOff`). */
+export interface ProbeCutOff {
+  /** Receivers (ids) cut off from `origin` on `topic` at `atMs`. */
+  from(topic: string, origin: string, atMs: number): ReadonlySet<string>;
+  /**
+   * Whether `target` was cut off from an origin, asked of many origins: `towards(…)(origin)` is
+   * `from(topic, origin, atMs).has(target)`, with one pair of searches for all of them.
+   */
+  towards(topic: string, target: string, atMs: number): (origin: string) => boolean;
+}
 
 export class ProbeRound {
   private probes: ProbeRecord[] = [];
@@ -211,7 +219,7 @@ export class ProbeRound {
       const r = probeDeliveries(this.world, p, this.exclude);
       const got = new Set(r.delivered.map((s) => s.node));
       const owedMissing = owed.filter((id) => id !== p.origin && meshesOf(this.world, id).includes(p.meshId)).map((id) => nameOf(this.world, id)).filter((m) => !got.has(m) && !r.missing.includes(m));
-      const cut = this.options.cutOff?.(p.meshId, p.origin, p.sentAtMs);
+      const cut = this.options.cutOff?.from(p.meshId, p.origin, p.sentAtMs);
       const expected = [...r.missing, ...owedMissing].filter(
         (m) => this.healthyAtSend.has(m) && !cut?.has(this.idOf(m)) && !cutOffByOtherFaults(this.world, this.idOf(m), p.meshId, p.sentAtMs, this.exclude),
       );

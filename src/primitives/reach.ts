@@ -10,7 +10,7 @@
  * network or the nodes.
  */
 import type { SpanQuery } from '../sim/telemetry/query.js';
-import { incarnationStartSeq, type ProbeRoundOptions } from './evidence.js';
+import { incarnationStartSeq, type ProbeCutOff, type ProbeRoundOptions } from './evidence.js';
 import type { ChaosWorld, Fault, PrimitiveName } from './types.js';
 
 /**
@@ -231,20 +231,54 @@ function diedWithPeer(world: ChaosWorld, others: readonly CutWindow[], topic: st
 }
 
 /**
- * `cutOffFrom` for the probes a detector of `fault` (applied at `appliedAtMs`) sends once its own
- * damage is reverted (no own cut left): the other events' windows are read at each call, the
- * answer kept per (topic, origin, time) — a past instant's cuts and overlay do not change.
+ * The origins (a test on ids) from which other chaos events had cut `target` off at `atMs`:
+ * `cutOffTowards(…)(x)` is `cutOffFrom(world, others, topic, x, atMs).has(target)`, answered for
+ * every x by two searches from `target` over the overlay's links reversed (x reaches `target`
+ * without the other events' cuts, and not with them), instead of two searches from each x.
  */
-export function othersCutOff(world: ChaosWorld, fault: Fault, appliedAtMs: number): (topic: string, origin: string, atMs: number) => ReadonlySet<string> {
-  const known = new Map<string, ReadonlySet<string>>();
-  return (topic, origin, atMs) => {
-    const key = `${topic} ${origin} ${atMs}`;
-    let out = known.get(key);
-    if (out === undefined) {
-      out = cutOffFrom(world, otherCutWindows(world, fault, appliedAtMs), topic, origin, atMs);
-      known.set(key, out);
-    }
-    return out;
+export function cutOffTowards(world: ChaosWorld, others: readonly CutWindow[], topic: string, target: string, atMs: number): (origin: string) => boolean {
+  if (others.length === 0) return () => false;
+  const overlay = overlayAt(world, topic, atMs);
+  const reversed = new Map<string, string[]>();
+  for (const [x, ys] of overlay) for (const y of ys) (reversed.get(y) ?? reversed.set(y, []).get(y)!).push(x);
+  const name = (id: string) => world.nameOf(id);
+  const othersBlock = (x: string, y: string) => isCut(others, name(x), name(y), atMs) || diedWithPeer(world, others, topic, x, y, atMs);
+  // Searching the reversed links from y, the link met is x → y: blocked as cutOffFrom blocks it.
+  const withOwn = reachableFrom(reversed, target, NO_BLOCK);
+  const withAll = reachableFrom(reversed, target, (y, x) => othersBlock(x, y));
+  const plan = world.nodes.find((p) => p.nodeId === target);
+  const heldUp = plan !== undefined && plan.meshIds.includes(topic) && (overlay.get(target) ?? []).length === 0 && joinHeldUp(world, others, topic, target, atMs);
+  return (origin) => (withOwn.has(origin) ? !withAll.has(origin) : heldUp);
+}
+
+/**
+ * `cutOffFrom` and `cutOffTowards` for the probes a detector of `fault` (applied at `appliedAtMs`)
+ * sends once its own damage is reverted (no own cut left): the other events' windows are read at
+ * each call, the answer kept per (topic, node, time) — a past instant's cuts and overlay do not
+ * change.
+ */
+export function othersCutOff(world: ChaosWorld, fault: Fault, appliedAtMs: number): ProbeCutOff {
+  const from = new Map<string, ReadonlySet<string>>();
+  const towards = new Map<string, (origin: string) => boolean>();
+  return {
+    from: (topic, origin, atMs) => {
+      const key = `${topic} ${origin} ${atMs}`;
+      let out = from.get(key);
+      if (out === undefined) {
+        out = cutOffFrom(world, otherCutWindows(world, fault, appliedAtMs), topic, origin, atMs);
+        from.set(key, out);
+      }
+      return out;
+    },
+    towards: (topic, target, atMs) => {
+      const key = `${topic} ${target} ${atMs}`;
+      let out = towards.get(key);
+      if (out === undefined) {
+        out = cutOffTowards(world, otherCutWindows(world, fault, appliedAtMs), topic, target, atMs);
+        towards.set(key, out);
+      }
+      return out;
+    },
   };
 }
 

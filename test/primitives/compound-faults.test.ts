@@ -25,6 +25,8 @@ import { describe, expect, it } from 'vitest';
 import { findScenario } from '../../src/catalog/registry.js';
 import { withChaos } from '../../src/catalog/chaos-scenarios.js';
 import { runScenario } from '../../src/scenario/runner.js';
+import { cutOffFrom, cutOffTowards, otherCutWindows } from '../../src/primitives/reach.js';
+import { chaosWorldOf } from '../../src/primitives/world.js';
 import { plannedNodes } from '../../src/scenario/topology.js';
 import { chaosLog } from '../support/chaos.js';
 import { firewallBetween } from '../support/chaos-links.js';
@@ -94,6 +96,16 @@ describe('detectors under compound faults', () => {
     const failed = q.find({ name: 'mesh.peer.dial_failed', node: bridge.name, attrs: { peerId: seedA.nodeId } });
     expect(failed.some((s) => s.endMs > 41_000 && s.endMs < 55_000)).toBe(true);
     expect(q.find({ name: 'mesh.gossip.join', node: bridge.name, attrs: { topic: 'mesh-a' } }).filter((s) => s.endMs > 41_000 && s.endMs < 65_000)).toEqual([]);
+    // The search from the bridge backwards (which origins it was cut off from: how wedge_node
+    // picks its probe's origin) names the same origins as a search from each origin.
+    const world = chaosWorldOf(cluster, { probe: () => null, isFaulted: () => false, isProtected: () => false });
+    const plans = plannedNodes(base.topology, '7');
+    const own = { targets: [pair.fault.targets[0], pair.fault.targets[1]].map((n) => plans.find((p) => p.name === n)!.nodeId), params: {} };
+    const others = otherCutWindows(world, own, 40_000);
+    const isCut = cutOffTowards(world, others, 'mesh-a', bridge.nodeId, 56_000);
+    const origins = world.nodes.filter((p) => p.meshIds.includes('mesh-a') && p.nodeId !== bridge.nodeId);
+    for (const o of origins) expect(isCut(o.nodeId), o.name).toBe(cutOffFrom(world, others, 'mesh-a', o.nodeId, 56_000).has(bridge.nodeId));
+    expect(origins.filter((o) => isCut(o.nodeId)).length).toBeGreaterThan(0);
   });
 
   it('the same firewall set outside the chaos engine excuses nothing', () => {
