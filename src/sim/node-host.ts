@@ -47,7 +47,9 @@ export interface NodeContext {
   /**
    * A timer owned by this incarnation: it dies with a kill and fires late if the node is wedged.
    * `fn` is a function, or a task (an object whose `run` is called): a node that arms timers at
-   * every message can make the timer itself the object, with no closure per timer.
+   * every message can make the timer itself the object, with no closure per timer. `delayMs`
+   * is whole virtual milliseconds, 0 or more (virtual time has no finer grain): a fraction or a
+   * negative delay is refused with an error naming it.
    */
   setTimer(delayMs: number, fn: SimEvent): EventId;
   cancelTimer(id: EventId): void;
