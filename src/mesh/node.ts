@@ -85,9 +85,17 @@ function cancellableSlot(timer: TopicTimer): 'graftTimer' | 'neighborTimer' | nu
  * before the other end's sweep, which then finds the connection gone.
  */
 export function unusedSweepDueMs(nodeId: string, nowMs: number, graceMs: number, sweepMs: number): number {
+  return sweepDueMs(unusedSweepPhaseMs(nodeId, sweepMs), nowMs, graceMs, sweepMs);
+}
+
+/** The node's sweep phase (see `unusedSweepDueMs`): a node works it out once, not per reason. */
+function unusedSweepPhaseMs(nodeId: string, sweepMs: number): number {
   let h = 0x811c9dc5; // FNV-1a over the id's characters
   for (let i = 0; i < nodeId.length; i++) h = Math.imul(h ^ nodeId.charCodeAt(i), 0x01000193) >>> 0;
-  const phaseMs = h % sweepMs;
+  return h % sweepMs;
+}
+
+function sweepDueMs(phaseMs: number, nowMs: number, graceMs: number, sweepMs: number): number {
   return Math.ceil((nowMs + graceMs - phaseMs) / sweepMs) * sweepMs + phaseMs;
 }
 
@@ -112,6 +120,8 @@ export class MeshNode implements NodeApp, PeerListener {
    * a second of another, and each used to arm its own timer (docs/performance.md, round 9).
    */
   private readonly unusedSweeps = new Map<number, Set<string>>();
+  /** This node's sweep phase, ms (`unusedSweepPhaseMs`); -1 until the first reason. */
+  private unusedSweepPhase = -1;
   /** When each topic last sent a Join (see `joinTopicThrough`), virtual ms. */
   private readonly lastJoinAtMs = new Map<TopicId, number>();
   private stopped = false;
@@ -428,7 +438,8 @@ export class MeshNode implements NodeApp, PeerListener {
     const { unusedConnectionGraceMs: graceMs, unusedConnectionSweepMs: sweepMs, variant } = this.spec.config;
     if (variant.keepUnusedConnections) return;
     const nowMs = this.ctx.nowMs();
-    const dueMs = unusedSweepDueMs(this.ctx.identity.nodeId, nowMs, graceMs, sweepMs);
+    if (this.unusedSweepPhase < 0) this.unusedSweepPhase = unusedSweepPhaseMs(this.ctx.identity.nodeId, sweepMs);
+    const dueMs = sweepDueMs(this.unusedSweepPhase, nowMs, graceMs, sweepMs);
     let peers = this.unusedSweeps.get(dueMs);
     if (peers === undefined) {
       this.unusedSweeps.set(dueMs, (peers = new Set()));
