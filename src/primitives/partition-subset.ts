@@ -204,6 +204,8 @@ function subsetDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number) {
 /** The probes sent inside one side on one topic (re-sent while the side is still repairing). */
 interface SideProbe {
   readonly side: readonly string[];
+  /** `side` as a set: the outside of a cut at 10,000 nodes is nearly all of them, asked per subscriber. */
+  readonly members: ReadonlySet<string>;
   /** The side inside the cut: a few nodes, which may not all know each other (see `deliveredBefore`). */
   readonly inside: boolean;
   readonly probes: ProbeRecord[];
@@ -225,7 +227,7 @@ function deliveredBefore(world: ChaosWorld, sp: SideProbe, probe: ProbeRecord, t
   const reached = sp.inside ? overlayReach(world, probe) : null;
   const missing = world
     .subscribers(probe.meshId)
-    .filter((p) => p.nodeId !== probe.origin && sp.side.includes(p.nodeId) && !touched.has(p.nodeId) && (reached === null || reached.has(p.nodeId)))
+    .filter((p) => p.nodeId !== probe.origin && sp.members.has(p.nodeId) && !touched.has(p.nodeId) && (reached === null || reached.has(p.nodeId)))
     .filter((p) => world.status(p.nodeId) === 'running' && !got.has(p.name))
     .map((p) => p.name);
   return { delivered, missing };
@@ -253,7 +255,7 @@ function sendSideProbes(world: ChaosWorld, sides: string[][], topics: readonly s
       const members = side.filter((id) => world.status(id) === 'running' && meshesOf(world, id).includes(topic));
       if (members.length < 2) continue;
       const probe = world.probe(topic, members.find((id) => !touched.has(id)) ?? members[0]);
-      if (probe !== null) out.push({ side, inside: i === insideIndex, probes: [probe] });
+      if (probe !== null) out.push({ side, members: new Set(side), inside: i === insideIndex, probes: [probe] });
     }
   }
   return out;
