@@ -61,7 +61,6 @@ export const killNode: Primitive = {
  */
 export function deathDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number, deadlineMs: number, deadlineFormula: string, probeMeshIds?: readonly string[]): Detector {
   const victims = fault.targets;
-  const q = world.spans;
   // Who must notice, fixed at apply time from the spans emitted before it.
   const mustDisconnect = new Map(victims.map((v) => [v, peersConnectedTo(world, v, appliedAtMs).filter((p) => !victims.includes(p))]));
   const mustDropNeighbor = new Map(victims.map((v) => [v, neighborsOf(world, v, appliedAtMs).filter((n) => !victims.includes(n.nodeId))]));

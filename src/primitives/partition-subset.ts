@@ -111,7 +111,6 @@ function subsetDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number) {
   /** Nodes on the other side of the cut that share a topic with `id` (whose digests it can learn). */
   const across = (id: string): string[] => (inside.has(id) ? sides[1] : sides[0]).filter((o) => meshesOf(world, o).some((m) => meshesOf(world, id).includes(m)));
   const healAtMs = appliedAtMs + durationOf(fault);
-  const q = world.spans;
   // Who must notice whom, fixed from the spans emitted before apply.
   const mustDisconnect: [string, string][] = [];
   const mustPrune: [string, string][] = [];

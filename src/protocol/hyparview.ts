@@ -296,7 +296,7 @@ function onPeerDown(ctx: Ctx, peer: NodeId): void {
 // ---- paper §4.4: passive view management ----
 
 function onShuffleTimer(ctx: Ctx): void {
-  const { state, rng } = ctx;
+  const { state } = ctx;
   const { config } = state;
   ctx.out.push({ kind: 'timer', delayMs: config.shuffleIntervalMs, timer: { type: 'Shuffle' } });
   shuffle(ctx);

@@ -14,7 +14,7 @@ import { HYPARVIEW_DEFAULTS, type HyParViewConfig } from '../protocol/hyparview-
 import { PLUMTREE_DEFAULTS, type PlumtreeConfig } from '../protocol/plumtree-types.js';
 import { DEFAULT_LINK, DEFAULT_NETWORK_CONFIG, type DeadPeer, type LinkState, type NetworkConfig } from '../sim/network/index.js';
 import {
-  FieldProblem, boolean, catchFieldProblem, integer, nameString, number, object, oneOf, rootObject, string, topologyOf,
+  FieldProblem, catchFieldProblem, integer, nameString, number, object, oneOf, rootObject, string, topologyOf,
 } from './json-fields.js';
 import type { Scenario } from './scenario.js';
 import type { BroadcastSender, WorkloadEntry } from './workload.js';

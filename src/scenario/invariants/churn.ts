@@ -110,7 +110,7 @@ export class ChurnWatcher {
   private older = new Map<string, Close>();
   private recentSinceMs = 0;
 
-  constructor(private readonly cluster: Cluster) {
+  constructor(cluster: Cluster) {
     const tel = cluster.telemetry;
     tel.listen('mesh.peer.disconnected', (s) => {
       if (s.attrs.reason === 'closed-locally') this.remember(`${s.node}|${String(s.attrs.peerId)}`, { endMs: s.endMs, cause: s.attrs.cause });
