@@ -6,3 +6,9 @@ export { otlpJsonOfRun, renderReportHtml, runReportData, type ReportData, type R
  * the run goes, for runs that do not keep the spans it is made of (above 1,000 nodes).
  */
 export { recordTopology, topologyStateAt, type EncodedTopology, type TopologyKeyframe, type TopologyRecorder, type TopologyState } from '../report/index.js';
+/**
+ * OTLP/JSON written as a run goes, started from `RunOptions.onStart`: every span, for runs that do
+ * not keep per-pair and per-message spans in memory (above 1,000 nodes), whose `otlpJsonOfRun`
+ * leaves those out. `meshsim run --otlp` uses it for such runs.
+ */
+export { OtlpStream } from '../report/index.js';

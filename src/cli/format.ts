@@ -7,6 +7,8 @@ import type { TrafficRow } from '../mesh/traffic.js';
 import type { RunMetrics, Spread } from '../scenario/metrics.js';
 import type { RunOutcome, RunReport } from '../scenario/runner.js';
 import type { TopologyRecorder } from '../report/topology-snapshots.js';
+import type { OtlpSummary } from '../report/otlp.js';
+import type { OutputWrite } from './output-file.js';
 
 /** A finished CLI run: the simulator's report plus what only the CLI knows. */
 export interface CliRunResult {
@@ -20,6 +22,13 @@ export interface CliRunResult {
   readonly outcome?: RunOutcome;
   /** The run's topology, recorded as it ran when an HTML report is written. */
   readonly topology?: TopologyRecorder;
+  /** The OTLP file written as the run went (a run that keeps no per-pair spans): what it holds, and whether it was written. */
+  readonly otlpStreamed?: OtlpStreamed;
+}
+
+export interface OtlpStreamed {
+  readonly summary: OtlpSummary & { readonly bytes: number };
+  readonly write: OutputWrite;
 }
 
 export function speedup(result: CliRunResult): number {

@@ -1,11 +1,12 @@
 /**
  * Output files (--otlp, --report): checked before a run, so a typo costs nothing, and written
- * after it without ever leaving a half-written file behind: a regular file is written to a
- * temporary file in the same directory and renamed over the target; a device or pipe
- * (`/dev/stdout`, a FIFO) is written in place. A failure is a value naming the file and the OS
- * error, so the caller can still print the verdict and replay command. Never prints.
+ * after it (or, for a trace too large to hold, as it goes: `openOutputStream`) without ever
+ * leaving a half-written file behind: a regular file is written to a temporary file in the same
+ * directory and renamed over the target; a device or pipe (`/dev/stdout`, a FIFO) is written in
+ * place. A failure is a value naming the file and the OS error, so the caller can still print
+ * the verdict and replay command. Never prints.
  */
-import { accessSync, constants, existsSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, openSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fail, quoted } from './errors.js';
 
@@ -27,8 +28,8 @@ export function writablePath(option: string, path: string): string {
   return path;
 }
 
-/** Writes `data` to `path` whole or not at all (see the header). */
-export function writeOutputFile(path: string, data: string): OutputWrite {
+/** Where a file for `path` is written: in place (a device or pipe), or to a temporary file renamed over `full`. */
+function targetOf(path: string): { readonly full: string; readonly inPlace: boolean; readonly temporary: string } {
   const full = resolve(path);
   let inPlace = false;
   try {
@@ -36,20 +37,86 @@ export function writeOutputFile(path: string, data: string): OutputWrite {
   } catch {
     // stat failed: take the temporary-file path, whose error names the problem
   }
+  return { full, inPlace, temporary: join(dirname(full), `.${basename(full)}.${process.pid}.tmp`) };
+}
+
+/** Writes `data` to `path` whole or not at all (see the header). */
+export function writeOutputFile(path: string, data: string): OutputWrite {
+  const { full, inPlace, temporary } = targetOf(path);
   if (inPlace) return attempt(path, () => writeFileSync(full, data));
-  const temporary = join(dirname(full), `.${basename(full)}.${process.pid}.tmp`);
   const result = attempt(path, () => {
     writeFileSync(temporary, data);
     renameSync(temporary, full);
   });
-  if (!result.ok) {
-    try {
-      unlinkSync(temporary);
-    } catch {
-      // never created, or already renamed
-    }
-  }
+  if (!result.ok) removeTemporary(temporary);
   return result;
+}
+
+function removeTemporary(temporary: string): void {
+  try {
+    unlinkSync(temporary);
+  } catch {
+    // never created, or already renamed
+  }
+}
+
+/** A file written in pieces as a run goes, then kept whole or not at all (`openOutputStream`). */
+export interface OutputStream {
+  write(chunk: string): void;
+  /** Ends the file: a regular file is renamed over the target. The first error, if any, and then nothing is left behind. */
+  close(): OutputWrite;
+  /** The run ended without a result: the temporary file goes. */
+  abort(): void;
+}
+
+/**
+ * `writeOutputFile` for data made as the run goes (an OTLP trace too large to hold): written to
+ * the same temporary file and renamed at `close`. After the first failed write the rest is not
+ * attempted; `close` then reports that error and removes the temporary file.
+ */
+export function openOutputStream(path: string): OutputStream {
+  const { full, inPlace, temporary } = targetOf(path);
+  const target = inPlace ? full : temporary;
+  let fd: number | null = null;
+  let failed: OutputWrite | null = attempt(path, () => void (fd = openSync(target, 'w')));
+  if (failed.ok) failed = null;
+  const discard = (): void => {
+    if (!inPlace) removeTemporary(temporary);
+  };
+  const closeFd = (): void => {
+    if (fd === null) return;
+    const open = fd;
+    fd = null;
+    const closed = attempt(path, () => closeSync(open));
+    if (!closed.ok) failed ??= closed;
+  };
+  return {
+    write(chunk) {
+      if (failed !== null || fd === null) return;
+      const open = fd;
+      const written = attempt(path, () => writeAll(open, chunk));
+      if (!written.ok) failed = written;
+    },
+    close() {
+      closeFd();
+      if (failed === null && !inPlace) {
+        const renamed = attempt(path, () => renameSync(target, full));
+        if (!renamed.ok) failed = renamed;
+      }
+      if (failed !== null) discard();
+      return failed ?? { ok: true };
+    },
+    abort() {
+      closeFd();
+      discard();
+    },
+  };
+}
+
+/** writeSync may write less than asked (a pipe): the rest follows until none is left. */
+function writeAll(fd: number, chunk: string): void {
+  const bytes = Buffer.from(chunk);
+  for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done);
 }
 
 function attempt(path: string, write: () => void): OutputWrite {

@@ -13,6 +13,7 @@ import { testCellOf, testsGridOf, type TestsGrid } from '../report/tests-grid.js
 import type { RunOutcome } from '../scenario/runner.js';
 import type { TopologyRecorder } from '../report/topology-snapshots.js';
 import { oneLine } from './errors.js';
+import type { OtlpStreamed } from './format.js';
 import { writablePath, writeOutputFile } from './output-file.js';
 
 export { writablePath } from './output-file.js';
@@ -55,11 +56,23 @@ export interface Written {
 export function writeRunOutputs(
   outcome: RunOutcome,
   outputs: ReportOutputs,
-  context: { readonly replay: string; readonly description: string; readonly tests?: TestsGrid; readonly topology?: TopologyRecorder },
+  context: {
+    readonly replay: string;
+    readonly description: string;
+    readonly tests?: TestsGrid;
+    readonly topology?: TopologyRecorder;
+    /** The OTLP file, when it was written as the run went (executeRun). */
+    readonly otlpStreamed?: OtlpStreamed;
+  },
 ): Written {
   const notes: string[] = [];
   const errors: string[] = [];
-  if (outputs.otlpPath !== undefined) {
+  const streamed = context.otlpStreamed;
+  if (outputs.otlpPath !== undefined && streamed !== undefined) {
+    const s = streamed.summary;
+    if (streamed.write.ok) notes.push(`otlp: ${outputs.otlpPath} (${s.spans} spans, ${s.resources} resources, ${kib(s.bytes)}; written as the run went)`);
+    else errors.push(`--otlp: ${streamed.write.error}`);
+  } else if (outputs.otlpPath !== undefined) {
     const json = otlpJsonOfRun(outcome.cluster.telemetry);
     const w = writeOutputFile(outputs.otlpPath, json);
     const s = summarizeOtlp(json);
@@ -74,8 +87,13 @@ export function writeRunOutputs(
     else errors.push(`--report: ${w.error}`);
   }
   const dropped = outcome.report.spansNotRetained;
-  if (notes.length > 0 && dropped > 0) {
-    notes.push(`${dropped} per-pair and per-message spans were not kept in memory at this size and are left out (the trace digest and spansByName count them)`);
+  // A streamed OTLP file has every span; a file written from memory, and the report, lack those not kept.
+  const lacking = [
+    ...(outputs.otlpPath !== undefined && streamed === undefined && notes.some((n) => n.startsWith('otlp:')) ? ['the OTLP file'] : []),
+    ...(outputs.reportPath !== undefined && notes.some((n) => n.startsWith('report:')) ? ['the report'] : []),
+  ];
+  if (lacking.length > 0 && dropped > 0) {
+    notes.push(`${dropped} per-pair and per-message spans were not kept in memory at this size and are left out of ${lacking.join(' and ')} (the trace digest and spansByName count them)`);
   }
   return { notes, errors };
 }

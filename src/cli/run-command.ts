@@ -11,12 +11,14 @@
 import { performance } from 'node:perf_hooks';
 import { Option, type Command } from 'commander';
 import { findScenario } from '../catalog/registry.js';
-import { runScenario, type RunOutcome, type RunProgress } from '../scenario/runner.js';
+import { keepsPerPairSpans, runScenario, type RunOutcome, type RunProgress } from '../scenario/runner.js';
 import type { Cluster } from '../scenario/cluster.js';
 import { recordTopology } from '../report/report-data.js';
+import { OtlpStream } from '../report/otlp.js';
 import type { TopologyRecorder } from '../report/topology-snapshots.js';
 import type { Scenario } from '../scenario/scenario.js';
 import { parseDuration } from './duration.js';
+import { openOutputStream } from './output-file.js';
 import { EXIT_FAIL, EXIT_OUTPUT, EXIT_PASS, UsageError, fail, quoted } from './errors.js';
 import { guardHeap, heapWatch, thisMachine, v8HeapSource } from './memory-guard.js';
 import { nodeCount } from '../scenario/topology.js';
@@ -102,16 +104,38 @@ export function executeRun(request: RunRequest, progress: ProgressLine = { end: 
   let outcome: RunOutcome;
   // A report's topology is recorded as the run goes: a large run does not keep the spans it is made of.
   let topology: TopologyRecorder | undefined;
-  const onStart = request.outputs?.reportPath === undefined ? undefined : (cluster: Cluster): void => void (topology = recordTopology(cluster));
+  // A run that keeps no per-pair spans writes its OTLP file as it goes, every span in it.
+  const otlpPath = request.outputs?.otlpPath;
+  const file = otlpPath === undefined || keepsPerPairSpans(request.scenario) ? null : openOutputStream(otlpPath);
+  const exported: { otlp: OtlpStream | null } = { otlp: null }; // set by onStart
+  const wantsTopology = request.outputs?.reportPath !== undefined;
+  const onStart =
+    !wantsTopology && file === null
+      ? undefined
+      : (cluster: Cluster): void => {
+          if (wantsTopology) topology = recordTopology(cluster);
+          if (file !== null) exported.otlp = new OtlpStream(cluster.telemetry, (chunk) => file.write(chunk));
+        };
   try {
     outcome = runScenario(request.scenario, request.seed, { durationMs: request.durationMs, traceLevel: request.traceLevel, onProgress: progress.onProgress, onStart });
+  } catch (e) {
+    file?.abort(); // no half-written trace of a run that has no result
+    throw e;
   } finally {
     progress.end();
   }
   const wallMs = performance.now() - startMs;
+  const otlpStreamed = file === null || exported.otlp === null ? undefined : { summary: exported.otlp.finish(), write: file.close() };
   // The cluster (whole trace) is kept only when files are written from it: sweeps run many.
   const keep = request.outputs !== undefined && wantsOutputs(request.outputs);
-  return { report: outcome.report, description: request.scenario.description, wallMs, replay: replayFor(request), ...(keep ? { outcome, topology } : {}) };
+  return {
+    report: outcome.report,
+    description: request.scenario.description,
+    wallMs,
+    replay: replayFor(request),
+    ...(keep ? { outcome, topology } : {}),
+    ...(otlpStreamed === undefined ? {} : { otlpStreamed }),
+  };
 }
 
 /** The exact command that reproduces a request (file scenarios replay by path). */
@@ -143,7 +167,7 @@ function runAction(request: RunRequest): number {
   }
   process.stdout.write(request.json ? `${JSON.stringify(runJson(result))}\n` : formatRunText(result));
   if (request.outputs !== undefined && result.outcome !== undefined) {
-    const written = writeRunOutputs(result.outcome, request.outputs, { replay: result.replay, description: result.description, topology: result.topology });
+    const written = writeRunOutputs(result.outcome, request.outputs, { replay: result.replay, description: result.description, topology: result.topology, otlpStreamed: result.otlpStreamed });
     // The verdict and replay command are out already: a file that cannot be written only changes the exit code.
     if (!printWritten(written, request.json)) return EXIT_OUTPUT;
   }

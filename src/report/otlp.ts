@@ -11,10 +11,71 @@
  *   evidence node's resource (emitted by the engine, naming the original span in its attributes).
  * The output is a pure function of the records: the same seed gives the same bytes.
  */
-import { toOtlpJson, type Telemetry } from '../sim/telemetry/index.js';
+import { assert } from '../sim/assert.js';
+import { toOtlpJson, type SpanRecord, type Telemetry } from '../sim/telemetry/index.js';
 
 export function otlpJsonOfRun(telemetry: Telemetry): string {
   return toOtlpJson(telemetry.records, telemetry.resources);
+}
+
+const DOCUMENT_HEAD = '{"resourceSpans":[';
+const DOCUMENT_TAIL = ']}';
+/** Spans serialized at a time by `OtlpStream`: about 5 MB of JSON. */
+export const OTLP_STREAM_BATCH = 10_000;
+
+/**
+ * The OTLP/JSON of a run written as the run goes, for a run that does not keep every span in
+ * memory (above 1,000 nodes, per-pair and per-message spans are only counted and hashed): every
+ * span recorded from construction on, of any name, kept or not, in finish order. Each
+ * `OTLP_STREAM_BATCH` spans are serialized as `otlpJsonOfRun` serializes a whole run, and their
+ * resourceSpans entries appended to one ExportTraceServiceRequest, so a node's spans come in one
+ * entry per batch it has spans in, as from an exporter that sends batches. `write` receives the
+ * document in pieces; the same seed gives the same bytes.
+ */
+export class OtlpStream {
+  private batch: SpanRecord[] = [];
+  private spans = 0;
+  private resourceEntries = 0;
+  private bytes = 0;
+  private finished = false;
+
+  constructor(
+    private readonly telemetry: Telemetry,
+    private readonly write: (chunk: string) => void,
+    private readonly batchSize = OTLP_STREAM_BATCH,
+  ) {
+    this.emit(DOCUMENT_HEAD);
+    telemetry.listenEvery((record) => {
+      if (this.finished) return;
+      this.batch.push(record);
+      if (this.batch.length >= this.batchSize) this.flush();
+    });
+  }
+
+  /** Writes what is left and closes the document; later spans are not written. */
+  finish(): OtlpSummary & { readonly bytes: number } {
+    if (!this.finished) {
+      this.flush();
+      this.emit(DOCUMENT_TAIL);
+      this.finished = true;
+    }
+    return { resources: this.resourceEntries, spans: this.spans, bytes: this.bytes };
+  }
+
+  private flush(): void {
+    if (this.batch.length === 0) return;
+    const json = toOtlpJson(this.batch, this.telemetry.resources);
+    assert(json.startsWith(DOCUMENT_HEAD) && json.endsWith(DOCUMENT_TAIL), 'OTLP serializer wrote an unexpected document shape');
+    this.emit(`${this.spans === 0 ? '' : ','}${json.slice(DOCUMENT_HEAD.length, json.length - DOCUMENT_TAIL.length)}`);
+    this.spans += this.batch.length;
+    this.resourceEntries += new Set(this.batch.map((r) => r.node)).size; // one entry per node in the batch
+    this.batch = [];
+  }
+
+  private emit(chunk: string): void {
+    this.bytes += Buffer.byteLength(chunk);
+    this.write(chunk);
+  }
 }
 
 /** What an OTLP JSON document says about itself, for tests and the CLI's one-line note. */

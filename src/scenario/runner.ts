@@ -140,7 +140,7 @@ const PER_PAIR_AND_MESSAGE_SPANS: ReadonlySet<SpanName> = new Set<SpanName>([
  */
 export function spanRetention(scenario: Scenario, keptMax = PER_PAIR_AND_MESSAGE_SPANS_KEPT_MAX): ((name: SpanName) => boolean) | null {
   if ((scenario.extensions ?? []).length > 0) return null;
-  const budget = nodeCount(scenario.topology) <= RETAIN_ALL_SPANS_NODES_MAX ? keptMax : 0;
+  const budget = keepsPerPairSpans(scenario) ? keptMax : 0;
   let kept = 0;
   return (name) => {
     if (!PER_PAIR_AND_MESSAGE_SPANS.has(name)) return true;
@@ -148,6 +148,15 @@ export function spanRetention(scenario: Scenario, keptMax = PER_PAIR_AND_MESSAGE
     kept++;
     return true;
   };
+}
+
+/**
+ * Whether a run of `scenario` keeps per-pair and per-message spans in memory (up to its budget):
+ * always with extensions (chaos detectors query them), else up to RETAIN_ALL_SPANS_NODES_MAX nodes.
+ * A run that does not is exported to OTLP as it goes (`OtlpStream`), not from memory.
+ */
+export function keepsPerPairSpans(scenario: Scenario): boolean {
+  return (scenario.extensions ?? []).length > 0 || nodeCount(scenario.topology) <= RETAIN_ALL_SPANS_NODES_MAX;
 }
 
 export function runScenario(scenario: Scenario, seed: string, options: RunOptions = {}): RunOutcome {

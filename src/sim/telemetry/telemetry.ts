@@ -77,6 +77,8 @@ export class Telemetry {
   private readonly digest = new TraceDigest();
   private readonly listeners = new Map<string, ((record: SpanRecord) => void)[]>();
   private readonly tallyListeners = new Map<string, ((key: string) => void)[]>();
+  /** See `listenEvery`; null (one test per span) when nobody listens to every span. */
+  private everyListeners: ((record: SpanRecord) => void)[] | null = null;
   /** Spans recorded but not kept in memory (see `retain`). */
   private droppedCount = 0;
   private nextSeq = 0;
@@ -108,6 +110,15 @@ export class Telemetry {
   /** Spans recorded (counted and hashed) but not kept in memory by the retention rule. */
   get notRetained(): number {
     return this.droppedCount;
+  }
+
+  /**
+   * Calls `fn` with every span recorded from now on, of any name, whether or not it is kept, in
+   * finish order (after the listeners of its name): for an exporter that writes a large run's
+   * whole trace as it is made. Like every listener, `fn` must not touch the run.
+   */
+  listenEvery(fn: (record: SpanRecord) => void): void {
+    (this.everyListeners ??= []).push(fn);
   }
 
   /**
@@ -246,6 +257,7 @@ export class Telemetry {
     }
     const listeners = this.listeners.get(name);
     if (listeners !== undefined) for (const fn of listeners) fn(record);
+    if (this.everyListeners !== null) for (const fn of this.everyListeners) fn(record);
     return record;
   }
 
