@@ -10,10 +10,10 @@
  * appending to and taking from a short array touches memory in order, where every level of a
  * heap of 100,000 pending events is a likely cache miss. Later events (timers seconds out) wait
  * in a 4-ary heap over parallel typed arrays (times, sequences) plus a callback array, and move
- * to the wheel, in heap order, as soon as their slot comes within the ring. The order is the
- * heap's alone would be: within a slot, every event moved in from the heap was scheduled before
- * anything put there directly (its slot was beyond the ring until then), so FIFO order is
- * sequence order.
+ * to the wheel, in heap order, as soon as their slot comes within the ring. Events run in the
+ * order the heap alone would give: within a slot, every event moved in from the heap was
+ * scheduled before anything put there directly (its slot was beyond the ring until then), so
+ * FIFO order is sequence order.
  * An event is a function or a `Task`: an object that runs itself. The wire's packets and the
  * nodes' timers are tasks, so scheduling one allocates no closure (and its captured context)
  * beside the object the event is about: two objects fewer to make, and to fetch from memory when
