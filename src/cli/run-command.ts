@@ -14,7 +14,7 @@ import { findScenario } from '../catalog/registry.js';
 import { keepsPerPairSpans, runScenario, type RunOutcome, type RunProgress } from '../scenario/runner.js';
 import type { Cluster } from '../scenario/cluster.js';
 import { recordTopology } from '../report/report-data.js';
-import { OtlpStream } from '../report/otlp.js';
+import { OtlpStream, otlpStreamBatch } from '../report/otlp.js';
 import type { TopologyRecorder } from '../report/topology-snapshots.js';
 import type { Scenario } from '../scenario/scenario.js';
 import { parseDuration } from './duration.js';
@@ -114,7 +114,7 @@ export function executeRun(request: RunRequest, progress: ProgressLine = { end: 
       ? undefined
       : (cluster: Cluster): void => {
           if (wantsTopology) topology = recordTopology(cluster);
-          if (file !== null) exported.otlp = new OtlpStream(cluster.telemetry, (chunk) => file.write(chunk));
+          if (file !== null) exported.otlp = new OtlpStream(cluster.telemetry, (chunk) => file.write(chunk), otlpStreamBatch(cluster.plans.length));
         };
   try {
     outcome = runScenario(request.scenario, request.seed, { durationMs: request.durationMs, traceLevel: request.traceLevel, onProgress: progress.onProgress, onStart });

@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OtlpStream, otlpJsonOfRun, summarizeOtlp } from '../../src/report/otlp.js';
+import { OtlpStream, otlpJsonOfRun, otlpStreamBatch, summarizeOtlp } from '../../src/report/otlp.js';
 import { findScenario } from '../../src/catalog/registry.js';
 import { runScenario, type RunOutcome } from '../../src/scenario/runner.js';
 import { cli, requireBuiltCli } from '../support/cli.js';
@@ -50,6 +50,10 @@ describe('OTLP written as the run goes', () => {
     // What finish() says is what the document holds.
     expect(summarizeOtlp(json)).toEqual({ resources: summary.resources, spans: summary.spans });
     expect(summary.bytes).toBe(Buffer.byteLength(json));
+  });
+
+  it('batches ten spans per node, from 10,000 to 100,000 (fewer resource entries, bounded memory)', () => {
+    expect([18, 1_001, 5_000, 10_000, 100_000].map(otlpStreamBatch)).toEqual([10_000, 10_010, 50_000, 100_000, 100_000]);
   });
 
   it('gives the same bytes for the same seed', () => {
