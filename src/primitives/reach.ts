@@ -258,27 +258,16 @@ export function cutOffTowards(world: ChaosWorld, others: readonly CutWindow[], t
  * change.
  */
 export function othersCutOff(world: ChaosWorld, fault: Fault, appliedAtMs: number): ProbeCutOff {
-  const from = new Map<string, ReadonlySet<string>>();
-  const towards = new Map<string, (origin: string) => boolean>();
+  const known = new Map<string, ReadonlySet<string> | ((origin: string) => boolean)>();
+  const memo = <T extends ReadonlySet<string> | ((origin: string) => boolean)>(key: string, compute: () => T): T => {
+    let out = known.get(key) as T | undefined;
+    if (out === undefined) known.set(key, (out = compute()));
+    return out;
+  };
+  const others = () => otherCutWindows(world, fault, appliedAtMs);
   return {
-    from: (topic, origin, atMs) => {
-      const key = `${topic} ${origin} ${atMs}`;
-      let out = from.get(key);
-      if (out === undefined) {
-        out = cutOffFrom(world, otherCutWindows(world, fault, appliedAtMs), topic, origin, atMs);
-        from.set(key, out);
-      }
-      return out;
-    },
-    towards: (topic, target, atMs) => {
-      const key = `${topic} ${target} ${atMs}`;
-      let out = towards.get(key);
-      if (out === undefined) {
-        out = cutOffTowards(world, otherCutWindows(world, fault, appliedAtMs), topic, target, atMs);
-        towards.set(key, out);
-      }
-      return out;
-    },
+    from: (topic, origin, atMs) => memo(`from ${topic} ${origin} ${atMs}`, () => cutOffFrom(world, others(), topic, origin, atMs)),
+    towards: (topic, target, atMs) => memo(`towards ${topic} ${target} ${atMs}`, () => cutOffTowards(world, others(), topic, target, atMs)),
   };
 }
 
