@@ -67,6 +67,8 @@ export function writeRunOutputs(
 ): Written {
   const notes: string[] = [];
   const errors: string[] = [];
+  // Files written from memory lack the spans the run did not keep; a streamed OTLP file has them all.
+  const lacking: string[] = [];
   const streamed = context.otlpStreamed;
   if (outputs.otlpPath !== undefined && streamed !== undefined) {
     const s = streamed.summary;
@@ -76,22 +78,21 @@ export function writeRunOutputs(
     const json = otlpJsonOfRun(outcome.cluster.telemetry);
     const w = writeOutputFile(outputs.otlpPath, json);
     const s = summarizeOtlp(json);
-    if (w.ok) notes.push(`otlp: ${outputs.otlpPath} (${s.spans} spans, ${s.resources} resources, ${kib(json.length)})`);
-    else errors.push(`--otlp: ${w.error}`);
+    if (w.ok) {
+      notes.push(`otlp: ${outputs.otlpPath} (${s.spans} spans, ${s.resources} resources, ${kib(json.length)})`);
+      lacking.push('the OTLP file');
+    } else errors.push(`--otlp: ${w.error}`);
   }
   if (outputs.reportPath !== undefined) {
     const tests = context.tests ?? testsGridOf([testCellOf(outcome.report, context.replay)]);
     const html = renderReportHtml(runReportData(outcome, { replay: context.replay, description: context.description, tests, topology: context.topology }));
     const w = writeOutputFile(outputs.reportPath, html);
-    if (w.ok) notes.push(`report: ${outputs.reportPath} (${kib(Buffer.byteLength(html))})`);
-    else errors.push(`--report: ${w.error}`);
+    if (w.ok) {
+      notes.push(`report: ${outputs.reportPath} (${kib(Buffer.byteLength(html))})`);
+      lacking.push('the report');
+    } else errors.push(`--report: ${w.error}`);
   }
   const dropped = outcome.report.spansNotRetained;
-  // A streamed OTLP file has every span; a file written from memory, and the report, lack those not kept.
-  const lacking = [
-    ...(outputs.otlpPath !== undefined && streamed === undefined && notes.some((n) => n.startsWith('otlp:')) ? ['the OTLP file'] : []),
-    ...(outputs.reportPath !== undefined && notes.some((n) => n.startsWith('report:')) ? ['the report'] : []),
-  ];
   if (lacking.length > 0 && dropped > 0) {
     notes.push(`${dropped} per-pair and per-message spans were not kept in memory at this size and are left out of ${lacking.join(' and ')} (the trace digest and spansByName count them)`);
   }

@@ -103,6 +103,17 @@ describe('meshsim run --otlp above 1,000 nodes', () => {
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]); // no temporary file left
   });
 
+  it('with --report too, the note names the report alone as leaving out the spans not kept', async () => {
+    const r = await cli('run', '--scenario', wide(), '--seed', '1', '--json', '--otlp', join(dir, 'both.json'), '--report', join(dir, 'both.html'));
+    expect(r.status, r.stderr).toBe(0);
+    const { spansNotRetained } = JSON.parse(r.stdout) as { spansNotRetained: number };
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/^otlp: .*written as the run went\)$/);
+    expect(lines[1]).toMatch(/^report: /);
+    expect(lines[2]).toBe(`${spansNotRetained} per-pair and per-message spans were not kept in memory at this size and are left out of the report (the trace digest and spansByName count them)`);
+  });
+
   it.skipIf(!existsSync('/dev/full'))('a file that fills up as the run goes: verdict still printed, one error line, exit 3', async () => {
     const r = await cli('run', '--scenario', wide(), '--seed', '1', '--otlp', '/dev/full');
     expect(r.status).toBe(3);
