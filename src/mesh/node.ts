@@ -120,8 +120,8 @@ export class MeshNode implements NodeApp, PeerListener {
    * a second of another, and each used to arm its own timer (docs/performance.md, round 9).
    */
   private readonly unusedSweeps = new Map<number, Set<string>>();
-  /** This node's sweep phase, ms (`unusedSweepPhaseMs`); -1 until the first reason. */
-  private unusedSweepPhase = -1;
+  /** This node's sweep phase, ms (`unusedSweepPhaseMs`). */
+  private readonly unusedSweepPhase: number;
   /** When each topic last sent a Join (see `joinTopicThrough`), virtual ms. */
   private readonly lastJoinAtMs = new Map<TopicId, number>();
   private stopped = false;
@@ -137,6 +137,7 @@ export class MeshNode implements NodeApp, PeerListener {
   ) {
     const { identity, telemetry } = ctx;
     this.name = identity.name;
+    this.unusedSweepPhase = unusedSweepPhaseMs(identity.nodeId, spec.config.unusedConnectionSweepMs);
     this.startedAtMs = ctx.nowMs();
     this.deliveries = spec.deliveries ?? new DeliveryLedger();
     const full = spec.config.profile === 'full';
@@ -438,7 +439,6 @@ export class MeshNode implements NodeApp, PeerListener {
     const { unusedConnectionGraceMs: graceMs, unusedConnectionSweepMs: sweepMs, variant } = this.spec.config;
     if (variant.keepUnusedConnections) return;
     const nowMs = this.ctx.nowMs();
-    if (this.unusedSweepPhase < 0) this.unusedSweepPhase = unusedSweepPhaseMs(this.ctx.identity.nodeId, sweepMs);
     const dueMs = sweepDueMs(this.unusedSweepPhase, nowMs, graceMs, sweepMs);
     let peers = this.unusedSweeps.get(dueMs);
     if (peers === undefined) {
