@@ -12,3 +12,9 @@ export { recordTopology, topologyStateAt, type EncodedTopology, type TopologyKey
  * leaves those out. `meshsim run --otlp` uses it for such runs.
  */
 export { OtlpStream } from '../report/index.js';
+/**
+ * `otlpJsonOfRun`'s document handed to a writer in pieces (a file, a socket), for a finished run
+ * whose spans serialize to more than one string can hold: a 10,000-node chaos run keeps 1.4 M
+ * spans. `meshsim run --otlp` writes runs it holds in memory through it.
+ */
+export { writeOtlpOfRun } from '../report/index.js';

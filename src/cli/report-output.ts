@@ -6,7 +6,7 @@
  * `printWritten` prints them after the verdict, so a full disk never hides the run's result.
  */
 import type { Command } from 'commander';
-import { otlpJsonOfRun, summarizeOtlp } from '../report/otlp.js';
+import { writeOtlpOfRun } from '../report/otlp.js';
 import { renderReportHtml } from '../report/html.js';
 import { runReportData } from '../report/report-data.js';
 import { testCellOf, testsGridOf, type TestsGrid } from '../report/tests-grid.js';
@@ -14,7 +14,7 @@ import type { RunOutcome } from '../scenario/runner.js';
 import type { TopologyRecorder } from '../report/topology-snapshots.js';
 import { oneLine } from './errors.js';
 import type { OtlpStreamed } from './format.js';
-import { writablePath, writeOutputFile } from './output-file.js';
+import { openOutputStream, writablePath, writeOutputFile } from './output-file.js';
 
 export { writablePath } from './output-file.js';
 
@@ -75,11 +75,12 @@ export function writeRunOutputs(
     if (streamed.write.ok) notes.push(`otlp: ${outputs.otlpPath} (${s.spans} spans, ${s.resources} resources, ${kib(s.bytes)}; written as the run went)`);
     else errors.push(`--otlp: ${streamed.write.error}`);
   } else if (outputs.otlpPath !== undefined) {
-    const json = otlpJsonOfRun(outcome.cluster.telemetry);
-    const w = writeOutputFile(outputs.otlpPath, json);
-    const s = summarizeOtlp(json);
+    // In pieces: the whole document of a large chaos run is more than a string can hold.
+    const file = openOutputStream(outputs.otlpPath);
+    const s = writeOtlpOfRun(outcome.cluster.telemetry, (chunk) => file.write(chunk));
+    const w = file.close();
     if (w.ok) {
-      notes.push(`otlp: ${outputs.otlpPath} (${s.spans} spans, ${s.resources} resources, ${kib(json.length)})`);
+      notes.push(`otlp: ${outputs.otlpPath} (${s.spans} spans, ${s.resources} resources, ${kib(s.bytes)})`);
       lacking.push('the OTLP file');
     } else errors.push(`--otlp: ${w.error}`);
   }

@@ -3,7 +3,7 @@
  * Tests, Topology) and the data it is built from. Everything here reads the trace stream or
  * run reports; nothing feeds back into a run.
  */
-export { OtlpStream, otlpJsonOfRun, summarizeOtlp, type OtlpSummary } from './otlp.js';
+export { OtlpStream, otlpJsonOfRun, summarizeOtlp, writeOtlpOfRun, type OtlpSummary } from './otlp.js';
 export { renderReportHtml } from './html.js';
 export { recordTopology, runReportData, testsReportData, type ReportData, type RunReportOptions, type RunSection } from './report-data.js';
 export { chaosRowsOf, type ChaosRow, type EvidenceRef } from './chaos-events.js';

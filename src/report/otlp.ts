@@ -14,6 +14,10 @@
 import { assert } from '../sim/assert.js';
 import { toOtlpJson, type SpanRecord, type Telemetry } from '../sim/telemetry/index.js';
 
+/**
+ * The whole document as one string. A string holds at most about 512 M characters: a run whose
+ * spans serialize to more (a 10,000-node chaos run: 1.4 M spans) needs `writeOtlpOfRun`.
+ */
 export function otlpJsonOfRun(telemetry: Telemetry): string {
   return toOtlpJson(telemetry.records, telemetry.resources);
 }
@@ -89,6 +93,65 @@ export class OtlpStream {
     this.bytes += Buffer.byteLength(chunk);
     this.write(chunk);
   }
+}
+
+/** Spans `writeOtlpOfRun` serializes at a time, at most: some 50 MB of JSON and as much in serializer objects. */
+export const OTLP_WRITE_BATCH = 50_000;
+
+/**
+ * The OTLP/JSON of the spans a run kept in memory, handed to `write` in pieces: `otlpJsonOfRun`'s
+ * document without ever holding it whole (neither the string nor the serializer's objects for
+ * every span). Nodes are taken in the order of their first span and serialized a group at a
+ * time, each group's spans in record order, so a node's spans stay under one resource entry and
+ * the bytes are `otlpJsonOfRun`'s exactly. Only a node with more than `batchSpans` spans of its
+ * own is split, into one entry per `batchSpans` of them (as an exporter sending batches would).
+ */
+export function writeOtlpOfRun(
+  telemetry: Telemetry,
+  write: (chunk: string) => void,
+  batchSpans = OTLP_WRITE_BATCH,
+): OtlpSummary & { readonly bytes: number } {
+  assert(Number.isInteger(batchSpans) && batchSpans > 0, 'OTLP batch must be a positive whole number of spans');
+  const records = telemetry.records;
+  // Group the nodes, in the order of their first span, so that each group holds about batchSpans.
+  const spansOf = new Map<string, number>();
+  for (const r of records) spansOf.set(r.node, (spansOf.get(r.node) ?? 0) + 1);
+  const groupOf = new Map<string, number>();
+  let groups = 0;
+  let inGroup = 0;
+  for (const [node, spans] of spansOf) {
+    if (inGroup > 0 && inGroup + spans > batchSpans) {
+      groups++;
+      inGroup = 0;
+    }
+    groupOf.set(node, groups);
+    inGroup += spans;
+  }
+  const batches: SpanRecord[][] = Array.from({ length: inGroup > 0 ? groups + 1 : 0 }, () => []);
+  for (const r of records) batches[groupOf.get(r.node)!].push(r);
+  let bytes = 0;
+  let resources = 0;
+  const emit = (chunk: string): void => {
+    bytes += Buffer.byteLength(chunk);
+    write(chunk);
+  };
+  emit(DOCUMENT_HEAD);
+  let first = true;
+  for (let b = 0; b < batches.length; b++) {
+    const batch = batches[b];
+    batches[b] = []; // let the group's records go with its serializer objects
+    // A node over the batch on its own is the only member of its group; it is cut into pieces.
+    for (let from = 0; from < batch.length; from += batchSpans) {
+      const piece = batch.length <= batchSpans ? batch : batch.slice(from, from + batchSpans);
+      const json = toOtlpJson(piece, telemetry.resources);
+      assert(json.startsWith(DOCUMENT_HEAD) && json.endsWith(DOCUMENT_TAIL), 'OTLP serializer wrote an unexpected document shape');
+      emit(`${first ? '' : ','}${json.slice(DOCUMENT_HEAD.length, json.length - DOCUMENT_TAIL.length)}`);
+      first = false;
+      resources += new Set(piece.map((r) => r.node)).size;
+    }
+  }
+  emit(DOCUMENT_TAIL);
+  return { resources, spans: records.length, bytes };
 }
 
 /** What an OTLP JSON document says about itself, for tests and the CLI's one-line note. */

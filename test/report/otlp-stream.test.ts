@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OtlpStream, otlpJsonOfRun, otlpStreamBatch, summarizeOtlp } from '../../src/report/otlp.js';
+import { OtlpStream, otlpJsonOfRun, otlpStreamBatch, summarizeOtlp, writeOtlpOfRun } from '../../src/report/otlp.js';
 import { findScenario } from '../../src/catalog/registry.js';
 import { runScenario, type RunOutcome } from '../../src/scenario/runner.js';
 import { cli, requireBuiltCli } from '../support/cli.js';
@@ -61,6 +61,58 @@ describe('OTLP written as the run goes', () => {
     const b = streamed('12', 500);
     expect(a.summary.spans).toBe(a.outcome.cluster.telemetry.records.length);
     expect(a.json).toBe(b.json);
+  });
+});
+
+describe('OTLP of a finished run written in pieces (writeOtlpOfRun)', () => {
+  // A 10,000-node chaos run keeps 1.4 M spans: more JSON than one string holds, so `meshsim run
+  // --otlp` writes runs it holds in memory through this, a group of nodes at a time.
+  let outcome: RunOutcome;
+  let perNode: number[];
+  beforeAll(() => {
+    outcome = runScenario(findScenario('kill-node')!, '13');
+    const counts = new Map<string, number>();
+    for (const r of outcome.cluster.telemetry.records) counts.set(r.node, (counts.get(r.node) ?? 0) + 1);
+    perNode = [...counts.values()];
+  });
+  const written = (batch: number): { chunks: string[]; summary: ReturnType<typeof writeOtlpOfRun> } => {
+    const chunks: string[] = [];
+    return { summary: writeOtlpOfRun(outcome.cluster.telemetry, (c) => chunks.push(c), batch), chunks };
+  };
+  /** Spans in a piece: the document's head and tail, or resourceSpans entries (after a comma but the first). */
+  const spansIn = (chunk: string): number => {
+    if (chunk === '{"resourceSpans":[' || chunk === ']}') return 0;
+    const entries = JSON.parse(`[${chunk.replace(/^,/, '')}]`) as OtlpDoc['resourceSpans'];
+    return entries.reduce((sum, rs) => sum + rs.scopeSpans.reduce((n, ss) => n + ss.spans.length, 0), 0);
+  };
+
+  it('gives the bytes of otlpJsonOfRun when no node has more spans than a batch, in pieces of at most a batch', () => {
+    const batch = Math.max(...perNode) + 1;
+    const total = outcome.cluster.telemetry.records.length;
+    expect(total).toBeGreaterThan(batch * 3); // several groups of nodes
+    const { chunks, summary } = written(batch);
+    const json = chunks.join('');
+    expect(json).toBe(otlpJsonOfRun(outcome.cluster.telemetry));
+    expect(chunks.length).toBeGreaterThan(4); // head, three groups or more, tail
+    for (const c of chunks) expect(spansIn(c)).toBeLessThanOrEqual(batch);
+    expect({ resources: summary.resources, spans: summary.spans }).toEqual(summarizeOtlp(json));
+    expect(summary.resources).toBe(perNode.length); // one entry per node, as from memory
+    expect(summary.bytes).toBe(Buffer.byteLength(json));
+  });
+
+  it('cuts a node with more spans than a batch into entries of a batch each, every span written once as from memory', () => {
+    const batch = 50;
+    expect(Math.max(...perNode)).toBeGreaterThan(batch * 2);
+    const { chunks, summary } = written(batch);
+    const json = chunks.join('');
+    for (const c of chunks) expect(spansIn(c)).toBeLessThanOrEqual(batch);
+    const fromMemory = spansOf(otlpJsonOfRun(outcome.cluster.telemetry));
+    const got = spansOf(json);
+    expect(got.size).toBe(outcome.cluster.telemetry.records.length);
+    expect([...got.keys()].sort()).toEqual([...fromMemory.keys()].sort());
+    for (const [id, text] of got) expect(text, id).toBe(fromMemory.get(id));
+    expect({ resources: summary.resources, spans: summary.spans }).toEqual(summarizeOtlp(json));
+    expect(summary.resources).toBe(perNode.reduce((sum, n) => sum + Math.ceil(n / batch), 0));
   });
 });
 
