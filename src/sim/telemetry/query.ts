@@ -1,7 +1,11 @@
 /**
  * The query API over finished spans that detectors use: find by name, node, attributes and a
- * time window. Records are indexed by name and by node; each index list is in finish order, so
- * its end times are nondecreasing and a time window is found by binary search.
+ * time window. Records are indexed by name, by node, and by node and name together; each index
+ * list is in finish order, so its end times are nondecreasing and a time window is found by
+ * binary search. The third index is what most detector questions ask ("the last
+ * mesh.peer.connected of this node about that peer"): through the node's list alone such a
+ * question scanned every span the node had emitted, and questions asked of every node (who was
+ * connected to a victim) scanned every span of the run.
  *
  * The time window applies to a span's END time (`endMs`), inclusive at both ends; for instant
  * spans that is also the start time. Must not mutate records or read clocks.
@@ -79,6 +83,8 @@ export class SpanQuery {
   private readonly all: SpanRecord[] = [];
   private readonly byName = new Map<string, SpanRecord[]>();
   private readonly byNode = new Map<string, SpanRecord[]>();
+  /** A node's spans by name (node first: a run has few names, and `range` asks for one node). */
+  private readonly byNodeName = new Map<string, Map<string, SpanRecord[]>>();
 
   /** Called by the hub as each record finishes; records must arrive in finish order. */
   add(record: SpanRecord): void {
@@ -89,6 +95,9 @@ export class SpanQuery {
     this.all.push(record);
     pushTo(this.byName, record.name, record);
     pushTo(this.byNode, record.node, record);
+    let names = this.byNodeName.get(record.node);
+    if (names === undefined) this.byNodeName.set(record.node, (names = new Map()));
+    pushTo(names, record.name, record);
   }
 
   /** Matching records in record order. */
@@ -140,17 +149,15 @@ export class SpanQuery {
   /** The smallest index list that covers the filter, narrowed to the time window. */
   private range(filter: LooseFilter): { list: readonly SpanRecord[]; lo: number; hi: number } {
     let list: readonly SpanRecord[] = this.all;
-    if (filter.name !== undefined) list = this.byName.get(filter.name) ?? EMPTY;
-    if (filter.node !== undefined) {
-      const byNode = this.byNode.get(filter.node) ?? EMPTY;
-      if (byNode.length < list.length) list = byNode;
-    }
+    if (filter.name !== undefined && filter.node !== undefined) list = this.byNodeName.get(filter.node)?.get(filter.name) ?? EMPTY;
+    else if (filter.name !== undefined) list = this.byName.get(filter.name) ?? EMPTY;
+    else if (filter.node !== undefined) list = this.byNode.get(filter.node) ?? EMPTY;
     const lo = filter.sinceMs === undefined ? 0 : lowerBound(list, filter.sinceMs);
     const hi = filter.untilMs === undefined ? list.length : upperBound(list, filter.untilMs);
     return { list, lo, hi };
   }
 
-  /** Name and node are re-checked because `range` picked only one index. */
+  /** Name and node are re-checked: cheap, and `range` may have picked an index on one of them. */
   private matches(r: SpanRecord, filter: LooseFilter): boolean {
     return (
       (filter.name === undefined || r.name === filter.name) &&
