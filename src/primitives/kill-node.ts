@@ -14,7 +14,7 @@
  * pruner interval 5 s (pruning) — the longer branch, 37 s — + probe round 5 s + slack 5 s = 47 s.
  * Revert (after detection): respawn the victim with the same identity.
  */
-import { emitted, failedAssertion, healthyNodes, holdsDigest, meshesOf, nameOf, neighborsOf, passed, peersConnectedTo, prunedBy, ProbeRound } from './evidence.js';
+import { emitted, failedAssertion, holdsDigest, isHealthy, meshesOf, nameOf, neighborsOf, passed, peersConnectedTo, prunedBy, ProbeRound } from './evidence.js';
 import { deadlineOf, maxOf, timer, type DeadlineTerm, type PrimitiveSpec } from './schema.js';
 import { pickKillable } from './targets.js';
 import { T } from './timing.js';
@@ -85,25 +85,31 @@ export function deathDetector(world: ChaosWorld, fault: Fault, appliedAtMs: numb
     deadlineMs,
     missing: () => missing,
     poll: (nowMs) => {
-      // A node that respawned since apply lost the state it would have had to clean up.
-      const healthy = new Set(healthyNodes(world, victims).filter((p) => emitted(world, p, 'mesh.node.ready', appliedAtMs) === undefined));
+      // A node that respawned since apply lost the state it would have had to clean up. Asked
+      // of the nodes that must notice only (once each per poll), not of every node.
+      const healthyNow = new Map<string, boolean>();
+      const healthy = (p: string): boolean => {
+        let h = healthyNow.get(p);
+        if (h === undefined) healthyNow.set(p, (h = isHealthy(world, p, victims) && emitted(world, p, 'mesh.node.ready', appliedAtMs) === undefined));
+        return h;
+      };
       const evidence = [];
       for (const v of victims) {
         if (world.status(v) !== 'stopped') return failedAssertion(nowMs - appliedAtMs, `${nameOf(world, v)} came back before the mesh was seen to notice`);
         for (const p of mustDisconnect.get(v)!) {
-          if (!healthy.has(p)) continue;
+          if (!healthy(p)) continue;
           const s = emitted(world, p, 'mesh.peer.disconnected', appliedAtMs, { peerId: v });
           if (s === undefined) return waitFor(`${nameOf(world, p)}: mesh.peer.disconnected of ${nameOf(world, v)}`);
           evidence.push(s);
         }
         for (const n of mustDropNeighbor.get(v)!) {
-          if (!healthy.has(n.nodeId)) continue;
+          if (!healthy(n.nodeId)) continue;
           const s = emitted(world, n.nodeId, 'mesh.gossip.neighbor_down', appliedAtMs, { peerId: v, topic: n.topic });
           if (s === undefined) return waitFor(`${nameOf(world, n.nodeId)}: mesh.gossip.neighbor_down of ${nameOf(world, v)} on ${n.topic}`);
           evidence.push(s);
         }
         for (const p of mustPrune.get(v)!) {
-          if (!healthy.has(p)) continue;
+          if (!healthy(p)) continue;
           const s = prunedBy(world, p, v, appliedAtMs);
           if (s === undefined) return waitFor(`${nameOf(world, p)}: mesh.staleness.pruned of ${nameOf(world, v)}`);
           evidence.push(s);
