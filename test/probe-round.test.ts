@@ -12,7 +12,7 @@
  * test sets; delivery, neighbour, kill and nat_shift spans written by hand.
  */
 import { describe, expect, it } from 'vitest';
-import { ProbeRound } from '../src/primitives/evidence.js';
+import { MISSING_SHOWN, ProbeRound } from '../src/primitives/evidence.js';
 import type { ChaosWorld } from '../src/primitives/types.js';
 import { chaosWorldOf } from '../src/primitives/world.js';
 import { Cluster } from '../src/scenario/cluster.js';
@@ -20,8 +20,8 @@ import type { ProbeRecord } from '../src/scenario/checker.js';
 import { standardMesh } from '../src/scenario/topology.js';
 import { HARNESS_NODE } from '../src/sim/telemetry/span-record.js';
 
-function setup() {
-  const cluster = new Cluster({ seed: 'probe-round', topology: { meshes: [standardMesh('mesh-a', 1)], bridges: 0 } });
+function setup(perRole = 1) {
+  const cluster = new Cluster({ seed: 'probe-round', topology: { meshes: [standardMesh('mesh-a', perRole)], bridges: 0 } });
   const faulted = new Set<string>();
   const stopped = new Set<string>();
   const sent: ProbeRecord[] = [];
@@ -152,6 +152,23 @@ describe('ProbeRound', () => {
     const { r, lacking } = isolated({ viewSize: 2, killedCount: 2, respawnFirst: true });
     expect(r.done).toBe(false);
     expect(r.missing).toEqual([`${lacking.name} (mesh-a)`]);
+  });
+
+  it('names the first MISSING_SHOWN receivers still missing, in plan order, past those it does not expect', () => {
+    const { world, faulted, sent, subscribers, at } = setup(3);
+    const others = subscribers.slice(1); // subscribers[0] is the origin
+    expect(others.length).toBeGreaterThan(MISSING_SHOWN + 2);
+    faulted.add(others[0].nodeId); // under another fault when the probe goes out: not expected
+    faulted.add(others[2].nodeId);
+    const round = new ProbeRound(world, ['mesh-a']);
+    at(1_000);
+    round.poll(1_000);
+    expect(sent[0].origin).toBe(subscribers[0].nodeId);
+    at(1_500);
+    const r = round.poll(1_500); // nobody has it
+    expect(r.done).toBe(false);
+    const expected = others.filter((_, i) => i !== 0 && i !== 2).slice(0, MISSING_SHOWN).map((s) => `${s.name} (mesh-a)`);
+    expect(r.missing).toEqual(expected);
   });
 
   it("expects it when the round's own victims cut that node off: that repair is the round's to show", () => {

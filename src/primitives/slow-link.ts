@@ -16,7 +16,7 @@
  * Deadline: durationMs (20 s) + probe resend 5 s + slack 5 s = 30 s.
  * Revert (after `durationMs`): resetLink both directions (idempotent).
  */
-import { failedAssertion, nameOf, passed, silenceDeath } from './evidence.js';
+import { failedAssertion, MISSING_SHOWN, nameOf, passed, silenceDeath } from './evidence.js';
 import { assert } from '../sim/assert.js';
 import { deadlineOf, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type ParamSpec, type PrimitiveSpec } from './schema.js';
 import { pickLinkedPair, intParam } from './targets.js';
@@ -139,6 +139,7 @@ export function damagedLinkDetector(world: ChaosWorld, spec: PrimitiveSpec, faul
  * Probes from chosen origins, one per (mesh, origin); complete when every running subscriber
  * not under ANOTHER fault (this fault's own targets are expected to receive) has each one.
  * Sent on the first poll and re-sent every 5 s while incomplete, but only before `sendUntilMs`.
+ * `missing` names the first MISSING_SHOWN receivers still missing.
  */
 export class TargetedProbeRound {
   private probes: ProbeRecord[] = [];
@@ -182,6 +183,7 @@ export class TargetedProbeRound {
       const spans = this.world.spans.find({ name: 'mesh.probe.delivered', sinceMs: p.sentAtMs, attrs: { probeId: p.probeId } });
       const got = new Set(spans.map((s) => s.node));
       for (const s of this.world.subscribers(p.meshId)) {
+        if (missing.length >= MISSING_SHOWN) break; // one is enough to wait; a few are named
         if (s.nodeId === p.origin || got.has(s.name) || this.world.status(s.nodeId) !== 'running') continue;
         if (!this.expected.get(p.probeId)?.has(s.nodeId)) continue; // under another fault when it was sent
         if (this.world.isFaulted(s.nodeId) && !this.own.includes(s.nodeId)) continue;
