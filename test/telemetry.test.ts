@@ -176,34 +176,37 @@ describe('query', () => {
     const names = ['app.a', 'app.b', 'app.c'] as const;
     const nodes = ['n0', 'n1', 'n2', 'n3'];
     const rng = new SimRng('query-model');
-    for (let i = 0; i < 2000; i++) {
-      clock.nowMs += rng.int(3);
-      telemetry.emit(rng.pick(nodes), rng.pick(names), { k: rng.int(4) });
-    }
-    const all = telemetry.records;
-    for (let i = 0; i < 200; i++) {
-      const since = rng.int(clock.nowMs + 1);
-      const filter = {
-        name: rng.chance(1, 2) ? rng.pick(names) : undefined,
-        node: rng.chance(1, 2) ? rng.pick(nodes) : undefined,
-        sinceMs: since,
-        untilMs: since + rng.int(200),
-        attrs: rng.chance(1, 2) ? { k: rng.int(4) } : undefined,
-      };
-      const expected = all.filter(
-        (r) =>
-          (filter.name === undefined || r.name === filter.name) &&
-          (filter.node === undefined || r.node === filter.node) &&
-          r.endMs >= filter.sinceMs &&
-          r.endMs <= filter.untilMs &&
-          (filter.attrs === undefined || r.attrs.k === filter.attrs.k),
-      );
-      // A random filter, with or without a name: the query's types take one or the other.
-      const any = filter as AnySpanFilter;
-      expect(telemetry.query.find(any)).toEqual(expected);
-      expect(telemetry.query.count(any)).toBe(expected.length);
-      expect(telemetry.query.first(any)).toBe(expected[0]);
-      expect(telemetry.query.last(any)).toBe(expected[expected.length - 1]);
+    // Spans, questions, more spans, more questions: an index built at a question is kept up after it.
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 1000; i++) {
+        clock.nowMs += rng.int(3);
+        telemetry.emit(rng.pick(nodes), rng.pick(names), { k: rng.int(4) });
+      }
+      const all = telemetry.records;
+      for (let i = 0; i < 200; i++) {
+        const since = rng.int(clock.nowMs + 1);
+        const filter = {
+          name: rng.chance(1, 2) ? rng.pick(names) : undefined,
+          node: rng.chance(1, 2) ? rng.pick(nodes) : undefined,
+          sinceMs: since,
+          untilMs: since + rng.int(200),
+          attrs: rng.chance(1, 2) ? { k: rng.int(4) } : undefined,
+        };
+        const expected = all.filter(
+          (r) =>
+            (filter.name === undefined || r.name === filter.name) &&
+            (filter.node === undefined || r.node === filter.node) &&
+            r.endMs >= filter.sinceMs &&
+            r.endMs <= filter.untilMs &&
+            (filter.attrs === undefined || r.attrs.k === filter.attrs.k),
+        );
+        // A random filter, with or without a name: the query's types take one or the other.
+        const any = filter as AnySpanFilter;
+        expect(telemetry.query.find(any)).toEqual(expected);
+        expect(telemetry.query.count(any)).toBe(expected.length);
+        expect(telemetry.query.first(any)).toBe(expected[0]);
+        expect(telemetry.query.last(any)).toBe(expected[expected.length - 1]);
+      }
     }
   });
 });

@@ -83,8 +83,12 @@ export class SpanQuery {
   private readonly all: SpanRecord[] = [];
   private readonly byName = new Map<string, SpanRecord[]>();
   private readonly byNode = new Map<string, SpanRecord[]>();
-  /** A node's spans by name (node first: a run has few names, and `range` asks for one node). */
-  private readonly byNodeName = new Map<string, Map<string, SpanRecord[]>>();
+  /**
+   * A node's spans by name (node first: a run has few names, and `range` asks for one node).
+   * Built at the first question that names both, then kept up: runs without chaos detectors
+   * never ask one, and would pay for it on every span they keep.
+   */
+  private byNodeName: Map<string, Map<string, SpanRecord[]>> | null = null;
 
   /** Called by the hub as each record finishes; records must arrive in finish order. */
   add(record: SpanRecord): void {
@@ -95,9 +99,7 @@ export class SpanQuery {
     this.all.push(record);
     pushTo(this.byName, record.name, record);
     pushTo(this.byNode, record.node, record);
-    let names = this.byNodeName.get(record.node);
-    if (names === undefined) this.byNodeName.set(record.node, (names = new Map()));
-    pushTo(names, record.name, record);
+    if (this.byNodeName !== null) pushToNodeName(this.byNodeName, record);
   }
 
   /** Matching records in record order. */
@@ -149,12 +151,21 @@ export class SpanQuery {
   /** The smallest index list that covers the filter, narrowed to the time window. */
   private range(filter: LooseFilter): { list: readonly SpanRecord[]; lo: number; hi: number } {
     let list: readonly SpanRecord[] = this.all;
-    if (filter.name !== undefined && filter.node !== undefined) list = this.byNodeName.get(filter.node)?.get(filter.name) ?? EMPTY;
+    if (filter.name !== undefined && filter.node !== undefined) list = this.nodeNameIndex().get(filter.node)?.get(filter.name) ?? EMPTY;
     else if (filter.name !== undefined) list = this.byName.get(filter.name) ?? EMPTY;
     else if (filter.node !== undefined) list = this.byNode.get(filter.node) ?? EMPTY;
     const lo = filter.sinceMs === undefined ? 0 : lowerBound(list, filter.sinceMs);
     const hi = filter.untilMs === undefined ? list.length : upperBound(list, filter.untilMs);
     return { list, lo, hi };
+  }
+
+  private nodeNameIndex(): Map<string, Map<string, SpanRecord[]>> {
+    if (this.byNodeName === null) {
+      const index = new Map<string, Map<string, SpanRecord[]>>();
+      for (const record of this.all) pushToNodeName(index, record);
+      this.byNodeName = index;
+    }
+    return this.byNodeName;
   }
 
   /** Name and node are re-checked: cheap, and `range` may have picked an index on one of them. */
@@ -171,4 +182,10 @@ function pushTo(index: Map<string, SpanRecord[]>, key: string, record: SpanRecor
   const list = index.get(key);
   if (list === undefined) index.set(key, [record]);
   else list.push(record);
+}
+
+function pushToNodeName(index: Map<string, Map<string, SpanRecord[]>>, record: SpanRecord): void {
+  let names = index.get(record.node);
+  if (names === undefined) index.set(record.node, (names = new Map()));
+  pushTo(names, record.name, record);
 }
