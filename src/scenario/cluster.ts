@@ -59,6 +59,7 @@ export class Cluster {
   private readonly subscribersByMesh = new Map<string, readonly NodePlan[]>();
   private meshIdList: readonly string[] | null = null;
   private idByName: Map<string, string> | null = null;
+  private statusEpochValue = 0;
 
   constructor(readonly options: ClusterOptions) {
     this.rng = new RngStreams(options.seed);
@@ -71,6 +72,14 @@ export class Cluster {
     this.plans = planTopology(options.topology, this.rng.stream('topology'));
     this.hosts = this.plans.map((plan) => this.makeHost(plan));
     this.plans.forEach((p, i) => this.byId.set(p.nodeId, i));
+  }
+
+  /**
+   * Changes of any host's status so far (starts, stops, wedges, unwedges): while it stays the
+   * same, so does every host's status, and with it who runs.
+   */
+  get statusEpoch(): number {
+    return this.statusEpochValue;
   }
 
   /** Leave a node out of `boot()`; a workload starts it later (mesh growth). */
@@ -215,7 +224,7 @@ export class Cluster {
             return app;
           };
     return new NodeHost(
-      { scheduler: this.scheduler, network: this.network, telemetry: this.telemetry, rng: this.rng },
+      { scheduler: this.scheduler, network: this.network, telemetry: this.telemetry, rng: this.rng, statusChanged: () => void this.statusEpochValue++ },
       identity,
       factory,
       { diskCapacityBytes: this.options.diskCapacityBytes },

@@ -3,8 +3,10 @@
  * `probeIntervalMs`), at the end of the heal window (one per topic), on demand (chaos
  * detectors) and from scenario workloads. Each probe is recorded with the live subscribers
  * that must receive it; whether they did is evidence the nodes emit (`mesh.probe.delivered`).
- * Records of probes sent in the same scheduler event on the same topic share one expected list, so
- * an all-nodes burst costs O(n), not O(n²). Who delivered a probe is recorded only for the probes
+ * Records of probes on the same topic share one expected list while no host's status changes
+ * (`Cluster.statusEpoch`), so an all-nodes burst costs O(n), not O(n²), and so does a long run's
+ * broadcasts: a list per broadcast was nodes × broadcasts (a 10,000-node hour of one broadcast a
+ * second, some 290 MB of lists and 1 GB of the metrics' sets over them). Who delivered a probe is recorded only for the probes
  * whose full delivery the run checks (the final ones): a record per node and probe for all of them
  * would be nodes × probes (the nodes' own such sets were a fifth of what a 1,200-node all-nodes
  * burst left in memory; docs/performance.md, round 20).
@@ -19,8 +21,8 @@ export class ProbeWorkload {
   private readonly deliveredBy = new Map<string, Set<string>>();
   private watching = false;
   private n = 0;
-  /** The expected list last computed, reused while time and topic are the same. */
-  private expectedMemo: { atMs: number; meshId: string; epoch: number; ids: readonly string[] } | null = null;
+  /** Each topic's expected list last computed, and the status epoch it was computed at. */
+  private readonly expectedMemo = new Map<string, { readonly epoch: number; readonly ids: readonly string[] }>();
 
   constructor(private readonly cluster: Cluster) {}
 
@@ -100,17 +102,16 @@ export class ProbeWorkload {
     return record;
   }
 
-  /** Running subscribers of `meshId` now (shared between probes of the same instant and topic). */
+  /** Running subscribers of `meshId` now (shared between probes of the topic while no status changes). */
   private expectedOn(meshId: string): readonly string[] {
-    const atMs = this.cluster.scheduler.nowMs;
-    const epoch = this.cluster.scheduler.eventsRun; // one event (e.g. an all-nodes burst) cannot change who runs between its probes
-    const memo = this.expectedMemo;
-    if (memo !== null && memo.atMs === atMs && memo.meshId === meshId && memo.epoch === epoch) return memo.ids;
+    const epoch = this.cluster.statusEpoch;
+    const memo = this.expectedMemo.get(meshId);
+    if (memo !== undefined && memo.epoch === epoch) return memo.ids;
     const ids = this.cluster
       .subscribers(meshId)
       .filter((p) => this.cluster.host(p.nodeId).status === 'running')
       .map((p) => p.nodeId);
-    this.expectedMemo = { atMs, meshId, epoch, ids };
+    this.expectedMemo.set(meshId, { epoch, ids });
     return ids;
   }
 }

@@ -62,6 +62,8 @@ export interface NodeHostDeps {
   readonly network: Network;
   readonly telemetry: Telemetry;
   readonly rng: RngStreams;
+  /** Told after every change of a host's status (start, stop, wedge, unwedge); see `Cluster.statusEpoch`. */
+  readonly statusChanged?: () => void;
 }
 
 export interface NodeHostOptions {
@@ -106,6 +108,11 @@ export class NodeHost implements EndpointOwner {
     return this.statusValue;
   }
 
+  private setStatus(status: NodeStatus): void {
+    this.statusValue = status;
+    this.deps.statusChanged?.();
+  }
+
   /** Which life this is: 1 after the first start, 2 after the first restart; 0 before any start. */
   get incarnation(): number {
     return this.incarnationValue;
@@ -144,7 +151,7 @@ export class NodeHost implements EndpointOwner {
   start(): void {
     assert(this.statusValue === 'stopped', `${this.identity.name} is already running`);
     const incarnation = ++this.incarnationValue;
-    this.statusValue = 'running';
+    this.setStatus('running');
     this.endpoint = this.deps.network.bind(this.identity.nodeId, this, (conn) => this.app?.onIncoming(conn));
     // The context's functions capture the scheduler itself: `nowMs` runs at every event a node
     // handles, and through the host and its deps it read two more objects from memory each time.
@@ -175,7 +182,7 @@ export class NodeHost implements EndpointOwner {
     // The host records the death itself (the process cannot): whatever killed it — chaos, a
     // workload, a test — checks can tell the losses it causes from churn without cause.
     this.deps.telemetry.emit(HARNESS_NODE, 'sim.node.killed', { targets: this.identity.name, mode, incarnation: this.incarnationValue });
-    this.statusValue = 'stopped';
+    this.setStatus('stopped');
     this.backlog.length = 0;
     const network = this.deps.network;
     const nodeId = this.identity.nodeId;
@@ -207,17 +214,17 @@ export class NodeHost implements EndpointOwner {
 
   /** Stop processing: inbound work and timers queue up until unwedge. */
   wedge(): void {
-    if (this.statusValue === 'running') this.statusValue = 'wedged';
+    if (this.statusValue === 'running') this.setStatus('wedged');
   }
 
   /** Resume: the backlog runs now, in arrival order, before anything new. */
   unwedge(): void {
     if (this.statusValue !== 'wedged') return;
-    this.statusValue = 'running';
+    this.setStatus('running');
     const incarnation = this.incarnationValue;
     const work = this.backlog.splice(0, this.backlog.length);
     for (const fn of work) {
-      if (this.incarnationValue !== incarnation || this.statusValue !== 'running') break;
+      if (this.incarnationValue !== incarnation || this.status !== 'running') break;
       runEvent(fn);
     }
   }
