@@ -6,10 +6,10 @@
  * Records of probes on the same topic share one expected list while no host's status changes
  * (`Cluster.statusEpoch`), so an all-nodes burst costs O(n), not O(n²), and so does a long run's
  * broadcasts: a list per broadcast was nodes × broadcasts (a 10,000-node hour of one broadcast a
- * second, some 290 MB of lists and 1 GB of the metrics' sets over them). Who delivered a probe is recorded only for the probes
- * whose full delivery the run checks (the final ones): a record per node and probe for all of them
- * would be nodes × probes (the nodes' own such sets were a fifth of what a 1,200-node all-nodes
- * burst left in memory; docs/performance.md, round 20).
+ * second, some 290 MB of lists and 1 GB of the metrics' sets over them). Who delivered a probe
+ * is recorded only for the probes whose full delivery the run checks (the final ones): a record
+ * per node and probe for all of them would be nodes × probes (the nodes' own such sets were a
+ * fifth of what a 1,200-node all-nodes burst left in memory; docs/performance.md, round 20).
  */
 import type { ProbeRecord } from './checker.js';
 import type { Cluster } from './cluster.js';
