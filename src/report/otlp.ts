@@ -81,9 +81,7 @@ export class OtlpStream {
 
   private flush(): void {
     if (this.batch.length === 0) return;
-    const json = toOtlpJson(this.batch, this.telemetry.resources);
-    assert(json.startsWith(DOCUMENT_HEAD) && json.endsWith(DOCUMENT_TAIL), 'OTLP serializer wrote an unexpected document shape');
-    this.emit(`${this.spans === 0 ? '' : ','}${json.slice(DOCUMENT_HEAD.length, json.length - DOCUMENT_TAIL.length)}`);
+    this.emit(`${this.spans === 0 ? '' : ','}${resourceSpansOf(this.batch, this.telemetry)}`);
     this.spans += this.batch.length;
     this.resourceEntries += new Set(this.batch.map((r) => r.node)).size; // one entry per node in the batch
     this.batch = [];
@@ -143,15 +141,20 @@ export function writeOtlpOfRun(
     // A node over the batch on its own is the only member of its group; it is cut into pieces.
     for (let from = 0; from < batch.length; from += batchSpans) {
       const piece = batch.length <= batchSpans ? batch : batch.slice(from, from + batchSpans);
-      const json = toOtlpJson(piece, telemetry.resources);
-      assert(json.startsWith(DOCUMENT_HEAD) && json.endsWith(DOCUMENT_TAIL), 'OTLP serializer wrote an unexpected document shape');
-      emit(`${first ? '' : ','}${json.slice(DOCUMENT_HEAD.length, json.length - DOCUMENT_TAIL.length)}`);
+      emit(`${first ? '' : ','}${resourceSpansOf(piece, telemetry)}`);
       first = false;
       resources += new Set(piece.map((r) => r.node)).size;
     }
   }
   emit(DOCUMENT_TAIL);
   return { resources, spans: records.length, bytes };
+}
+
+/** The `resourceSpans` entries of `records`' document, without the brackets around them (to append to a document). */
+function resourceSpansOf(records: readonly SpanRecord[], telemetry: Telemetry): string {
+  const json = toOtlpJson(records, telemetry.resources);
+  assert(json.startsWith(DOCUMENT_HEAD) && json.endsWith(DOCUMENT_TAIL), 'OTLP serializer wrote an unexpected document shape');
+  return json.slice(DOCUMENT_HEAD.length, json.length - DOCUMENT_TAIL.length);
 }
 
 /** What an OTLP JSON document says about itself, for tests and the CLI's one-line note. */
