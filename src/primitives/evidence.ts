@@ -66,6 +66,15 @@ export function incarnationStartSeq(world: ChaosWorld, nodeName: string, atMs: n
 }
 
 /**
+ * Names of the nodes that emitted `name` with `attrs` at or before `atMs`: the only nodes whose
+ * own spans can answer a question about one peer, found from the spans about it (the query's
+ * attribute index) rather than by asking every node.
+ */
+export function emittersOf<N extends SpanName>(world: ChaosWorld, name: N, atMs: number, attrs: Partial<SpanAttrs<N>>): Set<string> {
+  return new Set(world.spans.find({ name, untilMs: atMs, attrs }).map((s) => s.node));
+}
+
+/**
  * Peers that, by their own spans, held a connection to `target` at `atMs`: their latest
  * mesh.peer.connected about it (in their current incarnation) is newer than their latest
  * mesh.peer.disconnected.
@@ -73,8 +82,9 @@ export function incarnationStartSeq(world: ChaosWorld, nodeName: string, atMs: n
 export function peersConnectedTo(world: ChaosWorld, target: string, atMs: number): string[] {
   const q = world.spans;
   const out: string[] = [];
+  const ever = emittersOf(world, 'mesh.peer.connected', atMs, { peerId: target });
   for (const p of world.nodes) {
-    if (p.nodeId === target) continue;
+    if (p.nodeId === target || !ever.has(p.name)) continue;
     const up = q.last({ name: 'mesh.peer.connected', node: p.name, untilMs: atMs, attrs: { peerId: target } });
     if (up === undefined || up.seq < incarnationStartSeq(world, p.name, atMs)) continue;
     const down = q.last({ name: 'mesh.peer.disconnected', node: p.name, untilMs: atMs, attrs: { peerId: target } });
@@ -88,9 +98,10 @@ export function connectedPeersOf(world: ChaosWorld, node: string, atMs: number):
   const q = world.spans;
   const name = nameOf(world, node);
   const since = incarnationStartSeq(world, name, atMs);
+  const ever = new Set(q.find({ name: 'mesh.peer.connected', node: name, untilMs: atMs }).map((s) => s.attrs.peerId));
   return world.nodes
     .filter((p) => {
-      if (p.nodeId === node) return false;
+      if (p.nodeId === node || !ever.has(p.nodeId)) return false;
       const up = q.last({ name: 'mesh.peer.connected', node: name, untilMs: atMs, attrs: { peerId: p.nodeId } });
       if (up === undefined || up.seq < since) return false;
       const down = q.last({ name: 'mesh.peer.disconnected', node: name, untilMs: atMs, attrs: { peerId: p.nodeId } });
@@ -107,8 +118,9 @@ export function connectedPeersOf(world: ChaosWorld, node: string, atMs: number):
 export function neighborsOf(world: ChaosWorld, target: string, atMs: number): { nodeId: string; topic: string }[] {
   const q = world.spans;
   const out: { nodeId: string; topic: string }[] = [];
+  const ever = emittersOf(world, 'mesh.gossip.neighbor_up', atMs, { peerId: target });
   for (const p of world.nodes) {
-    if (p.nodeId === target) continue;
+    if (p.nodeId === target || !ever.has(p.name)) continue;
     for (const topic of p.meshIds) {
       const up = q.last({ name: 'mesh.gossip.neighbor_up', node: p.name, untilMs: atMs, attrs: { peerId: target, topic } });
       if (up === undefined || up.seq < incarnationStartSeq(world, p.name, atMs)) continue;

@@ -14,7 +14,7 @@
  * pruner interval 5 s (pruning) — the longer branch, 37 s — + probe round 5 s + slack 5 s = 47 s.
  * Revert (after detection): respawn the victim with the same identity.
  */
-import { emitted, failedAssertion, holdsDigest, isHealthy, meshesOf, nameOf, neighborsOf, passed, peersConnectedTo, prunedBy, ProbeRound } from './evidence.js';
+import { emitted, emittersOf, failedAssertion, holdsDigest, isHealthy, meshesOf, nameOf, neighborsOf, passed, peersConnectedTo, prunedBy, ProbeRound } from './evidence.js';
 import { deadlineOf, maxOf, timer, type DeadlineTerm, type PrimitiveSpec } from './schema.js';
 import { pickKillable } from './targets.js';
 import { T } from './timing.js';
@@ -65,12 +65,10 @@ export function deathDetector(world: ChaosWorld, fault: Fault, appliedAtMs: numb
   const mustDisconnect = new Map(victims.map((v) => [v, peersConnectedTo(world, v, appliedAtMs).filter((p) => !victims.includes(p))]));
   const mustDropNeighbor = new Map(victims.map((v) => [v, neighborsOf(world, v, appliedAtMs).filter((n) => !victims.includes(n.nodeId))]));
   const mustPrune = new Map(
-    victims.map((v) => [
-      v,
-      world.nodes
-        .filter((p) => !victims.includes(p.nodeId) && holdsDigest(world, p.name, v, appliedAtMs))
-        .map((p) => p.nodeId),
-    ]),
+    victims.map((v) => {
+      const learned = emittersOf(world, 'mesh.digest.learned', appliedAtMs, { nodeId: v });
+      return [v, world.nodes.filter((p) => !victims.includes(p.nodeId) && learned.has(p.name) && holdsDigest(world, p.name, v, appliedAtMs)).map((p) => p.nodeId)];
+    }),
   );
   const meshes = probeMeshIds ?? [...new Set(victims.flatMap((v) => meshesOf(world, v)))].sort();
   let round: ProbeRound | null = null;

@@ -1,8 +1,8 @@
 /**
  * The query API over finished spans that detectors use: find by name, node, attributes and a
- * time window. Records are indexed by name, by node, and by node and name together; each index
- * list is in finish order, so its end times are nondecreasing and a time window is found by
- * binary search. The third index is what most detector questions ask ("the last
+ * time window. Records are indexed by name, by node, by node and name together, and by name and
+ * one attribute's value; each index list is in finish order, so its end times are nondecreasing
+ * and a time window is found by binary search. The third index is what most detector questions ask ("the last
  * mesh.peer.connected of this node about that peer"): through the node's list alone such a
  * question scanned every span the node had emitted, and questions asked of every node (who was
  * connected to a victim) scanned every span of the run.
@@ -89,6 +89,12 @@ export class SpanQuery {
    * never ask one, and would pay for it on every span they keep.
    */
   private byNodeName: Map<string, Map<string, SpanRecord[]>> | null = null;
+  /**
+   * Spans of a name by the value of one attribute (name, then key, then value), for the
+   * questions asked across nodes: the deliveries of one probe, whoever was connected to one
+   * peer. Each (name, key) is built at its first question, then kept up, like `byNodeName`.
+   */
+  private byAttr: Map<string, Map<string, Map<unknown, SpanRecord[]>>> | null = null;
 
   /** Called by the hub as each record finishes; records must arrive in finish order. */
   add(record: SpanRecord): void {
@@ -100,6 +106,8 @@ export class SpanQuery {
     pushTo(this.byName, record.name, record);
     pushTo(this.byNode, record.node, record);
     if (this.byNodeName !== null) pushToNodeName(this.byNodeName, record);
+    const keys = this.byAttr?.get(record.name);
+    if (keys !== undefined) for (const [key, values] of keys) pushToValue(values, record, key);
   }
 
   /** Matching records in record order. */
@@ -151,7 +159,9 @@ export class SpanQuery {
   /** The smallest index list that covers the filter, narrowed to the time window. */
   private range(filter: LooseFilter): { list: readonly SpanRecord[]; lo: number; hi: number } {
     let list: readonly SpanRecord[] = this.all;
+    const key = filter.name !== undefined && filter.node === undefined ? indexedKey(filter.attrs) : undefined;
     if (filter.name !== undefined && filter.node !== undefined) list = this.nodeNameIndex().get(filter.node)?.get(filter.name) ?? EMPTY;
+    else if (key !== undefined) list = this.attrIndex(filter.name!, key).get(filter.attrs![key]) ?? EMPTY;
     else if (filter.name !== undefined) list = this.byName.get(filter.name) ?? EMPTY;
     else if (filter.node !== undefined) list = this.byNode.get(filter.node) ?? EMPTY;
     const lo = filter.sinceMs === undefined ? 0 : lowerBound(list, filter.sinceMs);
@@ -166,6 +176,19 @@ export class SpanQuery {
       this.byNodeName = index;
     }
     return this.byNodeName;
+  }
+
+  private attrIndex(name: string, key: string): Map<unknown, SpanRecord[]> {
+    const byAttr = (this.byAttr ??= new Map());
+    let keys = byAttr.get(name);
+    if (keys === undefined) byAttr.set(name, (keys = new Map()));
+    let values = keys.get(key);
+    if (values === undefined) {
+      values = new Map();
+      for (const record of this.byName.get(name) ?? EMPTY) pushToValue(values, record, key);
+      keys.set(key, values);
+    }
+    return values;
   }
 
   /** Name and node are re-checked: cheap, and `range` may have picked an index on one of them. */
@@ -188,4 +211,19 @@ function pushToNodeName(index: Map<string, Map<string, SpanRecord[]>>, record: S
   let names = index.get(record.node);
   if (names === undefined) index.set(record.node, (names = new Map()));
   pushTo(names, record.name, record);
+}
+
+/** The attribute a question across nodes is looked up by: its first with a value (a record without the key is never indexed). */
+function indexedKey(attrs: Attrs | undefined): string | undefined {
+  if (attrs === undefined) return undefined;
+  for (const key of Object.keys(attrs)) if (attrs[key] !== undefined) return key;
+  return undefined;
+}
+
+function pushToValue(values: Map<unknown, SpanRecord[]>, record: SpanRecord, key: string): void {
+  const value = record.attrs[key];
+  if (value === undefined) return;
+  const list = values.get(value);
+  if (list === undefined) values.set(value, [record]);
+  else list.push(record);
 }
