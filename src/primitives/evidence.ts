@@ -199,13 +199,6 @@ export class ProbeRound {
   /** Names of the nodes healthy when the round was sent. */
   private healthyAtSend = new Set<string>();
   private idByName: Map<string, string> | null = null;
-  /**
-   * `cutOffByOtherFaults` of each probe's missing receivers, by probe and receiver id. It reads
-   * spans up to the probe's send time only, so its answer is final once that millisecond is
-   * over; a round that does not complete asks again every poll, for hundreds of receivers at
-   * 10,000 nodes.
-   */
-  private othersCut = new Map<ProbeRecord, Map<string, boolean>>();
 
   constructor(
     private readonly world: ChaosWorld,
@@ -223,7 +216,6 @@ export class ProbeRound {
   private send(nowMs: number): void {
     this.sentAtMs = nowMs;
     this.probes = [];
-    this.othersCut = new Map();
     const healthy = healthyNodes(this.world, this.exclude);
     const owed = this.owedAt(nowMs);
     this.healthyAtSend = new Set([...healthy, ...owed].map((id) => nameOf(this.world, id)));
@@ -249,7 +241,7 @@ export class ProbeRound {
       // search for excuses stops there, which at 10,000 nodes is most of a poll's work.
       for (const m of [...r.missing, ...owedMissing]) {
         if (missing.length >= MISSING_SHOWN) break;
-        if (this.healthyAtSend.has(m) && !cut?.has(this.idOf(m)) && !this.cutOffByOthers(p, this.idOf(m), nowMs)) missing.push(`${m} (${p.meshId})`);
+        if (this.healthyAtSend.has(m) && !cut?.has(this.idOf(m)) && !cutOffByOtherFaults(this.world, this.idOf(m), p.meshId, p.sentAtMs, this.exclude)) missing.push(`${m} (${p.meshId})`);
       }
       evidence.push(...r.delivered);
     }
@@ -265,19 +257,6 @@ export class ProbeRound {
     return this.world.nodes
       .filter((p) => owed.includes(p.nodeId) && !this.exclude.includes(p.nodeId) && this.world.status(p.nodeId) === 'running' && !excused.has(p.nodeId))
       .map((p) => p.nodeId);
-  }
-
-  /** `cutOffByOtherFaults` for a receiver of `probe`, kept once the probe's millisecond is over (see `othersCut`). */
-  private cutOffByOthers(probe: ProbeRecord, nodeId: string, nowMs: number): boolean {
-    let known = this.othersCut.get(probe);
-    const kept = known?.get(nodeId);
-    if (kept !== undefined) return kept;
-    const cut = cutOffByOtherFaults(this.world, nodeId, probe.meshId, probe.sentAtMs, this.exclude);
-    if (nowMs > probe.sentAtMs) {
-      if (known === undefined) this.othersCut.set(probe, (known = new Map()));
-      known.set(nodeId, cut);
-    }
-    return cut;
   }
 
   /** A node's id from its name (probe deliveries name nodes); the table is built on first use. */
