@@ -201,7 +201,7 @@ export class SpanQuery {
   }
 }
 
-function pushTo(index: Map<string, SpanRecord[]>, key: string, record: SpanRecord): void {
+function pushTo<K>(index: Map<K, SpanRecord[]>, key: K, record: SpanRecord): void {
   const list = index.get(key);
   if (list === undefined) index.set(key, [record]);
   else list.push(record);
@@ -222,8 +222,5 @@ function indexedKey(attrs: Attrs | undefined): string | undefined {
 
 function pushToValue(values: Map<unknown, SpanRecord[]>, record: SpanRecord, key: string): void {
   const value = record.attrs[key];
-  if (value === undefined) return;
-  const list = values.get(value);
-  if (list === undefined) values.set(value, [record]);
-  else list.push(record);
+  if (value !== undefined) pushTo(values, value, record);
 }
