@@ -7,6 +7,8 @@
  * live in test/primitives/.
  */
 import { describe, expect, it } from 'vitest';
+import { withChaos } from '../src/catalog/chaos-scenarios.js';
+import { addChaos, chaosExtension } from '../src/primitives/engine.js';
 import { runScenario, type RunReport } from '../src/scenario/runner.js';
 import { chaosLog, explain, scenarioNamed } from './support/chaos.js';
 
@@ -58,6 +60,34 @@ describe('chaos variants: the same assertions with 3 random primitives firing', 
       expect(chaos.events + chaos.skipped).toBe(3);
     });
   }
+});
+
+describe('one chaos engine per run', () => {
+  it('random chaos on a battery scenario joins its engine: each event sees the others\' faults, and one section reports them all', () => {
+    // Seed 1: a partition_subset at 12.5 s cuts three mesh-b nodes off for its whole detection;
+    // the battery's kill_node at 20 s must not wait for them (with two engines it did, and timed
+    // out), and must not pick them as its victim.
+    const report = runScenario(withChaos(scenarioNamed('kill-node'), { random: { count: 2 } }), '1').report;
+    expectPass(report);
+    const log = chaosLog(report);
+    expect(log.map((e) => e.primitive)).toEqual(['partition_subset', 'kill_node', 'lossy_link']);
+    expect(log.map((e) => e.id)).toEqual([1, 2, 3]);
+    const [partition, kill] = log;
+    expect(kill.atMs).toBe(20_000);
+    expect(partition.atMs + partition.waitedMs).toBeGreaterThan(kill.atMs);
+    expect(partition.targets).not.toContain(kill.targets[0]);
+    expect(report.spansByName['chaos.primitive.applied']).toBe(3);
+  });
+
+  it('addChaos puts every config into the one chaos extension, where it was', () => {
+    const other = () => ({ start() {}, finish() {}, violations: () => [], report: () => ({}) });
+    const first = { events: [{ atMs: 1, primitive: 'kill_node' as const }] };
+    const added = addChaos([other, chaosExtension(first)], { random: { count: 2 } });
+    expect(added).toHaveLength(2);
+    expect(added[0]).toBe(other);
+    expect((added[1] as ReturnType<typeof chaosExtension>).chaosConfigs).toEqual([first, { random: { count: 2 } }]);
+    expect((addChaos([other], first)[1] as ReturnType<typeof chaosExtension>).chaosConfigs).toEqual([first]);
+  });
 });
 
 describe('soaks', () => {

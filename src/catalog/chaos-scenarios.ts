@@ -3,7 +3,7 @@
  * layout with one chaos event after the mesh has formed; the event's detection must pass and,
  * after revert and the heal window, the liveness checks must hold.
  */
-import { chaosExtension, type ChaosConfig } from '../primitives/engine.js';
+import { addChaos, chaosExtension, type ChaosConfig } from '../primitives/engine.js';
 import type { ParamValue, PrimitiveName } from '../primitives/types.js';
 import type { Scenario } from '../scenario/scenario.js';
 import { DEFAULT_TOPOLOGY } from '../scenario/topology.js';
@@ -27,9 +27,9 @@ export function batteryScenario(
   };
 }
 
-/** A copy of `base` with `config` chaos added (e.g. `--chaos 3`). */
+/** A copy of `base` with `config` chaos added (e.g. `--chaos 3`), to the chaos `base` already has if any (one engine per run). */
 export function withChaos(base: Scenario, config: ChaosConfig, name = base.name): Scenario {
-  return { ...base, name, extensions: [...(base.extensions ?? []), chaosExtension(config)] };
+  return { ...base, name, extensions: addChaos(base.extensions ?? [], config) };
 }
 
 /** The named battery; parameters are the primitives' override keys. */

@@ -74,10 +74,19 @@ export class ChaosEngine implements RunExtension {
   private readonly rng: SimRng;
   readonly world: ChaosWorld;
 
+  /** The share of decided events allowed to fail by assertion: the first config's that sets one. */
+  private readonly flakeBudgetPct: number;
+
+  /**
+   * One engine per run, whatever the number of configs (a scenario's own chaos and `--chaos N`
+   * on top): every event must see the others' faults (`isFaulted`) to pick its targets and to
+   * excuse what they did, and the run reports one chaos section. Configs act in order.
+   */
   constructor(
     private readonly ctx: RunContext,
-    private readonly config: ChaosConfig,
+    private readonly configs: readonly ChaosConfig[],
   ) {
+    this.flakeBudgetPct = configs.find((c) => c.flakeBudgetPct !== undefined)?.flakeBudgetPct ?? 0;
     this.rng = ctx.cluster.rng.stream('chaos');
     this.world = chaosWorldOf(ctx.cluster, {
       probe: (meshId, origin) => ctx.probe(meshId, origin),
@@ -87,9 +96,13 @@ export class ChaosEngine implements RunExtension {
   }
 
   start(): void {
+    for (const config of this.configs) this.startConfig(config);
+  }
+
+  private startConfig(config: ChaosConfig): void {
     const s = this.ctx.cluster.scheduler;
     const profile = this.ctx.scenario.profile ?? 'full';
-    for (const plan of this.config.events ?? []) {
+    for (const plan of config.events ?? []) {
       const spec = specOf(plan.primitive);
       if (!judgeableIn(spec, profile)) throw new ChaosConfigError(`${plan.primitive} cannot be judged in the ${profile} profile: its evidence is the full profile's ${spec.substrateEvidence} (SPEC §10.1)`);
       s.at(plan.atMs, () => this.fire(plan));
@@ -100,7 +113,7 @@ export class ChaosEngine implements RunExtension {
       if (kept.length === 0) throw new ChaosConfigError(`no primitive of the ${what} pool (${pool.join(', ')}) can be judged in the ${profile} profile`);
       return kept;
     };
-    const random = this.config.random;
+    const random = config.random;
     if (random !== undefined && random.count > 0) {
       const pool = judgeable(random.pool ?? DEFAULT_RANDOM_POOL, 'random');
       const lo = Math.min(10_000, this.ctx.mainEndMs);
@@ -111,7 +124,7 @@ export class ChaosEngine implements RunExtension {
         s.at(atMs, () => this.fire({ atMs, primitive }));
       }
     }
-    const soak = this.config.soak;
+    const soak = config.soak;
     if (soak !== undefined) {
       const pool = judgeable(soak.pool, 'soak');
       for (let atMs = soak.startMs ?? soak.intervalMs; atMs < this.ctx.mainEndMs; atMs += soak.intervalMs) {
@@ -164,7 +177,7 @@ export class ChaosEngine implements RunExtension {
         message: `${describe(this, e)}: no recovery evidence within ${e.detector.deadlineMs} ms (${e.detector.deadlineFormula})${missing === '' ? '' : `; still missing: ${missing}`}`,
       });
     }
-    const budget = this.config.flakeBudgetPct ?? 0;
+    const budget = this.flakeBudgetPct;
     if (decided > 0 && passedCount * 100 < decided * (100 - budget)) {
       const failures = this.events.filter((e) => e.verdict!.result === 'failed_assertion');
       out.push({
@@ -184,7 +197,7 @@ export class ChaosEngine implements RunExtension {
         failedTimeout: count('failed_timeout'),
         failedAssertion: count('failed_assertion'),
         skipped: this.skipped.length,
-        flakeBudgetPct: this.config.flakeBudgetPct ?? 0,
+        flakeBudgetPct: this.flakeBudgetPct,
         log: this.eventReports(),
       },
     };
@@ -333,6 +346,22 @@ function describe(engine: ChaosEngine, e: ActiveEvent): string {
 }
 
 /** A RunExtension factory for scenarios. */
-export function chaosExtension(config: ChaosConfig): (ctx: RunContext) => RunExtension {
-  return (ctx) => new ChaosEngine(ctx, config);
+export function chaosExtension(...configs: ChaosConfig[]): ChaosExtension {
+  return Object.assign((ctx: RunContext): RunExtension => new ChaosEngine(ctx, configs), { chaosConfigs: configs });
+}
+
+/** The chaos engine's extension factory, with the configs it runs (so more can join the same engine). */
+export type ChaosExtension = ((ctx: RunContext) => RunExtension) & { readonly chaosConfigs: readonly ChaosConfig[] };
+
+/**
+ * `extensions` with `config` added to the run's one chaos engine, made if there is none yet. A
+ * second engine beside the first would not see its faults: its choosers could pick a node the
+ * first is damaging, and its detectors would wait for nodes the first had cut off.
+ */
+export function addChaos(extensions: readonly ((ctx: RunContext) => RunExtension)[], config: ChaosConfig): ((ctx: RunContext) => RunExtension)[] {
+  const at = extensions.findIndex((e) => 'chaosConfigs' in e);
+  if (at < 0) return [...extensions, chaosExtension(config)];
+  const out = [...extensions];
+  out[at] = chaosExtension(...(extensions[at] as ChaosExtension).chaosConfigs, config);
+  return out;
 }

@@ -6,7 +6,7 @@
  * Problems come back as one-line error values; a run that fails is a report, not an error.
  */
 import type { NodeVariant } from '../mesh/config.js';
-import { chaosExtension, type ChaosEventPlan } from '../primitives/engine.js';
+import { addChaos, type ChaosEventPlan } from '../primitives/engine.js';
 import { faultLengthMs, specOf } from '../primitives/registry.js';
 import { short, validateFault, type TargetSpec } from '../primitives/schema.js';
 import { findScenario } from '../catalog/registry.js';
@@ -67,7 +67,7 @@ export function scheduleScenario(file: ScheduleFile, options: ScheduleRunOptions
       topology,
       durationMs: scheduleDurationMs(file, base.durationMs),
       ...(variant === undefined ? {} : { variantOf: () => variant }),
-      extensions: [...(base.extensions ?? []), chaosExtension({ events })],
+      extensions: addChaos(base.extensions ?? [], { events }),
     },
   };
 }
