@@ -8,9 +8,11 @@
  * for the sharded JSON output.
  */
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findScenario } from '../src/catalog/registry.js';
 import { runScenario } from '../src/scenario/runner.js';
 import { runSweep } from '../src/sweep/pool.js';
@@ -110,6 +112,55 @@ describe('sweep on worker threads', () => {
   it('bad usage is one line and exit 2', async () => {
     for (const args of [['--seeds', '9..1'], ['--seeds', '1..2', '--shard', '3/2'], ['--seeds', '1..2', '--workers', '0']]) {
       const r = await cli('sweep', '--scenario', SCENARIO, ...args);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/^meshsim: /);
+    }
+  });
+});
+
+describe('a scenario file under chaos', () => {
+  // Two meshes of 10 gateways joined by 2 bridges, the protocol profile: what a user sweeps to
+  // find the seeds their own layout fails under chaos.
+  const layout = {
+    name: 'small-bridged',
+    profile: 'protocol',
+    topology: { meshes: [{ meshId: 'mesh-a', roles: { gateway: 10 } }, { meshId: 'mesh-b', roles: { gateway: 10 } }], bridges: 2, observer: false },
+    bootSpacingMs: 5,
+    durationMs: 40_000,
+    healWindowMs: 30_000,
+  };
+  let dir = '';
+  let file = '';
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'meshsim-sweep-'));
+    file = join(dir, 'layout.json');
+    writeFileSync(file, JSON.stringify(layout));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('every seed is the run `meshsim run --scenario FILE --seed N --chaos K` gives, and says how to replay it', async () => {
+    const sweep = await cli('sweep', '--scenario', file, '--seeds', '1..3', '--chaos', '2', '--workers', '2', '--json');
+    expect(sweep.status, sweep.stderr).toBe(0);
+    const lines = sweep.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const seeds = lines.filter((l) => l.type === 'seed');
+    expect(seeds.map((l) => l.seed)).toEqual(['1', '2', '3']);
+    const runs = await Promise.all(['1', '2', '3'].map((seed) => cli('run', '--scenario', file, '--seed', seed, '--chaos', '2', '--json')));
+    for (const [i, r] of runs.entries()) {
+      const report = JSON.parse(r.stdout) as { traceDigest: string; chaos: { events: number; skipped: number } };
+      expect(seeds[i].traceDigest).toBe(report.traceDigest);
+      expect(seeds[i].chaos).toMatchObject({ events: report.chaos.events, skipped: report.chaos.skipped });
+      expect(report.chaos.events + report.chaos.skipped).toBe(2);
+      expect(seeds[i].replay).toBe(`npx meshsim run --scenario ${file} --seed ${i + 1} --chaos 2`);
+    }
+    expect(lines.at(-1)).toMatchObject({ type: 'summary', scenario: file, chaos: 2, seeds: 3 });
+  });
+
+  it('a bad file or chaos count is one line and exit 2', async () => {
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ ...layout, topology: { meshes: [] } }));
+    for (const args of [['--scenario', bad], ['--scenario', join(dir, 'absent.json')], ['--scenario', file, '--chaos', '0']]) {
+      const r = await cli('sweep', ...args, '--seeds', '1..2');
       expect(r.status, args.join(' ')).toBe(2);
       expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
       expect(r.stderr).toMatch(/^meshsim: /);

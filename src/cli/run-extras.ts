@@ -20,6 +20,13 @@ export interface RunExtrasValues {
 
 const CHAOS_COUNT_MAX = 1_000;
 
+/** `--chaos N` (run and sweep): an integer from 1 to CHAOS_COUNT_MAX, or a usage failure. */
+export function parseChaosCount(text: string): number {
+  const trimmed = text.trim();
+  if (!/^\d+$/.test(trimmed) || Number(trimmed) < 1 || Number(trimmed) > CHAOS_COUNT_MAX) fail(`--chaos must be an integer from 1 to ${CHAOS_COUNT_MAX} (got ${quoted(text)})`);
+  return Number(trimmed);
+}
+
 /** `--scenario` with `--schedule` is refused by the caller (it alone knows whether --scenario was given). */
 export function applyRunExtras(request: RunRequest, options: RunExtrasValues): RunRequest {
   let out = request;
@@ -35,9 +42,7 @@ export function applyRunExtras(request: RunRequest, options: RunExtrasValues): R
     out = { ...out, scenario: built.scenario, seed: loaded.file.seed, seedPicked: false, scheduleRef: options.schedule };
   }
   if (options.chaos !== undefined) {
-    const text = options.chaos.trim();
-    if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > CHAOS_COUNT_MAX) fail(`--chaos must be an integer from 1 to ${CHAOS_COUNT_MAX} (got ${quoted(options.chaos)})`);
-    const count = Number(text);
+    const count = parseChaosCount(options.chaos);
     out = { ...out, scenario: withChaos(out.scenario, { random: { count } }), chaosCount: count };
   }
   return out;

@@ -18,9 +18,14 @@ export function isScenarioPath(ref: string): boolean {
 
 /** Reads and validates a scenario file; any problem is a usage failure naming the file. */
 export function loadScenarioFile(path: string): Scenario {
+  return readScenarioFile(path).scenario;
+}
+
+/** `loadScenarioFile`, with the file's object too (what worker threads are handed to re-validate). */
+export function readScenarioFile(path: string): { readonly json: unknown; readonly scenario: Scenario } {
   const read = readJsonFile(path, 'scenario file', SCENARIO_FILE_BYTES_MAX);
   if (!read.ok) return fail(read.error);
   const parsed = parseScenarioJson(read.value);
-  return parsed.ok ? parsed.scenario : fail(`${path}: ${parsed.error}`);
+  return parsed.ok ? { json: read.value, scenario: parsed.scenario } : fail(`${path}: ${parsed.error}`);
 }
 

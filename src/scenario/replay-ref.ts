@@ -44,7 +44,7 @@ export interface ExperimentPointReplay {
   readonly seed: string;
 }
 
-/** The replay of a plain run of `scenario` for `seed` (optional fields only when given). */
-export function runReplay(scenario: string, seed: string, durationMs?: number): RunReplay {
-  return { kind: 'run', scenario, seed, ...(durationMs === undefined ? {} : { durationMs }) };
+/** The replay of a run of `scenario` for `seed`, with `--chaos` when given (optional fields only when given). */
+export function runReplay(scenario: string, seed: string, durationMs?: number, chaos?: number): RunReplay {
+  return { kind: 'run', scenario, seed, ...(durationMs === undefined ? {} : { durationMs }), ...(chaos === undefined ? {} : { chaos }) };
 }

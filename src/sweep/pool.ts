@@ -11,7 +11,16 @@ import type { SweepLine, SweepTask } from './worker.js';
 import type { RunReplay } from '../scenario/replay-ref.js';
 
 export interface SweepOptions {
+  /** A registered scenario's name, or the path `file` was read from (shown, and in replays). */
   readonly scenario: string;
+  /** A scenario file's object (SPEC §10.3), when `scenario` is its path. */
+  readonly file?: unknown;
+  /** Random chaos primitives added to every seed's run (`--chaos N`). */
+  readonly chaos?: number;
+  /** Heap limit of each worker thread, MB (default: V8's). */
+  readonly heapMb?: number;
+  /** Young generation of each worker thread, MB (default: V8's). */
+  readonly youngMb?: number;
   /** The seeds in order: a list, or a lazy SeedList (a range of millions starts at once). */
   readonly seeds: readonly string[] | SeedList;
   /** Worker threads. */
@@ -46,7 +55,15 @@ export async function runSweep(options: SweepOptions): Promise<SweepSummary> {
     filename: compiledSibling(import.meta.url, 'worker.js'),
     workers,
     count: seeds.length,
-    taskAt: (i) => ({ scenario: options.scenario, seed: seeds.seedAt(i), ...(options.durationMs === undefined ? {} : { durationMs: options.durationMs }) }),
+    taskAt: (i) => ({
+      scenario: options.scenario,
+      seed: seeds.seedAt(i),
+      ...(options.file === undefined ? {} : { file: options.file }),
+      ...(options.durationMs === undefined ? {} : { durationMs: options.durationMs }),
+      ...(options.chaos === undefined ? {} : { chaos: options.chaos }),
+    }),
+    ...(options.heapMb === undefined ? {} : { heapMb: options.heapMb }),
+    ...(options.youngMb === undefined ? {} : { youngMb: options.youngMb }),
     onResult: (line, _i, done) => {
       if (line.verdict === 'pass') passed++;
       else if (++failed <= FAILING_LISTED_MAX) failing.push({ seed: line.seed, replay: line.replay, violations: line.violations });

@@ -1,19 +1,29 @@
 /**
  * The sweep worker (runs in a piscina worker thread, loaded from the compiled dist/): runs one
- * registered scenario for one seed and returns the compact result line. A crash inside the
- * simulator is a failed seed with a `crash` violation, never a lost task. It measures the
- * wall time of the run (tooling, outside the deterministic core).
+ * scenario (a registered one, or a scenario file's object, re-validated here so nothing but
+ * JSON crosses threads) for one seed, with `--chaos N` on top when asked, and returns the
+ * compact result line. A crash inside the simulator is a failed seed with a `crash`
+ * violation, never a lost task. It measures the wall time of the run (tooling, outside the
+ * deterministic core).
  */
 import { performance } from 'node:perf_hooks';
+import { withChaos } from '../catalog/chaos-scenarios.js';
 import { findScenario } from '../catalog/registry.js';
 import { runScenario } from '../scenario/runner.js';
 import { runReplay, type RunReplay } from '../scenario/replay-ref.js';
+import type { Scenario } from '../scenario/scenario.js';
+import { parseScenarioJson } from '../scenario/scenario-json.js';
 
 export interface SweepTask {
+  /** A registered scenario's name, or the path of the scenario file `file` was read from. */
   readonly scenario: string;
+  /** The scenario file's object (SPEC §10.3), when `scenario` is a path. */
+  readonly file?: unknown;
   readonly seed: string;
   /** Override the main phase, ms. */
   readonly durationMs?: number;
+  /** Random chaos primitives added to the scenario (`--chaos N`). */
+  readonly chaos?: number;
 }
 
 /** One line of sweep output (JSON). */
@@ -35,13 +45,24 @@ export interface SweepLine {
 
 const VIOLATIONS_SHOWN = 3;
 
+/** What a task runs: its scenario, with its chaos added. Throws on a name or file the CLI would have refused. */
+export function scenarioOfTask(task: Pick<SweepTask, 'scenario' | 'file' | 'chaos'>): Scenario {
+  let scenario: Scenario | undefined;
+  if (task.file === undefined) scenario = findScenario(task.scenario);
+  else {
+    const parsed = parseScenarioJson(task.file);
+    if (!parsed.ok) throw new Error(`${task.scenario}: ${parsed.error}`);
+    scenario = parsed.scenario;
+  }
+  if (scenario === undefined) throw new Error(`unknown scenario ${task.scenario}`);
+  return task.chaos === undefined ? scenario : withChaos(scenario, { random: { count: task.chaos } });
+}
+
 export default function runSeed(task: SweepTask): SweepLine {
   const startMs = performance.now();
-  const replay = runReplay(task.scenario, task.seed, task.durationMs);
-  const scenario = findScenario(task.scenario);
-  if (scenario === undefined) throw new Error(`unknown scenario ${task.scenario}`);
+  const replay = runReplay(task.scenario, task.seed, task.durationMs, task.chaos);
   try {
-    const { report } = runScenario(scenario, task.seed, { durationMs: task.durationMs });
+    const { report } = runScenario(scenarioOfTask(task), task.seed, { durationMs: task.durationMs });
     const chaos = report.chaos as { events: number; passed: number; failedTimeout: number; failedAssertion: number; skipped: number } | undefined;
     return {
       seed: task.seed,
