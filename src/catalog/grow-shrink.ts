@@ -3,7 +3,12 @@
  * at a time; later some nodes leave gracefully (they say goodbye: Disconnect to neighbours).
  * The evidence is the nodes' own spans: joiners get neighbours and are learned by everyone;
  * leavers are dropped promptly by their neighbours (no idle-timeout wait) and pruned.
+ * Under chaos (`--chaos N`), read from the chaos spans only: leavers are drawn from the nodes no
+ * chaos event is acting on, and a neighbour a chaos event cut off from the leaver while the
+ * goodbye travelled (killed, wedged, partitioned, a lossy link…) is not asked to have heard it.
+ * Without chaos both rules leave everything as it was.
  */
+import { cutWindows, isCutDuring, underChaosAt } from '../primitives/reach.js';
 import { OBSERVER_ROLE } from '../scenario/topology.js';
 import type { Violation } from '../scenario/checker.js';
 import type { RunContext, RunExtension } from '../scenario/scenario.js';
@@ -36,7 +41,8 @@ class GrowShrink implements RunExtension {
     this.joiners.forEach((id, i) => cluster.scheduler.at(this.config.growFromMs + i * this.config.growEveryMs, () => cluster.host(id).start()));
     cluster.scheduler.at(this.config.shrinkAtMs, () => {
       const rng = cluster.rng.stream('grow-shrink');
-      const running = cluster.plans.filter((p) => p.role !== OBSERVER_ROLE && cluster.host(p.nodeId).status === 'running');
+      const busy = underChaosAt(cluster.telemetry.query, cluster.scheduler.nowMs);
+      const running = cluster.plans.filter((p) => p.role !== OBSERVER_ROLE && cluster.host(p.nodeId).status === 'running' && !busy.has(p.name));
       this.leavers = rng.shuffle(running.map((p) => p.nodeId)).slice(0, this.config.shrinkCount);
       for (const id of this.leavers) cluster.host(id).stop('shrink');
     });
@@ -53,17 +59,23 @@ class GrowShrink implements RunExtension {
       if (q.first({ name: 'mesh.node.ready', node: name }) === undefined) out.push({ check: 'mesh-grow-shrink', message: `joiner ${name} never became ready` });
       if (q.first({ name: 'mesh.gossip.neighbor_up', node: name }) === undefined) out.push({ check: 'mesh-grow-shrink', message: `joiner ${name} never got a neighbour` });
     }
+    const shrinkAtMs = this.config.shrinkAtMs;
+    const windows = cutWindows(q);
     for (const id of this.leavers) {
       const name = cluster.nameOf(id);
       if (q.first({ name: 'mesh.node.stopping', node: name }) === undefined) out.push({ check: 'mesh-grow-shrink', message: `leaver ${name} did not say goodbye` });
       // Every node that had the leaver as a neighbour drops it promptly.
       for (const p of cluster.plans) {
         if (p.nodeId === id || this.leavers.includes(p.nodeId)) continue;
-        const up = q.last({ name: 'mesh.gossip.neighbor_up', node: p.name, untilMs: this.config.shrinkAtMs, attrs: { peerId: id } });
-        const down = q.last({ name: 'mesh.gossip.neighbor_down', node: p.name, untilMs: this.config.shrinkAtMs, attrs: { peerId: id } });
-        if (up === undefined || (down !== undefined && down.seq > up.seq)) continue;
-        const dropped = q.first({ name: 'mesh.gossip.neighbor_down', node: p.name, sinceMs: this.config.shrinkAtMs, attrs: { peerId: id } });
-        if (dropped === undefined || dropped.endMs > this.config.shrinkAtMs + LEAVE_NOTICED_WITHIN_MS) {
+        // A neighbour in its incarnation of the leave: one killed and restarted before it
+        // started with an empty view, whatever its earlier self held.
+        const since = q.last({ name: 'mesh.node.ready', node: p.name, untilMs: shrinkAtMs })?.seq ?? -1;
+        const up = q.last({ name: 'mesh.gossip.neighbor_up', node: p.name, untilMs: shrinkAtMs, attrs: { peerId: id } });
+        const down = q.last({ name: 'mesh.gossip.neighbor_down', node: p.name, untilMs: shrinkAtMs, attrs: { peerId: id } });
+        if (up === undefined || up.seq < since || (down !== undefined && down.seq > up.seq)) continue;
+        if (isCutDuring(windows, p.name, name, shrinkAtMs, shrinkAtMs + LEAVE_NOTICED_WITHIN_MS)) continue;
+        const dropped = q.first({ name: 'mesh.gossip.neighbor_down', node: p.name, sinceMs: shrinkAtMs, attrs: { peerId: id } });
+        if (dropped === undefined || dropped.endMs > shrinkAtMs + LEAVE_NOTICED_WITHIN_MS) {
           out.push({ check: 'mesh-grow-shrink', message: `${p.name} did not drop leaver ${name} within ${LEAVE_NOTICED_WITHIN_MS / 1000} s` });
         }
       }

@@ -76,6 +76,26 @@ export function isCutDuring(windows: readonly CutWindow[], a: string, b: string,
   return false;
 }
 
+/**
+ * Nodes (names) a chaos event is acting on at `atMs`: applied by then, and not yet both
+ * detected and reverted (the engine's own notion of a faulted node, read from its spans). Every
+ * primitive counts, those that cut nothing too (a full disk, a skewed clock): each one's
+ * detector still needs its target running. A workload that picks nodes to act on (grow-shrink's
+ * leavers) leaves these alone.
+ */
+export function underChaosAt(query: SpanQuery, atMs: number): Set<string> {
+  const ended = (name: 'chaos.primitive.detected' | 'chaos.primitive.reverted'): Set<string | null> =>
+    new Set(query.find({ name, untilMs: atMs }).map((s) => s.parentSpanId));
+  const detected = ended('chaos.primitive.detected');
+  const reverted = ended('chaos.primitive.reverted');
+  const out = new Set<string>();
+  for (const applied of query.find({ name: 'chaos.primitive.applied', untilMs: atMs })) {
+    if (detected.has(applied.spanId) && reverted.has(applied.spanId)) continue;
+    for (const t of String(applied.attrs.targets).split(',')) if (t !== '') out.add(t);
+  }
+  return out;
+}
+
 /** Whether a chaos window separates nodes `a` and `b` (names) at `atMs`. */
 export function isCut(windows: readonly CutWindow[], a: string, b: string, atMs: number): boolean {
   for (const w of windows) {
