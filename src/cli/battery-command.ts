@@ -1,5 +1,7 @@
 /**
  * `meshsim battery`: run every named scenario (or the `--scenarios` chosen) over seeds 1..N,
+ * with `--chaos N` random primitives on top of every run if asked (each run is then
+ * `meshsim run --scenario S --seed K --chaos N`, its replay command),
  * print one line per run and the scenarios × seeds grid (or one JSON object with `--json`),
  * optionally write the HTML report's Tests grid; exit 0 when every run passed, 1 otherwise, 3 when
  * the report could not be written. With --json each cell carries its run's trace digest.
@@ -17,6 +19,8 @@ import { runReplay } from '../scenario/replay-ref.js';
 import { replayLine } from './replay-line.js';
 import type { Scenario } from '../scenario/scenario.js';
 import { parseDuration } from './duration.js';
+import { withChaos } from '../catalog/chaos-scenarios.js';
+import { parseChaosCount } from './run-extras.js';
 import { EXIT_FAIL, EXIT_OUTPUT, EXIT_PASS, fail, quoted } from './errors.js';
 import { table } from './format.js';
 import { printWritten, writablePath, writeHtml, type Written } from './report-output.js';
@@ -25,6 +29,7 @@ interface BatteryOptionValues {
   readonly seeds: string;
   readonly scenarios?: string;
   readonly duration?: string;
+  readonly chaos?: string;
   readonly report?: string;
   readonly json?: boolean;
 }
@@ -33,6 +38,8 @@ export interface BatteryRequest {
   readonly scenarios: readonly Scenario[];
   readonly seeds: readonly string[];
   readonly durationMs?: number;
+  /** Random chaos primitives added to every run (`--chaos N`). */
+  readonly chaos?: number;
   readonly reportPath?: string;
   readonly json: boolean;
 }
@@ -46,6 +53,7 @@ export function registerBattery(program: Command): void {
     .option('--seeds <n>', 'number of seeds per scenario (seeds 1..N)', '1')
     .option('--scenarios <names>', 'comma-separated scenario names (default: every scenario in `meshsim list`)')
     .option('--duration <time>', "main phase length for every run (default: each scenario's)")
+    .option('--chaos <n>', 'add n random chaos primitives to every run, as `meshsim run --chaos n` does')
     .option('--report <file.html>', 'write a self-contained HTML report with the Tests grid')
     .option('--json', 'print exactly one JSON object instead of the text output')
     .action((options: BatteryOptionValues) => {
@@ -74,6 +82,7 @@ export function parseBatteryRequest(options: BatteryOptionValues): BatteryReques
     scenarios,
     seeds: Array.from({ length: n }, (_, i) => String(i + 1)),
     durationMs,
+    ...(options.chaos === undefined ? {} : { chaos: parseChaosCount(options.chaos) }),
     reportPath: options.report === undefined ? undefined : writablePath('--report', options.report),
     json: options.json === true,
   };
@@ -81,13 +90,14 @@ export function parseBatteryRequest(options: BatteryOptionValues): BatteryReques
 
 /** Runs every scenario × seed in order; `onCell` sees each result (and its trace digest; null for a crash) as it lands. */
 export function runBattery(
-  request: Pick<BatteryRequest, 'scenarios' | 'seeds' | 'durationMs'>,
+  request: Pick<BatteryRequest, 'scenarios' | 'seeds' | 'durationMs' | 'chaos'>,
   onCell: (cell: TestCell, wallMs: number, traceDigest: string | null) => void = () => {},
 ): TestsGrid {
   const cells: TestCell[] = [];
-  for (const scenario of request.scenarios) {
+  for (const named of request.scenarios) {
+    const scenario = request.chaos === undefined ? named : withChaos(named, { random: { count: request.chaos } });
     for (const seed of request.seeds) {
-      const replay = replayLine(runReplay(scenario.name, seed, request.durationMs));
+      const replay = replayLine(runReplay(scenario.name, seed, request.durationMs, request.chaos));
       const startMs = performance.now();
       let cell: TestCell;
       let traceDigest: string | null = null;
@@ -114,10 +124,11 @@ function batteryAction(request: BatteryRequest): number {
   const { passed, failed } = gridCounts(grid);
   let written: Written = { notes: [], errors: [] };
   if (request.reportPath !== undefined) {
-    written = writeHtml(request.reportPath, renderReportHtml(testsReportData(`meshsim battery: ${grid.scenarios.length} scenarios × ${grid.seeds.length} seeds`, grid)));
+    const chaos = request.chaos === undefined ? '' : ` with --chaos ${request.chaos}`;
+    written = writeHtml(request.reportPath, renderReportHtml(testsReportData(`meshsim battery: ${grid.scenarios.length} scenarios × ${grid.seeds.length} seeds${chaos}`, grid)));
   }
   if (request.json) {
-    process.stdout.write(`${JSON.stringify({ scenarios: grid.scenarios, seeds: grid.seeds, passed, failed, cells: grid.cells.map((c) => ({ ...c, traceDigest: digests.get(c) ?? null })) })}\n`);
+    process.stdout.write(`${JSON.stringify({ scenarios: grid.scenarios, seeds: grid.seeds, ...(request.chaos === undefined ? {} : { chaos: request.chaos }), passed, failed, cells: grid.cells.map((c) => ({ ...c, traceDigest: digests.get(c) ?? null })) })}\n`);
   } else {
     process.stdout.write(`\n${formatGrid(grid)}\n\n${passed} passed, ${failed} failed\n`);
     for (const c of grid.cells.filter((x) => x.verdict === 'fail')) process.stdout.write(`replay: ${c.replay}\n`);

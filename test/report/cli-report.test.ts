@@ -102,6 +102,20 @@ describe.concurrent('meshsim battery', () => {
     expect(out.passed + out.failed).toBe(2);
   });
 
+  it('--chaos N adds chaos to every run: each cell is `meshsim run --chaos N`, digest and replay', async () => {
+    const r = await cli('battery', '--scenarios', 'kill-node,gossip-swarm-forms', '--seeds', '2', '--chaos', '2', '--json');
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { chaos: number; cells: { scenario: string; seed: string; replay: string; traceDigest: string }[] };
+    expect(out.chaos).toBe(2);
+    expect(out.cells).toHaveLength(4);
+    const runs = await Promise.all(out.cells.map((c) => cli('run', '--scenario', c.scenario, '--seed', c.seed, '--chaos', '2', '--json')));
+    for (const [i, c] of out.cells.entries()) {
+      expect(c.replay).toBe(`npx meshsim run --scenario ${c.scenario} --seed ${c.seed} --chaos 2`);
+      expect(c.traceDigest).toBe((JSON.parse(runs[i].stdout) as { traceDigest: string }).traceDigest);
+    }
+    expectUsageError(await cli('battery', '--chaos', 'x'), /^meshsim: --chaos must be/);
+  });
+
   it('sweep --report writes the Tests grid of its seeds', async () => {
     const html = join(dir, 'sweep.html');
     const r = await cli('sweep', '--scenario', 'default', '--seeds', '1..3', '--workers', '1', '--duration', '3s', '--json', '--report', html);
