@@ -15,6 +15,7 @@
  * Revert (after detection): respawn the victim with the same identity.
  */
 import { emitted, emittersOf, failedAssertion, holdsDigest, isHealthy, meshesOf, nameOf, neighborsOf, passed, peersConnectedTo, prunedBy, ProbeRound } from './evidence.js';
+import { othersCutOff } from './reach.js';
 import { deadlineOf, maxOf, timer, type DeadlineTerm, type PrimitiveSpec } from './schema.js';
 import { pickKillable } from './targets.js';
 import { T } from './timing.js';
@@ -113,7 +114,9 @@ export function deathDetector(world: ChaosWorld, fault: Fault, appliedAtMs: numb
           evidence.push(s);
         }
       }
-      round ??= new ProbeRound(world, meshes, victims);
+      // A survivor other events cut off from the probe's origin (on the overlay the spans show)
+      // cannot have it whatever the mesh did about the victims: that repair is their evidence.
+      round ??= new ProbeRound(world, meshes, victims, { cutOff: othersCutOff(world, fault, appliedAtMs) });
       const r = round.poll(nowMs);
       if (!r.done) return waitFor(`probe deliveries: ${r.missing.slice(0, 5).join(', ')}`);
       return passed(nowMs - appliedAtMs, [...evidence, ...r.evidence]);

@@ -108,6 +108,23 @@ describe('detectors under compound faults', () => {
     expect(origins.filter((o) => isCut(o.nodeId)).length).toBeGreaterThan(0);
   });
 
+  it("a kill's probe round does not wait for a survivor other events cut off from its origin", () => {
+    // gossip-mesh-to-mesh-chaos with --chaos 4, seed 3: a partition_subset at 47.4 s holds every
+    // mesh-a neighbour of broker-b5d78f40 apart from the rest while kill_node's round (after the
+    // victim's neighbours noticed) is out. The round timed out waiting for the broker.
+    const { report, cluster } = runScenario(withChaos(findScenario('gossip-mesh-to-mesh-chaos')!, { random: { count: 4 } }), '3');
+    const kill = chaosLog(report).find((e) => e.primitive === 'kill_node')!;
+    expect(kill.verdict, kill.message).toBe('passed');
+    expect(report.verdict).toBe('pass');
+    // The case is the one meant: some mesh-a probe sent while the kill was judged could not reach the broker.
+    const world = chaosWorldOf(cluster, { probe: () => null, isFaulted: () => false, isProtected: () => false });
+    const victim = world.nodes.find((p) => p.name === kill.targets[0])!;
+    const broker = world.nodes.find((p) => p.name === 'broker-b5d78f40')!;
+    const others = otherCutWindows(world, { targets: [victim.nodeId], params: {} }, kill.atMs);
+    const sent = cluster.telemetry.query.find({ name: 'mesh.probe.sent', sinceMs: kill.atMs, untilMs: kill.atMs + kill.waitedMs, attrs: { topic: 'mesh-a' } });
+    expect(sent.some((s) => cutOffFrom(world, others, 'mesh-a', cluster.idOfName(s.node), s.endMs).has(broker.nodeId))).toBe(true);
+  });
+
   it('the same firewall set outside the chaos engine excuses nothing', () => {
     const { base, bridge, seedA, kill, pair } = heldUpJoin();
     const chaotic = withChaos(base, { events: [kill, pair] });
