@@ -138,7 +138,13 @@ export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: n
     poll: (nowMs) => {
       const died = oldPathsDied();
       const formed = died === null ? null : newConnection();
-      if (died !== null && formed === null) missing = 'no connection formed both ways at the new address';
+      if (died !== null && formed === null) {
+        // Said when the victim has not even tried: the usual reason is the protocol profile's
+        // HyParView with an empty passive view, which has nobody left to dial (no seed check there).
+        const name = nameOf(world, victim);
+        const tried = q.first({ name: 'mesh.peer.connected', node: name, sinceMs: appliedAtMs }) ?? q.first({ name: 'mesh.peer.dial_failed', node: name, sinceMs: appliedAtMs });
+        missing = `no connection formed both ways at the new address${tried === undefined ? `; ${name} has dialled nobody since the shift (nobody left to ask: see docs/primitives.md, NatShift)` : ''}`;
+      }
       const neighbours = formed === null ? null : neighboursAgain(nowMs);
       if (died === null || formed === null || neighbours === null) return null;
       if (round === null) {

@@ -15,6 +15,11 @@ import { scheduleScenario } from '../../src/property/replay.js';
 import { loadScheduleFile } from '../../src/property/schedule.js';
 import { expectGreen, explain, runChaos } from '../support/chaos.js';
 import { runUnappliedAt, runUnappliedDetector } from '../support/chaos-clocks.js';
+import { withChaos } from '../../src/catalog/chaos-scenarios.js';
+import { runScenario } from '../../src/scenario/runner.js';
+import { plannedNodes } from '../../src/scenario/topology.js';
+import { chaosLog } from '../support/chaos.js';
+import { withoutObserver } from '../support/scenario-file.js';
 
 const CUT_SHORT_SEED = join(import.meta.dirname, '..', '..', 'seeds', 'nat-shift-old-paths-cut-short-by-rejoining-nodes.json');
 
@@ -46,5 +51,36 @@ describe('nat_shift', () => {
     if (!built.ok) throw new Error(built.error);
     const out = runUnappliedAt(built.scenario, loaded.file.seed, natShift, shift.atMs, shift.targets);
     expect(out.verdict?.result, out.missing).toBe('failed_timeout');
+  });
+});
+
+describe('nat_shift in the protocol profile', () => {
+  // One mesh of 100 gateways booting 5 ms apart, no observer, seed 3: gateway #84 has an empty
+  // passive view when the boot ends (nobody evicted it, and its first Shuffle is 60 s away).
+  // Shifted at 3.5 s, it is stranded once its old paths idle out: HyParView alone has nobody for
+  // it to dial, and nobody can dial its new address. The full profile's seed check brings it back.
+  const shiftLone = (profile: 'protocol' | 'full') => {
+    const base = withoutObserver(`nat-strand-${profile}`, profile, [100], 0, 60_000);
+    const lone = plannedNodes(base.topology, '3')[84];
+    return { lone, scenario: withChaos({ ...base, liveness: false }, { events: [{ atMs: 3_500, primitive: 'nat_shift', fault: { targets: [lone.name], params: {} } }] }) };
+  };
+
+  it('a node shifted before it had a passive view stays alone, and the timeout says it dialled nobody', () => {
+    const { lone, scenario } = shiftLone('protocol');
+    const { report, cluster } = runScenario(scenario, '3');
+    const [shift] = chaosLog(report);
+    expect(shift.verdict).toBe('failed_timeout');
+    const timeout = report.violations.find((v) => v.check === 'chaos-detection-timeout')!;
+    expect(timeout.message).toContain(`${lone.name} has dialled nobody since the shift`);
+    const q = cluster.telemetry.query;
+    expect(q.find({ name: 'mesh.peer.connected', node: lone.name, sinceMs: 3_500 })).toEqual([]);
+  });
+
+  it('the full profile brings the same node back: its seed check dials', () => {
+    const { lone, scenario } = shiftLone('full');
+    const { report, cluster } = runScenario(scenario, '3');
+    const [shift] = chaosLog(report);
+    expect(shift.verdict, shift.message).toBe('passed');
+    expect(cluster.telemetry.query.find({ name: 'mesh.peer.connected', node: lone.name, sinceMs: 3_500, attrs: { direction: 'outbound' } }).length).toBeGreaterThan(0);
   });
 });
