@@ -14,7 +14,9 @@
  * concurrent faults (another partition, a killed node…) had cut every other path the overlay
  * offered (src/primitives/reach.ts: with this partition alone the nodes' own neighbour spans
  * show a path, with the other faults' cuts added none). Then (1) cannot be judged for that
- * probe and only (2) decides. With no other path even without other faults, it still fails.
+ * probe and only (2) decides; so too when another event had cut off an end whole at that
+ * moment (a kill's victim still rejoining, a wedged or firewalled node: its few neighbours are
+ * that event's doing). With no other path even without other faults, it still fails.
  * Deadline: durationMs + probe round 5 s + slack 5 s. (Default durations 10–20 s stay below the
  * idle timeout 30 s, so the pair's own connection survives; longer overrides are allowed.)
  * Revert (after durationMs): repair both directions — idempotent.
@@ -104,7 +106,11 @@ export const partitionPair: Primitive = {
             if (c.probe === null || !isRunning(world, c.to)) continue; // an end went down under another fault
             const got = deliveredAt(world, c.probe, c.to);
             if (got === undefined || got.endMs >= healAtMs || got.attrs.from === c.from) {
-              if (othersCutEveryPath(world, otherCutWindows(world, fault, appliedAtMs), [c.probe.meshId], c.from, c.to, c.probe.sentAtMs, isOwnLink)) continue;
+              const others = otherCutWindows(world, fault, appliedAtMs);
+              // An end another event had cut off whole when the probe left (killed and still
+              // rejoining, wedged, firewalled, moved): its few neighbours are that event's doing.
+              const endCut = [c.from, c.to].some((id) => others.some((w) => w.cut === 'node' && w.targets.has(nameOf(world, id)) && c.probe!.sentAtMs >= w.fromMs && c.probe!.sentAtMs < w.untilMs));
+              if (endCut || othersCutEveryPath(world, others, [c.probe.meshId], c.from, c.to, c.probe.sentAtMs, isOwnLink)) continue;
               return failedAssertion(waitedMs, `probe ${nameOf(world, c.from)}→${nameOf(world, c.to)} sent during the partition found no other path (${got === undefined ? 'not delivered' : `delivered from ${nameOf(world, String(got.attrs.from))} at ${got.endMs} ms`})`, got === undefined ? [] : [got]);
             }
             evidence.push(got);

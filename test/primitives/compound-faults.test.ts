@@ -125,6 +125,20 @@ describe('detectors under compound faults', () => {
     expect(sent.some((s) => cutOffFrom(world, others, 'mesh-a', cluster.idOfName(s.node), s.endMs).has(broker.nodeId))).toBe(true);
   });
 
+  it('a partition_pair on two nodes still rejoining after another event does not ask their probes for a detour', () => {
+    // remove-resilience with --chaos 8, seed 14: the burst_kill of 20 s revives its victims at
+    // 51.0 s, and a partition_pair at 51.5 s cuts two of them apart while they rejoin: their
+    // views hold little but each other, which is the burst's doing, not a mesh that lost detours.
+    const { report } = runScenario(withChaos(findScenario('remove-resilience')!, { random: { count: 8 } }), '14');
+    const log = chaosLog(report);
+    const burst = log.find((e) => e.primitive === 'burst_kill' && e.atMs === 20_000)!;
+    const pair = log.find((e) => e.primitive === 'partition_pair')!;
+    expect(pair.targets.every((t) => burst.targets.includes(t))).toBe(true);
+    expect(pair.atMs - burst.revertedAtMs!).toBeLessThan(5_000);
+    expect(pair.verdict, pair.message).toBe('passed');
+    expect(report.verdict).toBe('pass');
+  });
+
   it('the same firewall set outside the chaos engine excuses nothing', () => {
     const { base, bridge, seedA, kill, pair } = heldUpJoin();
     const chaotic = withChaos(base, { events: [kill, pair] });
