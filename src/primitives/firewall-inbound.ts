@@ -19,7 +19,10 @@
  * victim to the pruner that the firewall left (src/primitives/reach.ts: with the firewall alone
  * the nodes' own neighbour and connection spans show a path over the victim's outbound links,
  * with the other faults' cuts added none); receivers under another fault are not expected to
- * hear its probes.
+ * hear its probes, nor receivers (the victim too, for a probe to it) that other events had cut
+ * off from a probe's origin when it left, on the overlay its spans show with the firewall's own
+ * cut applied (reach.ts, cutOffFrom): e.g. the victim's only outbound neighbours killed while its
+ * inbound links idle out.
  * Deadline: durationMs + slack 5 s (evidence must come before the revert; durationMs defaults
  * to 45–55 s = idle 30 s + slack 5 s + room for probe rounds of 5 s).
  * Revert (after durationMs): firewall off — idempotent.
@@ -28,7 +31,7 @@ import type { ProbeRecord } from '../scenario/checker.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
 import { disturbed, failedAssertion, meshesOf, nameOf, passed, probeDeliveries, prunedIncludes, spansOf } from './evidence.js';
 import { deliveredAt, sharedMeshes } from './partition-pair.js';
-import { otherCutWindows, othersCutEveryPath } from './reach.js';
+import { cutOffFrom, otherCutWindows, othersCutEveryPath } from './reach.js';
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
 import { pickNodes } from './targets.js';
 import { T } from './timing.js';
@@ -82,6 +85,7 @@ export const firewallInbound: Primitive = {
     const revertAtMs = appliedAtMs + durationMs;
     const topics = [...meshesOf(world, victim)].sort();
     const probes = new Map<string, { from: ProbeRecord[]; to: ProbeRecord[] }>(topics.map((t) => [t, { from: [], to: [] }]));
+    const cutOffs = new Map<string, ReadonlySet<string>>();
     return {
       evidence: 'while firewalled (after its inbound connections idled out) probes from and to the victim are delivered and its heartbeat shows peers; nobody prunes its digest; peers\' dial_failed to it attached if any',
       deadlineFormula: FIREWALL_DEADLINE_FORMULA,
@@ -89,6 +93,13 @@ export const firewallInbound: Primitive = {
       poll: (nowMs): Detection | null => {
         const waitedMs = nowMs - appliedAtMs;
         const until = Math.min(nowMs, revertAtMs - 1);
+        // Receivers other events had cut off from a probe's origin when it left, with the
+        // firewall's own cut (the victim's inbound links) applied too: reach.ts, cutOffFrom.
+        const cutOff = (r: ProbeRecord): ReadonlySet<string> => {
+          let out = cutOffs.get(r.probeId);
+          if (out === undefined) cutOffs.set(r.probeId, (out = cutOffFrom(world, otherCutWindows(world, fault, appliedAtMs), r.meshId, r.origin, r.sentAtMs, firewallBlock(world, victim, r.sentAtMs))));
+          return out;
+        };
         const prune = world.spans
           .find({ name: 'mesh.staleness.pruned', sinceMs: appliedAtMs, untilMs: until })
           .find((s) => prunedIncludes(s, victim) && !explainedElsewhere(world, fault, appliedAtMs, world.nodes.find((p) => p.name === s.node)!.nodeId, s.endMs));
@@ -100,8 +111,8 @@ export const firewallInbound: Primitive = {
         let complete = true;
         for (const topic of topics) {
           const p = probes.get(topic)!;
-          const from = firstComplete(p.from, (r) => fromVictimDone(world, r, revertAtMs));
-          const to = firstComplete(p.to, (r) => toVictimDone(world, r, victim, revertAtMs));
+          const from = firstComplete(p.from, (r) => fromVictimDone(world, r, revertAtMs, cutOff(r)));
+          const to = firstComplete(p.to, (r) => toVictimDone(world, r, victim, revertAtMs, cutOff(r)));
           if (from === null && nowMs < revertAtMs) resend(p.from, nowMs, () => world.probe(topic, victim));
           if (to === null && nowMs < revertAtMs) resend(p.to, nowMs, () => probeToVictim(world, topic, victim));
           if (from === null || to === null) complete = false;
@@ -136,8 +147,8 @@ function explainedElsewhere(world: ChaosWorld, fault: Fault, appliedAtMs: number
   if (others.length === 0) return false;
   const topics = sharedMeshes(world, victim, pruner);
   for (let x = Math.max(0, fromMs); x <= atMs; x += T.digestIntervalMs) {
-    const firewalled = x >= appliedAtMs;
-    const ownBlock = (a: string, b: string) => firewalled && (a === victim ? inboundAt(world, victim, b, x) : b === victim && inboundAt(world, victim, a, x));
+    const block = firewallBlock(world, victim, x);
+    const ownBlock = (a: string, b: string) => x >= appliedAtMs && block(a, b);
     if (othersCutEveryPath(world, others, topics, victim, pruner, x, ownBlock)) return true;
   }
   return false;
@@ -149,20 +160,29 @@ function inboundAt(world: ChaosWorld, node: string, peer: string, atMs: number):
 }
 
 /** A probe from the victim counts when every running subscriber had it before the revert. */
-function fromVictimDone(world: ChaosWorld, probe: ProbeRecord, revertAtMs: number): SpanRecord[] | null {
+function fromVictimDone(world: ChaosWorld, probe: ProbeRecord, revertAtMs: number, cutOff: ReadonlySet<string>): SpanRecord[] | null {
   const r = probeDeliveries(world, probe, [probe.origin]);
-  // Receivers under another fault (cut off, shifted, killed) cannot be expected to hear it.
+  // Receivers under another fault (cut off, shifted, killed) cannot be expected to hear it, nor
+  // those other events had cut off from the victim on the overlay when it left (e.g. its only
+  // outbound neighbours killed, its inbound links gone to the firewall).
   const running = world
     .subscribers(probe.meshId)
-    .filter((p) => p.nodeId !== probe.origin && world.status(p.nodeId) === 'running' && !world.isFaulted(p.nodeId));
+    .filter((p) => p.nodeId !== probe.origin && world.status(p.nodeId) === 'running' && !world.isFaulted(p.nodeId) && !cutOff.has(p.nodeId));
   const early = r.delivered.filter((s) => s.endMs < revertAtMs);
   const got = new Set(early.map((s) => s.node));
   return running.every((p) => got.has(p.name)) ? early : null;
 }
 
-function toVictimDone(world: ChaosWorld, probe: ProbeRecord, victim: string, revertAtMs: number): SpanRecord[] | null {
+function toVictimDone(world: ChaosWorld, probe: ProbeRecord, victim: string, revertAtMs: number, cutOff: ReadonlySet<string>): SpanRecord[] | null {
   const s = deliveredAt(world, probe, victim);
-  return s !== undefined && s.endMs < revertAtMs ? [s] : null;
+  if (s !== undefined && s.endMs < revertAtMs) return [s];
+  // Other events had cut the victim off from this probe's origin: it cannot be judged by it.
+  return cutOff.has(victim) ? [] : null;
+}
+
+/** The firewall's own cut at `atMs`: the victim's links that ran on connections its peers dialled (its spans say which). */
+function firewallBlock(world: ChaosWorld, victim: string, atMs: number): (a: string, b: string) => boolean {
+  return (a, b) => (a === victim ? inboundAt(world, victim, b, atMs) : b === victim && inboundAt(world, victim, a, atMs));
 }
 
 function firstComplete(sent: readonly ProbeRecord[], done: (p: ProbeRecord) => SpanRecord[] | null): SpanRecord[] | null {

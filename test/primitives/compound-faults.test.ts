@@ -139,6 +139,21 @@ describe('detectors under compound faults', () => {
     expect(report.verdict).toBe('pass');
   });
 
+  it("a firewalled node whose only outbound neighbours another event killed is not asked to show probes", () => {
+    // partition-pair with --chaos 8, seed 18: compute-30ccde38 is firewalled from 16.3 s; at
+    // 45.6 s a burst_kill takes its two outbound neighbours, and its inbound links idle out
+    // (the firewall's doing) 0.5 s later. From its probe phase (51.3 s) to the revert it can
+    // reach nobody and nobody it, as the overlay its spans show says; the detector waited for its
+    // probes and failed.
+    const { report } = runScenario(withChaos(findScenario('partition-pair')!, { random: { count: 8 } }), '18');
+    const log = chaosLog(report);
+    const firewall = log.find((e) => e.primitive === 'firewall_inbound' && e.targets[0] === 'compute-30ccde38')!;
+    const burst = log.find((e) => e.primitive === 'burst_kill')!;
+    expect(burst.atMs).toBeGreaterThan(firewall.atMs);
+    expect(firewall.verdict, firewall.message).toBe('passed');
+    expect(report.verdict).toBe('pass');
+  });
+
   it('the same firewall set outside the chaos engine excuses nothing', () => {
     const { base, bridge, seedA, kill, pair } = heldUpJoin();
     const chaotic = withChaos(base, { events: [kill, pair] });
