@@ -28,7 +28,7 @@ import type { ProbeRecord } from '../scenario/checker.js';
 import { BRIDGE_ROLE } from '../scenario/topology.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
 import { emitted, failedAssertion, holdsDigest, restartedSince, meshesOf, nameOf, passed, peersConnectedTo, prunedBy } from './evidence.js';
-import { othersTouched, overlayAt } from './reach.js';
+import { cutOffFrom, otherCutWindows, othersTouched, overlayAt } from './reach.js';
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
 import { candidates } from './targets.js';
 import { T } from './timing.js';
@@ -164,13 +164,19 @@ function subsetDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number) {
         // or missed); a side is judged by the probes of the origins no other fault touched.
         const touched = othersTouched(world, fault, appliedAtMs, healAtMs);
         const touchedAny = othersTouched(world, fault, appliedAtMs, healAtMs, true);
+        // And a receiver other events had cut off from a probe's origin when it left, on the
+        // overlay the spans show with this cut applied too (reach.ts, cutOffFrom): e.g. a node
+        // whose neighbours on this side were all inside another event's subset.
+        const others = otherCutWindows(world, fault, appliedAtMs);
+        const ownCut = (x: string, y: string): boolean => inside.has(x) !== inside.has(y);
+        const excusedFor = (p: ProbeRecord): ReadonlySet<string> => new Set([...touchedAny, ...cutOffFrom(world, others, p.meshId, p.origin, p.sentAtMs, ownCut)]);
         for (const sp of sideProbes) {
           const judged = sp.probes.filter((p) => !touched.has(p.origin));
           if (judged.length === 0) continue;
-          const complete = judged.map((p) => deliveredBefore(world, sp, p, touchedAny, healAtMs)).find((r) => r.missing.length === 0);
+          const complete = judged.map((p) => deliveredBefore(world, sp, p, excusedFor(p), healAtMs)).find((r) => r.missing.length === 0);
           if (complete === undefined) {
             const last = judged[judged.length - 1];
-            const missing = deliveredBefore(world, sp, last, touchedAny, healAtMs).missing;
+            const missing = deliveredBefore(world, sp, last, excusedFor(last), healAtMs).missing;
             return failedAssertion(waitedMs, `side of ${nameOf(world, last.origin)} stopped working during the partition: ${judged.length} probe(s) on ${last.meshId} missed ${missing.join(', ')}`);
           }
           working.push(...complete.delivered);

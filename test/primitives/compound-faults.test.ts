@@ -154,6 +154,28 @@ describe('detectors under compound faults', () => {
     expect(report.verdict).toBe('pass');
   });
 
+  it('a partition_subset side does not wait for a node another concurrent subset cut off from it', () => {
+    // partition-subset with --chaos 8, seed 12: a random partition_subset at 19.2 s and the
+    // battery's at 20 s cut mesh-b three ways; bridge-29b574c9's mesh-b neighbours outside the
+    // battery's subset were all inside the other one, so the observer's side probes (on the
+    // overlay the spans show, this cut applied) could not reach it. The side was judged broken.
+    const { report, cluster } = runScenario(withChaos(findScenario('partition-subset')!, { random: { count: 8 } }), '12');
+    const log = chaosLog(report);
+    const own = log.find((e) => e.primitive === 'partition_subset' && e.atMs === 20_000)!;
+    expect(log.filter((e) => e.primitive === 'partition_subset')).toHaveLength(2);
+    expect(own.verdict, own.message).toBe('passed');
+    expect(report.verdict).toBe('pass');
+    // The case is the one meant: a side probe of the observer's during the cut had the bridge cut off by the other event.
+    const world = chaosWorldOf(cluster, { probe: () => null, isFaulted: () => false, isProtected: () => false });
+    const ids = (names: readonly string[]) => names.map((n) => world.nodes.find((p) => p.name === n)!.nodeId);
+    const inside = new Set(ids(own.targets));
+    const others = otherCutWindows(world, { targets: [...inside], params: {} }, own.atMs);
+    const bridge = ids(['bridge-29b574c9'])[0];
+    const observer = world.nodes.find((p) => p.role === 'observer')!;
+    const sent = cluster.telemetry.query.find({ name: 'mesh.probe.sent', node: observer.name, sinceMs: own.atMs, untilMs: own.revertedAtMs!, attrs: { topic: 'mesh-b' } });
+    expect(sent.some((p) => cutOffFrom(world, others, 'mesh-b', observer.nodeId, p.endMs, (x, y) => inside.has(x) !== inside.has(y)).has(bridge))).toBe(true);
+  });
+
   it('the same firewall set outside the chaos engine excuses nothing', () => {
     const { base, bridge, seedA, kill, pair } = heldUpJoin();
     const chaotic = withChaos(base, { events: [kill, pair] });
