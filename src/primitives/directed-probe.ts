@@ -19,9 +19,11 @@ export interface DirectedProbeOptions {
   readonly resendMs?: number;
   /**
    * Receivers other chaos events had cut off from a probe's origin when it was sent (reach.ts,
-   * `othersCutOff`): not expected to have that probe, unless they are in `mustReach`, which is
-   * never excused; the default origin is then the first candidate no other event cut off from
-   * the `mustReach` nodes. Default: none.
+   * `othersCutOff`): not expected to have that probe. The default origin is then the first
+   * candidate no other event cut off from the `mustReach` nodes; a `mustReach` node is excused
+   * only for a probe sent when other events had cut it off from every candidate (the round is
+   * re-sent every `resendMs`, so it is owed the next probe a candidate can reach it with).
+   * Default: none.
    */
   readonly cutOff?: ProbeCutOff;
 }
@@ -34,6 +36,8 @@ export interface ProbeOutcome {
 
 export class DirectedProbe {
   private probes: ProbeRecord[] = [];
+  /** `${probeId} ${nodeId}` of the `mustReach` nodes other events had cut off from every candidate origin of that probe. */
+  private unreachable = new Set<string>();
   /** Probes of the last round that could not be sent from an origin there was (e.g. not running). */
   private unsent = 0;
   private sentAtMs = -1;
@@ -56,17 +60,22 @@ export class DirectedProbe {
   private send(nowMs: number): void {
     this.sentAtMs = nowMs;
     this.probes = [];
+    this.unreachable = new Set();
     this.unsent = 0;
     const healthy = healthyNodes(this.world);
     for (const meshId of this.meshIds) {
-      const origin = this.options.origin ?? this.originFor(meshId, healthy, nowMs);
+      const chosen = this.options.origin === undefined ? this.originFor(meshId, healthy, nowMs) : { origin: this.options.origin, cutOffFromAll: [] };
       // No healthy subscriber but the nodes it must reach: every other one is down or under
       // another fault (a two-bridge topic, its other bridge killed), so nobody there can show
       // anything. The round leaves that topic out; a round with no topic at all is not done.
-      if (origin === undefined) continue;
-      const record = this.world.probe(meshId, origin);
-      if (record !== null) this.probes.push(record);
-      else this.unsent++;
+      if (chosen.origin === undefined) continue;
+      const record = this.world.probe(meshId, chosen.origin);
+      if (record === null) {
+        this.unsent++;
+        continue;
+      }
+      this.probes.push(record);
+      for (const id of chosen.cutOffFromAll) this.unreachable.add(`${record.probeId} ${id}`);
     }
   }
 
@@ -74,16 +83,20 @@ export class DirectedProbe {
    * The first healthy subscriber of `meshId` not in `mustReach` that no other chaos event had
    * cut off from the `mustReach` nodes there at `nowMs` (the first one if every candidate was).
    */
-  private originFor(meshId: string, healthy: readonly string[], nowMs: number): string | undefined {
+  private originFor(meshId: string, healthy: readonly string[], nowMs: number): { origin: string | undefined; cutOffFromAll: readonly string[] } {
     const mustReach = this.options.mustReach ?? [];
     const candidates = healthy.filter((id) => !mustReach.includes(id) && meshesOf(this.world, id).includes(meshId));
     const owed = mustReach.filter((id) => meshesOf(this.world, id).includes(meshId));
     const cutOff = this.options.cutOff;
-    if (cutOff === undefined || owed.length === 0) return candidates[0];
+    if (cutOff === undefined || owed.length === 0) return { origin: candidates[0], cutOffFromAll: [] };
     // Per owed node, the origins cut off from it: a search from each owed node, not one from each
     // candidate (at 10,000 nodes, with the victim cut off from everyone, that was O(n²) per send).
     const cutFrom = owed.map((m) => cutOff.towards(meshId, m, nowMs));
-    return candidates.find((id) => !cutFrom.some((isCut) => isCut(id))) ?? candidates[0];
+    const free = candidates.find((id) => !cutFrom.some((isCut) => isCut(id)));
+    if (free !== undefined || candidates.length === 0) return { origin: free, cutOffFromAll: [] };
+    // Every candidate was cut off from some owed node: send from the first, and excuse, for this
+    // probe only, the owed nodes it was cut off from (other events' doing, not the caller's).
+    return { origin: candidates[0], cutOffFromAll: owed.filter((_, i) => cutFrom[i](candidates[0])) };
   }
 
   private outcome(): ProbeOutcome {
@@ -99,7 +112,7 @@ export class DirectedProbe {
       for (const id of this.options.mustReach ?? []) {
         if (id === p.origin || !meshesOf(this.world, id).includes(p.meshId)) continue;
         const s = emitted(this.world, id, 'mesh.probe.delivered', p.sentAtMs, { probeId: p.probeId });
-        if (s === undefined && !missing.includes(`${nameOf(this.world, id)} (${p.meshId})`)) missing.push(`${nameOf(this.world, id)} (${p.meshId})`);
+        if (s === undefined && !this.unreachable.has(`${p.probeId} ${id}`) && !missing.includes(`${nameOf(this.world, id)} (${p.meshId})`)) missing.push(`${nameOf(this.world, id)} (${p.meshId})`);
       }
     }
     return { done: missing.length === 0, missing, evidence };

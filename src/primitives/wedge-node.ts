@@ -12,7 +12,8 @@
  *  - recovery: after the unwedge (apply + durationMs) the victim emits mesh.heartbeat again
  *    and delivers a probe sent after the unwedge (mesh.probe.delivered on the victim, and on
  *    every other healthy subscriber but those other chaos events had cut off from the probe's
- *    origin, which is a node they had not cut off from the victim where there is one; a topic
+ *    origin, which is a node they had not cut off from the victim where there is one — where
+ *    there is none, the victim is excused from that probe, and owed the next re-send; a topic
  *    with no other healthy subscriber to send from is left out), and a pruner interval + digest
  *    interval have passed
  *    since the unwedge without any contradiction (a pruner that would judge the gap has run).
@@ -85,21 +86,29 @@ function wedgeDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number): De
   const unwedgeAtMs = appliedAtMs + durationOf(fault);
   const settledAtMs = unwedgeAtMs + T.digestIntervalMs + T.prunerIntervalMs;
   let probe: DirectedProbe | null = null;
+  let missing = 'the unwedge';
+  const waitFor = (what: string): null => {
+    missing = what;
+    return null;
+  };
   return {
     evidence: 'no node emits mesh.peer.disconnected{reason: idle-timeout or cause: dead-path} or mesh.staleness.pruned about the victim; after unwedge it emits mesh.heartbeat and delivers a fresh probe',
     deadlineFormula: WEDGE_DEADLINE_FORMULA,
     deadlineMs: wedgeDeadlineMs(durationOf(fault)),
+    missing: () => missing,
     poll: (nowMs) => {
       const waitedMs = nowMs - appliedAtMs;
       const wrong = judgedDead(world, fault, victim, appliedAtMs);
       if (wrong !== null) return failedAssertion(waitedMs, `${nameOf(world, wrong.node)} treated slow ${nameOf(world, victim)} as dead: ${wrong.span.name}${wrong.span.attrs.reason === undefined ? '' : ` (${String(wrong.span.attrs.reason)})`} at ${wrong.span.endMs} ms`, [wrong.span]);
       // Catching up is judged only once the victim's process runs again.
-      if (nowMs < unwedgeAtMs || world.status(victim) !== 'running') return null;
+      if (nowMs < unwedgeAtMs) return null;
+      if (world.status(victim) !== 'running') return waitFor(`${nameOf(world, victim)} running again (it is ${world.status(victim)})`);
       const beat = emitted(world, victim, 'mesh.heartbeat', unwedgeAtMs);
-      if (beat === undefined) return null;
+      if (beat === undefined) return waitFor(`a mesh.heartbeat of ${nameOf(world, victim)} after the unwedge`);
       probe ??= new DirectedProbe(world, meshesOf(world, victim), { mustReach: [victim], cutOff: othersCutOff(world, fault, appliedAtMs) });
       const r = probe.poll(nowMs);
-      if (!r.done || nowMs < settledAtMs) return null;
+      if (!r.done) return waitFor(`probe deliveries: ${r.missing.slice(0, 5).join(', ')}`);
+      if (nowMs < settledAtMs) return waitFor('a pruner interval and a digest interval without a contradiction');
       return passed(waitedMs, [beat, ...victimFirst(world, victim, r.evidence)]);
     },
   };

@@ -11,7 +11,8 @@
  * those connections idle out (~61 s). The restart's probe from its bridge, the partition_pair's
  * closing round from the observer, and the wedge_node's probe to registry-a6c1b322 from the
  * observer all timed out waiting for the other island; now each passes, and the wedged node is
- * shown its probe from an origin in its own island.
+ * shown its probe from an origin in its own island (and excused only from a probe sent when the
+ * other events had cut it off from every origin there: the battery under --chaos 8).
  *
  * And a join another event held up (the bridged-full `--chaos 8` sweep, seed 32): a bridge joins
  * a mesh only through its one seed there, so a bridge that a kill_node revives while a
@@ -174,6 +175,27 @@ describe('detectors under compound faults', () => {
     const observer = world.nodes.find((p) => p.role === 'observer')!;
     const sent = cluster.telemetry.query.find({ name: 'mesh.probe.sent', node: observer.name, sinceMs: own.atMs, untilMs: own.revertedAtMs!, attrs: { topic: 'mesh-b' } });
     expect(sent.some((p) => cutOffFrom(world, others, 'mesh-b', observer.nodeId, p.endMs, (x, y) => inside.has(x) !== inside.has(y)).has(bridge))).toBe(true);
+  });
+
+  it('a wedged node other events cut off from every origin on a topic is not owed that probe', () => {
+    // mesh-five-types-present-chaos with --chaos 8, seed 13: eleven events in five seconds. The
+    // wedged bridge-b2c6fc47 (10.1–19.1 s) was, on mesh-b, cut off by the others (a
+    // partition_subset, kills) from every node that could send it a probe until after the
+    // deadline; the round waited for it and timed out.
+    const { report, cluster } = runScenario(withChaos(findScenario('mesh-five-types-present-chaos')!, { random: { count: 8 } }), '13');
+    const log = chaosLog(report);
+    const wedge = log.find((e) => e.primitive === 'wedge_node')!;
+    expect(wedge.targets).toEqual(['bridge-b2c6fc47']);
+    expect(wedge.verdict, wedge.message).toBe('passed');
+    expect(report.verdict).toBe('pass');
+    // The case is the one meant: when the round went out, no running mesh-b node could reach the bridge.
+    const world = chaosWorldOf(cluster, { probe: () => null, isFaulted: () => false, isProtected: () => false });
+    const victim = world.nodes.find((p) => p.name === 'bridge-b2c6fc47')!;
+    const others = otherCutWindows(world, { targets: [victim.nodeId], params: {} }, wedge.atMs);
+    const sent = cluster.telemetry.query.find({ name: 'mesh.probe.sent', sinceMs: wedge.revertedAtMs!, untilMs: wedge.atMs + wedge.waitedMs, attrs: { topic: 'mesh-b' } });
+    expect(sent.length).toBeGreaterThan(0);
+    const first = sent[0];
+    expect(cutOffTowards(world, others, 'mesh-b', victim.nodeId, first.endMs)(cluster.idOfName(first.node))).toBe(true);
   });
 
   it('the same firewall set outside the chaos engine excuses nothing', () => {
