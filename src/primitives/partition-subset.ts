@@ -286,13 +286,27 @@ function firstLearnedAcross(world: ChaosWorld, id: string, others: readonly stri
 }
 
 /** A mesh.digest.learned in [fromMs, toMs] by a node on one side about a node on the other. */
-function leakedDigest(world: ChaosWorld, sides: string[][], fromMs: number, toMs: number): SpanRecord | undefined {
+/** @internal A `mesh.digest.learned` in [fromMs, toMs] by a node about one on the other side that did not come from its own side (exported for tests). */
+export function leakedDigest(world: ChaosWorld, sides: readonly (readonly string[])[], fromMs: number, toMs: number): SpanRecord | undefined {
   if (toMs < fromMs) return undefined;
   const sideOf = new Map<string, number>();
   sides.forEach((side, i) => side.forEach((id) => sideOf.set(nameOf(world, id), i).set(id, i)));
   return world.spans
     .find({ name: 'mesh.digest.learned', sinceMs: fromMs, untilMs: toMs })
-    .find((s) => sideOf.get(s.node) !== undefined && sideOf.get(String(s.attrs.nodeId)) !== undefined && sideOf.get(s.node) !== sideOf.get(String(s.attrs.nodeId)));
+    .find((s) => sideOf.get(s.node) !== undefined && sideOf.get(String(s.attrs.nodeId)) !== undefined && sideOf.get(s.node) !== sideOf.get(String(s.attrs.nodeId)) && !relearnedOnItsSide(world, sides[sideOf.get(s.node)!], s, fromMs));
+}
+
+/**
+ * Whether `learned` is a node that (re)started during the partition (another event revived it)
+ * taking up a digest its own side still held then: its fresh process learns what its peers
+ * hold until they prune it (the staleness TTL), which did not cross the cut. A node that ran
+ * through the partition, or a digest nobody on its side held, still counts as a leak.
+ */
+function relearnedOnItsSide(world: ChaosWorld, side: readonly string[], learned: SpanRecord, fromMs: number): boolean {
+  const ready = world.spans.last({ name: 'mesh.node.ready', node: learned.node, untilMs: learned.endMs });
+  if (ready === undefined || ready.endMs < fromMs) return false;
+  const about = String(learned.attrs.nodeId);
+  return side.some((id) => nameOf(world, id) !== learned.node && holdsDigest(world, nameOf(world, id), about, learned.endMs));
 }
 
 function forEachCrossing(world: ChaosWorld, fault: Fault, fn: (a: string, b: string) => void): void {

@@ -14,11 +14,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { withChaos } from '../../src/catalog/chaos-scenarios.js';
+import { leakedDigest } from '../../src/primitives/partition-subset.js';
+import { chaosWorldOf } from '../../src/primitives/world.js';
 import { withoutObserver } from '../support/scenario-file.js';
 import { plannedNodes } from '../../src/scenario/topology.js';
 import { runScenario } from '../../src/scenario/runner.js';
 import { isolateAt, startOnly } from '../support/chaos-links.js';
-import { chaosLog, expectGreen, explain, runChaos } from '../support/chaos.js';
+import { chaosLog, expectGreen, explain, runChaos, scenarioNamed } from '../support/chaos.js';
 
 describe('partition_subset', () => {
   it('partition-subset', () => {
@@ -93,5 +95,26 @@ describe('partition_subset', () => {
     const { report } = runScenario({ ...chaotic, extensions: [...(chaotic.extensions ?? []), keepCut] }, '1');
     const [event] = chaosLog(report);
     expect(event.verdict).toBe('failed_timeout');
+  });
+
+  it('a node another event revives during the cut re-learns what its side holds: no leak', () => {
+    // kill-node with --chaos 8, seed 36: the battery's kill revives broker-3d21142f at 51.5 s,
+    // inside a partition_subset's window (44.7–98.1 s); at 51.8 s it learns, from its own side,
+    // the digest of an inside node that side had not pruned yet. That was taken for a leak.
+    const { report, cluster } = runScenario(withChaos(scenarioNamed('kill-node'), { random: { count: 8 } }), '36');
+    const subset = chaosLog(report).find((e) => e.primitive === 'partition_subset' && e.atMs === 44_712)!;
+    expect(subset.verdict, subset.message).toBe('passed');
+    const learned = cluster.telemetry.query.find({ name: 'mesh.digest.learned', node: 'broker-3d21142f', sinceMs: 51_500, untilMs: 52_000, attrs: { nodeName: 'gateway-f14602b6' } });
+    expect(learned).toHaveLength(1);
+    expect(subset.targets).toContain('gateway-f14602b6');
+    // The same span is a leak when nobody on the learner's side held that digest: here, a side
+    // of the learner alone (the check reads its side's digests, not the learner's word).
+    const world = chaosWorldOf(cluster, { probe: () => null, isFaulted: () => false, isProtected: () => false });
+    const id = (name: string) => world.nodes.find((p) => p.name === name)!.nodeId;
+    const inside = subset.targets.map(id);
+    const outside = world.nodes.map((p) => p.nodeId).filter((x) => !inside.includes(x));
+    const window = [subset.atMs + 1_000, 52_000] as const;
+    expect(leakedDigest(world, [inside, outside], ...window)).toBeUndefined();
+    expect(leakedDigest(world, [inside, [id('broker-3d21142f')]], ...window)).toMatchObject({ node: 'broker-3d21142f', attrs: { nodeName: 'gateway-f14602b6' } });
   });
 });
