@@ -131,10 +131,12 @@ export const flapLink: Primitive = {
     const [a, b] = fault.targets;
     const endAtMs = appliedAtMs + windowMs(fault);
     let round: ProbeRound | null = null;
+    let missing = 'the last flap';
     return {
       evidence: `each end's mesh.peer.connected + mesh.peer.dial_failed about the other stay ≤ ${DIALS_PER_FLAP_MAX} per flap; after the last flap a probe round reaches every subscriber`,
       deadlineFormula: FLAP_DEADLINE_FORMULA,
       deadlineMs: deadlineOf(flapLinkSpec, flapParams(fault)).ms,
+      missing: () => missing,
       poll: (nowMs): Detection | null => {
         const waitedMs = nowMs - appliedAtMs;
         const attempts = [...dialSpans(world, a, b, appliedAtMs), ...dialSpans(world, b, a, appliedAtMs)];
@@ -145,7 +147,10 @@ export const flapLink: Primitive = {
         // unless another event touched them.
         round ??= new ProbeRound(world, world.meshIds(), [], afterOwnDamage(world, fault, appliedAtMs));
         const r = round.poll(nowMs);
-        if (!r.done) return null;
+        if (!r.done) {
+          missing = `probe deliveries: ${r.missing.join(', ')}`;
+          return null;
+        }
         return passed(waitedMs, [...attempts, ...r.evidence]);
       },
     };

@@ -113,10 +113,12 @@ export function damagedLinkDetector(world: ChaosWorld, spec: PrimitiveSpec, faul
   for (const meshId of world.node(a).meshIds) origins.push([meshId, a]);
   for (const meshId of world.node(b).meshIds) if (!origins.some(([m]) => m === meshId)) origins.push([meshId, b]);
   const round = new TargetedProbeRound(world, origins, fault.targets, damagedUntilMs);
+  let missing = 'nothing yet';
   return {
     evidence: `no idle-timeout or dead-path disconnect between ${nameOf(world, a)} and ${nameOf(world, b)} while the link is ${what}; a probe round from the pair sent meanwhile reaches every running subscriber`,
     deadlineFormula: deadline.formula,
     deadlineMs: deadline.ms,
+    missing: () => missing,
     poll: (nowMs) => {
       const waitedMs = nowMs - appliedAtMs;
       const untilMs = Math.min(nowMs, damagedUntilMs);
@@ -125,6 +127,8 @@ export function damagedLinkDetector(world: ChaosWorld, spec: PrimitiveSpec, faul
         if (down !== undefined) return failedAssertion(waitedMs, `${nameOf(world, x)} declared ${nameOf(world, y)} dead (${down.attrs.reason === 'idle-timeout' ? 'idle timeout' : 'dead path'}) over a ${what} link`, [down]);
       }
       const r = round.poll(nowMs);
+      if (!r.done) missing = r.missing.length === 0 ? 'a probe from each end (none could be sent yet)' : `probe deliveries: ${r.missing.join(', ')}`;
+      else if (nowMs < damagedUntilMs) missing = `the end of the ${what} link`;
       if (!r.done || nowMs < damagedUntilMs) return null;
       const repair = [a, b].flatMap((x) => [
         ...q.find({ name: 'mesh.plumtree.graft', node: nameOf(world, x), sinceMs: appliedAtMs, untilMs }),

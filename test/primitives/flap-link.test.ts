@@ -49,5 +49,8 @@ describe('flap_link', () => {
     const { report } = runScenario({ ...chaotic, extensions: [...(chaotic.extensions ?? []), isolateAt(pair[0].nodeId, 25_000)] }, '1');
     const [e] = chaosLog(report);
     expect(e.verdict, e.message).toBe('failed_timeout');
+    // The timeout names what it waited for: the cut-off end's delivery of the closing round.
+    const timeout = report.violations.find((v) => v.check === 'chaos-detection-timeout')!;
+    expect(timeout.message).toContain(`still missing: probe deliveries: ${pair[0].name} (mesh-a)`);
   });
 });
