@@ -27,7 +27,7 @@
  */
 import { connectedPeersOf, emitted, isSilenceDeath, nameOf, passed, peersConnectedTo, restartedSince } from './evidence.js';
 import { oldPathsCutShort, type PathEnd } from './old-paths-cut-short.js';
-import { otherCutWindows } from './reach.js';
+import { otherCutWindows, othersCutOff } from './reach.js';
 import { TargetedProbeRound } from './slow-link.js';
 import { deadlineOf, timer, type PrimitiveSpec } from './schema.js';
 import { pickNodes } from './targets.js';
@@ -153,7 +153,7 @@ export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: n
           return sender === undefined ? null : [m, sender.nodeId];
         });
         const origins = [...meshes.map((m): [string, string] => [m, victim]), ...others.filter((o): o is [string, string] => o !== null)];
-        round = new TargetedProbeRound(world, origins, fault.targets);
+        round = new TargetedProbeRound(world, origins, fault.targets, Infinity, othersCutOff(world, fault, appliedAtMs));
       }
       const r = round.poll(nowMs);
       if (!r.done) {

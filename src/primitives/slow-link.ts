@@ -16,7 +16,8 @@
  * Deadline: durationMs (20 s) + probe resend 5 s + slack 5 s = 30 s.
  * Revert (after `durationMs`): resetLink both directions (idempotent).
  */
-import { failedAssertion, MISSING_SHOWN, nameOf, passed, silenceDeath } from './evidence.js';
+import { failedAssertion, MISSING_SHOWN, nameOf, passed, silenceDeath, type ProbeCutOff } from './evidence.js';
+import { othersCutOff } from './reach.js';
 import { assert } from '../sim/assert.js';
 import { deadlineOf, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type ParamSpec, type PrimitiveSpec } from './schema.js';
 import { pickLinkedPair, intParam } from './targets.js';
@@ -112,7 +113,7 @@ export function damagedLinkDetector(world: ChaosWorld, spec: PrimitiveSpec, faul
   const origins: [string, string][] = [];
   for (const meshId of world.node(a).meshIds) origins.push([meshId, a]);
   for (const meshId of world.node(b).meshIds) if (!origins.some(([m]) => m === meshId)) origins.push([meshId, b]);
-  const round = new TargetedProbeRound(world, origins, fault.targets, damagedUntilMs);
+  const round = new TargetedProbeRound(world, origins, fault.targets, damagedUntilMs, othersCutOff(world, fault, appliedAtMs));
   let missing = 'nothing yet';
   return {
     evidence: `no idle-timeout or dead-path disconnect between ${nameOf(world, a)} and ${nameOf(world, b)} while the link is ${what}; a probe round from the pair sent meanwhile reaches every running subscriber`,
@@ -156,6 +157,12 @@ export class TargetedProbeRound {
     private readonly origins: readonly (readonly [meshId: string, origin: string])[],
     private readonly own: readonly string[],
     private readonly sendUntilMs = Infinity,
+    /**
+     * Receivers (ids) other chaos events had cut off from a probe's origin when it was sent
+     * (reach.ts, `othersCutOff`): not expected to have it, the own targets included; a re-send
+     * expects them again. Default: none.
+     */
+    private readonly cutOff?: ProbeCutOff,
   ) {}
 
   poll(nowMs: number): { done: boolean; missing: string[]; evidence: SpanRecord[] } {
@@ -186,11 +193,15 @@ export class TargetedProbeRound {
     for (const p of this.probes) {
       const spans = this.world.spans.find({ name: 'mesh.probe.delivered', sinceMs: p.sentAtMs, attrs: { probeId: p.probeId } });
       const got = new Set(spans.map((s) => s.node));
+      let cut: ReadonlySet<string> | undefined;
       for (const s of this.world.subscribers(p.meshId)) {
         if (missing.length >= MISSING_SHOWN) break; // one is enough to wait; a few are named
         if (s.nodeId === p.origin || got.has(s.name) || this.world.status(s.nodeId) !== 'running') continue;
         if (!this.expected.get(p.probeId)?.has(s.nodeId)) continue; // under another fault when it was sent
         if (this.world.isFaulted(s.nodeId) && !this.own.includes(s.nodeId)) continue;
+        // Asked only of a receiver still missing (the search is over the overlay at send time).
+        cut ??= this.cutOff?.from(p.meshId, p.origin, p.sentAtMs) ?? new Set();
+        if (cut.has(s.nodeId)) continue;
         missing.push(`${s.name} (${p.meshId})`);
       }
       evidence.push(...spans.slice(0, 2));

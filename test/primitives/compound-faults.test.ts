@@ -198,6 +198,20 @@ describe('detectors under compound faults', () => {
     expect(cutOffTowards(world, others, 'mesh-b', victim.nodeId, first.endMs)(cluster.idOfName(first.node))).toBe(true);
   });
 
+  it("slow_link's and nat_shift's probes expect no one other events cut off from the origin", () => {
+    // mesh-five-types-present-chaos seed 23 and remove-resilience seed 36, each with --chaos 8:
+    // a slow_link's round waited for the observer, and a nat_shift's for the observer and its
+    // victim, while concurrent partitions, shifts and kills had cut them off from the origin.
+    const slow = runScenario(withChaos(findScenario('mesh-five-types-present-chaos')!, { random: { count: 8 } }), '23').report;
+    const slowEvent = chaosLog(slow).find((e) => e.primitive === 'slow_link' && e.targets.includes('bridge-8d4cffdf'))!;
+    expect(slowEvent.verdict, slowEvent.message).toBe('passed');
+    expect(chaosLog(slow).filter((e) => e.primitive === 'partition_subset' && e.atMs < slowEvent.atMs)).toHaveLength(2);
+    const shift = runScenario(withChaos(findScenario('remove-resilience')!, { random: { count: 8 } }), '36').report;
+    const shiftEvent = chaosLog(shift).find((e) => e.primitive === 'nat_shift')!;
+    expect(shiftEvent.verdict, shiftEvent.message).toBe('passed');
+    expect(shift.verdict).toBe('pass');
+  });
+
   it('the same firewall set outside the chaos engine excuses nothing', () => {
     const { base, bridge, seedA, kill, pair } = heldUpJoin();
     const chaotic = withChaos(base, { events: [kill, pair] });
