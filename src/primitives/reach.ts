@@ -189,8 +189,9 @@ const NO_BLOCK = (): boolean => false;
  * reach them whatever the mesh did until those cuts healed, or until the nodes noticed them
  * (HyParView learns of a dead link from the transport: an idle timeout, 30 s); showing that
  * repair is the other events' evidence, not the caller's. A node the overlay left unreachable
- * even without the other cuts is not in the set, unless it was off the topic (an empty active
- * view there) because the other events held up its join (`joinHeldUp`).
+ * even without the other cuts is not in the set, unless it was inside another event's node cut
+ * at `atMs` (killed or restarted and still rejoining, wedged, firewalled, moved), or off the
+ * topic (an empty active view there) because the other events held up its join (`joinHeldUp`).
  */
 export function cutOffFrom(world: ChaosWorld, others: readonly CutWindow[], topic: string, origin: string, atMs: number, ownBlock: (x: string, y: string) => boolean = NO_BLOCK): Set<string> {
   if (others.length === 0) return new Set();
@@ -201,8 +202,12 @@ export function cutOffFrom(world: ChaosWorld, others: readonly CutWindow[], topi
   const withAll = reachableFrom(overlay, origin, (x, y) => ownBlock(x, y) || othersBlock(x, y));
   const out = new Set([...withOwn].filter((id) => !withAll.has(id)));
   for (const p of world.nodes) {
-    if (withOwn.has(p.nodeId) || !p.meshIds.includes(topic) || (overlay.get(p.nodeId) ?? []).length > 0) continue;
-    if (joinHeldUp(world, others, topic, p.nodeId, atMs)) out.add(p.nodeId);
+    if (withOwn.has(p.nodeId) || !p.meshIds.includes(topic)) continue;
+    // Out of reach even without the other events' cuts, but inside one's node cut at that
+    // moment (killed or restarted and still rejoining, wedged, firewalled, moved): its thin or
+    // empty views are that event's doing.
+    if (others.some((w) => w.cut === 'node' && w.targets.has(p.name) && atMs >= w.fromMs && atMs < w.untilMs)) out.add(p.nodeId);
+    else if ((overlay.get(p.nodeId) ?? []).length === 0 && joinHeldUp(world, others, topic, p.nodeId, atMs)) out.add(p.nodeId);
   }
   return out;
 }

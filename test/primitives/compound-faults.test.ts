@@ -212,6 +212,28 @@ describe('detectors under compound faults', () => {
     expect(shift.verdict).toBe('pass');
   });
 
+  it('a closing round does not wait for a node another event revived a moment before', () => {
+    // chaos-soak-9prim-1min with --chaos 8, seed 26 (13 events): flap_link's closing round at
+    // 62.4 s waited for bridge-db072c2c, which a burst_kill had revived at 62.0 s and which had
+    // not rejoined yet (no path to it even without the other events: its views were empty).
+    const { report, cluster } = runScenario(withChaos(findScenario('chaos-soak-9prim-1min')!, { random: { count: 8 } }), '26');
+    const log = chaosLog(report);
+    const flap = log.find((e) => e.primitive === 'flap_link')!;
+    expect(flap.verdict, flap.message).toBe('passed');
+    const burst = log.find((e) => e.primitive === 'burst_kill' && e.targets.includes('bridge-db072c2c'))!;
+    const flapEndMs = flap.atMs + 4 * (Number(flap.params.downMs) + Number(flap.params.upMs));
+    expect(flapEndMs - burst.revertedAtMs!).toBeGreaterThanOrEqual(0);
+    expect(flapEndMs - burst.revertedAtMs!).toBeLessThan(5_000);
+    // The case is the one meant: at the round's send time the bridge was out of reach even
+    // without the other events, and inside the burst's window.
+    const world = chaosWorldOf(cluster, { probe: () => null, isFaulted: () => false, isProtected: () => false });
+    const bridge = world.nodes.find((p) => p.name === 'bridge-db072c2c')!;
+    const sent = cluster.telemetry.query.find({ name: 'mesh.probe.sent', sinceMs: flapEndMs, untilMs: flapEndMs + 1_000, attrs: { topic: 'bridge' } })[0];
+    const others = otherCutWindows(world, { targets: flap.targets.map((n) => world.nodes.find((p) => p.name === n)!.nodeId), params: {} }, flap.atMs);
+    expect(cutOffFrom(world, others, 'bridge', cluster.idOfName(sent.node), sent.endMs).has(bridge.nodeId)).toBe(true);
+    expect(cutOffFrom(world, [], 'bridge', cluster.idOfName(sent.node), sent.endMs).has(bridge.nodeId)).toBe(false);
+  });
+
   it('the same firewall set outside the chaos engine excuses nothing', () => {
     const { base, bridge, seedA, kill, pair } = heldUpJoin();
     const chaotic = withChaos(base, { events: [kill, pair] });
