@@ -329,6 +329,9 @@ export function othersCutEveryPath(
   const overlays = topics.map((t) => overlayAt(world, t, atMs));
   if (!overlays.some((o) => pathExists(o, from, to, ownBlock))) return false;
   const name = (id: string) => world.nameOf(id);
-  const blocked = (x: string, y: string) => ownBlock(x, y) || isCut(others, name(x), name(y), atMs);
-  return !overlays.some((o) => pathExists(o, from, to, blocked));
+  // The other events' cuts, and (as cutOffFrom has them) the links that ran on a connection
+  // another event ended: a holder keeps a killed or restarted peer in its view until the
+  // connection idles out, but nothing it pushes there arrives.
+  const blockedOn = (topic: string) => (x: string, y: string) => ownBlock(x, y) || isCut(others, name(x), name(y), atMs) || diedWithPeer(world, others, topic, x, y, atMs);
+  return !overlays.some((o, i) => pathExists(o, from, to, blockedOn(topics[i])));
 }

@@ -234,6 +234,23 @@ describe('detectors under compound faults', () => {
     expect(cutOffFrom(world, [], 'bridge', cluster.idOfName(sent.node), sent.endMs).has(bridge.nodeId)).toBe(false);
   });
 
+  it("partition_pair's detour check counts a link to a peer another event restarted as dead, as the probe rounds do", () => {
+    // The default layout with --chaos 20, seed 3: broker-b5d78f40's one detour at 40.5 s ran
+    // to broker-7c64a3db over a connection the restart_node of 14.2 s had ended (it idles out
+    // at about 44 s); its other neighbours were under a kill, a burst kill and a restart. The
+    // detour check read that link as alive and blamed the mesh.
+    const { report, cluster } = runScenario(withChaos(findScenario('default')!, { random: { count: 20 } }), '3');
+    const log = chaosLog(report);
+    const pair = log.find((e) => e.primitive === 'partition_pair' && e.atMs === 39_992)!;
+    expect(pair.targets).toEqual(['broker-b5d78f40', 'registry-0fcfbfaa']);
+    expect(pair.verdict, pair.message).toBe('passed');
+    const restart = log.find((e) => e.primitive === 'restart_node' && e.targets[0] === 'broker-7c64a3db')!;
+    expect(restart.atMs).toBeLessThan(20_000);
+    // The link's holder took the peer up before that restart and kept it.
+    const up = cluster.telemetry.query.last({ name: 'mesh.gossip.neighbor_up', node: 'broker-b5d78f40', untilMs: 40_492, attrs: { peerId: cluster.idOfName('broker-7c64a3db'), topic: 'mesh-a' } })!;
+    expect(up.endMs).toBeLessThan(restart.atMs);
+  });
+
   it('the same firewall set outside the chaos engine excuses nothing', () => {
     const { base, bridge, seedA, kill, pair } = heldUpJoin();
     const chaotic = withChaos(base, { events: [kill, pair] });
