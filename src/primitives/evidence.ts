@@ -236,12 +236,15 @@ export class ProbeRound {
       const r = probeDeliveries(this.world, p, this.exclude);
       const got = new Set(r.delivered.map((s) => s.node));
       const owedMissing = owed.filter((id) => id !== p.origin && meshesOf(this.world, id).includes(p.meshId)).map((id) => nameOf(this.world, id)).filter((m) => !got.has(m) && !r.missing.includes(m));
-      const cut = this.options.cutOff?.from(p.meshId, p.origin, p.sentAtMs);
+      // Asked only once a receiver is missing: an overlay search at 10,000 nodes.
+      let cut: ReadonlySet<string> | undefined;
       // Only the first few are named (a detector's message), and one is enough to wait: the
       // search for excuses stops there, which at 10,000 nodes is most of a poll's work.
       for (const m of [...r.missing, ...owedMissing]) {
         if (missing.length >= MISSING_SHOWN) break;
-        if (this.healthyAtSend.has(m) && !cut?.has(this.idOf(m)) && !cutOffByOtherFaults(this.world, this.idOf(m), p.meshId, p.sentAtMs, this.exclude)) missing.push(`${m} (${p.meshId})`);
+        if (!this.healthyAtSend.has(m)) continue;
+        cut ??= this.options.cutOff?.from(p.meshId, p.origin, p.sentAtMs) ?? new Set();
+        if (!cut.has(this.idOf(m)) && !cutOffByOtherFaults(this.world, this.idOf(m), p.meshId, p.sentAtMs, this.exclude)) missing.push(`${m} (${p.meshId})`);
       }
       evidence.push(...r.delivered);
     }

@@ -24,7 +24,7 @@
  */
 import { failedAssertion, meshesOf, nameOf, passed, ProbeRound } from './evidence.js';
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
-import { afterOwnDamage, otherCutWindows, othersCutEveryPath } from './reach.js';
+import { afterOwnDamage, inNodeCut, otherCutWindows, othersCutEveryPath } from './reach.js';
 import { candidates } from './targets.js';
 import { T } from './timing.js';
 import type { ProbeRecord } from '../scenario/checker.js';
@@ -109,7 +109,7 @@ export const partitionPair: Primitive = {
               const others = otherCutWindows(world, fault, appliedAtMs);
               // An end another event had cut off whole when the probe left (killed and still
               // rejoining, wedged, firewalled, moved): its few neighbours are that event's doing.
-              const endCut = [c.from, c.to].some((id) => others.some((w) => w.cut === 'node' && w.targets.has(nameOf(world, id)) && c.probe!.sentAtMs >= w.fromMs && c.probe!.sentAtMs < w.untilMs));
+              const endCut = [c.from, c.to].some((id) => inNodeCut(others, nameOf(world, id), c.probe!.sentAtMs));
               if (endCut || othersCutEveryPath(world, others, [c.probe.meshId], c.from, c.to, c.probe.sentAtMs, isOwnLink)) continue;
               return failedAssertion(waitedMs, `probe ${nameOf(world, c.from)}→${nameOf(world, c.to)} sent during the partition found no other path (${got === undefined ? 'not delivered' : `delivered from ${nameOf(world, String(got.attrs.from))} at ${got.endMs} ms`})`, got === undefined ? [] : [got]);
             }

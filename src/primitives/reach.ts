@@ -96,6 +96,11 @@ export function underChaosAt(query: SpanQuery, atMs: number): Set<string> {
   return out;
 }
 
+/** Whether one of `windows` cut off node `name` whole at `atMs` (killed or restarted and still rejoining, wedged, firewalled, moved). */
+export function inNodeCut(windows: readonly CutWindow[], name: string, atMs: number): boolean {
+  return windows.some((w) => w.cut === 'node' && w.targets.has(name) && atMs >= w.fromMs && atMs < w.untilMs);
+}
+
 /** Whether a chaos window separates nodes `a` and `b` (names) at `atMs`. */
 export function isCut(windows: readonly CutWindow[], a: string, b: string, atMs: number): boolean {
   for (const w of windows) {
@@ -206,7 +211,7 @@ export function cutOffFrom(world: ChaosWorld, others: readonly CutWindow[], topi
     // Out of reach even without the other events' cuts, but inside one's node cut at that
     // moment (killed or restarted and still rejoining, wedged, firewalled, moved): its thin or
     // empty views are that event's doing.
-    if (others.some((w) => w.cut === 'node' && w.targets.has(p.name) && atMs >= w.fromMs && atMs < w.untilMs)) out.add(p.nodeId);
+    if (inNodeCut(others, p.name, atMs)) out.add(p.nodeId);
     else if ((overlay.get(p.nodeId) ?? []).length === 0 && joinHeldUp(world, others, topic, p.nodeId, atMs)) out.add(p.nodeId);
   }
   return out;
