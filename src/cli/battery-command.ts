@@ -130,7 +130,8 @@ function batteryAction(request: BatteryRequest): number {
   if (request.json) {
     process.stdout.write(`${JSON.stringify({ scenarios: grid.scenarios, seeds: grid.seeds, ...(request.chaos === undefined ? {} : { chaos: request.chaos }), passed, failed, cells: grid.cells.map((c) => ({ ...c, traceDigest: digests.get(c) ?? null })) })}\n`);
   } else {
-    process.stdout.write(`\n${formatGrid(grid)}\n\n${passed} passed, ${failed} failed\n`);
+    const chaos = request.chaos === undefined ? '' : ` (every run with --chaos ${request.chaos})`;
+    process.stdout.write(`\n${formatGrid(grid)}\n\n${passed} passed, ${failed} failed${chaos}\n`);
     for (const c of grid.cells.filter((x) => x.verdict === 'fail')) process.stdout.write(`replay: ${c.replay}\n`);
   }
   if (!printWritten(written, request.json)) return EXIT_OUTPUT;

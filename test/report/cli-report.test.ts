@@ -114,6 +114,8 @@ describe.concurrent('meshsim battery', () => {
       expect(c.traceDigest).toBe((JSON.parse(runs[i].stdout) as { traceDigest: string }).traceDigest);
     }
     expectUsageError(await cli('battery', '--chaos', 'x'), /^meshsim: --chaos must be/);
+    const text = await cli('battery', '--scenarios', 'gossip-swarm-forms', '--chaos', '2');
+    expect(text.stdout).toMatch(/^1 passed, 0 failed \(every run with --chaos 2\)$/m);
   });
 
   it('sweep --report writes the Tests grid of its seeds', async () => {
