@@ -24,7 +24,7 @@
  */
 import { failedAssertion, meshesOf, nameOf, passed, ProbeRound } from './evidence.js';
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
-import { afterOwnDamage, inNodeCut, otherCutWindows, othersCutEveryPath } from './reach.js';
+import { afterOwnDamage, otherCutWindows, othersCutEveryPath } from './reach.js';
 import { candidates } from './targets.js';
 import { T } from './timing.js';
 import type { ProbeRecord } from '../scenario/checker.js';
@@ -106,11 +106,7 @@ export const partitionPair: Primitive = {
             if (c.probe === null || !isRunning(world, c.to)) continue; // an end went down under another fault
             const got = deliveredAt(world, c.probe, c.to);
             if (got === undefined || got.endMs >= healAtMs || got.attrs.from === c.from) {
-              const others = otherCutWindows(world, fault, appliedAtMs);
-              // An end another event had cut off whole when the probe left (killed and still
-              // rejoining, wedged, firewalled, moved): its few neighbours are that event's doing.
-              const endCut = [c.from, c.to].some((id) => inNodeCut(others, nameOf(world, id), c.probe!.sentAtMs));
-              if (endCut || othersCutEveryPath(world, others, [c.probe.meshId], c.from, c.to, c.probe.sentAtMs, isOwnLink)) continue;
+              if (othersCutEveryPath(world, otherCutWindows(world, fault, appliedAtMs), [c.probe.meshId], c.from, c.to, c.probe.sentAtMs, isOwnLink)) continue;
               return failedAssertion(waitedMs, `probe ${nameOf(world, c.from)}→${nameOf(world, c.to)} sent during the partition found no other path (${got === undefined ? 'not delivered' : `delivered from ${nameOf(world, String(got.attrs.from))} at ${got.endMs} ms`})`, got === undefined ? [] : [got]);
             }
             evidence.push(got);

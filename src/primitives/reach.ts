@@ -320,7 +320,9 @@ export function afterOwnDamage(world: ChaosWorld, fault: Fault, appliedAtMs: num
  * from `from` to `to` on the `topics` that the detector's own fault (`ownBlock`) left: with only
  * the own fault's cuts a path exists on some topic, with the other faults' cuts added there is
  * none on any. Then a message sent at that moment could not arrive, and the detector's own fault
- * does not explain it.
+ * does not explain it. So too when another event had cut off an end whole at that moment (killed
+ * or restarted and still rejoining, wedged, firewalled, moved: `inNodeCut`), whatever the overlay
+ * showed: such a node's thin or empty views are that event's doing.
  */
 export function othersCutEveryPath(
   world: ChaosWorld,
@@ -331,6 +333,7 @@ export function othersCutEveryPath(
   atMs: number,
   ownBlock: (x: string, y: string) => boolean,
 ): boolean {
+  if (inNodeCut(others, world.nameOf(from), atMs) || inNodeCut(others, world.nameOf(to), atMs)) return true;
   const overlays = topics.map((t) => overlayAt(world, t, atMs));
   if (!overlays.some((o) => pathExists(o, from, to, ownBlock))) return false;
   const name = (id: string) => world.nameOf(id);
