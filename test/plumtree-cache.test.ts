@@ -74,7 +74,7 @@ describe('time-bound map capacity', () => {
 
   for (const { mode, keyOf, mapIndexMax } of MODES) {
     it(`agrees with a list of (key, time) pairs through thousands of inserts, age evictions and capacity evictions (${mode})`, () => {
-      // Long enough to compact its lists many times (it drops spent slots past 1,024); some keys
+      // Long enough to compact its lists many times (it drops spent slots once there are 64 and they are half of them); some keys
       // share one index slot, more than a probe looks at, so some go to the overflow map.
       fc.assert(fc.property(
         fc.array(fc.record({
@@ -316,9 +316,25 @@ describe('time-bound map storage (time runs, index, overflow map, keys read from
 });
 
 describe('time-bound map memory (what it lets go of)', () => {
+  // A node of a long run at one message a second keeps 90 s of ids: its table must hold about
+  // that, not a thousand spent slots (docs/performance.md, round 42).
+  for (const mapIndexMax of [0, MAP_INDEX_MAX]) {
+    it(`holds lists of about twice the live entries through a long run at a low rate (${mapIndexMax === 0 ? 'array' : 'map'} index)`, () => {
+      const m = new TimeBoundMap<number, number>(50_000, 50_000, undefined, mapIndexMax);
+      let most = 0;
+      for (let s = 0; s < 3_600; s++) {
+        m.insert(s, s, s * 1_000);
+        m.evictOlderThan(s * 1_000, 90_000);
+        most = Math.max(most, m.storedSlots);
+      }
+      expect([m.size, m.has(3_510), m.has(3_509), m.evicted]).toEqual([90, true, false, 0]);
+      expect(most).toBeLessThanOrEqual(2 * 90 + 64);
+    });
+  }
+
   // At an all-nodes burst's peak every node holds a payload per message; a value kept after its
   // entry left (by age or capacity) or after the value capacity dropped it would hold that
-  // payload until the slot is compacted away, as many as a thousand inserts later.
+  // payload until the slot is compacted away, as many inserts later as the table holds.
   for (const keyOf of [undefined, (value: { key: number }): number => value.key]) {
     it(`holds no reference to a value that left or was dropped (${keyOf ? 'keys read from values' : 'keys beside values'})`, async () => {
       v8.setFlagsFromString('--expose-gc');

@@ -49,8 +49,15 @@ function check(condition: boolean, message: string): asserts condition {
   if (!condition) throw new Error(`plumtree-cache: ${message}`);
 }
 
-/** Spent slots at the front of the lists are dropped once there are this many and they are half of them. */
-const COMPACT_AFTER = 1024;
+/**
+ * Spent slots at the front of the lists are dropped once there are this many and they are half
+ * of them: the lists then hold at most about twice the live entries. It was 1,024: a node of a
+ * long run at one message a second, keeping 90 ids, held lists of up to 1,114 slots (three
+ * lists, about 27 KB a node, 270 MB at 10,000 nodes) that only looked like growth
+ * (docs/performance.md, round 42). A compaction rebuilds the index, O(live entries), paid for
+ * by at least as many spent slots.
+ */
+const COMPACT_AFTER = 64;
 /** Slots a probe looks at before it asks the overflow map (see the file's comment). Guess: far above a fair probe at 3/4 load. */
 export const PROBES_MAX = 32;
 /** Most keys the `Map` index holds; one more and the table moves to the array index (see the file's comment). */
@@ -131,6 +138,11 @@ export class TimeBoundMap<K, V> {
   /** Which index the table uses now: `map` while small, `array` after (see the file's comment). */
   get indexKind(): 'map' | 'array' {
     return this.positions === null ? 'array' : 'map';
+  }
+
+  /** Slots the lists hold, spent ones included (at most about twice `size`; tests read it). @internal */
+  get storedSlots(): number {
+    return this.slots.length;
   }
 
   /** Keys still holding their value. */
