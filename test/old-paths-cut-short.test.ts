@@ -3,12 +3,14 @@
  * (src/primitives/old-paths-cut-short.ts).
  *
  * Goal: the excuse holds exactly when every old path was cut short by another fault — one end
- * closed it as unused after evicting the other end to admit a node another fault hit, and the
- * other end heard none of it and was superseded by a fresh connection or closed the path as
- * unused itself after that eviction — and not when the newcomer was under no fault, the
- * eviction came after that fault's window, the other end heard the Disconnect or saw the close
- * (the path was alive: nothing was shifted), it closed the path before the eviction, one path
- * was cut short for another reason, or there is no old path at all (the red cases).
+ * closed it as unused after evicting the other end to admit a node another fault hit (a node
+ * cut's target, or a node a subset cut held on the other side), and the other end heard none of
+ * it and was superseded by a fresh connection or closed the path as unused itself after that
+ * eviction — and not when the newcomer was under no fault, on the evicting end's own side of a
+ * subset cut or only across a cut link, the eviction came after that fault's window, the other
+ * end heard the Disconnect or saw the close (the path was alive: nothing was shifted), it closed
+ * the path before the eviction, one path was cut short for another reason, or there is no old
+ * path at all (the red cases).
  * Method: connection, neighbour and chaos spans written into an unstarted cluster's trace by hand,
  * shaped like seeds/nat-shift-old-paths-cut-short-by-rejoining-nodes.json and
  * seeds/nat-shift-old-path-closed-unused-at-both-ends.json.
@@ -49,10 +51,13 @@ function setup() {
     const own: Fault = { targets: [victim.nodeId], params: {} };
     return oldPathsCutShort(world, otherCutWindows(world, own, SHIFT_AT_MS), ends(...peers), SHIFT_AT_MS);
   };
-  /** The soak's shape: n is killed, the victim shifted, and n's restart rejoins at 3 s. */
-  const rejoinAfterShift = () => {
+  /**
+   * The soak's shape: n is killed, the victim shifted, and n's restart rejoins at 3 s; or, with
+   * another primitive and targets, that event cuts them from 0.5 s and is reverted at 3 s.
+   */
+  const rejoinAfterShift = (primitive = 'burst_kill', targets: Node[] = [n]) => {
     at(500);
-    const kill = chaos('burst_kill', [n]);
+    const kill = chaos(primitive, targets);
     at(SHIFT_AT_MS);
     chaos('nat_shift', [victim]);
     at(3_000);
@@ -159,6 +164,32 @@ describe('old paths cut short by concurrent faults', () => {
     connect(q, victim);
     expect(cutShort(p)).toBe(true);
     expect(cutShort(p, q)).toBe(false);
+  });
+
+  it('holds when the newcomer comes back across a subset cut that healed', () => {
+    // The default layout with --chaos 20, seed 31: a partition_subset healed 26 s after the
+    // shift, and nodes it had held on the other side joined through the victim's old peers.
+    const { victim, p, n, at, connect, cutShort, rejoinAfterShift, pDropsVictimFor } = setup();
+    rejoinAfterShift('partition_subset', [n]);
+    pDropsVictimFor(n);
+    at(10_000);
+    connect(victim, p);
+    expect(cutShort(p)).toBe(true);
+  });
+
+  it('red: the newcomer was on the evicting end\'s own side of the subset cut, or only a link was cut', () => {
+    const { victim, p, n, at, connect, cutShort, rejoinAfterShift, pDropsVictimFor } = setup();
+    rejoinAfterShift('partition_subset', [n, p]);
+    pDropsVictimFor(n);
+    at(10_000);
+    connect(victim, p);
+    expect(cutShort(p)).toBe(false);
+    const pair = setup();
+    pair.rejoinAfterShift('partition_pair', [pair.p, pair.n]);
+    pair.pDropsVictimFor(pair.n);
+    pair.at(10_000);
+    pair.connect(pair.victim, pair.p);
+    expect(pair.cutShort(pair.p)).toBe(false);
   });
 
   it('red: no old path, nothing to explain', () => {

@@ -12,7 +12,8 @@
  *     `dead-path` close when the other end dialed again; evidence.ts `silenceDeath`) — unless
  *     every old path was cut short by a concurrent fault before it could idle out
  *     (old-paths-cut-short.ts: an end closed after evicting its peer for a node another fault
- *     hit, the other end, unaware, superseded later);
+ *     had cut off whole or held across a subset cut, the other end, unaware, superseded later
+ *     or closing it as unused too);
  *  2. new connections form at the new address: the victim and some peer both emit
  *     mesh.peer.connected about each other after apply (nothing can reach the old address);
  *  3. it has neighbours again: on each of its topics a neighbour relation formed after apply

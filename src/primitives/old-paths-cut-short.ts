@@ -1,13 +1,14 @@
 /**
  * Whether concurrent faults, not the mesh, explain why no old path of a shifted node idled out.
  * An old path can only show an idle timeout if one of its ends stays open until it idles out.
- * Under churn from other faults it may not: a node rejoining after a kill or restart is admitted
- * to a full active view, the view evicts the old path's peer, and the node closes the now unused
- * connection well before the idle timeout; its other end never hears the Disconnect or the close
- * over the dead path, and is later superseded by a fresh connection, or drops the path from its
- * own view and closes it as unused too. Read from spans only; it must not look at the network
- * or the nodes. A path that was alive fails it: there the other end hears the Disconnect
- * (neighbor_down cause disconnect) and sees the connection close.
+ * Under churn from other faults it may not: a node rejoining after a kill or restart, or coming
+ * back across a healed partition, is admitted to a full active view, the view evicts the old
+ * path's peer, and the node closes the now unused connection well before the idle timeout; its
+ * other end never hears the Disconnect or the close over the dead path, and is later superseded
+ * by a fresh connection, or drops the path from its own view and closes it as unused too. Read
+ * from spans only; it must not look at the network or the nodes. A path that was alive fails
+ * it: there the other end hears the Disconnect (neighbor_down cause disconnect) and sees the
+ * connection close.
  */
 import { assert } from '../sim/assert.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
@@ -78,8 +79,9 @@ function isUnusedClose(s: SpanRecord | undefined): s is SpanRecord {
 /**
  * Whether `down` (a neighbor_down) evicted its peer to admit a node that another fault had hit:
  * the node's neighbor_up that follows it at the same instant on the same topic (HyParView adds
- * the newcomer right after evicting, paper §4.3) names a target of a node-cutting fault whose
- * window (until its revert plus the rejoin allowance) holds that instant.
+ * the newcomer right after evicting, paper §4.3) names a node that a fault's window (until its
+ * revert plus the rejoin allowance) holding that instant had cut off from the evicting node —
+ * a target of a node-cutting fault, or a node on the other side of a subset cut (`heldApart`).
  */
 export function evictedForDisturbed(world: ChaosWorld, others: readonly CutWindow[], down: SpanRecord): boolean {
   assert(down.name === 'mesh.gossip.neighbor_down', 'an eviction is a neighbor_down span');
@@ -89,7 +91,25 @@ export function evictedForDisturbed(world: ChaosWorld, others: readonly CutWindo
     .find((up) => up.seq > down.seq);
   if (admitted === undefined) return false;
   const newcomer = nameOf(world, String(admitted.attrs.peerId));
-  return others.some((w) => w.cut === 'node' && w.targets.has(newcomer) && down.endMs >= w.fromMs && down.endMs < w.untilMs);
+  return others.some((w) => heldApart(w, down.node, newcomer) && down.endMs >= w.fromMs && down.endMs < w.untilMs);
+}
+
+/**
+ * Whether `w` held `newcomer` away from `evictor` (names), so that its coming in is that event's
+ * doing: a node cut's target (killed, restarted, wedged, firewalled, moved) rejoins after the
+ * revert; and a node a subset cut held on the other side of the boundary rejoins across it when
+ * the cut heals — its seed dialer, retrying the seed across the cut, gets through and sends it
+ * a Join (the seed check in src/mesh/node.ts), and a contact with a full active view evicts one
+ * of its neighbours to take it. The default layout with `--chaos 20`, seed 31: a
+ * partition_subset healed at 76.5 s, 26 s after a shift; two of its nodes joined through the
+ * victim and its one old peer, which evicted each other to admit them and closed the old path
+ * as unused 2.3 and 2.5 s later, over a second before either end would have idled out. A
+ * newcomer on the evictor's own side of a subset cut was not held away from it, and link cuts
+ * stay out: neither end loses its views to them.
+ */
+function heldApart(w: CutWindow, evictor: string, newcomer: string): boolean {
+  if (w.cut === 'node') return w.targets.has(newcomer);
+  return w.cut === 'subset' && w.targets.has(newcomer) !== w.targets.has(evictor);
 }
 
 /**

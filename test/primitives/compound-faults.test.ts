@@ -26,6 +26,8 @@ import { describe, expect, it } from 'vitest';
 import { findScenario } from '../../src/catalog/registry.js';
 import { withChaos } from '../../src/catalog/chaos-scenarios.js';
 import { runScenario } from '../../src/scenario/runner.js';
+import { connectedPeersOf } from '../../src/primitives/evidence.js';
+import { firstEnd } from '../../src/primitives/old-paths-cut-short.js';
 import { cutOffFrom, cutOffTowards, otherCutWindows } from '../../src/primitives/reach.js';
 import { chaosWorldOf } from '../../src/primitives/world.js';
 import { plannedNodes } from '../../src/scenario/topology.js';
@@ -249,6 +251,42 @@ describe('detectors under compound faults', () => {
     // The link's holder took the peer up before that restart and kept it.
     const up = cluster.telemetry.query.last({ name: 'mesh.gossip.neighbor_up', node: 'broker-b5d78f40', untilMs: 40_492, attrs: { peerId: cluster.idOfName('broker-7c64a3db'), topic: 'mesh-a' } })!;
     expect(up.endMs).toBeLessThan(restart.atMs);
+  });
+
+  it("nat_shift does not ask for an idle timeout on old paths that nodes back from a healed partition displaced", () => {
+    // The default layout with --chaos 20, seed 31: kill_node's revert revived gateway-951f19cd at
+    // 50.0 s and nat_shift moved it at 50.6 s, while it was still rejoining (inside the kill's
+    // node cut): its one old path ran to the observer. At 76.5 s a partition_subset healed and two
+    // of its nodes joined through the observer and the victim, which evicted each other to admit
+    // them and closed the old path as unused at 79.0 and 79.4 s, before either end could idle
+    // out (≈ 80.5 s). The detection timed out: no old path judged dead by silence.
+    const { report, cluster } = runScenario(withChaos(findScenario('default')!, { random: { count: 20 } }), '31');
+    const log = chaosLog(report);
+    const shift = log.find((e) => e.primitive === 'nat_shift')!;
+    expect(shift.verdict, shift.message).toBe('passed');
+    expect(report.verdict).toBe('pass');
+    // The case is the one meant: the victim was revived just before the shift.
+    const kill = log.find((e) => e.primitive === 'kill_node' && e.targets[0] === shift.targets[0])!;
+    expect(shift.atMs - kill.revertedAtMs!).toBeGreaterThan(0);
+    expect(shift.atMs - kill.revertedAtMs!).toBeLessThan(5_000);
+    // Each end of its one old path was first ended by an unused close, after evicting the other
+    // end to admit a node the partition_subset had held on the other side, healed < 5 s before.
+    const q = cluster.telemetry.query;
+    const world = chaosWorldOf(cluster, { probe: () => null, isFaulted: () => false, isProtected: () => false });
+    const victim = cluster.idOfName(shift.targets[0]);
+    const old = connectedPeersOf(world, victim, shift.atMs);
+    expect(old.map((id) => cluster.nameOf(id))).toEqual(['observer-946f2b04']);
+    const subset = log.find((e) => e.primitive === 'partition_subset' && e.atMs < shift.atMs && e.revertedAtMs! > shift.atMs)!;
+    for (const [node, peer] of [[victim, old[0]], [old[0], victim]]) {
+      const close = firstEnd(world, { node, peer }, shift.atMs)!;
+      expect([close.attrs.reason, close.attrs.cause]).toEqual(['closed-locally', 'unused']);
+      const eviction = q.first({ name: 'mesh.gossip.neighbor_down', node: cluster.nameOf(node), sinceMs: shift.atMs, attrs: { peerId: peer, cause: 'evicted' } })!;
+      const admitted = q.find({ name: 'mesh.gossip.neighbor_up', node: cluster.nameOf(node), sinceMs: eviction.endMs, untilMs: eviction.endMs }).find((up) => up.seq > eviction.seq)!;
+      expect(subset.targets).toContain(cluster.nameOf(String(admitted.attrs.peerId)));
+      expect(subset.targets).not.toContain(cluster.nameOf(node));
+      expect(eviction.endMs - subset.revertedAtMs!).toBeLessThan(5_000);
+      expect(close.endMs - shift.atMs).toBeLessThan(30_000);
+    }
   });
 
   it('the same firewall set outside the chaos engine excuses nothing', () => {
