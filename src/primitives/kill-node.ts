@@ -12,19 +12,26 @@
  *     subscriber (mesh.probe.delivered) — the overlay repaired around the hole.
  * Deadline: idle timeout 30 s (connections) ‖ digest interval 2 s + staleness TTL 30 s +
  * pruner interval 5 s (pruning) — the longer branch, 37 s — + probe round 5 s + slack 5 s = 47 s.
+ * Past it, when all that is missing is prunes by nodes another event held the victim's last
+ * digests from (held-digest.ts), their prunes count from when those digests could still arrive
+ * (the cut's revert + RTO max) + TTL + pruner + probe round + slack; nothing else waits longer.
  * Revert (after detection): respawn the victim with the same identity.
  */
 import { emitted, emittersOf, failedAssertion, holdsDigest, isHealthy, meshesOf, nameOf, neighborsOf, passed, peersConnectedTo, prunedBy, ProbeRound } from './evidence.js';
-import { othersCutOff } from './reach.js';
+import { heldDigest } from './held-digest.js';
+import { otherCutWindows, othersCutOff } from './reach.js';
 import { deadlineOf, maxOf, timer, type DeadlineTerm, type PrimitiveSpec } from './schema.js';
 import { pickKillable } from './targets.js';
 import { T } from './timing.js';
 import type { ChaosWorld, Detector, Fault, Primitive } from './types.js';
 
+/** How long the closing probe round gets, ms. */
+const PROBE_ROUND_MS = 5_000;
+
 /** The death deadline KillNode and BurstKill share: connections idle out ‖ digests are pruned, then a probe round. */
 export const KILL_DEADLINE_TERMS: readonly DeadlineTerm[] = [
   maxOf([timer('idle', T.idleTimeoutMs)], [timer('digest', T.digestIntervalMs), timer('TTL', T.stalenessTtlMs), timer('pruner', T.prunerIntervalMs)]),
-  timer('probe round', 5_000),
+  timer('probe round', PROBE_ROUND_MS),
   timer('slack', T.slackMs),
 ];
 
@@ -38,6 +45,13 @@ export const killNodeSpec: PrimitiveSpec = {
 
 export const KILL_DEADLINE_MS = deadlineOf(killNodeSpec, {}).ms;
 export const KILL_DEADLINE_FORMULA = deadlineOf(killNodeSpec, {}).formula;
+
+/**
+ * A held digest's prune, after the held digest could last arrive: TTL + pruner, then the probe
+ * round and slack (the kill deadline's own terms after its pruning branch).
+ */
+const HELD_PRUNE_AFTER_MS = T.stalenessTtlMs + T.prunerIntervalMs + PROBE_ROUND_MS + T.slackMs;
+const HELD_PRUNE_FORMULA = `TTL ${T.stalenessTtlMs / 1000} s + pruner ${T.prunerIntervalMs / 1000} s + probe round ${PROBE_ROUND_MS / 1000} s + slack ${T.slackMs / 1000} s`;
 
 export const killNode: Primitive = {
   name: 'kill_node',
@@ -78,10 +92,41 @@ export function deathDetector(world: ChaosWorld, fault: Fault, appliedAtMs: numb
     missing = what;
     return null;
   };
+  // Set at most once, at the deadline (`extendForHeldDigests`); until then the spec's deadline holds.
+  let extension: { untilMs: number; formula: string } | null = null;
+  /**
+   * At the deadline, with nothing missing but prunes by nodes other events held the victims'
+   * last digests from (held-digest.ts): wait for those prunes until they are due, counted from
+   * when the held digests could still arrive. Anything else missing: no extension.
+   */
+  const extendForHeldDigests = (nowMs: number, healthy: (p: string) => boolean): void => {
+    if (extension !== null || nowMs - appliedAtMs < deadlineMs) return;
+    const others = otherCutWindows(world, fault, appliedAtMs);
+    let untilMs = 0;
+    const why: string[] = [];
+    for (const v of victims) {
+      if (world.status(v) !== 'stopped') return;
+      if (mustDisconnect.get(v)!.some((p) => healthy(p) && emitted(world, p, 'mesh.peer.disconnected', appliedAtMs, { peerId: v }) === undefined)) return;
+      if (mustDropNeighbor.get(v)!.some((n) => healthy(n.nodeId) && emitted(world, n.nodeId, 'mesh.gossip.neighbor_down', appliedAtMs, { peerId: v, topic: n.topic }) === undefined)) return;
+      for (const p of mustPrune.get(v)!) {
+        if (!healthy(p) || prunedBy(world, p, v, appliedAtMs) !== undefined) continue;
+        const held = heldDigest(world, others, v, p, victims, appliedAtMs, nowMs);
+        if (held === null) return;
+        untilMs = Math.max(untilMs, held.untilMs + HELD_PRUNE_AFTER_MS);
+        why.push(`${nameOf(world, p)} (${held.by} reverted @ ${held.revertedAtMs} ms)`);
+      }
+    }
+    if (untilMs - appliedAtMs <= deadlineMs) return;
+    extension = { untilMs, formula: `then, for prunes of digests other events held (${why.join(', ')}): revert + RTO max ${world.links.config.rtoMaxMs / 1000} s + ${HELD_PRUNE_FORMULA}` };
+  };
   return {
     evidence: 'peers emit mesh.peer.disconnected, mesh.gossip.neighbor_down and mesh.staleness.pruned for each victim, then a probe reaches every survivor',
-    deadlineFormula,
-    deadlineMs,
+    get deadlineFormula() {
+      return extension === null ? deadlineFormula : `${deadlineFormula}; ${extension.formula}`;
+    },
+    get deadlineMs() {
+      return extension === null ? deadlineMs : extension.untilMs - appliedAtMs;
+    },
     missing: () => missing,
     poll: (nowMs) => {
       // A node that respawned since apply lost the state it would have had to clean up. Asked
@@ -110,7 +155,10 @@ export function deathDetector(world: ChaosWorld, fault: Fault, appliedAtMs: numb
         for (const p of mustPrune.get(v)!) {
           if (!healthy(p)) continue;
           const s = prunedBy(world, p, v, appliedAtMs);
-          if (s === undefined) return waitFor(`${nameOf(world, p)}: mesh.staleness.pruned of ${nameOf(world, v)}`);
+          if (s === undefined) {
+            extendForHeldDigests(nowMs, healthy);
+            return waitFor(`${nameOf(world, p)}: mesh.staleness.pruned of ${nameOf(world, v)}`);
+          }
           evidence.push(s);
         }
       }

@@ -44,6 +44,8 @@ export interface CutWindow {
   /** Node names. */
   readonly targets: ReadonlySet<string>;
   readonly fromMs: number;
+  /** Revert time, ms; Infinity if never reverted. */
+  readonly revertedAtMs: number;
   /** Revert time plus the rejoin allowance; Infinity if never reverted. */
   readonly untilMs: number;
 }
@@ -61,6 +63,7 @@ export function cutWindows(query: SpanQuery): CutWindow[] {
       cut,
       targets: new Set(String(applied.attrs.targets).split(',').filter((t) => t !== '')),
       fromMs: applied.endMs,
+      revertedAtMs: revertedAtMs ?? Infinity,
       untilMs: revertedAtMs === undefined ? Infinity : revertedAtMs + REJOIN_ALLOWANCE_MS,
     });
   }
@@ -243,7 +246,7 @@ function joinHeldUp(world: ChaosWorld, others: readonly CutWindow[], topic: stri
 }
 
 /** Primitives after whose apply a target's old connections are dead for good: its process lost all state, or its address changed. */
-const LINKS_DIE: ReadonlySet<string> = new Set(['kill_node', 'restart_node', 'burst_kill', 'nat_shift']);
+export const LINKS_DIE: ReadonlySet<string> = new Set(['kill_node', 'restart_node', 'burst_kill', 'nat_shift']);
 
 /**
  * Whether the overlay link `x`→`y` on `topic` (x's latest neighbor_up about y by `atMs`) ran on

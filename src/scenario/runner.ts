@@ -211,8 +211,16 @@ export function runScenario(scenario: Scenario, seed: string, options: RunOption
   if (!main.ok) violations.add([{ check: 'run-budget', message: `main phase stopped: ${main.reason} at ${main.nowMs} ms` }]);
 
   // Let pending work (detections, scheduled reverts) run its course, then revert what is left.
-  const settleUntilMs = Math.max(scheduler.nowMs, ...extensions.map((e) => e.pendingUntilMs?.() ?? 0)) + SETTLE_SLACK_MS;
-  const settled = scheduler.runUntil(() => extensions.every((e) => e.settled?.() ?? true), { ...budget, virtualMs: settleUntilMs - scheduler.nowMs });
+  const pendingUntilMs = (): number => Math.max(0, ...extensions.map((e) => e.pendingUntilMs?.() ?? 0));
+  const allSettled = (): boolean => extensions.every((e) => e.settled?.() ?? true);
+  let settleUntilMs = Math.max(scheduler.nowMs, pendingUntilMs()) + SETTLE_SLACK_MS;
+  let settled = scheduler.runUntil(allSettled, { ...budget, virtualMs: settleUntilMs - scheduler.nowMs });
+  // A detection may lengthen its deadline while it waits (a kill's prune of a digest another
+  // event held): give it that time too. Pending deadlines that did not move end the wait as before.
+  while (!settled.ok && settled.reason === 'virtual-time-budget' && pendingUntilMs() + SETTLE_SLACK_MS > settleUntilMs) {
+    settleUntilMs = pendingUntilMs() + SETTLE_SLACK_MS;
+    settled = scheduler.runUntil(allSettled, { ...budget, virtualMs: settleUntilMs - scheduler.nowMs });
+  }
   if (!settled.ok) violations.add([{ check: 'run-budget', message: `extensions did not settle: ${settled.reason} at ${settled.nowMs} ms` }]);
   for (const ext of extensions) ext.finish();
   phase = 'heal';

@@ -21,12 +21,20 @@
  * on that mesh timed out waiting for it; now the bridge is excused, read from its own spans (no
  * mesh.gossip.join on the mesh, an empty active view, a mesh.peer.dial_failed to the seed inside
  * the firewall's window). The same firewall set outside the chaos engine excuses nothing.
+ *
+ * And a victim's last digests held on their way by another event (the default layout under
+ * --chaos 20, seeds 35 and 1): the staleness pruner counts from local receipt, so a node whose
+ * every path from the victim another event had cut at the kill, over a connection that outlived
+ * the cut, may hear a digest the victim sent before it died only once the cut heals and prune it
+ * a TTL later. The kill's detection waits for that prune — and only for it — until it is due.
  */
 import { describe, expect, it } from 'vitest';
 import { findScenario } from '../../src/catalog/registry.js';
 import { withChaos } from '../../src/catalog/chaos-scenarios.js';
 import { runScenario } from '../../src/scenario/runner.js';
-import { connectedPeersOf } from '../../src/primitives/evidence.js';
+import { connectedPeersOf, prunedBy } from '../../src/primitives/evidence.js';
+import { heldDigest } from '../../src/primitives/held-digest.js';
+import { KILL_DEADLINE_MS } from '../../src/primitives/kill-node.js';
 import { firstEnd } from '../../src/primitives/old-paths-cut-short.js';
 import { cutOffFrom, cutOffTowards, otherCutWindows } from '../../src/primitives/reach.js';
 import { chaosWorldOf } from '../../src/primitives/world.js';
@@ -287,6 +295,54 @@ describe('detectors under compound faults', () => {
       expect(eviction.endMs - subset.revertedAtMs!).toBeLessThan(5_000);
       expect(close.endMs - shift.atMs).toBeLessThan(30_000);
     }
+  });
+
+  it("a kill waits for a prune of the victim's digest another event held on its way, until that prune is due", () => {
+    // Seed 35: gateway-0bdf41a7's every mesh-a path from bridge-b8aa5e1c (killed at 35.2 s) was
+    // cut by other events; its link to broker-858f5da1 flapped from 29.8 s to 58.8 s. One packet
+    // of the broker's stream, lost in a down phase, waited out its backoff (1.6, 3.2, 6.4 s: each
+    // retry fell in a down phase) and held the stream behind it — the victim's digests 15–17
+    // with it — until 52.6 s; the gateway pruned the victim 30 s after that, past 47 s.
+    // Seed 1: a partition_pair (33.2–52.5 s) held the digests bridge-f4e0627d sent to
+    // compute-553ccf08 before the burst kill of 37.4 s; they arrived at 57.5 and 59.5 s.
+    for (const [seed, primitive, victim, pruner, by] of [
+      ['35', 'kill_node', 'bridge-b8aa5e1c', 'gateway-0bdf41a7', 'flap_link'],
+      ['1', 'burst_kill', 'bridge-f4e0627d', 'compute-553ccf08', 'partition_pair'],
+    ] as const) {
+      const { report, cluster } = runScenario(withChaos(findScenario('default')!, { random: { count: 20 } }), seed);
+      const log = chaosLog(report);
+      const kill = log.find((e) => e.primitive === primitive && e.targets.includes(victim))!;
+      expect(kill.verdict, `seed ${seed}: ${kill.deadlineFormula}`).toBe('passed');
+      expect(report.verdict, report.violations.map((v) => v.message).join('; ')).toBe('pass');
+      // The case is the one meant: the pruner's prune came after the kill's own deadline, and
+      // the other event's cut is what held the digest (its revert + RTO max + TTL + pruner +
+      // probe round + slack is the deadline the detection took).
+      const world = chaosWorldOf(cluster, { probe: () => null, isFaulted: () => false, isProtected: () => false });
+      const [v, p] = [cluster.idOfName(victim), cluster.idOfName(pruner)];
+      const pruned = prunedBy(world, p, v, kill.atMs)!;
+      expect(pruned.endMs - kill.atMs).toBeGreaterThan(KILL_DEADLINE_MS);
+      const killed = kill.targets.map((n) => cluster.idOfName(n));
+      const held = heldDigest(world, otherCutWindows(world, { targets: killed, params: {} }, kill.atMs), v, p, killed, kill.atMs, kill.atMs + KILL_DEADLINE_MS)!;
+      expect(held.by).toBe(by);
+      expect(kill.deadlineMs).toBe(held.untilMs + 45_000 - kill.atMs);
+      expect(pruned.endMs).toBeLessThan(held.untilMs + 35_000);
+      // Without the other events nothing is held.
+      expect(heldDigest(world, [], v, p, killed, kill.atMs, kill.atMs + KILL_DEADLINE_MS)).toBeNull();
+    }
+  });
+
+  it('a held digest lengthens the wait for its prune, never excuses it: a pruner that never prunes still fails the kill', () => {
+    // Seed 35 with the staleness pruner off on gateway-0bdf41a7 alone: the kill's detection
+    // waits for its prune until the held digest's prune was due, then times out — and the run
+    // waits for that longer deadline before it reverts what is left.
+    const scenario = withChaos(findScenario('default')!, { random: { count: 20 } });
+    const { report } = runScenario({ ...scenario, variantOf: (plan) => (plan.name === 'gateway-0bdf41a7' ? { disablePruner: true } : {}) }, '35');
+    const kill = chaosLog(report).find((e) => e.primitive === 'kill_node' && e.targets[0] === 'bridge-b8aa5e1c')!;
+    expect(kill.verdict).toBe('failed_timeout');
+    expect(kill.deadlineMs).toBeGreaterThan(KILL_DEADLINE_MS);
+    expect(kill.waitedMs).toBeGreaterThanOrEqual(kill.deadlineMs);
+    expect(report.violations.filter((v) => v.check === 'run-budget')).toEqual([]);
+    expect(report.violations.find((v) => v.check === 'chaos-detection-timeout')?.message).toContain('gateway-0bdf41a7: mesh.staleness.pruned of bridge-b8aa5e1c');
   });
 
   it('the same firewall set outside the chaos engine excuses nothing', () => {
