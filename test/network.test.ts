@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { RngStreams } from '../src/sim/rng.js';
 import { Scheduler } from '../src/sim/scheduler.js';
 import {
+  DATAGRAM_PAYLOAD_BYTES_MAX,
   Network,
   chunkPoolStats,
   lendChunk,
@@ -24,6 +25,7 @@ import {
   type Stream,
 } from '../src/sim/network/index.js';
 
+const DATAGRAM_BYTES = DATAGRAM_PAYLOAD_BYTES_MAX;
 const A = 'a'.repeat(64);
 const B = 'b'.repeat(64);
 const C = 'c'.repeat(64);
@@ -389,7 +391,10 @@ describe('network: faults', () => {
     expect(lossy.values).toEqual(expected);
     expect(clean.lost).toBe(0);
     expect(lossy.lost).toBeGreaterThan(50);
-    expect(lossy.lastMs).toBeGreaterThan(clean.lastMs + 200); // At least one RTO.
+    // At least one RTT more; less than an RTO, as later chunks get through and their
+    // acknowledgements bring the resends forward (loss-detection.ts).
+    expect(lossy.lastMs).toBeGreaterThan(clean.lastMs + 20);
+    expect(lossy.lastMs).toBeLessThan(clean.lastMs + 200);
   });
 
   it('enough loss idles the connection out', () => {
@@ -401,6 +406,139 @@ describe('network: faults', () => {
     w.net.setLink(B, A, { lossNum: 1, lossDen: 1 });
     w.sched.runFor(30_100);
     expect(out.isOpen || inc.isOpen).toBe(false);
+  });
+});
+
+/**
+ * Acknowledgement-based loss detection (loss-detection.ts, RFC 9002 §6.1). Goal: a lost packet
+ * is retransmitted once a packet its end sent after it is acknowledged (the delivery plus the
+ * ACK's return, one link latency), by the packet threshold at once and by the time threshold
+ * after 9/8 of the RTT, and starts its RTO backoff again; resends brought forward together go
+ * in packet-number order; with nothing later delivered, or no way back for the ACK, a lost
+ * packet waits its own RTO backoff as before; the same seed gives the same trace. Method: two
+ * nodes, 10 ms each way without jitter (RTO 200 ms), the link blocked for exactly the attempts
+ * that must be lost, and the arrival times of each chunk.
+ */
+describe('network: loss detection', () => {
+  const chunk = (v: number, sizeBytes = 1): Uint8Array => new Uint8Array(sizeBytes).fill(v);
+  const setup = () => {
+    const w = world();
+    w.flat();
+    const { out, inc } = w.connect(w.bind(A), w.bind(B));
+    const got = acceptStreams(inc, w.sched);
+    return { w, out, inc, s: out.openUni(), got, startMs: w.sched.nowMs };
+  };
+  /** Arrival times (relative to `startMs`) of the chunks the peer's one stream received. */
+  const arrivals = (got: ReturnType<typeof acceptStreams>, startMs: number) => got[0].c.atMs.map((t) => t - startMs);
+
+  it('a lost packet is resent when a later one is acknowledged, not at its RTO (time threshold)', () => {
+    const { w, out, s, got, startMs } = setup();
+    w.net.setLink(A, B, { blocked: true });
+    s.write(chunk(1)); // lost at once; its RTO would resend it at +200
+    w.sched.runFor(50);
+    w.net.setLink(A, B, { blocked: false });
+    s.write(chunk(2)); // delivered at +60, its ACK back at +70: chunk 1 went 70 ≥ 9/8·20 ms ago
+    expect(out.lost).not.toBeNull();
+    w.sched.runFor(500);
+    expect(got[0].c.chunks.map((c) => c[0])).toEqual([1, 2]);
+    expect(arrivals(got, startMs)).toEqual([80, 80]); // resent at +70, chunk 2 held until then
+    expect(w.net.stats.packetsLost).toBe(1);
+    expect(out.lost).toBeNull();
+  });
+
+  it('a packet sent too recently waits 9/8 of the RTT; three later packets declare it lost at once', () => {
+    const run = (laterPackets: number) => {
+      const { w, s, got, startMs } = setup();
+      w.net.setLink(A, B, { blocked: true });
+      s.write(chunk(1));
+      w.net.setLink(A, B, { blocked: false });
+      // Full-datagram chunks: each its own packet, although written in the same millisecond.
+      for (let i = 0; i < laterPackets; i++) s.write(chunk(2 + i, DATAGRAM_BYTES));
+      w.sched.runFor(500);
+      expect(got[0].c.chunks).toHaveLength(1 + laterPackets);
+      return arrivals(got, startMs)[0];
+    };
+    // One later packet: its ACK is back at +20, before 9/8 · 20 ms = 23 have passed: resent at +23.
+    expect(run(1)).toBe(33);
+    // The third later packet is three packet numbers on (kPacketThreshold): resent when its ACK is back.
+    expect(run(3)).toBe(30);
+  });
+
+  it('with nothing later delivered a lost packet keeps its own RTO backoff', () => {
+    const { w, s, got, startMs } = setup();
+    w.net.setLink(A, B, { blocked: true });
+    s.write(chunk(1)); // attempts at 0 and +200 are lost, the next one is due at +600
+    w.sched.runFor(300);
+    w.net.setLink(A, B, { blocked: false });
+    w.sched.runFor(1_000);
+    expect(arrivals(got, startMs)).toEqual([610]);
+    expect(w.net.stats.packetsLost).toBe(2);
+  });
+
+  it('a packet declared lost by an acknowledgement starts its backoff again', () => {
+    const { w, s, got, startMs } = setup();
+    w.net.setLink(A, B, { blocked: true });
+    s.write(chunk(1)); // lost at 0, +200 and +600; its next RTO would be 1,600 ms
+    w.sched.runFor(700);
+    w.net.setLink(A, B, { blocked: false });
+    s.write(chunk(2)); // delivered at +710, its ACK back at +720
+    w.sched.runFor(15);
+    w.net.setLink(A, B, { blocked: true }); // the resend at +720 is lost too
+    w.sched.runFor(85);
+    w.net.setLink(A, B, { blocked: false });
+    w.sched.runFor(3_000);
+    expect(arrivals(got, startMs)).toEqual([930, 930]); // resent after the base RTO, 200 ms
+    expect(w.net.stats.packetsLost).toBe(4);
+  });
+
+  it('an acknowledgement that cannot come back (return direction blocked) detects nothing', () => {
+    const { w, s, got, startMs } = setup();
+    w.net.setLink(A, B, { blocked: true });
+    s.write(chunk(1));
+    w.sched.runFor(50);
+    w.net.setLink(A, B, { blocked: false });
+    w.net.setLink(B, A, { blocked: true });
+    s.write(chunk(2));
+    w.sched.runFor(500);
+    expect(arrivals(got, startMs)).toEqual([210, 210]); // the RTO's resend at +200
+  });
+
+  it('resends brought forward to one millisecond go in packet-number order, not in the order of the losses', () => {
+    const { w, out, inc, s, startMs } = setup();
+    const hostB = w.net.endpointOf(B)!.owner as Host;
+    const order: string[] = [];
+    inc.onStream = (t) => (t.onData = (bytes) => order.push(`${w.sched.nowMs - startMs}:${bytes[0]}`));
+    const other = out.openUni();
+    const third = out.openUni();
+    hostB.up = false; // B refuses what arrives: losses found on arrival, in arrival order
+    w.net.setLink(A, B, { latencyMs: 50 });
+    s.write(chunk(1)); // packet number n, refused at +50
+    w.sched.runFor(1);
+    w.net.setLink(A, B, { latencyMs: 10 });
+    other.write(chunk(2)); // packet number n + 1, refused at +11: lost first
+    w.sched.runFor(99);
+    hostB.up = true;
+    third.write(chunk(3)); // delivered at +110, its ACK back at +120: both resent then, chunk 1 first
+    w.sched.runFor(500);
+    expect(order).toEqual(['110:3', '130:1', '130:2']);
+  });
+
+  it('the same seed gives the same trace under loss', () => {
+    const run = (seed: string) => {
+      const w = world({}, seed);
+      w.net.setLink(A, B, { lossNum: 1, lossDen: 4, jitterMs: 30 });
+      const { out, inc } = w.connect(w.bind(A), w.bind(B));
+      const got = acceptStreams(inc, w.sched);
+      const streams = [out.openUni(), out.openUni(), out.openUni()];
+      for (let i = 0; i < 200; i++) w.sched.at(w.sched.nowMs + i, () => streams[i % 3].write(chunk(i & 255)));
+      w.sched.runFor(30_000);
+      expect(got.map((g) => g.c.chunks.length).sort()).toEqual([66, 67, 67]);
+      return { stats: { ...w.net.stats }, atMs: got.map((g) => g.c.atMs), events: w.sched.eventsRun };
+    };
+    const first = run('s1');
+    expect(first.stats.packetsLost).toBeGreaterThan(20);
+    expect(run('s1')).toEqual(first);
+    expect(run('s2')).not.toEqual(first);
   });
 });
 

@@ -6,8 +6,9 @@
  * way, queued on the cut links. Over a connection that outlives the cut (a flapping link, a
  * partition shorter than the idle timeout) it arrives once the cut heals, up to one maximal
  * retransmission timeout later (a packet lost while the link was down waits out its own
- * backoff, and the stream holds what follows it), and the node prunes the victim a TTL and a
- * pruner period after that: past the kill's deadline, through another event's doing.
+ * backoff unless a later packet of its connection gets through first, and the stream holds
+ * what follows it), and the node prunes the victim a TTL and a pruner period after that: past
+ * the kill's deadline, through another event's doing.
  *
  * Read from spans only (reach.ts): the chaos spans (what other events cut, and when they were
  * reverted), the nodes' neighbour spans (who pushed to the node at the kill), their digest spans

@@ -3,7 +3,7 @@
  * active view from scratch, which may ask a whole passive view's worth of candidates in one
  * round, each refused request's connection open for the unused-connection grace; it is not
  * views + seeds + a few. Method: a 100-node protocol mesh under six random chaos events (seed
- * 23: a NAT shift whose target lost its five neighbours at once); the target's connections
+ * 25: a NAT shift whose target lost its five neighbours in about 5 s); the target's connections
  * sampled every second against the bound without the round and with it.
  */
 import { describe, expect, it } from 'vitest';
@@ -22,7 +22,7 @@ describe('a node refilling its active view from scratch', () => {
     let cluster: Cluster | undefined;
     let peak = 0;
     let peakOf = '';
-    const { report } = runScenario(withChaos(base, { random: { count: 6 } }), '23', {
+    const { report } = runScenario(withChaos(base, { random: { count: 6 } }), '25', {
       onStart: (c) => void (cluster = c),
       onProgress: (p) => {
         if (p.pace !== 'second') return;

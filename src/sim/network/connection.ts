@@ -24,6 +24,7 @@ import { assert } from '../assert.js';
 import type { Task } from '../scheduler.js';
 import type { Endpoint } from './endpoint.js';
 import type { Link } from './link.js';
+import type { LostPackets } from './loss-detection.js';
 import { Packet, PacketKind } from './packet.js';
 import { Stream, type StreamKind } from './stream.js';
 import { UNRESPONSIVE_POLL_MS, type Address, type CloseReason, type DialResult, type NodeKey, type WriteResult } from './types.js';
@@ -60,6 +61,13 @@ export class Connection {
   readonly linkIn: Link;
   /** @internal Unacknowledged payload bytes over all streams. */
   bufferedBytes = 0;
+  /** @internal The packet number of this end's next transmission attempt (see `Packet.packetNumber`). */
+  nextPacketNumber = 0;
+  /**
+   * @internal Lost packets waiting for their retransmission, for loss detection by the wire
+   * (loss-detection.ts); null when there are none (nearly always) and once the end is closed.
+   */
+  lost: LostPackets | null = null;
 
   private openedAtMsValue = -1;
   /**
@@ -283,6 +291,7 @@ export class Connection {
     this.recvMemo = null;
     this.drainWaiters = null;
     this.dialDone = null;
+    this.lost = null; // their retransmissions find the end closed
     if (!wasOpen) return;
     this.wire.stats.connectionsClosed++;
     if (notify) this.notify(() => this.onClose(reason));

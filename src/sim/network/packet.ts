@@ -34,7 +34,15 @@ export class Packet implements Task {
   srcAddr: Address = '';
   /** Virtual time of the latest attempt, ms. */
   sentAtMs = 0;
-  /** Attempts lost so far; the retransmission timeout doubles with each. */
+  /**
+   * Packet number of the latest attempt (RFC 9000 §12.3): its end's count of attempts, so a
+   * retransmission takes a new one. Orders the end's packets for loss detection.
+   */
+  packetNumber = 0;
+  /**
+   * Attempts lost since the packet was last declared lost by an acknowledgement (or since it
+   * was first sent); the retransmission timeout doubles with each.
+   */
   losses = 0;
   /**
    * The latest attempt is on its way: its arrival is scheduled and has not run yet. Otherwise

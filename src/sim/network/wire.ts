@@ -3,8 +3,10 @@
  * of every packet. A transmission attempt is dropped when the sender is down, the link blocked
  * or the loss draw says so; on arrival it is dropped again unless the receiving end is open and
  * up, the packet's addresses match the current directory (NAT) and the receiver's stateful
- * firewall lets it in. A dropped reliable packet is retransmitted after the sender's RTO.
- * Acknowledgements are not packets: the sender learns of a delivery at once (a simplification).
+ * firewall lets it in. A dropped reliable packet is retransmitted after the sender's RTO, or
+ * sooner once a packet its end sent after it is acknowledged (loss-detection.ts, RFC 9002 §6.1).
+ * Acknowledgements are not packets: the sender learns of a delivery at once (a simplification;
+ * loss detection alone waits for the ACK's return trip).
  * This module must not call app callbacks directly (connections do, through deliver()).
  */
 import { assert } from '../assert.js';
@@ -13,6 +15,7 @@ import type { Scheduler } from '../scheduler.js';
 import { Connection } from './connection.js';
 import type { Endpoint } from './endpoint.js';
 import { LOST, Link, linkKey } from './link.js';
+import { LostPackets, detectLosses, tracksLoss } from './loss-detection.js';
 import { PacketKind, type Packet } from './packet.js';
 import { PACKET_OVERHEAD_BYTES, type Address, type DialResult, type NetworkConfig, type NetworkStats, type NodeKey } from './types.js';
 
@@ -111,6 +114,7 @@ export class Wire {
     if (sentAtMs !== nowMs) assert(false, `virtual time ${nowMs} is not whole milliseconds`);
     if (sentAtMs !== this.joiningAtMs) this.settleJoins(sentAtMs);
     p.sentAtMs = sentAtMs;
+    p.packetNumber = from.nextPacketNumber++;
     const ep = from.endpoint;
     p.srcAddr = ep.entry.address;
     from.lastSentAtMs = nowMs;
@@ -157,7 +161,10 @@ export class Wire {
     }
     this.stats.packetsDelivered++;
     to.receive(p);
-    p.from.acked(p);
+    const from = p.from;
+    // Read per delivered packet: a null test of the sending end's own field.
+    if (from.lost !== null && tracksLoss(p)) detectLosses(this.scheduler, from, p);
+    from.acked(p);
   }
 
   /**
@@ -177,7 +184,14 @@ export class Wire {
   }
 
   retry(p: Packet): void {
-    const live = p.kind === PacketKind.Initial ? p.from.state === 'connecting' : p.from.state === 'open';
+    const from = p.from;
+    if (from.state === 'open' && tracksLoss(p)) {
+      // Paired with `lose`: a tracked packet of an open end is held until its retransmission runs.
+      const lost = from.lost;
+      if (lost === null || !lost.remove(p)) assert(false, `lost packet ${p.packetNumber} of connection ${from.id} was not tracked`);
+      if (lost.size === 0) from.lost = null;
+    }
+    const live = p.kind === PacketKind.Initial ? from.state === 'connecting' : from.state === 'open';
     if (live) this.transmit(p);
   }
 
@@ -186,9 +200,14 @@ export class Wire {
     if (p.inFlight) assert(false, 'a packet in flight is lost');
     this.stats.packetsLost++;
     if (!p.reliable) return;
-    const rtoMs = p.from.rtoMs(p.losses);
+    const from = p.from;
+    const rtoMs = from.rtoMs(p.losses);
     p.losses++;
-    this.scheduler.at(Math.max(this.scheduler.nowMs, p.sentAtMs + rtoMs), p); // not in flight: its retransmission
+    const dueMs = Math.max(this.scheduler.nowMs, p.sentAtMs + rtoMs);
+    const eventId = this.scheduler.at(dueMs, p); // not in flight: its retransmission
+    // A later packet's acknowledgement may bring it forward (loss-detection.ts). Only an open
+    // end sends tracked packets, and a closed one retransmits nothing.
+    if (from.state === 'open' && tracksLoss(p)) (from.lost ??= new LostPackets()).add(p, eventId, dueMs);
   }
 
   private accepts(to: Connection, p: Packet): boolean {
