@@ -70,11 +70,15 @@ describe('leaving and joining again', () => {
     expect(feed(msg(id(3), { type: 'Join' }))).toContainEqual({ kind: 'neighborUp', peer: id(3) });
   });
 
-  it('quit also releases the peers of pending Neighbor requests', () => {
+  it('quit also tells and releases the peers of pending Neighbor requests (they may have accepted already)', () => {
     const { state, feed } = withViews([], [5], { activeViewCapacity: 2 });
     feed({ kind: 'timer', timer: { type: 'Shuffle' } });
     expect([...state.pendingNeighbor.keys()]).toEqual([id(5)]);
-    expect(feed({ kind: 'quit' })).toEqual([{ kind: 'disconnect', peer: id(5) }, { kind: 'cancelTimer', timer: { type: 'NeighborTimeout' } }]);
+    expect(feed({ kind: 'quit' })).toEqual([
+      send(id(5), { type: 'Disconnect', alive: false }),
+      { kind: 'disconnect', peer: id(5) },
+      { kind: 'cancelTimer', timer: { type: 'NeighborTimeout' } },
+    ]);
     expect(state.pendingNeighbor.size).toBe(0);
   });
 

@@ -27,6 +27,10 @@
  *   some of our peers, so it always has fresh refill candidates. The first of them is the
  *   previous peer we turned away, which then had a free slot too, and it is asked first (an
  *   introduction, see `offerPeers`).
+ * - A node that leaves (`quit`; the paper has no graceful leave) sends Disconnect{alive:false}
+ *   to its active view and to every peer it has a Neighbor request out to, which may have
+ *   accepted it already (mesh-grow-shrink under `--chaos 8`, seed 34: a leaver's request,
+ *   accepted 4 ms before it left, left the acceptor holding it as a neighbour for 30 s).
  * - `disconnect` effects follow any send to the same peer in the same effect list: the
  *   substrate must flush those sends before it closes. A later peerDown for a peer we released
  *   ourselves (or that left with Disconnect{alive:true}) is expected and keeps it passive.
@@ -169,7 +173,12 @@ function quit(ctx: Ctx): void {
     removeActive(ctx, peer, 'quit');
     ctx.out.push({ kind: 'disconnect', peer });
   }
-  for (const peer of state.pendingNeighbor.keys()) ctx.out.push({ kind: 'disconnect', peer });
+  // A peer we asked to be its neighbour may have taken us already: its reply is on its way. It
+  // is told too, or it keeps a neighbour that is gone until the connection idles out.
+  for (const peer of state.pendingNeighbor.keys()) {
+    send(ctx, peer, { type: 'Disconnect', alive: false });
+    ctx.out.push({ kind: 'disconnect', peer });
+  }
   state.pendingNeighbor.clear();
   state.left = true;
 }
