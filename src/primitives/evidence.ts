@@ -42,11 +42,12 @@ export function emitted<N extends SpanName>(world: ChaosWorld, nodeId: string, n
  * in which the node judged a connection dead by its silence: its idle timeout, or a `dead-path`
  * close (the peer dialed again over a path silent for a keep-alive period and a half; see
  * src/mesh/peers.ts). Both are the same judgement, made at 30 s or at the redial.
+ * `idleSinceMs` (default `sinceMs`) starts the window later for idle timeouts alone.
  */
-export function silenceDeath(world: ChaosWorld, nodeName: string, sinceMs: number, untilMs?: number, peerId?: string): SpanOf<'mesh.peer.disconnected'> | undefined {
+export function silenceDeath(world: ChaosWorld, nodeName: string, sinceMs: number, untilMs?: number, peerId?: string, idleSinceMs = sinceMs): SpanOf<'mesh.peer.disconnected'> | undefined {
   const q = world.spans;
   const peer = peerId === undefined ? {} : { peerId };
-  const idle = q.first({ name: 'mesh.peer.disconnected', node: nodeName, sinceMs, untilMs, attrs: { ...peer, reason: 'idle-timeout' } });
+  const idle = q.first({ name: 'mesh.peer.disconnected', node: nodeName, sinceMs: idleSinceMs, untilMs, attrs: { ...peer, reason: 'idle-timeout' } });
   const dead = q.first({ name: 'mesh.peer.disconnected', node: nodeName, sinceMs, untilMs, attrs: { ...peer, cause: 'dead-path' } });
   if (idle === undefined) return dead;
   return dead === undefined || idle.seq < dead.seq ? idle : dead;
