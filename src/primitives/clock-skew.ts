@@ -6,7 +6,9 @@
  * long the skew lasts: longer than TTL + pruner, so a pruner that judges by wall time shows.
  *
  * Evidence (spans only, after apply):
- *  - the victim's mesh.heartbeat shows clockSkewMs = (its last pre-apply clockSkewMs) + skewMs;
+ *  - the victim's mesh.heartbeat shows clockSkewMs = (its last pre-apply clockSkewMs) + skewMs,
+ *    plus the jumps other clock_skew events on it made after that heartbeat (another skew's
+ *    revert between that heartbeat and this apply);
  *  - no false staleness, watched for digest 2 s + TTL 30 s + pruner 5 s = 37 s: a
  *    mesh.staleness.pruned naming the victim, from anyone while the victim is up (a victim
  *    BEHIND looks stale to a peer judging by the sender's wall time) unless that pruner was
@@ -19,6 +21,7 @@
  * Revert (after `durationMs`): jump back by −skewMs. Jumps are relative, so it composes.
  * Must not judge by the harness's view of the clock: the heartbeat span is the evidence.
  */
+import { assert } from '../sim/assert.js';
 import { disturbed, emitted, failedAssertion, nameOf, passed, prunedIncludes, spansOf } from './evidence.js';
 import { deadlineOf, FAULT_LENGTH_MS_MAX, group, paramOf, timer, type PrimitiveSpec } from './schema.js';
 import { pickNodes } from './targets.js';
@@ -110,7 +113,7 @@ export function clockSkewDetector(world: ChaosWorld, fault: Fault, appliedAtMs: 
   const victim = fault.targets[0];
   const q = world.spans;
   const before = q.last({ name: 'mesh.heartbeat', node: nameOf(world, victim), untilMs: appliedAtMs - 1 });
-  const expectedSkewMs = Number(before?.attrs.clockSkewMs ?? 0) + skewOf(fault);
+  const expectedSkewMs = Number(before?.attrs.clockSkewMs ?? 0) + othersJumpsMs(world, victim, before?.seq ?? -1) + skewOf(fault);
   return {
     evidence: `${nameOf(world, victim)}'s mesh.heartbeat shows clockSkewMs ${expectedSkewMs}; no mesh.staleness.pruned of it, or by it of a live neighbour, for ${CLOCK_SKEW_WATCH_MS} ms`,
     deadlineFormula: CLOCK_SKEW_DEADLINE_FORMULA,
@@ -124,6 +127,30 @@ export function clockSkewDetector(world: ChaosWorld, fault: Fault, appliedAtMs: 
       return passed(waitedMs, [heartbeat]);
     },
   };
+}
+
+/**
+ * The wall-clock jumps other clock_skew events made on `victim` after its heartbeat `sinceSeq`
+ * (the last before this apply) and before this apply, from the chaos spans: each apply +skewMs,
+ * each revert −skewMs. Called when the detector is made, right after this event's own applied
+ * span (the last one), which is left out. The default layout's `--chaos 20` seed 123: a skew of
+ * +60 s on a node was reverted at 50.5 s, 0.4 s after its heartbeat still showing +60 s, and the
+ * same node was skewed +60 s again at 53.2 s; the heartbeats then showed +60 s, not +120 s.
+ */
+function othersJumpsMs(world: ChaosWorld, victim: string, sinceSeq: number): number {
+  const q = world.spans;
+  const name = nameOf(world, victim);
+  const skews = q.find({ name: 'chaos.primitive.applied', attrs: { name: 'clock_skew' } }).filter((s) => String(s.attrs.targets).split(',').includes(name));
+  const own = q.last({ name: 'chaos.primitive.applied' });
+  let jumpMs = 0;
+  for (const applied of skews) {
+    const skewMs = Number((JSON.parse(String(applied.attrs.params ?? '{}')) as { skewMs?: unknown }).skewMs);
+    assert(Number.isSafeInteger(skewMs), 'a clock_skew applied span names its skewMs');
+    if (applied.seq > sinceSeq && applied.spanId !== own?.spanId) jumpMs += skewMs;
+    const reverted = q.find({ name: 'chaos.primitive.reverted' }).find((r) => r.parentSpanId === applied.spanId);
+    if (reverted !== undefined && reverted.seq > sinceSeq) jumpMs -= skewMs;
+  }
+  return jumpMs;
 }
 
 /** The first prune since apply that judged a live node stale: of the victim, or by the victim. */

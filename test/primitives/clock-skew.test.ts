@@ -6,7 +6,9 @@
  * skew (ahead, and behind) on nodes with `stalenessBySenderWallClock`.
  */
 import { describe, expect, it } from 'vitest';
-import { expectGreen, explain, runChaos } from '../support/chaos.js';
+import { withChaos } from '../../src/catalog/chaos-scenarios.js';
+import { runScenario } from '../../src/scenario/runner.js';
+import { chaosLog, expectGreen, explain, runChaos, scenarioNamed } from '../support/chaos.js';
 import { runWithOverrides } from '../support/chaos-clocks.js';
 
 /** Red runs settle within seconds of the event: stop the run soon after, without a heal phase. */
@@ -36,5 +38,22 @@ describe('clock_skew', () => {
     const run = runWithOverrides('clock-skew-60s', '1', 'clock_skew', { skewMs: -60_000 }, { stalenessBySenderWallClock: true }, SHORT);
     expect(run.events[0].verdict, explain(run)).toBe('failed_assertion');
     expect(run.events[0].message).toMatch(/as stale while it was alive/);
+  });
+
+  it('a skew right after another skew of the same node ended expects the heartbeat the revert left', () => {
+    // The default layout's `--chaos 20`, seed 123: broker-ce196cf7 is skewed +60 s from 10.5 s
+    // to 50.5 s and again +60 s at 53.2 s. Its last heartbeat before the second apply (50.15 s)
+    // still showed +60 s; the revert between took it back to 0, so the second skew shows +60 s.
+    const skew = (atMs: number) => ({ atMs, primitive: 'clock_skew' as const, fault: { targets: ['broker-ce196cf7'], params: { skewMs: 60_000, durationMs: 40_000 } } });
+    const { report, cluster } = runScenario(withChaos(scenarioNamed('default'), { events: [skew(10_518), skew(53_229)] }), '123');
+    const log = chaosLog(report);
+    expect(log.map((e) => `${e.primitive} ${e.verdict}`), log.map((e) => `${e.primitive}: ${e.message ?? ''}`).join('; ')).toEqual(['clock_skew passed', 'clock_skew passed']);
+    // The case is the one meant: the last heartbeat before the second apply came before the
+    // first revert and still showed its skew.
+    const q = cluster.telemetry.query;
+    const before = q.last({ name: 'mesh.heartbeat', node: 'broker-ce196cf7', untilMs: 53_228 })!;
+    expect(before.attrs.clockSkewMs).toBe(60_000);
+    expect(before.endMs).toBeLessThan(log[0].atMs + 40_000);
+    expect(q.find({ name: 'mesh.heartbeat', node: 'broker-ce196cf7', sinceMs: 53_229, untilMs: 93_228 }).every((h) => h.attrs.clockSkewMs === 60_000)).toBe(true);
   });
 });
