@@ -22,7 +22,7 @@
  * hear its probes, nor receivers (the victim too, for a probe to it) that other events had cut
  * off from a probe's origin when it left, on the overlay its spans show with the firewall's own
  * cut applied (reach.ts, cutOffFrom): e.g. the victim's only outbound neighbours killed while its
- * inbound links idle out.
+ * inbound links idle out, or a receiver other events stripped of every link the firewall left.
  * Deadline: durationMs + slack 5 s (evidence must come before the revert; durationMs defaults
  * to 45–55 s = idle 30 s + slack 5 s + room for probe rounds of 5 s).
  * Revert (after durationMs): firewall off — idempotent.

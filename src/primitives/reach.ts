@@ -11,6 +11,7 @@
  */
 import type { SpanQuery } from '../sim/telemetry/query.js';
 import { incarnationStartSeq, type ProbeCutOff, type ProbeRoundOptions } from './evidence.js';
+import type { SpanRecord } from '../sim/telemetry/index.js';
 import type { ChaosWorld, Fault, PrimitiveName } from './types.js';
 
 /**
@@ -199,7 +200,8 @@ const NO_BLOCK = (): boolean => false;
  * repair is the other events' evidence, not the caller's. A node the overlay left unreachable
  * even without the other cuts is not in the set, unless it was inside another event's node cut
  * at `atMs` (killed or restarted and still rejoining, wedged, firewalled, moved), or off the
- * topic (an empty active view there) because the other events held up its join (`joinHeldUp`).
+ * topic (an empty active view there) because the other events held up its join (`joinHeldUp`),
+ * or the other events had taken every link of it the own cuts left (`strippedByOthers`).
  */
 export function cutOffFrom(world: ChaosWorld, others: readonly CutWindow[], topic: string, origin: string, atMs: number, ownBlock: (x: string, y: string) => boolean = NO_BLOCK): Set<string> {
   if (others.length === 0) return new Set();
@@ -216,8 +218,53 @@ export function cutOffFrom(world: ChaosWorld, others: readonly CutWindow[], topi
     // empty views are that event's doing.
     if (inNodeCut(others, p.name, atMs)) out.add(p.nodeId);
     else if ((overlay.get(p.nodeId) ?? []).length === 0 && joinHeldUp(world, others, topic, p.nodeId, atMs)) out.add(p.nodeId);
+    else if (strippedByOthers(world, others, topic, p.nodeId, atMs, ownBlock)) out.add(p.nodeId);
   }
   return out;
+}
+
+/**
+ * Whether other chaos events (`others`) took the overlay links of `nodeId` on `topic` that the
+ * detector's own cut (`ownBlock`) left, by its own spans in its incarnation current at `atMs`:
+ * every peer it took up there is either still in its view over a link cut then, or was dropped
+ * when the transport lost it (neighbor_down cause peer-down) over a link cut at that moment;
+ * and at least one of those links is one the own cut leaves open. A link is cut by another
+ * event's window on the peer (isCut; a window on the node itself, still rejoining after its
+ * revive, says nothing about one link) or when it ran on a connection another event ended
+ * (diedWithPeer); the own cut counts too. With only the own fault such a node kept a link the mesh could reach it
+ * over; a node with no passive view (a small mesh before its first Shuffle, 60 s) and a peer
+ * left in its active view does not dial its seeds again (src/mesh/node.ts), so it stays off the
+ * overlay until that last link idles out too (30 s). The default layout's `--chaos 20` seed 44:
+ * a firewalled registry's one outbound neighbour is firewalled itself and drops it; seed 116: a
+ * registry whose four other neighbours were killed or restarted keeps only a firewalled bridge.
+ * A node that lost a link to an eviction, a Disconnect or an uncut connection is not excused.
+ */
+function strippedByOthers(world: ChaosWorld, others: readonly CutWindow[], topic: string, nodeId: string, atMs: number, ownBlock: (x: string, y: string) => boolean): boolean {
+  const q = world.spans;
+  const name = world.nameOf(nodeId);
+  const since = incarnationStartSeq(world, name, atMs);
+  if (since < 0) return false;
+  const changes = [
+    ...q.find({ name: 'mesh.gossip.neighbor_up', node: name, untilMs: atMs, attrs: { topic } }),
+    ...q.find({ name: 'mesh.gossip.neighbor_down', node: name, untilMs: atMs, attrs: { topic } }),
+  ].filter((s) => s.seq > since).sort((x, y) => x.seq - y.seq);
+  const last = new Map<string, SpanRecord>();
+  for (const s of changes) last.set(String(s.attrs.peerId), s);
+  if (last.size === 0) return false;
+  // Only cuts of its peers: a window on the node itself (its own revive still rejoining) says
+  // nothing about why one link went.
+  const onPeers = others.filter((w) => !(w.cut === 'node' && w.targets.has(name)));
+  let othersTook = false;
+  for (const [peer, s] of last) {
+    if (s.name === 'mesh.gossip.neighbor_down' && s.attrs.cause !== 'peer-down') return false;
+    // A link still in the view is judged now, a dropped one when it was dropped.
+    const at = s.name === 'mesh.gossip.neighbor_up' ? atMs : s.endMs;
+    const own = ownBlock(nodeId, peer) || ownBlock(peer, nodeId);
+    const byOthers = isCut(onPeers, name, world.nameOf(peer), at) || diedWithPeer(world, onPeers, topic, nodeId, peer, at);
+    if (!own && !byOthers) return false;
+    if (!own) othersTook = true;
+  }
+  return othersTook;
 }
 
 /**

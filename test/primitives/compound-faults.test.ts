@@ -37,7 +37,7 @@ import { connectedPeersOf, prunedBy } from '../../src/primitives/evidence.js';
 import { heldDigest } from '../../src/primitives/held-digest.js';
 import { KILL_DEADLINE_MS } from '../../src/primitives/kill-node.js';
 import { firstEnd } from '../../src/primitives/old-paths-cut-short.js';
-import { cutOffFrom, cutOffTowards, otherCutWindows } from '../../src/primitives/reach.js';
+import { cutOffFrom, cutOffTowards, otherCutWindows, overlayAt } from '../../src/primitives/reach.js';
 import { chaosWorldOf } from '../../src/primitives/world.js';
 import { plannedNodes } from '../../src/scenario/topology.js';
 import { chaosLog } from '../support/chaos.js';
@@ -164,6 +164,58 @@ describe('detectors under compound faults', () => {
     expect(burst.atMs).toBeGreaterThan(firewall.atMs);
     expect(firewall.verdict, firewall.message).toBe('passed');
     expect(report.verdict).toBe('pass');
+  });
+
+  it('a firewalled node whose one outbound neighbour another firewall made drop it is not owed a probe to it', () => {
+    // The default layout's --chaos 20, seed 44: registry-ad593f90 is firewalled from 44.8 s to
+    // 93.2 s; its inbound links idle out (72.9–74.3 s, the firewall's doing) and its one
+    // outbound neighbour, compute-82b95987, is firewalled itself from 48.8 s and drops it when
+    // the link idles out there (78.4 s). With no passive view and that peer left in its active
+    // view, the registry stays off mesh-a until its own end idles out (108.3 s): its probe phase
+    // (79.8 s on) found no path to it.
+    const { report, cluster } = runScenario(withChaos(findScenario('default')!, { random: { count: 20 } }), '44');
+    const log = chaosLog(report);
+    const firewall = log.find((e) => e.primitive === 'firewall_inbound' && e.targets[0] === 'registry-ad593f90')!;
+    expect(firewall.verdict, firewall.message).toBe('passed');
+    expect(report.verdict).toBe('pass');
+    // The case is the one meant: at the probe phase the registry's only neighbour is the other
+    // firewall's target, which had dropped it; with that firewall's window left out, the
+    // registry is not excused (its own firewall explains nothing).
+    const world = chaosWorldOf(cluster, { probe: () => null, isFaulted: () => false, isProtected: () => false });
+    const [victim, compute, observer] = ['registry-ad593f90', 'compute-82b95987', 'observer-a6daa17a'].map((n) => cluster.idOfName(n));
+    const atMs = firewall.atMs + 35_000;
+    expect(world.nameOf(overlayAt(world, 'mesh-a', atMs).get(victim)![0])).toBe('compute-82b95987');
+    expect(overlayAt(world, 'mesh-a', atMs).get(victim)!.length).toBe(1);
+    expect(overlayAt(world, 'mesh-a', atMs).get(compute)).not.toContain(victim);
+    // The firewall's own cut: the registry's links that ran on connections its peers dialled.
+    const inbound = (peer: string) => cluster.telemetry.query.last({ name: 'mesh.peer.connected', node: 'registry-ad593f90', untilMs: atMs, attrs: { peerId: peer } })?.attrs.direction === 'inbound';
+    const own = (a: string, b: string) => (a === victim ? inbound(b) : b === victim && inbound(a));
+    const others = otherCutWindows(world, { targets: [victim], params: {} }, firewall.atMs);
+    expect(cutOffFrom(world, others, 'mesh-a', observer, atMs, own).has(victim)).toBe(true);
+    const withoutComputeFirewall = others.filter((w) => !(w.name === 'firewall_inbound' && w.targets.has('compute-82b95987')));
+    expect(cutOffFrom(world, withoutComputeFirewall, 'mesh-a', observer, atMs, own).has(victim)).toBe(false);
+  });
+
+  it('a node other events stripped of every neighbour but a firewalled one is not owed a firewalled origin\'s probe', () => {
+    // The default layout's --chaos 20, seed 116: registry-b5d44e32's mesh-b neighbours were
+    // killed or restarted by other events (10.9–22.5 s) and idled out (40.8–50.7 s); its last
+    // one is bridge-cb0ab4a9, firewalled from 32.1 s, whose end of that link (dialled by the
+    // registry) idled out. Both firewalls' probes (bridge-cb0ab4a9's and compute-c097a0cc's,
+    // from 67 s) waited for the registry, which nobody held until that last link idled out.
+    const { report, cluster } = runScenario(withChaos(findScenario('default')!, { random: { count: 20 } }), '116');
+    const log = chaosLog(report);
+    const firewalls = log.filter((e) => e.primitive === 'firewall_inbound');
+    expect(firewalls.map((e) => `${e.targets[0]} ${e.verdict}`)).toEqual(['bridge-cb0ab4a9 passed', 'compute-c097a0cc passed']);
+    expect(report.verdict).toBe('pass');
+    // The case is the one meant: at 70 s the registry holds only the firewalled bridge, nobody
+    // holds the registry, and none of its links went down but to a lost transport.
+    const world = chaosWorldOf(cluster, { probe: () => null, isFaulted: () => false, isProtected: () => false });
+    const registry = cluster.idOfName('registry-b5d44e32');
+    const overlay = overlayAt(world, 'mesh-b', 70_000);
+    expect(overlay.get(registry)!.map((id) => world.nameOf(id))).toEqual(['bridge-cb0ab4a9']);
+    expect([...overlay.values()].some((view) => view.includes(registry))).toBe(false);
+    const downs = cluster.telemetry.query.find({ name: 'mesh.gossip.neighbor_down', node: 'registry-b5d44e32', untilMs: 70_000, attrs: { topic: 'mesh-b' } });
+    expect(downs.map((d) => d.attrs.cause)).toEqual(['peer-down', 'peer-down', 'peer-down', 'peer-down']);
   });
 
   it('a partition_subset side does not wait for a node another concurrent subset cut off from it', () => {
