@@ -13,7 +13,8 @@
 import { assert } from '../sim/assert.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
 import { nameOf } from './evidence.js';
-import type { CutWindow } from './reach.js';
+import { REJOIN_ALLOWANCE_MS, type CutWindow } from './reach.js';
+import { T } from './timing.js';
 import type { ChaosWorld } from './types.js';
 
 /** One end of an old path: `node`'s connection to `peer` (node ids). */
@@ -91,7 +92,24 @@ export function evictedForDisturbed(world: ChaosWorld, others: readonly CutWindo
     .find((up) => up.seq > down.seq);
   if (admitted === undefined) return false;
   const newcomer = nameOf(world, String(admitted.attrs.peerId));
-  return others.some((w) => heldApart(w, down.node, newcomer) && down.endMs >= w.fromMs && down.endMs < w.untilMs);
+  return others.some((w) => heldApart(w, down.node, newcomer) && down.endMs >= w.fromMs && down.endMs < heldUntilMs(world, w, newcomer));
+}
+
+/**
+ * Until when `w` explains `newcomer` coming in: its revert plus the rejoin allowance, or, for a
+ * node a subset cut held apart whose seed dialer was still backing off at the heal, the retry
+ * that dialer had armed by then plus the allowance: it tries again only then. A retry is armed
+ * when a dial fails (`mesh.seed.retry` names its delay), and a dial begun before the heal fails
+ * up to a dial timeout after it. mesh-grow-shrink under `--chaos 8`, seed 112: a
+ * partition_subset healed at 70.6 s; dials of its nodes begun inside the cut timed out at
+ * 72.1 s, their retries 4 s later came through at 76.1 s, and the observer evicted a
+ * NAT-shifted victim's one old path at 76.3 s to admit one of them.
+ */
+function heldUntilMs(world: ChaosWorld, w: CutWindow, newcomer: string): number {
+  if (w.cut !== 'subset' || w.revertedAtMs === Infinity) return w.untilMs;
+  const retry = world.spans.last({ name: 'mesh.seed.retry', node: newcomer, sinceMs: w.fromMs, untilMs: w.revertedAtMs + T.dialTimeoutMs });
+  if (retry === undefined) return w.untilMs;
+  return Math.max(w.untilMs, retry.endMs + Number(retry.attrs.delayMs) + REJOIN_ALLOWANCE_MS);
 }
 
 /**
