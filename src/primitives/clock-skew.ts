@@ -142,12 +142,13 @@ function othersJumpsMs(world: ChaosWorld, victim: string, sinceSeq: number): num
   const name = nameOf(world, victim);
   const skews = q.find({ name: 'chaos.primitive.applied', attrs: { name: 'clock_skew' } }).filter((s) => String(s.attrs.targets).split(',').includes(name));
   const own = q.last({ name: 'chaos.primitive.applied' });
+  const revertOf = new Map(q.find({ name: 'chaos.primitive.reverted' }).map((r) => [r.parentSpanId, r]));
   let jumpMs = 0;
   for (const applied of skews) {
     const skewMs = Number((JSON.parse(String(applied.attrs.params ?? '{}')) as { skewMs?: unknown }).skewMs);
     assert(Number.isSafeInteger(skewMs), 'a clock_skew applied span names its skewMs');
     if (applied.seq > sinceSeq && applied.spanId !== own?.spanId) jumpMs += skewMs;
-    const reverted = q.find({ name: 'chaos.primitive.reverted' }).find((r) => r.parentSpanId === applied.spanId);
+    const reverted = revertOf.get(applied.spanId);
     if (reverted !== undefined && reverted.seq > sinceSeq) jumpMs -= skewMs;
   }
   return jumpMs;

@@ -17,7 +17,7 @@
  * table's receive times are what the prune being judged is made of.
  */
 import { connectedPeersOf, holdsDigest, meshesOf, nameOf, neighborsOf } from './evidence.js';
-import { isCut, LINKS_DIE, othersCutEveryPath, type CutWindow } from './reach.js';
+import { isCut, LINKS_DIE, NO_BLOCK, othersCutEveryPath, type CutWindow } from './reach.js';
 import type { ChaosWorld } from './types.js';
 
 /** What held a victim's digest from a pruner: the other event's cut, and the pushing neighbour behind it. */
@@ -29,8 +29,6 @@ export interface HeldDigest {
   /** When that cut was reverted, ms. */
   readonly revertedAtMs: number;
 }
-
-const NO_BLOCK = (): boolean => false;
 
 /**
  * Until when `pruner` may still receive a digest `victim` sent before it died at `killedAtMs`,

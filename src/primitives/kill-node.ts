@@ -24,6 +24,7 @@ import { deadlineOf, maxOf, timer, type DeadlineTerm, type PrimitiveSpec } from 
 import { pickKillable } from './targets.js';
 import { T } from './timing.js';
 import type { ChaosWorld, Detector, Fault, Primitive } from './types.js';
+import type { SpanRecord } from '../sim/telemetry/index.js';
 
 /** How long the closing probe round gets, ms. */
 const PROBE_ROUND_MS = 5_000;
@@ -95,26 +96,21 @@ export function deathDetector(world: ChaosWorld, fault: Fault, appliedAtMs: numb
   // Set at most once, at the deadline (`extendForHeldDigests`); until then the spec's deadline holds.
   let extension: { untilMs: number; formula: string } | null = null;
   /**
-   * At the deadline, with nothing missing but prunes by nodes other events held the victims'
-   * last digests from (held-digest.ts): wait for those prunes until they are due, counted from
-   * when the held digests could still arrive. Anything else missing: no extension.
+   * At the deadline, with nothing missing but `unpruned` (victim, survivor) prunes, all by nodes
+   * other events held the victims' last digests from (held-digest.ts): wait for those prunes
+   * until they are due, counted from when the held digests could still arrive. Any other
+   * missing prune: no extension.
    */
-  const extendForHeldDigests = (nowMs: number, healthy: (p: string) => boolean): void => {
+  const extendForHeldDigests = (nowMs: number, unpruned: readonly (readonly [string, string])[]): void => {
     if (extension !== null || nowMs - appliedAtMs < deadlineMs) return;
     const others = otherCutWindows(world, fault, appliedAtMs);
     let untilMs = 0;
     const why: string[] = [];
-    for (const v of victims) {
-      if (world.status(v) !== 'stopped') return;
-      if (mustDisconnect.get(v)!.some((p) => healthy(p) && emitted(world, p, 'mesh.peer.disconnected', appliedAtMs, { peerId: v }) === undefined)) return;
-      if (mustDropNeighbor.get(v)!.some((n) => healthy(n.nodeId) && emitted(world, n.nodeId, 'mesh.gossip.neighbor_down', appliedAtMs, { peerId: v, topic: n.topic }) === undefined)) return;
-      for (const p of mustPrune.get(v)!) {
-        if (!healthy(p) || prunedBy(world, p, v, appliedAtMs) !== undefined) continue;
-        const held = heldDigest(world, others, v, p, victims, appliedAtMs, nowMs);
-        if (held === null) return;
-        untilMs = Math.max(untilMs, held.untilMs + HELD_PRUNE_AFTER_MS);
-        why.push(`${nameOf(world, p)} (${held.by} reverted @ ${held.revertedAtMs} ms)`);
-      }
+    for (const [v, p] of unpruned) {
+      const held = heldDigest(world, others, v, p, victims, appliedAtMs, nowMs);
+      if (held === null) return;
+      untilMs = Math.max(untilMs, held.untilMs + HELD_PRUNE_AFTER_MS);
+      why.push(`${nameOf(world, p)} (${held.by} reverted @ ${held.revertedAtMs} ms)`);
     }
     if (untilMs - appliedAtMs <= deadlineMs) return;
     extension = { untilMs, formula: `then, for prunes of digests other events held (${why.join(', ')}): revert + RTO max ${world.links.config.rtoMaxMs / 1000} s + ${HELD_PRUNE_FORMULA}` };
@@ -137,9 +133,14 @@ export function deathDetector(world: ChaosWorld, fault: Fault, appliedAtMs: numb
         if (h === undefined) healthyNow.set(p, (h = isHealthy(world, p, victims) && emitted(world, p, 'mesh.node.ready', appliedAtMs) === undefined));
         return h;
       };
-      const evidence = [];
+      // Each victim's evidence in the order disconnects, neighbour drops, prunes. Prunes come
+      // last for every victim: a prune is awaited past the deadline only when nothing else is
+      // missing (`extendForHeldDigests`).
+      const evidenceOf = new Map<string, SpanRecord[]>();
       for (const v of victims) {
         if (world.status(v) !== 'stopped') return failedAssertion(nowMs - appliedAtMs, `${nameOf(world, v)} came back before the mesh was seen to notice`);
+        const evidence: SpanRecord[] = [];
+        evidenceOf.set(v, evidence);
         for (const p of mustDisconnect.get(v)!) {
           if (!healthy(p)) continue;
           const s = emitted(world, p, 'mesh.peer.disconnected', appliedAtMs, { peerId: v });
@@ -152,16 +153,22 @@ export function deathDetector(world: ChaosWorld, fault: Fault, appliedAtMs: numb
           if (s === undefined) return waitFor(`${nameOf(world, n.nodeId)}: mesh.gossip.neighbor_down of ${nameOf(world, v)} on ${n.topic}`);
           evidence.push(s);
         }
+      }
+      const unpruned: [string, string][] = [];
+      for (const v of victims) {
         for (const p of mustPrune.get(v)!) {
           if (!healthy(p)) continue;
           const s = prunedBy(world, p, v, appliedAtMs);
-          if (s === undefined) {
-            extendForHeldDigests(nowMs, healthy);
-            return waitFor(`${nameOf(world, p)}: mesh.staleness.pruned of ${nameOf(world, v)}`);
-          }
-          evidence.push(s);
+          if (s === undefined) unpruned.push([v, p]);
+          else evidenceOf.get(v)!.push(s);
         }
       }
+      if (unpruned.length > 0) {
+        extendForHeldDigests(nowMs, unpruned);
+        const [v, p] = unpruned[0];
+        return waitFor(`${nameOf(world, p)}: mesh.staleness.pruned of ${nameOf(world, v)}`);
+      }
+      const evidence = victims.flatMap((v) => evidenceOf.get(v)!);
       // A survivor other events cut off from the probe's origin (on the overlay the spans show)
       // cannot have it whatever the mesh did about the victims: that repair is their evidence.
       round ??= new ProbeRound(world, meshes, victims, { cutOff: othersCutOff(world, fault, appliedAtMs) });

@@ -147,20 +147,29 @@ export function othersTouched(world: ChaosWorld, fault: Fault, fromMs: number, t
  * from a node to the peers in its own view.
  */
 export function overlayAt(world: ChaosWorld, topic: string, atMs: number): Map<string, string[]> {
-  const q = world.spans;
   const out = new Map<string, string[]>();
   for (const p of world.nodes) {
     if (!p.meshIds.includes(topic)) continue;
-    const since = incarnationStartSeq(world, p.name, atMs);
-    const state = new Map<string, boolean>();
-    const changes = [
-      ...q.find({ name: 'mesh.gossip.neighbor_up', node: p.name, untilMs: atMs, attrs: { topic } }),
-      ...q.find({ name: 'mesh.gossip.neighbor_down', node: p.name, untilMs: atMs, attrs: { topic } }),
-    ].filter((s) => s.seq > since).sort((x, y) => x.seq - y.seq);
-    for (const s of changes) state.set(String(s.attrs.peerId), s.name === 'mesh.gossip.neighbor_up');
-    out.set(p.nodeId, [...state].filter(([, up]) => up).map(([peer]) => peer).sort());
+    const latest = latestNeighbourChanges(world, p.name, topic, atMs);
+    out.set(p.nodeId, [...latest].filter(([, s]) => s.name === 'mesh.gossip.neighbor_up').map(([peer]) => peer).sort());
   }
   return out;
+}
+
+/**
+ * `name`'s latest neighbor_up or neighbor_down about each peer (id) on `topic` by `atMs`, in its
+ * incarnation current then, in the order of those spans.
+ */
+function latestNeighbourChanges(world: ChaosWorld, name: string, topic: string, atMs: number): Map<string, SpanRecord> {
+  const q = world.spans;
+  const since = incarnationStartSeq(world, name, atMs);
+  const changes = [
+    ...q.find({ name: 'mesh.gossip.neighbor_up', node: name, untilMs: atMs, attrs: { topic } }),
+    ...q.find({ name: 'mesh.gossip.neighbor_down', node: name, untilMs: atMs, attrs: { topic } }),
+  ].filter((s) => s.seq > since).sort((x, y) => x.seq - y.seq);
+  const latest = new Map<string, SpanRecord>();
+  for (const s of changes) latest.set(String(s.attrs.peerId), s);
+  return latest;
 }
 
 /** Whether `to` (another node than `from`) can be reached from `from` along the overlay's directed links that `blocked` leaves open. */
@@ -187,7 +196,7 @@ export function reachableFrom(overlay: ReadonlyMap<string, readonly string[]>, f
   return seen;
 }
 
-const NO_BLOCK = (): boolean => false;
+export const NO_BLOCK = (): boolean => false;
 
 /**
  * Subscribers of `topic` (ids) that other chaos events (`others`, from otherCutWindows) had cut
@@ -240,16 +249,9 @@ export function cutOffFrom(world: ChaosWorld, others: readonly CutWindow[], topi
  * A node that lost a link to an eviction, a Disconnect or an uncut connection is not excused.
  */
 function strippedByOthers(world: ChaosWorld, others: readonly CutWindow[], topic: string, nodeId: string, atMs: number, ownBlock: (x: string, y: string) => boolean): boolean {
-  const q = world.spans;
   const name = world.nameOf(nodeId);
-  const since = incarnationStartSeq(world, name, atMs);
-  if (since < 0) return false;
-  const changes = [
-    ...q.find({ name: 'mesh.gossip.neighbor_up', node: name, untilMs: atMs, attrs: { topic } }),
-    ...q.find({ name: 'mesh.gossip.neighbor_down', node: name, untilMs: atMs, attrs: { topic } }),
-  ].filter((s) => s.seq > since).sort((x, y) => x.seq - y.seq);
-  const last = new Map<string, SpanRecord>();
-  for (const s of changes) last.set(String(s.attrs.peerId), s);
+  if (incarnationStartSeq(world, name, atMs) < 0) return false;
+  const last = latestNeighbourChanges(world, name, topic, atMs);
   if (last.size === 0) return false;
   // Only cuts of its peers: a window on the node itself (its own revive still rejoining) says
   // nothing about why one link went.
