@@ -14,7 +14,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { chaosWorldOf } from '../src/primitives/world.js';
-import { cutOffFrom, cutOffTowards, otherCutWindows, othersCutEveryPath, overlayAt, pathExists, type CutWindow } from '../src/primitives/reach.js';
+import { cutOffFrom, cutOffTowards, otherCutWindows, othersCutEveryPath, overlayAt, pathExists, underChaosAt, type CutWindow } from '../src/primitives/reach.js';
 import type { ChaosWorld, Fault } from '../src/primitives/types.js';
 import { Cluster } from '../src/scenario/cluster.js';
 import { standardMesh } from '../src/scenario/topology.js';
@@ -144,5 +144,27 @@ describe('reach: paths from spans', () => {
     // Red: the own event's kill is not another event's: the same restart as the detector's own fault excuses nothing.
     const ownRestart: Fault = { targets: [b.nodeId], params: {} };
     expect([...cutOffFrom(world, otherCutWindows(world, ownRestart, 10_000), 'mesh-a', a.nodeId, 20_000)]).toEqual([]);
+  });
+});
+
+describe('reach: nodes under chaos', () => {
+  it('an event holds its targets until it is reverted and passed; one that failed holds them for good', () => {
+    const { cluster, a, b, c, at, chaos } = setup();
+    const tel = cluster.telemetry;
+    const end = (applied: { traceId: string; spanId: string }, result: string) => {
+      tel.emit(HARNESS_NODE, 'chaos.primitive.detected', { name: 'kill_node', result, waitedMs: 1 }, { parent: applied });
+      tel.emit(HARNESS_NODE, 'chaos.primitive.reverted', { name: 'kill_node' }, { parent: applied });
+    };
+    at(100);
+    const passedEvent = chaos('kill_node', [a]);
+    const failedEvent = chaos('nat_shift', [b]);
+    chaos('wedge_node', [c]); // never ends
+    expect([...underChaosAt(tel.query, 100)].sort()).toEqual([a.name, b.name, c.name].sort());
+    at(200);
+    end(passedEvent, 'passed');
+    end(failedEvent, 'failed_timeout');
+    expect([...underChaosAt(tel.query, 200)].sort()).toEqual([b.name, c.name].sort());
+    // Before the verdicts were written, all three were still held.
+    expect(underChaosAt(tel.query, 150).size).toBe(3);
   });
 });

@@ -302,9 +302,15 @@ export class ChaosEngine implements RunExtension {
     this.ctx.cluster.telemetry.emit(HARNESS_NODE, 'chaos.primitive.reverted', { name: e.primitive.name }, { parent: e.span });
   }
 
-  /** A node is faulted from apply until its event is both reverted and detected. */
+  /**
+   * A node is faulted from apply until its event is both reverted and passed. An event that
+   * failed keeps its targets faulted for the rest of the run: its recovery was never seen, so
+   * later events neither pick them nor send probes from them nor wait for them to receive one.
+   * The failure is reported once, by that event (and by the end-of-run checks, which do not
+   * read this), instead of again by every later event whose round would wait for its node.
+   */
   private isFaulted(nodeId: string): boolean {
-    return this.events.some((e) => (e.revertedAtMs === null || e.verdict === null) && e.fault.targets.includes(nodeId));
+    return this.events.some((e) => (e.revertedAtMs === null || e.verdict === null || e.verdict.result !== 'passed') && e.fault.targets.includes(nodeId));
   }
 
   /** An explicit fault was validated against the primitive's spec when its schedule was read; check again (a bug otherwise). */

@@ -82,16 +82,15 @@ export function isCutDuring(windows: readonly CutWindow[], a: string, b: string,
 
 /**
  * Nodes (names) a chaos event is acting on at `atMs`: applied by then, and not yet both
- * detected and reverted (the engine's own notion of a faulted node, read from its spans). Every
- * primitive counts, those that cut nothing too (a full disk, a skewed clock): each one's
- * detector still needs its target running. A workload that picks nodes to act on (grow-shrink's
- * leavers) leaves these alone.
+ * detected as passed and reverted (the engine's own notion of a faulted node, read from its
+ * spans; an event that failed keeps its targets for the rest of the run). Every primitive
+ * counts, those that cut nothing too (a full disk, a skewed clock): each one's detector still
+ * needs its target running. A workload that picks nodes to act on (grow-shrink's leavers)
+ * leaves these alone.
  */
 export function underChaosAt(query: SpanQuery, atMs: number): Set<string> {
-  const ended = (name: 'chaos.primitive.detected' | 'chaos.primitive.reverted'): Set<string | null> =>
-    new Set(query.find({ name, untilMs: atMs }).map((s) => s.parentSpanId));
-  const detected = ended('chaos.primitive.detected');
-  const reverted = ended('chaos.primitive.reverted');
+  const detected = new Set(query.find({ name: 'chaos.primitive.detected', untilMs: atMs }).filter((s) => s.attrs.result === 'passed').map((s) => s.parentSpanId));
+  const reverted = new Set(query.find({ name: 'chaos.primitive.reverted', untilMs: atMs }).map((s) => s.parentSpanId));
   const out = new Set<string>();
   for (const applied of query.find({ name: 'chaos.primitive.applied', untilMs: atMs })) {
     if (detected.has(applied.spanId) && reverted.has(applied.spanId)) continue;

@@ -76,6 +76,28 @@ describe('nat_shift in the protocol profile', () => {
     expect(q.find({ name: 'mesh.peer.connected', node: lone.name, sinceMs: 3_500 })).toEqual([]);
   });
 
+  it('a later event does not wait for the node the failed shift left alone: one red, not two', () => {
+    // The shift fails at 58.5 s (its deadline) and leaves the node stranded. A kill at 60 s
+    // then sends closing rounds the stranded node can never receive (without the rule below the
+    // kill times out waiting for it). It stays faulted after its event failed (engine.ts,
+    // isFaulted), so the kill is judged on the rest of the mesh.
+    const { lone, scenario: shifted } = shiftLone('protocol');
+    const victim = plannedNodes(shifted.topology, '3')[20];
+    const events = [
+      { atMs: 3_500, primitive: 'nat_shift' as const, fault: { targets: [lone.name], params: {} } },
+      { atMs: 60_000, primitive: 'kill_node' as const, fault: { targets: [victim.name], params: {} } },
+    ];
+    const base = withoutObserver('nat-strand-then-kill', 'protocol', [100], 0, 120_000);
+    const { report } = runScenario(withChaos(base, { events }), '3');
+    const [shift, kill] = chaosLog(report);
+    expect(shift.verdict).toBe('failed_timeout');
+    expect(kill.verdict, kill.message).toBe('passed');
+    const timeouts = report.violations.filter((v) => v.check === 'chaos-detection-timeout');
+    expect(timeouts.map((v) => v.message)).toEqual([expect.stringContaining(`${lone.name} has dialled nobody since the shift`)]);
+    // Nobody dialled it back: the overlay check at the end still names it.
+    expect(report.violations.some((v) => v.check === 'overlay-connected' && v.message.includes(lone.name)), JSON.stringify(report.violations)).toBe(true);
+  });
+
   it('the full profile brings the same node back: its seed check dials', () => {
     const { lone, scenario } = shiftLone('full');
     const { report, cluster } = runScenario(scenario, '3');
