@@ -114,8 +114,27 @@ describe('ProbeRound', () => {
     expect(r.done).toBe(false);
     expect(r.missing).toEqual([`${lacking.name} (mesh-a)`]);
     at(6_000);
-    round.poll(6_000);
+    const atResend = round.poll(6_000);
     expect(sent).toHaveLength(2); // re-sent after 5 s
+    // The poll that re-sends names what the replaced probe missed, not every receiver of the
+    // fresh one (a timeout at that poll said so at 10,000 nodes, naming the wrong nodes).
+    expect(atResend.done).toBe(false);
+    expect(atResend.missing).toEqual([`${lacking.name} (mesh-a)`]);
+    at(6_100);
+    for (const s of subscribers) if (s.nodeId !== sent[1].origin && s !== lacking) deliver(sent[1], s.nodeId);
+    expect(round.poll(6_500).missing).toEqual([`${lacking.name} (mesh-a)`]);
+  });
+
+  it('names a receiver two probes on one topic both missed once', () => {
+    const { world, sent, subscribers, at, deliver } = setup();
+    const round = new ProbeRound(world, ['mesh-a', 'mesh-a']);
+    at(1_000);
+    round.poll(1_000);
+    expect(sent).toHaveLength(2);
+    const lacking = subscribers.find((s) => s.nodeId !== sent[0].origin)!;
+    at(1_100);
+    for (const p of sent) for (const s of subscribers) if (s.nodeId !== p.origin && s !== lacking) deliver(p, s.nodeId);
+    expect(round.poll(1_500).missing).toEqual([`${lacking.name} (mesh-a)`]);
   });
 
   it('does not expect a probe at a node whose whole active view another fault had killed', () => {

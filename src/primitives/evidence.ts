@@ -208,10 +208,22 @@ export class ProbeRound {
     private readonly options: ProbeRoundOptions = {},
   ) {}
 
-  /** Send (or re-send) the round if due; returns the first MISSING_SHOWN missing receivers, [] when complete. */
+  /**
+   * Send (or re-send) the round if due; returns the first MISSING_SHOWN missing receivers, [] when
+   * complete. At a re-send the receivers named are those the round being replaced never reached:
+   * the fresh probe has reached nobody yet, and a timeout's message must not name every
+   * receiver in plan order.
+   */
   poll(nowMs: number): { done: boolean; missing: string[]; evidence: SpanRecord[] } {
-    if (this.sentAtMs < 0 || (nowMs - this.sentAtMs >= (this.options.resendMs ?? 5_000) && !this.complete(nowMs).done)) this.send(nowMs);
-    return this.complete(nowMs);
+    if (this.sentAtMs < 0) {
+      this.send(nowMs);
+      return this.complete(nowMs);
+    }
+    const before = this.complete(nowMs);
+    if (before.done || nowMs - this.sentAtMs < (this.options.resendMs ?? 5_000)) return before;
+    this.send(nowMs);
+    const after = this.complete(nowMs);
+    return after.done ? after : { ...after, missing: before.missing };
   }
 
   private send(nowMs: number): void {
@@ -245,7 +257,9 @@ export class ProbeRound {
         if (missing.length >= MISSING_SHOWN) break;
         if (!this.healthyAtSend.has(m)) continue;
         cut ??= this.options.cutOff?.from(p.meshId, p.origin, p.sentAtMs) ?? new Set();
-        if (!cut.has(this.idOf(m)) && !cutOffByOtherFaults(this.world, this.idOf(m), p.meshId, p.sentAtMs, this.exclude)) missing.push(`${m} (${p.meshId})`);
+        const label = `${m} (${p.meshId})`;
+        if (missing.includes(label)) continue; // two probes on one topic (nat_shift's): named once
+        if (!cut.has(this.idOf(m)) && !cutOffByOtherFaults(this.world, this.idOf(m), p.meshId, p.sentAtMs, this.exclude)) missing.push(label);
       }
       evidence.push(...r.delivered);
     }
