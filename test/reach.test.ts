@@ -147,6 +147,46 @@ describe('reach: paths from spans', () => {
   });
 });
 
+describe('reach: cutOffTowards agrees with cutOffFrom on nodes out of reach even without the other cuts', () => {
+  const ready = (cluster: Cluster, node: { name: string; nodeId: string }) =>
+    cluster.telemetry.emit(node.name, 'mesh.node.ready', { nodeId: node.nodeId, nodeName: node.name, nodeType: 'gateway', meshId: 'mesh-a', incarnation: 1 });
+
+  it("inside another event's node cut: its thin views are that event's doing", () => {
+    const { world, cluster, a, b, d, at, up, chaos } = setup();
+    const e = cluster.plans.find((p) => p.meshIds.includes('mesh-a') && p.role === 'observer')!;
+    at(100);
+    up(a, b);
+    up(b, a);
+    up(e, a); // e → a only: nobody reaches e
+    at(1_000);
+    chaos('firewall_inbound', [e]);
+    const others = otherCutWindows(world, { targets: [d.nodeId], params: {} }, 1_000);
+    expect(cutOffFrom(world, others, 'mesh-a', a.nodeId, 1_500).has(e.nodeId)).toBe(true);
+    expect(cutOffTowards(world, others, 'mesh-a', e.nodeId, 1_500)(a.nodeId)).toBe(true);
+    expect(expectTowardsAgrees(world, others, 1_500)).toBeGreaterThan(0);
+  });
+
+  it('stripped by the other events of every link it had', () => {
+    const { world, cluster, a, b, c, d, at, up, chaos } = setup();
+    at(50);
+    ready(cluster, c);
+    at(100);
+    up(a, b);
+    up(b, a);
+    up(c, d); // c → d only: nobody reaches c, and its one link goes to d
+    at(1_000);
+    chaos('kill_node', [d]);
+    const others = otherCutWindows(world, { targets: [a.nodeId], params: {} }, 1_000);
+    expect(cutOffFrom(world, others, 'mesh-a', a.nodeId, 1_500).has(c.nodeId)).toBe(true);
+    expect(cutOffTowards(world, others, 'mesh-a', c.nodeId, 1_500)(a.nodeId)).toBe(true);
+    expect(expectTowardsAgrees(world, others, 1_500)).toBeGreaterThan(0);
+    // Red: c with a live link of its own (to b, which no event cut) is not excused, either way.
+    up(c, b);
+    expect(cutOffFrom(world, others, 'mesh-a', a.nodeId, 1_500).has(c.nodeId)).toBe(false);
+    expect(cutOffTowards(world, others, 'mesh-a', c.nodeId, 1_500)(a.nodeId)).toBe(false);
+  });
+});
+
 describe('reach: nodes under chaos', () => {
   it('an event holds its targets until it is reverted and passed; one that failed holds them for good', () => {
     const { cluster, a, b, c, at, chaos } = setup();

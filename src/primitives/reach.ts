@@ -327,9 +327,21 @@ export function cutOffTowards(world: ChaosWorld, others: readonly CutWindow[], t
   // Searching the reversed links from y, the link met is x → y: blocked as cutOffFrom blocks it.
   const withOwn = reachableFrom(reversed, target, NO_BLOCK);
   const withAll = reachableFrom(reversed, target, (y, x) => othersBlock(x, y));
-  const plan = world.nodes.find((p) => p.nodeId === target);
-  const heldUp = plan !== undefined && plan.meshIds.includes(topic) && (overlay.get(target) ?? []).length === 0 && joinHeldUp(world, others, topic, target, atMs);
-  return (origin) => (withOwn.has(origin) ? !withAll.has(origin) : heldUp);
+  // Out of reach even without the other events' cuts: excused for the same reasons as in
+  // cutOffFrom's last loop, asked once (and only if some origin needs it).
+  let excused: boolean | undefined;
+  const outOfReachExcused = (): boolean => {
+    if (excused !== undefined) return excused;
+    const plan = world.nodes.find((p) => p.nodeId === target);
+    excused =
+      plan !== undefined &&
+      plan.meshIds.includes(topic) &&
+      (inNodeCut(others, plan.name, atMs) ||
+        ((overlay.get(target) ?? []).length === 0 && joinHeldUp(world, others, topic, target, atMs)) ||
+        strippedByOthers(world, others, topic, target, atMs, NO_BLOCK));
+    return excused;
+  };
+  return (origin) => (withOwn.has(origin) ? !withAll.has(origin) : outOfReachExcused());
 }
 
 /**
