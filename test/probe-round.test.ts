@@ -13,6 +13,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MISSING_SHOWN, ProbeRound } from '../src/primitives/evidence.js';
+import { DirectedProbe } from '../src/primitives/directed-probe.js';
 import type { ChaosWorld } from '../src/primitives/types.js';
 import { chaosWorldOf } from '../src/primitives/world.js';
 import { Cluster } from '../src/scenario/cluster.js';
@@ -123,6 +124,22 @@ describe('ProbeRound', () => {
     at(6_100);
     for (const s of subscribers) if (s.nodeId !== sent[1].origin && s !== lacking) deliver(sent[1], s.nodeId);
     expect(round.poll(6_500).missing).toEqual([`${lacking.name} (mesh-a)`]);
+  });
+
+  it('a directed probe at a re-send names those the previous probe missed too', () => {
+    const { world, sent, subscribers, at, deliver } = setup();
+    const lacking = subscribers[subscribers.length - 1];
+    const probe = new DirectedProbe(world, ['mesh-a'], { mustReach: [lacking.nodeId] });
+    at(1_000);
+    probe.poll(1_000);
+    at(1_100);
+    for (const s of subscribers) if (s.nodeId !== sent[0].origin && s !== lacking) deliver(sent[0], s.nodeId);
+    expect(probe.poll(1_500).missing).toEqual([`${lacking.name} (mesh-a)`]);
+    at(6_000);
+    const r = probe.poll(6_000);
+    expect(sent).toHaveLength(2); // re-sent
+    expect(r.done).toBe(false);
+    expect(r.missing).toEqual([`${lacking.name} (mesh-a)`]);
   });
 
   it('names a receiver two probes on one topic both missed once', () => {

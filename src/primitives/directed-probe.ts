@@ -51,10 +51,25 @@ export class DirectedProbe {
   /**
    * Send (or re-send) the round if due; complete once every healthy subscriber and every
    * `mustReach` node delivered it, on every topic with a healthy subscriber to send from.
+   * At a re-send, `missing` names those the previous probes missed: the new ones cannot have
+   * arrived anywhere yet (a detector's timeout names them).
    */
   poll(nowMs: number): ProbeOutcome {
-    if (this.sentAtMs < 0 || (nowMs - this.sentAtMs >= (this.options.resendMs ?? 5_000) && !this.outcome().done)) this.send(nowMs);
+    if (this.sentAtMs < 0) this.send(nowMs);
+    else if (nowMs - this.sentAtMs >= (this.options.resendMs ?? 5_000)) {
+      const last = this.outcome();
+      if (last.done) return last;
+      const lastSent = this.sentAll();
+      this.send(nowMs);
+      const fresh = this.outcome();
+      return fresh.done || !lastSent || !this.sentAll() ? fresh : { ...fresh, missing: last.missing };
+    }
     return this.outcome();
+  }
+
+  /** Whether the last round sent a probe on every topic it tried (`outcome` says so otherwise). */
+  private sentAll(): boolean {
+    return this.probes.length > 0 && this.unsent === 0;
   }
 
   private send(nowMs: number): void {
@@ -100,7 +115,7 @@ export class DirectedProbe {
   }
 
   private outcome(): ProbeOutcome {
-    if (this.probes.length === 0 || this.unsent > 0) return { done: false, missing: ['(no probe could be sent)'], evidence: [] };
+    if (!this.sentAll()) return { done: false, missing: ['(no probe could be sent)'], evidence: [] };
     const missing: string[] = [];
     const evidence: SpanRecord[] = [];
     for (const p of this.probes) {
