@@ -19,6 +19,8 @@
  * that event's doing). With no other path even without other faults, it still fails.
  * Deadline: durationMs + probe round 5 s + slack 5 s. (Default durations 10–20 s stay below the
  * idle timeout 30 s, so the pair's own connection survives; longer overrides are allowed.)
+ * A timeout names what the last poll waited for: the partition (before the repair), or the
+ * first receivers the closing round still misses (or that it could send no probe).
  * Revert (after durationMs): repair both directions — idempotent.
  * Must not judge from the network's own state: only node spans decide.
  */
@@ -89,10 +91,17 @@ export const partitionPair: Primitive = {
     let judged = false;
     const evidence: SpanRecord[] = [];
     const isOwnLink = (x: string, y: string) => (x === a && y === b) || (x === b && y === a);
+    // What the last poll waited for, in words (the timeout's message).
+    let missing = `the partition (heals at ${healAtMs} ms)`;
+    const waitFor = (what: string): null => {
+      missing = what;
+      return null;
+    };
     return {
       evidence: 'during the partition a probe from each end reaches the other through a third node (mesh.probe.delivered); after repair a probe round reaches every subscriber',
       deadlineFormula: PARTITION_PAIR_DEADLINE_FORMULA,
       deadlineMs: deadlineOf(partitionPairSpec, { durationMs: durationOf(fault) }).ms,
+      missing: () => missing,
       poll: (nowMs): Detection | null => {
         const waitedMs = nowMs - appliedAtMs;
         if (nowMs < healAtMs) {
@@ -117,7 +126,8 @@ export const partitionPair: Primitive = {
         // unless another event touched them.
         round ??= new ProbeRound(world, meshes, [], afterOwnDamage(world, fault, appliedAtMs));
         const r = round.poll(nowMs);
-        if (!r.done) return null;
+        // A round with nobody named but not done sent no probe: no healthy subscriber to send from.
+        if (!r.done) return waitFor(r.missing.length === 0 ? `the round after the repair (no probe could be sent on ${meshes.join(', ')})` : `probe deliveries: ${r.missing.join(', ')}`);
         return passed(waitedMs, [...evidence, ...r.evidence]);
       },
     };

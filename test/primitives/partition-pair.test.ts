@@ -6,7 +6,8 @@
  * partition-time probe can only cross once the link heals. And the pair is part of the "after
  * the repair" evidence: one end kept cut off from every node from the repair on (outside the
  * chaos engine) never gets the closing round, and the detection times out (it used to pass:
- * the pair counts as faulted until the verdict, and the round expected everyone but them);
+ * the pair counts as faulted until the verdict, and the round expected everyone but them), and
+ * the timeout names that end as the receiver the closing round still waits for;
  * the same end cut off by another chaos event instead is excused, and the detection passes.
  */
 import { describe, expect, it } from 'vitest';
@@ -51,6 +52,9 @@ describe('partition_pair', () => {
     const { report } = runScenario({ ...chaotic, extensions: [...(chaotic.extensions ?? []), isolateAt(pair[0].nodeId, healAtMs - 1)] }, '1');
     const [e] = chaosLog(report);
     expect(e.verdict, e.message).toBe('failed_timeout');
+    // The timeout names what it waited for: the cut-off end's delivery of the closing round.
+    const timeout = report.violations.find((v) => v.check === 'chaos-detection-timeout')!;
+    expect(timeout.message).toContain(`still missing: probe deliveries: ${pair[0].name} (mesh-a)`);
   });
 
   it('an end of the pair another chaos event cut off after the repair is not owed the closing round', () => {
