@@ -14,12 +14,15 @@
  *  5. a probe round FROM the victim reaches every healthy subscriber of its topics, but those
  *     other chaos events had cut off from it when it was sent (reach.ts, `cutOffFrom`).
  * Deadline: downtime + idle 30 s (stale connections idle out) + probe round 5 s + slack 5 s.
+ * A timeout names the first claim the last poll still waited for: the respawn, the reconnect,
+ * the rejoin of a topic, a heartbeat with peers, the idle timeout, the first few one-sided
+ * claims, or the first receivers of the victim's probe.
  * Revert (after `downtimeMs`): start the victim again if it is still stopped.
  */
 import type { SpanAttrs, SpanName, SpanRecord } from '../sim/telemetry/index.js';
 import { DirectedProbe } from './directed-probe.js';
 import { othersCutOff } from './reach.js';
-import { emitted, failedAssertion, healthyNodes, meshesOf, nameOf, neighborsOf, passed, peersConnectedTo, prunedIncludes, spansOf } from './evidence.js';
+import { emitted, failedAssertion, healthyNodes, meshesOf, MISSING_SHOWN, nameOf, neighborsOf, passed, peersConnectedTo, prunedIncludes, spansOf } from './evidence.js';
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
 import { pickKillable } from './targets.js';
 import { DETECTOR_POLL_MS, T } from './timing.js';
@@ -80,43 +83,53 @@ function downtimeOf(fault: Fault): number {
 
 function restartDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number): Detector {
   const victim = fault.targets[0];
+  const name = nameOf(world, victim);
   const meshes = meshesOf(world, victim);
+  const ghostsFromMs = appliedAtMs + RESTART_GHOST_WINDOW_MS;
   let probe: DirectedProbe | null = null;
+  // What the last poll waited for, in words (the timeout's message).
+  let missing = `a mesh.node.ready of ${name} (its restart is due at ${appliedAtMs + downtimeOf(fault)} ms)`;
+  const waitFor = (what: string): null => {
+    missing = what;
+    return null;
+  };
   return {
     evidence: 'the victim emits mesh.node.ready (same nodeId), mesh.peer.connected, mesh.gossip.neighbor_up per topic and heartbeats; after the idle timeout no one-sided connection/view/digest claims remain; a probe from it reaches every subscriber',
     deadlineFormula: RESTART_DEADLINE_FORMULA,
     deadlineMs: restartDeadlineMs(downtimeOf(fault)),
+    missing: () => missing,
     poll: (nowMs) => {
       const waitedMs = nowMs - appliedAtMs;
       const ready = emitted(world, victim, 'mesh.node.ready', appliedAtMs);
       if (ready === undefined) return null;
-      if (ready.attrs.nodeId !== victim) return failedAssertion(waitedMs, `${nameOf(world, victim)} came back as ${String(ready.attrs.nodeId)}`, [ready]);
+      if (ready.attrs.nodeId !== victim) return failedAssertion(waitedMs, `${name} came back as ${String(ready.attrs.nodeId)}`, [ready]);
       const rejoined = rejoinEvidence(world, victim, meshes, ready.endMs);
-      if (rejoined === null) return null;
-      if (nowMs < appliedAtMs + RESTART_GHOST_WINDOW_MS) return null;
-      if (oneSidedClaims(world, victim, ready.endMs, nowMs).length > 0) return null;
+      if ('missing' in rejoined) return waitFor(`${rejoined.missing} of ${name} since its restart at ${ready.endMs} ms`);
+      if (nowMs < ghostsFromMs) return waitFor(`the idle timeout since the kill (one-sided claims judged from ${ghostsFromMs} ms)`);
+      const claims = oneSidedClaims(world, victim, ready.endMs, nowMs);
+      if (claims.length > 0) return waitFor(`one-sided claims gone: ${claims.slice(0, MISSING_SHOWN).join(', ')}`);
       probe ??= new DirectedProbe(world, meshes, { origin: victim, cutOff: othersCutOff(world, fault, appliedAtMs) });
       const r = probe.poll(nowMs);
-      if (!r.done) return null;
-      return passed(waitedMs, [ready, ...rejoined, ...r.evidence]);
+      if (!r.done) return waitFor(`deliveries of a probe from ${name}: ${r.missing.slice(0, MISSING_SHOWN).join(', ')}`);
+      return passed(waitedMs, [ready, ...rejoined.spans, ...r.evidence]);
     },
   };
 }
 
-/** The victim's reconnect, per-topic rejoin and a heartbeat with peers, since `sinceMs`; null while any is missing. */
-function rejoinEvidence(world: ChaosWorld, victim: string, meshes: readonly string[], sinceMs: number): SpanRecord[] | null {
+/** The victim's reconnect, per-topic rejoin and a heartbeat with peers, since `sinceMs`; while any is missing, the first one, in words. */
+function rejoinEvidence(world: ChaosWorld, victim: string, meshes: readonly string[], sinceMs: number): { spans: SpanRecord[] } | { missing: string } {
   const connected = emitted(world, victim, 'mesh.peer.connected', sinceMs);
-  if (connected === undefined) return null;
+  if (connected === undefined) return { missing: 'reconnect: a mesh.peer.connected' };
   const out: SpanRecord[] = [connected];
   for (const topic of meshes) {
     const up = emitted(world, victim, 'mesh.gossip.neighbor_up', sinceMs, { topic });
-    if (up === undefined) return null;
+    if (up === undefined) return { missing: `rejoin of ${topic}: a mesh.gossip.neighbor_up on it` };
     out.push(up);
   }
   const beat = spansOf(world, victim, 'mesh.heartbeat', sinceMs).find((s) => Number(s.attrs.peerCount) > 0);
-  if (beat === undefined) return null;
+  if (beat === undefined) return { missing: 'heartbeat: a mesh.heartbeat with peerCount > 0' };
   out.push(beat);
-  return out;
+  return { spans: out };
 }
 
 /**

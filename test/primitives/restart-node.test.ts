@@ -2,16 +2,23 @@
  * RestartNode. Goal: a node killed and respawned with the same identity reconnects, rejoins its
  * topics, keeps heartbeating, and once the idle timeout has passed leaves no ghost connection
  * or view entry behind; the detector goes red when lost peers are never reported to the
- * overlay (stale view entries of the dead incarnation stay). Also: the identity really comes
- * back from the data dir, and a node whose disk was full at first boot still restarts.
+ * overlay (stale view entries of the dead incarnation stay), and its timeout names them; a
+ * victim that comes back cut off from everyone times out naming the reconnect it lacks. Also:
+ * the identity really comes back from the data dir, and a node whose disk was full at first
+ * boot still restarts.
  * Method: the `restart-node` battery scenario over two seeds; the same with a node variant
- * without peer-down reporting; a hand-driven cluster for the identity cases.
+ * without peer-down reporting; a victim cut off (outside the chaos engine) while it is down; a
+ * hand-driven cluster for the identity cases.
  */
 import { describe, expect, it } from 'vitest';
 import { readIdentity } from '../../src/mesh/identity.js';
 import { Cluster } from '../../src/scenario/cluster.js';
-import { DEFAULT_TOPOLOGY } from '../../src/scenario/topology.js';
-import { expectGreen, explain, runChaos } from '../support/chaos.js';
+import { DEFAULT_TOPOLOGY, plannedNodes } from '../../src/scenario/topology.js';
+import { withChaos } from '../../src/catalog/chaos-scenarios.js';
+import { runScenario } from '../../src/scenario/runner.js';
+import { isolateAt } from '../support/chaos-links.js';
+import { chaosLog, expectGreen, explain, runChaos } from '../support/chaos.js';
+import { withoutObserver } from '../support/scenario-file.js';
 
 describe('restart_node', () => {
   it('restart-node', () => {
@@ -31,6 +38,21 @@ describe('restart_node', () => {
     const run = runChaos('restart-node', '1', { disablePeerDown: true, disableOneSidedRepair: true });
     expect(run.events[0].verdict, explain(run)).toBe('failed_timeout');
     expect(run.report.verdict).toBe('fail');
+    // The timeout names the ghosts it waited to see gone.
+    const timeout = run.report.violations.find((v) => v.check === 'chaos-detection-timeout')!;
+    expect(timeout.message).toMatch(/still missing: one-sided claims gone: (connection|neighbor) \S+↔victim/);
+  });
+
+  it('a victim that comes back cut off from everyone times out, and the timeout says it never reconnected', () => {
+    const base = withoutObserver('restart-alone', 'full', [12], 0, 60_000);
+    const victim = plannedNodes(base.topology, '1')[3];
+    // Cut off while it is down, for good; not a chaos event.
+    const chaotic = withChaos({ ...base, liveness: false }, { events: [{ atMs: 10_000, primitive: 'restart_node', fault: { targets: [victim.name], params: { downtimeMs: 2_000 } } }] });
+    const { report } = runScenario({ ...chaotic, extensions: [...(chaotic.extensions ?? []), isolateAt(victim.nodeId, 11_000)] }, '1');
+    const [e] = chaosLog(report);
+    expect(e.verdict, e.message).toBe('failed_timeout');
+    const timeout = report.violations.find((v) => v.check === 'chaos-detection-timeout')!;
+    expect(timeout.message).toContain(`still missing: reconnect: a mesh.peer.connected of ${victim.name} since its restart at 12000 ms`);
   });
 });
 
