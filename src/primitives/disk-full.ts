@@ -8,7 +8,8 @@
  *  3. while full — after apply and before that recovery span — a mesh.heartbeat and a
  *     mesh.probe.delivered for a probe sent after apply: it kept serving. Recovery without
  *     them is a failed_assertion (the node stopped serving while full).
- * Deadline: full duration + persist interval 5 s + slack 5 s.
+ * Deadline: full duration + persist interval 5 s + slack 5 s. A timeout names the span the
+ * last poll waited for (write_failed, then write_recovered) and what it had not yet shown while full.
  * The duration should be at least the persist interval + the heartbeat interval (default 15 s),
  * so that a write is attempted and a heartbeat falls while full.
  * Revert (after `durationMs`): clear the ballast (idempotent).
@@ -74,12 +75,16 @@ function durationOf(fault: Fault): number {
 
 function diskFullDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number): Detector {
   const victim = fault.targets[0];
+  const name = nameOf(world, victim);
   const probe = new DirectedProbe(world, meshesOf(world, victim), { mustReach: [victim] });
   let delivered: SpanRecord | undefined;
+  // What the last poll waited for, in words (the timeout's message).
+  let missing = `${name}: mesh.disk.write_failed (a write to its full disk)`;
   return {
     evidence: 'while full the victim emits mesh.disk.write_failed, mesh.heartbeat and mesh.probe.delivered; then mesh.disk.write_recovered',
     deadlineFormula: DISK_FULL_DEADLINE_FORMULA,
     deadlineMs: diskFullDeadlineMs(durationOf(fault)),
+    missing: () => missing,
     poll: (nowMs) => {
       const waitedMs = nowMs - appliedAtMs;
       const failed = emitted(world, victim, 'mesh.disk.write_failed', appliedAtMs);
@@ -88,14 +93,20 @@ function diskFullDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number):
       const fullUntilMs = recovered?.endMs ?? Infinity;
       if (delivered === undefined && recovered === undefined) {
         const r = probe.poll(nowMs);
-        delivered = r.evidence.find((s) => s.node === nameOf(world, victim));
+        delivered = r.evidence.find((s) => s.node === name);
       }
       const beat = emitted(world, victim, 'mesh.heartbeat', appliedAtMs);
-      if (recovered === undefined) return null;
+      if (recovered === undefined) {
+        // While full, what it has not shown yet (judged once it recovers).
+        const lacking = [beat === undefined ? 'a mesh.heartbeat' : '', delivered === undefined ? 'a probe delivered' : ''].filter((x) => x !== '');
+        const whileFull = lacking.length === 0 ? '' : `; and, while full, ${lacking.join(' and ')}`;
+        missing = failed === undefined ? `${name}: mesh.disk.write_failed (a write to its full disk)${whileFull}` : `${name}: mesh.disk.write_recovered after its write_failed at ${failed.endMs} ms (the disk is drained at ${appliedAtMs + durationOf(fault)} ms)${whileFull}`;
+        return null;
+      }
       const whileFull = (s: SpanRecord | undefined): s is SpanRecord => s !== undefined && s.endMs <= fullUntilMs;
       if (!whileFull(beat) || !whileFull(delivered)) {
         const lacking = [whileFull(beat) ? '' : 'no heartbeat', whileFull(delivered) ? '' : 'no probe delivered'].filter((x) => x !== '');
-        return failedAssertion(waitedMs, `${nameOf(world, victim)} stopped serving while its disk was full: ${lacking.join(', ')}`, [failed!, recovered]);
+        return failedAssertion(waitedMs, `${name} stopped serving while its disk was full: ${lacking.join(', ')}`, [failed!, recovered]);
       }
       return passed(waitedMs, [failed!, recovered, beat, delivered]);
     },

@@ -1,7 +1,8 @@
 /**
  * DiskFull. Goal: a full data dir makes writes fail with a span while the node keeps serving
  * (heartbeats, probe deliveries), and writes succeed again once the ballast is gone; the
- * detector goes red when the node never retries a failed write.
+ * detector goes red when the node never retries a failed write, and its timeout names the
+ * recovery span it waited for.
  * Method: the `disk-full` battery scenario over two seeds, then the same with the
  * `disableDiskRetry` node variant.
  */
@@ -23,5 +24,8 @@ describe('disk_full', () => {
     const run = runChaos('disk-full', '1', { disableDiskRetry: true });
     expect(run.events[0].verdict, explain(run)).toBe('failed_timeout');
     expect(run.report.verdict).toBe('fail');
+    // The timeout names the recovery it waited for.
+    const timeout = run.report.violations.find((v) => v.check === 'chaos-detection-timeout')!;
+    expect(timeout.message).toMatch(new RegExp(`still missing: ${run.events[0].targets[0]}: mesh\\.disk\\.write_recovered after its write_failed at \\d+ ms`));
   });
 });
