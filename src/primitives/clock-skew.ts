@@ -17,7 +17,8 @@
  *    it), or one BY the victim
  *    naming a running peer that stayed its active-view neighbour since apply (a victim AHEAD
  *    sees everyone's wall time as old), is a failed_assertion.
- * Deadline: watch (digest 2 s + TTL 30 s + pruner 5 s) + slack 5 s = 42 s.
+ * Deadline: watch (digest 2 s + TTL 30 s + pruner 5 s) + slack 5 s = 42 s. A timeout names
+ * the heartbeat it waited for and what the victim's last heartbeat showed instead.
  * Revert (after `durationMs`): jump back by −skewMs. Jumps are relative, so it composes.
  * Must not judge by the harness's view of the clock: the heartbeat span is the evidence.
  */
@@ -114,16 +115,30 @@ export function clockSkewDetector(world: ChaosWorld, fault: Fault, appliedAtMs: 
   const q = world.spans;
   const before = q.last({ name: 'mesh.heartbeat', node: nameOf(world, victim), untilMs: appliedAtMs - 1 });
   const expectedSkewMs = Number(before?.attrs.clockSkewMs ?? 0) + othersJumpsMs(world, victim, before?.seq ?? -1) + skewOf(fault);
+  const name = nameOf(world, victim);
+  const watchedUntilMs = appliedAtMs + CLOCK_SKEW_WATCH_MS;
+  // What the last poll waited for, in words (the timeout's message).
+  let missing = `a mesh.heartbeat of ${name} showing clockSkewMs ${expectedSkewMs}`;
   return {
-    evidence: `${nameOf(world, victim)}'s mesh.heartbeat shows clockSkewMs ${expectedSkewMs}; no mesh.staleness.pruned of it, or by it of a live neighbour, for ${CLOCK_SKEW_WATCH_MS} ms`,
+    evidence: `${name}'s mesh.heartbeat shows clockSkewMs ${expectedSkewMs}; no mesh.staleness.pruned of it, or by it of a live neighbour, for ${CLOCK_SKEW_WATCH_MS} ms`,
     deadlineFormula: CLOCK_SKEW_DEADLINE_FORMULA,
     deadlineMs: CLOCK_SKEW_DEADLINE_MS,
+    missing: () => missing,
     poll: (nowMs) => {
       const waitedMs = nowMs - appliedAtMs;
       const falsePrune = falseStaleness(world, victim, appliedAtMs);
       if (falsePrune !== undefined) return failedAssertion(waitedMs, falsePrune.message, [falsePrune.span]);
       const heartbeat = emitted(world, victim, 'mesh.heartbeat', appliedAtMs, { clockSkewMs: expectedSkewMs });
-      if (heartbeat === undefined || waitedMs < CLOCK_SKEW_WATCH_MS) return null;
+      if (heartbeat === undefined) {
+        // Asked only while the skew is not shown: what the victim's heartbeats show instead.
+        const last = q.last({ name: 'mesh.heartbeat', node: name, sinceMs: appliedAtMs });
+        missing = `a mesh.heartbeat of ${name} showing clockSkewMs ${expectedSkewMs} (${last === undefined ? 'none since the skew' : `its last, at ${last.endMs} ms, shows ${String(last.attrs.clockSkewMs)}`})`;
+        return null;
+      }
+      if (waitedMs < CLOCK_SKEW_WATCH_MS) {
+        missing = `the watch for false staleness (until ${watchedUntilMs} ms)`;
+        return null;
+      }
       return passed(waitedMs, [heartbeat]);
     },
   };

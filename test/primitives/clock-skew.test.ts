@@ -1,15 +1,18 @@
 /**
  * ClockSkew. Goal: a node whose wall clock jumps is not judged stale — the pruner measures
  * local receive time — and its heartbeats report the skew; the detector goes red with the known
- * bug of pruning by the sender's wall clock, in both directions of the skew.
+ * bug of pruning by the sender's wall clock, in both directions of the skew, and times out,
+ * naming the heartbeat it waited for, when the skew never reaches the clock.
  * Method: the `clock-skew-5s`/`clock-skew-60s` battery scenarios over two seeds; then the 60 s
- * skew (ahead, and behind) on nodes with `stalenessBySenderWallClock`.
+ * skew (ahead, and behind) on nodes with `stalenessBySenderWallClock`; then `clock-skew-5s`
+ * with wall clocks that ignore jumps (a test double).
  */
 import { describe, expect, it } from 'vitest';
 import { withChaos } from '../../src/catalog/chaos-scenarios.js';
 import { runScenario } from '../../src/scenario/runner.js';
 import { chaosLog, expectGreen, explain, runChaos, scenarioNamed } from '../support/chaos.js';
 import { runWithOverrides } from '../support/chaos-clocks.js';
+import { startOnly } from '../support/chaos-links.js';
 
 /** Red runs settle within seconds of the event: stop the run soon after, without a heal phase. */
 const SHORT = { durationMs: 30_000, liveness: false } as const;
@@ -38,6 +41,19 @@ describe('clock_skew', () => {
     const run = runWithOverrides('clock-skew-60s', '1', 'clock_skew', { skewMs: -60_000 }, { stalenessBySenderWallClock: true }, SHORT);
     expect(run.events[0].verdict, explain(run)).toBe('failed_assertion');
     expect(run.events[0].message).toMatch(/as stale while it was alive/);
+  });
+
+  it('a skew that never reaches the clock times out, and the timeout says which heartbeat it waited for', () => {
+    // A test double: every wall clock ignores jumps, so the heartbeats keep showing no skew.
+    const stuckClocks = startOnly((ctx) => {
+      for (const p of ctx.cluster.plans) ctx.cluster.host(p.nodeId).clock.jump = () => {};
+    });
+    const base = scenarioNamed('clock-skew-5s');
+    const run = runChaos('clock-skew-5s', '1', undefined, { ...SHORT, extensions: [stuckClocks, ...(base.extensions ?? [])] });
+    const [e] = run.events;
+    expect(e.verdict, explain(run)).toBe('failed_timeout');
+    const timeout = run.report.violations.find((v) => v.check === 'chaos-detection-timeout')!;
+    expect(timeout.message).toMatch(new RegExp(`still missing: a mesh\\.heartbeat of ${e.targets[0]} showing clockSkewMs ${String(e.params.skewMs)} \\(its last, at \\d+ ms, shows 0\\)`));
   });
 
   it('a skew right after another skew of the same node ended expects the heartbeat the revert left', () => {
