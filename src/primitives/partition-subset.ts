@@ -21,13 +21,15 @@
  * before the repair) contradicts the fault: failed_assertion; so does a side that never got a
  * probe through before the repair.
  * Deadline: durationMs + re-merge (seed retry backoff max 30 s + seed check 10 s) + digest
- * interval 2 s + probe round 5 s + slack 5 s.
+ * interval 2 s + probe round 5 s + slack 5 s. A timeout names what the last poll waited for: a
+ * node's disconnect or prune across the cut, the repair, a node's re-learned digest from across
+ * the old cut, or the first receivers the closing round still misses.
  * Revert (after durationMs): repair every blocked pair — idempotent.
  */
 import type { ProbeRecord } from '../scenario/checker.js';
 import { BRIDGE_ROLE } from '../scenario/topology.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
-import { emitted, failedAssertion, holdsDigest, restartedSince, meshesOf, nameOf, passed, peersConnectedTo, prunedBy } from './evidence.js';
+import { emitted, failedAssertion, holdsDigest, restartedSince, meshesOf, MISSING_SHOWN, nameOf, passed, peersConnectedTo, prunedBy } from './evidence.js';
 import { cutOffFrom, otherCutWindows, othersTouched, overlayAt } from './reach.js';
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
 import { candidates } from './targets.js';
@@ -126,10 +128,17 @@ function subsetDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number) {
   const working: SpanRecord[] = [];
   /** The probe round after the repair: one side, every node. */
   let mergeProbes: SideProbe[] | null = null;
+  // What the last poll waited for, in words (the timeout's message).
+  let missing = 'both sides noticing the cut';
+  const waitFor = (what: string): null => {
+    missing = what;
+    return null;
+  };
   return {
     evidence: 'nodes on both sides emit mesh.peer.disconnected / mesh.staleness.pruned for the other side; a probe inside each side reaches it during the partition; after repair digests across the cut are re-learned and a probe round reaches everyone',
     deadlineFormula: SUBSET_DEADLINE_FORMULA,
     deadlineMs: deadlineOf(partitionSubsetSpec, { durationMs: durationOf(fault) }).ms,
+    missing: () => missing,
     poll: (nowMs: number): Detection | null => {
       const waitedMs = nowMs - appliedAtMs;
       const running = (id: string): boolean => world.status(id) === 'running';
@@ -142,21 +151,21 @@ function subsetDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number) {
           for (const [p, v] of mustDisconnect) {
             if (!running(p) || restartedSince(world, p, appliedAtMs)) continue;
             const s = emitted(world, p, 'mesh.peer.disconnected', appliedAtMs, { peerId: v });
-            if (s === undefined) return null;
+            if (s === undefined) return waitFor(`${nameOf(world, p)}: mesh.peer.disconnected of ${nameOf(world, v)} across the cut`);
             seen.push(s);
           }
           for (const [p, v] of mustPrune) {
             if (!running(p) || restartedSince(world, p, appliedAtMs)) continue;
             const s = prunedBy(world, p, v, appliedAtMs);
-            if (s === undefined) return null;
+            if (s === undefined) return waitFor(`${nameOf(world, p)}: mesh.staleness.pruned of ${nameOf(world, v)} across the cut`);
             seen.push(s);
           }
           noticed.push(...seen);
           sideProbes = sendSideProbes(world, sides, topics, othersTouched(world, fault, appliedAtMs, nowMs));
-          return null;
+          return waitFor(`the repair (at ${healAtMs} ms)`);
         }
         resendIfDue(world, sideProbes, othersTouched(world, fault, appliedAtMs, nowMs), nowMs);
-        return null;
+        return waitFor(`the repair (at ${healAtMs} ms)`);
       }
       if (working.length === 0) {
         if (sideProbes === null) return failedAssertion(waitedMs, 'the sides did not notice the cut before the repair', noticed);
@@ -190,15 +199,20 @@ function subsetDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number) {
       for (const id of all) {
         if (!running(id) || excused.has(id) || across(id).length === 0) continue;
         const s = firstLearnedAcross(world, id, across(id), healAtMs);
-        if (s === undefined) return null;
+        if (s === undefined) return waitFor(`${nameOf(world, id)}: mesh.digest.learned of a node across the old cut since the repair at ${healAtMs} ms`);
         relearned.push(s);
       }
       mergeProbes ??= sendSideProbes(world, [all], topics, excused, -1);
       resendIfDue(world, mergeProbes, excused, nowMs);
       const merged: SpanRecord[] = [];
       for (const sp of mergeProbes) {
-        const complete = sp.probes.map((p) => deliveredBefore(world, sp, p, excused, Infinity)).find((r) => r.missing.length === 0);
-        if (complete === undefined) return null;
+        const results = sp.probes.map((p) => deliveredBefore(world, sp, p, excused, Infinity));
+        const complete = results.find((r) => r.missing.length === 0);
+        if (complete === undefined) {
+          // Named from the latest probe, which the poll already checked; a few are enough.
+          const last = sp.probes[sp.probes.length - 1];
+          return waitFor(`probe deliveries after the repair: ${results[results.length - 1].missing.slice(0, MISSING_SHOWN).map((m) => `${m} (${last.meshId})`).join(', ')}`);
+        }
         merged.push(...complete.delivered);
       }
       return passed(waitedMs, [...noticed, ...working, ...relearned, ...merged]);

@@ -10,7 +10,8 @@
  * other cut as well (outside the chaos engine) while their views still hold each other, it goes
  * red (its probe used to expect nobody: every node under the fault itself was left out). Nor is
  * the inside left out of the re-merge: an inside node kept cut off after the repair (outside the
- * chaos engine) never re-learns the other side, and the detection times out (it used to pass).
+ * chaos engine) never re-learns the other side, and the detection times out (it used to pass),
+ * naming that node's missing digest.
  */
 import { describe, expect, it } from 'vitest';
 import { withChaos } from '../../src/catalog/chaos-scenarios.js';
@@ -95,6 +96,9 @@ describe('partition_subset', () => {
     const { report } = runScenario({ ...chaotic, extensions: [...(chaotic.extensions ?? []), keepCut] }, '1');
     const [event] = chaosLog(report);
     expect(event.verdict).toBe('failed_timeout');
+    // The timeout names what it waited for: the stray's digest from across the old cut.
+    const timeout = report.violations.find((v) => v.check === 'chaos-detection-timeout')!;
+    expect(timeout.message).toContain(`still missing: ${stray.name}: mesh.digest.learned of a node across the old cut since the repair at 60000 ms`);
   });
 
   it('a node another event revives during the cut re-learns what its side holds: no leak', () => {
