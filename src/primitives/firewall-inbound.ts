@@ -24,12 +24,15 @@
  * cut applied (reach.ts, cutOffFrom): e.g. the victim's only outbound neighbours killed while its
  * inbound links idle out, or a receiver other events stripped of every link the firewall left.
  * Deadline: durationMs + slack 5 s (evidence must come before the revert; durationMs defaults
- * to 45–55 s = idle 30 s + slack 5 s + room for probe rounds of 5 s).
+ * to 45–55 s = idle 30 s + slack 5 s + room for probe rounds of 5 s). The verdict comes by the
+ * revert, so a timeout needs a run that stops first (its event budget spent); it then names
+ * what the last poll waited for: the idle-out phase, the probes from or to the victim not yet
+ * delivered (the first receivers still missing), or a heartbeat with peers.
  * Revert (after durationMs): firewall off — idempotent.
  */
 import type { ProbeRecord } from '../scenario/checker.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
-import { disturbed, failedAssertion, meshesOf, nameOf, passed, probeDeliveries, prunedIncludes, spansOf } from './evidence.js';
+import { disturbed, failedAssertion, meshesOf, MISSING_SHOWN, nameOf, passed, probeDeliveries, prunedIncludes, spansOf } from './evidence.js';
 import { deliveredAt, sharedMeshes } from './partition-pair.js';
 import { cutOffFrom, otherCutWindows, othersCutEveryPath } from './reach.js';
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
@@ -86,10 +89,14 @@ export const firewallInbound: Primitive = {
     const topics = [...meshesOf(world, victim)].sort();
     const probes = new Map<string, { from: ProbeRecord[]; to: ProbeRecord[] }>(topics.map((t) => [t, { from: [], to: [] }]));
     const cutOffs = new Map<string, ReadonlySet<string>>();
+    const name = nameOf(world, victim);
+    // What the last poll waited for, in words (the timeout's message).
+    let missing = `its inbound connections idling out (probes from and to it from ${probeFromMs} ms)`;
     return {
       evidence: 'while firewalled (after its inbound connections idled out) probes from and to the victim are delivered and its heartbeat shows peers; nobody prunes its digest; peers\' dial_failed to it attached if any',
       deadlineFormula: FIREWALL_DEADLINE_FORMULA,
       deadlineMs: deadlineOf(firewallInboundSpec, { durationMs }).ms,
+      missing: () => missing,
       poll: (nowMs): Detection | null => {
         const waitedMs = nowMs - appliedAtMs;
         const until = Math.min(nowMs, revertAtMs - 1);
@@ -103,18 +110,28 @@ export const firewallInbound: Primitive = {
         const prune = world.spans
           .find({ name: 'mesh.staleness.pruned', sinceMs: appliedAtMs, untilMs: until })
           .find((s) => prunedIncludes(s, victim) && !explainedElsewhere(world, fault, appliedAtMs, world.nodes.find((p) => p.name === s.node)!.nodeId, s.endMs));
-        if (prune !== undefined) return failedAssertion(waitedMs, `${prune.node} pruned the digest of firewalled ${nameOf(world, victim)}: it fell out of the mesh`, [prune]);
-        if (world.status(victim) !== 'running') return failedAssertion(waitedMs, `${nameOf(world, victim)} stopped while firewalled`);
+        if (prune !== undefined) return failedAssertion(waitedMs, `${prune.node} pruned the digest of firewalled ${name}: it fell out of the mesh`, [prune]);
+        if (world.status(victim) !== 'running') return failedAssertion(waitedMs, `${name} stopped while firewalled`);
         if (nowMs < probeFromMs) return null;
         const toVictim: SpanRecord[] = [];
         const fromVictim: SpanRecord[] = [];
         let complete = true;
+        // Per topic, the probes still undelivered, in words: named from the checks below.
+        const lacking: string[] = [];
         for (const topic of topics) {
           const p = probes.get(topic)!;
-          const from = firstComplete(p.from, (r) => fromVictimDone(world, r, revertAtMs, cutOff(r)));
+          let unheard: readonly string[] = [];
+          const from = firstComplete(p.from, (r) => {
+            const check = fromVictimCheck(world, r, revertAtMs, cutOff(r));
+            unheard = check.unheard;
+            return check.spans;
+          });
           const to = firstComplete(p.to, (r) => toVictimDone(world, r, victim, revertAtMs, cutOff(r)));
           if (from === null && nowMs < revertAtMs) resend(p.from, nowMs, () => world.probe(topic, victim));
           if (to === null && nowMs < revertAtMs) resend(p.to, nowMs, () => probeToVictim(world, topic, victim));
+          // Receivers are named from the probes checked before a re-send (a new one cannot have arrived).
+          if (from === null) lacking.push(p.from.length === 0 ? `a probe from ${name} on ${topic} (none could be sent)` : unheard.length === 0 ? `deliveries of a probe from ${name} on ${topic} (sent at ${p.from[p.from.length - 1].sentAtMs} ms)` : `deliveries of a probe from ${name}: ${unheard.join(', ')}`);
+          if (to === null) lacking.push(p.to.length === 0 ? `a probe to ${name} on ${topic} (no running subscriber to send it)` : `a delivery at ${name} of a probe to it on ${topic}`);
           if (from === null || to === null) complete = false;
           else {
             toVictim.push(...to);
@@ -123,7 +140,9 @@ export const firewallInbound: Primitive = {
         }
         const heartbeat = spansOf(world, victim, 'mesh.heartbeat', probeFromMs).find((s) => s.endMs < revertAtMs && Number(s.attrs.peerCount) > 0);
         if (!complete || heartbeat === undefined) {
-          if (nowMs >= revertAtMs) return failedAssertion(waitedMs, `${nameOf(world, victim)} was not shown in the mesh while firewalled (${complete ? 'no heartbeat with peers' : 'probes from/to it not delivered'})`);
+          if (nowMs >= revertAtMs) return failedAssertion(waitedMs, `${name} was not shown in the mesh while firewalled (${complete ? 'no heartbeat with peers' : 'probes from/to it not delivered'})`);
+          if (heartbeat === undefined) lacking.push(`a mesh.heartbeat of ${name} with peerCount > 0 since ${probeFromMs} ms`);
+          missing = `${lacking.join('; ')}, by the revert at ${revertAtMs} ms`;
           return null;
         }
         const dialFailures = world.spans.find({ name: 'mesh.peer.dial_failed', sinceMs: appliedAtMs, untilMs: nowMs, attrs: { peerId: victim } });
@@ -159,8 +178,11 @@ function inboundAt(world: ChaosWorld, node: string, peer: string, atMs: number):
   return world.spans.last({ name: 'mesh.peer.connected', node: nameOf(world, node), untilMs: atMs, attrs: { peerId: peer } })?.attrs.direction === 'inbound';
 }
 
-/** A probe from the victim counts when every running subscriber had it before the revert. */
-function fromVictimDone(world: ChaosWorld, probe: ProbeRecord, revertAtMs: number, cutOff: ReadonlySet<string>): SpanRecord[] | null {
+/**
+ * A probe from the victim counts when every running subscriber had it before the revert
+ * (`spans`); while not, `unheard` names the first MISSING_SHOWN who had not.
+ */
+function fromVictimCheck(world: ChaosWorld, probe: ProbeRecord, revertAtMs: number, cutOff: ReadonlySet<string>): { spans: SpanRecord[] | null; unheard: string[] } {
   const r = probeDeliveries(world, probe, [probe.origin]);
   // Receivers under another fault (cut off, shifted, killed) cannot be expected to hear it, nor
   // those other events had cut off from the victim on the overlay when it left (e.g. its only
@@ -170,7 +192,12 @@ function fromVictimDone(world: ChaosWorld, probe: ProbeRecord, revertAtMs: numbe
     .filter((p) => p.nodeId !== probe.origin && world.status(p.nodeId) === 'running' && !world.isFaulted(p.nodeId) && !cutOff.has(p.nodeId));
   const early = r.delivered.filter((s) => s.endMs < revertAtMs);
   const got = new Set(early.map((s) => s.node));
-  return running.every((p) => got.has(p.name)) ? early : null;
+  const unheard: string[] = [];
+  for (const p of running) {
+    if (unheard.length >= MISSING_SHOWN) break; // one is enough to wait; a few are named
+    if (!got.has(p.name)) unheard.push(`${p.name} (${probe.meshId})`);
+  }
+  return { spans: unheard.length === 0 ? early : null, unheard };
 }
 
 function toVictimDone(world: ChaosWorld, probe: ProbeRecord, victim: string, revertAtMs: number, cutOff: ReadonlySet<string>): SpanRecord[] | null {

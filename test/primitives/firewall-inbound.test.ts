@@ -4,13 +4,26 @@
  * nobody prunes it); and the detector goes red when its outbound connections are not kept.
  * Method: the `firewall-inbound` battery scenario over two seeds; then the same with a
  * stateless firewall double that also blocks the node's own outbound connections, alone and
- * with a concurrent kill elsewhere (which must not excuse it).
+ * with a concurrent kill elsewhere (which must not excuse it). And a run that stops before the
+ * revert, with a receiver cut off outside the chaos engine: the timeout names that receiver.
  */
 import { describe, expect, it } from 'vitest';
-import { BATTERY_EVENT_AT_MS } from '../../src/catalog/chaos-scenarios.js';
+import { BATTERY_EVENT_AT_MS, withChaos } from '../../src/catalog/chaos-scenarios.js';
 import { chaosExtension } from '../../src/primitives/engine.js';
-import { expectGreen, explain, runChaos, scenarioNamed } from '../support/chaos.js';
-import { statelessFirewall } from '../support/chaos-links.js';
+import { runScenario } from '../../src/scenario/runner.js';
+import type { RunContext, RunExtension } from '../../src/scenario/scenario.js';
+import { plannedNodes } from '../../src/scenario/topology.js';
+import { chaosLog, expectGreen, explain, runChaos, scenarioNamed } from '../support/chaos.js';
+import { isolateAt, statelessFirewall } from '../support/chaos-links.js';
+import { withoutObserver } from '../support/scenario-file.js';
+
+/** `extension` without `settled`/`pendingUntilMs`: the runner does not wait for it after the main phase. */
+function withoutSettling(extension: (ctx: RunContext) => RunExtension): (ctx: RunContext) => RunExtension {
+  return (ctx) => {
+    const e = extension(ctx);
+    return { start: () => e.start(), finish: () => e.finish(), violations: () => e.violations(), report: () => e.report() };
+  };
+}
 
 describe('firewall_inbound', () => {
   it('firewall-inbound', () => {
@@ -30,6 +43,24 @@ describe('firewall_inbound', () => {
     expect(run.events[0].verdict, explain(run)).toBe('failed_assertion');
     expect(run.events[0].message).toMatch(/fell out of the mesh|not shown in the mesh/);
     expect(run.report.verdict).toBe('fail');
+  });
+
+  it('a run that stops before the revert times out, and the timeout names the receivers the victim\'s probe still misses', () => {
+    // The verdict comes by the revert; only a run that stops first (its event budget spent) can
+    // time the detection out. A test double stands in: the chaos engine without its wait for
+    // pending detections, so the run ends with the main phase, between the probes and the revert.
+    const base = withoutObserver('firewall-cut-short', 'full', [12], 0, 50_000);
+    const plans = plannedNodes(base.topology, '1');
+    const [victim, unheard] = [plans[3], plans[5]];
+    // Firewalled 10–55 s: probes from 45 s (after its inbound connections idle out).
+    const chaotic = withChaos({ ...base, liveness: false }, { events: [{ atMs: 10_000, primitive: 'firewall_inbound', fault: { targets: [victim.name], params: { durationMs: 45_000 } } }] });
+    // A receiver cut off from everyone at 40 s, outside the chaos engine: nothing excuses it.
+    const extensions = [...(chaotic.extensions ?? []).map(withoutSettling), isolateAt(unheard.nodeId, 40_000)];
+    const { report } = runScenario({ ...chaotic, extensions }, '1');
+    const [e] = chaosLog(report);
+    expect(e.verdict, e.message).toBe('failed_timeout');
+    const timeout = report.violations.find((v) => v.check === 'chaos-detection-timeout')!;
+    expect(timeout.message).toContain(`still missing: deliveries of a probe from ${victim.name}: ${unheard.name} (mesh-a)`);
   });
 
   it('a concurrent fault that leaves the victim a path excuses nothing', () => {
