@@ -209,9 +209,11 @@ function subsetDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number) {
         const results = sp.probes.map((p) => deliveredBefore(world, sp, p, excused, Infinity));
         const complete = results.find((r) => r.missing.length === 0);
         if (complete === undefined) {
-          // Named from the latest probe, which the poll already checked; a few are enough.
-          const last = sp.probes[sp.probes.length - 1];
-          return waitFor(`probe deliveries after the repair: ${results[results.length - 1].missing.slice(0, MISSING_SHOWN).map((m) => `${m} (${last.meshId})`).join(', ')}`);
+          // Named from the probe that missed fewest (the poll checked them all already): the
+          // latest may have been re-sent in this poll and reached nobody yet. A few are enough.
+          let best = 0;
+          for (let i = 1; i < results.length; i++) if (results[i].missing.length < results[best].missing.length) best = i;
+          return waitFor(`probe deliveries after the repair: ${results[best].missing.slice(0, MISSING_SHOWN).map((m) => `${m} (${sp.probes[best].meshId})`).join(', ')}`);
         }
         merged.push(...complete.delivered);
       }
