@@ -109,6 +109,17 @@ export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: n
     return null;
   };
 
+  // Said when the victim has not even tried to dial since the shift (a connection others opened
+  // to it does not count): the usual reason is the protocol profile's HyParView with an empty
+  // passive view, which has nobody left to dial (no seed check there). A node that took an
+  // inbound connection and then lost its neighbours to idle timeouts is stranded the same way.
+  const nobodyLeftToAsk = (): string => {
+    const name = nameOf(world, victim);
+    const tried =
+      q.first({ name: 'mesh.peer.connected', node: name, sinceMs: appliedAtMs, attrs: { direction: 'outbound' } }) ?? q.first({ name: 'mesh.peer.dial_failed', node: name, sinceMs: appliedAtMs });
+    return tried === undefined ? `; ${name} has dialled nobody since the shift (nobody left to ask: see docs/primitives.md, NatShift)` : '';
+  };
+
   // A neighbour relation formed at the new address, seen from either end: the victim's
   // neighbor_up for a peer, or a peer's neighbor_up for the victim (when the victim kept that
   // peer in its view while the peer re-requested it over a new connection), still current.
@@ -123,7 +134,7 @@ export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: n
       const own = q.find({ name: 'mesh.gossip.neighbor_up', node: name, sinceMs: appliedAtMs, attrs: { topic } }).find((up) => current(name, String(up.attrs.peerId), topic, up));
       const theirs = own ?? q.find({ name: 'mesh.gossip.neighbor_up', sinceMs: appliedAtMs, attrs: { topic, peerId: victim } }).find((up) => current(up.node, victim, topic, up));
       if (theirs === undefined) {
-        missing = `no current neighbour relation of the victim on ${topic}`;
+        missing = `no current neighbour relation of the victim on ${topic}${nobodyLeftToAsk()}`;
         return null;
       }
       out.push(theirs);
@@ -139,13 +150,7 @@ export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: n
     poll: (nowMs) => {
       const died = oldPathsDied();
       const formed = died === null ? null : newConnection();
-      if (died !== null && formed === null) {
-        // Said when the victim has not even tried: the usual reason is the protocol profile's
-        // HyParView with an empty passive view, which has nobody left to dial (no seed check there).
-        const name = nameOf(world, victim);
-        const tried = q.first({ name: 'mesh.peer.connected', node: name, sinceMs: appliedAtMs }) ?? q.first({ name: 'mesh.peer.dial_failed', node: name, sinceMs: appliedAtMs });
-        missing = `no connection formed both ways at the new address${tried === undefined ? `; ${name} has dialled nobody since the shift (nobody left to ask: see docs/primitives.md, NatShift)` : ''}`;
-      }
+      if (died !== null && formed === null) missing = `no connection formed both ways at the new address${nobodyLeftToAsk()}`;
       const neighbours = formed === null ? null : neighboursAgain(nowMs);
       if (died === null || formed === null || neighbours === null) return null;
       if (round === null) {

@@ -98,6 +98,24 @@ describe('nat_shift in the protocol profile', () => {
     expect(report.violations.some((v) => v.check === 'overlay-connected' && v.message.includes(lone.name)), JSON.stringify(report.violations)).toBe(true);
   });
 
+  it('a node that took an inbound connection after the shift, then lost its neighbours: the timeout still says it dialled nobody', () => {
+    // One mesh of 1,000 gateways booting 50 ms apart, seed 2: gateway #480 starts at 24 s and is
+    // shifted 0.4 s later. A peer opens a short-lived connection to its new address at 29.4 s
+    // (claim 2 holds), its five neighbours idle out at 54 s, and with an empty passive view it
+    // never dials: it ends with no neighbour (claim 3 is what the timeout names).
+    const base = withoutObserver('nat-strand-inbound', 'protocol', [1_000], 0, 90_000);
+    const scenario = { ...base, liveness: false, topology: { ...base.topology, bootSpacingMs: 50 } };
+    const lone = plannedNodes(scenario.topology, '2')[480];
+    const { report, cluster } = runScenario(withChaos(scenario, { events: [{ atMs: 24_400, primitive: 'nat_shift', fault: { targets: [lone.name], params: {} } }] }), '2');
+    const [shift] = chaosLog(report);
+    expect(shift.verdict).toBe('failed_timeout');
+    const q = cluster.telemetry.query;
+    expect(q.find({ name: 'mesh.peer.connected', node: lone.name, sinceMs: 24_400, attrs: { direction: 'inbound' } }).length).toBeGreaterThan(0);
+    expect(q.find({ name: 'mesh.peer.connected', node: lone.name, sinceMs: 24_400, attrs: { direction: 'outbound' } })).toEqual([]);
+    const timeout = report.violations.find((v) => v.check === 'chaos-detection-timeout')!;
+    expect(timeout.message).toContain(`no current neighbour relation of the victim on mesh-a; ${lone.name} has dialled nobody since the shift`);
+  });
+
   it('the full profile brings the same node back: its seed check dials', () => {
     const { lone, scenario } = shiftLone('full');
     const { report, cluster } = runScenario(scenario, '3');
