@@ -14,6 +14,7 @@
 import { describe, expect, it } from 'vitest';
 import { MISSING_SHOWN, ProbeRound } from '../src/primitives/evidence.js';
 import { DirectedProbe } from '../src/primitives/directed-probe.js';
+import { TargetedProbeRound } from '../src/primitives/slow-link.js';
 import type { ChaosWorld } from '../src/primitives/types.js';
 import { chaosWorldOf } from '../src/primitives/world.js';
 import { Cluster } from '../src/scenario/cluster.js';
@@ -138,6 +139,24 @@ describe('ProbeRound', () => {
     at(6_000);
     const r = probe.poll(6_000);
     expect(sent).toHaveLength(2); // re-sent
+    expect(r.done).toBe(false);
+    expect(r.missing).toEqual([`${lacking.name} (mesh-a)`]);
+  });
+
+  it('a targeted round names a receiver its two probes on one topic missed once, and at a re-send those they missed', () => {
+    const { world, sent, subscribers, at, deliver } = setup();
+    const [first, second] = subscribers;
+    const lacking = subscribers[subscribers.length - 1];
+    const round = new TargetedProbeRound(world, [['mesh-a', first.nodeId], ['mesh-a', second.nodeId]], []);
+    at(1_000);
+    round.poll(1_000);
+    expect(sent).toHaveLength(2);
+    at(1_100);
+    for (const p of sent) for (const s of subscribers) if (s.nodeId !== p.origin && s !== lacking) deliver(p, s.nodeId);
+    expect(round.poll(1_500).missing).toEqual([`${lacking.name} (mesh-a)`]);
+    at(6_000);
+    const r = round.poll(6_000);
+    expect(sent).toHaveLength(4); // re-sent
     expect(r.done).toBe(false);
     expect(r.missing).toEqual([`${lacking.name} (mesh-a)`]);
   });

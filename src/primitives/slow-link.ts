@@ -171,10 +171,22 @@ export class TargetedProbeRound {
     private readonly cutOff?: ProbeCutOff,
   ) {}
 
+  /**
+   * Send (or re-send) the round if due. At a re-send the receivers named are those the replaced
+   * probes missed: the fresh ones have reached nobody yet (a timeout's message names them).
+   */
   poll(nowMs: number): { done: boolean; missing: string[]; evidence: SpanRecord[] } {
     const due = this.sentAtMs < 0 || nowMs - this.sentAtMs >= PROBE_RESEND_MS;
-    if (due && nowMs < this.sendUntilMs && !this.check().done) this.send();
-    return this.check();
+    if (!due || nowMs >= this.sendUntilMs) return this.check();
+    if (this.sentAtMs < 0) {
+      this.send();
+      return this.check();
+    }
+    const before = this.check();
+    if (before.done) return before;
+    this.send();
+    const after = this.check();
+    return after.done || before.missing.length === 0 ? after : { ...after, missing: before.missing };
   }
 
   private send(): void {
@@ -208,7 +220,8 @@ export class TargetedProbeRound {
         // Asked only of a receiver still missing (the search is over the overlay at send time).
         cut ??= this.cutOff?.from(p.meshId, p.origin, p.sentAtMs) ?? new Set();
         if (cut.has(s.nodeId)) continue;
-        missing.push(`${s.name} (${p.meshId})`);
+        const label = `${s.name} (${p.meshId})`;
+        if (!missing.includes(label)) missing.push(label); // two origins on one topic (nat_shift's): named once
       }
       evidence.push(...spans.slice(0, 2));
     }
