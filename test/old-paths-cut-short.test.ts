@@ -1,6 +1,11 @@
 /**
- * When concurrent faults explain that no old path of a NAT-shifted node idled out
- * (src/primitives/old-paths-cut-short.ts).
+ * When concurrent faults, or nodes joining, explain that no old path of a NAT-shifted node
+ * idled out (src/primitives/old-paths-cut-short.ts).
+ *
+ * Also: a newcomer that had just started (a boot) counts as one another fault hit, one up for
+ * longer than the rejoin allowance does not; a short-lived path that never carried a neighbour
+ * relation and was closed as unused is left out, but alone it excuses nothing, and one that
+ * carried a relation counts like any other.
  *
  * Goal: the excuse holds exactly when every old path was cut short by another fault — one end
  * closed it as unused after evicting the other end to admit a node another fault hit (a node
@@ -45,6 +50,8 @@ function setup() {
   const hearDisconnect = (from: Node, to: Node) => tel.emit(from.name, 'mesh.gossip.neighbor_down', { topic: 'mesh-a', peerId: to.nodeId, cause: 'disconnect' });
   const hearClose = (from: Node, to: Node) => tel.emit(from.name, 'mesh.peer.disconnected', { peerId: to.nodeId, reason: 'closed-by-peer', cause: 'closed-by-peer' });
   const connect = (from: Node, to: Node) => tel.emit(from.name, 'mesh.peer.connected', { peerId: to.nodeId, direction: 'inbound' });
+  const ready = (node: Node) => tel.emit(node.name, 'mesh.node.ready', { nodeId: node.nodeId, nodeName: node.name, nodeType: 'gateway', meshId: 'mesh-a', incarnation: 1 });
+  const neighbourUp = (from: Node, to: Node) => tel.emit(from.name, 'mesh.gossip.neighbor_up', { topic: 'mesh-a', peerId: to.nodeId });
   const ends = (...peers: Node[]): PathEnd[] => peers.flatMap((x) => [{ node: x.nodeId, peer: victim.nodeId }, { node: victim.nodeId, peer: x.nodeId }]);
   /** Whether, for the shift of `victim` at SHIFT_AT_MS, the other faults cut short every old path to `peers`. */
   const cutShort = (...peers: Node[]) => {
@@ -70,7 +77,7 @@ function setup() {
     at(5_000);
     closeUnused(p, victim);
   };
-  return { victim, p, q, n, at, chaos, evict, closeUnused, hearDisconnect, hearClose, connect, cutShort, rejoinAfterShift, pDropsVictimFor };
+  return { victim, p, q, n, at, chaos, evict, closeUnused, hearDisconnect, hearClose, connect, ready, neighbourUp, cutShort, rejoinAfterShift, pDropsVictimFor };
 }
 
 describe('old paths cut short by concurrent faults', () => {
@@ -190,6 +197,58 @@ describe('old paths cut short by concurrent faults', () => {
     pair.at(10_000);
     pair.connect(pair.victim, pair.p);
     expect(pair.cutShort(pair.p)).toBe(false);
+  });
+
+  it('holds when the newcomer had just started (a boot, no other fault), and not when it started long before', () => {
+    // 10,000 nodes, --chaos 40, seed 3: amid the boot, old neighbours evicted the shifted node
+    // to admit nodes that had just started.
+    const joining = setup();
+    joining.at(SHIFT_AT_MS);
+    joining.chaos('nat_shift', [joining.victim]);
+    joining.at(2_000);
+    joining.ready(joining.q);
+    joining.at(2_500);
+    joining.pDropsVictimFor(joining.q);
+    joining.at(6_000);
+    joining.connect(joining.victim, joining.p);
+    expect(joining.cutShort(joining.p)).toBe(true);
+    // Red: the newcomer had been up for longer than the rejoin allowance.
+    const settled = setup();
+    settled.ready(settled.q);
+    settled.at(SHIFT_AT_MS);
+    settled.chaos('nat_shift', [settled.victim]);
+    settled.at(5_500);
+    settled.evict(settled.p, settled.victim, settled.q);
+    settled.at(7_000);
+    settled.closeUnused(settled.p, settled.victim);
+    settled.at(9_000);
+    settled.connect(settled.victim, settled.p);
+    expect(settled.cutShort(settled.p)).toBe(false);
+  });
+
+  it('leaves out a short-lived path that never carried a neighbour relation and was closed as unused', () => {
+    // The same run: two of the six old paths were a join's connections, closed as unused.
+    const build = (related: boolean) => {
+      const t = setup();
+      t.connect(t.victim, t.q);
+      t.connect(t.q, t.victim);
+      if (related) t.neighbourUp(t.q, t.victim);
+      t.rejoinAfterShift();
+      t.pDropsVictimFor(t.n);
+      t.closeUnused(t.victim, t.q);
+      t.at(5_200);
+      t.closeUnused(t.q, t.victim);
+      t.at(6_000);
+      t.connect(t.victim, t.p);
+      return t;
+    };
+    const transient = build(false);
+    expect(transient.cutShort(transient.p, transient.q)).toBe(true);
+    // Red: alone it shows nothing dead — no path was cut short.
+    expect(transient.cutShort(transient.q)).toBe(false);
+    // Red: a path that carried a neighbour relation must be cut short like any other.
+    const overlay = build(true);
+    expect(overlay.cutShort(overlay.p, overlay.q)).toBe(false);
   });
 
   it('red: no old path, nothing to explain', () => {

@@ -1,9 +1,10 @@
 /**
- * Whether concurrent faults, not the mesh, explain why no old path of a shifted node idled out.
- * An old path can only show an idle timeout if one of its ends stays open until it idles out.
- * Under churn from other faults it may not: a node rejoining after a kill or restart, or coming
- * back across a healed partition, is admitted to a full active view, the view evicts the old
- * path's peer, and the node closes the now unused connection well before the idle timeout; its
+ * Whether churn the shift did not cause — concurrent faults, or nodes joining — explains why no
+ * old path of a shifted node idled out. An old path can only show an idle timeout if one of its
+ * ends stays open until it idles out. Under churn it may not: a node rejoining after a kill or
+ * restart, coming back across a healed partition, or starting in a long boot, is admitted to a
+ * full active view, the view evicts the old path's peer, and the node closes the now unused
+ * connection well before the idle timeout; its
  * other end never hears the Disconnect or the close over the dead path, and is later superseded
  * by a fresh connection, or drops the path from its own view and closes it as unused too. Read
  * from spans only; it must not look at the network or the nodes. A path that was alive fails
@@ -24,12 +25,16 @@ export interface PathEnd {
 }
 
 /**
- * Whether every old path among `ends` was cut short by a concurrent fault (`others`, from
- * otherCutWindows): one end of it was closed locally as unused after each of its evictions since
- * `appliedAtMs` made room for a node another fault had hit (`evictedForDisturbed`), and the other
- * end heard none of it: it was first ended by a newer connection superseding it, or closed it
- * as unused itself after that eviction, with no Disconnect from the closing end before
- * (`endedUnheard`). False when there is no path: nothing then explains a missing idle timeout.
+ * Whether every old path among `ends` was cut short by churn the shift did not cause (`others`,
+ * from otherCutWindows, and nodes joining): one end of it was closed locally as unused after
+ * each of its evictions since `appliedAtMs` made room for a newcomer another fault had hit or
+ * that had just started (`evictedForDisturbed`), and the other end heard none of it: it was
+ * first ended by a newer connection superseding it, or closed it as unused itself after that
+ * eviction, with no Disconnect from the closing end before (`endedUnheard`). A path that never
+ * carried a neighbour relation and that an end closed as unused (`transientClosed`: a join's,
+ * a Shuffle's or a refused Neighbor request's connection) needs no liveness check to end, so it
+ * neither counts for the excuse nor against it. False when no path was cut short: nothing then
+ * shows that any old path was dead.
  */
 export function oldPathsCutShort(world: ChaosWorld, others: readonly CutWindow[], ends: readonly PathEnd[], appliedAtMs: number): boolean {
   const paths = new Map<string, PathEnd[]>();
@@ -38,15 +43,39 @@ export function oldPathsCutShort(world: ChaosWorld, others: readonly CutWindow[]
     const key = [e.node, e.peer].sort().join('|');
     paths.set(key, [...(paths.get(key) ?? []), e]);
   }
-  if (paths.size === 0) return false;
+  let cutShort = 0;
   for (const pathEnds of paths.values()) {
+    if (transientClosed(world, pathEnds[0], appliedAtMs)) continue;
     const cut = pathEnds.some((e) => {
       const eviction = closedForDisturbed(world, others, e, appliedAtMs);
       return eviction !== undefined && endedUnheard(world, { node: e.peer, peer: e.node }, appliedAtMs, eviction);
     });
     if (!cut) return false;
+    cutShort++;
   }
-  return true;
+  return cutShort > 0;
+}
+
+/**
+ * Whether the old path of `end` carried no neighbour relation, by both ends' spans since each
+ * end's connection to the other opened (no neighbor_up or neighbor_down about the other, on any
+ * topic), and one end closed it as unused: the peer table's sweep ends such a connection a few
+ * seconds after its last use whether or not the path is alive, so no idle timeout could be
+ * expected of it. 10,000 nodes, `--chaos 40`, seed 3: a node shifted 0.4 s after it started,
+ * amid the boot, had six old paths; two were a join's short-lived connections, closed as unused
+ * at both ends 1.6–2.7 s after the shift.
+ */
+function transientClosed(world: ChaosWorld, end: PathEnd, appliedAtMs: number): boolean {
+  const q = world.spans;
+  const sides: PathEnd[] = [end, { node: end.peer, peer: end.node }];
+  for (const side of sides) {
+    const node = nameOf(world, side.node);
+    const opened = q.last({ name: 'mesh.peer.connected', node, untilMs: appliedAtMs, attrs: { peerId: side.peer } });
+    if (opened === undefined) return false;
+    const related = (name: 'mesh.gossip.neighbor_up' | 'mesh.gossip.neighbor_down') => q.find({ name, node, sinceMs: opened.endMs, attrs: { peerId: side.peer } }).some((s) => s.seq > opened.seq);
+    if (related('mesh.gossip.neighbor_up') || related('mesh.gossip.neighbor_down')) return false;
+  }
+  return sides.some((side) => isUnusedClose(firstEnd(world, side, appliedAtMs)));
 }
 
 /** The first span since `sinceMs` that ended `node`'s connection to `peer`: a disconnect, or a newer connection superseding it. */
@@ -78,11 +107,16 @@ function isUnusedClose(s: SpanRecord | undefined): s is SpanRecord {
 }
 
 /**
- * Whether `down` (a neighbor_down) evicted its peer to admit a node that another fault had hit:
- * the node's neighbor_up that follows it at the same instant on the same topic (HyParView adds
- * the newcomer right after evicting, paper §4.3) names a node that a fault's window (until its
- * revert plus the rejoin allowance) holding that instant had cut off from the evicting node —
- * a target of a node-cutting fault, or a node on the other side of a subset cut (`heldApart`).
+ * Whether `down` (a neighbor_down) evicted its peer to admit a node that another fault had hit
+ * or that was joining: the node's neighbor_up that follows it at the same instant on the same
+ * topic (HyParView adds the newcomer right after evicting, paper §4.3) names a node that a
+ * fault's window (until its revert plus the rejoin allowance) holding that instant had cut off
+ * from the evicting node — a target of a node-cutting fault, or a node on the other side of a
+ * subset cut (`heldApart`) — or one that had started (`mesh.node.ready`) within the rejoin
+ * allowance before: its Join, or a walk of it, reached the evicting node (a boot, a restart, a
+ * grow workload's joiner). 10,000 nodes, `--chaos 40`, seed 3: amid the 50 s boot, the shifted
+ * node and each of its four old neighbours evicted the other within 13.5 s to admit nodes that
+ * had just started, and closed the paths as unused before either could idle out.
  */
 export function evictedForDisturbed(world: ChaosWorld, others: readonly CutWindow[], down: SpanRecord): boolean {
   assert(down.name === 'mesh.gossip.neighbor_down', 'an eviction is a neighbor_down span');
@@ -92,6 +126,8 @@ export function evictedForDisturbed(world: ChaosWorld, others: readonly CutWindo
     .find((up) => up.seq > down.seq);
   if (admitted === undefined) return false;
   const newcomer = nameOf(world, String(admitted.attrs.peerId));
+  const started = world.spans.last({ name: 'mesh.node.ready', node: newcomer, untilMs: down.endMs });
+  if (started !== undefined && down.endMs - started.endMs <= REJOIN_ALLOWANCE_MS) return true;
   return others.some((w) => heldApart(w, down.node, newcomer) && down.endMs >= w.fromMs && down.endMs < heldUntilMs(world, w, newcomer));
 }
 
