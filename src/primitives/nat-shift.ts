@@ -10,10 +10,11 @@
  *     mesh.peer.connected (the dead one is superseded and idles out silently, as the peer table
  *     intends); at least one of them judged its path dead by silence (an idle timeout, or a
  *     `dead-path` close when the other end dialed again; evidence.ts `silenceDeath`) — unless
- *     every old path was cut short by a concurrent fault before it could idle out
+ *     every old path was cut short by churn the shift did not cause before it could idle out
  *     (old-paths-cut-short.ts: an end closed after evicting its peer for a node another fault
- *     had cut off whole or held across a subset cut, the other end, unaware, superseded later
- *     or closing it as unused too);
+ *     had cut off whole or held across a subset cut, or that had just started, the other end,
+ *     unaware, superseded later or closing it as unused too; a short-lived path that carried no
+ *     neighbour relation and was closed as unused is left out);
  *  2. new connections form at the new address: the victim and some peer both emit
  *     mesh.peer.connected about each other after apply (nothing can reach the old address);
  *  3. it has neighbours again: on each of its topics a neighbour relation formed after apply
