@@ -56,6 +56,30 @@ function setup(perRole = 1) {
 }
 
 /**
+ * A round (`probes` per send) polled at 1 s, whose probes reach everyone but `lacking` by 1.1 s,
+ * then re-sent at 6 s: before the re-send and at it, the round names `lacking` alone, once.
+ */
+function expectResendNamesLacking(
+  t: ReturnType<typeof setup>,
+  lacking: ReturnType<typeof setup>['subscribers'][number],
+  round: { poll(nowMs: number): { done: boolean; missing: readonly string[] } },
+  probes: number,
+): void {
+  const named = [`${lacking.name} (mesh-a)`];
+  t.at(1_000);
+  round.poll(1_000);
+  expect(t.sent).toHaveLength(probes);
+  t.at(1_100);
+  for (const p of t.sent) for (const s of t.subscribers) if (s.nodeId !== p.origin && s !== lacking) t.deliver(p, s.nodeId);
+  expect(round.poll(1_500).missing).toEqual(named);
+  t.at(6_000);
+  const r = round.poll(6_000);
+  expect(t.sent).toHaveLength(2 * probes); // re-sent
+  expect(r.done).toBe(false);
+  expect(r.missing).toEqual(named);
+}
+
+/**
  * A round where `lacking` never gets the probe; its active view is `view`, of which `killed`
  * died (another fault) before the probe went out, and the next member, with `shifted`, had its
  * address remapped by another fault's nat_shift: after `lacking` took it up (the link's
@@ -128,49 +152,16 @@ describe('ProbeRound', () => {
   });
 
   it('a directed probe at a re-send names those the previous probe missed too', () => {
-    const { world, sent, subscribers, at, deliver } = setup();
-    const lacking = subscribers[subscribers.length - 1];
-    const probe = new DirectedProbe(world, ['mesh-a'], { mustReach: [lacking.nodeId] });
-    at(1_000);
-    probe.poll(1_000);
-    at(1_100);
-    for (const s of subscribers) if (s.nodeId !== sent[0].origin && s !== lacking) deliver(sent[0], s.nodeId);
-    expect(probe.poll(1_500).missing).toEqual([`${lacking.name} (mesh-a)`]);
-    at(6_000);
-    const r = probe.poll(6_000);
-    expect(sent).toHaveLength(2); // re-sent
-    expect(r.done).toBe(false);
-    expect(r.missing).toEqual([`${lacking.name} (mesh-a)`]);
+    const t = setup();
+    const lacking = t.subscribers[t.subscribers.length - 1];
+    expectResendNamesLacking(t, lacking, new DirectedProbe(t.world, ['mesh-a'], { mustReach: [lacking.nodeId] }), 1);
   });
 
   it('a targeted round names a receiver its two probes on one topic missed once, and at a re-send those they missed', () => {
-    const { world, sent, subscribers, at, deliver } = setup();
-    const [first, second] = subscribers;
-    const lacking = subscribers[subscribers.length - 1];
-    const round = new TargetedProbeRound(world, [['mesh-a', first.nodeId], ['mesh-a', second.nodeId]], []);
-    at(1_000);
-    round.poll(1_000);
-    expect(sent).toHaveLength(2);
-    at(1_100);
-    for (const p of sent) for (const s of subscribers) if (s.nodeId !== p.origin && s !== lacking) deliver(p, s.nodeId);
-    expect(round.poll(1_500).missing).toEqual([`${lacking.name} (mesh-a)`]);
-    at(6_000);
-    const r = round.poll(6_000);
-    expect(sent).toHaveLength(4); // re-sent
-    expect(r.done).toBe(false);
-    expect(r.missing).toEqual([`${lacking.name} (mesh-a)`]);
-  });
-
-  it('names a receiver two probes on one topic both missed once', () => {
-    const { world, sent, subscribers, at, deliver } = setup();
-    const round = new ProbeRound(world, ['mesh-a', 'mesh-a']);
-    at(1_000);
-    round.poll(1_000);
-    expect(sent).toHaveLength(2);
-    const lacking = subscribers.find((s) => s.nodeId !== sent[0].origin)!;
-    at(1_100);
-    for (const p of sent) for (const s of subscribers) if (s.nodeId !== p.origin && s !== lacking) deliver(p, s.nodeId);
-    expect(round.poll(1_500).missing).toEqual([`${lacking.name} (mesh-a)`]);
+    const t = setup();
+    const [first, second] = t.subscribers;
+    const lacking = t.subscribers[t.subscribers.length - 1];
+    expectResendNamesLacking(t, lacking, new TargetedProbeRound(t.world, [['mesh-a', first.nodeId], ['mesh-a', second.nodeId]], []), 2);
   });
 
   it('does not expect a probe at a node whose whole active view another fault had killed', () => {

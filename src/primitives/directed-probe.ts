@@ -7,7 +7,7 @@
  */
 import type { ProbeRecord } from '../scenario/checker.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
-import { emitted, healthyNodes, meshesOf, nameOf, probeDeliveries, type ProbeCutOff } from './evidence.js';
+import { atResend, emitted, healthyNodes, meshesOf, nameOf, probeDeliveries, type ProbeCutOff } from './evidence.js';
 import type { ChaosWorld } from './types.js';
 
 export interface DirectedProbeOptions {
@@ -51,8 +51,7 @@ export class DirectedProbe {
   /**
    * Send (or re-send) the round if due; complete once every healthy subscriber and every
    * `mustReach` node delivered it, on every topic with a healthy subscriber to send from.
-   * At a re-send, `missing` names those the previous probes missed: the new ones cannot have
-   * arrived anywhere yet (a detector's timeout names them).
+   * At a re-send: `atResend` (evidence.ts), when both rounds sent every probe.
    */
   poll(nowMs: number): ProbeOutcome {
     if (this.sentAtMs < 0) this.send(nowMs);
@@ -61,8 +60,7 @@ export class DirectedProbe {
       if (last.done) return last;
       const lastSent = this.sentAll();
       this.send(nowMs);
-      const fresh = this.outcome();
-      return fresh.done || !lastSent || !this.sentAll() ? fresh : { ...fresh, missing: last.missing };
+      return atResend(last, this.outcome(), lastSent && this.sentAll());
     }
     return this.outcome();
   }

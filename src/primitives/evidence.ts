@@ -194,6 +194,17 @@ export interface ProbeCutOff {
 /** Missing receivers a probe round names, at most (`ProbeRound`, `TargetedProbeRound`): detectors show five. */
 export const MISSING_SHOWN = 5;
 
+/**
+ * What a probe round's poll reports when it has just re-sent an incomplete round: `after`, the
+ * fresh round, but naming the receivers `before` (the round it replaced) missed. The fresh
+ * probes have reached nobody yet, and a detector's timeout, often at that very poll, must not
+ * name every receiver in plan order. `comparable` false (the rounds did not both send every
+ * probe) keeps `after` as it is, and so does a `before` that named nobody.
+ */
+export function atResend<R extends { readonly done: boolean; readonly missing: readonly string[] }>(before: R, after: R, comparable = true): R {
+  return after.done || !comparable || before.missing.length === 0 ? after : { ...after, missing: before.missing };
+}
+
 export class ProbeRound {
   private probes: ProbeRecord[] = [];
   private sentAtMs = -1;
@@ -208,12 +219,7 @@ export class ProbeRound {
     private readonly options: ProbeRoundOptions = {},
   ) {}
 
-  /**
-   * Send (or re-send) the round if due; returns the first MISSING_SHOWN missing receivers, [] when
-   * complete. At a re-send the receivers named are those the round being replaced never reached:
-   * the fresh probe has reached nobody yet, and a timeout's message must not name every
-   * receiver in plan order.
-   */
+  /** Send (or re-send) the round if due; returns the first MISSING_SHOWN missing receivers, [] when complete (at a re-send: `atResend`). */
   poll(nowMs: number): { done: boolean; missing: string[]; evidence: SpanRecord[] } {
     if (this.sentAtMs < 0) {
       this.send(nowMs);
@@ -222,8 +228,7 @@ export class ProbeRound {
     const before = this.complete(nowMs);
     if (before.done || nowMs - this.sentAtMs < (this.options.resendMs ?? 5_000)) return before;
     this.send(nowMs);
-    const after = this.complete(nowMs);
-    return after.done ? after : { ...after, missing: before.missing };
+    return atResend(before, this.complete(nowMs));
   }
 
   private send(nowMs: number): void {
@@ -257,9 +262,7 @@ export class ProbeRound {
         if (missing.length >= MISSING_SHOWN) break;
         if (!this.healthyAtSend.has(m)) continue;
         cut ??= this.options.cutOff?.from(p.meshId, p.origin, p.sentAtMs) ?? new Set();
-        const label = `${m} (${p.meshId})`;
-        if (missing.includes(label)) continue; // two probes on one topic (nat_shift's): named once
-        if (!cut.has(this.idOf(m)) && !cutOffByOtherFaults(this.world, this.idOf(m), p.meshId, p.sentAtMs, this.exclude)) missing.push(label);
+        if (!cut.has(this.idOf(m)) && !cutOffByOtherFaults(this.world, this.idOf(m), p.meshId, p.sentAtMs, this.exclude)) missing.push(`${m} (${p.meshId})`);
       }
       evidence.push(...r.delivered);
     }

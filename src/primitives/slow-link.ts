@@ -16,7 +16,7 @@
  * Deadline: durationMs (20 s) + probe resend 5 s + slack 5 s = 30 s.
  * Revert (after `durationMs`): resetLink both directions (idempotent).
  */
-import { failedAssertion, MISSING_SHOWN, nameOf, passed, silenceDeath, type ProbeCutOff } from './evidence.js';
+import { atResend, failedAssertion, MISSING_SHOWN, nameOf, passed, silenceDeath, type ProbeCutOff } from './evidence.js';
 import { othersCutOff } from './reach.js';
 import { assert } from '../sim/assert.js';
 import { deadlineOf, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type ParamSpec, type PrimitiveSpec } from './schema.js';
@@ -171,10 +171,7 @@ export class TargetedProbeRound {
     private readonly cutOff?: ProbeCutOff,
   ) {}
 
-  /**
-   * Send (or re-send) the round if due. At a re-send the receivers named are those the replaced
-   * probes missed: the fresh ones have reached nobody yet (a timeout's message names them).
-   */
+  /** Send (or re-send) the round if due (at a re-send: `atResend`, evidence.ts). */
   poll(nowMs: number): { done: boolean; missing: string[]; evidence: SpanRecord[] } {
     const due = this.sentAtMs < 0 || nowMs - this.sentAtMs >= PROBE_RESEND_MS;
     if (!due || nowMs >= this.sendUntilMs) return this.check();
@@ -185,8 +182,7 @@ export class TargetedProbeRound {
     const before = this.check();
     if (before.done) return before;
     this.send();
-    const after = this.check();
-    return after.done || before.missing.length === 0 ? after : { ...after, missing: before.missing };
+    return atResend(before, this.check());
   }
 
   private send(): void {
