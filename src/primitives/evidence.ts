@@ -78,7 +78,9 @@ export function emittersOf<N extends SpanName>(world: ChaosWorld, name: N, atMs:
 /**
  * Peers that, by their own spans, held a connection to `target` at `atMs`: their latest
  * mesh.peer.connected about it (in their current incarnation) is newer than their latest
- * mesh.peer.disconnected.
+ * mesh.peer.disconnected, and their process was not killed since (a killed process says no
+ * goodbye, so its last span about the peer is still the connect: the harness's
+ * sim.node.killed is the evidence that it holds nothing now).
  */
 export function peersConnectedTo(world: ChaosWorld, target: string, atMs: number): string[] {
   const q = world.spans;
@@ -88,6 +90,8 @@ export function peersConnectedTo(world: ChaosWorld, target: string, atMs: number
     if (p.nodeId === target || !ever.has(p.name)) continue;
     const up = q.last({ name: 'mesh.peer.connected', node: p.name, untilMs: atMs, attrs: { peerId: target } });
     if (up === undefined || up.seq < incarnationStartSeq(world, p.name, atMs)) continue;
+    const killed = q.last({ name: 'sim.node.killed', untilMs: atMs, attrs: { targets: p.name } });
+    if (killed !== undefined && killed.seq > up.seq) continue;
     const down = q.last({ name: 'mesh.peer.disconnected', node: p.name, untilMs: atMs, attrs: { peerId: target } });
     if (down === undefined || down.seq < up.seq) out.push(p.nodeId);
   }
