@@ -75,8 +75,14 @@ describe('version-2 fields round-trip', () => {
     ]);
   });
 
+  it('takes a boot that ends within the heal window, and refuses one whose last start is the run\'s end', () => {
+    const meshes = [{ meshId: 'a', roles: { gateway: 3_000 } }];
+    expect(ok({ topology: { meshes }, durationMs: 90_001 }).durationMs).toBe(90_001); // 150 s < 90.001 + 60 s
+    expect(error({ topology: { meshes }, durationMs: 90_000 })).toMatch(/run ends at 150000 ms/); // a start at the end never runs
+  });
+
   it('allows up to 1,000,000 nodes and refuses more with a clear line', () => {
-    expect(ok({ topology: { meshes: [{ meshId: 'a', roles: { gateway: 999_999 } }] } }).topology.meshes[0].roles).toEqual([['gateway', 999_999]]);
+    expect(ok({ topology: { meshes: [{ meshId: 'a', roles: { gateway: 999_999 } }] }, bootSpacingMs: 0 }).topology.meshes[0].roles).toEqual([['gateway', 999_999]]);
     expect(error({ topology: { meshes: [{ meshId: 'a', roles: { gateway: 1_000_000 } }] } })).toMatch(/1000001 nodes, more than 1000000/);
   });
 });
@@ -109,6 +115,9 @@ describe('bad values are one line naming the field', () => {
     ['failure fraction above 1', { workload: [{ kind: 'failure', atMs: 0, fraction: 1.5 }] }, /fraction must be a number in \[0, 1\]/],
     ['bad failure mode', { workload: [{ kind: 'failure', atMs: 0, count: 1, mode: 'explode' }] }, /mode must be one of "crash", "vanish"/],
     ['unknown workload field', { workload: [{ kind: 'failure', atMs: 0, count: 1, when: 3 }] }, /unknown field workload\[0\]\.when/],
+    // 3,001 nodes (the observer first) 50 ms apart: the last starts at 150 s, after 1 s + 60 s.
+    ['boot outlasting the run', { topology: { meshes: [{ meshId: 'a', roles: { gateway: 3_000 } }] }, durationMs: 1_000 },
+      /^the boot starts the last of 3001 nodes at 150000 ms \(one every 50 ms\), and the run ends at 61000 ms \(durationMs 1000 \+ healWindowMs 60000\): lengthen durationMs or shorten bootSpacingMs$/],
   ];
   for (const [what, patch, pattern] of cases) it(what, () => expect(error(patch)).toMatch(pattern));
 });

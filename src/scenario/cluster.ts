@@ -60,6 +60,7 @@ export class Cluster {
   private meshIdList: readonly string[] | null = null;
   private idByName: Map<string, string> | null = null;
   private statusEpochValue = 0;
+  private bootsPendingValue = 0;
 
   constructor(readonly options: ClusterOptions) {
     this.rng = new RngStreams(options.seed);
@@ -91,10 +92,17 @@ export class Cluster {
   boot(): void {
     for (const [i, plan] of this.plans.entries()) {
       if (this.deferred.has(plan.nodeId)) continue;
+      this.bootsPendingValue++;
       this.scheduler.at(this.scheduler.nowMs + plan.bootAtMs, () => {
+        this.bootsPendingValue--;
         if (this.hosts[i].status === 'stopped' && this.hosts[i].incarnation === 0) this.hosts[i].start();
       });
     }
+  }
+
+  /** Boot starts `boot()` scheduled that have not come yet (deferred nodes are not counted). */
+  get bootsPending(): number {
+    return this.bootsPendingValue;
   }
 
   host(nodeId: string): NodeHost {

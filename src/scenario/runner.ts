@@ -10,7 +10,7 @@ import { ProbeWorkload } from './probes.js';
 import { ChurnWatcher, checkChurn } from './invariants/churn.js';
 import { CrossLayerMonitor } from './invariants/cross-layer.js';
 import { checkSubstrate } from './invariants/substrate.js';
-import type { RunContext, RunExtension, Scenario } from './scenario.js';
+import { DEFAULT_HEAL_WINDOW_MS, type RunContext, type RunExtension, type Scenario } from './scenario.js';
 import { evictionCount } from '../protocol/plumtree.js';
 import { trafficPerNodeSecond } from '../mesh/traffic.js';
 import { tableBounds } from './table-bounds.js';
@@ -225,7 +225,7 @@ export function runScenario(scenario: Scenario, seed: string, options: RunOption
   for (const ext of extensions) ext.finish();
   phase = 'heal';
   const onHealPoll = (): void => onProgress?.({ phase: 'heal', virtualMs: scheduler.nowMs, mainEndMs: durationMs, events: scheduler.eventsRun, deliveries: metrics.deliveries(), pace: 'second' });
-  if (scenario.liveness !== false) heal(cluster, probes, crossLayer, violations, scenario.healWindowMs ?? 60_000, budget.events, onHealPoll);
+  if (scenario.liveness !== false) heal(cluster, probes, crossLayer, violations, scenario.healWindowMs ?? DEFAULT_HEAL_WINDOW_MS, budget.events, onHealPoll);
   unwatch?.(); // the run's own events are over; a caller may go on with the cluster
   violations.add(checkSafety(cluster, bounds));
   violations.add(checkChurn(cluster, churn));
@@ -271,6 +271,8 @@ function heal(cluster: Cluster, probes: ProbeWorkload, crossLayer: CrossLayerMon
     onPoll();
     if (finalProbes === null) {
       last = [...checkViews(cluster), ...checkDigests(cluster), ...checkGhosts(cluster), ...crossLayer.sample()];
+      // Nodes still to boot would join after the checks: clean means clean with every node started.
+      if (cluster.bootsPending > 0) last.push({ check: 'liveness', message: `${cluster.bootsPending} node(s) not started yet: the boot outlasts the main phase` });
       cleanSinceMs = last.length > 0 ? null : (cleanSinceMs ?? scheduler.nowMs);
       if (cleanSinceMs !== null && crossLayer.oldestFindingSinceMs() > cleanSinceMs) finalProbes = probes.sendFinal();
     } else {
@@ -282,7 +284,13 @@ function heal(cluster: Cluster, probes: ProbeWorkload, crossLayer: CrossLayerMon
   scheduler.after(0, poll);
   const result = scheduler.runUntil(() => settled, { virtualMs: windowMs, events });
   if (!result.ok) {
-    violations.add(last.length > 0 ? last : [{ check: 'liveness', message: `heal window ended: ${result.reason}` }]);
+    // Nothing failed at the last poll, which came too late for the final probes to be sent, or
+    // to be checked: say which, rather than only that the window's time ran out.
+    const why =
+      finalProbes !== null ? ' before the final probes sent at its last poll were checked'
+      : cleanSinceMs !== null ? `, clean since ${cleanSinceMs} ms, before the final probes were sent`
+      : `: ${result.reason}`;
+    violations.add(last.length > 0 ? last : [{ check: 'liveness', message: `heal window ended${why}` }]);
   }
 }
 

@@ -16,7 +16,7 @@ import { DEFAULT_LINK, DEFAULT_NETWORK_CONFIG, type DeadPeer, type LinkState, ty
 import {
   FieldProblem, catchFieldProblem, integer, nameString, number, object, oneOf, rootObject, string, topologyOf,
 } from './json-fields.js';
-import type { Scenario } from './scenario.js';
+import { bootOutlastsRun, type Scenario } from './scenario.js';
 import type { BroadcastSender, WorkloadEntry } from './workload.js';
 
 /** Largest cluster a file may ask for, observer included. */
@@ -129,7 +129,7 @@ function scenarioOf(value: unknown): Scenario {
   const meshIds = topology.meshes.map((m) => m.meshId);
   const network = optional(root.network, networkOf);
   const scenario: Scenario = { name, description, durationMs, topology };
-  return {
+  const parsed: Scenario = {
     ...scenario,
     ...defined('probeIntervalMs', optional(root.probeIntervalMs, (v) => integer(v, 'probeIntervalMs', 0, SCENARIO_DURATION_MS_MAX))),
     ...defined('healWindowMs', optional(root.healWindowMs, (v) => integer(v, 'healWindowMs', 1, SCENARIO_DURATION_MS_MAX))),
@@ -140,6 +140,9 @@ function scenarioOf(value: unknown): Scenario {
     ...defined('link', network?.link),
     ...defined('workload', optional(root.workload, (v) => workloadOf(v, meshIds))),
   };
+  const late = bootOutlastsRun(parsed);
+  if (late !== null) throw new FieldProblem(late);
+  return parsed;
 }
 
 function nodeOf(value: unknown): NonNullable<Scenario['node']> {

@@ -7,7 +7,7 @@ import type { LinkState, NetworkConfig } from '../sim/network/index.js';
 import type { SpanLevel } from '../sim/telemetry/index.js';
 import type { ProbeRecord, Violation } from './checker.js';
 import type { Cluster } from './cluster.js';
-import type { NodePlan, TopologySpec } from './topology.js';
+import { lastBootAtMs, nodeCount, type NodePlan, type TopologySpec } from './topology.js';
 import type { WorkloadEntry } from './workload.js';
 
 export interface Scenario {
@@ -39,6 +39,26 @@ export interface Scenario {
   readonly expect?: (ctx: RunContext) => Violation[];
   /** Check liveness at the end (default true). */
   readonly liveness?: boolean;
+}
+
+/** A run's heal window when its scenario does not say (`healWindowMs`), ms. */
+export const DEFAULT_HEAL_WINDOW_MS = 60_000;
+
+/**
+ * Why a run of `scenario` with a main phase of `durationMs` would end before its boot starts
+ * every node, or null when it would not. A run lasts its main phase and, when it checks
+ * liveness, its heal window; a node due to start later never runs, and the run's verdict would
+ * speak of the nodes that did (a split overlay amid the boot, or a pass over a fraction of the
+ * topology). Bad input, said before anything runs.
+ */
+export function bootOutlastsRun(scenario: Scenario, durationMs: number = scenario.durationMs): string | null {
+  const lastMs = lastBootAtMs(scenario.topology);
+  const healMs = scenario.liveness === false ? 0 : (scenario.healWindowMs ?? DEFAULT_HEAL_WINDOW_MS);
+  const endMs = durationMs + healMs;
+  if (lastMs < endMs) return null;
+  const spacingMs = lastMs / (nodeCount(scenario.topology) - 1);
+  const ends = healMs === 0 ? `durationMs ${durationMs}` : `durationMs ${durationMs} + healWindowMs ${healMs}`;
+  return `the boot starts the last of ${nodeCount(scenario.topology)} nodes at ${lastMs} ms (one every ${spacingMs} ms), and the run ends at ${endMs} ms (${ends}): lengthen durationMs or shorten bootSpacingMs`;
 }
 
 /** What extensions and assertions see of a run. */

@@ -73,8 +73,11 @@ const MESH_SEEDS_PER_NODE = 2;
  */
 const SHUFFLE_PICK_MAX = 64;
 
+/** Time between two nodes' boots when a topology does not say (`bootSpacingMs`), ms. */
+export const DEFAULT_BOOT_SPACING_MS = 50;
+
 export function planTopology(spec: TopologySpec, rng: SimRng): NodePlan[] {
-  const spacingMs = spec.bootSpacingMs ?? 50;
+  const spacingMs = spec.bootSpacingMs ?? DEFAULT_BOOT_SPACING_MS;
   const withObserver = spec.observer ?? true;
   const meshIds = spec.meshes.map((m) => m.meshId);
   const plans: NodePlan[] = [];
@@ -145,6 +148,11 @@ function pickDistinct(items: readonly number[], count: number, rng: SimRng): num
 /** Total node count of a spec, observer included. */
 export function nodeCount(spec: TopologySpec): number {
   return (spec.observer === false ? 0 : 1) + spec.bridges + spec.meshes.reduce((n, m) => n + m.roles.reduce((k, [, c]) => k + c, 0), 0);
+}
+
+/** When the boot starts the topology's last node, ms after the run starts (`planTopology`'s `bootAtMs`). */
+export function lastBootAtMs(spec: TopologySpec): number {
+  return Math.max(0, nodeCount(spec) - 1) * (spec.bootSpacingMs ?? DEFAULT_BOOT_SPACING_MS);
 }
 
 /** The topology a cluster with this seed will boot (same stream as Cluster uses). */

@@ -1,0 +1,74 @@
+/**
+ * A boot that outlasts the main phase. Goal: no run passes, or judges liveness, over part of its
+ * topology. The heal window counts its checks clean only once every planned node has started, and
+ * says how many have not when it ends first; a run that would end before its last node starts is
+ * bad input (`bootOutlastsRun`), refused by the scenario-file parser, `meshsim run` and `sweep`
+ * with `--duration`, and the library's `run`. Method: protocol-profile scenarios of a few nodes
+ * booted seconds apart, run through the runner directly (which a library caller may do with any
+ * Scenario); the CLI and the library entry are called as a user would.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { MeshsimInputError, run } from '../src/api/index.js';
+import { runScenario } from '../src/scenario/runner.js';
+import { bootOutlastsRun, type Scenario } from '../src/scenario/scenario.js';
+import { cli, expectUsageError, requireBuiltCli } from './support/cli.js';
+
+/** Six gateways and the observer, 2 s apart: the last starts at 12 s. */
+function slowBoot(durationMs: number, healWindowMs: number): Scenario {
+  return {
+    name: 'slow-boot',
+    description: 'a slow boot',
+    profile: 'protocol',
+    topology: { meshes: [{ meshId: 'mesh-a', roles: [['gateway', 6]] }], bridges: 0, bootSpacingMs: 2_000 },
+    durationMs,
+    healWindowMs,
+    probeIntervalMs: 0,
+  };
+}
+
+describe('a boot that outlasts the main phase', () => {
+  it('holds the heal window until every node has started, and then passes', () => {
+    const { report } = runScenario(slowBoot(1_000, 60_000), '1');
+    expect(report.verdict).toBe('pass');
+    expect(report.nodes).toEqual({ total: 7, live: 7 });
+    expect(report.virtualMs).toBeGreaterThan(12_000);
+  });
+
+  it('fails a heal window that ends first, naming the nodes not started', () => {
+    // Bypasses bootOutlastsRun on purpose (the last start, 12 s, is after the run's 6 s).
+    const { report } = runScenario(slowBoot(1_000, 5_000), '1');
+    expect(report.verdict).toBe('fail');
+    expect(report.nodes.live).toBeLessThan(7);
+    expect(report.violations).toContainEqual({ check: 'liveness', message: expect.stringMatching(/^[1-4] node\(s\) not started yet: the boot outlasts the main phase$/) });
+  });
+
+  it('is bad input when the run ends before the last start', () => {
+    expect(bootOutlastsRun(slowBoot(1_000, 11_000))).toBe(
+      'the boot starts the last of 7 nodes at 12000 ms (one every 2000 ms), and the run ends at 12000 ms (durationMs 1000 + healWindowMs 11000): lengthen durationMs or shorten bootSpacingMs',
+    );
+    expect(bootOutlastsRun(slowBoot(1_000, 11_001))).toBeNull();
+    expect(bootOutlastsRun({ ...slowBoot(12_000, 60_000), liveness: false })).toMatch(/run ends at 12000 ms \(durationMs 12000\)/);
+    expect(bootOutlastsRun(slowBoot(1_000, 60_000), 1)).toBeNull(); // a shorter main phase, still within the heal
+  });
+
+  describe('refused with --duration and by the library', () => {
+    beforeAll(requireBuiltCli);
+    const json = { name: 'slow', profile: 'protocol', topology: { meshes: [{ meshId: 'm', roles: { gateway: 6 } }] }, bootSpacingMs: 20_000, durationMs: 100_000, healWindowMs: 30_000 };
+    const expected = /^meshsim: --duration 1000ms: the boot starts the last of 7 nodes at 120000 ms \(one every 20000 ms\), and the run ends at 31000 ms/;
+
+    it('meshsim run and sweep: one line, exit 2, nothing run', async () => {
+      const file = join(mkdtempSync(join(tmpdir(), 'meshsim-boot-')), 'slow.json');
+      writeFileSync(file, JSON.stringify(json));
+      const results = await Promise.all([cli('run', '--scenario', file, '--seed', '1', '--duration', '1s'), cli('sweep', '--scenario', file, '--seeds', '1..2', '--duration', '1s')]);
+      for (const r of results) expectUsageError(r, expected);
+    });
+
+    it('the library: a MeshsimInputError naming durationMs', () => {
+      expect(() => run({ scenario: json, seed: 1, durationMs: 1_000 })).toThrow(MeshsimInputError);
+      expect(() => run({ scenario: json, seed: 1, durationMs: 1_000 })).toThrow(/^durationMs 1000: the boot starts the last of 7 nodes at 120000 ms/);
+    });
+  });
+});
