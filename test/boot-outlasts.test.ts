@@ -1,8 +1,9 @@
 /**
  * A boot that outlasts the main phase. Goal: no run passes, or judges liveness, over part of its
  * topology. The heal window counts its checks clean only once every planned node has started, and
- * says how many have not when it ends first; a run that would end before its last node starts is
- * bad input (`bootOutlastsRun`), refused by the scenario-file parser, `meshsim run` and `sweep`
+ * says how many have not when it ends first; a run that would end before its last node starts, or
+ * whose main phase ends before a workload entry is due, is bad input (`runEndsEarly`), refused by
+ * the scenario-file parser (its cases are in scenario-file-v2.test.ts), `meshsim run` and `sweep`
  * with `--duration`, and the library's `run`. Method: protocol-profile scenarios of a few nodes
  * booted seconds apart, run through the runner directly (which a library caller may do with any
  * Scenario); the CLI and the library entry are called as a user would.
@@ -13,7 +14,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MeshsimInputError, run } from '../src/api/index.js';
 import { runScenario } from '../src/scenario/runner.js';
-import { bootOutlastsRun, type Scenario } from '../src/scenario/scenario.js';
+import { runEndsEarly, type Scenario } from '../src/scenario/scenario.js';
 import { cli, expectUsageError, requireBuiltCli } from './support/cli.js';
 
 /** Six gateways and the observer, 2 s apart: the last starts at 12 s. */
@@ -38,7 +39,7 @@ describe('a boot that outlasts the main phase', () => {
   });
 
   it('fails a heal window that ends first, naming the nodes not started', () => {
-    // Bypasses bootOutlastsRun on purpose (the last start, 12 s, is after the run's 6 s).
+    // Bypasses runEndsEarly on purpose (the last start, 12 s, is after the run's 6 s).
     const { report } = runScenario(slowBoot(1_000, 5_000), '1');
     expect(report.verdict).toBe('fail');
     expect(report.nodes.live).toBeLessThan(7);
@@ -46,12 +47,12 @@ describe('a boot that outlasts the main phase', () => {
   });
 
   it('is bad input when the run ends before the last start', () => {
-    expect(bootOutlastsRun(slowBoot(1_000, 11_000))).toBe(
+    expect(runEndsEarly(slowBoot(1_000, 11_000))).toBe(
       'the boot starts the last of 7 nodes at 12000 ms (one every 2000 ms), and the run ends at 12000 ms (durationMs 1000 + healWindowMs 11000): lengthen durationMs or shorten bootSpacingMs',
     );
-    expect(bootOutlastsRun(slowBoot(1_000, 11_001))).toBeNull();
-    expect(bootOutlastsRun({ ...slowBoot(12_000, 60_000), liveness: false })).toMatch(/run ends at 12000 ms \(durationMs 12000\)/);
-    expect(bootOutlastsRun(slowBoot(1_000, 60_000), 1)).toBeNull(); // a shorter main phase, still within the heal
+    expect(runEndsEarly(slowBoot(1_000, 11_001))).toBeNull();
+    expect(runEndsEarly({ ...slowBoot(12_000, 60_000), liveness: false })).toMatch(/run ends at 12000 ms \(durationMs 12000\)/);
+    expect(runEndsEarly(slowBoot(1_000, 60_000), 1)).toBeNull(); // a shorter main phase, still within the heal
   });
 
   describe('refused with --duration and by the library', () => {
@@ -64,6 +65,13 @@ describe('a boot that outlasts the main phase', () => {
       writeFileSync(file, JSON.stringify(json));
       const results = await Promise.all([cli('run', '--scenario', file, '--seed', '1', '--duration', '1s'), cli('sweep', '--scenario', file, '--seeds', '1..2', '--duration', '1s')]);
       for (const r of results) expectUsageError(r, expected);
+    });
+
+    it('meshsim run: a --duration that ends the main phase before a workload entry is due', async () => {
+      expectUsageError(
+        await cli('run', '--scenario', 'bench/scenarios/protocol-1k.json', '--duration', '10s'),
+        /^meshsim: --duration 10000ms: workload\[0\]: the last of its 120 broadcasts is due at 124000 ms, not within the main phase \(durationMs 10000\)$/,
+      );
     });
 
     it('the library: a MeshsimInputError naming durationMs', () => {

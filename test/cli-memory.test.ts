@@ -131,7 +131,7 @@ describe('the plan before a run', () => {
   it('counts the broadcasts every node holds at once: an all-nodes burst is n² of them', () => {
     expect(heldMessages(scenario(5_000, 'protocol'))).toBe(0);
     expect(heldMessages(burst(5_000))).toBe(5_000);
-    const steady = parseScenarioJson(fileJson(10_000, 'protocol', { workload: [{ kind: 'broadcast', sender: 'random', fromMs: 10_000, everyMs: 1_000, count: 120 }] }));
+    const steady = parseScenarioJson(fileJson(10_000, 'protocol', { durationMs: 130_000, workload: [{ kind: 'broadcast', sender: 'random', fromMs: 10_000, everyMs: 1_000, count: 120 }] }));
     if (!steady.ok) throw new Error(steady.error);
     expect(heldMessages(steady.scenario)).toBe(91); // a 90 s id retention at one a second
     const burstBytes = (n: number) => memoryFloorBytes(burst(n)) - memoryFloorBytes(scenario(n, 'protocol'));
@@ -525,24 +525,19 @@ describe('the CLI with large scenario files', () => {
   }, 120_000);
 
   it('a run that needs more than the default heap runs in a child Node with a larger one, and says so', async () => {
-    // 1,000 nodes whose planned bursts (30 from every node, due after the run ends, so the run
-    // stays short: 1,000 nodes start at once, 2 virtual s) make a floor of about 2.9 GB: every
-    // node would hold 30,000 broadcasts.
-    const json = fileJson(1_000, 'protocol', {
-      durationMs: 1_000,
-      healWindowMs: 1_000,
-      workload: [{ kind: 'broadcast', sender: 'all', fromMs: 86_400_000, everyMs: 1_000, count: 30 }],
-    });
+    // 550 full-profile nodes started at once, 2 virtual s: a floor of about 1.1 GB, most of it
+    // the digest table every node holds of every other.
+    const json = fileJson(550, 'full', { durationMs: 1_000, healWindowMs: 1_000 });
     const parsed = parseScenarioJson(json);
     if (!parsed.ok) throw new Error(parsed.error);
     const plan = heapPlan(parsed.scenario, { ...thisMachine(), heapChosen: false, youngChosen: false, raised: false });
     const r = await run(write('big.json', json), [], { NODE_OPTIONS: '' });
     if (plan.kind === 'refuse') {
-      expectUsageError(r, /1000 nodes in the protocol profile need at least/);
+      expectUsageError(r, /550 nodes in the full profile need at least/);
       return;
     }
     expect(plan.kind).toBe('child');
-    expect(r.stderr).toMatch(/^meshsim: 1000 nodes may need about [\d.]+ GB: running with a heap limit of [\d.]+ GB/);
+    expect(r.stderr).toMatch(/^meshsim: 550 nodes may need about [\d.]+ GB: running with a heap limit of [\d.]+ GB/);
     expect(r.stdout).toMatch(/^verdict: (PASS|FAIL)/m);
     expect([0, 1]).toContain(r.status);
   }, 120_000);

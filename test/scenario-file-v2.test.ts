@@ -116,6 +116,12 @@ describe('bad values are one line naming the field', () => {
     ['bad failure mode', { workload: [{ kind: 'failure', atMs: 0, count: 1, mode: 'explode' }] }, /mode must be one of "crash", "vanish"/],
     ['unknown workload field', { workload: [{ kind: 'failure', atMs: 0, count: 1, when: 3 }] }, /unknown field workload\[0\]\.when/],
     // 3,001 nodes (the observer first) 50 ms apart: the last starts at 150 s, after 1 s + 60 s.
+    ['a broadcast after the main phase', { durationMs: 10_000, workload: [{ kind: 'broadcast', fromMs: 10_000 }] },
+      /^workload\[0\]: its broadcast is due at 10000 ms, not within the main phase \(durationMs 10000\)$/],
+    ['a series that runs past the main phase', { durationMs: 10_000, workload: [{ kind: 'broadcast', fromMs: 0 }, { kind: 'broadcast', fromMs: 1_000, everyMs: 1_000, count: 10 }] },
+      /^workload\[1\]: the last of its 10 broadcasts is due at 10000 ms, not within the main phase/],
+    ['a failure after the main phase', { durationMs: 10_000, workload: [{ kind: 'failure', atMs: 20_000, count: 1 }] },
+      /^workload\[0\]: its failure is due at 20000 ms, not within the main phase/],
     ['boot outlasting the run', { topology: { meshes: [{ meshId: 'a', roles: { gateway: 3_000 } }] }, durationMs: 1_000 },
       /^the boot starts the last of 3001 nodes at 150000 ms \(one every 50 ms\), and the run ends at 61000 ms \(durationMs 1000 \+ healWindowMs 60000\): lengthen durationMs or shorten bootSpacingMs$/],
   ];

@@ -11,7 +11,7 @@ import { runJson } from '../cli/format.js';
 import { parseSeed } from '../cli/seed.js';
 import { findScenario } from '../catalog/registry.js';
 import { parseScenarioJson } from '../scenario/scenario-json.js';
-import { bootOutlastsRun, type Scenario } from '../scenario/scenario.js';
+import { runEndsEarly, type Scenario } from '../scenario/scenario.js';
 import { withChaos } from '../catalog/chaos-scenarios.js';
 import type { RunReport } from '../scenario/runner.js';
 
@@ -58,7 +58,7 @@ export function run(input: RunInput): RunJson {
   if (input.durationMs !== undefined && !(Number.isInteger(input.durationMs) && input.durationMs >= 1 && input.durationMs <= 86_400_000)) {
     throw new MeshsimInputError('durationMs must be an integer in [1, 86400000]');
   }
-  const late = input.durationMs === undefined ? null : bootOutlastsRun(scenario, input.durationMs);
+  const late = input.durationMs === undefined ? null : runEndsEarly(scenario, input.durationMs);
   if (late !== null) throw new MeshsimInputError(`durationMs ${input.durationMs}: ${late}`);
   const result = executeRun({
     scenario,

@@ -16,7 +16,7 @@ import type { Cluster } from '../scenario/cluster.js';
 import { recordTopology } from '../report/report-data.js';
 import { OtlpStream, otlpStreamBatch } from '../report/otlp.js';
 import type { TopologyRecorder } from '../report/topology-snapshots.js';
-import { bootOutlastsRun, type Scenario } from '../scenario/scenario.js';
+import { runEndsEarly, type Scenario } from '../scenario/scenario.js';
 import { parseDuration } from './duration.js';
 import { openOutputStream } from './output-file.js';
 import { EXIT_FAIL, EXIT_OUTPUT, EXIT_PASS, UsageError, fail, quoted } from './errors.js';
@@ -92,7 +92,7 @@ export function parseRunRequest(options: RunOptionValues): RunRequest {
   if (traced > TRACE_DURATION_MS_MAX) fail(`--trace-level trace records every message: at most ${TRACE_DURATION_MS_MAX / 3_600_000} h of main phase (got ${traced} ms; shorten it with --duration)`);
   const request = applyRunExtras({ scenario, scenarioRef, seed, seedPicked, durationMs, traceLevel: options.traceLevel, json: options.json === true, ...(options.progress === true ? { progress: true } : {}), outputs }, options);
   // A scenario file was checked against its own durationMs when read; --duration may shorten it.
-  const late = request.durationMs === undefined ? null : bootOutlastsRun(request.scenario, request.durationMs);
+  const late = request.durationMs === undefined ? null : runEndsEarly(request.scenario, request.durationMs);
   if (late !== null) fail(`--duration ${request.durationMs}ms: ${late}`);
   return request;
 }

@@ -17,7 +17,7 @@ import { parseSeedRange, shardSeedList } from '../sweep/shard.js';
 import type { SweepTask } from '../sweep/worker.js';
 import { parseDuration } from './duration.js';
 import { EXIT_FAIL, EXIT_OUTPUT, EXIT_PASS, fail, quoted } from './errors.js';
-import { bootOutlastsRun } from '../scenario/scenario.js';
+import { runEndsEarly } from '../scenario/scenario.js';
 import { parsePoolOptions } from './pool-options.js';
 import { thisMachine, workerHeapPlan, workerOutOfMemory, workerYoungGenerationMb } from './memory-guard.js';
 import { parseChaosCount } from './run-extras.js';
@@ -81,7 +81,7 @@ async function sweepAction(options: SweepOptionValues): Promise<number> {
   // A large scenario file's runs get the heap `meshsim run` would give them, shared by the workers.
   const machine = thisMachine();
   const scenarios = [scenarioOfTask({ scenario: options.scenario, file, chaos })];
-  const late = durationMs === undefined ? null : bootOutlastsRun(scenarios[0], durationMs);
+  const late = durationMs === undefined ? null : runEndsEarly(scenarios[0], durationMs);
   if (late !== null) fail(`--duration ${durationMs}ms: ${late}`);
   const heap = workerHeapPlan(scenarios, Math.min(workers, seeds.length), machine);
   if (heap.kind === 'refuse') fail(heap.message);

@@ -16,7 +16,7 @@ import { DEFAULT_LINK, DEFAULT_NETWORK_CONFIG, type DeadPeer, type LinkState, ty
 import {
   FieldProblem, catchFieldProblem, integer, nameString, number, object, oneOf, rootObject, string, topologyOf,
 } from './json-fields.js';
-import { bootOutlastsRun, type Scenario } from './scenario.js';
+import { runEndsEarly, type Scenario } from './scenario.js';
 import type { BroadcastSender, WorkloadEntry } from './workload.js';
 
 /** Largest cluster a file may ask for, observer included. */
@@ -140,7 +140,7 @@ function scenarioOf(value: unknown): Scenario {
     ...defined('link', network?.link),
     ...defined('workload', optional(root.workload, (v) => workloadOf(v, meshIds))),
   };
-  const late = bootOutlastsRun(parsed);
+  const late = runEndsEarly(parsed);
   if (late !== null) throw new FieldProblem(late);
   return parsed;
 }

@@ -45,20 +45,32 @@ export interface Scenario {
 export const DEFAULT_HEAL_WINDOW_MS = 60_000;
 
 /**
- * Why a run of `scenario` with a main phase of `durationMs` would end before its boot starts
- * every node, or null when it would not. A run lasts its main phase and, when it checks
- * liveness, its heal window; a node due to start later never runs, and the run's verdict would
- * speak of the nodes that did (a split overlay amid the boot, or a pass over a fraction of the
- * topology). Bad input, said before anything runs.
+ * Why a run of `scenario` with a main phase of `durationMs` would end before something it plans
+ * happens, or null when nothing would be lost. Bad input, said before anything runs:
+ * - a node due to start after the run ends (its main phase and, when it checks liveness, its
+ *   heal window) would never run, and the verdict would speak of the nodes that did (a split
+ *   overlay amid the boot, or a pass over a fraction of the topology);
+ * - a workload broadcast or failure due at or after the main phase's end would fire in the heal
+ *   window, meant to judge the mesh after the faults, or never, if the heal settles first.
  */
-export function bootOutlastsRun(scenario: Scenario, durationMs: number = scenario.durationMs): string | null {
+export function runEndsEarly(scenario: Scenario, durationMs: number = scenario.durationMs): string | null {
   const lastMs = lastBootAtMs(scenario.topology);
   const healMs = scenario.liveness === false ? 0 : (scenario.healWindowMs ?? DEFAULT_HEAL_WINDOW_MS);
   const endMs = durationMs + healMs;
-  if (lastMs < endMs) return null;
-  const spacingMs = lastMs / (nodeCount(scenario.topology) - 1);
-  const ends = healMs === 0 ? `durationMs ${durationMs}` : `durationMs ${durationMs} + healWindowMs ${healMs}`;
-  return `the boot starts the last of ${nodeCount(scenario.topology)} nodes at ${lastMs} ms (one every ${spacingMs} ms), and the run ends at ${endMs} ms (${ends}): lengthen durationMs or shorten bootSpacingMs`;
+  if (lastMs >= endMs) {
+    const spacingMs = lastMs / (nodeCount(scenario.topology) - 1);
+    const ends = healMs === 0 ? `durationMs ${durationMs}` : `durationMs ${durationMs} + healWindowMs ${healMs}`;
+    return `the boot starts the last of ${nodeCount(scenario.topology)} nodes at ${lastMs} ms (one every ${spacingMs} ms), and the run ends at ${endMs} ms (${ends}): lengthen durationMs or shorten bootSpacingMs`;
+  }
+  const workload = scenario.workload ?? [];
+  for (let i = 0; i < workload.length; i++) {
+    const e = workload[i];
+    const dueMs = e.kind === 'failure' ? e.atMs : e.fromMs + (e.count - 1) * e.everyMs;
+    if (dueMs < durationMs) continue;
+    const what = e.kind === 'failure' ? 'its failure' : e.count === 1 ? 'its broadcast' : `the last of its ${e.count} broadcasts`;
+    return `workload[${i}]: ${what} is due at ${dueMs} ms, not within the main phase (durationMs ${durationMs})`;
+  }
+  return null;
 }
 
 /** What extensions and assertions see of a run. */
