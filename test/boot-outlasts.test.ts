@@ -46,6 +46,14 @@ describe('a boot that outlasts the main phase', () => {
     expect(report.violations).toContainEqual({ check: 'liveness', message: expect.stringMatching(/^[1-4] node\(s\) not started yet: the boot outlasts the main phase$/) });
   });
 
+  it('says so when the window ends clean, its last start just in time, before the final probes were sent', () => {
+    // 30 gateways 2 s apart: the last starts at 58 s, 3 s before the window closes at 61 s.
+    const scenario: Scenario = { ...slowBoot(1_000, 60_000), topology: { meshes: [{ meshId: 'mesh-a', roles: [['gateway', 30]] }], bridges: 0, observer: false, bootSpacingMs: 2_000 } };
+    const { report } = runScenario(scenario, '1');
+    expect(report.nodes).toEqual({ total: 30, live: 30 });
+    expect(report.violations).toEqual([{ check: 'liveness', message: expect.stringMatching(/^heal window ended, clean since 5\d000 ms, before the final probes were sent$/) }]);
+  });
+
   it('is bad input when the run ends before the last start', () => {
     expect(runEndsEarly(slowBoot(1_000, 11_000))).toBe(
       'the boot starts the last of 7 nodes at 12000 ms (one every 2000 ms), and the run ends at 12000 ms (durationMs 1000 + healWindowMs 11000): lengthen durationMs or shorten bootSpacingMs',
