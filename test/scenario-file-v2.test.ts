@@ -75,6 +75,10 @@ describe('version-2 fields round-trip', () => {
     ]);
   });
 
+  it('takes workload due at the main phase\'s last millisecond (it runs in the main phase)', () => {
+    expect(ok({ durationMs: 10_000, workload: [{ kind: 'broadcast', fromMs: 1_000, everyMs: 1_000, count: 10 }, { kind: 'failure', atMs: 10_000, count: 1 }] }).workload).toHaveLength(2);
+  });
+
   it('takes a boot that ends within the heal window, and refuses one whose last start is the run\'s end', () => {
     const meshes = [{ meshId: 'a', roles: { gateway: 3_000 } }];
     expect(ok({ topology: { meshes }, durationMs: 90_001 }).durationMs).toBe(90_001); // 150 s < 90.001 + 60 s
@@ -116,10 +120,10 @@ describe('bad values are one line naming the field', () => {
     ['bad failure mode', { workload: [{ kind: 'failure', atMs: 0, count: 1, mode: 'explode' }] }, /mode must be one of "crash", "vanish"/],
     ['unknown workload field', { workload: [{ kind: 'failure', atMs: 0, count: 1, when: 3 }] }, /unknown field workload\[0\]\.when/],
     // 3,001 nodes (the observer first) 50 ms apart: the last starts at 150 s, after 1 s + 60 s.
-    ['a broadcast after the main phase', { durationMs: 10_000, workload: [{ kind: 'broadcast', fromMs: 10_000 }] },
-      /^workload\[0\]: its broadcast is due at 10000 ms, not within the main phase \(durationMs 10000\)$/],
-    ['a series that runs past the main phase', { durationMs: 10_000, workload: [{ kind: 'broadcast', fromMs: 0 }, { kind: 'broadcast', fromMs: 1_000, everyMs: 1_000, count: 10 }] },
-      /^workload\[1\]: the last of its 10 broadcasts is due at 10000 ms, not within the main phase/],
+    ['a broadcast after the main phase', { durationMs: 10_000, workload: [{ kind: 'broadcast', fromMs: 10_001 }] },
+      /^workload\[0\]: its broadcast is due at 10001 ms, not within the main phase \(durationMs 10000\)$/],
+    ['a series that runs past the main phase', { durationMs: 10_000, workload: [{ kind: 'broadcast', fromMs: 0 }, { kind: 'broadcast', fromMs: 1_000, everyMs: 1_000, count: 11 }] },
+      /^workload\[1\]: the last of its 11 broadcasts is due at 11000 ms, not within the main phase/],
     ['a failure after the main phase', { durationMs: 10_000, workload: [{ kind: 'failure', atMs: 20_000, count: 1 }] },
       /^workload\[0\]: its failure is due at 20000 ms, not within the main phase/],
     ['boot outlasting the run', { topology: { meshes: [{ meshId: 'a', roles: { gateway: 3_000 } }] }, durationMs: 1_000 },

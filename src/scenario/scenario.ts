@@ -7,7 +7,7 @@ import type { LinkState, NetworkConfig } from '../sim/network/index.js';
 import type { SpanLevel } from '../sim/telemetry/index.js';
 import type { ProbeRecord, Violation } from './checker.js';
 import type { Cluster } from './cluster.js';
-import { lastBootAtMs, nodeCount, type NodePlan, type TopologySpec } from './topology.js';
+import { DEFAULT_BOOT_SPACING_MS, lastBootAtMs, nodeCount, type NodePlan, type TopologySpec } from './topology.js';
 import type { WorkloadEntry } from './workload.js';
 
 export interface Scenario {
@@ -50,15 +50,16 @@ export const DEFAULT_HEAL_WINDOW_MS = 60_000;
  * - a node due to start after the run ends (its main phase and, when it checks liveness, its
  *   heal window) would never run, and the verdict would speak of the nodes that did (a split
  *   overlay amid the boot, or a pass over a fraction of the topology);
- * - a workload broadcast or failure due at or after the main phase's end would fire in the heal
- *   window, meant to judge the mesh after the faults, or never, if the heal settles first.
+ * - a workload broadcast or failure due after the main phase's end (the main phase runs what is
+ *   due at its last millisecond) would fire in the heal window, meant to judge the mesh after
+ *   the faults, or never, if the heal settles first.
  */
 export function runEndsEarly(scenario: Scenario, durationMs: number = scenario.durationMs): string | null {
   const lastMs = lastBootAtMs(scenario.topology);
   const healMs = scenario.liveness === false ? 0 : (scenario.healWindowMs ?? DEFAULT_HEAL_WINDOW_MS);
   const endMs = durationMs + healMs;
   if (lastMs >= endMs) {
-    const spacingMs = lastMs / (nodeCount(scenario.topology) - 1);
+    const spacingMs = scenario.topology.bootSpacingMs ?? DEFAULT_BOOT_SPACING_MS;
     const ends = healMs === 0 ? `durationMs ${durationMs}` : `durationMs ${durationMs} + healWindowMs ${healMs}`;
     return `the boot starts the last of ${nodeCount(scenario.topology)} nodes at ${lastMs} ms (one every ${spacingMs} ms), and the run ends at ${endMs} ms (${ends}): lengthen durationMs or shorten bootSpacingMs`;
   }
@@ -66,7 +67,7 @@ export function runEndsEarly(scenario: Scenario, durationMs: number = scenario.d
   for (let i = 0; i < workload.length; i++) {
     const e = workload[i];
     const dueMs = e.kind === 'failure' ? e.atMs : e.fromMs + (e.count - 1) * e.everyMs;
-    if (dueMs < durationMs) continue;
+    if (dueMs <= durationMs) continue;
     const what = e.kind === 'failure' ? 'its failure' : e.count === 1 ? 'its broadcast' : `the last of its ${e.count} broadcasts`;
     return `workload[${i}]: ${what} is due at ${dueMs} ms, not within the main phase (durationMs ${durationMs})`;
   }
