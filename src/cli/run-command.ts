@@ -16,7 +16,7 @@ import type { Cluster } from '../scenario/cluster.js';
 import { recordTopology } from '../report/report-data.js';
 import { OtlpStream, otlpStreamBatch } from '../report/otlp.js';
 import type { TopologyRecorder } from '../report/topology-snapshots.js';
-import { runEndsEarly, type Scenario } from '../scenario/scenario.js';
+import type { Scenario } from '../scenario/scenario.js';
 import { parseDuration } from './duration.js';
 import { openOutputStream } from './output-file.js';
 import { EXIT_FAIL, EXIT_OUTPUT, EXIT_PASS, UsageError, fail, quoted } from './errors.js';
@@ -26,7 +26,7 @@ import { type CliRunResult, formatRunText, runJson } from './format.js';
 import { isScenarioPath, loadScenarioFile } from './scenario-file.js';
 import { processProbe, progressMode, runProgressLine, type ProgressLine } from './run-progress.js';
 import { parseSeed, pickSeed } from './seed.js';
-import { applyRunExtras, replayOfRequest } from './run-extras.js';
+import { applyRunExtras, failIfRunEndsEarly, replayOfRequest } from './run-extras.js';
 import { TRACE_LEVELS, type CliTraceLevel, type RunRequest } from './run-request.js';
 import { replayLine } from './replay-line.js';
 import { addReportOptions, parseReportOutputs, printWritten, wantsOutputs, writeRunOutputs, type ReportOptionValues } from './report-output.js';
@@ -91,9 +91,7 @@ export function parseRunRequest(options: RunOptionValues): RunRequest {
   const traced = options.traceLevel === 'trace' ? (durationMs ?? scenario.durationMs) : 0;
   if (traced > TRACE_DURATION_MS_MAX) fail(`--trace-level trace records every message: at most ${TRACE_DURATION_MS_MAX / 3_600_000} h of main phase (got ${traced} ms; shorten it with --duration)`);
   const request = applyRunExtras({ scenario, scenarioRef, seed, seedPicked, durationMs, traceLevel: options.traceLevel, json: options.json === true, ...(options.progress === true ? { progress: true } : {}), outputs }, options);
-  // A scenario file was checked against its own durationMs when read; --duration may shorten it.
-  const late = request.durationMs === undefined ? null : runEndsEarly(request.scenario, request.durationMs);
-  if (late !== null) fail(`--duration ${request.durationMs}ms: ${late}`);
+  failIfRunEndsEarly(request.scenario, request.durationMs);
   return request;
 }
 

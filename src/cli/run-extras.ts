@@ -11,6 +11,7 @@ import { withChaos } from '../catalog/chaos-scenarios.js';
 import { fail, quoted } from './errors.js';
 import type { RunRequest } from './run-request.js';
 import type { RunReplay, ScheduleRunReplay } from '../scenario/replay-ref.js';
+import { runEndsEarly, type Scenario } from '../scenario/scenario.js';
 
 export interface RunExtrasValues {
   readonly seed?: string;
@@ -21,6 +22,15 @@ export interface RunExtrasValues {
 const CHAOS_COUNT_MAX = 1_000;
 
 /** `--chaos N` (run and sweep): an integer from 1 to CHAOS_COUNT_MAX, or a usage failure. */
+/**
+ * Refuses a `--duration` that ends the run before `scenario` boots every node or sends its
+ * workload (`runEndsEarly`); a scenario file was checked against its own durationMs when read.
+ */
+export function failIfRunEndsEarly(scenario: Scenario, durationMs: number | undefined): void {
+  const late = durationMs === undefined ? null : runEndsEarly(scenario, durationMs);
+  if (late !== null) fail(`--duration ${durationMs}ms: ${late}`);
+}
+
 export function parseChaosCount(text: string): number {
   const trimmed = text.trim();
   if (!/^\d+$/.test(trimmed) || Number(trimmed) < 1 || Number(trimmed) > CHAOS_COUNT_MAX) fail(`--chaos must be an integer from 1 to ${CHAOS_COUNT_MAX} (got ${quoted(text)})`);

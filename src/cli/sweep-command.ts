@@ -17,10 +17,9 @@ import { parseSeedRange, shardSeedList } from '../sweep/shard.js';
 import type { SweepTask } from '../sweep/worker.js';
 import { parseDuration } from './duration.js';
 import { EXIT_FAIL, EXIT_OUTPUT, EXIT_PASS, fail, quoted } from './errors.js';
-import { runEndsEarly } from '../scenario/scenario.js';
 import { parsePoolOptions } from './pool-options.js';
 import { thisMachine, workerHeapPlan, workerOutOfMemory, workerYoungGenerationMb } from './memory-guard.js';
-import { parseChaosCount } from './run-extras.js';
+import { failIfRunEndsEarly, parseChaosCount } from './run-extras.js';
 import { isScenarioPath, readScenarioFile } from './scenario-file.js';
 import { scenarioOfTask } from '../sweep/worker.js';
 import { renderReportHtml } from '../report/html.js';
@@ -81,8 +80,7 @@ async function sweepAction(options: SweepOptionValues): Promise<number> {
   // A large scenario file's runs get the heap `meshsim run` would give them, shared by the workers.
   const machine = thisMachine();
   const scenarios = [scenarioOfTask({ scenario: options.scenario, file, chaos })];
-  const late = durationMs === undefined ? null : runEndsEarly(scenarios[0], durationMs);
-  if (late !== null) fail(`--duration ${durationMs}ms: ${late}`);
+  failIfRunEndsEarly(scenarios[0], durationMs);
   const heap = workerHeapPlan(scenarios, Math.min(workers, seeds.length), machine);
   if (heap.kind === 'refuse') fail(heap.message);
   if (heap.kind === 'limit') process.stderr.write(`${heap.note}\n`);
