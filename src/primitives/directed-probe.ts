@@ -7,7 +7,7 @@
  */
 import type { ProbeRecord } from '../scenario/checker.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
-import { atResend, emitted, healthyNodes, meshesOf, nameOf, probeDeliveries, type ProbeCutOff } from './evidence.js';
+import { appendAll, atResend, emitted, healthyNodes, meshesOf, nameOf, probeDeliveries, type ProbeCutOff } from './evidence.js';
 import type { ChaosWorld } from './types.js';
 
 export interface DirectedProbeOptions {
@@ -120,8 +120,8 @@ export class DirectedProbe {
       const r = probeDeliveries(this.world, p);
       const cut = this.options.cutOff?.from(p.meshId, p.origin, p.sentAtMs);
       const excused = new Set([...(cut ?? [])].map((id) => nameOf(this.world, id)));
-      missing.push(...r.missing.filter((m) => !excused.has(m)).map((m) => `${m} (${p.meshId})`));
-      evidence.push(...r.delivered);
+      for (const m of r.missing) if (!excused.has(m)) missing.push(`${m} (${p.meshId})`);
+      appendAll(evidence, r.delivered);
       for (const id of this.options.mustReach ?? []) {
         if (id === p.origin || !meshesOf(this.world, id).includes(p.meshId)) continue;
         const s = emitted(this.world, id, 'mesh.probe.delivered', p.sentAtMs, { probeId: p.probeId });

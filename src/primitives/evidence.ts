@@ -268,7 +268,7 @@ export class ProbeRound {
         cut ??= this.options.cutOff?.from(p.meshId, p.origin, p.sentAtMs) ?? new Set();
         if (!cut.has(this.idOf(m)) && !cutOffByOtherFaults(this.world, this.idOf(m), p.meshId, p.sentAtMs, this.exclude)) missing.push(`${m} (${p.meshId})`);
       }
-      evidence.push(...r.delivered);
+      appendAll(evidence, r.delivered);
     }
     const settled = this.probes.length > 0 && missing.length === 0;
     return { done: settled, missing, evidence };
@@ -324,6 +324,15 @@ export function cutOffByOtherFaults(world: ChaosWorld, nodeId: string, topic: st
     if (killed === undefined || incarnationStartSeq(world, peerName, atMs) > killed.seq) return false; // respawned since its kill
   }
   return members > 0;
+}
+
+/**
+ * Appends `items` to `out` one by one: `out.push(...items)` passes each item as an argument, and
+ * a call takes at most about 120,000 of them (a probe's deliveries in a mesh larger than that
+ * ended the run in a RangeError).
+ */
+export function appendAll<T>(out: T[], items: readonly T[]): void {
+  for (let i = 0; i < items.length; i++) out.push(items[i]);
 }
 
 export function passed(waitedMs: number, evidence: readonly SpanRecord[]): Detection {

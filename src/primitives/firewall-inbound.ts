@@ -32,7 +32,7 @@
  */
 import type { ProbeRecord } from '../scenario/checker.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
-import { disturbed, failedAssertion, meshesOf, MISSING_SHOWN, nameOf, passed, probeDeliveries, prunedIncludes, spansOf } from './evidence.js';
+import { appendAll, disturbed, failedAssertion, meshesOf, MISSING_SHOWN, nameOf, passed, probeDeliveries, prunedIncludes, spansOf } from './evidence.js';
 import { deliveredAt, sharedMeshes } from './partition-pair.js';
 import { cutOffFrom, otherCutWindows, othersCutEveryPath } from './reach.js';
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
@@ -134,8 +134,8 @@ export const firewallInbound: Primitive = {
           if (to === null) lacking.push(p.to.length === 0 ? `a probe to ${name} on ${topic} (no running subscriber to send it)` : `a delivery at ${name} of a probe to it on ${topic}`);
           if (from === null || to === null) complete = false;
           else {
-            toVictim.push(...to);
-            fromVictim.push(...from);
+            appendAll(toVictim, to);
+            appendAll(fromVictim, from);
           }
         }
         const heartbeat = spansOf(world, victim, 'mesh.heartbeat', probeFromMs).find((s) => s.endMs < revertAtMs && Number(s.attrs.peerCount) > 0);

@@ -29,7 +29,7 @@
 import type { ProbeRecord } from '../scenario/checker.js';
 import { BRIDGE_ROLE } from '../scenario/topology.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
-import { emitted, failedAssertion, holdsDigest, restartedSince, meshesOf, MISSING_SHOWN, nameOf, passed, peersConnectedTo, prunedBy } from './evidence.js';
+import { appendAll, emitted, failedAssertion, holdsDigest, restartedSince, meshesOf, MISSING_SHOWN, nameOf, passed, peersConnectedTo, prunedBy } from './evidence.js';
 import { cutOffFrom, otherCutWindows, othersTouched, overlayAt } from './reach.js';
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
 import { candidates } from './targets.js';
@@ -160,7 +160,7 @@ function subsetDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number) {
             if (s === undefined) return waitFor(`${nameOf(world, p)}: mesh.staleness.pruned of ${nameOf(world, v)} across the cut`);
             seen.push(s);
           }
-          noticed.push(...seen);
+          appendAll(noticed, seen);
           sideProbes = sendSideProbes(world, sides, topics, othersTouched(world, fault, appliedAtMs, nowMs));
           return waitFor(`the repair (at ${healAtMs} ms)`);
         }
@@ -188,7 +188,7 @@ function subsetDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number) {
             const missing = deliveredBefore(world, sp, last, excusedFor(last), healAtMs).missing;
             return failedAssertion(waitedMs, `side of ${nameOf(world, last.origin)} stopped working during the partition: ${judged.length} probe(s) on ${last.meshId} missed ${missing.join(', ')}`);
           }
-          working.push(...complete.delivered);
+          appendAll(working, complete.delivered);
         }
       }
       // This event's own nodes count as faulted until its verdict (`world.isFaulted`, and so
@@ -215,7 +215,7 @@ function subsetDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number) {
           for (let i = 1; i < results.length; i++) if (results[i].missing.length < results[best].missing.length) best = i;
           return waitFor(`probe deliveries after the repair: ${results[best].missing.slice(0, MISSING_SHOWN).map((m) => `${m} (${sp.probes[best].meshId})`).join(', ')}`);
         }
-        merged.push(...complete.delivered);
+        appendAll(merged, complete.delivered);
       }
       return passed(waitedMs, [...noticed, ...working, ...relearned, ...merged]);
     },

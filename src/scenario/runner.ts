@@ -308,21 +308,34 @@ class ViolationLog {
   }
 }
 
+/**
+ * A topic's active view sizes as the report gives them: min, mean (two decimals), max and the
+ * count. A loop, not `Math.min(...sizes)`: a call takes at most about 120,000 arguments, and a
+ * mesh may have a million subscribers (such a run ended in a RangeError after all its work).
+ */
+export function viewSizeSummary(sizes: readonly number[]): RunReport['views'][string] {
+  if (sizes.length === 0) return { min: 0, mean: 0, max: 0, subscribers: 0 };
+  let min = Infinity;
+  let max = -Infinity;
+  let sum = 0;
+  for (const size of sizes) {
+    if (size < min) min = size;
+    if (size > max) max = size;
+    sum += size;
+  }
+  return { min, mean: Math.round((sum / sizes.length) * 100) / 100, max, subscribers: sizes.length };
+}
+
 function summarize(cluster: Cluster, probes: ProbeWorkload) {
   const live = cluster.livePlans();
   const views: RunReport['views'] = {};
   for (const meshId of cluster.meshIds()) {
-    const sizes = cluster
-      .subscribers(meshId)
-      .map((p) => cluster.app(p.nodeId)?.activeView(meshId).length)
-      .filter((n): n is number => n !== undefined);
-    const sum = sizes.reduce((a, b) => a + b, 0);
-    views[meshId] = {
-      min: sizes.length ? Math.min(...sizes) : 0,
-      mean: sizes.length ? Math.round((sum / sizes.length) * 100) / 100 : 0,
-      max: sizes.length ? Math.max(...sizes) : 0,
-      subscribers: sizes.length,
-    };
+    const sizes: number[] = [];
+    for (const p of cluster.subscribers(meshId)) {
+      const size = cluster.app(p.nodeId)?.activeView(meshId).length;
+      if (size !== undefined) sizes.push(size);
+    }
+    views[meshId] = viewSizeSummary(sizes);
   }
   const counts = cluster.telemetry.countsByName();
   const apps = live.map((p) => cluster.app(p.nodeId)).filter((a) => a !== undefined);
