@@ -82,20 +82,7 @@ export function formatRunText(result: CliRunResult): string {
       ['trace digest', report.traceDigest],
     ], ['l', 'l']),
   );
-  out.push('', 'active view size per topic');
-  const topics = Object.keys(report.views).sort();
-  out.push(
-    table(
-      [
-        ['topic', 'subscribers', 'min', 'mean', 'max'],
-        ...topics.map((t) => {
-          const v = report.views[t]!;
-          return [t, String(v.subscribers), String(v.min), v.mean.toFixed(2), String(v.max)];
-        }),
-      ],
-      ['l', 'r', 'r', 'r', 'r'],
-    ),
-  );
+  out.push(...viewLines(report.views));
   out.push(...metricsLines(report));
   out.push('', 'spans by name');
   const names = Object.keys(report.spansByName).sort();
@@ -111,6 +98,66 @@ export function formatRunText(result: CliRunResult): string {
   out.push(`seed: ${report.seed}`);
   out.push(`replay: ${result.replay}`);
   return out.join('\n') + '\n';
+}
+
+/** Topics the summary lists one by one; a run with more (1,024 meshes) lists the smallest views. */
+export const TOPICS_SHOWN = 50;
+
+/**
+ * Active view sizes per topic, in name order with numbers compared as numbers (`m2` before
+ * `m10`). Beyond TOPICS_SHOWN topics, the TOPICS_SHOWN with the smallest views (least minimum,
+ * then least mean), and what the others span: a run of 1,024 meshes printed 1,024 rows.
+ */
+export function viewLines(views: RunReport['views']): string[] {
+  const all = Object.keys(views).sort(naturalOrder);
+  const header = ['topic', 'subscribers', 'min', 'mean', 'max'];
+  const row = (t: string): string[] => {
+    const v = views[t]!;
+    return [t, String(v.subscribers), String(v.min), v.mean.toFixed(2), String(v.max)];
+  };
+  const align = ['l', 'r', 'r', 'r', 'r'] as const;
+  if (all.length <= TOPICS_SHOWN) return ['', 'active view size per topic', table([header, ...all.map(row)], align)];
+  const shown = [...all].sort((a, b) => views[a]!.min - views[b]!.min || views[a]!.mean - views[b]!.mean || naturalOrder(a, b)).slice(0, TOPICS_SHOWN);
+  const shownSet = new Set(shown);
+  let min = Infinity;
+  let max = -Infinity;
+  for (const t of all) {
+    if (shownSet.has(t)) continue;
+    min = Math.min(min, views[t]!.min);
+    max = Math.max(max, views[t]!.max);
+  }
+  return [
+    '',
+    `active view size per topic (${all.length} topics: the ${TOPICS_SHOWN} with the smallest views)`,
+    table([header, ...shown.sort(naturalOrder).map(row)], align),
+    `  … ${all.length - TOPICS_SHOWN} more, each with views of ${min} to ${max} (every topic: --json)`,
+  ];
+}
+
+/** Names in order, with runs of digits compared as numbers: `m2` < `m10` < `mesh-a`. */
+export function naturalOrder(a: string, b: string): number {
+  const pa = a.match(/\d+|\D+/g) ?? [];
+  const pb = b.match(/\d+|\D+/g) ?? [];
+  for (let i = 0; i < Math.min(pa.length, pb.length); i++) {
+    const x = pa[i]!;
+    const y = pb[i]!;
+    if (x === y) continue;
+    const dx = /^\d/.test(x);
+    const dy = /^\d/.test(y);
+    if (dx && dy) {
+      // By value; equal values written differently (`m01`, `m1`) by length, then as text.
+      const byValue = compareDigits(x.replace(/^0+/, ''), y.replace(/^0+/, ''));
+      if (byValue !== 0) return byValue;
+    }
+    return x < y ? -1 : 1;
+  }
+  return pa.length - pb.length || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+/** Two digit strings without leading zeros, compared as numbers of any length. */
+function compareDigits(x: string, y: string): number {
+  if (x.length !== y.length) return x.length - y.length;
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 /** The broadcast metrics over the run (SPEC §10.4), and per-node traffic by frame type. */
