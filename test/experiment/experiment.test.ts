@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseScenarioJson } from '../../src/cli/scenario-file.js';
 import { parseExperimentJson, type Experiment } from '../../src/experiment/experiment-file.js';
 import { parseFieldPath, withFieldAt } from '../../src/experiment/field-path.js';
-import { runMetrics } from '../../src/experiment/run-metrics.js';
+import { runMetrics, VIEW_TOPICS_MAX } from '../../src/experiment/run-metrics.js';
 import { ExperimentSummary } from '../../src/experiment/summary.js';
 import { findScenario } from '../../src/catalog/registry.js';
 import { runScenario } from '../../src/scenario/runner.js';
@@ -107,6 +107,24 @@ describe('run metrics', () => {
     expect(m['metrics.zeta']).toBe(3);
     expect(Object.keys(m).some((k) => k.startsWith('metrics.list') || k === 'metrics.label')).toBe(false);
     expect(Object.keys(m)).toEqual(Object.keys(m).sort());
+  });
+
+  it('above VIEW_TOPICS_MAX topics, views over all topics, and the metrics object still whole', () => {
+    // A run of 1,024 meshes: 1,025 per-topic view metrics filled RUN_METRICS_MAX first, and
+    // every broadcast metric (reliability, hops, RMR) was left out without a word.
+    const { report } = runScenario(findScenario('gossip-swarm-forms')!, '1', { durationMs: 3000 });
+    const views: Record<string, { min: number; mean: number; max: number; subscribers: number }> = {};
+    for (let i = 0; i < 1024; i++) views[`m${i}`] = { min: 3, mean: 4, max: 5, subscribers: 4 };
+    views.m7 = { min: 1, mean: 2.5, max: 4, subscribers: 8 };
+    views.bridge = { min: 0, mean: 0, max: 0, subscribers: 0 }; // no subscriber: no say
+    const m = runMetrics({ ...report, views, metrics: { summary: { reliability: { mean: 0.97 }, rmr: { max: 2.5 } } } });
+    expect(Object.keys(m).filter((k) => k.startsWith('views.'))).toEqual(['views.max', 'views.mean', 'views.min']);
+    expect([m['views.min'], m['views.max']]).toEqual([1, 5]);
+    expect(m['views.mean']).toBe(Math.round(((1023 * 4 * 4 + 8 * 2.5) / (1023 * 4 + 8)) * 1000) / 1000);
+    expect([m['metrics.summary.reliability.mean'], m['metrics.summary.rmr.max']]).toEqual([0.97, 2.5]);
+    // Up to VIEW_TOPICS_MAX topics, one metric each, as before.
+    const few = Object.fromEntries(Object.entries(views).slice(0, VIEW_TOPICS_MAX));
+    expect(Object.keys(runMetrics({ ...report, views: few })).filter((k) => k.startsWith('views.'))).toHaveLength(VIEW_TOPICS_MAX);
   });
 
   it('summarise mean, min and max per point over seeds', () => {
