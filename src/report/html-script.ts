@@ -178,10 +178,14 @@ export const REPORT_SCRIPT = (String.raw`
     var killedCount = 0; killed.forEach(function (k) { killedCount += k; });
     var topic = topo.topics[ti], out = [], edges = 0, oneway = 0, drawn = 0;
     var groupOf = {};
+    // A mesh laid out alone (more meshes than fit side by side) is drawn only while its topic is chosen.
+    var hiddenGroup = function (g) { return g !== undefined && g.alone === true && g.meshId !== topic; };
     run.groups.forEach(function (g) {
       groupOf[g.meshId] = g;
+      if (hiddenGroup(g)) return;
       out.push('<circle class="group" cx="' + g.x + '" cy="' + g.y + '" r="' + (g.r + 34) + '"/><text class="group-label" x="' + (g.x - g.r - 30) + '" y="' + (g.y - g.r - 24) + '">' + esc(g.meshId) + (g.stride > 1 ? ' (' + g.shown + ' of ' + g.members + ' drawn)' : '') + '</text>');
     });
+    var offStage = function (i) { var n = run.nodes[i]; return n.place.shape === 'member' && hiddenGroup(groupOf[n.meshId]); };
     var inView = function (i, j) { return topo.views[state[i]].indexOf(j) >= 0; };
     state.forEach(function (vid, i) {
       topo.views[vid].forEach(function (j) {
@@ -189,7 +193,7 @@ export const REPORT_SCRIPT = (String.raw`
         if (mutual && j < i) return;
         edges++; if (!mutual) oneway++;
         var a = run.nodes[i].place, b = run.nodes[j].place;
-        if (a.hidden || b.hidden) return;
+        if (a.hidden || b.hidden || offStage(i) || offStage(j)) return;
         out.push('<line class="edge' + (mutual ? '' : ' oneway') + '" x1="' + a.x + '" y1="' + a.y + '" x2="' + b.x + '" y2="' + b.y + '"/>');
       });
     });
@@ -198,7 +202,7 @@ export const REPORT_SCRIPT = (String.raw`
       var p = n.place, on = n.topics.indexOf(topic) >= 0;
       if (on) members++;
       if (down[i]) downCount++;
-      if (p.hidden) return;
+      if (p.hidden || offStage(i)) return;
       drawn++;
       var cls = 'node r-' + n.role + (on ? '' : ' off') + (down[i] ? ' down' : '') + (killed[i] ? ' killed' : '');
       var status = killed[i] ? ' killed' : down[i] ? ' down' : '';
@@ -214,7 +218,7 @@ export const REPORT_SCRIPT = (String.raw`
     svg.innerHTML = out.join('');
     svg.setAttribute('data-edges', edges); svg.setAttribute('data-members', members);
     svg.setAttribute('data-drawn', drawn); svg.setAttribute('data-killed', killedCount);
-    var sampledGroups = run.groups.filter(function (g) { return g.stride > 1; });
+    var sampledGroups = run.groups.filter(function (g) { return g.stride > 1 && !hiddenGroup(g); });
     var sampling = sampledGroups.length === 0 ? '' : '; sampled: ' + sampledGroups.map(function (g) { return g.meshId + ' draws every ' + g.stride + (g.stride === 2 ? 'nd' : g.stride === 3 ? 'rd' : 'th') + ' node in boot order (' + g.shown + ' of ' + g.members + ') and the links among them; counts cover every node'; }).join('; ');
     $('topo-time-label').textContent = fmtMs(t) + ' \u2014 ' + topic + ': ' + members + ' members, ' + edges + ' links' + (oneway ? ' (' + oneway + ' one-way)' : '') + ', ' + downCount + ' down (' + killedCount + ' killed), snapshot of ' + fmtMs(at.atMs) + sampling;
   }

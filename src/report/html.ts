@@ -14,7 +14,7 @@ import { REPORT_CSS } from './html-style.js';
 import type { ReportData, RunSection } from './report-data.js';
 import { gridCounts } from './tests-grid.js';
 import { testsPanel } from './tests-panel.js';
-import { MESH_SHOWN_MAX } from './topology-layout.js';
+import { MESH_SHOWN_MAX, MESHES_SIDE_BY_SIDE_MAX } from './topology-layout.js';
 import { uplotLibrary } from './vendor-uplot.js';
 
 export function renderReportHtml(data: ReportData): string {
@@ -116,7 +116,7 @@ function topologyPanel(run: RunSection): string {
     `<label>virtual time <input type="range" id="topo-time" min="0" max="${endMs}" step="100" value="${endMs}"></label>`,
     '<span id="topo-time-label"></span></div>',
     '<svg id="topology" viewBox="0 0 1000 560"></svg>',
-    `<p class="empty">Active views of the chosen topic: solid = both ends list each other, dashed = one-way. Square = observer, diamond = bridge, grey = down (not booted yet or left), red cross = killed by chaos. Meshes are grouped in dashed circles; a mesh of more than ${MESH_SHOWN_MAX} nodes is sampled (every k-th node in boot order is drawn, with the links among drawn nodes; the counts above cover every node).</p>`,
+    `<p class="empty">Active views of the chosen topic: solid = both ends list each other, dashed = one-way. Square = observer, diamond = bridge, grey = down (not booted yet or left), red cross = killed by chaos. Meshes are grouped in dashed circles (with more than ${MESHES_SIDE_BY_SIDE_MAX} meshes, the chosen topic's mesh alone, the bridges on the right); a mesh of more than ${MESH_SHOWN_MAX} nodes is sampled (every k-th node in boot order is drawn, with the links among drawn nodes; the counts above cover every node).</p>`,
   ].join('');
 }
 

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderReportHtml, runReportData, testCellOf, testsGridOf, type ReportData, type RunSection } from '../../src/report/index.js';
 import { findScenario } from '../../src/catalog/registry.js';
 import { runScenario } from '../../src/scenario/runner.js';
+import { parseScenarioJson } from '../../src/scenario/scenario-json.js';
 import { replayLine } from '../../src/cli/replay-line.js';
 import { CHROMIUM_ARGS, findChromium } from '../support/chromium.js';
 
@@ -151,5 +152,56 @@ describe.skipIf(executablePath === null)(`HTML report in headless Chromium (${SC
     await page.click('nav [data-tab="timeline"]');
     expect(await page.locator('#timeline .down-span').count()).toBe(run.timeline.downs.length);
     expect(run.timeline.downs.length).toBeGreaterThanOrEqual(kill!.targets.length);
+  });
+});
+
+describe.skipIf(executablePath === null)('HTML report of a run with more meshes than fit side by side', () => {
+  let run: RunSection;
+  let context: BrowserContext;
+  let page: Page;
+  let profileDir: string;
+
+  beforeAll(async () => {
+    // 8 meshes of 3 gateways, two bridges, the observer: each mesh is drawn alone, while its topic is chosen.
+    const parsed = parseScenarioJson({
+      name: 'eight-meshes', profile: 'protocol', bootSpacingMs: 5, durationMs: 15_000, healWindowMs: 30_000,
+      topology: { meshes: Array.from({ length: 8 }, (_, i) => ({ meshId: `m${i + 1}`, roles: { gateway: 3 } })), bridges: 2 },
+    });
+    if (!parsed.ok) throw new Error(parsed.error);
+    const outcome = runScenario(parsed.scenario, '1');
+    run = runReportData(outcome).run!;
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const file = join(ARTIFACTS, 'report-eight-meshes-seed-1.html');
+    writeFileSync(file, renderReportHtml({ title: 'eight meshes', run, tests: null }));
+    profileDir = mkdtempSync(join(tmpdir(), 'meshsim-chromium-'));
+    context = await chromium.launchPersistentContext(profileDir, { executablePath: executablePath!, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1400, height: 900 }, offline: true });
+    page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(pathToFileURL(file).href);
+    expect(errors).toEqual([]);
+  }, 60_000);
+
+  afterAll(async () => {
+    await context?.close();
+    if (profileDir !== undefined) rmSync(profileDir, { recursive: true, force: true });
+  });
+
+  it('Topology: the chosen mesh alone with the bridges and the observer; another topic, another mesh', async () => {
+    await page.click('nav [data-tab="topology"]');
+    const drawnFor = (topic: string) => run.nodes.filter((n) => n.role === 'observer' || n.role === 'bridge' || n.meshId === topic).length;
+    expect(await page.inputValue('#topo-topic')).toBe('m1');
+    for (const topic of ['m1', 'm8']) {
+      await page.selectOption('#topo-topic', topic);
+      expect(await page.locator('#topology .node').count()).toBe(drawnFor(topic));
+      expect(await page.locator('#topology circle.group').count()).toBe(1);
+      expect(await page.locator('#topology .group-label').textContent()).toBe(topic);
+      expect(Number(await page.getAttribute('#topology', 'data-members'))).toBe(run.nodes.filter((n) => n.topics.includes(topic)).length);
+      expect(Number(await page.getAttribute('#topology', 'data-edges'))).toBeGreaterThan(0);
+    }
+    await page.screenshot({ path: join(ARTIFACTS, 'report-topology-eight-meshes.png') });
+    await page.selectOption('#topo-topic', 'bridge');
+    expect(await page.locator('#topology .node').count()).toBe(drawnFor('bridge'));
+    expect(await page.locator('#topology circle.group').count()).toBe(0);
   });
 });

@@ -10,7 +10,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseScenarioJson } from '../../src/scenario/scenario-json.js';
 import { encodeTopology, layoutNodes, snapshotAt, timelineOf, topologySnapshots, topologyStateAt, type TopologyNode } from '../../src/report/index.js';
-import { LAYOUT_HEIGHT, LAYOUT_WIDTH, MESH_SHOWN_MAX } from '../../src/report/topology-layout.js';
+import { LAYOUT_HEIGHT, LAYOUT_WIDTH, MESH_SHOWN_MAX, MESHES_SIDE_BY_SIDE_MAX } from '../../src/report/topology-layout.js';
 import { TIMELINE_EVENTS_MAX } from '../../src/report/timeline.js';
 import { findScenario } from '../../src/catalog/registry.js';
 import { runScenario, type RunOutcome } from '../../src/scenario/runner.js';
@@ -69,6 +69,36 @@ describe('big meshes', () => {
     expect(places.slice(1).map((p, i) => p.hidden !== true)).toEqual(Array.from({ length: 200 }, (_, i) => i % 4 === 0));
     expect(drawn.every((p) => p.x >= 0 && p.x <= LAYOUT_WIDTH && p.y >= 0 && p.y <= LAYOUT_HEIGHT)).toBe(true);
     expect(new Set(drawn.map((p) => `${p.x},${p.y}`)).size).toBe(drawn.length);
+  });
+
+  it(`more than MESHES_SIDE_BY_SIDE_MAX meshes are each laid out alone, on one circle, the bridges in a column on the right, all inside the box`, () => {
+    // 1,024 meshes side by side had columns under a pixel wide and circles over each other, and
+    // 100 bridges 90 apart about the middle ran far out of the box.
+    const nodes: TopologyNode[] = [{ name: 'observer', nodeId: 'o', role: 'observer', meshId: 'admin', topics: ['admin'] }];
+    for (let m = 0; m < 1024; m++) for (let i = 0; i < 3; i++) nodes.push({ name: `g-${m}-${i}`, nodeId: `g-${m}-${i}`, role: 'gateway', meshId: `m${m}`, topics: [`m${m}`] });
+    for (let b = 0; b < 100; b++) nodes.push({ name: `bridge-${b}`, nodeId: `b-${b}`, role: 'bridge', meshId: 'bridge', topics: ['bridge'] });
+    const { places, groups } = layoutNodes(nodes);
+    expect(groups).toHaveLength(1024);
+    expect(groups.every((g) => g.alone === true && g.x === groups[0].x && g.y === groups[0].y && g.r === groups[0].r)).toBe(true);
+    const g = groups[0];
+    expect([g.x - g.r - 34 >= 0, g.x + g.r + 34 <= LAYOUT_WIDTH, g.y + g.r + 34 <= LAYOUT_HEIGHT]).toEqual([true, true, true]);
+    expect(places.every((p) => p.x >= 0 && p.x <= LAYOUT_WIDTH && p.y >= 0 && p.y <= LAYOUT_HEIGHT)).toBe(true);
+    // One mesh's members at distinct places on its circle.
+    const m7 = places.slice(1 + 7 * 3, 1 + 8 * 3);
+    expect(new Set(m7.map((p) => `${p.x},${p.y}`)).size).toBe(3);
+    expect(m7.every((p) => Math.abs(Math.hypot(p.x - g.x, p.y - g.y) - g.r) <= 1)).toBe(true);
+    // The bridges: one column right of the circle, top to bottom in plan order, apart.
+    const bridges = places.slice(1 + 1024 * 3);
+    expect(bridges.every((p) => p.shape === 'bridge' && p.x === bridges[0].x && p.x > g.x + g.r + 34)).toBe(true);
+    expect(bridges.every((p, i) => i === 0 || p.y > bridges[i - 1].y)).toBe(true);
+  });
+
+  it(`up to MESHES_SIDE_BY_SIDE_MAX meshes stand side by side, as before`, () => {
+    const nodes: TopologyNode[] = [];
+    for (let m = 0; m < MESHES_SIDE_BY_SIDE_MAX; m++) for (let i = 0; i < 3; i++) nodes.push({ name: `g-${m}-${i}`, nodeId: `g-${m}-${i}`, role: 'gateway', meshId: `m${m}`, topics: [`m${m}`] });
+    const { groups } = layoutNodes(nodes);
+    expect(groups.map((g) => g.alone)).toEqual(groups.map(() => undefined));
+    expect(groups.map((g) => g.x)).toEqual(groups.map((_, i) => Math.round((LAYOUT_WIDTH / MESHES_SIDE_BY_SIDE_MAX) * (i + 0.5))));
   });
 
   it('small meshes are drawn whole', () => {
