@@ -5,7 +5,7 @@
  */
 import type { TrafficRow } from '../mesh/traffic.js';
 import type { RunMetrics, Spread } from '../scenario/metrics.js';
-import type { RunOutcome, RunReport } from '../scenario/runner.js';
+import { notListedLines, type RunOutcome, type RunReport } from '../scenario/runner.js';
 import type { TopologyRecorder } from '../report/topology-snapshots.js';
 import type { OtlpSummary } from '../report/otlp.js';
 import type { OutputWrite } from './output-file.js';
@@ -92,8 +92,12 @@ export function formatRunText(result: CliRunResult): string {
   if (report.verdict === 'pass') {
     out.push('verdict: pass');
   } else {
-    out.push(`verdict: FAIL (${report.violations.length} violation${report.violations.length === 1 ? '' : 's'})`);
+    const notListed = Object.entries(report.violationsNotListed ?? {});
+    const listed = report.violations.length;
+    const total = listed + notListed.reduce((sum, [, n]) => sum + n, 0);
+    out.push(`verdict: FAIL (${total} violation${total === 1 ? '' : 's'}${total > listed ? `; ${listed} listed` : ''})`);
     for (const v of report.violations) out.push(`  ${v.check}: ${v.message}`);
+    for (const line of notListedLines(notListed)) out.push(`  ${line}`);
   }
   out.push(`seed: ${report.seed}`);
   out.push(`replay: ${result.replay}`);

@@ -5,7 +5,7 @@
  */
 import type { ChaosEventReport } from '../primitives/engine.js';
 import type { Cluster } from '../scenario/cluster.js';
-import type { RunOutcome } from '../scenario/runner.js';
+import { notListedLines, type RunOutcome } from '../scenario/runner.js';
 import { chaosRowsOf, type ChaosRow } from './chaos-events.js';
 import type { ExperimentSection } from './experiment-data.js';
 import type { TestsGrid } from './tests-grid.js';
@@ -72,7 +72,7 @@ export function runReportData(outcome: RunOutcome, options: RunReportOptions = {
       spans: report.spans,
       spansNotKept: report.spansNotRetained,
       traceDigest: report.traceDigest,
-      violations: report.violations.map((v) => `${v.check}: ${v.message}`),
+      violations: [...report.violations.map((v) => `${v.check}: ${v.message}`), ...notListedLines(Object.entries(report.violationsNotListed ?? {}))],
       nodes: nodes.map((n, i) => ({ ...n, place: places[i] })),
       groups,
       chaos,

@@ -68,7 +68,14 @@ export interface RunReport {
   readonly spansNotRetained: number;
   readonly traceDigest: string;
   readonly verdict: 'pass' | 'fail';
+  /** The violations found, each once: at most VIOLATIONS_PER_CHECK of one check, VIOLATIONS_KEPT in all. */
   readonly violations: readonly Violation[];
+  /**
+   * Per check, the distinct violations found past those bounds and not listed (absent when
+   * none were): a 200,000-node run with its views still settling had 50 listed, all
+   * `views-symmetric`, and nothing said that more, and other checks', were left out.
+   */
+  readonly violationsNotListed?: Readonly<Record<string, number>>;
   /** What reproduces this run, as data (the CLI spells it as a command line). */
   readonly replay: ReplayRef;
   readonly nodes: { readonly total: number; readonly live: number };
@@ -90,6 +97,10 @@ const DEFAULT_OVERLAY_EVERY_MS = 10_000;
 const LIVENESS_POLL_MS = 1_000;
 const PROBE_WARMUP_MS = 10_000;
 const VIOLATIONS_KEPT = 50;
+/** Violations of one check listed at most, so that one check's flood leaves room for the others'. */
+const VIOLATIONS_PER_CHECK = 10;
+/** Distinct unlisted violations counted at most (their keys are held to count each once). */
+const NOT_LISTED_COUNTED_MAX = 100_000;
 /** Margin past the last pending deadline for extensions to settle, ms. */
 const SETTLE_SLACK_MS = 2_000;
 
@@ -243,6 +254,7 @@ export function runScenario(scenario: Scenario, seed: string, options: RunOption
     scenario: scenario.name,
     verdict: violations.list.length === 0 ? 'pass' : 'fail',
     violations: violations.list,
+    ...violations.notListedReport(),
     replay: runReplay(scenario.name, seed, options.durationMs),
     ...extra,
   };
@@ -294,17 +306,39 @@ function heal(cluster: Cluster, probes: ProbeWorkload, crossLayer: CrossLayerMon
   }
 }
 
-class ViolationLog {
+export class ViolationLog {
   readonly list: Violation[] = [];
   private readonly seen = new Set<string>();
+  private readonly listedPerCheck = new Map<string, number>();
+  /** Keys of the distinct violations not listed (up to NOT_LISTED_COUNTED_MAX), per check. */
+  private readonly notListed = new Map<string, Set<string>>();
+  private notListedKeys = 0;
 
   add(items: readonly Violation[]): void {
     for (const item of items) {
       const key = `${item.check}|${item.message}`;
-      if (this.seen.has(key) || this.list.length >= VIOLATIONS_KEPT) continue;
-      this.seen.add(key);
-      this.list.push(item);
+      if (this.seen.has(key)) continue;
+      const listed = this.listedPerCheck.get(item.check) ?? 0;
+      if (listed < VIOLATIONS_PER_CHECK && this.list.length < VIOLATIONS_KEPT) {
+        this.seen.add(key);
+        this.listedPerCheck.set(item.check, listed + 1);
+        this.list.push(item);
+        continue;
+      }
+      let keys = this.notListed.get(item.check);
+      if (keys === undefined) this.notListed.set(item.check, (keys = new Set()));
+      if (keys.has(key) || this.notListedKeys >= NOT_LISTED_COUNTED_MAX) continue;
+      keys.add(key);
+      this.notListedKeys++;
     }
+  }
+
+  /** `{ violationsNotListed }` for the report, or nothing when every violation was listed. */
+  notListedReport(): { violationsNotListed?: Record<string, number> } {
+    if (this.notListed.size === 0) return {};
+    const counts: Record<string, number> = {};
+    for (const check of [...this.notListed.keys()].sort()) counts[check] = this.notListed.get(check)!.size;
+    return { violationsNotListed: counts };
   }
 }
 
@@ -357,4 +391,11 @@ function summarize(cluster: Cluster, probes: ProbeWorkload) {
     /** Table entries live nodes shed under load (bounded tables evict instead of failing). */
     evictions: { plumtree: plumtreeEvictions, digests: apps.reduce((n, a) => n + a.digests.evicted, 0) },
   };
+}
+
+/** One line per check with violations past the listed ones (`RunReport.violationsNotListed`). */
+export function notListedLines(notListed: readonly (readonly [string, number])[]): string[] {
+  const counted = notListed.reduce((sum, [, n]) => sum + n, 0);
+  const stopped = counted >= NOT_LISTED_COUNTED_MAX ? ` (counting stopped at ${NOT_LISTED_COUNTED_MAX})` : '';
+  return notListed.map(([check, n]) => `… and ${n} more ${check} violation${n === 1 ? '' : 's'}, not listed${stopped}`);
 }
