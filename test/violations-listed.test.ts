@@ -9,6 +9,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { formatRunText } from '../src/cli/format.js';
+import { renderReportHtml, runReportData } from '../src/report/index.js';
 import { parseScenarioJson } from '../src/scenario/scenario-json.js';
 import { notListedLines, runScenario, ViolationLog } from '../src/scenario/runner.js';
 
@@ -20,7 +21,8 @@ const unsettled = parseScenarioJson({
 describe('violations listed', () => {
   it('at most 10 of one check, every check that failed, and the rest counted', () => {
     if (!unsettled.ok) throw new Error(unsettled.error);
-    const { report } = runScenario(unsettled.scenario, '1');
+    const outcome = runScenario(unsettled.scenario, '1');
+    const { report } = outcome;
     expect(report.verdict).toBe('fail');
     const byCheck = new Map<string, number>();
     for (const v of report.violations) byCheck.set(v.check, (byCheck.get(v.check) ?? 0) + 1);
@@ -34,6 +36,10 @@ describe('violations listed', () => {
     const total = report.violations.length + notListed['views-symmetric'];
     expect(text).toContain(`verdict: FAIL (${total} violations; ${report.violations.length} listed)\n`);
     expect(text).toContain(`  … and ${notListed['views-symmetric']} more views-symmetric violations, not listed\n`);
+    // The HTML report: the same count, the listed ones and the line for the rest.
+    const html = renderReportHtml(runReportData(outcome));
+    expect(html).toContain(`<summary>${total} violation(s)</summary>`);
+    expect(html).toContain(`<li>… and ${notListed['views-symmetric']} more views-symmetric violations, not listed</li>`);
   });
 
   it('are each listed or counted once, however often a check reports them', () => {

@@ -63,7 +63,7 @@ function header(data: ReportData): string {
     const { passed, failed } = gridCounts(data.tests);
     parts.push(`<span>tests <b>${passed} passed, ${failed} failed</b></span>`);
   }
-  const violations = run !== null && run.violations.length > 0 ? `<details><summary>${run.violations.length} violation(s)</summary><ul>${run.violations.map((v) => `<li>${esc(v)}</li>`).join('')}</ul></details>` : '';
+  const violations = run !== null && run.violations.length > 0 ? `<details><summary>${run.violationsFound ?? run.violations.length} violation(s)</summary><ul>${run.violations.map((v) => `<li>${esc(v)}</li>`).join('')}</ul></details>` : '';
   return `<header><h1>${esc(data.title)}</h1><div class="summary">${parts.join('')}</div>${violations}</header>`;
 }
 

@@ -25,7 +25,10 @@ export interface RunSection {
   /** Per-pair and per-message spans the run did not keep in memory (above 1,000 nodes, or past its budget): the Timeline cannot show them. */
   readonly spansNotKept: number;
   readonly traceDigest: string;
+  /** The violations listed, as `check: message`, then a line per check with more found and not listed. */
   readonly violations: readonly string[];
+  /** Violations found, listed or not (a section built without it counts `violations`). */
+  readonly violationsFound?: number;
   readonly nodes: readonly (TopologyNode & { readonly place: NodePlace })[];
   readonly groups: readonly MeshGroup[];
   readonly chaos: readonly ChaosRow[];
@@ -73,6 +76,7 @@ export function runReportData(outcome: RunOutcome, options: RunReportOptions = {
       spansNotKept: report.spansNotRetained,
       traceDigest: report.traceDigest,
       violations: [...report.violations.map((v) => `${v.check}: ${v.message}`), ...notListedLines(Object.entries(report.violationsNotListed ?? {}))],
+      violationsFound: report.violations.length + Object.values(report.violationsNotListed ?? {}).reduce((sum, n) => sum + n, 0),
       nodes: nodes.map((n, i) => ({ ...n, place: places[i] })),
       groups,
       chaos,
