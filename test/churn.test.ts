@@ -96,6 +96,38 @@ describe('churn without cause', () => {
     expect(checkChurn(cluster)).toHaveLength(2);
   });
 
+  // 1,000 nodes at 5 % loss: a node took its peer up again from a reply that crossed its eviction,
+  // the peer (which had dropped it) closed the connection as unused, and that close, one packet
+  // never retransmitted, was lost: the node heard nothing more and idled out 30 s later.
+  it('on a network that loses packets, an idle timeout is caused when the peer recorded closing that connection within the idle timeout', () => {
+    const idleDown = (cluster: Cluster, node: string, peer: string) =>
+      cluster.telemetry.emit(node, 'mesh.gossip.neighbor_down', { topic: 'mesh-a', peerId: peer, cause: 'peer-down', reason: 'idle-timeout' });
+    for (const lossNum of [0, 500]) {
+      const cluster = new Cluster({ seed: 'churn', topology: TWELVE, link: { lossNum, lossDen: 10_000 } });
+      const watcher = new ChurnWatcher(cluster); // and as judged when the spans are not kept
+      const both = () => [checkChurn(cluster).length, checkChurn(cluster, watcher).length];
+      cluster.boot();
+      cluster.scheduler.runFor(10_000);
+      const [node, peer] = pair(cluster);
+      const self = cluster.plans[1].nodeId;
+      cluster.telemetry.emit(cluster.nameOf(peer), 'mesh.peer.disconnected', { peerId: self, reason: 'closed-locally', cause: 'unused' });
+      cluster.scheduler.runFor(30_000);
+      idleDown(cluster, node, peer);
+      // Lossless, a close always arrives: the idle timeout stays unexplained.
+      expect(both(), `lossNum ${lossNum}`).toEqual(lossNum === 0 ? [1, 1] : [0, 0]);
+      if (lossNum === 0) continue;
+      cluster.scheduler.runFor(15_000); // 45 s after the close: past the idle timeout and the lookback
+      idleDown(cluster, node, peer);
+      expect(checkChurn(cluster).map((v) => v.message)).toEqual([expect.stringMatching(/no fault in force \(connection idle-timeout\)$/)]);
+      expect(both()).toEqual([1, 1]);
+      // A close for a cause other than `unused` explains nothing.
+      cluster.telemetry.emit(cluster.nameOf(peer), 'mesh.peer.disconnected', { peerId: self, reason: 'closed-locally', cause: 'dead-path' });
+      cluster.scheduler.runFor(30_000);
+      idleDown(cluster, node, peer);
+      expect(both()).toEqual([2, 2]);
+    }
+  });
+
   // A fault on `target` from 10 s to 15 s, then a down of node → peer at 55 s (inside the aftermath).
   const downAfterFaultOn = (target: (cluster: Cluster, node: string, peer: string) => string) => {
     const cluster = formed();

@@ -9,8 +9,15 @@
  * why it closed (`unused`). Under `deadPeer` `reset` or `close` the same recorded close also
  * explains the reason `reset`: a packet that crossed the peer's close draws a reset from its
  * host (docs/failure-model.md, "Who answers"), and the wire may deliver that reset before the
- * close. A neighbour lost to an idle timeout, a failed dial, a reset no close explains, or a
- * close of its own making is a fault, or a substrate bug when no fault was in force. Every
+ * close. On a network that loses packets (the scenario's default link, `network.lossPct` > 0)
+ * the same recorded close explains an idle timeout too: a connection close is one packet, never
+ * retransmitted, and when it is lost the other end hears nothing more and idles out (1,000 nodes
+ * at 5 % loss: a node evicted its peer, took it up again from a reply that crossed the
+ * eviction, and the peer, which had dropped it, closed the connection as unused; its close was
+ * lost, and the one-sided link lasted until the idle timeout 30 s later). The close must lie
+ * within the idle timeout before the down (plus the lookback). A neighbour lost to an idle
+ * timeout no such close explains, a failed dial, a reset no close explains, or a close of its
+ * own making is a fault, or a substrate bug when no fault was in force. Every
  * `mesh.peer.disconnected` must carry a cause as well.
  *
  * Fault periods come from the chaos spans, and from `sim.node.killed` (the host records every
@@ -37,6 +44,14 @@ export const CLOSE_CAUSES: ReadonlySet<string> = new Set(['unused']);
 const CLOSE_REASONS: ReadonlySet<string> = new Set(['closed-by-peer', 'reset']);
 /** How far back the closer's own span may lie before the close reaches this node, ms (guess: retransmissions). */
 const CLOSE_LOOKBACK_MS = 10_000;
+/**
+ * How far back a down may look for the peer's recorded close, ms: CLOSE_LOOKBACK_MS, and on a
+ * network that loses packets also the idle timeout (a lost close surfaces only at it).
+ */
+function closeLookbackMs(cluster: Cluster): number {
+  const { link, idleTimeoutMs } = cluster.network.config;
+  return link.lossNum > 0 ? idleTimeoutMs + CLOSE_LOOKBACK_MS : CLOSE_LOOKBACK_MS;
+}
 /** Margin on top of idle + dial timeout for a fault's losses to surface, ms (guess). */
 const AFTERMATH_SLACK_MS = 5_000;
 
@@ -98,8 +113,8 @@ type LastClose = (closer: string, peerId: string, sinceMs: number, untilMs: numb
  * suspects and each pair's recent closes: the check then works at any size, also when per-pair
  * spans are not kept in memory (above 1,000 nodes). Create it before the run starts.
  *
- * A down only asks for a close at most CLOSE_LOOKBACK_MS old, so closes are kept in two
- * generations, each at least that long: when the current one is that old, it becomes the
+ * A down only asks for a close at most the lookback old (`closeLookbackMs`), so closes are kept
+ * in two generations, each at least that long: when the current one is that old, it becomes the
  * previous one and the older is dropped. Memory then follows the closes of the last two
  * lookbacks, not every pair that ever closed (at 2,000 nodes that was ~120,000 spans after
  * 100 s, a fifth of the live heap).
@@ -109,9 +124,11 @@ export class ChurnWatcher {
   private recent = new Map<string, Close>();
   private older = new Map<string, Close>();
   private recentSinceMs = 0;
+  private readonly lookbackMs: number;
 
   constructor(cluster: Cluster) {
     const tel = cluster.telemetry;
+    this.lookbackMs = closeLookbackMs(cluster);
     tel.listen('mesh.peer.disconnected', (s) => {
       if (s.attrs.reason === 'closed-locally') this.remember(`${s.node}|${String(s.attrs.peerId)}`, { endMs: s.endMs, cause: s.attrs.cause });
       const suspect = judgeClose(s, cluster);
@@ -133,7 +150,7 @@ export class ChurnWatcher {
   }
 
   private remember(key: string, close: Close): void {
-    if (close.endMs - this.recentSinceMs >= CLOSE_LOOKBACK_MS) {
+    if (close.endMs - this.recentSinceMs >= this.lookbackMs) {
       this.older = this.recent;
       this.recent = new Map();
       this.recentSinceMs = close.endMs;
@@ -176,17 +193,25 @@ function judgeDown(s: SpanRecord, cluster: Cluster, lastClose: LastClose): Suspe
   const peerId = String(s.attrs.peerId);
   if (!cluster.isNode(peerId)) return null;
   const peer = cluster.nameOf(peerId);
-  const why = unexplained(s, peer, cluster.idOfName(s.node), lastClose);
+  const lossy = cluster.network.config.link.lossNum > 0;
+  const why = unexplained(s, peer, cluster.idOfName(s.node), lastClose, lossy ? closeLookbackMs(cluster) : null);
   return why === null ? null : { kind: 'down', node: s.node, peer, endMs: s.endMs, message: `${s.node} ${s.attrs.topic}: neighbour ${peer} went down at ${s.endMs} ms ${why}` };
 }
 
-/** Null if the down is caused; otherwise what is wrong with it. */
-function unexplained(down: SpanRecord, peer: string, selfId: string, lastClose: LastClose): string | null {
+/**
+ * Null if the down is caused; otherwise what is wrong with it. `lostCloseMs`: on a network that
+ * loses packets, how far back a recorded close of the peer explains an idle timeout (else null).
+ */
+function unexplained(down: SpanRecord, peer: string, selfId: string, lastClose: LastClose, lostCloseMs: number | null): string | null {
   const cause = down.attrs.cause;
   if (cause === undefined) return 'without a cause';
   if (DECISION_CAUSES.has(String(cause))) return null;
   if (cause !== 'peer-down') return `for an unknown cause ${String(cause)}`;
   const reason = String(down.attrs.reason ?? 'unknown');
+  if (reason === 'idle-timeout' && lostCloseMs !== null) {
+    const last = lastClose(peer, selfId, down.endMs - lostCloseMs, down.endMs);
+    if (last !== undefined && CLOSE_CAUSES.has(String(last.cause))) return null; // its close was lost
+  }
   if (!CLOSE_REASONS.has(reason)) return `with no fault in force (connection ${reason})`;
   const last = lastClose(peer, selfId, down.endMs - CLOSE_LOOKBACK_MS, down.endMs);
   if (last === undefined) return reason === 'reset' ? 'with no fault in force (connection reset)' : 'closed by the peer, which recorded no close';
