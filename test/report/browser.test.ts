@@ -29,6 +29,24 @@ if (executablePath === null) {
   console.warn('browser.test: SKIPPED — no Chromium at /usr/bin/chromium or `chromium` on PATH (apt-get install chromium; .ci/run does this)');
 }
 
+/** Opens a written report in a fresh headless Chromium profile; the page must load without a script error. */
+async function openReport(file: string): Promise<{ profileDir: string; context: BrowserContext; page: Page }> {
+  const profileDir = mkdtempSync(join(tmpdir(), 'meshsim-chromium-'));
+  const context = await chromium.launchPersistentContext(profileDir, {
+    executablePath: executablePath!,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1400, height: 900 },
+    offline: true,
+  });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(pathToFileURL(file).href);
+  expect(errors).toEqual([]);
+  return { profileDir, context, page };
+}
+
 describe.skipIf(executablePath === null)(`HTML report in headless Chromium (${SCENARIO} seed ${SEED})`, () => {
   let run: RunSection;
   let context: BrowserContext;
@@ -44,19 +62,7 @@ describe.skipIf(executablePath === null)(`HTML report in headless Chromium (${SC
     mkdirSync(ARTIFACTS, { recursive: true });
     const file = join(ARTIFACTS, `report-${SCENARIO}-seed-${SEED}.html`);
     writeFileSync(file, renderReportHtml(data));
-    profileDir = mkdtempSync(join(tmpdir(), 'meshsim-chromium-'));
-    context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: executablePath!,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1400, height: 900 },
-      offline: true,
-    });
-    page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(pathToFileURL(file).href);
-    expect(errors).toEqual([]);
+    ({ profileDir, context, page } = await openReport(file));
   }, 60_000);
 
   afterAll(async () => {
@@ -173,13 +179,7 @@ describe.skipIf(executablePath === null)('HTML report of a run with more meshes 
     mkdirSync(ARTIFACTS, { recursive: true });
     const file = join(ARTIFACTS, 'report-eight-meshes-seed-1.html');
     writeFileSync(file, renderReportHtml({ title: 'eight meshes', run, tests: null }));
-    profileDir = mkdtempSync(join(tmpdir(), 'meshsim-chromium-'));
-    context = await chromium.launchPersistentContext(profileDir, { executablePath: executablePath!, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1400, height: 900 }, offline: true });
-    page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(pathToFileURL(file).href);
-    expect(errors).toEqual([]);
+    ({ profileDir, context, page } = await openReport(file));
   }, 60_000);
 
   afterAll(async () => {
