@@ -698,7 +698,25 @@ describe('network: close', () => {
     expect(closedB).toEqual([{ reason: 'closed-by-peer', atMs: t0 + 10 }]);
   });
 
-  it('explicit close is not heard when blocked; the peer idles out instead', () => {
+  it("explicit close is not heard when blocked; the peer's next keep-alive draws a reset from the closer", () => {
+    const w = world();
+    w.flat();
+    const a = w.bind(A);
+    const b = w.bind(B);
+    const { out, inc } = w.connect(a, b);
+    const closedB = closes(inc, w.sched);
+    w.net.partition(A, B);
+    out.close();
+    w.net.repair(A, B);
+    const keepAliveAtMs = inc.lastSentAtMs + 15_000;
+    w.sched.runFor(15_000);
+    expect(inc.isOpen).toBe(true);
+    w.sched.runFor(1_000);
+    // A's endpoint runs on and answers for the connection it closed (QUIC stateless reset).
+    expect(closedB).toEqual([{ reason: 'reset', atMs: keepAliveAtMs + 20 }]);
+  });
+
+  it("explicit close is not heard when blocked, and the closer's process then crashes: the peer idles out", () => {
     const w = world();
     const a = w.bind(A);
     const b = w.bind(B);
@@ -707,6 +725,7 @@ describe('network: close', () => {
     w.net.partition(A, B);
     const lastMs = inc.lastReceivedAtMs;
     out.close();
+    w.net.crash(A); // under the default deadPeer 'silent' a dead process answers nothing
     w.net.repair(A, B);
     w.sched.runFor(29_000);
     expect(inc.isOpen).toBe(true);

@@ -102,6 +102,10 @@ function closedForDisturbed(world: ChaosWorld, others: readonly CutWindow[], end
   return evictions.length > 0 && evictions.every((down) => evictedForDisturbed(world, others, down)) ? evictions[0] : undefined;
 }
 
+function isReset(s: SpanRecord): boolean {
+  return s.name === 'mesh.peer.disconnected' && s.attrs.reason === 'reset';
+}
+
 function isUnusedClose(s: SpanRecord | undefined): s is SpanRecord {
   return s?.name === 'mesh.peer.disconnected' && s.attrs.reason === 'closed-locally' && s.attrs.cause === 'unused';
 }
@@ -169,14 +173,20 @@ function heldApart(w: CutWindow, evictor: string, newcomer: string): boolean {
 /**
  * Whether `end` was first ended by a newer connection to its peer while the old one was still
  * open at its end, or, after the peer's `eviction` of it, by its node closing it as unused
- * itself; and it got no Disconnect from that peer before: the Disconnect the eviction sent and
- * the peer's close never arrived, so the old path was dead. (An end closed as unused before the
- * eviction could not have heard its Disconnect: that proves nothing.)
+ * itself or by a reset: the peer's endpoint, running on, answers a packet for the connection
+ * it closed (docs/failure-model.md), which after a NAT shift reaches it from the shifted node's
+ * new address. And it got no Disconnect from that peer before: the Disconnect the eviction sent
+ * and the peer's close never arrived, so the old path was dead. (An end closed as unused before
+ * the eviction could not have heard its Disconnect: that proves nothing.) The default layout
+ * with `--chaos 20`, seed 31: the observer closed the old path as unused at 79.0 s, and the
+ * shifted gateway's next packet on it drew the reset that ended its end at 79.1 s.
  */
 function endedUnheard(world: ChaosWorld, end: PathEnd, appliedAtMs: number, eviction: SpanRecord): boolean {
   const first = firstEnd(world, end, appliedAtMs);
-  const ended = first?.name === 'mesh.peer.connected' || (isUnusedClose(first) && first.seq > eviction.seq);
-  if (first === undefined || !ended) return false;
+  if (first === undefined) return false;
+  const closedAfter = (isUnusedClose(first) || isReset(first)) && first.seq > eviction.seq;
+  const ended = first.name === 'mesh.peer.connected' || closedAfter;
+  if (!ended) return false;
   const told = world.spans.first({ name: 'mesh.gossip.neighbor_down', node: nameOf(world, end.node), sinceMs: appliedAtMs, untilMs: first.endMs, attrs: { peerId: end.peer, cause: 'disconnect' } });
   return told === undefined || told.seq > first.seq;
 }

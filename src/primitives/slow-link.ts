@@ -111,9 +111,10 @@ export function damagedLinkDetector(world: ChaosWorld, spec: PrimitiveSpec, faul
   const damagedUntilMs = appliedAtMs + durationMs;
   // An idle timeout judges the silence of the idle timeout before it: one declared sooner after
   // the apply judged a silence that began while the link was whole (another event's cut of the
-  // pair, a wedged peer), not the damage. mesh-grow-shrink under --chaos 8, seed 100: a
-  // partition_pair held the pair apart from 15.0 s, and the lossy_link applied to it at 42.9 s
-  // was blamed for the idle timeout at 44.4 s of a silence that began at 14.4 s.
+  // pair, a wedged peer), not the damage. mesh-grow-shrink under --chaos 8, seed 100, until
+  // running endpoints answered for connections they had closed: a partition_pair held the pair
+  // apart from 15.0 s, and the lossy_link applied to it at 42.9 s was blamed for the idle
+  // timeout at 44.4 s of a silence that began at 14.4 s (test/silence-death.test.ts).
   const idleSinceMs = appliedAtMs + world.links.config.idleTimeoutMs;
   const q = world.spans;
   const origins: [string, string][] = [];

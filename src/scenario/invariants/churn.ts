@@ -6,15 +6,17 @@
  * A `mesh.gossip.neighbor_down{cause}` is caused when its cause is a HyParView decision
  * (`evicted`, `disconnect` — the peer's decision —, `quit`), or `peer-down` with the connection
  * reason `closed-by-peer` and the peer's own `mesh.peer.disconnected` for this node recording
- * why it closed (`unused`). Under `deadPeer` `reset` or `close` the same recorded close also
- * explains the reason `reset`: a packet that crossed the peer's close draws a reset from its
- * host (docs/failure-model.md, "Who answers"), and the wire may deliver that reset before the
- * close. On a network that loses packets (the scenario's default link, `network.lossPct` > 0)
- * the same recorded close explains an idle timeout too: a connection close is one packet, never
- * retransmitted, and when it is lost the other end hears nothing more and idles out (1,000 nodes
- * at 5 % loss: a node evicted its peer, took it up again from a reply that crossed the
- * eviction, and the peer, which had dropped it, closed the connection as unused; its close was
- * lost, and the one-sided link lasted until the idle timeout 30 s later). The close must lie
+ * why it closed (`unused`). The same recorded close also explains the reason `reset`: a packet
+ * that reached the peer after its close draws a reset from it (docs/failure-model.md, "Who
+ * answers"; under every `deadPeer`, as the peer's process is running), and the wire may deliver
+ * that reset before the close, or, when the close was lost, the reset answers this end's next
+ * packet, up to a keep-alive period later. On a network that loses packets (the scenario's
+ * default link, `network.lossPct` > 0) the same recorded close explains an idle timeout too: a
+ * connection close is one packet, never retransmitted, and when it and every reset are lost
+ * the other end hears nothing more and idles out (1,000 nodes at 5 % loss: a node evicted its
+ * peer, took it up again from a reply that crossed the eviction, and the peer, which had
+ * dropped it, closed the connection as unused; its close was lost, and the one-sided link
+ * lasted until the idle timeout 30 s later). For a reset or an idle timeout the close must lie
  * within the idle timeout before the down (plus the lookback). A neighbour lost to an idle
  * timeout no such close explains, a failed dial, a reset no close explains, or a close of its
  * own making is a fault, or a substrate bug when no fault was in force. Every
@@ -45,12 +47,13 @@ const CLOSE_REASONS: ReadonlySet<string> = new Set(['closed-by-peer', 'reset']);
 /** How far back the closer's own span may lie before the close reaches this node, ms (guess: retransmissions). */
 const CLOSE_LOOKBACK_MS = 10_000;
 /**
- * How far back a down may look for the peer's recorded close, ms: CLOSE_LOOKBACK_MS, and on a
- * network that loses packets also the idle timeout (a lost close surfaces only at it).
+ * How far back a reset, or on a lossy network an idle timeout, may look for the peer's recorded
+ * close, ms: the idle timeout plus CLOSE_LOOKBACK_MS. Either can surface that late after the
+ * close: the reset answers the other end's next packet, which may be its keep-alive, and a
+ * lost close is heard only at the idle timeout.
  */
 function closeLookbackMs(cluster: Cluster): number {
-  const { link, idleTimeoutMs } = cluster.network.config;
-  return link.lossNum > 0 ? idleTimeoutMs + CLOSE_LOOKBACK_MS : CLOSE_LOOKBACK_MS;
+  return cluster.network.config.idleTimeoutMs + CLOSE_LOOKBACK_MS;
 }
 /** Margin on top of idle + dial timeout for a fault's losses to surface, ms (guess). */
 const AFTERMATH_SLACK_MS = 5_000;
@@ -194,26 +197,27 @@ function judgeDown(s: SpanRecord, cluster: Cluster, lastClose: LastClose): Suspe
   if (!cluster.isNode(peerId)) return null;
   const peer = cluster.nameOf(peerId);
   const lossy = cluster.network.config.link.lossNum > 0;
-  const why = unexplained(s, peer, cluster.idOfName(s.node), lastClose, lossy ? closeLookbackMs(cluster) : null);
+  const why = unexplained(s, peer, cluster.idOfName(s.node), lastClose, closeLookbackMs(cluster), lossy);
   return why === null ? null : { kind: 'down', node: s.node, peer, endMs: s.endMs, message: `${s.node} ${s.attrs.topic}: neighbour ${peer} went down at ${s.endMs} ms ${why}` };
 }
 
 /**
- * Null if the down is caused; otherwise what is wrong with it. `lostCloseMs`: on a network that
- * loses packets, how far back a recorded close of the peer explains an idle timeout (else null).
+ * Null if the down is caused; otherwise what is wrong with it. `longLookbackMs`: how far back a
+ * recorded close of the peer explains a reset, and on a network that loses packets (`lossy`)
+ * an idle timeout.
  */
-function unexplained(down: SpanRecord, peer: string, selfId: string, lastClose: LastClose, lostCloseMs: number | null): string | null {
+function unexplained(down: SpanRecord, peer: string, selfId: string, lastClose: LastClose, longLookbackMs: number, lossy: boolean): string | null {
   const cause = down.attrs.cause;
   if (cause === undefined) return 'without a cause';
   if (DECISION_CAUSES.has(String(cause))) return null;
   if (cause !== 'peer-down') return `for an unknown cause ${String(cause)}`;
   const reason = String(down.attrs.reason ?? 'unknown');
-  if (reason === 'idle-timeout' && lostCloseMs !== null) {
-    const last = lastClose(peer, selfId, down.endMs - lostCloseMs, down.endMs);
+  if (reason === 'idle-timeout' && lossy) {
+    const last = lastClose(peer, selfId, down.endMs - longLookbackMs, down.endMs);
     if (last !== undefined && CLOSE_CAUSES.has(String(last.cause))) return null; // its close was lost
   }
   if (!CLOSE_REASONS.has(reason)) return `with no fault in force (connection ${reason})`;
-  const last = lastClose(peer, selfId, down.endMs - CLOSE_LOOKBACK_MS, down.endMs);
+  const last = lastClose(peer, selfId, down.endMs - (reason === 'reset' ? longLookbackMs : CLOSE_LOOKBACK_MS), down.endMs);
   if (last === undefined) return reason === 'reset' ? 'with no fault in force (connection reset)' : 'closed by the peer, which recorded no close';
   return CLOSE_CAUSES.has(String(last.cause)) ? null : `closed by the peer for ${String(last.cause ?? 'no recorded cause')}`;
 }

@@ -39,7 +39,9 @@ export const DEFAULT_LINK: Readonly<LinkState> = Object.freeze({
 /**
  * What the peers of a node whose process died learn from the network (SPEC §10.2; the full
  * story with examples is docs/failure-model.md). It matters only for a crash; a vanished host
- * is always silent.
+ * is always silent. Whatever the mode, a running process answers a packet for a connection it
+ * closed itself (or lost to an idle timeout) with a reset, as a QUIC endpoint does with a
+ * stateless reset (RFC 9000 §10.3).
  *  - 'silent': the dead process's host answers nothing. Peers notice at idle timeout. The
  *    analogue is QUIC, which has no kernel state: a crashed process's connections just stop.
  *  - 'reset': the live host answers the next packet for a connection it has no open end for
@@ -136,7 +138,7 @@ export interface NetworkStats {
   packetsLost: number;
   dials: number;
   dialFailures: number;
-  /** Resets a host sent for connections it had no open end for (never under deadPeer 'silent'). */
+  /** Resets a host sent for connections it had no open end for (under deadPeer 'silent', only a running process's, for ends it closed). */
   resetsSent: number;
   /** Connection ends that opened (a connection counts twice: dialer and acceptor). */
   connectionsOpened: number;

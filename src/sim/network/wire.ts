@@ -154,9 +154,7 @@ export class Wire {
     if (to === null || !this.accepts(to, p)) {
       this.lose(p);
       // Only the end being gone draws a reset; a close needs no answer (its sender is closed).
-      if (this.config.deadPeer !== 'silent' && to !== null && to.state === 'closed' && p.kind !== PacketKind.Close) {
-        this.answerGoneEnd(p, to);
-      }
+      if (to !== null && to.state === 'closed' && p.kind !== PacketKind.Close && this.answersFor(to)) this.answerGoneEnd(p, to);
       return;
     }
     this.stats.packetsDelivered++;
@@ -218,6 +216,20 @@ export class Wire {
     if (e.address !== p.from.remoteAddr) return false; // Addressed to a stale address (NAT).
     if (p.srcAddr !== to.remoteAddr) return false; // Sent from an address this end never knew.
     return !(e.firewallInbound && to.direction === 'inbound');
+  }
+
+  /**
+   * Whether `to`'s node answers packets for its closed end at all. Under deadPeer 'reset' and
+   * 'close' its host does, whoever closed the end. Under 'silent' only the endpoint that closed
+   * it, still running: QUIC's stateless reset (RFC 9000 §10.3), which a live endpoint sends for
+   * a connection it no longer holds, keyed by a secret the endpoint keeps. A crashed or
+   * restarted process has lost that secret (its peers would discard the reset), so under
+   * 'silent' their packets go unanswered and the peers idle out.
+   */
+  private answersFor(to: Connection): boolean {
+    if (this.config.deadPeer !== 'silent') return true;
+    const ep = to.endpoint;
+    return !ep.closed && ep.owner.isUp();
   }
 
   /**
