@@ -132,6 +132,22 @@ describe('churn without cause', () => {
     }
   });
 
+  // Two meshes of 100 gateways at 30 % loss: a dial's five handshake attempts were all lost and
+  // the neighbour it was for went down with the dial's timeout.
+  it('on a network that loses packets, a failed dial is caused; on a lossless one it is not', () => {
+    for (const lossNum of [0, 3_000]) {
+      const cluster = new Cluster({ seed: 'churn', topology: TWELVE, link: { lossNum, lossDen: 10_000 } });
+      const watcher = new ChurnWatcher(cluster);
+      cluster.boot();
+      cluster.scheduler.runFor(10_000);
+      const [node, peer] = pair(cluster);
+      cluster.telemetry.emit(node, 'mesh.gossip.neighbor_down', { topic: 'mesh-a', peerId: peer, cause: 'peer-down', reason: 'dial-timeout' });
+      const found = [checkChurn(cluster), checkChurn(cluster, watcher)].map((vs) => vs.map((v) => v.message));
+      const red = [expect.stringMatching(/no fault in force \(connection dial-timeout\)$/)];
+      expect(found, `lossNum ${lossNum}`).toEqual(lossNum === 0 ? [red, red] : [[], []]);
+    }
+  });
+
   // A fault on `target` from 10 s to 15 s, then a down of node → peer at 55 s (inside the aftermath).
   const downAfterFaultOn = (target: (cluster: Cluster, node: string, peer: string) => string) => {
     const cluster = formed();
