@@ -34,9 +34,17 @@ function fullNodeAndAsker() {
   w.node('b', { seeds: ['a'] });
   const c = w.node('c', { variant: { keepUnusedConnections: true } });
   w.runTo(1_000);
+  // Every reason a gives its unused-connection sweep, from now on.
+  const reasons: { peer: string; atMs: number }[] = [];
+  const app = a.app as unknown as { closeLaterIfUnused: (peer: string) => void };
+  const give = app.closeLaterIfUnused.bind(app);
+  app.closeLaterIfUnused = (peer) => {
+    reasons.push({ peer, atMs: w.scheduler.nowMs });
+    give(peer);
+  };
   a.app.peers.connect(c.id, () => {});
   w.runTo(2_000);
-  return { w, a, c };
+  return { w, a, c, reasons };
 }
 
 describe('mesh node: connections', () => {
@@ -54,10 +62,25 @@ describe('mesh node: connections', () => {
     expect(b.app.peers.connectedPeers()).toEqual([a.id]);
   });
 
+  // Two meshes of 100 gateways at 30 % loss: a node dialed a peer to send a ShuffleReply; the
+  // peer closed the connection as unused, its close was lost, and the dialer, which had given
+  // its sweep no reason, kept the connection alive until its keep-alive drew a reset 14-16 s on.
+  it('an outbound connection no topic uses is closed by the dialer\'s own sweep, not left to the acceptor\'s close', () => {
+    const w = meshWorld();
+    const a = w.node('a');
+    const c = w.node('c', { variant: { keepUnusedConnections: true } }); // the acceptor never closes it
+    a.app.peers.connect(c.id, () => {});
+    w.runTo(10_000);
+    const [dialedAtMs] = w.times('mesh.peer.connected', a);
+    expect(w.spans('mesh.peer.disconnected', a)).toEqual([{ peerId: c.id, reason: 'closed-locally', cause: 'unused' }]);
+    expect(w.times('mesh.peer.disconnected', a)).toEqual([sweepAfter(dialedAtMs)]);
+    expect(w.spans('mesh.peer.disconnected', c)).toEqual([{ peerId: a.id, reason: 'closed-by-peer', cause: 'closed-by-peer' }]);
+  });
+
   it('keepUnusedConnections keeps it; closeUsedConnections closes a neighbour\'s too', () => {
     const w = meshWorld();
     const a = w.node('a', { variant: { keepUnusedConnections: true } });
-    const c = w.node('c');
+    const c = w.node('c', { variant: { keepUnusedConnections: true } }); // the dialer sweeps too
     c.app.peers.connect(a.id, () => {});
     const d = w.node('d', { variant: { closeUsedConnections: true } });
     const b = w.node('b', { seeds: ['d'] });
@@ -182,7 +205,7 @@ describe('mesh node: connections', () => {
   it('one sweep looks at every peer given a reason in the same sweep period, with one timer', () => {
     const w = meshWorld();
     const a = w.node('a');
-    const others = ['c', 'd', 'e'].map((name) => w.node(name));
+    const others = ['c', 'd', 'e'].map((name) => w.node(name, { variant: { keepUnusedConnections: true } })); // only a sweeps
     const sweeps: number[] = [];
     const app = a.app as unknown as { sweepUnused: (dueMs: number) => void };
     const sweep = app.sweepUnused.bind(app);
@@ -227,17 +250,24 @@ describe('mesh node: connections', () => {
     expect(w.times('mesh.peer.disconnected', a)).toEqual([accepted + D.unusedConnectionGraceMs]);
   });
 
-  it('a released peer (a Neighbor request refused when full) is closed by the first sweep after the grace', () => {
-    const { w, a, c } = fullNodeAndAsker();
+  it('a released peer (a Neighbor request refused when full) is given to the sweep, which closes it', () => {
+    const { w, a, c, reasons } = fullNodeAndAsker();
+    // a dialed c at 1 s: the dial gave the sweep its first reason.
+    const dialedAtMs = w.times('mesh.peer.connected', a)[w.spans('mesh.peer.connected', a).findIndex((x) => x.peerId === c.id)];
+    expect(reasons).toEqual([{ peer: c.id, atMs: dialedAtMs }]);
     w.sendRaw(c, a, { type: 'Neighbor', priority: 'low' });
     w.runTo(3_000);
     expect(a.app.activeView(MESH)).not.toContain(c.id);
+    // Released when the refusal went out, a few ms after 2 s: a second reason.
+    expect(reasons.slice(1)).toEqual([{ peer: c.id, atMs: expect.any(Number) }]);
+    expect(reasons[1].atMs).toBeGreaterThan(2_000);
+    expect(reasons[1].atMs).toBeLessThan(2_100);
     w.runTo(10_000);
     expect(w.spans('mesh.peer.disconnected', a)).toEqual([{ peerId: c.id, reason: 'closed-locally', cause: 'unused' }]);
-    // Released when the refusal went out, a few ms after 2 s.
+    // The dial's sweep came after the refusal and found the peer unused.
     const [closedAt] = w.times('mesh.peer.disconnected', a);
-    expect(closedAt).toBe(sweepAfter(2_001));
-    expect(closedAt).toBeGreaterThan(2_000 + D.unusedConnectionGraceMs);
+    expect(closedAt).toBe(sweepAfter(reasons[0].atMs));
+    expect(closedAt).toBeGreaterThan(2_001);
   });
 
   it('a sweep keeps a connection that carries a Neighbor request still in flight', () => {

@@ -49,6 +49,7 @@ function world(config: Partial<MeshNodeConfig> = {}) {
         onControlFrame: (peer, frame) => n.frames.push({ peer, frame }),
         onHello: (peer, info) => n.hellos.push({ peer, info }),
         onPeerLost: (peer, reason) => n.lost.push({ peer, reason }),
+        onDialed: () => {},
       });
       return { onIncoming: (conn) => n.table.accept(conn), stop: () => {} };
     });

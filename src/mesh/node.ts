@@ -375,6 +375,17 @@ export class MeshNode implements NodeApp, PeerListener {
     );
   }
 
+  /**
+   * @internal PeerListener. A connection this node opened, to send something no topic keeps
+   * (a ShuffleReply, an introduction), is swept here as an accepted one is at the other end:
+   * each end closes what it does not use. Left to the acceptor's sweep alone, its close is one
+   * packet, and when it was lost the dialer kept the connection alive until its next keep-alive
+   * drew a reset (two meshes of 100 gateways at 30 % loss: 3 of seeds 1-20 held one 14-16 s).
+   */
+  onDialed(peer: string): void {
+    this.closeLaterIfUnused(peer);
+  }
+
   /** @internal PeerListener. */
   onPeerLost(peer: string, reason: string): void {
     if (this.spec.config.variant.redialLostPeers && (reason === 'idle-timeout' || reason === 'dial-timeout') && !this.stopped) {

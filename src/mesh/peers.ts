@@ -44,6 +44,8 @@ export interface PeerListener {
   onHello(peer: string, info: PeerInfo, parent: SpanContextRef): void;
   /** The last connection to `peer` closed, or a dial to it failed. */
   onPeerLost(peer: string, reason: string): void;
+  /** This node's dial to `peer` opened a connection (an accepted one arrives by `accept`). */
+  onDialed(peer: string): void;
 }
 
 /**
@@ -255,6 +257,7 @@ export class PeerTable {
       link.dialing = false;
       if (result.ok) {
         this.register(result.conn);
+        this.listener.onDialed(peer);
         done?.(true);
         return;
       }
