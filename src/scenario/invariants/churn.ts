@@ -9,15 +9,16 @@
  * why it closed (`unused`). The same recorded close also explains the reason `reset`: a packet
  * that reached the peer after its close draws a reset from it (docs/failure-model.md, "Who
  * answers"; under every `deadPeer`, as the peer's process is running), and the wire may deliver
- * that reset before the close, or, when the close was lost, the reset answers this end's next
- * packet, up to a keep-alive period later. On a network that loses packets (the scenario's
- * default link, `network.lossPct` > 0) the same recorded close explains an idle timeout too: a
+ * that reset before the close (within 10 s of it). On a network that loses packets (the
+ * scenario's default link, `network.lossPct` > 0) the close may be lost, and the reset then
+ * answers this end's next packet, up to a keep-alive period later; the same recorded close
+ * there explains an idle timeout too: a
  * connection close is one packet, never retransmitted, and when it and every reset are lost
  * the other end hears nothing more and idles out (1,000 nodes at 5 % loss: a node evicted its
  * peer, took it up again from a reply that crossed the eviction, and the peer, which had
  * dropped it, closed the connection as unused; its close was lost, and the one-sided link
- * lasted until the idle timeout 30 s later). For a reset or an idle timeout the close must lie
- * within the idle timeout before the down (plus the lookback). On such a network a failed dial
+ * lasted until the idle timeout 30 s later). On such a network the close behind a reset or an
+ * idle timeout may lie up to the idle timeout before the down (plus the 10 s). A failed dial
  * (`dial-timeout`) is caused too: every attempt of its handshake can be lost (two meshes of 100
  * gateways at 30 % loss showed it in 18 of seeds 1–20, in 14 of them as the only violation;
  * at 20 % in 2 of 20). A neighbour lost to an idle timeout no such close explains, a failed
@@ -50,13 +51,15 @@ const CLOSE_REASONS: ReadonlySet<string> = new Set(['closed-by-peer', 'reset']);
 /** How far back the closer's own span may lie before the close reaches this node, ms (guess: retransmissions). */
 const CLOSE_LOOKBACK_MS = 10_000;
 /**
- * How far back a reset, or on a lossy network an idle timeout, may look for the peer's recorded
- * close, ms: the idle timeout plus CLOSE_LOOKBACK_MS. Either can surface that late after the
- * close: the reset answers the other end's next packet, which may be its keep-alive, and a
- * lost close is heard only at the idle timeout.
+ * How far back a reset, or an idle timeout, may look for the peer's recorded close, ms:
+ * CLOSE_LOOKBACK_MS, and on a network that loses packets the idle timeout plus that. There a
+ * lost close surfaces only at this end's next packet (a keep-alive, up to 15 s on, draws the
+ * peer's reset) or, with every reset lost too, at the idle timeout. On a lossless network a
+ * close outside faults always arrives, and a reset answers only a packet that crossed it.
  */
 function closeLookbackMs(cluster: Cluster): number {
-  return cluster.network.config.idleTimeoutMs + CLOSE_LOOKBACK_MS;
+  const { link, idleTimeoutMs } = cluster.network.config;
+  return link.lossNum > 0 ? idleTimeoutMs + CLOSE_LOOKBACK_MS : CLOSE_LOOKBACK_MS;
 }
 /** Margin on top of idle + dial timeout for a fault's losses to surface, ms (guess). */
 const AFTERMATH_SLACK_MS = 5_000;
@@ -205,11 +208,11 @@ function judgeDown(s: SpanRecord, cluster: Cluster, lastClose: LastClose): Suspe
 }
 
 /**
- * Null if the down is caused; otherwise what is wrong with it. `longLookbackMs`: how far back a
+ * Null if the down is caused; otherwise what is wrong with it. `lookbackMs`: how far back a
  * recorded close of the peer explains a reset, and on a network that loses packets (`lossy`)
- * an idle timeout.
+ * an idle timeout (`closeLookbackMs`).
  */
-function unexplained(down: SpanRecord, peer: string, selfId: string, lastClose: LastClose, longLookbackMs: number, lossy: boolean): string | null {
+function unexplained(down: SpanRecord, peer: string, selfId: string, lastClose: LastClose, lookbackMs: number, lossy: boolean): string | null {
   const cause = down.attrs.cause;
   if (cause === undefined) return 'without a cause';
   if (DECISION_CAUSES.has(String(cause))) return null;
@@ -220,11 +223,11 @@ function unexplained(down: SpanRecord, peer: string, selfId: string, lastClose: 
   // which two meshes of 100 gateways make several of in a minute. The loss is its cause.
   if (reason === 'dial-timeout' && lossy) return null;
   if (reason === 'idle-timeout' && lossy) {
-    const last = lastClose(peer, selfId, down.endMs - longLookbackMs, down.endMs);
+    const last = lastClose(peer, selfId, down.endMs - lookbackMs, down.endMs);
     if (last !== undefined && CLOSE_CAUSES.has(String(last.cause))) return null; // its close was lost
   }
   if (!CLOSE_REASONS.has(reason)) return `with no fault in force (connection ${reason})`;
-  const last = lastClose(peer, selfId, down.endMs - (reason === 'reset' ? longLookbackMs : CLOSE_LOOKBACK_MS), down.endMs);
+  const last = lastClose(peer, selfId, down.endMs - (reason === 'reset' ? lookbackMs : CLOSE_LOOKBACK_MS), down.endMs);
   if (last === undefined) return reason === 'reset' ? 'with no fault in force (connection reset)' : 'closed by the peer, which recorded no close';
   return CLOSE_CAUSES.has(String(last.cause)) ? null : `closed by the peer for ${String(last.cause ?? 'no recorded cause')}`;
 }
