@@ -11,19 +11,18 @@
  * answers"; under every `deadPeer`, as the peer's process is running), and the wire may deliver
  * that reset before the close (within 10 s of it). On a network that loses packets (the
  * scenario's default link, `network.lossPct` > 0) the close may be lost, and the reset then
- * answers this end's next packet, up to a keep-alive period later; the same recorded close
- * there explains an idle timeout too: a
- * connection close is one packet, never retransmitted, and when it and every reset are lost
- * the other end hears nothing more and idles out (1,000 nodes at 5 % loss: a node evicted its
- * peer, took it up again from a reply that crossed the eviction, and the peer, which had
- * dropped it, closed the connection as unused; its close was lost, and the one-sided link
- * lasted until the idle timeout 30 s later). On such a network the close behind a reset or an
- * idle timeout may lie up to the idle timeout before the down (plus the 10 s). A failed dial
- * (`dial-timeout`) is caused too: every attempt of its handshake can be lost (two meshes of 100
- * gateways at 30 % loss showed it in 18 of seeds 1–20, in 14 of them as the only violation;
- * at 20 % in 2 of 20). A neighbour lost to an idle timeout no such close explains, a failed
- * dial on a lossless network, a reset no close explains, or a close of its own making is a
- * fault, or a substrate bug when no fault was in force. Every
+ * answers this end's next packet, up to a keep-alive period later; there the same recorded
+ * close explains an idle timeout too: a connection close is one packet, never retransmitted,
+ * and when it and every reset are lost the other end hears nothing more and idles out (1,000
+ * nodes at 5 % loss: a node evicted its peer, took it up again from a reply that crossed the
+ * eviction, and the peer, which had dropped it, closed the connection as unused; its close was
+ * lost, and the one-sided link lasted until the idle timeout 30 s later). On such a network the
+ * close behind a reset or an idle timeout may lie up to the idle timeout before the down (plus
+ * the 10 s). A failed dial (`dial-timeout`) is caused there too: every attempt of its handshake
+ * can be lost (two meshes of 100 gateways at 30 % loss showed it in 18 of seeds 1–20, in 14 of
+ * them as the only violation; at 20 % in 2 of 20). A neighbour lost to an idle timeout no such
+ * close explains, a failed dial on a lossless network, a reset no close explains, or a close of
+ * its own making is a fault, or a substrate bug when no fault was in force. Every
  * `mesh.peer.disconnected` must carry a cause as well.
  *
  * Fault periods come from the chaos spans, and from `sim.node.killed` (the host records every
