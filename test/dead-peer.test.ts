@@ -209,14 +209,20 @@ describe("deadPeer 'silent' and kill mode 'vanish': nothing answers", () => {
 
   // QUIC's stateless reset (RFC 9000 §10.3): the endpoint that closed a connection still holds
   // the key its resets are signed with, so under every deadPeer it answers what arrives for it.
-  it('silent: a running process answers a packet for a connection it closed with a reset', () => {
+  /** c1 → server, whose running process closes its end while the link is cut: c1's end stays open. */
+  const closeLost = () => {
     const w = world('silent');
     const c = w.connect('c1', 'server');
     w.scheduler.runFor(1_000);
     w.network.partition(w.idOf('server'), w.idOf('c1'));
-    c.inc.close(); // its CONNECTION_CLOSE is blocked: c1's end stays open
+    c.inc.close(); // its CONNECTION_CLOSE is blocked
     w.scheduler.runFor(LATENCY_MS);
     w.network.repair(w.idOf('server'), w.idOf('c1'));
+    return { w, c };
+  };
+
+  it('silent: a running process answers a packet for a connection it closed with a reset', () => {
+    const { w, c } = closeLost();
     expect(c.outCloses).toEqual([]);
     const writeAtMs = w.scheduler.nowMs;
     c.out.openUni().write(new Uint8Array([1]));
@@ -226,13 +232,7 @@ describe("deadPeer 'silent' and kill mode 'vanish': nothing answers", () => {
   });
 
   it('silent: an idle end whose close was lost learns at its next keep-alive, not at its idle timeout', () => {
-    const w = world('silent');
-    const c = w.connect('c1', 'server');
-    w.scheduler.runFor(1_000);
-    w.network.partition(w.idOf('server'), w.idOf('c1'));
-    c.inc.close();
-    w.scheduler.runFor(LATENCY_MS);
-    w.network.repair(w.idOf('server'), w.idOf('c1'));
+    const { w, c } = closeLost();
     const keepAliveAtMs = c.out.lastSentAtMs + KEEP_ALIVE_MS;
     w.scheduler.runFor(KEEP_ALIVE_MS + 1_000);
     expect(c.outCloses).toEqual([{ reason: 'reset', atMs: keepAliveAtMs + 2 * LATENCY_MS }]);

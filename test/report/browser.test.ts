@@ -30,28 +30,41 @@ if (executablePath === null) {
 }
 
 /** Opens a written report in a fresh headless Chromium profile; the page must load without a script error. */
-async function openReport(file: string): Promise<{ profileDir: string; context: BrowserContext; page: Page }> {
+/** A report open in headless Chromium; `close` ends the browser and removes its profile. */
+interface OpenReport {
+  readonly page: Page;
+  close(): Promise<void>;
+}
+
+/** Writes `html` to `artifacts/<name>` and opens it in Chromium, with no page error on load. */
+async function openReport(name: string, html: string): Promise<OpenReport> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const file = join(ARTIFACTS, name);
+  writeFileSync(file, html);
   const profileDir = mkdtempSync(join(tmpdir(), 'meshsim-chromium-'));
-  const context = await chromium.launchPersistentContext(profileDir, {
+  const context: BrowserContext = await chromium.launchPersistentContext(profileDir, {
     executablePath: executablePath!,
     headless: true,
     args: CHROMIUM_ARGS,
     viewport: { width: 1400, height: 900 },
     offline: true,
   });
+  const close = async (): Promise<void> => {
+    await context.close();
+    rmSync(profileDir, { recursive: true, force: true });
+  };
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(pathToFileURL(file).href);
   expect(errors).toEqual([]);
-  return { profileDir, context, page };
+  return { page, close };
 }
 
 describe.skipIf(executablePath === null)(`HTML report in headless Chromium (${SCENARIO} seed ${SEED})`, () => {
   let run: RunSection;
-  let context: BrowserContext;
+  let report: OpenReport | undefined;
   let page: Page;
-  let profileDir: string;
 
   beforeAll(async () => {
     const scenario = findScenario(SCENARIO);
@@ -59,15 +72,12 @@ describe.skipIf(executablePath === null)(`HTML report in headless Chromium (${SC
     const outcome = runScenario(scenario!, SEED);
     const data: ReportData = runReportData(outcome, { tests: testsGridOf([testCellOf(outcome.report, replayLine(outcome.report.replay))]) });
     run = data.run!;
-    mkdirSync(ARTIFACTS, { recursive: true });
-    const file = join(ARTIFACTS, `report-${SCENARIO}-seed-${SEED}.html`);
-    writeFileSync(file, renderReportHtml(data));
-    ({ profileDir, context, page } = await openReport(file));
+    report = await openReport(`report-${SCENARIO}-seed-${SEED}.html`, renderReportHtml(data));
+    page = report.page;
   }, 60_000);
 
   afterAll(async () => {
-    await context?.close();
-    if (profileDir !== undefined) rmSync(profileDir, { recursive: true, force: true });
+    await report?.close();
   });
 
   it('Timeline: a row per node and per chaos event, every event drawn, hover shows span attributes', async () => {
@@ -163,9 +173,8 @@ describe.skipIf(executablePath === null)(`HTML report in headless Chromium (${SC
 
 describe.skipIf(executablePath === null)('HTML report of a run with more meshes than fit side by side', () => {
   let run: RunSection;
-  let context: BrowserContext;
+  let report: OpenReport | undefined;
   let page: Page;
-  let profileDir: string;
 
   beforeAll(async () => {
     // 8 meshes of 3 gateways, two bridges, the observer: each mesh is drawn alone, while its topic is chosen.
@@ -176,15 +185,12 @@ describe.skipIf(executablePath === null)('HTML report of a run with more meshes 
     if (!parsed.ok) throw new Error(parsed.error);
     const outcome = runScenario(parsed.scenario, '1');
     run = runReportData(outcome).run!;
-    mkdirSync(ARTIFACTS, { recursive: true });
-    const file = join(ARTIFACTS, 'report-eight-meshes-seed-1.html');
-    writeFileSync(file, renderReportHtml({ title: 'eight meshes', run, tests: null }));
-    ({ profileDir, context, page } = await openReport(file));
+    report = await openReport('report-eight-meshes-seed-1.html', renderReportHtml({ title: 'eight meshes', run, tests: null }));
+    page = report.page;
   }, 60_000);
 
   afterAll(async () => {
-    await context?.close();
-    if (profileDir !== undefined) rmSync(profileDir, { recursive: true, force: true });
+    await report?.close();
   });
 
   it('Topology: the chosen mesh alone with the bridges and the observer; another topic, another mesh', async () => {
