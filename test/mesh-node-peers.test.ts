@@ -17,7 +17,7 @@ import { DEFAULT_NETWORK_CONFIG } from '../src/sim/network/index.js';
 import { encodeEnvelope } from '../src/protocol/codec.js';
 import { encodeFrame } from '../src/protocol/framer.js';
 import { topicIdOf } from '../src/mesh/topic-id.js';
-import { MESH, idOf, meshWorld } from './support/mesh-world.js';
+import { MESH, idOf, meshWorld, type WorldNode } from './support/mesh-world.js';
 
 const D = MESH_NODE_DEFAULTS;
 /** When a's unused-connection sweep looks at a peer given a reason at `reasonMs`: a's first sweep at least the grace later. */
@@ -75,6 +75,44 @@ describe('mesh node: connections', () => {
     expect(w.spans('mesh.peer.disconnected', a)).toEqual([{ peerId: c.id, reason: 'closed-locally', cause: 'unused' }]);
     expect(w.times('mesh.peer.disconnected', a)).toEqual([sweepAfter(dialedAtMs)]);
     expect(w.spans('mesh.peer.disconnected', c)).toEqual([{ peerId: a.id, reason: 'closed-by-peer', cause: 'closed-by-peer' }]);
+  });
+
+  /**
+   * From the moment `acceptor` takes `dialer`'s connection (its mesh.peer.connected), nothing
+   * crosses dialer→acceptor: what the dialer sends on it is resent and never arrives. Returns then.
+   */
+  function holdAfterHandshake(w: ReturnType<typeof meshWorld>, acceptor: WorldNode, dialer: WorldNode): number {
+    while (w.times('mesh.peer.connected', acceptor).length === 0) w.runTo(w.scheduler.nowMs + 1);
+    w.network.setLink(dialer.id, acceptor.id, { blocked: true });
+    return w.scheduler.nowMs;
+  }
+
+  // Two meshes of 100 gateways at 30 % loss (seeds 6 and 15 of 1-20): a contact's unused sweep
+  // closed the connection a bridge had dialed to join through it while the bridge's Join was still
+  // being resent, and the bridge, with one seed per mesh and no periodic seed check in the
+  // protocol profile, stayed off the mesh.
+  it('protocol profile: a node a peer loss left cut off rejoins through its seed a seed-check interval later', () => {
+    for (const disableSeedRejoin of [false, true]) {
+      const w = meshWorld();
+      const config = { profile: 'protocol' as const };
+      const a = w.node('a', { config });
+      const b = w.node('b', { config, seeds: ['a'], variant: { disableSeedRejoin } });
+      const accepted = holdAfterHandshake(w, a, b); // b's Join never arrives; a closes the connection as unused
+      w.runTo(sweepAfter(accepted) + 100);
+      w.network.setLink(b.id, a.id, { blocked: false });
+      expect(a.app.peers.connectedPeers()).toEqual([]);
+      const [lostAtMs] = w.times('mesh.peer.disconnected', b);
+      w.runTo(lostAtMs + D.seedCheckIntervalMs + 1_000);
+      const joins = w.times('mesh.gossip.join', b);
+      if (disableSeedRejoin) {
+        expect(joins).toHaveLength(1); // the red twin: cut off for good
+        expect(a.app.activeView(MESH)).toEqual([]);
+      } else {
+        expect(joins).toHaveLength(2);
+        expect(joins[1] - lostAtMs).toBeGreaterThanOrEqual(D.seedCheckIntervalMs);
+        expect(a.app.activeView(MESH)).toEqual([b.id]);
+      }
+    }
   });
 
   it('keepUnusedConnections keeps it; closeUsedConnections closes a neighbour\'s too', () => {

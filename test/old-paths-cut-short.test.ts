@@ -49,6 +49,7 @@ function setup() {
   const closeUnused = (from: Node, to: Node) => tel.emit(from.name, 'mesh.peer.disconnected', { peerId: to.nodeId, reason: 'closed-locally', cause: 'unused' });
   const hearDisconnect = (from: Node, to: Node) => tel.emit(from.name, 'mesh.gossip.neighbor_down', { topic: 'mesh-a', peerId: to.nodeId, cause: 'disconnect' });
   const hearClose = (from: Node, to: Node) => tel.emit(from.name, 'mesh.peer.disconnected', { peerId: to.nodeId, reason: 'closed-by-peer', cause: 'closed-by-peer' });
+  const disconnectedBy = (from: Node, to: Node, reason: string) => tel.emit(from.name, 'mesh.peer.disconnected', { peerId: to.nodeId, reason, cause: reason });
   const connect = (from: Node, to: Node) => tel.emit(from.name, 'mesh.peer.connected', { peerId: to.nodeId, direction: 'inbound' });
   const ready = (node: Node) => tel.emit(node.name, 'mesh.node.ready', { nodeId: node.nodeId, nodeName: node.name, nodeType: 'gateway', meshId: 'mesh-a', incarnation: 1 });
   const neighbourUp = (from: Node, to: Node) => tel.emit(from.name, 'mesh.gossip.neighbor_up', { topic: 'mesh-a', peerId: to.nodeId });
@@ -77,7 +78,7 @@ function setup() {
     at(5_000);
     closeUnused(p, victim);
   };
-  return { victim, p, q, n, at, chaos, evict, closeUnused, hearDisconnect, hearClose, connect, ready, neighbourUp, cutShort, rejoinAfterShift, pDropsVictimFor };
+  return { victim, p, q, n, at, chaos, evict, closeUnused, hearDisconnect, hearClose, disconnectedBy, connect, ready, neighbourUp, cutShort, rejoinAfterShift, pDropsVictimFor };
 }
 
 describe('old paths cut short by concurrent faults', () => {
@@ -102,6 +103,26 @@ describe('old paths cut short by concurrent faults', () => {
     evict(victim, p, q);
     closeUnused(victim, p);
     expect(cutShort(p)).toBe(true);
+  });
+
+  it('holds when the other end was first ended by the reset the close drew, not before the eviction', () => {
+    // A running endpoint answers a packet for a connection it closed with a stateless reset
+    // (RFC 9000 §10.3): the victim's next packet on the old path ends its end with a reset
+    // shortly after p's close, before either end could idle out (the default layout's --chaos 20,
+    // seed 31, in test/primitives/compound-faults.test.ts, run whole).
+    const after = setup();
+    after.rejoinAfterShift();
+    after.pDropsVictimFor(after.n);
+    after.at(5_100);
+    after.disconnectedBy(after.victim, after.p, 'reset');
+    expect(after.cutShort(after.p)).toBe(true);
+    // Red: the victim's end was reset before p evicted it (a path that ended for another cause).
+    const before = setup();
+    before.rejoinAfterShift();
+    before.disconnectedBy(before.victim, before.p, 'reset');
+    before.at(3_500);
+    before.pDropsVictimFor(before.n);
+    expect(before.cutShort(before.p)).toBe(false);
   });
 
   it('red: the other end closed the path as unused before the eviction whose Disconnect it would have heard', () => {

@@ -125,6 +125,8 @@ export class MeshNode implements NodeApp, PeerListener {
   /** When each topic last sent a Join (see `joinTopicThrough`), virtual ms. */
   private readonly lastJoinAtMs = new Map<TopicId, number>();
   private stopped = false;
+  /** A seed check is armed (`checkSeedsLater`: the profile without the periodic one). */
+  private seedCheckArmed = false;
   /** `dispatch`'s memo of its last topic and runtime (a map lookup less per event). */
   private lastTopic: TopicId | null = null;
   private lastRuntime: TopicRuntime | undefined = undefined;
@@ -183,7 +185,7 @@ export class MeshNode implements NodeApp, PeerListener {
       this.seedDialers.push(dialer);
     }
     for (let i = 0; i < spec.seeds.length; i++) this.seedDialers[i].start(); // rejoin seeds wait for the seed check
-    if (full && !spec.config.variant.disableSeedRejoin) this.every(spec.config.seedCheckIntervalMs, () => this.seedCheckTick());
+    if (full && !spec.config.variant.disableSeedRejoin) this.every(spec.config.seedCheckIntervalMs, () => this.rejoinSeeds(true));
   }
 
   // ---- NodeApp ----
@@ -393,6 +395,30 @@ export class MeshNode implements NodeApp, PeerListener {
     }
     if (this.spec.config.variant.disablePeerDown) return;
     for (const topic of this.topics.keys()) this.dispatch(topic, { kind: 'peerDown', peer, reason });
+    this.checkSeedsLater();
+  }
+
+  /**
+   * Without the periodic seed check (the `protocol` profile, whose nodes hold no digests to
+   * miss), a peer loss that leaves a topic with an empty active view arms one check a seed-check
+   * interval later, which rejoins through the seeds of every topic still cut off then. A joiner
+   * whose contact closed their connection before the Join got through (at 30 % loss, five lost
+   * attempts in 4 s) had no other way back: a bridge has one seed per mesh, and it stayed off
+   * that mesh for good (docs/performance.md, round 47). The interval is also the backoff between
+   * rounds when each rejoin's connection is lost again. Armed on a loss only, never per node
+   * and period: at 10,000 nodes a tick would be 1,000 events per virtual second.
+   */
+  private checkSeedsLater(): void {
+    const { profile, seedCheckIntervalMs, variant } = this.spec.config;
+    if (this.seedCheckArmed || this.stopped || profile === 'full' || variant.disableSeedRejoin) return;
+    let cutOff = false;
+    for (const rt of this.topics.values()) if (activeView(rt.state.hyparview).length === 0) cutOff = true;
+    if (!cutOff) return;
+    this.seedCheckArmed = true;
+    this.ctx.setTimer(seedCheckIntervalMs, () => {
+      this.seedCheckArmed = false;
+      if (!this.stopped) this.rejoinSeeds(false);
+    });
   }
 
   private joinThrough(seed: { nodeId: NodeId; meshIds: readonly string[] }): void {
@@ -517,17 +543,18 @@ export class MeshNode implements NodeApp, PeerListener {
   }
 
   /**
-   * Re-probe seeds when cut off from their overlay: a topic with an empty active view, or a
-   * seed whose digest has not been heard for the staleness TTL (e.g. after a partition healed:
-   * one Join through the seed re-merges the two halves).
+   * Re-probe seeds when cut off from their overlay: a topic with an empty active view, or (with
+   * `byDigest`, the full profile's periodic check) a seed whose digest has not been heard for the
+   * staleness TTL (e.g. after a partition healed: one Join through the seed re-merges the two
+   * halves).
    */
-  private seedCheckTick(): void {
+  private rejoinSeeds(byDigest: boolean): void {
     const upLongEnough = this.ctx.nowMs() - this.startedAtMs > this.spec.config.stalenessTtlMs;
     for (const [i, dialer] of this.seedDialers.entries()) {
       if (dialer.busy) continue;
       const seed = this.seedsDialled[i];
       const isolated = seed.meshIds.some((m) => this.activeView(m).length === 0);
-      const seedUnheard = upLongEnough && !this.digests.has(seed.nodeId);
+      const seedUnheard = byDigest && upLongEnough && !this.digests.has(seed.nodeId);
       if (isolated || seedUnheard) dialer.start();
     }
   }

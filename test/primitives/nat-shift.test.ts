@@ -58,12 +58,16 @@ describe('nat_shift', () => {
 describe('nat_shift in the protocol profile', () => {
   // One mesh of 100 gateways booting 5 ms apart, no observer, seed 3: gateway #84 has an empty
   // passive view when the boot ends (nobody evicted it, and its first Shuffle is 60 s away).
-  // Shifted at 3.5 s, it is stranded once its old paths idle out: HyParView alone has nobody for
-  // it to dial, and nobody can dial its new address. The full profile's seed check brings it back.
-  const shiftLone = (profile: 'protocol' | 'full') => {
+  // Shifted at 3.5 s, it is cut off once its old paths idle out: HyParView alone has nobody for
+  // it to dial, and nobody can dial its new address. Its seed brings it back: the full profile's
+  // periodic seed check, or in the protocol profile the check its peer loss arms. Without that
+  // rejoin (`stranded`: the variant that turns it off on the node) it stays alone, and the
+  // detector's timeout must say why.
+  const shiftLone = (profile: 'protocol' | 'full', stranded = profile === 'protocol') => {
     const base = withoutObserver(`nat-strand-${profile}`, profile, [100], 0, 60_000);
     const lone = plannedNodes(base.topology, '3')[84];
-    return { lone, scenario: withChaos({ ...base, liveness: false }, { events: [{ atMs: 3_500, primitive: 'nat_shift', fault: { targets: [lone.name], params: {} } }] }) };
+    const variantOf = (plan: { name: string }) => (stranded && plan.name === lone.name ? { disableSeedRejoin: true } : {});
+    return { lone, variantOf, scenario: withChaos({ ...base, liveness: false, variantOf }, { events: [{ atMs: 3_500, primitive: 'nat_shift', fault: { targets: [lone.name], params: {} } }] }) };
   };
 
   it('a node shifted before it had a passive view stays alone, and the timeout says it dialled nobody', () => {
@@ -82,14 +86,14 @@ describe('nat_shift in the protocol profile', () => {
     // then sends closing rounds the stranded node can never receive (without the rule below the
     // kill times out waiting for it). It stays faulted after its event failed (engine.ts,
     // isFaulted), so the kill is judged on the rest of the mesh.
-    const { lone, scenario: shifted } = shiftLone('protocol');
+    const { lone, variantOf, scenario: shifted } = shiftLone('protocol');
     const victim = plannedNodes(shifted.topology, '3')[20];
     const events = [
       { atMs: 3_500, primitive: 'nat_shift' as const, fault: { targets: [lone.name], params: {} } },
       { atMs: 60_000, primitive: 'kill_node' as const, fault: { targets: [victim.name], params: {} } },
     ];
     const base = withoutObserver('nat-strand-then-kill', 'protocol', [100], 0, 120_000);
-    const { report } = runScenario(withChaos(base, { events }), '3');
+    const { report } = runScenario(withChaos({ ...base, variantOf }, { events }), '3');
     const [shift, kill] = chaosLog(report);
     expect(shift.verdict).toBe('failed_timeout');
     expect(kill.verdict, kill.message).toBe('passed');
@@ -119,11 +123,13 @@ describe('nat_shift in the protocol profile', () => {
     expect(timeout.message).toContain(`no current neighbour relation of the victim on mesh-a; ${lone.name} has dialled nobody since the shift`);
   });
 
-  it('the full profile brings the same node back: its seed check dials', () => {
-    const { lone, scenario } = shiftLone('full');
+  it.each(['full', 'protocol'] as const)('the %s profile brings the same node back: its seed check dials', (profile) => {
+    const { lone, scenario } = shiftLone(profile, false);
     const { report, cluster } = runScenario(scenario, '3');
     const [shift] = chaosLog(report);
     expect(shift.verdict, shift.message).toBe('passed');
-    expect(cluster.telemetry.query.find({ name: 'mesh.peer.connected', node: lone.name, sinceMs: 3_500, attrs: { direction: 'outbound' } }).length).toBeGreaterThan(0);
+    const q = cluster.telemetry.query;
+    expect(q.find({ name: 'mesh.peer.connected', node: lone.name, sinceMs: 3_500, attrs: { direction: 'outbound' } }).length).toBeGreaterThan(0);
+    if (profile === 'protocol') expect(q.find({ name: 'mesh.gossip.join', node: lone.name, sinceMs: 3_500 }).length).toBeGreaterThan(0);
   });
 });
