@@ -65,6 +65,15 @@ export class DirectedProbe {
     return this.outcome();
   }
 
+  /**
+   * Whether the round sent last excused `id` (a `mustReach` node) from every probe it owed it:
+   * other events had cut it off from every candidate origin on each of its topics.
+   */
+  excusedFromRound(id: string): boolean {
+    const owed = this.probes.filter((p) => p.origin !== id && meshesOf(this.world, id).includes(p.meshId));
+    return owed.length > 0 && owed.every((p) => this.unreachable.has(`${p.probeId} ${id}`));
+  }
+
   /** Whether the last round sent a probe on every topic it tried (`outcome` says so otherwise). */
   private sentAll(): boolean {
     return this.probes.length > 0 && this.unsent === 0;

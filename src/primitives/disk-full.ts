@@ -7,7 +7,10 @@
  *  2. then mesh.disk.write_recovered (writes succeed again once the ballast is gone);
  *  3. while full — after apply and before that recovery span — a mesh.heartbeat and a
  *     mesh.probe.delivered for a probe sent after apply: it kept serving. Recovery without
- *     them is a failed_assertion (the node stopped serving while full).
+ *     them is a failed_assertion (the node stopped serving while full). The probe is excused
+ *     only when every round sent while full found other chaos events had cut the victim off
+ *     from every origin (reach.ts): a round that found it so is sent again a resend period
+ *     later, and one round that could reach it owes the delivery. The heartbeat never is.
  * Deadline: full duration + persist interval 5 s + slack 5 s. A timeout names the span the
  * last poll waited for (write_failed, then write_recovered) and what it had not yet shown while full.
  * The duration should be at least the persist interval + the heartbeat interval (default 15 s),
@@ -17,12 +20,15 @@
 import type { SpanRecord } from '../sim/telemetry/index.js';
 import { DirectedProbe } from './directed-probe.js';
 import { emitted, failedAssertion, meshesOf, nameOf, passed } from './evidence.js';
+import { othersCutOff } from './reach.js';
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
 import { pickNodes } from './targets.js';
 import { T } from './timing.js';
 import type { ChaosWorld, Detector, Fault, Primitive } from './types.js';
 
 export const DISK_FULL_DURATION_MS_DEFAULT = 15_000;
+/** How long after a round that found the victim cut off from every origin the next is sent, ms (DirectedProbe's resend). */
+const PROBE_RESEND_MS = 5_000;
 
 export const diskFullSpec: PrimitiveSpec = {
   name: 'disk_full',
@@ -76,8 +82,13 @@ function durationOf(fault: Fault): number {
 function diskFullDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number): Detector {
   const victim = fault.targets[0];
   const name = nameOf(world, victim);
-  const probe = new DirectedProbe(world, meshesOf(world, victim), { mustReach: [victim] });
+  const newRound = (): DirectedProbe => new DirectedProbe(world, meshesOf(world, victim), { mustReach: [victim], cutOff: othersCutOff(world, fault, appliedAtMs) });
+  let probe = newRound();
   let delivered: SpanRecord | undefined;
+  // Whether every round so far excused the victim (other events had cut it off from every
+  // origin; null before the first round), and when the next round is due.
+  let cutOffAtEveryRound: boolean | null = null;
+  let nextRoundAtMs = -1;
   // What the last poll waited for, in words (the timeout's message).
   let missing = `${name}: mesh.disk.write_failed (a write to its full disk)`;
   return {
@@ -91,9 +102,15 @@ function diskFullDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number):
       // The node's own recovery span ends "while full"; the ballast may go early (end of run).
       const recovered = failed === undefined ? undefined : emitted(world, victim, 'mesh.disk.write_recovered', failed.endMs);
       const fullUntilMs = recovered?.endMs ?? Infinity;
-      if (delivered === undefined && recovered === undefined) {
+      if (delivered === undefined && recovered === undefined && nowMs >= nextRoundAtMs) {
         const r = probe.poll(nowMs);
         delivered = r.evidence.find((s) => s.node === name);
+        if (cutOffAtEveryRound !== false) cutOffAtEveryRound = probe.excusedFromRound(victim);
+        if (delivered === undefined && r.done) {
+          // Done without the victim: the round excused it. Ask again a resend period later.
+          nextRoundAtMs = nowMs + PROBE_RESEND_MS;
+          probe = newRound();
+        }
       }
       const beat = emitted(world, victim, 'mesh.heartbeat', appliedAtMs);
       if (recovered === undefined) {
@@ -104,6 +121,7 @@ function diskFullDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number):
         return null;
       }
       const whileFull = (s: SpanRecord | undefined): s is SpanRecord => s !== undefined && s.endMs <= fullUntilMs;
+      if (whileFull(beat) && !whileFull(delivered) && cutOffAtEveryRound === true) return passed(waitedMs, [failed!, recovered, beat]);
       if (!whileFull(beat) || !whileFull(delivered)) {
         const lacking = [whileFull(beat) ? '' : 'no heartbeat', whileFull(delivered) ? '' : 'no probe delivered'].filter((x) => x !== '');
         return failedAssertion(waitedMs, `${name} stopped serving while its disk was full: ${lacking.join(', ')}`, [failed!, recovered]);

@@ -5,9 +5,20 @@
  * recovery span it waited for.
  * Method: the `disk-full` battery scenario over two seeds, then the same with the
  * `disableDiskRetry` node variant.
+ *
+ * And a victim other chaos events cut off from every origin for as long as its disk is full is
+ * owed no probe delivery (nothing could reach it), only the heartbeat; the same cut made outside
+ * the chaos engine excuses nothing. Found as the default layout's `--chaos 20`, seed 343: every
+ * live neighbour of compute-99cc8da5 had been killed by other events, and the connection to the
+ * last one idled out only after the disk was drained.
  */
 import { describe, expect, it } from 'vitest';
-import { expectGreen, explain, runChaos } from '../support/chaos.js';
+import { findScenario } from '../../src/catalog/registry.js';
+import { withChaos } from '../../src/catalog/chaos-scenarios.js';
+import { runScenario } from '../../src/scenario/runner.js';
+import { plannedNodes } from '../../src/scenario/topology.js';
+import { chaosLog, expectGreen, explain, runChaos } from '../support/chaos.js';
+import { isolateAt } from '../support/chaos-links.js';
 
 describe('disk_full', () => {
   it('disk-full', () => {
@@ -27,5 +38,48 @@ describe('disk_full', () => {
     // The timeout names the recovery it waited for.
     const timeout = run.report.violations.find((v) => v.check === 'chaos-detection-timeout')!;
     expect(timeout.message).toMatch(new RegExp(`still missing: ${run.events[0].targets[0]}: mesh\\.disk\\.write_recovered after its write_failed at \\d+ ms`));
+  });
+
+  describe('a victim other events cut off from every origin while full', () => {
+    const base = findScenario('default')!;
+    const plans = plannedNodes(base.topology, '1');
+    const victim = plans.find((p) => p.role === 'gateway' && p.meshIds.join() === 'mesh-a')!;
+    // The victim and two nodes of the other mesh: alone on its side of the cut on its own mesh.
+    const others = plans.filter((p) => p.role !== 'bridge' && p.meshIds.join() === 'mesh-b').slice(0, 2);
+    const diskFull = { atMs: 20_000, primitive: 'disk_full' as const, fault: { targets: [victim.name], params: { durationMs: 15_000 } } };
+    const cut = { atMs: 19_000, primitive: 'partition_subset' as const, fault: { targets: [victim.name, ...others.map((p) => p.name)], params: { size: 3, durationMs: 30_000 } } };
+    const diskFullOf = (report: ReturnType<typeof runScenario>['report']) => chaosLog(report).find((e) => e.primitive === 'disk_full')!;
+
+    it('is owed the heartbeat, not a probe delivery', () => {
+      const { report } = runScenario(withChaos(base, { events: [cut, diskFull] }), '1');
+      const e = diskFullOf(report);
+      expect(e.verdict, e.message).toBe('passed');
+      expect(e.evidence.some((s) => s.startsWith(`${victim.name}:mesh.heartbeat`))).toBe(true);
+      expect(e.evidence.some((s) => s.includes('mesh.probe.delivered'))).toBe(false);
+    });
+
+    it('the same cut made outside the chaos engine excuses nothing', () => {
+      const chaotic = withChaos(base, { events: [diskFull] });
+      const { report } = runScenario({ ...chaotic, extensions: [...(chaotic.extensions ?? []), isolateAt(victim.nodeId, cut.atMs)] }, '1');
+      const e = diskFullOf(report);
+      expect(e.verdict).toBe('failed_assertion');
+      expect(e.message).toBe(`${victim.name} stopped serving while its disk was full: no probe delivered`);
+    });
+
+    it('the default layout under --chaos 20, seed 343, where it was found', () => {
+      const { report, cluster } = runScenario(withChaos(base, { random: { count: 20 } }), '343');
+      const e = chaosLog(report).find((x) => x.primitive === 'disk_full' && x.targets[0] === 'compute-99cc8da5')!;
+      expect(e.verdict, e.message).toBe('passed');
+      expect(report.verdict).toBe('pass');
+      // The case is the one meant: no probe reached it while full, and its last neighbour,
+      // killed by another event before the apply, idled out only after the drain.
+      const q = cluster.telemetry.query;
+      const recovered = q.first({ name: 'mesh.disk.write_recovered', node: 'compute-99cc8da5', sinceMs: e.atMs })!;
+      expect(q.find({ name: 'mesh.probe.delivered', node: 'compute-99cc8da5', sinceMs: e.atMs, untilMs: recovered.endMs })).toEqual([]);
+      const kill = chaosLog(report).find((x) => x.primitive === 'kill_node' && x.atMs < e.atMs && x.targets[0] === 'broker-14ad3efc')!;
+      expect(kill).toBeDefined();
+      const idled = q.first({ name: 'mesh.peer.disconnected', node: 'compute-99cc8da5', sinceMs: e.atMs, attrs: { peerId: cluster.idOfName('broker-14ad3efc'), reason: 'idle-timeout' } })!;
+      expect(idled.endMs).toBeGreaterThan(recovered.endMs);
+    });
   });
 });
