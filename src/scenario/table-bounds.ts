@@ -59,12 +59,16 @@ export function tableBounds(scenario: Scenario, cluster: Cluster): TableBounds {
   if (scenario.profile !== 'protocol') perMs += nodes / sub.digestIntervalMs;
   const ids = Math.ceil(perMs * pt.messageIdRetentionMs * RATE_SLACK) + burst + ID_SLACK;
   return {
-    // A node that lost its neighbours asks up to a passive view's worth of candidates in one
-    // refill round (refillActive), and each refused request's connection stays open for the
-    // unused-connection grace: one round on top of the views. Measured: a NAT-shifted node of a
-    // 100-node protocol mesh whose five neighbours idled out at once held 46 connections for a
-    // second (the bound without the round: 45; test/scale/connection-bound.test.ts).
-    connectionsOf: (plan) => plan.meshIds.length * (hv.activeViewCapacity + 2 * hv.passiveViewCapacity) + plan.seeds.length + CONNECTION_SLACK,
+    // A node that loses an active neighbour starts a refill round (refillActive), which asks up
+    // to a passive view's worth of candidates, and each refused request's connection stays open
+    // for the unused-connection grace and sweep. Each neighbour lost starts a round, so a node
+    // whose whole active view goes within that time holds as many rounds at once as it has
+    // active slots, on top of its views. Measured: a NAT-shifted node of a 100-node protocol
+    // mesh whose five neighbours idled out at once held 46 connections for a second (one round;
+    // the views alone: 45); in two meshes of 500, nodes whose five old paths idled out one after
+    // another over 2 s held 76-81 (test/scale/connection-bound.test.ts), beyond one round (75).
+    connectionsOf: (plan) =>
+      plan.meshIds.length * (hv.activeViewCapacity + hv.passiveViewCapacity + hv.activeViewCapacity * hv.passiveViewCapacity) + plan.seeds.length + CONNECTION_SLACK,
     connectionsFromMs: lastBootMs + sub.unusedConnectionGraceMs + sub.unusedConnectionSweepMs + (scenario.network?.dialTimeoutMs ?? 5_000),
     digests: nodes,
     plumtreeCache: Math.ceil(perMs * pt.messageCacheRetentionMs * RATE_SLACK) + burst + ID_SLACK,
