@@ -367,6 +367,19 @@ export function restartedSince(world: ChaosWorld, nodeId: string, sinceMs: numbe
 }
 
 /**
+ * Whether `nodeId` had left before `atMs` by its own spans: its last mesh.node.stopping up to
+ * then came after its last mesh.node.ready (a node leaving says goodbye; a killed one says
+ * nothing and is not counted here).
+ */
+export function stoppedBefore(world: ChaosWorld, nodeId: string, atMs: number): boolean {
+  const name = nameOf(world, nodeId);
+  const stopping = world.spans.last({ name: 'mesh.node.stopping', node: name, untilMs: atMs });
+  if (stopping === undefined) return false;
+  const ready = world.spans.last({ name: 'mesh.node.ready', node: name, untilMs: atMs });
+  return ready === undefined || ready.seq < stopping.seq;
+}
+
+/**
  * Whether, by its own spans, `observer` held `nodeId`'s digest at `atMs`: it learned it in its
  * current incarnation and has not pruned it since.
  */

@@ -14,7 +14,8 @@
  *     (old-paths-cut-short.ts: an end closed after evicting its peer for a node another fault
  *     had cut off whole or held across a subset cut, or that had just started, the other end,
  *     unaware, superseded later or closing it as unused too; a short-lived path that carried no
- *     neighbour relation and was closed as unused is left out);
+ *     neighbour relation and was closed as unused is left out). A path whose peer restarted
+ *     since or had left before the shift is not judged, and with none left the claim holds;
  *  2. new connections form at the new address: the victim and some peer both emit
  *     mesh.peer.connected about each other after apply (nothing can reach the old address);
  *  3. it has neighbours again: on each of its topics a neighbour relation formed after apply
@@ -27,7 +28,7 @@
  * Revert: none — the new address stays (a NAT does not give the old mapping back); the
  * primitive's revert is a no-op, called after detection.
  */
-import { connectedPeersOf, emitted, isSilenceDeath, nameOf, passed, peersConnectedTo, restartedSince } from './evidence.js';
+import { connectedPeersOf, emitted, isSilenceDeath, nameOf, passed, peersConnectedTo, restartedSince, stoppedBefore } from './evidence.js';
 import { oldPathsCutShort, type PathEnd } from './old-paths-cut-short.js';
 import { otherCutWindows, othersCutOff } from './reach.js';
 import { TargetedProbeRound } from './slow-link.js';
@@ -82,8 +83,13 @@ export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: n
   const oldPathsDied = (): SpanRecord[] | null => {
     const out: SpanRecord[] = [];
     const ends: PathEnd[] = [...peersOfVictim.filter(running).map((p) => ({ node: p, peer: victim })), ...victimsPeers.map((p) => ({ node: victim, peer: p }))];
-    // A peer that restarted since lost its old connection with its process: nothing to see.
-    const required = ends.filter((e) => !restartedSince(world, e.node !== victim ? e.node : e.peer, appliedAtMs));
+    // A peer that restarted since lost its old connection with its process, and one that had
+    // left before the shift (its mesh.node.stopping, no new incarnation since) was already gone:
+    // nothing of the shift to see on those paths.
+    const required = ends.filter((e) => {
+      const peer = e.node !== victim ? e.node : e.peer;
+      return !restartedSince(world, peer, appliedAtMs) && !stoppedBefore(world, peer, appliedAtMs);
+    });
     for (const { node, peer } of required) {
       const s = pathEnded(node, peer);
       if (s === undefined) {
@@ -92,6 +98,8 @@ export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: n
       }
       out.push(s);
     }
+    // No old path to a peer still there: nothing the shift could have been seen to break.
+    if (required.length === 0) return out;
     const idled = out.find(isSilenceDeath);
     if (idled !== undefined) return [idled, ...out.filter((s) => s !== idled)];
     // Every old path has ended, none by silence. Excused only where concurrent faults

@@ -17,10 +17,14 @@ import { expectGreen, explain, runChaos } from '../support/chaos.js';
 import { runUnappliedAt, runUnappliedDetector } from '../support/chaos-clocks.js';
 import { withChaos } from '../../src/catalog/chaos-scenarios.js';
 import { runScenario } from '../../src/scenario/runner.js';
-import { plannedNodes } from '../../src/scenario/topology.js';
+import { plannedNodes, standardMesh } from '../../src/scenario/topology.js';
 import { chaosLog } from '../support/chaos.js';
 import { startOnly } from '../support/chaos-links.js';
 import { withoutObserver } from '../support/scenario-file.js';
+import { findScenario } from '../../src/catalog/registry.js';
+import { connectedPeersOf, restartedSince, stoppedBefore } from '../../src/primitives/evidence.js';
+import { chaosWorldOf } from '../../src/primitives/world.js';
+import { Cluster } from '../../src/scenario/cluster.js';
 
 const CUT_SHORT_SEED = join(import.meta.dirname, '..', '..', 'seeds', 'nat-shift-old-paths-cut-short-by-rejoining-nodes.json');
 
@@ -131,5 +135,48 @@ describe('nat_shift in the protocol profile', () => {
     const q = cluster.telemetry.query;
     expect(q.find({ name: 'mesh.peer.connected', node: lone.name, sinceMs: 3_500, attrs: { direction: 'outbound' } }).length).toBeGreaterThan(0);
     if (profile === 'protocol') expect(q.find({ name: 'mesh.gossip.join', node: lone.name, sinceMs: 3_500 }).length).toBeGreaterThan(0);
+  });
+});
+
+describe('nat_shift: old paths to peers already gone', () => {
+  // mesh-grow-shrink under --chaos 20, seed 10: registry-c0429669 was shifted at 62.4 s with two
+  // old paths. One ran to broker-add19ecc, which a burst_kill had killed at 42.0 s and revived
+  // later (its process lost the path); the other to broker-474781d3, which had left the mesh at
+  // 60.0 s (the scenario's shrink): the victim heard its Disconnect and closed the path as unused
+  // 23 ms after the shift. No old path led to a peer still there, so none could show the shift's
+  // silence; the detection used to time out on "no old path judged dead by silence".
+  it('a shift whose every old path led to a peer restarted since or gone before it owes no silence', () => {
+    const { report, cluster } = runScenario(withChaos(findScenario('mesh-grow-shrink')!, { random: { count: 20 } }), '10');
+    const log = chaosLog(report);
+    const shift = log.find((e) => e.primitive === 'nat_shift' && e.targets[0] === 'registry-c0429669' && e.atMs > 60_000)!;
+    expect(shift.verdict, shift.message).toBe('passed');
+    expect(report.verdict, report.violations.map((v) => v.message).join('; ')).toBe('pass');
+    // The case is the one meant.
+    const world = chaosWorldOf(cluster, { probe: () => null, isFaulted: () => false, isProtected: () => false });
+    const victim = cluster.idOfName(shift.targets[0]);
+    const old = connectedPeersOf(world, victim, shift.atMs).map((id) => cluster.nameOf(id)).sort();
+    expect(old).toEqual(['broker-474781d3', 'broker-add19ecc']);
+    expect(restartedSince(world, cluster.idOfName('broker-add19ecc'), shift.atMs)).toBe(true);
+    expect(stoppedBefore(world, cluster.idOfName('broker-474781d3'), shift.atMs)).toBe(true);
+  });
+
+  it('a peer counts as gone only from its goodbye until a new incarnation; a kill says no goodbye', () => {
+    const cluster = new Cluster({ seed: 'stopped-before', topology: { meshes: [standardMesh('mesh-a', 1)], bridges: 0 } });
+    const world = chaosWorldOf(cluster, { probe: () => null, isFaulted: () => false, isProtected: () => false });
+    const [a, b] = cluster.plans.filter((p) => p.meshIds.includes('mesh-a') && p.role !== 'observer');
+    const at = (ms: number) => cluster.scheduler.runFor(ms - cluster.scheduler.nowMs);
+    const tel = cluster.telemetry;
+    const ready = (incarnation: number) => tel.emit(a.name, 'mesh.node.ready', { nodeId: a.nodeId, nodeName: a.name, nodeType: a.role, meshId: 'mesh-a', incarnation, identity: 'new' });
+    at(1_000);
+    ready(1);
+    at(2_000);
+    tel.emit(a.name, 'mesh.node.stopping', { reason: 'leave' });
+    expect(stoppedBefore(world, a.nodeId, 1_500)).toBe(false); // still up then
+    expect(stoppedBefore(world, a.nodeId, 2_500)).toBe(true);
+    at(3_000);
+    ready(2);
+    expect(stoppedBefore(world, a.nodeId, 3_500)).toBe(false); // back
+    expect(stoppedBefore(world, a.nodeId, 2_500)).toBe(true);
+    expect(stoppedBefore(world, b.nodeId, 3_500)).toBe(false); // never said goodbye
   });
 });
