@@ -30,7 +30,7 @@ import type { ProbeRecord } from '../scenario/checker.js';
 import { BRIDGE_ROLE } from '../scenario/topology.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
 import { appendAll, emitted, failedAssertion, holdsDigest, restartedSince, meshesOf, MISSING_SHOWN, nameOf, passed, peersConnectedTo, prunedBy } from './evidence.js';
-import { cutOffFrom, otherCutWindows, othersTouched, overlayAt } from './reach.js';
+import { cutOffFrom, cutWindows, otherCutWindows, othersTouched, overlayAt } from './reach.js';
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
 import { candidates } from './targets.js';
 import { T } from './timing.js';
@@ -143,7 +143,7 @@ function subsetDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number) {
       const waitedMs = nowMs - appliedAtMs;
       const running = (id: string): boolean => world.status(id) === 'running';
       if (nowMs < healAtMs) {
-        const leak = leakedDigest(world, sides, appliedAtMs + IN_FLIGHT_MS, nowMs);
+        const leak = leakedDigest(world, sides, appliedAtMs + IN_FLIGHT_MS, nowMs, appliedAtMs);
         if (leak !== undefined) return failedAssertion(waitedMs, `${leak.node} learned the digest of ${String(leak.attrs.nodeName)} across the cut`, [leak]);
         if (noticed.length === 0 || sideProbes === null) {
           const seen: SpanRecord[] = [];
@@ -301,15 +301,42 @@ function firstLearnedAcross(world: ChaosWorld, id: string, others: readonly stri
   return world.spans.find({ name: 'mesh.digest.learned', node: nameOf(world, id), sinceMs }).find((s) => others.includes(String(s.attrs.nodeId)));
 }
 
-/** A mesh.digest.learned in [fromMs, toMs] by a node on one side about a node on the other. */
-/** @internal A `mesh.digest.learned` in [fromMs, toMs] by a node about one on the other side that did not come from its own side (exported for tests). */
-export function leakedDigest(world: ChaosWorld, sides: readonly (readonly string[])[], fromMs: number, toMs: number): SpanRecord | undefined {
+/**
+ * @internal A `mesh.digest.learned` in [fromMs, toMs] by a node about one on the other side of
+ * the cut applied at `cutAtMs` that did not come from its own side, nor from before the cut
+ * (exported for tests).
+ */
+export function leakedDigest(world: ChaosWorld, sides: readonly (readonly string[])[], fromMs: number, toMs: number, cutAtMs: number): SpanRecord | undefined {
   if (toMs < fromMs) return undefined;
   const sideOf = new Map<string, number>();
   sides.forEach((side, i) => side.forEach((id) => sideOf.set(nameOf(world, id), i).set(id, i)));
+  const drains = drainsOfWedgedAt(world, cutAtMs);
   return world.spans
     .find({ name: 'mesh.digest.learned', sinceMs: fromMs, untilMs: toMs })
-    .find((s) => sideOf.get(s.node) !== undefined && sideOf.get(String(s.attrs.nodeId)) !== undefined && sideOf.get(s.node) !== sideOf.get(String(s.attrs.nodeId)) && !relearnedOnItsSide(world, sides[sideOf.get(s.node)!], s, fromMs));
+    .find(
+      (s) =>
+        sideOf.get(s.node) !== undefined &&
+        sideOf.get(String(s.attrs.nodeId)) !== undefined &&
+        sideOf.get(s.node) !== sideOf.get(String(s.attrs.nodeId)) &&
+        drains.get(s.node) !== s.endMs &&
+        !relearnedOnItsSide(world, sides[sideOf.get(s.node)!], s, fromMs),
+    );
+}
+
+/**
+ * The nodes another event had wedged when the cut was applied, each with its unwedge time: a
+ * wedged process takes in nothing, and handles what reached it meanwhile — from before the cut
+ * too — in the instant it runs again (wedge-node-2s under `--chaos 20`, seed 15: a gateway
+ * wedged 4.5 s before the cut learned, at its unwedge 1.6 s after it, a digest the cut's other
+ * side had sent before it). What it learns in that instant is not a leak; what it learns later is.
+ */
+function drainsOfWedgedAt(world: ChaosWorld, cutAtMs: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const w of cutWindows(world.spans)) {
+    if (w.name !== 'wedge_node' || w.fromMs > cutAtMs || w.revertedAtMs <= cutAtMs || w.revertedAtMs === Infinity) continue;
+    for (const name of w.targets) out.set(name, w.revertedAtMs);
+  }
+  return out;
 }
 
 /**

@@ -118,7 +118,32 @@ describe('partition_subset', () => {
     const inside = subset.targets.map(id);
     const outside = world.nodes.map((p) => p.nodeId).filter((x) => !inside.includes(x));
     const window = [subset.atMs + 1_000, 52_000] as const;
-    expect(leakedDigest(world, [inside, outside], ...window)).toBeUndefined();
-    expect(leakedDigest(world, [inside, [id('broker-3d21142f')]], ...window)).toMatchObject({ node: 'broker-3d21142f', attrs: { nodeName: 'gateway-f14602b6' } });
+    expect(leakedDigest(world, [inside, outside], ...window, subset.atMs)).toBeUndefined();
+    expect(leakedDigest(world, [inside, [id('broker-3d21142f')]], ...window, subset.atMs)).toMatchObject({ node: 'broker-3d21142f', attrs: { nodeName: 'gateway-f14602b6' } });
+  });
+
+  it('a node wedged when the cut came handles what reached it before, at its unwedge: no leak', () => {
+    // wedge-node-2s with --chaos 20, seed 15: a wedge_node held gateway-7de56b89 from 76.4 s to
+    // 82.5 s; a partition_subset cut broker-142b9a8a off at 80.9 s. At its unwedge the gateway
+    // handled its backlog, and learned that broker's digest, sent before the cut: 1.6 s after
+    // the cut, past the in-flight allowance. That was taken for a leak.
+    const { report, cluster } = runScenario(withChaos(scenarioNamed('wedge-node-2s'), { random: { count: 20 } }), '15');
+    const log = chaosLog(report);
+    const subset = log.find((e) => e.primitive === 'partition_subset' && e.targets.includes('broker-142b9a8a') && e.atMs > 80_000)!;
+    expect(subset.verdict, subset.message).toBe('passed');
+    const wedge = log.find((e) => e.primitive === 'wedge_node' && e.targets[0] === 'gateway-7de56b89')!;
+    expect(wedge.atMs).toBeLessThan(subset.atMs);
+    expect(wedge.revertedAtMs).toBeGreaterThan(subset.atMs + 1_000);
+    const [learned] = cluster.telemetry.query.find({ name: 'mesh.digest.learned', node: 'gateway-7de56b89', sinceMs: subset.atMs, attrs: { nodeName: 'broker-142b9a8a' } });
+    expect(learned.endMs).toBe(wedge.revertedAtMs);
+    // The same span is a leak for a cut applied before the wedge began: the backlog then held
+    // only what came after the cut.
+    const world = chaosWorldOf(cluster, { probe: () => null, isFaulted: () => false, isProtected: () => false });
+    const id = (name: string) => world.nodes.find((p) => p.name === name)!.nodeId;
+    const inside = subset.targets.map(id);
+    const outside = world.nodes.map((p) => p.nodeId).filter((x) => !inside.includes(x));
+    const window = [subset.atMs + 1_000, learned.endMs] as const;
+    expect(leakedDigest(world, [inside, outside], ...window, subset.atMs)).toBeUndefined();
+    expect(leakedDigest(world, [inside, outside], ...window, wedge.atMs - 1)).toMatchObject({ node: 'gateway-7de56b89', attrs: { nodeName: 'broker-142b9a8a' } });
   });
 });
