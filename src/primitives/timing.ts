@@ -20,6 +20,7 @@ export const T = {
   neighborRequestTimeoutMs: HYPARVIEW_DEFAULTS.neighborRequestTimeoutMs,
   graftTimeout1Ms: PLUMTREE_DEFAULTS.graftTimeout1Ms,
   graftTimeout2Ms: PLUMTREE_DEFAULTS.graftTimeout2Ms,
+  plumtreeDispatchMs: PLUMTREE_DEFAULTS.dispatchTimeoutMs,
   /** Allowance for propagation, probe delivery and poll granularity. */
   slackMs: 5_000,
 } as const;

@@ -37,7 +37,8 @@ import { connectedPeersOf, prunedBy } from '../../src/primitives/evidence.js';
 import { heldDigest } from '../../src/primitives/held-digest.js';
 import { KILL_DEADLINE_MS } from '../../src/primitives/kill-node.js';
 import { firstEnd } from '../../src/primitives/old-paths-cut-short.js';
-import { cutOffFrom, cutOffTowards, otherCutWindows, overlayAt } from '../../src/primitives/reach.js';
+import { cutOffFrom, cutOffTowards, cutWindows, otherCutWindows, overlayAt } from '../../src/primitives/reach.js';
+import { DETOUR_HOLD_MS, heldUpFrom } from '../../src/primitives/partition-pair.js';
 import { chaosWorldOf } from '../../src/primitives/world.js';
 import { plannedNodes } from '../../src/scenario/topology.js';
 import { chaosLog } from '../support/chaos.js';
@@ -438,4 +439,28 @@ describe('detectors under compound faults', () => {
     expect(evicted.endMs - subset.revertedAtMs!).toBeGreaterThan(5_000);
   });
 
+
+  it("partition_pair's detour check counts a holder another event took down before it could pass the probe on", () => {
+    // mesh-five-types-present-chaos with --chaos 20, seed 13 (14 events in 3.5 s): a
+    // partition_pair cut registry-d7be093d from bridge-b2c6fc47 at 11.0 s; the bridge's one other
+    // mesh-b neighbour, compute-484096fe, took the registry's probe 39 ms after it was sent and
+    // was restarted 63 ms later, before the bridge's graft reached it. The probe reached the
+    // bridge only over the healed link, and the detection failed: no other path.
+    const { report, cluster } = runScenario(withChaos(findScenario('mesh-five-types-present-chaos')!, { random: { count: 20 } }), '13');
+    const log = chaosLog(report);
+    const pair = log.find((e) => e.primitive === 'partition_pair' && e.targets.join() === 'registry-d7be093d,bridge-b2c6fc47')!;
+    expect(pair.verdict, pair.message).toBe('passed');
+    expect(report.verdict).toBe('pass');
+    // The case is the one meant: the holder's restart began within the hold after the send.
+    const q = cluster.telemetry.query;
+    const sent = q.first({ name: 'mesh.probe.sent', node: 'registry-d7be093d', sinceMs: pair.atMs })!;
+    const held = q.first({ name: 'mesh.probe.delivered', node: 'compute-484096fe', sinceMs: sent.startMs, attrs: { probeId: String(sent.attrs.probeId) } })!;
+    const restart = log.find((e) => e.primitive === 'restart_node' && e.targets[0] === 'compute-484096fe')!;
+    expect(held.endMs).toBeLessThan(restart.atMs);
+    expect(restart.atMs - sent.startMs).toBeLessThanOrEqual(DETOUR_HOLD_MS);
+    // A node cut that began later than the hold stays where it was.
+    const windows = cutWindows(q).filter((w) => w.name === 'restart_node' && w.targets.has('compute-484096fe'));
+    expect(heldUpFrom(windows, sent.startMs)[0].fromMs).toBe(sent.startMs);
+    expect(heldUpFrom(windows, restart.atMs - DETOUR_HOLD_MS - 1)[0].fromMs).toBe(restart.atMs);
+  });
 });
