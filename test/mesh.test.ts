@@ -13,6 +13,8 @@ import { checkLiveness, checkViews } from '../src/scenario/checker.js';
 import type { Cluster } from '../src/scenario/cluster.js';
 import { GOSSIP_SWARM_MIN_DIGESTS, GOSSIP_SWARM_WINDOW_MS, MESH_TO_MESH_DEADLINE_MS, SWARM_TOPOLOGY } from '../src/catalog/mesh-scenarios.js';
 import { findScenario } from '../src/catalog/registry.js';
+import { withChaos } from '../src/catalog/chaos-scenarios.js';
+import { plannedNodes } from '../src/scenario/topology.js';
 import { runScenario, type RunOutcome, type RunReport } from '../src/scenario/runner.js';
 import type { Scenario } from '../src/scenario/scenario.js';
 import { replayLine } from '../src/cli/replay-line.js';
@@ -122,6 +124,28 @@ describe('mesh scenarios', () => {
       const meshes = new Set([...pairs].filter((x) => x.startsWith(`${bridge.name}>`)).map((x) => plans.get(x.split('>')[1])!.meshId));
       expect(meshes.has('mesh-a') && meshes.has('mesh-b'), `${bridge.name} saw ${[...meshes].join(',')}`).toBe(true);
     }
+  });
+});
+
+describe('gossip-mesh-to-mesh: an end closed before its peer answered', () => {
+  it('is not owed the peer\'s Hello; an end left open still is', () => {
+    // gossip-mesh-to-mesh-chaos under --chaos 20, seed 27: bridge-e27ef103 dialed
+    // registry-89aed1b9 while a wedge_node held the registry (41.2-48.5 s), and closed the
+    // connection as unused at 46.6 s; the registry registered it, detected the bridge and saw the
+    // close at its unwedge, 48.5 s. The registry's Hello could reach no end of the bridge.
+    const chaotic = runScenario(withChaos(scenario('gossip-mesh-to-mesh-chaos'), { random: { count: 20 } }), '27');
+    expect(chaotic.report.verdict, explain(chaotic.report)).toBe('pass');
+    const q = chaotic.cluster.telemetry.query;
+    const [bridge, registry] = ['bridge-e27ef103', 'registry-89aed1b9'].map((n) => chaotic.cluster.idOfName(n));
+    const opened = q.first({ name: 'mesh.peer.connected', node: 'bridge-e27ef103', attrs: { peerId: registry } })!;
+    const closed = q.first({ name: 'mesh.peer.disconnected', node: 'bridge-e27ef103', sinceMs: opened.endMs, attrs: { peerId: registry } })!;
+    const answered = q.first({ name: 'mesh.peer.connected', node: 'registry-89aed1b9', sinceMs: opened.endMs - 1_000, attrs: { peerId: bridge } })!;
+    expect(answered.endMs).toBeGreaterThan(closed.endMs);
+    // Red: a node that sends no Hello leaves ends open that never detect it.
+    const base = scenario('gossip-mesh-to-mesh');
+    const silent = plannedNodes(base.topology, '1').find((p) => p.role === 'registry')!.name;
+    const { report } = runScenario({ ...base, variantOf: (plan) => (plan.name === silent ? { omitHello: true } : {}) }, '1');
+    expect(report.violations.filter((v) => v.check === 'gossip-mesh-to-mesh').map((v) => v.message)).toContainEqual(expect.stringMatching(new RegExp(`never detected cross-mesh peer ${silent}$`)));
   });
 });
 

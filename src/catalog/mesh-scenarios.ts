@@ -6,6 +6,7 @@ import { reachableShare } from './chaos-reach.js';
 import type { Violation } from '../scenario/checker.js';
 import type { RunContext, Scenario } from '../scenario/scenario.js';
 import { DEFAULT_TOPOLOGY, standardMesh, type TopologySpec } from '../scenario/topology.js';
+import type { SpanQuery, SpanRecord } from '../sim/telemetry/index.js';
 
 /** One mesh of the four roles (one each) plus the observer: 4 nodes and their seed. */
 export const SWARM_TOPOLOGY: TopologySpec = { meshes: [standardMesh('mesh-a', 1)], bridges: 0 };
@@ -84,6 +85,7 @@ export function crossMeshDetected(ctx: RunContext, deadlineMs: number): Violatio
   const q = cluster.telemetry.query;
   const meshOf = new Map(cluster.plans.map((p) => [p.name, p.meshId]));
   const idToName = new Map(cluster.plans.map((p) => [p.nodeId, p.name]));
+  const nameToId = new Map(cluster.plans.map((p) => [p.name, p.nodeId]));
   const detected = new Set(q.find({ name: 'mesh.cross.peer_connected', untilMs: deadlineMs }).map((s) => `${s.node}>${idToName.get(String(s.attrs.peerId))}`));
   const out: Violation[] = [];
   let crossConnections = 0;
@@ -92,9 +94,34 @@ export function crossMeshDetected(ctx: RunContext, deadlineMs: number): Violatio
     if (peer === undefined || meshOf.get(peer) === meshOf.get(s.node)) continue;
     crossConnections++;
     for (const [a, b] of [[s.node, peer], [peer, s.node]]) {
-      if (!detected.has(`${a}>${b}`)) out.push({ check: 'gossip-mesh-to-mesh', message: `${a} never detected cross-mesh peer ${b}` });
+      if (detected.has(`${a}>${b}`)) continue;
+      if (closedUnanswered(q, nameToId, a, b, deadlineMs)) continue;
+      out.push({ check: 'gossip-mesh-to-mesh', message: `${a} never detected cross-mesh peer ${b}` });
     }
   }
   if (crossConnections === 0) out.push({ check: 'gossip-mesh-to-mesh', message: 'no cross-mesh connection formed at all' });
   return out;
 }
+
+/**
+ * Whether node `a` closed every end it opened to `b` before `b` registered its own: `b`'s Hello,
+ * sent when it registers, could reach none of them. Under chaos a wedged peer takes in a
+ * connection only when it runs again (gossip-mesh-to-mesh-chaos under `--chaos 20`, seed 27: a
+ * bridge dialed a wedged registry at 44.5 s and closed the connection as unused at 46.6 s; the
+ * registry registered it, detected the bridge and saw the close at its unwedge, 48.5 s).
+ */
+function closedUnanswered(q: SpanQuery, nameToId: ReadonlyMap<string, string>, a: string, b: string, deadlineMs: number): boolean {
+  const [aId, bId] = [nameToId.get(a)!, nameToId.get(b)!];
+  const ends = q.find({ name: 'mesh.peer.connected', node: a, untilMs: deadlineMs, attrs: { peerId: bId } });
+  return (
+    ends.length > 0 &&
+    ends.every((end) => {
+      const closed = q.first({ name: 'mesh.peer.disconnected', node: a, sinceMs: end.endMs, attrs: { peerId: bId } });
+      // b's end opens before or just after a's (a handshake's round trip); none by the close: unanswered.
+      return closed !== undefined && q.find({ name: 'mesh.peer.connected', node: b, sinceMs: end.endMs - HANDSHAKE_LEAD_MS, untilMs: closed.endMs, attrs: { peerId: aId } }).length === 0;
+    })
+  );
+}
+
+/** How long before the dialer's end the acceptor's may open: a handshake's round trip, generously. */
+const HANDSHAKE_LEAD_MS = 1_000;
