@@ -119,9 +119,10 @@ export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: n
   };
 
   // Said when the victim has not even tried to dial since the shift (a connection others opened
-  // to it does not count): the usual reason is the protocol profile's HyParView with an empty
-  // passive view, which has nobody left to dial (no seed check there). A node that took an
-  // inbound connection and then lost its neighbours to idle timeouts is stranded the same way.
+  // to it does not count): the usual reason is HyParView with an empty passive view, which has
+  // nobody left to dial, on a node whose seed rejoin is off (`disableSeedRejoin`; the protocol
+  // profile had none before round 47). A node that took an inbound connection and then lost its
+  // neighbours to idle timeouts is stranded the same way.
   const nobodyLeftToAsk = (): string => {
     const name = nameOf(world, victim);
     const tried =
