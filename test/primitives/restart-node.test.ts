@@ -19,6 +19,10 @@ import { runScenario } from '../../src/scenario/runner.js';
 import { isolateAt } from '../support/chaos-links.js';
 import { chaosLog, expectGreen, explain, runChaos } from '../support/chaos.js';
 import { withoutObserver } from '../support/scenario-file.js';
+import { findScenario } from '../../src/catalog/registry.js';
+import { othersCutOff } from '../../src/primitives/reach.js';
+import { restartDeadlineMs } from '../../src/primitives/restart-node.js';
+import { chaosWorldOf } from '../../src/primitives/world.js';
 
 describe('restart_node', () => {
   it('restart-node', () => {
@@ -105,5 +109,30 @@ describe('restart identity', () => {
     expect(readIdentity(host.dataDir)).toEqual({ nodeId: victim, name, role: 'compute', meshId: cluster.plan(victim).meshId });
     host.restart();
     expect(readySpans(cluster, victim).at(-1)?.attrs.identity).toBe('data-dir');
+  });
+});
+
+describe('restart_node: a prune other events forced', () => {
+  // nat-shift under --chaos 20, seed 39: bridge-80c8ab55 was restarted at 76.3 s. By 110.4 s
+  // every neighbour of compute-9900e122 had been taken by other events (a NAT shift, two
+  // restarts, a partition_subset) and idled out; cut off from the bridge, it pruned the bridge's
+  // digest at 105.3 s and heard it again only at 120.8 s, after its own seed check: past the
+  // restart's deadline, which timed out on that one-sided claim.
+  it('is not a one-sided claim of the restart', () => {
+    const { report, cluster } = runScenario(withChaos(findScenario('nat-shift')!, { random: { count: 20 } }), '39');
+    const log = chaosLog(report);
+    const restart = log.find((e) => e.primitive === 'restart_node' && e.targets[0] === 'bridge-80c8ab55')!;
+    expect(restart.verdict, restart.message).toBe('passed');
+    expect(report.verdict, explain({ report, events: log })).toBe('pass');
+    // The case is the one meant: the prune came while other events had cut the node off from
+    // the bridge, and the digest came back only after the restart's deadline.
+    const world = chaosWorldOf(cluster, { probe: () => null, isFaulted: () => false, isProtected: () => false });
+    const q = cluster.telemetry.query;
+    const victim = cluster.idOfName('bridge-80c8ab55');
+    const pruned = q.find({ name: 'mesh.staleness.pruned', node: 'compute-9900e122', sinceMs: restart.atMs }).find((s) => String(s.attrs.nodeIds).includes(victim))!;
+    const heard = q.first({ name: 'mesh.digest.learned', node: 'compute-9900e122', sinceMs: pruned.endMs, attrs: { nodeId: victim } })!;
+    expect(heard.endMs).toBeGreaterThan(restart.atMs + restartDeadlineMs(Number(restart.params.downtimeMs)));
+    const cut = othersCutOff(world, { targets: [victim], params: {} }, restart.atMs);
+    expect(cut.from('mesh-a', victim, pruned.endMs).has(cluster.idOfName('compute-9900e122'))).toBe(true);
   });
 });
