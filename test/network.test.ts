@@ -90,6 +90,15 @@ function world(config: Partial<NetworkConfig> = {}, seed = 'net-seed') {
   return { sched, net, bind, dial, connect, flat };
 }
 
+/** A and B bound on flat 10 ms links, A's connection to B open: the setup of most one-connection tests. */
+function connectedPair() {
+  const w = world();
+  w.flat();
+  const a = w.bind(A);
+  const b = w.bind(B);
+  return { w, a, b, ...w.connect(a, b) };
+}
+
 /** Collects everything a stream delivers, with arrival times. */
 function collect(s: Stream, sched: Scheduler): { chunks: Uint8Array[]; atMs: number[]; bytes: () => number[] } {
   const chunks: Uint8Array[] = [];
@@ -184,11 +193,7 @@ describe('network: dial and streams', () => {
   it('routes every chunk to its own stream among many, as streams finish and open', () => {
     // Past a handful of streams an end keeps an index by id beside its list; chunks written
     // round-robin never find the stream of the one before, so each is looked up.
-    const w = world();
-    w.flat();
-    const a = w.bind(A);
-    const b = w.bind(B);
-    const { out, inc } = w.connect(a, b);
+    const { w, out, inc } = connectedPair();
     const got = acceptStreams(inc, w.sched);
     const sent = new Map<number, number[]>();
     const streams = Array.from({ length: 12 }, () => out.openUni());
@@ -218,11 +223,7 @@ describe('network: dial and streams', () => {
 
 describe('network: faults', () => {
   it('partition drops traffic both ways; repair restores it', () => {
-    const w = world();
-    w.flat();
-    const a = w.bind(A);
-    const b = w.bind(B);
-    const { out, inc } = w.connect(a, b);
+    const { w, a, out, inc } = connectedPair();
     const atB = acceptStreams(inc, w.sched);
     const atA = acceptStreams(out, w.sched);
     w.net.partition(A, B);
@@ -318,11 +319,7 @@ describe('network: faults', () => {
   });
 
   it('one timer per end serves keep-alive and idle: a quiet pair costs two events per end per keep-alive period', () => {
-    const w = world();
-    w.flat();
-    const a = w.bind(A);
-    const b = w.bind(B);
-    const { out, inc } = w.connect(a, b);
+    const { w, out, inc } = connectedPair();
     w.sched.runFor(30_000); // Past the first idle deadline, so both deadlines have moved on.
     const sent = w.net.stats.packetsSent;
     const before = w.sched.eventsRun;
@@ -336,11 +333,7 @@ describe('network: faults', () => {
   });
 
   it('a dialer\'s timer chain starts at the dial timeout: a connection closed before it costs each end one timer event', () => {
-    const w = world();
-    w.flat();
-    const a = w.bind(A);
-    const b = w.bind(B);
-    const { out, inc } = w.connect(a, b);
+    const { w, out, inc } = connectedPair();
     const before = w.sched.eventsRun;
     out.close();
     w.sched.runFor(60_000);
@@ -551,11 +544,7 @@ describe('network: lent chunks (chunk-pool.ts)', () => {
   /** B's streams from A, each reader keeping (against its promise, to look) what it was handed. */
   const setup = (readsDataInCall: boolean) => {
     setChunkPoisoning(true);
-    const w = world();
-    w.flat();
-    const a = w.bind(A);
-    const b = w.bind(B);
-    const { out, inc } = w.connect(a, b);
+    const { w, b, out, inc } = connectedPair();
     const seen: Uint8Array[] = [];
     const copies: number[][] = [];
     inc.onStream = (s) => {
@@ -683,11 +672,7 @@ describe('network: flow control', () => {
 
 describe('network: close', () => {
   it('explicit close is heard by the peer when the link is up', () => {
-    const w = world();
-    w.flat();
-    const a = w.bind(A);
-    const b = w.bind(B);
-    const { out, inc } = w.connect(a, b);
+    const { w, out, inc } = connectedPair();
     const closedA = closes(out, w.sched);
     const closedB = closes(inc, w.sched);
     const t0 = w.sched.nowMs;
@@ -699,11 +684,7 @@ describe('network: close', () => {
   });
 
   it("explicit close is not heard when blocked; the peer's next keep-alive draws a reset from the closer", () => {
-    const w = world();
-    w.flat();
-    const a = w.bind(A);
-    const b = w.bind(B);
-    const { out, inc } = w.connect(a, b);
+    const { w, out, inc } = connectedPair();
     const closedB = closes(inc, w.sched);
     w.net.partition(A, B);
     out.close();
@@ -808,11 +789,7 @@ describe('network: memory of finished streams', () => {
   it('an open connection lets go of its finished streams, also past the few it finds by a scan', async () => {
     v8.setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
-    const w = world();
-    w.flat();
-    const a = w.bind(A);
-    const b = w.bind(B);
-    const { out, inc } = w.connect(a, b);
+    const { w, out, inc } = connectedPair();
     inc.onStream = (s) => (s.onData = () => {});
     const refs = ((): WeakRef<Stream>[] => {
       const streams = Array.from({ length: 12 }, () => out.openUni());
