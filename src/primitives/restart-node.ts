@@ -87,6 +87,8 @@ function restartDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number): 
   const meshes = meshesOf(world, victim);
   const ghostsFromMs = appliedAtMs + RESTART_GHOST_WINDOW_MS;
   let probe: DirectedProbe | null = null;
+  // Who other events cut off from whom (memoized per question, as the polls repeat them).
+  const cutOff = othersCutOff(world, fault, appliedAtMs);
   // What the last poll waited for, in words (the timeout's message).
   let missing = `a mesh.node.ready of ${name} (its restart is due at ${appliedAtMs + downtimeOf(fault)} ms)`;
   const waitFor = (what: string): null => {
@@ -106,9 +108,9 @@ function restartDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number): 
       const rejoined = rejoinEvidence(world, victim, meshes, ready.endMs);
       if ('missing' in rejoined) return waitFor(`${rejoined.missing} of ${name} since its restart at ${ready.endMs} ms`);
       if (nowMs < ghostsFromMs) return waitFor(`the idle timeout since the kill (one-sided claims judged from ${ghostsFromMs} ms)`);
-      const claims = oneSidedClaims(world, victim, ready.endMs, nowMs, othersCutOff(world, fault, appliedAtMs));
+      const claims = oneSidedClaims(world, victim, ready.endMs, nowMs, cutOff);
       if (claims.length > 0) return waitFor(`one-sided claims gone: ${claims.slice(0, MISSING_SHOWN).join(', ')}`);
-      probe ??= new DirectedProbe(world, meshes, { origin: victim, cutOff: othersCutOff(world, fault, appliedAtMs) });
+      probe ??= new DirectedProbe(world, meshes, { origin: victim, cutOff });
       const r = probe.poll(nowMs);
       if (!r.done) return waitFor(`deliveries of a probe from ${name}: ${r.missing.slice(0, MISSING_SHOWN).join(', ')}`);
       return passed(waitedMs, [ready, ...rejoined.spans, ...r.evidence]);
@@ -136,7 +138,7 @@ function rejoinEvidence(world: ChaosWorld, victim: string, meshes: readonly stri
  * Claims about the victim that only one side makes, judged from spans: connections, active
  * view membership per topic, and digests pruned but never re-learned. Empty = no ghosts.
  */
-export function oneSidedClaims(world: ChaosWorld, victim: string, respawnedAtMs: number, nowMs: number, cutOff?: ProbeCutOff): string[] {
+export function oneSidedClaims(world: ChaosWorld, victim: string, respawnedAtMs: number, nowMs: number, cutOff: ProbeCutOff): string[] {
   const running = new Set(healthyNodes(world, [victim]));
   const out: string[] = [];
   const theySayConnected = new Set(peersConnectedTo(world, victim, nowMs));
@@ -158,7 +160,7 @@ export function oneSidedClaims(world: ChaosWorld, victim: string, respawnedAtMs:
     // digest only once they are over (nat-shift under --chaos 20, seed 39: a node whose every
     // neighbour a shift, two restarts and a subset cut had taken pruned the restarted bridge's
     // digest, and heard it again only after its own seed check, past the deadline).
-    const cutFromVictim = (atMs: number) => meshesOf(world, victim).filter((t) => meshesOf(world, p).includes(t)).every((t) => cutOff?.from(t, victim, atMs).has(p) === true);
+    const cutFromVictim = (atMs: number) => meshesOf(world, victim).filter((t) => meshesOf(world, p).includes(t)).every((t) => cutOff.from(t, victim, atMs).has(p));
     if (pruned !== undefined && (learned === undefined || learned.seq < pruned.seq) && !cutFromVictim(pruned.endMs)) out.push(`digest of victim pruned by ${nameOf(world, p)}`);
   }
   return out;
