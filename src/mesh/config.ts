@@ -92,6 +92,13 @@ export interface NodeVariant {
    * out unheard, and the views keep a peer that has dropped this node: a hidden one-sided link).
    */
   readonly keepDeadPaths?: boolean;
+  /**
+   * Known bug: a digest whose `seq` is not above the highest yet heard from its node is dropped as
+   * old, and that mark outlives the node's entry. A restarted node's `seq` starts again at 0, so
+   * its peers drop its digests, prune its entry, and learn it again only once its `seq` has passed
+   * its first life's.
+   */
+  readonly dropDigestsBelowSeenSeq?: boolean;
 }
 
 export const MESH_NODE_DEFAULTS: MeshNodeConfig = {

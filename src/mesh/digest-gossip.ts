@@ -20,6 +20,8 @@ export interface DigestSendState {
 export class DigestGossip {
   readonly table: DigestTable;
   private seq = 0;
+  /** Highest `seq` heard per node, kept past prunes: the `dropDigestsBelowSeenSeq` bug only. */
+  private readonly seenSeq = new Map<string, number>();
 
   constructor(
     private readonly ctx: NodeContext,
@@ -44,6 +46,7 @@ export class DigestGossip {
   /** Record a digest heard on `meshId`; a node learned (or re-learned) is a `mesh.digest.learned` span. */
   heard(meshId: string, digest: Digest): void {
     if (digest.nodeId === this.ctx.identity.nodeId) return;
+    if (this.config.variant.dropDigestsBelowSeenSeq === true && this.belowSeenSeq(digest)) return;
     if (this.table.record(digest, this.ctx.nowMs())) {
       this.ctx.telemetry.emit(this.ctx.identity.name, 'mesh.digest.learned', { topic: meshId, nodeId: digest.nodeId, nodeName: digest.name });
     }
@@ -57,6 +60,14 @@ export class DigestGossip {
     const removed = this.table.prune(clock, ttl, this.config.variant.stalenessBySenderWallClock === true);
     if (removed.length === 0) return;
     this.ctx.telemetry.emit(this.ctx.identity.name, 'mesh.staleness.pruned', { removed: removed.length, stalenessMs: ttl, nodeIds: removed.join(',') });
+  }
+
+  /** Whether `digest` is not newer than the highest `seq` heard from its node (and notes its `seq` if it is). */
+  private belowSeenSeq(digest: Digest): boolean {
+    const seen = this.seenSeq.get(digest.nodeId);
+    if (seen !== undefined && digest.seq <= seen) return true;
+    this.seenSeq.set(digest.nodeId, digest.seq);
+    return false;
   }
 
   private build(): Digest {

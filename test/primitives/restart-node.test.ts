@@ -17,7 +17,8 @@ import { DEFAULT_TOPOLOGY, plannedNodes } from '../../src/scenario/topology.js';
 import { withChaos } from '../../src/catalog/chaos-scenarios.js';
 import { runScenario } from '../../src/scenario/runner.js';
 import { isolateAt } from '../support/chaos-links.js';
-import { chaosLog, expectGreen, explain, runChaos } from '../support/chaos.js';
+import { chaosLog, expectGreen, explain, runChaos, scenarioNamed } from '../support/chaos.js';
+import type { NodeVariant } from '../../src/mesh/config.js';
 import { withoutObserver } from '../support/scenario-file.js';
 import { findScenario } from '../../src/catalog/registry.js';
 import { othersCutOff } from '../../src/primitives/reach.js';
@@ -45,6 +46,27 @@ describe('restart_node', () => {
     // The timeout names the ghosts it waited to see gone.
     const timeout = run.report.violations.find((v) => v.check === 'chaos-detection-timeout')!;
     expect(timeout.message).toMatch(/still missing: one-sided claims gone: (connection|neighbor) \S+↔victim/);
+  });
+
+  it('goes red when the peers drop a restarted node\'s digests as old, prune its entry and have not learned it again by the deadline', () => {
+    // Known bug (a node variant): digests are dropped unless their seq is above the highest
+    // heard from their node. A restarted node counts again from 0, so at 60 s (seq ~30, one a
+    // digest interval of 2 s) its peers drop its digests for about a minute. Connections, views
+    // and the probe come back; only the digest claim sees the prune.
+    const schedule = (variant: NodeVariant) => ({
+      ...withChaos({ ...scenarioNamed('restart-node'), extensions: [] }, { events: [{ atMs: 60_000, primitive: 'restart_node' }] }),
+      durationMs: 150_000,
+      variantOf: () => variant,
+    });
+    const red = runScenario(schedule({ dropDigestsBelowSeenSeq: true }), '1').report;
+    const [e] = chaosLog(red);
+    expect(e.verdict, e.message).toBe('failed_timeout');
+    const timeout = red.violations.find((v) => v.check === 'chaos-detection-timeout')!;
+    expect(timeout.message).toMatch(/still missing: one-sided claims gone: digest of victim pruned by \S+/);
+    expect(timeout.message).not.toMatch(/(connection|neighbor) \S+↔victim/);
+    // Its twin without the bug passes, on the same schedule.
+    const green = runScenario(schedule({}), '1').report;
+    expect(chaosLog(green)[0].verdict).toBe('passed');
   });
 
   it('a victim that comes back cut off from everyone times out, and the timeout says it never reconnected', () => {
