@@ -12,6 +12,7 @@ import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { parseExperimentJson, pointLabel, type Experiment } from '../experiment/experiment-file.js';
 import { EXPERIMENT_RUNS_MAX, experimentRunCount, runExperiment } from '../experiment/run-experiment.js';
+import { LEFT_OUT_METRIC, RUN_METRICS_MAX } from '../experiment/run-metrics.js';
 import { ExperimentSummary, metricNames, type PointSummary } from '../experiment/summary.js';
 import { scenarioOfPoint, type ExperimentTask } from '../experiment/worker.js';
 import { renderReportHtml } from '../report/html.js';
@@ -128,6 +129,8 @@ async function experimentAction(path: string, options: ExperimentOptionValues): 
   } else {
     process.stdout.write(formatExperimentSummary(experiment, pointSummaries, { seeds: seedText, shard: shardText, workers, wallMs, runs: summary.runs, passed: summary.passed }));
   }
+  const leftOut = Math.max(0, ...pointSummaries.map((p) => p.metrics[LEFT_OUT_METRIC]?.max ?? 0));
+  if (leftOut > 0) process.stderr.write(`meshsim: note: runs kept their first ${RUN_METRICS_MAX} metrics and left out up to ${leftOut} more (metric ${LEFT_OUT_METRIC})\n`);
   if (reportPath !== undefined) {
     const seeds = `${seedText}${shardText === null ? '' : ` shard ${shardText}`}`;
     const section = {

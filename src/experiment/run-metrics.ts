@@ -10,8 +10,13 @@
  */
 import type { RunReport } from '../scenario/runner.js';
 
-/** Most metrics kept per run; beyond this the flattening stops (a report should aggregate). */
+/**
+ * Most metrics kept per run; beyond this the flattening stops (a report should aggregate), and
+ * how many numeric leaves it left out is the metric LEFT_OUT_METRIC, so that no cut is silent.
+ */
 export const RUN_METRICS_MAX = 256;
+/** The count of numeric leaves the flattening left out past RUN_METRICS_MAX (absent when none). */
+export const LEFT_OUT_METRIC = 'metricsLeftOut';
 /**
  * Most topics whose views are a metric each. A run of 1,024 meshes had 1,025 of them, which
  * filled RUN_METRICS_MAX before the `metrics` object (reliability, hops, RMR) was read: every
@@ -54,20 +59,23 @@ export function runMetrics(report: RunReport): RunMetrics {
       out.set('views.max', max);
     }
   }
+  const leftOut = { count: 0 };
   const chaos = report.chaos as Record<string, unknown> | undefined;
-  if (chaos !== undefined) flatten(chaos, 'chaos', out, 1);
+  if (chaos !== undefined) flatten(chaos, 'chaos', out, 1, leftOut);
   const metrics = report.metrics as Record<string, unknown> | undefined;
-  if (metrics !== undefined) flatten(metrics, 'metrics', out, 1);
+  if (metrics !== undefined) flatten(metrics, 'metrics', out, 1, leftOut);
+  if (leftOut.count > 0) out.set(LEFT_OUT_METRIC, leftOut.count);
   return Object.fromEntries([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-function flatten(value: unknown, prefix: string, out: Map<string, number>, depth: number): void {
-  if (out.size >= RUN_METRICS_MAX) return;
+function flatten(value: unknown, prefix: string, out: Map<string, number>, depth: number, leftOut: { count: number }): void {
   if (typeof value === 'number') {
-    if (Number.isFinite(value)) out.set(prefix, value);
+    if (!Number.isFinite(value)) return;
+    if (out.size < RUN_METRICS_MAX) out.set(prefix, value);
+    else leftOut.count++;
     return;
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value) || depth > DEPTH_MAX) return;
   const fields = value as Record<string, unknown>;
-  for (const key of Object.keys(fields).sort()) flatten(fields[key], `${prefix}.${key}`, out, depth + 1);
+  for (const key of Object.keys(fields).sort()) flatten(fields[key], `${prefix}.${key}`, out, depth + 1, leftOut);
 }

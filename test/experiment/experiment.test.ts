@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseScenarioJson } from '../../src/cli/scenario-file.js';
 import { parseExperimentJson, type Experiment } from '../../src/experiment/experiment-file.js';
 import { parseFieldPath, withFieldAt } from '../../src/experiment/field-path.js';
-import { runMetrics, VIEW_TOPICS_MAX } from '../../src/experiment/run-metrics.js';
+import { LEFT_OUT_METRIC, RUN_METRICS_MAX, runMetrics, VIEW_TOPICS_MAX } from '../../src/experiment/run-metrics.js';
 import { ExperimentSummary } from '../../src/experiment/summary.js';
 import { findScenario } from '../../src/catalog/registry.js';
 import { runScenario } from '../../src/scenario/runner.js';
@@ -125,6 +125,19 @@ describe('run metrics', () => {
     // Up to VIEW_TOPICS_MAX topics, one metric each, as before.
     const few = Object.fromEntries(Object.entries(views).slice(0, VIEW_TOPICS_MAX));
     expect(Object.keys(runMetrics({ ...report, views: few })).filter((k) => k.startsWith('views.'))).toHaveLength(VIEW_TOPICS_MAX);
+  });
+
+  it('past RUN_METRICS_MAX, the metrics left out are counted, not dropped without a word', () => {
+    const { report } = runScenario(findScenario('gossip-swarm-forms')!, '1', { durationMs: 3000 });
+    const before = Object.keys(runMetrics({ ...report, metrics: {} })).length;
+    expect(runMetrics({ ...report, metrics: {} })[LEFT_OUT_METRIC]).toBeUndefined();
+    const many = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`k${String(i).padStart(3, '0')}`, i]));
+    const m = runMetrics({ ...report, metrics: { many } });
+    expect(Object.keys(m)).toHaveLength(RUN_METRICS_MAX + 1);
+    expect(m[LEFT_OUT_METRIC]).toBe(300 - (RUN_METRICS_MAX - before));
+    // The first ones kept, in key order; the last ones left out.
+    expect(m['metrics.many.k000']).toBe(0);
+    expect(m['metrics.many.k299']).toBeUndefined();
   });
 
   it('summarise mean, min and max per point over seeds', () => {
