@@ -10,7 +10,8 @@
  * owed no probe delivery (nothing could reach it), only the heartbeat; the same cut made outside
  * the chaos engine excuses nothing. Found as the default layout's `--chaos 20`, seed 343: every
  * live neighbour of compute-99cc8da5 had been killed by other events, and the connection to the
- * last one idled out only after the disk was drained.
+ * last one idled out only after the disk was drained. A round sent once such a cut is over owes
+ * the delivery, whatever the rounds before it found (a cut outside the engine after the heal).
  */
 import { describe, expect, it } from 'vitest';
 import { findScenario } from '../../src/catalog/registry.js';
@@ -64,6 +65,27 @@ describe('disk_full', () => {
       const e = diskFullOf(report);
       expect(e.verdict).toBe('failed_assertion');
       expect(e.message).toBe(`${victim.name} stopped serving while its disk was full: no probe delivered`);
+    });
+
+    // The disk fills 4 s before the cut heals (49 s; other events' cuts count until 5 s after the
+    // revert): the rounds at 45.5 and 51 s find the victim cut off, the one at 56.5 s does not.
+    const lateDiskFull = { ...diskFull, atMs: 45_000 };
+
+    it('a round sent once the cut is over owes the delivery, though the rounds before it were excused', () => {
+      const chaotic = withChaos(base, { events: [cut, lateDiskFull] });
+      // Cut off again at 49.5 s, outside the chaos engine: nothing excuses the 56.5 s round.
+      const { report } = runScenario({ ...chaotic, extensions: [...(chaotic.extensions ?? []), isolateAt(victim.nodeId, 49_500)] }, '1');
+      const e = diskFullOf(report);
+      expect(e.verdict).toBe('failed_assertion');
+      expect(e.message).toBe(`${victim.name} stopped serving while its disk was full: no probe delivered`);
+    });
+
+    it('without the later cut the same schedule passes, with a probe delivered after the heal', () => {
+      const { report } = runScenario(withChaos(base, { events: [cut, lateDiskFull] }), '1');
+      const e = diskFullOf(report);
+      expect(e.verdict, e.message).toBe('passed');
+      const delivered = e.evidence.find((s) => s.startsWith(`${victim.name}:mesh.probe.delivered@`));
+      expect(Number(delivered?.split('@')[1])).toBeGreaterThan(cut.atMs + 30_000);
     });
 
     it('the default layout under --chaos 20, seed 343, where it was found', () => {
