@@ -36,6 +36,7 @@ function setup() {
   const cluster = new Cluster({ seed: 'old-paths-cut-short', topology: TOPOLOGY });
   const world: ChaosWorld = chaosWorldOf(cluster, { probe: () => null, isFaulted: () => false, isProtected: () => false });
   const [victim, p, q, n] = cluster.plans.filter((x) => x.meshIds.includes('mesh-a') && x.role !== 'observer');
+  const o = cluster.plans.find((x) => x.role === 'observer')!;
   type Node = typeof victim;
   const tel = cluster.telemetry;
   const at = (ms: number) => cluster.scheduler.runFor(ms - cluster.scheduler.nowMs);
@@ -53,6 +54,7 @@ function setup() {
   const connect = (from: Node, to: Node) => tel.emit(from.name, 'mesh.peer.connected', { peerId: to.nodeId, direction: 'inbound' });
   const ready = (node: Node) => tel.emit(node.name, 'mesh.node.ready', { nodeId: node.nodeId, nodeName: node.name, nodeType: 'gateway', meshId: 'mesh-a', incarnation: 1 });
   const neighbourUp = (from: Node, to: Node) => tel.emit(from.name, 'mesh.gossip.neighbor_up', { topic: 'mesh-a', peerId: to.nodeId });
+  const join = (from: Node, seed: Node) => tel.emit(from.name, 'mesh.gossip.join', { topic: 'mesh-a', peerId: seed.nodeId });
   const ends = (...peers: Node[]): PathEnd[] => peers.flatMap((x) => [{ node: x.nodeId, peer: victim.nodeId }, { node: victim.nodeId, peer: x.nodeId }]);
   /** Whether, for the shift of `victim` at SHIFT_AT_MS, the other faults cut short every old path to `peers`. */
   const cutShort = (...peers: Node[]) => {
@@ -78,7 +80,7 @@ function setup() {
     at(5_000);
     closeUnused(p, victim);
   };
-  return { victim, p, q, n, at, chaos, evict, closeUnused, hearDisconnect, hearClose, disconnectedBy, connect, ready, neighbourUp, cutShort, rejoinAfterShift, pDropsVictimFor };
+  return { victim, p, q, n, o, at, chaos, evict, closeUnused, hearDisconnect, hearClose, disconnectedBy, connect, ready, neighbourUp, join, cutShort, rejoinAfterShift, pDropsVictimFor };
 }
 
 describe('old paths cut short by concurrent faults', () => {
@@ -270,6 +272,62 @@ describe('old paths cut short by concurrent faults', () => {
     // Red: a path that carried a neighbour relation must be cut short like any other.
     const overlay = build(true);
     expect(overlay.cutShort(overlay.p, overlay.q)).toBe(false);
+  });
+
+  it('holds when the newcomer rejoins across a healed subset cut at its seed check, after the allowance', () => {
+    // nat-shift under --chaos 20, seed 96: nodes of a subset cut healed at 83.1 s sent their
+    // Joins at their next seed check, 89.1 and 89.4 s, and old peers evicted the shifted node
+    // to admit them.
+    const build = (joinAtMs: number | null) => {
+      const t = setup();
+      t.rejoinAfterShift('partition_subset', [t.n]); // healed at 3 s: the window ends at 8 s
+      if (joinAtMs !== null) {
+        t.at(joinAtMs);
+        t.join(t.n, t.o);
+      }
+      const evictAtMs = Math.max(joinAtMs ?? 0, 9_000) + 100;
+      t.at(evictAtMs);
+      t.evict(t.p, t.victim, t.n);
+      t.at(evictAtMs + 1_500);
+      t.closeUnused(t.p, t.victim);
+      t.at(evictAtMs + 2_500);
+      t.connect(t.victim, t.p);
+      return t.cutShort(t.p);
+    };
+    expect(build(9_500)).toBe(true);
+    // Red: no Join since the heal, or the first one later than a seed-check interval after it.
+    expect(build(null)).toBe(false);
+    expect(build(13_500)).toBe(false);
+  });
+
+  it('holds when the newcomer came back after a disturbed node\'s arrival had just evicted it, one step on only', () => {
+    // nat-shift under --chaos 20, seed 96: the shifted registry evicted a bridge for a node of a
+    // healed subset cut; the bridge, its view empty, asked again, and the registry evicted the
+    // old path's peer to take it back.
+    const build = (steps: 1 | 2, atMs: number) => {
+      const t = setup();
+      t.rejoinAfterShift('partition_subset', [t.n]); // the window ends at 8 s
+      t.at(atMs);
+      let bounced = t.q;
+      t.evict(t.o, t.q, t.n); // o evicts q for the disturbed newcomer
+      t.hearDisconnect(t.q, t.o);
+      if (steps === 2) {
+        t.evict(t.victim, t.o, t.q); // q comes back at the victim, which evicts o for it
+        t.hearDisconnect(t.o, t.victim);
+        bounced = t.o;
+      }
+      t.at(atMs + 20);
+      t.evict(t.p, t.victim, bounced); // p evicts the old path's peer to take the bounced node
+      t.at(atMs + 1_500);
+      t.closeUnused(t.p, t.victim);
+      t.at(atMs + 2_500);
+      t.connect(t.victim, t.p);
+      return t.cutShort(t.p);
+    };
+    expect(build(1, 3_500)).toBe(true);
+    // Red: two steps from the disturbed arrival; or the first eviction after the cut's window.
+    expect(build(2, 3_500)).toBe(false);
+    expect(build(1, 9_000)).toBe(false);
   });
 
   it('red: no old path, nothing to explain', () => {

@@ -2,8 +2,8 @@
  * Whether churn the shift did not cause — concurrent faults, or nodes joining — explains why no
  * old path of a shifted node idled out. An old path can only show an idle timeout if one of its
  * ends stays open until it idles out. Under churn it may not: a node rejoining after a kill or
- * restart, coming back across a healed partition, or starting in a long boot, is admitted to a
- * full active view, the view evicts the old path's peer, and the node closes the now unused
+ * restart, coming back across a healed partition, or starting in a long boot (or a node such an
+ * arrival has just evicted, asking again), is admitted to a full active view, the view evicts the old path's peer, and the node closes the now unused
  * connection well before the idle timeout; its
  * other end never hears the Disconnect or the close over the dead path, and is later superseded
  * by a fresh connection, or drops the path from its own view and closes it as unused too. Read
@@ -122,17 +122,37 @@ function isUnusedClose(s: SpanRecord | undefined): s is SpanRecord {
  * node and each of its four old neighbours evicted the other within 13.5 s to admit nodes that
  * had just started, and closed the paths as unused before either could idle out.
  */
-export function evictedForDisturbed(world: ChaosWorld, others: readonly CutWindow[], down: SpanRecord): boolean {
+export function evictedForDisturbed(world: ChaosWorld, others: readonly CutWindow[], down: SpanRecord, depth = 1): boolean {
   assert(down.name === 'mesh.gossip.neighbor_down', 'an eviction is a neighbor_down span');
   if (down.attrs.cause !== 'evicted') return false;
-  const admitted = world.spans
-    .find({ name: 'mesh.gossip.neighbor_up', node: down.node, sinceMs: down.endMs, untilMs: down.endMs, attrs: { topic: String(down.attrs.topic) } })
-    .find((up) => up.seq > down.seq);
+  const topic = String(down.attrs.topic);
+  const admitted = world.spans.find({ name: 'mesh.gossip.neighbor_up', node: down.node, sinceMs: down.endMs, untilMs: down.endMs, attrs: { topic } }).find((up) => up.seq > down.seq);
   if (admitted === undefined) return false;
-  const newcomer = nameOf(world, String(admitted.attrs.peerId));
+  const newcomerId = String(admitted.attrs.peerId);
+  const newcomer = nameOf(world, newcomerId);
   const started = world.spans.last({ name: 'mesh.node.ready', node: newcomer, untilMs: down.endMs });
   if (started !== undefined && down.endMs - started.endMs <= REJOIN_ALLOWANCE_MS) return true;
-  return others.some((w) => heldApart(w, down.node, newcomer) && down.endMs >= w.fromMs && down.endMs < heldUntilMs(world, w, newcomer));
+  if (others.some((w) => heldApart(w, down.node, newcomer) && down.endMs >= w.fromMs && down.endMs < heldUntilMs(world, w, newcomer))) return true;
+  return depth > 0 && bouncedBack(world, others, topic, newcomerId, down.endMs, depth - 1);
+}
+
+/**
+ * Whether node `newcomerId` came in at `atMs` because a disturbed node's arrival had just evicted
+ * it: within the rejoin allowance before, a node told it Disconnect on `topic` after evicting it
+ * for a newcomer another event had disturbed (`evictedForDisturbed`, one level deeper). An
+ * evicted node refills its view, at high priority once the view is empty, which a full view must
+ * take: the same churn, one step on. nat-shift under `--chaos 20`, seed 96: a subset cut's node,
+ * rejoining at its seed check, had the shifted registry evict a bridge at 89.451 s; the bridge,
+ * left with an empty view, asked the registry again, which evicted the old path's peer at
+ * 89.468 s to take it back, and closed that path as unused before it could idle out.
+ */
+function bouncedBack(world: ChaosWorld, others: readonly CutWindow[], topic: string, newcomerId: string, atMs: number, depth: number): boolean {
+  const told = world.spans.find({ name: 'mesh.gossip.neighbor_down', node: nameOf(world, newcomerId), sinceMs: atMs - REJOIN_ALLOWANCE_MS, untilMs: atMs, attrs: { topic, cause: 'disconnect' } });
+  return told.some((t) => {
+    const evictor = nameOf(world, String(t.attrs.peerId));
+    const eviction = world.spans.last({ name: 'mesh.gossip.neighbor_down', node: evictor, untilMs: t.endMs, attrs: { topic, peerId: newcomerId, cause: 'evicted' } });
+    return eviction !== undefined && t.endMs - eviction.endMs <= REJOIN_ALLOWANCE_MS && evictedForDisturbed(world, others, eviction, depth);
+  });
 }
 
 /**
@@ -147,9 +167,16 @@ export function evictedForDisturbed(world: ChaosWorld, others: readonly CutWindo
  */
 function heldUntilMs(world: ChaosWorld, w: CutWindow, newcomer: string): number {
   if (w.cut !== 'subset' || w.revertedAtMs === Infinity) return w.untilMs;
+  let until = w.untilMs;
   const retry = world.spans.last({ name: 'mesh.seed.retry', node: newcomer, sinceMs: w.fromMs, untilMs: w.revertedAtMs + T.dialTimeoutMs });
-  if (retry === undefined) return w.untilMs;
-  return Math.max(w.untilMs, retry.endMs + Number(retry.attrs.delayMs) + REJOIN_ALLOWANCE_MS);
+  if (retry !== undefined) until = Math.max(until, retry.endMs + Number(retry.attrs.delayMs) + REJOIN_ALLOWANCE_MS);
+  // A node whose seeds the cut held away rejoins through them at its next seed check, up to a
+  // seed-check interval after the heal (the seeds' digests went stale meanwhile): its first Join
+  // since the heal, plus the allowance. nat-shift under --chaos 20, seed 96: two nodes of a
+  // subset cut healed at 83.1 s sent their Joins at 89.1 and 89.4 s.
+  const join = world.spans.first({ name: 'mesh.gossip.join', node: newcomer, sinceMs: w.revertedAtMs, untilMs: w.revertedAtMs + T.seedCheckIntervalMs });
+  if (join !== undefined) until = Math.max(until, join.endMs + REJOIN_ALLOWANCE_MS);
+  return until;
 }
 
 /**

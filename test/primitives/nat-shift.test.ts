@@ -138,6 +138,29 @@ describe('nat_shift in the protocol profile', () => {
   });
 });
 
+describe('nat_shift: old paths cut short by the churn of a healed subset cut', () => {
+  // nat-shift under --chaos 20, seed 96: registry-c39a3d12 was shifted at 72.2 s. Its old paths
+  // to a killed bridge and a killed compute ended with their peers' restarts; the two left, to
+  // the observer and broker-74b42f3c, were closed as unused at 91.6–91.9 s, 10 s before they
+  // would have idled out: a partition_subset had healed at 83.1 s, its nodes rejoined at their
+  // seed checks (89.1, 89.4 s), the observer evicted the registry for one of them, and the
+  // registry evicted the broker to take back a bridge it had just evicted for another.
+  it('is excused, and the run passes', () => {
+    const { report, cluster } = runScenario(withChaos(findScenario('nat-shift')!, { random: { count: 20 } }), '96');
+    const log = chaosLog(report);
+    const shift = log.find((e) => e.primitive === 'nat_shift' && e.targets[0] === 'registry-c39a3d12')!;
+    expect(shift.verdict, shift.message).toBe('passed');
+    expect(report.verdict, report.violations.map((v) => v.message).join('; ')).toBe('pass');
+    // The case is the one meant: no old path idled out, and the registry took the bridge back.
+    const q = cluster.telemetry.query;
+    const victim = cluster.idOfName('registry-c39a3d12');
+    const idled = q.find({ name: 'mesh.peer.disconnected', sinceMs: shift.atMs, untilMs: shift.atMs + 30_000, attrs: { reason: 'idle-timeout' } });
+    expect(idled.filter((s) => s.attrs.peerId === victim)).toEqual([]);
+    const evictions = q.find({ name: 'mesh.gossip.neighbor_down', node: 'registry-c39a3d12', sinceMs: 89_000, untilMs: 90_000, attrs: { cause: 'evicted' } });
+    expect(evictions.map((s) => cluster.nameOf(String(s.attrs.peerId)))).toEqual(['bridge-48f71724', 'broker-74b42f3c']);
+  });
+});
+
 describe('nat_shift: old paths to peers already gone', () => {
   // mesh-grow-shrink under --chaos 20, seed 10: registry-c0429669 was shifted at 62.4 s with two
   // old paths. One ran to broker-add19ecc, which a burst_kill had killed at 42.0 s and revived
