@@ -57,10 +57,11 @@ function setup() {
   const join = (from: Node, seed: Node) => tel.emit(from.name, 'mesh.gossip.join', { topic: 'mesh-a', peerId: seed.nodeId });
   const ends = (...peers: Node[]): PathEnd[] => peers.flatMap((x) => [{ node: x.nodeId, peer: victim.nodeId }, { node: victim.nodeId, peer: x.nodeId }]);
   /** Whether, for the shift of `victim` at SHIFT_AT_MS, the other faults cut short every old path to `peers`. */
-  const cutShort = (...peers: Node[]) => {
+  const cutShortAt = (shiftAtMs: number, ...peers: Node[]) => {
     const own: Fault = { targets: [victim.nodeId], params: {} };
-    return oldPathsCutShort(world, otherCutWindows(world, own, SHIFT_AT_MS), ends(...peers), SHIFT_AT_MS);
+    return oldPathsCutShort(world, otherCutWindows(world, own, shiftAtMs), ends(...peers), shiftAtMs);
   };
+  const cutShort = (...peers: Node[]) => cutShortAt(SHIFT_AT_MS, ...peers);
   /**
    * The soak's shape: n is killed, the victim shifted, and n's restart rejoins at 3 s; or, with
    * another primitive and targets, that event cuts them from 0.5 s and is reverted at 3 s.
@@ -80,7 +81,7 @@ function setup() {
     at(5_000);
     closeUnused(p, victim);
   };
-  return { victim, p, q, n, o, at, chaos, evict, closeUnused, hearDisconnect, hearClose, disconnectedBy, connect, ready, neighbourUp, join, cutShort, rejoinAfterShift, pDropsVictimFor };
+  return { victim, p, q, n, o, at, chaos, revert, evict, closeUnused, hearDisconnect, hearClose, disconnectedBy, connect, ready, neighbourUp, join, cutShort, cutShortAt, rejoinAfterShift, pDropsVictimFor };
 }
 
 describe('old paths cut short by concurrent faults', () => {
@@ -328,6 +329,79 @@ describe('old paths cut short by concurrent faults', () => {
     // Red: two steps from the disturbed arrival; or the first eviction after the cut's window.
     expect(build(2, 3_500)).toBe(false);
     expect(build(1, 9_000)).toBe(false);
+  });
+
+  it('holds when the victim had just started and its sweep closed a path its view never took, unheard', () => {
+    // partition-subset under --chaos 20, seed 131: a node shifted 32 ms after its restart; the
+    // observer took its Join, sent before the shift; its own view never took the observer, it
+    // closed the connection as unused, and the observer's end, hearing nothing, was superseded
+    // at the victim's seed check.
+    const build = (startedAtMs: number, variant: 'unheard' | 'heard' | 'related') => {
+      const t = setup();
+      t.at(startedAtMs);
+      t.ready(t.victim);
+      t.at(SHIFT_AT_MS - 20);
+      t.connect(t.victim, t.p);
+      t.connect(t.p, t.victim);
+      t.neighbourUp(t.p, t.victim);
+      if (variant === 'related') t.neighbourUp(t.victim, t.p);
+      t.at(SHIFT_AT_MS);
+      t.chaos('nat_shift', [t.victim]);
+      t.at(3_300);
+      t.closeUnused(t.victim, t.p);
+      if (variant === 'heard') t.hearClose(t.p, t.victim);
+      t.at(11_700);
+      t.connect(t.p, t.victim);
+      t.connect(t.victim, t.p);
+      return t.cutShort(t.p);
+    };
+    expect(build(SHIFT_AT_MS - 32, 'unheard')).toBe(true);
+    // Red: up for longer than the rejoin allowance; the other end heard the close (the path
+    // was alive); or the victim's view had taken the peer (an eviction must explain the close).
+    expect(build(SHIFT_AT_MS - 32, 'heard')).toBe(false);
+    expect(build(SHIFT_AT_MS - 32, 'related')).toBe(false);
+    const early = setup();
+    early.ready(early.victim);
+    early.at(SHIFT_AT_MS - 20);
+    early.connect(early.victim, early.p);
+    early.connect(early.p, early.victim);
+    early.at(6_100);
+    early.chaos('nat_shift', [early.victim]); // 6.1 s after its start
+    early.at(8_400);
+    early.closeUnused(early.victim, early.p);
+    early.at(16_800);
+    early.connect(early.p, early.victim);
+    expect(early.cutShortAt(6_100, early.p)).toBe(false);
+  });
+
+  it('leaves out a path whose far end opened just after the shift, judging relations of that connection only', () => {
+    // wedge-node-5s under --chaos 20, seed 221: a registry's dial of a node restarted 35 ms
+    // before its shift completed 8 ms after it; both ends closed the unused connection, and the
+    // registry's later neighbour relation rode a new connection.
+    const t = setup();
+    t.at(500);
+    const kill = t.chaos('burst_kill', [t.n]);
+    t.at(SHIFT_AT_MS - 10);
+    t.connect(t.victim, t.q);
+    t.at(SHIFT_AT_MS);
+    t.chaos('nat_shift', [t.victim]);
+    t.at(SHIFT_AT_MS + 8);
+    t.connect(t.q, t.victim);
+    t.at(3_000);
+    t.revert(kill);
+    t.pDropsVictimFor(t.n); // the p path is cut short, at 5 s
+    t.at(5_100);
+    t.closeUnused(t.q, t.victim);
+    t.at(5_200);
+    t.closeUnused(t.victim, t.q);
+    t.at(6_000);
+    t.connect(t.victim, t.p);
+    t.at(8_990);
+    t.connect(t.q, t.victim);
+    t.neighbourUp(t.q, t.victim);
+    expect(t.cutShort(t.p, t.q)).toBe(true);
+    // Alone it shows nothing dead.
+    expect(t.cutShort(t.q)).toBe(false);
   });
 
   it('red: no old path, nothing to explain', () => {

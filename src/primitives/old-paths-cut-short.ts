@@ -68,14 +68,34 @@ export function oldPathsCutShort(world: ChaosWorld, others: readonly CutWindow[]
 function transientClosed(world: ChaosWorld, end: PathEnd, appliedAtMs: number): boolean {
   const q = world.spans;
   const sides: PathEnd[] = [end, { node: end.peer, peer: end.node }];
+  let closedUnused = false;
   for (const side of sides) {
     const node = nameOf(world, side.node);
-    const opened = q.last({ name: 'mesh.peer.connected', node, untilMs: appliedAtMs, attrs: { peerId: side.peer } });
+    // The side's connection at the shift; or, for a handshake in flight then, the one it opened
+    // within a dial timeout after it (the answer left the old address before the shift).
+    const opened =
+      q.last({ name: 'mesh.peer.connected', node, untilMs: appliedAtMs, attrs: { peerId: side.peer } }) ??
+      q.first({ name: 'mesh.peer.connected', node, sinceMs: appliedAtMs, untilMs: appliedAtMs + T.dialTimeoutMs, attrs: { peerId: side.peer } });
     if (opened === undefined) return false;
-    const related = (name: 'mesh.gossip.neighbor_up' | 'mesh.gossip.neighbor_down') => q.find({ name, node, sinceMs: opened.endMs, attrs: { peerId: side.peer } }).some((s) => s.seq > opened.seq);
+    // Relations while that connection lasted at this side, not those of a later one.
+    const ended = endAfter(world, side, opened);
+    const during = (s: SpanRecord) => s.seq > opened.seq && (ended === undefined || s.seq < ended.seq);
+    const related = (name: 'mesh.gossip.neighbor_up' | 'mesh.gossip.neighbor_down') => q.find({ name, node, sinceMs: opened.endMs, untilMs: ended?.endMs, attrs: { peerId: side.peer } }).some(during);
     if (related('mesh.gossip.neighbor_up') || related('mesh.gossip.neighbor_down')) return false;
+    if (isUnusedClose(ended)) closedUnused = true;
   }
-  return sides.some((side) => isUnusedClose(firstEnd(world, side, appliedAtMs)));
+  return closedUnused;
+}
+
+/** The first span after `opened` (a mesh.peer.connected of `end`'s node) that ended that connection: a disconnect, or a newer connection. */
+function endAfter(world: ChaosWorld, end: PathEnd, opened: SpanRecord): SpanRecord | undefined {
+  const q = world.spans;
+  const node = nameOf(world, end.node);
+  const after = (s: SpanRecord) => s.seq > opened.seq;
+  const down = q.find({ name: 'mesh.peer.disconnected', node, sinceMs: opened.endMs, attrs: { peerId: end.peer } }).find(after);
+  const up = q.find({ name: 'mesh.peer.connected', node, sinceMs: opened.endMs, attrs: { peerId: end.peer } }).find(after);
+  if (down === undefined || up === undefined) return down ?? up;
+  return down.seq < up.seq ? down : up;
 }
 
 /** The first span since `sinceMs` that ended `node`'s connection to `peer`: a disconnect, or a newer connection superseding it. */
@@ -96,10 +116,29 @@ export function firstEnd(world: ChaosWorld, end: PathEnd, sinceMs: number): Span
 function closedForDisturbed(world: ChaosWorld, others: readonly CutWindow[], end: PathEnd, appliedAtMs: number): SpanRecord | undefined {
   const close = firstEnd(world, end, appliedAtMs);
   if (!isUnusedClose(close)) return undefined;
-  const evictions = world.spans
-    .find({ name: 'mesh.gossip.neighbor_down', node: nameOf(world, end.node), sinceMs: appliedAtMs, untilMs: close.endMs, attrs: { peerId: end.peer } })
-    .filter((s) => s.seq < close.seq);
-  return evictions.length > 0 && evictions.every((down) => evictedForDisturbed(world, others, down)) ? evictions[0] : undefined;
+  const node = nameOf(world, end.node);
+  const evictions = world.spans.find({ name: 'mesh.gossip.neighbor_down', node, sinceMs: appliedAtMs, untilMs: close.endMs, attrs: { peerId: end.peer } }).filter((s) => s.seq < close.seq);
+  if (evictions.length > 0) return evictions.every((down) => evictedForDisturbed(world, others, down)) ? evictions[0] : undefined;
+  return startingUnrelated(world, end, appliedAtMs, close) ? close : undefined;
+}
+
+/**
+ * Whether `end`'s node had started within the rejoin allowance before the shift and never held
+ * its peer as a neighbour before `close` (its unused close of the path): its join through that
+ * peer, or the peer's answer, was in flight at the shift and lost with the old address, its view
+ * never took the peer, and its sweep closed the connection. The close is then what the other
+ * end would have heard over a live path. A node shifted 32 ms after a kill_node's revert
+ * restarted it (partition-subset under `--chaos 20`, seed 131): the observer took its Join,
+ * which had left before the shift, and kept it as a neighbour; its own view stayed empty, it
+ * closed the seed's connection as unused 2.3 s later, and the observer's end was superseded by
+ * its new connection at its seed check 8.4 s after that, having heard nothing.
+ */
+function startingUnrelated(world: ChaosWorld, end: PathEnd, appliedAtMs: number, close: SpanRecord): boolean {
+  const node = nameOf(world, end.node);
+  const started = world.spans.last({ name: 'mesh.node.ready', node, untilMs: appliedAtMs });
+  if (started === undefined || appliedAtMs - started.endMs > REJOIN_ALLOWANCE_MS) return false;
+  const up = world.spans.first({ name: 'mesh.gossip.neighbor_up', node, sinceMs: started.endMs, untilMs: close.endMs, attrs: { peerId: end.peer } });
+  return up === undefined || up.seq > close.seq;
 }
 
 function isReset(s: SpanRecord): boolean {

@@ -161,6 +161,26 @@ describe('nat_shift: old paths cut short by the churn of a healed subset cut', (
   });
 });
 
+describe('nat_shift: a node shifted just after its restart', () => {
+  // partition-subset under --chaos 20, seed 131, and wedge-node-5s under --chaos 20, seed 221: a
+  // node was shifted 32 and 35 ms after another event's revert restarted it. Its seed dial (and
+  // an inbound dial) were its only paths; its join never completed, its sweep closed them as
+  // unused, and the far ends, hearing nothing, were superseded at its seed check or closed their
+  // unused end themselves: no path could idle out.
+  it.each([
+    ['partition-subset', '131', 'registry-47c00d7d'],
+    ['wedge-node-5s', '221', 'compute-62967bcd'],
+  ])('%s, seed %s: excused, and the run passes', (scenario, seed, name) => {
+    const { report, cluster } = runScenario(withChaos(findScenario(scenario)!, { random: { count: 20 } }), seed);
+    const shift = chaosLog(report).find((e) => e.primitive === 'nat_shift' && e.targets[0] === name)!;
+    expect(shift.verdict, shift.message).toBe('passed');
+    expect(report.verdict, report.violations.map((v) => v.message).join('; ')).toBe('pass');
+    // The case is the one meant: restarted within 50 ms before the shift.
+    const ready = cluster.telemetry.query.last({ name: 'mesh.node.ready', node: name, untilMs: shift.atMs })!;
+    expect(shift.atMs - ready.endMs).toBeLessThan(50);
+  });
+});
+
 describe('nat_shift: old paths to peers already gone', () => {
   // mesh-grow-shrink under --chaos 20, seed 10: registry-c0429669 was shifted at 62.4 s with two
   // old paths. One ran to broker-add19ecc, which a burst_kill had killed at 42.0 s and revived
