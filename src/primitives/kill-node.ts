@@ -15,6 +15,8 @@
  * Past it, when all that is missing is prunes by nodes another event held the victim's last
  * digests from (held-digest.ts), their prunes count from when those digests could still arrive
  * (the cut's revert + RTO max) + TTL + pruner + probe round + slack; nothing else waits longer.
+ * So do such prunes that were still missing once the probe round no longer fitted before the
+ * deadline, and then came in before it: the round gets the time they would have given it.
  * Revert (after detection): respawn the victim with the same identity.
  */
 import { emitted, emittersOf, failedAssertion, holdsDigest, isHealthy, meshesOf, nameOf, neighborsOf, passed, peersConnectedTo, prunedBy, ProbeRound } from './evidence.js';
@@ -95,6 +97,9 @@ export function deathDetector(world: ChaosWorld, fault: Fault, appliedAtMs: numb
   };
   // Set at most once, at the deadline (`extendForHeldDigests`); until then the spec's deadline holds.
   let extension: { untilMs: number; formula: string } | null = null;
+  // The prunes still missing at the last poll that found any once the closing probe round no
+  // longer fitted before the deadline: if they were held, the round gets its time after them.
+  let lateUnpruned: (readonly [string, string])[] = [];
   /**
    * At the deadline, with nothing missing but `unpruned` (victim, survivor) prunes, all by nodes
    * other events held the victims' last digests from (held-digest.ts): wait for those prunes
@@ -164,6 +169,7 @@ export function deathDetector(world: ChaosWorld, fault: Fault, appliedAtMs: numb
         }
       }
       if (unpruned.length > 0) {
+        if (nowMs - appliedAtMs > deadlineMs - PROBE_ROUND_MS - T.slackMs) lateUnpruned = unpruned;
         extendForHeldDigests(nowMs, unpruned);
         const [v, p] = unpruned[0];
         return waitFor(`${nameOf(world, p)}: mesh.staleness.pruned of ${nameOf(world, v)}`);
@@ -173,7 +179,14 @@ export function deathDetector(world: ChaosWorld, fault: Fault, appliedAtMs: numb
       // cannot have it whatever the mesh did about the victims: that repair is their evidence.
       round ??= new ProbeRound(world, meshes, victims, { cutOff: othersCutOff(world, fault, appliedAtMs) });
       const r = round.poll(nowMs);
-      if (!r.done) return waitFor(`probe deliveries: ${r.missing.slice(0, 5).join(', ')}`);
+      if (!r.done) {
+        // Prunes other events held came so late that the round no longer fitted: it is owed the
+        // same wait as if they were still missing (restart-node under --chaos 20, seed 193: a
+        // partition_pair held a victim's last digests from a registry until 98.4 s, which pruned
+        // them at 130.35 s, and the round was sent at the deadline, 130.7 s).
+        if (lateUnpruned.length > 0) extendForHeldDigests(nowMs, lateUnpruned);
+        return waitFor(`probe deliveries: ${r.missing.slice(0, 5).join(', ')}`);
+      }
       return passed(nowMs - appliedAtMs, [...evidence, ...r.evidence]);
     },
   };

@@ -379,6 +379,29 @@ describe('detectors under compound faults', () => {
     expect(heldDigest(world, [], v, p, killed, kill.atMs, kill.atMs + KILL_DEADLINE_MS)).toBeNull();
   });
 
+  it('a held prune that comes just before the deadline leaves the closing round its time after it', () => {
+    // restart-node under --chaos 20, seed 193: a partition_pair (78.8–98.3 s) held the last
+    // digests gateway-59bd78bd sent to registry-027e6e22 before the burst kill of 83.7 s; they
+    // arrived at 98.4 s and were pruned at 130.35 s, 0.35 s before the kill's deadline. The
+    // closing probe round, sent at the deadline, used to time out at once.
+    const [victim, pruner] = ['gateway-59bd78bd', 'registry-027e6e22'];
+    const { report, cluster } = runScenario(withChaos(findScenario('restart-node')!, { random: { count: 20 } }), '193');
+    const kill = chaosLog(report).find((e) => e.primitive === 'burst_kill' && e.targets.includes(victim))!;
+    expect(kill.verdict, kill.deadlineFormula).toBe('passed');
+    expect(report.verdict, report.violations.map((v) => v.message).join('; ')).toBe('pass');
+    // The case is the one meant: the prune came within the round and slack before the deadline,
+    // and the other event's cut held the digest; the deadline is the held prune's.
+    const world = chaosWorldOf(cluster, { probe: () => null, isFaulted: () => false, isProtected: () => false });
+    const [v, p] = [cluster.idOfName(victim), cluster.idOfName(pruner)];
+    const pruned = prunedBy(world, p, v, kill.atMs)!;
+    expect(pruned.endMs - kill.atMs).toBeGreaterThan(KILL_DEADLINE_MS - 10_000);
+    expect(pruned.endMs - kill.atMs).toBeLessThanOrEqual(KILL_DEADLINE_MS);
+    const killed = kill.targets.map((n) => cluster.idOfName(n));
+    const held = heldDigest(world, otherCutWindows(world, { targets: killed, params: {} }, kill.atMs), v, p, killed, kill.atMs, kill.atMs + KILL_DEADLINE_MS)!;
+    expect(held.by).toBe('partition_pair');
+    expect(kill.deadlineMs).toBe(held.untilMs + 45_000 - kill.atMs);
+  });
+
   it("a digest behind a packet lost on a flapping link arrives once a later packet gets through, within the kill's own deadline", () => {
     // Seed 35: gateway-0bdf41a7's every mesh-a path from bridge-b8aa5e1c (killed at 35.2 s) was
     // cut by other events; its link to broker-858f5da1 flapped from 29.8 s to 58.8 s. One packet
