@@ -149,6 +149,28 @@ describe('gossip-mesh-to-mesh: an end closed before its peer answered', () => {
   });
 });
 
+describe('gossip-mesh-to-mesh: ends the peer never registered before they were closed', () => {
+  // Under --chaos 20: seed 120, a broker wedged until 57.3 s took in a bridge's three dials, all
+  // closed as unused by then, past the 57 s deadline; seed 206, a registry NAT-shifted 8 ms after
+  // it dialed a bridge never opened its end (the answer went to the old address), and the bridge
+  // closed its own as unused. Neither node could detect the bridge over those ends.
+  it.each([
+    ['120', 'broker-718ab37b', 'bridge-b5905a43'],
+    ['206', 'registry-ad3e2faf', 'bridge-86ad534b'],
+  ])('seed %s: %s owes no detection of %s', (seed, node, peer) => {
+    const { report, cluster } = runScenario(withChaos(scenario('gossip-mesh-to-mesh-chaos'), { random: { count: 20 } }), seed);
+    expect(report.verdict, explain(report)).toBe('pass');
+    // The case is the one meant: every end of the peer's to the node closed before the node
+    // registered one, and the node had none within the deadline.
+    const q = cluster.telemetry.query;
+    const [n, p] = [cluster.idOfName(node), cluster.idOfName(peer)];
+    const ends = q.find({ name: 'mesh.peer.connected', node: peer, untilMs: MESH_TO_MESH_DEADLINE_MS, attrs: { peerId: n } });
+    expect(ends.length).toBeGreaterThan(0);
+    const lastClose = q.find({ name: 'mesh.peer.disconnected', node: peer, untilMs: MESH_TO_MESH_DEADLINE_MS, attrs: { peerId: n } }).at(-1)!;
+    expect(q.first({ name: 'mesh.peer.connected', node, sinceMs: ends[0].endMs - 1_000, untilMs: lastClose.endMs, attrs: { peerId: p } })).toBeUndefined();
+  });
+});
+
 describe('canaries: the checker can fail', () => {
   it('digests that never flow fail digests-known, and the report carries what replays it', () => {
     const broken: Scenario = {
