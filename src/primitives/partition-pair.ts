@@ -28,7 +28,7 @@ import { failedAssertion, meshesOf, nameOf, passed, ProbeRound } from './evidenc
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
 import { afterOwnDamage, otherCutWindows, othersCutEveryPath, type CutWindow } from './reach.js';
 import { candidates } from './targets.js';
-import { T } from './timing.js';
+import { PLUMTREE_PASS_ON_MS, T } from './timing.js';
 import type { ProbeRecord } from '../scenario/checker.js';
 import type { SimRng } from '../sim/rng.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
@@ -135,12 +135,8 @@ export const partitionPair: Primitive = {
   },
 };
 
-/**
- * How long after a probe is sent a node on a detour must stay up for the probe to pass it by
- * Plumtree's repair: its IHave after the lazy dispatch, then the grafts it draws after the first
- * and the second graft timeout; twice that, for the receipt of the probe itself.
- */
-export const DETOUR_HOLD_MS = 2 * (T.plumtreeDispatchMs + T.graftTimeout1Ms + T.graftTimeout2Ms);
+/** How long after a probe is sent a node on a detour must stay up for the probe to pass it (timing.ts). */
+export const DETOUR_HOLD_MS = PLUMTREE_PASS_ON_MS;
 
 /**
  * `windows` with every node cut that another event began within DETOUR_HOLD_MS after `sentAtMs`

@@ -33,7 +33,7 @@ import { appendAll, emitted, failedAssertion, holdsDigest, restartedSince, meshe
 import { cutOffFrom, cutWindows, otherCutWindows, othersTouched, overlayAt } from './reach.js';
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
 import { candidates } from './targets.js';
-import { T } from './timing.js';
+import { PLUMTREE_PASS_ON_MS, T } from './timing.js';
 import type { ChaosWorld, Detection, Fault, Primitive } from './types.js';
 
 export const SUBSET_SIZE_MIN = 3;
@@ -319,8 +319,34 @@ export function leakedDigest(world: ChaosWorld, sides: readonly (readonly string
         sideOf.get(String(s.attrs.nodeId)) !== undefined &&
         sideOf.get(s.node) !== sideOf.get(String(s.attrs.nodeId)) &&
         drains.get(s.node) !== s.endMs &&
+        !passedOnFromDrain(world, drains, sides[sideOf.get(s.node)!], s, cutAtMs) &&
         !relearnedOnItsSide(world, sides[sideOf.get(s.node)!], s, fromMs),
     );
+}
+
+/**
+ * Whether `learned` (a node's mesh.digest.learned) can have come from a neighbour on its own
+ * side that another event had wedged at the cut, passing on, right after its unwedge, what it
+ * held from before the cut: the neighbour unwedged at most PLUMTREE_PASS_ON_MS before, held the
+ * digest at the cut by its own spans, and was in the learner's active view on the topic then.
+ * mesh-grow-shrink under `--chaos 20`, seed 202: a compute starting at 20 s joined through a
+ * gateway wedged from 18.3 to 26.0 s; at its unwedge the gateway took the compute up and passed
+ * on a digest of the cut's other side it had held since before the cut; the compute learned it
+ * 37 ms later.
+ */
+function passedOnFromDrain(world: ChaosWorld, drains: ReadonlyMap<string, number>, side: readonly string[], learned: SpanRecord, cutAtMs: number): boolean {
+  const q = world.spans;
+  const topic = String(learned.attrs.topic);
+  const digestOf = String(learned.attrs.nodeId);
+  return side.some((w) => {
+    const wName = nameOf(world, w);
+    const unwedgedAtMs = drains.get(wName);
+    if (unwedgedAtMs === undefined || learned.endMs < unwedgedAtMs || learned.endMs - unwedgedAtMs > PLUMTREE_PASS_ON_MS) return false;
+    if (!holdsDigest(world, wName, digestOf, cutAtMs)) return false;
+    const up = q.last({ name: 'mesh.gossip.neighbor_up', node: learned.node, untilMs: learned.endMs, attrs: { topic, peerId: w } });
+    const down = q.last({ name: 'mesh.gossip.neighbor_down', node: learned.node, untilMs: learned.endMs, attrs: { topic, peerId: w } });
+    return up !== undefined && (down === undefined || down.seq < up.seq);
+  });
 }
 
 /**

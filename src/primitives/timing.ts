@@ -25,5 +25,12 @@ export const T = {
   slackMs: 5_000,
 } as const;
 
+/**
+ * How long a broadcast a node holds may take to reach a neighbour at the latest: Plumtree's
+ * lazy dispatch of the IHave, then the grafts it draws after the first and the second graft
+ * timeout; twice that, for the receipt of the message itself.
+ */
+export const PLUMTREE_PASS_ON_MS = 2 * (T.plumtreeDispatchMs + T.graftTimeout1Ms + T.graftTimeout2Ms);
+
 /** How often the engine polls pending detectors, ms. */
 export const DETECTOR_POLL_MS = 500;

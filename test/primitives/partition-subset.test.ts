@@ -16,6 +16,7 @@
 import { describe, expect, it } from 'vitest';
 import { withChaos } from '../../src/catalog/chaos-scenarios.js';
 import { leakedDigest } from '../../src/primitives/partition-subset.js';
+import { PLUMTREE_PASS_ON_MS } from '../../src/primitives/timing.js';
 import { chaosWorldOf } from '../../src/primitives/world.js';
 import { withoutObserver } from '../support/scenario-file.js';
 import { plannedNodes } from '../../src/scenario/topology.js';
@@ -145,5 +146,31 @@ describe('partition_subset', () => {
     const window = [subset.atMs + 1_000, learned.endMs] as const;
     expect(leakedDigest(world, [inside, outside], ...window, subset.atMs)).toBeUndefined();
     expect(leakedDigest(world, [inside, outside], ...window, wedge.atMs - 1)).toMatchObject({ node: 'gateway-7de56b89', attrs: { nodeName: 'broker-142b9a8a' } });
+  });
+
+  it('what such a node passes on right after its unwedge, it held before the cut: no leak', () => {
+    // mesh-grow-shrink with --chaos 20, seed 202: a wedge_node held gateway-83c56a0b from 18.3 s
+    // to 26.0 s; a partition_subset cut gateway-a27beb0c off at 20.2 s. compute-0fe6fb41, started
+    // at 20 s, joined through the wedged gateway; at its unwedge the gateway took it up and passed
+    // on the cut-off gateway's digest it had held since before the cut: learned 37 ms later.
+    const { report, cluster } = runScenario(withChaos(scenarioNamed('mesh-grow-shrink'), { random: { count: 20 } }), '202');
+    const log = chaosLog(report);
+    const subset = log.find((e) => e.primitive === 'partition_subset')!;
+    expect(subset.verdict, subset.message).toBe('passed');
+    const wedge = log.find((e) => e.primitive === 'wedge_node' && e.targets[0] === 'gateway-83c56a0b')!;
+    const [learned] = cluster.telemetry.query.find({ name: 'mesh.digest.learned', node: 'compute-0fe6fb41', sinceMs: subset.atMs, attrs: { nodeName: 'gateway-a27beb0c' } });
+    expect(learned.endMs - wedge.revertedAtMs!).toBeGreaterThanOrEqual(0);
+    expect(learned.endMs - wedge.revertedAtMs!).toBeLessThanOrEqual(PLUMTREE_PASS_ON_MS);
+    // Red: the same span is a leak when the wedged neighbour is not on the learner's side, or
+    // for a cut applied before the wedge began (the neighbour then held nothing from before it).
+    const world = chaosWorldOf(cluster, { probe: () => null, isFaulted: () => false, isProtected: () => false });
+    const id = (name: string) => world.nodes.find((p) => p.name === name)!.nodeId;
+    const inside = subset.targets.map(id);
+    const outside = world.nodes.map((p) => p.nodeId).filter((x) => !inside.includes(x));
+    const window = [subset.atMs + 1_000, learned.endMs] as const;
+    expect(leakedDigest(world, [inside, outside], ...window, subset.atMs)).toBeUndefined();
+    const withoutGateway = outside.filter((x) => x !== id('gateway-83c56a0b'));
+    expect(leakedDigest(world, [inside, withoutGateway], ...window, subset.atMs)).toMatchObject({ node: 'compute-0fe6fb41', attrs: { nodeName: 'gateway-a27beb0c' } });
+    expect(leakedDigest(world, [inside, outside], ...window, wedge.atMs - 1)).toMatchObject({ node: 'compute-0fe6fb41', attrs: { nodeName: 'gateway-a27beb0c' } });
   });
 });
