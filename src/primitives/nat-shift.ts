@@ -15,7 +15,8 @@
  *     had cut off whole or held across a subset cut, or that had just started, the other end,
  *     unaware, superseded later or closing it as unused too; a short-lived path that carried no
  *     neighbour relation and was closed as unused is left out). A path whose peer restarted
- *     since or had left before the shift is not judged, and with none left the claim holds;
+ *     since or had left before the shift is not judged, nor the victim's end of one to an
+ *     incarnation of the peer already replaced at the shift; with none left the claim holds;
  *  2. new connections form at the new address: the victim and some peer both emit
  *     mesh.peer.connected about each other after apply (nothing can reach the old address);
  *  3. it has neighbours again: on each of its topics a neighbour relation formed after apply
@@ -28,7 +29,7 @@
  * Revert: none — the new address stays (a NAT does not give the old mapping back); the
  * primitive's revert is a no-op, called after detection.
  */
-import { connectedPeersOf, emitted, isSilenceDeath, nameOf, passed, peersConnectedTo, restartedSince, stoppedBefore } from './evidence.js';
+import { connectedPeersOf, emitted, incarnationStartSeq, isSilenceDeath, nameOf, passed, peersConnectedTo, restartedSince, stoppedBefore } from './evidence.js';
 import { oldPathsCutShort, type PathEnd } from './old-paths-cut-short.js';
 import { otherCutWindows, othersCutOff } from './reach.js';
 import { TargetedProbeRound } from './slow-link.js';
@@ -80,6 +81,16 @@ export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: n
   // peer table). At least one end must have seen an idle timeout.
   const pathEnded = (node: string, peer: string): SpanRecord | undefined =>
     emitted(world, node, 'mesh.peer.disconnected', appliedAtMs, { peerId: peer }) ?? emitted(world, node, 'mesh.peer.connected', appliedAtMs, { peerId: peer });
+  // The victim's end of a path to a peer whose current incarnation started after that end
+  // opened: it led to a process already gone at the shift, and would have died of silence
+  // without it (clock-skew-60s under --chaos 20, seed 150: a broker wedged through another's
+  // restart kept its end to the dead process; the restarted peer superseded it by dialing the
+  // broker 6 s after its shift).
+  const toEarlierIncarnation = (e: PathEnd): boolean => {
+    if (e.node !== victim) return false;
+    const opened = q.last({ name: 'mesh.peer.connected', node: nameOf(world, victim), untilMs: appliedAtMs, attrs: { peerId: e.peer } });
+    return opened !== undefined && incarnationStartSeq(world, nameOf(world, e.peer), appliedAtMs) > opened.seq;
+  };
   const oldPathsDied = (): SpanRecord[] | null => {
     const out: SpanRecord[] = [];
     const ends: PathEnd[] = [...peersOfVictim.filter(running).map((p) => ({ node: p, peer: victim })), ...victimsPeers.map((p) => ({ node: victim, peer: p }))];
@@ -88,7 +99,7 @@ export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: n
     // nothing of the shift to see on those paths.
     const required = ends.filter((e) => {
       const peer = e.node !== victim ? e.node : e.peer;
-      return !restartedSince(world, peer, appliedAtMs) && !stoppedBefore(world, peer, appliedAtMs);
+      return !restartedSince(world, peer, appliedAtMs) && !stoppedBefore(world, peer, appliedAtMs) && !toEarlierIncarnation(e);
     });
     for (const { node, peer } of required) {
       const s = pathEnded(node, peer);

@@ -181,6 +181,27 @@ describe('nat_shift: a node shifted just after its restart', () => {
   });
 });
 
+describe('nat_shift: the victim\'s end of a path to a process already gone', () => {
+  // clock-skew-60s under --chaos 20, seed 150: broker-e397aaab, wedged from 53.9 to 61.0 s,
+  // kept its end of a connection to broker-36904921, which a restart_node replaced at 60.6 s.
+  // Shifted at 71.5 s, it had two old paths: that one, superseded 6 s later when the restarted
+  // broker dialed it, and one to the observer, cut short when the observer evicted it for a node
+  // that had just started. The first said nothing of the shift: it led to a dead process.
+  it('is not asked to die of silence', () => {
+    const { report, cluster } = runScenario(withChaos(findScenario('clock-skew-60s')!, { random: { count: 20 } }), '150');
+    const shift = chaosLog(report).find((e) => e.primitive === 'nat_shift' && e.targets[0] === 'broker-e397aaab')!;
+    expect(shift.verdict, shift.message).toBe('passed');
+    expect(report.verdict, report.violations.map((v) => v.message).join('; ')).toBe('pass');
+    // The case is the one meant: the victim's end opened before the peer's current incarnation.
+    const q = cluster.telemetry.query;
+    const peer = cluster.idOfName('broker-36904921');
+    const opened = q.last({ name: 'mesh.peer.connected', node: 'broker-e397aaab', untilMs: shift.atMs, attrs: { peerId: peer } })!;
+    const ready = q.last({ name: 'mesh.node.ready', node: 'broker-36904921', untilMs: shift.atMs })!;
+    expect(ready.seq).toBeGreaterThan(opened.seq);
+    expect(q.first({ name: 'mesh.peer.disconnected', node: 'broker-e397aaab', sinceMs: opened.endMs, untilMs: shift.atMs, attrs: { peerId: peer } })).toBeUndefined();
+  });
+});
+
 describe('nat_shift: old paths to peers already gone', () => {
   // mesh-grow-shrink under --chaos 20, seed 10: registry-c0429669 was shifted at 62.4 s with two
   // old paths. One ran to broker-add19ecc, which a burst_kill had killed at 42.0 s and revived
