@@ -404,6 +404,37 @@ describe('old paths cut short by concurrent faults', () => {
     expect(t.cutShort(t.q)).toBe(false);
   });
 
+  it('holds when the far end\'s process was taken by another event after the eviction, the Disconnect unheard', () => {
+    // mesh-grow-shrink under --chaos 20, seed 170: the shifted broker evicted a gateway 23.3 s
+    // after the shift, for a node just started, and closed the path; a kill_node took the
+    // gateway 4.7 s later, 2 s before its end would have idled out.
+    const build = (killAtMs: number | null, heard: boolean) => {
+      const t = setup();
+      t.rejoinAfterShift(); // n disturbed until 8 s
+      t.at(3_500);
+      t.evict(t.victim, t.p, t.n);
+      if (heard) {
+        t.at(3_520);
+        t.hearDisconnect(t.p, t.victim);
+      }
+      const kill = () => {
+        t.at(killAtMs!);
+        t.chaos('kill_node', [t.p]);
+      };
+      if (killAtMs !== null && killAtMs < 5_000) kill();
+      t.at(5_000);
+      t.closeUnused(t.victim, t.p);
+      if (killAtMs !== null && killAtMs >= 5_000) kill();
+      return t.cutShort(t.p);
+    };
+    expect(build(8_200, false)).toBe(true);
+    // Red: never taken; taken within a second of the eviction (its Disconnect may have been on
+    // its way); or it had heard the Disconnect (the path was alive).
+    expect(build(null, false)).toBe(false);
+    expect(build(3_900, false)).toBe(false);
+    expect(build(8_200, true)).toBe(false);
+  });
+
   it('red: no old path, nothing to explain', () => {
     const { cutShort, rejoinAfterShift } = setup();
     rejoinAfterShift();

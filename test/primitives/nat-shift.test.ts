@@ -187,6 +187,23 @@ describe('nat_shift: the victim\'s end of a path to a process already gone', () 
   // Shifted at 71.5 s, it had two old paths: that one, superseded 6 s later when the restarted
   // broker dialed it, and one to the observer, cut short when the observer evicted it for a node
   // that had just started. The first said nothing of the shift: it led to a dead process.
+  it('mesh-grow-shrink, seed 170: with that path left out, the far end a kill took after the eviction cut its path short', () => {
+    // broker-f874f478, shifted at 24.4 s, held an end to gateway-55628b09's earlier incarnation
+    // (restarted at 16.2 s): its idle timeout at 40.4 s used to count as the shift's silence.
+    // Left out, the other paths must be explained: the broker evicted gateway-2f647d43 at 47.8 s
+    // for a node just started and closed the path; a kill_node took the gateway at 52.5 s, 2 s
+    // before its end would have idled out, having heard no Disconnect.
+    const { report, cluster } = runScenario(withChaos(findScenario('mesh-grow-shrink')!, { random: { count: 20 } }), '170');
+    const log = chaosLog(report);
+    const shift = log.find((e) => e.primitive === 'nat_shift' && e.targets[0] === 'broker-f874f478')!;
+    expect(shift.verdict, shift.message).toBe('passed');
+    expect(report.verdict, report.violations.map((v) => v.message).join('; ')).toBe('pass');
+    const kill = log.find((e) => e.primitive === 'kill_node' && e.targets[0] === 'gateway-2f647d43')!;
+    expect(kill.atMs).toBeLessThan(shift.atMs + 30_000);
+    const q = cluster.telemetry.query;
+    expect(q.first({ name: 'mesh.gossip.neighbor_down', node: 'gateway-2f647d43', sinceMs: shift.atMs, untilMs: kill.atMs, attrs: { peerId: cluster.idOfName('broker-f874f478') } })).toBeUndefined();
+  });
+
   it('is not asked to die of silence', () => {
     const { report, cluster } = runScenario(withChaos(findScenario('clock-skew-60s')!, { random: { count: 20 } }), '150');
     const shift = chaosLog(report).find((e) => e.primitive === 'nat_shift' && e.targets[0] === 'broker-e397aaab')!;
