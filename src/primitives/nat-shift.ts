@@ -91,6 +91,16 @@ export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: n
     const opened = q.last({ name: 'mesh.peer.connected', node: nameOf(world, victim), untilMs: appliedAtMs, attrs: { peerId: e.peer } });
     return opened !== undefined && incarnationStartSeq(world, nameOf(world, e.peer), appliedAtMs) > opened.seq;
   };
+  // The shift's own cut at `atMs`, for its probe round: a link of the victim whose end's latest
+  // connection to the other opened by the shift ran on the old mapping, dead for good. A node
+  // the other events then stripped of the links the shift left (reach.ts, strippedByOthers) is
+  // theirs to show: partition-subset under --chaos 20, seed 172, where the victim's one new
+  // neighbour was restarted by another event and the victim held it, dead, past the deadline.
+  const shiftCutAt = (atMs: number) => (x: string, y: string): boolean => {
+    if (x !== victim && y !== victim) return false;
+    const opened = q.last({ name: 'mesh.peer.connected', node: nameOf(world, x), untilMs: atMs, attrs: { peerId: y } });
+    return opened !== undefined && opened.endMs <= appliedAtMs;
+  };
   const oldPathsDied = (): SpanRecord[] | null => {
     const out: SpanRecord[] = [];
     const ends: PathEnd[] = [...peersOfVictim.filter(running).map((p) => ({ node: p, peer: victim })), ...victimsPeers.map((p) => ({ node: victim, peer: p }))];
@@ -180,7 +190,7 @@ export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: n
           return sender === undefined ? null : [m, sender.nodeId];
         });
         const origins = [...meshes.map((m): [string, string] => [m, victim]), ...others.filter((o): o is [string, string] => o !== null)];
-        round = new TargetedProbeRound(world, origins, fault.targets, Infinity, othersCutOff(world, fault, appliedAtMs));
+        round = new TargetedProbeRound(world, origins, fault.targets, Infinity, othersCutOff(world, fault, appliedAtMs, shiftCutAt));
       }
       const r = round.poll(nowMs);
       if (!r.done) {

@@ -348,9 +348,10 @@ export function cutOffTowards(world: ChaosWorld, others: readonly CutWindow[], t
  * `cutOffFrom` and `cutOffTowards` for the probes a detector of `fault` (applied at `appliedAtMs`)
  * sends once its own damage is reverted (no own cut left): the other events' windows are read at
  * each call, the answer kept per (topic, node, time) — a past instant's cuts and overlay do not
- * change.
+ * change. A fault whose damage is never reverted (a NAT shift) gives its own cut at an instant
+ * as `ownBlockAt`, for `from`.
  */
-export function othersCutOff(world: ChaosWorld, fault: Fault, appliedAtMs: number): ProbeCutOff {
+export function othersCutOff(world: ChaosWorld, fault: Fault, appliedAtMs: number, ownBlockAt?: (atMs: number) => (x: string, y: string) => boolean): ProbeCutOff {
   const known = new Map<string, ReadonlySet<string> | ((origin: string) => boolean)>();
   const memo = <T extends ReadonlySet<string> | ((origin: string) => boolean)>(key: string, compute: () => T): T => {
     let out = known.get(key) as T | undefined;
@@ -359,7 +360,7 @@ export function othersCutOff(world: ChaosWorld, fault: Fault, appliedAtMs: numbe
   };
   const others = () => otherCutWindows(world, fault, appliedAtMs);
   return {
-    from: (topic, origin, atMs) => memo(`from ${topic} ${origin} ${atMs}`, () => cutOffFrom(world, others(), topic, origin, atMs)),
+    from: (topic, origin, atMs) => memo(`from ${topic} ${origin} ${atMs}`, () => cutOffFrom(world, others(), topic, origin, atMs, ownBlockAt?.(atMs))),
     towards: (topic, target, atMs) => memo(`towards ${topic} ${target} ${atMs}`, () => cutOffTowards(world, others(), topic, target, atMs)),
   };
 }

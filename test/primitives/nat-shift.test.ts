@@ -219,6 +219,27 @@ describe('nat_shift: the victim\'s end of a path to a process already gone', () 
   });
 });
 
+describe('nat_shift: a victim another event stripped of the one neighbour the shift left it', () => {
+  // partition-subset under --chaos 20, seed 172: broker-7473a6c2, shifted at 37.2 s, took up
+  // registry-bb44a60e over a new connection at 50.1 s while its old paths idled out; a
+  // restart_node replaced the registry at 64.2 s, and the broker held it, dead, until past its
+  // deadline: the probes to it could not arrive. That is the restart's to show.
+  it('is not owed the probes', () => {
+    const { report, cluster } = runScenario(withChaos(findScenario('partition-subset')!, { random: { count: 20 } }), '172');
+    const log = chaosLog(report);
+    const shift = log.find((e) => e.primitive === 'nat_shift' && e.targets[0] === 'broker-7473a6c2')!;
+    expect(shift.verdict, shift.message).toBe('passed');
+    expect(report.verdict, report.violations.map((v) => v.message).join('; ')).toBe('pass');
+    // The case is the one meant: its one neighbour since the shift was restarted by another event.
+    const q = cluster.telemetry.query;
+    const registry = cluster.idOfName('registry-bb44a60e');
+    const up = q.first({ name: 'mesh.gossip.neighbor_up', node: 'broker-7473a6c2', sinceMs: shift.atMs, attrs: { peerId: registry } })!;
+    const restart = log.find((e) => e.primitive === 'restart_node' && e.targets[0] === 'registry-bb44a60e')!;
+    expect(restart.atMs).toBeGreaterThan(up.endMs);
+    expect(q.find({ name: 'mesh.gossip.neighbor_up', node: 'broker-7473a6c2', sinceMs: shift.atMs, untilMs: restart.atMs })).toHaveLength(1);
+  });
+});
+
 describe('nat_shift: old paths to peers already gone', () => {
   // mesh-grow-shrink under --chaos 20, seed 10: registry-c0429669 was shifted at 62.4 s with two
   // old paths. One ran to broker-add19ecc, which a burst_kill had killed at 42.0 s and revived
