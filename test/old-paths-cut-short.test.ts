@@ -55,6 +55,7 @@ function setup() {
   const ready = (node: Node) => tel.emit(node.name, 'mesh.node.ready', { nodeId: node.nodeId, nodeName: node.name, nodeType: 'gateway', meshId: 'mesh-a', incarnation: 1 });
   const neighbourUp = (from: Node, to: Node) => tel.emit(from.name, 'mesh.gossip.neighbor_up', { topic: 'mesh-a', peerId: to.nodeId });
   const join = (from: Node, seed: Node) => tel.emit(from.name, 'mesh.gossip.join', { topic: 'mesh-a', peerId: seed.nodeId });
+  const dialFailed = (from: Node, to: Node) => tel.emit(from.name, 'mesh.peer.dial_failed', { peerId: to.nodeId, reason: 'timeout' });
   const ends = (...peers: Node[]): PathEnd[] => peers.flatMap((x) => [{ node: x.nodeId, peer: victim.nodeId }, { node: victim.nodeId, peer: x.nodeId }]);
   /** Whether, for the shift of `victim` at SHIFT_AT_MS, the other faults cut short every old path to `peers`. */
   const cutShortAt = (shiftAtMs: number, ...peers: Node[]) => {
@@ -81,7 +82,7 @@ function setup() {
     at(5_000);
     closeUnused(p, victim);
   };
-  return { victim, p, q, n, o, at, chaos, revert, evict, closeUnused, hearDisconnect, hearClose, disconnectedBy, connect, ready, neighbourUp, join, cutShort, cutShortAt, rejoinAfterShift, pDropsVictimFor };
+  return { victim, p, q, n, o, at, chaos, revert, evict, closeUnused, hearDisconnect, hearClose, disconnectedBy, connect, ready, neighbourUp, join, dialFailed, cutShort, cutShortAt, rejoinAfterShift, pDropsVictimFor };
 }
 
 describe('old paths cut short by concurrent faults', () => {
@@ -433,6 +434,36 @@ describe('old paths cut short by concurrent faults', () => {
     expect(build(null, false)).toBe(false);
     expect(build(3_900, false)).toBe(false);
     expect(build(8_200, true)).toBe(false);
+  });
+
+  it('holds when the shift cut a handshake: the dial was accepted before it and failed after it', () => {
+    // nat-shift under --chaos 20, seed 407: a broker restarted 19 ms before its shift had its
+    // dials accepted 6 and 4 ms before it; both timed out (the answers went to the old address),
+    // and the acceptors closed their unused ends 1.7 and 2.8 s later.
+    const build = (failAtMs: number | null, completed: boolean) => {
+      const t = setup();
+      t.at(SHIFT_AT_MS - 6);
+      t.connect(t.p, t.victim); // p accepts the victim's dial
+      t.at(SHIFT_AT_MS);
+      t.chaos('nat_shift', [t.victim]);
+      if (completed) {
+        t.at(SHIFT_AT_MS + 10);
+        t.connect(t.victim, t.p);
+      }
+      if (failAtMs !== null) {
+        t.at(failAtMs);
+        t.dialFailed(t.victim, t.p);
+      }
+      t.at(Math.max(failAtMs ?? 0, SHIFT_AT_MS) + 1_700);
+      t.closeUnused(t.p, t.victim);
+      return t.cutShortAt(SHIFT_AT_MS, t.p);
+    };
+    expect(build(SHIFT_AT_MS + 4_994, false)).toBe(true);
+    // Red: the handshake completed (the path was alive), or the dial failed later than a dial
+    // timeout after the shift, or did not fail at all.
+    expect(build(null, true)).toBe(false);
+    expect(build(SHIFT_AT_MS + 6_000, false)).toBe(false);
+    expect(build(null, false)).toBe(false);
   });
 
   it('red: no old path, nothing to explain', () => {

@@ -45,6 +45,10 @@ export function oldPathsCutShort(world: ChaosWorld, others: readonly CutWindow[]
   }
   let cutShort = 0;
   for (const pathEnds of paths.values()) {
+    if (handshakeCut(world, pathEnds[0], appliedAtMs)) {
+      cutShort++;
+      continue;
+    }
     if (transientClosed(world, pathEnds[0], appliedAtMs)) continue;
     const cut = pathEnds.some((e) => {
       const eviction = closedForDisturbed(world, others, e, appliedAtMs);
@@ -85,6 +89,27 @@ function transientClosed(world: ChaosWorld, end: PathEnd, appliedAtMs: number): 
     if (isUnusedClose(ended)) closedUnused = true;
   }
   return closedUnused;
+}
+
+/**
+ * Whether the path of `end` was a handshake the shift cut: one end had accepted the other's dial
+ * by the shift (its inbound mesh.peer.connected), and the dialer's end never opened: its dial to
+ * that node failed within a dial timeout after the shift (the answer went to the old address).
+ * Over a live path the answer arrives in milliseconds. nat-shift under `--chaos 20`, seed 407: a
+ * broker restarted 19 ms before its shift had its two dials accepted 6 and 4 ms before it; both
+ * timed out, and the acceptors closed their unused ends 1.7 and 2.8 s later.
+ */
+function handshakeCut(world: ChaosWorld, end: PathEnd, appliedAtMs: number): boolean {
+  const q = world.spans;
+  for (const [acceptor, dialer] of [[end.node, end.peer], [end.peer, end.node]] as const) {
+    const accepted = q.last({ name: 'mesh.peer.connected', node: nameOf(world, acceptor), untilMs: appliedAtMs, attrs: { peerId: dialer, direction: 'inbound' } });
+    if (accepted === undefined) continue;
+    const failed = q.first({ name: 'mesh.peer.dial_failed', node: nameOf(world, dialer), sinceMs: appliedAtMs, untilMs: appliedAtMs + T.dialTimeoutMs, attrs: { peerId: acceptor } });
+    if (failed === undefined) continue;
+    const opened = q.first({ name: 'mesh.peer.connected', node: nameOf(world, dialer), sinceMs: accepted.endMs - T.dialTimeoutMs, untilMs: failed.endMs, attrs: { peerId: acceptor } });
+    if (opened === undefined) return true;
+  }
+  return false;
 }
 
 /** The first span after `opened` (a mesh.peer.connected of `end`'s node) that ended that connection: a disconnect, or a newer connection. */
