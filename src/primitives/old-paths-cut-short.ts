@@ -3,10 +3,12 @@
  * old path of a shifted node idled out. An old path can only show an idle timeout if one of its
  * ends stays open until it idles out. Under churn it may not: a node rejoining after a kill or
  * restart, coming back across a healed partition, or starting in a long boot (or a node such an
- * arrival has just evicted, asking again), is admitted to a full active view, the view evicts the old path's peer, and the node closes the now unused
- * connection well before the idle timeout; its
- * other end never hears the Disconnect or the close over the dead path, and is later superseded
- * by a fresh connection, or drops the path from its own view and closes it as unused too. Read
+ * arrival has just evicted, asking again), is admitted to a full active view, the view evicts
+ * the old path's peer, and the node closes the now unused connection well before the idle
+ * timeout; its other end never hears the Disconnect or the close over the dead path, and is
+ * later superseded by a fresh connection, or drops the path from its own view and closes it as
+ * unused too, or goes down with its process. A shifted node that had just started may never
+ * have taken the peer up, or never have finished its dial (see the functions below). Read
  * from spans only; it must not look at the network or the nodes. A path that was alive fails
  * it: there the other end hears the Disconnect (neighbor_down cause disconnect) and sees the
  * connection close.
@@ -28,13 +30,15 @@ export interface PathEnd {
  * Whether every old path among `ends` was cut short by churn the shift did not cause (`others`,
  * from otherCutWindows, and nodes joining): one end of it was closed locally as unused after
  * each of its evictions since `appliedAtMs` made room for a newcomer another fault had hit or
- * that had just started (`evictedForDisturbed`), and the other end heard none of it: it was
- * first ended by a newer connection superseding it, or closed it as unused itself after that
- * eviction, with no Disconnect from the closing end before (`endedUnheard`). A path that never
- * carried a neighbour relation and that an end closed as unused (`transientClosed`: a join's,
- * a Shuffle's or a refused Neighbor request's connection) needs no liveness check to end, so it
- * neither counts for the excuse nor against it. False when no path was cut short: nothing then
- * shows that any old path was dead.
+ * that had just started (`evictedForDisturbed`), or, its node just started, without having
+ * taken the peer up (`startingUnrelated`); and the other end heard none of it: it was first
+ * ended by a newer connection superseding it, or closed it as unused itself after that
+ * eviction, or was taken by another event, with no Disconnect from the closing end before
+ * (`endedUnheard`). A handshake the shift cut counts as cut short (`handshakeCut`). A path
+ * that never carried a neighbour relation and that an end closed as unused (`transientClosed`:
+ * a join's, a Shuffle's or a refused Neighbor request's connection) needs no liveness check to
+ * end, so it neither counts for the excuse nor against it. False when no path was cut short:
+ * nothing then shows that any old path was dead.
  */
 export function oldPathsCutShort(world: ChaosWorld, others: readonly CutWindow[], ends: readonly PathEnd[], appliedAtMs: number): boolean {
   const paths = new Map<string, PathEnd[]>();
