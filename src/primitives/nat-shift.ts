@@ -82,10 +82,11 @@ export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: n
   const pathEnded = (node: string, peer: string): SpanRecord | undefined =>
     emitted(world, node, 'mesh.peer.disconnected', appliedAtMs, { peerId: peer }) ?? emitted(world, node, 'mesh.peer.connected', appliedAtMs, { peerId: peer });
   // The victim's end of a path to a peer whose current incarnation started after that end
-  // opened: it led to a process already gone at the shift, and would have died of silence
-  // without it (clock-skew-60s under --chaos 20, seed 150: a broker wedged through another's
-  // restart kept its end to the dead process; the restarted peer superseded it by dialing the
-  // broker 6 s after its shift).
+  // opened: it led to a process already gone at the shift, so its silence, if it idles out, is
+  // that process's end, not the shift's (clock-skew-60s under --chaos 20, seed 150: a broker
+  // wedged through another's restart kept its end to the dead process; the restarted peer
+  // superseded it by dialing the broker 6 s after its shift; mesh-grow-shrink seed 170, where
+  // such an end's idle timeout had passed for the shift's silence).
   const toEarlierIncarnation = (e: PathEnd): boolean => {
     if (e.node !== victim) return false;
     const opened = q.last({ name: 'mesh.peer.connected', node: nameOf(world, victim), untilMs: appliedAtMs, attrs: { peerId: e.peer } });
