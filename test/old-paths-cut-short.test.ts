@@ -23,18 +23,18 @@
 import { describe, expect, it } from 'vitest';
 import { oldPathsCutShort, type PathEnd } from '../src/primitives/old-paths-cut-short.js';
 import { otherCutWindows } from '../src/primitives/reach.js';
-import { chaosWorldOf } from '../src/primitives/world.js';
 import type { ChaosWorld, Fault } from '../src/primitives/types.js';
 import { Cluster } from '../src/scenario/cluster.js';
 import { standardMesh } from '../src/scenario/topology.js';
 import { HARNESS_NODE } from '../src/sim/telemetry/index.js';
+import { worldOf } from './support/chaos.js';
 
 const TOPOLOGY = { meshes: [standardMesh('mesh-a', 1)], bridges: 0 };
 const SHIFT_AT_MS = 1_000;
 
 function setup() {
   const cluster = new Cluster({ seed: 'old-paths-cut-short', topology: TOPOLOGY });
-  const world: ChaosWorld = chaosWorldOf(cluster, { probe: () => null, isFaulted: () => false, isProtected: () => false });
+  const world: ChaosWorld = worldOf(cluster);
   const [victim, p, q, n] = cluster.plans.filter((x) => x.meshIds.includes('mesh-a') && x.role !== 'observer');
   const o = cluster.plans.find((x) => x.role === 'observer')!;
   type Node = typeof victim;

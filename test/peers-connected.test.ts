@@ -9,15 +9,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import { peersConnectedTo } from '../src/primitives/evidence.js';
-import { chaosWorldOf } from '../src/primitives/world.js';
 import { Cluster } from '../src/scenario/cluster.js';
 import { standardMesh } from '../src/scenario/topology.js';
 import { HARNESS_NODE } from '../src/sim/telemetry/index.js';
+import { worldOf } from './support/chaos.js';
 
 describe('peers connected to a node', () => {
   it('counts a connect until its disconnect, and not past the peer\'s kill until it reconnects', () => {
     const cluster = new Cluster({ seed: 'peers-connected', topology: { meshes: [standardMesh('mesh-a', 1)], bridges: 0 } });
-    const world = chaosWorldOf(cluster, { probe: () => null, isFaulted: () => false, isProtected: () => false });
+    const world = worldOf(cluster);
     const [a, b, c, d] = cluster.plans.filter((x) => x.meshIds.includes('mesh-a'));
     const at = (ms: number) => cluster.scheduler.runFor(ms - cluster.scheduler.nowMs);
     const t = cluster.telemetry;

@@ -16,9 +16,9 @@ import { implementedPrimitives, killingPrimitives, primitiveByName, specOf } fro
 import { deadlineOf, formulaOf, paramValues, validateFault } from '../src/primitives/schema.js';
 import { DOC_BEGIN, DOC_END, renderSpecTables } from '../src/primitives/schema-doc.js';
 import type { ChaosWorld, PrimitiveName } from '../src/primitives/types.js';
-import { chaosWorldOf } from '../src/primitives/world.js';
 import { Cluster } from '../src/scenario/cluster.js';
 import { DEFAULT_TOPOLOGY } from '../src/scenario/topology.js';
+import { worldOf } from './support/chaos.js';
 
 const DOC = readFileSync(join(import.meta.dirname, '..', 'docs', 'primitives.md'), 'utf8');
 
@@ -26,7 +26,7 @@ describe('each primitive agrees with its own spec', () => {
   const cluster = new Cluster({ seed: '7', topology: DEFAULT_TOPOLOGY });
   cluster.boot();
   cluster.scheduler.runFor(15_000);
-  const world: ChaosWorld = chaosWorldOf(cluster, { probe: () => null, isFaulted: () => false, isProtected: () => false });
+  const world: ChaosWorld = worldOf(cluster);
 
   it.each(implementedPrimitives())('%s: its chosen fault validates and its detector uses the spec deadline', (name) => {
     const primitive = primitiveByName(name);

@@ -16,18 +16,18 @@ import { MISSING_SHOWN, ProbeRound } from '../src/primitives/evidence.js';
 import { DirectedProbe } from '../src/primitives/directed-probe.js';
 import { TargetedProbeRound } from '../src/primitives/slow-link.js';
 import type { ChaosWorld } from '../src/primitives/types.js';
-import { chaosWorldOf } from '../src/primitives/world.js';
 import { Cluster } from '../src/scenario/cluster.js';
 import type { ProbeRecord } from '../src/scenario/checker.js';
 import { standardMesh } from '../src/scenario/topology.js';
 import { HARNESS_NODE } from '../src/sim/telemetry/span-record.js';
+import { worldOf } from './support/chaos.js';
 
 function setup(perRole = 1) {
   const cluster = new Cluster({ seed: 'probe-round', topology: { meshes: [standardMesh('mesh-a', perRole)], bridges: 0 } });
   const faulted = new Set<string>();
   const stopped = new Set<string>();
   const sent: ProbeRecord[] = [];
-  const base = chaosWorldOf(cluster, { probe: () => null, isFaulted: () => false, isProtected: () => false });
+  const base = worldOf(cluster);
   const world: ChaosWorld = {
     ...base,
     status: (id) => (stopped.has(id) ? 'stopped' : 'running'),

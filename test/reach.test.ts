@@ -13,18 +13,18 @@
  * Method: neighbour and chaos spans written into an unstarted cluster's trace by hand.
  */
 import { describe, expect, it } from 'vitest';
-import { chaosWorldOf } from '../src/primitives/world.js';
 import { cutOffFrom, cutOffTowards, otherCutWindows, othersCutEveryPath, overlayAt, pathExists, underChaosAt, type CutWindow } from '../src/primitives/reach.js';
 import type { ChaosWorld, Fault } from '../src/primitives/types.js';
 import { Cluster } from '../src/scenario/cluster.js';
 import { standardMesh } from '../src/scenario/topology.js';
 import { HARNESS_NODE } from '../src/sim/telemetry/index.js';
+import { worldOf } from './support/chaos.js';
 
 const TOPOLOGY = { meshes: [standardMesh('mesh-a', 1)], bridges: 0 };
 
 function setup() {
   const cluster = new Cluster({ seed: 'reach-paths', topology: TOPOLOGY });
-  const world: ChaosWorld = chaosWorldOf(cluster, { probe: () => null, isFaulted: () => false, isProtected: () => false });
+  const world: ChaosWorld = worldOf(cluster);
   const [a, b, c, d] = cluster.plans.filter((p) => p.meshIds.includes('mesh-a') && p.role !== 'observer');
   const tel = cluster.telemetry;
   const at = (ms: number) => cluster.scheduler.runFor(ms - cluster.scheduler.nowMs);

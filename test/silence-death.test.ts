@@ -15,13 +15,13 @@ import { isSilenceDeath, silenceDeath } from '../src/primitives/evidence.js';
 import { lossyLink } from '../src/primitives/lossy-link.js';
 import { slowLink } from '../src/primitives/slow-link.js';
 import { wedgeNode } from '../src/primitives/wedge-node.js';
-import { chaosWorldOf } from '../src/primitives/world.js';
 import { Cluster } from '../src/scenario/cluster.js';
 import { standardMesh } from '../src/scenario/topology.js';
+import { worldOf } from './support/chaos.js';
 
 function setup() {
   const cluster = new Cluster({ seed: 'silence-death', topology: { meshes: [standardMesh('mesh-a', 1)], bridges: 0 } });
-  const world = chaosWorldOf(cluster, { probe: () => null, isFaulted: () => false, isProtected: () => false });
+  const world = worldOf(cluster);
   const [a, b, c] = cluster.plans.filter((x) => x.meshIds.includes('mesh-a'));
   const at = (ms: number) => cluster.scheduler.runFor(ms - cluster.scheduler.nowMs);
   const disconnect = (peer: string, reason: string, cause: string) =>

@@ -39,9 +39,8 @@ import { KILL_DEADLINE_MS } from '../../src/primitives/kill-node.js';
 import { firstEnd } from '../../src/primitives/old-paths-cut-short.js';
 import { cutOffFrom, cutOffTowards, cutWindows, otherCutWindows, overlayAt } from '../../src/primitives/reach.js';
 import { DETOUR_HOLD_MS, heldUpFrom } from '../../src/primitives/partition-pair.js';
-import { chaosWorldOf } from '../../src/primitives/world.js';
 import { plannedNodes } from '../../src/scenario/topology.js';
-import { chaosLog } from '../support/chaos.js';
+import { chaosLog, passedEvent, runRandomChaos, worldOf } from '../support/chaos.js';
 import { firewallBetween } from '../support/chaos-links.js';
 import { withoutObserver } from '../support/scenario-file.js';
 
@@ -56,6 +55,22 @@ const SEED_8_EVENTS = [
   },
   { atMs: 32_976, primitive: 'kill_node', fault: { targets: ['compute-fc2ab2b6'], params: {} } },
 ] as const;
+
+/**
+ * A kill of `victim` under `--chaos 20` (the run and the kill must pass), and what, by the spans,
+ * held the victim's digest from `pruner`: its prune, and `heldDigest`'s answer at the kill's own
+ * deadline.
+ */
+function heldDigestCase(scenario: string, seed: string, primitive: 'kill_node' | 'burst_kill', victim: string, pruner: string) {
+  const run = runRandomChaos(scenario, 20, seed);
+  const { cluster } = run;
+  const kill = passedEvent(run, (e) => e.primitive === primitive && e.targets.includes(victim));
+  const world = worldOf(cluster);
+  const [v, p] = [cluster.idOfName(victim), cluster.idOfName(pruner)];
+  const killed = kill.targets.map((n) => cluster.idOfName(n));
+  const held = heldDigest(world, otherCutWindows(world, { targets: killed, params: {} }, kill.atMs), v, p, killed, kill.atMs, kill.atMs + KILL_DEADLINE_MS);
+  return { kill, world, v, p, killed, pruned: prunedBy(world, p, v, kill.atMs), held };
+}
 
 describe('detectors under compound faults', () => {
   it('probes across a concurrent subset cut expect only the receivers the other events left reachable', () => {
@@ -111,7 +126,7 @@ describe('detectors under compound faults', () => {
     expect(q.find({ name: 'mesh.gossip.join', node: bridge.name, attrs: { topic: 'mesh-a' } }).filter((s) => s.endMs > 41_000 && s.endMs < 65_000)).toEqual([]);
     // The search from the bridge backwards (which origins it was cut off from: how wedge_node
     // picks its probe's origin) names the same origins as a search from each origin.
-    const world = chaosWorldOf(cluster, { probe: () => null, isFaulted: () => false, isProtected: () => false });
+    const world = worldOf(cluster);
     const plans = plannedNodes(base.topology, '7');
     const own = { targets: [pair.fault.targets[0], pair.fault.targets[1]].map((n) => plans.find((p) => p.name === n)!.nodeId), params: {} };
     const others = otherCutWindows(world, own, 40_000);
@@ -130,7 +145,7 @@ describe('detectors under compound faults', () => {
     expect(kill.verdict, kill.message).toBe('passed');
     expect(report.verdict).toBe('pass');
     // The case is the one meant: some mesh-a probe sent while the kill was judged could not reach the broker.
-    const world = chaosWorldOf(cluster, { probe: () => null, isFaulted: () => false, isProtected: () => false });
+    const world = worldOf(cluster);
     const victim = world.nodes.find((p) => p.name === kill.targets[0])!;
     const broker = world.nodes.find((p) => p.name === 'broker-b5d78f40')!;
     const others = otherCutWindows(world, { targets: [victim.nodeId], params: {} }, kill.atMs);
@@ -182,7 +197,7 @@ describe('detectors under compound faults', () => {
     // The case is the one meant: at the probe phase the registry's only neighbour is the other
     // firewall's target, which had dropped it; with that firewall's window left out, the
     // registry is not excused (its own firewall explains nothing).
-    const world = chaosWorldOf(cluster, { probe: () => null, isFaulted: () => false, isProtected: () => false });
+    const world = worldOf(cluster);
     const [victim, compute, observer] = ['registry-ad593f90', 'compute-82b95987', 'observer-a6daa17a'].map((n) => cluster.idOfName(n));
     const atMs = firewall.atMs + 35_000;
     expect(world.nameOf(overlayAt(world, 'mesh-a', atMs).get(victim)![0])).toBe('compute-82b95987');
@@ -210,7 +225,7 @@ describe('detectors under compound faults', () => {
     expect(report.verdict).toBe('pass');
     // The case is the one meant: at 70 s the registry holds only the firewalled bridge, nobody
     // holds the registry, and none of its links went down but to a lost transport.
-    const world = chaosWorldOf(cluster, { probe: () => null, isFaulted: () => false, isProtected: () => false });
+    const world = worldOf(cluster);
     const registry = cluster.idOfName('registry-b5d44e32');
     const overlay = overlayAt(world, 'mesh-b', 70_000);
     expect(overlay.get(registry)!.map((id) => world.nameOf(id))).toEqual(['bridge-cb0ab4a9']);
@@ -231,7 +246,7 @@ describe('detectors under compound faults', () => {
     expect(own.verdict, own.message).toBe('passed');
     expect(report.verdict).toBe('pass');
     // The case is the one meant: a side probe of the observer's during the cut had the bridge cut off by the other event.
-    const world = chaosWorldOf(cluster, { probe: () => null, isFaulted: () => false, isProtected: () => false });
+    const world = worldOf(cluster);
     const ids = (names: readonly string[]) => names.map((n) => world.nodes.find((p) => p.name === n)!.nodeId);
     const inside = new Set(ids(own.targets));
     const others = otherCutWindows(world, { targets: [...inside], params: {} }, own.atMs);
@@ -253,7 +268,7 @@ describe('detectors under compound faults', () => {
     expect(wedge.verdict, wedge.message).toBe('passed');
     expect(report.verdict).toBe('pass');
     // The case is the one meant: when the round went out, no running mesh-b node could reach the bridge.
-    const world = chaosWorldOf(cluster, { probe: () => null, isFaulted: () => false, isProtected: () => false });
+    const world = worldOf(cluster);
     const victim = world.nodes.find((p) => p.name === 'bridge-b2c6fc47')!;
     const others = otherCutWindows(world, { targets: [victim.nodeId], params: {} }, wedge.atMs);
     const sent = cluster.telemetry.query.find({ name: 'mesh.probe.sent', sinceMs: wedge.revertedAtMs!, untilMs: wedge.atMs + wedge.waitedMs, attrs: { topic: 'mesh-b' } });
@@ -290,7 +305,7 @@ describe('detectors under compound faults', () => {
     expect(flapEndMs - burst.revertedAtMs!).toBeLessThan(5_000);
     // The case is the one meant: at the round's send time the bridge was out of reach even
     // without the other events, and inside the burst's window.
-    const world = chaosWorldOf(cluster, { probe: () => null, isFaulted: () => false, isProtected: () => false });
+    const world = worldOf(cluster);
     const bridge = world.nodes.find((p) => p.name === 'bridge-db072c2c')!;
     const sent = cluster.telemetry.query.find({ name: 'mesh.probe.sent', sinceMs: flapEndMs, untilMs: flapEndMs + 1_000, attrs: { topic: 'bridge' } })[0];
     const others = otherCutWindows(world, { targets: flap.targets.map((n) => world.nodes.find((p) => p.name === n)!.nodeId), params: {} }, flap.atMs);
@@ -338,7 +353,7 @@ describe('detectors under compound faults', () => {
     // held on the other side, healed < 5 s before; the observer's end was then closed as unused,
     // and the victim's first ended by the reset that close drew.
     const q = cluster.telemetry.query;
-    const world = chaosWorldOf(cluster, { probe: () => null, isFaulted: () => false, isProtected: () => false });
+    const world = worldOf(cluster);
     const victim = cluster.idOfName(shift.targets[0]);
     const old = connectedPeersOf(world, victim, shift.atMs);
     expect(old.map((id) => cluster.nameOf(id))).toEqual(['observer-946f2b04']);
@@ -358,23 +373,14 @@ describe('detectors under compound faults', () => {
   it("a kill waits for a prune of the victim's digest another event held on its way, until that prune is due", () => {
     // Seed 1: a partition_pair (33.2–52.5 s) held the digests bridge-f4e0627d sent to
     // compute-553ccf08 before the burst kill of 37.4 s; they arrived at 57.5 and 59.5 s.
-    const [seed, victim, pruner] = ['1', 'bridge-f4e0627d', 'compute-553ccf08'];
-    const { report, cluster } = runScenario(withChaos(findScenario('default')!, { random: { count: 20 } }), seed);
-    const kill = chaosLog(report).find((e) => e.primitive === 'burst_kill' && e.targets.includes(victim))!;
-    expect(kill.verdict, `seed ${seed}: ${kill.deadlineFormula}`).toBe('passed');
-    expect(report.verdict, report.violations.map((v) => v.message).join('; ')).toBe('pass');
+    const { kill, world, v, p, killed, pruned, held } = heldDigestCase('default', '1', 'burst_kill', 'bridge-f4e0627d', 'compute-553ccf08');
     // The case is the one meant: the pruner's prune came after the kill's own deadline, and
     // the other event's cut is what held the digest (its revert + RTO max + TTL + pruner +
     // probe round + slack is the deadline the detection took).
-    const world = chaosWorldOf(cluster, { probe: () => null, isFaulted: () => false, isProtected: () => false });
-    const [v, p] = [cluster.idOfName(victim), cluster.idOfName(pruner)];
-    const pruned = prunedBy(world, p, v, kill.atMs)!;
-    expect(pruned.endMs - kill.atMs).toBeGreaterThan(KILL_DEADLINE_MS);
-    const killed = kill.targets.map((n) => cluster.idOfName(n));
-    const held = heldDigest(world, otherCutWindows(world, { targets: killed, params: {} }, kill.atMs), v, p, killed, kill.atMs, kill.atMs + KILL_DEADLINE_MS)!;
-    expect(held.by).toBe('partition_pair');
-    expect(kill.deadlineMs).toBe(held.untilMs + 45_000 - kill.atMs);
-    expect(pruned.endMs).toBeLessThan(held.untilMs + 35_000);
+    expect(pruned!.endMs - kill.atMs).toBeGreaterThan(KILL_DEADLINE_MS);
+    expect(held!.by).toBe('partition_pair');
+    expect(kill.deadlineMs).toBe(held!.untilMs + 45_000 - kill.atMs);
+    expect(pruned!.endMs).toBeLessThan(held!.untilMs + 35_000);
     // Without the other events nothing is held.
     expect(heldDigest(world, [], v, p, killed, kill.atMs, kill.atMs + KILL_DEADLINE_MS)).toBeNull();
   });
@@ -384,22 +390,13 @@ describe('detectors under compound faults', () => {
     // digests gateway-59bd78bd sent to registry-027e6e22 before the burst kill of 83.7 s; they
     // arrived at 98.4 s and were pruned at 130.35 s, 0.35 s before the kill's deadline. The
     // closing probe round, sent at the deadline, used to time out at once.
-    const [victim, pruner] = ['gateway-59bd78bd', 'registry-027e6e22'];
-    const { report, cluster } = runScenario(withChaos(findScenario('restart-node')!, { random: { count: 20 } }), '193');
-    const kill = chaosLog(report).find((e) => e.primitive === 'burst_kill' && e.targets.includes(victim))!;
-    expect(kill.verdict, kill.deadlineFormula).toBe('passed');
-    expect(report.verdict, report.violations.map((v) => v.message).join('; ')).toBe('pass');
+    const { kill, pruned, held } = heldDigestCase('restart-node', '193', 'burst_kill', 'gateway-59bd78bd', 'registry-027e6e22');
     // The case is the one meant: the prune came within the round and slack before the deadline,
     // and the other event's cut held the digest; the deadline is the held prune's.
-    const world = chaosWorldOf(cluster, { probe: () => null, isFaulted: () => false, isProtected: () => false });
-    const [v, p] = [cluster.idOfName(victim), cluster.idOfName(pruner)];
-    const pruned = prunedBy(world, p, v, kill.atMs)!;
-    expect(pruned.endMs - kill.atMs).toBeGreaterThan(KILL_DEADLINE_MS - 10_000);
-    expect(pruned.endMs - kill.atMs).toBeLessThanOrEqual(KILL_DEADLINE_MS);
-    const killed = kill.targets.map((n) => cluster.idOfName(n));
-    const held = heldDigest(world, otherCutWindows(world, { targets: killed, params: {} }, kill.atMs), v, p, killed, kill.atMs, kill.atMs + KILL_DEADLINE_MS)!;
-    expect(held.by).toBe('partition_pair');
-    expect(kill.deadlineMs).toBe(held.untilMs + 45_000 - kill.atMs);
+    expect(pruned!.endMs - kill.atMs).toBeGreaterThan(KILL_DEADLINE_MS - 10_000);
+    expect(pruned!.endMs - kill.atMs).toBeLessThanOrEqual(KILL_DEADLINE_MS);
+    expect(held!.by).toBe('partition_pair');
+    expect(kill.deadlineMs).toBe(held!.untilMs + 45_000 - kill.atMs);
   });
 
   it("a digest behind a packet lost on a flapping link arrives once a later packet gets through, within the kill's own deadline", () => {
@@ -411,16 +408,9 @@ describe('detectors under compound faults', () => {
     // kill. With the transport's loss detection (RFC 9002 §6.1) the packet is resent once a later
     // one got through (33.2 s): the prune comes within the kill's own deadline, which stays as
     // it is, although the spans still show a cut that could have held the digest.
-    const [victim, pruner] = ['bridge-b8aa5e1c', 'gateway-0bdf41a7'];
-    const { report, cluster } = runScenario(withChaos(findScenario('default')!, { random: { count: 20 } }), '35');
-    const kill = chaosLog(report).find((e) => e.primitive === 'kill_node' && e.targets.includes(victim))!;
-    expect(kill.verdict, kill.deadlineFormula).toBe('passed');
-    expect(report.verdict, report.violations.map((v) => v.message).join('; ')).toBe('pass');
-    const world = chaosWorldOf(cluster, { probe: () => null, isFaulted: () => false, isProtected: () => false });
-    const [v, p] = [cluster.idOfName(victim), cluster.idOfName(pruner)];
-    expect(prunedBy(world, p, v, kill.atMs)!.endMs - kill.atMs).toBeLessThanOrEqual(KILL_DEADLINE_MS);
+    const { kill, pruned, held } = heldDigestCase('default', '35', 'kill_node', 'bridge-b8aa5e1c', 'gateway-0bdf41a7');
+    expect(pruned!.endMs - kill.atMs).toBeLessThanOrEqual(KILL_DEADLINE_MS);
     expect(kill.deadlineMs).toBe(KILL_DEADLINE_MS);
-    const held = heldDigest(world, otherCutWindows(world, { targets: [v], params: {} }, kill.atMs), v, p, [v], kill.atMs, kill.atMs + KILL_DEADLINE_MS);
     expect(held?.by).toBe('flap_link');
   });
 

@@ -13,17 +13,14 @@ import { join } from 'node:path';
 import { natShift } from '../../src/primitives/nat-shift.js';
 import { scheduleScenario } from '../../src/property/replay.js';
 import { loadScheduleFile } from '../../src/property/schedule.js';
-import { expectGreen, explain, runChaos } from '../support/chaos.js';
+import { chaosLog, expectGreen, explain, passedEvent, runChaos, runRandomChaos, worldOf } from '../support/chaos.js';
 import { runUnappliedAt, runUnappliedDetector } from '../support/chaos-clocks.js';
 import { withChaos } from '../../src/catalog/chaos-scenarios.js';
 import { runScenario } from '../../src/scenario/runner.js';
 import { plannedNodes, standardMesh } from '../../src/scenario/topology.js';
-import { chaosLog } from '../support/chaos.js';
 import { startOnly } from '../support/chaos-links.js';
 import { withoutObserver } from '../support/scenario-file.js';
-import { findScenario } from '../../src/catalog/registry.js';
 import { connectedPeersOf, restartedSince, stoppedBefore } from '../../src/primitives/evidence.js';
-import { chaosWorldOf } from '../../src/primitives/world.js';
 import { Cluster } from '../../src/scenario/cluster.js';
 
 const CUT_SHORT_SEED = join(import.meta.dirname, '..', '..', 'seeds', 'nat-shift-old-paths-cut-short-by-rejoining-nodes.json');
@@ -146,11 +143,9 @@ describe('nat_shift: old paths cut short by the churn of a healed subset cut', (
   // seed checks (89.1, 89.4 s), the observer evicted the registry for one of them, and the
   // registry evicted the broker to take back a bridge it had just evicted for another.
   it('is excused, and the run passes', () => {
-    const { report, cluster } = runScenario(withChaos(findScenario('nat-shift')!, { random: { count: 20 } }), '96');
-    const log = chaosLog(report);
-    const shift = log.find((e) => e.primitive === 'nat_shift' && e.targets[0] === 'registry-c39a3d12')!;
-    expect(shift.verdict, shift.message).toBe('passed');
-    expect(report.verdict, report.violations.map((v) => v.message).join('; ')).toBe('pass');
+    const run = runRandomChaos('nat-shift', 20, '96');
+    const { cluster } = run;
+    const shift = passedEvent(run, (e) => e.primitive === 'nat_shift' && e.targets[0] === 'registry-c39a3d12');
     // The case is the one meant: no old path idled out, and the registry took the bridge back.
     const q = cluster.telemetry.query;
     const victim = cluster.idOfName('registry-c39a3d12');
@@ -173,10 +168,9 @@ describe('nat_shift: a node shifted just after its restart', () => {
     // nat-shift seed 407: shifted 19 ms after its start, its two dials accepted and then lost.
     ['nat-shift', '407', 'broker-5308427b'],
   ])('%s, seed %s: excused, and the run passes', (scenario, seed, name) => {
-    const { report, cluster } = runScenario(withChaos(findScenario(scenario)!, { random: { count: 20 } }), seed);
-    const shift = chaosLog(report).find((e) => e.primitive === 'nat_shift' && e.targets[0] === name)!;
-    expect(shift.verdict, shift.message).toBe('passed');
-    expect(report.verdict, report.violations.map((v) => v.message).join('; ')).toBe('pass');
+    const run = runRandomChaos(scenario, 20, seed);
+    const { cluster } = run;
+    const shift = passedEvent(run, (e) => e.primitive === 'nat_shift' && e.targets[0] === name);
     // The case is the one meant: restarted within 50 ms before the shift.
     const ready = cluster.telemetry.query.last({ name: 'mesh.node.ready', node: name, untilMs: shift.atMs })!;
     expect(shift.atMs - ready.endMs).toBeLessThan(50);
@@ -195,11 +189,9 @@ describe('nat_shift: the victim\'s end of a path to a process already gone', () 
     // Left out, the other paths must be explained: the broker evicted gateway-2f647d43 at 47.8 s
     // for a node just started and closed the path; a kill_node took the gateway at 52.5 s, 2 s
     // before its end would have idled out, having heard no Disconnect.
-    const { report, cluster } = runScenario(withChaos(findScenario('mesh-grow-shrink')!, { random: { count: 20 } }), '170');
-    const log = chaosLog(report);
-    const shift = log.find((e) => e.primitive === 'nat_shift' && e.targets[0] === 'broker-f874f478')!;
-    expect(shift.verdict, shift.message).toBe('passed');
-    expect(report.verdict, report.violations.map((v) => v.message).join('; ')).toBe('pass');
+    const run = runRandomChaos('mesh-grow-shrink', 20, '170');
+    const { cluster, log } = run;
+    const shift = passedEvent(run, (e) => e.primitive === 'nat_shift' && e.targets[0] === 'broker-f874f478');
     const kill = log.find((e) => e.primitive === 'kill_node' && e.targets[0] === 'gateway-2f647d43')!;
     expect(kill.atMs).toBeLessThan(shift.atMs + 30_000);
     const q = cluster.telemetry.query;
@@ -207,10 +199,9 @@ describe('nat_shift: the victim\'s end of a path to a process already gone', () 
   });
 
   it('is not asked to die of silence', () => {
-    const { report, cluster } = runScenario(withChaos(findScenario('clock-skew-60s')!, { random: { count: 20 } }), '150');
-    const shift = chaosLog(report).find((e) => e.primitive === 'nat_shift' && e.targets[0] === 'broker-e397aaab')!;
-    expect(shift.verdict, shift.message).toBe('passed');
-    expect(report.verdict, report.violations.map((v) => v.message).join('; ')).toBe('pass');
+    const run = runRandomChaos('clock-skew-60s', 20, '150');
+    const { cluster } = run;
+    const shift = passedEvent(run, (e) => e.primitive === 'nat_shift' && e.targets[0] === 'broker-e397aaab');
     // The case is the one meant: the victim's end opened before the peer's current incarnation.
     const q = cluster.telemetry.query;
     const peer = cluster.idOfName('broker-36904921');
@@ -227,11 +218,9 @@ describe('nat_shift: a victim another event stripped of the one neighbour the sh
   // restart_node replaced the registry at 64.2 s, and the broker held it, dead, until past its
   // deadline: the probes to it could not arrive. That is the restart's to show.
   it('is not owed the probes', () => {
-    const { report, cluster } = runScenario(withChaos(findScenario('partition-subset')!, { random: { count: 20 } }), '172');
-    const log = chaosLog(report);
-    const shift = log.find((e) => e.primitive === 'nat_shift' && e.targets[0] === 'broker-7473a6c2')!;
-    expect(shift.verdict, shift.message).toBe('passed');
-    expect(report.verdict, report.violations.map((v) => v.message).join('; ')).toBe('pass');
+    const run = runRandomChaos('partition-subset', 20, '172');
+    const { cluster, log } = run;
+    const shift = passedEvent(run, (e) => e.primitive === 'nat_shift' && e.targets[0] === 'broker-7473a6c2');
     // The case is the one meant: its one neighbour since the shift was restarted by another event.
     const q = cluster.telemetry.query;
     const registry = cluster.idOfName('registry-bb44a60e');
@@ -250,13 +239,11 @@ describe('nat_shift: old paths to peers already gone', () => {
   // 23 ms after the shift. No old path led to a peer still there, so none could show the shift's
   // silence; the detection used to time out on "no old path judged dead by silence".
   it('a shift whose every old path led to a peer restarted since or gone before it owes no silence', () => {
-    const { report, cluster } = runScenario(withChaos(findScenario('mesh-grow-shrink')!, { random: { count: 20 } }), '10');
-    const log = chaosLog(report);
-    const shift = log.find((e) => e.primitive === 'nat_shift' && e.targets[0] === 'registry-c0429669' && e.atMs > 60_000)!;
-    expect(shift.verdict, shift.message).toBe('passed');
-    expect(report.verdict, report.violations.map((v) => v.message).join('; ')).toBe('pass');
+    const run = runRandomChaos('mesh-grow-shrink', 20, '10');
+    const { cluster } = run;
+    const shift = passedEvent(run, (e) => e.primitive === 'nat_shift' && e.targets[0] === 'registry-c0429669' && e.atMs > 60_000);
     // The case is the one meant.
-    const world = chaosWorldOf(cluster, { probe: () => null, isFaulted: () => false, isProtected: () => false });
+    const world = worldOf(cluster);
     const victim = cluster.idOfName(shift.targets[0]);
     const old = connectedPeersOf(world, victim, shift.atMs).map((id) => cluster.nameOf(id)).sort();
     expect(old).toEqual(['broker-474781d3', 'broker-add19ecc']);
@@ -266,7 +253,7 @@ describe('nat_shift: old paths to peers already gone', () => {
 
   it('a peer counts as gone only from its goodbye until a new incarnation; a kill says no goodbye', () => {
     const cluster = new Cluster({ seed: 'stopped-before', topology: { meshes: [standardMesh('mesh-a', 1)], bridges: 0 } });
-    const world = chaosWorldOf(cluster, { probe: () => null, isFaulted: () => false, isProtected: () => false });
+    const world = worldOf(cluster);
     const [a, b] = cluster.plans.filter((p) => p.meshIds.includes('mesh-a') && p.role !== 'observer');
     const at = (ms: number) => cluster.scheduler.runFor(ms - cluster.scheduler.nowMs);
     const tel = cluster.telemetry;

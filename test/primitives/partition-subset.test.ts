@@ -17,12 +17,21 @@ import { describe, expect, it } from 'vitest';
 import { withChaos } from '../../src/catalog/chaos-scenarios.js';
 import { leakedDigest } from '../../src/primitives/partition-subset.js';
 import { PLUMTREE_PASS_ON_MS } from '../../src/primitives/timing.js';
-import { chaosWorldOf } from '../../src/primitives/world.js';
 import { withoutObserver } from '../support/scenario-file.js';
 import { plannedNodes } from '../../src/scenario/topology.js';
 import { runScenario } from '../../src/scenario/runner.js';
+import type { Cluster } from '../../src/scenario/cluster.js';
 import { isolateAt, startOnly } from '../support/chaos-links.js';
-import { chaosLog, expectGreen, explain, runChaos, scenarioNamed } from '../support/chaos.js';
+import { chaosLog, expectGreen, explain, runChaos, scenarioNamed, worldOf } from '../support/chaos.js';
+
+/** A finished run's chaos world and the two sides of a subset cut of `targets` (names), as node ids. */
+function sidesOf(cluster: Cluster, targets: readonly string[]) {
+  const world = worldOf(cluster);
+  const id = (name: string) => world.nodes.find((p) => p.name === name)!.nodeId;
+  const inside = targets.map(id);
+  const outside = world.nodes.map((p) => p.nodeId).filter((x) => !inside.includes(x));
+  return { world, id, inside, outside };
+}
 
 describe('partition_subset', () => {
   it('partition-subset', () => {
@@ -114,10 +123,7 @@ describe('partition_subset', () => {
     expect(subset.targets).toContain('gateway-f14602b6');
     // The same span is a leak when nobody on the learner's side held that digest: here, a side
     // of the learner alone (the check reads its side's digests, not the learner's word).
-    const world = chaosWorldOf(cluster, { probe: () => null, isFaulted: () => false, isProtected: () => false });
-    const id = (name: string) => world.nodes.find((p) => p.name === name)!.nodeId;
-    const inside = subset.targets.map(id);
-    const outside = world.nodes.map((p) => p.nodeId).filter((x) => !inside.includes(x));
+    const { world, id, inside, outside } = sidesOf(cluster, subset.targets);
     const window = [subset.atMs + 1_000, 52_000] as const;
     expect(leakedDigest(world, [inside, outside], ...window, subset.atMs)).toBeUndefined();
     expect(leakedDigest(world, [inside, [id('broker-3d21142f')]], ...window, subset.atMs)).toMatchObject({ node: 'broker-3d21142f', attrs: { nodeName: 'gateway-f14602b6' } });
@@ -139,10 +145,7 @@ describe('partition_subset', () => {
     expect(learned.endMs).toBe(wedge.revertedAtMs);
     // The same span is a leak for a cut applied before the wedge began: the backlog then held
     // only what came after the cut.
-    const world = chaosWorldOf(cluster, { probe: () => null, isFaulted: () => false, isProtected: () => false });
-    const id = (name: string) => world.nodes.find((p) => p.name === name)!.nodeId;
-    const inside = subset.targets.map(id);
-    const outside = world.nodes.map((p) => p.nodeId).filter((x) => !inside.includes(x));
+    const { world, inside, outside } = sidesOf(cluster, subset.targets);
     const window = [subset.atMs + 1_000, learned.endMs] as const;
     expect(leakedDigest(world, [inside, outside], ...window, subset.atMs)).toBeUndefined();
     expect(leakedDigest(world, [inside, outside], ...window, wedge.atMs - 1)).toMatchObject({ node: 'gateway-7de56b89', attrs: { nodeName: 'broker-142b9a8a' } });
@@ -163,10 +166,7 @@ describe('partition_subset', () => {
     expect(learned.endMs - wedge.revertedAtMs!).toBeLessThanOrEqual(PLUMTREE_PASS_ON_MS);
     // Red: the same span is a leak when the wedged neighbour is not on the learner's side, or
     // for a cut applied before the wedge began (the neighbour then held nothing from before it).
-    const world = chaosWorldOf(cluster, { probe: () => null, isFaulted: () => false, isProtected: () => false });
-    const id = (name: string) => world.nodes.find((p) => p.name === name)!.nodeId;
-    const inside = subset.targets.map(id);
-    const outside = world.nodes.map((p) => p.nodeId).filter((x) => !inside.includes(x));
+    const { world, id, inside, outside } = sidesOf(cluster, subset.targets);
     const window = [subset.atMs + 1_000, learned.endMs] as const;
     expect(leakedDigest(world, [inside, outside], ...window, subset.atMs)).toBeUndefined();
     const withoutGateway = outside.filter((x) => x !== id('gateway-83c56a0b'));

@@ -17,13 +17,11 @@ import { DEFAULT_TOPOLOGY, plannedNodes } from '../../src/scenario/topology.js';
 import { withChaos } from '../../src/catalog/chaos-scenarios.js';
 import { runScenario } from '../../src/scenario/runner.js';
 import { isolateAt } from '../support/chaos-links.js';
-import { chaosLog, expectGreen, explain, runChaos, scenarioNamed } from '../support/chaos.js';
+import { chaosLog, expectGreen, explain, passedEvent, runChaos, runRandomChaos, scenarioNamed, worldOf } from '../support/chaos.js';
 import type { NodeVariant } from '../../src/mesh/config.js';
 import { withoutObserver } from '../support/scenario-file.js';
-import { findScenario } from '../../src/catalog/registry.js';
 import { othersCutOff } from '../../src/primitives/reach.js';
 import { restartDeadlineMs } from '../../src/primitives/restart-node.js';
-import { chaosWorldOf } from '../../src/primitives/world.js';
 
 describe('restart_node', () => {
   it('restart-node', () => {
@@ -141,14 +139,12 @@ describe('restart_node: a prune other events forced', () => {
   // digest at 105.3 s and heard it again only at 120.8 s, after its own seed check: past the
   // restart's deadline, which timed out on that one-sided claim.
   it('is not a one-sided claim of the restart', () => {
-    const { report, cluster } = runScenario(withChaos(findScenario('nat-shift')!, { random: { count: 20 } }), '39');
-    const log = chaosLog(report);
-    const restart = log.find((e) => e.primitive === 'restart_node' && e.targets[0] === 'bridge-80c8ab55')!;
-    expect(restart.verdict, restart.message).toBe('passed');
-    expect(report.verdict, explain({ report, events: log })).toBe('pass');
+    const run = runRandomChaos('nat-shift', 20, '39');
+    const { cluster } = run;
+    const restart = passedEvent(run, (e) => e.primitive === 'restart_node' && e.targets[0] === 'bridge-80c8ab55');
     // The case is the one meant: the prune came while other events had cut the node off from
     // the bridge, and the digest came back only after the restart's deadline.
-    const world = chaosWorldOf(cluster, { probe: () => null, isFaulted: () => false, isProtected: () => false });
+    const world = worldOf(cluster);
     const q = cluster.telemetry.query;
     const victim = cluster.idOfName('bridge-80c8ab55');
     const pruned = q.find({ name: 'mesh.staleness.pruned', node: 'compute-9900e122', sinceMs: restart.atMs }).find((s) => String(s.attrs.nodeIds).includes(victim))!;

@@ -10,15 +10,15 @@ import { describe, expect, it } from 'vitest';
 import { PRIMITIVE_SHAPES } from '../../src/property/shapes.js';
 import { implementedPrimitives, primitiveByName } from '../../src/primitives/registry.js';
 import type { ChaosWorld } from '../../src/primitives/types.js';
-import { chaosWorldOf } from '../../src/primitives/world.js';
 import { Cluster } from '../../src/scenario/cluster.js';
 import { DEFAULT_TOPOLOGY } from '../../src/scenario/topology.js';
+import { worldOf } from '../support/chaos.js';
 
 describe('property shapes match the primitives', () => {
   const cluster = new Cluster({ seed: '5', topology: DEFAULT_TOPOLOGY });
   cluster.boot();
   cluster.scheduler.runFor(15_000);
-  const world: ChaosWorld = chaosWorldOf(cluster, { probe: () => null, isFaulted: () => false, isProtected: () => false });
+  const world: ChaosWorld = worldOf(cluster);
 
   it.each(implementedPrimitives())('%s', (name) => {
     const fault = primitiveByName(name).choose(world, cluster.rng.fork(`shape:${name}`));

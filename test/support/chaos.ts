@@ -6,6 +6,10 @@ import { expect } from 'vitest';
 import type { ChaosEventReport } from '../../src/primitives/engine.js';
 import type { NodeVariant } from '../../src/mesh/config.js';
 import { findScenario } from '../../src/catalog/registry.js';
+import { withChaos } from '../../src/catalog/chaos-scenarios.js';
+import { chaosWorldOf } from '../../src/primitives/world.js';
+import type { ChaosWorld } from '../../src/primitives/types.js';
+import type { Cluster } from '../../src/scenario/cluster.js';
 import { runScenario, type RunReport } from '../../src/scenario/runner.js';
 import type { Scenario } from '../../src/scenario/scenario.js';
 import { replayLine } from '../../src/cli/replay-line.js';
@@ -52,4 +56,24 @@ export function expectGreen(scenario: string, seeds: readonly string[], evidence
     for (const name of evidenceNames) expect(run.events[0].evidence.some((e) => e.includes(name)), `${name} in ${run.events[0].evidence.join(' ')}`).toBe(true);
     return run;
   });
+}
+
+/** A chaos world over a run's cluster with no engine behind it: for reading the spans as the detectors do. */
+export function worldOf(cluster: Cluster): ChaosWorld {
+  return chaosWorldOf(cluster, { probe: () => null, isFaulted: () => false, isProtected: () => false });
+}
+
+/** A named scenario with `count` random chaos events for `seed`, as `meshsim run --scenario NAME --chaos COUNT --seed SEED`. */
+export function runRandomChaos(name: string, count: number, seed: string): { report: RunReport; cluster: Cluster; log: ChaosEventReport[] } {
+  const { report, cluster } = runScenario(withChaos(scenarioNamed(name), { random: { count } }), seed);
+  return { report, cluster, log: chaosLog(report) };
+}
+
+/** The chaos event `pick` finds in `run`; it must have passed, and the whole run too. */
+export function passedEvent(run: { report: RunReport; log: readonly ChaosEventReport[] }, pick: (e: ChaosEventReport) => boolean): ChaosEventReport {
+  const event = run.log.find(pick);
+  expect(event, 'the chaos event the case is about').toBeDefined();
+  expect(event!.verdict, event!.message).toBe('passed');
+  expect(run.report.verdict, explain({ report: run.report, events: run.log })).toBe('pass');
+  return event!;
 }
