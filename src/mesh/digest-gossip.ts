@@ -20,8 +20,8 @@ export interface DigestSendState {
 export class DigestGossip {
   readonly table: DigestTable;
   private seq = 0;
-  /** Highest `seq` heard per node, kept past prunes: the `dropDigestsBelowSeenSeq` bug only. */
-  private readonly seenSeq = new Map<string, number>();
+  /** Highest `seq` heard per node, kept past prunes: the `dropDigestsBelowSeenSeq` bug only (made on its first use, not per node). */
+  private seenSeq: Map<string, number> | null = null;
 
   constructor(
     private readonly ctx: NodeContext,
@@ -64,6 +64,7 @@ export class DigestGossip {
 
   /** Whether `digest` is not newer than the highest `seq` heard from its node (and notes its `seq` if it is). */
   private belowSeenSeq(digest: Digest): boolean {
+    this.seenSeq ??= new Map();
     const seen = this.seenSeq.get(digest.nodeId);
     if (seen !== undefined && digest.seq <= seen) return true;
     this.seenSeq.set(digest.nodeId, digest.seq);
