@@ -186,6 +186,70 @@ describe('reach: cutOffTowards agrees with cutOffFrom on nodes out of reach even
     up(c, b);
     expectExcused(world, others, a.nodeId, c.nodeId, false);
   });
+
+  it('a drop the mesh chose counts against a stripped node only until it takes up another peer', () => {
+    const stripped = (madeUp: boolean) => {
+      const { world, cluster, a, b, c, d, at, up, down, chaos } = setup();
+      at(50);
+      ready(cluster, c);
+      at(100);
+      up(a, b);
+      up(b, a);
+      if (madeUp) {
+        up(c, b);
+        down(c, b); // c drops b (a Disconnect) …
+        up(c, d); // … and takes d up after it: nobody reaches c, and its one link goes to d
+      } else {
+        up(c, d);
+        up(c, b);
+        down(c, b); // the same links, but the drop comes last: nothing made up for it
+      }
+      at(1_000);
+      chaos('kill_node', [d]);
+      return { world, a, c, others: otherCutWindows(world, { targets: [a.nodeId], params: {} }, 1_000) };
+    };
+    // clock-skew-60s --chaos 20, seed 270: an eviction at boot, refilled at once, 50 s before.
+    const earlier = stripped(true);
+    expectExcused(earlier.world, earlier.others, earlier.a.nodeId, earlier.c.nodeId, true);
+    // Red: the view the mesh thinned and never refilled is not the other events' doing.
+    const last = stripped(false);
+    expectExcused(last.world, last.others, last.a.nodeId, last.c.nodeId, false);
+  });
+
+  it('an island the other events stripped: nodes holding only each other (nat-shift --chaos 20, seed 438)', () => {
+    const island = (extra?: (s: ReturnType<typeof setup>) => void) => {
+      const s = setup();
+      const { world, cluster, a, b, c, d, at, up, chaos } = s;
+      at(50);
+      ready(cluster, c);
+      ready(cluster, d);
+      at(100);
+      up(a, b);
+      up(b, a);
+      up(c, d);
+      up(d, c);
+      up(c, b); // c → b only: b never took c up, so nobody outside the island reaches it
+      extra?.(s);
+      at(1_000);
+      chaos('kill_node', [b]);
+      at(1_100);
+      cluster.telemetry.emit(c.name, 'mesh.gossip.neighbor_down', { topic: 'mesh-a', peerId: b.nodeId, cause: 'peer-down' });
+      return { ...s, others: otherCutWindows(world, { targets: [a.nodeId], params: {} }, 1_000) };
+    };
+    // c and d hold each other, and the kill took c's one link out: both excused, either way.
+    const stripped = island();
+    expectExcused(stripped.world, stripped.others, stripped.a.nodeId, stripped.c.nodeId, true);
+    expectExcused(stripped.world, stripped.others, stripped.a.nodeId, stripped.d.nodeId, true);
+    // Red: one link out of the island that no event cut (d → a) leaves it on the overlay.
+    const linkedOut = island(({ up, d, a }) => up(d, a));
+    expectExcused(linkedOut.world, linkedOut.others, linkedOut.a.nodeId, linkedOut.c.nodeId, false);
+    // Red: d dropped a link to a Disconnect, which the mesh chose: not excused.
+    const dropped = island(({ up, down, d, a }) => {
+      up(d, a);
+      down(d, a);
+    });
+    expectExcused(dropped.world, dropped.others, dropped.a.nodeId, dropped.c.nodeId, false);
+  });
 });
 
 describe('reach: nodes under chaos', () => {

@@ -94,7 +94,7 @@ export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: n
   };
   // The shift's own cut at `atMs`, for its probe round: a link of the victim whose end's latest
   // connection to the other opened by the shift ran on the old mapping, dead for good. A node
-  // the other events then stripped of the links the shift left (reach.ts, strippedByOthers) is
+  // the other events then stripped of the links the shift left (reach.ts, strippedIsland) is
   // theirs to show: partition-subset under --chaos 20, seed 172, where the victim's one new
   // neighbour was restarted by another event and the victim held it, dead, past the deadline.
   const shiftCutAt = (atMs: number) => (x: string, y: string): boolean => {

@@ -160,15 +160,19 @@ export function overlayAt(world: ChaosWorld, topic: string, atMs: number): Map<s
  * incarnation current then, in the order of those spans.
  */
 function latestNeighbourChanges(world: ChaosWorld, name: string, topic: string, atMs: number): Map<string, SpanRecord> {
+  const latest = new Map<string, SpanRecord>();
+  for (const s of neighbourChanges(world, name, topic, atMs)) latest.set(String(s.attrs.peerId), s);
+  return latest;
+}
+
+/** `name`'s neighbor_up and neighbor_down spans on `topic` by `atMs`, in its incarnation current then, in order. */
+function neighbourChanges(world: ChaosWorld, name: string, topic: string, atMs: number): SpanRecord[] {
   const q = world.spans;
   const since = incarnationStartSeq(world, name, atMs);
-  const changes = [
+  return [
     ...q.find({ name: 'mesh.gossip.neighbor_up', node: name, untilMs: atMs, attrs: { topic } }),
     ...q.find({ name: 'mesh.gossip.neighbor_down', node: name, untilMs: atMs, attrs: { topic } }),
   ].filter((s) => s.seq > since).sort((x, y) => x.seq - y.seq);
-  const latest = new Map<string, SpanRecord>();
-  for (const s of changes) latest.set(String(s.attrs.peerId), s);
-  return latest;
 }
 
 /** Whether `to` (another node than `from`) can be reached from `from` along the overlay's directed links that `blocked` leaves open. */
@@ -209,7 +213,8 @@ export const NO_BLOCK = (): boolean => false;
  * even without the other cuts is not in the set, unless it was inside another event's node cut
  * at `atMs` (killed or restarted and still rejoining, wedged, firewalled, moved), or off the
  * topic (an empty active view there) because the other events held up its join (`joinHeldUp`),
- * or the other events had taken every link of it the own cuts left (`strippedByOthers`).
+ * or the other events had taken every link the own cuts left of it, or of the island of nodes it
+ * still held links to (`strippedIsland`).
  */
 export function cutOffFrom(world: ChaosWorld, others: readonly CutWindow[], topic: string, origin: string, atMs: number, ownBlock: (x: string, y: string) => boolean = NO_BLOCK): Set<string> {
   if (others.length === 0) return new Set();
@@ -219,6 +224,7 @@ export function cutOffFrom(world: ChaosWorld, others: readonly CutWindow[], topi
   const othersBlock = (x: string, y: string) => isCut(others, name(x), name(y), atMs) || diedWithPeer(world, others, topic, x, y, atMs);
   const withAll = reachableFrom(overlay, origin, (x, y) => ownBlock(x, y) || othersBlock(x, y));
   const out = new Set([...withOwn].filter((id) => !withAll.has(id)));
+  const judge = linkJudge(world, others, topic, atMs, ownBlock);
   for (const p of world.nodes) {
     if (withOwn.has(p.nodeId) || !p.meshIds.includes(topic)) continue;
     // Out of reach even without the other events' cuts, but inside one's node cut at that
@@ -226,46 +232,103 @@ export function cutOffFrom(world: ChaosWorld, others: readonly CutWindow[], topi
     // empty views are that event's doing.
     if (inNodeCut(others, p.name, atMs)) out.add(p.nodeId);
     else if ((overlay.get(p.nodeId) ?? []).length === 0 && joinHeldUp(world, others, topic, p.nodeId, atMs)) out.add(p.nodeId);
-    else if (strippedByOthers(world, others, topic, p.nodeId, atMs, ownBlock)) out.add(p.nodeId);
+    else {
+      // An island `origin` reaches a node of (along a link only one way) is not cut off whole.
+      const island = strippedIsland(judge, p.nodeId);
+      if (island !== null && ![...island].some((id) => withOwn.has(id))) out.add(p.nodeId);
+    }
   }
   return out;
 }
 
 /**
- * Whether other chaos events (`others`) took the overlay links of `nodeId` on `topic` that the
- * detector's own cut (`ownBlock`) left, by its own spans in its incarnation current at `atMs`:
- * every peer it took up there is either still in its view over a link cut then, or was dropped
- * when the transport lost it (neighbor_down cause peer-down) over a link cut at that moment;
- * and at least one of those links is one the own cut leaves open. A link is cut by another
- * event's window on the peer (isCut; a window on the node itself, still rejoining after its
- * revive, says nothing about one link) or when it ran on a connection another event ended
- * (diedWithPeer); the own cut counts too. With only the own fault such a node kept a link the mesh could reach it
- * over; a node with no passive view (a small mesh before its first Shuffle, 60 s) and a peer
- * left in its active view does not dial its seeds again (src/mesh/node.ts), so it stays off the
- * overlay until that last link idles out too (30 s). The default layout's `--chaos 20` seed 44:
- * a firewalled registry's one outbound neighbour is firewalled itself and drops it; seed 116: a
- * registry whose four other neighbours were killed or restarted keeps only a firewalled bridge.
- * A node that lost a link to an eviction, a Disconnect or an uncut connection is not excused.
+ * The links of `nodeId` on `topic` by its own spans in its incarnation current at `atMs`, judged
+ * for `strippedIsland`: the links still in its view that nothing cuts (`open`) and the peers
+ * other events took it from (`taken`); null when it dropped a link the mesh let go or could
+ * have kept, and took up no other peer since (a drop for another cause than the transport
+ * losing the peer, or a loss over a link nothing cut then). A drop a later neighbour made up
+ * for says nothing about its view now: the default layout's churn at boot evicts and refills
+ * within the same millisecond (clock-skew-60s under --chaos 20, seed 270: a broker evicted one
+ * peer at 1.7 s, taking another up at once, was stripped by other events at 51–75 s). A link is
+ * cut by another event's window on the peer (isCut; a window on the node itself, still
+ * rejoining after its revive, says nothing about one link) or when it ran on a connection
+ * another event ended (diedWithPeer); the own cut (`ownBlock`) counts too, but not as taken by
+ * others. A link still in the view is judged at `atMs`, a dropped one when it was dropped.
  */
-function strippedByOthers(world: ChaosWorld, others: readonly CutWindow[], topic: string, nodeId: string, atMs: number, ownBlock: (x: string, y: string) => boolean): boolean {
+interface LinksJudged {
+  readonly open: readonly string[];
+  readonly taken: readonly string[];
+}
+
+function judgeLinks(world: ChaosWorld, others: readonly CutWindow[], topic: string, nodeId: string, atMs: number, ownBlock: (x: string, y: string) => boolean): LinksJudged | null {
   const name = world.nameOf(nodeId);
-  if (incarnationStartSeq(world, name, atMs) < 0) return false;
-  const last = latestNeighbourChanges(world, name, topic, atMs);
-  if (last.size === 0) return false;
-  // Only cuts of its peers: a window on the node itself (its own revive still rejoining) says
-  // nothing about why one link went.
+  if (incarnationStartSeq(world, name, atMs) < 0) return null;
   const onPeers = others.filter((w) => !(w.cut === 'node' && w.targets.has(name)));
-  let othersTook = false;
-  for (const [peer, s] of last) {
-    if (s.name === 'mesh.gossip.neighbor_down' && s.attrs.cause !== 'peer-down') return false;
-    // A link still in the view is judged now, a dropped one when it was dropped.
-    const at = s.name === 'mesh.gossip.neighbor_up' ? atMs : s.endMs;
-    const own = ownBlock(nodeId, peer) || ownBlock(peer, nodeId);
-    const byOthers = isCut(onPeers, name, world.nameOf(peer), at) || diedWithPeer(world, onPeers, topic, nodeId, peer, at);
-    if (!own && !byOthers) return false;
-    if (!own) othersTook = true;
+  const own = (peer: string) => ownBlock(nodeId, peer) || ownBlock(peer, nodeId);
+  const byOthers = (peer: string, at: number) => isCut(onPeers, name, world.nameOf(peer), at) || diedWithPeer(world, onPeers, topic, nodeId, peer, at);
+  const latest = new Map<string, SpanRecord>();
+  let unmadeUp = 0; // drops the mesh chose, or losses over uncut links, that no later neighbour made up for
+  for (const s of neighbourChanges(world, name, topic, atMs)) {
+    const peer = String(s.attrs.peerId);
+    latest.set(peer, s);
+    if (s.name === 'mesh.gossip.neighbor_up') unmadeUp = Math.max(0, unmadeUp - 1);
+    else if (s.attrs.cause !== 'peer-down' || !(own(peer) || byOthers(peer, s.endMs))) unmadeUp++;
   }
-  return othersTook;
+  if (unmadeUp > 0) return null;
+  const open: string[] = [];
+  const taken: string[] = [];
+  for (const [peer, s] of latest) {
+    const inView = s.name === 'mesh.gossip.neighbor_up';
+    const cutByOthers = byOthers(peer, inView ? atMs : s.endMs);
+    if (own(peer)) continue;
+    if (cutByOthers && (inView || s.attrs.cause === 'peer-down')) taken.push(peer);
+    else if (inView) open.push(peer);
+  }
+  return { open, taken };
+}
+
+/**
+ * The island of `nodeId` on `topic` at `atMs` if other chaos events stripped it (`judge`: its
+ * nodes' links, `judgeLinks`): the nodes its open links lead to, theirs in turn, and so on
+ * (`nodeId` alone when it has none), each of which lost every other link to a cut, and at least
+ * one of them to another event's cut of a link leaving the island. Null otherwise. Such an
+ * island holds no link the mesh could reach it over; its nodes have no passive view worth the
+ * name (a small mesh before its first Shuffle, 60 s, or one the same events emptied) and a peer
+ * left in the active view, so they do not dial their seeds again (src/mesh/node.ts): they stay
+ * off the overlay until a cut link idles out (30 s) or a seed check (SPEC §2.3) lets them back
+ * in. Showing that repair is the other events' evidence. The default layout's `--chaos 20`
+ * seed 44: a firewalled registry's one outbound neighbour is firewalled itself and drops it;
+ * seed 116: a registry whose four other neighbours were killed or restarted keeps only a
+ * firewalled bridge; nat-shift's seed 438: a mesh-b registry and bridge the other events left
+ * holding only each other (an island of two). A node that lost a link to an eviction, a
+ * Disconnect or an uncut connection, or that reaches one, is not excused.
+ */
+function strippedIsland(judge: (id: string) => LinksJudged | null, nodeId: string): ReadonlySet<string> | null {
+  const island = new Set([nodeId]);
+  const queue = [nodeId];
+  const takenTo = new Set<string>();
+  for (let i = 0; i < queue.length; i++) {
+    const links = judge(queue[i]);
+    if (links === null) return null;
+    for (const peer of links.taken) takenTo.add(peer);
+    for (const peer of links.open) {
+      if (island.has(peer)) continue;
+      island.add(peer);
+      queue.push(peer);
+    }
+  }
+  for (const peer of takenTo) if (!island.has(peer)) return island;
+  return null;
+}
+
+/** `judgeLinks` for one (topic, instant, own cut), each node's links judged once. */
+function linkJudge(world: ChaosWorld, others: readonly CutWindow[], topic: string, atMs: number, ownBlock: (x: string, y: string) => boolean): (id: string) => LinksJudged | null {
+  const judged = new Map<string, LinksJudged | null>();
+  return (id) => {
+    let out = judged.get(id);
+    if (out === undefined) judged.set(id, (out = judgeLinks(world, others, topic, id, atMs, ownBlock)));
+    return out;
+  };
 }
 
 /**
@@ -329,19 +392,28 @@ export function cutOffTowards(world: ChaosWorld, others: readonly CutWindow[], t
   const withAll = reachableFrom(reversed, target, (y, x) => othersBlock(x, y));
   // Out of reach even without the other events' cuts: excused for the same reasons as in
   // cutOffFrom's last loop, asked once (and only if some origin needs it).
-  let excused: boolean | undefined;
-  const outOfReachExcused = (): boolean => {
-    if (excused !== undefined) return excused;
-    const plan = world.nodes.find((p) => p.nodeId === target);
-    excused =
-      plan !== undefined &&
-      plan.meshIds.includes(topic) &&
-      (inNodeCut(others, plan.name, atMs) ||
-        ((overlay.get(target) ?? []).length === 0 && joinHeldUp(world, others, topic, target, atMs)) ||
-        strippedByOthers(world, others, topic, target, atMs, NO_BLOCK));
-    return excused;
+  // For a stripped island, the origins that reach one of its nodes (cutOffFrom's `withOwn`)
+  // are not excused.
+  let excused: ((origin: string) => boolean) | undefined;
+  const outOfReachExcused = (origin: string): boolean => {
+    if (excused === undefined) {
+      const plan = world.nodes.find((p) => p.nodeId === target);
+      if (plan === undefined || !plan.meshIds.includes(topic)) excused = () => false;
+      else if (inNodeCut(others, plan.name, atMs) || ((overlay.get(target) ?? []).length === 0 && joinHeldUp(world, others, topic, target, atMs))) excused = () => true;
+      else {
+        const island = strippedIsland(linkJudge(world, others, topic, atMs, NO_BLOCK), target);
+        if (island === null) excused = () => false;
+        else if (island.size === 1) excused = () => true;
+        else {
+          const reachIsland = new Set<string>();
+          for (const id of island) if (!reachIsland.has(id)) for (const x of reachableFrom(reversed, id, NO_BLOCK)) reachIsland.add(x);
+          excused = (o) => !reachIsland.has(o);
+        }
+      }
+    }
+    return excused(origin);
   };
-  return (origin) => (withOwn.has(origin) ? !withAll.has(origin) : outOfReachExcused());
+  return (origin) => (withOwn.has(origin) ? !withAll.has(origin) : outOfReachExcused(origin));
 }
 
 /**

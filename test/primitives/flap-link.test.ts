@@ -14,7 +14,8 @@ import { withChaos } from '../../src/catalog/chaos-scenarios.js';
 import { runScenario } from '../../src/scenario/runner.js';
 import type { Scenario } from '../../src/scenario/scenario.js';
 import { plannedNodes } from '../../src/scenario/topology.js';
-import { chaosLog, expectGreen, explain, runChaos } from '../support/chaos.js';
+import { cutOffTowards, otherCutWindows } from '../../src/primitives/reach.js';
+import { chaosLog, expectGreen, explain, passedEvent, runChaos, runRandomChaos, worldOf } from '../support/chaos.js';
 import { isolateAt } from '../support/chaos-links.js';
 import { withoutObserver } from '../support/scenario-file.js';
 
@@ -52,5 +53,30 @@ describe('flap_link', () => {
     // The timeout names what it waited for: the cut-off end's delivery of the closing round.
     const timeout = report.violations.find((v) => v.check === 'chaos-detection-timeout')!;
     expect(timeout.message).toContain(`still missing: probe deliveries: ${pair[0].name} (mesh-a)`);
+  });
+});
+
+describe('flap_link: an island the other events left holding only each other', () => {
+  // nat-shift under --chaos 20, seed 438: other events' kills, restarts and shifts took every
+  // other mesh-b link of registry-30b55982 and bridge-3d763c52 (75–91 s), and the two held
+  // only each other until a seed check let the registry back in at 100.8 s. The flap's closing
+  // rounds at 91 and 96 s could not reach them; the island's repair is the other events' to show.
+  it('its nodes are not owed the closing round', () => {
+    const run = runRandomChaos('nat-shift', 20, '438');
+    const { cluster } = run;
+    const flap = passedEvent(run, (e) => e.primitive === 'flap_link' && e.targets.includes('registry-28a94002'));
+    // The case is the one meant: each holds only the other on mesh-b, and both count as cut off.
+    const q = cluster.telemetry.query;
+    const [registry, bridge] = ['registry-30b55982', 'bridge-3d763c52'].map((n) => cluster.idOfName(n));
+    const world = worldOf(cluster);
+    const others = otherCutWindows(world, { targets: flap.targets.map((n) => cluster.idOfName(n)), params: {} }, flap.atMs);
+    const observer = cluster.plans.find((p) => p.role === 'observer')!.nodeId;
+    for (const [id, other] of [[registry, bridge], [bridge, registry]]) {
+      expect(cutOffTowards(world, others, 'mesh-b', id, 91_066)(observer)).toBe(true);
+      const views = q.find({ name: 'mesh.gossip.neighbor_up', node: cluster.nameOf(id), untilMs: 91_066, attrs: { topic: 'mesh-b' } });
+      const downs = q.find({ name: 'mesh.gossip.neighbor_down', node: cluster.nameOf(id), untilMs: 91_066, attrs: { topic: 'mesh-b' } });
+      const held = views.filter((u) => !downs.some((d) => d.attrs.peerId === u.attrs.peerId && d.seq > u.seq)).map((u) => u.attrs.peerId);
+      expect([...new Set(held)]).toEqual([other]);
+    }
   });
 });
