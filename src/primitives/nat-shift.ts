@@ -31,7 +31,7 @@
  */
 import { connectedPeersOf, emitted, incarnationStartSeq, isSilenceDeath, nameOf, passed, peersConnectedTo, restartedSince, stoppedBefore } from './evidence.js';
 import { oldPathsCutShort, type PathEnd } from './old-paths-cut-short.js';
-import { otherCutWindows, othersCutOff } from './reach.js';
+import { oldConnectionsCutAt, otherCutWindows, othersCutOff } from './reach.js';
 import { TargetedProbeRound } from './slow-link.js';
 import { deadlineOf, timer, type PrimitiveSpec } from './schema.js';
 import { pickNodes } from './targets.js';
@@ -93,15 +93,12 @@ export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: n
     return opened !== undefined && incarnationStartSeq(world, nameOf(world, e.peer), appliedAtMs) > opened.seq;
   };
   // The shift's own cut at `atMs`, for its probe round: a link of the victim whose end's latest
-  // connection to the other opened by the shift ran on the old mapping, dead for good. A node
-  // the other events then stripped of the links the shift left (reach.ts, strippedIsland) is
-  // theirs to show: partition-subset under --chaos 20, seed 172, where the victim's one new
-  // neighbour was restarted by another event and the victim held it, dead, past the deadline.
-  const shiftCutAt = (atMs: number) => (x: string, y: string): boolean => {
-    if (x !== victim && y !== victim) return false;
-    const opened = q.last({ name: 'mesh.peer.connected', node: nameOf(world, x), untilMs: atMs, attrs: { peerId: y } });
-    return opened !== undefined && opened.endMs <= appliedAtMs;
-  };
+  // connection to the other opened by the shift ran on the old mapping, dead for good
+  // (reach.ts, oldConnectionsCutAt). A node the other events then stripped of the links the
+  // shift left (reach.ts, strippedIsland) is theirs to show: partition-subset under --chaos 20,
+  // seed 172, where the victim's one new neighbour was restarted by another event and the
+  // victim held it, dead, past the deadline.
+  const shiftCutAt = oldConnectionsCutAt(world, victim, appliedAtMs);
   const oldPathsDied = (): SpanRecord[] | null => {
     const out: SpanRecord[] = [];
     const ends: PathEnd[] = [...peersOfVictim.filter(running).map((p) => ({ node: p, peer: victim })), ...victimsPeers.map((p) => ({ node: victim, peer: p }))];

@@ -417,6 +417,21 @@ export function cutOffTowards(world: ChaosWorld, others: readonly CutWindow[], t
 }
 
 /**
+ * The own cut at an instant of a fault after whose apply `victim`'s old connections are dead for
+ * good (LINKS_DIE: its process lost all state, or its address changed), as `othersCutOff`'s
+ * `ownBlockAt`: a link between the victim and a peer where the latest connection between the two
+ * that the link's holder registered by then was opened by the fault, on the old process or the
+ * old mapping. A link taken up over a connection opened since is the victim's new one.
+ */
+export function oldConnectionsCutAt(world: ChaosWorld, victim: string, appliedAtMs: number): (atMs: number) => (x: string, y: string) => boolean {
+  return (atMs) => (x, y) => {
+    if (x !== victim && y !== victim) return false;
+    const opened = world.spans.last({ name: 'mesh.peer.connected', node: world.nameOf(x), untilMs: atMs, attrs: { peerId: y } });
+    return opened !== undefined && opened.endMs <= appliedAtMs;
+  };
+}
+
+/**
  * `cutOffFrom` and `cutOffTowards` for the probes a detector of `fault` (applied at `appliedAtMs`)
  * sends once its own damage is reverted (no own cut left): the other events' windows are read at
  * each call, the answer kept per (topic, node, time) — a past instant's cuts and overlay do not

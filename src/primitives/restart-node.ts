@@ -21,7 +21,7 @@
  */
 import type { SpanAttrs, SpanName, SpanRecord } from '../sim/telemetry/index.js';
 import { DirectedProbe } from './directed-probe.js';
-import { othersCutOff } from './reach.js';
+import { oldConnectionsCutAt, othersCutOff } from './reach.js';
 import { emitted, failedAssertion, healthyNodes, meshesOf, MISSING_SHOWN, nameOf, neighborsOf, passed, peersConnectedTo, prunedIncludes, spansOf, type ProbeCutOff } from './evidence.js';
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
 import { pickKillable } from './targets.js';
@@ -87,8 +87,13 @@ function restartDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number): 
   const meshes = meshesOf(world, victim);
   const ghostsFromMs = appliedAtMs + RESTART_GHOST_WINDOW_MS;
   let probe: DirectedProbe | null = null;
-  // Who other events cut off from whom (memoized per question, as the polls repeat them).
-  const cutOff = othersCutOff(world, fault, appliedAtMs);
+  // Who other events cut off from whom (memoized per question, as the polls repeat them). The
+  // restart's own cut is the links that ran on the dead process's connections: a node that lost
+  // its link to the victim's old process that way, and every other link to other events, is
+  // theirs to show (clock-skew-60s under --chaos 20, seed 270: a broker whose three other links
+  // ran into a partitioned subset and the last to a node another event restarted, its passive
+  // view emptied by a dial to a node another event killed).
+  const cutOff = othersCutOff(world, fault, appliedAtMs, oldConnectionsCutAt(world, victim, appliedAtMs));
   // What the last poll waited for, in words (the timeout's message).
   let missing = `a mesh.node.ready of ${name} (its restart is due at ${appliedAtMs + downtimeOf(fault)} ms)`;
   const waitFor = (what: string): null => {

@@ -154,3 +154,29 @@ describe('restart_node: a prune other events forced', () => {
     expect(cut.from('mesh-a', victim, pruned.endMs).has(cluster.idOfName('compute-9900e122'))).toBe(true);
   });
 });
+
+describe('restart_node: a receiver whose link to the old process died with it, and every other link to other events', () => {
+  // clock-skew-60s under --chaos 20, seed 270: gateway-3231d0e4 restarted at 28.5 s. Before its
+  // probes (59.5 s on), broker-ad7cdf70 had lost three mesh-b links to a partitioned subset
+  // (51.4 s), its link to the victim's old process to the idle timeout (58.5 s), and held only
+  // gateway-75c7ed68, which another event had restarted at 45 s; its refill had dialled a node
+  // another event killed, and its passive view was empty. Its one drop by the mesh's choice (an
+  // eviction at 1.7 s, in the boot's churn) was made up for at once.
+  it('is not owed the probe from the victim', () => {
+    const run = runRandomChaos('clock-skew-60s', 20, '270');
+    const { cluster } = run;
+    const restart = passedEvent(run, (e) => e.primitive === 'restart_node' && e.targets[0] === 'gateway-3231d0e4');
+    // The case is the one meant.
+    const q = cluster.telemetry.query;
+    const broker = 'broker-ad7cdf70';
+    const victim = cluster.idOfName(restart.targets[0]);
+    const lost = q.first({ name: 'mesh.gossip.neighbor_down', node: broker, sinceMs: restart.atMs, attrs: { topic: 'mesh-b', peerId: victim } })!;
+    expect(lost.attrs.cause).toBe('peer-down');
+    const opened = q.last({ name: 'mesh.peer.connected', node: broker, untilMs: lost.endMs, attrs: { peerId: victim } })!;
+    expect(opened.endMs).toBeLessThan(restart.atMs);
+    const probe = q.first({ name: 'mesh.probe.sent', node: restart.targets[0], sinceMs: restart.atMs })!;
+    expect(q.find({ name: 'mesh.gossip.neighbor_up', node: broker, sinceMs: lost.endMs, untilMs: probe.endMs })).toHaveLength(0);
+    const evicted = q.find({ name: 'mesh.gossip.neighbor_down', node: broker, untilMs: restart.atMs, attrs: { topic: 'mesh-b' } });
+    expect(evicted.map((s) => s.attrs.cause)).toEqual(['evicted']);
+  });
+});
