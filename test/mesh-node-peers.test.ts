@@ -436,6 +436,41 @@ describe('mesh node: seed re-checks', () => {
     expect(w.spans('mesh.gossip.neighbor_up', a)).toEqual([{ topic: MESH, peerId: b.id }]);
   });
 
+  it.each([
+    ['re-joins through a seed, on that topic only,', undefined],
+    ['with disableStrandedRejoin does not re-join', { disableStrandedRejoin: true }],
+  ] as const)('%s when it holds one other neighbour there and nobody to refill from', (_, variant) => {
+    const w = meshWorld();
+    const both = [MESH, 'mesh-b'];
+    const a = w.node('a', { meshIds: both });
+    const b = w.node('b', { meshIds: both, seeds: ['a'], seedMeshIds: both, variant });
+    const c = w.node('c', { meshIds: ['mesh-b'], seeds: ['b'], seedMeshIds: ['mesh-b'] });
+    w.runTo(35_000);
+    const hv = (meshId: string) => b.app.topicState(meshId)!.hyparview;
+    expect(hv('mesh-b').active).toContain(c.id);
+    // a and b lose each other on mesh-b alone (as when the transport lost the link there): b keeps
+    // one neighbour, c, and an empty passive view; a is still its neighbour on MESH, over the
+    // same connection.
+    const peerDown = (n: WorldNode, peer: WorldNode) =>
+      (n.app as unknown as { dispatch: (topic: string, event: { kind: 'peerDown'; peer: string }) => void }).dispatch(topicIdOf('mesh-b'), { kind: 'peerDown', peer: peer.id });
+    peerDown(b, a);
+    peerDown(a, b);
+    expect([hv('mesh-b').active, hv('mesh-b').passive, hv(MESH).active]).toEqual([[c.id], [], [a.id]]);
+    const before = w.spans('mesh.gossip.join', b).length;
+    w.runTo(41_000); // the next check (at 40 s) and its Join
+    if (variant !== undefined) {
+      expect(w.spans('mesh.gossip.join', b).slice(before)).toEqual([]);
+      expect(hv('mesh-b').active).toEqual([c.id]);
+      return;
+    }
+    expect(w.spans('mesh.gossip.join', b).slice(before)).toEqual([{ topic: 'mesh-b', peerId: a.id }]);
+    expect(hv('mesh-b').active.sort()).toEqual([a.id, c.id].sort());
+    // Not stranded: c's one neighbour on mesh-b is its seed b, and a holds two.
+    w.runTo(60_000);
+    expect(w.spans('mesh.gossip.join', c)).toHaveLength(1);
+    expect(w.spans('mesh.gossip.join', a)).toHaveLength(0);
+  });
+
   it('re-dials the seed once its topic view is empty, at the next check', () => {
     const w = meshWorld();
     const a = w.node('a');

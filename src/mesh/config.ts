@@ -73,6 +73,8 @@ export interface NodeVariant {
   readonly disableOneSidedRepair?: boolean;
   /** Repair path off: no seed re-dialing or re-joining after start. */
   readonly disableSeedRejoin?: boolean;
+  /** Repair path off: the periodic seed check does not rejoin a topic the node is stranded on (one other neighbour, nobody to refill from). */
+  readonly disableStrandedRejoin?: boolean;
   /** Repair path off: disk writes are never retried after a failure. */
   readonly disableDiskRetry?: boolean;
   /** Repair path off: inbound connections are refused (the node only dials out). */

@@ -111,6 +111,8 @@ export class MeshNode implements NodeApp, PeerListener {
   /** Messages Plumtree gave up on after every IHave advertiser failed (`mesh.plumtree.gave_up`). */
   messagesGivenUp = 0;
   private readonly seedDialers: SeedDialer[] = [];
+  /** The topics a seed check's dial of seed i rejoins when not all of the seed's (`rejoinSeeds`, stranded topics). */
+  private readonly rejoinOnly = new Map<number, readonly string[]>();
   /** What each of `seedDialers` dials: the seeds, then the rejoin seeds. */
   private readonly seedsDialled: readonly SeedSpec[];
   /**
@@ -180,8 +182,8 @@ export class MeshNode implements NodeApp, PeerListener {
     // The pruner tick also has the ledger forget old deliveries, in both profiles.
     this.every(spec.config.prunerIntervalMs, () => this.prunerTick());
     this.seedsDialled = [...spec.seeds, ...(spec.rejoinSeeds ?? [])];
-    for (const seed of this.seedsDialled) {
-      const dialer = new SeedDialer(seed.nodeId, ctx, spec.config, this.peers, () => this.joinThrough(seed));
+    for (const [i, seed] of this.seedsDialled.entries()) {
+      const dialer = new SeedDialer(seed.nodeId, ctx, spec.config, this.peers, () => this.joinThrough(seed, this.rejoinOnly.get(i)));
       this.seedDialers.push(dialer);
     }
     for (let i = 0; i < spec.seeds.length; i++) this.seedDialers[i].start(); // rejoin seeds wait for the seed check
@@ -421,8 +423,8 @@ export class MeshNode implements NodeApp, PeerListener {
     });
   }
 
-  private joinThrough(seed: { nodeId: NodeId; meshIds: readonly string[] }): void {
-    for (const meshId of seed.meshIds) this.joinTopicThrough(topicIdOf(meshId), seed.nodeId);
+  private joinThrough(seed: { nodeId: NodeId; meshIds: readonly string[] }, only?: readonly string[]): void {
+    for (const meshId of only ?? seed.meshIds) this.joinTopicThrough(topicIdOf(meshId), seed.nodeId);
     this.closeLaterIfUnused(seed.nodeId);
   }
 
@@ -546,7 +548,8 @@ export class MeshNode implements NodeApp, PeerListener {
    * Re-probe seeds when cut off from their overlay: a topic with an empty active view, or (with
    * `byDigest`, the full profile's periodic check) a seed whose digest has not been heard for the
    * staleness TTL (e.g. after a partition healed: one Join through the seed re-merges the two
-   * halves).
+   * halves); both rejoin every topic of the seed's. The periodic check also rejoins, through a
+   * seed, only the topics of its where this node is stranded away from it (`strandedFrom`).
    */
   private rejoinSeeds(byDigest: boolean): void {
     const upLongEnough = this.ctx.nowMs() - this.startedAtMs > this.spec.config.stalenessTtlMs;
@@ -555,8 +558,31 @@ export class MeshNode implements NodeApp, PeerListener {
       const seed = this.seedsDialled[i];
       const isolated = seed.meshIds.some((m) => this.activeView(m).length === 0);
       const seedUnheard = byDigest && upLongEnough && !this.digests.has(seed.nodeId);
-      if (isolated || seedUnheard) dialer.start();
+      if (isolated || seedUnheard) {
+        this.rejoinOnly.delete(i);
+        dialer.start();
+        continue;
+      }
+      const stranded = byDigest && upLongEnough && this.spec.config.variant.disableStrandedRejoin !== true ? seed.meshIds.filter((m) => this.strandedFrom(m, seed.nodeId)) : [];
+      if (stranded.length > 0) {
+        this.rejoinOnly.set(i, stranded);
+        dialer.start();
+      }
     }
+  }
+
+  /**
+   * Whether this node holds one neighbour on `meshId`, not `seed`, and has nobody to refill from
+   * (an empty passive view, no Neighbor request in flight). HyParView drops a failed peer from
+   * both views (paper §4.3) and learns new ones only at the next Shuffle, which here goes to
+   * that one neighbour, who may know nobody else either: the default layout's three-node
+   * `bridge` topic, after both bridges were NAT-shifted 10 s apart, had the two bridges holding
+   * each other and the observer alone for good (clock-skew-60s under `--chaos 20`, seed 405;
+   * neither bridge was cut off, and each heard the observer's digest on its mesh topics).
+   */
+  private strandedFrom(meshId: string, seed: NodeId): boolean {
+    const hv = this.topics.get(topicIdOf(meshId))?.state.hyparview;
+    return hv !== undefined && hv.active.length === 1 && hv.active[0] !== seed && hv.passive.length === 0 && hv.pendingNeighbor.size === 0;
   }
 }
 

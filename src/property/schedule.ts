@@ -36,6 +36,7 @@ export const VARIANT_KEYS = [
   'disablePruner',
   'disablePeerDown',
   'disableSeedRejoin',
+  'disableStrandedRejoin',
   'disableDiskRetry',
   'refuseInbound',
   'keepDeadPaths',

@@ -89,7 +89,10 @@ describe('disk_full', () => {
     });
 
     it('the default layout under --chaos 20, seed 343, where it was found', () => {
-      const { report, cluster } = runScenario(withChaos(base, { random: { count: 20 } }), '343');
+      // The seed check now rejoins a node stranded on a topic through its seed (src/mesh/node.ts,
+      // strandedFrom), which brings this one back while full; the case runs with that rule off,
+      // as the seed check was when it was found.
+      const { report, cluster } = runScenario(withChaos({ ...base, variantOf: () => ({ disableStrandedRejoin: true }) }, { random: { count: 20 } }), '343');
       const e = chaosLog(report).find((x) => x.primitive === 'disk_full' && x.targets[0] === 'compute-99cc8da5')!;
       expect(e.verdict, e.message).toBe('passed');
       expect(report.verdict).toBe('pass');

@@ -271,3 +271,32 @@ describe('nat_shift: old paths to peers already gone', () => {
     expect(stoppedBefore(world, b.nodeId, 3_500)).toBe(false); // never said goodbye
   });
 });
+
+describe('nat_shift: both bridges shifted, the bridge topic stranded', () => {
+  // clock-skew-60s under --chaos 20, seed 405: the two bridges were NAT-shifted at 71.4 and
+  // 81.2 s. Their old paths to the observer idled out, HyParView dropped it from both views,
+  // and the three-node bridge topic was left as two bridges holding each other and the observer
+  // alone. Neither bridge was cut off, and each heard the observer's digest on its mesh topics,
+  // so the seed check did not dial; the topic stayed split to the end of the run. Now a node
+  // with one neighbour on a topic, not its seed, and nobody to refill from rejoins that topic
+  // through the seed (src/mesh/node.ts, strandedFrom).
+  it('a bridge rejoins the bridge topic alone through the observer, and the run passes', () => {
+    const run = runRandomChaos('clock-skew-60s', 20, '405');
+    const { cluster, log } = run;
+    const shifts = log.filter((e) => e.primitive === 'nat_shift' && e.targets[0].startsWith('bridge-'));
+    expect(shifts.map((e) => e.targets[0]).sort()).toEqual(['bridge-82a95d09', 'bridge-fbb3eaf5']);
+    passedEvent(run, (e) => e === shifts[1]);
+    const q = cluster.telemetry.query;
+    const observer = cluster.plans.find((p) => p.role === 'observer')!;
+    const rejoins = q.find({ name: 'mesh.gossip.join', sinceMs: shifts[1].atMs, attrs: { peerId: observer.nodeId } }).filter((s) => s.node.startsWith('bridge-'));
+    expect(rejoins.length).toBeGreaterThan(0);
+    // Only the stranded topic, not the bridge's mesh topics.
+    expect(new Set(rejoins.map((s) => s.attrs.topic))).toEqual(new Set(['bridge']));
+  });
+
+  it('with the rule off (disableStrandedRejoin) the topic stays split and the run fails', () => {
+    const { report } = runRandomChaos('clock-skew-60s', 20, '405', { disableStrandedRejoin: true });
+    expect(report.verdict).toBe('fail');
+    expect(report.violations.map((v) => v.message)).toContain('bridge overlay is split: 2 of 3 unreachable from observer-f9422375 (bridge-82a95d09, bridge-fbb3eaf5)');
+  });
+});

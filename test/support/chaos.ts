@@ -63,9 +63,10 @@ export function worldOf(cluster: Cluster): ChaosWorld {
   return chaosWorldOf(cluster, { probe: () => null, isFaulted: () => false, isProtected: () => false });
 }
 
-/** A named scenario with `count` random chaos events for `seed`, as `meshsim run --scenario NAME --chaos COUNT --seed SEED`. */
-export function runRandomChaos(name: string, count: number, seed: string): { report: RunReport; cluster: Cluster; log: ChaosEventReport[] } {
-  const { report, cluster } = runScenario(withChaos(scenarioNamed(name), { random: { count } }), seed);
+/** A named scenario with `count` random chaos events for `seed`, as `meshsim run --scenario NAME --chaos COUNT --seed SEED` (every node with `variant`, if given). */
+export function runRandomChaos(name: string, count: number, seed: string, variant?: NodeVariant): { report: RunReport; cluster: Cluster; log: ChaosEventReport[] } {
+  const base = scenarioNamed(name);
+  const { report, cluster } = runScenario(withChaos(variant ? { ...base, variantOf: () => variant } : base, { random: { count } }), seed);
   return { report, cluster, log: chaosLog(report) };
 }
 
