@@ -105,6 +105,27 @@ describe('reach: paths from spans', () => {
     expect(othersCutEveryPath(world, others, ['mesh-a'], a.nodeId, b.nodeId, 3_500, noDetour)).toBe(false);
   });
 
+  it('a subset cut with the pair on different sides, partitioned or healed within the rejoin allowance, cuts every path', () => {
+    const { world, cluster, a, b, at, up, chaos } = setup();
+    at(100);
+    up(a, b); // no detour at all: the pair's own link is the only one
+    up(b, a);
+    at(1_000);
+    const subset = chaos('partition_subset', [a]);
+    at(2_000);
+    const own: Fault = { targets: [a.nodeId, b.nodeId], params: {} };
+    chaos('partition_pair', [a, b]);
+    const ownLink = (x: string, y: string) => (x === a.nodeId && y === b.nodeId) || (x === b.nodeId && y === a.nodeId);
+    const others = () => otherCutWindows(world, own, 2_000);
+    expect(othersCutEveryPath(world, others(), ['mesh-a'], a.nodeId, b.nodeId, 2_500, ownLink)).toBe(true);
+    at(10_000);
+    cluster.telemetry.emit(HARNESS_NODE, 'chaos.primitive.reverted', { name: 'partition_subset' }, { parent: subset });
+    // Healed, but still re-merging: within the rejoin allowance the overlay across the cut is that event's.
+    expect(othersCutEveryPath(world, others(), ['mesh-a'], a.nodeId, b.nodeId, 14_000, ownLink)).toBe(true);
+    // Red: past the allowance, no detour is the own fault's to explain.
+    expect(othersCutEveryPath(world, others(), ['mesh-a'], a.nodeId, b.nodeId, 15_500, ownLink)).toBe(false);
+  });
+
   it('the receivers other events cut off from an origin: reachable without their cuts, not with them', () => {
     const { world, cluster, a, b, c, d, at, up, chaos } = setup();
     const e = cluster.plans.find((p) => p.meshIds.includes('mesh-a') && p.role === 'observer')!;

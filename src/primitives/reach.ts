@@ -104,6 +104,11 @@ export function inNodeCut(windows: readonly CutWindow[], name: string, atMs: num
   return windows.some((w) => w.cut === 'node' && w.targets.has(name) && atMs >= w.fromMs && atMs < w.untilMs);
 }
 
+/** Whether one of `windows` had nodes `a` and `b` (names) on different sides of a subset cut at `atMs`. */
+function onSidesOfSubset(windows: readonly CutWindow[], a: string, b: string, atMs: number): boolean {
+  return windows.some((w) => w.cut === 'subset' && atMs >= w.fromMs && atMs < w.untilMs && w.targets.has(a) !== w.targets.has(b));
+}
+
 /** Whether a chaos window separates nodes `a` and `b` (names) at `atMs`. */
 export function isCut(windows: readonly CutWindow[], a: string, b: string, atMs: number): boolean {
   for (const w of windows) {
@@ -472,8 +477,13 @@ export function afterOwnDamage(world: ChaosWorld, fault: Fault, appliedAtMs: num
  * the own fault's cuts a path exists on some topic, with the other faults' cuts added there is
  * none on any. Then a message sent at that moment could not arrive, and the detector's own fault
  * does not explain it. So too when another event had cut off an end whole at that moment (killed
- * or restarted and still rejoining, wedged, firewalled, moved: `inNodeCut`), whatever the overlay
- * showed: such a node's thin or empty views are that event's doing.
+ * or restarted and still rejoining, wedged, firewalled, moved: `inNodeCut`), or had the two on
+ * different sides of a subset cut (partitioned, or healed less than the rejoin allowance ago),
+ * whatever the overlay showed: such a node's thin or empty views, or an overlay still
+ * re-merging across the cut, are that event's doing. kill-node under `--chaos 20`, seed 328: a
+ * subset of five cut for 59 s (every link across it idled out) healed 4.2 s before a
+ * partition_pair between one of its nodes and one outside; the one link across the old cut
+ * was the pair's own, taken up at the first seed check after the heal.
  */
 export function othersCutEveryPath(
   world: ChaosWorld,
@@ -485,6 +495,7 @@ export function othersCutEveryPath(
   ownBlock: (x: string, y: string) => boolean,
 ): boolean {
   if (inNodeCut(others, world.nameOf(from), atMs) || inNodeCut(others, world.nameOf(to), atMs)) return true;
+  if (onSidesOfSubset(others, world.nameOf(from), world.nameOf(to), atMs)) return true;
   const overlays = topics.map((t) => overlayAt(world, t, atMs));
   if (!overlays.some((o) => pathExists(o, from, to, ownBlock))) return false;
   const name = (id: string) => world.nameOf(id);
