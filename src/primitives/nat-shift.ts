@@ -122,7 +122,8 @@ export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: n
     const idled = out.find(isSilenceDeath);
     if (idled !== undefined) return [idled, ...out.filter((s) => s !== idled)];
     // Every old path has ended, none by silence. Excused only where concurrent faults
-    // cut every old path short before it could idle out (src/primitives/old-paths-cut-short.ts).
+    // cut every old path short before it could idle out, or every one was transient, ended
+    // with no liveness check (src/primitives/old-paths-cut-short.ts).
     if (oldPathsCutShort(world, otherCutWindows(world, fault, appliedAtMs), required, appliedAtMs)) return out;
     missing = 'no old path judged dead by silence (idle timeout or dead-path close)';
     return null;

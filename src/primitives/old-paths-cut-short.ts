@@ -37,8 +37,12 @@ export interface PathEnd {
  * (`endedUnheard`). A handshake the shift cut counts as cut short (`handshakeCut`). A path
  * that never carried a neighbour relation and that an end closed as unused (`transientClosed`:
  * a join's, a Shuffle's or a refused Neighbor request's connection) needs no liveness check to
- * end, so it neither counts for the excuse nor against it. False when no path was cut short:
- * nothing then shows that any old path was dead.
+ * end, so it neither counts for the excuse nor against it, unless every old path was one: then
+ * none could have shown the shift by silence, as when there is no old path at all
+ * (mesh-grow-shrink under `--chaos 20`, seed 147: a node shifted a second time, whose one old
+ * path to a peer still there was a connection with no neighbour relation that both ends closed
+ * as unused, 157 ms apart). False when no path was cut short and some was not transient: nothing then
+ * shows that any old path was dead.
  */
 export function oldPathsCutShort(world: ChaosWorld, others: readonly CutWindow[], ends: readonly PathEnd[], appliedAtMs: number): boolean {
   const paths = new Map<string, PathEnd[]>();
@@ -48,12 +52,16 @@ export function oldPathsCutShort(world: ChaosWorld, others: readonly CutWindow[]
     paths.set(key, [...(paths.get(key) ?? []), e]);
   }
   let cutShort = 0;
+  let transient = 0;
   for (const pathEnds of paths.values()) {
     if (handshakeCut(world, pathEnds[0], appliedAtMs)) {
       cutShort++;
       continue;
     }
-    if (transientClosed(world, pathEnds[0], appliedAtMs)) continue;
+    if (transientClosed(world, pathEnds[0], appliedAtMs)) {
+      transient++;
+      continue;
+    }
     const cut = pathEnds.some((e) => {
       const eviction = closedForDisturbed(world, others, e, appliedAtMs);
       return eviction !== undefined && endedUnheard(world, others, { node: e.peer, peer: e.node }, appliedAtMs, eviction);
@@ -61,7 +69,7 @@ export function oldPathsCutShort(world: ChaosWorld, others: readonly CutWindow[]
     if (!cut) return false;
     cutShort++;
   }
-  return cutShort > 0;
+  return cutShort > 0 || (transient > 0 && transient === paths.size);
 }
 
 /**
