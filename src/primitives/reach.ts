@@ -246,6 +246,12 @@ export function cutOffFrom(world: ChaosWorld, others: readonly CutWindow[], topi
   return out;
 }
 
+/** A node's overlay links as `judgeLinks` reads them: those nothing cuts, and the peers other events took. */
+interface LinksJudged {
+  readonly open: readonly string[];
+  readonly taken: readonly string[];
+}
+
 /**
  * The links of `nodeId` on `topic` by its own spans in its incarnation current at `atMs`, judged
  * for `strippedIsland`: the links still in its view that nothing cuts (`open`) and the peers
@@ -260,11 +266,6 @@ export function cutOffFrom(world: ChaosWorld, others: readonly CutWindow[], topi
  * another event ended (diedWithPeer); the own cut (`ownBlock`) counts too, but not as taken by
  * others. A link still in the view is judged at `atMs`, a dropped one when it was dropped.
  */
-interface LinksJudged {
-  readonly open: readonly string[];
-  readonly taken: readonly string[];
-}
-
 function judgeLinks(world: ChaosWorld, others: readonly CutWindow[], topic: string, nodeId: string, atMs: number, ownBlock: (x: string, y: string) => boolean): LinksJudged | null {
   const name = world.nameOf(nodeId);
   if (incarnationStartSeq(world, name, atMs) < 0) return null;
@@ -299,9 +300,10 @@ function judgeLinks(world: ChaosWorld, others: readonly CutWindow[], topic: stri
  * one of them to another event's cut of a link leaving the island. Null otherwise. Such an
  * island holds no link the mesh could reach it over; its nodes have no passive view worth the
  * name (a small mesh before its first Shuffle, 60 s, or one the same events emptied) and a peer
- * left in the active view, so they do not dial their seeds again (src/mesh/node.ts): they stay
- * off the overlay until a cut link idles out (30 s) or a seed check (SPEC §2.3) lets them back
- * in. Showing that repair is the other events' evidence. The default layout's `--chaos 20`
+ * left in the active view, so they do not dial their seeds at once (src/mesh/node.ts): they
+ * stay off the overlay until a cut link idles out (30 s) or a seed check lets them back in (the
+ * full profile's finds a node stranded with one neighbour, not its seed, within 10 s). Showing
+ * that repair is the other events' evidence. The default layout's `--chaos 20`
  * seed 44: a firewalled registry's one outbound neighbour is firewalled itself and drops it;
  * seed 116: a registry whose four other neighbours were killed or restarted keeps only a
  * firewalled bridge; nat-shift's seed 438: a mesh-b registry and bridge the other events left
