@@ -13,7 +13,7 @@
  * Method: neighbour and chaos spans written into an unstarted cluster's trace by hand.
  */
 import { describe, expect, it } from 'vitest';
-import { cutOffFrom, cutOffTowards, otherCutWindows, othersCutEveryPath, overlayAt, pathExists, underChaosAt, type CutWindow } from '../src/primitives/reach.js';
+import { cutOffFrom, cutOffTowards, otherCutWindows, othersCutEveryPath, overlayAt, pathExists, strippedByOthers, underChaosAt, type CutWindow } from '../src/primitives/reach.js';
 import type { ChaosWorld, Fault } from '../src/primitives/types.js';
 import { Cluster } from '../src/scenario/cluster.js';
 import { standardMesh } from '../src/scenario/topology.js';
@@ -124,6 +124,40 @@ describe('reach: paths from spans', () => {
     expect(othersCutEveryPath(world, others(), ['mesh-a'], a.nodeId, b.nodeId, 14_000, ownLink)).toBe(true);
     // Red: past the allowance, no detour is the own fault's to explain.
     expect(othersCutEveryPath(world, others(), ['mesh-a'], a.nodeId, b.nodeId, 15_500, ownLink)).toBe(false);
+  });
+
+  it('an end of a pair another event NAT-shifted, whose old links idled out, has no detour to offer', () => {
+    // nat-shift --chaos 20, seed 461: a compute shifted at 20 s lost its old links to idle
+    // timeouts at 48.9 s and held only the other end of a pair cut at 54.3 s.
+    const build = (shifted: boolean, detour: boolean) => {
+      const { world, cluster, a, b, c, d, at, up, chaos } = setup();
+      at(50);
+      for (const n of [a, b, c, d]) cluster.telemetry.emit(n.name, 'mesh.node.ready', { nodeId: n.nodeId, nodeName: n.name, nodeType: 'gateway', meshId: 'mesh-a', incarnation: 1 });
+      at(100);
+      up(a, c); // the pair: a and c
+      up(c, a);
+      up(c, b);
+      up(c, d);
+      at(1_000);
+      if (shifted) chaos('nat_shift', [c]);
+      at(30_000);
+      for (const peer of [b, d]) cluster.telemetry.emit(c.name, 'mesh.gossip.neighbor_down', { topic: 'mesh-a', peerId: peer.nodeId, cause: 'peer-down' });
+      if (detour) {
+        at(35_000);
+        up(c, b); // over a new connection, after the shift
+        up(b, a);
+      }
+      at(40_000);
+      const own: Fault = { targets: [a.nodeId, c.nodeId], params: {} };
+      chaos('partition_pair', [a, c]);
+      const ownLink = (x: string, y: string) => (x === a.nodeId && y === c.nodeId) || (x === c.nodeId && y === a.nodeId);
+      return strippedByOthers(world, otherCutWindows(world, own, 40_000), 'mesh-a', c.nodeId, 40_500, ownLink, a.nodeId);
+    };
+    expect(build(true, false)).toBe(true);
+    // Red: the same losses with no event behind them are the mesh's.
+    expect(build(false, false)).toBe(false);
+    // Red: c took b up again since the shift, and b holds a: a detour.
+    expect(build(true, true)).toBe(false);
   });
 
   it('the receivers other events cut off from an origin: reachable without their cuts, not with them', () => {

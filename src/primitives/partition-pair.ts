@@ -26,7 +26,7 @@
  */
 import { failedAssertion, meshesOf, nameOf, passed, ProbeRound } from './evidence.js';
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
-import { afterOwnDamage, otherCutWindows, othersCutEveryPath, type CutWindow } from './reach.js';
+import { afterOwnDamage, otherCutWindows, othersCutEveryPath, strippedByOthers, type CutWindow } from './reach.js';
 import { candidates } from './targets.js';
 import { PLUMTREE_PASS_ON_MS, T } from './timing.js';
 import type { ProbeRecord } from '../scenario/checker.js';
@@ -117,6 +117,11 @@ export const partitionPair: Primitive = {
             if (got === undefined || got.endMs >= healAtMs || got.attrs.from === c.from) {
               const others = heldUpFrom(otherCutWindows(world, fault, appliedAtMs), c.probe.sentAtMs);
               if (othersCutEveryPath(world, others, [c.probe.meshId], c.from, c.to, c.probe.sentAtMs, isOwnLink)) continue;
+              // An end the other events had stripped of every link but the pair's own had no
+              // detour to offer (nat-shift under --chaos 20, seed 461: a compute whose old paths
+              // idled out 29 s after another event shifted it, 5.3 s before the cut, held only the
+              // other end; the seed check brings such a node back, at most 10 s later).
+              if (strippedByOthers(world, others, c.probe.meshId, c.from, c.probe.sentAtMs, isOwnLink, c.to) || strippedByOthers(world, others, c.probe.meshId, c.to, c.probe.sentAtMs, isOwnLink, c.from)) continue;
               return failedAssertion(waitedMs, `probe ${nameOf(world, c.from)}→${nameOf(world, c.to)} sent during the partition found no other path (${got === undefined ? 'not delivered' : `delivered from ${nameOf(world, String(got.attrs.from))} at ${got.endMs} ms`})`, got === undefined ? [] : [got]);
             }
             evidence.push(got);

@@ -271,7 +271,7 @@ function judgeLinks(world: ChaosWorld, others: readonly CutWindow[], topic: stri
   if (incarnationStartSeq(world, name, atMs) < 0) return null;
   const onPeers = others.filter((w) => !(w.cut === 'node' && w.targets.has(name)));
   const own = (peer: string) => ownBlock(nodeId, peer) || ownBlock(peer, nodeId);
-  const byOthers = (peer: string, at: number) => isCut(onPeers, name, world.nameOf(peer), at) || diedWithPeer(world, onPeers, topic, nodeId, peer, at);
+  const byOthers = (peer: string, at: number) => isCut(onPeers, name, world.nameOf(peer), at) || diedWithPeer(world, others, topic, nodeId, peer, at);
   const latest = new Map<string, SpanRecord>();
   let unmadeUp = 0; // drops the mesh chose, or losses over uncut links, that no later neighbour made up for
   for (const s of neighbourChanges(world, name, topic, atMs)) {
@@ -328,6 +328,18 @@ function strippedIsland(judge: (id: string) => LinksJudged | null, nodeId: strin
   return null;
 }
 
+/**
+ * Whether other events (`others`) had stripped `nodeId` on `topic` at `atMs` of every overlay
+ * link but those the detector's own cut (`ownBlock`) took, it or the island it held links to
+ * (`strippedIsland`), and that island holds no node of `apart` either: nothing `apart` sends
+ * could reach it by a detour, nor it anything to `apart`, until the other events' damage is
+ * repaired.
+ */
+export function strippedByOthers(world: ChaosWorld, others: readonly CutWindow[], topic: string, nodeId: string, atMs: number, ownBlock: (x: string, y: string) => boolean, apart: string): boolean {
+  const island = strippedIsland(linkJudge(world, others, topic, atMs, ownBlock), nodeId);
+  return island !== null && !island.has(apart);
+}
+
 /** `judgeLinks` for one (topic, instant, own cut), each node's links judged once. */
 function linkJudge(world: ChaosWorld, others: readonly CutWindow[], topic: string, atMs: number, ownBlock: (x: string, y: string) => boolean): (id: string) => LinksJudged | null {
   const judged = new Map<string, LinksJudged | null>();
@@ -369,13 +381,15 @@ export const LINKS_DIE: ReadonlySet<string> = new Set(['kill_node', 'restart_nod
 /**
  * Whether the overlay link `x`→`y` on `topic` (x's latest neighbor_up about y by `atMs`) ran on
  * a connection one of `others` ended: after x took y up, another event killed, restarted or
- * NAT-shifted y. x's view keeps y until that connection idles out, but nothing x pushes over it
- * arrives (a respawned y holds none of its old connections, a shifted y's old mapping never
- * comes back).
+ * NAT-shifted y, or NAT-shifted x. x's view keeps y until that connection idles out, but nothing
+ * x pushes over it arrives (a respawned y holds none of its old connections; a shift breaks the
+ * old mapping's paths both ways, src/sim/network/network.ts). A kill or restart of x itself is
+ * not read here: x's links then are those of its next incarnation, or its node cut's.
  */
 function diedWithPeer(world: ChaosWorld, others: readonly CutWindow[], topic: string, x: string, y: string, atMs: number): boolean {
+  const xName = world.nameOf(x);
   const yName = world.nameOf(y);
-  const hits = others.filter((w) => LINKS_DIE.has(w.name) && w.targets.has(yName) && w.fromMs <= atMs);
+  const hits = others.filter((w) => LINKS_DIE.has(w.name) && (w.targets.has(yName) || (w.name === 'nat_shift' && w.targets.has(xName))) && w.fromMs <= atMs);
   if (hits.length === 0) return false;
   const up = world.spans.last({ name: 'mesh.gossip.neighbor_up', node: world.nameOf(x), untilMs: atMs, attrs: { peerId: y, topic } });
   return up !== undefined && hits.some((w) => w.fromMs > up.endMs);

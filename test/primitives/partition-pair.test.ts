@@ -86,3 +86,28 @@ describe('partition_pair: a pair across a subset cut that healed moments before'
     expect(pair.atMs - healedAtMs).toBeLessThan(5_000);
   });
 });
+
+describe('partition_pair: an end another event had stripped of every link but the pair\'s own', () => {
+  // nat-shift under --chaos 20, seed 461: compute-acd5036a, NAT-shifted by another event at
+  // 20 s, lost its four old mesh-b links to idle timeouts at 48.9 s and held only
+  // broker-76cdf2a0 (taken up again over a new connection) when the pair was cut at 54.3 s: no
+  // detour. Its seed check would have brought it back within 10 s; that repair is the shift's.
+  it('owes no detour', () => {
+    const run = runRandomChaos('nat-shift', 20, '461');
+    const pair = passedEvent(run, (e) => e.primitive === 'partition_pair' && e.targets.includes('compute-acd5036a'));
+    // The case is the one meant.
+    const shift = run.log.find((e) => e.primitive === 'nat_shift' && e.targets[0] === 'compute-acd5036a')!;
+    expect(shift.atMs).toBeLessThan(pair.atMs);
+    const q = run.cluster.telemetry.query;
+    const changes = [
+      ...q.find({ name: 'mesh.gossip.neighbor_up', node: 'compute-acd5036a', untilMs: pair.atMs, attrs: { topic: 'mesh-b' } }),
+      ...q.find({ name: 'mesh.gossip.neighbor_down', node: 'compute-acd5036a', untilMs: pair.atMs, attrs: { topic: 'mesh-b' } }),
+    ].sort((x, y) => x.seq - y.seq);
+    const held = new Map<string, boolean>();
+    for (const s of changes) held.set(String(s.attrs.peerId), s.name === 'mesh.gossip.neighbor_up');
+    const view = [...held].filter(([, up]) => up).map(([id]) => run.cluster.nameOf(id));
+    expect(view).toEqual(['broker-76cdf2a0']);
+    const lost = q.find({ name: 'mesh.gossip.neighbor_down', node: 'compute-acd5036a', sinceMs: shift.atMs, untilMs: pair.atMs, attrs: { topic: 'mesh-b' } });
+    expect(lost.map((s) => s.attrs.cause)).toEqual(['peer-down', 'peer-down', 'peer-down', 'peer-down', 'peer-down']);
+  });
+});
