@@ -82,7 +82,7 @@ function setup() {
     at(5_000);
     closeUnused(p, victim);
   };
-  return { victim, p, q, n, o, at, chaos, revert, evict, closeUnused, hearDisconnect, hearClose, disconnectedBy, connect, ready, neighbourUp, join, dialFailed, cutShort, cutShortAt, rejoinAfterShift, pDropsVictimFor };
+  return { cluster, victim, p, q, n, o, at, chaos, revert, evict, closeUnused, hearDisconnect, hearClose, disconnectedBy, connect, ready, neighbourUp, join, dialFailed, cutShort, cutShortAt, rejoinAfterShift, pDropsVictimFor };
 }
 
 describe('old paths cut short by concurrent faults', () => {
@@ -94,6 +94,21 @@ describe('old paths cut short by concurrent faults', () => {
     at(10_000);
     connect(victim, p); // superseded by a fresh connection at the new address, the old one still open
     expect(cutShort(p)).toBe(true);
+  });
+
+  it('reads the closing end\'s spans when only the victim\'s end is judged (the peer is down now)', () => {
+    // mesh-grow-shrink under --chaos 20, seed 471: a gateway evicted the shifted broker for a
+    // newcomer and closed the path as unused; the broker's end drew the reset; another event
+    // killed the gateway 3.7 s later, so the detector judged the broker's end alone.
+    const t = setup();
+    t.rejoinAfterShift();
+    t.pDropsVictimFor(t.n);
+    t.at(5_100);
+    t.disconnectedBy(t.victim, t.p, 'reset');
+    const victimEnd: PathEnd[] = [{ node: t.victim.nodeId, peer: t.p.nodeId }];
+    const own: Fault = { targets: [t.victim.nodeId], params: {} };
+    expect(oldPathsCutShort(worldOf(t.cluster), otherCutWindows(worldOf(t.cluster), own, SHIFT_AT_MS), victimEnd, SHIFT_AT_MS)).toBe(true);
+    expect(t.cutShort(t.p)).toBe(true); // the same as with both ends
   });
 
   it('holds when the other end, never told, dropped the path from its own view and closed it as unused too', () => {

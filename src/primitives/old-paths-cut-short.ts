@@ -62,7 +62,13 @@ export function oldPathsCutShort(world: ChaosWorld, others: readonly CutWindow[]
       transient++;
       continue;
     }
-    const cut = pathEnds.some((e) => {
+    // Both ends' spans, whichever ends the caller judges: an end whose node is down now (killed
+    // after it closed the path) still closed it when its spans say (mesh-grow-shrink under
+    // `--chaos 20`, seed 471: a gateway evicted the shifted broker for a newcomer and closed the
+    // path as unused, the broker's end drew the reset, and a burst_kill took the gateway 3.7 s
+    // later, before the verdict).
+    const [one] = pathEnds;
+    const cut = [one, { node: one.peer, peer: one.node }].some((e) => {
       const eviction = closedForDisturbed(world, others, e, appliedAtMs);
       return eviction !== undefined && endedUnheard(world, others, { node: e.peer, peer: e.node }, appliedAtMs, eviction);
     });

@@ -331,3 +331,31 @@ describe('nat_shift: every old path to a peer still there was transient', () => 
     }
   });
 });
+
+describe('nat_shift: an old path cut short by a peer that another event took down later', () => {
+  // mesh-grow-shrink under --chaos 20, seed 471: broker-edff1764 was shifted at 19.1 s amid the
+  // grow phase. Each of its old peers evicted it for a newcomer and closed the path as unused,
+  // and the broker's next packet on each drew a reset. A burst_kill took one of them,
+  // gateway-e5605809 (evicted it at 27.0 s, closed at 29.7 s), at 33.4 s: from then on the
+  // detector judged the broker's end of that path alone, read the cut short from that end's
+  // spans only, and timed out on "no old path judged dead by silence".
+  it('is cut short by the closing end\'s spans, and the run passes', () => {
+    const run = runRandomChaos('mesh-grow-shrink', 20, '471');
+    const shift = passedEvent(run, (e) => e.primitive === 'nat_shift' && e.targets[0] === 'broker-edff1764');
+    // The case is the one meant: at the verdict the gateway was down, after its close and the reset.
+    const q = run.cluster.telemetry.query;
+    const victim = run.cluster.idOfName('broker-edff1764');
+    const gateway = 'gateway-e5605809';
+    const evicted = q.first({ name: 'mesh.gossip.neighbor_down', node: gateway, sinceMs: shift.atMs, attrs: { peerId: victim } })!;
+    expect(evicted.attrs.cause).toBe('evicted');
+    const closed = q.first({ name: 'mesh.peer.disconnected', node: gateway, sinceMs: shift.atMs, attrs: { peerId: victim } })!;
+    expect(closed.attrs.cause).toBe('unused');
+    const reset = q.first({ name: 'mesh.peer.disconnected', node: 'broker-edff1764', sinceMs: shift.atMs, attrs: { peerId: run.cluster.idOfName(gateway) } })!;
+    expect(reset.attrs.reason).toBe('reset');
+    const kill = run.log.find((e) => e.primitive === 'burst_kill' && e.targets.includes(gateway))!;
+    const verdictAtMs = shift.atMs + shift.waitedMs;
+    expect(kill.atMs).toBeGreaterThan(reset.endMs);
+    expect(kill.atMs).toBeLessThan(verdictAtMs);
+    expect(q.first({ name: 'mesh.node.ready', node: gateway, sinceMs: kill.atMs, untilMs: verdictAtMs })).toBeUndefined();
+  });
+});
