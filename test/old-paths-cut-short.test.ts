@@ -293,6 +293,42 @@ describe('old paths cut short by concurrent faults', () => {
     expect(overlay.cutShort(overlay.q)).toBe(false);
   });
 
+  it('leaves out a path whose relation both ends had let go before the shift, closed as unused after it', () => {
+    // flap-link under --chaos 20, seed 503: the observer evicted the compute 24 ms before its
+    // shift, the compute heard the Disconnect 10 ms before it, and both swept the idle
+    // connection 2.0 and 2.4 s after.
+    const build = (heardBeforeShift: boolean) => {
+      const t = setup();
+      t.at(500);
+      const kill = t.chaos('burst_kill', [t.n]); // rejoinAfterShift's shape, written out around q's eviction
+      t.connect(t.victim, t.q);
+      t.connect(t.q, t.victim);
+      t.neighbourUp(t.q, t.victim);
+      t.neighbourUp(t.victim, t.q);
+      t.at(SHIFT_AT_MS - 24);
+      t.evict(t.q, t.victim, t.o);
+      if (heardBeforeShift) {
+        t.at(SHIFT_AT_MS - 10);
+        t.hearDisconnect(t.victim, t.q);
+      }
+      t.at(SHIFT_AT_MS);
+      t.chaos('nat_shift', [t.victim]);
+      t.at(3_000);
+      t.revert(kill);
+      t.pDropsVictimFor(t.n); // the p path is cut short
+      t.closeUnused(t.q, t.victim);
+      t.at(5_400);
+      t.closeUnused(t.victim, t.q);
+      t.at(6_000);
+      t.connect(t.victim, t.p);
+      return t.cutShort(t.p, t.q);
+    };
+    expect(build(true)).toBe(true);
+    // Red: the victim still held q at the shift (the Disconnect had not arrived): a path that
+    // carried a relation then must be cut short like any other.
+    expect(build(false)).toBe(false);
+  });
+
   it('holds when the newcomer rejoins across a healed subset cut at its seed check, after the allowance', () => {
     // nat-shift under --chaos 20, seed 96: nodes of a subset cut healed at 83.1 s sent their
     // Joins at their next seed check, 89.1 and 89.4 s, and old peers evicted the shifted node

@@ -79,13 +79,16 @@ export function oldPathsCutShort(world: ChaosWorld, others: readonly CutWindow[]
 }
 
 /**
- * Whether the old path of `end` carried no neighbour relation, by both ends' spans since each
- * end's connection to the other opened (no neighbor_up or neighbor_down about the other, on any
- * topic), and one end closed it as unused: the peer table's sweep ends such a connection a few
- * seconds after its last use whether or not the path is alive, so no idle timeout could be
- * expected of it. 10,000 nodes, `--chaos 40`, seed 3: a node shifted 0.4 s after it started,
- * amid the boot, had six old paths; two were a join's short-lived connections, closed as unused
- * at both ends 1.6–2.7 s after the shift.
+ * Whether the old path of `end` carried no neighbour relation from the shift on, by both ends'
+ * spans while each end's connection to the other lasted (neither held the other on any topic at
+ * the shift, and neither took it up after), and one end closed it as unused: the peer table's
+ * sweep ends such a connection a few seconds after its last use whether or not the path is
+ * alive, so no idle timeout could be expected of it. 10,000 nodes, `--chaos 40`, seed 3: a node
+ * shifted 0.4 s after it started, amid the boot, had six old paths; two were a join's
+ * short-lived connections, closed as unused at both ends 1.6–2.7 s after the shift. flap-link
+ * under `--chaos 20`, seed 503: the observer evicted a compute 24 ms before its shift, the
+ * compute heard the Disconnect 10 ms before it, and both swept the idle connection 2.0 and
+ * 2.4 s after.
  */
 function transientClosed(world: ChaosWorld, end: PathEnd, appliedAtMs: number): boolean {
   const q = world.spans;
@@ -99,11 +102,21 @@ function transientClosed(world: ChaosWorld, end: PathEnd, appliedAtMs: number): 
       q.last({ name: 'mesh.peer.connected', node, untilMs: appliedAtMs, attrs: { peerId: side.peer } }) ??
       q.first({ name: 'mesh.peer.connected', node, sinceMs: appliedAtMs, untilMs: appliedAtMs + T.dialTimeoutMs, attrs: { peerId: side.peer } });
     if (opened === undefined) return false;
-    // Relations while that connection lasted at this side, not those of a later one.
+    // Relations while that connection lasted at this side, not those of a later one: none held
+    // at the shift (on each topic the latest change before it, if any, let the peer go) and
+    // none taken up after it.
     const ended = endAfter(world, side, opened);
     const during = (s: SpanRecord) => s.seq > opened.seq && (ended === undefined || s.seq < ended.seq);
-    const related = (name: 'mesh.gossip.neighbor_up' | 'mesh.gossip.neighbor_down') => q.find({ name, node, sinceMs: opened.endMs, untilMs: ended?.endMs, attrs: { peerId: side.peer } }).some(during);
-    if (related('mesh.gossip.neighbor_up') || related('mesh.gossip.neighbor_down')) return false;
+    const changes = (name: 'mesh.gossip.neighbor_up' | 'mesh.gossip.neighbor_down') => q.find({ name, node, sinceMs: opened.endMs, untilMs: ended?.endMs, attrs: { peerId: side.peer } }).filter(during);
+    const heldAtShift = new Map<string, boolean>();
+    for (const c of [...changes('mesh.gossip.neighbor_up'), ...changes('mesh.gossip.neighbor_down')].sort((x, y) => x.seq - y.seq)) {
+      if (c.endMs >= appliedAtMs) {
+        if (c.name === 'mesh.gossip.neighbor_up') return false;
+        continue;
+      }
+      heldAtShift.set(String(c.attrs.topic), c.name === 'mesh.gossip.neighbor_up');
+    }
+    if ([...heldAtShift.values()].some((held) => held)) return false;
     if (isUnusedClose(ended)) closedUnused = true;
   }
   return closedUnused;

@@ -359,3 +359,26 @@ describe('nat_shift: an old path cut short by a peer that another event took dow
     expect(q.first({ name: 'mesh.node.ready', node: gateway, sinceMs: kill.atMs, untilMs: verdictAtMs })).toBeUndefined();
   });
 });
+
+describe('nat_shift: an old path whose relation ended just before the shift', () => {
+  // flap-link under --chaos 20, seed 503: the observer evicted compute-5c61eb67 24 ms before its
+  // second shift (66.6 s) and the compute heard the Disconnect 10 ms before it; both swept the idle connection
+  // 2.0 and 2.4 s after. That path carried no relation from the shift on; the other old path was
+  // cut short by an eviction. The detection used to time out on "no old path judged dead by
+  // silence".
+  it('leaves that path out, and the run passes', () => {
+    const run = runRandomChaos('flap-link', 20, '503');
+    const shift = passedEvent(run, (e) => e.primitive === 'nat_shift' && e.targets[0] === 'compute-5c61eb67' && e.atMs > 60_000);
+    // The case is the one meant.
+    const q = run.cluster.telemetry.query;
+    const victim = run.cluster.idOfName('compute-5c61eb67');
+    const observer = run.cluster.plans.find((p) => p.role === 'observer')!;
+    const evicted = q.find({ name: 'mesh.gossip.neighbor_down', node: observer.name, sinceMs: shift.atMs - 100, untilMs: shift.atMs, attrs: { peerId: victim, cause: 'evicted' } })[0]!;
+    expect(evicted).toBeDefined();
+    const heard = q.last({ name: 'mesh.gossip.neighbor_down', node: 'compute-5c61eb67', untilMs: shift.atMs, attrs: { peerId: observer.nodeId } })!;
+    expect(heard.attrs.cause).toBe('disconnect');
+    expect(shift.atMs - evicted.endMs).toBeLessThan(100);
+    const swept = q.first({ name: 'mesh.peer.disconnected', node: observer.name, sinceMs: shift.atMs, attrs: { peerId: victim } })!;
+    expect(swept.attrs.cause).toBe('unused');
+  });
+});
