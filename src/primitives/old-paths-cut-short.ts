@@ -45,29 +45,28 @@ export interface PathEnd {
  * shows that any old path was dead.
  */
 export function oldPathsCutShort(world: ChaosWorld, others: readonly CutWindow[], ends: readonly PathEnd[], appliedAtMs: number): boolean {
-  const paths = new Map<string, PathEnd[]>();
+  // One end per path: every rule below reads both ends' spans, whichever ends the caller judges.
+  // An end whose node is down now (killed after it closed the path) still closed it when its
+  // spans say (mesh-grow-shrink under `--chaos 20`, seed 471: a gateway evicted the shifted
+  // broker for a newcomer and closed the path as unused, the broker's end drew the reset, and a
+  // burst_kill took the gateway 3.7 s later, before the verdict).
+  const paths = new Map<string, PathEnd>();
   for (const e of ends) {
     assert(e.node !== e.peer, 'an old path joins two different nodes');
     const key = [e.node, e.peer].sort().join('|');
-    paths.set(key, [...(paths.get(key) ?? []), e]);
+    if (!paths.has(key)) paths.set(key, e);
   }
   let cutShort = 0;
   let transient = 0;
-  for (const pathEnds of paths.values()) {
-    if (handshakeCut(world, pathEnds[0], appliedAtMs)) {
+  for (const one of paths.values()) {
+    if (handshakeCut(world, one, appliedAtMs)) {
       cutShort++;
       continue;
     }
-    if (transientClosed(world, pathEnds[0], appliedAtMs)) {
+    if (transientClosed(world, one, appliedAtMs)) {
       transient++;
       continue;
     }
-    // Both ends' spans, whichever ends the caller judges: an end whose node is down now (killed
-    // after it closed the path) still closed it when its spans say (mesh-grow-shrink under
-    // `--chaos 20`, seed 471: a gateway evicted the shifted broker for a newcomer and closed the
-    // path as unused, the broker's end drew the reset, and a burst_kill took the gateway 3.7 s
-    // later, before the verdict).
-    const [one] = pathEnds;
     const cut = [one, { node: one.peer, peer: one.node }].some((e) => {
       const eviction = closedForDisturbed(world, others, e, appliedAtMs);
       return eviction !== undefined && endedUnheard(world, others, { node: e.peer, peer: e.node }, appliedAtMs, eviction);

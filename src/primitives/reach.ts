@@ -104,11 +104,6 @@ export function inNodeCut(windows: readonly CutWindow[], name: string, atMs: num
   return windows.some((w) => w.cut === 'node' && w.targets.has(name) && atMs >= w.fromMs && atMs < w.untilMs);
 }
 
-/** Whether one of `windows` had nodes `a` and `b` (names) on different sides of a subset cut at `atMs`. */
-function onSidesOfSubset(windows: readonly CutWindow[], a: string, b: string, atMs: number): boolean {
-  return windows.some((w) => w.cut === 'subset' && atMs >= w.fromMs && atMs < w.untilMs && w.targets.has(a) !== w.targets.has(b));
-}
-
 /** Whether a chaos window separates nodes `a` and `b` (names) at `atMs`. */
 export function isCut(windows: readonly CutWindow[], a: string, b: string, atMs: number): boolean {
   for (const w of windows) {
@@ -511,7 +506,7 @@ export function othersCutEveryPath(
   ownBlock: (x: string, y: string) => boolean,
 ): boolean {
   if (inNodeCut(others, world.nameOf(from), atMs) || inNodeCut(others, world.nameOf(to), atMs)) return true;
-  if (onSidesOfSubset(others, world.nameOf(from), world.nameOf(to), atMs)) return true;
+  if (isCut(others.filter((w) => w.cut === 'subset'), world.nameOf(from), world.nameOf(to), atMs)) return true; // on two sides of a subset cut
   const overlays = topics.map((t) => overlayAt(world, t, atMs));
   if (!overlays.some((o) => pathExists(o, from, to, ownBlock))) return false;
   const name = (id: string) => world.nameOf(id);
