@@ -71,6 +71,16 @@ describe('schedule file validation', () => {
     expect(loaded.error).toMatch(pattern);
   });
 
+  it('a counterexample found with any node variant switch loads back with it', () => {
+    // A canary search saves the broken variant under found.variant (property/check.ts); every
+    // switch NodeVariant has must load, not only the ones a saved seed happens to use.
+    const every = { omitHello: true, dropDigestsBelowSeenSeq: true, keepEveryConnectionAlive: true, closeUsedConnections: true, redialLostPeers: true, disableOneSidedRepair: true, keepUnusedConnections: true };
+    const parsed = parseScheduleJson({ ...good(), found: { variant: every, note: 'found with the broken node' } });
+    expect(parsed.ok && parsed.file.found?.variant).toEqual(every);
+    const replayAs = parseScheduleJson({ ...good(), variant: { dropDigestsBelowSeenSeq: true } });
+    expect(replayAs.ok && replayAs.file.variant).toEqual({ dropDigestsBelowSeenSeq: true });
+  });
+
   it('invalid JSON and a missing file are one line too', () => {
     const bad = loadScheduleFile(write('bad.json', '{ "version": 1,\n  oops }'));
     expect(!bad.ok && bad.error).toMatch(/bad\.json: invalid JSON: /);

@@ -30,17 +30,31 @@ export const SCHEDULE_NODES_MAX = 500;
 export const SCHEDULE_TIME_MS_MAX = 3_600_000;
 const FILE_BYTES_MAX = 1_000_000;
 
-/** The node variant switches a file may set (test doubles, mesh/config.ts). */
-export const VARIANT_KEYS = [
-  'stalenessBySenderWallClock',
-  'disablePruner',
-  'disablePeerDown',
-  'disableSeedRejoin',
-  'disableStrandedRejoin',
-  'disableDiskRetry',
-  'refuseInbound',
-  'keepDeadPaths',
-] as const satisfies readonly (keyof NodeVariant)[];
+/**
+ * Every node variant switch (test doubles, mesh/config.ts), as a record so that a switch added to
+ * NodeVariant fails to compile until it is listed here: a counterexample found with any of them
+ * is saved with it under `found.variant` and must load again.
+ */
+const VARIANT_SWITCHES: Readonly<Record<keyof NodeVariant, true>> = {
+  stalenessBySenderWallClock: true,
+  disablePruner: true,
+  disablePeerDown: true,
+  disableOneSidedRepair: true,
+  disableSeedRejoin: true,
+  disableStrandedRejoin: true,
+  disableDiskRetry: true,
+  refuseInbound: true,
+  redialLostPeers: true,
+  keepUnusedConnections: true,
+  closeUsedConnections: true,
+  omitHello: true,
+  keepEveryConnectionAlive: true,
+  keepDeadPaths: true,
+  dropDigestsBelowSeenSeq: true,
+};
+
+/** The node variant switches a file may set: all of them. */
+export const VARIANT_KEYS = Object.keys(VARIANT_SWITCHES) as readonly (keyof NodeVariant)[];
 
 export interface ScheduleEntry {
   readonly atMs: number;
