@@ -16,7 +16,8 @@
  *     unaware, superseded later or closing it as unused too; a short-lived path that carried no
  *     neighbour relation and was closed as unused is left out). A path whose peer restarted
  *     since or had left before the shift is not judged, nor the victim's end of one to an
- *     incarnation of the peer already replaced at the shift; with none left the claim holds;
+ *     incarnation of the peer already replaced at the shift, or whose other end the peer had
+ *     closed before it (a half-open path); with none left the claim holds;
  *  2. new connections form at the new address: the victim and some peer both emit
  *     mesh.peer.connected about each other after apply (nothing can reach the old address);
  *  3. it has neighbours again: on each of its topics a neighbour relation formed after apply
@@ -92,6 +93,19 @@ export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: n
     const opened = q.last({ name: 'mesh.peer.connected', node: nameOf(world, victim), untilMs: appliedAtMs, attrs: { peerId: e.peer } });
     return opened !== undefined && incarnationStartSeq(world, nameOf(world, e.peer), appliedAtMs) > opened.seq;
   };
+  // The victim's end of a half-open path: the peer, still running in the same incarnation, had
+  // closed its end after the victim's opened and held no connection to the victim at the shift.
+  // Nothing at the peer's end could notice the shift, and the victim's end dies of the close it
+  // never heard (a reset, or an idle timeout the same with or without the shift). nat-shift
+  // under --chaos 20, seed 616: a registry another event firewalled heard nothing from a compute
+  // for 30 s and idled its end out 3.9 s before the compute's shift; the compute's end drew a
+  // reset 17.7 s after it.
+  const toClosedEnd = (e: PathEnd): boolean => {
+    if (e.node !== victim || peersOfVictim.includes(e.peer)) return false;
+    const opened = q.last({ name: 'mesh.peer.connected', node: nameOf(world, victim), untilMs: appliedAtMs, attrs: { peerId: e.peer } });
+    const closed = q.last({ name: 'mesh.peer.disconnected', node: nameOf(world, e.peer), untilMs: appliedAtMs, attrs: { peerId: victim } });
+    return opened !== undefined && closed !== undefined && closed.seq > opened.seq;
+  };
   // The shift's own cut at `atMs`, for its probe round: a link of the victim whose end's latest
   // connection to the other opened by the shift ran on the old mapping, dead for good
   // (reach.ts, oldConnectionsCutAt). A node the other events then stripped of the links the
@@ -104,10 +118,11 @@ export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: n
     const ends: PathEnd[] = [...peersOfVictim.filter(running).map((p) => ({ node: p, peer: victim })), ...victimsPeers.map((p) => ({ node: victim, peer: p }))];
     // A peer that restarted since lost its old connection with its process, and one that had
     // left before the shift (its mesh.node.stopping, no new incarnation since) was already gone:
-    // nothing of the shift to see on those paths.
+    // nothing of the shift to see on those paths, nor on the victim's end of a path whose far
+    // end was gone or closed at the shift.
     const required = ends.filter((e) => {
       const peer = e.node !== victim ? e.node : e.peer;
-      return !restartedSince(world, peer, appliedAtMs) && !stoppedBefore(world, peer, appliedAtMs) && !toEarlierIncarnation(e);
+      return !restartedSince(world, peer, appliedAtMs) && !stoppedBefore(world, peer, appliedAtMs) && !toEarlierIncarnation(e) && !toClosedEnd(e);
     });
     for (const { node, peer } of required) {
       const s = pathEnded(node, peer);

@@ -212,6 +212,32 @@ describe('nat_shift: the victim\'s end of a path to a process already gone', () 
   });
 });
 
+describe('nat_shift: the victim\'s end of a half-open path', () => {
+  // nat-shift under --chaos 20, seed 616: compute-03c32ec3 was shifted at 68.0 s with three old
+  // ends. registry-7aa506dc, firewalled by another event from 34.1 s, had heard nothing from it
+  // and idled its end out at 64.0 s; the compute's end stayed open, and drew a reset at 85.7 s.
+  // Its other paths led to a bridge a burst_kill had taken and to the observer, which evicted it
+  // for a newcomer. The half-open end used to be judged, and as it died of a reset, not of
+  // silence, the detection timed out on "no old path judged dead by silence".
+  it('is not judged, and the run passes', () => {
+    const run = runRandomChaos('nat-shift', 20, '616');
+    const { cluster } = run;
+    const shift = passedEvent(run, (e) => e.primitive === 'nat_shift' && e.targets[0] === 'compute-03c32ec3');
+    // The case is the one meant: the registry had closed its end before the shift, the compute had not.
+    const world = worldOf(cluster);
+    const victim = cluster.idOfName('compute-03c32ec3');
+    const registry = cluster.idOfName('registry-7aa506dc');
+    expect(connectedPeersOf(world, victim, shift.atMs)).toContain(registry);
+    const q = cluster.telemetry.query;
+    const closed = q.last({ name: 'mesh.peer.disconnected', node: 'registry-7aa506dc', untilMs: shift.atMs, attrs: { peerId: victim } })!;
+    expect(closed.attrs.reason).toBe('idle-timeout');
+    expect(shift.atMs - closed.endMs).toBeLessThan(5_000);
+    expect(restartedSince(world, registry, shift.atMs)).toBe(false);
+    const victimEnd = q.first({ name: 'mesh.peer.disconnected', node: 'compute-03c32ec3', sinceMs: shift.atMs, attrs: { peerId: registry } })!;
+    expect(victimEnd.attrs.reason).toBe('reset');
+  });
+});
+
 describe('nat_shift: a victim another event stripped of the one neighbour the shift left it', () => {
   // partition-subset under --chaos 20, seed 172: broker-7473a6c2, shifted at 37.2 s, took up
   // registry-bb44a60e over a new connection at 50.1 s while its old paths idled out; a
