@@ -17,7 +17,7 @@
  * table's receive times are what the prune being judged is made of.
  */
 import { connectedPeersOf, holdsDigest, meshesOf, nameOf, neighborsOf } from './evidence.js';
-import { isCut, LINKS_DIE, NO_BLOCK, othersCutEveryPath, type CutWindow } from './reach.js';
+import { everyCut, isCut, LINKS_DIE, othersCutEveryPath, overlayAt, reachableFrom, type CutWindow } from './reach.js';
 import type { ChaosWorld } from './types.js';
 
 /** What held a victim's digest from a pruner: the other event's cut, and the pushing neighbour behind it. */
@@ -34,11 +34,17 @@ export interface HeldDigest {
  * Until when `pruner` may still receive a digest `victim` sent before it died at `killedAtMs`,
  * because another event held it (null when nothing did). All of these, by the spans:
  *  - other events (`others`, from otherCutWindows) cut every path from the victim to the pruner
- *    on the topics they share at the kill (`othersCutEveryPath`): no copy could arrive at once;
- *  - a neighbour that pushed to the pruner then (the pruner in its active view) held the
- *    victim's digest, and one of those events, active at the kill and reverted by `nowMs`,
- *    cut that link — not by killing, restarting or moving an end (`LINKS_DIE`: the queued
- *    data dies with the connection);
+ *    on the topics they share at the kill (`othersCutEveryPath`), but those through the other
+ *    nodes the same fault killed (`ownVictims`: they died with the victim and carry nothing
+ *    after it): no copy could arrive at once;
+ *  - a node that held the victim's digest pushed, at the kill, over a link one of those events
+ *    cut: to the pruner itself (the pruner in its active view), or out of the part of the
+ *    overlay the victim still reached through every cut, where its last digest could be
+ *    (lossy-link-25pct under --chaos 20, seed 127: the last digest a registry sent before a burst
+ *    kill reached two computes, whose every link out was cut; the one a partition_pair cut
+ *    carried it on when the pair healed, 17 s later, and the observer had it 0.2 s after that);
+ *  - that event was active at the kill and reverted by `nowMs`, and cut the link not by killing,
+ *    restarting or moving an end (`LINKS_DIE`: the queued data dies with the connection);
  *  - the connection between the two outlived the cut: connected at the kill by both ends' spans,
  *    and neither end disconnected the other nor restarted before the revert.
  * The answer is the latest such revert plus the network's maximal retransmission timeout.
@@ -55,16 +61,30 @@ export function heldDigest(
 ): HeldDigest | null {
   const topics = meshesOf(world, victim).filter((t) => meshesOf(world, pruner).includes(t));
   if (others.length === 0 || topics.length === 0) return null;
-  if (!othersCutEveryPath(world, others, topics, victim, pruner, killedAtMs, NO_BLOCK)) return null;
-  const prunerName = nameOf(world, pruner);
+  const diedWith = new Set(ownVictims.filter((v) => v !== victim));
+  const throughDead = (x: string, y: string): boolean => diedWith.has(x) || diedWith.has(y);
+  if (!othersCutEveryPath(world, others, topics, victim, pruner, killedAtMs, throughDead)) return null;
+  // The links a held digest may wait on, as (holder, next): the pruner's pushing neighbours, and
+  // the links out of the victim's side of every cut.
+  const links: [string, string][] = neighborsOf(world, pruner, killedAtMs)
+    .filter(({ nodeId: q, topic }) => topics.includes(topic) && !ownVictims.includes(q))
+    .map(({ nodeId: q }) => [q, pruner]);
+  for (const topic of topics) {
+    const overlay = overlayAt(world, topic, killedAtMs);
+    const side = reachableFrom(overlay, victim, everyCut(world, others, topic, killedAtMs, throughDead));
+    for (const q of side) {
+      if (ownVictims.includes(q)) continue;
+      for (const r of overlay.get(q) ?? []) if (!side.has(r) && !throughDead(q, r)) links.push([q, r]);
+    }
+  }
   const rtoMaxMs = world.links.config.rtoMaxMs;
   let best: HeldDigest | null = null;
-  for (const { nodeId: q, topic } of neighborsOf(world, pruner, killedAtMs)) {
-    if (ownVictims.includes(q) || !topics.includes(topic) || !holdsDigest(world, nameOf(world, q), victim, killedAtMs)) continue;
+  for (const [q, r] of links) {
+    if (!holdsDigest(world, nameOf(world, q), victim, killedAtMs)) continue;
     for (const w of others) {
       if (LINKS_DIE.has(w.name) || w.fromMs > killedAtMs || w.revertedAtMs <= killedAtMs || w.revertedAtMs > nowMs) continue;
-      if (!isCut([w], prunerName, nameOf(world, q), killedAtMs)) continue;
-      if (!connectionOutlived(world, pruner, q, killedAtMs, w.revertedAtMs)) continue;
+      if (!isCut([w], nameOf(world, r), nameOf(world, q), killedAtMs)) continue;
+      if (!connectionOutlived(world, r, q, killedAtMs, w.revertedAtMs)) continue;
       if (best === null || w.revertedAtMs + rtoMaxMs > best.untilMs) best = { untilMs: w.revertedAtMs + rtoMaxMs, by: w.name, revertedAtMs: w.revertedAtMs };
     }
   }

@@ -509,10 +509,16 @@ export function othersCutEveryPath(
   if (isCut(others.filter((w) => w.cut === 'subset'), world.nameOf(from), world.nameOf(to), atMs)) return true; // on two sides of a subset cut
   const overlays = topics.map((t) => overlayAt(world, t, atMs));
   if (!overlays.some((o) => pathExists(o, from, to, ownBlock))) return false;
+  return !overlays.some((o, i) => pathExists(o, from, to, everyCut(world, others, topics[i], atMs, ownBlock)));
+}
+
+/**
+ * The links on `topic` at `atMs` that the own cut (`ownBlock`) or another event's took: the other
+ * events' windows, and (as cutOffFrom has them) the links that ran on a connection another event
+ * ended: a holder keeps a killed or restarted peer in its view until the connection idles out,
+ * but nothing it pushes there arrives.
+ */
+export function everyCut(world: ChaosWorld, others: readonly CutWindow[], topic: string, atMs: number, ownBlock: (x: string, y: string) => boolean): (x: string, y: string) => boolean {
   const name = (id: string) => world.nameOf(id);
-  // The other events' cuts, and (as cutOffFrom has them) the links that ran on a connection
-  // another event ended: a holder keeps a killed or restarted peer in its view until the
-  // connection idles out, but nothing it pushes there arrives.
-  const blockedOn = (topic: string) => (x: string, y: string) => ownBlock(x, y) || isCut(others, name(x), name(y), atMs) || diedWithPeer(world, others, topic, x, y, atMs);
-  return !overlays.some((o, i) => pathExists(o, from, to, blockedOn(topics[i])));
+  return (x, y) => ownBlock(x, y) || isCut(others, name(x), name(y), atMs) || diedWithPeer(world, others, topic, x, y, atMs);
 }

@@ -388,6 +388,24 @@ describe('detectors under compound faults', () => {
     expect(heldDigest(world, [], v, p, killed, kill.atMs, kill.atMs + KILL_DEADLINE_MS)).toBeNull();
   });
 
+  it("a digest held two hops from the pruner, past nodes the same burst killed, is waited for too", () => {
+    // lossy-link-25pct under --chaos 20, seed 127: the burst kill of 48.8 s took a registry and
+    // two more mesh-b nodes. The registry's last digest reached compute-65d2d977 and
+    // compute-0b2e1165, whose every link out was cut (firewalls, a kill, and a partition_pair
+    // between compute-65d2d977 and broker-bc8758b5, 47.6–66.0 s); every other path to the
+    // observer ran through the burst's other two victims. When the pair healed, the digest went
+    // on, and the observer pruned the registry past the kill's own deadline. The wait used to ask
+    // for a cut on the observer's own links, and for every path, the dead ones too, to be cut.
+    const { kill, pruned, held } = heldDigestCase('lossy-link-25pct', '127', 'burst_kill', 'registry-d3460137', 'observer-3affaddf');
+    expect(pruned!.endMs - kill.atMs).toBeGreaterThan(KILL_DEADLINE_MS);
+    // The wait runs to the latest revert of a cut on such a link: a firewall_inbound on a bridge
+    // (reverted at 85.1 s) that compute-65d2d977 also pushed to; its node cut reads every link
+    // of the bridge as cut.
+    expect(held).toEqual({ by: 'firewall_inbound', revertedAtMs: 85_095, untilMs: 85_095 + 10_000 });
+    expect(kill.deadlineMs).toBe(held!.untilMs + 45_000 - kill.atMs);
+    expect(pruned!.endMs).toBeLessThan(held!.untilMs + 35_000);
+  });
+
   it('a held prune that comes just before the deadline leaves the closing round its time after it', () => {
     // restart-node under --chaos 20, seed 193: a partition_pair (78.8–98.3 s) held the last
     // digests gateway-59bd78bd sent to registry-027e6e22 before the burst kill of 83.7 s; they
