@@ -490,6 +490,36 @@ describe('old paths cut short by concurrent faults', () => {
     expect(build(8_200, true)).toBe(false);
   });
 
+  it('holds when the far end\'s process was taken after the shift and before the eviction, sooner than it could idle out', () => {
+    // partition-subset under --chaos 20, seed 598: a burst_kill took a bridge 22.9 s after a
+    // broker's shift; the broker evicted the dead bridge for a node just revived 1.8 s later and
+    // closed the path before its own end could idle out. Neither end could show silence.
+    const build = (killAtMs: number, heardAtMs: number | null) => {
+      const t = setup();
+      const kill = () => {
+        t.at(killAtMs);
+        t.chaos('kill_node', [t.p]);
+      };
+      if (killAtMs < 500) kill();
+      t.rejoinAfterShift(); // n disturbed until 8 s
+      if (heardAtMs !== null) {
+        t.at(heardAtMs);
+        t.hearDisconnect(t.p, t.victim);
+      }
+      if (killAtMs >= 500) kill();
+      t.at(3_500);
+      t.evict(t.victim, t.p, t.n);
+      t.at(5_000);
+      t.closeUnused(t.victim, t.p);
+      return t.cutShort(t.p);
+    };
+    expect(build(3_200, null)).toBe(true);
+    // Red: taken before the shift (its path was another event's at the shift, not the shift's);
+    // or it had heard a Disconnect after the shift before it died (the path was alive).
+    expect(build(SHIFT_AT_MS - 700, null)).toBe(false);
+    expect(build(3_200, 3_100)).toBe(false);
+  });
+
   it('holds when the shift cut a handshake: the dial was accepted before it and failed after it', () => {
     // nat-shift under --chaos 20, seed 407: a broker restarted 19 ms before its shift had its
     // dials accepted 6 and 4 ms before it; both timed out (the answers went to the old address),

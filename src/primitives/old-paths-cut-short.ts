@@ -305,12 +305,18 @@ function heldApart(w: CutWindow, evictor: string, newcomer: string): boolean {
  * HEARD_WITHIN_MS after the eviction, with the end still open and the Disconnect unheard:
  * mesh-grow-shrink under `--chaos 20`, seed 170, where the shifted broker evicted a gateway
  * 23.3 s after the shift and a kill_node took the gateway 4.7 s later, 2 s before its end
- * would have idled out.
+ * would have idled out. Or taken after the shift and before the eviction, sooner than its end
+ * could have idled out, having heard no Disconnect: a dead end shows neither silence nor what
+ * it hears, and the eviction closed the other end before its own idle timeout. partition-subset
+ * under `--chaos 20`, seed 598: a burst_kill took a bridge 22.9 s after a broker's shift; the
+ * broker evicted the dead bridge for a node just revived 1.8 s later and closed the path.
  */
 function endedUnheard(world: ChaosWorld, others: readonly CutWindow[], end: PathEnd, appliedAtMs: number, eviction: SpanRecord): boolean {
   const name = nameOf(world, end.node);
   const first = firstEnd(world, end, appliedAtMs);
-  const taken = others.find((w) => LINKS_DIE.has(w.name) && w.targets.has(name) && w.fromMs - eviction.endMs > HEARD_WITHIN_MS && (first === undefined || first.endMs > w.fromMs));
+  const takenWhen = (w: CutWindow): boolean =>
+    w.fromMs - eviction.endMs > HEARD_WITHIN_MS || (w.fromMs >= appliedAtMs && w.fromMs < eviction.endMs && w.fromMs < appliedAtMs + T.idleTimeoutMs);
+  const taken = others.find((w) => LINKS_DIE.has(w.name) && w.targets.has(name) && takenWhen(w) && (first === undefined || first.endMs > w.fromMs));
   if (first === undefined && taken === undefined) return false;
   const ended = taken !== undefined || first!.name === 'mesh.peer.connected' || ((isUnusedClose(first) || isReset(first!)) && first!.seq > eviction.seq);
   if (!ended) return false;

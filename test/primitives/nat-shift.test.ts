@@ -238,6 +238,27 @@ describe('nat_shift: the victim\'s end of a half-open path', () => {
   });
 });
 
+describe('nat_shift: an old path whose far end another event took before the eviction', () => {
+  // partition-subset under --chaos 20, seed 598: broker-830dcb3e was shifted at 52.2 s. A
+  // burst_kill took bridge-6abe7b91 at 75.2 s (22.9 s on, before its end could idle out); the
+  // broker evicted the dead bridge at 77.0 s for a node just revived and closed the path at
+  // 79.1 s, before its own end could. The bridge came back only after the deadline, so its path
+  // was judged; its other old path was cut short by the observer's eviction.
+  it('is cut short, and the run passes', () => {
+    const run = runRandomChaos('partition-subset', 20, '598');
+    const { cluster, log } = run;
+    const shift = passedEvent(run, (e) => e.primitive === 'nat_shift' && e.targets[0] === 'broker-830dcb3e');
+    const kill = log.find((e) => e.primitive === 'burst_kill' && e.targets.includes('bridge-6abe7b91') && e.atMs > shift.atMs)!;
+    expect(kill.atMs - shift.atMs).toBeLessThan(30_000);
+    const q = cluster.telemetry.query;
+    const bridge = cluster.idOfName('bridge-6abe7b91');
+    const evicted = q.first({ name: 'mesh.gossip.neighbor_down', node: 'broker-830dcb3e', sinceMs: shift.atMs, attrs: { peerId: bridge } })!;
+    expect(evicted.attrs.cause).toBe('evicted');
+    expect(evicted.endMs).toBeGreaterThan(kill.atMs);
+    expect(q.first({ name: 'mesh.node.ready', node: 'bridge-6abe7b91', sinceMs: shift.atMs, untilMs: shift.atMs + shift.deadlineMs })).toBeUndefined();
+  });
+});
+
 describe('nat_shift: a victim another event stripped of the one neighbour the shift left it', () => {
   // partition-subset under --chaos 20, seed 172: broker-7473a6c2, shifted at 37.2 s, took up
   // registry-bb44a60e over a new connection at 50.1 s while its old paths idled out; a
