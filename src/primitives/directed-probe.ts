@@ -65,6 +65,11 @@ export class DirectedProbe {
     return this.outcome();
   }
 
+  /** The outcome of the round sent last, without sending anything (not done before a first send). */
+  lastOutcome(): ProbeOutcome {
+    return this.outcome();
+  }
+
   /**
    * Whether the round sent last excused `id` (a `mustReach` node) from every probe it owed it:
    * other events had cut it off from every candidate origin on each of its topics.

@@ -107,4 +107,20 @@ describe('disk_full', () => {
       expect(idled.endMs).toBeGreaterThan(recovered.endMs);
     });
   });
+
+  it('a delivery of the round in flight that comes just before the recovery counts, though no poll fell between them', () => {
+    // nat-shift under --chaos 20, seed 658: compute-9880c7d1's every mesh-b link was cut by
+    // other events while full; it rejoined at 50.7 s. The round sent at 55.57 s reached it at
+    // 55.59 s, the recovery came at 55.70 s, and the poll after it, at 56.07 s, no longer read
+    // the round: "stopped serving while its disk was full: no probe delivered".
+    const { report, cluster } = runScenario(withChaos(findScenario('nat-shift')!, { random: { count: 20 } }), '658');
+    const e = chaosLog(report).find((x) => x.primitive === 'disk_full' && x.targets[0] === 'compute-9880c7d1')!;
+    expect(e.verdict, e.message).toBe('passed');
+    const q = cluster.telemetry.query;
+    const recovered = q.first({ name: 'mesh.disk.write_recovered', node: 'compute-9880c7d1', sinceMs: e.atMs })!;
+    const delivered = e.evidence.find((s) => s.startsWith('compute-9880c7d1:mesh.probe.delivered@'))!;
+    const deliveredAtMs = Number(delivered.split('@')[1]);
+    expect(deliveredAtMs).toBeLessThanOrEqual(recovered.endMs);
+    expect(recovered.endMs - deliveredAtMs).toBeLessThan(500);
+  });
 });
