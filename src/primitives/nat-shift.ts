@@ -5,7 +5,8 @@
  *
  * Evidence (spans only, after apply):
  *  1. old paths die: every running node whose spans show a connection to the victim at apply
- *     emits mesh.peer.disconnected{peerId: victim}, and the victim one for each peer its own
+ *     emits mesh.peer.disconnected{peerId: victim} (one down by then counts with what it showed
+ *     before it went down), and the victim one for each peer its own
  *     spans showed it connected to — or, where a new connection at the new address came first,
  *     mesh.peer.connected (the dead one is superseded and idles out silently, as the peer table
  *     intends); at least one of them judged its path dead by silence (an idle timeout, or a
@@ -115,7 +116,12 @@ export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: n
   const shiftCutAt = oldConnectionsCutAt(world, victim, appliedAtMs);
   const oldPathsDied = (): SpanRecord[] | null => {
     const out: SpanRecord[] = [];
-    const ends: PathEnd[] = [...peersOfVictim.filter(running).map((p) => ({ node: p, peer: victim })), ...victimsPeers.map((p) => ({ node: victim, peer: p }))];
+    // A peer down now owes nothing more, but what its end showed before it went down still
+    // counts: flap-link under --chaos 20, seed 937, where two peers idled out their ends of a
+    // registry's old paths 28.5 and 28.6 s after its shift, 0.1 s before a burst_kill took both,
+    // and the registry's own ends then drew resets.
+    const downEnded = peersOfVictim.filter((p) => !running(p) && pathEnded(p, victim) !== undefined);
+    const ends: PathEnd[] = [...peersOfVictim.filter(running).map((p) => ({ node: p, peer: victim })), ...downEnded.map((p) => ({ node: p, peer: victim })), ...victimsPeers.map((p) => ({ node: victim, peer: p }))];
     // A peer that restarted since lost its old connection with its process, and one that had
     // left before the shift (its mesh.node.stopping, no new incarnation since) was already gone:
     // nothing of the shift to see on those paths, nor on the victim's end of a path whose far

@@ -259,6 +259,27 @@ describe('nat_shift: an old path whose far end another event took before the evi
   });
 });
 
+describe('nat_shift: a silence a peer showed before another event took it down', () => {
+  // flap-link under --chaos 20, seed 937: registry-d0b89ede was shifted at 51.8 s. Two of its
+  // peers idled out their ends of its old paths at 80.37 and 80.43 s; a burst_kill took both at
+  // 80.49 s, and the registry's own ends drew resets. The detector left the ends of peers down at
+  // its poll out of the old paths, and their silences with them.
+  it('still counts, and the run passes', () => {
+    const run = runRandomChaos('flap-link', 20, '937');
+    const { cluster, log } = run;
+    const shift = passedEvent(run, (e) => e.primitive === 'nat_shift' && e.targets[0] === 'registry-d0b89ede');
+    const kill = log.find((e) => e.primitive === 'burst_kill' && e.atMs > shift.atMs && e.targets.includes('registry-5e8a45f4'))!;
+    const q = cluster.telemetry.query;
+    const idled = q.first({ name: 'mesh.peer.disconnected', node: 'registry-5e8a45f4', sinceMs: shift.atMs, attrs: { peerId: cluster.idOfName('registry-d0b89ede') } })!;
+    expect(idled.attrs.reason).toBe('idle-timeout');
+    expect(kill.atMs - idled.endMs).toBeLessThan(1_000);
+    // The case is the one meant: the registry's own ends to those peers ended in resets.
+    const own = q.first({ name: 'mesh.peer.disconnected', node: 'registry-d0b89ede', sinceMs: shift.atMs, attrs: { peerId: cluster.idOfName('registry-5e8a45f4') } })!;
+    expect(own.attrs.reason).toBe('reset');
+    expect(shift.evidence.some((s) => s.startsWith('registry-5e8a45f4:mesh.peer.disconnected@') || s.startsWith('broker-9f5be35a:mesh.peer.disconnected@'))).toBe(true);
+  });
+});
+
 describe('nat_shift: a victim another event stripped of the one neighbour the shift left it', () => {
   // partition-subset under --chaos 20, seed 172: broker-7473a6c2, shifted at 37.2 s, took up
   // registry-bb44a60e over a new connection at 50.1 s while its old paths idled out; a
