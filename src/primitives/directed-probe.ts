@@ -65,11 +65,6 @@ export class DirectedProbe {
     return this.outcome();
   }
 
-  /** The outcome of the round sent last, without sending anything (not done before a first send). */
-  lastOutcome(): ProbeOutcome {
-    return this.outcome();
-  }
-
   /**
    * Whether the round sent last excused `id` (a `mustReach` node) from every probe it owed it:
    * other events had cut it off from every candidate origin on each of its topics.
@@ -126,7 +121,8 @@ export class DirectedProbe {
     return { origin: candidates[0], cutOffFromAll: owed.filter((_, i) => cutFrom[i](candidates[0])) };
   }
 
-  private outcome(): ProbeOutcome {
+  /** The outcome of the round sent last, without sending anything (not done before a first send). */
+  outcome(): ProbeOutcome {
     if (!this.sentAll()) return { done: false, missing: ['(no probe could be sent)'], evidence: [] };
     const missing: string[] = [];
     const evidence: SpanRecord[] = [];

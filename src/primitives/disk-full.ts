@@ -116,7 +116,7 @@ function diskFullDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number):
       // recovery (read, not sent again; the delivery's time is judged below). nat-shift under
       // --chaos 20, seed 658: a probe sent at 55.57 s was delivered at 55.59 s, the recovery came
       // at 55.70 s, and the next poll, at 56.07 s, no longer read the round.
-      if (delivered === undefined && recovered !== undefined) delivered = probe.lastOutcome().evidence.find((s) => s.node === name);
+      if (delivered === undefined && recovered !== undefined) delivered = probe.outcome().evidence.find((s) => s.node === name);
       const beat = emitted(world, victim, 'mesh.heartbeat', appliedAtMs);
       if (recovered === undefined) {
         // While full, what it has not shown yet (judged once it recovers).

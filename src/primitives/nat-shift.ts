@@ -83,29 +83,27 @@ export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: n
   // peer table). At least one end must have seen an idle timeout.
   const pathEnded = (node: string, peer: string): SpanRecord | undefined =>
     emitted(world, node, 'mesh.peer.disconnected', appliedAtMs, { peerId: peer }) ?? emitted(world, node, 'mesh.peer.connected', appliedAtMs, { peerId: peer });
-  // The victim's end of a path to a peer whose current incarnation started after that end
-  // opened: it led to a process already gone at the shift, so its silence, if it idles out, is
-  // that process's end, not the shift's (clock-skew-60s under --chaos 20, seed 150: a broker
-  // wedged through another's restart kept its end to the dead process; the restarted peer
-  // superseded it by dialing the broker 6 s after its shift; mesh-grow-shrink seed 170, where
-  // such an end's idle timeout had passed for the shift's silence).
-  const toEarlierIncarnation = (e: PathEnd): boolean => {
+  // The victim's end of a path whose far end was gone at the shift, read from the end's opening:
+  //  - the peer's current incarnation started after that end opened: it led to a process
+  //    already gone, so its silence, if it idles out, is that process's end, not the shift's
+  //    (clock-skew-60s under --chaos 20, seed 150: a broker wedged through another's restart kept
+  //    its end to the dead process; the restarted peer superseded it by dialing the broker 6 s
+  //    after its shift; mesh-grow-shrink seed 170, where such an end's idle timeout had passed
+  //    for the shift's silence);
+  //  - or the peer, same incarnation, closed its end after the victim's opened and held no
+  //    connection to the victim at the shift (a half-open path): nothing at its end could notice
+  //    the shift, and the victim's end dies of the close it never heard (a reset, or an idle
+  //    timeout the same with or without the shift). nat-shift under --chaos 20, seed 616: a
+  //    registry another event firewalled heard nothing from a compute for 30 s and idled its end
+  //    out 3.9 s before the compute's shift; the compute's end drew a reset 17.7 s after it.
+  const toGoneEnd = (e: PathEnd): boolean => {
     if (e.node !== victim) return false;
     const opened = q.last({ name: 'mesh.peer.connected', node: nameOf(world, victim), untilMs: appliedAtMs, attrs: { peerId: e.peer } });
-    return opened !== undefined && incarnationStartSeq(world, nameOf(world, e.peer), appliedAtMs) > opened.seq;
-  };
-  // The victim's end of a half-open path: the peer, still running in the same incarnation, had
-  // closed its end after the victim's opened and held no connection to the victim at the shift.
-  // Nothing at the peer's end could notice the shift, and the victim's end dies of the close it
-  // never heard (a reset, or an idle timeout the same with or without the shift). nat-shift
-  // under --chaos 20, seed 616: a registry another event firewalled heard nothing from a compute
-  // for 30 s and idled its end out 3.9 s before the compute's shift; the compute's end drew a
-  // reset 17.7 s after it.
-  const toClosedEnd = (e: PathEnd): boolean => {
-    if (e.node !== victim || peersOfVictim.includes(e.peer)) return false;
-    const opened = q.last({ name: 'mesh.peer.connected', node: nameOf(world, victim), untilMs: appliedAtMs, attrs: { peerId: e.peer } });
+    if (opened === undefined) return false;
+    if (incarnationStartSeq(world, nameOf(world, e.peer), appliedAtMs) > opened.seq) return true;
+    if (peersOfVictim.includes(e.peer)) return false;
     const closed = q.last({ name: 'mesh.peer.disconnected', node: nameOf(world, e.peer), untilMs: appliedAtMs, attrs: { peerId: victim } });
-    return opened !== undefined && closed !== undefined && closed.seq > opened.seq;
+    return closed !== undefined && closed.seq > opened.seq;
   };
   // The shift's own cut at `atMs`, for its probe round: a link of the victim whose end's latest
   // connection to the other opened by the shift ran on the old mapping, dead for good
@@ -128,7 +126,7 @@ export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: n
     // end was gone or closed at the shift.
     const required = ends.filter((e) => {
       const peer = e.node !== victim ? e.node : e.peer;
-      return !restartedSince(world, peer, appliedAtMs) && !stoppedBefore(world, peer, appliedAtMs) && !toEarlierIncarnation(e) && !toClosedEnd(e);
+      return !restartedSince(world, peer, appliedAtMs) && !stoppedBefore(world, peer, appliedAtMs) && !toGoneEnd(e);
     });
     for (const { node, peer } of required) {
       const s = pathEnded(node, peer);

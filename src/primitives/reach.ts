@@ -219,10 +219,8 @@ export const NO_BLOCK = (): boolean => false;
 export function cutOffFrom(world: ChaosWorld, others: readonly CutWindow[], topic: string, origin: string, atMs: number, ownBlock: (x: string, y: string) => boolean = NO_BLOCK): Set<string> {
   if (others.length === 0) return new Set();
   const overlay = overlayAt(world, topic, atMs);
-  const name = (id: string) => world.nameOf(id);
   const withOwn = reachableFrom(overlay, origin, ownBlock);
-  const othersBlock = (x: string, y: string) => isCut(others, name(x), name(y), atMs) || diedWithPeer(world, others, topic, x, y, atMs);
-  const withAll = reachableFrom(overlay, origin, (x, y) => ownBlock(x, y) || othersBlock(x, y));
+  const withAll = reachableFrom(overlay, origin, everyCut(world, others, topic, atMs, ownBlock));
   const out = new Set([...withOwn].filter((id) => !withAll.has(id)));
   const judge = linkJudge(world, others, topic, atMs, ownBlock);
   for (const p of world.nodes) {
@@ -401,8 +399,7 @@ export function cutOffTowards(world: ChaosWorld, others: readonly CutWindow[], t
   const overlay = overlayAt(world, topic, atMs);
   const reversed = new Map<string, string[]>();
   for (const [x, ys] of overlay) for (const y of ys) (reversed.get(y) ?? reversed.set(y, []).get(y)!).push(x);
-  const name = (id: string) => world.nameOf(id);
-  const othersBlock = (x: string, y: string) => isCut(others, name(x), name(y), atMs) || diedWithPeer(world, others, topic, x, y, atMs);
+  const othersBlock = everyCut(world, others, topic, atMs, NO_BLOCK);
   // Searching the reversed links from y, the link met is x → y: blocked as cutOffFrom blocks it.
   const withOwn = reachableFrom(reversed, target, NO_BLOCK);
   const withAll = reachableFrom(reversed, target, (y, x) => othersBlock(x, y));
