@@ -9,7 +9,7 @@
  * with one real chaos event.
  */
 import { describe, expect, it } from 'vitest';
-import { reachableShare } from '../src/catalog/chaos-reach.js';
+import { reachableShare, sendCut } from '../src/catalog/chaos-reach.js';
 import { cutWindows, isCut, REJOIN_ALLOWANCE_MS } from '../src/primitives/reach.js';
 import { withChaos } from '../src/catalog/chaos-scenarios.js';
 import { Cluster } from '../src/scenario/cluster.js';
@@ -50,6 +50,22 @@ describe('reachability from chaos spans', () => {
     expect([isCut(w, 'a', 'z', 999), isCut(w, 'z', 'a', 1_000), isCut(w, 'a', 'z', 6_999), isCut(w, 'a', 'z', 7_000)]).toEqual([false, true, true, false]);
     expect([isCut(w, 'b', 'c', 10_500), isCut(w, 'b', 'z', 10_500)]).toEqual([true, false]);
     expect([isCut(w, 'd', 'e', 25_000), isCut(w, 'd', 'z', 25_000), isCut(w, 'f', 'z', 25_000)]).toEqual([false, true, false]);
+  });
+
+  it('a send is cut when a fault that drops it outlasts the end: an inbound firewall only toward an accepted end, a slowed link never', () => {
+    const w = cutWindows(
+      traced([
+        ['partition_subset', 'a', 1_000, 5_000],
+        ['firewall_inbound', 'f', 1_000, 5_000],
+        ['slow_link', 's,t', 1_000, 5_000],
+        ['lossy_link', 'l,m', 1_000, 5_000],
+      ]).telemetry.query,
+    );
+    // Sent into the partition, which outlasts the end's close at 4.9 s but not one at 5 s.
+    expect([sendCut(w, 'z', 'a', false, 1_000, 4_999), sendCut(w, 'a', 'z', true, 2_000, 4_999), sendCut(w, 'z', 'a', false, 2_000, 5_000), sendCut(w, 'z', 'a', false, 999, 2_000)]).toEqual([true, true, false, false]);
+    // The firewall drops what reaches f's accepted ends, not f's own dials, nor what f sends.
+    expect([sendCut(w, 'z', 'f', true, 2_000, 3_000), sendCut(w, 'z', 'f', false, 2_000, 3_000), sendCut(w, 'f', 'z', true, 2_000, 3_000)]).toEqual([true, false, false]);
+    expect([sendCut(w, 's', 't', true, 2_000, 3_000), sendCut(w, 'l', 'm', true, 2_000, 3_000), sendCut(w, 'l', 'z', true, 2_000, 3_000)]).toEqual([false, true, false]);
   });
 
   it('the reachable share is 1 without chaos and the pair-time share with it', () => {

@@ -171,6 +171,31 @@ describe('gossip-mesh-to-mesh: ends the peer never registered before they were c
   });
 });
 
+describe('gossip-mesh-to-mesh: a Hello another event dropped until the end closed', () => {
+  // Under --chaos 20: seed 964, a bridge's dial reached registry-0b87976b 1 ms before a
+  // partition_subset (12.8-66.4 s) took the registry; the bridge registered its end 10 ms later
+  // and its Hello was dropped, and the registry closed its end as unused at 14.8 s. Seed 998,
+  // bridge-c171b659 was NAT-shifted 5 ms after a gateway's dial reached it; the gateway's Hello
+  // went to the old address, and the bridge closed its end as unused at 48.9 s.
+  it.each([
+    ['964', 'registry-0b87976b', 'bridge-85d18a02'],
+    ['998', 'bridge-c171b659', 'gateway-63ba9442'],
+  ])('seed %s: %s owes no detection of %s', (seed, node, peer) => {
+    const { report, cluster } = runScenario(withChaos(scenario('gossip-mesh-to-mesh-chaos'), { random: { count: 20 } }), seed);
+    expect(report.verdict, explain(report)).toBe('pass');
+    // The case is the one meant: the peer answered the node's only end within the deadline, the
+    // node closed it, and it never detected the peer by the deadline.
+    const q = cluster.telemetry.query;
+    const [n, p] = [cluster.idOfName(node), cluster.idOfName(peer)];
+    const [end, ...more] = q.find({ name: 'mesh.peer.connected', node, untilMs: MESH_TO_MESH_DEADLINE_MS, attrs: { peerId: p } });
+    expect(more).toEqual([]);
+    const closed = q.first({ name: 'mesh.peer.disconnected', node, sinceMs: end.endMs, attrs: { peerId: p } })!;
+    expect(closed.endMs).toBeLessThan(MESH_TO_MESH_DEADLINE_MS);
+    expect(q.first({ name: 'mesh.peer.connected', node: peer, sinceMs: end.endMs - 1_000, untilMs: closed.endMs, attrs: { peerId: n } })).toBeDefined();
+    expect(q.first({ name: 'mesh.cross.peer_connected', node, untilMs: MESH_TO_MESH_DEADLINE_MS, attrs: { peerId: p } })).toBeUndefined();
+  });
+});
+
 describe('canaries: the checker can fail', () => {
   it('digests that never flow fail digests-known, and the report carries what replays it', () => {
     const broken: Scenario = {

@@ -7,7 +7,7 @@
  * the window does not fail the run, while a mesh that stops gossiping between reachable nodes
  * still does. It reads spans only and must not look at the network or the nodes.
  */
-import { cutWindows, isCut } from '../primitives/reach.js';
+import { cutWindows, isCut, type CutWindow } from '../primitives/reach.js';
 import type { SpanQuery } from '../sim/telemetry/query.js';
 
 /**
@@ -29,4 +29,19 @@ export function reachableShare(query: SpanQuery, receivers: readonly string[], o
     }
   }
   return total === 0 ? 1 : reachable / total;
+}
+
+/**
+ * Whether a chaos event dropped what node `from` sent node `to` (names) over one connection at
+ * `atMs`, and went on dropping it through `throughMs` (reverted only after it), so no
+ * retransmission could land in between. `toEndInbound`: `to`'s end of the connection is one it
+ * accepted, the only kind an inbound firewall on `to` drops (the wire's firewall is stateful,
+ * src/sim/network/wire.ts). A slowed link delays and drops nothing; a lossy one drops packets.
+ */
+export function sendCut(windows: readonly CutWindow[], from: string, to: string, toEndInbound: boolean, atMs: number, throughMs: number): boolean {
+  return windows.some((w) => {
+    if (atMs < w.fromMs || w.revertedAtMs <= throughMs || w.name === 'slow_link') return false;
+    if (w.name === 'firewall_inbound') return toEndInbound && w.targets.has(to);
+    return isCut([w], from, to, atMs);
+  });
 }
