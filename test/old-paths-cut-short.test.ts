@@ -239,6 +239,34 @@ describe('old paths cut short by concurrent faults', () => {
     expect(pair.cutShort(pair.p)).toBe(false);
   });
 
+  it('holds when the evicting end, cut off by another fault, rejoined through the newcomer; red without its Join or its fault', () => {
+    // gossip-mesh-to-mesh-chaos under --chaos 20, seed 1104: a bridge's own NAT shift emptied a
+    // topic's view, its seed check joined every topic through the observer, and taking the
+    // observer up evicted the victim, whose path it closed as unused before either end idled out.
+    const rejoining = setup();
+    rejoining.rejoinAfterShift('nat_shift', [rejoining.p]);
+    rejoining.join(rejoining.p, rejoining.o);
+    rejoining.pDropsVictimFor(rejoining.o);
+    rejoining.at(10_000);
+    rejoining.connect(rejoining.victim, rejoining.p);
+    expect(rejoining.cutShort(rejoining.p)).toBe(true);
+    // Red: the same fault on the evicting end, but the newcomer came to it (no Join of its own).
+    const joined = setup();
+    joined.rejoinAfterShift('nat_shift', [joined.p]);
+    joined.pDropsVictimFor(joined.o);
+    joined.at(10_000);
+    joined.connect(joined.victim, joined.p);
+    expect(joined.cutShort(joined.p)).toBe(false);
+    // Red: the Join, but no fault had cut the evicting end off (the other fault took n).
+    const unforced = setup();
+    unforced.rejoinAfterShift('burst_kill', [unforced.n]);
+    unforced.join(unforced.p, unforced.o);
+    unforced.pDropsVictimFor(unforced.o);
+    unforced.at(10_000);
+    unforced.connect(unforced.victim, unforced.p);
+    expect(unforced.cutShort(unforced.p)).toBe(false);
+  });
+
   it('holds when the newcomer had just started (a boot, no other fault), and not when it started long before', () => {
     // 10,000 nodes, --chaos 40, seed 3: amid the boot, old neighbours evicted the shifted node
     // to admit nodes that had just started.

@@ -259,6 +259,29 @@ describe('nat_shift: an old path whose far end another event took before the evi
   });
 });
 
+describe('nat_shift: an old path a peer closed when its own rejoin, forced by another event, evicted the victim', () => {
+  // gossip-mesh-to-mesh-chaos under --chaos 20, seed 1104: registry-13ef8241 was shifted at
+  // 46.8 s with one old path, to bridge-42e1385a. The bridge's own NAT shift (36.5 s) left its old
+  // paths to idle out at 66.4 s, emptying its `bridge` topic's view; its seed check joined every
+  // topic through the observer at 70.9 s, and taking the observer up on mesh-b evicted the
+  // registry. The bridge closed the path as unused at 73.8 s, 27 s after the shift, and the
+  // registry's end drew the reset.
+  it('is cut short, and the run passes', () => {
+    const run = runRandomChaos('gossip-mesh-to-mesh-chaos', 20, '1104');
+    const { cluster, log } = run;
+    // The registry's second shift (its first, at 12.2 s, is not the case).
+    const shift = passedEvent(run, (e) => e.primitive === 'nat_shift' && e.targets[0] === 'registry-13ef8241' && e.atMs > 40_000);
+    expect(log.some((e) => e.primitive === 'nat_shift' && e.targets[0] === 'bridge-42e1385a' && e.atMs < shift.atMs)).toBe(true);
+    const q = cluster.telemetry.query;
+    const [registry, observer] = ['registry-13ef8241', 'observer-dba696a8'].map((n) => cluster.idOfName(n));
+    const evicted = q.first({ name: 'mesh.gossip.neighbor_down', node: 'bridge-42e1385a', sinceMs: shift.atMs, attrs: { peerId: registry } })!;
+    expect(evicted.attrs.cause).toBe('evicted');
+    expect(q.first({ name: 'mesh.gossip.join', node: 'bridge-42e1385a', sinceMs: evicted.endMs - 1_000, untilMs: evicted.endMs, attrs: { topic: evicted.attrs.topic, peerId: observer } })).toBeDefined();
+    const closed = q.first({ name: 'mesh.peer.disconnected', node: 'bridge-42e1385a', sinceMs: shift.atMs, attrs: { peerId: registry } })!;
+    expect([closed.attrs.cause, closed.endMs - shift.atMs < 30_000]).toEqual(['unused', true]);
+  });
+});
+
 describe('nat_shift: a silence a peer showed before another event took it down', () => {
   // flap-link under --chaos 20, seed 937: registry-d0b89ede was shifted at 51.8 s. Two of its
   // peers idled out their ends of its old paths at 80.37 and 80.43 s; a burst_kill took both at
