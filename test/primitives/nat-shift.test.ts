@@ -280,6 +280,21 @@ describe('nat_shift: an old path a peer closed when its own rejoin, forced by an
     const closed = q.first({ name: 'mesh.peer.disconnected', node: 'bridge-42e1385a', sinceMs: shift.atMs, attrs: { peerId: registry } })!;
     expect([closed.attrs.cause, closed.endMs - shift.atMs < 30_000]).toEqual(['unused', true]);
   });
+
+  // disk-full under --chaos 20, seed 1191: compute-75f1a51a was shifted at 74.7 s. One old peer,
+  // broker-e9cfadd6, had been held across a partition_subset healed at 69.9 s; its seed check
+  // joined mesh-b through the observer at 79.6 s, which evicted the compute. The other was
+  // evicted by the observer for a gateway restarted just before.
+  it('counts the evicting end held across a healed subset cut the same way (seed 1191)', () => {
+    const run = runRandomChaos('disk-full', 20, '1191');
+    const { cluster } = run;
+    const shift = passedEvent(run, (e) => e.primitive === 'nat_shift' && e.targets[0] === 'compute-75f1a51a');
+    const q = cluster.telemetry.query;
+    const [compute, observer] = ['compute-75f1a51a', 'observer-7d6fcb1d'].map((n) => cluster.idOfName(n));
+    const evicted = q.first({ name: 'mesh.gossip.neighbor_down', node: 'broker-e9cfadd6', sinceMs: shift.atMs, attrs: { peerId: compute } })!;
+    expect(evicted.attrs.cause).toBe('evicted');
+    expect(q.first({ name: 'mesh.gossip.join', node: 'broker-e9cfadd6', sinceMs: evicted.endMs - 1_000, untilMs: evicted.endMs, attrs: { topic: evicted.attrs.topic, peerId: observer } })).toBeDefined();
+  });
 });
 
 describe('nat_shift: a silence a peer showed before another event took it down', () => {
