@@ -239,7 +239,7 @@ describe('old paths cut short by concurrent faults', () => {
     expect(pair.cutShort(pair.p)).toBe(false);
   });
 
-  it('holds when the evicting end, cut off by another fault, rejoined through the newcomer; red without its Join or its fault', () => {
+  it('holds when the evicting end rejoined through a contact another fault held away from it; red without its Join or its fault', () => {
     // gossip-mesh-to-mesh-chaos under --chaos 20, seed 1104: a bridge's own NAT shift emptied a
     // topic's view, its seed check joined every topic through the observer, and taking the
     // observer up evicted the victim, whose path it closed as unused before either end idled out.
@@ -250,6 +250,15 @@ describe('old paths cut short by concurrent faults', () => {
     rejoining.at(10_000);
     rejoining.connect(rejoining.victim, rejoining.p);
     expect(rejoining.cutShort(rejoining.p)).toBe(true);
+    // The newcomer may be a walk's end rather than the contact, and the fault may have taken the
+    // contact (the evicting end's seed) instead: burst-kill-5, seed 1223.
+    const walked = setup();
+    walked.rejoinAfterShift('burst_kill', [walked.o]);
+    walked.join(walked.p, walked.o);
+    walked.pDropsVictimFor(walked.q);
+    walked.at(10_000);
+    walked.connect(walked.victim, walked.p);
+    expect(walked.cutShort(walked.p)).toBe(true);
     // Red: the same fault on the evicting end, but the newcomer came to it (no Join of its own).
     const joined = setup();
     joined.rejoinAfterShift('nat_shift', [joined.p]);

@@ -212,8 +212,8 @@ function isUnusedClose(s: SpanRecord | undefined): s is SpanRecord {
  * from the evicting node — a target of a node-cutting fault, or a node on the other side of a
  * subset cut (`heldApart`) — or one that had started (`mesh.node.ready`) within the rejoin
  * allowance before: its Join, or a walk of it, reached the evicting node (a boot, a restart, a
- * grow workload's joiner). Or the evicting node was the disturbed one, rejoining through the
- * newcomer (`evictorRejoining`). 10,000 nodes, `--chaos 40`, seed 3: amid the 50 s boot, the shifted
+ * grow workload's joiner). Or the evicting node was the disturbed one, rejoining through a seed
+ * another event had held away from it (`evictorRejoining`). 10,000 nodes, `--chaos 40`, seed 3: amid the 50 s boot, the shifted
  * node and each of its four old neighbours evicted the other within 13.5 s to admit nodes that
  * had just started, and closed the paths as unused before either could idle out.
  */
@@ -228,27 +228,32 @@ export function evictedForDisturbed(world: ChaosWorld, others: readonly CutWindo
   const started = world.spans.last({ name: 'mesh.node.ready', node: newcomer, untilMs: down.endMs });
   if (started !== undefined && down.endMs - started.endMs <= REJOIN_ALLOWANCE_MS) return true;
   if (others.some((w) => heldApart(w, down.node, newcomer) && down.endMs >= w.fromMs && down.endMs < heldUntilMs(world, w, newcomer))) return true;
-  if (evictorRejoining(world, others, down, newcomerId)) return true;
+  if (evictorRejoining(world, others, down)) return true;
   return depth > 0 && bouncedBack(world, others, topic, newcomerId, down.endMs, depth - 1);
 }
 
 /**
- * Whether the evicting node was itself rejoining through the newcomer when `down` made room for
- * it: it had sent the newcomer a Join on that topic within the rejoin allowance before (its seed
- * check's, src/mesh/node.ts `rejoinSeeds`), the newcomer's answer put it in the view, and
- * another event's window holding that instant had cut the evicting node off (`heldApart`, with
- * the roles turned round). gossip-mesh-to-mesh-chaos under `--chaos 20`, seed 1104: a bridge's
- * own NAT shift at 36.5 s left its old paths to idle out at 66.4 s, which emptied its `bridge`
- * topic's view; its seed check rejoined every topic through the observer at 70.9 s, and taking
- * the observer up on `mesh-b` evicted a registry shifted at 46.8 s, whose path the bridge closed
- * as unused 3 s later, before either end could idle out.
+ * Whether the evicting node was itself rejoining when `down` made room: it had sent a Join on
+ * that topic within the rejoin allowance before (its seed check's, src/mesh/node.ts
+ * `rejoinSeeds`) to a contact that another event's window, holding the Join's instant, had held
+ * apart from it (`heldApart`, either way round: the node cut off, or its seed). A Join's contact
+ * takes the joiner up, and each of its random walks ends at a node that does too (HyParView
+ * §4.2), so the joiner's full view evicts to admit the contact and the walks' ends alike.
+ * gossip-mesh-to-mesh-chaos under `--chaos 20`, seed 1104: a bridge's own NAT shift at 36.5 s
+ * left its old paths to idle out at 66.4 s, which emptied its `bridge` topic's view; its seed
+ * check rejoined every topic through the observer at 70.9 s, and taking the observer up on
+ * `mesh-b` evicted a registry shifted at 46.8 s, whose path the bridge closed as unused 3 s
+ * later, before either end could idle out. burst-kill-5, seed 1223: a compute whose seed a
+ * `partition_subset` had held away until 76.4 s rejoined through it at its seed check, 79.5 s;
+ * 41 ms later a walk's end took it up and it evicted a broker shifted at 76.5 s.
  */
-function evictorRejoining(world: ChaosWorld, others: readonly CutWindow[], down: SpanRecord, newcomerId: string): boolean {
+function evictorRejoining(world: ChaosWorld, others: readonly CutWindow[], down: SpanRecord): boolean {
   const topic = String(down.attrs.topic);
-  const joins = world.spans.find({ name: 'mesh.gossip.join', node: down.node, sinceMs: down.endMs - REJOIN_ALLOWANCE_MS, untilMs: down.endMs, attrs: { topic, peerId: newcomerId } });
-  if (!joins.some((j) => j.seq < down.seq)) return false;
-  const newcomer = nameOf(world, newcomerId);
-  return others.some((w) => heldApart(w, newcomer, down.node) && down.endMs >= w.fromMs && down.endMs < heldUntilMs(world, w, down.node));
+  const joins = world.spans.find({ name: 'mesh.gossip.join', node: down.node, sinceMs: down.endMs - REJOIN_ALLOWANCE_MS, untilMs: down.endMs, attrs: { topic } }).filter((j) => j.seq < down.seq);
+  return joins.some((join) => {
+    const contact = nameOf(world, String(join.attrs.peerId));
+    return others.some((w) => (heldApart(w, contact, down.node) || heldApart(w, down.node, contact)) && join.endMs >= w.fromMs && join.endMs < heldUntilMs(world, w, down.node));
+  });
 }
 
 /**

@@ -285,6 +285,23 @@ describe('nat_shift: an old path a peer closed when its own rejoin, forced by an
   // broker-e9cfadd6, had been held across a partition_subset healed at 69.9 s; its seed check
   // joined mesh-b through the observer at 79.6 s, which evicted the compute. The other was
   // evicted by the observer for a gateway restarted just before.
+  // burst-kill-5 under --chaos 20, seed 1223: broker-9eaa980e was shifted at 76.5 s. A compute,
+  // restarted by the burst at 20 s, lost its seed gateway-3b34f7d8 to a partition_subset healed
+  // at 76.4 s; its seed check joined through it at 79.5 s, and 41 ms later, taking up a node its
+  // Join's walks had reached, it evicted the broker and closed the path as unused, unheard.
+  it("counts an eviction for a walk's end of the evicting end's forced rejoin (seed 1223)", () => {
+    const run = runRandomChaos('burst-kill-5', 20, '1223');
+    const { cluster } = run;
+    const shift = passedEvent(run, (e) => e.primitive === 'nat_shift' && e.targets[0] === 'broker-9eaa980e');
+    const q = cluster.telemetry.query;
+    const [broker, seed] = ['broker-9eaa980e', 'gateway-3b34f7d8'].map((n) => cluster.idOfName(n));
+    const evicted = q.first({ name: 'mesh.gossip.neighbor_down', node: 'compute-e5ad4824', sinceMs: shift.atMs, attrs: { peerId: broker } })!;
+    expect(evicted.attrs.cause).toBe('evicted');
+    const admitted = q.first({ name: 'mesh.gossip.neighbor_up', node: 'compute-e5ad4824', sinceMs: evicted.endMs, untilMs: evicted.endMs, attrs: { topic: evicted.attrs.topic } })!;
+    expect(admitted.attrs.peerId).not.toBe(seed);
+    expect(q.first({ name: 'mesh.gossip.join', node: 'compute-e5ad4824', sinceMs: evicted.endMs - 1_000, untilMs: evicted.endMs, attrs: { topic: evicted.attrs.topic, peerId: seed } })).toBeDefined();
+  });
+
   it('counts the evicting end held across a healed subset cut the same way (seed 1191)', () => {
     const run = runRandomChaos('disk-full', 20, '1191');
     const { cluster } = run;
