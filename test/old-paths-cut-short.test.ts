@@ -276,6 +276,25 @@ describe('old paths cut short by concurrent faults', () => {
     expect(unforced.cutShort(unforced.p)).toBe(false);
   });
 
+  it("holds past a node fault's window when the evicting end rejoined through the revived seed at its next seed check; red for a Join elsewhere", () => {
+    // chaos-soak-9prim-1min under --chaos 20, seed 1335: a compute whose seed a kill_node took
+    // until 60.6 s joined through it at 66.3 s, past the revert plus the rejoin allowance, and
+    // evicted the victim to take it up.
+    const late = (contact: 'o' | 'q') => {
+      const t = setup();
+      t.rejoinAfterShift('burst_kill', [t.o]); // o cut from 0.5 s, reverted at 3 s: window until 8 s
+      t.at(9_000);
+      t.join(t.p, t[contact]);
+      t.evict(t.p, t.victim, t[contact]);
+      t.at(11_000);
+      t.closeUnused(t.p, t.victim);
+      t.at(14_000);
+      t.connect(t.victim, t.p);
+      return t.cutShort(t.p);
+    };
+    expect([late('o'), late('q')]).toEqual([true, false]);
+  });
+
   it('holds when the newcomer had just started (a boot, no other fault), and not when it started long before', () => {
     // 10,000 nodes, --chaos 40, seed 3: amid the boot, old neighbours evicted the shifted node
     // to admit nodes that had just started.

@@ -276,25 +276,29 @@ function bouncedBack(world: ChaosWorld, others: readonly CutWindow[], topic: str
 }
 
 /**
- * Until when `w` explains `newcomer` coming in: its revert plus the rejoin allowance, or, for a
- * node a subset cut held apart whose seed dialer was still backing off at the heal, the retry
- * that dialer had armed by then plus the allowance: it tries again only then. A retry is armed
- * when a dial fails (`mesh.seed.retry` names its delay), and a dial begun before the heal fails
- * up to a dial timeout after it. mesh-grow-shrink under `--chaos 8`, seed 112: a
- * partition_subset healed at 70.6 s; dials of its nodes begun inside the cut timed out at
- * 72.1 s, their retries 4 s later came through at 76.1 s, and the observer evicted a
- * NAT-shifted victim's one old path at 76.3 s to admit one of them.
+ * Until when `w` explains `node` coming in, or rejoining: its revert plus the rejoin allowance,
+ * or, for a node whose seed dialer was still backing off at the revert, the retry that dialer
+ * had armed by then plus the allowance: it tries again only then. A retry is armed when a dial
+ * fails (`mesh.seed.retry` names its delay), and a dial begun before the revert fails up to a
+ * dial timeout after it. mesh-grow-shrink under `--chaos 8`, seed 112: a partition_subset healed
+ * at 70.6 s; dials of its nodes begun inside the cut timed out at 72.1 s, their retries 4 s
+ * later came through at 76.1 s, and the observer evicted a NAT-shifted victim's one old path at
+ * 76.3 s to admit one of them. Dials and Joins count when the window kept them from their peer:
+ * any of them across a subset cut; for a node cut, those of its target, or those to it.
  */
-function heldUntilMs(world: ChaosWorld, w: CutWindow, newcomer: string): number {
-  if (w.cut !== 'subset' || w.revertedAtMs === Infinity) return w.untilMs;
+function heldUntilMs(world: ChaosWorld, w: CutWindow, node: string): number {
+  if (w.cut === 'link' || w.revertedAtMs === Infinity) return w.untilMs;
+  const kept = (s: SpanRecord) => w.cut === 'subset' || w.targets.has(node) || w.targets.has(nameOf(world, String(s.attrs.peerId)));
   let until = w.untilMs;
-  const retry = world.spans.last({ name: 'mesh.seed.retry', node: newcomer, sinceMs: w.fromMs, untilMs: w.revertedAtMs + T.dialTimeoutMs });
+  const retry = world.spans.find({ name: 'mesh.seed.retry', node, sinceMs: w.fromMs, untilMs: w.revertedAtMs + T.dialTimeoutMs }).filter(kept).at(-1);
   if (retry !== undefined) until = Math.max(until, retry.endMs + Number(retry.attrs.delayMs) + REJOIN_ALLOWANCE_MS);
-  // A node whose seeds the cut held away rejoins through them at its next seed check, up to a
-  // seed-check interval after the heal (the seeds' digests went stale meanwhile): its first Join
-  // since the heal, plus the allowance. nat-shift under --chaos 20, seed 96: two nodes of a
-  // subset cut healed at 83.1 s sent their Joins at 89.1 and 89.4 s.
-  const join = world.spans.first({ name: 'mesh.gossip.join', node: newcomer, sinceMs: w.revertedAtMs, untilMs: w.revertedAtMs + T.seedCheckIntervalMs });
+  // A node whose seeds the cut held away (across a subset cut, or a seed it took) rejoins
+  // through them at its next seed check, up to a seed-check interval after the revert (the
+  // seeds' digests went stale meanwhile): its first Join since the revert, plus the allowance.
+  // nat-shift under --chaos 20, seed 96: two nodes of a subset cut healed at 83.1 s sent their
+  // Joins at 89.1 and 89.4 s. chaos-soak-9prim-1min, seed 1335: a compute whose seed a kill_node
+  // took until 60.6 s had its dial to it fail at 62.3 s, and joined through it at 66.3 s.
+  const join = world.spans.find({ name: 'mesh.gossip.join', node, sinceMs: w.revertedAtMs, untilMs: w.revertedAtMs + T.seedCheckIntervalMs }).find(kept);
   if (join !== undefined) until = Math.max(until, join.endMs + REJOIN_ALLOWANCE_MS);
   return until;
 }

@@ -302,6 +302,25 @@ describe('nat_shift: an old path a peer closed when its own rejoin, forced by an
     expect(q.first({ name: 'mesh.gossip.join', node: 'compute-e5ad4824', sinceMs: evicted.endMs - 1_000, untilMs: evicted.endMs, attrs: { topic: evicted.attrs.topic, peerId: seed } })).toBeDefined();
   });
 
+  // chaos-soak-9prim-1min under --chaos 20, seed 1335: registry-fcfb96aa, revived 0.9 s before,
+  // was shifted at 40.9 s. Its one old neighbour, compute-28fe444f, had lost its seed
+  // compute-c92b35e1 to a kill_node until 60.6 s; its dial to the seed timed out at 62.3 s, the
+  // retry 4 s later joined through it at 66.3 s, and taking the seed up evicted the registry,
+  // past the kill's revert plus the rejoin allowance.
+  it("counts a rejoin through a seed a kill took, at the dialer's next retry after the revert (seed 1335)", () => {
+    const run = runRandomChaos('chaos-soak-9prim-1min', 20, '1335');
+    const { cluster, log } = run;
+    const shift = passedEvent(run, (e) => e.primitive === 'nat_shift' && e.targets[0] === 'registry-fcfb96aa');
+    const kill = log.find((e) => e.primitive === 'kill_node' && e.targets[0] === 'compute-c92b35e1')!;
+    const q = cluster.telemetry.query;
+    const [registry, seed] = ['registry-fcfb96aa', 'compute-c92b35e1'].map((n) => cluster.idOfName(n));
+    const evicted = q.first({ name: 'mesh.gossip.neighbor_down', node: 'compute-28fe444f', sinceMs: shift.atMs, attrs: { peerId: registry } })!;
+    expect(evicted.attrs.cause).toBe('evicted');
+    const revertedAtMs = q.find({ name: 'chaos.primitive.reverted', attrs: { name: 'kill_node' } }).find((r) => r.endMs > kill.atMs)!.endMs;
+    expect(evicted.endMs - revertedAtMs).toBeGreaterThan(5_000);
+    expect(q.first({ name: 'mesh.gossip.join', node: 'compute-28fe444f', sinceMs: revertedAtMs, untilMs: evicted.endMs, attrs: { peerId: seed } })).toBeDefined();
+  });
+
   it('counts the evicting end held across a healed subset cut the same way (seed 1191)', () => {
     const run = runRandomChaos('disk-full', 20, '1191');
     const { cluster } = run;
