@@ -326,22 +326,31 @@ export function leakedDigest(world: ChaosWorld, sides: readonly (readonly string
 
 /**
  * Whether `learned` (a node's mesh.digest.learned) can have come from a neighbour on its own
- * side that another event had wedged at the cut, passing on, right after its unwedge, what it
- * held from before the cut: the neighbour unwedged at most PLUMTREE_PASS_ON_MS before, held the
- * digest at the cut by its own spans, and was in the learner's active view on the topic then.
+ * side, right after an unwedge, that held it from before the cut: the neighbour, or the learner,
+ * was wedged at the cut by another event and unwedged at most PLUMTREE_PASS_ON_MS before; the
+ * neighbour held the digest at the cut by its own spans, and was in the learner's active view
+ * on the topic then.
  * mesh-grow-shrink under `--chaos 20`, seed 202: a compute starting at 20 s joined through a
  * gateway wedged from 18.3 to 26.0 s; at its unwedge the gateway took the compute up and passed
  * on a digest of the cut's other side it had held since before the cut; the compute learned it
- * 37 ms later.
+ * 37 ms later. Or the learner was the one wedged at the cut: at its unwedge it handles the
+ * IHaves its neighbours sent meanwhile and grafts what it missed (partition-subset under
+ * `--chaos 20`, seed 1552: a registry wedged from 74.8 to 80.7 s, across a cut applied at
+ * 78.9 s, learned 0.1 s after its unwedge a broker's digest that its two bridge neighbours had
+ * held since 76.6 s).
  */
 function passedOnFromDrain(world: ChaosWorld, drains: ReadonlyMap<string, number>, side: readonly string[], learned: SpanRecord, cutAtMs: number): boolean {
   const q = world.spans;
   const topic = String(learned.attrs.topic);
   const digestOf = String(learned.attrs.nodeId);
+  const justUnwedged = (name: string): boolean => {
+    const unwedgedAtMs = drains.get(name);
+    return unwedgedAtMs !== undefined && learned.endMs >= unwedgedAtMs && learned.endMs - unwedgedAtMs <= PLUMTREE_PASS_ON_MS;
+  };
+  const learnerUnwedged = justUnwedged(learned.node);
   return side.some((w) => {
     const wName = nameOf(world, w);
-    const unwedgedAtMs = drains.get(wName);
-    if (unwedgedAtMs === undefined || learned.endMs < unwedgedAtMs || learned.endMs - unwedgedAtMs > PLUMTREE_PASS_ON_MS) return false;
+    if (!learnerUnwedged && !justUnwedged(wName)) return false;
     if (!holdsDigest(world, wName, digestOf, cutAtMs)) return false;
     const up = q.last({ name: 'mesh.gossip.neighbor_up', node: learned.node, untilMs: learned.endMs, attrs: { topic, peerId: w } });
     const down = q.last({ name: 'mesh.gossip.neighbor_down', node: learned.node, untilMs: learned.endMs, attrs: { topic, peerId: w } });

@@ -173,4 +173,28 @@ describe('partition_subset', () => {
     expect(leakedDigest(world, [inside, withoutGateway], ...window, subset.atMs)).toMatchObject({ node: 'compute-0fe6fb41', attrs: { nodeName: 'gateway-a27beb0c' } });
     expect(leakedDigest(world, [inside, outside], ...window, wedge.atMs - 1)).toMatchObject({ node: 'compute-0fe6fb41', attrs: { nodeName: 'gateway-a27beb0c' } });
   });
+
+  it('what a node wedged across the cut grafts right after its unwedge, its neighbours held before the cut: no leak', () => {
+    // partition-subset with --chaos 20, seed 1552: a wedge_node held registry-4e962a9e from 74.8
+    // to 80.7 s; a partition_subset cut broker-ce88abe4 off at 78.9 s. The registry, wedged
+    // since before the broker's digest came back from an earlier cut, learned it 0.1 s after its
+    // unwedge from its two bridge neighbours, which had held it since 76.6 s.
+    const { report, cluster } = runScenario(withChaos(scenarioNamed('partition-subset'), { random: { count: 20 } }), '1552');
+    const log = chaosLog(report);
+    const subset = log.find((e) => e.primitive === 'partition_subset' && e.targets.includes('broker-ce88abe4') && e.atMs > 70_000)!;
+    expect(subset.verdict, subset.message).toBe('passed');
+    const wedge = log.find((e) => e.primitive === 'wedge_node' && e.targets[0] === 'registry-4e962a9e')!;
+    expect([wedge.atMs < subset.atMs, wedge.revertedAtMs! > subset.atMs]).toEqual([true, true]);
+    const [learned] = cluster.telemetry.query.find({ name: 'mesh.digest.learned', node: 'registry-4e962a9e', sinceMs: subset.atMs, attrs: { nodeName: 'broker-ce88abe4' } });
+    expect(learned.endMs - wedge.revertedAtMs!).toBeGreaterThan(0);
+    expect(learned.endMs - wedge.revertedAtMs!).toBeLessThanOrEqual(PLUMTREE_PASS_ON_MS);
+    // Red: a leak when the neighbours that held it are not on the learner's side, or for a cut
+    // applied before the wedge began (the learner was not wedged across it).
+    const { world, id, inside, outside } = sidesOf(cluster, subset.targets);
+    expect(leakedDigest(world, [inside, outside], subset.atMs + 1_000, learned.endMs, subset.atMs)).toBeUndefined();
+    const window = [learned.endMs, learned.endMs] as const; // this span alone
+    const withoutBridges = outside.filter((x) => x !== id('bridge-21cfaf5e') && x !== id('bridge-4aa092c1'));
+    expect(leakedDigest(world, [inside, withoutBridges], ...window, subset.atMs)).toMatchObject({ node: 'registry-4e962a9e', attrs: { nodeName: 'broker-ce88abe4' } });
+    expect(leakedDigest(world, [inside, outside], ...window, wedge.atMs - 1)).toMatchObject({ node: 'registry-4e962a9e', attrs: { nodeName: 'broker-ce88abe4' } });
+  });
 });
