@@ -18,6 +18,7 @@
  */
 import { connectedPeersOf, holdsDigest, meshesOf, nameOf, neighborsOf } from './evidence.js';
 import { everyCut, isCut, LINKS_DIE, othersCutEveryPath, overlayAt, reachableFrom, type CutWindow } from './reach.js';
+import { PLUMTREE_PASS_ON_MS } from './timing.js';
 import type { ChaosWorld } from './types.js';
 
 /** What held a victim's digest from a pruner: the other event's cut, and the pushing neighbour behind it. */
@@ -36,7 +37,9 @@ export interface HeldDigest {
  *  - other events (`others`, from otherCutWindows) cut every path from the victim to the pruner
  *    on the topics they share at the kill (`othersCutEveryPath`), but those through the other
  *    nodes the same fault killed (`ownVictims`: they died with the victim and carry nothing
- *    after it): no copy could arrive at once;
+ *    after it): no copy could arrive at once. Or paths were left, which Plumtree may never have
+ *    used (`releasedAfter`): then only links out of the victim's neighbours count, and only if a
+ *    node is seen learning the digest just after the link's cut was reverted;
  *  - a node that held the victim's digest pushed, at the kill, over a link one of those events
  *    cut: to the pruner itself (the pruner in its active view), or out of the part of the
  *    overlay the victim still reached through every cut, where its last digest could be
@@ -63,21 +66,34 @@ export function heldDigest(
   if (others.length === 0 || topics.length === 0) return null;
   const diedWith = new Set(ownVictims.filter((v) => v !== victim));
   const throughDead = (x: string, y: string): boolean => diedWith.has(x) || diedWith.has(y);
-  if (!othersCutEveryPath(world, others, topics, victim, pruner, killedAtMs, throughDead)) return null;
-  // The links a held digest may wait on, as (holder, next): the pruner's pushing neighbours, and
-  // the links out of the victim's side of every cut.
-  const links: [string, string][] = neighborsOf(world, pruner, killedAtMs)
-    .filter(({ nodeId: q, topic }) => topics.includes(topic) && !ownVictims.includes(q))
-    .map(({ nodeId: q }) => [q, pruner]);
-  for (const topic of topics) {
-    const overlay = overlayAt(world, topic, killedAtMs);
-    const side = reachableFrom(overlay, victim, everyCut(world, others, topic, killedAtMs, throughDead));
-    for (const q of side) {
-      if (ownVictims.includes(q)) continue;
-      for (const r of overlay.get(q) ?? []) if (!side.has(r) && !throughDead(q, r)) links.push([q, r]);
+  const rtoMaxMs = world.links.config.rtoMaxMs;
+  const cutEveryPath = othersCutEveryPath(world, others, topics, victim, pruner, killedAtMs, throughDead);
+  // The links a held digest may wait on, as (holder, next).
+  const links: [string, string][] = [];
+  if (cutEveryPath) {
+    // The pruner's pushing neighbours, and the links out of the victim's side of every cut.
+    for (const { nodeId: q, topic } of neighborsOf(world, pruner, killedAtMs)) if (topics.includes(topic) && !ownVictims.includes(q)) links.push([q, pruner]);
+    for (const topic of topics) {
+      const overlay = overlayAt(world, topic, killedAtMs);
+      const side = reachableFrom(overlay, victim, everyCut(world, others, topic, killedAtMs, throughDead));
+      for (const q of side) {
+        if (ownVictims.includes(q)) continue;
+        for (const r of overlay.get(q) ?? []) if (!side.has(r) && !throughDead(q, r)) links.push([q, r]);
+      }
+    }
+  } else {
+    // Paths were left, but a digest goes only where Plumtree pushes it: eagerly down its tree,
+    // lazily (an IHave after a short dispatch delay) to the rest, and a victim killed in between
+    // announces nothing. The links out of the victim's neighbours count then, each only if a
+    // held copy is seen let go when its cut was reverted (`releasedAfter`).
+    for (const topic of topics) {
+      const overlay = overlayAt(world, topic, killedAtMs);
+      for (const q of overlay.get(victim) ?? []) {
+        if (ownVictims.includes(q)) continue;
+        for (const r of overlay.get(q) ?? []) if (r !== victim && !throughDead(q, r)) links.push([q, r]);
+      }
     }
   }
-  const rtoMaxMs = world.links.config.rtoMaxMs;
   let best: HeldDigest | null = null;
   for (const [q, r] of links) {
     if (!holdsDigest(world, nameOf(world, q), victim, killedAtMs)) continue;
@@ -85,6 +101,7 @@ export function heldDigest(
       if (LINKS_DIE.has(w.name) || w.fromMs > killedAtMs || w.revertedAtMs <= killedAtMs || w.revertedAtMs > nowMs) continue;
       if (!isCut([w], nameOf(world, r), nameOf(world, q), killedAtMs)) continue;
       if (!connectionOutlived(world, r, q, killedAtMs, w.revertedAtMs)) continue;
+      if (!cutEveryPath && !releasedAfter(world, victim, killedAtMs, w.revertedAtMs, rtoMaxMs)) continue;
       if (best === null || w.revertedAtMs + rtoMaxMs > best.untilMs) best = { untilMs: w.revertedAtMs + rtoMaxMs, by: w.name, revertedAtMs: w.revertedAtMs };
     }
   }
@@ -99,4 +116,20 @@ function connectionOutlived(world: ChaosWorld, a: string, b: string, fromMs: num
     if (world.spans.first({ name: 'mesh.peer.disconnected', node: nameOf(world, x), sinceMs: fromMs, untilMs: toMs, attrs: { peerId: y } }) !== undefined) return false;
   }
   return true;
+}
+
+/**
+ * Whether a node learned `victim`'s digest (a `mesh.digest.learned`: one it did not hold) from
+ * a copy let go when a cut was reverted at `revertedAtMs`: up to one maximal retransmission
+ * timeout and a broadcast's pass-on time after the revert, and later than the last digest's own
+ * spread after the kill. Such a learner had pruned the victim or had just started; the copy it
+ * got is the one every node that did not yet have it then takes in as new. restart-node under
+ * --chaos 20, seed 1501: a broker's last digest, 84 ms before a burst killed it, went eagerly to
+ * a co-victim and a compute, whose one other link a partition_pair had cut since 71.7 s; the pair
+ * healed at 91.66 s, and 0.13 s later a broker restarted at 89.3 s learned the digest from the
+ * observer, which thus had it 15.5 s after the kill and pruned the victim 1.8 s past the deadline.
+ */
+function releasedAfter(world: ChaosWorld, victim: string, killedAtMs: number, revertedAtMs: number, rtoMaxMs: number): boolean {
+  const fromMs = Math.max(revertedAtMs, killedAtMs + PLUMTREE_PASS_ON_MS);
+  return world.spans.first({ name: 'mesh.digest.learned', sinceMs: fromMs, untilMs: revertedAtMs + rtoMaxMs + PLUMTREE_PASS_ON_MS, attrs: { nodeId: victim } }) !== undefined;
 }
