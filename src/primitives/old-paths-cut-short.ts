@@ -212,10 +212,11 @@ function isUnusedClose(s: SpanRecord | undefined): s is SpanRecord {
  * from the evicting node — a target of a node-cutting fault, or a node on the other side of a
  * subset cut (`heldApart`) — or one that had started (`mesh.node.ready`) within the rejoin
  * allowance before: its Join, or a walk of it, reached the evicting node (a boot, a restart, a
- * grow workload's joiner). Or the evicting node was the disturbed one, rejoining through a seed
- * another event had held away from it (`evictorRejoining`). 10,000 nodes, `--chaos 40`, seed 3: amid the 50 s boot, the shifted
+ * grow workload's joiner). 10,000 nodes, `--chaos 40`, seed 3: amid the 50 s boot, the shifted
  * node and each of its four old neighbours evicted the other within 13.5 s to admit nodes that
- * had just started, and closed the paths as unused before either could idle out.
+ * had just started, and closed the paths as unused before either could idle out. Or the
+ * evicting node was the disturbed one, rejoining through a seed another event had held away
+ * from it (`evictorRejoining`).
  */
 export function evictedForDisturbed(world: ChaosWorld, others: readonly CutWindow[], down: SpanRecord, depth = 1): boolean {
   assert(down.name === 'mesh.gossip.neighbor_down', 'an eviction is a neighbor_down span');
