@@ -9,7 +9,9 @@
  *  1. it stays in the mesh: a probe FROM it on each of its topics reaches every running
  *     subscriber, and a probe TO it (from another subscriber) is delivered at it
  *     (mesh.probe.delivered), re-sent every 5 s until both get through;
- *  2. it keeps neighbours: a mesh.heartbeat of it in that phase shows peerCount > 0.
+ *  2. it keeps neighbours: a mesh.heartbeat of it in that phase shows peerCount > 0, or, when
+ *     none did, it took a neighbour up in that phase over a connection it dialed while
+ *     firewalled and held it until the revert (`neighbourKeptToRevert`).
  * Peers' failed dials to it (mesh.peer.dial_failed{peerId: victim}) are attached as evidence
  * when they happened, but not required: whether anyone dials it depends on who it lost.
  * A prune of its digest by a running node while the firewall is up (its digests stopped
@@ -138,7 +140,9 @@ export const firewallInbound: Primitive = {
             appendAll(fromVictim, from);
           }
         }
-        const heartbeat = spansOf(world, victim, 'mesh.heartbeat', probeFromMs).find((s) => s.endMs < revertAtMs && Number(s.attrs.peerCount) > 0);
+        const heartbeat =
+          spansOf(world, victim, 'mesh.heartbeat', probeFromMs).find((s) => s.endMs < revertAtMs && Number(s.attrs.peerCount) > 0) ??
+          (nowMs >= revertAtMs ? neighbourKeptToRevert(world, victim, appliedAtMs, probeFromMs, revertAtMs) : undefined);
         if (!complete || heartbeat === undefined) {
           if (nowMs >= revertAtMs) return failedAssertion(waitedMs, `${name} was not shown in the mesh while firewalled (${complete ? 'no heartbeat with peers' : 'probes from/to it not delivered'})`);
           if (heartbeat === undefined) lacking.push(`a mesh.heartbeat of ${name} with peerCount > 0 since ${probeFromMs} ms`);
@@ -151,6 +155,30 @@ export const firewallInbound: Primitive = {
     };
   },
 };
+
+/**
+ * The victim's neighbour relation over a connection it dialed while firewalled, taken up in the
+ * evidence phase and held until the revert: the neighbour the heartbeat's peer count would show,
+ * read from the spans the node emits as it happens rather than from the 5 s heartbeat sample.
+ * Asked only at the revert, when no heartbeat of the phase showed a peer. kill-node under
+ * `--chaos 20`, seed 1678: other events took every peer of a firewalled broker (a subset cut, a
+ * burst kill, a NAT shift), so its heartbeats at 75.6 and 80.6 s counted none; at 80.6 s it
+ * rejoined through the observer over an outbound connection and held four neighbours at the
+ * revert, 85.55 s, 50 ms before its next heartbeat.
+ */
+function neighbourKeptToRevert(world: ChaosWorld, victim: string, appliedAtMs: number, fromMs: number, revertAtMs: number): SpanRecord | undefined {
+  const q = world.spans;
+  const name = nameOf(world, victim);
+  return q.find({ name: 'mesh.gossip.neighbor_up', node: name, sinceMs: fromMs, untilMs: revertAtMs - 1 }).find((up) => {
+    const peerId = String(up.attrs.peerId);
+    const conn = q.last({ name: 'mesh.peer.connected', node: name, untilMs: up.endMs, attrs: { peerId } });
+    if (conn === undefined || conn.endMs < appliedAtMs || conn.attrs.direction !== 'outbound') return false;
+    const after = (s: SpanRecord) => s.seq > up.seq;
+    const down = q.find({ name: 'mesh.gossip.neighbor_down', node: name, sinceMs: up.endMs, untilMs: revertAtMs, attrs: { topic: up.attrs.topic, peerId } }).some(after);
+    const closed = q.find({ name: 'mesh.peer.disconnected', node: name, sinceMs: up.endMs, untilMs: revertAtMs, attrs: { peerId } }).some(after);
+    return !down && !closed;
+  });
+}
 
 /**
  * Whether something other than the firewall explains `pruner` dropping the victim's digest at

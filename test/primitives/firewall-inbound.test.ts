@@ -13,7 +13,7 @@ import { chaosExtension } from '../../src/primitives/engine.js';
 import { runScenario } from '../../src/scenario/runner.js';
 import type { RunContext, RunExtension } from '../../src/scenario/scenario.js';
 import { plannedNodes } from '../../src/scenario/topology.js';
-import { chaosLog, expectGreen, explain, runChaos, scenarioNamed } from '../support/chaos.js';
+import { chaosLog, expectGreen, explain, passedEvent, runChaos, runRandomChaos, scenarioNamed } from '../support/chaos.js';
 import { isolateAt, statelessFirewall } from '../support/chaos-links.js';
 import { withoutObserver } from '../support/scenario-file.js';
 
@@ -43,6 +43,20 @@ describe('firewall_inbound', () => {
     expect(run.events[0].verdict, explain(run)).toBe('failed_assertion');
     expect(run.events[0].message).toMatch(/fell out of the mesh|not shown in the mesh/);
     expect(run.report.verdict).toBe('fail');
+  });
+
+  it('a victim whose peers other events all took shows its neighbours by the revert over a connection it dialed, between heartbeats', () => {
+    // kill-node under --chaos 20, seed 1678: broker-d1eb0db2 was firewalled 38.6-85.55 s. A subset
+    // cut, a burst kill and a NAT shift took all five of its peers, so its heartbeats at 75.6 and
+    // 80.6 s counted none; at 80.6 s it rejoined through the observer over an outbound connection
+    // and held its new neighbours at the revert, 50 ms before its next heartbeat.
+    const run = runRandomChaos('kill-node', 20, '1678');
+    const e = passedEvent(run, (x) => x.primitive === 'firewall_inbound' && x.targets[0] === 'broker-d1eb0db2');
+    const revertAtMs = e.atMs + Number(e.params.durationMs);
+    const q = run.cluster.telemetry.query;
+    const beats = q.find({ name: 'mesh.heartbeat', node: 'broker-d1eb0db2', sinceMs: e.atMs + 35_000, untilMs: revertAtMs - 1 });
+    expect(beats.map((b) => b.attrs.peerCount)).toEqual([0, 0]);
+    expect(e.evidence.some((s) => s.startsWith('broker-d1eb0db2:mesh.gossip.neighbor_up'))).toBe(true);
   });
 
   it('a run that stops before the revert times out, and the timeout names the receivers the victim\'s probe still misses', () => {
