@@ -31,16 +31,20 @@ export function reachableShare(query: SpanQuery, receivers: readonly string[], o
   return total === 0 ? 1 : reachable / total;
 }
 
+/** Link faults that let some packets through while they last: a retransmission may land. */
+const PASSES_SOME = new Set(['slow_link', 'lossy_link', 'flap_link']);
+
 /**
  * Whether a chaos event dropped what node `from` sent node `to` (names) over one connection at
- * `atMs`, and went on dropping it through `throughMs` (reverted only after it), so no
+ * `atMs`, and went on dropping everything through `throughMs` (reverted only after it), so no
  * retransmission could land in between. `toEndInbound`: `to`'s end of the connection is one it
  * accepted, the only kind an inbound firewall on `to` drops (the wire's firewall is stateful,
- * src/sim/network/wire.ts). A slowed link delays and drops nothing; a lossy one drops packets.
+ * src/sim/network/wire.ts). A slowed link drops nothing, and a lossy or flapping one lets
+ * packets through between its losses or in its up phases: none of them counts.
  */
 export function sendCut(windows: readonly CutWindow[], from: string, to: string, toEndInbound: boolean, atMs: number, throughMs: number): boolean {
   return windows.some((w) => {
-    if (atMs < w.fromMs || w.revertedAtMs <= throughMs || w.name === 'slow_link') return false;
+    if (atMs < w.fromMs || w.revertedAtMs <= throughMs || PASSES_SOME.has(w.name)) return false;
     if (w.name === 'firewall_inbound') return toEndInbound && w.targets.has(to);
     return isCut([w], from, to, atMs);
   });
