@@ -240,40 +240,27 @@ describe('old paths cut short by concurrent faults', () => {
   });
 
   it('holds when the evicting end rejoined through a contact another fault held away from it; red without its Join or its fault', () => {
+    /** `faulted` is cut from 0.5 to 3 s; p joins through `contact` (if any), then evicts the victim for `newcomer`. */
+    const evictedWhileRejoining = (primitive: string, faulted: 'p' | 'o' | 'n', contact: 'o' | null, newcomer: 'o' | 'q') => {
+      const t = setup();
+      t.rejoinAfterShift(primitive, [t[faulted]]);
+      if (contact !== null) t.join(t.p, t[contact]);
+      t.pDropsVictimFor(t[newcomer]);
+      t.at(10_000);
+      t.connect(t.victim, t.p);
+      return t.cutShort(t.p);
+    };
     // gossip-mesh-to-mesh-chaos under --chaos 20, seed 1104: a bridge's own NAT shift emptied a
     // topic's view, its seed check joined every topic through the observer, and taking the
     // observer up evicted the victim, whose path it closed as unused before either end idled out.
-    const rejoining = setup();
-    rejoining.rejoinAfterShift('nat_shift', [rejoining.p]);
-    rejoining.join(rejoining.p, rejoining.o);
-    rejoining.pDropsVictimFor(rejoining.o);
-    rejoining.at(10_000);
-    rejoining.connect(rejoining.victim, rejoining.p);
-    expect(rejoining.cutShort(rejoining.p)).toBe(true);
+    expect(evictedWhileRejoining('nat_shift', 'p', 'o', 'o')).toBe(true);
     // The newcomer may be a walk's end rather than the contact, and the fault may have taken the
     // contact (the evicting end's seed) instead: burst-kill-5, seed 1223.
-    const walked = setup();
-    walked.rejoinAfterShift('burst_kill', [walked.o]);
-    walked.join(walked.p, walked.o);
-    walked.pDropsVictimFor(walked.q);
-    walked.at(10_000);
-    walked.connect(walked.victim, walked.p);
-    expect(walked.cutShort(walked.p)).toBe(true);
+    expect(evictedWhileRejoining('burst_kill', 'o', 'o', 'q')).toBe(true);
     // Red: the same fault on the evicting end, but the newcomer came to it (no Join of its own).
-    const joined = setup();
-    joined.rejoinAfterShift('nat_shift', [joined.p]);
-    joined.pDropsVictimFor(joined.o);
-    joined.at(10_000);
-    joined.connect(joined.victim, joined.p);
-    expect(joined.cutShort(joined.p)).toBe(false);
+    expect(evictedWhileRejoining('nat_shift', 'p', null, 'o')).toBe(false);
     // Red: the Join, but no fault had cut the evicting end off (the other fault took n).
-    const unforced = setup();
-    unforced.rejoinAfterShift('burst_kill', [unforced.n]);
-    unforced.join(unforced.p, unforced.o);
-    unforced.pDropsVictimFor(unforced.o);
-    unforced.at(10_000);
-    unforced.connect(unforced.victim, unforced.p);
-    expect(unforced.cutShort(unforced.p)).toBe(false);
+    expect(evictedWhileRejoining('burst_kill', 'n', 'o', 'o')).toBe(false);
   });
 
   it("holds past a node fault's window when the evicting end rejoined through the revived seed at its next seed check; red for a Join elsewhere", () => {
