@@ -30,7 +30,7 @@ import type { ProbeRecord } from '../scenario/checker.js';
 import { BRIDGE_ROLE } from '../scenario/topology.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
 import { appendAll, emitted, failedAssertion, holdsDigest, restartedSince, meshesOf, MISSING_SHOWN, nameOf, passed, peersConnectedTo, prunedBy } from './evidence.js';
-import { cutOffFrom, cutWindows, otherCutWindows, othersTouched, overlayAt } from './reach.js';
+import { cutOffFrom, cutWindows, otherCutWindows, othersTouched, overlayAt, pathExists } from './reach.js';
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
 import { candidates } from './targets.js';
 import { PLUMTREE_PASS_ON_MS, T } from './timing.js';
@@ -338,6 +338,13 @@ export function leakedDigest(world: ChaosWorld, sides: readonly (readonly string
  * `--chaos 20`, seed 1552: a registry wedged from 74.8 to 80.7 s, across a cut applied at
  * 78.9 s, learned 0.1 s after its unwedge a broker's digest that its two bridge neighbours had
  * held since 76.6 s).
+ * Or the learner is down its side's overlay from a neighbour so unwedged: Plumtree pushes a
+ * message on from every node that gets it first, and a node that already held the digest
+ * learns nothing, so only the learner's span shows (burst-kill-5 under `--chaos 20`, seed 1947:
+ * compute-3e69d11f, wedged from 66.4 to 71.8 s across a cut applied at 68.5 s, handled at its
+ * unwedge a cut-off gateway's digest sent before the cut; compute-5a8a34e7, which held that
+ * digest already, pushed it on to a bridge revived at 66.8 s, which learned it 27 ms after the
+ * unwedge).
  */
 function passedOnFromDrain(world: ChaosWorld, drains: ReadonlyMap<string, number>, side: readonly string[], learned: SpanRecord, cutAtMs: number): boolean {
   const q = world.spans;
@@ -348,7 +355,7 @@ function passedOnFromDrain(world: ChaosWorld, drains: ReadonlyMap<string, number
     return unwedgedAtMs !== undefined && learned.endMs >= unwedgedAtMs && learned.endMs - unwedgedAtMs <= PLUMTREE_PASS_ON_MS;
   };
   const learnerUnwedged = justUnwedged(learned.node);
-  return side.some((w) => {
+  const fromNeighbour = side.some((w) => {
     const wName = nameOf(world, w);
     if (!learnerUnwedged && !justUnwedged(wName)) return false;
     if (!holdsDigest(world, wName, digestOf, cutAtMs)) return false;
@@ -356,6 +363,13 @@ function passedOnFromDrain(world: ChaosWorld, drains: ReadonlyMap<string, number
     const down = q.last({ name: 'mesh.gossip.neighbor_down', node: learned.node, untilMs: learned.endMs, attrs: { topic, peerId: w } });
     return up !== undefined && (down === undefined || down.seq < up.seq);
   });
+  if (fromNeighbour) return true;
+  const holders = side.filter((d) => justUnwedged(nameOf(world, d)) && holdsDigest(world, nameOf(world, d), digestOf, cutAtMs));
+  const learner = side.find((id) => nameOf(world, id) === learned.node);
+  if (holders.length === 0 || learner === undefined) return false;
+  const onSide = new Set(side);
+  const overlay = overlayAt(world, topic, learned.endMs);
+  return holders.some((d) => pathExists(overlay, d, learner, (_x, y) => !onSide.has(y)));
 }
 
 /**

@@ -197,4 +197,29 @@ describe('partition_subset', () => {
     expect(leakedDigest(world, [inside, withoutBridges], ...window, subset.atMs)).toMatchObject({ node: 'registry-4e962a9e', attrs: { nodeName: 'broker-ce88abe4' } });
     expect(leakedDigest(world, [inside, outside], ...window, wedge.atMs - 1)).toMatchObject({ node: 'registry-4e962a9e', attrs: { nodeName: 'broker-ce88abe4' } });
   });
+  it('what such a node pushes on reaches a learner through neighbours that held it already: no leak', () => {
+    // burst-kill-5 with --chaos 20, seed 1947: a wedge_node held compute-3e69d11f from 66.4 to
+    // 71.8 s; a partition_subset cut gateway-f2979454 off at 68.5 s. At its unwedge the compute
+    // handled the gateway's digest sent before the cut and pushed it on; compute-5a8a34e7, which
+    // held it already, pushed it to bridge-fb7486e9 (revived at 66.8 s), which learned it 27 ms
+    // after the unwedge.
+    const { report, cluster } = runScenario(withChaos(scenarioNamed('burst-kill-5'), { random: { count: 20 } }), '1947');
+    const log = chaosLog(report);
+    const subset = log.find((e) => e.primitive === 'partition_subset' && e.targets.includes('gateway-f2979454'))!;
+    expect(subset.verdict, subset.message).toBe('passed');
+    const wedge = log.find((e) => e.primitive === 'wedge_node' && e.targets[0] === 'compute-3e69d11f')!;
+    expect([wedge.atMs < subset.atMs, wedge.revertedAtMs! > subset.atMs]).toEqual([true, true]);
+    const [learned] = cluster.telemetry.query.find({ name: 'mesh.digest.learned', node: 'bridge-fb7486e9', sinceMs: subset.atMs, attrs: { nodeName: 'gateway-f2979454' } });
+    expect(learned.endMs - wedge.revertedAtMs!).toBe(27);
+    // Red: a leak when the unwedged compute is not on the learner's side, or is on it with no
+    // relay (it is not in the bridge's view), or for a cut applied before the wedge began (the
+    // compute then held nothing from before it).
+    const { world, id, inside, outside } = sidesOf(cluster, subset.targets);
+    const window = [learned.endMs, learned.endMs] as const; // this span alone
+    expect(leakedDigest(world, [inside, outside], ...window, subset.atMs)).toBeUndefined();
+    const leak = { node: 'bridge-fb7486e9', attrs: { nodeName: 'gateway-f2979454' } };
+    expect(leakedDigest(world, [inside, outside.filter((x) => x !== id('compute-3e69d11f'))], ...window, subset.atMs)).toMatchObject(leak);
+    expect(leakedDigest(world, [inside, [id('bridge-fb7486e9'), id('compute-3e69d11f')]], ...window, subset.atMs)).toMatchObject(leak);
+    expect(leakedDigest(world, [inside, outside], ...window, wedge.atMs - 1)).toMatchObject(leak);
+  });
 });
