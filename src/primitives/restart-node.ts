@@ -21,8 +21,8 @@
  */
 import type { SpanAttrs, SpanName, SpanRecord } from '../sim/telemetry/index.js';
 import { DirectedProbe } from './directed-probe.js';
-import { oldConnectionsCutAt, othersCutOff } from './reach.js';
-import { emitted, failedAssertion, healthyNodes, meshesOf, MISSING_SHOWN, nameOf, neighborsOf, passed, peersConnectedTo, prunedIncludes, spansOf, type ProbeCutOff } from './evidence.js';
+import { cutWindows, oldConnectionsCutAt, othersCutOff } from './reach.js';
+import { emitted, failedAssertion, healthyNodes, meshesOf, MISSING_SHOWN, nameOf, neighborsOf, passed, peersConnectedTo, prunedIncludes, restartedSince, spansOf, type ProbeCutOff } from './evidence.js';
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
 import { pickKillable } from './targets.js';
 import { DETECTOR_POLL_MS, T } from './timing.js';
@@ -147,16 +147,17 @@ export function oneSidedClaims(world: ChaosWorld, victim: string, respawnedAtMs:
   const running = new Set(healthyNodes(world, [victim]));
   const out: string[] = [];
   const theySayConnected = new Set(peersConnectedTo(world, victim, nowMs));
+  const killedSince = killedAfter(world, nowMs);
   for (const p of running) {
-    const victimSays = latestIsUp(world, victim, 'mesh.peer.connected', 'mesh.peer.disconnected', respawnedAtMs, { peerId: p });
-    if (victimSays !== theySayConnected.has(p)) out.push(`connection ${nameOf(world, p)}↔victim`);
+    const victimSays = latestUp(world, victim, 'mesh.peer.connected', 'mesh.peer.disconnected', respawnedAtMs, { peerId: p });
+    if ((victimSays !== undefined) !== theySayConnected.has(p) && !killedSince(p, victimSays)) out.push(`connection ${nameOf(world, p)}↔victim`);
   }
   const theySayNeighbor = new Set(neighborsOf(world, victim, nowMs).map((n) => `${n.nodeId}/${n.topic}`));
   for (const p of running) {
     for (const topic of meshesOf(world, p)) {
       if (!meshesOf(world, victim).includes(topic)) continue;
-      const victimSays = latestIsUp(world, victim, 'mesh.gossip.neighbor_up', 'mesh.gossip.neighbor_down', respawnedAtMs, { peerId: p, topic });
-      if (victimSays !== theySayNeighbor.has(`${p}/${topic}`)) out.push(`neighbor ${nameOf(world, p)}↔victim on ${topic}`);
+      const victimSays = latestUp(world, victim, 'mesh.gossip.neighbor_up', 'mesh.gossip.neighbor_down', respawnedAtMs, { peerId: p, topic });
+      if ((victimSays !== undefined) !== theySayNeighbor.has(`${p}/${topic}`) && !killedSince(p, victimSays)) out.push(`neighbor ${nameOf(world, p)}↔victim on ${topic}`);
     }
     const learned = world.spans.last({ name: 'mesh.digest.learned', node: nameOf(world, p), attrs: { nodeId: victim } });
     const pruned = spansOf(world, p, 'mesh.staleness.pruned', 0).filter((s) => prunedIncludes(s, victim)).at(-1);
@@ -171,11 +172,32 @@ export function oneSidedClaims(world: ChaosWorld, victim: string, respawnedAtMs:
   return out;
 }
 
-/** Whether `node`'s latest `up` span (since `sinceMs`, matching attrs) is newer than its latest `down`. */
-function latestIsUp<U extends SpanName, D extends SpanName>(world: ChaosWorld, node: string, up: U, down: D, sinceMs: number, attrs: Partial<SpanAttrs<U>> & Partial<SpanAttrs<D>>): boolean {
+/**
+ * Whether a claim the victim still makes about peer `p` (its `up` span) is about an incarnation
+ * of `p` that another event has killed since, less than the ghost window ago: the victim hears
+ * nothing from a silently killed peer and drops it at its idle timeout, as the restart's own
+ * peers drop the victim (clock-skew-60s under `--chaos 20`, seed 1870: bridge-70cef85e, restarted
+ * at 44.2 s, took up registry-2661a7e0 at 57.2 s; a kill_node took the registry at 57.4 s, and
+ * its next incarnation, up at 66.9 s, knew nothing of the bridge, which idled the link out at
+ * 87.2 s, past the restart's deadline).
+ */
+function killedAfter(world: ChaosWorld, nowMs: number): (p: string, up: SpanRecord | undefined) => boolean {
+  const kills = cutWindows(world.spans).filter((w) => KILLS.has(w.name));
+  return (p, up) => {
+    if (up === undefined) return false;
+    const name = nameOf(world, p);
+    return kills.some((w) => w.targets.has(name) && w.fromMs > up.endMs && nowMs < w.fromMs + RESTART_GHOST_WINDOW_MS && restartedSince(world, p, w.fromMs));
+  };
+}
+
+/** Chaos primitives that stop a node's process silently (its peers find out by its silence). */
+const KILLS: ReadonlySet<string> = new Set(['kill_node', 'burst_kill', 'restart_node']);
+
+/** `node`'s latest `up` span (since `sinceMs`, matching attrs) if it is newer than its latest `down`. */
+function latestUp<U extends SpanName, D extends SpanName>(world: ChaosWorld, node: string, up: U, down: D, sinceMs: number, attrs: Partial<SpanAttrs<U>> & Partial<SpanAttrs<D>>): SpanRecord | undefined {
   const q = world.spans;
   const u = q.last({ name: up, node: nameOf(world, node), sinceMs, attrs });
-  if (u === undefined) return false;
+  if (u === undefined) return undefined;
   const d = q.last({ name: down, node: nameOf(world, node), sinceMs, attrs });
-  return d === undefined || d.seq < u.seq;
+  return d === undefined || d.seq < u.seq ? u : undefined;
 }

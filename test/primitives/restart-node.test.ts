@@ -180,3 +180,26 @@ describe('restart_node: a receiver whose link to the old process died with it, a
     expect(evicted.map((s) => s.attrs.cause)).toEqual(['evicted']);
   });
 });
+
+describe('restart_node: a peer the victim took up after its restart, killed since by another event', () => {
+  // clock-skew-60s under --chaos 20, seed 1870: bridge-70cef85e restarted at 44.2 s and took up
+  // registry-2661a7e0 at 57.2 s; a kill_node took the registry at 57.4 s, and its next
+  // incarnation (66.9 s) knew nothing of the bridge. The bridge heard nothing more and idled the
+  // link out at 87.2 s, past the restart's deadline: that one-sided claim is the kill's, not
+  // the restart's.
+  it('is not a ghost the restart left', () => {
+    const run = runRandomChaos('clock-skew-60s', 20, '1870');
+    const restart = passedEvent(run, (e) => e.primitive === 'restart_node' && e.targets[0] === 'bridge-70cef85e');
+    const q = run.cluster.telemetry.query;
+    const registry = 'registry-2661a7e0';
+    const kill = chaosLog(run.report).find((e) => e.primitive === 'kill_node' && e.targets[0] === registry && e.atMs > restart.atMs)!;
+    const peerId = run.cluster.idOfName(registry);
+    const up = q.last({ name: 'mesh.gossip.neighbor_up', node: 'bridge-70cef85e', untilMs: kill.atMs, attrs: { topic: 'mesh-a', peerId } })!;
+    expect(up.endMs).toBeGreaterThan(restart.atMs + Number(restart.params.downtimeMs));
+    const idled = q.first({ name: 'mesh.peer.disconnected', node: 'bridge-70cef85e', sinceMs: kill.atMs, attrs: { peerId } })!;
+    expect(idled.attrs.cause).toBe('idle-timeout');
+    expect(idled.endMs).toBeGreaterThan(restart.atMs + restartDeadlineMs(Number(restart.params.downtimeMs)));
+    expect(q.first({ name: 'mesh.node.ready', node: registry, sinceMs: kill.atMs })!.endMs).toBeLessThan(restart.atMs + restart.waitedMs);
+  });
+});
+
