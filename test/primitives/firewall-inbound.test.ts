@@ -59,6 +59,22 @@ describe('firewall_inbound', () => {
     expect(e.evidence.some((s) => s.startsWith('broker-d1eb0db2:mesh.gossip.neighbor_up'))).toBe(true);
   });
 
+  it('a link on crossed dials counts as inbound: the victim stripped of its outbound links is not owed the probes', () => {
+    // clock-skew-60s under --chaos 20, seed 2006: broker-975f467a and bridge-fcd13623 dialled each
+    // other at 42.0 s. The broker's span for its outbound end came 4 ms after the inbound one, but
+    // the link ran on the inbound connection: it idled out 30 s after the firewall (46.4 s) went
+    // up, as every link its peers had dialled did. Its two outbound neighbours, a node another
+    // event killed at 80.0 s and a registry firewalled itself, left it no way in or out.
+    const run = runRandomChaos('clock-skew-60s', 20, '2006');
+    const e = passedEvent(run, (x) => x.primitive === 'firewall_inbound' && x.targets[0] === 'broker-975f467a');
+    const q = run.cluster.telemetry.query;
+    const peerId = run.cluster.idOfName('bridge-fcd13623');
+    const crossed = q.find({ name: 'mesh.peer.connected', node: 'broker-975f467a', sinceMs: 42_000, untilMs: 42_100, attrs: { peerId } });
+    expect(crossed.map((c) => c.attrs.direction)).toEqual(['inbound', 'outbound']);
+    const idled = q.first({ name: 'mesh.peer.disconnected', node: 'broker-975f467a', sinceMs: e.atMs, attrs: { peerId } })!;
+    expect([idled.attrs.cause, idled.endMs - e.atMs < 30_000]).toEqual(['idle-timeout', true]);
+  });
+
   it('a run that stops before the revert times out, and the timeout names the receivers the victim\'s probe still misses', () => {
     // The verdict comes by the revert; only a run that stops first (its event budget spent) can
     // time the detection out. A test double stands in: the chaos engine without its wait for
