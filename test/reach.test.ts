@@ -15,6 +15,7 @@
 import { describe, expect, it } from 'vitest';
 import { cutOffFrom, cutOffTowards, otherCutWindows, othersCutEveryPath, overlayAt, pathExists, strippedByOthers, underChaosAt, type CutWindow } from '../src/primitives/reach.js';
 import type { ChaosWorld, Fault } from '../src/primitives/types.js';
+import type { NeighborDownCause } from '../src/protocol/hyparview-types.js';
 import { Cluster } from '../src/scenario/cluster.js';
 import { standardMesh } from '../src/scenario/topology.js';
 import { HARNESS_NODE } from '../src/sim/telemetry/index.js';
@@ -29,7 +30,7 @@ function setup() {
   const tel = cluster.telemetry;
   const at = (ms: number) => cluster.scheduler.runFor(ms - cluster.scheduler.nowMs);
   const up = (from: typeof a, to: typeof a) => tel.emit(from.name, 'mesh.gossip.neighbor_up', { topic: 'mesh-a', peerId: to.nodeId });
-  const down = (from: typeof a, to: typeof a) => tel.emit(from.name, 'mesh.gossip.neighbor_down', { topic: 'mesh-a', peerId: to.nodeId, cause: 'disconnect' });
+  const down = (from: typeof a, to: typeof a, cause: NeighborDownCause = 'disconnect') => tel.emit(from.name, 'mesh.gossip.neighbor_down', { topic: 'mesh-a', peerId: to.nodeId, cause });
   const chaos = (name: string, targets: (typeof a)[]) => tel.emit(HARNESS_NODE, 'chaos.primitive.applied', { name, targets: targets.map((t) => t.name).join(','), params: '{}' })!;
   return { cluster, world, a, b, c, d, at, up, down, chaos };
 }
@@ -243,7 +244,7 @@ describe('reach: cutOffTowards agrees with cutOffFrom on nodes out of reach even
   });
 
   it('a drop the mesh chose counts against a stripped node only until it takes up another peer', () => {
-    const stripped = (madeUp: boolean) => {
+    const stripped = (madeUp: boolean, cause: NeighborDownCause = 'evicted') => {
       const { world, cluster, a, b, c, d, at, up, down, chaos } = setup();
       at(50);
       ready(cluster, c);
@@ -252,12 +253,12 @@ describe('reach: cutOffTowards agrees with cutOffFrom on nodes out of reach even
       up(b, a);
       if (madeUp) {
         up(c, b);
-        down(c, b); // c drops b (a Disconnect) …
+        down(c, b, cause); // c drops b …
         up(c, d); // … and takes d up after it: nobody reaches c, and its one link goes to d
       } else {
         up(c, d);
         up(c, b);
-        down(c, b); // the same links, but the drop comes last: nothing made up for it
+        down(c, b, cause); // the same links, but the drop comes last: nothing made up for it
       }
       at(1_000);
       chaos('kill_node', [d]);
@@ -266,9 +267,16 @@ describe('reach: cutOffTowards agrees with cutOffFrom on nodes out of reach even
     // clock-skew-60s --chaos 20, seed 270: an eviction at boot, refilled at once, 50 s before.
     const earlier = stripped(true);
     expectExcused(earlier.world, earlier.others, earlier.a.nodeId, earlier.c.nodeId, true);
-    // Red: the view the mesh thinned and never refilled is not the other events' doing.
-    const last = stripped(false);
-    expectExcused(last.world, last.others, last.a.nodeId, last.c.nodeId, false);
+    // Red: the view the mesh thinned and never refilled is not the other events' doing: c's own
+    // eviction of b, or b's loss over a link no event cut.
+    for (const cause of ['evicted', 'peer-down'] as const) {
+      const last = stripped(false, cause);
+      expectExcused(last.world, last.others, last.a.nodeId, last.c.nodeId, false);
+    }
+    // But b's Disconnect (b evicted c) is: HyParView does not refill after one (firewall-inbound
+    // --chaos 20, seed 2027).
+    const evictedByPeer = stripped(false, 'disconnect');
+    expectExcused(evictedByPeer.world, evictedByPeer.others, evictedByPeer.a.nodeId, evictedByPeer.c.nodeId, true);
   });
 
   it('an island the other events stripped: nodes holding only each other (nat-shift --chaos 20, seed 438)', () => {
@@ -298,12 +306,15 @@ describe('reach: cutOffTowards agrees with cutOffFrom on nodes out of reach even
     // Red: one link out of the island that no event cut (d → a) leaves it on the overlay.
     const linkedOut = island(({ up, d, a }) => up(d, a));
     expectExcused(linkedOut.world, linkedOut.others, linkedOut.a.nodeId, linkedOut.c.nodeId, false);
-    // Red: d dropped a link to a Disconnect, which the mesh chose: not excused.
-    const dropped = island(({ up, down, d, a }) => {
-      up(d, a);
-      down(d, a);
-    });
-    expectExcused(dropped.world, dropped.others, dropped.a.nodeId, dropped.c.nodeId, false);
+    // Red: d dropped its link out by its own eviction and took no one up, which the mesh chose:
+    // not excused. Evicted by a (a's Disconnect), it is: HyParView does not refill after that.
+    for (const [cause, excused] of [['evicted', false], ['disconnect', true]] as const) {
+      const dropped = island(({ up, down, d, a }) => {
+        up(d, a);
+        down(d, a, cause);
+      });
+      expectExcused(dropped.world, dropped.others, dropped.a.nodeId, dropped.c.nodeId, excused);
+    }
   });
 });
 

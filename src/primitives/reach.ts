@@ -253,7 +253,12 @@ interface LinksJudged {
  * losing the peer, or a loss over a link nothing cut then). A drop a later neighbour made up
  * for says nothing about its view now: the default layout's churn at boot evicts and refills
  * within the same millisecond (clock-skew-60s under --chaos 20, seed 270: a broker evicted one
- * peer at 1.7 s, taking another up at once, was stripped by other events at 51–75 s). A link is
+ * peer at 1.7 s, taking another up at once, was stripped by other events at 51–75 s). Nor does
+ * a Disconnect, the peer evicting this node to take a newcomer up: HyParView refills an active
+ * view after a failure, not after an eviction (§4.3), so a view one short after one is the
+ * protocol's steady state, not a link the mesh let go (firewall-inbound under --chaos 20, seed
+ * 2027: a gateway the observer evicted at 2.7 s held four neighbours for 42 s, until other
+ * events took all four). A link is
  * cut by another event's window on the peer (isCut; a window on the node itself, still
  * rejoining after its revive, says nothing about one link) or when it ran on a connection
  * another event ended (diedWithPeer); the own cut (`ownBlock`) counts too, but not as taken by
@@ -271,6 +276,7 @@ function judgeLinks(world: ChaosWorld, others: readonly CutWindow[], topic: stri
     const peer = String(s.attrs.peerId);
     latest.set(peer, s);
     if (s.name === 'mesh.gossip.neighbor_up') unmadeUp = Math.max(0, unmadeUp - 1);
+    else if (s.attrs.cause === 'disconnect') continue; // the peer's eviction: see above
     else if (s.attrs.cause !== 'peer-down' || !(own(peer) || byOthers(peer, s.endMs))) unmadeUp++;
   }
   if (unmadeUp > 0) return null;
@@ -300,8 +306,9 @@ function judgeLinks(world: ChaosWorld, others: readonly CutWindow[], topic: stri
  * seed 44: a firewalled registry's one outbound neighbour is firewalled itself and drops it;
  * seed 116: a registry whose four other neighbours were killed or restarted keeps only a
  * firewalled bridge; nat-shift's seed 438: a mesh-b registry and bridge the other events left
- * holding only each other (an island of two). A node that lost a link to an eviction, a
- * Disconnect or an uncut connection, or that reaches one, is not excused.
+ * holding only each other (an island of two). A node that lost a link to its own eviction, a
+ * quit or an uncut connection and took up no peer since, or that reaches one, is not excused (a
+ * peer's Disconnect does not count: `judgeLinks`).
  */
 function strippedIsland(judge: (id: string) => LinksJudged | null, nodeId: string): ReadonlySet<string> | null {
   const island = new Set([nodeId]);

@@ -75,6 +75,25 @@ describe('firewall_inbound', () => {
     expect([idled.attrs.cause, idled.endMs - e.atMs < 30_000]).toEqual(['idle-timeout', true]);
   });
 
+  it("a victim the observer evicted at boot, then stripped by other events, is not owed the probes", () => {
+    // firewall-inbound under --chaos 20, seed 2027: gateway-98a98014, evicted by the observer at
+    // 2.7 s (a Disconnect; HyParView refills only after a failure), held four neighbours until
+    // other events took them: two killed or firewalled (idled out at 45 s), a gateway restarted
+    // at 32.9 s and a registry firewalled from 20 s, which its view kept. Its refills at 45 s
+    // were refused (low priority: its view was not empty).
+    const run = runRandomChaos('firewall-inbound', 20, '2027');
+    const e = passedEvent(run, (x) => x.primitive === 'firewall_inbound' && x.targets[0] === 'gateway-98a98014');
+    const q = run.cluster.telemetry.query;
+    const downs = q.find({ name: 'mesh.gossip.neighbor_down', node: 'gateway-98a98014', untilMs: e.atMs + 35_000 });
+    expect(downs.map((d) => [run.cluster.nameOf(String(d.attrs.peerId)), d.attrs.cause])).toEqual([
+      ['broker-aad013f0', 'disconnect'],
+      ['observer-93ba1514', 'disconnect'],
+      ['bridge-76e1a983', 'peer-down'],
+      ['compute-db46119b', 'peer-down'],
+    ]);
+    expect(q.find({ name: 'mesh.gossip.neighbor_up', node: 'gateway-98a98014', sinceMs: 2_700, untilMs: e.atMs + 35_000 })).toHaveLength(0);
+  });
+
   it('a run that stops before the revert times out, and the timeout names the receivers the victim\'s probe still misses', () => {
     // The verdict comes by the revert; only a run that stops first (its event budget spent) can
     // time the detection out. A test double stands in: the chaos engine without its wait for
