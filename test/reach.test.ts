@@ -273,8 +273,8 @@ describe('reach: cutOffTowards agrees with cutOffFrom on nodes out of reach even
       const last = stripped(false, cause);
       expectExcused(last.world, last.others, last.a.nodeId, last.c.nodeId, false);
     }
-    // But b's Disconnect (b evicted c) is: HyParView does not refill after one (firewall-inbound
-    // --chaos 20, seed 2027).
+    // But b's Disconnect (b evicted c) is: c's refill asks with low priority, which a full overlay
+    // refuses (firewall-inbound --chaos 20, seed 2027).
     const evictedByPeer = stripped(false, 'disconnect');
     expectExcused(evictedByPeer.world, evictedByPeer.others, evictedByPeer.a.nodeId, evictedByPeer.c.nodeId, true);
   });
@@ -307,7 +307,7 @@ describe('reach: cutOffTowards agrees with cutOffFrom on nodes out of reach even
     const linkedOut = island(({ up, d, a }) => up(d, a));
     expectExcused(linkedOut.world, linkedOut.others, linkedOut.a.nodeId, linkedOut.c.nodeId, false);
     // Red: d dropped its link out by its own eviction and took no one up, which the mesh chose:
-    // not excused. Evicted by a (a's Disconnect), it is: HyParView does not refill after that.
+    // not excused. Evicted by a (a's Disconnect), it is: its low-priority refill finds views full.
     for (const [cause, excused] of [['evicted', false], ['disconnect', true]] as const) {
       const dropped = island(({ up, down, d, a }) => {
         up(d, a);

@@ -254,11 +254,12 @@ interface LinksJudged {
  * for says nothing about its view now: the default layout's churn at boot evicts and refills
  * within the same millisecond (clock-skew-60s under --chaos 20, seed 270: a broker evicted one
  * peer at 1.7 s, taking another up at once, was stripped by other events at 51–75 s). Nor does
- * a Disconnect, the peer evicting this node to take a newcomer up: HyParView refills an active
- * view after a failure, not after an eviction (§4.3), so a view one short after one is the
- * protocol's steady state, not a link the mesh let go (firewall-inbound under --chaos 20, seed
- * 2027: a gateway the observer evicted at 2.7 s held four neighbours for 42 s, until other
- * events took all four). A link is
+ * a Disconnect, the peer evicting this node to take a newcomer up: the node then asks passive
+ * candidates with low priority (and again every Shuffle period), which a peer accepts only with
+ * a free slot (HyParView §4.3), so in an overlay whose views are full a view one short after one
+ * is the protocol's steady state, not a link the mesh let go (firewall-inbound under --chaos
+ * 20, seed 2027: a gateway the observer evicted at 2.7 s held four neighbours for 42 s, until
+ * other events took all four). A link is
  * cut by another event's window on the peer (isCut; a window on the node itself, still
  * rejoining after its revive, says nothing about one link) or when it ran on a connection
  * another event ended (diedWithPeer); the own cut (`ownBlock`) counts too, but not as taken by

@@ -77,7 +77,7 @@ describe('firewall_inbound', () => {
 
   it("a victim the observer evicted at boot, then stripped by other events, is not owed the probes", () => {
     // firewall-inbound under --chaos 20, seed 2027: gateway-98a98014, evicted by the observer at
-    // 2.7 s (a Disconnect; HyParView refills only after a failure), held four neighbours until
+    // 2.7 s (a Disconnect; its low-priority refill found views full), held four neighbours until
     // other events took them: two killed or firewalled (idled out at 45 s), a gateway restarted
     // at 32.9 s and a registry firewalled from 20 s, which its view kept. Its refills at 45 s
     // were refused (low priority: its view was not empty).
