@@ -129,6 +129,25 @@ describe('partition_subset', () => {
     expect(leakedDigest(world, [inside, [id('broker-3d21142f')]], ...window, subset.atMs)).toMatchObject({ node: 'broker-3d21142f', attrs: { nodeName: 'gateway-f14602b6' } });
   });
 
+  it('a node revived within the in-flight allowance after the cut re-learns what its side holds: no leak', () => {
+    // partition-subset with --chaos 20, seed 2222: a kill_node's revert brought compute-4e602089
+    // back at 66.6 s, 0.9 s after a partition_subset cut gateway-c48b391f off (65.7 s); 116 ms
+    // later, past the in-flight allowance, it learned the gateway's digest from its own side,
+    // which still held it. Only a revival after that allowance was read as during the cut.
+    const { report, cluster } = runScenario(withChaos(scenarioNamed('partition-subset'), { random: { count: 20 } }), '2222');
+    const subset = chaosLog(report).find((e) => e.primitive === 'partition_subset' && e.targets.includes('gateway-c48b391f'))!;
+    expect(subset.verdict, subset.message).toBe('passed');
+    const q = cluster.telemetry.query;
+    const ready = q.first({ name: 'mesh.node.ready', node: 'compute-4e602089', sinceMs: subset.atMs })!;
+    const [learned] = q.find({ name: 'mesh.digest.learned', node: 'compute-4e602089', sinceMs: subset.atMs, attrs: { nodeName: 'gateway-c48b391f' } });
+    expect([ready.endMs - subset.atMs < 1_000, learned.endMs - subset.atMs > 1_000]).toEqual([true, true]);
+    // Red: a leak when nobody on the learner's side held that digest (a side of the learner alone).
+    const { world, id, inside, outside } = sidesOf(cluster, subset.targets);
+    const window = [subset.atMs + 1_000, learned.endMs] as const;
+    expect(leakedDigest(world, [inside, outside], ...window, subset.atMs)).toBeUndefined();
+    expect(leakedDigest(world, [inside, [id('compute-4e602089')]], ...window, subset.atMs)).toMatchObject({ node: 'compute-4e602089', attrs: { nodeName: 'gateway-c48b391f' } });
+  });
+
   it('a node wedged when the cut came handles what reached it before, at its unwedge: no leak', () => {
     // wedge-node-2s with --chaos 20, seed 15: a wedge_node held gateway-7de56b89 from 76.4 s to
     // 82.5 s; a partition_subset cut broker-142b9a8a off at 80.9 s. At its unwedge the gateway
@@ -165,13 +184,15 @@ describe('partition_subset', () => {
     expect(learned.endMs - wedge.revertedAtMs!).toBeGreaterThanOrEqual(0);
     expect(learned.endMs - wedge.revertedAtMs!).toBeLessThanOrEqual(PLUMTREE_PASS_ON_MS);
     // Red: the same span is a leak when the wedged neighbour is not on the learner's side, or
-    // for a cut applied before the wedge began (the neighbour then held nothing from before it).
+    // for a cut applied after the unwedge (the neighbour was not wedged across it). A cut before
+    // the wedge began would not show it: the compute, started at 20 s, would then be a node
+    // started during the cut, re-learning what its side held.
     const { world, id, inside, outside } = sidesOf(cluster, subset.targets);
     const window = [subset.atMs + 1_000, learned.endMs] as const;
     expect(leakedDigest(world, [inside, outside], ...window, subset.atMs)).toBeUndefined();
     const withoutGateway = outside.filter((x) => x !== id('gateway-83c56a0b'));
     expect(leakedDigest(world, [inside, withoutGateway], ...window, subset.atMs)).toMatchObject({ node: 'compute-0fe6fb41', attrs: { nodeName: 'gateway-a27beb0c' } });
-    expect(leakedDigest(world, [inside, outside], ...window, wedge.atMs - 1)).toMatchObject({ node: 'compute-0fe6fb41', attrs: { nodeName: 'gateway-a27beb0c' } });
+    expect(leakedDigest(world, [inside, outside], ...window, wedge.revertedAtMs! + 1)).toMatchObject({ node: 'compute-0fe6fb41', attrs: { nodeName: 'gateway-a27beb0c' } });
   });
 
   it('what a node wedged across the cut grafts right after its unwedge, its neighbours held before the cut: no leak', () => {
@@ -212,14 +233,15 @@ describe('partition_subset', () => {
     const [learned] = cluster.telemetry.query.find({ name: 'mesh.digest.learned', node: 'bridge-fb7486e9', sinceMs: subset.atMs, attrs: { nodeName: 'gateway-f2979454' } });
     expect(learned.endMs - wedge.revertedAtMs!).toBe(27);
     // Red: a leak when the unwedged compute is not on the learner's side, or is on it with no
-    // relay (it is not in the bridge's view), or for a cut applied before the wedge began (the
-    // compute then held nothing from before it).
+    // relay (it is not in the bridge's view), or for a cut applied after the unwedge (the
+    // compute was not wedged across it; a cut before the wedge would make the bridge, revived
+    // at 66.8 s, a node started during the cut).
     const { world, id, inside, outside } = sidesOf(cluster, subset.targets);
     const window = [learned.endMs, learned.endMs] as const; // this span alone
     expect(leakedDigest(world, [inside, outside], ...window, subset.atMs)).toBeUndefined();
     const leak = { node: 'bridge-fb7486e9', attrs: { nodeName: 'gateway-f2979454' } };
     expect(leakedDigest(world, [inside, outside.filter((x) => x !== id('compute-3e69d11f'))], ...window, subset.atMs)).toMatchObject(leak);
     expect(leakedDigest(world, [inside, [id('bridge-fb7486e9'), id('compute-3e69d11f')]], ...window, subset.atMs)).toMatchObject(leak);
-    expect(leakedDigest(world, [inside, outside], ...window, wedge.atMs - 1)).toMatchObject(leak);
+    expect(leakedDigest(world, [inside, outside], ...window, wedge.revertedAtMs! + 1)).toMatchObject(leak);
   });
 });
