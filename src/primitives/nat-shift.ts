@@ -33,7 +33,7 @@
  */
 import { connectedPeersOf, emitted, incarnationStartSeq, isSilenceDeath, nameOf, passed, peersConnectedTo, restartedSince, stoppedBefore } from './evidence.js';
 import { oldPathsCutShort, type PathEnd } from './old-paths-cut-short.js';
-import { oldConnectionsCutAt, otherCutWindows, othersCutOff } from './reach.js';
+import { cutWindows, LINKS_DIE, oldConnectionsCutAt, otherCutWindows, othersCutOff } from './reach.js';
 import { TargetedProbeRound } from './slow-link.js';
 import { deadlineOf, timer, type PrimitiveSpec } from './schema.js';
 import { pickNodes } from './targets.js';
@@ -112,6 +112,25 @@ export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: n
   // seed 172, where the victim's one new neighbour was restarted by another event and the
   // victim held it, dead, past the deadline.
   const shiftCutAt = oldConnectionsCutAt(world, victim, appliedAtMs);
+  // The victim's end of an old path to a peer that another event killed, restarted or shifted
+  // after the shift (so the path is not required above), idled out on a silence that began
+  // before that event: the peer's death does not explain the silence, the shift does.
+  // mesh-grow-shrink under --chaos 20, seed 2200: a broker shifted at 58.8 s idled out its end
+  // to a registry at 88.2 s, silent since 58.2 s, though a restart_node took the registry only
+  // at 75.2 s; its other old paths led to two gateways that left the mesh at 60 s, and to nodes
+  // a burst kill took before the shift.
+  const silentBeforeDeath = (): SpanRecord | undefined => {
+    const deaths = cutWindows(q).filter((w) => LINKS_DIE.has(w.name) && w.fromMs >= appliedAtMs);
+    for (const peer of victimsPeers) {
+      if (!restartedSince(world, peer, appliedAtMs)) continue;
+      const s = pathEnded(victim, peer);
+      if (s === undefined || s.name !== 'mesh.peer.disconnected' || s.attrs.reason !== 'idle-timeout') continue;
+      const lastHeardMs = s.endMs - T.idleTimeoutMs;
+      const died = deaths.filter((w) => w.targets.has(nameOf(world, peer)) && w.fromMs <= s.endMs).sort((a, b) => a.fromMs - b.fromMs)[0];
+      if (died !== undefined && lastHeardMs >= appliedAtMs - T.keepAliveMs && lastHeardMs < died.fromMs) return s;
+    }
+    return undefined;
+  };
   const oldPathsDied = (): SpanRecord[] | null => {
     const out: SpanRecord[] = [];
     // A peer down now owes nothing more, but what its end showed before it went down still
@@ -138,7 +157,7 @@ export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: n
     }
     // No old path to a peer still there: nothing the shift could have been seen to break.
     if (required.length === 0) return out;
-    const idled = out.find(isSilenceDeath);
+    const idled = out.find(isSilenceDeath) ?? silentBeforeDeath();
     if (idled !== undefined) return [idled, ...out.filter((s) => s !== idled)];
     // Every old path has ended, none by silence. Excused only where concurrent faults
     // cut every old path short before it could idle out, or every one was transient, ended

@@ -404,6 +404,28 @@ describe('nat_shift: old paths to peers already gone', () => {
   });
 });
 
+describe('nat_shift: an old path silent from the shift on, its far end restarted by another event later', () => {
+  // mesh-grow-shrink under --chaos 20, seed 2200: broker-88af6a69 was shifted at 58.8 s. Its old
+  // paths led to two gateways that left the mesh at 60 s (their goodbyes went to the old
+  // address; the broker evicted both later and closed the paths as unused), to two nodes a
+  // burst kill had taken before the shift, and to registry-ff726684, which a restart_node took
+  // at 75.2 s. The broker idled that last path out at 88.2 s, silent since 58.2 s: the shift's
+  // silence, 17 s before the restart. A peer restarted since was left out of the paths owed,
+  // and with it the one silence the shift showed.
+  it('counts that silence', () => {
+    const run = runRandomChaos('mesh-grow-shrink', 20, '2200');
+    const shift = passedEvent(run, (e) => e.primitive === 'nat_shift' && e.targets[0] === 'broker-88af6a69');
+    const q = run.cluster.telemetry.query;
+    const registry = run.cluster.idOfName('registry-ff726684');
+    const idled = q.first({ name: 'mesh.peer.disconnected', node: 'broker-88af6a69', sinceMs: shift.atMs, attrs: { peerId: registry } })!;
+    expect(idled.attrs.reason).toBe('idle-timeout');
+    const restart = chaosLog(run.report).find((e) => e.primitive === 'restart_node' && e.targets[0] === 'registry-ff726684')!;
+    expect(idled.endMs - 30_000).toBeLessThan(restart.atMs);
+    expect(idled.endMs - 30_000).toBeGreaterThan(shift.atMs - 1_000);
+    expect(shift.evidence[0]).toBe(`broker-88af6a69:mesh.peer.disconnected@${idled.endMs}`);
+  });
+});
+
 describe('nat_shift: both bridges shifted, the bridge topic stranded', () => {
   // clock-skew-60s under --chaos 20, seed 405: the two bridges were NAT-shifted at 71.4 and
   // 81.2 s. Their old paths to the observer idled out, HyParView dropped it from both views,
