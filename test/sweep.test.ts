@@ -15,6 +15,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findScenario } from '../src/catalog/registry.js';
 import { runScenario } from '../src/scenario/runner.js';
+import { runOrdered } from '../src/sweep/ordered-pool.js';
 import { runSweep } from '../src/sweep/pool.js';
 import { formatProgress } from '../src/sweep/progress.js';
 import { parseSeedRange, parseShard, shardSeeds } from '../src/sweep/shard.js';
@@ -29,6 +30,25 @@ async function sweepLines(seeds: string[], workers: number): Promise<SweepLine[]
   expect(summary.seeds).toBe(seeds.length);
   return lines;
 }
+
+describe('the ordered pool', () => {
+  it('starts tasks in index order, so no late start holds back the results after it', async () => {
+    // With four tasks per worker handed to the pool, one worker ran them 0 2 1 4 5 … 3, and
+    // a sweep printed nothing from its fourth seed until its last had run.
+    const dir = mkdtempSync(join(tmpdir(), 'meshsim-order-'));
+    const file = join(dir, 'order-worker.mjs');
+    writeFileSync(file, 'let started = 0;\nexport default function (task) { const end = Date.now() + 20; while (Date.now() < end) {} return [task, started++]; }\n');
+    try {
+      const startedAs: number[] = [];
+      const handedBack: number[] = [];
+      await runOrdered<number, [number, number]>({ filename: file, workers: 1, count: 10, taskAt: (k) => k, onResult: ([task, started], index) => (handedBack.push(index), (startedAs[task] = started)) });
+      expect(startedAs).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      expect(handedBack).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('shards', () => {
   it('the n shards of a range are disjoint and cover it exactly', () => {

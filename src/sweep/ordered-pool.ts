@@ -1,9 +1,10 @@
 /**
  * Tasks on piscina worker threads with results handed back in TASK order (a small reorder
- * buffer), so output never depends on which worker finished first; at most a few tasks per
- * worker are in flight, so a long task list never queues a promise per task. Tasks are made
- * on demand from their index, so the list itself is never materialized. Sweeps and experiments
- * both run on it. The worker module must be compiled (dist/).
+ * buffer), so output never depends on which worker finished first; one task per worker is in
+ * flight, so a long task list never queues a promise per task, and tasks start in index order
+ * (see IN_FLIGHT_PER_WORKER). Tasks are made on demand from their index, so the list itself is
+ * never materialized. Sweeps and experiments both run on it. The worker module must be
+ * compiled (dist/).
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -36,7 +37,15 @@ function isOutOfMemory(e: unknown): boolean {
   return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === 'ERR_WORKER_OUT_OF_MEMORY';
 }
 
-const IN_FLIGHT_PER_WORKER = 4;
+/**
+ * Tasks handed to the pool per worker before one comes back. One: with more than the workers
+ * can take, piscina's queue does not start them in the order given (one worker, four per
+ * worker: tasks ran 0 2 1 4 5 … 11 3). Output comes in task order, so a task started late held
+ * back every result after it: a sweep of 80 seeds of two 500-node meshes printed three lines,
+ * then nothing for nine minutes, then the rest at once. A task takes a second or more; the
+ * round trip between two tasks of a worker is well under a millisecond.
+ */
+const IN_FLIGHT_PER_WORKER = 1;
 
 export async function runOrdered<T, R>(options: OrderedPoolOptions<T, R>): Promise<void> {
   const workers = Math.max(1, Math.floor(options.workers));
