@@ -243,6 +243,41 @@ describe('reach: cutOffTowards agrees with cutOffFrom on nodes out of reach even
     expectExcused(world, others, a.nodeId, c.nodeId, false);
   });
 
+  it("a link lost to another event's inbound firewall on the node itself is taken by that event", () => {
+    // chaos-soak-9prim-1min --chaos 20, seed 2270: a firewalled registry lost its inbound links
+    // to idle timeouts and kept only two it could not use, whose peers other events took.
+    const stripped = (direction: 'inbound' | 'outbound') => {
+      const { world, cluster, a, b, c, d, at, up, down, chaos } = setup();
+      at(50);
+      ready(cluster, c);
+      at(100);
+      up(a, b);
+      up(b, a);
+      cluster.telemetry.emit(c.name, 'mesh.peer.connected', { peerId: b.nodeId, direction });
+      up(c, b);
+      up(c, d); // c → d, and c → b until the drop below: nobody reaches c
+      at(500);
+      const firewall = chaos('firewall_inbound', [c]);
+      at(800);
+      chaos('kill_node', [d]);
+      at(900);
+      down(c, b, 'peer-down'); // the link to b idles out while c is firewalled
+      at(1_000);
+      cluster.telemetry.emit(HARNESS_NODE, 'chaos.primitive.reverted', { name: 'firewall_inbound' }, { parent: firewall });
+      at(7_000); // past the firewall's revert and rejoin allowance: c is no longer inside its node cut
+      return { world, a, c, others: otherCutWindows(world, { targets: [a.nodeId], params: {} }, 1_000) };
+    };
+    const judged = (direction: 'inbound' | 'outbound') => {
+      const { world, a, c, others } = stripped(direction);
+      const from = cutOffFrom(world, others, 'mesh-a', a.nodeId, 6_500).has(c.nodeId);
+      expect(cutOffTowards(world, others, 'mesh-a', c.nodeId, 6_500)(a.nodeId)).toBe(from);
+      return from;
+    };
+    expect(judged('inbound')).toBe(true);
+    // Red: over a connection c dialled itself, its firewall let the link be: a loss nothing cut.
+    expect(judged('outbound')).toBe(false);
+  });
+
   it('a drop the mesh chose counts against a stripped node only until it takes up another peer', () => {
     const stripped = (madeUp: boolean, cause: NeighborDownCause = 'evicted') => {
       const { world, cluster, a, b, c, d, at, up, down, chaos } = setup();

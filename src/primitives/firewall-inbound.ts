@@ -34,7 +34,7 @@
  */
 import type { ProbeRecord } from '../scenario/checker.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
-import { appendAll, disturbed, failedAssertion, meshesOf, MISSING_SHOWN, nameOf, passed, probeDeliveries, prunedIncludes, spansOf } from './evidence.js';
+import { appendAll, disturbed, failedAssertion, inboundAt, meshesOf, MISSING_SHOWN, nameOf, passed, probeDeliveries, prunedIncludes, spansOf } from './evidence.js';
 import { deliveredAt, sharedMeshes } from './partition-pair.js';
 import { cutOffFrom, otherCutWindows, othersCutEveryPath } from './reach.js';
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
@@ -201,26 +201,6 @@ function explainedElsewhere(world: ChaosWorld, fault: Fault, appliedAtMs: number
   return false;
 }
 
-/**
- * Whether `node`'s latest connections to `peer` by `atMs` included one the peer dialled (its
- * spans say so): one of its mesh.peer.connected about the peer since the mesh.peer.disconnected
- * about it before the latest of them (which comes only when its last connection to the peer
- * closes) is inbound. When both ends
- * dialled at once there are two connections, and traffic runs on the one with the higher id,
- * which the spans do not name: an inbound one among them may be it (clock-skew-60s under
- * `--chaos 20`, seed 2006: broker-975f467a and bridge-fcd13623 dialled each other at 42.0 s;
- * the broker's span for its outbound end came 4 ms after the inbound one, and the link still
- * idled out 30 s after the broker's firewall went up).
- */
-function inboundAt(world: ChaosWorld, node: string, peer: string, atMs: number): boolean {
-  const q = world.spans;
-  const name = nameOf(world, node);
-  const latest = q.last({ name: 'mesh.peer.connected', node: name, untilMs: atMs, attrs: { peerId: peer } });
-  if (latest === undefined) return false;
-  if (latest.attrs.direction === 'inbound') return true;
-  const lost = q.find({ name: 'mesh.peer.disconnected', node: name, untilMs: latest.endMs, attrs: { peerId: peer } }).filter((d) => d.seq < latest.seq).at(-1);
-  return q.find({ name: 'mesh.peer.connected', node: name, sinceMs: lost?.endMs ?? 0, untilMs: latest.endMs, attrs: { peerId: peer } }).some((c) => (lost === undefined || c.seq > lost.seq) && c.attrs.direction === 'inbound');
-}
 
 /**
  * A probe from the victim counts when every running subscriber had it before the revert

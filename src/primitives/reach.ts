@@ -10,7 +10,7 @@
  * network or the nodes.
  */
 import type { SpanQuery } from '../sim/telemetry/query.js';
-import { incarnationStartSeq, type ProbeCutOff, type ProbeRoundOptions } from './evidence.js';
+import { inboundAt, incarnationStartSeq, type ProbeCutOff, type ProbeRoundOptions } from './evidence.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
 import type { ChaosWorld, Fault, PrimitiveName } from './types.js';
 
@@ -259,18 +259,24 @@ interface LinksJudged {
  * a free slot (HyParView §4.3), so in an overlay whose views are full a view one short after one
  * is the protocol's steady state, not a link the mesh let go (firewall-inbound under --chaos
  * 20, seed 2027: a gateway the observer evicted at 2.7 s held four neighbours for 42 s, until
- * other events took all four). A link is
- * cut by another event's window on the peer (isCut; a window on the node itself, still
- * rejoining after its revive, says nothing about one link) or when it ran on a connection
- * another event ended (diedWithPeer); the own cut (`ownBlock`) counts too, but not as taken by
- * others. A link still in the view is judged at `atMs`, a dropped one when it was dropped.
+ * other events took all four). A link is cut by another event's window on the peer (isCut; a
+ * window on the node itself, still rejoining after its revive, says nothing about one link),
+ * when it ran on a connection another event ended (diedWithPeer), or when another event's
+ * inbound firewall on the node itself was up and the link ran on a connection the peer dialled
+ * (chaos-soak-9prim-1min under --chaos 20, seed 2270: a registry firewalled from 13.2 to 59.1 s
+ * lost its inbound links to idle timeouts at 41–43 s and kept two it could not use, a restarted
+ * compute and a broker firewalled itself, until 82 s); the own cut (`ownBlock`) counts too, but
+ * not as taken by others. A link still in the view is judged at `atMs`, a dropped one when it
+ * was dropped.
  */
 function judgeLinks(world: ChaosWorld, others: readonly CutWindow[], topic: string, nodeId: string, atMs: number, ownBlock: (x: string, y: string) => boolean): LinksJudged | null {
   const name = world.nameOf(nodeId);
   if (incarnationStartSeq(world, name, atMs) < 0) return null;
   const onPeers = others.filter((w) => !(w.cut === 'node' && w.targets.has(name)));
+  const ownFirewalls = others.filter((w) => w.name === 'firewall_inbound' && w.targets.has(name));
+  const firewalled = (peer: string, at: number) => ownFirewalls.some((w) => at >= w.fromMs && at <= w.revertedAtMs) && inboundAt(world, nodeId, peer, at);
   const own = (peer: string) => ownBlock(nodeId, peer) || ownBlock(peer, nodeId);
-  const byOthers = (peer: string, at: number) => isCut(onPeers, name, world.nameOf(peer), at) || diedWithPeer(world, others, topic, nodeId, peer, at);
+  const byOthers = (peer: string, at: number) => isCut(onPeers, name, world.nameOf(peer), at) || diedWithPeer(world, others, topic, nodeId, peer, at) || firewalled(peer, at);
   const latest = new Map<string, SpanRecord>();
   let unmadeUp = 0; // drops the mesh chose, or losses over uncut links, that no later neighbour made up for
   for (const s of neighbourChanges(world, name, topic, atMs)) {
