@@ -320,8 +320,39 @@ export function leakedDigest(world: ChaosWorld, sides: readonly (readonly string
         sideOf.get(s.node) !== sideOf.get(String(s.attrs.nodeId)) &&
         drains.get(s.node) !== s.endMs &&
         !passedOnFromDrain(world, drains, sides[sideOf.get(s.node)!], s, cutAtMs) &&
-        !relearnedOnItsSide(world, sides[sideOf.get(s.node)!], s, cutAtMs),
+        !relearnedOnItsSide(world, sides[sideOf.get(s.node)!], s, cutAtMs) &&
+        !heldUpOnItsSide(world, sides[sideOf.get(s.node)!], s, cutAtMs),
     );
+}
+
+/**
+ * Whether `learned` can be a copy that reached the learner's side before the cut (or within the
+ * in-flight allowance after it), held up on its last link by another event: a neighbour on the
+ * learner's side learned the digest by then and still held it, and another event's link fault
+ * (a flap, loss, delay or pair cut) on the link between the two was in place when it did and
+ * had not ended (with its rejoin allowance) when the learner learned it. Plumtree pushed the
+ * copy on at once; the link fault held it until a retransmission got through. firewall-inbound
+ * under `--chaos 20`, seed 2440: compute-de701643 learned a registry's digest 5 ms after a cut
+ * took the registry, in flight when it came; its push to bridge-f34281f9 ran into a flap_link on
+ * their link, and the bridge learned the digest 3.0 s later.
+ */
+function heldUpOnItsSide(world: ChaosWorld, side: readonly string[], learned: SpanRecord, cutAtMs: number): boolean {
+  const q = world.spans;
+  const topic = String(learned.attrs.topic);
+  const about = String(learned.attrs.nodeId);
+  const links = cutWindows(q).filter((w) => w.cut === 'link' && w.targets.has(learned.node) && w.untilMs >= learned.endMs);
+  if (links.length === 0) return false;
+  return side.some((w) => {
+    const wName = nameOf(world, w);
+    if (wName === learned.node) return false;
+    // Its copy came by the end of the in-flight allowance, and it learned none since.
+    const got = q.last({ name: 'mesh.digest.learned', node: wName, untilMs: learned.endMs, attrs: { nodeId: about } });
+    if (got === undefined || got.endMs > cutAtMs + IN_FLIGHT_MS || !holdsDigest(world, wName, about, learned.endMs)) return false;
+    if (!links.some((l) => l.targets.has(wName) && l.fromMs <= got.endMs)) return false;
+    const up = q.last({ name: 'mesh.gossip.neighbor_up', node: learned.node, untilMs: learned.endMs, attrs: { topic, peerId: w } });
+    const down = q.last({ name: 'mesh.gossip.neighbor_down', node: learned.node, untilMs: learned.endMs, attrs: { topic, peerId: w } });
+    return up !== undefined && (down === undefined || down.seq < up.seq);
+  });
 }
 
 /**

@@ -148,6 +148,30 @@ describe('partition_subset', () => {
     expect(leakedDigest(world, [inside, [id('compute-4e602089')]], ...window, subset.atMs)).toMatchObject({ node: 'compute-4e602089', attrs: { nodeName: 'gateway-c48b391f' } });
   });
 
+  it('a copy that reached the side in flight, held up on its last link by another event: no leak', () => {
+    // firewall-inbound with --chaos 20, seed 2440: a partition_subset cut registry-36aab761 off at
+    // 66.358 s; its digest, in flight, reached compute-de701643 5 ms later. The compute's push to
+    // bridge-f34281f9 ran into a flap_link on their link (49.7-71.4 s), and the bridge learned the
+    // digest 3.0 s later, past the in-flight allowance.
+    const { report, cluster } = runScenario(withChaos(scenarioNamed('firewall-inbound'), { random: { count: 20 } }), '2440');
+    const log = chaosLog(report);
+    const subset = log.find((e) => e.primitive === 'partition_subset' && e.targets.includes('registry-36aab761'))!;
+    expect(subset.verdict, subset.message).toBe('passed');
+    const flap = log.find((e) => e.primitive === 'flap_link' && e.targets.includes('compute-de701643') && e.targets.includes('bridge-f34281f9'))!;
+    const q = cluster.telemetry.query;
+    const [relay] = q.find({ name: 'mesh.digest.learned', node: 'compute-de701643', sinceMs: subset.atMs, attrs: { nodeName: 'registry-36aab761' } });
+    const [learned] = q.find({ name: 'mesh.digest.learned', node: 'bridge-f34281f9', sinceMs: subset.atMs, attrs: { nodeName: 'registry-36aab761' } });
+    expect([relay.endMs - subset.atMs, learned.endMs - subset.atMs > 1_000, flap.atMs < relay.endMs, flap.revertedAtMs! > learned.endMs]).toEqual([5, true, true, true]);
+    // Red: a leak when the compute is not on the bridge's side, or for a cut applied a second
+    // before (the compute's copy then came after the in-flight allowance).
+    const { world, id, inside, outside } = sidesOf(cluster, subset.targets);
+    const window = [learned.endMs, learned.endMs] as const; // this span alone
+    expect(leakedDigest(world, [inside, outside], ...window, subset.atMs)).toBeUndefined();
+    const leak = { node: 'bridge-f34281f9', attrs: { nodeName: 'registry-36aab761' } };
+    expect(leakedDigest(world, [inside, outside.filter((x) => x !== id('compute-de701643'))], ...window, subset.atMs)).toMatchObject(leak);
+    expect(leakedDigest(world, [inside, outside], ...window, subset.atMs - 1_000)).toMatchObject(leak);
+  });
+
   it('a node wedged when the cut came handles what reached it before, at its unwedge: no leak', () => {
     // wedge-node-2s with --chaos 20, seed 15: a wedge_node held gateway-7de56b89 from 76.4 s to
     // 82.5 s; a partition_subset cut broker-142b9a8a off at 80.9 s. At its unwedge the gateway
