@@ -51,7 +51,7 @@ function setup() {
   const hearDisconnect = (from: Node, to: Node) => tel.emit(from.name, 'mesh.gossip.neighbor_down', { topic: 'mesh-a', peerId: to.nodeId, cause: 'disconnect' });
   const hearClose = (from: Node, to: Node) => tel.emit(from.name, 'mesh.peer.disconnected', { peerId: to.nodeId, reason: 'closed-by-peer', cause: 'closed-by-peer' });
   const disconnectedBy = (from: Node, to: Node, reason: string) => tel.emit(from.name, 'mesh.peer.disconnected', { peerId: to.nodeId, reason, cause: reason });
-  const connect = (from: Node, to: Node) => tel.emit(from.name, 'mesh.peer.connected', { peerId: to.nodeId, direction: 'inbound' });
+  const connect = (from: Node, to: Node, direction: 'inbound' | 'outbound' = 'inbound') => tel.emit(from.name, 'mesh.peer.connected', { peerId: to.nodeId, direction });
   const ready = (node: Node) => tel.emit(node.name, 'mesh.node.ready', { nodeId: node.nodeId, nodeName: node.name, nodeType: 'gateway', meshId: 'mesh-a', incarnation: 1 });
   const neighbourUp = (from: Node, to: Node) => tel.emit(from.name, 'mesh.gossip.neighbor_up', { topic: 'mesh-a', peerId: to.nodeId });
   const join = (from: Node, seed: Node) => tel.emit(from.name, 'mesh.gossip.join', { topic: 'mesh-a', peerId: seed.nodeId });
@@ -567,7 +567,7 @@ describe('old paths cut short by concurrent faults', () => {
     // nat-shift under --chaos 20, seed 407: a broker restarted 19 ms before its shift had its
     // dials accepted 6 and 4 ms before it; both timed out (the answers went to the old address),
     // and the acceptors closed their unused ends 1.7 and 2.8 s later.
-    const build = (failAtMs: number | null, completed: boolean) => {
+    const build = (failAtMs: number | null, completed: boolean, dialledBack = false) => {
       const t = setup();
       t.at(SHIFT_AT_MS - 6);
       t.connect(t.p, t.victim); // p accepts the victim's dial
@@ -576,7 +576,11 @@ describe('old paths cut short by concurrent faults', () => {
       t.chaos('nat_shift', [t.victim]);
       if (completed) {
         t.at(SHIFT_AT_MS + 10);
-        t.connect(t.victim, t.p);
+        t.connect(t.victim, t.p, 'outbound'); // the victim's dial opened
+      }
+      if (dialledBack) {
+        t.at(SHIFT_AT_MS + 3_300);
+        t.connect(t.victim, t.p); // p dialled the victim itself: another path
       }
       if (failAtMs !== null) {
         t.at(failAtMs);
@@ -587,6 +591,9 @@ describe('old paths cut short by concurrent faults', () => {
       return t.cutShortAt(SHIFT_AT_MS, t.p);
     };
     expect(build(SHIFT_AT_MS + 4_994, false)).toBe(true);
+    // restart-node under --chaos 20, seed 2613: the acceptor dialled back before the dial failed;
+    // that connection is not the dial's end.
+    expect(build(SHIFT_AT_MS + 4_994, false, true)).toBe(true);
     // Red: the handshake completed (the path was alive), or the dial failed later than a dial
     // timeout after the shift, or did not fail at all.
     expect(build(null, true)).toBe(false);
