@@ -23,7 +23,7 @@
  * Must not judge by the harness's view of the clock: the heartbeat span is the evidence.
  */
 import { assert } from '../sim/assert.js';
-import { disturbed, emitted, failedAssertion, nameOf, passed, prunedIncludes, spansOf } from './evidence.js';
+import { disturbed, emitted, failedAssertion, incarnationStartSeq, nameOf, passed, prunedIncludes, spansOf } from './evidence.js';
 import { deadlineOf, FAULT_LENGTH_MS_MAX, group, paramOf, timer, type PrimitiveSpec } from './schema.js';
 import { pickNodes } from './targets.js';
 import { T } from './timing.js';
@@ -197,13 +197,20 @@ function falseStaleness(world: ChaosWorld, victim: string, sinceMs: number): { m
   return undefined;
 }
 
-/** Whether, by `node`'s spans, `peer` was in its active view on some topic at `fromMs` and never left it until `untilMs`. */
+/**
+ * Whether, by `node`'s spans, `peer` was in its active view on some topic at `fromMs` and never
+ * left it until `untilMs`. Only its incarnation current at `fromMs` counts: a restart empties the
+ * views without a neighbor_down (burst-kill-5 under `--chaos 20`, seed 2486: a bridge restarted
+ * at 50.0 s, skewed at 75.8 s, pruned at 90.0 s a compute killed at 49.0 s and still down; its
+ * earlier incarnation had taken that compute up at 1.5 s, and that was read as a live neighbour).
+ */
 function stayedNeighbor(world: ChaosWorld, node: string, peer: string, fromMs: number, untilMs: number): boolean {
   const q = world.spans;
   const name = nameOf(world, node);
+  const since = incarnationStartSeq(world, name, fromMs);
   for (const topic of world.node(node).meshIds) {
     const up = q.last({ name: 'mesh.gossip.neighbor_up', node: name, untilMs: fromMs, attrs: { peerId: peer, topic } });
-    if (up === undefined) continue;
+    if (up === undefined || up.seq < since) continue;
     const down = q.last({ name: 'mesh.gossip.neighbor_down', node: name, untilMs: untilMs, attrs: { peerId: peer, topic } });
     if (down === undefined || down.seq < up.seq) return true;
   }

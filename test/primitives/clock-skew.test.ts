@@ -10,7 +10,7 @@
 import { describe, expect, it } from 'vitest';
 import { withChaos } from '../../src/catalog/chaos-scenarios.js';
 import { runScenario } from '../../src/scenario/runner.js';
-import { chaosLog, expectGreen, explain, runChaos, scenarioNamed } from '../support/chaos.js';
+import { chaosLog, expectGreen, explain, passedEvent, runChaos, runRandomChaos, scenarioNamed } from '../support/chaos.js';
 import { runWithOverrides } from '../support/chaos-clocks.js';
 import { startOnly } from '../support/chaos-links.js';
 
@@ -73,3 +73,24 @@ describe('clock_skew', () => {
     expect(q.find({ name: 'mesh.heartbeat', node: 'broker-ce196cf7', sinceMs: 53_229, untilMs: 93_228 }).every((h) => h.attrs.clockSkewMs === 60_000)).toBe(true);
   });
 });
+
+describe('clock_skew: a neighbour of the victim\'s earlier incarnation', () => {
+  // burst-kill-5 under --chaos 20, seed 2486: bridge-3a4914a2's first incarnation took up
+  // compute-6fa3d030 at 1.5 s; a kill_node took the compute at 49.0 s, a burst kill's revert
+  // restarted the bridge at 50.0 s, and its new incarnation never held the compute. Skewed at
+  // 75.8 s, it pruned the compute at 90.0 s, 0.5 s before the compute's revert. That compute
+  // was no live neighbour: the restart had emptied the bridge's views without a neighbor_down.
+  it('is no live neighbour the skewed victim pruned', () => {
+    const run = runRandomChaos('burst-kill-5', 20, '2486');
+    const skew = passedEvent(run, (e) => e.primitive === 'clock_skew' && e.targets[0] === 'bridge-3a4914a2');
+    const q = run.cluster.telemetry.query;
+    const compute = run.cluster.idOfName('compute-6fa3d030');
+    const pruned = q.find({ name: 'mesh.staleness.pruned', node: 'bridge-3a4914a2', sinceMs: skew.atMs }).find((s) => String(s.attrs.nodeIds).includes(compute))!;
+    const restarted = q.last({ name: 'mesh.node.ready', node: 'bridge-3a4914a2', untilMs: skew.atMs })!;
+    const up = q.last({ name: 'mesh.gossip.neighbor_up', node: 'bridge-3a4914a2', untilMs: skew.atMs, attrs: { peerId: compute } })!;
+    expect([up.endMs < restarted.endMs, q.find({ name: 'mesh.gossip.neighbor_down', node: 'bridge-3a4914a2', attrs: { peerId: compute } }).length]).toEqual([true, 0]);
+    const revived = q.first({ name: 'mesh.node.ready', node: 'compute-6fa3d030', sinceMs: restarted.endMs })!;
+    expect(revived.endMs).toBeGreaterThan(pruned.endMs);
+  });
+});
+
