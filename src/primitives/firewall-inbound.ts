@@ -36,7 +36,7 @@ import type { ProbeRecord } from '../scenario/checker.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
 import { appendAll, disturbed, failedAssertion, inboundAt, meshesOf, MISSING_SHOWN, nameOf, passed, probeDeliveries, prunedIncludes, spansOf } from './evidence.js';
 import { deliveredAt, sharedMeshes } from './partition-pair.js';
-import { cutOffFrom, otherCutWindows, othersCutEveryPath } from './reach.js';
+import { cutOffFrom, otherCutWindows, othersCutEveryPath, overlayAt, pathExists } from './reach.js';
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
 import { pickNodes } from './targets.js';
 import { T } from './timing.js';
@@ -190,6 +190,7 @@ function explainedElsewhere(world: ChaosWorld, fault: Fault, appliedAtMs: number
   const fromMs = atMs - STALENESS_WINDOW_MS;
   if (disturbed(world, pruner, fromMs, atMs)) return true;
   const victim = fault.targets[0];
+  if (firewallLeftNoPath(world, victim, pruner, appliedAtMs, atMs)) return true;
   const others = otherCutWindows(world, fault, appliedAtMs);
   if (others.length === 0) return false;
   const topics = sharedMeshes(world, victim, pruner);
@@ -201,6 +202,23 @@ function explainedElsewhere(world: ChaosWorld, fault: Fault, appliedAtMs: number
   return false;
 }
 
+
+/**
+ * Whether the firewall alone left the victim no overlay path to `pruner` when it went up (every
+ * link that could carry its digests there ran on a connection a peer had dialled), and the
+ * prune came before the victim could have noticed: its inbound connections idle out after as
+ * long as the staleness TTL, and only then does it dial again and send a digest that arrives.
+ * Such a prune is the firewall's own cut, which the mesh repairs at the idle timeout, not the
+ * node falling out of the mesh over the outbound links it kept. disk-full under `--chaos 20`,
+ * seed 2734: every link of gateway-641ab2b3 ran on a connection its peer had dialled; firewalled
+ * at 65.55 s, it was pruned by the observer at 95.0 s, 0.15 s before its links idled out and it
+ * dialled them all again.
+ */
+function firewallLeftNoPath(world: ChaosWorld, victim: string, pruner: string, appliedAtMs: number, atMs: number): boolean {
+  if (atMs > appliedAtMs + T.idleTimeoutMs + T.digestIntervalMs + T.slackMs) return false;
+  const block = firewallBlock(world, victim, appliedAtMs);
+  return sharedMeshes(world, victim, pruner).every((topic) => !pathExists(overlayAt(world, topic, appliedAtMs), victim, pruner, block));
+}
 
 /**
  * A probe from the victim counts when every running subscriber had it before the revert

@@ -94,6 +94,22 @@ describe('firewall_inbound', () => {
     expect(q.find({ name: 'mesh.gossip.neighbor_up', node: 'gateway-98a98014', sinceMs: 2_700, untilMs: e.atMs + 35_000 })).toHaveLength(0);
   });
 
+  it('a victim whose every link ran on a connection its peers dialled: a prune before its links idle out is the firewall\'s own cut', () => {
+    // disk-full under --chaos 20, seed 2734: every link of gateway-641ab2b3 ran on a connection
+    // its peer had dialled. Firewalled at 65.55 s, it could send nothing that arrived until those
+    // connections idled out (95.15-95.22 s) and it dialled them all again; the observer pruned its
+    // digest at 95.0 s, the staleness TTL being as long as the idle timeout.
+    const run = runRandomChaos('disk-full', 20, '2734');
+    const e = passedEvent(run, (x) => x.primitive === 'firewall_inbound' && x.targets[0] === 'gateway-641ab2b3');
+    const q = run.cluster.telemetry.query;
+    const observer = run.cluster.plans.find((p) => p.role === 'observer')!;
+    const pruned = q.find({ name: 'mesh.staleness.pruned', node: observer.name, sinceMs: e.atMs }).find((s) => String(s.attrs.nodeIds).includes(run.cluster.idOfName('gateway-641ab2b3')))!;
+    const redial = q.first({ name: 'mesh.peer.connected', node: 'gateway-641ab2b3', sinceMs: e.atMs, attrs: { direction: 'outbound' } })!;
+    expect([pruned.endMs - e.atMs < 30_000, redial.endMs > pruned.endMs]).toEqual([true, true]);
+    const before = q.find({ name: 'mesh.peer.connected', node: 'gateway-641ab2b3', sinceMs: 50_000, untilMs: e.atMs });
+    expect(before.map((c) => c.attrs.direction)).toEqual(['inbound', 'inbound', 'inbound']);
+  });
+
   it('a run that stops before the revert times out, and the timeout names the receivers the victim\'s probe still misses', () => {
     // The verdict comes by the revert; only a run that stops first (its event budget spent) can
     // time the detection out. A test double stands in: the chaos engine without its wait for
