@@ -37,15 +37,16 @@ export interface HeldDigest {
  *  - other events (`others`, from otherCutWindows) cut every path from the victim to the pruner
  *    on the topics they share at the kill (`othersCutEveryPath`), but those through the other
  *    nodes the same fault killed (`ownVictims`: they died with the victim and carry nothing
- *    after it): no copy could arrive at once. Or paths were left, which Plumtree may never have
- *    used (`releasedAfter`): then only links out of the victim's neighbours count, and only if a
- *    node is seen learning the digest just after the link's cut was reverted;
+ *    after it): no copy could arrive at once. Either way, and where paths were left that
+ *    Plumtree may never have used, any link such an event cut counts as well, but only if a node
+ *    is seen learning the digest just after the link's cut was reverted (`releasedAfter`);
  *  - a node that held the victim's digest pushed, at the kill, over a link one of those events
  *    cut: to the pruner itself (the pruner in its active view), or out of the part of the
  *    overlay the victim still reached through every cut, where its last digest could be
  *    (lossy-link-25pct under --chaos 20, seed 127: the last digest a registry sent before a burst
  *    kill reached two computes, whose every link out was cut; the one a partition_pair cut
- *    carried it on when the pair healed, 17 s later, and the observer had it 0.2 s after that);
+ *    carried it on when the pair healed, 17 s later, and the observer had it 0.2 s after that),
+ *    or, with that evidence, over any link;
  *  - that event was active at the kill and reverted by `nowMs`, and cut the link not by killing,
  *    restarting or moving an end (`LINKS_DIE`: the queued data dies with the connection);
  *  - the connection between the two outlived the cut: connected at the kill by both ends' spans,
@@ -68,40 +69,50 @@ export function heldDigest(
   const throughDead = (x: string, y: string): boolean => diedWith.has(x) || diedWith.has(y);
   const rtoMaxMs = world.links.config.rtoMaxMs;
   const cutEveryPath = othersCutEveryPath(world, others, topics, victim, pruner, killedAtMs, throughDead);
-  // The links a held digest may wait on, as (holder, next).
-  const links: [string, string][] = [];
+  // The links a held digest may wait on, as (holder, next), and whether a copy must be seen let
+  // go at the cut's revert for the link to count.
+  const links: [string, string, boolean][] = [];
   if (cutEveryPath) {
     // The pruner's pushing neighbours, and the links out of the victim's side of every cut.
-    for (const { nodeId: q, topic } of neighborsOf(world, pruner, killedAtMs)) if (topics.includes(topic) && !ownVictims.includes(q)) links.push([q, pruner]);
+    for (const { nodeId: q, topic } of neighborsOf(world, pruner, killedAtMs)) if (topics.includes(topic) && !ownVictims.includes(q)) links.push([q, pruner, false]);
     for (const topic of topics) {
       const overlay = overlayAt(world, topic, killedAtMs);
       const side = reachableFrom(overlay, victim, everyCut(world, others, topic, killedAtMs, throughDead));
       for (const q of side) {
         if (ownVictims.includes(q)) continue;
-        for (const r of overlay.get(q) ?? []) if (!side.has(r) && !throughDead(q, r)) links.push([q, r]);
+        for (const r of overlay.get(q) ?? []) if (!side.has(r) && !throughDead(q, r)) links.push([q, r, false]);
       }
     }
-  } else {
-    // Paths were left, but a digest goes only where Plumtree pushes it: eagerly down its tree,
-    // lazily (an IHave after a short dispatch delay) to the rest, and a victim killed in between
-    // announces nothing. The links out of the victim's neighbours count then, each only if a
-    // held copy is seen let go when its cut was reverted (`releasedAfter`).
+  }
+  // Where paths were left, a digest still goes only where Plumtree pushes it: eagerly down its
+  // tree, lazily (an IHave after a short dispatch delay) to the rest, and a victim killed in
+  // between announces nothing. A copy let go anywhere is new to every node that missed the
+  // victim's last digest, and Plumtree carries it on to them all: so any link an event cut at
+  // the kill counts, but only if a held copy is seen let go when its cut was reverted
+  // (`releasedAfter`). mesh-five-types-present-chaos under --chaos 20, seed 2716: a gateway's
+  // last digest, 58 ms before a burst killed it, went three hops to bridge-a803a48f, whose link
+  // to broker-fb5ce325 a partition_pair had cut 1.4 s before; the pair healed at 28.6 s, and the
+  // copy went on from the broker through two restarted nodes (which learned it 15 and 27 ms
+  // later) to a compute a NAT shift had cut off from the first copy. The broker and the compute
+  // pruned the victim 1.0 and 1.1 s past the deadline.
+  const holding = others.filter((w) => !LINKS_DIE.has(w.name) && w.fromMs <= killedAtMs && w.revertedAtMs > killedAtMs && w.revertedAtMs <= nowMs);
+  const heldNames = new Set(holding.flatMap((w) => [...w.targets]));
+  if (holding.some((w) => releasedAfter(world, victim, killedAtMs, w.revertedAtMs, rtoMaxMs))) {
     for (const topic of topics) {
-      const overlay = overlayAt(world, topic, killedAtMs);
-      for (const q of overlay.get(victim) ?? []) {
+      for (const [q, view] of overlayAt(world, topic, killedAtMs)) {
         if (ownVictims.includes(q)) continue;
-        for (const r of overlay.get(q) ?? []) if (r !== victim && !throughDead(q, r)) links.push([q, r]);
+        const qHeld = heldNames.has(nameOf(world, q));
+        for (const r of view) if (r !== victim && !throughDead(q, r) && (qHeld || heldNames.has(nameOf(world, r)))) links.push([q, r, true]);
       }
     }
   }
   let best: HeldDigest | null = null;
-  for (const [q, r] of links) {
+  for (const [q, r, needsRelease] of links) {
     if (!holdsDigest(world, nameOf(world, q), victim, killedAtMs)) continue;
-    for (const w of others) {
-      if (LINKS_DIE.has(w.name) || w.fromMs > killedAtMs || w.revertedAtMs <= killedAtMs || w.revertedAtMs > nowMs) continue;
+    for (const w of holding) {
       if (!isCut([w], nameOf(world, r), nameOf(world, q), killedAtMs)) continue;
       if (!connectionOutlived(world, r, q, killedAtMs, w.revertedAtMs)) continue;
-      if (!cutEveryPath && !releasedAfter(world, victim, killedAtMs, w.revertedAtMs, rtoMaxMs)) continue;
+      if (needsRelease && !releasedAfter(world, victim, killedAtMs, w.revertedAtMs, rtoMaxMs)) continue;
       if (best === null || w.revertedAtMs + rtoMaxMs > best.untilMs) best = { untilMs: w.revertedAtMs + rtoMaxMs, by: w.name, revertedAtMs: w.revertedAtMs };
     }
   }

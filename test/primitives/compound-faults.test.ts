@@ -435,6 +435,32 @@ describe('detectors under compound faults', () => {
     expect(heldDigest(world, [], v, p, killed, kill.atMs, kill.atMs + KILL_DEADLINE_MS)).toBeNull();
   });
 
+  it('a digest held on any link another event cut, once seen let go, is waited for downstream of it too', () => {
+    // mesh-five-types-present-chaos under --chaos 20, seed 2716: gateway-fba1a8d8's last digest,
+    // 58 ms before the burst kill of 12.1 s, went three hops to bridge-a803a48f, whose link to
+    // broker-fb5ce325 a partition_pair had cut since 10.7 s. The pair healed at 28.6 s; the copy
+    // went on from the broker through two restarted nodes to compute-0a55da77, which a NAT shift
+    // had cut off from the first copy. Both pruned the victim just past the kill's deadline.
+    for (const pruner of ['broker-fb5ce325', 'compute-0a55da77']) {
+      const { kill, world, v, p, killed, pruned, held } = heldDigestCase('mesh-five-types-present-chaos', '2716', 'burst_kill', 'gateway-fba1a8d8', pruner);
+      expect(pruned!.endMs - kill.atMs).toBeGreaterThan(KILL_DEADLINE_MS);
+      expect(held).toEqual({ by: 'partition_pair', revertedAtMs: 28_623, untilMs: 28_623 + 10_000 });
+      // Red: without the learns that show the copy let go, or without the other events, nothing is held.
+      const q = world.spans;
+      const released: readonly SpanRecord[] = q.find({ name: 'mesh.digest.learned', sinceMs: held!.revertedAtMs, untilMs: held!.untilMs, attrs: { nodeId: v } });
+      expect(released.map((r) => r.node)).toEqual(['registry-981820b5', 'gateway-6c347bb3']);
+      const unseen = (r: SpanRecord) => !released.includes(r);
+      const spans: typeof q = Object.assign(Object.create(q), {
+        find: (f: AnySpanFilter) => q.find(f).filter(unseen),
+        first: (f: AnySpanFilter) => q.find(f).find(unseen),
+        last: (f: AnySpanFilter) => q.find(f).filter(unseen).at(-1),
+      });
+      const others = otherCutWindows(world, { targets: killed, params: {} }, kill.atMs);
+      expect(heldDigest({ ...world, spans }, others, v, p, killed, kill.atMs, kill.atMs + KILL_DEADLINE_MS)).toBeNull();
+      expect(heldDigest(world, [], v, p, killed, kill.atMs, kill.atMs + KILL_DEADLINE_MS)).toBeNull();
+    }
+  });
+
   it('a held prune that comes just before the deadline leaves the closing round its time after it', () => {
     // restart-node under --chaos 20, seed 193: a partition_pair (78.8–98.3 s) held the last
     // digests gateway-59bd78bd sent to registry-027e6e22 before the burst kill of 83.7 s; they
