@@ -327,31 +327,44 @@ export function leakedDigest(world: ChaosWorld, sides: readonly (readonly string
 
 /**
  * Whether `learned` can be a copy that reached the learner's side before the cut (or within the
- * in-flight allowance after it), held up on its last link by another event: a neighbour on the
- * learner's side learned the digest by then and still held it, and another event's link fault
- * (a flap, loss, delay or pair cut) on the link between the two was in place when it did and
- * had not ended (with its rejoin allowance) when the learner learned it. Plumtree pushed the
- * copy on at once; the link fault held it until a retransmission got through. firewall-inbound
- * under `--chaos 20`, seed 2440: compute-de701643 learned a registry's digest 5 ms after a cut
- * took the registry, in flight when it came; its push to bridge-f34281f9 ran into a flap_link on
- * their link, and the bridge learned the digest 3.0 s later.
+ * in-flight allowance after it), held up on a link of that side by another event: a node of the
+ * side held the digest by then and still held it, another event's link fault (a flap, loss,
+ * delay or pair cut) on its overlay link to a node of the side was in place by then and had
+ * not ended (with its rejoin allowance) when the learner learned it, and the learner is that
+ * node or down the side's overlay from it. Plumtree pushed the copy on at once; the link fault
+ * held it until a retransmission got through, and from there it went on as a new message to
+ * whoever lacked it. firewall-inbound under `--chaos 20`, seed 2440: compute-de701643 learned a
+ * registry's digest 5 ms after a cut took the registry, in flight when it came; its push to
+ * bridge-f34281f9 ran into a flap_link on their link, and the bridge learned the digest 3.0 s
+ * later. Seed 3041: bridge-08ccce81 had a broker's digest 0.7 s before the cut; its push to
+ * compute-de1d91d6 waited on a partition_pair until 62.9 s, and went on from there to two nodes
+ * of the side that had pruned the digest, 53 and 63 ms later.
  */
 function heldUpOnItsSide(world: ChaosWorld, side: readonly string[], learned: SpanRecord, cutAtMs: number): boolean {
   const q = world.spans;
   const topic = String(learned.attrs.topic);
   const about = String(learned.attrs.nodeId);
-  const links = cutWindows(q).filter((w) => w.cut === 'link' && w.targets.has(learned.node) && w.untilMs >= learned.endMs);
-  if (links.length === 0) return false;
-  return side.some((w) => {
-    const wName = nameOf(world, w);
-    if (wName === learned.node) return false;
-    // Its copy came by the end of the in-flight allowance, and it learned none since.
-    const got = q.last({ name: 'mesh.digest.learned', node: wName, untilMs: learned.endMs, attrs: { nodeId: about } });
-    if (got === undefined || got.endMs > cutAtMs + IN_FLIGHT_MS || !holdsDigest(world, wName, about, learned.endMs)) return false;
-    if (!links.some((l) => l.targets.has(wName) && l.fromMs <= got.endMs)) return false;
-    const up = q.last({ name: 'mesh.gossip.neighbor_up', node: learned.node, untilMs: learned.endMs, attrs: { topic, peerId: w } });
-    const down = q.last({ name: 'mesh.gossip.neighbor_down', node: learned.node, untilMs: learned.endMs, attrs: { topic, peerId: w } });
-    return up !== undefined && (down === undefined || down.seq < up.seq);
+  const idOf = new Map(side.map((id) => [nameOf(world, id), id]));
+  const learner = idOf.get(learned.node);
+  const links = cutWindows(q).filter((w) => w.cut === 'link' && w.untilMs >= learned.endMs && [...w.targets].every((t) => idOf.has(t)));
+  if (links.length === 0 || learner === undefined) return false;
+  const overlay = overlayAt(world, topic, learned.endMs);
+  const onSide = new Set(side);
+  const heldBy = (hName: string): boolean => {
+    // It held a copy by the end of the in-flight allowance, and learned none since.
+    const got = q.last({ name: 'mesh.digest.learned', node: hName, untilMs: learned.endMs, attrs: { nodeId: about } });
+    return got !== undefined && got.endMs <= cutAtMs + IN_FLIGHT_MS && holdsDigest(world, hName, about, learned.endMs);
+  };
+  return links.some((l) => {
+    if (l.fromMs > cutAtMs + IN_FLIGHT_MS) return false;
+    const [a, b] = [...l.targets];
+    return [[a, b], [b, a]].some(([hName, xName]) => {
+      if (hName === learned.node || !heldBy(hName)) return false;
+      const h = idOf.get(hName)!;
+      const x = idOf.get(xName)!;
+      if (!(overlay.get(h) ?? []).includes(x) && !(overlay.get(x) ?? []).includes(h)) return false;
+      return x === learner || pathExists(overlay, x, learner, (_y, z) => !onSide.has(z));
+    });
   });
 }
 
