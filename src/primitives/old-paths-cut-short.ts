@@ -220,7 +220,8 @@ function isUnusedClose(s: SpanRecord | undefined): s is SpanRecord {
  * node and each of its four old neighbours evicted the other within 13.5 s to admit nodes that
  * had just started, and closed the paths as unused before either could idle out. Or the
  * evicting node was the disturbed one, rejoining through a seed another event had held away
- * from it (`evictorRejoining`).
+ * from it (`evictorRejoining`), or the newcomer was, through the evicting node
+ * (`newcomerRejoining`).
  */
 export function evictedForDisturbed(world: ChaosWorld, others: readonly CutWindow[], down: SpanRecord, depth = 1): boolean {
   assert(down.name === 'mesh.gossip.neighbor_down', 'an eviction is a neighbor_down span');
@@ -234,7 +235,29 @@ export function evictedForDisturbed(world: ChaosWorld, others: readonly CutWindo
   if (started !== undefined && down.endMs - started.endMs <= REJOIN_ALLOWANCE_MS) return true;
   if (others.some((w) => heldApart(w, down.node, newcomer) && down.endMs >= w.fromMs && down.endMs < heldUntilMs(world, w, newcomer))) return true;
   if (evictorRejoining(world, others, down)) return true;
+  if (newcomerRejoining(world, others, down, newcomer)) return true;
   return depth > 0 && bouncedBack(world, others, topic, newcomerId, down.endMs, depth - 1);
+}
+
+/**
+ * Whether the newcomer `down` made room for was rejoining through the evicting node: it had sent
+ * that node a Join on the topic within the rejoin allowance before, and, within a seed-check
+ * interval before that Join, a dial of its own had failed to a peer that another event's window,
+ * holding the failure's instant, held apart from it (its seed behind a cut: the Join went to
+ * another contact). clock-skew-60s under `--chaos 20`, seed 3030: compute-bb99c464, its view
+ * emptied by other events, failed at 75.3 s to dial its seed inside a partition_subset and joined
+ * through the observer at 80.3 s; the observer evicted the shifted broker to take it up, and
+ * closed that path as unused before it could idle out.
+ */
+function newcomerRejoining(world: ChaosWorld, others: readonly CutWindow[], down: SpanRecord, newcomer: string): boolean {
+  const evictorId = world.nodes.find((p) => p.name === down.node)?.nodeId;
+  if (evictorId === undefined) return false;
+  const join = world.spans.last({ name: 'mesh.gossip.join', node: newcomer, sinceMs: down.endMs - REJOIN_ALLOWANCE_MS, untilMs: down.endMs, attrs: { topic: String(down.attrs.topic), peerId: evictorId } });
+  if (join === undefined) return false;
+  return world.spans.find({ name: 'mesh.peer.dial_failed', node: newcomer, sinceMs: join.endMs - T.seedCheckIntervalMs, untilMs: join.endMs }).some((failed) => {
+    const peer = nameOf(world, String(failed.attrs.peerId));
+    return others.some((w) => (heldApart(w, peer, newcomer) || heldApart(w, newcomer, peer)) && failed.endMs >= w.fromMs && failed.endMs < w.untilMs);
+  });
 }
 
 /**
