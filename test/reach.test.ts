@@ -206,6 +206,14 @@ describe('reach: paths from spans', () => {
 describe('reach: cutOffTowards agrees with cutOffFrom on nodes out of reach even without the other cuts', () => {
   const ready = (cluster: Cluster, node: { name: string; nodeId: string }) =>
     cluster.telemetry.emit(node.name, 'mesh.node.ready', { nodeId: node.nodeId, nodeName: node.name, nodeType: 'gateway', meshId: 'mesh-a', incarnation: 1 });
+  /** `started` come up at 50 ms; at 100 ms a and b take each other up (the part of the overlay the origin, a, reaches). */
+  const startBesideAB = (s: ReturnType<typeof setup>, ...started: ReturnType<typeof setup>['a'][]) => {
+    s.at(50);
+    for (const node of started) ready(s.cluster, node);
+    s.at(100);
+    s.up(s.a, s.b);
+    s.up(s.b, s.a);
+  };
   /** Whether both searches excuse `target` for a probe from `origin` at 1.5 s (and, when so, agree on every pair). */
   const expectExcused = (world: ChaosWorld, others: readonly CutWindow[], origin: string, target: string, excused: boolean) => {
     expect(cutOffFrom(world, others, 'mesh-a', origin, 1_500).has(target)).toBe(excused);
@@ -227,12 +235,9 @@ describe('reach: cutOffTowards agrees with cutOffFrom on nodes out of reach even
   });
 
   it('stripped by the other events of every link it had', () => {
-    const { world, cluster, a, b, c, d, at, up, chaos } = setup();
-    at(50);
-    ready(cluster, c);
-    at(100);
-    up(a, b);
-    up(b, a);
+    const s = setup();
+    const { world, a, b, c, d, at, up, chaos } = s;
+    startBesideAB(s, c);
     up(c, d); // c → d only: nobody reaches c, and its one link goes to d
     at(1_000);
     chaos('kill_node', [d]);
@@ -247,12 +252,9 @@ describe('reach: cutOffTowards agrees with cutOffFrom on nodes out of reach even
     // chaos-soak-9prim-1min --chaos 20, seed 2270: a firewalled registry lost its inbound links
     // to idle timeouts and kept only two it could not use, whose peers other events took.
     const stripped = (direction: 'inbound' | 'outbound') => {
-      const { world, cluster, a, b, c, d, at, up, down, chaos } = setup();
-      at(50);
-      ready(cluster, c);
-      at(100);
-      up(a, b);
-      up(b, a);
+      const s = setup();
+      const { world, cluster, b, c, d, at, up, down, chaos } = s;
+      startBesideAB(s, c);
       cluster.telemetry.emit(c.name, 'mesh.peer.connected', { peerId: b.nodeId, direction });
       up(c, b);
       up(c, d); // c → d, and c → b until the drop below: nobody reaches c
@@ -265,7 +267,7 @@ describe('reach: cutOffTowards agrees with cutOffFrom on nodes out of reach even
       at(1_000);
       cluster.telemetry.emit(HARNESS_NODE, 'chaos.primitive.reverted', { name: 'firewall_inbound' }, { parent: firewall });
       at(7_000); // past the firewall's revert and rejoin allowance: c is no longer inside its node cut
-      return { world, a, c, others: otherCutWindows(world, { targets: [a.nodeId], params: {} }, 1_000) };
+      return { world, a: s.a, c, others: otherCutWindows(world, { targets: [s.a.nodeId], params: {} }, 1_000) };
     };
     const judged = (direction: 'inbound' | 'outbound') => {
       const { world, a, c, others } = stripped(direction);
@@ -280,12 +282,9 @@ describe('reach: cutOffTowards agrees with cutOffFrom on nodes out of reach even
 
   it('a drop the mesh chose counts against a stripped node only until it takes up another peer', () => {
     const stripped = (madeUp: boolean, cause: NeighborDownCause = 'evicted') => {
-      const { world, cluster, a, b, c, d, at, up, down, chaos } = setup();
-      at(50);
-      ready(cluster, c);
-      at(100);
-      up(a, b);
-      up(b, a);
+      const s = setup();
+      const { world, a, b, c, d, at, up, down, chaos } = s;
+      startBesideAB(s, c);
       if (madeUp) {
         up(c, b);
         down(c, b, cause); // c drops b …
@@ -318,12 +317,7 @@ describe('reach: cutOffTowards agrees with cutOffFrom on nodes out of reach even
     const island = (extra?: (s: ReturnType<typeof setup>) => void) => {
       const s = setup();
       const { world, cluster, a, b, c, d, at, up, chaos } = s;
-      at(50);
-      ready(cluster, c);
-      ready(cluster, d);
-      at(100);
-      up(a, b);
-      up(b, a);
+      startBesideAB(s, c, d);
       up(c, d);
       up(d, c);
       up(c, b); // c → b only: b never took c up, so nobody outside the island reaches it
