@@ -202,7 +202,6 @@ function explainedElsewhere(world: ChaosWorld, fault: Fault, appliedAtMs: number
   return false;
 }
 
-
 /**
  * Whether the firewall alone left the victim no overlay path to `pruner` when it went up (every
  * link that could carry its digests there ran on a connection a peer had dialled), and the

@@ -72,11 +72,12 @@ export function heldDigest(
   // The links a held digest may wait on, as (holder, next), and whether a copy must be seen let
   // go at the cut's revert for the link to count.
   const links: [string, string, boolean][] = [];
+  const overlays = new Map(topics.map((topic) => [topic, overlayAt(world, topic, killedAtMs)]));
   if (cutEveryPath) {
     // The pruner's pushing neighbours, and the links out of the victim's side of every cut.
     for (const { nodeId: q, topic } of neighborsOf(world, pruner, killedAtMs)) if (topics.includes(topic) && !ownVictims.includes(q)) links.push([q, pruner, false]);
     for (const topic of topics) {
-      const overlay = overlayAt(world, topic, killedAtMs);
+      const overlay = overlays.get(topic)!;
       const side = reachableFrom(overlay, victim, everyCut(world, others, topic, killedAtMs, throughDead));
       for (const q of side) {
         if (ownVictims.includes(q)) continue;
@@ -96,10 +97,11 @@ export function heldDigest(
   // later) to a compute a NAT shift had cut off from the first copy. The broker and the compute
   // pruned the victim 1.0 and 1.1 s past the deadline.
   const holding = others.filter((w) => !LINKS_DIE.has(w.name) && w.fromMs <= killedAtMs && w.revertedAtMs > killedAtMs && w.revertedAtMs <= nowMs);
+  const released = new Set(holding.filter((w) => releasedAfter(world, victim, killedAtMs, w.revertedAtMs, rtoMaxMs)));
   const heldNames = new Set(holding.flatMap((w) => [...w.targets]));
-  if (holding.some((w) => releasedAfter(world, victim, killedAtMs, w.revertedAtMs, rtoMaxMs))) {
-    for (const topic of topics) {
-      for (const [q, view] of overlayAt(world, topic, killedAtMs)) {
+  if (released.size > 0) {
+    for (const overlay of overlays.values()) {
+      for (const [q, view] of overlay) {
         if (ownVictims.includes(q)) continue;
         const qHeld = heldNames.has(nameOf(world, q));
         for (const r of view) if (r !== victim && !throughDead(q, r) && (qHeld || heldNames.has(nameOf(world, r)))) links.push([q, r, true]);
@@ -112,7 +114,7 @@ export function heldDigest(
     for (const w of holding) {
       if (!isCut([w], nameOf(world, r), nameOf(world, q), killedAtMs)) continue;
       if (!connectionOutlived(world, r, q, killedAtMs, w.revertedAtMs)) continue;
-      if (needsRelease && !releasedAfter(world, victim, killedAtMs, w.revertedAtMs, rtoMaxMs)) continue;
+      if (needsRelease && !released.has(w)) continue;
       if (best === null || w.revertedAtMs + rtoMaxMs > best.untilMs) best = { untilMs: w.revertedAtMs + rtoMaxMs, by: w.name, revertedAtMs: w.revertedAtMs };
     }
   }

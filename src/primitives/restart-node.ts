@@ -21,7 +21,7 @@
  */
 import type { SpanAttrs, SpanName, SpanRecord } from '../sim/telemetry/index.js';
 import { DirectedProbe } from './directed-probe.js';
-import { cutWindows, oldConnectionsCutAt, othersCutOff } from './reach.js';
+import { cutWindows, LINKS_DIE, oldConnectionsCutAt, othersCutOff } from './reach.js';
 import { emitted, failedAssertion, healthyNodes, meshesOf, MISSING_SHOWN, nameOf, neighborsOf, passed, peersConnectedTo, prunedIncludes, restartedSince, spansOf, type ProbeCutOff } from './evidence.js';
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
 import { pickKillable } from './targets.js';
@@ -174,7 +174,8 @@ export function oneSidedClaims(world: ChaosWorld, victim: string, respawnedAtMs:
 
 /**
  * Whether a claim the victim still makes about peer `p` (its `up` span) is about an incarnation
- * of `p` that another event has killed since, less than the ghost window ago: the victim hears
+ * of `p` that another event has ended since (one whose connections die with it, `LINKS_DIE`),
+ * less than the ghost window ago, `p` having started again: the victim hears
  * nothing from a silently killed peer and drops it at its idle timeout, as the restart's own
  * peers drop the victim (clock-skew-60s under `--chaos 20`, seed 1870: bridge-70cef85e, restarted
  * at 44.2 s, took up registry-2661a7e0 at 57.2 s; a kill_node took the registry at 57.4 s, and
@@ -182,16 +183,13 @@ export function oneSidedClaims(world: ChaosWorld, victim: string, respawnedAtMs:
  * 87.2 s, past the restart's deadline).
  */
 function killedAfter(world: ChaosWorld, nowMs: number): (p: string, up: SpanRecord | undefined) => boolean {
-  const kills = cutWindows(world.spans).filter((w) => KILLS.has(w.name));
+  const kills = cutWindows(world.spans).filter((w) => LINKS_DIE.has(w.name));
   return (p, up) => {
     if (up === undefined) return false;
     const name = nameOf(world, p);
     return kills.some((w) => w.targets.has(name) && w.fromMs > up.endMs && nowMs < w.fromMs + RESTART_GHOST_WINDOW_MS && restartedSince(world, p, w.fromMs));
   };
 }
-
-/** Chaos primitives that stop a node's process silently (its peers find out by its silence). */
-const KILLS: ReadonlySet<string> = new Set(['kill_node', 'burst_kill', 'restart_node']);
 
 /** `node`'s latest `up` span (since `sinceMs`, matching attrs) if it is newer than its latest `down`. */
 function latestUp<U extends SpanName, D extends SpanName>(world: ChaosWorld, node: string, up: U, down: D, sinceMs: number, attrs: Partial<SpanAttrs<U>> & Partial<SpanAttrs<D>>): SpanRecord | undefined {
