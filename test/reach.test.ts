@@ -13,7 +13,7 @@
  * Method: neighbour and chaos spans written into an unstarted cluster's trace by hand.
  */
 import { describe, expect, it } from 'vitest';
-import { cutOffFrom, cutOffTowards, otherCutWindows, othersCutEveryPath, overlayAt, pathExists, strippedByOthers, underChaosAt, type CutWindow } from '../src/primitives/reach.js';
+import { cutOffFrom, cutOffTowards, otherCutWindows, othersCutEveryPath, othersCutOff, overlayAt, pathExists, PROBE_FLIGHT_MS, strippedByOthers, underChaosAt, type CutWindow } from '../src/primitives/reach.js';
 import type { ChaosWorld, Fault } from '../src/primitives/types.js';
 import type { NeighborDownCause } from '../src/protocol/hyparview-types.js';
 import { Cluster } from '../src/scenario/cluster.js';
@@ -104,6 +104,25 @@ describe('reach: paths from spans', () => {
     // Red: with no detour even without other faults, the own fault explains it.
     const noDetour = (x: string, y: string) => ownLink(x, y) || (x === a.nodeId && y === c.nodeId);
     expect(othersCutEveryPath(world, others, ['mesh-a'], a.nodeId, b.nodeId, 3_500, noDetour)).toBe(false);
+  });
+
+  it('a probe\'s receivers cut off by a kill while it was in flight are excused; by a kill after its flight, not', () => {
+    const { world, a, b, c, d, at, up, chaos } = setup();
+    at(100);
+    up(a, b); // a → b → c: b is c's only relay
+    up(b, c);
+    up(a, d);
+    at(1_000);
+    chaos('disk_full', [c]);
+    const own: Fault = { targets: [c.nodeId], params: {} };
+    const sentAtMs = 2_000;
+    at(sentAtMs + PROBE_FLIGHT_MS);
+    chaos('kill_node', [b]); // within the flight: the probe may not have passed b yet
+    expect(othersCutOff(world, own, 1_000).from('mesh-a', a.nodeId, sentAtMs)).toEqual(new Set([b.nodeId, c.nodeId]));
+    // At the send itself nothing was cut.
+    expect(cutOffFrom(world, otherCutWindows(world, own, 1_000), 'mesh-a', a.nodeId, sentAtMs)).toEqual(new Set());
+    // Red: a probe sent a moment earlier had had its flight before the kill.
+    expect(othersCutOff(world, own, 1_000).from('mesh-a', a.nodeId, sentAtMs - 1)).toEqual(new Set());
   });
 
   it('a subset cut with the pair on different sides, partitioned or healed within the rejoin allowance, cuts every path', () => {

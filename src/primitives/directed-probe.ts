@@ -8,6 +8,7 @@
 import type { ProbeRecord } from '../scenario/checker.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
 import { appendAll, atResend, emitted, healthyNodes, meshesOf, nameOf, probeDeliveries, type ProbeCutOff } from './evidence.js';
+import { PROBE_FLIGHT_MS } from './reach.js';
 import type { ChaosWorld } from './types.js';
 
 export interface DirectedProbeOptions {
@@ -67,11 +68,21 @@ export class DirectedProbe {
 
   /**
    * Whether the round sent last excused `id` (a `mustReach` node) from every probe it owed it:
-   * other events had cut it off from every candidate origin on each of its topics.
+   * other events had cut it off from every candidate origin on each of its topics when it was
+   * sent, or from the probe's origin while the probe was in flight (reach.ts, PROBE_FLIGHT_MS).
+   * Null at `nowMs` within the flight when the send did not excuse it: not yet known.
    */
-  excusedFromRound(id: string): boolean {
+  excusedFromRound(id: string, nowMs: number): boolean | null {
     const owed = this.probes.filter((p) => p.origin !== id && meshesOf(this.world, id).includes(p.meshId));
-    return owed.length > 0 && owed.every((p) => this.unreachable.has(`${p.probeId} ${id}`));
+    if (owed.length === 0) return false;
+    if (owed.every((p) => this.unreachable.has(`${p.probeId} ${id}`))) return true;
+    if (nowMs <= this.sentAtMs + PROBE_FLIGHT_MS) return null;
+    return owed.every((p) => this.unreachable.has(`${p.probeId} ${id}`) || this.cutInFlight(p, id));
+  }
+
+  /** Whether other events cut `id` off from `p`'s origin at its send or in its flight (`cutOff.from`). */
+  private cutInFlight(p: ProbeRecord, id: string): boolean {
+    return this.options.cutOff?.from(p.meshId, p.origin, p.sentAtMs).has(id) ?? false;
   }
 
   /** Whether the last round sent a probe on every topic it tried (`outcome` says so otherwise). */
@@ -135,7 +146,7 @@ export class DirectedProbe {
       for (const id of this.options.mustReach ?? []) {
         if (id === p.origin || !meshesOf(this.world, id).includes(p.meshId)) continue;
         const s = emitted(this.world, id, 'mesh.probe.delivered', p.sentAtMs, { probeId: p.probeId });
-        if (s === undefined && !this.unreachable.has(`${p.probeId} ${id}`) && !missing.includes(`${nameOf(this.world, id)} (${p.meshId})`)) missing.push(`${nameOf(this.world, id)} (${p.meshId})`);
+        if (s === undefined && !this.unreachable.has(`${p.probeId} ${id}`) && !cut?.has(id) && !missing.includes(`${nameOf(this.world, id)} (${p.meshId})`)) missing.push(`${nameOf(this.world, id)} (${p.meshId})`);
       }
     }
     return { done: missing.length === 0, missing, evidence };

@@ -105,7 +105,7 @@ function diskFullDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number):
       if (delivered === undefined && recovered === undefined && nowMs >= nextRoundAtMs) {
         const r = probe.poll(nowMs);
         delivered = r.evidence.find((s) => s.node === name);
-        if (cutOffAtEveryRound !== false) cutOffAtEveryRound = probe.excusedFromRound(victim);
+        if (cutOffAtEveryRound !== false) cutOffAtEveryRound = probe.excusedFromRound(victim, nowMs) ?? cutOffAtEveryRound;
         if (delivered === undefined && r.done) {
           // Done without the victim: the round excused it. Ask again a resend period later.
           nextRoundAtMs = nowMs + PROBE_RESEND_MS;

@@ -12,6 +12,7 @@
 import type { SpanQuery } from '../sim/telemetry/query.js';
 import { inboundAt, incarnationStartSeq, type ProbeCutOff, type ProbeRoundOptions } from './evidence.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
+import { PLUMTREE_PASS_ON_MS } from './timing.js';
 import type { ChaosWorld, Fault, PrimitiveName } from './types.js';
 
 /**
@@ -459,11 +460,23 @@ export function oldConnectionsCutAt(world: ChaosWorld, victim: string, appliedAt
 }
 
 /**
+ * How long after its send a probe is still in flight for `othersCutOff(…).from`: Plumtree's worst
+ * pass-on over one hop (PLUMTREE_PASS_ON_MS). A receiver another event cut off from the origin
+ * within it may not have had the probe yet (mesh-five-types-present-chaos under --chaos 20, seed
+ * 2983: the observer's probe to a full-disk registry was sent 14 ms before a burst kill took the
+ * relays it needed; the registry, all of whose neighbours were gone half a second later, never
+ * got one).
+ */
+export const PROBE_FLIGHT_MS = PLUMTREE_PASS_ON_MS;
+
+/**
  * `cutOffFrom` and `cutOffTowards` for the probes a detector of `fault` (applied at `appliedAtMs`)
  * sends once its own damage is reverted (no own cut left): the other events' windows are read at
  * each call, the answer kept per (topic, node, time) — a past instant's cuts and overlay do not
  * change. A fault whose damage is never reverted (a NAT shift) gives its own cut at an instant
- * as `ownBlockAt`, for `from`.
+ * as `ownBlockAt`, for `from`. `from` answers for a probe sent at `atMs`: the receivers cut off
+ * then, and those cut off when another event's cut began while the probe was in flight
+ * (`PROBE_FLIGHT_MS`); a poll within the flight reads the cuts begun so far.
  */
 export function othersCutOff(world: ChaosWorld, fault: Fault, appliedAtMs: number, ownBlockAt?: (atMs: number) => (x: string, y: string) => boolean): ProbeCutOff {
   const known = new Map<string, ReadonlySet<string> | ((origin: string) => boolean)>();
@@ -474,7 +487,14 @@ export function othersCutOff(world: ChaosWorld, fault: Fault, appliedAtMs: numbe
   };
   const others = () => otherCutWindows(world, fault, appliedAtMs);
   return {
-    from: (topic, origin, atMs) => memo(`from ${topic} ${origin} ${atMs}`, () => cutOffFrom(world, others(), topic, origin, atMs, ownBlockAt?.(atMs))),
+    from: (topic, origin, sentAtMs) => {
+      const at = (atMs: number) => memo(`from ${topic} ${origin} ${atMs}`, () => cutOffFrom(world, others(), topic, origin, atMs, ownBlockAt?.(atMs)));
+      const began = [...new Set(others().map((w) => w.fromMs).filter((t) => t > sentAtMs && t <= sentAtMs + PROBE_FLIGHT_MS))].sort((a, b) => a - b);
+      if (began.length === 0) return at(sentAtMs);
+      const out = new Set(at(sentAtMs));
+      for (const t of began) for (const id of at(t)) out.add(id);
+      return out;
+    },
     towards: (topic, target, atMs) => memo(`towards ${topic} ${target} ${atMs}`, () => cutOffTowards(world, others(), topic, target, atMs)),
   };
 }

@@ -16,6 +16,7 @@
 import { describe, expect, it } from 'vitest';
 import { findScenario } from '../../src/catalog/registry.js';
 import { withChaos } from '../../src/catalog/chaos-scenarios.js';
+import { PROBE_FLIGHT_MS } from '../../src/primitives/reach.js';
 import { runScenario } from '../../src/scenario/runner.js';
 import { plannedNodes } from '../../src/scenario/topology.js';
 import { chaosLog, expectGreen, explain, runChaos } from '../support/chaos.js';
@@ -106,6 +107,26 @@ describe('disk_full', () => {
       const idled = q.first({ name: 'mesh.peer.disconnected', node: 'compute-99cc8da5', sinceMs: e.atMs, attrs: { peerId: cluster.idOfName('broker-14ad3efc'), reason: 'idle-timeout' } })!;
       expect(idled.endMs).toBeGreaterThan(recovered.endMs);
     });
+  });
+
+  it('a round whose receiver other events cut off while its probe was in flight owes nothing', () => {
+    // mesh-five-types-present-chaos under --chaos 20, seed 2983: within 1.4 s of registry-4911ac91's
+    // disk filling, three burst kills, a kill and two firewalls took most of mesh-a. The first
+    // round's probe, sent when the registry could still be reached, left 14 ms before a burst kill
+    // took the relays it needed; every later round found it cut off from every origin. Read at
+    // the send alone, that first round owed the delivery: "stopped serving while its disk was
+    // full: no probe delivered".
+    const { report, cluster } = runScenario(withChaos(findScenario('mesh-five-types-present-chaos')!, { random: { count: 20 } }), '2983');
+    const log = chaosLog(report);
+    const e = log.find((x) => x.primitive === 'disk_full' && x.targets[0] === 'registry-4911ac91')!;
+    expect(e.verdict, e.message).toBe('passed');
+    expect(report.verdict).toBe('pass');
+    const q = cluster.telemetry.query;
+    const recovered = q.first({ name: 'mesh.disk.write_recovered', node: 'registry-4911ac91', sinceMs: e.atMs })!;
+    expect(q.find({ name: 'mesh.probe.delivered', node: 'registry-4911ac91', sinceMs: e.atMs, untilMs: recovered.endMs })).toEqual([]);
+    const first = q.first({ name: 'mesh.probe.sent', sinceMs: e.atMs })!;
+    const burst = log.find((x) => x.primitive === 'burst_kill' && x.atMs > first.endMs)!;
+    expect(burst.atMs - first.endMs).toBeLessThanOrEqual(PROBE_FLIGHT_MS);
   });
 
   it('a delivery of the round in flight that comes just before the recovery counts, though no poll fell between them', () => {
