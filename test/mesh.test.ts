@@ -18,6 +18,7 @@ import { plannedNodes } from '../src/scenario/topology.js';
 import { runScenario, type RunOutcome, type RunReport } from '../src/scenario/runner.js';
 import type { Scenario } from '../src/scenario/scenario.js';
 import { replayLine } from '../src/cli/replay-line.js';
+import { chaosLog } from './support/chaos.js';
 
 function explain(report: RunReport): string {
   const lines = report.violations.map((v) => `  [${v.check}] ${v.message}`);
@@ -193,6 +194,28 @@ describe('gossip-mesh-to-mesh: a Hello another event dropped until the end close
     expect(closed.endMs).toBeLessThan(MESH_TO_MESH_DEADLINE_MS);
     expect(q.first({ name: 'mesh.peer.connected', node: peer, sinceMs: end.endMs - 1_000, untilMs: closed.endMs, attrs: { peerId: n } })).toBeDefined();
     expect(q.first({ name: 'mesh.cross.peer_connected', node, untilMs: MESH_TO_MESH_DEADLINE_MS, attrs: { peerId: p } })).toBeUndefined();
+  });
+});
+
+describe('gossip-mesh-to-mesh: an end that died with its node', () => {
+  it('seed 3189: bridge-496cf70d, restarted 11 ms after it took broker-f577fff1\'s dial in, owes no detection of it', () => {
+    // Under --chaos 20: the broker registered its end and sent its Hello as a restart_node took
+    // the bridge; the bridge's end died with its process (no span says so) and its new
+    // incarnation held none, so nothing could detect the broker over that end.
+    const { report, cluster } = runScenario(withChaos(scenario('gossip-mesh-to-mesh-chaos'), { random: { count: 20 } }), '3189');
+    expect(report.verdict, explain(report)).toBe('pass');
+    // The case is the one meant: the bridge's one end to the broker within the deadline never
+    // closed by a span, the restart came after it opened and by the broker's answer, and the
+    // bridge did not detect the broker by the deadline.
+    const q = cluster.telemetry.query;
+    const [bridge, broker] = [cluster.idOfName('bridge-496cf70d'), cluster.idOfName('broker-f577fff1')];
+    const [end, ...more] = q.find({ name: 'mesh.peer.connected', node: 'bridge-496cf70d', untilMs: MESH_TO_MESH_DEADLINE_MS, attrs: { peerId: broker } });
+    expect(more).toEqual([]);
+    expect(q.first({ name: 'mesh.peer.disconnected', node: 'bridge-496cf70d', sinceMs: end.endMs, untilMs: MESH_TO_MESH_DEADLINE_MS, attrs: { peerId: broker } })).toBeUndefined();
+    const restart = chaosLog(report).find((e) => e.primitive === 'restart_node' && e.targets[0] === 'bridge-496cf70d' && e.atMs >= end.endMs)!;
+    const answer = q.first({ name: 'mesh.peer.connected', node: 'broker-f577fff1', sinceMs: end.endMs, attrs: { peerId: bridge } })!;
+    expect(restart.atMs).toBeLessThanOrEqual(answer.endMs);
+    expect(q.first({ name: 'mesh.cross.peer_connected', node: 'bridge-496cf70d', untilMs: MESH_TO_MESH_DEADLINE_MS, attrs: { peerId: broker } })).toBeUndefined();
   });
 });
 
