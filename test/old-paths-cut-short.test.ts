@@ -601,6 +601,41 @@ describe('old paths cut short by concurrent faults', () => {
     expect(build(null, false)).toBe(false);
   });
 
+  it('holds when one connection whose dial began before the shift superseded both ends after it', () => {
+    // burst-kill-5 under --chaos 20, seed 3324: the victim dialled p while p was down; p, back,
+    // dialled the victim 0.14 s before the shift, and the victim's dial, retried past the shift,
+    // opened at both ends 0.6 s after it. The old connections idled out without a span.
+    const build = (opts: { victimClosed?: boolean; pClosed?: boolean; wedged?: boolean } = {}) => {
+      const t = setup();
+      if (opts.wedged === true) {
+        t.at(SHIFT_AT_MS - 500);
+        t.chaos('wedge_node', [t.victim]);
+      }
+      t.at(SHIFT_AT_MS - 140);
+      t.connect(t.victim, t.p); // the victim takes p's dial in
+      t.at(SHIFT_AT_MS - 130);
+      t.connect(t.p, t.victim, 'outbound');
+      t.neighbourUp(t.p, t.victim);
+      t.neighbourUp(t.victim, t.p);
+      t.at(SHIFT_AT_MS);
+      t.chaos('nat_shift', [t.victim]);
+      t.at(SHIFT_AT_MS + 300);
+      if (opts.victimClosed === true) t.disconnectedBy(t.victim, t.p, 'reset');
+      if (opts.pClosed === true) t.hearClose(t.p, t.victim);
+      t.at(SHIFT_AT_MS + 626);
+      t.connect(t.p, t.victim); // p takes the victim's dial in
+      t.at(SHIFT_AT_MS + 636);
+      t.connect(t.victim, t.p, 'outbound');
+      return t.cutShortAt(SHIFT_AT_MS, t.p);
+    };
+    expect(build()).toBe(true);
+    // Red: the victim's old end closed first (its dial could have begun after that); p's end was
+    // ended by a close first; a wedge of the victim can hold a close's report back.
+    expect(build({ victimClosed: true })).toBe(false);
+    expect(build({ pClosed: true })).toBe(false);
+    expect(build({ wedged: true })).toBe(false);
+  });
+
   it('red: no old path, nothing to explain', () => {
     const { cutShort, rejoinAfterShift } = setup();
     rejoinAfterShift();

@@ -59,7 +59,7 @@ export function oldPathsCutShort(world: ChaosWorld, others: readonly CutWindow[]
   let cutShort = 0;
   let transient = 0;
   for (const one of paths.values()) {
-    if (handshakeCut(world, one, appliedAtMs)) {
+    if (handshakeCut(world, one, appliedAtMs) || supersededByEarlierDial(world, others, one, appliedAtMs)) {
       cutShort++;
       continue;
     }
@@ -142,6 +142,36 @@ function handshakeCut(world: ChaosWorld, end: PathEnd, appliedAtMs: number): boo
     // The dial's own end (outbound): a connection the acceptor dialled back meanwhile is another path.
     const opened = q.first({ name: 'mesh.peer.connected', node: nameOf(world, dialer), sinceMs: accepted.endMs - T.dialTimeoutMs, untilMs: failed.endMs, attrs: { peerId: acceptor, direction: 'outbound' } });
     if (opened === undefined) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether both ends of the path of `end` were superseded, after the shift, by one connection
+ * whose dial began before it: the dialer's end of the old path stayed open, by its spans, until
+ * its newer outbound connection to the other node opened, and the other end's first change was
+ * taking that connection in. A node dials a peer only while it holds no open connection to it
+ * (src/mesh/peers.ts), so that dial began before the dialer's end of the old path opened; the
+ * superseded connections then idle out without a span (the peer table reports a peer lost only
+ * with its last connection). Not judged across another event's wedge of the dialer, which holds
+ * back the report of a close. burst-kill-5 under `--chaos 20`, seed 3324: a registry dialled a
+ * bridge a `restart_node` held down at 83.9 s; the revived bridge dialled the registry at 84.57
+ * s, 0.14 s before the registry's shift, and the registry's dial, its handshake retried past the
+ * shift, opened at 85.34 s at both ends; the old connections idled out silently 30 s later.
+ */
+function supersededByEarlierDial(world: ChaosWorld, others: readonly CutWindow[], end: PathEnd, appliedAtMs: number): boolean {
+  const q = world.spans;
+  for (const [dialer, acceptor] of [[end.node, end.peer], [end.peer, end.node]] as const) {
+    const dialerEnd = q.last({ name: 'mesh.peer.connected', node: nameOf(world, dialer), untilMs: appliedAtMs, attrs: { peerId: acceptor } });
+    const acceptorEnd = q.last({ name: 'mesh.peer.connected', node: nameOf(world, acceptor), untilMs: appliedAtMs, attrs: { peerId: dialer } });
+    if (dialerEnd === undefined || acceptorEnd === undefined) continue;
+    const newer = endAfter(world, { node: dialer, peer: acceptor }, dialerEnd);
+    if (newer?.name !== 'mesh.peer.connected' || newer.attrs.direction !== 'outbound' || newer.endMs <= appliedAtMs) continue;
+    const taken = endAfter(world, { node: acceptor, peer: dialer }, acceptorEnd);
+    if (taken?.name !== 'mesh.peer.connected' || taken.attrs.direction !== 'inbound' || taken.endMs <= appliedAtMs || taken.endMs > newer.endMs) continue;
+    const dialerName = nameOf(world, dialer);
+    const wedged = others.some((w) => w.name === 'wedge_node' && w.targets.has(dialerName) && w.fromMs <= newer.endMs && w.revertedAtMs >= dialerEnd.endMs);
+    if (!wedged) return true;
   }
   return false;
 }

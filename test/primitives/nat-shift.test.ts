@@ -450,6 +450,40 @@ describe('nat_shift: an old path silent from the shift on, its far end restarted
   });
 });
 
+describe('nat_shift: an old path superseded at both ends by a dial begun before the shift', () => {
+  // burst-kill-5 under --chaos 20, seed 3324: registry-1fb1e337 dialled bridge-ff78a8db while a
+  // restart_node held the bridge down. Revived, the bridge dialled the registry 0.14 s before the
+  // registry's shift at 84.7 s; the registry's own dial, its handshake retried past the shift,
+  // opened at both ends 0.6 s after it, and the old connections idled out 30 s later without a
+  // span (the peer table reports a peer lost with its last connection only). The registry's
+  // other old paths were cut short by churn or transient, so no span could show the shift's
+  // silence: "no old path judged dead by silence".
+  it('counts as cut short, and the run passes', () => {
+    const run = runRandomChaos('burst-kill-5', 20, '3324');
+    const shift = passedEvent(run, (e) => e.primitive === 'nat_shift' && e.targets[0] === 'registry-1fb1e337');
+    const q = run.cluster.telemetry.query;
+    const [registry, bridge] = ['registry-1fb1e337', 'bridge-ff78a8db'].map((n) => run.cluster.idOfName(n));
+    // The case is the one meant: the bridge's dial came in just before the shift, and the next
+    // change at either end was one new connection, the registry's dial, after it.
+    const old = q.last({ name: 'mesh.peer.connected', node: 'registry-1fb1e337', untilMs: shift.atMs, attrs: { peerId: bridge } })!;
+    expect(old.attrs.direction).toBe('inbound');
+    expect(shift.atMs - old.endMs).toBeLessThan(1_000);
+    const next = (node: string, peer: string) =>
+      [...q.find({ name: 'mesh.peer.connected', node, sinceMs: shift.atMs, attrs: { peerId: peer } }), ...q.find({ name: 'mesh.peer.disconnected', node, sinceMs: shift.atMs, attrs: { peerId: peer } })].sort((a, b) => a.seq - b.seq)[0];
+    const registryNext = next('registry-1fb1e337', bridge);
+    const bridgeNext = next('bridge-ff78a8db', registry);
+    const direction = (x: { readonly attrs: object }) => (x.attrs as { direction?: string }).direction;
+    expect([registryNext.name, direction(registryNext)]).toEqual(['mesh.peer.connected', 'outbound']);
+    expect([bridgeNext.name, direction(bridgeNext)]).toEqual(['mesh.peer.connected', 'inbound']);
+    expect(bridgeNext.endMs).toBeLessThanOrEqual(registryNext.endMs);
+    // No idle timeout of the registry's in the detection window was of a silence that began with
+    // the shift (within a keep-alive period before it): its two were of peers killed long before.
+    const idled = q.find({ name: 'mesh.peer.disconnected', node: 'registry-1fb1e337', sinceMs: shift.atMs, untilMs: shift.atMs + shift.waitedMs, attrs: { reason: 'idle-timeout' } });
+    expect(idled.length).toBeGreaterThan(0);
+    expect(idled.filter((s) => s.endMs - 30_000 >= shift.atMs - 15_000)).toEqual([]);
+  });
+});
+
 describe('nat_shift: both bridges shifted, the bridge topic stranded', () => {
   // clock-skew-60s under --chaos 20, seed 405: the two bridges were NAT-shifted at 71.4 and
   // 81.2 s. Their old paths to the observer idled out, HyParView dropped it from both views,
