@@ -111,3 +111,24 @@ describe('partition_pair: an end another event had stripped of every link but th
     expect(lost.map((s) => s.attrs.cause)).toEqual(['peer-down', 'peer-down', 'peer-down', 'peer-down', 'peer-down']);
   });
 });
+
+describe('partition_pair: an end still joining, its one link the pair\'s own', () => {
+  // mesh-grow-shrink under --chaos 20, seed 3443: registry-66c85ccc, grown into the layout at
+  // 28.0 s, joined through compute-d21adade; 9 ms later a burst kill took three nodes its join's
+  // walks could pass, and when the pair was cut at 28.54 s the compute was its one neighbour.
+  // Its next Join, at 29.0 s, found another. A view still forming owes no detour; the round
+  // after the repair still owes it the probe. The red is 'goes red when the pair has no other
+  // path' above: ends started long before the cut.
+  it('owes no detour', () => {
+    const run = runRandomChaos('mesh-grow-shrink', 20, '3443');
+    const pair = passedEvent(run, (e) => e.primitive === 'partition_pair' && e.targets.includes('registry-66c85ccc'));
+    const q = run.cluster.telemetry.query;
+    const ready = q.last({ name: 'mesh.node.ready', node: 'registry-66c85ccc', untilMs: pair.atMs })!;
+    expect(pair.atMs - ready.endMs).toBeLessThan(5_000);
+    const ups = q.find({ name: 'mesh.gossip.neighbor_up', node: 'registry-66c85ccc', untilMs: pair.atMs });
+    expect(ups.map((s) => run.cluster.nameOf(String(s.attrs.peerId)))).toEqual(['compute-d21adade']);
+    expect(q.find({ name: 'mesh.gossip.neighbor_up', untilMs: pair.atMs, attrs: { peerId: run.cluster.idOfName('registry-66c85ccc') } }).map((s) => s.node)).toEqual(['compute-d21adade']);
+    const burst = run.log.find((e) => e.primitive === 'burst_kill' && e.atMs > ready.endMs && e.atMs < pair.atMs);
+    expect(burst).toBeDefined();
+  });
+});
