@@ -36,7 +36,7 @@ import type { ProbeRecord } from '../scenario/checker.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
 import { appendAll, disturbed, failedAssertion, inboundAt, meshesOf, MISSING_SHOWN, nameOf, passed, probeDeliveries, prunedIncludes, spansOf } from './evidence.js';
 import { deliveredAt, sharedMeshes } from './partition-pair.js';
-import { cutOffFrom, otherCutWindows, othersCutEveryPath, overlayAt, pathExists } from './reach.js';
+import { cutOffFrom, cutOffOverFlight, otherCutWindows, othersCutEveryPath, overlayAt, pathExists, PROBE_FLIGHT_MS } from './reach.js';
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
 import { pickNodes } from './targets.js';
 import { T } from './timing.js';
@@ -102,11 +102,15 @@ export const firewallInbound: Primitive = {
       poll: (nowMs): Detection | null => {
         const waitedMs = nowMs - appliedAtMs;
         const until = Math.min(nowMs, revertAtMs - 1);
-        // Receivers other events had cut off from a probe's origin when it left, with the
-        // firewall's own cut (the victim's inbound links) applied too: reach.ts, cutOffFrom.
+        // Receivers other events had cut off from a probe's origin when it left or while it was
+        // in flight, with the firewall's own cut (the victim's inbound links) applied too:
+        // reach.ts, cutOffFrom, cutOffOverFlight. Kept once the flight is over.
         const cutOff = (r: ProbeRecord): ReadonlySet<string> => {
-          let out = cutOffs.get(r.probeId);
-          if (out === undefined) cutOffs.set(r.probeId, (out = cutOffFrom(world, otherCutWindows(world, fault, appliedAtMs), r.meshId, r.origin, r.sentAtMs, firewallBlock(world, victim, r.sentAtMs))));
+          const known = cutOffs.get(r.probeId);
+          if (known !== undefined) return known;
+          const others = otherCutWindows(world, fault, appliedAtMs);
+          const out = cutOffOverFlight(others, r.sentAtMs, (atMs) => cutOffFrom(world, others, r.meshId, r.origin, atMs, firewallBlock(world, victim, atMs)));
+          if (nowMs > r.sentAtMs + PROBE_FLIGHT_MS) cutOffs.set(r.probeId, out);
           return out;
         };
         const prune = world.spans

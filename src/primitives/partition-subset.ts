@@ -30,7 +30,7 @@ import type { ProbeRecord } from '../scenario/checker.js';
 import { BRIDGE_ROLE } from '../scenario/topology.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
 import { appendAll, emitted, failedAssertion, holdsDigest, restartedSince, meshesOf, MISSING_SHOWN, nameOf, passed, peersConnectedTo, prunedBy } from './evidence.js';
-import { cutOffFrom, cutWindows, otherCutWindows, othersTouched, overlayAt, pathExists } from './reach.js';
+import { cutOffFrom, cutOffOverFlight, cutWindows, otherCutWindows, othersTouched, overlayAt, pathExists } from './reach.js';
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
 import { candidates } from './targets.js';
 import { PLUMTREE_PASS_ON_MS, T } from './timing.js';
@@ -173,12 +173,13 @@ function subsetDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number) {
         // or missed); a side is judged by the probes of the origins no other fault touched.
         const touched = othersTouched(world, fault, appliedAtMs, healAtMs);
         const touchedAny = othersTouched(world, fault, appliedAtMs, healAtMs, true);
-        // And a receiver other events had cut off from a probe's origin when it left, on the
-        // overlay the spans show with this cut applied too (reach.ts, cutOffFrom): e.g. a node
-        // whose neighbours on this side were all inside another event's subset.
+        // And a receiver other events had cut off from a probe's origin when it left or while it
+        // was in flight, on the overlay the spans show with this cut applied too (reach.ts,
+        // cutOffFrom, cutOffOverFlight): e.g. a node whose neighbours on this side were all
+        // inside another event's subset.
         const others = otherCutWindows(world, fault, appliedAtMs);
         const ownCut = (x: string, y: string): boolean => inside.has(x) !== inside.has(y);
-        const excusedFor = (p: ProbeRecord): ReadonlySet<string> => new Set([...touchedAny, ...cutOffFrom(world, others, p.meshId, p.origin, p.sentAtMs, ownCut)]);
+        const excusedFor = (p: ProbeRecord): ReadonlySet<string> => new Set([...touchedAny, ...cutOffOverFlight(others, p.sentAtMs, (atMs) => cutOffFrom(world, others, p.meshId, p.origin, atMs, ownCut))]);
         for (const sp of sideProbes) {
           const judged = sp.probes.filter((p) => !touched.has(p.origin));
           if (judged.length === 0) continue;

@@ -470,13 +470,26 @@ export function oldConnectionsCutAt(world: ChaosWorld, victim: string, appliedAt
 export const PROBE_FLIGHT_MS = PLUMTREE_PASS_ON_MS;
 
 /**
+ * The receivers other events (`others`) had cut off from a probe's origin, for a probe sent at
+ * `sentAtMs`: those cut off then, and those cut off when another event's cut began while the
+ * probe was still in flight (PROBE_FLIGHT_MS), each instant read with `at` (cutOffFrom at that
+ * instant, for the probe's topic and origin). A call within the flight reads the cuts begun so far.
+ */
+export function cutOffOverFlight(others: readonly CutWindow[], sentAtMs: number, at: (atMs: number) => ReadonlySet<string>): ReadonlySet<string> {
+  const began = [...new Set(others.map((w) => w.fromMs).filter((t) => t > sentAtMs && t <= sentAtMs + PROBE_FLIGHT_MS))].sort((a, b) => a - b);
+  if (began.length === 0) return at(sentAtMs);
+  const out = new Set(at(sentAtMs));
+  for (const t of began) for (const id of at(t)) out.add(id);
+  return out;
+}
+
+/**
  * `cutOffFrom` and `cutOffTowards` for the probes a detector of `fault` (applied at `appliedAtMs`)
  * sends once its own damage is reverted (no own cut left): the other events' windows are read at
  * each call, the answer kept per (topic, node, time) — a past instant's cuts and overlay do not
  * change. A fault whose damage is never reverted (a NAT shift) gives its own cut at an instant
- * as `ownBlockAt`, for `from`. `from` answers for a probe sent at `atMs`: the receivers cut off
- * then, and those cut off when another event's cut began while the probe was in flight
- * (`PROBE_FLIGHT_MS`); a poll within the flight reads the cuts begun so far.
+ * as `ownBlockAt`, for `from`. `from` answers for a probe sent at `atMs`, over its flight
+ * (`cutOffOverFlight`).
  */
 export function othersCutOff(world: ChaosWorld, fault: Fault, appliedAtMs: number, ownBlockAt?: (atMs: number) => (x: string, y: string) => boolean): ProbeCutOff {
   const known = new Map<string, ReadonlySet<string> | ((origin: string) => boolean)>();
@@ -487,14 +500,7 @@ export function othersCutOff(world: ChaosWorld, fault: Fault, appliedAtMs: numbe
   };
   const others = () => otherCutWindows(world, fault, appliedAtMs);
   return {
-    from: (topic, origin, sentAtMs) => {
-      const at = (atMs: number) => memo(`from ${topic} ${origin} ${atMs}`, () => cutOffFrom(world, others(), topic, origin, atMs, ownBlockAt?.(atMs)));
-      const began = [...new Set(others().map((w) => w.fromMs).filter((t) => t > sentAtMs && t <= sentAtMs + PROBE_FLIGHT_MS))].sort((a, b) => a - b);
-      if (began.length === 0) return at(sentAtMs);
-      const out = new Set(at(sentAtMs));
-      for (const t of began) for (const id of at(t)) out.add(id);
-      return out;
-    },
+    from: (topic, origin, sentAtMs) => cutOffOverFlight(others(), sentAtMs, (atMs) => memo(`from ${topic} ${origin} ${atMs}`, () => cutOffFrom(world, others(), topic, origin, atMs, ownBlockAt?.(atMs)))),
     towards: (topic, target, atMs) => memo(`towards ${topic} ${target} ${atMs}`, () => cutOffTowards(world, others(), topic, target, atMs)),
   };
 }
