@@ -219,6 +219,28 @@ describe('gossip-mesh-to-mesh: an end that died with its node', () => {
   });
 });
 
+describe('gossip-mesh-to-mesh: a node wedged from before the peer\'s dial until past the deadline', () => {
+  it('seed 3741: bridge-80eb45a2 owes no detection of broker-fdee0926 by the deadline', () => {
+    // Under --chaos 20: the broker dialled the bridge while a wedge_node held it (51.5-58.3 s);
+    // the transport completed the handshake, the broker's end opened at 55.99 s, and the bridge
+    // registered the connection and detected the broker at its unwedge, past the 57 s deadline.
+    const { report, cluster } = runScenario(withChaos(scenario('gossip-mesh-to-mesh-chaos'), { random: { count: 20 } }), '3741');
+    expect(report.verdict, explain(report)).toBe('pass');
+    // The case is the one meant.
+    const q = cluster.telemetry.query;
+    const [bridge, broker] = [cluster.idOfName('bridge-80eb45a2'), cluster.idOfName('broker-fdee0926')];
+    const wedge = chaosLog(report).find((e) => e.primitive === 'wedge_node' && e.targets[0] === 'bridge-80eb45a2')!;
+    const ends = q.find({ name: 'mesh.peer.connected', node: 'broker-fdee0926', untilMs: MESH_TO_MESH_DEADLINE_MS, attrs: { peerId: bridge } });
+    expect(ends.length).toBeGreaterThan(0);
+    for (const end of ends) expect(end.endMs).toBeGreaterThan(wedge.atMs);
+    const detected = q.first({ name: 'mesh.cross.peer_connected', node: 'bridge-80eb45a2', attrs: { peerId: broker } })!;
+    expect(detected.endMs).toBeGreaterThan(MESH_TO_MESH_DEADLINE_MS);
+    const unwedgeAtMs = wedge.atMs + Number(wedge.params.durationMs);
+    expect(detected.endMs).toBeGreaterThanOrEqual(unwedgeAtMs);
+    expect(detected.endMs - unwedgeAtMs).toBeLessThan(100);
+  });
+});
+
 describe('canaries: the checker can fail', () => {
   it('digests that never flow fail digests-known, and the report carries what replays it', () => {
     const broken: Scenario = {
