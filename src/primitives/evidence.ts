@@ -186,7 +186,7 @@ export interface ProbeRoundOptions {
 
 /** Who other chaos events had cut off from whom on a topic at an instant (reach.ts, `othersCutOff`). */
 export interface ProbeCutOff {
-  /** Receivers (ids) cut off from `origin` on `topic` at `atMs`. */
+  /** Receivers (ids) cut off from `origin` on `topic` for a probe sent at `atMs`: at the send or in its flight (reach.ts, `cutOffOverFlight`). */
   from(topic: string, origin: string, atMs: number): ReadonlySet<string>;
   /**
    * Whether `target` was cut off from an origin, asked of many origins: `towards(…)(origin)` is
