@@ -26,9 +26,9 @@
  */
 import { failedAssertion, meshesOf, nameOf, passed, ProbeRound } from './evidence.js';
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
-import { afterOwnDamage, otherCutWindows, othersCutEveryPath, overlayAt, pathExists, REJOIN_ALLOWANCE_MS, strippedByOthers, type CutWindow } from './reach.js';
+import { afterOwnDamage, otherCutWindows, othersCutEveryPath, overlayAt, pathExists, PROBE_FLIGHT_MS, REJOIN_ALLOWANCE_MS, strippedByOthers, type CutWindow } from './reach.js';
 import { candidates } from './targets.js';
-import { PLUMTREE_PASS_ON_MS, T } from './timing.js';
+import { T } from './timing.js';
 import type { ProbeRecord } from '../scenario/checker.js';
 import type { SimRng } from '../sim/rng.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
@@ -141,18 +141,21 @@ export const partitionPair: Primitive = {
   },
 };
 
-/** How long after a probe is sent a node on a detour must stay up for the probe to pass it (timing.ts). */
-export const DETOUR_HOLD_MS = PLUMTREE_PASS_ON_MS;
+/** How long after a probe is sent a node on a detour must stay up for the probe to pass it: its flight (reach.ts). */
+export const DETOUR_HOLD_MS = PROBE_FLIGHT_MS;
 
 /**
- * `windows` with every node cut that another event began within DETOUR_HOLD_MS after `sentAtMs`
+ * `windows` with every cut that another event began within DETOUR_HOLD_MS after `sentAtMs`
  * taken as in place from `sentAtMs`: a node that took the probe and went down before it could
  * pass it on (mesh-five-types-present-chaos under `--chaos 20`, seed 13: the bridge's one other
  * neighbour got the probe 39 ms after it was sent and was restarted 63 ms later, before the
- * bridge's graft reached it) was no detour. @internal (exported for tests)
+ * bridge's graft reached it) was no detour, nor one a subset or link cut took from the receiver
+ * then (partition-pair under `--chaos 20`, seed 3897: a `partition_subset` 118 ms after the send
+ * took the two relays that held the probe, one of them while the receiver's graft was on its
+ * way to it). @internal (exported for tests)
  */
 export function heldUpFrom(windows: readonly CutWindow[], sentAtMs: number): CutWindow[] {
-  return windows.map((w) => (w.cut === 'node' && w.fromMs > sentAtMs && w.fromMs <= sentAtMs + DETOUR_HOLD_MS ? { ...w, fromMs: sentAtMs } : w));
+  return windows.map((w) => (w.fromMs > sentAtMs && w.fromMs <= sentAtMs + DETOUR_HOLD_MS ? { ...w, fromMs: sentAtMs } : w));
 }
 
 /**

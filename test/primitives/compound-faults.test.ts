@@ -552,4 +552,30 @@ describe('detectors under compound faults', () => {
     expect(heldUpFrom(windows, sent.startMs)[0].fromMs).toBe(sent.startMs);
     expect(heldUpFrom(windows, restart.atMs - DETOUR_HOLD_MS - 1)[0].fromMs).toBe(restart.atMs);
   });
+
+  it("partition_pair's detour check counts relays a subset cut took from the receiver while the probe was in flight", () => {
+    // partition-pair with --chaos 20, seed 3897: broker-e0f292be's probe to compute-4f8513fb left
+    // at 20.5 s; registry-c4451aaa had it 15 ms later and compute-206251c2 122 ms later, and a
+    // partition_subset at 20.618 s took both from the compute before either passed it on (the
+    // compute's graft was on its way). It reached the compute only over the healed link.
+    const { report, cluster } = runScenario(withChaos(findScenario('partition-pair')!, { random: { count: 20 } }), '3897');
+    const log = chaosLog(report);
+    const pair = log.find((e) => e.primitive === 'partition_pair' && e.targets.join() === 'broker-e0f292be,compute-4f8513fb')!;
+    expect(pair.verdict, pair.message).toBe('passed');
+    expect(report.verdict).toBe('pass');
+    // The case is the one meant: the subset began within the hold after the send, with both
+    // relays inside and the receiver outside, and the probe reached the receiver only after the heal.
+    const q = cluster.telemetry.query;
+    const sent = q.first({ name: 'mesh.probe.sent', node: 'broker-e0f292be', sinceMs: pair.atMs })!;
+    const subset = log.find((e) => e.primitive === 'partition_subset' && e.atMs > sent.startMs)!;
+    expect(subset.atMs - sent.startMs).toBeLessThanOrEqual(DETOUR_HOLD_MS);
+    expect(subset.targets).toEqual(expect.arrayContaining(['registry-c4451aaa', 'compute-206251c2']));
+    expect(subset.targets).not.toContain('compute-4f8513fb');
+    const got = q.first({ name: 'mesh.probe.delivered', node: 'compute-4f8513fb', sinceMs: sent.startMs, attrs: { probeId: String(sent.attrs.probeId) } })!;
+    expect(got.endMs).toBeGreaterThan(pair.atMs + Number(pair.params.durationMs));
+    // A subset cut is held up like a node cut; one that began later than the hold stays where it was.
+    const windows = cutWindows(q).filter((w) => w.name === 'partition_subset' && w.fromMs === subset.atMs);
+    expect(heldUpFrom(windows, sent.startMs)[0].fromMs).toBe(sent.startMs);
+    expect(heldUpFrom(windows, subset.atMs - DETOUR_HOLD_MS - 1)[0].fromMs).toBe(subset.atMs);
+  });
 });
