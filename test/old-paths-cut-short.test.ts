@@ -533,6 +533,41 @@ describe('old paths cut short by concurrent faults', () => {
     expect(build(8_200, true)).toBe(false);
   });
 
+  it('holds when the far end left the mesh after the shift, before it could idle out, the Disconnect unheard', () => {
+    // mesh-grow-shrink under --chaos 20: seed 3984, the shifted broker evicted a gateway for a
+    // revived node 6.1 s after the shift and closed the path; the gateway left at 60 s (the
+    // layout shrinking), 16 s before its end would have idled out. Seed 4012, a compute left 8.7 s
+    // after a broker's shift, its goodbye sent to the old address, and the broker evicted it for
+    // a newcomer 6 s later.
+    const build = (leaveAtMs: number | null, heard: boolean) => {
+      const t = setup();
+      const leave = () => {
+        t.at(leaveAtMs!);
+        t.cluster.telemetry.emit(t.p.name, 'mesh.node.stopping', { reason: 'shrink' });
+      };
+      if (leaveAtMs !== null && leaveAtMs < 500) leave();
+      t.rejoinAfterShift(); // n disturbed until 8 s
+      if (leaveAtMs !== null && leaveAtMs >= 3_000 && leaveAtMs < 3_500) leave();
+      t.at(3_500);
+      t.evict(t.victim, t.p, t.n);
+      if (heard) {
+        t.at(3_520);
+        t.hearDisconnect(t.p, t.victim);
+      }
+      t.at(5_000);
+      t.closeUnused(t.victim, t.p);
+      if (leaveAtMs !== null && leaveAtMs >= 5_000) leave();
+      return t.cutShort(t.p);
+    };
+    expect(build(8_200, false)).toBe(true); // after the eviction
+    expect(build(3_200, false)).toBe(true); // after the shift, before the eviction
+    // Red: it never left; it had heard the Disconnect (the path was alive); it left before the
+    // shift (its path was gone at the shift, not the shift's to show).
+    expect(build(null, false)).toBe(false);
+    expect(build(8_200, true)).toBe(false);
+    expect(build(400, false)).toBe(false);
+  });
+
   it('holds when the far end\'s process was taken after the shift and before the eviction, sooner than it could idle out', () => {
     // partition-subset under --chaos 20, seed 598: a burst_kill took a bridge 22.9 s after a
     // broker's shift; the broker evicted the dead bridge for a node just revived 1.8 s later and

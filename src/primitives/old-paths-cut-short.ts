@@ -398,19 +398,26 @@ function heldApart(w: CutWindow, evictor: string, newcomer: string): boolean {
  * it hears, and the eviction closed the other end before its own idle timeout. partition-subset
  * under `--chaos 20`, seed 598: a burst_kill took a bridge 22.9 s after a broker's shift; the
  * broker evicted the dead bridge for a node just revived 1.8 s later and closed the path.
+ * Or its node left the mesh (mesh.node.stopping: the layout shrinking) at such a time, its
+ * goodbye sent to the shifted node's old address: mesh-grow-shrink under `--chaos 20`, seed 3984,
+ * where the shifted broker evicted a gateway 6.1 s after the shift and the gateway left at 60 s,
+ * 16 s before its end would have idled out; seed 4012, where a compute left 8.7 s after a broker's
+ * shift and the broker, unaware, evicted it for a newcomer 6 s later.
  */
 function endedUnheard(world: ChaosWorld, others: readonly CutWindow[], end: PathEnd, appliedAtMs: number, eviction: SpanRecord): boolean {
   const name = nameOf(world, end.node);
   const first = firstEnd(world, end, appliedAtMs);
-  const takenWhen = (w: CutWindow): boolean =>
-    w.fromMs - eviction.endMs > HEARD_WITHIN_MS || (w.fromMs >= appliedAtMs && w.fromMs < eviction.endMs && w.fromMs < appliedAtMs + T.idleTimeoutMs);
-  const taken = others.find((w) => LINKS_DIE.has(w.name) && w.targets.has(name) && takenWhen(w) && (first === undefined || first.endMs > w.fromMs));
-  if (first === undefined && taken === undefined) return false;
-  const ended = taken !== undefined || first!.name === 'mesh.peer.connected' || ((isUnusedClose(first) || isReset(first!)) && first!.seq > eviction.seq);
+  const goneWhen = (atMs: number): boolean =>
+    (atMs - eviction.endMs > HEARD_WITHIN_MS || (atMs >= appliedAtMs && atMs < eviction.endMs && atMs < appliedAtMs + T.idleTimeoutMs)) && (first === undefined || first.endMs > atMs);
+  const taken = others.find((w) => LINKS_DIE.has(w.name) && w.targets.has(name) && goneWhen(w.fromMs));
+  const left = world.spans.find({ name: 'mesh.node.stopping', node: name, sinceMs: appliedAtMs }).find((s) => goneWhen(s.endMs));
+  const goneAtMs = taken?.fromMs ?? left?.endMs;
+  if (first === undefined && goneAtMs === undefined) return false;
+  const ended = goneAtMs !== undefined || first!.name === 'mesh.peer.connected' || ((isUnusedClose(first) || isReset(first!)) && first!.seq > eviction.seq);
   if (!ended) return false;
-  const endedAtMs = taken?.fromMs ?? first!.endMs;
+  const endedAtMs = goneAtMs ?? first!.endMs;
   const told = world.spans.first({ name: 'mesh.gossip.neighbor_down', node: name, sinceMs: appliedAtMs, untilMs: endedAtMs, attrs: { peerId: end.peer, cause: 'disconnect' } });
-  return told === undefined || (taken === undefined && told.seq > first!.seq);
+  return told === undefined || (goneAtMs === undefined && told.seq > first!.seq);
 }
 
 /** How long a Disconnect over a live path takes to arrive at the latest, ms: a link's latency, and a retransmission if the first copy is lost. */

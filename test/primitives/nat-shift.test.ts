@@ -484,6 +484,31 @@ describe('nat_shift: an old path superseded at both ends by a dial begun before 
   });
 });
 
+describe('nat_shift: an old path whose far end left the mesh before it could idle out', () => {
+  // mesh-grow-shrink under --chaos 20. Seed 3984: broker-19ef3d85, shifted at 45.9 s, evicted
+  // gateway-87852d07 for a newcomer at 52.0 s and closed the path; the gateway left at 60 s (the
+  // layout shrinking), 16 s before its end would have idled out. Seed 4012 (once its first shift
+  // passes): broker-3732c821, shifted at 51.3 s; compute-9706cbe9 left at 60 s, its goodbye sent to
+  // the old address, and the broker, unaware, evicted it for a newcomer at 66.1 s. Neither end of
+  // those paths could show the shift's silence.
+  it.each([
+    ['3984', 'broker-19ef3d85', 'gateway-87852d07'],
+    ['4012', 'broker-3732c821', 'compute-9706cbe9'],
+  ])('seed %s: %s, its path to %s cut short', (seed, victim, peer) => {
+    const run = runRandomChaos('mesh-grow-shrink', 20, seed);
+    const shift = passedEvent(run, (e) => e.primitive === 'nat_shift' && e.targets[0] === victim);
+    const q = run.cluster.telemetry.query;
+    const [v, p] = [run.cluster.idOfName(victim), run.cluster.idOfName(peer)];
+    const left = q.first({ name: 'mesh.node.stopping', node: peer, sinceMs: shift.atMs })!;
+    expect(left.endMs - shift.atMs).toBeLessThan(30_000);
+    // The peer's end never closed nor was superseded before it left; the victim evicted it.
+    const peerEnds = [...q.find({ name: 'mesh.peer.disconnected', node: peer, sinceMs: shift.atMs, untilMs: left.endMs, attrs: { peerId: v } }), ...q.find({ name: 'mesh.peer.connected', node: peer, sinceMs: shift.atMs, untilMs: left.endMs, attrs: { peerId: v } })];
+    expect(peerEnds).toEqual([]);
+    const evicted = q.first({ name: 'mesh.gossip.neighbor_down', node: victim, sinceMs: shift.atMs, attrs: { peerId: p, cause: 'evicted' } });
+    expect(evicted).toBeDefined();
+  });
+});
+
 describe('nat_shift: both bridges shifted, the bridge topic stranded', () => {
   // clock-skew-60s under --chaos 20, seed 405: the two bridges were NAT-shifted at 71.4 and
   // 81.2 s. Their old paths to the observer idled out, HyParView dropped it from both views,
