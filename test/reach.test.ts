@@ -20,6 +20,8 @@ import { Cluster } from '../src/scenario/cluster.js';
 import { standardMesh } from '../src/scenario/topology.js';
 import { HARNESS_NODE } from '../src/sim/telemetry/index.js';
 import { worldOf } from './support/chaos.js';
+import { inboundAt } from '../src/primitives/evidence.js';
+import { T } from '../src/primitives/timing.js';
 
 const TOPOLOGY = { meshes: [standardMesh('mesh-a', 1)], bridges: 0 };
 
@@ -123,6 +125,28 @@ describe('reach: paths from spans', () => {
     expect(cutOffFrom(world, otherCutWindows(world, own, 1_000), 'mesh-a', a.nodeId, sentAtMs)).toEqual(new Set());
     // Red: a probe sent a moment earlier had had its flight before the kill.
     expect(othersCutOff(world, own, 1_000).from('mesh-a', a.nodeId, sentAtMs - 1)).toEqual(new Set());
+  });
+
+  it('inboundAt: a dial of the peer\'s taken in while the node\'s own was under way may carry the link; an older one does not', () => {
+    const build = (inboundAtMs: number, outboundAtMs: number, closedBetween = false) => {
+      const { world, cluster, a, b, at } = setup();
+      const tel = cluster.telemetry;
+      at(inboundAtMs);
+      tel.emit(a.name, 'mesh.peer.connected', { peerId: b.nodeId, direction: 'inbound' });
+      if (closedBetween) {
+        at(inboundAtMs + 1);
+        tel.emit(a.name, 'mesh.peer.disconnected', { peerId: b.nodeId, reason: 'idle-timeout', cause: 'idle-timeout' });
+      }
+      at(outboundAtMs);
+      tel.emit(a.name, 'mesh.peer.connected', { peerId: b.nodeId, direction: 'outbound' });
+      return inboundAt(world, a.nodeId, b.nodeId, outboundAtMs + 100);
+    };
+    expect(build(1_000, 1_004)).toBe(true); // crossed dials (seed 2006)
+    expect(build(1_000, 1_000 + T.dialTimeoutMs)).toBe(true);
+    // Red: an inbound connection older than the node's own dial could be (seed 4025), or one
+    // closed before it.
+    expect(build(1_000, 1_001 + T.dialTimeoutMs)).toBe(false);
+    expect(build(1_000, 1_004, true)).toBe(false);
   });
 
   it('a subset cut with the pair on different sides, partitioned or healed within the rejoin allowance, cuts every path', () => {

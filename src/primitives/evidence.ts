@@ -5,6 +5,7 @@
  */
 import type { ProbeRecord } from '../scenario/checker.js';
 import type { SpanAttrs, SpanName, SpanOf, SpanRecord } from '../sim/telemetry/index.js';
+import { T } from './timing.js';
 import type { ChaosWorld, Detection, Verdict } from './types.js';
 
 /** Name of a node id (spans carry node names; attributes carry node ids). */
@@ -392,15 +393,19 @@ export function holdsDigest(world: ChaosWorld, observer: string, nodeId: string,
 }
 
 /**
- * Whether `node`'s latest connections to `peer` by `atMs` included one the peer dialled (its
- * spans say so), the kind a stateful inbound firewall on `node` cuts: one of its
- * mesh.peer.connected about the peer since the mesh.peer.disconnected about it before the
- * latest of them (which comes only when its last connection to the peer closes) is inbound.
- * When both ends dialled at once there are two connections, and traffic runs on the one with
- * the higher id, which the spans do not name: an inbound one among them may be it
- * (clock-skew-60s under `--chaos 20`, seed 2006: broker-975f467a and bridge-fcd13623 dialled
- * each other at 42.0 s; the broker's span for its outbound end came 4 ms after the inbound one,
- * and the link still idled out 30 s after the broker's firewall went up).
+ * Whether the connection `node`'s link to `peer` ran on at `atMs` may have been one the peer
+ * dialled (its spans say so), the kind a stateful inbound firewall on `node` cuts: its latest
+ * mesh.peer.connected about the peer is inbound, or the latest is outbound and the node also
+ * took in a dial of the peer's while its own was under way. Then both ends dialled at once:
+ * there are two connections, and traffic runs on the one with the higher id, which the spans do
+ * not name — the inbound one may be it (clock-skew-60s under `--chaos 20`, seed 2006:
+ * broker-975f467a and bridge-fcd13623 dialled each other at 42.0 s; the broker's span for its
+ * outbound end came 4 ms after the inbound one, and the link still idled out 30 s after the
+ * broker's firewall went up). An inbound connection opened before the node's own dial could
+ * have begun (a dial timeout before its end opened) is older, and the newer one carries the
+ * link (kill-node under `--chaos 20`, seed 4025: a firewalled gateway dialled a compute and a
+ * registry 4.3 s after its firewall went up and kept both links, beside inbound connections to
+ * them from before it that idled out without a span).
  */
 export function inboundAt(world: ChaosWorld, node: string, peer: string, atMs: number): boolean {
   const q = world.spans;
@@ -409,5 +414,6 @@ export function inboundAt(world: ChaosWorld, node: string, peer: string, atMs: n
   if (latest === undefined) return false;
   if (latest.attrs.direction === 'inbound') return true;
   const lost = q.find({ name: 'mesh.peer.disconnected', node: name, untilMs: latest.endMs, attrs: { peerId: peer } }).filter((d) => d.seq < latest.seq).at(-1);
-  return q.find({ name: 'mesh.peer.connected', node: name, sinceMs: lost?.endMs ?? 0, untilMs: latest.endMs, attrs: { peerId: peer } }).some((c) => (lost === undefined || c.seq > lost.seq) && c.attrs.direction === 'inbound');
+  const dialFromMs = Math.max(lost?.endMs ?? 0, latest.endMs - T.dialTimeoutMs);
+  return q.find({ name: 'mesh.peer.connected', node: name, sinceMs: dialFromMs, untilMs: latest.endMs, attrs: { peerId: peer } }).some((c) => (lost === undefined || c.seq > lost.seq) && c.attrs.direction === 'inbound');
 }
