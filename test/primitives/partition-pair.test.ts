@@ -17,6 +17,7 @@ import { plannedNodes } from '../../src/scenario/topology.js';
 import { chaosLog, expectGreen, explain, passedEvent, runChaos, runRandomChaos } from '../support/chaos.js';
 import { isolateAt, withoutDetours } from '../support/chaos-links.js';
 import { withoutObserver } from '../support/scenario-file.js';
+import { PROBE_FLIGHT_MS } from '../../src/primitives/reach.js';
 
 /** One mesh of 12 gateways; the pair [2, 7] cut from 10 s to 25 s. */
 function pairLayout(name: string) {
@@ -130,5 +131,27 @@ describe('partition_pair: an end still joining, its one link the pair\'s own', (
     expect(q.find({ name: 'mesh.gossip.neighbor_up', untilMs: pair.atMs, attrs: { peerId: run.cluster.idOfName('registry-66c85ccc') } }).map((s) => s.node)).toEqual(['compute-d21adade']);
     const burst = run.log.find((e) => e.primitive === 'burst_kill' && e.atMs > ready.endMs && e.atMs < pair.atMs);
     expect(burst).toBeDefined();
+  });
+});
+
+describe('partition_pair: a detour whose holder gave the probe up within its flight', () => {
+  // mesh-grow-shrink under --chaos 20, seed 4612: compute-9aa72719's one link besides the pair's
+  // was to the observer, which held it lazily. 74 ms after the compute's probe left, the observer
+  // evicted the compute to take up a node the layout had just grown, and gave the probe's
+  // message up (its one announcer gone before its graft went out). Plumtree does not replay a
+  // broadcast to a neighbour taken up later.
+  it('owes no detour', () => {
+    const run = runRandomChaos('mesh-grow-shrink', 20, '4612');
+    const pair = passedEvent(run, (e) => e.primitive === 'partition_pair' && e.targets.includes('compute-9aa72719'));
+    const q = run.cluster.telemetry.query;
+    const sent = q.first({ name: 'mesh.probe.sent', node: 'compute-9aa72719', sinceMs: pair.atMs })!;
+    const gaveUp = q.first({ name: 'mesh.plumtree.gave_up', node: 'observer-91c132ab', sinceMs: sent.endMs, attrs: { messageId: String(sent.attrs.messageId) } })!;
+    expect(gaveUp.attrs.reason).toBe('advertisers-down');
+    expect(gaveUp.endMs - sent.endMs).toBeLessThanOrEqual(PROBE_FLIGHT_MS);
+    const evicted = q.first({ name: 'mesh.gossip.neighbor_down', node: 'observer-91c132ab', sinceMs: sent.endMs, attrs: { peerId: run.cluster.idOfName('compute-9aa72719') } })!;
+    expect([evicted.attrs.cause, evicted.endMs]).toEqual(['evicted', gaveUp.endMs]);
+    // The probe reached the other end only over the healed link.
+    const got = q.first({ name: 'mesh.probe.delivered', node: 'compute-932725b8', sinceMs: sent.endMs, attrs: { probeId: String(sent.attrs.probeId) } })!;
+    expect(got.endMs).toBeGreaterThan(pair.atMs + Number(pair.params.durationMs));
   });
 });
