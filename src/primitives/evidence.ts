@@ -349,17 +349,25 @@ export function timeoutVerdict(waitedMs: number): Verdict {
 }
 
 /**
- * Whether `nodeId` was itself disturbed in [fromMs, toMs]: it was named by another chaos event
- * (chaos.primitive.applied) or lost a connection to silence (`silenceDeath`). Detectors use it
- * to avoid blaming their own fault for what another fault explains (e.g. a node cut off for
- * 30 s rightly prunes others).
+ * Whether `nodeId` was itself disturbed in [fromMs, toMs]: another chaos event named it
+ * (chaos.primitive.applied) in that window, or before it and was reverted only in it or later
+ * (its damage went on into the window), or it lost a connection to silence (`silenceDeath`).
+ * Detectors use it to avoid blaming their own fault for what another fault explains (e.g. a
+ * node cut off for 30 s rightly prunes others). disk-full under `--chaos 20`, seed 4738: a gateway
+ * NAT-shifted at 45.0 s lost its old paths to resets at 74.9 s and had no neighbour until it
+ * rejoined at 94.3 s; at 95.05 s it pruned a broker skewed at 58.8 s, whose digests it could not
+ * have heard since 65 s. The shift was reverted (its detection over) at 75.5 s.
  */
 export function disturbed(world: ChaosWorld, nodeId: string, fromMs: number, toMs: number): boolean {
   const q = world.spans;
   const name = nameOf(world, nodeId);
-  const window = { sinceMs: fromMs, untilMs: toMs };
   if (silenceDeath(world, name, fromMs, toMs) !== undefined) return true;
-  return q.find({ name: 'chaos.primitive.applied', ...window }).some((s) => String(s.attrs.targets).split(',').includes(name));
+  const named = q.find({ name: 'chaos.primitive.applied', untilMs: toMs }).filter((s) => String(s.attrs.targets).split(',').includes(name));
+  if (named.some((s) => s.endMs >= fromMs)) return true;
+  if (named.length === 0) return false;
+  const applied = new Set(named.map((s) => s.spanId));
+  const revertedIn = new Set(q.find({ name: 'chaos.primitive.reverted', untilMs: fromMs - 1 }).filter((r) => applied.has(r.parentSpanId ?? '')).map((r) => r.parentSpanId));
+  return named.some((s) => !revertedIn.has(s.spanId));
 }
 
 /** Whether `nodeId` started a new incarnation (mesh.node.ready) since `sinceMs`: its old connections and views died with it, silently. */

@@ -10,7 +10,8 @@
 import { describe, expect, it } from 'vitest';
 import { withChaos } from '../../src/catalog/chaos-scenarios.js';
 import { runScenario } from '../../src/scenario/runner.js';
-import { chaosLog, expectGreen, explain, passedEvent, runChaos, runRandomChaos, scenarioNamed } from '../support/chaos.js';
+import { chaosLog, expectGreen, explain, passedEvent, runChaos, runRandomChaos, scenarioNamed, worldOf } from '../support/chaos.js';
+import { disturbed, prunedIncludes } from '../../src/primitives/evidence.js';
 import { runWithOverrides } from '../support/chaos-clocks.js';
 import { startOnly } from '../support/chaos-links.js';
 
@@ -94,3 +95,26 @@ describe('clock_skew: a neighbour of the victim\'s earlier incarnation', () => {
   });
 });
 
+
+describe('clock_skew: a pruner still under another event\'s damage from before its staleness window', () => {
+  // disk-full under --chaos 20, seed 4738: gateway-07d90bed, NAT-shifted at 45.0 s, lost its old
+  // paths to resets at 74.9 s and had no neighbour until it rejoined at 94.3 s; at 95.05 s it
+  // pruned broker-38598199, skewed at 58.8 s, whose digests it could not have heard since 65 s.
+  // The shift was applied before that window and reverted (its detection over) inside it.
+  it('is disturbed, and the prune is not the skew\'s', () => {
+    const run = runRandomChaos('disk-full', 20, '4738');
+    const skew = passedEvent(run, (e) => e.primitive === 'clock_skew' && e.targets[0] === 'broker-38598199');
+    const q = run.cluster.telemetry.query;
+    const prune = q.find({ name: 'mesh.staleness.pruned', node: 'gateway-07d90bed', sinceMs: skew.atMs }).find((s) => prunedIncludes(s, run.cluster.idOfName('broker-38598199')))!;
+    expect(prune).toBeDefined();
+    const shift = run.log.find((e) => e.primitive === 'nat_shift' && e.targets[0] === 'gateway-07d90bed')!;
+    expect(shift.atMs).toBeLessThan(prune.endMs - 30_000);
+    const world = worldOf(run.cluster);
+    const gateway = run.cluster.idOfName('gateway-07d90bed');
+    expect(disturbed(world, gateway, prune.endMs - 30_000, prune.endMs)).toBe(true);
+    // Red: a window after the shift's revert finds the gateway undisturbed (no other event named
+    // it since, no connection lost to silence).
+    const revertedAtMs = shift.atMs + shift.waitedMs;
+    expect(disturbed(world, gateway, revertedAtMs + 1, revertedAtMs + 2)).toBe(false);
+  });
+});
