@@ -83,3 +83,29 @@ describe('flap_link: an island the other events left holding only each other', (
     }
   });
 });
+
+describe('flap_link: a refill that drew the other end after its dialler lost a third neighbour', () => {
+  // mesh-grow-shrink under --chaos 20, seed 4119: in the last flap's up phase gateway-73f6b430 and
+  // compute-e88824b7 reconnected (crossed dials: two attempts at each end), and a refused refill
+  // of the compute's followed the gateway's Disconnect (a third). The compute then lost
+  // gateway-dd5d0ba3 to an idle timeout and its refill, 46 ms later, drew the gateway: a fourth
+  // connection in one flap, HyParView's Neighbor request, not a redial of the flapped link.
+  it('is not counted against the flap', () => {
+    const run = runRandomChaos('mesh-grow-shrink', 20, '4119');
+    const flap = passedEvent(run, (e) => e.primitive === 'flap_link' && e.targets.join() === 'gateway-73f6b430,compute-e88824b7');
+    const q = run.cluster.telemetry.query;
+    const [gateway, compute] = ['gateway-73f6b430', 'compute-e88824b7'].map((n) => run.cluster.idOfName(n));
+    const periodMs = Number(flap.params.downMs) + Number(flap.params.upMs);
+    const lastFlapFromMs = flap.atMs + (Number(flap.params.flaps) - 1) * periodMs;
+    const atGateway = q.find({ name: 'mesh.peer.connected', node: 'gateway-73f6b430', sinceMs: lastFlapFromMs, untilMs: flap.atMs + flap.waitedMs, attrs: { peerId: compute } });
+    expect(atGateway.length).toBe(4);
+    // The fourth: the compute's dial 46 ms after it lost a third neighbour.
+    const refill = q.first({ name: 'mesh.peer.connected', node: 'compute-e88824b7', sinceMs: atGateway[3].endMs, attrs: { peerId: gateway, direction: 'outbound' } })!;
+    const lost = q.last({ name: 'mesh.gossip.neighbor_down', node: 'compute-e88824b7', untilMs: refill.endMs })!;
+    expect(lost.attrs.peerId).not.toBe(gateway);
+    expect(refill.endMs - lost.endMs).toBeLessThan(1_000);
+    // The third: a refill after the gateway's own Disconnect, which counts (a redial of the pair's link would too).
+    const before = q.last({ name: 'mesh.gossip.neighbor_down', node: 'compute-e88824b7', untilMs: atGateway[2].endMs })!;
+    expect([before.attrs.peerId, before.attrs.cause]).toEqual([gateway, 'disconnect']);
+  });
+});
