@@ -366,8 +366,8 @@ export function disturbed(world: ChaosWorld, nodeId: string, fromMs: number, toM
   if (named.some((s) => s.endMs >= fromMs)) return true;
   if (named.length === 0) return false;
   const applied = new Set(named.map((s) => s.spanId));
-  const revertedIn = new Set(q.find({ name: 'chaos.primitive.reverted', untilMs: fromMs - 1 }).filter((r) => applied.has(r.parentSpanId ?? '')).map((r) => r.parentSpanId));
-  return named.some((s) => !revertedIn.has(s.spanId));
+  const revertedBefore = new Set(q.find({ name: 'chaos.primitive.reverted', untilMs: fromMs - 1 }).filter((r) => applied.has(r.parentSpanId ?? '')).map((r) => r.parentSpanId));
+  return named.some((s) => !revertedBefore.has(s.spanId));
 }
 
 /** Whether `nodeId` started a new incarnation (mesh.node.ready) since `sinceMs`: its old connections and views died with it, silently. */
