@@ -25,6 +25,8 @@
 import { assert } from '../sim/assert.js';
 import { disturbed, emitted, failedAssertion, incarnationStartSeq, nameOf, passed, prunedIncludes, spansOf } from './evidence.js';
 import { deadlineOf, FAULT_LENGTH_MS_MAX, group, paramOf, timer, type PrimitiveSpec } from './schema.js';
+import { sharedMeshes } from './partition-pair.js';
+import { NO_BLOCK, otherCutWindows, othersCutEveryPath } from './reach.js';
 import { pickNodes } from './targets.js';
 import { T } from './timing.js';
 import type { ChaosWorld, Detector, Fault, ParamValue, Primitive } from './types.js';
@@ -126,7 +128,7 @@ export function clockSkewDetector(world: ChaosWorld, fault: Fault, appliedAtMs: 
     missing: () => missing,
     poll: (nowMs) => {
       const waitedMs = nowMs - appliedAtMs;
-      const falsePrune = falseStaleness(world, victim, appliedAtMs);
+      const falsePrune = falseStaleness(world, fault, victim, appliedAtMs);
       if (falsePrune !== undefined) return failedAssertion(waitedMs, falsePrune.message, [falsePrune.span]);
       const heartbeat = emitted(world, victim, 'mesh.heartbeat', appliedAtMs, { clockSkewMs: expectedSkewMs });
       if (heartbeat === undefined) {
@@ -169,8 +171,23 @@ function othersJumpsMs(world: ChaosWorld, victim: string, sinceSeq: number): num
   return jumpMs;
 }
 
-/** The first prune since apply that judged a live node stale: of the victim, or by the victim. */
-function falseStaleness(world: ChaosWorld, victim: string, sinceMs: number): { message: string; span: SpanRecord } | undefined {
+/**
+ * The first prune since apply that judged a live node stale: of the victim, or by the victim.
+ * A prune of the victim is not the skew's when, at some digest tick of the pruner's staleness
+ * window, other events had cut every overlay path from the victim to the pruner (reach.ts,
+ * `othersCutEveryPath`, as `firewall_inbound` asks): its digests could not arrive, whatever its
+ * clock said. clock-skew-60s under `--chaos 20`, seed 5135: a `partition_subset` 3.7 s before the
+ * skew took every neighbour of the victim, and a gateway outside the cut, as the victim was,
+ * pruned it 30.7 s after its last digest got through.
+ */
+function falseStaleness(world: ChaosWorld, fault: Fault, victim: string, sinceMs: number): { message: string; span: SpanRecord } | undefined {
+  const others = otherCutWindows(world, fault, sinceMs);
+  const cutFromPruner = (pruner: string, atMs: number): boolean => {
+    if (others.length === 0) return false;
+    const topics = sharedMeshes(world, victim, pruner);
+    for (let x = Math.max(0, atMs - STALENESS_WINDOW_MS); x <= atMs; x += T.digestIntervalMs) if (othersCutEveryPath(world, others, topics, victim, pruner, x, NO_BLOCK)) return true;
+    return false;
+  };
   if (world.status(victim) !== 'stopped') {
     for (const p of world.nodes) {
       if (p.nodeId === victim) continue;
@@ -178,7 +195,8 @@ function falseStaleness(world: ChaosWorld, victim: string, sinceMs: number): { m
         (s) =>
           prunedIncludes(s, victim) &&
           !disturbed(world, p.nodeId, s.endMs - STALENESS_WINDOW_MS, s.endMs) &&
-          !disturbed(world, victim, s.endMs - STALENESS_WINDOW_MS, sinceMs - 1),
+          !disturbed(world, victim, s.endMs - STALENESS_WINDOW_MS, sinceMs - 1) &&
+          !cutFromPruner(p.nodeId, s.endMs),
       );
       if (span !== undefined) return { message: `${p.name} pruned ${nameOf(world, victim)} as stale while it was alive (clock skewed, not dead)`, span };
     }

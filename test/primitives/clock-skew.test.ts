@@ -12,6 +12,7 @@ import { withChaos } from '../../src/catalog/chaos-scenarios.js';
 import { runScenario } from '../../src/scenario/runner.js';
 import { chaosLog, expectGreen, explain, passedEvent, runChaos, runRandomChaos, scenarioNamed, worldOf } from '../support/chaos.js';
 import { disturbed, prunedIncludes } from '../../src/primitives/evidence.js';
+import { overlayAt } from '../../src/primitives/reach.js';
 import { runWithOverrides } from '../support/chaos-clocks.js';
 import { startOnly } from '../support/chaos-links.js';
 
@@ -116,5 +117,28 @@ describe('clock_skew: a pruner still under another event\'s damage from before i
     // it since, no connection lost to silence).
     const revertedAtMs = shift.atMs + shift.waitedMs;
     expect(disturbed(world, gateway, revertedAtMs + 1, revertedAtMs + 2)).toBe(false);
+  });
+});
+
+describe('clock_skew: a prune of the victim whose digests other events had cut off from the pruner', () => {
+  // clock-skew-60s under --chaos 20, seed 5135: a partition_subset at 16.3 s took every mesh-a
+  // neighbour of registry-687da481 (outside the cut, as gateway-be9b3db2 was); no node heard the
+  // registry's digests after that, and the gateway pruned it at 45.05 s, 30.7 s after the last
+  // one got through. The skew at 20 s did not cause it.
+  it('is not the skew\'s', () => {
+    const run = runRandomChaos('clock-skew-60s', 20, '5135');
+    const skew = passedEvent(run, (e) => e.primitive === 'clock_skew' && e.targets[0] === 'registry-687da481');
+    const q = run.cluster.telemetry.query;
+    const registry = run.cluster.idOfName('registry-687da481');
+    const prune = q.find({ name: 'mesh.staleness.pruned', node: 'gateway-be9b3db2', sinceMs: skew.atMs }).find((s) => prunedIncludes(s, registry))!;
+    expect(prune).toBeDefined();
+    const subset = run.log.find((e) => e.primitive === 'partition_subset' && e.atMs < skew.atMs)!;
+    expect(subset.targets).not.toContain('registry-687da481');
+    expect(subset.targets).not.toContain('gateway-be9b3db2');
+    // Every neighbour the registry held at the cut was inside it.
+    const world = worldOf(run.cluster);
+    const view = overlayAt(world, 'mesh-a', subset.atMs).get(registry)!;
+    expect(view.length).toBeGreaterThan(0);
+    expect(view.map((id) => run.cluster.nameOf(id)).every((n) => subset.targets.includes(n))).toBe(true);
   });
 });
