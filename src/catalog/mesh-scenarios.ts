@@ -3,7 +3,7 @@
  * tests. Each scenario's own assertions count evidence from the nodes' spans.
  */
 import { reachableShare, sendCut } from './chaos-reach.js';
-import { cutWindows, type CutWindow } from '../primitives/reach.js';
+import { cutWindows, PROCESS_DIES, type CutWindow } from '../primitives/reach.js';
 import type { Violation } from '../scenario/checker.js';
 import type { RunContext, Scenario } from '../scenario/scenario.js';
 import { DEFAULT_TOPOLOGY, standardMesh, type TopologySpec } from '../scenario/topology.js';
@@ -185,9 +185,6 @@ function everyEndOf(
     })
   );
 }
-
-/** Primitives whose apply ends a target's process, and every connection end it held with it. */
-const PROCESS_DIES: ReadonlySet<string> = new Set(['kill_node', 'restart_node', 'burst_kill']);
 
 /** How long before the dialer's end the acceptor's may open: a handshake's round trip, generously. */
 const HANDSHAKE_LEAD_MS = 1_000;

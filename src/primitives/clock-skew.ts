@@ -26,16 +26,14 @@ import { assert } from '../sim/assert.js';
 import { disturbed, emitted, failedAssertion, incarnationStartSeq, nameOf, passed, prunedIncludes, spansOf } from './evidence.js';
 import { deadlineOf, FAULT_LENGTH_MS_MAX, group, paramOf, timer, type PrimitiveSpec } from './schema.js';
 import { sharedMeshes } from './partition-pair.js';
-import { NO_BLOCK, otherCutWindows, othersCutEveryPath } from './reach.js';
+import { otherCutWindows, othersCutEveryPathBeforePrune } from './reach.js';
 import { pickNodes } from './targets.js';
-import { T } from './timing.js';
+import { STALENESS_WINDOW_MS, T } from './timing.js';
 import type { ChaosWorld, Detector, Fault, ParamValue, Primitive } from './types.js';
 import type { SimRng } from '../sim/rng.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
 
 export const CLOCK_SKEW_WATCH_MS = T.digestIntervalMs + T.stalenessTtlMs + T.prunerIntervalMs;
-/** A prune is only blamed on the skew if the pruner was undisturbed this long before it. */
-const STALENESS_WINDOW_MS = T.digestIntervalMs + T.stalenessTtlMs + T.prunerIntervalMs;
 export const CLOCK_SKEW_DURATION_MS = 40_000;
 const SKEW_MAGNITUDES_MS = [5_000, 60_000] as const;
 const DURATION_MIN_MS = T.heartbeatIntervalMs + 1_000;
@@ -182,12 +180,7 @@ function othersJumpsMs(world: ChaosWorld, victim: string, sinceSeq: number): num
  */
 function falseStaleness(world: ChaosWorld, fault: Fault, victim: string, sinceMs: number): { message: string; span: SpanRecord } | undefined {
   const others = otherCutWindows(world, fault, sinceMs);
-  const cutFromPruner = (pruner: string, atMs: number): boolean => {
-    if (others.length === 0) return false;
-    const topics = sharedMeshes(world, victim, pruner);
-    for (let x = Math.max(0, atMs - STALENESS_WINDOW_MS); x <= atMs; x += T.digestIntervalMs) if (othersCutEveryPath(world, others, topics, victim, pruner, x, NO_BLOCK)) return true;
-    return false;
-  };
+  const cutFromPruner = (pruner: string, atMs: number): boolean => othersCutEveryPathBeforePrune(world, others, sharedMeshes(world, victim, pruner), victim, pruner, atMs);
   if (world.status(victim) !== 'stopped') {
     for (const p of world.nodes) {
       if (p.nodeId === victim) continue;

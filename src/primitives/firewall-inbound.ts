@@ -36,17 +36,15 @@ import type { ProbeRecord } from '../scenario/checker.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
 import { appendAll, disturbed, failedAssertion, inboundAt, meshesOf, MISSING_SHOWN, nameOf, passed, probeDeliveries, prunedIncludes, spansOf } from './evidence.js';
 import { deliveredAt, sharedMeshes } from './partition-pair.js';
-import { cutOffFrom, cutOffOverFlight, otherCutWindows, othersCutEveryPath, overlayAt, pathExists, PROBE_FLIGHT_MS } from './reach.js';
+import { cutOffFrom, cutOffOverFlight, otherCutWindows, othersCutEveryPathBeforePrune, overlayAt, pathExists, PROBE_FLIGHT_MS } from './reach.js';
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
 import { pickNodes } from './targets.js';
-import { T } from './timing.js';
+import { STALENESS_WINDOW_MS, T } from './timing.js';
 import type { ChaosWorld, Detection, Fault, Primitive } from './types.js';
 
 export const FIREWALL_DURATION_MS_MIN = 45_000;
 export const FIREWALL_DURATION_MS_MAX = 55_000;
 const PROBE_RESEND_MS = 5_000;
-/** A prune is only blamed on the firewall if the pruner was undisturbed this long before it. */
-const STALENESS_WINDOW_MS = T.digestIntervalMs + T.stalenessTtlMs + T.prunerIntervalMs;
 
 export const firewallInboundSpec: PrimitiveSpec = {
   name: 'firewall_inbound',
@@ -195,15 +193,11 @@ function explainedElsewhere(world: ChaosWorld, fault: Fault, appliedAtMs: number
   if (disturbed(world, pruner, fromMs, atMs)) return true;
   const victim = fault.targets[0];
   if (firewallLeftNoPath(world, victim, pruner, appliedAtMs, atMs)) return true;
-  const others = otherCutWindows(world, fault, appliedAtMs);
-  if (others.length === 0) return false;
-  const topics = sharedMeshes(world, victim, pruner);
-  for (let x = Math.max(0, fromMs); x <= atMs; x += T.digestIntervalMs) {
+  const ownBlockAt = (x: number) => {
     const block = firewallBlock(world, victim, x);
-    const ownBlock = (a: string, b: string) => x >= appliedAtMs && block(a, b);
-    if (othersCutEveryPath(world, others, topics, victim, pruner, x, ownBlock)) return true;
-  }
-  return false;
+    return (a: string, b: string) => x >= appliedAtMs && block(a, b);
+  };
+  return othersCutEveryPathBeforePrune(world, otherCutWindows(world, fault, appliedAtMs), sharedMeshes(world, victim, pruner), victim, pruner, atMs, ownBlockAt);
 }
 
 /**

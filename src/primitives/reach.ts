@@ -12,7 +12,7 @@
 import type { SpanQuery } from '../sim/telemetry/query.js';
 import { inboundAt, incarnationStartSeq, type ProbeCutOff, type ProbeRoundOptions } from './evidence.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
-import { PLUMTREE_PASS_ON_MS } from './timing.js';
+import { PLUMTREE_PASS_ON_MS, STALENESS_WINDOW_MS, T } from './timing.js';
 import type { ChaosWorld, Fault, PrimitiveName } from './types.js';
 
 /**
@@ -383,8 +383,11 @@ function joinHeldUp(world: ChaosWorld, others: readonly CutWindow[], topic: stri
   });
 }
 
+/** Primitives whose apply ends a target's process, and every connection end it held with it (no span says so). */
+export const PROCESS_DIES: ReadonlySet<string> = new Set(['kill_node', 'restart_node', 'burst_kill']);
+
 /** Primitives after whose apply a target's old connections are dead for good: its process lost all state, or its address changed. */
-export const LINKS_DIE: ReadonlySet<string> = new Set(['kill_node', 'restart_node', 'burst_kill', 'nat_shift']);
+export const LINKS_DIE: ReadonlySet<string> = new Set([...PROCESS_DIES, 'nat_shift']);
 
 /**
  * Whether the overlay link `x`→`y` on `topic` (x's latest neighbor_up about y by `atMs`) ran on
@@ -547,6 +550,26 @@ export function othersCutEveryPath(
   const overlays = topics.map((t) => overlayAt(world, t, atMs));
   if (!overlays.some((o) => pathExists(o, from, to, ownBlock))) return false;
   return !overlays.some((o, i) => pathExists(o, from, to, everyCut(world, others, topics[i], atMs, ownBlock)));
+}
+
+/**
+ * Whether, at some digest tick of the staleness window before a prune at `atMs`, other events
+ * (`others`) had cut every overlay path on `topics` from `from` (whose digest was pruned) to `to`
+ * (the pruner), with the detector's own cut at that tick from `ownBlockAt`: `from`'s digests
+ * could not reach `to` then, so the prune is not the detector's fault's doing.
+ */
+export function othersCutEveryPathBeforePrune(
+  world: ChaosWorld,
+  others: readonly CutWindow[],
+  topics: readonly string[],
+  from: string,
+  to: string,
+  atMs: number,
+  ownBlockAt: (tickMs: number) => (x: string, y: string) => boolean = () => NO_BLOCK,
+): boolean {
+  if (others.length === 0) return false;
+  for (let x = Math.max(0, atMs - STALENESS_WINDOW_MS); x <= atMs; x += T.digestIntervalMs) if (othersCutEveryPath(world, others, topics, from, to, x, ownBlockAt(x))) return true;
+  return false;
 }
 
 /**

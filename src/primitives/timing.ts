@@ -32,5 +32,11 @@ export const T = {
  */
 export const PLUMTREE_PASS_ON_MS = 2 * (T.plumtreeDispatchMs + T.graftTimeout1Ms + T.graftTimeout2Ms);
 
+/**
+ * How far back a prune at some instant reads: the digest interval, the staleness TTL and a pruner
+ * interval. A prune is blamed on a detector's fault only if nothing else explains the silence in it.
+ */
+export const STALENESS_WINDOW_MS = T.digestIntervalMs + T.stalenessTtlMs + T.prunerIntervalMs;
+
 /** How often the engine polls pending detectors, ms. */
 export const DETECTOR_POLL_MS = 500;
