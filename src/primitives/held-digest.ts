@@ -1,5 +1,7 @@
 /**
- * A victim's last digests held up by another chaos event (KillNode, BurstKill). The staleness
+ * A victim's last digests held up by another chaos event (KillNode, BurstKill; PartitionSubset,
+ * for which the cut is a kill of everything across it: what one side sent before the cut is
+ * the last the other side gets from it until the repair). The staleness
  * pruner counts a digest's age from its LOCAL receipt (SPEC §2.3), and Plumtree hands a node
  * each digest once, on the first copy that arrives. When other events had cut every path from a
  * victim to a node at the kill, a digest the victim sent shortly before it died is still on its
@@ -52,20 +54,22 @@ export interface HeldDigest {
  *  - the connection between the two outlived the cut: connected at the kill by both ends' spans,
  *    and neither end disconnected the other nor restarted before the revert.
  * The answer is the latest such revert plus the network's maximal retransmission timeout.
- * `ownVictims` (the detector's own targets) push nothing after the kill and never count.
+ * `ownVictims` (the detector's own targets; for a cut, the victim's whole side) push nothing
+ * across after the kill and never count.
  */
 export function heldDigest(
   world: ChaosWorld,
   others: readonly CutWindow[],
   victim: string,
   pruner: string,
-  ownVictims: readonly string[],
+  ownVictims: Iterable<string>,
   killedAtMs: number,
   nowMs: number,
 ): HeldDigest | null {
   const topics = meshesOf(world, victim).filter((t) => meshesOf(world, pruner).includes(t));
   if (others.length === 0 || topics.length === 0) return null;
-  const diedWith = new Set(ownVictims.filter((v) => v !== victim));
+  const own = new Set(ownVictims);
+  const diedWith = new Set([...own].filter((v) => v !== victim));
   const throughDead = (x: string, y: string): boolean => diedWith.has(x) || diedWith.has(y);
   const rtoMaxMs = world.links.config.rtoMaxMs;
   const cutEveryPath = othersCutEveryPath(world, others, topics, victim, pruner, killedAtMs, throughDead);
@@ -75,12 +79,12 @@ export function heldDigest(
   const overlays = new Map(topics.map((topic) => [topic, overlayAt(world, topic, killedAtMs)]));
   if (cutEveryPath) {
     // The pruner's pushing neighbours, and the links out of the victim's side of every cut.
-    for (const { nodeId: q, topic } of neighborsOf(world, pruner, killedAtMs)) if (topics.includes(topic) && !ownVictims.includes(q)) links.push([q, pruner, false]);
+    for (const { nodeId: q, topic } of neighborsOf(world, pruner, killedAtMs)) if (topics.includes(topic) && !own.has(q)) links.push([q, pruner, false]);
     for (const topic of topics) {
       const overlay = overlays.get(topic)!;
       const side = reachableFrom(overlay, victim, everyCut(world, others, topic, killedAtMs, throughDead));
       for (const q of side) {
-        if (ownVictims.includes(q)) continue;
+        if (own.has(q)) continue;
         for (const r of overlay.get(q) ?? []) if (!side.has(r) && !throughDead(q, r)) links.push([q, r, false]);
       }
     }
@@ -102,7 +106,7 @@ export function heldDigest(
   if (released.size > 0) {
     for (const overlay of overlays.values()) {
       for (const [q, view] of overlay) {
-        if (ownVictims.includes(q)) continue;
+        if (own.has(q)) continue;
         const qHeld = heldNames.has(nameOf(world, q));
         for (const r of view) if (r !== victim && !throughDead(q, r) && (qHeld || heldNames.has(nameOf(world, r)))) links.push([q, r, true]);
       }

@@ -6,7 +6,9 @@
  * Evidence (spans after apply; "side" = inside or outside the cut):
  *  1. both sides notice: every node that, by its spans, held a connection across the cut at
  *     apply emits mesh.peer.disconnected for that peer, and every node that had learned the
- *     digest of a node across the cut emits mesh.staleness.pruned naming it;
+ *     digest of a node across the cut emits mesh.staleness.pruned naming it, unless another
+ *     event held its last copy up so long that the prune falls due after the repair
+ *     (`prunesAfterRepair`);
  *  2. both sides keep working: once (1) holds, a probe on each affected topic from each side
  *     reaches that side's running subscribers before the repair (mesh.probe.delivered); inside
  *     the cut, those its origin reached on the overlay by the nodes' spans when it was sent (see
@@ -30,7 +32,8 @@ import type { ProbeRecord } from '../scenario/checker.js';
 import { BRIDGE_ROLE } from '../scenario/topology.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
 import { appendAll, emitted, failedAssertion, holdsDigest, restartedSince, meshesOf, MISSING_SHOWN, nameOf, passed, peersConnectedTo, prunedBy } from './evidence.js';
-import { cutOffFrom, cutOffOverFlight, cutWindows, otherCutWindows, othersTouched, overlayAt, pathExists } from './reach.js';
+import { heldDigest } from './held-digest.js';
+import { cutOffFrom, cutOffOverFlight, cutWindows, otherCutWindows, othersTouched, overlayAt, pathExists, type CutWindow } from './reach.js';
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
 import { candidates } from './targets.js';
 import { PLUMTREE_PASS_ON_MS, T } from './timing.js';
@@ -116,6 +119,8 @@ function subsetDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number) {
   // Who must notice whom, fixed from the spans emitted before apply.
   const mustDisconnect: [string, string][] = [];
   const mustPrune: [string, string][] = [];
+  /** Prunes another event's held-up digest pushed past the repair (`prunesAfterRepair`). */
+  const heldPastRepair = new Set<readonly [string, string]>();
   for (const v of all) {
     for (const p of peersConnectedTo(world, v, appliedAtMs)) if (inside.has(p) !== inside.has(v)) mustDisconnect.push([p, v]);
     for (const p of across(v)) {
@@ -154,10 +159,18 @@ function subsetDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number) {
             if (s === undefined) return waitFor(`${nameOf(world, p)}: mesh.peer.disconnected of ${nameOf(world, v)} across the cut`);
             seen.push(s);
           }
-          for (const [p, v] of mustPrune) {
-            if (!running(p) || restartedSince(world, p, appliedAtMs)) continue;
+          for (const pair of mustPrune) {
+            const [p, v] = pair;
+            if (!running(p) || restartedSince(world, p, appliedAtMs) || heldPastRepair.has(pair)) continue;
             const s = prunedBy(world, p, v, appliedAtMs);
-            if (s === undefined) return waitFor(`${nameOf(world, p)}: mesh.staleness.pruned of ${nameOf(world, v)} across the cut`);
+            if (s === undefined) {
+              // Read afresh: a cut reverted since the last poll is what lets a held copy go.
+              if (prunesAfterRepair(world, otherCutWindows(world, fault, appliedAtMs), p, v, sides[inside.has(v) ? 0 : 1], appliedAtMs, healAtMs, nowMs)) {
+                heldPastRepair.add(pair);
+                continue;
+              }
+              return waitFor(`${nameOf(world, p)}: mesh.staleness.pruned of ${nameOf(world, v)} across the cut`);
+            }
             seen.push(s);
           }
           appendAll(noticed, seen);
@@ -221,6 +234,34 @@ function subsetDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number) {
       return passed(waitedMs, [...noticed, ...working, ...relearned, ...merged]);
     },
   };
+}
+
+/**
+ * @internal Whether `pruner`'s prune of `about` falls due only after the repair at `healAtMs`,
+ * through another event: a digest `about` sent before the cut was held up on a link another
+ * event cut and let go by `nowMs` (held-digest.ts, with the whole of `about`'s side as what
+ * the cut "killed": nothing of it crosses after the cut), late enough that the staleness TTL
+ * and a pruner period after the last moment it could still arrive end after the repair. The
+ * pruner counts the TTL from its local receipt of that copy (SPEC §2.3): it saw the node
+ * "alive" then, through no leak of this cut. nat-shift under `--chaos 20`, seed 5363: a
+ * partition_pair cut the two bridges apart 0.1 s before a partition_subset cut
+ * registry-e0dbb6dc off; the registry's last digest had reached bridge-f79dbc06 31 ms before
+ * the cut, and its push to bridge-968db895 waited on the pair until it healed at 71.1 s. The
+ * bridge refreshed the entry then (a refresh is no `mesh.digest.learned`), and its prune fell
+ * due at 105.9 s, past the repair at 101.8 s (exported for tests).
+ */
+export function prunesAfterRepair(
+  world: ChaosWorld,
+  others: readonly CutWindow[],
+  pruner: string,
+  about: string,
+  aboutSide: readonly string[],
+  appliedAtMs: number,
+  healAtMs: number,
+  nowMs: number,
+): boolean {
+  const held = heldDigest(world, others, about, pruner, aboutSide, appliedAtMs, nowMs);
+  return held !== null && held.untilMs + T.stalenessTtlMs + T.prunerIntervalMs > healAtMs;
 }
 
 /** The probes sent inside one side on one topic (re-sent while the side is still repairing). */

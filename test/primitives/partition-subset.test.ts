@@ -15,7 +15,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { withChaos } from '../../src/catalog/chaos-scenarios.js';
-import { leakedDigest } from '../../src/primitives/partition-subset.js';
+import { leakedDigest, prunesAfterRepair } from '../../src/primitives/partition-subset.js';
+import { otherCutWindows } from '../../src/primitives/reach.js';
 import { PLUMTREE_PASS_ON_MS } from '../../src/primitives/timing.js';
 import { withoutObserver } from '../support/scenario-file.js';
 import { plannedNodes } from '../../src/scenario/topology.js';
@@ -289,5 +290,29 @@ describe('partition_subset', () => {
     expect(leakedDigest(world, [inside, outside.filter((x) => x !== id('compute-3e69d11f'))], ...window, subset.atMs)).toMatchObject(leak);
     expect(leakedDigest(world, [inside, [id('bridge-fb7486e9'), id('compute-3e69d11f')]], ...window, subset.atMs)).toMatchObject(leak);
     expect(leakedDigest(world, [inside, outside], ...window, wedge.revertedAtMs! + 1)).toMatchObject(leak);
+  });
+  it('a node whose last copy another event held up past the repair owes no prune before it', () => {
+    // nat-shift with --chaos 20, seed 5363: a partition_pair cut the two bridges apart at 51.18 s,
+    // 0.1 s before a partition_subset cut registry-e0dbb6dc off. The registry's last digest had
+    // reached bridge-f79dbc06 before the cut; its push to bridge-968db895 waited on the pair until
+    // it healed at 71.15 s. The bridge took that copy in then (a refresh: no span), so its prune
+    // of the registry fell due past the repair at 101.8 s (the detection used to fail: "the sides
+    // did not notice the cut before the repair").
+    const { report, cluster } = runScenario(withChaos(scenarioNamed('nat-shift'), { random: { count: 20 } }), '5363');
+    const log = chaosLog(report);
+    const subset = log.find((e) => e.primitive === 'partition_subset' && e.targets.includes('registry-e0dbb6dc'))!;
+    expect(subset.verdict, subset.message).toBe('passed');
+    const pair = log.find((e) => e.primitive === 'partition_pair' && e.targets.includes('bridge-968db895') && e.targets.includes('bridge-f79dbc06'))!;
+    expect([pair.atMs < subset.atMs, pair.revertedAtMs! < subset.revertedAtMs!]).toEqual([true, true]);
+    const { world, id, inside } = sidesOf(cluster, subset.targets);
+    const prunes = cluster.telemetry.query.find({ name: 'mesh.staleness.pruned', node: 'bridge-968db895', sinceMs: subset.atMs, untilMs: subset.revertedAtMs! });
+    expect(prunes.some((s) => String(s.attrs.nodeIds).includes(id('registry-e0dbb6dc')))).toBe(false);
+    const others = otherCutWindows(world, { targets: inside, params: {} }, subset.atMs);
+    const judge = (windows: typeof others, healAtMs: number) => prunesAfterRepair(world, windows, id('bridge-968db895'), id('registry-e0dbb6dc'), inside, subset.atMs, healAtMs, subset.revertedAtMs!);
+    expect(judge(others, subset.revertedAtMs!)).toBe(true);
+    // Red: without the bridges' pair among the other events, or with a repair late enough for
+    // the prune to fall due before it (the pair's revert + RTO max 10 s + TTL 30 s + pruner 5 s).
+    expect(judge(others.filter((w) => !(w.name === 'partition_pair' && w.targets.has('bridge-968db895'))), subset.revertedAtMs!)).toBe(false);
+    expect(judge(others, pair.revertedAtMs! + 45_001)).toBe(false);
   });
 });
