@@ -8,7 +8,8 @@
  * the revert:
  *  1. it stays in the mesh: a probe FROM it on each of its topics reaches every running
  *     subscriber, and a probe TO it (from another subscriber) is delivered at it
- *     (mesh.probe.delivered), re-sent every 5 s until both get through;
+ *     (mesh.probe.delivered), re-sent every 5 s until both get through; a topic no other
+ *     subscriber ran on unfaulted at any poll of the phase owes neither (nobody to send one);
  *  2. it keeps neighbours: a mesh.heartbeat of it in that phase shows peerCount > 0, or, when
  *     none did, it took a neighbour up in that phase over a connection it dialed while
  *     firewalled and held it until the revert (`neighbourKeptToRevert`).
@@ -130,9 +131,13 @@ export const firewallInbound: Primitive = {
             unheard = check.unheard;
             return check.spans;
           });
-          const to = firstComplete(p.to, (r) => toVictimDone(world, r, victim, revertAtMs, cutOff(r)));
+          let to = firstComplete(p.to, (r) => toVictimDone(world, r, victim, revertAtMs, cutOff(r)));
           if (from === null && nowMs < revertAtMs) resend(p.from, nowMs, () => world.probe(topic, victim));
           if (to === null && nowMs < revertAtMs) resend(p.to, nowMs, () => probeToVictim(world, topic, victim));
+          // Nobody could send one at any poll of the phase: no other subscriber ran unfaulted (the
+          // topic is the victim's alone, or other events took the rest). A probe from it has nobody
+          // to reach then either (`fromVictimCheck`).
+          if (to === null && p.to.length === 0 && probeToVictimOrigin(world, topic, victim) === undefined) to = [];
           // Receivers are named from the probes checked before a re-send (a new one cannot have arrived).
           if (from === null) lacking.push(p.from.length === 0 ? `a probe from ${name} on ${topic} (none could be sent)` : unheard.length === 0 ? `deliveries of a probe from ${name} on ${topic} (sent at ${p.from[p.from.length - 1].sentAtMs} ms)` : `deliveries of a probe from ${name}: ${unheard.join(', ')}`);
           if (to === null) lacking.push(p.to.length === 0 ? `a probe to ${name} on ${topic} (no running subscriber to send it)` : `a delivery at ${name} of a probe to it on ${topic}`);
@@ -146,7 +151,7 @@ export const firewallInbound: Primitive = {
           spansOf(world, victim, 'mesh.heartbeat', probeFromMs).find((s) => s.endMs < revertAtMs && Number(s.attrs.peerCount) > 0) ??
           (nowMs >= revertAtMs ? neighbourKeptToRevert(world, victim, appliedAtMs, probeFromMs, revertAtMs) : undefined);
         if (!complete || heartbeat === undefined) {
-          if (nowMs >= revertAtMs) return failedAssertion(waitedMs, `${name} was not shown in the mesh while firewalled (${complete ? 'no heartbeat with peers' : 'probes from/to it not delivered'})`);
+          if (nowMs >= revertAtMs) return failedAssertion(waitedMs, `${name} was not shown in the mesh while firewalled (${complete ? 'no heartbeat with peers' : `probes from/to it not delivered: ${lacking.join('; ')}`})`);
           if (heartbeat === undefined) lacking.push(`a mesh.heartbeat of ${name} with peerCount > 0 since ${probeFromMs} ms`);
           missing = `${lacking.join('; ')}, by the revert at ${revertAtMs} ms`;
           return null;
@@ -269,8 +274,13 @@ function resend(sent: ProbeRecord[], nowMs: number, send: () => ProbeRecord | nu
 
 /** A probe on `topic` from the first running subscriber other than the victim. */
 function probeToVictim(world: ChaosWorld, topic: string, victim: string): ProbeRecord | null {
-  const origin = world.subscribers(topic).find((p) => p.nodeId !== victim && world.status(p.nodeId) === 'running' && !world.isFaulted(p.nodeId));
-  return origin === undefined ? null : world.probe(topic, origin.nodeId);
+  const origin = probeToVictimOrigin(world, topic, victim);
+  return origin === undefined ? null : world.probe(topic, origin);
+}
+
+/** The first running subscriber of `topic` other than the victim that no fault holds, if any. */
+function probeToVictimOrigin(world: ChaosWorld, topic: string, victim: string): string | undefined {
+  return world.subscribers(topic).find((p) => p.nodeId !== victim && world.status(p.nodeId) === 'running' && !world.isFaulted(p.nodeId))?.nodeId;
 }
 
 function durationOf(fault: Fault): number {

@@ -131,6 +131,24 @@ describe('firewall_inbound', () => {
     expect(before.map((c) => c.attrs.direction)).toEqual(['inbound', 'inbound', 'inbound']);
   });
 
+  it('a topic the victim alone subscribes to owes no probe to it', () => {
+    // Found by random layouts under chaos: three meshes, one bridge and no observer (seed 93377,
+    // --chaos 18). The bridge topic's only subscriber was the firewalled bridge itself, so no
+    // probe to it could be sent, and the detection failed at the revert ("probes from/to it not
+    // delivered") though the bridge was shown on every mesh.
+    const base = withoutObserver('lone-bridge', 'full', [4, 4], 1, 80_000);
+    const bridge = plannedNodes(base.topology, '1').find((p) => p.role === 'bridge')!;
+    const chaotic = withChaos(base, { events: [{ atMs: 10_000, primitive: 'firewall_inbound', fault: { targets: [bridge.name], params: { durationMs: 45_000 } } }] });
+    const { report, cluster } = runScenario(chaotic, '1');
+    const [e] = chaosLog(report);
+    expect(e.verdict, e.message).toBe('passed');
+    expect(cluster.subscribers('bridge').map((p) => p.name)).toEqual([bridge.name]);
+    // Shown on both meshes: probes to it delivered there.
+    const delivered = e.evidence.filter((x) => x.startsWith(`${bridge.name}:mesh.probe.delivered`));
+    expect(delivered.length).toBeGreaterThanOrEqual(2);
+    expect(report.verdict).toBe('pass');
+  });
+
   it('a run that stops before the revert times out, and the timeout names the receivers the victim\'s probe still misses', () => {
     // The verdict comes by the revert; only a run that stops first (its event budget spent) can
     // time the detection out. A test double stands in: the chaos engine without its wait for
