@@ -242,11 +242,15 @@ export class ProbeRound {
     const healthy = healthyNodes(this.world, this.exclude);
     const owed = this.owedAt(nowMs);
     this.healthyAtSend = new Set([...healthy, ...owed].map((id) => nameOf(this.world, id)));
-    // Origins stay the nodes no event faults: an owed node is a receiver to show, not a sender.
+    // Origins stay the nodes no event faults: an owed node is a receiver to show, not a sender —
+    // unless the owed nodes are all a mesh has running (random layouts under chaos: a broker and
+    // a bridge the only members of their mesh, partitioned from each other): one of them sends,
+    // and the others are shown by it.
     for (const meshId of this.meshIds) {
-      const origins = healthy.filter((id) => meshesOf(this.world, id).includes(meshId));
-      if (origins.length === 0) continue;
-      const record = this.world.probe(meshId, origins[0]);
+      const on = (id: string): boolean => meshesOf(this.world, id).includes(meshId);
+      const origin = healthy.find(on) ?? (owed.filter(on).length > 1 ? owed.find(on) : undefined);
+      if (origin === undefined) continue;
+      const record = this.world.probe(meshId, origin);
       if (record !== null) this.probes.push(record);
     }
   }

@@ -5,7 +5,8 @@
  * Evidence (spans after apply):
  *  1. during the partition, a probe from each end on a topic they share is delivered at the
  *     other end (mesh.probe.delivered) by a third node and before the repair — traffic found
- *     another path (Plumtree eager push or IHave/Graft repair around the dead link);
+ *     another path (Plumtree eager push or IHave/Graft repair around the dead link); asked on
+ *     the first shared topic with a third subscriber (none: not asked, the layout has no path);
  *  2. after the repair, a probe round on every topic of the pair reaches every healthy
  *     subscriber, the pair included (no lasting loss); only nodes another chaos event touched,
  *     or had cut off from the round's origin when it was sent (reach.ts), are excused.
@@ -81,7 +82,11 @@ export const partitionPair: Primitive = {
   detector: (world, fault, appliedAtMs) => {
     const [a, b] = fault.targets;
     const healAtMs = appliedAtMs + durationOf(fault);
-    const topic = sharedMeshes(world, a, b)[0];
+    // A topic of the pair alone has no third node to carry a probe around the cut: the layout
+    // offers no other path there (random layouts under chaos: a broker and a bridge the only
+    // members of their mesh; two bridges with no observer on the bridge topic). (1) is asked on
+    // the first shared topic that has one, and, with none, only (2) decides.
+    const topic = sharedMeshes(world, a, b).find((m) => world.subscribers(m).some((p) => p.nodeId !== a && p.nodeId !== b));
     const meshes = [...new Set([...meshesOf(world, a), ...meshesOf(world, b)])].sort();
     const crossing: { from: string; to: string; probe: ProbeRecord | null }[] = [
       { from: a, to: b, probe: null },

@@ -155,3 +155,36 @@ describe('partition_pair: a detour whose holder gave the probe up within its fli
     expect(got.endMs).toBeGreaterThan(pair.atMs + Number(pair.params.durationMs));
   });
 });
+
+describe('partition_pair on a topic the pair has to itself', () => {
+  /** One partition_pair at 10 s, for 15 s, in `scenario`, seed 1, of the first node of each role in `roles` (a role twice: its first two). */
+  function cutPair(scenario: ReturnType<typeof withoutObserver>, roles: readonly [string, string]) {
+    const plans = plannedNodes(scenario.topology, '1');
+    const of = (role: string) => plans.filter((p) => p.role === role).map((p) => p.name);
+    const targets = roles[0] === roles[1] ? of(roles[0]).slice(0, 2) : [of(roles[0])[0], of(roles[1])[0]];
+    const { report, cluster } = runScenario(withChaos(scenario, { events: [{ atMs: 10_000, primitive: 'partition_pair', fault: { targets, params: { durationMs: 15_000 } } }] }), '1');
+    return { e: chaosLog(report)[0], report, cluster, targets };
+  }
+
+  it('two bridges with no observer: the crossing probes go on the mesh, where a detour exists', () => {
+    // Found by random layouts under chaos (two bridges, one mesh, no observer, seed 92012): the
+    // crossing probes went on the bridge topic, whose only members were the pair, and the
+    // detection failed ("found no other path").
+    const { e, report, cluster, targets } = cutPair(withoutObserver('two-bridges', 'full', [6], 2, 60_000), ['bridge', 'bridge']);
+    expect(cluster.subscribers('bridge').map((p) => p.name).sort()).toEqual([...targets].sort());
+    expect(e.verdict, e.message).toBe('passed');
+    const crossing = e.evidence.filter((x) => targets.some((t) => x.startsWith(`${t}:mesh.probe.delivered`)));
+    expect(crossing.length).toBeGreaterThanOrEqual(2);
+    expect(report.verdict).toBe('pass');
+  });
+
+  it('a gateway and a bridge alone on their mesh: no crossing probe is owed, and one of them sends the closing round', () => {
+    // Found by random layouts under chaos (one broker and one bridge, no observer, seed 1305): no
+    // third node can carry a probe around the cut, and after the repair no node outside the pair
+    // could send the closing round, so the detection waited for it until its deadline.
+    const { e, report } = cutPair(withoutObserver('pair-alone', 'protocol', [1], 1, 60_000), ['gateway', 'bridge']);
+    expect(e.verdict, e.message).toBe('passed');
+    expect(e.evidence.some((x) => x.includes(':mesh.probe.delivered'))).toBe(true);
+    expect(report.verdict).toBe('pass');
+  });
+});
