@@ -199,6 +199,9 @@ export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: n
       return down === undefined || down.seq < up.seq;
     };
     for (const topic of meshes) {
+      // A topic the victim alone subscribes to (the bridge topic of a lone bridge with no
+      // observer) has nobody to relate to.
+      if (!world.subscribers(topic).some((p) => p.nodeId !== victim)) continue;
       const own = q.find({ name: 'mesh.gossip.neighbor_up', node: name, sinceMs: appliedAtMs, attrs: { topic } }).find((up) => current(name, String(up.attrs.peerId), topic, up));
       const theirs = own ?? q.find({ name: 'mesh.gossip.neighbor_up', sinceMs: appliedAtMs, attrs: { topic, peerId: victim } }).find((up) => current(up.node, victim, topic, up));
       if (theirs === undefined) {

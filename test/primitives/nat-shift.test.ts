@@ -666,3 +666,18 @@ describe('nat_shift: an old path whose relation ended just before the shift', ()
     expect(swept.attrs.cause).toBe('unused');
   });
 });
+
+describe('nat_shift: a lone bridge with no observer', () => {
+  it('owes no neighbour relation on the bridge topic, which is its alone', () => {
+    // Found by random layouts under chaos (one mesh, one bridge, no observer, 10 % loss, seed
+    // 8279, --chaos 8): the detection waited to its deadline for "no current neighbour relation of
+    // the victim on bridge", a topic with no other member.
+    const base = withoutObserver('lone-bridge-shift', 'full', [4, 4], 1, 100_000);
+    const bridge = plannedNodes(base.topology, '1').find((p) => p.role === 'bridge')!;
+    const { report, cluster } = runScenario(withChaos(base, { events: [{ atMs: 10_000, primitive: 'nat_shift', fault: { targets: [bridge.name], params: {} } }] }), '1');
+    const [e] = chaosLog(report);
+    expect(cluster.subscribers('bridge').map((p) => p.name)).toEqual([bridge.name]);
+    expect(e.verdict, e.message).toBe('passed');
+    expect(report.verdict).toBe('pass');
+  });
+});
