@@ -21,6 +21,8 @@ import { runScenario } from '../../src/scenario/runner.js';
 import { plannedNodes } from '../../src/scenario/topology.js';
 import { chaosLog, expectGreen, explain, runChaos } from '../support/chaos.js';
 import { isolateAt } from '../support/chaos-links.js';
+import { withoutObserver } from '../support/scenario-file.js';
+import type { ChaosEventPlan } from '../../src/primitives/engine.js';
 
 describe('disk_full', () => {
   it('disk-full', () => {
@@ -143,5 +145,25 @@ describe('disk_full', () => {
     const deliveredAtMs = Number(delivered.split('@')[1]);
     expect(deliveredAtMs).toBeLessThanOrEqual(recovered.endMs);
     expect(recovered.endMs - deliveredAtMs).toBeLessThan(500);
+  });
+});
+
+describe('disk_full: every other node cut off by another event', () => {
+  it('owes no probe while no origin could send one', () => {
+    // Found by random layouts under chaos (six nodes, no observer, seed 47503, --chaos 19): a
+    // partition_subset took the five others of the victim's mesh 5.6 s before its disk filled.
+    // No round could find an origin, so none was sent, and the detection failed at the recovery
+    // ("no probe delivered").
+    const base = withoutObserver('alone-outside', 'full', [6], 0, 90_000);
+    const [victim, ...others] = plannedNodes(base.topology, '1').map((p) => p.name);
+    const events: ChaosEventPlan[] = [
+      { atMs: 10_000, primitive: 'partition_subset', fault: { targets: others, params: { size: 5, durationMs: 50_000 } } },
+      { atMs: 15_000, primitive: 'disk_full', fault: { targets: [victim], params: { durationMs: 15_000 } } },
+    ];
+    const { report } = runScenario(withChaos(base, { events }), '1');
+    const disk = chaosLog(report).find((e) => e.primitive === 'disk_full')!;
+    expect(disk.verdict, disk.message).toBe('passed');
+    expect(disk.evidence.some((x) => x.startsWith(`${victim}:mesh.heartbeat`))).toBe(true);
+    expect(disk.evidence.some((x) => x.includes(':mesh.probe.delivered'))).toBe(false);
   });
 });
