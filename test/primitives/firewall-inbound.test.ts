@@ -15,7 +15,7 @@ import type { RunContext, RunExtension } from '../../src/scenario/scenario.js';
 import { plannedNodes } from '../../src/scenario/topology.js';
 import { chaosLog, expectGreen, explain, passedEvent, runChaos, runRandomChaos, scenarioNamed } from '../support/chaos.js';
 import { isolateAt, statelessFirewall } from '../support/chaos-links.js';
-import { withoutObserver } from '../support/scenario-file.js';
+import { scenarioOf, withoutObserver } from '../support/scenario-file.js';
 
 /** `extension` without `settled`/`pendingUntilMs`: the runner does not wait for it after the main phase. */
 function withoutSettling(extension: (ctx: RunContext) => RunExtension): (ctx: RunContext) => RunExtension {
@@ -129,6 +129,30 @@ describe('firewall_inbound', () => {
     expect([pruned.endMs - e.atMs < 30_000, redial.endMs > pruned.endMs]).toEqual([true, true]);
     const before = q.find({ name: 'mesh.peer.connected', node: 'gateway-641ab2b3', sinceMs: 50_000, untilMs: e.atMs });
     expect(before.map((c) => c.attrs.direction)).toEqual(['inbound', 'inbound', 'inbound']);
+  });
+
+  it('a victim other events left nobody to hold owes no heartbeat with peers', () => {
+    // Found by random layouts under chaos (one mesh of seven gateways and four brokers, no
+    // observer, seed 60432, --chaos 17): a burst kill's revert brought gateway-28613a5b back at
+    // 95.3 s while a partition_subset (93.9-150.8 s) held both of its seeds; firewalled at 104.5 s,
+    // it never had a neighbour, and the one probe to it was excused (other events had cut it off
+    // from the origin). The detection failed at the revert ("no heartbeat with peers").
+    const scenario = scenarioOf({
+      name: 'fuzz-375',
+      profile: 'full',
+      topology: { meshes: [{ meshId: 'mesh-a', roles: { gateway: 7, broker: 4 } }], bridges: 0, observer: false },
+      bootSpacingMs: 20,
+      durationMs: 180_000,
+      healWindowMs: 60_000,
+    });
+    const { report, cluster } = runScenario(withChaos(scenario, { random: { count: 17 } }), '60432');
+    const e = chaosLog(report).find((x) => x.primitive === 'firewall_inbound' && x.targets[0] === 'gateway-28613a5b')!;
+    expect(e.verdict, e.message).toBe('passed');
+    const beats = cluster.telemetry.query.find({ name: 'mesh.heartbeat', node: 'gateway-28613a5b', sinceMs: e.atMs, untilMs: e.atMs + Number(e.params.durationMs) });
+    expect(beats.length).toBeGreaterThan(5);
+    expect(beats.every((b) => b.attrs.peerCount === 0)).toBe(true);
+    const subset = chaosLog(report).find((x) => x.primitive === 'partition_subset' && x.targets.includes('gateway-9385d98c') && x.targets.includes('gateway-329ef85d'))!;
+    expect(subset.revertedAtMs!).toBeGreaterThan(e.atMs + Number(e.params.durationMs));
   });
 
   it('a topic the victim alone subscribes to owes no probe to it', () => {
