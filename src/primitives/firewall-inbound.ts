@@ -108,7 +108,9 @@ export const firewallInbound: Primitive = {
           const known = cutOffs.get(r.probeId);
           if (known !== undefined) return known;
           const others = otherCutWindows(world, fault, appliedAtMs);
-          const out = cutOffOverFlight(others, r.sentAtMs, (atMs) => cutOffFrom(world, others, r.meshId, r.origin, atMs, firewallBlock(world, victim, atMs)));
+          const cut = cutOffOverFlight(others, r.sentAtMs, (atMs) => cutOffFrom(world, others, r.meshId, r.origin, atMs, firewallBlock(world, victim, atMs)));
+          const kept = keptOutByFirewall(world, victim, appliedAtMs, r);
+          const out = kept.size === 0 ? cut : new Set([...cut, ...kept]);
           if (nowMs > r.sentAtMs + PROBE_FLIGHT_MS) cutOffs.set(r.probeId, out);
           return out;
         };
@@ -227,6 +229,27 @@ function firewallLeftNoPath(world: ChaosWorld, victim: string, pruner: string, a
   if (atMs > appliedAtMs + T.idleTimeoutMs + T.digestIntervalMs + T.slackMs) return false;
   const block = firewallBlock(world, victim, appliedAtMs);
   return sharedMeshes(world, victim, pruner).every((topic) => !pathExists(overlayAt(world, topic, appliedAtMs), victim, pruner, block));
+}
+
+/**
+ * Nodes the firewall's own damage kept off `probe`'s topic when it was sent: by their own spans
+ * they held no neighbour there, and a dial of theirs to the victim had failed since the firewall
+ * went up (mesh.peer.dial_failed{peerId: victim}). New dials to the victim time out: a node
+ * (re)joining through it, its seed, gets in only at the revert. Random layouts under chaos (four
+ * meshes, two bridges, no observer, seed 3134, --chaos 24): a bridge a burst kill revived during
+ * the firewall had the firewalled broker as its one mesh-d seed; its Joins on its other meshes
+ * went through, and the broker's probes on mesh-d were owed to it.
+ */
+function keptOutByFirewall(world: ChaosWorld, victim: string, appliedAtMs: number, probe: ProbeRecord): ReadonlySet<string> {
+  const failed = world.spans.find({ name: 'mesh.peer.dial_failed', sinceMs: appliedAtMs, untilMs: probe.sentAtMs, attrs: { peerId: victim } });
+  if (failed.length === 0) return new Set();
+  const overlay = overlayAt(world, probe.meshId, probe.sentAtMs);
+  const out = new Set<string>();
+  for (const s of failed) {
+    const id = world.nodes.find((p) => p.name === s.node)?.nodeId;
+    if (id !== undefined && (overlay.get(id) ?? []).length === 0) out.add(id);
+  }
+  return out;
 }
 
 /**

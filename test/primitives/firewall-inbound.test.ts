@@ -155,6 +155,41 @@ describe('firewall_inbound', () => {
     expect(subset.revertedAtMs!).toBeGreaterThan(e.atMs + Number(e.params.durationMs));
   });
 
+  it('a node that could join a topic only through the firewalled victim is not owed its probes there', () => {
+    // Found by random layouts under chaos (four meshes, two bridges, no observer, seed 3134,
+    // --chaos 24): a burst kill's revert brought bridge-b72535f1 back at 109.8 s, during the
+    // firewall on broker-588277bc, its one mesh-d seed. Its Joins on its other meshes went through;
+    // its dials to the broker timed out, and it had no mesh-d neighbour until after the revert.
+    const mesh = (meshId: string, roles: Record<string, number>) => ({ meshId, roles });
+    const scenario = scenarioOf({
+      name: 'fuzz-298',
+      profile: 'full',
+      topology: {
+        meshes: [
+          mesh('mesh-a', { registry: 6 }),
+          mesh('mesh-b', { compute: 8, broker: 11 }),
+          mesh('mesh-c', { gateway: 6, compute: 12, registry: 2 }),
+          mesh('mesh-d', { gateway: 6, compute: 10, registry: 12, broker: 10 }),
+        ],
+        bridges: 2,
+        observer: false,
+      },
+      bootSpacingMs: 50,
+      durationMs: 120_000,
+      healWindowMs: 30_000,
+    });
+    const { report, cluster } = runScenario(withChaos(scenario, { random: { count: 24 } }), '3134');
+    const e = chaosLog(report).find((x) => x.primitive === 'firewall_inbound' && x.targets[0] === 'broker-588277bc')!;
+    expect(e.verdict, e.message).toBe('passed');
+    const q = cluster.telemetry.query;
+    const revertAtMs = e.atMs + Number(e.params.durationMs);
+    const back = q.last({ name: 'mesh.node.ready', node: 'bridge-b72535f1', untilMs: revertAtMs })!;
+    expect(back.endMs).toBeGreaterThan(e.atMs);
+    const victimId = cluster.idOfName('broker-588277bc');
+    expect(q.find({ name: 'mesh.peer.dial_failed', node: 'bridge-b72535f1', sinceMs: back.endMs, untilMs: revertAtMs, attrs: { peerId: victimId } }).length).toBeGreaterThan(0);
+    expect(q.find({ name: 'mesh.gossip.neighbor_up', node: 'bridge-b72535f1', sinceMs: back.endMs, untilMs: revertAtMs, attrs: { topic: 'mesh-d' } })).toEqual([]);
+  });
+
   it('a topic the victim alone subscribes to owes no probe to it', () => {
     // Found by random layouts under chaos: three meshes, one bridge and no observer (seed 93377,
     // --chaos 18). The bridge topic's only subscriber was the firewalled bridge itself, so no
