@@ -212,6 +212,8 @@ export function atResend<R extends { readonly done: boolean; readonly missing: r
 
 export class ProbeRound {
   private probes: ProbeRecord[] = [];
+  /** Meshes the last send found no node to send from: every running subscriber under a fault, and no owed pair to show each other. */
+  private withoutOrigin = 0;
   private sentAtMs = -1;
   /** Names of the nodes healthy when the round was sent. */
   private healthyAtSend = new Set<string>();
@@ -239,6 +241,7 @@ export class ProbeRound {
   private send(nowMs: number): void {
     this.sentAtMs = nowMs;
     this.probes = [];
+    this.withoutOrigin = 0;
     const healthy = healthyNodes(this.world, this.exclude);
     const owed = this.owedAt(nowMs);
     this.healthyAtSend = new Set([...healthy, ...owed].map((id) => nameOf(this.world, id)));
@@ -249,7 +252,10 @@ export class ProbeRound {
     for (const meshId of this.meshIds) {
       const on = (id: string): boolean => meshesOf(this.world, id).includes(meshId);
       const origin = healthy.find(on) ?? (owed.filter(on).length > 1 ? owed.find(on) : undefined);
-      if (origin === undefined) continue;
+      if (origin === undefined) {
+        this.withoutOrigin++;
+        continue;
+      }
       const record = this.world.probe(meshId, origin);
       if (record !== null) this.probes.push(record);
     }
@@ -275,7 +281,11 @@ export class ProbeRound {
       }
       appendAll(evidence, r.delivered);
     }
-    const settled = this.probes.length > 0 && missing.length === 0;
+    // A round whose every mesh had nobody to send from (random layouts under chaos: a mesh of
+    // four whose other three nodes were shifted, firewalled and wedged by other events when a
+    // kill's round was due) has nothing to show, and waits for nothing: it is done as sent. A
+    // re-send while others still run is not (`poll` re-sends every resend period).
+    const settled = (this.probes.length > 0 || (this.sentAtMs >= 0 && this.withoutOrigin === this.meshIds.length && this.meshIds.length > 0)) && missing.length === 0;
     return { done: settled, missing, evidence };
   }
 

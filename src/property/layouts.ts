@@ -1,0 +1,145 @@
+/**
+ * Random layouts under random chaos: fast-check draws a whole scenario file (SPEC §10.3) — the
+ * profile, 1–4 meshes of mixed roles, bridges, the observer or none, boot spacing, a lossy
+ * network or not — and a seed and a `--chaos` count, and the run must pass, exactly as
+ * `meshsim run --scenario FILE --seed S --chaos N` would run it. The schedule properties
+ * (check.ts) keep to layouts with the observer and the full profile; the layouts users write
+ * are wider, and small meshes without the observer are where a detector's unstated assumption
+ * shows (a topic only the victim subscribes to, a pair alone on its mesh, every other node of a
+ * mesh cut off by another event). A failure shrinks toward fewer meshes, roles and nodes and
+ * fewer chaos events, and comes back as the scenario file and one `meshsim run` command.
+ */
+import fc from 'fast-check';
+import { withChaos } from '../catalog/chaos-scenarios.js';
+import { runScenario, type RunReport } from '../scenario/runner.js';
+import { parseScenarioJson } from '../scenario/scenario-json.js';
+
+const ROLES = ['gateway', 'compute', 'registry', 'broker'] as const;
+
+/** One case: a scenario file's JSON, the simulator seed and the number of random chaos events. */
+export interface LayoutCase {
+  readonly file: Readonly<Record<string, unknown>>;
+  readonly seed: string;
+  readonly chaos: number;
+}
+
+export interface LayoutOptions {
+  /** Meshes at most (1–4). Default 4. */
+  readonly meshesMax?: number;
+  /** Nodes per role per mesh at most (1–12). Default 12. */
+  readonly perRoleMax?: number;
+  /** Random chaos events at most (1–25). Default 25. */
+  readonly chaosMax?: number;
+}
+
+/**
+ * A layout case: a scenario file the parser accepts (at least two nodes without the observer),
+ * with a main phase of 2–3 virtual minutes so that every chaos event is judged in it.
+ */
+export function layoutCaseArb(options: LayoutOptions = {}): fc.Arbitrary<LayoutCase> {
+  const perRoleMax = Math.max(1, Math.min(options.perRoleMax ?? 12, 12));
+  const chaosMax = Math.max(1, Math.min(options.chaosMax ?? 25, 25));
+  // Few nodes per role as often as many: small meshes are where assumptions break.
+  const count = fc.oneof(
+    { weight: 3, arbitrary: fc.constant(0) },
+    { weight: 3, arbitrary: fc.integer({ min: 1, max: Math.min(3, perRoleMax) }) },
+    { weight: 2, arbitrary: fc.integer({ min: 1, max: perRoleMax }) },
+  );
+  const roles = fc
+    .record(Object.fromEntries(ROLES.map((r) => [r, count])) as Record<(typeof ROLES)[number], fc.Arbitrary<number>>)
+    .map((counts) => Object.fromEntries(ROLES.filter((r) => counts[r] > 0).map((r) => [r, counts[r]])))
+    .filter((counts) => Object.keys(counts).length > 0);
+  const lossy = fc.record({ lossPct: fc.constantFrom(1, 5, 10), latencyMs: fc.constantFrom(5, 20, 50), jitterMs: fc.constantFrom(0, 5, 10) });
+  const network = fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 2, arbitrary: lossy });
+  return fc
+    .record({
+      profile: fc.constantFrom('full', 'protocol'),
+      meshes: fc.array(roles, { minLength: 1, maxLength: Math.max(1, Math.min(options.meshesMax ?? 4, 4)) }),
+      bridges: fc.integer({ min: 0, max: 3 }),
+      observer: fc.boolean(),
+      bootSpacingMs: fc.constantFrom(0, 5, 20, 50),
+      durationMs: fc.constantFrom(120_000, 150_000, 180_000),
+      healWindowMs: fc.constantFrom(30_000, 60_000),
+      network,
+      seed: fc.integer({ min: 1, max: 100_000 }),
+      chaos: fc.integer({ min: 1, max: chaosMax }),
+    })
+    .map(({ meshes, bridges, observer, network: net, seed, chaos, ...rest }) => ({
+      file: {
+        name: 'random-layout',
+        ...rest,
+        topology: { meshes: meshes.map((r, i) => ({ meshId: `mesh-${String.fromCharCode(97 + i)}`, roles: r })), bridges, observer },
+        ...(net === undefined ? {} : { network: net }),
+      },
+      seed: String(seed),
+      chaos,
+    }))
+    .filter((c) => parseScenarioJson(c.file).ok);
+}
+
+/** Run one case as `meshsim run --scenario FILE --seed S --chaos N` would. */
+export function runLayoutCase(c: LayoutCase): RunReport {
+  const parsed = parseScenarioJson(c.file);
+  if (!parsed.ok) throw new Error(`layout refused: ${parsed.error}`);
+  return runScenario(withChaos(parsed.scenario, { random: { count: c.chaos } }), c.seed).report;
+}
+
+export interface LayoutPropertyOptions extends LayoutOptions {
+  readonly numRuns: number;
+  readonly seed: number;
+  /** Replay one case: the path fast-check printed (with the same seed). */
+  readonly path?: string;
+}
+
+export interface LayoutPropertyResult {
+  readonly ok: boolean;
+  readonly numRuns: number;
+  readonly numShrinks: number;
+  readonly seed: number;
+  readonly path: string | null;
+  /** The shrunk failing case (null when the property held). */
+  readonly counterexample: LayoutCase | null;
+  readonly report: RunReport | null;
+  /** A thrown error (a crash) instead of a failed report. */
+  readonly error: string | null;
+}
+
+/** fast-check over `layoutCaseArb`: every case's run passes (every check and every chaos detection). */
+export function checkLayouts(options: LayoutPropertyOptions): LayoutPropertyResult {
+  const details = fc.check(
+    fc.property(layoutCaseArb(options), (c) => runLayoutCase(c).verdict === 'pass'),
+    { numRuns: options.numRuns, seed: options.seed, ...(options.path === undefined ? {} : { path: options.path }) },
+  );
+  if (!details.failed || details.counterexample === null) {
+    return { ok: true, numRuns: details.numRuns, numShrinks: 0, seed: options.seed, path: null, counterexample: null, report: null, error: null };
+  }
+  const [c] = details.counterexample;
+  // The predicate's last call is not necessarily the shrunk case: run the counterexample again.
+  let report: RunReport | null = null;
+  let error: string | null = null;
+  try {
+    report = runLayoutCase(c);
+  } catch (e) {
+    error = e instanceof Error ? e.message : String(e);
+  }
+  return { ok: false, numRuns: details.numRuns, numShrinks: details.numShrinks, seed: details.seed, path: details.counterexamplePath, counterexample: c, report, error };
+}
+
+/**
+ * Readable failure text: fast-check seed and path, the layout, the violations and the command
+ * (`replay`, spelled by the caller for the file it saved the scenario to).
+ */
+export function formatLayoutFailure(result: LayoutPropertyResult, replay: string): string {
+  const c = result.counterexample;
+  if (c === null) return `property held after ${result.numRuns} runs (seed ${result.seed})`;
+  return [
+    `property failed after ${result.numRuns} run(s) and ${result.numShrinks} shrink(s)`,
+    `  fast-check seed: ${result.seed}  path: ${result.path ?? ''}  (MESHSIM_PROP_SEED=${result.seed} MESHSIM_PROP_PATH=${result.path ?? ''})`,
+    `  layout: ${JSON.stringify(c.file)}`,
+    `  simulator seed: ${c.seed}  chaos events: ${c.chaos}`,
+    '  violations:',
+    ...(result.error !== null ? [`    crash: ${result.error}`] : []),
+    ...(result.report?.violations ?? []).map((v) => `    ${v.check}: ${v.message}`),
+    `  replay: ${replay}`,
+  ].join('\n');
+}

@@ -1,0 +1,74 @@
+/**
+ * Random layouts under random chaos. Goal: whatever layout a user writes — the protocol or the
+ * full profile, one to four meshes of mixed roles, bridges, with or without the observer, a
+ * lossy network or not — `meshsim run --scenario FILE --seed S --chaos N` passes, every check
+ * and every chaos detection; the arbitrary reaches the layouts the schedule properties never
+ * draw (no observer, the protocol profile, a role alone on its mesh). Method: checkLayouts
+ * (fast-check) with a small default budget (≤ 2 meshes, ≤ 4 nodes per role, ≤ 8 chaos events;
+ * the environment of src/property/env.ts for long searches, MESHSIM_PROP_FULL=1 for the whole
+ * range). A failure writes the shrunk scenario file (to MESHSIM_PROP_SAVE or the temp dir) and
+ * prints the command that replays it. And one known red, kept as a case: a survivor whose only
+ * contact and only seed a kill takes before its first shuffle is stranded until the victim
+ * comes back — the protocol's, not a detector's (HyParView learns passive peers by shuffles,
+ * every 60 s).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { replayLine } from '../../src/cli/replay-line.js';
+import { checkLayouts, formatLayoutFailure, layoutCaseArb, runLayoutCase, type LayoutPropertyResult } from '../../src/property/layouts.js';
+import { runReplay } from '../../src/scenario/replay-ref.js';
+import { settings } from './settings.js';
+
+/** The failure text, after writing the shrunk layout where the replay command names it. */
+function layoutFailure(result: LayoutPropertyResult, saveDir: string | undefined): string {
+  const c = result.counterexample;
+  if (c === null) return 'property held';
+  const dir = saveDir ?? tmpdir();
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `random-layout-${result.seed}.json`);
+  writeFileSync(file, `${JSON.stringify(c.file, null, 2)}\n`);
+  return formatLayoutFailure(result, replayLine(runReplay(file, c.seed, undefined, c.chaos)));
+}
+
+describe('random layouts under random chaos', () => {
+  it('every run passes', () => {
+    const env = settings({ numRuns: 6, seed: 11 });
+    const small = env.full ? {} : { meshesMax: 2, perRoleMax: 4, chaosMax: 8 };
+    const result = checkLayouts({ ...env, ...small });
+    expect(result.ok, layoutFailure(result, env.saveDir)).toBe(true);
+  });
+
+  it('draws what the schedule properties do not: no observer, the protocol profile, a role alone on its mesh', () => {
+    const cases = fc.sample(layoutCaseArb(), { numRuns: 200, seed: 5 });
+    type Topology = { meshes: { roles: Record<string, number> }[]; observer: boolean };
+    const topologies = cases.map((c) => c.file.topology as Topology);
+    expect(topologies.some((t) => !t.observer)).toBe(true);
+    expect(cases.some((c) => c.file.profile === 'protocol')).toBe(true);
+    expect(topologies.some((t) => t.meshes.some((m) => Object.values(m.roles).reduce((a, b) => a + b, 0) === 1))).toBe(true);
+    expect(cases.some((c) => c.file.network !== undefined)).toBe(true);
+  });
+
+  it('a survivor whose only contact and only seed a kill took before its first shuffle is stranded: red', () => {
+    // Found by this property (protocol profile, two computes and two bridges, no observer, seed
+    // 98835, --chaos 20): bridge-c5c5db0f joined mesh-a through compute-9898280f, which was also
+    // its one seed; a kill_node took the compute at 37.5 s, before any shuffle could teach the
+    // bridge another peer, and the bridge had no mesh-a neighbour until the compute came back.
+    const report = runLayoutCase({
+      file: {
+        name: 'stranded-bridge',
+        profile: 'protocol',
+        topology: { meshes: [{ meshId: 'mesh-a', roles: { compute: 2 } }], bridges: 2, observer: false },
+        bootSpacingMs: 50,
+        durationMs: 120_000,
+        healWindowMs: 60_000,
+      },
+      seed: '98835',
+      chaos: 20,
+    });
+    expect(report.verdict).toBe('fail');
+    expect(report.violations.map((v) => v.message).join('\n')).toMatch(/kill_node.*compute-9898280f.*probe deliveries: bridge-c5c5db0f \(mesh-a\)/);
+  });
+});
