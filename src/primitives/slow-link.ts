@@ -149,7 +149,8 @@ export function damagedLinkDetector(world: ChaosWorld, spec: PrimitiveSpec, faul
 
 /**
  * Probes from chosen origins, one per (mesh, origin); complete when every running subscriber
- * not under ANOTHER fault (this fault's own targets are expected to receive) has each one.
+ * not under ANOTHER fault (this fault's own targets are expected to receive) has each one. An
+ * origin not running at a send sends nothing then and is owed nothing.
  * Sent on the first poll and re-sent every 5 s while incomplete, but only before `sendUntilMs`.
  * `missing` names the first MISSING_SHOWN receivers still missing.
  */
@@ -222,6 +223,9 @@ export class TargetedProbeRound {
       }
       evidence.push(...spans.slice(0, 2));
     }
-    return { done: this.probes.length === this.origins.length && this.probes.length > 0 && missing.length === 0, missing, evidence };
+    // An origin down at the send (another event killed or restarted it since the round began:
+    // random layouts under chaos, seed 73356, a NAT-shifted bridge whose round's other sender on
+    // the bridge topic, the one other bridge, a kill took) sends nothing and is owed nothing.
+    return { done: this.probes.length > 0 && missing.length === 0, missing, evidence };
   }
 }
