@@ -12,7 +12,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { withChaos } from '../../src/catalog/chaos-scenarios.js';
-import { withoutObserver } from '../support/scenario-file.js';
+import { scenarioOf, withoutObserver } from '../support/scenario-file.js';
 import { BRIDGE_ROLE, plannedNodes } from '../../src/scenario/topology.js';
 import { runScenario } from '../../src/scenario/runner.js';
 import { chaosLog, expectGreen, explain, runChaos } from '../support/chaos.js';
@@ -76,5 +76,31 @@ describe('wedge_node', () => {
     // The case is real: an inside node idled its connection to the victim out during the wedge's judgement.
     const idled = cluster.telemetry.records.filter((r) => r.name === 'mesh.peer.disconnected' && r.attrs.peerId === plans[3].nodeId && r.attrs.reason === 'idle-timeout');
     expect(idled.some((r) => [plans[1].name, plans[2].name, plans[5].name].includes(r.node) && r.endMs >= 35_000 && r.endMs < 45_000)).toBe(true);
+  });
+});
+
+describe('wedge_node: the one other node of the mesh under another event', () => {
+  it('has nobody to send the victim a probe: the round has nothing to show and is done', () => {
+    // Found by the random-layouts property (fast-check seed 202: a registry and a broker, no
+    // observer, 1 % loss, seed 16112, --chaos 7): when the wedged broker's round was due, a
+    // clock_skew held the registry, the only other node; no probe could be sent, and the detection
+    // waited to its deadline ("(no probe could be sent)").
+    const scenario = scenarioOf({
+      name: 'random-layout',
+      profile: 'full',
+      bootSpacingMs: 0,
+      durationMs: 120_000,
+      healWindowMs: 30_000,
+      topology: { meshes: [{ meshId: 'mesh-a', roles: { registry: 1, broker: 1 } }], bridges: 0, observer: false },
+      network: { lossPct: 1, latencyMs: 5, jitterMs: 0 },
+    });
+    const { report } = runScenario(withChaos(scenario, { random: { count: 7 } }), '16112');
+    const log = chaosLog(report);
+    const wedge = log.find((e) => e.primitive === 'wedge_node')!;
+    expect(wedge.verdict, wedge.message).toBe('passed');
+    const skew = log.find((e) => e.primitive === 'clock_skew')!;
+    expect(skew.targets).toEqual(['registry-7d8885c1']);
+    expect(skew.atMs).toBeLessThan(wedge.atMs + wedge.waitedMs);
+    expect(report.verdict).toBe('pass');
   });
 });
