@@ -194,6 +194,8 @@ export interface ProbeCutOff {
    * `from(topic, origin, atMs).has(target)`, with one pair of searches for all of them.
    */
   towards(topic: string, target: string, atMs: number): (origin: string) => boolean;
+  /** Whether other events had cut `node` off from every member of its own active view on `topic` at `atMs` (reach.ts, `viewCutByOthers`). */
+  viewCut?(topic: string, node: string, atMs: number): boolean;
 }
 
 /** Missing receivers a probe round names, at most (`ProbeRound`, `TargetedProbeRound`): detectors show five. */
@@ -277,7 +279,10 @@ export class ProbeRound {
         if (missing.length >= MISSING_SHOWN) break;
         if (!this.healthyAtSend.has(m)) continue;
         cut ??= this.options.cutOff?.from(p.meshId, p.origin, p.sentAtMs) ?? new Set();
-        if (!cut.has(this.idOf(m)) && !cutOffByOtherFaults(this.world, this.idOf(m), p.meshId, p.sentAtMs, this.exclude)) missing.push(`${m} (${p.meshId})`);
+        const id = this.idOf(m);
+        if (cut.has(id) || cutOffByOtherFaults(this.world, id, p.meshId, p.sentAtMs, this.exclude)) continue;
+        if (this.options.cutOff?.viewCut?.(p.meshId, id, p.sentAtMs) === true) continue;
+        missing.push(`${m} (${p.meshId})`);
       }
       appendAll(evidence, r.delivered);
     }
