@@ -223,3 +223,29 @@ describe('ProbeRound', () => {
     expect(r.missing).toEqual([`${lacking.name} (mesh-a)`]);
   });
 });
+
+describe('TargetedProbeRound: an origin another event took down', () => {
+  it('sends nothing, is owed nothing, and the round completes on the probes that went out', () => {
+    // Found by random layouts under chaos (protocol profile, two meshes, two bridges, no observer,
+    // 10 % loss, seed 73356, --chaos 23, on that day's build): a NAT-shifted bridge's round had the
+    // other bridge as its second sender; a kill took it, every re-send from it failed, and the
+    // round, complete for its receivers, waited for that probe to its deadline.
+    const t = setup();
+    const [first, second] = t.subscribers;
+    const world: ChaosWorld = { ...t.world, probe: (meshId, origin) => (t.world.status(origin!) === 'running' ? t.world.probe(meshId, origin) : null) };
+    t.kill(second.nodeId);
+    const round = new TargetedProbeRound(world, [['mesh-a', first.nodeId], ['mesh-a', second.nodeId]], []);
+    t.at(1_000);
+    round.poll(1_000);
+    expect(t.sent.map((p) => p.origin)).toEqual([first.nodeId]);
+    for (const s of t.subscribers) if (s.nodeId !== first.nodeId && s.nodeId !== second.nodeId) t.deliver(t.sent[0], s.nodeId);
+    t.at(1_100);
+    expect(round.poll(1_100)).toMatchObject({ done: true, missing: [] });
+    // Red: no origin could send at all, so nothing went out and nothing is shown.
+    const t2 = setup();
+    const world2: ChaosWorld = { ...t2.world, probe: () => null };
+    const none = new TargetedProbeRound(world2, [['mesh-a', t2.subscribers[0].nodeId]], []);
+    t2.at(1_000);
+    expect(none.poll(1_000).done).toBe(false);
+  });
+});
