@@ -170,7 +170,10 @@ function latestNeighbourChanges(world: ChaosWorld, name: string, topic: string, 
  * Whether `node`'s own active view on `topic` at `atMs` (its neighbour spans, its incarnation
  * current then) held at least one member, and other events (`others`) had cut it off from every
  * one: a node cut (killed, wedged, firewalled, moved, still rejoining) or a subset or link cut
- * between the two. None of `ownTargets` (names: the detector's own fault's) may be among them:
+ * between the two. (evidence.ts `cutOffByOtherFaults` asks the same of a view from the kills and
+ * NAT shifts the spans show, for rounds without cut windows; ProbeRound asks both, and a view
+ * with members of both kinds is excused by neither — left so this round.) None of `ownTargets`
+ * (names: the detector's own fault's) may be among them:
  * its own damage excuses nothing. Such a node is stranded by those events whatever the rest of
  * the overlay shows: nobody may hold it (its last in-link gone with them), and its refills ran
  * into them too. firewall-inbound under `--chaos 20`, seed 5997: a burst kill took a bridge's
