@@ -145,13 +145,12 @@ describe('firewall_inbound', () => {
       durationMs: 180_000,
       healWindowMs: 60_000,
     });
-    const { report, cluster } = runScenario(withChaos(scenario, { random: { count: 17 } }), '60432');
-    const e = chaosLog(report).find((x) => x.primitive === 'firewall_inbound' && x.targets[0] === 'gateway-28613a5b')!;
-    expect(e.verdict, e.message).toBe('passed');
-    const beats = cluster.telemetry.query.find({ name: 'mesh.heartbeat', node: 'gateway-28613a5b', sinceMs: e.atMs, untilMs: e.atMs + Number(e.params.durationMs) });
+    const run = runRandomChaos(scenario, 17, '60432');
+    const e = passedEvent(run, (x) => x.primitive === 'firewall_inbound' && x.targets[0] === 'gateway-28613a5b');
+    const beats = run.cluster.telemetry.query.find({ name: 'mesh.heartbeat', node: 'gateway-28613a5b', sinceMs: e.atMs, untilMs: e.atMs + Number(e.params.durationMs) });
     expect(beats.length).toBeGreaterThan(5);
     expect(beats.every((b) => b.attrs.peerCount === 0)).toBe(true);
-    const subset = chaosLog(report).find((x) => x.primitive === 'partition_subset' && x.targets.includes('gateway-9385d98c') && x.targets.includes('gateway-329ef85d'))!;
+    const subset = run.log.find((x) => x.primitive === 'partition_subset' && x.targets.includes('gateway-9385d98c') && x.targets.includes('gateway-329ef85d'))!;
     expect(subset.revertedAtMs!).toBeGreaterThan(e.atMs + Number(e.params.durationMs));
   });
 
@@ -178,14 +177,13 @@ describe('firewall_inbound', () => {
       durationMs: 120_000,
       healWindowMs: 30_000,
     });
-    const { report, cluster } = runScenario(withChaos(scenario, { random: { count: 24 } }), '3134');
-    const e = chaosLog(report).find((x) => x.primitive === 'firewall_inbound' && x.targets[0] === 'broker-588277bc')!;
-    expect(e.verdict, e.message).toBe('passed');
-    const q = cluster.telemetry.query;
+    const run = runRandomChaos(scenario, 24, '3134');
+    const e = passedEvent(run, (x) => x.primitive === 'firewall_inbound' && x.targets[0] === 'broker-588277bc');
+    const q = run.cluster.telemetry.query;
     const revertAtMs = e.atMs + Number(e.params.durationMs);
     const back = q.last({ name: 'mesh.node.ready', node: 'bridge-b72535f1', untilMs: revertAtMs })!;
     expect(back.endMs).toBeGreaterThan(e.atMs);
-    const victimId = cluster.idOfName('broker-588277bc');
+    const victimId = run.cluster.idOfName('broker-588277bc');
     expect(q.find({ name: 'mesh.peer.dial_failed', node: 'bridge-b72535f1', sinceMs: back.endMs, untilMs: revertAtMs, attrs: { peerId: victimId } }).length).toBeGreaterThan(0);
     expect(q.find({ name: 'mesh.gossip.neighbor_up', node: 'bridge-b72535f1', sinceMs: back.endMs, untilMs: revertAtMs, attrs: { topic: 'mesh-d' } })).toEqual([]);
   });

@@ -23,7 +23,7 @@ import { plannedNodes } from '../../src/scenario/topology.js';
 import { runScenario } from '../../src/scenario/runner.js';
 import type { Cluster } from '../../src/scenario/cluster.js';
 import { isolateAt, startOnly } from '../support/chaos-links.js';
-import { chaosLog, expectGreen, explain, runChaos, scenarioNamed, worldOf } from '../support/chaos.js';
+import { chaosLog, expectGreen, explain, passedEvent, runChaos, runRandomChaos, scenarioNamed, worldOf } from '../support/chaos.js';
 
 /** A finished run's chaos world and the two sides of a subset cut of `targets` (names), as node ids. */
 function sidesOf(cluster: Cluster, targets: readonly string[]) {
@@ -298,11 +298,9 @@ describe('partition_subset', () => {
     // it healed at 71.15 s. The bridge took that copy in then (a refresh: no span), so its prune
     // of the registry fell due past the repair at 101.8 s (the detection used to fail: "the sides
     // did not notice the cut before the repair").
-    const { report, cluster } = runScenario(withChaos(scenarioNamed('nat-shift'), { random: { count: 20 } }), '5363');
-    const log = chaosLog(report);
-    const subset = log.find((e) => e.primitive === 'partition_subset' && e.targets.includes('registry-e0dbb6dc'))!;
-    expect(subset.verdict, subset.message).toBe('passed');
-    const pair = log.find((e) => e.primitive === 'partition_pair' && e.targets.includes('bridge-968db895') && e.targets.includes('bridge-f79dbc06'))!;
+    const { cluster, ...run } = runRandomChaos('nat-shift', 20, '5363');
+    const subset = passedEvent(run, (e) => e.primitive === 'partition_subset' && e.targets.includes('registry-e0dbb6dc'));
+    const pair = run.log.find((e) => e.primitive === 'partition_pair' && e.targets.includes('bridge-968db895') && e.targets.includes('bridge-f79dbc06'))!;
     expect([pair.atMs < subset.atMs, pair.revertedAtMs! < subset.revertedAtMs!]).toEqual([true, true]);
     const { world, id, inside } = sidesOf(cluster, subset.targets);
     const prunes = cluster.telemetry.query.find({ name: 'mesh.staleness.pruned', node: 'bridge-968db895', sinceMs: subset.atMs, untilMs: subset.revertedAtMs! });

@@ -63,9 +63,9 @@ export function worldOf(cluster: Cluster): ChaosWorld {
   return chaosWorldOf(cluster, { probe: () => null, isFaulted: () => false, isProtected: () => false });
 }
 
-/** A named scenario with `count` random chaos events for `seed`, as `meshsim run --scenario NAME --chaos COUNT --seed SEED` (every node with `variant`, if given). */
-export function runRandomChaos(name: string, count: number, seed: string, variant?: NodeVariant): { report: RunReport; cluster: Cluster; log: ChaosEventReport[] } {
-  const base = scenarioNamed(name);
+/** A named scenario (or one from a scenario file's JSON, `scenarioOf`) with `count` random chaos events for `seed`, as `meshsim run --scenario NAME|FILE --chaos COUNT --seed SEED` (every node with `variant`, if given). */
+export function runRandomChaos(scenario: string | Scenario, count: number, seed: string, variant?: NodeVariant): { report: RunReport; cluster: Cluster; log: ChaosEventReport[] } {
+  const base = typeof scenario === 'string' ? scenarioNamed(scenario) : scenario;
   const { report, cluster } = runScenario(withChaos(variant ? { ...base, variantOf: () => variant } : base, { random: { count } }), seed);
   return { report, cluster, log: chaosLog(report) };
 }
