@@ -393,28 +393,14 @@ describe('nat_shift: old paths to peers already gone', () => {
 });
 
 describe('nat_shift: an old path silent from the shift on, its far end restarted by another event later', () => {
-  // mesh-grow-shrink under --chaos 20, seed 2200: broker-88af6a69 was shifted at 58.8 s. Its old
-  // paths led to two gateways that left the mesh at 60 s (their goodbyes went to the old
-  // address; the broker evicted both later and closed the paths as unused), to two nodes a
-  // burst kill had taken before the shift, and to registry-ff726684, which a restart_node took
-  // at 75.2 s. The broker idled that last path out at 88.2 s, silent since 58.2 s: the shift's
-  // silence, 17 s before the restart. A peer restarted since was left out of the paths owed,
-  // and with it the one silence the shift showed.
-  it('counts that silence', () => {
-    const run = runRandomChaos('mesh-grow-shrink', 20, '2200');
-    const shift = passedEvent(run, (e) => e.primitive === 'nat_shift' && e.targets[0] === 'broker-88af6a69');
-    const q = run.cluster.telemetry.query;
-    const registry = run.cluster.idOfName('registry-ff726684');
-    const idled = q.first({ name: 'mesh.peer.disconnected', node: 'broker-88af6a69', sinceMs: shift.atMs, attrs: { peerId: registry } })!;
-    expect(idled.attrs.reason).toBe('idle-timeout');
-    const restart = chaosLog(run.report).find((e) => e.primitive === 'restart_node' && e.targets[0] === 'registry-ff726684')!;
-    expect(idled.endMs - 30_000).toBeLessThan(restart.atMs);
-    expect(idled.endMs - 30_000).toBeGreaterThan(shift.atMs - 1_000);
-    // The gateways' two paths now count as cut short (they left the mesh after the shift), so
-    // the detection passes before that silence; the rule itself is shown below.
-    expect(shift.atMs + shift.waitedMs).toBeLessThanOrEqual(idled.endMs + 500);
-  });
-
+  // The victim's end of an old path to a peer that another event restarted later idles out on
+  // a silence that began at the shift, before the restart: the peer's death does not explain
+  // it, the shift does. A peer restarted since is left out of the paths owed, so without the
+  // rule that silence would not count. Found in mesh-grow-shrink under --chaos 20, seed 2200,
+  // before a peer's redial closed the connections it could no longer hold: a broker shifted at
+  // 58.8 s idled out its end to a registry at 88.2 s, silent since 58.2 s, though a
+  // restart_node took the registry only at 75.2 s. Built by hand: two old paths, one ended with
+  // no silence and nothing to excuse it, the other idled out by the victim.
   it('the rule alone: a required path with no silence, and the victim\'s idle timeout on a path to a peer restarted later', () => {
     const SHIFT_MS = 1_000;
     const build = (restartAtMs: number, idleAtMs: number) => {
