@@ -462,11 +462,12 @@ describe('detectors under compound faults', () => {
   });
 
   it('a held prune that comes just before the deadline leaves the closing round its time after it', () => {
-    // restart-node under --chaos 20, seed 193: a partition_pair (78.8–98.3 s) held the last
-    // digests gateway-59bd78bd sent to registry-027e6e22 before the burst kill of 83.7 s; they
-    // arrived at 98.4 s and were pruned at 130.35 s, 0.35 s before the kill's deadline. The
-    // closing probe round, sent at the deadline, used to time out at once.
-    const { kill, pruned, held } = heldDigestCase('restart-node', '193', 'burst_kill', 'gateway-59bd78bd', 'registry-027e6e22');
+    // restart-node under --chaos 20, seed 1679: a partition_pair between registry-09d5237f and
+    // bridge-f7e50d57 (60.0–76.1 s) held the last digests broker-20ff31b2 sent towards
+    // compute-b2388ac8 before the burst kill of 63.9 s; the compute pruned them at 110.70 s,
+    // 0.2 s before the kill's deadline. The closing probe round, sent at the deadline, used to
+    // time out at once.
+    const { kill, pruned, held } = heldDigestCase('restart-node', '1679', 'burst_kill', 'broker-20ff31b2', 'compute-b2388ac8');
     // The case is the one meant: the prune came within the round and slack before the deadline,
     // and the other event's cut held the digest; the deadline is the held prune's.
     expect(pruned!.endMs - kill.atMs).toBeGreaterThan(KILL_DEADLINE_MS - 10_000);
