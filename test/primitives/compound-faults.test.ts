@@ -183,34 +183,41 @@ describe('detectors under compound faults', () => {
     expect(report.verdict).toBe('pass');
   });
 
-  it('a firewalled node whose one outbound neighbour another firewall made drop it is not owed a probe to it', () => {
-    // The default layout's --chaos 20, seed 44: registry-ad593f90 is firewalled from 44.8 s to
-    // 93.2 s; its inbound links idle out (72.9–74.3 s, the firewall's doing) and its one
-    // outbound neighbour, compute-82b95987, is firewalled itself from 48.8 s and drops it when
-    // the link idles out there (78.4 s). With no passive view and that peer left in its active
-    // view, the registry stays off mesh-a until its own end idles out (108.3 s): its probe phase
-    // (79.8 s on) found no path to it.
-    const { report, cluster } = runScenario(withChaos(findScenario('default')!, { random: { count: 20 } }), '44');
-    const log = chaosLog(report);
-    const firewall = log.find((e) => e.primitive === 'firewall_inbound' && e.targets[0] === 'registry-ad593f90')!;
-    expect(firewall.verdict, firewall.message).toBe('passed');
-    expect(report.verdict).toBe('pass');
-    // The case is the one meant: at the probe phase the registry's only neighbour is the other
-    // firewall's target, which had dropped it; with that firewall's window left out, the
-    // registry is not excused (its own firewall explains nothing).
+  it('a firewalled node whose outbound neighbours other events restarted is not owed a probe to it', () => {
+    // The default layout's --chaos 20, seed 421: registry-5fb4af5c is firewalled from 20.3 s to
+    // 67.6 s. Its mesh-b links to its two outbound neighbours died with them: other events
+    // restarted registry-676533b1 at 31.7 s and broker-99a9d778 at 45.4 s, and neither took it up
+    // again; its inbound links idle out at 48.6–50.0 s (the firewall's doing). With those dead
+    // peers left in its active view, the registry stays off mesh-b until their ends idle out
+    // (61.0 and 74.8 s): from its probe phase (55.3 s) to the revert nobody could reach it, and
+    // the probe to it waited for a delivery there.
+    const run = runRandomChaos('default', 20, '421');
+    const { cluster } = run;
+    const firewall = passedEvent(run, (e) => e.primitive === 'firewall_inbound' && e.targets[0] === 'registry-5fb4af5c');
+    // The case is the one meant: at the probe phase the registry holds just the two peers other
+    // events restarted after it took them up, and neither holds it; with those restarts left out,
+    // the registry is not excused (its own firewall explains nothing).
     const world = worldOf(cluster);
-    const [victim, compute, observer] = ['registry-ad593f90', 'compute-82b95987', 'observer-a6daa17a'].map((n) => cluster.idOfName(n));
+    const q = cluster.telemetry.query;
+    const [victim, observer] = ['registry-5fb4af5c', 'observer-cb24a5bf'].map((n) => cluster.idOfName(n));
     const atMs = firewall.atMs + 35_000;
-    expect(world.nameOf(overlayAt(world, 'mesh-a', atMs).get(victim)![0])).toBe('compute-82b95987');
-    expect(overlayAt(world, 'mesh-a', atMs).get(victim)!.length).toBe(1);
-    expect(overlayAt(world, 'mesh-a', atMs).get(compute)).not.toContain(victim);
+    const overlay = overlayAt(world, 'mesh-b', atMs);
+    const peers = overlay.get(victim)!.map((id) => world.nameOf(id));
+    expect(peers).toEqual(['registry-676533b1', 'broker-99a9d778']);
+    for (const peer of peers) {
+      const restart = run.log.find((e) => e.primitive === 'restart_node' && e.targets[0] === peer)!;
+      const up = q.last({ name: 'mesh.gossip.neighbor_up', node: 'registry-5fb4af5c', untilMs: atMs, attrs: { topic: 'mesh-b', peerId: cluster.idOfName(peer) } })!;
+      expect(up.endMs).toBeLessThan(restart.atMs);
+      expect(restart.atMs).toBeGreaterThan(firewall.atMs);
+      expect(overlay.get(cluster.idOfName(peer))).not.toContain(victim);
+    }
     // The firewall's own cut: the registry's links that ran on connections its peers dialled.
-    const inbound = (peer: string) => cluster.telemetry.query.last({ name: 'mesh.peer.connected', node: 'registry-ad593f90', untilMs: atMs, attrs: { peerId: peer } })?.attrs.direction === 'inbound';
+    const inbound = (peer: string) => q.last({ name: 'mesh.peer.connected', node: 'registry-5fb4af5c', untilMs: atMs, attrs: { peerId: peer } })?.attrs.direction === 'inbound';
     const own = (a: string, b: string) => (a === victim ? inbound(b) : b === victim && inbound(a));
     const others = otherCutWindows(world, { targets: [victim], params: {} }, firewall.atMs);
-    expect(cutOffFrom(world, others, 'mesh-a', observer, atMs, own).has(victim)).toBe(true);
-    const withoutComputeFirewall = others.filter((w) => !(w.name === 'firewall_inbound' && w.targets.has('compute-82b95987')));
-    expect(cutOffFrom(world, withoutComputeFirewall, 'mesh-a', observer, atMs, own).has(victim)).toBe(false);
+    expect(cutOffFrom(world, others, 'mesh-b', observer, atMs, own).has(victim)).toBe(true);
+    const withoutRestarts = others.filter((w) => !(w.name === 'restart_node' && peers.some((p) => w.targets.has(p))));
+    expect(cutOffFrom(world, withoutRestarts, 'mesh-b', observer, atMs, own).has(victim)).toBe(false);
   });
 
   it('a node other events stripped of every neighbour but a firewalled one is not owed a firewalled origin\'s probe', () => {
