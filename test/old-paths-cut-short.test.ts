@@ -327,6 +327,37 @@ describe('old paths cut short by concurrent faults', () => {
     expect(build(23_500, 100)).toBe(false);
   });
 
+  it('holds when the newcomer was rejoining through the evicting end, its own seed held away by another event; red without the failed dial or with it to a node not held away', () => {
+    // clock-skew-60s under --chaos 20, seed 3030: a compute, its view emptied by other events,
+    // failed to dial its seed inside a partition_subset and joined through the observer 5 s
+    // later; the observer evicted the shifted broker to take it up and closed the path as unused.
+    // Here q (n's seed) is cut from the rest from 0.5 to 3 s and n's dial to it fails at 2.5 s;
+    // n, outside the cut like p, is held away from p by nothing, did not just start and was
+    // evicted by no one: only its Join through p at 4.5 s, after that failed dial, says it came
+    // in because of the cut.
+    const rejoinedThroughEvictor = (dialed: 'q' | 'o' | null) => {
+      const t = setup();
+      t.at(500);
+      const cut = t.chaos('partition_subset', [t.q]);
+      t.at(SHIFT_AT_MS);
+      t.chaos('nat_shift', [t.victim]);
+      t.at(2_500);
+      if (dialed !== null) t.dialFailed(t.n, t[dialed]);
+      t.at(3_000);
+      t.revert(cut);
+      t.at(4_500);
+      t.join(t.n, t.p);
+      t.at(4_600);
+      t.evict(t.p, t.victim, t.n);
+      t.at(6_000);
+      t.closeUnused(t.p, t.victim);
+      t.at(10_000);
+      t.connect(t.victim, t.p);
+      return t.cutShort(t.p);
+    };
+    expect([rejoinedThroughEvictor('q'), rejoinedThroughEvictor(null), rejoinedThroughEvictor('o')]).toEqual([true, false, false]);
+  });
+
   it('holds when the newcomer had just started (a boot, no other fault), and not when it started long before', () => {
     // 10,000 nodes, --chaos 40, seed 3: amid the boot, old neighbours evicted the shifted node
     // to admit nodes that had just started.
