@@ -214,9 +214,12 @@ describe('cross-layer invariants', () => {
 
   // A second connection between an existing pair, dialled by b and adopted by its registry.
   // With the variant on gateways only, b may keep one end alive and a both; on every node, both
-  // ends keep both alive, so each end's other end is kept alive too.
-  const duplicate = (variant: NodeVariant, on: 'gateways' | 'all' = 'gateways') => {
-    const cluster = formed((p) => (on === 'all' || p.role === 'gateway' ? variant : {}));
+  // ends keep both alive, so each end's other end is kept alive too. A node that is dialled by a
+  // peer it holds an old connection to closes that one (the peer no longer holds it), so every
+  // node here keeps dead paths: the stray dial leaves a duplicate, which the check must see.
+  const duplicate = (bug: NodeVariant, on: 'gateways' | 'all' = 'gateways') => {
+    const variant: NodeVariant = { ...bug, keepDeadPaths: true };
+    const cluster = formed((p) => (on === 'all' || p.role === 'gateway' ? variant : { keepDeadPaths: true }));
     const a = gateway(cluster);
     const b = cluster.app(a)!.activeView('mesh-a')[0];
     cluster.network.endpointOf(b)!.dial(a, (r) => {
@@ -233,8 +236,9 @@ describe('cross-layer invariants', () => {
 
   // Each end keeps a different connection of the pair alive (`flipped` keeps the older one):
   // no node keeps two, so only reading both ends finds it, whichever end has the smaller id.
+  // Dead paths are kept, as in `duplicate`, so the stray dial leaves the pair two connections.
   const crossed = (flipped: 'smaller' | 'larger' | null) => {
-    const cluster = formed();
+    const cluster = formed(() => ({ keepDeadPaths: true }));
     const a = gateway(cluster);
     const b = cluster.app(a)!.activeView('mesh-a')[0];
     cluster.network.endpointOf(b)!.dial(a, (r) => {

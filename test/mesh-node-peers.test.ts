@@ -2,8 +2,10 @@
  * The mesh node's connections and seeds (src/mesh/node.ts), as a unit. Goal: connections no
  * topic uses are closed after the grace, used ones are kept, and the test doubles that change
  * this do what they say; a lost peer reaches every topic as a peer-down carrying the
- * connection's reason, and its digest is pruned after the TTL; a connection long silent when its
- * peer dials again is closed as a dead path before the new one is taken, so both views agree;
+ * connection's reason, and its digest is pruned after the TTL; when a peer dials again, the
+ * connections it can no longer hold (opened before its dial could have begun, or long silent) are
+ * closed as dead paths before the new one is taken, so both views agree, while a crossing dial's
+ * twin is kept;
  * seeds are re-joined when the node is cut off from their overlay or has not heard their digest
  * for the TTL since its own start.
  * Method: two or three MeshNodes on a fresh simulated network (test/support/mesh-world.ts);
@@ -192,11 +194,38 @@ describe('mesh node: connections', () => {
     expect(b.app.activeView(MESH)).toEqual([]); // ... which dropped a when its end went
   });
 
-  it('keeps a connection silent for less than that as a superseded one (a live path may be quiet that long)', () => {
+  it('a peer dialing again closes the connections it no longer holds, however short their silence', () => {
+    // b's end went after 15 s of silence, under the keep-alive period and a half: a peer dials
+    // only while it holds no open connection, so every connection that opened before its dial
+    // could have begun is gone at its end (a NAT shift's victim hears its peer's redial that soon).
     const { w, a, b } = redialOverSilentPath(3_000 + DEFAULT_NETWORK_CONFIG.keepAliveMs);
-    expect(w.spans('mesh.peer.disconnected', a).filter((s) => s.cause === 'dead-path')).toEqual([]);
-    expect(w.times('mesh.peer.connected', a).length).toBe(2); // the first, and b's new one beside it
-    expect(a.app.peers.connectedPeers()).toEqual([b.id]);
+    expect(w.spans('mesh.peer.disconnected', a)).toEqual([{ peerId: b.id, reason: 'closed-locally', cause: 'dead-path' }]);
+    expect(a.app.peers.connectedPeers()).toEqual([b.id]); // over b's new connection
+    expect(a.app.activeView(MESH).includes(b.id)).toBe(b.app.activeView(MESH).includes(a.id));
+  });
+
+  it('keeps a connection that opened while the peer was dialling: crossed dials, not a dead path', () => {
+    // b's first Initial is lost; a dials b and its connection opens before b's retransmitted
+    // Initial arrives. b's dial began before a's did, so a's connection is b's crossing dial's
+    // twin, not a path b gave up: both ends keep both.
+    const w = meshWorld();
+    const a = w.node('a');
+    const b = w.node('b');
+    w.runTo(1_000);
+    w.network.setLink(b.id, a.id, { blocked: true });
+    b.app.peers.connect(a.id, () => {});
+    w.network.setLink(b.id, a.id, { blocked: false });
+    a.app.peers.connect(b.id, () => {});
+    w.runTo(1_900);
+    for (const [x, y] of [[a, b], [b, a]] as const) {
+      expect(w.spans('mesh.peer.disconnected', x)).toEqual([]);
+      const open = w.network.endpointOf(x.id)!.connections().filter((c) => c.remote === y.id && c.state === 'open');
+      expect(open.map((c) => c.direction).sort()).toEqual(['inbound', 'outbound']);
+    }
+    // a's own connection opened first: b's dial reached it later, within a dial timeout.
+    const atA = w.network.endpointOf(a.id)!.connections().filter((c) => c.remote === b.id);
+    const [mine, theirs] = [atA.find((c) => c.direction === 'outbound')!, atA.find((c) => c.direction === 'inbound')!];
+    expect(mine.openedAtMs).toBeLessThan(theirs.openedAtMs);
   });
 
   it('disablePeerDown keeps a lost peer in the view', () => {

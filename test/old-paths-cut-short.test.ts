@@ -282,6 +282,82 @@ describe('old paths cut short by concurrent faults', () => {
     expect([late('o'), late('q')]).toEqual([true, false]);
   });
 
+  it("holds past a subset cut's window when the newcomer's seed dialer, backing off at the heal, got through only at its retry; red past the retry and the allowance", () => {
+    // A node a partition_subset held on the other side retries its seed with a growing backoff
+    // (a dial times out after 5 s, then waits 2, 4, 8 s). Its dial begun just before the heal
+    // fails a dial timeout after it and arms an 8 s retry: it reaches its seed, and sends its
+    // Join, only then, past the heal's rejoin allowance and past a seed-check interval after the
+    // heal (so no Join of its own within that interval explains it). A walk of that Join ends at
+    // p, whose full view evicts the shifted victim to take it up; p closes the path as unused
+    // before either end could idle out. The heal explains the eviction until the retry plus the
+    // allowance (mesh-grow-shrink under --chaos 8, seed 112, before the redial fix: retries 4 s
+    // after dials that timed out 1.5 s after the heal). Red: the eviction came past that; or the
+    // retry was armed later than a dial timeout after the heal (a dial begun after it).
+    const build = (lastRetryAtMs: number, evictAfterJoinMs: number) => {
+      const t = setup();
+      const retry = (attempt: number, delayMs: number) => {
+        t.dialFailed(t.n, t.o);
+        t.cluster.telemetry.emit(t.n.name, 'mesh.seed.retry', { attempt, delayMs, peerId: t.o.nodeId });
+      };
+      t.at(500);
+      const cut = t.chaos('partition_subset', [t.n]);
+      t.at(5_500);
+      retry(1, 2_000);
+      t.at(12_500);
+      retry(2, 4_000);
+      t.at(17_000);
+      t.chaos('nat_shift', [t.victim]);
+      t.at(18_000);
+      t.revert(cut); // the heal: its window ends at 23 s, a seed-check interval after it at 28 s
+      t.at(lastRetryAtMs);
+      retry(3, 8_000);
+      const joinAtMs = lastRetryAtMs + 8_000;
+      t.at(joinAtMs);
+      t.join(t.n, t.o);
+      t.at(joinAtMs + evictAfterJoinMs);
+      t.evict(t.p, t.victim, t.n);
+      t.at(joinAtMs + evictAfterJoinMs + 1_500);
+      t.closeUnused(t.p, t.victim);
+      t.at(joinAtMs + evictAfterJoinMs + 3_000);
+      t.connect(t.victim, t.p); // the victim's end, unaware, superseded at the new address
+      return t.cutShortAt(17_000, t.p);
+    };
+    expect(build(21_500, 100)).toBe(true);
+    expect(build(21_500, 5_100)).toBe(false);
+    expect(build(23_500, 100)).toBe(false);
+  });
+
+  it('holds when the newcomer was rejoining through the evicting end, its own seed held away by another event; red without the failed dial or with it to a node not held away', () => {
+    // clock-skew-60s under --chaos 20, seed 3030: a compute, its view emptied by other events,
+    // failed to dial its seed inside a partition_subset and joined through the observer 5 s
+    // later; the observer evicted the shifted broker to take it up and closed the path as unused.
+    // Here q (n's seed) is cut from the rest from 0.5 to 3 s and n's dial to it fails at 2.5 s;
+    // n, outside the cut like p, is held away from p by nothing, did not just start and was
+    // evicted by no one: only its Join through p at 4.5 s, after that failed dial, says it came
+    // in because of the cut.
+    const rejoinedThroughEvictor = (dialed: 'q' | 'o' | null) => {
+      const t = setup();
+      t.at(500);
+      const cut = t.chaos('partition_subset', [t.q]);
+      t.at(SHIFT_AT_MS);
+      t.chaos('nat_shift', [t.victim]);
+      t.at(2_500);
+      if (dialed !== null) t.dialFailed(t.n, t[dialed]);
+      t.at(3_000);
+      t.revert(cut);
+      t.at(4_500);
+      t.join(t.n, t.p);
+      t.at(4_600);
+      t.evict(t.p, t.victim, t.n);
+      t.at(6_000);
+      t.closeUnused(t.p, t.victim);
+      t.at(10_000);
+      t.connect(t.victim, t.p);
+      return t.cutShort(t.p);
+    };
+    expect([rejoinedThroughEvictor('q'), rejoinedThroughEvictor(null), rejoinedThroughEvictor('o')]).toEqual([true, false, false]);
+  });
+
   it('holds when the newcomer had just started (a boot, no other fault), and not when it started long before', () => {
     // 10,000 nodes, --chaos 40, seed 3: amid the boot, old neighbours evicted the shifted node
     // to admit nodes that had just started.

@@ -8,14 +8,17 @@
  * A node whose whole active view on the topic another fault had killed, or NAT-shifted since the
  * link formed, when the probe went out is not expected either (it hears nothing until those
  * connections idle out); one with a live neighbour, or cut off by the round's own victims, is.
+ * Nor is a node other events cut off from every member of its own view (a subset cut counts),
+ * unless one of those members is the round's own target.
  * Method: an unstarted cluster's plans behind a ChaosWorld whose health and probe stimulus the
- * test sets; delivery, neighbour, kill and nat_shift spans written by hand.
+ * test sets; delivery, neighbour, kill, nat_shift and partition_subset spans written by hand.
  */
 import { describe, expect, it } from 'vitest';
 import { MISSING_SHOWN, ProbeRound } from '../src/primitives/evidence.js';
 import { DirectedProbe } from '../src/primitives/directed-probe.js';
 import { TargetedProbeRound } from '../src/primitives/slow-link.js';
-import type { ChaosWorld } from '../src/primitives/types.js';
+import { othersCutOff } from '../src/primitives/reach.js';
+import type { ChaosWorld, Fault } from '../src/primitives/types.js';
 import { Cluster } from '../src/scenario/cluster.js';
 import type { ProbeRecord } from '../src/scenario/checker.js';
 import { standardMesh } from '../src/scenario/topology.js';
@@ -52,7 +55,11 @@ function setup(perRole = 1) {
     cluster.telemetry.emit(HARNESS_NODE, 'chaos.primitive.applied', { name: 'nat_shift', targets: cluster.nameOf(node), params: '{}' });
   const ready = (node: string) =>
     cluster.telemetry.emit(cluster.nameOf(node), 'mesh.node.ready', { nodeId: node, nodeName: cluster.nameOf(node), nodeType: 'gateway', meshId: 'mesh-a', incarnation: 2 });
-  return { world, faulted, sent, subscribers, at, deliver, neighborUp, kill, natShift, ready };
+  const neighborDown = (node: string, peer: string) =>
+    cluster.telemetry.emit(cluster.nameOf(node), 'mesh.gossip.neighbor_down', { topic: 'mesh-a', peerId: peer, cause: 'peer-down' });
+  const chaos = (name: string, ...nodes: string[]) =>
+    cluster.telemetry.emit(HARNESS_NODE, 'chaos.primitive.applied', { name, targets: nodes.map((id) => cluster.nameOf(id)).join(','), params: '{}' });
+  return { world, faulted, sent, subscribers, at, deliver, neighborUp, neighborDown, kill, natShift, ready, chaos };
 }
 
 /**
@@ -221,6 +228,58 @@ describe('ProbeRound', () => {
     const { r, lacking } = isolated({ viewSize: 2, killedCount: 2, ownVictims: 'view' });
     expect(r.done).toBe(false);
     expect(r.missing).toEqual([`${lacking.name} (mesh-a)`]);
+  });
+});
+
+/**
+ * A round asked of its own kill at 500 ms with the other events' cuts (`othersCutOff`), whose
+ * `lacking` node never gets the probe. That node held two neighbours: `own`, which the kill took
+ * and the node dropped at 600 ms, and `held`, which another event's partition_subset (with
+ * `subset`) cut off from it at 300 ms, `held` inside and the node outside. Nobody holds the
+ * node, so the probe's origin reaches it neither with the other events' cuts nor without them,
+ * and `held` is neither killed nor shifted: only its own view tells that other events stranded it.
+ * With `heldOwn`, the kill took `held` too.
+ */
+function viewCutOff(opts: { subset: boolean; heldOwn?: true }) {
+  const t = setup();
+  const lacking = t.subscribers[t.subscribers.length - 1];
+  const [held, own] = [t.subscribers[1].nodeId, t.subscribers[2].nodeId];
+  t.at(100);
+  t.neighborUp(lacking.nodeId, held);
+  t.neighborUp(lacking.nodeId, own);
+  t.at(300);
+  if (opts.subset) t.chaos('partition_subset', held);
+  t.at(500);
+  const fault: Fault = { targets: opts.heldOwn ? [own, held] : [own], params: {} };
+  t.chaos('burst_kill', ...fault.targets);
+  t.kill(own);
+  t.at(600);
+  t.neighborDown(lacking.nodeId, own);
+  const round = new ProbeRound(t.world, ['mesh-a'], [own], { cutOff: othersCutOff(t.world, fault, 500) });
+  t.at(1_000);
+  round.poll(1_000);
+  t.at(1_100);
+  for (const s of t.subscribers) if (s.nodeId !== t.sent[0].origin && s !== lacking && s.nodeId !== own) t.deliver(t.sent[0], s.nodeId);
+  t.at(1_500);
+  return { r: round.poll(1_500), lacking };
+}
+
+describe('ProbeRound: a receiver other events cut off from every member of its own view', () => {
+  it('is not expected: other events stranded it, whatever the rest of the overlay shows', () => {
+    // The shape of a burst kill's closing round that missed a bridge whose last neighbour but
+    // one the burst took, the last a registry a partition_subset had held since before the
+    // bridge took it up (firewall-inbound under --chaos 20, seed 5997, before the redial fix).
+    const { r } = viewCutOff({ subset: true });
+    expect(r.missing).toEqual([]);
+    expect(r.done).toBe(true);
+  });
+
+  it('is expected without the subset cut, or when that member is one of the round\'s own targets (the red cases)', () => {
+    for (const opts of [{ subset: false }, { subset: true, heldOwn: true as const }]) {
+      const { r, lacking } = viewCutOff(opts);
+      expect(r.done, JSON.stringify(opts)).toBe(false);
+      expect(r.missing, JSON.stringify(opts)).toEqual([`${lacking.name} (mesh-a)`]);
+    }
   });
 });
 

@@ -11,7 +11,7 @@
  * polled over that trace directly.
  */
 import { describe, expect, it } from 'vitest';
-import { isSilenceDeath, silenceDeath } from '../src/primitives/evidence.js';
+import { isSilenceDeath, peerLetGoFirst, silenceDeath } from '../src/primitives/evidence.js';
 import { lossyLink } from '../src/primitives/lossy-link.js';
 import { slowLink } from '../src/primitives/slow-link.js';
 import { wedgeNode } from '../src/primitives/wedge-node.js';
@@ -26,7 +26,10 @@ function setup() {
   const at = (ms: number) => cluster.scheduler.runFor(ms - cluster.scheduler.nowMs);
   const disconnect = (peer: string, reason: string, cause: string) =>
     cluster.telemetry.emit(a.name, 'mesh.peer.disconnected', { peerId: peer, reason, cause })!;
-  return { world, a, b, c, at, disconnect };
+  /** b's own close of its connection to a (`unused`: its decision; `idle-timeout`: its silence judgement). */
+  const peerCloses = (cause: 'unused' | 'idle-timeout') =>
+    cluster.telemetry.emit(b.name, 'mesh.peer.disconnected', { peerId: a.nodeId, reason: cause === 'unused' ? 'closed-locally' : 'idle-timeout', cause })!;
+  return { world, a, b, c, at, disconnect, peerCloses };
 }
 
 describe('silence deaths', () => {
@@ -51,6 +54,46 @@ describe('silence deaths', () => {
 
 // The detectors that read it go red on a dead-path close as on an idle timeout, and an unused
 // close (the green twin) leaves them waiting.
+describe('a dead-path close that only followed the peer\'s own close', () => {
+  // b closed its end itself and dialled a again; its close was lost (a lossy or cut link), and a
+  // closed its old connection as a dead path at the redial: a judged no silence.
+  it('is not counted after the peer\'s unused close within the idle timeout; is after its idle timeout, an older close or none', () => {
+    const cases = [
+      { peer: 'unused', gapMs: 1_500, counted: false },
+      { peer: 'idle-timeout', gapMs: 1_500, counted: true }, // b's own silence judgement, read where b is asked
+      { peer: 'unused', gapMs: 31_000, counted: true }, // longer ago than the idle timeout
+      { peer: null, gapMs: 1_500, counted: true },
+    ] as const;
+    for (const { peer, gapMs, counted } of cases) {
+      const { world, a, b, at, disconnect, peerCloses } = setup();
+      at(1_000);
+      if (peer !== null) peerCloses(peer);
+      at(1_000 + gapMs);
+      const close = disconnect(b.nodeId, 'closed-locally', 'dead-path');
+      const label = `${peer} ${gapMs} ms before`;
+      expect(peerLetGoFirst(world, a.nodeId, close), label).toBe(!counted);
+      expect(silenceDeath(world, a.name, 0, undefined, b.nodeId, 0, a.nodeId) !== undefined, label).toBe(counted);
+      expect(silenceDeath(world, a.name, 0, undefined, b.nodeId), `${label}, no self id`).toBe(close); // the plain question counts it
+    }
+  });
+
+  it('lossy_link and wedge_node do not blame their damage for it', () => {
+    const verdict = (r: { verdict: { result: string } } | null) => (r === null ? null : r.verdict.result);
+    for (const peer of [true, false]) {
+      const { world, a, b, at, disconnect, peerCloses } = setup();
+      at(1_000);
+      const lossy = lossyLink.detector(world, { targets: [a.nodeId, b.nodeId], params: { lossPct: 22, durationMs: 40_000 } }, 1_000);
+      const wedge = wedgeNode.detector(world, { targets: [b.nodeId], params: { durationMs: 5_000 } }, 1_000);
+      at(16_000);
+      if (peer) peerCloses('unused');
+      at(17_000); // past apply + idle timeout - keep-alive, as in the wedge case below
+      disconnect(b.nodeId, 'closed-locally', 'dead-path');
+      const expected = peer ? null : 'failed_assertion';
+      expect([verdict(lossy.poll(17_000)), verdict(wedge.poll(17_000))], `peer closed first: ${peer}`).toEqual([expected, expected]);
+    }
+  });
+});
+
 describe('detectors reading silence deaths', () => {
   const verdictOf = (r: ReturnType<ReturnType<typeof slowLink.detector>['poll']>) => (r === null ? null : r.verdict);
 

@@ -6,8 +6,9 @@
  * sides dial each other there are two connections: the newest (highest connection id, the same
  * at both ends) carries traffic and the older one is left alone to idle out; a live one is never
  * force-closed, since closing it looked like a lost neighbour to the other side. A dead one is:
- * when the peer dials again while the connection kept alive to it has heard nothing for a
- * keep-alive period and a half (see `register`).
+ * when the peer dials again, every connection to it that opened before that dial could have
+ * begun, and when the connection kept alive to it has heard nothing for a keep-alive period and
+ * a half (see `closeIfDead`).
  * A peer is lost only when its last connection closes. Every close this node makes names its
  * cause (`PeerCloseCause`), and `mesh.peer.disconnected` carries it: the churn invariant reads it.
  */
@@ -50,7 +51,7 @@ export interface PeerListener {
 
 /**
  * Why this node closes a peer's connections: no topic uses the peer, framing was lost, or the
- * peer dialed again over a path that had long been silent (`dead-path`: a fault's doing).
+ * peer dialed again over a path it no longer held (`dead-path`: a fault's doing).
  */
 export type PeerCloseCause = 'unused' | 'decode-failed' | 'dead-path';
 
@@ -287,7 +288,7 @@ export class PeerTable {
 
   private register(conn: Connection): void {
     const peer = conn.remote;
-    this.closeIfDead(peer);
+    this.closeIfDead(peer, conn.direction === 'inbound');
     const link = this.link(peer);
     link.conns.push(conn);
     link.conns.sort((a, b) => a.id - b.id);
@@ -313,22 +314,39 @@ export class PeerTable {
   }
 
   /**
-   * A peer that dials again while the connection kept alive to it has heard nothing for a
-   * keep-alive period and a half lost its end of that path: its end timed out first (then its
-   * views dropped this node) or its process restarted. Kept as a superseded connection, the dead
-   * one would idle out without a word, and this node's views would keep the peer on topics where
-   * the peer no longer holds it: a one-sided link the new connection hides (after a NAT shift,
-   * until the next Plumtree traffic, or 30 s more when the peer then dies). Closing it first
-   * reports the peer lost, as its idle timeout would have a moment later; the peer's requests
-   * over the new connection then re-form the links both ends hold.
+   * Before a new connection to `peer` is registered, close the ones the peer no longer holds.
+   * A node dials a peer only while it holds no open connection to it (`sendNow`, `connect`), so
+   * a peer that dialled this one (`peerDialled`) had lost its end of every connection this node
+   * opened before that dial could have begun, a dial timeout ago: its end timed out first (then
+   * its views dropped this node) or its process restarted. A connection that opened since may be
+   * this node's own dial crossing the peer's, and is kept. And a connection kept alive that has
+   * heard nothing for a keep-alive period and a half is dead whoever dialled. Kept as a
+   * superseded connection, a dead one would idle out without a word, and this node's views would
+   * keep the peer on topics where the peer no longer holds it: a one-sided link the new
+   * connection hides. Closing it first reports the peer lost, as its idle timeout would have
+   * later; the peer's requests over the new connection then re-form the links both ends hold.
+   * A peer's idle timeout runs from the last packet it heard, which can be well before the last
+   * this node heard from it: random layouts under chaos (a bridge NAT-shifted at 37.8 s, seed
+   * 21602) had the other bridge idle the victim out and dial it again at 55.1 s, when the
+   * victim's end had been silent only 17.4 s; the victim kept that bridge in its mesh-b view,
+   * where the bridge no longer held it, to the end of the run.
    */
-  private closeIfDead(peer: string): void {
+  private closeIfDead(peer: string, peerDialled: boolean): void {
     if (this.config.variant.keepDeadPaths === true) return;
     const link = this.peers.get(peer);
-    const kept = link === undefined ? undefined : newest(link);
-    if (kept === undefined || !kept.silentPastKeepAlive) return;
-    setCloseCause(link!, kept.id, 'dead-path');
-    kept.close();
+    if (link === undefined) return;
+    const kept = newest(link);
+    // Collected first: a close takes its connection out of `link.conns`. Most registrations
+    // close nothing, and allocate nothing.
+    let dead: Connection[] | null = null;
+    for (const conn of link.conns) {
+      if ((peerDialled && conn.openedBeforeDialsUnderWay) || (conn === kept && conn.silentPastKeepAlive)) (dead ??= []).push(conn);
+    }
+    if (dead === null) return;
+    for (const conn of dead) {
+      setCloseCause(link, conn.id, 'dead-path');
+      conn.close();
+    }
   }
 
   /**

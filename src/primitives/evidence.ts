@@ -43,15 +43,37 @@ export function emitted<N extends SpanName>(world: ChaosWorld, nodeId: string, n
  * in which the node judged a connection dead by its silence: its idle timeout, or a `dead-path`
  * close (the peer dialed again over a path silent for a keep-alive period and a half; see
  * src/mesh/peers.ts). Both are the same judgement, made at 30 s or at the redial.
- * `idleSinceMs` (default `sinceMs`) starts the window later for idle timeouts alone.
+ * `idleSinceMs` (default `sinceMs`) starts the window later for idle timeouts alone. Given
+ * `selfId` (the node's id), a dead-path close that only followed the peer's own decision to let
+ * the connection go is not counted (`peerLetGoFirst`).
  */
-export function silenceDeath(world: ChaosWorld, nodeName: string, sinceMs: number, untilMs?: number, peerId?: string, idleSinceMs = sinceMs): SpanOf<'mesh.peer.disconnected'> | undefined {
+export function silenceDeath(world: ChaosWorld, nodeName: string, sinceMs: number, untilMs?: number, peerId?: string, idleSinceMs = sinceMs, selfId?: string): SpanOf<'mesh.peer.disconnected'> | undefined {
   const q = world.spans;
   const peer = peerId === undefined ? {} : { peerId };
   const idle = q.first({ name: 'mesh.peer.disconnected', node: nodeName, sinceMs: idleSinceMs, untilMs, attrs: { ...peer, reason: 'idle-timeout' } });
-  const dead = q.first({ name: 'mesh.peer.disconnected', node: nodeName, sinceMs, untilMs, attrs: { ...peer, cause: 'dead-path' } });
+  const deadFilter = { name: 'mesh.peer.disconnected', node: nodeName, sinceMs, untilMs, attrs: { ...peer, cause: 'dead-path' } } as const;
+  const dead = selfId === undefined ? q.first(deadFilter) : q.find(deadFilter).find((s) => !peerLetGoFirst(world, selfId, s));
   if (idle === undefined) return dead;
   return dead === undefined || idle.seq < dead.seq ? idle : dead;
+}
+
+/**
+ * Whether `s`, a node's `dead-path` close of its connection to a peer, followed the peer's own
+ * decision to let that connection go: the peer recorded closing its end itself (`closed-locally`
+ * for a cause other than a dead path: unused, or its framing lost) within the idle timeout
+ * before. The peer's close was lost on the way and its redial told this node (src/mesh/peers.ts
+ * `closeIfDead`): this node judged no silence, and a damaged link or a wedged peer is not
+ * blamed for it. mesh-grow-shrink under --chaos 8, seed 72: gateway-79730a6a closed its end to
+ * broker-4b3fb954 as unused at 22.8 s over a lossy link that lost the close, and dialled the
+ * broker again at 24.3 s; the broker's dead-path close was read as "declared dead over a lossy
+ * link". A close whose peer ended its end by silence (an idle timeout) is not excused here: that
+ * judgement is the peer's, and read where the peer is asked.
+ */
+export function peerLetGoFirst(world: ChaosWorld, selfId: string, s: SpanRecord): boolean {
+  if (s.name !== 'mesh.peer.disconnected' || s.attrs.cause !== 'dead-path') return false;
+  const peerId = String(s.attrs.peerId);
+  const closes = world.spans.find({ name: 'mesh.peer.disconnected', node: nameOf(world, peerId), sinceMs: s.endMs - world.links.config.idleTimeoutMs, untilMs: s.endMs, attrs: { peerId: selfId, reason: 'closed-locally' } });
+  return closes.some((c) => c.attrs.cause !== 'dead-path');
 }
 
 /** Whether `s` is a disconnect that judged its connection dead by silence (see `silenceDeath`). */

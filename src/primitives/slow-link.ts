@@ -6,7 +6,9 @@
  * Evidence (spans only; shared with LossyLink through `damagedLinkDetector`):
  *  - slow is not dead: no mesh.peer.disconnected{reason: idle-timeout} (nor {cause: dead-path})
  *    between the pair during the damaged period (either end) — else failed_assertion. Other
- *    close reasons are the overlay dropping an unused connection, not a false death;
+ *    close reasons are the overlay dropping an unused connection, not a false death; nor is a
+ *    dead-path close that only followed the other end's own close, lost on the damaged link and
+ *    told by its redial (evidence.ts `peerLetGoFirst`);
  *  - broadcasts still flow: a probe round sent during the damaged period — from the pair itself
  *    on each of its meshes, so the damaged link is on the path — is delivered
  *    (mesh.probe.delivered) to every running subscriber, the pair included;
@@ -131,7 +133,7 @@ export function damagedLinkDetector(world: ChaosWorld, spec: PrimitiveSpec, faul
       const waitedMs = nowMs - appliedAtMs;
       const untilMs = Math.min(nowMs, damagedUntilMs);
       for (const [x, y] of [[a, b], [b, a]] as const) {
-        const down = silenceDeath(world, nameOf(world, x), appliedAtMs, untilMs, y, idleSinceMs);
+        const down = silenceDeath(world, nameOf(world, x), appliedAtMs, untilMs, y, idleSinceMs, x);
         if (down !== undefined) return failedAssertion(waitedMs, `${nameOf(world, x)} declared ${nameOf(world, y)} dead (${down.attrs.reason === 'idle-timeout' ? 'idle timeout' : 'dead path'}) over a ${what} link`, [down]);
       }
       const r = round.poll(nowMs);

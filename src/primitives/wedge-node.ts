@@ -22,7 +22,7 @@
  */
 import type { SpanRecord } from '../sim/telemetry/index.js';
 import { DirectedProbe, victimFirst } from './directed-probe.js';
-import { emitted, failedAssertion, isSilenceDeath, meshesOf, nameOf, passed, prunedIncludes } from './evidence.js';
+import { emitted, failedAssertion, isSilenceDeath, meshesOf, nameOf, passed, peerLetGoFirst, prunedIncludes } from './evidence.js';
 import { isCutDuring, otherCutWindows, othersCutOff } from './reach.js';
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
 import { pickNodes } from './targets.js';
@@ -139,7 +139,7 @@ function judgedDead(world: ChaosWorld, fault: Fault, victim: string, sinceMs: nu
     const explained = (s: SpanRecord, silenceMs: number): boolean => isCutDuring(others, p.name, victimName, s.endMs - silenceMs, s.endMs);
     const disconnect = q
       .find({ name: 'mesh.peer.disconnected', node: p.name, sinceMs: idleSinceMs, attrs: { peerId: victim } })
-      .find((s) => isSilenceDeath(s) && !explained(s, idleTimeoutMs));
+      .find((s) => isSilenceDeath(s) && !explained(s, idleTimeoutMs) && !peerLetGoFirst(world, p.nodeId, s));
     const prune = q
       .find({ name: 'mesh.staleness.pruned', node: p.name, sinceMs: pruneSinceMs })
       .find((s) => prunedIncludes(s, victim) && !explained(s, T.stalenessTtlMs + T.digestIntervalMs));

@@ -132,6 +132,14 @@ export class Connection {
     return this.state === 'open' && this.keepAlive && this.wire.scheduler.nowMs - this.lastReceivedAtMs > 1.5 * this.wire.config.keepAliveMs;
   }
 
+  /**
+   * Whether this open end opened more than a dial timeout ago: before any dial still under way
+   * now, by either end, could have begun.
+   */
+  get openedBeforeDialsUnderWay(): boolean {
+    return this.state === 'open' && this.openedAtMsValue >= 0 && this.wire.scheduler.nowMs - this.openedAtMsValue > this.wire.config.dialTimeoutMs;
+  }
+
   /** When this end opened, ms (-1 while connecting or if it never opened). */
   get openedAtMs(): number {
     return this.openedAtMsValue;
