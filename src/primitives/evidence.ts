@@ -41,8 +41,9 @@ export function emitted<N extends SpanName>(world: ChaosWorld, nodeId: string, n
 /**
  * The first mesh.peer.disconnected of `nodeName` in [sinceMs, untilMs] (about `peerId` if given)
  * in which the node judged a connection dead by its silence: its idle timeout, or a `dead-path`
- * close (the peer dialed again over a path silent for a keep-alive period and a half; see
- * src/mesh/peers.ts). Both are the same judgement, made at 30 s or at the redial.
+ * close (the peer dialed again over a path it no longer held, or one silent for a keep-alive
+ * period and a half; see src/mesh/peers.ts `closeIfDead`). Both end a path the peer had let go,
+ * at 30 s or at the redial.
  * `idleSinceMs` (default `sinceMs`) starts the window later for idle timeouts alone. Given
  * `selfId` (the node's id), a dead-path close that only followed the peer's own decision to let
  * the connection go is not counted (`peerLetGoFirst`).
