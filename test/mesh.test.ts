@@ -19,7 +19,7 @@ import { HARNESS_NODE } from '../src/sim/telemetry/index.js';
 import { runScenario, type RunOutcome, type RunReport } from '../src/scenario/runner.js';
 import type { Scenario } from '../src/scenario/scenario.js';
 import { replayLine } from '../src/cli/replay-line.js';
-import { chaosLog } from './support/chaos.js';
+import { chaosLog, runRandomChaos } from './support/chaos.js';
 
 function explain(report: RunReport): string {
   const lines = report.violations.map((v) => `  [${v.check}] ${v.message}`);
@@ -208,6 +208,47 @@ describe('gossip-mesh-to-mesh: ends the peer never registered before they were c
     r.at(12_000);
     r.closeUnused(r.bridge, r.registry);
     expect(r.violations()).toContain(`${r.registry.name} never detected cross-mesh peer ${r.bridge.name}`);
+  });
+
+  it('by hand: a node whose process died within a flight of the peer\'s Hello owes no detection over that end', () => {
+    // The shape of seed 6552 below: the bridge's dial opened the registry's end at 10 s, the
+    // bridge registered its own and sent its Hello at 10.010 s, and a restart took the registry
+    // 5 ms later, before a Hello (10 ms one way) could arrive. Red when the restart comes after
+    // the Hello's flight.
+    const violationsWithRestartAt = (restartMs: number) => {
+      const w = handWritten();
+      w.at(10_000);
+      w.connect(w.registry, w.bridge, 'inbound');
+      w.at(10_010);
+      w.connect(w.bridge, w.registry, 'outbound');
+      w.detect(w.bridge, w.registry); // the registry's Hello, sent at its end's registration
+      w.at(restartMs);
+      const restart = w.chaos('restart_node', w.registry, 3_000);
+      w.at(restartMs + 3_000);
+      w.revert(restart, 'restart_node');
+      return w.violations();
+    };
+    expect(violationsWithRestartAt(10_015)).toEqual([]);
+    const late = handWritten();
+    expect(new Set(violationsWithRestartAt(10_030))).toEqual(new Set([`${late.registry.name} never detected cross-mesh peer ${late.bridge.name}`]));
+  });
+});
+
+describe('gossip-mesh-to-mesh: a Hello that could not arrive before the process died', () => {
+  // gossip-mesh-to-mesh-chaos under --chaos 20, seed 6552: bridge-7aad2dc7 dialled
+  // compute-71d9f349, whose end opened at 45.457 s; the bridge registered its end and sent its
+  // Hello at 45.467 s, and a restart_node took the compute at 45.473 s. The compute's next
+  // incarnation met the bridge again only at 77.5 s, past the 57 s deadline.
+  it('owes no detection, and the run passes', () => {
+    const { report, cluster } = runRandomChaos('gossip-mesh-to-mesh-chaos', 20, '6552');
+    expect(report.verdict, report.violations.map((v) => v.message).join('\n')).toBe('pass');
+    const q = cluster.telemetry.query;
+    const [compute, bridge] = ['compute-71d9f349', 'bridge-7aad2dc7'].map((n) => cluster.idOfName(n));
+    const computeEnd = q.first({ name: 'mesh.peer.connected', node: 'compute-71d9f349', attrs: { peerId: bridge } })!;
+    const bridgeEnd = q.first({ name: 'mesh.peer.connected', node: 'bridge-7aad2dc7', sinceMs: computeEnd.endMs, attrs: { peerId: compute } })!;
+    const restart = chaosLog(report).find((e) => e.primitive === 'restart_node' && e.targets[0] === 'compute-71d9f349')!;
+    expect([computeEnd.endMs, bridgeEnd.endMs, restart.atMs]).toEqual([45_457, 45_467, 45_473]);
+    expect(q.first({ name: 'mesh.cross.peer_connected', node: 'compute-71d9f349', untilMs: 57_000, attrs: { peerId: bridge } })).toBeUndefined();
   });
 });
 

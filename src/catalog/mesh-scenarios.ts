@@ -88,6 +88,8 @@ export function crossMeshDetected(ctx: RunContext, deadlineMs: number): Violatio
   const idToName = new Map(cluster.plans.map((p) => [p.nodeId, p.name]));
   const nameToId = new Map(cluster.plans.map((p) => [p.name, p.nodeId]));
   const windows = cutWindows(q);
+  // A packet takes at least the network's one-way latency (chaos only adds to it).
+  const flightMs = cluster.network.config.link.latencyMs;
   const detected = new Set(q.find({ name: 'mesh.cross.peer_connected', untilMs: deadlineMs }).map((s) => `${s.node}>${idToName.get(String(s.attrs.peerId))}`));
   const out: Violation[] = [];
   let crossConnections = 0;
@@ -99,7 +101,7 @@ export function crossMeshDetected(ctx: RunContext, deadlineMs: number): Violatio
       if (detected.has(`${a}>${b}`)) continue;
       // a detects nothing over ends b never answered, or whose Hello another event's cut
       // dropped until a closed them, nor over ends of b's it never registered before b closed them.
-      if (heardNoHello(q, windows, nameToId, a, b, deadlineMs) || closedUnanswered(q, windows, nameToId, b, a, deadlineMs) || wedgedThroughDeadline(q, windows, nameToId, a, b, deadlineMs)) continue;
+      if (heardNoHello(q, windows, nameToId, a, b, deadlineMs, flightMs) || closedUnanswered(q, windows, nameToId, b, a, deadlineMs) || wedgedThroughDeadline(q, windows, nameToId, a, b, deadlineMs)) continue;
       out.push({ check: 'gossip-mesh-to-mesh', message: `${a} never detected cross-mesh peer ${b}` });
     }
   }
@@ -144,12 +146,16 @@ function wedgedThroughDeadline(q: SpanQuery, windows: readonly CutWindow[], name
  * 1 ms before a partition_subset (12.8-66.4 s) took the registry, and the bridge's Hello 10 ms
  * later was dropped; seed 998, a bridge NAT-shifted 5 ms after a gateway's dial reached it, and
  * the gateway's Hello went to the old address. Both ends closed as unused 2-3 s later.
+ * Nor can a Hello sent less than a flight (`flightMs`, the one-way latency) before a's end closed
+ * reach it: seed 6552, a bridge dialled a compute, whose end opened at 45.457 s; the bridge
+ * registered its end and sent its Hello at 45.467 s, and a `restart_node` took the compute at
+ * 45.473 s, before the Hello could arrive.
  */
-function heardNoHello(q: SpanQuery, windows: readonly CutWindow[], nameToId: ReadonlyMap<string, string>, a: string, b: string, deadlineMs: number): boolean {
+function heardNoHello(q: SpanQuery, windows: readonly CutWindow[], nameToId: ReadonlyMap<string, string>, a: string, b: string, deadlineMs: number, flightMs: number): boolean {
   return everyEndOf(q, windows, nameToId, a, b, deadlineMs, (answers, closedAtMs, inbound) =>
     answers.length === 0
       ? closedAtMs !== undefined
-      : answers.every((hello) => sendCut(windows, b, a, inbound, hello.endMs, Math.min(closedAtMs ?? deadlineMs, deadlineMs))),
+      : answers.every((hello) => (closedAtMs !== undefined && hello.endMs + flightMs > closedAtMs) || sendCut(windows, b, a, inbound, hello.endMs, Math.min(closedAtMs ?? deadlineMs, deadlineMs))),
   );
 }
 
