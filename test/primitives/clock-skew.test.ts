@@ -11,12 +11,12 @@
 import { describe, expect, it } from 'vitest';
 import { withChaos } from '../../src/catalog/chaos-scenarios.js';
 import { clockSkew } from '../../src/primitives/clock-skew.js';
-import type { ChaosWorld, Fault } from '../../src/primitives/types.js';
+import type { Fault } from '../../src/primitives/types.js';
 import { Cluster } from '../../src/scenario/cluster.js';
 import { standardMesh } from '../../src/scenario/topology.js';
 import { HARNESS_NODE } from '../../src/sim/telemetry/index.js';
 import { runScenario } from '../../src/scenario/runner.js';
-import { chaosLog, expectGreen, explain, passedEvent, runChaos, runRandomChaos, scenarioNamed, worldOf } from '../support/chaos.js';
+import { chaosLog, expectGreen, explain, passedEvent, runChaos, runRandomChaos, scenarioNamed, runningWorldOf, worldOf } from '../support/chaos.js';
 import { prunedIncludes } from '../../src/primitives/evidence.js';
 import { overlayAt } from '../../src/primitives/reach.js';
 import { runWithOverrides } from '../support/chaos-clocks.js';
@@ -118,7 +118,7 @@ describe('clock_skew: a pruner still under another event\'s damage from before i
    */
   function pruneAfterCut(revertAtMs: number) {
     const cluster = new Cluster({ seed: 'clock-skew-disturbed', topology: { meshes: [standardMesh('mesh-a', 1)], bridges: 0 } });
-    const world: ChaosWorld = { ...worldOf(cluster), status: () => 'running' };
+    const world = runningWorldOf(cluster);
     const [gateway, broker, compute] = ['gateway', 'broker', 'compute'].map((role) => cluster.plans.find((p) => p.role === role)!);
     const tel = cluster.telemetry;
     const at = (ms: number) => cluster.scheduler.runFor(ms - cluster.scheduler.nowMs);

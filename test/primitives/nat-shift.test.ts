@@ -14,7 +14,7 @@ import { natShift, natShiftDetector } from '../../src/primitives/nat-shift.js';
 import { HARNESS_NODE } from '../../src/sim/telemetry/index.js';
 import { scheduleScenario } from '../../src/property/replay.js';
 import { loadScheduleFile } from '../../src/property/schedule.js';
-import { chaosLog, expectGreen, explain, passedEvent, runChaos, runRandomChaos, worldOf } from '../support/chaos.js';
+import { chaosLog, expectGreen, explain, passedEvent, runChaos, runRandomChaos, runningWorldOf, worldOf } from '../support/chaos.js';
 import { runUnappliedAt, runUnappliedDetector } from '../support/chaos-clocks.js';
 import { withChaos } from '../../src/catalog/chaos-scenarios.js';
 import { runScenario } from '../../src/scenario/runner.js';
@@ -219,7 +219,7 @@ describe('nat_shift: the victim\'s end of a half-open path', () => {
     /** v dials p at 100 ms; p idles its end out at 900 ms; `reopenedAtMs`, if set, is when v's spans show a newer end to p. */
     const build = (reopenedAtMs: number | null) => {
       const cluster = new Cluster({ seed: 'half-open-path', topology: { meshes: [standardMesh('mesh-a', 1)], bridges: 0 } });
-      const world = { ...worldOf(cluster), status: () => 'running' as const };
+      const world = runningWorldOf(cluster);
       const [v, p] = cluster.plans.filter((x) => x.meshIds.includes('mesh-a') && x.role !== 'observer');
       const at = (ms: number) => cluster.scheduler.runFor(ms - cluster.scheduler.nowMs);
       const tel = cluster.telemetry;
@@ -365,7 +365,7 @@ describe('nat_shift: an old path silent from the shift on, its far end restarted
     const SHIFT_MS = 1_000;
     const build = (restartAtMs: number, idleAtMs: number) => {
       const cluster = new Cluster({ seed: 'silent-before-death', topology: { meshes: [standardMesh('mesh-a', 1)], bridges: 0 } });
-      const world = { ...worldOf(cluster), status: () => 'running' as const };
+      const world = runningWorldOf(cluster);
       const [v, p, q] = cluster.plans.filter((x) => x.meshIds.includes('mesh-a') && x.role !== 'observer');
       const at = (ms: number) => cluster.scheduler.runFor(ms - cluster.scheduler.nowMs);
       const tel = cluster.telemetry;

@@ -16,7 +16,7 @@ import { describe, expect, it } from 'vitest';
 import { withChaos } from '../../src/catalog/chaos-scenarios.js';
 import { runScenario } from '../../src/scenario/runner.js';
 import { plannedNodes, standardMesh } from '../../src/scenario/topology.js';
-import { chaosLog, expectGreen, explain, passedEvent, runChaos, runRandomChaos, worldOf } from '../support/chaos.js';
+import { chaosLog, expectGreen, explain, passedEvent, runChaos, runRandomChaos, runningWorldOf } from '../support/chaos.js';
 import { isolateAt, withoutDetours } from '../support/chaos-links.js';
 import { withoutObserver } from '../support/scenario-file.js';
 import { PROBE_FLIGHT_MS } from '../../src/primitives/reach.js';
@@ -111,8 +111,7 @@ describe('partition_pair: an end another event had stripped of every link but th
     let sent = 0;
     // Every node runs; a probe is a record only (nobody delivers it: no detour carried it).
     const world: ChaosWorld = {
-      ...worldOf(cluster),
-      status: () => 'running',
+      ...runningWorldOf(cluster),
       probe: (meshId, origin) => ({ probeId: `probe-${++sent}`, meshId, origin: origin!, sentAtMs: cluster.scheduler.nowMs, expected: [] }),
     };
     const up = (from: Node, to: Node) => tel.emit(from.name, 'mesh.gossip.neighbor_up', { topic: 'mesh-a', peerId: to.nodeId });

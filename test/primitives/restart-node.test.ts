@@ -18,12 +18,11 @@ import { DEFAULT_TOPOLOGY, plannedNodes, standardMesh } from '../../src/scenario
 import { withChaos } from '../../src/catalog/chaos-scenarios.js';
 import { runScenario } from '../../src/scenario/runner.js';
 import { isolateAt } from '../support/chaos-links.js';
-import { chaosLog, expectGreen, explain, passedEvent, runChaos, runRandomChaos, scenarioNamed, worldOf } from '../support/chaos.js';
+import { chaosLog, expectGreen, explain, passedEvent, runChaos, runRandomChaos, scenarioNamed, runningWorldOf, worldOf } from '../support/chaos.js';
 import type { NodeVariant } from '../../src/mesh/config.js';
 import { withoutObserver } from '../support/scenario-file.js';
 import { othersCutOff } from '../../src/primitives/reach.js';
 import { oneSidedClaims, RESTART_GHOST_WINDOW_MS, restartDeadlineMs } from '../../src/primitives/restart-node.js';
-import type { ChaosWorld } from '../../src/primitives/types.js';
 import { HARNESS_NODE } from '../../src/sim/telemetry/index.js';
 
 describe('restart_node', () => {
@@ -194,7 +193,7 @@ describe('restart_node: a peer the victim took up after its restart, killed sinc
   /** `byEvent`: the peer's kill is a chaos event's (else its process died with no event behind it). */
   function killedPeer(byEvent: boolean) {
     const cluster = new Cluster({ seed: 'restart-killed-peer', topology: { meshes: [standardMesh('mesh-a', 1)], bridges: 0 } });
-    const world: ChaosWorld = { ...worldOf(cluster), status: () => 'running' };
+    const world = runningWorldOf(cluster);
     const [victim, peer] = cluster.plans.filter((p) => p.meshIds.includes('mesh-a') && p.role !== 'observer');
     type Node = typeof victim;
     const tel = cluster.telemetry;

@@ -63,6 +63,11 @@ export function worldOf(cluster: Cluster): ChaosWorld {
   return chaosWorldOf(cluster, { probe: () => null, isFaulted: () => false, isProtected: () => false });
 }
 
+/** `worldOf` an unstarted cluster whose trace a case writes by hand, every node read as running. */
+export function runningWorldOf(cluster: Cluster): ChaosWorld {
+  return { ...worldOf(cluster), status: () => 'running' };
+}
+
 /** A named scenario (or one from a scenario file's JSON, `scenarioOf`) with `count` random chaos events for `seed`, as `meshsim run --scenario NAME|FILE --chaos COUNT --seed SEED` (every node with `variant`, if given). */
 export function runRandomChaos(scenario: string | Scenario, count: number, seed: string, variant?: NodeVariant): { report: RunReport; cluster: Cluster; log: ChaosEventReport[] } {
   const base = typeof scenario === 'string' ? scenarioNamed(scenario) : scenario;
