@@ -10,6 +10,7 @@
  * fewer chaos events, and comes back as the scenario file and one `meshsim run` command.
  */
 import fc from 'fast-check';
+import type { NodeVariant } from '../mesh/config.js';
 import { withChaos } from '../catalog/chaos-scenarios.js';
 import { runScenario, type RunReport } from '../scenario/runner.js';
 import { parseScenarioJson } from '../scenario/scenario-json.js';
@@ -77,11 +78,16 @@ export function layoutCaseArb(options: LayoutOptions = {}): fc.Arbitrary<LayoutC
     .filter((c) => parseScenarioJson(c.file).ok);
 }
 
-/** Run one case as `meshsim run --scenario FILE --seed S --chaos N` would. */
-export function runLayoutCase(c: LayoutCase): RunReport {
+/**
+ * Run one case as `meshsim run --scenario FILE --seed S --chaos N` would; with `variant`, every
+ * node runs that deliberately broken node instead (canary tests; a scenario file has no field
+ * for it).
+ */
+export function runLayoutCase(c: LayoutCase, variant?: NodeVariant): RunReport {
   const parsed = parseScenarioJson(c.file);
   if (!parsed.ok) throw new Error(`layout refused: ${parsed.error}`);
-  return runScenario(withChaos(parsed.scenario, { random: { count: c.chaos } }), c.seed).report;
+  const scenario = withChaos(parsed.scenario, { random: { count: c.chaos } });
+  return runScenario(variant === undefined ? scenario : { ...scenario, variantOf: () => variant }, c.seed).report;
 }
 
 export interface LayoutPropertyOptions extends LayoutOptions {
@@ -89,6 +95,8 @@ export interface LayoutPropertyOptions extends LayoutOptions {
   readonly seed: number;
   /** Replay one case: the path fast-check printed (with the same seed). */
   readonly path?: string;
+  /** Node variant on every node (a deliberately broken one, in canary tests). */
+  readonly variant?: NodeVariant;
 }
 
 export interface LayoutPropertyResult {
@@ -107,7 +115,7 @@ export interface LayoutPropertyResult {
 /** fast-check over `layoutCaseArb`: every case's run passes (every check and every chaos detection). */
 export function checkLayouts(options: LayoutPropertyOptions): LayoutPropertyResult {
   const details = fc.check(
-    fc.property(layoutCaseArb(options), (c) => runLayoutCase(c).verdict === 'pass'),
+    fc.property(layoutCaseArb(options), (c) => runLayoutCase(c, options.variant).verdict === 'pass'),
     { numRuns: options.numRuns, seed: options.seed, ...(options.path === undefined ? {} : { path: options.path }) },
   );
   if (!details.failed || details.counterexample === null) {
@@ -118,7 +126,7 @@ export function checkLayouts(options: LayoutPropertyOptions): LayoutPropertyResu
   let report: RunReport | null = null;
   let error: string | null = null;
   try {
-    report = runLayoutCase(c);
+    report = runLayoutCase(c, options.variant);
   } catch (e) {
     error = e instanceof Error ? e.message : String(e);
   }

@@ -7,7 +7,9 @@
  * (fast-check) with a small default budget (≤ 2 meshes, ≤ 4 nodes per role, ≤ 8 chaos events;
  * the environment of src/property/env.ts for long searches, MESHSIM_PROP_FULL=1 for the whole
  * range). A failure writes the shrunk scenario file (to MESHSIM_PROP_SAVE or the temp dir) and
- * prints the command that replays it. And one known red, kept as a case: a survivor whose only
+ * prints the command that replays it. Its canary: a node with a repair path cut out
+ * (`disableSeedRejoin`) on every node is found within that small budget and shrunk to a layout
+ * the schedule properties never draw, which the correct node passes. And one known red, kept as a case: a survivor whose only
  * contact and only seed a kill takes before its first shuffle is stranded until the victim
  * comes back — the protocol's, not a detector's (HyParView learns passive peers by shuffles,
  * every 60 s).
@@ -49,6 +51,24 @@ describe('random layouts under random chaos', () => {
     expect(cases.some((c) => c.file.profile === 'protocol')).toBe(true);
     expect(topologies.some((t) => t.meshes.some((m) => Object.values(m.roles).reduce((a, b) => a + b, 0) === 1))).toBe(true);
     expect(cases.some((c) => c.file.network !== undefined)).toBe(true);
+  });
+
+  it('canary: finds a node that never rejoins through its seeds and shrinks it to a small mesh without the observer; the correct node passes that case', () => {
+    // Fixed budget (not the environment's): the canary shows what the CI budget finds.
+    const variant = { disableSeedRejoin: true } as const;
+    const result = checkLayouts({ numRuns: 6, seed: 11, meshesMax: 2, perRoleMax: 4, chaosMax: 8, variant });
+    const c = result.counterexample;
+    const text = c === null ? 'property held' : formatLayoutFailure(result, 'npx meshsim run --scenario <file>');
+    expect(result.ok, 'the broken node was not found within the CI budget').toBe(false);
+    expect(result.error, text).toBeNull();
+    expect(result.numShrinks, text).toBeGreaterThan(0);
+    const topology = c!.file.topology as { meshes: { roles: Record<string, number> }[]; observer: boolean };
+    expect(topology.observer, text).toBe(false);
+    expect(topology.meshes, text).toHaveLength(1);
+    expect(Object.values(topology.meshes[0].roles).reduce((a, b) => a + b, 0), text).toBeLessThanOrEqual(4);
+    expect(result.report!.violations.map((v) => v.message).join('\n'), text).toMatch(/overlay is split/);
+    const correct = runLayoutCase(c!);
+    expect(correct.verdict, correct.violations.map((v) => v.message).join('\n')).toBe('pass');
   });
 
   it('a survivor whose only contact and only seed a kill took before its first shuffle is stranded: red', () => {
