@@ -68,7 +68,8 @@ export function silenceDeath(world: ChaosWorld, nodeName: string, sinceMs: numbe
  * broker-4b3fb954 as unused at 22.8 s over a lossy link that lost the close, and dialled the
  * broker again at 24.3 s; the broker's dead-path close was read as "declared dead over a lossy
  * link". A close whose peer ended its end by silence (an idle timeout) is not excused here: that
- * judgement is the peer's, and read where the peer is asked.
+ * judgement is the peer's, and read where the peer is asked. nat_shift does not ask it: after a
+ * shift the lost close is the shift's doing (nat-shift.ts).
  */
 export function peerLetGoFirst(world: ChaosWorld, selfId: string, s: SpanRecord): boolean {
   if (s.name !== 'mesh.peer.disconnected' || s.attrs.cause !== 'dead-path') return false;

@@ -157,6 +157,12 @@ export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: n
     }
     // No old path to a peer still there: nothing the shift could have been seen to break.
     if (required.length === 0) return out;
+    // Every silence death counts here, also a peer's dead-path close that followed the victim's
+    // own close of the path (which slow_link, lossy_link and wedge_node leave out, evidence.ts
+    // `peerLetGoFirst`): after a shift that close went out from the new address and was lost
+    // because the path was dead, and the victim's redial is how the peer learned it. kill-node
+    // under --chaos 20, seed 6776: an observer's dead-path close 0.6 s after the shifted
+    // broker's unused close was the shift's only evidence (test: nat-shift.test.ts).
     const idled = out.find(isSilenceDeath) ?? silentBeforeDeath();
     if (idled !== undefined) return [idled, ...out.filter((s) => s !== idled)];
     // Every old path has ended, none by silence. Excused only where concurrent faults

@@ -21,7 +21,7 @@ import { runScenario } from '../../src/scenario/runner.js';
 import { DEFAULT_TOPOLOGY, plannedNodes, standardMesh } from '../../src/scenario/topology.js';
 import { startOnly } from '../support/chaos-links.js';
 import { withoutObserver } from '../support/scenario-file.js';
-import { connectedPeersOf, restartedSince, stoppedBefore } from '../../src/primitives/evidence.js';
+import { connectedPeersOf, peerLetGoFirst, restartedSince, stoppedBefore } from '../../src/primitives/evidence.js';
 import { Cluster } from '../../src/scenario/cluster.js';
 
 const CUT_SHORT_SEED = join(import.meta.dirname, '..', '..', 'seeds', 'nat-shift-old-paths-cut-short-by-rejoining-nodes.json');
@@ -249,6 +249,48 @@ describe('nat_shift: the victim\'s end of a half-open path', () => {
     // Red: the victim's end opened after the peer's close (the close was of an earlier end): it
     // is judged, and its reset is no silence.
     expect(build(950)).toBe(SILENCE);
+  });
+});
+
+describe('nat_shift: a dead-path close that followed the victim\'s own unused close', () => {
+  // The victim closed an old path as unused after its shift; the close left from the new
+  // address and was lost, and the peer closed its end as a dead path when the victim dialled
+  // it again. slow_link, lossy_link and wedge_node leave such a close out (evidence.ts
+  // `peerLetGoFirst`: their damage did not lose the close); nat_shift counts it: the close was
+  // lost because the shift killed the path, and the redial is how the peer learned the path
+  // was dead. kill-node under --chaos 20, seed 6776: broker-db6210eb shifted at 62.8 s closed
+  // its end to the observer as unused at 89.4 s and redialled it; the observer's dead-path
+  // close at 90.0 s was the shift's only evidence. Built by hand: one old path that carried a
+  // neighbour relation (a transient one is excused on its own, old-paths-cut-short.ts).
+  it('counts it; with the peer-let-go-first filter it would be red', () => {
+    const SHIFT_MS = 1_000;
+    const cluster = new Cluster({ seed: 'lost-unused-close', topology: { meshes: [standardMesh('mesh-a', 1)], bridges: 0 } });
+    const world = runningWorldOf(cluster);
+    const [v, p] = cluster.plans.filter((x) => x.meshIds.includes('mesh-a') && x.role !== 'observer');
+    const at = (ms: number) => cluster.scheduler.runFor(ms - cluster.scheduler.nowMs);
+    const tel = cluster.telemetry;
+    at(50);
+    for (const n of [v, p]) tel.emit(n.name, 'mesh.node.ready', { nodeId: n.nodeId, nodeName: n.name, nodeType: n.role, meshId: 'mesh-a', incarnation: 1, identity: 'new' });
+    at(100);
+    tel.emit(v.name, 'mesh.peer.connected', { peerId: p.nodeId, direction: 'outbound' });
+    tel.emit(p.name, 'mesh.peer.connected', { peerId: v.nodeId, direction: 'inbound' });
+    // Neighbours over it, so it is no transient path (old-paths-cut-short.ts) needing no check.
+    tel.emit(v.name, 'mesh.gossip.neighbor_up', { topic: 'mesh-a', peerId: p.nodeId });
+    tel.emit(p.name, 'mesh.gossip.neighbor_up', { topic: 'mesh-a', peerId: v.nodeId });
+    at(SHIFT_MS);
+    tel.emit(HARNESS_NODE, 'chaos.primitive.applied', { name: 'nat_shift', targets: v.name, params: '{}' });
+    at(4_900);
+    tel.emit(v.name, 'mesh.gossip.neighbor_down', { topic: 'mesh-a', peerId: p.nodeId, cause: 'evicted' });
+    at(5_000);
+    tel.emit(v.name, 'mesh.peer.disconnected', { peerId: p.nodeId, reason: 'closed-locally', cause: 'unused' });
+    at(5_600);
+    const deadPath = tel.emit(p.name, 'mesh.peer.disconnected', { peerId: v.nodeId, reason: 'closed-locally', cause: 'dead-path' })!;
+    const detector = natShiftDetector(world, { targets: [v.nodeId], params: {} }, SHIFT_MS);
+    detector.poll(5_601);
+    // The premise: the close is one the other checks leave out.
+    expect(peerLetGoFirst(world, p.nodeId, deadPath)).toBe(true);
+    // Counted: what is missing now is the new connection, not the silence.
+    expect(detector.missing?.()).toMatch(/^no connection formed both ways at the new address/);
   });
 });
 
