@@ -53,8 +53,10 @@ export interface HeldDigest {
  *    restarting or moving an end (`LINKS_DIE`: the queued data dies with the connection);
  *  - the connection between the two outlived the cut: connected at the kill by both ends' spans,
  *    and neither end disconnected the other nor restarted before the revert.
- * The answer is the latest such revert plus the network's maximal retransmission timeout.
- * `ownVictims` (the detector's own targets; for a cut, the victim's whole side) push nothing
+ * The answer is the latest such revert plus the network's maximal retransmission timeout; or,
+ * with none of those, for a pruner cut off from every path at the kill, a later neighbour whose
+ * own copy was held and which passed it on (`heldByRelay`; `relay` false asks for a held copy of
+ * the pruner's own only). `ownVictims` (the detector's own targets; for a cut, the victim's whole side) push nothing
  * across after the kill and never count.
  */
 export function heldDigest(
@@ -65,6 +67,7 @@ export function heldDigest(
   ownVictims: Iterable<string>,
   killedAtMs: number,
   nowMs: number,
+  relay = true,
 ): HeldDigest | null {
   const topics = meshesOf(world, victim).filter((t) => meshesOf(world, pruner).includes(t));
   if (others.length === 0 || topics.length === 0) return null;
@@ -121,6 +124,39 @@ export function heldDigest(
       if (needsRelease && !released.has(w)) continue;
       if (best === null || w.revertedAtMs + rtoMaxMs > best.untilMs) best = { untilMs: w.revertedAtMs + rtoMaxMs, by: w.name, revertedAtMs: w.revertedAtMs };
     }
+  }
+  // A copy of the pruner's own, held, already bounds when the digest can last arrive.
+  if (best === null && cutEveryPath && relay) best = heldByRelay(world, others, victim, pruner, own, topics, killedAtMs, nowMs);
+  return best;
+}
+
+/**
+ * A pruner other events cut off from every path at the kill got none of the victim's last
+ * digests then; Plumtree hands a node a broadcast only as it passes, never one sent before the
+ * node was a neighbour, so the copy it still prunes from came later, from a node whose own copy
+ * was held (`heldDigest`, one hop: `relay` off) and which took the pruner into its view (its
+ * neighbor_up, on a topic the victim and pruner share) no later than that copy could arrive,
+ * still holding it at the cut's revert. The copy's last arrival is then that node's, plus one
+ * pass-on. partition-pair under --chaos 20, seed 6817: a NAT shift had cut registry-5c82c6fb off
+ * since 61.1 s; compute-26afd51f was killed at 79.3 s; the registry rejoined at 88.4 s and took
+ * broker-5cd20a1c as a neighbour at 90.5 s, whose link to a bridge a partition_pair had cut
+ * since 77.1 s; the pair healed at 90.7 s, and the broker and the registry pruned the compute at
+ * 125.2 and 125.35 s, the closing round then no longer fitting before the deadline.
+ */
+function heldByRelay(world: ChaosWorld, others: readonly CutWindow[], victim: string, pruner: string, own: ReadonlySet<string>, topics: readonly string[], killedAtMs: number, nowMs: number): HeldDigest | null {
+  let best: HeldDigest | null = null;
+  const relays = new Map<string, HeldDigest | null>();
+  for (const up of world.spans.find({ name: 'mesh.gossip.neighbor_up', sinceMs: killedAtMs, untilMs: nowMs, attrs: { peerId: pruner } })) {
+    if (!topics.includes(String(up.attrs.topic))) continue;
+    const q = world.nodes.find((p) => p.name === up.node)?.nodeId;
+    if (q === undefined || q === pruner || own.has(q)) continue;
+    if (!relays.has(q)) relays.set(q, heldDigest(world, others, victim, q, own, killedAtMs, nowMs, false));
+    const held = relays.get(q)!;
+    if (held === null || up.endMs > held.untilMs) continue;
+    const dropped = world.spans.first({ name: 'mesh.gossip.neighbor_down', node: up.node, sinceMs: up.endMs, untilMs: Math.max(up.endMs, held.revertedAtMs), attrs: { peerId: pruner, topic: up.attrs.topic } });
+    if (dropped !== undefined && dropped.seq > up.seq) continue;
+    const untilMs = held.untilMs + PLUMTREE_PASS_ON_MS;
+    if (best === null || untilMs > best.untilMs) best = { untilMs, by: held.by, revertedAtMs: held.revertedAtMs };
   }
   return best;
 }

@@ -36,6 +36,7 @@ import { runScenario } from '../../src/scenario/runner.js';
 import { connectedPeersOf, prunedBy } from '../../src/primitives/evidence.js';
 import { heldDigest } from '../../src/primitives/held-digest.js';
 import { KILL_DEADLINE_MS } from '../../src/primitives/kill-node.js';
+import { PLUMTREE_PASS_ON_MS } from '../../src/primitives/timing.js';
 import { firstEnd } from '../../src/primitives/old-paths-cut-short.js';
 import { cutOffFrom, cutOffTowards, cutWindows, otherCutWindows, overlayAt } from '../../src/primitives/reach.js';
 import { DETOUR_HOLD_MS, heldUpFrom } from '../../src/primitives/partition-pair.js';
@@ -438,6 +439,24 @@ describe('detectors under compound faults', () => {
       expect(heldDigest({ ...world, spans }, others, v, p, killed, kill.atMs, kill.atMs + KILL_DEADLINE_MS)).toBeNull();
       expect(heldDigest(world, [], v, p, killed, kill.atMs, kill.atMs + KILL_DEADLINE_MS)).toBeNull();
     }
+  });
+
+  it('a pruner cut off at the kill waits for the later neighbour that relayed it a held copy', () => {
+    // partition-pair under --chaos 20, seed 6817: a NAT shift had cut registry-5c82c6fb off since
+    // 61.1 s when compute-26afd51f was killed at 79.3 s. The registry rejoined at 88.4 s and took
+    // broker-5cd20a1c as a neighbour at 90.5 s; a partition_pair (77.1–90.7 s) had held the
+    // compute's last digests from the broker. Both pruned the compute at 125.2 and 125.35 s,
+    // after the closing round no longer fitted; the round went out at the deadline and timed out.
+    const { kill, world, v, p, killed, pruned, held } = heldDigestCase('partition-pair', '6817', 'kill_node', 'compute-26afd51f', 'registry-5c82c6fb');
+    expect(pruned!.endMs - kill.atMs).toBeGreaterThan(KILL_DEADLINE_MS - 10_000);
+    const others = otherCutWindows(world, { targets: killed, params: {} }, kill.atMs);
+    const broker = heldDigest(world, others, v, world.nodes.find((n) => n.name === 'broker-5cd20a1c')!.nodeId, killed, kill.atMs, kill.atMs + KILL_DEADLINE_MS);
+    expect(broker?.by).toBe('partition_pair');
+    // The registry's copy is the broker's, passed on.
+    expect(held).toEqual({ ...broker, untilMs: broker!.untilMs + PLUMTREE_PASS_ON_MS });
+    expect(kill.deadlineMs).toBe(held!.untilMs + 45_000 - kill.atMs);
+    // Red: no copy of the registry's own was held.
+    expect(heldDigest(world, others, v, p, killed, kill.atMs, kill.atMs + KILL_DEADLINE_MS, false)).toBeNull();
   });
 
   it('a held prune that comes just before the deadline leaves the closing round its time after it', () => {
