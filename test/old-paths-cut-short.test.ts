@@ -5,7 +5,8 @@
  * Also: a newcomer that had just started (a boot) counts as one another fault hit, one up for
  * longer than the rejoin allowance does not; a short-lived path that never carried a neighbour
  * relation and was closed as unused is left out, but alone it excuses nothing, and one that
- * carried a relation counts like any other.
+ * carried a relation counts like any other; so is one whose relation only one end held, swept
+ * as unused by the other end, the holding end drawing the reset that answered it.
  *
  * Goal: the excuse holds exactly when every old path was cut short by another fault — one end
  * closed it as unused after evicting the other end to admit a node another fault hit (a node
@@ -410,6 +411,39 @@ describe('old paths cut short by concurrent faults', () => {
     const overlay = build(true);
     expect(overlay.cutShort(overlay.p, overlay.q)).toBe(false);
     expect(overlay.cutShort(overlay.q)).toBe(false);
+  });
+
+  it('leaves out a path one end held no relation on and swept, the holding end ended by the reset the close drew', () => {
+    // lossy-link-25pct under --chaos 20, seed 7038: a broker wedged until 60.62 s took a
+    // restarted gateway's Neighbor request from its backlog and let it go again at the gateway's
+    // close, but its reply still took the gateway's view. The gateway was shifted at 61.26 s, the
+    // broker swept the connection as unused at 66.21 s, and the gateway's end drew a reset 38 ms
+    // later. The broker's sweep ends such a connection whether or not the path is alive.
+    const build = (qHolds: boolean, victimEnd: 'reset after' | 'reset before' | 'heard') => {
+      const t = setup();
+      t.connect(t.victim, t.q);
+      t.connect(t.q, t.victim, 'outbound');
+      t.neighbourUp(t.victim, t.q);
+      if (qHolds) t.neighbourUp(t.q, t.victim);
+      t.rejoinAfterShift();
+      t.pDropsVictimFor(t.n); // the p path is cut short
+      t.at(5_200);
+      if (victimEnd === 'reset before') t.disconnectedBy(t.victim, t.q, 'reset');
+      t.closeUnused(t.q, t.victim);
+      t.at(5_240);
+      if (victimEnd === 'reset after') t.disconnectedBy(t.victim, t.q, 'reset');
+      if (victimEnd === 'heard') t.hearClose(t.victim, t.q);
+      t.at(6_000);
+      t.connect(t.victim, t.p);
+      return t.cutShort(t.p, t.q);
+    };
+    expect(build(false, 'reset after')).toBe(true);
+    // Red: q held the victim too (a relation at both ends must be cut short like any other); the
+    // victim's end drew its reset before q's close (not the close's answer); or it heard the
+    // close (the path was alive: nothing was shifted).
+    expect(build(true, 'reset after')).toBe(false);
+    expect(build(false, 'reset before')).toBe(false);
+    expect(build(false, 'heard')).toBe(false);
   });
 
   it('leaves out a path whose relation both ends had let go before the shift, closed as unused after it', () => {
