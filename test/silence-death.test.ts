@@ -29,7 +29,7 @@ function setup() {
   /** b's own close of its connection to a (`unused`: its decision; `idle-timeout`: its silence judgement). */
   const peerCloses = (cause: 'unused' | 'idle-timeout') =>
     cluster.telemetry.emit(b.name, 'mesh.peer.disconnected', { peerId: a.nodeId, reason: cause === 'unused' ? 'closed-locally' : 'idle-timeout', cause })!;
-  return { world, a, b, c, at, disconnect, peerCloses };
+  return { world, a, b, c, at, disconnect, peerCloses, cluster };
 }
 
 describe('silence deaths', () => {
@@ -74,6 +74,27 @@ describe('a dead-path close that only followed the peer\'s own close', () => {
       expect(peerLetGoFirst(world, a.nodeId, close), label).toBe(!counted);
       expect(silenceDeath(world, a.name, 0, undefined, b.nodeId, 0, a.nodeId) !== undefined, label).toBe(counted);
       expect(silenceDeath(world, a.name, 0, undefined, b.nodeId), `${label}, no self id`).toBe(close); // the plain question counts it
+    }
+  });
+
+  // slow-link-500ms under --chaos 20, seed 7022: a kill_node took the peer 0.3 s after a's
+  // connection to it opened; revived, it dialled a again, and a closed the old connection as a
+  // dead path 14 s into a slow_link on the pair.
+  it('is not counted after the peer started again since the connection opened; is when it started before', () => {
+    for (const restartedAfterOpen of [true, false]) {
+      const { world, a, b, at, disconnect, cluster } = setup();
+      const ready = () => cluster.telemetry.emit(b.name, 'mesh.node.ready', { nodeId: b.nodeId, nodeName: b.name, nodeType: b.role, meshId: 'mesh-a', incarnation: 2, identity: 'data-dir' });
+      at(500);
+      if (!restartedAfterOpen) ready();
+      at(1_000);
+      cluster.telemetry.emit(a.name, 'mesh.peer.connected', { peerId: b.nodeId, direction: 'inbound' });
+      at(2_000);
+      if (restartedAfterOpen) ready();
+      at(16_000);
+      const close = disconnect(b.nodeId, 'closed-locally', 'dead-path');
+      const label = `restarted after the connection opened: ${restartedAfterOpen}`;
+      expect(peerLetGoFirst(world, a.nodeId, close), label).toBe(restartedAfterOpen);
+      expect(silenceDeath(world, a.name, 0, undefined, b.nodeId, 0, a.nodeId) !== undefined, label).toBe(!restartedAfterOpen);
     }
   });
 

@@ -62,7 +62,7 @@ export function silenceDeath(world: ChaosWorld, nodeName: string, sinceMs: numbe
  * Whether `s`, a node's `dead-path` close of its connection to a peer, followed the peer's own
  * decision to let that connection go: the peer recorded closing its end itself (`closed-locally`
  * for a cause other than a dead path: unused, or its framing lost) within the idle timeout
- * before. The peer's close was lost on the way and its redial told this node (src/mesh/peers.ts
+ * before; or its end went with its process (a new incarnation since the connection opened). The peer's close was lost on the way and its redial told this node (src/mesh/peers.ts
  * `closeIfDead`): this node judged no silence, and a damaged link or a wedged peer is not
  * blamed for it. mesh-grow-shrink under --chaos 8, seed 72: gateway-79730a6a closed its end to
  * broker-4b3fb954 as unused at 22.8 s over a lossy link that lost the close, and dialled the
@@ -74,8 +74,17 @@ export function silenceDeath(world: ChaosWorld, nodeName: string, sinceMs: numbe
 export function peerLetGoFirst(world: ChaosWorld, selfId: string, s: SpanRecord): boolean {
   if (s.name !== 'mesh.peer.disconnected' || s.attrs.cause !== 'dead-path') return false;
   const peerId = String(s.attrs.peerId);
-  const closes = world.spans.find({ name: 'mesh.peer.disconnected', node: nameOf(world, peerId), sinceMs: s.endMs - world.links.config.idleTimeoutMs, untilMs: s.endMs, attrs: { peerId: selfId, reason: 'closed-locally' } });
-  return closes.some((c) => c.attrs.cause !== 'dead-path');
+  const peer = nameOf(world, peerId);
+  const closes = world.spans.find({ name: 'mesh.peer.disconnected', node: peer, sinceMs: s.endMs - world.links.config.idleTimeoutMs, untilMs: s.endMs, attrs: { peerId: selfId, reason: 'closed-locally' } });
+  if (closes.some((c) => c.attrs.cause !== 'dead-path')) return true;
+  // Or the peer's process went, with its end: it started again (mesh.node.ready) after this
+  // node's connection opened. slow-link-500ms under --chaos 20, seed 7022: a kill_node took
+  // compute-31da8a8a at 56.3 s, 0.3 s after broker-57badd70's connection to it opened; revived
+  // at 57.8 s, the compute dialled the broker at 76.0 s, and the broker's dead-path close then
+  // was read as "declared dead (dead path) over a slow link" applied to the pair at 62.2 s.
+  const opened = world.spans.find({ name: 'mesh.peer.connected', node: s.node, untilMs: s.endMs, attrs: { peerId } }).filter((c) => c.seq < s.seq).at(-1);
+  const started = world.spans.last({ name: 'mesh.node.ready', node: peer, untilMs: s.endMs });
+  return opened !== undefined && started !== undefined && started.seq > opened.seq;
 }
 
 /** Whether `s` is a disconnect that judged its connection dead by silence (see `silenceDeath`). */

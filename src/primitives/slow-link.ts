@@ -8,7 +8,7 @@
  *    between the pair during the damaged period (either end) — else failed_assertion. Other
  *    close reasons are the overlay dropping an unused connection, not a false death; nor is a
  *    dead-path close that only followed the other end's own close, lost on the damaged link and
- *    told by its redial (evidence.ts `peerLetGoFirst`);
+ *    told by its redial, or its restart since the connection opened (evidence.ts `peerLetGoFirst`);
  *  - broadcasts still flow: a probe round sent during the damaged period — from the pair itself
  *    on each of its meshes, so the damaged link is on the path — is delivered
  *    (mesh.probe.delivered) to every running subscriber, the pair included;
