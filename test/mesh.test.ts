@@ -213,8 +213,9 @@ describe('gossip-mesh-to-mesh: ends the peer never registered before they were c
   it('by hand: a node whose process died within a flight of the peer\'s Hello owes no detection over that end', () => {
     // The shape of seed 6552 below: the bridge's dial opened the registry's end at 10 s, the
     // bridge registered its own and sent its Hello at 10.010 s, and a restart took the registry
-    // 5 ms later, before a Hello (10 ms one way) could arrive. Red when the restart comes after
-    // the Hello's flight.
+    // 5 ms later, before a Hello (10 ms one way) could arrive; or 12 ms later, before one with
+    // the links' jitter (up to 5 ms) had to (seed 7117). Red when the restart comes after the
+    // Hello's longest flight.
     const violationsWithRestartAt = (restartMs: number) => {
       const w = handWritten();
       w.at(10_000);
@@ -229,6 +230,7 @@ describe('gossip-mesh-to-mesh: ends the peer never registered before they were c
       return w.violations();
     };
     expect(violationsWithRestartAt(10_015)).toEqual([]);
+    expect(violationsWithRestartAt(10_022)).toEqual([]);
     const late = handWritten();
     expect(new Set(violationsWithRestartAt(10_030))).toEqual(new Set([`${late.registry.name} never detected cross-mesh peer ${late.bridge.name}`]));
   });
