@@ -6,7 +6,9 @@
  *  1. during the partition, a probe from each end on a topic they share is delivered at the
  *     other end (mesh.probe.delivered) by a third node and before the repair — traffic found
  *     another path (Plumtree eager push or IHave/Graft repair around the dead link); asked on
- *     the first shared topic with a third subscriber (none: not asked, the layout has no path);
+ *     the first shared topic with a third subscriber whose overlay (the nodes' neighbour spans)
+ *     offered a detour at the apply, else the first with a third subscriber (none: not asked,
+ *     the layout has no path);
  *  2. after the repair, a probe round on every topic of the pair reaches every healthy
  *     subscriber, the pair included (no lasting loss); only nodes another chaos event touched,
  *     or had cut off from the round's origin when it was sent (reach.ts), are excused.
@@ -82,11 +84,19 @@ export const partitionPair: Primitive = {
   detector: (world, fault, appliedAtMs) => {
     const [a, b] = fault.targets;
     const healAtMs = appliedAtMs + durationOf(fault);
+    const isOwnLink = (x: string, y: string) => (x === a && y === b) || (x === b && y === a);
     // A topic of the pair alone has no third node to carry a probe around the cut: the layout
     // offers no other path there (random layouts under chaos: a broker and a bridge the only
     // members of their mesh; two bridges with no observer on the bridge topic). (1) is asked on
-    // the first shared topic that has one, and, with none, only (2) decides.
-    const topic = sharedMeshes(world, a, b).find((m) => world.subscribers(m).some((p) => p.nodeId !== a && p.nodeId !== b));
+    // the first shared topic that has one and whose overlay, by the nodes' neighbour spans at
+    // the apply, offered a detour; with none offering one, on the first that has a third node
+    // (and fails there unless other events explain it); with none at all, only (2) decides.
+    // Three nodes that joined a topic at once can form a line, closed only at a shuffle or a
+    // failure: random layout (three bridges, no observer, protocol profile) seed 41909 under
+    // --chaos 14 cut the line's two bridges apart at 18.3 s on the bridge topic, while mesh-a
+    // and mesh-b, which they share with dozens of nodes, offered detours.
+    const shared = sharedMeshes(world, a, b).filter((m) => world.subscribers(m).some((p) => p.nodeId !== a && p.nodeId !== b));
+    const topic = shared.find((m) => pathExists(overlayAt(world, m, appliedAtMs), a, b, isOwnLink)) ?? shared[0];
     const meshes = [...new Set([...meshesOf(world, a), ...meshesOf(world, b)])].sort();
     const crossing: { from: string; to: string; probe: ProbeRecord | null }[] = [
       { from: a, to: b, probe: null },
@@ -95,7 +105,6 @@ export const partitionPair: Primitive = {
     let round: ProbeRound | null = null;
     let judged = false;
     const evidence: SpanRecord[] = [];
-    const isOwnLink = (x: string, y: string) => (x === a && y === b) || (x === b && y === a);
     // What the last poll waited for, in words (the timeout's message).
     let missing = `the partition (heals at ${healAtMs} ms)`;
     const waitFor = (what: string): null => {

@@ -222,3 +222,46 @@ describe('partition_pair on a topic the pair has to itself', () => {
     expect(report.verdict).toBe('pass');
   });
 });
+
+describe('partition_pair: which shared topic carries the crossing probes', () => {
+  // Random layout (three bridges, no observer, protocol profile, all started at once) under
+  // --chaos 14, seed 41909: the three bridges' topic formed a line, and a partition_pair of its
+  // two joined ends at 18.3 s sent the crossing probes there, where no detour existed, while
+  // mesh-a and mesh-b, shared with dozens of nodes, offered some. Built by hand: the bridge
+  // topic a line x–y–z, the mesh a triangle x, y, g; the pair is x and y.
+  it('is the first whose overlay offered a detour at the apply; with none, the first with a third node', () => {
+    const topicOfProbes = (meshDetour: boolean): string[] => {
+      const cluster = new Cluster({ seed: 'pair-topic', topology: { meshes: [standardMesh('mesh-a', 1)], bridges: 3 } });
+      const [x, y, z] = cluster.plans.filter((p) => p.role === 'bridge');
+      const g = cluster.plans.find((p) => p.role !== 'bridge' && p.role !== 'observer' && p.meshIds.includes('mesh-a'))!;
+      type Node = typeof x;
+      const tel = cluster.telemetry;
+      const at = (ms: number) => cluster.scheduler.runFor(ms - cluster.scheduler.nowMs);
+      const topics: string[] = [];
+      const world: ChaosWorld = {
+        ...runningWorldOf(cluster),
+        probe: (meshId, origin) => (topics.push(meshId), { probeId: `probe-${topics.length}`, meshId, origin: origin!, sentAtMs: cluster.scheduler.nowMs, expected: [] }),
+      };
+      const link = (topic: string, m: Node, n: Node) => {
+        tel.emit(m.name, 'mesh.gossip.neighbor_up', { topic, peerId: n.nodeId });
+        tel.emit(n.name, 'mesh.gossip.neighbor_up', { topic, peerId: m.nodeId });
+      };
+      at(100);
+      link('bridge', x, y);
+      link('bridge', y, z);
+      link('mesh-a', x, y);
+      if (meshDetour) {
+        link('mesh-a', x, g);
+        link('mesh-a', y, g);
+      }
+      at(1_000);
+      const detector = partitionPair.detector(world, { targets: [x.nodeId, y.nodeId], params: { durationMs: 10_000 } }, 1_000);
+      detector.poll(1_001);
+      return topics;
+    };
+    // The bridge topic sorts first but is a line through the pair: the mesh carries the probes.
+    expect(topicOfProbes(true)).toEqual(['mesh-a', 'mesh-a']);
+    // Red: no topic offers a detour, and the first with a third node is asked (and will fail).
+    expect(topicOfProbes(false)).toEqual(['bridge', 'bridge']);
+  });
+});
