@@ -414,8 +414,11 @@ function heldUpOnItsSide(world: ChaosWorld, side: readonly string[], learned: Sp
  * Whether `learned` (a node's mesh.digest.learned) can have come from a neighbour on its own
  * side, right after an unwedge, that held it from before the cut: the neighbour, or the learner,
  * was wedged at the cut by another event and unwedged at most PLUMTREE_PASS_ON_MS before; the
- * neighbour held the digest at the cut by its own spans, and was in the learner's active view
- * on the topic then.
+ * neighbour held the digest by the end of the in-flight allowance after the cut by its own spans
+ * (a copy in flight at the cut is one from before it: firewall-inbound under `--chaos 20`, seed
+ * 7413, where a broker's digest sent 8 ms before the cut reached a bridge's neighbours 21 and
+ * 32 ms after it, and the bridge, wedged across the cut, grafted it from them 0.1 s after its
+ * unwedge), and was in the learner's active view on the topic then.
  * mesh-grow-shrink under `--chaos 20`, seed 202: a compute starting at 20 s joined through a
  * gateway wedged from 18.3 to 26.0 s; at its unwedge the gateway took the compute up and passed
  * on a digest of the cut's other side it had held since before the cut; the compute learned it
@@ -440,17 +443,19 @@ function passedOnFromDrain(world: ChaosWorld, drains: ReadonlyMap<string, number
     const unwedgedAtMs = drains.get(name);
     return unwedgedAtMs !== undefined && learned.endMs >= unwedgedAtMs && learned.endMs - unwedgedAtMs <= PLUMTREE_PASS_ON_MS;
   };
+  // Held from before the cut: by the end of the in-flight allowance, as the leak check reads it.
+  const heldFromBefore = (name: string): boolean => holdsDigest(world, name, digestOf, cutAtMs + IN_FLIGHT_MS);
   const learnerUnwedged = justUnwedged(learned.node);
   const fromNeighbour = side.some((w) => {
     const wName = nameOf(world, w);
     if (!learnerUnwedged && !justUnwedged(wName)) return false;
-    if (!holdsDigest(world, wName, digestOf, cutAtMs)) return false;
+    if (!heldFromBefore(wName)) return false;
     const up = q.last({ name: 'mesh.gossip.neighbor_up', node: learned.node, untilMs: learned.endMs, attrs: { topic, peerId: w } });
     const down = q.last({ name: 'mesh.gossip.neighbor_down', node: learned.node, untilMs: learned.endMs, attrs: { topic, peerId: w } });
     return up !== undefined && (down === undefined || down.seq < up.seq);
   });
   if (fromNeighbour) return true;
-  const holders = side.filter((d) => justUnwedged(nameOf(world, d)) && holdsDigest(world, nameOf(world, d), digestOf, cutAtMs));
+  const holders = side.filter((d) => justUnwedged(nameOf(world, d)) && heldFromBefore(nameOf(world, d)));
   const learner = side.find((id) => nameOf(world, id) === learned.node);
   if (holders.length === 0 || learner === undefined) return false;
   const onSide = new Set(side);

@@ -301,6 +301,43 @@ describe('partition_subset', () => {
     expect(leakedDigest(world, [inside, withoutBridges], ...window, subset.atMs)).toMatchObject({ node: 'registry-4e962a9e', attrs: { nodeName: 'broker-ce88abe4' } });
     expect(leakedDigest(world, [inside, outside], ...window, wedge.atMs - 1)).toMatchObject({ node: 'registry-4e962a9e', attrs: { nodeName: 'broker-ce88abe4' } });
   });
+  it('a copy in flight at the cut that a wedged node grafts from a neighbour after its unwedge: no leak', () => {
+    // firewall-inbound with --chaos 20, seed 7413: a broker's digest sent 8 ms before a
+    // partition_subset cut it off reached bridge-49e484b8's neighbours 21 and 32 ms after the
+    // cut; the bridge, wedged from before the cut, grafted it from them 0.1 s after its unwedge.
+    // Built by hand: v inside; n and l outside, neighbours; l wedged across the cut.
+    const CUT_MS = 10_000;
+    const UNWEDGE_MS = 13_000;
+    const leakWith = (neighbourLearnedAtMs: number) => {
+      const cluster = new Cluster({ seed: 'drain-in-flight', topology: { meshes: [standardMesh('mesh-a', 1)], bridges: 0 } });
+      const world = worldOf(cluster);
+      const [v, n, l] = cluster.plans.filter((x) => x.meshIds.includes('mesh-a') && x.role !== 'observer');
+      const tel = cluster.telemetry;
+      const at = (ms: number) => cluster.scheduler.runFor(ms - cluster.scheduler.nowMs);
+      const learn = (who: typeof v) => tel.emit(who.name, 'mesh.digest.learned', { topic: 'mesh-a', nodeId: v.nodeId, nodeName: v.name });
+      at(100);
+      tel.emit(l.name, 'mesh.gossip.neighbor_up', { topic: 'mesh-a', peerId: n.nodeId });
+      tel.emit(n.name, 'mesh.gossip.neighbor_up', { topic: 'mesh-a', peerId: l.nodeId });
+      at(5_000);
+      const wedge = tel.emit(HARNESS_NODE, 'chaos.primitive.applied', { name: 'wedge_node', targets: l.name, params: '{}' })!;
+      at(CUT_MS);
+      tel.emit(HARNESS_NODE, 'chaos.primitive.applied', { name: 'partition_subset', targets: v.name, params: '{}' });
+      at(neighbourLearnedAtMs);
+      learn(n);
+      at(UNWEDGE_MS);
+      tel.emit(HARNESS_NODE, 'chaos.primitive.reverted', { name: 'wedge_node' }, { parent: wedge });
+      at(UNWEDGE_MS + 100);
+      learn(l);
+      // The learner's span alone.
+      return { leak: leakedDigest(world, [[v.nodeId], [n.nodeId, l.nodeId]], UNWEDGE_MS + 100, UNWEDGE_MS + 100, CUT_MS), learner: l.name };
+    };
+    expect(leakWith(CUT_MS + 21).leak).toBeUndefined();
+    // Red: the neighbour's copy came after the in-flight allowance (itself a leak): the
+    // learner's is one too.
+    const late = leakWith(CUT_MS + 1_100);
+    expect(late.leak?.node).toBe(late.learner);
+  });
+
   it('what such a node pushes on reaches a learner through neighbours that held it already: no leak', () => {
     // burst-kill-5 with --chaos 20, seed 1947: a wedge_node held compute-3e69d11f from 66.4 to
     // 71.8 s; a partition_subset cut gateway-f2979454 off at 68.5 s. At its unwedge the compute
