@@ -55,8 +55,9 @@ function handWritten() {
   const up = (from: Node, to: Node) => tel.emit(from.name, 'mesh.gossip.neighbor_up', { topic: 'mesh-a', peerId: to.nodeId });
   const chaos = (name: string, targets: Node[]) => tel.emit(HARNESS_NODE, 'chaos.primitive.applied', { name, targets: targets.map((t) => t.name).join(','), params: '{}' })!;
   const outside = world.nodes.map((p) => p.nodeId).filter((id) => id !== cut.nodeId);
+  const revert = (applied: { spanId: string; traceId: string }, name: string) => tel.emit(HARNESS_NODE, 'chaos.primitive.reverted', { name }, { parent: applied });
   const leakAt = (atMs: number, cutAtMs: number, side: readonly string[] = outside) => leakedDigest(world, [[cut.nodeId], side], atMs, atMs, cutAtMs);
-  return { cut, h, n, x, at, learn, ready, up, chaos, outside, leakAt };
+  return { cut, h, n, x, at, learn, ready, up, chaos, revert, outside, leakAt };
 }
 
 describe('partition_subset', () => {
@@ -305,31 +306,27 @@ describe('partition_subset', () => {
     // firewall-inbound with --chaos 20, seed 7413: a broker's digest sent 8 ms before a
     // partition_subset cut it off reached bridge-49e484b8's neighbours 21 and 32 ms after the
     // cut; the bridge, wedged from before the cut, grafted it from them 0.1 s after its unwedge.
-    // Built by hand: v inside; n and l outside, neighbours; l wedged across the cut.
+    // Built by hand (handWritten): the cut node inside; n and h outside, neighbours; h wedged
+    // across the cut.
     const CUT_MS = 10_000;
     const UNWEDGE_MS = 13_000;
     const leakWith = (neighbourLearnedAtMs: number) => {
-      const cluster = new Cluster({ seed: 'drain-in-flight', topology: { meshes: [standardMesh('mesh-a', 1)], bridges: 0 } });
-      const world = worldOf(cluster);
-      const [v, n, l] = cluster.plans.filter((x) => x.meshIds.includes('mesh-a') && x.role !== 'observer');
-      const tel = cluster.telemetry;
-      const at = (ms: number) => cluster.scheduler.runFor(ms - cluster.scheduler.nowMs);
-      const learn = (who: typeof v) => tel.emit(who.name, 'mesh.digest.learned', { topic: 'mesh-a', nodeId: v.nodeId, nodeName: v.name });
-      at(100);
-      tel.emit(l.name, 'mesh.gossip.neighbor_up', { topic: 'mesh-a', peerId: n.nodeId });
-      tel.emit(n.name, 'mesh.gossip.neighbor_up', { topic: 'mesh-a', peerId: l.nodeId });
-      at(5_000);
-      const wedge = tel.emit(HARNESS_NODE, 'chaos.primitive.applied', { name: 'wedge_node', targets: l.name, params: '{}' })!;
-      at(CUT_MS);
-      tel.emit(HARNESS_NODE, 'chaos.primitive.applied', { name: 'partition_subset', targets: v.name, params: '{}' });
-      at(neighbourLearnedAtMs);
-      learn(n);
-      at(UNWEDGE_MS);
-      tel.emit(HARNESS_NODE, 'chaos.primitive.reverted', { name: 'wedge_node' }, { parent: wedge });
-      at(UNWEDGE_MS + 100);
-      learn(l);
+      const t = handWritten();
+      t.at(100);
+      t.up(t.h, t.n);
+      t.up(t.n, t.h);
+      t.at(5_000);
+      const wedge = t.chaos('wedge_node', [t.h]);
+      t.at(CUT_MS);
+      t.chaos('partition_subset', [t.cut]);
+      t.at(neighbourLearnedAtMs);
+      t.learn(t.n);
+      t.at(UNWEDGE_MS);
+      t.revert(wedge, 'wedge_node');
+      t.at(UNWEDGE_MS + 100);
+      t.learn(t.h);
       // The learner's span alone.
-      return { leak: leakedDigest(world, [[v.nodeId], [n.nodeId, l.nodeId]], UNWEDGE_MS + 100, UNWEDGE_MS + 100, CUT_MS), learner: l.name };
+      return { leak: t.leakAt(UNWEDGE_MS + 100, CUT_MS), learner: t.h.name };
     };
     expect(leakWith(CUT_MS + 21).leak).toBeUndefined();
     // Red: the neighbour's copy came after the in-flight allowance (itself a leak): the
