@@ -24,6 +24,24 @@ import { withoutObserver } from '../support/scenario-file.js';
 import { connectedPeersOf, peerLetGoFirst, restartedSince, stoppedBefore } from '../../src/primitives/evidence.js';
 import { Cluster } from '../../src/scenario/cluster.js';
 
+/**
+ * An unstarted one-mesh cluster whose trace a case writes by hand, every node read as running:
+ * the victim `v` and its peer `p` start at 50 ms, and `v` dials `p` at 100 ms (the old path).
+ */
+function oldPathByHand(seed: string) {
+  const cluster = new Cluster({ seed, topology: { meshes: [standardMesh('mesh-a', 1)], bridges: 0 } });
+  const world = runningWorldOf(cluster);
+  const [v, p] = cluster.plans.filter((x) => x.meshIds.includes('mesh-a') && x.role !== 'observer');
+  const at = (ms: number) => cluster.scheduler.runFor(ms - cluster.scheduler.nowMs);
+  const tel = cluster.telemetry;
+  at(50);
+  for (const n of [v, p]) tel.emit(n.name, 'mesh.node.ready', { nodeId: n.nodeId, nodeName: n.name, nodeType: n.role, meshId: 'mesh-a', incarnation: 1, identity: 'new' });
+  at(100);
+  tel.emit(v.name, 'mesh.peer.connected', { peerId: p.nodeId, direction: 'outbound' });
+  tel.emit(p.name, 'mesh.peer.connected', { peerId: v.nodeId, direction: 'inbound' });
+  return { world, v, p, at, tel };
+}
+
 const CUT_SHORT_SEED = join(import.meta.dirname, '..', '..', 'seeds', 'nat-shift-old-paths-cut-short-by-rejoining-nodes.json');
 
 describe('nat_shift', () => {
@@ -218,16 +236,7 @@ describe('nat_shift: the victim\'s end of a half-open path', () => {
     const SHIFT_MS = 1_000;
     /** v dials p at 100 ms; p idles its end out at 900 ms; `reopenedAtMs`, if set, is when v's spans show a newer end to p. */
     const build = (reopenedAtMs: number | null) => {
-      const cluster = new Cluster({ seed: 'half-open-path', topology: { meshes: [standardMesh('mesh-a', 1)], bridges: 0 } });
-      const world = runningWorldOf(cluster);
-      const [v, p] = cluster.plans.filter((x) => x.meshIds.includes('mesh-a') && x.role !== 'observer');
-      const at = (ms: number) => cluster.scheduler.runFor(ms - cluster.scheduler.nowMs);
-      const tel = cluster.telemetry;
-      at(50);
-      for (const n of [v, p]) tel.emit(n.name, 'mesh.node.ready', { nodeId: n.nodeId, nodeName: n.name, nodeType: n.role, meshId: 'mesh-a', incarnation: 1, identity: 'new' });
-      at(100);
-      tel.emit(v.name, 'mesh.peer.connected', { peerId: p.nodeId, direction: 'outbound' });
-      tel.emit(p.name, 'mesh.peer.connected', { peerId: v.nodeId, direction: 'inbound' });
+      const { world, v, p, at, tel } = oldPathByHand('half-open-path');
       at(900);
       tel.emit(p.name, 'mesh.peer.disconnected', { peerId: v.nodeId, reason: 'idle-timeout', cause: 'idle-timeout' });
       if (reopenedAtMs !== null) {
@@ -264,16 +273,7 @@ describe('nat_shift: a dead-path close that followed the victim\'s own unused cl
   // neighbour relation (a transient one is excused on its own, old-paths-cut-short.ts).
   it('counts it; with the peer-let-go-first filter it would be red', () => {
     const SHIFT_MS = 1_000;
-    const cluster = new Cluster({ seed: 'lost-unused-close', topology: { meshes: [standardMesh('mesh-a', 1)], bridges: 0 } });
-    const world = runningWorldOf(cluster);
-    const [v, p] = cluster.plans.filter((x) => x.meshIds.includes('mesh-a') && x.role !== 'observer');
-    const at = (ms: number) => cluster.scheduler.runFor(ms - cluster.scheduler.nowMs);
-    const tel = cluster.telemetry;
-    at(50);
-    for (const n of [v, p]) tel.emit(n.name, 'mesh.node.ready', { nodeId: n.nodeId, nodeName: n.name, nodeType: n.role, meshId: 'mesh-a', incarnation: 1, identity: 'new' });
-    at(100);
-    tel.emit(v.name, 'mesh.peer.connected', { peerId: p.nodeId, direction: 'outbound' });
-    tel.emit(p.name, 'mesh.peer.connected', { peerId: v.nodeId, direction: 'inbound' });
+    const { world, v, p, at, tel } = oldPathByHand('lost-unused-close');
     // Neighbours over it, so it is no transient path (old-paths-cut-short.ts) needing no check.
     tel.emit(v.name, 'mesh.gossip.neighbor_up', { topic: 'mesh-a', peerId: p.nodeId });
     tel.emit(p.name, 'mesh.gossip.neighbor_up', { topic: 'mesh-a', peerId: v.nodeId });
