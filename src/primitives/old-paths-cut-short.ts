@@ -63,7 +63,7 @@ export function oldPathsCutShort(world: ChaosWorld, others: readonly CutWindow[]
       cutShort++;
       continue;
     }
-    if (transientClosed(world, one, appliedAtMs) || sweptOneSided(world, one, appliedAtMs)) {
+    if (transientClosed(world, one, appliedAtMs)) {
       transient++;
       continue;
     }
@@ -87,34 +87,29 @@ export function oldPathsCutShort(world: ChaosWorld, others: readonly CutWindow[]
  * short-lived connections, closed as unused at both ends 1.6–2.7 s after the shift. flap-link
  * under `--chaos 20`, seed 503: the observer evicted a compute 24 ms before its shift, the
  * compute heard the Disconnect 10 ms before it, and both swept the idle connection 2.0 and
- * 2.4 s after.
+ * 2.4 s after. Or it carried a relation at one end only, the other end, holding none, closed it
+ * as unused (its sweep, dead path or not), and the holding end's connection was first ended
+ * after that close by a reset answering it (the running peer answers for a connection it
+ * closed; the close itself, lost on the way, was not heard: a holding end that heard it was on a
+ * live path): neither end could show an idle timeout either. One-sided relations come from churn
+ * before the shift: lossy-link-25pct under `--chaos 20`, seed 7038: a broker wedged until
+ * 60.62 s took a restarted gateway's Neighbor request from its backlog and dropped it again on
+ * the gateway's close, but its reply still took the gateway's view; the gateway was shifted at
+ * 61.26 s, the broker swept the connection at 66.21 s, and the gateway's end drew a reset 38 ms
+ * later.
  */
 function transientClosed(world: ChaosWorld, end: PathEnd, appliedAtMs: number): boolean {
-  const ends = [unrelatedEnd(world, end, appliedAtMs), unrelatedEnd(world, { node: end.peer, peer: end.node }, appliedAtMs)];
-  return ends.every((e) => e !== null) && ends.some(isUnusedClose);
-}
-
-/**
- * Whether the path of `end` carried a neighbour relation at one end only, and the other end,
- * holding none (`unrelatedEnd`), closed it as unused: its sweep ends such a connection a few
- * seconds after its last use whether or not the path is alive, and the holding end's connection
- * was first ended after that close by a reset answering it (the running peer answers for a
- * connection it closed; the close itself, lost on the way, was not heard: a holding end that
- * heard it was on a live path). Neither end could show an idle timeout, so the path counts as
- * transient. One-sided relations come from churn before the shift: lossy-link-25pct
- * under `--chaos 20`, seed 7038: a broker wedged until 60.62 s took a restarted gateway's
- * Neighbor request from its backlog and dropped it again on the gateway's close, but its reply
- * still took the gateway's view; the gateway was shifted at 61.26 s, the broker swept the
- * connection at 66.21 s, and the gateway's end drew a reset 38 ms later.
- */
-function sweptOneSided(world: ChaosWorld, end: PathEnd, appliedAtMs: number): boolean {
-  for (const [sweeper, holder] of [[end.node, end.peer], [end.peer, end.node]] as const) {
-    const swept = unrelatedEnd(world, { node: sweeper, peer: holder }, appliedAtMs);
-    if (!isUnusedClose(swept)) continue;
-    const heard = firstEnd(world, { node: holder, peer: sweeper }, appliedAtMs);
-    if (heard !== undefined && isReset(heard) && heard.seq > swept.seq) return true;
-  }
-  return false;
+  const sides: PathEnd[] = [end, { node: end.peer, peer: end.node }];
+  const ends = sides.map((side) => unrelatedEnd(world, side, appliedAtMs));
+  return ends.some((swept, i) => {
+    if (!isUnusedClose(swept)) return false;
+    const other = ends[1 - i];
+    if (other !== null) return true; // no relation at either end
+    // A relation at the other end only: its end must have drawn the reset that answered this
+    // end's close.
+    const heard = firstEnd(world, sides[1 - i], appliedAtMs);
+    return heard !== undefined && isReset(heard) && heard.seq > swept.seq;
+  });
 }
 
 /**
