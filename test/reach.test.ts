@@ -21,6 +21,7 @@ import { standardMesh } from '../src/scenario/topology.js';
 import { HARNESS_NODE } from '../src/sim/telemetry/index.js';
 import { worldOf } from './support/chaos.js';
 import { inboundAt } from '../src/primitives/evidence.js';
+import { firewallBlock } from '../src/primitives/firewall-inbound.js';
 import { T } from '../src/primitives/timing.js';
 
 const TOPOLOGY = { meshes: [standardMesh('mesh-a', 1)], bridges: 0 };
@@ -321,6 +322,34 @@ describe('reach: cutOffTowards agrees with cutOffFrom on nodes out of reach even
     expect(judged('inbound')).toBe(true);
     // Red: over a connection c dialled itself, its firewall let the link be: a loss nothing cut.
     expect(judged('outbound')).toBe(false);
+  });
+
+  it("an inbound firewall's own cut of one of two crossed connections leaves the link to the other event that cut it too", () => {
+    // Layout property seed 808: a compute and a gateway had dialled each other; the compute's
+    // firewall (the detector's own) cut the gateway's connection, one on the gateway 1.9 s later
+    // the compute's, and the compute's other link ran on a connection its peer had dialled.
+    const judged = (crossed: boolean) => {
+      const s = setup();
+      const { world, cluster, a, b, c, d, at, up, chaos } = s;
+      startBesideAB(s, c);
+      const connected = (peer: typeof a, direction: 'inbound' | 'outbound') => cluster.telemetry.emit(c.name, 'mesh.peer.connected', { peerId: peer.nodeId, direction });
+      connected(d, 'inbound'); // d dialled c: the own firewall cuts this link whole
+      connected(b, 'inbound');
+      at(120);
+      if (crossed) connected(b, 'outbound'); // c's own dial of b, under way when b's came in
+      up(c, d);
+      up(c, b); // nobody reaches c
+      at(500);
+      chaos('firewall_inbound', [c]);
+      at(800);
+      chaos('firewall_inbound', [b]);
+      at(1_500);
+      const others = otherCutWindows(world, { targets: [c.nodeId], params: {} }, 500);
+      return cutOffFrom(world, others, 'mesh-a', a.nodeId, 1_500, firewallBlock(world, c.nodeId, 1_500)).has(c.nodeId);
+    };
+    expect(judged(true)).toBe(true);
+    // Red: with b's connection the only one, the own firewall took the link before b's did.
+    expect(judged(false)).toBe(false);
   });
 
   it('a drop the mesh chose counts against a stripped node only until it takes up another peer', () => {

@@ -468,12 +468,31 @@ export function holdsDigest(world: ChaosWorld, observer: string, nodeId: string,
  * them from before it that idled out without a span).
  */
 export function inboundAt(world: ChaosWorld, node: string, peer: string, atMs: number): boolean {
+  const around = latestConnections(world, node, peer, atMs);
+  return around.length > 0 && (around[around.length - 1].attrs.direction === 'inbound' || around.some((c) => c.attrs.direction === 'inbound'));
+}
+
+/**
+ * Whether `node`'s link to `peer` at `atMs` ran beside a second connection the other way: both
+ * ends had dialled at once (`inboundAt`), so there were two connections, one each end dialled.
+ */
+export function crossedAt(world: ChaosWorld, node: string, peer: string, atMs: number): boolean {
+  const around = latestConnections(world, node, peer, atMs);
+  return around.some((c) => c.attrs.direction === 'inbound') && around.some((c) => c.attrs.direction !== 'inbound');
+}
+
+/**
+ * `node`'s mesh.peer.connected spans about `peer` that may be live beside its latest one at
+ * `atMs` (the latest last): those since it last lost the peer and no more than a dial timeout
+ * before the latest. Empty when it never connected to the peer.
+ */
+function latestConnections(world: ChaosWorld, node: string, peer: string, atMs: number): SpanRecord[] {
   const q = world.spans;
   const name = nameOf(world, node);
   const latest = q.last({ name: 'mesh.peer.connected', node: name, untilMs: atMs, attrs: { peerId: peer } });
-  if (latest === undefined) return false;
-  if (latest.attrs.direction === 'inbound') return true;
+  if (latest === undefined) return [];
   const lost = q.find({ name: 'mesh.peer.disconnected', node: name, untilMs: latest.endMs, attrs: { peerId: peer } }).filter((d) => d.seq < latest.seq).at(-1);
   const dialFromMs = Math.max(lost?.endMs ?? 0, latest.endMs - T.dialTimeoutMs);
-  return q.find({ name: 'mesh.peer.connected', node: name, sinceMs: dialFromMs, untilMs: latest.endMs, attrs: { peerId: peer } }).some((c) => (lost === undefined || c.seq > lost.seq) && c.attrs.direction === 'inbound');
+  const around = q.find({ name: 'mesh.peer.connected', node: name, sinceMs: dialFromMs, untilMs: latest.endMs, attrs: { peerId: peer } }).filter((c) => (lost === undefined || c.seq > lost.seq) && c.seq <= latest.seq);
+  return around[around.length - 1] === latest ? around : [...around, latest];
 }

@@ -37,7 +37,7 @@ import type { ProbeRecord } from '../scenario/checker.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
 import { appendAll, disturbed, failedAssertion, inboundAt, meshesOf, MISSING_SHOWN, nameOf, passed, probeDeliveries, prunedIncludes, spansOf } from './evidence.js';
 import { deliveredAt, sharedMeshes } from './partition-pair.js';
-import { cutOffFrom, cutOffOverFlight, otherCutWindows, othersCutEveryPathBeforePrune, overlayAt, pathExists, PROBE_FLIGHT_MS } from './reach.js';
+import { cutOffFrom, cutOffOverFlight, otherCutWindows, othersCutEveryPathBeforePrune, overlayAt, pathExists, PROBE_FLIGHT_MS, type OwnBlock } from './reach.js';
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
 import { pickNodes } from './targets.js';
 import { STALENESS_WINDOW_MS, T } from './timing.js';
@@ -282,8 +282,9 @@ function toVictimDone(world: ChaosWorld, probe: ProbeRecord, victim: string, rev
 }
 
 /** The firewall's own cut at `atMs`: the victim's links that ran on connections its peers dialled (its spans say which). */
-function firewallBlock(world: ChaosWorld, victim: string, atMs: number): (a: string, b: string) => boolean {
-  return (a, b) => (a === victim ? inboundAt(world, victim, b, atMs) : b === victim && inboundAt(world, victim, a, atMs));
+export function firewallBlock(world: ChaosWorld, victim: string, atMs: number): OwnBlock {
+  const block = (a: string, b: string) => (a === victim ? inboundAt(world, victim, b, atMs) : b === victim && inboundAt(world, victim, a, atMs));
+  return Object.assign(block, { inboundOnlyOf: victim });
 }
 
 function firstComplete(sent: readonly ProbeRecord[], done: (p: ProbeRecord) => SpanRecord[] | null): SpanRecord[] | null {

@@ -10,7 +10,7 @@
  * network or the nodes.
  */
 import type { SpanQuery } from '../sim/telemetry/query.js';
-import { inboundAt, incarnationStartSeq, type ProbeCutOff, type ProbeRoundOptions } from './evidence.js';
+import { crossedAt, inboundAt, incarnationStartSeq, type ProbeCutOff, type ProbeRoundOptions } from './evidence.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
 import { PLUMTREE_PASS_ON_MS, STALENESS_WINDOW_MS, T } from './timing.js';
 import type { ChaosWorld, Fault, PrimitiveName } from './types.js';
@@ -227,6 +227,13 @@ export function reachableFrom(overlay: ReadonlyMap<string, readonly string[]>, f
   return seen;
 }
 
+/**
+ * A detector's own cut of overlay links (x → y blocked). `inboundOnlyOf` names the node whose
+ * inbound connections alone it cuts (an inbound firewall): of two crossed connections between
+ * that node and a peer it takes one, and the link lives on over the other (`judgeLinks`).
+ */
+export type OwnBlock = ((x: string, y: string) => boolean) & { readonly inboundOnlyOf?: string };
+
 export const NO_BLOCK = (): boolean => false;
 
 /**
@@ -244,7 +251,7 @@ export const NO_BLOCK = (): boolean => false;
  * or the other events had taken every link the own cuts left of it, or of the island of nodes it
  * still held links to (`strippedIsland`).
  */
-export function cutOffFrom(world: ChaosWorld, others: readonly CutWindow[], topic: string, origin: string, atMs: number, ownBlock: (x: string, y: string) => boolean = NO_BLOCK): Set<string> {
+export function cutOffFrom(world: ChaosWorld, others: readonly CutWindow[], topic: string, origin: string, atMs: number, ownBlock: OwnBlock = NO_BLOCK): Set<string> {
   if (others.length === 0) return new Set();
   const overlay = overlayAt(world, topic, atMs);
   const withOwn = reachableFrom(overlay, origin, ownBlock);
@@ -294,10 +301,16 @@ interface LinksJudged {
  * (chaos-soak-9prim-1min under --chaos 20, seed 2270: a registry firewalled from 13.2 to 59.1 s
  * lost its inbound links to idle timeouts at 41–43 s and kept two it could not use, a restarted
  * compute and a broker firewalled itself, until 82 s); the own cut (`ownBlock`) counts too, but
- * not as taken by others. A link still in the view is judged at `atMs`, a dropped one when it
- * was dropped.
+ * not as taken by others, unless it took one of two crossed connections (an inbound firewall
+ * on the node, `OwnBlock.inboundOnlyOf`) and another event cut the link too: the own cut left
+ * the link the connection the node dialled, and the other event took that (a layout of a
+ * gateway, a compute and a bridge without the observer, layout property seed 808: the compute
+ * and the gateway had dialled each other; a firewall on the compute cut the gateway's
+ * connection, one on the gateway 1.9 s later the compute's, and the compute's only other link
+ * ran on a connection the bridge had dialled). A link still in the view is judged at `atMs`, a
+ * dropped one when it was dropped.
  */
-function judgeLinks(world: ChaosWorld, others: readonly CutWindow[], topic: string, nodeId: string, atMs: number, ownBlock: (x: string, y: string) => boolean): LinksJudged | null {
+function judgeLinks(world: ChaosWorld, others: readonly CutWindow[], topic: string, nodeId: string, atMs: number, ownBlock: OwnBlock): LinksJudged | null {
   const name = world.nameOf(nodeId);
   if (incarnationStartSeq(world, name, atMs) < 0) return null;
   const onPeers = others.filter((w) => !(w.cut === 'node' && w.targets.has(name)));
@@ -317,10 +330,13 @@ function judgeLinks(world: ChaosWorld, others: readonly CutWindow[], topic: stri
   if (unmadeUp > 0) return null;
   const open: string[] = [];
   const taken: string[] = [];
+  // The own cut took only one of two crossed connections to the peer; the other lived on.
+  const ownTookOne = (peer: string, at: number) => ownBlock.inboundOnlyOf === nodeId && crossedAt(world, nodeId, peer, at);
   for (const [peer, s] of latest) {
     const inView = s.name === 'mesh.gossip.neighbor_up';
-    const cutByOthers = byOthers(peer, inView ? atMs : s.endMs);
-    if (own(peer)) continue;
+    const at = inView ? atMs : s.endMs;
+    const cutByOthers = byOthers(peer, at);
+    if (own(peer) && !(cutByOthers && ownTookOne(peer, at))) continue;
     if (cutByOthers && (inView || s.attrs.cause === 'peer-down')) taken.push(peer);
     else if (inView) open.push(peer);
   }
@@ -370,13 +386,13 @@ function strippedIsland(judge: (id: string) => LinksJudged | null, nodeId: strin
  * could reach it by a detour, nor it anything to `apart`, until the other events' damage is
  * repaired.
  */
-export function strippedByOthers(world: ChaosWorld, others: readonly CutWindow[], topic: string, nodeId: string, atMs: number, ownBlock: (x: string, y: string) => boolean, apart: string): boolean {
+export function strippedByOthers(world: ChaosWorld, others: readonly CutWindow[], topic: string, nodeId: string, atMs: number, ownBlock: OwnBlock, apart: string): boolean {
   const island = strippedIsland(linkJudge(world, others, topic, atMs, ownBlock), nodeId);
   return island !== null && !island.has(apart);
 }
 
 /** `judgeLinks` for one (topic, instant, own cut), each node's links judged once. */
-function linkJudge(world: ChaosWorld, others: readonly CutWindow[], topic: string, atMs: number, ownBlock: (x: string, y: string) => boolean): (id: string) => LinksJudged | null {
+function linkJudge(world: ChaosWorld, others: readonly CutWindow[], topic: string, atMs: number, ownBlock: OwnBlock): (id: string) => LinksJudged | null {
   const judged = new Map<string, LinksJudged | null>();
   return (id) => {
     let out = judged.get(id);
