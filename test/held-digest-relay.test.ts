@@ -13,10 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { heldDigest } from '../src/primitives/held-digest.js';
 import { otherCutWindows } from '../src/primitives/reach.js';
 import { PLUMTREE_PASS_ON_MS } from '../src/primitives/timing.js';
-import { Cluster } from '../src/scenario/cluster.js';
-import { standardMesh } from '../src/scenario/topology.js';
-import { HARNESS_NODE } from '../src/sim/telemetry/index.js';
-import { runningWorldOf } from './support/chaos.js';
+import { handTrace } from './support/hand-trace.js';
 
 const KILL_MS = 10_000;
 const PAIR_REVERT_MS = 20_000;
@@ -28,22 +25,11 @@ const PAIR_REVERT_MS = 20_000;
  * `relayDownAtMs` (null: never).
  */
 function build(relayUpAtMs: number | null, relayDownAtMs: number | null = null) {
-  const cluster = new Cluster({ seed: 'held-digest-relay', topology: { meshes: [standardMesh('mesh-a', 1)], bridges: 0 } });
-  const world = runningWorldOf(cluster);
-  const [v, p, q, r] = cluster.plans.filter((x) => x.meshIds.includes('mesh-a') && x.role !== 'observer');
+  const { world, nodes, at, chaos, revert, up, down, link, learn } = handTrace('held-digest-relay', { running: true });
+  const [v, p, q, r] = nodes;
   type Node = typeof v;
-  const tel = cluster.telemetry;
-  const at = (ms: number) => cluster.scheduler.runFor(ms - cluster.scheduler.nowMs);
-  const chaos = (name: string, targets: Node[]) => tel.emit(HARNESS_NODE, 'chaos.primitive.applied', { name, targets: targets.map((t) => t.name).join(','), params: '{}' })!;
-  const revert = (applied: { spanId: string; traceId: string }, name: string) => tel.emit(HARNESS_NODE, 'chaos.primitive.reverted', { name }, { parent: applied });
-  const link = (x: Node, y: Node) => {
-    tel.emit(x.name, 'mesh.peer.connected', { peerId: y.nodeId, direction: 'outbound' });
-    tel.emit(y.name, 'mesh.peer.connected', { peerId: x.nodeId, direction: 'inbound' });
-    tel.emit(x.name, 'mesh.gossip.neighbor_up', { topic: 'mesh-a', peerId: y.nodeId });
-    tel.emit(y.name, 'mesh.gossip.neighbor_up', { topic: 'mesh-a', peerId: x.nodeId });
-  };
   at(100);
-  for (const n of [p, q, r]) tel.emit(n.name, 'mesh.digest.learned', { topic: 'mesh-a', nodeId: v.nodeId, nodeName: v.name });
+  for (const n of [p, q, r]) learn(n, v);
   link(v, r);
   link(r, q);
   link(v, p);
@@ -58,8 +44,8 @@ function build(relayUpAtMs: number | null, relayDownAtMs: number | null = null) 
     [PAIR_REVERT_MS, () => (revert(pair, 'partition_pair'), revert(cutV, 'partition_pair'))],
     [25_000, () => revert(shift, 'nat_shift')],
   ];
-  if (relayUpAtMs !== null) after.push([relayUpAtMs, () => tel.emit(q.name, 'mesh.gossip.neighbor_up', { topic: 'mesh-a', peerId: p.nodeId })]);
-  if (relayDownAtMs !== null) after.push([relayDownAtMs, () => tel.emit(q.name, 'mesh.gossip.neighbor_down', { topic: 'mesh-a', peerId: p.nodeId, cause: 'evicted' })]);
+  if (relayUpAtMs !== null) after.push([relayUpAtMs, () => up(q, p)]);
+  if (relayDownAtMs !== null) after.push([relayDownAtMs, () => down(q, p, 'evicted')]);
   for (const [ms, emit] of after.sort((x, y) => x[0] - y[0])) {
     at(ms);
     emit();
