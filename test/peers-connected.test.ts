@@ -9,28 +9,21 @@
  */
 import { describe, expect, it } from 'vitest';
 import { peersConnectedTo } from '../src/primitives/evidence.js';
-import { Cluster } from '../src/scenario/cluster.js';
-import { standardMesh } from '../src/scenario/topology.js';
-import { HARNESS_NODE } from '../src/sim/telemetry/index.js';
-import { worldOf } from './support/chaos.js';
+import { handTrace } from './support/hand-trace.js';
 
 describe('peers connected to a node', () => {
   it('counts a connect until its disconnect, and not past the peer\'s kill until it reconnects', () => {
-    const cluster = new Cluster({ seed: 'peers-connected', topology: { meshes: [standardMesh('mesh-a', 1)], bridges: 0 } });
-    const world = worldOf(cluster);
-    const [a, b, c, d] = cluster.plans.filter((x) => x.meshIds.includes('mesh-a'));
-    const at = (ms: number) => cluster.scheduler.runFor(ms - cluster.scheduler.nowMs);
-    const t = cluster.telemetry;
-    const ready = (p: typeof a, incarnation: number) =>
-      t.emit(p.name, 'mesh.node.ready', { nodeId: p.nodeId, nodeName: p.name, nodeType: 'gateway', meshId: 'mesh-a', incarnation });
-    const connect = (p: typeof a) => t.emit(p.name, 'mesh.peer.connected', { peerId: a.nodeId, direction: 'outbound' });
+    const { world, observer: a, nodes, at, ready: readyOf, connected, disconnected, killed } = handTrace('peers-connected');
+    const [b, c, d] = nodes;
+    const ready = (p: typeof a, incarnation: number) => readyOf(p, { incarnation, nodeType: 'gateway' });
+    const connect = (p: typeof a) => connected(p, a, 'outbound');
 
     for (const p of [b, c, d]) ready(p, 1);
     at(1_000);
     for (const p of [b, c, d]) connect(p);
     at(2_000);
-    t.emit(b.name, 'mesh.peer.disconnected', { peerId: a.nodeId, reason: 'closed-locally', cause: 'unused' });
-    t.emit(HARNESS_NODE, 'sim.node.killed', { targets: c.name, mode: 'crash', incarnation: 1 });
+    disconnected(b, a, 'closed-locally', 'unused');
+    killed(c);
     const sorted = (ids: string[]) => [...ids].sort();
     expect(sorted(peersConnectedTo(world, a.nodeId, 1_500))).toEqual(sorted([b.nodeId, c.nodeId, d.nodeId]));
     expect(peersConnectedTo(world, a.nodeId, 2_000)).toEqual([d.nodeId]); // b said goodbye, c was killed
