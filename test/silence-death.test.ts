@@ -15,35 +15,32 @@ import { isSilenceDeath, peerLetGoFirst, silenceDeath } from '../src/primitives/
 import { lossyLink } from '../src/primitives/lossy-link.js';
 import { slowLink } from '../src/primitives/slow-link.js';
 import { wedgeNode } from '../src/primitives/wedge-node.js';
-import { Cluster } from '../src/scenario/cluster.js';
-import { standardMesh } from '../src/scenario/topology.js';
-import { worldOf } from './support/chaos.js';
+import type { PeerCloseCause } from '../src/mesh/peers.js';
+import type { CloseReason } from '../src/sim/network/types.js';
+import { handTrace } from './support/hand-trace.js';
 
 function setup() {
-  const cluster = new Cluster({ seed: 'silence-death', topology: { meshes: [standardMesh('mesh-a', 1)], bridges: 0 } });
-  const world = worldOf(cluster);
-  const [a, b, c] = cluster.plans.filter((x) => x.meshIds.includes('mesh-a'));
-  const at = (ms: number) => cluster.scheduler.runFor(ms - cluster.scheduler.nowMs);
-  const disconnect = (peer: string, reason: string, cause: string) =>
-    cluster.telemetry.emit(a.name, 'mesh.peer.disconnected', { peerId: peer, reason, cause })!;
+  const t = handTrace('silence-death');
+  const { observer: a, nodes: [b, c], disconnected } = t;
+  /** a's close of its connection to `peer`. */
+  const disconnect = (peer: typeof a, reason: CloseReason, cause: PeerCloseCause | CloseReason) => disconnected(a, peer, reason, cause);
   /** b's own close of its connection to a (`unused`: its decision; `idle-timeout`: its silence judgement). */
-  const peerCloses = (cause: 'unused' | 'idle-timeout') =>
-    cluster.telemetry.emit(b.name, 'mesh.peer.disconnected', { peerId: a.nodeId, reason: cause === 'unused' ? 'closed-locally' : 'idle-timeout', cause })!;
-  return { world, a, b, c, at, disconnect, peerCloses, cluster };
+  const peerCloses = (cause: 'unused' | 'idle-timeout') => disconnected(b, a, cause === 'unused' ? 'closed-locally' : 'idle-timeout', cause);
+  return { ...t, a, b, c, disconnect, peerCloses };
 }
 
 describe('silence deaths', () => {
   it('counts an idle timeout and a dead-path close, not an unused close or the peer\'s close', () => {
     const { world, a, b, c, at, disconnect } = setup();
     at(1_000);
-    const unused = disconnect(b.nodeId, 'closed-locally', 'unused');
-    const byPeer = disconnect(c.nodeId, 'closed-by-peer', 'closed-by-peer');
+    const unused = disconnect(b, 'closed-locally', 'unused');
+    const byPeer = disconnect(c, 'closed-by-peer', 'closed-by-peer');
     expect([unused, byPeer].map(isSilenceDeath)).toEqual([false, false]);
     expect(silenceDeath(world, a.name, 0)).toBeUndefined();
     at(2_000);
-    const dead = disconnect(b.nodeId, 'closed-locally', 'dead-path');
+    const dead = disconnect(b, 'closed-locally', 'dead-path');
     at(3_000);
-    const idle = disconnect(c.nodeId, 'idle-timeout', 'idle-timeout');
+    const idle = disconnect(c, 'idle-timeout', 'idle-timeout');
     expect([dead, idle].map(isSilenceDeath)).toEqual([true, true]);
     expect(silenceDeath(world, a.name, 0)).toBe(dead); // the earlier of the two
     expect(silenceDeath(world, a.name, 2_500)).toBe(idle); // within the window only
@@ -69,7 +66,7 @@ describe('a dead-path close that only followed the peer\'s own close', () => {
       at(1_000);
       if (peer !== null) peerCloses(peer);
       at(1_000 + gapMs);
-      const close = disconnect(b.nodeId, 'closed-locally', 'dead-path');
+      const close = disconnect(b, 'closed-locally', 'dead-path');
       const label = `${peer} ${gapMs} ms before`;
       expect(peerLetGoFirst(world, a.nodeId, close), label).toBe(!counted);
       expect(silenceDeath(world, a.name, 0, undefined, b.nodeId, 0, a.nodeId) !== undefined, label).toBe(counted);
@@ -82,16 +79,16 @@ describe('a dead-path close that only followed the peer\'s own close', () => {
   // dead path 14 s into a slow_link on the pair.
   it('is not counted after the peer started again since the connection opened; is when it started before', () => {
     for (const restartedAfterOpen of [true, false]) {
-      const { world, a, b, at, disconnect, cluster } = setup();
-      const ready = () => cluster.telemetry.emit(b.name, 'mesh.node.ready', { nodeId: b.nodeId, nodeName: b.name, nodeType: b.role, meshId: 'mesh-a', incarnation: 2, identity: 'data-dir' });
+      const { world, a, b, at, disconnect, ready: readyOf, connected } = setup();
+      const ready = () => readyOf(b, { incarnation: 2, identity: 'data-dir' });
       at(500);
       if (!restartedAfterOpen) ready();
       at(1_000);
-      cluster.telemetry.emit(a.name, 'mesh.peer.connected', { peerId: b.nodeId, direction: 'inbound' });
+      connected(a, b, 'inbound');
       at(2_000);
       if (restartedAfterOpen) ready();
       at(16_000);
-      const close = disconnect(b.nodeId, 'closed-locally', 'dead-path');
+      const close = disconnect(b, 'closed-locally', 'dead-path');
       const label = `restarted after the connection opened: ${restartedAfterOpen}`;
       expect(peerLetGoFirst(world, a.nodeId, close), label).toBe(restartedAfterOpen);
       expect(silenceDeath(world, a.name, 0, undefined, b.nodeId, 0, a.nodeId) !== undefined, label).toBe(!restartedAfterOpen);
@@ -108,7 +105,7 @@ describe('a dead-path close that only followed the peer\'s own close', () => {
       at(16_000);
       if (peer) peerCloses('unused');
       at(17_000); // past apply + idle timeout - keep-alive, as in the wedge case below
-      disconnect(b.nodeId, 'closed-locally', 'dead-path');
+      disconnect(b, 'closed-locally', 'dead-path');
       const expected = peer ? null : 'failed_assertion';
       expect([verdict(lossy.poll(17_000)), verdict(wedge.poll(17_000))], `peer closed first: ${peer}`).toEqual([expected, expected]);
     }
@@ -124,7 +121,7 @@ describe('detectors reading silence deaths', () => {
       at(1_000);
       const detector = slowLink.detector(world, { targets: [a.nodeId, b.nodeId], params: { latencyMs: 200, durationMs: 20_000 } }, 1_000);
       at(5_000);
-      disconnect(b.nodeId, 'closed-locally', cause);
+      disconnect(b, 'closed-locally', cause);
       const v = verdictOf(detector.poll(5_000));
       if (cause === 'unused') expect(v).toBeNull();
       else expect(v).toMatchObject({ result: 'failed_assertion', message: expect.stringMatching(/dead \(dead path\) over a slow link/) });
@@ -140,10 +137,10 @@ describe('detectors reading silence deaths', () => {
     at(1_000);
     const detector = lossyLink.detector(world, { targets: [a.nodeId, b.nodeId], params: { lossPct: 22, durationMs: 40_000 } }, 1_000);
     at(2_500); // a silence that began at most 1.5 s before the loss did
-    disconnect(b.nodeId, 'idle-timeout', 'idle-timeout');
+    disconnect(b, 'idle-timeout', 'idle-timeout');
     expect(verdictOf(detector.poll(2_500))).toBeNull();
     at(31_000); // 30 s after the apply: a silence the lossy link can explain
-    disconnect(b.nodeId, 'idle-timeout', 'idle-timeout');
+    disconnect(b, 'idle-timeout', 'idle-timeout');
     expect(verdictOf(detector.poll(31_000))).toMatchObject({ result: 'failed_assertion', message: expect.stringMatching(/dead \(idle timeout\) over a lossy link/) });
   });
 
@@ -153,7 +150,7 @@ describe('detectors reading silence deaths', () => {
       at(1_000);
       const detector = wedgeNode.detector(world, { targets: [b.nodeId], params: { durationMs: 5_000 } }, 1_000);
       at(17_000); // past apply + idle timeout - keep-alive: silence the wedge can explain
-      disconnect(b.nodeId, 'closed-locally', cause);
+      disconnect(b, 'closed-locally', cause);
       const v = verdictOf(detector.poll(17_000));
       if (cause === 'unused') expect(v).toBeNull();
       else expect(v).toMatchObject({ result: 'failed_assertion', message: expect.stringContaining(`treated slow ${b.name} as dead`) });
