@@ -16,26 +16,16 @@ import { describe, expect, it } from 'vitest';
 import { cutOffFrom, cutOffTowards, otherCutWindows, othersCutEveryPath, othersCutOff, overlayAt, pathExists, PROBE_FLIGHT_MS, strippedByOthers, underChaosAt, type CutWindow } from '../src/primitives/reach.js';
 import type { ChaosWorld, Fault } from '../src/primitives/types.js';
 import type { NeighborDownCause } from '../src/protocol/hyparview-types.js';
-import { Cluster } from '../src/scenario/cluster.js';
-import { standardMesh } from '../src/scenario/topology.js';
 import { HARNESS_NODE } from '../src/sim/telemetry/index.js';
-import { worldOf } from './support/chaos.js';
+import { handTrace } from './support/hand-trace.js';
 import { inboundAt } from '../src/primitives/evidence.js';
 import { firewallBlock } from '../src/primitives/firewall-inbound.js';
 import { T } from '../src/primitives/timing.js';
 
-const TOPOLOGY = { meshes: [standardMesh('mesh-a', 1)], bridges: 0 };
-
 function setup() {
-  const cluster = new Cluster({ seed: 'reach-paths', topology: TOPOLOGY });
-  const world: ChaosWorld = worldOf(cluster);
-  const [a, b, c, d] = cluster.plans.filter((p) => p.meshIds.includes('mesh-a') && p.role !== 'observer');
-  const tel = cluster.telemetry;
-  const at = (ms: number) => cluster.scheduler.runFor(ms - cluster.scheduler.nowMs);
-  const up = (from: typeof a, to: typeof a) => tel.emit(from.name, 'mesh.gossip.neighbor_up', { topic: 'mesh-a', peerId: to.nodeId });
-  const down = (from: typeof a, to: typeof a, cause: NeighborDownCause = 'disconnect') => tel.emit(from.name, 'mesh.gossip.neighbor_down', { topic: 'mesh-a', peerId: to.nodeId, cause });
-  const chaos = (name: string, targets: (typeof a)[]) => tel.emit(HARNESS_NODE, 'chaos.primitive.applied', { name, targets: targets.map((t) => t.name).join(','), params: '{}' })!;
-  return { cluster, world, a, b, c, d, at, up, down, chaos };
+  const t = handTrace('reach-paths');
+  const [a, b, c, d] = t.nodes;
+  return { ...t, a, b, c, d };
 }
 
 /**
@@ -57,18 +47,18 @@ function expectTowardsAgrees(world: ChaosWorld, others: readonly CutWindow[], at
 
 describe('reach: paths from spans', () => {
   it('the overlay is each node\'s own view, directed, and a new incarnation starts empty', () => {
-    const { world, a, b, c, at, up, down, cluster } = setup();
+    const { world, a, b, c, at, up, down, ready } = setup();
     at(100);
     up(a, b);
     up(a, c);
     up(c, b);
     at(200);
-    down(a, c);
+    down(a, c, 'disconnect');
     expect(overlayAt(world, 'mesh-a', 150).get(a.nodeId)).toEqual([b.nodeId, c.nodeId].sort());
     expect(overlayAt(world, 'mesh-a', 250).get(a.nodeId)).toEqual([b.nodeId]);
     expect(overlayAt(world, 'mesh-a', 250).get(b.nodeId)).toEqual([]); // b said nothing: links are directed
     at(300);
-    cluster.telemetry.emit(c.name, 'mesh.node.ready', { nodeId: c.nodeId, nodeName: c.name, nodeType: c.role, meshId: 'mesh-a', incarnation: 2, identity: 'data-dir' });
+    ready(c, { incarnation: 2, identity: 'data-dir' });
     expect(overlayAt(world, 'mesh-a', 250).get(c.nodeId)).toEqual([b.nodeId]);
     expect(overlayAt(world, 'mesh-a', 350).get(c.nodeId)).toEqual([]);
   });
@@ -130,16 +120,15 @@ describe('reach: paths from spans', () => {
 
   it('inboundAt: a dial of the peer\'s taken in while the node\'s own was under way may carry the link; an older one does not', () => {
     const build = (inboundAtMs: number, outboundAtMs: number, closedBetween = false) => {
-      const { world, cluster, a, b, at } = setup();
-      const tel = cluster.telemetry;
+      const { world, a, b, at, connected, disconnected } = setup();
       at(inboundAtMs);
-      tel.emit(a.name, 'mesh.peer.connected', { peerId: b.nodeId, direction: 'inbound' });
+      connected(a, b, 'inbound');
       if (closedBetween) {
         at(inboundAtMs + 1);
-        tel.emit(a.name, 'mesh.peer.disconnected', { peerId: b.nodeId, reason: 'idle-timeout', cause: 'idle-timeout' });
+        disconnected(a, b, 'idle-timeout');
       }
       at(outboundAtMs);
-      tel.emit(a.name, 'mesh.peer.connected', { peerId: b.nodeId, direction: 'outbound' });
+      connected(a, b, 'outbound');
       return inboundAt(world, a.nodeId, b.nodeId, outboundAtMs + 100);
     };
     expect(build(1_000, 1_004)).toBe(true); // crossed dials (seed 2006)
@@ -151,7 +140,7 @@ describe('reach: paths from spans', () => {
   });
 
   it('a subset cut with the pair on different sides, partitioned or healed within the rejoin allowance, cuts every path', () => {
-    const { world, cluster, a, b, at, up, chaos } = setup();
+    const { world, a, b, at, up, chaos, revert } = setup();
     at(100);
     up(a, b); // no detour at all: the pair's own link is the only one
     up(b, a);
@@ -164,7 +153,7 @@ describe('reach: paths from spans', () => {
     const others = () => otherCutWindows(world, own, 2_000);
     expect(othersCutEveryPath(world, others(), ['mesh-a'], a.nodeId, b.nodeId, 2_500, ownLink)).toBe(true);
     at(10_000);
-    cluster.telemetry.emit(HARNESS_NODE, 'chaos.primitive.reverted', { name: 'partition_subset' }, { parent: subset });
+    revert(subset, 'partition_subset');
     // Healed, but still re-merging: within the rejoin allowance the overlay across the cut is that event's.
     expect(othersCutEveryPath(world, others(), ['mesh-a'], a.nodeId, b.nodeId, 14_000, ownLink)).toBe(true);
     // Red: past the allowance, no detour is the own fault's to explain.
@@ -175,9 +164,9 @@ describe('reach: paths from spans', () => {
     // nat-shift --chaos 20, seed 461: a compute shifted at 20 s lost its old links to idle
     // timeouts at 48.9 s and held only the other end of a pair cut at 54.3 s.
     const build = (shifted: boolean, detour: boolean) => {
-      const { world, cluster, a, b, c, d, at, up, chaos } = setup();
+      const { world, a, b, c, d, at, up, down, chaos, ready } = setup();
       at(50);
-      for (const n of [a, b, c, d]) cluster.telemetry.emit(n.name, 'mesh.node.ready', { nodeId: n.nodeId, nodeName: n.name, nodeType: 'gateway', meshId: 'mesh-a', incarnation: 1 });
+      for (const n of [a, b, c, d]) ready(n, { nodeType: 'gateway' });
       at(100);
       up(a, c); // the pair: a and c
       up(c, a);
@@ -186,7 +175,7 @@ describe('reach: paths from spans', () => {
       at(1_000);
       if (shifted) chaos('nat_shift', [c]);
       at(30_000);
-      for (const peer of [b, d]) cluster.telemetry.emit(c.name, 'mesh.gossip.neighbor_down', { topic: 'mesh-a', peerId: peer.nodeId, cause: 'peer-down' });
+      for (const peer of [b, d]) down(c, peer, 'peer-down');
       if (detour) {
         at(35_000);
         up(c, b); // over a new connection, after the shift
@@ -206,8 +195,7 @@ describe('reach: paths from spans', () => {
   });
 
   it('the receivers other events cut off from an origin: reachable without their cuts, not with them', () => {
-    const { world, cluster, a, b, c, d, at, up, chaos } = setup();
-    const e = cluster.plans.find((p) => p.meshIds.includes('mesh-a') && p.role === 'observer')!;
+    const { world, a, b, c, d, observer: e, at, up, chaos, revert } = setup();
     at(100);
     up(a, b);
     up(b, c);
@@ -222,8 +210,8 @@ describe('reach: paths from spans', () => {
     expect([...cutOffFrom(world, others(), 'mesh-a', a.nodeId, 1_500)].sort()).toEqual([b.nodeId, c.nodeId].sort());
     expect(expectTowardsAgrees(world, others(), 1_500)).toBeGreaterThan(0);
     at(2_000);
-    cluster.telemetry.emit(HARNESS_NODE, 'chaos.primitive.reverted', { name: 'partition_subset' }, { parent: subset });
-    cluster.telemetry.emit(HARNESS_NODE, 'chaos.primitive.reverted', { name: 'wedge_node' }, { parent: wedge });
+    revert(subset, 'partition_subset');
+    revert(wedge, 'wedge_node');
     at(10_000);
     expect([...cutOffFrom(world, others(), 'mesh-a', a.nodeId, 10_000)]).toEqual([]); // healed, rejoin allowance over
     expectTowardsAgrees(world, others(), 10_000);
@@ -231,7 +219,7 @@ describe('reach: paths from spans', () => {
     // process, though a's view (its spans) still holds b until the idle timeout.
     const restart = chaos('restart_node', [b]);
     at(11_000);
-    cluster.telemetry.emit(HARNESS_NODE, 'chaos.primitive.reverted', { name: 'restart_node' }, { parent: restart });
+    revert(restart, 'restart_node');
     at(20_000);
     expect(overlayAt(world, 'mesh-a', 20_000).get(a.nodeId)).toContain(b.nodeId);
     expect([...cutOffFrom(world, others(), 'mesh-a', a.nodeId, 20_000)].sort()).toEqual([b.nodeId, c.nodeId].sort());
@@ -248,12 +236,10 @@ describe('reach: paths from spans', () => {
 });
 
 describe('reach: cutOffTowards agrees with cutOffFrom on nodes out of reach even without the other cuts', () => {
-  const ready = (cluster: Cluster, node: { name: string; nodeId: string }) =>
-    cluster.telemetry.emit(node.name, 'mesh.node.ready', { nodeId: node.nodeId, nodeName: node.name, nodeType: 'gateway', meshId: 'mesh-a', incarnation: 1 });
   /** `started` come up at 50 ms; at 100 ms a and b take each other up (the part of the overlay the origin, a, reaches). */
   const startBesideAB = (s: ReturnType<typeof setup>, ...started: ReturnType<typeof setup>['a'][]) => {
     s.at(50);
-    for (const node of started) ready(s.cluster, node);
+    for (const node of started) s.ready(node, { nodeType: 'gateway' });
     s.at(100);
     s.up(s.a, s.b);
     s.up(s.b, s.a);
@@ -266,8 +252,7 @@ describe('reach: cutOffTowards agrees with cutOffFrom on nodes out of reach even
   };
 
   it("inside another event's node cut: its thin views are that event's doing", () => {
-    const { world, cluster, a, b, d, at, up, chaos } = setup();
-    const e = cluster.plans.find((p) => p.meshIds.includes('mesh-a') && p.role === 'observer')!;
+    const { world, a, b, d, observer: e, at, up, chaos } = setup();
     at(100);
     up(a, b);
     up(b, a);
@@ -297,9 +282,9 @@ describe('reach: cutOffTowards agrees with cutOffFrom on nodes out of reach even
     // to idle timeouts and kept only two it could not use, whose peers other events took.
     const stripped = (direction: 'inbound' | 'outbound') => {
       const s = setup();
-      const { world, cluster, b, c, d, at, up, down, chaos } = s;
+      const { world, b, c, d, at, up, down, chaos, revert, connected } = s;
       startBesideAB(s, c);
-      cluster.telemetry.emit(c.name, 'mesh.peer.connected', { peerId: b.nodeId, direction });
+      connected(c, b, direction);
       up(c, b);
       up(c, d); // c → d, and c → b until the drop below: nobody reaches c
       at(500);
@@ -309,7 +294,7 @@ describe('reach: cutOffTowards agrees with cutOffFrom on nodes out of reach even
       at(900);
       down(c, b, 'peer-down'); // the link to b idles out while c is firewalled
       at(1_000);
-      cluster.telemetry.emit(HARNESS_NODE, 'chaos.primitive.reverted', { name: 'firewall_inbound' }, { parent: firewall });
+      revert(firewall, 'firewall_inbound');
       at(7_000); // past the firewall's revert and rejoin allowance: c is no longer inside its node cut
       return { world, a: s.a, c, others: otherCutWindows(world, { targets: [s.a.nodeId], params: {} }, 1_000) };
     };
@@ -330,13 +315,12 @@ describe('reach: cutOffTowards agrees with cutOffFrom on nodes out of reach even
     // the compute's, and the compute's other link ran on a connection its peer had dialled.
     const judged = (crossed: boolean) => {
       const s = setup();
-      const { world, cluster, a, b, c, d, at, up, chaos } = s;
+      const { world, a, b, c, d, at, up, chaos, connected } = s;
       startBesideAB(s, c);
-      const connected = (peer: typeof a, direction: 'inbound' | 'outbound') => cluster.telemetry.emit(c.name, 'mesh.peer.connected', { peerId: peer.nodeId, direction });
-      connected(d, 'inbound'); // d dialled c: the own firewall cuts this link whole
-      connected(b, 'inbound');
+      connected(c, d, 'inbound'); // d dialled c: the own firewall cuts this link whole
+      connected(c, b, 'inbound');
       at(120);
-      if (crossed) connected(b, 'outbound'); // c's own dial of b, under way when b's came in
+      if (crossed) connected(c, b, 'outbound'); // c's own dial of b, under way when b's came in
       up(c, d);
       up(c, b); // nobody reaches c
       at(500);
@@ -388,7 +372,7 @@ describe('reach: cutOffTowards agrees with cutOffFrom on nodes out of reach even
   it('an island the other events stripped: nodes holding only each other (nat-shift --chaos 20, seed 438)', () => {
     const island = (extra?: (s: ReturnType<typeof setup>) => void) => {
       const s = setup();
-      const { world, cluster, a, b, c, d, at, up, chaos } = s;
+      const { world, a, b, c, d, at, up, down, chaos } = s;
       startBesideAB(s, c, d);
       up(c, d);
       up(d, c);
@@ -397,7 +381,7 @@ describe('reach: cutOffTowards agrees with cutOffFrom on nodes out of reach even
       at(1_000);
       chaos('kill_node', [b]);
       at(1_100);
-      cluster.telemetry.emit(c.name, 'mesh.gossip.neighbor_down', { topic: 'mesh-a', peerId: b.nodeId, cause: 'peer-down' });
+      down(c, b, 'peer-down');
       return { ...s, others: otherCutWindows(world, { targets: [a.nodeId], params: {} }, 1_000) };
     };
     // c and d hold each other, and the kill took c's one link out: both excused, either way.
@@ -421,8 +405,7 @@ describe('reach: cutOffTowards agrees with cutOffFrom on nodes out of reach even
 
 describe('reach: nodes under chaos', () => {
   it('an event holds its targets until it is reverted and passed; one that failed holds them for good', () => {
-    const { cluster, a, b, c, at, chaos } = setup();
-    const tel = cluster.telemetry;
+    const { tel, a, b, c, at, chaos } = setup();
     const end = (applied: { traceId: string; spanId: string }, result: string) => {
       tel.emit(HARNESS_NODE, 'chaos.primitive.detected', { name: 'kill_node', result, waitedMs: 1 }, { parent: applied });
       tel.emit(HARNESS_NODE, 'chaos.primitive.reverted', { name: 'kill_node' }, { parent: applied });
