@@ -24,37 +24,32 @@
 import { describe, expect, it } from 'vitest';
 import { oldPathsCutShort, type PathEnd } from '../src/primitives/old-paths-cut-short.js';
 import { otherCutWindows } from '../src/primitives/reach.js';
-import type { ChaosWorld, Fault } from '../src/primitives/types.js';
-import { Cluster } from '../src/scenario/cluster.js';
-import { standardMesh } from '../src/scenario/topology.js';
-import { HARNESS_NODE } from '../src/sim/telemetry/index.js';
+import type { Fault } from '../src/primitives/types.js';
+import type { CloseReason } from '../src/sim/network/types.js';
+import type { SpanContextRef } from '../src/sim/telemetry/index.js';
 import { worldOf } from './support/chaos.js';
+import { handTrace } from './support/hand-trace.js';
 
-const TOPOLOGY = { meshes: [standardMesh('mesh-a', 1)], bridges: 0 };
 const SHIFT_AT_MS = 1_000;
 
 function setup() {
-  const cluster = new Cluster({ seed: 'old-paths-cut-short', topology: TOPOLOGY });
-  const world: ChaosWorld = worldOf(cluster);
-  const [victim, p, q, n] = cluster.plans.filter((x) => x.meshIds.includes('mesh-a') && x.role !== 'observer');
-  const o = cluster.plans.find((x) => x.role === 'observer')!;
+  const t = handTrace('old-paths-cut-short');
+  const { world, tel, at, chaos, connected, disconnected, up, down } = t;
+  const [victim, p, q, n] = t.nodes;
+  const o = t.observer;
   type Node = typeof victim;
-  const tel = cluster.telemetry;
-  const at = (ms: number) => cluster.scheduler.runFor(ms - cluster.scheduler.nowMs);
-  const chaos = (name: string, targets: Node[]) => tel.emit(HARNESS_NODE, 'chaos.primitive.applied', { name, targets: targets.map((t) => t.name).join(','), params: '{}' })!;
-  const revert = (applied: { spanId: string; traceId: string }) => tel.emit(HARNESS_NODE, 'chaos.primitive.reverted', { name: 'burst_kill' }, { parent: applied });
+  const revert = (applied: SpanContextRef) => t.revert(applied, 'burst_kill');
   /** `from` evicts `out` from its active view to admit `newcomer`. */
   const evict = (from: Node, out: Node, newcomer: Node) => {
-    tel.emit(from.name, 'mesh.gossip.neighbor_down', { topic: 'mesh-a', peerId: out.nodeId, cause: 'evicted' });
-    tel.emit(from.name, 'mesh.gossip.neighbor_up', { topic: 'mesh-a', peerId: newcomer.nodeId });
+    down(from, out, 'evicted');
+    up(from, newcomer);
   };
-  const closeUnused = (from: Node, to: Node) => tel.emit(from.name, 'mesh.peer.disconnected', { peerId: to.nodeId, reason: 'closed-locally', cause: 'unused' });
-  const hearDisconnect = (from: Node, to: Node) => tel.emit(from.name, 'mesh.gossip.neighbor_down', { topic: 'mesh-a', peerId: to.nodeId, cause: 'disconnect' });
-  const hearClose = (from: Node, to: Node) => tel.emit(from.name, 'mesh.peer.disconnected', { peerId: to.nodeId, reason: 'closed-by-peer', cause: 'closed-by-peer' });
-  const disconnectedBy = (from: Node, to: Node, reason: string) => tel.emit(from.name, 'mesh.peer.disconnected', { peerId: to.nodeId, reason, cause: reason });
-  const connect = (from: Node, to: Node, direction: 'inbound' | 'outbound' = 'inbound') => tel.emit(from.name, 'mesh.peer.connected', { peerId: to.nodeId, direction });
-  const ready = (node: Node) => tel.emit(node.name, 'mesh.node.ready', { nodeId: node.nodeId, nodeName: node.name, nodeType: 'gateway', meshId: 'mesh-a', incarnation: 1 });
-  const neighbourUp = (from: Node, to: Node) => tel.emit(from.name, 'mesh.gossip.neighbor_up', { topic: 'mesh-a', peerId: to.nodeId });
+  const closeUnused = (from: Node, to: Node) => disconnected(from, to, 'closed-locally', 'unused');
+  const hearDisconnect = (from: Node, to: Node) => down(from, to, 'disconnect');
+  const hearClose = (from: Node, to: Node) => disconnected(from, to, 'closed-by-peer');
+  const disconnectedBy = (from: Node, to: Node, reason: CloseReason) => disconnected(from, to, reason);
+  const connect = (from: Node, to: Node, direction: 'inbound' | 'outbound' = 'inbound') => connected(from, to, direction);
+  const ready = (node: Node) => t.ready(node, { nodeType: 'gateway' });
   const join = (from: Node, seed: Node) => tel.emit(from.name, 'mesh.gossip.join', { topic: 'mesh-a', peerId: seed.nodeId });
   const dialFailed = (from: Node, to: Node) => tel.emit(from.name, 'mesh.peer.dial_failed', { peerId: to.nodeId, reason: 'timeout' });
   const ends = (...peers: Node[]): PathEnd[] => peers.flatMap((x) => [{ node: x.nodeId, peer: victim.nodeId }, { node: victim.nodeId, peer: x.nodeId }]);
@@ -83,7 +78,7 @@ function setup() {
     at(5_000);
     closeUnused(p, victim);
   };
-  return { cluster, victim, p, q, n, o, at, chaos, revert, evict, closeUnused, hearDisconnect, hearClose, disconnectedBy, connect, ready, neighbourUp, join, dialFailed, cutShort, cutShortAt, rejoinAfterShift, pDropsVictimFor };
+  return { cluster: t.cluster, tel, victim, p, q, n, o, at, chaos, revert, evict, closeUnused, hearDisconnect, hearClose, disconnectedBy, connect, ready, neighbourUp: up, join, dialFailed, cutShort, cutShortAt, rejoinAfterShift, pDropsVictimFor };
 }
 
 describe('old paths cut short by concurrent faults', () => {
@@ -298,7 +293,7 @@ describe('old paths cut short by concurrent faults', () => {
       const t = setup();
       const retry = (attempt: number, delayMs: number) => {
         t.dialFailed(t.n, t.o);
-        t.cluster.telemetry.emit(t.n.name, 'mesh.seed.retry', { attempt, delayMs, peerId: t.o.nodeId });
+        t.tel.emit(t.n.name, 'mesh.seed.retry', { attempt, delayMs, peerId: t.o.nodeId });
       };
       t.at(500);
       const cut = t.chaos('partition_subset', [t.n]);
@@ -653,7 +648,7 @@ describe('old paths cut short by concurrent faults', () => {
       const t = setup();
       const leave = () => {
         t.at(leaveAtMs!);
-        t.cluster.telemetry.emit(t.p.name, 'mesh.node.stopping', { reason: 'shrink' });
+        t.tel.emit(t.p.name, 'mesh.node.stopping', { reason: 'shrink' });
       };
       if (leaveAtMs !== null && leaveAtMs < 500) leave();
       t.rejoinAfterShift(); // n disturbed until 8 s
