@@ -11,35 +11,31 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { natShift, natShiftDetector } from '../../src/primitives/nat-shift.js';
-import { HARNESS_NODE } from '../../src/sim/telemetry/index.js';
 import { scheduleScenario } from '../../src/property/replay.js';
 import { loadScheduleFile } from '../../src/property/schedule.js';
-import { chaosLog, expectGreen, explain, passedEvent, runChaos, runRandomChaos, runningWorldOf, worldOf } from '../support/chaos.js';
+import { chaosLog, expectGreen, explain, passedEvent, runChaos, runRandomChaos, worldOf } from '../support/chaos.js';
 import { runUnappliedAt, runUnappliedDetector } from '../support/chaos-clocks.js';
 import { withChaos } from '../../src/catalog/chaos-scenarios.js';
 import { runScenario } from '../../src/scenario/runner.js';
-import { DEFAULT_TOPOLOGY, plannedNodes, standardMesh } from '../../src/scenario/topology.js';
+import { DEFAULT_TOPOLOGY, plannedNodes } from '../../src/scenario/topology.js';
 import { startOnly } from '../support/chaos-links.js';
 import { withoutObserver } from '../support/scenario-file.js';
 import { connectedPeersOf, peerLetGoFirst, restartedSince, stoppedBefore } from '../../src/primitives/evidence.js';
-import { Cluster } from '../../src/scenario/cluster.js';
+import { handTrace } from '../support/hand-trace.js';
 
 /**
  * An unstarted one-mesh cluster whose trace a case writes by hand, every node read as running:
  * the victim `v` and its peer `p` start at 50 ms, and `v` dials `p` at 100 ms (the old path).
  */
 function oldPathByHand(seed: string) {
-  const cluster = new Cluster({ seed, topology: { meshes: [standardMesh('mesh-a', 1)], bridges: 0 } });
-  const world = runningWorldOf(cluster);
-  const [v, p] = cluster.plans.filter((x) => x.meshIds.includes('mesh-a') && x.role !== 'observer');
-  const at = (ms: number) => cluster.scheduler.runFor(ms - cluster.scheduler.nowMs);
-  const tel = cluster.telemetry;
-  at(50);
-  for (const n of [v, p]) tel.emit(n.name, 'mesh.node.ready', { nodeId: n.nodeId, nodeName: n.name, nodeType: n.role, meshId: 'mesh-a', incarnation: 1, identity: 'new' });
-  at(100);
-  tel.emit(v.name, 'mesh.peer.connected', { peerId: p.nodeId, direction: 'outbound' });
-  tel.emit(p.name, 'mesh.peer.connected', { peerId: v.nodeId, direction: 'inbound' });
-  return { world, v, p, at, tel };
+  const t = handTrace(seed, { running: true });
+  const [v, p] = t.nodes;
+  t.at(50);
+  for (const n of [v, p]) t.ready(n, { identity: 'new' });
+  t.at(100);
+  t.connected(v, p, 'outbound');
+  t.connected(p, v, 'inbound');
+  return { ...t, v, p };
 }
 
 const CUT_SHORT_SEED = join(import.meta.dirname, '..', '..', 'seeds', 'nat-shift-old-paths-cut-short-by-rejoining-nodes.json');
@@ -236,17 +232,17 @@ describe('nat_shift: the victim\'s end of a half-open path', () => {
     const SHIFT_MS = 1_000;
     /** v dials p at 100 ms; p idles its end out at 900 ms; `reopenedAtMs`, if set, is when v's spans show a newer end to p. */
     const build = (reopenedAtMs: number | null) => {
-      const { world, v, p, at, tel } = oldPathByHand('half-open-path');
+      const { world, v, p, at, chaos, connected, disconnected } = oldPathByHand('half-open-path');
       at(900);
-      tel.emit(p.name, 'mesh.peer.disconnected', { peerId: v.nodeId, reason: 'idle-timeout', cause: 'idle-timeout' });
+      disconnected(p, v, 'idle-timeout');
       if (reopenedAtMs !== null) {
         at(reopenedAtMs);
-        tel.emit(v.name, 'mesh.peer.connected', { peerId: p.nodeId, direction: 'outbound' });
+        connected(v, p, 'outbound');
       }
       at(SHIFT_MS);
-      tel.emit(HARNESS_NODE, 'chaos.primitive.applied', { name: 'nat_shift', targets: v.name, params: '{}' });
+      chaos('nat_shift', [v]);
       at(18_700);
-      tel.emit(v.name, 'mesh.peer.disconnected', { peerId: p.nodeId, reason: 'reset', cause: 'reset' });
+      disconnected(v, p, 'reset');
       const detector = natShiftDetector(world, { targets: [v.nodeId], params: {} }, SHIFT_MS);
       detector.poll(18_701);
       return detector.missing?.();
@@ -273,18 +269,18 @@ describe('nat_shift: a dead-path close that followed the victim\'s own unused cl
   // neighbour relation (a transient one is excused on its own, old-paths-cut-short.ts).
   it('counts it; with the peer-let-go-first filter it would be red', () => {
     const SHIFT_MS = 1_000;
-    const { world, v, p, at, tel } = oldPathByHand('lost-unused-close');
+    const { world, v, p, at, chaos, up, down, disconnected } = oldPathByHand('lost-unused-close');
     // Neighbours over it, so it is no transient path (old-paths-cut-short.ts) needing no check.
-    tel.emit(v.name, 'mesh.gossip.neighbor_up', { topic: 'mesh-a', peerId: p.nodeId });
-    tel.emit(p.name, 'mesh.gossip.neighbor_up', { topic: 'mesh-a', peerId: v.nodeId });
+    up(v, p);
+    up(p, v);
     at(SHIFT_MS);
-    tel.emit(HARNESS_NODE, 'chaos.primitive.applied', { name: 'nat_shift', targets: v.name, params: '{}' });
+    chaos('nat_shift', [v]);
     at(4_900);
-    tel.emit(v.name, 'mesh.gossip.neighbor_down', { topic: 'mesh-a', peerId: p.nodeId, cause: 'evicted' });
+    down(v, p, 'evicted');
     at(5_000);
-    tel.emit(v.name, 'mesh.peer.disconnected', { peerId: p.nodeId, reason: 'closed-locally', cause: 'unused' });
+    disconnected(v, p, 'closed-locally', 'unused');
     at(5_600);
-    const deadPath = tel.emit(p.name, 'mesh.peer.disconnected', { peerId: v.nodeId, reason: 'closed-locally', cause: 'dead-path' })!;
+    const deadPath = disconnected(p, v, 'closed-locally', 'dead-path');
     const detector = natShiftDetector(world, { targets: [v.nodeId], params: {} }, SHIFT_MS);
     detector.poll(5_601);
     // The premise: the close is one the other checks leave out.
@@ -374,12 +370,8 @@ describe('nat_shift: old paths to peers already gone', () => {
   });
 
   it('a peer counts as gone only from its goodbye until a new incarnation; a kill says no goodbye', () => {
-    const cluster = new Cluster({ seed: 'stopped-before', topology: { meshes: [standardMesh('mesh-a', 1)], bridges: 0 } });
-    const world = worldOf(cluster);
-    const [a, b] = cluster.plans.filter((p) => p.meshIds.includes('mesh-a') && p.role !== 'observer');
-    const at = (ms: number) => cluster.scheduler.runFor(ms - cluster.scheduler.nowMs);
-    const tel = cluster.telemetry;
-    const ready = (incarnation: number) => tel.emit(a.name, 'mesh.node.ready', { nodeId: a.nodeId, nodeName: a.name, nodeType: a.role, meshId: 'mesh-a', incarnation, identity: 'new' });
+    const { world, nodes: [a, b], at, tel, ready: readyOf } = handTrace('stopped-before');
+    const ready = (incarnation: number) => readyOf(a, { incarnation, identity: 'new' });
     at(1_000);
     ready(1);
     at(2_000);
@@ -406,36 +398,25 @@ describe('nat_shift: an old path silent from the shift on, its far end restarted
   it('the rule alone: a required path with no silence, and the victim\'s idle timeout on a path to a peer restarted later', () => {
     const SHIFT_MS = 1_000;
     const build = (restartAtMs: number, idleAtMs: number) => {
-      const cluster = new Cluster({ seed: 'silent-before-death', topology: { meshes: [standardMesh('mesh-a', 1)], bridges: 0 } });
-      const world = runningWorldOf(cluster);
-      const [v, p, q] = cluster.plans.filter((x) => x.meshIds.includes('mesh-a') && x.role !== 'observer');
-      const at = (ms: number) => cluster.scheduler.runFor(ms - cluster.scheduler.nowMs);
-      const tel = cluster.telemetry;
-      const ready = (n: typeof v, incarnation: number) => tel.emit(n.name, 'mesh.node.ready', { nodeId: n.nodeId, nodeName: n.name, nodeType: n.role, meshId: 'mesh-a', incarnation, identity: 'new' });
-      const connect = (from: typeof v, to: typeof v, direction: string) => tel.emit(from.name, 'mesh.peer.connected', { peerId: to.nodeId, direction });
-      const chaos = (name: string, n: typeof v) => tel.emit(HARNESS_NODE, 'chaos.primitive.applied', { name, targets: n.name, params: '{}' });
+      const { world, nodes: [v, p, q], at, chaos, ready: readyOf, link, disconnected } = handTrace('silent-before-death', { running: true });
+      const ready = (n: typeof v, incarnation: number) => readyOf(n, { incarnation, identity: 'new' });
       at(50);
       for (const n of [v, p, q]) ready(n, 1);
       at(100);
-      for (const peer of [p, q]) {
-        connect(v, peer, 'outbound');
-        connect(peer, v, 'inbound');
-        tel.emit(v.name, 'mesh.gossip.neighbor_up', { topic: 'mesh-a', peerId: peer.nodeId });
-        tel.emit(peer.name, 'mesh.gossip.neighbor_up', { topic: 'mesh-a', peerId: v.nodeId });
-      }
+      for (const peer of [p, q]) link(v, peer);
       at(SHIFT_MS);
-      chaos('nat_shift', v);
+      chaos('nat_shift', [v]);
       // q's path ends with no silence and no churn to excuse it: the victim closes it as unused,
       // and q hears the close.
       at(5_000);
-      tel.emit(v.name, 'mesh.peer.disconnected', { peerId: q.nodeId, reason: 'closed-locally', cause: 'unused' });
-      tel.emit(q.name, 'mesh.peer.disconnected', { peerId: v.nodeId, reason: 'closed-by-peer', cause: 'closed-by-peer' });
+      disconnected(v, q, 'closed-locally', 'unused');
+      disconnected(q, v, 'closed-by-peer');
       at(restartAtMs);
-      chaos('restart_node', p);
+      chaos('restart_node', [p]);
       at(restartAtMs + 100);
       ready(p, 2);
       at(idleAtMs);
-      tel.emit(v.name, 'mesh.peer.disconnected', { peerId: p.nodeId, reason: 'idle-timeout', cause: 'idle-timeout' });
+      disconnected(v, p, 'idle-timeout');
       const detector = natShiftDetector(world, { targets: [v.nodeId], params: {} }, SHIFT_MS);
       detector.poll(idleAtMs + 1);
       return detector.missing?.();
