@@ -24,9 +24,8 @@ import { plannedNodes } from '../../src/scenario/topology.js';
 import { runScenario } from '../../src/scenario/runner.js';
 import { isolateAt, startOnly } from '../support/chaos-links.js';
 import { Cluster } from '../../src/scenario/cluster.js';
-import { standardMesh } from '../../src/scenario/topology.js';
-import { HARNESS_NODE } from '../../src/sim/telemetry/index.js';
 import { chaosLog, expectGreen, explain, passedEvent, runChaos, runRandomChaos, scenarioNamed, worldOf } from '../support/chaos.js';
+import { handTrace } from '../support/hand-trace.js';
 
 /** A finished run's chaos world and the two sides of a subset cut of `targets` (names), as node ids. */
 function sidesOf(cluster: Cluster, targets: readonly string[]) {
@@ -44,20 +43,14 @@ function sidesOf(cluster: Cluster, targets: readonly string[]) {
  * learned at one instant, for a cut applied at `cutAtMs` (and the outside given, or all of it).
  */
 function handWritten() {
-  const cluster = new Cluster({ seed: 'partition-subset-leak', topology: { meshes: [standardMesh('mesh-a', 1)], bridges: 0 } });
-  const world = worldOf(cluster);
-  const [cut, h, n, x] = cluster.plans.filter((p) => p.meshIds.includes('mesh-a') && p.role !== 'observer');
+  const t = handTrace('partition-subset-leak');
+  const { world } = t;
+  const [cut, h, n, x] = t.nodes;
   type Node = typeof cut;
-  const tel = cluster.telemetry;
-  const at = (ms: number) => cluster.scheduler.runFor(ms - cluster.scheduler.nowMs);
-  const learn = (node: Node) => tel.emit(node.name, 'mesh.digest.learned', { topic: 'mesh-a', nodeId: cut.nodeId, nodeName: cut.name });
-  const ready = (node: Node) => tel.emit(node.name, 'mesh.node.ready', { nodeId: node.nodeId, nodeName: node.name, nodeType: node.role, meshId: 'mesh-a', incarnation: 1 });
-  const up = (from: Node, to: Node) => tel.emit(from.name, 'mesh.gossip.neighbor_up', { topic: 'mesh-a', peerId: to.nodeId });
-  const chaos = (name: string, targets: Node[]) => tel.emit(HARNESS_NODE, 'chaos.primitive.applied', { name, targets: targets.map((t) => t.name).join(','), params: '{}' })!;
+  const learn = (node: Node) => t.learn(node, cut);
   const outside = world.nodes.map((p) => p.nodeId).filter((id) => id !== cut.nodeId);
-  const revert = (applied: { spanId: string; traceId: string }, name: string) => tel.emit(HARNESS_NODE, 'chaos.primitive.reverted', { name }, { parent: applied });
   const leakAt = (atMs: number, cutAtMs: number, side: readonly string[] = outside) => leakedDigest(world, [[cut.nodeId], side], atMs, atMs, cutAtMs);
-  return { cut, h, n, x, at, learn, ready, up, chaos, revert, outside, leakAt };
+  return { cut, h, n, x, at: t.at, learn, ready: t.ready, up: t.up, chaos: t.chaos, revert: t.revert, outside, leakAt };
 }
 
 describe('partition_subset', () => {
