@@ -16,14 +16,13 @@ import { describe, expect, it } from 'vitest';
 import { withChaos } from '../../src/catalog/chaos-scenarios.js';
 import { runScenario } from '../../src/scenario/runner.js';
 import { plannedNodes, standardMesh } from '../../src/scenario/topology.js';
-import { chaosLog, expectGreen, explain, passedEvent, runChaos, runRandomChaos, runningWorldOf } from '../support/chaos.js';
+import { chaosLog, expectGreen, explain, passedEvent, runChaos, runRandomChaos } from '../support/chaos.js';
 import { isolateAt, withoutDetours } from '../support/chaos-links.js';
 import { withoutObserver } from '../support/scenario-file.js';
 import { PROBE_FLIGHT_MS } from '../../src/primitives/reach.js';
 import { partitionPair } from '../../src/primitives/partition-pair.js';
 import type { ChaosWorld } from '../../src/primitives/types.js';
-import { Cluster } from '../../src/scenario/cluster.js';
-import { HARNESS_NODE } from '../../src/sim/telemetry/index.js';
+import { handTrace } from '../support/hand-trace.js';
 
 /** One mesh of 12 gateways; the pair [2, 7] cut from 10 s to 25 s. */
 function pairLayout(name: string) {
@@ -103,33 +102,29 @@ describe('partition_pair: an end another event had stripped of every link but th
   // that repair is the shift's, and only the round after the repair decides. The stripped end is
   // one probe's sender and the other's receiver: both halves of the excuse are asked.
   function strippedEnd(shifted: boolean) {
-    const cluster = new Cluster({ seed: 'pair-stripped-end', topology: { meshes: [standardMesh('mesh-a', 1)], bridges: 0 } });
-    const [a, b, c, d] = cluster.plans.filter((p) => p.meshIds.includes('mesh-a') && p.role !== 'observer');
-    type Node = typeof a;
-    const tel = cluster.telemetry;
-    const at = (ms: number) => cluster.scheduler.runFor(ms - cluster.scheduler.nowMs);
+    const t = handTrace('pair-stripped-end', { running: true });
+    const { cluster, at, up, down, chaos, revert, ready } = t;
+    const [a, b, c, d] = t.nodes;
     let sent = 0;
     // Every node runs; a probe is a record only (nobody delivers it: no detour carried it).
     const world: ChaosWorld = {
-      ...runningWorldOf(cluster),
+      ...t.world,
       probe: (meshId, origin) => ({ probeId: `probe-${++sent}`, meshId, origin: origin!, sentAtMs: cluster.scheduler.nowMs, expected: [] }),
     };
-    const up = (from: Node, to: Node) => tel.emit(from.name, 'mesh.gossip.neighbor_up', { topic: 'mesh-a', peerId: to.nodeId });
-    const chaos = (name: string, targets: Node[]) => tel.emit(HARNESS_NODE, 'chaos.primitive.applied', { name, targets: targets.map((t) => t.name).join(','), params: '{}' });
     at(50);
-    for (const n of [a, b, c, d]) tel.emit(n.name, 'mesh.node.ready', { nodeId: n.nodeId, nodeName: n.name, nodeType: n.role, meshId: 'mesh-a', incarnation: 1 });
+    for (const n of [a, b, c, d]) ready(n);
     at(100);
     up(a, c);
     up(c, a);
     up(c, b);
     up(c, d);
     at(1_000);
-    if (shifted) tel.emit(HARNESS_NODE, 'chaos.primitive.reverted', { name: 'nat_shift' }, { parent: chaos('nat_shift', [c])! });
+    if (shifted) revert(chaos('nat_shift', [c]), 'nat_shift');
     at(2_000);
     up(c, a); // a and c take each other up again over a new connection
     up(a, c);
     at(30_000);
-    for (const peer of [b, d]) tel.emit(c.name, 'mesh.gossip.neighbor_down', { topic: 'mesh-a', peerId: peer.nodeId, cause: 'peer-down' });
+    for (const peer of [b, d]) down(c, peer, 'peer-down');
     at(40_000);
     chaos('partition_pair', [a, c]);
     const detection = partitionPair.detector(world, { targets: [a.nodeId, c.nodeId], params: { durationMs: 15_000 } }, 40_000);
@@ -231,20 +226,19 @@ describe('partition_pair: which shared topic carries the crossing probes', () =>
   // topic a line x–y–z, the mesh a triangle x, y, g; the pair is x and y.
   it('is the first whose overlay offered a detour at the apply; with none, the first with a third node', () => {
     const topicOfProbes = (meshDetour: boolean): string[] => {
-      const cluster = new Cluster({ seed: 'pair-topic', topology: { meshes: [standardMesh('mesh-a', 1)], bridges: 3 } });
+      const t = handTrace('pair-topic', { running: true, topology: { meshes: [standardMesh('mesh-a', 1)], bridges: 3 } });
+      const { cluster, at, up } = t;
       const [x, y, z] = cluster.plans.filter((p) => p.role === 'bridge');
-      const g = cluster.plans.find((p) => p.role !== 'bridge' && p.role !== 'observer' && p.meshIds.includes('mesh-a'))!;
+      const g = t.nodes.find((p) => p.role !== 'bridge')!;
       type Node = typeof x;
-      const tel = cluster.telemetry;
-      const at = (ms: number) => cluster.scheduler.runFor(ms - cluster.scheduler.nowMs);
       const topics: string[] = [];
       const world: ChaosWorld = {
-        ...runningWorldOf(cluster),
+        ...t.world,
         probe: (meshId, origin) => (topics.push(meshId), { probeId: `probe-${topics.length}`, meshId, origin: origin!, sentAtMs: cluster.scheduler.nowMs, expected: [] }),
       };
       const link = (topic: string, m: Node, n: Node) => {
-        tel.emit(m.name, 'mesh.gossip.neighbor_up', { topic, peerId: n.nodeId });
-        tel.emit(n.name, 'mesh.gossip.neighbor_up', { topic, peerId: m.nodeId });
+        up(m, n, topic);
+        up(n, m, topic);
       };
       at(100);
       link('bridge', x, y);
