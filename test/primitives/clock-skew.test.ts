@@ -12,11 +12,9 @@ import { describe, expect, it } from 'vitest';
 import { withChaos } from '../../src/catalog/chaos-scenarios.js';
 import { clockSkew } from '../../src/primitives/clock-skew.js';
 import type { Fault } from '../../src/primitives/types.js';
-import { Cluster } from '../../src/scenario/cluster.js';
-import { standardMesh } from '../../src/scenario/topology.js';
-import { HARNESS_NODE } from '../../src/sim/telemetry/index.js';
 import { runScenario } from '../../src/scenario/runner.js';
-import { chaosLog, expectGreen, explain, passedEvent, runChaos, runRandomChaos, scenarioNamed, runningWorldOf, worldOf } from '../support/chaos.js';
+import { chaosLog, expectGreen, explain, passedEvent, runChaos, runRandomChaos, scenarioNamed, worldOf } from '../support/chaos.js';
+import { handTrace } from '../support/hand-trace.js';
 import { prunedIncludes } from '../../src/primitives/evidence.js';
 import { overlayAt } from '../../src/primitives/reach.js';
 import { runWithOverrides } from '../support/chaos-clocks.js';
@@ -117,21 +115,19 @@ describe('clock_skew: a pruner still under another event\'s damage from before i
    * Returns the verdict at 101 s.
    */
   function pruneAfterCut(revertAtMs: number) {
-    const cluster = new Cluster({ seed: 'clock-skew-disturbed', topology: { meshes: [standardMesh('mesh-a', 1)], bridges: 0 } });
-    const world = runningWorldOf(cluster);
-    const [gateway, broker, compute] = ['gateway', 'broker', 'compute'].map((role) => cluster.plans.find((p) => p.role === role)!);
-    const tel = cluster.telemetry;
-    const at = (ms: number) => cluster.scheduler.runFor(ms - cluster.scheduler.nowMs);
-    const revert = () => tel.emit(HARNESS_NODE, 'chaos.primitive.reverted', { name: 'partition_pair' }, { parent: cut });
+    const t = handTrace('clock-skew-disturbed', { running: true });
+    const { world, tel, at, chaos } = t;
+    const [gateway, broker, compute] = ['gateway', 'broker', 'compute'].map((role) => t.byRole(role));
+    const revert = () => t.revert(cut, 'partition_pair');
     at(45_000);
-    const cut = tel.emit(HARNESS_NODE, 'chaos.primitive.applied', { name: 'partition_pair', targets: `${gateway.name},${compute.name}`, params: '{}' })!;
+    const cut = chaos('partition_pair', [gateway, compute]);
     if (revertAtMs < 58_800) {
       at(revertAtMs);
       revert();
     }
     at(58_800);
     const fault: Fault = { targets: [broker.nodeId], params: { skewMs: 60_000, durationMs: 40_000 } };
-    tel.emit(HARNESS_NODE, 'chaos.primitive.applied', { name: 'clock_skew', targets: broker.name, params: JSON.stringify(fault.params) });
+    chaos('clock_skew', [broker], JSON.stringify(fault.params));
     const detector = clockSkew.detector(world, fault, 58_800);
     at(60_000);
     tel.emit(broker.name, 'mesh.heartbeat', { peerCount: 2, wallTimeMs: 120_000, clockSkewMs: 60_000 });
