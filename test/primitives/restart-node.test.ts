@@ -14,16 +14,16 @@
 import { describe, expect, it } from 'vitest';
 import { readIdentity } from '../../src/mesh/identity.js';
 import { Cluster } from '../../src/scenario/cluster.js';
-import { DEFAULT_TOPOLOGY, plannedNodes, standardMesh } from '../../src/scenario/topology.js';
+import { DEFAULT_TOPOLOGY, plannedNodes } from '../../src/scenario/topology.js';
 import { withChaos } from '../../src/catalog/chaos-scenarios.js';
 import { runScenario } from '../../src/scenario/runner.js';
 import { isolateAt } from '../support/chaos-links.js';
-import { chaosLog, expectGreen, explain, passedEvent, runChaos, runRandomChaos, scenarioNamed, runningWorldOf, worldOf } from '../support/chaos.js';
+import { chaosLog, expectGreen, explain, passedEvent, runChaos, runRandomChaos, scenarioNamed, worldOf } from '../support/chaos.js';
+import { handTrace } from '../support/hand-trace.js';
 import type { NodeVariant } from '../../src/mesh/config.js';
 import { withoutObserver } from '../support/scenario-file.js';
 import { othersCutOff } from '../../src/primitives/reach.js';
 import { oneSidedClaims, RESTART_GHOST_WINDOW_MS, restartDeadlineMs } from '../../src/primitives/restart-node.js';
-import { HARNESS_NODE } from '../../src/sim/telemetry/index.js';
 
 describe('restart_node', () => {
   it('restart-node', () => {
@@ -192,20 +192,15 @@ describe('restart_node: a peer the victim took up after its restart, killed sinc
   // restart left (clock-skew-60s under --chaos 20, seed 1870, showed it before the redial fix).
   /** `byEvent`: the peer's kill is a chaos event's (else its process died with no event behind it). */
   function killedPeer(byEvent: boolean) {
-    const cluster = new Cluster({ seed: 'restart-killed-peer', topology: { meshes: [standardMesh('mesh-a', 1)], bridges: 0 } });
-    const world = runningWorldOf(cluster);
-    const [victim, peer] = cluster.plans.filter((p) => p.meshIds.includes('mesh-a') && p.role !== 'observer');
+    const { world, nodes: [victim, peer], at, ready, chaos, killed, connected, up } = handTrace('restart-killed-peer', { running: true });
     type Node = typeof victim;
-    const tel = cluster.telemetry;
-    const at = (ms: number) => cluster.scheduler.runFor(ms - cluster.scheduler.nowMs);
-    const ready = (n: Node) => tel.emit(n.name, 'mesh.node.ready', { nodeId: n.nodeId, nodeName: n.name, nodeType: n.role, meshId: 'mesh-a', incarnation: 1 });
     const kill = (primitive: string | null, n: Node) => {
-      if (primitive !== null) tel.emit(HARNESS_NODE, 'chaos.primitive.applied', { name: primitive, targets: n.name, params: '{}' });
-      tel.emit(HARNESS_NODE, 'sim.node.killed', { targets: n.name, mode: 'kill', incarnation: 1 });
+      if (primitive !== null) chaos(primitive, [n]);
+      killed(n, 'kill');
     };
     const takeUp = (from: Node, to: Node, direction: 'inbound' | 'outbound') => {
-      tel.emit(from.name, 'mesh.peer.connected', { peerId: to.nodeId, direction });
-      tel.emit(from.name, 'mesh.gossip.neighbor_up', { topic: 'mesh-a', peerId: to.nodeId });
+      connected(from, to, direction);
+      up(from, to);
     };
     at(100);
     ready(victim);
