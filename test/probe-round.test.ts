@@ -19,20 +19,18 @@ import { DirectedProbe } from '../src/primitives/directed-probe.js';
 import { TargetedProbeRound } from '../src/primitives/slow-link.js';
 import { othersCutOff } from '../src/primitives/reach.js';
 import type { ChaosWorld, Fault } from '../src/primitives/types.js';
-import { Cluster } from '../src/scenario/cluster.js';
 import type { ProbeRecord } from '../src/scenario/checker.js';
 import { standardMesh } from '../src/scenario/topology.js';
-import { HARNESS_NODE } from '../src/sim/telemetry/span-record.js';
-import { worldOf } from './support/chaos.js';
+import { handTrace } from './support/hand-trace.js';
 
 function setup(perRole = 1) {
-  const cluster = new Cluster({ seed: 'probe-round', topology: { meshes: [standardMesh('mesh-a', perRole)], bridges: 0 } });
+  const t = handTrace('probe-round', { topology: { meshes: [standardMesh('mesh-a', perRole)], bridges: 0 } });
+  const { cluster, at } = t;
   const faulted = new Set<string>();
   const stopped = new Set<string>();
   const sent: ProbeRecord[] = [];
-  const base = worldOf(cluster);
   const world: ChaosWorld = {
-    ...base,
+    ...t.world,
     status: (id) => (stopped.has(id) ? 'stopped' : 'running'),
     isFaulted: (id) => faulted.has(id),
     probe: (meshId, origin) => {
@@ -42,23 +40,19 @@ function setup(perRole = 1) {
     },
   };
   const subscribers = cluster.subscribers('mesh-a');
-  const at = (ms: number) => cluster.scheduler.runFor(ms - cluster.scheduler.nowMs);
+  // The cases name nodes by id.
+  const plan = (id: string) => cluster.plan(id);
   const deliver = (probe: ProbeRecord, to: string) =>
-    cluster.telemetry.emit(cluster.nameOf(to), 'mesh.probe.delivered', { topic: 'mesh-a', probeId: probe.probeId, origin: probe.origin, from: probe.origin, hop: 1 });
-  const neighborUp = (node: string, peer: string) =>
-    cluster.telemetry.emit(cluster.nameOf(node), 'mesh.gossip.neighbor_up', { topic: 'mesh-a', peerId: peer });
+    t.tel.emit(cluster.nameOf(to), 'mesh.probe.delivered', { topic: 'mesh-a', probeId: probe.probeId, origin: probe.origin, from: probe.origin, hop: 1 });
+  const neighborUp = (node: string, peer: string) => t.up(plan(node), plan(peer));
   const kill = (node: string) => {
     stopped.add(node);
-    cluster.telemetry.emit(HARNESS_NODE, 'sim.node.killed', { targets: cluster.nameOf(node), mode: 'crash', incarnation: 1 });
+    t.killed(plan(node));
   };
-  const natShift = (node: string) =>
-    cluster.telemetry.emit(HARNESS_NODE, 'chaos.primitive.applied', { name: 'nat_shift', targets: cluster.nameOf(node), params: '{}' });
-  const ready = (node: string) =>
-    cluster.telemetry.emit(cluster.nameOf(node), 'mesh.node.ready', { nodeId: node, nodeName: cluster.nameOf(node), nodeType: 'gateway', meshId: 'mesh-a', incarnation: 2 });
-  const neighborDown = (node: string, peer: string) =>
-    cluster.telemetry.emit(cluster.nameOf(node), 'mesh.gossip.neighbor_down', { topic: 'mesh-a', peerId: peer, cause: 'peer-down' });
-  const chaos = (name: string, ...nodes: string[]) =>
-    cluster.telemetry.emit(HARNESS_NODE, 'chaos.primitive.applied', { name, targets: nodes.map((id) => cluster.nameOf(id)).join(','), params: '{}' });
+  const natShift = (node: string) => t.chaos('nat_shift', [plan(node)]);
+  const ready = (node: string) => t.ready(plan(node), { incarnation: 2, nodeType: 'gateway' });
+  const neighborDown = (node: string, peer: string) => t.down(plan(node), plan(peer), 'peer-down');
+  const chaos = (name: string, ...nodes: string[]) => t.chaos(name, nodes.map(plan));
   return { world, faulted, sent, subscribers, at, deliver, neighborUp, neighborDown, kill, natShift, ready, chaos };
 }
 
