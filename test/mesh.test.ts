@@ -15,11 +15,11 @@ import { crossMeshDetected, gossipMeshToMesh, GOSSIP_SWARM_MIN_DIGESTS, GOSSIP_S
 import { findScenario } from '../src/catalog/registry.js';
 import { withChaos } from '../src/catalog/chaos-scenarios.js';
 import { DEFAULT_TOPOLOGY, plannedNodes, type NodePlan } from '../src/scenario/topology.js';
-import { HARNESS_NODE } from '../src/sim/telemetry/index.js';
 import { runScenario, type RunOutcome, type RunReport } from '../src/scenario/runner.js';
 import type { Scenario } from '../src/scenario/scenario.js';
 import { replayLine } from '../src/cli/replay-line.js';
 import { chaosLog, runRandomChaos } from './support/chaos.js';
+import { handTrace } from './support/hand-trace.js';
 
 function explain(report: RunReport): string {
   const lines = report.violations.map((v) => `  [${v.check}] ${v.message}`);
@@ -74,15 +74,11 @@ function swarmFormed(cluster: Cluster): void {
  * check asked of that trace directly.
  */
 function handWritten() {
-  const cluster = new Cluster({ seed: 'mesh-to-mesh-by-hand', topology: DEFAULT_TOPOLOGY });
-  const tel = cluster.telemetry;
-  const role = (r: string) => cluster.plans.find((p) => p.role === r)!;
-  const at = (ms: number) => cluster.scheduler.runFor(ms - cluster.scheduler.nowMs);
-  const connect = (from: NodePlan, to: NodePlan, direction: 'inbound' | 'outbound') => tel.emit(from.name, 'mesh.peer.connected', { peerId: to.nodeId, direction });
-  const closeUnused = (from: NodePlan, to: NodePlan) => tel.emit(from.name, 'mesh.peer.disconnected', { peerId: to.nodeId, reason: 'closed-locally', cause: 'unused' });
+  const t = handTrace('mesh-to-mesh-by-hand', { topology: DEFAULT_TOPOLOGY });
+  const { cluster, tel, at, connected: connect, revert, byRole: role } = t;
+  const closeUnused = (from: NodePlan, to: NodePlan) => t.disconnected(from, to, 'closed-locally', 'unused');
   const detect = (from: NodePlan, to: NodePlan) => tel.emit(from.name, 'mesh.cross.peer_connected', { peerId: to.nodeId, ownMeshId: from.meshId, peerMeshId: to.meshId, peerNodeType: to.role });
-  const chaos = (name: string, target: NodePlan, durationMs: number) => tel.emit(HARNESS_NODE, 'chaos.primitive.applied', { name, targets: target.name, params: JSON.stringify({ durationMs }) })!;
-  const revert = (applied: { spanId: string; traceId: string }, name: string) => tel.emit(HARNESS_NODE, 'chaos.primitive.reverted', { name }, { parent: applied });
+  const chaos = (name: string, target: NodePlan, durationMs: number) => t.chaos(name, [target], JSON.stringify({ durationMs }));
   const ctx = { scenario: gossipMeshToMesh, seed: '1', cluster, mainEndMs: MESH_TO_MESH_DEADLINE_MS, probe: () => null, protectedNodes: new Set<string>() };
   const violations = () => crossMeshDetected(ctx, MESH_TO_MESH_DEADLINE_MS).map((v) => v.message);
   return { bridge: role('bridge'), registry: role('registry'), broker: role('broker'), at, connect, closeUnused, detect, chaos, revert, violations };
