@@ -36,7 +36,7 @@ function setup() {
   const t = handTrace('old-paths-cut-short');
   const { world, tel, at, chaos, connected, disconnected, up, down } = t;
   const [victim, p, q, n] = t.nodes;
-  const o = t.observer;
+  const o = t.observer();
   type Node = typeof victim;
   const revert = (applied: SpanContextRef) => t.revert(applied, 'burst_kill');
   /** `from` evicts `out` from its active view to admit `newcomer`. */

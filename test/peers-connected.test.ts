@@ -13,7 +13,8 @@ import { handTrace } from './support/hand-trace.js';
 
 describe('peers connected to a node', () => {
   it('counts a connect until its disconnect, and not past the peer\'s kill until it reconnects', () => {
-    const { world, observer: a, nodes, at, ready: readyOf, connected, disconnected, killed } = handTrace('peers-connected');
+    const { world, observer, nodes, at, ready: readyOf, connected, disconnected, killed } = handTrace('peers-connected');
+    const a = observer();
     const [b, c, d] = nodes;
     const ready = (p: typeof a, incarnation: number) => readyOf(p, { incarnation, nodeType: 'gateway' });
     const connect = (p: typeof a) => connected(p, a, 'outbound');

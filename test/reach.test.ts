@@ -195,7 +195,8 @@ describe('reach: paths from spans', () => {
   });
 
   it('the receivers other events cut off from an origin: reachable without their cuts, not with them', () => {
-    const { world, a, b, c, d, observer: e, at, up, chaos, revert } = setup();
+    const { world, a, b, c, d, observer, at, up, chaos, revert } = setup();
+    const e = observer();
     at(100);
     up(a, b);
     up(b, c);
@@ -252,7 +253,8 @@ describe('reach: cutOffTowards agrees with cutOffFrom on nodes out of reach even
   };
 
   it("inside another event's node cut: its thin views are that event's doing", () => {
-    const { world, a, b, d, observer: e, at, up, chaos } = setup();
+    const { world, a, b, d, observer, at, up, chaos } = setup();
+    const e = observer();
     at(100);
     up(a, b);
     up(b, a);

@@ -21,7 +21,8 @@ import { handTrace } from './support/hand-trace.js';
 
 function setup() {
   const t = handTrace('silence-death');
-  const { observer: a, nodes: [b, c], disconnected } = t;
+  const { nodes: [b, c], disconnected } = t;
+  const a = t.observer();
   /** a's close of its connection to `peer`. */
   const disconnect = (peer: typeof a, reason: CloseReason, cause: PeerCloseCause | CloseReason) => disconnected(a, peer, reason, cause);
   /** b's own close of its connection to a (`unused`: its decision; `idle-timeout`: its silence judgement). */

@@ -85,7 +85,7 @@ export function handTrace(seed: string, options: HandTraceOptions = {}) {
     nodes,
     tel,
     /** The observer (it subscribes to every topic). Throws when the topology has none. */
-    get observer(): NodePlan {
+    observer: (): NodePlan => {
       const o = cluster.plans.find((p) => p.role === OBSERVER_ROLE);
       if (o === undefined) throw new Error('this topology has no observer');
       return o;
@@ -109,6 +109,3 @@ export function handTrace(seed: string, options: HandTraceOptions = {}) {
     learn,
   };
 }
-
-/** What `handTrace` returns. */
-export type HandTrace = ReturnType<typeof handTrace>;
