@@ -26,7 +26,6 @@ import { oldPathsCutShort, type PathEnd } from '../src/primitives/old-paths-cut-
 import { otherCutWindows } from '../src/primitives/reach.js';
 import type { Fault } from '../src/primitives/types.js';
 import type { CloseReason } from '../src/sim/network/types.js';
-import type { SpanContextRef } from '../src/sim/telemetry/index.js';
 import { worldOf } from './support/chaos.js';
 import { handTrace } from './support/hand-trace.js';
 
@@ -38,7 +37,6 @@ function setup() {
   const [victim, p, q, n] = t.nodes;
   const o = t.observer();
   type Node = typeof victim;
-  const revert = (applied: SpanContextRef) => t.revert(applied, 'burst_kill');
   /** `from` evicts `out` from its active view to admit `newcomer`. */
   const evict = (from: Node, out: Node, newcomer: Node) => {
     down(from, out, 'evicted');
@@ -69,7 +67,7 @@ function setup() {
     at(SHIFT_AT_MS);
     chaos('nat_shift', [victim]);
     at(3_000);
-    revert(kill);
+    t.revert(kill, primitive);
     return kill;
   };
   /** p evicts the victim to admit `newcomer`, then closes the old path as unused at 5 s. */
@@ -78,7 +76,7 @@ function setup() {
     at(5_000);
     closeUnused(p, victim);
   };
-  return { cluster: t.cluster, tel, victim, p, q, n, o, at, chaos, revert, evict, closeUnused, hearDisconnect, hearClose, disconnectedBy, connect, ready, neighbourUp: up, join, dialFailed, cutShort, cutShortAt, rejoinAfterShift, pDropsVictimFor };
+  return { cluster: t.cluster, tel, victim, p, q, n, o, at, chaos, revert: t.revert, evict, closeUnused, hearDisconnect, hearClose, disconnectedBy, connect, ready, neighbourUp: up, join, dialFailed, cutShort, cutShortAt, rejoinAfterShift, pDropsVictimFor };
 }
 
 describe('old paths cut short by concurrent faults', () => {
@@ -304,7 +302,7 @@ describe('old paths cut short by concurrent faults', () => {
       t.at(17_000);
       t.chaos('nat_shift', [t.victim]);
       t.at(18_000);
-      t.revert(cut); // the heal: its window ends at 23 s, a seed-check interval after it at 28 s
+      t.revert(cut, 'partition_subset'); // the heal: its window ends at 23 s, a seed-check interval after it at 28 s
       t.at(lastRetryAtMs);
       retry(3, 8_000);
       const joinAtMs = lastRetryAtMs + 8_000;
@@ -340,7 +338,7 @@ describe('old paths cut short by concurrent faults', () => {
       t.at(2_500);
       if (dialed !== null) t.dialFailed(t.n, t[dialed]);
       t.at(3_000);
-      t.revert(cut);
+      t.revert(cut, 'partition_subset');
       t.at(4_500);
       t.join(t.n, t.p);
       t.at(4_600);
@@ -462,7 +460,7 @@ describe('old paths cut short by concurrent faults', () => {
       t.at(SHIFT_AT_MS);
       t.chaos('nat_shift', [t.victim]);
       t.at(3_000);
-      t.revert(kill);
+      t.revert(kill, 'burst_kill');
       t.pDropsVictimFor(t.n); // the p path is cut short
       t.closeUnused(t.q, t.victim);
       t.at(5_400);
@@ -591,7 +589,7 @@ describe('old paths cut short by concurrent faults', () => {
     t.at(SHIFT_AT_MS + 8);
     t.connect(t.q, t.victim);
     t.at(3_000);
-    t.revert(kill);
+    t.revert(kill, 'burst_kill');
     t.pDropsVictimFor(t.n); // the p path is cut short, at 5 s
     t.at(5_100);
     t.closeUnused(t.q, t.victim);
