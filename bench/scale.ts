@@ -16,6 +16,9 @@
  * 5 ms, so their boot lasts n × 5 ms, with every node already up idling through it: the
  * scenario's own work grows as n² there (11.2× events from 1k to 10k), and only the at-once runs
  * compare the simulator's cost at two sizes for the same simulated time.
+ * `SCALE_REPEAT=N` makes N passes over the picked runs, one after another (so 1k and 10k
+ * alternate), and prints each pass's 10k/1k line and their median: one run of each says little
+ * on a host whose speed moves by a quarter within the hour.
  * Each run gets the young generation `meshsim run` gives a run its size (src/cli/memory-guard.ts).
  */
 import { spawnSync } from 'node:child_process';
@@ -53,58 +56,100 @@ interface One {
 
 export function run(): Row[] {
   const only = process.env.SCALE_ONLY?.split(',').filter((s) => s.length > 0);
-  const rows: Row[] = [];
-  /** The protocol runs by family: the goal's rows (`protocol-Nk`), the at-once rows. */
-  const protocol = new Map<string, One[]>();
-  for (const name of [...RUNS, ...OPT_IN_RUNS].filter((r) => (only === undefined ? RUNS.includes(r) : only.includes(r)))) {
-    const ran = runOne<One>('scale-one.js', name);
-    if (typeof ran === 'string') {
-      rows.push({ run: name, nodes: '', 'wall s': ran });
-      continue;
-    }
-    const one = ran;
-    if (name.startsWith('protocol')) {
-      // protocol-100k boots 1 ms apart: a schedule of its own.
-      const family = name === 'protocol-100k' ? name : name.replace(/-\d+k/, '-Nk');
-      protocol.set(family, [...(protocol.get(family) ?? []), one]);
-    }
-    rows.push({
-      run: name,
-      nodes: one.nodes,
-      'wall s': (one.wallMs / 1000).toFixed(1),
-      'CPU s': (one.cpuMs / 1000).toFixed(1),
-      'peak RSS MB': Math.round(one.peakRssBytes / 2 ** 20),
-      events: one.events,
-      // Cost linear in nodes means this stays flat as nodes grow.
-      'events/node/virtual s': (one.events / one.nodes / (one.virtualMs / 1000)).toFixed(2),
-      'events/s': Math.round(one.events / (one.wallMs / 1000)),
-      'µs/event': ((one.cpuMs * 1000) / one.events).toFixed(2),
-      // The boot's share and the steady state's cost apart: at scale they grow differently.
-      'boot wall s': one.boot === null ? '' : (one.boot.wallMs / 1000).toFixed(1),
-      'µs/event after boot': one.boot === null ? '' : (((one.cpuMs - one.boot.cpuMs) * 1000) / (one.events - one.boot.events)).toFixed(2),
-      // A burst is over within the workload's first virtual second: this is its time alone.
-      '1st workload s, wall s': one.firstSecond === null ? '' : (one.firstSecond.wallMs / 1000).toFixed(2),
-      'KB/node': Math.round(one.peakRssBytes / one.nodes / 1024),
-      verdict: one.verdict === 'pass' ? 'pass' : `FAIL ${one.violations[0] ?? ''}`,
-      // The same seed must give the same trace at any size: compare this column across runs.
-      digest: one.traceDigest.slice(0, 12),
-    });
+  let repeat: number;
+  try {
+    repeat = repeatOf(process.env.SCALE_REPEAT);
+  } catch (e) {
+    console.error(`bench: ${(e as Error).message}`);
+    process.exit(2);
   }
-  for (const [family, runs] of protocol) {
-    if (runs.length < 2) continue;
-    rows.push({ run: `growth: wall ∝ nodes^${exponent(runs).toFixed(2)} (${family} runs)`, nodes: '' });
-    // The issue's goal: wall(10k) / wall(1k) ≤ 12 (CPU beside it: the host's load moves wall more).
-    const at = (n: number): One | undefined => runs.find((r) => r.nodes === n);
-    const small = at(1_000);
-    const large = at(10_000);
-    if (small !== undefined && large !== undefined) {
+  const rows: Row[] = [];
+  /** The protocol runs by family (the goal's rows `protocol-Nk`, the at-once rows), one list per pass. */
+  const protocol = new Map<string, One[][]>();
+  const names = [...RUNS, ...OPT_IN_RUNS].filter((r) => (only === undefined ? RUNS.includes(r) : only.includes(r)));
+  // Passes one after another, each over every picked run in order: the sizes alternate, so a
+  // slow hour of the host falls on both ends of a ratio rather than on one.
+  for (let pass = 0; pass < repeat; pass++) {
+    for (const name of names) {
+      const ran = runOne<One>('scale-one.js', name);
+      const label = repeat > 1 ? `${name} (pass ${pass + 1})` : name;
+      if (typeof ran === 'string') {
+        rows.push({ run: label, nodes: '', 'wall s': ran });
+        continue;
+      }
+      const one = ran;
+      if (name.startsWith('protocol')) {
+        // protocol-100k boots 1 ms apart: a schedule of its own.
+        const family = name === 'protocol-100k' ? name : name.replace(/-\d+k/, '-Nk');
+        const passes = protocol.get(family) ?? [];
+        (passes[pass] ??= []).push(one);
+        protocol.set(family, passes);
+      }
       rows.push({
-        run: `10k / 1k (${family}): wall ${(large.wallMs / small.wallMs).toFixed(1)}, CPU ${(large.cpuMs / small.cpuMs).toFixed(1)}, events ${(large.events / small.events).toFixed(1)}`,
-        nodes: '',
+        run: label,
+        nodes: one.nodes,
+        'wall s': (one.wallMs / 1000).toFixed(1),
+        'CPU s': (one.cpuMs / 1000).toFixed(1),
+        'peak RSS MB': Math.round(one.peakRssBytes / 2 ** 20),
+        events: one.events,
+        // Cost linear in nodes means this stays flat as nodes grow.
+        'events/node/virtual s': (one.events / one.nodes / (one.virtualMs / 1000)).toFixed(2),
+        'events/s': Math.round(one.events / (one.wallMs / 1000)),
+        'µs/event': ((one.cpuMs * 1000) / one.events).toFixed(2),
+        // The boot's share and the steady state's cost apart: at scale they grow differently.
+        'boot wall s': one.boot === null ? '' : (one.boot.wallMs / 1000).toFixed(1),
+        'µs/event after boot': one.boot === null ? '' : (((one.cpuMs - one.boot.cpuMs) * 1000) / (one.events - one.boot.events)).toFixed(2),
+        // A burst is over within the workload's first virtual second: this is its time alone.
+        '1st workload s, wall s': one.firstSecond === null ? '' : (one.firstSecond.wallMs / 1000).toFixed(2),
+        'KB/node': Math.round(one.peakRssBytes / one.nodes / 1024),
+        verdict: one.verdict === 'pass' ? 'pass' : `FAIL ${one.violations[0] ?? ''}`,
+        // The same seed must give the same trace at any size: compare this column across runs.
+        digest: one.traceDigest.slice(0, 12),
       });
     }
   }
+  for (const [family, passes] of protocol) for (const line of familyLines(family, passes)) rows.push({ run: line, nodes: '' });
   return rows;
+}
+
+/** `SCALE_REPEAT`: how many passes over the picked runs (default 1). */
+export function repeatOf(value: string | undefined): number {
+  if (value === undefined || value === '') return 1;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 100) throw new Error(`SCALE_REPEAT must be a whole number from 1 to 100, not ${JSON.stringify(value)}`);
+  return n;
+}
+
+/**
+ * The summary lines of one protocol family over its passes (`passes[i]`: the family's runs of
+ * pass i): each pass's growth exponent and 10k/1k line, then, with more than one pass, the
+ * medians of the 10k/1k ratios — the goal's figure (wall(10k) / wall(1k) ≤ 12; CPU beside it,
+ * which the host's load moves less).
+ */
+export function familyLines(family: string, passes: readonly (readonly Pick<One, 'nodes' | 'wallMs' | 'cpuMs' | 'events'>[] | undefined)[]): string[] {
+  const lines: string[] = [];
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (const [i, runs] of passes.entries()) {
+    if (runs === undefined || runs.length < 2) continue;
+    const tag = passes.length > 1 ? `${family} runs, pass ${i + 1}` : `${family} runs`;
+    lines.push(`growth: wall ∝ nodes^${exponent(runs).toFixed(2)} (${tag})`);
+    const small = runs.find((r) => r.nodes === 1_000);
+    const large = runs.find((r) => r.nodes === 10_000);
+    if (small === undefined || large === undefined) continue;
+    wall.push(large.wallMs / small.wallMs);
+    cpu.push(large.cpuMs / small.cpuMs);
+    const tagged = passes.length > 1 ? `${family}, pass ${i + 1}` : family;
+    lines.push(`10k / 1k (${tagged}): wall ${(large.wallMs / small.wallMs).toFixed(1)}, CPU ${(large.cpuMs / small.cpuMs).toFixed(1)}, events ${(large.events / small.events).toFixed(1)}`);
+  }
+  if (wall.length > 1) lines.push(`10k / 1k (${family}), median of ${wall.length} passes: wall ${median(wall).toFixed(1)}, CPU ${median(cpu).toFixed(1)}`);
+  return lines;
+}
+
+function median(xs: readonly number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /**
@@ -125,7 +170,7 @@ export function runOne<T>(script: string, name: string, flags: readonly string[]
 }
 
 /** Least-squares slope of log(wall) over log(nodes). */
-function exponent(runs: readonly One[]): number {
+function exponent(runs: readonly Pick<One, 'nodes' | 'wallMs'>[]): number {
   const xs = runs.map((r) => Math.log(r.nodes));
   const ys = runs.map((r) => Math.log(r.wallMs));
   const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
