@@ -468,8 +468,7 @@ export function holdsDigest(world: ChaosWorld, observer: string, nodeId: string,
  * them from before it that idled out without a span).
  */
 export function inboundAt(world: ChaosWorld, node: string, peer: string, atMs: number): boolean {
-  const around = latestConnections(world, node, peer, atMs);
-  return around.length > 0 && (around[around.length - 1].attrs.direction === 'inbound' || around.some((c) => c.attrs.direction === 'inbound'));
+  return latestConnections(world, node, peer, atMs).some((c) => c.attrs.direction === 'inbound');
 }
 
 /**
@@ -494,5 +493,5 @@ function latestConnections(world: ChaosWorld, node: string, peer: string, atMs: 
   const lost = q.find({ name: 'mesh.peer.disconnected', node: name, untilMs: latest.endMs, attrs: { peerId: peer } }).filter((d) => d.seq < latest.seq).at(-1);
   const dialFromMs = Math.max(lost?.endMs ?? 0, latest.endMs - T.dialTimeoutMs);
   const around = q.find({ name: 'mesh.peer.connected', node: name, sinceMs: dialFromMs, untilMs: latest.endMs, attrs: { peerId: peer } }).filter((c) => (lost === undefined || c.seq > lost.seq) && c.seq <= latest.seq);
-  return around[around.length - 1] === latest ? around : [...around, latest];
+  return around.at(-1)?.seq === latest.seq ? around : [...around, latest];
 }
