@@ -9,10 +9,11 @@
  * range). A failure writes the shrunk scenario file (to MESHSIM_PROP_SAVE or the temp dir) and
  * prints the command that replays it. Its canary: a node with a repair path cut out
  * (`disableSeedRejoin`) on every node is found within that small budget and shrunk to a layout
- * the schedule properties never draw, which the correct node passes. And one known red, kept as a case: a survivor whose only
+ * the schedule properties never draw, which the correct node passes. And two known reds, kept as cases: a survivor whose only
  * contact and only seed a kill takes before its first shuffle is stranded until the victim
  * comes back — the protocol's, not a detector's (HyParView learns passive peers by shuffles,
- * every 60 s).
+ * every 60 s) — and so is a node whose every link and seed on a topic a partition_subset cut
+ * off, until the repair.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -90,5 +91,35 @@ describe('random layouts under random chaos', () => {
     });
     expect(report.verdict).toBe('fail');
     expect(report.violations.map((v) => v.message).join('\n')).toMatch(/kill_node.*compute-9898280f.*probe deliveries: bridge-c5c5db0f \(mesh-a\)/);
+  });
+
+  it('a node whose every link and seed on a topic a partition_subset cut off is stranded on its side: red', () => {
+    // Found by random layouts under chaos (layout 3876): bridge-7e8667a3's one mesh-d neighbour
+    // and its one mesh-d seed were among the three gateways the cut took; its link idled out, its
+    // seed dials timed out until the repair, and its side's probes on mesh-d missed it. The
+    // protocol's under that cut, and a fact about the layout's seeds: not excused.
+    const report = runLayoutCase({
+      file: {
+        name: 'stranded-by-the-cut',
+        profile: 'full',
+        topology: {
+          meshes: [
+            { meshId: 'mesh-a', roles: { compute: 2, registry: 8, broker: 11 } },
+            { meshId: 'mesh-b', roles: { broker: 2 } },
+            { meshId: 'mesh-c', roles: { gateway: 2, broker: 3 } },
+            { meshId: 'mesh-d', roles: { gateway: 4 } },
+          ],
+          bridges: 3,
+          observer: false,
+        },
+        bootSpacingMs: 50,
+        durationMs: 150_000,
+        healWindowMs: 60_000,
+      },
+      seed: '70820',
+      chaos: 6,
+    });
+    expect(report.verdict).toBe('fail');
+    expect(report.violations.map((v) => v.message).join('\n')).toMatch(/partition_subset.*stopped working during the partition: \d+ probe\(s\) on mesh-d missed bridge-7e8667a3/);
   });
 });
