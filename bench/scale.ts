@@ -57,8 +57,10 @@ interface One {
 export function run(): Row[] {
   const only = process.env.SCALE_ONLY?.split(',').filter((s) => s.length > 0);
   let repeat: number;
+  let names: string[];
   try {
     repeat = repeatOf(process.env.SCALE_REPEAT);
+    names = pickRuns(only);
   } catch (e) {
     console.error(`bench: ${(e as Error).message}`);
     process.exit(2);
@@ -66,7 +68,6 @@ export function run(): Row[] {
   const rows: Row[] = [];
   /** The protocol runs by family (the goal's rows `protocol-Nk`, the at-once rows), one list per pass. */
   const protocol = new Map<string, One[][]>();
-  const names = [...RUNS, ...OPT_IN_RUNS].filter((r) => (only === undefined ? RUNS.includes(r) : only.includes(r)));
   // Passes one after another, each over every picked run in order: the sizes alternate, so a
   // slow hour of the host falls on both ends of a ratio rather than on one.
   for (let pass = 0; pass < repeat; pass++) {
@@ -110,6 +111,18 @@ export function run(): Row[] {
   }
   for (const [family, passes] of protocol) for (const line of familyLines(family, passes)) rows.push({ run: line, nodes: '' });
   return rows;
+}
+
+/**
+ * The runs `SCALE_ONLY` names (`only`), in the bench's order; every default run without it. A
+ * name the bench does not know is refused: a typo would otherwise run nothing and say nothing.
+ */
+export function pickRuns(only: readonly string[] | undefined): string[] {
+  const known = [...RUNS, ...OPT_IN_RUNS];
+  if (only === undefined) return [...RUNS];
+  const unknown = only.filter((name) => !known.includes(name));
+  if (unknown.length > 0) throw new Error(`unknown SCALE_ONLY run(s): ${unknown.join(', ')}; known: ${known.join(', ')}`);
+  return known.filter((name) => only.includes(name));
 }
 
 /** `SCALE_REPEAT`: how many passes over the picked runs (default 1). */

@@ -1,11 +1,12 @@
 /**
  * The scale bench's summary lines (bench/scale.ts). Goal: the 10k/1k line the goal is read
  * from is computed per pass, and with several passes their median is printed — one slow
- * 1,000-node run must not decide the figure; a bad `SCALE_REPEAT` is refused, not guessed.
+ * 1,000-node run must not decide the figure; a bad `SCALE_REPEAT` or an unknown `SCALE_ONLY`
+ * name is refused, not guessed or skipped.
  * Method: `familyLines` over runs with made-up times (the bench itself runs for minutes).
  */
 import { describe, expect, it } from 'vitest';
-import { familyLines, repeatOf } from '../bench/scale.js';
+import { familyLines, pickRuns, repeatOf } from '../bench/scale.js';
 
 const run = (nodes: number, wallMs: number, cpuMs = wallMs) => ({ nodes, wallMs, cpuMs, events: nodes * 800 });
 
@@ -37,5 +38,13 @@ describe('bench scale: the 10k/1k lines', () => {
     expect(repeatOf('')).toBe(1);
     expect(repeatOf('3')).toBe(3);
     for (const bad of ['0', '-1', '2.5', 'three', '101']) expect(() => repeatOf(bad)).toThrow(/SCALE_REPEAT must be a whole number from 1 to 100/);
+  });
+
+  it('SCALE_ONLY: the named runs in the bench\'s order; an unknown name is refused', () => {
+    expect(pickRuns(undefined)).toContain('protocol-10k');
+    expect(pickRuns(undefined)).not.toContain('protocol-100k'); // opt-in: only when named
+    expect(pickRuns(['protocol-10k', 'protocol-1k'])).toEqual(['protocol-1k', 'protocol-10k']);
+    expect(pickRuns(['protocol-100k'])).toEqual(['protocol-100k']);
+    expect(() => pickRuns(['protocol-1kk'])).toThrow(/unknown SCALE_ONLY run\(s\): protocol-1kk; known: protocol-1k, /);
   });
 });
