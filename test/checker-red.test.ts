@@ -18,7 +18,9 @@ import { checkGhosts, checkProbes, checkSafety, checkViews, watchProbeDeliveries
 import { Cluster } from '../src/scenario/cluster.js';
 import { ProbeWorkload } from '../src/scenario/probes.js';
 import { SWARM_TOPOLOGY } from '../src/catalog/mesh-scenarios.js';
-import { runScenario } from '../src/scenario/runner.js';
+import { withChaos } from '../src/catalog/chaos-scenarios.js';
+import { findScenario } from '../src/catalog/registry.js';
+import { racedViewChange, runScenario } from '../src/scenario/runner.js';
 import type { RunContext, Scenario } from '../src/scenario/scenario.js';
 import { tableBounds, type TableBounds } from '../src/scenario/table-bounds.js';
 
@@ -137,6 +139,43 @@ describe('checker checks go red', () => {
     cluster.scheduler.runFor(2_000);
     expect(final).toHaveLength(1);
     expect(checkProbes(cluster, final, probes.deliveredTo).map((v) => v.message)).toEqual([`probe ${final[0].probeId} on mesh-a missed by ${cluster.nameOf(x)}`]);
+  });
+
+  it('full-delivery: a final probe whose every missing receiver changed its view in flight raced the overlay', () => {
+    // The heal phase sends such a probe again (firewall-inbound --chaos 20, seed 8666: a broker
+    // evicted 16 ms after the final probe left rejoined after it had passed).
+    const { cluster, x, p } = formed();
+    const a = cluster.plans.find((plan) => plan.meshIds.includes('mesh-a') && plan.nodeId !== x && plan.nodeId !== p && cluster.app(plan.nodeId) !== undefined)!.nodeId;
+    const origin = p;
+    const sentAtMs = cluster.scheduler.nowMs;
+    const record = { probeId: 'probe-raced', meshId: 'mesh-a', origin, sentAtMs, expected: [origin, x, a] };
+    const delivered = new Set<string>();
+    const deliveredTo = (_probeId: string, id: string) => delivered.has(id);
+    // Nobody changed a view yet: a plain miss, not a race.
+    expect(racedViewChange(cluster, record, deliveredTo)).toBe(false);
+    cluster.scheduler.runFor(10);
+    cluster.telemetry.emit(cluster.nameOf(x), 'mesh.gossip.neighbor_down', { topic: 'mesh-a', peerId: p, cause: 'disconnect' });
+    // Red: another receiver missed it with a steady view: that miss is the overlay's.
+    expect(racedViewChange(cluster, record, deliveredTo)).toBe(false);
+    delivered.add(a);
+    expect(racedViewChange(cluster, record, deliveredTo)).toBe(true);
+    // A view change on another topic says nothing about this one.
+    expect(racedViewChange(cluster, { ...record, meshId: 'mesh-b' }, deliveredTo)).toBe(false);
+  });
+
+  it('the heal phase sends a raced final probe again (firewall-inbound --chaos 20, seed 8666)', () => {
+    const { report, cluster } = runScenario(withChaos(findScenario('firewall-inbound')!, { random: { count: 20 } }), '8666');
+    expect(report.violations).toEqual([]);
+    // The first final probe on mesh-a (probe-61, sent at 136.07 s) missed the evicted broker;
+    // the one sent again after it reached the broker.
+    const q = cluster.telemetry.query;
+    const [first] = q.find({ name: 'mesh.probe.sent', attrs: { probeId: 'probe-61' } });
+    expect(first.attrs.topic).toBe('mesh-a');
+    const again = q.find({ name: 'mesh.probe.sent', sinceMs: first.endMs + 1, attrs: { topic: 'mesh-a' } });
+    expect(again).toHaveLength(1);
+    const delivered = (probeId: unknown) => q.find({ name: 'mesh.probe.delivered', node: 'broker-d45728b2', attrs: { probeId: String(probeId) } }).length > 0;
+    expect(delivered('probe-61')).toBe(false);
+    expect(delivered(again[0].attrs.probeId)).toBe(true);
   });
 
   it('no-ghost-digests, no-ghost-connections, no-ghost-neighbors: a node killed under its peers', () => {

@@ -41,9 +41,22 @@ export class ProbeWorkload {
 
   /** One probe per topic from a random running subscriber. */
   sendFinal(): ProbeRecord[] {
+    return this.sendFinalOn(this.cluster.meshIds());
+  }
+
+  /**
+   * Send each of `raced` final probes again on its topic, and stop checking the old one: the
+   * heal phase found that every receiver it missed changed its view while it was out.
+   */
+  resendFinal(raced: readonly ProbeRecord[]): ProbeRecord[] {
+    for (const old of raced) this.deliveredBy.delete(old.probeId);
+    return this.sendFinalOn(raced.map((r) => r.meshId));
+  }
+
+  private sendFinalOn(meshIds: readonly string[]): ProbeRecord[] {
     const rng = this.cluster.rng.stream('workload');
     const out: ProbeRecord[] = [];
-    for (const meshId of this.cluster.meshIds()) {
+    for (const meshId of meshIds) {
       const live = this.cluster.subscribers(meshId).filter((p) => this.cluster.host(p.nodeId).status === 'running');
       if (live.length < 2) continue;
       this.watchDeliveries();
