@@ -296,11 +296,11 @@ function heal(cluster: Cluster, probes: ProbeWorkload, crossLayer: CrossLayerMon
       last = checkProbes(cluster, [...finalProbes, ...probes.checked()], probes.deliveredTo);
       if (last.length === 0) settled = true;
       else if (resends < FINAL_PROBE_RESENDS_MAX) {
-        const out = finalProbes;
-        const raced = out.filter((p) => scheduler.nowMs - p.sentAtMs >= FINAL_PROBE_FLIGHT_MS && racedViewChange(cluster, p, probes.deliveredTo));
+        const sent = finalProbes;
+        const raced = sent.filter((p) => scheduler.nowMs - p.sentAtMs >= FINAL_PROBE_FLIGHT_MS && racedViewChange(cluster, p, probes.deliveredTo));
         if (raced.length > 0) {
           resends++;
-          finalProbes = [...out.filter((p) => !raced.includes(p)), ...probes.resendFinal(raced)];
+          finalProbes = [...sent.filter((p) => !raced.includes(p)), ...probes.resendFinal(raced)];
         }
       }
     }
