@@ -131,11 +131,16 @@ function reachable(start: string, adjacency: ReadonlyMap<string, readonly string
 /** Whether node `nodeId` delivered probe `probeId`, as its `mesh.probe.delivered` span said. */
 export type DeliveredTo = (probeId: string, nodeId: string) => boolean;
 
+/** The expected subscribers of `probe` still live that have not delivered it (by their spans, read through `deliveredTo`). */
+export function missedBy(cluster: Cluster, probe: ProbeRecord, deliveredTo: DeliveredTo): string[] {
+  return probe.expected.filter((id) => id !== probe.origin && cluster.app(id) !== undefined && !deliveredTo(probe.probeId, id));
+}
+
 /** Every expected subscriber still live delivered each of `probes` (the nodes' spans, read through `deliveredTo`). */
 export function checkProbes(cluster: Cluster, probes: readonly ProbeRecord[], deliveredTo: DeliveredTo): Violation[] {
   const out: Violation[] = [];
   for (const probe of probes) {
-    const missing = probe.expected.filter((id) => id !== probe.origin && cluster.app(id) !== undefined && !deliveredTo(probe.probeId, id));
+    const missing = missedBy(cluster, probe, deliveredTo);
     if (missing.length > 0) {
       out.push(v('full-delivery', `probe ${probe.probeId} on ${probe.meshId} missed by ${missing.map((id) => cluster.nameOf(id)).slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}`));
     }

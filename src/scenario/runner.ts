@@ -4,7 +4,7 @@
  * Returns a report as data (a failed run is a verdict, not an exception). It never reads a
  * wall clock; the CLI measures wall time around it.
  */
-import { checkDigests, checkGhosts, checkNodeSafety, checkProbes, checkSafety, checkViews, watchProbeDeliveries, type ProbeRecord, type Violation } from './checker.js';
+import { checkDigests, checkGhosts, checkNodeSafety, checkProbes, checkSafety, checkViews, missedBy, watchProbeDeliveries, type DeliveredTo, type ProbeRecord, type Violation } from './checker.js';
 import { Cluster } from './cluster.js';
 import { ProbeWorkload } from './probes.js';
 import { ChurnWatcher, checkChurn } from './invariants/churn.js';
@@ -330,8 +330,8 @@ function heal(cluster: Cluster, probes: ProbeWorkload, crossLayer: CrossLayerMon
  * joined through the observer, which evicted a broker (its only neighbour) to take it; the
  * broker rejoined five peers within 60 ms, after the probe had passed them. (Exported for tests.)
  */
-export function racedViewChange(cluster: Cluster, probe: ProbeRecord, deliveredTo: (probeId: string, nodeId: string) => boolean): boolean {
-  const missing = probe.expected.filter((id) => id !== probe.origin && cluster.app(id) !== undefined && !deliveredTo(probe.probeId, id));
+export function racedViewChange(cluster: Cluster, probe: ProbeRecord, deliveredTo: DeliveredTo): boolean {
+  const missing = missedBy(cluster, probe, deliveredTo);
   if (missing.length === 0) return false;
   const q = cluster.telemetry.query;
   const changed = (node: string, name: SpanName) => q.find({ name, node, sinceMs: probe.sentAtMs, attrs: { topic: probe.meshId } }).length > 0;
