@@ -62,9 +62,10 @@ export function silenceDeath(world: ChaosWorld, nodeName: string, sinceMs: numbe
  * Whether `s`, a node's `dead-path` close of its connection to a peer, followed the peer's own
  * decision to let that connection go: the peer recorded closing its end itself (`closed-locally`
  * for a cause other than a dead path: unused, or its framing lost) within the idle timeout
- * before; or its end went with its process (a new incarnation since the connection opened). The peer's close was lost on the way and its redial told this node (src/mesh/peers.ts
- * `closeIfDead`): this node judged no silence, and a damaged link or a wedged peer is not
- * blamed for it. mesh-grow-shrink under --chaos 8, seed 72: gateway-79730a6a closed its end to
+ * before, its close lost on the way and its redial telling this node (src/mesh/peers.ts
+ * `closeIfDead`); or the peer's end went with its process (a new incarnation since the
+ * connection opened). Either way this node judged no silence, and a damaged link or a wedged
+ * peer is not blamed for it. mesh-grow-shrink under --chaos 8, seed 72: gateway-79730a6a closed its end to
  * broker-4b3fb954 as unused at 22.8 s over a lossy link that lost the close, and dialled the
  * broker again at 24.3 s; the broker's dead-path close was read as "declared dead over a lossy
  * link". A close whose peer ended its end by silence (an idle timeout) is not excused here: that

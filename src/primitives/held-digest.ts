@@ -56,8 +56,8 @@ export interface HeldDigest {
  * The answer is the latest such revert plus the network's maximal retransmission timeout; or,
  * with none of those, for a pruner cut off from every path at the kill, a later neighbour whose
  * own copy was held and which passed it on (`heldByRelay`; `relay` false asks for a held copy of
- * the pruner's own only). `ownVictims` (the detector's own targets; for a cut, the victim's whole side) push nothing
- * across after the kill and never count.
+ * the pruner's own only). `ownVictims` (the detector's own targets; for a cut, the victim's
+ * whole side) push nothing across after the kill and never count.
  */
 export function heldDigest(
   world: ChaosWorld,
