@@ -228,8 +228,11 @@ export interface ProbeCutOff {
    * `from(topic, origin, atMs).has(target)`, with one pair of searches for all of them.
    */
   towards(topic: string, target: string, atMs: number): (origin: string) => boolean;
-  /** Whether other events had cut `node` off from every member of its own active view on `topic` at `atMs` (reach.ts, `viewCutByOthers`). */
-  viewCut?(topic: string, node: string, atMs: number): boolean;
+  /**
+   * Whether other events' cut windows had cut `node` off from `peer` (ids) at `atMs` (reach.ts,
+   * `isCut`): false when `peer` is one of the detector's own targets, whose damage excuses nothing.
+   */
+  cutBetween?(node: string, peer: string, atMs: number): boolean;
 }
 
 /** Missing receivers a probe round names, at most (`ProbeRound`, `TargetedProbeRound`): detectors show five. */
@@ -314,8 +317,7 @@ export class ProbeRound {
         if (!this.healthyAtSend.has(m)) continue;
         cut ??= this.options.cutOff?.from(p.meshId, p.origin, p.sentAtMs) ?? new Set();
         const id = this.idOf(m);
-        if (cut.has(id) || cutOffByOtherFaults(this.world, id, p.meshId, p.sentAtMs, this.exclude)) continue;
-        if (this.options.cutOff?.viewCut?.(p.meshId, id, p.sentAtMs) === true) continue;
+        if (cut.has(id) || viewCutOffByOthers(this.world, id, p.meshId, p.sentAtMs, this.exclude, this.options.cutOff)) continue;
         missing.push(`${m} (${p.meshId})`);
       }
       appendAll(evidence, r.delivered);
@@ -348,22 +350,33 @@ export class ProbeRound {
 /**
  * Whether `nodeId` was cut off on `topic` at `atMs` by other faults: by its own spans (its
  * incarnation current at `atMs`) its active view there was not empty, and the path to every
- * member was dead. A member killed by then (the harness's sim.node.killed, with no
- * mesh.node.ready since), or NAT-shifted after the node took it up (a `nat_shift`'s
- * chaos.primitive.applied naming it: the old mapping never comes back, so the connection that
- * link ran on is dead at both ends), none of them one of `ownVictims`. Such a node hears
- * nothing on the topic until those connections idle out, 30 s later; showing that repair is the
- * other fault's evidence. A node cut off by `ownVictims`, or with an empty view, is not excused,
- * nor one that took a shifted member up again over a new connection.
+ * member was dead by other events' doing, each member by one of:
+ *  - killed by then (the harness's sim.node.killed, with no mesh.node.ready since) or
+ *    NAT-shifted after the node took it up (a `nat_shift`'s chaos.primitive.applied naming it:
+ *    the old mapping never comes back, so the connection that link ran on is dead at both ends),
+ *    and not one of `ownVictims`;
+ *  - cut off from the node by another event's cut window (`cutOff.cutBetween`, for rounds that
+ *    have them: reach.ts `othersCutOff`): a node cut (killed, wedged, firewalled, moved, still
+ *    rejoining) or a subset or link cut between the two, the detector's own targets never.
+ * Such a node hears nothing on the topic until those connections idle out, 30 s later, or the
+ * cuts heal; showing that repair is the other faults' evidence, whatever the rest of the overlay
+ * shows: nobody may hold the node (its last in-link gone with them), and its refills ran into
+ * them too. firewall-inbound under `--chaos 20`, seed 5997: a burst kill took a bridge's last
+ * mesh-a neighbour but one, a registry a `partition_subset` had held since 107 ms before the
+ * bridge took it up; its refill dials went to nodes two firewalls, the subset and a kill held,
+ * and the burst's closing round missed it for 17 s. A view whose members died in different ways
+ * (one shifted, whose window has closed, one behind a subset cut) counts as well. A node cut off
+ * by `ownVictims`, or with an empty view, is not excused, nor one that took a shifted member up
+ * again over a new connection.
  */
-export function cutOffByOtherFaults(world: ChaosWorld, nodeId: string, topic: string, atMs: number, ownVictims: readonly string[]): boolean {
+export function viewCutOffByOthers(world: ChaosWorld, nodeId: string, topic: string, atMs: number, ownVictims: readonly string[], cutOff?: ProbeCutOff): boolean {
   const q = world.spans;
   const name = nameOf(world, nodeId);
   const since = incarnationStartSeq(world, name, atMs);
   // The peers it ever took up on the topic in this incarnation (its own spans only: this runs
   // for every node a probe has not reached yet, so it must not scan every node).
   const ups = q.find({ name: 'mesh.gossip.neighbor_up', node: name, untilMs: atMs, attrs: { topic } });
-  const peers = new Set(ups.filter((s) => s.seq >= since).map((s) => s.attrs.peerId));
+  const peers = new Set(ups.filter((s) => s.seq >= since).map((s) => String(s.attrs.peerId)));
   let members = 0;
   for (const peer of peers) {
     const up = q.last({ name: 'mesh.gossip.neighbor_up', node: name, untilMs: atMs, attrs: { peerId: peer, topic } })!;
@@ -371,13 +384,21 @@ export function cutOffByOtherFaults(world: ChaosWorld, nodeId: string, topic: st
     if (down !== undefined && down.seq > up.seq) continue;
     members++;
     if (ownVictims.includes(peer)) return false;
-    const peerName = nameOf(world, peer);
-    const shifted = q.last({ name: 'chaos.primitive.applied', untilMs: atMs, attrs: { name: 'nat_shift', targets: peerName } });
-    if (shifted !== undefined && shifted.seq > up.seq) continue; // its path died with the old address
-    const killed = q.last({ name: 'sim.node.killed', untilMs: atMs, attrs: { targets: peerName } });
-    if (killed === undefined || incarnationStartSeq(world, peerName, atMs) > killed.seq) return false; // respawned since its kill
+    if (killedOrShifted(world, peer, up, atMs)) continue;
+    if (cutOff?.cutBetween?.(nodeId, peer, atMs) === true) continue;
+    return false;
   }
   return members > 0;
+}
+
+/** Whether `peer` (id) was killed by `atMs` and not running again, or NAT-shifted after `up` (the node's neighbor_up about it): dead to that link either way. */
+function killedOrShifted(world: ChaosWorld, peer: string, up: SpanRecord, atMs: number): boolean {
+  const q = world.spans;
+  const peerName = nameOf(world, peer);
+  const shifted = q.last({ name: 'chaos.primitive.applied', untilMs: atMs, attrs: { name: 'nat_shift', targets: peerName } });
+  if (shifted !== undefined && shifted.seq > up.seq) return true; // its path died with the old address
+  const killed = q.last({ name: 'sim.node.killed', untilMs: atMs, attrs: { targets: peerName } });
+  return killed !== undefined && incarnationStartSeq(world, peerName, atMs) <= killed.seq; // not respawned since its kill
 }
 
 /**

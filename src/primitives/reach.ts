@@ -166,33 +166,6 @@ function latestNeighbourChanges(world: ChaosWorld, name: string, topic: string, 
   return latest;
 }
 
-/**
- * Whether `node`'s own active view on `topic` at `atMs` (its neighbour spans, its incarnation
- * current then) held at least one member, and other events (`others`) had cut it off from every
- * one: a node cut (killed, wedged, firewalled, moved, still rejoining) or a subset or link cut
- * between the two. (evidence.ts `cutOffByOtherFaults` asks the same of a view from the kills and
- * NAT shifts the spans show, for rounds without cut windows; ProbeRound asks both, and a view
- * with members of both kinds is excused by neither — left so this round.) None of `ownTargets`
- * (names: the detector's own fault's) may be among them:
- * its own damage excuses nothing. Such a node is stranded by those events whatever the rest of
- * the overlay shows: nobody may hold it (its last in-link gone with them), and its refills ran
- * into them too. firewall-inbound under `--chaos 20`, seed 5997: a burst kill took a bridge's
- * last mesh-a neighbour but one, a registry a `partition_subset` had held since 107 ms before
- * the bridge took it up; its refill dials went to nodes two firewalls, the subset and a kill
- * held, and the burst's closing round missed it for 17 s.
- */
-export function viewCutByOthers(world: ChaosWorld, others: readonly CutWindow[], topic: string, node: string, atMs: number, ownTargets: ReadonlySet<string>): boolean {
-  const name = world.nameOf(node);
-  let members = 0;
-  for (const [peer, s] of latestNeighbourChanges(world, name, topic, atMs)) {
-    if (s.name !== 'mesh.gossip.neighbor_up') continue;
-    const peerName = world.nameOf(peer);
-    if (ownTargets.has(peerName) || !isCut(others, name, peerName, atMs)) return false;
-    members++;
-  }
-  return members > 0;
-}
-
 /** `name`'s neighbor_up and neighbor_down spans on `topic` by `atMs`, in its incarnation current then, in order. */
 function neighbourChanges(world: ChaosWorld, name: string, topic: string, atMs: number): SpanRecord[] {
   const q = world.spans;
@@ -546,14 +519,14 @@ export function othersCutOff(world: ChaosWorld, fault: Fault, appliedAtMs: numbe
   };
   const others = () => otherCutWindows(world, fault, appliedAtMs);
   const ownTargets = new Set(fault.targets.map((t) => world.nameOf(t)));
-  const viewCuts = new Map<string, boolean>();
+  const pairCuts = new Map<string, boolean>();
   return {
     from: (topic, origin, sentAtMs) => cutOffOverFlight(others(), sentAtMs, (atMs) => memo(`from ${topic} ${origin} ${atMs}`, () => cutOffFrom(world, others(), topic, origin, atMs, ownBlockAt?.(atMs)))),
     towards: (topic, target, atMs) => memo(`towards ${topic} ${target} ${atMs}`, () => cutOffTowards(world, others(), topic, target, atMs)),
-    viewCut: (topic, node, atMs) => {
-      const key = `${topic} ${node} ${atMs}`;
-      let out = viewCuts.get(key);
-      if (out === undefined) viewCuts.set(key, (out = viewCutByOthers(world, others(), topic, node, atMs, ownTargets)));
+    cutBetween: (node, peer, atMs) => {
+      const key = `${node} ${peer} ${atMs}`;
+      let out = pairCuts.get(key);
+      if (out === undefined) pairCuts.set(key, (out = !ownTargets.has(world.nameOf(peer)) && isCut(others(), world.nameOf(node), world.nameOf(peer), atMs)));
       return out;
     },
   };
