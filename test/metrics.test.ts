@@ -70,7 +70,7 @@ describe('metrics of a real run', () => {
   });
   if (!parsed.ok) throw new Error(parsed.error);
   const { report } = runScenario(parsed.scenario, '4');
-  const m = report.metrics as RunMetrics;
+  const m = report.metrics;
 
   it('the protocol-profile run passes (no substrate checks apply to it)', () => {
     expect(report.verdict, JSON.stringify(report.violations)).toBe('pass');

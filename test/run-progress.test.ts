@@ -55,7 +55,7 @@ describe('run progress', () => {
   it("counts the deliveries of the broadcasts sent so far: none before the burst, part of them inside it, all the run's metrics count at its end", () => {
     const seen: RunProgress[] = [];
     const { report } = runScenario(burst100(), '1', { onProgress: (p) => seen.push(p) });
-    const broadcasts = (report.metrics as RunMetrics).broadcasts;
+    const broadcasts = report.metrics.broadcasts;
     // The burst's 100 broadcasts, each to the 100 nodes, and the heal window's probe after them.
     expect(broadcasts.filter((b) => b.sentAtMs === 10_000 && b.expected === 100).length).toBe(100);
     const reached = broadcasts.reduce((sum, b) => sum + b.reached, 0);

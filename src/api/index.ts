@@ -11,7 +11,8 @@ export type { RunContext, RunExtension, Scenario } from '../scenario/scenario.js
 export type { ReplayRef, RunReplay, ScheduleRunReplay, ScheduleFileReplay, ExperimentPointReplay } from '../scenario/replay-ref.js';
 export { replayLine } from '../cli/replay-line.js';
 export { parseScenarioJson, type ScenarioParse } from '../scenario/scenario-json.js';
-export type { BroadcastEntry, BroadcastSender, FailureEntry, FailureMode, WorkloadEntry } from '../scenario/workload.js';
+export type { BroadcastEntry, BroadcastSender, FailureEntry, FailureMode, WorkloadEntry, WorkloadLog } from '../scenario/workload.js';
+export type { TrafficRow } from '../mesh/traffic.js';
 export type { BroadcastMetrics, DeliveryProgress, OverlaySnapshot, RunMetrics, Spread } from '../scenario/metrics.js';
 export type { ProbeRecord, Violation } from '../scenario/checker.js';
 export { Cluster, type ClusterOptions } from '../scenario/cluster.js';
@@ -26,7 +27,7 @@ export {
 } from '../primitives/types.js';
 export { implementedPrimitives, killingPrimitives, primitiveByName, specOf } from '../primitives/registry.js';
 export { deadlineOf, judgeableIn, validateFault, type ParamSpec, type PrimitiveSpec, type TargetSpec } from '../primitives/schema.js';
-export { ChaosConfigError, type ChaosConfig, type ChaosEventReport } from '../primitives/engine.js';
+export { ChaosConfigError, chaosReportOf, type ChaosConfig, type ChaosEventReport, type ChaosRunReport } from '../primitives/engine.js';
 // Bring your own node logic (docs/byo-node.md): an application hosted on the simulated
 // network, clocks and disk, with the chaos primitives' levers; the mesh node is one such app.
 export { runApp, AppRunError, type AppAction, type AppMaker, type AppNodeInfo, type AppRunInput, type AppRunResult, type AppSim } from '../apps/run-app.js';

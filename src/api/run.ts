@@ -14,6 +14,7 @@ import { parseScenarioJson } from '../scenario/scenario-json.js';
 import { runEndsEarly, type Scenario } from '../scenario/scenario.js';
 import { withChaos } from '../catalog/chaos-scenarios.js';
 import type { RunReport } from '../scenario/runner.js';
+import type { ChaosRunReport } from '../primitives/engine.js';
 
 export interface RunInput {
   /** A name from `meshsim list`, a scenario-file object, or a Scenario built in code. Default 'default'. */
@@ -33,6 +34,8 @@ export interface RunInput {
  * report's structured `replay` spelled as the CLI's command line.
  */
 export type RunJson = { readonly [K in keyof RunReport as K extends 'replay' ? never : K]: RunReport[K] } & {
+  /** The chaos engine's section: present when the scenario has chaos (`chaos`, `withChaos`, a chaos scenario). */
+  readonly chaos?: ChaosRunReport;
   readonly wallMs: number;
   readonly speedup: number;
   readonly replay: string;

@@ -4,6 +4,7 @@
  * about the mesh itself and must not print (the caller writes the strings).
  */
 import type { TrafficRow } from '../mesh/traffic.js';
+import { chaosReportOf } from '../primitives/engine.js';
 import type { RunMetrics, Spread } from '../scenario/metrics.js';
 import { notListedLines, type RunOutcome, type RunReport } from '../scenario/runner.js';
 import type { TopologyRecorder } from '../report/topology-snapshots.js';
@@ -166,7 +167,7 @@ function compareDigits(x: string, y: string): number {
 
 /** The broadcast metrics over the run (SPEC §10.4), and per-node traffic by frame type. */
 function metricsLines(report: RunReport): string[] {
-  const m = report.metrics as RunMetrics | undefined;
+  const m: RunMetrics | undefined = report.metrics;
   const out: string[] = [];
   if (m !== undefined && m.summary.broadcasts > 0) {
     const s = m.summary;
@@ -184,7 +185,7 @@ function metricsLines(report: RunReport): string[] {
     ], ['l', 'r', 'r', 'r']));
     out.push(`overlay at the end: at most ${s.components} component(s) per topic, smallest largest-component share ${(s.largestComponentShare * 100).toFixed(1)}%, ${s.isolated} isolated node(s)`);
   }
-  const traffic = (report.traffic ?? []) as readonly TrafficRow[];
+  const traffic: readonly TrafficRow[] = report.traffic ?? [];
   if (traffic.length > 0) {
     out.push('', 'traffic per node and second (sent)');
     out.push(table([['frame type', 'frames', 'bytes'], ...traffic.map((r) => [r.frameType, fix(r.framesSentPerSecond, 2), fix(r.bytesSentPerSecond, 0)])], ['l', 'r', 'r']));
@@ -196,23 +197,12 @@ function fix(value: number, digits: number): string {
   return Number.isInteger(value) && digits > 0 ? String(value) : value.toFixed(digits);
 }
 
-/** What the text summary shows of one chaos event (the engine's log entry). */
-interface ChaosLogEntry {
-  readonly id: number;
-  readonly atMs: number;
-  readonly primitive: string;
-  readonly targets: readonly string[];
-  readonly verdict: string;
-  readonly waitedMs: number;
-  readonly message?: string;
-}
-
 const CHAOS_EVENTS_SHOWN = 50;
 const CHAOS_TARGETS_SHOWN = 3;
 
 /** The run's chaos events with their verdicts (none when the run had no chaos). */
 function chaosLines(report: RunReport): string[] {
-  const chaos = report.chaos as { log?: readonly ChaosLogEntry[]; skipped?: number } | undefined;
+  const chaos = chaosReportOf(report);
   const log = chaos?.log ?? [];
   // Events that found no fitting target when due are named, so `--chaos 1000` on a short run does not look like 1000 faults.
   const skipped = chaos?.skipped ?? 0;

@@ -62,8 +62,7 @@ export function runMetrics(report: RunReport): RunMetrics {
   const leftOut = { count: 0 };
   const chaos = report.chaos as Record<string, unknown> | undefined;
   if (chaos !== undefined) flatten(chaos, 'chaos', out, 1, leftOut);
-  const metrics = report.metrics as Record<string, unknown> | undefined;
-  if (metrics !== undefined) flatten(metrics, 'metrics', out, 1, leftOut);
+  if (report.metrics !== undefined) flatten(report.metrics, 'metrics', out, 1, leftOut);
   if (leftOut.count > 0) out.set(LEFT_OUT_METRIC, leftOut.count);
   return Object.fromEntries([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

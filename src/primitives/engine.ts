@@ -54,6 +54,25 @@ export interface ChaosEventReport {
   readonly evidenceRule: string;
 }
 
+/** What the chaos engine adds to a run's report, under `chaos`. */
+export interface ChaosRunReport {
+  /** Events applied. */
+  readonly events: number;
+  readonly passed: number;
+  readonly failedTimeout: number;
+  readonly failedAssertion: number;
+  /** Events that found no fitting target when due, and were not applied. */
+  readonly skipped: number;
+  readonly flakeBudgetPct: number;
+  /** Every applied event, in order, with its verdict and evidence. */
+  readonly log: readonly ChaosEventReport[];
+}
+
+/** A run report's chaos section, typed (`RunReport` keeps extensions' sections as `unknown`); undefined for a run without chaos. */
+export function chaosReportOf(report: { readonly [key: string]: unknown }): ChaosRunReport | undefined {
+  return report.chaos as ChaosRunReport | undefined;
+}
+
 interface ActiveEvent {
   readonly id: number;
   readonly primitive: Primitive;
@@ -188,7 +207,7 @@ export class ChaosEngine implements RunExtension {
     return out;
   }
 
-  report(): Record<string, unknown> {
+  report(): { chaos: ChaosRunReport } {
     const count = (r: Verdict['result']): number => this.events.filter((e) => e.verdict?.result === r).length;
     return {
       chaos: {

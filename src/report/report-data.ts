@@ -3,7 +3,7 @@
  * topology snapshots, all read from the trace stream) and/or a tests grid. The report is an
  * adapter over the trace; this module judges nothing and reads no clock.
  */
-import type { ChaosEventReport } from '../primitives/engine.js';
+import { chaosReportOf } from '../primitives/engine.js';
 import type { Cluster } from '../scenario/cluster.js';
 import { notListedLines, type RunOutcome } from '../scenario/runner.js';
 import { chaosRowsOf, type ChaosRow } from './chaos-events.js';
@@ -59,7 +59,7 @@ export function runReportData(outcome: RunOutcome, options: RunReportOptions = {
   const records = cluster.telemetry.records;
   const nodes = topologyNodesOf(cluster);
   const names = new Map(nodes.map((n) => [n.nodeId, n.name]));
-  const log = ((report.chaos as { log?: ChaosEventReport[] } | undefined)?.log ?? []) as readonly ChaosEventReport[];
+  const log = chaosReportOf(report)?.log ?? [];
   const chaos = chaosRowsOf(records, names, log);
   const { places, groups } = layoutNodes(nodes);
   const replay = options.replay ?? null;

@@ -12,11 +12,11 @@ import { CrossLayerMonitor } from './invariants/cross-layer.js';
 import { checkSubstrate } from './invariants/substrate.js';
 import { DEFAULT_HEAL_WINDOW_MS, type RunContext, type RunExtension, type Scenario } from './scenario.js';
 import { evictionCount } from '../protocol/plumtree.js';
-import { trafficPerNodeSecond } from '../mesh/traffic.js';
+import { trafficPerNodeSecond, type TrafficRow } from '../mesh/traffic.js';
 import { tableBounds } from './table-bounds.js';
 import { nodeCount } from './topology.js';
-import { scheduleWorkload } from './workload.js';
-import { MetricsCollector, type DeliveryProgress } from './metrics.js';
+import { scheduleWorkload, type WorkloadLog } from './workload.js';
+import { MetricsCollector, type DeliveryProgress, type RunMetrics } from './metrics.js';
 import { runReplay, type ReplayRef } from './replay-ref.js';
 import type { SpanName } from '../sim/telemetry/index.js';
 
@@ -83,6 +83,15 @@ export interface RunReport {
   /** Per topic: min/mean/max active view size among live subscribers. */
   readonly views: Record<string, { readonly min: number; readonly mean: number; readonly max: number; readonly subscribers: number }>;
   readonly probes: { readonly sent: number; readonly deliveries: number };
+  /** Mean per live node and virtual second of the run, by frame type. */
+  readonly traffic: readonly TrafficRow[];
+  /** Table entries live nodes shed under load (bounded tables evict instead of failing). */
+  readonly evictions: { readonly plumtree: number; readonly digests: number };
+  /** The papers' metrics for every broadcast, and overlay snapshots (SPEC §10.4). */
+  readonly metrics: RunMetrics;
+  /** What the scenario's workload did (its failure entries, broadcasts without a live sender); absent without a workload. */
+  readonly workload?: WorkloadLog;
+  /** What the scenario's extensions report, each under its own key (the chaos engine: `chaos`, typed in `RunJson`). */
   readonly [extra: string]: unknown;
 }
 
@@ -250,8 +259,6 @@ export function runScenario(scenario: Scenario, seed: string, options: RunOption
 
   metrics.snapshot('end');
   const extra = Object.assign({}, ...extensions.map((e) => e.report())) as Record<string, unknown>;
-  extra.metrics = metrics.finish();
-  if ((scenario.workload ?? []).length > 0) extra.workload = workload;
   const report: RunReport = {
     ...summarize(cluster, probes),
     seed,
@@ -261,6 +268,8 @@ export function runScenario(scenario: Scenario, seed: string, options: RunOption
     ...violations.notListedReport(),
     replay: runReplay(scenario.name, seed, options.durationMs),
     ...extra,
+    metrics: metrics.finish(),
+    ...((scenario.workload ?? []).length > 0 ? { workload } : {}),
   };
   return { report, cluster };
 }

@@ -9,6 +9,7 @@
 import { performance } from 'node:perf_hooks';
 import { withChaos } from '../catalog/chaos-scenarios.js';
 import { findScenario } from '../catalog/registry.js';
+import { chaosReportOf } from '../primitives/engine.js';
 import { runScenario } from '../scenario/runner.js';
 import { runReplay, type RunReplay } from '../scenario/replay-ref.js';
 import type { Scenario } from '../scenario/scenario.js';
@@ -63,7 +64,7 @@ export default function runSeed(task: SweepTask): SweepLine {
   const replay = runReplay(task.scenario, task.seed, task.durationMs, task.chaos);
   try {
     const { report } = runScenario(scenarioOfTask(task), task.seed, { durationMs: task.durationMs });
-    const chaos = report.chaos as { events: number; passed: number; failedTimeout: number; failedAssertion: number; skipped: number } | undefined;
+    const chaos = chaosReportOf(report);
     return {
       seed: task.seed,
       scenario: task.scenario,

@@ -16,7 +16,7 @@ import { parseFieldPath, withFieldAt } from '../../src/experiment/field-path.js'
 import { LEFT_OUT_METRIC, RUN_METRICS_MAX, runMetrics, VIEW_TOPICS_MAX } from '../../src/experiment/run-metrics.js';
 import { ExperimentSummary } from '../../src/experiment/summary.js';
 import { findScenario } from '../../src/catalog/registry.js';
-import { runScenario } from '../../src/scenario/runner.js';
+import { runScenario, type RunReport } from '../../src/scenario/runner.js';
 import { cli, expectUsageError, requireBuiltCli } from '../support/cli.js';
 
 const BASE = { name: 'tiny', topology: { meshes: [{ meshId: 'mesh-a', roles: { gateway: 2 } }] }, durationMs: 3000, healWindowMs: 20000 };
@@ -94,10 +94,15 @@ describe('experiment files', () => {
   });
 });
 
+/** `report` with a `metrics` object of another shape than a run's: runMetrics reads any numeric leaves. */
+function withFakeMetrics(report: RunReport, metrics: unknown): RunReport {
+  return { ...report, metrics: metrics as RunReport['metrics'] };
+}
+
 describe('run metrics', () => {
   it('flatten the numeric leaves of the report, including any `metrics` object, sorted, arrays skipped', () => {
     const { report } = runScenario(findScenario('gossip-swarm-forms')!, '1', { durationMs: 3000 });
-    const withMetrics = { ...report, metrics: { broadcasts: { reliability: { mean: 0.5, min: 0 } }, list: [1, 2], label: 'x', zeta: 3 } };
+    const withMetrics = withFakeMetrics(report, { broadcasts: { reliability: { mean: 0.5, min: 0 } }, list: [1, 2], label: 'x', zeta: 3 });
     const m = runMetrics(withMetrics);
     expect(m.pass).toBe(report.verdict === 'pass' ? 1 : 0);
     expect(m.events).toBe(report.events);
@@ -117,7 +122,7 @@ describe('run metrics', () => {
     for (let i = 0; i < 1024; i++) views[`m${i}`] = { min: 3, mean: 4, max: 5, subscribers: 4 };
     views.m7 = { min: 1, mean: 2.5, max: 4, subscribers: 8 };
     views.bridge = { min: 0, mean: 0, max: 0, subscribers: 0 }; // no subscriber: no say
-    const m = runMetrics({ ...report, views, metrics: { summary: { reliability: { mean: 0.97 }, rmr: { max: 2.5 } } } });
+    const m = runMetrics({ ...withFakeMetrics(report, { summary: { reliability: { mean: 0.97 }, rmr: { max: 2.5 } } }), views });
     expect(Object.keys(m).filter((k) => k.startsWith('views.'))).toEqual(['views.max', 'views.mean', 'views.min']);
     expect([m['views.min'], m['views.max']]).toEqual([1, 5]);
     expect(m['views.mean']).toBe(Math.round(((1023 * 4 * 4 + 8 * 2.5) / (1023 * 4 + 8)) * 1000) / 1000);
@@ -129,10 +134,10 @@ describe('run metrics', () => {
 
   it('past RUN_METRICS_MAX, the metrics left out are counted, not dropped without a word', () => {
     const { report } = runScenario(findScenario('gossip-swarm-forms')!, '1', { durationMs: 3000 });
-    const before = Object.keys(runMetrics({ ...report, metrics: {} })).length;
-    expect(runMetrics({ ...report, metrics: {} })[LEFT_OUT_METRIC]).toBeUndefined();
+    const before = Object.keys(runMetrics(withFakeMetrics(report, {}))).length;
+    expect(runMetrics(withFakeMetrics(report, {}))[LEFT_OUT_METRIC]).toBeUndefined();
     const many = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`k${String(i).padStart(3, '0')}`, i]));
-    const m = runMetrics({ ...report, metrics: { many } });
+    const m = runMetrics(withFakeMetrics(report, { many }));
     expect(Object.keys(m)).toHaveLength(RUN_METRICS_MAX + 1);
     expect(m[LEFT_OUT_METRIC]).toBe(300 - (RUN_METRICS_MAX - before));
     // The first ones kept, in key order; the last ones left out.

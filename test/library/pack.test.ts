@@ -38,6 +38,22 @@ describe('the packed package in a consumer project', () => {
     expect(lib).toBe(`${cli.traceDigest} ${cli.verdict}`);
   });
 
+  it('a TypeScript consumer reads typed results under --strict, with no casts', () => {
+    // examples/consumer/typed/results.mts: metrics, traffic, evictions and the chaos log as
+    // the package's types give them (they were `unknown`, and the README's reading did not compile).
+    const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+    const args = ['--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--outDir', 'typed-out', 'typed/results.mts'];
+    const compiled = spawnSync(process.execPath, [tsc, ...args], { cwd: project, encoding: 'utf8' });
+    expect(compiled.status, compiled.stdout + compiled.stderr).toBe(0);
+    const out = JSON.parse(execFileSync(process.execPath, [join(project, 'typed-out', 'results.mjs')], { cwd: project, encoding: 'utf8' }));
+    expect(out.verdict).toBe('pass');
+    expect(out.reliability).toBeGreaterThan(0);
+    expect(out.reliability).toBeLessThanOrEqual(1);
+    expect(out.gossipBytes).toBe(true);
+    expect(out.chaos).toHaveLength(2);
+    for (const e of out.chaos) expect(e).toMatch(/^[a-z_]+:passed$/);
+  });
+
   it('publint and attw (ESM-only profile) find no problem in the package', () => {
     const bin = (name: string): string => join(ROOT, 'node_modules', '.bin', name);
     const publint = spawnSync(bin('publint'), ['--pack', 'false', '--strict'], { cwd: ROOT, encoding: 'utf8' });

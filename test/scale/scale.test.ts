@@ -73,7 +73,7 @@ describe('protocol profile at 1,001 nodes, all nodes broadcasting at once', () =
   it('runs no substrate: no Hello-driven spans, digests or heartbeats', () => {
     expect(report.spansByName['mesh.heartbeat']).toBeUndefined();
     expect(cluster.app(cluster.plans[0].nodeId)!.digests.size).toBe(0);
-    const traffic = (report.traffic as { frameType: string }[]).map((r) => r.frameType);
+    const traffic = report.traffic.map((r) => r.frameType);
     expect(traffic).not.toContain('Traced');
     expect(traffic).toContain('Gossip');
     expect(traffic).toContain('IHave');
