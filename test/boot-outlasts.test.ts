@@ -12,7 +12,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MeshsimInputError, run } from '../src/api/index.js';
+import { MeshsimInputError, findScenario, run, withChaos } from '../src/api/index.js';
 import { runScenario } from '../src/scenario/runner.js';
 import { runEndsEarly, type Scenario } from '../src/scenario/scenario.js';
 import { cli, expectUsageError, requireBuiltCli } from './support/cli.js';
@@ -86,5 +86,34 @@ describe('a boot that outlasts the main phase', () => {
       expect(() => run({ scenario: json, seed: 1, durationMs: 1_000 })).toThrow(MeshsimInputError);
       expect(() => run({ scenario: json, seed: 1, durationMs: 1_000 })).toThrow(/^durationMs 1000: the boot starts the last of 7 nodes at 120000 ms/);
     });
+  });
+});
+
+describe('a chaos event the main phase leaves out', () => {
+  // A battery scenario's one event is at 20 s: `meshsim run --scenario kill-node --duration 10s`
+  // passed with no fault applied, and a library scenario's late event vanished from the report.
+  const late = /chaos event 0 \(kill_node\) is due at 20000 ms, not inside the main phase \(durationMs 10000\): it would never fire$/;
+  beforeAll(requireBuiltCli);
+
+  it('is bad input to runEndsEarly, at or after the end, and not before it', () => {
+    const kill = findScenario('kill-node')!;
+    expect(runEndsEarly(kill, 10_000)).toMatch(late);
+    expect(runEndsEarly(kill, 20_000)).toMatch(/due at 20000 ms, not inside the main phase \(durationMs 20000\)/);
+    expect(runEndsEarly(kill, 20_001)).toBeNull();
+    const soak = withChaos(slowBoot(30_000, 60_000), { soak: { pool: ['kill_node'], intervalMs: 30_000 } });
+    expect(runEndsEarly(soak)).toMatch(/^the chaos soak's first event is due at 30000 ms, not inside the main phase/);
+    expect(runEndsEarly(withChaos(slowBoot(30_000, 60_000), { random: { count: 3 } }))).toBeNull(); // drawn inside the main phase
+  });
+
+  it('meshsim run and battery with --duration: one line, exit 2', async () => {
+    expectUsageError(await cli('run', '--scenario', 'kill-node', '--seed', '1', '--duration', '10s'), new RegExp(`^meshsim: --duration 10000ms: ${late.source}`));
+    expectUsageError(await cli('battery', '--scenarios', 'default,kill-node', '--seeds', '1', '--duration', '10s'), new RegExp(`^meshsim: --duration 10000ms: kill-node: ${late.source}`));
+  });
+
+  it('the library: a scenario built with withChaos, and a registered one with a shorter durationMs', () => {
+    const built = withChaos({ ...findScenario('default')!, durationMs: 10_000 }, { events: [{ atMs: 20_000, primitive: 'kill_node' }] });
+    expect(() => run({ scenario: built, seed: 1 })).toThrow(MeshsimInputError);
+    expect(() => run({ scenario: built, seed: 1 })).toThrow(new RegExp(`^durationMs 10000: ${late.source}`));
+    expect(() => run({ scenario: 'kill-node', seed: 1, durationMs: 10_000 })).toThrow(late);
   });
 });

@@ -6,7 +6,7 @@
  */
 export { run, MeshsimInputError, type RunInput, type RunJson } from './run.js';
 export { runScenario, type RunOptions, type RunOutcome, type RunProgress, type RunReport } from '../scenario/runner.js';
-export type { RunContext, RunExtension, Scenario } from '../scenario/scenario.js';
+export type { RunContext, RunExtension, RunExtensionFactory, Scenario } from '../scenario/scenario.js';
 // What reproduces a run, as data (RunReport.replay), and the CLI's spelling of it as a command line.
 export type { ReplayRef, RunReplay, ScheduleRunReplay, ScheduleFileReplay, ExperimentPointReplay } from '../scenario/replay-ref.js';
 export { replayLine } from '../cli/replay-line.js';

@@ -61,8 +61,9 @@ export function run(input: RunInput): RunJson {
   if (input.durationMs !== undefined && !(Number.isInteger(input.durationMs) && input.durationMs >= 1 && input.durationMs <= 86_400_000)) {
     throw new MeshsimInputError('durationMs must be an integer in [1, 86400000]');
   }
-  const late = input.durationMs === undefined ? null : runEndsEarly(scenario, input.durationMs);
-  if (late !== null) throw new MeshsimInputError(`durationMs ${input.durationMs}: ${late}`);
+  // Scenarios built in code are checked here too: a chaos event after the main phase never fires.
+  const late = runEndsEarly(scenario, input.durationMs ?? scenario.durationMs);
+  if (late !== null) throw new MeshsimInputError(`durationMs ${input.durationMs ?? scenario.durationMs}: ${late}`);
   const result = executeRun({
     scenario,
     scenarioRef: ref,

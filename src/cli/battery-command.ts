@@ -17,7 +17,7 @@ import { allScenarios, findScenario } from '../catalog/registry.js';
 import { runScenario } from '../scenario/runner.js';
 import { runReplay } from '../scenario/replay-ref.js';
 import { replayLine } from './replay-line.js';
-import type { Scenario } from '../scenario/scenario.js';
+import { runEndsEarly, type Scenario } from '../scenario/scenario.js';
 import { parseDuration } from './duration.js';
 import { withChaos } from '../catalog/chaos-scenarios.js';
 import { parseChaosCount } from './run-extras.js';
@@ -77,6 +77,11 @@ export function parseBatteryRequest(options: BatteryOptionValues): BatteryReques
   if (options.duration !== undefined) {
     const parsed = parseDuration(options.duration);
     durationMs = parsed.ok ? parsed.ms : fail(`--duration: ${parsed.error}`);
+    // A chaos scenario whose event the shorter main phase leaves out would pass with no fault applied.
+    for (const scenario of scenarios) {
+      const late = runEndsEarly(scenario, durationMs);
+      if (late !== null) fail(`--duration ${durationMs}ms: ${scenario.name}: ${late}`);
+    }
   }
   return {
     scenarios,

@@ -12,6 +12,7 @@
  * Must not run anything or read files.
  */
 import { parseScenarioJson } from '../scenario/scenario-json.js';
+import { runEndsEarly } from '../scenario/scenario.js';
 import { findScenario } from '../catalog/registry.js';
 import { FieldProblem, catchFieldProblem, nameString, object, rootObject, string } from '../scenario/json-fields.js';
 import { parseSeedRange, type SeedRange } from '../sweep/shard.js';
@@ -148,5 +149,8 @@ function namedPoint(name: string, axes: readonly Axis[], values: readonly AxisVa
     if (!probe.ok) throw new FieldProblem(`point ${index} (${pointLabel(axes, values)}): ${probe.error}`);
     overrides[axis.path] = values[i] as number;
   });
+  // A chaos scenario's event, or its boot, that the point's main phase leaves out (`runEndsEarly`).
+  const late = runEndsEarly({ ...findScenario(name)!, ...overrides });
+  if (late !== null) throw new FieldProblem(`point ${index} (${pointLabel(axes, values)}): ${late}`);
   return { index, values, base: { kind: 'named', name, overrides } };
 }

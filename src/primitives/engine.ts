@@ -6,7 +6,7 @@
  * evidence span, emitted on the evidence node). It plugs into a run as a RunExtension.
  * It never judges recovery itself: verdicts come from the primitives' detectors.
  */
-import type { RunContext, RunExtension } from '../scenario/scenario.js';
+import type { RunContext, RunExtension, RunExtensionFactory } from '../scenario/scenario.js';
 import type { Violation } from '../scenario/checker.js';
 import type { SimRng } from '../sim/rng.js';
 import { HARNESS_NODE, type SpanContextRef, type SpanRecord } from '../sim/telemetry/index.js';
@@ -372,18 +372,41 @@ function describe(engine: ChaosEngine, e: ActiveEvent): string {
 
 /** A RunExtension factory for scenarios. */
 export function chaosExtension(...configs: ChaosConfig[]): ChaosExtension {
-  return Object.assign((ctx: RunContext): RunExtension => new ChaosEngine(ctx, configs), { chaosConfigs: configs });
+  return Object.assign((ctx: RunContext): RunExtension => new ChaosEngine(ctx, configs), {
+    chaosConfigs: configs,
+    endsEarly: (durationMs: number) => chaosEndsEarly(configs, durationMs),
+  });
 }
 
 /** The chaos engine's extension factory, with the configs it runs (so more can join the same engine). */
-export type ChaosExtension = ((ctx: RunContext) => RunExtension) & { readonly chaosConfigs: readonly ChaosConfig[] };
+export type ChaosExtension = RunExtensionFactory & { readonly chaosConfigs: readonly ChaosConfig[] };
+
+/**
+ * Why a main phase of `durationMs` would leave out part of these configs (null when it would
+ * not): an explicit event due at or after its end never fires (the schedule files' rule), nor a
+ * soak whose first event is; random events are drawn inside the main phase.
+ */
+export function chaosEndsEarly(configs: readonly ChaosConfig[], durationMs: number): string | null {
+  let index = 0;
+  for (const config of configs) {
+    for (const plan of config.events ?? []) {
+      if (plan.atMs >= durationMs) return `chaos event ${index} (${plan.primitive}) is due at ${plan.atMs} ms, not inside the main phase (durationMs ${durationMs}): it would never fire`;
+      index++;
+    }
+    const soak = config.soak;
+    if (soak !== undefined && (soak.startMs ?? soak.intervalMs) >= durationMs) {
+      return `the chaos soak's first event is due at ${soak.startMs ?? soak.intervalMs} ms, not inside the main phase (durationMs ${durationMs}): it would never fire`;
+    }
+  }
+  return null;
+}
 
 /**
  * `extensions` with `config` added to the run's one chaos engine, made if there is none yet. A
  * second engine beside the first would not see its faults: its choosers could pick a node the
  * first is damaging, and its detectors would wait for nodes the first had cut off.
  */
-export function addChaos(extensions: readonly ((ctx: RunContext) => RunExtension)[], config: ChaosConfig): ((ctx: RunContext) => RunExtension)[] {
+export function addChaos(extensions: readonly RunExtensionFactory[], config: ChaosConfig): RunExtensionFactory[] {
   const at = extensions.findIndex((e) => 'chaosConfigs' in e);
   if (at < 0) return [...extensions, chaosExtension(config)];
   const out = [...extensions];

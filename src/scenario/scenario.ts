@@ -34,7 +34,7 @@ export interface Scenario {
   readonly workload?: readonly WorkloadEntry[];
   readonly variantOf?: (plan: NodePlan) => NodeVariant;
   /** Extensions that act during the run (chaos, flood workloads). */
-  readonly extensions?: readonly ((ctx: RunContext) => RunExtension)[];
+  readonly extensions?: readonly RunExtensionFactory[];
   /** Scenario-specific assertions over the finished run. */
   readonly expect?: (ctx: RunContext) => Violation[];
   /** Check liveness at the end (default true). */
@@ -52,7 +52,9 @@ export const DEFAULT_HEAL_WINDOW_MS = 60_000;
  *   overlay amid the boot, or a pass over a fraction of the topology);
  * - a workload broadcast or failure due after the main phase's end (the main phase runs what is
  *   due at its last millisecond) would fire in the heal window, meant to judge the mesh after
- *   the faults, or never, if the heal settles first.
+ *   the faults, or never, if the heal settles first;
+ * - an extension's own plan (`RunExtensionFactory.endsEarly`): a chaos event due at or after
+ *   the main phase's end would never fire.
  */
 export function runEndsEarly(scenario: Scenario, durationMs: number = scenario.durationMs): string | null {
   const lastMs = lastBootAtMs(scenario.topology);
@@ -70,6 +72,10 @@ export function runEndsEarly(scenario: Scenario, durationMs: number = scenario.d
     if (dueMs <= durationMs) continue;
     const what = e.kind === 'failure' ? 'its failure' : e.count === 1 ? 'its broadcast' : `the last of its ${e.count} broadcasts`;
     return `workload[${i}]: ${what} is due at ${dueMs} ms, not within the main phase (durationMs ${durationMs})`;
+  }
+  for (const extension of scenario.extensions ?? []) {
+    const late = extension.endsEarly?.(durationMs) ?? null;
+    if (late !== null) return late;
   }
   return null;
 }
@@ -90,6 +96,14 @@ export interface RunContext {
   /** Node ids the scenario's workloads depend on; chaos does not target them. Extensions may add. */
   readonly protectedNodes: Set<string>;
 }
+
+/**
+ * What a scenario lists as an extension: it makes the run's extension, and may say what of its
+ * plan a main phase of `durationMs` would leave out (`runEndsEarly`: the chaos engine's events
+ * due after the main phase would never fire, and a battery scenario run with a short
+ * `--duration` passed with no fault applied).
+ */
+export type RunExtensionFactory = ((ctx: RunContext) => RunExtension) & { readonly endsEarly?: (durationMs: number) => string | null };
 
 /** A pluggable part of a run (e.g. the chaos engine). */
 export interface RunExtension {

@@ -91,6 +91,8 @@ describe('experiment files', () => {
     expect(problem({ base: 'default', axes: { 'topology.bridges': [1] } })).toMatch(/^axes\["topology.bridges"\]: a registered base scenario can vary only durationMs/);
     expect(problem({ base: 'default', axes: { healWindowMs: [0] } })).toMatch(/healWindowMs must be an integer in \[1,/);
     expect(problem({ base: 'no-such-scenario', axes: {} })).toMatch(/^base: unknown scenario "no-such-scenario"/);
+    // A registered chaos scenario whose event a point's shorter main phase would leave out.
+    expect(problem({ base: 'kill-node', axes: { durationMs: [30_000, 10_000] } })).toMatch(/^point 2 \(durationMs=10000\): chaos event 0 \(kill_node\) is due at 20000 ms, not inside the main phase/);
   });
 });
 
