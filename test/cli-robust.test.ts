@@ -7,7 +7,7 @@
  * Method: run the built CLI on short runs (gossip-swarm-forms, a few virtual seconds).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,6 +54,22 @@ describe('outputs', () => {
 
   it('an output directory that does not exist is refused before the run', async () => {
     expectUsageError(await cli('run', '--seed', '1', '--otlp', join(dir, 'nope', 'trace.json')), /--otlp: directory .* does not exist/);
+  });
+
+  it('an output that is an input file, or the other output, is refused before the run, and the input kept', async () => {
+    // `--otlp` over the scenario file wrote the trace there, and the printed replay then failed on it.
+    const scenario = join(dir, 'tiny.json');
+    const text = JSON.stringify({ name: 'tiny', topology: { meshes: [{ meshId: 'm', roles: { gateway: 3 } }] }, durationMs: 3000 });
+    writeFileSync(scenario, text);
+    const alias = join(dir, 'alias.json');
+    symlinkSync(scenario, alias);
+    expectUsageError(await cli('run', '--scenario', scenario, '--seed', '1', '--otlp', scenario), /^meshsim: --otlp: ".*tiny\.json" is the scenario file, which the run would overwrite$/);
+    expectUsageError(await cli('sweep', '--scenario', scenario, '--seeds', '1..2', '--report', alias), /^meshsim: --report: ".*alias\.json" is the scenario file/);
+    expectUsageError(await cli('replay', SEED_FILE, '--report', SEED_FILE), /^meshsim: --report: ".*" is the schedule file/);
+    const same = join(dir, 'same.out');
+    expectUsageError(await cli('run', '--seed', '1', '--report', same, '--otlp', same), /^meshsim: --report: ".*same\.out" is the --otlp file/);
+    expect(readFileSync(scenario, 'utf8')).toBe(text);
+    expect(existsSync(same)).toBe(false);
   });
 });
 

@@ -7,11 +7,11 @@
  * temporary file blocked (the target must keep its old content); encoders one item over the
  * limit; a lazy seed list of 10⁷ seeds against the arithmetic.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeOutputFile } from '../src/cli/output-file.js';
+import { openOutputStream, sameTarget, writeOutputFile } from '../src/cli/output-file.js';
 import { readBounded } from '../src/io/bounded-read.js';
 import { encodeEnvelope, IHAVE_ENTRIES_MAX, SHUFFLE_NODES_MAX } from '../src/protocol/codec.js';
 import { shardSeedList, shardSeeds } from '../src/sweep/shard.js';
@@ -55,6 +55,51 @@ describe('output files are written whole or not at all', () => {
     expect(readFileSync(path, 'utf8')).toBe('old');
     const gone = writeOutputFile(join(dir, 'no-such-dir', 'x.html'), 'new');
     expect(gone.ok || gone.error).toMatch(/^cannot write .*x\.html: ENOENT/);
+  });
+
+  it('writes through a symbolic link, never replacing it: to the file it leads to, made if missing', () => {
+    const target = join(dir, 'real.html');
+    writeFileSync(target, 'old');
+    const link = join(dir, 'link.html');
+    symlinkSync(target, link);
+    expect(writeOutputFile(link, 'new')).toEqual({ ok: true });
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readFileSync(target, 'utf8')).toBe('new');
+    const dangling = join(dir, 'dangling.html');
+    symlinkSync('made-by-the-write.html', dangling);
+    const stream = openOutputStream(dangling);
+    stream.write('streamed');
+    expect(stream.close()).toEqual({ ok: true });
+    expect(lstatSync(dangling).isSymbolicLink()).toBe(true);
+    expect(readFileSync(join(dir, 'made-by-the-write.html'), 'utf8')).toBe('streamed');
+  });
+
+  it.skipIf(!existsSync('/proc/self/fd'))('appends to what a descriptor name leads to, keeping what came before (/dev/stdout redirected to a file)', () => {
+    // A link to /proc/self/fd/N stands in for /dev/stdout: the descriptor is open on `out`,
+    // which already holds the run's JSON; renaming over the name, or truncating, lost it.
+    const out = join(dir, 'stdout.txt');
+    writeFileSync(out, 'json\n');
+    const fd = openSync(out, 'a');
+    try {
+      const name = join(dir, 'my-stdout');
+      symlinkSync(`/proc/self/fd/${fd}`, name);
+      expect(writeOutputFile(name, 'otlp\n')).toEqual({ ok: true });
+      expect(lstatSync(name).isSymbolicLink()).toBe(true);
+      expect(readFileSync(out, 'utf8')).toBe('json\notlp\n');
+    } finally {
+      closeSync(fd);
+    }
+  });
+
+  it('sameTarget: one file by two names (a link), not two devices', () => {
+    const file = join(dir, 'scenario.json');
+    writeFileSync(file, '{}');
+    const alias = join(dir, 'alias.json');
+    symlinkSync(file, alias);
+    expect(sameTarget(alias, file)).toBe(true);
+    expect(sameTarget(join(dir, 'new.html'), join(dir, '.', 'new.html'))).toBe(true);
+    expect(sameTarget(join(dir, 'a.html'), join(dir, 'b.html'))).toBe(false);
+    expect(sameTarget('/dev/null', '/dev/null')).toBe(false);
   });
 });
 

@@ -25,7 +25,7 @@ import { EXIT_FAIL, EXIT_OUTPUT, EXIT_PASS, fail, quoted } from './errors.js';
 import { thisMachine, workerHeapPlan, workerOutOfMemory, workerYoungGenerationMb } from './memory-guard.js';
 import { parsePoolOptions } from './pool-options.js';
 import { table } from './format.js';
-import { printWritten, writablePath, writeHtml } from './report-output.js';
+import { inputFile, printWritten, writablePath, writeHtml } from './report-output.js';
 import { replayLine } from './replay-line.js';
 
 interface ExperimentOptionValues {
@@ -77,7 +77,7 @@ async function experimentAction(path: string, options: ExperimentOptionValues): 
   }
   const runs = experimentRunCount(points.length, range.value, shard);
   if (runs > EXPERIMENT_RUNS_MAX) fail(`${runs} runs (points × seeds) is more than ${EXPERIMENT_RUNS_MAX}; split it with --shard`);
-  const reportPath = options.report === undefined ? undefined : writablePath('--report', options.report);
+  const reportPath = options.report === undefined ? undefined : writablePath('--report', options.report, inputFile('the experiment file', path));
 
   const json = options.json === true;
   const summary = new ExperimentSummary((point) => experiment.points[point - 1].values);

@@ -14,7 +14,7 @@ import { runScheduleFile } from '../property/replay.js';
 import { loadScheduleFile } from '../property/schedule.js';
 import { EXIT_FAIL, EXIT_OUTPUT, EXIT_PASS, fail } from './errors.js';
 import { formatRunText, runJson } from './format.js';
-import { addReportOptions, parseReportOutputs, printWritten, writeRunOutputs, type ReportOptionValues } from './report-output.js';
+import { addReportOptions, inputFile, parseReportOutputs, printWritten, writeRunOutputs, type ReportOptionValues } from './report-output.js';
 import { replayLine } from './replay-line.js';
 
 interface ReplayOptionValues extends ReportOptionValues {
@@ -38,7 +38,7 @@ function replayAction(path: string, options: ReplayOptionValues): number {
   const loaded = loadScheduleFile(path);
   if (!loaded.ok) fail(loaded.error);
   const file = loaded.file;
-  const outputs = parseReportOutputs(options);
+  const outputs = parseReportOutputs(options, inputFile('the schedule file', path));
   const variant = options.foundVariant === true ? (file.found?.variant ?? fail(`${path}: no found.variant to replay with`)) : undefined;
   const replayRef = { kind: 'schedule-replay', schedule: path, ...(options.foundVariant === true ? { foundVariant: true } : {}) } as const;
   const replay = replayLine(replayRef);

@@ -14,7 +14,7 @@ import type { RunOutcome } from '../scenario/runner.js';
 import type { TopologyRecorder } from '../report/topology-snapshots.js';
 import { oneLine } from './errors.js';
 import type { OtlpStreamed } from './format.js';
-import { openOutputStream, writablePath, writeOutputFile } from './output-file.js';
+import { openOutputStream, writablePath, writeOutputFile, type OtherFile } from './output-file.js';
 
 export { writablePath } from './output-file.js';
 
@@ -35,11 +35,19 @@ export function addReportOptions(command: Command): Command {
     .option('--report <file.html>', 'write a self-contained HTML report (Timeline, Chaos, Tests, Topology) to FILE');
 }
 
-export function parseReportOutputs(options: ReportOptionValues): ReportOutputs {
+/** The output paths, checked (`writablePath`): neither may be one of `inputs` (the run's input files), nor the other. */
+export function parseReportOutputs(options: ReportOptionValues, inputs: readonly OtherFile[] = []): ReportOutputs {
+  const otlpPath = options.otlp === undefined ? undefined : writablePath('--otlp', options.otlp, inputs);
+  const reportOthers: OtherFile[] = otlpPath === undefined ? [...inputs] : [...inputs, ['the --otlp file', otlpPath]];
   return {
-    ...(options.otlp === undefined ? {} : { otlpPath: writablePath('--otlp', options.otlp) }),
-    ...(options.report === undefined ? {} : { reportPath: writablePath('--report', options.report) }),
+    ...(otlpPath === undefined ? {} : { otlpPath }),
+    ...(options.report === undefined ? {} : { reportPath: writablePath('--report', options.report, reportOthers) }),
   };
+}
+
+/** The input file a command names as `what` (a scenario or schedule file), for `writablePath`'s check; none for a registered name. */
+export function inputFile(what: string, path: string | undefined): OtherFile[] {
+  return path === undefined ? [] : [[what, path]];
 }
 
 export function wantsOutputs(outputs: ReportOutputs): boolean {

@@ -29,7 +29,7 @@ import { parseSeed, pickSeed } from './seed.js';
 import { applyRunExtras, failIfRunEndsEarly, replayOfRequest } from './run-extras.js';
 import { TRACE_LEVELS, type CliTraceLevel, type RunRequest } from './run-request.js';
 import { replayLine } from './replay-line.js';
-import { addReportOptions, parseReportOutputs, printWritten, wantsOutputs, writeRunOutputs, type ReportOptionValues } from './report-output.js';
+import { addReportOptions, inputFile, parseReportOutputs, printWritten, wantsOutputs, writeRunOutputs, type ReportOptionValues } from './report-output.js';
 
 export const DEFAULT_SCENARIO = 'default';
 /**
@@ -87,7 +87,7 @@ export function parseRunRequest(options: RunOptionValues): RunRequest {
     const parsed = parseDuration(options.duration);
     durationMs = parsed.ok ? parsed.ms : fail(`--duration: ${parsed.error}`);
   }
-  const outputs = parseReportOutputs(options);
+  const outputs = parseReportOutputs(options, [...inputFile('the scenario file', isScenarioPath(scenarioRef) ? scenarioRef : undefined), ...inputFile('the schedule file', options.schedule)]);
   const traced = options.traceLevel === 'trace' ? (durationMs ?? scenario.durationMs) : 0;
   if (traced > TRACE_DURATION_MS_MAX) fail(`--trace-level trace records every message: at most ${TRACE_DURATION_MS_MAX / 3_600_000} h of main phase (got ${traced} ms; shorten it with --duration)`);
   const request = applyRunExtras({ scenario, scenarioRef, seed, seedPicked, durationMs, traceLevel: options.traceLevel, json: options.json === true, ...(options.progress === true ? { progress: true } : {}), outputs }, options);

@@ -25,7 +25,7 @@ import { scenarioOfTask } from '../sweep/worker.js';
 import { renderReportHtml } from '../report/html.js';
 import { testsReportData } from '../report/report-data.js';
 import { testCellOfLine, testsGridOf, type TestCell } from '../report/tests-grid.js';
-import { printWritten, writablePath, writeHtml } from './report-output.js';
+import { inputFile, printWritten, writablePath, writeHtml } from './report-output.js';
 import { replayLine } from './replay-line.js';
 
 interface SweepOptionValues {
@@ -71,7 +71,7 @@ async function sweepAction(options: SweepOptionValues): Promise<number> {
     const parsed = parseDuration(options.duration);
     durationMs = parsed.ok ? parsed.ms : fail(`--duration: ${parsed.error}`);
   }
-  const reportPath = options.report === undefined ? undefined : writablePath('--report', options.report);
+  const reportPath = options.report === undefined ? undefined : writablePath('--report', options.report, inputFile('the scenario file', file === undefined ? undefined : options.scenario));
   const cells: TestCell[] = [];
   const seeds = shardSeedList(range.value, shard);
   if (reportPath !== undefined && seeds.length > REPORT_SEEDS_MAX) fail(`--report holds at most ${REPORT_SEEDS_MAX} seeds (this sweep has ${seeds.length}; split it with --shard)`);
