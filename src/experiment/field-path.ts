@@ -9,6 +9,12 @@
 /** A segment: a JSON key of letters, digits, '_' or '-' (so role names with '.' cannot be addressed). */
 const SEGMENT_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 const SEGMENTS_MAX = 16;
+/**
+ * Names every object inherits: setting `__proto__.hasOwnProperty` wrote into Object.prototype
+ * for the whole process (the experiment's worker pool then crashed), and `__proto__.durationMs`
+ * set nothing a run reads, every point alike.
+ */
+const INHERITED_NAMES: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
 export type PathParse = { readonly ok: true; readonly segments: readonly string[] } | { readonly ok: false; readonly error: string };
 export type SetResult = { readonly ok: true; readonly value: Record<string, unknown> } | { readonly ok: false; readonly error: string };
@@ -19,6 +25,8 @@ export function parseFieldPath(path: string): PathParse {
   const bad = segments.find((s) => !SEGMENT_PATTERN.test(s));
   if (bad !== undefined) return { ok: false, error: `field path ${JSON.stringify(path)} has an invalid segment ${JSON.stringify(bad)} (use letters, digits, '_' or '-' between dots)` };
   if (/^\d+$/.test(segments[0])) return { ok: false, error: `field path ${JSON.stringify(path)} must start with a field name` };
+  const inherited = segments.find((s) => INHERITED_NAMES.has(s));
+  if (inherited !== undefined) return { ok: false, error: `field path ${JSON.stringify(path)} names ${JSON.stringify(inherited)}, which is no field of a scenario file` };
   return { ok: true, segments };
 }
 
@@ -38,10 +46,11 @@ export function withFieldAt(root: Readonly<Record<string, unknown>>, segments: r
       if (last) container[Number(key)] = value;
       else container = container[Number(key)];
     } else if (typeof container === 'object' && container !== null) {
+      // Own fields only, defined rather than assigned: no key reaches a prototype.
       const fields = container as Record<string, unknown>;
-      if (last) fields[key] = value;
+      if (last) Object.defineProperty(fields, key, { value, enumerable: true, writable: true, configurable: true });
       else {
-        if (fields[key] === undefined) fields[key] = {};
+        if (!Object.hasOwn(fields, key) || fields[key] === undefined) Object.defineProperty(fields, key, { value: {}, enumerable: true, writable: true, configurable: true });
         container = fields[key];
       }
     } else {

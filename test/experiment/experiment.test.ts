@@ -50,6 +50,17 @@ describe('field paths', () => {
     expect(parseFieldPath('0.a').ok).toBe(false);
     expect(parseFieldPath('a b').ok).toBe(false);
   });
+
+  it('reject names every object inherits, and never write past an object\'s own fields', () => {
+    // `__proto__.hasOwnProperty` wrote into Object.prototype for the whole process.
+    for (const path of ['__proto__', '__proto__.hasOwnProperty', 'topology.__proto__.bridges', 'constructor.prototype.x', 'node.prototype']) {
+      expect(parseFieldPath(path), path).toEqual({ ok: false, error: expect.stringMatching(/names "(__proto__|constructor|prototype)", which is no field of a scenario file$/) });
+    }
+    const set = withFieldAt(BASE, ['__proto__', 'polluted'], 1); // below the parser, as a caller of withFieldAt might
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(set.ok && Object.getPrototypeOf(set.value)).toBe(Object.prototype);
+    expect(problem({ base: BASE, axes: { '__proto__.durationMs': [1000, 2000] } })).toMatch(/^axes: field path "__proto__\.durationMs" names "__proto__"/);
+  });
 });
 
 function parseFieldPathOk(path: string): readonly string[] {
