@@ -6,11 +6,12 @@
  * skipped events; battery --json carries trace digests.
  * Method: run the built CLI on short runs (gossip-swarm-forms, a few virtual seconds).
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseDuration } from '../src/cli/duration.js';
 import { cli, expectUsageError, requireBuiltCli, ROOT } from './support/cli.js';
 
 let dir: string;
@@ -41,10 +42,10 @@ function shuffleFrame(n: number): Buffer {
 
 describe('outputs', () => {
   it.skipIf(!existsSync('/dev/full'))('a report that cannot be written: verdict and replay still printed, one error line, exit 3', async () => {
-    const r = await cli('run', '--scenario', 'gossip-swarm-forms', '--seed', '1', '--duration', '5s', '--report', '/dev/full');
+    const r = await cli('run', '--scenario', 'default', '--seed', '1', '--duration', '5s', '--report', '/dev/full');
     expect(r.status, r.stderr).toBe(3);
-    expect(r.stdout).toMatch(/^verdict: /m);
-    expect(r.stdout).toMatch(/^replay: npx meshsim run --scenario gossip-swarm-forms --seed 1 --duration 5000ms$/m);
+    expect(r.stdout).toMatch(/^verdict: pass$/m);
+    expect(r.stdout).toMatch(/^replay: npx meshsim run --scenario default --seed 1 --duration 5000ms$/m);
     expect(r.stderr).toBe('meshsim: --report: cannot write /dev/full: ENOSPC: no space left on device\n');
   });
 
@@ -70,6 +71,48 @@ describe('outputs', () => {
     expectUsageError(await cli('run', '--seed', '1', '--report', same, '--otlp', same), /^meshsim: --report: ".*same\.out" is the --otlp file/);
     expect(readFileSync(scenario, 'utf8')).toBe(text);
     expect(existsSync(same)).toBe(false);
+  });
+});
+
+describe('stdout, help and the exit code of a failed run', () => {
+  it.skipIf(!existsSync('/dev/full'))('stdout that cannot be written: one line, exit 3, no stack trace, for every command', () => {
+    const full = openSync('/dev/full', 'w');
+    try {
+      for (const args of [['run', '--seed', '1', '--duration', '1s'], ['list'], ['frame', 'decode', '1103010203'], ['replay', SEED_FILE, '--json']]) {
+        const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'meshsim.js'), ...args], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', full, 'pipe'] });
+        expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(3);
+        expect(r.stderr, args.join(' ')).toBe('meshsim: cannot write to stdout: ENOSPC: no space left on device\n');
+      }
+    } finally {
+      closeSync(full);
+    }
+  });
+
+  it('help asked for exits 0; a missing or unknown command is one line, exit 2', async () => {
+    for (const args of [['help'], ['help', 'run'], ['run', '--help']]) {
+      const r = await cli(...args);
+      expect(r.status, args.join(' ')).toBe(0);
+      expect(r.stdout).toMatch(/^Usage: meshsim/);
+      expect(r.stderr).toBe('');
+    }
+    for (const args of [[], ['frame'], ['help', 'nosuch']]) expectUsageError(await cli(...args), /^meshsim: a command is missing or unknown: `meshsim help` lists them/);
+  });
+
+  it.skipIf(!existsSync('/dev/full'))('a failed run whose report cannot be written exits 1, not 3: the failure is the news', async () => {
+    // A Plumtree message limit of one byte: every digest is refused, the run fails.
+    const scenario = join(dir, 'maxmsg1.json');
+    writeFileSync(scenario, JSON.stringify({ name: 'maxmsg1', topology: { meshes: [{ meshId: 'm', roles: { gateway: 3 } }] }, durationMs: 3000, node: { plumtree: { maxMessageSizeBytes: 1 } } }));
+    const r = await cli('run', '--scenario', scenario, '--seed', '1', '--report', '/dev/full');
+    expect(r.stdout).toMatch(/^verdict: FAIL/m);
+    expect(r.stderr).toBe('meshsim: --report: cannot write /dev/full: ENOSPC: no space left on device\n');
+    expect(r.status).toBe(1);
+  });
+
+  it('--duration takes hours, up to the 24 h its error names', async () => {
+    expect(parseDuration('2h')).toEqual({ ok: true, ms: 7_200_000 });
+    expect(parseDuration('1.5h')).toEqual({ ok: true, ms: 5_400_000 });
+    expect(parseDuration('24h')).toEqual({ ok: true, ms: 86_400_000 });
+    expectUsageError(await cli('run', '--seed', '1', '--duration', '25h'), /^meshsim: --duration: duration "25h" exceeds the maximum of 24 h$/);
   });
 });
 

@@ -278,7 +278,7 @@ describe('command-line arguments (a small sample through the built CLI)', () => 
   const command = fc.constantFrom(
     ['run', '--duration', '5s', '--scenario', 'gossip-swarm-forms'],
     ['replay'],
-    ['sweep', '--scenario', 'kill-node', '--seeds', '1..1', '--duration', '5s', '--workers', '1'],
+    ['sweep', '--scenario', 'gossip-swarm-forms', '--seeds', '1..1', '--duration', '5s', '--workers', '1'],
     ['battery', '--scenarios', 'gossip-swarm-forms', '--duration', '5s'],
     ['frame', 'decode'],
     ['list'],

@@ -191,7 +191,7 @@ describe('a scenario file under chaos', () => {
 describe('output into a closed pipe', () => {
   it('a reader that stops early (| head -1) ends the sweep quietly: no stack trace on stderr', () => {
     const bin = join(import.meta.dirname, '..', 'bin', 'meshsim.js');
-    const r = spawnSync('sh', ['-c', `"${process.execPath}" "${bin}" sweep --scenario kill-node --seeds 1..4 --workers 1 --json --duration 5s | head -1`], { encoding: 'utf8' });
+    const r = spawnSync('sh', ['-c', `"${process.execPath}" "${bin}" sweep --scenario gossip-swarm-forms --seeds 1..4 --workers 1 --json --duration 5s | head -1`], { encoding: 'utf8' });
     expect(r.stdout).toMatch(/^\{"type":"seed"/);
     expect(r.stderr).toBe('');
   });

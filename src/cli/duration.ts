@@ -1,5 +1,5 @@
 /**
- * Parses `--duration`: `1500ms`, `90s`, `5m`, or a bare number of seconds (decimals allowed
+ * Parses `--duration`: `1500ms`, `90s`, `5m`, `2h`, or a bare number of seconds (decimals allowed
  * when the result is a whole number of milliseconds). Returns milliseconds or an error string;
  * the caller turns the error into a usage failure. Must not read clocks.
  */
@@ -7,13 +7,13 @@
 /** Longest main phase the CLI accepts: one virtual day, ms. */
 export const DURATION_MS_MAX = 86_400_000;
 
-const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, '': 1_000 };
+const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, '': 1_000 };
 
 export type DurationParse = { readonly ok: true; readonly ms: number } | { readonly ok: false; readonly error: string };
 
 export function parseDuration(text: string): DurationParse {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
-  if (match === null) return bad(`invalid duration ${JSON.stringify(text)} (use e.g. 90s, 5m, 1500ms or a number of seconds)`);
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (match === null) return bad(`invalid duration ${JSON.stringify(text)} (use e.g. 90s, 5m, 2h, 1500ms or a number of seconds)`);
   const unitMs = UNIT_MS[match[2] ?? '']!;
   const exact = Number(match[1]) * unitMs;
   const ms = Math.round(exact);

@@ -2,7 +2,7 @@
  * CLI errors: a `UsageError` carries the exit code and a one-line message; `main` prints it as
  * `meshsim: <message>` on stderr and never shows a stack trace for it. Exit codes (README,
  * "Exit codes"): 0 pass, 1 failed run (or a frame that does not decode), 2 bad usage, 3 the run
- * finished (verdict printed) but an output file could not be written, 4 `run` stopped because
+ * passed (verdict printed) but an output file, or stdout, could not be written, 4 `run` stopped because
  * the heap filled up (src/cli/memory-guard.ts), 70 a bug in the CLI.
  * This module must not print.
  */
@@ -11,7 +11,10 @@ import { shortenQuoted } from '../io/json-input.js';
 export const EXIT_PASS = 0;
 export const EXIT_FAIL = 1;
 export const EXIT_USAGE = 2;
-/** The run finished and its verdict was printed, but an --otlp/--report file could not be written. */
+/**
+ * The run passed and its verdict was printed, but an --otlp/--report file could not be written
+ * (a failed run exits EXIT_FAIL even then: the failure is the news), or stdout could not be.
+ */
 export const EXIT_OUTPUT = 3;
 /** `run` stopped before its end because the heap stayed near its limit (src/cli/memory-guard.ts). */
 export const EXIT_MEMORY = 4;

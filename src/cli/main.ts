@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { EXIT_INTERNAL, EXIT_USAGE, UsageError, oneLine } from './errors.js';
+import { EXIT_INTERNAL, EXIT_OUTPUT, EXIT_USAGE, UsageError, oneLine } from './errors.js';
 import { registerBattery } from './battery-command.js';
 import { registerExperiment } from './experiment-command.js';
 import { registerFrame } from './frame-command.js';
@@ -31,6 +31,9 @@ export function buildProgram(): Command {
     .configureOutput({
       // Commander's own error text is replaced by ours (one line, `meshsim:` prefix) in main().
       outputError: () => {},
+      // So is the usage it dumps on stderr for a missing command (`meshsim`, `meshsim frame`,
+      // `meshsim help nosuch`); asked-for help goes to stdout as before.
+      writeErr: () => {},
     });
   registerRun(program);
   registerList(program);
@@ -47,8 +50,16 @@ export async function main(argv: readonly string[]): Promise<void> {
   // exit code decided so far, never with a stack trace.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw e;
+    // Any other failure to print (a full disk, `>/dev/full`, an I/O error) loses the command's
+    // output: one line and exit 3, as for an output file, never a stack trace.
+    try {
+      process.stderr.write(`meshsim: cannot write to stdout: ${e.code ?? ''}${e.code === undefined ? e.message : `: ${describeErrno(e)}`}\n`);
+    } finally {
+      process.exit(EXIT_OUTPUT);
+    }
   });
+  // Nothing is left to tell when stderr itself cannot be written: the exit code still says it.
+  process.stderr.on('error', () => {});
   try {
     await buildProgram().parseAsync([...argv], { from: 'user' });
   } catch (e) {
@@ -64,14 +75,23 @@ function handleError(e: unknown): number {
   if (e instanceof CommanderError) {
     // Help and version were already printed; they are not errors.
     if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return 0;
-    // Missing subcommand: commander printed the help to stderr already.
-    if (e.code === 'commander.help') return EXIT_USAGE;
+    // `meshsim help run` printed the help asked for; a missing or unknown command did not.
+    if (e.code === 'commander.help') {
+      if (e.exitCode === 0) return 0;
+      process.stderr.write('meshsim: a command is missing or unknown: `meshsim help` lists them, `meshsim help <command>` shows one\n');
+      return EXIT_USAGE;
+    }
     process.stderr.write(`meshsim: ${oneLine(e.message.replace(/^error: /, ''))}\n`);
     return EXIT_USAGE;
   }
   // Anything else is a bug in the CLI itself: show everything.
   process.stderr.write(`meshsim: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
   return EXIT_INTERNAL;
+}
+
+/** "no space left on device" from "ENOSPC: no space left on device, write". */
+function describeErrno(e: NodeJS.ErrnoException): string {
+  return e.message.replace(/^[A-Z]+: /, '').split(',')[0];
 }
 
 /** The version from the nearest package.json above this file (works from src/ and dist/). */

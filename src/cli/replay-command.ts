@@ -63,7 +63,7 @@ function replayAction(path: string, options: ReplayOptionValues): number {
     process.stdout.write(`expect: ${expect} (${matches ? 'matches' : 'DOES NOT match'})\n`);
   }
   const written = writeRunOutputs(run.outcome, outputs, { replay, description: result.description });
-  if (!printWritten(written, options.json === true)) return EXIT_OUTPUT;
+  if (!printWritten(written, options.json === true) && matches) return EXIT_OUTPUT;
   return matches ? EXIT_PASS : EXIT_FAIL;
 }
 

@@ -125,7 +125,7 @@ async function sweepAction(options: SweepOptionValues): Promise<number> {
   if (reportPath !== undefined) {
     const grid = testsGridOf(cells);
     const written = writeHtml(reportPath, renderReportHtml(testsReportData(`meshsim sweep: ${options.scenario}${chaos === undefined ? '' : ` --chaos ${chaos}`} seeds ${options.seeds}`, grid)));
-    if (!printWritten(written, json)) return EXIT_OUTPUT;
+    if (!printWritten(written, json) && summary.failed === 0) return EXIT_OUTPUT;
   }
   return summary.failed === 0 ? EXIT_PASS : EXIT_FAIL;
 }
