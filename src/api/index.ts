@@ -4,7 +4,8 @@
  * from scenario-file objects; read metrics; compute trace digests. Everything not exported
  * here or from `meshsim/protocol`, `meshsim/property` and `meshsim/report` is internal.
  */
-export { run, MeshsimInputError, type RunInput, type RunJson } from './run.js';
+export { run, type RunInput, type RunJson } from './run.js';
+export { MeshsimInputError } from '../io/input-error.js';
 export { runScenario, type RunOptions, type RunOutcome, type RunProgress, type RunReport } from '../scenario/runner.js';
 export type { RunContext, RunExtension, RunExtensionFactory, Scenario } from '../scenario/scenario.js';
 // What reproduces a run, as data (RunReport.replay), and the CLI's spelling of it as a command line.

@@ -7,10 +7,14 @@
  * Like the CLI, this front end measures wall time around the deterministic core.
  */
 import { executeRun } from '../cli/run-command.js';
+import { UsageError } from '../cli/errors.js';
+import { heapPlan, heapWatch, thisMachine, v8HeapSource } from '../cli/memory-guard.js';
+import { nodeCount } from '../scenario/topology.js';
+import { MeshsimInputError } from '../io/input-error.js';
 import { runJson } from '../cli/format.js';
 import { parseSeed } from '../cli/seed.js';
 import { findScenario } from '../catalog/registry.js';
-import { parseScenarioJson } from '../scenario/scenario-json.js';
+import { parseScenarioJson, scenarioProblem } from '../scenario/scenario-json.js';
 import { runEndsEarly, type Scenario } from '../scenario/scenario.js';
 import { withChaos } from '../catalog/chaos-scenarios.js';
 import type { RunReport } from '../scenario/runner.js';
@@ -41,18 +45,16 @@ export type RunJson = { readonly [K in keyof RunReport as K extends 'replay' ? n
   readonly replay: string;
 };
 
-/** Bad input to the library: the message is one line naming the problem. */
-export class MeshsimInputError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'MeshsimInputError';
-  }
-}
-
 const CHAOS_MAX = 1_000;
+const INPUT_FIELDS: readonly string[] = ['scenario', 'seed', 'durationMs', 'traceLevel', 'chaos'];
 
 export function run(input: RunInput): RunJson {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new MeshsimInputError(`run takes one object { seed, scenario?, durationMs?, traceLevel?, chaos? }, got ${describe(input)}`);
+  const unknown = Object.keys(input).find((k) => !INPUT_FIELDS.includes(k));
+  if (unknown !== undefined) throw new MeshsimInputError(`${JSON.stringify(unknown)} is no field of run's input (${INPUT_FIELDS.join(', ')})`);
+  if (input.traceLevel !== undefined && input.traceLevel !== 'info' && input.traceLevel !== 'trace') throw new MeshsimInputError(`traceLevel must be "info" or "trace", got ${describe(input.traceLevel)}`);
   const seed = seedOf(input.seed);
+  if (input.scenario === null) throw new MeshsimInputError('scenario must be a registered name, a scenario-file object or a Scenario, got null (leave it out for "default")');
   let { scenario, ref } = scenarioOf(input.scenario ?? 'default');
   if (input.chaos !== undefined) {
     if (!Number.isInteger(input.chaos) || input.chaos < 1 || input.chaos > CHAOS_MAX) throw new MeshsimInputError(`chaos must be an integer from 1 to ${CHAOS_MAX}`);
@@ -64,17 +66,45 @@ export function run(input: RunInput): RunJson {
   // Scenarios built in code are checked here too: a chaos event after the main phase never fires.
   const late = runEndsEarly(scenario, input.durationMs ?? scenario.durationMs);
   if (late !== null) throw new MeshsimInputError(`durationMs ${input.durationMs ?? scenario.durationMs}: ${late}`);
-  const result = executeRun({
-    scenario,
-    scenarioRef: ref,
-    seed,
-    seedPicked: false,
-    durationMs: input.durationMs,
-    traceLevel: input.traceLevel,
-    json: true,
-    ...(input.chaos === undefined ? {} : { chaosCount: input.chaos }),
-  });
+  // What the CLI refuses before a run, the library does too: a run that cannot fit in this
+  // machine's memory (999,999 nodes ended Node with a fatal out-of-memory after 27 s). One that
+  // fits is watched while it runs, as `meshsim run` watches it, and stopped with this error
+  // before the heap fills; the CLI's remedy, a child Node with a larger heap, is the caller's.
+  const machine = thisMachine();
+  const plan = heapPlan(scenario, machine);
+  if (plan.kind === 'refuse') throw new MeshsimInputError(plan.message);
+  const watch = heapWatch(nodeCount(scenario.topology), { source: v8HeapSource(), machineBytes: machine.totalMemBytes, contained: machine.contained === true });
+  let result: ReturnType<typeof executeRun>;
+  try {
+    const request = {
+      scenario,
+      scenarioRef: ref,
+      seed,
+      seedPicked: false,
+      durationMs: input.durationMs,
+      traceLevel: input.traceLevel,
+      json: true,
+      ...(input.chaos === undefined ? {} : { chaosCount: input.chaos }),
+    };
+    result = executeRun(request, { end: () => {}, onProgress: (p) => watch.check(p) });
+  } catch (e) {
+    if (e instanceof UsageError) throw new MeshsimInputError(e.message); // the heap watch stopped the run
+    throw e;
+  } finally {
+    watch.stop();
+  }
   return runJson(result) as RunJson;
+}
+
+/** A value as an error message shows it: its JSON, cut short, or its type. */
+function describe(value: unknown): string {
+  if (value === undefined) return 'undefined';
+  try {
+    const json = JSON.stringify(value);
+    return json === undefined ? typeof value : json.length > 80 ? `${json.slice(0, 79)}…` : json;
+  } catch {
+    return typeof value;
+  }
 }
 
 function seedOf(seed: number | string): string {
@@ -90,7 +120,11 @@ function scenarioOf(value: string | Scenario | Record<string, unknown>): { scena
     if (found === undefined) throw new MeshsimInputError(`unknown scenario ${JSON.stringify(value)} (run \`meshsim list\` to see the scenarios)`);
     return { scenario: found, ref: value };
   }
-  if (isScenario(value)) return { scenario: value, ref: value.name };
+  if (isScenario(value)) {
+    const problem = scenarioProblem(value);
+    if (problem !== null) throw new MeshsimInputError(problem);
+    return { scenario: value, ref: value.name };
+  }
   const parsed = parseScenarioJson(value);
   if (!parsed.ok) throw new MeshsimInputError(parsed.error);
   return { scenario: parsed.scenario, ref: parsed.scenario.name };

@@ -17,6 +17,7 @@ import type { NodeApp, NodeContext } from '../sim/node-host.js';
 import { assert } from '../sim/assert.js';
 import type { SpanQuery, SpanRecord } from '../sim/telemetry/index.js';
 import { AppFaults, planAppFaults, type AppFault, type AppFaultReport } from './app-faults.js';
+import { MeshsimInputError } from '../io/input-error.js';
 
 /** What an application learns about its node and the run when it starts. */
 export interface AppNodeInfo {
@@ -96,17 +97,26 @@ const DURATION_MS_MAX = 86_400_000;
 const EVENTS_PER_NODE_SECOND = 20_000;
 
 /** Thrown for bad input, with one line naming the problem. */
-export class AppRunError extends Error {
+export class AppRunError extends MeshsimInputError {
   constructor(message: string) {
     super(message);
     this.name = 'AppRunError';
   }
 }
 
+const INPUT_FIELDS: readonly string[] = ['seed', 'nodes', 'app', 'durationMs', 'bootSpacingMs', 'network', 'link', 'diskCapacityBytes', 'traceLevel', 'role', 'faults', 'actions'];
+
 export function runApp<A extends NodeApp>(input: AppRunInput<A>): AppRunResult<A> {
+  if (typeof input !== 'object' || input === null) throw new AppRunError('runApp takes one object { seed, nodes, app, durationMs, … }');
+  const unknown = Object.keys(input).find((k) => !INPUT_FIELDS.includes(k));
+  if (unknown !== undefined) throw new AppRunError(`${JSON.stringify(unknown)} is no field of runApp's input (${INPUT_FIELDS.join(', ')})`);
   const seed = seedOf(input.seed);
   checkInt('nodes', input.nodes, 1, NODES_MAX);
   checkInt('durationMs', input.durationMs, 1, DURATION_MS_MAX);
+  if (typeof input.app !== 'function') throw new AppRunError('app must be a function (ctx, node) => your node\'s application');
+  for (const [i, action] of (input.actions ?? []).entries()) {
+    if (typeof action?.run !== 'function') throw new AppRunError(`actions[${i}].run must be a function (sim) => void`);
+  }
   const running = new Map<string, A>();
   let infos: AppNodeInfo[] = [];
   const cluster = new Cluster({
@@ -119,6 +129,7 @@ export function runApp<A extends NodeApp>(input: AppRunInput<A>): AppRunResult<A
     app: (ctx, plan) => {
       assert(infos[plan.index]?.nodeId === plan.nodeId, `node ${plan.name} started before the run knew its nodes`);
       const app = input.app(ctx, infos[plan.index]);
+      if (typeof app !== 'object' || app === null) throw new AppRunError(`app returned ${app === null ? 'null' : typeof app} for ${plan.name}, not a node application (an object with onIncoming and stop)`);
       running.set(plan.nodeId, app);
       return app;
     },

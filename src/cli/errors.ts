@@ -6,7 +6,9 @@
  * the heap filled up (src/cli/memory-guard.ts), 70 a bug in the CLI.
  * This module must not print.
  */
-import { shortenQuoted } from '../io/json-input.js';
+import { oneLine } from '../io/input-error.js';
+
+export { oneLine };
 
 export const EXIT_PASS = 0;
 export const EXIT_FAIL = 1;
@@ -34,13 +36,6 @@ export function fail(message: string, code: number = EXIT_USAGE): never {
   throw new UsageError(message, code);
 }
 
-const LINE_CHARS_MAX = 1_000;
-
-/** Collapse a (possibly multi-line) message into one readable line for stderr: quoted values cut to ~80 characters, the line to 1000. */
-export function oneLine(message: string): string {
-  const line = shortenQuoted(message.replace(/\s*\n\s*/g, ' ').trim());
-  return line.length > LINE_CHARS_MAX ? `${line.slice(0, LINE_CHARS_MAX - 1)}…` : line;
-}
 
 /** Quote a value for the error text, cut to a readable length. */
 export function quoted(value: string, maxChars = 80): string {

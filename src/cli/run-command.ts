@@ -20,6 +20,7 @@ import type { Scenario } from '../scenario/scenario.js';
 import { parseDuration } from './duration.js';
 import { openOutputStream } from './output-file.js';
 import { EXIT_FAIL, EXIT_OUTPUT, EXIT_PASS, UsageError, fail, quoted } from './errors.js';
+import { MeshsimInputError } from '../io/input-error.js';
 import { guardHeap, heapWatch, thisMachine, v8HeapSource } from './memory-guard.js';
 import { nodeCount } from '../scenario/topology.js';
 import { type CliRunResult, formatRunText, runJson } from './format.js';
@@ -163,6 +164,7 @@ function runAction(request: RunRequest): number {
     result = executeRun(request, { end: line.end, onProgress });
   } catch (e) {
     if (e instanceof UsageError) throw e; // the heap watch stopped the run: one line, exit 4
+    if (e instanceof MeshsimInputError) fail(e.message); // a chaos config the run cannot carry out: bad input
     return reportCrash(request, e);
   } finally {
     watch.stop();

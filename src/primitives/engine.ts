@@ -17,6 +17,7 @@ import { judgeableIn, validateFault } from './schema.js';
 import { DETECTOR_POLL_MS } from './timing.js';
 import { PRIMITIVE_NAMES, type ChaosWorld, type Detector, type Fault, type ParamValue, type Primitive, type PrimitiveName, type Verdict } from './types.js';
 import { chaosWorldOf } from './world.js';
+import { MeshsimInputError } from '../io/input-error.js';
 
 /** One planned chaos event. Without `fault`, targets and parameters are drawn when it fires. */
 export interface ChaosEventPlan {
@@ -145,6 +146,8 @@ export class ChaosEngine implements RunExtension {
     }
     const soak = config.soak;
     if (soak !== undefined) {
+      const fires = Math.ceil((this.ctx.mainEndMs - (soak.startMs ?? soak.intervalMs)) / soak.intervalMs);
+      if (fires > SOAK_EVENTS_MAX) throw new ChaosConfigError(`the chaos soak would fire ${fires} events (one every ${soak.intervalMs} ms), more than ${SOAK_EVENTS_MAX}: lengthen its intervalMs`);
       const pool = judgeable(soak.pool, 'soak');
       for (let atMs = soak.startMs ?? soak.intervalMs; atMs < this.ctx.mainEndMs; atMs += soak.intervalMs) {
         s.at(atMs, () => {
@@ -362,7 +365,7 @@ export class ChaosEngine implements RunExtension {
 export const DEFAULT_RANDOM_POOL: readonly PrimitiveName[] = PRIMITIVE_NAMES;
 
 /** A chaos configuration the run's scenario cannot carry out (one line, for the caller to show). */
-export class ChaosConfigError extends Error {
+export class ChaosConfigError extends MeshsimInputError {
   override readonly name = 'ChaosConfigError';
 }
 
@@ -372,6 +375,7 @@ function describe(engine: ChaosEngine, e: ActiveEvent): string {
 
 /** A RunExtension factory for scenarios. */
 export function chaosExtension(...configs: ChaosConfig[]): ChaosExtension {
+  configs.forEach((config, i) => checkChaosConfig(config, configs.length === 1 ? 'chaos' : `chaos[${i}]`));
   return Object.assign((ctx: RunContext): RunExtension => new ChaosEngine(ctx, configs), {
     chaosConfigs: configs,
     endsEarly: (durationMs: number) => chaosEndsEarly(configs, durationMs),
@@ -380,6 +384,70 @@ export function chaosExtension(...configs: ChaosConfig[]): ChaosExtension {
 
 /** The chaos engine's extension factory, with the configs it runs (so more can join the same engine). */
 export type ChaosExtension = RunExtensionFactory & { readonly chaosConfigs: readonly ChaosConfig[] };
+
+/** Random chaos events one config may ask for (`--chaos N` takes the same). */
+export const CHAOS_RANDOM_MAX = 1_000;
+/** Soak events one run may fire, and the shortest soak interval, ms (the SPEC's soak: one every 10 s). */
+export const SOAK_EVENTS_MAX = 10_000;
+export const SOAK_INTERVAL_MS_MIN = 1_000;
+const CHAOS_AT_MS_MAX = 86_400_000;
+
+/**
+ * Checks a chaos config from a caller (a scenario built in code, `withChaos`): primitives that
+ * exist, explicit faults that fit their primitive's schema, overrides among its parameters,
+ * counts and intervals that bound the run. A ChaosConfigError names the field; nothing here
+ * depends on the run (`chaosEndsEarly` and the engine's start check what does).
+ */
+export function checkChaosConfig(config: ChaosConfig, where = 'chaos'): void {
+  const bad = (message: string): never => {
+    throw new ChaosConfigError(`${where}.${message}`);
+  };
+  if (typeof config !== 'object' || config === null) throw new ChaosConfigError(`${where} must be an object with events, random or soak`);
+  const known = new Set(['events', 'random', 'soak', 'flakeBudgetPct']);
+  const unknown = Object.keys(config).find((k) => !known.has(k));
+  if (unknown !== undefined) bad(`${unknown} is no field of a chaos config (events, random, soak, flakeBudgetPct)`);
+  const primitive = (name: unknown, field: string): PrimitiveName => {
+    if (!PRIMITIVE_NAMES.includes(name as PrimitiveName)) bad(`${field}: unknown chaos primitive ${JSON.stringify(String(name))} (one of: ${PRIMITIVE_NAMES.join(', ')})`);
+    return name as PrimitiveName;
+  };
+  const pool = (names: unknown, field: string): void => {
+    if (!Array.isArray(names) || names.length === 0) bad(`${field} must be a non-empty array of primitive names`);
+    (names as unknown[]).forEach((n, i) => primitive(n, `${field}[${i}]`));
+  };
+  const integerIn = (v: unknown, field: string, min: number, max: number): void => {
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max) bad(`${field} must be an integer in [${min}, ${max}], got ${JSON.stringify(v)}`);
+  };
+  if (config.events !== undefined) {
+    if (!Array.isArray(config.events)) bad('events must be an array');
+    config.events.forEach((e, i) => {
+      const field = `events[${i}]`;
+      const spec = specOf(primitive(e?.primitive, `${field}.primitive`));
+      integerIn(e.atMs, `${field}.atMs`, 0, CHAOS_AT_MS_MAX);
+      if (e.fault !== undefined) {
+        if (!Array.isArray(e.fault.targets) || typeof e.fault.params !== 'object' || e.fault.params === null) bad(`${field}.fault must be { targets: [names], params: {…} }`);
+        const checked = validateFault(spec, e.fault.targets, e.fault.params, `${where}.${field}.fault`);
+        if (!checked.ok) throw new ChaosConfigError(checked.error);
+      }
+      for (const [key, value] of Object.entries(e.overrides ?? {})) {
+        const param = spec.params.find((p) => p.name === key);
+        if (param === undefined) bad(`${field}.overrides.${key} is no parameter of ${spec.name} (${spec.params.map((p) => p.name).join(', ') || 'it takes none'})`);
+        integerIn(value, `${field}.overrides.${key}`, param!.min, param!.max);
+      }
+    });
+  }
+  if (config.random !== undefined) {
+    integerIn(config.random.count, 'random.count', 1, CHAOS_RANDOM_MAX);
+    if (config.random.pool !== undefined) pool(config.random.pool, 'random.pool');
+  }
+  if (config.soak !== undefined) {
+    pool(config.soak.pool, 'soak.pool');
+    integerIn(config.soak.intervalMs, 'soak.intervalMs', SOAK_INTERVAL_MS_MIN, CHAOS_AT_MS_MAX);
+    if (config.soak.startMs !== undefined) integerIn(config.soak.startMs, 'soak.startMs', 0, CHAOS_AT_MS_MAX);
+  }
+  if (config.flakeBudgetPct !== undefined && !(typeof config.flakeBudgetPct === 'number' && config.flakeBudgetPct >= 0 && config.flakeBudgetPct <= 100)) {
+    bad(`flakeBudgetPct must be a number in [0, 100], got ${JSON.stringify(config.flakeBudgetPct)}`);
+  }
+}
 
 /**
  * Why a main phase of `durationMs` would leave out part of these configs (null when it would

@@ -2,6 +2,7 @@
  * Every chaos primitive by name (SPEC §5). One primitive per file; this list is the only place
  * that knows them all, and it is complete: a name without a primitive is a bug caught at load.
  */
+import { MeshsimInputError } from '../io/input-error.js';
 import { assert } from '../sim/assert.js';
 import { burstKill } from './burst-kill.js';
 import { clockSkew } from './clock-skew.js';
@@ -27,13 +28,16 @@ const PRIMITIVES = new Map<PrimitiveName, Primitive>(
 assert(PRIMITIVE_NAMES.every((n) => PRIMITIVES.has(n)) && PRIMITIVES.size === PRIMITIVE_NAMES.length, 'every primitive name has exactly one primitive');
 assert([...PRIMITIVES].every(([n, p]) => p.spec.name === n), 'every primitive carries its own spec');
 
+/** The primitive of that name; a name that is none (from JavaScript, or a typo cast) is a MeshsimInputError naming the 13. */
 export function primitiveByName(name: PrimitiveName): Primitive {
-  return PRIMITIVES.get(name)!;
+  const primitive = PRIMITIVES.get(name);
+  if (primitive === undefined) throw new MeshsimInputError(`unknown chaos primitive ${JSON.stringify(String(name))} (one of: ${PRIMITIVE_NAMES.join(', ')})`);
+  return primitive;
 }
 
-/** What a primitive knows about its parameters, targets and deadline. */
+/** What a primitive knows about its parameters, targets and deadline (`primitiveByName`'s error for an unknown name). */
 export function specOf(name: PrimitiveName): PrimitiveSpec {
-  return PRIMITIVES.get(name)!.spec;
+  return primitiveByName(name).spec;
 }
 
 /** How long a fault lasts before its revert, ms (0 for faults reverted on detection); params as validated. */

@@ -13,7 +13,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import fc from 'fast-check';
 import type { NodeVariant } from '../mesh/config.js';
-import type { PrimitiveName } from '../primitives/types.js';
+import { PRIMITIVE_NAMES, type PrimitiveName } from '../primitives/types.js';
+import { MeshsimInputError } from '../io/input-error.js';
 import type { Violation } from '../scenario/checker.js';
 import type { RunReport } from '../scenario/runner.js';
 import { caseArb, type GeneratedCase, type ScheduleOptions, type TopologyOptions } from './arbitraries.js';
@@ -66,7 +67,24 @@ export function decodeFor(options: ChaosPropertyOptions, c: GeneratedCase, extra
   return { ...decodeCase(c, { name: options.name, overlap: options.overlap, variant: options.variant }), ...extra };
 }
 
+/**
+ * Checks what every property check is asked to do (`checkChaos`, `checkLayouts`): a run count
+ * of at least one (0 or less "held after 0 runs", having checked nothing) and a fast-check seed;
+ * a MeshsimInputError names the field.
+ */
+export function checkRunOptions(options: { readonly numRuns: unknown; readonly seed: unknown }, numRunsMax = 1_000_000): void {
+  const { numRuns, seed } = options;
+  if (typeof numRuns !== 'number' || !Number.isSafeInteger(numRuns) || numRuns < 1 || numRuns > numRunsMax) {
+    throw new MeshsimInputError(`numRuns must be an integer in [1, ${numRunsMax}], got ${JSON.stringify(numRuns)}`);
+  }
+  if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) throw new MeshsimInputError(`seed must be an integer, got ${JSON.stringify(seed)}`);
+}
+
 export function checkChaos(options: ChaosPropertyOptions): ChaosPropertyResult {
+  checkRunOptions(options);
+  if (!Array.isArray(options.pool) || options.pool.length === 0) throw new MeshsimInputError('pool must be a non-empty array of chaos primitive names');
+  for (const name of options.pool) if (!PRIMITIVE_NAMES.includes(name)) throw new MeshsimInputError(`pool: unknown chaos primitive ${JSON.stringify(String(name))} (one of: ${PRIMITIVE_NAMES.join(', ')})`);
+  if (options.judge !== 'mesh' && options.judge !== 'chaos') throw new MeshsimInputError(`judge must be "mesh" or "chaos", got ${JSON.stringify(options.judge)}`);
   let last: { report: RunReport | null; violations: Violation[] } = { report: null, violations: [] };
   const property = fc.property(caseArb(options.pool, options), (c) => {
     const run = runScheduleFile(decodeFor(options, c));

@@ -14,6 +14,7 @@ import type { NodeVariant } from '../mesh/config.js';
 import { withChaos } from '../catalog/chaos-scenarios.js';
 import { runScenario, type RunReport } from '../scenario/runner.js';
 import { parseScenarioJson } from '../scenario/scenario-json.js';
+import { checkRunOptions } from './check.js';
 
 const ROLES = ['gateway', 'compute', 'registry', 'broker'] as const;
 
@@ -114,6 +115,7 @@ export interface LayoutPropertyResult {
 
 /** fast-check over `layoutCaseArb`: every case's run passes (every check and every chaos detection). */
 export function checkLayouts(options: LayoutPropertyOptions): LayoutPropertyResult {
+  checkRunOptions(options);
   const details = fc.check(
     fc.property(layoutCaseArb(options), (c) => runLayoutCase(c, options.variant).verdict === 'pass'),
     { numRuns: options.numRuns, seed: options.seed, ...(options.path === undefined ? {} : { path: options.path }) },

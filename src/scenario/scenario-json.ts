@@ -253,3 +253,55 @@ function optional<T>(value: unknown, parse: (v: unknown) => T): T | undefined {
 function defined<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
+
+/**
+ * Why a Scenario built in code is outside the ranges a scenario file is held to (null when it is
+ * not): its phases, topology counts, node settings, network timers and default link. A file
+ * gets these checks from its parser; a Scenario object reached the simulator's own asserts
+ * (`durationMs: -1` threw an AssertionError from the scheduler) or ran with a negative latency.
+ * What only code can say (workloads, extensions, assertions, a node variant) is the code's.
+ */
+export function scenarioProblem(s: Scenario): string | null {
+  const checked = catchFieldProblem(() => checkScenario(s));
+  return checked.ok ? null : checked.error;
+}
+
+function checkScenario(s: Scenario): void {
+  if (typeof s.name !== 'string' || s.name === '') throw new FieldProblem('name must be a non-empty string');
+  integer(s.durationMs, 'durationMs', 1, SCENARIO_DURATION_MS_MAX);
+  optional(s.healWindowMs, (v) => integer(v, 'healWindowMs', 1, SCENARIO_DURATION_MS_MAX));
+  optional(s.probeIntervalMs, (v) => integer(v, 'probeIntervalMs', 0, SCENARIO_DURATION_MS_MAX));
+  optional(s.overlayEveryMs, (v) => integer(v, 'overlayEveryMs', 0, SCENARIO_DURATION_MS_MAX));
+  optional(s.profile, (v) => oneOf(v, 'profile', NODE_PROFILES));
+  const t = s.topology;
+  if (typeof t !== 'object' || t === null || !Array.isArray(t.meshes) || t.meshes.length === 0) throw new FieldProblem('topology.meshes must be a non-empty array');
+  if (t.meshes.length > SCENARIO_MESHES_MAX) throw new FieldProblem(`topology.meshes has more than ${SCENARIO_MESHES_MAX} meshes`);
+  let nodes = integer(t.bridges, 'topology.bridges', 0, SCENARIO_NODES_MAX) + (t.observer === false ? 0 : 1);
+  t.meshes.forEach((m, i) => {
+    if (!Array.isArray(m?.roles) || m.roles.length === 0) throw new FieldProblem(`topology.meshes[${i}].roles must be a non-empty array of [role, count] pairs`);
+    m.roles.forEach((r: unknown, k: number) => {
+      nodes += integer(Array.isArray(r) ? r[1] : undefined, `topology.meshes[${i}].roles[${k}] count`, 0, SCENARIO_NODES_MAX);
+    });
+  });
+  if (nodes > SCENARIO_NODES_MAX) throw new FieldProblem(`topology has ${nodes} nodes, more than ${SCENARIO_NODES_MAX}`);
+  optional(t.bootSpacingMs, (v) => integer(v, 'topology.bootSpacingMs', 0, 60_000));
+  const topic = s.node?.topic;
+  if (topic?.hyparview !== undefined) integers<HyParViewConfig>(topic.hyparview, 'node.topic.hyparview', HYPARVIEW_RANGES);
+  if (topic?.plumtree !== undefined) integers<PlumtreeConfig>(topic.plumtree, 'node.topic.plumtree', PLUMTREE_RANGES);
+  for (const key of Object.keys(SUBSTRATE_RANGES) as SubstrateKey[]) {
+    const v = s.node?.[key];
+    if (v !== undefined) integer(v, `node.${key}`, ...SUBSTRATE_RANGES[key]);
+  }
+  for (const key of Object.keys(NETWORK_RANGES) as NetworkKey[]) {
+    const v = s.network?.[key];
+    if (v !== undefined) integer(v, `network.${key}`, ...NETWORK_RANGES[key]);
+  }
+  const link = s.link;
+  if (link !== undefined) {
+    optional(link.latencyMs, (v) => integer(v, 'link.latencyMs', ...LINK_RANGES.latencyMs));
+    optional(link.jitterMs, (v) => integer(v, 'link.jitterMs', ...LINK_RANGES.jitterMs));
+    optional(link.bandwidthBytesPerSec, (v) => integer(v, 'link.bandwidthBytesPerSec', ...LINK_RANGES.bandwidthBps));
+    const den = optional(link.lossDen, (v) => integer(v, 'link.lossDen', 1, Number.MAX_SAFE_INTEGER)) ?? DEFAULT_LINK.lossDen;
+    optional(link.lossNum, (v) => integer(v, 'link.lossNum', 0, den));
+  }
+}

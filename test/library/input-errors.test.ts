@@ -1,0 +1,125 @@
+/**
+ * Bad input to the library fails clearly and at once (SPEC §10.6; README "Library"). Goal: every
+ * front door — `run`, `withChaos`, `specOf`/`primitiveByName`, `runApp`, the property checks —
+ * throws a MeshsimInputError (ChaosConfigError and AppRunError are kinds of it) with one line
+ * naming the field, before anything runs: never a TypeError from deep inside, an
+ * AssertionError, a run that checked nothing, or Node ending on a full heap. Found by auditing
+ * the packed package as a new user: each case below did one of those before.
+ * Method: call the exports as a user's JavaScript would (casts stand for untyped callers).
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  AppRunError, ChaosConfigError, MeshsimInputError, findScenario, primitiveByName, run, runApp, specOf, withChaos, type ChaosConfig, type RunInput, type Scenario,
+} from '../../src/api/index.js';
+import { checkChaos, checkLayouts } from '../../src/api/property.js';
+import { scenarioProblem } from '../../src/scenario/scenario-json.js';
+import { allScenarios } from '../../src/catalog/registry.js';
+
+const DEFAULT = findScenario('default')!;
+/** What an untyped caller may pass. */
+const loose = <T>(value: unknown): T => value as T;
+
+function thrown(f: () => unknown): Error {
+  try {
+    f();
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error('nothing was thrown');
+}
+
+describe('run', () => {
+  it.each([
+    ['no input', undefined, /^run takes one object \{ seed, scenario\?, durationMs\?, traceLevel\?, chaos\? \}, got undefined$/],
+    ['a field it does not have', { seed: 1, sede: 3 }, /^"sede" is no field of run's input/],
+    ['a null scenario', { seed: 1, scenario: null }, /^scenario must be a registered name, a scenario-file object or a Scenario, got null/],
+    ['an unknown trace level', { seed: 1, traceLevel: 'debug' }, /^traceLevel must be "info" or "trace", got "debug"$/],
+  ])('%s', (_label, input, message) => {
+    const e = thrown(() => run(loose<RunInput>(input)));
+    expect(e).toBeInstanceOf(MeshsimInputError);
+    expect(e.message).toMatch(message);
+  });
+
+  it('refuses a run this machine cannot hold before it starts, as the CLI does (999,999 nodes ended Node on a full heap)', () => {
+    const file = { name: 'big', profile: 'protocol', topology: { meshes: [{ meshId: 'm', roles: { gateway: 999_999 } }], observer: false }, bootSpacingMs: 0 };
+    const e = thrown(() => run({ seed: 1, scenario: file }));
+    expect(e).toBeInstanceOf(MeshsimInputError);
+    expect(e.message).toMatch(/^999999 nodes in the protocol profile need at least [\d.]+ GB of memory; this machine has/);
+  });
+
+  it('checks a Scenario built in code against the ranges a file is held to', () => {
+    for (const [scenario, message] of [
+      [{ ...DEFAULT, durationMs: -1 }, /^durationMs must be an integer in \[1, 86400000\]$/],
+      [{ ...DEFAULT, link: { latencyMs: -5 } }, /^link\.latencyMs must be an integer in \[0, 600000\]$/],
+      [{ ...DEFAULT, network: { keepAliveMs: 0 } }, /^network\.keepAliveMs must be an integer/],
+      [{ ...DEFAULT, topology: { ...DEFAULT.topology, meshes: [] } }, /^topology\.meshes must be a non-empty array/],
+    ] as const) {
+      const e = thrown(() => run({ seed: 1, scenario: scenario as Scenario }));
+      expect(e, message.source).toBeInstanceOf(MeshsimInputError);
+      expect(e.message).toMatch(message);
+    }
+    for (const s of allScenarios()) expect(scenarioProblem(s), s.name).toBeNull();
+  });
+
+  it('cuts a huge value in its one-line message', () => {
+    const e = thrown(() => run({ seed: 'x'.repeat(100_000) }));
+    expect(e).toBeInstanceOf(MeshsimInputError);
+    expect(e.message.length).toBeLessThan(200);
+    expect(e.message).not.toMatch(/\n/);
+  });
+});
+
+describe('chaos configs', () => {
+  it.each([
+    ['an unknown primitive', { events: [{ atMs: 1_000, primitive: 'melt' }] }, /^chaos\.events\[0\]\.primitive: unknown chaos primitive "melt" \(one of: kill_node, /],
+    ['a fault that does not fit its primitive', { events: [{ atMs: 1_000, primitive: 'kill_node', fault: { targets: ['a', 'b'], params: {} } }] }, /^chaos\.events\[0\]\.fault\.targets: kill_node takes 1 target \(got 2\)$/],
+    ['an override that is no parameter', { events: [{ atMs: 1_000, primitive: 'kill_node', overrides: { lossPct: 5 } }] }, /^chaos\.events\[0\]\.overrides\.lossPct is no parameter of kill_node/],
+    ['a billion random events (the run ran out of memory)', { random: { count: 1e9 } }, /^chaos\.random\.count must be an integer in \[1, 1000\], got 1000000000$/],
+    ['no random event', { random: { count: -1 } }, /^chaos\.random\.count must be an integer in \[1, 1000\], got -1$/],
+    ['a soak every 0 ms (the run ran out of memory)', { soak: { pool: ['kill_node'], intervalMs: 0 } }, /^chaos\.soak\.intervalMs must be an integer in \[1000, /],
+    ['a field a config does not have', { evnets: [] }, /^chaos\.evnets is no field of a chaos config/],
+  ])('%s', (_label, config, message) => {
+    const e = thrown(() => withChaos(DEFAULT, loose<ChaosConfig>(config)));
+    expect(e).toBeInstanceOf(ChaosConfigError);
+    expect(e).toBeInstanceOf(MeshsimInputError);
+    expect(e.message).toMatch(message);
+  });
+
+  it('a soak of more events than a run may fire is refused when the run starts', () => {
+    const soak = withChaos({ ...DEFAULT, durationMs: 86_400_000 }, { soak: { pool: ['kill_node'], intervalMs: 1_000 } });
+    expect(() => run({ seed: 1, scenario: soak })).toThrow(/^the chaos soak would fire 86399 events \(one every 1000 ms\), more than 10000/);
+  });
+
+  it('specOf and primitiveByName name the 13 for a name that is none (they threw a TypeError or returned undefined)', () => {
+    for (const f of [() => specOf(loose('melt')), () => primitiveByName(loose('melt'))]) {
+      const e = thrown(f);
+      expect(e).toBeInstanceOf(MeshsimInputError);
+      expect(e.message).toMatch(/^unknown chaos primitive "melt" \(one of: kill_node, .*lossy_link\)$/);
+    }
+  });
+});
+
+describe('runApp', () => {
+  const app = () => ({ onIncoming() {}, stop() {} });
+  it.each([
+    ['no app', { seed: 1, nodes: 2, durationMs: 1_000 }, /^app must be a function/],
+    ['an action without a function', { seed: 1, nodes: 2, durationMs: 1_000, app, actions: [{ atMs: 1, run: 5 }] }, /^actions\[0\]\.run must be a function/],
+    ['an app that makes nothing', { seed: 1, nodes: 2, durationMs: 1_000, app: () => null }, /^app returned null for node-[0-9a-f]+, not a node application/],
+    ['a misspelt field (its faults were left out)', { seed: 1, nodes: 2, durationMs: 1_000, app, fault: [] }, /^"fault" is no field of runApp's input/],
+  ])('%s', (_label, input, message) => {
+    const e = thrown(() => runApp(loose<Parameters<typeof runApp>[0]>(input)));
+    expect(e).toBeInstanceOf(AppRunError);
+    expect(e).toBeInstanceOf(MeshsimInputError);
+    expect(e.message).toMatch(message);
+  });
+});
+
+describe('property checks', () => {
+  it('refuse a run count below one (they held "after 0 runs", having checked nothing) and an unknown primitive', () => {
+    const base = { name: 'x', pool: ['kill_node' as const], judge: 'mesh' as const, seed: 1 };
+    expect(() => checkChaos({ ...base, numRuns: 0 })).toThrow(new MeshsimInputError('numRuns must be an integer in [1, 1000000], got 0'));
+    expect(() => checkLayouts({ numRuns: -1, seed: 1 })).toThrow(new MeshsimInputError('numRuns must be an integer in [1, 1000000], got -1'));
+    expect(() => checkChaos({ ...base, numRuns: 1, pool: loose(['melt']) })).toThrow(/^pool: unknown chaos primitive "melt"/);
+    expect(() => checkChaos({ ...base, numRuns: 1, pool: [] })).toThrow(/^pool must be a non-empty array/);
+  });
+});
