@@ -24,7 +24,11 @@ export function apiReport() {
     const symbol = checker.getSymbolAtLocation(source);
     const exports = checker.getExportsOfModule(symbol).map((s) => {
       const target = s.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(s) : s;
-      return `- \`${s.getName()}\` (${kindOf(target.flags)})`;
+      // `export type { Stream }` of a class gives its type, not the class: no `new`, no `instanceof`.
+      const decl = s.declarations?.[0];
+      const typeOnly = decl !== undefined && (decl.isTypeOnly === true || decl.parent?.parent?.isTypeOnly === true);
+      const kind = kindOf(target.flags);
+      return `- \`${s.getName()}\` (${typeOnly && (kind === 'class' || kind === 'function' || kind === 'const') ? `${kind}, exported as a type only` : kind})`;
     });
     out.push(`## \`${name}\``, '', ...exports.sort(), '');
   }
