@@ -9,7 +9,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  AppRunError, ChaosConfigError, MeshsimInputError, findScenario, primitiveByName, run, runApp, specOf, withChaos, type ChaosConfig, type RunInput, type Scenario,
+  AppRunError, ChaosConfigError, MeshsimInputError, findScenario, primitiveByName, run, runApp, specOf, withChaos, type ChaosConfig, type NodeApp, type RunInput, type Scenario,
 } from '../../src/api/index.js';
 import { checkChaos, checkLayouts } from '../../src/api/property.js';
 import { scenarioProblem } from '../../src/scenario/scenario-json.js';
@@ -100,13 +100,14 @@ describe('chaos configs', () => {
 });
 
 describe('runApp', () => {
-  const app = () => ({ onIncoming() {}, stop() {} });
-  it.each([
+  const app = (): NodeApp => ({ onIncoming() {}, stop() {} });
+  const cases: readonly (readonly [string, unknown, RegExp])[] = [
     ['no app', { seed: 1, nodes: 2, durationMs: 1_000 }, /^app must be a function/],
     ['an action without a function', { seed: 1, nodes: 2, durationMs: 1_000, app, actions: [{ atMs: 1, run: 5 }] }, /^actions\[0\]\.run must be a function/],
     ['an app that makes nothing', { seed: 1, nodes: 2, durationMs: 1_000, app: () => null }, /^app returned null for node-[0-9a-f]+, not a node application/],
     ['a misspelt field (its faults were left out)', { seed: 1, nodes: 2, durationMs: 1_000, app, fault: [] }, /^"fault" is no field of runApp's input/],
-  ])('%s', (_label, input, message) => {
+  ];
+  it.each(cases)('%s', (_label, input, message) => {
     const e = thrown(() => runApp(loose<Parameters<typeof runApp>[0]>(input)));
     expect(e).toBeInstanceOf(AppRunError);
     expect(e).toBeInstanceOf(MeshsimInputError);
