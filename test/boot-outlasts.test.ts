@@ -105,6 +105,15 @@ describe('a chaos event the main phase leaves out', () => {
     expect(runEndsEarly(withChaos(slowBoot(30_000, 60_000), { random: { count: 3 } }))).toBeNull(); // drawn inside the main phase
   });
 
+  it("grow-shrink's shrink and the flood's streams, which a shorter main phase judged as never done", () => {
+    // `--duration 1s`: twelve "joiner … never became ready", and "only 0 round trips (need 200)".
+    expect(runEndsEarly(findScenario('mesh-grow-shrink')!, 1_000)).toBe('grow-shrink: its shrink is due at 60000 ms, not inside the main phase (durationMs 1000)');
+    expect(runEndsEarly(findScenario('mesh-grow-shrink')!, 60_001)).toBeNull();
+    expect(runEndsEarly(findScenario('backpressure-stream-flood')!, 19_999)).toBe('flood: its streams run from 10000 to 20000 ms, past the main phase (durationMs 19999)');
+    expect(runEndsEarly(findScenario('backpressure-stream-flood')!, 20_000)).toBeNull();
+    expect(runEndsEarly(findScenario('backpressure-stream-flood-chaos')!, 1_000)).toMatch(/^flood: /);
+  });
+
   it('meshsim run and battery with --duration: one line, exit 2', async () => {
     expectUsageError(await cli('run', '--scenario', 'kill-node', '--seed', '1', '--duration', '10s'), new RegExp(`^meshsim: --duration 10000ms: ${late.source}`));
     expectUsageError(await cli('battery', '--scenarios', 'default,kill-node', '--seeds', '1', '--duration', '10s'), new RegExp(`^meshsim: --duration 10000ms: kill-node: ${late.source}`));

@@ -10,7 +10,7 @@ import { FRAME_LIMIT_BI, FrameDecoder, TAG_ECHO } from '../protocol/framer.js';
 import { encodeEcho } from '../protocol/traced.js';
 import type { Stream } from '../sim/network/index.js';
 import type { Violation } from '../scenario/checker.js';
-import type { RunContext, RunExtension } from '../scenario/scenario.js';
+import type { RunContext, RunExtension, RunExtensionFactory } from '../scenario/scenario.js';
 
 export interface FloodConfig {
   readonly streams: number;
@@ -110,6 +110,13 @@ function equal(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-export function floodExtension(config: Partial<FloodConfig> = {}): (ctx: RunContext) => RunExtension {
-  return (ctx) => new FloodWorkload(ctx, { ...FLOOD_DEFAULTS, ...config });
+export function floodExtension(config: Partial<FloodConfig> = {}): RunExtensionFactory {
+  const full = { ...FLOOD_DEFAULTS, ...config };
+  return Object.assign((ctx: RunContext): RunExtension => new FloodWorkload(ctx, full), {
+    // A main phase that ends before the flood has run its course judges round trips never sent.
+    endsEarly: (durationMs: number): string | null => {
+      const endMs = full.startMs + full.durationMs;
+      return endMs <= durationMs ? null : `flood: its streams run from ${full.startMs} to ${endMs} ms, past the main phase (durationMs ${durationMs})`;
+    },
+  });
 }

@@ -11,7 +11,7 @@
 import { cutWindows, isCutDuring, underChaosAt } from '../primitives/reach.js';
 import { OBSERVER_ROLE } from '../scenario/topology.js';
 import type { Violation } from '../scenario/checker.js';
-import type { RunContext, RunExtension } from '../scenario/scenario.js';
+import type { RunContext, RunExtension, RunExtensionFactory } from '../scenario/scenario.js';
 
 export interface GrowShrinkConfig {
   readonly growFromMs: number;
@@ -89,6 +89,13 @@ class GrowShrink implements RunExtension {
   }
 }
 
-export function growShrinkExtension(config: GrowShrinkConfig): (ctx: RunContext) => RunExtension {
-  return (ctx) => new GrowShrink(ctx, config);
+export function growShrinkExtension(config: GrowShrinkConfig): RunExtensionFactory {
+  return Object.assign((ctx: RunContext): RunExtension => new GrowShrink(ctx, config), {
+    // A main phase that ends before the first join or the shrink judges joiners never started
+    // and leavers never picked (`--duration 1s` failed with twelve "never became ready").
+    endsEarly: (durationMs: number): string | null => {
+      const dueMs = Math.max(config.growFromMs, config.shrinkAtMs);
+      return dueMs < durationMs ? null : `grow-shrink: its ${dueMs === config.shrinkAtMs ? 'shrink' : 'first join'} is due at ${dueMs} ms, not inside the main phase (durationMs ${durationMs})`;
+    },
+  });
 }
