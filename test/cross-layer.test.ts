@@ -138,6 +138,36 @@ describe('cross-layer invariants', () => {
     expect(sampled(formed(undefined, TWELVE), 20_000).get('cross-layer-connection-wanted')).toBeUndefined();
   });
 
+  it("neighbours connected: a neighbour the node let go (its neighbor_down) and holds again has a grace of its own", () => {
+    // firewall-inbound under --chaos 20, seed 8939: a bridge took up a gateway killed just after
+    // its restart from two join walks 5 s apart; each dial timed out and the bridge let the
+    // gateway go in between, 46 ms before the next sample: one neighbour to the samples.
+    const firstFindingMs = (letGoAtMs: number | null): number => {
+      const cluster = formed((p) => (p.role === 'gateway' ? { disablePeerDown: true } : {}));
+      const a = gateway(cluster);
+      const b = cluster.app(a)!.activeView('mesh-a').find((id) => id !== observer(cluster))!;
+      cluster.network.partition(a, b);
+      cluster.scheduler.runFor(45_000); // past the idle timeout: b is active with no connection
+      expect(cluster.app(a)!.activeView('mesh-a')).toContain(b);
+      const monitor = new CrossLayerMonitor(cluster);
+      for (let t = 0; t <= 20_000; t += 1_000) {
+        if (t === letGoAtMs) cluster.telemetry.emit(cluster.nameOf(a), 'mesh.gossip.neighbor_down', { topic: 'mesh-a', peerId: b, cause: 'peer-down', reason: 'dial-timeout' });
+        if (monitor.sample().some((v) => v.check === 'cross-layer-neighbour-connected')) return t;
+        cluster.scheduler.runFor(1_000);
+      }
+      return Infinity;
+    };
+    const graceMs = crossLayerGraces(formed()).neighbourConnectedMs;
+    expect(firstFindingMs(null)).toBe(graceMs + 1_000); // one membership: red past its grace
+    // Let go at 3 s (the node's span, just before that sample) and held again: the grace starts over there.
+    expect(firstFindingMs(3_000)).toBe(3_000 + graceMs + 1_000);
+  });
+
+  it('neighbours connected: the seed that found it passes (firewall-inbound, --chaos 20, seed 8939)', () => {
+    const { report } = runScenario(withChaos(scenarioNamed('firewall-inbound'), { random: { count: 20 } }), '8939');
+    expect(report.violations).toEqual([]);
+  });
+
   it('connections wanted: no finding within the grace, a finding past it, timed from the monitor\'s first sample', () => {
     const cluster = formed(() => ({ keepUnusedConnections: true }), TWELVE);
     const graceMs = crossLayerGraces(cluster).connectionWantedMs;
