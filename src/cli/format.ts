@@ -73,7 +73,7 @@ export function formatRunText(result: CliRunResult): string {
     table([
       ['nodes', `${report.nodes.total} (${report.nodes.live} live)`],
       ['connections', String(report.connections)],
-      ['broadcasts', String(report.probes.sent)],
+      ['broadcasts', `${report.probes.sent}${(report.workload?.skippedBroadcasts ?? 0) > 0 ? ` (${report.workload!.skippedBroadcasts} more found no running sender and were skipped)` : ''}`],
       ['deliveries', String(report.probes.deliveries)],
       ['events', String(report.events)],
       ['spans', String(report.spans)],

@@ -6,6 +6,7 @@
  * Targets are drawn from the run's 'workload' stream, so the same seed picks the same nodes.
  * Must not read clocks or ambient randomness.
  */
+import { MeshsimInputError } from '../io/input-error.js';
 import { HARNESS_NODE } from '../sim/telemetry/index.js';
 import type { Cluster } from './cluster.js';
 import type { ProbeWorkload } from './probes.js';
@@ -61,6 +62,7 @@ export interface WorkloadLog {
 export function scheduleWorkload(entries: readonly WorkloadEntry[], cluster: Cluster, probes: ProbeWorkload, afterFailure: () => void = () => {}): WorkloadLog {
   const log: WorkloadLog = { failures: [], skippedBroadcasts: 0 };
   const rng = cluster.rng.stream('workload-entries');
+  entries.forEach((entry, i) => checkNamedSender(entry, i, cluster));
   for (const entry of entries) {
     if (entry.kind === 'failure') {
       cluster.scheduler.at(entry.atMs, () => {
@@ -100,6 +102,24 @@ export function scheduleWorkload(entries: readonly WorkloadEntry[], cluster: Clu
     }
   }
   return log;
+}
+
+/**
+ * A sender named in a file must be a node of this run, on the entry's mesh: node names carry a
+ * hash drawn from the seed, and a name from another seed (or a typo) skipped every broadcast
+ * of the entry without a word (the run passed, `skippedBroadcasts` in the JSON the only trace).
+ */
+function checkNamedSender(entry: WorkloadEntry, index: number, cluster: Cluster): void {
+  if (entry.kind !== 'broadcast' || typeof entry.sender !== 'object') return;
+  const name = entry.sender.name;
+  const plan = cluster.plans.find((p) => p.name === name);
+  if (plan === undefined) {
+    const example = cluster.plans.find((p) => p.role !== 'observer')?.name ?? cluster.plans[0].name;
+    throw new MeshsimInputError(`workload[${index}].sender: no node named ${JSON.stringify(name)} in this run (names carry a hash drawn from the seed, e.g. ${JSON.stringify(example)} with this seed)`);
+  }
+  if (entry.meshId !== undefined && !plan.meshIds.includes(entry.meshId)) {
+    throw new MeshsimInputError(`workload[${index}].sender: ${name} is not on mesh ${JSON.stringify(entry.meshId)} (it is on ${plan.meshIds.join(', ')})`);
+  }
 }
 
 /** Kills the entry's share of the live nodes at once; returns what it did. */

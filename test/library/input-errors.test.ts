@@ -12,7 +12,8 @@ import {
   AppRunError, ChaosConfigError, MeshsimInputError, findScenario, primitiveByName, run, runApp, specOf, withChaos, type ChaosConfig, type NodeApp, type RunInput, type Scenario,
 } from '../../src/api/index.js';
 import { checkChaos, checkLayouts } from '../../src/api/property.js';
-import { scenarioProblem } from '../../src/scenario/scenario-json.js';
+import { parseScenarioJson, scenarioProblem } from '../../src/scenario/scenario-json.js';
+import { Cluster } from '../../src/scenario/cluster.js';
 import { allScenarios } from '../../src/catalog/registry.js';
 
 const DEFAULT = findScenario('default')!;
@@ -59,6 +60,24 @@ describe('run', () => {
       expect(e.message).toMatch(message);
     }
     for (const s of allScenarios()) expect(scenarioProblem(s), s.name).toBeNull();
+  });
+
+  it('refuses a workload sender that names no node of the run, or one off the entry\'s mesh (every broadcast was skipped, and the run passed)', () => {
+    const file = (sender: string, meshId?: string) => ({
+      name: 'snd',
+      topology: { meshes: [{ meshId: 'm', roles: { gateway: 3 } }, { meshId: 'n', roles: { gateway: 2 } }] },
+      durationMs: 5_000,
+      workload: [{ kind: 'broadcast', sender, fromMs: 4_000, ...(meshId === undefined ? {} : { meshId }) }],
+    });
+    expect(() => run({ seed: 1, scenario: file('nobody') })).toThrow(/^workload\[0\]\.sender: no node named "nobody" in this run \(names carry a hash drawn from the seed, e\.g\. "gateway-[0-9a-f]{8}" with this seed\)$/);
+    // A real name of seed 1's run: on the wrong mesh it is refused, on its own it sends.
+    const parsed = parseScenarioJson(file('x'));
+    if (!parsed.ok) throw new Error(parsed.error);
+    const onM = new Cluster({ seed: '1', topology: parsed.scenario.topology }).plans.find((p) => p.role === 'gateway' && p.meshIds.includes('m'))!.name;
+    expect(() => run({ seed: 1, scenario: file(onM, 'n') })).toThrow(new RegExp(`^workload\\[0\\]\\.sender: ${onM} is not on mesh "n" \\(it is on m\\)$`));
+    const sent = run({ seed: 1, scenario: file(onM) });
+    expect(sent.workload?.skippedBroadcasts).toBe(0);
+    expect(sent.probes.sent).toBeGreaterThan(0);
   });
 
   it('cuts a huge value in its one-line message', () => {
