@@ -55,7 +55,7 @@ export function run(input: RunInput): RunJson {
   if (input.traceLevel !== undefined && input.traceLevel !== 'info' && input.traceLevel !== 'trace') throw new MeshsimInputError(`traceLevel must be "info" or "trace", got ${describe(input.traceLevel)}`);
   const seed = seedOf(input.seed);
   if (input.scenario === null) throw new MeshsimInputError('scenario must be a registered name, a scenario-file object or a Scenario, got null (leave it out for "default")');
-  let { scenario, ref } = scenarioOf(input.scenario ?? 'default');
+  let { scenario, ref, given } = scenarioOf(input.scenario ?? 'default');
   if (input.chaos !== undefined) {
     if (!Number.isInteger(input.chaos) || input.chaos < 1 || input.chaos > CHAOS_MAX) throw new MeshsimInputError(`chaos must be an integer from 1 to ${CHAOS_MAX}`);
     scenario = withChaos(scenario, { random: { count: input.chaos } });
@@ -93,7 +93,24 @@ export function run(input: RunInput): RunJson {
   } finally {
     watch.stop();
   }
-  return runJson(result) as RunJson;
+  const json = runJson(result) as RunJson;
+  return given === 'name' ? json : { ...json, replay: replayOfObject(json.replay, scenario.name, given, { ...input, seed }) };
+}
+
+/**
+ * What reproduces a run of a scenario given as an object: the CLI cannot name it, so the
+ * command it would print (`--scenario tiny`, refused as an unknown scenario) says where the
+ * scenario has to come from: a scenario-file object saved as a file, or the same Scenario
+ * built in code and passed to `run` again.
+ */
+function replayOfObject(cliLine: string, name: string, given: 'file' | 'code', input: RunInput & { readonly seed: string }): string {
+  const file = `${name}.json`;
+  if (given === 'file') return `${cliLine.replace(`--scenario ${name}`, `--scenario ${file}`)} (with the scenario object saved as ${file})`;
+  const fields = [`seed: ${JSON.stringify(input.seed)}`];
+  if (input.durationMs !== undefined) fields.push(`durationMs: ${input.durationMs}`);
+  if (input.traceLevel !== undefined) fields.push(`traceLevel: ${JSON.stringify(input.traceLevel)}`);
+  if (input.chaos !== undefined) fields.push(`chaos: ${input.chaos}`);
+  return `run({ scenario, ${fields.join(', ')} }) with the same Scenario "${name}" built in code (the CLI cannot name it)`;
 }
 
 /** A value as an error message shows it: its JSON, cut short, or its type. */
@@ -114,20 +131,21 @@ function seedOf(seed: number | string): string {
   return parsed.seed;
 }
 
-function scenarioOf(value: string | Scenario | Record<string, unknown>): { scenario: Scenario; ref: string } {
+function scenarioOf(value: string | Scenario | Record<string, unknown>): { scenario: Scenario; ref: string; given: 'name' | 'file' | 'code' } {
   if (typeof value === 'string') {
     const found = findScenario(value);
     if (found === undefined) throw new MeshsimInputError(`unknown scenario ${JSON.stringify(value)} (run \`meshsim list\` to see the scenarios)`);
-    return { scenario: found, ref: value };
+    return { scenario: found, ref: value, given: 'name' };
   }
   if (isScenario(value)) {
     const problem = scenarioProblem(value);
     if (problem !== null) throw new MeshsimInputError(problem);
-    return { scenario: value, ref: value.name };
+    // A registered scenario passed as its object (findScenario's) replays by name.
+    return { scenario: value, ref: value.name, given: findScenario(value.name) === value ? 'name' : 'code' };
   }
   const parsed = parseScenarioJson(value);
   if (!parsed.ok) throw new MeshsimInputError(parsed.error);
-  return { scenario: parsed.scenario, ref: parsed.scenario.name };
+  return { scenario: parsed.scenario, ref: parsed.scenario.name, given: 'file' };
 }
 
 /** A Scenario built in code has roles as [role, count] pairs; a scenario-file object has them as an object. */

@@ -7,7 +7,12 @@
  * the packed package as a new user: each case below did one of those before.
  * Method: call the exports as a user's JavaScript would (casts stand for untyped callers).
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ROOT } from '../support/cli.js';
 import {
   AppRunError, ChaosConfigError, MeshsimInputError, findScenario, primitiveByName, run, runApp, specOf, withChaos, type ChaosConfig, type NodeApp, type RunInput, type Scenario,
 } from '../../src/api/index.js';
@@ -141,5 +146,29 @@ describe('property checks', () => {
     expect(() => checkLayouts({ numRuns: -1, seed: 1 })).toThrow(new MeshsimInputError('numRuns must be an integer in [1, 1000000], got -1'));
     expect(() => checkChaos({ ...base, numRuns: 1, pool: loose(['melt']) })).toThrow(/^pool: unknown chaos primitive "melt"/);
     expect(() => checkChaos({ ...base, numRuns: 1, pool: [] })).toThrow(/^pool must be a non-empty array/);
+  });
+});
+
+describe('the replay of a scenario given as an object', () => {
+  // It read `npx meshsim run --scenario tiny --seed 7`, which the CLI refuses: no scenario is named tiny.
+  it('a scenario-file object: the command that runs it once saved as <name>.json, with the same digest', () => {
+    const tiny = { name: 'tiny', topology: { meshes: [{ meshId: 'm', roles: { gateway: 3 } }] }, durationMs: 3_000 };
+    const r = run({ scenario: tiny, seed: 7 });
+    expect(r.replay).toBe('npx meshsim run --scenario tiny.json --seed 7 (with the scenario object saved as tiny.json)');
+    const dir = mkdtempSync(join(tmpdir(), 'meshsim-replay-'));
+    try {
+      writeFileSync(join(dir, 'tiny.json'), JSON.stringify(tiny));
+      const command = r.replay.replace(/ \(with .*\)$/, '').replace(/^npx meshsim /, '').split(' ');
+      const cli = JSON.parse(execFileSync(process.execPath, [join(ROOT, 'bin', 'meshsim.js'), ...command, '--json'], { cwd: dir, encoding: 'utf8' }));
+      expect(cli.traceDigest).toBe(r.traceDigest);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a Scenario built in code: the run call, with what it was given; a registered one still replays by name', () => {
+    const built = { ...DEFAULT, durationMs: 4_000 };
+    expect(run({ scenario: built, seed: 7, durationMs: 3_000 }).replay).toBe('run({ scenario, seed: "7", durationMs: 3000 }) with the same Scenario "default" built in code (the CLI cannot name it)');
+    expect(run({ scenario: DEFAULT, seed: 7, durationMs: 3_000 }).replay).toBe('npx meshsim run --scenario default --seed 7 --duration 3000ms');
   });
 });
