@@ -19,6 +19,7 @@ import { runOrdered } from '../src/sweep/ordered-pool.js';
 import { runSweep } from '../src/sweep/pool.js';
 import { formatProgress } from '../src/sweep/progress.js';
 import { parseSeedRange, parseShard, shardSeeds } from '../src/sweep/shard.js';
+import { readJsonFile } from '../src/io/json-input.js';
 import type { SweepLine } from '../src/sweep/worker.js';
 import { cli } from './support/cli.js';
 
@@ -69,6 +70,9 @@ describe('shards', () => {
     expect(parseSeedRange('1..200')).toEqual({ ok: true, value: { from: 1, to: 200 } });
     expect(parseShard('2/2')).toEqual({ ok: true, value: { index: 2, count: 2 } });
     for (const bad of ['1-200', '5..1', '..3', 'a..b', '']) expect(parseSeedRange(bad).ok, bad).toBe(false);
+    // A well-formed range past 15 digits says what is wrong with it, not that it is malformed.
+    expect(parseSeedRange('1000000000000000..1000000000000000')).toEqual({ ok: false, error: '--seeds 1000000000000000..1000000000000000: a range takes seeds of at most 15 digits' });
+    expect(readJsonFile('  ', 'schedule file', 100)).toEqual({ ok: false, error: 'empty schedule file name' });
     for (const bad of ['0/2', '3/2', '1', '1/0', 'x/y']) expect(parseShard(bad).ok, bad).toBe(false);
   });
 

@@ -14,6 +14,7 @@ export type JsonRead = { readonly ok: true; readonly value: unknown } | { readon
 
 /** Reads `path` as one JSON document of at most `bytesMax` bytes; `what` names it in errors ("schedule file"). */
 export function readJsonFile(path: string, what: string, bytesMax: number): JsonRead {
+  if (path.trim() === '') return { ok: false, error: `empty ${what} name` };
   const read = readBounded(path, bytesMax);
   if (!read.ok) {
     return { ok: false, error: read.reason === 'size' ? `${path}: ${what} is larger than ${read.bytesMax} bytes` : `${path}: cannot read ${what} (${read.code})` };

@@ -23,7 +23,11 @@ export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok
 
 export function parseSeedRange(text: string): Parsed<SeedRange> {
   const m = /^(\d{1,15})\.\.(\d{1,15})$/.exec(text.trim());
-  if (m === null) return { ok: false, error: `--seeds must look like A..B with integers A ≤ B (got ${JSON.stringify(text)})` };
+  if (m === null) {
+    // Seeds are counted as numbers here, so a range stops at 15 digits (a run's --seed takes 30).
+    const long = /^\d+\.\.\d+$/.test(text.trim());
+    return { ok: false, error: long ? `--seeds ${text.trim()}: a range takes seeds of at most 15 digits` : `--seeds must look like A..B with integers A ≤ B (got ${JSON.stringify(text)})` };
+  }
   const from = Number(m[1]);
   const to = Number(m[2]);
   if (from > to) return { ok: false, error: `--seeds ${text}: the first seed is larger than the last` };
