@@ -12,7 +12,7 @@ import type { SimRng } from '../sim/rng.js';
 import { HARNESS_NODE, type SpanContextRef, type SpanRecord } from '../sim/telemetry/index.js';
 import { assert } from '../sim/assert.js';
 import { timeoutVerdict } from './evidence.js';
-import { primitiveByName, specOf } from './registry.js';
+import { primitiveByName, specOf, unknownPrimitive } from './registry.js';
 import { judgeableIn, validateFault } from './schema.js';
 import { DETECTOR_POLL_MS } from './timing.js';
 import { PRIMITIVE_NAMES, type ChaosWorld, type Detector, type Fault, type ParamValue, type Primitive, type PrimitiveName, type Verdict } from './types.js';
@@ -407,7 +407,7 @@ export function checkChaosConfig(config: ChaosConfig, where = 'chaos'): void {
   const unknown = Object.keys(config).find((k) => !known.has(k));
   if (unknown !== undefined) bad(`${unknown} is no field of a chaos config (events, random, soak, flakeBudgetPct)`);
   const primitive = (name: unknown, field: string): PrimitiveName => {
-    if (!PRIMITIVE_NAMES.includes(name as PrimitiveName)) bad(`${field}: unknown chaos primitive ${JSON.stringify(String(name))} (one of: ${PRIMITIVE_NAMES.join(', ')})`);
+    if (!PRIMITIVE_NAMES.includes(name as PrimitiveName)) bad(`${field}: ${unknownPrimitive(name)}`);
     return name as PrimitiveName;
   };
   const pool = (names: unknown, field: string): void => {

@@ -31,8 +31,13 @@ assert([...PRIMITIVES].every(([n, p]) => p.spec.name === n), 'every primitive ca
 /** The primitive of that name; a name that is none (from JavaScript, or a typo cast) is a MeshsimInputError naming the 13. */
 export function primitiveByName(name: PrimitiveName): Primitive {
   const primitive = PRIMITIVES.get(name);
-  if (primitive === undefined) throw new MeshsimInputError(`unknown chaos primitive ${JSON.stringify(String(name))} (one of: ${PRIMITIVE_NAMES.join(', ')})`);
+  if (primitive === undefined) throw new MeshsimInputError(unknownPrimitive(name));
   return primitive;
+}
+
+/** "unknown chaos primitive "melt" (one of: kill_node, …)": what every front door says of a name that is none. */
+export function unknownPrimitive(name: unknown): string {
+  return `unknown chaos primitive ${JSON.stringify(String(name))} (one of: ${PRIMITIVE_NAMES.join(', ')})`;
 }
 
 /** What a primitive knows about its parameters, targets and deadline (`primitiveByName`'s error for an unknown name). */

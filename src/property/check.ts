@@ -14,6 +14,7 @@ import { dirname } from 'node:path';
 import fc from 'fast-check';
 import type { NodeVariant } from '../mesh/config.js';
 import { PRIMITIVE_NAMES, type PrimitiveName } from '../primitives/types.js';
+import { unknownPrimitive } from '../primitives/registry.js';
 import { MeshsimInputError } from '../io/input-error.js';
 import type { Violation } from '../scenario/checker.js';
 import type { RunReport } from '../scenario/runner.js';
@@ -83,7 +84,7 @@ export function checkRunOptions(options: { readonly numRuns: unknown; readonly s
 export function checkChaos(options: ChaosPropertyOptions): ChaosPropertyResult {
   checkRunOptions(options);
   if (!Array.isArray(options.pool) || options.pool.length === 0) throw new MeshsimInputError('pool must be a non-empty array of chaos primitive names');
-  for (const name of options.pool) if (!PRIMITIVE_NAMES.includes(name)) throw new MeshsimInputError(`pool: unknown chaos primitive ${JSON.stringify(String(name))} (one of: ${PRIMITIVE_NAMES.join(', ')})`);
+  for (const name of options.pool) if (!PRIMITIVE_NAMES.includes(name)) throw new MeshsimInputError(`pool: ${unknownPrimitive(name)}`);
   if (options.judge !== 'mesh' && options.judge !== 'chaos') throw new MeshsimInputError(`judge must be "mesh" or "chaos", got ${JSON.stringify(options.judge)}`);
   let last: { report: RunReport | null; violations: Violation[] } = { report: null, violations: [] };
   const property = fc.property(caseArb(options.pool, options), (c) => {
