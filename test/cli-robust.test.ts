@@ -57,6 +57,15 @@ describe('outputs', () => {
     expectUsageError(await cli('run', '--seed', '1', '--otlp', join(dir, 'nope', 'trace.json')), /--otlp: directory .* does not exist/);
   });
 
+  it('an output that is a directory, or a link to one, is refused before the run', async () => {
+    // 51bb305 took a directory for a device written in place: the run went on and exited 3.
+    const linked = join(dir, 'to-a-dir');
+    symlinkSync(dir, linked);
+    for (const [option, path] of [['--report', dir], ['--otlp', `${dir}/`], ['--report', linked]]) {
+      expectUsageError(await cli('run', '--seed', '1', '--duration', '5s', option, path), new RegExp(`^meshsim: ${option}: ".*" is a directory$`));
+    }
+  });
+
   it('an output that is an input file, or the other output, is refused before the run, and the input kept', async () => {
     // `--otlp` over the scenario file wrote the trace there, and the printed replay then failed on it.
     const scenario = join(dir, 'tiny.json');

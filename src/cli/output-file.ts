@@ -26,6 +26,7 @@ export function writablePath(option: string, path: string, others: readonly Othe
   if (path.trim() === '') fail(`${option}: empty file name`);
   const { full, inPlace } = resolveTarget(path);
   for (const [what, other] of others) if (sameTarget(path, other)) fail(`${option}: ${quoted(path)} is ${what}, which the run would overwrite`);
+  if (existsSync(full) && statSync(full).isDirectory()) fail(`${option}: ${quoted(path)} is a directory`);
   if (inPlace) {
     if (!canWrite(full)) fail(`${option}: ${quoted(path)} is not writable`);
     return path; // a device or pipe is written in place
@@ -33,10 +34,7 @@ export function writablePath(option: string, path: string, others: readonly Othe
   const dir = dirname(full);
   const shownDir = full === resolve(path) ? dirname(path) : dir;
   if (!existsSync(dir) || !statSync(dir).isDirectory()) fail(`${option}: directory ${quoted(shownDir)} does not exist`);
-  if (existsSync(full)) {
-    if (statSync(full).isDirectory()) fail(`${option}: ${quoted(path)} is a directory`);
-    if (!canWrite(full)) fail(`${option}: ${quoted(path)} is not writable`);
-  }
+  if (existsSync(full) && !canWrite(full)) fail(`${option}: ${quoted(path)} is not writable`);
   if (!canWrite(dir)) fail(`${option}: directory ${quoted(shownDir)} is not writable`);
   return path;
 }
@@ -74,7 +72,8 @@ function resolveTarget(path: string): { readonly full: string; readonly inPlace:
   if (isDescriptorPath(full)) return { full, inPlace: true };
   let inPlace = false;
   try {
-    inPlace = existsSync(full) && !statSync(full).isFile();
+    // A directory is neither: writablePath refuses it.
+    inPlace = existsSync(full) && !statSync(full).isFile() && !statSync(full).isDirectory();
   } catch {
     // stat failed: take the temporary-file path, whose error names the problem
   }
