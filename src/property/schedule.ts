@@ -130,7 +130,11 @@ function fileOf(value: unknown): ScheduleFile {
   const root = rootObject(value, 'file', ['version', 'name', 'seed', 'scenario', 'topology', 'durationMs', 'variant', 'schedule', 'expect', 'found']);
   if (root.version !== SCHEDULE_FILE_VERSION) throw new FieldProblem(`version must be ${SCHEDULE_FILE_VERSION} (got ${JSON.stringify(root.version) ?? 'nothing'})`);
   const name = nameString(root.name, 'name');
-  const seed = typeof root.seed === 'number' && Number.isSafeInteger(root.seed) && root.seed >= 0 ? String(root.seed) : string(root.seed, 'seed', /^\d{1,30}$/);
+  // A bare number is taken while JSON keeps it exact; a larger one has already lost digits.
+  if (typeof root.seed === 'number' && !(Number.isSafeInteger(root.seed) && root.seed >= 0)) {
+    throw new FieldProblem(`seed ${root.seed} is not a non-negative integer JSON keeps exact (at most ${Number.MAX_SAFE_INTEGER}): write the seed as a decimal string in quotes`);
+  }
+  const seed = typeof root.seed === 'number' ? String(root.seed) : string(root.seed, 'seed', /^\d{1,30}$/);
   const scenario = string(root.scenario, 'scenario');
   if (!Array.isArray(root.schedule)) throw new FieldProblem('schedule must be an array');
   if (root.schedule.length > SCHEDULE_EVENTS_MAX) throw new FieldProblem(`schedule has more than ${SCHEDULE_EVENTS_MAX} events`);
