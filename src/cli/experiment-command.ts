@@ -42,7 +42,7 @@ const FILE_BYTES_MAX = 1_000_000;
 export function registerExperiment(program: Command): void {
   program
     .command('experiment')
-    .description('run every point of an experiment file (axes over scenario fields) × seeds and summarise the metrics (exit 0 all pass, 1 any fail, 2 bad usage, 3 report not written)')
+    .description('run every point of an experiment file (axes over scenario fields) × seeds and summarise the metrics (exit 0 all pass, 1 any fail, 2 bad usage, 3 report not written, 4 a worker\'s heap filled)')
     .argument('<file.json>', 'experiment file: { "base": scenario name or object, "axes": { "field.path": [values] }, "seeds": "A..B" }')
     .option('--seeds <A..B>', "seed range, inclusive (default: the file's seeds)")
     .option('--workers <n>', 'worker threads (default: the available cores)')

@@ -45,7 +45,7 @@ export const REPORT_SEEDS_MAX = 100_000;
 export function registerSweep(program: Command): void {
   program
     .command('sweep')
-    .description('run a scenario for a range of seeds on worker threads (exit 0 all pass, 1 any fail, 2 bad usage, 3 report not written)')
+    .description('run a scenario for a range of seeds on worker threads (exit 0 all pass, 1 any fail, 2 bad usage, 3 report not written, 4 a worker\'s heap filled)')
     .requiredOption('--scenario <name|file>', 'scenario name (see `meshsim list`) or a JSON scenario file')
     .requiredOption('--seeds <A..B>', 'seed range, inclusive, e.g. 1..200')
     .option('--chaos <n>', 'add n random chaos primitives to every seed\'s run, as `meshsim run --chaos n` does')
