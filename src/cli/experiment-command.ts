@@ -103,11 +103,18 @@ async function experimentAction(path: string, options: ExperimentOptionValues): 
       summary.add(line);
       const values = experiment.points[line.point - 1].values;
       if (reportPath !== undefined) {
-        cells.push({ scenario: `#${line.point} ${pointLabel(experiment.axes, values)}`, seed: line.seed, verdict: line.verdict, replay: replay(line.point, line.seed), violations: line.violations, virtualMs: 0, chaos: null });
+        // The run line's metrics carry its chaos counts (chaos.events, …) when it had chaos.
+        const events = line.metrics['chaos.events'];
+        const passed = line.metrics['chaos.passed'];
+        const skipped = line.metrics['chaos.skipped'] ?? 0;
+        const chaos = events === undefined || passed === undefined ? null : { passed, events, ...(skipped > 0 ? { skipped } : {}) };
+        const more = line.violationsMore === undefined ? {} : { violationsMore: line.violationsMore };
+        cells.push({ scenario: `#${line.point} ${pointLabel(experiment.axes, values)}`, seed: line.seed, verdict: line.verdict, replay: replay(line.point, line.seed), violations: line.violations, ...more, virtualMs: 0, chaos });
       }
       if (json) {
         const at = Object.fromEntries(experiment.axes.map((a, i) => [a.path, values[i]]));
-        process.stdout.write(`${JSON.stringify({ type: 'run', point: line.point, at, seed: line.seed, verdict: line.verdict, traceDigest: line.traceDigest, violations: line.violations, metrics: line.metrics, replay: replay(line.point, line.seed) })}\n`);
+        const more = line.violationsMore === undefined ? {} : { violationsMore: line.violationsMore };
+        process.stdout.write(`${JSON.stringify({ type: 'run', point: line.point, at, seed: line.seed, verdict: line.verdict, traceDigest: line.traceDigest, violations: line.violations, ...more, metrics: line.metrics, replay: replay(line.point, line.seed) })}\n`);
       } else if (line.verdict !== 'pass') {
         progress.end();
         process.stdout.write(`FAIL point ${line.point} (${pointLabel(experiment.axes, values)}) seed ${line.seed}: ${line.violations[0] ?? 'failed'}\n  replay: ${replay(line.point, line.seed)}\n`);

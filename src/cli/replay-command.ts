@@ -62,7 +62,8 @@ function replayAction(path: string, options: ReplayOptionValues): number {
     process.stdout.write(formatRunText(result));
     process.stdout.write(`expect: ${expect} (${matches ? 'matches' : 'DOES NOT match'})\n`);
   }
-  const written = writeRunOutputs(run.outcome, outputs, { replay, description: result.description });
+  // Titled by the schedule, not its base scenario: every replay of seeds/ read "meshsim default seed 1".
+  const written = writeRunOutputs(run.outcome, outputs, { replay, description: result.description, title: `meshsim replay ${file.name} (${result.report.scenario} seed ${result.report.seed})` });
   if (!printWritten(written, options.json === true) && matches) return EXIT_OUTPUT;
   return matches ? EXIT_PASS : EXIT_FAIL;
 }

@@ -67,6 +67,8 @@ export function writeRunOutputs(
   context: {
     readonly replay: string;
     readonly description: string;
+    /** The report's title (default: the scenario and seed). */
+    readonly title?: string;
     readonly tests?: TestsGrid;
     readonly topology?: TopologyRecorder;
     /** The OTLP file, when it was written as the run went (executeRun). */
@@ -94,7 +96,7 @@ export function writeRunOutputs(
   }
   if (outputs.reportPath !== undefined) {
     const tests = context.tests ?? testsGridOf([testCellOf(outcome.report, context.replay)]);
-    const html = renderReportHtml(runReportData(outcome, { replay: context.replay, description: context.description, tests, topology: context.topology }));
+    const html = renderReportHtml(runReportData(outcome, { replay: context.replay, description: context.description, tests, topology: context.topology, ...(context.title === undefined ? {} : { title: context.title }) }));
     const w = writeOutputFile(outputs.reportPath, html);
     if (w.ok) {
       notes.push(`report: ${outputs.reportPath} (${kib(Buffer.byteLength(html))})`);

@@ -9,6 +9,7 @@
 import { parseScenarioJson } from '../scenario/scenario-json.js';
 import { findScenario } from '../catalog/registry.js';
 import { runScenario } from '../scenario/runner.js';
+import { shownViolations } from '../report/tests-grid.js';
 import type { Scenario } from '../scenario/scenario.js';
 import type { PointBase } from './experiment-file.js';
 import { runMetrics, type RunMetrics } from './run-metrics.js';
@@ -26,6 +27,8 @@ export interface ExperimentLine {
   readonly traceDigest: string | null;
   /** First violations as `check: message`. */
   readonly violations: readonly string[];
+  /** Violations found beyond those (`shownViolations`); absent when none. */
+  readonly violationsMore?: number;
   readonly metrics: RunMetrics;
 }
 
@@ -50,7 +53,7 @@ export default function runPoint(task: ExperimentTask): ExperimentLine {
       seed: task.seed,
       verdict: report.verdict,
       traceDigest: report.traceDigest,
-      violations: report.violations.slice(0, VIOLATIONS_SHOWN).map((v) => `${v.check}: ${v.message}`),
+      ...shownViolations(report, VIOLATIONS_SHOWN),
       metrics: runMetrics(report),
     };
   } catch (e) {

@@ -56,7 +56,8 @@ function header(data: ReportData): string {
     parts.push(`<span>scenario <b>${esc(run.scenario)}</b></span>`, `<span>seed <b>${esc(run.seed)}</b></span>`);
     parts.push(`<span>verdict <b class="verdict ${run.verdict === 'pass' ? 'passed' : 'failed_assertion'}">${run.verdict}</b></span>`);
     parts.push(`<span>virtual time <b>${(run.virtualMs / 1000).toFixed(3)} s</b></span>`, `<span>spans <b>${run.spans}</b></span>`);
-    parts.push(`<span>chaos events <b>${run.chaos.length}</b></span>`);
+    const skipped = run.chaosSkipped === undefined ? '' : ` (${run.chaosSkipped} more skipped: no fitting target when due)`;
+    parts.push(`<span>chaos events <b>${run.chaos.length}</b>${skipped}</span>`);
     if (run.replay !== null) parts.push(`<span>replay <code>${esc(run.replay)}</code></span>`);
   }
   if (data.tests !== null) {
@@ -85,10 +86,11 @@ function timelinePanel(run: RunSection): string {
 }
 
 function chaosPanel(run: RunSection): string {
-  if (run.chaos.length === 0) return '<p class="empty">No chaos events in this run.</p>';
+  const skipped = run.chaosSkipped === undefined ? '' : `<p class="empty">${run.chaosSkipped} more chaos event${run.chaosSkipped === 1 ? ' was' : 's were'} skipped: no fitting target when due (every candidate already under a fault, or none left running).</p>`;
+  if (run.chaos.length === 0) return `<p class="empty">No chaos events in this run.</p>${skipped}`;
   const head = '<tr><th>#</th><th>time</th><th>primitive</th><th>targets</th><th>verdict</th><th>waited</th><th>reverted</th><th>deadline</th><th>evidence</th></tr>';
   const rows = run.chaos.map((c) => chaosRow(c, run.replay)).join('\n');
-  return `<table id="chaos-table"><thead>${head}</thead><tbody>\n${rows}\n</tbody></table>`;
+  return `${skipped}<table id="chaos-table"><thead>${head}</thead><tbody>\n${rows}\n</tbody></table>`;
 }
 
 function chaosRow(c: ChaosRow, replay: string | null): string {

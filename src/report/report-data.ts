@@ -32,6 +32,8 @@ export interface RunSection {
   readonly nodes: readonly (TopologyNode & { readonly place: NodePlace })[];
   readonly groups: readonly MeshGroup[];
   readonly chaos: readonly ChaosRow[];
+  /** Chaos events that found no fitting target when due and were not applied (absent when none): `--chaos 30` on three nodes applies a few. */
+  readonly chaosSkipped?: number;
   readonly timeline: TimelineData;
   readonly topology: EncodedTopology;
 }
@@ -48,6 +50,8 @@ export interface RunReportOptions {
   /** The command line that reproduces the run, shown with the verdict (default: none shown; the CLI passes its own). */
   readonly replay?: string;
   readonly description?: string;
+  /** The page's title (default: `meshsim <scenario> seed <seed>`). */
+  readonly title?: string;
   /** A tests grid to show alongside (default: none). */
   readonly tests?: TestsGrid | null;
   /** The topology as recorded during the run (`recordTopology`); default: read from the spans the run kept. */
@@ -59,12 +63,14 @@ export function runReportData(outcome: RunOutcome, options: RunReportOptions = {
   const records = cluster.telemetry.records;
   const nodes = topologyNodesOf(cluster);
   const names = new Map(nodes.map((n) => [n.nodeId, n.name]));
-  const log = chaosReportOf(report)?.log ?? [];
+  const chaosReport = chaosReportOf(report);
+  const log = chaosReport?.log ?? [];
+  const skipped = chaosReport?.skipped ?? 0;
   const chaos = chaosRowsOf(records, names, log);
   const { places, groups } = layoutNodes(nodes);
   const replay = options.replay ?? null;
   return {
-    title: `meshsim ${report.scenario} seed ${report.seed}`,
+    title: options.title ?? `meshsim ${report.scenario} seed ${report.seed}`,
     run: {
       scenario: report.scenario,
       description: options.description ?? '',
@@ -80,6 +86,7 @@ export function runReportData(outcome: RunOutcome, options: RunReportOptions = {
       nodes: nodes.map((n, i) => ({ ...n, place: places[i] })),
       groups,
       chaos,
+      ...(skipped > 0 ? { chaosSkipped: skipped } : {}),
       timeline: timelineOf(records, nodes, chaos, names, report.virtualMs),
       topology: options.topology?.encoded() ?? encodeTopology(records, nodes),
     },

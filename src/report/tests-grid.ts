@@ -12,43 +12,60 @@ export interface TestCell {
   readonly replay: string;
   /** The first few violations as `check: message`. */
   readonly violations: readonly string[];
+  /** Violations the run found beyond those in `violations` (listed in its report or not); absent when none. */
+  readonly violationsMore?: number;
   readonly virtualMs: number;
-  /** Chaos events passed / total, when the run had chaos. */
-  readonly chaos: { readonly passed: number; readonly events: number } | null;
+  /** Chaos events passed / total, and those skipped for want of a fitting target (absent when none), when the run had chaos. */
+  readonly chaos: { readonly passed: number; readonly events: number; readonly skipped?: number } | null;
 }
 
 export interface TestsGrid {
   /** Rows, in first-appearance order. */
   readonly scenarios: readonly string[];
-  /** Columns, in first-appearance order. */
+  /** Columns, in seed order (a shard's runs come strided: first appearance is no order). */
   readonly seeds: readonly string[];
   readonly cells: readonly TestCell[];
 }
 
 const VIOLATIONS_SHOWN = 5;
 
+/**
+ * A run's first `shown` violations as `check: message`, and how many more it found: the rest
+ * of its list and those its report counted without listing (`violationsNotListed`). A cell or
+ * a sweep line that shows three of 42 says so.
+ */
+export function shownViolations(report: Pick<RunReport, 'violations' | 'violationsNotListed'>, shown: number): { readonly violations: string[]; readonly violationsMore?: number } {
+  const violations = report.violations.slice(0, shown).map((v) => `${v.check}: ${v.message}`);
+  const more = report.violations.length - violations.length + Object.values(report.violationsNotListed ?? {}).reduce((n, k) => n + k, 0);
+  return more > 0 ? { violations, violationsMore: more } : { violations };
+}
+
 /** `replay` is the command line that reproduces the run (the CLI spells it from `report.replay`). */
 export function testCellOf(report: RunReport, replay: string): TestCell {
-  const chaos = report.chaos as { passed?: unknown; events?: unknown } | undefined;
+  const chaos = report.chaos as { passed?: unknown; events?: unknown; skipped?: unknown } | undefined;
+  const skipped = typeof chaos?.skipped === 'number' && chaos.skipped > 0 ? { skipped: chaos.skipped } : {};
   return {
     scenario: report.scenario,
     seed: report.seed,
     verdict: report.verdict,
     replay,
-    violations: report.violations.slice(0, VIOLATIONS_SHOWN).map((v) => `${v.check}: ${v.message}`),
+    ...shownViolations(report, VIOLATIONS_SHOWN),
     virtualMs: report.virtualMs,
-    chaos: chaos !== undefined && typeof chaos.events === 'number' && typeof chaos.passed === 'number' ? { passed: chaos.passed, events: chaos.events } : null,
+    chaos: chaos !== undefined && typeof chaos.events === 'number' && typeof chaos.passed === 'number' ? { passed: chaos.passed, events: chaos.events, ...skipped } : null,
   };
 }
 
-/** A compact result line (e.g. a sweep's JSON line): a cell's fields, with chaos absent instead of null. */
-export type TestCellLine = Omit<TestCell, 'chaos'> & { readonly chaos?: NonNullable<TestCell['chaos']> };
+/** A compact result line (e.g. a sweep's JSON line): a cell's fields, chaos null or absent without chaos. */
+export type TestCellLine = Omit<TestCell, 'chaos'> & { readonly chaos?: TestCell['chaos'] };
 
 /** A cell from a compact result line; the line may carry more fields (they are dropped). */
 export function testCellOfLine(line: TestCellLine): TestCell {
   const { scenario, seed, verdict, replay, virtualMs } = line;
-  const chaos = line.chaos === undefined ? null : { passed: line.chaos.passed, events: line.chaos.events };
-  return { scenario, seed, verdict, replay, violations: line.violations.slice(0, VIOLATIONS_SHOWN), virtualMs, chaos };
+  const skipped = (line.chaos?.skipped ?? 0) > 0 ? { skipped: line.chaos!.skipped } : {};
+  const chaos = line.chaos === undefined || line.chaos === null ? null : { passed: line.chaos.passed, events: line.chaos.events, ...skipped };
+  const violations = line.violations.slice(0, VIOLATIONS_SHOWN);
+  const more = line.violations.length - violations.length + (line.violationsMore ?? 0);
+  return { scenario, seed, verdict, replay, violations, ...(more > 0 ? { violationsMore: more } : {}), virtualMs, chaos };
 }
 
 /** A crashed run (an assertion inside the simulator) is a failed cell. */
@@ -59,7 +76,7 @@ export function crashCell(scenario: string, seed: string, replay: string, messag
 export function testsGridOf(cells: readonly TestCell[]): TestsGrid {
   return {
     scenarios: [...new Set(cells.map((c) => c.scenario))],
-    seeds: [...new Set(cells.map((c) => c.seed))],
+    seeds: [...new Set(cells.map((c) => c.seed))].sort(bySeed),
     cells,
   };
 }
@@ -67,4 +84,10 @@ export function testsGridOf(cells: readonly TestCell[]): TestsGrid {
 export function gridCounts(grid: TestsGrid): { passed: number; failed: number } {
   const passed = grid.cells.filter((c) => c.verdict === 'pass').length;
   return { passed, failed: grid.cells.length - passed };
+}
+
+/** Decimal seeds without leading zeros, compared as numbers of any length. */
+function bySeed(x: string, y: string): number {
+  if (x.length !== y.length) return x.length - y.length;
+  return x < y ? -1 : x > y ? 1 : 0;
 }

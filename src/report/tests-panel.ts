@@ -25,7 +25,8 @@ function plainGrid(grid: TestsGrid): string {
     const cells = grid.seeds.map((seed) => {
       const c = byKey.get(`${scenario}\u0000${seed}`);
       if (c === undefined) return '<td class="cell">—</td>';
-      const chaos = c.chaos === null ? '' : ` <span class="empty">${c.chaos.passed}/${c.chaos.events}</span>`;
+      const skipped = c.chaos?.skipped === undefined ? '' : `, ${c.chaos.skipped} skipped`;
+      const chaos = c.chaos === null ? '' : ` <span class="empty">${c.chaos.passed}/${c.chaos.events}${skipped}</span>`;
       return `<td class="cell ${c.verdict}" title="${esc(c.replay)}">${c.verdict}${chaos}${why(c)}</td>`;
     });
     return `<tr class="test-row"><td>${esc(scenario)}</td>${cells.join('')}</tr>`;
@@ -34,7 +35,8 @@ function plainGrid(grid: TestsGrid): string {
 }
 
 function why(c: TestCell): string {
-  return c.verdict === 'fail' ? `<details><summary>why</summary>${c.violations.map((v) => `<div>${esc(v)}</div>`).join('')}<code class="replay">${esc(c.replay)}</code></details>` : '';
+  const more = c.violationsMore === undefined ? '' : `<div class="empty">… and ${c.violationsMore} more</div>`;
+  return c.verdict === 'fail' ? `<details><summary>why</summary>${c.violations.map((v) => `<div>${esc(v)}</div>`).join('')}${more}<code class="replay">${esc(c.replay)}</code></details>` : '';
 }
 
 function aggregatedGrid(grid: TestsGrid): string {

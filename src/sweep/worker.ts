@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { withChaos } from '../catalog/chaos-scenarios.js';
 import { findScenario } from '../catalog/registry.js';
 import { chaosReportOf } from '../primitives/engine.js';
+import { shownViolations } from '../report/tests-grid.js';
 import { runScenario } from '../scenario/runner.js';
 import { runReplay, type RunReplay } from '../scenario/replay-ref.js';
 import type { Scenario } from '../scenario/scenario.js';
@@ -38,8 +39,10 @@ export interface SweepLine {
   readonly wallMs: number;
   /** First violations as `check: message`. */
   readonly violations: readonly string[];
-  /** `skipped`: events that found no fitting target when due (fired = events). */
-  readonly chaos?: { readonly events: number; readonly passed: number; readonly failedTimeout: number; readonly failedAssertion: number; readonly skipped: number };
+  /** Violations found beyond those (`shownViolations`); absent when none. */
+  readonly violationsMore?: number;
+  /** `skipped`: events that found no fitting target when due (fired = events); null for a run without chaos. */
+  readonly chaos?: { readonly events: number; readonly passed: number; readonly failedTimeout: number; readonly failedAssertion: number; readonly skipped: number } | null;
   /** What reproduces this seed (the CLI prints it as a command line). */
   readonly replay: RunReplay;
 }
@@ -73,8 +76,8 @@ export default function runSeed(task: SweepTask): SweepLine {
       virtualMs: report.virtualMs,
       events: report.events,
       wallMs: Math.round(performance.now() - startMs),
-      violations: report.violations.slice(0, VIOLATIONS_SHOWN).map((v) => `${v.check}: ${v.message}`),
-      ...(chaos === undefined ? {} : { chaos: { events: chaos.events, passed: chaos.passed, failedTimeout: chaos.failedTimeout, failedAssertion: chaos.failedAssertion, skipped: chaos.skipped } }),
+      ...shownViolations(report, VIOLATIONS_SHOWN),
+      chaos: chaos === undefined ? null : { events: chaos.events, passed: chaos.passed, failedTimeout: chaos.failedTimeout, failedAssertion: chaos.failedAssertion, skipped: chaos.skipped },
       replay,
     };
   } catch (e) {
