@@ -224,11 +224,25 @@ function explainedElsewhere(world: ChaosWorld, fault: Fault, appliedAtMs: number
  * seed 2734: every link of gateway-641ab2b3 ran on a connection its peer had dialled; firewalled
  * at 65.55 s, it was pruned by the observer at 95.0 s, 0.15 s before its links idled out and it
  * dialled them all again.
+ * So too when the path the victim kept over its own dials was gone by the time the pruner had
+ * last heard it (the prune's staleness TTL before it, plus the digest interval in which its next
+ * digest was due) and the victim dialled nobody since: its other links were the firewall's,
+ * dead one way until they idle out. mesh-grow-shrink under `--chaos 20`, seed 9059: firewalled
+ * at 55.3 s, broker-6dfa0cf8 kept one link it had dialled, to a compute the workload's shrink
+ * stopped at 60 s; its three others were peers' dials, and with an empty passive view it had
+ * nobody to dial until they idled out at 85 s and its seed check joined through the observer at
+ * 90.27 s, which had pruned it at 90.0 s.
  */
 function firewallLeftNoPath(world: ChaosWorld, victim: string, pruner: string, appliedAtMs: number, atMs: number): boolean {
   if (atMs > appliedAtMs + T.idleTimeoutMs + T.digestIntervalMs + T.slackMs) return false;
-  const block = firewallBlock(world, victim, appliedAtMs);
-  return sharedMeshes(world, victim, pruner).every((topic) => !pathExists(overlayAt(world, topic, appliedAtMs), victim, pruner, block));
+  const noPathAt = (instantMs: number): boolean => {
+    const block = firewallBlock(world, victim, instantMs);
+    return sharedMeshes(world, victim, pruner).every((topic) => !pathExists(overlayAt(world, topic, instantMs), victim, pruner, block));
+  };
+  if (noPathAt(appliedAtMs)) return true;
+  const lastHeardMs = atMs - T.stalenessTtlMs + T.digestIntervalMs;
+  if (lastHeardMs <= appliedAtMs || !noPathAt(lastHeardMs)) return false;
+  return world.spans.first({ name: 'mesh.peer.connected', node: nameOf(world, victim), sinceMs: lastHeardMs, untilMs: atMs, attrs: { direction: 'outbound' } }) === undefined;
 }
 
 /**

@@ -110,6 +110,22 @@ describe('firewall_inbound', () => {
     expect(before.map((c) => c.attrs.direction)).toEqual(['inbound', 'inbound', 'inbound']);
   });
 
+  it('a victim whose one link of its own dialling went with a leaver: a prune before it could dial again is the firewall\'s too', () => {
+    // mesh-grow-shrink under --chaos 20, seed 9059: firewalled at 55.3 s, broker-6dfa0cf8 had
+    // dialled one of its four links, to compute-fd57611c, which the workload's shrink stopped at
+    // 60 s; the other three were its peers' dials. Its passive view was empty, so it dialled
+    // nobody until those links idled out (85 s) and its seed check joined through the observer
+    // at 90.27 s; the observer had pruned it at 90.0 s. It failed "fell out of the mesh".
+    const run = runRandomChaos('mesh-grow-shrink', 20, '9059');
+    const e = passedEvent(run, (x) => x.primitive === 'firewall_inbound' && x.targets[0] === 'broker-6dfa0cf8');
+    const q = run.cluster.telemetry.query;
+    const observer = run.cluster.plans.find((p) => p.role === 'observer')!;
+    const pruned = q.find({ name: 'mesh.staleness.pruned', node: observer.name, sinceMs: e.atMs }).find((s) => String(s.attrs.nodeIds).includes(run.cluster.idOfName('broker-6dfa0cf8')))!;
+    const redial = q.first({ name: 'mesh.peer.connected', node: 'broker-6dfa0cf8', sinceMs: e.atMs, attrs: { direction: 'outbound' } })!;
+    expect(redial.endMs).toBeGreaterThan(pruned.endMs);
+    expect(q.first({ name: 'mesh.gossip.neighbor_down', node: 'broker-6dfa0cf8', sinceMs: e.atMs, untilMs: e.atMs + 5_000, attrs: { peerId: run.cluster.idOfName('compute-fd57611c') } })?.attrs.cause).toBe('disconnect');
+  });
+
   it('a victim other events left nobody to hold owes no heartbeat with peers', () => {
     // Found by random layouts under chaos (one mesh of seven gateways and four brokers, no
     // observer, seed 60432, --chaos 17): a burst kill's revert brought gateway-28613a5b back at
