@@ -23,12 +23,12 @@ export { withChaos } from '../catalog/chaos-scenarios.js';
 // Chaos: the 13 primitives (apply and its named inverse, revert; detect), their parameter
 // schemas and deadlines, and the engine's configuration (explicit events, random, soak).
 export {
-  PRIMITIVE_NAMES, type Fault, type Primitive, type PrimitiveName, type Verdict, type ChaosWorld, type Detector, type Detection,
+  PRIMITIVE_NAMES, type Fault, type ParamValue, type Primitive, type PrimitiveName, type Verdict, type ChaosWorld, type Detector, type Detection,
   type ProcessLevers, type ProcessStatus, type DiskLevers, type ClockLevers, type LinkLevers,
 } from '../primitives/types.js';
 export { implementedPrimitives, killingPrimitives, primitiveByName, specOf } from '../primitives/registry.js';
 export { deadlineOf, judgeableIn, validateFault, type ParamSpec, type PrimitiveSpec, type TargetSpec } from '../primitives/schema.js';
-export { ChaosConfigError, chaosReportOf, type ChaosConfig, type ChaosEventReport, type ChaosRunReport } from '../primitives/engine.js';
+export { ChaosConfigError, chaosReportOf, type ChaosConfig, type ChaosEventPlan, type ChaosEventReport, type ChaosRunReport } from '../primitives/engine.js';
 // Bring your own node logic (docs/byo-node.md): an application hosted on the simulated
 // network, clocks and disk, with the chaos primitives' levers; the mesh node is one such app.
 export { runApp, AppRunError, type AppAction, type AppMaker, type AppNodeInfo, type AppRunInput, type AppRunResult, type AppSim } from '../apps/run-app.js';
@@ -43,7 +43,7 @@ export type { OpenSpan, SpanOptions, Telemetry } from '../sim/telemetry/index.js
 export { MESH_NODE_DEFAULTS, type MeshNodeConfig, type NodeProfile, type NodeVariant } from '../mesh/config.js';
 export { DEFAULT_LINK, DEFAULT_NETWORK_CONFIG, type DeadPeer, type KillMode, type LinkState, type NetworkConfig } from '../sim/network/index.js';
 export { traceDigestOf } from '../sim/telemetry/digest.js';
-export type { SpanRecord, SpanOf, Attrs, AttrValue } from '../sim/telemetry/span-record.js';
+export type { SpanRecord, SpanOf, Attrs, AttrValue, SpanLevel } from '../sim/telemetry/span-record.js';
 // The span vocabulary: every span name with its attribute types (applications add `app.…`).
 export type { SpanAttrs, SpanName, SpanVocabulary } from '../sim/telemetry/span-vocabulary.js';
 export { SpanQuery, type AnySpanFilter, type NamedSpanFilter, type SpanFilter, type SpanWindow } from '../sim/telemetry/query.js';

@@ -10,5 +10,7 @@ export { PLUMTREE_DEFAULTS, type PlumtreeConfig, type PlumtreeEffect, type Plumt
 export { createTopic, handleTopic, type TopicConfig, type TopicEffect, type TopicEvent, type TopicState } from '../protocol/topic.js';
 export { decodeFrame, encodeFrame, FrameDecoder, FRAME_LIMIT_BI, FRAME_LIMIT_UNI, type Frame } from '../protocol/framer.js';
 export { decodeEnvelope, encodeEnvelope, FRAME_LIMIT_CONTROL, IHAVE_ENTRIES_MAX, SHUFFLE_NODES_MAX } from '../protocol/codec.js';
-export type { MessageId, NodeId, TopicId, TopicMessage } from '../protocol/messages.js';
+export type { MessageId, NodeId, TopicEnvelope, TopicId, TopicMessage } from '../protocol/messages.js';
+export type { HyParViewState } from '../protocol/hyparview-state.js';
+export type { DecodeError, Result } from '../protocol/result.js';
 export type { Rng } from '../protocol/rng.js';

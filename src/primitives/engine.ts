@@ -202,10 +202,11 @@ export class ChaosEngine implements RunExtension {
     const budget = this.flakeBudgetPct;
     if (decided > 0 && passedCount * 100 < decided * (100 - budget)) {
       const failures = this.events.filter((e) => e.verdict!.result === 'failed_assertion');
-      out.push({
-        check: 'chaos-flake-budget',
-        message: `${passedCount}/${decided} chaos events passed (budget ${budget}% failures); ${failures.map((e) => `${describe(this, e)}: ${(e.verdict as { message: string }).message}`).join('; ')}`,
-      });
+      // Timeouts have a violation of their own each (above); a budget spent on them alone says so
+      // instead of ending on an empty list.
+      const named = failures.map((e) => `${describe(this, e)}: ${(e.verdict as { message: string }).message}`);
+      if (timeouts.length > 0) named.push(`${timeouts.length} timed out (chaos-detection-timeout)`);
+      out.push({ check: 'chaos-flake-budget', message: `${passedCount}/${decided} chaos events passed (budget ${budget}% failures); ${named.join('; ')}` });
     }
     return out;
   }

@@ -33,6 +33,10 @@ export interface SwarmConfig {
   readonly weights: readonly (readonly [PrimitiveName, number])[];
 }
 
+/** `ScheduleOptions`' defaults: events fall between 15 s (the mesh has formed) and 120 s. */
+export const SCHEDULE_START_MS_DEFAULT = 15_000;
+export const SCHEDULE_END_MS_DEFAULT = 120_000;
+
 export interface ScheduleOptions {
   /** Earliest event time, ms: the mesh has formed by then. Default 15 000. */
   readonly startMs?: number;
@@ -97,8 +101,8 @@ export function swarmArb(pool: readonly PrimitiveName[]): fc.Arbitrary<SwarmConf
 /** One event of `primitive`: an absolute time, target indexes, parameters. */
 export function eventArb(primitive: PrimitiveName, options: ScheduleOptions = {}): fc.Arbitrary<GeneratedEvent> {
   const shape = PRIMITIVE_SHAPES[primitive];
-  const startMs = options.startMs ?? 15_000;
-  const endMs = options.endMs ?? 120_000;
+  const startMs = options.startMs ?? SCHEDULE_START_MS_DEFAULT;
+  const endMs = options.endMs ?? SCHEDULE_END_MS_DEFAULT;
   return fc.record({
     atMs: fc.integer({ min: startMs / TIME_GRID_MS, max: endMs / TIME_GRID_MS }).map((k) => k * TIME_GRID_MS),
     primitive: fc.constant(primitive),

@@ -18,10 +18,10 @@ import { unknownPrimitive } from '../primitives/registry.js';
 import { MeshsimInputError } from '../io/input-error.js';
 import type { Violation } from '../scenario/checker.js';
 import type { RunReport } from '../scenario/runner.js';
-import { caseArb, type GeneratedCase, type ScheduleOptions, type TopologyOptions } from './arbitraries.js';
+import { caseArb, SCHEDULE_END_MS_DEFAULT, SCHEDULE_START_MS_DEFAULT, type GeneratedCase, type ScheduleOptions, type TopologyOptions } from './arbitraries.js';
 import { decodeCase } from './decode.js';
 import { runScheduleFile } from './replay.js';
-import { formatScheduleFile, type ScheduleFile } from './schedule.js';
+import { formatScheduleFile, SCHEDULE_TIME_MS_MAX, VARIANT_KEYS, type ScheduleFile } from './schedule.js';
 
 export type Judge = 'mesh' | 'chaos';
 
@@ -73,12 +73,44 @@ export function decodeFor(options: ChaosPropertyOptions, c: GeneratedCase, extra
  * of at least one (0 or less "held after 0 runs", having checked nothing) and a fast-check seed;
  * a MeshsimInputError names the field.
  */
-export function checkRunOptions(options: { readonly numRuns: unknown; readonly seed: unknown }, numRunsMax = 1_000_000): void {
+export function checkRunOptions(options: { readonly numRuns: unknown; readonly seed: unknown; readonly path?: unknown; readonly variant?: unknown }, numRunsMax = NUM_RUNS_MAX): void {
   const { numRuns, seed } = options;
   if (typeof numRuns !== 'number' || !Number.isSafeInteger(numRuns) || numRuns < 1 || numRuns > numRunsMax) {
     throw new MeshsimInputError(`numRuns must be an integer in [1, ${numRunsMax}], got ${JSON.stringify(numRuns)}`);
   }
-  if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) throw new MeshsimInputError(`seed must be an integer, got ${JSON.stringify(seed)}`);
+  // fast-check keeps 32 bits of a seed: 4294967296 ran as 0, the same cases under another name.
+  if (typeof seed !== 'number' || !Number.isSafeInteger(seed) || seed < -(2 ** 31) || seed >= 2 ** 31) throw new MeshsimInputError(`seed must be an integer in [-2147483648, 2147483647] (fast-check keeps 32 bits), got ${JSON.stringify(seed)}`);
+  if (options.path !== undefined && (typeof options.path !== 'string' || !/^\d+(:\d+)*$/.test(options.path))) throw new MeshsimInputError(`path must be a fast-check path like "0:1:3", got ${JSON.stringify(options.path)}`);
+  if (options.variant !== undefined) checkVariant(options.variant);
+}
+
+/** The most fast-check runs a property check takes (MESHSIM_PROP_RUNS is held to it too). */
+export const NUM_RUNS_MAX = 1_000_000;
+
+/** A node variant's switches must be the ones that exist, each true or false: a misspelt one made the broken node the correct one. */
+export function checkVariant(variant: unknown): void {
+  if (typeof variant !== 'object' || variant === null || Array.isArray(variant)) throw new MeshsimInputError('variant must be an object of node variant switches');
+  for (const [key, value] of Object.entries(variant)) {
+    if (!VARIANT_KEYS.includes(key as (typeof VARIANT_KEYS)[number])) throw new MeshsimInputError(`variant.${key} is no node variant switch (${VARIANT_KEYS.join(', ')})`);
+    if (typeof value !== 'boolean') throw new MeshsimInputError(`variant.${key} must be true or false`);
+  }
+}
+
+/** `checkChaos`'s schedule and topology options: within the ranges the arbitraries draw from (they clamped or threw a fast-check error). */
+function checkCaseOptions(options: ChaosPropertyOptions): void {
+  const integerIn = (value: unknown, field: string, min: number, max: number): void => {
+    if (value !== undefined && (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max)) throw new MeshsimInputError(`${field} must be an integer in [${min}, ${max}], got ${JSON.stringify(value)}`);
+  };
+  integerIn(options.startMs, 'startMs', 0, SCHEDULE_TIME_MS_MAX);
+  integerIn(options.endMs, 'endMs', 0, SCHEDULE_TIME_MS_MAX);
+  const startMs = options.startMs ?? SCHEDULE_START_MS_DEFAULT;
+  const endMs = options.endMs ?? SCHEDULE_END_MS_DEFAULT;
+  if (endMs < startMs) throw new MeshsimInputError(`endMs (${endMs}) must not be before startMs (${startMs})`);
+  integerIn(options.eventsMax, 'eventsMax', 1, 1_000);
+  integerIn(options.meshesMax, 'meshesMax', 1, 3);
+  integerIn(options.perRoleMax, 'perRoleMax', 1, 3);
+  integerIn(options.bridgesMax, 'bridgesMax', 0, 3);
+  if (options.overlap !== undefined && options.overlap !== 'per-node' && options.overlap !== 'none') throw new MeshsimInputError(`overlap must be "per-node" or "none", got ${JSON.stringify(options.overlap)}`);
 }
 
 export function checkChaos(options: ChaosPropertyOptions): ChaosPropertyResult {
@@ -86,6 +118,7 @@ export function checkChaos(options: ChaosPropertyOptions): ChaosPropertyResult {
   if (!Array.isArray(options.pool) || options.pool.length === 0) throw new MeshsimInputError('pool must be a non-empty array of chaos primitive names');
   for (const name of options.pool) if (!PRIMITIVE_NAMES.includes(name)) throw new MeshsimInputError(`pool: ${unknownPrimitive(name)}`);
   if (options.judge !== 'mesh' && options.judge !== 'chaos') throw new MeshsimInputError(`judge must be "mesh" or "chaos", got ${JSON.stringify(options.judge)}`);
+  checkCaseOptions(options);
   let last: { report: RunReport | null; violations: Violation[] } = { report: null, violations: [] };
   const property = fc.property(caseArb(options.pool, options), (c) => {
     const run = runScheduleFile(decodeFor(options, c));

@@ -18,19 +18,22 @@ export interface PropertyEnv {
 }
 
 export function propertyEnv(defaults: { readonly numRuns: number; readonly seed: number }, env: NodeJS.ProcessEnv = process.env): PropertyEnv {
-  const int = (name: string, fallback: number, min: number): number => {
+  const int = (name: string, fallback: number, min: number, max: number): number => {
     const text = env[name];
     if (text === undefined || text === '') return fallback;
-    if (!/^-?\d+$/.test(text.trim()) || Number(text) < min || !Number.isSafeInteger(Number(text))) throw new Error(`${name} must be an integer ≥ ${min} (got ${JSON.stringify(text)})`);
+    if (!/^-?\d+$/.test(text.trim()) || Number(text) < min || Number(text) > max) throw new Error(`${name} must be an integer in [${min}, ${max}] (got ${JSON.stringify(text)})`);
     return Number(text);
   };
+  const full = env.MESHSIM_PROP_FULL;
+  if (full !== undefined && full !== '' && full !== '0' && full !== '1') throw new Error(`MESHSIM_PROP_FULL must be 1 or 0 (got ${JSON.stringify(full)})`);
   const path = env.MESHSIM_PROP_PATH;
   if (path !== undefined && path !== '' && !/^\d+(:\d+)*$/.test(path)) throw new Error(`MESHSIM_PROP_PATH must look like 0:1:3 (got ${JSON.stringify(path)})`);
   return {
-    numRuns: int('MESHSIM_PROP_RUNS', defaults.numRuns, 1),
-    seed: int('MESHSIM_PROP_SEED', defaults.seed, -(2 ** 31)),
+    // The bounds the property checks hold them to (checkRunOptions): fast-check keeps 32 bits of a seed.
+    numRuns: int('MESHSIM_PROP_RUNS', defaults.numRuns, 1, 1_000_000),
+    seed: int('MESHSIM_PROP_SEED', defaults.seed, -(2 ** 31), 2 ** 31 - 1),
     ...(path === undefined || path === '' ? {} : { path }),
-    full: env.MESHSIM_PROP_FULL === '1',
+    full: full === '1',
     ...(env.MESHSIM_PROP_SAVE === undefined || env.MESHSIM_PROP_SAVE === '' ? {} : { saveDir: env.MESHSIM_PROP_SAVE }),
   };
 }

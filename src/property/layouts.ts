@@ -15,6 +15,7 @@ import { withChaos } from '../catalog/chaos-scenarios.js';
 import { runScenario, type RunReport } from '../scenario/runner.js';
 import { parseScenarioJson } from '../scenario/scenario-json.js';
 import { checkRunOptions } from './check.js';
+import { MeshsimInputError } from '../io/input-error.js';
 
 const ROLES = ['gateway', 'compute', 'registry', 'broker'] as const;
 
@@ -111,11 +112,17 @@ export interface LayoutPropertyResult {
   readonly report: RunReport | null;
   /** A thrown error (a crash) instead of a failed report. */
   readonly error: string | null;
+  /** The node variant the property ran with, when it was given one: a scenario file cannot carry it. */
+  readonly variant?: NodeVariant;
 }
 
 /** fast-check over `layoutCaseArb`: every case's run passes (every check and every chaos detection). */
 export function checkLayouts(options: LayoutPropertyOptions): LayoutPropertyResult {
   checkRunOptions(options);
+  for (const [field, min, max] of [['meshesMax', 1, 4], ['perRoleMax', 1, 12], ['chaosMax', 1, 25]] as const) {
+    const value: unknown = options[field];
+    if (value !== undefined && (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max)) throw new MeshsimInputError(`${field} must be an integer in [${min}, ${max}], got ${JSON.stringify(value)}`);
+  }
   const details = fc.check(
     fc.property(layoutCaseArb(options), (c) => runLayoutCase(c, options.variant).verdict === 'pass'),
     { numRuns: options.numRuns, seed: options.seed, ...(options.path === undefined ? {} : { path: options.path }) },
@@ -132,7 +139,8 @@ export function checkLayouts(options: LayoutPropertyOptions): LayoutPropertyResu
   } catch (e) {
     error = e instanceof Error ? e.message : String(e);
   }
-  return { ok: false, numRuns: details.numRuns, numShrinks: details.numShrinks, seed: details.seed, path: details.counterexamplePath, counterexample: c, report, error };
+  const variant = options.variant === undefined ? {} : { variant: options.variant };
+  return { ok: false, numRuns: details.numRuns, numShrinks: details.numShrinks, seed: details.seed, path: details.counterexamplePath, counterexample: c, report, error, ...variant };
 }
 
 /**
@@ -150,6 +158,11 @@ export function formatLayoutFailure(result: LayoutPropertyResult, replay: string
     '  violations:',
     ...(result.error !== null ? [`    crash: ${result.error}`] : []),
     ...(result.report?.violations ?? []).map((v) => `    ${v.check}: ${v.message}`),
-    `  replay: ${replay}`,
+    // A scenario file and `meshsim run` cannot carry a node variant: the command runs the correct
+    // node, which the shrunk case shows passing, not the failure (the case with a variant
+    // printed a replay that passed).
+    result.variant === undefined
+      ? `  replay: ${replay}`
+      : `  replay with the variant ${JSON.stringify(result.variant)} in code: runLayoutCase(counterexample, variant); ${replay} runs the correct node`,
   ].join('\n');
 }

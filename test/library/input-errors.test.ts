@@ -14,9 +14,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../support/cli.js';
 import {
-  AppRunError, ChaosConfigError, MeshsimInputError, findScenario, primitiveByName, run, runApp, specOf, withChaos, type ChaosConfig, type NodeApp, type RunInput, type Scenario,
+  AppRunError, ChaosConfigError, MeshsimInputError, findScenario, implementedPrimitives, primitiveByName, run, runApp, specOf, withChaos, type ChaosConfig, type NodeApp, type RunInput, type Scenario,
 } from '../../src/api/index.js';
-import { checkChaos, checkLayouts } from '../../src/api/property.js';
+import { checkChaos, checkLayouts, formatScheduleFile, parseScheduleJson, runScheduleFile, seedFileOf } from '../../src/api/property.js';
+import { propertyEnv } from '../../src/property/env.js';
 import { parseScenarioJson, scenarioProblem } from '../../src/scenario/scenario-json.js';
 import { Cluster } from '../../src/scenario/cluster.js';
 import { allScenarios } from '../../src/catalog/registry.js';
@@ -146,6 +147,35 @@ describe('property checks', () => {
     expect(() => checkLayouts({ numRuns: -1, seed: 1 })).toThrow(new MeshsimInputError('numRuns must be an integer in [1, 1000000], got -1'));
     expect(() => checkChaos({ ...base, numRuns: 1, pool: loose(['melt']) })).toThrow(/^pool: unknown chaos primitive "melt"/);
     expect(() => checkChaos({ ...base, numRuns: 1, pool: [] })).toThrow(/^pool must be a non-empty array/);
+  });
+
+  it('refuse a misspelt variant switch (the broken node ran as the correct one), options the arbitraries clamped, and a seed past 32 bits', () => {
+    const base = { name: 'x', pool: ['kill_node' as const], judge: 'mesh' as const, seed: 1, numRuns: 1 };
+    expect(() => checkChaos({ ...base, variant: loose({ stalenesBySenderWallClock: true }) })).toThrow(/^variant\.stalenesBySenderWallClock is no node variant switch \(stalenessBySenderWallClock, /);
+    expect(() => checkChaos({ ...base, endMs: 1_000 })).toThrow(new MeshsimInputError('endMs (1000) must not be before startMs (15000)'));
+    expect(() => checkChaos({ ...base, overlap: loose('bogus') })).toThrow(/^overlap must be "per-node" or "none"/);
+    expect(() => checkChaos({ ...base, meshesMax: 9 })).toThrow(/^meshesMax must be an integer in \[1, 3\], got 9$/);
+    expect(() => checkChaos({ ...base, seed: 4_294_967_296 })).toThrow(/^seed must be an integer in \[-2147483648, 2147483647\] \(fast-check keeps 32 bits\)/);
+  });
+
+  it('MESHSIM_PROP_* values out of what the checks take name the variable', () => {
+    const defaults = { numRuns: 5, seed: 1 };
+    expect(() => propertyEnv(defaults, { MESHSIM_PROP_FULL: 'true' })).toThrow('MESHSIM_PROP_FULL must be 1 or 0 (got "true")');
+    expect(() => propertyEnv(defaults, { MESHSIM_PROP_RUNS: '99999999999' })).toThrow(/^MESHSIM_PROP_RUNS must be an integer in \[1, 1000000\]/);
+    expect(() => propertyEnv(defaults, { MESHSIM_PROP_SEED: '4294967296' })).toThrow(/^MESHSIM_PROP_SEED must be an integer in \[-2147483648, 2147483647\]/);
+    expect(propertyEnv(defaults, { MESHSIM_PROP_FULL: '0', MESHSIM_PROP_SEED: '-2147483648' })).toEqual({ numRuns: 5, seed: -2147483648, full: false });
+  });
+
+  it('a counterexample written with the exported formatScheduleFile is a schedule file the CLI reads back', () => {
+    // The README's canary (test/property/broken-pruner.test.ts), as a library user would run it.
+    const result = checkChaos({ name: 'canary', pool: implementedPrimitives(), overlap: 'none', judge: 'chaos', numRuns: 10, seed: 1, meshesMax: 2, perRoleMax: 1, bridgesMax: 1, endMs: 60_000, eventsMax: 8, variant: { stalenessBySenderWallClock: true } });
+    expect(result.ok).toBe(false);
+    const text = formatScheduleFile(seedFileOf(result, 'pass'));
+    const parsed = parseScheduleJson(JSON.parse(text));
+    expect(parsed.ok).toBe(true);
+    // The object itself is not the file format (roles as [role, count] pairs).
+    expect(parseScheduleJson(JSON.parse(JSON.stringify(result.counterexample))).ok).toBe(false);
+    if (parsed.ok) expect(runScheduleFile(parsed.file, { variant: parsed.file.found?.variant }).ok).toBe(true);
   });
 });
 

@@ -70,6 +70,17 @@ describe('random layouts under random chaos', () => {
     expect(result.report!.violations.map((v) => v.message).join('\n'), text).toMatch(/overlay is split/);
     const correct = runLayoutCase(c!);
     expect(correct.verdict, correct.violations.map((v) => v.message).join('\n')).toBe('pass');
+    // So the printed replay, which runs the correct node, says it does not reproduce the failure.
+    expect(result.variant).toEqual(variant);
+    expect(text).toContain('  replay with the variant {"disableSeedRejoin":true} in code: runLayoutCase(counterexample, variant); npx meshsim run --scenario <file> runs the correct node');
+  });
+
+  it('refuses a variant switch that does not exist, and options outside their ranges', () => {
+    // A misspelt switch made the broken node the correct one, and the property held.
+    expect(() => checkLayouts({ numRuns: 1, seed: 1, variant: { nope: true } as never })).toThrow(/^variant\.nope is no node variant switch/);
+    expect(() => checkLayouts({ numRuns: 1, seed: 1, meshesMax: 0 })).toThrow(/^meshesMax must be an integer in \[1, 4\], got 0$/);
+    expect(() => checkLayouts({ numRuns: 1, seed: 4_294_967_296 })).toThrow(/^seed must be an integer in \[-2147483648, 2147483647\]/);
+    expect(() => checkLayouts({ numRuns: 1, seed: 1, path: 'a:b' })).toThrow(/^path must be a fast-check path/);
   });
 
   it('a survivor whose only contact and only seed a kill took before its first shuffle is stranded: red', () => {
