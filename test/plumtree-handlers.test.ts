@@ -102,6 +102,22 @@ describe('graft walk', () => {
     expect(at(160, { kind: 'timer', timer: { type: 'SendGraft' } })).toEqual([{ kind: 'gaveUp', id, reason: 'advertisers-exhausted' }]);
   });
 
+  it('bytes announced by an IHave and then broadcast by this node: the graft is moot, the timer asks for nothing', () => {
+    // Ids name content (message-id.ts), so another origin's IHave can announce what this node
+    // then broadcasts. Left pending, the SendGraft timer at 80 ms tripped "a received id is
+    // still pending" (found by a protocol review, through the public handlePlumtree).
+    const { msg, at, s } = machine(['a'], ['l']);
+    const id = gossip('hello').id;
+    msg(10, 'l', { type: 'IHave', entries: [{ id, round: 1 }] });
+    expect(pendingGraftCount(s)).toBe(1);
+    const broadcast = at(20, { kind: 'broadcast', content: bytes('hello') });
+    expect(broadcast.filter((e) => e.kind === 'deliver')).toHaveLength(1);
+    expect(sends(broadcast)).toEqual([{ to: 'a', type: 'Gossip' }]);
+    expect(sends(at(25, TICK))).toEqual([]); // the lazy batch holds no IHave for the peer that announced it
+    expect(pendingGraftCount(s)).toBe(0);
+    expect(at(90, { kind: 'timer', timer: { type: 'SendGraft' } })).toEqual([]);
+  });
+
   it('an advertiser already asked that goes down moves the walk back by one', () => {
     const { msg, at } = machine(['a', 'b', 'c']);
     const id = gossip('lost again').id;

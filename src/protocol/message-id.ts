@@ -2,7 +2,10 @@
  * The id of a Plumtree broadcast: SHA-256 of its content, as 64 lowercase hex characters.
  *
  * Content-addressed ids let a receiver check that a Gossip's id really names its payload
- * (a spoofed id is dropped). Hashing is deterministic, so this stays inside the pure
+ * (a spoofed id is dropped). Departure from the Plumtree paper, whose id is hash(m + myself):
+ * equal bytes from two origins are one message here (the second broadcast is refused, or
+ * dropped as a duplicate on arrival), as in iroh-gossip. The mesh's own payloads (probes,
+ * digests, workload messages) carry their origin, so they never collide. Hashing is deterministic, so this stays inside the pure
  * protocol layer; it must not draw randomness or read clocks.
  *
  * Every node of a simulation checks every message it receives, so the same content is hashed

@@ -141,8 +141,17 @@ function onBroadcast(s: PlumtreeState, content: Uint8Array, nowMs: number, out: 
   const gossip: Gossip = { type: 'Gossip', id, round: 0, content };
   remember(s, gossip, nowMs);
   out.push({ kind: 'deliver', id, content, from: null, round: 0 });
+  // Ids name content, not (content, origin) as the paper's hash(m + myself) does (message-id.ts):
+  // bytes this node broadcasts may already be announced to it by another origin's IHave. The
+  // graft for them is moot, as when a Gossip brings them (onGossip); left pending, the graft
+  // timer asked for a message it held and tripped sendGraft's check.
+  const pending = s.missing.get(id);
+  if (pending !== undefined) {
+    s.missing.delete(id);
+    timeGrafts(s, nowMs, out);
+  }
   eagerPush(s, gossip, null, out);
-  lazyPush(s, id, 0, null, out);
+  lazyPush(s, id, 0, null, out, pending);
 }
 
 function onGossip(s: PlumtreeState, from: NodeId, message: Gossip, nowMs: number, out: PlumtreeEffect[]): void {
