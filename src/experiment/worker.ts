@@ -8,8 +8,7 @@
  */
 import { parseScenarioJson } from '../scenario/scenario-json.js';
 import { findScenario } from '../catalog/registry.js';
-import { runScenario } from '../scenario/runner.js';
-import { shownViolations } from '../report/tests-grid.js';
+import { runScenario, shownViolations } from '../scenario/runner.js';
 import type { Scenario } from '../scenario/scenario.js';
 import type { PointBase } from './experiment-file.js';
 import { runMetrics, type RunMetrics } from './run-metrics.js';

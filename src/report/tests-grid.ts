@@ -3,7 +3,7 @@
  * that replays it. Built from run reports (a battery, a sweep, or a single run); computes no
  * verdicts of its own.
  */
-import type { RunReport } from '../scenario/runner.js';
+import { shownViolations, type RunReport } from '../scenario/runner.js';
 
 export interface TestCell {
   readonly scenario: string;
@@ -28,17 +28,6 @@ export interface TestsGrid {
 }
 
 const VIOLATIONS_SHOWN = 5;
-
-/**
- * A run's first `shown` violations as `check: message`, and how many more it found: the rest
- * of its list and those its report counted without listing (`violationsNotListed`). A cell or
- * a sweep line that shows three of 42 says so.
- */
-export function shownViolations(report: Pick<RunReport, 'violations' | 'violationsNotListed'>, shown: number): { readonly violations: string[]; readonly violationsMore?: number } {
-  const violations = report.violations.slice(0, shown).map((v) => `${v.check}: ${v.message}`);
-  const more = report.violations.length - violations.length + Object.values(report.violationsNotListed ?? {}).reduce((n, k) => n + k, 0);
-  return more > 0 ? { violations, violationsMore: more } : { violations };
-}
 
 /** `replay` is the command line that reproduces the run (the CLI spells it from `report.replay`). */
 export function testCellOf(report: RunReport, replay: string): TestCell {

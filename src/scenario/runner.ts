@@ -437,6 +437,17 @@ function summarize(cluster: Cluster, probes: ProbeWorkload) {
   };
 }
 
+/**
+ * A run's first `shown` violations as `check: message`, and how many more it found: the rest
+ * of its list and those its report counted without listing (`violationsNotListed`). A cell or
+ * a sweep line that shows three of 42 says so.
+ */
+export function shownViolations(report: Pick<RunReport, 'violations' | 'violationsNotListed'>, shown: number): { readonly violations: string[]; readonly violationsMore?: number } {
+  const violations = report.violations.slice(0, shown).map((v) => `${v.check}: ${v.message}`);
+  const more = report.violations.length - violations.length + Object.values(report.violationsNotListed ?? {}).reduce((n, k) => n + k, 0);
+  return more > 0 ? { violations, violationsMore: more } : { violations };
+}
+
 /** One line per check with violations past the listed ones (`RunReport.violationsNotListed`). */
 export function notListedLines(notListed: readonly (readonly [string, number])[]): string[] {
   const counted = notListed.reduce((sum, [, n]) => sum + n, 0);
