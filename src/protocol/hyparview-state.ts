@@ -124,6 +124,11 @@ export function refillActive(ctx: Ctx, newRound: boolean, first: NodeId | null =
     first = null;
     if (candidate === null) return;
     state.triedInRound.add(candidate);
+    // Departure from §4.3, which asks one candidate at a time and leaves it in the passive view:
+    // one request per free slot goes out at once (every one high priority while the active view
+    // is empty, so an isolated node may make up to that many peers evict someone), and the
+    // candidate leaves the passive view while asked (a refusal puts it back, which may evict
+    // another passive entry if the view filled meanwhile).
     removePassive(state, candidate);
     state.pendingNeighbor.set(candidate, state.lastNowMs + config.neighborRequestTimeoutMs);
     send(ctx, candidate, { type: 'Neighbor', priority: state.active.length === 0 ? 'high' : 'low' });

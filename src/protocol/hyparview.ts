@@ -266,7 +266,11 @@ function onNeighborTimeout(ctx: Ctx): void {
   }
   for (const peer of expired) {
     state.pendingNeighbor.delete(peer);
-    removePassive(state, peer); // likely dead
+    // Departure from §4.3 (as in iroh-gossip), which drops a candidate only when its connection
+    // fails: one that has not answered within the Neighbor timeout is dropped as likely dead. A
+    // late accept is still honoured (onNeighborReply). Over a slow link (slow_link adds up to
+    // 500 ms each way) a live candidate can be dropped this way.
+    removePassive(state, peer);
     ctx.out.push({ kind: 'disconnect', peer });
   }
   if (expired.length > 0) refillActive(ctx, false);
@@ -334,6 +338,9 @@ function shuffle(ctx: Ctx): void {
 function onShuffle(ctx: Ctx, from: NodeId, origin: NodeId, ttl: number, nodes: readonly NodeId[]): void {
   const { state, rng } = ctx;
   if (origin === state.self) return;
+  // Departure from §4.4 (as in iroh-gossip): the walk is forwarded while the TTL it arrived with
+  // is above zero and decremented on the way, so a TTL of 6 visits 7 nodes; the next hop avoids
+  // the origin as well as the sender.
   const next = ttl > 0 && state.active.length > 1 ? pickFromView(rng, state.active, [from, origin]) : null;
   if (next !== null) {
     send(ctx, next, { type: 'Shuffle', origin, ttl: ttl - 1, nodes });
