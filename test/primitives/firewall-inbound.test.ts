@@ -25,6 +25,20 @@ function withoutSettling(extension: (ctx: RunContext) => RunExtension): (ctx: Ru
   };
 }
 
+/**
+ * A `--chaos 20` run of `scenario` whose firewall on `victim` passed: the event, the observer's
+ * prune of the victim's digest after it, and the victim's first dial after it.
+ */
+function prunedBeforeRedial(scenario: string, seed: string, victim: string) {
+  const run = runRandomChaos(scenario, 20, seed);
+  const e = passedEvent(run, (x) => x.primitive === 'firewall_inbound' && x.targets[0] === victim);
+  const q = run.cluster.telemetry.query;
+  const observer = run.cluster.plans.find((p) => p.role === 'observer')!;
+  const pruned = q.find({ name: 'mesh.staleness.pruned', node: observer.name, sinceMs: e.atMs }).find((s) => String(s.attrs.nodeIds).includes(run.cluster.idOfName(victim)))!;
+  const redial = q.first({ name: 'mesh.peer.connected', node: victim, sinceMs: e.atMs, attrs: { direction: 'outbound' } })!;
+  return { run, e, q, pruned, redial };
+}
+
 describe('firewall_inbound', () => {
   it('firewall-inbound', () => {
     for (const run of expectGreen('firewall-inbound', ['1', '2'], [])) {
@@ -99,12 +113,7 @@ describe('firewall_inbound', () => {
     // its peer had dialled. Firewalled at 65.55 s, it could send nothing that arrived until those
     // connections idled out (95.15-95.22 s) and it dialled them all again; the observer pruned its
     // digest at 95.0 s, the staleness TTL being as long as the idle timeout.
-    const run = runRandomChaos('disk-full', 20, '2734');
-    const e = passedEvent(run, (x) => x.primitive === 'firewall_inbound' && x.targets[0] === 'gateway-641ab2b3');
-    const q = run.cluster.telemetry.query;
-    const observer = run.cluster.plans.find((p) => p.role === 'observer')!;
-    const pruned = q.find({ name: 'mesh.staleness.pruned', node: observer.name, sinceMs: e.atMs }).find((s) => String(s.attrs.nodeIds).includes(run.cluster.idOfName('gateway-641ab2b3')))!;
-    const redial = q.first({ name: 'mesh.peer.connected', node: 'gateway-641ab2b3', sinceMs: e.atMs, attrs: { direction: 'outbound' } })!;
+    const { run, e, q, pruned, redial } = prunedBeforeRedial('disk-full', '2734', 'gateway-641ab2b3');
     expect([pruned.endMs - e.atMs < 30_000, redial.endMs > pruned.endMs]).toEqual([true, true]);
     const before = q.find({ name: 'mesh.peer.connected', node: 'gateway-641ab2b3', sinceMs: 50_000, untilMs: e.atMs });
     expect(before.map((c) => c.attrs.direction)).toEqual(['inbound', 'inbound', 'inbound']);
@@ -116,12 +125,7 @@ describe('firewall_inbound', () => {
     // 60 s; the other three were its peers' dials. Its passive view was empty, so it dialled
     // nobody until those links idled out (85 s) and its seed check joined through the observer
     // at 90.27 s; the observer had pruned it at 90.0 s. It failed "fell out of the mesh".
-    const run = runRandomChaos('mesh-grow-shrink', 20, '9059');
-    const e = passedEvent(run, (x) => x.primitive === 'firewall_inbound' && x.targets[0] === 'broker-6dfa0cf8');
-    const q = run.cluster.telemetry.query;
-    const observer = run.cluster.plans.find((p) => p.role === 'observer')!;
-    const pruned = q.find({ name: 'mesh.staleness.pruned', node: observer.name, sinceMs: e.atMs }).find((s) => String(s.attrs.nodeIds).includes(run.cluster.idOfName('broker-6dfa0cf8')))!;
-    const redial = q.first({ name: 'mesh.peer.connected', node: 'broker-6dfa0cf8', sinceMs: e.atMs, attrs: { direction: 'outbound' } })!;
+    const { run, e, q, pruned, redial } = prunedBeforeRedial('mesh-grow-shrink', '9059', 'broker-6dfa0cf8');
     expect(redial.endMs).toBeGreaterThan(pruned.endMs);
     expect(q.first({ name: 'mesh.gossip.neighbor_down', node: 'broker-6dfa0cf8', sinceMs: e.atMs, untilMs: e.atMs + 5_000, attrs: { peerId: run.cluster.idOfName('compute-fd57611c') } })?.attrs.cause).toBe('disconnect');
   });
