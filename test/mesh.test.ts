@@ -333,7 +333,7 @@ describe('canaries: the checker can fail', () => {
   it('digests that never flow fail digests-known, and the report carries what replays it', () => {
     const broken: Scenario = {
       ...scenario('default'),
-      node: { digestIntervalMs: 10 ** 9 },
+      node: { digestIntervalMs: 86_400_000 }, // a day: no digest within the run (the most a scenario may set)
       durationMs: 10_000,
       healWindowMs: 10_000,
     };

@@ -14,6 +14,8 @@ import { DEFAULT_HEAL_WINDOW_MS, type RunContext, type RunExtension, type Scenar
 import { evictionCount } from '../protocol/plumtree.js';
 import { trafficPerNodeSecond, type TrafficRow } from '../mesh/traffic.js';
 import { tableBounds } from './table-bounds.js';
+import { scenarioProblem } from './scenario-json.js';
+import { MeshsimInputError } from '../io/input-error.js';
 import { nodeCount } from './topology.js';
 import { scheduleWorkload, type WorkloadLog } from './workload.js';
 import { MetricsCollector, type DeliveryProgress, type RunMetrics } from './metrics.js';
@@ -184,6 +186,12 @@ export function keepsPerPairSpans(scenario: Scenario): boolean {
 }
 
 export function runScenario(scenario: Scenario, seed: string, options: RunOptions = {}): RunOutcome {
+  // Exported (meshsim): a caller's Scenario is held to a scenario file's ranges, as `run` holds
+  // it; `runScenario(undefined, '1')` threw a TypeError from the topology planner.
+  if (typeof scenario !== 'object' || scenario === null) throw new MeshsimInputError('runScenario takes a Scenario (findScenario, parseScenarioJson, or one built in code)');
+  const problem = scenarioProblem(scenario);
+  if (problem !== null) throw new MeshsimInputError(problem);
+  if (options.durationMs !== undefined && !(Number.isSafeInteger(options.durationMs) && options.durationMs >= 1)) throw new MeshsimInputError(`durationMs must be a positive integer, got ${JSON.stringify(options.durationMs)}`);
   const durationMs = options.durationMs ?? scenario.durationMs;
   const retain = spanRetention(scenario);
   const cluster = new Cluster({

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../support/cli.js';
 import {
-  AppRunError, ChaosConfigError, MeshsimInputError, findScenario, implementedPrimitives, primitiveByName, run, runApp, specOf, withChaos, type ChaosConfig, type NodeApp, type RunInput, type Scenario,
+  AppRunError, ChaosConfigError, MeshsimInputError, findScenario, implementedPrimitives, runScenario, primitiveByName, run, runApp, specOf, withChaos, type ChaosConfig, type NodeApp, type RunInput, type Scenario,
 } from '../../src/api/index.js';
 import { checkChaos, checkLayouts, formatScheduleFile, parseScheduleJson, runScheduleFile, seedFileOf } from '../../src/api/property.js';
 import { propertyEnv } from '../../src/property/env.js';
@@ -66,6 +66,9 @@ describe('run', () => {
       expect(e.message).toMatch(message);
     }
     for (const s of allScenarios()) expect(scenarioProblem(s), s.name).toBeNull();
+    // runScenario, exported too, holds its Scenario to the same ranges.
+    expect(() => runScenario({ ...DEFAULT, durationMs: -1 }, '1')).toThrow(new MeshsimInputError('durationMs must be an integer in [1, 86400000]'));
+    expect(() => runScenario(loose(undefined), '1')).toThrow(/^runScenario takes a Scenario/);
   });
 
   it('refuses a workload sender that names no node of the run, or one off the entry\'s mesh (every broadcast was skipped, and the run passed)', () => {
