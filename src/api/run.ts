@@ -18,7 +18,7 @@ import { parseScenarioJson, scenarioProblem } from '../scenario/scenario-json.js
 import { runEndsEarly, type Scenario } from '../scenario/scenario.js';
 import { withChaos } from '../catalog/chaos-scenarios.js';
 import type { RunReport } from '../scenario/runner.js';
-import type { ChaosRunReport } from '../primitives/engine.js';
+import { CHAOS_RANDOM_MAX, type ChaosRunReport } from '../primitives/engine.js';
 
 export interface RunInput {
   /** A name from `meshsim list`, a scenario-file object, or a Scenario built in code. Default 'default'. */
@@ -45,7 +45,6 @@ export type RunJson = { readonly [K in keyof RunReport as K extends 'replay' ? n
   readonly replay: string;
 };
 
-const CHAOS_MAX = 1_000;
 const INPUT_FIELDS: readonly string[] = ['scenario', 'seed', 'durationMs', 'traceLevel', 'chaos'];
 
 export function run(input: RunInput): RunJson {
@@ -57,7 +56,7 @@ export function run(input: RunInput): RunJson {
   if (input.scenario === null) throw new MeshsimInputError('scenario must be a registered name, a scenario-file object or a Scenario, got null (leave it out for "default")');
   let { scenario, ref, given } = scenarioOf(input.scenario ?? 'default');
   if (input.chaos !== undefined) {
-    if (!Number.isInteger(input.chaos) || input.chaos < 1 || input.chaos > CHAOS_MAX) throw new MeshsimInputError(`chaos must be an integer from 1 to ${CHAOS_MAX}`);
+    if (!Number.isInteger(input.chaos) || input.chaos < 1 || input.chaos > CHAOS_RANDOM_MAX) throw new MeshsimInputError(`chaos must be an integer from 1 to ${CHAOS_RANDOM_MAX}`);
     scenario = withChaos(scenario, { random: { count: input.chaos } });
   }
   if (input.durationMs !== undefined && !(Number.isInteger(input.durationMs) && input.durationMs >= 1 && input.durationMs <= 86_400_000)) {

@@ -8,6 +8,7 @@
 import { scheduleScenario } from '../property/replay.js';
 import { loadScheduleFile } from '../property/schedule.js';
 import { withChaos } from '../catalog/chaos-scenarios.js';
+import { CHAOS_RANDOM_MAX } from '../primitives/engine.js';
 import { fail, quoted } from './errors.js';
 import type { RunRequest } from './run-request.js';
 import type { RunReplay, ScheduleRunReplay } from '../scenario/replay-ref.js';
@@ -19,9 +20,8 @@ export interface RunExtrasValues {
   readonly chaos?: string;
 }
 
-const CHAOS_COUNT_MAX = 1_000;
 
-/** `--chaos N` (run and sweep): an integer from 1 to CHAOS_COUNT_MAX, or a usage failure. */
+/** `--chaos N` (run and sweep): an integer from 1 to CHAOS_RANDOM_MAX, or a usage failure. */
 /**
  * Refuses a `--duration` that ends the run before `scenario` boots every node or sends its
  * workload (`runEndsEarly`); a scenario file was checked against its own durationMs when read.
@@ -33,7 +33,7 @@ export function failIfRunEndsEarly(scenario: Scenario, durationMs: number | unde
 
 export function parseChaosCount(text: string): number {
   const trimmed = text.trim();
-  if (!/^\d+$/.test(trimmed) || Number(trimmed) < 1 || Number(trimmed) > CHAOS_COUNT_MAX) fail(`--chaos must be an integer from 1 to ${CHAOS_COUNT_MAX} (got ${quoted(text)})`);
+  if (!/^\d+$/.test(trimmed) || Number(trimmed) < 1 || Number(trimmed) > CHAOS_RANDOM_MAX) fail(`--chaos must be an integer from 1 to ${CHAOS_RANDOM_MAX} (got ${quoted(text)})`);
   return Number(trimmed);
 }
 
