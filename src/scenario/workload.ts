@@ -112,7 +112,8 @@ export function scheduleWorkload(entries: readonly WorkloadEntry[], cluster: Clu
 function checkNamedSender(entry: WorkloadEntry, index: number, cluster: Cluster): void {
   if (entry.kind !== 'broadcast' || typeof entry.sender !== 'object') return;
   const name = entry.sender.name;
-  const plan = cluster.plans.find((p) => p.name === name);
+  const id = cluster.idOfName(name);
+  const plan = id === '' ? undefined : cluster.plan(id);
   if (plan === undefined) {
     const example = cluster.plans.find((p) => p.role !== 'observer')?.name ?? cluster.plans[0].name;
     throw new MeshsimInputError(`workload[${index}].sender: no node named ${JSON.stringify(name)} in this run (names carry a hash drawn from the seed, e.g. ${JSON.stringify(example)} with this seed)`);

@@ -91,11 +91,8 @@ export class CrossLayerMonitor {
     // killed just after its restart ended at a bridge 5 s apart, one held back by a wedged
     // registry, and the two five-second dials read as one neighbour without a connection for
     // 7 s). Read from the span as it is recorded, which large runs do not keep.
-    let idOf: Map<string, string> | null = null;
     cluster.telemetry.listen('mesh.gossip.neighbor_down', (s) => {
-      if (this.streaks.size === 0) return;
-      idOf ??= new Map(cluster.plans.map((p) => [p.name, p.nodeId]));
-      this.streaks.delete(neighbourKey(idOf.get(s.node) ?? s.node, s.attrs.topic, s.attrs.peerId));
+      if (this.streaks.size > 0) this.streaks.delete(neighbourKey(cluster.idOfName(s.node), s.attrs.topic, s.attrs.peerId));
     });
   }
 
