@@ -17,7 +17,7 @@ import type { NodeApp, NodeContext } from '../sim/node-host.js';
 import { assert } from '../sim/assert.js';
 import type { SpanQuery, SpanRecord } from '../sim/telemetry/index.js';
 import { AppFaults, planAppFaults, type AppFault, type AppFaultReport } from './app-faults.js';
-import { MeshsimInputError } from '../io/input-error.js';
+import { integerProblem, MeshsimInputError } from '../io/input-error.js';
 
 /** What an application learns about its node and the run when it starts. */
 export interface AppNodeInfo {
@@ -192,5 +192,6 @@ function seedOf(seed: number | string): string {
 }
 
 function checkInt(field: string, value: number, min: number, max: number): void {
-  if (!Number.isSafeInteger(value) || value < min || value > max) throw new AppRunError(`${field} must be an integer in [${min}, ${max}], got ${JSON.stringify(value)}`);
+  const problem = integerProblem(value, field, min, max);
+  if (problem !== null) throw new AppRunError(problem);
 }

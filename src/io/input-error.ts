@@ -23,3 +23,8 @@ export class MeshsimInputError extends Error {
     this.name = 'MeshsimInputError';
   }
 }
+
+/** "`field` must be an integer in [min, max], got …" when `value` is not one, else null: the library's one wording of a range check. */
+export function integerProblem(value: unknown, field: string, min: number, max: number): string | null {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= min && value <= max ? null : `${field} must be an integer in [${min}, ${max}], got ${JSON.stringify(value)}`;
+}

@@ -17,7 +17,7 @@ import { judgeableIn, validateFault } from './schema.js';
 import { DETECTOR_POLL_MS } from './timing.js';
 import { PRIMITIVE_NAMES, type ChaosWorld, type Detector, type Fault, type ParamValue, type Primitive, type PrimitiveName, type Verdict } from './types.js';
 import { chaosWorldOf } from './world.js';
-import { MeshsimInputError } from '../io/input-error.js';
+import { integerProblem, MeshsimInputError } from '../io/input-error.js';
 
 /** One planned chaos event. Without `fault`, targets and parameters are drawn when it fires. */
 export interface ChaosEventPlan {
@@ -416,7 +416,8 @@ export function checkChaosConfig(config: ChaosConfig, where = 'chaos'): void {
     (names as unknown[]).forEach((n, i) => primitive(n, `${field}[${i}]`));
   };
   const integerIn = (v: unknown, field: string, min: number, max: number): void => {
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max) bad(`${field} must be an integer in [${min}, ${max}], got ${JSON.stringify(v)}`);
+    const problem = integerProblem(v, field, min, max);
+    if (problem !== null) bad(problem);
   };
   if (config.events !== undefined) {
     if (!Array.isArray(config.events)) bad('events must be an array');

@@ -15,7 +15,7 @@ import fc from 'fast-check';
 import type { NodeVariant } from '../mesh/config.js';
 import { PRIMITIVE_NAMES, type PrimitiveName } from '../primitives/types.js';
 import { unknownPrimitive } from '../primitives/registry.js';
-import { MeshsimInputError } from '../io/input-error.js';
+import { integerProblem, MeshsimInputError } from '../io/input-error.js';
 import type { Violation } from '../scenario/checker.js';
 import type { RunReport } from '../scenario/runner.js';
 import { caseArb, SCHEDULE_END_MS_DEFAULT, SCHEDULE_START_MS_DEFAULT, type GeneratedCase, type ScheduleOptions, type TopologyOptions } from './arbitraries.js';
@@ -99,7 +99,8 @@ export function checkVariant(variant: unknown): void {
 /** `checkChaos`'s schedule and topology options: within the ranges the arbitraries draw from (they clamped or threw a fast-check error). */
 function checkCaseOptions(options: ChaosPropertyOptions): void {
   const integerIn = (value: unknown, field: string, min: number, max: number): void => {
-    if (value !== undefined && (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max)) throw new MeshsimInputError(`${field} must be an integer in [${min}, ${max}], got ${JSON.stringify(value)}`);
+    const problem = value === undefined ? null : integerProblem(value, field, min, max);
+    if (problem !== null) throw new MeshsimInputError(problem);
   };
   integerIn(options.startMs, 'startMs', 0, SCHEDULE_TIME_MS_MAX);
   integerIn(options.endMs, 'endMs', 0, SCHEDULE_TIME_MS_MAX);

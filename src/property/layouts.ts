@@ -15,7 +15,7 @@ import { withChaos } from '../catalog/chaos-scenarios.js';
 import { runScenario, type RunReport } from '../scenario/runner.js';
 import { parseScenarioJson } from '../scenario/scenario-json.js';
 import { checkRunOptions } from './check.js';
-import { MeshsimInputError } from '../io/input-error.js';
+import { integerProblem, MeshsimInputError } from '../io/input-error.js';
 
 const ROLES = ['gateway', 'compute', 'registry', 'broker'] as const;
 
@@ -121,7 +121,8 @@ export function checkLayouts(options: LayoutPropertyOptions): LayoutPropertyResu
   checkRunOptions(options);
   for (const [field, min, max] of [['meshesMax', 1, 4], ['perRoleMax', 1, 12], ['chaosMax', 1, 25]] as const) {
     const value: unknown = options[field];
-    if (value !== undefined && (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max)) throw new MeshsimInputError(`${field} must be an integer in [${min}, ${max}], got ${JSON.stringify(value)}`);
+    const problem = value === undefined ? null : integerProblem(value, field, min, max);
+    if (problem !== null) throw new MeshsimInputError(problem);
   }
   const details = fc.check(
     fc.property(layoutCaseArb(options), (c) => runLayoutCase(c, options.variant).verdict === 'pass'),
