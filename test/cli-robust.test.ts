@@ -130,6 +130,12 @@ describe('run and replay', () => {
     expectUsageError(await cli('run', '--schedule', SEED_FILE, '--scenario', 'default'), /--scenario cannot be combined with --schedule/);
   });
 
+  it('refuses a scenario file with a key given twice, naming the key', async () => {
+    const file = join(dir, 'twice.json');
+    writeFileSync(file, '{"name": "twice", "durationMs": 5000, "topology": {"meshes": [{"meshId": "mesh-a", "roles": {"gateway": 3}}], "bridges": 0}, "durationMs": 600000}');
+    expectUsageError(await cli('run', '--scenario', file, '--seed', '1'), /^meshsim: .*twice\.json: key "durationMs" appears twice in one object \(at character \d+\); JSON would keep only the last$/);
+  });
+
   it('refuses a main phase longer than --trace-level trace can hold in memory', async () => {
     expectUsageError(await cli('run', '--seed', '1', '--duration', '180m', '--trace-level', 'trace'), /--trace-level trace records every message: at most 2 h of main phase/);
   });

@@ -208,6 +208,21 @@ describe('the JSON reader', () => {
     expect(deep).toEqual({ ok: false, error: 'invalid JSON: nested deeper than 64 levels (at character 64)' });
     expect(parseJsonText(Buffer.from('{"a":"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["}')).ok).toBe(true);
   });
+
+  it('refuses a key given twice in one object, which JSON.parse would let the last win', () => {
+    const read = (text: string) => parseJsonText(Buffer.from(text));
+    expect(read('{"durationMs": 1000, "seed": "1", "durationMs": 9000}')).toEqual({
+      ok: false,
+      error: 'key "durationMs" appears twice in one object (at character 34); JSON would keep only the last',
+    });
+    // Keys compare by value; nesting, arrays and strings that look like keys do not confuse it.
+    expect(read('{"a": 1, "\\u0061": 2}').ok).toBe(false);
+    expect(read('{"t": {"a": 1, "b": [{"a": 2}, {"a": 3}]}, "a": "x\\"a\\": 4", "b": {"a": 5}}').ok).toBe(true);
+    expect(read('[{"a": 1}, {"a": 2}, "a", "a"]').ok).toBe(true);
+    expect(read('{"t": {"m": [1, {"k": 1, "k" : 2}]}}')).toMatchObject({ ok: false, error: expect.stringContaining('key "k" appears twice') });
+    // The same key in sibling objects is no duplicate.
+    expect(read('{"x": {"k": 1}, "y": {"k": 1}}').ok).toBe(true);
+  });
 });
 
 describe('extreme but well-formed parameters', () => {

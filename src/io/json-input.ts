@@ -2,7 +2,8 @@
  * JSON documents from users (scenario files, schedule files): read with a size ceiling
  * (bounded-read.ts), decoded as UTF-8 with an optional byte-order mark, refused when nested
  * deeper than a limit (checked on the text before parsing, so nothing recurses on it), and
- * parsed. Every failure is one line that starts with the path and names the problem; values
+ * parsed; a key given twice in one object is refused (`JSON.parse` keeps the last one silently,
+ * so `"durationMs"` written twice ran with whichever came second). Every failure is one line that starts with the path and names the problem; values
  * quoted in it are cut to about 80 characters. Must not validate any format's fields.
  */
 import { readBounded } from './bounded-read.js';
@@ -33,11 +34,51 @@ export function parseJsonText(bytes: Uint8Array): JsonRead {
   }
   const tooDeep = nestingPast(text, JSON_DEPTH_MAX);
   if (tooDeep !== null) return { ok: false, error: `invalid JSON: nested deeper than ${JSON_DEPTH_MAX} levels (at character ${tooDeep})` };
+  let value: unknown;
   try {
-    return { ok: true, value: JSON.parse(text) as unknown };
+    value = JSON.parse(text) as unknown;
   } catch (e) {
     return { ok: false, error: `invalid JSON: ${shortLine((e as Error).message)}` };
   }
+  const twice = duplicateKey(text);
+  if (twice !== null) {
+    return { ok: false, error: shortenQuoted(`key ${JSON.stringify(twice.key)} appears twice in one object (at character ${twice.at}); JSON would keep only the last`) };
+  }
+  return { ok: true, value };
+}
+
+/**
+ * The first key that appears twice in one object of `text`, which must be valid JSON, and the
+ * index of its second appearance; or null. Keys compare by value (`"a"` and `"\u0061"` are one key).
+ */
+export function duplicateKey(text: string): { readonly key: string; readonly at: number } | null {
+  const objects: (Set<string> | null)[] = []; // per open container: its keys so far, null for an array
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x7b) objects.push(new Set());
+    else if (c === 0x5b) objects.push(null);
+    else if (c === 0x7d || c === 0x5d) objects.pop();
+    else if (c === 0x22) {
+      const start = i;
+      for (i++; text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
+      const keys = objects[objects.length - 1];
+      if (keys === null || keys === undefined || !followedByColon(text, i + 1)) continue;
+      const key = JSON.parse(text.slice(start, i + 1)) as string;
+      if (keys.has(key)) return { key, at: start };
+      keys.add(key);
+    }
+  }
+  return null;
+}
+
+/** Whether the next character of `text` from `from` that is not JSON whitespace is a colon. */
+function followedByColon(text: string, from: number): boolean {
+  for (let i = from; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x3a) return true;
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) return false;
+  }
+  return false;
 }
 
 /** The index where `[`/`{` nesting first exceeds `depthMax` (outside strings), or null. */
