@@ -13,6 +13,7 @@
 import { describe, expect, it } from 'vitest';
 import type { HyParViewConfig, HyParViewEffect, HyParViewEvent } from '../src/protocol/hyparview-types.js';
 import { sampleView } from '../src/protocol/hyparview-views.js';
+import { WITHDRAWN_MAX } from '../src/protocol/hyparview-state.js';
 import type { HyParViewMessage, NodeId } from '../src/protocol/messages.js';
 import { activeView, createHyParView, handleHyParView, passiveView, type HyParViewState } from '../src/protocol/hyparview.js';
 import { hvNodeId as id } from './support/hv-cluster.js';
@@ -217,6 +218,48 @@ describe('Neighbor and NeighborReply', () => {
     ]);
     expect(activeView(state)).toEqual([id(3)]);
     expect(passiveView(state)).toEqual([id(5)]);
+  });
+
+  it('an accept of a Neighbor sent before we evicted the peer is stale: the peer has let us go', () => {
+    // We put 2 in on our own initiative (Neighbor{high} out), then evict it for 3 before its
+    // accept comes back; 2 read our Neighbor, then our Disconnect, and holds us no more.
+    const { state, feed } = withViews([1], [], { activeViewCapacity: 1 });
+    feed(msg(id(1), { type: 'Disconnect', alive: true }));
+    feed(msg(id(2), { type: 'ForwardJoin', peer: id(2), ttl: 0 }));
+    expect(activeView(state)).toEqual([id(2)]);
+    feed(msg(id(3), { type: 'Neighbor', priority: 'high' }));
+    expect(activeView(state)).toEqual([id(3)]);
+    expect(feed(msg(id(2), { type: 'NeighborReply', accepted: true }))).toEqual([]);
+    expect(activeView(state)).toEqual([id(3)]);
+    expect(passiveView(state)).toContain(id(2));
+  });
+
+  it('an accept from a peer we evicted and then asked again is current, even after its request timed out', () => {
+    const { state, feed } = withViews([1], [], { activeViewCapacity: 1 });
+    feed(msg(id(1), { type: 'Disconnect', alive: false }));
+    feed(msg(id(2), { type: 'ForwardJoin', peer: id(2), ttl: 0 }));
+    feed(msg(id(3), { type: 'Neighbor', priority: 'high' }));
+    feed(msg(id(2), { type: 'NeighborReply', accepted: true })); // the stale one
+    expect(passiveView(state)).toEqual([id(2)]);
+    // 3 leaves: the refill asks 2, its only candidate, and the request times out.
+    const effects = feed(msg(id(3), { type: 'Disconnect', alive: false }));
+    expect(sendsOf(effects)).toEqual([send(id(2), { type: 'Neighbor', priority: 'high' })]);
+    const timer = effects.find((e) => e.kind === 'timer' && e.timer.type === 'NeighborTimeout');
+    expect(timer?.kind === 'timer' && feed({ kind: 'timer', timer: timer.timer }, timer.delayMs)).toContainEqual({ kind: 'disconnect', peer: id(2) });
+    expect(state.pendingNeighbor.size).toBe(0);
+    // Its late accept answers the request we sent after the eviction: 2 holds us, so we take it.
+    expect(feed(msg(id(2), { type: 'NeighborReply', accepted: true }))).toContainEqual({ kind: 'neighborUp', peer: id(2) });
+    expect(activeView(state)).toEqual([id(2)]);
+  });
+
+  it('the evicted peers remembered for a stale accept are bounded, the oldest let go first', () => {
+    const { state, feed } = withViews([1], [], { activeViewCapacity: 1, passiveViewCapacity: 200 });
+    // Each Neighbor{high} evicts the one before it: 1, 2, …, WITHDRAWN_MAX + 1 are evicted in turn.
+    for (let p = 2; p <= WITHDRAWN_MAX + 2; p++) feed(msg(id(p), { type: 'Neighbor', priority: 'high' }));
+    expect(state.withdrawn).toHaveLength(WITHDRAWN_MAX);
+    expect(state.withdrawn[0]).toBe(id(2));
+    expect(state.withdrawn).not.toContain(id(1));
+    expect(state.withdrawn.at(-1)).toBe(id(WITHDRAWN_MAX + 1));
   });
 
   it('a refusal that arrives after its request timed out changes nothing', () => {

@@ -32,25 +32,25 @@ if (!PARSED.ok) throw new Error(PARSED.error);
 const LAYOUT = PARSED.scenario;
 
 describe('a peer that dials again after idling the victim out', () => {
-  // Seed 21602, --chaos 15: bridge-447b0c5e was NAT-shifted at 37.8 s. bridge-67916326's idle
+  // Seed 3921, --chaos 15: bridge-7decfe82 was NAT-shifted at 47.8 s. bridge-fdcd574b's idle
   // timeout ran from the last packet it had heard, earlier than the last the victim heard from
-  // it, and it dialled the victim again at 55.1 s, when the victim's end of their connection had
-  // been silent 17.4 s: under the 22.5 s after which a silent connection counts as dead.
+  // it, and it dialled the victim again at 65.7 s, when the victim's end of their connection had
+  // been silent 20.6 s: under the 22.5 s after which a silent connection counts as dead.
   it('finds the old connection closed as a dead path, and the run passes', () => {
-    const run = runRandomChaos(LAYOUT, 15, '21602');
+    const run = runRandomChaos(LAYOUT, 15, '3921');
     const { cluster } = run;
-    const shift = passedEvent(run, (e) => e.primitive === 'nat_shift' && e.targets[0] === 'bridge-447b0c5e');
-    expect(shift.atMs).toBe(37_757);
-    const closed = cluster.telemetry.query.find({ name: 'mesh.peer.disconnected', node: 'bridge-447b0c5e', attrs: { cause: 'dead-path' } });
-    const other = cluster.idOfName('bridge-67916326');
+    const shift = passedEvent(run, (e) => e.primitive === 'nat_shift' && e.targets[0] === 'bridge-7decfe82');
+    expect(shift.atMs).toBe(47_798);
+    const closed = cluster.telemetry.query.find({ name: 'mesh.peer.disconnected', node: 'bridge-7decfe82', attrs: { cause: 'dead-path' } });
+    const other = cluster.idOfName('bridge-fdcd574b');
     const close = closed.find((s) => s.attrs.peerId === other);
-    expect(close?.startMs).toBe(55_113);
+    expect(close?.startMs).toBe(65_749);
   });
 
   it('with dead paths kept (keepDeadPaths) the victim holds the bridge where the bridge no longer holds it, and the run fails', () => {
-    const run = runRandomChaos(LAYOUT, 15, '21602', { keepDeadPaths: true });
+    const run = runRandomChaos(LAYOUT, 15, '3921', { keepDeadPaths: true });
     expect(run.report.verdict).toBe('fail');
     const messages = run.report.violations.map((v) => `${v.check}: ${v.message}`);
-    expect(messages).toContain('views-symmetric: mesh-b: bridge-447b0c5e → bridge-67916326 is not returned');
+    expect(messages).toContain('views-symmetric: mesh-b: bridge-7decfe82 → bridge-fdcd574b is not returned');
   });
 });

@@ -326,10 +326,10 @@ export class PeerTable {
    * connection hides. Closing it first reports the peer lost, as its idle timeout would have
    * later; the peer's requests over the new connection then re-form the links both ends hold.
    * A peer's idle timeout runs from the last packet it heard, which can be well before the last
-   * this node heard from it: random layouts under chaos (a bridge NAT-shifted at 37.8 s, seed
-   * 21602) had the other bridge idle the victim out and dial it again at 55.1 s, when the
-   * victim's end had been silent only 17.4 s; the victim kept that bridge in its mesh-b view,
-   * where the bridge no longer held it, to the end of the run.
+   * this node heard from it: a random layout under chaos (a bridge NAT-shifted at 47.8 s, seed
+   * 3921 in test/redial-dead-path.test.ts) had the other bridge idle the victim out and dial it
+   * again at 65.7 s, when the victim's end had been silent only 20.6 s; without this close the
+   * victim keeps that bridge in its mesh-b view, where the bridge no longer holds it.
    */
   private closeIfDead(peer: string, peerDialled: boolean): void {
     if (this.config.variant.keepDeadPaths === true) return;

@@ -155,8 +155,8 @@ export const firewallInbound: Primitive = {
         // Every probe to the victim was excused (none delivered): other events had cut it off
         // from each origin, on the overlay with the firewall's own cut applied, or nobody could
         // send one. They left it nobody to hold, so its heartbeat's peers are not owed either
-        // (random layouts under chaos, seed 60432: a gateway a burst kill revived while a
-        // partition_subset held both its seeds, firewalled 9 s later, never had a neighbour).
+        // (a random layout under chaos, seed 47 in the test: a gateway a burst kill revived while
+        // a partition_subset held both its seeds, firewalled 1.5 s later, never had a neighbour).
         const isolatedByOthers = complete && toVictim.length === 0;
         const dialFailures = (): readonly SpanRecord[] => world.spans.find({ name: 'mesh.peer.dial_failed', sinceMs: appliedAtMs, untilMs: nowMs, attrs: { peerId: victim } });
         if (heartbeat === undefined && isolatedByOthers && nowMs >= revertAtMs) return passed(waitedMs, [...dialFailures(), ...fromVictim]);
@@ -249,10 +249,10 @@ function firewallLeftNoPath(world: ChaosWorld, victim: string, pruner: string, a
  * Nodes the firewall's own damage kept off `probe`'s topic when it was sent: by their own spans
  * they held no neighbour there, and a dial of theirs to the victim had failed since the firewall
  * went up (mesh.peer.dial_failed{peerId: victim}). New dials to the victim time out: a node
- * (re)joining through it, its seed, gets in only at the revert. Random layouts under chaos (four
- * meshes, two bridges, no observer, seed 3134, --chaos 24): a bridge a burst kill revived during
- * the firewall had the firewalled broker as its one mesh-d seed; its Joins on its other meshes
- * went through, and the broker's probes on mesh-d were owed to it.
+ * (re)joining through it, its seed, gets in only at the revert. A random layout under chaos (four
+ * meshes, two bridges, no observer, --chaos 24, seed 35 in the test): a bridge a kill's revert
+ * brought back during the firewall had the firewalled registry as its one mesh-a seed; its Joins
+ * on its other meshes went through, and the registry's probes on mesh-a were owed to it.
  */
 function keptOutByFirewall(world: ChaosWorld, victim: string, appliedAtMs: number, probe: ProbeRecord): ReadonlySet<string> {
   const failed = world.spans.find({ name: 'mesh.peer.dial_failed', sinceMs: appliedAtMs, untilMs: probe.sentAtMs, attrs: { peerId: victim } });

@@ -175,10 +175,12 @@ function handshakeCut(world: ChaosWorld, end: PathEnd, appliedAtMs: number): boo
  * (src/mesh/peers.ts), so that dial began before the dialer's end of the old path opened; the
  * superseded connections then idle out without a span (the peer table reports a peer lost only
  * with its last connection). Not judged across another event's wedge of the dialer, which holds
- * back the report of a close. burst-kill-5 under `--chaos 20`, seed 3324: a registry dialled a
- * bridge a `restart_node` held down at 83.9 s; the revived bridge dialled the registry at 84.57
- * s, 0.14 s before the registry's shift, and the registry's dial, its handshake retried past the
- * shift, opened at 85.34 s at both ends; the old connections idled out silently 30 s later.
+ * back the report of a close. Found on code that still took in a NeighborReply from a peer it
+ * had evicted (the hand-written case in test/old-paths-cut-short.test.ts keeps it): burst-kill-5
+ * under `--chaos 20`, seed 3324: a registry dialled a bridge a `restart_node` held down at
+ * 83.9 s; the revived bridge dialled the registry at 84.57 s, 0.14 s before the registry's
+ * shift, and the registry's dial, its handshake retried past the shift, opened at 85.34 s at
+ * both ends; the old connections idled out silently 30 s later.
  */
 function supersededByEarlierDial(world: ChaosWorld, others: readonly CutWindow[], end: PathEnd, appliedAtMs: number): boolean {
   const q = world.spans;

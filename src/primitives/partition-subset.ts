@@ -380,7 +380,7 @@ export function leakedDigest(world: ChaosWorld, sides: readonly (readonly string
  * bridge-f34281f9 ran into a flap_link on their link, and the bridge learned the digest 3.0 s
  * later. Seed 3041: bridge-08ccce81 had a broker's digest 0.7 s before the cut; its push to
  * compute-de1d91d6 waited on a partition_pair until 62.9 s, and went on from there to two nodes
- * of the side that had pruned the digest, 53 and 63 ms later.
+ * of the side that had pruned the digest, 61 and 64 ms later.
  */
 function heldUpOnItsSide(world: ChaosWorld, side: readonly string[], learned: SpanRecord, cutAtMs: number): boolean {
   const q = world.spans;

@@ -28,6 +28,12 @@ export interface HyParViewState {
   readonly triedInRound: Set<NodeId>;
   /** Passive members whose connection we released or who left alive: their next peerDown is expected. */
   readonly releasedPeers: Set<NodeId>;
+  /**
+   * Peers we evicted since we last sent them a Neighbor, oldest first, at most WITHDRAWN_MAX: an
+   * accept that answers that Neighbor comes after our Disconnect reached the peer (one connection
+   * carries both, in order), so the peer no longer holds us and the accept is stale.
+   */
+  readonly withdrawn: NodeId[];
   /** Ids we sent in our last Shuffle; evicted first when its ShuffleReply is merged. */
   lastShuffleSent: NodeId[];
   /**
@@ -49,6 +55,14 @@ export interface HyParViewState {
   lastNowMs: number;
 }
 
+/**
+ * Evicted peers remembered for a stale accept. An accept takes one round trip to come back, and a
+ * node evicts far fewer peers than this in one; a peer pushed out of the list by 64 later
+ * evictions falls back to the old behaviour (its accept is taken, and broadcast traffic repairs
+ * the one-sided link).
+ */
+export const WITHDRAWN_MAX = 64;
+
 export interface Ctx {
   readonly state: HyParViewState;
   readonly rng: Rng;
@@ -65,10 +79,10 @@ export function addActive(ctx: Ctx, peer: NodeId, notify: Priority | null): void
     if (state.active.length >= state.config.activeViewCapacity) evictRandomActive(ctx);
     state.active.push(peer);
     // Neighbor goes out before neighborUp so it precedes anything the broadcast layer sends.
-    if (notify !== null) send(ctx, peer, { type: 'Neighbor', priority: notify });
+    if (notify !== null) sendNeighbor(ctx, peer, notify);
     ctx.out.push({ kind: 'neighborUp', peer });
   } else if (notify !== null) {
-    send(ctx, peer, { type: 'Neighbor', priority: notify });
+    sendNeighbor(ctx, peer, notify);
   }
   assert(state.active.length <= state.config.activeViewCapacity, 'active view over capacity after add');
 }
@@ -77,9 +91,28 @@ export function evictRandomActive(ctx: Ctx): void {
   const victim = ctx.rng.pick(ctx.state.active);
   offerPeers(ctx, victim);
   send(ctx, victim, { type: 'Disconnect', alive: true });
+  withdraw(ctx.state, victim);
   removeActive(ctx, victim, 'evicted');
   addPassive(ctx, victim);
   releasePeer(ctx, victim);
+}
+
+/** Sends a Neighbor request; an accept of it is current again, whatever we withdrew before. */
+function sendNeighbor(ctx: Ctx, peer: NodeId, priority: Priority): void {
+  removeFromView(ctx.state.withdrawn, peer);
+  send(ctx, peer, { type: 'Neighbor', priority });
+}
+
+/** Remembers that a Disconnect went out to `peer` after our last Neighbor to it (see `withdrawn`). */
+function withdraw(state: HyParViewState, peer: NodeId): void {
+  if (state.withdrawn.includes(peer)) return;
+  if (state.withdrawn.length === WITHDRAWN_MAX) state.withdrawn.shift();
+  state.withdrawn.push(peer);
+}
+
+/** Whether an accept from `peer` answers a Neighbor sent before we evicted it (see `withdrawn`). */
+export function isWithdrawn(state: HyParViewState, peer: NodeId): boolean {
+  return state.withdrawn.includes(peer);
 }
 
 export function removeActive(ctx: Ctx, peer: NodeId, cause: NeighborDownCause): void {
@@ -131,7 +164,7 @@ export function refillActive(ctx: Ctx, newRound: boolean, first: NodeId | null =
     // another passive entry if the view filled meanwhile).
     removePassive(state, candidate);
     state.pendingNeighbor.set(candidate, state.lastNowMs + config.neighborRequestTimeoutMs);
-    send(ctx, candidate, { type: 'Neighbor', priority: state.active.length === 0 ? 'high' : 'low' });
+    sendNeighbor(ctx, candidate, state.active.length === 0 ? 'high' : 'low');
     free--;
   }
 }

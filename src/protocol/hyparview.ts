@@ -21,6 +21,9 @@
  *   for nothing after most replies: 9 % of a 4,000-node boot's events). Once the requests it
  *   was armed for are answered it is cancelled, and armed for the next one in flight if any
  *   (`timeNeighborRequests`): left armed, it fired for nothing too, 2,836 times in protocol-1k.
+ * - An accepted NeighborReply from a peer we evicted after our last Neighbor to it is stale: the
+ *   peer read our Disconnect after that Neighbor and no longer holds us, so it is ignored rather
+ *   than taken in as a one-sided link (`withdrawn`, the last 64 such peers).
  * - A refill round asks each candidate at most once and at most passiveViewCapacity of them, so
  *   refusals cannot cause an endless request loop; loss or the Shuffle timer starts a new round.
  * - A node turned away (evicted, or refused as a neighbour) first gets a ShuffleReply with
@@ -52,6 +55,7 @@ import {
   checkInvariants,
   introducedBy,
   isNeeded,
+  isWithdrawn,
   offerPeers,
   refillActive,
   releasePeer,
@@ -80,6 +84,7 @@ export function createHyParView(self: NodeId, config: Partial<HyParViewConfig> =
     pendingNeighbor: new Map(),
     triedInRound: new Set(),
     releasedPeers: new Set(),
+    withdrawn: [],
     lastShuffleSent: [],
     turnedAway: null,
     lastOfferFrom: null,
@@ -235,12 +240,13 @@ function onNeighborReply(ctx: Ctx, from: NodeId, accepted: boolean): void {
   const wasPending = state.pendingNeighbor.delete(from);
   if (state.active.includes(from)) return;
   if (accepted) {
+    // An accept of a Neighbor we sent before evicting the peer arrived after our Disconnect
+    // did: the peer has let us go, and taking it in would leave a one-sided link until
+    // broadcast traffic repaired it (topic.ts). §4.3 does not say what a reply that crosses our
+    // Disconnect means; seen once in the default run of seed 1 and 160 times in
+    // protocol-1k before this check.
+    if (!wasPending && isWithdrawn(state, from)) return;
     // The peer holds us in its active view now; join it, or tell it we have no room.
-    // Known gap (a review against §4.3, not fixed yet): an accept that answers a Neighbor we sent
-    // before evicting the peer arrives after our Disconnect did, when the peer has let us go;
-    // taking it in then leaves a one-sided link until broadcast traffic repairs it (topic.ts).
-    // Seen once in the default run of seed 1 and 160 times in protocol-1k; the fix moves every
-    // digest and is left to its own round (docs/performance.md, round 58).
     if (state.active.length < state.config.activeViewCapacity) {
       addActive(ctx, from, null);
     } else {

@@ -63,10 +63,11 @@ export function tableBounds(scenario: Scenario, cluster: Cluster): TableBounds {
     // to a passive view's worth of candidates, and each refused request's connection stays open
     // for the unused-connection grace and sweep. Each neighbour lost starts a round, so a node
     // whose whole active view goes within that time holds as many rounds at once as it has
-    // active slots, on top of its views. Measured: a NAT-shifted node of a 100-node protocol
-    // mesh whose five neighbours idled out at once held 46 connections for a second (one round;
-    // the views alone: 45); in two meshes of 500, nodes whose five old paths idled out one after
-    // another over 2 s held 76-81 (test/scale/connection-bound.test.ts), beyond one round (75).
+    // active slots, on top of its views. Measured (test/scale/connection-bound.test.ts): a
+    // NAT-shifted node of a 100-node protocol mesh whose five neighbours idled out within 5 s
+    // held 53 connections for a second (its views allow 45, one round more 75); in two meshes
+    // of 500, a node whose five old paths idled out one after another, the last four within
+    // 1.4 s, held 76, beyond one round (75). Earlier trajectories of these runs held 46 and 76-81.
     connectionsOf: (plan) =>
       plan.meshIds.length * (hv.activeViewCapacity + hv.passiveViewCapacity + hv.activeViewCapacity * hv.passiveViewCapacity) + plan.seeds.length + CONNECTION_SLACK,
     connectionsFromMs: lastBootMs + sub.unusedConnectionGraceMs + sub.unusedConnectionSweepMs + (scenario.network?.dialTimeoutMs ?? 5_000),

@@ -23,11 +23,12 @@
  * the firewall's window). The same firewall set outside the chaos engine excuses nothing.
  *
  * And a victim's last digests held on their way by another event (the default layout under
- * --chaos 20, seed 1; seed 35 until the transport's loss detection): the staleness pruner counts
- * from local receipt, so a node whose every path from the victim another event had cut at the
- * kill, over a connection that outlived the cut, may hear a digest the victim sent before it died
- * only once the cut heals and prune it a TTL later. The kill's detection waits for that prune —
- * and only for it — until it is due.
+ * --chaos 20, seed 2885; seed 1 until a node ignored an accept from a peer it had evicted, seed
+ * 35 until the transport's loss detection): the staleness pruner counts from local receipt, so a
+ * node whose every path from the victim another event had cut at the kill, over a connection that
+ * outlived the cut, may hear a digest the victim sent before it died only once the cut heals and
+ * prune it a TTL later. The kill's detection waits for that prune — and only for it — until it is
+ * due.
  */
 import { describe, expect, it } from 'vitest';
 import { findScenario } from '../../src/catalog/registry.js';
@@ -184,65 +185,38 @@ describe('detectors under compound faults', () => {
     expect(report.verdict).toBe('pass');
   });
 
-  it('a firewalled node whose outbound neighbours other events restarted is not owed a probe to it', () => {
-    // The default layout's --chaos 20, seed 421: registry-5fb4af5c is firewalled from 20.3 s to
-    // 67.6 s. Its mesh-b links to its two outbound neighbours died with them: other events
-    // restarted registry-676533b1 at 31.7 s and broker-99a9d778 at 45.4 s, and neither took it up
-    // again; its inbound links idle out at 48.6–50.0 s (the firewall's doing). With those dead
-    // peers left in its active view, the registry stays off mesh-b until their ends idle out
-    // (61.0 and 74.8 s): from its probe phase (55.3 s) to the revert nobody could reach it, and
-    // the probe to it waited for a delivery there.
-    const run = runRandomChaos('default', 20, '421');
-    const { cluster } = run;
-    const firewall = passedEvent(run, (e) => e.primitive === 'firewall_inbound' && e.targets[0] === 'registry-5fb4af5c');
-    // The case is the one meant: at the probe phase the registry holds just the two peers other
-    // events restarted after it took them up, and neither holds it; with those restarts left out,
-    // the registry is not excused (its own firewall explains nothing).
-    const world = worldOf(cluster);
-    const q = cluster.telemetry.query;
-    const [victim, observer] = ['registry-5fb4af5c', 'observer-cb24a5bf'].map((n) => cluster.idOfName(n));
-    const atMs = firewall.atMs + 35_000;
-    const overlay = overlayAt(world, 'mesh-b', atMs);
-    const peers = overlay.get(victim)!.map((id) => world.nameOf(id));
-    expect(peers).toEqual(['registry-676533b1', 'broker-99a9d778']);
-    for (const peer of peers) {
-      const restart = run.log.find((e) => e.primitive === 'restart_node' && e.targets[0] === peer)!;
-      const up = q.last({ name: 'mesh.gossip.neighbor_up', node: 'registry-5fb4af5c', untilMs: atMs, attrs: { topic: 'mesh-b', peerId: cluster.idOfName(peer) } })!;
-      expect(up.endMs).toBeLessThan(restart.atMs);
-      expect(restart.atMs).toBeGreaterThan(firewall.atMs);
-      expect(overlay.get(cluster.idOfName(peer))).not.toContain(victim);
-    }
-    // The firewall's own cut: the registry's links that ran on connections its peers dialled.
-    const inbound = (peer: string) => q.last({ name: 'mesh.peer.connected', node: 'registry-5fb4af5c', untilMs: atMs, attrs: { peerId: peer } })?.attrs.direction === 'inbound';
-    const own = (a: string, b: string) => (a === victim ? inbound(b) : b === victim && inbound(a));
-    const others = otherCutWindows(world, { targets: [victim], params: {} }, firewall.atMs);
-    expect(cutOffFrom(world, others, 'mesh-b', observer, atMs, own).has(victim)).toBe(true);
-    const withoutRestarts = others.filter((w) => !(w.name === 'restart_node' && peers.some((p) => w.targets.has(p))));
-    expect(cutOffFrom(world, withoutRestarts, 'mesh-b', observer, atMs, own).has(victim)).toBe(false);
-  });
+  // A seed case stood here: the default layout's --chaos 20, seed 421, a firewalled registry whose
+  // two outbound neighbours other events restarted after it took them up, so nobody could reach
+  // it. Once HyParView stopped taking in a NeighborReply from a peer it had evicted, that seed's
+  // schedule changed, and about 8,500 runs (default, partition-pair, restart-node and
+  // firewall-inbound seeds) met the situation again nowhere. The rule, another event's restart
+  // cutting a link that ran on the old incarnation's connection, is shown holding and red by the
+  // hand-written trace in test/reach.test.ts ('the receivers other events cut off from an origin').
 
   it('a node other events stripped of every neighbour but a firewalled one is not owed a firewalled origin\'s probe', () => {
-    // The default layout's --chaos 20, seed 116: registry-b5d44e32's mesh-b neighbours were
-    // killed or restarted by other events (10.9–22.5 s) and idled out (40.8–50.7 s); its last
-    // one is bridge-cb0ab4a9, firewalled from 32.1 s, whose end of that link (dialled by the
-    // registry) idled out. Both firewalls' probes (bridge-cb0ab4a9's and compute-c097a0cc's,
-    // from 67 s) waited for the registry, which nobody held until that last link idled out.
-    // The seed check now rejoins a node stranded so through its seed (src/mesh/node.ts,
+    // firewall-inbound under --chaos 20, seed 1025: broker-c8408077's mesh-b neighbours were cut
+    // off by a partition_subset (51.8 s), moved by a NAT shift (54.6 s) or killed (73.9 s) by
+    // other events, and idled out (81.1–103.9 s); its last one is broker-663bf7de, firewalled
+    // from 56.8 s, whose end of that link (dialled by broker-c8408077) idled out. Both
+    // firewalls' probes (broker-663bf7de's, from 91.8 s, and bridge-467ccea7's, from 106.1 s)
+    // waited for broker-c8408077, which no running node held from 103.9 s (the killed bridge's
+    // spans hold it until its revival at 106.4 s) until broker-663bf7de's firewall lifted at
+    // 107.9 s. The seed check now rejoins a node stranded so through its seed (src/mesh/node.ts,
     // strandedFrom); the case runs with that rule off, as the seed check was when it was found.
-    const asFound = { ...findScenario('default')!, variantOf: () => ({ disableStrandedRejoin: true }) };
-    const { report, cluster } = runScenario(withChaos(asFound, { random: { count: 20 } }), '116');
+    const asFound = { ...findScenario('firewall-inbound')!, variantOf: () => ({ disableStrandedRejoin: true }) };
+    const { report, cluster } = runScenario(withChaos(asFound, { random: { count: 20 } }), '1025');
     const log = chaosLog(report);
     const firewalls = log.filter((e) => e.primitive === 'firewall_inbound');
-    expect(firewalls.map((e) => `${e.targets[0]} ${e.verdict}`)).toEqual(['bridge-cb0ab4a9 passed', 'compute-c097a0cc passed']);
+    expect(firewalls.map((e) => `${e.targets[0]} ${e.verdict}`)).toEqual(['bridge-5d02ddf9 passed', 'gateway-25ac5096 passed', 'broker-663bf7de passed', 'bridge-467ccea7 passed']);
     expect(report.verdict).toBe('pass');
-    // The case is the one meant: at 70 s the registry holds only the firewalled bridge, nobody
-    // holds the registry, and none of its links went down but to a lost transport.
+    // The case is the one meant: at 106.5 s broker-c8408077 holds only the firewalled broker,
+    // nobody holds broker-c8408077, and none of its links went down but to a lost transport.
     const world = worldOf(cluster);
-    const registry = cluster.idOfName('registry-b5d44e32');
-    const overlay = overlayAt(world, 'mesh-b', 70_000);
-    expect(overlay.get(registry)!.map((id) => world.nameOf(id))).toEqual(['bridge-cb0ab4a9']);
-    expect([...overlay.values()].some((view) => view.includes(registry))).toBe(false);
-    const downs = cluster.telemetry.query.find({ name: 'mesh.gossip.neighbor_down', node: 'registry-b5d44e32', untilMs: 70_000, attrs: { topic: 'mesh-b' } });
+    const stranded = cluster.idOfName('broker-c8408077');
+    const overlay = overlayAt(world, 'mesh-b', 106_500);
+    expect(overlay.get(stranded)!.map((id) => world.nameOf(id))).toEqual(['broker-663bf7de']);
+    expect([...overlay.values()].some((view) => view.includes(stranded))).toBe(false);
+    const downs = cluster.telemetry.query.find({ name: 'mesh.gossip.neighbor_down', node: 'broker-c8408077', untilMs: 106_500, attrs: { topic: 'mesh-b' } });
     expect(downs.map((d) => d.attrs.cause)).toEqual(['peer-down', 'peer-down', 'peer-down', 'peer-down']);
   });
 
@@ -383,9 +357,10 @@ describe('detectors under compound faults', () => {
   });
 
   it("a kill waits for a prune of the victim's digest another event held on its way, until that prune is due", () => {
-    // Seed 1: a partition_pair (33.2–52.5 s) held the digests bridge-f4e0627d sent to
-    // compute-553ccf08 before the burst kill of 37.4 s; they arrived at 57.5 and 59.5 s.
-    const { kill, world, v, p, killed, pruned, held } = heldDigestCase('default', '1', 'burst_kill', 'bridge-f4e0627d', 'compute-553ccf08');
+    // Seed 2885: a partition_pair between registry-3b9f483a and bridge-65228171 (35.0–54.3 s)
+    // held the last digest compute-376f2e5e sent to the bridge before the burst kill of 36.7 s;
+    // it arrived at 54.4 s, and the bridge pruned the compute at 85.9 s.
+    const { kill, world, v, p, killed, pruned, held } = heldDigestCase('default', '2885', 'burst_kill', 'compute-376f2e5e', 'bridge-65228171');
     // The case is the one meant: the pruner's prune came after the kill's own deadline, and
     // the other event's cut is what held the digest (its revert + RTO max + TTL + pruner +
     // probe round + slack is the deadline the detection took).

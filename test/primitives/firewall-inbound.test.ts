@@ -132,10 +132,11 @@ describe('firewall_inbound', () => {
 
   it('a victim other events left nobody to hold owes no heartbeat with peers', () => {
     // Found by random layouts under chaos (one mesh of seven gateways and four brokers, no
-    // observer, seed 60432, --chaos 17): a burst kill's revert brought gateway-28613a5b back at
-    // 95.3 s while a partition_subset (93.9-150.8 s) held both of its seeds; firewalled at 104.5 s,
-    // it never had a neighbour, and the one probe to it was excused (other events had cut it off
-    // from the origin). The detection failed at the revert ("no heartbeat with peers").
+    // observer, --chaos 17), shown by seed 47: a burst kill's revert brought gateway-fc15f680
+    // back at 152.26 s while a partition_subset (151.28-207.13 s) held both of its seeds;
+    // firewalled at 153.73 s, it never had a neighbour (its dials to the seeds timed out), and
+    // the one probe to it, at 188.73 s, was excused (other events had cut it off from the
+    // origin). Without the excuse the detection fails at the revert ("no heartbeat with peers").
     const scenario = scenarioOf({
       name: 'fuzz-375',
       profile: 'full',
@@ -144,20 +145,22 @@ describe('firewall_inbound', () => {
       durationMs: 180_000,
       healWindowMs: 60_000,
     });
-    const run = runRandomChaos(scenario, 17, '60432');
-    const e = passedEvent(run, (x) => x.primitive === 'firewall_inbound' && x.targets[0] === 'gateway-28613a5b');
-    const beats = run.cluster.telemetry.query.find({ name: 'mesh.heartbeat', node: 'gateway-28613a5b', sinceMs: e.atMs, untilMs: e.atMs + Number(e.params.durationMs) });
+    const run = runRandomChaos(scenario, 17, '47');
+    const e = passedEvent(run, (x) => x.primitive === 'firewall_inbound' && x.targets[0] === 'gateway-fc15f680');
+    const beats = run.cluster.telemetry.query.find({ name: 'mesh.heartbeat', node: 'gateway-fc15f680', sinceMs: e.atMs, untilMs: e.atMs + Number(e.params.durationMs) });
     expect(beats.length).toBeGreaterThan(5);
     expect(beats.every((b) => b.attrs.peerCount === 0)).toBe(true);
-    const subset = run.log.find((x) => x.primitive === 'partition_subset' && x.targets.includes('gateway-9385d98c') && x.targets.includes('gateway-329ef85d'))!;
+    const subset = run.log.find((x) => x.primitive === 'partition_subset' && x.targets.includes('gateway-cce3fc4e') && x.targets.includes('gateway-ae4d711d'))!;
     expect(subset.revertedAtMs!).toBeGreaterThan(e.atMs + Number(e.params.durationMs));
   });
 
   it('a node that could join a topic only through the firewalled victim is not owed its probes there', () => {
-    // Found by random layouts under chaos (four meshes, two bridges, no observer, seed 3134,
-    // --chaos 24): a burst kill's revert brought bridge-b72535f1 back at 109.8 s, during the
-    // firewall on broker-588277bc, its one mesh-d seed. Its Joins on its other meshes went through;
-    // its dials to the broker timed out, and it had no mesh-d neighbour until after the revert.
+    // Found by random layouts under chaos (four meshes, two bridges, no observer, --chaos 24),
+    // shown by seed 35: a kill_node's revert brought bridge-54c32522 back at 71.84 s, during the
+    // firewall on registry-84349836 (70.73-124.74 s), its one mesh-a seed. Its Joins on its other
+    // meshes went through; its dials to the registry timed out (76.8-105.8 s), and it had no
+    // mesh-a neighbour until 124.89 s, after the revert. Without the excuse the detection fails:
+    // the registry's probes on mesh-a are owed to the bridge.
     const mesh = (meshId: string, roles: Record<string, number>) => ({ meshId, roles });
     const scenario = scenarioOf({
       name: 'fuzz-298',
@@ -176,15 +179,15 @@ describe('firewall_inbound', () => {
       durationMs: 120_000,
       healWindowMs: 30_000,
     });
-    const run = runRandomChaos(scenario, 24, '3134');
-    const e = passedEvent(run, (x) => x.primitive === 'firewall_inbound' && x.targets[0] === 'broker-588277bc');
+    const run = runRandomChaos(scenario, 24, '35');
+    const e = passedEvent(run, (x) => x.primitive === 'firewall_inbound' && x.targets[0] === 'registry-84349836');
     const q = run.cluster.telemetry.query;
     const revertAtMs = e.atMs + Number(e.params.durationMs);
-    const back = q.last({ name: 'mesh.node.ready', node: 'bridge-b72535f1', untilMs: revertAtMs })!;
+    const back = q.last({ name: 'mesh.node.ready', node: 'bridge-54c32522', untilMs: revertAtMs })!;
     expect(back.endMs).toBeGreaterThan(e.atMs);
-    const victimId = run.cluster.idOfName('broker-588277bc');
-    expect(q.find({ name: 'mesh.peer.dial_failed', node: 'bridge-b72535f1', sinceMs: back.endMs, untilMs: revertAtMs, attrs: { peerId: victimId } }).length).toBeGreaterThan(0);
-    expect(q.find({ name: 'mesh.gossip.neighbor_up', node: 'bridge-b72535f1', sinceMs: back.endMs, untilMs: revertAtMs, attrs: { topic: 'mesh-d' } })).toEqual([]);
+    const victimId = run.cluster.idOfName('registry-84349836');
+    expect(q.find({ name: 'mesh.peer.dial_failed', node: 'bridge-54c32522', sinceMs: back.endMs, untilMs: revertAtMs, attrs: { peerId: victimId } }).length).toBeGreaterThan(0);
+    expect(q.find({ name: 'mesh.gossip.neighbor_up', node: 'bridge-54c32522', sinceMs: back.endMs, untilMs: revertAtMs, attrs: { topic: 'mesh-a' } })).toEqual([]);
   });
 
   it('a topic the victim alone subscribes to owes no probe to it', () => {

@@ -72,7 +72,7 @@ describe('nat_shift', () => {
 });
 
 describe('nat_shift in the protocol profile', () => {
-  // One mesh of 100 gateways booting 5 ms apart, no observer, seed 3: gateway #84 has an empty
+  // One mesh of 100 gateways booting 5 ms apart, no observer, seed 1: gateway #65 has an empty
   // passive view when the boot ends (nobody evicted it, and its first Shuffle is 60 s away).
   // Shifted at 3.5 s, it is cut off once its old paths idle out: HyParView alone has nobody for
   // it to dial, and nobody can dial its new address. Its seed brings it back: the full profile's
@@ -81,14 +81,14 @@ describe('nat_shift in the protocol profile', () => {
   // detector's timeout must say why.
   const shiftLone = (profile: 'protocol' | 'full', stranded = profile === 'protocol') => {
     const base = withoutObserver(`nat-strand-${profile}`, profile, [100], 0, 60_000);
-    const lone = plannedNodes(base.topology, '3')[84];
+    const lone = plannedNodes(base.topology, '1')[65];
     const variantOf = (plan: { name: string }) => (stranded && plan.name === lone.name ? { disableSeedRejoin: true } : {});
     return { lone, variantOf, scenario: withChaos({ ...base, liveness: false, variantOf }, { events: [{ atMs: 3_500, primitive: 'nat_shift', fault: { targets: [lone.name], params: {} } }] }) };
   };
 
   it('a node shifted before it had a passive view stays alone, and the timeout says it dialled nobody', () => {
     const { lone, scenario } = shiftLone('protocol');
-    const { report, cluster } = runScenario(scenario, '3');
+    const { report, cluster } = runScenario(scenario, '1');
     const [shift] = chaosLog(report);
     expect(shift.verdict).toBe('failed_timeout');
     const timeout = report.violations.find((v) => v.check === 'chaos-detection-timeout')!;
@@ -99,17 +99,17 @@ describe('nat_shift in the protocol profile', () => {
 
   it('a later event does not wait for the node the failed shift left alone: one red, not two', () => {
     // The shift fails at 58.5 s (its deadline) and leaves the node stranded. A kill at 60 s
-    // then sends closing rounds the stranded node can never receive (without the rule below the
-    // kill times out waiting for it). It stays faulted after its event failed (engine.ts,
-    // isFaulted), so the kill is judged on the rest of the mesh.
+    // then sends closing rounds the stranded node can never receive. It stays faulted after its
+    // event failed (engine.ts, isFaulted), so the kill is judged on the rest of the mesh. (This
+    // run does not show that rule red: with it off, the kill here passes too.)
     const { lone, variantOf, scenario: shifted } = shiftLone('protocol');
-    const victim = plannedNodes(shifted.topology, '3')[20];
+    const victim = plannedNodes(shifted.topology, '1')[20];
     const events = [
       { atMs: 3_500, primitive: 'nat_shift' as const, fault: { targets: [lone.name], params: {} } },
       { atMs: 60_000, primitive: 'kill_node' as const, fault: { targets: [victim.name], params: {} } },
     ];
     const base = withoutObserver('nat-strand-then-kill', 'protocol', [100], 0, 120_000);
-    const { report } = runScenario(withChaos({ ...base, variantOf }, { events }), '3');
+    const { report } = runScenario(withChaos({ ...base, variantOf }, { events }), '1');
     const [shift, kill] = chaosLog(report);
     expect(shift.verdict).toBe('failed_timeout');
     expect(kill.verdict, kill.message).toBe('passed');
@@ -127,9 +127,9 @@ describe('nat_shift in the protocol profile', () => {
     // built here on the stranded node above: a peer dials its new address at 10 s, for nothing
     // any topic keeps.
     const { lone, scenario } = shiftLone('protocol');
-    const peer = plannedNodes(scenario.topology, '3')[20];
+    const peer = plannedNodes(scenario.topology, '1')[20];
     const dialBack = startOnly((ctx) => void ctx.cluster.scheduler.at(10_000, () => ctx.cluster.app(peer.nodeId)!.peers.connect(lone.nodeId, () => {})));
-    const { report, cluster } = runScenario({ ...scenario, extensions: [...(scenario.extensions ?? []), dialBack] }, '3');
+    const { report, cluster } = runScenario({ ...scenario, extensions: [...(scenario.extensions ?? []), dialBack] }, '1');
     const [shift] = chaosLog(report);
     expect(shift.verdict).toBe('failed_timeout');
     const q = cluster.telemetry.query;
@@ -141,7 +141,7 @@ describe('nat_shift in the protocol profile', () => {
 
   it.each(['full', 'protocol'] as const)('the %s profile brings the same node back: its seed check dials', (profile) => {
     const { lone, scenario } = shiftLone(profile, false);
-    const { report, cluster } = runScenario(scenario, '3');
+    const { report, cluster } = runScenario(scenario, '1');
     const [shift] = chaosLog(report);
     expect(shift.verdict, shift.message).toBe('passed');
     const q = cluster.telemetry.query;
@@ -290,24 +290,13 @@ describe('nat_shift: a dead-path close that followed the victim\'s own unused cl
   });
 });
 
-describe('nat_shift: an old path a peer closed when its own rejoin, forced by another event, evicted the victim', () => {
-  // disk-full under --chaos 20, seed 1191: compute-75f1a51a was shifted at 74.7 s. One old peer,
-  // broker-e9cfadd6, had been held across a partition_subset healed at 69.9 s; its seed check
-  // joined mesh-b through the observer at 79.6 s, which evicted the compute. The other was
-  // evicted by the observer for a gateway restarted just before.
-  it('counts an evicting end held across a healed subset cut (seed 1191)', () => {
-    const run = runRandomChaos('disk-full', 20, '1191');
-    const shift = passedEvent(run, (e) => e.primitive === 'nat_shift' && e.targets[0] === 'compute-75f1a51a');
-    const q = run.cluster.telemetry.query;
-    const [victimId, contactId] = ['compute-75f1a51a', 'observer-7d6fcb1d'].map((n) => run.cluster.idOfName(n));
-    // The case is the one meant: the broker evicted the compute 1 s or less after its own Join
-    // through the observer on that topic.
-    const evicted = q.first({ name: 'mesh.gossip.neighbor_down', node: 'broker-e9cfadd6', sinceMs: shift.atMs, attrs: { peerId: victimId } })!;
-    expect(evicted.attrs.cause).toBe('evicted');
-    const join = q.last({ name: 'mesh.gossip.join', node: 'broker-e9cfadd6', sinceMs: evicted.endMs - 1_000, untilMs: evicted.endMs, attrs: { topic: evicted.attrs.topic, peerId: contactId } });
-    expect(join).toBeDefined();
-  });
-});
+// Two seed cases stood here: disk-full seed 1191 (an old peer, held across a healed subset cut,
+// rejoined through the observer and evicted the shifted node) and burst-kill-5 seed 3324 (an old
+// path superseded at both ends by one connection whose dial began before the shift). Both runs
+// reached their situation through a NeighborReply HyParView took in after evicting its sender,
+// which it now ignores; about 4,200 `--chaos 20` runs on that code met the second rule never and
+// the first once (a run that passes without it too). Both rules are shown holding, and red
+// without their conditions, by the hand-written traces in test/old-paths-cut-short.test.ts.
 
 describe('nat_shift: a silence a peer showed before another event took it down', () => {
   // flap-link under --chaos 20, seed 937: registry-d0b89ede was shifted at 51.8 s. Two of its
@@ -426,40 +415,6 @@ describe('nat_shift: an old path silent from the shift on, its far end restarted
     expect(build(10_000, SHIFT_MS + 30_000)).not.toBe(SILENCE);
     // Red: the silence began after the restart (idled out 30 s after 15 s): the restart's, not the shift's.
     expect(build(10_000, 45_000)).toBe(SILENCE);
-  });
-});
-
-describe('nat_shift: an old path superseded at both ends by a dial begun before the shift', () => {
-  // burst-kill-5 under --chaos 20, seed 3324: registry-1fb1e337 dialled bridge-ff78a8db while a
-  // restart_node held the bridge down. Revived, the bridge dialled the registry 0.14 s before the
-  // registry's shift at 84.7 s; the registry's own dial, its handshake retried past the shift,
-  // opened at both ends 0.6 s after it, and the old connections idled out 30 s later without a
-  // span (the peer table reports a peer lost with its last connection only). The registry's
-  // other old paths were cut short by churn or transient, so no span could show the shift's
-  // silence: "no old path judged dead by silence".
-  it('counts as cut short, and the run passes', () => {
-    const run = runRandomChaos('burst-kill-5', 20, '3324');
-    const shift = passedEvent(run, (e) => e.primitive === 'nat_shift' && e.targets[0] === 'registry-1fb1e337');
-    const q = run.cluster.telemetry.query;
-    const [registry, bridge] = ['registry-1fb1e337', 'bridge-ff78a8db'].map((n) => run.cluster.idOfName(n));
-    // The case is the one meant: the bridge's dial came in just before the shift, and the next
-    // change at either end was one new connection, the registry's dial, after it.
-    const old = q.last({ name: 'mesh.peer.connected', node: 'registry-1fb1e337', untilMs: shift.atMs, attrs: { peerId: bridge } })!;
-    expect(old.attrs.direction).toBe('inbound');
-    expect(shift.atMs - old.endMs).toBeLessThan(1_000);
-    const next = (node: string, peer: string) =>
-      [...q.find({ name: 'mesh.peer.connected', node, sinceMs: shift.atMs, attrs: { peerId: peer } }), ...q.find({ name: 'mesh.peer.disconnected', node, sinceMs: shift.atMs, attrs: { peerId: peer } })].sort((a, b) => a.seq - b.seq)[0];
-    const registryNext = next('registry-1fb1e337', bridge);
-    const bridgeNext = next('bridge-ff78a8db', registry);
-    const direction = (x: { readonly attrs: object }) => (x.attrs as { direction?: string }).direction;
-    expect([registryNext.name, direction(registryNext)]).toEqual(['mesh.peer.connected', 'outbound']);
-    expect([bridgeNext.name, direction(bridgeNext)]).toEqual(['mesh.peer.connected', 'inbound']);
-    expect(bridgeNext.endMs).toBeLessThanOrEqual(registryNext.endMs);
-    // No idle timeout of the registry's in the detection window was of a silence that began with
-    // the shift (within a keep-alive period before it): its two were of peers killed long before.
-    const idled = q.find({ name: 'mesh.peer.disconnected', node: 'registry-1fb1e337', sinceMs: shift.atMs, untilMs: shift.atMs + shift.waitedMs, attrs: { reason: 'idle-timeout' } });
-    expect(idled.length).toBeGreaterThan(0);
-    expect(idled.filter((s) => s.endMs - 30_000 >= shift.atMs - 15_000)).toEqual([]);
   });
 });
 
