@@ -443,8 +443,19 @@ function passedOnFromDrain(world: ChaosWorld, drains: ReadonlyMap<string, number
     const unwedgedAtMs = drains.get(name);
     return unwedgedAtMs !== undefined && learned.endMs >= unwedgedAtMs && learned.endMs - unwedgedAtMs <= PLUMTREE_PASS_ON_MS;
   };
-  // Held from before the cut: by the end of the in-flight allowance, as the leak check reads it.
-  const heldFromBefore = (name: string): boolean => holdsDigest(world, name, digestOf, cutAtMs + IN_FLIGHT_MS);
+  // Held from before the cut: by the end of the in-flight allowance, as the leak check reads it;
+  // or, for a node wedged across the cut, learned in its unwedge's instant (what reached it
+  // while wedged, which the leak check does not count either) and held since. The default
+  // layout under `--chaos 20`, seed 1759: bridge-4c05eb6b, wedged from 47.6 to 52.9 s across a
+  // cut applied at 48.8 s, learned at its unwedge a cut-off gateway's digest the observer had
+  // sent it; gateway-936583f3, its neighbour on the observer's side, grafted it 123 ms later.
+  const heldFromBefore = (name: string): boolean => {
+    if (holdsDigest(world, name, digestOf, cutAtMs + IN_FLIGHT_MS)) return true;
+    const unwedgedAtMs = drains.get(name);
+    if (unwedgedAtMs === undefined) return false;
+    const got = q.last({ name: 'mesh.digest.learned', node: name, untilMs: learned.endMs, attrs: { nodeId: digestOf } });
+    return got !== undefined && got.endMs === unwedgedAtMs && holdsDigest(world, name, digestOf, learned.endMs);
+  };
   const learnerUnwedged = justUnwedged(learned.node);
   const fromNeighbour = side.some((w) => {
     const wName = nameOf(world, w);

@@ -354,6 +354,32 @@ describe('partition_subset', () => {
     expect(leakedDigest(world, [inside, [id('bridge-fb7486e9'), id('compute-3e69d11f')]], ...window, subset.atMs)).toMatchObject(leak);
     expect(leakedDigest(world, [inside, outside], ...window, wedge.revertedAtMs! + 1)).toMatchObject(leak);
   });
+  it('what a node wedged across the cut learns at its unwedge, a neighbour of its side grafts from it: no leak', () => {
+    // The default layout with --chaos 20, seed 1759: a wedge_node held bridge-4c05eb6b from 47.6
+    // to 52.9 s; a partition_subset cut gateway-f64942c3 off at 48.8 s. At its unwedge the bridge
+    // handled the gateway's digest the observer (outside the cut, holding it from before) had
+    // sent it, and gateway-936583f3, outside too, grafted it from the bridge 123 ms later. The
+    // bridge held no copy by the in-flight allowance by its own spans: it was wedged.
+    const run = runRandomChaos('default', 20, '1759');
+    const subset = passedEvent(run, (e) => e.primitive === 'partition_subset' && e.targets.includes('gateway-f64942c3'));
+    const wedge = run.log.find((e) => e.primitive === 'wedge_node' && e.targets[0] === 'bridge-4c05eb6b')!;
+    expect([wedge.atMs < subset.atMs, wedge.revertedAtMs! > subset.atMs]).toEqual([true, true]);
+    const q = run.cluster.telemetry.query;
+    const about = { nodeName: 'gateway-f64942c3' };
+    const [atUnwedge] = q.find({ name: 'mesh.digest.learned', node: 'bridge-4c05eb6b', sinceMs: subset.atMs, attrs: about });
+    expect(atUnwedge.endMs).toBe(wedge.revertedAtMs);
+    const [learned] = q.find({ name: 'mesh.digest.learned', node: 'gateway-936583f3', sinceMs: subset.atMs, attrs: about });
+    expect(learned.endMs - wedge.revertedAtMs!).toBe(123);
+    // Red: a leak when the bridge is not on the learner's side, or for a cut applied before the
+    // wedge began (the bridge's copy then came after the cut, with nothing to explain it).
+    const { world, id, inside, outside } = sidesOf(run.cluster, subset.targets);
+    const window = [learned.endMs, learned.endMs] as const; // this span alone
+    expect(leakedDigest(world, [inside, outside], ...window, subset.atMs)).toBeUndefined();
+    const leak = { node: 'gateway-936583f3', attrs: about };
+    expect(leakedDigest(world, [inside, outside.filter((x) => x !== id('bridge-4c05eb6b'))], ...window, subset.atMs)).toMatchObject(leak);
+    expect(leakedDigest(world, [inside, outside], ...window, wedge.atMs - 1)).toMatchObject(leak);
+  });
+
   it('a node whose last copy another event held up past the repair owes no prune before it', () => {
     // nat-shift with --chaos 20, seed 5363: a partition_pair cut the two bridges apart at 51.18 s,
     // 0.1 s before a partition_subset cut registry-e0dbb6dc off. The registry's last digest had
