@@ -3,8 +3,9 @@
  * (bounded-read.ts), decoded as UTF-8 with an optional byte-order mark, refused when nested
  * deeper than a limit (checked on the text before parsing, so nothing recurses on it), and
  * parsed; a key given twice in one object is refused (`JSON.parse` keeps the last one silently,
- * so `"durationMs"` written twice ran with whichever came second). Every failure is one line that starts with the path and names the problem; values
- * quoted in it are cut to about 80 characters. Must not validate any format's fields.
+ * so `"durationMs"` written twice ran with whichever came second). Every failure is one line
+ * that starts with the path and names the problem; values quoted in it are cut to about 80
+ * characters. Must not validate any format's fields.
  */
 import { readBounded } from './bounded-read.js';
 

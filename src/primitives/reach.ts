@@ -329,8 +329,8 @@ function judgeLinks(world: ChaosWorld, others: readonly CutWindow[], topic: stri
  * that repair is the other events' evidence. The default layout's `--chaos 20`
  * seed 44: a firewalled registry's one outbound neighbour is firewalled itself and drops it;
  * firewall-inbound's seed 1025: a broker whose four other neighbours a subset cut, a NAT shift
- * and a kill took keeps only a firewalled broker; nat-shift's seed 438: a mesh-b registry and bridge the other events left
- * holding only each other (an island of two). A node that lost a link to its own eviction, a
+ * and a kill took keeps only a firewalled broker; nat-shift's seed 438: a mesh-b registry and
+ * bridge the other events left holding only each other (an island of two). A node that lost a link to its own eviction, a
  * quit or an uncut connection and took up no peer since, or that reaches one, is not excused (a
  * peer's Disconnect does not count: `judgeLinks`).
  */
