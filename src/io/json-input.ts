@@ -33,15 +33,15 @@ export function parseJsonText(bytes: Uint8Array): JsonRead {
   } catch {
     return { ok: false, error: 'invalid JSON: the file is not UTF-8 text' };
   }
-  const tooDeep = nestingPast(text, JSON_DEPTH_MAX);
-  if (tooDeep !== null) return { ok: false, error: `invalid JSON: nested deeper than ${JSON_DEPTH_MAX} levels (at character ${tooDeep})` };
+  const scan = scanJson(text, JSON_DEPTH_MAX);
+  if (scan.tooDeepAt !== null) return { ok: false, error: `invalid JSON: nested deeper than ${JSON_DEPTH_MAX} levels (at character ${scan.tooDeepAt})` };
   let value: unknown;
   try {
     value = JSON.parse(text) as unknown;
   } catch (e) {
     return { ok: false, error: `invalid JSON: ${shortLine((e as Error).message)}` };
   }
-  const twice = duplicateKey(text);
+  const twice = scan.twice;
   if (twice !== null) {
     return { ok: false, error: shortenQuoted(`key ${JSON.stringify(twice.key)} appears twice in one object (at character ${twice.at}); JSON would keep only the last`) };
   }
@@ -49,27 +49,37 @@ export function parseJsonText(bytes: Uint8Array): JsonRead {
 }
 
 /**
- * The first key that appears twice in one object of `text`, which must be valid JSON, and the
- * index of its second appearance; or null. Keys compare by value (`"a"` and `"\u0061"` are one key).
+ * One walk over `text` before it is parsed (so nothing recurses on it), outside strings: where
+ * `[`/`{` nesting first exceeds `depthMax` (the walk stops there), and the first key given twice
+ * in one object, with the index of its second appearance. Keys compare by value (`"a"` and
+ * `"\u0061"` are one key). The text may be invalid JSON: the walk never throws or runs past the
+ * end, and what it says of a key in invalid text is not used (the parse error comes first).
  */
-export function duplicateKey(text: string): { readonly key: string; readonly at: number } | null {
-  const objects: (Set<string> | null)[] = []; // per open container: its keys so far, null for an array
+function scanJson(text: string, depthMax: number): { readonly tooDeepAt: number | null; readonly twice: { readonly key: string; readonly at: number } | null } {
+  const open: (Set<string> | null)[] = []; // per open container: its keys so far, null for an array
+  let twice: { key: string; at: number } | null = null;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c === 0x7b) objects.push(new Set());
-    else if (c === 0x5b) objects.push(null);
-    else if (c === 0x7d || c === 0x5d) objects.pop();
+    if (c === 0x7b || c === 0x5b) {
+      if (open.length === depthMax) return { tooDeepAt: i, twice };
+      open.push(c === 0x7b ? new Set() : null);
+    } else if (c === 0x7d || c === 0x5d) open.pop();
     else if (c === 0x22) {
       const start = i;
-      for (i++; text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
-      const keys = objects[objects.length - 1];
-      if (keys === null || keys === undefined || !followedByColon(text, i + 1)) continue;
-      const key = JSON.parse(text.slice(start, i + 1)) as string;
-      if (keys.has(key)) return { key, at: start };
-      keys.add(key);
+      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
+      const keys = open[open.length - 1];
+      if (twice !== null || keys === null || keys === undefined || !followedByColon(text, i + 1)) continue;
+      let key: string;
+      try {
+        key = JSON.parse(text.slice(start, i + 1)) as string;
+      } catch {
+        continue; // not a well-formed string: the parse will say so
+      }
+      if (keys.has(key)) twice = { key, at: start };
+      else keys.add(key);
     }
   }
-  return null;
+  return { tooDeepAt: null, twice };
 }
 
 /** Whether the next character of `text` from `from` that is not JSON whitespace is a colon. */
@@ -80,23 +90,6 @@ function followedByColon(text: string, from: number): boolean {
     if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) return false;
   }
   return false;
-}
-
-/** The index where `[`/`{` nesting first exceeds `depthMax` (outside strings), or null. */
-export function nestingPast(text: string, depthMax: number): number | null {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x5b || c === 0x7b) {
-      if (++depth > depthMax) return i;
-    } else if (c === 0x5d || c === 0x7d) depth--;
-  }
-  return null;
 }
 
 const LINE_CHARS_MAX = 200;
