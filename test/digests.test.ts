@@ -44,14 +44,45 @@ describe('DigestTable', () => {
     t.record(digest(SELF), 0);
     t.record(digest('b'), 1);
     t.record(digest('c'), 2);
-    t.record(digest('b'), 3); // b heard again: c is now the least recently heard other node
+    t.record(digest('b', { seq: 1 }), 3); // b heard again: c is now the least recently heard other node
     expect(t.record(digest('d'), 4)).toBe(true);
     expect(t.nodeIds()).toEqual(['b', 'd', SELF]);
     expect(t.evicted).toBe(1);
     // Re-recording a known node in a full table evicts nothing.
-    expect(t.record(digest('d'), 5)).toBe(false);
+    expect(t.record(digest('d', { seq: 1 }), 5)).toBe(false);
     expect(t.size).toBe(3);
     expect(t.evicted).toBe(1);
+  });
+
+  it('a copy no newer than the one held is not news: it neither replaces it nor renews its receive time', () => {
+    const t = new DigestTable(SELF, 4);
+    t.record(digest('a', { seq: 11, wallTimeMs: 22_900 }), 22_910);
+    // A relay that held the node's digests through a cut lets them go 12.6 s later: an older
+    // one, then the same one again (default --chaos 20, seed 1292).
+    expect(t.record(digest('a', { seq: 10, wallTimeMs: 20_900 }), 35_497)).toBe(false);
+    expect(t.record(digest('a', { seq: 11, wallTimeMs: 22_900 }), 35_497)).toBe(false);
+    expect(t.get('a')).toEqual({ digest: digest('a', { seq: 11, wallTimeMs: 22_900 }), receivedAtMs: 22_910 });
+    expect(t.prune({ nowMs: 52_911, wallMs: 0 }, 30_000, false)).toEqual(['a']);
+    // Nor does it move the node up the shedding order: b, heard first, is shed first.
+    const full = new DigestTable(SELF, 2);
+    full.record(digest('b'), 1);
+    full.record(digest('c'), 2);
+    full.record(digest('b'), 3);
+    full.record(digest('d'), 4);
+    expect(full.nodeIds()).toEqual(['c', 'd']);
+  });
+
+  it('a newer seq is news, and so is a restarted node counting seq from 0 again at a later wall time', () => {
+    const t = new DigestTable(SELF, 4);
+    t.record(digest('a', { seq: 40, wallTimeMs: 80_000 }), 80_010);
+    expect(t.record(digest('a', { seq: 41, wallTimeMs: 80_000 }), 82_010)).toBe(false);
+    expect(t.get('a')?.receivedAtMs).toBe(82_010);
+    // Restarted: seq 0, its wall clock gone on.
+    expect(t.record(digest('a', { seq: 0, wallTimeMs: 90_000 }), 90_012)).toBe(false);
+    expect(t.get('a')).toEqual({ digest: digest('a', { seq: 0, wallTimeMs: 90_000 }), receivedAtMs: 90_012 });
+    // A clock set back (clock_skew) with seq going on: news too.
+    expect(t.record(digest('a', { seq: 1, wallTimeMs: 30_000 }), 92_012)).toBe(false);
+    expect(t.get('a')?.receivedAtMs).toBe(92_012);
   });
 
   it('nodeIds are sorted, whatever the order heard', () => {

@@ -2,7 +2,8 @@
  * The digest table of one node: the latest digest of every node it has heard of, stamped with
  * the LOCAL monotonic time it arrived. The staleness pruner drops entries not heard from for
  * the TTL, judged on that local receive time — never on the sender's wall clock, which a
- * skewed clock could make look ancient or from the future.
+ * skewed clock could make look ancient or from the future. A copy no newer than the one held
+ * is not hearing from the node (`record`).
  */
 import { assert } from '../sim/assert.js';
 import type { Digest } from './payload.js';
@@ -48,9 +49,19 @@ export class DigestTable {
     return [...this.entries.keys()].sort();
   }
 
-  /** Record a digest; returns true when the node was not known before (learned or re-learned). */
+  /**
+   * Record a digest; returns true when the node was not known before (learned or re-learned).
+   * A copy no newer than the one held (its `seq` and its wall time both not above the held
+   * digest's) is not news of the node: a relay that held it through a partition, or a topic it
+   * travelled slowly on, hands over what the node said before, and taking it would reset the
+   * entry's receive time and keep a dead node's entry alive for another TTL. Both fields, not
+   * `seq` alone: a restarted node counts `seq` from 0 again, but its wall clock has gone on
+   * (one whose clock was also set back below its last digest's is taken again once that entry
+   * is pruned, within a TTL and a pruner period).
+   */
   record(digest: Digest, receivedAtMs: number): boolean {
     const known = this.entries.get(digest.nodeId);
+    if (known !== undefined && digest.seq <= known.digest.seq && digest.wallTimeMs <= known.digest.wallTimeMs) return false;
     if (known !== undefined) this.entries.delete(digest.nodeId);
     else if (this.entries.size >= this.capacity) this.evictLeastRecentlyHeard();
     this.entries.set(digest.nodeId, { digest, receivedAtMs });

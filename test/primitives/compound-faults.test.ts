@@ -434,6 +434,28 @@ describe('detectors under compound faults', () => {
     expect(heldDigest(world, others, v, p, killed, kill.atMs, kill.atMs + KILL_DEADLINE_MS, false)).toBeNull();
   });
 
+  it("a dead node's digest a relay held through a cut and let go late is not news: the pruner's entry ages from the copy it first had", () => {
+    // Default layout under --chaos 20, seed 1292: bridge-811eb702 died in a burst kill at 23.1 s.
+    // A partition_pair between compute-4eb45535 and bridge-f7367162 (18.5–35.4 s) held two of
+    // its mesh-b digests, seq 10 and 11; the observer had seq 11 from mesh-a at 22.9 s and got
+    // both copies again at 35.5 s. Taken as news, they renewed its entry: the prune came at 70.0 s
+    // and the closing round, sent at the deadline (70.1 s), timed out.
+    const run = runRandomChaos({ ...findScenario('default')!, traceLevel: 'trace' }, 20, '1292');
+    const kill = passedEvent(run, (e) => e.primitive === 'burst_kill' && e.targets.includes('bridge-811eb702'));
+    const pair = run.log.find((e) => e.primitive === 'partition_pair' && e.targets.includes('bridge-f7367162'))!;
+    const world = worldOf(run.cluster);
+    const victim = run.cluster.idOfName('bridge-811eb702');
+    const observer = world.nodes.find((n) => n.name.startsWith('observer-'))!;
+    // The case is the one meant: copies of the victim's digest reached the observer from the
+    // relay just after the pair healed, long after the victim died.
+    const late = world.spans.find({ name: 'mesh.gossip.received', node: observer.name, sinceMs: pair.revertedAtMs!, untilMs: pair.revertedAtMs! + 1_000, attrs: { origin: victim, kind: 'digest' } });
+    expect(late.map((s) => run.cluster.nameOf(String(s.attrs.from)))).toEqual(['bridge-f7367162', 'bridge-f7367162']);
+    // The prune counts from the copy first had (22.9 s): due by TTL + pruner, leaving the round its time.
+    const pruned = prunedBy(world, observer.nodeId, victim, kill.atMs)!;
+    expect(pruned.endMs).toBeLessThanOrEqual(kill.atMs + 37_000);
+    expect(kill.deadlineMs).toBe(KILL_DEADLINE_MS);
+  });
+
   it('a held prune that comes just before the deadline leaves the closing round its time after it', () => {
     // restart-node under --chaos 20, seed 1679: a partition_pair between registry-09d5237f and
     // bridge-f7e50d57 (60.0–76.1 s) held the last digests broker-20ff31b2 sent towards

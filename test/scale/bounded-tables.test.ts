@@ -36,9 +36,9 @@ describe('TimeBoundMap', () => {
 });
 
 describe('DigestTable', () => {
-  const digest = (nodeId: string): Digest => ({
+  const digest = (nodeId: string, seq = 0): Digest => ({
     nodeId, name: 'n', meshId: 'm', nodeType: 't', peerCount: 0, peerIds: [], framesSent: 0, framesReceived: 0,
-    wallTimeMs: 0, cpuUsedPermille: 0, ramUsedBytes: 0, cpuBudgetPermille: 0, ramBudgetBytes: 0, seq: 0,
+    wallTimeMs: 0, cpuUsedPermille: 0, ramUsedBytes: 0, cpuBudgetPermille: 0, ramBudgetBytes: 0, seq,
   });
 
   it('evicts the least recently heard node (never itself) when full, and counts it', () => {
@@ -46,7 +46,7 @@ describe('DigestTable', () => {
     table.record(digest(hexId(0)), 0);
     table.record(digest(hexId(1)), 1);
     table.record(digest(hexId(2)), 2);
-    table.record(digest(hexId(1)), 3); // heard again: now the most recent
+    table.record(digest(hexId(1), 1), 3); // heard again (a newer digest): now the most recent
     expect(table.record(digest(hexId(3)), 4)).toBe(true);
     expect(table.size).toBe(3);
     expect(table.evicted).toBe(1);
