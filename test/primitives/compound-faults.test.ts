@@ -39,7 +39,7 @@ import { heldDigest } from '../../src/primitives/held-digest.js';
 import { KILL_DEADLINE_MS } from '../../src/primitives/kill-node.js';
 import { PLUMTREE_PASS_ON_MS } from '../../src/primitives/timing.js';
 import { firstEnd } from '../../src/primitives/old-paths-cut-short.js';
-import { cutOffFrom, cutOffTowards, cutWindows, otherCutWindows, overlayAt } from '../../src/primitives/reach.js';
+import { cutOffFrom, cutOffTowards, cutWindows, otherCutWindows, othersCutEveryPath, overlayAt } from '../../src/primitives/reach.js';
 import { DETOUR_HOLD_MS, heldUpFrom } from '../../src/primitives/partition-pair.js';
 import { plannedNodes } from '../../src/scenario/topology.js';
 import type { AnySpanFilter, SpanRecord } from '../../src/sim/telemetry/index.js';
@@ -411,9 +411,32 @@ describe('detectors under compound faults', () => {
         last: (f: AnySpanFilter) => q.find(f).filter(unseen).at(-1),
       });
       const others = otherCutWindows(world, { targets: killed, params: {} }, kill.atMs);
-      expect(heldDigest({ ...world, spans }, others, v, p, killed, kill.atMs, kill.atMs + KILL_DEADLINE_MS)).toBeNull();
+      // The broker's copy waited on its own cut link, from the bridge: that holds without the
+      // learns. The compute's came on from the broker, which only the learns show.
+      const unseenHeld = heldDigest({ ...world, spans }, others, v, p, killed, kill.atMs, kill.atMs + KILL_DEADLINE_MS);
+      if (pruner === 'broker-fb5ce325') expect(unseenHeld).toEqual(held);
+      else expect(unseenHeld).toBeNull();
       expect(heldDigest(world, [], v, p, killed, kill.atMs, kill.atMs + KILL_DEADLINE_MS)).toBeNull();
     }
+  });
+
+  it("a digest held on the pruner's own cut link is waited for even where other paths were left", () => {
+    // lossy-link-25pct under --chaos 20, seed 8833: bridge-015283c4 sent its last digest at 66.9 s,
+    // 41 ms before broker-2659d5cf took it as a neighbour, and a burst killed it at 67.2 s. Plumtree
+    // passes a broadcast on only to the neighbours a node has as it passes, so none of the paths
+    // left brought the broker that digest; registry-600f2b5f queued it on their link, which a
+    // partition_pair had cut since 66.7 s, and the broker had it at the pair's repair (80.4 s)
+    // and pruned the bridge past the kill's own deadline.
+    const { kill, world, v, p, killed, pruned, held } = heldDigestCase('lossy-link-25pct', '8833', 'burst_kill', 'bridge-015283c4', 'broker-2659d5cf');
+    expect(pruned!.endMs - kill.atMs).toBeGreaterThan(KILL_DEADLINE_MS);
+    const others = otherCutWindows(world, { targets: killed, params: {} }, kill.atMs);
+    const pair = others.find((w) => w.name === 'partition_pair' && w.targets.has('broker-2659d5cf'))!;
+    expect([...pair.targets].sort()).toEqual(['broker-2659d5cf', 'registry-600f2b5f']);
+    expect(held).toEqual({ by: 'partition_pair', revertedAtMs: pair.revertedAtMs, untilMs: pair.revertedAtMs + world.links.config.rtoMaxMs });
+    expect(kill.deadlineMs).toBe(held!.untilMs + 45_000 - kill.atMs);
+    expect(pruned!.endMs).toBeLessThan(held!.untilMs + 35_000);
+    // The case is the one meant: paths were left, the victim's own link to the broker among them.
+    expect(othersCutEveryPath(world, others, ['mesh-a'], v, p, kill.atMs, (x, y) => (killed.includes(x) && x !== v) || (killed.includes(y) && y !== v))).toBe(false);
   });
 
   it('a pruner cut off at the kill waits for the later neighbour that relayed it a held copy', () => {

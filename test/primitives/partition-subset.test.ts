@@ -402,4 +402,28 @@ describe('partition_subset', () => {
     expect(judge(others.filter((w) => !(w.name === 'partition_pair' && w.targets.has('bridge-968db895'))), subset.revertedAtMs!)).toBe(false);
     expect(judge(others, pair.revertedAtMs! + 45_001)).toBe(false);
   });
+
+  it("a copy held on the pruner's own cut link owes no prune before the repair, whatever paths were left", () => {
+    // mesh-five-types-present-chaos with --chaos 20, seed 7422: a partition_pair cut
+    // compute-7f3d6100 from broker-19988df7 at 10.16 s, 0.13 s before a partition_subset cut
+    // compute-19f7928c off. The broker held the compute's last digest for its neighbour until the
+    // pair healed at 29.07 s, and no other path had brought it (Plumtree passes a broadcast on as
+    // it goes): compute-7f3d6100 took it in then, and pruned it at 60.0 s, just before the repair
+    // at 60.4 s (the detection used to fail: "the sides did not notice the cut before the repair").
+    const { cluster, ...run } = runRandomChaos('mesh-five-types-present-chaos', 20, '7422');
+    const subset = passedEvent(run, (e) => e.primitive === 'partition_subset' && e.targets.includes('compute-19f7928c'));
+    const pair = run.log.find((e) => e.primitive === 'partition_pair' && e.targets.includes('compute-7f3d6100'))!;
+    expect(pair.targets).toEqual(['broker-19988df7', 'compute-7f3d6100']);
+    const { world, id, inside } = sidesOf(cluster, subset.targets);
+    // The prune came a TTL after the held copy, 0.4 s before the repair: no time left for the
+    // side probes that must follow it.
+    const prune = cluster.telemetry.query.find({ name: 'mesh.staleness.pruned', node: 'compute-7f3d6100', sinceMs: subset.atMs }).find((s) => String(s.attrs.nodeIds).includes(id('compute-19f7928c')))!;
+    expect(prune.endMs).toBeGreaterThan(pair.revertedAtMs! + 30_000);
+    expect(subset.revertedAtMs! - prune.endMs).toBeLessThan(1_000);
+    const others = otherCutWindows(world, { targets: inside, params: {} }, subset.atMs);
+    const judge = (windows: typeof others) => prunesAfterRepair(world, windows, id('compute-7f3d6100'), id('compute-19f7928c'), inside, subset.atMs, subset.revertedAtMs!, subset.revertedAtMs!);
+    expect(judge(others)).toBe(true);
+    // Red: without the pair among the other events.
+    expect(judge(others.filter((w) => !(w.name === 'partition_pair' && w.targets.has('compute-7f3d6100'))))).toBe(false);
+  });
 });
