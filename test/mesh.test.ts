@@ -19,6 +19,7 @@ import { runScenario, type RunOutcome, type RunReport } from '../src/scenario/ru
 import type { Scenario } from '../src/scenario/scenario.js';
 import { replayLine } from '../src/cli/replay-line.js';
 import { chaosLog, runRandomChaos } from './support/chaos.js';
+import { scenarioOf } from './support/scenario-file.js';
 import { handTrace } from './support/hand-trace.js';
 
 function explain(report: RunReport): string {
@@ -340,9 +341,30 @@ describe('canaries: the checker can fail', () => {
     const { report } = runScenario(broken, '1');
     expect(report.verdict, explain(report)).toBe('fail');
     expect(report.violations.map((v) => v.check)).toContain('digests-known');
+    // Nothing was refused: no node is named as refusing its broadcasts.
+    expect(report.violations.filter((v) => v.message.includes('refused'))).toEqual([]);
     expect(report.replay).toEqual({ kind: 'run', scenario: 'default', seed: '1' });
     expect(replayLine(report.replay)).toBe('npx meshsim run --scenario default --seed 1');
     expect(explain(report)).toContain('[digests-known]');
+  });
+
+  it('digests-known names a node whose digests Plumtree refused as larger than maxMessageSizeBytes', () => {
+    const small = scenarioOf({
+      name: 'small-messages',
+      topology: { meshes: [{ meshId: 'mesh-a', roles: { gateway: 3 } }], bridges: 0 },
+      durationMs: 10_000,
+      healWindowMs: 10_000,
+      node: { plumtree: { maxMessageSizeBytes: 200 } },
+    });
+    const { report, cluster } = runScenario(small, '1');
+    const known = report.violations.filter((v) => v.check === 'digests-known');
+    expect(known.length).toBeGreaterThan(0);
+    for (const v of known) expect(v.message).toMatch(/ \(\d+ of its own broadcasts were refused, the last a message of \d{3} bytes over node\.plumtree\.maxMessageSizeBytes 200\)$/);
+    // Read from the nodes' own spans: each refusal is one.
+    const gateway = cluster.plans.find((p) => p.role === 'gateway')!;
+    const refused = cluster.telemetry.query.find({ name: 'mesh.gossip.rejected', node: gateway.name }).length;
+    expect(refused).toBeGreaterThan(0);
+    expect(known.find((v) => v.message.includes(`digest of ${gateway.name} (`))?.message).toContain(`(${refused} of its own broadcasts were refused`);
   });
 
   it('a layout without bridges fails the five-types check', () => {

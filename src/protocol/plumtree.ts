@@ -130,6 +130,7 @@ function onNeighborDown(s: PlumtreeState, peer: NodeId, nowMs: number, out: Plum
 // ---- broadcast and Gossip ----
 function onBroadcast(s: PlumtreeState, content: Uint8Array, nowMs: number, out: PlumtreeEffect[]): void {
   if (content.length > s.config.maxMessageSizeBytes) {
+    // The checker's digests-known message reads this wording back (src/scenario/checker.ts).
     out.push({ kind: 'rejected', reason: `message of ${content.length} bytes exceeds ${s.config.maxMessageSizeBytes}` });
     return;
   }

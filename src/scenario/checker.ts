@@ -148,15 +148,34 @@ export function checkProbes(cluster: Cluster, probes: readonly ProbeRecord[], de
   return out;
 }
 
-/** Every live node knows the digest of every live co-subscriber (full profile only: Θ(n²) by design). */
+/**
+ * Every live node knows the digest of every live co-subscriber (full profile only: Θ(n²) by
+ * design). A node whose own broadcasts Plumtree refused as too large (its
+ * `mesh.gossip.rejected` spans: `node.plumtree.maxMessageSizeBytes` below a digest's size) is
+ * named with the refusal, so a run failed by a setting says which.
+ */
 export function checkDigests(cluster: Cluster): Violation[] {
   const out: Violation[] = [];
   if (cluster.options.profile === 'protocol') return out;
+  const refusal = new Map<string, string>();
+  const refusedOf = (b: NodePlan): string => {
+    let why = refusal.get(b.nodeId);
+    if (why === undefined) {
+      const sizes = cluster.telemetry.query
+        .find({ name: 'mesh.gossip.rejected', node: b.name })
+        .map((r) => /^message of (\d+) bytes exceeds (\d+)$/.exec(String(r.attrs.reason)))
+        .filter((m) => m !== null);
+      const last = sizes.at(-1);
+      why = last === undefined ? '' : ` (${sizes.length} of its own broadcasts were refused, the last a message of ${last[1]} bytes over node.plumtree.maxMessageSizeBytes ${last[2]})`;
+      refusal.set(b.nodeId, why);
+    }
+    return why;
+  };
   for (const a of cluster.livePlans()) {
     const app = cluster.app(a.nodeId)!;
     for (const b of cluster.livePlans()) {
       if (a === b || !a.meshIds.some((m) => b.meshIds.includes(m))) continue;
-      if (!app.digests.has(b.nodeId)) out.push(v('digests-known', `${a.name} does not know the digest of ${b.name}`));
+      if (!app.digests.has(b.nodeId)) out.push(v('digests-known', `${a.name} does not know the digest of ${b.name}${refusedOf(b)}`));
     }
   }
   return out;
