@@ -17,6 +17,7 @@ import { PRIMITIVE_NAMES, type PrimitiveName } from '../primitives/types.js';
 import { unknownPrimitive } from '../primitives/registry.js';
 import { integerProblem, MeshsimInputError } from '../io/input-error.js';
 import type { Violation } from '../scenario/checker.js';
+import type { ReplayRef } from '../scenario/replay-ref.js';
 import type { RunReport } from '../scenario/runner.js';
 import { caseArb, SCHEDULE_END_MS_DEFAULT, SCHEDULE_START_MS_DEFAULT, type GeneratedCase, type ScheduleOptions, type TopologyOptions } from './arbitraries.js';
 import { decodeCase } from './decode.js';
@@ -51,6 +52,11 @@ export interface ChaosPropertyResult {
   readonly path: string | null;
   /** The shrunk counterexample, decoded (null when the property held). */
   readonly counterexample: ScheduleFile | null;
+  /**
+   * The counterexample's run (null when the property held). Its `replay` is the seed file
+   * `seeds/<name>.json` (`meshsim replay`, with `--found-variant` when a `variant` was tested):
+   * save the counterexample there with `seedFileOf` and `saveCounterexample`.
+   */
   readonly report: RunReport | null;
   readonly violations: readonly Violation[];
   /** A thrown error (crash or bad decode) instead of a failed report. */
@@ -141,7 +147,11 @@ export function checkChaos(options: ChaosPropertyOptions): ChaosPropertyResult {
   const file = decodeFor(options, c, { expect: 'fail', found: { fcSeed: details.seed, fcPath: details.counterexamplePath ?? '' } });
   let error: string | null = null;
   try {
-    const run = runScheduleFile(file);
+    // Its report names what replays it: the counterexample saved as seeds/<name>.json (`name`),
+    // with the broken variant it was found with when there was one; not the base scenario, whose
+    // run is another one.
+    const replay: ReplayRef = { kind: 'schedule-replay', schedule: `seeds/${options.name}.json`, ...(options.variant === undefined ? {} : { foundVariant: true }) };
+    const run = runScheduleFile(file, { replay });
     if (run.ok) last = { report: run.outcome.report, violations: judged(run.outcome.report, options.judge) };
     else error = run.error;
   } catch (e) {

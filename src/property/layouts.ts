@@ -109,6 +109,13 @@ export interface LayoutPropertyResult {
   readonly path: string | null;
   /** The shrunk failing case (null when the property held). */
   readonly counterexample: LayoutCase | null;
+  /**
+   * The counterexample's run (null when the property held). A layout has no file until the
+   * caller writes `counterexample.file` somewhere, so its `replay` names the scenario by its
+   * name, which `meshsim run` does not know, and without its chaos count: the command that
+   * replays it is `npx meshsim run --scenario SAVED.json --seed SEED --chaos CHAOS` with the
+   * counterexample's `seed` and `chaos`, which `formatLayoutFailure`'s caller spells.
+   */
   readonly report: RunReport | null;
   /** A thrown error (a crash) instead of a failed report. */
   readonly error: string | null;

@@ -39,6 +39,9 @@ describe('property run finds a broken staleness pruner', () => {
     expect(result.violations.some((v) => v.message.includes('as stale')), text).toBe(true);
     expect(text).toMatch(/fast-check seed: \d+ +path: [\d:]+/);
     expect(text).toContain(`replay: npx meshsim replay seeds/${NAME}.json`);
+    // The counterexample's own report names what reproduces it: the seed file, with the bug.
+    expect(result.report?.verdict).toBe('fail');
+    expect(replayLine(result.report!.replay)).toBe(`npx meshsim replay seeds/${NAME}.json --found-variant`);
 
     const seedFile = seedFileOf(result, 'pass', 'found by test/property/broken-pruner.test.ts; the correct pruner (local receive time) must pass it');
     expect(seedFile.variant).toBeUndefined();
