@@ -75,6 +75,12 @@ export interface NodeVariant {
   readonly disableSeedRejoin?: boolean;
   /** Repair path off: the periodic seed check does not rejoin a topic the node is stranded on (one other neighbour, nobody to refill from). */
   readonly disableStrandedRejoin?: boolean;
+  /**
+   * Repair path off: a topic the node was planned one seed on gets no fallback seed (SPEC §2.1's
+   * seeds alone: a bridge without the observer knows one node per mesh); a topic planned without
+   * a seed still gets its two (scenario/cluster.ts, `fallbackSeedsOf`).
+   */
+  readonly disableSeedTopUp?: boolean;
   /** Repair path off: disk writes are never retried after a failure. */
   readonly disableDiskRetry?: boolean;
   /** Repair path off: inbound connections are refused (the node only dials out). */

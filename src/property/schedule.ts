@@ -42,6 +42,7 @@ const VARIANT_SWITCHES: Readonly<Record<keyof NodeVariant, true>> = {
   disableOneSidedRepair: true,
   disableSeedRejoin: true,
   disableStrandedRejoin: true,
+  disableSeedTopUp: true,
   disableDiskRetry: true,
   refuseInbound: true,
   redialLostPeers: true,

@@ -16,7 +16,7 @@ import { Telemetry, type SpanLevel, type SpanName } from '../sim/telemetry/index
 import { OBSERVER_ROLE, planTopology, type NodePlan, type TopologySpec } from './topology.js';
 import type { FailureMode } from './workload.js';
 
-/** Fallback seeds of a node per topic it was planned without a seed on (see `fallbackSeedsOf`); SPEC §2.1 gives others up to 2. */
+/** Seeds a node knows per topic, its planned ones topped up by fallback seeds (see `fallbackSeedsOf`); SPEC §2.1 gives a mesh node up to 2. */
 const FALLBACK_SEEDS_PER_TOPIC = 2;
 
 export interface ClusterOptions {
@@ -56,7 +56,7 @@ export class Cluster {
   private readonly deferred = new Set<string>();
   private readonly byId = new Map<string, number>();
   /** Plans never change after construction, so per-topic lists are computed once. */
-  private readonly subscribersByMesh = new Map<string, readonly NodePlan[]>();
+  private readonly subscribersByMesh = new Map<string, NodePlan[]>();
   private meshIdList: readonly string[] | null = null;
   private idByName: Map<string, string> | null = null;
   private statusEpochValue = 0;
@@ -159,11 +159,23 @@ export class Cluster {
     this.host(nodeId).kill(mode);
   }
 
-  /** Plans of every node subscribed to `meshId`. */
+  /** Plans of every node subscribed to `meshId`, in plan order. */
   subscribers(meshId: string): NodePlan[] {
-    let list = this.subscribersByMesh.get(meshId);
-    if (list === undefined) this.subscribersByMesh.set(meshId, (list = this.plans.filter((p) => p.meshIds.includes(meshId))));
-    return [...list];
+    return [...this.subscriberList(meshId)];
+  }
+
+  /** One pass over the plans files every node under each of its topics (a layout of 1,024 meshes asks for each). */
+  private subscriberList(meshId: string): readonly NodePlan[] {
+    if (this.subscribersByMesh.size === 0) {
+      for (const plan of this.plans) {
+        for (const m of plan.meshIds) {
+          const list = this.subscribersByMesh.get(m);
+          if (list === undefined) this.subscribersByMesh.set(m, [plan]);
+          else list.push(plan);
+        }
+      }
+    }
+    return this.subscribersByMesh.get(meshId) ?? [];
   }
 
   /** All topics (mesh ids) of the cluster, sorted. */
@@ -178,27 +190,41 @@ export class Cluster {
   }
 
   /**
-   * Seeds for a node planned without a seed on some of its topics (the first of its mesh, or
-   * the first bridge on the bridge topic, when there is no observer): for each such topic, the
-   * nodes that booted next on it, up to two a topic. Departure from SPEC §2.1, which gives a
-   * node the seeds started before it and so none to the first. Without them such a node knew
-   * nobody on that topic once its neighbours there were gone (the peer cache is written, never
-   * read): restarted, it stayed alone until some peer's passive view brought it back (15.8 s in
-   * a 100-node protocol run, enough to fail a concurrent chaos detection), and a first bridge
-   * firewalled inbound never got back to the other bridge. A restarted node dials them at boot
-   * beside its planned seeds; at the first boot none of them is up yet, so they are rejoin
-   * seeds (`MeshNodeSpec.rejoinSeeds`: dialled when the node looks cut off, in the full profile,
-   * whose seed check is the only one). A deployment's first node names other seeds too.
+   * Rejoin seeds for a node planned with fewer than two seeds on some of its topics, none of
+   * them the observer (which no fault takes): for each such topic, the nodes on it that booted
+   * next, wrapping round to the earliest, until it knows two. Departure from SPEC §2.1, which
+   * gives a node the seeds started before it: none to the first of a mesh, one to its second,
+   * and one per mesh to a bridge. With one seed or none, such a node knew nobody on the topic
+   * once its neighbours there were gone (the peer cache is written, never read), and a small
+   * mesh's passive views stay nearly empty, since most of its nodes are in each other's active
+   * views:
+   * - restarted, a first node stayed alone until some peer's passive view brought it back
+   *   (15.8 s in a 100-node protocol run, enough to fail a concurrent chaos detection), and a
+   *   first bridge firewalled inbound never got back to the other bridge;
+   * - a bridge on a mesh of seven that a nat_shift cut from both its neighbours there dialled
+   *   its one seed on that mesh, which a kill_node had taken 2 s before, and stayed off the mesh
+   *   until the seed was back, past the detection's deadline, while connected to two bridges
+   *   on it (a random layout under `--chaos 23`; docs/performance.md, round 61).
+   * A restarted node dials them at boot beside its planned seeds; at the first boot the later
+   * ones are not up yet, so they are rejoin seeds (`MeshNodeSpec.rejoinSeeds`: dialled when the
+   * node is cut off from the topic, or in the full profile when their digest goes unheard). A
+   * deployment names such seeds too. Layouts with the observer give every node the observer
+   * or two seeds a topic, so they get none (the default layout's traces are unchanged). The
+   * variant `disableSeedTopUp` leaves a topic planned with one seed at that one.
    */
-  private fallbackSeedsOf(plan: NodePlan, seeds: readonly SeedSpec[]): SeedSpec[] {
+  private fallbackSeedsOf(plan: NodePlan, topUp: boolean): SeedSpec[] {
     const out: SeedSpec[] = [];
     for (const meshId of plan.meshIds) {
-      if (seeds.some((s) => s.meshIds.includes(meshId))) continue;
-      let found = 0;
-      for (let i = plan.index + 1; i < this.plans.length && found < FALLBACK_SEEDS_PER_TOPIC; i++) {
-        if (this.plans[i].role === OBSERVER_ROLE || !this.plans[i].meshIds.includes(meshId)) continue;
-        out.push({ nodeId: this.plans[i].nodeId, meshIds: [meshId] });
-        found++;
+      const own = plan.seeds.filter((s) => s.meshIds.includes(meshId)).map((s) => s.index);
+      if (own.length >= (topUp ? FALLBACK_SEEDS_PER_TOPIC : 1) || own.some((i) => this.plans[i].role === OBSERVER_ROLE)) continue;
+      const on = this.subscriberList(meshId);
+      const at = positionIn(on, plan.index);
+      let known = own.length;
+      for (let k = 1; k < on.length && known < FALLBACK_SEEDS_PER_TOPIC; k++) {
+        const peer = on[(at + k) % on.length];
+        if (peer.role === OBSERVER_ROLE || own.includes(peer.index)) continue;
+        out.push({ nodeId: peer.nodeId, meshIds: [meshId] });
+        known++;
       }
     }
     return out;
@@ -219,7 +245,7 @@ export class Cluster {
       custom !== undefined
         ? (ctx) => custom(ctx, plan)
         : (ctx) => {
-            const fallback = plan.role === OBSERVER_ROLE ? [] : this.fallbackSeedsOf(plan, seeds);
+            const fallback = plan.role === OBSERVER_ROLE ? [] : this.fallbackSeedsOf(plan, config.variant.disableSeedTopUp !== true);
             const restarted = ctx.incarnation > 1;
             const app = new MeshNode(ctx, {
               meshIds: plan.meshIds,
@@ -238,4 +264,16 @@ export class Cluster {
       { diskCapacityBytes: this.options.diskCapacityBytes },
     );
   }
+}
+
+/** Where the plan of index `index` is in `plans` (in plan order, and holding it). */
+function positionIn(plans: readonly NodePlan[], index: number): number {
+  let lo = 0;
+  let hi = plans.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (plans[mid].index < index) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -93,7 +93,8 @@ describe('detectors under compound faults', () => {
   });
 
   /**
-   * Two meshes of 16 gateways and two bridges, seed 7. The last bridge is killed at 10 s and
+   * Two meshes of 16 gateways and two bridges, seed 7, with SPEC §2.1's seeds alone
+   * (`disableSeedTopUp`: the bridge's mesh-a fallback seed would let it in). The last bridge is killed at 10 s and
    * revived when that detection passes (41 s); its one mesh-a seed is firewalled from 15 s to
    * 75 s; two other mesh-a gateways are partitioned from 40 s to 55 s. The revived bridge's dials
    * to its seed time out (46 s, 53 s, 62 s) and its mesh-a view stays empty (but for 11 ms at
@@ -102,7 +103,7 @@ describe('detectors under compound faults', () => {
    * cannot reach it, and the detection used to time out at 65 s.
    */
   function heldUpJoin() {
-    const base = withoutObserver('join-held-up', 'full', [16, 16], 2, 90_000);
+    const base = { ...withoutObserver('join-held-up', 'full', [16, 16], 2, 90_000), variantOf: () => ({ disableSeedTopUp: true }) };
     const plans = plannedNodes(base.topology, '7');
     const bridge = plans.filter((p) => p.role === 'bridge').at(-1)!;
     const seedA = plans[bridge.seeds.find((s) => s.meshIds.length === 1 && s.meshIds[0] === 'mesh-a')!.index];

@@ -9,11 +9,12 @@
  * range). A failure writes the shrunk scenario file (to MESHSIM_PROP_SAVE or the temp dir) and
  * prints the command that replays it. Its canary: a node with a repair path cut out
  * (`disableSeedRejoin`) on every node is found within that small budget and shrunk to a layout
- * the schedule properties never draw, which the correct node passes. And two known reds, kept as cases: a survivor whose only
- * contact and only seed a kill takes before its first shuffle is stranded until the victim
- * comes back — the protocol's, not a detector's (HyParView learns passive peers by shuffles,
- * every 60 s) — and so is a node whose every link and seed on a topic a partition_subset cut
- * off, until the repair.
+ * the schedule properties never draw, which the correct node passes. And two reds it found,
+ * kept as cases: a survivor whose only contact and only seed a kill takes before its first
+ * shuffle (HyParView learns passive peers by shuffles, every 60 s), and a node whose every link
+ * and seed on a topic a partition_subset cut off, were stranded until the victim came back or
+ * the repair; both were bridges planned with one seed on the mesh, and both now rejoin through
+ * a fallback seed.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,6 +25,11 @@ import { replayLine } from '../../src/cli/replay-line.js';
 import { checkLayouts, formatLayoutFailure, layoutCaseArb, runLayoutCase, type LayoutPropertyResult } from '../../src/property/layouts.js';
 import { runReplay } from '../../src/scenario/replay-ref.js';
 import { settings } from './settings.js';
+import { withChaos } from '../../src/catalog/chaos-scenarios.js';
+import { runScenario, type RunReport } from '../../src/scenario/runner.js';
+import { parseScenarioJson } from '../../src/scenario/scenario-json.js';
+import { plannedNodes } from '../../src/scenario/topology.js';
+import type { SpanRecord } from '../../src/sim/telemetry/index.js';
 
 /** The failure text, after writing the shrunk layout where the replay command names it. */
 function layoutFailure(result: LayoutPropertyResult, saveDir: string | undefined): string {
@@ -83,13 +89,18 @@ describe('random layouts under random chaos', () => {
     expect(() => checkLayouts({ numRuns: 1, seed: 1, path: 'a:b' })).toThrow(/^path must be a fast-check path/);
   });
 
-  it('a survivor whose only contact and only seed a kill took before its first shuffle is stranded: red', () => {
-    // Found by this property (protocol profile, two computes and two bridges, no observer, seed
-    // 98835, --chaos 20): bridge-c5c5db0f joined mesh-a through compute-9898280f, which was also
-    // its one seed; a kill_node took the compute at 37.5 s, before any shuffle could teach the
-    // bridge another peer, and the bridge had no mesh-a neighbour until the compute came back.
-    const report = runLayoutCase({
-      file: {
+  // Two reds this property found, kept as cases: each was a bridge planned with one seed on a
+  // mesh (SPEC §2.1), which lost that seed and its neighbours there and knew nobody else on the
+  // mesh. Both were red until bridges knew a fallback seed beside it (two seeds a topic,
+  // `Cluster.fallbackSeedsOf`); each now passes, and the join through the fallback seed is shown.
+
+  it('a survivor whose only contact and only seed a kill took before its first shuffle rejoins through its fallback seed', () => {
+    // Protocol profile, two computes and two bridges, no observer, seed 98835, --chaos 20:
+    // bridge-c5c5db0f joined mesh-a through compute-9898280f, also its one planned seed; a
+    // kill_node took the compute at 37.5 s, before any shuffle could teach the bridge another
+    // peer. It had no mesh-a neighbour until the compute came back (red: its probe deliveries).
+    const { report, records, plans } = runLayout(
+      {
         name: 'stranded-bridge',
         profile: 'protocol',
         topology: { meshes: [{ meshId: 'mesh-a', roles: { compute: 2 } }], bridges: 2, observer: false },
@@ -97,20 +108,27 @@ describe('random layouts under random chaos', () => {
         durationMs: 120_000,
         healWindowMs: 60_000,
       },
-      seed: '98835',
-      chaos: 20,
-    });
-    expect(report.verdict).toBe('fail');
-    expect(report.violations.map((v) => v.message).join('\n')).toMatch(/kill_node.*compute-9898280f.*probe deliveries: bridge-c5c5db0f \(mesh-a\)/);
+      '98835',
+      20,
+    );
+    const seed = plans.get('compute-9898280f')!;
+    const killedAt = records.find((r) => r.name === 'chaos.primitive.applied' && r.attrs.name === 'kill_node' && r.attrs.targets === 'compute-9898280f')!.endMs;
+    const seedBack = records.find((r) => r.name === 'mesh.node.ready' && r.node === 'compute-9898280f' && r.endMs > killedAt)!.endMs;
+    const joins = records.filter((r) => r.name === 'mesh.gossip.join' && r.node === 'bridge-c5c5db0f' && r.attrs.topic === 'mesh-a' && r.endMs > killedAt);
+    expect(joins[0].attrs.peerId).toBe(plans.get('compute-43aa5343'));
+    expect(joins[0].attrs.peerId).not.toBe(seed);
+    expect(joins[0].endMs).toBeLessThan(seedBack);
+    expect(report.verdict, report.violations.map((v) => v.message).join('\n')).toBe('pass');
   });
 
-  it('a node whose every link and seed on a topic a partition_subset cut off is stranded on its side: red', () => {
-    // Found by random layouts under chaos (layout 3876): bridge-7e8667a3's one mesh-d neighbour
-    // and its one mesh-d seed were among the three gateways the cut took; its link idled out, its
-    // seed dials timed out until the repair, and its side's probes on mesh-d missed it. The
-    // protocol's under that cut, and a fact about the layout's seeds: not excused.
-    const report = runLayoutCase({
-      file: {
+  it('a node whose every planned seed on a topic a partition_subset cut off keeps a path through its fallback seed', () => {
+    // Layout 3876, full profile, seed 70820, --chaos 6: bridge-7e8667a3's one mesh-d neighbour
+    // and its one mesh-d seed were among the three gateways the cut took; its link idled out,
+    // its seed dials timed out until the repair, and its side's probes on mesh-d missed it (red).
+    // Now the periodic seed check found it stranded (one neighbour, nobody to refill from) before
+    // the cut and joined mesh-d through its fallback seed, a later bridge.
+    const { report, records, plans } = runLayout(
+      {
         name: 'stranded-by-the-cut',
         profile: 'full',
         topology: {
@@ -127,10 +145,22 @@ describe('random layouts under random chaos', () => {
         durationMs: 150_000,
         healWindowMs: 60_000,
       },
-      seed: '70820',
-      chaos: 6,
-    });
-    expect(report.verdict).toBe('fail');
-    expect(report.violations.map((v) => v.message).join('\n')).toMatch(/partition_subset.*stopped working during the partition: \d+ probe\(s\) on mesh-d missed bridge-7e8667a3/);
+      '70820',
+      6,
+    );
+    const cutAt = records.find((r) => r.name === 'chaos.primitive.applied' && r.attrs.name === 'partition_subset')!;
+    expect(String(cutAt.attrs.targets).split(',')).toContain('gateway-7c498aff'); // its one planned mesh-d seed
+    const joins = records.filter((r) => r.name === 'mesh.gossip.join' && r.node === 'bridge-7e8667a3' && r.attrs.topic === 'mesh-d' && r.endMs < cutAt.endMs);
+    expect(joins.map((r) => r.attrs.peerId)).toEqual([plans.get('gateway-7c498aff'), plans.get('bridge-525a380d')]);
+    expect(report.verdict, report.violations.map((v) => v.message).join('\n')).toBe('pass');
   });
 });
+
+/** A layout case run as `runLayoutCase` runs it, with its spans and its nodes' ids by name. */
+function runLayout(file: Record<string, unknown>, seed: string, chaos: number): { report: RunReport; records: readonly SpanRecord[]; plans: Map<string, string> } {
+  const parsed = parseScenarioJson(file);
+  if (!parsed.ok) throw new Error(parsed.error);
+  const { report, cluster } = runScenario(withChaos(parsed.scenario, { random: { count: chaos } }), seed);
+  const plans = new Map(plannedNodes(parsed.scenario.topology, seed).map((p) => [p.name, p.nodeId]));
+  return { report, records: cluster.telemetry.records, plans };
+}
