@@ -31,7 +31,7 @@
 import type { ProbeRecord } from '../scenario/checker.js';
 import { BRIDGE_ROLE } from '../scenario/topology.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
-import { appendAll, emitted, failedAssertion, holdsDigest, restartedSince, meshesOf, MISSING_SHOWN, nameOf, passed, peersConnectedTo, prunedBy } from './evidence.js';
+import { appendAll, emitted, failedAssertion, holdsDigest, incarnationStartSeq, restartedSince, meshesOf, MISSING_SHOWN, nameOf, passed, peersConnectedTo, prunedBy } from './evidence.js';
 import { heldDigest } from './held-digest.js';
 import { cutOffFrom, cutOffOverFlight, cutWindows, otherCutWindows, othersTouched, overlayAt, pathExists, type CutWindow } from './reach.js';
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
@@ -200,7 +200,8 @@ function subsetDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number) {
           if (complete === undefined) {
             const last = judged[judged.length - 1];
             const missing = deliveredBefore(world, sp, last, excusedFor(last), healAtMs).missing;
-            return failedAssertion(waitedMs, `side of ${nameOf(world, last.origin)} stopped working during the partition: ${judged.length} probe(s) on ${last.meshId} missed ${missing.join(', ')}`);
+            const alone = aloneOnTopic(world, last, [nameOf(world, last.origin), ...missing]);
+            return failedAssertion(waitedMs, `side of ${nameOf(world, last.origin)} stopped working during the partition: ${judged.length} probe(s) on ${last.meshId} missed ${missing.join(', ')}${alone}`);
           }
           appendAll(working, complete.delivered);
         }
@@ -294,6 +295,27 @@ function deliveredBefore(world: ChaosWorld, sp: SideProbe, probe: ProbeRecord, t
     .filter((p) => world.status(p.nodeId) === 'running' && !got.has(p.name))
     .map((p) => p.name);
   return { delivered, missing };
+}
+
+/**
+ * Which of `names` held no neighbour on the probe's topic when it was sent, by their own spans,
+ * with the time their last neighbour there went down, as a clause for the failure: a side
+ * whose nodes knew nobody of it but inside the cut (their seeds and passive peers all there)
+ * cannot re-form, and the message says so instead of naming receivers alone (fuzz-298 under
+ * `--chaos 24`, seed 18: a cut of four of mesh-a's six registries, 12 s after the boot, left the
+ * other two without a neighbour on mesh-a until the repair).
+ */
+function aloneOnTopic(world: ChaosWorld, probe: ProbeRecord, names: readonly string[]): string {
+  const overlay = overlayAt(world, probe.meshId, probe.sentAtMs);
+  const alone: string[] = [];
+  for (const name of names) {
+    const plan = world.nodes.find((p) => p.name === name);
+    if (plan === undefined || (overlay.get(plan.nodeId) ?? []).length > 0) continue;
+    const down = world.spans.last({ name: 'mesh.gossip.neighbor_down', node: name, untilMs: probe.sentAtMs, attrs: { topic: probe.meshId } });
+    const thisLife = down !== undefined && down.seq > incarnationStartSeq(world, name, probe.sentAtMs);
+    alone.push(thisLife ? `${name} (since ${down.endMs} ms)` : name);
+  }
+  return alone.length === 0 ? '' : `; held no neighbour on ${probe.meshId} when the last left: ${alone.join(', ')}`;
 }
 
 /** Nodes (ids) the probe's origin reached on its topic's overlay when it was sent, by the nodes' neighbour spans; kept per probe. */

@@ -15,7 +15,7 @@ import type { RunContext, RunExtension } from '../../src/scenario/scenario.js';
 import { plannedNodes } from '../../src/scenario/topology.js';
 import { chaosLog, expectGreen, explain, passedEvent, runChaos, runRandomChaos, scenarioNamed } from '../support/chaos.js';
 import { isolateAt, statelessFirewall } from '../support/chaos-links.js';
-import { scenarioOf, withoutObserver } from '../support/scenario-file.js';
+import { fourMeshesTwoBridges, scenarioOf, withoutObserver } from '../support/scenario-file.js';
 
 /** `extension` without `settled`/`pendingUntilMs`: the runner does not wait for it after the main phase. */
 function withoutSettling(extension: (ctx: RunContext) => RunExtension): (ctx: RunContext) => RunExtension {
@@ -162,24 +162,7 @@ describe('firewall_inbound', () => {
     // mesh-a neighbour until 124.89 s, after the revert. Without the excuse the detection fails:
     // the registry's probes on mesh-a are owed to the bridge. Run with SPEC §2.1's seeds alone
     // (`disableSeedTopUp`): the bridge's fallback seed on mesh-a now lets it in.
-    const mesh = (meshId: string, roles: Record<string, number>) => ({ meshId, roles });
-    const scenario = scenarioOf({
-      name: 'fuzz-298',
-      profile: 'full',
-      topology: {
-        meshes: [
-          mesh('mesh-a', { registry: 6 }),
-          mesh('mesh-b', { compute: 8, broker: 11 }),
-          mesh('mesh-c', { gateway: 6, compute: 12, registry: 2 }),
-          mesh('mesh-d', { gateway: 6, compute: 10, registry: 12, broker: 10 }),
-        ],
-        bridges: 2,
-        observer: false,
-      },
-      bootSpacingMs: 50,
-      durationMs: 120_000,
-      healWindowMs: 30_000,
-    });
+    const scenario = fourMeshesTwoBridges();
     const run = runRandomChaos(scenario, 24, '35', { disableSeedTopUp: true });
     const e = passedEvent(run, (x) => x.primitive === 'firewall_inbound' && x.targets[0] === 'registry-84349836');
     const q = run.cluster.telemetry.query;

@@ -19,7 +19,7 @@ import { withChaos } from '../../src/catalog/chaos-scenarios.js';
 import { leakedDigest, prunesAfterRepair } from '../../src/primitives/partition-subset.js';
 import { otherCutWindows } from '../../src/primitives/reach.js';
 import { PLUMTREE_PASS_ON_MS } from '../../src/primitives/timing.js';
-import { withoutObserver } from '../support/scenario-file.js';
+import { fourMeshesTwoBridges, withoutObserver } from '../support/scenario-file.js';
 import { plannedNodes } from '../../src/scenario/topology.js';
 import { runScenario } from '../../src/scenario/runner.js';
 import { isolateAt, startOnly } from '../support/chaos-links.js';
@@ -425,5 +425,21 @@ describe('partition_subset', () => {
     expect(judge(others)).toBe(true);
     // Red: without the pair among the other events.
     expect(judge(others.filter((w) => !(w.name === 'partition_pair' && w.targets.has('compute-7f3d6100'))))).toBe(false);
+  });
+
+  it('a side that cannot re-form names the nodes that held no neighbour on the topic', () => {
+    // fuzz-298 under --chaos 24, seed 18: a cut of four of mesh-a's six registries at 17.8 s, 12 s
+    // after the boot, before any Shuffle. registry-dcc32626's seeds and the peers it knew on
+    // mesh-a were all inside; it lost its last neighbour there at 46.3 s and its side's probes
+    // reached nobody. The protocol's (a red kept), and the message says why.
+    const run = runRandomChaos(fourMeshesTwoBridges(), 24, '18');
+    const e = run.log.find((x) => x.primitive === 'partition_subset' && x.verdict === 'failed_assertion')!;
+    expect(e.message).toMatch(/^side of registry-dcc32626 stopped working during the partition: 5 probe\(s\) on mesh-a missed registry-77de7daa, bridge-50452f02; held no neighbour on mesh-a when the last left: registry-dcc32626 \(since 46290 ms\)$/);
+    // By the origin's own spans: its last mesh-a neighbour went down then and none came up
+    // until the repair. The receivers it missed held neighbours of their own: not named.
+    const q = run.cluster.telemetry.query;
+    const down = q.last({ name: 'mesh.gossip.neighbor_down', node: 'registry-dcc32626', untilMs: e.revertedAtMs!, attrs: { topic: 'mesh-a' } })!;
+    expect(down.endMs).toBe(46_290);
+    expect(q.find({ name: 'mesh.gossip.neighbor_up', node: 'registry-dcc32626', sinceMs: down.endMs, untilMs: e.revertedAtMs!, attrs: { topic: 'mesh-a' } })).toEqual([]);
   });
 });

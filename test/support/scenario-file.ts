@@ -27,3 +27,28 @@ export function withoutObserver(name: string, profile: 'protocol' | 'full', gate
     healWindowMs: 30_000,
   });
 }
+
+/**
+ * A random layout that chaos searches found reds in (fuzz-298): four meshes of mixed roles (one
+ * of six registries), two bridges, no observer, the full profile, 120 virtual s.
+ */
+export function fourMeshesTwoBridges(): Scenario {
+  const mesh = (meshId: string, roles: Record<string, number>) => ({ meshId, roles });
+  return scenarioOf({
+    name: 'fuzz-298',
+    profile: 'full',
+    topology: {
+      meshes: [
+        mesh('mesh-a', { registry: 6 }),
+        mesh('mesh-b', { compute: 8, broker: 11 }),
+        mesh('mesh-c', { gateway: 6, compute: 12, registry: 2 }),
+        mesh('mesh-d', { gateway: 6, compute: 10, registry: 12, broker: 10 }),
+      ],
+      bridges: 2,
+      observer: false,
+    },
+    bootSpacingMs: 50,
+    durationMs: 120_000,
+    healWindowMs: 30_000,
+  });
+}
