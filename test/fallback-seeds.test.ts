@@ -20,9 +20,56 @@
 import { describe, expect, it } from 'vitest';
 import { withChaos } from '../src/catalog/chaos-scenarios.js';
 import { scenarioOf, withoutObserver } from './support/scenario-file.js';
-import { BRIDGE_MESH, BRIDGE_ROLE, plannedNodes } from '../src/scenario/topology.js';
+import { BRIDGE_MESH, BRIDGE_ROLE, DEFAULT_TOPOLOGY, fallbackSeeds, plannedNodes, plansByTopic, type NodePlan } from '../src/scenario/topology.js';
 import { runScenario } from '../src/scenario/runner.js';
 import type { SpanRecord } from '../src/sim/telemetry/index.js';
+
+describe('fallback seeds, as planned', () => {
+  /** Each node's fallback seeds by name, per topic. */
+  function fallbacks(plans: readonly NodePlan[], topUp = true): Map<string, string[]> {
+    const byTopic = plansByTopic(plans);
+    const out = new Map<string, string[]>();
+    for (const p of plans) {
+      const seeds = fallbackSeeds(plans, byTopic, p, topUp).map((s) => `${s.meshIds.join()}:${plans[s.index].name}`);
+      if (seeds.length > 0) out.set(p.name, seeds);
+    }
+    return out;
+  }
+
+  it('tops every topic up to two seeds with the nodes booted next on it, wrapping round', () => {
+    const plans = plannedNodes(withoutObserver('small', 'protocol', [3, 3], 2, 60_000).topology, '1');
+    const [a1, a2, a3, b1, b2, b3, bridge1, bridge2] = plans.map((p) => p.name);
+    expect(plans.map((p) => p.meshIds.join())).toEqual(['mesh-a', 'mesh-a', 'mesh-a', 'mesh-b', 'mesh-b', 'mesh-b', 'bridge,mesh-a,mesh-b', 'bridge,mesh-a,mesh-b']);
+    // The last bridge wraps round to the first node of each mesh that is not its planned seed.
+    const wrapped = (meshId: string) => {
+      const planned = plans[7].seeds.find((s) => s.meshIds.includes(meshId))!.index;
+      return `${meshId}:${plans.find((p) => p.meshIds.includes(meshId) && p.index !== planned)!.name}`;
+    };
+    expect(Object.fromEntries(fallbacks(plans))).toEqual({
+      // The first of a mesh: planned without a seed, the next two.
+      [a1]: [`mesh-a:${a2}`, `mesh-a:${a3}`],
+      [b1]: [`mesh-b:${b2}`, `mesh-b:${b3}`],
+      // The second: planned with the first, the next one.
+      [a2]: [`mesh-a:${a3}`],
+      [b2]: [`mesh-b:${b3}`],
+      // The first bridge: none on the bridge topic, one seed a mesh; the next on each is the
+      // other bridge, and on the bridge topic nobody else is there.
+      [bridge1]: [`bridge:${bridge2}`, `mesh-a:${bridge2}`, `mesh-b:${bridge2}`],
+      // The last bridge: one planned seed a mesh and the first bridge on the bridge topic.
+      [bridge2]: [wrapped('mesh-a'), wrapped('mesh-b')],
+    });
+    // The third of each mesh was planned with two seeds: none (the map above has no entry).
+    expect([a3, b3].filter((name) => fallbacks(plans).has(name))).toEqual([]);
+  });
+
+  it('plans none where the observer seeds a node, and only seedless topics with disableSeedTopUp', () => {
+    expect(fallbacks(plannedNodes(DEFAULT_TOPOLOGY, '1')).size).toBe(0);
+    const plans = plannedNodes(withoutObserver('small', 'protocol', [3, 3], 2, 60_000).topology, '1');
+    const old = fallbacks(plans, false);
+    expect([...old.keys()]).toEqual([plans[0].name, plans[3].name, plans[6].name]);
+    expect(old.get(plans[6].name)).toEqual([`bridge:${plans[7].name}`]);
+  });
+});
 
 describe('a node planned without a seed on a topic', () => {
   it('joins again through the next nodes of its mesh within a second, and is back in the overlay', () => {

@@ -13,11 +13,9 @@ import { NodeHost, type AppFactory, type NodeApp, type NodeContext } from '../si
 import { RngStreams } from '../sim/rng.js';
 import { Scheduler } from '../sim/scheduler.js';
 import { Telemetry, type SpanLevel, type SpanName } from '../sim/telemetry/index.js';
-import { OBSERVER_ROLE, planTopology, type NodePlan, type TopologySpec } from './topology.js';
+import { fallbackSeeds, planTopology, plansByTopic, type NodePlan, type TopologySpec } from './topology.js';
 import type { FailureMode } from './workload.js';
 
-/** Seeds a node knows per topic, its planned ones topped up by fallback seeds (see `fallbackSeedsOf`); SPEC §2.1 gives a mesh node up to 2. */
-const FALLBACK_SEEDS_PER_TOPIC = 2;
 
 export interface ClusterOptions {
   readonly seed: string;
@@ -56,7 +54,7 @@ export class Cluster {
   private readonly deferred = new Set<string>();
   private readonly byId = new Map<string, number>();
   /** Plans never change after construction, so per-topic lists are computed once. */
-  private readonly subscribersByMesh = new Map<string, NodePlan[]>();
+  private subscribersByMesh: ReadonlyMap<string, readonly NodePlan[]> | null = null;
   private meshIdList: readonly string[] | null = null;
   private idByName: Map<string, string> | null = null;
   private statusEpochValue = 0;
@@ -164,18 +162,14 @@ export class Cluster {
     return [...this.subscriberList(meshId)];
   }
 
-  /** One pass over the plans files every node under each of its topics (a layout of 1,024 meshes asks for each). */
+  /** Every plan under each of its topics, filed in one pass when first asked (a layout of 1,024 meshes asks for each). */
+  private byTopic(): ReadonlyMap<string, readonly NodePlan[]> {
+    this.subscribersByMesh ??= plansByTopic(this.plans);
+    return this.subscribersByMesh;
+  }
+
   private subscriberList(meshId: string): readonly NodePlan[] {
-    if (this.subscribersByMesh.size === 0) {
-      for (const plan of this.plans) {
-        for (const m of plan.meshIds) {
-          const list = this.subscribersByMesh.get(m);
-          if (list === undefined) this.subscribersByMesh.set(m, [plan]);
-          else list.push(plan);
-        }
-      }
-    }
-    return this.subscribersByMesh.get(meshId) ?? [];
+    return this.byTopic().get(meshId) ?? [];
   }
 
   /** All topics (mesh ids) of the cluster, sorted. */
@@ -187,47 +181,6 @@ export class Cluster {
   nameOf(nodeId: string): string {
     const i = this.byId.get(nodeId);
     return i === undefined ? nodeId.slice(0, 8) : this.plans[i].name;
-  }
-
-  /**
-   * Rejoin seeds for a node planned with fewer than two seeds on some of its topics, none of
-   * them the observer (which no fault takes): for each such topic, the nodes on it that booted
-   * next, wrapping round to the earliest, until it knows two. Departure from SPEC §2.1, which
-   * gives a node the seeds started before it: none to the first of a mesh, one to its second,
-   * and one per mesh to a bridge. With one seed or none, such a node knew nobody on the topic
-   * once its neighbours there were gone (the peer cache is written, never read), and a small
-   * mesh's passive views stay nearly empty, since most of its nodes are in each other's active
-   * views:
-   * - restarted, a first node stayed alone until some peer's passive view brought it back
-   *   (15.8 s in a 100-node protocol run, enough to fail a concurrent chaos detection), and a
-   *   first bridge firewalled inbound never got back to the other bridge;
-   * - a bridge on a mesh of seven that a nat_shift cut from both its neighbours there dialled
-   *   its one seed on that mesh, which a kill_node had taken 2 s before, and stayed off the mesh
-   *   until the seed was back, past the detection's deadline, while connected to two bridges
-   *   on it (a random layout under `--chaos 23`; docs/performance.md, round 61).
-   * A restarted node dials them at boot beside its planned seeds; at the first boot the later
-   * ones are not up yet, so they are rejoin seeds (`MeshNodeSpec.rejoinSeeds`: dialled when the
-   * node is cut off from the topic, or in the full profile when their digest goes unheard). A
-   * deployment names such seeds too. Layouts with the observer give every node the observer
-   * or two seeds a topic, so they get none (the default layout's traces are unchanged). The
-   * variant `disableSeedTopUp` leaves a topic planned with one seed at that one.
-   */
-  private fallbackSeedsOf(plan: NodePlan, topUp: boolean): SeedSpec[] {
-    const out: SeedSpec[] = [];
-    for (const meshId of plan.meshIds) {
-      const own = plan.seeds.filter((s) => s.meshIds.includes(meshId)).map((s) => s.index);
-      if (own.length >= (topUp ? FALLBACK_SEEDS_PER_TOPIC : 1) || own.some((i) => this.plans[i].role === OBSERVER_ROLE)) continue;
-      const on = this.subscriberList(meshId);
-      const at = positionIn(on, plan.index);
-      let known = own.length;
-      for (let k = 1; k < on.length && known < FALLBACK_SEEDS_PER_TOPIC; k++) {
-        const peer = on[(at + k) % on.length];
-        if (peer.role === OBSERVER_ROLE || own.includes(peer.index)) continue;
-        out.push({ nodeId: peer.nodeId, meshIds: [meshId] });
-        known++;
-      }
-    }
-    return out;
   }
 
   private makeHost(plan: NodePlan): NodeHost {
@@ -245,7 +198,7 @@ export class Cluster {
       custom !== undefined
         ? (ctx) => custom(ctx, plan)
         : (ctx) => {
-            const fallback = plan.role === OBSERVER_ROLE ? [] : this.fallbackSeedsOf(plan, config.variant.disableSeedTopUp !== true);
+            const fallback = fallbackSeeds(this.plans, this.byTopic(), plan, config.variant.disableSeedTopUp !== true).map((s) => ({ nodeId: this.plans[s.index].nodeId, meshIds: s.meshIds }));
             const restarted = ctx.incarnation > 1;
             const app = new MeshNode(ctx, {
               meshIds: plan.meshIds,
@@ -266,14 +219,3 @@ export class Cluster {
   }
 }
 
-/** Where the plan of index `index` is in `plans` (in plan order, and holding it). */
-function positionIn(plans: readonly NodePlan[], index: number): number {
-  let lo = 0;
-  let hi = plans.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (plans[mid].index < index) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}

@@ -119,6 +119,77 @@ export function planTopology(spec: TopologySpec, rng: SimRng): NodePlan[] {
   return plans;
 }
 
+/** Seeds a node knows per topic, its planned ones topped up by fallback seeds (`fallbackSeeds`); SPEC §2.1 gives a mesh node up to 2. */
+const SEEDS_PER_TOPIC = 2;
+
+/** Every plan filed under each of its topics, in plan order, in one pass. */
+export function plansByTopic(plans: readonly NodePlan[]): Map<string, NodePlan[]> {
+  const out = new Map<string, NodePlan[]>();
+  for (const plan of plans) {
+    for (const m of plan.meshIds) {
+      const list = out.get(m);
+      if (list === undefined) out.set(m, [plan]);
+      else list.push(plan);
+    }
+  }
+  return out;
+}
+
+/**
+ * Fallback seeds of `plan`: for each of its topics where it was planned with fewer than two
+ * seeds, none of them the observer (which no fault takes), the nodes on that topic booted next,
+ * wrapping round to the earliest, until it knows two (or all there are). Departure from SPEC
+ * §2.1, which gives a node the seeds started before it: none to the first of a mesh, one to its
+ * second, and one per mesh to a bridge. With one seed or none, such a node knew nobody on the
+ * topic once its neighbours there were gone (the peer cache is written, never read), and a
+ * small mesh's passive views stay nearly empty, since most of its nodes are in each other's
+ * active views:
+ * - restarted, a first node stayed alone until some peer's passive view brought it back
+ *   (15.8 s in a 100-node protocol run, enough to fail a concurrent chaos detection), and a
+ *   first bridge firewalled inbound never got back to the other bridge;
+ * - a bridge on a mesh of seven that a nat_shift cut from both its neighbours there dialled
+ *   its one seed on that mesh, which a kill_node had taken 2 s before, and stayed off the mesh
+ *   until the seed was back, past the detection's deadline, while connected to two bridges
+ *   on it (a random layout under `--chaos 23`; docs/performance.md, round 61).
+ * A restarted node dials them at boot beside its planned seeds; at the first boot the later
+ * ones are not up yet, so scenario/cluster.ts passes them as rejoin seeds
+ * (`MeshNodeSpec.rejoinSeeds`: dialled when the node is cut off from the topic, or in the full
+ * profile when their digest goes unheard). A deployment names such seeds too. Layouts with the
+ * observer give every node the observer or two seeds a topic, so they get none (the default
+ * layout's traces are unchanged). `topUp` false (the variant `disableSeedTopUp`) leaves a topic
+ * planned with one seed at that one.
+ */
+export function fallbackSeeds(plans: readonly NodePlan[], byTopic: ReadonlyMap<string, readonly NodePlan[]>, plan: NodePlan, topUp = true): SeedPlan[] {
+  const out: SeedPlan[] = [];
+  if (plan.role === OBSERVER_ROLE) return out;
+  for (const meshId of plan.meshIds) {
+    const own = plan.seeds.filter((s) => s.meshIds.includes(meshId)).map((s) => s.index);
+    if (own.length >= (topUp ? SEEDS_PER_TOPIC : 1) || own.some((i) => plans[i].role === OBSERVER_ROLE)) continue;
+    const on = byTopic.get(meshId) ?? [];
+    const at = positionIn(on, plan.index);
+    let known = own.length;
+    for (let k = 1; k < on.length && known < SEEDS_PER_TOPIC; k++) {
+      const peer = on[(at + k) % on.length];
+      if (peer.role === OBSERVER_ROLE || own.includes(peer.index)) continue;
+      out.push({ index: peer.index, meshIds: [meshId] });
+      known++;
+    }
+  }
+  return out;
+}
+
+/** Where the plan of index `index` is in `plans` (in plan order, and holding it). */
+function positionIn(plans: readonly NodePlan[], index: number): number {
+  let lo = 0;
+  let hi = plans.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (plans[mid].index < index) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /**
  * `<role>-<8 hex of the id>` (SPEC §2.1), unless an earlier node of the run has that name: then
  * two more hex digits of the id at a time until the name is free. Eight hex digits are 32 bits,
