@@ -78,7 +78,7 @@ export interface NodeVariant {
   /**
    * Repair path off: a topic the node was planned one seed on gets no fallback seed (SPEC §2.1's
    * seeds alone: a bridge without the observer knows one node per mesh); a topic planned without
-   * a seed still gets its two (scenario/cluster.ts, `fallbackSeedsOf`).
+   * a seed still gets its two (scenario/topology.ts, `fallbackSeeds`).
    */
   readonly disableSeedTopUp?: boolean;
   /** Repair path off: disk writes are never retried after a failure. */

@@ -380,7 +380,7 @@ function linkJudge(world: ChaosWorld, others: readonly CutWindow[], topic: strin
  * `mesh.gossip.join`: no contact for it had answered), and a dial of it to a subscriber of the
  * topic had failed while another event cut that peer off (`mesh.peer.dial_failed` inside the
  * peer's window: a firewalled, killed or wedged seed). A node joins a topic only through its
- * contacts for it (without an observer, two a topic: scenario/cluster.ts, `fallbackSeedsOf`)
+ * contacts for it (without an observer, two a topic: scenario/topology.ts, `fallbackSeeds`)
  * and re-dials a failed seed after a growing backoff (SPEC §2.3, seed dialing); with no passive
  * view there either, it stays off the topic until a contact answers or a member takes it up
  * from its own passive view.

@@ -16,7 +16,6 @@ import { Telemetry, type SpanLevel, type SpanName } from '../sim/telemetry/index
 import { fallbackSeeds, planTopology, plansByTopic, type NodePlan, type TopologySpec } from './topology.js';
 import type { FailureMode } from './workload.js';
 
-
 export interface ClusterOptions {
   readonly seed: string;
   readonly topology: TopologySpec;
@@ -218,4 +217,3 @@ export class Cluster {
     );
   }
 }
-

@@ -92,7 +92,7 @@ describe('random layouts under random chaos', () => {
   // Two reds this property found, kept as cases: each was a bridge planned with one seed on a
   // mesh (SPEC §2.1), which lost that seed and its neighbours there and knew nobody else on the
   // mesh. Both were red until bridges knew a fallback seed beside it (two seeds a topic,
-  // `Cluster.fallbackSeedsOf`); each now passes, and the join through the fallback seed is shown.
+  // `fallbackSeeds` in scenario/topology.ts); each now passes, and shows the join through it.
 
   it('a survivor whose only contact and only seed a kill took before its first shuffle rejoins through its fallback seed', () => {
     // Protocol profile, two computes and two bridges, no observer, seed 98835, --chaos 20:
