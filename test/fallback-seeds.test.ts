@@ -53,13 +53,27 @@ describe('fallback seeds, as planned', () => {
       [a2]: [`mesh-a:${a3}`],
       [b2]: [`mesh-b:${b3}`],
       // The first bridge: none on the bridge topic, one seed a mesh; the next on each is the
-      // other bridge, and on the bridge topic nobody else is there.
-      [bridge1]: [`bridge:${bridge2}`, `mesh-a:${bridge2}`, `mesh-b:${bridge2}`],
+      // other bridge, and on the bridge topic nobody else is there. One entry a peer, with all
+      // its topics: the node dials it once, with one backoff.
+      [bridge1]: [`bridge,mesh-a,mesh-b:${bridge2}`],
       // The last bridge: one planned seed a mesh and the first bridge on the bridge topic.
       [bridge2]: [wrapped('mesh-a'), wrapped('mesh-b')],
     });
     // The third of each mesh was planned with two seeds: none (the map above has no entry).
     expect([a3, b3].filter((name) => fallbacks(plans).has(name))).toEqual([]);
+  });
+
+  it('never names a planned seed again as a fallback one on another topic', () => {
+    // Mesh-b is one gateway: the last bridge's next node on it after that gateway (its planned
+    // seed there) is the first bridge, already its planned seed on the bridge topic. A second
+    // dialer to the same peer retried it beside the first (seed-backoff: "attempt 2 follows
+    // attempt 2", a random layout under --chaos 36).
+    const plans = plannedNodes(withoutObserver('lone-gateway', 'protocol', [3, 1], 2, 60_000).topology, '1');
+    const [bridge1, bridge2] = plans.filter((p) => p.role === BRIDGE_ROLE);
+    expect(bridge2.seeds.map((s) => [plans[s.index].name, s.meshIds.join()])).toContainEqual([bridge1.name, BRIDGE_MESH]);
+    const mine = fallbacks(plans).get(bridge2.name) ?? [];
+    expect(mine.filter((s) => s.startsWith('mesh-b'))).toEqual([]);
+    expect(mine.every((s) => !s.endsWith(`:${bridge1.name}`))).toBe(true);
   });
 
   it('plans none where the observer seeds a node, and only seedless topics with disableSeedTopUp', () => {
@@ -188,6 +202,34 @@ describe('a bridge planned with one seed on a mesh', () => {
     const { report } = runScenario({ ...withChaos(layout, { random: { count: 23 } }), variantOf: () => ({ disableSeedTopUp: true }) }, '30291');
     expect(report.verdict).toBe('fail');
     expect(report.violations.map((v) => v.message).join('\n')).toMatch(/nat_shift@67650ms \[bridge-1cc727f6\]: no recovery evidence within 55000 ms.*no current neighbour relation of the victim on mesh-c/);
+  });
+});
+
+describe('one dialer a fallback seed', () => {
+  it('a bridge whose next bridge is its fallback seed on every topic retries it in one sequence (--chaos 35, seed 84838)', () => {
+    // A random layout under heavy chaos: two meshes and three bridges, protocol profile. With an
+    // entry a topic, bridge-7e685224 held three dialers to bridge-a78b1a97 and, cut off, retried
+    // it from two of them side by side (seed-backoff: "attempt 2 follows attempt 2").
+    const scenario = scenarioOf({
+      name: 'three-bridges',
+      profile: 'protocol',
+      topology: {
+        meshes: [
+          { meshId: 'mesh-a', roles: { compute: 10, registry: 3, broker: 3 } },
+          { meshId: 'mesh-b', roles: { gateway: 1, registry: 6, broker: 10 } },
+        ],
+        bridges: 3,
+        observer: false,
+      },
+      bootSpacingMs: 5,
+      durationMs: 150_000,
+      healWindowMs: 60_000,
+    });
+    const { report, cluster } = runScenario(withChaos(scenario, { random: { count: 35 } }), '84838');
+    const retries = cluster.telemetry.records.filter((r) => r.name === 'mesh.seed.retry' && r.node === 'bridge-7e685224' && r.attrs.peerId === cluster.idOfName('bridge-a78b1a97'));
+    expect(retries.length).toBeGreaterThan(0); // the case is the one meant: it was retried
+    expect(report.violations.filter((v) => v.check === 'seed-backoff')).toEqual([]);
+    expect(report.verdict, report.violations.map((v) => v.message).join('; ')).toBe('pass');
   });
 });
 

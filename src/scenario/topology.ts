@@ -160,8 +160,14 @@ export function plansByTopic(plans: readonly NodePlan[]): Map<string, NodePlan[]
  * planned with one seed at that one.
  */
 export function fallbackSeeds(plans: readonly NodePlan[], byTopic: ReadonlyMap<string, readonly NodePlan[]>, plan: NodePlan, topUp = true): SeedPlan[] {
-  const out: SeedPlan[] = [];
-  if (plan.role === OBSERVER_ROLE) return out;
+  // One entry a peer, with every topic it is a fallback seed on: a node dials a seed once, with
+  // one backoff (a bridge's next bridge is its fallback on every mesh; as one entry a topic, two
+  // dialers retried the same peer side by side, and the seed-backoff check saw "attempt 2
+  // follows attempt 2": a random layout under `--chaos 35`). A planned seed is not also a
+  // fallback one on another topic, for the same reason: the next candidate is taken instead.
+  const topicsOf = new Map<number, string[]>();
+  if (plan.role === OBSERVER_ROLE) return [];
+  const planned = new Set(plan.seeds.map((s) => s.index));
   for (const meshId of plan.meshIds) {
     const own = plan.seeds.filter((s) => s.meshIds.includes(meshId)).map((s) => s.index);
     if (own.length >= (topUp ? SEEDS_PER_TOPIC : 1) || own.some((i) => plans[i].role === OBSERVER_ROLE)) continue;
@@ -170,12 +176,14 @@ export function fallbackSeeds(plans: readonly NodePlan[], byTopic: ReadonlyMap<s
     let known = own.length;
     for (let k = 1; k < on.length && known < SEEDS_PER_TOPIC; k++) {
       const peer = on[(at + k) % on.length];
-      if (peer.role === OBSERVER_ROLE || own.includes(peer.index)) continue;
-      out.push({ index: peer.index, meshIds: [meshId] });
+      if (peer.role === OBSERVER_ROLE || planned.has(peer.index)) continue;
+      const topics = topicsOf.get(peer.index);
+      if (topics === undefined) topicsOf.set(peer.index, [meshId]);
+      else topics.push(meshId);
       known++;
     }
   }
-  return out;
+  return [...topicsOf].map(([index, meshIds]) => ({ index, meshIds }));
 }
 
 /** Where the plan of index `index` is in `plans` (in plan order, and holding it). */
