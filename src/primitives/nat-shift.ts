@@ -194,6 +194,22 @@ export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: n
     return tried === undefined ? `; ${name} has dialled nobody since the shift (nobody left to ask: see docs/primitives.md, NatShift)` : '';
   };
 
+  /**
+   * Whether other chaos events cut off every other subscriber of `topic` whole (killed, wedged,
+   * firewalled, moved: a node cut) from before the victim could have a neighbour there again
+   * until `nowMs`. The victim learns its old paths are dead at the idle timeout, then its seed
+   * check and a dial take it back: by the shift + idle 30 s + seed check 10 s + dial 5 s. A
+   * random layout under `--chaos 36` (two bridges, no observer, seed 44580): a burst_kill took
+   * the other bridge, the bridge topic's only other member, 26.3 s after the shift, before
+   * either end had idled out their path; the victim's dials to it timed out till the deadline.
+   */
+  const relateByMs = appliedAtMs + T.idleTimeoutMs + T.seedCheckIntervalMs + T.dialTimeoutMs;
+  const takenAway = (topic: string, nowMs: number): boolean => {
+    if (nowMs < relateByMs) return false; // till then the victim may still relate on its own
+    const others = otherCutWindows(world, fault, appliedAtMs);
+    return world.subscribers(topic).every((p) => p.nodeId === victim || others.some((w) => w.cut === 'node' && w.targets.has(p.name) && w.fromMs <= relateByMs && w.untilMs > nowMs));
+  };
+
   // A neighbour relation formed at the new address, seen from either end: the victim's
   // neighbor_up for a peer, or a peer's neighbor_up for the victim (when the victim kept that
   // peer in its view while the peer re-requested it over a new connection), still current.
@@ -206,8 +222,10 @@ export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: n
     };
     for (const topic of meshes) {
       // A topic the victim alone subscribes to (the bridge topic of a lone bridge with no
-      // observer) has nobody to relate to.
+      // observer) has nobody to relate to; nor one whose every other subscriber other events
+      // took before the victim could relate again and held till now (`takenAway`).
       if (!world.subscribers(topic).some((p) => p.nodeId !== victim)) continue;
+      if (takenAway(topic, nowMs)) continue;
       const own = q.find({ name: 'mesh.gossip.neighbor_up', node: name, sinceMs: appliedAtMs, attrs: { topic } }).find((up) => current(name, String(up.attrs.peerId), topic, up));
       const theirs = own ?? q.find({ name: 'mesh.gossip.neighbor_up', sinceMs: appliedAtMs, attrs: { topic, peerId: victim } }).find((up) => current(up.node, victim, topic, up));
       if (theirs === undefined) {

@@ -10,7 +10,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { natShift, natShiftDetector } from '../../src/primitives/nat-shift.js';
+import { NAT_SHIFT_DEADLINE_MS, natShift, natShiftDetector } from '../../src/primitives/nat-shift.js';
 import { scheduleScenario } from '../../src/property/replay.js';
 import { loadScheduleFile } from '../../src/property/schedule.js';
 import { chaosLog, expectGreen, explain, passedEvent, runChaos, runRandomChaos, worldOf } from '../support/chaos.js';
@@ -19,7 +19,7 @@ import { withChaos } from '../../src/catalog/chaos-scenarios.js';
 import { runScenario } from '../../src/scenario/runner.js';
 import { DEFAULT_TOPOLOGY, plannedNodes } from '../../src/scenario/topology.js';
 import { startOnly } from '../support/chaos-links.js';
-import { withoutObserver } from '../support/scenario-file.js';
+import { scenarioOf, withoutObserver } from '../support/scenario-file.js';
 import { connectedPeersOf, peerLetGoFirst, restartedSince, stoppedBefore } from '../../src/primitives/evidence.js';
 import { handTrace } from '../support/hand-trace.js';
 
@@ -520,5 +520,41 @@ describe('nat_shift: a lone bridge with no observer', () => {
     expect(e.verdict, e.message).toBe('passed');
     expect(report.verdict).toBe('pass');
   });
-});
 
+  it('owes no relation on a topic whose every other member other events took before the victim could relate again', () => {
+    // A random layout under --chaos 36 (three meshes, two bridges, no observer, 10 % loss), seed
+    // 44580: bridge-09f52ef1 was shifted at 77.8 s; a burst_kill took bridge-0b69237c, the bridge
+    // topic's only other member, at 104.1 s, before either end had idled out their old path
+    // (107.7 s), and revived it at 137.1 s, after the deadline (132.8 s). The victim's dials to
+    // it timed out; the detection used to time out on "no current neighbour relation of the
+    // victim on bridge".
+    const scenario = scenarioOf({
+      name: 'two-bridges-lossy',
+      profile: 'full',
+      topology: {
+        meshes: [
+          { meshId: 'mesh-a', roles: { gateway: 5, registry: 2, broker: 6 } },
+          { meshId: 'mesh-b', roles: { gateway: 1 } },
+          { meshId: 'mesh-c', roles: { gateway: 9, compute: 1, broker: 1 } },
+        ],
+        bridges: 2,
+        observer: false,
+      },
+      bootSpacingMs: 20,
+      durationMs: 120_000,
+      healWindowMs: 30_000,
+      network: { lossPct: 10, latencyMs: 20, jitterMs: 0 },
+    });
+    const run = runRandomChaos(scenario, 36, '44580');
+    const e = passedEvent(run, (x) => x.primitive === 'nat_shift' && x.targets[0] === 'bridge-09f52ef1');
+    // The case is the one meant: the other bridge was down from before the shift + 45 s until
+    // past the deadline, and the victim held no bridge-topic neighbour after the shift.
+    const burst = run.log.find((x) => x.primitive === 'burst_kill' && x.targets.includes('bridge-0b69237c'))!;
+    expect(burst.atMs).toBeLessThan(e.atMs + 45_000);
+    expect(burst.revertedAtMs!).toBeGreaterThan(e.atMs + NAT_SHIFT_DEADLINE_MS);
+    const q = run.cluster.telemetry.query;
+    expect(q.find({ name: 'mesh.gossip.neighbor_up', node: 'bridge-09f52ef1', sinceMs: e.atMs, untilMs: e.atMs + NAT_SHIFT_DEADLINE_MS, attrs: { topic: 'bridge' } })).toEqual([]);
+    // Judged once the victim could have related again: not before the shift + 45 s.
+    expect(e.waitedMs).toBeGreaterThanOrEqual(45_000);
+  });
+});
