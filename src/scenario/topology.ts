@@ -165,8 +165,8 @@ export function fallbackSeeds(plans: readonly NodePlan[], byTopic: ReadonlyMap<s
   // dialers retried the same peer side by side, and the seed-backoff check saw "attempt 2
   // follows attempt 2": a random layout under `--chaos 35`). A planned seed is not also a
   // fallback one on another topic, for the same reason: the next candidate is taken instead.
-  const topicsOf = new Map<number, string[]>();
   if (plan.role === OBSERVER_ROLE) return [];
+  const topicsOf = new Map<number, string[]>();
   const planned = new Set(plan.seeds.map((s) => s.index));
   for (const meshId of plan.meshIds) {
     const own = plan.seeds.filter((s) => s.meshIds.includes(meshId)).map((s) => s.index);
