@@ -33,7 +33,7 @@
  */
 import { connectedPeersOf, emitted, incarnationStartSeq, isSilenceDeath, nameOf, passed, peersConnectedTo, restartedSince, stoppedBefore } from './evidence.js';
 import { oldPathsCutShort, type PathEnd } from './old-paths-cut-short.js';
-import { cutWindows, LINKS_DIE, oldConnectionsCutAt, otherCutWindows, othersCutOff } from './reach.js';
+import { cutWindows, LINKS_DIE, oldConnectionsCutAt, otherCutWindows, othersCutOff, type CutWindow } from './reach.js';
 import { TargetedProbeRound } from './slow-link.js';
 import { deadlineOf, timer, type PrimitiveSpec } from './schema.js';
 import { pickNodes } from './targets.js';
@@ -204,9 +204,8 @@ export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: n
    * either end had idled out their path; the victim's dials to it timed out till the deadline.
    */
   const relateByMs = appliedAtMs + T.idleTimeoutMs + T.seedCheckIntervalMs + T.dialTimeoutMs;
-  const takenAway = (topic: string, nowMs: number): boolean => {
+  const takenAway = (topic: string, nowMs: number, others: readonly CutWindow[]): boolean => {
     if (nowMs < relateByMs) return false; // till then the victim may still relate on its own
-    const others = otherCutWindows(world, fault, appliedAtMs);
     return world.subscribers(topic).every((p) => p.nodeId === victim || others.some((w) => w.cut === 'node' && w.targets.has(p.name) && w.fromMs <= relateByMs && w.untilMs > nowMs));
   };
 
@@ -220,12 +219,13 @@ export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: n
       const down = q.last({ name: 'mesh.gossip.neighbor_down', node, untilMs: nowMs, attrs: { topic, peerId } });
       return down === undefined || down.seq < up.seq;
     };
+    const others = nowMs < relateByMs ? [] : otherCutWindows(world, fault, appliedAtMs);
     for (const topic of meshes) {
       // A topic the victim alone subscribes to (the bridge topic of a lone bridge with no
       // observer) has nobody to relate to; nor one whose every other subscriber other events
       // took before the victim could relate again and held till now (`takenAway`).
       if (!world.subscribers(topic).some((p) => p.nodeId !== victim)) continue;
-      if (takenAway(topic, nowMs)) continue;
+      if (takenAway(topic, nowMs, others)) continue;
       const own = q.find({ name: 'mesh.gossip.neighbor_up', node: name, sinceMs: appliedAtMs, attrs: { topic } }).find((up) => current(name, String(up.attrs.peerId), topic, up));
       const theirs = own ?? q.find({ name: 'mesh.gossip.neighbor_up', sinceMs: appliedAtMs, attrs: { topic, peerId: victim } }).find((up) => current(up.node, victim, topic, up));
       if (theirs === undefined) {

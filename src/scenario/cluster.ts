@@ -13,7 +13,7 @@ import { NodeHost, type AppFactory, type NodeApp, type NodeContext } from '../si
 import { RngStreams } from '../sim/rng.js';
 import { Scheduler } from '../sim/scheduler.js';
 import { Telemetry, type SpanLevel, type SpanName } from '../sim/telemetry/index.js';
-import { fallbackSeeds, planTopology, plansByTopic, type NodePlan, type TopologySpec } from './topology.js';
+import { fallbackSeeds, planTopology, plansByTopic, type NodePlan, type SeedPlan, type TopologySpec } from './topology.js';
 import type { FailureMode } from './workload.js';
 
 export interface ClusterOptions {
@@ -158,17 +158,13 @@ export class Cluster {
 
   /** Plans of every node subscribed to `meshId`, in plan order. */
   subscribers(meshId: string): NodePlan[] {
-    return [...this.subscriberList(meshId)];
+    return [...(this.byTopic().get(meshId) ?? [])];
   }
 
   /** Every plan under each of its topics, filed in one pass when first asked (a layout of 1,024 meshes asks for each). */
   private byTopic(): ReadonlyMap<string, readonly NodePlan[]> {
     this.subscribersByMesh ??= plansByTopic(this.plans);
     return this.subscribersByMesh;
-  }
-
-  private subscriberList(meshId: string): readonly NodePlan[] {
-    return this.byTopic().get(meshId) ?? [];
   }
 
   /** All topics (mesh ids) of the cluster, sorted. */
@@ -190,14 +186,15 @@ export class Cluster {
       variant: this.options.variantOf?.(plan) ?? {},
     };
     const identity = { nodeId: plan.nodeId, name: plan.name, role: plan.role, meshId: plan.meshId };
-    const seeds = plan.seeds.map((s) => ({ nodeId: this.plans[s.index].nodeId, meshIds: s.meshIds }));
+    const specOf = (s: SeedPlan): SeedSpec => ({ nodeId: this.plans[s.index].nodeId, meshIds: s.meshIds });
+    const seeds = plan.seeds.map(specOf);
     const custom = this.options.app;
     // The mesh node is one application among any: hosted through the same factory interface.
     const factory: AppFactory =
       custom !== undefined
         ? (ctx) => custom(ctx, plan)
         : (ctx) => {
-            const fallback = fallbackSeeds(this.plans, this.byTopic(), plan, config.variant.disableSeedTopUp !== true).map((s) => ({ nodeId: this.plans[s.index].nodeId, meshIds: s.meshIds }));
+            const fallback = fallbackSeeds(this.plans, this.byTopic(), plan, config.variant.disableSeedTopUp !== true).map(specOf);
             const restarted = ctx.incarnation > 1;
             const app = new MeshNode(ctx, {
               meshIds: plan.meshIds,
