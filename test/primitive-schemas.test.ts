@@ -16,6 +16,7 @@ import { implementedPrimitives, killingPrimitives, primitiveByName, specOf } fro
 import { deadlineOf, formulaOf, paramValues, validateFault } from '../src/primitives/schema.js';
 import { DOC_BEGIN, DOC_END, renderSpecTables } from '../src/primitives/schema-doc.js';
 import type { ChaosWorld, PrimitiveName } from '../src/primitives/types.js';
+import { T } from '../src/primitives/timing.js';
 import { Cluster } from '../src/scenario/cluster.js';
 import { DEFAULT_TOPOLOGY } from '../src/scenario/topology.js';
 import { worldOf } from './support/chaos.js';
@@ -73,7 +74,7 @@ describe('docs/primitives.md', () => {
     const spec = specOf(name);
     for (const p of spec.params) expect(section, `${name} section does not mention ${p.name}`).toContain(`\`${p.name}\``);
     const deadline = section.slice(section.indexOf('**Deadline.**'));
-    const formula = formulaOf(spec.deadline(Object.fromEntries(spec.params.map((p) => [p.name, 0]))));
+    const formula = formulaOf(spec.deadline(Object.fromEntries(spec.params.map((p) => [p.name, 0])), T));
     expect(deadline).toContain(formula);
   });
 });

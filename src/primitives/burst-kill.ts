@@ -12,7 +12,7 @@
  * probe round 5 s + slack 5 s = 47 s; the victims fail in parallel, so it does not grow with count.
  * Revert (after detection): respawn every victim still stopped, with its identity.
  */
-import { deathDetector, KILL_DEADLINE_FORMULA, KILL_DEADLINE_MS, KILL_DEADLINE_TERMS } from './kill-node.js';
+import { deathDetector, killDeadlineTerms } from './kill-node.js';
 import { drawParam, type PrimitiveSpec } from './schema.js';
 import { pickKillable } from './targets.js';
 import type { Primitive } from './types.js';
@@ -36,7 +36,7 @@ export const burstKillSpec: PrimitiveSpec = {
   ],
   targets: { min: 2, max: BURST_COUNT_MAX, shape: 'node', kills: true },
   faultLengthMs: () => 0,
-  deadline: () => KILL_DEADLINE_TERMS,
+  deadline: (_p, t) => killDeadlineTerms(t),
 };
 
 export const burstKill: Primitive = {
@@ -54,5 +54,5 @@ export const burstKill: Primitive = {
     for (const id of fault.targets) if (world.status(id) === 'stopped') world.process.start(id);
   },
   revertPolicy: () => 'after-detection',
-  detector: (world, fault, appliedAtMs) => deathDetector(world, fault, appliedAtMs, KILL_DEADLINE_MS, KILL_DEADLINE_FORMULA, world.meshIds()),
+  detector: (world, fault, appliedAtMs) => deathDetector(world, fault, appliedAtMs, burstKillSpec, world.meshIds()),
 };

@@ -24,16 +24,15 @@
  */
 import { assert } from '../sim/assert.js';
 import { disturbed, emitted, failedAssertion, incarnationStartSeq, nameOf, passed, prunedIncludes, spansOf } from './evidence.js';
-import { deadlineOf, FAULT_LENGTH_MS_MAX, group, paramOf, timer, type PrimitiveSpec } from './schema.js';
+import { deadlineOf, FAULT_LENGTH_MS_MAX, group, msOf, paramOf, timer, type DeadlineTerm, type PrimitiveSpec } from './schema.js';
 import { sharedMeshes } from './partition-pair.js';
 import { otherCutWindows, othersCutEveryPathBeforePrune } from './reach.js';
 import { pickNodes } from './targets.js';
-import { STALENESS_WINDOW_MS, T } from './timing.js';
+import { stalenessWindowMs, T, type Timers } from './timing.js';
 import type { ChaosWorld, Detector, Fault, ParamValue, Primitive } from './types.js';
 import type { SimRng } from '../sim/rng.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
 
-export const CLOCK_SKEW_WATCH_MS = T.digestIntervalMs + T.stalenessTtlMs + T.prunerIntervalMs;
 export const CLOCK_SKEW_DURATION_MS = 40_000;
 const SKEW_MAGNITUDES_MS = [5_000, 60_000] as const;
 const DURATION_MIN_MS = T.heartbeatIntervalMs + 1_000;
@@ -70,11 +69,13 @@ export const clockSkewSpec: PrimitiveSpec = {
   ],
   targets: { min: 1, max: 1, shape: 'node', kills: false },
   faultLengthMs: (p) => p.durationMs,
-  deadline: () => [group('watch', [timer('digest', T.digestIntervalMs), timer('TTL', T.stalenessTtlMs), timer('pruner', T.prunerIntervalMs)]), timer('slack', T.slackMs)],
+  deadline: (_p, t) => [group('watch', watchTerms(t)), timer('slack', t.slackMs)],
 };
 
-export const CLOCK_SKEW_DEADLINE_MS = deadlineOf(clockSkewSpec, {}).ms;
-export const CLOCK_SKEW_DEADLINE_FORMULA = deadlineOf(clockSkewSpec, {}).formula;
+/** How long no false prune may follow the skew: a digest interval, the staleness TTL and a pruner interval. */
+function watchTerms(t: Timers): readonly DeadlineTerm[] {
+  return [timer('digest', t.digestIntervalMs), timer('TTL', t.stalenessTtlMs), timer('pruner', t.prunerIntervalMs)];
+}
 
 export const clockSkew: Primitive = {
   name: 'clock_skew',
@@ -116,13 +117,15 @@ export function clockSkewDetector(world: ChaosWorld, fault: Fault, appliedAtMs: 
   const before = q.last({ name: 'mesh.heartbeat', node: nameOf(world, victim), untilMs: appliedAtMs - 1 });
   const expectedSkewMs = Number(before?.attrs.clockSkewMs ?? 0) + othersJumpsMs(world, victim, before?.seq ?? -1) + skewOf(fault);
   const name = nameOf(world, victim);
-  const watchedUntilMs = appliedAtMs + CLOCK_SKEW_WATCH_MS;
+  const watchMs = msOf(watchTerms(world.timers));
+  const deadline = deadlineOf(clockSkewSpec, {}, world.timers);
+  const watchedUntilMs = appliedAtMs + watchMs;
   // What the last poll waited for, in words (the timeout's message).
   let missing = `a mesh.heartbeat of ${name} showing clockSkewMs ${expectedSkewMs}`;
   return {
-    evidence: `${name}'s mesh.heartbeat shows clockSkewMs ${expectedSkewMs}; no mesh.staleness.pruned of it, or by it of a live neighbour, for ${CLOCK_SKEW_WATCH_MS} ms`,
-    deadlineFormula: CLOCK_SKEW_DEADLINE_FORMULA,
-    deadlineMs: CLOCK_SKEW_DEADLINE_MS,
+    evidence: `${name}'s mesh.heartbeat shows clockSkewMs ${expectedSkewMs}; no mesh.staleness.pruned of it, or by it of a live neighbour, for ${watchMs} ms`,
+    deadlineFormula: deadline.formula,
+    deadlineMs: deadline.ms,
     missing: () => missing,
     poll: (nowMs) => {
       const waitedMs = nowMs - appliedAtMs;
@@ -135,7 +138,7 @@ export function clockSkewDetector(world: ChaosWorld, fault: Fault, appliedAtMs: 
         missing = `a mesh.heartbeat of ${name} showing clockSkewMs ${expectedSkewMs} (${last === undefined ? 'none since the skew' : `its last, at ${last.endMs} ms, shows ${String(last.attrs.clockSkewMs)}`})`;
         return null;
       }
-      if (waitedMs < CLOCK_SKEW_WATCH_MS) {
+      if (waitedMs < watchMs) {
         missing = `the watch for false staleness (until ${watchedUntilMs} ms)`;
         return null;
       }
@@ -180,6 +183,7 @@ function othersJumpsMs(world: ChaosWorld, victim: string, sinceSeq: number): num
  */
 function falseStaleness(world: ChaosWorld, fault: Fault, victim: string, sinceMs: number): { message: string; span: SpanRecord } | undefined {
   const others = otherCutWindows(world, fault, sinceMs);
+  const windowMs = stalenessWindowMs(world.timers);
   const cutFromPruner = (pruner: string, atMs: number): boolean => othersCutEveryPathBeforePrune(world, others, sharedMeshes(world, victim, pruner), victim, pruner, atMs);
   if (world.status(victim) !== 'stopped') {
     for (const p of world.nodes) {
@@ -187,17 +191,17 @@ function falseStaleness(world: ChaosWorld, fault: Fault, victim: string, sinceMs
       const span = spansOf(world, p.nodeId, 'mesh.staleness.pruned', sinceMs).find(
         (s) =>
           prunedIncludes(s, victim) &&
-          !disturbed(world, p.nodeId, s.endMs - STALENESS_WINDOW_MS, s.endMs) &&
-          !disturbed(world, victim, s.endMs - STALENESS_WINDOW_MS, sinceMs - 1) &&
+          !disturbed(world, p.nodeId, s.endMs - windowMs, s.endMs) &&
+          !disturbed(world, victim, s.endMs - windowMs, sinceMs - 1) &&
           !cutFromPruner(p.nodeId, s.endMs),
       );
       if (span !== undefined) return { message: `${p.name} pruned ${nameOf(world, victim)} as stale while it was alive (clock skewed, not dead)`, span };
     }
   }
   for (const span of spansOf(world, victim, 'mesh.staleness.pruned', sinceMs)) {
-    if (disturbed(world, victim, span.endMs - STALENESS_WINDOW_MS, sinceMs - 1)) continue;
+    if (disturbed(world, victim, span.endMs - windowMs, sinceMs - 1)) continue;
     for (const id of String(span.attrs.nodeIds ?? '').split(',')) {
-      if (disturbed(world, id, span.endMs - STALENESS_WINDOW_MS, span.endMs)) continue;
+      if (disturbed(world, id, span.endMs - windowMs, span.endMs)) continue;
       if (id === '' || !world.nodes.some((p) => p.nodeId === id)) continue;
       if (world.status(id) !== 'running' || world.isFaulted(id)) continue;
       if (stayedNeighbor(world, victim, id, sinceMs, span.endMs)) {

@@ -8,7 +8,7 @@
 import type { ProbeRecord } from '../scenario/checker.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
 import { appendAll, atResend, emitted, healthyNodes, meshesOf, nameOf, probeDeliveries, type ProbeCutOff } from './evidence.js';
-import { PROBE_FLIGHT_MS } from './reach.js';
+import { probeFlightMs } from './reach.js';
 import type { ChaosWorld } from './types.js';
 
 export interface DirectedProbeOptions {
@@ -69,7 +69,7 @@ export class DirectedProbe {
   /**
    * Whether the round sent last excused `id` (a `mustReach` node) from every probe it owed it:
    * other events had cut it off from every candidate origin on each of its topics when it was
-   * sent, or from the probe's origin while the probe was in flight (reach.ts, PROBE_FLIGHT_MS).
+   * sent, or from the probe's origin while the probe was in flight (reach.ts, probeFlightMs).
    * So does a round that found no origin on any topic (every other subscriber down or under
    * another fault: random layouts under chaos, a partition_subset that took every other node of
    * a six-node mesh, seed 47503): nobody could show it anything.
@@ -79,7 +79,7 @@ export class DirectedProbe {
     const owed = this.probes.filter((p) => p.origin !== id && meshesOf(this.world, id).includes(p.meshId));
     if (owed.length === 0) return this.sentAtMs >= 0 && this.probes.length === 0 && this.unsent === 0;
     if (owed.every((p) => this.unreachable.has(`${p.probeId} ${id}`))) return true;
-    if (nowMs <= this.sentAtMs + PROBE_FLIGHT_MS) return null;
+    if (nowMs <= this.sentAtMs + probeFlightMs(this.world.timers)) return null;
     return owed.every((p) => this.unreachable.has(`${p.probeId} ${id}`) || this.cutInFlight(p, id));
   }
 

@@ -23,7 +23,7 @@ import { emitted, failedAssertion, meshesOf, nameOf, passed } from './evidence.j
 import { othersCutOff } from './reach.js';
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
 import { pickNodes } from './targets.js';
-import { T } from './timing.js';
+import { T, type Timers } from './timing.js';
 import type { ChaosWorld, Detector, Fault, Primitive } from './types.js';
 
 export const DISK_FULL_DURATION_MS_DEFAULT = 15_000;
@@ -47,13 +47,12 @@ export const diskFullSpec: PrimitiveSpec = {
   ],
   targets: { min: 1, max: 1, shape: 'node', kills: false },
   faultLengthMs: (p) => p.durationMs,
-  deadline: (p) => [paramTerm('full duration', p.durationMs), timer('persist', T.persistIntervalMs), timer('slack', T.slackMs)],
+  deadline: (p, t) => [paramTerm('full duration', p.durationMs), timer('persist', t.persistIntervalMs), timer('slack', t.slackMs)],
 };
 
-export const DISK_FULL_DEADLINE_FORMULA = deadlineOf(diskFullSpec, { durationMs: 0 }).formula;
 
-export function diskFullDeadlineMs(durationMs: number): number {
-  return deadlineOf(diskFullSpec, { durationMs }).ms;
+export function diskFullDeadlineMs(durationMs: number, timers: Timers = T): number {
+  return deadlineOf(diskFullSpec, { durationMs }, timers).ms;
 }
 
 export const diskFull: Primitive = {
@@ -93,8 +92,8 @@ function diskFullDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number):
   let missing = `${name}: mesh.disk.write_failed (a write to its full disk)`;
   return {
     evidence: 'while full the victim emits mesh.disk.write_failed, mesh.heartbeat and mesh.probe.delivered; then mesh.disk.write_recovered',
-    deadlineFormula: DISK_FULL_DEADLINE_FORMULA,
-    deadlineMs: diskFullDeadlineMs(durationOf(fault)),
+    deadlineFormula: deadlineOf(diskFullSpec, { durationMs: 0 }, world.timers).formula,
+    deadlineMs: diskFullDeadlineMs(durationOf(fault), world.timers),
     missing: () => missing,
     poll: (nowMs) => {
       const waitedMs = nowMs - appliedAtMs;

@@ -5,7 +5,6 @@
  */
 import type { ProbeRecord } from '../scenario/checker.js';
 import type { SpanAttrs, SpanName, SpanOf, SpanRecord } from '../sim/telemetry/index.js';
-import { T } from './timing.js';
 import type { ChaosWorld, Detection, Verdict } from './types.js';
 
 /** Name of a node id (spans carry node names; attributes carry node ids). */
@@ -513,7 +512,7 @@ function latestConnections(world: ChaosWorld, node: string, peer: string, atMs: 
   const latest = q.last({ name: 'mesh.peer.connected', node: name, untilMs: atMs, attrs: { peerId: peer } });
   if (latest === undefined) return [];
   const lost = q.find({ name: 'mesh.peer.disconnected', node: name, untilMs: latest.endMs, attrs: { peerId: peer } }).filter((d) => d.seq < latest.seq).at(-1);
-  const dialFromMs = Math.max(lost?.endMs ?? 0, latest.endMs - T.dialTimeoutMs);
+  const dialFromMs = Math.max(lost?.endMs ?? 0, latest.endMs - world.timers.dialTimeoutMs);
   const around = q.find({ name: 'mesh.peer.connected', node: name, sinceMs: dialFromMs, untilMs: latest.endMs, attrs: { peerId: peer } }).filter((c) => (lost === undefined || c.seq > lost.seq) && c.seq <= latest.seq);
   return around.at(-1)?.seq === latest.seq ? around : [...around, latest];
 }

@@ -37,10 +37,10 @@ import type { ProbeRecord } from '../scenario/checker.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
 import { appendAll, disturbed, failedAssertion, inboundAt, meshesOf, MISSING_SHOWN, nameOf, passed, probeDeliveries, prunedIncludes, spansOf } from './evidence.js';
 import { deliveredAt, sharedMeshes } from './partition-pair.js';
-import { cutOffFrom, cutOffOverFlight, otherCutWindows, othersCutEveryPathBeforePrune, overlayAt, pathExists, PROBE_FLIGHT_MS, type OwnBlock } from './reach.js';
+import { cutOffFrom, cutOffOverFlight, otherCutWindows, othersCutEveryPathBeforePrune, overlayAt, pathExists, probeFlightMs, type OwnBlock } from './reach.js';
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
 import { pickNodes } from './targets.js';
-import { STALENESS_WINDOW_MS, T } from './timing.js';
+import { stalenessWindowMs } from './timing.js';
 import type { ChaosWorld, Detection, Fault, Primitive } from './types.js';
 
 export const FIREWALL_DURATION_MS_MIN = 45_000;
@@ -64,11 +64,10 @@ export const firewallInboundSpec: PrimitiveSpec = {
   ],
   targets: { min: 1, max: 1, shape: 'node', kills: false },
   faultLengthMs: (p) => p.durationMs,
-  deadline: (p) => [paramTerm('durationMs', p.durationMs), timer('slack', T.slackMs)],
+  deadline: (p, t) => [paramTerm('durationMs', p.durationMs), timer('slack', t.slackMs)],
   deadlineNote: '(evidence from apply + min(idle 30 s + slack 5 s, durationMs − 2·probe round 5 s) until the revert)',
 };
 
-export const FIREWALL_DEADLINE_FORMULA = deadlineOf(firewallInboundSpec, { durationMs: 0 }).formula;
 
 export const firewallInbound: Primitive = {
   name: 'firewall_inbound',
@@ -85,7 +84,8 @@ export const firewallInbound: Primitive = {
   detector: (world, fault, appliedAtMs) => {
     const victim = fault.targets[0];
     const durationMs = durationOf(fault);
-    const probeFromMs = appliedAtMs + Math.max(0, Math.min(T.idleTimeoutMs + T.slackMs, durationMs - 2 * PROBE_RESEND_MS));
+    const t = world.timers;
+    const probeFromMs = appliedAtMs + Math.max(0, Math.min(t.idleTimeoutMs + t.slackMs, durationMs - 2 * PROBE_RESEND_MS));
     const revertAtMs = appliedAtMs + durationMs;
     const topics = [...meshesOf(world, victim)].sort();
     const probes = new Map<string, { from: ProbeRecord[]; to: ProbeRecord[] }>(topics.map((t) => [t, { from: [], to: [] }]));
@@ -95,8 +95,8 @@ export const firewallInbound: Primitive = {
     let missing = `its inbound connections idling out (probes from and to it from ${probeFromMs} ms)`;
     return {
       evidence: 'while firewalled (after its inbound connections idled out) probes from and to the victim are delivered and its heartbeat shows peers; nobody prunes its digest; peers\' dial_failed to it attached if any',
-      deadlineFormula: FIREWALL_DEADLINE_FORMULA,
-      deadlineMs: deadlineOf(firewallInboundSpec, { durationMs }).ms,
+      deadlineFormula: deadlineOf(firewallInboundSpec, { durationMs: 0 }, t).formula,
+      deadlineMs: deadlineOf(firewallInboundSpec, { durationMs }, t).ms,
       missing: () => missing,
       poll: (nowMs): Detection | null => {
         const waitedMs = nowMs - appliedAtMs;
@@ -108,10 +108,10 @@ export const firewallInbound: Primitive = {
           const known = cutOffs.get(r.probeId);
           if (known !== undefined) return known;
           const others = otherCutWindows(world, fault, appliedAtMs);
-          const cut = cutOffOverFlight(others, r.sentAtMs, (atMs) => cutOffFrom(world, others, r.meshId, r.origin, atMs, firewallBlock(world, victim, atMs)));
+          const cut = cutOffOverFlight(others, r.sentAtMs, probeFlightMs(t), (atMs) => cutOffFrom(world, others, r.meshId, r.origin, atMs, firewallBlock(world, victim, atMs)));
           const kept = keptOutByFirewall(world, victim, appliedAtMs, r);
           const out = kept.size === 0 ? cut : new Set([...cut, ...kept]);
-          if (nowMs > r.sentAtMs + PROBE_FLIGHT_MS) cutOffs.set(r.probeId, out);
+          if (nowMs > r.sentAtMs + probeFlightMs(t)) cutOffs.set(r.probeId, out);
           return out;
         };
         const prune = world.spans
@@ -203,7 +203,7 @@ function neighbourKeptToRevert(world: ChaosWorld, victim: string, appliedAtMs: n
  * the firewall left (its outbound links; src/primitives/reach.ts).
  */
 function explainedElsewhere(world: ChaosWorld, fault: Fault, appliedAtMs: number, pruner: string, atMs: number): boolean {
-  const fromMs = atMs - STALENESS_WINDOW_MS;
+  const fromMs = atMs - stalenessWindowMs(world.timers);
   if (disturbed(world, pruner, fromMs, atMs)) return true;
   const victim = fault.targets[0];
   if (firewallLeftNoPath(world, victim, pruner, appliedAtMs, atMs)) return true;
@@ -234,13 +234,14 @@ function explainedElsewhere(world: ChaosWorld, fault: Fault, appliedAtMs: number
  * 90.27 s, which had pruned it at 90.0 s.
  */
 function firewallLeftNoPath(world: ChaosWorld, victim: string, pruner: string, appliedAtMs: number, atMs: number): boolean {
-  if (atMs > appliedAtMs + T.idleTimeoutMs + T.digestIntervalMs + T.slackMs) return false;
+  const t = world.timers;
+  if (atMs > appliedAtMs + t.idleTimeoutMs + t.digestIntervalMs + t.slackMs) return false;
   const noPathAt = (instantMs: number): boolean => {
     const block = firewallBlock(world, victim, instantMs);
     return sharedMeshes(world, victim, pruner).every((topic) => !pathExists(overlayAt(world, topic, instantMs), victim, pruner, block));
   };
   if (noPathAt(appliedAtMs)) return true;
-  const lastHeardMs = atMs - T.stalenessTtlMs + T.digestIntervalMs;
+  const lastHeardMs = atMs - t.stalenessTtlMs + t.digestIntervalMs;
   if (lastHeardMs <= appliedAtMs || !noPathAt(lastHeardMs)) return false;
   return world.spans.first({ name: 'mesh.peer.connected', node: nameOf(world, victim), sinceMs: lastHeardMs, untilMs: atMs, attrs: { direction: 'outbound' } }) === undefined;
 }

@@ -20,7 +20,6 @@ import { failedAssertion, nameOf, passed, ProbeRound } from './evidence.js';
 import { pickNeighborPair } from './partition-pair.js';
 import { afterOwnDamage } from './reach.js';
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
-import { T } from './timing.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
 import type { ChaosWorld, Detection, Fault, Primitive } from './types.js';
 
@@ -75,10 +74,9 @@ export const flapLinkSpec: PrimitiveSpec = {
   ],
   targets: { min: 2, max: 2, shape: 'link', kills: false },
   faultLengthMs: (p) => p.flaps * (p.downMs + p.upMs),
-  deadline: (p) => [paramTerm('flaps·(downMs + upMs)', p.flaps * (p.downMs + p.upMs)), timer('probe round', PROBE_ROUND_MS), timer('slack', T.slackMs)],
+  deadline: (p, t) => [paramTerm('flaps·(downMs + upMs)', p.flaps * (p.downMs + p.upMs)), timer('probe round', PROBE_ROUND_MS), timer('slack', t.slackMs)],
 };
 
-export const FLAP_DEADLINE_FORMULA = deadlineOf(flapLinkSpec, { flaps: 0, downMs: 0, upMs: 0 }).formula;
 
 /** Applications reverted (their pending flaps must not fire). Keyed by the fault object. */
 const reverted = new WeakSet<Fault>();
@@ -134,8 +132,8 @@ export const flapLink: Primitive = {
     let missing = 'the last flap';
     return {
       evidence: `each end's mesh.peer.connected + mesh.peer.dial_failed about the other stay ≤ ${DIALS_PER_FLAP_MAX} per flap; after the last flap a probe round reaches every subscriber`,
-      deadlineFormula: FLAP_DEADLINE_FORMULA,
-      deadlineMs: deadlineOf(flapLinkSpec, flapParams(fault)).ms,
+      deadlineFormula: deadlineOf(flapLinkSpec, { flaps: 0, downMs: 0, upMs: 0 }, world.timers).formula,
+      deadlineMs: deadlineOf(flapLinkSpec, flapParams(fault), world.timers).ms,
       missing: () => missing,
       poll: (nowMs): Detection | null => {
         const waitedMs = nowMs - appliedAtMs;

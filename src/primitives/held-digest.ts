@@ -20,7 +20,7 @@
  */
 import { connectedPeersOf, holdsDigest, meshesOf, nameOf, neighborsOf } from './evidence.js';
 import { everyCut, isCut, LINKS_DIE, othersCutEveryPath, overlayAt, reachableFrom, type CutWindow } from './reach.js';
-import { PLUMTREE_PASS_ON_MS } from './timing.js';
+import { plumtreePassOnMs } from './timing.js';
 import type { ChaosWorld } from './types.js';
 
 /** What held a victim's digest from a pruner: the other event's cut, and the pushing neighbour behind it. */
@@ -163,7 +163,7 @@ function heldByRelay(world: ChaosWorld, others: readonly CutWindow[], victim: st
     if (held === null || up.endMs > held.untilMs) continue;
     const dropped = world.spans.first({ name: 'mesh.gossip.neighbor_down', node: up.node, sinceMs: up.endMs, untilMs: Math.max(up.endMs, held.revertedAtMs), attrs: { peerId: pruner, topic: up.attrs.topic } });
     if (dropped !== undefined && dropped.seq > up.seq) continue;
-    const untilMs = held.untilMs + PLUMTREE_PASS_ON_MS;
+    const untilMs = held.untilMs + plumtreePassOnMs(world.timers);
     if (best === null || untilMs > best.untilMs) best = { untilMs, by: held.by, revertedAtMs: held.revertedAtMs };
   }
   return best;
@@ -191,6 +191,6 @@ function connectionOutlived(world: ChaosWorld, a: string, b: string, fromMs: num
  * observer, which thus had it 15.5 s after the kill and pruned the victim 1.8 s past the deadline.
  */
 function releasedAfter(world: ChaosWorld, victim: string, killedAtMs: number, revertedAtMs: number, rtoMaxMs: number): boolean {
-  const fromMs = Math.max(revertedAtMs, killedAtMs + PLUMTREE_PASS_ON_MS);
-  return world.spans.first({ name: 'mesh.digest.learned', sinceMs: fromMs, untilMs: revertedAtMs + rtoMaxMs + PLUMTREE_PASS_ON_MS, attrs: { nodeId: victim } }) !== undefined;
+  const fromMs = Math.max(revertedAtMs, killedAtMs + plumtreePassOnMs(world.timers));
+  return world.spans.first({ name: 'mesh.digest.learned', sinceMs: fromMs, untilMs: revertedAtMs + rtoMaxMs + plumtreePassOnMs(world.timers), attrs: { nodeId: victim } }) !== undefined;
 }

@@ -22,9 +22,9 @@
 import { emitted, emittersOf, failedAssertion, holdsDigest, isHealthy, meshesOf, nameOf, neighborsOf, passed, peersConnectedTo, prunedBy, ProbeRound } from './evidence.js';
 import { heldDigest } from './held-digest.js';
 import { otherCutWindows, othersCutOff } from './reach.js';
-import { deadlineOf, maxOf, timer, type DeadlineTerm, type PrimitiveSpec } from './schema.js';
+import { deadlineOf, formulaOf, maxOf, msOf, timer, type DeadlineTerm, type PrimitiveSpec } from './schema.js';
 import { pickKillable } from './targets.js';
-import { T } from './timing.js';
+import type { Timers } from './timing.js';
 import type { ChaosWorld, Detector, Fault, Primitive } from './types.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
 
@@ -32,29 +32,32 @@ import type { SpanRecord } from '../sim/telemetry/index.js';
 const PROBE_ROUND_MS = 5_000;
 
 /** The death deadline KillNode and BurstKill share: connections idle out ‖ digests are pruned, then a probe round. */
-export const KILL_DEADLINE_TERMS: readonly DeadlineTerm[] = [
-  maxOf([timer('idle', T.idleTimeoutMs)], [timer('digest', T.digestIntervalMs), timer('TTL', T.stalenessTtlMs), timer('pruner', T.prunerIntervalMs)]),
-  timer('probe round', PROBE_ROUND_MS),
-  timer('slack', T.slackMs),
-];
+export function killDeadlineTerms(t: Timers): readonly DeadlineTerm[] {
+  return [
+    maxOf([timer('idle', t.idleTimeoutMs)], [timer('digest', t.digestIntervalMs), timer('TTL', t.stalenessTtlMs), timer('pruner', t.prunerIntervalMs)]),
+    timer('probe round', PROBE_ROUND_MS),
+    timer('slack', t.slackMs),
+  ];
+}
 
 export const killNodeSpec: PrimitiveSpec = {
   name: 'kill_node',
   params: [],
   targets: { min: 1, max: 1, shape: 'node', kills: true },
   faultLengthMs: () => 0,
-  deadline: () => KILL_DEADLINE_TERMS,
+  deadline: (_p, t) => killDeadlineTerms(t),
 };
 
+/** The kill deadline with the default timers. */
 export const KILL_DEADLINE_MS = deadlineOf(killNodeSpec, {}).ms;
-export const KILL_DEADLINE_FORMULA = deadlineOf(killNodeSpec, {}).formula;
 
 /**
  * A held digest's prune, after the held digest could last arrive: TTL + pruner, then the probe
  * round and slack (the kill deadline's own terms after its pruning branch).
  */
-const HELD_PRUNE_AFTER_MS = T.stalenessTtlMs + T.prunerIntervalMs + PROBE_ROUND_MS + T.slackMs;
-const HELD_PRUNE_FORMULA = `TTL ${T.stalenessTtlMs / 1000} s + pruner ${T.prunerIntervalMs / 1000} s + probe round ${PROBE_ROUND_MS / 1000} s + slack ${T.slackMs / 1000} s`;
+function heldPruneAfter(t: Timers): readonly DeadlineTerm[] {
+  return [timer('TTL', t.stalenessTtlMs), timer('pruner', t.prunerIntervalMs), timer('probe round', PROBE_ROUND_MS), timer('slack', t.slackMs)];
+}
 
 export const killNode: Primitive = {
   name: 'kill_node',
@@ -70,14 +73,17 @@ export const killNode: Primitive = {
     for (const id of fault.targets) if (world.status(id) === 'stopped') world.process.start(id);
   },
   revertPolicy: () => 'after-detection',
-  detector: (world, fault, appliedAtMs) => deathDetector(world, fault, appliedAtMs, KILL_DEADLINE_MS, KILL_DEADLINE_FORMULA),
+  detector: (world, fault, appliedAtMs) => deathDetector(world, fault, appliedAtMs, killNodeSpec),
 };
 
 /**
- * The detector shared by KillNode and BurstKill: survivors notice every victim and repair.
- * The probe round covers `probeMeshIds` (default: the victims' topics).
+ * The detector shared by KillNode and BurstKill: survivors notice every victim and repair, by
+ * `spec`'s deadline with the run's timers. The probe round covers `probeMeshIds` (default: the
+ * victims' topics).
  */
-export function deathDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number, deadlineMs: number, deadlineFormula: string, probeMeshIds?: readonly string[]): Detector {
+export function deathDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number, spec: PrimitiveSpec, probeMeshIds?: readonly string[]): Detector {
+  const { ms: deadlineMs, formula: deadlineFormula } = deadlineOf(spec, {}, world.timers);
+  const heldPruneTerms = heldPruneAfter(world.timers);
   const victims = fault.targets;
   // Who must notice, fixed at apply time from the spans emitted before it.
   const mustDisconnect = new Map(victims.map((v) => [v, peersConnectedTo(world, v, appliedAtMs).filter((p) => !victims.includes(p))]));
@@ -114,11 +120,11 @@ export function deathDetector(world: ChaosWorld, fault: Fault, appliedAtMs: numb
     for (const [v, p] of unpruned) {
       const held = heldDigest(world, others, v, p, victims, appliedAtMs, nowMs);
       if (held === null) return;
-      untilMs = Math.max(untilMs, held.untilMs + HELD_PRUNE_AFTER_MS);
+      untilMs = Math.max(untilMs, held.untilMs + msOf(heldPruneTerms));
       why.push(`${nameOf(world, p)} (${held.by} reverted @ ${held.revertedAtMs} ms)`);
     }
     if (untilMs - appliedAtMs <= deadlineMs) return;
-    extension = { untilMs, formula: `then, for prunes of digests other events held (${why.join(', ')}): revert + RTO max ${world.links.config.rtoMaxMs / 1000} s + ${HELD_PRUNE_FORMULA}` };
+    extension = { untilMs, formula: `then, for prunes of digests other events held (${why.join(', ')}): revert + RTO max ${world.links.config.rtoMaxMs / 1000} s + ${formulaOf(heldPruneTerms)}` };
   };
   return {
     evidence: 'peers emit mesh.peer.disconnected, mesh.gossip.neighbor_down and mesh.staleness.pruned for each victim, then a probe reaches every survivor',
@@ -169,7 +175,7 @@ export function deathDetector(world: ChaosWorld, fault: Fault, appliedAtMs: numb
         }
       }
       if (unpruned.length > 0) {
-        if (nowMs - appliedAtMs > deadlineMs - PROBE_ROUND_MS - T.slackMs) lateUnpruned = unpruned;
+        if (nowMs - appliedAtMs > deadlineMs - PROBE_ROUND_MS - world.timers.slackMs) lateUnpruned = unpruned;
         extendForHeldDigests(nowMs, unpruned);
         const [v, p] = unpruned[0];
         return waitFor(`${nameOf(world, p)}: mesh.staleness.pruned of ${nameOf(world, v)}`);

@@ -27,7 +27,8 @@
  *     connection);
  *  4. then a probe round per topic, one from the victim and one from another node, reaches every
  *     running subscriber (mesh.probe.delivered) — the victim is reachable and reaches everyone.
- * Deadline: idle 30 s + seed check 10 s + dial timeout 5 s + probe resend 5 s + slack 5 s = 55 s.
+ * Deadline: idle 30 s + seed check 10 s + dial timeout 5 s + probe resend 5 s + slack 5 s = 55 s
+ * with the default timers (the run's own, timing.ts).
  * Revert: none — the new address stays (a NAT does not give the old mapping back); the
  * primitive's revert is a no-op, called after detection.
  */
@@ -37,7 +38,6 @@ import { cutWindows, LINKS_DIE, oldConnectionsCutAt, otherCutWindows, othersCutO
 import { TargetedProbeRound } from './slow-link.js';
 import { deadlineOf, timer, type PrimitiveSpec } from './schema.js';
 import { pickNodes } from './targets.js';
-import { T } from './timing.js';
 import type { ChaosWorld, Detector, Fault, Primitive } from './types.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
 
@@ -46,11 +46,11 @@ export const natShiftSpec: PrimitiveSpec = {
   params: [],
   targets: { min: 1, max: 1, shape: 'node', kills: false },
   faultLengthMs: () => 0,
-  deadline: () => [timer('idle', T.idleTimeoutMs), timer('seed check', T.seedCheckIntervalMs), timer('dial timeout', T.dialTimeoutMs), timer('probe resend', 5_000), timer('slack', T.slackMs)],
+  deadline: (_p, t) => [timer('idle', t.idleTimeoutMs), timer('seed check', t.seedCheckIntervalMs), timer('dial timeout', t.dialTimeoutMs), timer('probe resend', 5_000), timer('slack', t.slackMs)],
 };
 
+/** The deadline with the default timers. */
 export const NAT_SHIFT_DEADLINE_MS = deadlineOf(natShiftSpec, {}).ms;
-export const NAT_SHIFT_DEADLINE_FORMULA = deadlineOf(natShiftSpec, {}).formula;
 
 export const natShift: Primitive = {
   name: 'nat_shift',
@@ -69,6 +69,8 @@ export const natShift: Primitive = {
 
 
 export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number): Detector {
+  const t = world.timers;
+  const deadline = deadlineOf(natShiftSpec, {}, t);
   const victim = fault.targets[0];
   const q = world.spans;
   const peersOfVictim = peersConnectedTo(world, victim, appliedAtMs);
@@ -125,9 +127,9 @@ export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: n
       if (!restartedSince(world, peer, appliedAtMs)) continue;
       const s = pathEnded(victim, peer);
       if (s === undefined || s.name !== 'mesh.peer.disconnected' || s.attrs.reason !== 'idle-timeout') continue;
-      const lastHeardMs = s.endMs - T.idleTimeoutMs;
+      const lastHeardMs = s.endMs - t.idleTimeoutMs;
       const died = deaths.filter((w) => w.targets.has(nameOf(world, peer)) && w.fromMs <= s.endMs).sort((a, b) => a.fromMs - b.fromMs)[0];
-      if (died !== undefined && lastHeardMs >= appliedAtMs - T.keepAliveMs && lastHeardMs < died.fromMs) return s;
+      if (died !== undefined && lastHeardMs >= appliedAtMs - t.keepAliveMs && lastHeardMs < died.fromMs) return s;
     }
     return undefined;
   };
@@ -198,12 +200,12 @@ export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: n
    * Whether other chaos events cut off every other subscriber of `topic` whole (killed, wedged,
    * firewalled, moved: a node cut) from before the victim could have a neighbour there again
    * until `nowMs`. The victim learns its old paths are dead at the idle timeout, then its seed
-   * check and a dial take it back: by the shift + idle 30 s + seed check 10 s + dial 5 s. A
+   * check and a dial take it back: by the shift + idle + seed check + dial timeout (30 + 10 + 5 s by default). A
    * random layout under `--chaos 36` (two bridges, no observer, seed 44580): a burst_kill took
    * the other bridge, the bridge topic's only other member, 26.3 s after the shift, before
    * either end had idled out their path; the victim's dials to it timed out till the deadline.
    */
-  const relateByMs = appliedAtMs + T.idleTimeoutMs + T.seedCheckIntervalMs + T.dialTimeoutMs;
+  const relateByMs = appliedAtMs + t.idleTimeoutMs + t.seedCheckIntervalMs + t.dialTimeoutMs;
   const takenAway = (topic: string, nowMs: number, others: readonly CutWindow[]): boolean => {
     if (nowMs < relateByMs) return false; // till then the victim may still relate on its own
     return world.subscribers(topic).every((p) => p.nodeId === victim || others.some((w) => w.cut === 'node' && w.targets.has(p.name) && w.fromMs <= relateByMs && w.untilMs > nowMs));
@@ -239,8 +241,8 @@ export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: n
 
   return {
     evidence: `peers and ${nameOf(world, victim)} emit mesh.peer.disconnected for the old paths, mesh.peer.connected both ways after the shift, the victim emits mesh.gossip.neighbor_up on every topic, then probes from and to it reach every running subscriber`,
-    deadlineFormula: NAT_SHIFT_DEADLINE_FORMULA,
-    deadlineMs: NAT_SHIFT_DEADLINE_MS,
+    deadlineFormula: deadline.formula,
+    deadlineMs: deadline.ms,
     missing: () => missing,
     poll: (nowMs) => {
       const died = oldPathsDied();

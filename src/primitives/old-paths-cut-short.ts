@@ -17,7 +17,6 @@ import { assert } from '../sim/assert.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
 import { nameOf } from './evidence.js';
 import { LINKS_DIE, REJOIN_ALLOWANCE_MS, type CutWindow } from './reach.js';
-import { T } from './timing.js';
 import type { ChaosWorld } from './types.js';
 
 /** One end of an old path: `node`'s connection to `peer` (node ids). */
@@ -125,7 +124,7 @@ function unrelatedEnd(world: ChaosWorld, side: PathEnd, appliedAtMs: number): Sp
   const node = nameOf(world, side.node);
   const opened =
     q.last({ name: 'mesh.peer.connected', node, untilMs: appliedAtMs, attrs: { peerId: side.peer } }) ??
-    q.first({ name: 'mesh.peer.connected', node, sinceMs: appliedAtMs, untilMs: appliedAtMs + T.dialTimeoutMs, attrs: { peerId: side.peer } });
+    q.first({ name: 'mesh.peer.connected', node, sinceMs: appliedAtMs, untilMs: appliedAtMs + world.timers.dialTimeoutMs, attrs: { peerId: side.peer } });
   if (opened === undefined) return null;
   // Relations while that connection lasted at this side, not those of a later one.
   const ended = endAfter(world, side, opened);
@@ -158,10 +157,10 @@ function handshakeCut(world: ChaosWorld, end: PathEnd, appliedAtMs: number): boo
   for (const [acceptor, dialer] of [[end.node, end.peer], [end.peer, end.node]] as const) {
     const accepted = q.last({ name: 'mesh.peer.connected', node: nameOf(world, acceptor), untilMs: appliedAtMs, attrs: { peerId: dialer, direction: 'inbound' } });
     if (accepted === undefined) continue;
-    const failed = q.first({ name: 'mesh.peer.dial_failed', node: nameOf(world, dialer), sinceMs: appliedAtMs, untilMs: appliedAtMs + T.dialTimeoutMs, attrs: { peerId: acceptor } });
+    const failed = q.first({ name: 'mesh.peer.dial_failed', node: nameOf(world, dialer), sinceMs: appliedAtMs, untilMs: appliedAtMs + world.timers.dialTimeoutMs, attrs: { peerId: acceptor } });
     if (failed === undefined) continue;
     // The dial's own end (outbound): a connection the acceptor dialled back meanwhile is another path.
-    const opened = q.first({ name: 'mesh.peer.connected', node: nameOf(world, dialer), sinceMs: accepted.endMs - T.dialTimeoutMs, untilMs: failed.endMs, attrs: { peerId: acceptor, direction: 'outbound' } });
+    const opened = q.first({ name: 'mesh.peer.connected', node: nameOf(world, dialer), sinceMs: accepted.endMs - world.timers.dialTimeoutMs, untilMs: failed.endMs, attrs: { peerId: acceptor, direction: 'outbound' } });
     if (opened === undefined) return true;
   }
   return false;
@@ -307,7 +306,7 @@ function newcomerRejoining(world: ChaosWorld, others: readonly CutWindow[], down
   if (evictorId === undefined) return false;
   const join = world.spans.last({ name: 'mesh.gossip.join', node: newcomer, sinceMs: down.endMs - REJOIN_ALLOWANCE_MS, untilMs: down.endMs, attrs: { topic: String(down.attrs.topic), peerId: evictorId } });
   if (join === undefined) return false;
-  return world.spans.find({ name: 'mesh.peer.dial_failed', node: newcomer, sinceMs: join.endMs - T.seedCheckIntervalMs, untilMs: join.endMs }).some((failed) => {
+  return world.spans.find({ name: 'mesh.peer.dial_failed', node: newcomer, sinceMs: join.endMs - world.timers.seedCheckIntervalMs, untilMs: join.endMs }).some((failed) => {
     const peer = nameOf(world, String(failed.attrs.peerId));
     return others.some((w) => (heldApart(w, peer, newcomer) || heldApart(w, newcomer, peer)) && failed.endMs >= w.fromMs && failed.endMs < w.untilMs);
   });
@@ -371,7 +370,7 @@ function heldUntilMs(world: ChaosWorld, w: CutWindow, node: string): number {
   if (w.cut === 'link' || w.revertedAtMs === Infinity) return w.untilMs;
   const kept = (s: SpanRecord) => w.cut === 'subset' || w.targets.has(node) || w.targets.has(nameOf(world, String(s.attrs.peerId)));
   let until = w.untilMs;
-  const retry = world.spans.find({ name: 'mesh.seed.retry', node, sinceMs: w.fromMs, untilMs: w.revertedAtMs + T.dialTimeoutMs }).filter(kept).at(-1);
+  const retry = world.spans.find({ name: 'mesh.seed.retry', node, sinceMs: w.fromMs, untilMs: w.revertedAtMs + world.timers.dialTimeoutMs }).filter(kept).at(-1);
   if (retry !== undefined) until = Math.max(until, retry.endMs + Number(retry.attrs.delayMs) + REJOIN_ALLOWANCE_MS);
   // A node whose seeds the cut held away (across a subset cut, or a seed it took) rejoins
   // through them at its next seed check, up to a seed-check interval after the revert (the
@@ -379,7 +378,7 @@ function heldUntilMs(world: ChaosWorld, w: CutWindow, node: string): number {
   // nat-shift under --chaos 20, seed 96: two nodes of a subset cut healed at 83.1 s sent their
   // Joins at 89.1 and 89.4 s. chaos-soak-9prim-1min, seed 1335: a compute whose seed a kill_node
   // took until 60.6 s had its dial to it fail at 62.3 s, and joined through it at 66.3 s.
-  const join = world.spans.find({ name: 'mesh.gossip.join', node, sinceMs: w.revertedAtMs, untilMs: w.revertedAtMs + T.seedCheckIntervalMs }).find(kept);
+  const join = world.spans.find({ name: 'mesh.gossip.join', node, sinceMs: w.revertedAtMs, untilMs: w.revertedAtMs + world.timers.seedCheckIntervalMs }).find(kept);
   if (join !== undefined) until = Math.max(until, join.endMs + REJOIN_ALLOWANCE_MS);
   return until;
 }
@@ -431,7 +430,7 @@ function endedUnheard(world: ChaosWorld, others: readonly CutWindow[], end: Path
   const name = nameOf(world, end.node);
   const first = firstEnd(world, end, appliedAtMs);
   const goneWhen = (atMs: number): boolean =>
-    (atMs - eviction.endMs > HEARD_WITHIN_MS || (atMs >= appliedAtMs && atMs < eviction.endMs && atMs < appliedAtMs + T.idleTimeoutMs)) && (first === undefined || first.endMs > atMs);
+    (atMs - eviction.endMs > HEARD_WITHIN_MS || (atMs >= appliedAtMs && atMs < eviction.endMs && atMs < appliedAtMs + world.timers.idleTimeoutMs)) && (first === undefined || first.endMs > atMs);
   const taken = others.find((w) => LINKS_DIE.has(w.name) && w.targets.has(name) && goneWhen(w.fromMs));
   const left = world.spans.find({ name: 'mesh.node.stopping', node: name, sinceMs: appliedAtMs }).find((s) => goneWhen(s.endMs));
   const goneAtMs = taken?.fromMs ?? left?.endMs;

@@ -29,9 +29,8 @@
  */
 import { failedAssertion, meshesOf, nameOf, passed, ProbeRound } from './evidence.js';
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
-import { afterOwnDamage, otherCutWindows, othersCutEveryPath, overlayAt, pathExists, PROBE_FLIGHT_MS, REJOIN_ALLOWANCE_MS, strippedByOthers, type CutWindow } from './reach.js';
+import { afterOwnDamage, otherCutWindows, othersCutEveryPath, overlayAt, pathExists, PROBE_FLIGHT_MS, probeFlightMs, REJOIN_ALLOWANCE_MS, strippedByOthers, type CutWindow } from './reach.js';
 import { candidates } from './targets.js';
-import { T } from './timing.js';
 import type { ProbeRecord } from '../scenario/checker.js';
 import type { SimRng } from '../sim/rng.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
@@ -58,10 +57,9 @@ export const partitionPairSpec: PrimitiveSpec = {
   ],
   targets: { min: 2, max: 2, shape: 'link', kills: false },
   faultLengthMs: (p) => p.durationMs,
-  deadline: (p) => [paramTerm('durationMs', p.durationMs), timer('probe round', PROBE_ROUND_MS), timer('slack', T.slackMs)],
+  deadline: (p, t) => [paramTerm('durationMs', p.durationMs), timer('probe round', PROBE_ROUND_MS), timer('slack', t.slackMs)],
 };
 
-export const PARTITION_PAIR_DEADLINE_FORMULA = deadlineOf(partitionPairSpec, { durationMs: 0 }).formula;
 
 export const partitionPair: Primitive = {
   name: 'partition_pair',
@@ -113,8 +111,8 @@ export const partitionPair: Primitive = {
     };
     return {
       evidence: 'during the partition a probe from each end reaches the other through a third node (mesh.probe.delivered); after repair a probe round reaches every subscriber',
-      deadlineFormula: PARTITION_PAIR_DEADLINE_FORMULA,
-      deadlineMs: deadlineOf(partitionPairSpec, { durationMs: durationOf(fault) }).ms,
+      deadlineFormula: deadlineOf(partitionPairSpec, { durationMs: 0 }, world.timers).formula,
+      deadlineMs: deadlineOf(partitionPairSpec, { durationMs: durationOf(fault) }, world.timers).ms,
       missing: () => missing,
       poll: (nowMs): Detection | null => {
         const waitedMs = nowMs - appliedAtMs;
@@ -129,7 +127,7 @@ export const partitionPair: Primitive = {
             if (c.probe === null || !isRunning(world, c.to)) continue; // an end went down under another fault
             const got = deliveredAt(world, c.probe, c.to);
             if (got === undefined || got.endMs >= healAtMs || got.attrs.from === c.from) {
-              const others = heldUpFrom(otherCutWindows(world, fault, appliedAtMs), c.probe.sentAtMs);
+              const others = heldUpFrom(otherCutWindows(world, fault, appliedAtMs), c.probe.sentAtMs, probeFlightMs(world.timers));
               if (othersCutEveryPath(world, others, [c.probe.meshId], c.from, c.to, c.probe.sentAtMs, isOwnLink)) continue;
               // An end the other events had stripped of every link but the pair's own had no
               // detour to offer (nat-shift under --chaos 20, seed 461: a compute whose old paths
@@ -155,11 +153,11 @@ export const partitionPair: Primitive = {
   },
 };
 
-/** How long after a probe is sent a node on a detour must stay up for the probe to pass it: its flight (reach.ts). */
+/** How long after a probe is sent a node on a detour must stay up for the probe to pass it, with the default timers: its flight (reach.ts). */
 export const DETOUR_HOLD_MS = PROBE_FLIGHT_MS;
 
 /**
- * `windows` with every cut that another event began within DETOUR_HOLD_MS after `sentAtMs`
+ * `windows` with every cut that another event began within `holdMs` (the probe's flight) after `sentAtMs`
  * taken as in place from `sentAtMs`: a node that took the probe and went down before it could
  * pass it on (mesh-five-types-present-chaos under `--chaos 20`, seed 13: the bridge's one other
  * neighbour got the probe 39 ms after it was sent and was restarted 63 ms later, before the
@@ -168,8 +166,8 @@ export const DETOUR_HOLD_MS = PROBE_FLIGHT_MS;
  * took the two relays that held the probe, one of them while the receiver's graft was on its
  * way to it). @internal (exported for tests)
  */
-export function heldUpFrom(windows: readonly CutWindow[], sentAtMs: number): CutWindow[] {
-  return windows.map((w) => (w.fromMs > sentAtMs && w.fromMs <= sentAtMs + DETOUR_HOLD_MS ? { ...w, fromMs: sentAtMs } : w));
+export function heldUpFrom(windows: readonly CutWindow[], sentAtMs: number, holdMs: number): CutWindow[] {
+  return windows.map((w) => (w.fromMs > sentAtMs && w.fromMs <= sentAtMs + holdMs ? { ...w, fromMs: sentAtMs } : w));
 }
 
 /**
@@ -207,7 +205,7 @@ function detourGaveUp(world: ChaosWorld, probe: ProbeRecord, from: string, to: s
   if (sent === undefined) return false;
   const gaveUp = new Set(
     world.spans
-      .find({ name: 'mesh.plumtree.gave_up', sinceMs: probe.sentAtMs, untilMs: probe.sentAtMs + PROBE_FLIGHT_MS, attrs: { topic: probe.meshId, messageId: sent.attrs.messageId, reason: 'advertisers-down' } })
+      .find({ name: 'mesh.plumtree.gave_up', sinceMs: probe.sentAtMs, untilMs: probe.sentAtMs + probeFlightMs(world.timers), attrs: { topic: probe.meshId, messageId: sent.attrs.messageId, reason: 'advertisers-down' } })
       .map((s) => world.nodes.find((p) => p.name === s.node)!.nodeId),
   );
   if (gaveUp.size === 0) return false;

@@ -33,10 +33,10 @@ import { BRIDGE_ROLE } from '../scenario/topology.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
 import { appendAll, emitted, failedAssertion, holdsDigest, incarnationStartSeq, restartedSince, meshesOf, MISSING_SHOWN, nameOf, passed, peersConnectedTo, prunedBy } from './evidence.js';
 import { heldDigest } from './held-digest.js';
-import { cutOffFrom, cutOffOverFlight, cutWindows, otherCutWindows, othersTouched, overlayAt, pathExists, type CutWindow } from './reach.js';
+import { cutOffFrom, cutOffOverFlight, cutWindows, otherCutWindows, othersTouched, overlayAt, pathExists, probeFlightMs, type CutWindow } from './reach.js';
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
 import { candidates } from './targets.js';
-import { PLUMTREE_PASS_ON_MS, T } from './timing.js';
+import { plumtreePassOnMs, stalenessWindowMs, T, type Timers } from './timing.js';
 import type { ChaosWorld, Detection, Fault, Primitive } from './types.js';
 
 export const SUBSET_SIZE_MIN = 3;
@@ -44,7 +44,21 @@ export const SUBSET_SIZE_MAX = 5;
 /** Idle timeout 30 s and digest 2 s + TTL 30 s + pruner 5 s both fit, with room for (2). */
 export const SUBSET_DURATION_MS_MIN = 50_000;
 export const SUBSET_DURATION_MS_MAX = 60_000;
-const SEED_RETRY_MAX_MS = 30_000;
+
+/** How long both sides take to notice a cut with these timers: the idle timeout, or digest + TTL + pruner. */
+function noticeMs(t: Timers): number {
+  return Math.max(t.idleTimeoutMs, stalenessWindowMs(t));
+}
+
+/**
+ * The cut lengths drawn for a run with these timers: the default range, moved later by as much as
+ * the run's timers take longer to notice a cut than the defaults do, so that a drawn cut is
+ * always noticed with the same room for the side probes (a 60 s idle timeout draws 73–83 s).
+ */
+export function subsetDurationRange(t: Timers): readonly [number, number] {
+  const later = Math.max(0, noticeMs(t) - noticeMs(T));
+  return [Math.min(SUBSET_DURATION_MS_MIN + later, FAULT_LENGTH_MS_MAX), Math.min(SUBSET_DURATION_MS_MAX + later, FAULT_LENGTH_MS_MAX)];
+}
 const PROBE_ROUND_MS = 5_000;
 /** Packets already on the wire at apply may still land; digests learned this soon are not a leak. */
 const IN_FLIGHT_MS = 1_000;
@@ -72,22 +86,20 @@ export const partitionSubsetSpec: PrimitiveSpec = {
       draw: { kind: 'range', min: SUBSET_DURATION_MS_MIN, max: SUBSET_DURATION_MS_MAX },
       // A cut must outlast TTL 30 s + pruner 5 s + digest 2 s for both sides to notice it.
       explore: { min: 40_000, max: 60_000, step: 500 },
-      doc: 'how long the cut lasts (shorter than idle 30 s / TTL 30 s + pruner 5 s and nobody can notice it)',
+      doc: 'how long the cut lasts (shorter than the idle timeout or digest + TTL + pruner, 30 s / 37 s by default, and nobody can notice it; drawn later when the run\'s timers are longer)',
     },
   ],
   targets: { min: SUBSET_SIZE_MIN, max: SUBSET_SIZE_MAX, shape: 'subset', kills: false },
   faultLengthMs: (p) => p.durationMs,
-  deadline: (p) => [
+  deadline: (p, t) => [
     paramTerm('durationMs', p.durationMs),
-    timer('seed retry max', SEED_RETRY_MAX_MS),
-    timer('seed check', T.seedCheckIntervalMs),
-    timer('digest', T.digestIntervalMs),
+    timer('seed retry max', t.seedRetryMaxMs),
+    timer('seed check', t.seedCheckIntervalMs),
+    timer('digest', t.digestIntervalMs),
     timer('probe round', PROBE_ROUND_MS),
-    timer('slack', T.slackMs),
+    timer('slack', t.slackMs),
   ],
 };
-
-export const SUBSET_DEADLINE_FORMULA = deadlineOf(partitionSubsetSpec, { durationMs: 0 }).formula;
 
 export const partitionSubset: Primitive = {
   name: 'partition_subset',
@@ -100,7 +112,7 @@ export const partitionSubset: Primitive = {
     if (fitting.length === 0 || size < 1) return null;
     const meshId = rng.pick(fitting);
     const inside = rng.shuffle(pool.filter((id) => isOwnNode(world, id, meshId))).slice(0, size);
-    const durationMs = drawParam(partitionSubsetSpec.params[1], overrides, (lo, hi) => rng.rangeInclusive(lo, hi));
+    const durationMs = drawParam(partitionSubsetSpec.params[1], overrides, () => rng.rangeInclusive(...subsetDurationRange(world.timers)));
     return { targets: inside.sort((a, b) => world.node(a).index - world.node(b).index), params: { size, durationMs } };
   },
   apply: (world, fault) => forEachCrossing(world, fault, (a, b) => world.links.partition(a, b)),
@@ -141,8 +153,8 @@ function subsetDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number) {
   };
   return {
     evidence: 'nodes on both sides emit mesh.peer.disconnected / mesh.staleness.pruned for the other side; a probe inside each side reaches it during the partition; after repair digests across the cut are re-learned and a probe round reaches everyone',
-    deadlineFormula: SUBSET_DEADLINE_FORMULA,
-    deadlineMs: deadlineOf(partitionSubsetSpec, { durationMs: durationOf(fault) }).ms,
+    deadlineFormula: deadlineOf(partitionSubsetSpec, { durationMs: 0 }, world.timers).formula,
+    deadlineMs: deadlineOf(partitionSubsetSpec, { durationMs: durationOf(fault) }, world.timers).ms,
     missing: () => missing,
     poll: (nowMs: number): Detection | null => {
       const waitedMs = nowMs - appliedAtMs;
@@ -192,7 +204,7 @@ function subsetDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number) {
         // inside another event's subset.
         const others = otherCutWindows(world, fault, appliedAtMs);
         const ownCut = (x: string, y: string): boolean => inside.has(x) !== inside.has(y);
-        const excusedFor = (p: ProbeRecord): ReadonlySet<string> => new Set([...touchedAny, ...cutOffOverFlight(others, p.sentAtMs, (atMs) => cutOffFrom(world, others, p.meshId, p.origin, atMs, ownCut))]);
+        const excusedFor = (p: ProbeRecord): ReadonlySet<string> => new Set([...touchedAny, ...cutOffOverFlight(others, p.sentAtMs, probeFlightMs(world.timers), (atMs) => cutOffFrom(world, others, p.meshId, p.origin, atMs, ownCut))]);
         for (const sp of sideProbes) {
           const judged = sp.probes.filter((p) => !touched.has(p.origin));
           if (judged.length === 0) continue;
@@ -262,7 +274,7 @@ export function prunesAfterRepair(
   nowMs: number,
 ): boolean {
   const held = heldDigest(world, others, about, pruner, aboutSide, appliedAtMs, nowMs);
-  return held !== null && held.untilMs + T.stalenessTtlMs + T.prunerIntervalMs > healAtMs;
+  return held !== null && held.untilMs + world.timers.stalenessTtlMs + world.timers.prunerIntervalMs > healAtMs;
 }
 
 /** The probes sent inside one side on one topic (re-sent while the side is still repairing). */
@@ -435,7 +447,7 @@ function heldUpOnItsSide(world: ChaosWorld, side: readonly string[], learned: Sp
 /**
  * Whether `learned` (a node's mesh.digest.learned) can have come from a neighbour on its own
  * side, right after an unwedge, that held it from before the cut: the neighbour, or the learner,
- * was wedged at the cut by another event and unwedged at most PLUMTREE_PASS_ON_MS before; the
+ * was wedged at the cut by another event and unwedged at most a Plumtree pass-on (timing.ts) before; the
  * neighbour held the digest by the end of the in-flight allowance after the cut by its own spans
  * (a copy in flight at the cut is one from before it: firewall-inbound under `--chaos 20`, seed
  * 7413, where a broker's digest sent 8 ms before the cut reached a bridge's neighbours 21 and
@@ -463,7 +475,7 @@ function passedOnFromDrain(world: ChaosWorld, drains: ReadonlyMap<string, number
   const digestOf = String(learned.attrs.nodeId);
   const justUnwedged = (name: string): boolean => {
     const unwedgedAtMs = drains.get(name);
-    return unwedgedAtMs !== undefined && learned.endMs >= unwedgedAtMs && learned.endMs - unwedgedAtMs <= PLUMTREE_PASS_ON_MS;
+    return unwedgedAtMs !== undefined && learned.endMs >= unwedgedAtMs && learned.endMs - unwedgedAtMs <= plumtreePassOnMs(world.timers);
   };
   // Held from before the cut: by the end of the in-flight allowance, as the leak check reads it;
   // or, for a node wedged across the cut, learned in its unwedge's instant (what reached it

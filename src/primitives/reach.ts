@@ -12,7 +12,7 @@
 import type { SpanQuery } from '../sim/telemetry/query.js';
 import { crossedAt, inboundAt, incarnationStartSeq, type ProbeCutOff, type ProbeRoundOptions } from './evidence.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
-import { PLUMTREE_PASS_ON_MS, STALENESS_WINDOW_MS, T } from './timing.js';
+import { plumtreePassOnMs, stalenessWindowMs, T, type Timers } from './timing.js';
 import type { ChaosWorld, Fault, PrimitiveName } from './types.js';
 
 /**
@@ -481,22 +481,27 @@ export function oldConnectionsCutAt(world: ChaosWorld, victim: string, appliedAt
 
 /**
  * How long after its send a probe is still in flight for `othersCutOff(…).from`: Plumtree's worst
- * pass-on over one hop (PLUMTREE_PASS_ON_MS). A receiver another event cut off from the origin
+ * pass-on over one hop with the run's timers (timing.ts, `plumtreePassOnMs`). A receiver another event cut off from the origin
  * within it may not have had the probe yet (mesh-five-types-present-chaos under --chaos 20, seed
  * 2983: the observer's probe to a full-disk registry was sent 14 ms before a burst kill took the
  * relays it needed; the registry, all of whose neighbours were gone half a second later, never
  * got one).
  */
-export const PROBE_FLIGHT_MS = PLUMTREE_PASS_ON_MS;
+export function probeFlightMs(t: Timers): number {
+  return plumtreePassOnMs(t);
+}
+
+/** `probeFlightMs` of the default timers. */
+export const PROBE_FLIGHT_MS = probeFlightMs(T);
 
 /**
  * The receivers other events (`others`) had cut off from a probe's origin, for a probe sent at
  * `sentAtMs`: those cut off then, and those cut off when another event's cut began while the
- * probe was still in flight (PROBE_FLIGHT_MS), each instant read with `at` (cutOffFrom at that
+ * probe was still in flight (`flightMs`, `probeFlightMs`), each instant read with `at` (cutOffFrom at that
  * instant, for the probe's topic and origin). A call within the flight reads the cuts begun so far.
  */
-export function cutOffOverFlight(others: readonly CutWindow[], sentAtMs: number, at: (atMs: number) => ReadonlySet<string>): ReadonlySet<string> {
-  const began = [...new Set(others.map((w) => w.fromMs).filter((t) => t > sentAtMs && t <= sentAtMs + PROBE_FLIGHT_MS))].sort((a, b) => a - b);
+export function cutOffOverFlight(others: readonly CutWindow[], sentAtMs: number, flightMs: number, at: (atMs: number) => ReadonlySet<string>): ReadonlySet<string> {
+  const began = [...new Set(others.map((w) => w.fromMs).filter((t) => t > sentAtMs && t <= sentAtMs + flightMs))].sort((a, b) => a - b);
   if (began.length === 0) return at(sentAtMs);
   const out = new Set(at(sentAtMs));
   for (const t of began) for (const id of at(t)) out.add(id);
@@ -522,7 +527,7 @@ export function othersCutOff(world: ChaosWorld, fault: Fault, appliedAtMs: numbe
   const ownTargets = new Set(fault.targets.map((t) => world.nameOf(t)));
   const pairCuts = new Map<string, boolean>();
   return {
-    from: (topic, origin, sentAtMs) => cutOffOverFlight(others(), sentAtMs, (atMs) => memo(`from ${topic} ${origin} ${atMs}`, () => cutOffFrom(world, others(), topic, origin, atMs, ownBlockAt?.(atMs)))),
+    from: (topic, origin, sentAtMs) => cutOffOverFlight(others(), sentAtMs, probeFlightMs(world.timers), (atMs) => memo(`from ${topic} ${origin} ${atMs}`, () => cutOffFrom(world, others(), topic, origin, atMs, ownBlockAt?.(atMs)))),
     towards: (topic, target, atMs) => memo(`towards ${topic} ${target} ${atMs}`, () => cutOffTowards(world, others(), topic, target, atMs)),
     cutBetween: (node, peer, atMs) => {
       const key = `${node} ${peer} ${atMs}`;
@@ -593,7 +598,7 @@ export function othersCutEveryPathBeforePrune(
   ownBlockAt: (tickMs: number) => (x: string, y: string) => boolean = () => NO_BLOCK,
 ): boolean {
   if (others.length === 0) return false;
-  for (let x = Math.max(0, atMs - STALENESS_WINDOW_MS); x <= atMs; x += T.digestIntervalMs) if (othersCutEveryPath(world, others, topics, from, to, x, ownBlockAt(x))) return true;
+  for (let x = Math.max(0, atMs - stalenessWindowMs(world.timers)); x <= atMs; x += world.timers.digestIntervalMs) if (othersCutEveryPath(world, others, topics, from, to, x, ownBlockAt(x))) return true;
   return false;
 }
 

@@ -13,7 +13,8 @@
  *     and no running co-subscriber's last word on the victim's digest is a prune;
  *  5. a probe round FROM the victim reaches every healthy subscriber of its topics, but those
  *     other chaos events had cut off from it when it was sent (reach.ts, `cutOffFrom`).
- * Deadline: downtime + idle 30 s (stale connections idle out) + probe round 5 s + slack 5 s.
+ * Deadline: downtime + idle 30 s (stale connections idle out) + probe round 5 s + slack 5 s, with
+ * the default timers (the run's own, timing.ts).
  * A timeout names the first claim the last poll still waited for: the respawn, the reconnect,
  * the rejoin of a topic, a heartbeat with peers, the idle timeout, the first few one-sided
  * claims, or the first receivers of the victim's probe.
@@ -25,13 +26,15 @@ import { cutWindows, LINKS_DIE, oldConnectionsCutAt, othersCutOff } from './reac
 import { emitted, failedAssertion, healthyNodes, meshesOf, MISSING_SHOWN, nameOf, neighborsOf, passed, peersConnectedTo, prunedIncludes, restartedSince, spansOf, type ProbeCutOff } from './evidence.js';
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
 import { pickKillable } from './targets.js';
-import { DETECTOR_POLL_MS, T } from './timing.js';
+import { DETECTOR_POLL_MS, T, type Timers } from './timing.js';
 import type { ChaosWorld, Detector, Fault, Primitive } from './types.js';
 
 export const RESTART_DOWNTIME_MS_MIN = 1_000;
 export const RESTART_DOWNTIME_MS_MAX = 5_000;
 /** After the kill, stale connections to the dead incarnation have idled out by then (+ packets in flight). */
-export const RESTART_GHOST_WINDOW_MS = T.idleTimeoutMs + 2 * DETECTOR_POLL_MS;
+export function restartGhostWindowMs(t: Timers): number {
+  return t.idleTimeoutMs + 2 * DETECTOR_POLL_MS;
+}
 
 export const restartNodeSpec: PrimitiveSpec = {
   name: 'restart_node',
@@ -50,13 +53,12 @@ export const restartNodeSpec: PrimitiveSpec = {
   ],
   targets: { min: 1, max: 1, shape: 'node', kills: true },
   faultLengthMs: (p) => p.downtimeMs,
-  deadline: (p) => [paramTerm('downtime', p.downtimeMs), timer('idle', T.idleTimeoutMs), timer('probe round', 5_000), timer('slack', T.slackMs)],
+  deadline: (p, t) => [paramTerm('downtime', p.downtimeMs), timer('idle', t.idleTimeoutMs), timer('probe round', 5_000), timer('slack', t.slackMs)],
 };
 
-export const RESTART_DEADLINE_FORMULA = deadlineOf(restartNodeSpec, { downtimeMs: 0 }).formula;
-
-export function restartDeadlineMs(downtimeMs: number): number {
-  return deadlineOf(restartNodeSpec, { downtimeMs }).ms;
+/** The deadline of a restart with this downtime, with the default timers unless a run's are given. */
+export function restartDeadlineMs(downtimeMs: number, timers: Timers = T): number {
+  return deadlineOf(restartNodeSpec, { downtimeMs }, timers).ms;
 }
 
 export const restartNode: Primitive = {
@@ -85,7 +87,7 @@ function restartDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number): 
   const victim = fault.targets[0];
   const name = nameOf(world, victim);
   const meshes = meshesOf(world, victim);
-  const ghostsFromMs = appliedAtMs + RESTART_GHOST_WINDOW_MS;
+  const ghostsFromMs = appliedAtMs + restartGhostWindowMs(world.timers);
   let probe: DirectedProbe | null = null;
   // Who other events cut off from whom (memoized per question, as the polls repeat them). The
   // restart's own cut is the links that ran on the dead process's connections: a node that lost
@@ -102,8 +104,8 @@ function restartDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number): 
   };
   return {
     evidence: 'the victim emits mesh.node.ready (same nodeId), mesh.peer.connected, mesh.gossip.neighbor_up per topic and heartbeats; after the idle timeout no one-sided connection/view/digest claims remain; a probe from it reaches every subscriber',
-    deadlineFormula: RESTART_DEADLINE_FORMULA,
-    deadlineMs: restartDeadlineMs(downtimeOf(fault)),
+    deadlineFormula: deadlineOf(restartNodeSpec, { downtimeMs: 0 }, world.timers).formula,
+    deadlineMs: restartDeadlineMs(downtimeOf(fault), world.timers),
     missing: () => missing,
     poll: (nowMs) => {
       const waitedMs = nowMs - appliedAtMs;
@@ -184,10 +186,11 @@ export function oneSidedClaims(world: ChaosWorld, victim: string, respawnedAtMs:
  */
 function killedAfter(world: ChaosWorld, nowMs: number): (p: string, up: SpanRecord | undefined) => boolean {
   const kills = cutWindows(world.spans).filter((w) => LINKS_DIE.has(w.name));
+  const ghostWindowMs = restartGhostWindowMs(world.timers);
   return (p, up) => {
     if (up === undefined) return false;
     const name = nameOf(world, p);
-    return kills.some((w) => w.targets.has(name) && w.fromMs > up.endMs && nowMs < w.fromMs + RESTART_GHOST_WINDOW_MS && restartedSince(world, p, w.fromMs));
+    return kills.some((w) => w.targets.has(name) && w.fromMs > up.endMs && nowMs < w.fromMs + ghostWindowMs && restartedSince(world, p, w.fromMs));
   };
 }
 

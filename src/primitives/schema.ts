@@ -10,6 +10,7 @@
 import { assert } from '../sim/assert.js';
 import type { NodeProfile } from '../mesh/config.js';
 import type { Fault, ParamValue, PrimitiveName } from './types.js';
+import { T, type Timers } from './timing.js';
 
 /** Every parameter is an integer; the unit says how to read it. */
 export type ParamUnit = 'ms' | '%' | 'count';
@@ -72,8 +73,8 @@ export interface PrimitiveSpec {
   readonly targets: TargetSpec;
   /** How long the fault lasts before its revert, ms (0: reverted once its detection settles). */
   faultLengthMs(params: ParamValues): number;
-  /** The detection deadline after apply, as terms summed. */
-  deadline(params: ParamValues): readonly DeadlineTerm[];
+  /** The detection deadline after apply, as terms summed, for a run with these timers. */
+  deadline(params: ParamValues, timers: Timers): readonly DeadlineTerm[];
   /** A remark printed after the formula (docs only). */
   readonly deadlineNote?: string;
   /**
@@ -117,9 +118,9 @@ export function group(label: string, terms: readonly DeadlineTerm[]): DeadlineTe
   return { text: `${label} (${formulaOf(terms)})`, ms: msOf(terms) };
 }
 
-/** A spec's deadline for these parameter values: milliseconds and the formula text. */
-export function deadlineOf(spec: PrimitiveSpec, values: ParamValues): { readonly ms: number; readonly formula: string } {
-  const terms = spec.deadline(values);
+/** A spec's deadline for these parameter values and a run's timers (the defaults when not given): milliseconds and the formula text. */
+export function deadlineOf(spec: PrimitiveSpec, values: ParamValues, timers: Timers = T): { readonly ms: number; readonly formula: string } {
+  const terms = spec.deadline(values, timers);
   return { ms: msOf(terms), formula: spec.deadlineNote === undefined ? formulaOf(terms) : `${formulaOf(terms)} ${spec.deadlineNote}` };
 }
 

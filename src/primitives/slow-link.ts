@@ -23,7 +23,6 @@ import { othersCutOff } from './reach.js';
 import { assert } from '../sim/assert.js';
 import { deadlineOf, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type ParamSpec, type PrimitiveSpec } from './schema.js';
 import { pickLinkedPair, intParam } from './targets.js';
-import { T } from './timing.js';
 import type { ChaosWorld, Detector, Fault, ParamValue, Primitive } from './types.js';
 import type { ProbeRecord } from '../scenario/checker.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
@@ -52,7 +51,7 @@ export function damagedLinkSpec(name: 'slow_link' | 'lossy_link', first: ParamSp
     params: [first, LINK_DURATION_PARAM],
     targets: { min: 2, max: 2, shape: 'link', kills: false },
     faultLengthMs: (p) => p.durationMs,
-    deadline: (p) => [paramTerm('durationMs', p.durationMs), timer('probe resend', PROBE_RESEND_MS), timer('slack', T.slackMs)],
+    deadline: (p, t) => [paramTerm('durationMs', p.durationMs), timer('probe resend', PROBE_RESEND_MS), timer('slack', t.slackMs)],
   };
 }
 
@@ -109,7 +108,7 @@ export function resetPair(world: ChaosWorld, fault: Fault): void {
 export function damagedLinkDetector(world: ChaosWorld, spec: PrimitiveSpec, fault: Fault, appliedAtMs: number, what: string): Detector {
   const [a, b] = pairOf(fault);
   const durationMs = paramOf(spec, fault, 'durationMs');
-  const deadline = deadlineOf(spec, { durationMs });
+  const deadline = deadlineOf(spec, { durationMs }, world.timers);
   const damagedUntilMs = appliedAtMs + durationMs;
   // An idle timeout judges the silence of the idle timeout before it: one declared sooner after
   // the apply judged a silence that began while the link was whole (another event's cut of the

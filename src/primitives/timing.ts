@@ -1,42 +1,83 @@
 /**
  * Protocol timers that detection deadlines are built from (SPEC §2.2, §2.3, §3). Deadlines are
- * formulas of these, written next to each detector, never magic numbers.
+ * formulas of these, written next to each detector, never magic numbers. A run's detectors read
+ * the run's own timers (`ChaosWorld.timers`, from its scenario's `network` and `node` settings):
+ * a scenario that sets a 60 s idle timeout gets deadlines with "idle 60 s" in them. `T` holds the
+ * defaults, which the docs and the schema's formulas print.
  */
-import { MESH_NODE_DEFAULTS } from '../mesh/config.js';
+import { MESH_NODE_DEFAULTS, type MeshNodeConfig } from '../mesh/config.js';
 import { HYPARVIEW_DEFAULTS } from '../protocol/hyparview-types.js';
 import { PLUMTREE_DEFAULTS } from '../protocol/plumtree-types.js';
-import { DEFAULT_NETWORK_CONFIG } from '../sim/network/index.js';
+import { DEFAULT_NETWORK_CONFIG, type NetworkConfig } from '../sim/network/index.js';
 
-export const T = {
-  idleTimeoutMs: DEFAULT_NETWORK_CONFIG.idleTimeoutMs,
-  keepAliveMs: DEFAULT_NETWORK_CONFIG.keepAliveMs,
-  dialTimeoutMs: DEFAULT_NETWORK_CONFIG.dialTimeoutMs,
-  prunerIntervalMs: MESH_NODE_DEFAULTS.prunerIntervalMs,
-  stalenessTtlMs: MESH_NODE_DEFAULTS.stalenessTtlMs,
-  digestIntervalMs: MESH_NODE_DEFAULTS.digestIntervalMs,
-  heartbeatIntervalMs: MESH_NODE_DEFAULTS.heartbeatIntervalMs,
-  seedCheckIntervalMs: MESH_NODE_DEFAULTS.seedCheckIntervalMs,
-  persistIntervalMs: MESH_NODE_DEFAULTS.persistIntervalMs,
-  neighborRequestTimeoutMs: HYPARVIEW_DEFAULTS.neighborRequestTimeoutMs,
-  graftTimeout1Ms: PLUMTREE_DEFAULTS.graftTimeout1Ms,
-  graftTimeout2Ms: PLUMTREE_DEFAULTS.graftTimeout2Ms,
-  plumtreeDispatchMs: PLUMTREE_DEFAULTS.dispatchTimeoutMs,
-  /** Allowance for propagation, probe delivery and poll granularity. */
-  slackMs: 5_000,
-} as const;
+/** The timers a detector's deadline and its evidence windows are made of, ms. */
+export interface Timers {
+  readonly idleTimeoutMs: number;
+  readonly keepAliveMs: number;
+  readonly dialTimeoutMs: number;
+  readonly prunerIntervalMs: number;
+  readonly stalenessTtlMs: number;
+  readonly digestIntervalMs: number;
+  readonly heartbeatIntervalMs: number;
+  readonly seedCheckIntervalMs: number;
+  readonly seedRetryMaxMs: number;
+  readonly persistIntervalMs: number;
+  readonly neighborRequestTimeoutMs: number;
+  readonly graftTimeout1Ms: number;
+  readonly graftTimeout2Ms: number;
+  readonly plumtreeDispatchMs: number;
+  /** Allowance for propagation, probe delivery and poll granularity (not a protocol timer: fixed). */
+  readonly slackMs: number;
+}
+
+/** What a run's nodes were configured with: the cluster's node options, as a scenario gives them. */
+export type NodeTimerSettings = Partial<Pick<MeshNodeConfig, 'prunerIntervalMs' | 'stalenessTtlMs' | 'digestIntervalMs' | 'heartbeatIntervalMs' | 'seedCheckIntervalMs' | 'seedRetryMaxMs' | 'persistIntervalMs' | 'topic'>>;
+
+/** The timers of a run whose network has `network` and whose nodes were given `node` (defaults for the rest). */
+export function timersOf(network: Pick<NetworkConfig, 'idleTimeoutMs' | 'keepAliveMs' | 'dialTimeoutMs'>, node: NodeTimerSettings = {}): Timers {
+  const hyparview = { ...HYPARVIEW_DEFAULTS, ...node.topic?.hyparview };
+  const plumtree = { ...PLUMTREE_DEFAULTS, ...node.topic?.plumtree };
+  return {
+    idleTimeoutMs: network.idleTimeoutMs,
+    keepAliveMs: network.keepAliveMs,
+    dialTimeoutMs: network.dialTimeoutMs,
+    prunerIntervalMs: node.prunerIntervalMs ?? MESH_NODE_DEFAULTS.prunerIntervalMs,
+    stalenessTtlMs: node.stalenessTtlMs ?? MESH_NODE_DEFAULTS.stalenessTtlMs,
+    digestIntervalMs: node.digestIntervalMs ?? MESH_NODE_DEFAULTS.digestIntervalMs,
+    heartbeatIntervalMs: node.heartbeatIntervalMs ?? MESH_NODE_DEFAULTS.heartbeatIntervalMs,
+    seedCheckIntervalMs: node.seedCheckIntervalMs ?? MESH_NODE_DEFAULTS.seedCheckIntervalMs,
+    seedRetryMaxMs: node.seedRetryMaxMs ?? MESH_NODE_DEFAULTS.seedRetryMaxMs,
+    persistIntervalMs: node.persistIntervalMs ?? MESH_NODE_DEFAULTS.persistIntervalMs,
+    neighborRequestTimeoutMs: hyparview.neighborRequestTimeoutMs,
+    graftTimeout1Ms: plumtree.graftTimeout1Ms,
+    graftTimeout2Ms: plumtree.graftTimeout2Ms,
+    plumtreeDispatchMs: plumtree.dispatchTimeoutMs,
+    slackMs: 5_000,
+  };
+}
+
+/** The default timers: what the docs print, and what a run with no timer settings reads. */
+export const T: Timers = Object.freeze(timersOf(DEFAULT_NETWORK_CONFIG));
 
 /**
  * How long a broadcast a node holds may take to reach a neighbour at the latest: Plumtree's
  * lazy dispatch of the IHave, then the grafts it draws after the first and the second graft
  * timeout; twice that, for the receipt of the message itself.
  */
-export const PLUMTREE_PASS_ON_MS = 2 * (T.plumtreeDispatchMs + T.graftTimeout1Ms + T.graftTimeout2Ms);
+export function plumtreePassOnMs(t: Timers): number {
+  return 2 * (t.plumtreeDispatchMs + t.graftTimeout1Ms + t.graftTimeout2Ms);
+}
+
+/** `plumtreePassOnMs` of the default timers. */
+export const PLUMTREE_PASS_ON_MS = plumtreePassOnMs(T);
 
 /**
  * How far back a prune at some instant reads: the digest interval, the staleness TTL and a pruner
  * interval. A prune is blamed on a detector's fault only if nothing else explains the silence in it.
  */
-export const STALENESS_WINDOW_MS = T.digestIntervalMs + T.stalenessTtlMs + T.prunerIntervalMs;
+export function stalenessWindowMs(t: Timers): number {
+  return t.digestIntervalMs + t.stalenessTtlMs + t.prunerIntervalMs;
+}
 
 /** How often the engine polls pending detectors, ms. */
 export const DETECTOR_POLL_MS = 500;

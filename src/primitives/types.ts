@@ -11,6 +11,7 @@ import type { LinkState, NetworkConfig } from '../sim/network/index.js';
 import type { SimRng } from '../sim/rng.js';
 import type { SpanQuery, SpanRecord } from '../sim/telemetry/index.js';
 import type { PrimitiveSpec } from './schema.js';
+import type { Timers } from './timing.js';
 
 export const PRIMITIVE_NAMES = [
   'kill_node',
@@ -76,6 +77,8 @@ export interface ChaosWorld {
   readonly disk: DiskLevers;
   readonly clock: ClockLevers;
   readonly links: LinkLevers;
+  /** The run's protocol timers (its scenario's network and node settings): what deadlines and evidence windows are made of. */
+  readonly timers: Timers;
   /** The trace so far: where detectors find their evidence. */
   readonly spans: SpanQuery;
   /** Broadcast a probe (stimulus); delivery shows up as `mesh.probe.delivered` spans. */

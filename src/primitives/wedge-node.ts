@@ -17,7 +17,8 @@
  *    with no other healthy subscriber to send from is left out), and a pruner interval + digest
  *    interval have passed
  *    since the unwedge without any contradiction (a pruner that would judge the gap has run).
- * Deadline: wedge duration + digest 2 s + pruner 5 s + probe round 5 s + slack 5 s.
+ * Deadline: wedge duration + digest 2 s + pruner 5 s + probe round 5 s + slack 5 s, with the
+ * default timers (the run's own, timing.ts).
  * Revert (after `durationMs`): unwedge (a no-op unless the node is still wedged).
  */
 import type { SpanRecord } from '../sim/telemetry/index.js';
@@ -26,12 +27,26 @@ import { emitted, failedAssertion, isSilenceDeath, meshesOf, nameOf, passed, pee
 import { isCutDuring, otherCutWindows, othersCutOff } from './reach.js';
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
 import { pickNodes } from './targets.js';
-import { T } from './timing.js';
+import { T, type Timers } from './timing.js';
 import type { ChaosWorld, Detector, Fault, Primitive } from './types.js';
 
 /** Default wedge lengths drawn from this range, ms: well below the idle timeout. */
 export const WEDGE_DURATION_MS_MIN = 1_000;
 export const WEDGE_DURATION_MS_MAX = 10_000;
+/** How far below the first silence a peer takes for death a drawn wedge ends at the latest, ms. */
+const WEDGE_MARGIN_MS = 2_000;
+
+/**
+ * The longest wedge drawn for a run with these timers: below the silence a peer's transport
+ * takes for death (idle timeout − keep-alive: the victim's last packet may be a keep-alive period
+ * old at the wedge) and the one its pruner does (staleness TTL − digest interval), less a margin;
+ * 10 s with the default timers, 3 s with a 10 s idle timeout and a 5 s keep-alive. Never below
+ * the shortest wedge: with timers that leave no room, a 1 s wedge looks dead and the detector says so.
+ */
+export function wedgeDrawMaxMs(t: Timers): number {
+  const quiet = Math.min(t.idleTimeoutMs - t.keepAliveMs, t.stalenessTtlMs - t.digestIntervalMs) - WEDGE_MARGIN_MS;
+  return Math.max(WEDGE_DURATION_MS_MIN, Math.min(WEDGE_DURATION_MS_MAX, quiet));
+}
 
 export const wedgeNodeSpec: PrimitiveSpec = {
   name: 'wedge_node',
@@ -45,18 +60,16 @@ export const wedgeNodeSpec: PrimitiveSpec = {
       default: WEDGE_DURATION_MS_MIN,
       draw: { kind: 'range', min: WEDGE_DURATION_MS_MIN, max: WEDGE_DURATION_MS_MAX },
       explore: { min: 1_000, max: 10_000, step: 500 },
-      doc: 'how long the node processes nothing (above the idle timeout 30 s it looks dead, and the detector says so)',
+      doc: 'how long the node processes nothing (near the idle timeout it looks dead, and the detector says so; drawn shorter when the run\'s timers are shorter)',
     },
   ],
   targets: { min: 1, max: 1, shape: 'node', kills: false },
   faultLengthMs: (p) => p.durationMs,
-  deadline: (p) => [paramTerm('wedge duration', p.durationMs), timer('digest', T.digestIntervalMs), timer('pruner', T.prunerIntervalMs), timer('probe round', 5_000), timer('slack', T.slackMs)],
+  deadline: (p, t) => [paramTerm('wedge duration', p.durationMs), timer('digest', t.digestIntervalMs), timer('pruner', t.prunerIntervalMs), timer('probe round', 5_000), timer('slack', t.slackMs)],
 };
 
-export const WEDGE_DEADLINE_FORMULA = deadlineOf(wedgeNodeSpec, { durationMs: 0 }).formula;
-
-export function wedgeDeadlineMs(durationMs: number): number {
-  return deadlineOf(wedgeNodeSpec, { durationMs }).ms;
+export function wedgeDeadlineMs(durationMs: number, timers: Timers = T): number {
+  return deadlineOf(wedgeNodeSpec, { durationMs }, timers).ms;
 }
 
 export const wedgeNode: Primitive = {
@@ -65,7 +78,7 @@ export const wedgeNode: Primitive = {
   choose: (world, rng, overrides) => {
     const targets = pickNodes(world, rng, 1);
     if (targets === null) return null;
-    return { targets, params: { durationMs: drawParam(wedgeNodeSpec.params[0], overrides, (lo, hi) => rng.rangeInclusive(lo, hi)) } };
+    return { targets, params: { durationMs: drawParam(wedgeNodeSpec.params[0], overrides, (lo, hi) => rng.rangeInclusive(lo, Math.min(hi, wedgeDrawMaxMs(world.timers)))) } };
   },
   apply: (world, fault) => {
     for (const id of fault.targets) world.process.wedge(id);
@@ -84,7 +97,7 @@ function durationOf(fault: Fault): number {
 function wedgeDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number): Detector {
   const victim = fault.targets[0];
   const unwedgeAtMs = appliedAtMs + durationOf(fault);
-  const settledAtMs = unwedgeAtMs + T.digestIntervalMs + T.prunerIntervalMs;
+  const settledAtMs = unwedgeAtMs + world.timers.digestIntervalMs + world.timers.prunerIntervalMs;
   let probe: DirectedProbe | null = null;
   let missing = 'the unwedge';
   const waitFor = (what: string): null => {
@@ -93,8 +106,8 @@ function wedgeDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number): De
   };
   return {
     evidence: 'no node emits mesh.peer.disconnected{reason: idle-timeout or cause: dead-path} or mesh.staleness.pruned about the victim; after unwedge it emits mesh.heartbeat and delivers a fresh probe',
-    deadlineFormula: WEDGE_DEADLINE_FORMULA,
-    deadlineMs: wedgeDeadlineMs(durationOf(fault)),
+    deadlineFormula: deadlineOf(wedgeNodeSpec, { durationMs: 0 }, world.timers).formula,
+    deadlineMs: wedgeDeadlineMs(durationOf(fault), world.timers),
     missing: () => missing,
     poll: (nowMs) => {
       const waitedMs = nowMs - appliedAtMs;
@@ -128,9 +141,9 @@ function judgedDead(world: ChaosWorld, fault: Fault, victim: string, sinceMs: nu
   // connection or entry that was already silent before the wedge, not a judgement of it.
   // Nor is one whose silence another chaos event explains: it cut the judge off from the victim
   // (a partition, a killed or firewalled judge…) at some time in the silence that ended in it.
-  const { idleTimeoutMs, keepAliveMs } = world.links.config;
+  const { idleTimeoutMs, keepAliveMs, stalenessTtlMs, digestIntervalMs } = world.timers;
   const idleSinceMs = sinceMs + Math.max(0, idleTimeoutMs - keepAliveMs);
-  const pruneSinceMs = sinceMs + T.stalenessTtlMs - T.digestIntervalMs;
+  const pruneSinceMs = sinceMs + stalenessTtlMs - digestIntervalMs;
   const others = otherCutWindows(world, fault, sinceMs);
   const victimName = nameOf(world, victim);
   const q = world.spans;
@@ -142,7 +155,7 @@ function judgedDead(world: ChaosWorld, fault: Fault, victim: string, sinceMs: nu
       .find((s) => isSilenceDeath(s) && !explained(s, idleTimeoutMs) && !peerLetGoFirst(world, p.nodeId, s));
     const prune = q
       .find({ name: 'mesh.staleness.pruned', node: p.name, sinceMs: pruneSinceMs })
-      .find((s) => prunedIncludes(s, victim) && !explained(s, T.stalenessTtlMs + T.digestIntervalMs));
+      .find((s) => prunedIncludes(s, victim) && !explained(s, stalenessTtlMs + digestIntervalMs));
     const span = disconnect === undefined ? prune : prune === undefined || disconnect.seq < prune.seq ? disconnect : prune;
     if (span !== undefined) return { node: p.nodeId, span };
   }

@@ -6,6 +6,7 @@
  */
 import type { ProbeRecord } from '../scenario/checker.js';
 import type { Cluster } from '../scenario/cluster.js';
+import { timersOf } from './timing.js';
 import type { ChaosWorld } from './types.js';
 
 /** What only the harness knows: probe stimulus and which nodes are off limits right now. */
@@ -52,6 +53,7 @@ export function chaosWorldOf(cluster: Cluster, hooks: ChaosWorldHooks): ChaosWor
       allowInbound: (nodeId) => network.setInboundFirewall(nodeId, false),
       remapAddress: (nodeId) => void network.remapAddress(nodeId),
     },
+    timers: timersOf(network.config, cluster.options.node),
     spans: cluster.telemetry.query,
     probe: (meshId, origin) => hooks.probe(meshId, origin),
     isFaulted: (nodeId) => hooks.isFaulted(nodeId),

@@ -552,8 +552,8 @@ describe('detectors under compound faults', () => {
     expect(restart.atMs - sent.startMs).toBeLessThanOrEqual(DETOUR_HOLD_MS);
     // A node cut that began later than the hold stays where it was.
     const windows = cutWindows(q).filter((w) => w.name === 'restart_node' && w.targets.has('compute-484096fe'));
-    expect(heldUpFrom(windows, sent.startMs)[0].fromMs).toBe(sent.startMs);
-    expect(heldUpFrom(windows, restart.atMs - DETOUR_HOLD_MS - 1)[0].fromMs).toBe(restart.atMs);
+    expect(heldUpFrom(windows, sent.startMs, DETOUR_HOLD_MS)[0].fromMs).toBe(sent.startMs);
+    expect(heldUpFrom(windows, restart.atMs - DETOUR_HOLD_MS - 1, DETOUR_HOLD_MS)[0].fromMs).toBe(restart.atMs);
   });
 
   it("partition_pair's detour check counts relays a subset cut took from the receiver while the probe was in flight", () => {
@@ -578,7 +578,7 @@ describe('detectors under compound faults', () => {
     expect(got.endMs).toBeGreaterThan(pair.atMs + Number(pair.params.durationMs));
     // A subset cut is held up like a node cut; one that began later than the hold stays where it was.
     const windows = cutWindows(q).filter((w) => w.name === 'partition_subset' && w.fromMs === subset.atMs);
-    expect(heldUpFrom(windows, sent.startMs)[0].fromMs).toBe(sent.startMs);
-    expect(heldUpFrom(windows, subset.atMs - DETOUR_HOLD_MS - 1)[0].fromMs).toBe(subset.atMs);
+    expect(heldUpFrom(windows, sent.startMs, DETOUR_HOLD_MS)[0].fromMs).toBe(sent.startMs);
+    expect(heldUpFrom(windows, subset.atMs - DETOUR_HOLD_MS - 1, DETOUR_HOLD_MS)[0].fromMs).toBe(subset.atMs);
   });
 });

@@ -23,7 +23,8 @@ import { handTrace } from '../support/hand-trace.js';
 import type { NodeVariant } from '../../src/mesh/config.js';
 import { withoutObserver } from '../support/scenario-file.js';
 import { othersCutOff } from '../../src/primitives/reach.js';
-import { oneSidedClaims, RESTART_GHOST_WINDOW_MS, restartDeadlineMs } from '../../src/primitives/restart-node.js';
+import { oneSidedClaims, restartDeadlineMs, restartGhostWindowMs } from '../../src/primitives/restart-node.js';
+import { T } from '../../src/primitives/timing.js';
 
 describe('restart_node', () => {
   it('restart-node', () => {
@@ -225,12 +226,12 @@ describe('restart_node: a peer the victim took up after its restart, killed sinc
 
   it('is not a ghost the restart left', () => {
     const killed = killedPeer(true);
-    expect(killed.claimsAt(1_000 + RESTART_GHOST_WINDOW_MS)).toEqual([]);
+    expect(killed.claimsAt(1_000 + restartGhostWindowMs(T))).toEqual([]);
     // Red: judged once the kill's own ghost window is over, the victim should have idled the
     // link out; and a peer that lost its process with no event behind it explains nothing.
-    expect(killed.claimsAt(6_000 + RESTART_GHOST_WINDOW_MS)).toEqual(killed.ghosts);
+    expect(killed.claimsAt(6_000 + restartGhostWindowMs(T))).toEqual(killed.ghosts);
     const unexplained = killedPeer(false);
-    expect(unexplained.claimsAt(1_000 + RESTART_GHOST_WINDOW_MS)).toEqual(unexplained.ghosts);
+    expect(unexplained.claimsAt(1_000 + restartGhostWindowMs(T))).toEqual(unexplained.ghosts);
   });
 });
 
