@@ -117,6 +117,39 @@ describe('mesh node: connections', () => {
     }
   });
 
+  it('protocol profile: a node a peer loss left stranded on one neighbour rejoins through its seed a seed-check interval later', () => {
+    // A 12-node protocol mesh under --chaos 18 (seed 93945) had two brokers holding only each
+    // other, with empty passive views, through the heal window: they were not cut off.
+    for (const disableStrandedRejoin of [false, true]) {
+      const w = meshWorld();
+      const config = { profile: 'protocol' as const };
+      const a = w.node('a', { config });
+      const b = w.node('b', { config, seeds: ['a'], variant: { disableStrandedRejoin } });
+      const c = w.node('c', { config, seeds: ['b'] });
+      w.runTo(5_000);
+      const hv = b.app.topicState(MESH)!.hyparview;
+      expect(hv.active.sort()).toEqual([a.id, c.id].sort());
+      // b loses its link to its seed a (idle timeout); c, its other neighbour, knows nobody else.
+      w.network.setLink(a.id, b.id, { blocked: true });
+      w.network.setLink(b.id, a.id, { blocked: true });
+      w.runTo(35_000);
+      const [lostAtMs] = w.times('mesh.peer.disconnected', b);
+      expect([hv.active, hv.passive, hv.pendingNeighbor.size]).toEqual([[c.id], [], 0]);
+      w.network.setLink(a.id, b.id, { blocked: false });
+      w.network.setLink(b.id, a.id, { blocked: false });
+      w.runTo(lostAtMs + D.seedCheckIntervalMs + 1_000);
+      const joins = w.times('mesh.gossip.join', b);
+      if (disableStrandedRejoin) {
+        expect(joins).toHaveLength(1); // the red twin: stranded for good
+        expect(hv.active).toEqual([c.id]);
+      } else {
+        expect(joins).toHaveLength(2);
+        expect(joins[1] - lostAtMs).toBeGreaterThanOrEqual(D.seedCheckIntervalMs);
+        expect(hv.active.sort()).toEqual([a.id, c.id].sort());
+      }
+    }
+  });
+
   it('keepUnusedConnections keeps it; closeUsedConnections closes a neighbour\'s too', () => {
     const w = meshWorld();
     const a = w.node('a', { variant: { keepUnusedConnections: true } });

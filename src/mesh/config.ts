@@ -73,7 +73,7 @@ export interface NodeVariant {
   readonly disableOneSidedRepair?: boolean;
   /** Repair path off: no seed re-dialing or re-joining after start. */
   readonly disableSeedRejoin?: boolean;
-  /** Repair path off: the periodic seed check does not rejoin a topic the node is stranded on (one other neighbour, nobody to refill from). */
+  /** Repair path off: the periodic seed check (in the protocol profile, the check a peer loss arms) does not rejoin a topic the node is stranded on (one other neighbour, nobody to refill from). */
   readonly disableStrandedRejoin?: boolean;
   /**
    * Repair path off: a topic the node was planned one seed on gets no fallback seed (SPEC §2.1's

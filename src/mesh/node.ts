@@ -13,6 +13,7 @@ import type { MessageId, NodeId, TopicId } from '../protocol/messages.js';
 import { describeDecodeError } from '../protocol/result.js';
 import { createTopic, handleTopic, type TopicEffect, type TopicEvent, type TopicState, type TopicTimer } from '../protocol/topic.js';
 import { activeView, isNeeded } from '../protocol/hyparview.js';
+import type { HyParViewState } from '../protocol/hyparview-state.js';
 import { messageIdOf } from '../protocol/message-id.js';
 import { lendChunk, type Connection } from '../sim/network/index.js';
 import type { NodeApp, NodeContext } from '../sim/node-host.js';
@@ -402,19 +403,27 @@ export class MeshNode implements NodeApp, PeerListener {
 
   /**
    * Without the periodic seed check (the `protocol` profile, whose nodes hold no digests to
-   * miss), a peer loss that leaves a topic with an empty active view arms one check a seed-check
-   * interval later, which rejoins through the seeds of every topic still cut off then. A joiner
+   * miss), a peer loss that leaves a topic with an empty active view, or stranded on one
+   * neighbour with nobody to refill from (`strandedFrom`), arms one check a seed-check interval
+   * later, which rejoins through the seeds of every topic still cut off or stranded then. A joiner
    * whose contact closed their connection before the Join got through (at 30 % loss, five lost
    * attempts in 4 s) had no other way back: a bridge has one seed per mesh, and it stayed off
    * that mesh for good (docs/performance.md, round 47). The interval is also the backoff between
    * rounds when each rejoin's connection is lost again. Armed on a loss only, never per node
-   * and period: at 10,000 nodes a tick would be 1,000 events per virtual second.
+   * and period: at 10,000 nodes a tick would be 1,000 events per virtual second. Stranded: two
+   * brokers of a 12-node mesh under `--chaos 18` (protocol profile, seed 93945) held only each
+   * other once their other neighbours' old incarnations idled out, with empty passive views, for
+   * the last 40 s of the run and its heal window, though both their seeds were up.
    */
   private checkSeedsLater(): void {
     const { profile, seedCheckIntervalMs, variant } = this.spec.config;
     if (this.seedCheckArmed || this.stopped || profile === 'full' || variant.disableSeedRejoin) return;
+    const strandedToo = variant.disableStrandedRejoin !== true;
     let cutOff = false;
-    for (const rt of this.topics.values()) if (activeView(rt.state.hyparview).length === 0) cutOff = true;
+    for (const rt of this.topics.values()) {
+      const hv = rt.state.hyparview;
+      if (hv.active.length === 0 || (strandedToo && isStranded(hv))) cutOff = true;
+    }
     if (!cutOff) return;
     this.seedCheckArmed = true;
     this.ctx.setTimer(seedCheckIntervalMs, () => {
@@ -563,7 +572,8 @@ export class MeshNode implements NodeApp, PeerListener {
         dialer.start();
         continue;
       }
-      const stranded = byDigest && upLongEnough && this.spec.config.variant.disableStrandedRejoin !== true ? seed.meshIds.filter((m) => this.strandedFrom(m, seed.nodeId)) : [];
+      // The periodic check asks once the node is up for a TTL; the check a loss arms, at once.
+      const stranded = (!byDigest || upLongEnough) && this.spec.config.variant.disableStrandedRejoin !== true ? seed.meshIds.filter((m) => this.strandedFrom(m, seed.nodeId)) : [];
       if (stranded.length > 0) {
         this.rejoinOnly.set(i, stranded);
         dialer.start();
@@ -582,8 +592,13 @@ export class MeshNode implements NodeApp, PeerListener {
    */
   private strandedFrom(meshId: string, seed: NodeId): boolean {
     const hv = this.topics.get(topicIdOf(meshId))?.state.hyparview;
-    return hv !== undefined && hv.active.length === 1 && hv.active[0] !== seed && hv.passive.length === 0 && hv.pendingNeighbor.size === 0;
+    return hv !== undefined && isStranded(hv) && hv.active[0] !== seed;
   }
+}
+
+/** One neighbour, an empty passive view and no Neighbor request in flight: nobody to refill from. */
+function isStranded(hv: HyParViewState): boolean {
+  return hv.active.length === 1 && hv.passive.length === 0 && hv.pendingNeighbor.size === 0;
 }
 
 /**
