@@ -34,9 +34,9 @@
  */
 import { connectedPeersOf, emitted, incarnationStartSeq, isSilenceDeath, nameOf, passed, peersConnectedTo, restartedSince, stoppedBefore } from './evidence.js';
 import { oldPathsCutShort, type PathEnd } from './old-paths-cut-short.js';
-import { cutWindows, LINKS_DIE, oldConnectionsCutAt, otherCutWindows, othersCutOff, type CutWindow } from './reach.js';
+import { cutWindows, isCut, LINKS_DIE, oldConnectionsCutAt, otherCutWindows, othersCutOff, type CutWindow } from './reach.js';
 import { TargetedProbeRound } from './slow-link.js';
-import { deadlineOf, timer, type PrimitiveSpec } from './schema.js';
+import { deadlineOf, formulaOf, msOf, timer, type PrimitiveSpec } from './schema.js';
 import { pickNodes } from './targets.js';
 import type { ChaosWorld, Detector, Fault, Primitive } from './types.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
@@ -239,16 +239,57 @@ export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: n
     return out;
   };
 
+  /**
+   * Set at most once, at the deadline, when the victim has dialled since the shift and formed no
+   * connection of its own, and every dial it made went to a peer other events had cut it off from
+   * when the dial began (its seeds inside another event's subset cut, its side outside): nobody
+   * it knew could be reached until those cuts were reverted. The deadline then runs on from the
+   * last of those reverts by the seed retry backoff at its longest and a dial, then the probes.
+   * A random layout under `--chaos 30` (one mesh of nine and a bridge, no observer, seed 75514):
+   * a partition_subset took the bridge's seed, fallback seed and both its neighbours 4.4 s before
+   * the shift; every dial failed until the repair at 74.7 s, and its next retry joined at 79.0 s,
+   * 2.8 s past the deadline.
+   */
+  let extension: { untilMs: number; formula: string } | null = null;
+  const extendForCutDials = (nowMs: number): void => {
+    if (extension !== null || nowMs - appliedAtMs < deadline.ms) return;
+    const name = nameOf(world, victim);
+    const failed = q.find({ name: 'mesh.peer.dial_failed', node: name, sinceMs: appliedAtMs });
+    if (failed.length === 0 || q.first({ name: 'mesh.peer.connected', node: name, sinceMs: appliedAtMs, attrs: { direction: 'outbound' } }) !== undefined) return;
+    const others = otherCutWindows(world, fault, appliedAtMs);
+    let revertedAtMs = 0;
+    const by = new Set<string>();
+    for (const f of failed) {
+      const peer = nameOf(world, String(f.attrs.peerId));
+      const dialledAtMs = f.attrs.reason === 'timeout' ? f.endMs - t.dialTimeoutMs : f.endMs;
+      const cuts = others.filter((w) => isCut([w], name, peer, dialledAtMs));
+      if (cuts.length === 0) return;
+      for (const w of cuts) {
+        revertedAtMs = Math.max(revertedAtMs, w.revertedAtMs);
+        by.add(`${w.name} reverted @ ${w.revertedAtMs} ms`);
+      }
+    }
+    const terms = [timer('seed retry max', t.seedRetryMaxMs), timer('dial timeout', t.dialTimeoutMs), timer('probe resend', 5_000), timer('slack', t.slackMs)];
+    const untilMs = revertedAtMs + msOf(terms);
+    if (!Number.isFinite(untilMs) || untilMs - appliedAtMs <= deadline.ms) return;
+    extension = { untilMs, formula: `then, for dials other events cut off (${[...by].join(', ')}): revert + ${formulaOf(terms)}` };
+  };
+
   return {
     evidence: `peers and ${nameOf(world, victim)} emit mesh.peer.disconnected for the old paths, mesh.peer.connected both ways after the shift, the victim emits mesh.gossip.neighbor_up on every topic, then probes from and to it reach every running subscriber`,
-    deadlineFormula: deadline.formula,
-    deadlineMs: deadline.ms,
+    get deadlineFormula() {
+      return extension === null ? deadline.formula : `${deadline.formula}; ${extension.formula}`;
+    },
+    get deadlineMs() {
+      return extension === null ? deadline.ms : extension.untilMs - appliedAtMs;
+    },
     missing: () => missing,
     poll: (nowMs) => {
       const died = oldPathsDied();
       const formed = died === null ? null : newConnection();
       if (died !== null && formed === null) missing = `no connection formed both ways at the new address${nobodyLeftToAsk()}`;
       const neighbours = formed === null ? null : neighboursAgain(nowMs);
+      if (died !== null && (formed === null || neighbours === null)) extendForCutDials(nowMs);
       if (died === null || formed === null || neighbours === null) return null;
       if (round === null) {
         const others = meshes.map((m): [string, string] | null => {

@@ -558,3 +558,36 @@ describe('nat_shift: a lone bridge with no observer', () => {
     expect(e.waitedMs).toBeGreaterThanOrEqual(45_000);
   });
 });
+
+describe('nat_shift: a victim whose every dial another event cut off', () => {
+  it('waits past its deadline for the revert of the cut, then its seed retry and a dial', () => {
+    // A random layout under --chaos 30 (one mesh of nine and a bridge, no observer, seed 75514):
+    // a partition_subset at 16.8 s took the bridge's seed, its fallback seed and both its mesh-a
+    // neighbours; the bridge was shifted at 21.3 s, on the cut's other side. Every dial it made
+    // timed out until the repair at 74.7 s; its next retry joined at 79.0 s, past the 55 s
+    // deadline, and the detection used to time out on "no connection formed both ways".
+    const scenario = scenarioOf({
+      name: 'fuzz-7922',
+      profile: 'full',
+      topology: { meshes: [{ meshId: 'mesh-a', roles: { gateway: 3, compute: 3, registry: 3 } }], bridges: 1, observer: false },
+      bootSpacingMs: 0,
+      durationMs: 180_000,
+      healWindowMs: 60_000,
+    });
+    const run = runRandomChaos(scenario, 30, '75514');
+    const victim = 'bridge-0c55ba1a';
+    const e = passedEvent(run, (x) => x.primitive === 'nat_shift' && x.targets[0] === victim);
+    const cut = run.log.find((x) => x.primitive === 'partition_subset')!;
+    expect(cut.atMs).toBeLessThan(e.atMs);
+    expect(e.deadlineFormula).toContain(`then, for dials other events cut off (partition_subset reverted @ ${cut.revertedAtMs} ms): revert + seed retry max 30 s + dial timeout 5 s`);
+    const q = run.cluster.telemetry.query;
+    const failed = q.find({ name: 'mesh.peer.dial_failed', node: victim, sinceMs: e.atMs });
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed.every((f) => cut.targets.includes(run.cluster.nameOf(String(f.attrs.peerId))))).toBe(true);
+    // The case is the one meant: its first connection of its own came after the repair, and
+    // after the deadline without the cut's allowance.
+    const first = q.first({ name: 'mesh.peer.connected', node: victim, sinceMs: e.atMs, attrs: { direction: 'outbound' } })!;
+    expect(first.endMs).toBeGreaterThan(cut.revertedAtMs!);
+    expect(first.endMs - e.atMs).toBeGreaterThan(NAT_SHIFT_DEADLINE_MS);
+  });
+});
