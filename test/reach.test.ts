@@ -13,7 +13,8 @@
  * Method: neighbour and chaos spans written into an unstarted cluster's trace by hand.
  */
 import { describe, expect, it } from 'vitest';
-import { cutOffFrom, cutOffTowards, otherCutWindows, othersCutEveryPath, othersCutOff, overlayAt, pathExists, PROBE_FLIGHT_MS, strippedByOthers, underChaosAt, type CutWindow } from '../src/primitives/reach.js';
+import { cutOffFrom, cutOffTowards, otherCutWindows, othersCutEveryPath, othersCutOff, overlayAt, pathExists, PROBE_FLIGHT_MS, strippedByOthers, type CutWindow } from '../src/primitives/reach.js';
+import { underChaosAt } from '../src/scenario/under-chaos.js';
 import type { ChaosWorld, Fault } from '../src/primitives/types.js';
 import type { NeighborDownCause } from '../src/protocol/hyparview-types.js';
 import { HARNESS_NODE } from '../src/sim/telemetry/index.js';

@@ -10,6 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { parseScenarioJson } from '../src/scenario/scenario-json.js';
 import { runScenario } from '../src/scenario/runner.js';
 import type { Scenario } from '../src/scenario/scenario.js';
+import { plannedNodes } from '../src/scenario/topology.js';
+import { withChaos } from '../src/catalog/chaos-scenarios.js';
 
 function scenario(json: Record<string, unknown>): Scenario {
   const parsed = parseScenarioJson({ name: 'workload', topology: { meshes: [{ meshId: 'mesh-a', roles: { gateway: 12 } }] }, probeIntervalMs: 0, ...json });
@@ -50,5 +52,21 @@ describe('failure entries', () => {
     const { report, cluster } = run('vanish');
     expect(report.workload).toMatchObject({ failures: [{ atMs: killAt, killed: 3, mode: 'vanish' }] });
     expect(cluster.telemetry.query.find({ name: 'mesh.peer.disconnected', sinceMs: killAt, untilMs: killAt + 1_000, attrs: { reason: 'reset' } })).toHaveLength(0);
+  });
+
+  it('leave a node a chaos event is acting on to that event: its detector judges it', () => {
+    // A random layout under --chaos 12 with a 30 % crash failure: the failure killed a registry
+    // firewalled 18 s before, and its event failed "stopped while firewalled". Here every live
+    // node is asked to fail while one is firewalled: all but that one do; the share is still of
+    // every live node.
+    const base = scenario({ durationMs: 40_000, workload: [{ kind: 'failure', atMs: killAt, fraction: 1, mode: 'crash' }] });
+    const victim = plannedNodes(base.topology, '5').find((p) => p.role === 'gateway')!;
+    const { report, cluster } = runScenario(withChaos(base, { events: [{ atMs: 10_000, primitive: 'firewall_inbound', fault: { targets: [victim.name], params: { durationMs: 20_000 } } }] }), '5');
+    const [failure] = cluster.telemetry.query.find({ name: 'workload.failure' });
+    const killed = String(failure.attrs.targets).split(',');
+    expect(killed).toHaveLength(12); // the 13 live nodes (12 gateways and the observer) but the victim
+    expect(killed).not.toContain(victim.name);
+    expect(report.workload).toMatchObject({ failures: [{ atMs: killAt, killed: 12, mode: 'crash' }] });
+    expect(cluster.host(victim.nodeId).status).toBe('running');
   });
 });

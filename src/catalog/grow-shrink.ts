@@ -8,7 +8,8 @@
  * goodbye travelled (killed, wedged, partitioned, a lossy link…) is not asked to have heard it.
  * Without chaos both rules leave everything as it was.
  */
-import { cutWindows, isCutDuring, underChaosAt } from '../primitives/reach.js';
+import { cutWindows, isCutDuring } from '../primitives/reach.js';
+import { underChaosAt } from '../scenario/under-chaos.js';
 import { OBSERVER_ROLE } from '../scenario/topology.js';
 import type { Violation } from '../scenario/checker.js';
 import type { RunContext, RunExtension, RunExtensionFactory } from '../scenario/scenario.js';

@@ -7,7 +7,8 @@
 import { OBSERVER_ROLE, type TopologySpec } from '../scenario/topology.js';
 import { withChaos, BATTERY_EVENT_AT_MS } from './chaos-scenarios.js';
 import { chaosExtension } from '../primitives/engine.js';
-import { cutWindows, isCutDuring, underChaosAt } from '../primitives/reach.js';
+import { cutWindows, isCutDuring } from '../primitives/reach.js';
+import { underChaosAt } from '../scenario/under-chaos.js';
 import type { Violation } from '../scenario/checker.js';
 import { floodExtension } from './flood.js';
 import { growShrinkExtension } from './grow-shrink.js';

@@ -10,6 +10,7 @@ import { MeshsimInputError } from '../io/input-error.js';
 import { HARNESS_NODE } from '../sim/telemetry/index.js';
 import type { Cluster } from './cluster.js';
 import type { ProbeWorkload } from './probes.js';
+import { underChaosAt } from './under-chaos.js';
 
 /** Who sends: one node fixed for the run (drawn from the seed, or named), a random live node each time, or every live node. */
 export type BroadcastSender = 'fixed' | 'random' | 'all' | { readonly name: string };
@@ -127,7 +128,12 @@ function checkNamedSender(entry: WorkloadEntry, index: number, cluster: Cluster)
 function fail(entry: FailureEntry, cluster: Cluster): WorkloadLog['failures'][number] {
   const live = cluster.livePlans();
   const wanted = entry.count ?? Math.round((entry.fraction ?? 0) * live.length);
-  const victims = cluster.rng.stream('failures').shuffle([...live]).slice(0, Math.min(wanted, live.length));
+  // Nodes a chaos event is acting on are its detector's to judge: left alone, as grow-shrink's
+  // leavers leave them (a firewalled registry killed by a 30 % crash failed its event "stopped
+  // while firewalled", a random layout under --chaos 12). Without chaos every live node may fail.
+  const busy = underChaosAt(cluster.telemetry.query, cluster.scheduler.nowMs);
+  const eligible = busy.size === 0 ? live : live.filter((p) => !busy.has(p.name));
+  const victims = cluster.rng.stream('failures').shuffle([...eligible]).slice(0, Math.min(wanted, eligible.length));
   // One span per failure entry for the trace (who, how); each kill is also recorded by the host.
   cluster.telemetry.emit(HARNESS_NODE, 'workload.failure', { targets: victims.map((p) => p.name).join(','), mode: entry.mode, killed: victims.length });
   for (const p of victims) cluster.kill(p.nodeId, entry.mode);
