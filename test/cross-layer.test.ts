@@ -184,6 +184,31 @@ describe('cross-layer invariants', () => {
     for (const v of late) expect(Number(/for (\d+) ms$/.exec(v.message)?.[1])).toBe(graceMs + 1_000);
   });
 
+  it('connections wanted: a peer the node took up (its neighbor_up) between two samples starts the grace over', () => {
+    // A random layout with a 10 s unused-connection grace (protocol profile, --chaos 11, seed
+    // 58042): an end unwanted for 10 s, a neighbour for 0.9 s between two samples, then evicted
+    // and unwanted 10 s more, read as one spell of 18 s against a 17 s grace.
+    const firstFindingMs = (upAtMs: number | null): number => {
+      const cluster = formed(() => ({ keepUnusedConnections: true }), TWELVE);
+      const monitor = new CrossLayerMonitor(cluster);
+      const first = monitor.sample().length; // the unused ends formation left, first seen now
+      expect(first).toBe(0);
+      const ends = [...cluster.network.endpointOf(gateway(cluster))!.eachConnection()].filter((c) => c.isOpen);
+      for (let t = 1_000; t <= 30_000; t += 1_000) {
+        cluster.scheduler.runFor(1_000);
+        if (t === upAtMs) for (const c of ends) cluster.telemetry.emit(cluster.nameOf(gateway(cluster)), 'mesh.gossip.neighbor_up', { topic: 'mesh-a', peerId: c.remote });
+        const mine = monitor.sample().filter((v) => v.check === 'cross-layer-connection-wanted' && v.message.startsWith(`${cluster.nameOf(gateway(cluster))}:`));
+        if (mine.length > 0) return t;
+      }
+      return Infinity;
+    };
+    const graceMs = crossLayerGraces(formed()).connectionWantedMs;
+    const unaware = firstFindingMs(null);
+    expect(unaware).toBe(graceMs + 1_000);
+    // Taken up at 3 s (the node's span, before that sample) and unwanted again: the grace starts over there.
+    expect(firstFindingMs(3_000)).toBe(3_000 + graceMs + 1_000);
+  });
+
   it('connections wanted: an unused end with an open bi stream (the echo service\'s workload) is wanted', () => {
     const cluster = formed(() => ({ keepUnusedConnections: true }), TWELVE);
     const monitor = new CrossLayerMonitor(cluster);

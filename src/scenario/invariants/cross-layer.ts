@@ -94,13 +94,25 @@ export class CrossLayerMonitor {
     cluster.telemetry.listen('mesh.gossip.neighbor_down', (s) => {
       if (this.streaks.size > 0) this.streaks.delete(neighbourKey(cluster.idOfName(s.node), s.attrs.topic, s.attrs.peerId));
     });
+    // Likewise a neighbor_up ends a streak of "no topic wants" the node's connection to that
+    // peer: it was wanted, if only between two samples. Two such spells a second's sample could
+    // not see apart read as one (a random layout with a 10 s unused-connection grace, seed
+    // 58042: an end unwanted for 10 s, a neighbour for 0.9 s between two samples, then evicted
+    // and unwanted for 10 s more, was reported kept for 18 s against a 17 s grace).
+    cluster.telemetry.listen('mesh.gossip.neighbor_up', (s) => {
+      if (this.streaks.size === 0) return;
+      const endpoint = cluster.network.endpointOf(cluster.idOfName(s.node));
+      if (endpoint === null) return;
+      for (const c of endpoint.eachConnection()) if (c.remote === s.attrs.peerId) this.streaks.delete(c);
+    });
   }
 
   /**
    * Findings without a grace at once, the others once they outlast their grace, counted from the
    * first of this monitor's consecutive samples that saw them (a finding missing from one sample
    * starts over). The runner samples every second; between two samples a finding that went and
-   * came back is counted as one, but for a neighbour the node's neighbor_down said it let go.
+   * came back is counted as one, but for a neighbour the node's neighbor_down said it let go, and
+   * for a connection whose peer the node's neighbor_up said it took up.
    */
   sample(): Violation[] {
     return this.collect(false, undefined);
