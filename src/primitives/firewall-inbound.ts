@@ -40,12 +40,24 @@ import { deliveredAt, sharedMeshes } from './partition-pair.js';
 import { cutOffFrom, cutOffOverFlight, otherCutWindows, othersCutEveryPathBeforePrune, overlayAt, pathExists, probeFlightMs, type OwnBlock } from './reach.js';
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
 import { pickNodes } from './targets.js';
-import { stalenessWindowMs } from './timing.js';
+import { stalenessWindowMs, T, type Timers } from './timing.js';
 import type { ChaosWorld, Detection, Fault, Primitive } from './types.js';
 
 export const FIREWALL_DURATION_MS_MIN = 45_000;
 export const FIREWALL_DURATION_MS_MAX = 55_000;
 const PROBE_RESEND_MS = 5_000;
+
+/**
+ * The firewall lengths drawn for a run with these timers: the default range, moved later by as
+ * much as the run's idle timeout is longer than the default, so that the victim's inbound
+ * connections still idle out, and it dials again, well before the revert (a 60 s idle timeout
+ * draws 75–85 s; with the default range a bridge held its firewalled links to the end, and the
+ * probes over them were lost: a random layout, seed 54549).
+ */
+export function firewallDurationRange(t: Timers): readonly [number, number] {
+  const later = Math.max(0, t.idleTimeoutMs - T.idleTimeoutMs);
+  return [Math.min(FIREWALL_DURATION_MS_MIN + later, FAULT_LENGTH_MS_MAX), Math.min(FIREWALL_DURATION_MS_MAX + later, FAULT_LENGTH_MS_MAX)];
+}
 
 export const firewallInboundSpec: PrimitiveSpec = {
   name: 'firewall_inbound',
@@ -59,7 +71,7 @@ export const firewallInboundSpec: PrimitiveSpec = {
       default: FIREWALL_DURATION_MS_MIN,
       draw: { kind: 'range', min: FIREWALL_DURATION_MS_MIN, max: FIREWALL_DURATION_MS_MAX },
       explore: { min: 5_000, max: 30_000, step: 500 },
-      doc: 'how long inbound connections are dropped',
+      doc: 'how long inbound connections are dropped (drawn later when the run\'s idle timeout is longer than 30 s)',
     },
   ],
   targets: { min: 1, max: 1, shape: 'node', kills: false },
@@ -75,7 +87,7 @@ export const firewallInbound: Primitive = {
   choose: (world, rng, overrides) => {
     const targets = pickNodes(world, rng, 1);
     if (targets === null) return null;
-    const durationMs = drawParam(firewallInboundSpec.params[0], overrides, (lo, hi) => rng.rangeInclusive(lo, hi));
+    const durationMs = drawParam(firewallInboundSpec.params[0], overrides, () => rng.rangeInclusive(...firewallDurationRange(world.timers)));
     return { targets, params: { durationMs } };
   },
   apply: (world, fault) => world.links.blockInbound(fault.targets[0]),

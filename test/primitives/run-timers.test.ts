@@ -14,6 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { withChaos } from '../../src/catalog/chaos-scenarios.js';
 import { killNode } from '../../src/primitives/kill-node.js';
 import { natShift } from '../../src/primitives/nat-shift.js';
+import { firewallDurationRange } from '../../src/primitives/firewall-inbound.js';
 import { subsetDurationRange } from '../../src/primitives/partition-subset.js';
 import { T, timersOf } from '../../src/primitives/timing.js';
 import { wedgeDrawMaxMs } from '../../src/primitives/wedge-node.js';
@@ -60,6 +61,8 @@ describe("a run's timers", () => {
     expect(subsetDurationRange(timersOf(DEFAULT_NETWORK_CONFIG, { stalenessTtlMs: 60_000 }))).toEqual([80_000, 90_000]);
     // Shorter timers keep the default range: it is noticed sooner still.
     expect(subsetDurationRange(timersOf({ ...DEFAULT_NETWORK_CONFIG, idleTimeoutMs: 10_000, keepAliveMs: 5_000 }))).toEqual([50_000, 60_000]);
+    expect(firewallDurationRange(T)).toEqual([45_000, 55_000]);
+    expect(firewallDurationRange(timersOf({ ...DEFAULT_NETWORK_CONFIG, idleTimeoutMs: 60_000 }))).toEqual([75_000, 85_000]);
     expect(wedgeDrawMaxMs(T)).toBe(10_000);
     expect(wedgeDrawMaxMs(timersOf({ ...DEFAULT_NETWORK_CONFIG, idleTimeoutMs: 10_000, keepAliveMs: 5_000 }))).toBe(3_000);
     expect(wedgeDrawMaxMs(timersOf(DEFAULT_NETWORK_CONFIG, { stalenessTtlMs: 8_000 }))).toBe(4_000);
@@ -115,6 +118,28 @@ describe('random chaos on a scenario file with its own timers', () => {
     const log = oneKind('partition_subset', { idleTimeoutMs: 60_000, keepAliveMs: 30_000 }, 2, '1');
     expect(log.map((e) => e.primitive)).toEqual(['partition_subset', 'partition_subset']);
     for (const e of log) expect(Number(e.params.durationMs)).toBeGreaterThanOrEqual(73_000);
+  });
+
+  it('draws firewalls a 60 s idle timeout lets the victim dial out of', () => {
+    // Red with the default 45–55 s draw: a bridge of a two-bridge layout without the observer held
+    // its firewalled links (the other bridge's dials) to the revert, and the bridge topic's
+    // probes to it over them were lost: "was not shown in the mesh while firewalled".
+    const scenario = scenarioOf({
+      name: 'knob4-159',
+      profile: 'full',
+      topology: { meshes: [{ meshId: 'mesh-a', roles: { gateway: 7, registry: 1 } }], bridges: 2, observer: false },
+      bootSpacingMs: 20,
+      durationMs: 180_000,
+      healWindowMs: 60_000,
+      node: { hyparview: { activeViewCapacity: 4, shuffleIntervalMs: 30_000 }, plumtree: { dispatchTimeoutMs: 50 }, substrate: { prunerIntervalMs: 1_000, persistIntervalMs: 10_000 } },
+      network: { rtoMinMs: 50, idleTimeoutMs: 60_000, keepAliveMs: 30_000 },
+    });
+    const { report } = runScenario(withChaos(scenario, { random: { count: 24 } }), '54549');
+    const log = chaosLog(report);
+    expect(report.verdict, explain({ report, events: log })).toBe('pass');
+    const firewalls = log.filter((e) => e.primitive === 'firewall_inbound');
+    expect(firewalls.length).toBeGreaterThan(0);
+    for (const e of firewalls) expect(Number(e.params.durationMs)).toBeGreaterThanOrEqual(75_000);
   });
 
   it('draws wedges a 10 s idle timeout does not take for death', () => {
