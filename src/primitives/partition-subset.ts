@@ -36,7 +36,7 @@ import { heldDigest } from './held-digest.js';
 import { cutOffFrom, cutOffOverFlight, cutWindows, otherCutWindows, othersTouched, overlayAt, pathExists, probeFlightMs, type CutWindow } from './reach.js';
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
 import { candidates } from './targets.js';
-import { plumtreePassOnMs, stalenessWindowMs, T, type Timers } from './timing.js';
+import { inFlightMs, plumtreePassOnMs, stalenessWindowMs, T, type Timers } from './timing.js';
 import type { ChaosWorld, Detection, Fault, Primitive } from './types.js';
 
 export const SUBSET_SIZE_MIN = 3;
@@ -44,6 +44,7 @@ export const SUBSET_SIZE_MAX = 5;
 /** Idle timeout 30 s and digest 2 s + TTL 30 s + pruner 5 s both fit, with room for (2). */
 export const SUBSET_DURATION_MS_MIN = 50_000;
 export const SUBSET_DURATION_MS_MAX = 60_000;
+const PROBE_ROUND_MS = 5_000;
 
 /** How long both sides take to notice a cut with these timers: the idle timeout, or digest + TTL + pruner. */
 function noticeMs(t: Timers): number {
@@ -59,9 +60,6 @@ export function subsetDurationRange(t: Timers): readonly [number, number] {
   const later = Math.max(0, noticeMs(t) - noticeMs(T));
   return [Math.min(SUBSET_DURATION_MS_MIN + later, FAULT_LENGTH_MS_MAX), Math.min(SUBSET_DURATION_MS_MAX + later, FAULT_LENGTH_MS_MAX)];
 }
-const PROBE_ROUND_MS = 5_000;
-/** Packets already on the wire at apply may still land; digests learned this soon are not a leak. */
-const IN_FLIGHT_MS = 1_000;
 
 export const partitionSubsetSpec: PrimitiveSpec = {
   name: 'partition_subset',
@@ -160,7 +158,7 @@ function subsetDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number) {
       const waitedMs = nowMs - appliedAtMs;
       const running = (id: string): boolean => world.status(id) === 'running';
       if (nowMs < healAtMs) {
-        const leak = leakedDigest(world, sides, appliedAtMs + IN_FLIGHT_MS, nowMs, appliedAtMs);
+        const leak = leakedDigest(world, sides, appliedAtMs + inFlightMs(world.timers), nowMs, appliedAtMs);
         if (leak !== undefined) return failedAssertion(waitedMs, `${leak.node} learned the digest of ${String(leak.attrs.nodeName)} across the cut`, [leak]);
         if (noticed.length === 0 || sideProbes === null) {
           const seen: SpanRecord[] = [];
@@ -429,10 +427,10 @@ function heldUpOnItsSide(world: ChaosWorld, side: readonly string[], learned: Sp
   const heldBy = (hName: string): boolean => {
     // It held a copy by the end of the in-flight allowance, and learned none since.
     const got = q.last({ name: 'mesh.digest.learned', node: hName, untilMs: learned.endMs, attrs: { nodeId: about } });
-    return got !== undefined && got.endMs <= cutAtMs + IN_FLIGHT_MS && holdsDigest(world, hName, about, learned.endMs);
+    return got !== undefined && got.endMs <= cutAtMs + inFlightMs(world.timers) && holdsDigest(world, hName, about, learned.endMs);
   };
   return links.some((l) => {
-    if (l.fromMs > cutAtMs + IN_FLIGHT_MS) return false;
+    if (l.fromMs > cutAtMs + inFlightMs(world.timers)) return false;
     const [a, b] = [...l.targets];
     return [[a, b], [b, a]].some(([hName, xName]) => {
       if (hName === learned.node || !heldBy(hName)) return false;
@@ -484,7 +482,7 @@ function passedOnFromDrain(world: ChaosWorld, drains: ReadonlyMap<string, number
   // cut applied at 48.8 s, learned at its unwedge a cut-off gateway's digest the observer had
   // sent it; gateway-936583f3, its neighbour on the observer's side, grafted it 123 ms later.
   const heldFromBefore = (name: string): boolean => {
-    if (holdsDigest(world, name, digestOf, cutAtMs + IN_FLIGHT_MS)) return true;
+    if (holdsDigest(world, name, digestOf, cutAtMs + inFlightMs(world.timers))) return true;
     const unwedgedAtMs = drains.get(name);
     if (unwedgedAtMs === undefined) return false;
     const got = q.last({ name: 'mesh.digest.learned', node: name, untilMs: learned.endMs, attrs: { nodeId: digestOf } });

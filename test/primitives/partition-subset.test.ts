@@ -18,8 +18,9 @@ import { describe, expect, it } from 'vitest';
 import { withChaos } from '../../src/catalog/chaos-scenarios.js';
 import { leakedDigest, prunesAfterRepair } from '../../src/primitives/partition-subset.js';
 import { otherCutWindows } from '../../src/primitives/reach.js';
-import { PLUMTREE_PASS_ON_MS } from '../../src/primitives/timing.js';
-import { fourMeshesTwoBridges, withoutObserver } from '../support/scenario-file.js';
+import { inFlightMs, PLUMTREE_PASS_ON_MS, T, timersOf } from '../../src/primitives/timing.js';
+import { DEFAULT_NETWORK_CONFIG } from '../../src/sim/network/index.js';
+import { fourMeshesTwoBridges, scenarioOf, withoutObserver } from '../support/scenario-file.js';
 import { plannedNodes } from '../../src/scenario/topology.js';
 import { runScenario } from '../../src/scenario/runner.js';
 import { isolateAt, startOnly } from '../support/chaos-links.js';
@@ -441,5 +442,31 @@ describe('partition_subset', () => {
     const down = q.last({ name: 'mesh.gossip.neighbor_down', node: 'registry-dcc32626', untilMs: e.revertedAtMs!, attrs: { topic: 'mesh-a' } })!;
     expect(down.endMs).toBe(46_290);
     expect(q.find({ name: 'mesh.gossip.neighbor_up', node: 'registry-dcc32626', sinceMs: down.endMs, untilMs: e.revertedAtMs!, attrs: { topic: 'mesh-a' } })).toEqual([]);
+  });
+});
+
+describe('partition_subset on slow links: copies sent before the cut still travel a side', () => {
+  it('allows ten link delays for a copy in flight at the cut, when that is longer than 1 s', () => {
+    expect(inFlightMs(T)).toBe(1_000);
+    expect(inFlightMs(timersOf({ ...DEFAULT_NETWORK_CONFIG, link: { ...DEFAULT_NETWORK_CONFIG.link, latencyMs: 400, jitterMs: 20 } }))).toBe(4_200);
+  });
+
+  it('a digest a side held at the cut, passed on hop by hop at 400 ms a hop, is no leak', () => {
+    // A random layout at 400 ms a hop (--chaos 20, seed 41545): a registry's first digest was
+    // sent just before the cut; gateway-c980f616 got it five hops down its side 1.009 s after
+    // the cut, which the fixed 1 s allowance read as learned across the cut.
+    const scenario = scenarioOf({
+      name: 'wan-23',
+      profile: 'full',
+      topology: { meshes: [{ meshId: 'mesh-a', roles: { compute: 1, broker: 7 } }, { meshId: 'mesh-b', roles: { gateway: 3, compute: 4, registry: 3 } }], bridges: 1, observer: false },
+      bootSpacingMs: 5,
+      durationMs: 120_000,
+      healWindowMs: 30_000,
+      network: { latencyMs: 400, jitterMs: 20, deadPeer: 'reset' },
+    });
+    const run = runRandomChaos(scenario, 20, '41545');
+    const e = passedEvent(run, (x) => x.primitive === 'partition_subset' && x.targets.includes('registry-bc4e7909'));
+    const learned = run.cluster.telemetry.query.find({ name: 'mesh.digest.learned', node: 'gateway-c980f616', sinceMs: e.atMs, attrs: { nodeName: 'registry-bc4e7909' } });
+    expect(learned[0].endMs - e.atMs).toBeGreaterThan(1_000);
   });
 });
