@@ -23,6 +23,7 @@ import { EXIT_FAIL, EXIT_OUTPUT, EXIT_PASS, UsageError, fail, quoted } from './e
 import { MeshsimInputError } from '../io/input-error.js';
 import { guardHeap, heapWatch, thisMachine, v8HeapSource } from './memory-guard.js';
 import { nodeCount } from '../scenario/topology.js';
+import { settingsAdvice } from '../scenario/advice.js';
 import { type CliRunResult, formatRunText, runJson } from './format.js';
 import { isScenarioPath, loadScenarioFile } from './scenario-file.js';
 import { processProbe, progressMode, runProgressLine, type ProgressLine } from './run-progress.js';
@@ -152,6 +153,7 @@ function runAction(request: RunRequest): number {
   if (childExit !== null) return childExit;
   // Printed before the run so the seed is known even if the run never finishes.
   if (!request.json) process.stdout.write(`seed: ${request.seed}\n`);
+  for (const note of settingsAdvice(request.scenario)) process.stderr.write(`meshsim: note: ${note}\n`);
   const machine = thisMachine();
   const watch = heapWatch(nodeCount(request.scenario.topology), { source: v8HeapSource(), machineBytes: machine.totalMemBytes, contained: machine.contained === true });
   const line = runProgressLine(process.stderr, progressMode(process.stderr, request.progress === true), processProbe(() => watch.liveHeap()));

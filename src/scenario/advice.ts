@@ -1,0 +1,31 @@
+/**
+ * Settings a scenario may combine that make the protocols misbehave by design, said before the
+ * run so that its verdict is read with them in mind (`meshsim run` prints each as a note). Pure:
+ * no IO; nothing here changes the run.
+ */
+import { PLUMTREE_DEFAULTS } from '../protocol/plumtree-types.js';
+import { DEFAULT_LINK } from '../sim/network/index.js';
+import type { Scenario } from './scenario.js';
+
+/**
+ * One line per setting that works against another. Plumtree's second graft timeout is how long
+ * a node waits for the answer to a Graft before it asks the next advertiser, and after the last
+ * one it gives the message up (`mesh.plumtree.gave_up`): shorter than a round trip on the link,
+ * no Graft can be answered in time. The defaults (40 ms) were made for a LAN; random layouts at
+ * 400 ms a hop gave up thousands of messages a run, and their probes went undelivered, while
+ * graft timeouts above the round trip passed the same runs.
+ */
+export function settingsAdvice(scenario: Scenario): string[] {
+  const link = { ...DEFAULT_LINK, ...scenario.link };
+  const roundTripMs = 2 * (link.latencyMs + link.jitterMs);
+  const graftTimeout2Ms = scenario.node?.topic?.plumtree?.graftTimeout2Ms ?? PLUMTREE_DEFAULTS.graftTimeout2Ms;
+  const out: string[] = [];
+  if (graftTimeout2Ms < roundTripMs) {
+    out.push(
+      `node.plumtree.graftTimeout2Ms (${graftTimeout2Ms} ms) is shorter than a round trip on the network's link (${roundTripMs} ms): ` +
+        'a Graft cannot be answered before the next advertiser is asked, and lazy repair gives messages up (mesh.plumtree.gave_up); ' +
+        'set graftTimeout1Ms and graftTimeout2Ms above the round trip',
+    );
+  }
+  return out;
+}
