@@ -32,6 +32,18 @@ describe('settings advice', () => {
   });
 });
 
+describe('settings advice: the heal window', () => {
+  it('says when the full profile cannot re-merge a split overlay within it', () => {
+    const full = (extra: Record<string, unknown>) => scenarioOf({ ...file(), profile: 'full', ...extra });
+    expect(settingsAdvice(full({}))).toEqual([]); // 60 s against TTL 30 s + seed check 10 s
+    expect(settingsAdvice(full({ healWindowMs: 30_000, node: { substrate: { stalenessTtlMs: 60_000 } } }))).toEqual([
+      "healWindowMs (30000 ms) is shorter than the staleness TTL + seed check (70000 ms): a split overlay re-merges only once a seed's digest has gone unheard for the TTL, and the window may close first",
+    ]);
+    // The protocol profile has no digests to miss: nothing to say.
+    expect(settingsAdvice(scenarioOf({ ...file(), profile: 'protocol', healWindowMs: 30_000, node: { substrate: { stalenessTtlMs: 60_000 } } }))).toEqual([]);
+  });
+});
+
 describe('meshsim run prints it', () => {
   let dir = '';
   beforeAll(() => {

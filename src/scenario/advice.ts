@@ -5,7 +5,8 @@
  */
 import { PLUMTREE_DEFAULTS } from '../protocol/plumtree-types.js';
 import { DEFAULT_LINK } from '../sim/network/index.js';
-import type { Scenario } from './scenario.js';
+import { MESH_NODE_DEFAULTS } from '../mesh/config.js';
+import { DEFAULT_HEAL_WINDOW_MS, type Scenario } from './scenario.js';
 
 /**
  * One line per setting that works against another. Plumtree's second graft timeout is how long
@@ -25,6 +26,20 @@ export function settingsAdvice(scenario: Scenario): string[] {
       `node.plumtree.graftTimeout2Ms (${graftTimeout2Ms} ms) is shorter than a round trip on the network's link (${roundTripMs} ms): ` +
         'a Graft cannot be answered before the next advertiser is asked, and lazy repair gives messages up (mesh.plumtree.gave_up); ' +
         'set graftTimeout1Ms and graftTimeout2Ms above the round trip',
+    );
+  }
+  // The full profile re-merges a split overlay when a node has not heard a seed's digest for the
+  // staleness TTL: its next seed check then joins through that seed. A heal window shorter than
+  // that closes before a split that outlived the main phase can mend (random layouts with a 60 s
+  // TTL and a 30 s window under chaos: an overlay split in two through the window).
+  const profile = scenario.profile ?? MESH_NODE_DEFAULTS.profile;
+  const ttlMs = scenario.node?.stalenessTtlMs ?? MESH_NODE_DEFAULTS.stalenessTtlMs;
+  const checkMs = scenario.node?.seedCheckIntervalMs ?? MESH_NODE_DEFAULTS.seedCheckIntervalMs;
+  const healMs = scenario.healWindowMs ?? DEFAULT_HEAL_WINDOW_MS;
+  if (profile === 'full' && scenario.liveness !== false && healMs < ttlMs + checkMs) {
+    out.push(
+      `healWindowMs (${healMs} ms) is shorter than the staleness TTL + seed check (${ttlMs + checkMs} ms): ` +
+        'a split overlay re-merges only once a seed\'s digest has gone unheard for the TTL, and the window may close first',
     );
   }
   return out;
