@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { settingsAdvice } from '../src/scenario/advice.js';
 import { scenarioOf } from './support/scenario-file.js';
+import { withChaos } from '../src/catalog/chaos-scenarios.js';
 import { cli, requireBuiltCli } from './support/cli.js';
 
 const file = (network?: Record<string, unknown>, plumtree?: Record<string, unknown>) => ({
@@ -33,14 +34,16 @@ describe('settings advice', () => {
 });
 
 describe('settings advice: the heal window', () => {
-  it('says when the full profile cannot re-merge a split overlay within it', () => {
-    const full = (extra: Record<string, unknown>) => scenarioOf({ ...file(), profile: 'full', ...extra });
+  it('says, under chaos, when the full profile cannot re-merge a split overlay within it', () => {
+    const full = (extra: Record<string, unknown>) => withChaos(scenarioOf({ ...file(), profile: 'full', ...extra }), { random: { count: 3 } });
     expect(settingsAdvice(full({}))).toEqual([]); // 60 s against TTL 30 s + seed check 10 s
+    // Without chaos nothing splits an overlay: a short window says nothing.
+    expect(settingsAdvice(scenarioOf({ ...file(), profile: 'full', healWindowMs: 30_000 }))).toEqual([]);
     expect(settingsAdvice(full({ healWindowMs: 30_000, node: { substrate: { stalenessTtlMs: 60_000 } } }))).toEqual([
       "healWindowMs (30000 ms) is shorter than the staleness TTL + seed check (70000 ms): a split overlay re-merges only once a seed's digest has gone unheard for the TTL, and the window may close first",
     ]);
     // The protocol profile has no digests to miss: nothing to say.
-    expect(settingsAdvice(scenarioOf({ ...file(), profile: 'protocol', healWindowMs: 30_000, node: { substrate: { stalenessTtlMs: 60_000 } } }))).toEqual([]);
+    expect(settingsAdvice(withChaos(scenarioOf({ ...file(), profile: 'protocol', healWindowMs: 30_000, node: { substrate: { stalenessTtlMs: 60_000 } } }), { random: { count: 3 } }))).toEqual([]);
   });
 });
 
@@ -58,5 +61,14 @@ describe('meshsim run prints it', () => {
     const r = await cli('run', '--scenario', path, '--seed', '1');
     expect(r.stderr).toMatch(/^meshsim: note: node\.plumtree\.graftTimeout2Ms \(40 ms\)/m);
     expect(r.stdout).toMatch(/^verdict: /m);
+  });
+
+  it('meshsim experiment: one note per point that has it, naming the point', async () => {
+    const path = join(dir, 'wan-axis.json');
+    writeFileSync(path, JSON.stringify({ base: file(), axes: { 'network.latencyMs': [10, 400] }, seeds: '1..1' }));
+    const r = await cli('experiment', path);
+    const notes = r.stderr.split('\n').filter((l) => l.startsWith('meshsim: note: '));
+    expect(notes).toEqual([expect.stringMatching(/^meshsim: note: point 2: node\.plumtree\.graftTimeout2Ms \(40 ms\) is shorter than a round trip on the network's link \(810 ms\)/)]);
+    expect(r.status).toBe(0);
   });
 });

@@ -7,6 +7,7 @@
  * on a terminal only. Exit 0 when every run passed, 1 when any failed, 2 on bad usage or a bad
  * file (one line naming the field).
  */
+import { settingsAdvice } from '../scenario/advice.js';
 import { readJsonFile } from '../io/json-input.js';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
@@ -86,6 +87,13 @@ async function experimentAction(path: string, options: ExperimentOptionValues): 
   const replay = (point: number, seed: string): string => replayLine({ kind: 'experiment-point', experiment: path, point, seed });
   const machine = thisMachine();
   const scenarios = points.map((p) => scenarioOfPoint(p.base));
+  // Settings that work against each other (scenario/advice.ts), one line per note with the
+  // points that have it: a latency axis over LAN graft timers would print the same note per point.
+  const advice = new Map<string, number[]>();
+  scenarios.forEach((s, i) => {
+    for (const note of settingsAdvice(s)) advice.set(note, [...(advice.get(note) ?? []), experiment.points.indexOf(points[i]) + 1]);
+  });
+  for (const [note, at] of advice) process.stderr.write(`meshsim: note: point${at.length === 1 ? '' : 's'} ${at.join(', ')}: ${note}\n`);
   const heap = workerHeapPlan(scenarios, Math.min(workers, runs), machine);
   if (heap.kind === 'refuse') fail(heap.message);
   if (heap.kind === 'limit') process.stderr.write(`${heap.note}\n`);

@@ -31,12 +31,14 @@ export function settingsAdvice(scenario: Scenario): string[] {
   // The full profile re-merges a split overlay when a node has not heard a seed's digest for the
   // staleness TTL: its next seed check then joins through that seed. A heal window shorter than
   // that closes before a split that outlived the main phase can mend (random layouts with a 60 s
-  // TTL and a 30 s window under chaos: an overlay split in two through the window).
+  // TTL and a 30 s window under chaos: an overlay split in two through the window). Said only of
+  // runs with chaos (the engine's extension, found as `addChaos` finds it), which split overlays.
+  const chaos = (scenario.extensions ?? []).some((e) => 'chaosConfigs' in e);
   const profile = scenario.profile ?? MESH_NODE_DEFAULTS.profile;
   const ttlMs = scenario.node?.stalenessTtlMs ?? MESH_NODE_DEFAULTS.stalenessTtlMs;
   const checkMs = scenario.node?.seedCheckIntervalMs ?? MESH_NODE_DEFAULTS.seedCheckIntervalMs;
   const healMs = scenario.healWindowMs ?? DEFAULT_HEAL_WINDOW_MS;
-  if (profile === 'full' && scenario.liveness !== false && healMs < ttlMs + checkMs) {
+  if (chaos && profile === 'full' && scenario.liveness !== false && healMs < ttlMs + checkMs) {
     out.push(
       `healWindowMs (${healMs} ms) is shorter than the staleness TTL + seed check (${ttlMs + checkMs} ms): ` +
         'a split overlay re-merges only once a seed\'s digest has gone unheard for the TTL, and the window may close first',
