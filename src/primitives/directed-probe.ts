@@ -10,6 +10,7 @@ import type { SpanRecord } from '../sim/telemetry/index.js';
 import { appendAll, atResend, emitted, healthyNodes, meshesOf, nameOf, probeDeliveries, type ProbeCutOff } from './evidence.js';
 import { probeFlightMs } from './reach.js';
 import type { ChaosWorld } from './types.js';
+import { probeRoundMs } from './timing.js';
 
 export interface DirectedProbeOptions {
   /** Sender of every probe; default: the first healthy subscriber not in `mustReach`. */
@@ -56,7 +57,7 @@ export class DirectedProbe {
    */
   poll(nowMs: number): ProbeOutcome {
     if (this.sentAtMs < 0) this.send(nowMs);
-    else if (nowMs - this.sentAtMs >= (this.options.resendMs ?? 5_000)) {
+    else if (nowMs - this.sentAtMs >= (this.options.resendMs ?? probeRoundMs(this.world.timers))) {
       const last = this.outcome();
       if (last.done) return last;
       const lastSent = this.sentAll();

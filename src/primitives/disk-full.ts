@@ -23,12 +23,10 @@ import { emitted, failedAssertion, meshesOf, nameOf, passed } from './evidence.j
 import { othersCutOff } from './reach.js';
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
 import { pickNodes } from './targets.js';
-import { T, type Timers } from './timing.js';
+import { probeRoundMs, T, type Timers } from './timing.js';
 import type { ChaosWorld, Detector, Fault, Primitive } from './types.js';
 
 export const DISK_FULL_DURATION_MS_DEFAULT = 15_000;
-/** How long after a round that found the victim cut off from every origin the next is sent, ms (DirectedProbe's resend). */
-const PROBE_RESEND_MS = 5_000;
 
 export const diskFullSpec: PrimitiveSpec = {
   name: 'disk_full',
@@ -107,7 +105,7 @@ function diskFullDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number):
         if (cutOffAtEveryRound !== false) cutOffAtEveryRound = probe.excusedFromRound(victim, nowMs) ?? cutOffAtEveryRound;
         if (delivered === undefined && r.done) {
           // Done without the victim: the round excused it. Ask again a resend period later.
-          nextRoundAtMs = nowMs + PROBE_RESEND_MS;
+          nextRoundAtMs = nowMs + probeRoundMs(world.timers);
           probe = newRound();
         }
       }

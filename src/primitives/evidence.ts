@@ -6,6 +6,7 @@
 import type { ProbeRecord } from '../scenario/checker.js';
 import type { SpanAttrs, SpanName, SpanOf, SpanRecord } from '../sim/telemetry/index.js';
 import type { ChaosWorld, Detection, Verdict } from './types.js';
+import { probeRoundMs } from './timing.js';
 
 /** Name of a node id (spans carry node names; attributes carry node ids). */
 export function nameOf(world: ChaosWorld, nodeId: string): string {
@@ -271,7 +272,7 @@ export class ProbeRound {
       return this.complete(nowMs);
     }
     const before = this.complete(nowMs);
-    if (before.done || nowMs - this.sentAtMs < (this.options.resendMs ?? 5_000)) return before;
+    if (before.done || nowMs - this.sentAtMs < (this.options.resendMs ?? probeRoundMs(this.world.timers))) return before;
     this.send(nowMs);
     return atResend(before, this.complete(nowMs));
   }

@@ -40,7 +40,7 @@ import { deliveredAt, sharedMeshes } from './partition-pair.js';
 import { cutOffFrom, cutOffOverFlight, otherCutWindows, othersCutEveryPathBeforePrune, overlayAt, pathExists, probeFlightMs, type OwnBlock } from './reach.js';
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
 import { pickNodes } from './targets.js';
-import { stalenessWindowMs, T, type Timers } from './timing.js';
+import { probeRoundMs, stalenessWindowMs, T, type Timers } from './timing.js';
 import type { ChaosWorld, Detection, Fault, Primitive } from './types.js';
 
 export const FIREWALL_DURATION_MS_MIN = 45_000;
@@ -97,7 +97,7 @@ export const firewallInbound: Primitive = {
     const victim = fault.targets[0];
     const durationMs = durationOf(fault);
     const t = world.timers;
-    const probeFromMs = appliedAtMs + Math.max(0, Math.min(t.idleTimeoutMs + t.slackMs, durationMs - 2 * PROBE_RESEND_MS));
+    const probeFromMs = appliedAtMs + Math.max(0, Math.min(t.idleTimeoutMs + t.slackMs, durationMs - 2 * probeRoundMs(t)));
     const revertAtMs = appliedAtMs + durationMs;
     const topics = [...meshesOf(world, victim)].sort();
     const probes = new Map<string, { from: ProbeRecord[]; to: ProbeRecord[] }>(topics.map((t) => [t, { from: [], to: [] }]));

@@ -22,6 +22,7 @@ import { afterOwnDamage } from './reach.js';
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
 import type { ChaosWorld, Detection, Fault, Primitive } from './types.js';
+import { probeRoundMs } from './timing.js';
 
 export const FLAPS_MIN = 4;
 export const FLAPS_MAX = 6;
@@ -36,7 +37,6 @@ export const FLAPS_CEILING = 50;
  * redial, the other end's redial it accepts, and one dial that failed inside the down phase.
  */
 export const DIALS_PER_FLAP_MAX = 3;
-const PROBE_ROUND_MS = 5_000;
 
 export const flapLinkSpec: PrimitiveSpec = {
   name: 'flap_link',
@@ -74,7 +74,7 @@ export const flapLinkSpec: PrimitiveSpec = {
   ],
   targets: { min: 2, max: 2, shape: 'link', kills: false },
   faultLengthMs: (p) => p.flaps * (p.downMs + p.upMs),
-  deadline: (p, t) => [paramTerm('flaps·(downMs + upMs)', p.flaps * (p.downMs + p.upMs)), timer('probe round', PROBE_ROUND_MS), timer('slack', t.slackMs)],
+  deadline: (p, t) => [paramTerm('flaps·(downMs + upMs)', p.flaps * (p.downMs + p.upMs)), timer('probe round', probeRoundMs(t)), timer('slack', t.slackMs)],
 };
 
 

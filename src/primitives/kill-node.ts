@@ -24,18 +24,16 @@ import { heldDigest } from './held-digest.js';
 import { otherCutWindows, othersCutOff } from './reach.js';
 import { deadlineOf, formulaOf, maxOf, msOf, timer, type DeadlineTerm, type PrimitiveSpec } from './schema.js';
 import { pickKillable } from './targets.js';
-import type { Timers } from './timing.js';
+import { probeRoundMs, type Timers } from './timing.js';
 import type { ChaosWorld, Detector, Fault, Primitive } from './types.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
 
-/** How long the closing probe round gets, ms. */
-const PROBE_ROUND_MS = 5_000;
 
 /** The death deadline KillNode and BurstKill share: connections idle out ‖ digests are pruned, then a probe round. */
 export function killDeadlineTerms(t: Timers): readonly DeadlineTerm[] {
   return [
     maxOf([timer('idle', t.idleTimeoutMs)], [timer('digest', t.digestIntervalMs), timer('TTL', t.stalenessTtlMs), timer('pruner', t.prunerIntervalMs)]),
-    timer('probe round', PROBE_ROUND_MS),
+    timer('probe round', probeRoundMs(t)),
     timer('slack', t.slackMs),
   ];
 }
@@ -56,7 +54,7 @@ export const KILL_DEADLINE_MS = deadlineOf(killNodeSpec, {}).ms;
  * round and slack (the kill deadline's own terms after its pruning branch).
  */
 function heldPruneAfter(t: Timers): readonly DeadlineTerm[] {
-  return [timer('TTL', t.stalenessTtlMs), timer('pruner', t.prunerIntervalMs), timer('probe round', PROBE_ROUND_MS), timer('slack', t.slackMs)];
+  return [timer('TTL', t.stalenessTtlMs), timer('pruner', t.prunerIntervalMs), timer('probe round', probeRoundMs(t)), timer('slack', t.slackMs)];
 }
 
 export const killNode: Primitive = {
@@ -175,7 +173,7 @@ export function deathDetector(world: ChaosWorld, fault: Fault, appliedAtMs: numb
         }
       }
       if (unpruned.length > 0) {
-        if (nowMs - appliedAtMs > deadlineMs - PROBE_ROUND_MS - world.timers.slackMs) lateUnpruned = unpruned;
+        if (nowMs - appliedAtMs > deadlineMs - probeRoundMs(world.timers) - world.timers.slackMs) lateUnpruned = unpruned;
         extendForHeldDigests(nowMs, unpruned);
         const [v, p] = unpruned[0];
         return waitFor(`${nameOf(world, p)}: mesh.staleness.pruned of ${nameOf(world, v)}`);

@@ -40,13 +40,14 @@ import { deadlineOf, formulaOf, msOf, timer, type PrimitiveSpec } from './schema
 import { pickNodes } from './targets.js';
 import type { ChaosWorld, Detector, Fault, Primitive } from './types.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
+import { probeRoundMs } from './timing.js';
 
 export const natShiftSpec: PrimitiveSpec = {
   name: 'nat_shift',
   params: [],
   targets: { min: 1, max: 1, shape: 'node', kills: false },
   faultLengthMs: () => 0,
-  deadline: (_p, t) => [timer('idle', t.idleTimeoutMs), timer('seed check', t.seedCheckIntervalMs), timer('dial timeout', t.dialTimeoutMs), timer('probe resend', 5_000), timer('slack', t.slackMs)],
+  deadline: (_p, t) => [timer('idle', t.idleTimeoutMs), timer('seed check', t.seedCheckIntervalMs), timer('dial timeout', t.dialTimeoutMs), timer('probe resend', probeRoundMs(t)), timer('slack', t.slackMs)],
 };
 
 /** The deadline with the default timers. */
@@ -269,7 +270,7 @@ export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: n
         by.add(`${w.name} reverted @ ${w.revertedAtMs} ms`);
       }
     }
-    const terms = [timer('seed retry max', t.seedRetryMaxMs), timer('dial timeout', t.dialTimeoutMs), timer('probe resend', 5_000), timer('slack', t.slackMs)];
+    const terms = [timer('seed retry max', t.seedRetryMaxMs), timer('dial timeout', t.dialTimeoutMs), timer('probe resend', probeRoundMs(t)), timer('slack', t.slackMs)];
     const untilMs = revertedAtMs + msOf(terms);
     if (!Number.isFinite(untilMs) || untilMs - appliedAtMs <= deadline.ms) return;
     extension = { untilMs, formula: `then, for dials other events cut off (${[...by].join(', ')}): revert + ${formulaOf(terms)}` };

@@ -35,11 +35,10 @@ import type { ProbeRecord } from '../scenario/checker.js';
 import type { SimRng } from '../sim/rng.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
 import type { ChaosWorld, Detection, Fault, Primitive } from './types.js';
+import { probeRoundMs } from './timing.js';
 
 export const PARTITION_PAIR_DURATION_MS_MIN = 10_000;
 export const PARTITION_PAIR_DURATION_MS_MAX = 20_000;
-/** Probe round after the repair (ProbeRound resend period). */
-const PROBE_ROUND_MS = 5_000;
 
 export const partitionPairSpec: PrimitiveSpec = {
   name: 'partition_pair',
@@ -57,7 +56,7 @@ export const partitionPairSpec: PrimitiveSpec = {
   ],
   targets: { min: 2, max: 2, shape: 'link', kills: false },
   faultLengthMs: (p) => p.durationMs,
-  deadline: (p, t) => [paramTerm('durationMs', p.durationMs), timer('probe round', PROBE_ROUND_MS), timer('slack', t.slackMs)],
+  deadline: (p, t) => [paramTerm('durationMs', p.durationMs), timer('probe round', probeRoundMs(t)), timer('slack', t.slackMs)],
 };
 
 

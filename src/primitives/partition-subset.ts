@@ -36,7 +36,7 @@ import { heldDigest } from './held-digest.js';
 import { cutOffFrom, cutOffOverFlight, cutWindows, otherCutWindows, othersTouched, overlayAt, pathExists, probeFlightMs, type CutWindow } from './reach.js';
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
 import { candidates } from './targets.js';
-import { inFlightMs, plumtreePassOnMs, stalenessWindowMs, T, type Timers } from './timing.js';
+import { inFlightMs, plumtreePassOnMs, probeRoundMs, stalenessWindowMs, T, type Timers } from './timing.js';
 import type { ChaosWorld, Detection, Fault, Primitive } from './types.js';
 
 export const SUBSET_SIZE_MIN = 3;
@@ -44,7 +44,6 @@ export const SUBSET_SIZE_MAX = 5;
 /** Idle timeout 30 s and digest 2 s + TTL 30 s + pruner 5 s both fit, with room for (2). */
 export const SUBSET_DURATION_MS_MIN = 50_000;
 export const SUBSET_DURATION_MS_MAX = 60_000;
-const PROBE_ROUND_MS = 5_000;
 
 /** How long both sides take to notice a cut with these timers: the idle timeout, or digest + TTL + pruner. */
 function noticeMs(t: Timers): number {
@@ -94,7 +93,7 @@ export const partitionSubsetSpec: PrimitiveSpec = {
     timer('seed retry max', t.seedRetryMaxMs),
     timer('seed check', t.seedCheckIntervalMs),
     timer('digest', t.digestIntervalMs),
-    timer('probe round', PROBE_ROUND_MS),
+    timer('probe round', probeRoundMs(t)),
     timer('slack', t.slackMs),
   ],
 };
@@ -361,7 +360,7 @@ function resendIfDue(world: ChaosWorld, sideProbes: readonly SideProbe[], touche
   for (const sp of sideProbes) {
     if (sp.probes.some((p) => deliveredBefore(world, sp, p, touched, nowMs + 1).missing.length === 0)) continue;
     const last = sp.probes[sp.probes.length - 1];
-    if (nowMs - last.sentAtMs < PROBE_ROUND_MS) continue;
+    if (nowMs - last.sentAtMs < probeRoundMs(world.timers)) continue;
     // From another member if another fault has cut the last origin off since.
     const origin = touched.has(last.origin) || world.status(last.origin) !== 'running'
       ? (sp.side.find((id) => world.status(id) === 'running' && !touched.has(id) && meshesOf(world, id).includes(last.meshId)) ?? last.origin)

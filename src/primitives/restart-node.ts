@@ -26,7 +26,7 @@ import { cutWindows, LINKS_DIE, oldConnectionsCutAt, othersCutOff } from './reac
 import { emitted, failedAssertion, healthyNodes, meshesOf, MISSING_SHOWN, nameOf, neighborsOf, passed, peersConnectedTo, prunedIncludes, restartedSince, spansOf, type ProbeCutOff } from './evidence.js';
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
 import { pickKillable } from './targets.js';
-import { DETECTOR_POLL_MS, T, type Timers } from './timing.js';
+import { DETECTOR_POLL_MS, probeRoundMs, T, type Timers } from './timing.js';
 import type { ChaosWorld, Detector, Fault, Primitive } from './types.js';
 
 export const RESTART_DOWNTIME_MS_MIN = 1_000;
@@ -53,7 +53,7 @@ export const restartNodeSpec: PrimitiveSpec = {
   ],
   targets: { min: 1, max: 1, shape: 'node', kills: true },
   faultLengthMs: (p) => p.downtimeMs,
-  deadline: (p, t) => [paramTerm('downtime', p.downtimeMs), timer('idle', t.idleTimeoutMs), timer('probe round', 5_000), timer('slack', t.slackMs)],
+  deadline: (p, t) => [paramTerm('downtime', p.downtimeMs), timer('idle', t.idleTimeoutMs), timer('probe round', probeRoundMs(t)), timer('slack', t.slackMs)],
 };
 
 /** The deadline of a restart with this downtime, with the default timers unless a run's are given. */

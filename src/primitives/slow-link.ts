@@ -26,9 +26,9 @@ import { pickLinkedPair, intParam } from './targets.js';
 import type { ChaosWorld, Detector, Fault, ParamValue, Primitive } from './types.js';
 import type { ProbeRecord } from '../scenario/checker.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
+import { probeRoundMs } from './timing.js';
 
 export const LINK_DAMAGE_DURATION_MS = 20_000;
-const PROBE_RESEND_MS = 5_000;
 /** Most latency a schedule may add, one way, ms (twice the idle timeout: beyond it a link is plainly dead). */
 export const SLOW_LINK_LATENCY_MS_MAX = 60_000;
 
@@ -51,7 +51,7 @@ export function damagedLinkSpec(name: 'slow_link' | 'lossy_link', first: ParamSp
     params: [first, LINK_DURATION_PARAM],
     targets: { min: 2, max: 2, shape: 'link', kills: false },
     faultLengthMs: (p) => p.durationMs,
-    deadline: (p, t) => [paramTerm('durationMs', p.durationMs), timer('probe resend', PROBE_RESEND_MS), timer('slack', t.slackMs)],
+    deadline: (p, t) => [paramTerm('durationMs', p.durationMs), timer('probe resend', probeRoundMs(t)), timer('slack', t.slackMs)],
   };
 }
 
@@ -176,7 +176,7 @@ export class TargetedProbeRound {
 
   /** Send (or re-send) the round if due (at a re-send: `atResend`, evidence.ts). */
   poll(nowMs: number): { done: boolean; missing: string[]; evidence: SpanRecord[] } {
-    const due = this.sentAtMs < 0 || nowMs - this.sentAtMs >= PROBE_RESEND_MS;
+    const due = this.sentAtMs < 0 || nowMs - this.sentAtMs >= probeRoundMs(this.world.timers);
     if (!due || nowMs >= this.sendUntilMs) return this.check();
     if (this.sentAtMs < 0) {
       this.send();

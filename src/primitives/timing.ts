@@ -92,5 +92,16 @@ export function inFlightMs(t: Timers): number {
   return Math.max(1_000, 10 * t.linkDelayMs);
 }
 
+/**
+ * How long a probe round is given to reach every receiver, and the interval of its re-sends: 5 s,
+ * or, when longer, ten link delays (the probe's way down the overlay) and a Plumtree pass-on (a
+ * hop repaired by a Graft). At 400 ms a hop, with graft timeouts above the round trip, a probe
+ * needed longer than 5 s to reach a whole mesh, and a round re-sent every 5 s never completed
+ * (random layouts at 400 ms a hop under chaos: 7 flap_link rounds of 140 runs).
+ */
+export function probeRoundMs(t: Timers): number {
+  return Math.max(5_000, 10 * t.linkDelayMs + plumtreePassOnMs(t));
+}
+
 /** How often the engine polls pending detectors, ms. */
 export const DETECTOR_POLL_MS = 500;

@@ -27,7 +27,7 @@ import { emitted, failedAssertion, isSilenceDeath, meshesOf, nameOf, passed, pee
 import { isCutDuring, otherCutWindows, othersCutOff } from './reach.js';
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
 import { pickNodes } from './targets.js';
-import { T, type Timers } from './timing.js';
+import { probeRoundMs, T, type Timers } from './timing.js';
 import type { ChaosWorld, Detector, Fault, Primitive } from './types.js';
 
 /** Default wedge lengths drawn from this range, ms: well below the idle timeout. */
@@ -65,7 +65,7 @@ export const wedgeNodeSpec: PrimitiveSpec = {
   ],
   targets: { min: 1, max: 1, shape: 'node', kills: false },
   faultLengthMs: (p) => p.durationMs,
-  deadline: (p, t) => [paramTerm('wedge duration', p.durationMs), timer('digest', t.digestIntervalMs), timer('pruner', t.prunerIntervalMs), timer('probe round', 5_000), timer('slack', t.slackMs)],
+  deadline: (p, t) => [paramTerm('wedge duration', p.durationMs), timer('digest', t.digestIntervalMs), timer('pruner', t.prunerIntervalMs), timer('probe round', probeRoundMs(t)), timer('slack', t.slackMs)],
 };
 
 export function wedgeDeadlineMs(durationMs: number, timers: Timers = T): number {

@@ -16,7 +16,7 @@ import { killNode } from '../../src/primitives/kill-node.js';
 import { natShift } from '../../src/primitives/nat-shift.js';
 import { firewallDurationRange } from '../../src/primitives/firewall-inbound.js';
 import { subsetDurationRange } from '../../src/primitives/partition-subset.js';
-import { T, timersOf } from '../../src/primitives/timing.js';
+import { probeRoundMs, T, timersOf } from '../../src/primitives/timing.js';
 import { wedgeDrawMaxMs } from '../../src/primitives/wedge-node.js';
 import { Cluster } from '../../src/scenario/cluster.js';
 import { runScenario } from '../../src/scenario/runner.js';
@@ -53,6 +53,13 @@ describe("a run's timers", () => {
     const plain = worldOf(new Cluster({ seed: '7', topology: DEFAULT_TOPOLOGY }));
     expect(killNode.detector(plain, { targets: [victim], params: {} }, 0).deadlineMs).toBe(47_000);
     expect(natShift.detector(plain, { targets: [victim], params: {} }, 0).deadlineMs).toBe(55_000);
+  });
+
+  it('give a probe round ten link delays and a pass-on when that is longer than 5 s', () => {
+    expect(probeRoundMs(T)).toBe(5_000);
+    const wan = timersOf({ ...DEFAULT_NETWORK_CONFIG, link: { ...DEFAULT_NETWORK_CONFIG.link, latencyMs: 400, jitterMs: 100 } }, { topic: { plumtree: { graftTimeout1Ms: 1_500, graftTimeout2Ms: 1_100 } } });
+    // 10 × 500 ms on the way down, and a pass-on: 2 × (5 + 1,500 + 1,100) ms.
+    expect(probeRoundMs(wan)).toBe(10_210);
   });
 
   it('bound the drawn lengths: cuts long enough to notice, wedges short enough not to look dead', () => {
@@ -140,6 +147,27 @@ describe('random chaos on a scenario file with its own timers', () => {
     const firewalls = log.filter((e) => e.primitive === 'firewall_inbound');
     expect(firewalls.length).toBeGreaterThan(0);
     for (const e of firewalls) expect(Number(e.params.durationMs)).toBeGreaterThanOrEqual(75_000);
+  });
+
+  it('waits for a probe round a slow link needs: flap_link at 400 ms a hop', () => {
+    // Red with 5 s rounds: with graft timeouts above the round trip a probe took longer than 5 s to
+    // reach all 30 nodes, each re-send started the round over, and flap_link timed out on
+    // "probe deliveries" (7 of 140 random layouts at 100–400 ms a hop).
+    const scenario = scenarioOf({
+      name: 'wang-108',
+      profile: 'protocol',
+      topology: { meshes: [{ meshId: 'mesh-a', roles: { gateway: 9, compute: 10, registry: 8, broker: 3 } }], bridges: 0 },
+      bootSpacingMs: 50,
+      durationMs: 120_000,
+      healWindowMs: 60_000,
+      node: { plumtree: { graftTimeout1Ms: 1_500, graftTimeout2Ms: 1_100 } },
+      network: { latencyMs: 400, jitterMs: 100, lossPct: 3, deadPeer: 'reset' },
+    });
+    const { report } = runScenario(withChaos(scenario, { random: { count: 13 } }), '26024');
+    const log = chaosLog(report);
+    expect(report.verdict, explain({ report, events: log })).toBe('pass');
+    const flap = log.find((e) => e.primitive === 'flap_link')!;
+    expect(flap.deadlineFormula).toContain('probe round 10.21 s');
   });
 
   it('draws wedges a 10 s idle timeout does not take for death', () => {
