@@ -90,8 +90,9 @@ async function experimentAction(path: string, options: ExperimentOptionValues): 
   // Settings that work against each other (scenario/advice.ts), one line per note with the
   // points that have it: a latency axis over LAN graft timers would print the same note per point.
   const advice = new Map<string, number[]>();
+  const pointNumber = (i: number): number => (options.point === undefined ? i + 1 : Number(options.point));
   scenarios.forEach((s, i) => {
-    for (const note of settingsAdvice(s)) advice.set(note, [...(advice.get(note) ?? []), experiment.points.indexOf(points[i]) + 1]);
+    for (const note of settingsAdvice(s)) advice.set(note, [...(advice.get(note) ?? []), pointNumber(i)]);
   });
   for (const [note, at] of advice) process.stderr.write(`meshsim: note: point${at.length === 1 ? '' : 's'} ${at.join(', ')}: ${note}\n`);
   const heap = workerHeapPlan(scenarios, Math.min(workers, runs), machine);

@@ -48,7 +48,6 @@ export const diskFullSpec: PrimitiveSpec = {
   deadline: (p, t) => [paramTerm('full duration', p.durationMs), timer('persist', t.persistIntervalMs), timer('slack', t.slackMs)],
 };
 
-
 export function diskFullDeadlineMs(durationMs: number, timers: Timers = T): number {
   return deadlineOf(diskFullSpec, { durationMs }, timers).ms;
 }

@@ -38,7 +38,7 @@ import type { SpanRecord } from '../sim/telemetry/index.js';
 import { appendAll, disturbed, failedAssertion, inboundAt, meshesOf, MISSING_SHOWN, nameOf, passed, probeDeliveries, prunedIncludes, spansOf } from './evidence.js';
 import { deliveredAt, sharedMeshes } from './partition-pair.js';
 import { cutOffFrom, cutOffOverFlight, otherCutWindows, othersCutEveryPathBeforePrune, overlayAt, pathExists, probeFlightMs, type OwnBlock } from './reach.js';
-import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
+import { deadlineOf, drawParam, drawRangeLater, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
 import { pickNodes } from './targets.js';
 import { probeRoundMs, stalenessWindowMs, T, type Timers } from './timing.js';
 import type { ChaosWorld, Detection, Fault, Primitive } from './types.js';
@@ -55,8 +55,7 @@ const PROBE_RESEND_MS = 5_000;
  * probes over them were lost: a random layout, seed 54549).
  */
 export function firewallDurationRange(t: Timers): readonly [number, number] {
-  const later = Math.max(0, t.idleTimeoutMs - T.idleTimeoutMs);
-  return [Math.min(FIREWALL_DURATION_MS_MIN + later, FAULT_LENGTH_MS_MAX), Math.min(FIREWALL_DURATION_MS_MAX + later, FAULT_LENGTH_MS_MAX)];
+  return drawRangeLater(firewallInboundSpec.params[0], Math.max(0, t.idleTimeoutMs - T.idleTimeoutMs));
 }
 
 export const firewallInboundSpec: PrimitiveSpec = {
@@ -79,7 +78,6 @@ export const firewallInboundSpec: PrimitiveSpec = {
   deadline: (p, t) => [paramTerm('durationMs', p.durationMs), timer('slack', t.slackMs)],
   deadlineNote: '(evidence from apply + min(idle 30 s + slack 5 s, durationMs − 2·probe round 5 s) until the revert)',
 };
-
 
 export const firewallInbound: Primitive = {
   name: 'firewall_inbound',

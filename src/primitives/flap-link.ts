@@ -77,7 +77,6 @@ export const flapLinkSpec: PrimitiveSpec = {
   deadline: (p, t) => [paramTerm('flaps·(downMs + upMs)', p.flaps * (p.downMs + p.upMs)), timer('probe round', probeRoundMs(t)), timer('slack', t.slackMs)],
 };
 
-
 /** Applications reverted (their pending flaps must not fire). Keyed by the fault object. */
 const reverted = new WeakSet<Fault>();
 /** Faults whose link is down right now (they hold one partition of the pair). */

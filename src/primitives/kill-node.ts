@@ -28,7 +28,6 @@ import { probeRoundMs, type Timers } from './timing.js';
 import type { ChaosWorld, Detector, Fault, Primitive } from './types.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
 
-
 /** The death deadline KillNode and BurstKill share: connections idle out ‖ digests are pruned, then a probe round. */
 export function killDeadlineTerms(t: Timers): readonly DeadlineTerm[] {
   return [

@@ -68,7 +68,6 @@ export const natShift: Primitive = {
   detector: (world, fault, appliedAtMs) => natShiftDetector(world, fault, appliedAtMs),
 };
 
-
 export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number): Detector {
   const t = world.timers;
   const deadline = deadlineOf(natShiftSpec, {}, t);

@@ -59,7 +59,6 @@ export const partitionPairSpec: PrimitiveSpec = {
   deadline: (p, t) => [paramTerm('durationMs', p.durationMs), timer('probe round', probeRoundMs(t)), timer('slack', t.slackMs)],
 };
 
-
 export const partitionPair: Primitive = {
   name: 'partition_pair',
   spec: partitionPairSpec,

@@ -34,7 +34,7 @@ import type { SpanRecord } from '../sim/telemetry/index.js';
 import { appendAll, emitted, failedAssertion, holdsDigest, incarnationStartSeq, restartedSince, meshesOf, MISSING_SHOWN, nameOf, passed, peersConnectedTo, prunedBy } from './evidence.js';
 import { heldDigest } from './held-digest.js';
 import { cutOffFrom, cutOffOverFlight, cutWindows, otherCutWindows, othersTouched, overlayAt, pathExists, probeFlightMs, type CutWindow } from './reach.js';
-import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
+import { deadlineOf, drawParam, drawRangeLater, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
 import { candidates } from './targets.js';
 import { inFlightMs, plumtreePassOnMs, probeRoundMs, stalenessWindowMs, T, type Timers } from './timing.js';
 import type { ChaosWorld, Detection, Fault, Primitive } from './types.js';
@@ -56,8 +56,7 @@ function noticeMs(t: Timers): number {
  * always noticed with the same room for the side probes (a 60 s idle timeout draws 73–83 s).
  */
 export function subsetDurationRange(t: Timers): readonly [number, number] {
-  const later = Math.max(0, noticeMs(t) - noticeMs(T));
-  return [Math.min(SUBSET_DURATION_MS_MIN + later, FAULT_LENGTH_MS_MAX), Math.min(SUBSET_DURATION_MS_MAX + later, FAULT_LENGTH_MS_MAX)];
+  return drawRangeLater(partitionSubsetSpec.params[1], Math.max(0, noticeMs(t) - noticeMs(T)));
 }
 
 export const partitionSubsetSpec: PrimitiveSpec = {

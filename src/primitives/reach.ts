@@ -81,7 +81,6 @@ export function isCutDuring(windows: readonly CutWindow[], a: string, b: string,
   return false;
 }
 
-
 /** Whether one of `windows` cut off node `name` whole at `atMs` (killed or restarted and still rejoining, wedged, firewalled, moved). */
 export function inNodeCut(windows: readonly CutWindow[], name: string, atMs: number): boolean {
   return windows.some((w) => w.cut === 'node' && w.targets.has(name) && atMs >= w.fromMs && atMs < w.untilMs);

@@ -156,6 +156,17 @@ export function paramOf(spec: PrimitiveSpec, fault: Fault, name: string): number
   return value;
 }
 
+/**
+ * `p`'s draw range moved `laterMs` later, held within the longest fault: for a run whose timers
+ * take longer than the defaults the range was made for (a cut or a firewall its nodes must
+ * notice before the revert).
+ */
+export function drawRangeLater(p: ParamSpec, laterMs: number): readonly [number, number] {
+  if (p.draw.kind !== 'range') assert(false, `${p.name} is not drawn from a range`);
+  const { min, max } = p.draw;
+  return [Math.min(min + laterMs, FAULT_LENGTH_MS_MAX), Math.min(max + laterMs, FAULT_LENGTH_MS_MAX)];
+}
+
 /** An override if one is given, else the parameter's draw from the primitive's stream. */
 export function drawParam(p: ParamSpec, overrides: Readonly<Record<string, ParamValue>> | undefined, draw: (min: number, max: number) => number): number {
   const v = overrides?.[p.name];

@@ -70,6 +70,8 @@ describe("a run's timers", () => {
     expect(subsetDurationRange(timersOf({ ...DEFAULT_NETWORK_CONFIG, idleTimeoutMs: 10_000, keepAliveMs: 5_000 }))).toEqual([50_000, 60_000]);
     expect(firewallDurationRange(T)).toEqual([45_000, 55_000]);
     expect(firewallDurationRange(timersOf({ ...DEFAULT_NETWORK_CONFIG, idleTimeoutMs: 60_000 }))).toEqual([75_000, 85_000]);
+    // Held within the longest fault a schedule may ask for (10 minutes).
+    expect(firewallDurationRange(timersOf({ ...DEFAULT_NETWORK_CONFIG, idleTimeoutMs: 700_000, keepAliveMs: 350_000 }))).toEqual([600_000, 600_000]);
     expect(wedgeDrawMaxMs(T)).toBe(10_000);
     expect(wedgeDrawMaxMs(timersOf({ ...DEFAULT_NETWORK_CONFIG, idleTimeoutMs: 10_000, keepAliveMs: 5_000 }))).toBe(3_000);
     expect(wedgeDrawMaxMs(timersOf(DEFAULT_NETWORK_CONFIG, { stalenessTtlMs: 8_000 }))).toBe(4_000);
