@@ -22,6 +22,7 @@ import { withChaos } from '../src/catalog/chaos-scenarios.js';
 import { scenarioOf, withoutObserver } from './support/scenario-file.js';
 import { BRIDGE_MESH, BRIDGE_ROLE, DEFAULT_TOPOLOGY, fallbackSeeds, plannedNodes, plansByTopic, type NodePlan } from '../src/scenario/topology.js';
 import { runScenario } from '../src/scenario/runner.js';
+import { withoutAckIdleRestart } from './support/chaos.js';
 import type { SpanRecord } from '../src/sim/telemetry/index.js';
 
 describe('fallback seeds, as planned', () => {
@@ -184,7 +185,7 @@ describe('a bridge planned with one seed on a mesh', () => {
     expect(onMeshC.map((s) => plans[s.index].name)).toEqual(['compute-3307f643']);
     // Without the protocol profile's stranded rejoin, which moves this run's later events (the
     // layout passes with it too: the next case).
-    const { report, cluster } = runScenario({ ...withChaos(layout, { random: { count: 23 } }), variantOf: () => ({ disableStrandedRejoin: true }) }, seed);
+    const { report, cluster } = runScenario({ ...withChaos(withoutAckIdleRestart(layout), { random: { count: 23 } }), variantOf: () => ({ disableStrandedRejoin: true }) }, seed);
     const records = cluster.telemetry.records;
     const spans = (name: string) => records.filter((r) => r.name === name && r.node === bridge.name && r.attrs.topic === 'mesh-c');
     // A kill_node took its seed at 91.3 s, and it lost its last neighbour on mesh-c after that.
@@ -208,7 +209,7 @@ describe('a bridge planned with one seed on a mesh', () => {
 
   it('stays off the mesh past the detection with its one planned seed alone (disableSeedTopUp): red', () => {
     // Without the protocol profile's stranded rejoin too, which moves this run's later events.
-    const { report } = runScenario({ ...withChaos(layout, { random: { count: 23 } }), variantOf: () => ({ disableSeedTopUp: true, disableStrandedRejoin: true }) }, '30291');
+    const { report } = runScenario({ ...withChaos(withoutAckIdleRestart(layout), { random: { count: 23 } }), variantOf: () => ({ disableSeedTopUp: true, disableStrandedRejoin: true }) }, '30291');
     expect(report.verdict).toBe('fail');
     expect(report.violations.map((v) => v.message).join('\n')).toMatch(/nat_shift@67650ms \[bridge-1cc727f6\]: no recovery evidence within 55000 ms.*no current neighbour relation of the victim on mesh-c/);
   });

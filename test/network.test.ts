@@ -412,6 +412,56 @@ describe('network: faults', () => {
  * nodes, 10 ms each way without jitter (RTO 200 ms), the link blocked for exactly the attempts
  * that must be lost, and the arrival times of each chunk.
  */
+describe('network: acknowledgements restart the idle timer (RFC 9000 §10.1)', () => {
+  /**
+   * A sends a byte a second to B for two minutes and B sends nothing of its own: A hears from B
+   * only B's keep-alives and the acknowledgements of its bytes. `back` is the B → A direction.
+   */
+  const oneWay = (config: Partial<NetworkConfig>, back: Parameters<Network['setLink']>[2], wedgeB = false) => {
+    const w = world(config);
+    w.flat();
+    const b = w.bind(B);
+    const { out, inc } = w.connect(w.bind(A), b);
+    const got = acceptStreams(inc, w.sched);
+    const closedA = closes(out, w.sched);
+    const closedB = closes(inc, w.sched);
+    w.net.setLink(B, A, back);
+    if (wedgeB) b.host.responsive = false;
+    const s = out.openUni();
+    for (let i = 0; i < 120 && out.isOpen; i++) {
+      s.write(new Uint8Array([i & 0xff]));
+      w.sched.runFor(1_000);
+    }
+    return { w, out, inc, got, closedA, closedB };
+  };
+  // Nineteen of every twenty packets B sends back are lost: its keep-alives, with their
+  // retransmissions, nearly all. The acknowledgements of A's bytes are not drawn (wire.ts).
+  const lossy = { latencyMs: 10, jitterMs: 0, lossNum: 19, lossDen: 20 };
+
+  it('an end that only sends stays open while its packets are acknowledged, whatever the keep-alives back', () => {
+    const { out, got, closedA, closedB } = oneWay({}, lossy);
+    expect(closedA).toEqual([]);
+    expect(closedB).toEqual([]);
+    expect(out.isOpen).toBe(true);
+    expect(got[0].c.chunks).toHaveLength(120);
+  });
+
+  it('red without them (acksRestartIdle false): the same end idles out with both processes alive', () => {
+    const { closedA } = oneWay({ acksRestartIdle: false }, lossy);
+    expect(closedA.map((c) => c.reason)).toEqual(['idle-timeout']);
+  });
+
+  it('an acknowledgement that cannot come back restarts nothing: a blocked way back, a wedged receiver', () => {
+    const blocked = oneWay({}, { blocked: true });
+    expect(blocked.closedA.map((c) => c.reason)).toEqual(['idle-timeout']);
+    expect(blocked.closedA[0].atMs).toBe(blocked.out.lastReceivedAtMs + 30_000);
+    // A wedged B still takes A's bytes in (queued) but neither acknowledges nor keeps alive.
+    const wedged = oneWay({}, { latencyMs: 10, jitterMs: 0 }, true);
+    expect(wedged.closedA.map((c) => c.reason)).toEqual(['idle-timeout']);
+    expect(wedged.closedA[0].atMs).toBe(wedged.out.lastReceivedAtMs + 30_000);
+  });
+});
+
 describe('network: loss detection', () => {
   const chunk = (v: number, sizeBytes = 1): Uint8Array => new Uint8Array(sizeBytes).fill(v);
   const setup = () => {

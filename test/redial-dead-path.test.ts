@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseScenarioJson } from '../src/scenario/scenario-json.js';
-import { passedEvent, runRandomChaos } from './support/chaos.js';
+import { passedEvent, runRandomChaos, withoutAckIdleRestart } from './support/chaos.js';
 
 // Four meshes of mixed roles, two bridges, the observer; protocol profile.
 const PARSED = parseScenarioJson({
@@ -37,7 +37,7 @@ describe('a peer that dials again after idling the victim out', () => {
   // it, and it dialled the victim again at 65.7 s, when the victim's end of their connection had
   // been silent 20.6 s: under the 22.5 s after which a silent connection counts as dead.
   it('finds the old connection closed as a dead path, and the run passes', () => {
-    const run = runRandomChaos(LAYOUT, 15, '3921');
+    const run = runRandomChaos(withoutAckIdleRestart(LAYOUT), 15, '3921');
     const { cluster } = run;
     const shift = passedEvent(run, (e) => e.primitive === 'nat_shift' && e.targets[0] === 'bridge-7decfe82');
     expect(shift.atMs).toBe(47_798);
@@ -49,7 +49,7 @@ describe('a peer that dials again after idling the victim out', () => {
 
   it('with dead paths kept (keepDeadPaths) the victim holds the bridge where the bridge no longer holds it, and the run fails', () => {
     // Without the protocol profile's stranded rejoin too: it rejoins the stranded bridge through a seed.
-    const run = runRandomChaos(LAYOUT, 15, '3921', { keepDeadPaths: true, disableStrandedRejoin: true });
+    const run = runRandomChaos(withoutAckIdleRestart(LAYOUT), 15, '3921', { keepDeadPaths: true, disableStrandedRejoin: true });
     expect(run.report.verdict).toBe('fail');
     const messages = run.report.violations.map((v) => `${v.check}: ${v.message}`);
     expect(messages).toContain('views-symmetric: mesh-b: bridge-7decfe82 → bridge-fdcd574b is not returned');

@@ -81,7 +81,8 @@ export const SUBSTRATE_RANGES: { readonly [K in SubstrateKey]: Range } = {
   digestTableMax: [1, 2 * SCENARIO_NODES_MAX],
 };
 
-type NetworkKey = Exclude<keyof NetworkConfig, 'link' | 'deadPeer'>;
+// `acksRestartIdle` is a test double (types.ts), not a file setting.
+type NetworkKey = Exclude<keyof NetworkConfig, 'link' | 'deadPeer' | 'acksRestartIdle'>;
 
 /** `network` keys of NetworkConfig and their ranges. */
 export const NETWORK_RANGES: { readonly [K in NetworkKey]: Range } = {

@@ -34,6 +34,7 @@ import { describe, expect, it } from 'vitest';
 import { findScenario } from '../../src/catalog/registry.js';
 import { withChaos } from '../../src/catalog/chaos-scenarios.js';
 import { runScenario } from '../../src/scenario/runner.js';
+import type { Scenario } from '../../src/scenario/scenario.js';
 import { connectedPeersOf, prunedBy } from '../../src/primitives/evidence.js';
 import { heldDigest } from '../../src/primitives/held-digest.js';
 import { KILL_DEADLINE_MS } from '../../src/primitives/kill-node.js';
@@ -43,7 +44,7 @@ import { cutOffFrom, cutOffTowards, cutWindows, otherCutWindows, othersCutEveryP
 import { DETOUR_HOLD_MS, heldUpFrom } from '../../src/primitives/partition-pair.js';
 import { plannedNodes } from '../../src/scenario/topology.js';
 import type { AnySpanFilter, SpanRecord } from '../../src/sim/telemetry/index.js';
-import { chaosLog, passedEvent, runRandomChaos, worldOf } from '../support/chaos.js';
+import { chaosLog, passedEvent, runRandomChaos, withoutAckIdleRestart, worldOf } from '../support/chaos.js';
 import { firewallBetween } from '../support/chaos-links.js';
 import { withoutObserver } from '../support/scenario-file.js';
 
@@ -64,7 +65,7 @@ const SEED_8_EVENTS = [
  * held the victim's digest from `pruner`: its prune, and `heldDigest`'s answer at the kill's own
  * deadline.
  */
-function heldDigestCase(scenario: string, seed: string, primitive: 'kill_node' | 'burst_kill', victim: string, pruner: string) {
+function heldDigestCase(scenario: string | Scenario, seed: string, primitive: 'kill_node' | 'burst_kill', victim: string, pruner: string) {
   const run = runRandomChaos(scenario, 20, seed);
   const { cluster } = run;
   const kill = passedEvent(run, (e) => e.primitive === primitive && e.targets.includes(victim));
@@ -103,7 +104,7 @@ describe('detectors under compound faults', () => {
    * cannot reach it, and the detection used to time out at 65 s.
    */
   function heldUpJoin() {
-    const base = { ...withoutObserver('join-held-up', 'full', [16, 16], 2, 90_000), variantOf: () => ({ disableSeedTopUp: true }) };
+    const base = { ...withoutAckIdleRestart(withoutObserver('join-held-up', 'full', [16, 16], 2, 90_000)), variantOf: () => ({ disableSeedTopUp: true }) };
     const plans = plannedNodes(base.topology, '7');
     const bridge = plans.filter((p) => p.role === 'bridge').at(-1)!;
     const seedA = plans[bridge.seeds.find((s) => s.meshIds.length === 1 && s.meshIds[0] === 'mesh-a')!.index];
@@ -327,7 +328,7 @@ describe('detectors under compound faults', () => {
     // closed), before either end could idle out (≈ 80.5 s). The detection timed out: no old path
     // judged dead by silence. (Before the running endpoints' resets, the victim closed its end
     // as unused at 79.4 s.)
-    const { report, cluster } = runScenario(withChaos(findScenario('default')!, { random: { count: 20 } }), '31');
+    const { report, cluster } = runScenario(withChaos(withoutAckIdleRestart(findScenario('default')!), { random: { count: 20 } }), '31');
     const log = chaosLog(report);
     const shift = log.find((e) => e.primitive === 'nat_shift')!;
     expect(shift.verdict, shift.message).toBe('passed');
@@ -446,7 +447,7 @@ describe('detectors under compound faults', () => {
     // broker-5cd20a1c as a neighbour at 90.5 s; a partition_pair (77.1–90.7 s) had held the
     // compute's last digests from the broker. Both pruned the compute at 125.2 and 125.35 s,
     // after the closing round no longer fitted; the round went out at the deadline and timed out.
-    const { kill, world, v, p, killed, pruned, held } = heldDigestCase('partition-pair', '6817', 'kill_node', 'compute-26afd51f', 'registry-5c82c6fb');
+    const { kill, world, v, p, killed, pruned, held } = heldDigestCase(withoutAckIdleRestart(findScenario('partition-pair')!), '6817', 'kill_node', 'compute-26afd51f', 'registry-5c82c6fb');
     expect(pruned!.endMs - kill.atMs).toBeGreaterThan(KILL_DEADLINE_MS - 10_000);
     const others = otherCutWindows(world, { targets: killed, params: {} }, kill.atMs);
     const broker = heldDigest(world, others, v, world.nodes.find((n) => n.name === 'broker-5cd20a1c')!.nodeId, killed, kill.atMs, kill.atMs + KILL_DEADLINE_MS);
@@ -486,7 +487,7 @@ describe('detectors under compound faults', () => {
     // compute-b2388ac8 before the burst kill of 63.9 s; the compute pruned them at 110.70 s,
     // 0.2 s before the kill's deadline. The closing probe round, sent at the deadline, used to
     // time out at once.
-    const { kill, pruned, held } = heldDigestCase('restart-node', '1679', 'burst_kill', 'broker-20ff31b2', 'compute-b2388ac8');
+    const { kill, pruned, held } = heldDigestCase(withoutAckIdleRestart(findScenario('restart-node')!), '1679', 'burst_kill', 'broker-20ff31b2', 'compute-b2388ac8');
     // The case is the one meant: the prune came within the round and slack before the deadline,
     // and the other event's cut held the digest; the deadline is the held prune's.
     expect(pruned!.endMs - kill.atMs).toBeGreaterThan(KILL_DEADLINE_MS - 10_000);

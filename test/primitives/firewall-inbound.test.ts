@@ -11,9 +11,10 @@ import { describe, expect, it } from 'vitest';
 import { BATTERY_EVENT_AT_MS, withChaos } from '../../src/catalog/chaos-scenarios.js';
 import { chaosExtension } from '../../src/primitives/engine.js';
 import { runScenario } from '../../src/scenario/runner.js';
+import type { Scenario } from '../../src/scenario/scenario.js';
 import type { RunContext, RunExtension } from '../../src/scenario/scenario.js';
 import { plannedNodes } from '../../src/scenario/topology.js';
-import { chaosLog, expectGreen, explain, passedEvent, runChaos, runRandomChaos, scenarioNamed } from '../support/chaos.js';
+import { chaosLog, expectGreen, explain, passedEvent, runChaos, runRandomChaos, scenarioNamed, withoutAckIdleRestart } from '../support/chaos.js';
 import { isolateAt, statelessFirewall } from '../support/chaos-links.js';
 import { fourMeshesTwoBridges, scenarioOf, withoutObserver } from '../support/scenario-file.js';
 
@@ -29,7 +30,7 @@ function withoutSettling(extension: (ctx: RunContext) => RunExtension): (ctx: Ru
  * A `--chaos 20` run of `scenario` whose firewall on `victim` passed: the event, the observer's
  * prune of the victim's digest after it, and the victim's first dial after it.
  */
-function prunedBeforeRedial(scenario: string, seed: string, victim: string) {
+function prunedBeforeRedial(scenario: string | Scenario, seed: string, victim: string) {
   const run = runRandomChaos(scenario, 20, seed);
   const e = passedEvent(run, (x) => x.primitive === 'firewall_inbound' && x.targets[0] === victim);
   const q = run.cluster.telemetry.query;
@@ -64,7 +65,7 @@ describe('firewall_inbound', () => {
     // cut, a burst kill and a NAT shift took all five of its peers, so its heartbeats at 75.6 and
     // 80.6 s counted none; at 80.6 s it rejoined through the observer over an outbound connection
     // and held its new neighbours at the revert, 50 ms before its next heartbeat.
-    const run = runRandomChaos('kill-node', 20, '1678');
+    const run = runRandomChaos(withoutAckIdleRestart(scenarioNamed('kill-node')), 20, '1678');
     const e = passedEvent(run, (x) => x.primitive === 'firewall_inbound' && x.targets[0] === 'broker-d1eb0db2');
     const revertAtMs = e.atMs + Number(e.params.durationMs);
     const q = run.cluster.telemetry.query;
@@ -79,7 +80,7 @@ describe('firewall_inbound', () => {
     // the link ran on the inbound connection: it idled out 30 s after the firewall (46.4 s) went
     // up, as every link its peers had dialled did. Its two outbound neighbours, a node another
     // event killed at 80.0 s and a registry firewalled itself, left it no way in or out.
-    const run = runRandomChaos('clock-skew-60s', 20, '2006');
+    const run = runRandomChaos(withoutAckIdleRestart(scenarioNamed('clock-skew-60s')), 20, '2006');
     const e = passedEvent(run, (x) => x.primitive === 'firewall_inbound' && x.targets[0] === 'broker-975f467a');
     const q = run.cluster.telemetry.query;
     const peerId = run.cluster.idOfName('bridge-fcd13623');
@@ -113,7 +114,7 @@ describe('firewall_inbound', () => {
     // its peer had dialled. Firewalled at 65.55 s, it could send nothing that arrived until those
     // connections idled out (95.15-95.22 s) and it dialled them all again; the observer pruned its
     // digest at 95.0 s, the staleness TTL being as long as the idle timeout.
-    const { run, e, q, pruned, redial } = prunedBeforeRedial('disk-full', '2734', 'gateway-641ab2b3');
+    const { run, e, q, pruned, redial } = prunedBeforeRedial(withoutAckIdleRestart(scenarioNamed('disk-full')), '2734', 'gateway-641ab2b3');
     expect([pruned.endMs - e.atMs < 30_000, redial.endMs > pruned.endMs]).toEqual([true, true]);
     const before = q.find({ name: 'mesh.peer.connected', node: 'gateway-641ab2b3', sinceMs: 50_000, untilMs: e.atMs });
     expect(before.map((c) => c.attrs.direction)).toEqual(['inbound', 'inbound', 'inbound']);
@@ -125,7 +126,7 @@ describe('firewall_inbound', () => {
     // 60 s; the other three were its peers' dials. Its passive view was empty, so it dialled
     // nobody until those links idled out (85 s) and its seed check joined through the observer
     // at 90.27 s; the observer had pruned it at 90.0 s. It failed "fell out of the mesh".
-    const { run, e, q, pruned, redial } = prunedBeforeRedial('mesh-grow-shrink', '9059', 'broker-6dfa0cf8');
+    const { run, e, q, pruned, redial } = prunedBeforeRedial(withoutAckIdleRestart(scenarioNamed('mesh-grow-shrink')), '9059', 'broker-6dfa0cf8');
     expect(redial.endMs).toBeGreaterThan(pruned.endMs);
     expect(q.first({ name: 'mesh.gossip.neighbor_down', node: 'broker-6dfa0cf8', sinceMs: e.atMs, untilMs: e.atMs + 5_000, attrs: { peerId: run.cluster.idOfName('compute-fd57611c') } })?.attrs.cause).toBe('disconnect');
   });

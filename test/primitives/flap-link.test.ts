@@ -15,7 +15,7 @@ import { runScenario } from '../../src/scenario/runner.js';
 import type { Scenario } from '../../src/scenario/scenario.js';
 import { plannedNodes } from '../../src/scenario/topology.js';
 import { cutOffTowards, otherCutWindows } from '../../src/primitives/reach.js';
-import { chaosLog, expectGreen, explain, passedEvent, runChaos, runRandomChaos, worldOf } from '../support/chaos.js';
+import { chaosLog, expectGreen, explain, passedEvent, runChaos, runRandomChaos, scenarioNamed, withoutAckIdleRestart, worldOf } from '../support/chaos.js';
 import { isolateAt } from '../support/chaos-links.js';
 import { withoutObserver } from '../support/scenario-file.js';
 
@@ -65,7 +65,7 @@ describe('flap_link: an island the other events left holding only each other', (
   // strandedFrom), and the island no longer forms; the case runs with that rule off
   // (`disableStrandedRejoin`), as the seed check was when it was found.
   it('its nodes are not owed the closing round', () => {
-    const run = runRandomChaos('nat-shift', 20, '438', { disableStrandedRejoin: true });
+    const run = runRandomChaos(withoutAckIdleRestart(scenarioNamed('nat-shift')), 20, '438', { disableStrandedRejoin: true });
     const { cluster } = run;
     const flap = passedEvent(run, (e) => e.primitive === 'flap_link' && e.targets.includes('registry-28a94002'));
     // The case is the one meant: each holds only the other on mesh-b, and both count as cut off.

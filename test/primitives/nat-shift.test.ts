@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { NAT_SHIFT_DEADLINE_MS, natShift, natShiftDetector } from '../../src/primitives/nat-shift.js';
 import { scheduleScenario } from '../../src/property/replay.js';
 import { loadScheduleFile } from '../../src/property/schedule.js';
-import { chaosLog, expectGreen, explain, passedEvent, runChaos, runRandomChaos, worldOf } from '../support/chaos.js';
+import { chaosLog, expectGreen, explain, passedEvent, runChaos, runRandomChaos, scenarioNamed, withoutAckIdleRestart, worldOf } from '../support/chaos.js';
 import { runUnappliedAt, runUnappliedDetector } from '../support/chaos-clocks.js';
 import { withChaos } from '../../src/catalog/chaos-scenarios.js';
 import { runScenario } from '../../src/scenario/runner.js';
@@ -304,7 +304,7 @@ describe('nat_shift: a silence a peer showed before another event took it down',
   // 80.49 s, and the registry's own ends drew resets. The detector left the ends of peers down at
   // its poll out of the old paths, and their silences with them.
   it('still counts, and the run passes', () => {
-    const run = runRandomChaos('flap-link', 20, '937');
+    const run = runRandomChaos(withoutAckIdleRestart(scenarioNamed('flap-link')), 20, '937');
     const { cluster, log } = run;
     const shift = passedEvent(run, (e) => e.primitive === 'nat_shift' && e.targets[0] === 'registry-d0b89ede');
     const kill = log.find((e) => e.primitive === 'burst_kill' && e.atMs > shift.atMs && e.targets.includes('registry-5e8a45f4'))!;
@@ -429,7 +429,7 @@ describe('nat_shift: an old path whose far end left the mesh before it could idl
     ['3984', 'broker-19ef3d85', 'gateway-87852d07'],
     ['4012', 'broker-3732c821', 'compute-9706cbe9'],
   ])('seed %s: %s, its path to %s cut short', (seed, victim, peer) => {
-    const run = runRandomChaos('mesh-grow-shrink', 20, seed);
+    const run = runRandomChaos(withoutAckIdleRestart(scenarioNamed('mesh-grow-shrink')), 20, seed);
     const shift = passedEvent(run, (e) => e.primitive === 'nat_shift' && e.targets[0] === victim);
     const q = run.cluster.telemetry.query;
     const [v, p] = [run.cluster.idOfName(victim), run.cluster.idOfName(peer)];

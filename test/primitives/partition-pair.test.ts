@@ -16,7 +16,7 @@ import { describe, expect, it } from 'vitest';
 import { withChaos } from '../../src/catalog/chaos-scenarios.js';
 import { runScenario } from '../../src/scenario/runner.js';
 import { plannedNodes, standardMesh } from '../../src/scenario/topology.js';
-import { chaosLog, expectGreen, explain, passedEvent, runChaos, runRandomChaos } from '../support/chaos.js';
+import { chaosLog, expectGreen, explain, passedEvent, runChaos, runRandomChaos, scenarioNamed, withoutAckIdleRestart } from '../support/chaos.js';
 import { isolateAt, withoutDetours } from '../support/chaos-links.js';
 import { withoutObserver } from '../support/scenario-file.js';
 import { PROBE_FLIGHT_MS } from '../../src/primitives/reach.js';
@@ -80,7 +80,7 @@ describe('partition_pair: a pair across a subset cut that healed moments before'
   // two at 77.3 s cut the one link across the old cut: the overlay was still re-merging, within
   // the subset's rejoin allowance, and no detour existed yet. That is the subset's doing.
   it('owes no detour', () => {
-    const run = runRandomChaos('kill-node', 20, '328');
+    const run = runRandomChaos(withoutAckIdleRestart(scenarioNamed('kill-node')), 20, '328');
     const pair = passedEvent(run, (e) => e.primitive === 'partition_pair' && e.targets.includes('gateway-5b698375'));
     // The case is the one meant: a subset with the gateway inside, the registry outside, healed
     // less than 5 s before the pair was cut, after lasting longer than the idle timeout.

@@ -25,7 +25,7 @@ import { plannedNodes } from '../../src/scenario/topology.js';
 import { runScenario } from '../../src/scenario/runner.js';
 import { isolateAt, startOnly } from '../support/chaos-links.js';
 import { Cluster } from '../../src/scenario/cluster.js';
-import { chaosLog, expectGreen, explain, passedEvent, runChaos, runRandomChaos, scenarioNamed, worldOf } from '../support/chaos.js';
+import { chaosLog, expectGreen, explain, passedEvent, runChaos, runRandomChaos, scenarioNamed, withoutAckIdleRestart, worldOf } from '../support/chaos.js';
 import { handTrace } from '../support/hand-trace.js';
 
 /** A finished run's chaos world and the two sides of a subset cut of `targets` (names), as node ids. */
@@ -209,7 +209,7 @@ describe('partition_subset', () => {
     // a partition_pair (47.6-62.9 s), and went on from the compute to compute-15d71223 and
     // registry-1c27d7c0, fresh processes (revived at 61.4 and 56.7 s) that lacked the digest, 61
     // and 64 ms after the pair healed.
-    const { report, cluster } = runScenario(withChaos(scenarioNamed('firewall-inbound'), { random: { count: 20 } }), '3041');
+    const { report, cluster } = runScenario(withChaos(withoutAckIdleRestart(scenarioNamed('firewall-inbound')), { random: { count: 20 } }), '3041');
     const log = chaosLog(report);
     const subset = log.find((e) => e.primitive === 'partition_subset' && e.targets.includes('broker-9324c5d0'))!;
     expect(subset.verdict, subset.message).toBe('passed');
@@ -278,7 +278,7 @@ describe('partition_subset', () => {
     // to 80.7 s; a partition_subset cut broker-ce88abe4 off at 78.9 s. The registry, wedged
     // since before the broker's digest came back from an earlier cut, learned it 0.1 s after its
     // unwedge from its two bridge neighbours, which had held it since 76.6 s.
-    const { report, cluster } = runScenario(withChaos(scenarioNamed('partition-subset'), { random: { count: 20 } }), '1552');
+    const { report, cluster } = runScenario(withChaos(withoutAckIdleRestart(scenarioNamed('partition-subset')), { random: { count: 20 } }), '1552');
     const log = chaosLog(report);
     const subset = log.find((e) => e.primitive === 'partition_subset' && e.targets.includes('broker-ce88abe4') && e.atMs > 70_000)!;
     expect(subset.verdict, subset.message).toBe('passed');
@@ -335,7 +335,7 @@ describe('partition_subset', () => {
     // handled the gateway's digest sent before the cut and pushed it on; compute-5a8a34e7, which
     // held it already, pushed it to bridge-fb7486e9 (revived at 66.8 s), which learned it 27 ms
     // after the unwedge.
-    const { report, cluster } = runScenario(withChaos(scenarioNamed('burst-kill-5'), { random: { count: 20 } }), '1947');
+    const { report, cluster } = runScenario(withChaos(withoutAckIdleRestart(scenarioNamed('burst-kill-5')), { random: { count: 20 } }), '1947');
     const log = chaosLog(report);
     const subset = log.find((e) => e.primitive === 'partition_subset' && e.targets.includes('gateway-f2979454'))!;
     expect(subset.verdict, subset.message).toBe('passed');
@@ -433,7 +433,7 @@ describe('partition_subset', () => {
     // after the boot, before any Shuffle. registry-dcc32626's seeds and the peers it knew on
     // mesh-a were all inside; it lost its last neighbour there at 46.3 s and its side's probes
     // reached nobody. The protocol's (a red kept), and the message says why.
-    const run = runRandomChaos(fourMeshesTwoBridges(), 24, '18');
+    const run = runRandomChaos(withoutAckIdleRestart(fourMeshesTwoBridges()), 24, '18');
     const e = run.log.find((x) => x.primitive === 'partition_subset' && x.verdict === 'failed_assertion')!;
     expect(e.message).toMatch(/^side of registry-dcc32626 stopped working during the partition: 5 probe\(s\) on mesh-a missed registry-77de7daa, bridge-50452f02; held no neighbour on mesh-a when the last left: registry-dcc32626 \(since 46290 ms\)$/);
     // By the origin's own spans: its last mesh-a neighbour went down then and none came up
@@ -464,7 +464,7 @@ describe('partition_subset on slow links: copies sent before the cut still trave
       healWindowMs: 30_000,
       network: { latencyMs: 400, jitterMs: 20, deadPeer: 'reset' },
     });
-    const run = runRandomChaos(scenario, 20, '41545');
+    const run = runRandomChaos(withoutAckIdleRestart(scenario), 20, '41545');
     const e = passedEvent(run, (x) => x.primitive === 'partition_subset' && x.targets.includes('registry-bc4e7909'));
     const learned = run.cluster.telemetry.query.find({ name: 'mesh.digest.learned', node: 'gateway-c980f616', sinceMs: e.atMs, attrs: { nodeName: 'registry-bc4e7909' } });
     expect(learned[0].endMs - e.atMs).toBeGreaterThan(1_000);

@@ -13,6 +13,7 @@
 import { describe, expect, it } from 'vitest';
 import { withChaos } from '../../src/catalog/chaos-scenarios.js';
 import { HYPARVIEW_DEFAULTS } from '../../src/protocol/hyparview-types.js';
+import { withoutAckIdleRestart } from '../support/chaos.js';
 import { scenarioOf } from '../support/scenario-file.js';
 import { runScenario } from '../../src/scenario/runner.js';
 import type { Cluster } from '../../src/scenario/cluster.js';
@@ -45,7 +46,7 @@ describe('a node refilling its active view from scratch', () => {
       name: 'p100', profile: 'protocol', topology: { meshes: [{ meshId: 'mesh-a', roles: { gateway: 100 } }], observer: false },
       bootSpacingMs: 5, durationMs: 120_000, healWindowMs: 60_000,
     });
-    const { report, peak, peakOf, shifted, seeds } = peakConnections(withChaos(base, { random: { count: 6 } }), '7');
+    const { report, peak, peakOf, shifted, seeds } = peakConnections(withChaos(withoutAckIdleRestart(base), { random: { count: 6 } }), '7');
     expect(shifted[0]).toBe(peakOf);
     expect(peak).toBeGreaterThan(a + p + seeds + 8);
     expect(peak).toBeLessThanOrEqual(a + 2 * p + seeds + 8);
@@ -58,7 +59,7 @@ describe('a node refilling its active view from scratch', () => {
       topology: { meshes: [{ meshId: 'mesh-a', roles: { gateway: 500 } }, { meshId: 'mesh-b', roles: { gateway: 500 } }], bridges: 2, observer: false },
       bootSpacingMs: 5, durationMs: 120_000, healWindowMs: 30_000,
     });
-    const { report, peak, peakOf, shifted, seeds } = peakConnections(withChaos(base, { random: { count: 8 } }), '2');
+    const { report, peak, peakOf, shifted, seeds } = peakConnections(withChaos(withoutAckIdleRestart(base), { random: { count: 8 } }), '2');
     expect(shifted).toContain(peakOf);
     expect(peak).toBeGreaterThan(a + 2 * p + seeds + 8); // more than one round
     expect(peak).toBeLessThanOrEqual(a + p + a * p + seeds + 8);

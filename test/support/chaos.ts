@@ -83,3 +83,12 @@ export function passedEvent(run: { report: RunReport; log: readonly ChaosEventRe
   expect(run.report.verdict, explain({ report: run.report, events: run.log })).toBe('pass');
   return event!;
 }
+
+/**
+ * `scenario` on the network model before acknowledgements restarted their sender's idle timer
+ * (`NetworkConfig.acksRestartIdle` false). For chaos cases found by search on that model: on the
+ * default one their seeds no longer show the situation they pin.
+ */
+export function withoutAckIdleRestart(scenario: Scenario): Scenario {
+  return { ...scenario, network: { ...scenario.network, acksRestartIdle: false } };
+}

@@ -1,7 +1,8 @@
 /**
  * One end of a QUIC-like connection: its streams, its share of the send buffer, and one lazily
  * re-armed timer chain that serves two deadlines (keep-alive after `keepAliveMs` without
- * sending, idle timeout after `idleTimeoutMs` without receiving), like the single connection
+ * sending, idle timeout after `idleTimeoutMs` without receiving a packet or the acknowledgement
+ * of one of its own, Wire.ackRestartsIdle), like the single connection
  * timer of a QUIC stack. Every callback into the app goes through the owner's deliver(). This
  * module must not decide loss, latency or addressing (that is the wire's job).
  *
@@ -38,6 +39,10 @@ const BACKPRESSURE: WriteResult = Object.freeze({ ok: false, reason: 'backpressu
 export class Connection {
   readonly id: number;
   readonly local: NodeKey;
+  /**
+   * Virtual time this end last heard from its peer, ms: a packet received, or the arrival of the
+   * acknowledgement of one it sent (which may lie a return latency ahead of now).
+   */
   lastReceivedAtMs: number;
   /** @internal Virtual time this end last put a packet on the wire, ms. */
   lastSentAtMs: number;
@@ -211,7 +216,9 @@ export class Connection {
   /** @internal The wire accepted a packet for this end. */
   receive(p: Packet): void {
     assert(this.state !== 'closed', 'receive on a closed end');
-    this.lastReceivedAtMs = this.wire.scheduler.nowMs;
+    const nowMs = this.wire.scheduler.nowMs;
+    // An acknowledgement on its way may have set a later time (Wire.ackRestartsIdle).
+    if (nowMs > this.lastReceivedAtMs) this.lastReceivedAtMs = nowMs;
     if (this.state === 'connecting') this.open(); // Any packet from the acceptor completes the handshake.
     if (p.kind === PacketKind.Data) this.receiveData(p);
     else if (p.kind === PacketKind.Close) this.closeWith('closed-by-peer', true);

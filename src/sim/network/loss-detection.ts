@@ -17,7 +17,8 @@
  *    direction's base latency, no jitter drawn (a draw would shift that link's random stream), no
  *    ACK delay (RFC 9000 §13.2.1: an out-of-order packet is acknowledged at once, and a packet
  *    after a lost one is out of order). An ACK over a blocked return direction does not arrive
- *    and detects nothing; a lossy one is not modelled (later ACKs repeat its ranges).
+ *    and detects nothing; a lossy one is not modelled (later ACKs repeat its ranges). The same
+ *    arrival restarts the sender's idle timer (Wire.ackRestartsIdle, RFC 9000 §10.1).
  *  - Only packets the wire really lost are declared lost: a packet still on its way is never
  *    retransmitted spuriously, however far reordering puts it behind.
  *  - One packet number space per end (handshake packets are numbered too, but only Data and

@@ -78,6 +78,14 @@ export interface NetworkConfig {
   link: Readonly<LinkState>;
   /** What a crashed process's peers hear (see DeadPeer). Default 'silent' (QUIC-faithful, SPEC §10.2). */
   deadPeer: DeadPeer;
+  /**
+   * Whether the acknowledgement of a delivered packet restarts its sender's idle timer, as in
+   * QUIC (RFC 9000 §10.1; Wire.ackRestartsIdle). Default true. False is a test double: the model
+   * before acknowledgements restarted anything, on which chaos cases found by search before
+   * then still show the situation they pin (an end that only sends heard only its peer's
+   * keep-alives, and idled out when enough of them were lost).
+   */
+  acksRestartIdle: boolean;
 }
 
 export const DEFAULT_NETWORK_CONFIG: Readonly<NetworkConfig> = Object.freeze({
@@ -89,6 +97,7 @@ export const DEFAULT_NETWORK_CONFIG: Readonly<NetworkConfig> = Object.freeze({
   rtoMaxMs: 10_000,
   link: DEFAULT_LINK,
   deadPeer: 'silent',
+  acksRestartIdle: true,
 });
 
 /** Bytes of header counted on the wire per packet on top of its payload (for bandwidth). */

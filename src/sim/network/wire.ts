@@ -161,8 +161,36 @@ export class Wire {
     to.receive(p);
     const from = p.from;
     // Read per delivered packet: a null test of the sending end's own field.
-    if (from.lost !== null && tracksLoss(p)) detectLosses(this.scheduler, from, p);
+    if (tracksLoss(p)) {
+      if (from.lost !== null) detectLosses(this.scheduler, from, p);
+      if (this.config.acksRestartIdle) this.ackRestartsIdle(p, to);
+    }
     from.acked(p);
+  }
+
+  /**
+   * `to` received `p`, an ack-eliciting packet: its acknowledgement restarts the sender's idle
+   * timer when it arrives, one return latency later (RFC 9000 §10.1: an endpoint restarts its
+   * idle timer "when a packet from its peer is received and processed successfully", and an
+   * ACK-only packet is one). Without it an end that only sends (a Plumtree eager push one way)
+   * heard nothing but its peer's keep-alives, and four of them lost in a row idled out a live
+   * connection. Acknowledgements are not packets here (loss-detection.ts): no event, the sender
+   * end's receive time is moved to the ACK's arrival. The ACK does not arrive when the return
+   * direction is blocked or drops everything, when the receiver's process is wedged (its stack
+   * acknowledges nothing, as it sends no keep-alive), when the sender's address has moved (NAT)
+   * or when the sender's stateful firewall drops it. Its loss on a lossy return direction is not
+   * drawn: that would shift the link's random stream, and an end that sends keeps drawing ACKs,
+   * any one of which restarts the timer.
+   */
+  private ackRestartsIdle(p: Packet, to: Connection): void {
+    const from = p.from;
+    const back = from.linkIn.state;
+    if (back.blocked || (back.lossNum > 0 && back.lossNum === back.lossDen)) return;
+    if (!to.endpoint.owner.isResponsive()) return;
+    const e = from.endpoint.entry;
+    if (e.address !== p.srcAddr || (e.firewallInbound && from.direction === 'inbound')) return;
+    const ackAtMs = this.scheduler.nowMs + back.latencyMs;
+    if (ackAtMs > from.lastReceivedAtMs) from.lastReceivedAtMs = ackAtMs;
   }
 
   /**
