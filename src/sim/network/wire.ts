@@ -181,6 +181,10 @@ export class Wire {
    * or when the sender's stateful firewall drops it. Its loss on a lossy return direction is not
    * drawn: that would shift the link's random stream, and an end that sends keeps drawing ACKs,
    * any one of which restarts the timer.
+   * Departure: RFC 9000 §10.1 also restarts the timer at the first ack-eliciting packet an end
+   * sends after it last received one, which puts a silent peer's idle timeout up to a
+   * keep-alive period later. Not modelled: an end idles out `idleTimeoutMs` after it last heard
+   * from its peer, as SPEC §2.3 states, and the chaos deadlines count on that.
    */
   private ackRestartsIdle(p: Packet, to: Connection): void {
     const from = p.from;
