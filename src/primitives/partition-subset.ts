@@ -393,7 +393,7 @@ export function leakedDigest(world: ChaosWorld, sides: readonly (readonly string
         drains.get(s.node) !== s.endMs &&
         !passedOnFromDrain(world, drains, sides[sideOf.get(s.node)!], s, cutAtMs) &&
         !relearnedOnItsSide(world, sides[sideOf.get(s.node)!], s, cutAtMs) &&
-        !heldUpOnItsSide(world, sides[sideOf.get(s.node)!], s, cutAtMs),
+        !heldUpOnItsSide(world, drains, sides[sideOf.get(s.node)!], s, cutAtMs),
     );
 }
 
@@ -410,9 +410,13 @@ export function leakedDigest(world: ChaosWorld, sides: readonly (readonly string
  * bridge-f34281f9 ran into a flap_link on their link, and the bridge learned the digest 3.0 s
  * later. Seed 3041: bridge-08ccce81 had a broker's digest 0.7 s before the cut; its push to
  * compute-de1d91d6 waited on a partition_pair until 62.9 s, and went on from there to two nodes
- * of the side that had pruned the digest, 61 and 64 ms later.
+ * of the side that had pruned the digest, 61 and 64 ms later. The holder may also have got its
+ * copy after the cut from what an unwedge let go (`passedOnFromDrain`), the fault on the link
+ * by then: a random layout at 50 ms a hop, seed 10004, where gateway-338dec85 had a copy 50 ms
+ * after a compute's unwedge and its push to gateway-d9d16650 waited on a partition_pair until
+ * 94.4 s.
  */
-function heldUpOnItsSide(world: ChaosWorld, side: readonly string[], learned: SpanRecord, cutAtMs: number): boolean {
+function heldUpOnItsSide(world: ChaosWorld, drains: ReadonlyMap<string, number>, side: readonly string[], learned: SpanRecord, cutAtMs: number): boolean {
   const q = world.spans;
   const topic = String(learned.attrs.topic);
   const about = String(learned.attrs.nodeId);
@@ -422,16 +426,24 @@ function heldUpOnItsSide(world: ChaosWorld, side: readonly string[], learned: Sp
   if (links.length === 0 || learner === undefined) return false;
   const overlay = overlayAt(world, topic, learned.endMs);
   const onSide = new Set(side);
-  const heldBy = (hName: string): boolean => {
-    // It held a copy by the end of the in-flight allowance, and learned none since.
+  const inFlightEndMs = cutAtMs + inFlightMs(world.timers);
+  /**
+   * When `hName` got the copy it still held, if it came from before the cut: by the end of the
+   * in-flight allowance, or later from what an unwedge let go (`passedOnFromDrain`); else null.
+   */
+  const heldSinceMs = (hName: string): number | null => {
     const got = q.last({ name: 'mesh.digest.learned', node: hName, untilMs: learned.endMs, attrs: { nodeId: about } });
-    return got !== undefined && got.endMs <= cutAtMs + inFlightMs(world.timers) && holdsDigest(world, hName, about, learned.endMs);
+    if (got === undefined || !holdsDigest(world, hName, about, learned.endMs)) return null;
+    if (got.endMs <= inFlightEndMs || drains.get(hName) === got.endMs || passedOnFromDrain(world, drains, side, got, cutAtMs)) return got.endMs;
+    return null;
   };
   return links.some((l) => {
-    if (l.fromMs > cutAtMs + inFlightMs(world.timers)) return false;
     const [a, b] = [...l.targets];
     return [[a, b], [b, a]].some(([hName, xName]) => {
-      if (hName === learned.node || !heldBy(hName)) return false;
+      if (hName === learned.node) return false;
+      // The fault was on the link by the time the holder pushed its copy on.
+      const sinceMs = heldSinceMs(hName);
+      if (sinceMs === null || l.fromMs > Math.max(inFlightEndMs, sinceMs)) return false;
       const h = idOf.get(hName)!;
       const x = idOf.get(xName)!;
       if (!(overlay.get(h) ?? []).includes(x) && !(overlay.get(x) ?? []).includes(h)) return false;
@@ -443,7 +455,11 @@ function heldUpOnItsSide(world: ChaosWorld, side: readonly string[], learned: Sp
 /**
  * Whether `learned` (a node's mesh.digest.learned) can have come from a neighbour on its own
  * side, right after an unwedge, that held it from before the cut: the neighbour, or the learner,
- * was wedged at the cut by another event and unwedged at most a Plumtree pass-on (timing.ts) before; the
+ * was wedged at the cut by another event and unwedged at most the in-flight allowance and a
+ * Plumtree pass-on (timing.ts) before: what an unwedge lets go travels its side hop by hop, as a
+ * copy in flight at the cut does (a random layout at 50 ms a hop and 10 % loss, seed 10004: a
+ * compute wedged across the cut handled at its unwedge a digest sent to it before the cut, and
+ * the fourth node down its side learned it 262 ms later, past the 250 ms pass-on alone); the
  * neighbour held the digest by the end of the in-flight allowance after the cut by its own spans
  * (a copy in flight at the cut is one from before it: firewall-inbound under `--chaos 20`, seed
  * 7413, where a broker's digest sent 8 ms before the cut reached a bridge's neighbours 21 and
@@ -469,9 +485,10 @@ function passedOnFromDrain(world: ChaosWorld, drains: ReadonlyMap<string, number
   const q = world.spans;
   const topic = String(learned.attrs.topic);
   const digestOf = String(learned.attrs.nodeId);
+  const releaseMs = inFlightMs(world.timers) + plumtreePassOnMs(world.timers);
   const justUnwedged = (name: string): boolean => {
     const unwedgedAtMs = drains.get(name);
-    return unwedgedAtMs !== undefined && learned.endMs >= unwedgedAtMs && learned.endMs - unwedgedAtMs <= plumtreePassOnMs(world.timers);
+    return unwedgedAtMs !== undefined && learned.endMs >= unwedgedAtMs && learned.endMs - unwedgedAtMs <= releaseMs;
   };
   // Held from before the cut: by the end of the in-flight allowance, as the leak check reads it;
   // or, for a node wedged across the cut, learned in its unwedge's instant (what reached it

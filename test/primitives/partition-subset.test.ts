@@ -470,3 +470,37 @@ describe('partition_subset on slow links: copies sent before the cut still trave
     expect(learned[0].endMs - e.atMs).toBeGreaterThan(1_000);
   });
 });
+
+describe('partition_subset: what an unwedge lets go travels its side as a copy in flight at the cut does', () => {
+  // A random layout at 50 ms a hop and 10 % loss (--chaos 33, seed 10004). compute-62496119,
+  // wedged from 84.23 to 89.43 s, held a digest of compute-d9ba2065 that registry-2a6dd513 sent
+  // it before the cut of 84.76 s, and handled it at its unwedge. From there it went down the
+  // side: gateway-338dec85 at +50 ms, the observer at +104 ms, gateway-f40196f4 at +262 ms (past
+  // the 250 ms pass-on the rule allowed alone), and gateway-d9d16650 at 95.0 s, once a
+  // partition_pair between it and gateway-338dec85 (82.56–94.44 s) let the gateway's copy go.
+  // Both read as learned across the cut.
+  const scenario = scenarioOf({
+    name: 'fuzz-8631',
+    profile: 'full',
+    topology: { meshes: [{ meshId: 'mesh-a', roles: { gateway: 6, compute: 4, registry: 3, broker: 4 } }], bridges: 2, observer: true },
+    bootSpacingMs: 20,
+    durationMs: 120_000,
+    healWindowMs: 60_000,
+    network: { lossPct: 10, latencyMs: 50, jitterMs: 5 },
+  });
+
+  it('is no leak, down the side or held up on it by another event', () => {
+    const run = runRandomChaos(scenario, 33, '10004');
+    const e = passedEvent(run, (x) => x.primitive === 'partition_subset' && x.targets.includes('compute-d9ba2065') && x.targets.includes('broker-d9ff4c0a'));
+    const q = run.cluster.telemetry.query;
+    const wedge = run.log.find((x) => x.primitive === 'wedge_node' && x.targets[0] === 'compute-62496119')!;
+    expect(wedge.atMs).toBeLessThan(e.atMs);
+    expect(wedge.revertedAtMs!).toBeGreaterThan(e.atMs);
+    const learnedAt = (node: string) => q.first({ name: 'mesh.digest.learned', node, sinceMs: e.atMs, attrs: { nodeName: 'compute-d9ba2065' } })!.endMs;
+    expect(learnedAt('compute-62496119')).toBe(wedge.revertedAtMs);
+    expect(learnedAt('gateway-f40196f4') - wedge.revertedAtMs!).toBeGreaterThan(PLUMTREE_PASS_ON_MS);
+    const pair = run.log.find((x) => x.primitive === 'partition_pair' && x.targets.includes('gateway-d9d16650'))!;
+    expect([...pair.targets].sort()).toEqual(['gateway-338dec85', 'gateway-d9d16650']);
+    expect(learnedAt('gateway-d9d16650')).toBeGreaterThan(pair.revertedAtMs!);
+  });
+});
