@@ -83,13 +83,17 @@ export function stalenessWindowMs(t: Timers): number {
 }
 
 /**
- * How long after a cut a copy sent before it may still be on its way within a side: 1 s, or ten
- * hops of the default link when that is longer. A copy a side held at the cut is passed on hop by
- * hop, each a link delay; at 400 ms a hop a digest sent just before a cut reached a node five
- * hops down its side 1.0 s after it (a random layout, seed 41545), which read as a leak.
+ * How long after a cut a copy sent before it may still be on its way within a side: 1 s, or,
+ * when longer, ten hops of the default link and a Plumtree pass-on (one hop repaired by a Graft),
+ * as a probe round is given. A copy a side held at the cut is passed on hop by hop, each a link
+ * delay; at 400 ms a hop a digest sent just before a cut reached a node five hops down its side
+ * 1.0 s after it (a random layout, seed 41545), which read as a leak. With graft timeouts above
+ * that round trip (1.5 s and 1.1 s) a digest a bridge had 75 ms before a cut took three hops
+ * more, one of them a lazy repair of 3.7 s, and a gateway learned it 5.46 s after the cut (seed
+ * 27977), past ten link delays (5 s) alone.
  */
 export function inFlightMs(t: Timers): number {
-  return Math.max(1_000, 10 * t.linkDelayMs);
+  return Math.max(1_000, 10 * t.linkDelayMs + plumtreePassOnMs(t));
 }
 
 /**

@@ -446,9 +446,9 @@ describe('partition_subset', () => {
 });
 
 describe('partition_subset on slow links: copies sent before the cut still travel a side', () => {
-  it('allows ten link delays for a copy in flight at the cut, when that is longer than 1 s', () => {
+  it('allows ten link delays and a pass-on for a copy in flight at the cut, when that is longer than 1 s', () => {
     expect(inFlightMs(T)).toBe(1_000);
-    expect(inFlightMs(timersOf({ ...DEFAULT_NETWORK_CONFIG, link: { ...DEFAULT_NETWORK_CONFIG.link, latencyMs: 400, jitterMs: 20 } }))).toBe(4_200);
+    expect(inFlightMs(timersOf({ ...DEFAULT_NETWORK_CONFIG, link: { ...DEFAULT_NETWORK_CONFIG.link, latencyMs: 400, jitterMs: 20 } }))).toBe(4_200 + PLUMTREE_PASS_ON_MS);
   });
 
   it('a digest a side held at the cut, passed on hop by hop at 400 ms a hop, is no leak', () => {
@@ -468,6 +468,35 @@ describe('partition_subset on slow links: copies sent before the cut still trave
     const e = passedEvent(run, (x) => x.primitive === 'partition_subset' && x.targets.includes('registry-bc4e7909'));
     const learned = run.cluster.telemetry.query.find({ name: 'mesh.digest.learned', node: 'gateway-c980f616', sinceMs: e.atMs, attrs: { nodeName: 'registry-bc4e7909' } });
     expect(learned[0].endMs - e.atMs).toBeGreaterThan(1_000);
+  });
+  it('a copy one lazy repair down its side, with graft timeouts above the round trip, is no leak', () => {
+    // A random layout at 400 ms a hop with graft timeouts of 1.5 and 1.1 s (--chaos 22, seed
+    // 27977): bridge-04041d35 had a digest of compute-5e180268 75 ms before the cut took the
+    // compute; it went on to a registry, then by a lazy repair of 3.7 s to a gateway, and
+    // gateway-40b20f1f learned it 5.46 s after the cut, past ten link delays (5 s) alone.
+    const scenario = scenarioOf({
+      name: 'wang-265',
+      profile: 'full',
+      topology: {
+        meshes: [
+          { meshId: 'mesh-a', roles: { gateway: 6, compute: 6, broker: 6 } },
+          { meshId: 'mesh-b', roles: { gateway: 6, compute: 10, registry: 6, broker: 2 } },
+          { meshId: 'mesh-c', roles: { gateway: 1, compute: 3 } },
+        ],
+        bridges: 2, observer: false,
+      },
+      bootSpacingMs: 0,
+      durationMs: 120_000,
+      healWindowMs: 30_000,
+      node: { plumtree: { graftTimeout1Ms: 1_500, graftTimeout2Ms: 1_100 } },
+      network: { latencyMs: 400, jitterMs: 100, lossPct: 3, deadPeer: 'reset' },
+    });
+    const run = runRandomChaos(scenario, 22, '27977');
+    const e = passedEvent(run, (x) => x.primitive === 'partition_subset' && x.targets.includes('compute-5e180268'));
+    const q = run.cluster.telemetry.query;
+    const learned = q.first({ name: 'mesh.digest.learned', node: 'gateway-40b20f1f', sinceMs: e.atMs, attrs: { nodeName: 'compute-5e180268' } })!;
+    expect(learned.endMs - e.atMs).toBeGreaterThan(10 * 500);
+    expect(learned.endMs - e.atMs).toBeLessThanOrEqual(inFlightMs(timersOf(run.cluster.network.config, run.cluster.options.node)));
   });
 });
 
