@@ -21,10 +21,10 @@ import { isolateAt } from '../support/chaos-links.js';
 import { chaosLog, expectGreen, explain, passedEvent, runChaos, runRandomChaos, scenarioNamed, withoutAckIdleRestart, worldOf } from '../support/chaos.js';
 import { handTrace } from '../support/hand-trace.js';
 import type { NodeVariant } from '../../src/mesh/config.js';
-import { withoutObserver } from '../support/scenario-file.js';
+import { scenarioOf, withoutObserver } from '../support/scenario-file.js';
 import { othersCutOff } from '../../src/primitives/reach.js';
 import { oneSidedClaims, restartDeadlineMs, restartGhostWindowMs } from '../../src/primitives/restart-node.js';
-import { T } from '../../src/primitives/timing.js';
+import { T, timersOf } from '../../src/primitives/timing.js';
 
 describe('restart_node', () => {
   it('restart-node', () => {
@@ -232,6 +232,47 @@ describe('restart_node: a peer the victim took up after its restart, killed sinc
     expect(killed.claimsAt(6_000 + restartGhostWindowMs(T))).toEqual(killed.ghosts);
     const unexplained = killedPeer(false);
     expect(unexplained.claimsAt(1_000 + restartGhostWindowMs(T))).toEqual(unexplained.ghosts);
+  });
+});
+
+describe('restart_node: a pair whose spans about each other changed within a round trip', () => {
+  it('is settling, not a claim; past the round trip it is one', () => {
+    // The acceptor's end opens a link delay before the dialer's (its Initial, then the answer).
+    const { world, nodes: [victim, peer], at, ready, chaos, killed, connected } = handTrace('restart-settling', { running: true });
+    at(100);
+    ready(victim);
+    ready(peer);
+    at(1_000);
+    chaos('restart_node', [victim]);
+    killed(victim, 'kill');
+    at(3_000);
+    ready(victim);
+    at(40_000);
+    connected(peer, victim, 'inbound');
+    const cutOff = othersCutOff(world, { targets: [victim.nodeId], params: {} }, 1_000);
+    const claimsAt = (nowMs: number) => oneSidedClaims(world, victim.nodeId, 3_000, nowMs, cutOff);
+    expect(claimsAt(40_000 + 2 * T.linkDelayMs)).toEqual([]);
+    expect(claimsAt(40_000 + 2 * T.linkDelayMs + 1)).toEqual([`connection ${peer.name}↔victim`]);
+  });
+
+  it('a restarted node churning its connections at 400 ms a hop sends its probe in time', () => {
+    // A random layout at 400 ms a hop (--chaos 18, seed 24761): registry-6d29da88, restarted at
+    // 102.4 s, dialled and closed as unused one connection after another; some connection was
+    // open at one end and not yet (or no longer) at the other at every poll from 135.6 to 146.5 s,
+    // and its probe went out 2.3 s before the deadline and timed out.
+    const scenario = scenarioOf({
+      name: 'wang-322',
+      profile: 'full',
+      topology: { meshes: [{ meshId: 'mesh-a', roles: { gateway: 4, compute: 3, registry: 10, broker: 3 } }, { meshId: 'mesh-b', roles: { registry: 4, broker: 2 } }], bridges: 3, observer: true },
+      bootSpacingMs: 20,
+      durationMs: 120_000,
+      healWindowMs: 30_000,
+      node: { plumtree: { graftTimeout1Ms: 1_260, graftTimeout2Ms: 940 } },
+      network: { latencyMs: 400, jitterMs: 20 },
+    });
+    const run = runRandomChaos(scenario, 18, '24761');
+    const e = passedEvent(run, (x) => x.primitive === 'restart_node' && x.targets[0] === 'registry-6d29da88');
+    expect(e.waitedMs).toBeLessThan(restartDeadlineMs(3_187, timersOf(run.cluster.network.config, run.cluster.options.node)));
   });
 });
 
