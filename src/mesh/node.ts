@@ -64,6 +64,10 @@ interface TopicRuntime extends DigestSendState {
   graftTimer: ArmedTimer | null;
   /** HyParView's one NeighborTimeout as armed last, until it fires or is cancelled. */
   neighborTimer: ArmedTimer | null;
+  /** The contact of the Join this topic sent last, until it answers (`isUsed`). */
+  joinContact: NodeId | null;
+  /** When that Join was sent, virtual ms. */
+  joinSentAtMs: number;
 }
 
 interface ArmedTimer {
@@ -164,6 +168,8 @@ export class MeshNode implements NodeApp, PeerListener {
         reader: this.deliveries.addReader(),
         graftTimer: null,
         neighborTimer: null,
+        joinContact: null,
+        joinSentAtMs: 0,
       });
     }
     telemetry.emit(this.name, 'mesh.node.ready', {
@@ -271,9 +277,11 @@ export class MeshNode implements NodeApp, PeerListener {
         this.peers.send(effect.to, sharedEnvelopeFrame({ topic, message: effect.message }, lendChunk));
         break;
       case 'neighborUp':
+        if (rt.joinContact === effect.peer) rt.joinContact = null; // the Join's answer
         tel.emit(this.name, 'mesh.gossip.neighbor_up', { topic: rt.meshId, peerId: effect.peer });
         break;
       case 'neighborDown':
+        if (rt.joinContact === effect.peer) rt.joinContact = null;
         // Every down carries its cause; a lost connection also carries the connection's reason.
         tel.emit(this.name, 'mesh.gossip.neighbor_down', {
           topic: rt.meshId,
@@ -462,6 +470,9 @@ export class MeshNode implements NodeApp, PeerListener {
     const rt = this.topics.get(topic);
     if (rt === undefined) return;
     this.lastJoinAtMs.set(topic, nowMs);
+    // A Join to a neighbour already taken up changes nothing in the view: no answer to wait for.
+    rt.joinContact = rt.state.hyparview.active.includes(seed) ? null : seed;
+    rt.joinSentAtMs = nowMs;
     this.ctx.telemetry.emit(this.name, 'mesh.gossip.join', { topic: rt.meshId, peerId: seed });
     this.dispatch(topic, { kind: 'join', contacts: [seed] });
   }
@@ -478,7 +489,17 @@ export class MeshNode implements NodeApp, PeerListener {
    * (2 per 30 s of protocol-1k). Every way a request ends gives the sweep a new reason.
    */
   private isUsed(peer: string): boolean {
-    for (const rt of this.topics.values()) if (isNeeded(rt.state.hyparview, peer)) return true;
+    // A Join not yet answered (its contact not yet taken up) waits for the answer, a round trip
+    // away, as a Neighbor request does, for a grace at most: a sweep due for an older reason
+    // closed the connection a seed check had just joined through (at 400 ms a hop the Join was
+    // 112 ms old), and a bridge whose only peer on the bridge topic was that seed rejoined three
+    // seed checks late (a random layout, seed 92185). The Join's own sweep comes a grace after it.
+    const graceMs = this.spec.config.unusedConnectionGraceMs;
+    const nowMs = this.ctx.nowMs();
+    for (const rt of this.topics.values()) {
+      if (isNeeded(rt.state.hyparview, peer)) return true;
+      if (rt.joinContact === peer && nowMs - rt.joinSentAtMs < graceMs) return true;
+    }
     return false;
   }
 
