@@ -399,11 +399,11 @@ describe('mesh node: a Join sent on a connection a sweep is due to look at', () 
   // peer on the bridge topic over a connection opened 2.2 s before, and the sweep that opening
   // had armed closed it as unused 112 ms later, the Join's answer a round trip away. The bridge
   // rejoined three seed checks late.
-  it('keeps the connection for the answer, and the Join takes', () => {
+  it.each([false, true])('keeps the connection for the answer, and the Join takes (red with sweepUnansweredJoins: %s)', (sweepUnansweredJoins) => {
     const w = meshWorld();
     const a = w.node('a', { variant: { keepUnusedConnections: true } }); // the contact's own sweep is not the case
     w.runTo(1_000);
-    const b = w.node('b'); // no seeds: it joins only when told to below
+    const b = w.node('b', { variant: { sweepUnansweredJoins } }); // no seeds: it joins only when told to below
     for (const [x, y] of [[a, b], [b, a]]) w.network.setLink(x.id, y.id, { latencyMs: 400, jitterMs: 0 });
     b.app.peers.connect(a.id, () => {});
     while (w.times('mesh.peer.connected', b).length === 0) w.runTo(w.scheduler.nowMs + 1);
@@ -413,6 +413,11 @@ describe('mesh node: a Join sent on a connection a sweep is due to look at', () 
     expect(b.app.peers.connectedPeers()).toEqual([a.id]);
     (b.app as unknown as { joinThrough: (seed: { nodeId: string; meshIds: readonly string[] }) => void }).joinThrough({ nodeId: a.id, meshIds: [MESH] });
     w.runTo(dueMs + 3_000);
+    if (sweepUnansweredJoins) {
+      expect(w.spans('mesh.peer.disconnected', b)).toEqual([{ peerId: a.id, reason: 'closed-locally', cause: 'unused' }]);
+      expect(b.app.activeView(MESH)).toEqual([]);
+      return;
+    }
     expect(w.spans('mesh.peer.disconnected', b)).toEqual([]);
     expect(b.app.activeView(MESH)).toEqual([a.id]);
     expect(a.app.activeView(MESH)).toEqual([b.id]);

@@ -498,7 +498,7 @@ export class MeshNode implements NodeApp, PeerListener {
     const nowMs = this.ctx.nowMs();
     for (const rt of this.topics.values()) {
       if (isNeeded(rt.state.hyparview, peer)) return true;
-      if (rt.joinContact === peer && nowMs - rt.joinSentAtMs < graceMs) return true;
+      if (rt.joinContact === peer && nowMs - rt.joinSentAtMs < graceMs && this.spec.config.variant.sweepUnansweredJoins !== true) return true;
     }
     return false;
   }

@@ -48,6 +48,7 @@ const VARIANT_SWITCHES: Readonly<Record<keyof NodeVariant, true>> = {
   redialLostPeers: true,
   keepUnusedConnections: true,
   closeUsedConnections: true,
+  sweepUnansweredJoins: true,
   omitHello: true,
   keepEveryConnectionAlive: true,
   keepDeadPaths: true,
