@@ -53,6 +53,22 @@ describe('substrate invariants', () => {
     expect(checks(formed(DEFAULT_TOPOLOGY, 15_000, { omitHello: true }), 'cross-mesh-detected').length).toBeGreaterThan(0);
   });
 
+  it('cross-mesh detection: an acceptor owes none over a handshake its dialer gave up', () => {
+    // The trace of 300 ms a hop at 3 % loss (a random layout, seed 6656): a dial timed out, an
+    // Initial resent late reached the acceptor 160 ms after, and the dialer never opened its end.
+    const run = (dialerGaveUp: boolean) => {
+      const cluster = formed(DEFAULT_TOPOLOGY, 10_000);
+      const [a, b] = ['mesh-a', 'mesh-b'].map((m) => cluster.plans.find((p) => p.meshId === m && p.role !== 'bridge')!);
+      if (dialerGaveUp) cluster.telemetry.emit(b.name, 'mesh.peer.dial_failed', { peerId: a.nodeId, reason: 'timeout' });
+      cluster.scheduler.runFor(160);
+      cluster.telemetry.emit(a.name, 'mesh.peer.connected', { peerId: b.nodeId, direction: 'inbound' });
+      cluster.scheduler.runFor(6_000);
+      return checks(cluster, 'cross-mesh-detected').map((v) => v.message);
+    };
+    expect(run(true)).toEqual([]);
+    expect(run(false)).toEqual([expect.stringMatching(/connected to .* of mesh mesh-b at 10160 ms but saw no cross-mesh Hello within 5000 ms$/)]);
+  });
+
   it('seed backoff: retries that do not wait, skip an attempt or give up early are red', () => {
     const cluster = formed(SWARM_TOPOLOGY, 5_000);
     const [node, seed] = [cluster.plans[1].name, cluster.plans[0].nodeId];
