@@ -83,9 +83,10 @@ export interface NetworkConfig {
    * QUIC (RFC 9000 §10.1; Wire.ackRestartsIdle). Default true. False is a test double: the model
    * before acknowledgements restarted anything, on which chaos cases found by search before
    * then still show the situation they pin (an end that only sends heard only its peer's
-   * keep-alives, and idled out when enough of them were lost).
+   * keep-alives, and idled out when enough of them were lost). Optional, so that a config
+   * written out in full before it existed still type-checks.
    */
-  acksRestartIdle: boolean;
+  acksRestartIdle?: boolean;
 }
 
 export const DEFAULT_NETWORK_CONFIG: Readonly<NetworkConfig> = Object.freeze({

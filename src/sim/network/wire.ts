@@ -163,7 +163,7 @@ export class Wire {
     // Read per delivered packet: a null test of the sending end's own field.
     if (tracksLoss(p)) {
       if (from.lost !== null) detectLosses(this.scheduler, from, p);
-      if (this.config.acksRestartIdle) this.ackRestartsIdle(p, to);
+      if (this.config.acksRestartIdle !== false) this.ackRestartsIdle(p, to);
     }
     from.acked(p);
   }
