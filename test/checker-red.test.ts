@@ -24,6 +24,7 @@ import { racedViewChange, runScenario } from '../src/scenario/runner.js';
 import type { RunContext, Scenario } from '../src/scenario/scenario.js';
 import { tableBounds, type TableBounds } from '../src/scenario/table-bounds.js';
 import { withoutAckIdleRestart } from './support/chaos.js';
+import { scenarioOf } from './support/scenario-file.js';
 
 /** The checker's bounds for a plain scenario on this topology (derived from the configuration). */
 function boundsOf(cluster: Cluster): TableBounds {
@@ -140,6 +141,20 @@ describe('checker checks go red', () => {
     cluster.scheduler.runFor(2_000);
     expect(final).toHaveLength(1);
     expect(checkProbes(cluster, final, probes.deliveredTo).map((v) => v.message)).toEqual([`probe ${final[0].probeId} on mesh-a missed by ${cluster.nameOf(x)}`]);
+  });
+
+  it('full-delivery at the end of the heal window: the window\'s end is said with the final probes\' flight', () => {
+    // 1 s a hop and a 2 s window: the checks are clean at the first poll, the final probes leave,
+    // and the window closes before they could reach everyone (a random layout at 400 ms a hop,
+    // seed 70740, came clean 2.0 s before the end and read as two gateways missing a probe).
+    const scenario = scenarioOf({
+      name: 'late-final-probes', profile: 'protocol',
+      topology: { meshes: [{ meshId: 'mesh-a', roles: { gateway: 12 } }], bridges: 0, observer: false },
+      bootSpacingMs: 5, durationMs: 30_000, healWindowMs: 2_000, network: { latencyMs: 1_000, jitterMs: 0 },
+    });
+    const { report } = runScenario(scenario, '1');
+    expect(report.violations[0]).toEqual({ check: 'liveness', message: 'heal window ended 2000 ms after its final probes were sent (clean since 30000 ms)' });
+    expect(report.violations.slice(1).map((v) => v.check)).toEqual(['full-delivery']);
   });
 
   it('full-delivery: a final probe whose every missing receiver changed its view in flight raced the overlay', () => {
