@@ -494,11 +494,12 @@ export class MeshNode implements NodeApp, PeerListener {
     // closed the connection a seed check had just joined through (at 400 ms a hop the Join was
     // 112 ms old), and a bridge whose only peer on the bridge topic was that seed rejoined three
     // seed checks late (a random layout, seed 92185). The Join's own sweep comes a grace after it.
-    const graceMs = this.spec.config.unusedConnectionGraceMs;
+    const { unusedConnectionGraceMs: graceMs, variant } = this.spec.config;
+    const waitsForJoins = variant.sweepUnansweredJoins !== true;
     const nowMs = this.ctx.nowMs();
     for (const rt of this.topics.values()) {
       if (isNeeded(rt.state.hyparview, peer)) return true;
-      if (rt.joinContact === peer && nowMs - rt.joinSentAtMs < graceMs && this.spec.config.variant.sweepUnansweredJoins !== true) return true;
+      if (waitsForJoins && rt.joinContact === peer && nowMs - rt.joinSentAtMs < graceMs) return true;
     }
     return false;
   }
