@@ -65,16 +65,16 @@ describe('NodeDisk', () => {
     const disk = new NodeDisk(fake.ctx, {});
     disk.loadIdentity();
     expect(fake.spans).toEqual([{ node: 'sensor-1', name: 'mesh.disk.write_failed', attrs: { path: IDENTITY_PATH, freeBytes: 0 } }]);
-    disk.persist(['n1']);
+    disk.persist(JSON.stringify(['n1']));
     expect(spanNames(fake.spans)).toEqual(['mesh.disk.write_failed', 'mesh.disk.write_failed']);
     expect(fake.spans[1].attrs).toEqual({ path: 'peers.json', freeBytes: 0 });
     fake.dataDir.clearBallast();
-    disk.persist(['n1', 'n2']);
+    disk.persist(JSON.stringify(['n1', 'n2']));
     expect(readIdentity(fake.dataDir)).toEqual(identity);
     expect(new TextDecoder().decode(fake.dataDir.read('peers.json'))).toBe('["n1","n2"]');
     expect(fake.spans[2]).toEqual({ node: 'sensor-1', name: 'mesh.disk.write_recovered', attrs: { path: 'peers.json' } });
     // Recovered once: a further successful persist is silent.
-    disk.persist(['n3']);
+    disk.persist(JSON.stringify(['n3']));
     expect(fake.spans).toHaveLength(3);
   });
 
@@ -83,7 +83,7 @@ describe('NodeDisk', () => {
     const disk = new NodeDisk(fake.ctx, {});
     disk.loadIdentity();
     fake.dataDir.write(IDENTITY_PATH, utf8.encode('sentinel'));
-    disk.persist([]);
+    disk.persist(JSON.stringify([]));
     expect(new TextDecoder().decode(fake.dataDir.read(IDENTITY_PATH))).toBe('sentinel');
     expect(new TextDecoder().decode(fake.dataDir.read('peers.json'))).toBe('[]');
     expect(fake.spans).toEqual([]);
@@ -95,7 +95,7 @@ describe('NodeDisk', () => {
     const restarted = new NodeDisk(fake.ctx, {});
     restarted.loadIdentity();
     fake.dataDir.write(IDENTITY_PATH, utf8.encode('sentinel'));
-    restarted.persist(['n1']);
+    restarted.persist(JSON.stringify(['n1']));
     expect(new TextDecoder().decode(fake.dataDir.read(IDENTITY_PATH))).toBe('sentinel');
   });
 
@@ -104,9 +104,9 @@ describe('NodeDisk', () => {
     const disk = new NodeDisk(fake.ctx, { disableDiskRetry: true });
     disk.loadIdentity();
     fake.dataDir.fill(0);
-    disk.persist(['n1']);
+    disk.persist(JSON.stringify(['n1']));
     fake.dataDir.clearBallast();
-    disk.persist(['n1']);
+    disk.persist(JSON.stringify(['n1']));
     expect(fake.dataDir.read('peers.json')).toBeUndefined();
     expect(spanNames(fake.spans)).toEqual(['mesh.disk.write_failed']);
   });

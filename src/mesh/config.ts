@@ -57,6 +57,14 @@ export interface MeshNodeConfig {
   readonly pendingFramesMax: number;
   /** Digest table entries at most (bounded table). Default 4 096. */
   readonly digestTableMax: number;
+  /**
+   * `full` profile: keep every peer whose digest was heard in the peer cache (bounded by
+   * `digestTableMax`), write it to the data dir and read it back at a restart, and when every
+   * seed of a topic fails while the topic is cut off, join through a cached peer instead (one a
+   * seed check). SPEC §2.3's substrate writes the cache and never reads it, so this is off by
+   * default; on, it models a deployment that rejoins the members its last snapshot listed.
+   */
+  readonly rejoinFromPeerCache: boolean;
   readonly topic: TopicConfig;
   readonly variant: NodeVariant;
 }
@@ -133,6 +141,7 @@ export const MESH_NODE_DEFAULTS: MeshNodeConfig = {
   persistIntervalMs: 5_000,
   pendingFramesMax: 256,
   digestTableMax: 4_096,
+  rejoinFromPeerCache: false,
   topic: {},
   variant: {},
 };

@@ -1,6 +1,7 @@
 /**
  * A node's use of its data dir: the identity file (read back on restart, written on first
- * boot and retried until it is on disk) and the periodic known-peers cache. A failed write is
+ * boot and retried until it is on disk) and the periodic known-peers cache (read back on
+ * restart only by a node that rejoins through it: `rejoinFromPeerCache`). A failed write is
  * a `mesh.disk.write_failed` span and the node keeps running; the first success after
  * failures is a `mesh.disk.write_recovered` span. It must never throw on a full disk.
  */
@@ -44,12 +45,18 @@ export class NodeDisk {
     if (!result.ok) this.ctx.telemetry.emit(own.name, 'mesh.disk.write_failed', { path: result.path, freeBytes: result.freeBytes });
   }
 
-  /** Persist the known-peers cache (an atomic replace, so a full disk fails it) and, until saved, the identity. */
-  persist(knownNodeIds: readonly string[]): void {
+  /** The known-peers cache as the last persist left it, or null when there is none (first boot, or never saved). */
+  readPeerCache(): string | null {
+    const bytes = this.ctx.dataDir.read(PEERS_PATH);
+    return bytes === undefined ? null : new TextDecoder().decode(bytes);
+  }
+
+  /** Persist the known-peers cache, `contents` (an atomic replace, so a full disk fails it) and, until saved, the identity. */
+  persist(contents: string): void {
     if (this.failing && this.variant.disableDiskRetry) return;
     const name = this.ctx.identity.name;
     if (!this.identitySaved) this.identitySaved = writeIdentity(this.ctx.dataDir, this.ctx.identity).ok;
-    const result = this.ctx.dataDir.writeAtomic(PEERS_PATH, utf8.encode(JSON.stringify(knownNodeIds)));
+    const result = this.ctx.dataDir.writeAtomic(PEERS_PATH, utf8.encode(contents));
     if (!result.ok) {
       this.ctx.telemetry.emit(name, 'mesh.disk.write_failed', { path: PEERS_PATH, freeBytes: result.freeBytes });
       this.failing = true;

@@ -25,6 +25,7 @@ import { DigestGossip, type DigestSendState } from './digest-gossip.js';
 import type { DigestTable } from './digests.js';
 import { NodeDisk } from './node-disk.js';
 import { decodePayloadOf, encodePayload } from './payload.js';
+import { PeerCache } from './peer-cache.js';
 import { PeerTable, type PeerInfo, type PeerListener } from './peers.js';
 import { SeedDialer } from './seed-dialer.js';
 import { topicIdOf } from './topic-id.js';
@@ -109,6 +110,8 @@ export class MeshNode implements NodeApp, PeerListener {
   readonly peers: PeerTable;
   private readonly gossip: DigestGossip;
   private readonly disk: NodeDisk;
+  /** The peers to rejoin through when every seed fails (`rejoinFromPeerCache`); null without it. */
+  readonly peerCache: PeerCache | null;
   /** Deliveries of every topic, by reader (`TopicRuntime.reader`); see MeshNodeSpec.deliveries. */
   readonly deliveries: DeliveryLedger;
   duplicateDeliveries = 0;
@@ -132,6 +135,8 @@ export class MeshNode implements NodeApp, PeerListener {
   /** When each topic last sent a Join (see `joinTopicThrough`), virtual ms. */
   private readonly lastJoinAtMs = new Map<TopicId, number>();
   private stopped = false;
+  /** Topics with a dial to a cached peer in flight (`rejoinFromCache`). */
+  private readonly cacheDials = new Set<string>();
   /** A seed check is armed (`checkSeedsLater`: the profile without the periodic one). */
   private seedCheckArmed = false;
   /** `dispatch`'s memo of its last topic and runtime (a map lookup less per event). */
@@ -158,6 +163,8 @@ export class MeshNode implements NodeApp, PeerListener {
     this.disk = new NodeDisk(ctx, spec.config.variant);
     telemetry.registerResource({ nodeName: identity.name, nodeId: identity.nodeId, nodeType: identity.role, meshId: identity.meshId });
     this.disk.loadIdentity();
+    this.peerCache = full && spec.config.rejoinFromPeerCache ? new PeerCache(identity.nodeId, spec.config.digestTableMax) : null;
+    const cachedPeers = this.peerCache === null ? null : this.peerCache.load(this.disk.readPeerCache() ?? '[]');
     for (const meshId of spec.meshIds) {
       const topic = topicIdOf(meshId);
       this.topics.set(topic, {
@@ -179,6 +186,7 @@ export class MeshNode implements NodeApp, PeerListener {
       meshId: identity.meshId,
       incarnation: ctx.incarnation,
       identity: this.disk.identitySource,
+      ...(cachedPeers === null ? {} : { cachedPeers }),
     });
     if (full) {
       this.gossip.recordOwn();
@@ -348,6 +356,7 @@ export class MeshNode implements NodeApp, PeerListener {
     }
     if (payload.kind === 'digest') {
       this.gossip.heard(rt.meshId, payload.digest);
+      this.peerCache?.heard(payload.digest.nodeId, rt.meshId, this.ctx.nowMs());
       return;
     }
     tel.emit(this.name, 'mesh.probe.delivered', { topic: rt.meshId, probeId: payload.probe.probeId, origin: payload.probe.origin, from, hop });
@@ -572,7 +581,7 @@ export class MeshNode implements NodeApp, PeerListener {
   }
 
   private persistTick(): void {
-    this.disk.persist(this.digests.nodeIds());
+    this.disk.persist(this.peerCache === null ? JSON.stringify(this.digests.nodeIds()) : this.peerCache.encode());
   }
 
   /**
@@ -600,6 +609,48 @@ export class MeshNode implements NodeApp, PeerListener {
         this.rejoinOnly.set(i, stranded);
         dialer.start();
       }
+    }
+    if (this.peerCache !== null) this.rejoinFromCache(upLongEnough);
+  }
+
+  /**
+   * With `rejoinFromPeerCache`: a topic cut off from its overlay (an empty active view, or a
+   * seed of it unheard for the TTL) whose every seed has failed since it last answered joins
+   * through one cached peer per check: the most recently heard one not heard on that topic
+   * within the TTL (a peer whose digests arrive there is on this node's side already; a bridge
+   * heard on its other topics may not be), no neighbour, no seed. A failed dial
+   * forgets the peer until it is heard again. Without this, survivors of a failure that killed
+   * every seed they had (the observer, the one universal seed, or a registry's two) stayed apart
+   * for good though each had heard the other's digests before it.
+   */
+  private rejoinFromCache(upLongEnough: boolean): void {
+    const cache = this.peerCache as PeerCache;
+    for (const rt of this.topics.values()) {
+      if (this.cacheDials.has(rt.meshId)) continue;
+      let seedsFailing = true;
+      let seedUnheard = false;
+      for (const [i, dialer] of this.seedDialers.entries()) {
+        const seed = this.seedsDialled[i];
+        if (!seed.meshIds.includes(rt.meshId)) continue;
+        if (dialer.failuresSinceAnswered === 0) seedsFailing = false;
+        if (!this.digests.has(seed.nodeId)) seedUnheard = true;
+      }
+      const cutOff = activeView(rt.state.hyparview).length === 0 || (upLongEnough && seedUnheard);
+      if (!cutOff || !seedsFailing) continue;
+      const nowMs = this.ctx.nowMs();
+      const ttlMs = this.spec.config.stalenessTtlMs;
+      const active = activeView(rt.state.hyparview);
+      const peer = cache.peersOn(rt.meshId, (p, heardAtMs) => nowMs - heardAtMs <= ttlMs || active.includes(p) || this.seedsDialled.some((s) => s.nodeId === p))[0];
+      if (peer === undefined) continue;
+      const meshId = rt.meshId;
+      this.cacheDials.add(meshId);
+      this.ctx.telemetry.emit(this.name, 'mesh.peercache.rejoin', { topic: meshId, peerId: peer });
+      this.peers.connect(peer, (ok) => {
+        this.cacheDials.delete(meshId);
+        if (this.stopped) return;
+        if (ok) this.joinThrough({ nodeId: peer, meshIds: [meshId] });
+        else cache.forget(peer);
+      });
     }
   }
 

@@ -14,6 +14,8 @@ export class SeedDialer {
   private attempt = 0;
   /** Dials made over the node's lifetime (bounded by rounds × attempts). */
   dials = 0;
+  /** Dials failed since the seed last answered, across rounds (a new round does not reset it). */
+  failuresSinceAnswered = 0;
 
   constructor(
     readonly seed: string,
@@ -47,11 +49,13 @@ export class SeedDialer {
   private connected(): void {
     this.stateValue = 'idle';
     this.attempt = 0;
+    this.failuresSinceAnswered = 0;
     this.onConnected(this.seed);
   }
 
   private failed(): void {
     this.attempt++;
+    this.failuresSinceAnswered++;
     const name = this.ctx.identity.name;
     if (this.attempt >= this.config.seedAttemptsMax) {
       this.stateValue = 'gave-up';

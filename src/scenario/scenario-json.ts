@@ -14,7 +14,7 @@ import { HYPARVIEW_DEFAULTS, type HyParViewConfig } from '../protocol/hyparview-
 import { PLUMTREE_DEFAULTS, type PlumtreeConfig } from '../protocol/plumtree-types.js';
 import { DEFAULT_LINK, DEFAULT_NETWORK_CONFIG, type DeadPeer, type LinkState, type NetworkConfig } from '../sim/network/index.js';
 import {
-  FieldProblem, catchFieldProblem, integer, nameString, number, object, oneOf, rootObject, string, topologyOf,
+  FieldProblem, boolean, catchFieldProblem, integer, nameString, number, object, oneOf, rootObject, string, topologyOf,
 } from './json-fields.js';
 import { runEndsEarly, type Scenario } from './scenario.js';
 import type { BroadcastSender, WorkloadEntry } from './workload.js';
@@ -59,7 +59,9 @@ export const PLUMTREE_RANGES: { readonly [K in keyof PlumtreeConfig]: Range } = 
   pruneRepeatMs: [0, 600_000],
 };
 
-type SubstrateKey = Exclude<keyof MeshNodeConfig, 'topic' | 'variant' | 'profile'>;
+type SubstrateKey = Exclude<keyof MeshNodeConfig, 'topic' | 'variant' | 'profile' | 'rejoinFromPeerCache'>;
+/** `node.substrate` keys that are switches (true or false), not numbers. */
+const SUBSTRATE_SWITCHES = ['rejoinFromPeerCache'] as const;
 
 /** `node.substrate` keys (MeshNodeConfig) and their ranges. */
 export const SUBSTRATE_RANGES: { readonly [K in SubstrateKey]: Range } = {
@@ -143,6 +145,8 @@ function scenarioOf(value: unknown): Scenario {
   };
   const late = runEndsEarly(parsed);
   if (late !== null) throw new FieldProblem(late);
+  const cacheless = profileWithoutPeerCache(parsed);
+  if (cacheless !== null) throw new FieldProblem(cacheless);
   return parsed;
 }
 
@@ -150,7 +154,7 @@ function nodeOf(value: unknown): NonNullable<Scenario['node']> {
   const node = object(value, 'node', ['hyparview', 'plumtree', 'substrate']);
   const hyparview = optional(node.hyparview, (v) => integers<HyParViewConfig>(v, 'node.hyparview', HYPARVIEW_RANGES));
   const plumtree = optional(node.plumtree, (v) => integers<PlumtreeConfig>(v, 'node.plumtree', PLUMTREE_RANGES));
-  const substrate = optional(node.substrate, (v) => integers<Record<SubstrateKey, number>>(v, 'node.substrate', SUBSTRATE_RANGES)) ?? {};
+  const substrate = optional(node.substrate, substrateOf) ?? {};
   const hv = { ...HYPARVIEW_DEFAULTS, ...hyparview };
   if (hv.passiveRandomWalkLength > hv.activeRandomWalkLength) {
     throw new FieldProblem('node.hyparview.passiveRandomWalkLength must not exceed activeRandomWalkLength');
@@ -237,6 +241,14 @@ function failureOf(value: unknown, where: string): WorkloadEntry {
 }
 
 /** An object of integer fields, each within its range; unknown keys are problems. */
+function substrateOf(value: unknown): Partial<Omit<MeshNodeConfig, 'topic' | 'variant' | 'profile'>> {
+  const fields = object(value, 'node.substrate', [...Object.keys(SUBSTRATE_RANGES), ...SUBSTRATE_SWITCHES]);
+  const numbers = integers<Record<SubstrateKey, number>>(Object.fromEntries(Object.entries(fields).filter(([k]) => k in SUBSTRATE_RANGES)), 'node.substrate', SUBSTRATE_RANGES);
+  const switches: Record<string, boolean> = {};
+  for (const key of SUBSTRATE_SWITCHES) if (fields[key] !== undefined) switches[key] = boolean(fields[key], `node.substrate.${key}`);
+  return { ...numbers, ...switches };
+}
+
 function integers<T>(value: unknown, where: string, ranges: { readonly [key: string]: Range }): Partial<T> {
   const fields = object(value, where, Object.keys(ranges));
   const out: Record<string, number> = {};
@@ -262,6 +274,13 @@ function defined<K extends string, V>(key: K, value: V | undefined): { [P in K]?
  * (`durationMs: -1` threw an AssertionError from the scheduler) or ran with a negative latency.
  * What only code can say (workloads, extensions, assertions, a node variant) is the code's.
  */
+/** Why the scenario asks for a peer cache its profile has none of (null when it does not). */
+function profileWithoutPeerCache(s: Scenario): string | null {
+  return s.node?.rejoinFromPeerCache === true && s.profile === 'protocol'
+    ? 'node.substrate.rejoinFromPeerCache needs profile "full": the protocol profile keeps no peer cache'
+    : null;
+}
+
 export function scenarioProblem(s: Scenario): string | null {
   const checked = catchFieldProblem(() => checkScenario(s));
   return checked.ok ? null : checked.error;
@@ -293,6 +312,12 @@ function checkScenario(s: Scenario): void {
     const v = s.node?.[key];
     if (v !== undefined) integer(v, `node.${key}`, ...SUBSTRATE_RANGES[key]);
   }
+  for (const key of SUBSTRATE_SWITCHES) {
+    const v = s.node?.[key];
+    if (v !== undefined) boolean(v, `node.${key}`);
+  }
+  const cacheless = profileWithoutPeerCache(s);
+  if (cacheless !== null) throw new FieldProblem(cacheless);
   for (const key of Object.keys(NETWORK_RANGES) as NetworkKey[]) {
     const v = s.network?.[key];
     if (v !== undefined) integer(v, `network.${key}`, ...NETWORK_RANGES[key]);

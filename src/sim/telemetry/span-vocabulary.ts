@@ -15,7 +15,7 @@ export type Attrs = Readonly<Record<string, AttrValue>>;
 /** Attribute types per span name. Optional attributes are sometimes absent from a record. */
 export type SpanVocabulary = {
   // A node's life (the mesh node's own account; the host records kills).
-  'mesh.node.ready': { nodeId: string; nodeName: string; nodeType: string; meshId: string; incarnation?: number; identity?: string };
+  'mesh.node.ready': { nodeId: string; nodeName: string; nodeType: string; meshId: string; incarnation?: number; identity?: string; cachedPeers?: number };
   'mesh.node.stopping': { reason: string };
   // Connections.
   'mesh.peer.connected': { peerId: string; direction: string };
@@ -45,6 +45,8 @@ export type SpanVocabulary = {
   'mesh.bi.unknown_tag': { tag: number; sizeBytes: number };
   'mesh.seed.retry': { attempt: number; delayMs: number; peerId: string };
   'mesh.seed.giveup': { attempts: number; peerId: string };
+  /** Every seed of the topic failed while it was cut off: a dial to a cached peer to join through (`rejoinFromPeerCache`). */
+  'mesh.peercache.rejoin': { topic: string; peerId: string };
   'mesh.disk.write_failed': { path: string; freeBytes: number };
   'mesh.disk.write_recovered': { path: string };
   // The harness: kills recorded by the host, workload failures, chaos events.
