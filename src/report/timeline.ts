@@ -21,7 +21,7 @@ export const TIMELINE_KINDS: readonly (readonly [string, readonly SpanName[]])[]
   ['ready', ['mesh.node.ready', 'mesh.node.stopping']],
   ['connected', ['mesh.peer.connected', 'mesh.cross.peer_connected']],
   ['disconnected', ['mesh.peer.disconnected', 'mesh.peer.dial_failed']],
-  ['neighbor', ['mesh.gossip.join', 'mesh.gossip.neighbor_up', 'mesh.gossip.neighbor_down']],
+  ['neighbor', ['mesh.gossip.join', 'mesh.peercache.rejoin', 'mesh.gossip.neighbor_up', 'mesh.gossip.neighbor_down']],
   ['pruned', ['mesh.staleness.pruned', 'mesh.plumtree.prune']],
   ['heartbeat', ['mesh.heartbeat']],
   ['evidence', ['chaos.primitive.evidence']],
