@@ -53,7 +53,8 @@ function setup(perRole = 1) {
   const ready = (node: string) => t.ready(plan(node), { incarnation: 2, nodeType: 'gateway' });
   const neighborDown = (node: string, peer: string) => t.down(plan(node), plan(peer), 'peer-down');
   const chaos = (name: string, ...nodes: string[]) => t.chaos(name, nodes.map(plan));
-  return { world, faulted, sent, subscribers, at, deliver, neighborUp, neighborDown, kill, natShift, ready, chaos, revert: t.revert };
+  const connected = (node: string, peer: string) => t.connected(plan(node), plan(peer), 'inbound');
+  return { world, faulted, sent, subscribers, at, deliver, neighborUp, neighborDown, kill, natShift, ready, connected, chaos, revert: t.revert };
 }
 
 /**
@@ -87,8 +88,8 @@ function expectResendNamesLacking(
  * connection died with the old address), or before (the link formed at the new address).
  * Returns the round's state after delivery.
  */
-function isolated(opts: { viewSize: number; killedCount: number; shifted?: 'after-up' | 'before-up'; ownVictims?: 'view'; respawnFirst?: true }) {
-  const { world, sent, subscribers, at, deliver, neighborUp, kill, natShift, ready } = setup();
+function isolated(opts: { viewSize: number; killedCount: number; shifted?: 'after-up' | 'before-up'; ownVictims?: 'view'; respawnFirst?: 'reconnected' | 'silent' }) {
+  const { world, sent, subscribers, at, deliver, neighborUp, kill, natShift, ready, connected } = setup();
   const origin = subscribers[0].nodeId;
   const lacking = subscribers[subscribers.length - 1];
   const view = subscribers.slice(1, 1 + opts.viewSize).map((s) => s.nodeId);
@@ -99,7 +100,8 @@ function isolated(opts: { viewSize: number; killedCount: number; shifted?: 'afte
   at(500);
   for (const peer of view.slice(0, opts.killedCount)) kill(peer);
   if (opts.shifted === 'after-up') natShift(view[opts.killedCount]);
-  if (opts.respawnFirst) ready(view[0]); // back before the probe: its side of the view is empty, but the node may reach it
+  if (opts.respawnFirst !== undefined) ready(view[0]); // back before the probe, holding none of its old connections
+  if (opts.respawnFirst === 'reconnected') connected(lacking.nodeId, view[0]); // the new process reached the node: the link may run again
   const round = new ProbeRound(world, ['mesh-a'], opts.ownVictims === 'view' ? view : []);
   at(1_000);
   round.poll(1_000);
@@ -195,10 +197,16 @@ describe('ProbeRound', () => {
     expect(r.missing).toEqual([`${lacking.name} (mesh-a)`]);
   });
 
-  it('expects it when one of those neighbours was running again before the probe went out', () => {
-    const { r, lacking } = isolated({ viewSize: 2, killedCount: 2, respawnFirst: true });
+  it('expects it when one of those neighbours was running again before the probe went out, connected to the node again', () => {
+    const { r, lacking } = isolated({ viewSize: 2, killedCount: 2, respawnFirst: 'reconnected' });
     expect(r.done).toBe(false);
     expect(r.missing).toEqual([`${lacking.name} (mesh-a)`]);
+  });
+
+  it('does not expect it when that neighbour was running again but never connected to the node since: the link runs on a connection its old process held', () => {
+    const { r } = isolated({ viewSize: 2, killedCount: 2, respawnFirst: 'silent' });
+    expect(r.missing).toEqual([]);
+    expect(r.done).toBe(true);
   });
 
   it('names the first MISSING_SHOWN receivers still missing, in plan order, past those it does not expect', () => {

@@ -391,14 +391,26 @@ export function viewCutOffByOthers(world: ChaosWorld, nodeId: string, topic: str
   return members > 0;
 }
 
-/** Whether `peer` (id) was killed by `atMs` and not running again, or NAT-shifted after `up` (the node's neighbor_up about it): dead to that link either way. */
+/**
+ * Whether `peer` (id) was dead to the link `up` (the node's neighbor_up about it) stands for at
+ * `atMs`: killed and not running again; NAT-shifted after `up`; or killed after `up` and running
+ * again with no connection to the node since. A restarted process holds none of its old
+ * connections, so the link runs on a connection dead at the far end until the node idles it out
+ * (under `silent`, 30 s), as after a NAT shift: a random layout under `--chaos 21` (full
+ * profile, seed 99797) had a restart_node take a broker's last live neighbour at 32.0 s, back at
+ * 35.2 s through its own seed; the broker held the old connection until 60.0 s, and the burst
+ * kill that had taken its other neighbours owed it a probe it could not get.
+ */
 function killedOrShifted(world: ChaosWorld, peer: string, up: SpanRecord, atMs: number): boolean {
   const q = world.spans;
   const peerName = nameOf(world, peer);
   const shifted = q.last({ name: 'chaos.primitive.applied', untilMs: atMs, attrs: { name: 'nat_shift', targets: peerName } });
   if (shifted !== undefined && shifted.seq > up.seq) return true; // its path died with the old address
   const killed = q.last({ name: 'sim.node.killed', untilMs: atMs, attrs: { targets: peerName } });
-  return killed !== undefined && incarnationStartSeq(world, peerName, atMs) <= killed.seq; // not respawned since its kill
+  if (killed === undefined) return false;
+  if (incarnationStartSeq(world, peerName, atMs) <= killed.seq) return true; // not respawned since its kill
+  if (killed.seq < up.seq) return false; // taken up after the kill: a connection to the new process
+  return !q.find({ name: 'mesh.peer.connected', node: up.node, sinceMs: killed.endMs, untilMs: atMs, attrs: { peerId: peer } }).some((c) => c.seq > killed.seq);
 }
 
 /**

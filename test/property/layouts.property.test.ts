@@ -158,6 +158,43 @@ describe('random layouts under random chaos', () => {
     expect(joins.map((r) => r.attrs.peerId)).toEqual([plans.get('gateway-7c498aff'), plans.get('bridge-525a380d')]);
     expect(report.verdict, report.violations.map((v) => v.message).join('\n')).toBe('pass');
   });
+
+  it('a node whose last live neighbour another event restarted is not owed a probe while it holds the old connection', () => {
+    // Fast-check seed 6402 (MESHSIM_PROP_FULL=1), shrunk: a burst_kill at 20.5 s took two of
+    // broker-51ffd4c4's three mesh-b neighbours, a restart_node took the third, broker-67923094,
+    // at 32.0 s; back at 35.2 s, it rejoined through its own seed and never dialled the broker,
+    // whose link ran on the old process's connection until it idled out at 60.0 s. The burst
+    // kill's round owed the broker a probe it could not get until then (red: timed out at 67.5 s).
+    const { report, records, plans } = runLayout(
+      {
+        name: 'random-layout',
+        profile: 'full',
+        bootSpacingMs: 0,
+        durationMs: 150_000,
+        healWindowMs: 30_000,
+        topology: {
+          meshes: [
+            { meshId: 'mesh-a', roles: { gateway: 2, broker: 3 } },
+            { meshId: 'mesh-b', roles: { gateway: 1, compute: 1, registry: 1, broker: 2 } },
+            { meshId: 'mesh-c', roles: { gateway: 1, compute: 2, registry: 1, broker: 1 } },
+          ],
+          bridges: 0,
+          observer: false,
+        },
+      },
+      '99797',
+      21,
+    );
+    const restarted = records.find((r) => r.name === 'chaos.primitive.applied' && r.attrs.name === 'restart_node')!;
+    expect(restarted.attrs.targets).toBe('broker-67923094');
+    const peer = plans.get('broker-67923094');
+    const lost = records.find((r) => r.name === 'mesh.gossip.neighbor_down' && r.node === 'broker-51ffd4c4' && r.attrs.peerId === peer)!;
+    expect([lost.attrs.reason, lost.endMs > restarted.endMs + 25_000]).toEqual(['idle-timeout', true]);
+    expect(records.some((r) => r.name === 'mesh.peer.connected' && r.node === 'broker-51ffd4c4' && r.attrs.peerId === peer && r.endMs > restarted.endMs && r.endMs < lost.endMs)).toBe(false);
+    const burst = records.find((r) => r.name === 'chaos.primitive.detected' && r.attrs.name === 'burst_kill')!;
+    expect(burst.attrs.result).toBe('passed');
+    expect(report.verdict, report.violations.map((v) => v.message).join('\n')).toBe('pass');
+  });
 });
 
 /** A layout case run as `runLayoutCase` runs it, with its spans and its nodes' ids by name. */
