@@ -635,11 +635,10 @@ export class MeshNode implements NodeApp, PeerListener {
         if (dialer.failuresSinceAnswered === 0) seedsFailing = false;
         if (!this.digests.has(seed.nodeId)) seedUnheard = true;
       }
-      const cutOff = activeView(rt.state.hyparview).length === 0 || (upLongEnough && seedUnheard);
-      if (!cutOff || !seedsFailing) continue;
+      const active = activeView(rt.state.hyparview);
+      if (!seedsFailing || (active.length > 0 && !(upLongEnough && seedUnheard))) continue; // seeds answer, or not cut off
       const nowMs = this.ctx.nowMs();
       const ttlMs = this.spec.config.stalenessTtlMs;
-      const active = activeView(rt.state.hyparview);
       const peer = cache.peersOn(rt.meshId, (p, heardAtMs) => nowMs - heardAtMs <= ttlMs || active.includes(p) || this.seedsDialled.some((s) => s.nodeId === p))[0];
       if (peer === undefined) continue;
       const meshId = rt.meshId;
