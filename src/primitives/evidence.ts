@@ -414,6 +414,26 @@ function killedOrShifted(world: ChaosWorld, peer: string, up: SpanRecord, atMs: 
 }
 
 /**
+ * `node`'s failed dials in [sinceMs, untilMs] when there was at least one, it made no connection
+ * in that time, and every one of them went to a peer other events had cut off from it (`cut`,
+ * asked at the dial's start and at its end); else none. Such a node could reach nobody it tried:
+ * showing it rejoin is the other events' evidence, once they let go, and the heal window still
+ * judges that it does.
+ */
+export function dialsHeldByOthers(world: ChaosWorld, node: string, sinceMs: number, untilMs: number, cut: (peer: string, atMs: number) => boolean): readonly SpanRecord[] {
+  const q = world.spans;
+  const name = nameOf(world, node);
+  if (q.find({ name: 'mesh.peer.connected', node: name, sinceMs, untilMs }).length > 0) return [];
+  const failed = q.find({ name: 'mesh.peer.dial_failed', node: name, sinceMs, untilMs });
+  const dialMs = world.timers.dialTimeoutMs;
+  const held = (s: SpanRecord): boolean => {
+    const peer = String(s.attrs.peerId);
+    return cut(peer, s.endMs) || cut(peer, Math.max(sinceMs, s.endMs - dialMs));
+  };
+  return failed.length > 0 && failed.every(held) ? failed : [];
+}
+
+/**
  * Appends `items` to `out` one by one: `out.push(...items)` passes each item as an argument, and
  * a call takes at most about 120,000 of them (a probe's deliveries in a mesh larger than that
  * ended the run in a RangeError).

@@ -23,7 +23,7 @@
 import type { SpanAttrs, SpanName, SpanRecord } from '../sim/telemetry/index.js';
 import { DirectedProbe } from './directed-probe.js';
 import { cutWindows, LINKS_DIE, oldConnectionsCutAt, othersCutOff } from './reach.js';
-import { emitted, failedAssertion, healthyNodes, meshesOf, MISSING_SHOWN, nameOf, neighborsOf, passed, peersConnectedTo, prunedIncludes, restartedSince, spansOf, type ProbeCutOff } from './evidence.js';
+import { dialsHeldByOthers, emitted, failedAssertion, healthyNodes, meshesOf, MISSING_SHOWN, nameOf, neighborsOf, passed, peersConnectedTo, prunedIncludes, restartedSince, spansOf, type ProbeCutOff } from './evidence.js';
 import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
 import { pickKillable } from './targets.js';
 import { DETECTOR_POLL_MS, probeRoundMs, T, type Timers } from './timing.js';
@@ -114,7 +114,10 @@ function restartDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number): 
       if (ready.attrs.nodeId !== victim) return failedAssertion(waitedMs, `${name} came back as ${String(ready.attrs.nodeId)}`, [ready]);
       const rejoined = rejoinEvidence(world, victim, meshes, ready.endMs);
       // Every peer it dialled since, other events held: the rejoin is theirs to show, once they let go.
-      const held = 'missing' in rejoined ? dialsHeldByOthers(world, victim, ready.endMs, cutOff) : [];
+      // (a random layout under --chaos 11, full profile, seed 21699: a restart while a
+      // partition_subset held both the victim's seeds, and a second cut, a kill and a firewall
+      // the rest of its mesh; the reconnect timed out 45 s before the first cut's repair)
+      const held = 'missing' in rejoined ? dialsHeldByOthers(world, victim, ready.endMs, nowMs, (peer, atMs) => cutOff.cutBetween?.(victim, peer, atMs) === true) : [];
       if ('missing' in rejoined && held.length === 0) return waitFor(`${rejoined.missing} of ${name} since its restart at ${ready.endMs} ms`);
       if (nowMs < ghostsFromMs) return waitFor(`the idle timeout since the kill (one-sided claims judged from ${ghostsFromMs} ms)`);
       const claims = oneSidedClaims(world, victim, ready.endMs, nowMs, cutOff);
@@ -142,26 +145,6 @@ function rejoinEvidence(world: ChaosWorld, victim: string, meshes: readonly stri
   if (beat === undefined) return { missing: 'heartbeat: a mesh.heartbeat with peerCount > 0' };
   out.push(beat);
   return { spans: out };
-}
-
-/**
- * The victim's failed dials since its restart at `sinceMs` when there was at least one and every
- * one of them went to a peer other events cut off from it (at the dial's start or its end), with
- * no connection made meanwhile; else none. Such a victim could reach nobody it knew: a restart
- * while a `partition_subset` held both its seeds, the rest of its mesh behind a second cut or a
- * firewall, made it dial into the cuts until they healed (a random layout under `--chaos 11`,
- * full profile, seed 21699: the reconnect timed out 41 s after the kill, 45 s before the first
- * cut's repair). The heal window still judges that it rejoins once they let go.
- */
-function dialsHeldByOthers(world: ChaosWorld, victim: string, sinceMs: number, cutOff: ProbeCutOff): readonly SpanRecord[] {
-  if (emitted(world, victim, 'mesh.peer.connected', sinceMs) !== undefined) return [];
-  const failed = spansOf(world, victim, 'mesh.peer.dial_failed', sinceMs);
-  const dialMs = world.timers.dialTimeoutMs;
-  const held = (s: SpanRecord): boolean => {
-    const peer = String(s.attrs.peerId);
-    return cutOff.cutBetween?.(victim, peer, s.endMs) === true || cutOff.cutBetween?.(victim, peer, Math.max(sinceMs, s.endMs - dialMs)) === true;
-  };
-  return failed.length > 0 && failed.every(held) ? failed : [];
 }
 
 const CONNECTION_SPANS: readonly SpanName[] = ['mesh.peer.connected', 'mesh.peer.disconnected'];

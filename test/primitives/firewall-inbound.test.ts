@@ -155,6 +155,27 @@ describe('firewall_inbound', () => {
     expect(subset.revertedAtMs!).toBeGreaterThan(e.atMs + Number(e.params.durationMs));
   });
 
+  it('a victim whose every dial out ran into other events\' cuts owes nothing the firewall did not take', () => {
+    // Fast-check seed 6404 (MESHSIM_PROP_FULL=1), shrunk: one mesh of seven, gateway-5f2448da
+    // firewalled at 58.9 s with every link on a connection its peers had dialled; they idled out
+    // at 88.8 s, two seconds after a partition_subset took both its seeds, and its dials to them
+    // timed out to the revert (red: "a delivery at gateway-5f2448da of a probe to it").
+    const scenario = scenarioOf({
+      name: 'random-layout', profile: 'full', bootSpacingMs: 0, durationMs: 120_000, healWindowMs: 30_000,
+      topology: { meshes: [{ meshId: 'mesh-a', roles: { gateway: 3, broker: 4 } }], bridges: 0, observer: false },
+      network: { lossPct: 1, latencyMs: 5, jitterMs: 0 },
+    });
+    const run = runRandomChaos(scenario, 9, '67383');
+    const e = passedEvent(run, (x) => x.primitive === 'firewall_inbound' && x.targets[0] === 'gateway-5f2448da');
+    const revertAtMs = e.atMs + Number(e.params.durationMs);
+    const q = run.cluster.telemetry.query;
+    const dials = q.find({ name: 'mesh.peer.dial_failed', node: 'gateway-5f2448da', sinceMs: e.atMs, untilMs: revertAtMs });
+    expect(dials.length).toBeGreaterThan(0);
+    expect(q.find({ name: 'mesh.peer.connected', node: 'gateway-5f2448da', sinceMs: e.atMs, untilMs: revertAtMs })).toEqual([]);
+    const subset = run.log.find((x) => x.primitive === 'partition_subset')!;
+    expect(dials.every((d) => subset.targets.some((t) => run.cluster.plans.find((p) => p.name === t)!.nodeId === d.attrs.peerId))).toBe(true);
+  });
+
   it('a node that could join a topic only through the firewalled victim is not owed its probes there', () => {
     // Found by random layouts under chaos (four meshes, two bridges, no observer, --chaos 24),
     // shown by seed 35: a kill_node's revert brought bridge-54c32522 back at 71.84 s, during the
