@@ -10,7 +10,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { reachableShare, sendCut } from '../src/catalog/chaos-reach.js';
-import { cutWindows, isCut, REJOIN_ALLOWANCE_MS } from '../src/primitives/reach.js';
+import { cutWindows, isCut, LINKS_DIE, REJOIN_ALLOWANCE_MS, WORKLOAD_FAILURE } from '../src/primitives/reach.js';
 import { withChaos } from '../src/catalog/chaos-scenarios.js';
 import { Cluster } from '../src/scenario/cluster.js';
 import { gossipSwarmForms, SWARM_TOPOLOGY } from '../src/catalog/mesh-scenarios.js';
@@ -50,6 +50,19 @@ describe('reachability from chaos spans', () => {
     expect([isCut(w, 'a', 'z', 999), isCut(w, 'z', 'a', 1_000), isCut(w, 'a', 'z', 6_999), isCut(w, 'a', 'z', 7_000)]).toEqual([false, true, true, false]);
     expect([isCut(w, 'b', 'c', 10_500), isCut(w, 'b', 'z', 10_500)]).toEqual([true, false]);
     expect([isCut(w, 'd', 'e', 25_000), isCut(w, 'd', 'z', 25_000), isCut(w, 'f', 'z', 25_000)]).toEqual([false, true, false]);
+  });
+
+  it('a workload failure cuts its victims from it on, for good, as a kill whose process dies', () => {
+    const cluster = traced([['kill_node', 'a', 1_000, 2_000]]);
+    cluster.scheduler.runFor(3_000 - cluster.scheduler.nowMs);
+    cluster.telemetry.emit(HARNESS_NODE, 'workload.failure', { targets: 'b,c', mode: 'crash', killed: 2 });
+    const w = cutWindows(cluster.telemetry.query);
+    expect(w.map((x) => [x.name, x.cut, x.fromMs, x.untilMs, [...x.targets].join(',')])).toEqual([
+      ['kill_node', 'node', 1_000, 2_000 + REJOIN_ALLOWANCE_MS, 'a'],
+      [WORKLOAD_FAILURE, 'node', 3_000, Infinity, 'b,c'],
+    ]);
+    expect([isCut(w, 'b', 'z', 2_999), isCut(w, 'b', 'z', 3_000), isCut(w, 'z', 'c', 1e9), isCut(w, 'd', 'z', 1e9)]).toEqual([false, true, true, false]);
+    expect(LINKS_DIE.has(WORKLOAD_FAILURE)).toBe(true);
   });
 
   it('a send is cut when a fault that drops everything outlasts the end: an inbound firewall only toward an accepted end, a slowed or lossy link never', () => {

@@ -52,7 +52,16 @@ export interface CutWindow {
   readonly untilMs: number;
 }
 
-/** Every chaos event of the run that cuts reachability, with its window. */
+/**
+ * Every chaos event of the run that cuts reachability, with its window, and every failure of
+ * the run's workload (`workload.failure`, named `workload_failure`): a node cut from the failure
+ * on, for good (a workload never revives its victims). A detector sees a failure as another
+ * event: a path through a node it killed is no path, though the node's peers hold the link until
+ * they idle it out (the observer killed by a failure at 150 s was still a bridge's neighbour
+ * and a restarted broker's for 30 s, and a restart_node's round, sent 13 s after the failure,
+ * was owed to nodes only that link reached: a layout with `rejoinFromPeerCache`, `--chaos 20`,
+ * seed 290).
+ */
 export function cutWindows(query: SpanQuery): CutWindow[] {
   const reverted = new Map(query.find({ name: 'chaos.primitive.reverted' }).map((s) => [s.parentSpanId, s.endMs]));
   const out: CutWindow[] = [];
@@ -69,8 +78,15 @@ export function cutWindows(query: SpanQuery): CutWindow[] {
       untilMs: revertedAtMs === undefined ? Infinity : revertedAtMs + REJOIN_ALLOWANCE_MS,
     });
   }
+  for (const failure of query.find({ name: 'workload.failure' })) {
+    const targets = new Set(String(failure.attrs.targets).split(',').filter((t) => t !== ''));
+    if (targets.size > 0) out.push({ name: WORKLOAD_FAILURE, cut: 'node', targets, fromMs: failure.endMs, revertedAtMs: Infinity, untilMs: Infinity });
+  }
   return out;
 }
+
+/** The name of a workload failure's cut window (`cutWindows`). */
+export const WORKLOAD_FAILURE = 'workload_failure';
 
 /** Whether a chaos window separates nodes `a` and `b` (names) at some time in [fromMs, toMs]. */
 export function isCutDuring(windows: readonly CutWindow[], a: string, b: string, fromMs: number, toMs: number): boolean {
@@ -382,7 +398,7 @@ function joinHeldUp(world: ChaosWorld, others: readonly CutWindow[], topic: stri
 }
 
 /** Primitives whose apply ends a target's process, and every connection end it held with it (no span says so). */
-export const PROCESS_DIES: ReadonlySet<string> = new Set(['kill_node', 'restart_node', 'burst_kill']);
+export const PROCESS_DIES: ReadonlySet<string> = new Set(['kill_node', 'restart_node', 'burst_kill', WORKLOAD_FAILURE]);
 
 /** Primitives after whose apply a target's old connections are dead for good: its process lost all state, or its address changed. */
 export const LINKS_DIE: ReadonlySet<string> = new Set([...PROCESS_DIES, 'nat_shift']);
