@@ -113,10 +113,11 @@ function restartDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number): 
       if (ready === undefined) return null;
       if (ready.attrs.nodeId !== victim) return failedAssertion(waitedMs, `${name} came back as ${String(ready.attrs.nodeId)}`, [ready]);
       const rejoined = rejoinEvidence(world, victim, meshes, ready.endMs);
-      // Every peer it dialled since, other events held: the rejoin is theirs to show, once they let go.
-      // (a random layout under --chaos 11, full profile, seed 21699: a restart while a
-      // partition_subset held both the victim's seeds, and a second cut, a kill and a firewall
-      // the rest of its mesh; the reconnect timed out 45 s before the first cut's repair)
+      // A victim every peer it dialled since was held by other events owes no rejoin: that is
+      // theirs to show once they let go, and the heal window judges it. A random layout under
+      // --chaos 11 (full profile, seed 21699) restarted a node while a partition_subset held both
+      // its seeds, and a second cut, a kill and a firewall the rest of its mesh; the reconnect
+      // timed out 45 s before the first cut's repair.
       const held = 'missing' in rejoined ? dialsHeldByOthers(world, victim, ready.endMs, nowMs, (peer, atMs) => cutOff.cutBetween?.(victim, peer, atMs) === true) : [];
       if ('missing' in rejoined && held.length === 0) return waitFor(`${rejoined.missing} of ${name} since its restart at ${ready.endMs} ms`);
       if (nowMs < ghostsFromMs) return waitFor(`the idle timeout since the kill (one-sided claims judged from ${ghostsFromMs} ms)`);
