@@ -66,13 +66,17 @@ export function layoutCaseArb(options: LayoutOptions = {}): fc.Arbitrary<LayoutC
       network,
       seed: fc.integer({ min: 1, max: 100_000 }),
       chaos: fc.integer({ min: 1, max: chaosMax }),
+      // Drawn last, so that the fields above keep the values a seed gave them before it was
+      // drawn. Only the full profile has a peer cache (the protocol profile refuses the switch).
+      peerCache: fc.oneof({ weight: 3, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
     })
-    .map(({ meshes, bridges, observer, network: net, seed, chaos, ...rest }) => ({
+    .map(({ meshes, bridges, observer, network: net, seed, chaos, peerCache, ...rest }) => ({
       file: {
         name: 'random-layout',
         ...rest,
         topology: { meshes: meshes.map((r, i) => ({ meshId: `mesh-${String.fromCharCode(97 + i)}`, roles: r })), bridges, observer },
         ...(net === undefined ? {} : { network: net }),
+        ...(peerCache && rest.profile === 'full' ? { node: { substrate: { rejoinFromPeerCache: true } } } : {}),
       },
       seed: String(seed),
       chaos,

@@ -51,7 +51,7 @@ describe('random layouts under random chaos', () => {
     expect(result.ok, layoutFailure(result, env.saveDir)).toBe(true);
   });
 
-  it('draws what the schedule properties do not: no observer, the protocol profile, a role alone on its mesh', () => {
+  it('draws what the schedule properties do not: no observer, the protocol profile, a role alone on its mesh, the peer cache', () => {
     const cases = fc.sample(layoutCaseArb(), { numRuns: 200, seed: 5 });
     type Topology = { meshes: { roles: Record<string, number> }[]; observer: boolean };
     const topologies = cases.map((c) => c.file.topology as Topology);
@@ -59,6 +59,12 @@ describe('random layouts under random chaos', () => {
     expect(cases.some((c) => c.file.profile === 'protocol')).toBe(true);
     expect(topologies.some((t) => t.meshes.some((m) => Object.values(m.roles).reduce((a, b) => a + b, 0) === 1))).toBe(true);
     expect(cases.some((c) => c.file.network !== undefined)).toBe(true);
+    // The peer cache on some full-profile layouts and off on others; never asked of the
+    // protocol profile, which refuses it.
+    const cached = (c: (typeof cases)[number]): boolean => (c.file.node as { substrate?: { rejoinFromPeerCache?: boolean } } | undefined)?.substrate?.rejoinFromPeerCache === true;
+    expect(cases.filter((c) => c.file.profile === 'full' && cached(c)).length).toBeGreaterThan(0);
+    expect(cases.filter((c) => c.file.profile === 'full' && !cached(c)).length).toBeGreaterThan(0);
+    expect(cases.filter((c) => c.file.profile === 'protocol' && cached(c))).toEqual([]);
   });
 
   it('canary: finds a node that never rejoins through its seeds and shrinks it to a small mesh without the observer; the correct node passes that case', () => {
