@@ -83,7 +83,7 @@ export const firewallInbound: Primitive = {
   name: 'firewall_inbound',
   spec: firewallInboundSpec,
   choose: (world, rng, overrides) => {
-    const targets = pickNodes(world, rng, 1);
+    const targets = pickNodes(world, rng, 1, true);
     if (targets === null) return null;
     const durationMs = drawParam(firewallInboundSpec.params[0], overrides, () => rng.rangeInclusive(...firewallDurationRange(world.timers)));
     return { targets, params: { durationMs } };

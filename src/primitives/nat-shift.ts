@@ -57,7 +57,7 @@ export const natShift: Primitive = {
   name: 'nat_shift',
   spec: natShiftSpec,
   choose: (world, rng) => {
-    const targets = pickNodes(world, rng, 1);
+    const targets = pickNodes(world, rng, 1, true);
     return targets === null ? null : { targets, params: {} };
   },
   apply: (world, fault) => {
