@@ -116,7 +116,8 @@ async function experimentAction(path: string, options: ExperimentOptionValues): 
         const events = line.metrics['chaos.events'];
         const passed = line.metrics['chaos.passed'];
         const skipped = line.metrics['chaos.skipped'] ?? 0;
-        const chaos = events === undefined || passed === undefined ? null : { passed, events, ...(skipped > 0 ? { skipped } : {}) };
+        const unobserved = line.metrics['chaos.unobserved'] ?? 0;
+        const chaos = events === undefined || passed === undefined ? null : { passed, events, ...(unobserved > 0 ? { unobserved } : {}), ...(skipped > 0 ? { skipped } : {}) };
         const more = line.violationsMore === undefined ? {} : { violationsMore: line.violationsMore };
         cells.push({ scenario: `#${line.point} ${pointLabel(experiment.axes, values)}`, seed: line.seed, verdict: line.verdict, replay: replay(line.point, line.seed), violations: line.violations, ...more, virtualMs: 0, chaos });
       }

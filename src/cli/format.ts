@@ -208,8 +208,10 @@ function chaosLines(report: RunReport): string[] {
   const skipped = chaos?.skipped ?? 0;
   if (log.length === 0 && skipped === 0) return [];
   const passed = log.filter((e) => e.verdict === 'passed').length;
+  const unobserved = log.filter((e) => e.verdict === 'unobserved').length;
   const skippedText = skipped > 0 ? `, ${skipped} skipped (no fitting target when due)` : '';
-  const out = ['', `chaos events (${log.length}: ${passed} passed, ${log.length - passed} not passed${skippedText})`];
+  const unobservedText = unobserved > 0 ? `, ${unobserved} unobserved (every node that could show it was down or under another fault)` : '';
+  const out = ['', `chaos events (${log.length}: ${passed} passed, ${log.length - passed - unobserved} not passed${unobservedText}${skippedText})`];
   if (log.length === 0) return out;
   const shown = log.slice(0, CHAOS_EVENTS_SHOWN);
   const rows = shown.map((e) => {

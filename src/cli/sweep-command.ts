@@ -87,6 +87,7 @@ async function sweepAction(options: SweepOptionValues): Promise<number> {
   const heapMb = heap.kind === 'limit' ? heap.heapMb : undefined;
   const youngMb = workerYoungGenerationMb(scenarios, machine) ?? undefined;
   let chaosSkipped = 0;
+  let chaosUnobserved = 0;
   const summary = await runSweep({
     scenario: options.scenario,
     seeds,
@@ -100,6 +101,7 @@ async function sweepAction(options: SweepOptionValues): Promise<number> {
       const line = { ...raw, replay: replayLine(raw.replay) };
       progress.tick(done, line.verdict !== 'pass');
       chaosSkipped += line.chaos?.skipped ?? 0;
+      chaosUnobserved += line.chaos?.unobserved ?? 0;
       if (reportPath !== undefined) cells.push(testCellOfLine(line));
       if (json) process.stdout.write(`${JSON.stringify({ type: 'seed', ...line })}\n`);
       else if (line.verdict !== 'pass') {
@@ -118,9 +120,9 @@ async function sweepAction(options: SweepOptionValues): Promise<number> {
   const shardText = shard === undefined ? null : `${shard.index}/${shard.count}`;
   if (json) {
     const failing = summary.failing.map((f) => ({ ...f, replay: replayLine(f.replay) }));
-    process.stdout.write(`${JSON.stringify({ type: 'summary', ...summary, ...(chaos === undefined ? {} : { chaos }), failing, seedRange: options.seeds, shard: shardText, wallMs: Math.round(wallMs), seedsPerMin: rate, chaosSkipped })}\n`);
+    process.stdout.write(`${JSON.stringify({ type: 'summary', ...summary, ...(chaos === undefined ? {} : { chaos }), failing, seedRange: options.seeds, shard: shardText, wallMs: Math.round(wallMs), seedsPerMin: rate, chaosSkipped, chaosUnobserved })}\n`);
   } else {
-    process.stdout.write(formatSummary(summary, chaos, options.seeds, shardText, wallMs, rate, chaosSkipped));
+    process.stdout.write(formatSummary(summary, chaos, options.seeds, shardText, wallMs, rate, chaosSkipped, chaosUnobserved));
   }
   if (reportPath !== undefined) {
     const grid = testsGridOf(cells);
@@ -130,12 +132,13 @@ async function sweepAction(options: SweepOptionValues): Promise<number> {
   return summary.failed === 0 ? EXIT_PASS : EXIT_FAIL;
 }
 
-function formatSummary(s: SweepSummary, chaos: number | undefined, range: string, shard: string | null, wallMs: number, rate: number, chaosSkipped: number): string {
+function formatSummary(s: SweepSummary, chaos: number | undefined, range: string, shard: string | null, wallMs: number, rate: number, chaosSkipped: number, chaosUnobserved: number): string {
   const lines = [
     `sweep: ${s.scenario}${chaos === undefined ? '' : ` --chaos ${chaos}`} seeds ${range}${shard === null ? '' : ` shard ${shard}`} on ${s.workers} worker${s.workers === 1 ? '' : 's'}`,
     `  seeds: ${s.seeds}  passed: ${s.passed}  failed: ${s.failed}  wall: ${(wallMs / 1000).toFixed(1)} s  ${rate} seeds/min`,
   ];
   if (chaosSkipped > 0) lines.push(`  chaos events skipped (no fitting target when due): ${chaosSkipped}`);
+  if (chaosUnobserved > 0) lines.push(`  chaos events unobserved (every node that could show one was down or under another fault): ${chaosUnobserved}`);
   if (s.failing.length > 0) {
     lines.push('  failing seeds:');
     for (const f of s.failing) lines.push(`    ${f.seed}: ${replayLine(f.replay)}`);

@@ -15,7 +15,7 @@ import { timeoutVerdict } from './evidence.js';
 import { primitiveByName, specOf, unknownPrimitive } from './registry.js';
 import { judgeableIn, validateFault } from './schema.js';
 import { DETECTOR_POLL_MS } from './timing.js';
-import { PRIMITIVE_NAMES, type ChaosWorld, type Detector, type Fault, type ParamValue, type Primitive, type PrimitiveName, type Verdict } from './types.js';
+import { PRIMITIVE_NAMES, settledClean, type ChaosWorld, type Detector, type Fault, type ParamValue, type Primitive, type PrimitiveName, type Verdict } from './types.js';
 import { chaosWorldOf } from './world.js';
 import { integerProblem, MeshsimInputError } from '../io/input-error.js';
 
@@ -60,6 +60,11 @@ export interface ChaosRunReport {
   /** Events applied. */
   readonly events: number;
   readonly passed: number;
+  /**
+   * Events whose detector passed on no evidence span: every node that could show the fault was
+   * down or under another fault. Neither passed nor failed, and outside the flake budget.
+   */
+  readonly unobserved: number;
   readonly failedTimeout: number;
   readonly failedAssertion: number;
   /** Events that found no fitting target when due, and were not applied. */
@@ -189,7 +194,8 @@ export class ChaosEngine implements RunExtension {
     for (const e of this.events) {
       if (e.verdict === null) this.settle(e, timeoutVerdict(this.world.nowMs() - e.appliedAtMs), []);
     }
-    const decided = this.events.length;
+    // An unobserved event is neither passed nor failed: the budget is a share of the others.
+    const decided = this.events.filter((e) => e.verdict!.result !== 'unobserved').length;
     const timeouts = this.events.filter((e) => e.verdict!.result === 'failed_timeout');
     const passedCount = this.events.filter((e) => e.verdict!.result === 'passed').length;
     for (const e of timeouts) {
@@ -217,6 +223,7 @@ export class ChaosEngine implements RunExtension {
       chaos: {
         events: this.events.length,
         passed: count('passed'),
+        unobserved: count('unobserved'),
         failedTimeout: count('failed_timeout'),
         failedAssertion: count('failed_assertion'),
         skipped: this.skipped.length,
@@ -288,7 +295,12 @@ export class ChaosEngine implements RunExtension {
     else this.ctx.cluster.scheduler.after(DETECTOR_POLL_MS, () => this.poll(e));
   }
 
-  private settle(e: ActiveEvent, verdict: Verdict, evidence: readonly SpanRecord[]): void {
+  private settle(e: ActiveEvent, given: Verdict, evidence: readonly SpanRecord[]): void {
+    // A pass that shows no span is no pass: every node that could have shown the fault and the
+    // recovery was down or under another fault when the detector looked, and each was excused
+    // (a kill whose survivors other events had all firewalled, shifted or wedged by the time its
+    // probe round was due, in random layouts under heavy chaos). Reported as unobserved.
+    const verdict: Verdict = given.result === 'passed' && evidence.length === 0 ? { result: 'unobserved', waitedMs: given.waitedMs } : given;
     e.verdict = verdict;
     e.evidence = evidence;
     const linked = evidence.slice(0, EVIDENCE_LINKS_MAX);
@@ -326,14 +338,14 @@ export class ChaosEngine implements RunExtension {
   }
 
   /**
-   * A node is faulted from apply until its event is both reverted and passed. An event that
-   * failed keeps its targets faulted for the rest of the run: its recovery was never seen, so
+   * A node is faulted from apply until its event is both reverted and passed (or unobserved:
+   * nothing was seen wrong). An event that failed keeps its targets faulted for the rest of the run: its recovery was never seen, so
    * later events neither pick them nor send probes from them nor wait for them to receive one.
    * The failure is reported once, by that event (and by the end-of-run checks, which do not
    * read this), instead of again by every later event whose round would wait for its node.
    */
   private isFaulted(nodeId: string): boolean {
-    return this.events.some((e) => (e.revertedAtMs === null || e.verdict === null || e.verdict.result !== 'passed') && e.fault.targets.includes(nodeId));
+    return this.events.some((e) => (e.revertedAtMs === null || e.verdict === null || !settledClean(e.verdict.result)) && e.fault.targets.includes(nodeId));
   }
 
   /** An explicit fault was validated against the primitive's spec when its schedule was read; check again (a bug otherwise). */

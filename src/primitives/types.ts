@@ -31,10 +31,21 @@ export const PRIMITIVE_NAMES = [
 
 export type PrimitiveName = (typeof PRIMITIVE_NAMES)[number];
 
+/**
+ * A detection's outcome. Detectors return `passed`, `failed_assertion` or nothing yet; the
+ * engine adds `failed_timeout` at the deadline and turns a pass that carries no evidence span
+ * into `unobserved` (engine.ts, `settle`): neither passed nor failed.
+ */
 export type Verdict =
   | { readonly result: 'passed'; readonly waitedMs: number }
+  | { readonly result: 'unobserved'; readonly waitedMs: number }
   | { readonly result: 'failed_timeout'; readonly waitedMs: number }
   | { readonly result: 'failed_assertion'; readonly waitedMs: number; readonly message: string };
+
+/** Whether a verdict is no failure: passed, or unobserved (nothing left to show it, nothing seen wrong). */
+export function settledClean(result: Verdict['result']): boolean {
+  return result === 'passed' || result === 'unobserved';
+}
 
 /** JSON-friendly parameter values, so a fault can be written to a seed file and read back. */
 export type ParamValue = string | number | boolean | readonly string[];

@@ -21,7 +21,7 @@ export interface ChaosRow {
   readonly primitive: string;
   readonly targets: readonly string[];
   readonly params: string;
-  /** passed | failed_timeout | failed_assertion | pending */
+  /** passed | unobserved | failed_timeout | failed_assertion | pending */
   readonly verdict: string;
   readonly waitedMs: number;
   readonly message: string | null;

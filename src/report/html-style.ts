@@ -30,7 +30,7 @@ svg text { font:11px system-ui,sans-serif; fill:var(--fg); }
 .k-ready{fill:#2f6fde} .k-connected{fill:#1f9d55} .k-disconnected{fill:#d43c3c} .k-neighbor{fill:#7aa7e8}
 .k-pruned{fill:#e08a00} .k-heartbeat{fill:#b9bfcc} .k-evidence{fill:#b5179e} .k-problem{fill:#6b3fa0}
 .bar { cursor:pointer; opacity:.85; } .bar.selected { stroke:#000; stroke-width:2; opacity:1; }
-.v-passed{fill:var(--pass)} .v-failed_timeout{fill:var(--timeout)} .v-failed_assertion{fill:var(--fail)} .v-pending{fill:var(--pending)}
+.v-passed{fill:var(--pass)} .v-failed_timeout{fill:var(--timeout)} .v-failed_assertion{fill:var(--fail)} .v-pending{fill:var(--pending)} .v-unobserved{fill:var(--pending)}
 .detect-mark { stroke:#000; stroke-width:2; }
 .down-span { fill:#c5c9d3; opacity:.7; stroke:#8a90a0; stroke-dasharray:3 2; }
 .row-label.selected { font-weight:700; fill:var(--accent); }
@@ -39,7 +39,7 @@ table { border-collapse:collapse; background:var(--panel); border:1px solid var(
 th, td { text-align:left; vertical-align:top; padding:5px 8px; border-bottom:1px solid var(--line); }
 th { background:#eef1f6; font-weight:600; }
 .chaos-row { cursor:pointer; } .chaos-row:hover { background:#f3f7ff; } .chaos-row.selected { background:#e6efff; }
-.verdict { font-weight:600; } .verdict.passed, .cell.pass { color:var(--pass); } .verdict.failed_assertion, .verdict.failed_timeout, .cell.fail { color:var(--fail); } .verdict.pending { color:var(--pending); }
+.verdict { font-weight:600; } .verdict.passed, .cell.pass { color:var(--pass); } .verdict.failed_assertion, .verdict.failed_timeout, .cell.fail { color:var(--fail); } .verdict.pending, .verdict.unobserved { color:var(--pending); }
 .evidence { margin:0; padding-left:14px; font-size:12px; color:var(--muted); }
 .cell { font-weight:600; text-align:center; min-width:64px; }
 .cell.fail { background:#fdeeee; } .cell.pass { background:#eef8f1; }

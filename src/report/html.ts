@@ -94,7 +94,7 @@ function chaosPanel(run: RunSection): string {
 }
 
 function chaosRow(c: ChaosRow, replay: string | null): string {
-  const failed = c.verdict !== 'passed';
+  const failed = c.verdict !== 'passed' && c.verdict !== 'unobserved';
   const evidence = c.evidence.length === 0 ? '<span class="empty">none</span>' : `<ul class="evidence">${c.evidence.map((e) => `<li title="${esc(e.attrs)}">${esc(e.node)} <b>${esc(e.name)}</b> @ ${ms(e.atMs)}</li>`).join('')}</ul>`;
   const failure = failed
     ? `<div>${c.message === null ? '' : `${esc(c.message)}<br>`}${replay === null ? '' : `replay: <code class="replay">${esc(replay)}</code>`}</div>`

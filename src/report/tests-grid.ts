@@ -15,8 +15,12 @@ export interface TestCell {
   /** Violations the run found beyond those in `violations` (listed in its report or not); absent when none. */
   readonly violationsMore?: number;
   readonly virtualMs: number;
-  /** Chaos events passed / total, and those skipped for want of a fitting target (absent when none), when the run had chaos. */
-  readonly chaos: { readonly passed: number; readonly events: number; readonly skipped?: number } | null;
+  /**
+   * Chaos events passed / total, those unobserved (every node that could show one was down or
+   * under another fault) and those skipped for want of a fitting target (each absent when none),
+   * when the run had chaos.
+   */
+  readonly chaos: { readonly passed: number; readonly events: number; readonly unobserved?: number; readonly skipped?: number } | null;
 }
 
 export interface TestsGrid {
@@ -31,8 +35,9 @@ const VIOLATIONS_SHOWN = 5;
 
 /** `replay` is the command line that reproduces the run (the CLI spells it from `report.replay`). */
 export function testCellOf(report: RunReport, replay: string): TestCell {
-  const chaos = report.chaos as { passed?: unknown; events?: unknown; skipped?: unknown } | undefined;
+  const chaos = report.chaos as { passed?: unknown; events?: unknown; unobserved?: unknown; skipped?: unknown } | undefined;
   const skipped = typeof chaos?.skipped === 'number' && chaos.skipped > 0 ? { skipped: chaos.skipped } : {};
+  const unobserved = typeof chaos?.unobserved === 'number' && chaos.unobserved > 0 ? { unobserved: chaos.unobserved } : {};
   return {
     scenario: report.scenario,
     seed: report.seed,
@@ -40,7 +45,7 @@ export function testCellOf(report: RunReport, replay: string): TestCell {
     replay,
     ...shownViolations(report, VIOLATIONS_SHOWN),
     virtualMs: report.virtualMs,
-    chaos: chaos !== undefined && typeof chaos.events === 'number' && typeof chaos.passed === 'number' ? { passed: chaos.passed, events: chaos.events, ...skipped } : null,
+    chaos: chaos !== undefined && typeof chaos.events === 'number' && typeof chaos.passed === 'number' ? { passed: chaos.passed, events: chaos.events, ...unobserved, ...skipped } : null,
   };
 }
 
@@ -51,7 +56,8 @@ export type TestCellLine = Omit<TestCell, 'chaos'> & { readonly chaos?: TestCell
 export function testCellOfLine(line: TestCellLine): TestCell {
   const { scenario, seed, verdict, replay, virtualMs } = line;
   const skipped = (line.chaos?.skipped ?? 0) > 0 ? { skipped: line.chaos!.skipped } : {};
-  const chaos = line.chaos === undefined || line.chaos === null ? null : { passed: line.chaos.passed, events: line.chaos.events, ...skipped };
+  const unobserved = (line.chaos?.unobserved ?? 0) > 0 ? { unobserved: line.chaos!.unobserved } : {};
+  const chaos = line.chaos === undefined || line.chaos === null ? null : { passed: line.chaos.passed, events: line.chaos.events, ...unobserved, ...skipped };
   const violations = line.violations.slice(0, VIOLATIONS_SHOWN);
   const more = line.violations.length - violations.length + (line.violationsMore ?? 0);
   return { scenario, seed, verdict, replay, violations, ...(more > 0 ? { violationsMore: more } : {}), virtualMs, chaos };
@@ -79,4 +85,11 @@ export function gridCounts(grid: TestsGrid): { passed: number; failed: number } 
 function bySeed(x: string, y: string): number {
   if (x.length !== y.length) return x.length - y.length;
   return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** A cell's chaos counts in words: `passed/events`, then the unobserved and skipped when any. */
+export function chaosCellText(chaos: NonNullable<TestCell['chaos']>): string {
+  const unobserved = chaos.unobserved === undefined ? '' : `, ${chaos.unobserved} unobserved`;
+  const skipped = chaos.skipped === undefined ? '' : `, ${chaos.skipped} skipped`;
+  return `${chaos.passed}/${chaos.events}${unobserved}${skipped}`;
 }

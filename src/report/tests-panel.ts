@@ -7,7 +7,7 @@
  * failed. Rows with failures come first. Static HTML; computes no verdicts.
  */
 import { esc } from './html-escape.js';
-import type { TestCell, TestsGrid } from './tests-grid.js';
+import { chaosCellText, type TestCell, type TestsGrid } from './tests-grid.js';
 
 export const GRID_COLUMNS_MAX = 16;
 export const STRIP_SQUARES_MAX = 2_000;
@@ -25,8 +25,7 @@ function plainGrid(grid: TestsGrid): string {
     const cells = grid.seeds.map((seed) => {
       const c = byKey.get(`${scenario}\u0000${seed}`);
       if (c === undefined) return '<td class="cell">—</td>';
-      const skipped = c.chaos?.skipped === undefined ? '' : `, ${c.chaos.skipped} skipped`;
-      const chaos = c.chaos === null ? '' : ` <span class="empty">${c.chaos.passed}/${c.chaos.events}${skipped}</span>`;
+      const chaos = c.chaos === null ? '' : ` <span class="empty">${esc(chaosCellText(c.chaos))}</span>`;
       return `<td class="cell ${c.verdict}" title="${esc(c.replay)}">${c.verdict}${chaos}${why(c)}</td>`;
     });
     return `<tr class="test-row"><td>${esc(scenario)}</td>${cells.join('')}</tr>`;

@@ -40,8 +40,11 @@ export interface SweepLine {
   readonly violations: readonly string[];
   /** Violations found beyond those (`shownViolations`); absent when none. */
   readonly violationsMore?: number;
-  /** `skipped`: events that found no fitting target when due (fired = events); null for a run without chaos. */
-  readonly chaos?: { readonly events: number; readonly passed: number; readonly failedTimeout: number; readonly failedAssertion: number; readonly skipped: number } | null;
+  /**
+   * `skipped`: events that found no fitting target when due (fired = events); `unobserved`:
+   * events whose detector passed on no evidence span; null for a run without chaos.
+   */
+  readonly chaos?: { readonly events: number; readonly passed: number; readonly unobserved: number; readonly failedTimeout: number; readonly failedAssertion: number; readonly skipped: number } | null;
   /** What reproduces this seed (the CLI prints it as a command line). */
   readonly replay: RunReplay;
 }
@@ -76,7 +79,7 @@ export default function runSeed(task: SweepTask): SweepLine {
       events: report.events,
       wallMs: Math.round(performance.now() - startMs),
       ...shownViolations(report, VIOLATIONS_SHOWN),
-      chaos: chaos === undefined ? null : { events: chaos.events, passed: chaos.passed, failedTimeout: chaos.failedTimeout, failedAssertion: chaos.failedAssertion, skipped: chaos.skipped },
+      chaos: chaos === undefined ? null : { events: chaos.events, passed: chaos.passed, unobserved: chaos.unobserved, failedTimeout: chaos.failedTimeout, failedAssertion: chaos.failedAssertion, skipped: chaos.skipped },
       replay,
     };
   } catch (e) {
