@@ -34,9 +34,9 @@
  */
 import { connectedPeersOf, emitted, incarnationStartSeq, isSilenceDeath, nameOf, passed, peersConnectedTo, restartedSince, stoppedBefore } from './evidence.js';
 import { oldPathsCutShort, type PathEnd } from './old-paths-cut-short.js';
-import { cutWindows, isCut, LINKS_DIE, oldConnectionsCutAt, otherCutWindows, othersCutOff, type CutWindow } from './reach.js';
+import { cutDialsWait, cutWindows, LINKS_DIE, oldConnectionsCutAt, otherCutWindows, othersCutOff, type CutWindow } from './reach.js';
 import { TargetedProbeRound } from './slow-link.js';
-import { deadlineOf, formulaOf, msOf, timer, type PrimitiveSpec } from './schema.js';
+import { deadlineOf, timer, type PrimitiveSpec } from './schema.js';
 import { pickNodes } from './targets.js';
 import type { ChaosWorld, Detector, Fault, Primitive } from './types.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
@@ -253,26 +253,9 @@ export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: n
   let extension: { untilMs: number; formula: string } | null = null;
   const extendForCutDials = (nowMs: number): void => {
     if (extension !== null || nowMs - appliedAtMs < deadline.ms) return;
-    const name = nameOf(world, victim);
-    const failed = q.find({ name: 'mesh.peer.dial_failed', node: name, sinceMs: appliedAtMs });
-    if (failed.length === 0 || q.first({ name: 'mesh.peer.connected', node: name, sinceMs: appliedAtMs, attrs: { direction: 'outbound' } }) !== undefined) return;
-    const others = otherCutWindows(world, fault, appliedAtMs);
-    let revertedAtMs = 0;
-    const by = new Set<string>();
-    for (const f of failed) {
-      const peer = nameOf(world, String(f.attrs.peerId));
-      const dialledAtMs = f.attrs.reason === 'timeout' ? f.endMs - t.dialTimeoutMs : f.endMs;
-      const cuts = others.filter((w) => isCut([w], name, peer, dialledAtMs));
-      if (cuts.length === 0) return;
-      for (const w of cuts) {
-        revertedAtMs = Math.max(revertedAtMs, w.revertedAtMs);
-        by.add(`${w.name} reverted @ ${w.revertedAtMs} ms`);
-      }
-    }
-    const terms = [timer('seed retry max', t.seedRetryMaxMs), timer('dial timeout', t.dialTimeoutMs), timer('probe resend', probeRoundMs(t)), timer('slack', t.slackMs)];
-    const untilMs = revertedAtMs + msOf(terms);
-    if (!Number.isFinite(untilMs) || untilMs - appliedAtMs <= deadline.ms) return;
-    extension = { untilMs, formula: `then, for dials other events cut off (${[...by].join(', ')}): revert + ${formulaOf(terms)}` };
+    if (q.first({ name: 'mesh.peer.connected', node: nameOf(world, victim), sinceMs: appliedAtMs, attrs: { direction: 'outbound' } }) !== undefined) return;
+    const wait = cutDialsWait(world, otherCutWindows(world, fault, appliedAtMs), victim, appliedAtMs, nowMs);
+    if (wait !== null && wait.untilMs - appliedAtMs > deadline.ms) extension = wait;
   };
 
   return {

@@ -12,8 +12,9 @@
 import type { SpanQuery } from '../sim/telemetry/query.js';
 import { crossedAt, inboundAt, incarnationStartSeq, type ProbeCutOff, type ProbeRoundOptions } from './evidence.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
-import { plumtreePassOnMs, stalenessWindowMs, T, type Timers } from './timing.js';
+import { plumtreePassOnMs, probeRoundMs, stalenessWindowMs, T, type Timers } from './timing.js';
 import type { ChaosWorld, Fault, PrimitiveName } from './types.js';
+import { formulaOf, msOf, timer } from './schema.js';
 
 /**
  * What a primitive cuts, as far as reaching a peer goes: `node` — every pair with a target;
@@ -608,4 +609,35 @@ export function othersCutEveryPathBeforePrune(
 export function everyCut(world: ChaosWorld, others: readonly CutWindow[], topic: string, atMs: number, ownBlock: (x: string, y: string) => boolean): (x: string, y: string) => boolean {
   const name = (id: string) => world.nameOf(id);
   return (x, y) => ownBlock(x, y) || isCut(others, name(x), name(y), atMs) || diedWithPeer(world, others, topic, x, y, atMs);
+}
+
+/**
+ * When a detector may wait past its deadline for a node whose dials other events held: `node`
+ * made at least one failed dial in [sinceMs, nowMs], and every one went to a peer that `others`
+ * had cut it off from when the dial began (a timeout began a dial timeout before it ended).
+ * Nobody it tried could answer until those cuts were reverted; then its seed retry comes within
+ * its longest backoff, and a dial, a probe round and slack follow. The end of that wait, with its
+ * formula, or null when some failed dial was to a peer no cut held, or there was none.
+ */
+export function cutDialsWait(world: ChaosWorld, others: readonly CutWindow[], node: string, sinceMs: number, nowMs: number): { untilMs: number; formula: string } | null {
+  const t = world.timers;
+  const name = world.node(node).name;
+  const failed = world.spans.find({ name: 'mesh.peer.dial_failed', node: name, sinceMs, untilMs: nowMs });
+  if (failed.length === 0) return null;
+  let revertedAtMs = 0;
+  const by = new Set<string>();
+  for (const f of failed) {
+    const peer = world.node(String(f.attrs.peerId)).name;
+    const dialledAtMs = f.attrs.reason === 'timeout' ? f.endMs - t.dialTimeoutMs : f.endMs;
+    const cuts = others.filter((w) => isCut([w], name, peer, dialledAtMs));
+    if (cuts.length === 0) return null;
+    for (const w of cuts) {
+      revertedAtMs = Math.max(revertedAtMs, w.revertedAtMs);
+      by.add(`${w.name} reverted @ ${w.revertedAtMs} ms`);
+    }
+  }
+  const terms = [timer('seed retry max', t.seedRetryMaxMs), timer('dial timeout', t.dialTimeoutMs), timer('probe resend', probeRoundMs(t)), timer('slack', t.slackMs)];
+  const untilMs = revertedAtMs + msOf(terms);
+  if (!Number.isFinite(untilMs)) return null;
+  return { untilMs, formula: `then, for dials other events cut off (${[...by].join(', ')}): revert + ${formulaOf(terms)}` };
 }

@@ -2,11 +2,14 @@
  * dialsHeldByOthers (src/primitives/evidence.ts): a node that made no connection in a window,
  * and whose every failed dial in it went to a peer other events had cut off from it, could reach
  * nobody it tried; restart_node and firewall_inbound then leave its rejoin to those events.
- * Goal: the excuse holds only then. Method: spans written by hand into an unstarted cluster's
- * trace, with the cut given as a function of peer and time.
+ * cutDialsWait (src/primitives/reach.ts): the same dials give nat_shift and restart_node the time
+ * until those cuts let go, plus a seed retry, a dial and a probe round.
+ * Goal: each holds only then. Method: spans written by hand into an unstarted cluster's
+ * trace, with the cut given as a function of peer and time, or as a chaos event's window.
  */
 import { describe, expect, it } from 'vitest';
 import { dialsHeldByOthers } from '../../src/primitives/evidence.js';
+import { cutDialsWait, type CutWindow } from '../../src/primitives/reach.js';
 import { handTrace } from '../support/hand-trace.js';
 
 function setup() {
@@ -57,5 +60,36 @@ describe('dialsHeldByOthers', () => {
     t.connected(node, b, 'outbound');
     expect(dialsHeldByOthers(t.world, node.nodeId, 1_000, 6_500, cut)).toHaveLength(1);
     expect(dialsHeldByOthers(t.world, node.nodeId, 1_000, 8_000, cut)).toEqual([]);
+  });
+});
+
+describe('cutDialsWait', () => {
+  // a inside a subset cut from 1 s, reverted at 20 s; b never cut.
+  const windowOf = (a: string): CutWindow => ({ name: 'partition_subset', cut: 'subset', targets: new Set([a]), fromMs: 1_000, revertedAtMs: 20_000, untilMs: 25_000 });
+
+  it('waits from the last revert of the cuts every failed dial ran into, by a seed retry, a dial and a probe round', () => {
+    const { t, node, a, failDial } = setup();
+    t.at(6_000);
+    failDial(a);
+    t.at(13_000);
+    failDial(a);
+    const wait = cutDialsWait(t.world, [windowOf(a.name)], node.nodeId, 1_000, 14_000);
+    // 20 s + seed retry max 30 s + dial timeout 5 s + probe resend 5 s + slack 5 s.
+    expect(wait).toEqual({ untilMs: 65_000, formula: 'then, for dials other events cut off (partition_subset reverted @ 20000 ms): revert + seed retry max 30 s + dial timeout 5 s + probe resend 5 s + slack 5 s' });
+  });
+
+  it('gives none for a dial to a peer no cut held, for a dial begun after the revert, or with no failed dial', () => {
+    const { t, node, a, b, failDial } = setup();
+    expect(cutDialsWait(t.world, [windowOf(a.name)], node.nodeId, 1_000, 5_000)).toBeNull();
+    t.at(6_000);
+    failDial(a);
+    t.at(7_000);
+    failDial(b);
+    expect(cutDialsWait(t.world, [windowOf(a.name)], node.nodeId, 1_000, 6_500)).not.toBeNull();
+    expect(cutDialsWait(t.world, [windowOf(a.name)], node.nodeId, 1_000, 8_000)).toBeNull();
+    // Timed out at 31 s, so begun at 26 s: past the revert and its rejoin allowance, the way was open.
+    t.at(31_000);
+    failDial(a);
+    expect(cutDialsWait(t.world, [windowOf(a.name)], node.nodeId, 30_000, 32_000)).toBeNull();
   });
 });

@@ -106,6 +106,32 @@ describe('restart_node', () => {
     expect(back.endMs).toBeGreaterThan(cutEnds);
     expect(report.verdict, report.violations.map((v) => v.message).join('\n')).toBe('pass');
   });
+
+  it('a victim that rejoined some topics waits past the deadline for one whose every seed other events held', () => {
+    // Fast-check seed 6414 (MESHSIM_PROP_FULL=1): three bridges over a mesh of eight computes and
+    // a registry and a mesh of one broker, 1 % loss on 50 ms links, seed 55299, --chaos 22. A
+    // bridge restarted at 42.8 s rejoined the bridge topic and mesh-b at once; its two mesh-a
+    // seeds were inside a partition_subset (till 83.1 s) and firewalled (till 84.6 s), and its
+    // dials to them timed out until a compute took it up at 84.9 s. Its probe went out 0.5 s
+    // before the deadline (red: "deliveries of a probe from bridge-d2efe21f"); the deadline now
+    // runs on from those reverts (reach.ts, cutDialsWait), and the probe is delivered.
+    const parsed = parseScenarioJson({
+      name: 'random-layout', profile: 'full', bootSpacingMs: 0, durationMs: 120_000, healWindowMs: 30_000,
+      topology: { meshes: [{ meshId: 'mesh-a', roles: { compute: 8, registry: 1 } }, { meshId: 'mesh-b', roles: { broker: 1 } }], bridges: 3, observer: false },
+      network: { lossPct: 1, latencyMs: 50, jitterMs: 10 },
+    });
+    if (!parsed.ok) throw new Error(parsed.error);
+    const { report, cluster } = runScenario(withChaos(parsed.scenario, { random: { count: 22 } }), '55299');
+    const restart = chaosLog(report).find((e) => e.primitive === 'restart_node')!;
+    expect(restart.targets).toEqual(['bridge-d2efe21f']);
+    expect(restart.verdict, restart.message).toBe('passed');
+    expect(restart.waitedMs).toBeGreaterThan(restartDeadlineMs(2_393));
+    expect(restart.deadlineFormula).toContain('then, for dials other events cut off (partition_subset reverted @ 83092 ms, firewall_inbound reverted @ 84613 ms)');
+    const records = cluster.telemetry.records;
+    const failed = records.filter((r) => r.name === 'mesh.peer.dial_failed' && r.node === 'bridge-d2efe21f' && r.endMs > 45_233 && r.endMs < 85_340);
+    expect(new Set(failed.map((r) => cluster.nameOf(String(r.attrs.peerId))))).toEqual(new Set(['compute-8ed6fa60', 'compute-4f95116e']));
+    expect(report.verdict, report.violations.map((v) => v.message).join('\n')).toBe('pass');
+  });
 });
 
 describe('restart identity', () => {
