@@ -190,6 +190,21 @@ describe('a bridge cut off on the bridge topic alone', () => {
   });
 });
 
+describe('a node turns to its cache when a seed dial fails', () => {
+  it('at the failed dial that leaves every seed of a cut-off topic failing, not at the next seed check', () => {
+    // The cache sweep's seed 221 (this layout, --chaos 20): the failure at 150 s and a kill_node
+    // at 149.1 s took all three of a bridge's mesh-a neighbours and both its mesh-a seeds. It
+    // idled them out at 178.9 s, its seed dials failed at 191.7 s, and the cache's dial waited
+    // for the next seed check, at 196.7 s: the kill's closing round had timed out 0.6 s before.
+    const { report, cluster } = runScenario(withChaos(scenario(CHAOS_CACHE), { random: { count: 20 } }), '221');
+    expect(report.verdict, report.violations.map((v) => `${v.check}: ${v.message}`).join('\n')).toBe('pass');
+    const records = cluster.telemetry.records;
+    const rejoins = records.filter((r) => r.name === 'mesh.peercache.rejoin');
+    // Asked at a failed seed dial of its node's, in the same millisecond.
+    expect(rejoins.some((j) => records.some((r) => r.name === 'mesh.peer.dial_failed' && r.node === j.node && r.endMs === j.endMs))).toBe(true);
+  });
+});
+
 describe('the switch in a scenario file', () => {
   it('takes true or false, and refuses anything else or the protocol profile', () => {
     const base = { name: 'x', topology: { meshes: [{ meshId: 'mesh-a', roles: { gateway: 3 } }] } };

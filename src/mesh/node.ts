@@ -198,7 +198,10 @@ export class MeshNode implements NodeApp, PeerListener {
     this.every(spec.config.prunerIntervalMs, () => this.prunerTick());
     this.seedsDialled = [...spec.seeds, ...(spec.rejoinSeeds ?? [])];
     for (const [i, seed] of this.seedsDialled.entries()) {
-      const dialer = new SeedDialer(seed.nodeId, ctx, spec.config, this.peers, () => this.joinThrough(seed, this.rejoinOnly.get(i)));
+      // With the peer cache, a seed's failed dial asks the cache at once: the dial that shows
+      // every seed of a topic failing is when a cut-off node turns to it, not the next seed check.
+      const onFailed = this.peerCache === null ? undefined : () => this.stopped || this.rejoinFromCache(this.ctx.nowMs() - this.startedAtMs > spec.config.stalenessTtlMs);
+      const dialer = new SeedDialer(seed.nodeId, ctx, spec.config, this.peers, () => this.joinThrough(seed, this.rejoinOnly.get(i)), onFailed);
       this.seedDialers.push(dialer);
     }
     for (let i = 0; i < spec.seeds.length; i++) this.seedDialers[i].start(); // rejoin seeds wait for the seed check
@@ -614,14 +617,17 @@ export class MeshNode implements NodeApp, PeerListener {
   }
 
   /**
-   * With `rejoinFromPeerCache`: a topic cut off from its overlay (an empty active view, or a
-   * seed of it unheard for the TTL) whose every seed has failed since it last answered joins
-   * through one cached peer per check: the most recently heard one not heard on that topic
+   * With `rejoinFromPeerCache`, at each seed check and at each failed seed dial: a topic cut off
+   * from its overlay (an empty active view, or a seed of it unheard for the TTL) whose every
+   * seed has failed since it last answered joins through one cached peer per call: the most recently heard one not heard on that topic
    * within the TTL (a peer whose digests arrive there is on this node's side already; a bridge
    * heard on its other topics may not be), no neighbour, no seed. A failed dial
    * forgets the peer until it is heard again. Without this, survivors of a failure that killed
    * every seed they had (the observer, the one universal seed, or a registry's two) stayed apart
-   * for good though each had heard the other's digests before it.
+   * for good though each had heard the other's digests before it. Asked at the failed dial too,
+   * not only at the next check: a bridge whose mesh-a neighbours and seeds a kill and a failure
+   * took 1 s apart turned to its cache 5 s after its seeds failed, and a kill's closing round
+   * had timed out 0.6 s before (a sweep of the layout in test/peer-cache.test.ts, seed 221).
    */
   private rejoinFromCache(upLongEnough: boolean): void {
     const cache = this.peerCache as PeerCache;

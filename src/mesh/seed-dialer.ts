@@ -23,6 +23,8 @@ export class SeedDialer {
     private readonly config: MeshNodeConfig,
     private readonly peers: PeerTable,
     private readonly onConnected: (seed: string) => void,
+    /** Called after each failed dial, once the retry (or the give-up) is settled. */
+    private readonly onFailed?: () => void,
   ) {}
 
   get state(): SeedDialerState {
@@ -60,11 +62,12 @@ export class SeedDialer {
     if (this.attempt >= this.config.seedAttemptsMax) {
       this.stateValue = 'gave-up';
       this.ctx.telemetry.emit(name, 'mesh.seed.giveup', { attempts: this.attempt, peerId: this.seed });
-      return;
+    } else {
+      const delayMs = seedRetryDelayMs(this.config, this.attempt);
+      this.stateValue = 'waiting';
+      this.ctx.telemetry.emit(name, 'mesh.seed.retry', { attempt: this.attempt, delayMs, peerId: this.seed });
+      this.ctx.setTimer(delayMs, () => this.tryOnce());
     }
-    const delayMs = seedRetryDelayMs(this.config, this.attempt);
-    this.stateValue = 'waiting';
-    this.ctx.telemetry.emit(name, 'mesh.seed.retry', { attempt: this.attempt, delayMs, peerId: this.seed });
-    this.ctx.setTimer(delayMs, () => this.tryOnce());
+    this.onFailed?.();
   }
 }
