@@ -339,8 +339,9 @@ export class ChaosEngine implements RunExtension {
 
   /**
    * A node is faulted from apply until its event is both reverted and passed (or unobserved:
-   * nothing was seen wrong). An event that failed keeps its targets faulted for the rest of the run: its recovery was never seen, so
-   * later events neither pick them nor send probes from them nor wait for them to receive one.
+   * nothing was seen wrong). An event that failed keeps its targets faulted for the rest of the
+   * run: its recovery was never seen, so later events neither pick them nor send probes from
+   * them nor wait for them to receive one.
    * The failure is reported once, by that event (and by the end-of-run checks, which do not
    * read this), instead of again by every later event whose round would wait for its node.
    */
