@@ -16,12 +16,14 @@
  * digests from (held-digest.ts), their prunes count from when those digests could still arrive
  * (the cut's revert + RTO max) + TTL + pruner + probe round + slack; nothing else waits longer.
  * So do such prunes that were still missing once the probe round no longer fitted before the
- * deadline, and then came in before it: the round gets the time they would have given it.
+ * deadline, and then came in before it: the round gets the time they would have given it. And a
+ * closing round still missing survivors each of which lost every dial since apply to other
+ * events' cuts or to the victims waits until those cuts end (`extendForCutReceivers`).
  * Revert (after detection): respawn the victim with the same identity.
  */
-import { emitted, emittersOf, failedAssertion, holdsDigest, isHealthy, meshesOf, nameOf, neighborsOf, passed, peersConnectedTo, prunedBy, ProbeRound } from './evidence.js';
+import { emitted, emittersOf, failedAssertion, holdsDigest, isHealthy, meshesOf, MISSING_SHOWN, nameOf, neighborsOf, passed, peersConnectedTo, prunedBy, ProbeRound } from './evidence.js';
 import { heldDigest } from './held-digest.js';
-import { otherCutWindows, othersCutOff } from './reach.js';
+import { cutDialsWait, otherCutWindows, othersCutOff } from './reach.js';
 import { deadlineOf, formulaOf, maxOf, msOf, timer, type DeadlineTerm, type PrimitiveSpec } from './schema.js';
 import { pickKillable } from './targets.js';
 import { probeRoundMs, type Timers } from './timing.js';
@@ -123,6 +125,32 @@ export function deathDetector(world: ChaosWorld, fault: Fault, appliedAtMs: numb
     if (untilMs - appliedAtMs <= deadlineMs) return;
     extension = { untilMs, formula: `then, for prunes of digests other events held (${why.join(', ')}): revert + RTO max ${world.links.config.rtoMaxMs / 1000} s + ${formulaOf(heldPruneTerms)}` };
   };
+  /**
+   * At the deadline, with the closing round still missing `receivers` (names, fewer than the
+   * round lists, so all of them): when each lost every dial it made since apply to a peer other
+   * events had cut it off from or to a victim, at least one of them the former (reach.ts,
+   * `cutDialsWait`), the round waits until
+   * those cuts let go and a seed retry, a dial and a probe round have had their time. Such a
+   * receiver lost its view to the victims and to other events together, and could reach nobody
+   * it tried. A random layout under `--chaos 25` (full profile, 50 ms links, seed 9, fast-check
+   * seed 6418): a bridge whose two mesh-b neighbours were a burst's victim and a broker inside a
+   * `partition_subset` idled both out at 62.6 s; its refill and seed dials went to nodes inside
+   * two subsets and to the victim, its other seed, until the deadline.
+   */
+  const extendForCutReceivers = (nowMs: number, receivers: readonly string[]): void => {
+    if (extension !== null || nowMs - appliedAtMs < deadlineMs || receivers.length === 0) return;
+    const others = otherCutWindows(world, fault, appliedAtMs);
+    let untilMs = 0;
+    const why: string[] = [];
+    for (const receiver of receivers) {
+      const p = world.nodes.find((n) => n.name === receiver);
+      const wait = p === undefined ? null : cutDialsWait(world, others, p.nodeId, appliedAtMs, nowMs, victims);
+      if (wait === null) return;
+      untilMs = Math.max(untilMs, wait.untilMs);
+      why.push(`${receiver}: ${wait.formula}`);
+    }
+    if (untilMs - appliedAtMs > deadlineMs) extension = { untilMs, formula: why.join('; ') };
+  };
   return {
     evidence: 'peers emit mesh.peer.disconnected, mesh.gossip.neighbor_down and mesh.staleness.pruned for each victim, then a probe reaches every survivor',
     get deadlineFormula() {
@@ -188,6 +216,7 @@ export function deathDetector(world: ChaosWorld, fault: Fault, appliedAtMs: numb
         // partition_pair held a victim's last digests from a registry until 98.4 s, which pruned
         // them at 130.35 s, and the round was sent at the deadline, 130.7 s).
         if (lateUnpruned.length > 0) extendForHeldDigests(nowMs, lateUnpruned);
+        if (r.missing.length < MISSING_SHOWN) extendForCutReceivers(nowMs, [...new Set(r.missing.map((m) => m.slice(0, m.indexOf(' ('))))]);
         return waitFor(`probe deliveries: ${r.missing.slice(0, 5).join(', ')}`);
       }
       return passed(nowMs - appliedAtMs, [...evidence, ...r.evidence]);

@@ -51,6 +51,11 @@ export interface CutWindow {
   readonly revertedAtMs: number;
   /** Revert time plus the rejoin allowance; Infinity if never reverted. */
   readonly untilMs: number;
+  /**
+   * When a fault of fixed length not reverted yet is due to be (apply + its `durationMs` or
+   * `downtimeMs`); absent once reverted, or for a fault reverted after its detection.
+   */
+  readonly dueMs?: number;
 }
 
 /**
@@ -70,6 +75,7 @@ export function cutWindows(query: SpanQuery): CutWindow[] {
     const cut = REACH_CUT[String(applied.attrs.name) as PrimitiveName] ?? 'node'; // unknown name: assume the worst
     if (cut === 'none') continue;
     const revertedAtMs = reverted.get(applied.spanId);
+    const lengthMs = revertedAtMs === undefined ? fixedLengthMs(String(applied.attrs.params)) : undefined;
     out.push({
       name: String(applied.attrs.name),
       cut,
@@ -77,6 +83,7 @@ export function cutWindows(query: SpanQuery): CutWindow[] {
       fromMs: applied.endMs,
       revertedAtMs: revertedAtMs ?? Infinity,
       untilMs: revertedAtMs === undefined ? Infinity : revertedAtMs + REJOIN_ALLOWANCE_MS,
+      ...(lengthMs === undefined ? {} : { dueMs: applied.endMs + lengthMs }),
     });
   }
   for (const failure of query.find({ name: 'workload.failure' })) {
@@ -84,6 +91,19 @@ export function cutWindows(query: SpanQuery): CutWindow[] {
     if (targets.size > 0) out.push({ name: WORKLOAD_FAILURE, cut: 'node', targets, fromMs: failure.endMs, revertedAtMs: Infinity, untilMs: Infinity });
   }
   return out;
+}
+
+/** A fault's fixed length from its applied span's parameters (`durationMs`, or a restart's `downtimeMs`); undefined when it has none. */
+function fixedLengthMs(params: string): number | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(params);
+  } catch {
+    return undefined;
+  }
+  const p = parsed as { durationMs?: unknown; downtimeMs?: unknown } | null;
+  const ms = p?.durationMs ?? p?.downtimeMs;
+  return typeof ms === 'number' && Number.isFinite(ms) ? ms : undefined;
 }
 
 /** The name of a workload failure's cut window (`cutWindows`). */
@@ -613,13 +633,17 @@ export function everyCut(world: ChaosWorld, others: readonly CutWindow[], topic:
 
 /**
  * When a detector may wait past its deadline for a node whose dials other events held: `node`
- * made at least one failed dial in [sinceMs, nowMs], and every one went to a peer that `others`
- * had cut it off from when the dial began (a timeout began a dial timeout before it ended).
- * Nobody it tried could answer until those cuts were reverted; then its seed retry comes within
- * its longest backoff, and a dial, a probe round and slack follow. The end of that wait, with its
- * formula, or null when some failed dial was to a peer no cut held, or there was none.
+ * made at least one failed dial in [sinceMs, nowMs] to a peer that `others` had cut it off from
+ * when the dial began (a timeout began a dial timeout before it ended), and every other failed
+ * dial went to such a peer too, or to one of `ownVictims` (the detector's own dead, which the
+ * node must route around but cannot reach either). Nobody it tried could answer until those cuts
+ * were reverted (or, still in place, are due to be: a fault of fixed length); then its seed retry
+ * comes within its longest backoff, and a dial, a probe round and slack follow. The end of that
+ * wait, with its formula, or null when some failed dial was to a peer nothing held, none was to
+ * a peer other events cut off, or a cut has no end to wait for (a kill reverted after its own
+ * detection, a workload failure).
  */
-export function cutDialsWait(world: ChaosWorld, others: readonly CutWindow[], node: string, sinceMs: number, nowMs: number): { untilMs: number; formula: string } | null {
+export function cutDialsWait(world: ChaosWorld, others: readonly CutWindow[], node: string, sinceMs: number, nowMs: number, ownVictims: readonly string[] = []): { untilMs: number; formula: string } | null {
   const t = world.timers;
   const name = world.node(node).name;
   const failed = world.spans.find({ name: 'mesh.peer.dial_failed', node: name, sinceMs, untilMs: nowMs });
@@ -627,15 +651,24 @@ export function cutDialsWait(world: ChaosWorld, others: readonly CutWindow[], no
   let revertedAtMs = 0;
   const by = new Set<string>();
   for (const f of failed) {
-    const peer = world.node(String(f.attrs.peerId)).name;
+    const peerId = String(f.attrs.peerId);
+    const peer = world.node(peerId).name;
     const dialledAtMs = f.attrs.reason === 'timeout' ? f.endMs - t.dialTimeoutMs : f.endMs;
     const cuts = others.filter((w) => isCut([w], name, peer, dialledAtMs));
-    if (cuts.length === 0) return null;
+    if (cuts.length === 0) {
+      if (ownVictims.includes(peerId)) continue;
+      return null;
+    }
     for (const w of cuts) {
-      revertedAtMs = Math.max(revertedAtMs, w.revertedAtMs);
-      by.add(`${w.name} reverted @ ${w.revertedAtMs} ms`);
+      // A cut still in place counts by when it is due to end; one that ends only after its own
+      // detection (a kill) or never (a workload failure) gives no time to wait for.
+      const endMs = Number.isFinite(w.revertedAtMs) ? w.revertedAtMs : (w.dueMs ?? Infinity);
+      if (!Number.isFinite(endMs)) return null;
+      revertedAtMs = Math.max(revertedAtMs, endMs);
+      by.add(Number.isFinite(w.revertedAtMs) ? `${w.name} reverted @ ${w.revertedAtMs} ms` : `${w.name} due to revert @ ${endMs} ms`);
     }
   }
+  if (by.size === 0) return null;
   const terms = [timer('seed retry max', t.seedRetryMaxMs), timer('dial timeout', t.dialTimeoutMs), timer('probe resend', probeRoundMs(t)), timer('slack', t.slackMs)];
   const untilMs = revertedAtMs + msOf(terms);
   if (!Number.isFinite(untilMs)) return null;

@@ -9,7 +9,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { dialsHeldByOthers } from '../../src/primitives/evidence.js';
-import { cutDialsWait, type CutWindow } from '../../src/primitives/reach.js';
+import { cutDialsWait, cutWindows, type CutWindow } from '../../src/primitives/reach.js';
 import { handTrace } from '../support/hand-trace.js';
 
 function setup() {
@@ -91,5 +91,50 @@ describe('cutDialsWait', () => {
     t.at(31_000);
     failDial(a);
     expect(cutDialsWait(t.world, [windowOf(a.name)], node.nodeId, 30_000, 32_000)).toBeNull();
+  });
+
+  it("counts a dial to one of the detector's own victims as a dead end, but needs one that other events held", () => {
+    const { t, node, a, b, failDial } = setup();
+    t.at(6_000);
+    failDial(a);
+    t.at(7_000);
+    failDial(b); // b is the detector's own victim here
+    expect(cutDialsWait(t.world, [windowOf(a.name)], node.nodeId, 1_000, 8_000, [b.nodeId])?.untilMs).toBe(65_000);
+    expect(cutDialsWait(t.world, [windowOf(a.name)], node.nodeId, 6_500, 8_000, [b.nodeId])).toBeNull(); // b's dial alone
+  });
+
+  it('waits for a cut still in place by when it is due to end, and not for one with no end', () => {
+    const { t, node, a, failDial } = setup();
+    t.at(6_000);
+    failDial(a);
+    const inPlace = { ...windowOf(a.name), revertedAtMs: Infinity, untilMs: Infinity };
+    expect(cutDialsWait(t.world, [{ ...inPlace, dueMs: 30_000 }], node.nodeId, 1_000, 8_000)).toEqual({
+      untilMs: 75_000,
+      formula: 'then, for dials other events cut off (partition_subset due to revert @ 30000 ms): revert + seed retry max 30 s + dial timeout 5 s + probe resend 5 s + slack 5 s',
+    });
+    expect(cutDialsWait(t.world, [inPlace], node.nodeId, 1_000, 8_000)).toBeNull(); // a kill's, reverted after its detection
+  });
+
+  it('reads when a fault of fixed length is due to end from its applied span, until it is reverted', () => {
+    const { t, a, b } = setup();
+    t.at(1_000);
+    const subset = t.chaos('partition_subset', [a], '{"size":3,"durationMs":53544}');
+    const restart = t.chaos('restart_node', [b], '{"downtimeMs":2404}');
+    t.chaos('kill_node', [b]);
+    const before = cutWindows(t.world.spans);
+    expect(before.map((w) => [w.name, w.dueMs])).toEqual([
+      ['partition_subset', 54_544],
+      ['restart_node', 3_404],
+      ['kill_node', undefined],
+    ]);
+    t.at(3_404);
+    t.revert(restart, 'restart_node');
+    t.at(54_544);
+    t.revert(subset, 'partition_subset');
+    expect(cutWindows(t.world.spans).map((w) => [w.name, w.revertedAtMs, w.dueMs])).toEqual([
+      ['partition_subset', 54_544, undefined],
+      ['restart_node', 3_404, undefined],
+      ['kill_node', Infinity, undefined],
+    ]);
   });
 });

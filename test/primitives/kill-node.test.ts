@@ -60,6 +60,32 @@ describe('kill_node: every survivor under another fault when the closing round i
   });
 });
 
+describe('a closing round owed to a survivor every dial of which other events or the victims held', () => {
+  it('waits until those cuts are due to end (fast-check seed 6418)', () => {
+    // Full profile, two meshes of 20 and 16 with three bridges, 1 % loss on 50 ms links, seed 9,
+    // --chaos 25. A burst at 33.8 s took a bridge's mesh-b neighbour and its mesh-b seed; its other
+    // neighbour and other seed were inside a partition_subset. It idled both out at 62.6 s, and
+    // its refill and seed dials went to nodes inside three subsets and to the dead bridge until
+    // the deadline, 80.8 s (red: "probe deliveries: bridge-9a4092f5 (mesh-b)"). The round now
+    // waits until the subsets are due to end (reach.ts, cutDialsWait); the probe reached it 1 s on.
+    const run = runRandomChaos(
+      scenarioOf({
+        name: 'random-layout', profile: 'full', bootSpacingMs: 5, durationMs: 120_000, healWindowMs: 30_000,
+        topology: { meshes: [{ meshId: 'mesh-a', roles: { gateway: 2, compute: 4, registry: 3, broker: 11 } }, { meshId: 'mesh-b', roles: { gateway: 12, broker: 4 } }], bridges: 3, observer: false },
+        network: { lossPct: 1, latencyMs: 50, jitterMs: 10 },
+      }),
+      25,
+      '9',
+    );
+    const burst = run.log.find((e) => e.primitive === 'burst_kill' && e.atMs === 33_834)!;
+    expect(burst.targets).toContain('bridge-7dc67518');
+    expect(burst.verdict).toBe('passed');
+    expect(burst.waitedMs).toBeGreaterThan(47_000);
+    expect(burst.deadlineFormula).toContain('bridge-9a4092f5: then, for dials other events cut off (partition_subset due to revert @ 82273 ms');
+    expect(run.report.verdict, explain({ report: run.report, events: run.log })).toBe('pass');
+  });
+});
+
 describe('a node whose event failed stays faulted for the rest of the run', () => {
   it('no later event picks the victim of a kill that failed, though it was revived', () => {
     // The default layout, seed 1: compute-24f8f88a is killed at 20 s while gateway-f042458d
