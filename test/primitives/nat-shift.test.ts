@@ -590,4 +590,25 @@ describe('nat_shift: a victim whose every dial another event cut off', () => {
     expect(first.endMs).toBeGreaterThan(cut.revertedAtMs!);
     expect(first.endMs - e.atMs).toBeGreaterThan(NAT_SHIFT_DEADLINE_MS);
   });
+
+  it('waits for a cut still in place at the deadline by when it is due to end (fast-check seed 6422)', () => {
+    // A random layout under --chaos 10 (a lone gateway on mesh-a, five nodes on mesh-b, two
+    // bridges, no observer, seed 49988): a registry shifted at 79.8 s had every mesh-b contact
+    // inside a partition_subset due to end at 142.2 s, 7.4 s after the deadline; with the cut's
+    // revert not yet known there the detection used to time out on "no connection formed both
+    // ways". The cut now counts by its due time (reach.ts, cutWindows: apply + durationMs).
+    const run = runRandomChaos(
+      scenarioOf({
+        name: 'random-layout', profile: 'full', bootSpacingMs: 0, durationMs: 120_000, healWindowMs: 30_000,
+        topology: { meshes: [{ meshId: 'mesh-a', roles: { gateway: 1 } }, { meshId: 'mesh-b', roles: { compute: 2, registry: 2, broker: 1 } }], bridges: 2, observer: false },
+      }),
+      10,
+      '49988',
+    );
+    const e = passedEvent(run, (x) => x.primitive === 'nat_shift' && x.targets[0] === 'registry-7dfe9266');
+    const cut = run.log.find((x) => x.primitive === 'partition_subset' && x.atMs < e.atMs + NAT_SHIFT_DEADLINE_MS && (x.revertedAtMs ?? Infinity) > e.atMs + NAT_SHIFT_DEADLINE_MS)!;
+    expect(cut.atMs + Number(cut.params.durationMs)).toBe(142_183);
+    expect(e.deadlineFormula).toContain('then, for dials other events cut off (partition_subset due to revert @ 142183 ms)');
+    expect(e.waitedMs).toBeGreaterThan(NAT_SHIFT_DEADLINE_MS);
+  });
 });
