@@ -619,10 +619,10 @@ export class MeshNode implements NodeApp, PeerListener {
   /**
    * With `rejoinFromPeerCache`, at each seed check and at each failed seed dial: a topic cut off
    * from its overlay (an empty active view, or a seed of it unheard for the TTL) whose every
-   * seed has failed since it last answered joins through one cached peer per call: the most recently heard one not heard on that topic
-   * within the TTL (a peer whose digests arrive there is on this node's side already; a bridge
-   * heard on its other topics may not be), no neighbour, no seed. A failed dial
-   * forgets the peer until it is heard again. Without this, survivors of a failure that killed
+   * seed has failed since it last answered joins through one cached peer per call: the most
+   * recently heard one not heard on that topic within the TTL (a peer whose digests arrive there
+   * is on this node's side already; a bridge heard on its other topics may not be), no
+   * neighbour, no seed. A failed dial forgets the peer until it is heard again. Without this, survivors of a failure that killed
    * every seed they had (the observer, the one universal seed, or a registry's two) stayed apart
    * for good though each had heard the other's digests before it. Asked at the failed dial too,
    * not only at the next check: a bridge whose mesh-a neighbours and seeds a kill and a failure
