@@ -27,8 +27,9 @@ describe('a pass with no evidence span is unobserved', () => {
   it('kills whose two survivors were under other events when the detector looked (three gateways, seed 76262, --chaos 22)', () => {
     const run = runRandomChaos(scenarioOf(THREE_GATEWAYS), 22, '76262');
     const kills = run.log.filter((e) => e.primitive === 'kill_node');
-    // #2 at 29.0 s: both other gateways under a lossy_link till 33.1 s; #3 at 42.1 s and #6 at
-    // 78.8 s: both survivors taken by a slow_link 2.5 s later, before anything was due.
+    // #2 at 29.0 s: both other gateways under a lossy_link till 33.1 s; #3 at 42.1 s: both
+    // survivors taken by a slow_link 2.5 s later, before anything was due; #6 at 78.8 s: both
+    // under the slow_link of 69.9-89.9 s.
     expect(kills.map((e) => [e.id, e.verdict])).toEqual([
       [2, 'unobserved'],
       [3, 'unobserved'],
