@@ -12,7 +12,7 @@
 import type { SpanQuery } from '../sim/telemetry/query.js';
 import { crossedAt, inboundAt, incarnationStartSeq, type ProbeCutOff, type ProbeRoundOptions } from './evidence.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
-import { plumtreePassOnMs, probeRoundMs, stalenessWindowMs, T, type Timers } from './timing.js';
+import { plumtreePassOnMs, probeRoundMs, revertedAfterDetectionByMs, stalenessWindowMs, T, type Timers } from './timing.js';
 import type { ChaosWorld, Fault, PrimitiveName } from './types.js';
 import { formulaOf, msOf, timer } from './schema.js';
 
@@ -660,9 +660,12 @@ export function cutDialsWait(world: ChaosWorld, others: readonly CutWindow[], no
       return null;
     }
     for (const w of cuts) {
-      // A cut still in place counts by when it is due to end; one that ends only after its own
-      // detection (a kill) or never (a workload failure) gives no time to wait for.
-      const endMs = Number.isFinite(w.revertedAtMs) ? w.revertedAtMs : (w.dueMs ?? Infinity);
+      // A cut still in place counts by when it is due to end: a fault of fixed length by its
+      // length, a kill or a NAT shift (reverted when its own detection settles) by its deadline
+      // (an extension of that deadline makes this wait too short, never too long). A workload
+      // failure never ends: no time to wait for.
+      const afterDetection = revertedAfterDetectionByMs(w.name, t);
+      const endMs = Number.isFinite(w.revertedAtMs) ? w.revertedAtMs : (w.dueMs ?? (afterDetection === undefined ? Infinity : w.fromMs + afterDetection));
       if (!Number.isFinite(endMs)) return null;
       revertedAtMs = Math.max(revertedAtMs, endMs);
       by.add(Number.isFinite(w.revertedAtMs) ? `${w.name} reverted @ ${w.revertedAtMs} ms` : `${w.name} due to revert @ ${endMs} ms`);

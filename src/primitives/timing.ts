@@ -107,5 +107,19 @@ export function probeRoundMs(t: Timers): number {
   return Math.max(5_000, 10 * t.linkDelayMs + plumtreePassOnMs(t));
 }
 
+/**
+ * When the victims of a kill or a NAT shift are back at the latest, counted from its apply: such
+ * an event is reverted when its detection settles, by its spec's deadline unless an extension
+ * moved it (kill_node and burst_kill: max(idle, digest + TTL + pruner) + probe round + slack;
+ * nat_shift: idle + seed check + dial timeout + probe round + slack; the specs' formulas in
+ * kill-node.ts and nat-shift.ts, checked equal in test/primitives/dials-held.test.ts). Undefined
+ * for other primitives.
+ */
+export function revertedAfterDetectionByMs(name: string, t: Timers): number | undefined {
+  if (name === 'kill_node' || name === 'burst_kill') return Math.max(t.idleTimeoutMs, stalenessWindowMs(t)) + probeRoundMs(t) + t.slackMs;
+  if (name === 'nat_shift') return t.idleTimeoutMs + t.seedCheckIntervalMs + t.dialTimeoutMs + probeRoundMs(t) + t.slackMs;
+  return undefined;
+}
+
 /** How often the engine polls pending detectors, ms. */
 export const DETECTOR_POLL_MS = 500;

@@ -10,6 +10,12 @@
 import { describe, expect, it } from 'vitest';
 import { dialsHeldByOthers } from '../../src/primitives/evidence.js';
 import { cutDialsWait, cutWindows, type CutWindow } from '../../src/primitives/reach.js';
+import { burstKillSpec } from '../../src/primitives/burst-kill.js';
+import { killNodeSpec } from '../../src/primitives/kill-node.js';
+import { natShiftSpec } from '../../src/primitives/nat-shift.js';
+import { deadlineOf } from '../../src/primitives/schema.js';
+import { revertedAfterDetectionByMs, T, timersOf } from '../../src/primitives/timing.js';
+import { DEFAULT_NETWORK_CONFIG } from '../../src/sim/network/index.js';
 import { handTrace } from '../support/hand-trace.js';
 
 function setup() {
@@ -103,7 +109,7 @@ describe('cutDialsWait', () => {
     expect(cutDialsWait(t.world, [windowOf(a.name)], node.nodeId, 6_500, 8_000, [b.nodeId])).toBeNull(); // b's dial alone
   });
 
-  it('waits for a cut still in place by when it is due to end, and not for one with no end', () => {
+  it('waits for a cut still in place by when it is due to end, a kill by its deadline, and not for one with no end', () => {
     const { t, node, a, failDial } = setup();
     t.at(6_000);
     failDial(a);
@@ -112,7 +118,20 @@ describe('cutDialsWait', () => {
       untilMs: 75_000,
       formula: 'then, for dials other events cut off (partition_subset due to revert @ 30000 ms): revert + seed retry max 30 s + dial timeout 5 s + probe resend 5 s + slack 5 s',
     });
-    expect(cutDialsWait(t.world, [inPlace], node.nodeId, 1_000, 8_000)).toBeNull(); // a kill's, reverted after its detection
+    // A kill is reverted when its detection settles: by its deadline, 47 s after it at the latest.
+    const kill = { ...inPlace, name: 'burst_kill', cut: 'node' as const };
+    expect(cutDialsWait(t.world, [kill], node.nodeId, 1_000, 8_000)?.formula).toContain('(burst_kill due to revert @ 48000 ms)');
+    expect(cutDialsWait(t.world, [{ ...kill, name: 'workload_failure' }], node.nodeId, 1_000, 8_000)).toBeNull(); // never reverted
+  });
+
+  it('reads the kills\' and the shift\'s latest revert from the same timers as their specs\' deadlines', () => {
+    const slow = timersOf({ ...DEFAULT_NETWORK_CONFIG, idleTimeoutMs: 60_000, keepAliveMs: 20_000, dialTimeoutMs: 8_000, link: { ...DEFAULT_NETWORK_CONFIG.link, latencyMs: 400, jitterMs: 50 } }, { stalenessTtlMs: 45_000, seedCheckIntervalMs: 7_000 });
+    for (const timers of [T, slow]) {
+      expect(revertedAfterDetectionByMs('kill_node', timers)).toBe(deadlineOf(killNodeSpec, {}, timers).ms);
+      expect(revertedAfterDetectionByMs('burst_kill', timers)).toBe(deadlineOf(burstKillSpec, { count: 3 }, timers).ms);
+      expect(revertedAfterDetectionByMs('nat_shift', timers)).toBe(deadlineOf(natShiftSpec, {}, timers).ms);
+    }
+    expect(revertedAfterDetectionByMs('partition_subset', T)).toBeUndefined();
   });
 
   it('reads when a fault of fixed length is due to end from its applied span, until it is reverted', () => {

@@ -611,4 +611,25 @@ describe('nat_shift: a victim whose every dial another event cut off', () => {
     expect(e.deadlineFormula).toContain('then, for dials other events cut off (partition_subset due to revert @ 142183 ms)');
     expect(e.waitedMs).toBeGreaterThan(NAT_SHIFT_DEADLINE_MS);
   });
+
+  it('waits for the victims of another event\'s kill by that kill\'s deadline (fast-check seed 6427)', () => {
+    // One mesh of five and two bridges, no observer, 5 % loss, seed 75467, --chaos 17: a bridge
+    // respawned at 97.0 s was shifted at 100.7 s; a burst at 127.3 s killed both its seeds, its
+    // passive view was empty, and every dial it made went to them (red: "no connection formed
+    // both ways"). A kill is reverted when its detection settles, so its cut counts as due to end
+    // by its deadline (timing.ts, revertedAfterDetectionByMs); the bridge reconnected at the
+    // burst's revert.
+    const run = runRandomChaos(
+      scenarioOf({
+        name: 'random-layout', profile: 'full', bootSpacingMs: 50, durationMs: 180_000, healWindowMs: 30_000,
+        topology: { meshes: [{ meshId: 'mesh-a', roles: { gateway: 1, compute: 3, broker: 1 } }], bridges: 2, observer: false },
+        network: { lossPct: 5, latencyMs: 5, jitterMs: 0 },
+      }),
+      17,
+      '75467',
+    );
+    const e = passedEvent(run, (x) => x.primitive === 'nat_shift' && x.targets[0] === 'bridge-a8c1f3c3');
+    expect(e.deadlineFormula).toContain('then, for dials other events cut off (burst_kill due to revert @ 174305 ms)');
+    expect(e.waitedMs).toBeGreaterThan(NAT_SHIFT_DEADLINE_MS);
+  });
 });
