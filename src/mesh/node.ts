@@ -622,12 +622,13 @@ export class MeshNode implements NodeApp, PeerListener {
    * seed has failed since it last answered joins through one cached peer per call: the most
    * recently heard one not heard on that topic within the TTL (a peer whose digests arrive there
    * is on this node's side already; a bridge heard on its other topics may not be), no
-   * neighbour, no seed. A failed dial forgets the peer until it is heard again. Without this, survivors of a failure that killed
-   * every seed they had (the observer, the one universal seed, or a registry's two) stayed apart
-   * for good though each had heard the other's digests before it. Asked at the failed dial too,
-   * not only at the next check: a bridge whose mesh-a neighbours and seeds a kill and a failure
-   * took 1 s apart turned to its cache 5 s after its seeds failed, and a kill's closing round
-   * had timed out 0.6 s before (a sweep of the layout in test/peer-cache.test.ts, seed 221).
+   * neighbour, no seed. A failed dial forgets the peer until it is heard again. Without this,
+   * survivors of a failure that killed every seed they had (the observer, the one universal
+   * seed, or a registry's two) stayed apart for good though each had heard the other's digests
+   * before it. Asked at the failed dial too, not only at the next check: a bridge whose mesh-a
+   * neighbours and seeds a kill and a failure took 1 s apart turned to its cache 5 s after its
+   * seeds failed, and a kill's closing round had timed out 0.6 s before (a sweep of the layout
+   * in test/peer-cache.test.ts, seed 221).
    */
   private rejoinFromCache(upLongEnough: boolean): void {
     const cache = this.peerCache as PeerCache;

@@ -131,10 +131,11 @@ export function deathDetector(world: ChaosWorld, fault: Fault, appliedAtMs: numb
    * events had cut it off from or to a victim, at least one of them the former (reach.ts,
    * `cutDialsWait`), the round waits until those cuts end and a seed retry, a dial and a probe
    * round have had their time. Such a receiver lost its view to the victims and to other events
-   * together, and could reach nobody it tried. A random layout under `--chaos 25` (full profile, 50 ms links, seed 9, fast-check
-   * seed 6418): a bridge whose two mesh-b neighbours were a burst's victim and a broker inside a
-   * `partition_subset` idled both out at 62.6 s; its refill and seed dials went to nodes inside
-   * two subsets and to the victim, its other seed, until the deadline.
+   * together, and could reach nobody it tried. A random layout under `--chaos 25` (full profile,
+   * 50 ms links, seed 9, fast-check seed 6418): a bridge whose two mesh-b neighbours were a
+   * burst's victim and a broker inside a `partition_subset` idled both out at 62.6 s; its refill
+   * and seed dials went to nodes inside two subsets and to the victim, its other seed, until the
+   * deadline.
    */
   const extendForCutReceivers = (nowMs: number, receivers: readonly string[]): void => {
     if (extension !== null || nowMs - appliedAtMs < deadlineMs || receivers.length === 0) return;
