@@ -24,7 +24,7 @@
 import { emitted, emittersOf, failedAssertion, holdsDigest, isHealthy, meshesOf, MISSING_SHOWN, nameOf, neighborsOf, passed, peersConnectedTo, prunedBy, ProbeRound } from './evidence.js';
 import { heldDigest } from './held-digest.js';
 import { cutDialsWait, otherCutWindows, othersCutOff } from './reach.js';
-import { deadlineOf, formulaOf, maxOf, msOf, timer, type DeadlineTerm, type PrimitiveSpec } from './schema.js';
+import { deadlineOf, ExtensibleDeadline, formulaOf, maxOf, msOf, timer, type DeadlineTerm, type PrimitiveSpec } from './schema.js';
 import { pickKillable } from './targets.js';
 import { probeRoundMs, type Timers } from './timing.js';
 import type { ChaosWorld, Detector, Fault, Primitive } from './types.js';
@@ -100,8 +100,8 @@ export function deathDetector(world: ChaosWorld, fault: Fault, appliedAtMs: numb
     missing = what;
     return null;
   };
-  // Set at most once, at the deadline (`extendForHeldDigests`); until then the spec's deadline holds.
-  let extension: { untilMs: number; formula: string } | null = null;
+  // Moved at most once, at the spec's deadline (`extendForHeldDigests`, `extendForCutReceivers`).
+  const extensible = new ExtensibleDeadline(appliedAtMs, deadlineMs, deadlineFormula);
   // The prunes still missing at the last poll that found any once the closing probe round no
   // longer fitted before the deadline: if they were held, the round gets its time after them.
   let lateUnpruned: (readonly [string, string])[] = [];
@@ -112,7 +112,7 @@ export function deathDetector(world: ChaosWorld, fault: Fault, appliedAtMs: numb
    * missing prune: no extension.
    */
   const extendForHeldDigests = (nowMs: number, unpruned: readonly (readonly [string, string])[]): void => {
-    if (extension !== null || nowMs - appliedAtMs < deadlineMs) return;
+    if (!extensible.open(nowMs)) return;
     const others = otherCutWindows(world, fault, appliedAtMs);
     let untilMs = 0;
     const why: string[] = [];
@@ -122,8 +122,7 @@ export function deathDetector(world: ChaosWorld, fault: Fault, appliedAtMs: numb
       untilMs = Math.max(untilMs, held.untilMs + msOf(heldPruneTerms));
       why.push(`${nameOf(world, p)} (${held.by} reverted @ ${held.revertedAtMs} ms)`);
     }
-    if (untilMs - appliedAtMs <= deadlineMs) return;
-    extension = { untilMs, formula: `then, for prunes of digests other events held (${why.join(', ')}): revert + RTO max ${world.links.config.rtoMaxMs / 1000} s + ${formulaOf(heldPruneTerms)}` };
+    extensible.extend({ untilMs, formula: `then, for prunes of digests other events held (${why.join(', ')}): revert + RTO max ${world.links.config.rtoMaxMs / 1000} s + ${formulaOf(heldPruneTerms)}` });
   };
   /**
    * At the deadline, with the closing round still missing `receivers` (names, fewer than the
@@ -138,7 +137,7 @@ export function deathDetector(world: ChaosWorld, fault: Fault, appliedAtMs: numb
    * deadline.
    */
   const extendForCutReceivers = (nowMs: number, receivers: readonly string[]): void => {
-    if (extension !== null || nowMs - appliedAtMs < deadlineMs || receivers.length === 0) return;
+    if (!extensible.open(nowMs) || receivers.length === 0) return;
     const others = otherCutWindows(world, fault, appliedAtMs);
     let untilMs = 0;
     const why: string[] = [];
@@ -149,15 +148,15 @@ export function deathDetector(world: ChaosWorld, fault: Fault, appliedAtMs: numb
       untilMs = Math.max(untilMs, wait.untilMs);
       why.push(`${receiver}: ${wait.formula}`);
     }
-    if (untilMs - appliedAtMs > deadlineMs) extension = { untilMs, formula: why.join('; ') };
+    extensible.extend({ untilMs, formula: why.join('; ') });
   };
   return {
     evidence: 'peers emit mesh.peer.disconnected, mesh.gossip.neighbor_down and mesh.staleness.pruned for each victim, then a probe reaches every survivor',
     get deadlineFormula() {
-      return extension === null ? deadlineFormula : `${deadlineFormula}; ${extension.formula}`;
+      return extensible.formula;
     },
     get deadlineMs() {
-      return extension === null ? deadlineMs : extension.untilMs - appliedAtMs;
+      return extensible.ms;
     },
     missing: () => missing,
     poll: (nowMs) => {

@@ -36,7 +36,7 @@ import { connectedPeersOf, emitted, incarnationStartSeq, isSilenceDeath, nameOf,
 import { oldPathsCutShort, type PathEnd } from './old-paths-cut-short.js';
 import { cutDialsWait, cutWindows, LINKS_DIE, oldConnectionsCutAt, otherCutWindows, othersCutOff, type CutWindow } from './reach.js';
 import { TargetedProbeRound } from './slow-link.js';
-import { deadlineOf, timer, type PrimitiveSpec } from './schema.js';
+import { deadlineOf, ExtensibleDeadline, timer, type PrimitiveSpec } from './schema.js';
 import { pickNodes } from './targets.js';
 import type { ChaosWorld, Detector, Fault, Primitive } from './types.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
@@ -240,7 +240,7 @@ export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: n
   };
 
   /**
-   * Set at most once, at the deadline, when the victim has dialled since the shift and formed no
+   * At the deadline, when the victim has dialled since the shift and formed no
    * connection of its own, and every dial it made went to a peer other events had cut it off from
    * when the dial began (its seeds inside another event's subset cut, its side outside): nobody
    * it knew could be reached until those cuts were reverted. The deadline then runs on from the
@@ -250,21 +250,20 @@ export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: n
    * the shift; every dial failed until the repair at 74.7 s, and its next retry joined at 79.0 s,
    * 2.8 s past the deadline.
    */
-  let extension: { untilMs: number; formula: string } | null = null;
+  const extensible = new ExtensibleDeadline(appliedAtMs, deadline.ms, deadline.formula);
   const extendForCutDials = (nowMs: number): void => {
-    if (extension !== null || nowMs - appliedAtMs < deadline.ms) return;
+    if (!extensible.open(nowMs)) return;
     if (q.first({ name: 'mesh.peer.connected', node: nameOf(world, victim), sinceMs: appliedAtMs, attrs: { direction: 'outbound' } }) !== undefined) return;
-    const wait = cutDialsWait(world, otherCutWindows(world, fault, appliedAtMs), victim, appliedAtMs, nowMs);
-    if (wait !== null && wait.untilMs - appliedAtMs > deadline.ms) extension = wait;
+    extensible.extend(cutDialsWait(world, otherCutWindows(world, fault, appliedAtMs), victim, appliedAtMs, nowMs));
   };
 
   return {
     evidence: `peers and ${nameOf(world, victim)} emit mesh.peer.disconnected for the old paths, mesh.peer.connected both ways after the shift, the victim emits mesh.gossip.neighbor_up on every topic, then probes from and to it reach every running subscriber`,
     get deadlineFormula() {
-      return extension === null ? deadline.formula : `${deadline.formula}; ${extension.formula}`;
+      return extensible.formula;
     },
     get deadlineMs() {
-      return extension === null ? deadline.ms : extension.untilMs - appliedAtMs;
+      return extensible.ms;
     },
     missing: () => missing,
     poll: (nowMs) => {

@@ -14,7 +14,7 @@ import { crossedAt, inboundAt, incarnationStartSeq, type ProbeCutOff, type Probe
 import type { SpanRecord } from '../sim/telemetry/index.js';
 import { plumtreePassOnMs, probeRoundMs, revertedAfterDetectionByMs, stalenessWindowMs, T, type Timers } from './timing.js';
 import type { ChaosWorld, Fault, PrimitiveName } from './types.js';
-import { formulaOf, msOf, timer } from './schema.js';
+import { formulaOf, msOf, timer, type DeadlineWait } from './schema.js';
 
 /**
  * What a primitive cuts, as far as reaching a peer goes: `node` — every pair with a target;
@@ -643,7 +643,7 @@ export function everyCut(world: ChaosWorld, others: readonly CutWindow[], topic:
  * a peer other events cut off, or a cut has no end to wait for (a kill reverted after its own
  * detection, a workload failure).
  */
-export function cutDialsWait(world: ChaosWorld, others: readonly CutWindow[], node: string, sinceMs: number, nowMs: number, ownVictims: readonly string[] = []): { untilMs: number; formula: string } | null {
+export function cutDialsWait(world: ChaosWorld, others: readonly CutWindow[], node: string, sinceMs: number, nowMs: number, ownVictims: readonly string[] = []): DeadlineWait | null {
   const t = world.timers;
   const name = world.node(node).name;
   const failed = world.spans.find({ name: 'mesh.peer.dial_failed', node: name, sinceMs, untilMs: nowMs });

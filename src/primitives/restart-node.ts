@@ -26,7 +26,7 @@ import type { SpanAttrs, SpanName, SpanRecord } from '../sim/telemetry/index.js'
 import { DirectedProbe } from './directed-probe.js';
 import { cutDialsWait, cutWindows, LINKS_DIE, oldConnectionsCutAt, otherCutWindows, othersCutOff } from './reach.js';
 import { dialsHeldByOthers, emitted, failedAssertion, healthyNodes, meshesOf, MISSING_SHOWN, nameOf, neighborsOf, passed, peersConnectedTo, prunedIncludes, restartedSince, spansOf, type ProbeCutOff } from './evidence.js';
-import { deadlineOf, drawParam, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
+import { deadlineOf, drawParam, ExtensibleDeadline, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
 import { pickKillable } from './targets.js';
 import { DETECTOR_POLL_MS, probeRoundMs, T, type Timers } from './timing.js';
 import type { ChaosWorld, Detector, Fault, Primitive } from './types.js';
@@ -104,11 +104,10 @@ function restartDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number): 
     missing = what;
     return null;
   };
-  const deadlineMs = restartDeadlineMs(downtimeOf(fault), world.timers);
-  const deadlineFormula = deadlineOf(restartNodeSpec, { downtimeMs: 0 }, world.timers).formula;
+  const deadline = new ExtensibleDeadline(appliedAtMs, restartDeadlineMs(downtimeOf(fault), world.timers), deadlineOf(restartNodeSpec, { downtimeMs: 0 }, world.timers).formula);
   /**
-   * Set at most once, at the deadline, when every dial the victim made since its respawn and
-   * lost went to a peer other events had cut it off from when the dial began (reach.ts,
+   * At the deadline, when every dial the victim made since its respawn and lost went to a peer
+   * other events had cut it off from when the dial began (reach.ts,
    * `cutDialsWait`): what it needed to rejoin a topic was theirs until they let go. It may have
    * rejoined its other topics; the evidence owed is the same, it only has the time. A random
    * layout under `--chaos 22` (full profile, 1 % loss, 50 ms links, seed 55299, fast-check seed
@@ -116,19 +115,16 @@ function restartDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number): 
    * partition_subset till 83.1 s and one firewalled till 84.6 s, until a compute took it up at
    * 84.9 s; its probe went out 0.5 s before the deadline.
    */
-  let extension: { untilMs: number; formula: string } | null = null;
   const extendForCutDials = (nowMs: number, respawnedAtMs: number): void => {
-    if (extension !== null || nowMs - appliedAtMs < deadlineMs) return;
-    const wait = cutDialsWait(world, otherCutWindows(world, fault, appliedAtMs), victim, respawnedAtMs, nowMs);
-    if (wait !== null && wait.untilMs - appliedAtMs > deadlineMs) extension = wait;
+    if (deadline.open(nowMs)) deadline.extend(cutDialsWait(world, otherCutWindows(world, fault, appliedAtMs), victim, respawnedAtMs, nowMs));
   };
   return {
     evidence: 'the victim emits mesh.node.ready (same nodeId), mesh.peer.connected, mesh.gossip.neighbor_up per topic and heartbeats; after the idle timeout no one-sided connection/view/digest claims remain; a probe from it reaches every subscriber',
     get deadlineFormula() {
-      return extension === null ? deadlineFormula : `${deadlineFormula}; ${extension.formula}`;
+      return deadline.formula;
     },
     get deadlineMs() {
-      return extension === null ? deadlineMs : extension.untilMs - appliedAtMs;
+      return deadline.ms;
     },
     missing: () => missing,
     poll: (nowMs) => {

@@ -128,6 +128,46 @@ export function msOf(terms: readonly DeadlineTerm[]): number {
   return terms.reduce((sum, t) => sum + t.ms, 0);
 }
 
+/** A wait past a detector's deadline: when it ends, and its formula (`then, for …`). */
+export interface DeadlineWait {
+  readonly untilMs: number;
+  readonly formula: string;
+}
+
+/**
+ * A detector's deadline that one wait may move later, once: at the spec's deadline, for a cause
+ * the detector names (prunes of digests other events held, dials they held). The detector's
+ * `deadlineMs` and `deadlineFormula` read `ms` and `formula`.
+ */
+export class ExtensibleDeadline {
+  private wait: DeadlineWait | null = null;
+
+  constructor(
+    private readonly appliedAtMs: number,
+    /** The spec's deadline after apply, ms, and its formula. */
+    readonly baseMs: number,
+    private readonly baseFormula: string,
+  ) {}
+
+  /** Whether a wait may be set at `nowMs`: none set yet, and the spec's deadline reached. */
+  open(nowMs: number): boolean {
+    return this.wait === null && nowMs - this.appliedAtMs >= this.baseMs;
+  }
+
+  /** Take `wait` when there is one and it ends past the spec's deadline. */
+  extend(wait: DeadlineWait | null): void {
+    if (this.wait === null && wait !== null && wait.untilMs - this.appliedAtMs > this.baseMs) this.wait = wait;
+  }
+
+  get ms(): number {
+    return this.wait === null ? this.baseMs : this.wait.untilMs - this.appliedAtMs;
+  }
+
+  get formula(): string {
+    return this.wait === null ? this.baseFormula : `${this.baseFormula}; ${this.wait.formula}`;
+  }
+}
+
 export function formulaOf(terms: readonly DeadlineTerm[]): string {
   return terms.map((t) => t.text).join(' + ');
 }

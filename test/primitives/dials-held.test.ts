@@ -13,7 +13,7 @@ import { cutDialsWait, cutWindows, type CutWindow } from '../../src/primitives/r
 import { burstKillSpec } from '../../src/primitives/burst-kill.js';
 import { killNodeSpec } from '../../src/primitives/kill-node.js';
 import { natShiftSpec } from '../../src/primitives/nat-shift.js';
-import { deadlineOf } from '../../src/primitives/schema.js';
+import { deadlineOf, ExtensibleDeadline } from '../../src/primitives/schema.js';
 import { revertedAfterDetectionByMs, T, timersOf } from '../../src/primitives/timing.js';
 import { DEFAULT_NETWORK_CONFIG } from '../../src/sim/network/index.js';
 import { handTrace } from '../support/hand-trace.js';
@@ -157,3 +157,19 @@ describe('cutDialsWait', () => {
     ]);
   });
 });
+
+describe('ExtensibleDeadline', () => {
+  it('takes one wait, at the spec deadline, and only one that ends past it', () => {
+    const d = new ExtensibleDeadline(10_000, 47_000, 'spec');
+    expect(d.open(56_999)).toBe(false);
+    expect(d.open(57_000)).toBe(true);
+    d.extend({ untilMs: 57_000, formula: 'no later' });
+    expect([d.ms, d.formula]).toEqual([47_000, 'spec']);
+    d.extend(null);
+    d.extend({ untilMs: 80_000, formula: 'then, a' });
+    expect([d.ms, d.formula, d.open(90_000)]).toEqual([70_000, 'spec; then, a', false]);
+    d.extend({ untilMs: 99_000, formula: 'then, b' });
+    expect([d.ms, d.formula]).toEqual([70_000, 'spec; then, a']);
+  });
+});
+
