@@ -18,6 +18,7 @@ export {
   formatLayoutFailure,
   layoutCaseArb,
   runLayoutCase,
+  splitOnly,
   type LayoutCase,
   type LayoutOptions,
   type LayoutPropertyOptions,

@@ -12,7 +12,7 @@ import type { Frame } from '../protocol/framer.js';
 import type { MessageId, NodeId, TopicId } from '../protocol/messages.js';
 import { describeDecodeError } from '../protocol/result.js';
 import { createTopic, handleTopic, type TopicEffect, type TopicEvent, type TopicState, type TopicTimer } from '../protocol/topic.js';
-import { activeView, isNeeded } from '../protocol/hyparview.js';
+import { activeView, isNeeded, passiveView } from '../protocol/hyparview.js';
 import type { HyParViewState } from '../protocol/hyparview-state.js';
 import { messageIdOf } from '../protocol/message-id.js';
 import { lendChunk, type Connection } from '../sim/network/index.js';
@@ -239,6 +239,21 @@ export class MeshNode implements NodeApp, PeerListener {
   activeView(meshId: string): readonly NodeId[] {
     const rt = this.topics.get(topicIdOf(meshId));
     return rt === undefined ? [] : activeView(rt.state.hyparview);
+  }
+
+  /**
+   * Every peer this node could ask to get back onto a topic, as far as it knows now: its active
+   * and passive views there, its seeds and rejoin seeds for it, and with the peer cache the
+   * cache's peers on it; sorted, no repeats. The harness's stranded diagnosis reads it
+   * (scenario/overlay-parts.ts).
+   */
+  knownOn(meshId: string): NodeId[] {
+    const rt = this.topics.get(topicIdOf(meshId));
+    if (rt === undefined) return [];
+    const out = new Set<NodeId>([...activeView(rt.state.hyparview), ...passiveView(rt.state.hyparview)]);
+    for (const seed of this.seedsDialled) if (seed.meshIds.includes(meshId)) out.add(seed.nodeId);
+    if (this.peerCache !== null) for (const peer of this.peerCache.peersOn(meshId, () => false)) out.add(peer);
+    return [...out].sort();
   }
 
   topicState(meshId: string): TopicState | undefined {

@@ -12,6 +12,7 @@ import type { SimRng } from '../sim/rng.js';
 import { HARNESS_NODE, type SpanContextRef, type SpanRecord } from '../sim/telemetry/index.js';
 import { assert } from '../sim/assert.js';
 import { timeoutVerdict } from './evidence.js';
+import { describeSplit, overlaySnapshotOf, splitParts, type SplitPart } from '../scenario/overlay-parts.js';
 import { primitiveByName, specOf, unknownPrimitive } from './registry.js';
 import { judgeableIn, validateFault } from './schema.js';
 import { DETECTOR_POLL_MS } from './timing.js';
@@ -48,6 +49,13 @@ export interface ChaosEventReport {
   readonly verdict: Verdict['result'] | 'pending';
   readonly waitedMs: number;
   readonly message?: string;
+  /** A timeout's evidence still missing at the end of the run (as in its violation). */
+  readonly missing?: string;
+  /**
+   * A timeout's overlay parts apart from the rest when it timed out, and whether each was
+   * stranded (scenario/overlay-parts.ts). Absent when every topic's overlay was whole.
+   */
+  readonly split?: readonly SplitPart[];
   readonly revertedAtMs: number | null;
   readonly evidence: readonly string[];
   readonly deadlineMs: number;
@@ -89,6 +97,8 @@ interface ActiveEvent {
   verdict: Verdict | null;
   evidence: readonly SpanRecord[];
   revertedAtMs: number | null;
+  /** Set when the detection times out (`splitParts` at that moment). */
+  split: readonly SplitPart[];
 }
 
 const EVIDENCE_LINKS_MAX = 8;
@@ -192,7 +202,7 @@ export class ChaosEngine implements RunExtension {
   violations(): Violation[] {
     const out: Violation[] = [];
     for (const e of this.events) {
-      if (e.verdict === null) this.settle(e, timeoutVerdict(this.world.nowMs() - e.appliedAtMs), []);
+      if (e.verdict === null) this.timeOut(e);
     }
     // An unobserved event is neither passed nor failed: the budget is a share of the others.
     const decided = this.events.filter((e) => e.verdict!.result !== 'unobserved').length;
@@ -200,9 +210,10 @@ export class ChaosEngine implements RunExtension {
     const passedCount = this.events.filter((e) => e.verdict!.result === 'passed').length;
     for (const e of timeouts) {
       const missing = e.detector.missing?.() ?? '';
+      const split = e.split.length === 0 ? '' : `; apart from the rest of their overlay when it timed out: ${describeSplit(e.split)}`;
       out.push({
         check: 'chaos-detection-timeout',
-        message: `${describe(this, e)}: no recovery evidence within ${e.detector.deadlineMs} ms (${e.detector.deadlineFormula})${missing === '' ? '' : `; still missing: ${missing}`}`,
+        message: `${describe(this, e)}: no recovery evidence within ${e.detector.deadlineMs} ms (${e.detector.deadlineFormula})${missing === '' ? '' : `; still missing: ${missing}`}${split}`,
       });
     }
     const budget = this.flakeBudgetPct;
@@ -244,6 +255,8 @@ export class ChaosEngine implements RunExtension {
       verdict: e.verdict?.result ?? 'pending',
       waitedMs: e.verdict?.waitedMs ?? 0,
       ...(e.verdict?.result === 'failed_assertion' ? { message: e.verdict.message } : {}),
+      ...(e.verdict?.result === 'failed_timeout' ? { missing: e.detector.missing?.() ?? '' } : {}),
+      ...(e.split.length > 0 ? { split: e.split } : {}),
       revertedAtMs: e.revertedAtMs,
       evidence: e.evidence.slice(0, EVIDENCE_LINKS_MAX).map((s) => `${s.node}:${s.name}@${s.endMs}`),
       deadlineMs: e.detector.deadlineMs,
@@ -278,6 +291,7 @@ export class ChaosEngine implements RunExtension {
       verdict: null,
       evidence: [],
       revertedAtMs: null,
+      split: [],
     };
     this.events.push(event);
     const policy = primitive.revertPolicy(fault);
@@ -291,8 +305,14 @@ export class ChaosEngine implements RunExtension {
     const nowMs = this.world.nowMs();
     const detection = e.detector.poll(nowMs);
     if (detection !== null) this.settle(e, detection.verdict, detection.evidence);
-    else if (nowMs - e.appliedAtMs >= e.detector.deadlineMs) this.settle(e, timeoutVerdict(nowMs - e.appliedAtMs), []);
+    else if (nowMs - e.appliedAtMs >= e.detector.deadlineMs) this.timeOut(e);
     else this.ctx.cluster.scheduler.after(DETECTOR_POLL_MS, () => this.poll(e));
+  }
+
+  /** Past the deadline with no verdict: a timeout, with the overlay parts apart at that moment. */
+  private timeOut(e: ActiveEvent): void {
+    e.split = splitParts(overlaySnapshotOf(this.ctx.cluster));
+    this.settle(e, timeoutVerdict(this.world.nowMs() - e.appliedAtMs), []);
   }
 
   private settle(e: ActiveEvent, given: Verdict, evidence: readonly SpanRecord[]): void {

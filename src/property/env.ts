@@ -6,6 +6,9 @@
  *   MESHSIM_PROP_PATH  replay one shrunk case: the path a failure printed (with its seed)
  *   MESHSIM_PROP_FULL  1 = full topology range (up to 40 nodes, 3 meshes); default small
  *   MESHSIM_PROP_SAVE  a directory (e.g. seeds): failing properties write <name>.json there
+ *   MESHSIM_PROP_SPLITS  1 = the layout property goes on past a run red only where a topic's
+ *                     overlay stood split, as its violations say (the protocol's own classes),
+ *                     and lists such runs at the end; default 0 (every red stops the search)
  * Malformed values are an error naming the variable (never silently the default).
  */
 
@@ -15,6 +18,8 @@ export interface PropertyEnv {
   readonly path?: string;
   readonly full: boolean;
   readonly saveDir?: string;
+  /** MESHSIM_PROP_SPLITS=1: runs red only on overlay splits do not stop a layout search. */
+  readonly passSplits: boolean;
 }
 
 export function propertyEnv(defaults: { readonly numRuns: number; readonly seed: number }, env: NodeJS.ProcessEnv = process.env): PropertyEnv {
@@ -26,6 +31,8 @@ export function propertyEnv(defaults: { readonly numRuns: number; readonly seed:
   };
   const full = env.MESHSIM_PROP_FULL;
   if (full !== undefined && full !== '' && full !== '0' && full !== '1') throw new Error(`MESHSIM_PROP_FULL must be 1 or 0 (got ${JSON.stringify(full)})`);
+  const splits = env.MESHSIM_PROP_SPLITS;
+  if (splits !== undefined && splits !== '' && splits !== '0' && splits !== '1') throw new Error(`MESHSIM_PROP_SPLITS must be 1 or 0 (got ${JSON.stringify(splits)})`);
   const path = env.MESHSIM_PROP_PATH;
   if (path !== undefined && path !== '' && !/^\d+(:\d+)*$/.test(path)) throw new Error(`MESHSIM_PROP_PATH must look like 0:1:3 (got ${JSON.stringify(path)})`);
   return {
@@ -34,6 +41,7 @@ export function propertyEnv(defaults: { readonly numRuns: number; readonly seed:
     seed: int('MESHSIM_PROP_SEED', defaults.seed, -(2 ** 31), 2 ** 31 - 1),
     ...(path === undefined || path === '' ? {} : { path }),
     full: full === '1',
+    passSplits: splits === '1',
     ...(env.MESHSIM_PROP_SAVE === undefined || env.MESHSIM_PROP_SAVE === '' ? {} : { saveDir: env.MESHSIM_PROP_SAVE }),
   };
 }

@@ -166,7 +166,9 @@ describe('property checks', () => {
     expect(() => propertyEnv(defaults, { MESHSIM_PROP_FULL: 'true' })).toThrow('MESHSIM_PROP_FULL must be 1 or 0 (got "true")');
     expect(() => propertyEnv(defaults, { MESHSIM_PROP_RUNS: '99999999999' })).toThrow(/^MESHSIM_PROP_RUNS must be an integer in \[1, 1000000\]/);
     expect(() => propertyEnv(defaults, { MESHSIM_PROP_SEED: '4294967296' })).toThrow(/^MESHSIM_PROP_SEED must be an integer in \[-2147483648, 2147483647\]/);
-    expect(propertyEnv(defaults, { MESHSIM_PROP_FULL: '0', MESHSIM_PROP_SEED: '-2147483648' })).toEqual({ numRuns: 5, seed: -2147483648, full: false });
+    expect(() => propertyEnv(defaults, { MESHSIM_PROP_SPLITS: 'yes' })).toThrow('MESHSIM_PROP_SPLITS must be 1 or 0 (got "yes")');
+    expect(propertyEnv(defaults, { MESHSIM_PROP_FULL: '0', MESHSIM_PROP_SEED: '-2147483648' })).toEqual({ numRuns: 5, seed: -2147483648, full: false, passSplits: false });
+    expect(propertyEnv(defaults, { MESHSIM_PROP_SPLITS: '1' }).passSplits).toBe(true);
   });
 
   it('a counterexample written with the exported formatScheduleFile is a schedule file the CLI reads back', () => {

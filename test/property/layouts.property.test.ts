@@ -48,6 +48,8 @@ describe('random layouts under random chaos', () => {
     const env = settings({ numRuns: 6, seed: 11 });
     const small = env.full ? {} : { meshesMax: 2, perRoleMax: 4, chaosMax: 8 };
     const result = checkLayouts({ ...env, ...small });
+    // MESHSIM_PROP_SPLITS=1 (long searches): the runs let through as the overlay's own splits.
+    if (result.splits.length > 0) console.log(`${result.splits.length} run(s) red only on overlay splits:\n${result.splits.join('\n')}`);
     expect(result.ok, layoutFailure(result, env.saveDir)).toBe(true);
   });
 
