@@ -198,6 +198,24 @@ describe('what a user reads', () => {
     expect(splitOnly({ ...run.report, violations: run.report.violations.map((v) => ({ ...v, message: v.message.slice(0, v.message.indexOf('; apart: ')) })) })).toBe(false);
   });
 
+  it('a partition_pair on a topic that offered no detour says so, and a search goes on past it (protocol profile, seed 95298, --chaos 22)', () => {
+    // Layout-property case (fast-check seed 6433): the bridge's one link on mesh-a was the
+    // compute it was cut from.
+    const run = runRandomChaos(
+      scenarioOf({ name: 'random-layout', profile: 'protocol', bootSpacingMs: 20, durationMs: 120_000, healWindowMs: 30_000, topology: { meshes: [{ meshId: 'mesh-a', roles: { gateway: 3, compute: 3 } }], bridges: 2, observer: false }, network: { lossPct: 10, latencyMs: 20, jitterMs: 0 } }),
+      22,
+      '95298',
+    );
+    const pair = run.log.find((e) => e.verdict === 'failed_assertion')!;
+    expect([pair.id, pair.primitive, pair.targets]).toEqual([3, 'partition_pair', ['compute-85835d12', 'bridge-8ba014a1']]);
+    expect(pair.message).toMatch(/; mesh-a's overlay offered no detour at the apply \(/);
+    expect(splitOnly(run.report)).toBe(true);
+    // Another assertion of the same primitive is a red to trace.
+    const chaos = run.report.chaos as { log: ChaosEventReport[] };
+    const other = chaos.log.map((e) => (e === pair ? { ...e, message: e.message!.slice(0, e.message!.indexOf('; mesh-a')) } : e));
+    expect(splitOnly({ ...run.report, chaos: { ...chaos, log: other } })).toBe(false);
+  });
+
   it('knownOn is the node’s active and passive views and its seeds on the topic', () => {
     const { cluster } = runScenario(scenarioOf({ name: 'ten', profile: 'protocol', durationMs: 20_000, topology: { meshes: [{ meshId: 'm', roles: { gateway: 10 } }], bridges: 0, observer: false } }), '3');
     let sawPassive = false;

@@ -92,7 +92,10 @@ export const partitionPair: Primitive = {
     // --chaos 14 cut the line's two bridges apart at 18.3 s on the bridge topic, while mesh-a
     // and mesh-b, which they share with dozens of nodes, offered detours.
     const shared = sharedMeshes(world, a, b).filter((m) => world.subscribers(m).some((p) => p.nodeId !== a && p.nodeId !== b));
-    const topic = shared.find((m) => pathExists(overlayAt(world, m, appliedAtMs), a, b, isOwnLink)) ?? shared[0];
+    const detoured = shared.find((m) => pathExists(overlayAt(world, m, appliedAtMs), a, b, isOwnLink));
+    const topic = detoured ?? shared[0];
+    // A failure on a topic that offered no detour is the protocol's (the line of three); said so.
+    const noDetour = detoured === undefined && topic !== undefined ? `; ${topic}'s overlay offered no detour at the apply (by the nodes' neighbour spans, their own link was the only path between them)` : '';
     const meshes = [...new Set([...meshesOf(world, a), ...meshesOf(world, b)])].sort();
     const crossing: { from: string; to: string; probe: ProbeRecord | null }[] = [
       { from: a, to: b, probe: null },
@@ -133,7 +136,7 @@ export const partitionPair: Primitive = {
               // other end; the seed check brings such a node back, at most 10 s later).
               if (strippedByOthers(world, others, c.probe.meshId, c.from, c.probe.sentAtMs, isOwnLink, c.to) || strippedByOthers(world, others, c.probe.meshId, c.to, c.probe.sentAtMs, isOwnLink, c.from)) continue;
               if (stillJoining(world, c.probe, c.from, c.to, isOwnLink) || detourGaveUp(world, c.probe, c.from, c.to, isOwnLink)) continue;
-              return failedAssertion(waitedMs, `probe ${nameOf(world, c.from)}→${nameOf(world, c.to)} sent during the partition found no other path (${got === undefined ? 'not delivered' : `delivered from ${nameOf(world, String(got.attrs.from))} at ${got.endMs} ms`})`, got === undefined ? [] : [got]);
+              return failedAssertion(waitedMs, `probe ${nameOf(world, c.from)}→${nameOf(world, c.to)} sent during the partition found no other path (${got === undefined ? 'not delivered' : `delivered from ${nameOf(world, String(got.attrs.from))} at ${got.endMs} ms`})${noDetour}`, got === undefined ? [] : [got]);
             }
             evidence.push(got);
           }

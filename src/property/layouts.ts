@@ -139,14 +139,17 @@ export interface LayoutPropertyResult {
 /**
  * True when every violation of a failed run comes from a topic's overlay standing split, as the
  * run's own diagnosis says (scenario/overlay-parts.ts): chaos timeouts whose missing probe
- * deliveries all lie on topics with a part apart when they timed out, the flake budget those
- * timeouts alone spent, and overlay-connected with its parts. Anything else (an assertion, a
- * missing delivery on a whole topic, another check) is not.
+ * deliveries all lie on topics with a part apart when they timed out, `partition_pair`
+ * failures on a topic whose overlay offered no detour at the apply (the pair's own link was
+ * its only path between them), the flake budget those alone spent, and overlay-connected with
+ * its parts. Anything else (another assertion, a missing delivery on a whole topic, another
+ * check) is not.
  */
 export function splitOnly(report: RunReport): boolean {
   if (report.verdict === 'pass') return false;
   const log = (report.chaos as { log?: readonly ChaosEventReport[] } | undefined)?.log ?? [];
-  if (log.some((e) => e.verdict === 'failed_assertion')) return false;
+  // A partition_pair on a topic whose overlay offered no detour at the apply: the same kind.
+  if (log.some((e) => e.verdict === 'failed_assertion' && !(e.primitive === 'partition_pair' && (e.message ?? '').includes('offered no detour at the apply')))) return false;
   for (const e of log.filter((x) => x.verdict === 'failed_timeout')) {
     const topics = [...(e.missing ?? '').matchAll(/ \(([^()]+)\)/g)].map((m) => m[1]);
     if (topics.length === 0 || !topics.every((t) => e.split?.some((p) => p.meshId === t))) return false;

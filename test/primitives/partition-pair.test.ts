@@ -259,3 +259,36 @@ describe('partition_pair: which shared topic carries the crossing probes', () =>
     expect(topicOfProbes(false)).toEqual(['bridge', 'bridge']);
   });
 });
+
+describe('partition_pair: a failure says when the overlay offered no detour at the apply', () => {
+  // The detector asked directly on hand-written spans: a and c cut at 40 s, every probe a record
+  // nobody delivers. With b linked to both, the overlay offered a detour at the apply, and a
+  // probe that found none is a red to trace; with a and c linked only to each other, it offered
+  // none (the line of three), the failure says so, and a layout search with
+  // MESHSIM_PROP_SPLITS=1 goes on past it (splitOnly).
+  function cutAt40(detour: boolean) {
+    const t = handTrace('pair-no-detour', { running: true });
+    const { cluster, at, up, chaos, ready } = t;
+    const [a, b, c] = t.nodes;
+    const world: ChaosWorld = { ...t.world, probe: (meshId, origin) => ({ probeId: `probe-${cluster.scheduler.nowMs}-${origin}`, meshId, origin: origin!, sentAtMs: cluster.scheduler.nowMs, expected: [] }) };
+    at(50);
+    for (const n of t.nodes) ready(n);
+    at(100);
+    up(a, c);
+    up(c, a);
+    if (detour) for (const [x, y] of [[a, b], [b, a], [b, c], [c, b]]) up(x, y);
+    at(40_000);
+    chaos('partition_pair', [a, c]);
+    const detection = partitionPair.detector(world, { targets: [a.nodeId, c.nodeId], params: { durationMs: 15_000 } }, 40_000);
+    expect(detection.poll(40_000)).toBeNull();
+    at(55_000);
+    return detection.poll(55_000)?.verdict;
+  }
+
+  it('names the topic whose overlay had no other path, and only then', () => {
+    const none = cutAt40(false);
+    expect(none).toMatchObject({ result: 'failed_assertion', message: expect.stringMatching(/found no other path \(not delivered\); mesh-a's overlay offered no detour at the apply \(by the nodes' neighbour spans, their own link was the only path between them\)$/) });
+    const some = cutAt40(true);
+    expect(some).toMatchObject({ result: 'failed_assertion', message: expect.stringMatching(/found no other path \(not delivered\)$/) });
+  });
+});
