@@ -9,9 +9,10 @@
  *   is already open). No protocol step can join the part to the rest until a fault ends (a killed
  *   peer comes back, a cut is repaired): a shuffle only trades what is known inside a part.
  * - apart though known across: some node knows a reachable peer on the other side, and names up
- *   to three such pairs. HyParView asks a passive peer only when it loses a neighbour or has
- *   none (§4.3), so two parts whose views are not empty stay apart until a failure or a seed
- *   check moves one of them.
+ *   to three such pairs. A node asks a passive peer when it loses a neighbour (§4.3) and, with a
+ *   free slot, again at each shuffle (every 60 s by default; hyparview-state.ts), and a seed
+ *   when cut off, so two parts whose views are not empty can stay apart for up to a shuffle
+ *   period, or until a failure moves one of them.
  * The snapshot is read from the lower layer (the nodes' own views and seeds, the network's
  * partitions and firewalls), not from the trace under judgement, and only when a detection has
  * timed out: it explains a red and never makes one green. Wedged nodes count as down (they
@@ -170,7 +171,7 @@ export function splitParts(world: OverlaySnapshot): SplitPart[] {
 export function describeSplit(parts: readonly SplitPart[]): string {
   const shown = parts.slice(0, 3).map((p) => {
     const who = `${p.nodes.join(', ')}${p.size > p.nodes.length ? ` and ${p.size - p.nodes.length} more` : ''} on ${p.meshId} (${p.size} of ${p.running} running)`;
-    return p.stranded ? `${who}, stranded: every peer known on either side of the split is down or cut off` : `${who}, though ${p.knownAcross.join(', ')}: nobody had cause to ask (HyParView turns to a passive peer when it loses a neighbour, to a seed when cut off)`;
+    return p.stranded ? `${who}, stranded: every peer known on either side of the split is down or cut off` : `${who}, though ${p.knownAcross.join(', ')}: nobody had asked yet (a node asks a passive peer when it loses a neighbour or at its next shuffle, a seed when cut off)`;
   });
   if (parts.length > shown.length) shown.push(`${parts.length - shown.length} more parts`);
   return shown.join('; ');
