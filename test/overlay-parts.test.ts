@@ -10,6 +10,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ChaosEventReport } from '../src/primitives/engine.js';
 import { splitOnly } from '../src/property/layouts.js';
+import { renderReportHtml } from '../src/report/html.js';
+import { runReportData } from '../src/report/report-data.js';
 import { runScenario, type RunReport } from '../src/scenario/runner.js';
 import { describeSplit, splitParts, SPLIT_NAMES_MAX, type OverlaySnapshot } from '../src/scenario/overlay-parts.js';
 import { passiveView } from '../src/protocol/hyparview.js';
@@ -117,6 +119,10 @@ describe('what a user reads', () => {
     const timeout = run.report.violations.find((v) => v.check === 'chaos-detection-timeout')!;
     expect(timeout.message).toMatch(/; still missing: probe deliveries: broker-9f996942 \(mesh-a\); apart from the rest of their overlay when it timed out: broker-9f996942 on mesh-a \(1 of 2 running\), stranded: /);
     expect(run.log.filter((e) => e.verdict !== 'failed_timeout').every((e) => e.split === undefined && e.missing === undefined)).toBe(true);
+    // The HTML report's Chaos tab shows it under the verdict (a timeout's span has no message).
+    const row = runReportData(run).run!.chaos.find((c) => c.id === burst.id)!;
+    expect(row.message).toBe('still missing: probe deliveries: broker-9f996942 (mesh-a); apart from the rest of their overlay when it timed out: broker-9f996942 on mesh-a (1 of 2 running), stranded: every peer known on either side of the split is down or cut off');
+    expect(renderReportHtml(runReportData(run))).toContain('still missing: probe deliveries: broker-9f996942 (mesh-a); apart from');
     // A layout search with MESHSIM_PROP_SPLITS=1 goes on past this run, and past no other red.
     expect(splitOnly(run.report)).toBe(true);
     const chaos = run.report.chaos as { log: ChaosEventReport[] };

@@ -1,10 +1,12 @@
 /**
  * The Chaos tab's rows, read from the trace: each `chaos.primitive.applied` span with its
  * `detected` and `reverted` children and the evidence spans `detected` links to. The engine's
- * report log (when given) adds what spans do not carry: the deadline and its formula. Pure data;
+ * report log (when given) adds what spans do not carry: the deadline and its formula, and for a
+ * timeout what was still missing and where the overlay stood split. Pure data;
  * never re-judges a verdict.
  */
 import type { ChaosEventReport } from '../primitives/engine.js';
+import { describeSplit } from '../scenario/overlay-parts.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
 import { attrText, type NodeNames } from './span-text.js';
 
@@ -55,7 +57,10 @@ export function chaosRowsOf(records: readonly SpanRecord[], names: NodeNames, lo
       .map((l) => bySpanId.get(l.spanId))
       .filter((s): s is SpanRecord => s !== undefined)
       .map((s) => ({ node: s.node, name: s.name, atMs: s.endMs, attrs: attrText(s.attrs, names) }));
-    const message = detected?.attrs.message;
+    // A timeout's span carries no message: the log says what was still missing, and where the
+    // overlay stood split when it timed out.
+    const timedOut = entry?.verdict === 'failed_timeout' ? [entry.missing === undefined || entry.missing === '' ? null : `still missing: ${entry.missing}`, entry.split === undefined ? null : `apart from the rest of their overlay when it timed out: ${describeSplit(entry.split)}`].filter((x) => x !== null).join('; ') : '';
+    const message = detected?.attrs.message ?? (timedOut === '' ? undefined : timedOut);
     return {
       id: entry?.id ?? i + 1,
       atMs: a.endMs,
