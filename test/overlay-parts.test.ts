@@ -222,6 +222,40 @@ describe('what a user reads', () => {
     expect(splitOnly({ ...run.report, chaos: { ...chaos, log: other } })).toBe(false);
   });
 
+  it('a partition_subset side whose nodes held no neighbour until the repair is the same kind (full profile, four meshes, seed 38218, --chaos 3)', () => {
+    // Layout-property case (fast-check seed 6436): the cut took mesh-d's gateway, both its
+    // registries and a broker; the other broker and the bridge knew only nodes inside it.
+    const run = runRandomChaos(
+      scenarioOf({
+        name: 'random-layout',
+        profile: 'full',
+        bootSpacingMs: 0,
+        durationMs: 120_000,
+        healWindowMs: 30_000,
+        topology: {
+          meshes: [
+            { meshId: 'mesh-a', roles: { gateway: 4, compute: 1, registry: 2, broker: 9 } },
+            { meshId: 'mesh-b', roles: { registry: 3 } },
+            { meshId: 'mesh-c', roles: { gateway: 1, compute: 2, registry: 11 } },
+            { meshId: 'mesh-d', roles: { gateway: 1, registry: 2, broker: 2 } },
+          ],
+          bridges: 1,
+          observer: false,
+        },
+      }),
+      3,
+      '38218',
+    );
+    const subset = run.log.find((e) => e.verdict === 'failed_assertion')!;
+    expect(subset.primitive).toBe('partition_subset');
+    expect(subset.message).toBe('side of broker-ce02c96e stopped working during the partition: 5 probe(s) on mesh-d missed bridge-c49a8b05; held no neighbour on mesh-d when the last left: broker-ce02c96e (since 140061 ms), bridge-c49a8b05 (since 140057 ms)');
+    expect(splitOnly(run.report)).toBe(true);
+    // A missed node that still held a neighbour is a red to trace.
+    const chaos = run.report.chaos as { log: ChaosEventReport[] };
+    const held = chaos.log.map((e) => (e === subset ? { ...e, message: e.message!.replace(', bridge-c49a8b05 (since 140057 ms)', '') } : e));
+    expect(splitOnly({ ...run.report, chaos: { ...chaos, log: held } })).toBe(false);
+  });
+
   it('knownOn is the node’s active and passive views and its seeds on the topic', () => {
     const { cluster } = runScenario(scenarioOf({ name: 'ten', profile: 'protocol', durationMs: 20_000, topology: { meshes: [{ meshId: 'm', roles: { gateway: 10 } }], bridges: 0, observer: false } }), '3');
     let sawPassive = false;

@@ -137,19 +137,33 @@ export interface LayoutPropertyResult {
 }
 
 /**
+ * A failed assertion of the same kind, by its detector's own words: a `partition_pair` on a
+ * topic whose overlay offered no detour at the apply, or a `partition_subset` side whose every
+ * missed node held no neighbour on the topic when its last one left (the side whose links and
+ * seeds all lay inside the cut: it cannot re-form until the repair).
+ */
+function assertionOnSplit(e: ChaosEventReport): boolean {
+  const message = e.message ?? '';
+  if (e.primitive === 'partition_pair') return message.includes('offered no detour at the apply');
+  if (e.primitive !== 'partition_subset') return false;
+  const side = /stopped working during the partition: \d+ probe\(s\) on \S+ missed ([^;]+); held no neighbour on \S+ when the last left: (.+)$/.exec(message);
+  if (side === null) return false;
+  const alone = new Set(side[2].split(', ').map((n) => n.replace(/ \(since \d+ ms\)$/, '')));
+  return side[1].split(', ').every((n) => alone.has(n));
+}
+
+/**
  * True when every violation of a failed run comes from a topic's overlay standing split, as the
  * run's own diagnosis says (scenario/overlay-parts.ts): chaos timeouts whose missing probe
- * deliveries all lie on topics with a part apart when they timed out, `partition_pair`
- * failures on a topic whose overlay offered no detour at the apply (the pair's own link was
- * its only path between them), the flake budget those alone spent, and overlay-connected with
- * its parts. Anything else (another assertion, a missing delivery on a whole topic, another
- * check) is not.
+ * deliveries all lie on topics with a part apart when they timed out, failed assertions whose
+ * detector says as much (`assertionOnSplit`), the flake budget those alone spent, and
+ * overlay-connected with its parts. Anything else (another assertion, a missing delivery on a
+ * whole topic, another check) is not.
  */
 export function splitOnly(report: RunReport): boolean {
   if (report.verdict === 'pass') return false;
   const log = (report.chaos as { log?: readonly ChaosEventReport[] } | undefined)?.log ?? [];
-  // A partition_pair on a topic whose overlay offered no detour at the apply: the same kind.
-  if (log.some((e) => e.verdict === 'failed_assertion' && !(e.primitive === 'partition_pair' && (e.message ?? '').includes('offered no detour at the apply')))) return false;
+  if (log.some((e) => e.verdict === 'failed_assertion' && !assertionOnSplit(e))) return false;
   for (const e of log.filter((x) => x.verdict === 'failed_timeout')) {
     const topics = [...(e.missing ?? '').matchAll(/ \(([^()]+)\)/g)].map((m) => m[1]);
     if (topics.length === 0 || !topics.every((t) => e.split?.some((p) => p.meshId === t))) return false;
