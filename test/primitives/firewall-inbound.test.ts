@@ -10,6 +10,7 @@
 import { describe, expect, it } from 'vitest';
 import { BATTERY_EVENT_AT_MS, withChaos } from '../../src/catalog/chaos-scenarios.js';
 import { chaosExtension } from '../../src/primitives/engine.js';
+import { oneSidedIslands } from '../../src/primitives/firewall-inbound.js';
 import { runScenario } from '../../src/scenario/runner.js';
 import type { Scenario } from '../../src/scenario/scenario.js';
 import type { RunContext, RunExtension } from '../../src/scenario/scenario.js';
@@ -194,6 +195,66 @@ describe('firewall_inbound', () => {
     const victimId = run.cluster.idOfName('registry-84349836');
     expect(q.find({ name: 'mesh.peer.dial_failed', node: 'bridge-54c32522', sinceMs: back.endMs, untilMs: revertAtMs, attrs: { peerId: victimId } }).length).toBeGreaterThan(0);
     expect(q.find({ name: 'mesh.gossip.neighbor_up', node: 'bridge-54c32522', sinceMs: back.endMs, untilMs: revertAtMs, attrs: { topic: 'mesh-a' } })).toEqual([]);
+  });
+
+  it('nodes the firewall left on an island holding the victim one-sided are not owed its probes', () => {
+    // Layout-property case (fast-check seed 6437; full profile, three meshes, two bridges, no
+    // observer, --chaos 24, seed 89153): mesh-b's two bridges held each other and the firewalled
+    // registry-f08c9b9a, over connections they had dialled. The registry idled those out at
+    // 88.0 s and let them go; they heard its keep-alives until then and nothing after (an idle
+    // timeout is silent), so they held it one-sided until its packets drew a reset after the
+    // revert at 112.0 s. Its probes on mesh-b could not reach them. Red without the island rule
+    // (`oneSidedIslands`): the bridges were owed them.
+    const run = runRandomChaos(
+      scenarioOf({
+        name: 'random-layout',
+        profile: 'full',
+        bootSpacingMs: 0,
+        durationMs: 180_000,
+        healWindowMs: 30_000,
+        topology: {
+          meshes: [
+            { meshId: 'mesh-a', roles: { compute: 1, registry: 3 } },
+            { meshId: 'mesh-b', roles: { compute: 1, registry: 3 } },
+            { meshId: 'mesh-c', roles: { gateway: 3, compute: 1, registry: 1, broker: 8 } },
+          ],
+          bridges: 2,
+          observer: false,
+        },
+      }),
+      24,
+      '89153',
+    );
+    const e = passedEvent(run, (x) => x.primitive === 'firewall_inbound' && x.targets[0] === 'registry-f08c9b9a');
+    const q = run.cluster.telemetry.query;
+    const victimId = run.cluster.idOfName('registry-f08c9b9a');
+    const revertAtMs = e.atMs + Number(e.params.durationMs);
+    for (const bridge of ['bridge-34931a4f', 'bridge-8310e281']) {
+      const other = bridge === 'bridge-34931a4f' ? 'bridge-8310e281' : 'bridge-34931a4f';
+      // The registry let the bridge go on mesh-b at its idle-out; the bridge kept it to the revert.
+      const letGo = q.last({ name: 'mesh.gossip.neighbor_down', node: 'registry-f08c9b9a', untilMs: revertAtMs, attrs: { topic: 'mesh-b', peerId: run.cluster.idOfName(bridge) } })!;
+      expect(letGo.endMs).toBeGreaterThan(e.atMs + 28_000);
+      expect(q.find({ name: 'mesh.gossip.neighbor_down', node: bridge, sinceMs: e.atMs, untilMs: revertAtMs, attrs: { topic: 'mesh-b', peerId: victimId } })).toEqual([]);
+      // Its only other mesh-b neighbour then was the other bridge.
+      const ups = q.find({ name: 'mesh.gossip.neighbor_up', node: bridge, untilMs: letGo.endMs, attrs: { topic: 'mesh-b' } }).map((s) => run.cluster.nameOf(String(s.attrs.peerId)));
+      const downs = q.find({ name: 'mesh.gossip.neighbor_down', node: bridge, untilMs: revertAtMs, attrs: { topic: 'mesh-b' } }).map((s) => run.cluster.nameOf(String(s.attrs.peerId)));
+      expect(new Set(ups.filter((n) => !downs.includes(n)))).toEqual(new Set(['registry-f08c9b9a', other]));
+    }
+    expect(run.report.verdict, run.report.violations.map((v) => v.message).join('\n')).toBe('pass');
+  });
+
+  it('an island is a part of the overlay the victim holds no node of, with a one-sided link to it', () => {
+    const overlay = (views: Record<string, string[]>) => new Map(Object.entries(views));
+    // v holds a and b; c and d hold v and each other: an island.
+    expect([...oneSidedIslands(overlay({ v: ['a', 'b'], a: ['v', 'b'], b: ['a', 'v'], c: ['d', 'v'], d: ['c', 'v'] }), 'v')].sort()).toEqual(['c', 'd']);
+    // c also holds a, which v holds: a path the probe can take.
+    expect([...oneSidedIslands(overlay({ v: ['a'], a: ['v'], c: ['v', 'a'] }), 'v')]).toEqual([]);
+    // Held by a node v holds counts too (links count both ways).
+    expect([...oneSidedIslands(overlay({ v: ['a'], a: ['v', 'c'], c: ['v'] }), 'v')]).toEqual([]);
+    // A part that holds no link to v is no island the firewall made.
+    expect([...oneSidedIslands(overlay({ v: ['a'], a: ['v'], c: ['d'], d: ['c'] }), 'v')]).toEqual([]);
+    // A victim that holds nobody has nothing to show; nobody is excused.
+    expect([...oneSidedIslands(overlay({ v: [], c: ['v'] }), 'v')]).toEqual([]);
   });
 
   it('a topic the victim alone subscribes to owes no probe to it', () => {
