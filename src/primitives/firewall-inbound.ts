@@ -162,23 +162,24 @@ export const firewallInbound: Primitive = {
         const heartbeat =
           spansOf(world, victim, 'mesh.heartbeat', probeFromMs).find((s) => s.endMs < revertAtMs && Number(s.attrs.peerCount) > 0) ??
           (nowMs >= revertAtMs ? neighbourKeptToRevert(world, victim, appliedAtMs, probeFromMs, revertAtMs) : undefined);
+        const dialFailures = (): readonly SpanRecord[] => world.spans.find({ name: 'mesh.peer.dial_failed', sinceMs: appliedAtMs, untilMs: nowMs, attrs: { peerId: victim } });
+        // The victim, alone once its inbound links idled out, dialled out into other events'
+        // cuts every time, and nobody dialled it: the firewall lets its dials out, other events
+        // held everyone it tried (a random layout under --chaos 9, full profile, seed 67383: both
+        // its seeds inside a partition_subset from 2 s before its links idled out to past the
+        // revert). Asked first: its dials are the evidence, where the next rule has only others'.
+        if (heartbeat === undefined && nowMs >= revertAtMs) {
+          const others = otherCutWindows(world, fault, appliedAtMs);
+          const held = dialsHeldByOthers(world, victim, probeFromMs, revertAtMs, (peer, atMs) => isCut(others, name, nameOf(world, peer), atMs));
+          if (held.length > 0) return passed(waitedMs, [...held.slice(0, MISSING_SHOWN), ...dialFailures()]);
+        }
         // Every probe to the victim was excused (none delivered): other events had cut it off
         // from each origin, on the overlay with the firewall's own cut applied, or nobody could
         // send one. They left it nobody to hold, so its heartbeat's peers are not owed either
         // (a random layout under chaos, seed 47 in the test: a gateway a burst kill revived while
         // a partition_subset held both its seeds, firewalled 1.5 s later, never had a neighbour).
         const isolatedByOthers = complete && toVictim.length === 0;
-        const dialFailures = (): readonly SpanRecord[] => world.spans.find({ name: 'mesh.peer.dial_failed', sinceMs: appliedAtMs, untilMs: nowMs, attrs: { peerId: victim } });
         if (heartbeat === undefined && isolatedByOthers && nowMs >= revertAtMs) return passed(waitedMs, [...dialFailures(), ...fromVictim]);
-        // Or the victim, alone once its inbound links idled out, dialled out into other events'
-        // cuts every time, and nobody dialled it: the firewall lets its dials out, other events
-        // held everyone it tried (a random layout under --chaos 9, full profile, seed 67383: both
-        // its seeds inside a partition_subset from 2 s before its links idled out to past the revert).
-        if (heartbeat === undefined && nowMs >= revertAtMs) {
-          const others = otherCutWindows(world, fault, appliedAtMs);
-          const held = dialsHeldByOthers(world, victim, probeFromMs, revertAtMs, (peer, atMs) => isCut(others, name, nameOf(world, peer), atMs));
-          if (held.length > 0) return passed(waitedMs, [...held.slice(0, MISSING_SHOWN), ...dialFailures()]);
-        }
         if (!complete || heartbeat === undefined) {
           if (nowMs >= revertAtMs) return failedAssertion(waitedMs, `${name} was not shown in the mesh while firewalled (${complete ? 'no heartbeat with peers' : `probes from/to it not delivered: ${lacking.join('; ')}`})`);
           if (heartbeat === undefined) lacking.push(`a mesh.heartbeat of ${name} with peerCount > 0 since ${probeFromMs} ms`);
@@ -266,7 +267,9 @@ function firewallLeftNoPath(world: ChaosWorld, victim: string, pruner: string, a
 }
 
 /**
- * Nodes the firewall's own damage kept off `probe`'s topic when it was sent: by their own spans
+ * Nodes the firewall's own damage kept from `probe` when it was sent: for a probe from the
+ * victim, those on an island holding it one-sided (`oneSidedIslands`), and for one from such an
+ * island, the victim. And nodes it kept off the topic: by their own spans
  * they held no neighbour there, and a dial of theirs to the victim had failed since the firewall
  * went up (mesh.peer.dial_failed{peerId: victim}). New dials to the victim time out: a node
  * (re)joining through it, its seed, gets in only at the revert. A random layout under chaos (four
@@ -276,10 +279,11 @@ function firewallLeftNoPath(world: ChaosWorld, victim: string, pruner: string, a
  */
 function keptOutByFirewall(world: ChaosWorld, victim: string, appliedAtMs: number, probe: ProbeRecord): ReadonlySet<string> {
   const failed = world.spans.find({ name: 'mesh.peer.dial_failed', sinceMs: appliedAtMs, untilMs: probe.sentAtMs, attrs: { peerId: victim } });
-  const islands = probe.origin === victim && probe.sentAtMs >= appliedAtMs;
-  if (failed.length === 0 && !islands) return new Set();
   const overlay = overlayAt(world, probe.meshId, probe.sentAtMs);
-  const out = islands ? oneSidedIslands(overlay, victim) : new Set<string>();
+  // A probe from the victim cannot reach an island; one from an island cannot reach the victim.
+  // A victim that holds nobody there has nothing to show, so its probes excuse nobody that way.
+  const islands = oneSidedIslands(overlay, victim);
+  const out = probe.origin !== victim ? new Set<string>(islands.has(probe.origin) ? [victim] : []) : (overlay.get(victim) ?? []).length > 0 ? islands : new Set<string>();
   for (const s of failed) {
     const id = world.nodes.find((p) => p.name === s.node)?.nodeId;
     if (id !== undefined && (overlay.get(id) ?? []).length === 0) out.add(id);
@@ -297,13 +301,14 @@ function keptOutByFirewall(world: ChaosWorld, victim: string, appliedAtMs: numbe
  * of a one-sided link needs the victim to hear them. The victim's probes cannot reach them, nor
  * can the protocol within the window: the fault's own damage (a random layout, fast-check seed
  * 6437: two bridges that held each other and a firewalled registry alone on mesh-b from 88 s,
- * when it idled them out, to the revert at 112 s; and seed 6415, README). Needs the victim to
- * hold someone: a victim alone has nothing to show. @internal (exported for tests)
+ * when it idled them out, to the revert at 112 s; and seed 6415, README). Nor can their probes
+ * reach the victim (fast-check seed 6441: the other bridge held a firewalled bridge one-sided on
+ * the bridge topic, where the victim had idled out every link, and sent the probe to it there).
+ * @internal (exported for tests)
  */
 export function oneSidedIslands(overlay: ReadonlyMap<string, readonly string[]>, victim: string): Set<string> {
   const held = new Set(overlay.get(victim) ?? []);
   const out = new Set<string>();
-  if (held.size === 0) return out;
   const links = new Map<string, string[]>();
   const link = (x: string, y: string): void => {
     const list = links.get(x);

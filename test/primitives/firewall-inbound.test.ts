@@ -253,8 +253,49 @@ describe('firewall_inbound', () => {
     expect([...oneSidedIslands(overlay({ v: ['a'], a: ['v', 'c'], c: ['v'] }), 'v')]).toEqual([]);
     // A part that holds no link to v is no island the firewall made.
     expect([...oneSidedIslands(overlay({ v: ['a'], a: ['v'], c: ['d'], d: ['c'] }), 'v')]).toEqual([]);
-    // A victim that holds nobody has nothing to show; nobody is excused.
-    expect([...oneSidedIslands(overlay({ v: [], c: ['v'] }), 'v')]).toEqual([]);
+    // A victim that holds nobody: whoever holds it is on an island (its probes cannot reach the
+    // victim; the detector excuses nobody from the victim's own probes then, which reach nobody).
+    expect([...oneSidedIslands(overlay({ v: [], c: ['v', 'd'], d: ['c'] }), 'v')].sort()).toEqual(['c', 'd']);
+  });
+
+  it('a probe to the victim from a node on such an island is no evidence either way', () => {
+    // Layout-property case (fast-check seed 6441; full profile, three meshes, two bridges, no
+    // observer, --chaos 21, seed 99992): every link of the firewalled bridge-042c44f1 ran on a
+    // connection its peers had dialled, and it idled them all out at 70.96 s. On the bridge
+    // topic its one peer, bridge-fc0d134c, held it one-sided and sent the probe to it at 76.36 s;
+    // a kill_node took bridge-fc0d134c at 79.32 s, past the revert, and the victim's seed dial to
+    // it failed. Red without the rule: the probe to the victim was owed.
+    const run = runRandomChaos(
+      scenarioOf({
+        name: 'random-layout',
+        profile: 'full',
+        bootSpacingMs: 50,
+        durationMs: 120_000,
+        healWindowMs: 30_000,
+        topology: {
+          meshes: [
+            { meshId: 'mesh-a', roles: { gateway: 3, compute: 1 } },
+            { meshId: 'mesh-b', roles: { compute: 2, registry: 3, broker: 2 } },
+            { meshId: 'mesh-c', roles: { gateway: 1, registry: 6 } },
+          ],
+          bridges: 2,
+          observer: false,
+        },
+      }),
+      21,
+      '99992',
+    );
+    const e = passedEvent(run, (x) => x.primitive === 'firewall_inbound' && x.targets[0] === 'bridge-042c44f1');
+    const q = run.cluster.telemetry.query;
+    const [victim, peer] = ['bridge-042c44f1', 'bridge-fc0d134c'].map((n) => run.cluster.idOfName(n));
+    const idled = q.last({ name: 'mesh.gossip.neighbor_down', node: 'bridge-042c44f1', untilMs: 76_000, attrs: { topic: 'bridge', peerId: peer } })!;
+    expect([idled.endMs, idled.attrs.reason]).toEqual([70_964, 'idle-timeout']);
+    expect(q.find({ name: 'mesh.gossip.neighbor_down', node: 'bridge-fc0d134c', sinceMs: e.atMs, untilMs: 79_323, attrs: { topic: 'bridge', peerId: victim } })).toEqual([]);
+    const probe = q.find({ name: 'mesh.probe.sent', node: 'bridge-fc0d134c', sinceMs: 71_000, untilMs: 79_323, attrs: { topic: 'bridge' } });
+    expect(probe.length).toBeGreaterThan(0);
+    expect(q.find({ name: 'mesh.probe.delivered', node: 'bridge-042c44f1', sinceMs: probe[0].endMs, attrs: { probeId: probe[0].attrs.probeId } }).filter((s) => s.endMs < e.atMs + Number(e.params.durationMs))).toEqual([]);
+    const kill = run.log.find((x) => x.primitive === 'kill_node' && x.targets[0] === 'bridge-fc0d134c')!;
+    expect([kill.atMs, kill.revertedAtMs! > e.atMs + Number(e.params.durationMs)]).toEqual([79_323, true]);
   });
 
   it('a topic the victim alone subscribes to owes no probe to it', () => {
