@@ -68,7 +68,7 @@ describe('overlay parts', () => {
     // Known only by a node of the rest: that node could ask, so the part is not stranded.
     const fromOutside = splitParts(snapshot(triangles({ a1: { known: ['b3'] } })));
     expect(fromOutside.map((p) => [p.stranded, p.knownAcross])).toEqual([[false, ['a1 knows b3']]]);
-    expect(describeSplit(fromOutside)).toBe('b1, b2, b3 on t (3 of 6 running), though a1 knows b3: nobody had asked yet (a node asks a passive peer when it loses a neighbour or at its next shuffle, a seed when cut off)');
+    expect(describeSplit(fromOutside)).toBe('b1, b2, b3 on t (3 of 6 running), though a1 knows b3: not joined yet (a node asks a passive peer when it loses a neighbour or at its next shuffle, a seed when cut off)');
   });
 
   it('knowledge of a down node, across a partition, or of a firewalled node without a connection is no way across', () => {
@@ -197,7 +197,7 @@ describe('what a user reads', () => {
       '99990',
     );
     expect(run.report.violations.map((v) => v.message)).toEqual([
-      'mesh-b overlay is split: 3 of 6 unreachable from registry-ea275dcf (broker-2facb409, bridge-b4adc171, bridge-2a11f6f1); apart: broker-2facb409, bridge-b4adc171, bridge-2a11f6f1 on mesh-b (3 of 6 running), though broker-f36f61dd knows bridge-2a11f6f1, broker-2facb409 knows broker-b7fc3cdd, broker-2facb409 knows broker-f36f61dd: nobody had asked yet (a node asks a passive peer when it loses a neighbour or at its next shuffle, a seed when cut off)',
+      'mesh-b overlay is split: 3 of 6 unreachable from registry-ea275dcf (broker-2facb409, bridge-b4adc171, bridge-2a11f6f1); apart: broker-2facb409, bridge-b4adc171, bridge-2a11f6f1 on mesh-b (3 of 6 running), though broker-f36f61dd knows bridge-2a11f6f1, broker-2facb409 knows broker-b7fc3cdd, broker-2facb409 knows broker-f36f61dd: not joined yet (a node asks a passive peer when it loses a neighbour or at its next shuffle, a seed when cut off)',
     ]);
     expect(splitOnly(run.report)).toBe(true);
     // Without its diagnosis the same check is a red like any other.

@@ -171,7 +171,7 @@ export function splitParts(world: OverlaySnapshot): SplitPart[] {
 export function describeSplit(parts: readonly SplitPart[]): string {
   const shown = parts.slice(0, 3).map((p) => {
     const who = `${p.nodes.join(', ')}${p.size > p.nodes.length ? ` and ${p.size - p.nodes.length} more` : ''} on ${p.meshId} (${p.size} of ${p.running} running)`;
-    return p.stranded ? `${who}, stranded: every peer known on either side of the split is down or cut off` : `${who}, though ${p.knownAcross.join(', ')}: nobody had asked yet (a node asks a passive peer when it loses a neighbour or at its next shuffle, a seed when cut off)`;
+    return p.stranded ? `${who}, stranded: every peer known on either side of the split is down or cut off` : `${who}, though ${p.knownAcross.join(', ')}: not joined yet (a node asks a passive peer when it loses a neighbour or at its next shuffle, a seed when cut off)`;
   });
   if (parts.length > shown.length) shown.push(`${parts.length - shown.length} more parts`);
   return shown.join('; ');
