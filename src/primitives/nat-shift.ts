@@ -32,7 +32,7 @@
  * Revert: none — the new address stays (a NAT does not give the old mapping back); the
  * primitive's revert is a no-op, called after detection.
  */
-import { connectedPeersOf, emitted, incarnationStartSeq, isSilenceDeath, nameOf, passed, peersConnectedTo, restartedSince, stoppedBefore } from './evidence.js';
+import { connectedPeersOf, emitted, incarnationStartSeq, isSilenceDeath, meshesOf, nameOf, passed, peersConnectedTo, restartedSince, stoppedBefore } from './evidence.js';
 import { oldPathsCutShort, type PathEnd } from './old-paths-cut-short.js';
 import { cutDialsWait, cutWindows, LINKS_DIE, oldConnectionsCutAt, otherCutWindows, othersCutOff, type CutWindow } from './reach.js';
 import { TargetedProbeRound } from './slow-link.js';
@@ -232,10 +232,12 @@ export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: n
       const theirs = own ?? q.find({ name: 'mesh.gossip.neighbor_up', sinceMs: appliedAtMs, attrs: { topic, peerId: victim } }).find((up) => current(up.node, victim, topic, up));
       if (theirs === undefined) {
         missing = `no current neighbour relation of the victim on ${topic}${nobodyLeftToAsk()}`;
+        unrelatedTopic = topic;
         return null;
       }
       out.push(theirs);
     }
+    unrelatedTopic = null;
     return out;
   };
 
@@ -251,9 +253,22 @@ export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: n
    * 2.8 s past the deadline.
    */
   const extensible = new ExtensibleDeadline(appliedAtMs, deadline.ms, deadline.formula);
+  // The topic the last poll found without a current relation (`neighboursAgain`), if any.
+  let unrelatedTopic: string | null = null;
   const extendForCutDials = (nowMs: number): void => {
     if (!extensible.open(nowMs)) return;
-    if (q.first({ name: 'mesh.peer.connected', node: nameOf(world, victim), sinceMs: appliedAtMs, attrs: { direction: 'outbound' } }) !== undefined) return;
+    // A connection the victim made counts against the wait unless its peer is not on the topic
+    // still without a relation, or it served only to join other topics: a bridge that rejoined
+    // mesh-a and the bridge topic (through the other bridge), while both its mesh-b seeds were
+    // under kills, reached nobody it could rejoin mesh-b through (fast-check seed 6446).
+    const name = nameOf(world, victim);
+    const reachedFor = (peerId: string): boolean => {
+      if (unrelatedTopic === null) return true;
+      if (!meshesOf(world, peerId).includes(unrelatedTopic)) return false;
+      const joins = q.find({ name: 'mesh.gossip.join', node: name, sinceMs: appliedAtMs, untilMs: nowMs, attrs: { peerId } });
+      return joins.length === 0 || joins.some((j) => j.attrs.topic === unrelatedTopic);
+    };
+    if (q.find({ name: 'mesh.peer.connected', node: name, sinceMs: appliedAtMs, untilMs: nowMs, attrs: { direction: 'outbound' } }).some((c) => reachedFor(String(c.attrs.peerId)))) return;
     extensible.extend(cutDialsWait(world, otherCutWindows(world, fault, appliedAtMs), victim, appliedAtMs, nowMs));
   };
 

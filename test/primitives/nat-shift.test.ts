@@ -632,4 +632,35 @@ describe('nat_shift: a victim whose every dial another event cut off', () => {
     expect(e.deadlineFormula).toContain('then, for dials other events cut off (burst_kill due to revert @ 174305 ms)');
     expect(e.waitedMs).toBeGreaterThan(NAT_SHIFT_DEADLINE_MS);
   });
+
+  it('a connection that only rejoined other topics does not cancel the wait (fast-check seed 6446)', () => {
+    // Protocol profile, mesh-a of five, mesh-b of six, two bridges, no observer, 5 % loss, seed
+    // 15, --chaos 22: bridge-0cf7865a was shifted at 82.6 s and its mesh-b links idled out at
+    // 110.0 and 110.8 s; a kill (109.5 s) and a burst (114.5 s) held both its mesh-b seeds, and
+    // every dial to them timed out until the kill's revert. Its two connections of its own went
+    // to a mesh-a registry (105.0 s) and to the other bridge, through which it rejoined only the
+    // bridge topic (115.0 s); either had ended the wait (red: "no current neighbour relation of
+    // the victim on mesh-b").
+    const run = runRandomChaos(
+      scenarioOf({
+        name: 'random-layout', profile: 'protocol', bootSpacingMs: 0, durationMs: 180_000, healWindowMs: 30_000,
+        topology: { meshes: [{ meshId: 'mesh-a', roles: { gateway: 2, registry: 3 } }, { meshId: 'mesh-b', roles: { compute: 4, registry: 2 } }], bridges: 2, observer: false },
+        network: { lossPct: 5, latencyMs: 5, jitterMs: 0 },
+      }),
+      22,
+      '15',
+    );
+    const e = passedEvent(run, (x) => x.primitive === 'nat_shift' && x.targets[0] === 'bridge-0cf7865a');
+    expect(e.deadlineFormula).toContain('then, for dials other events cut off (kill_node reverted @ 135531 ms, burst_kill');
+    expect(e.waitedMs).toBeGreaterThan(NAT_SHIFT_DEADLINE_MS);
+    const q = run.cluster.telemetry.query;
+    const join = q.first({ name: 'mesh.gossip.join', node: 'bridge-0cf7865a', sinceMs: e.atMs, attrs: { peerId: run.cluster.idOfName('bridge-548e0012') } })!;
+    expect([join.endMs, join.attrs.topic]).toEqual([115_030, 'bridge']);
+    const own = q.find({ name: 'mesh.peer.connected', node: 'bridge-0cf7865a', sinceMs: e.atMs, untilMs: e.atMs + NAT_SHIFT_DEADLINE_MS, attrs: { direction: 'outbound' } });
+    expect(own.map((c) => [c.endMs, run.cluster.nameOf(String(c.attrs.peerId))])).toEqual([
+      [105_030, 'registry-d502b60a'],
+      [115_030, 'bridge-548e0012'],
+    ]);
+    expect(run.cluster.plans.find((p) => p.name === 'registry-d502b60a')!.meshIds).toEqual(['mesh-a']);
+  });
 });
