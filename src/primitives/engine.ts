@@ -8,11 +8,11 @@
  */
 import type { RunContext, RunExtension, RunExtensionFactory } from '../scenario/scenario.js';
 import type { Violation } from '../scenario/checker.js';
+import { describeSplit, overlaySnapshotOf, splitParts, type SplitPart } from '../scenario/overlay-parts.js';
 import type { SimRng } from '../sim/rng.js';
 import { HARNESS_NODE, type SpanContextRef, type SpanRecord } from '../sim/telemetry/index.js';
 import { assert } from '../sim/assert.js';
 import { timeoutVerdict } from './evidence.js';
-import { describeSplit, overlaySnapshotOf, splitParts, type SplitPart } from '../scenario/overlay-parts.js';
 import { primitiveByName, specOf, unknownPrimitive } from './registry.js';
 import { judgeableIn, validateFault } from './schema.js';
 import { DETECTOR_POLL_MS } from './timing.js';

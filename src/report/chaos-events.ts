@@ -57,10 +57,7 @@ export function chaosRowsOf(records: readonly SpanRecord[], names: NodeNames, lo
       .map((l) => bySpanId.get(l.spanId))
       .filter((s): s is SpanRecord => s !== undefined)
       .map((s) => ({ node: s.node, name: s.name, atMs: s.endMs, attrs: attrText(s.attrs, names) }));
-    // A timeout's span carries no message: the log says what was still missing, and where the
-    // overlay stood split when it timed out.
-    const timedOut = entry?.verdict === 'failed_timeout' ? [entry.missing === undefined || entry.missing === '' ? null : `still missing: ${entry.missing}`, entry.split === undefined ? null : `apart from the rest of their overlay when it timed out: ${describeSplit(entry.split)}`].filter((x) => x !== null).join('; ') : '';
-    const message = detected?.attrs.message ?? (timedOut === '' ? undefined : timedOut);
+    const message = detected?.attrs.message ?? (entry === undefined ? undefined : timeoutText(entry));
     return {
       id: entry?.id ?? i + 1,
       atMs: a.endMs,
@@ -77,4 +74,17 @@ export function chaosRowsOf(records: readonly SpanRecord[], names: NodeNames, lo
       evidence,
     };
   });
+}
+
+/**
+ * A timeout's span carries no message: its log entry says what was still missing, and where the
+ * overlay stood split when it timed out. Undefined for any other verdict, or with nothing to say.
+ */
+function timeoutText(entry: ChaosEventReport): string | undefined {
+  if (entry.verdict !== 'failed_timeout') return undefined;
+  const parts = [
+    ...(entry.missing === undefined || entry.missing === '' ? [] : [`still missing: ${entry.missing}`]),
+    ...(entry.split === undefined ? [] : [`apart from the rest of their overlay when it timed out: ${describeSplit(entry.split)}`]),
+  ];
+  return parts.length === 0 ? undefined : parts.join('; ');
 }

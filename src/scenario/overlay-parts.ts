@@ -97,14 +97,15 @@ class Parts {
 }
 
 /**
- * The parts of every topic's overlay apart from its largest one now, topics sorted, each
- * topic's parts by their first node's plan order. Two running nodes are in one part when either
- * holds the other in its active view and no partition lies between them; a part is stranded
- * when not even what its nodes know, or what others know of them, reaches the largest part.
+ * The parts of every topic's overlay (or of each of `meshIds`, in that order) apart from its largest
+ * one now, each topic's parts by their first node's plan order. Two running nodes are in one
+ * part when either holds the other in its active view and no partition lies between them; a
+ * part is stranded when not even what its nodes know, or what others know of them, reaches the
+ * largest part.
  */
-export function splitParts(world: OverlaySnapshot): SplitPart[] {
+export function splitParts(world: OverlaySnapshot, meshIds: readonly string[] = world.meshIds()): SplitPart[] {
   const out: SplitPart[] = [];
-  for (const meshId of world.meshIds()) {
+  for (const meshId of meshIds) {
     const members = world.subscribers(meshId).filter((p) => world.running(p.nodeId));
     if (members.length < 2) continue;
     const slot = new Map<string, number>(members.map((p, i) => [p.nodeId, i]));
