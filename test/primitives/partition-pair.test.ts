@@ -292,3 +292,30 @@ describe('partition_pair: a failure says when the overlay offered no detour at t
     expect(some).toMatchObject({ result: 'failed_assertion', message: expect.stringMatching(/found no other path \(not delivered\)$/) });
   });
 });
+
+describe('partition_pair: an end whose last live link its peer let go while the probe was on its way', () => {
+  it('had no detour either, when other events had taken every other link (lossy-link-25pct, --chaos 20, seed 10093)', () => {
+    // registry-84fcd3c9 was cut from registry-aee00e99 at 40.58 s. Its other mesh-b links were
+    // to compute-6bc3ae7b, NAT-shifted at 22.88 s, and compute-17524c24, restarted at 36.05 s:
+    // both still in its view (it learns of dead paths by idle timeouts), neither a path. Its one
+    // live link, gateway-a720c7cc, let it go with a Disconnect at 41.12 s, 41 ms after the
+    // crossing probe was sent; the probe reached the gateway at 41.22 s. Red without asking at
+    // the end of the probe's flight too: "found no other path (delivered from registry-aee00e99
+    // at 53864 ms)".
+    const run = runRandomChaos('lossy-link-25pct', 20, '10093');
+    const e = passedEvent(run, (x) => x.primitive === 'partition_pair' && x.targets.join() === 'registry-aee00e99,registry-84fcd3c9');
+    const q = run.cluster.telemetry.query;
+    const sent = q.first({ name: 'mesh.probe.sent', node: 'registry-aee00e99', sinceMs: e.atMs, attrs: { topic: 'mesh-b' } })!;
+    const gateway = run.cluster.idOfName('gateway-a720c7cc');
+    const letGo = q.first({ name: 'mesh.gossip.neighbor_down', node: 'registry-84fcd3c9', sinceMs: e.atMs, attrs: { topic: 'mesh-b', peerId: gateway } })!;
+    expect([sent.endMs, letGo.endMs, letGo.attrs.cause]).toEqual([41_081, 41_122, 'disconnect']);
+    const reached = q.first({ name: 'mesh.probe.delivered', node: 'gateway-a720c7cc', sinceMs: sent.endMs, attrs: { probeId: sent.attrs.probeId } })!;
+    expect(reached.endMs).toBe(41_219);
+    for (const [peer, event] of [['compute-6bc3ae7b', 'nat_shift'], ['compute-17524c24', 'restart_node']] as const) {
+      expect(run.log.some((x) => x.primitive === event && x.targets[0] === peer && x.atMs < e.atMs && (x.revertedAtMs ?? Infinity) > e.atMs - 10_000)).toBe(true);
+      // Still in the registry's view at the send (dropped only later).
+      const down = q.first({ name: 'mesh.gossip.neighbor_down', node: 'registry-84fcd3c9', sinceMs: e.atMs, attrs: { topic: 'mesh-b', peerId: run.cluster.idOfName(peer) } })!;
+      expect(down.endMs).toBeGreaterThan(50_000);
+    }
+  });
+});
