@@ -10,7 +10,9 @@
 import { describe, expect, it } from 'vitest';
 import { BATTERY_EVENT_AT_MS, withChaos } from '../../src/catalog/chaos-scenarios.js';
 import { chaosExtension } from '../../src/primitives/engine.js';
-import { oneSidedIslands } from '../../src/primitives/firewall-inbound.js';
+import { firewallInbound, oneSidedIslands } from '../../src/primitives/firewall-inbound.js';
+import type { ChaosWorld } from '../../src/primitives/types.js';
+import { handTrace } from '../support/hand-trace.js';
 import { runScenario } from '../../src/scenario/runner.js';
 import type { Scenario } from '../../src/scenario/scenario.js';
 import type { RunContext, RunExtension } from '../../src/scenario/scenario.js';
@@ -256,6 +258,38 @@ describe('firewall_inbound', () => {
     // A victim that holds nobody: whoever holds it is on an island (its probes cannot reach the
     // victim; the detector excuses nobody from the victim's own probes then, which reach nobody).
     expect([...oneSidedIslands(overlay({ v: [], c: ['v', 'd'], d: ['c'] }), 'v')].sort()).toEqual(['c', 'd']);
+  });
+
+  it('a victim that holds nobody excuses nobody from its own probes: they reach nobody', () => {
+    // Hand-written spans: every other subscriber held the victim one-sided and each other, and
+    // the victim held nobody once its inbound links idled out. Without the guard each would be
+    // an island excused from its probes, every probe to it excused too, and the detection would
+    // pass on nothing; with it, the victim's probes are owed and it fails.
+    const t = handTrace('fw-holds-nobody', { running: true });
+    const { cluster, at, up, down, chaos, ready } = t;
+    const [v, ...rest] = t.nodes;
+    const others = [...rest, t.observer()];
+    const world: ChaosWorld = { ...t.world, probe: (meshId, origin) => ({ probeId: `probe-${cluster.scheduler.nowMs}-${origin}`, meshId, origin: origin!, sentAtMs: cluster.scheduler.nowMs, expected: [] }) };
+    at(50);
+    for (const n of [v, ...others]) ready(n);
+    at(100);
+    for (const [i, x] of others.entries()) {
+      up(x, v);
+      up(v, x);
+      up(x, others[(i + 1) % others.length]);
+      up(others[(i + 1) % others.length], x);
+    }
+    at(40_000);
+    chaos('firewall_inbound', [v]);
+    const detection = firewallInbound.detector(world, { targets: [v.nodeId], params: { durationMs: 45_000 } }, 40_000);
+    at(70_000);
+    for (const x of others) down(v, x, 'peer-down');
+    let verdict = null;
+    for (let ms = 75_000; ms <= 85_500 && verdict === null; ms += 500) {
+      at(ms);
+      verdict = detection.poll(ms);
+    }
+    expect(verdict?.verdict).toMatchObject({ result: 'failed_assertion', message: expect.stringContaining('deliveries of a probe from') });
   });
 
   it('a probe to the victim from a node on such an island is no evidence either way', () => {
