@@ -249,6 +249,8 @@ export function cutOffFrom(world: ChaosWorld, others: readonly CutWindow[], topi
   const withAll = reachableFrom(overlay, origin, everyCut(world, others, topic, atMs, ownBlock));
   const out = new Set([...withOwn].filter((id) => !withAll.has(id)));
   const judge = linkJudge(world, others, topic, atMs, ownBlock);
+  let partOf: Map<string, Set<string>> | null = null;
+  const judgedParts = new Map<Set<string>, boolean>();
   for (const p of world.nodes) {
     if (withOwn.has(p.nodeId) || !p.meshIds.includes(topic)) continue;
     // Out of reach even without the other events' cuts, but inside one's node cut at that
@@ -260,9 +262,81 @@ export function cutOffFrom(world: ChaosWorld, others: readonly CutWindow[], topi
       // An island `origin` reaches a node of (along a link only one way) is not cut off whole.
       const island = strippedIsland(judge, p.nodeId);
       if (island !== null && ![...island].some((id) => withOwn.has(id))) out.add(p.nodeId);
+      else {
+        partOf ??= unreachedParts(overlay, withOwn);
+        const part = partOf.get(p.nodeId);
+        if (part !== undefined) {
+          let heldUp = judgedParts.get(part);
+          if (heldUp === undefined) judgedParts.set(part, (heldUp = joinHeldUpPart(world, others, topic, part, atMs)));
+          if (heldUp) out.add(p.nodeId);
+        }
+      }
     }
   }
   return out;
+}
+
+/**
+ * Whether the nodes of `part` (a part of the overlay on `topic`, its links either way by the
+ * nodes' spans, that `origin` did not reach) are nodes whose joins other events held up
+ * (`joinHeldUp`, at least one) and nodes that joined only through the part's own members: two
+ * nodes a burst revived at once, one of which joined through the other while the other's seeds
+ * were all inside a `partition_subset`, are an island of two until the repair (fast-check seed
+ * 6454: registries revived at 54.8 s, their seeds held till 83.7 s).
+ */
+function joinHeldUpPart(world: ChaosWorld, others: readonly CutWindow[], topic: string, part: ReadonlySet<string>, atMs: number): boolean {
+  let heldUp = false;
+  for (const id of part) {
+    const name = world.nameOf(id);
+    const since = incarnationStartSeq(world, name, atMs);
+    if (since < 0) return false;
+    const joins = world.spans.find({ name: 'mesh.gossip.join', node: name, untilMs: atMs, attrs: { topic } }).filter((j) => j.seq >= since);
+    if (joins.length > 0) {
+      if (!joins.every((j) => part.has(String(j.attrs.peerId)))) return false;
+    } else if (joinHeldUp(world, others, topic, id, atMs)) heldUp = true;
+    else return false;
+  }
+  return heldUp;
+}
+
+/**
+ * The parts of `overlay` (links either way) among the nodes `reached` leaves out, each node
+ * mapped to its part, parts linked to a reached node left out; built once per call of
+ * `cutOffFrom`, on the first node that needs it.
+ */
+function unreachedParts(overlay: ReadonlyMap<string, readonly string[]>, reached: ReadonlySet<string>): Map<string, Set<string>> {
+  const links = new Map<string, string[]>();
+  const link = (x: string, y: string): void => {
+    const list = links.get(x);
+    if (list === undefined) links.set(x, [y]);
+    else list.push(y);
+  };
+  for (const [x, view] of overlay) {
+    for (const y of view) {
+      link(x, y);
+      link(y, x);
+    }
+  }
+  const partOf = new Map<string, Set<string>>();
+  // A part with a link, either way, to a node `origin` reached is not apart from it: left out.
+  const touching = new Set<Set<string>>();
+  for (const start of overlay.keys()) {
+    if (reached.has(start) || partOf.has(start)) continue;
+    const part = new Set([start]);
+    partOf.set(start, part);
+    const queue = [start];
+    for (let i = 0; i < queue.length; i++) {
+      for (const y of links.get(queue[i]) ?? []) {
+        if (reached.has(y)) touching.add(part);
+        if (reached.has(y) || part.has(y)) continue;
+        part.add(y);
+        partOf.set(y, part);
+        queue.push(y);
+      }
+    }
+  }
+  for (const [id, part] of partOf) if (touching.has(part)) partOf.delete(id);
+  return partOf;
 }
 
 /** A node's overlay links as `judgeLinks` reads them: those nothing cuts, and the peers other events took. */

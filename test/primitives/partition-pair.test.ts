@@ -18,7 +18,7 @@ import { runScenario } from '../../src/scenario/runner.js';
 import { plannedNodes, standardMesh } from '../../src/scenario/topology.js';
 import { chaosLog, expectGreen, explain, passedEvent, runChaos, runRandomChaos, scenarioNamed, withoutAckIdleRestart } from '../support/chaos.js';
 import { isolateAt, withoutDetours } from '../support/chaos-links.js';
-import { withoutObserver } from '../support/scenario-file.js';
+import { scenarioOf, withoutObserver } from '../support/scenario-file.js';
 import { PROBE_FLIGHT_MS } from '../../src/primitives/reach.js';
 import { partitionPair } from '../../src/primitives/partition-pair.js';
 import type { ChaosWorld } from '../../src/primitives/types.js';
@@ -317,5 +317,39 @@ describe('partition_pair: an end whose last live link its peer let go while the 
       const down = q.first({ name: 'mesh.gossip.neighbor_down', node: 'registry-84fcd3c9', sinceMs: e.atMs, attrs: { topic: 'mesh-b', peerId: run.cluster.idOfName(peer) } })!;
       expect(down.endMs).toBeGreaterThan(50_000);
     }
+  });
+});
+
+describe('partition_pair: a closing round does not owe nodes on an island whose join other events held up', () => {
+  it('two registries a burst revived at once, one joined through the other, both seeds of that one inside a subset (fast-check seed 6454)', () => {
+    // Full profile, one mesh of twelve and a bridge, no observer, 1 % loss, seed 15637,
+    // --chaos 25. Two bursts revived registry-a7f5a690 and registry-d636bd13 at 54.8 s; d636
+    // joined through a7f5, whose two seeds (gateways) were inside a partition_subset until
+    // 83.7 s, so both held only each other. The pair's closing round after its repair at 78.2 s
+    // owed them its probes (red: timed out missing both). joinHeldUpPart (reach.ts) excuses such
+    // a part: each member's join was held up by other events or went through the part itself.
+    const run = runRandomChaos(
+      scenarioOf({
+        name: 'random-layout', profile: 'full', bootSpacingMs: 50, durationMs: 150_000, healWindowMs: 30_000,
+        topology: { meshes: [{ meshId: 'mesh-a', roles: { gateway: 4, compute: 1, registry: 6, broker: 1 } }], bridges: 1, observer: false },
+        network: { lossPct: 1, latencyMs: 5, jitterMs: 5 },
+      }),
+      25,
+      '15637',
+    );
+    const e = passedEvent(run, (x) => x.primitive === 'partition_pair' && x.targets.join() === 'gateway-b89af3a8,gateway-06fae516');
+    const q = run.cluster.telemetry.query;
+    const a7f5 = run.cluster.idOfName('registry-a7f5a690');
+    const revived = q.last({ name: 'mesh.node.ready', node: 'registry-a7f5a690', untilMs: e.atMs })!;
+    expect(revived.endMs).toBe(54_782);
+    const d636Join = q.first({ name: 'mesh.gossip.join', node: 'registry-d636bd13', sinceMs: revived.endMs, attrs: { topic: 'mesh-a' } })!;
+    expect([d636Join.endMs, d636Join.attrs.peerId]).toEqual([54_817, a7f5]);
+    const a7f5Join = q.first({ name: 'mesh.gossip.join', node: 'registry-a7f5a690', sinceMs: revived.endMs, attrs: { topic: 'mesh-a' } })!;
+    expect(a7f5Join.endMs).toBe(83_794);
+    const subset = run.log.find((x) => x.primitive === 'partition_subset' && x.targets.includes('gateway-27405259'))!;
+    const failed = q.find({ name: 'mesh.peer.dial_failed', node: 'registry-a7f5a690', sinceMs: revived.endMs, untilMs: a7f5Join.endMs });
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed.every((f) => subset.targets.includes(run.cluster.nameOf(String(f.attrs.peerId))) && f.endMs < subset.revertedAtMs!)).toBe(true);
+    expect(run.report.verdict, run.report.violations.map((v) => v.message).join('\n')).toBe('pass');
   });
 });
