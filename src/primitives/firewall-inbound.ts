@@ -37,7 +37,7 @@ import type { ProbeRecord } from '../scenario/checker.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
 import { appendAll, dialsHeldByOthers, disturbed, failedAssertion, inboundAt, meshesOf, MISSING_SHOWN, nameOf, passed, probeDeliveries, prunedIncludes, spansOf } from './evidence.js';
 import { deliveredAt, sharedMeshes } from './partition-pair.js';
-import { cutOffFrom, cutOffOverFlight, isCut, otherCutWindows, othersCutEveryPathBeforePrune, overlayAt, pathExists, probeFlightMs, type OwnBlock } from './reach.js';
+import { cutOffFrom, cutOffOverFlight, isCut, otherCutWindows, othersCutEveryPathBeforePrune, overlayAt, pathExists, probeFlightMs, undirectedLinks, type OwnBlock } from './reach.js';
 import { deadlineOf, drawParam, drawRangeLater, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
 import { pickNodes } from './targets.js';
 import { probeRoundMs, stalenessWindowMs, T, type Timers } from './timing.js';
@@ -309,20 +309,7 @@ function keptOutByFirewall(world: ChaosWorld, victim: string, appliedAtMs: numbe
 export function oneSidedIslands(overlay: ReadonlyMap<string, readonly string[]>, victim: string): Set<string> {
   const held = new Set(overlay.get(victim) ?? []);
   const out = new Set<string>();
-  const links = new Map<string, string[]>();
-  const link = (x: string, y: string): void => {
-    const list = links.get(x);
-    if (list === undefined) links.set(x, [y]);
-    else list.push(y);
-  };
-  for (const [x, peers] of overlay) {
-    if (x === victim) continue;
-    for (const y of peers) {
-      if (y === victim) continue;
-      link(x, y);
-      link(y, x);
-    }
-  }
+  const links = undirectedLinks(overlay, victim);
   const seen = new Set<string>();
   for (const [x, peers] of overlay) {
     if (x === victim || seen.has(x) || held.has(x) || !peers.includes(victim)) continue;

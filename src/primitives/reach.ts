@@ -299,12 +299,8 @@ function joinHeldUpPart(world: ChaosWorld, others: readonly CutWindow[], topic: 
   return heldUp;
 }
 
-/**
- * The parts of `overlay` (links either way) among the nodes `reached` leaves out, each node
- * mapped to its part, parts linked to a reached node left out; built once per call of
- * `cutOffFrom`, on the first node that needs it.
- */
-function unreachedParts(overlay: ReadonlyMap<string, readonly string[]>, reached: ReadonlySet<string>): Map<string, Set<string>> {
+/** `overlay`'s links either way (a node's view, and the nodes whose views hold it), `without` one node and its links. */
+export function undirectedLinks(overlay: ReadonlyMap<string, readonly string[]>, without?: string): Map<string, string[]> {
   const links = new Map<string, string[]>();
   const link = (x: string, y: string): void => {
     const list = links.get(x);
@@ -312,11 +308,23 @@ function unreachedParts(overlay: ReadonlyMap<string, readonly string[]>, reached
     else list.push(y);
   };
   for (const [x, view] of overlay) {
+    if (x === without) continue;
     for (const y of view) {
+      if (y === without) continue;
       link(x, y);
       link(y, x);
     }
   }
+  return links;
+}
+
+/**
+ * The parts of `overlay` (links either way) among the nodes `reached` leaves out, each node
+ * mapped to its part, parts linked to a reached node left out; built once per call of
+ * `cutOffFrom`, on the first node that needs it.
+ */
+function unreachedParts(overlay: ReadonlyMap<string, readonly string[]>, reached: ReadonlySet<string>): Map<string, Set<string>> {
+  const links = undirectedLinks(overlay);
   const partOf = new Map<string, Set<string>>();
   // A part with a link, either way, to a node `origin` reached is not apart from it: left out.
   const touching = new Set<Set<string>>();
