@@ -13,7 +13,7 @@ import { splitOnly } from '../src/property/layouts.js';
 import { renderReportHtml } from '../src/report/html.js';
 import { runReportData } from '../src/report/report-data.js';
 import { runScenario, type RunReport } from '../src/scenario/runner.js';
-import { describeSplit, splitParts, SPLIT_NAMES_MAX, type OverlaySnapshot } from '../src/scenario/overlay-parts.js';
+import { describeSplit, splitParts, SPLIT_NAMES_MAX, type SplitWorld } from '../src/scenario/overlay-parts.js';
 import { passiveView } from '../src/protocol/hyparview.js';
 import { runRandomChaos } from './support/chaos.js';
 import { scenarioOf } from './support/scenario-file.js';
@@ -26,7 +26,7 @@ interface Node {
 }
 
 /** A one-topic snapshot ('t') of `nodes`; `cut` pairs are partitioned, `firewalled` nodes drop new dials. */
-function snapshot(nodes: Record<string, Node>, cut: readonly [string, string][] = [], firewalled: readonly string[] = []): OverlaySnapshot {
+function snapshot(nodes: Record<string, Node>, cut: readonly [string, string][] = [], firewalled: readonly string[] = []): SplitWorld {
   const ids = Object.keys(nodes);
   return {
     meshIds: () => ['t'],

@@ -8,7 +8,7 @@
  */
 import type { RunContext, RunExtension, RunExtensionFactory } from '../scenario/scenario.js';
 import type { Violation } from '../scenario/checker.js';
-import { describeSplit, overlaySnapshotOf, splitParts, type SplitPart } from '../scenario/overlay-parts.js';
+import { describeSplit, splitWorldOf, splitParts, type SplitPart } from '../scenario/overlay-parts.js';
 import type { SimRng } from '../sim/rng.js';
 import { HARNESS_NODE, type SpanContextRef, type SpanRecord } from '../sim/telemetry/index.js';
 import { assert } from '../sim/assert.js';
@@ -311,7 +311,7 @@ export class ChaosEngine implements RunExtension {
 
   /** Past the deadline with no verdict: a timeout, with the overlay parts apart at that moment. */
   private timeOut(e: ActiveEvent): void {
-    e.split = splitParts(overlaySnapshotOf(this.ctx.cluster));
+    e.split = splitParts(splitWorldOf(this.ctx.cluster));
     this.settle(e, timeoutVerdict(this.world.nowMs() - e.appliedAtMs), []);
   }
 

@@ -11,7 +11,7 @@
 import { cacheSize, pendingGraftCount, receivedIdCount } from '../protocol/plumtree.js';
 import type { MeshNode } from '../mesh/node.js';
 import type { Cluster } from './cluster.js';
-import { describeSplit, overlaySnapshotOf, splitParts } from './overlay-parts.js';
+import { describeSplit, splitWorldOf, splitParts } from './overlay-parts.js';
 import type { TableBounds } from './table-bounds.js';
 import type { NodePlan } from './topology.js';
 
@@ -110,7 +110,7 @@ export function checkViews(cluster: Cluster): Violation[] {
     if (reached.size < live.length) {
       const missing = live.filter((p) => !reached.has(p.nodeId)).map((p) => p.name);
       // Why it stays split, read from the nodes' views, seeds and the network's cuts.
-      const parts = splitParts(overlaySnapshotOf(cluster), [meshId]);
+      const parts = splitParts(splitWorldOf(cluster), [meshId]);
       const why = parts.length === 0 ? '' : `; apart: ${describeSplit(parts)}`;
       out.push(v('overlay-connected', `${meshId} overlay is split: ${missing.length} of ${live.length} unreachable from ${live[0].name} (${missing.slice(0, 5).join(', ')})${why}`));
     }

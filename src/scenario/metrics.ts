@@ -13,6 +13,7 @@
 import { activeView, passiveView } from '../protocol/hyparview.js';
 import type { ProbeRecord } from './checker.js';
 import type { Cluster } from './cluster.js';
+import { UnionFind } from './union-find.js';
 
 export interface BroadcastMetrics {
   readonly probeId: string;
@@ -144,11 +145,7 @@ export class MetricsCollector {
       const live = this.cluster.subscribers(meshId).filter((p) => this.cluster.app(p.nodeId) !== undefined);
       if (live.length === 0) continue;
       const index = new Map(live.map((p, i) => [p.nodeId, i]));
-      const parent = live.map((_, i) => i);
-      const find = (i: number): number => {
-        while (parent[i] !== i) i = parent[i] = parent[parent[i]];
-        return i;
-      };
+      const parts = new UnionFind(live.length);
       const actives: number[] = [];
       const passives: number[] = [];
       let dead = 0;
@@ -166,12 +163,12 @@ export class MetricsCollector {
             continue;
           }
           liveNeighbours++;
-          parent[find(i)] = find(j);
+          parts.join(i, j);
         }
         if (liveNeighbours === 0) isolated++;
       });
       const sizes = new Map<number, number>();
-      for (let i = 0; i < live.length; i++) sizes.set(find(i), (sizes.get(find(i)) ?? 0) + 1);
+      for (let i = 0; i < live.length; i++) sizes.set(parts.find(i), (sizes.get(parts.find(i)) ?? 0) + 1);
       this.snapshots.push({
         atMs: this.cluster.scheduler.nowMs,
         reason,

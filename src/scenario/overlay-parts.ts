@@ -20,9 +20,10 @@
  * address).
  */
 import type { Cluster } from './cluster.js';
+import { UnionFind } from './union-find.js';
 
 /** What the diagnosis reads: the nodes' own views and seeds and the network's cuts, now. */
-export interface OverlaySnapshot {
+export interface SplitWorld {
   meshIds(): readonly string[];
   /** Nodes subscribed to the topic, in plan order. */
   subscribers(meshId: string): readonly { readonly nodeId: string }[];
@@ -40,7 +41,7 @@ export interface OverlaySnapshot {
 const NONE: readonly string[] = [];
 
 /** The snapshot of a cluster, read live. */
-export function overlaySnapshotOf(cluster: Cluster): OverlaySnapshot {
+export function splitWorldOf(cluster: Cluster): SplitWorld {
   return {
     meshIds: () => cluster.meshIds(),
     subscribers: (meshId) => cluster.subscribers(meshId),
@@ -77,39 +78,20 @@ export interface SplitPart {
 export const SPLIT_NAMES_MAX = 20;
 const PAIRS_SHOWN = 3;
 
-/** Union-find over 0..n-1. */
-class Parts {
-  private readonly parent: number[];
-  constructor(n: number) {
-    this.parent = Array.from({ length: n }, (_, i) => i);
-  }
-  find(i: number): number {
-    const p = this.parent;
-    while (p[i] !== i) {
-      p[i] = p[p[i]];
-      i = p[i];
-    }
-    return i;
-  }
-  join(i: number, j: number): void {
-    this.parent[this.find(j)] = this.find(i);
-  }
-}
-
 /**
- * The parts of every topic's overlay (or of each of `meshIds`, in that order) apart from its largest
- * one now, each topic's parts by their first node's plan order. Two running nodes are in one
+ * The parts of every topic's overlay (or of each of `meshIds`, in that order) apart from its
+ * largest one now, each topic's parts by their first node's plan order. Two running nodes are in one
  * part when either holds the other in its active view and no partition lies between them; a
  * part is stranded when not even what its nodes know, or what others know of them, reaches the
  * largest part.
  */
-export function splitParts(world: OverlaySnapshot, meshIds: readonly string[] = world.meshIds()): SplitPart[] {
+export function splitParts(world: SplitWorld, meshIds: readonly string[] = world.meshIds()): SplitPart[] {
   const out: SplitPart[] = [];
   for (const meshId of meshIds) {
     const members = world.subscribers(meshId).filter((p) => world.running(p.nodeId));
     if (members.length < 2) continue;
     const slot = new Map<string, number>(members.map((p, i) => [p.nodeId, i]));
-    const overlay = new Parts(members.length);
+    const overlay = new UnionFind(members.length);
     for (const [i, a] of members.entries()) {
       for (const b of world.activeView(a.nodeId, meshId)) {
         const j = slot.get(b);
@@ -125,7 +107,7 @@ export function splitParts(world: OverlaySnapshot, meshIds: readonly string[] = 
     }
     if (parts.size < 2) continue;
     // Who could ask whom: the overlay's links, and every known peer reachable now.
-    const knowledge = new Parts(members.length);
+    const knowledge = new UnionFind(members.length);
     for (const part of parts.values()) for (const i of part) knowledge.join(part[0], i);
     const across = new Map<number, string[]>();
     const note = (root: number, pair: string): void => {
@@ -172,7 +154,8 @@ export function splitParts(world: OverlaySnapshot, meshIds: readonly string[] = 
 export function describeSplit(parts: readonly SplitPart[]): string {
   const shown = parts.slice(0, 3).map((p) => {
     const who = `${p.nodes.join(', ')}${p.size > p.nodes.length ? ` and ${p.size - p.nodes.length} more` : ''} on ${p.meshId} (${p.size} of ${p.running} running)`;
-    return p.stranded ? `${who}, stranded: every peer known on either side of the split is down or cut off` : `${who}, though ${p.knownAcross.join(', ')}: not joined yet (a node asks a passive peer when it loses a neighbour or at its next shuffle, a seed when cut off)`;
+    if (p.stranded) return `${who}, stranded: every peer known on either side of the split is down or cut off`;
+    return `${who}, though ${p.knownAcross.join(', ')}: not joined yet (a node asks a passive peer when it loses a neighbour or at its next shuffle, a seed when cut off)`;
   });
   if (parts.length > shown.length) shown.push(`${parts.length - shown.length} more parts`);
   return shown.join('; ');
