@@ -283,7 +283,12 @@ function keptOutByFirewall(world: ChaosWorld, victim: string, appliedAtMs: numbe
   // A probe from the victim cannot reach an island; one from an island cannot reach the victim.
   // A victim that holds nobody there has nothing to show, so its probes excuse nobody that way.
   const islands = oneSidedIslands(overlay, victim);
-  const out = probe.origin !== victim ? new Set<string>(islands.has(probe.origin) ? [victim] : []) : (overlay.get(victim) ?? []).length > 0 ? islands : new Set<string>();
+  const out = new Set<string>();
+  if (probe.origin !== victim) {
+    if (islands.has(probe.origin)) out.add(victim);
+  } else if ((overlay.get(victim) ?? []).length > 0) {
+    for (const id of islands) out.add(id);
+  }
   for (const s of failed) {
     const id = world.nodes.find((p) => p.name === s.node)?.nodeId;
     if (id !== undefined && (overlay.get(id) ?? []).length === 0) out.add(id);
