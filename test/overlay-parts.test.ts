@@ -248,12 +248,48 @@ describe('what a user reads', () => {
     );
     const subset = run.log.find((e) => e.verdict === 'failed_assertion')!;
     expect(subset.primitive).toBe('partition_subset');
-    expect(subset.message).toBe('side of broker-ce02c96e stopped working during the partition: 5 probe(s) on mesh-d missed bridge-c49a8b05; held no neighbour on mesh-d when the last left: broker-ce02c96e (since 140061 ms), bridge-c49a8b05 (since 140057 ms)');
+    const stranded = 'stranded: every peer known on either side of the split is down or cut off';
+    expect(subset.message).toBe(
+      `side of broker-ce02c96e stopped working during the partition: 5 probe(s) on mesh-d missed bridge-c49a8b05; held no neighbour on mesh-d when the last left: broker-ce02c96e (since 140061 ms), bridge-c49a8b05 (since 140057 ms); apart from the rest of their overlay when it was sent: broker-ce02c96e on mesh-d (1 of 6 running), ${stranded}; bridge-c49a8b05 on mesh-d (1 of 6 running), ${stranded}`,
+    );
+    expect(subset.split!.map((p) => [p.nodes, p.stranded])).toEqual([[['broker-ce02c96e'], true], [['bridge-c49a8b05'], true]]);
     expect(splitOnly(run.report)).toBe(true);
-    // A missed node that still held a neighbour is a red to trace.
+    // Origin and missed node both stranded; either one is enough. A side where neither was is a
+    // red to trace (a part that knew a peer across could have re-formed).
     const chaos = run.report.chaos as { log: ChaosEventReport[] };
-    const held = chaos.log.map((e) => (e === subset ? { ...e, message: e.message!.replace(', bridge-c49a8b05 (since 140057 ms)', '') } : e));
-    expect(splitOnly({ ...run.report, chaos: { ...chaos, log: held } })).toBe(false);
+    const strandedOnly = (who: string[]) => chaos.log.map((e) => (e === subset ? { ...e, split: e.split!.map((p) => ({ ...p, stranded: who.includes(p.nodes[0]) })) } : e));
+    expect(splitOnly({ ...run.report, chaos: { ...chaos, log: strandedOnly(['broker-ce02c96e']) } })).toBe(true);
+    expect(splitOnly({ ...run.report, chaos: { ...chaos, log: strandedOnly(['bridge-c49a8b05']) } })).toBe(true);
+    expect(splitOnly({ ...run.report, chaos: { ...chaos, log: strandedOnly([]) } })).toBe(false);
+  });
+
+  it('a partition_subset side that missed an island of two, stranded outside the cut, is the same kind (full profile, seed 18300, --chaos 13)', () => {
+    // Layout-property case (fast-check seed 6456): the cut took three computes and a registry of
+    // mesh-a; outside it, compute-e4bae594 and registry-08d9340d held only each other once their
+    // links across had idled out, and every other peer they knew was inside.
+    const run = runRandomChaos(
+      scenarioOf({
+        name: 'random-layout',
+        profile: 'full',
+        bootSpacingMs: 20,
+        durationMs: 120_000,
+        healWindowMs: 30_000,
+        topology: { meshes: [{ meshId: 'mesh-a', roles: { compute: 8, registry: 2 } }, { meshId: 'mesh-b', roles: { gateway: 3, registry: 1, broker: 3 } }], bridges: 1, observer: false },
+        network: { lossPct: 10, latencyMs: 50, jitterMs: 0 },
+      }),
+      13,
+      '18300',
+    );
+    const subset = run.log.find((e) => e.verdict === 'failed_assertion')!;
+    expect([subset.id, subset.primitive]).toEqual([3, 'partition_subset']);
+    expect(subset.message).toMatch(/missed compute-e4bae594, registry-08d9340d; apart from the rest of their overlay when it was sent: compute-e4bae594, registry-08d9340d on mesh-a \(2 of 11 running\), stranded: /);
+    // No "held no neighbour" clause: each held the other.
+    expect(subset.message).not.toContain('held no neighbour');
+    expect(splitOnly(run.report)).toBe(true);
+    // Red without the diagnosis: the side's failure is a counterexample again.
+    const chaos = run.report.chaos as { log: ChaosEventReport[] };
+    const bare = chaos.log.map((e) => (e === subset ? { ...e, split: undefined } : e));
+    expect(splitOnly({ ...run.report, chaos: { ...chaos, log: bare } })).toBe(false);
   });
 
   it('knownOn is the node’s active and passive views and its seeds on the topic', () => {

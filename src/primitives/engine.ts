@@ -53,7 +53,9 @@ export interface ChaosEventReport {
   readonly missing?: string;
   /**
    * A timeout's overlay parts apart from the rest when it timed out, and whether each was
-   * stranded (scenario/overlay-parts.ts). Absent when every topic's overlay was whole.
+   * stranded (scenario/overlay-parts.ts); a failed assertion's where its detector read them (a
+   * `partition_subset` side's, when its last probe was sent). Absent when every topic's overlay
+   * was whole, or the detector read none.
    */
   readonly split?: readonly SplitPart[];
   readonly revertedAtMs: number | null;
@@ -97,7 +99,7 @@ interface ActiveEvent {
   verdict: Verdict | null;
   evidence: readonly SpanRecord[];
   revertedAtMs: number | null;
-  /** Set when the detection times out (`splitParts` at that moment). */
+  /** Set when the detection times out (`splitParts` at that moment), or by a failure's detector. */
   split: readonly SplitPart[];
 }
 
@@ -304,7 +306,10 @@ export class ChaosEngine implements RunExtension {
     if (e.verdict !== null) return;
     const nowMs = this.world.nowMs();
     const detection = e.detector.poll(nowMs);
-    if (detection !== null) this.settle(e, detection.verdict, detection.evidence);
+    if (detection !== null) {
+      e.split = detection.split ?? [];
+      this.settle(e, detection.verdict, detection.evidence);
+    }
     else if (nowMs - e.appliedAtMs >= e.detector.deadlineMs) this.timeOut(e);
     else this.ctx.cluster.scheduler.after(DETECTOR_POLL_MS, () => this.poll(e));
   }

@@ -29,6 +29,7 @@
  * Revert (after durationMs): repair every blocked pair — idempotent.
  */
 import type { ProbeRecord } from '../scenario/checker.js';
+import { describeSplit, type SplitPart } from '../scenario/overlay-parts.js';
 import { BRIDGE_ROLE } from '../scenario/topology.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
 import { appendAll, emitted, failedAssertion, holdsDigest, incarnationStartSeq, restartedSince, meshesOf, MISSING_SHOWN, nameOf, passed, peersConnectedTo, prunedBy } from './evidence.js';
@@ -182,7 +183,7 @@ function subsetDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number) {
             seen.push(s);
           }
           appendAll(noticed, seen);
-          sideProbes = sendSideProbes(world, sides, topics, othersTouched(world, fault, appliedAtMs, nowMs));
+          sideProbes = sendSideProbes(world, sides, topics, othersTouched(world, fault, appliedAtMs, nowMs), 0, true);
           return waitFor(`the repair (at ${healAtMs} ms)`);
         }
         resendIfDue(world, sideProbes, othersTouched(world, fault, appliedAtMs, nowMs), nowMs);
@@ -209,7 +210,9 @@ function subsetDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number) {
             const last = judged[judged.length - 1];
             const missing = deliveredBefore(world, sp, last, excusedFor(last), healAtMs).missing;
             const alone = aloneOnTopic(world, last, [nameOf(world, last.origin), ...missing]);
-            return failedAssertion(waitedMs, `side of ${nameOf(world, last.origin)} stopped working during the partition: ${judged.length} probe(s) on ${last.meshId} missed ${missing.join(', ')}${alone}`);
+            const split = partsAround(sp.splits?.[sp.probes.indexOf(last)] ?? [], [nameOf(world, last.origin), ...missing]);
+            const apart = split.length === 0 ? '' : `; apart from the rest of their overlay when it was sent: ${describeSplit(split)}`;
+            return { ...failedAssertion(waitedMs, `side of ${nameOf(world, last.origin)} stopped working during the partition: ${judged.length} probe(s) on ${last.meshId} missed ${missing.join(', ')}${alone}${apart}`), split };
           }
           appendAll(working, complete.delivered);
         }
@@ -225,7 +228,7 @@ function subsetDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number) {
         if (s === undefined) return waitFor(`${nameOf(world, id)}: mesh.digest.learned of a node across the old cut since the repair at ${healAtMs} ms`);
         relearned.push(s);
       }
-      mergeProbes ??= sendSideProbes(world, [all], topics, excused, -1);
+      mergeProbes ??= sendSideProbes(world, [all], topics, excused, -1, false);
       resendIfDue(world, mergeProbes, excused, nowMs);
       const merged: SpanRecord[] = [];
       for (const sp of mergeProbes) {
@@ -281,6 +284,12 @@ interface SideProbe {
   /** The side inside the cut: a few nodes, which may not all know each other (see `deliveredBefore`). */
   readonly inside: boolean;
   readonly probes: ProbeRecord[];
+  /**
+   * The topic's overlay parts apart when each probe was sent (`ChaosWorld.splitOf`): a side's
+   * failure's diagnosis. Null for the round after the repair, whose failure is a timeout (the
+   * engine reads the split then).
+   */
+  readonly splits: (readonly SplitPart[])[] | null;
 }
 
 /**
@@ -326,6 +335,16 @@ function aloneOnTopic(world: ChaosWorld, probe: ProbeRecord, names: readonly str
   return alone.length === 0 ? '' : `; held no neighbour on ${probe.meshId} when the last left: ${alone.join(', ')}`;
 }
 
+/**
+ * The parts of a snapshot that hold one of `names` (a side probe's origin and the nodes it
+ * missed): whether they stood stranded (every peer they knew cut off or down, like a lone node's
+ * seeds all inside the cut) or apart though they knew a peer across (seed 6456 of the layout
+ * property: an island of two outside the cut).
+ */
+function partsAround(parts: readonly SplitPart[], names: readonly string[]): SplitPart[] {
+  return parts.filter((part) => part.nodes.some((n) => names.includes(n)));
+}
+
 /** Nodes (ids) the probe's origin reached on its topic's overlay when it was sent, by the nodes' neighbour spans; kept per probe. */
 const reachMemo = new WeakMap<ProbeRecord, ReadonlySet<string>>();
 function overlayReach(world: ChaosWorld, probe: ProbeRecord): ReadonlySet<string> {
@@ -340,15 +359,19 @@ function overlayReach(world: ChaosWorld, probe: ProbeRecord): ReadonlySet<string
   return out;
 }
 
-/** One probe per topic per side (`sides`: inside the cut, then outside), from the side's first running subscriber of that topic no other fault cut off. */
-function sendSideProbes(world: ChaosWorld, sides: string[][], topics: readonly string[], touched: ReadonlySet<string>, insideIndex = 0): SideProbe[] {
+/**
+ * One probe per topic per side (`sides`: inside the cut, then outside), from the side's first
+ * running subscriber of that topic no other fault cut off; `diagnosed`: with the overlay's split
+ * at each send.
+ */
+function sendSideProbes(world: ChaosWorld, sides: string[][], topics: readonly string[], touched: ReadonlySet<string>, insideIndex: number, diagnosed: boolean): SideProbe[] {
   const out: SideProbe[] = [];
   for (const [i, side] of sides.entries()) {
     for (const topic of topics) {
       const members = side.filter((id) => world.status(id) === 'running' && meshesOf(world, id).includes(topic));
       if (members.length < 2) continue;
       const probe = world.probe(topic, members.find((id) => !touched.has(id)) ?? members[0]);
-      if (probe !== null) out.push({ side, members: new Set(side), inside: i === insideIndex, probes: [probe] });
+      if (probe !== null) out.push({ side, members: new Set(side), inside: i === insideIndex, probes: [probe], splits: diagnosed ? [world.splitOf(topic)] : null });
     }
   }
   return out;
@@ -365,7 +388,9 @@ function resendIfDue(world: ChaosWorld, sideProbes: readonly SideProbe[], touche
       ? (sp.side.find((id) => world.status(id) === 'running' && !touched.has(id) && meshesOf(world, id).includes(last.meshId)) ?? last.origin)
       : last.origin;
     const again = world.probe(last.meshId, origin);
-    if (again !== null) sp.probes.push(again);
+    if (again === null) continue;
+    sp.probes.push(again);
+    sp.splits?.push(world.splitOf(last.meshId));
   }
 }
 

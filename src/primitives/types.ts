@@ -6,6 +6,7 @@
  * clocks, links) but judge only by evidence in the trace.
  */
 import type { ProbeRecord } from '../scenario/checker.js';
+import type { SplitPart } from '../scenario/overlay-parts.js';
 import type { NodePlan } from '../scenario/topology.js';
 import type { LinkState, NetworkConfig } from '../sim/network/index.js';
 import type { SimRng } from '../sim/rng.js';
@@ -84,6 +85,12 @@ export interface ChaosWorld {
   activeView(nodeId: string, meshId: string): readonly string[];
   /** Peers a running node holds a connection to, as its application reports it; empty when down. */
   connectedPeers(nodeId: string): readonly string[];
+  /**
+   * Where the topic's overlay stands apart now, read from the lower layer (views, seeds,
+   * partitions, firewalls: scenario/overlay-parts.ts): for a failure's diagnosis, never for a
+   * verdict.
+   */
+  splitOf(meshId: string): readonly SplitPart[];
   readonly process: ProcessLevers;
   readonly disk: DiskLevers;
   readonly clock: ClockLevers;
@@ -151,6 +158,8 @@ export interface LinkLevers {
 export interface Detection {
   readonly verdict: Verdict;
   readonly evidence: readonly SpanRecord[];
+  /** A failure's overlay parts apart from the rest, where its detector read them (`ChaosWorld.splitOf`). */
+  readonly split?: readonly SplitPart[];
 }
 
 export interface Detector {

@@ -6,6 +6,7 @@
  */
 import type { ProbeRecord } from '../scenario/checker.js';
 import type { Cluster } from '../scenario/cluster.js';
+import { splitParts, splitWorldOf } from '../scenario/overlay-parts.js';
 import { timersOf } from './timing.js';
 import type { ChaosWorld } from './types.js';
 
@@ -31,6 +32,7 @@ export function chaosWorldOf(cluster: Cluster, hooks: ChaosWorldHooks): ChaosWor
     status: (nodeId) => cluster.host(nodeId).status,
     activeView: (nodeId, meshId) => cluster.app(nodeId)?.activeView(meshId) ?? NO_VIEW,
     connectedPeers: (nodeId) => cluster.app(nodeId)?.peers.connectedPeers() ?? NO_VIEW,
+    splitOf: (meshId) => splitParts(splitWorldOf(cluster), [meshId]),
     process: {
       kill: (nodeId) => cluster.host(nodeId).kill(),
       start: (nodeId) => cluster.host(nodeId).start(),

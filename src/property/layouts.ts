@@ -137,19 +137,20 @@ export interface LayoutPropertyResult {
 }
 
 /**
- * A failed assertion of the same kind, by its detector's own words: a `partition_pair` on a
- * topic whose overlay offered no detour at the apply, or a `partition_subset` side whose every
- * missed node held no neighbour on the topic when its last one left (the side whose links and
- * seeds all lay inside the cut: it cannot re-form until the repair).
+ * A failed assertion of the same kind, by its detector's own words and diagnosis: a
+ * `partition_pair` on a topic whose overlay offered no detour at the apply, or a
+ * `partition_subset` side whose origin, or every node it missed, stood in a stranded part of the
+ * overlay when its last probe was sent (the event's `split`: every peer they knew was inside the
+ * cut or down, so the side could not re-form until the repair).
  */
 function assertionOnSplit(e: ChaosEventReport): boolean {
   const message = e.message ?? '';
   if (e.primitive === 'partition_pair') return message.includes('offered no detour at the apply');
   if (e.primitive !== 'partition_subset') return false;
-  const side = /stopped working during the partition: \d+ probe\(s\) on \S+ missed ([^;]+); held no neighbour on \S+ when the last left: (.+)$/.exec(message);
+  const side = /^side of (\S+) stopped working during the partition: \d+ probe\(s\) on \S+ missed ([^;]+)/.exec(message);
   if (side === null) return false;
-  const alone = new Set(side[2].split(', ').map((n) => n.replace(/ \(since \d+ ms\)$/, '')));
-  return side[1].split(', ').every((n) => alone.has(n));
+  const stranded = new Set((e.split ?? []).filter((p) => p.stranded).flatMap((p) => p.nodes));
+  return stranded.has(side[1]) || side[2].split(', ').every((n) => stranded.has(n));
 }
 
 /**

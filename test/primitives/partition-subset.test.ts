@@ -435,7 +435,12 @@ describe('partition_subset', () => {
     // reached nobody. The protocol's (a red kept), and the message says why.
     const run = runRandomChaos(withoutAckIdleRestart(fourMeshesTwoBridges()), 24, '18');
     const e = run.log.find((x) => x.primitive === 'partition_subset' && x.verdict === 'failed_assertion')!;
-    expect(e.message).toMatch(/^side of registry-dcc32626 stopped working during the partition: 5 probe\(s\) on mesh-a missed registry-77de7daa, bridge-50452f02; held no neighbour on mesh-a when the last left: registry-dcc32626 \(since 46290 ms\)$/);
+    expect(e.message).toMatch(/^side of registry-dcc32626 stopped working during the partition: 5 probe\(s\) on mesh-a missed registry-77de7daa, bridge-50452f02; held no neighbour on mesh-a when the last left: registry-dcc32626 \(since 46290 ms\); apart from the rest of their overlay when it was sent: registry-dcc32626 on mesh-a \(1 of \d+ running\), stranded: /);
+    // Both parts of the outside side stood stranded: what they knew of mesh-a was inside.
+    expect(e.split!.map((p) => [p.nodes, p.stranded])).toEqual([
+      [['registry-dcc32626'], true],
+      [['registry-77de7daa', 'bridge-25e6627c', 'bridge-50452f02'], true],
+    ]);
     // By the origin's own spans: its last mesh-a neighbour went down then and none came up
     // until the repair. The receivers it missed held neighbours of their own: not named.
     const q = run.cluster.telemetry.query;
