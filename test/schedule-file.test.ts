@@ -5,13 +5,14 @@
  * Method: the validator on a table of broken files, then the built CLI on a few of them and
  * on a hand-written one-event schedule.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { plannedNodes } from '../src/property/decode.js';
+import { scheduleScenario } from '../src/property/replay.js';
 import { formatScheduleFile, loadScheduleFile, parseScheduleJson, type ScheduleFile } from '../src/property/schedule.js';
-import { standardMesh } from '../src/scenario/topology.js';
+import { nodeCount, standardMesh } from '../src/scenario/topology.js';
 import { cli } from './support/cli.js';
 
 let dir: string;
@@ -28,6 +29,10 @@ const GOOD: ScheduleFile = {
   expect: 'pass',
 };
 const good = (): Record<string, unknown> => JSON.parse(formatScheduleFile(GOOD)) as Record<string, unknown>;
+/** A scenario file a schedule names as its base (written under the temp dir's layouts/). */
+const SIX_GATEWAYS = { name: 'six-gateways', profile: 'protocol', topology: { meshes: [{ meshId: 'mesh-a', roles: { gateway: 6 } }], bridges: 0, observer: false }, durationMs: 60_000, healWindowMs: 30_000 };
+const sixVictim = plannedNodes({ meshes: [{ meshId: 'mesh-a', roles: [['gateway', 6]] }], bridges: 0, observer: false }, '5')[2].name;
+const onSix = { version: 1, name: 'on-six', seed: '5', scenario: 'layouts/six.json', schedule: [{ atMs: 20_000, primitive: 'kill_node', targets: [sixVictim] }], expect: 'pass' };
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'meshsim-schedule-'));
@@ -59,6 +64,8 @@ describe('schedule file validation', () => {
     ['bad seed', (f) => ({ ...f, seed: 'abc' }), /seed "abc" has an invalid form/],
     ['unknown variant switch', (f) => ({ ...f, variant: { breakEverything: true } }), /unknown field variant\.breakEverything/],
     ['reserved mesh id', (f) => ({ ...f, topology: { meshes: [{ meshId: 'admin', roles: { gateway: 1 } }] } }), /meshId "admin" is reserved/],
+    ['topology beside a scenario file', (f) => ({ ...f, scenario: 'layouts/six.json' }), /topology cannot replace a scenario file's: give it in that file/],
+    ['more nodes than a scenario file may have', (f) => ({ ...f, topology: { meshes: [{ meshId: 'mesh-a', roles: { gateway: 1_000_000 } }] } }), /topology has 1000001 nodes, more than 1000000/],
   ];
 
   it.each(broken)('%s: one line naming the file and the problem', (_label, mutate, pattern) => {
@@ -79,6 +86,34 @@ describe('schedule file validation', () => {
     expect(parsed.ok && parsed.file.found?.variant).toEqual(every);
     const replayAs = parseScheduleJson({ ...good(), variant: { dropDigestsBelowSeenSeq: true } });
     expect(replayAs.ok && replayAs.file.variant).toEqual({ dropDigestsBelowSeenSeq: true });
+  });
+
+  it('a registry scenario takes a topology of any size a scenario file may have (not 500 at most)', () => {
+    const parsed = parseScheduleJson({ ...good(), schedule: [], topology: { meshes: [{ meshId: 'mesh-a', roles: { gateway: 600 } }] } });
+    expect(parsed.ok && nodeCount(parsed.file.topology!)).toBe(601); // and the observer
+  });
+
+  it('a scenario file as base is read with the schedule, from the schedule file’s directory', () => {
+    mkdirSync(join(dir, 'layouts'), { recursive: true });
+    writeFileSync(join(dir, 'layouts', 'six.json'), JSON.stringify(SIX_GATEWAYS));
+    const path = write('on-a-file.json', JSON.stringify(onSix));
+    const loaded = loadScheduleFile(path);
+    if (!loaded.ok) return expect.unreachable(loaded.error);
+    expect(loaded.file.scenario).toBe('layouts/six.json');
+    expect(loaded.base).toMatchObject({ name: 'six-gateways', profile: 'protocol', durationMs: 60_000, topology: { observer: false } });
+    // Built on it: the file's topology and main phase, stretched to cover the kill.
+    const built = scheduleScenario(loaded.file, { base: loaded.base });
+    if (!built.ok) return expect.unreachable(built.error);
+    expect([nodeCount(built.scenario.topology), built.scenario.profile, built.scenario.durationMs]).toEqual([6, 'protocol', 20_000 + 60_000]);
+    // parseScheduleJson reads no file: without its base, the build says what to do.
+    const bare = scheduleScenario(loaded.file);
+    expect(!bare.ok && bare.error).toBe('scenario "layouts/six.json" is a scenario file: read it with the schedule (loadScheduleFile) and pass it as base');
+    // The base file's own problems are one line naming both files.
+    writeFileSync(join(dir, 'layouts', 'bad.json'), JSON.stringify({ name: 'bad' }));
+    const bad = loadScheduleFile(write('on-a-bad-file.json', JSON.stringify({ ...onSix, scenario: 'layouts/bad.json' })));
+    expect(!bad.ok && bad.error).toBe(`${join(dir, 'on-a-bad-file.json')}: scenario: ${join(dir, 'layouts', 'bad.json')}: topology must be an object`);
+    const missing = loadScheduleFile(write('on-no-file.json', JSON.stringify({ ...onSix, scenario: 'layouts/none.json' })));
+    expect(!missing.ok && missing.error).toBe(`${join(dir, 'on-no-file.json')}: scenario: ${join(dir, 'layouts', 'none.json')}: cannot read scenario file (ENOENT)`);
   });
 
   it('invalid JSON and a missing file are one line too', () => {
@@ -118,6 +153,21 @@ describe('meshsim replay / run --schedule', () => {
     expect(a.traceDigest).toBe(b.traceDigest);
     const log = (a.chaos as { log: { primitive: string; targets: string[]; verdict: string }[] }).log;
     expect(log).toEqual([expect.objectContaining({ primitive: 'kill_node', targets: [victim], verdict: 'passed' })]);
+  });
+
+  it('runs a schedule over a scenario file, from any directory, on the file’s nodes and profile', async () => {
+    mkdirSync(join(dir, 'layouts'), { recursive: true });
+    writeFileSync(join(dir, 'layouts', 'six.json'), JSON.stringify(SIX_GATEWAYS));
+    const path = write('cli-on-a-file.json', JSON.stringify(onSix));
+    const [run, replay] = await Promise.all([cli('run', '--schedule', path, '--json'), cli('replay', path, '--json')]);
+    expect(run.status, run.stdout + run.stderr).toBe(0);
+    expect(replay.status, replay.stdout + replay.stderr).toBe(0);
+    const a = JSON.parse(run.stdout) as { traceDigest: string; nodes: { total: number }; chaos: { log: { primitive: string; targets: string[]; verdict: string }[] } };
+    const b = JSON.parse(replay.stdout) as { traceDigest: string; matchesExpect: boolean };
+    expect(a.traceDigest).toBe(b.traceDigest);
+    expect(b.matchesExpect).toBe(true);
+    expect(a.nodes.total).toBe(6);
+    expect(a.chaos.log).toEqual([expect.objectContaining({ primitive: 'kill_node', targets: [sixVictim], verdict: 'passed' })]);
   });
 
   it('meshsim run --chaos N adds N random primitives and keeps them in the replay command', async () => {

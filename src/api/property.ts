@@ -13,6 +13,8 @@ export { checkChaos, formatFailure, seedFileOf, type ChaosPropertyOptions, type 
  */
 export { formatScheduleFile, parseScheduleJson, type ScheduleEntry, type ScheduleFile, type ScheduleParse } from '../property/schedule.js';
 export { runScheduleFile, type ScheduleRun, type ScheduleRunOptions } from '../property/replay.js';
+/** The nodes a topology plans for a seed, in boot order: the names a schedule's targets use. */
+export { plannedNodes } from '../scenario/topology.js';
 export {
   checkLayouts,
   formatLayoutFailure,

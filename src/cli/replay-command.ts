@@ -10,9 +10,12 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Command } from 'commander';
-import { runScheduleFile } from '../property/replay.js';
+import { runScheduleFile, scheduleScenario } from '../property/replay.js';
 import { loadScheduleFile } from '../property/schedule.js';
-import { EXIT_FAIL, EXIT_OUTPUT, EXIT_PASS, fail } from './errors.js';
+import { settingsAdvice } from '../scenario/advice.js';
+import { nodeCount } from '../scenario/topology.js';
+import { EXIT_FAIL, EXIT_OUTPUT, EXIT_PASS, UsageError, fail } from './errors.js';
+import { guardHeap, heapWatch, thisMachine, v8HeapSource } from './memory-guard.js';
 import { formatRunText, runJson } from './format.js';
 import { addReportOptions, inputFile, parseReportOutputs, printWritten, writeRunOutputs, type ReportOptionValues } from './report-output.js';
 import { replayLine } from './replay-line.js';
@@ -25,7 +28,7 @@ interface ReplayOptionValues extends ReportOptionValues {
 export function registerReplay(program: Command): void {
   const replay = program
     .command('replay')
-    .description('replay a schedule file, e.g. a saved counterexample in seeds/ (exit 0 verdict matches its expect, 1 it does not, 2 bad file, 3 output not written)')
+    .description('replay a schedule file, e.g. a saved counterexample in seeds/ (exit 0 verdict matches its expect, 1 it does not, 2 bad file, 3 output not written, 4 out of memory)')
     .argument('<file>', 'schedule file (JSON)')
     .option('--json', 'print exactly one JSON object instead of the text summary')
     .option('--found-variant', 'replay with the node variant recorded under found.variant (the bug it was found with)');
@@ -42,12 +45,24 @@ function replayAction(path: string, options: ReplayOptionValues): number {
   const variant = options.foundVariant === true ? (file.found?.variant ?? fail(`${path}: no found.variant to replay with`)) : undefined;
   const replayRef = { kind: 'schedule-replay', schedule: path, ...(options.foundVariant === true ? { foundVariant: true } : {}) } as const;
   const replay = replayLine(replayRef);
+  const given = { ...(variant === undefined ? {} : { variant }), ...(loaded.base === undefined ? {} : { base: loaded.base }) };
+  const built = scheduleScenario(file, given);
+  if (!built.ok) fail(`${path}: ${built.error}`);
+  // As `meshsim run` does: a schedule over a scenario file can ask for any size.
+  const childExit = guardHeap(built.scenario);
+  if (childExit !== null) return childExit;
+  for (const note of settingsAdvice(built.scenario)) process.stderr.write(`meshsim: note: ${note}\n`);
+  const machine = thisMachine();
+  const watch = heapWatch(nodeCount(built.scenario.topology), { source: v8HeapSource(), machineBytes: machine.totalMemBytes, contained: machine.contained === true });
   const startMs = performance.now();
   let run: ReturnType<typeof runScheduleFile>;
   try {
-    run = runScheduleFile(file, { replay: replayRef, ...(variant === undefined ? {} : { variant }) });
+    run = runScheduleFile(file, { ...given, replay: replayRef, onProgress: (p) => watch.check(p) });
   } catch (e) {
+    if (e instanceof UsageError) throw e; // the heap watch stopped the run: one line, exit 4
     return reportCrash(replay, options.json === true, e);
+  } finally {
+    watch.stop();
   }
   if (!run.ok) fail(`${path}: ${run.error}`);
   const wallMs = performance.now() - startMs;

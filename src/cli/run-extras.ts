@@ -44,7 +44,7 @@ export function applyRunExtras(request: RunRequest, options: RunExtrasValues): R
     if (options.seed !== undefined) fail('--seed cannot be combined with --schedule (the schedule names the nodes of its own seed)');
     const loaded = loadScheduleFile(options.schedule);
     if (!loaded.ok) fail(loaded.error);
-    const built = scheduleScenario(loaded.file);
+    const built = scheduleScenario(loaded.file, loaded.base === undefined ? {} : { base: loaded.base });
     if (!built.ok) fail(`${options.schedule}: ${built.error}`);
     // --duration shortens the main phase: an event it leaves out would silently never fire.
     const late = request.durationMs === undefined ? -1 : loaded.file.schedule.findIndex((e) => e.atMs >= request.durationMs!);

@@ -5,16 +5,10 @@
  */
 import { readJsonFile } from '../io/json-input.js';
 import type { Scenario } from '../scenario/scenario.js';
-import { parseScenarioJson } from '../scenario/scenario-json.js';
+import { parseScenarioJson, SCENARIO_FILE_BYTES_MAX } from '../scenario/scenario-json.js';
 import { fail } from './errors.js';
 
-export { parseScenarioJson, SCENARIO_NODES_MAX, type ScenarioParse } from '../scenario/scenario-json.js';
-
-const SCENARIO_FILE_BYTES_MAX = 1_000_000;
-/** `--scenario` names a file when it ends in .json or contains a slash. */
-export function isScenarioPath(ref: string): boolean {
-  return ref.endsWith('.json') || ref.includes('/');
-}
+export { isScenarioPath, parseScenarioJson, SCENARIO_NODES_MAX, type ScenarioParse } from '../scenario/scenario-json.js';
 
 /** Reads and validates a scenario file; any problem is a usage failure naming the file. */
 export function loadScenarioFile(path: string): Scenario {

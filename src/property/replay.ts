@@ -1,8 +1,9 @@
 /**
- * Running a schedule file: build the scenario (the base scenario from the registry with the
- * file's topology, variant and main-phase length, plus a chaos engine firing exactly the
- * decoded events), check the file against what the code offers (known base scenario,
- * implemented primitives, target names of the planned topology, target counts), and run it.
+ * Running a schedule file: build the scenario (the base scenario, from the registry or the
+ * scenario file it names, with the file's topology, variant and main-phase length, plus a chaos
+ * engine firing exactly the decoded events), check the file against what the code offers (known
+ * base scenario, implemented primitives, target names of the planned topology, target counts),
+ * and run it.
  * Problems come back as one-line error values; a run that fails is a report, not an error.
  */
 import type { NodeVariant } from '../mesh/config.js';
@@ -10,8 +11,9 @@ import { addChaos, type ChaosEventPlan } from '../primitives/engine.js';
 import { faultLengthMs, specOf } from '../primitives/registry.js';
 import { short, validateFault, type TargetSpec } from '../primitives/schema.js';
 import { findScenario } from '../catalog/registry.js';
-import { runScenario, type RunOutcome, type RunReport } from '../scenario/runner.js';
+import { runScenario, type RunOptions, type RunOutcome, type RunReport } from '../scenario/runner.js';
 import type { Scenario } from '../scenario/scenario.js';
+import { isScenarioPath } from '../scenario/scenario-json.js';
 import type { ReplayRef } from '../scenario/replay-ref.js';
 import { BRIDGE_ROLE, OBSERVER_ROLE, plannedNodes, type NodePlan } from '../scenario/topology.js';
 import type { ScheduleFile } from './schedule.js';
@@ -26,6 +28,13 @@ export interface ScheduleRunOptions {
   readonly variant?: NodeVariant;
   /** What replays this run (goes into the report). Default: the schedule's base scenario and seed. */
   readonly replay?: ReplayRef;
+  /**
+   * The scenario file the schedule names as its base, read and validated (`loadScheduleFile`'s
+   * `base`, or `parseScenarioJson` of its contents): required when `file.scenario` is a path.
+   */
+  readonly base?: Scenario;
+  /** Passed to the run (`RunOptions.onProgress`): the CLI's heap watch. */
+  readonly onProgress?: RunOptions['onProgress'];
 }
 
 /** The main phase a schedule needs: every fault applied, reverted and given time to be judged. */
@@ -39,8 +48,13 @@ export function scheduleDurationMs(file: ScheduleFile, baseDurationMs: number): 
 }
 
 export function scheduleScenario(file: ScheduleFile, options: ScheduleRunOptions = {}): ScenarioBuild {
-  const base = findScenario(file.scenario);
-  if (base === undefined) return { ok: false, error: `scenario ${short(JSON.stringify(file.scenario))} is not registered (see \`meshsim list\`)` };
+  const named = short(JSON.stringify(file.scenario));
+  const base = isScenarioPath(file.scenario) ? options.base : findScenario(file.scenario);
+  if (base === undefined) {
+    return isScenarioPath(file.scenario)
+      ? { ok: false, error: `scenario ${named} is a scenario file: read it with the schedule (loadScheduleFile) and pass it as base` }
+      : { ok: false, error: `scenario ${named} is not registered (see \`meshsim list\`)` };
+  }
   const topology = file.topology ?? base.topology;
   const plans = plannedNodes(topology, file.seed);
   const byName = new Map(plans.map((p) => [p.name, p]));
@@ -95,7 +109,7 @@ export type ScheduleRun = { readonly ok: true; readonly outcome: RunOutcome } | 
 export function runScheduleFile(file: ScheduleFile, options: ScheduleRunOptions = {}): ScheduleRun {
   const built = scheduleScenario(file, options);
   if (!built.ok) return built;
-  const outcome = runScenario(built.scenario, file.seed);
+  const outcome = runScenario(built.scenario, file.seed, options.onProgress === undefined ? {} : { onProgress: options.onProgress });
   const report: RunReport = options.replay === undefined ? outcome.report : { ...outcome.report, replay: options.replay };
   return { ok: true, outcome: { ...outcome, report } };
 }

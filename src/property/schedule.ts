@@ -13,19 +13,25 @@
  *                    "params": { "skewMs": -31000, "durationMs": 6000 } }],
  *     "expect": "pass" | "fail",
  *     "found"?: { "variant"?: {...}, "fcSeed"?: 1, "fcPath"?: "0:1", "note"?: "..." } }
+ *
+ * `scenario` is a registry name, or the path of a scenario file (SPEC §10.3; a name ending in
+ * .json or holding a slash), relative to the schedule file: its profile, network, node settings
+ * and topology, at any size a scenario file may ask for. `loadScheduleFile` reads that file too.
  */
+import { dirname, isAbsolute, join } from 'node:path';
 import { readJsonFile, shortenQuoted } from '../io/json-input.js';
 import type { NodeVariant } from '../mesh/config.js';
 import { specOf } from '../primitives/registry.js';
 import { short, validateFault } from '../primitives/schema.js';
 import { PRIMITIVE_NAMES, type ParamValue, type PrimitiveName } from '../primitives/types.js';
 import { FieldProblem, catchFieldProblem, integer, nameString, object, rootObject, string, topologyOf } from '../scenario/json-fields.js';
+import type { Scenario } from '../scenario/scenario.js';
+import { isScenarioPath, parseScenarioJson, SCENARIO_FILE_BYTES_MAX, SCENARIO_NODES_MAX } from '../scenario/scenario-json.js';
 import type { TopologySpec } from '../scenario/topology.js';
 
 export const SCHEDULE_FILE_VERSION = 1;
 /** Ceilings checked before anything runs (README, "Schedule files"). */
 export const SCHEDULE_EVENTS_MAX = 1_000;
-export const SCHEDULE_NODES_MAX = 500;
 /** Latest event time and longest main phase a file may give: one virtual hour. */
 export const SCHEDULE_TIME_MS_MAX = 3_600_000;
 const FILE_BYTES_MAX = 1_000_000;
@@ -79,8 +85,12 @@ export interface ScheduleFile {
   readonly name: string;
   /** The simulator seed (a decimal string). */
   readonly seed: string;
-  /** Base scenario from the registry (workload, heal window); the schedule replaces no chaos of its own. */
+  /**
+   * Base scenario (workload, heal window, profile, settings): a registry name, or a scenario
+   * file's path relative to the schedule file. The schedule replaces no chaos of its own.
+   */
   readonly scenario: string;
+  /** Replaces a registry base's topology; with a scenario file as base, the file's is used and this is refused. */
   readonly topology?: TopologySpec;
   /** Main phase, ms. Default: the base scenario's, stretched to cover the schedule. */
   readonly durationMs?: number;
@@ -92,14 +102,32 @@ export interface ScheduleFile {
   readonly found?: FoundWith;
 }
 
-export type ScheduleParse = { readonly ok: true; readonly file: ScheduleFile } | { readonly ok: false; readonly error: string };
+export type ScheduleParse =
+  | {
+      readonly ok: true;
+      readonly file: ScheduleFile;
+      /** The scenario file `file.scenario` names, read and validated (`loadScheduleFile`); absent for a registry name. */
+      readonly base?: Scenario;
+    }
+  | { readonly ok: false; readonly error: string };
 
-/** Reads and validates a schedule file; the error is one line starting with the path. */
+/**
+ * Reads and validates a schedule file, and the scenario file it names as its base (a relative
+ * path is taken from the schedule file's directory); the error is one line starting with the
+ * schedule's path.
+ */
 export function loadScheduleFile(path: string): ScheduleParse {
   const read = readJsonFile(path, 'schedule file', FILE_BYTES_MAX);
   if (!read.ok) return read;
   const parsed = parseScheduleJson(read.value);
-  return parsed.ok ? parsed : { ok: false, error: `${path}: ${shortenQuoted(parsed.error)}` };
+  if (!parsed.ok) return { ok: false, error: `${path}: ${shortenQuoted(parsed.error)}` };
+  if (!isScenarioPath(parsed.file.scenario)) return parsed;
+  const basePath = isAbsolute(parsed.file.scenario) ? parsed.file.scenario : join(dirname(path), parsed.file.scenario);
+  const base = readJsonFile(basePath, 'scenario file', SCENARIO_FILE_BYTES_MAX);
+  if (!base.ok) return { ok: false, error: `${path}: scenario: ${base.error}` };
+  const scenario = parseScenarioJson(base.value);
+  if (!scenario.ok) return { ok: false, error: `${path}: scenario: ${basePath}: ${shortenQuoted(scenario.error)}` };
+  return { ok: true, file: parsed.file, base: scenario.scenario };
 }
 
 export function parseScheduleJson(value: unknown): ScheduleParse {
@@ -138,6 +166,9 @@ function fileOf(value: unknown): ScheduleFile {
   }
   const seed = typeof root.seed === 'number' ? String(root.seed) : string(root.seed, 'seed', /^\d{1,30}$/);
   const scenario = string(root.scenario, 'scenario');
+  if (isScenarioPath(scenario) && root.topology !== undefined) {
+    throw new FieldProblem('topology cannot replace a scenario file\'s: give it in that file (with its observer and boot spacing), or name a registry scenario');
+  }
   if (!Array.isArray(root.schedule)) throw new FieldProblem('schedule must be an array');
   if (root.schedule.length > SCHEDULE_EVENTS_MAX) throw new FieldProblem(`schedule has more than ${SCHEDULE_EVENTS_MAX} events`);
   const schedule = root.schedule.map((e: unknown, i: number) => entryOf(e, `schedule[${i}]`));
@@ -151,7 +182,7 @@ function fileOf(value: unknown): ScheduleFile {
     name,
     seed: seed.replace(/^0+(?=\d)/, ''),
     scenario,
-    ...(root.topology === undefined ? {} : { topology: topologyOf(root.topology, { nodesMax: SCHEDULE_NODES_MAX }) }),
+    ...(root.topology === undefined ? {} : { topology: topologyOf(root.topology, { nodesMax: SCENARIO_NODES_MAX }) }),
     ...(durationMs === undefined ? {} : { durationMs }),
     ...(root.variant === undefined ? {} : { variant: variantOf(root.variant, 'variant') }),
     schedule,
