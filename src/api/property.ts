@@ -19,6 +19,7 @@ export {
   checkLayouts,
   formatLayoutFailure,
   layoutCaseArb,
+  layoutScheduleOf,
   runLayoutCase,
   splitOnly,
   type LayoutCase,

@@ -7,15 +7,17 @@
  * are wider, and small meshes without the observer are where a detector's unstated assumption
  * shows (a topic only the victim subscribes to, a pair alone on its mesh, every other node of a
  * mesh cut off by another event). A failure shrinks toward fewer meshes, roles and nodes and
- * fewer chaos events, and comes back as the scenario file and one `meshsim run` command.
+ * fewer chaos events, and comes back as the scenario file and one `meshsim run` command, and
+ * its chaos decoded as a schedule file on that scenario file (`layoutScheduleOf`).
  */
 import fc from 'fast-check';
 import type { NodeVariant } from '../mesh/config.js';
 import { withChaos } from '../catalog/chaos-scenarios.js';
-import type { ChaosEventReport } from '../primitives/engine.js';
+import { chaosReportOf, type ChaosEventReport } from '../primitives/engine.js';
 import { runScenario, type RunReport } from '../scenario/runner.js';
 import { parseScenarioJson } from '../scenario/scenario-json.js';
 import { checkRunOptions } from './check.js';
+import { SCHEDULE_FILE_VERSION, type ScheduleFile } from './schedule.js';
 import { integerProblem, MeshsimInputError } from '../io/input-error.js';
 
 const ROLES = ['gateway', 'compute', 'registry', 'broker'] as const;
@@ -208,10 +210,43 @@ export function checkLayouts(options: LayoutPropertyOptions): LayoutPropertyResu
 }
 
 /**
- * Readable failure text: fast-check seed and path, the layout, the violations and the command
- * (`replay`, spelled by the caller for the file it saved the scenario to).
+ * The counterexample's chaos as a schedule file on the saved layout (`scenario`: the layout
+ * file's path as the schedule file will name it, relative to the schedule's directory): each
+ * event the run fired, decoded (time, primitive, node names, parameters), with the layout's own
+ * main phase, so that `meshsim replay` gives the same trace byte for byte, and goes on giving
+ * these events after a code change moves what `--chaos N` draws. `expect` is what the correct
+ * node gives: fail, or, for a case found with a broken `variant`, pass (kept under
+ * `found.variant`; `--found-variant` replays the failure). Null when there is nothing to decode
+ * (the property held, or the run crashed before its report).
  */
-export function formatLayoutFailure(result: LayoutPropertyResult, replay: string): string {
+export function layoutScheduleOf(result: LayoutPropertyResult, scenario: string): ScheduleFile | null {
+  const c = result.counterexample;
+  const log = result.report === null ? undefined : chaosReportOf(result.report)?.log;
+  const parsed = c === null ? null : parseScenarioJson(c.file);
+  if (c === null || log === undefined || parsed === null || !parsed.ok) return null;
+  return {
+    version: SCHEDULE_FILE_VERSION,
+    name: `random-layout-${result.seed}`,
+    seed: c.seed,
+    scenario,
+    durationMs: parsed.scenario.durationMs,
+    schedule: log.map((e) => ({ atMs: e.atMs, primitive: e.primitive, targets: e.targets, params: e.params })),
+    expect: result.variant === undefined ? 'fail' : 'pass',
+    found: {
+      ...(result.variant === undefined ? {} : { variant: result.variant }),
+      fcSeed: result.seed,
+      ...(result.path === null ? {} : { fcPath: result.path }),
+      note: `layout property, --chaos ${c.chaos}`,
+    },
+  };
+}
+
+/**
+ * Readable failure text: fast-check seed and path, the layout, the violations and the command
+ * (`replay`, spelled by the caller for the file it saved the scenario to); with `scheduleReplay`,
+ * the command that replays the decoded events too (`layoutScheduleOf`, saved by the caller).
+ */
+export function formatLayoutFailure(result: LayoutPropertyResult, replay: string, scheduleReplay?: string): string {
   const c = result.counterexample;
   if (c === null) return `property held after ${result.numRuns} runs (seed ${result.seed})`;
   return [
@@ -228,5 +263,6 @@ export function formatLayoutFailure(result: LayoutPropertyResult, replay: string
     result.variant === undefined
       ? `  replay: ${replay}`
       : `  replay with the variant ${JSON.stringify(result.variant)} in code: runLayoutCase(counterexample, variant); ${replay} runs the correct node`,
+    ...(scheduleReplay === undefined ? [] : [`  the same events, whatever later code draws: ${scheduleReplay}`]),
   ].join('\n');
 }

@@ -16,13 +16,16 @@
  * the repair; both were bridges planned with one seed on the mesh, and both now rejoin through
  * a fallback seed.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { replayLine } from '../../src/cli/replay-line.js';
-import { checkLayouts, formatLayoutFailure, layoutCaseArb, runLayoutCase, type LayoutPropertyResult } from '../../src/property/layouts.js';
+import { checkLayouts, formatLayoutFailure, layoutCaseArb, layoutScheduleOf, runLayoutCase, type LayoutPropertyResult } from '../../src/property/layouts.js';
+import { runScheduleFile } from '../../src/property/replay.js';
+import { formatScheduleFile, loadScheduleFile } from '../../src/property/schedule.js';
+import { chaosLog } from '../support/chaos.js';
 import { runReplay } from '../../src/scenario/replay-ref.js';
 import { settings } from './settings.js';
 import { withChaos } from '../../src/catalog/chaos-scenarios.js';
@@ -32,15 +35,23 @@ import { plannedNodes } from '../../src/scenario/topology.js';
 import type { SpanRecord } from '../../src/sim/telemetry/index.js';
 import type { NodeVariant } from '../../src/mesh/config.js';
 
-/** The failure text, after writing the shrunk layout where the replay command names it. */
+/**
+ * The failure text, after writing the shrunk layout where the replay command names it, and its
+ * chaos decoded as a schedule file beside it (`layoutScheduleOf`).
+ */
 function layoutFailure(result: LayoutPropertyResult, saveDir: string | undefined): string {
   const c = result.counterexample;
   if (c === null) return 'property held';
   const dir = saveDir ?? tmpdir();
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `random-layout-${result.seed}.json`);
+  const name = `random-layout-${result.seed}`;
+  const file = join(dir, `${name}.json`);
   writeFileSync(file, `${JSON.stringify(c.file, null, 2)}\n`);
-  return formatLayoutFailure(result, replayLine(runReplay(file, c.seed, undefined, c.chaos)));
+  const schedule = layoutScheduleOf(result, `${name}.json`);
+  const schedulePath = join(dir, `${name}.schedule.json`);
+  if (schedule !== null) writeFileSync(schedulePath, formatScheduleFile(schedule));
+  const scheduleReplay = schedule === null ? undefined : replayLine({ kind: 'schedule-replay', schedule: schedulePath, ...(result.variant === undefined ? {} : { foundVariant: true }) });
+  return formatLayoutFailure(result, replayLine(runReplay(file, c.seed, undefined, c.chaos)), scheduleReplay);
 }
 
 describe('random layouts under random chaos', () => {
@@ -88,6 +99,24 @@ describe('random layouts under random chaos', () => {
     // So the printed replay, which runs the correct node, says it does not reproduce the failure.
     expect(result.variant).toEqual(variant);
     expect(text).toContain('  replay with the variant {"disableSeedRejoin":true} in code: runLayoutCase(counterexample, variant); npx meshsim run --scenario <file> runs the correct node');
+    // Its chaos decoded as a schedule on the saved layout: the broken node's trace byte for
+    // byte with found.variant, and a pass with the correct node, as the file expects.
+    const dir = mkdtempSync(join(tmpdir(), 'meshsim-layout-'));
+    try {
+      writeFileSync(join(dir, 'layout.json'), JSON.stringify(c!.file));
+      const schedule = layoutScheduleOf(result, 'layout.json')!;
+      expect([schedule.expect, schedule.found?.variant, schedule.schedule.length]).toEqual(['pass', variant, chaosLog(result.report!).length]);
+      writeFileSync(join(dir, 'layout.schedule.json'), formatScheduleFile(schedule));
+      const loaded = loadScheduleFile(join(dir, 'layout.schedule.json'));
+      if (!loaded.ok) return expect.unreachable(loaded.error);
+      const broken = runScheduleFile(loaded.file, { base: loaded.base, variant });
+      expect(broken.ok && broken.outcome.report.traceDigest).toBe(result.report!.traceDigest);
+      const fixed = runScheduleFile(loaded.file, { base: loaded.base });
+      expect(fixed.ok && fixed.outcome.report.verdict).toBe('pass');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(formatLayoutFailure(result, 'R', 'S')).toMatch(/\n {2}the same events, whatever later code draws: S$/);
   });
 
   it('refuses a variant switch that does not exist, and options outside their ranges', () => {
