@@ -17,9 +17,10 @@ import { runScenario } from '../../src/scenario/runner.js';
 import type { Scenario } from '../../src/scenario/scenario.js';
 import type { RunContext, RunExtension } from '../../src/scenario/scenario.js';
 import { plannedNodes } from '../../src/scenario/topology.js';
-import { chaosLog, expectGreen, explain, passedEvent, runChaos, runRandomChaos, scenarioNamed, withoutAckIdleRestart } from '../support/chaos.js';
+import { chaosLog, worldOf, expectGreen, explain, passedEvent, runChaos, runRandomChaos, scenarioNamed, withoutAckIdleRestart } from '../support/chaos.js';
 import { isolateAt, statelessFirewall } from '../support/chaos-links.js';
 import { fourMeshesTwoBridges, scenarioOf, withoutObserver } from '../support/scenario-file.js';
+import { overlayAt } from '../../src/primitives/reach.js';
 
 /** `extension` without `settled`/`pendingUntilMs`: the runner does not wait for it after the main phase. */
 function withoutSettling(extension: (ctx: RunContext) => RunExtension): (ctx: RunContext) => RunExtension {
@@ -330,6 +331,47 @@ describe('firewall_inbound', () => {
     expect(q.find({ name: 'mesh.probe.delivered', node: 'bridge-042c44f1', sinceMs: probe[0].endMs, attrs: { probeId: probe[0].attrs.probeId } }).filter((s) => s.endMs < e.atMs + Number(e.params.durationMs))).toEqual([]);
     const kill = run.log.find((x) => x.primitive === 'kill_node' && x.targets[0] === 'bridge-fc0d134c')!;
     expect([kill.atMs, kill.revertedAtMs! > e.atMs + Number(e.params.durationMs)]).toEqual([79_323, true]);
+  });
+
+  it('a probe to the victim sent while it was still rejoining the topic is not owed once other events took every sender', () => {
+    // Layout property, fast-check seed 6468 (seed 99994, --chaos 21), its two events: on a topic
+    // of two bridges, the probe to the firewalled one left while its link there had just idled
+    // out, it rejoined over its own dial 0.6 s later, and a burst kill took the other bridge, the
+    // topic's only other subscriber, 0.9 s after that, before the 5 s re-send. Red without the
+    // rule ("probes from/to it not delivered: a delivery at bridge-c580fb1c of a probe to it on
+    // bridge").
+    const layout = {
+      name: 'random-layout',
+      profile: 'full',
+      bootSpacingMs: 5,
+      durationMs: 180_000,
+      healWindowMs: 30_000,
+      topology: { meshes: [{ meshId: 'mesh-a', roles: { compute: 1, registry: 7, broker: 1 } }, { meshId: 'mesh-b', roles: { gateway: 2, compute: 2, registry: 3, broker: 1 } }], bridges: 2, observer: false },
+      network: { lossPct: 5, latencyMs: 20, jitterMs: 0 },
+      node: { substrate: { rejoinFromPeerCache: true } },
+    };
+    const victim = 'bridge-c580fb1c';
+    const firewall = { atMs: 94_492, primitive: 'firewall_inbound', fault: { targets: [victim], params: { durationMs: 54_650 } } } as const;
+    const kill = { atMs: 131_002, primitive: 'burst_kill', fault: { targets: ['registry-cc568b52', 'registry-69954184', 'bridge-97859a92'], params: { count: 3 } } } as const;
+    const { report, cluster } = runScenario(withChaos(scenarioOf(layout), { events: [firewall, kill] }), '99994');
+    const [e] = chaosLog(report);
+    expect(e.verdict, e.message).toBe('passed');
+    // By the spans: the one probe to it on the bridge topic left when no link there touched it,
+    // and it took the other bridge up after, before the kill and the re-send due 5 s after.
+    const q = cluster.telemetry.query;
+    const id = (name: string) => cluster.plans.find((p) => p.name === name)!.nodeId;
+    const [probe, ...more] = q.find({ name: 'mesh.probe.sent', node: 'bridge-97859a92', sinceMs: firewall.atMs, attrs: { topic: 'bridge' } });
+    expect([probe.endMs, more]).toEqual([129_492, []]);
+    const overlay = overlayAt(worldOf(cluster), 'bridge', probe.endMs);
+    expect([overlay.get(id(victim)) ?? [], overlay.get(id('bridge-97859a92')) ?? []]).toEqual([[], []]);
+    const up = q.find({ name: 'mesh.gossip.neighbor_up', node: victim, sinceMs: probe.endMs, attrs: { topic: 'bridge' } })[0];
+    expect([up.endMs, up.attrs.peerId]).toEqual([130_110, id('bridge-97859a92')]);
+    expect(kill.atMs - probe.endMs).toBeLessThan(5_000);
+    // The kill is what the rule excuses: without it the re-send reaches the victim.
+    const alone = runScenario(withChaos(scenarioOf(layout), { events: [firewall] }), '99994');
+    const [f] = chaosLog(alone.report);
+    expect(f.verdict, f.message).toBe('passed');
+    expect(f.evidence.some((x) => x.startsWith(`${victim}:mesh.probe.delivered`))).toBe(true);
   });
 
   it('a topic the victim alone subscribes to owes no probe to it', () => {
