@@ -156,7 +156,7 @@ describe('chunk-pool: returned chunks are never read again, in whole runs', () =
     const loaded = loadScheduleFile(join(SEEDS_DIR, name));
     if (!loaded.ok) throw new Error(loaded.error);
     const run = (): string => {
-      const r = runScheduleFile(loaded.file);
+      const r = runScheduleFile(loaded.file, loaded.base === undefined ? {} : { base: loaded.base });
       if (!r.ok) throw new Error(r.error);
       return r.outcome.report.traceDigest;
     };

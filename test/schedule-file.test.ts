@@ -105,6 +105,10 @@ describe('schedule file validation', () => {
     const built = scheduleScenario(loaded.file, { base: loaded.base });
     if (!built.ok) return expect.unreachable(built.error);
     expect([nodeCount(built.scenario.topology), built.scenario.profile, built.scenario.durationMs]).toEqual([6, 'protocol', 20_000 + 60_000]);
+    // A primitive whose evidence the file's profile lacks is refused before the run, naming the
+    // entry (it threw from the engine, a stack trace and exit 1 in meshsim replay).
+    const firewall = scheduleScenario({ ...loaded.file, schedule: [{ atMs: 20_000, primitive: 'firewall_inbound', targets: [sixVictim], params: { durationMs: 45_000 } }] }, { base: loaded.base });
+    expect(!firewall.ok && firewall.error).toMatch(/^schedule\[0\]\.primitive: firewall_inbound cannot be judged in the protocol profile of "layouts\/six\.json": /);
     // parseScheduleJson reads no file: without its base, the build says what to do.
     const bare = scheduleScenario(loaded.file);
     expect(!bare.ok && bare.error).toBe('scenario "layouts/six.json" is a scenario file: read it with the schedule (loadScheduleFile) and pass it as base');

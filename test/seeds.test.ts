@@ -3,8 +3,9 @@
  * recorded expectation forever (usually: the current, correct code passes it), and a file
  * found with a broken node variant still catches that variant (the schedule still exercises
  * the bug after the code changed).
- * Method: load each seeds/*.json with the schedule-file validator and replay its decoded
- * schedule in-process; with `found.variant`, replay it once more with that variant.
+ * Method: load each seeds/*.json with the schedule-file validator (and the scenario file under
+ * seeds/layouts/ it names, if any) and replay its decoded schedule in-process; with
+ * `found.variant`, replay it once more with that variant.
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -33,7 +34,7 @@ describe('seeds/', () => {
     it('replays with its recorded expectation', () => {
       const loaded = loadScheduleFile(path);
       if (!loaded.ok) throw new Error(loaded.error);
-      const run = runScheduleFile(loaded.file, { replay });
+      const run = runScheduleFile(loaded.file, { replay, ...(loaded.base === undefined ? {} : { base: loaded.base }) });
       expect(run.ok, explain(run)).toBe(true);
       expect(run.ok && run.outcome.report.verdict, explain(run)).toBe(loaded.file.expect);
     });
@@ -43,7 +44,7 @@ describe('seeds/', () => {
       if (!loaded.ok) throw new Error(loaded.error);
       const variant = loaded.file.found?.variant;
       if (variant === undefined) return;
-      const run = runScheduleFile(loaded.file, { variant, replay: { ...replay, foundVariant: true } });
+      const run = runScheduleFile(loaded.file, { variant, replay: { ...replay, foundVariant: true }, ...(loaded.base === undefined ? {} : { base: loaded.base }) });
       expect(run.ok && run.outcome.report.verdict, explain(run)).toBe('fail');
     });
   });

@@ -12,6 +12,7 @@ import { performance } from 'node:perf_hooks';
 import type { Command } from 'commander';
 import { runScheduleFile, scheduleScenario } from '../property/replay.js';
 import { loadScheduleFile } from '../property/schedule.js';
+import { MeshsimInputError } from '../io/input-error.js';
 import { settingsAdvice } from '../scenario/advice.js';
 import { nodeCount } from '../scenario/topology.js';
 import { EXIT_FAIL, EXIT_OUTPUT, EXIT_PASS, UsageError, fail } from './errors.js';
@@ -60,6 +61,7 @@ function replayAction(path: string, options: ReplayOptionValues): number {
     run = runScheduleFile(file, { ...given, replay: replayRef, onProgress: (p) => watch.check(p) });
   } catch (e) {
     if (e instanceof UsageError) throw e; // the heap watch stopped the run: one line, exit 4
+    if (e instanceof MeshsimInputError) fail(e.message); // a chaos config the run cannot carry out: bad input
     return reportCrash(replay, options.json === true, e);
   } finally {
     watch.stop();

@@ -9,7 +9,7 @@
 import type { NodeVariant } from '../mesh/config.js';
 import { addChaos, type ChaosEventPlan } from '../primitives/engine.js';
 import { faultLengthMs, specOf } from '../primitives/registry.js';
-import { short, validateFault, type TargetSpec } from '../primitives/schema.js';
+import { judgeableIn, short, validateFault, type TargetSpec } from '../primitives/schema.js';
 import { findScenario } from '../catalog/registry.js';
 import { runScenario, type RunOptions, type RunOutcome, type RunReport } from '../scenario/runner.js';
 import type { Scenario } from '../scenario/scenario.js';
@@ -58,10 +58,13 @@ export function scheduleScenario(file: ScheduleFile, options: ScheduleRunOptions
   const topology = file.topology ?? base.topology;
   const plans = plannedNodes(topology, file.seed);
   const byName = new Map(plans.map((p) => [p.name, p]));
+  const profile = base.profile ?? 'full';
   for (const [i, e] of file.schedule.entries()) {
     const spec = specOf(e.primitive);
     const checked = validateFault(spec, e.targets, e.params, `schedule[${i}]`);
     if (!checked.ok) return checked;
+    // A scenario file may pick the protocol profile, which has none of some primitives' evidence.
+    if (!judgeableIn(spec, profile)) return { ok: false, error: `schedule[${i}].primitive: ${e.primitive} cannot be judged in the ${profile} profile of ${named}: its evidence is the full profile's ${spec.substrateEvidence} (SPEC §10.1)` };
     const unknown = e.targets.find((t) => !byName.has(t));
     if (unknown !== undefined) return { ok: false, error: `schedule[${i}].targets names ${short(unknown)}, which is not a node of this topology for seed ${file.seed}` };
     const targets = e.targets.map((t) => byName.get(t)!);
