@@ -24,6 +24,7 @@
 import { emitted, emittersOf, failedAssertion, holdsDigest, isHealthy, meshesOf, MISSING_SHOWN, nameOf, neighborsOf, passed, peersConnectedTo, prunedBy, ProbeRound } from './evidence.js';
 import { heldDigest } from './held-digest.js';
 import { cutDialsWait, otherCutWindows, othersCutOff } from './reach.js';
+import type { ProbeCutOff } from './evidence.js';
 import { deadlineOf, ExtensibleDeadline, formulaOf, maxOf, msOf, timer, type DeadlineTerm, type PrimitiveSpec } from './schema.js';
 import { pickKillable } from './targets.js';
 import { probeRoundMs, type Timers } from './timing.js';
@@ -207,7 +208,7 @@ export function deathDetector(world: ChaosWorld, fault: Fault, appliedAtMs: numb
       const evidence = victims.flatMap((v) => evidenceOf.get(v)!);
       // A survivor other events cut off from the probe's origin (on the overlay the spans show)
       // cannot have it whatever the mesh did about the victims: that repair is their evidence.
-      round ??= new ProbeRound(world, meshes, victims, { cutOff: othersCutOff(world, fault, appliedAtMs) });
+      round ??= new ProbeRound(world, meshes, victims, { cutOff: withNewcomersOfTheDead(world, othersCutOff(world, fault, appliedAtMs), victims, appliedAtMs) });
       const r = round.poll(nowMs);
       if (!r.done) {
         // Prunes other events held came so late that the round no longer fitted: it is owed the
@@ -223,3 +224,40 @@ export function deathDetector(world: ChaosWorld, fault: Fault, appliedAtMs: numb
   };
 }
 
+/**
+ * @internal Subscribers of `topic` (ids) that started after the kill at `sinceMs` (booted, or
+ * revived by another event: a restart loses the views) and knew only its dead by `atMs`: not on
+ * the topic in that life (no join, no neighbour taken up), and every dial they made in it failed
+ * to one of `victims`. Their seeds, their only contacts, are the victims, which come back only
+ * after this detection: nothing the mesh does about the kill can bring them on before (a random
+ * layout, fast-check seed 6474: a kill's revert revived a compute 12.8 s into a burst that had
+ * killed both its mesh-a seeds). Exported for tests.
+ */
+export function newcomersOfTheDead(world: ChaosWorld, topic: string, victims: readonly string[], sinceMs: number, atMs: number): string[] {
+  const q = world.spans;
+  const out: string[] = [];
+  const started = new Set(q.find({ name: 'mesh.node.ready', sinceMs, untilMs: atMs }).map((s) => s.node));
+  for (const name of started) {
+    const plan = world.nodes.find((p) => p.name === name);
+    if (plan === undefined || victims.includes(plan.nodeId) || !plan.meshIds.includes(topic)) continue;
+    const since = q.last({ name: 'mesh.node.ready', node: name, untilMs: atMs })!;
+    const inLife = <T extends { readonly seq: number }>(spans: readonly T[]): T[] => spans.filter((x) => x.seq > since.seq);
+    if (inLife(q.find({ name: 'mesh.gossip.join', node: name, sinceMs: since.endMs, untilMs: atMs, attrs: { topic } })).length > 0) continue;
+    if (inLife(q.find({ name: 'mesh.gossip.neighbor_up', node: name, sinceMs: since.endMs, untilMs: atMs, attrs: { topic } })).length > 0) continue;
+    const failed = inLife(q.find({ name: 'mesh.peer.dial_failed', node: name, sinceMs: since.endMs, untilMs: atMs }));
+    if (failed.length > 0 && failed.every((f) => victims.includes(String(f.attrs.peerId)))) out.push(plan.nodeId);
+  }
+  return out;
+}
+
+/** `cutOff` with the round's newcomers that knew only the dead (`newcomersOfTheDead`) added to every origin's set. */
+function withNewcomersOfTheDead(world: ChaosWorld, cutOff: ProbeCutOff, victims: readonly string[], appliedAtMs: number): ProbeCutOff {
+  return {
+    ...cutOff,
+    from: (topic, origin, atMs) => {
+      const newcomers = newcomersOfTheDead(world, topic, victims, appliedAtMs, atMs);
+      const base = cutOff.from(topic, origin, atMs);
+      return newcomers.length === 0 ? base : new Set([...base, ...newcomers]);
+    },
+  };
+}

@@ -240,12 +240,21 @@ export const NO_BLOCK = (): boolean => false;
  * at `atMs` (killed or restarted and still rejoining, wedged, firewalled, moved), or off the
  * topic (an empty active view there) because the other events held up its join (`joinHeldUp`),
  * or the other events had taken every link the own cuts left of it, or of the island of nodes it
- * still held links to (`strippedIsland`).
+ * still held links to (`strippedIsland`). When other events kept `origin`'s own part of the
+ * overlay off the rest (`homeKeptApart`), every subscriber outside it is in the set.
  */
 export function cutOffFrom(world: ChaosWorld, others: readonly CutWindow[], topic: string, origin: string, atMs: number, ownBlock: OwnBlock = NO_BLOCK): Set<string> {
   if (others.length === 0) return new Set();
   const overlay = overlayAt(world, topic, atMs);
   const withOwn = reachableFrom(overlay, origin, ownBlock);
+  // The origin itself on a part other events kept off the rest (joins held up, or made only
+  // through such members): nothing outside that part can hear it, whatever the mesh does, until they
+  // let go (fast-check seed 6474: a gateway a burst revived dialled its two seeds, both killed
+  // by a second burst, for 40 s, and was the next kill's closing round's first sender).
+  const home = partOfOrigin(overlay, origin);
+  if (homeKeptApart(world, others, topic, home, atMs)) {
+    return new Set(world.subscribers(topic).map((p) => p.nodeId).filter((id) => !home.has(id)));
+  }
   const withAll = reachableFrom(overlay, origin, everyCut(world, others, topic, atMs, ownBlock));
   const out = new Set([...withOwn].filter((id) => !withAll.has(id)));
   const judge = linkJudge(world, others, topic, atMs, ownBlock);
@@ -297,6 +306,48 @@ function joinHeldUpPart(world: ChaosWorld, others: readonly CutWindow[], topic: 
     else return false;
   }
   return heldUp;
+}
+
+/**
+ * Whether other chaos events (`others`) kept `origin`'s own part of the overlay on `topic` off
+ * the rest at `atMs`, by the nodes' spans (`homeKeptApart`): a probe from it reaches nobody
+ * outside, so a round sends from another node when it has one (`ProbeCutOff.keptApart`).
+ */
+export function originKeptApart(world: ChaosWorld, others: readonly CutWindow[], topic: string, origin: string, atMs: number): boolean {
+  if (others.length === 0) return false;
+  return homeKeptApart(world, others, topic, partOfOrigin(overlayAt(world, topic, atMs), origin), atMs);
+}
+
+/**
+ * Whether `part`, the origin's own part of the overlay on `topic`, is one other events kept off
+ * the rest, by the nodes' spans in their lives current at `atMs`: some members never joined, their
+ * joins held up by the other events (`joinHeldUp`), and every other member joined only through
+ * those. Stricter than `joinHeldUpPart`, which a part the origin did not reach may satisfy by
+ * joins among its own members: the origin's part is most often the whole overlay, whose joins
+ * all lie within it.
+ */
+function homeKeptApart(world: ChaosWorld, others: readonly CutWindow[], topic: string, part: ReadonlySet<string>, atMs: number): boolean {
+  const held = new Set<string>();
+  const joined: SpanRecord[][] = [];
+  for (const id of part) {
+    const name = world.nameOf(id);
+    const since = incarnationStartSeq(world, name, atMs);
+    if (since < 0) return false;
+    const joins = world.spans.find({ name: 'mesh.gossip.join', node: name, untilMs: atMs, attrs: { topic } }).filter((j) => j.seq >= since);
+    if (joins.length > 0) joined.push(joins);
+    else if (joinHeldUp(world, others, topic, id, atMs)) held.add(id);
+    else return false;
+  }
+  return held.size > 0 && joined.every((joins) => joins.every((j) => held.has(String(j.attrs.peerId))));
+}
+
+/** The part of `overlay` (links either way) that holds `origin`. */
+function partOfOrigin(overlay: ReadonlyMap<string, readonly string[]>, origin: string): Set<string> {
+  const links = undirectedLinks(overlay);
+  const part = new Set([origin]);
+  const stack = [origin];
+  while (stack.length > 0) for (const y of links.get(stack.pop()!) ?? []) if (!part.has(y)) part.add(y), stack.push(y);
+  return part;
 }
 
 /** `overlay`'s links either way (a node's view, and the nodes whose views hold it), `without` one node and its links. */
@@ -629,6 +680,7 @@ export function othersCutOff(world: ChaosWorld, fault: Fault, appliedAtMs: numbe
   return {
     from: (topic, origin, sentAtMs) => cutOffOverFlight(others(), sentAtMs, probeFlightMs(world.timers), (atMs) => memo(`from ${topic} ${origin} ${atMs}`, () => cutOffFrom(world, others(), topic, origin, atMs, ownBlockAt?.(atMs)))),
     towards: (topic, target, atMs) => memo(`towards ${topic} ${target} ${atMs}`, () => cutOffTowards(world, others(), topic, target, atMs)),
+    keptApart: (topic, origin, atMs) => originKeptApart(world, others(), topic, origin, atMs),
     cutBetween: (node, peer, atMs) => {
       const key = `${node} ${peer} ${atMs}`;
       let out = pairCuts.get(key);

@@ -8,7 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { withChaos } from '../../src/catalog/chaos-scenarios.js';
 import { findScenario } from '../../src/catalog/registry.js';
 import { runScenario } from '../../src/scenario/runner.js';
-import { chaosLog, expectGreen, explain, runChaos, runRandomChaos } from '../support/chaos.js';
+import { chaosLog, expectGreen, explain, runChaos, runRandomChaos, worldOf } from '../support/chaos.js';
+import { newcomersOfTheDead } from '../../src/primitives/kill-node.js';
+import { cutOffFrom, originKeptApart, otherCutWindows } from '../../src/primitives/reach.js';
 import { scenarioOf } from '../support/scenario-file.js';
 
 describe('kill_node', () => {
@@ -83,6 +85,56 @@ describe('a closing round owed to a survivor every dial of which other events or
     expect(burst.waitedMs).toBeGreaterThan(47_000);
     expect(burst.deadlineFormula).toContain('bridge-9a4092f5: then, for dials other events cut off (partition_subset due to revert @ 82273 ms');
     expect(run.report.verdict, explain({ report: run.report, events: run.log })).toBe('pass');
+  });
+});
+
+describe('nodes other events kept apart from the topic, as senders and as receivers', () => {
+  // Layout property, fast-check seed 6474 (protocol profile, seed 42334, --chaos 22), three of its
+  // events: a burst kill at 20.4 s took gateway-7b206878 among others, a kill at 40.4 s took
+  // compute-9c963ae4, and a burst at 48.1 s took gateway-df8f8360 and gateway-c34215f8 (and a
+  // broker), the two mesh-a seeds of both the gateway and the compute.
+  const layout = {
+    name: 'random-layout',
+    profile: 'protocol',
+    bootSpacingMs: 5,
+    durationMs: 180_000,
+    healWindowMs: 30_000,
+    topology: { meshes: [{ meshId: 'mesh-a', roles: { gateway: 3, compute: 1, broker: 1 } }, { meshId: 'mesh-b', roles: { gateway: 11, compute: 1, registry: 1, broker: 2 } }], bridges: 1, observer: false },
+  };
+  const burst1 = { atMs: 20_392, primitive: 'burst_kill', fault: { targets: ['gateway-7b206878', 'gateway-4c339112', 'gateway-78667181'], params: { count: 3 } } } as const;
+  const kill = { atMs: 40_388, primitive: 'kill_node', fault: { targets: ['compute-9c963ae4'], params: {} } } as const;
+  const burst2 = { atMs: 48_106, primitive: 'burst_kill', fault: { targets: ['gateway-df8f8360', 'gateway-c34215f8', 'broker-c5c77726'], params: { count: 3 } } } as const;
+  const run = () => runScenario(withChaos(scenarioOf(layout), { events: [burst1, kill, burst2] }), '42334');
+
+  it('a round sends from a node not kept apart, and does not owe a node that knew only the dead', () => {
+    const { report, cluster } = run();
+    const log = chaosLog(report);
+    expect(log.map((e) => e.verdict), log.map((e) => e.message ?? '').join('\n')).toEqual(['passed', 'passed', 'passed']);
+    const world = worldOf(cluster);
+    const id = (name: string) => cluster.plans.find((p) => p.name === name)!.nodeId;
+    const q = cluster.telemetry.query;
+    // The kill's round: gateway-7b206878, revived at 50.9 s, dialled only its two seeds, both
+    // dead, until 86 s; it is the first healthy member of mesh-a, and was the round's sender,
+    // whose probes reached nobody (red: "still missing: probe deliveries: broker-d87a2eb7
+    // (mesh-a), bridge-ac26d265 (mesh-a)"). The other two held each other.
+    const roundAt = log[1].atMs + log[1].waitedMs;
+    const round = q.find({ name: 'mesh.probe.sent', sinceMs: log[1].atMs, untilMs: roundAt, attrs: { topic: 'mesh-a' } }).at(-1)!;
+    expect([round.endMs, round.node]).toEqual([60_388, 'broker-d87a2eb7']);
+    const others = otherCutWindows(world, { targets: [id('compute-9c963ae4')], params: {} }, kill.atMs);
+    const sentAt = round.endMs;
+    expect(originKeptApart(world, others, 'mesh-a', id('gateway-7b206878'), sentAt)).toBe(true);
+    expect(originKeptApart(world, others, 'mesh-a', id(round.node), sentAt)).toBe(false);
+    // From it, every other member is cut off: its part is the one held up.
+    expect([...cutOffFrom(world, others, 'mesh-a', id('gateway-7b206878'), sentAt)].map((x) => cluster.nameOf(x)).sort()).toEqual(
+      cluster.subscribers('mesh-a').filter((p) => p.name !== 'gateway-7b206878').map((p) => p.name).sort(),
+    );
+    // The second burst's round: the compute, revived by the kill's verdict 12.8 s into the burst,
+    // dialled only its seeds, the burst's own dead (red: a timeout waiting for its delivery).
+    const victims = burst2.fault.targets.map(id);
+    const at = log[2].atMs + log[2].waitedMs;
+    expect(newcomersOfTheDead(world, 'mesh-a', victims, burst2.atMs, at).map((x) => cluster.nameOf(x))).toEqual(['compute-9c963ae4']);
+    // Not a node the dead were not all it knew: the first burst's victims are no victims here.
+    expect(newcomersOfTheDead(world, 'mesh-a', burst1.fault.targets.map(id), burst2.atMs, at)).toEqual([]);
   });
 });
 
