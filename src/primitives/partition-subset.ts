@@ -34,8 +34,8 @@ import { BRIDGE_ROLE } from '../scenario/topology.js';
 import type { SpanRecord } from '../sim/telemetry/index.js';
 import { appendAll, emitted, failedAssertion, holdsDigest, incarnationStartSeq, restartedSince, meshesOf, MISSING_SHOWN, nameOf, passed, peersConnectedTo, prunedBy } from './evidence.js';
 import { heldDigest } from './held-digest.js';
-import { cutOffFrom, cutOffOverFlight, cutWindows, otherCutWindows, othersTouched, overlayAt, pathExists, probeFlightMs, type CutWindow } from './reach.js';
-import { deadlineOf, drawParam, drawRangeLater, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
+import { cutDialsWait, cutOffFrom, cutOffOverFlight, cutWindows, otherCutWindows, othersTouched, overlayAt, pathExists, probeFlightMs, type CutWindow } from './reach.js';
+import { deadlineOf, drawParam, drawRangeLater, ExtensibleDeadline, FAULT_LENGTH_MS_MAX, paramOf, paramTerm, timer, type PrimitiveSpec } from './schema.js';
 import { candidates } from './targets.js';
 import { inFlightMs, plumtreePassOnMs, probeRoundMs, stalenessWindowMs, T, type Timers } from './timing.js';
 import type { ChaosWorld, Detection, Fault, Primitive } from './types.js';
@@ -142,6 +142,14 @@ function subsetDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number) {
   const working: SpanRecord[] = [];
   /** The probe round after the repair: one side, every node. */
   let mergeProbes: SideProbe[] | null = null;
+  /**
+   * The spec's deadline, extended at most once, at that deadline, for a node not yet re-merged
+   * whose every dial begun since the repair other events held (reach.ts, `cutDialsWait`): its
+   * seeds' firewall or another cut let go only later, and its retry backs off to 30 s (a random
+   * layout, fast-check seed 6473: a broker's two mesh-a seeds were behind a firewall and a
+   * second subset until 155.1 and 143.8 s, past the deadline at 162.4 s with its next retry).
+   */
+  const deadline = new ExtensibleDeadline(appliedAtMs, deadlineOf(partitionSubsetSpec, { durationMs: durationOf(fault) }, world.timers).ms, deadlineOf(partitionSubsetSpec, { durationMs: 0 }, world.timers).formula);
   // What the last poll waited for, in words (the timeout's message).
   let missing = 'both sides noticing the cut';
   const waitFor = (what: string): null => {
@@ -150,8 +158,12 @@ function subsetDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number) {
   };
   return {
     evidence: 'nodes on both sides emit mesh.peer.disconnected / mesh.staleness.pruned for the other side; a probe inside each side reaches it during the partition; after repair digests across the cut are re-learned and a probe round reaches everyone',
-    deadlineFormula: deadlineOf(partitionSubsetSpec, { durationMs: 0 }, world.timers).formula,
-    deadlineMs: deadlineOf(partitionSubsetSpec, { durationMs: durationOf(fault) }, world.timers).ms,
+    get deadlineFormula() {
+      return deadline.formula;
+    },
+    get deadlineMs() {
+      return deadline.ms;
+    },
     missing: () => missing,
     poll: (nowMs: number): Detection | null => {
       const waitedMs = nowMs - appliedAtMs;
@@ -225,7 +237,11 @@ function subsetDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number) {
       for (const id of all) {
         if (!running(id) || excused.has(id) || across(id).length === 0) continue;
         const s = firstLearnedAcross(world, id, across(id), healAtMs);
-        if (s === undefined) return waitFor(`${nameOf(world, id)}: mesh.digest.learned of a node across the old cut since the repair at ${healAtMs} ms`);
+        if (s === undefined) {
+          // Dials begun before the repair ran into this cut: only later ones can show others'.
+          if (deadline.open(nowMs)) deadline.extend(cutDialsWait(world, otherCutWindows(world, fault, appliedAtMs), id, healAtMs + world.timers.dialTimeoutMs, nowMs));
+          return waitFor(`${nameOf(world, id)}: mesh.digest.learned of a node across the old cut since the repair at ${healAtMs} ms`);
+        }
         relearned.push(s);
       }
       mergeProbes ??= sendSideProbes(world, [all], topics, excused, -1, false);

@@ -450,6 +450,38 @@ describe('partition_subset', () => {
   });
 });
 
+describe('partition_subset: a node whose seeds other events held after the repair', () => {
+  it('waits past the deadline until they let go and its retry has come (fast-check seed 6473)', () => {
+    // Layout property (full profile, three bridges, no observer; seed 43659, --chaos 20), five of
+    // its events: broker-65e8f14e, inside the cut, had mesh-a seeds broker-88256d62 and
+    // broker-453deb03; a burst and a kill had taken both, and after the repair at 110.4 s the one
+    // was inside a second subset until 143.8 s and the other firewalled until 155.1 s. Every dial
+    // it began after the repair timed out, its retry backed off to 30 s, and the re-merge's
+    // deadline (162.4 s) came before its next dial. Red without the extension (a timeout
+    // waiting for the broker's mesh.digest.learned across the old cut).
+    const layout = { name: 'random-layout', profile: 'full', bootSpacingMs: 50, durationMs: 150_000, healWindowMs: 30_000, topology: { meshes: [{ meshId: 'mesh-a', roles: { broker: 8 } }, { meshId: 'mesh-b', roles: { compute: 2, registry: 1 } }], bridges: 3, observer: false } };
+    const events = [
+      { atMs: 45_761, primitive: 'burst_kill', fault: { targets: ['broker-88256d62', 'bridge-70bf6252', 'bridge-7d85a28b'], params: { count: 3 } } },
+      { atMs: 53_533, primitive: 'kill_node', fault: { targets: ['broker-453deb03'], params: {} } },
+      { atMs: 55_722, primitive: 'partition_subset', fault: { targets: ['broker-65e8f14e', 'broker-fcd38b3b', 'broker-a4ca2cfc'], params: { size: 3, durationMs: 54_644 } } },
+      { atMs: 91_144, primitive: 'partition_subset', fault: { targets: ['broker-dee999ef', 'broker-88256d62', 'broker-1baf33fe'], params: { size: 3, durationMs: 52_646 } } },
+      { atMs: 108_666, primitive: 'firewall_inbound', fault: { targets: ['broker-453deb03'], params: { durationMs: 46_427 } } },
+    ] as const;
+    const { report, cluster } = runScenario(withChaos(scenarioOf(layout), { events: [...events] }), '43659');
+    const log = chaosLog(report);
+    expect(log.map((e) => e.verdict), log.map((e) => e.message ?? '').join('\n')).toEqual(['passed', 'passed', 'passed', 'passed', 'passed']);
+    const subset = log[2];
+    expect(subset.deadlineFormula).toMatch(/; then, for dials other events cut off \(firewall_inbound reverted @ 155093 ms, partition_subset reverted @ 143790 ms\): revert \+ seed retry max 30 s/);
+    expect(subset.atMs + subset.waitedMs).toBeGreaterThan(subset.atMs + 106_644);
+    // By the broker's spans: every dial it began after the repair failed, to one of its seeds.
+    const healAtMs = subset.revertedAtMs!;
+    const failed = cluster.telemetry.query.find({ name: 'mesh.peer.dial_failed', node: 'broker-65e8f14e', sinceMs: healAtMs + T.dialTimeoutMs, untilMs: subset.atMs + 106_644 });
+    const seeds = new Set(['broker-88256d62', 'broker-453deb03'].map((n) => cluster.plans.find((p) => p.name === n)!.nodeId));
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed.every((f) => seeds.has(String(f.attrs.peerId)))).toBe(true);
+  });
+});
+
 describe('partition_subset on slow links: copies sent before the cut still travel a side', () => {
   it('allows ten link delays and a pass-on for a copy in flight at the cut, when that is longer than 1 s', () => {
     expect(inFlightMs(T)).toBe(1_000);
