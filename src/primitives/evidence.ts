@@ -299,11 +299,7 @@ export class ProbeRound {
     // each other).
     for (const meshId of this.meshIds) {
       const on = (id: string): boolean => meshesOf(this.world, id).includes(meshId);
-      const senders = healthy.filter(on);
-      const keptApart = this.options.cutOff?.keptApart;
-      const origin =
-        (keptApart === undefined || senders.length < 2 ? senders[0] : (senders.find((id) => !keptApart(meshId, id, nowMs)) ?? senders[0])) ??
-        (owed.filter(on).length > 1 ? owed.find(on) : undefined);
+      const origin = this.senderOn(meshId, healthy.filter(on), nowMs) ?? (owed.filter(on).length > 1 ? owed.find(on) : undefined);
       if (origin === undefined) {
         this.withoutOrigin++;
         continue;
@@ -311,6 +307,13 @@ export class ProbeRound {
       const record = this.world.probe(meshId, origin);
       if (record !== null) this.probes.push(record);
     }
+  }
+
+  /** The first of `senders` other events had not kept off the rest of the topic (`ProbeCutOff.keptApart`), else the first. */
+  private senderOn(meshId: string, senders: readonly string[], nowMs: number): string | undefined {
+    const keptApart = this.options.cutOff?.keptApart;
+    if (keptApart === undefined || senders.length < 2) return senders[0];
+    return senders.find((id) => !keptApart(meshId, id, nowMs)) ?? senders[0];
   }
 
   private complete(nowMs: number): { done: boolean; missing: string[]; evidence: SpanRecord[] } {

@@ -159,7 +159,7 @@ export const firewallInbound: Primitive = {
           // still owed). A random layout, seed 6468 of the layout property: a bridge rejoined the
           // two-bridge topic 0.6 s after the probe to it left, and a burst kill took the other
           // bridge 0.9 s later, before the re-send.
-          else if (to === null && probeToVictimOrigin(world, topic, victim) === undefined && p.to.every((r) => unlinkedAt(world, victim, r.meshId, r.sentAtMs)) && rejoinedSince(world, victim, topic, p.to.at(-1)!.sentAtMs, nowMs)) {
+          else if (to === null && probeToVictimOrigin(world, topic, victim) === undefined && sentWhileRejoining(world, victim, topic, p.to, nowMs)) {
             to = [];
             rejoining = true;
           }
@@ -395,6 +395,15 @@ function resend(sent: ProbeRecord[], nowMs: number, send: () => ProbeRecord | nu
   if (last !== undefined && nowMs - last.sentAtMs < PROBE_RESEND_MS) return;
   const p = send();
   if (p !== null) sent.push(p);
+}
+
+/**
+ * Whether every probe in `sent` (at least one) left when no link on `topic` touched the victim,
+ * and the victim took a neighbour up there after the last one left, by `nowMs`.
+ */
+function sentWhileRejoining(world: ChaosWorld, victim: string, topic: string, sent: readonly ProbeRecord[], nowMs: number): boolean {
+  const last = sent.at(-1);
+  return last !== undefined && sent.every((r) => unlinkedAt(world, victim, r.meshId, r.sentAtMs)) && rejoinedSince(world, victim, topic, last.sentAtMs, nowMs);
 }
 
 /** Whether no link on `topic` touched the victim at `atMs`, either way, by the nodes' own neighbour spans (`overlayAt`). */

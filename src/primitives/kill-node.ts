@@ -21,10 +21,9 @@
  * events' cuts or to the victims waits until those cuts end (`extendForCutReceivers`).
  * Revert (after detection): respawn the victim with the same identity.
  */
-import { emitted, emittersOf, failedAssertion, holdsDigest, isHealthy, meshesOf, MISSING_SHOWN, nameOf, neighborsOf, passed, peersConnectedTo, prunedBy, ProbeRound } from './evidence.js';
+import { emitted, emittersOf, failedAssertion, holdsDigest, isHealthy, meshesOf, MISSING_SHOWN, nameOf, neighborsOf, passed, peersConnectedTo, prunedBy, ProbeRound, type ProbeCutOff } from './evidence.js';
 import { heldDigest } from './held-digest.js';
 import { cutDialsWait, otherCutWindows, othersCutOff } from './reach.js';
-import type { ProbeCutOff } from './evidence.js';
 import { deadlineOf, ExtensibleDeadline, formulaOf, maxOf, msOf, timer, type DeadlineTerm, type PrimitiveSpec } from './schema.js';
 import { pickKillable } from './targets.js';
 import { probeRoundMs, type Timers } from './timing.js';
