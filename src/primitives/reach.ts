@@ -251,9 +251,10 @@ export function cutOffFrom(world: ChaosWorld, others: readonly CutWindow[], topi
   // through such members): nothing outside that part can hear it, whatever the mesh does, until they
   // let go (fast-check seed 6474: a gateway a burst revived dialled its two seeds, both killed
   // by a second burst, for 40 s, and was the next kill's closing round's first sender).
-  const home = partOfOrigin(overlay, origin);
-  if (homeKeptApart(world, others, topic, home, atMs)) {
-    return new Set(world.subscribers(topic).map((p) => p.nodeId).filter((id) => !home.has(id)));
+  let home: Set<string> | undefined;
+  const homePart = (): Set<string> => (home ??= partOfOrigin(overlay, origin));
+  if (homeKeptApart(world, others, topic, origin, homePart, atMs)) {
+    return new Set(world.subscribers(topic).map((p) => p.nodeId).filter((id) => !homePart().has(id)));
   }
   const withAll = reachableFrom(overlay, origin, everyCut(world, others, topic, atMs, ownBlock));
   const out = new Set([...withOwn].filter((id) => !withAll.has(id)));
@@ -315,39 +316,50 @@ function joinHeldUpPart(world: ChaosWorld, others: readonly CutWindow[], topic: 
  */
 export function originKeptApart(world: ChaosWorld, others: readonly CutWindow[], topic: string, origin: string, atMs: number): boolean {
   if (others.length === 0) return false;
-  return homeKeptApart(world, others, topic, partOfOrigin(overlayAt(world, topic, atMs), origin), atMs);
+  return homeKeptApart(world, others, topic, origin, () => partOfOrigin(overlayAt(world, topic, atMs), origin), atMs);
 }
 
 /**
- * Whether `part`, the origin's own part of the overlay on `topic`, is one other events kept off
- * the rest, by the nodes' spans in their lives current at `atMs`: some members never joined, their
- * joins held up by the other events (`joinHeldUp`), and every other member joined only through
- * those. Stricter than `joinHeldUpPart`, which a part the origin did not reach may satisfy by
- * joins among its own members: the origin's part is most often the whole overlay, whose joins
- * all lie within it.
+ * Whether `origin`'s own part of the overlay on `topic` (`part`, built only when needed) is one
+ * other events kept off the rest, by the nodes' spans in their lives current at `atMs`: each
+ * member never joined, its join held up by the other events (`joinHeldUp`), or joined only
+ * through such members of the part. Stricter than `joinHeldUpPart`, which a part the origin did
+ * not reach may satisfy by joins among its own members: the origin's part is most often the
+ * whole overlay, whose joins all lie within it. The origin is asked first: on the whole overlay
+ * it joined through a node that joined too, or never joined and nothing held it up, which a few
+ * span queries show without building the part (a round asks this of its sender at every send).
  */
-function homeKeptApart(world: ChaosWorld, others: readonly CutWindow[], topic: string, part: ReadonlySet<string>, atMs: number): boolean {
-  const held = new Set<string>();
-  const joined: SpanRecord[][] = [];
-  for (const id of part) {
-    const name = world.nameOf(id);
-    const since = incarnationStartSeq(world, name, atMs);
-    if (since < 0) return false;
-    const joins = world.spans.find({ name: 'mesh.gossip.join', node: name, untilMs: atMs, attrs: { topic } }).filter((j) => j.seq >= since);
-    if (joins.length > 0) joined.push(joins);
-    else if (joinHeldUp(world, others, topic, id, atMs)) held.add(id);
-    else return false;
-  }
-  return held.size > 0 && joined.every((joins) => joins.every((j) => held.has(String(j.attrs.peerId))));
+function homeKeptApart(world: ChaosWorld, others: readonly CutWindow[], topic: string, origin: string, part: () => ReadonlySet<string>, atMs: number): boolean {
+  const lives = new Map<string, readonly SpanRecord[] | null>();
+  const joinsOf = (id: string): readonly SpanRecord[] | null => {
+    let out = lives.get(id);
+    if (out === undefined) {
+      const name = world.nameOf(id);
+      const since = incarnationStartSeq(world, name, atMs);
+      out = since < 0 ? null : world.spans.find({ name: 'mesh.gossip.join', node: name, untilMs: atMs, attrs: { topic } }).filter((j) => j.seq >= since);
+      lives.set(id, out);
+    }
+    return out;
+  };
+  const heldOff = (id: string): boolean => joinsOf(id)?.length === 0 && joinHeldUp(world, others, topic, id, atMs);
+  const fits = (id: string, members?: ReadonlySet<string>): boolean => {
+    const joins = joinsOf(id);
+    if (joins === null) return false;
+    if (joins.length === 0) return heldOff(id);
+    return joins.every((j) => {
+      const peer = String(j.attrs.peerId);
+      return (members === undefined || members.has(peer)) && heldOff(peer);
+    });
+  };
+  if (!fits(origin)) return false;
+  const members = part();
+  for (const id of members) if (!fits(id, members)) return false;
+  return true;
 }
 
 /** The part of `overlay` (links either way) that holds `origin`. */
 function partOfOrigin(overlay: ReadonlyMap<string, readonly string[]>, origin: string): Set<string> {
-  const links = undirectedLinks(overlay);
-  const part = new Set([origin]);
-  const stack = [origin];
-  while (stack.length > 0) for (const y of links.get(stack.pop()!) ?? []) if (!part.has(y)) part.add(y), stack.push(y);
-  return part;
+  return reachableFrom(undirectedLinks(overlay), origin, NO_BLOCK);
 }
 
 /** `overlay`'s links either way (a node's view, and the nodes whose views hold it), `without` one node and its links. */
