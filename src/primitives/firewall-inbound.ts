@@ -398,10 +398,11 @@ function resend(sent: ProbeRecord[], nowMs: number, send: () => ProbeRecord | nu
 }
 
 /**
- * Whether every probe in `sent` (at least one) left when no link on `topic` touched the victim,
- * and the victim took a neighbour up there after the last one left, by `nowMs`.
+ * @internal Whether every probe in `sent` (at least one) left when no link on `topic` touched the
+ * victim, and the victim took a neighbour up there after the last one left, by `nowMs` (exported
+ * for tests).
  */
-function sentWhileRejoining(world: ChaosWorld, victim: string, topic: string, sent: readonly ProbeRecord[], nowMs: number): boolean {
+export function sentWhileRejoining(world: ChaosWorld, victim: string, topic: string, sent: readonly ProbeRecord[], nowMs: number): boolean {
   const last = sent.at(-1);
   return last !== undefined && sent.every((r) => unlinkedAt(world, victim, r.meshId, r.sentAtMs)) && rejoinedSince(world, victim, topic, last.sentAtMs, nowMs);
 }

@@ -10,7 +10,7 @@
 import { describe, expect, it } from 'vitest';
 import { BATTERY_EVENT_AT_MS, withChaos } from '../../src/catalog/chaos-scenarios.js';
 import { chaosExtension } from '../../src/primitives/engine.js';
-import { firewallInbound, oneSidedIslands } from '../../src/primitives/firewall-inbound.js';
+import { firewallInbound, oneSidedIslands, sentWhileRejoining } from '../../src/primitives/firewall-inbound.js';
 import type { ChaosWorld } from '../../src/primitives/types.js';
 import { handTrace } from '../support/hand-trace.js';
 import { runScenario } from '../../src/scenario/runner.js';
@@ -367,6 +367,14 @@ describe('firewall_inbound', () => {
     const up = q.find({ name: 'mesh.gossip.neighbor_up', node: victim, sinceMs: probe.endMs, attrs: { topic: 'bridge' } })[0];
     expect([up.endMs, up.attrs.peerId]).toEqual([130_110, id('bridge-97859a92')]);
     expect(kill.atMs - probe.endMs).toBeLessThan(5_000);
+    // The rule's two conditions, each shown to decide: not before the victim took the neighbour
+    // up, and not for a probe sent once a link touched it.
+    const world = worldOf(cluster);
+    const sent = (atMs: number) => [{ probeId: 'p', meshId: 'bridge', origin: id('bridge-97859a92'), sentAtMs: atMs, expected: [] }];
+    expect(sentWhileRejoining(world, id(victim), 'bridge', sent(probe.endMs), kill.atMs)).toBe(true);
+    expect(sentWhileRejoining(world, id(victim), 'bridge', sent(probe.endMs), up.endMs - 1)).toBe(false);
+    expect(sentWhileRejoining(world, id(victim), 'bridge', sent(up.endMs + 100), kill.atMs)).toBe(false);
+    expect(sentWhileRejoining(world, id(victim), 'bridge', [], kill.atMs)).toBe(false);
     // The kill is what the rule excuses: without it the re-send reaches the victim.
     const alone = runScenario(withChaos(scenarioOf(layout), { events: [firewall] }), '99994');
     const [f] = chaosLog(alone.report);
