@@ -3,9 +3,8 @@
  * parser (src/scenario/scenario-json.ts, SPEC §10.3; docs/scenario-files.md lists every field).
  * Problems come back as one line naming the file and the field. Must not run anything.
  */
-import { readJsonFile } from '../io/json-input.js';
 import type { Scenario } from '../scenario/scenario.js';
-import { parseScenarioJson, SCENARIO_FILE_BYTES_MAX } from '../scenario/scenario-json.js';
+import { readScenarioFileAt } from '../scenario/scenario-file.js';
 import { fail } from './errors.js';
 
 export { isScenarioPath, parseScenarioJson, SCENARIO_NODES_MAX, type ScenarioParse } from '../scenario/scenario-json.js';
@@ -17,9 +16,6 @@ export function loadScenarioFile(path: string): Scenario {
 
 /** `loadScenarioFile`, with the file's object too (what worker threads are handed to re-validate). */
 export function readScenarioFile(path: string): { readonly json: unknown; readonly scenario: Scenario } {
-  const read = readJsonFile(path, 'scenario file', SCENARIO_FILE_BYTES_MAX);
-  if (!read.ok) return fail(read.error);
-  const parsed = parseScenarioJson(read.value);
-  return parsed.ok ? { json: read.value, scenario: parsed.scenario } : fail(`${path}: ${parsed.error}`);
+  const read = readScenarioFileAt(path);
+  return read.ok ? read : fail(read.error);
 }
-

@@ -26,7 +26,8 @@ import { short, validateFault } from '../primitives/schema.js';
 import { PRIMITIVE_NAMES, type ParamValue, type PrimitiveName } from '../primitives/types.js';
 import { FieldProblem, catchFieldProblem, integer, nameString, object, rootObject, string, topologyOf } from '../scenario/json-fields.js';
 import type { Scenario } from '../scenario/scenario.js';
-import { isScenarioPath, parseScenarioJson, SCENARIO_FILE_BYTES_MAX, SCENARIO_NODES_MAX } from '../scenario/scenario-json.js';
+import { readScenarioFileAt } from '../scenario/scenario-file.js';
+import { isScenarioPath, SCENARIO_NODES_MAX } from '../scenario/scenario-json.js';
 import type { TopologySpec } from '../scenario/topology.js';
 
 export const SCHEDULE_FILE_VERSION = 1;
@@ -123,11 +124,8 @@ export function loadScheduleFile(path: string): ScheduleParse {
   if (!parsed.ok) return { ok: false, error: `${path}: ${shortenQuoted(parsed.error)}` };
   if (!isScenarioPath(parsed.file.scenario)) return parsed;
   const basePath = isAbsolute(parsed.file.scenario) ? parsed.file.scenario : join(dirname(path), parsed.file.scenario);
-  const base = readJsonFile(basePath, 'scenario file', SCENARIO_FILE_BYTES_MAX);
-  if (!base.ok) return { ok: false, error: `${path}: scenario: ${base.error}` };
-  const scenario = parseScenarioJson(base.value);
-  if (!scenario.ok) return { ok: false, error: `${path}: scenario: ${basePath}: ${shortenQuoted(scenario.error)}` };
-  return { ok: true, file: parsed.file, base: scenario.scenario };
+  const base = readScenarioFileAt(basePath);
+  return base.ok ? { ok: true, file: parsed.file, base: base.scenario } : { ok: false, error: `${path}: scenario: ${base.error}` };
 }
 
 export function parseScheduleJson(value: unknown): ScheduleParse {

@@ -19,9 +19,6 @@ import {
 import { runEndsEarly, type Scenario } from './scenario.js';
 import type { BroadcastSender, WorkloadEntry } from './workload.js';
 
-/** Largest scenario file read, bytes (checked while reading). */
-export const SCENARIO_FILE_BYTES_MAX = 1_000_000;
-
 /** A scenario reference names a file when it ends in .json or contains a slash; else a registry name. */
 export function isScenarioPath(ref: string): boolean {
   return ref.endsWith('.json') || ref.includes('/');
