@@ -136,9 +136,12 @@ describe('what a user reads', () => {
   });
 
   it('a kill after which two parts each had a neighbour left: apart, though they knew each other (full profile, four meshes, seed 5, --chaos 22)', () => {
-    // Layout-property case (fast-check seed 6411): the victim was the only link between the two
-    // computes and the registry, broker and bridge of mesh-d; each side kept a neighbour, so
-    // nobody turned to the passive peers and seeds that led across.
+    // Layout-property case (fast-check seed 6411): the victim was the only link left between the
+    // two computes and the registry, broker and bridge of mesh-d (a firewall on compute-e4a5476e
+    // had cut its links to the broker and the bridge 8 s before the kill, and a burst the
+    // registry's link to compute-ae3e6bc0's old life); each side kept a neighbour, so nobody
+    // turned to the passive peers and seeds that led across. The kill came last, so the split is
+    // its own (reach.ts, strippedAfterKill).
     const run = runRandomChaos(
       scenarioOf({
         name: 'random-layout',

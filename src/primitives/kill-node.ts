@@ -207,7 +207,7 @@ export function deathDetector(world: ChaosWorld, fault: Fault, appliedAtMs: numb
       const evidence = victims.flatMap((v) => evidenceOf.get(v)!);
       // A survivor other events cut off from the probe's origin (on the overlay the spans show)
       // cannot have it whatever the mesh did about the victims: that repair is their evidence.
-      round ??= new ProbeRound(world, meshes, victims, { cutOff: withNewcomersOfTheDead(world, othersCutOff(world, fault, appliedAtMs), victims, appliedAtMs) });
+      round ??= new ProbeRound(world, meshes, victims, { cutOff: withNewcomersOfTheDead(world, othersCutOff(world, fault, appliedAtMs, { killed: { victims: new Set(victims), atMs: appliedAtMs } }), victims, appliedAtMs) });
       const r = round.poll(nowMs);
       if (!r.done) {
         // Prunes other events held came so late that the round no longer fitted: it is owed the

@@ -294,7 +294,7 @@ export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: n
           return sender === undefined ? null : [m, sender.nodeId];
         });
         const origins = [...meshes.map((m): [string, string] => [m, victim]), ...others.filter((o): o is [string, string] => o !== null)];
-        round = new TargetedProbeRound(world, origins, fault.targets, Infinity, othersCutOff(world, fault, appliedAtMs, shiftCutAt));
+        round = new TargetedProbeRound(world, origins, fault.targets, Infinity, othersCutOff(world, fault, appliedAtMs, { ownBlockAt: shiftCutAt }));
       }
       const r = round.poll(nowMs);
       if (!r.done) {

@@ -97,7 +97,7 @@ function restartDetector(world: ChaosWorld, fault: Fault, appliedAtMs: number): 
   // theirs to show (clock-skew-60s under --chaos 20, seed 270: a broker whose three other links
   // ran into a partitioned subset and the last to a node another event restarted, its passive
   // view emptied by a dial to a node another event killed).
-  const cutOff = othersCutOff(world, fault, appliedAtMs, oldConnectionsCutAt(world, victim, appliedAtMs));
+  const cutOff = othersCutOff(world, fault, appliedAtMs, { ownBlockAt: oldConnectionsCutAt(world, victim, appliedAtMs) });
   // What the last poll waited for, in words (the timeout's message).
   let missing = `a mesh.node.ready of ${name} (its restart is due at ${appliedAtMs + downtimeOf(fault)} ms)`;
   const waitFor = (what: string): null => {
