@@ -12,7 +12,7 @@ import { DEFAULT_LINK, Network, type LinkState, type NetworkConfig } from '../si
 import { NodeHost, type AppFactory, type NodeApp, type NodeContext } from '../sim/node-host.js';
 import { RngStreams } from '../sim/rng.js';
 import { Scheduler } from '../sim/scheduler.js';
-import { Telemetry, type SpanLevel, type SpanName } from '../sim/telemetry/index.js';
+import { Telemetry, type SpanLevel, type SpanName, type SpanRetention } from '../sim/telemetry/index.js';
 import { fallbackSeeds, planTopology, plansByTopic, type NodePlan, type SeedPlan, type TopologySpec } from './topology.js';
 import type { FailureMode } from './workload.js';
 
@@ -29,8 +29,8 @@ export interface ClusterOptions {
   readonly node?: Partial<Omit<MeshNodeConfig, 'variant' | 'profile'>>;
   /** Per-node deviations for test doubles (default: none). */
   readonly variantOf?: (plan: NodePlan) => NodeVariant;
-  /** Which spans are kept in memory, by name (see TelemetryOptions.retain). Default: all. */
-  readonly retainSpans?: (name: SpanName) => boolean;
+  /** Which spans are kept in memory (see TelemetryOptions.retain). Default: all. */
+  readonly retainSpans?: SpanRetention;
   /** Data dir capacity per node, bytes. Default 1 MiB. */
   readonly diskCapacityBytes?: number;
   /**

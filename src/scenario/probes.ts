@@ -19,6 +19,8 @@ export class ProbeWorkload {
   private readonly records: ProbeRecord[] = [];
   /** The final probes (the keys) and the node ids that delivered each, from their `mesh.probe.delivered` spans. */
   private readonly deliveredBy = new Map<string, Set<string>>();
+  /** The probes sent on demand (`probe`: chaos detectors), whose deliveries they query. */
+  private readonly onDemand = new Set<string>();
   private watching = false;
   private n = 0;
   /** Each topic's expected list last computed, and the status epoch it was computed at. */
@@ -76,8 +78,11 @@ export class ProbeWorkload {
     } else if (!running.some((p) => p.nodeId === origin)) {
       return null;
     }
-    return this.send(origin, meshId);
+    return this.send(origin, meshId, undefined, true);
   }
+
+  /** Whether `probeId` was sent on demand (`probe`): a detector's, whose deliveries it reads back. */
+  readonly sentOnDemand = (probeId: string): boolean => this.onDemand.has(probeId);
 
   /** Probes whose full delivery is required at the end: the final ones. */
   checked(): ProbeRecord[] {
@@ -106,10 +111,11 @@ export class ProbeWorkload {
   }
 
   /** Broadcast a probe (padded to `sizeBytes` when given) from a running subscriber of `meshId`. */
-  send(origin: string, meshId: string, sizeBytes?: number): ProbeRecord {
+  send(origin: string, meshId: string, sizeBytes?: number, onDemand = false): ProbeRecord {
     const probeId = `probe-${++this.n}`;
     const record = { probeId, meshId, origin, sentAtMs: this.cluster.scheduler.nowMs, expected: this.expectedOn(meshId) };
     this.ids.add(probeId);
+    if (onDemand) this.onDemand.add(probeId);
     this.records.push(record);
     this.cluster.app(origin)!.broadcastProbe(meshId, probeId, sizeBytes);
     return record;

@@ -20,7 +20,7 @@ import { nodeCount } from './topology.js';
 import { scheduleWorkload, type WorkloadLog } from './workload.js';
 import { MetricsCollector, type DeliveryProgress, type RunMetrics } from './metrics.js';
 import { runReplay, type ReplayRef } from './replay-ref.js';
-import type { SpanName } from '../sim/telemetry/index.js';
+import type { SpanName, SpanRetention } from '../sim/telemetry/index.js';
 
 export interface RunOptions {
   /** Override the scenario's main-phase duration, ms. */
@@ -140,7 +140,8 @@ const BOOT_MARGIN_MS = 60_000;
 /**
  * Above this many nodes, per-pair and per-message spans are counted, hashed into the trace
  * digest and seen by listeners (checkers, metrics), but not kept in memory: kept, they would
- * grow as nodes × messages. Runs with extensions (chaos detectors query them) keep everything.
+ * grow as nodes × messages. Runs with extensions (chaos detectors query them) keep them all but
+ * the deliveries of probes no detector sent (`spanRetention`).
  */
 export const RETAIN_ALL_SPANS_NODES_MAX = 1_000;
 
@@ -162,10 +163,18 @@ const PER_PAIR_AND_MESSAGE_SPANS: ReadonlySet<SpanName> = new Set<SpanName>([
 
 /**
  * Which spans a run of `scenario` keeps in memory (null: all of them), given its budget of
- * per-pair and per-message spans. Deterministic: it counts spans, never measures memory.
+ * per-pair and per-message spans. Deterministic: it counts spans, never measures memory. A run
+ * with extensions keeps every span up to RETAIN_ALL_SPANS_NODES_MAX nodes; above, every span
+ * but the deliveries of probes not sent on demand (`sentOnDemand`: the detectors' probes, whose
+ * deliveries they read back by probe id). The workload's broadcasts reach every node, so their
+ * deliveries grow as nodes × messages (1.2 million spans in two virtual minutes at 10,000
+ * nodes); the checks and metrics read them as they finish, not from memory.
  */
-export function spanRetention(scenario: Scenario, keptMax = PER_PAIR_AND_MESSAGE_SPANS_KEPT_MAX): ((name: SpanName) => boolean) | null {
-  if ((scenario.extensions ?? []).length > 0) return null;
+export function spanRetention(scenario: Scenario, keptMax = PER_PAIR_AND_MESSAGE_SPANS_KEPT_MAX, sentOnDemand: (probeId: string) => boolean = () => false): SpanRetention | null {
+  if ((scenario.extensions ?? []).length > 0) {
+    if (nodeCount(scenario.topology) <= RETAIN_ALL_SPANS_NODES_MAX) return null;
+    return (name, attrs) => name !== 'mesh.probe.delivered' || sentOnDemand(String(attrs.probeId));
+  }
   const budget = keepsPerPairSpans(scenario) ? keptMax : 0;
   let kept = 0;
   return (name) => {
@@ -177,12 +186,12 @@ export function spanRetention(scenario: Scenario, keptMax = PER_PAIR_AND_MESSAGE
 }
 
 /**
- * Whether a run of `scenario` keeps per-pair and per-message spans in memory (up to its budget):
- * always with extensions (chaos detectors query them), else up to RETAIN_ALL_SPANS_NODES_MAX nodes.
- * A run that does not is exported to OTLP as it goes (`OtlpStream`), not from memory.
+ * Whether a run of `scenario` keeps its per-pair and per-message spans in memory (up to its
+ * budget; all of them with extensions): up to RETAIN_ALL_SPANS_NODES_MAX nodes. A run that
+ * does not is exported to OTLP as it goes (`OtlpStream`), not from memory.
  */
 export function keepsPerPairSpans(scenario: Scenario): boolean {
-  return (scenario.extensions ?? []).length > 0 || nodeCount(scenario.topology) <= RETAIN_ALL_SPANS_NODES_MAX;
+  return nodeCount(scenario.topology) <= RETAIN_ALL_SPANS_NODES_MAX;
 }
 
 export function runScenario(scenario: Scenario, seed: string, options: RunOptions = {}): RunOutcome {
@@ -193,7 +202,8 @@ export function runScenario(scenario: Scenario, seed: string, options: RunOption
   if (problem !== null) throw new MeshsimInputError(problem);
   if (options.durationMs !== undefined && !(Number.isSafeInteger(options.durationMs) && options.durationMs >= 1)) throw new MeshsimInputError(`durationMs must be a positive integer, got ${JSON.stringify(options.durationMs)}`);
   const durationMs = options.durationMs ?? scenario.durationMs;
-  const retain = spanRetention(scenario);
+  let probes: ProbeWorkload | undefined;
+  const retain = spanRetention(scenario, PER_PAIR_AND_MESSAGE_SPANS_KEPT_MAX, (probeId) => probes?.sentOnDemand(probeId) === true);
   const cluster = new Cluster({
     seed,
     topology: scenario.topology,
@@ -205,7 +215,7 @@ export function runScenario(scenario: Scenario, seed: string, options: RunOption
     variantOf: scenario.variantOf,
     ...(retain === null ? {} : { retainSpans: retain }),
   });
-  const probes = new ProbeWorkload(cluster);
+  probes = new ProbeWorkload(cluster);
   const metrics = new MetricsCollector(cluster, () => probes.all());
   const workload = scheduleWorkload(scenario.workload ?? [], cluster, probes, () => metrics.snapshot('failure'));
   metrics.snapshotEvery(scenario.overlayEveryMs ?? DEFAULT_OVERLAY_EVERY_MS, scenario.overlayEveryMs ?? DEFAULT_OVERLAY_EVERY_MS, durationMs);

@@ -15,7 +15,7 @@ export {
   type SpanOf,
   type SpanRecord,
 } from './span-record.js';
-export { Telemetry, type OpenSpan, type SpanOptions, type TelemetryOptions } from './telemetry.js';
+export { Telemetry, type OpenSpan, type SpanOptions, type SpanRetention, type TelemetryOptions } from './telemetry.js';
 export { SpanQuery, type AnySpanFilter, type NamedSpanFilter, type SpanFilter, type SpanWindow } from './query.js';
 export type { SpanAttrs, SpanName, SpanVocabulary, TallyName, TallyVocabulary } from './span-vocabulary.js';
 export { TraceDigest, canonicalLine, canonicalTrace, traceDigestOf } from './digest.js';

@@ -30,12 +30,16 @@ export interface TelemetryOptions {
   /** Keep records for `records`/`query`. Default true; when false only counts and digest are kept. */
   readonly keepRecords?: boolean;
   /**
-   * Which recorded spans are kept in memory (for `records`/`query`), by name. Default: all.
-   * Spans not kept are still counted, hashed into the trace digest and shown to listeners, so
-   * retention never changes the digest; large runs drop per-pair and per-message spans here.
+   * Which recorded spans are kept in memory (for `records`/`query`), by name and attributes.
+   * Default: all. Spans not kept are still counted, hashed into the trace digest and shown to
+   * listeners, so retention never changes the digest; large runs drop per-pair and per-message
+   * spans here.
    */
-  readonly retain?: (name: SpanName) => boolean;
+  readonly retain?: SpanRetention;
 }
+
+/** Whether a span is kept in memory, by its name and attributes (`TelemetryOptions.retain`). */
+export type SpanRetention = (name: SpanName, attrs: Attrs) => boolean;
 
 /** Called with every recorded span of one name, as it finishes (after counting and hashing). */
 export type SpanListener<N extends SpanName = SpanName> = (record: SpanOf<N>) => void;
@@ -73,7 +77,7 @@ export class Telemetry {
   readonly query = new SpanQuery();
   private readonly recordList: SpanRecord[] = [];
   private readonly keepRecords: boolean;
-  private readonly retain: ((name: SpanName) => boolean) | null;
+  private readonly retain: SpanRetention | null;
   private readonly digest = new TraceDigest();
   private readonly listeners = new Map<string, ((record: SpanRecord) => void)[]>();
   private readonly tallyListeners = new Map<string, ((key: string) => void)[]>();
@@ -249,7 +253,7 @@ export class Telemetry {
     this.counts.set(name, (this.counts.get(name) ?? 0) + 1);
     // The digest streams every record: it stays exact whatever is kept in memory.
     this.digest.add(record);
-    if (this.keepRecords && (this.retain === null || this.retain(name))) {
+    if (this.keepRecords && (this.retain === null || this.retain(name, attrs))) {
       this.recordList.push(record);
       this.query.add(record);
     } else if (this.keepRecords) {
