@@ -378,7 +378,7 @@ function toVictimDone(world: ChaosWorld, probe: ProbeRecord, victim: string, rev
 /** The firewall's own cut at `atMs`: the victim's links that ran on connections its peers dialled (its spans say which). */
 export function firewallBlock(world: ChaosWorld, victim: string, atMs: number): OwnBlock {
   const block = (a: string, b: string) => (a === victim ? inboundAt(world, victim, b, atMs) : b === victim && inboundAt(world, victim, a, atMs));
-  return Object.assign(block, { inboundOnlyOf: victim });
+  return Object.assign(block, { inboundOnlyOf: victim, at: (ms: number) => firewallBlock(world, victim, ms) });
 }
 
 function firstComplete(sent: readonly ProbeRecord[], done: (p: ProbeRecord) => SpanRecord[] | null): SpanRecord[] | null {

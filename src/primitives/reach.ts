@@ -221,9 +221,11 @@ export function reachableFrom(overlay: ReadonlyMap<string, readonly string[]>, f
 /**
  * A detector's own cut of overlay links (x → y blocked). `inboundOnlyOf` names the node whose
  * inbound connections alone it cuts (an inbound firewall): of two crossed connections between
- * that node and a peer it takes one, and the link lives on over the other (`judgeLinks`).
+ * that node and a peer it takes one, and the link lives on over the other (`judgeLinks`). `at`
+ * gives the same cut at another instant, for a cut read from the connections of the moment: a
+ * link dropped earlier is judged by the cut when it was dropped (`judgeLinks`).
  */
-export type OwnBlock = ((x: string, y: string) => boolean) & { readonly inboundOnlyOf?: string };
+export type OwnBlock = ((x: string, y: string) => boolean) & { readonly inboundOnlyOf?: string; readonly at?: (atMs: number) => OwnBlock };
 
 export const NO_BLOCK = (): boolean => false;
 
@@ -460,7 +462,10 @@ interface LinksJudged {
 function judgeLinks(world: ChaosWorld, others: readonly CutWindow[], topic: string, nodeId: string, atMs: number, ownBlock: OwnBlock, lateSinceMs = -Infinity): LinksJudged | null {
   const name = world.nameOf(nodeId);
   if (incarnationStartSeq(world, name, atMs) < 0) return null;
-  const own = (peer: string) => ownBlock(nodeId, peer) || ownBlock(peer, nodeId);
+  const own = (peer: string, at: number) => {
+    const block = at === atMs ? ownBlock : (ownBlock.at?.(at) ?? ownBlock);
+    return block(nodeId, peer) || block(peer, nodeId);
+  };
   // Whether one of `windows` cut the link to `peer` at `at`.
   const cutterOf = (windows: readonly CutWindow[]) => {
     const onPeers = windows.filter((w) => !(w.cut === 'node' && w.targets.has(name)));
@@ -477,7 +482,7 @@ function judgeLinks(world: ChaosWorld, others: readonly CutWindow[], topic: stri
     latest.set(peer, s);
     if (s.name === 'mesh.gossip.neighbor_up') unmadeUp = Math.max(0, unmadeUp - 1);
     else if (s.attrs.cause === 'disconnect') continue; // the peer's eviction: see above
-    else if (s.attrs.cause !== 'peer-down' || !(own(peer) || byOthers(peer, s.endMs))) unmadeUp++;
+    else if (s.attrs.cause !== 'peer-down' || !(own(peer, s.endMs) || byOthers(peer, s.endMs))) unmadeUp++;
   }
   if (unmadeUp > 0) return null;
   const open: string[] = [];
@@ -489,7 +494,7 @@ function judgeLinks(world: ChaosWorld, others: readonly CutWindow[], topic: stri
     const inView = s.name === 'mesh.gossip.neighbor_up';
     const at = inView ? atMs : s.endMs;
     const cutByOthers = byOthers(peer, at);
-    if (own(peer) && !(cutByOthers && ownTookOne(peer, at))) continue;
+    if (own(peer, at) && !(cutByOthers && ownTookOne(peer, at))) continue;
     if (cutByOthers && (inView || s.attrs.cause === 'peer-down')) {
       taken.push(peer);
       if (byLater(peer, at)) takenLate.push(peer);

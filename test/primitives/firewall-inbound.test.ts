@@ -10,7 +10,7 @@
 import { describe, expect, it } from 'vitest';
 import { BATTERY_EVENT_AT_MS, withChaos } from '../../src/catalog/chaos-scenarios.js';
 import { chaosExtension } from '../../src/primitives/engine.js';
-import { firewallInbound, oneSidedIslands, sentWhileRejoining } from '../../src/primitives/firewall-inbound.js';
+import { firewallBlock, firewallInbound, oneSidedIslands, sentWhileRejoining } from '../../src/primitives/firewall-inbound.js';
 import type { ChaosWorld } from '../../src/primitives/types.js';
 import { handTrace } from '../support/hand-trace.js';
 import { runScenario } from '../../src/scenario/runner.js';
@@ -20,7 +20,10 @@ import { plannedNodes } from '../../src/scenario/topology.js';
 import { chaosLog, worldOf, expectGreen, explain, passedEvent, runChaos, runRandomChaos, scenarioNamed, withoutAckIdleRestart } from '../support/chaos.js';
 import { isolateAt, statelessFirewall } from '../support/chaos-links.js';
 import { fourMeshesTwoBridges, scenarioOf, withoutObserver } from '../support/scenario-file.js';
-import { overlayAt } from '../../src/primitives/reach.js';
+import { cutOffFrom, otherCutWindows, overlayAt, type OwnBlock } from '../../src/primitives/reach.js';
+import { runScheduleFile } from '../../src/property/replay.js';
+import { loadScheduleFile } from '../../src/property/schedule.js';
+import { join } from 'node:path';
 
 /** `extension` without `settled`/`pendingUntilMs`: the runner does not wait for it after the main phase. */
 function withoutSettling(extension: (ctx: RunContext) => RunExtension): (ctx: RunContext) => RunExtension {
@@ -429,5 +432,40 @@ describe('firewall_inbound', () => {
     expect(run.events.map((e) => e.primitive)).toEqual(['firewall_inbound', 'kill_node']);
     expect(run.events[0].verdict, explain(run)).toBe('failed_assertion');
     expect(run.events[0].message).toMatch(/fell out of the mesh/);
+  });
+});
+
+describe('a link the victim dropped is judged by the firewall as it stood then', () => {
+  it('an island of bridges other events took off: the probes to the victim came from the other part (seeds/, fast-check seed 6488)', () => {
+    // Layout property, fast-check seed 6488 (seed 51448, --chaos 20), saved in seeds/. The
+    // firewalled bridge-b84dd2c9 lost its mesh-a links to bridge-7a270aae and registry-ee5ca159,
+    // both over connections they had dialled, to idle timeouts at 104.7 s, and dialled
+    // bridge-7a270aae out again 0.2 s later for the other topics. Two bursts (107.4 and 109.6 s)
+    // took the other mesh-a links of it and of the two bridges it still held (to lives they
+    // ended), and the probes to it came from the other part until the revert at 122.7 s. Red
+    // before ("probes from/to it not delivered: a delivery at bridge-b84dd2c9 of a probe to it on
+    // mesh-a"): the own cut was read from the connections at the probe's send, when the latest
+    // one to bridge-7a270aae was the victim's own dial, so the drop counted as the mesh's.
+    const loaded = loadScheduleFile(join(import.meta.dirname, '..', '..', 'seeds', 'firewall-inbound-island-of-bridges-dropped-before-redial.json'));
+    if (!loaded.ok) throw new Error(loaded.error);
+    const run = runScheduleFile(loaded.file, { replay: { kind: 'schedule-replay', schedule: 'seeds/firewall-inbound-island-of-bridges-dropped-before-redial.json' }, ...(loaded.base === undefined ? {} : { base: loaded.base }) });
+    if (!run.ok) throw new Error(run.error);
+    const { report, cluster } = run.outcome;
+    const log = chaosLog(report);
+    const firewall = log.find((e) => e.primitive === 'firewall_inbound' && e.targets[0] === 'bridge-b84dd2c9')!;
+    expect(firewall.verdict, firewall.message).toBe('passed');
+    expect(report.verdict).toBe('pass');
+    const world = worldOf(cluster);
+    const id = (name: string) => cluster.plans.find((p) => p.name === name)!.nodeId;
+    const victim = id('bridge-b84dd2c9');
+    const [probe] = cluster.telemetry.query.find({ name: 'mesh.probe.sent', sinceMs: 110_000, untilMs: 110_100, attrs: { topic: 'mesh-a' } }).filter((s) => s.node !== 'bridge-b84dd2c9');
+    expect([probe.endMs, probe.node]).toEqual([110_038, 'compute-ee9a6537']);
+    const others = otherCutWindows(world, { targets: [victim], params: {} }, firewall.atMs);
+    const cutOff = (block: OwnBlock) => cutOffFrom(world, others, 'mesh-a', id(probe.node), probe.endMs, block).has(victim);
+    expect(cutOff(firewallBlock(world, victim, probe.endMs))).toBe(true);
+    // The same cut read only from the connections at the send: the drop of bridge-7a270aae,
+    // whose latest connection was then the victim's own dial, counts as the mesh's.
+    const atSend = firewallBlock(world, victim, probe.endMs);
+    expect(cutOff(Object.assign((x: string, y: string) => atSend(x, y), { inboundOnlyOf: victim }))).toBe(false);
   });
 });
