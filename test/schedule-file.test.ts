@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { plannedNodes } from '../src/property/decode.js';
-import { scheduleScenario } from '../src/property/replay.js';
+import { runScheduleFile, scheduleScenario } from '../src/property/replay.js';
+import { chaosReportOf } from '../src/primitives/engine.js';
+import { formatRunText } from '../src/cli/format.js';
 import { formatScheduleFile, loadScheduleFile, parseScheduleJson, type ScheduleFile } from '../src/property/schedule.js';
 import { nodeCount, standardMesh } from '../src/scenario/topology.js';
 import { cli } from './support/cli.js';
@@ -172,6 +174,33 @@ describe('meshsim replay / run --schedule', () => {
     expect(b.matchesExpect).toBe(true);
     expect(a.nodes.total).toBe(6);
     expect(a.chaos.log).toEqual([expect.objectContaining({ primitive: 'kill_node', targets: [sixVictim], verdict: 'passed' })]);
+  });
+
+  it('skips a scheduled event whose target another event left down, and names both', () => {
+    // A kill at 20 s, and a burst at 22 s that names the dead node again: applied, the burst
+    // failed when the kill's revert revived its victim ("came back before the mesh was seen to
+    // notice"), a red of the schedule's making. The same burst once the kill has passed and
+    // been reverted is applied.
+    const others = plannedNodes({ meshes: [{ meshId: 'mesh-a', roles: [['gateway', 6]] }], bridges: 0, observer: false }, '5').filter((p) => p.name !== sixVictim).map((p) => p.name);
+    const burst = (atMs: number) => ({ atMs, primitive: 'burst_kill', targets: [sixVictim, others[0], others[1]], params: { count: 3 } });
+    mkdirSync(join(dir, 'layouts'), { recursive: true });
+    writeFileSync(join(dir, 'layouts', 'six.json'), JSON.stringify(SIX_GATEWAYS));
+    const replayOf = (burstAtMs: number) => {
+      const loaded = loadScheduleFile(write(`overlap-${burstAtMs}.json`, JSON.stringify({ ...onSix, schedule: [...onSix.schedule, burst(burstAtMs)] })));
+      if (!loaded.ok) throw new Error(loaded.error);
+      const run = runScheduleFile(loaded.file, { base: loaded.base! });
+      if (!run.ok) throw new Error(run.error);
+      return run.outcome.report;
+    };
+    const report = replayOf(22_000);
+    const chaos = chaosReportOf(report)!;
+    expect(report.verdict).toBe('pass');
+    expect(chaos.log.map((e) => [e.primitive, e.verdict])).toEqual([['kill_node', 'passed']]);
+    expect(chaos.skipped).toBe(1);
+    expect(chaos.skippedScheduled).toEqual([{ atMs: 22_000, primitive: 'burst_kill', targets: burst(22_000).targets, reason: `${sixVictim} was down (under #1 kill_node)` }]);
+    expect(formatRunText({ report, description: 'six', wallMs: 1, replay: 'replay' })).toContain(`  skipped at 22.000 s: burst_kill on ${burst(22_000).targets.join(', ')}: ${sixVictim} was down (under #1 kill_node)`);
+    const later = replayOf(chaos.log[0].revertedAtMs! + 1_000);
+    expect(chaosReportOf(later)!.log.map((e) => [e.primitive, e.verdict])).toEqual([['kill_node', 'passed'], ['burst_kill', 'passed']]);
   });
 
   it('meshsim run --chaos N adds N random primitives and keeps them in the replay command', async () => {

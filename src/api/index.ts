@@ -29,7 +29,7 @@ export {
 export { implementedPrimitives, killingPrimitives, primitiveByName, specOf } from '../primitives/registry.js';
 export { deadlineOf, judgeableIn, validateFault, type ParamSpec, type PrimitiveSpec, type TargetSpec } from '../primitives/schema.js';
 export { T as DEFAULT_TIMERS, timersOf, type NodeTimerSettings, type Timers } from '../primitives/timing.js';
-export { ChaosConfigError, chaosReportOf, type ChaosConfig, type ChaosEventPlan, type ChaosEventReport, type ChaosRunReport } from '../primitives/engine.js';
+export { ChaosConfigError, chaosReportOf, type ChaosConfig, type ChaosEventPlan, type ChaosEventReport, type ChaosRunReport, type ScheduledSkip } from '../primitives/engine.js';
 export type { SplitPart } from '../scenario/overlay-parts.js';
 // Bring your own node logic (docs/byo-node.md): an application hosted on the simulated
 // network, clocks and disk, with the chaos primitives' levers; the mesh node is one such app.

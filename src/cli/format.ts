@@ -212,6 +212,7 @@ function chaosLines(report: RunReport): string[] {
   const skippedText = skipped > 0 ? `, ${skipped} skipped (no fitting target when due)` : '';
   const unobservedText = unobserved > 0 ? `, ${unobserved} unobserved (every node that could show it was down or under another fault)` : '';
   const out = ['', `chaos events (${log.length}: ${passed} passed, ${log.length - passed - unobserved} not passed${unobservedText}${skippedText})`];
+  for (const s of chaos?.skippedScheduled ?? []) out.push(`  skipped at ${(s.atMs / 1000).toFixed(3)} s: ${s.primitive} on ${s.targets.join(', ')}: ${s.reason}`);
   if (log.length === 0) return out;
   const shown = log.slice(0, CHAOS_EVENTS_SHOWN);
   const rows = shown.map((e) => {

@@ -79,9 +79,23 @@ export interface ChaosRunReport {
   readonly failedAssertion: number;
   /** Events that found no fitting target when due, and were not applied. */
   readonly skipped: number;
+  /**
+   * Of those, the scheduled ones (targets named: a schedule file, a decoded case) with a target
+   * down when due, each with the reason; absent when there were none.
+   */
+  readonly skippedScheduled?: readonly ScheduledSkip[];
   readonly flakeBudgetPct: number;
   /** Every applied event, in order, with its verdict and evidence. */
   readonly log: readonly ChaosEventReport[];
+}
+
+/** A scheduled event not applied: a target was down when it was due. */
+export interface ScheduledSkip {
+  readonly atMs: number;
+  readonly primitive: PrimitiveName;
+  readonly targets: readonly string[];
+  /** Which target, and the event that took it down if one did: `compute-1 was down (under #3 kill_node)`. */
+  readonly reason: string;
 }
 
 /** A run report's chaos section, typed (`RunReport` keeps extensions' sections as `unknown`); undefined for a run without chaos. */
@@ -108,6 +122,7 @@ const EVIDENCE_LINKS_MAX = 8;
 export class ChaosEngine implements RunExtension {
   private readonly events: ActiveEvent[] = [];
   private readonly skipped: { atMs: number; primitive: PrimitiveName }[] = [];
+  private readonly skippedScheduled: ScheduledSkip[] = [];
   private readonly rng: SimRng;
   readonly world: ChaosWorld;
 
@@ -240,6 +255,7 @@ export class ChaosEngine implements RunExtension {
         failedTimeout: count('failed_timeout'),
         failedAssertion: count('failed_assertion'),
         skipped: this.skipped.length,
+        ...(this.skippedScheduled.length > 0 ? { skippedScheduled: this.skippedScheduled } : {}),
         flakeBudgetPct: this.flakeBudgetPct,
         log: this.eventReports(),
       },
@@ -273,6 +289,22 @@ export class ChaosEngine implements RunExtension {
     const fault = plan.fault !== undefined ? this.decode(primitive, plan.fault) : primitive.choose(this.world, this.ctx.cluster.rng.stream(`chaos:${plan.primitive}`), plan.overrides);
     if (fault === null) {
       this.skipped.push({ atMs: this.world.nowMs(), primitive: plan.primitive });
+      return null;
+    }
+    // A scheduled event names its targets; one that is down when due (a kill or a burst left it
+    // stopped) is no fitting target, as `choose` never picks one: nothing can be done to it, and
+    // the verdict would judge the schedule, not the mesh (a kill at 60 s and a burst at 62 s
+    // naming the dead node again failed the burst when the kill's revert revived it: "came back
+    // before the mesh was seen to notice"). A decoded schedule replays a random run, where this
+    // never happened, until a later build settles an event later than the run it was cut from
+    // did. Other overlaps on a running node (a disk filling inside a subset cut) are applied:
+    // compound faults are what a schedule is for.
+    const down = plan.fault === undefined ? undefined : fault.targets.find((t) => this.world.status(t) === 'stopped');
+    if (down !== undefined) {
+      const nowMs = this.world.nowMs();
+      const by = this.holderOf(down);
+      this.skipped.push({ atMs: nowMs, primitive: plan.primitive });
+      this.skippedScheduled.push({ atMs: nowMs, primitive: plan.primitive, targets: plan.fault!.targets, reason: `${this.ctx.cluster.nameOf(down)} was down${by === undefined ? '' : ` (under #${by.id} ${by.primitive.name})`}` });
       return null;
     }
     const tel = this.ctx.cluster.telemetry;
@@ -371,8 +403,14 @@ export class ChaosEngine implements RunExtension {
    * read this), instead of again by every later event whose round would wait for its node.
    */
   private isFaulted(nodeId: string): boolean {
-    return this.events.some((e) => (e.revertedAtMs === null || e.verdict === null || !settledClean(e.verdict.result)) && e.fault.targets.includes(nodeId));
+    return this.holderOf(nodeId) !== undefined;
   }
+
+  /** The event holding `nodeId` (`isFaulted`), if any: the first such. */
+  private holderOf(nodeId: string): ActiveEvent | undefined {
+    return this.events.find((e) => (e.revertedAtMs === null || e.verdict === null || !settledClean(e.verdict.result)) && e.fault.targets.includes(nodeId));
+  }
+
 
   /** An explicit fault was validated against the primitive's spec when its schedule was read; check again (a bug otherwise). */
   private decode(primitive: Primitive, fault: NonNullable<ChaosEventPlan['fault']>): Fault {
