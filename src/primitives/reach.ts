@@ -854,13 +854,16 @@ export function cutDialsWait(world: ChaosWorld, others: readonly CutWindow[], no
   const name = world.node(node).name;
   const failed = world.spans.find({ name: 'mesh.peer.dial_failed', node: name, sinceMs, untilMs: nowMs });
   if (failed.length === 0) return null;
+  // A window on the node itself holds none of its dials: it dials only once revived (a kill's,
+  // a restart's rejoin allowance) or unwedged, and an inbound firewall lets its dials out.
+  const onPeers = others.filter((w) => !(w.cut === 'node' && w.targets.has(name)));
   let revertedAtMs = 0;
   const by = new Set<string>();
   for (const f of failed) {
     const peerId = String(f.attrs.peerId);
     const peer = world.node(peerId).name;
     const dialledAtMs = f.attrs.reason === 'timeout' ? f.endMs - t.dialTimeoutMs : f.endMs;
-    const cuts = others.filter((w) => isCut([w], name, peer, dialledAtMs));
+    const cuts = onPeers.filter((w) => isCut([w], name, peer, dialledAtMs));
     if (cuts.length === 0) {
       if (ownVictims.includes(peerId)) continue;
       return null;

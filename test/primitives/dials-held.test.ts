@@ -99,6 +99,20 @@ describe('cutDialsWait', () => {
     expect(cutDialsWait(t.world, [windowOf(a.name)], node.nodeId, 30_000, 32_000)).toBeNull();
   });
 
+  it("does not count a window on the node itself: its dials begin once it is back, during the window's rejoin allowance", () => {
+    // The node killed by another event from 1 s, revived at 20 s (its window runs to 25 s with
+    // the rejoin allowance); it dials b, which nothing cuts, at its revival and after.
+    const { t, node, b } = setup();
+    const ownKill: CutWindow = { name: 'kill_node', cut: 'node', targets: new Set([node.name]), fromMs: 1_000, revertedAtMs: 20_000, untilMs: 25_000 };
+    t.at(20_000);
+    t.tel.emit(node.name, 'mesh.peer.dial_failed', { peerId: b.nodeId, reason: 'refused' });
+    t.at(22_000);
+    t.tel.emit(node.name, 'mesh.peer.dial_failed', { peerId: b.nodeId, reason: 'refused' });
+    expect(cutDialsWait(t.world, [ownKill], node.nodeId, 1_000, 23_000)).toBeNull();
+    // The same window on the peer holds both.
+    expect(cutDialsWait(t.world, [{ ...ownKill, targets: new Set([b.name]) }], node.nodeId, 1_000, 23_000)?.untilMs).toBe(65_000);
+  });
+
   it("counts a dial to one of the detector's own victims as a dead end, but needs one that other events held", () => {
     const { t, node, a, b, failDial } = setup();
     t.at(6_000);
