@@ -16,11 +16,11 @@ import { describe, expect, it } from 'vitest';
 import { withChaos } from '../../src/catalog/chaos-scenarios.js';
 import { runScenario } from '../../src/scenario/runner.js';
 import { plannedNodes, standardMesh } from '../../src/scenario/topology.js';
-import { chaosLog, expectGreen, explain, passedEvent, runChaos, runRandomChaos, scenarioNamed, withoutAckIdleRestart } from '../support/chaos.js';
+import { chaosLog, expectGreen, explain, passedEvent, runChaos, runRandomChaos, scenarioNamed, withoutAckIdleRestart, worldOf } from '../support/chaos.js';
 import { isolateAt, withoutDetours } from '../support/chaos-links.js';
 import { scenarioOf, withoutObserver } from '../support/scenario-file.js';
 import { PROBE_FLIGHT_MS } from '../../src/primitives/reach.js';
-import { partitionPair } from '../../src/primitives/partition-pair.js';
+import { endLeftAlone, partitionPair } from '../../src/primitives/partition-pair.js';
 import type { ChaosWorld } from '../../src/primitives/types.js';
 import { handTrace } from '../support/hand-trace.js';
 
@@ -351,5 +351,59 @@ describe('partition_pair: a closing round does not owe nodes on an island whose 
     expect(failed.length).toBeGreaterThan(0);
     expect(failed.every((f) => subset.targets.includes(run.cluster.nameOf(String(f.attrs.peerId))) && f.endMs < subset.revertedAtMs!)).toBe(true);
     expect(run.report.verdict, run.report.violations.map((v) => v.message).join('\n')).toBe('pass');
+  });
+});
+
+describe('an end the cut left with no neighbour', () => {
+  it('is given its next seed check after the repair (layout property seed 6502)', () => {
+    // Layout property, fast-check seed 6502 (protocol profile, 5 % loss, seed 96053, --chaos 7),
+    // its seven events decoded. broker-acb9b9c1 held two mesh-c links: one to
+    // compute-69fbbe69, which a NAT shift at 95.7 s ended, and one to the pair's other end, whose
+    // last traffic came 10.9 s before the cut at 102.8 s. Both idled out at 121.7 and 122.0 s,
+    // 0.7 s before the repair; alone, the broker rejoined at its seed check, 131.8 s, and the
+    // round's re-send reached it at 132.86 s, 10 ms past the deadline (red: "still missing: probe
+    // deliveries: broker-acb9b9c1 (mesh-c)").
+    const layout = {
+      name: 'random-layout',
+      profile: 'protocol',
+      bootSpacingMs: 0,
+      durationMs: 150_000,
+      healWindowMs: 30_000,
+      topology: {
+        meshes: [
+          { meshId: 'mesh-a', roles: { registry: 2, broker: 5 } },
+          { meshId: 'mesh-b', roles: { gateway: 3 } },
+          { meshId: 'mesh-c', roles: { gateway: 1, compute: 3, broker: 2 } },
+        ],
+        bridges: 0,
+        observer: false,
+      },
+      network: { lossPct: 5, latencyMs: 5, jitterMs: 0 },
+    };
+    const events = [
+      { atMs: 15_322, primitive: 'partition_pair', fault: { targets: ['registry-68b225be', 'broker-9ef90e4f'], params: { durationMs: 19_001 } } },
+      { atMs: 29_283, primitive: 'nat_shift', fault: { targets: ['gateway-48f6d3de'], params: {} } },
+      { atMs: 30_729, primitive: 'burst_kill', fault: { targets: ['broker-4bb92380', 'gateway-140f7c95', 'compute-4e2fff21'], params: { count: 3 } } },
+      { atMs: 38_620, primitive: 'kill_node', fault: { targets: ['registry-ab10f6cc'], params: {} } },
+      { atMs: 83_239, primitive: 'partition_pair', fault: { targets: ['registry-68b225be', 'broker-4bb92380'], params: { durationMs: 11_428 } } },
+      { atMs: 95_661, primitive: 'nat_shift', fault: { targets: ['compute-69fbbe69'], params: {} } },
+      { atMs: 102_848, primitive: 'partition_pair', fault: { targets: ['compute-4e2fff21', 'broker-acb9b9c1'], params: { durationMs: 19_828 } } },
+    ] as const;
+    const { report, cluster } = runScenario(withChaos(scenarioOf(layout), { events }), '96053');
+    const log = chaosLog(report);
+    expect(log.map((e) => e.verdict), explain({ report, events: log })).toEqual(log.map(() => 'passed'));
+    const pair = log[6];
+    const baseDeadlineMs = pair.atMs + 19_828 + 10_000;
+    expect(pair.deadlineFormula).toContain('then, for broker-acb9b9c1, left with no neighbour by the cut (last link lost @ 121959 ms): repair + seed check 10 s');
+    // The broker had the round's probe only past the spec's deadline: the wait decided.
+    const world = worldOf(cluster);
+    const id = (name: string) => cluster.plans.find((p) => p.name === name)!.nodeId;
+    const joined = cluster.telemetry.query.first({ name: 'mesh.gossip.join', node: 'broker-acb9b9c1', sinceMs: 122_676, attrs: { topic: 'mesh-c' } })!;
+    expect(joined.endMs).toBe(131_759);
+    expect(pair.atMs + pair.waitedMs).toBeGreaterThan(baseDeadlineMs);
+    expect(endLeftAlone(world, id('broker-acb9b9c1'), id('compute-4e2fff21'), pair.atMs, 122_676)?.untilMs).toBe(122_676 + 25_000);
+    // Not the other end, which kept neighbours, nor the broker before the cut.
+    expect(endLeftAlone(world, id('compute-4e2fff21'), id('broker-acb9b9c1'), pair.atMs, 122_676)).toBeNull();
+    expect(endLeftAlone(world, id('broker-acb9b9c1'), id('compute-4e2fff21'), 60_000, 90_000)).toBeNull();
   });
 });
