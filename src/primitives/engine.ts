@@ -411,7 +411,6 @@ export class ChaosEngine implements RunExtension {
     return this.events.find((e) => (e.revertedAtMs === null || e.verdict === null || !settledClean(e.verdict.result)) && e.fault.targets.includes(nodeId));
   }
 
-
   /** An explicit fault was validated against the primitive's spec when its schedule was read; check again (a bug otherwise). */
   private decode(primitive: Primitive, fault: NonNullable<ChaosEventPlan['fault']>): Fault {
     const checked = validateFault(primitive.spec, fault.targets, fault.params, 'fault');
