@@ -103,8 +103,8 @@ export const partitionPair: Primitive = {
     ];
     let round: ProbeRound | null = null;
     let judged = false;
-    const base = deadlineOf(partitionPairSpec, { durationMs: durationOf(fault) }, world.timers);
-    const extensible = new ExtensibleDeadline(appliedAtMs, base.ms, deadlineOf(partitionPairSpec, { durationMs: 0 }, world.timers).formula);
+    // The spec's deadline, extended at most once past it for an end the cut left alone (`endLeftAlone`).
+    const extensible = new ExtensibleDeadline(appliedAtMs, deadlineOf(partitionPairSpec, { durationMs: durationOf(fault) }, world.timers).ms, deadlineOf(partitionPairSpec, { durationMs: 0 }, world.timers).formula);
     const evidence: SpanRecord[] = [];
     // What the last poll waited for, in words (the timeout's message).
     let missing = `the partition (heals at ${healAtMs} ms)`;
