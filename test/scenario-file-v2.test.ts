@@ -94,6 +94,8 @@ describe('version-2 fields round-trip', () => {
 describe('bad values are one line naming the field', () => {
   const cases: [string, Record<string, unknown>, RegExp][] = [
     ['unknown root field', { profil: 'protocol' }, /unknown field profil/],
+    // A 300-character key is named cut to 80 characters, as quoted values are.
+    ['unknown root field with a long name', { ['k'.repeat(300)]: 1 }, /^unknown field k{79}… \(allowed: /],
     ['bad profile', { profile: 'fast' }, /^profile must be one of "full", "protocol"/],
     ['observer not a boolean', { topology: { ...base.topology, observer: 'no' } }, /topology\.observer must be true or false/],
     ['bootSpacingMs negative', { bootSpacingMs: -1 }, /bootSpacingMs must be/],

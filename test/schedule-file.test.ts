@@ -118,6 +118,10 @@ describe('schedule file validation', () => {
     writeFileSync(join(dir, 'layouts', 'bad.json'), JSON.stringify({ name: 'bad' }));
     const bad = loadScheduleFile(write('on-a-bad-file.json', JSON.stringify({ ...onSix, scenario: 'layouts/bad.json' })));
     expect(!bad.ok && bad.error).toBe(`${join(dir, 'on-a-bad-file.json')}: scenario: ${join(dir, 'layouts', 'bad.json')}: topology must be an object`);
+    // A long value the base file quotes is cut to about 80 characters, as the schedule's own are.
+    writeFileSync(join(dir, 'layouts', 'long.json'), JSON.stringify({ name: 'n'.repeat(300) }));
+    const long = loadScheduleFile(write('on-a-long-name.json', JSON.stringify({ ...onSix, scenario: 'layouts/long.json' })));
+    expect(!long.ok && long.error).toBe(`${join(dir, 'on-a-long-name.json')}: scenario: ${join(dir, 'layouts', 'long.json')}: name "${'n'.repeat(77)}…" must be 1-64 characters of letters, digits, '.', '_' or '-'`);
     const missing = loadScheduleFile(write('on-no-file.json', JSON.stringify({ ...onSix, scenario: 'layouts/none.json' })));
     expect(!missing.ok && missing.error).toBe(`${join(dir, 'on-no-file.json')}: scenario: ${join(dir, 'layouts', 'none.json')}: cannot read scenario file (ENOENT)`);
   });

@@ -101,6 +101,11 @@ function shortLine(message: string): string {
 
 const QUOTED_CHARS_MAX = 80;
 
+/** A value or key for an error message, cut to about 80 characters. */
+export function short(text: string): string {
+  return text.length > QUOTED_CHARS_MAX ? `${text.slice(0, QUOTED_CHARS_MAX - 1)}…` : text;
+}
+
 /** Cuts every JSON string literal in a message that is longer than about 80 characters. */
 export function shortenQuoted(message: string): string {
   return message.replace(/"(?:[^"\\]|\\.)*"/g, (q) => (q.length > QUOTED_CHARS_MAX ? `${q.slice(0, QUOTED_CHARS_MAX - 2)}…"` : q));

@@ -7,6 +7,7 @@
  * `validateFault` returns the first problem as one line naming the field; it never throws and
  * never trusts the value it is given (a schedule file is user input). Pure: no IO.
  */
+import { short } from '../io/json-input.js';
 import { assert } from '../sim/assert.js';
 import type { NodeProfile } from '../mesh/config.js';
 import type { Fault, ParamValue, PrimitiveName } from './types.js';
@@ -269,13 +270,6 @@ export function rangeText(p: ParamSpec): string {
 
 function bad(error: string): FaultCheck {
   return { ok: false, error };
-}
-
-const SHORT_CHARS = 80;
-
-/** A value for an error message, cut to about 80 characters. */
-export function short(text: string): string {
-  return text.length > SHORT_CHARS ? `${text.slice(0, SHORT_CHARS - 1)}…` : text;
 }
 
 function shortJson(value: unknown): string {

@@ -6,10 +6,11 @@
  * and run it.
  * Problems come back as one-line error values; a run that fails is a report, not an error.
  */
+import { short } from '../io/json-input.js';
 import type { NodeVariant } from '../mesh/config.js';
 import { addChaos, type ChaosEventPlan } from '../primitives/engine.js';
 import { faultLengthMs, specOf } from '../primitives/registry.js';
-import { judgeableIn, short, validateFault, type TargetSpec } from '../primitives/schema.js';
+import { judgeableIn, validateFault, type TargetSpec } from '../primitives/schema.js';
 import { findScenario } from '../catalog/registry.js';
 import { runScenario, type RunOptions, type RunOutcome, type RunReport } from '../scenario/runner.js';
 import type { Scenario } from '../scenario/scenario.js';

@@ -19,10 +19,10 @@
  * and topology, at any size a scenario file may ask for. `loadScheduleFile` reads that file too.
  */
 import { dirname, isAbsolute, join } from 'node:path';
-import { readJsonFile, shortenQuoted } from '../io/json-input.js';
+import { readJsonFile, short, shortenQuoted } from '../io/json-input.js';
 import type { NodeVariant } from '../mesh/config.js';
 import { specOf } from '../primitives/registry.js';
-import { short, validateFault } from '../primitives/schema.js';
+import { validateFault } from '../primitives/schema.js';
 import { PRIMITIVE_NAMES, type ParamValue, type PrimitiveName } from '../primitives/types.js';
 import { FieldProblem, catchFieldProblem, integer, nameString, object, rootObject, string, topologyOf } from '../scenario/json-fields.js';
 import type { Scenario } from '../scenario/scenario.js';
@@ -125,7 +125,7 @@ export function loadScheduleFile(path: string): ScheduleParse {
   if (!isScenarioPath(parsed.file.scenario)) return parsed;
   const basePath = isAbsolute(parsed.file.scenario) ? parsed.file.scenario : join(dirname(path), parsed.file.scenario);
   const base = readScenarioFileAt(basePath);
-  return base.ok ? { ok: true, file: parsed.file, base: base.scenario } : { ok: false, error: `${path}: scenario: ${base.error}` };
+  return base.ok ? { ok: true, file: parsed.file, base: base.scenario } : { ok: false, error: `${path}: scenario: ${shortenQuoted(base.error)}` };
 }
 
 export function parseScheduleJson(value: unknown): ScheduleParse {

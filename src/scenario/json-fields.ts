@@ -6,6 +6,7 @@
  * parse in `catchFieldProblem`, so a FieldProblem never escapes as an exception. Must not know
  * any format's own fields, and must not read files (this is the deterministic core).
  */
+import { short } from '../io/json-input.js';
 import { ADMIN_MESH, BRIDGE_MESH, BRIDGE_ROLE, OBSERVER_ROLE, nodeCount, type MeshLayout, type TopologySpec } from './topology.js';
 
 /** Names (files, meshes, roles): 1-64 characters, starting with a letter or digit. */
@@ -43,7 +44,7 @@ function record(value: unknown, where: string, prefix: string, allowed: readonly
   const fields = value as Record<string, unknown>;
   if (allowed !== null) {
     const unknown = Object.keys(fields).filter((k) => !allowed.includes(k)).sort();
-    if (unknown.length > 0) throw new FieldProblem(`unknown field ${prefix}${unknown[0]} (allowed: ${allowed.join(', ')})`);
+    if (unknown.length > 0) throw new FieldProblem(`unknown field ${prefix}${short(unknown[0])} (allowed: ${allowed.join(', ')})`);
   }
   return fields;
 }
