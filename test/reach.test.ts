@@ -13,7 +13,7 @@
  * Method: neighbour and chaos spans written into an unstarted cluster's trace by hand.
  */
 import { describe, expect, it } from 'vitest';
-import { cutOffFrom, cutOffTowards, otherCutWindows, othersCutEveryPath, othersCutOff, overlayAt, pathExists, PROBE_FLIGHT_MS, strippedByOthers, type CutWindow } from '../src/primitives/reach.js';
+import { cutOffFrom, cutOffTowards, oldConnectionsCutAt, otherCutWindows, othersCutEveryPath, othersCutOff, overlayAt, pathExists, PROBE_FLIGHT_MS, strippedByOthers, type CutWindow, type OwnBlock } from '../src/primitives/reach.js';
 import { underChaosAt } from '../src/scenario/under-chaos.js';
 import type { ChaosWorld, Fault } from '../src/primitives/types.js';
 import type { NeighborDownCause } from '../src/protocol/hyparview-types.js';
@@ -337,6 +337,35 @@ describe('reach: cutOffTowards agrees with cutOffFrom on nodes out of reach even
     expect(judged(true)).toBe(true);
     // Red: with b's connection the only one, the own firewall took the link before b's did.
     expect(judged(false)).toBe(false);
+  });
+
+  it("a restart's own cut judges a link dropped before a new connection by the connection it ran on", () => {
+    // The restarted node's old connection to c ended, c dropped it, and the new process dialled
+    // c again (for another topic, say) before the probe: c's drop was the restart's, though the
+    // latest connection at the send is the new process's (oldConnectionsCutAt, OwnBlock.at).
+    const judged = (block: (cut: OwnBlock) => OwnBlock) => {
+      const s = setup();
+      const { world, a, c, d, at, up, down, chaos, connected } = s;
+      const v = s.observer();
+      startBesideAB(s, c);
+      connected(c, v, 'outbound'); // the old process's connection
+      up(c, v);
+      up(c, d); // nobody reaches c
+      at(500);
+      chaos('restart_node', [v]);
+      at(600);
+      down(c, v, 'peer-down');
+      at(700);
+      connected(c, v, 'inbound'); // the new process dials c
+      at(800);
+      chaos('kill_node', [d]); // another event takes c's other link
+      at(1_500);
+      const others = otherCutWindows(world, { targets: [v.nodeId], params: {} }, 500);
+      return cutOffFrom(world, others, 'mesh-a', a.nodeId, 1_500, block(oldConnectionsCutAt(world, v.nodeId, 500)(1_500))).has(c.nodeId);
+    };
+    expect(judged((cut) => cut)).toBe(true);
+    // Red: the same cut read only at the send counts the drop of v as the mesh's.
+    expect(judged((cut) => (x: string, y: string) => cut(x, y))).toBe(false);
   });
 
   it('a drop the mesh chose counts against a stripped node only until it takes up another peer', () => {

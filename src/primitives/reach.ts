@@ -691,14 +691,20 @@ export function cutOffTowards(world: ChaosWorld, others: readonly CutWindow[], t
  * good (LINKS_DIE: its process lost all state, or its address changed), as `othersCutOff`'s
  * `ownBlockAt`: a link between the victim and a peer where the latest connection between the two
  * that the link's holder registered by then was opened by the fault, on the old process or the
- * old mapping. A link taken up over a connection opened since is the victim's new one.
+ * old mapping. A link taken up over a connection opened since is the victim's new one. The cut
+ * at an instant reads it at another (`OwnBlock.at`), so a link dropped before a new connection
+ * between the two was opened is judged by the connection it ran on (`judgeLinks`).
  */
-export function oldConnectionsCutAt(world: ChaosWorld, victim: string, appliedAtMs: number): (atMs: number) => (x: string, y: string) => boolean {
-  return (atMs) => (x, y) => {
-    if (x !== victim && y !== victim) return false;
-    const opened = world.spans.last({ name: 'mesh.peer.connected', node: world.nameOf(x), untilMs: atMs, attrs: { peerId: y } });
-    return opened !== undefined && opened.endMs <= appliedAtMs;
+export function oldConnectionsCutAt(world: ChaosWorld, victim: string, appliedAtMs: number): (atMs: number) => OwnBlock {
+  const cutAt = (atMs: number): OwnBlock => {
+    const block = (x: string, y: string) => {
+      if (x !== victim && y !== victim) return false;
+      const opened = world.spans.last({ name: 'mesh.peer.connected', node: world.nameOf(x), untilMs: atMs, attrs: { peerId: y } });
+      return opened !== undefined && opened.endMs <= appliedAtMs;
+    };
+    return Object.assign(block, { at: cutAt });
   };
+  return cutAt;
 }
 
 /**
