@@ -21,6 +21,7 @@ export {
   layoutCaseArb,
   layoutScheduleOf,
   runLayoutCase,
+  settingsArb,
   splitOnly,
   type LayoutCase,
   type LayoutOptions,

@@ -9,6 +9,8 @@
  *   MESHSIM_PROP_SPLITS  1 = the layout property goes on past a run red only where a topic's
  *                     overlay stood split, as its violations say (the protocol's own classes),
  *                     and lists such runs at the end; default 0 (every red stops the search)
+ *   MESHSIM_PROP_SETTINGS  1 = the layout property draws the protocols' and the network's
+ *                     settings too (layouts.ts, settingsArb); default 0 (SPEC's defaults)
  * Malformed values are an error naming the variable (never silently the default).
  */
 
@@ -20,6 +22,8 @@ export interface PropertyEnv {
   readonly saveDir?: string;
   /** MESHSIM_PROP_SPLITS=1: runs red only on overlay splits do not stop a layout search. */
   readonly passSplits: boolean;
+  /** MESHSIM_PROP_SETTINGS=1: layout cases draw node and network settings too. */
+  readonly settings: boolean;
 }
 
 export function propertyEnv(defaults: { readonly numRuns: number; readonly seed: number }, env: NodeJS.ProcessEnv = process.env): PropertyEnv {
@@ -29,10 +33,11 @@ export function propertyEnv(defaults: { readonly numRuns: number; readonly seed:
     if (!/^-?\d+$/.test(text.trim()) || Number(text) < min || Number(text) > max) throw new Error(`${name} must be an integer in [${min}, ${max}] (got ${JSON.stringify(text)})`);
     return Number(text);
   };
-  const full = env.MESHSIM_PROP_FULL;
-  if (full !== undefined && full !== '' && full !== '0' && full !== '1') throw new Error(`MESHSIM_PROP_FULL must be 1 or 0 (got ${JSON.stringify(full)})`);
-  const splits = env.MESHSIM_PROP_SPLITS;
-  if (splits !== undefined && splits !== '' && splits !== '0' && splits !== '1') throw new Error(`MESHSIM_PROP_SPLITS must be 1 or 0 (got ${JSON.stringify(splits)})`);
+  const flag = (name: string): boolean => {
+    const text = env[name];
+    if (text !== undefined && text !== '' && text !== '0' && text !== '1') throw new Error(`${name} must be 1 or 0 (got ${JSON.stringify(text)})`);
+    return text === '1';
+  };
   const path = env.MESHSIM_PROP_PATH;
   if (path !== undefined && path !== '' && !/^\d+(:\d+)*$/.test(path)) throw new Error(`MESHSIM_PROP_PATH must look like 0:1:3 (got ${JSON.stringify(path)})`);
   return {
@@ -40,8 +45,9 @@ export function propertyEnv(defaults: { readonly numRuns: number; readonly seed:
     numRuns: int('MESHSIM_PROP_RUNS', defaults.numRuns, 1, 1_000_000),
     seed: int('MESHSIM_PROP_SEED', defaults.seed, -(2 ** 31), 2 ** 31 - 1),
     ...(path === undefined || path === '' ? {} : { path }),
-    full: full === '1',
-    passSplits: splits === '1',
+    full: flag('MESHSIM_PROP_FULL'),
+    passSplits: flag('MESHSIM_PROP_SPLITS'),
+    settings: flag('MESHSIM_PROP_SETTINGS'),
     ...(env.MESHSIM_PROP_SAVE === undefined || env.MESHSIM_PROP_SAVE === '' ? {} : { saveDir: env.MESHSIM_PROP_SAVE }),
   };
 }

@@ -36,6 +36,67 @@ export interface LayoutOptions {
   readonly perRoleMax?: number;
   /** Random chaos events at most (1–25). Default 25. */
   readonly chaosMax?: number;
+  /**
+   * Draw the protocols' and the network's settings too (`node.hyparview`, `node.plumtree`,
+   * `node.substrate`, `network`: `settingsArb`). Default false: every case runs the defaults,
+   * and a seed draws the case it drew before this option existed.
+   */
+  readonly settings?: boolean;
+}
+
+/** A field at its default (left out) as often as at one of `values`. */
+function maybe<T>(...values: T[]): fc.Arbitrary<T | undefined> {
+  return fc.oneof(fc.constant(undefined), fc.constantFrom(...values));
+}
+
+/** `fields` with the fields left at their defaults dropped, or undefined when none is left. */
+function given(fields: Record<string, unknown>): Record<string, unknown> | undefined {
+  const out = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+  return Object.keys(out).length === 0 ? undefined : out;
+}
+
+/**
+ * Settings a deployment might choose instead of SPEC's defaults, each field at its default half
+ * the time: view sizes and the Shuffle period, Plumtree's graft, dispatch and optimisation
+ * timers, the substrate's digest, staleness, seed and unused-connection timers, and the
+ * network's idle timeout (with a keep-alive of half of it, as the default pair), dial timeout,
+ * retransmission floor and dead-peer model. Every detector reads the run's own timers, and
+ * random chaos draws its lengths from them (primitives/timing.ts), so a red here is a detector
+ * or protocol gap, not a deadline made for the defaults. Latency and loss stay the layout's own
+ * (a LAN, or the lossy network it draws): Plumtree's default graft timers are made for a LAN.
+ */
+export function settingsArb(): fc.Arbitrary<{ readonly node?: Record<string, unknown>; readonly network?: Record<string, unknown> }> {
+  return fc
+    .record({
+      hyparview: fc.record({
+        activeViewCapacity: maybe(3, 4, 6, 8),
+        passiveViewCapacity: maybe(10, 60),
+        shuffleIntervalMs: maybe(10_000, 30_000, 120_000),
+        neighborRequestTimeoutMs: maybe(2_000),
+      }),
+      plumtree: fc.record({
+        graftTimeout1Ms: maybe(40, 200, 500),
+        graftTimeout2Ms: maybe(100, 250),
+        dispatchTimeoutMs: maybe(1, 20, 50),
+        optimizationThreshold: maybe(3, 15),
+      }),
+      substrate: fc.record({
+        digestIntervalMs: maybe(1_000, 5_000),
+        stalenessTtlMs: maybe(60_000, 90_000),
+        prunerIntervalMs: maybe(2_000, 10_000),
+        seedCheckIntervalMs: maybe(5_000, 30_000),
+        seedRetryBaseMs: maybe(500, 2_000),
+        seedRetryMaxMs: maybe(10_000, 60_000),
+        unusedConnectionGraceMs: maybe(1_000, 10_000),
+      }),
+      idleTimeoutMs: maybe(10_000, 20_000, 60_000),
+      network: fc.record({ dialTimeoutMs: maybe(2_000, 10_000), rtoMinMs: maybe(100, 500), deadPeer: maybe('reset', 'close') }),
+    })
+    .map(({ hyparview, plumtree, substrate, idleTimeoutMs, network }) => {
+      const node = given({ hyparview: given(hyparview), plumtree: given(plumtree), substrate: given(substrate) });
+      const net = given({ ...network, ...(idleTimeoutMs === undefined ? {} : { idleTimeoutMs, keepAliveMs: idleTimeoutMs / 2 }) });
+      return { ...(node === undefined ? {} : { node }), ...(net === undefined ? {} : { network: net }) };
+    });
 }
 
 /**
@@ -72,18 +133,25 @@ export function layoutCaseArb(options: LayoutOptions = {}): fc.Arbitrary<LayoutC
       // Drawn last, so that the fields above keep the values a seed gave them before it was
       // drawn. Only the full profile has a peer cache (the protocol profile refuses the switch).
       peerCache: fc.oneof({ weight: 3, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+      // Drawn after everything else, and only when asked for, for the same reason.
+      ...(options.settings === true ? { settings: settingsArb() } : {}),
     })
-    .map(({ meshes, bridges, observer, network: net, seed, chaos, peerCache, ...rest }) => ({
-      file: {
-        name: 'random-layout',
-        ...rest,
-        topology: { meshes: meshes.map((r, i) => ({ meshId: `mesh-${String.fromCharCode(97 + i)}`, roles: r })), bridges, observer },
-        ...(net === undefined ? {} : { network: net }),
-        ...(peerCache && rest.profile === 'full' ? { node: { substrate: { rejoinFromPeerCache: true } } } : {}),
-      },
-      seed: String(seed),
-      chaos,
-    }))
+    .map(({ meshes, bridges, observer, network: lossyNet, seed, chaos, peerCache, settings, ...rest }) => {
+      const substrate = { ...(settings?.node?.substrate as Record<string, unknown> | undefined), ...(peerCache && rest.profile === 'full' ? { rejoinFromPeerCache: true } : {}) };
+      const node = given({ ...settings?.node, substrate: given(substrate) });
+      const network = given({ ...settings?.network, ...lossyNet });
+      return {
+        file: {
+          name: 'random-layout',
+          ...rest,
+          topology: { meshes: meshes.map((r, i) => ({ meshId: `mesh-${String.fromCharCode(97 + i)}`, roles: r })), bridges, observer },
+          ...(network === undefined ? {} : { network }),
+          ...(node === undefined ? {} : { node }),
+        },
+        seed: String(seed),
+        chaos,
+      };
+    })
     .filter((c) => parseScenarioJson(c.file).ok);
 }
 
@@ -182,6 +250,7 @@ export function checkLayouts(options: LayoutPropertyOptions): LayoutPropertyResu
     const problem = value === undefined ? null : integerProblem(value, field, min, max);
     if (problem !== null) throw new MeshsimInputError(problem);
   }
+  if (options.settings !== undefined && typeof options.settings !== 'boolean') throw new MeshsimInputError(`settings must be true or false, got ${JSON.stringify(options.settings)}`);
   const splits: string[] = [];
   const details = fc.check(
     fc.property(layoutCaseArb(options), (c) => {

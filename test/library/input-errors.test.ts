@@ -148,6 +148,7 @@ describe('property checks', () => {
     const base = { name: 'x', pool: ['kill_node' as const], judge: 'mesh' as const, seed: 1 };
     expect(() => checkChaos({ ...base, numRuns: 0 })).toThrow(new MeshsimInputError('numRuns must be an integer in [1, 1000000], got 0'));
     expect(() => checkLayouts({ numRuns: -1, seed: 1 })).toThrow(new MeshsimInputError('numRuns must be an integer in [1, 1000000], got -1'));
+    expect(() => checkLayouts({ numRuns: 1, seed: 1, settings: loose('yes') })).toThrow(new MeshsimInputError('settings must be true or false, got "yes"'));
     expect(() => checkChaos({ ...base, numRuns: 1, pool: loose(['melt']) })).toThrow(/^pool: unknown chaos primitive "melt"/);
     expect(() => checkChaos({ ...base, numRuns: 1, pool: [] })).toThrow(/^pool must be a non-empty array/);
   });
@@ -167,8 +168,10 @@ describe('property checks', () => {
     expect(() => propertyEnv(defaults, { MESHSIM_PROP_RUNS: '99999999999' })).toThrow(/^MESHSIM_PROP_RUNS must be an integer in \[1, 1000000\]/);
     expect(() => propertyEnv(defaults, { MESHSIM_PROP_SEED: '4294967296' })).toThrow(/^MESHSIM_PROP_SEED must be an integer in \[-2147483648, 2147483647\]/);
     expect(() => propertyEnv(defaults, { MESHSIM_PROP_SPLITS: 'yes' })).toThrow('MESHSIM_PROP_SPLITS must be 1 or 0 (got "yes")');
-    expect(propertyEnv(defaults, { MESHSIM_PROP_FULL: '0', MESHSIM_PROP_SEED: '-2147483648' })).toEqual({ numRuns: 5, seed: -2147483648, full: false, passSplits: false });
+    expect(() => propertyEnv(defaults, { MESHSIM_PROP_SETTINGS: 'on' })).toThrow('MESHSIM_PROP_SETTINGS must be 1 or 0 (got "on")');
+    expect(propertyEnv(defaults, { MESHSIM_PROP_FULL: '0', MESHSIM_PROP_SEED: '-2147483648' })).toEqual({ numRuns: 5, seed: -2147483648, full: false, passSplits: false, settings: false });
     expect(propertyEnv(defaults, { MESHSIM_PROP_SPLITS: '1' }).passSplits).toBe(true);
+    expect(propertyEnv(defaults, { MESHSIM_PROP_SETTINGS: '1' }).settings).toBe(true);
   });
 
   it('a counterexample written with the exported formatScheduleFile is a schedule file the CLI reads back', () => {

@@ -80,6 +80,34 @@ describe('random layouts under random chaos', () => {
     expect(cases.filter((c) => c.file.profile === 'protocol' && cached(c))).toEqual([]);
   });
 
+  it('draws node and network settings only when asked, after the layout, so a seed keeps its layout', () => {
+    const plain = fc.sample(layoutCaseArb(), { numRuns: 100, seed: 9 });
+    const withSettings = fc.sample(layoutCaseArb({ settings: true }), { numRuns: 100, seed: 9 });
+    const layout = ({ file: { node: _node, network: _network, ...rest }, ...c }: (typeof plain)[number]) => ({ ...c, ...rest });
+    expect(withSettings.map(layout)).toEqual(plain.map(layout));
+    // Without the option nothing but the peer-cache switch and the lossy network is drawn.
+    const sections = (c: (typeof plain)[number]) => Object.entries((c.file.node ?? {}) as Record<string, Record<string, unknown>>).flatMap(([k, v]) => Object.keys(v).map((f) => `${k}.${f}`));
+    expect(new Set(plain.flatMap(sections))).toEqual(new Set(['substrate.rejoinFromPeerCache']));
+    expect(new Set(plain.flatMap((c) => Object.keys(c.file.network ?? {})))).toEqual(new Set(['lossPct', 'latencyMs', 'jitterMs']));
+    // With it, fields of every section, each at its default on some cases; the keep-alive half
+    // the idle timeout; every file one `meshsim run --scenario` takes.
+    const drawn = new Set(withSettings.flatMap(sections));
+    for (const field of ['hyparview.activeViewCapacity', 'plumtree.graftTimeout1Ms', 'substrate.stalenessTtlMs']) {
+      expect(drawn).toContain(field);
+      expect(withSettings.some((c) => !sections(c).includes(field))).toBe(true);
+    }
+    const networks = withSettings.map((c) => (c.file.network ?? {}) as { idleTimeoutMs?: number; keepAliveMs?: number; deadPeer?: string });
+    expect(networks.filter((n) => n.idleTimeoutMs !== undefined).length).toBeGreaterThan(10);
+    for (const n of networks) expect(n.keepAliveMs).toBe(n.idleTimeoutMs === undefined ? undefined : n.idleTimeoutMs / 2);
+    expect(new Set(networks.map((n) => n.deadPeer))).toEqual(new Set([undefined, 'reset', 'close']));
+    for (const c of withSettings) expect(parseScenarioJson(c.file).ok).toBe(true);
+  });
+
+  it('small layouts under chaos with drawn settings pass', () => {
+    const result = checkLayouts({ numRuns: 3, seed: 21, settings: true, meshesMax: 2, perRoleMax: 2, chaosMax: 4 });
+    expect(result.ok, layoutFailure(result, undefined)).toBe(true);
+  });
+
   it('canary: finds a node that never rejoins through its seeds and shrinks it to a small mesh without the observer; the correct node passes that case', () => {
     // Fixed budget (not the environment's): the canary shows what the CI budget finds.
     const variant = { disableSeedRejoin: true } as const;
