@@ -226,6 +226,37 @@ describe('cross-layer invariants', () => {
     expect(after).toEqual(before.slice(1));
   });
 
+  it('connections wanted: the contact of a Join not yet answered is wanted for the unused grace from the Join', () => {
+    // A random layout with a 5 s seed check and a 10 s unused grace (fast-check seed 20001): a
+    // node cut off from its seed joins through it every 5 s, and the node's sweep keeps the
+    // connection while the last Join waits for its answer (node.ts, isUsed).
+    const cluster = formed(() => ({ keepUnusedConnections: true }), TWELVE);
+    const monitor = new CrossLayerMonitor(cluster);
+    const wanted = () => monitor.sample().filter((v) => v.check === 'cross-layer-connection-wanted').map((v) => v.message);
+    wanted();
+    cluster.scheduler.runFor(crossLayerGraces(cluster).connectionWantedMs + 1_000);
+    const before = wanted();
+    expect(before.length).toBeGreaterThan(1);
+    const [, name, id] = /^(\S+): connection (\d+) to /.exec(before[0])!;
+    const index = cluster.plans.findIndex((p) => p.name === name);
+    const end = [...cluster.network.endpointOf(cluster.plans[index].nodeId)!.eachConnection()].find((c) => c.id === Number(id))!;
+    // As if the node had just sent its topic's Join to that peer.
+    const [topic] = cluster.appAt(index)!.topics.values();
+    topic.joinContact = end.remote;
+    topic.joinSentAtMs = cluster.scheduler.nowMs;
+    expect(wanted()).toEqual(before.slice(1));
+    // Past the Join's wait, with no Join since, it is unwanted again, its grace timed anew.
+    const mine = (messages: readonly string[]) => messages.some((m) => m.startsWith(`${name}: connection ${id} to `));
+    const graceMs = cluster.options.node?.unusedConnectionGraceMs ?? 2_000;
+    let foundAfterMs = 0;
+    while (foundAfterMs < 60_000) {
+      cluster.scheduler.runFor(1_000);
+      foundAfterMs += 1_000;
+      if (mine(wanted())) break;
+    }
+    expect(foundAfterMs).toBe(graceMs + crossLayerGraces(cluster).connectionWantedMs + 1_000);
+  });
+
   it('the main phase logs a lingering finding once per streak, not once per second', () => {
     const stem = (v: Violation) => v.message.replace(/ for \d+ ms$/, '');
     const cluster = formed(() => ({ keepUnusedConnections: true }), TWELVE);
