@@ -386,6 +386,8 @@ describe('mesh node: connections', () => {
     a.app.topicState(MESH)!.hyparview.passive.push(c.id);
     (a.app as unknown as { dispatch(topic: unknown, event: unknown): void }).dispatch(topicIdOf(MESH), { kind: 'timer', timer: { machine: 'hyparview', timer: { type: 'Shuffle' } } });
     expect(a.app.topicState(MESH)!.hyparview.pendingNeighbor.has(c.id)).toBe(true);
+    // The node says so (the cross-layer check reads it: a request between two samples wanted the peer).
+    expect(w.spans('mesh.gossip.neighbor_request', a)).toEqual([{ topic: MESH, peerId: c.id, priority: 'high' }]);
     w.runTo(sweepMs + 200);
     expect(w.spans('mesh.peer.disconnected', a)).toEqual([]);
     expect(a.app.activeView(MESH)).toEqual([c.id]);

@@ -300,6 +300,7 @@ export class MeshNode implements NodeApp, PeerListener {
       case 'send':
         if (effect.message.type === 'Graft') tel.emit(this.name, 'mesh.plumtree.graft', { topic: rt.meshId, peerId: effect.to });
         if (effect.message.type === 'Prune') tel.emit(this.name, 'mesh.plumtree.prune', { topic: rt.meshId, peerId: effect.to });
+        if (effect.message.type === 'Neighbor') tel.emit(this.name, 'mesh.gossip.neighbor_request', { topic: rt.meshId, peerId: effect.to, priority: effect.message.priority });
         this.peers.send(effect.to, sharedEnvelopeFrame({ topic, message: effect.message }, lendChunk));
         break;
       case 'neighborUp':

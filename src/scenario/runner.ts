@@ -157,7 +157,7 @@ export const PER_PAIR_AND_MESSAGE_SPANS_KEPT_MAX = 1_000_000;
 
 const PER_PAIR_AND_MESSAGE_SPANS: ReadonlySet<SpanName> = new Set<SpanName>([
   'mesh.peer.connected', 'mesh.peer.disconnected', 'mesh.peer.dial_failed', 'mesh.cross.peer_connected',
-  'mesh.gossip.neighbor_up', 'mesh.gossip.neighbor_down', 'mesh.gossip.broadcast', 'mesh.gossip.received',
+  'mesh.gossip.neighbor_request', 'mesh.gossip.neighbor_up', 'mesh.gossip.neighbor_down', 'mesh.gossip.broadcast', 'mesh.gossip.received',
   'mesh.plumtree.graft', 'mesh.plumtree.prune', 'mesh.probe.sent', 'mesh.probe.delivered', 'mesh.seed.retry',
 ]);
 

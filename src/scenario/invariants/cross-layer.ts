@@ -12,8 +12,7 @@
  * - neighbours connected: every active-view neighbour has an open connection within a dial
  *   timeout (a dial either opens or reports the peer lost by then);
  * - connections wanted: every kept-alive connection leads to a peer some topic wants (active
- *   view, pending Neighbor request, or the contact of a Join sent less than the unused grace
- *   ago and not answered yet) or carries an open bi stream, within the unused-connection
+ *   view or pending Neighbor request) or carries an open bi stream, within the unused-connection
  *   grace and sweep period plus a dial timeout (a dial may land after the sweep looked);
  * - one connection per pair: after a handshake race settles (a dial timeout), the two nodes of
  *   a pair keep at most one connection alive between them, counted over both ends; not judged
@@ -95,17 +94,30 @@ export class CrossLayerMonitor {
     cluster.telemetry.listen('mesh.gossip.neighbor_down', (s) => {
       if (this.streaks.size > 0) this.streaks.delete(neighbourKey(cluster.idOfName(s.node), s.attrs.topic, s.attrs.peerId));
     });
-    // Likewise a neighbor_up ends a streak of "no topic wants" the node's connection to that
-    // peer: it was wanted, if only between two samples. Two such spells a second's sample could
-    // not see apart read as one (a random layout with a 10 s unused-connection grace, seed
-    // 58042: an end unwanted for 10 s, a neighbour for 0.9 s between two samples, then evicted
-    // and unwanted for 10 s more, was reported kept for 18 s against a 17 s grace).
-    cluster.telemetry.listen('mesh.gossip.neighbor_up', (s) => {
+    // Likewise the node's word that a topic wanted the peer ends a streak of "no topic wants"
+    // its connection to that peer: it was wanted, if only between two samples, and the node's
+    // sweep gives the connection a new grace from then. Two such spells a second's sample could
+    // not see apart read as one:
+    // - neighbor_up (a random layout with a 10 s unused-connection grace, seed 58042: an end
+    //   unwanted for 10 s, a neighbour for 0.9 s between two samples, then evicted and unwanted
+    //   for 10 s more, was reported kept for 18 s against a 17 s grace);
+    // - a Join sent through the peer, which the node's sweep waits on for the grace (node.ts,
+    //   isUsed): with seed checks more frequent than the grace, a node cut off from its seed
+    //   joins through it again before the last Join's wait ends (a random layout with a 5 s
+    //   seed check and a 10 s grace, fast-check seed 20001: a compute in a subset cut evicted
+    //   its registry seed and kept joining through it until the link idled out 24 s later);
+    // - a Neighbor request, pending until its answer or its timeout, whose end gives the sweep
+    //   a new reason (fast-check seed 20007: a request of 0.5 s between two samples, and the
+    //   connection closed 10 s after it, read as one spell of 18 s).
+    const wantedAgain = (s: { readonly node: string; readonly attrs: { readonly peerId: string } }) => {
       if (this.streaks.size === 0) return;
       const endpoint = cluster.network.endpointOf(cluster.idOfName(s.node));
       if (endpoint === null) return;
       for (const c of endpoint.eachConnection()) if (c.remote === s.attrs.peerId) this.streaks.delete(c);
-    });
+    };
+    cluster.telemetry.listen('mesh.gossip.neighbor_up', wantedAgain);
+    cluster.telemetry.listen('mesh.gossip.join', wantedAgain);
+    cluster.telemetry.listen('mesh.gossip.neighbor_request', wantedAgain);
   }
 
   /**
@@ -113,7 +125,7 @@ export class CrossLayerMonitor {
    * first of this monitor's consecutive samples that saw them (a finding missing from one sample
    * starts over). The runner samples every second; between two samples a finding that went and
    * came back is counted as one, but for a neighbour the node's neighbor_down said it let go, and
-   * for a connection whose peer the node's neighbor_up said it took up.
+   * for a connection whose peer the node's neighbor_up, Join or Neighbor request named since.
    */
   sample(): Violation[] {
     return this.collect(false, undefined);
@@ -219,7 +231,6 @@ function findings(cluster: Cluster, eachLiveNode: LiveNodeVisitor | undefined): 
   const owned: Connection[] = [];
   const conns: Connection[] = [];
   const { plans } = cluster;
-  const joinWaitMs = { nowMs: cluster.scheduler.nowMs, graceMs: cluster.options.node?.unusedConnectionGraceMs ?? MESH_NODE_DEFAULTS.unusedConnectionGraceMs };
   for (let i = 0; i < plans.length; i++) {
     const app = cluster.appAt(i);
     if (app === undefined) continue;
@@ -230,7 +241,7 @@ function findings(cluster: Cluster, eachLiveNode: LiveNodeVisitor | undefined): 
     if (!ownershipHolds(n, owned)) ownership(cluster, n, out);
     if (!viewsAgreeHold(n)) viewsAgree(cluster, n, out);
     if (!neighboursConnectedHold(n)) neighboursConnected(cluster, n, out);
-    connectionsWanted(cluster, n, joinWaitMs, out);
+    connectionsWanted(cluster, n, out);
     pairs.add(n);
   }
   if (!pairs.hold) onePerPair(cluster, runningNodes(cluster), out);
@@ -368,31 +379,18 @@ function neighboursConnected(cluster: Cluster, n: NodeView, out: Finding[]): voi
   }
 }
 
-/** The instant of a sample and the unused-connection grace: how long a Join's contact is wanted. */
-interface JoinWait {
-  readonly nowMs: number;
-  readonly graceMs: number;
-}
-
-function connectionsWanted(cluster: Cluster, n: NodeView, joinWait: JoinWait, out: Finding[]): void {
+function connectionsWanted(cluster: Cluster, n: NodeView, out: Finding[]): void {
   const name = n.name; // the message closures keep this, not the node's view
   for (const c of n.conns) {
-    if (!c.keepAlive || isWanted(n.app, c, joinWait)) continue;
+    if (!c.keepAlive || isWanted(n.app, c)) continue;
     out.push(lazyAt('connectionWantedMs', c, 'cross-layer-connection-wanted', () => `${name}: connection ${c.id} to ${cluster.nameOf(c.remote)} is kept alive but no topic wants the peer`));
   }
 }
 
-function isWanted(app: MeshNode, conn: Connection, joinWait: JoinWait): boolean {
+function isWanted(app: MeshNode, conn: Connection): boolean {
   for (const rt of app.topics.values()) {
     const hv = rt.state.hyparview;
     if (hv.active.includes(conn.remote) || hv.pendingNeighbor.has(conn.remote)) return true;
-    // A Join's contact until it answers, for the grace at most, as the node's sweep keeps it
-    // (mesh/node.ts, isUsed): with seed checks more frequent than the grace, a node cut off from
-    // its seed joins through it again before the last Join's wait ends, and keeps the connection
-    // (a random layout with a 5 s seed check and a 10 s grace, fast-check seed 20001: a compute
-    // in a subset cut evicted its registry seed and kept joining through it until the link idled
-    // out 24 s later). The time of the last Join bounds it: a contact never cleared stops counting.
-    if (rt.joinContact === conn.remote && joinWait.nowMs - rt.joinSentAtMs < joinWait.graceMs) return true;
   }
   return conn.hasOpenStream('bi'); // the echo service's workload
 }

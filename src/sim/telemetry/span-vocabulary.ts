@@ -27,6 +27,8 @@ export type SpanVocabulary = {
   'mesh.gossip.received': { topic: string; from: string; origin?: string; kind?: string };
   /** A topic sent a Join through this seed (mesh/node.ts, `joinTopicThrough`). */
   'mesh.gossip.join': { topic: string; peerId: string };
+  /** A topic asked this peer to take it into its active view (HyParView's Neighbor request; priority high or low). */
+  'mesh.gossip.neighbor_request': { topic: string; peerId: string; priority: string };
   'mesh.gossip.neighbor_up': { topic: string; peerId: string };
   'mesh.gossip.neighbor_down': { topic: string; peerId: string; cause?: string; reason?: string };
   'mesh.gossip.rejected': { topic: string; reason: string };
