@@ -13,7 +13,7 @@
  * Method: neighbour and chaos spans written into an unstarted cluster's trace by hand.
  */
 import { describe, expect, it } from 'vitest';
-import { cutOffFrom, cutOffTowards, oldConnectionsCutAt, otherCutWindows, othersCutEveryPath, othersCutOff, overlayAt, pathExists, PROBE_FLIGHT_MS, strippedByOthers, type CutWindow, type OwnBlock } from '../src/primitives/reach.js';
+import { cutOffFrom, cutOffTowards, oldConnectionsCutAt, otherCutWindows, othersCutEveryPath, othersCutOff, overlayAt, pathExists, PROBE_FLIGHT_MS, REJOIN_ALLOWANCE_MS, strippedByOthers, type CutWindow, type OwnBlock } from '../src/primitives/reach.js';
 import { underChaosAt } from '../src/scenario/under-chaos.js';
 import type { ChaosWorld, Fault } from '../src/primitives/types.js';
 import type { NeighborDownCause } from '../src/protocol/hyparview-types.js';
@@ -366,6 +366,42 @@ describe('reach: cutOffTowards agrees with cutOffFrom on nodes out of reach even
     expect(judged((cut) => cut)).toBe(true);
     // Red: the same cut read only at the send counts the drop of v as the mesh's.
     expect(judged((cut) => (x: string, y: string) => cut(x, y))).toBe(false);
+  });
+
+  it("a part whose last try to rejoin went to a contact another event had cut off is excused until its next try is due (fast-check seed 20504)", () => {
+    // c and d hold only each other (the own cut took what else they had); c's one try to rejoin
+    // the rest went through b while another event had b cut off. Probes from a are judged at
+    // `atMs`; the contact's cut is reverted at 2 s when `revertAtMs` says so.
+    const excused = (o: { contactCut: boolean; atMs: number; revertAtMs?: number; joinInside?: boolean }) => {
+      const s = setup();
+      const { world, a, b, c, d, at, up, chaos, revert, join } = s;
+      startBesideAB(s, c, d);
+      up(c, d);
+      up(d, c);
+      at(500);
+      const firewall = o.contactCut ? chaos('firewall_inbound', [b]) : undefined;
+      at(1_000);
+      join(c, b);
+      if (o.joinInside === true) join(d, c); // a later try inside the part changes nothing
+      if (firewall !== undefined && o.revertAtMs !== undefined) {
+        at(o.revertAtMs);
+        revert(firewall, 'firewall_inbound');
+      }
+      at(o.atMs);
+      const others = otherCutWindows(world, { targets: [a.nodeId], params: {} }, 0);
+      const from = cutOffFrom(world, others, 'mesh-a', a.nodeId, o.atMs);
+      expect(from.has(d.nodeId)).toBe(from.has(c.nodeId)); // the part is judged whole
+      return from.has(c.nodeId);
+    };
+    expect(excused({ contactCut: true, atMs: 1_500 })).toBe(true);
+    expect(excused({ contactCut: true, atMs: 1_500, joinInside: true })).toBe(true);
+    // Red: a try to a contact nothing else cut off is the part's own to make good.
+    expect(excused({ contactCut: false, atMs: 1_500 })).toBe(false);
+    // The cut lifted at 2 s (and its rejoin allowance after): excused until a seed check and a
+    // dial later, when the part's next try is due; not after.
+    const lapseMs = 2_000 + REJOIN_ALLOWANCE_MS + T.seedCheckIntervalMs + T.dialTimeoutMs;
+    expect(excused({ contactCut: true, atMs: lapseMs - 1, revertAtMs: 2_000 })).toBe(true);
+    expect(excused({ contactCut: true, atMs: lapseMs, revertAtMs: 2_000 })).toBe(false);
   });
 
   it('a drop the mesh chose counts against a stripped node only until it takes up another peer', () => {

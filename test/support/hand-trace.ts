@@ -76,6 +76,8 @@ export function handTrace(seed: string, options: HandTraceOptions = {}) {
     up(x, y);
     up(y, x);
   };
+  /** `from` sends its topic's Join through `to`. */
+  const join = (from: NodePlan, to: NodePlan, topic = meshId) => tel.emit(from.name, 'mesh.gossip.join', { topic, peerId: to.nodeId })!;
   /** `node` learns `about`'s digest. */
   const learn = (node: NodePlan, about: NodePlan) => tel.emit(node.name, 'mesh.digest.learned', { topic: meshId, nodeId: about.nodeId, nodeName: about.name })!;
 
@@ -106,6 +108,7 @@ export function handTrace(seed: string, options: HandTraceOptions = {}) {
     up,
     down,
     link,
+    join,
     learn,
   };
 }
