@@ -10,7 +10,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Cluster } from '../src/scenario/cluster.js';
-import { checkSubstrate } from '../src/scenario/invariants/substrate.js';
+import { checkSubstrate, helloBoundMs } from '../src/scenario/invariants/substrate.js';
+import { DEFAULT_NETWORK_CONFIG, type NetworkConfig } from '../src/sim/network/index.js';
 import { SWARM_TOPOLOGY } from '../src/catalog/mesh-scenarios.js';
 import { DEFAULT_TOPOLOGY, type TopologySpec } from '../src/scenario/topology.js';
 import type { NodeVariant } from '../src/mesh/config.js';
@@ -67,6 +68,25 @@ describe('substrate invariants', () => {
     };
     expect(run(true)).toEqual([]);
     expect(run(false)).toEqual([expect.stringMatching(/connected to .* of mesh mesh-b at 10160 ms but saw no cross-mesh Hello within 5000 ms$/)]);
+  });
+
+  it('cross-mesh detection: on a lossy network the wait allows a Hello lost three times in a row (fast-check seed 20010)', () => {
+    expect(helloBoundMs(DEFAULT_NETWORK_CONFIG)).toBe(5_000); // nothing lost, nothing resent
+    // 10 % loss, a 500 ms RTO floor, a 2 s dial timeout: resent after 1, 2 and 4 s of backoff.
+    const lossy: NetworkConfig = { ...DEFAULT_NETWORK_CONFIG, dialTimeoutMs: 2_000, rtoMinMs: 500, link: { ...DEFAULT_NETWORK_CONFIG.link, lossNum: 1, lossDen: 10 } };
+    expect(helloBoundMs(lossy)).toBe(2_000 + 1_000 + 2_000 + 4_000);
+    // The bound the check reads: an acceptor's end with no Hello, red only past it.
+    const run = (afterMs: number) => {
+      const cluster = new Cluster({ seed: 'substrate', topology: DEFAULT_TOPOLOGY, network: lossy });
+      cluster.boot();
+      cluster.scheduler.runFor(10_000);
+      const [a, b] = ['mesh-a', 'mesh-b'].map((m) => cluster.plans.find((p) => p.meshId === m && p.role !== 'bridge')!);
+      cluster.telemetry.emit(a.name, 'mesh.peer.connected', { peerId: b.nodeId, direction: 'inbound' });
+      cluster.scheduler.runFor(afterMs);
+      return checks(cluster, 'cross-mesh-detected').filter((v) => v.message.includes(`at ${10_000} ms`)).map((v) => v.message);
+    };
+    expect(run(8_999)).toEqual([]); // still inside the wait: not judged yet
+    expect(run(9_000)).toEqual([expect.stringMatching(/at 10000 ms but saw no cross-mesh Hello within 9000 ms$/)]);
   });
 
   it('seed backoff: retries that do not wait, skip an attempt or give up early are red', () => {
