@@ -33,7 +33,7 @@
  * primitive's revert is a no-op, called after detection.
  */
 import { connectedPeersOf, emitted, incarnationStartSeq, isSilenceDeath, meshesOf, nameOf, passed, peersConnectedTo, restartedSince, stoppedBefore } from './evidence.js';
-import { oldPathsCutShort, type PathEnd } from './old-paths-cut-short.js';
+import { oldPathsCutShort, oldPathsTakenBeforeIdle, type PathEnd } from './old-paths-cut-short.js';
 import { cutDialsWait, cutWindows, LINKS_DIE, oldConnectionsCutAt, otherCutWindows, othersCutOff, type CutWindow } from './reach.js';
 import { TargetedProbeRound } from './slow-link.js';
 import { deadlineOf, ExtensibleDeadline, timer, type PrimitiveSpec } from './schema.js';
@@ -78,6 +78,8 @@ export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: n
   const meshes = world.node(victim).meshIds;
   let round: TargetedProbeRound | null = null;
   let missing = 'nothing yet';
+  // Set when other events took every old path before it could show the shift (oldPathsDied).
+  let unobservable = false;
   const running = (id: string): boolean => world.status(id) === 'running';
 
   // An old path ends in mesh.peer.disconnected, or — when a new connection at the new address
@@ -170,7 +172,14 @@ export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: n
     // Every old path has ended, none by silence. Excused only where concurrent faults
     // cut every old path short before it could idle out, or every one was transient, ended
     // with no liveness check (src/primitives/old-paths-cut-short.ts).
-    if (oldPathsCutShort(world, otherCutWindows(world, fault, appliedAtMs), required, appliedAtMs)) return out;
+    const others = otherCutWindows(world, fault, appliedAtMs);
+    if (oldPathsCutShort(world, others, required, appliedAtMs)) return out;
+    // Other events took every old path's far end before it could idle out: the paths ended as
+    // they would have without the shift. Recovery is still required; the shift is unobserved.
+    if (oldPathsTakenBeforeIdle(world, others, required, appliedAtMs)) {
+      unobservable = true;
+      return out;
+    }
     missing = 'no old path judged dead by silence (idle timeout or dead-path close)';
     return null;
   };
@@ -301,7 +310,8 @@ export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: n
         missing = `probe deliveries: ${r.missing.slice(0, 5).join(', ')}`;
         return null;
       }
-      return passed(nowMs - appliedAtMs, [...died.slice(0, 3), ...formed, ...neighbours.slice(0, 1), ...r.evidence]);
+      // Without evidence the engine reports the event unobserved (engine.ts, settle).
+      return passed(nowMs - appliedAtMs, unobservable ? [] : [...died.slice(0, 3), ...formed, ...neighbours.slice(0, 1), ...r.evidence]);
     },
   };
 }

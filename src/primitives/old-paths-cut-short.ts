@@ -199,6 +199,33 @@ function supersededByEarlierDial(world: ChaosWorld, others: readonly CutWindow[]
 }
 
 /** The first span after `opened` (a mesh.peer.connected of `end`'s node) that ended that connection: a disconnect, or a newer connection. */
+/**
+ * Whether another event took a node of every old path among `ends` with its process or its
+ * address (LINKS_DIE) after the shift and before the path could have idled out (the shift plus
+ * an idle timeout), each path still open at both ends until then. The surviving end then ends
+ * at the death's own news (a reset where crashed peers answer with one), as it would have
+ * without the shift: nothing on those paths can tell the shift from the deaths, and the caller
+ * reports the shift unobserved. Random layouts with drawn settings (fast-check seed 20508,
+ * `network.deadPeer` reset): a registry was shifted at 51.0 s, a burst took all three of its old
+ * paths' peers at 79.6 s, and its ends drew resets at 80.0 s, a second before they would have
+ * idled out.
+ */
+export function oldPathsTakenBeforeIdle(world: ChaosWorld, others: readonly CutWindow[], ends: readonly PathEnd[], appliedAtMs: number): boolean {
+  return ends.length > 0 && ends.every((e) => endDiedBeforeIdle(world, others, e, appliedAtMs));
+}
+
+/** `oldPathsTakenBeforeIdle` for one path. */
+function endDiedBeforeIdle(world: ChaosWorld, others: readonly CutWindow[], end: PathEnd, appliedAtMs: number): boolean {
+  const sides: PathEnd[] = [end, { node: end.peer, peer: end.node }];
+  for (const side of sides) {
+    const name = nameOf(world, side.node);
+    const death = others.find((w) => LINKS_DIE.has(w.name) && w.targets.has(name) && w.fromMs >= appliedAtMs && w.fromMs < appliedAtMs + world.timers.idleTimeoutMs);
+    if (death === undefined) continue;
+    if (!sides.some((e) => (firstEnd(world, e, appliedAtMs)?.endMs ?? Infinity) < death.fromMs)) return true;
+  }
+  return false;
+}
+
 function endAfter(world: ChaosWorld, end: PathEnd, opened: SpanRecord): SpanRecord | undefined {
   const q = world.spans;
   const node = nameOf(world, end.node);

@@ -11,7 +11,7 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { NAT_SHIFT_DEADLINE_MS, natShift, natShiftDetector } from '../../src/primitives/nat-shift.js';
-import { scheduleScenario } from '../../src/property/replay.js';
+import { runScheduleFile, scheduleScenario } from '../../src/property/replay.js';
 import { loadScheduleFile } from '../../src/property/schedule.js';
 import { chaosLog, expectGreen, explain, passedEvent, runChaos, runRandomChaos, scenarioNamed, withoutAckIdleRestart, worldOf } from '../support/chaos.js';
 import { runUnappliedAt, runUnappliedDetector } from '../support/chaos-clocks.js';
@@ -662,5 +662,31 @@ describe('nat_shift: a victim whose every dial another event cut off', () => {
       [115_030, 'bridge-548e0012'],
     ]);
     expect(run.cluster.plans.find((p) => p.name === 'registry-d502b60a')!.meshIds).toEqual(['mesh-a']);
+  });
+});
+
+describe('nat_shift: every old path taken by another event before it could idle out', () => {
+  // Layout property with drawn settings, fast-check seed 20508 (seeds/, peers answer for a
+  // crashed process with a reset): registry-a726dbb2 was shifted at 51.0 s; a burst took the
+  // peers of all three of its old paths at 79.6 s, and its ends drew resets at 80.0 s, a second
+  // before they would have idled out (51.0 + 30 s). Timed out before ("no old path judged dead
+  // by silence"); nothing on those paths can tell the shift from the deaths.
+  it('still requires the recovery, and reports the shift unobserved', () => {
+    const loaded = loadScheduleFile(join(import.meta.dirname, '..', '..', 'seeds', 'nat-shift-old-paths-peers-killed-before-idle.json'));
+    if (!loaded.ok) throw new Error(loaded.error);
+    const run = runScheduleFile(loaded.file, { ...(loaded.base === undefined ? {} : { base: loaded.base }) });
+    if (!run.ok) throw new Error(run.error);
+    const { report, cluster } = run.outcome;
+    const [shift, burst] = chaosLog(report);
+    expect([shift.primitive, shift.verdict, burst.primitive, burst.verdict]).toEqual(['nat_shift', 'unobserved', 'burst_kill', 'passed']);
+    expect(report.verdict).toBe('pass');
+    // The case is the one meant: every old path of the victim ended in a reset after the burst,
+    // which came before the shift's silence could idle any of them out.
+    const q = cluster.telemetry.query;
+    const ends = q.find({ name: 'mesh.peer.disconnected', node: 'registry-a726dbb2', sinceMs: shift.atMs, untilMs: burst.atMs + 1_000 });
+    expect(ends.map((s) => [cluster.nameOf(String(s.attrs.peerId)), s.attrs.reason]).sort()).toEqual(burst.targets.map((t) => [t, 'reset']).sort());
+    expect(burst.atMs).toBeLessThan(shift.atMs + cluster.network.config.idleTimeoutMs);
+    // It recovered all the same: a connection at the new address and a neighbour again.
+    expect(q.first({ name: 'mesh.gossip.neighbor_up', node: 'registry-a726dbb2', sinceMs: shift.atMs })).toBeDefined();
   });
 });
