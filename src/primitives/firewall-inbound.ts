@@ -49,13 +49,18 @@ const PROBE_RESEND_MS = 5_000;
 
 /**
  * The firewall lengths drawn for a run with these timers: the default range, moved later by as
- * much as the run's idle timeout is longer than the default, so that the victim's inbound
- * connections still idle out, and it dials again, well before the revert (a 60 s idle timeout
- * draws 75–85 s; with the default range a bridge held its firewalled links to the end, and the
- * probes over them were lost: a random layout, seed 54549).
+ * much as the run's idle timeout, seed check and dial timeout are longer than the defaults, so
+ * that the victim's inbound connections still idle out, and it dials again, well before the
+ * revert. A victim the idle timeouts left with no neighbour and nobody in its passive view
+ * dials again only at its seed check. A 60 s idle timeout draws 75–85 s (with the default range
+ * a bridge held its firewalled links to the end, and the probes over them were lost: a random
+ * layout, seed 54549); a 30 s seed check 65–75 s (a gateway of a mesh of three, firewalled for
+ * 47.2 s, idled out both its links at 29.7 s and could dial again only after the revert:
+ * layouts with drawn settings, fast-check seed 20015).
  */
 export function firewallDurationRange(t: Timers): readonly [number, number] {
-  return drawRangeLater(firewallInboundSpec.params[0], Math.max(0, t.idleTimeoutMs - T.idleTimeoutMs));
+  const later = Math.max(0, t.idleTimeoutMs - T.idleTimeoutMs) + Math.max(0, t.seedCheckIntervalMs - T.seedCheckIntervalMs) + Math.max(0, t.dialTimeoutMs - T.dialTimeoutMs);
+  return drawRangeLater(firewallInboundSpec.params[0], later);
 }
 
 export const firewallInboundSpec: PrimitiveSpec = {

@@ -70,6 +70,10 @@ describe("a run's timers", () => {
     expect(subsetDurationRange(timersOf({ ...DEFAULT_NETWORK_CONFIG, idleTimeoutMs: 10_000, keepAliveMs: 5_000 }))).toEqual([50_000, 60_000]);
     expect(firewallDurationRange(T)).toEqual([45_000, 55_000]);
     expect(firewallDurationRange(timersOf({ ...DEFAULT_NETWORK_CONFIG, idleTimeoutMs: 60_000 }))).toEqual([75_000, 85_000]);
+    // A stranded victim dials again at its seed check (fast-check seed 20015: a 30 s check).
+    expect(firewallDurationRange(timersOf(DEFAULT_NETWORK_CONFIG, { seedCheckIntervalMs: 30_000 }))).toEqual([65_000, 75_000]);
+    expect(firewallDurationRange(timersOf({ ...DEFAULT_NETWORK_CONFIG, dialTimeoutMs: 10_000 }))).toEqual([50_000, 60_000]);
+    expect(firewallDurationRange(timersOf({ ...DEFAULT_NETWORK_CONFIG, dialTimeoutMs: 2_000 }, { seedCheckIntervalMs: 5_000 }))).toEqual([45_000, 55_000]);
     // Held within the longest fault a schedule may ask for (10 minutes).
     expect(firewallDurationRange(timersOf({ ...DEFAULT_NETWORK_CONFIG, idleTimeoutMs: 700_000, keepAliveMs: 350_000 }))).toEqual([600_000, 600_000]);
     expect(wedgeDrawMaxMs(T)).toBe(10_000);
