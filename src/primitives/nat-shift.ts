@@ -136,6 +136,7 @@ export function natShiftDetector(world: ChaosWorld, fault: Fault, appliedAtMs: n
     return undefined;
   };
   const oldPathsDied = (): SpanRecord[] | null => {
+    unobservable = false; // judged afresh at every poll, as the paths are
     const out: SpanRecord[] = [];
     // A peer down now owes nothing more, but what its end showed before it went down still
     // counts: flap-link under --chaos 20, seed 937, where two peers idled out their ends of a
