@@ -15,7 +15,7 @@
  * part of both.
  */
 import { MESH_NODE_DEFAULTS, seedRetryDelayMs, type MeshNodeConfig } from '../../mesh/config.js';
-import type { NetworkConfig } from '../../sim/network/index.js';
+import { retransmitTimeoutMs, type NetworkConfig } from '../../sim/network/index.js';
 import type { SpanRecord } from '../../sim/telemetry/index.js';
 import type { Violation } from '../checker.js';
 import type { Cluster } from '../cluster.js';
@@ -77,9 +77,9 @@ const HELLO_LOSSES = 3;
 export function helloBoundMs(config: NetworkConfig): number {
   const { link } = config;
   if (link.lossNum === 0) return config.dialTimeoutMs;
-  const baseMs = Math.max(config.rtoMinMs, 2 * (2 * (link.latencyMs + link.jitterMs)));
+  const rttMaxMs = 2 * (link.latencyMs + link.jitterMs);
   let resendMs = 0;
-  for (let losses = 1; losses <= HELLO_LOSSES; losses++) resendMs += Math.min(config.rtoMaxMs, baseMs * 2 ** losses);
+  for (let losses = 1; losses <= HELLO_LOSSES; losses++) resendMs += retransmitTimeoutMs(config, rttMaxMs, losses);
   return config.dialTimeoutMs + resendMs;
 }
 

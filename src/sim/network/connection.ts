@@ -28,7 +28,7 @@ import type { Link } from './link.js';
 import type { LostPackets } from './loss-detection.js';
 import { Packet, PacketKind } from './packet.js';
 import { Stream, type StreamKind } from './stream.js';
-import { UNRESPONSIVE_POLL_MS, type Address, type CloseReason, type DialResult, type NodeKey, type WriteResult } from './types.js';
+import { UNRESPONSIVE_POLL_MS, retransmitTimeoutMs, type Address, type CloseReason, type DialResult, type NodeKey, type WriteResult } from './types.js';
 import type { Wire } from './wire.js';
 
 const OK: WriteResult = Object.freeze({ ok: true }) as WriteResult;
@@ -278,13 +278,11 @@ export class Connection {
     this.endpoint.notify(fn);
   }
 
-  /** @internal Retransmission timeout after `losses` lost attempts, ms: doubles per loss. */
+  /** @internal Retransmission timeout after `losses` lost attempts, ms: doubles per loss (`retransmitTimeoutMs`). */
   rtoMs(losses: number): number {
     const o = this.linkOut.state;
     const i = this.linkIn.state;
-    const rttMaxMs = o.latencyMs + o.jitterMs + i.latencyMs + i.jitterMs;
-    const baseMs = Math.max(this.wire.config.rtoMinMs, 2 * rttMaxMs);
-    return Math.min(this.wire.config.rtoMaxMs, baseMs * 2 ** Math.min(losses, 30));
+    return retransmitTimeoutMs(this.wire.config, o.latencyMs + o.jitterMs + i.latencyMs + i.jitterMs, losses);
   }
 
   /** @internal The peer's host answered with a reset: a dial fails, an open end closes, both with 'reset'. */

@@ -16,6 +16,7 @@ export {
   DATAGRAM_PAYLOAD_BYTES_MAX,
   PACKET_OVERHEAD_BYTES,
   UNRESPONSIVE_POLL_MS,
+  retransmitTimeoutMs,
   type Address,
   type CloseReason,
   type DeadPeer,

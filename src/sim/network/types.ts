@@ -89,6 +89,17 @@ export interface NetworkConfig {
   acksRestartIdle?: boolean;
 }
 
+/**
+ * The retransmission timeout after `losses` lost attempts of a packet, ms: the larger of the RTO
+ * floor and two worst-case round trips (`rttMaxMs`: both directions' latency + jitter), doubled
+ * per loss, at most the RTO ceiling. Connections resend by it; checks bound a resent frame's
+ * wait with it.
+ */
+export function retransmitTimeoutMs(config: Pick<NetworkConfig, 'rtoMinMs' | 'rtoMaxMs'>, rttMaxMs: number, losses: number): number {
+  const baseMs = Math.max(config.rtoMinMs, 2 * rttMaxMs);
+  return Math.min(config.rtoMaxMs, baseMs * 2 ** Math.min(losses, 30));
+}
+
 export const DEFAULT_NETWORK_CONFIG: Readonly<NetworkConfig> = Object.freeze({
   keepAliveMs: 15_000,
   idleTimeoutMs: 30_000,
